@@ -1,0 +1,13 @@
+// Every `reswipe` subcommand, loaded lazily so `reswipe explain` does not pay for the HTTP server.
+// To add a command: write src/cli/commands/<name>.ts exporting `register(program)`, then add one line here.
+import type { Command } from 'commander';
+
+export interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  readonly load: () => Promise<{ register(program: Command): void }>;
+}
+
+export const commandRegistry: readonly CommandEntry[] = [
+  { name: 'config', summary: 'show the effective configuration, secrets masked', load: () => import('./commands/config.ts') },
+];

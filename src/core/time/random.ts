@@ -1,0 +1,42 @@
+/** The only source of randomness in core code, so a seeded run replays exactly. */
+export interface Random {
+  /** A uniformly distributed integer in [0, 2^32). */
+  nextUint32(): number;
+}
+
+/** A small, fast seeded generator (sfc32). Good for simulation, never for keys or secrets. */
+export class SeededRandom implements Random {
+  private a: number;
+  private b: number;
+  private c: number;
+  private counter: number;
+
+  constructor(seed: number) {
+    this.a = 0x9e3779b9;
+    this.b = 0x243f6a88;
+    this.c = 0xb7e15162;
+    this.counter = seed >>> 0;
+    for (let i = 0; i < 15; i++) this.nextUint32();
+  }
+
+  nextUint32(): number {
+    const t = (((this.a + this.b) | 0) + this.counter) | 0;
+    this.counter = (this.counter + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
+  }
+}
+
+/** A float in [0, 1). */
+export function nextUnit(random: Random): number {
+  return random.nextUint32() / 0x1_0000_0000;
+}
+
+/** An integer in [min, max], both inclusive. */
+export function nextIntInclusive(random: Random, min: number, max: number): number {
+  if (!(Number.isInteger(min) && Number.isInteger(max) && min <= max)) throw new Error(`bad range ${min}..${max}`);
+  return min + Math.floor(nextUnit(random) * (max - min + 1));
+}
