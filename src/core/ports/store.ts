@@ -109,6 +109,9 @@ export interface AttemptRecord {
   stan: string;
   /** Upstream DE 7, MMDDhhmmss UTC. */
   transmittedAt: string;
+  /** DE 3 and DE 41 as sent upstream: a reversal must name the same terminal and processing code. */
+  processingCode: string;
+  upstreamTerminalId: string;
   outcome: AttemptState;
   responseCode: string | null;
   authCode: string | null;
@@ -128,6 +131,9 @@ export interface ReversalRecord {
   channel: string;
   /** DE 39 reason in the 0400: `98` no reply, `96` terminal failed after approval, `A0` bad MAC, `06` other. */
   reasonCode: string;
+  /** The 0400's own STAN and DE 7, fixed at the first try so every 0401 repeat is identical but for the MTI. */
+  stan: string;
+  transmittedAt: string;
   state: ReversalState;
   tries: number;
   nextAtMs: number;
