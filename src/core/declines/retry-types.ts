@@ -1,0 +1,38 @@
+// Inputs and results of the scheme retry budgets and the gateway's own automatic-retry decision.
+import type { AttemptOutcome, CardBrand } from '../vocabulary.ts';
+import type { Diagnosis } from './diagnosis.ts';
+
+/** One earlier attempt on the same card (by fingerprint), automatic or cashier-initiated. */
+export interface CardAttemptHistoryEntry {
+  atMs: number;
+  responseCode: string | null;
+  outcome: AttemptOutcome;
+  brand: CardBrand;
+  merchantId: string;
+  amountMinor: number;
+  mastercardAdviceCode?: string;
+}
+
+export interface RetryBudgetInput {
+  brand: CardBrand;
+  history: readonly CardAttemptHistoryEntry[];
+  nowMs: number;
+  /** Visa rule edition ('2021', '2024', '2026-04'); default: the edition in force at nowMs. */
+  edition?: string;
+  merchantId: string;
+  amountMinor: number;
+}
+
+export type RetryBudgetResult = { allowed: true } | { allowed: false; diagnosis: Diagnosis; untilMs: number | null };
+
+export interface DecideRetryInput {
+  diagnosis: Diagnosis;
+  /** Attempts already made for this payment, including the one just diagnosed. */
+  attemptsSoFar: number;
+  autoRetriesMax: number;
+  elapsedMs: number;
+  budgetMs: number;
+  budget: { allowed: boolean };
+}
+
+export type RetryDecision = { action: 'retry_now' } | { action: 'retry_after'; waitMs: number } | { action: 'stop'; reason: string };
