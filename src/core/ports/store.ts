@@ -328,5 +328,16 @@ export interface Store extends StoreReader {
    * that throws rolls back alone and its caller gets the error. Resolves only after the commit is durable.
    */
   write<T>(unit: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Group-commit counters since open: database commits and units committed or rolled back in them. */
+  stats?(): StoreStats;
+  /** Resolves when the database answers a trivial query; for `/readyz`. */
+  ping?(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface StoreStats {
+  /** Write transactions committed (one per group-commit batch). */
+  commits: number;
+  /** Units run inside those batches, including units that threw and were rolled back to their savepoint. */
+  units: number;
 }
