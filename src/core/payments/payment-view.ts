@@ -1,0 +1,66 @@
+// The client-facing JSON of a payment (spec/http-api.md), built from the stored records alone.
+// Internal states never leak: an attempt still in flight shows as `unknown` (its outcome is not known yet).
+import type { AttemptRecord, PaymentRecord, StoredDecline } from '../ports/store.ts';
+import type { AttemptOutcome, CardBrand, CardType, PaymentStatus } from '../vocabulary.ts';
+
+export interface PaymentAttemptView {
+  channel: string;
+  stan: string;
+  outcome: AttemptOutcome;
+  responseCode: string | null;
+  latencyMs: number | null;
+  sentAt: string | null;
+}
+
+export interface PaymentFeeView {
+  feeMinor: number;
+  rateBps: number;
+  plan: string;
+}
+
+export interface PaymentView {
+  id: string;
+  status: PaymentStatus;
+  amountMinor: number;
+  currency: string;
+  merchantId: string;
+  terminalId: string | null;
+  card: { masked: string; brand: CardBrand; type: CardType; issuer: string | null };
+  responseCode: string | null;
+  authCode: string | null;
+  rrn: string | null;
+  decline: StoredDecline | null;
+  attempts: PaymentAttemptView[];
+  fee: PaymentFeeView | null;
+  createdAt: string;
+  reference: string | null;
+}
+
+/** The view of one payment; attempts in the order they were made. */
+export function toPaymentView(payment: PaymentRecord, attempts: readonly AttemptRecord[], fee: PaymentFeeView | null = null): PaymentView {
+  const ordered = [...attempts].sort((a, b) => a.seq - b.seq);
+  return {
+    id: payment.id,
+    status: payment.status,
+    amountMinor: payment.amountMinor,
+    currency: payment.currency,
+    merchantId: payment.merchantId,
+    terminalId: payment.terminalId,
+    card: { masked: payment.panMasked, brand: payment.cardBrand, type: payment.cardType, issuer: payment.cardIssuer },
+    responseCode: payment.responseCode,
+    authCode: payment.authCode,
+    rrn: payment.rrn,
+    decline: payment.status === 'approved' ? null : payment.decline,
+    attempts: ordered.map((attempt) => ({
+      channel: attempt.channel,
+      stan: attempt.stan,
+      outcome: attempt.outcome === 'pending' ? 'unknown' : attempt.outcome,
+      responseCode: attempt.responseCode,
+      latencyMs: attempt.latencyMs,
+      sentAt: attempt.sentAtMs === null ? null : new Date(attempt.sentAtMs).toISOString(),
+    })),
+    fee,
+    createdAt: new Date(payment.createdAtMs).toISOString(),
+    reference: payment.reference,
+  };
+}
