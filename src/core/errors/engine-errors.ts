@@ -14,4 +14,10 @@ export const engineErrors = defineErrors([
     httpStatus: 500,
     description: 'The configured acquirer id of a channel is not 1-11 digits, so DE 90 of a reversal cannot be built; fix the channel configuration.',
   },
+  {
+    code: 'RSW_CHANNEL_OPTIONS_INVALID',
+    messageTemplate: 'upstream channel option {field}: {reason}',
+    httpStatus: 500,
+    description: 'An upstream channel was configured with an impossible pool size, limit, backoff or port; fix the named option.',
+  },
 ] as const);
