@@ -2,9 +2,18 @@
 // has a ReversalRecord; this worker sends its 0400, then 0401 repeats with capped exponential
 // backoff, until the host answers 00/25 or the tries run out (dead letter, manual handling).
 // All state lives in the store, so a restart simply picks up the due rows again.
+//
+// Each try is claimed in the store before a byte is sent (tries + 1, next due time pushed past
+// the reply timeout). A crash between the send and the outcome write therefore shows up after a
+// restart as a row whose last try was spent, and the next try goes out as an 0401 repeat, which
+// the host treats idempotently.
 import type { AttemptRecord, PaymentRecord, ReversalRecord, Store, StoreTx } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
-import type { LoggerLike, UpstreamChannel } from '../../adapters/channels/upstream-channel.ts';
+import type { ChannelSendResult, LoggerLike, UpstreamChannel } from '../../adapters/channels/upstream-channel.ts';
+import { getText } from '../../core/iso8583/index.ts';
+import { buildReversalRequest } from '../../core/payments/reversal-message.ts';
+import { nextReversalTry, reversalBackoffMs, type ReversalRetryPolicy, type ReversalTryOutcome } from '../../core/payments/next-reversal-try.ts';
+import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 
 export interface ReversalWorkerOptions {
   store: Store;
@@ -47,26 +56,239 @@ export interface EnqueueReversalInput {
   transmittedAt: string;
 }
 
+/** Response codes of an 0410 that mean the reversal is complete: done, or the host never saw the original. */
+const completedResponseCodes: ReadonlySet<string> = new Set(['00', '25']);
+
 export class ReversalWorker {
+  private readonly options: ReversalWorkerOptions;
+  private readonly policy: ReversalRetryPolicy;
+  /** Runs are serialised: each one starts after the previous one settled. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private pollTimer: NodeJS.Timeout | null = null;
+  private kickQueued = false;
+  private stopped = false;
+
   constructor(options: ReversalWorkerOptions) {
-    void options;
-    throw new Error('ReversalWorker: implementation follows in the next commit');
+    const positive: Array<[string, number]> = [
+      ['triesMax', options.triesMax],
+      ['backoffMs', options.backoffMs],
+      ['backoffMsMax', options.backoffMsMax],
+      ['timeoutMs', options.timeoutMs],
+      ['batchMax', options.batchMax],
+      ['pollIntervalMs', options.pollIntervalMs],
+    ];
+    for (const [name, value] of positive) {
+      if (!(Number.isInteger(value) && value > 0)) throw new Error(`broken invariant: reversal worker ${name} must be a positive integer, got ${value}`);
+    }
+    if (options.backoffMsMax < options.backoffMs) throw new Error('broken invariant: reversal backoffMsMax is below backoffMs');
+    this.options = options;
+    this.policy = Object.freeze({ triesMax: options.triesMax, backoffMs: options.backoffMs, backoffMsMax: options.backoffMsMax });
   }
-  start(): void {}
+
+  /** Starts polling the queue (and runs it once now); due rows left by an earlier process are picked up. */
+  start(): void {
+    if (this.stopped || this.pollTimer !== null) return;
+    this.pollTimer = setInterval(() => this.kick(), this.options.pollIntervalMs);
+    this.kick();
+  }
+
   /** Runs the queue now instead of waiting for the next poll. */
-  kick(): void {}
+  kick(): void {
+    if (this.stopped || this.kickQueued) return;
+    this.kickQueued = true;
+    this.runOnce()
+      .catch((error: unknown) => {
+        this.options.logger.error({ error: describeError(error) }, 'reversal queue run failed; will retry at the next poll');
+      })
+      .finally(() => {
+        this.kickQueued = false;
+      });
+  }
+
   /** Processes the due reversals once; returns how many it handled. */
   runOnce(): Promise<number> {
-    return Promise.resolve(0);
+    const run = this.chain.then(() => this.processDue());
+    this.chain = run.catch(() => undefined);
+    return run;
   }
-  stop(): Promise<void> {
-    return Promise.resolve();
+
+  /** Stops polling and waits for the run in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.pollTimer !== null) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+    await this.chain;
+  }
+
+  private async processDue(): Promise<number> {
+    const due = await this.options.store.listDueReversals(this.options.clock.nowMs(), this.options.batchMax);
+    // At most batchMax at once: the listing is the bound.
+    const handled = await Promise.all(due.map((reversal) => this.processOne(reversal)));
+    return handled.filter(Boolean).length;
+  }
+
+  /** One try of one reversal: claim it, send it, record the outcome. False when another worker had it. */
+  private async processOne(listed: ReversalRecord): Promise<boolean> {
+    const { store, clock, logger } = this.options;
+    try {
+      const claimed = await store.write(async (tx) => {
+        const current = await tx.getReversal(listed.id);
+        const nowMs = clock.nowMs();
+        if (current === null || current.state !== 'pending' || current.tries !== listed.tries || current.nextAtMs > nowMs) return null;
+        const tries = current.tries + 1;
+        // If we crash before recording the outcome, the row comes due again after the reply window plus the usual backoff.
+        const inFlight: ReversalRecord = { ...current, tries, nextAtMs: nowMs + this.options.timeoutMs + reversalBackoffMs(tries, this.policy) };
+        await tx.updateReversal(inFlight);
+        return { before: current, inFlight };
+      });
+      if (claimed === null) return false;
+      const { before, inFlight } = claimed;
+
+      const payment = await store.getPayment(before.paymentId);
+      const attempt = (await store.listAttempts(before.paymentId)).find((candidate) => candidate.id === before.attemptId);
+      if (payment === null || attempt === undefined) {
+        throw new Error(`broken invariant: reversal ${before.id} names a payment or attempt the store does not have`);
+      }
+
+      const outcome = await this.tryOnce(before, inFlight.tries, attempt, payment);
+      const settlement = await store.write(async (tx) => {
+        const current = await tx.getReversal(before.id);
+        if (current === null || current.state !== 'pending' || current.tries !== inFlight.tries) return null;
+        const nowMs = clock.nowMs();
+        const next = nextReversalTry(before, outcome, this.policy, nowMs);
+        await tx.updateReversal(next);
+        if (next.state === 'pending') return null;
+        return this.settleInTx(tx, next, outcome, nowMs);
+      });
+
+      const tryLog = { reversalId: before.id, paymentId: before.paymentId, attemptId: before.attemptId, channel: before.channel, tryNumber: inFlight.tries };
+      if (outcome.kind === 'failed') logger.warn({ ...tryLog, lastError: outcome.lastError }, 'reversal try failed');
+      if (settlement !== null) {
+        if (settlement.result === 'dead') {
+          logger.error({ ...tryLog, panMasked: settlement.payment.panMasked }, 'reversal dead-lettered: manual handling needed');
+        } else {
+          logger.info({ ...tryLog, responseCode: settlement.responseCode }, 'reversal completed');
+        }
+        try {
+          this.options.onSettled?.(settlement);
+        } catch (error) {
+          logger.error({ reversalId: before.id, error: describeError(error) }, 'onSettled handler threw');
+        }
+      }
+      return true;
+    } catch (error) {
+      logger.error({ reversalId: listed.id, paymentId: listed.paymentId, error: describeError(error) }, 'reversal processing failed');
+      return false;
+    }
+  }
+
+  /** Sends try number `tryNumber` and turns whatever happened into a try outcome. */
+  private async tryOnce(reversal: ReversalRecord, tryNumber: number, attempt: AttemptRecord, payment: PaymentRecord): Promise<ReversalTryOutcome> {
+    const channel = lookupChannel(this.options.channels, reversal.channel);
+    if (channel === undefined) return { kind: 'failed', lastError: `channel ${reversal.channel} is not configured` };
+    let result: ChannelSendResult;
+    try {
+      const request = buildReversalRequest(attempt, payment, reversal, this.options.acquirerIdFor(reversal.channel), tryNumber);
+      result = await channel.send(request, { timeoutMs: this.options.timeoutMs });
+    } catch (error) {
+      if (error instanceof ReswipeError) return { kind: 'failed', lastError: `${error.code}: ${error.message}` };
+      throw error;
+    }
+    switch (result.kind) {
+      case 'reply': {
+        const responseCode = getText(result.message, 39);
+        if (responseCode !== undefined && completedResponseCodes.has(responseCode)) return { kind: 'completed', responseCode };
+        return { kind: 'failed', lastError: `host answered ${result.message.mti} with DE 39 ${responseCode ?? 'missing'}` };
+      }
+      case 'not_sent':
+        return { kind: 'failed', lastError: `not sent: ${result.reason} (${result.detail})` };
+      case 'no_reply':
+        return { kind: 'failed', lastError: `no reply: ${result.reason}` };
+    }
+  }
+
+  /** The final write of a reversal: attempt outcome, the engine's payment update and the event, all in the caller's transaction. */
+  private async settleInTx(tx: StoreTx, reversal: ReversalRecord, outcome: ReversalTryOutcome, nowMs: number): Promise<ReversalSettlement> {
+    const payment = await tx.getPayment(reversal.paymentId);
+    let attempt = (await tx.listAttempts(reversal.paymentId)).find((candidate) => candidate.id === reversal.attemptId);
+    if (payment === null || attempt === undefined) throw new Error(`broken invariant: reversal ${reversal.id} lost its payment or attempt`);
+    const isDone = reversal.state === 'done';
+    if (isDone && (attempt.outcome === 'unknown' || attempt.outcome === 'approved')) {
+      attempt = { ...attempt, outcome: 'reversed', completedAtMs: attempt.completedAtMs ?? nowMs };
+      await tx.updateAttempt(attempt);
+    }
+    const settlement: ReversalSettlement = {
+      reversal,
+      attempt,
+      payment,
+      result: isDone ? 'reversed' : 'dead',
+      responseCode: outcome.kind === 'completed' ? outcome.responseCode : null,
+    };
+    await this.options.onSettledInTx?.(tx, settlement);
+    const common = { reversalId: reversal.id, paymentId: payment.id, attemptId: attempt.id, channel: reversal.channel, tries: reversal.tries };
+    if (isDone) {
+      await tx.appendEvent({ type: 'reversal.completed', subjectId: payment.id, payload: { ...common, responseCode: settlement.responseCode }, atMs: nowMs });
+    } else {
+      await tx.appendEvent({
+        type: 'reversal.dead_letter',
+        subjectId: payment.id,
+        payload: { ...common, panMasked: payment.panMasked, amountMinor: payment.amountMinor, currency: payment.currency, lastError: reversal.lastError },
+        atMs: nowMs,
+      });
+    }
+    return settlement;
   }
 }
 
+/** The id of an attempt's reversal: one per attempt, so enqueueing twice finds the first. */
+export function reversalIdFor(attemptId: string): string {
+  return `rev_${attemptId}`;
+}
+
 /** Queues the reversal of an attempt inside the caller's write; idempotent per attempt. */
-export function enqueueReversal(tx: StoreTx, input: EnqueueReversalInput): Promise<ReversalRecord> {
-  void tx;
-  void input;
-  throw new Error('enqueueReversal: implementation follows in the next commit');
+export async function enqueueReversal(tx: StoreTx, input: EnqueueReversalInput): Promise<ReversalRecord> {
+  const { attempt, payment } = input;
+  if (attempt.paymentId !== payment.id) throw new Error('broken invariant: the attempt to reverse belongs to another payment');
+  if (!/^[0-9]{6}$/.test(input.newStan) || !/^[0-9]{10}$/.test(input.transmittedAt)) {
+    throw new Error('broken invariant: a reversal needs a 6-digit STAN and a 10-digit DE 7');
+  }
+  const id = reversalIdFor(attempt.id);
+  const existing = await tx.getReversal(id);
+  if (existing !== null) return existing;
+  const reversal: ReversalRecord = {
+    id,
+    attemptId: attempt.id,
+    paymentId: payment.id,
+    channel: attempt.channel,
+    reasonCode: input.reasonCode,
+    stan: input.newStan,
+    transmittedAt: input.transmittedAt,
+    state: 'pending',
+    tries: 0,
+    nextAtMs: input.nowMs,
+    lastError: null,
+    createdAtMs: input.nowMs,
+    completedAtMs: null,
+  };
+  await tx.insertReversal(reversal);
+  await tx.appendEvent({
+    type: 'reversal.queued',
+    subjectId: payment.id,
+    payload: { reversalId: id, paymentId: payment.id, attemptId: attempt.id, channel: attempt.channel, reasonCode: input.reasonCode },
+    atMs: input.nowMs,
+  });
+  return reversal;
+}
+
+function lookupChannel(
+  channels: ReadonlyMap<string, UpstreamChannel> | ((name: string) => UpstreamChannel | undefined),
+  name: string,
+): UpstreamChannel | undefined {
+  return typeof channels === 'function' ? channels(name) : channels.get(name);
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof ReswipeError) return `${error.code}: ${error.message}`;
+  if (error instanceof Error) return error.message;
+  return String(error);
 }
