@@ -5,6 +5,8 @@ export interface CardInfo {
   brand: CardBrand;
   type: CardType;
   issuer: string | null;
+  /** Issuer name in Chinese, when the BIN table has one. */
+  issuerZh?: string;
   /** True when the BIN table had a range for this PAN (type and issuer come from it). */
   binMatched: boolean;
   panLength: number;
