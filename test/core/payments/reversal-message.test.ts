@@ -1,0 +1,122 @@
+// Goal: the 0400/0401 built from stored records follows host-link.md field by field. Method: build
+// from fixed records and compare every field, DE 90 digit by digit, and the 0400/0401 difference.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildReversalRequest, currencyNumericFor, originalDataElements } from '../../../src/core/payments/reversal-message.ts';
+import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
+import type { AttemptRecord, PaymentRecord, ReversalRecord } from '../../../src/core/ports/store.ts';
+
+const attempt: AttemptRecord = {
+  id: 'att_1',
+  paymentId: 'pay_1',
+  seq: 1,
+  channel: 'bank-a',
+  mti: '0200',
+  stan: '000123',
+  transmittedAt: '1125103000',
+  processingCode: '000000',
+  upstreamTerminalId: 'T0000001',
+  outcome: 'unknown',
+  responseCode: null,
+  authCode: null,
+  rrn: null,
+  latencyMs: null,
+  sentAtMs: 1,
+  completedAtMs: null,
+  createdAtMs: 1,
+};
+
+const payment: PaymentRecord = {
+  id: 'pay_1',
+  kind: 'sale',
+  status: 'pending',
+  intake: 'iso',
+  merchantId: '898310048160001',
+  terminalId: 'T0000001',
+  amountMinor: 12345,
+  currency: 'CNY',
+  panFingerprint: 'fp',
+  panMasked: '622202******1234',
+  cardBrand: 'unionpay',
+  cardType: 'debit',
+  cardIssuer: null,
+  entryMode: 'chip',
+  terminalStan: '000001',
+  terminalTransmittedAt: '1125103000',
+  reference: null,
+  originalPaymentId: null,
+  responseCode: null,
+  authCode: null,
+  rrn: null,
+  decline: null,
+  createdAtMs: 1,
+  updatedAtMs: 1,
+  version: 1,
+};
+
+const reversal: ReversalRecord = {
+  id: 'rev_att_1',
+  attemptId: 'att_1',
+  paymentId: 'pay_1',
+  channel: 'bank-a',
+  reasonCode: '98',
+  stan: '000124',
+  transmittedAt: '1125103031',
+  state: 'pending',
+  tries: 0,
+  nextAtMs: 0,
+  lastError: null,
+  createdAtMs: 1,
+  completedAtMs: null,
+};
+
+test('the first try is an 0400 with every mandatory field and no PAN', () => {
+  const message = buildReversalRequest(attempt, payment, reversal, '48020000', 1);
+  assert.equal(message.mti, '0400');
+  assert.deepEqual(message.fields, {
+    3: '000000',
+    4: '000000012345',
+    7: '1125103031',
+    11: '000124',
+    32: '48020000',
+    39: '98',
+    41: 'T0000001',
+    42: '898310048160001',
+    49: '156',
+    90: '0200' + '000123' + '1125103000' + '00048020000' + '00000000000',
+  });
+  assert.equal(message.fields[2], undefined);
+});
+
+test('later tries are 0401 repeats identical to the 0400 but for the MTI', () => {
+  const first = buildReversalRequest(attempt, payment, reversal, '48020000', 1);
+  for (const tryNumber of [2, 3, 7]) {
+    const repeat = buildReversalRequest(attempt, payment, { ...reversal, tries: tryNumber - 1 }, '48020000', tryNumber);
+    assert.equal(repeat.mti, '0401');
+    assert.deepEqual(repeat.fields, first.fields);
+  }
+});
+
+test('DE 90 is 42 digits: MTI, STAN, DE 7, DE 32 zero-filled to 11, 11 zeros', () => {
+  const de90 = originalDataElements({ mti: '0100', stan: '999999', transmittedAt: '0101000000' }, '1');
+  assert.equal(de90.length, 42);
+  assert.equal(de90, '0100' + '999999' + '0101000000' + '00000000001' + '00000000000');
+});
+
+test('an acquirer id that is not 1-11 digits is a configuration error, not a crash', () => {
+  for (const bad of ['', '123456789012', 'ABC']) {
+    assert.throws(() => originalDataElements(attempt, bad), (error) => isReswipeError(error, 'RSW_REVERSAL_ACQUIRER_ID_INVALID'));
+  }
+});
+
+test('DE 49 is numeric: alphabetic codes translate, numeric pass, unknown ones are an error', () => {
+  assert.equal(currencyNumericFor('CNY'), '156');
+  assert.equal(currencyNumericFor('usd'), '840');
+  assert.equal(currencyNumericFor('156'), '156');
+  assert.throws(() => currencyNumericFor('XXX'), (error) => isReswipeError(error, 'RSW_REVERSAL_CURRENCY_UNKNOWN'));
+});
+
+test('records that do not belong together are a broken invariant', () => {
+  assert.throws(() => buildReversalRequest(attempt, payment, { ...reversal, attemptId: 'att_2' }, '48020000', 1), /broken invariant/);
+  assert.throws(() => buildReversalRequest(attempt, payment, reversal, '48020000', 0), /broken invariant/);
+});
