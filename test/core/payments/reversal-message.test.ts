@@ -85,7 +85,7 @@ test('the first try is an 0400 with every mandatory field and no PAN', () => {
     49: '156',
     90: '0200' + '000123' + '1125103000' + '00048020000' + '00000000000',
   });
-  assert.equal(message.fields[2], undefined);
+  assert.equal(Object.hasOwn(message.fields, 2), false);
 });
 
 test('later tries are 0401 repeats identical to the 0400 but for the MTI', () => {
