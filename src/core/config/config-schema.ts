@@ -1,0 +1,432 @@
+// One schema for the whole product. Every part of reswipe reads its settings from the frozen
+// ReswipeConfig this module returns; nothing else parses configuration. The schema is TypeBox data
+// (docs/decisions/typebox.md): the type, the defaults and the checks come from one declaration.
+// Validation happens once, at start-up, before anything opens a port or a database.
+import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+import { ReswipeError } from '../errors/reswipe-error.ts';
+import { paymentMethods, languages } from '../vocabulary.ts';
+
+/** Dialects compiled into reswipe; any other dialect value must be a path to a dialect JSON file. */
+export const builtInDialects = ['cups-pos', 'iso87-ascii'] as const;
+
+/** A channel must time out at least this long before the terminal does, so reswipe can still answer (and start a reversal). */
+export const terminalReplyMarginMs = 1000;
+
+/** Used when no security.panKey is configured. Fine for a laptop, never for production: the result says so with panKeyIsDefault. */
+export const developmentPanKey = 'reswipe-development-pan-key-not-for-production';
+
+/** Card types a merchant accepts when the config does not say. */
+export const defaultAcceptedMethods = ['debit', 'credit', 'quasi-credit', 'prepaid'] as const;
+
+const frameBytesMaxBinary2 = 65535;
+const frameBytesMaxAscii4 = 9999;
+
+// Hard bounds on list sizes: configuration is loaded into memory whole, so it is bounded too.
+const listenersMax = 32;
+const channelsMax = 64;
+const merchantsMax = 100_000;
+const terminalsPerMerchantMax = 10_000;
+
+function enumOf<const T extends readonly string[]>(values: T, defaultValue: T[number]): TUnion<TLiteral<T[number]>[]> {
+  return Type.Union(
+    values.map((value) => Type.Literal(value)),
+    { default: defaultValue },
+  ) as TUnion<TLiteral<T[number]>[]>;
+}
+
+function integer(minimum: number, maximum: number, defaultValue?: number) {
+  return Type.Integer(defaultValue === undefined ? { minimum, maximum } : { minimum, maximum, default: defaultValue });
+}
+
+/** `expected` is our own annotation: the phrase an error message uses when a pattern does not match. */
+function text(options: { minLength?: number; maxLength: number; pattern?: string; expected?: string; default?: string }) {
+  return Type.String({ minLength: options.minLength ?? 1, ...options });
+}
+
+function section<T extends Parameters<typeof Type.Object>[0]>(properties: T) {
+  return Type.Object(properties, { additionalProperties: false, default: {} });
+}
+
+const namePattern = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
+const nameExpected = 'must be 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit';
+const hostSchema = (defaultValue?: string) => text({ maxLength: 253, pattern: '^[A-Za-z0-9.:_\\[\\]-]+$', expected: 'must be a host name or IP address', ...(defaultValue === undefined ? {} : { default: defaultValue }) });
+const dialectSchema = (defaultValue: string) => text({ maxLength: 4096, default: defaultValue });
+const timeZoneSchema = text({ maxLength: 64, default: 'Asia/Shanghai' });
+const filePathSchema = Type.Optional(text({ maxLength: 4096 }));
+const amountMinorSchema = Type.Optional(integer(1, Number.MAX_SAFE_INTEGER));
+
+const framingSchema = section({
+  length: enumOf(['binary2', 'ascii4'] as const, 'binary2'),
+  frameBytesMax: integer(64, frameBytesMaxBinary2, 4096),
+});
+
+const listenerSchema = Type.Object(
+  {
+    name: text({ maxLength: 64, pattern: namePattern, expected: nameExpected, default: 'terminals' }),
+    host: hostSchema('127.0.0.1'),
+    port: integer(0, 65535, 8583),
+    dialect: dialectSchema('cups-pos'),
+    framing: framingSchema,
+    connectionsMax: integer(1, 100_000, 2000),
+    language: enumOf(languages, 'zh'),
+  },
+  { additionalProperties: false },
+);
+
+const channelSchema = Type.Object(
+  {
+    name: text({ maxLength: 64, pattern: namePattern, expected: nameExpected }),
+    host: hostSchema(),
+    port: integer(1, 65535),
+    dialect: dialectSchema('iso87-ascii'),
+    framing: framingSchema,
+    timeoutMs: integer(100, 600_000, 10_000),
+    priority: integer(1, 100, 1),
+    weight: integer(1, 1000, 1),
+    connections: integer(1, 64, 2),
+    inFlightMax: integer(1, 10_000, 256),
+    echoIntervalMs: integer(0, 3_600_000, 30_000),
+    acquirerId: text({ maxLength: 11, pattern: '^[0-9]{1,11}$', expected: 'must be 1 to 11 digits', default: '00000000001' }),
+    disabled: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false },
+);
+
+const merchantSchema = Type.Object(
+  {
+    id: text({ minLength: 15, maxLength: 15, pattern: '^[\\x21-\\x7E][\\x20-\\x7E]{14}$', expected: 'must be exactly 15 printable ASCII characters (DE 42)' }),
+    name: text({ maxLength: 40 }),
+    mcc: text({ minLength: 4, maxLength: 4, pattern: '^[0-9]{4}$', expected: 'must be 4 digits' }),
+    accepts: Type.Array(enumOf(paymentMethods, 'debit'), { uniqueItems: true, maxItems: paymentMethods.length, default: [...defaultAcceptedMethods] }),
+    limits: section({
+      perSaleMinor: amountMinorSchema,
+      perDayMinor: amountMinorSchema,
+      perMonthMinor: amountMinorSchema,
+    }),
+    feePlan: text({ maxLength: 64, pattern: namePattern, expected: nameExpected, default: 'standard' }),
+    terminals: Type.Array(
+      text({ minLength: 8, maxLength: 8, pattern: '^[\\x21-\\x7E][\\x20-\\x7E]{7}$', expected: 'must be exactly 8 printable ASCII characters (DE 41)' }),
+      { uniqueItems: true, maxItems: terminalsPerMerchantMax, default: [] },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** The schema of the configuration input. Every key is optional in input; defaults are filled. */
+export const configSchema = Type.Object(
+  {
+    database: section({
+      url: text({ maxLength: 4096, pattern: '^(sqlite:.+|postgres(ql)?://.+)$', expected: 'must be sqlite:<path> or postgres://...', default: 'sqlite:reswipe.db' }),
+      synchronous: enumOf(['full', 'normal'] as const, 'full'),
+    }),
+    security: section({
+      panKey: Type.Optional(text({ minLength: 16, maxLength: 1024, expected: 'must be 16 to 1024 characters' })),
+    }),
+    log: section({
+      level: enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    }),
+    http: section({
+      host: hostSchema('127.0.0.1'),
+      port: integer(0, 65535, 8080),
+    }),
+    engine: section({
+      terminalTimeoutMs: integer(1000, 600_000, 60_000),
+      autoRetriesMax: integer(0, 10, 2),
+      inFlightPerTerminalMax: integer(1, 64, 1),
+      queuePerTerminalMax: integer(0, 1000, 4),
+      reversal: section({
+        triesMax: integer(1, 100, 6),
+        backoffMs: integer(1, 3_600_000, 1000),
+        backoffMsMax: integer(1, 86_400_000, 60_000),
+      }),
+      reswipeGuardWindowMs: integer(0, 86_400_000, 120_000),
+    }),
+    listeners: Type.Array(listenerSchema, { maxItems: listenersMax, default: [{}] }),
+    channels: Type.Array(channelSchema, { maxItems: channelsMax, default: [] }),
+    merchants: Type.Array(merchantSchema, { maxItems: merchantsMax, default: [] }),
+    declines: section({
+      strictLuhn: Type.Boolean({ default: false }),
+      strictBin: Type.Boolean({ default: false }),
+      binTableFile: filePathSchema,
+      retryRuleEdition: text({ maxLength: 7, pattern: '^[0-9]{4}-[0-9]{2}$', expected: 'must be a YYYY-MM edition', default: '2026-04' }),
+    }),
+    fees: section({
+      plansFile: filePathSchema,
+      settlementTimeZone: timeZoneSchema,
+      holidayCalendarFile: filePathSchema,
+      settleMode: enumOf(['t1', 'd0'] as const, 't1'),
+    }),
+  },
+  { additionalProperties: false },
+);
+
+type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+type ConfigShape = Static<typeof configSchema>;
+
+/** The validated, defaulted and deep-frozen configuration every part of reswipe reads. */
+export type ReswipeConfig = DeepReadonly<
+  Omit<ConfigShape, 'security'> & {
+    security: {
+      /** HMAC key for PAN fingerprints. A secret: `config print` masks it. */
+      panKey: string;
+      /** True when no key was configured and the development key is in use; `serve` warns. */
+      panKeyIsDefault: boolean;
+    };
+  }
+>;
+export type DatabaseConfig = ReswipeConfig['database'];
+export type EngineConfig = ReswipeConfig['engine'];
+export type ListenerConfig = ReswipeConfig['listeners'][number];
+export type ChannelConfig = ReswipeConfig['channels'][number];
+export type FramingConfig = ChannelConfig['framing'];
+export type MerchantConfig = ReswipeConfig['merchants'][number];
+export type LogLevel = ReswipeConfig['log']['level'];
+
+/** Validates raw configuration (parsed file + env + flags), fills defaults, checks relations, and returns it deep-frozen. Throws ReswipeError naming the key path. */
+export function validateConfig(raw: unknown): ReswipeConfig {
+  if (raw === undefined || raw === null) raw = {};
+  if (!isPlainObject(raw)) {
+    throw new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field: '(root)', reason: 'must be a mapping of keys' });
+  }
+  const panKeyGiven = isPlainObject(raw.security) && raw.security.panKey !== undefined;
+  const filled: unknown = Value.Default(configSchema, Value.Clone(raw));
+  const firstError = Value.Errors(configSchema, filled).First();
+  if (firstError !== undefined) throw toReswipeError(firstError);
+  const shape = orderLikeSchema(configSchema, filled) as ConfigShape;
+  const config = {
+    ...shape,
+    security: { panKey: shape.security.panKey ?? developmentPanKey, panKeyIsDefault: !panKeyGiven },
+  };
+  checkValues(config);
+  checkRelations(config);
+  return deepFreeze(config) as ReswipeConfig;
+}
+
+/** Turns a TypeBox JSON pointer (`/channels/1/timeoutMs`) into the key path people write (`channels[1].timeoutMs`). */
+export function formatKeyPath(pointer: string): string {
+  if (pointer === '' || pointer === '/') return '(root)';
+  let path = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (/^[0-9]+$/.test(segment)) path += `[${segment}]`;
+    else path += path === '' ? segment : `.${segment}`;
+  }
+  return path;
+}
+
+/**
+ * The schema at a key path (`['engine', 'terminalTimeoutMs']`, `['listeners', 0, 'port']`), or undefined when
+ * no such key exists. The loader uses it to map environment variables and convert their text by type.
+ */
+export function schemaAtPath(path: readonly (string | number)[]): TSchema | undefined {
+  let schema: TSchema | undefined = configSchema;
+  for (const segment of path) {
+    if (schema === undefined) return undefined;
+    if (schema.type === 'array' && typeof segment === 'number') schema = schema.items as TSchema | undefined;
+    else if (schema.type === 'object' && typeof segment === 'string' && Object.hasOwn(schema.properties ?? {}, segment)) schema = schema.properties[segment] as TSchema;
+    else return undefined;
+  }
+  return schema;
+}
+
+/** One phrase saying what a schema accepts, for error messages. */
+export function describeExpectation(schema: TSchema): string {
+  if (typeof schema.expected === 'string') return schema.expected;
+  if (Array.isArray(schema.anyOf) && schema.anyOf.every((member: TSchema) => typeof member.const === 'string')) {
+    return `must be one of ${schema.anyOf.map((member: TSchema) => `'${member.const as string}'`).join(', ')}`;
+  }
+  switch (schema.type) {
+    case 'integer':
+      return `must be an integer from ${schema.minimum as number} to ${schema.maximum as number}`;
+    case 'number':
+      return 'must be a number';
+    case 'boolean':
+      return 'must be true or false';
+    case 'string':
+      return `must be text of ${schema.minLength as number} to ${schema.maxLength as number} characters`;
+    case 'array':
+      return `must be a list of at most ${schema.maxItems as number} items${schema.uniqueItems === true ? ', none repeated' : ''}`;
+    case 'object':
+      return 'must be a mapping of keys';
+    default:
+      return 'has an invalid value';
+  }
+}
+
+function toReswipeError(error: ValueError): ReswipeError {
+  const field = formatKeyPath(error.path);
+  if (error.type === ValueErrorType.ObjectAdditionalProperties) {
+    const parent = error.path.slice(0, error.path.lastIndexOf('/'));
+    const key = error.path.slice(error.path.lastIndexOf('/') + 1);
+    const known = Object.keys(schemaAtPath(parsePointer(parent))?.properties ?? {});
+    const near = known.find((candidate) => isNearMiss(candidate, key));
+    return new ReswipeError('RSW_CONFIG_UNKNOWN_KEY', { field, hint: near === undefined ? '' : ` (did you mean ${near}?)` });
+  }
+  if (error.type === ValueErrorType.ObjectRequiredProperty) {
+    return new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field, reason: `is required and ${describeExpectation(error.schema)}` });
+  }
+  if (error.type === ValueErrorType.ArrayUniqueItems) {
+    return new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field, reason: 'must not repeat an item' });
+  }
+  return new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field, reason: describeExpectation(error.schema) });
+}
+
+function parsePointer(pointer: string): (string | number)[] {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => (/^[0-9]+$/.test(segment) ? Number(segment) : segment.replace(/~1/g, '/').replace(/~0/g, '~')));
+}
+
+/** Same letters ignoring case, or one edit apart: enough to catch `timeoutMS` and `timoutMs`. */
+function isNearMiss(candidate: string, key: string): boolean {
+  const a = candidate.toLowerCase();
+  const b = key.toLowerCase();
+  if (a === b) return true;
+  if (a.length === b.length) {
+    const differences = [...a].flatMap((letter, index) => (letter === b[index] ? [] : [index]));
+    const [first, second] = differences;
+    if (differences.length === 2 && first !== undefined && second === first + 1 && a[first] === b[second] && a[second] === b[first]) return true;
+  }
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i += 1;
+  let j = 0;
+  while (j < a.length - i && j < b.length - i && a[a.length - 1 - j] === b[b.length - 1 - j]) j += 1;
+  return a.length - i - j <= 1 && b.length - i - j <= 1;
+}
+
+type CheckedConfig = Omit<ConfigShape, 'security'>;
+
+/** Single-value checks the schema language cannot say: dialect names or files, time zones. */
+function checkValues(config: CheckedConfig): void {
+  const checkDialect = (dialect: string, field: string): void => {
+    if ((builtInDialects as readonly string[]).includes(dialect) || dialect.endsWith('.json')) return;
+    throw new ReswipeError('RSW_CONFIG_INVALID_VALUE', {
+      field,
+      reason: `must be ${builtInDialects.map((name) => `'${name}'`).join(' or ')} or a path to a dialect .json file`,
+    });
+  };
+  config.listeners.forEach((listener, index) => checkDialect(listener.dialect, `listeners[${index}].dialect`));
+  config.channels.forEach((channel, index) => checkDialect(channel.dialect, `channels[${index}].dialect`));
+  if (!isTimeZone(config.fees.settlementTimeZone)) {
+    throw new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field: 'fees.settlementTimeZone', reason: 'must be an IANA time zone such as Asia/Shanghai' });
+  }
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const wildcardHosts = new Set(['0.0.0.0', '::', '[::]']);
+
+function hostsOverlap(a: string, b: string): boolean {
+  return a === b || wildcardHosts.has(a) || wildcardHosts.has(b);
+}
+
+/** Relations between values. Each failure names the later of the two keys, the one to change. */
+function checkRelations(config: CheckedConfig): void {
+  const relation = (field: string, reason: string): never => {
+    throw new ReswipeError('RSW_CONFIG_RELATION', { field, reason });
+  };
+  const { engine } = config;
+
+  if (engine.reversal.backoffMs > engine.reversal.backoffMsMax) {
+    relation('engine.reversal.backoffMs', `(${engine.reversal.backoffMs}) must not exceed engine.reversal.backoffMsMax (${engine.reversal.backoffMsMax})`);
+  }
+
+  const checkFraming = (framing: ConfigShape['channels'][number]['framing'], field: string): void => {
+    if (framing.length === 'ascii4' && framing.frameBytesMax > frameBytesMaxAscii4) {
+      relation(`${field}.frameBytesMax`, `(${framing.frameBytesMax}) must be at most ${frameBytesMaxAscii4} with ascii4 framing (a 4-digit length)`);
+    }
+  };
+
+  const listenerNames = new Map<string, number>();
+  config.listeners.forEach((listener, index) => {
+    const field = `listeners[${index}]`;
+    const earlier = listenerNames.get(listener.name);
+    if (earlier !== undefined) relation(`${field}.name`, `'${listener.name}' is already used by listeners[${earlier}]`);
+    listenerNames.set(listener.name, index);
+    checkFraming(listener.framing, `${field}.framing`);
+    if (listener.port !== 0) {
+      const other = config.listeners.findIndex((candidate, otherIndex) => otherIndex < index && candidate.port === listener.port);
+      if (other !== -1) relation(`${field}.port`, `${listener.port} is already used by listeners[${other}]`);
+      if (listener.port === config.http.port && hostsOverlap(listener.host, config.http.host)) {
+        relation(`${field}.port`, `${listener.port} is already used by http.port on the same host`);
+      }
+    }
+  });
+
+  const channelNames = new Map<string, number>();
+  config.channels.forEach((channel, index) => {
+    const field = `channels[${index}]`;
+    const earlier = channelNames.get(channel.name);
+    if (earlier !== undefined) relation(`${field}.name`, `'${channel.name}' is already used by channels[${earlier}]`);
+    channelNames.set(channel.name, index);
+    checkFraming(channel.framing, `${field}.framing`);
+    if (channel.timeoutMs + terminalReplyMarginMs > engine.terminalTimeoutMs) {
+      relation(
+        `${field}.timeoutMs`,
+        `(${channel.timeoutMs}) plus ${terminalReplyMarginMs} ms to answer the terminal must not exceed engine.terminalTimeoutMs (${engine.terminalTimeoutMs})`,
+      );
+    }
+  });
+
+  const merchantIds = new Map<string, number>();
+  const terminalOwners = new Map<string, number>();
+  config.merchants.forEach((merchant, index) => {
+    const field = `merchants[${index}]`;
+    const earlier = merchantIds.get(merchant.id);
+    if (earlier !== undefined) relation(`${field}.id`, `'${merchant.id}' is already used by merchants[${earlier}]`);
+    merchantIds.set(merchant.id, index);
+    merchant.terminals.forEach((terminalId, terminalIndex) => {
+      const owner = terminalOwners.get(terminalId);
+      if (owner !== undefined && owner !== index) {
+        relation(`${field}.terminals[${terminalIndex}]`, `terminal '${terminalId}' already belongs to merchants[${owner}]`);
+      }
+      terminalOwners.set(terminalId, index);
+    });
+    const { perSaleMinor, perDayMinor, perMonthMinor } = merchant.limits;
+    if (perSaleMinor !== undefined && perDayMinor !== undefined && perSaleMinor > perDayMinor) {
+      relation(`${field}.limits.perSaleMinor`, `(${perSaleMinor}) must not exceed limits.perDayMinor (${perDayMinor})`);
+    }
+    if (perDayMinor !== undefined && perMonthMinor !== undefined && perDayMinor > perMonthMinor) {
+      relation(`${field}.limits.perDayMinor`, `(${perDayMinor}) must not exceed limits.perMonthMinor (${perMonthMinor})`);
+    }
+    if (perSaleMinor !== undefined && perMonthMinor !== undefined && perSaleMinor > perMonthMinor) {
+      relation(`${field}.limits.perSaleMinor`, `(${perSaleMinor}) must not exceed limits.perMonthMinor (${perMonthMinor})`);
+    }
+  });
+}
+
+/** Rebuilds objects with keys in schema order, so printed configs read the same whatever order the input used. */
+function orderLikeSchema(schema: TSchema, value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => orderLikeSchema(schema.items as TSchema, item));
+  if (!isPlainObject(value) || schema.type !== 'object') return value;
+  const ordered: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(schema.properties as Record<string, TSchema>)) {
+    if (value[key] !== undefined) ordered[key] = orderLikeSchema(child, value[key]);
+  }
+  return ordered;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
