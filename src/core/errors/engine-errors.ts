@@ -60,4 +60,22 @@ export const engineErrors = defineErrors([
     httpStatus: 500,
     description: 'The terminal listener could not bind its address (port in use, no permission); change listeners[].port or free the port.',
   },
+  {
+    code: 'RSW_SIM_FAULTS_INVALID',
+    messageTemplate: 'issuer simulator fault settings rejected: {reason}',
+    httpStatus: 400,
+    description: 'A fault rate given to `reswipe issuer-sim` (flag or PUT /faults) is not a probability from 0 to 1, the rates add up to more than 1, or lateReplyMs is out of range; fix the value named in the message.',
+  },
+  {
+    code: 'RSW_SIM_LEDGER_FILE_UNREADABLE',
+    messageTemplate: 'issuer simulator ledger file {path} cannot be used: {reason}',
+    httpStatus: 500,
+    description: 'The --ledger-file of `reswipe issuer-sim` cannot be opened, or a line in it is not a ledger event; move the file aside or point --ledger-file elsewhere.',
+  },
+  {
+    code: 'RSW_SIM_LISTEN_FAILED',
+    messageTemplate: 'issuer simulator cannot listen on {host}:{port}: {reason}',
+    httpStatus: 500,
+    description: 'The issuer simulator could not bind its ISO 8583 or admin port (port in use, no permission); pick another --port / --admin-port or free the port.',
+  },
 ] as const);
