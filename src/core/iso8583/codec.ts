@@ -1,10 +1,274 @@
-import type { Dialect, IsoMessage } from './iso-message.ts';
+// Packs and unpacks whole messages with a compiled dialect: TPDU, header, MTI, bitmap(s), then
+// each data element in ascending order through its compiled closures.
 import { ReswipeError } from '../errors/reswipe-error.ts';
-export function packMessage(dialect: Dialect, message: IsoMessage): Buffer {
-  void message;
-  throw new ReswipeError('RSW_INTERNAL', { detail: `codec not yet written (${dialect.name})` });
+import { compiledOf, type CompiledDialect } from './compiled-dialect.ts';
+import type { FieldCodec, Reader, Writer } from './field-codec.ts';
+import type { Dialect, IsoFieldValue, IsoMessage } from './iso-message.ts';
+
+const hexDigits = '0123456789ABCDEF';
+// Reused between calls: pack and unpack are synchronous, so no two calls ever share them at once.
+const writer: Writer = { buf: Buffer.alloc(0), pos: 0 };
+const bitmapBytes = new Uint8Array(16);
+const presentCodecs: (FieldCodec | undefined)[] = new Array<FieldCodec | undefined>(129).fill(undefined);
+const presentValues: (IsoFieldValue | undefined)[] = new Array<IsoFieldValue | undefined>(129).fill(undefined);
+
+function missing(field: string, reason: string): never {
+  throw new ReswipeError('RSW_CODEC_MISSING_PART', { field, reason });
 }
+
+function tooLarge(dialect: CompiledDialect, field: string): never {
+  throw new ReswipeError('RSW_CODEC_MESSAGE_TOO_LARGE', { field, bytesMax: dialect.messageBytesMax });
+}
+
+function isFourDigits(mti: unknown): mti is string {
+  if (typeof mti !== 'string' || mti.length !== 4) return false;
+  for (let index = 0; index < 4; index += 1) {
+    const code = mti.charCodeAt(index);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
+}
+
+/** The message as bytes, WITHOUT the frame length prefix, with TPDU and header when the dialect has them. */
+export function packMessage(dialect: Dialect, message: IsoMessage): Buffer {
+  const compiled = compiledOf(dialect);
+  const buf = compiled.scratch;
+  writer.buf = buf;
+  writer.pos = 0;
+
+  if (compiled.tpduLength > 0) {
+    const tpdu = message.tpdu ?? compiled.tpduDefault;
+    if (tpdu === undefined) missing('tpdu', `the dialect needs a ${compiled.tpduLength}-byte TPDU`);
+    if (!(tpdu instanceof Uint8Array) || tpdu.length !== compiled.tpduLength) {
+      throw new ReswipeError('RSW_CODEC_BAD_LENGTH', { field: 'tpdu', reason: `the TPDU must be ${compiled.tpduLength} bytes` });
+    }
+    buf.set(tpdu, 0);
+    writer.pos = tpdu.length;
+  }
+  if (compiled.headerLength > 0) {
+    const header = message.header ?? compiled.headerDefault;
+    if (header === undefined) missing('header', `the dialect needs a ${compiled.headerLength}-character header`);
+    writeHeader(compiled, header);
+  }
+
+  const mti = message.mti;
+  if (!isFourDigits(mti)) throw new ReswipeError('RSW_CODEC_BAD_MTI', { field: 'mti', reason: 'the MTI must be 4 digits' });
+  if (compiled.isMtiBcd) {
+    buf[writer.pos] = (mti.charCodeAt(0) - 48) * 16 + (mti.charCodeAt(1) - 48);
+    buf[writer.pos + 1] = (mti.charCodeAt(2) - 48) * 16 + (mti.charCodeAt(3) - 48);
+    writer.pos += 2;
+  } else {
+    for (let index = 0; index < 4; index += 1) buf[writer.pos + index] = mti.charCodeAt(index);
+    writer.pos += 4;
+  }
+
+  // First pass: which fields, and whether the secondary bitmap is needed.
+  bitmapBytes.fill(0);
+  const fields = message.fields;
+  let highest = 0;
+  let count = 0;
+  for (const key in fields) {
+    const value = fields[key as unknown as number];
+    if (value === undefined) continue;
+    const de = toFieldNumber(key);
+    const codec = de === 1 ? undefined : compiled.fields[de];
+    if (codec === undefined) {
+      for (let index = 0; index < count; index += 1) presentValues[index] = undefined;
+      throw new ReswipeError('RSW_CODEC_FIELD_NOT_IN_DIALECT', { field: key, dialect: compiled.name });
+    }
+    presentCodecs[count] = codec;
+    presentValues[count] = value;
+    count += 1;
+    bitmapBytes[(de - 1) >> 3] = (bitmapBytes[(de - 1) >> 3] as number) | (0x80 >> ((de - 1) & 7));
+    if (de > highest) highest = de;
+  }
+  const bitmapCount = highest > 64 ? 16 : 8;
+  if (bitmapCount === 16) bitmapBytes[0] = (bitmapBytes[0] as number) | 0x80;
+  if (compiled.isBitmapHex) {
+    for (let index = 0; index < bitmapCount; index += 1) {
+      const byte = bitmapBytes[index] as number;
+      buf[writer.pos++] = hexDigits.charCodeAt(byte >> 4);
+      buf[writer.pos++] = hexDigits.charCodeAt(byte & 0x0f);
+    }
+  } else {
+    buf.set(bitmapCount === 16 ? bitmapBytes : bitmapBytes.subarray(0, 8), writer.pos);
+    writer.pos += bitmapCount;
+  }
+
+  // Second pass: the fields in ascending order (for-in visits integer keys in ascending order).
+  try {
+    for (let index = 0; index < count; index += 1) {
+      const codec = presentCodecs[index] as FieldCodec;
+      codec.write(presentValues[index] as IsoFieldValue, writer);
+      if (writer.pos > compiled.messageBytesMax) tooLarge(compiled, String(codec.de));
+    }
+  } finally {
+    // Drop references to the caller's values so the scratch arrays never keep card data alive.
+    for (let index = 0; index < count; index += 1) presentValues[index] = undefined;
+  }
+  const out = Buffer.allocUnsafe(writer.pos);
+  buf.copy(out, 0, 0, writer.pos);
+  return out;
+}
+
+function toFieldNumber(key: string): number {
+  const de = Number(key);
+  if (!Number.isInteger(de) || de < 1 || de > 128 || String(de) !== key) {
+    throw new ReswipeError('RSW_CODEC_FIELD_NOT_IN_DIALECT', { field: key, dialect: 'any (data elements are numbered 2 to 128)' });
+  }
+  return de;
+}
+
+function writeHeader(compiled: CompiledDialect, header: string): void {
+  const length = compiled.headerLength;
+  if (typeof header !== 'string' || header.length !== length) {
+    throw new ReswipeError('RSW_CODEC_BAD_LENGTH', { field: 'header', reason: `the header must be ${length} characters` });
+  }
+  const buf = writer.buf;
+  if (compiled.isHeaderBcd) {
+    for (let index = 0; index < length; index += 2) {
+      const high = header.charCodeAt(index) - 48;
+      const low = header.charCodeAt(index + 1) - 48;
+      if (high < 0 || high > 9 || low < 0 || low > 9) throw new ReswipeError('RSW_CODEC_BAD_VALUE', { field: 'header', reason: 'a BCD header takes digits only' });
+      buf[writer.pos++] = high * 16 + low;
+    }
+  } else {
+    for (let index = 0; index < length; index += 1) {
+      const code = header.charCodeAt(index);
+      if (code < 0x20 || code > 0x7e) throw new ReswipeError('RSW_CODEC_BAD_VALUE', { field: 'header', reason: 'printable ASCII only' });
+      buf[writer.pos++] = code;
+    }
+  }
+}
+
+function truncated(field: string, reason: string): never {
+  throw new ReswipeError('RSW_CODEC_TRUNCATED', { field, reason });
+}
+
+function badBitmap(reason: string): never {
+  throw new ReswipeError('RSW_CODEC_BAD_BITMAP', { field: 'bitmap', reason });
+}
+
+function hexValueOf(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 65 && code <= 70) return code - 55;
+  if (code >= 97 && code <= 102) return code - 87;
+  return -1;
+}
+
+/** Parses one message (no frame length prefix). Throws ReswipeError RSW_CODEC_* naming the field. */
 export function unpackMessage(dialect: Dialect, bytes: Uint8Array): IsoMessage {
-  void bytes;
-  throw new ReswipeError('RSW_INTERNAL', { detail: `codec not yet written (${dialect.name})` });
+  const compiled = compiledOf(dialect);
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length > compiled.messageBytesMax) {
+    throw new ReswipeError('RSW_CODEC_MESSAGE_TOO_LARGE', { field: 'message', bytesMax: compiled.messageBytesMax });
+  }
+  const reader: Reader = { buf, pos: 0, end: buf.length };
+  let tpdu: Buffer | undefined;
+  let header: string | undefined;
+  if (compiled.tpduLength > 0) {
+    if (reader.end < compiled.tpduLength) truncated('tpdu', `the TPDU needs ${compiled.tpduLength} bytes`);
+    tpdu = Buffer.allocUnsafe(compiled.tpduLength);
+    buf.copy(tpdu, 0, 0, compiled.tpduLength);
+    reader.pos = compiled.tpduLength;
+  }
+  if (compiled.headerLength > 0) header = readHeader(compiled, reader);
+
+  let mti: string;
+  if (compiled.isMtiBcd) {
+    if (reader.end - reader.pos < 2) truncated('mti', 'the MTI needs 2 bytes');
+    const high = buf[reader.pos] as number;
+    const low = buf[reader.pos + 1] as number;
+    if (high >> 4 > 9 || (high & 15) > 9 || low >> 4 > 9 || (low & 15) > 9) {
+      throw new ReswipeError('RSW_CODEC_BAD_MTI', { field: 'mti', reason: 'the BCD MTI holds a nibble above 9' });
+    }
+    mti = String.fromCharCode(48 + (high >> 4), 48 + (high & 15), 48 + (low >> 4), 48 + (low & 15));
+    reader.pos += 2;
+  } else {
+    if (reader.end - reader.pos < 4) truncated('mti', 'the MTI needs 4 bytes');
+    for (let index = 0; index < 4; index += 1) {
+      const code = buf[reader.pos + index] as number;
+      if (code < 48 || code > 57) throw new ReswipeError('RSW_CODEC_BAD_MTI', { field: 'mti', reason: 'the MTI must be 4 ASCII digits' });
+    }
+    mti = buf.toString('latin1', reader.pos, reader.pos + 4);
+    reader.pos += 4;
+  }
+
+  const bitmap = new Uint8Array(16);
+  readBitmapPart(compiled, reader, bitmap, 0);
+  if (((bitmap[0] as number) & 0x80) !== 0) {
+    if (!compiled.hasSecondaryBitmap) badBitmap('bit 1 announces a secondary bitmap, which this dialect does not use');
+    readBitmapPart(compiled, reader, bitmap, 8);
+    if (((bitmap[8] as number) & 0x80) !== 0) {
+      // Bit 65 is the tertiary bitmap indicator; only a dialect that defines DE 65 may set it, and none may (validator).
+      throw new ReswipeError('RSW_CODEC_FIELD_NOT_IN_DIALECT', { field: '65', dialect: compiled.name });
+    }
+  }
+
+  const fields: Record<number, IsoFieldValue> = {};
+  const bitmapCount = ((bitmap[0] as number) & 0x80) !== 0 ? 16 : 8;
+  let last = 'bitmap';
+  for (let byteIndex = 0; byteIndex < bitmapCount; byteIndex += 1) {
+    const byte = bitmap[byteIndex] as number;
+    if (byte === 0) continue;
+    for (let bit = 0; bit < 8; bit += 1) {
+      if ((byte & (0x80 >> bit)) === 0) continue;
+      const de = byteIndex * 8 + bit + 1;
+      if (de === 1) continue;
+      const codec = compiled.fields[de];
+      if (codec === undefined) throw new ReswipeError('RSW_CODEC_FIELD_NOT_IN_DIALECT', { field: String(de), dialect: compiled.name });
+      fields[de] = codec.read(reader);
+      last = String(de);
+    }
+  }
+  if (reader.pos !== reader.end) {
+    throw new ReswipeError('RSW_CODEC_TRAILING_BYTES', { field: last, count: reader.end - reader.pos });
+  }
+  const message: IsoMessage = { mti, fields };
+  if (tpdu !== undefined) message.tpdu = tpdu;
+  if (header !== undefined) message.header = header;
+  return message;
+}
+
+function readBitmapPart(compiled: CompiledDialect, reader: Reader, bitmap: Uint8Array, offset: number): void {
+  const buf = reader.buf;
+  if (compiled.isBitmapHex) {
+    if (reader.end - reader.pos < 16) truncated('bitmap', 'a hex bitmap needs 16 characters');
+    for (let index = 0; index < 8; index += 1) {
+      const high = hexValueOf(buf[reader.pos + index * 2] as number);
+      const low = hexValueOf(buf[reader.pos + index * 2 + 1] as number);
+      if (high < 0 || low < 0) badBitmap('the hex bitmap holds a character that is not hex');
+      bitmap[offset + index] = high * 16 + low;
+    }
+    reader.pos += 16;
+  } else {
+    if (reader.end - reader.pos < 8) truncated('bitmap', 'a binary bitmap needs 8 bytes');
+    buf.copy(bitmap, offset, reader.pos, reader.pos + 8);
+    reader.pos += 8;
+  }
+}
+
+function readHeader(compiled: CompiledDialect, reader: Reader): string {
+  const length = compiled.headerLength;
+  const buf = reader.buf;
+  if (compiled.isHeaderBcd) {
+    const bytes = length / 2;
+    if (reader.end - reader.pos < bytes) truncated('header', `the header needs ${bytes} bytes`);
+    let text = '';
+    for (let index = 0; index < bytes; index += 1) {
+      const byte = buf[reader.pos + index] as number;
+      if (byte >> 4 > 9 || (byte & 15) > 9) throw new ReswipeError('RSW_CODEC_BAD_VALUE', { field: 'header', reason: 'the BCD header holds a nibble above 9' });
+      text += String.fromCharCode(48 + (byte >> 4), 48 + (byte & 15));
+    }
+    reader.pos += bytes;
+    return text;
+  }
+  if (reader.end - reader.pos < length) truncated('header', `the header needs ${length} bytes`);
+  for (let index = 0; index < length; index += 1) {
+    const code = buf[reader.pos + index] as number;
+    if (code < 0x20 || code > 0x7e) throw new ReswipeError('RSW_CODEC_BAD_VALUE', { field: 'header', reason: 'printable ASCII only' });
+  }
+  const text = buf.toString('latin1', reader.pos, reader.pos + length);
+  reader.pos += length;
+  return text;
 }
