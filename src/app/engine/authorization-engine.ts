@@ -1,0 +1,1053 @@
+// The authorization engine: one sale from intake (ISO terminal or HTTP) to a persisted final answer.
+// Per sale it (1) detects duplicates by idempotency key and inserts the key and the payment in ONE
+// write before anything goes upstream, (2) runs the local checks and the scheme retry budget,
+// (3) drives the pure state machine of src/core/payments/payment-decision.ts: every attempt is
+// persisted `pending` with its own upstream STAN before it is sent, and its outcome (with the
+// reversal of an unknown outcome) is recorded in one write, (4) answers the client before its
+// deadline, with `98`/WAIT when the outcome is still unknown, and stores that answer for replays.
+// Reversals are sent by the ReversalWorker; the engine updates payments in the worker's own
+// transaction when a reversal settles (onReversalSettledInTx).
+import type { IsoMessage } from '../../core/iso8583/index.ts';
+import { getText } from '../../core/iso8583/index.ts';
+import type {
+  AttemptRecord,
+  IdempotencyRecord,
+  MerchantRecord,
+  Page,
+  PaymentKind,
+  PaymentQuery,
+  PaymentRecord,
+  ReversalRecord,
+  Store,
+  StoredDecline,
+  StoreTx,
+  TerminalRecord,
+} from '../../core/ports/store.ts';
+import type { Clock } from '../../core/time/clock.ts';
+import type { Random } from '../../core/time/random.ts';
+import type { EntryMode, PaymentStatus, ResponsibleParty } from '../../core/vocabulary.ts';
+import type { ReswipeConfig } from '../../core/config/config-schema.ts';
+import type { BinTable, Diagnosis, RetryDecision } from '../../core/declines/index.ts';
+import {
+  approvedDiagnosis,
+  checkRetryBudget,
+  classifyOutcome,
+  classifyResponseCode,
+  decideRetry,
+  lookupCard,
+  runLocalChecks,
+} from '../../core/declines/index.ts';
+import { CardNumber, fingerprintPan } from '../../core/cards/pan.ts';
+import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
+import {
+  decide,
+  derivePaymentStatus,
+  initialDecisionState,
+  isUnresolved,
+  type ClientAnswer,
+  type Decision,
+  type PaymentDecisionState,
+  type PaymentEffect,
+  type PaymentEvent,
+} from '../../core/payments/payment-decision.ts';
+import { buildUpstreamSale, saleProcessingCode, transmissionDateTime } from '../../core/payments/upstream-request.ts';
+import { currencyNumericFor } from '../../core/payments/reversal-message.ts';
+import { toPaymentView, type PaymentFeeView, type PaymentView } from '../../core/payments/payment-view.ts';
+import type { ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../../adapters/channels/upstream-channel.ts';
+import {
+  enqueueReversal as enqueueReversalDefault,
+  type EnqueueReversalInput,
+  type ReversalReasonCode,
+  type ReversalSettlement,
+} from '../reversals/reversal-worker.ts';
+import { TerminalGate } from './terminal-gate.ts';
+
+export type { PaymentView } from '../../core/payments/payment-view.ts';
+
+/** What the engine needs of an upstream channel: the concrete UpstreamChannel, or a fake in tests and simulations. */
+export interface ChannelPort {
+  readonly name: string;
+  send(request: IsoMessage, options: { timeoutMs: number }): Promise<ChannelSendResult>;
+}
+
+export interface SaleRequest {
+  intake: 'iso' | 'http';
+  merchantId: string;
+  terminalId: string | null;
+  amountMinor: number;
+  currency: string;
+  card: { number: CardNumber; expiry?: string; cvv?: string; entryMode: EntryMode; track2?: string; pinBlock?: Uint8Array; iccData?: Uint8Array };
+  /** False asks for a pre-authorization (0100, DE 3 `030000`). */
+  capture: boolean;
+  reference: string | null;
+  /**
+   * http: scope `http:<merchantId>`, key = Idempotency-Key, hash of the canonical body (card fingerprint, never the PAN).
+   * iso: scope `iso:<terminalId>`, key `<DE11>:<DE7>`, hash of the canonical request fields (same rule).
+   */
+  idempotency: { scope: string; key: string; requestHash: string };
+  terminalStan?: string;
+  terminalTransmittedAt?: string;
+  /** Absolute instant (ms) by which the client must have its answer; default now + engine.terminalTimeoutMs. */
+  deadlineMs?: number;
+}
+
+export type SaleResult =
+  | { kind: 'completed'; view: PaymentView; diagnosis: Diagnosis }
+  | { kind: 'replayed'; view: PaymentView; diagnosis: Diagnosis; responseStatus: number | null; responseBody: string | null }
+  | { kind: 'in_progress'; paymentId: string | null }
+  | { kind: 'idempotency_mismatch' };
+
+export interface TerminalReversalInput {
+  terminalId: string;
+  originalStan: string;
+  /** DE 7 of the original request, MMDDhhmmss. */
+  originalTransmittedAt: string;
+  /** DE 39 of the terminal's 0400: `98`, `96`, `A0` or `06` (anything else is forwarded as `06`). */
+  reasonCode: string;
+}
+
+export interface EngineChannelSettings {
+  name: string;
+  /** 1 is tried first. */
+  priority: number;
+  disabled: boolean;
+  acquirerId: string;
+  timeoutMs: number;
+}
+
+/** The engine's own settings, derived from ReswipeConfig by engineSettingsFromConfig (simulations may build them directly). */
+export interface EngineSettings {
+  terminalTimeoutMs: number;
+  /** The engine answers this long before the client's deadline, to leave time to write and send the answer. */
+  replyMarginMs: number;
+  autoRetriesMax: number;
+  inFlightPerTerminalMax: number;
+  queuePerTerminalMax: number;
+  /** Payments in flight in the whole engine. */
+  inFlightMax: number;
+  /** No attempt starts with less time than this left before the reply deadline. */
+  attemptMinMs: number;
+  strictLuhn: boolean;
+  strictBin: boolean;
+  panKey: string;
+  retryRuleEdition?: string;
+  /** DE 41 sent upstream for HTTP sales that name no terminal. */
+  httpTerminalId: string;
+  /** Minutes east of UTC for DE 12/13 and the day/month limit windows. */
+  localOffsetMinutes: number;
+  channels: readonly EngineChannelSettings[];
+  /** Most pending payments one recovery pass handles. */
+  recoveryBatchMax: number;
+  /** How long close() waits for in-flight payments. */
+  closeWaitMs: number;
+}
+
+export function engineSettingsFromConfig(config: ReswipeConfig, overrides: Partial<EngineSettings> = {}): EngineSettings {
+  return {
+    terminalTimeoutMs: config.engine.terminalTimeoutMs,
+    replyMarginMs: 500,
+    autoRetriesMax: config.engine.autoRetriesMax,
+    inFlightPerTerminalMax: config.engine.inFlightPerTerminalMax,
+    queuePerTerminalMax: config.engine.queuePerTerminalMax,
+    inFlightMax: 10_000,
+    attemptMinMs: 1_000,
+    strictLuhn: config.declines.strictLuhn,
+    strictBin: config.declines.strictBin,
+    panKey: config.security.panKey,
+    retryRuleEdition: config.declines.retryRuleEdition,
+    httpTerminalId: 'RSWHTTP0',
+    localOffsetMinutes: 480,
+    channels: config.channels.map((channel) => ({
+      name: channel.name,
+      priority: channel.priority,
+      disabled: channel.disabled,
+      acquirerId: channel.acquirerId,
+      timeoutMs: channel.timeoutMs,
+    })),
+    recoveryBatchMax: 10_000,
+    closeWaitMs: config.engine.terminalTimeoutMs,
+    ...overrides,
+  };
+}
+
+/** Fee bookkeeping, called inside the write that approves or un-approves a payment. */
+export interface FeeHooks {
+  recordApproved(tx: StoreTx, payment: PaymentRecord): Promise<void>;
+  removeForPayment(tx: StoreTx, payment: PaymentRecord): Promise<void>;
+}
+
+export interface AuthorizationEngineDeps {
+  store: Store;
+  channels: readonly ChannelPort[];
+  clock: Clock;
+  random: Random;
+  logger: LoggerLike;
+  /** Either the whole config (settings derived) or settings built directly. */
+  config?: ReswipeConfig;
+  settings?: EngineSettings;
+  binTable: BinTable;
+  /** The reversal queue worker: the engine kicks it after queueing a reversal. */
+  reversalWorker: { kick(): void };
+  /** Queues a reversal inside a write; the reversal worker's own function unless a test replaces it. */
+  enqueueReversal?: (tx: StoreTx, input: EnqueueReversalInput) => Promise<ReversalRecord>;
+  fees?: FeeHooks;
+  /** Waits; real timers by default, a simulation passes its own. */
+  sleep?: (durationMs: number) => Promise<void>;
+}
+
+interface SaleContext {
+  request: SaleRequest;
+  payment: PaymentRecord;
+  merchant: MerchantRecord;
+  startMs: number;
+  replyByMs: number;
+  budgetAllowed: boolean;
+  attempts: Map<number, AttemptRecord>;
+  reversals: Map<number, ReversalRecord>;
+  result: SaleResult | null;
+}
+
+type Settled = { result: 'reversed' | 'dead' };
+
+const stepsMax = 64;
+const writeTriesMax = 3;
+
+export class AuthorizationEngine {
+  readonly #store: Store;
+  readonly #channels: ReadonlyMap<string, ChannelPort>;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #logger: LoggerLike;
+  readonly #settings: EngineSettings;
+  readonly #binTable: BinTable;
+  readonly #reversalWorker: { kick(): void };
+  readonly #enqueueReversal: (tx: StoreTx, input: EnqueueReversalInput) => Promise<ReversalRecord>;
+  readonly #fees: FeeHooks | undefined;
+  readonly #sleep: (durationMs: number) => Promise<void>;
+  readonly #gate: TerminalGate;
+  /** Payments this process is still driving; their status stays `pending` until the engine finishes them. */
+  readonly #active = new Set<string>();
+  /** Callers waiting for the answer of an idempotency key in progress (ISO resends wait for the original). */
+  readonly #answerWaiters = new Map<string, Array<() => void>>();
+  /** Sales waiting for the settlement of a reversal (retry after an unknown outcome). */
+  readonly #settlementWaiters = new Map<string, (settled: Settled) => void>();
+  readonly #running = new Set<Promise<unknown>>();
+  #closing = false;
+
+  constructor(deps: AuthorizationEngineDeps) {
+    const settings = deps.settings ?? (deps.config === undefined ? undefined : engineSettingsFromConfig(deps.config));
+    if (settings === undefined) throw new Error('AuthorizationEngine needs config or settings');
+    this.#store = deps.store;
+    this.#channels = new Map(deps.channels.map((channel) => [channel.name, channel]));
+    this.#clock = deps.clock;
+    this.#random = deps.random;
+    this.#logger = deps.logger;
+    this.#settings = settings;
+    this.#binTable = deps.binTable;
+    this.#reversalWorker = deps.reversalWorker;
+    this.#enqueueReversal = deps.enqueueReversal ?? enqueueReversalDefault;
+    this.#fees = deps.fees;
+    this.#sleep = deps.sleep ?? ((durationMs) => new Promise((resolve) => setTimeout(resolve, Math.max(0, durationMs))));
+    this.#gate = new TerminalGate({
+      inFlightPerKeyMax: settings.inFlightPerTerminalMax,
+      queuePerKeyMax: settings.queuePerTerminalMax,
+      inFlightMax: settings.inFlightMax,
+    });
+  }
+
+  get settings(): EngineSettings {
+    return this.#settings;
+  }
+
+  /** Authorizes one sale; resolves with the answer for the client (never rejects for a business outcome). */
+  async authorize(request: SaleRequest): Promise<SaleResult> {
+    if (this.#closing) throw new ReswipeError('RSW_ENGINE_SHUTTING_DOWN');
+    if (!(Number.isSafeInteger(request.amountMinor) && request.amountMinor >= 1 && request.amountMinor <= 999_999_999_999)) {
+      throw new ReswipeError('RSW_ENGINE_AMOUNT_INVALID', { field: 'amountMinor', amount: String(request.amountMinor) });
+    }
+    try {
+      currencyNumericFor(request.currency);
+    } catch {
+      throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'currency', reason: 'must be an ISO 4217 code reswipe knows (CNY, HKD, USD, ...)' });
+    }
+    const { scope, key } = request.idempotency;
+    const earlier = await this.#store.getIdempotency(scope, key);
+    if (earlier !== null) return this.#duplicateResult(earlier, request.idempotency.requestHash);
+    const release = await this.#gate.acquire(request.terminalId === null ? null : `terminal:${request.terminalId}`);
+    const work = this.#authorizeAdmitted(request);
+    this.#running.add(work);
+    try {
+      return await work;
+    } finally {
+      this.#running.delete(work);
+      release();
+    }
+  }
+
+  /** Waits until the answer for an idempotency key is stored (or `untilMs` passes). */
+  async waitUntilAnswered(scope: string, key: string, untilMs: number): Promise<void> {
+    const pollMs = 200;
+    for (let round = 0; round < 10_000; round++) {
+      const record = await this.#store.getIdempotency(scope, key);
+      if (record === null || record.state === 'done') return;
+      const leftMs = untilMs - this.#clock.nowMs();
+      if (leftMs <= 0) return;
+      const waitKey = `${scope}\u0000${key}`;
+      await new Promise<void>((resolve) => {
+        let done = false;
+        const finish = () => {
+          if (done) return;
+          done = true;
+          resolve();
+        };
+        const list = this.#answerWaiters.get(waitKey) ?? [];
+        list.push(finish);
+        this.#answerWaiters.set(waitKey, list);
+        // Polling covers an original handled by another gateway node; the waiter covers this one.
+        void this.#sleep(Math.min(pollMs, leftMs)).then(finish);
+      });
+    }
+  }
+
+  async getPayment(id: string, scope: { merchantId?: string } = {}): Promise<PaymentView | null> {
+    const payment = await this.#store.getPayment(id);
+    if (payment === null) return null;
+    if (scope.merchantId !== undefined && payment.merchantId !== scope.merchantId) return null;
+    return this.#viewOf(payment);
+  }
+
+  async listPayments(query: PaymentQuery): Promise<Page<PaymentView>> {
+    const page = await this.#store.listPayments(query);
+    const data: PaymentView[] = [];
+    for (const payment of page.data) data.push(await this.#viewOf(payment));
+    return { data, nextCursor: page.nextCursor };
+  }
+
+  /** The terminal's own 0400/0401: reverse the original if it was (or may have been) approved. Returns DE 39 for the 0410. */
+  async reverseByTerminal(input: TerminalReversalInput): Promise<{ responseCode: string }> {
+    const scope = `iso:${input.terminalId}`;
+    const key = `${input.originalStan}:${input.originalTransmittedAt}`;
+    let record = await this.#store.getIdempotency(scope, key);
+    if (record === null) return { responseCode: '25' };
+    if (record.state === 'in_progress') {
+      await this.waitUntilAnswered(scope, key, this.#clock.nowMs() + this.#settings.terminalTimeoutMs);
+      record = await this.#store.getIdempotency(scope, key);
+    }
+    const paymentId = record?.paymentId ?? null;
+    if (paymentId === null) return { responseCode: '25' };
+    const reasonCode: ReversalReasonCode = isReasonCode(input.reasonCode) ? input.reasonCode : '06';
+    const queued = await this.#write(async (tx) => {
+      const payment = await tx.getPayment(paymentId);
+      if (payment === null) return false;
+      const attempts = await tx.listAttempts(paymentId);
+      const target = attempts.find((attempt) => attempt.outcome === 'approved' || isUnresolved(attempt.outcome));
+      if (target === undefined) return false;
+      const nowMs = this.#clock.nowMs();
+      await this.#enqueueReversal(tx, {
+        attempt: target,
+        payment,
+        reasonCode: target.outcome === 'approved' ? reasonCode : '98',
+        nowMs,
+        newStan: await tx.nextStan(target.channel),
+        transmittedAt: transmissionDateTime(nowMs),
+      });
+      await tx.appendEvent({ type: 'reversal.queued', subjectId: paymentId, payload: { seq: target.seq, channel: target.channel, reasonCode, by: 'terminal' }, atMs: nowMs });
+      return true;
+    });
+    if (queued) this.#reversalWorker.kick();
+    this.#logger.info({ terminalId: input.terminalId, paymentId, queued }, 'terminal reversal honoured');
+    return { responseCode: '00' };
+  }
+
+  /** After a restart: every pending payment this process is not driving gets its unknown attempts reversed; nothing stays pending forever. */
+  async recoverAfterRestart(options: { createdBeforeMs?: number } = {}): Promise<{ payments: number; reversalsQueued: number }> {
+    const cutoffMs = options.createdBeforeMs ?? this.#clock.nowMs();
+    const pending = await this.#store.listPendingPayments(cutoffMs, this.#settings.recoveryBatchMax);
+    let reversalsQueued = 0;
+    let payments = 0;
+    for (const stale of pending) {
+      if (this.#active.has(stale.id)) continue;
+      payments += 1;
+      reversalsQueued += await this.#write(async (tx) => {
+        const payment = await tx.getPayment(stale.id);
+        if (payment === null || payment.status !== 'pending') return 0;
+        const nowMs = this.#clock.nowMs();
+        let queued = 0;
+        for (const attempt of await tx.listAttempts(payment.id)) {
+          if (!isUnresolved(attempt.outcome)) continue;
+          const unknown: AttemptRecord = { ...attempt, outcome: 'unknown', completedAtMs: attempt.completedAtMs ?? nowMs };
+          if (attempt.outcome === 'pending') await tx.updateAttempt(unknown);
+          await this.#enqueueReversal(tx, { attempt: unknown, payment, reasonCode: '98', nowMs, newStan: await tx.nextStan(attempt.channel), transmittedAt: transmissionDateTime(nowMs) });
+          await tx.appendEvent({ type: 'reversal.queued', subjectId: payment.id, payload: { seq: attempt.seq, channel: attempt.channel, reasonCode: '98', by: 'recovery' }, atMs: nowMs });
+          queued += 1;
+        }
+        const attempts = await tx.listAttempts(payment.id);
+        const status = derivePaymentStatus(attempts);
+        if (status !== 'pending') {
+          // Crashed after the last outcome but before the answer: finish with what the attempts say.
+          const diagnosis = status === 'approved' ? approvedDiagnosis() : lastDiagnosisOf(attempts);
+          const updated = withAnswerFields(payment, status, diagnosis, attempts, nowMs);
+          await this.#updatePayment(tx, payment, updated);
+          await tx.appendEvent({ type: 'payment.completed', subjectId: payment.id, payload: completedPayload(updated, diagnosis), atMs: nowMs });
+        } else {
+          await tx.appendEvent({ type: 'payment.unknown', subjectId: payment.id, payload: { by: 'recovery' }, atMs: nowMs });
+        }
+        return queued;
+      });
+    }
+    if (reversalsQueued > 0) this.#reversalWorker.kick();
+    if (pending.length >= this.#settings.recoveryBatchMax) this.#logger.warn({ batch: pending.length }, 'recovery batch full; the rest is handled on the next pass');
+    this.#logger.info({ payments, reversalsQueued }, 'recovery after restart done');
+    return { payments, reversalsQueued };
+  }
+
+  /** For the reversal worker: updates the payment in the same transaction that settles its reversal. */
+  async onReversalSettledInTx(tx: StoreTx, settled: ReversalSettlement): Promise<void> {
+    const nowMs = this.#clock.nowMs();
+    const payment = await tx.getPayment(settled.payment.id);
+    if (payment === null) return;
+    if (settled.result === 'dead') {
+      await tx.appendEvent({
+        type: 'payment.manual_handling',
+        subjectId: payment.id,
+        payload: { seq: settled.attempt.seq, channel: settled.attempt.channel, reversalId: settled.reversal.id, reason: 'reversal failed within its budget' },
+        atMs: nowMs,
+      });
+      this.#logger.error({ paymentId: payment.id, attemptSeq: settled.attempt.seq, channel: settled.attempt.channel }, 'reversal failed: manual handling needed');
+      return;
+    }
+    const current = (await tx.listAttempts(payment.id)).find((attempt) => attempt.id === settled.attempt.id) ?? settled.attempt;
+    if (current.outcome !== 'reversed') await tx.updateAttempt({ ...current, outcome: 'reversed', completedAtMs: current.completedAtMs ?? nowMs });
+    const attempts = await tx.listAttempts(payment.id);
+    const status: PaymentStatus = this.#active.has(payment.id) ? 'pending' : derivePaymentStatus(attempts);
+    const reversedDiagnosis = classifyOutcome('reversed');
+    const updated: PaymentRecord = {
+      ...payment,
+      status,
+      decline: status === 'reversed' ? toStoredDecline(reversedDiagnosis) : payment.decline,
+      updatedAtMs: nowMs,
+    };
+    await this.#updatePayment(tx, payment, updated);
+    if (payment.status === 'approved' && status !== 'approved' && this.#fees !== undefined) await this.#fees.removeForPayment(tx, updated);
+    await tx.appendEvent({ type: 'payment.reversed', subjectId: payment.id, payload: { seq: current.seq, channel: current.channel, status, responseCode: settled.responseCode }, atMs: nowMs });
+  }
+
+  /** For the reversal worker, after the commit: wakes a sale waiting to retry. */
+  onReversalSettled(settled: ReversalSettlement): void {
+    const waiter = this.#settlementWaiters.get(settled.attempt.id);
+    if (waiter !== undefined) waiter({ result: settled.result });
+  }
+
+  /** For channels' onUnmatchedReply: a late approval makes sure the reversal is queued. */
+  async handleUnmatchedReply(channel: string, message: IsoMessage, info: UnmatchedReplyInfo): Promise<void> {
+    const stan = getText(message, 11);
+    const transmittedAt = getText(message, 7);
+    const code = getText(message, 39) ?? null;
+    if (!info.late || stan === undefined || transmittedAt === undefined || !message.mti.startsWith('02') && !message.mti.startsWith('01')) {
+      this.#logger.warn({ channel, mti: message.mti, stan, late: info.late }, 'unmatched upstream reply ignored');
+      return;
+    }
+    const attempt = await this.#store.findAttemptByUpstreamKey(channel, stan, transmittedAt);
+    if (attempt === null) {
+      this.#logger.warn({ channel, mti: message.mti, stan }, 'late reply for no known attempt');
+      return;
+    }
+    const queued = await this.#write(async (tx) => {
+      const payment = await tx.getPayment(attempt.paymentId);
+      const fresh = (await tx.listAttempts(attempt.paymentId)).find((candidate) => candidate.id === attempt.id);
+      if (payment === null || fresh === undefined) return false;
+      const nowMs = this.#clock.nowMs();
+      await tx.appendEvent({ type: 'payment.late_reply', subjectId: payment.id, payload: { seq: fresh.seq, channel, responseCode: code, outcome: fresh.outcome }, atMs: nowMs });
+      if (!isUnresolved(fresh.outcome) || code !== '00') return false;
+      // The reply came after the engine gave up: the money may have moved, so the reversal must exist (idempotent).
+      await this.#enqueueReversal(tx, { attempt: fresh, payment, reasonCode: '98', nowMs, newStan: await tx.nextStan(channel), transmittedAt: transmissionDateTime(nowMs) });
+      return true;
+    });
+    this.#logger.warn({ channel, paymentId: attempt.paymentId, attemptSeq: attempt.seq, responseCode: code }, 'late upstream reply');
+    if (queued) this.#reversalWorker.kick();
+  }
+
+  /** Stops taking payments and waits (bounded) for those in flight. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    const inFlight = [...this.#running];
+    if (inFlight.length === 0) return;
+    await Promise.race([Promise.allSettled(inFlight), this.#sleep(this.#settings.closeWaitMs)]);
+  }
+
+  // ---- one sale -------------------------------------------------------------------------------
+
+  async #authorizeAdmitted(request: SaleRequest): Promise<SaleResult> {
+    const nowMs = this.#clock.nowMs();
+    const deadlineMs = request.deadlineMs ?? nowMs + this.#settings.terminalTimeoutMs;
+    const replyByMs = deadlineMs - this.#settings.replyMarginMs;
+    const pan = request.card.number.reveal();
+    const panFingerprint = fingerprintPan(pan, this.#settings.panKey);
+    const merchant = await this.#store.getMerchant(request.merchantId);
+    const terminal = request.terminalId === null ? null : await this.#store.getTerminal(request.terminalId);
+    const terminalKnown = request.terminalId === null || (terminal !== null && merchant !== null && terminal.merchantId === merchant.id);
+
+    const checked = runLocalChecks(
+      {
+        pan,
+        ...(request.card.expiry === undefined ? {} : { expiry: request.card.expiry }),
+        ...(request.card.cvv === undefined ? {} : { cvv: request.card.cvv }),
+        entryMode: request.card.entryMode,
+        amountMinor: request.amountMinor,
+        merchant: merchant === null ? null : { id: merchant.id, accepts: merchant.accepts, limits: merchant.limits, disabled: merchant.disabled },
+        terminal: terminal === null || !terminalKnown ? null : { id: terminal.id, state: terminal.state, signedOn: terminal.signedOn, limits: terminal.limits },
+        totals: merchant === null ? zeroTotals : await this.#totals(merchant.id, request.terminalId, nowMs),
+        nowMs,
+        strict: { luhn: this.#settings.strictLuhn, bin: this.#settings.strictBin },
+      },
+      this.#binTable,
+    );
+    const card = checked.card ?? safeLookup(pan, this.#binTable);
+    let decline: Diagnosis | null = checked.ok ? null : checked.diagnosis;
+    if (decline === null && (merchant === null || !terminalKnown)) {
+      // The checks should have caught these; the standard codes still apply if they did not.
+      decline = classifyResponseCode(merchant === null ? '03' : '97');
+    }
+
+    const paymentId = this.#newId('pay');
+    const payment: PaymentRecord = {
+      id: paymentId,
+      kind: (request.capture ? 'sale' : 'preauth') satisfies PaymentKind,
+      status: decline === null ? 'pending' : 'declined',
+      intake: request.intake,
+      merchantId: request.merchantId,
+      terminalId: request.terminalId,
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+      panFingerprint,
+      panMasked: request.card.number.masked,
+      cardBrand: card.brand,
+      cardType: card.type,
+      cardIssuer: card.issuer,
+      entryMode: request.card.entryMode,
+      terminalStan: request.terminalStan ?? null,
+      terminalTransmittedAt: request.terminalTransmittedAt ?? null,
+      reference: request.reference,
+      originalPaymentId: null,
+      responseCode: decline?.code ?? null,
+      authCode: null,
+      rrn: null,
+      decline: decline === null ? null : toStoredDecline(decline),
+      createdAtMs: nowMs,
+      updatedAtMs: nowMs,
+      version: 1,
+    };
+
+    if (merchant === null || !terminalKnown) {
+      // No merchant or terminal row to attach a payment to: a local decline that is answered but not stored.
+      const declined = decline ?? classifyResponseCode('97');
+      this.#logger.warn({ merchantId: request.merchantId, terminalId: request.terminalId, code: declined.code }, 'sale from an unknown merchant or terminal declined locally');
+      return { kind: 'completed', view: toPaymentView(payment, []), diagnosis: declined };
+    }
+
+    let budgetAllowed = true;
+    if (decline === null) {
+      const history = await this.#store.listAttemptsByCard(panFingerprint, nowMs - 30 * 86_400_000, 500);
+      const budget = checkRetryBudget({
+        brand: card.brand,
+        history: history.map((entry) => ({
+          atMs: entry.sentAtMs ?? entry.createdAtMs,
+          responseCode: entry.responseCode,
+          outcome: entry.outcome === 'pending' ? 'unknown' : entry.outcome,
+          brand: card.brand,
+          merchantId: entry.merchantId,
+          amountMinor: entry.amountMinor,
+        })),
+        nowMs,
+        ...(this.#settings.retryRuleEdition === undefined ? {} : { edition: this.#settings.retryRuleEdition }),
+        merchantId: request.merchantId,
+        amountMinor: request.amountMinor,
+      });
+      if (!budget.allowed) decline = budget.diagnosis;
+      budgetAllowed = budget.allowed;
+    }
+    const channels = this.#channelOrder();
+    if (decline === null && channels.length === 0) decline = classifyOutcome('not_sent');
+    if (decline !== null) {
+      payment.status = 'declined';
+      payment.responseCode = decline.code;
+      payment.decline = toStoredDecline(decline);
+    }
+
+    const view = toPaymentView(payment, []);
+    try {
+      await this.#write(async (tx) => {
+        await tx.insertIdempotency({
+          scope: request.idempotency.scope,
+          key: request.idempotency.key,
+          requestHash: request.idempotency.requestHash,
+          paymentId,
+          state: decline === null ? 'in_progress' : 'done',
+          responseStatus: decline === null ? null : 201,
+          responseBody: decline === null ? null : JSON.stringify(view),
+          createdAtMs: nowMs,
+          updatedAtMs: nowMs,
+        });
+        await tx.insertPayment(payment);
+        if (decline !== null) await tx.appendEvent({ type: 'payment.completed', subjectId: paymentId, payload: completedPayload(payment, decline), atMs: nowMs });
+      });
+    } catch (error) {
+      if (isReswipeError(error, 'RSW_STORE_CONFLICT') && isDuplicateConstraint(error.params.constraint)) {
+        const earlier = await this.#store.getIdempotency(request.idempotency.scope, request.idempotency.key);
+        if (earlier !== null) return this.#duplicateResult(earlier, request.idempotency.requestHash);
+        return { kind: 'in_progress', paymentId: null };
+      }
+      throw error;
+    }
+    if (decline !== null) {
+      this.#logger.info({ paymentId, code: decline.code, category: decline.category }, 'sale declined locally');
+      return { kind: 'completed', view, diagnosis: decline };
+    }
+
+    this.#active.add(paymentId);
+    const context: SaleContext = { request, payment, merchant, startMs: nowMs, replyByMs, budgetAllowed, attempts: new Map(), reversals: new Map(), result: null };
+    try {
+      await this.#drive(context, channels);
+    } finally {
+      this.#active.delete(paymentId);
+      this.#notifyAnswered(request.idempotency.scope, request.idempotency.key);
+    }
+    if (context.result === null) throw new Error(`broken invariant: payment ${paymentId} finished without an answer`);
+    return context.result;
+  }
+
+  /** Runs the state machine until it has nothing more to do; each transition is persisted before its effects run. */
+  async #drive(context: SaleContext, channels: readonly string[]): Promise<void> {
+    let state: PaymentDecisionState = initialDecisionState({
+      channels,
+      replyByMs: context.replyByMs,
+      attemptsMax: this.#settings.autoRetriesMax + 1 + channels.length,
+      attemptMinMs: this.#settings.attemptMinMs,
+    });
+    let decision = decide(state, { type: 'checked', nowMs: this.#clock.nowMs(), decline: null });
+    for (let step = 0; step < stepsMax; step++) {
+      state = decision.state;
+      const send = findEffect(decision.effects, 'send');
+      const wake = findEffect(decision.effects, 'wake_at');
+      let event: PaymentEvent;
+      if (send !== undefined) {
+        event = await this.#runAttempt(context, state, send);
+      } else if (wake !== undefined) {
+        event = await this.#waitFor(context, state, wake.atMs);
+      } else {
+        break;
+      }
+      decision = decide(state, event);
+      await this.#commitDecision(context, event, decision);
+    }
+    if (context.result === null) {
+      // A bound was reached without an answer: answer from what is known rather than hang.
+      this.#logger.error({ paymentId: context.payment.id }, 'payment decision loop hit its step bound');
+      const fallback: Decision = decide({ ...decision.state, retryAfterReversalSeq: null, pendingRetry: null }, { type: 'timer', nowMs: this.#clock.nowMs() });
+      await this.#commitDecision(context, { type: 'timer', nowMs: this.#clock.nowMs() }, fallback);
+    }
+  }
+
+  /** Persists a pending attempt with its own STAN, sends it, and turns the channel's answer into an event. */
+  async #runAttempt(context: SaleContext, state: PaymentDecisionState, send: Extract<PaymentEffect, { kind: 'send' }>): Promise<PaymentEvent> {
+    const channel = this.#channels.get(send.channel);
+    const channelSettings = this.#settings.channels.find((candidate) => candidate.name === send.channel);
+    const startedAtMs = this.#clock.nowMs();
+    const request = context.request;
+    const attempt = await this.#write(async (tx) => {
+      const stan = await tx.nextStan(send.channel);
+      const record: AttemptRecord = {
+        id: this.#newId('att'),
+        paymentId: context.payment.id,
+        seq: send.seq,
+        channel: send.channel,
+        mti: request.capture ? '0200' : '0100',
+        stan,
+        transmittedAt: transmissionDateTime(startedAtMs),
+        processingCode: request.capture ? saleProcessingCode : '030000',
+        upstreamTerminalId: (request.terminalId ?? this.#settings.httpTerminalId).padEnd(8, ' ').slice(0, 8),
+        outcome: 'pending',
+        responseCode: null,
+        authCode: null,
+        rrn: null,
+        latencyMs: null,
+        sentAtMs: null,
+        completedAtMs: null,
+        createdAtMs: startedAtMs,
+      };
+      await tx.insertAttempt(record);
+      const payment = await tx.getPayment(context.payment.id);
+      if (payment !== null && payment.status !== 'pending') await this.#updatePayment(tx, payment, { ...payment, status: 'pending', updatedAtMs: startedAtMs });
+      return record;
+    });
+    context.attempts.set(send.seq, attempt);
+    const attemptsSoFar = state.attempts.length;
+    if (channel === undefined || channelSettings === undefined) {
+      return this.#eventFor(context, attemptsSoFar, send.seq, { kind: 'not_sent', reason: 'closed', detail: 'channel not running' });
+    }
+    let message: IsoMessage;
+    try {
+      message = buildUpstreamSale({
+        amountMinor: request.amountMinor,
+        currency: request.currency,
+        card: request.card,
+        merchant: { id: context.merchant.id, name: context.merchant.name, mcc: context.merchant.mcc },
+        upstreamTerminalId: attempt.upstreamTerminalId,
+        acquirerId: channelSettings.acquirerId,
+        stan: attempt.stan,
+        nowMs: startedAtMs,
+        localOffsetMinutes: this.#settings.localOffsetMinutes,
+      });
+      if (!request.capture) message = { mti: '0100', fields: { ...message.fields, 3: '030000' } };
+    } catch (error) {
+      this.#logger.error({ paymentId: context.payment.id, error: errorText(error) }, 'could not build the upstream request');
+      return this.#eventFor(context, attemptsSoFar, send.seq, { kind: 'not_sent', reason: 'encode_failed', detail: 'request could not be built' });
+    }
+    const timeoutMs = Math.max(1, Math.min(channelSettings.timeoutMs, send.timeoutMs));
+    const result = await channel.send(message, { timeoutMs });
+    return this.#eventFor(context, attemptsSoFar, send.seq, result);
+  }
+
+  #eventFor(context: SaleContext, attemptsSoFar: number, seq: number, result: ChannelSendResult): PaymentEvent {
+    const nowMs = this.#clock.nowMs();
+    const attempt = context.attempts.get(seq);
+    if (attempt === undefined) throw new Error(`broken invariant: attempt ${seq} not recorded`);
+    const retryFor = (diagnosis: Diagnosis): RetryDecision =>
+      decideRetry({
+        diagnosis,
+        attemptsSoFar,
+        autoRetriesMax: this.#settings.autoRetriesMax,
+        elapsedMs: nowMs - context.startMs,
+        budgetMs: context.replyByMs - context.startMs,
+        budget: { allowed: context.budgetAllowed },
+      });
+    switch (result.kind) {
+      case 'reply': {
+        const code = getText(result.message, 39);
+        const common = { sentAtMs: result.sentAtMs, latencyMs: result.latencyMs, completedAtMs: nowMs };
+        if (code === undefined || !/^[0-9A-Z]{2}$/.test(code)) {
+          const diagnosis = classifyOutcome('malformed_reply');
+          context.attempts.set(seq, { ...attempt, ...common, outcome: 'unknown' });
+          return { type: 'no_reply', nowMs, seq, diagnosis, retry: retryFor(diagnosis) };
+        }
+        const diagnosis = code === '00' ? approvedDiagnosis() : classifyResponseCode(code);
+        const approved = diagnosis.outcome === 'approved';
+        context.attempts.set(seq, {
+          ...attempt,
+          ...common,
+          outcome: approved ? 'approved' : 'declined',
+          responseCode: code,
+          authCode: approved ? (getText(result.message, 38)?.trim() ?? null) : null,
+          rrn: getText(result.message, 37)?.trim() ?? null,
+        });
+        return { type: 'replied', nowMs, seq, diagnosis, retry: retryFor(diagnosis) };
+      }
+      case 'not_sent': {
+        const diagnosis = classifyOutcome('not_sent');
+        context.attempts.set(seq, { ...attempt, outcome: 'not_sent', completedAtMs: nowMs });
+        this.#logger.warn({ paymentId: context.payment.id, channel: attempt.channel, reason: result.reason }, 'attempt not sent');
+        return { type: 'not_sent', nowMs, seq, diagnosis, retry: retryFor(diagnosis) };
+      }
+      case 'no_reply': {
+        const diagnosis = classifyOutcome(result.reason === 'malformed_reply' ? 'malformed_reply' : 'no_reply');
+        context.attempts.set(seq, { ...attempt, outcome: 'unknown', sentAtMs: result.sentAtMs, completedAtMs: nowMs });
+        this.#logger.warn({ paymentId: context.payment.id, channel: attempt.channel, stan: attempt.stan, reason: result.reason }, 'attempt outcome unknown; reversal queued');
+        return { type: 'no_reply', nowMs, seq, diagnosis, retry: retryFor(diagnosis) };
+      }
+    }
+  }
+
+  /** Waits for a retry time, or for the reversal of an unknown attempt, whichever the state asks for. */
+  async #waitFor(context: SaleContext, state: PaymentDecisionState, atMs: number): Promise<PaymentEvent> {
+    const seq = state.retryAfterReversalSeq;
+    const attempt = seq === null ? undefined : context.attempts.get(seq);
+    const reversal = seq === null ? undefined : context.reversals.get(seq);
+    if (seq === null || attempt === undefined || reversal === undefined) {
+      await this.#sleep(atMs - this.#clock.nowMs());
+      return { type: 'timer', nowMs: Math.max(this.#clock.nowMs(), atMs) };
+    }
+    const settled = new Promise<Settled>((resolve) => this.#settlementWaiters.set(attempt.id, resolve));
+    try {
+      // The worker may have settled it before we started listening.
+      const stored = await this.#store.getReversal(reversal.id);
+      let outcome: Settled | null = stored?.state === 'done' ? { result: 'reversed' } : stored?.state === 'dead' ? { result: 'dead' } : null;
+      if (outcome === null) {
+        const timer = this.#sleep(atMs - this.#clock.nowMs()).then(() => null);
+        outcome = await Promise.race([settled, timer]);
+      }
+      const nowMs = this.#clock.nowMs();
+      if (outcome === null) return { type: 'timer', nowMs: Math.max(nowMs, atMs) };
+      if (outcome.result === 'reversed') context.attempts.set(seq, { ...attempt, outcome: 'reversed' });
+      return { type: 'reversal_settled', nowMs, seq, result: outcome.result, diagnosis: classifyOutcome(outcome.result === 'reversed' ? 'reversed' : 'reversal_failed') };
+    } finally {
+      this.#settlementWaiters.delete(attempt.id);
+    }
+  }
+
+  /** One write per transition: the attempt's outcome, its reversal, the payment's status and, once there is one, the stored answer. */
+  async #commitDecision(context: SaleContext, event: PaymentEvent, decision: Decision): Promise<void> {
+    const reply = findEffect(decision.effects, 'reply');
+    const reversalsWanted = decision.effects.filter((effect): effect is Extract<PaymentEffect, { kind: 'enqueue_reversal' }> => effect.kind === 'enqueue_reversal');
+    const changedSeq = 'seq' in event && event.type !== 'reversal_settled' ? event.seq : null;
+    const stillWorking = !decision.state.finished && decision.state.answer === null;
+    const view = await this.#write(async (tx) => {
+      const nowMs = this.#clock.nowMs();
+      if (changedSeq !== null) {
+        const attempt = context.attempts.get(changedSeq);
+        if (attempt !== undefined) await tx.updateAttempt(attempt);
+      }
+      let payment = await tx.getPayment(context.payment.id);
+      if (payment === null) throw new Error(`broken invariant: payment ${context.payment.id} vanished`);
+      for (const wanted of reversalsWanted) {
+        const attempt = context.attempts.get(wanted.seq);
+        if (attempt === undefined) continue;
+        const reversal = await this.#enqueueReversal(tx, {
+          attempt,
+          payment,
+          reasonCode: isReasonCode(wanted.reasonCode) ? wanted.reasonCode : '98',
+          nowMs,
+          newStan: await tx.nextStan(attempt.channel),
+          transmittedAt: transmissionDateTime(nowMs),
+        });
+        context.reversals.set(wanted.seq, reversal);
+        await tx.appendEvent({ type: 'payment.unknown', subjectId: payment.id, payload: { seq: attempt.seq, channel: attempt.channel, stan: attempt.stan }, atMs: nowMs });
+        await tx.appendEvent({ type: 'reversal.queued', subjectId: payment.id, payload: { seq: attempt.seq, channel: attempt.channel, reasonCode: wanted.reasonCode, by: 'engine' }, atMs: nowMs });
+      }
+      const attempts = await tx.listAttempts(payment.id);
+      const derived = derivePaymentStatus(attempts);
+      const status: PaymentStatus = derived === 'approved' ? 'approved' : stillWorking ? 'pending' : derived;
+      let updated: PaymentRecord = { ...payment, status, updatedAtMs: nowMs };
+      if (reply !== undefined) updated = withAnswer(updated, reply.answer, attempts);
+      else if (status === 'approved') updated = withAnswer(updated, { kind: 'approved', seq: attempts.find((a) => a.outcome === 'approved')?.seq ?? 0 }, attempts);
+      await this.#updatePayment(tx, payment, updated);
+      if (payment.status !== 'approved' && updated.status === 'approved' && this.#fees !== undefined) await this.#fees.recordApproved(tx, updated);
+      payment = updated;
+      if (reply === undefined) return null;
+      const answerView = toPaymentView(payment, attempts, await feeOf(tx, payment.id));
+      await tx.updateIdempotency(context.request.idempotency.scope, context.request.idempotency.key, {
+        paymentId: payment.id,
+        state: 'done',
+        responseStatus: 201,
+        responseBody: JSON.stringify(answerView),
+        updatedAtMs: nowMs,
+      });
+      await tx.appendEvent({ type: 'payment.completed', subjectId: payment.id, payload: completedPayload(payment, diagnosisOfAnswer(reply.answer)), atMs: nowMs });
+      return answerView;
+    });
+    if (reversalsWanted.length > 0) this.#reversalWorker.kick();
+    if (reply !== undefined && view !== null && context.result === null) {
+      const diagnosis = diagnosisOfAnswer(reply.answer);
+      context.result = { kind: 'completed', view, diagnosis };
+      this.#logger.info({ paymentId: view.id, status: view.status, code: diagnosis.code, category: diagnosis.category, verdict: diagnosis.verdict, attempts: view.attempts.length }, 'payment answered');
+    }
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  async #duplicateResult(record: IdempotencyRecord, requestHash: string): Promise<SaleResult> {
+    if (record.requestHash !== requestHash) return { kind: 'idempotency_mismatch' };
+    const payment = record.paymentId === null ? null : await this.#store.getPayment(record.paymentId);
+    if (record.state === 'done' && payment !== null) {
+      const view = await this.#viewOf(payment);
+      const answered = parseView(record.responseBody) ?? view;
+      return { kind: 'replayed', view, diagnosis: diagnosisOfView(answered), responseStatus: record.responseStatus, responseBody: record.responseBody };
+    }
+    if (payment !== null && payment.status !== 'pending' && !this.#active.has(payment.id)) {
+      // The original's process died after the payment was final but before its answer was stored.
+      const view = await this.#viewOf(payment);
+      return { kind: 'replayed', view, diagnosis: diagnosisOfView(view), responseStatus: 201, responseBody: JSON.stringify(view) };
+    }
+    return { kind: 'in_progress', paymentId: record.paymentId };
+  }
+
+  async #viewOf(payment: PaymentRecord): Promise<PaymentView> {
+    const attempts = await this.#store.listAttempts(payment.id);
+    return toPaymentView(payment, attempts, await feeOf(this.#store, payment.id));
+  }
+
+  async #totals(merchantId: string, terminalId: string | null, nowMs: number) {
+    const { dayStartMs, monthStartMs } = localWindows(nowMs, this.#settings.localOffsetMinutes);
+    const endMs = nowMs + 1;
+    const [merchantDayMinor, merchantMonthMinor, terminalDayMinor, terminalMonthMinor] = await Promise.all([
+      this.#store.sumApprovedMinor({ merchantId }, dayStartMs, endMs),
+      this.#store.sumApprovedMinor({ merchantId }, monthStartMs, endMs),
+      terminalId === null ? Promise.resolve(0) : this.#store.sumApprovedMinor({ merchantId, terminalId }, dayStartMs, endMs),
+      terminalId === null ? Promise.resolve(0) : this.#store.sumApprovedMinor({ merchantId, terminalId }, monthStartMs, endMs),
+    ]);
+    return { merchantDayMinor, merchantMonthMinor, terminalDayMinor, terminalMonthMinor };
+  }
+
+  #channelOrder(): string[] {
+    return [...this.#settings.channels]
+      .filter((channel) => !channel.disabled && this.#channels.has(channel.name))
+      .sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : 1))
+      .map((channel) => channel.name);
+  }
+
+  async #write<T>(unit: (tx: StoreTx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#store.write(unit);
+      } catch (error) {
+        if (!(error instanceof VersionConflict) || attempt >= writeTriesMax) throw error;
+      }
+    }
+  }
+
+  async #updatePayment(tx: StoreTx, before: PaymentRecord, after: PaymentRecord): Promise<void> {
+    const ok = await tx.updatePayment({ ...after, version: before.version + 1 }, before.version);
+    if (!ok) throw new VersionConflict(before.id);
+  }
+
+  #notifyAnswered(scope: string, key: string): void {
+    const waitKey = `${scope}\u0000${key}`;
+    const waiters = this.#answerWaiters.get(waitKey);
+    this.#answerWaiters.delete(waitKey);
+    for (const wake of waiters ?? []) wake();
+  }
+
+  #newId(prefix: string): string {
+    let hex = '';
+    for (let i = 0; i < 4; i++) hex += this.#random.nextUint32().toString(16).padStart(8, '0');
+    return `${prefix}_${hex}`;
+  }
+}
+
+class VersionConflict extends Error {
+  constructor(paymentId: string) {
+    super(`payment ${paymentId} was updated concurrently`);
+  }
+}
+
+const zeroTotals = { merchantDayMinor: 0, merchantMonthMinor: 0, terminalDayMinor: 0, terminalMonthMinor: 0 };
+
+function findEffect<K extends PaymentEffect['kind']>(effects: readonly PaymentEffect[], kind: K): Extract<PaymentEffect, { kind: K }> | undefined {
+  return effects.find((effect): effect is Extract<PaymentEffect, { kind: K }> => effect.kind === kind);
+}
+
+function isReasonCode(code: string): code is ReversalReasonCode {
+  return code === '98' || code === '96' || code === 'A0' || code === '06';
+}
+
+function isDuplicateConstraint(constraint: unknown): boolean {
+  return constraint === 'idempotency_records_pkey' || constraint === 'payments_iso_key';
+}
+
+export function toStoredDecline(diagnosis: Diagnosis): StoredDecline {
+  return {
+    code: diagnosis.code,
+    category: diagnosis.category,
+    party: diagnosis.party,
+    verdict: diagnosis.verdict,
+    waitSeconds: diagnosis.waitSeconds,
+    advice: { cashier: { ...diagnosis.advice.cashier }, customer: { ...diagnosis.advice.customer } },
+  };
+}
+
+function diagnosisOfAnswer(answer: ClientAnswer): Diagnosis {
+  return answer.kind === 'approved' ? approvedDiagnosis() : answer.diagnosis;
+}
+
+/** Rebuilds the Diagnosis a stored answer was made from (the stored decline keeps verdict and advice; the table gives the rest). */
+function diagnosisOfView(view: PaymentView): Diagnosis {
+  if (view.status === 'approved') return approvedDiagnosis();
+  const decline = view.decline;
+  if (decline === null) return classifyOutcome('not_sent');
+  const base = safeClassify(decline.code);
+  return {
+    ...base,
+    outcome: decline.verdict === 'wait' ? 'unknown' : base.outcome,
+    category: decline.category,
+    party: decline.party as ResponsibleParty,
+    verdict: decline.verdict,
+    waitSeconds: decline.waitSeconds,
+    advice: decline.advice,
+  };
+}
+
+function safeClassify(code: string): Diagnosis {
+  try {
+    return classifyResponseCode(code);
+  } catch {
+    return classifyResponseCode('96');
+  }
+}
+
+function parseView(body: string | null): PaymentView | null {
+  if (body === null) return null;
+  try {
+    return JSON.parse(body) as PaymentView;
+  } catch {
+    return null;
+  }
+}
+
+function withAnswer(payment: PaymentRecord, answer: ClientAnswer, attempts: readonly AttemptRecord[]): PaymentRecord {
+  switch (answer.kind) {
+    case 'approved': {
+      const approved = attempts.find((attempt) => attempt.outcome === 'approved');
+      return { ...payment, responseCode: approved?.responseCode ?? '00', authCode: approved?.authCode ?? null, rrn: approved?.rrn ?? null, decline: null };
+    }
+    case 'declined':
+    case 'wait': {
+      const last = [...attempts].reverse().find((attempt) => attempt.rrn !== null);
+      return { ...payment, responseCode: answer.diagnosis.code, rrn: last?.rrn ?? payment.rrn, decline: toStoredDecline(answer.diagnosis) };
+    }
+  }
+}
+
+function withAnswerFields(payment: PaymentRecord, status: PaymentStatus, diagnosis: Diagnosis, attempts: readonly AttemptRecord[], nowMs: number): PaymentRecord {
+  const answer: ClientAnswer = status === 'approved' ? { kind: 'approved', seq: 0 } : { kind: 'declined', diagnosis };
+  return { ...withAnswer(payment, answer, attempts), status, updatedAtMs: nowMs };
+}
+
+function lastDiagnosisOf(attempts: readonly AttemptRecord[]): Diagnosis {
+  const last = attempts[attempts.length - 1];
+  if (last === undefined) return classifyOutcome('not_sent');
+  if (last.outcome === 'reversed') return classifyOutcome('reversed');
+  if (last.outcome === 'not_sent') return classifyOutcome('not_sent');
+  return last.responseCode === null ? classifyOutcome('no_reply') : safeClassify(last.responseCode);
+}
+
+function completedPayload(payment: PaymentRecord, diagnosis: Diagnosis): Record<string, unknown> {
+  return {
+    status: payment.status,
+    code: diagnosis.code,
+    category: diagnosis.category,
+    verdict: diagnosis.verdict,
+    amountMinor: payment.amountMinor,
+    currency: payment.currency,
+    merchantId: payment.merchantId,
+    terminalId: payment.terminalId,
+  };
+}
+
+async function feeOf(reader: Pick<StoreTx, 'listFeeLines'>, paymentId: string): Promise<PaymentFeeView | null> {
+  const lines = await reader.listFeeLines({ paymentId });
+  if (lines.some((line) => line.kind === 'fee_removed')) return null;
+  const fee = lines.find((line) => line.kind === 'fee');
+  return fee === undefined ? null : { feeMinor: fee.feeMinor, rateBps: fee.rateBps, plan: fee.plan };
+}
+
+function safeLookup(pan: string, binTable: BinTable) {
+  try {
+    return lookupCard(pan, binTable);
+  } catch {
+    return { brand: 'unknown' as const, type: 'unknown' as const, issuer: null, binMatched: false, panLength: pan.length };
+  }
+}
+
+/** Start of the local day and month containing `nowMs`, for the per-day and per-month limits. */
+export function localWindows(nowMs: number, offsetMinutes: number): { dayStartMs: number; monthStartMs: number } {
+  const offsetMs = offsetMinutes * 60_000;
+  const local = new Date(nowMs + offsetMs);
+  const dayStartMs = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()) - offsetMs;
+  const monthStartMs = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), 1) - offsetMs;
+  return { dayStartMs, monthStartMs };
+}
+
+function errorText(error: unknown): string {
+  return isReswipeError(error) ? error.code : error instanceof Error ? error.name : 'unknown';
+}
+
+export { CardNumber };
