@@ -10,4 +10,5 @@ export interface CommandEntry {
 
 export const commandRegistry: readonly CommandEntry[] = [
   { name: 'config', summary: 'show the effective configuration, secrets masked', load: () => import('./commands/config.ts') },
+  { name: 'issuer-sim', summary: 'run the sandbox issuer (host-link ISO 8583, magic test cards, faults); --list prints the table', load: () => import('./commands/issuer-sim.ts') },
 ];
