@@ -4,5 +4,5 @@ export type { IsoFieldValue, IsoComposite, IsoMessage, Dialect, FramingKind } fr
 export { compileDialect, getDialect, builtInDialectNames } from './get-dialect.ts';
 export { packMessage, unpackMessage } from './codec.ts';
 export { encodeFrame, FrameDecoder } from './framing.ts';
-export { describeMessage, messageFromJson } from './describe-message.ts';
+export { describeMessage, messageFromJson, stringifyDescription } from './describe-message.ts';
 export { getText, isResponseMti, responseMtiFor, upstreamMatchKey, responseTpduFor } from './message-helpers.ts';
