@@ -10,5 +10,6 @@ export interface CommandEntry {
 
 export const commandRegistry: readonly CommandEntry[] = [
   { name: 'config', summary: 'show the effective configuration, secrets masked', load: () => import('./commands/config.ts') },
+  { name: 'iso', summary: 'ISO 8583 tools: decode hex to masked JSON, encode JSON to hex (any dialect)', load: () => import('./commands/iso.ts') },
   { name: 'issuer-sim', summary: 'run the sandbox issuer (host-link ISO 8583, magic test cards, faults); --list prints the table', load: () => import('./commands/issuer-sim.ts') },
 ];
