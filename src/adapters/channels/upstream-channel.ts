@@ -430,7 +430,7 @@ export class UpstreamChannel {
     }
     const late = key !== null && this.isLate(key);
     this.options.logger.warn(
-      { channel: this.options.name, slot: slot.index, late, message: describeMessage(message) },
+      { channel: this.options.name, slot: slot.index, late, message: describeSafely(message) },
       late ? 'late reply to a request that already timed out' : 'unmatched reply from upstream',
     );
     for (const handler of this.unmatchedHandlers) {
@@ -504,6 +504,15 @@ export function transmissionDateTime(atMs: number): string {
   const at = new Date(atMs);
   const two = (value: number): string => String(value).padStart(2, '0');
   return two(at.getUTCMonth() + 1) + two(at.getUTCDate()) + two(at.getUTCHours()) + two(at.getUTCMinutes()) + two(at.getUTCSeconds());
+}
+
+/** The masked description for logs; a describer fault must never take the connection down, so fall back to the MTI. */
+function describeSafely(message: IsoMessage): unknown {
+  try {
+    return describeMessage(message);
+  } catch (error) {
+    return { mti: message.mti, describeError: describeError(error) };
+  }
 }
 
 function notSent(reason: NotSentReason, detail: string): ChannelSendResult {
