@@ -69,6 +69,13 @@ export const storeErrors = defineErrors([
     description: 'The group-commit queue is full because the database is slower than the offered load; the write was not attempted, retry later.',
   },
   {
+    code: 'RSW_STORE_UNIT_TIMEOUT',
+    messageTemplate: 'a unit of work ran longer than {unitTimeoutMs} ms and was rolled back',
+    httpStatus: 503,
+    isoResponseCode: '96',
+    description: 'A write unit held the group-commit batch too long (it must only touch the store, never the network); it was rolled back alone.',
+  },
+  {
     code: 'RSW_STORE_CLOSED',
     messageTemplate: 'the store is closed',
     httpStatus: 503,

@@ -1,0 +1,252 @@
+// Group commit: write units that arrive close together (until the next turn of the event loop, at
+// most `groupCommitMax` of them) run one after another on ONE connection inside ONE transaction,
+// each in its own savepoint, and share one COMMIT, so one disk flush makes many units durable.
+// A unit that throws is rolled back to its savepoint alone and only its caller sees the error.
+// Every caller's promise settles only after COMMIT returned.
+//
+// One batch runs at a time per store; the next batch collects while the current one commits.
+// Units therefore never interleave on a connection, and event seqs commit in order.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { StoreStats, StoreTx } from '../../core/ports/store.ts';
+import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
+
+/** The connection a batch runs on. */
+export interface BatchConnection {
+  /** Statements of the units; errors are already mapped to ReswipeErrors. */
+  readonly executor: SqlExecutor;
+  /** Transaction control: BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO, COMMIT, ROLLBACK. */
+  control(sql: string): Promise<void>;
+  /** Gives the connection back; `broken` when the batch failed and the connection may be unusable. */
+  release(broken: boolean): void;
+}
+
+export interface GroupCommitOptions {
+  /** Units per batch at most. */
+  groupCommitMax: number;
+  /** Units waiting for a batch at most; beyond it a write fails fast with RSW_STORE_OVERLOADED. */
+  queueMax: number;
+  /** A unit that runs longer is rolled back and its caller gets RSW_STORE_UNIT_TIMEOUT. */
+  unitTimeoutMs: number;
+  /** `BEGIN IMMEDIATE` on SQLite (take the write lock up front), `BEGIN` on PostgreSQL. */
+  beginSql: string;
+  acquire(): Promise<BatchConnection>;
+  makeTx(executor: SqlExecutor): StoreTx;
+  /** Maps a driver error thrown by acquire or control statements. */
+  mapError(error: unknown): unknown;
+}
+
+export const groupCommitDefaults = Object.freeze({ groupCommitMax: 256, queueMax: 10_000, unitTimeoutMs: 30_000 });
+
+interface PendingUnit {
+  run: (tx: StoreTx) => Promise<unknown>;
+  /** Set for a job that must run alone on the connection, between batches (SQLite migrations). */
+  exclusive: (() => Promise<unknown>) | null;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  settled: boolean;
+}
+
+/** Marks the async context of a running unit, so a nested `write` fails instead of deadlocking. */
+const runningUnit = new AsyncLocalStorage<{ running: boolean }>();
+
+/**
+ * The executor a unit's tx uses. It refuses calls after the unit ended (a forgotten await), and
+ * after a statement of the unit failed: PostgreSQL aborts the transaction at the first error while
+ * SQLite carries on, so the unit is over on both, and rolls back, as soon as one statement fails.
+ */
+class UnitExecutor implements SqlExecutor {
+  readonly #inner: SqlExecutor;
+  #ended = false;
+  failure: { error: unknown } | null = null;
+
+  constructor(inner: SqlExecutor) {
+    this.#inner = inner;
+  }
+
+  end(): void {
+    this.#ended = true;
+  }
+
+  #check(): void {
+    if (this.#ended) throw new Error('store tx used after its unit ended: await every store call inside the unit');
+    if (this.failure !== null) {
+      throw new Error('a store call in this unit already failed; the unit must end (rethrow) so that it rolls back', { cause: this.failure.error });
+    }
+  }
+
+  async all(sql: string, params: readonly SqlValue[]): Promise<SqlRow[]> {
+    this.#check();
+    try {
+      return await this.#inner.all(sql, params);
+    } catch (error) {
+      this.failure = { error };
+      throw error;
+    }
+  }
+
+  async run(sql: string, params: readonly SqlValue[]): Promise<number> {
+    this.#check();
+    try {
+      return await this.#inner.run(sql, params);
+    } catch (error) {
+      this.failure = { error };
+      throw error;
+    }
+  }
+}
+
+type UnitResult = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+export class GroupCommit {
+  readonly #options: GroupCommitOptions;
+  readonly #queue: PendingUnit[] = [];
+  #scheduled = false;
+  #running = false;
+  #closed = false;
+  #idleWaiters: Array<() => void> = [];
+  readonly #stats: StoreStats = { commits: 0, units: 0 };
+
+  constructor(options: GroupCommitOptions) {
+    if (!(Number.isSafeInteger(options.groupCommitMax) && options.groupCommitMax >= 1)) throw new Error('groupCommitMax must be a positive integer');
+    this.#options = options;
+  }
+
+  stats(): StoreStats {
+    return { ...this.#stats };
+  }
+
+  write<T>(unit: (tx: StoreTx) => Promise<T>): Promise<T> {
+    if (runningUnit.getStore()?.running === true) {
+      return Promise.reject(new Error('store.write called inside a unit of work: use the tx the unit was given (a nested write would deadlock)'));
+    }
+    if (this.#closed) return Promise.reject(new ReswipeError('RSW_STORE_CLOSED'));
+    if (this.#queue.length >= this.#options.queueMax) return Promise.reject(new ReswipeError('RSW_STORE_OVERLOADED', { queueMax: this.#options.queueMax }));
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ run: unit, exclusive: null, resolve: resolve as (value: unknown) => void, reject, settled: false });
+      this.#schedule();
+    });
+  }
+
+  /** Runs a job alone between two batches, outside any transaction; it must manage its own. */
+  runExclusive<T>(job: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new ReswipeError('RSW_STORE_CLOSED'));
+    return new Promise<T>((resolve, reject) => {
+      const run = (): Promise<never> => Promise.reject(new Error('an exclusive job is not a unit'));
+      this.#queue.push({ run, exclusive: job, resolve: resolve as (value: unknown) => void, reject, settled: false });
+      this.#schedule();
+    });
+  }
+
+  /** Refuses new writes and resolves once every queued unit has been committed or rejected. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (!this.#running && !this.#scheduled && this.#queue.length === 0) return;
+    await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #schedule(): void {
+    if (this.#running || this.#scheduled) return;
+    this.#scheduled = true;
+    // setImmediate lets every unit submitted in this turn of the event loop join the batch.
+    setImmediate(() => {
+      this.#scheduled = false;
+      void this.#flush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    this.#running = true;
+    try {
+      const first = this.#queue[0];
+      if (first?.exclusive) {
+        this.#queue.shift();
+        await first.exclusive().then(first.resolve, first.reject);
+      } else {
+        let count = 0;
+        while (count < this.#queue.length && count < this.#options.groupCommitMax && this.#queue[count]?.exclusive === null) count += 1;
+        const batch = this.#queue.splice(0, count);
+        if (batch.length > 0) await this.#runBatch(batch);
+      }
+    } finally {
+      this.#running = false;
+      if (this.#queue.length > 0) this.#schedule();
+      else for (const wake of this.#idleWaiters.splice(0)) wake();
+    }
+  }
+
+  async #runBatch(batch: PendingUnit[]): Promise<void> {
+    const settle = (item: PendingUnit, result: UnitResult): void => {
+      if (item.settled) return;
+      item.settled = true;
+      if (result.ok) item.resolve(result.value);
+      else item.reject(result.error);
+    };
+    let connection: BatchConnection;
+    try {
+      connection = await this.#options.acquire();
+    } catch (error) {
+      const mapped = this.#options.mapError(error);
+      for (const item of batch) settle(item, { ok: false, error: mapped });
+      return;
+    }
+    const succeeded: Array<{ item: PendingUnit; value: unknown }> = [];
+    try {
+      await connection.control(this.#options.beginSql);
+      for (const item of batch) {
+        await connection.control('SAVEPOINT reswipe_unit');
+        const result = await this.#runUnit(item, connection.executor);
+        if (result.ok) {
+          await connection.control('RELEASE SAVEPOINT reswipe_unit');
+          succeeded.push({ item, value: result.value });
+        } else {
+          await connection.control('ROLLBACK TO SAVEPOINT reswipe_unit');
+          await connection.control('RELEASE SAVEPOINT reswipe_unit');
+          // Nothing of this unit will be committed, so its caller may learn at once.
+          settle(item, result);
+        }
+      }
+      await connection.control('COMMIT');
+    } catch (error) {
+      // The batch itself broke (connection lost, disk full, commit refused): nothing of it is
+      // known to be durable, so every caller still waiting gets the error.
+      const mapped = this.#options.mapError(error);
+      await connection.control('ROLLBACK').catch(() => undefined);
+      connection.release(true);
+      for (const item of batch) settle(item, { ok: false, error: mapped });
+      return;
+    }
+    connection.release(false);
+    this.#stats.commits += 1;
+    this.#stats.units += batch.length;
+    for (const { item, value } of succeeded) settle(item, { ok: true, value });
+  }
+
+  async #runUnit(item: PendingUnit, inner: SqlExecutor): Promise<UnitResult> {
+    const executor = new UnitExecutor(inner);
+    const context = { running: true };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<UnitResult>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ ok: false, error: new ReswipeError('RSW_STORE_UNIT_TIMEOUT', { unitTimeoutMs: this.#options.unitTimeoutMs }) }),
+        this.#options.unitTimeoutMs,
+      );
+    });
+    const work = runningUnit.run(context, async (): Promise<UnitResult> => {
+      try {
+        const value = await item.run(this.#options.makeTx(executor));
+        // A unit that swallowed a store error still rolls back: its statements may be half applied.
+        return executor.failure === null ? { ok: true, value } : { ok: false, error: executor.failure.error };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+      context.running = false;
+      executor.end();
+    }
+  }
+}

@@ -1,0 +1,279 @@
+// Versioned schema migrations for both databases, applied in order and recorded in
+// `schema_migrations`. A migration is never edited once released: a change is a new entry.
+//
+// Each migration is written once as a template; the few words that differ between SQLite and
+// PostgreSQL are tokens replaced per dialect, so the two schemas cannot drift apart by accident.
+// The generated text is frozen at module load, and `migrations.test.ts` pins a hash of each.
+
+export interface Migration {
+  /** Sortable and unique: `NNNN_name`. */
+  readonly version: string;
+  readonly sqlite: string;
+  readonly postgres: string;
+}
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+/** The only words that differ between the two schemas. */
+const dialectTokens: Readonly<Record<string, Readonly<Record<SqlDialect, string>>>> = {
+  // Money, instants and counters: 64-bit on PostgreSQL; SQLite INTEGER is already 64-bit.
+  '{BIGINT}': { sqlite: 'INTEGER', postgres: 'BIGINT' },
+  '{JSON}': { sqlite: 'TEXT', postgres: 'JSONB' },
+  '{BOOL}': { sqlite: 'INTEGER', postgres: 'BOOLEAN' },
+  // AUTOINCREMENT makes SQLite never reuse a seq, even after the newest event is deleted.
+  '{EVENT_SEQ}': { sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT', postgres: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY' },
+};
+
+function renderMigration(template: string, dialect: SqlDialect): string {
+  let sql = template;
+  for (const [token, byDialect] of Object.entries(dialectTokens)) sql = sql.split(token).join(byDialect[dialect]);
+  if (/\{[A-Z_]+\}/.test(sql)) throw new Error(`migration template has an unknown token: ${/\{[A-Z_]+\}/.exec(sql)?.[0]}`);
+  return sql;
+}
+
+function defineMigration(version: string, template: string): Migration {
+  return Object.freeze({ version, sqlite: renderMigration(template, 'sqlite'), postgres: renderMigration(template, 'postgres') });
+}
+
+const coreSchema = `
+-- Card data at rest: no column in this schema holds a full PAN, CVV, track 2 data or a PIN block,
+-- and none may ever be added. A card is stored as a keyed fingerprint (HMAC-SHA-256, pan_fingerprint)
+-- plus its masked form (first 6, last 4: pan_masked) and the last 4 digits alone (pan_last4).
+
+CREATE TABLE merchants (
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  mcc TEXT NOT NULL,
+  accepts {JSON} NOT NULL,
+  limits {JSON} NOT NULL,
+  fee_plan TEXT NOT NULL,
+  disabled {BOOL} NOT NULL,
+  created_at_ms {BIGINT} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT merchants_pkey PRIMARY KEY (id)
+);
+
+CREATE TABLE terminals (
+  id TEXT NOT NULL,
+  merchant_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  signed_on {BOOL} NOT NULL,
+  batch_no TEXT NOT NULL,
+  limits {JSON} NOT NULL,
+  last_seen_at_ms {BIGINT},
+  created_at_ms {BIGINT} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT terminals_pkey PRIMARY KEY (id),
+  CONSTRAINT terminals_merchant_fkey FOREIGN KEY (merchant_id) REFERENCES merchants (id)
+);
+CREATE INDEX terminals_merchant_idx ON terminals (merchant_id, id);
+
+CREATE TABLE channels (
+  name TEXT NOT NULL,
+  host TEXT NOT NULL,
+  port INTEGER NOT NULL,
+  dialect TEXT NOT NULL,
+  timeout_ms {BIGINT} NOT NULL,
+  priority INTEGER NOT NULL,
+  disabled {BOOL} NOT NULL,
+  created_at_ms {BIGINT} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT channels_pkey PRIMARY KEY (name)
+);
+
+-- pan_last4 is derived from pan_masked on write, so "last 4 digits" searches use an index.
+-- decline_category is derived from decline.category for the same reason.
+CREATE TABLE payments (
+  id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  intake TEXT NOT NULL,
+  merchant_id TEXT NOT NULL,
+  terminal_id TEXT,
+  amount_minor {BIGINT} NOT NULL,
+  currency TEXT NOT NULL,
+  pan_fingerprint TEXT NOT NULL,
+  pan_masked TEXT NOT NULL,
+  pan_last4 TEXT NOT NULL,
+  card_brand TEXT NOT NULL,
+  card_type TEXT NOT NULL,
+  card_issuer TEXT,
+  entry_mode TEXT NOT NULL,
+  terminal_stan TEXT,
+  terminal_transmitted_at TEXT,
+  reference TEXT,
+  original_payment_id TEXT,
+  response_code TEXT,
+  auth_code TEXT,
+  rrn TEXT,
+  decline {JSON},
+  decline_category TEXT,
+  created_at_ms {BIGINT} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  version INTEGER NOT NULL,
+  CONSTRAINT payments_pkey PRIMARY KEY (id),
+  CONSTRAINT payments_merchant_fkey FOREIGN KEY (merchant_id) REFERENCES merchants (id),
+  CONSTRAINT payments_terminal_fkey FOREIGN KEY (terminal_id) REFERENCES terminals (id),
+  CONSTRAINT payments_original_fkey FOREIGN KEY (original_payment_id) REFERENCES payments (id)
+);
+-- A retransmitted ISO request (same terminal, STAN and DE 7) can never create a second payment.
+CREATE UNIQUE INDEX payments_iso_key ON payments (terminal_id, terminal_stan, terminal_transmitted_at) WHERE terminal_stan IS NOT NULL;
+CREATE INDEX payments_created_idx ON payments (created_at_ms DESC, id DESC);
+CREATE INDEX payments_merchant_idx ON payments (merchant_id, created_at_ms DESC, id DESC);
+CREATE INDEX payments_terminal_idx ON payments (terminal_id, created_at_ms DESC, id DESC);
+CREATE INDEX payments_status_idx ON payments (status, created_at_ms DESC, id DESC);
+CREATE INDEX payments_rrn_idx ON payments (rrn);
+CREATE INDEX payments_stan_idx ON payments (terminal_stan);
+CREATE INDEX payments_last4_idx ON payments (pan_last4, created_at_ms DESC, id DESC);
+CREATE INDEX payments_card_idx ON payments (pan_fingerprint, created_at_ms);
+CREATE INDEX payments_pending_idx ON payments (created_at_ms) WHERE status = 'pending';
+
+CREATE TABLE attempts (
+  id TEXT NOT NULL,
+  payment_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  channel TEXT NOT NULL,
+  mti TEXT NOT NULL,
+  stan TEXT NOT NULL,
+  transmitted_at TEXT NOT NULL,
+  processing_code TEXT NOT NULL,
+  upstream_terminal_id TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  response_code TEXT,
+  auth_code TEXT,
+  rrn TEXT,
+  latency_ms {BIGINT},
+  sent_at_ms {BIGINT},
+  completed_at_ms {BIGINT},
+  created_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT attempts_pkey PRIMARY KEY (id),
+  CONSTRAINT attempts_payment_fkey FOREIGN KEY (payment_id) REFERENCES payments (id)
+);
+-- A reply is matched to its attempt by (channel, STAN, DE 7); two attempts may never share them.
+CREATE UNIQUE INDEX attempts_upstream_key ON attempts (channel, stan, transmitted_at);
+CREATE UNIQUE INDEX attempts_payment_seq_key ON attempts (payment_id, seq);
+
+-- The reversal queue: one reversal per attempt, driven by (state, next_at_ms).
+CREATE TABLE reversals (
+  id TEXT NOT NULL,
+  attempt_id TEXT NOT NULL,
+  payment_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  reason_code TEXT NOT NULL,
+  stan TEXT NOT NULL,
+  transmitted_at TEXT NOT NULL,
+  state TEXT NOT NULL,
+  tries INTEGER NOT NULL,
+  next_at_ms {BIGINT} NOT NULL,
+  last_error TEXT,
+  created_at_ms {BIGINT} NOT NULL,
+  completed_at_ms {BIGINT},
+  CONSTRAINT reversals_pkey PRIMARY KEY (id),
+  CONSTRAINT reversals_attempt_fkey FOREIGN KEY (attempt_id) REFERENCES attempts (id),
+  CONSTRAINT reversals_payment_fkey FOREIGN KEY (payment_id) REFERENCES payments (id)
+);
+CREATE UNIQUE INDEX reversals_attempt_key ON reversals (attempt_id);
+CREATE INDEX reversals_due_idx ON reversals (state, next_at_ms);
+
+-- Duplicate detection: the primary key makes "first writer wins" a database guarantee.
+CREATE TABLE idempotency_records (
+  scope TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  payment_id TEXT,
+  state TEXT NOT NULL,
+  response_status INTEGER,
+  response_body TEXT,
+  created_at_ms {BIGINT} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT idempotency_records_pkey PRIMARY KEY (scope, idempotency_key)
+);
+
+CREATE TABLE fee_lines (
+  id TEXT NOT NULL,
+  payment_id TEXT NOT NULL,
+  merchant_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  method TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  amount_minor {BIGINT} NOT NULL,
+  fee_minor {BIGINT} NOT NULL,
+  rate_bps INTEGER NOT NULL,
+  business_date TEXT NOT NULL,
+  created_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT fee_lines_pkey PRIMARY KEY (id),
+  CONSTRAINT fee_lines_payment_fkey FOREIGN KEY (payment_id) REFERENCES payments (id)
+);
+CREATE INDEX fee_lines_payment_idx ON fee_lines (payment_id);
+CREATE INDEX fee_lines_merchant_date_idx ON fee_lines (merchant_id, business_date);
+CREATE INDEX fee_lines_date_idx ON fee_lines (business_date);
+
+CREATE TABLE settlement_batches (
+  id TEXT NOT NULL,
+  merchant_id TEXT NOT NULL,
+  business_date TEXT NOT NULL,
+  gross_minor {BIGINT} NOT NULL,
+  refunds_minor {BIGINT} NOT NULL,
+  fees_minor {BIGINT} NOT NULL,
+  net_minor {BIGINT} NOT NULL,
+  payout_date TEXT NOT NULL,
+  settle_mode TEXT NOT NULL,
+  state TEXT NOT NULL,
+  created_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT settlement_batches_pkey PRIMARY KEY (id),
+  CONSTRAINT settlement_batches_merchant_fkey FOREIGN KEY (merchant_id) REFERENCES merchants (id)
+);
+CREATE UNIQUE INDEX settlement_batches_merchant_date_key ON settlement_batches (merchant_id, business_date);
+CREATE INDEX settlement_batches_date_idx ON settlement_batches (business_date);
+
+CREATE TABLE events (
+  seq {EVENT_SEQ},
+  type TEXT NOT NULL,
+  subject_id TEXT,
+  payload {JSON} NOT NULL,
+  at_ms {BIGINT} NOT NULL
+);
+CREATE INDEX events_type_seq_idx ON events (type, seq);
+
+CREATE TABLE audit_log (
+  id TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  subject_id TEXT,
+  detail {JSON} NOT NULL,
+  at_ms {BIGINT} NOT NULL,
+  CONSTRAINT audit_log_pkey PRIMARY KEY (id)
+);
+CREATE INDEX audit_log_at_idx ON audit_log (at_ms DESC, id DESC);
+
+-- Only the SHA-256 of an API key's secret is stored; the secret is shown once.
+CREATE TABLE api_keys (
+  id TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  merchant_id TEXT,
+  label TEXT NOT NULL,
+  created_at_ms {BIGINT} NOT NULL,
+  revoked_at_ms {BIGINT},
+  CONSTRAINT api_keys_pkey PRIMARY KEY (id),
+  CONSTRAINT api_keys_merchant_fkey FOREIGN KEY (merchant_id) REFERENCES merchants (id)
+);
+CREATE UNIQUE INDEX api_keys_secret_hash_key ON api_keys (secret_hash);
+
+-- The upstream STAN counter per channel, 1..999999 wrapping.
+CREATE TABLE stan_counters (
+  channel TEXT NOT NULL,
+  value INTEGER NOT NULL,
+  CONSTRAINT stan_counters_pkey PRIMARY KEY (channel)
+);
+`;
+
+/** Every migration, oldest first. Append only. */
+export const migrations: readonly Migration[] = Object.freeze([defineMigration('0001_core', coreSchema)]);
+
+/** The table that records applied migrations; created by the migrator itself, outside any migration. */
+export const schemaMigrationsTableSql: Readonly<Record<SqlDialect, string>> = {
+  sqlite: 'CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT NOT NULL PRIMARY KEY, applied_at_ms INTEGER NOT NULL)',
+  postgres: 'CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT NOT NULL PRIMARY KEY, applied_at_ms BIGINT NOT NULL)',
+};

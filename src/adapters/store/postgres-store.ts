@@ -1,0 +1,188 @@
+// The shared store for several gateway nodes: PostgreSQL through node-postgres, with a bounded
+// pool. A group-commit batch holds one client for its whole transaction; reads outside units take
+// any free client. An optional schema isolates an installation (or a test run) in one database.
+import pg from 'pg';
+import type { MigrationReport, Store, StoreStats, StoreTx } from '../../core/ports/store.ts';
+import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import { GroupCommit, groupCommitDefaults, type BatchConnection } from './group-commit.ts';
+import { mapPostgresError } from './map-database-error.ts';
+import { migrations, schemaMigrationsTableSql } from './migrations.ts';
+import { numberPlaceholders, type SqlExecutor, type SqlRow, type SqlValue } from './sql-executor.ts';
+import { SqlStoreReader } from './sql-store-reader.ts';
+import { SqlStoreTx } from './sql-store-tx.ts';
+
+export interface PostgresStoreOptions {
+  /** A schema to hold every table, created if missing; default `public`. Lower-case identifier. */
+  schema?: string;
+  /** Connections at most (one is held by the running group-commit batch). */
+  poolMax?: number;
+  groupCommitMax?: number;
+  queueMax?: number;
+  unitTimeoutMs?: number;
+  /** The server cancels any statement that runs longer. */
+  statementTimeoutMs?: number;
+  /** Waiting for a connection (or a free pool slot) fails after this long. */
+  connectTimeoutMs?: number;
+}
+
+const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Runs the shared SQL on a pool or a client; `?` placeholders become `$n`, texts memoised. */
+class PostgresExecutor implements SqlExecutor {
+  readonly #target: pg.Pool | pg.PoolClient;
+  readonly #isClosed: () => boolean;
+
+  constructor(target: pg.Pool | pg.PoolClient, isClosed: () => boolean) {
+    this.#target = target;
+    this.#isClosed = isClosed;
+  }
+
+  async #query(sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
+    if (this.#isClosed()) throw new ReswipeError('RSW_STORE_CLOSED');
+    try {
+      return await this.#target.query(numberedSql(sql), params as SqlValue[]);
+    } catch (error) {
+      throw mapPostgresError(error);
+    }
+  }
+
+  async all(sql: string, params: readonly SqlValue[]): Promise<SqlRow[]> {
+    return (await this.#query(sql, params)).rows as SqlRow[];
+  }
+
+  async run(sql: string, params: readonly SqlValue[]): Promise<number> {
+    return (await this.#query(sql, params)).rowCount ?? 0;
+  }
+}
+
+const numberedSqlCache = new Map<string, string>();
+const numberedSqlCacheMax = 2000;
+
+function numberedSql(sql: string): string {
+  let numbered = numberedSqlCache.get(sql);
+  if (numbered === undefined) {
+    if (numberedSqlCache.size >= numberedSqlCacheMax) numberedSqlCache.clear();
+    numbered = numberPlaceholders(sql);
+    numberedSqlCache.set(sql, numbered);
+  }
+  return numbered;
+}
+
+/** The store on a PostgreSQL database. Reads outside a unit (the inherited methods) use any pooled client. */
+export class PostgresStore extends SqlStoreReader implements Store {
+  readonly kind = 'postgres' as const;
+  readonly schema: string;
+  readonly #pool: pg.Pool;
+  readonly #groupCommit: GroupCommit;
+  #closing: Promise<void> | null = null;
+
+  /** Creates the pool (connecting lazily); call `migrate()` before use, as `openStore` does. */
+  static open(url: string, options: PostgresStoreOptions = {}): PostgresStore {
+    const schema = options.schema ?? 'public';
+    if (!schemaPattern.test(schema)) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'database.postgresSchema', reason: 'must be a lower-case SQL identifier' });
+    const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolMax ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      idleTimeoutMillis: 30_000,
+      // Every connection resolves tables in the schema, and no statement can hang forever.
+      options: `-c search_path=${schema} -c statement_timeout=${statementTimeoutMs}`,
+    });
+    // An idle client that loses its server emits here; without a listener the process would exit.
+    // The next query on the pool reports the outage as RSW_STORE_UNAVAILABLE instead.
+    pool.on('error', () => undefined);
+    return new PostgresStore(pool, schema, options);
+  }
+
+  private constructor(pool: pg.Pool, schema: string, options: PostgresStoreOptions) {
+    super(new PostgresExecutor(pool, () => pool.ended));
+    this.#pool = pool;
+    this.schema = schema;
+    const eventAppendLockSql = `SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}')) AS locked`;
+    this.#groupCommit = new GroupCommit({
+      groupCommitMax: options.groupCommitMax ?? groupCommitDefaults.groupCommitMax,
+      queueMax: options.queueMax ?? groupCommitDefaults.queueMax,
+      unitTimeoutMs: options.unitTimeoutMs ?? groupCommitDefaults.unitTimeoutMs,
+      beginSql: 'BEGIN',
+      acquire: async (): Promise<BatchConnection> => {
+        const client = await pool.connect();
+        return {
+          executor: new PostgresExecutor(client, () => false),
+          control: async (sql) => {
+            await client.query(sql);
+          },
+          release: (broken) => client.release(broken ? true : undefined),
+        };
+      },
+      makeTx: (executor): StoreTx => new SqlStoreTx(executor, { eventAppendLockSql }),
+      mapError: mapPostgresError,
+    });
+  }
+
+  /** Applies pending migrations under a session advisory lock, so nodes starting together take turns. */
+  async migrate(): Promise<MigrationReport> {
+    if (this.#pool.ended) throw new ReswipeError('RSW_STORE_CLOSED');
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw mapPostgresError(error);
+    }
+    let broken = false;
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtext($1))', [`reswipe.migrate:${this.schema}`]);
+      try {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+        await client.query(schemaMigrationsTableSql.postgres);
+        const known = new Set(migrations.map((migration) => migration.version));
+        const appliedRows = (await client.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version')).rows;
+        const unknown = appliedRows.find((row) => !known.has(row.version));
+        if (unknown !== undefined) throw new ReswipeError('RSW_STORE_SCHEMA_NEWER', { version: unknown.version });
+        const applied: string[] = [];
+        for (const migration of migrations) {
+          if (appliedRows.some((row) => row.version === migration.version)) continue;
+          // DDL is transactional on PostgreSQL: a migration applies entirely or not at all.
+          await client.query('BEGIN');
+          try {
+            await client.query(migration.postgres);
+            await client.query('INSERT INTO schema_migrations (version, applied_at_ms) VALUES ($1, $2)', [migration.version, Date.now()]);
+            await client.query('COMMIT');
+          } catch (error) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            throw error;
+          }
+          applied.push(migration.version);
+        }
+        return { applied, current: migrations[migrations.length - 1]?.version ?? '' };
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`reswipe.migrate:${this.schema}`]).catch(() => {
+          broken = true;
+        });
+      }
+    } catch (error) {
+      broken = true;
+      throw mapPostgresError(error);
+    } finally {
+      // A broken client is destroyed, which also frees a session lock it may still hold.
+      client.release(broken ? true : undefined);
+    }
+  }
+
+  write<T>(unit: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.#groupCommit.write(unit);
+  }
+
+  stats(): StoreStats {
+    return this.#groupCommit.stats();
+  }
+
+  async ping(): Promise<void> {
+    await this.db.all('SELECT 1 AS ok', []);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#groupCommit.close().then(() => this.#pool.end());
+    return this.#closing;
+  }
+}

@@ -1,0 +1,262 @@
+// Every read of the store port, written once in the SQL both databases accept. The adapters give
+// it an executor: the read connection (or pool) outside a unit of work, the unit's transaction inside.
+import type {
+  ApiKeyRecord,
+  AttemptRecord,
+  AuditRecord,
+  ChannelRecord,
+  EventRecord,
+  FeeLineRecord,
+  IdempotencyRecord,
+  MerchantRecord,
+  Page,
+  PaymentQuery,
+  PaymentRecord,
+  ReversalRecord,
+  SettlementBatchRecord,
+  StoreReader,
+  TerminalRecord,
+} from '../../core/ports/store.ts';
+import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import type { SqlExecutor, SqlValue } from './sql-executor.ts';
+import { decodePaymentCursor, encodePaymentCursor } from './payment-cursor.ts';
+import {
+  apiKeyRows,
+  attemptRows,
+  auditRows,
+  channelRows,
+  eventRows,
+  feeLineRows,
+  idempotencyRows,
+  merchantRows,
+  paymentRows,
+  readInteger,
+  reversalRows,
+  settlementBatchRows,
+  terminalRows,
+  type TableMapping,
+} from './store-rows.ts';
+
+/** Bounds on what one read may return. */
+export const readLimits = Object.freeze({
+  /** `listPayments` pages; the HTTP API's maximum `limit`. */
+  paymentPageRowsMax: 500,
+  /** Other lists that take a limit (events, audit, pending work, due reversals, card history). */
+  listRowsMax: 1000,
+  /** Lists without a limit (merchants, terminals, fee lines, ...): beyond this the query fails instead of truncating. */
+  unpagedRowsMax: 100_000,
+});
+
+function columnsOf(mapping: TableMapping<unknown>, alias?: string): string {
+  return mapping.columns.map((column) => (alias === undefined ? column : `${alias}.${column}`)).join(', ');
+}
+
+function checkedLimit(limit: number, max: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'limit', reason: 'must be a positive integer' });
+  return Math.min(limit, max);
+}
+
+export class SqlStoreReader implements StoreReader {
+  protected readonly db: SqlExecutor;
+
+  constructor(db: SqlExecutor) {
+    this.db = db;
+  }
+
+  protected async one<T>(mapping: TableMapping<T>, where: string, params: readonly SqlValue[]): Promise<T | null> {
+    const rows = await this.db.all(`SELECT ${columnsOf(mapping)} FROM ${mapping.table} WHERE ${where}`, params);
+    const row = rows[0];
+    return row === undefined ? null : mapping.fromRow(row);
+  }
+
+  /** An unpaged list: reads one row past the bound so that growing past it fails loudly. */
+  protected async unpaged<T>(mapping: TableMapping<T>, where: string, params: readonly SqlValue[], orderBy: string): Promise<T[]> {
+    const rowsMax = readLimits.unpagedRowsMax;
+    const rows = await this.db.all(`SELECT ${columnsOf(mapping)} FROM ${mapping.table} WHERE ${where} ORDER BY ${orderBy} LIMIT ${rowsMax + 1}`, params);
+    if (rows.length > rowsMax) throw new ReswipeError('RSW_STORE_RESULT_TOO_LARGE', { rowsMax, record: mapping.table });
+    return rows.map((row) => mapping.fromRow(row));
+  }
+
+  getMerchant(id: string): Promise<MerchantRecord | null> {
+    return this.one(merchantRows, 'id = ?', [id]);
+  }
+
+  listMerchants(): Promise<MerchantRecord[]> {
+    return this.unpaged(merchantRows, '1 = 1', [], 'id');
+  }
+
+  getTerminal(id: string): Promise<TerminalRecord | null> {
+    return this.one(terminalRows, 'id = ?', [id]);
+  }
+
+  listTerminals(merchantId?: string): Promise<TerminalRecord[]> {
+    return merchantId === undefined ? this.unpaged(terminalRows, '1 = 1', [], 'id') : this.unpaged(terminalRows, 'merchant_id = ?', [merchantId], 'id');
+  }
+
+  getChannel(name: string): Promise<ChannelRecord | null> {
+    return this.one(channelRows, 'name = ?', [name]);
+  }
+
+  listChannels(): Promise<ChannelRecord[]> {
+    return this.unpaged(channelRows, '1 = 1', [], 'priority, name');
+  }
+
+  getIdempotency(scope: string, key: string): Promise<IdempotencyRecord | null> {
+    return this.one(idempotencyRows, 'scope = ? AND idempotency_key = ?', [scope, key]);
+  }
+
+  getPayment(id: string): Promise<PaymentRecord | null> {
+    return this.one(paymentRows, 'id = ?', [id]);
+  }
+
+  async listPayments(query: PaymentQuery): Promise<Page<PaymentRecord>> {
+    const limit = checkedLimit(query.limit, readLimits.paymentPageRowsMax);
+    const conditions: string[] = [];
+    const params: SqlValue[] = [];
+    const where = (condition: string, value: SqlValue): void => {
+      conditions.push(condition);
+      params.push(value);
+    };
+    if (query.cursor !== undefined) {
+      const cursor = decodePaymentCursor(query.cursor);
+      conditions.push('(created_at_ms, id) < (?, ?)');
+      params.push(cursor.createdAtMs, cursor.id);
+    }
+    if (query.fromMs !== undefined) where('created_at_ms >= ?', query.fromMs);
+    if (query.toMs !== undefined) where('created_at_ms < ?', query.toMs);
+    if (query.status !== undefined) where('status = ?', query.status);
+    if (query.merchantId !== undefined) where('merchant_id = ?', query.merchantId);
+    if (query.terminalId !== undefined) where('terminal_id = ?', query.terminalId);
+    if (query.responseCode !== undefined) where('response_code = ?', query.responseCode);
+    if (query.category !== undefined) where('decline_category = ?', query.category);
+    if (query.last4 !== undefined) where('pan_last4 = ?', query.last4);
+    if (query.rrn !== undefined) where('rrn = ?', query.rrn);
+    if (query.stan !== undefined) where('terminal_stan = ?', query.stan);
+    const whereSql = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+    // One row more than asked tells whether another page exists without a second query.
+    const rows = await this.db.all(`SELECT ${columnsOf(paymentRows)} FROM payments ${whereSql} ORDER BY created_at_ms DESC, id DESC LIMIT ${limit + 1}`, params);
+    const data = rows.slice(0, limit).map((row) => paymentRows.fromRow(row));
+    const last = data[data.length - 1];
+    const nextCursor = rows.length > limit && last !== undefined ? encodePaymentCursor({ createdAtMs: last.createdAtMs, id: last.id }) : null;
+    return { data, nextCursor };
+  }
+
+  async listPendingPayments(createdBeforeMs: number, limit: number): Promise<PaymentRecord[]> {
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(paymentRows)} FROM payments WHERE status = 'pending' AND created_at_ms < ? ORDER BY created_at_ms, id LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      [createdBeforeMs],
+    );
+    return rows.map((row) => paymentRows.fromRow(row));
+  }
+
+  async sumApprovedMinor(scope: { merchantId: string; terminalId?: string }, fromMs: number, toMs: number): Promise<number> {
+    const byTerminal = scope.terminalId === undefined ? '' : ' AND terminal_id = ?';
+    const params: SqlValue[] = [scope.merchantId, fromMs, toMs];
+    if (scope.terminalId !== undefined) params.push(scope.terminalId);
+    // SUM of BIGINT is NUMERIC on PostgreSQL; the cast brings it back to an integer on both.
+    const rows = await this.db.all(
+      `SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS total FROM payments WHERE merchant_id = ? AND status = 'approved' AND created_at_ms >= ? AND created_at_ms < ?${byTerminal}`,
+      params,
+    );
+    return readInteger(rows[0]?.total ?? 0, 'total');
+  }
+
+  listAttempts(paymentId: string): Promise<AttemptRecord[]> {
+    return this.unpaged(attemptRows, 'payment_id = ?', [paymentId], 'seq, id');
+  }
+
+  async listAttemptsByCard(panFingerprint: string, sinceMs: number, limit: number): Promise<Array<AttemptRecord & { merchantId: string; amountMinor: number }>> {
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(attemptRows, 'a')}, p.merchant_id AS p_merchant_id, p.amount_minor AS p_amount_minor
+         FROM attempts a JOIN payments p ON p.id = a.payment_id
+        WHERE p.pan_fingerprint = ? AND a.created_at_ms >= ?
+        ORDER BY a.created_at_ms, a.id LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      [panFingerprint, sinceMs],
+    );
+    return rows.map((row) => ({
+      ...attemptRows.fromRow(row),
+      merchantId: String(row.p_merchant_id),
+      amountMinor: readInteger(row.p_amount_minor, 'amount_minor'),
+    }));
+  }
+
+  findAttemptByUpstreamKey(channel: string, stan: string, transmittedAt: string): Promise<AttemptRecord | null> {
+    return this.one(attemptRows, 'channel = ? AND stan = ? AND transmitted_at = ?', [channel, stan, transmittedAt]);
+  }
+
+  getReversal(id: string): Promise<ReversalRecord | null> {
+    return this.one(reversalRows, 'id = ?', [id]);
+  }
+
+  async listDueReversals(dueAtMs: number, limit: number): Promise<ReversalRecord[]> {
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(reversalRows)} FROM reversals WHERE state = 'pending' AND next_at_ms <= ? ORDER BY next_at_ms, created_at_ms, id LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      [dueAtMs],
+    );
+    return rows.map((row) => reversalRows.fromRow(row));
+  }
+
+  async reversalQueueStats(): Promise<{ pending: number; dead: number; oldestPendingCreatedAtMs: number | null }> {
+    const rows = await this.db.all(
+      `SELECT
+         CAST(COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0) AS BIGINT) AS pending,
+         CAST(COALESCE(SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END), 0) AS BIGINT) AS dead,
+         MIN(CASE WHEN state = 'pending' THEN created_at_ms END) AS oldest
+       FROM reversals WHERE state IN ('pending', 'dead')`,
+      [],
+    );
+    const row = rows[0] ?? {};
+    return {
+      pending: readInteger(row.pending ?? 0, 'pending'),
+      dead: readInteger(row.dead ?? 0, 'dead'),
+      oldestPendingCreatedAtMs: row.oldest === null || row.oldest === undefined ? null : readInteger(row.oldest, 'oldest'),
+    };
+  }
+
+  listFeeLines(query: { merchantId?: string; paymentId?: string; fromDate?: string; toDate?: string }): Promise<FeeLineRecord[]> {
+    const conditions = ['1 = 1'];
+    const params: SqlValue[] = [];
+    if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
+    if (query.paymentId !== undefined) (conditions.push('payment_id = ?'), params.push(query.paymentId));
+    if (query.fromDate !== undefined) (conditions.push('business_date >= ?'), params.push(query.fromDate));
+    if (query.toDate !== undefined) (conditions.push('business_date <= ?'), params.push(query.toDate));
+    return this.unpaged(feeLineRows, conditions.join(' AND '), params, 'business_date, created_at_ms, id');
+  }
+
+  getSettlementBatch(merchantId: string, businessDate: string): Promise<SettlementBatchRecord | null> {
+    return this.one(settlementBatchRows, 'merchant_id = ? AND business_date = ?', [merchantId, businessDate]);
+  }
+
+  listSettlementBatches(query: { merchantId?: string; fromDate?: string; toDate?: string }): Promise<SettlementBatchRecord[]> {
+    const conditions = ['1 = 1'];
+    const params: SqlValue[] = [];
+    if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
+    if (query.fromDate !== undefined) (conditions.push('business_date >= ?'), params.push(query.fromDate));
+    if (query.toDate !== undefined) (conditions.push('business_date <= ?'), params.push(query.toDate));
+    return this.unpaged(settlementBatchRows, conditions.join(' AND '), params, 'business_date, merchant_id, id');
+  }
+
+  async listEvents(afterSeq: number, limit: number, type?: string): Promise<EventRecord[]> {
+    const byType = type === undefined ? '' : ' AND type = ?';
+    const params: SqlValue[] = type === undefined ? [afterSeq] : [afterSeq, type];
+    const rows = await this.db.all(
+      `SELECT seq, ${columnsOf(eventRows)} FROM events WHERE seq > ?${byType} ORDER BY seq LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      params,
+    );
+    return rows.map((row) => eventRows.fromStoredRow(row));
+  }
+
+  /** Newest first: the console shows the latest actions. */
+  async listAudit(limit: number): Promise<AuditRecord[]> {
+    const rows = await this.db.all(`SELECT ${columnsOf(auditRows)} FROM audit_log ORDER BY at_ms DESC, id DESC LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`, []);
+    return rows.map((row) => auditRows.fromRow(row));
+  }
+
+  findApiKeyByHash(secretHash: string): Promise<ApiKeyRecord | null> {
+    return this.one(apiKeyRows, 'secret_hash = ?', [secretHash]);
+  }
+
+  listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.unpaged(apiKeyRows, '1 = 1', [], 'created_at_ms, id');
+  }
+}

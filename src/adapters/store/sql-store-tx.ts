@@ -1,0 +1,168 @@
+// Every write of the store port, written once. It runs on the connection of a group-commit batch,
+// inside the savepoint of one unit, so it also reads its own uncommitted writes.
+import type {
+  ApiKeyRecord,
+  AttemptRecord,
+  AuditRecord,
+  ChannelRecord,
+  EventRecord,
+  FeeLineRecord,
+  IdempotencyRecord,
+  MerchantRecord,
+  PaymentRecord,
+  ReversalRecord,
+  SettlementBatchRecord,
+  StoreTx,
+  TerminalRecord,
+} from '../../core/ports/store.ts';
+import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import type { SqlExecutor } from './sql-executor.ts';
+import { SqlStoreReader } from './sql-store-reader.ts';
+import {
+  apiKeyRows,
+  attemptRows,
+  auditRows,
+  channelRows,
+  eventRows,
+  feeLineRows,
+  idempotencyRows,
+  insertSql,
+  merchantRows,
+  paymentRows,
+  readInteger,
+  reversalRows,
+  settlementBatchRows,
+  terminalRows,
+  updateByKey,
+  upsertSql,
+  type TableMapping,
+} from './store-rows.ts';
+
+/** Upstream STANs run 000001..999999 and wrap (DE 11 is six digits). */
+export const stanMax = 999_999;
+
+export interface SqlStoreTxOptions {
+  /**
+   * Run before each event insert, or null. On PostgreSQL it takes a transaction-scoped advisory
+   * lock, so event seqs become visible in the order they were drawn, even across gateway nodes:
+   * a reader following the stream by seq can never skip an event that commits late.
+   */
+  eventAppendLockSql: string | null;
+}
+
+export class SqlStoreTx extends SqlStoreReader implements StoreTx {
+  readonly #options: SqlStoreTxOptions;
+
+  constructor(db: SqlExecutor, options: SqlStoreTxOptions) {
+    super(db);
+    this.#options = options;
+  }
+
+  async #insert<T>(mapping: TableMapping<T>, record: T): Promise<void> {
+    await this.db.run(insertSql(mapping), mapping.toValues(record));
+  }
+
+  async #upsert<T>(mapping: TableMapping<T>, record: T): Promise<void> {
+    await this.db.run(upsertSql(mapping), mapping.toValues(record));
+  }
+
+  async #updateExisting<T>(mapping: TableMapping<T>, record: T, what: string): Promise<void> {
+    const { sql, values } = updateByKey(mapping, record);
+    const changed = await this.db.run(sql, values);
+    if (changed === 0) throw new ReswipeError('RSW_STORE_NOT_FOUND', { record: what });
+  }
+
+  upsertMerchant(merchant: MerchantRecord): Promise<void> {
+    return this.#upsert(merchantRows, merchant);
+  }
+
+  upsertTerminal(terminal: TerminalRecord): Promise<void> {
+    return this.#upsert(terminalRows, terminal);
+  }
+
+  upsertChannel(channel: ChannelRecord): Promise<void> {
+    return this.#upsert(channelRows, channel);
+  }
+
+  insertIdempotency(record: IdempotencyRecord): Promise<void> {
+    return this.#insert(idempotencyRows, record);
+  }
+
+  async updateIdempotency(
+    scope: string,
+    key: string,
+    change: Pick<IdempotencyRecord, 'paymentId' | 'state' | 'responseStatus' | 'responseBody' | 'updatedAtMs'>,
+  ): Promise<void> {
+    const changed = await this.db.run(
+      'UPDATE idempotency_records SET payment_id = ?, state = ?, response_status = ?, response_body = ?, updated_at_ms = ? WHERE scope = ? AND idempotency_key = ?',
+      [change.paymentId, change.state, change.responseStatus, change.responseBody, readInteger(change.updatedAtMs, 'updatedAtMs'), scope, key],
+    );
+    if (changed === 0) throw new ReswipeError('RSW_STORE_NOT_FOUND', { record: 'idempotency record' });
+  }
+
+  insertPayment(payment: PaymentRecord): Promise<void> {
+    return this.#insert(paymentRows, payment);
+  }
+
+  async updatePayment(payment: PaymentRecord, expectedVersion: number): Promise<boolean> {
+    const nextVersion = readInteger(expectedVersion, 'expectedVersion') + 1;
+    const { sql, values } = updateByKey(paymentRows, { ...payment, version: nextVersion });
+    const changed = await this.db.run(`${sql} AND version = ?`, [...values, expectedVersion]);
+    return changed > 0;
+  }
+
+  insertAttempt(attempt: AttemptRecord): Promise<void> {
+    return this.#insert(attemptRows, attempt);
+  }
+
+  updateAttempt(attempt: AttemptRecord): Promise<void> {
+    return this.#updateExisting(attemptRows, attempt, 'attempt');
+  }
+
+  async nextStan(channel: string): Promise<string> {
+    const rows = await this.db.all(
+      `INSERT INTO stan_counters (channel, value) VALUES (?, 1)
+       ON CONFLICT (channel) DO UPDATE SET value = CASE WHEN stan_counters.value >= ${stanMax} THEN 1 ELSE stan_counters.value + 1 END
+       RETURNING value`,
+      [channel],
+    );
+    const value = readInteger(rows[0]?.value, 'value');
+    if (value < 1 || value > stanMax) throw new Error(`STAN counter for a channel left its range: ${value}`);
+    return String(value).padStart(6, '0');
+  }
+
+  insertReversal(reversal: ReversalRecord): Promise<void> {
+    return this.#insert(reversalRows, reversal);
+  }
+
+  updateReversal(reversal: ReversalRecord): Promise<void> {
+    return this.#updateExisting(reversalRows, reversal, 'reversal');
+  }
+
+  insertFeeLine(line: FeeLineRecord): Promise<void> {
+    return this.#insert(feeLineRows, line);
+  }
+
+  upsertSettlementBatch(batch: SettlementBatchRecord): Promise<void> {
+    return this.#upsert(settlementBatchRows, batch);
+  }
+
+  async appendEvent(event: Omit<EventRecord, 'seq'>): Promise<number> {
+    if (this.#options.eventAppendLockSql !== null) await this.db.all(this.#options.eventAppendLockSql, []);
+    const rows = await this.db.all(`${insertSql(eventRows)} RETURNING seq`, eventRows.toValues(event));
+    return readInteger(rows[0]?.seq, 'seq');
+  }
+
+  appendAudit(record: AuditRecord): Promise<void> {
+    return this.#insert(auditRows, record);
+  }
+
+  insertApiKey(key: ApiKeyRecord): Promise<void> {
+    return this.#insert(apiKeyRows, key);
+  }
+
+  async revokeApiKey(id: string, atMs: number): Promise<boolean> {
+    const changed = await this.db.run('UPDATE api_keys SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL', [readInteger(atMs, 'atMs'), id]);
+    return changed > 0;
+  }
+}

@@ -1,0 +1,516 @@
+// Row mapping shared by both adapters: each table's columns, a record's bound values in column
+// order, and a row back to a record. Drivers differ only in how values come back (SQLite: 0/1 and
+// JSON text; PostgreSQL: booleans and parsed JSONB), and the readers below accept both.
+import type {
+  ApiKeyRecord,
+  AttemptRecord,
+  AuditRecord,
+  ChannelRecord,
+  EventRecord,
+  FeeLineRecord,
+  IdempotencyRecord,
+  MerchantRecord,
+  PaymentRecord,
+  ReversalRecord,
+  SettlementBatchRecord,
+  StoredDecline,
+  TerminalRecord,
+} from '../../core/ports/store.ts';
+import type { SqlRow, SqlValue } from './sql-executor.ts';
+
+/** How one table maps to and from its record type. */
+export interface TableMapping<T> {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly keyColumns: readonly string[];
+  toValues(record: T): SqlValue[];
+  fromRow(row: SqlRow): T;
+}
+
+/** An integer column: PostgreSQL BIGINT may arrive as a string or bigint; anything unsafe is a broken invariant. */
+export function readInteger(value: unknown, column: string): number {
+  const number = typeof value === 'number' ? value : typeof value === 'bigint' || typeof value === 'string' ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number)) throw new Error(`store column ${column} holds a non-integer or unsafe value`);
+  return number;
+}
+
+function readIntegerOrNull(value: unknown, column: string): number | null {
+  return value === null || value === undefined ? null : readInteger(value, column);
+}
+
+function readText(value: unknown, column: string): string {
+  if (typeof value !== 'string') throw new Error(`store column ${column} is not text`);
+  return value;
+}
+
+function readTextOrNull(value: unknown, column: string): string | null {
+  return value === null || value === undefined ? null : readText(value, column);
+}
+
+function readBoolean(value: unknown, column: string): boolean {
+  if (value === true || value === 1) return true;
+  if (value === false || value === 0) return false;
+  throw new Error(`store column ${column} is not a boolean`);
+}
+
+function readJson<T>(value: unknown, column: string): T {
+  if (typeof value === 'string') return JSON.parse(value) as T;
+  if (typeof value === 'object' && value !== null) return value as T;
+  throw new Error(`store column ${column} is not JSON`);
+}
+
+/** Money and instants must be safe integers before they are written: a float here is a bug upstream. */
+function integerValue(value: number, field: string): number {
+  if (!Number.isSafeInteger(value)) throw new Error(`store field ${field} must be a safe integer`);
+  return value;
+}
+
+function integerOrNull(value: number | null, field: string): number | null {
+  return value === null ? null : integerValue(value, field);
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** The last four digits of a masked PAN (`622202******1234` gives `1234`), stored for searches. */
+export function last4OfMasked(panMasked: string): string {
+  return panMasked.slice(-4);
+}
+
+export const merchantRows: TableMapping<MerchantRecord> = {
+  table: 'merchants',
+  columns: ['id', 'name', 'mcc', 'accepts', 'limits', 'fee_plan', 'disabled', 'created_at_ms', 'updated_at_ms'],
+  keyColumns: ['id'],
+  toValues: (m) => [m.id, m.name, m.mcc, json(m.accepts), json(m.limits), m.feePlan, m.disabled, integerValue(m.createdAtMs, 'createdAtMs'), integerValue(m.updatedAtMs, 'updatedAtMs')],
+  fromRow: (r) => ({
+    id: readText(r.id, 'id'),
+    name: readText(r.name, 'name'),
+    mcc: readText(r.mcc, 'mcc'),
+    accepts: readJson<string[]>(r.accepts, 'accepts'),
+    limits: readJson<MerchantRecord['limits']>(r.limits, 'limits'),
+    feePlan: readText(r.fee_plan, 'fee_plan'),
+    disabled: readBoolean(r.disabled, 'disabled'),
+    createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
+    updatedAtMs: readInteger(r.updated_at_ms, 'updated_at_ms'),
+  }),
+};
+
+export const terminalRows: TableMapping<TerminalRecord> = {
+  table: 'terminals',
+  columns: ['id', 'merchant_id', 'state', 'signed_on', 'batch_no', 'limits', 'last_seen_at_ms', 'created_at_ms', 'updated_at_ms'],
+  keyColumns: ['id'],
+  toValues: (t) => [
+    t.id,
+    t.merchantId,
+    t.state,
+    t.signedOn,
+    t.batchNo,
+    json(t.limits),
+    integerOrNull(t.lastSeenAtMs, 'lastSeenAtMs'),
+    integerValue(t.createdAtMs, 'createdAtMs'),
+    integerValue(t.updatedAtMs, 'updatedAtMs'),
+  ],
+  fromRow: (r) => ({
+    id: readText(r.id, 'id'),
+    merchantId: readText(r.merchant_id, 'merchant_id'),
+    state: readText(r.state, 'state') as TerminalRecord['state'],
+    signedOn: readBoolean(r.signed_on, 'signed_on'),
+    batchNo: readText(r.batch_no, 'batch_no'),
+    limits: readJson<TerminalRecord['limits']>(r.limits, 'limits'),
+    lastSeenAtMs: readIntegerOrNull(r.last_seen_at_ms, 'last_seen_at_ms'),
+    createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
+    updatedAtMs: readInteger(r.updated_at_ms, 'updated_at_ms'),
+  }),
+};
+
+export const channelRows: TableMapping<ChannelRecord> = {
+  table: 'channels',
+  columns: ['name', 'host', 'port', 'dialect', 'timeout_ms', 'priority', 'disabled', 'created_at_ms', 'updated_at_ms'],
+  keyColumns: ['name'],
+  toValues: (c) => [
+    c.name,
+    c.host,
+    integerValue(c.port, 'port'),
+    c.dialect,
+    integerValue(c.timeoutMs, 'timeoutMs'),
+    integerValue(c.priority, 'priority'),
+    c.disabled,
+    integerValue(c.createdAtMs, 'createdAtMs'),
+    integerValue(c.updatedAtMs, 'updatedAtMs'),
+  ],
+  fromRow: (r) => ({
+    name: readText(r.name, 'name'),
+    host: readText(r.host, 'host'),
+    port: readInteger(r.port, 'port'),
+    dialect: readText(r.dialect, 'dialect'),
+    timeoutMs: readInteger(r.timeout_ms, 'timeout_ms'),
+    priority: readInteger(r.priority, 'priority'),
+    disabled: readBoolean(r.disabled, 'disabled'),
+    createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
+    updatedAtMs: readInteger(r.updated_at_ms, 'updated_at_ms'),
+  }),
+};
+
+export const paymentRows: TableMapping<PaymentRecord> = {
+  table: 'payments',
+  columns: [
+    'id',
+    'kind',
+    'status',
+    'intake',
+    'merchant_id',
+    'terminal_id',
+    'amount_minor',
+    'currency',
+    'pan_fingerprint',
+    'pan_masked',
+    'pan_last4',
+    'card_brand',
+    'card_type',
+    'card_issuer',
+    'entry_mode',
+    'terminal_stan',
+    'terminal_transmitted_at',
+    'reference',
+    'original_payment_id',
+    'response_code',
+    'auth_code',
+    'rrn',
+    'decline',
+    'decline_category',
+    'created_at_ms',
+    'updated_at_ms',
+    'version',
+  ],
+  keyColumns: ['id'],
+  toValues: (p) => [
+    p.id,
+    p.kind,
+    p.status,
+    p.intake,
+    p.merchantId,
+    p.terminalId,
+    integerValue(p.amountMinor, 'amountMinor'),
+    p.currency,
+    p.panFingerprint,
+    p.panMasked,
+    last4OfMasked(p.panMasked),
+    p.cardBrand,
+    p.cardType,
+    p.cardIssuer,
+    p.entryMode,
+    p.terminalStan,
+    p.terminalTransmittedAt,
+    p.reference,
+    p.originalPaymentId,
+    p.responseCode,
+    p.authCode,
+    p.rrn,
+    p.decline === null ? null : json(p.decline),
+    p.decline === null ? null : p.decline.category,
+    integerValue(p.createdAtMs, 'createdAtMs'),
+    integerValue(p.updatedAtMs, 'updatedAtMs'),
+    integerValue(p.version, 'version'),
+  ],
+  fromRow: (r) => ({
+    id: readText(r.id, 'id'),
+    kind: readText(r.kind, 'kind') as PaymentRecord['kind'],
+    status: readText(r.status, 'status') as PaymentRecord['status'],
+    intake: readText(r.intake, 'intake') as PaymentRecord['intake'],
+    merchantId: readText(r.merchant_id, 'merchant_id'),
+    terminalId: readTextOrNull(r.terminal_id, 'terminal_id'),
+    amountMinor: readInteger(r.amount_minor, 'amount_minor'),
+    currency: readText(r.currency, 'currency'),
+    panFingerprint: readText(r.pan_fingerprint, 'pan_fingerprint'),
+    panMasked: readText(r.pan_masked, 'pan_masked'),
+    cardBrand: readText(r.card_brand, 'card_brand') as PaymentRecord['cardBrand'],
+    cardType: readText(r.card_type, 'card_type') as PaymentRecord['cardType'],
+    cardIssuer: readTextOrNull(r.card_issuer, 'card_issuer'),
+    entryMode: readText(r.entry_mode, 'entry_mode'),
+    terminalStan: readTextOrNull(r.terminal_stan, 'terminal_stan'),
+    terminalTransmittedAt: readTextOrNull(r.terminal_transmitted_at, 'terminal_transmitted_at'),
+    reference: readTextOrNull(r.reference, 'reference'),
+    originalPaymentId: readTextOrNull(r.original_payment_id, 'original_payment_id'),
+    responseCode: readTextOrNull(r.response_code, 'response_code'),
+    authCode: readTextOrNull(r.auth_code, 'auth_code'),
+    rrn: readTextOrNull(r.rrn, 'rrn'),
+    decline: r.decline === null || r.decline === undefined ? null : readJson<StoredDecline>(r.decline, 'decline'),
+    createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
+    updatedAtMs: readInteger(r.updated_at_ms, 'updated_at_ms'),
+    version: readInteger(r.version, 'version'),
+  }),
+};
+
+export const attemptRows: TableMapping<AttemptRecord> = {
+  table: 'attempts',
+  columns: [
+    'id',
+    'payment_id',
+    'seq',
+    'channel',
+    'mti',
+    'stan',
+    'transmitted_at',
+    'processing_code',
+    'upstream_terminal_id',
+    'outcome',
+    'response_code',
+    'auth_code',
+    'rrn',
+    'latency_ms',
+    'sent_at_ms',
+    'completed_at_ms',
+    'created_at_ms',
+  ],
+  keyColumns: ['id'],
+  toValues: (a) => [
+    a.id,
+    a.paymentId,
+    integerValue(a.seq, 'seq'),
+    a.channel,
+    a.mti,
+    a.stan,
+    a.transmittedAt,
+    a.processingCode,
+    a.upstreamTerminalId,
+    a.outcome,
+    a.responseCode,
+    a.authCode,
+    a.rrn,
+    integerOrNull(a.latencyMs, 'latencyMs'),
+    integerOrNull(a.sentAtMs, 'sentAtMs'),
+    integerOrNull(a.completedAtMs, 'completedAtMs'),
+    integerValue(a.createdAtMs, 'createdAtMs'),
+  ],
+  fromRow: (r) => ({
+    id: readText(r.id, 'id'),
+    paymentId: readText(r.payment_id, 'payment_id'),
+    seq: readInteger(r.seq, 'seq'),
+    channel: readText(r.channel, 'channel'),
+    mti: readText(r.mti, 'mti'),
+    stan: readText(r.stan, 'stan'),
+    transmittedAt: readText(r.transmitted_at, 'transmitted_at'),
+    processingCode: readText(r.processing_code, 'processing_code'),
+    upstreamTerminalId: readText(r.upstream_terminal_id, 'upstream_terminal_id'),
+    outcome: readText(r.outcome, 'outcome') as AttemptRecord['outcome'],
+    responseCode: readTextOrNull(r.response_code, 'response_code'),
+    authCode: readTextOrNull(r.auth_code, 'auth_code'),
+    rrn: readTextOrNull(r.rrn, 'rrn'),
+    latencyMs: readIntegerOrNull(r.latency_ms, 'latency_ms'),
+    sentAtMs: readIntegerOrNull(r.sent_at_ms, 'sent_at_ms'),
+    completedAtMs: readIntegerOrNull(r.completed_at_ms, 'completed_at_ms'),
+    createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
+  }),
+};
+
+export const reversalRows: TableMapping<ReversalRecord> = {
+  table: 'reversals',
+  columns: ['id', 'attempt_id', 'payment_id', 'channel', 'reason_code', 'stan', 'transmitted_at', 'state', 'tries', 'next_at_ms', 'last_error', 'created_at_ms', 'completed_at_ms'],
+  keyColumns: ['id'],
+  toValues: (v) => [
+    v.id,
+    v.attemptId,
+    v.paymentId,
+    v.channel,
+    v.reasonCode,
+    v.stan,
+    v.transmittedAt,
+    v.state,
+    integerValue(v.tries, 'tries'),
+    integerValue(v.nextAtMs, 'nextAtMs'),
+    v.lastError,
+    integerValue(v.createdAtMs, 'createdAtMs'),
+    integerOrNull(v.completedAtMs, 'completedAtMs'),
+  ],
+  fromRow: (r) => ({
+    id: readText(r.id, 'id'),
+    attemptId: readText(r.attempt_id, 'attempt_id'),
+    paymentId: readText(r.payment_id, 'payment_id'),
+    channel: readText(r.channel, 'channel'),
+    reasonCode: readText(r.reason_code, 'reason_code'),
+    stan: readText(r.stan, 'stan'),
+    transmittedAt: readText(r.transmitted_at, 'transmitted_at'),
+    state: readText(r.state, 'state') as ReversalRecord['state'],
+    tries: readInteger(r.tries, 'tries'),
+    nextAtMs: readInteger(r.next_at_ms, 'next_at_ms'),
+    lastError: readTextOrNull(r.last_error, 'last_error'),
+    createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
+    completedAtMs: readIntegerOrNull(r.completed_at_ms, 'completed_at_ms'),
+  }),
+};
+
+export const idempotencyRows: TableMapping<IdempotencyRecord> = {
+  table: 'idempotency_records',
+  columns: ['scope', 'idempotency_key', 'request_hash', 'payment_id', 'state', 'response_status', 'response_body', 'created_at_ms', 'updated_at_ms'],
+  keyColumns: ['scope', 'idempotency_key'],
+  toValues: (i) => [
+    i.scope,
+    i.key,
+    i.requestHash,
+    i.paymentId,
+    i.state,
+    integerOrNull(i.responseStatus, 'responseStatus'),
+    i.responseBody,
+    integerValue(i.createdAtMs, 'createdAtMs'),
+    integerValue(i.updatedAtMs, 'updatedAtMs'),
+  ],
+  fromRow: (r) => ({
+    scope: readText(r.scope, 'scope'),
+    key: readText(r.idempotency_key, 'idempotency_key'),
+    requestHash: readText(r.request_hash, 'request_hash'),
+    paymentId: readTextOrNull(r.payment_id, 'payment_id'),
+    state: readText(r.state, 'state') as IdempotencyRecord['state'],
+    responseStatus: readIntegerOrNull(r.response_status, 'response_status'),
+    responseBody: readTextOrNull(r.response_body, 'response_body'),
+    createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
+    updatedAtMs: readInteger(r.updated_at_ms, 'updated_at_ms'),
+  }),
+};
+
+export const feeLineRows: TableMapping<FeeLineRecord> = {
+  table: 'fee_lines',
+  columns: ['id', 'payment_id', 'merchant_id', 'kind', 'method', 'plan', 'rule', 'amount_minor', 'fee_minor', 'rate_bps', 'business_date', 'created_at_ms'],
+  keyColumns: ['id'],
+  toValues: (f) => [
+    f.id,
+    f.paymentId,
+    f.merchantId,
+    f.kind,
+    f.method,
+    f.plan,
+    f.rule,
+    integerValue(f.amountMinor, 'amountMinor'),
+    integerValue(f.feeMinor, 'feeMinor'),
+    integerValue(f.rateBps, 'rateBps'),
+    f.businessDate,
+    integerValue(f.createdAtMs, 'createdAtMs'),
+  ],
+  fromRow: (r) => ({
+    id: readText(r.id, 'id'),
+    paymentId: readText(r.payment_id, 'payment_id'),
+    merchantId: readText(r.merchant_id, 'merchant_id'),
+    kind: readText(r.kind, 'kind') as FeeLineRecord['kind'],
+    method: readText(r.method, 'method'),
+    plan: readText(r.plan, 'plan'),
+    rule: readText(r.rule, 'rule'),
+    amountMinor: readInteger(r.amount_minor, 'amount_minor'),
+    feeMinor: readInteger(r.fee_minor, 'fee_minor'),
+    rateBps: readInteger(r.rate_bps, 'rate_bps'),
+    businessDate: readText(r.business_date, 'business_date'),
+    createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
+  }),
+};
+
+export const settlementBatchRows: TableMapping<SettlementBatchRecord> = {
+  table: 'settlement_batches',
+  columns: ['id', 'merchant_id', 'business_date', 'gross_minor', 'refunds_minor', 'fees_minor', 'net_minor', 'payout_date', 'settle_mode', 'state', 'created_at_ms'],
+  keyColumns: ['id'],
+  toValues: (b) => [
+    b.id,
+    b.merchantId,
+    b.businessDate,
+    integerValue(b.grossMinor, 'grossMinor'),
+    integerValue(b.refundsMinor, 'refundsMinor'),
+    integerValue(b.feesMinor, 'feesMinor'),
+    integerValue(b.netMinor, 'netMinor'),
+    b.payoutDate,
+    b.settleMode,
+    b.state,
+    integerValue(b.createdAtMs, 'createdAtMs'),
+  ],
+  fromRow: (r) => ({
+    id: readText(r.id, 'id'),
+    merchantId: readText(r.merchant_id, 'merchant_id'),
+    businessDate: readText(r.business_date, 'business_date'),
+    grossMinor: readInteger(r.gross_minor, 'gross_minor'),
+    refundsMinor: readInteger(r.refunds_minor, 'refunds_minor'),
+    feesMinor: readInteger(r.fees_minor, 'fees_minor'),
+    netMinor: readInteger(r.net_minor, 'net_minor'),
+    payoutDate: readText(r.payout_date, 'payout_date'),
+    settleMode: readText(r.settle_mode, 'settle_mode') as SettlementBatchRecord['settleMode'],
+    state: readText(r.state, 'state') as SettlementBatchRecord['state'],
+    createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
+  }),
+};
+
+/** Events get their seq from the database, so the insert leaves it out. */
+export const eventRows: TableMapping<Omit<EventRecord, 'seq'>> & { fromStoredRow(row: SqlRow): EventRecord } = {
+  table: 'events',
+  columns: ['type', 'subject_id', 'payload', 'at_ms'],
+  keyColumns: ['seq'],
+  toValues: (e) => [e.type, e.subjectId, json(e.payload), integerValue(e.atMs, 'atMs')],
+  fromRow: (r) => ({
+    type: readText(r.type, 'type'),
+    subjectId: readTextOrNull(r.subject_id, 'subject_id'),
+    payload: readJson<Record<string, unknown>>(r.payload, 'payload'),
+    atMs: readInteger(r.at_ms, 'at_ms'),
+  }),
+  fromStoredRow: (r) => ({
+    seq: readInteger(r.seq, 'seq'),
+    type: readText(r.type, 'type'),
+    subjectId: readTextOrNull(r.subject_id, 'subject_id'),
+    payload: readJson<Record<string, unknown>>(r.payload, 'payload'),
+    atMs: readInteger(r.at_ms, 'at_ms'),
+  }),
+};
+
+export const auditRows: TableMapping<AuditRecord> = {
+  table: 'audit_log',
+  columns: ['id', 'actor', 'action', 'subject_id', 'detail', 'at_ms'],
+  keyColumns: ['id'],
+  toValues: (a) => [a.id, a.actor, a.action, a.subjectId, json(a.detail), integerValue(a.atMs, 'atMs')],
+  fromRow: (r) => ({
+    id: readText(r.id, 'id'),
+    actor: readText(r.actor, 'actor'),
+    action: readText(r.action, 'action'),
+    subjectId: readTextOrNull(r.subject_id, 'subject_id'),
+    detail: readJson<Record<string, unknown>>(r.detail, 'detail'),
+    atMs: readInteger(r.at_ms, 'at_ms'),
+  }),
+};
+
+export const apiKeyRows: TableMapping<ApiKeyRecord> = {
+  table: 'api_keys',
+  columns: ['id', 'secret_hash', 'scope', 'merchant_id', 'label', 'created_at_ms', 'revoked_at_ms'],
+  keyColumns: ['id'],
+  toValues: (k) => [k.id, k.secretHash, k.scope, k.merchantId, k.label, integerValue(k.createdAtMs, 'createdAtMs'), integerOrNull(k.revokedAtMs, 'revokedAtMs')],
+  fromRow: (r) => ({
+    id: readText(r.id, 'id'),
+    secretHash: readText(r.secret_hash, 'secret_hash'),
+    scope: readText(r.scope, 'scope') as ApiKeyRecord['scope'],
+    merchantId: readTextOrNull(r.merchant_id, 'merchant_id'),
+    label: readText(r.label, 'label'),
+    createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
+    revokedAtMs: readIntegerOrNull(r.revoked_at_ms, 'revoked_at_ms'),
+  }),
+};
+
+/** `INSERT INTO t (cols) VALUES (?, ...)`. */
+export function insertSql(mapping: TableMapping<unknown>): string {
+  return `INSERT INTO ${mapping.table} (${mapping.columns.join(', ')}) VALUES (${mapping.columns.map(() => '?').join(', ')})`;
+}
+
+/** An insert that overwrites every non-key column when the key exists (same syntax on SQLite and PostgreSQL). */
+export function upsertSql(mapping: TableMapping<unknown>): string {
+  const updates = mapping.columns.filter((column) => !mapping.keyColumns.includes(column)).map((column) => `${column} = excluded.${column}`);
+  return `${insertSql(mapping)} ON CONFLICT (${mapping.keyColumns.join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
+}
+
+/** `UPDATE t SET every non-key column WHERE key = ?`; values are the non-key values then the key values. */
+export function updateByKey<T>(mapping: TableMapping<T>, record: T): { sql: string; values: SqlValue[] } {
+  const all = mapping.toValues(record);
+  const sets: string[] = [];
+  const setValues: SqlValue[] = [];
+  const keyValues: SqlValue[] = [];
+  mapping.columns.forEach((column, i) => {
+    const value = all[i] as SqlValue;
+    if (mapping.keyColumns.includes(column)) keyValues.push(value);
+    else {
+      sets.push(`${column} = ?`);
+      setValues.push(value);
+    }
+  });
+  const where = mapping.keyColumns.map((column) => `${column} = ?`).join(' AND ');
+  return { sql: `UPDATE ${mapping.table} SET ${sets.join(', ')} WHERE ${where}`, values: [...setValues, ...keyValues] };
+}
