@@ -191,7 +191,7 @@ export function validateConfig(raw: unknown): ReswipeConfig {
     throw new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field: '(root)', reason: 'must be a mapping of keys' });
   }
   const panKeyGiven = isPlainObject(raw.security) && raw.security.panKey !== undefined;
-  const filled: unknown = Value.Default(configSchema, Value.Clone(raw));
+  const filled: unknown = fillDefaults(configSchema, raw);
   const firstError = Value.Errors(configSchema, filled).First();
   if (firstError !== undefined) throw toReswipeError(firstError);
   const shape = orderLikeSchema(configSchema, filled) as ConfigShape;
@@ -404,6 +404,25 @@ function checkRelations(config: CheckedConfig): void {
       relation(`${field}.limits.perSaleMinor`, `(${perSaleMinor}) must not exceed limits.perMonthMinor (${perMonthMinor})`);
     }
   });
+}
+
+/**
+ * A copy of the input with defaults filled where a key is absent. Written here rather than using TypeBox's
+ * Value.Default, which merges a list into an object default (and an object into a list default) instead of
+ * leaving the wrong type for the checker to report. Values of the wrong type are copied unchanged.
+ */
+function fillDefaults(schema: TSchema, value: unknown): unknown {
+  const current = value === undefined && 'default' in schema ? structuredClone(schema.default as unknown) : value;
+  if (schema.type === 'object' && isPlainObject(current)) {
+    const copy: Record<string, unknown> = { ...current };
+    for (const [key, child] of Object.entries(schema.properties as Record<string, TSchema>)) {
+      const filledChild = fillDefaults(child, current[key]);
+      if (filledChild !== undefined) copy[key] = filledChild;
+    }
+    return copy;
+  }
+  if (schema.type === 'array' && Array.isArray(current)) return current.map((item) => fillDefaults(schema.items as TSchema, item));
+  return current;
 }
 
 /** Rebuilds objects with keys in schema order, so printed configs read the same whatever order the input used. */

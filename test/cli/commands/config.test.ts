@@ -1,0 +1,85 @@
+// Goal: `reswipe config print` shows the effective config with every secret masked, and `config check` exits
+// 0 or 2 with one line naming the key. Method: run `node bin/reswipe.mjs` as a real child process with RESWIPE_*
+// variables and temp config files, and read its stdout, stderr and exit code.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'reswipe-config-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The parent's environment without its RESWIPE_* variables, plus the given ones. */
+function envWith(vars: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('RESWIPE_')) env[name] = value;
+  return { ...env, ...vars };
+}
+
+function run(args: string[], vars: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [join(root, 'bin/reswipe.mjs'), ...args], { cwd: root, env: envWith(vars), encoding: 'utf8', timeout: 60_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const panKey = 'prod-pan-key-0123456789-abcdef';
+const dbPassword = 'S3cretDbPassw0rd';
+
+test('config print masks the PAN key and the database password, YAML by default', () => {
+  const result = run(['config', 'print'], { RESWIPE_PAN_KEY: panKey, RESWIPE_DATABASE_URL: `postgres://gateway:${dbPassword}@db.internal:5432/reswipe`, RESWIPE_HTTP_PORT: '9090' });
+  assert.equal(result.status, 0, result.stderr);
+  assert.ok(!result.stdout.includes(panKey), 'the PAN key must not be printed');
+  assert.ok(!result.stdout.includes(dbPassword), 'the database password must not be printed');
+  const printed = parse(result.stdout) as { security: { panKey: string; panKeyIsDefault: boolean }; database: { url: string }; http: { port: number } };
+  assert.equal(printed.security.panKey, '********');
+  assert.equal(printed.security.panKeyIsDefault, false);
+  assert.equal(printed.database.url, 'postgres://gateway:********@db.internal:5432/reswipe');
+  assert.equal(printed.http.port, 9090);
+});
+
+test('config print --json prints JSON from a config file, secrets masked', () => {
+  const file = join(dir, 'gateway.yaml');
+  writeFileSync(file, `security:\n  panKey: ${panKey}\nhttp:\n  port: 9191\n`);
+  const result = run(['config', 'print', '--json', '--config', file]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.ok(!result.stdout.includes(panKey));
+  const printed = JSON.parse(result.stdout) as { security: { panKey: string }; http: { port: number }; listeners: Array<{ port: number }> };
+  assert.equal(printed.security.panKey, '********');
+  assert.equal(printed.http.port, 9191);
+  assert.equal(printed.listeners[0]?.port, 8583);
+});
+
+test('config check exits 0 for a valid config and warns about the development PAN key', () => {
+  const result = run(['config', 'check']);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /configuration is valid/);
+  assert.match(result.stdout, /panKey is not set/);
+});
+
+test('config check exits 2 with one line naming the key for a bad value, an unknown variable and a bad file', () => {
+  const badPort = run(['config', 'check'], { RESWIPE_HTTP_PORT: '99999' });
+  assert.equal(badPort.status, 2);
+  assert.match(badPort.stderr, /^error RSW_CONFIG_INVALID_VALUE: .*http\.port.*\(field http\.port\)\n$/);
+
+  const unknownVariable = run(['config', 'check'], { RESWIPE_HTTP_PROT: '1' });
+  assert.equal(unknownVariable.status, 2);
+  assert.match(unknownVariable.stderr, /^error RSW_CONFIG_UNKNOWN_ENV: .*RESWIPE_HTTP_PROT/);
+
+  const file = join(dir, 'broken.yaml');
+  writeFileSync(file, 'http:\n  port: [1\n');
+  const broken = run(['config', 'check', '--config', file]);
+  assert.equal(broken.status, 2);
+  assert.match(broken.stderr, /^error RSW_CONFIG_FILE_SYNTAX: configuration file .*broken\.yaml line \d+/);
+  assert.doesNotMatch(broken.stderr, /\n\s+at /, 'no stack trace');
+});
+
+test('config print refuses a bad config instead of printing half of it', () => {
+  const result = run(['config', 'print'], { RESWIPE_ENGINE__REVERSAL__BACKOFF_MS: '120000' });
+  assert.equal(result.status, 2);
+  assert.equal(result.stdout, '');
+  assert.match(result.stderr, /RSW_CONFIG_RELATION.*engine\.reversal\.backoffMs/);
+});

@@ -1,0 +1,37 @@
+// Goal: secrets in a configuration never print in clear. Method: table of values and keys, masked copy compared
+// with the expected text, and a check that the original stays untouched.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { maskConfigSecrets, maskUrlPassword, maskedSecretText } from '../../../src/core/config/mask-config-secrets.ts';
+import { validateConfig } from '../../../src/core/config/config-schema.ts';
+
+test('URL passwords are masked, URLs without one are unchanged', () => {
+  const rows: Array<[string, string]> = [
+    ['postgres://gw:pw@db:5432/reswipe', `postgres://gw:${maskedSecretText}@db:5432/reswipe`],
+    ['postgresql://gw:p%40ss@db/reswipe?sslmode=require', `postgresql://gw:${maskedSecretText}@db/reswipe?sslmode=require`],
+    ['postgres://gw@db/reswipe', 'postgres://gw@db/reswipe'],
+    ['sqlite:reswipe.db', 'sqlite:reswipe.db'],
+    ['postgres://db/reswipe', 'postgres://db/reswipe'],
+  ];
+  for (const [url, expected] of rows) assert.equal(maskUrlPassword(url), expected, url);
+});
+
+test('keys naming a secret are masked at any depth; other values are kept', () => {
+  const masked = maskConfigSecrets({
+    security: { panKey: 'k'.repeat(20), panKeyIsDefault: false },
+    database: { url: 'postgres://a:b@c/d' },
+    channels: [{ name: 'bank', macKey: 'ABCDEF', clientSecret: 'x', apiToken: 'y', password: 'z', host: 'h' }],
+  });
+  assert.deepEqual(masked, {
+    security: { panKey: maskedSecretText, panKeyIsDefault: false },
+    database: { url: `postgres://a:${maskedSecretText}@c/d` },
+    channels: [{ name: 'bank', macKey: maskedSecretText, clientSecret: maskedSecretText, apiToken: maskedSecretText, password: maskedSecretText, host: 'h' }],
+  });
+});
+
+test('masking a frozen config returns a copy and leaves the config intact', () => {
+  const config = validateConfig({ security: { panKey: 'a-production-key-long-enough' } });
+  const masked = maskConfigSecrets(config) as { security: { panKey: string } };
+  assert.equal(masked.security.panKey, maskedSecretText);
+  assert.equal(config.security.panKey, 'a-production-key-long-enough');
+});
