@@ -100,8 +100,10 @@ export type SaleResult =
 export interface TerminalReversalInput {
   terminalId: string;
   originalStan: string;
-  /** DE 7 of the original request, MMDDhhmmss. */
-  originalTransmittedAt: string;
+  /** DE 7 of the original request, MMDDhhmmss; null when the terminal named the original by STAN (and date) only. */
+  originalTransmittedAt: string | null;
+  /** MMDD of the original (cups-pos DE 61.3), narrowing a STAN-only lookup. */
+  originalDateMmdd?: string;
   /** DE 39 of the terminal's 0400: `98`, `96`, `A0` or `06` (anything else is forwarded as `06`). */
   reasonCode: string;
 }
@@ -326,7 +328,20 @@ export class AuthorizationEngine {
   /** The terminal's own 0400/0401: reverse the original if it was (or may have been) approved. Returns DE 39 for the 0410. */
   async reverseByTerminal(input: TerminalReversalInput): Promise<{ responseCode: string }> {
     const scope = `iso:${input.terminalId}`;
-    const key = `${input.originalStan}:${input.originalTransmittedAt}`;
+    let transmittedAt = input.originalTransmittedAt;
+    if (transmittedAt === null) {
+      // Named by STAN only: the newest sale of this terminal with that STAN (and date, when given).
+      const page = await this.#store.listPayments({ limit: 20, terminalId: input.terminalId, stan: input.originalStan });
+      const match = page.data.find(
+        (payment) =>
+          payment.terminalStan === input.originalStan &&
+          payment.terminalTransmittedAt !== null &&
+          (input.originalDateMmdd === undefined || payment.terminalTransmittedAt.startsWith(input.originalDateMmdd)),
+      );
+      if (match === undefined || match.terminalTransmittedAt === null) return { responseCode: '25' };
+      transmittedAt = match.terminalTransmittedAt;
+    }
+    const key = `${input.originalStan}:${transmittedAt}`;
     let record = await this.#store.getIdempotency(scope, key);
     if (record === null) return { responseCode: '25' };
     if (record.state === 'in_progress') {
@@ -495,7 +510,7 @@ export class AuthorizationEngine {
         entryMode: request.card.entryMode,
         amountMinor: request.amountMinor,
         merchant: merchant === null ? null : { id: merchant.id, accepts: merchant.accepts, limits: merchant.limits, disabled: merchant.disabled },
-        terminal: terminal === null || !terminalKnown ? null : { id: terminal.id, state: terminal.state, signedOn: terminal.signedOn, limits: terminal.limits },
+        terminal: checkedTerminal(request, terminal, terminalKnown),
         totals: merchant === null ? zeroTotals : await this.#totals(merchant.id, request.terminalId, nowMs),
         nowMs,
         strict: { luhn: this.#settings.strictLuhn, bin: this.#settings.strictBin },
@@ -917,6 +932,16 @@ class VersionConflict extends Error {
   constructor(paymentId: string) {
     super(`payment ${paymentId} was updated concurrently`);
   }
+}
+
+/**
+ * The terminal the local checks see. An HTTP sale that names no terminal is checked as the merchant's
+ * own always-active stand-in; sign-on is a terminal-link concept, so HTTP sales skip that check.
+ */
+function checkedTerminal(request: SaleRequest, terminal: TerminalRecord | null, known: boolean) {
+  if (request.terminalId === null) return { id: 'http', state: 'active' as const, signedOn: true, limits: {} };
+  if (terminal === null || !known) return null;
+  return { id: terminal.id, state: terminal.state, signedOn: request.intake === 'http' ? true : terminal.signedOn, limits: terminal.limits };
 }
 
 const zeroTotals = { merchantDayMinor: 0, merchantMonthMinor: 0, terminalDayMinor: 0, terminalMonthMinor: 0 };

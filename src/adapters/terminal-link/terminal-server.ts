@@ -1,0 +1,416 @@
+// The terminal listener: one TCP server per configured listener, speaking its dialect and framing
+// (spec/terminal-link.md). It turns 0800 into sign-on/sign-off/echo, 0200 sales into engine
+// authorizations (a resend waits for and gets the original answer), 0400/0401 into the terminal's
+// own reversals, and answers every other request with a clear refusal. A frame that is too large
+// or cannot be decoded gets no answer: it is logged (never its bytes) and the connection is closed.
+import { createServer, type Server, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import {
+  encodeFrame,
+  FrameDecoder,
+  getDialect,
+  getText,
+  packMessage,
+  responseMtiFor,
+  responseTpduFor,
+  unpackMessage,
+  type Dialect,
+  type IsoComposite,
+  type IsoFieldValue,
+  type IsoMessage,
+} from '../../core/iso8583/index.ts';
+import { cashierMessage, classifyOutcome, classifyResponseCode, terminalVerdictText, type Diagnosis } from '../../core/declines/index.ts';
+import { CardNumber, fingerprintPan } from '../../core/cards/pan.ts';
+import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
+import type { Store } from '../../core/ports/store.ts';
+import type { Clock } from '../../core/time/clock.ts';
+import type { EntryMode, Language } from '../../core/vocabulary.ts';
+import type { LoggerLike } from '../channels/upstream-channel.ts';
+import type { AuthorizationEngine, SaleRequest, SaleResult } from '../../app/engine/authorization-engine.ts';
+import { requestHashOf } from '../../app/engine/request-hash.ts';
+
+export interface TerminalListenerSettings {
+  name: string;
+  host: string;
+  port: number;
+  /** `cups-pos`, `iso87-ascii`, or a path to a dialect JSON file. */
+  dialect: string;
+  framing: { length: 'binary2' | 'ascii4'; frameBytesMax: number };
+  connectionsMax: number;
+  language: Language;
+}
+
+export interface TerminalServerOptions {
+  listener: TerminalListenerSettings;
+  engine: Pick<AuthorizationEngine, 'authorize' | 'waitUntilAnswered' | 'reverseByTerminal' | 'settings'>;
+  store: Store;
+  clock: Clock;
+  logger: LoggerLike;
+  /** A connection silent this long is closed; default 10 minutes. */
+  idleTimeoutMs?: number;
+  /** Requests one connection may have in flight at once (a terminal normally has one); default 4. */
+  inFlightPerConnectionMax?: number;
+}
+
+const networkCodes = { signOn: ['001', '003', '004'], signOff: ['002'], echo: ['301'] } as const;
+
+/** ISO 4217 numeric to alphabetic for the currencies terminals send in DE 49. */
+const currencyAlphaByNumeric: Readonly<Record<string, string>> = Object.freeze({
+  '156': 'CNY', '344': 'HKD', '446': 'MOP', '901': 'TWD', '840': 'USD', '978': 'EUR', '826': 'GBP', '392': 'JPY', '410': 'KRW', '702': 'SGD',
+});
+
+export class TerminalServer {
+  readonly #options: TerminalServerOptions;
+  readonly #dialect: Dialect;
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+  readonly #work = new Set<Promise<void>>();
+  #port = 0;
+  #closing = false;
+
+  constructor(options: TerminalServerOptions) {
+    this.#options = options;
+    this.#dialect = getDialect(options.listener.dialect, (path) => readFileSync(path, 'utf8'));
+    this.#server = createServer((socket) => this.#accept(socket));
+    this.#server.maxConnections = options.listener.connectionsMax;
+  }
+
+  get name(): string {
+    return this.#options.listener.name;
+  }
+
+  /** The bound port (useful with port 0). */
+  get port(): number {
+    return this.#port;
+  }
+
+  async start(): Promise<number> {
+    const { host, port, name } = this.#options.listener;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        reject(new ReswipeError('RSW_TERMINAL_LISTEN_FAILED', { listener: name, host, port, reason: error.code ?? error.message }));
+      };
+      this.#server.once('error', onError);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', onError);
+        resolve();
+      });
+    });
+    const address = this.#server.address();
+    this.#port = typeof address === 'object' && address !== null ? address.port : port;
+    this.#options.logger.info({ listener: name, host, port: this.#port, dialect: this.#options.listener.dialect }, 'terminal listener started');
+    return this.#port;
+  }
+
+  /** Stops accepting, lets requests in flight finish (bounded by waitMs), then closes every connection. */
+  async close(waitMs = 5_000): Promise<void> {
+    this.#closing = true;
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    if (this.#work.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.#work]), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+      if (timer !== undefined) clearTimeout(timer);
+    }
+    for (const socket of this.#sockets) socket.destroy();
+    await closed;
+  }
+
+  #accept(socket: Socket): void {
+    const { listener, logger } = this.#options;
+    if (this.#closing) {
+      socket.destroy();
+      return;
+    }
+    this.#sockets.add(socket);
+    const decoder = new FrameDecoder({ framing: listener.framing.length, frameBytesMax: listener.framing.frameBytesMax });
+    const inFlightMax = this.#options.inFlightPerConnectionMax ?? 4;
+    let inFlight = 0;
+    socket.setNoDelay(true);
+    socket.setTimeout(this.#options.idleTimeoutMs ?? 600_000, () => socket.destroy());
+    socket.on('error', (error: NodeJS.ErrnoException) => logger.debug({ listener: listener.name, reason: error.code ?? 'socket error' }, 'terminal connection error'));
+    socket.on('close', () => this.#sockets.delete(socket));
+    socket.on('data', (chunk: Buffer) => {
+      let frames: Buffer[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (error) {
+        this.#protocolError(socket, error);
+        return;
+      }
+      for (const frame of frames) {
+        let request: IsoMessage;
+        try {
+          request = unpackMessage(this.#dialect, frame);
+        } catch (error) {
+          this.#protocolError(socket, error);
+          return;
+        }
+        if (inFlight >= inFlightMax) {
+          logger.warn({ listener: listener.name, mti: request.mti, inFlightMax }, 'terminal connection exceeded its in-flight bound; closing');
+          socket.destroy();
+          return;
+        }
+        inFlight += 1;
+        const work = this.#handle(request)
+          .then((response) => {
+            if (response !== null && !socket.destroyed) socket.write(encodeFrame(listener.framing.length, packMessage(this.#dialect, response)));
+          })
+          .catch((error: unknown) => {
+            logger.error({ listener: listener.name, mti: request.mti, error: isReswipeError(error) ? error.code : error instanceof Error ? error.message : 'unknown' }, 'terminal request failed');
+          })
+          .finally(() => {
+            inFlight -= 1;
+            this.#work.delete(work);
+          });
+        this.#work.add(work);
+      }
+    });
+  }
+
+  #protocolError(socket: Socket, error: unknown): void {
+    // Never the bytes: only the code, the field path and the listener.
+    const { listener, logger } = this.#options;
+    logger.warn(
+      { listener: listener.name, code: isReswipeError(error) ? error.code : 'RSW_TERMINAL_PROTOCOL', field: isReswipeError(error) ? error.field : undefined },
+      'terminal sent an unusable frame; closing the connection',
+    );
+    socket.destroy();
+  }
+
+  /** The answer to one request, or null when none is owed. Exported behaviour, see docs/terminal-link.md. */
+  async #handle(request: IsoMessage): Promise<IsoMessage | null> {
+    const responseMti = responseMtiFor(request.mti);
+    if (responseMti === undefined) return null; // A response or a malformed MTI: terminals are owed nothing.
+    switch (request.mti) {
+      case '0800':
+        return this.#networkManagement(request, responseMti);
+      case '0200':
+        if ((getText(request, 3) ?? '') === '000000') return this.#sale(request, responseMti);
+        return this.#refuse(request, responseMti, '40');
+      case '0400':
+      case '0401':
+        return this.#reversal(request, responseMti);
+      default:
+        return this.#refuse(request, responseMti, request.mti === '0100' || request.mti === '0220' || request.mti === '0500' ? '40' : '12');
+    }
+  }
+
+  async #networkManagement(request: IsoMessage, responseMti: string): Promise<IsoMessage> {
+    const isCups = this.#dialect.name === 'cups-pos';
+    const de60 = request.fields[60];
+    const code = isCups ? (typeof de60 === 'object' && !(de60 instanceof Uint8Array) ? de60['3'] : undefined) : getText(request, 70);
+    const terminalId = (getText(request, 41) ?? '').trim();
+    const nowMs = this.#options.clock.nowMs();
+    let responseCode = '00';
+    if (code !== undefined && (networkCodes.signOn as readonly string[]).includes(code) || code !== undefined && (networkCodes.signOff as readonly string[]).includes(code)) {
+      const signedOn = (networkCodes.signOn as readonly string[]).includes(code);
+      const known = terminalId === '' ? false : await this.#options.store.write(async (tx) => {
+        const terminal = await tx.getTerminal(terminalId);
+        if (terminal === null) return false;
+        await tx.upsertTerminal({ ...terminal, signedOn, lastSeenAtMs: nowMs, updatedAtMs: nowMs });
+        await tx.appendEvent({ type: signedOn ? 'terminal.signed_on' : 'terminal.signed_off', subjectId: terminalId, payload: { listener: this.#options.listener.name }, atMs: nowMs });
+        return true;
+      });
+      if (!known) responseCode = '97';
+      this.#options.logger.info({ listener: this.#options.listener.name, terminalId, code, known }, signedOn ? 'terminal sign-on' : 'terminal sign-off');
+    } else if (code === undefined || !(networkCodes.echo as readonly string[]).includes(code)) {
+      responseCode = '12';
+    }
+    const fields: Record<number, IsoFieldValue> = {};
+    copy(request, fields, isCups ? [7, 11, 12, 13, 32, 41, 42, 60] : [7, 11, 32, 41, 42, 70]);
+    fields[39] = responseCode;
+    return this.#response(request, responseMti, fields);
+  }
+
+  async #sale(request: IsoMessage, responseMti: string): Promise<IsoMessage> {
+    const { engine, clock, listener } = this.#options;
+    const terminalId = (getText(request, 41) ?? '').trim();
+    const merchantId = getText(request, 42) ?? '';
+    const stan = getText(request, 11) ?? '';
+    const transmittedAt = getText(request, 7) ?? `${getText(request, 13) ?? ''}${getText(request, 12) ?? ''}`;
+    const pan = panOf(request);
+    if (pan === null) return this.#answer(request, responseMti, classifyResponseCode('14'), null);
+    const currencyNumeric = getText(request, 49) ?? '156';
+    const amountText = getText(request, 4) ?? '';
+    const amountMinor = /^[0-9]{1,12}$/.test(amountText) ? Number(amountText) : NaN;
+    const deadlineMs = clock.nowMs() + engine.settings.terminalTimeoutMs;
+    const scope = `iso:${terminalId}`;
+    const key = `${stan}:${transmittedAt}`;
+    const expiry = getText(request, 14);
+    const track2 = getText(request, 35);
+    const pinBlock = request.fields[52];
+    const iccData = request.fields[55];
+    const cvv = cvvOf(request);
+    const sale: SaleRequest = {
+      intake: 'iso',
+      merchantId: merchantId.trim().length === 0 ? merchantId : merchantId,
+      terminalId,
+      amountMinor,
+      currency: currencyAlphaByNumeric[currencyNumeric] ?? currencyNumeric,
+      card: {
+        number: new CardNumber(pan),
+        entryMode: entryModeOf(getText(request, 22)),
+        ...(expiry === undefined ? {} : { expiry }),
+        ...(cvv === undefined ? {} : { cvv }),
+        ...(track2 === undefined ? {} : { track2 }),
+        ...(pinBlock instanceof Uint8Array ? { pinBlock } : {}),
+        ...(iccData instanceof Uint8Array ? { iccData } : {}),
+      },
+      capture: true,
+      reference: null,
+      idempotency: {
+        scope,
+        key,
+        // The card enters the hash only as its keyed fingerprint.
+        requestHash: requestHashOf({
+          mti: request.mti,
+          processingCode: getText(request, 3),
+          amountMinor: amountText,
+          currency: currencyNumeric,
+          terminalId,
+          merchantId,
+          card: fingerprintPan(pan, engine.settings.panKey),
+        }),
+      },
+      terminalStan: stan,
+      terminalTransmittedAt: transmittedAt,
+      deadlineMs,
+    };
+    let result: SaleResult;
+    try {
+      result = await engine.authorize(sale);
+      if (result.kind === 'in_progress') {
+        // A resend while the original is still running: the terminal waits for the original's answer.
+        await engine.waitUntilAnswered(scope, key, deadlineMs - engine.settings.replyMarginMs);
+        result = await engine.authorize(sale);
+      }
+    } catch (error) {
+      if (!isReswipeError(error)) throw error;
+      this.#options.logger.warn({ listener: listener.name, terminalId, code: error.code, field: error.field }, 'sale refused before anything was sent');
+      return this.#answer(request, responseMti, classifyResponseCode(error.isoResponseCode ?? '96'), null);
+    }
+    switch (result.kind) {
+      case 'completed':
+      case 'replayed':
+        return this.#answer(request, responseMti, result.diagnosis, result.view.status === 'approved' ? { authCode: result.view.authCode, rrn: result.view.rrn } : { authCode: null, rrn: result.view.rrn });
+      case 'in_progress':
+        return this.#answer(request, responseMti, classifyOutcome('no_reply'), null);
+      case 'idempotency_mismatch':
+        return this.#answer(request, responseMti, classifyResponseCode('94'), null);
+    }
+  }
+
+  async #reversal(request: IsoMessage, responseMti: string): Promise<IsoMessage> {
+    const terminalId = (getText(request, 41) ?? '').trim();
+    const original = originalOf(request);
+    let responseCode = '25';
+    if (original !== null) {
+      try {
+        const outcome = await this.#options.engine.reverseByTerminal({
+          terminalId,
+          originalStan: original.stan,
+          originalTransmittedAt: original.transmittedAt,
+          ...(original.dateMmdd === undefined ? {} : { originalDateMmdd: original.dateMmdd }),
+          reasonCode: getText(request, 39) ?? '06',
+        });
+        responseCode = outcome.responseCode;
+      } catch (error) {
+        if (!isReswipeError(error)) throw error;
+        responseCode = error.isoResponseCode ?? '96';
+      }
+    }
+    const fields: Record<number, IsoFieldValue> = {};
+    copy(request, fields, [3, 4, 7, 11, 32, 41, 42, 49, 61, 90]);
+    fields[39] = responseCode;
+    return this.#response(request, responseMti, fields);
+  }
+
+  #refuse(request: IsoMessage, responseMti: string, code: string): IsoMessage {
+    this.#options.logger.info({ listener: this.#options.listener.name, mti: request.mti, processingCode: getText(request, 3), code }, 'request type not supported yet; refused');
+    return this.#answer(request, responseMti, classifyResponseCode(code), null);
+  }
+
+  /** A 0x10 response with the echoes, DE 39, DE 44 verdict and DE 63 cashier message of terminal-link.md. */
+  #answer(request: IsoMessage, responseMti: string, diagnosis: Diagnosis, approval: { authCode: string | null; rrn: string | null } | null): IsoMessage {
+    const fields: Record<number, IsoFieldValue> = {};
+    copy(request, fields, [3, 4, 7, 11, 12, 13, 25, 32, 41, 42, 49, 60]);
+    if (approval?.rrn) fields[37] = approval.rrn.padEnd(12, ' ').slice(0, 12);
+    if (diagnosis.code === '00' && approval?.authCode) fields[38] = approval.authCode.padEnd(6, ' ').slice(0, 6);
+    fields[39] = diagnosis.code;
+    fields[44] = terminalVerdictText(diagnosis);
+    fields[63] = cashierMessage(diagnosis, this.#options.listener.language);
+    return this.#response(request, responseMti, fields);
+  }
+
+  #response(request: IsoMessage, responseMti: string, fields: Record<number, IsoFieldValue>): IsoMessage {
+    const response: IsoMessage = { mti: responseMti, fields };
+    if (request.tpdu !== undefined) response.tpdu = responseTpduFor(request.tpdu);
+    if (request.header !== undefined) response.header = request.header;
+    return response;
+  }
+}
+
+function copy(from: IsoMessage, to: Record<number, IsoFieldValue>, fields: readonly number[]): void {
+  for (const de of fields) {
+    const value = from.fields[de];
+    if (value !== undefined) to[de] = value;
+  }
+}
+
+/** DE 2, or the PAN part of DE 35 (before `=` or `D`). */
+function panOf(request: IsoMessage): string | null {
+  const de2 = getText(request, 2);
+  if (de2 !== undefined && /^[0-9]{12,19}$/.test(de2)) return de2;
+  const track2 = getText(request, 35);
+  const fromTrack = track2?.split(/[=D]/)[0];
+  if (fromTrack !== undefined && /^[0-9]{12,19}$/.test(fromTrack)) return fromTrack;
+  return null;
+}
+
+/** CVV2 from DE 48 `CVV2=nnn` (iso87-ascii); other dialects carry none. */
+function cvvOf(request: IsoMessage): string | undefined {
+  const de48 = getText(request, 48);
+  if (de48 === undefined) return undefined;
+  for (const pair of de48.split(';')) {
+    const [tag, value] = pair.split('=');
+    if (tag === 'CVV2' && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** DE 22's first two digits to the entry mode words of PRODUCT.md. */
+export function entryModeOf(posEntryMode: string | undefined): EntryMode {
+  switch ((posEntryMode ?? '').slice(0, 2)) {
+    case '05':
+    case '95':
+      return 'chip';
+    case '07':
+    case '91':
+      return 'contactless';
+    case '02':
+    case '90':
+      return 'swipe';
+    case '80':
+      return 'fallback';
+    default:
+      return 'manual';
+  }
+}
+
+/**
+ * The original a terminal's 0400/0401 names: DE 90 (MTI, STAN, DE 7) when present; else cups-pos DE 61
+ * (STAN and MMDD, no time), else the 0400's own DE 11 and DE 7 (CUPS terminals reuse the original's).
+ */
+export function originalOf(request: IsoMessage): { stan: string; transmittedAt: string | null; dateMmdd?: string } | null {
+  const de90 = getText(request, 90);
+  if (de90 !== undefined && /^[0-9]{20}/.test(de90)) return { stan: de90.slice(4, 10), transmittedAt: de90.slice(10, 20) };
+  const de61 = request.fields[61];
+  if (typeof de61 === 'object' && !(de61 instanceof Uint8Array)) {
+    const composite = de61 as IsoComposite;
+    const stan = composite['2'];
+    if (stan !== undefined && /^[0-9]{6}$/.test(stan)) return { stan, transmittedAt: null, ...(composite['3'] === undefined ? {} : { dateMmdd: composite['3'] }) };
+  }
+  const stan = getText(request, 11);
+  if (stan === undefined) return null;
+  return { stan, transmittedAt: getText(request, 7) ?? null };
+}
