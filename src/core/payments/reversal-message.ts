@@ -63,12 +63,17 @@ export function buildReversalRequest(
       11: reversal.stan,
       32: acquirerId,
       39: reversal.reasonCode,
-      41: attempt.upstreamTerminalId,
-      42: payment.merchantId,
+      41: fixedAns(attempt.upstreamTerminalId, 8),
+      42: fixedAns(payment.merchantId, 15),
       49: currencyNumericFor(payment.currency),
       90: originalDataElements(attempt, acquirerId),
     },
   };
+}
+
+/** Fixed-length ans exactly as the 0200 builder (upstream-request.ts) makes it, so the reversal names the same terminal and merchant. */
+function fixedAns(value: string, length: number): string {
+  return value.replace(/[^\x20-\x7e]/g, '?').slice(0, length).padEnd(length, ' ');
 }
 
 function assertDigits(value: string, length: number, what: string): void {

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { buildReversalRequest, currencyNumericFor, originalDataElements } from '../../../src/core/payments/reversal-message.ts';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import type { AttemptRecord, PaymentRecord, ReversalRecord } from '../../../src/core/ports/store.ts';
+import { buildUpstreamSale } from '../../../src/core/payments/upstream-request.ts';
+import { CardNumber } from '../../../src/core/cards/pan.ts';
 
 const attempt: AttemptRecord = {
   id: 'att_1',
@@ -119,4 +121,24 @@ test('DE 49 is numeric: alphabetic codes translate, numeric pass, unknown ones a
 test('records that do not belong together are a broken invariant', () => {
   assert.throws(() => buildReversalRequest(attempt, payment, { ...reversal, attemptId: 'att_2' }, '48020000', 1), /broken invariant/);
   assert.throws(() => buildReversalRequest(attempt, payment, reversal, '48020000', 0), /broken invariant/);
+});
+
+test('the reversal names exactly the terminal, merchant, processing code, currency and DE 7/11 of the 0200 it reverses', () => {
+  const nowMs = Date.UTC(2026, 10, 25, 10, 30, 0);
+  for (const [merchantId, terminalId] of [['898310048160001', 'T0000001'], ['M1', 'T1'], ['MERCHANT-ID-LONGER-THAN-15', 'TERMINAL-LONG']] as const) {
+    const sale = buildUpstreamSale({
+      amountMinor: 500,
+      currency: 'CNY',
+      card: { number: new CardNumber('6222021234567890123'), entryMode: 'chip' },
+      merchant: { id: merchantId, name: 'Shop', mcc: '5411' },
+      upstreamTerminalId: terminalId,
+      acquirerId: '48020000',
+      stan: '000321',
+      nowMs,
+    });
+    const saleAttempt: AttemptRecord = { ...attempt, stan: '000321', transmittedAt: String(sale.fields[7]), processingCode: String(sale.fields[3]), upstreamTerminalId: terminalId };
+    const message = buildReversalRequest(saleAttempt, { ...payment, merchantId, amountMinor: 500 }, reversal, '48020000', 1);
+    for (const de of [3, 4, 32, 41, 42, 49]) assert.equal(message.fields[de], sale.fields[de], `DE ${de} for ${merchantId}`);
+    assert.equal(String(message.fields[90]).slice(0, 20), '0200' + '000321' + String(sale.fields[7]));
+  }
 });
