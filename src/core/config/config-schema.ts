@@ -231,6 +231,15 @@ export function schemaAtPath(path: readonly (string | number)[]): TSchema | unde
   return schema;
 }
 
+/** Every leaf key as documented: `http.port`, `listeners[].framing.length`. docs/configuration.md is tested against it. */
+export function configKeyPaths(schema: TSchema = configSchema, prefix = ''): string[] {
+  if (schema.type === 'object') {
+    return Object.entries(schema.properties as Record<string, TSchema>).flatMap(([key, child]) => configKeyPaths(child, prefix === '' ? key : `${prefix}.${key}`));
+  }
+  if (schema.type === 'array' && (schema.items as TSchema).type === 'object') return configKeyPaths(schema.items as TSchema, `${prefix}[]`);
+  return [prefix];
+}
+
 /** One phrase saying what a schema accepts, for error messages. */
 export function describeExpectation(schema: TSchema): string {
   if (typeof schema.expected === 'string') return schema.expected;
