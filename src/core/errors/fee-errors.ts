@@ -22,7 +22,7 @@ export const feeErrors = defineErrors([
   },
   {
     code: 'RSW_FEE_BAD_AMOUNT',
-    messageTemplate: 'amount {field} {reason}',
+    messageTemplate: '{field} {reason}',
     httpStatus: 400,
     description: 'An amount is negative, not a whole number of fen, has more than two decimals in yuan, or is above the 12-digit limit of ISO 8583 DE 4.',
   },
@@ -103,5 +103,11 @@ export const feeErrors = defineErrors([
     messageTemplate: '{what} has more than {limit} rows; narrow the query',
     httpStatus: 422,
     description: 'A settlement run, statement or comparison would read more rows than its bound; split the period or the merchants.',
+  },
+  {
+    code: 'RSW_FEE_BATCH_MISMATCH',
+    messageTemplate: 'settlement batch {merchantId} {businessDate} no longer matches its payments ({detail}); run `reswipe settle run --date {businessDate}` again',
+    httpStatus: 409,
+    description: 'Payments or fee lines changed after the batch was built (a late void, a missing fee line), so its statement would not add up; re-run settlement for the day.',
   },
 ] as const);

@@ -1,0 +1,92 @@
+// Settlement against the store: load one merchant's payments for a business day and the fee lines
+// dated that day, let the pure core build and reconcile the batch, and persist it. Statements are
+// built from the stored batch and the payments as they are now, and refused when the two disagree.
+import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import { businessDayWindow, defaultCutoff } from '../../core/fees/business-date.ts';
+import type { SettleMode } from '../../core/fees/fee-plan.ts';
+import type { HolidayCalendar } from '../../core/fees/holiday-calendar.ts';
+import { payoutDate } from '../../core/fees/payout-date.ts';
+import { buildSettlementBatch, reconcileBatch, type Reconciliation, type StatementLine } from '../../core/fees/settlement-batch.ts';
+import { writeStatementCsv } from '../../core/fees/statement-csv.ts';
+import type { PaymentRecord, SettlementBatchRecord, Store, StoreReader } from '../../core/ports/store.ts';
+
+export interface SettlementSettings {
+  readonly timeZone: string;
+  readonly cutoff?: string | undefined;
+  readonly settleMode: SettleMode;
+  readonly calendar: HolidayCalendar;
+}
+
+/** Pages of 500 (the store's page bound); at most this many pages per merchant and period. */
+export const paymentPagesMax = 2_000;
+const pageRows = 500;
+
+/** Every payment of a merchant created in [fromMs, toMs), oldest first. */
+export async function listMerchantPayments(reader: StoreReader, merchantId: string, fromMs: number, toMs: number): Promise<PaymentRecord[]> {
+  const payments: PaymentRecord[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < paymentPagesMax; page += 1) {
+    const result = await reader.listPayments({ limit: pageRows, merchantId, fromMs, toMs, ...(cursor === undefined ? {} : { cursor }) });
+    payments.push(...result.data);
+    if (result.nextCursor === null) return payments.reverse();
+    cursor = result.nextCursor;
+  }
+  throw new ReswipeError('RSW_FEE_TOO_MANY_ROWS', { what: `payments of ${merchantId}`, limit: paymentPagesMax * pageRows });
+}
+
+export interface DaySettlement {
+  readonly batch: SettlementBatchRecord;
+  readonly lines: readonly StatementLine[];
+  readonly reconciliation: Reconciliation;
+}
+
+async function loadDay(reader: StoreReader, merchantId: string, businessDate: string, settings: { readonly timeZone: string; readonly cutoff?: string | undefined }) {
+  const window = businessDayWindow(businessDate, settings.timeZone, settings.cutoff ?? defaultCutoff);
+  const payments = await listMerchantPayments(reader, merchantId, window.fromMs, window.toMs);
+  const feeLines = await reader.listFeeLines({ merchantId, fromDate: businessDate, toDate: businessDate });
+  return { payments, feeLines };
+}
+
+/** Builds, reconciles and stores one merchant's batch for a business date. A paid batch is never rebuilt. */
+export async function settleMerchantDay(store: Store, merchantId: string, businessDate: string, settings: SettlementSettings, nowMs: number): Promise<DaySettlement> {
+  const stored = await store.getSettlementBatch(merchantId, businessDate);
+  if (stored?.state === 'paid') throw new ReswipeError('RSW_FEE_BATCH_PAID', { merchantId, businessDate });
+  const { payments, feeLines } = await loadDay(store, merchantId, businessDate, settings);
+  const { batch, lines } = buildSettlementBatch(merchantId, businessDate, payments, feeLines, {
+    settleMode: settings.settleMode,
+    payoutDate: payoutDate(businessDate, settings.settleMode, settings.calendar),
+    createdAtMs: nowMs,
+  });
+  const reconciliation = reconcileBatch(batch, payments, feeLines);
+  await store.write(async (tx) => {
+    const again = await tx.getSettlementBatch(merchantId, businessDate);
+    if (again?.state === 'paid') throw new ReswipeError('RSW_FEE_BATCH_PAID', { merchantId, businessDate });
+    await tx.upsertSettlementBatch(batch);
+  });
+  return { batch, lines, reconciliation };
+}
+
+/** Settles a business date for one merchant, or for every merchant when none is named (in id order). */
+export async function settleDay(store: Store, businessDate: string, settings: SettlementSettings, nowMs: number, merchantId?: string): Promise<DaySettlement[]> {
+  const merchantIds = merchantId === undefined ? (await store.listMerchants()).map((merchant) => merchant.id) : [merchantId];
+  const results: DaySettlement[] = [];
+  for (const id of merchantIds) results.push(await settleMerchantDay(store, id, businessDate, settings, nowMs));
+  return results;
+}
+
+/** The 对账单 CSV of a stored batch; refused when the batch no longer matches its payments. */
+export async function exportStatement(reader: StoreReader, merchantId: string, businessDate: string, settings: Omit<SettlementSettings, 'settleMode' | 'calendar'>): Promise<string> {
+  const batch = await reader.getSettlementBatch(merchantId, businessDate);
+  if (batch === null) throw new ReswipeError('RSW_FEE_BATCH_NOT_FOUND', { merchantId, businessDate });
+  const { payments, feeLines } = await loadDay(reader, merchantId, businessDate, settings);
+  const reconciliation = reconcileBatch(batch, payments, feeLines);
+  if (!reconciliation.ok) {
+    const detail = [
+      ...reconciliation.differences.map((d) => `${d.field} ${d.batchMinor} != ${d.recomputedMinor}`),
+      ...reconciliation.problems.map((p) => `${p.paymentId} ${p.problem}`),
+    ].slice(0, 5).join('; ');
+    throw new ReswipeError('RSW_FEE_BATCH_MISMATCH', { merchantId, businessDate, detail });
+  }
+  const { lines } = buildSettlementBatch(merchantId, businessDate, payments, feeLines, { settleMode: batch.settleMode, payoutDate: batch.payoutDate, createdAtMs: batch.createdAtMs });
+  return writeStatementCsv(batch, lines);
+}
