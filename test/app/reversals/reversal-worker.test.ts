@@ -10,7 +10,8 @@ import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { UpstreamChannel } from '../../../src/adapters/channels/upstream-channel.ts';
 import { ReversalWorker, enqueueReversal, reversalIdFor, type ReversalSettlement, type ReversalWorkerOptions } from '../../../src/app/reversals/reversal-worker.ts';
 import { ManualClock } from '../../../src/core/time/clock.ts';
-import type { AttemptRecord, PaymentRecord, ReversalRecord, Store } from '../../../src/core/ports/store.ts';
+import type { AttemptRecord, Store } from '../../../src/core/ports/store.ts';
+import { seedUnknownAttempt } from './reversal-fixtures.ts';
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
 import { answer, recordingLogger, startFakeHost, waitFor, type FakeHost } from '../../adapters/channels/fake-host.ts';
 
@@ -113,87 +114,6 @@ async function makeRig(
       }),
     reversalsReceived: () => host.received.filter((message) => message.mti.startsWith('04')),
   };
-}
-
-/** A merchant, terminal, payment and one attempt with an unknown outcome, then its queued reversal. */
-async function seedUnknownAttempt(store: Store, nowMs: number, suffix = '1'): Promise<{ payment: PaymentRecord; attempt: AttemptRecord; reversal: ReversalRecord }> {
-  const payment: PaymentRecord = {
-    id: `pay_${suffix}`,
-    kind: 'sale',
-    status: 'pending',
-    intake: 'iso',
-    merchantId: '898310048160001',
-    terminalId: 'T0000001',
-    amountMinor: 12345,
-    currency: 'CNY',
-    panFingerprint: 'fp',
-    panMasked: '622202******1234',
-    cardBrand: 'unionpay',
-    cardType: 'debit',
-    cardIssuer: null,
-    entryMode: 'chip',
-    terminalStan: suffix.padStart(6, '0'),
-    terminalTransmittedAt: '1125103000',
-    reference: null,
-    originalPaymentId: null,
-    responseCode: null,
-    authCode: null,
-    rrn: null,
-    decline: null,
-    createdAtMs: nowMs,
-    updatedAtMs: nowMs,
-    version: 1,
-  };
-  const attempt: AttemptRecord = {
-    id: `att_${suffix}`,
-    paymentId: payment.id,
-    seq: 1,
-    channel: 'bank-a',
-    mti: '0200',
-    stan: String(100 + Number(suffix)).padStart(6, '0'),
-    transmittedAt: '1125103000',
-    processingCode: '000000',
-    upstreamTerminalId: 'T0000001',
-    outcome: 'unknown',
-    responseCode: null,
-    authCode: null,
-    rrn: null,
-    latencyMs: null,
-    sentAtMs: nowMs,
-    completedAtMs: null,
-    createdAtMs: nowMs,
-  };
-  const reversal = await store.write(async (tx) => {
-    if ((await tx.getMerchant(payment.merchantId)) === null) {
-      await tx.upsertMerchant({
-        id: payment.merchantId,
-        name: 'Test shop',
-        mcc: '5411',
-        accepts: ['debit', 'credit'],
-        limits: {},
-        feePlan: 'standard',
-        disabled: false,
-        createdAtMs: nowMs,
-        updatedAtMs: nowMs,
-      });
-      await tx.upsertTerminal({
-        id: 'T0000001',
-        merchantId: payment.merchantId,
-        state: 'active',
-        signedOn: true,
-        batchNo: '000001',
-        limits: {},
-        lastSeenAtMs: null,
-        createdAtMs: nowMs,
-        updatedAtMs: nowMs,
-      });
-    }
-    await tx.insertPayment(payment);
-    await tx.insertAttempt(attempt);
-    const stan = await tx.nextStan('bank-a');
-    return enqueueReversal(tx, { attempt, payment, reasonCode: '98', nowMs, newStan: stan, transmittedAt: '1125103031' });
-  });
-  return { payment, attempt, reversal };
 }
 
 async function attemptOf(store: Store, paymentId: string): Promise<AttemptRecord | undefined> {
