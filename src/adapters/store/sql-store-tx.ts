@@ -131,6 +131,13 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     return String(value).padStart(6, '0');
   }
 
+  async setStanCounter(channel: string, lastStan: number): Promise<void> {
+    if (!(Number.isSafeInteger(lastStan) && lastStan >= 0 && lastStan <= stanMax)) {
+      throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'lastStan', reason: `must be an integer in 0..${stanMax}` });
+    }
+    await this.db.run('INSERT INTO stan_counters (channel, value) VALUES (?, ?) ON CONFLICT (channel) DO UPDATE SET value = excluded.value', [channel, lastStan]);
+  }
+
   insertReversal(reversal: ReversalRecord): Promise<void> {
     return this.#insert(reversalRows, reversal);
   }

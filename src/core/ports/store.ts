@@ -258,6 +258,8 @@ export interface StoreTx extends StoreReader {
   updateAttempt(attempt: AttemptRecord): Promise<void>;
   /** The next upstream STAN for a channel, 000001-999999, wrapping; atomic across nodes. */
   nextStan(channel: string): Promise<string>;
+  /** Sets a channel's counter so the next `nextStan` returns `lastStan + 1` (wrapping): for taking over a channel mid-day without reusing its STANs. */
+  setStanCounter?(channel: string, lastStan: number): Promise<void>;
 
   insertReversal(reversal: ReversalRecord): Promise<void>;
   updateReversal(reversal: ReversalRecord): Promise<void>;

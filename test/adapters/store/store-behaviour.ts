@@ -1,0 +1,532 @@
+// The store behaviour suite: one set of node:test tests that every Store adapter must pass
+// unchanged. sqlite-store.test.ts and postgres-store.test.ts call defineStoreBehaviour with a
+// factory for a fresh, migrated, empty store.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isReswipeError, type ReswipeError } from '../../../src/core/errors/reswipe-error.ts';
+import type { ErrorCode } from '../../../src/core/errors/catalogue.ts';
+import type { PaymentRecord, Store } from '../../../src/core/ports/store.ts';
+import { migrations } from '../../../src/adapters/store/migrations.ts';
+import { apiKey, attempt, audit, baseAtMs, channel, feeLine, idempotency, merchant, payment, reversal, settlementBatch, terminal } from './store-fixtures.ts';
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  assert.fail('expected the promise to reject');
+}
+
+async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<ReswipeError> {
+  const error = await rejection(promise);
+  assert.ok(isReswipeError(error, code), `expected ${code}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  return error;
+}
+
+/** A merchant m1 with terminal t1, which most tests need as parents. */
+async function seedParents(store: Store): Promise<void> {
+  await store.write(async (tx) => {
+    await tx.upsertMerchant(merchant('m1'));
+    await tx.upsertMerchant(merchant('m2'));
+    await tx.upsertTerminal(terminal('t1', 'm1'));
+    await tx.upsertTerminal(terminal('t2', 'm1'));
+    await tx.upsertTerminal(terminal('t3', 'm2'));
+  });
+}
+
+export function defineStoreBehaviour(name: string, openFresh: () => Promise<Store>, cleanup: () => Promise<void>): void {
+  describe(`store behaviour: ${name}`, () => {
+    after(cleanup);
+
+    /** Runs a test body on a fresh store and always closes it. */
+    function withStore(title: string, body: (store: Store) => Promise<void>): void {
+      test(title, async () => {
+        const store = await openFresh();
+        try {
+          await body(store);
+        } finally {
+          await store.close();
+        }
+      });
+    }
+
+    withStore('migrations are recorded and running them again applies nothing', async (store) => {
+      const latest = migrations[migrations.length - 1]?.version;
+      const again = await store.migrate();
+      assert.deepEqual(again, { applied: [], current: latest });
+      await seedParents(store);
+      const third = await store.migrate();
+      assert.deepEqual(third.applied, []);
+      assert.equal((await store.listMerchants()).length, 2, 'data survives a repeated migrate');
+    });
+
+    withStore('every record type round-trips unchanged', async (store) => {
+      await seedParents(store);
+      const m = merchant('m3', { accepts: ['credit'], limits: { perMonthMinor: 9_007_199_254_740_991 }, disabled: true });
+      const t = terminal('t9', 'm3', { signedOn: false, lastSeenAtMs: null, limits: { perSaleMinor: 100 } });
+      const c = channel('bank-a', { disabled: true, priority: 3 });
+      const p = payment('p1', 'm3', {
+        terminalId: 't9',
+        intake: 'iso',
+        terminalStan: '000123',
+        terminalTransmittedAt: '1125213000',
+        status: 'declined',
+        responseCode: '51',
+        authCode: null,
+        decline: {
+          code: '51',
+          category: 'insufficient_funds',
+          party: 'cardholder',
+          verdict: 'fix',
+          waitSeconds: null,
+          advice: { cashier: { zh: '余额不足', en: 'Insufficient funds' }, customer: { zh: '请换卡', en: 'Use another card' } },
+        },
+      });
+      const refund = payment('p2', 'm3', { kind: 'refund', originalPaymentId: 'p1', cardIssuer: null, reference: 'order-9', rrn: null });
+      const a = attempt('a1', 'p1', { outcome: 'declined', responseCode: '51', latencyMs: 120, sentAtMs: baseAtMs + 1, completedAtMs: baseAtMs + 121 });
+      const r = reversal('r1', 'a1', 'p1', { lastError: 'timeout' });
+      const i = idempotency('http:m3', 'key-1', { paymentId: 'p1', state: 'done', responseStatus: 201, responseBody: '{"id":"p1"}' });
+      const f = feeLine('f1', 'p1', 'm3');
+      const b = settlementBatch('b1', 'm3');
+      const au = audit('au1');
+      const k = apiKey('k1', { scope: 'merchant', merchantId: 'm3' });
+      let seq = 0;
+      await store.write(async (tx) => {
+        await tx.upsertMerchant(m);
+        await tx.upsertTerminal(t);
+        await tx.upsertChannel(c);
+        await tx.insertPayment(p);
+        await tx.insertPayment(refund);
+        await tx.insertAttempt(a);
+        await tx.insertReversal(r);
+        await tx.insertIdempotency(i);
+        await tx.insertFeeLine(f);
+        await tx.upsertSettlementBatch(b);
+        seq = await tx.appendEvent({ type: 'payment.declined', subjectId: 'p1', payload: { code: '51', nested: { ok: true } }, atMs: baseAtMs });
+        await tx.appendAudit(au);
+        await tx.insertApiKey(k);
+      });
+      assert.deepEqual(await store.getMerchant('m3'), m);
+      assert.deepEqual(await store.getTerminal('t9'), t);
+      assert.deepEqual(await store.getChannel('bank-a'), c);
+      assert.deepEqual(await store.getPayment('p1'), p);
+      assert.deepEqual(await store.getPayment('p2'), refund);
+      assert.deepEqual(await store.listAttempts('p1'), [a]);
+      assert.deepEqual(await store.findAttemptByUpstreamKey('bank-a', '000001', '1125213000'), a);
+      assert.deepEqual(await store.getReversal('r1'), r);
+      assert.deepEqual(await store.getIdempotency('http:m3', 'key-1'), i);
+      assert.deepEqual(await store.listFeeLines({ paymentId: 'p1' }), [f]);
+      assert.deepEqual(await store.getSettlementBatch('m3', '2026-11-25'), b);
+      assert.deepEqual(await store.listSettlementBatches({ merchantId: 'm3' }), [b]);
+      assert.deepEqual(await store.listEvents(0, 10), [{ seq, type: 'payment.declined', subjectId: 'p1', payload: { code: '51', nested: { ok: true } }, atMs: baseAtMs }]);
+      assert.deepEqual(await store.listAudit(10), [au]);
+      assert.deepEqual(await store.findApiKeyByHash('sha256:k1'), k);
+      assert.deepEqual(await store.listApiKeys(), [k]);
+      assert.equal(await store.getPayment('nope'), null);
+      assert.equal(await store.getMerchant('nope'), null);
+
+      // Upserts overwrite, updates change exactly the named record.
+      await store.write(async (tx) => {
+        await tx.upsertMerchant({ ...m, name: 'renamed', disabled: false });
+        await tx.upsertTerminal({ ...t, state: 'disabled', signedOn: true });
+        await tx.upsertChannel({ ...c, port: 9200 });
+        await tx.updateAttempt({ ...a, outcome: 'unknown' });
+        await tx.updateReversal({ ...r, state: 'done', tries: 2, completedAtMs: baseAtMs + 9 });
+        await tx.updateIdempotency('http:m3', 'key-1', { paymentId: 'p2', state: 'done', responseStatus: 200, responseBody: 'x', updatedAtMs: baseAtMs + 7 });
+        await tx.upsertSettlementBatch({ ...b, state: 'closed', netMinor: 1 });
+        assert.equal(await tx.revokeApiKey('k1', baseAtMs + 8), true);
+        assert.equal(await tx.revokeApiKey('k1', baseAtMs + 9), false, 'a revoked key stays revoked at its first time');
+      });
+      assert.equal((await store.getMerchant('m3'))?.name, 'renamed');
+      assert.equal((await store.getTerminal('t9'))?.state, 'disabled');
+      assert.equal((await store.getChannel('bank-a'))?.port, 9200);
+      assert.equal((await store.listAttempts('p1'))[0]?.outcome, 'unknown');
+      assert.equal((await store.getReversal('r1'))?.state, 'done');
+      assert.deepEqual(await store.getIdempotency('http:m3', 'key-1'), { ...i, paymentId: 'p2', responseStatus: 200, responseBody: 'x', updatedAtMs: baseAtMs + 7 });
+      assert.equal((await store.getSettlementBatch('m3', '2026-11-25'))?.state, 'closed');
+      assert.equal((await store.findApiKeyByHash('sha256:k1'))?.revokedAtMs, baseAtMs + 8);
+      assert.deepEqual((await store.listTerminals('m1')).map((x) => x.id), ['t1', 't2']);
+      assert.deepEqual((await store.listMerchants()).map((x) => x.id), ['m1', 'm2', 'm3']);
+      assert.deepEqual((await store.listChannels()).map((x) => x.name), ['bank-a']);
+    });
+
+    withStore('updates of a record that does not exist fail with RSW_STORE_NOT_FOUND', async (store) => {
+      await expectCode(store.write((tx) => tx.updateAttempt(attempt('missing', 'p0'))), 'RSW_STORE_NOT_FOUND');
+      await expectCode(store.write((tx) => tx.updateIdempotency('s', 'k', { paymentId: null, state: 'done', responseStatus: 200, responseBody: null, updatedAtMs: 1 })), 'RSW_STORE_NOT_FOUND');
+    });
+
+    withStore('a write naming a missing parent fails with RSW_STORE_MISSING_REFERENCE and changes nothing', async (store) => {
+      await expectCode(store.write((tx) => tx.insertPayment(payment('p1', 'no-such-merchant'))), 'RSW_STORE_MISSING_REFERENCE');
+      assert.equal(await store.getPayment('p1'), null);
+    });
+
+    withStore('idempotency race: of many concurrent inserts of one (scope, key) exactly one wins', async (store) => {
+      const contenders = 40;
+      const results = await Promise.allSettled(
+        Array.from({ length: contenders }, (_, n) => store.write((tx) => tx.insertIdempotency(idempotency('http:m1', 'same-key', { requestHash: `hash-${n}` })))),
+      );
+      const won = results.filter((result) => result.status === 'fulfilled');
+      const lost = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+      assert.equal(won.length, 1);
+      assert.equal(lost.length, contenders - 1);
+      for (const loss of lost) {
+        assert.ok(isReswipeError(loss.reason, 'RSW_STORE_CONFLICT'), String(loss.reason));
+        assert.equal(loss.reason.params.constraint, 'idempotency_records_pkey');
+        assert.equal(loss.reason.field, 'key');
+      }
+      const stored = await store.getIdempotency('http:m1', 'same-key');
+      assert.ok(stored !== null && /^hash-\d+$/.test(stored.requestHash));
+      // The same key in another scope is another request.
+      await store.write((tx) => tx.insertIdempotency(idempotency('http:m2', 'same-key')));
+    });
+
+    withStore('an ISO retransmission (terminal, STAN, DE 7) cannot create a second payment', async (store) => {
+      await seedParents(store);
+      const iso = { intake: 'iso' as const, terminalId: 't1', terminalStan: '000777', terminalTransmittedAt: '1125213000' };
+      await store.write((tx) => tx.insertPayment(payment('p1', 'm1', iso)));
+      const error = await expectCode(store.write((tx) => tx.insertPayment(payment('p2', 'm1', iso))), 'RSW_STORE_CONFLICT');
+      assert.equal(error.params.constraint, 'payments_iso_key');
+      assert.equal(error.field, 'terminalStan');
+      // Another DE 7, another terminal, or HTTP intake (no STAN) are different requests.
+      await store.write(async (tx) => {
+        await tx.insertPayment(payment('p3', 'm1', { ...iso, terminalTransmittedAt: '1125213001' }));
+        await tx.insertPayment(payment('p4', 'm1', { ...iso, terminalId: 't2' }));
+        await tx.insertPayment(payment('p5', 'm1'));
+        await tx.insertPayment(payment('p6', 'm1'));
+      });
+      const duplicateId = await expectCode(store.write((tx) => tx.insertPayment(payment('p5', 'm1'))), 'RSW_STORE_CONFLICT');
+      assert.equal(duplicateId.params.constraint, 'payments_pkey');
+    });
+
+    withStore('upstream keys: attempts are unique per (channel, STAN, DE 7), reversals one per attempt', async (store) => {
+      await seedParents(store);
+      await store.write(async (tx) => {
+        await tx.insertPayment(payment('p1', 'm1'));
+        await tx.insertAttempt(attempt('a1', 'p1'));
+        await tx.insertAttempt(attempt('a2', 'p1', { seq: 2, channel: 'bank-b' }));
+        await tx.insertReversal(reversal('r1', 'a1', 'p1'));
+      });
+      const sameUpstream = await expectCode(store.write((tx) => tx.insertAttempt(attempt('a3', 'p1', { seq: 3 }))), 'RSW_STORE_CONFLICT');
+      assert.equal(sameUpstream.params.constraint, 'attempts_upstream_key');
+      const secondReversal = await expectCode(store.write((tx) => tx.insertReversal(reversal('r2', 'a1', 'p1'))), 'RSW_STORE_CONFLICT');
+      assert.equal(secondReversal.params.constraint, 'reversals_attempt_key');
+      assert.equal(secondReversal.field, 'attemptId');
+      assert.equal((await store.findAttemptByUpstreamKey('bank-b', '000001', '1125213000'))?.id, 'a2');
+      assert.equal(await store.findAttemptByUpstreamKey('bank-b', '000002', '1125213000'), null);
+    });
+
+    withStore('optimistic update: only the writer that read the current version wins', async (store) => {
+      await seedParents(store);
+      const original = payment('p1', 'm1', { status: 'pending', version: 1 });
+      await store.write((tx) => tx.insertPayment(original));
+      assert.equal(await store.write((tx) => tx.updatePayment({ ...original, status: 'approved' }, 1)), true);
+      const afterFirst = await store.getPayment('p1');
+      assert.equal(afterFirst?.version, 2);
+      assert.equal(afterFirst?.status, 'approved');
+      assert.equal(await store.write((tx) => tx.updatePayment({ ...original, status: 'declined' }, 1)), false, 'a stale version changes nothing');
+      assert.equal((await store.getPayment('p1'))?.status, 'approved');
+      // Two writers that both read version 2: one wins.
+      const both = await Promise.all([
+        store.write((tx) => tx.updatePayment({ ...original, status: 'reversed' }, 2)),
+        store.write((tx) => tx.updatePayment({ ...original, status: 'voided' }, 2)),
+      ]);
+      assert.deepEqual(both.filter(Boolean).length, 1);
+      assert.equal((await store.getPayment('p1'))?.version, 3);
+      assert.equal(await store.write((tx) => tx.updatePayment(payment('ghost', 'm1'), 1)), false);
+    });
+
+    withStore('nextStan is atomic under concurrency, per channel, zero-padded, and wraps after 999999', async (store) => {
+      const drawn = await Promise.all(Array.from({ length: 120 }, () => store.write((tx) => tx.nextStan('bank-a'))));
+      assert.deepEqual(
+        [...drawn].sort(),
+        Array.from({ length: 120 }, (_, n) => String(n + 1).padStart(6, '0')),
+      );
+      assert.equal(await store.write((tx) => tx.nextStan('bank-b')), '000001', 'each channel has its own counter');
+      const wrapped = await store.write(async (tx) => {
+        assert.ok(tx.setStanCounter !== undefined);
+        await tx.setStanCounter('bank-a', 999_998);
+        return [await tx.nextStan('bank-a'), await tx.nextStan('bank-a'), await tx.nextStan('bank-a')];
+      });
+      assert.deepEqual(wrapped, ['999999', '000001', '000002']);
+      await expectCode(store.write((tx) => tx.setStanCounter?.('bank-a', 1_000_000) ?? Promise.resolve()), 'RSW_BAD_ARGUMENT');
+    });
+
+    withStore('listPayments: newest first, every filter, cursor pages without gaps or repeats', async (store) => {
+      await seedParents(store);
+      const pans = ['6222021234567890123', '4111111111111111', '5500005555555559'];
+      const statuses = ['approved', 'declined', 'pending', 'reversed'] as const;
+      const all: PaymentRecord[] = [];
+      for (let n = 0; n < 57; n++) {
+        const declined = statuses[n % 4] === 'declined';
+        all.push(
+          payment(`p${String(n).padStart(3, '0')}`, n % 3 === 0 ? 'm2' : 'm1', {
+            // Several payments share a millisecond, so the id must break ties in the order.
+            createdAtMs: baseAtMs + Math.floor(n / 3) * 1000,
+            status: statuses[n % 4],
+            terminalId: n % 3 === 0 ? 't3' : n % 2 === 0 ? 't1' : 't2',
+            pan: pans[n % 3],
+            rrn: `rrn${n % 5}`,
+            intake: 'iso',
+            terminalStan: String(n).padStart(6, '0'),
+            terminalTransmittedAt: '1125000000',
+            responseCode: declined ? '51' : '00',
+            decline: declined
+              ? { code: '51', category: 'insufficient_funds', party: 'cardholder', verdict: 'fix', waitSeconds: null, advice: { cashier: { zh: '', en: '' }, customer: { zh: '', en: '' } } }
+              : null,
+          }),
+        );
+      }
+      await store.write(async (tx) => {
+        for (const record of all) await tx.insertPayment(record);
+      });
+      const newestFirst = [...all].sort((a, b) => b.createdAtMs - a.createdAtMs || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+
+      const collect = async (query: Omit<Parameters<Store['listPayments']>[0], 'limit' | 'cursor'>, limit: number): Promise<string[]> => {
+        const ids: string[] = [];
+        let cursor: string | undefined;
+        for (let page = 0; page < 100; page++) {
+          const result = await store.listPayments({ ...query, limit, ...(cursor === undefined ? {} : { cursor }) });
+          assert.ok(result.data.length <= limit);
+          ids.push(...result.data.map((p) => p.id));
+          if (result.nextCursor === null) return ids;
+          cursor = result.nextCursor;
+        }
+        assert.fail('pagination did not end');
+      };
+
+      assert.deepEqual(await collect({}, 10), newestFirst.map((p) => p.id));
+      assert.deepEqual(await collect({}, 57), newestFirst.map((p) => p.id));
+      assert.deepEqual(await collect({}, 1), newestFirst.map((p) => p.id));
+      const cases: Array<[Omit<Parameters<Store['listPayments']>[0], 'limit' | 'cursor'>, (p: PaymentRecord) => boolean]> = [
+        [{ status: 'declined' }, (p) => p.status === 'declined'],
+        [{ merchantId: 'm2' }, (p) => p.merchantId === 'm2'],
+        [{ terminalId: 't1' }, (p) => p.terminalId === 't1'],
+        [{ responseCode: '51' }, (p) => p.responseCode === '51'],
+        [{ category: 'insufficient_funds' }, (p) => p.decline?.category === 'insufficient_funds'],
+        [{ last4: '1111' }, (p) => p.panMasked.endsWith('1111')],
+        [{ rrn: 'rrn2' }, (p) => p.rrn === 'rrn2'],
+        [{ stan: '000042' }, (p) => p.terminalStan === '000042'],
+        [{ fromMs: baseAtMs + 5000, toMs: baseAtMs + 12_000 }, (p) => p.createdAtMs >= baseAtMs + 5000 && p.createdAtMs < baseAtMs + 12_000],
+        [{ merchantId: 'm1', status: 'approved', fromMs: baseAtMs + 3000 }, (p) => p.merchantId === 'm1' && p.status === 'approved' && p.createdAtMs >= baseAtMs + 3000],
+      ];
+      for (const [query, keep] of cases) {
+        const expected = newestFirst.filter(keep).map((p) => p.id);
+        assert.ok(expected.length > 0, `case ${JSON.stringify(query)} selects something`);
+        assert.deepEqual(await collect(query, 4), expected, JSON.stringify(query));
+      }
+
+      // Payments created while a client pages never shift the pages it has not read yet.
+      const first = await store.listPayments({ limit: 20 });
+      await store.write(async (tx) => {
+        for (let n = 0; n < 5; n++) await tx.insertPayment(payment(`new${n}`, 'm1', { createdAtMs: baseAtMs + 100_000 + n }));
+      });
+      const second = await store.listPayments({ limit: 100, cursor: first.nextCursor ?? undefined });
+      assert.deepEqual([...first.data, ...second.data].map((p) => p.id), newestFirst.map((p) => p.id));
+
+      await expectCode(store.listPayments({ limit: 10, cursor: 'not a cursor!' }), 'RSW_STORE_BAD_CURSOR');
+      await expectCode(store.listPayments({ limit: 10, cursor: Buffer.from('x:y').toString('base64url') }), 'RSW_STORE_BAD_CURSOR');
+      await expectCode(store.listPayments({ limit: 0 }), 'RSW_BAD_ARGUMENT');
+    });
+
+    withStore('listPayments caps a page at 500 rows', async (store) => {
+      await seedParents(store);
+      await store.write(async (tx) => {
+        for (let n = 0; n < 505; n++) await tx.insertPayment(payment(`p${n}`, 'm1', { createdAtMs: baseAtMs + n }));
+      });
+      const page = await store.listPayments({ limit: 10_000 });
+      assert.equal(page.data.length, 500);
+      assert.notEqual(page.nextCursor, null);
+    });
+
+    withStore('pending work, approved sums and card history read what the engine needs', async (store) => {
+      await seedParents(store);
+      await store.write(async (tx) => {
+        await tx.insertPayment(payment('p1', 'm1', { terminalId: 't1', amountMinor: 1000, createdAtMs: baseAtMs }));
+        await tx.insertPayment(payment('p2', 'm1', { terminalId: 't2', amountMinor: 2000, createdAtMs: baseAtMs + 10 }));
+        await tx.insertPayment(payment('p3', 'm1', { terminalId: 't1', amountMinor: 4000, status: 'declined', createdAtMs: baseAtMs + 20 }));
+        await tx.insertPayment(payment('p4', 'm1', { terminalId: 't1', amountMinor: 8000, createdAtMs: baseAtMs + 100 }));
+        await tx.insertPayment(payment('p5', 'm1', { status: 'pending', createdAtMs: baseAtMs + 30, pan: '4111111111111111' }));
+        await tx.insertPayment(payment('p6', 'm1', { status: 'pending', createdAtMs: baseAtMs + 5, pan: '4111111111111111' }));
+        await tx.insertPayment(payment('p7', 'm2', { status: 'pending', createdAtMs: baseAtMs + 500 }));
+        await tx.insertAttempt(attempt('a5', 'p5', { stan: '000005', createdAtMs: baseAtMs + 31 }));
+        await tx.insertAttempt(attempt('a6', 'p6', { stan: '000006', createdAtMs: baseAtMs + 6 }));
+        await tx.insertAttempt(attempt('a6b', 'p6', { stan: '000016', seq: 2, createdAtMs: baseAtMs + 40 }));
+        await tx.insertAttempt(attempt('a1', 'p1', { stan: '000001', createdAtMs: baseAtMs + 1 }));
+      });
+      assert.equal(await store.sumApprovedMinor({ merchantId: 'm1' }, baseAtMs, baseAtMs + 100), 3000);
+      assert.equal(await store.sumApprovedMinor({ merchantId: 'm1', terminalId: 't1' }, baseAtMs, baseAtMs + 101), 9000);
+      assert.equal(await store.sumApprovedMinor({ merchantId: 'm2' }, baseAtMs, baseAtMs + 1000), 0);
+      assert.deepEqual((await store.listPendingPayments(baseAtMs + 400, 10)).map((p) => p.id), ['p6', 'p5']);
+      assert.deepEqual((await store.listPendingPayments(baseAtMs + 400, 1)).map((p) => p.id), ['p6']);
+      const fingerprint = (await store.getPayment('p5'))?.panFingerprint ?? '';
+      const history = await store.listAttemptsByCard(fingerprint, baseAtMs + 6, 10);
+      assert.deepEqual(history.map((a) => a.id), ['a6', 'a5', 'a6b']);
+      assert.equal(history[0]?.merchantId, 'm1');
+      assert.equal(history[0]?.amountMinor, 12_345);
+      assert.deepEqual((await store.listAttemptsByCard(fingerprint, baseAtMs + 7, 10)).map((a) => a.id), ['a5', 'a6b']);
+    });
+
+    withStore('due reversals come oldest-due first, and the queue stats count them', async (store) => {
+      await seedParents(store);
+      await store.write(async (tx) => {
+        await tx.insertPayment(payment('p1', 'm1'));
+        const plan: Array<[string, number, 'pending' | 'done' | 'dead', number]> = [
+          ['r1', 300, 'pending', 5],
+          ['r2', 100, 'pending', 7],
+          ['r3', 200, 'done', 1],
+          ['r4', 100, 'pending', 3],
+          ['r5', 900, 'pending', 2],
+          ['r6', 50, 'dead', 4],
+        ];
+        let n = 0;
+        for (const [id, nextInMs, state, createdInMs] of plan) {
+          n += 1;
+          await tx.insertAttempt(attempt(`a${id}`, 'p1', { seq: n, stan: String(n).padStart(6, '0') }));
+          await tx.insertReversal(reversal(id, `a${id}`, 'p1', { nextAtMs: baseAtMs + nextInMs, state, createdAtMs: baseAtMs + createdInMs }));
+        }
+      });
+      assert.deepEqual((await store.listDueReversals(baseAtMs + 300, 10)).map((r) => r.id), ['r4', 'r2', 'r1']);
+      assert.deepEqual((await store.listDueReversals(baseAtMs + 300, 2)).map((r) => r.id), ['r4', 'r2']);
+      assert.deepEqual(await store.listDueReversals(baseAtMs + 99, 10), []);
+      assert.deepEqual(await store.reversalQueueStats(), { pending: 4, dead: 1, oldestPendingCreatedAtMs: baseAtMs + 2 });
+    });
+
+    withStore('an empty reversal queue reports zeros', async (store) => {
+      assert.deepEqual(await store.reversalQueueStats(), { pending: 0, dead: 0, oldestPendingCreatedAtMs: null });
+    });
+
+    withStore('events: seq increases monotonically, pages by seq, filters by type', async (store) => {
+      const seqs = await Promise.all(
+        Array.from({ length: 30 }, (_, n) => store.write((tx) => tx.appendEvent({ type: n % 3 === 0 ? 'payment.approved' : 'payment.declined', subjectId: `p${n}`, payload: { n }, atMs: baseAtMs + n }))),
+      );
+      assert.equal(new Set(seqs).size, 30);
+      const seen: number[] = [];
+      let after = 0;
+      for (let page = 0; page < 10; page++) {
+        const events = await store.listEvents(after, 7);
+        if (events.length === 0) break;
+        seen.push(...events.map((e) => e.seq));
+        after = events[events.length - 1]?.seq ?? after;
+      }
+      assert.deepEqual(seen, [...seqs].sort((a, b) => a - b));
+      for (let i = 1; i < seen.length; i++) assert.ok((seen[i] as number) > (seen[i - 1] as number));
+      // Events were submitted in order n = 0..29 and commit in that order.
+      const byN = (await store.listEvents(0, 100)).map((e) => e.payload.n);
+      assert.deepEqual(byN, Array.from({ length: 30 }, (_, n) => n));
+      const approved = await store.listEvents(0, 100, 'payment.approved');
+      assert.equal(approved.length, 10);
+      assert.ok(approved.every((e) => e.type === 'payment.approved'));
+      const later = await store.write((tx) => tx.appendEvent({ type: 'x', subjectId: null, payload: {}, atMs: baseAtMs }));
+      assert.ok(later > Math.max(...seqs));
+    });
+
+    withStore('group commit: 200 concurrent units share far fewer commits and are all durable', async (store) => {
+      await seedParents(store);
+      const before = store.stats?.() ?? { commits: 0, units: 0 };
+      const units = 200;
+      await Promise.all(
+        Array.from({ length: units }, (_, n) =>
+          store.write(async (tx) => {
+            await tx.insertPayment(payment(`g${n}`, 'm1', { createdAtMs: baseAtMs + n }));
+            await tx.appendEvent({ type: 'payment.created', subjectId: `g${n}`, payload: {}, atMs: baseAtMs + n });
+          }),
+        ),
+      );
+      const after = store.stats?.();
+      assert.ok(after !== undefined, 'the adapter exposes stats()');
+      const commits = after.commits - before.commits;
+      assert.equal(after.units - before.units, units);
+      assert.ok(commits >= 1 && commits <= units / 10, `${units} units took ${commits} commits`);
+      const page = await store.listPayments({ limit: 500, merchantId: 'm1' });
+      assert.equal(page.data.length, units);
+    });
+
+    withStore('group commit: a unit that throws rolls back alone; its batch-mates commit', async (store) => {
+      await seedParents(store);
+      const before = store.stats?.() ?? { commits: 0, units: 0 };
+      const boom = new Error('unit 7 fails after writing');
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, n) =>
+          store.write(async (tx) => {
+            await tx.insertPayment(payment(`u${n}`, 'm1'));
+            await tx.appendAudit(audit(`au${n}`));
+            if (n === 7) throw boom;
+            return n;
+          }),
+        ),
+      );
+      results.forEach((result, n) => {
+        if (n === 7) assert.deepEqual(result, { status: 'rejected', reason: boom });
+        else assert.deepEqual(result, { status: 'fulfilled', value: n });
+      });
+      assert.equal((store.stats?.().commits ?? 0) - before.commits, 1, 'all twenty shared one commit');
+      assert.equal(await store.getPayment('u7'), null);
+      assert.equal((await store.listAudit(100)).length, 19);
+      assert.notEqual(await store.getPayment('u6'), null);
+      assert.notEqual(await store.getPayment('u8'), null);
+    });
+
+    withStore('a unit that swallows a store error still rolls back, and its caller gets that error', async (store) => {
+      await seedParents(store);
+      await store.write((tx) => tx.insertPayment(payment('p1', 'm1')));
+      const neighbour = store.write((tx) => tx.insertPayment(payment('p2', 'm1')));
+      const swallowing = store.write(async (tx) => {
+        await tx.appendAudit(audit('half-done'));
+        await tx.insertPayment(payment('p1', 'm1')).catch(() => undefined);
+        return 'pretends to succeed';
+      });
+      await expectCode(swallowing, 'RSW_STORE_CONFLICT');
+      await neighbour;
+      assert.deepEqual(await store.listAudit(10), []);
+      assert.notEqual(await store.getPayment('p2'), null);
+      // After a failed statement the unit may not carry on: on PostgreSQL the transaction would be aborted.
+      const carryingOn = store.write(async (tx) => {
+        await tx.insertPayment(payment('p1', 'm1')).catch(() => undefined);
+        await tx.appendAudit(audit('after-failure'));
+      });
+      assert.match(String(await rejection(carryingOn)), /already failed/);
+    });
+
+    withStore('reads outside a unit never see a batch that has not committed', async (store) => {
+      await seedParents(store);
+      let seenInside: unknown = 'unset';
+      let seenOutside: unknown = 'unset';
+      await store.write(async (tx) => {
+        await tx.insertPayment(payment('p1', 'm1'));
+        seenInside = (await tx.getPayment('p1'))?.id;
+        seenOutside = await store.getPayment('p1');
+      });
+      assert.equal(seenInside, 'p1', 'a unit reads its own writes');
+      assert.equal(seenOutside, null, 'other readers see only committed data');
+      assert.notEqual(await store.getPayment('p1'), null);
+    });
+
+    withStore('misuse fails loudly: nested writes and a tx used after its unit', async (store) => {
+      await seedParents(store);
+      const nested = store.write(async () => store.write(async () => 1));
+      assert.match(String(await rejection(nested)), /inside a unit/);
+      let leaked: Parameters<Parameters<Store['write']>[0]>[0] | undefined;
+      await store.write(async (tx) => {
+        leaked = tx;
+      });
+      assert.ok(leaked !== undefined);
+      assert.match(String(await rejection(leaked.getPayment('p1'))), /after its unit ended/);
+    });
+
+    test('a closed store refuses reads and writes with RSW_STORE_CLOSED', async () => {
+      const store = await openFresh();
+      await store.close();
+      await expectCode(store.write((tx) => tx.nextStan('bank-a')), 'RSW_STORE_CLOSED');
+      await expectCode(store.getPayment('p1'), 'RSW_STORE_CLOSED');
+      await store.close();
+    });
+
+    withStore('close waits for queued units and commits them', async (store) => {
+      await seedParents(store);
+      const pending = Array.from({ length: 10 }, (_, n) => store.write((tx) => tx.insertPayment(payment(`c${n}`, 'm1'))));
+      await store.close();
+      await Promise.all(pending);
+    });
+  });
+}
