@@ -92,7 +92,8 @@ function isFinancialRequest(mti: string): boolean {
 /**
  * The fault for one request, or null. Magic amounts hit only financial requests (never a reversal,
  * which carries the original amount). Random faults hit financial requests and reversals, never
- * network management, and draw exactly one number per such request so a seed replays.
+ * network management; each request without a magic fault draws exactly one number, so a seed
+ * replays the same faults for the same traffic.
  */
 export function decideFault(request: IsoMessage, settings: FaultSettings, random: Random): IssuerFault | null {
   const isFinancial = isFinancialRequest(request.mti);

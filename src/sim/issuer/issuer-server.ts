@@ -182,6 +182,8 @@ export async function startIssuerServer(options: IssuerServerOptions): Promise<R
         return;
       }
       for (const frame of frames) {
+        // A fault may have closed the connection: what else was in the chunk never reached the issuer.
+        if (socket.destroyed) return;
         let request: IsoMessage;
         try {
           request = unpackMessage(dialect, frame);

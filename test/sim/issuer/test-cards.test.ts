@@ -3,6 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { defaultBinTable } from '../../../src/core/cards/bin-table.ts';
+import { lookupCard } from '../../../src/core/cards/lookup-card.ts';
+import { responseCodeTable } from '../../../src/core/declines/response-code-table.ts';
 import { formatTestCardTableMarkdown, formatTestCardTableText, formatYuan } from '../../../src/sim/issuer/format-test-card-table.ts';
 import { forcedCodeForAmount, issuerFaults, magicAmounts, testCards } from '../../../src/sim/issuer/test-cards.ts';
 
@@ -66,4 +69,21 @@ test('docs/issuer-simulator.md carries exactly the generated table, and --list p
   assert.equal(doc.slice(from + begin.length, to), formatTestCardTableMarkdown());
   const text = formatTestCardTableText();
   for (const card of testCards) assert.ok(text.includes(card.pan), card.id);
+});
+
+test('the table agrees with the gateway’s own data: BIN table brand and type, response-code categories', () => {
+  for (const card of testCards) {
+    const info = lookupCard(card.pan, defaultBinTable);
+    assert.equal(info.brand, card.brand, card.id);
+    assert.equal(info.type, card.cardType, card.id);
+    const entry = responseCodeTable.byCode.get(card.expectedCode);
+    assert.ok(entry, card.expectedCode);
+    assert.equal(entry.category, card.category, card.id);
+    // The MAC 03 card is the one place a scheme advice code overrides the code's own verdict.
+    if (card.macCode === undefined) assert.equal(entry.verdict, card.verdict, card.id);
+  }
+  for (const row of magicAmounts) {
+    if (row.effect.kind !== 'code') continue;
+    assert.equal(responseCodeTable.byCode.get(row.effect.code)?.category, row.category, row.effect.code);
+  }
 });
