@@ -277,7 +277,6 @@ export class UpstreamChannel {
     const pending = this.pending.get(key);
     if (pending === undefined) return;
     this.consecutiveFailures++;
-    this.rememberLateKey(key);
     if (pending.isEcho) {
       this.options.logger.warn({ channel: this.options.name, slot: pending.slot.index }, 'echo got no reply in time; reconnecting');
       this.settle(pending, { kind: 'no_reply', reason: 'timeout', sentAtMs: pending.sentAtMs });
@@ -285,6 +284,7 @@ export class UpstreamChannel {
       pending.slot.socket?.destroy();
       return;
     }
+    this.rememberLateKey(key);
     this.options.logger.warn({ channel: this.options.name, slot: pending.slot.index, key }, 'upstream request timed out; outcome unknown');
     this.settle(pending, { kind: 'no_reply', reason: 'timeout', sentAtMs: pending.sentAtMs });
   }
