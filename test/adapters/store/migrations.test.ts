@@ -1,0 +1,55 @@
+// Goal: released migrations never change and never drift between the two databases. Method: pin
+// a hash of each migration's text, check versions are sorted and unique, and compare the tables,
+// indexes and constraint names each dialect declares.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { migrations } from '../../../src/adapters/store/migrations.ts';
+import { uniqueConstraints } from '../../../src/adapters/store/map-database-error.ts';
+
+/** Append a line when adding a migration; never edit a line. */
+const pinned: Record<string, string> = {
+  '0001_core': '828ed15a9652c51d/a8a969f449ceee95',
+};
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+test('released migrations are unchanged (edit by adding a new migration instead)', () => {
+  for (const migration of migrations) {
+    assert.equal(`${sha256(migration.sqlite)}/${sha256(migration.postgres)}`, pinned[migration.version], migration.version);
+  }
+  assert.deepEqual(Object.keys(pinned), migrations.map((m) => m.version), 'every migration is pinned');
+});
+
+test('versions are unique and in order', () => {
+  const versions = migrations.map((m) => m.version);
+  assert.deepEqual([...versions].sort(), versions);
+  assert.equal(new Set(versions).size, versions.length);
+  for (const version of versions) assert.match(version, /^\d{4}_[a-z0-9_]+$/);
+});
+
+function declaredNames(sql: string): string[] {
+  return [...sql.matchAll(/(?:CREATE (?:UNIQUE )?INDEX|CREATE TABLE|CONSTRAINT) (\w+)/g)].map((m) => m[1] as string);
+}
+
+test('both dialects declare the same tables, indexes and constraints', () => {
+  for (const migration of migrations) assert.deepEqual(declaredNames(migration.sqlite), declaredNames(migration.postgres));
+});
+
+test('every unique constraint the error mapping knows is declared in a migration', () => {
+  const declared = new Set(migrations.flatMap((m) => declaredNames(m.postgres)));
+  for (const constraint of uniqueConstraints) {
+    if (constraint.name === 'events_pkey') continue; // an identity / AUTOINCREMENT key, named by the database
+    assert.ok(declared.has(constraint.name), constraint.name);
+  }
+});
+
+test('no column could hold card data in clear', () => {
+  for (const migration of migrations) {
+    const columns = [...migration.postgres.matchAll(/^\s+(\w+) [A-Z]/gm)].map((m) => m[1] as string);
+    assert.ok(columns.includes('pan_masked'), 'the scan sees the columns');
+    for (const column of columns) assert.doesNotMatch(column, /^(pan|card_number|cvv|cvv2|cvc|track\d?|track_data|pin|pin_block)$/, column);
+  }
+});
