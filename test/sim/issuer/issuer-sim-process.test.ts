@@ -224,6 +224,13 @@ test('dropped connection: the socket closes on receipt (and after processing)', 
     assert.equal(doomed.frames.length, 0);
     doomed.close();
   }
+  await admin(sim, 'POST', '/reset');
+  const doomed = await Client.open(sim.isoPort);
+  const frame = (amountMinor: number): Buffer => encodeFrame('binary2', packMessage(dialect, saleRequest({ pan: '6222020000000000018', amountMinor })));
+  doomed.socket.write(Buffer.concat([frame(88_804), frame(100)]));
+  assert.ok(await doomed.waitFor(() => doomed.closed));
+  doomed.close();
+  assert.equal((await admin(sim, 'GET', '/ledger')).json.totals.charges.count, 0, 'a sale behind the drop in the same chunk never reached the issuer');
 });
 
 test('fault rates change at run time through PUT /faults and are validated', async () => {
