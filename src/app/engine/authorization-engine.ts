@@ -366,7 +366,8 @@ export class AuthorizationEngine {
         newStan: await tx.nextStan(target.channel),
         transmittedAt: transmissionDateTime(nowMs),
       });
-      await tx.appendEvent({ type: 'reversal.queued', subjectId: paymentId, payload: { seq: target.seq, channel: target.channel, reasonCode, by: 'terminal' }, atMs: nowMs });
+      // enqueueReversal appends `reversal.queued` itself; this event records who asked.
+      await tx.appendEvent({ type: 'payment.reversal_requested', subjectId: paymentId, payload: { seq: target.seq, channel: target.channel, reasonCode, by: 'terminal' }, atMs: nowMs });
       return true;
     });
     if (queued) this.#reversalWorker.kick();
@@ -393,7 +394,6 @@ export class AuthorizationEngine {
           const unknown: AttemptRecord = { ...attempt, outcome: 'unknown', completedAtMs: attempt.completedAtMs ?? nowMs };
           if (attempt.outcome === 'pending') await tx.updateAttempt(unknown);
           await this.#enqueueReversal(tx, { attempt: unknown, payment, reasonCode: '98', nowMs, newStan: await tx.nextStan(attempt.channel), transmittedAt: transmissionDateTime(nowMs) });
-          await tx.appendEvent({ type: 'reversal.queued', subjectId: payment.id, payload: { seq: attempt.seq, channel: attempt.channel, reasonCode: '98', by: 'recovery' }, atMs: nowMs });
           queued += 1;
         }
         const attempts = await tx.listAttempts(payment.id);
@@ -727,6 +727,7 @@ export class AuthorizationEngine {
     const nowMs = this.#clock.nowMs();
     const attempt = context.attempts.get(seq);
     if (attempt === undefined) throw new Error(`broken invariant: attempt ${seq} not recorded`);
+    // After an unknown outcome the question is "once it is confirmed reversed, may we try again?".
     const retryFor = (diagnosis: Diagnosis): RetryDecision =>
       decideRetry({
         diagnosis,
@@ -743,7 +744,7 @@ export class AuthorizationEngine {
         if (code === undefined || !/^[0-9A-Z]{2}$/.test(code)) {
           const diagnosis = classifyOutcome('malformed_reply');
           context.attempts.set(seq, { ...attempt, ...common, outcome: 'unknown' });
-          return { type: 'no_reply', nowMs, seq, diagnosis, retry: retryFor(diagnosis) };
+          return { type: 'no_reply', nowMs, seq, diagnosis, retry: retryFor(classifyOutcome('reversed')) };
         }
         const diagnosis = code === '00' ? approvedDiagnosis() : classifyResponseCode(code);
         const approved = diagnosis.outcome === 'approved';
@@ -767,7 +768,7 @@ export class AuthorizationEngine {
         const diagnosis = classifyOutcome(result.reason === 'malformed_reply' ? 'malformed_reply' : 'no_reply');
         context.attempts.set(seq, { ...attempt, outcome: 'unknown', sentAtMs: result.sentAtMs, completedAtMs: nowMs });
         this.#logger.warn({ paymentId: context.payment.id, channel: attempt.channel, stan: attempt.stan, reason: result.reason }, 'attempt outcome unknown; reversal queued');
-        return { type: 'no_reply', nowMs, seq, diagnosis, retry: retryFor(diagnosis) };
+        return { type: 'no_reply', nowMs, seq, diagnosis, retry: retryFor(classifyOutcome('reversed')) };
       }
     }
   }
@@ -826,7 +827,6 @@ export class AuthorizationEngine {
         });
         context.reversals.set(wanted.seq, reversal);
         await tx.appendEvent({ type: 'payment.unknown', subjectId: payment.id, payload: { seq: attempt.seq, channel: attempt.channel, stan: attempt.stan }, atMs: nowMs });
-        await tx.appendEvent({ type: 'reversal.queued', subjectId: payment.id, payload: { seq: attempt.seq, channel: attempt.channel, reasonCode: wanted.reasonCode, by: 'engine' }, atMs: nowMs });
       }
       const attempts = await tx.listAttempts(payment.id);
       const derived = derivePaymentStatus(attempts);

@@ -1,0 +1,243 @@
+// Goal: the engine keeps the money-safety invariants end to end inside one process. Method: a real
+// SQLite store, scripted fake channels and the real reversal worker; each test drives sales through
+// approve, decline, failover, unknown outcome, duplicates, late replies, terminal reversals and
+// restart recovery, then checks what the client was told against the stored payment and attempts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createFixture, merchantId, okPan, reply, sale, terminalId, type Fixture } from './engine-fixture.ts';
+import { CardNumber, fingerprintPan } from '../../../src/core/cards/pan.ts';
+
+async function withFixture(options: Parameters<typeof createFixture>[0], body: (fixture: Fixture) => Promise<void>): Promise<void> {
+  const fixture = await createFixture(options);
+  try {
+    await body(fixture);
+  } finally {
+    await fixture.close();
+  }
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 3_000): Promise<T> {
+  for (let waitedMs = 0; waitedMs <= timeoutMs; waitedMs += 20) {
+    const value = await probe();
+    if (value !== null && value !== undefined && value !== false) return value;
+    await delay(20);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('an approved sale is persisted with one approved attempt and replayed on a duplicate', async () => {
+  await withFixture({}, async ({ engine, store, channels }) => {
+    const request = sale();
+    const result = await engine.authorize(request);
+    assert.equal(result.kind, 'completed');
+    if (result.kind !== 'completed') return;
+    assert.equal(result.view.status, 'approved');
+    assert.equal(result.view.authCode, 'A1B2C3');
+    assert.equal(result.view.card.masked, '622202*********0018');
+    assert.deepEqual(result.view.attempts.map((a) => a.outcome), ['approved']);
+    assert.equal(result.diagnosis.code, '00');
+
+    const again = await engine.authorize(request);
+    assert.equal(again.kind, 'replayed');
+    if (again.kind !== 'replayed') return;
+    assert.equal(again.view.id, result.view.id);
+    assert.equal(again.responseStatus, 201);
+    assert.equal(channels[0]?.sales().length, 1, 'one upstream authorization only');
+
+    const mismatch = await engine.authorize({ ...request, idempotency: { ...request.idempotency, requestHash: 'other' } });
+    assert.equal(mismatch.kind, 'idempotency_mismatch');
+
+    const stored = await store.getPayment(result.view.id);
+    assert.equal(stored?.status, 'approved');
+    assert.equal(stored?.panFingerprint, fingerprintPan(okPan, 'test-pan-key-0123456789'));
+    assert.ok(!JSON.stringify(stored).includes(okPan), 'no PAN in the stored payment');
+    const events = await store.listEvents(0, 100, 'payment.completed');
+    assert.equal(events.length, 1);
+  });
+});
+
+test('a definite decline is final, with its diagnosis stored', async () => {
+  await withFixture({ scripts: [(request) => reply(request, '51')] }, async ({ engine, channels }) => {
+    const result = await engine.authorize(sale());
+    assert.equal(result.kind, 'completed');
+    if (result.kind !== 'completed') return;
+    assert.equal(result.view.status, 'declined');
+    assert.equal(result.view.responseCode, '51');
+    assert.equal(result.view.decline?.category, 'insufficient_funds');
+    assert.equal(channels[0]?.sales().length, 1);
+  });
+});
+
+test('a local decline sends nothing upstream', async () => {
+  await withFixture({}, async ({ engine, channels }) => {
+    const result = await engine.authorize(sale({ card: { number: new CardNumber(okPan), expiry: '2001', entryMode: 'manual' } }));
+    assert.equal(result.kind, 'completed');
+    if (result.kind !== 'completed') return;
+    assert.equal(result.view.status, 'declined');
+    assert.equal(result.view.responseCode, '54');
+    assert.equal(result.view.attempts.length, 0);
+    assert.equal(channels[0]?.sent.length, 0);
+  });
+});
+
+test('an unknown terminal gets 97 and nothing is stored or sent', async () => {
+  await withFixture({}, async ({ engine, channels, store }) => {
+    const result = await engine.authorize(sale({ terminalId: 'T9999999' }));
+    assert.equal(result.kind, 'completed');
+    if (result.kind !== 'completed') return;
+    assert.equal(result.diagnosis.code, '97');
+    assert.equal(channels[0]?.sent.length, 0);
+    assert.equal((await store.listPayments({ limit: 10 })).data.length, 0);
+  });
+});
+
+test('not sent on the first channel fails over to the next at once', async () => {
+  const down = () => ({ kind: 'not_sent' as const, reason: 'no_connection' as const, detail: 'refused' });
+  await withFixture({ scripts: [down, (request) => reply(request, '00')] }, async ({ engine, channels }) => {
+    const result = await engine.authorize(sale());
+    assert.equal(result.kind, 'completed');
+    if (result.kind !== 'completed') return;
+    assert.equal(result.view.status, 'approved');
+    assert.deepEqual(result.view.attempts.map((a) => [a.channel, a.outcome]), [['bank-a', 'not_sent'], ['bank-b', 'approved']]);
+    assert.notEqual(channels[1]?.sales()[0]?.fields[11], undefined);
+  });
+});
+
+test('no reply: the attempt is reversed and the client is told it was not charged', async () => {
+  const script = (request: import('../../../src/core/iso8583/index.ts').IsoMessage) =>
+    request.mti === '0200' ? { kind: 'no_reply' as const, reason: 'timeout' as const, sentAtMs: Date.now() } : reply(request, '00');
+  await withFixture({ scripts: [script] }, async ({ engine, store, channels }) => {
+    const result = await engine.authorize(sale());
+    assert.equal(result.kind, 'completed');
+    if (result.kind !== 'completed') return;
+    assert.equal(result.diagnosis.code, '98');
+    assert.equal(result.view.status, 'reversed');
+    assert.deepEqual(result.view.attempts.map((a) => a.outcome), ['reversed']);
+    assert.deepEqual(channels[0]?.reversals().map((m) => [m.mti, m.fields[11]]), [['0400', '000002']], 'one 0400 with its own STAN');
+    const reversal = channels[0]?.reversals()[0];
+    assert.equal(reversal?.fields[39], '98');
+    assert.equal(String(reversal?.fields[90]).slice(4, 10), channels[0]?.sales()[0]?.fields[11], 'DE 90 names the attempt');
+    assert.equal((await store.getPayment(result.view.id))?.status, 'reversed');
+    assert.equal((await store.listEvents(0, 100, 'reversal.queued')).length, 1);
+  });
+});
+
+test('no reply and the reversal cannot be confirmed: WAIT before the deadline, payment stays pending', async () => {
+  const script = (request: import('../../../src/core/iso8583/index.ts').IsoMessage) =>
+    request.mti === '0200' ? { kind: 'no_reply' as const, reason: 'timeout' as const, sentAtMs: Date.now() } : { kind: 'not_sent' as const, reason: 'no_connection' as const, detail: 'down' };
+  await withFixture({ scripts: [script], settings: { terminalTimeoutMs: 1_500 } }, async ({ engine }) => {
+    const startedMs = Date.now();
+    const result = await engine.authorize(sale());
+    assert.ok(Date.now() - startedMs < 1_500, 'answered before the terminal deadline');
+    assert.equal(result.kind, 'completed');
+    if (result.kind !== 'completed') return;
+    assert.equal(result.diagnosis.code, '98');
+    assert.equal(result.diagnosis.verdict, 'wait');
+    assert.equal(result.view.status, 'pending');
+  });
+});
+
+test('a resend while the original runs gets in_progress, then the original answer', async () => {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await withFixture({ scripts: [async (request) => (await gate, reply(request, '00'))] }, async ({ engine, channels }) => {
+    const request = sale({ intake: 'iso', idempotency: { scope: `iso:${terminalId}`, key: '000001:1125120000', requestHash: 'h' } });
+    const first = engine.authorize(request);
+    await waitFor('the first attempt', async () => channels[0]!.sent.length > 0);
+    const second = await engine.authorize(request);
+    assert.equal(second.kind, 'in_progress');
+    release();
+    const original = await first;
+    await engine.waitUntilAnswered(request.idempotency.scope, request.idempotency.key, Date.now() + 1000);
+    const third = await engine.authorize(request);
+    assert.equal(third.kind, 'replayed');
+    if (third.kind !== 'replayed' || original.kind !== 'completed') return;
+    assert.equal(third.view.id, original.view.id);
+    assert.equal(third.diagnosis.code, '00');
+    assert.equal(channels[0]?.sales().length, 1);
+  });
+});
+
+test('concurrent duplicates race on the idempotency key: one payment, one upstream request', async () => {
+  await withFixture({}, async ({ engine, channels, store }) => {
+    const request = sale();
+    const results = await Promise.all([engine.authorize(request), engine.authorize(request), engine.authorize(request)]);
+    assert.equal(results.filter((r) => r.kind === 'completed').length, 1);
+    assert.equal(channels[0]?.sales().length, 1);
+    assert.equal((await store.listPayments({ limit: 10 })).data.length, 1);
+  });
+});
+
+test('a late approval for an unknown attempt keeps its reversal queued (idempotently)', async () => {
+  const script = (request: import('../../../src/core/iso8583/index.ts').IsoMessage) =>
+    request.mti === '0200' ? { kind: 'no_reply' as const, reason: 'timeout' as const, sentAtMs: Date.now() } : { kind: 'not_sent' as const, reason: 'no_connection' as const, detail: 'down' };
+  await withFixture({ scripts: [script], settings: { terminalTimeoutMs: 800 } }, async ({ engine, store, channels }) => {
+    const result = await engine.authorize(sale());
+    assert.equal(result.kind, 'completed');
+    const saleMessage = channels[0]!.sales()[0]!;
+    await engine.handleUnmatchedReply('bank-a', { mti: '0210', fields: { ...saleMessage.fields, 39: '00' } }, { late: true, channel: 'bank-a' });
+    assert.equal((await store.listEvents(0, 100, 'payment.late_reply')).length, 1);
+    const stats = await store.reversalQueueStats();
+    assert.equal(stats.pending + stats.dead, 1, 'exactly one reversal for the attempt');
+  });
+});
+
+test("the terminal's own reversal of an approved sale is forwarded upstream and the payment ends reversed", async () => {
+  await withFixture({}, async ({ engine, store, channels }) => {
+    const request = sale({ intake: 'iso', terminalStan: '000042', terminalTransmittedAt: '1125120000', idempotency: { scope: `iso:${terminalId}`, key: '000042:1125120000', requestHash: 'h' } });
+    const result = await engine.authorize(request);
+    assert.equal(result.kind, 'completed');
+    if (result.kind !== 'completed') return;
+    assert.equal(result.view.status, 'approved');
+    const answer = await engine.reverseByTerminal({ terminalId, originalStan: '000042', originalTransmittedAt: '1125120000', reasonCode: '96' });
+    assert.equal(answer.responseCode, '00');
+    const payment = await waitFor('the reversal to settle', async () => {
+      const current = await store.getPayment(result.view.id);
+      return current?.status === 'reversed' ? current : null;
+    });
+    assert.equal(payment.status, 'reversed');
+    assert.equal(channels[0]?.reversals()[0]?.fields[39], '96');
+    assert.equal((await engine.reverseByTerminal({ terminalId, originalStan: '000099', originalTransmittedAt: '1125120000', reasonCode: '98' })).responseCode, '25');
+  });
+});
+
+test('recovery after a crash: a pending attempt becomes unknown and gets a reversal', async () => {
+  await withFixture({}, async ({ engine, store }) => {
+    const nowMs = Date.now();
+    await store.write(async (tx) => {
+      await tx.insertPayment({
+        id: 'pay_crashed', kind: 'sale', status: 'pending', intake: 'http', merchantId, terminalId, amountMinor: 500, currency: 'CNY',
+        panFingerprint: 'f', panMasked: '622202*********0018', cardBrand: 'unionpay', cardType: 'debit', cardIssuer: null, entryMode: 'chip',
+        terminalStan: null, terminalTransmittedAt: null, reference: null, originalPaymentId: null, responseCode: null, authCode: null, rrn: null, decline: null,
+        createdAtMs: nowMs - 10_000, updatedAtMs: nowMs - 10_000, version: 1,
+      });
+      await tx.insertAttempt({
+        id: 'att_crashed', paymentId: 'pay_crashed', seq: 1, channel: 'bank-a', mti: '0200', stan: '000777', transmittedAt: '1125120000', processingCode: '000000',
+        upstreamTerminalId: terminalId, outcome: 'pending', responseCode: null, authCode: null, rrn: null, latencyMs: null, sentAtMs: nowMs - 9_000, completedAtMs: null, createdAtMs: nowMs - 9_000,
+      });
+    });
+    const recovered = await engine.recoverAfterRestart();
+    assert.equal(recovered.reversalsQueued, 1);
+    const payment = await waitFor('the recovered payment to be reversed', async () => {
+      const current = await store.getPayment('pay_crashed');
+      return current?.status === 'reversed' ? current : null;
+    });
+    assert.equal(payment.status, 'reversed');
+    assert.deepEqual((await store.listAttempts('pay_crashed')).map((a) => a.outcome), ['reversed']);
+  });
+});
+
+test('a busy terminal queues a bounded number of sales and refuses the rest before sending', async () => {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await withFixture({ scripts: [async (request) => (await gate, reply(request, '00'))], settings: { queuePerTerminalMax: 1 } }, async ({ engine }) => {
+    const first = engine.authorize(sale());
+    const second = engine.authorize(sale());
+    await delay(50);
+    await assert.rejects(engine.authorize(sale()), (error: { code?: string }) => error.code === 'RSW_ENGINE_TERMINAL_BUSY');
+    release();
+    assert.equal((await first).kind, 'completed');
+    assert.equal((await second).kind, 'completed');
+  });
+});
