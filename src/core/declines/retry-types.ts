@@ -17,7 +17,7 @@ export interface RetryBudgetInput {
   brand: CardBrand;
   history: readonly CardAttemptHistoryEntry[];
   nowMs: number;
-  /** Visa rule edition ('2021', '2024', '2026-04'); default: the edition in force at nowMs. */
+  /** Rule edition, YYYY-MM ('2021-04', '2024-04', '2026-04' for Visa; '2022-01' for Mastercard); default: the edition in force at nowMs. */
   edition?: string;
   merchantId: string;
   amountMinor: number;

@@ -93,17 +93,17 @@ test('property: a never code is never retried, automatically or by a cashier at 
 test('Visa: category 1 blocks any reattempt for 30 days; categories 2-4 allow 15 reattempts (20 from edition 2026-04)', () => {
   const decline = (atMs: number, code: string, merchantId = 'M1'): CardAttemptHistoryEntry => ({ atMs, responseCode: code, outcome: 'declined', brand: 'visa', merchantId, amountMinor: 100 });
   // Category 1 (04 in both lists) at another merchant still blocks: budgets are per card.
-  const cat1 = checkRetryBudget({ brand: 'visa', history: [decline(t0, '04', 'M2')], nowMs: t0 + 29 * dayMs, merchantId: 'M1', amountMinor: 100, edition: '2024' });
+  const cat1 = checkRetryBudget({ brand: 'visa', history: [decline(t0, '04', 'M2')], nowMs: t0 + 29 * dayMs, merchantId: 'M1', amountMinor: 100, edition: '2024-04' });
   assert.ok(!cat1.allowed && cat1.diagnosis.verdict === 'never' && cat1.untilMs === t0 + 30 * dayMs);
-  assert.equal(checkRetryBudget({ brand: 'visa', history: [decline(t0, '04', 'M2')], nowMs: t0 + 30 * dayMs, merchantId: 'M1', amountMinor: 100, edition: '2024' }).allowed, true);
+  assert.equal(checkRetryBudget({ brand: 'visa', history: [decline(t0, '04', 'M2')], nowMs: t0 + 30 * dayMs, merchantId: 'M1', amountMinor: 100, edition: '2024-04' }).allowed, true);
   // 14 is category 1 only in the 2024 lists.
-  assert.equal(checkRetryBudget({ brand: 'visa', history: [decline(t0, '14', 'M2')], nowMs: t0 + hourMs, merchantId: 'M1', amountMinor: 100, edition: '2021' }).allowed, true);
-  assert.equal(checkRetryBudget({ brand: 'visa', history: [decline(t0, '14', 'M2')], nowMs: t0 + hourMs, merchantId: 'M1', amountMinor: 100, edition: '2024' }).allowed, false);
+  assert.equal(checkRetryBudget({ brand: 'visa', history: [decline(t0, '14', 'M2')], nowMs: t0 + hourMs, merchantId: 'M1', amountMinor: 100, edition: '2021-04' }).allowed, true);
+  assert.equal(checkRetryBudget({ brand: 'visa', history: [decline(t0, '14', 'M2')], nowMs: t0 + hourMs, merchantId: 'M1', amountMinor: 100, edition: '2024-04' }).allowed, false);
   const fifteen = Array.from({ length: 15 }, (_, i) => decline(t0 + i * hourMs, '51'));
   const sixteen = [...fifteen, decline(t0 + 15 * hourMs, '51')];
   const at = t0 + 20 * hourMs;
-  assert.equal(checkRetryBudget({ brand: 'visa', history: fifteen, nowMs: at, merchantId: 'M1', amountMinor: 100, edition: '2024' }).allowed, true, '15th reattempt allowed');
-  const blocked = checkRetryBudget({ brand: 'visa', history: sixteen, nowMs: at, merchantId: 'M1', amountMinor: 100, edition: '2024' });
+  assert.equal(checkRetryBudget({ brand: 'visa', history: fifteen, nowMs: at, merchantId: 'M1', amountMinor: 100, edition: '2024-04' }).allowed, true, '15th reattempt allowed');
+  const blocked = checkRetryBudget({ brand: 'visa', history: sixteen, nowMs: at, merchantId: 'M1', amountMinor: 100, edition: '2024-04' });
   assert.ok(!blocked.allowed, '16th reattempt refused');
   if (!blocked.allowed) {
     assert.equal(blocked.diagnosis.code, '65');
@@ -186,7 +186,7 @@ test('property: under random declines and time steps, every attempt the budget a
     approved: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
   });
   fc.assert(
-    fc.property(fc.constantFrom('visa', 'mastercard', 'unionpay') as fc.Arbitrary<'visa' | 'mastercard' | 'unionpay'>, fc.constantFrom('2021', '2024', '2026-04'), fc.array(step, { minLength: 1, maxLength: 120 }), (brand, edition, steps) => {
+    fc.property(fc.constantFrom('visa', 'mastercard', 'unionpay') as fc.Arbitrary<'visa' | 'mastercard' | 'unionpay'>, fc.constantFrom('2021-04', '2024-04', '2026-04'), fc.array(step, { minLength: 1, maxLength: 120 }), (brand, edition, steps) => {
       const made: CardAttemptHistoryEntry[] = [];
       let nowMs = t0;
       let refused = 0;
@@ -208,7 +208,7 @@ test('property: under random declines and time steps, every attempt the budget a
           ...(brand === 'mastercard' && s.mac !== undefined && !s.approved ? { mastercardAdviceCode: s.mac } : {}),
         });
       }
-      const problem = audit(brand, made, brand === 'visa' ? edition : '2024');
+      const problem = audit(brand, made, brand === 'visa' ? edition : '2024-04');
       assert.equal(problem, null, `${problem} (refused ${refused})`);
     }),
     { numRuns: 200 },
@@ -223,7 +223,7 @@ test('diagnose applies the Mastercard advice code and the budget to the answer',
   assert.equal(later.diagnosis.verdict, 'later');
   assert.equal(later.diagnosis.waitSeconds, 2 * 86400);
   assert.ok(later.nextAttempt !== null && !later.nextAttempt.allowed);
-  const visa = diagnose({ code: '14', brand: 'visa', nowMs: t0, edition: '2024' });
+  const visa = diagnose({ code: '14', brand: 'visa', nowMs: t0, edition: '2024-04' });
   assert.equal(visa.scheme?.visaCategory, 1);
   assert.equal(visa.diagnosis.verdict, 'never', 'Visa category 1 makes 14 a never for this card');
   const plain = diagnose({ outcome: 'no_reply', nowMs: t0 });
