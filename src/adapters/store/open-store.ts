@@ -36,13 +36,17 @@ export function parseDatabaseUrl(url: string): StoreLocation {
   throw new ReswipeError('RSW_STORE_URL_UNSUPPORTED', { field: 'database.url', reason: scheme === undefined ? 'no scheme' : `scheme ${scheme}` });
 }
 
+/** Opens the store for a database URL without touching its schema: for `reswipe migrate`, which reports what it applies. */
+export function connectStore(url: string | undefined, options: OpenStoreOptions = {}): Store {
+  const location = parseDatabaseUrl(url ?? defaultDatabaseUrl);
+  return location.kind === 'sqlite'
+    ? SqliteStore.open(location.path, { synchronous: options.synchronous, groupCommitMax: options.groupCommitMax })
+    : PostgresStore.open(location.url, { schema: options.postgresSchema, poolMax: options.poolMax, groupCommitMax: options.groupCommitMax });
+}
+
 /** Opens the store for a database URL (default `sqlite:reswipe.db`) and applies pending migrations. */
 export async function openStore(url: string | undefined, options: OpenStoreOptions = {}): Promise<Store> {
-  const location = parseDatabaseUrl(url ?? defaultDatabaseUrl);
-  const store =
-    location.kind === 'sqlite'
-      ? SqliteStore.open(location.path, { synchronous: options.synchronous, groupCommitMax: options.groupCommitMax })
-      : PostgresStore.open(location.url, { schema: options.postgresSchema, poolMax: options.poolMax, groupCommitMax: options.groupCommitMax });
+  const store = connectStore(url, options);
   try {
     await store.migrate();
   } catch (error) {

@@ -1,0 +1,45 @@
+// Goal: `reswipe migrate` applies migrations once, reports them, and fails cleanly on a bad URL.
+// Method: run the real command in a child process against a temp SQLite file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { printableDatabaseUrl } from '../../../src/cli/commands/migrate.ts';
+
+const bin = fileURLToPath(new URL('../../../bin/reswipe.mjs', import.meta.url));
+
+function reswipe(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RESWIPE_')));
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...clean, ...env } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test('reswipe migrate applies pending migrations once and then reports the schema up to date', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reswipe-migrate-cli-'));
+  try {
+    const url = `sqlite:${join(dir, 'gw.db')}`;
+    const first = reswipe(['migrate', '--database-url', url]);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /^applied 0001_core\n.*schema now at 0001_core\n$/);
+    const second = reswipe(['migrate', '--json'], { RESWIPE_DATABASE_URL: url });
+    assert.equal(second.status, 0, second.stderr);
+    assert.deepEqual(JSON.parse(second.stdout), { database: url, applied: [], current: '0001_core' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('reswipe migrate on an unusable database exits 2 with one coded line and no stack', () => {
+  const result = reswipe(['migrate', '--database-url', `sqlite:${join(tmpdir(), 'no-such-dir-reswipe', 'x.db')}`]);
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /^error RSW_STORE_UNAVAILABLE: .*\(field database\.url\)\n$/);
+});
+
+test('printed database URLs hide the password', () => {
+  assert.equal(printableDatabaseUrl('postgres://gw:s3cret@db:5432/reswipe'), 'postgres://gw:********@db:5432/reswipe');
+  assert.equal(printableDatabaseUrl('postgres://gw@db/reswipe'), 'postgres://gw@db/reswipe');
+  assert.equal(printableDatabaseUrl('sqlite:reswipe.db'), 'sqlite:reswipe.db');
+});
