@@ -280,6 +280,42 @@ export async function enqueueReversal(tx: StoreTx, input: EnqueueReversalInput):
   return reversal;
 }
 
+/**
+ * Sends an attempt's reversal again after it was final: for an approval that arrives after its
+ * reversal completed (the host may have answered 25 before the original reached it). The row keeps
+ * its id (one per attempt) and gets a fresh STAN and DE 7, since the host would answer a repeat of
+ * the old 0400 from its duplicate memory without acting. A still-pending row is returned unchanged.
+ */
+export async function reopenReversal(
+  tx: StoreTx,
+  input: { attemptId: string; nowMs: number; newStan: string; transmittedAt: string; why: string },
+): Promise<ReversalRecord | null> {
+  if (!/^[0-9]{6}$/.test(input.newStan) || !/^[0-9]{10}$/.test(input.transmittedAt)) {
+    throw new Error('broken invariant: a reversal needs a 6-digit STAN and a 10-digit DE 7');
+  }
+  const existing = await tx.getReversal(reversalIdFor(input.attemptId));
+  if (existing === null) return null;
+  if (existing.state === 'pending') return existing;
+  const reopened: ReversalRecord = {
+    ...existing,
+    stan: input.newStan,
+    transmittedAt: input.transmittedAt,
+    state: 'pending',
+    tries: 0,
+    nextAtMs: input.nowMs,
+    lastError: `reopened: ${input.why}`,
+    completedAtMs: null,
+  };
+  await tx.updateReversal(reopened);
+  await tx.appendEvent({
+    type: 'reversal.reopened',
+    subjectId: existing.paymentId,
+    payload: { reversalId: existing.id, paymentId: existing.paymentId, attemptId: existing.attemptId, channel: existing.channel, previousState: existing.state, why: input.why },
+    atMs: input.nowMs,
+  });
+  return reopened;
+}
+
 function lookupChannel(
   channels: ReadonlyMap<string, UpstreamChannel> | ((name: string) => UpstreamChannel | undefined),
   name: string,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { UpstreamChannel } from '../../../src/adapters/channels/upstream-channel.ts';
-import { ReversalWorker, enqueueReversal, reversalIdFor, type ReversalSettlement, type ReversalWorkerOptions } from '../../../src/app/reversals/reversal-worker.ts';
+import { ReversalWorker, enqueueReversal, reopenReversal, reversalIdFor, type ReversalSettlement, type ReversalWorkerOptions } from '../../../src/app/reversals/reversal-worker.ts';
 import { ManualClock } from '../../../src/core/time/clock.ts';
 import type { AttemptRecord, Store } from '../../../src/core/ports/store.ts';
 import { seedUnknownAttempt } from './reversal-fixtures.ts';
@@ -269,4 +269,31 @@ test('start() polls on its own and stop() waits for the run in progress', async 
   assert.equal((await rig.store.getReversal(reversal.id))?.state, 'done');
   await worker.stop();
   assert.equal(rig.settled.length, 1);
+});
+
+test('a reversal reopened after a late approval is sent again as a fresh 0400 with a new STAN', async (t) => {
+  const rig = await makeRig(t, ['25', '00']);
+  const { payment, attempt, reversal } = await seedUnknownAttempt(rig.store, rig.clock.nowMs());
+  const worker = rig.worker();
+  await worker.runOnce();
+  assert.equal((await rig.store.getReversal(reversal.id))?.state, 'done');
+
+  const reopened = await rig.store.write((tx) =>
+    reopenReversal(tx, { attemptId: attempt.id, nowMs: rig.clock.nowMs(), newStan: '000555', transmittedAt: '1125103500', why: 'approval arrived after the reversal' }),
+  );
+  assert.equal(reopened?.state, 'pending');
+  assert.equal(reopened?.tries, 0);
+  assert.equal((await rig.store.listEvents(0, 100, 'reversal.reopened')).length, 1);
+  const again = await rig.store.write((tx) =>
+    reopenReversal(tx, { attemptId: attempt.id, nowMs: rig.clock.nowMs(), newStan: '000556', transmittedAt: '1125103501', why: 'twice' }),
+  );
+  assert.equal(again?.stan, '000555', 'reopening a pending row changes nothing');
+
+  await worker.runOnce();
+  assert.equal((await rig.store.getReversal(reversal.id))?.state, 'done');
+  const sent = rig.reversalsReceived();
+  assert.deepEqual(sent.map((message) => [message.mti, message.fields[11]]), [['0400', reversal.stan], ['0400', '000555']]);
+  assert.equal(sent[1]?.fields[90], sent[0]?.fields[90], 'both name the same original');
+  assert.equal(rig.settled.length, 2);
+  assert.equal(rig.settled[1]?.payment.id, payment.id);
 });
