@@ -140,6 +140,7 @@ test('a reply nobody asked for is unmatched but not late, and is logged masked',
   assert.deepEqual(unmatched, [false]);
   const logged = JSON.stringify(logger.lines);
   assert.ok(!logged.includes('6222021234567890123'), 'the PAN must not reach the log in clear');
+  assert.ok(logged.includes('622202*********0123'), 'the reply is described, masked');
 });
 
 test('a refused connection answers not_sent/no_connection: safe to retry', async (t) => {
