@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import { parseDocument } from 'yaml';
+import { LineCounter, isMap, isNode, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import type { TSchema } from '@sinclair/typebox';
 import { ReswipeError, isReswipeError } from '../../core/errors/reswipe-error.ts';
 import { describeExpectation, formatKeyPath, schemaAtPath, validateConfig, type ReswipeConfig } from '../../core/config/config-schema.ts';
@@ -44,7 +44,8 @@ export function loadConfig(options: LoadConfigOptions = {}): ReswipeConfig {
   const env = options.env ?? process.env;
   const configFile = options.configFile ?? nonEmpty(env.RESWIPE_CONFIG);
   const sources = new Map<string, string>();
-  const raw: Record<string, unknown> = configFile === undefined ? {} : readConfigFile(configFile);
+  const source = configFile === undefined ? undefined : readConfigSource(configFile);
+  const raw: Record<string, unknown> = source?.raw ?? {};
 
   for (const [variable, keyPath, text] of envOverrides(env)) {
     setAtPath(raw, keyPath, convertText(text, keyPath, variable), variable);
@@ -59,7 +60,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ReswipeConfig {
   try {
     return validateConfig(raw);
   } catch (error) {
-    throw attributeToSource(error, sources);
+    throw attributeToSource(error, sources, configFile, source?.lineOf);
   }
 }
 
@@ -75,6 +76,16 @@ export function configFromCommand(opts: { readonly config?: string | undefined }
 
 /** Reads and parses a JSON or YAML config file; the top level must be a mapping. */
 export function readConfigFile(file: string): Record<string, unknown> {
+  return readConfigSource(file).raw;
+}
+
+interface ConfigSource {
+  readonly raw: Record<string, unknown>;
+  /** The line of the deepest part of a key path present in the file, for messages about keys. */
+  readonly lineOf: (keyPath: KeyPath) => number | undefined;
+}
+
+function readConfigSource(file: string): ConfigSource {
   const extension = extname(file).toLowerCase();
   if (extension !== '.json' && extension !== '.yaml' && extension !== '.yml') {
     throw new ReswipeError('RSW_CONFIG_FILE_UNREADABLE', { file, reason: 'the name must end in .json, .yaml or .yml' });
@@ -89,12 +100,34 @@ export function readConfigFile(file: string): Record<string, unknown> {
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
     throw new ReswipeError('RSW_CONFIG_FILE_UNREADABLE', { file, reason });
   }
-  const parsed = extension === '.json' ? parseJson(file, text) : parseYaml(file, text);
-  if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+  // JSON is read by JSON.parse (exact JSON semantics); YAML's parser, which reads JSON too, supplies positions.
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
+  const parsed = extension === '.json' ? parseJson(file, text) : parseYaml(file, text, document, lineCounter);
+  if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
     throw new ReswipeError('RSW_CONFIG_FILE_SYNTAX', { file, line: 1, reason: 'the top level must be a mapping of keys' });
   }
-  return parsed as Record<string, unknown>;
+  const raw = (parsed ?? {}) as Record<string, unknown>;
+  return { raw, lineOf: (keyPath) => (document.errors.length > 0 ? undefined : lineOfKeyPath(document.contents, keyPath, lineCounter)) };
+}
+
+function lineOfKeyPath(root: unknown, keyPath: KeyPath, lineCounter: LineCounter): number | undefined {
+  let node = root;
+  let offset: number | undefined;
+  for (const segment of keyPath) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      if (pair === undefined || !isScalar(pair.key) || pair.key.range == null) break;
+      offset = pair.key.range[0];
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item: unknown = node.items[segment];
+      if (!isNode(item) || item.range == null) break;
+      offset = item.range[0];
+      node = item;
+    } else break;
+  }
+  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
 }
 
 function parseJson(file: string, text: string): unknown {
@@ -109,11 +142,10 @@ function parseJson(file: string, text: string): unknown {
   }
 }
 
-function parseYaml(file: string, text: string): unknown {
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+function parseYaml(file: string, text: string, document: Document.Parsed, lineCounter: LineCounter): unknown {
   const first = document.errors[0];
   if (first !== undefined) {
-    const line = first.linePos?.[0].line ?? lineAt(text, first.pos[0]);
+    const line = first.linePos?.[0].line ?? lineCounter.linePos(first.pos[0]).line;
     throw new ReswipeError('RSW_CONFIG_FILE_SYNTAX', { file, line, reason: `invalid YAML: ${first.message.split('\n')[0] ?? first.code}` });
   }
   try {
@@ -276,10 +308,27 @@ function setAtPath(root: Record<string, unknown>, keyPath: KeyPath, value: unkno
   });
 }
 
-/** A validation error about a key set by a variable or a flag says which one set it. */
-function attributeToSource(error: unknown, sources: ReadonlyMap<string, string>): unknown {
-  if (!isReswipeError(error) || error.field === undefined) return error;
-  const source = sources.get(error.field);
-  if (source === undefined || typeof error.params.reason !== 'string' || error.params.reason.includes('(set by ')) return error;
-  return new ReswipeError(error.code, { ...error.params, reason: `${error.params.reason} (set by ${source})` }, { cause: error });
+/**
+ * A validation error about a key says where the key came from: the variable or flag that set it, or
+ * else the config file and line. Unknown keys carry it in `hint`, other errors in `reason`.
+ */
+function attributeToSource(
+  error: unknown,
+  sources: ReadonlyMap<string, string>,
+  configFile: string | undefined,
+  lineOf: ((keyPath: KeyPath) => number | undefined) | undefined,
+): unknown {
+  if (!isReswipeError(error) || error.field === undefined || error.field === '(root)') return error;
+  const variableOrFlag = sources.get(error.field);
+  let where: string | undefined;
+  if (variableOrFlag !== undefined) where = `set by ${variableOrFlag}`;
+  else if (configFile !== undefined && lineOf !== undefined) {
+    const line = lineOf(parseKeyPath(error.field));
+    if (line !== undefined) where = `${configFile} line ${line}`;
+  }
+  if (where === undefined) return error;
+  const param = error.code === 'RSW_CONFIG_UNKNOWN_KEY' ? 'hint' : 'reason';
+  const current = error.params[param];
+  if (typeof current !== 'string' || current.includes('(set by ')) return error;
+  return new ReswipeError(error.code, { ...error.params, [param]: `${current} (${where})` }, { cause: error });
 }

@@ -266,6 +266,29 @@ test('a schema error from a file names the key path', () => {
   expectError(() => loadConfig({ configFile: file, env: {} }), 'RSW_CONFIG_UNKNOWN_KEY', (error) => assert.equal(error.field, 'channels[1].timeoutMS'));
 });
 
+test('a schema or relation error from a file names the file and the line of the key', () => {
+  const yamlFile = writeFile('lines.yaml', 'http:\n  port: 80\nmerchants:\n  - id: "898310048161234"\n    name: Shop\n    mcc: 54a1\n');
+  expectError(() => loadConfig({ configFile: yamlFile, env: {} }), 'RSW_CONFIG_INVALID_VALUE', (error) => {
+    assert.equal(error.field, 'merchants[0].mcc');
+    assert.ok(error.message.includes(`${yamlFile} line 6`), error.message);
+  });
+  const jsonFile = writeFile('lines.json', '{\n  "engine": {\n    "reversal": {\n      "backoffMs": 99999\n    }\n  }\n}\n');
+  expectError(() => loadConfig({ configFile: jsonFile, env: {} }), 'RSW_CONFIG_RELATION', (error) => {
+    assert.equal(error.field, 'engine.reversal.backoffMs');
+    assert.ok(error.message.includes(`${jsonFile} line 4`), error.message);
+  });
+  const unknownKey = writeFile('unknown-line.yaml', 'log:\n  level: info\nengine:\n  reversal:\n    tries: 2\n');
+  expectError(() => loadConfig({ configFile: unknownKey, env: {} }), 'RSW_CONFIG_UNKNOWN_KEY', (error) => assert.ok(error.message.includes(`${unknownKey} line 5`), error.message));
+});
+
+test('an error about a key the variables set names the variable, not the file', () => {
+  const file = writeFile('overridden.yaml', 'http:\n  port: 80\n');
+  expectError(() => loadConfig({ configFile: file, env: { RESWIPE_HTTP_PORT: '99999' } }), 'RSW_CONFIG_INVALID_VALUE', (error) => {
+    assert.match(error.message, /set by RESWIPE_HTTP_PORT/);
+    assert.doesNotMatch(error.message, /line 2/);
+  });
+});
+
 test('the loaded config is frozen', () => {
   const config = loadConfig({ env: {} });
   assert.ok(Object.isFrozen(config));
