@@ -13,6 +13,7 @@ export const commandRegistry: readonly CommandEntry[] = [
   { name: 'settle', summary: 'settlement: `settle run --date D` builds the daily batches, `settle export` writes the statement CSV', load: () => import('./commands/settle.ts') },
   { name: 'migrate', summary: 'apply pending database migrations and print what was applied', load: () => import('./commands/migrate.ts') },
   { name: 'config', summary: 'show the effective configuration, secrets masked', load: () => import('./commands/config.ts') },
+  { name: 'explain', summary: 'why a response code happens and what to do; --symptom for non-code problems, --json for machines', load: () => import('./commands/explain.ts') },
   { name: 'iso', summary: 'ISO 8583 tools: decode hex to masked JSON, encode JSON to hex (any dialect)', load: () => import('./commands/iso.ts') },
   { name: 'issuer-sim', summary: 'run the sandbox issuer (host-link ISO 8583, magic test cards, faults); --list prints the table', load: () => import('./commands/issuer-sim.ts') },
 ];

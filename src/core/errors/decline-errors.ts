@@ -4,7 +4,7 @@ import { defineErrors } from './error-definition.ts';
 export const declineErrors = defineErrors([
   {
     code: 'RSW_DECLINE_BAD_CODE',
-    messageTemplate: '{field}: "{value}" is not a response code (two letters or digits, e.g. 51, A0, N7)',
+    messageTemplate: '"{value}" is not a response code (two letters or digits, e.g. 51, A0, N7)',
     httpStatus: 400,
     isoResponseCode: '30',
     description: 'A response code given to `reswipe explain` or the decline API is malformed; give two letters or digits.',
