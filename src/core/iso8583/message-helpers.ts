@@ -23,7 +23,7 @@ export function responseMtiFor(mti: string): string | undefined {
   return `${mti.slice(0, 2)}${functionDigit + 1}0`;
 }
 
-/** The MTI class a request and its response share: 0200 and 0210 -> 02x0, 0400, 0401, 0410 -> 04x0. */
+/** The MTI class a request and its response share (version, class, request function; origin dropped): 0200 and 0210 -> 020x; 0400, 0401, 0410 -> 040x. */
 function mtiClassOf(mti: string): string {
   const functionDigit = mti.charCodeAt(2) - 48;
   const requestFunction = functionDigit - (functionDigit % 2);
