@@ -43,6 +43,7 @@ export const envIgnored: readonly RegExp[] = [/^RESWIPE_CONFIG$/, /^RESWIPE_TEST
 export function loadConfig(options: LoadConfigOptions = {}): ReswipeConfig {
   const env = options.env ?? process.env;
   const configFile = options.configFile ?? nonEmpty(env.RESWIPE_CONFIG);
+  // Which variable or flag set each key path, so an error about that key can say so.
   const sources = new Map<string, string>();
   const source = configFile === undefined ? undefined : readConfigSource(configFile);
   const raw: Record<string, unknown> = source?.raw ?? {};
@@ -52,9 +53,9 @@ export function loadConfig(options: LoadConfigOptions = {}): ReswipeConfig {
     sources.set(formatKeyPath(toPointer(keyPath)), variable);
   }
   for (const [keyPath, value] of flagOverrides(options.flags ?? {})) {
-    const source = `flag ${formatKeyPath(toPointer(keyPath))}`;
-    setAtPath(raw, keyPath, typeof value === 'string' ? convertText(value, keyPath, source) : value, source);
-    sources.set(formatKeyPath(toPointer(keyPath)), source);
+    const flagName = `flag ${formatKeyPath(toPointer(keyPath))}`;
+    setAtPath(raw, keyPath, typeof value === 'string' ? convertText(value, keyPath, flagName) : value, flagName);
+    sources.set(formatKeyPath(toPointer(keyPath)), flagName);
   }
 
   try {
