@@ -56,6 +56,7 @@ import { toPaymentView, type PaymentFeeView, type PaymentView } from '../../core
 import type { ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../../adapters/channels/upstream-channel.ts';
 import {
   enqueueReversal as enqueueReversalDefault,
+  reopenReversal,
   type EnqueueReversalInput,
   type ReversalReasonCode,
   type ReversalSettlement,
@@ -473,7 +474,13 @@ export class AuthorizationEngine {
       if (payment === null || fresh === undefined) return false;
       const nowMs = this.#clock.nowMs();
       await tx.appendEvent({ type: 'payment.late_reply', subjectId: payment.id, payload: { seq: fresh.seq, channel, responseCode: code, outcome: fresh.outcome }, atMs: nowMs });
-      if (!isUnresolved(fresh.outcome) || code !== '00') return false;
+      if (code !== '00') return false;
+      if (fresh.outcome === 'reversed') {
+        // The reversal completed before this approval reached the host (it may have answered 25): send it again.
+        const reopened = await reopenReversal(tx, { attemptId: fresh.id, nowMs, newStan: await tx.nextStan(channel), transmittedAt: transmissionDateTime(nowMs), why: 'approval arrived after the reversal completed' });
+        return reopened !== null;
+      }
+      if (!isUnresolved(fresh.outcome)) return false;
       // The reply came after the engine gave up: the money may have moved, so the reversal must exist (idempotent).
       await this.#enqueueReversal(tx, { attempt: fresh, payment, reasonCode: '98', nowMs, newStan: await tx.nextStan(channel), transmittedAt: transmissionDateTime(nowMs) });
       return true;

@@ -41,10 +41,16 @@ export function reply(request: IsoMessage, code: string, extra: Record<number, s
   const mti = request.mti.startsWith('04') ? '0410' : request.mti === '0100' ? '0110' : '0210';
   return {
     kind: 'reply',
-    message: { mti, fields: { ...request.fields, 39: code, 37: '000000000123', ...(code === '00' ? { 38: 'A1B2C3' } : {}), ...extra } },
+    message: { mti, fields: replyFields(request, code, extra) },
     sentAtMs: Date.now(),
     latencyMs: 3,
   };
+}
+
+function replyFields(request: IsoMessage, code: string, extra: Record<number, string>): IsoMessage['fields'] {
+  const fields: IsoMessage['fields'] = { ...request.fields, 39: code, 37: '000000000123', ...extra };
+  if (code === '00') fields[38] = 'A1B2C3';
+  return fields;
 }
 
 /** Approves sales, confirms reversals. */

@@ -1,0 +1,294 @@
+// The composition root of `reswipe serve`: the only place that wires adapters into the core.
+// Order matters for money safety: the store is open and migrated, and the reversal queue is
+// running (with restart recovery done), BEFORE any terminal or HTTP client can start a payment.
+// Stopping goes the other way: stop taking requests, finish those in flight (bounded), then stop
+// the workers and close the store.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ReswipeConfig } from '../core/config/config-schema.ts';
+import type { Store, StoreTx, PaymentRecord } from '../core/ports/store.ts';
+import type { Clock } from '../core/time/clock.ts';
+import type { Random } from '../core/time/random.ts';
+import { openStore } from '../adapters/store/open-store.ts';
+import { createLogger } from '../adapters/log/logger.ts';
+import { UpstreamChannel, type LoggerLike } from '../adapters/channels/upstream-channel.ts';
+import { loadBinTable } from '../adapters/declines/bin-table-file.ts';
+import { TerminalServer } from '../adapters/terminal-link/terminal-server.ts';
+import { ReversalWorker } from './reversals/reversal-worker.ts';
+import { AuthorizationEngine, engineSettingsFromConfig, type FeeHooks } from './engine/authorization-engine.ts';
+import { feeSettingsFromConfig } from './fees/fee-settings.ts';
+import { recordFeesForApprovedPayment, removeFeesForPayment } from './fees/record-payment-fees.ts';
+
+export interface GatewayOptions {
+  logger?: LoggerLike;
+  clock?: Clock;
+  random?: Random;
+  /** Skip the HTTP API even when it is built (tests of the terminal link alone). */
+  withoutHttp?: boolean;
+}
+
+export interface Gateway {
+  /** The HTTP port, or null when the HTTP API is not part of this build or was skipped. */
+  httpPort: number | null;
+  /** Bound port of each terminal listener, by listener name. */
+  terminalPorts: Record<string, number>;
+  engine: AuthorizationEngine;
+  store: Store;
+  stop(): Promise<void>;
+}
+
+/** Starts the gateway for a validated config; resolves once every listener is accepting. */
+export async function startGateway(config: ReswipeConfig, options: GatewayOptions = {}): Promise<Gateway> {
+  const logger: LoggerLike = options.logger ?? createLogger({ level: config.log.level, name: 'serve', destination: 2 });
+  const clock: Clock = options.clock ?? { nowMs: () => Date.now() };
+  const random: Random = options.random ?? cryptoRandom();
+  if (config.security.panKeyIsDefault) logger.warn({}, 'security.panKey is not set: using the development key; never do this in production');
+
+  // Everything that can fail on bad data files fails here, before a port or the database is opened.
+  const binTable = loadBinTable(config.declines.binTableFile);
+  const feeSettings = feeSettingsFromConfig(config);
+
+  const store = await openStore(config.database.url, { synchronous: config.database.synchronous });
+  const cleanups: Array<() => Promise<void>> = [() => store.close()];
+  const unwind = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    await seedFromConfig(store, config, clock.nowMs());
+
+    const channels = new Map<string, UpstreamChannel>();
+    for (const channelConfig of config.channels) {
+      if (channelConfig.disabled) continue;
+      channels.set(
+        channelConfig.name,
+        new UpstreamChannel({
+          name: channelConfig.name,
+          host: channelConfig.host,
+          port: channelConfig.port,
+          dialect: channelConfig.dialect,
+          framing: channelConfig.framing.length,
+          frameBytesMax: channelConfig.framing.frameBytesMax,
+          connections: channelConfig.connections,
+          inFlightMax: channelConfig.inFlightMax,
+          echoIntervalMs: channelConfig.echoIntervalMs,
+          acquirerId: channelConfig.acquirerId,
+          reconnectBackoffMs: 200,
+          reconnectBackoffMsMax: 10_000,
+          connectTimeoutMs: Math.min(5_000, channelConfig.timeoutMs),
+          logger,
+        }),
+      );
+    }
+    cleanups.push(async () => {
+      for (const channel of channels.values()) await channel.close();
+    });
+
+    let engine: AuthorizationEngine | undefined;
+    const reversalTimeoutMs = Math.max(1_000, ...config.channels.map((channel) => channel.timeoutMs));
+    const worker = new ReversalWorker({
+      store,
+      channels,
+      clock,
+      logger,
+      triesMax: config.engine.reversal.triesMax,
+      backoffMs: config.engine.reversal.backoffMs,
+      backoffMsMax: config.engine.reversal.backoffMsMax,
+      timeoutMs: reversalTimeoutMs,
+      batchMax: 64,
+      pollIntervalMs: 1_000,
+      acquirerIdFor: (name) => config.channels.find((channel) => channel.name === name)?.acquirerId ?? '00000000001',
+      onSettledInTx: async (tx, settled) => {
+        if (engine !== undefined) await engine.onReversalSettledInTx(tx, settled);
+      },
+      onSettled: (settled) => engine?.onReversalSettled(settled),
+    });
+
+    const fees: FeeHooks = {
+      async recordApproved(tx: StoreTx, payment: PaymentRecord) {
+        const merchant = await tx.getMerchant(payment.merchantId);
+        if (merchant === null) return;
+        try {
+          await recordFeesForApprovedPayment(tx, payment, {
+            plans: feeSettings.plans,
+            merchantFeePlan: merchant.feePlan,
+            mcc: merchant.mcc,
+            timeZone: feeSettings.timeZone,
+            settleMode: feeSettings.settleMode,
+            nowMs: clock.nowMs(),
+            cutoff: feeSettings.cutoff,
+          });
+        } catch (error) {
+          // A fee that cannot be priced must never undo an approval: the money moved. It is flagged instead.
+          logger.error({ paymentId: payment.id, error: error instanceof Error ? error.message : 'unknown' }, 'fee could not be recorded');
+          await tx.appendEvent({ type: 'fee.failed', subjectId: payment.id, payload: { plan: merchant.feePlan }, atMs: clock.nowMs() });
+        }
+      },
+      async removeForPayment(tx: StoreTx, payment: PaymentRecord) {
+        await removeFeesForPayment(tx, payment, { nowMs: clock.nowMs() });
+      },
+    };
+
+    engine = new AuthorizationEngine({
+      store,
+      channels: [...channels].map(([name, channel]) => ({ name, send: (request, sendOptions) => channel.send(request, sendOptions) })),
+      clock,
+      random,
+      logger,
+      settings: engineSettingsFromConfig(config),
+      binTable,
+      reversalWorker: worker,
+      fees,
+    });
+    const running = engine;
+    for (const [name, channel] of channels) {
+      channel.onUnmatchedReply((message, info) => {
+        running.handleUnmatchedReply(name, message, info).catch((error: unknown) => {
+          logger.error({ channel: name, error: error instanceof Error ? error.message : 'unknown' }, 'late reply handling failed');
+        });
+      });
+      channel.start();
+    }
+    worker.start();
+    cleanups.push(() => worker.stop());
+    await running.recoverAfterRestart();
+
+    const terminalPorts: Record<string, number> = {};
+    const servers: TerminalServer[] = [];
+    cleanups.push(async () => {
+      await running.close();
+    });
+    for (const listener of config.listeners) {
+      const server = new TerminalServer({ listener, engine: running, store, clock, logger });
+      terminalPorts[listener.name] = await server.start();
+      servers.push(server);
+      cleanups.push(() => server.close(Math.min(config.engine.terminalTimeoutMs, 30_000)));
+    }
+
+    let httpPort: number | null = null;
+    if (options.withoutHttp !== true) {
+      const http = await startHttpIfBuilt(config, { engine: running, store, logger, clock });
+      if (http !== null) {
+        httpPort = http.port;
+        cleanups.push(http.close);
+      }
+    }
+
+    let stopped = false;
+    return {
+      httpPort,
+      terminalPorts,
+      engine: running,
+      store,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await unwind();
+      },
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}
+
+/** Writes merchants, their terminals and the channels of the config to the store; sign-on state and batch numbers survive restarts. */
+export async function seedFromConfig(store: Store, config: ReswipeConfig, nowMs: number): Promise<void> {
+  await store.write(async (tx) => {
+    for (const merchant of config.merchants) {
+      const existing = await tx.getMerchant(merchant.id);
+      await tx.upsertMerchant({
+        id: merchant.id,
+        name: merchant.name,
+        mcc: merchant.mcc,
+        accepts: [...merchant.accepts],
+        limits: { ...merchant.limits },
+        feePlan: merchant.feePlan,
+        disabled: existing?.disabled ?? false,
+        createdAtMs: existing?.createdAtMs ?? nowMs,
+        updatedAtMs: nowMs,
+      });
+      for (const terminalId of merchant.terminals) {
+        const terminal = await tx.getTerminal(terminalId);
+        await tx.upsertTerminal({
+          id: terminalId,
+          merchantId: merchant.id,
+          state: terminal?.state === 'disabled' ? 'disabled' : 'active',
+          signedOn: terminal?.signedOn ?? false,
+          batchNo: terminal?.batchNo ?? '000001',
+          limits: terminal?.limits ?? {},
+          lastSeenAtMs: terminal?.lastSeenAtMs ?? null,
+          createdAtMs: terminal?.createdAtMs ?? nowMs,
+          updatedAtMs: nowMs,
+        });
+      }
+    }
+    for (const channel of config.channels) {
+      const existing = await tx.getChannel(channel.name);
+      await tx.upsertChannel({
+        name: channel.name,
+        host: channel.host,
+        port: channel.port,
+        dialect: channel.dialect,
+        timeoutMs: channel.timeoutMs,
+        priority: channel.priority,
+        disabled: channel.disabled,
+        createdAtMs: existing?.createdAtMs ?? nowMs,
+        updatedAtMs: nowMs,
+      });
+    }
+  });
+}
+
+interface HttpHandle {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the HTTP API when src/adapters/http/http-app.ts is part of the build. It is built by another
+ * area against the engine; until it lands, serve runs the terminal link alone and says so.
+ */
+async function startHttpIfBuilt(
+  config: ReswipeConfig,
+  deps: { engine: AuthorizationEngine; store: Store; logger: LoggerLike; clock: Clock },
+): Promise<HttpHandle | null> {
+  const modulePath = fileURLToPath(new URL('../adapters/http/http-app.ts', import.meta.url));
+  if (!existsSync(modulePath)) {
+    deps.logger.warn({}, 'HTTP API not built yet: serving the terminal link only');
+    return null;
+  }
+  const module = (await import('../adapters/http/http-app.ts' as string)) as {
+    buildHttpApp?: (deps: Record<string, unknown>) => Promise<HttpAppLike> | HttpAppLike;
+  };
+  if (typeof module.buildHttpApp !== 'function') {
+    deps.logger.warn({}, 'src/adapters/http/http-app.ts exports no buildHttpApp: serving the terminal link only');
+    return null;
+  }
+  const app = await module.buildHttpApp({ ...deps, config });
+  const address = await app.listen({ host: config.http.host, port: config.http.port });
+  const port = portOf(app, address, config.http.port);
+  return { port, close: () => app.close() };
+}
+
+interface HttpAppLike {
+  listen(options: { host: string; port: number }): Promise<unknown>;
+  close(): Promise<void>;
+  server?: { address(): unknown };
+}
+
+function portOf(app: HttpAppLike, address: unknown, fallback: number): number {
+  const bound = app.server?.address();
+  if (typeof bound === 'object' && bound !== null && 'port' in bound && typeof bound.port === 'number') return bound.port;
+  if (typeof address === 'string') {
+    const match = /:(\d+)$/.exec(address);
+    if (match?.[1] !== undefined) return Number(match[1]);
+  }
+  return fallback;
+}
+
+/** Ids in production come from the operating system's generator; seeded simulations pass their own Random. */
+function cryptoRandom(): Random {
+  return {
+    nextUint32: () => globalThis.crypto.getRandomValues(new Uint32Array(1))[0] ?? 0,
+  };
+}
