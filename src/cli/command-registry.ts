@@ -9,6 +9,7 @@ export interface CommandEntry {
 }
 
 export const commandRegistry: readonly CommandEntry[] = [
+  { name: 'serve', summary: 'run the gateway: terminal ISO 8583 listeners, HTTP API, reversal queue', load: () => import('./commands/serve.ts') },
   { name: 'fee', summary: 'fee quote for an amount, method and plan; `fee compare` prices a period under another plan', load: () => import('./commands/fee.ts') },
   { name: 'settle', summary: 'settlement: `settle run --date D` builds the daily batches, `settle export` writes the statement CSV', load: () => import('./commands/settle.ts') },
   { name: 'migrate', summary: 'apply pending database migrations and print what was applied', load: () => import('./commands/migrate.ts') },
