@@ -1,0 +1,118 @@
+// A minimal POS terminal for tests: one TCP connection, the listener's dialect and framing, and a
+// request/response helper matched by MTI class and DE 11. Built on the real codec, so a test talks
+// to `reswipe serve` exactly as a terminal would.
+import { connect, type Socket } from 'node:net';
+import { encodeFrame, FrameDecoder, getDialect, getText, packMessage, unpackMessage, type Dialect, type IsoMessage } from '../../src/core/iso8583/index.ts';
+
+export class TerminalClient {
+  readonly #socket: Socket;
+  readonly #dialect: Dialect;
+  readonly #framing: 'binary2' | 'ascii4';
+  readonly #waiters: Array<{ match: (message: IsoMessage) => boolean; resolve: (message: IsoMessage) => void; reject: (error: Error) => void }> = [];
+  #closed = false;
+
+  private constructor(socket: Socket, dialect: Dialect, framing: 'binary2' | 'ascii4') {
+    this.#socket = socket;
+    this.#dialect = dialect;
+    this.#framing = framing;
+    const decoder = new FrameDecoder({ framing, frameBytesMax: 8192 });
+    socket.on('data', (chunk) => {
+      for (const frame of decoder.push(chunk)) {
+        const message = unpackMessage(dialect, frame);
+        const index = this.#waiters.findIndex((waiter) => waiter.match(message));
+        if (index >= 0) this.#waiters.splice(index, 1)[0]?.resolve(message);
+      }
+    });
+    socket.on('close', () => {
+      this.#closed = true;
+      for (const waiter of this.#waiters.splice(0)) waiter.reject(new Error('connection closed'));
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static async connect(port: number, dialectName = 'iso87-ascii', framing: 'binary2' | 'ascii4' = 'binary2'): Promise<TerminalClient> {
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const candidate = connect({ host: '127.0.0.1', port }, () => resolve(candidate));
+      candidate.once('error', reject);
+    });
+    return new TerminalClient(socket, getDialect(dialectName), framing);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sends a request and waits (bounded) for the response with the same MTI class and DE 11. */
+  request(message: IsoMessage, timeoutMs = 20_000): Promise<IsoMessage> {
+    const stan = getText(message, 11);
+    const classPrefix = message.mti.slice(0, 2);
+    const response = new Promise<IsoMessage>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to ${message.mti} STAN ${stan} in ${timeoutMs} ms`)), timeoutMs);
+      this.#waiters.push({
+        match: (candidate) => candidate.mti.startsWith(classPrefix) && getText(candidate, 11) === stan,
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+    });
+    this.send(message);
+    return response;
+  }
+
+  /** Sends without waiting (for resends and fire-and-forget). */
+  send(message: IsoMessage): void {
+    this.#socket.write(encodeFrame(this.#framing, packMessage(this.#dialect, message)));
+  }
+
+  /** Raw bytes, for protocol-error tests. */
+  sendRaw(bytes: Uint8Array): void {
+    this.#socket.write(bytes);
+  }
+
+  waitClosed(timeoutMs = 5_000): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.#socket.once('close', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+}
+
+/** DE 7 for now, MMDDhhmmss UTC. */
+export function de7(atMs = Date.now()): string {
+  const at = new Date(atMs);
+  const two = (value: number) => String(value).padStart(2, '0');
+  return two(at.getUTCMonth() + 1) + two(at.getUTCDate()) + two(at.getUTCHours()) + two(at.getUTCMinutes()) + two(at.getUTCSeconds());
+}
+
+export function saleMessage(input: { stan: string; pan: string; amountMinor: number; terminalId?: string; merchantId?: string; transmittedAt?: string; cvv?: string }): IsoMessage {
+  const fields: IsoMessage['fields'] = {
+    2: input.pan,
+    3: '000000',
+    4: String(input.amountMinor).padStart(12, '0'),
+    7: input.transmittedAt ?? de7(),
+    11: input.stan,
+    12: '120000',
+    13: '1125',
+    14: '3012',
+    22: '051',
+    25: '00',
+    41: input.terminalId ?? 'T0000001',
+    42: input.merchantId ?? 'M00000000000001',
+    49: '156',
+  };
+  if (input.cvv !== undefined) fields[48] = `CVV2=${input.cvv}`;
+  return { mti: '0200', fields };
+}
