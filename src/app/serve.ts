@@ -150,7 +150,11 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     }
     worker.start();
     cleanups.push(() => worker.stop());
-    await running.recoverAfterRestart();
+    // One SQLite file has one gateway process, so everything pending now was left by the last run. On
+    // PostgreSQL other nodes may be mid-payment: only what is older than any legitimate payment is taken.
+    const recoveryAgeMs = store.kind === 'sqlite' ? 0 : 2 * config.engine.terminalTimeoutMs;
+    await running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs });
+    running.startRecoverySweeps(config.engine.terminalTimeoutMs);
 
     const terminalPorts: Record<string, number> = {};
     const servers: TerminalServer[] = [];

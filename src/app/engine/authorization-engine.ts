@@ -236,6 +236,8 @@ export class AuthorizationEngine {
   readonly #settlementWaiters = new Map<string, (settled: Settled) => void>();
   readonly #running = new Set<Promise<unknown>>();
   #closing = false;
+  #sweepTimer: NodeJS.Timeout | null = null;
+  #sweeping = false;
 
   constructor(deps: AuthorizationEngineDeps) {
     const settings = deps.settings ?? (deps.config === undefined ? undefined : engineSettingsFromConfig(deps.config));
@@ -489,9 +491,30 @@ export class AuthorizationEngine {
     if (queued) this.#reversalWorker.kick();
   }
 
+  /**
+   * Re-runs recovery every `intervalMs` for payments older than twice the terminal timeout: nothing
+   * legitimate is in flight that long, so anything still pending was left by a failed write, a crashed
+   * peer node or a lost process, and gets its reversal. This is what bounds "pending" in time.
+   */
+  startRecoverySweeps(intervalMs: number): void {
+    if (this.#sweepTimer !== null) return;
+    this.#sweepTimer = setInterval(() => {
+      if (this.#sweeping || this.#closing) return;
+      this.#sweeping = true;
+      this.recoverAfterRestart({ createdBeforeMs: this.#clock.nowMs() - 2 * this.#settings.terminalTimeoutMs })
+        .catch((error: unknown) => this.#logger.error({ error: errorText(error) }, 'recovery sweep failed; retried at the next interval'))
+        .finally(() => {
+          this.#sweeping = false;
+        });
+    }, Math.max(1_000, intervalMs));
+    this.#sweepTimer.unref();
+  }
+
   /** Stops taking payments and waits (bounded) for those in flight. */
   async close(): Promise<void> {
     this.#closing = true;
+    if (this.#sweepTimer !== null) clearInterval(this.#sweepTimer);
+    this.#sweepTimer = null;
     const inFlight = [...this.#running];
     if (inFlight.length === 0) return;
     await Promise.race([Promise.allSettled(inFlight), this.#sleep(this.#settings.closeWaitMs)]);
