@@ -2,8 +2,7 @@
 // and `reswipe fee compare`: a merchant's period priced again under another plan.
 import type { Command } from 'commander';
 import { addConfigOptions, configFromCommand } from '../../adapters/config/load-config.ts';
-import { openStore } from '../../adapters/store/open-store.ts';
-import { compareFeePlans, type FeeComparison } from '../../app/fees/compare-fee-plans.ts';
+import type { FeeComparison } from '../../app/fees/compare-fee-plans.ts';
 import { feeSettingsFromConfig } from '../../app/fees/fee-settings.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { assertBusinessDate } from '../../core/fees/business-date.ts';
@@ -110,6 +109,8 @@ export function register(program: Command): void {
     const fromDate = assertBusinessDate(opts.from, 'from');
     const toDate = assertBusinessDate(opts.to, 'to');
     getFeePlan(settings.plans, opts.plan);
+    // Loaded here so a quote never loads the database drivers.
+    const [{ openStore }, { compareFeePlans }] = await Promise.all([import('../../adapters/store/open-store.ts'), import('../../app/fees/compare-fee-plans.ts')]);
     const store = await openStore(config.database.url);
     try {
       const result = await compareFeePlans(store, {
