@@ -1,0 +1,49 @@
+// Goal: `reswipe serve` refuses a bad start with one clear line and leaves nothing behind. Method: run
+// the real command as a child process with a bad config (no database file may appear) and with a
+// terminal port already taken (the error names the listener and the store is closed again).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../../../bin/reswipe.mjs', import.meta.url));
+
+function runServe(dir: string, config: unknown): { status: number | null; stderr: string } {
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  const result = spawnSync(process.execPath, [bin, 'serve', '--config', join(dir, 'config.json'), '--json'], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, RESWIPE_LOG_LEVEL: 'silent' } });
+  return { status: result.status, stderr: result.stderr };
+}
+
+test('a bad config key stops serve before anything is opened', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reswipe-serve-'));
+  try {
+    const database = join(dir, 'gateway.db');
+    const { status, stderr } = runServe(dir, { database: { url: `sqlite:${database}` }, engine: { terminalTimeoutMs: 'soon' } });
+    assert.equal(status, 2);
+    assert.match(stderr, /^error RSW_CONFIG_[A-Z_]+: .*engine\.terminalTimeoutMs/m);
+    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(existsSync(database), false, 'no database was created');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a terminal port already in use fails with the listener named', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reswipe-serve-'));
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+  try {
+    const address = blocker.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const { status, stderr } = runServe(dir, { database: { url: `sqlite:${join(dir, 'gateway.db')}` }, http: { port: 0 }, listeners: [{ name: 'front', port }] });
+    assert.equal(status, 2);
+    assert.match(stderr, /error RSW_TERMINAL_LISTEN_FAILED: terminal listener front cannot listen/);
+  } finally {
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
