@@ -23,6 +23,8 @@ export interface PostgresStoreOptions {
   statementTimeoutMs?: number;
   /** Waiting for a connection (or a free pool slot) fails after this long. */
   connectTimeoutMs?: number;
+  /** Shown in pg_stat_activity; default `reswipe`. */
+  applicationName?: string;
 }
 
 const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -53,6 +55,20 @@ class PostgresExecutor implements SqlExecutor {
   async run(sql: string, params: readonly SqlValue[]): Promise<number> {
     return (await this.#query(sql, params)).rowCount ?? 0;
   }
+}
+
+/**
+ * A checked-out client has no error listener of the pool's; if its server goes away between two
+ * queries it emits 'error', which would crash the process. This listens while the client is out,
+ * and remembers the loss so the client is destroyed instead of returned to the pool.
+ */
+function watchForLoss(client: pg.PoolClient): { happened(): boolean; stop(): void } {
+  let happened = false;
+  const onError = (): void => {
+    happened = true;
+  };
+  client.on('error', onError);
+  return { happened: () => happened, stop: () => client.removeListener('error', onError) };
 }
 
 const numberedSqlCache = new Map<string, string>();
@@ -86,6 +102,7 @@ export class PostgresStore extends SqlStoreReader implements Store {
       max: options.poolMax ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
       idleTimeoutMillis: 30_000,
+      application_name: options.applicationName ?? 'reswipe',
       // Every connection resolves tables in the schema, and no statement can hang forever.
       options: `-c search_path=${schema} -c statement_timeout=${statementTimeoutMs}`,
     });
@@ -107,12 +124,16 @@ export class PostgresStore extends SqlStoreReader implements Store {
       beginSql: 'BEGIN',
       acquire: async (): Promise<BatchConnection> => {
         const client = await pool.connect();
+        const lost = watchForLoss(client);
         return {
           executor: new PostgresExecutor(client, () => false),
           control: async (sql) => {
             await client.query(sql);
           },
-          release: (broken) => client.release(broken ? true : undefined),
+          release: (broken) => {
+            lost.stop();
+            client.release(broken || lost.happened() ? true : undefined);
+          },
         };
       },
       makeTx: (executor): StoreTx => new SqlStoreTx(executor, { eventAppendLockSql }),
@@ -130,6 +151,7 @@ export class PostgresStore extends SqlStoreReader implements Store {
       throw mapPostgresError(error);
     }
     let broken = false;
+    const lost = watchForLoss(client);
     try {
       await client.query('SELECT pg_advisory_lock(hashtext($1))', [`reswipe.migrate:${this.schema}`]);
       try {
@@ -165,7 +187,8 @@ export class PostgresStore extends SqlStoreReader implements Store {
       throw mapPostgresError(error);
     } finally {
       // A broken client is destroyed, which also frees a session lock it may still hold.
-      client.release(broken ? true : undefined);
+      lost.stop();
+      client.release(broken || lost.happened() ? true : undefined);
     }
   }
 

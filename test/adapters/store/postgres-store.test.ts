@@ -98,6 +98,37 @@ if (unreachable !== null) {
     }
   });
 
+  test('postgres: a connection killed mid-batch fails that batch with RSW_STORE_UNAVAILABLE; the store recovers', async () => {
+    const schema = freshSchema();
+    const applicationName = `${schema}_kill`;
+    const store = await openStore(url, { postgresSchema: schema });
+    const killer = new pg.Client({ connectionString: url });
+    await killer.connect();
+    // openStore cannot name the application, so a second store with the name runs the batch.
+    const { PostgresStore } = await import('../../../src/adapters/store/postgres-store.ts');
+    const victim = PostgresStore.open(url, { schema, applicationName });
+    try {
+      await victim.migrate();
+      await victim.write((tx) => tx.upsertMerchant(merchant('m1')));
+      const doomed = victim.write(async (tx) => {
+        await tx.upsertMerchant(merchant('m2'));
+        await killer.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+        await tx.upsertMerchant(merchant('m3'));
+      });
+      const batchMate = victim.write((tx) => tx.upsertMerchant(merchant('m4')));
+      await assert.rejects(doomed, (error) => isReswipeError(error, 'RSW_STORE_UNAVAILABLE'));
+      await assert.rejects(batchMate, (error) => isReswipeError(error, 'RSW_STORE_UNAVAILABLE'));
+      // Nothing of the killed batch committed, and the next write gets a fresh connection.
+      await victim.write((tx) => tx.upsertMerchant(merchant('m5')));
+      assert.deepEqual((await store.listMerchants()).map((m) => m.id), ['m1', 'm5']);
+    } finally {
+      await victim.close();
+      await store.close();
+      await killer.end();
+      await dropSchemas();
+    }
+  });
+
   test('postgres: an unreachable server fails with RSW_STORE_UNAVAILABLE', async () => {
     await assert.rejects(openStore('postgres://postgres@127.0.0.1:1/test'), (error) => isReswipeError(error, 'RSW_STORE_UNAVAILABLE'));
   });
