@@ -35,7 +35,7 @@ test('GET /v1/decline-codes/{code} returns the explanation; unknown codes are fi
   assert.deepEqual([(unknown.json() as { verdict: string }).verdict, (unknown.json() as { known: boolean }).known], ['fix', false]);
   const bad = await app.inject({ method: 'GET', url: '/v1/decline-codes/123' });
   assert.equal(bad.statusCode, 400);
-  assert.match(bad.headers['content-type'] ?? '', /application\/problem\+json/);
+  assert.match(String(bad.headers['content-type'] ?? ''), /application\/problem\+json/);
   const problem = bad.json() as { type: string; title: string; status: number; code: string; detail: string; field: string };
   assert.equal(problem.code, 'RSW_DECLINE_BAD_CODE');
   assert.equal(problem.status, 400);
