@@ -2,7 +2,7 @@
 // adding what the CSV lacks (party, waitSeconds, CUPS class, Visa category per rule edition, customer
 // advice, automaticRetry). After the import the JSON is the source of truth that people edit; run this
 // again only to start over from the CSV (it overwrites the JSON). Usage: npx tsx scripts/import-response-codes.ts [csv] [json]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -130,6 +130,10 @@ const customerOverride: Record<string, Text> = {
   '1A': { en: 'Your bank needs extra verification. Please insert the card and enter your PIN.', zh: '发卡银行需要进一步验证，请插卡并输入密码。' },
 };
 
+// Chinese meanings were written by hand after the first import; a re-import keeps them.
+const previous = existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as { codes?: Array<{ code: string; meaningZh?: string }> }) : {};
+const meaningZh = new Map((previous.codes ?? []).map((entry) => [entry.code, entry.meaningZh]));
+
 const rows = parseCsv(readFileSync(csvPath, 'utf8'));
 const header = rows[0] ?? [];
 const col = (name: string): number => {
@@ -147,6 +151,7 @@ const codes = rows.slice(1).map((row) => {
   return {
     code,
     meaning: get('meaning'),
+    meaningZh: meaningZh.get(code) ?? get('meaning'),
     category,
     party: partyOverride[code] ?? partyByCategory[category] ?? 'channel',
     verdict,

@@ -10,6 +10,7 @@ import {
   findSymptom,
   formatCodeExplanation,
   formatSymptom,
+  nonCodeOutcomeMeaningZh,
   nonCodeOutcomes,
   responseCodeTable,
   symptomGuide,
@@ -79,7 +80,7 @@ export function register(program: Command): void {
           throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'outcome', reason: `must be one of ${nonCodeOutcomes.join(', ')}` });
         }
         const d = classifyOutcome(options.outcome);
-        const x = { ...explainEntry(undefined, d), known: true, terminalVerdict: terminalVerdictText(d) };
+        const x = { ...explainEntry(undefined, d, nonCodeOutcomeMeaningZh[options.outcome]), known: true, terminalVerdict: terminalVerdictText(d) };
         return print(json ? JSON.stringify(x, null, 2) : formatCodeExplanation(x, lang).replace(/^(Code|应答码) /, `${options.outcome} → $1 `));
       }
       if (code === undefined) {

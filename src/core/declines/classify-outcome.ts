@@ -33,6 +33,17 @@ function unknown(meaning: string, category: Diagnosis['category']): Diagnosis {
   };
 }
 
+/** The meaning of each non-code outcome in Chinese, for explain text. */
+export const nonCodeOutcomeMeaningZh: Readonly<Record<NonCodeOutcome, string>> = {
+  not_sent: '未发出：通道拒绝连接或不可用，交易未离开网关',
+  no_reply: '已发出，但超时未收到应答',
+  late_reply: '应答在超时之后才到达，该笔正在冲正',
+  malformed_reply: '应答报文无法解析',
+  bad_mac: '应答MAC校验失败，不可信',
+  reversed: '结果未知，已冲正，未扣款',
+  reversal_failed: '结果未知，冲正在限定时间内未成功，需人工处理',
+};
+
 /** Classifies an outcome that carries no response code from upstream. */
 export function classifyOutcome(kind: NonCodeOutcome): Diagnosis {
   switch (kind) {

@@ -11,6 +11,8 @@ import { terminalVerdictText } from './terminal-text.ts';
 export interface CodeExplanation {
   code: string;
   meaning: string;
+  /** The meaning in Chinese (catalogue codes; unknown codes and outcomes get a generic text). */
+  meaningZh: string;
   outcome: Diagnosis['outcome'];
   category: Diagnosis['category'];
   party: Diagnosis['party'];
@@ -27,11 +29,12 @@ export interface CodeExplanation {
 }
 
 /** Explanation of a catalogue entry, or of a diagnosis for a code the catalogue lacks. */
-export function explainEntry(entry: ResponseCodeEntry | undefined, fallback: Diagnosis): CodeExplanation {
+export function explainEntry(entry: ResponseCodeEntry | undefined, fallback: Diagnosis, fallbackMeaningZh?: string): CodeExplanation {
   const d = entry === undefined ? fallback : diagnosisFromEntry(entry);
   return {
     code: d.code,
     meaning: d.meaning,
+    meaningZh: entry?.meaningZh ?? fallbackMeaningZh ?? `应答码 ${JSON.stringify(d.code.slice(0, 8))} 不在目录中`,
     outcome: d.outcome,
     category: d.category,
     party: d.party,
@@ -76,7 +79,7 @@ function waitText(seconds: number | null, lang: Language): string {
 export function formatCodeExplanation(x: CodeExplanation, lang: Language): string {
   const lines = lang === 'zh'
     ? [
-        `应答码 ${x.code}：${x.meaning}`,
+        `应答码 ${x.code}：${x.meaningZh}`,
         `原因类别：${x.category}    责任方：${partyWords[x.party].zh}`,
         `结论：${verdictWords[x.verdict].zh}${waitText(x.waitSeconds, 'zh')}    终端 DE44：${x.terminalVerdict}    网关自动重试：${x.automaticRetry ? '允许' : '不允许'}`,
         `收银员：${x.advice.cashier.zh}`,

@@ -151,7 +151,7 @@ names one).
   for (const entry of table.entries) {
     const d = diagnosisFromEntry(entry);
     const visa = table.visaCategoryEditions.map((ed) => entry.visaCategory[ed] ?? '-').join(' / ');
-    out.push(`| ${entry.code} | ${cell(entry.meaning)} | ${entry.category} | ${entry.party} | ${terminalVerdictText(d)} | ${entry.automaticRetry ? 'yes' : 'no'} | ${entry.cupsClass} | ${visa} | ${both(entry.advice.cashier)} | ${both(entry.advice.customer)} |\n`);
+    out.push(`| ${entry.code} | ${cell(entry.meaningZh)}<br>${cell(entry.meaning)} | ${entry.category} | ${entry.party} | ${terminalVerdictText(d)} | ${entry.automaticRetry ? 'yes' : 'no'} | ${entry.cupsClass} | ${visa} | ${both(entry.advice.cashier)} | ${both(entry.advice.customer)} |\n`);
   }
   return out.join('');
 }

@@ -12,6 +12,7 @@ export type CupsClass = (typeof cupsClasses)[number];
 export interface ResponseCodeEntry {
   readonly code: string;
   readonly meaning: string;
+  readonly meaningZh: string;
   readonly category: CauseCategory;
   readonly party: ResponsibleParty;
   readonly verdict: RetryVerdict;
@@ -78,6 +79,7 @@ export function parseResponseCodeTable(document: unknown, file = 'response-codes
     byCode.set(code, {
       code,
       meaning: read.string(row.meaning, `${path}.meaning`),
+      meaningZh: read.string(row.meaningZh, `${path}.meaningZh`),
       category,
       party: read.member(responsibleParties, row.party, `${path}.party`),
       verdict,

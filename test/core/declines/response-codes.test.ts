@@ -146,6 +146,7 @@ for (const [code, category, verdict, waitSeconds, automaticRetry, party] of rows
     assert.ok(d.advice.cashier.zh.length > 0 && d.advice.cashier.en.length > 0);
     assert.ok(d.advice.customer.zh.length > 0 && d.advice.customer.en.length > 0);
     assert.doesNotMatch(`${d.advice.customer.zh} ${d.advice.customer.en}`, customerForbiddenWords, 'customer text hides lost/stolen/fraud');
+    assert.match(responseCodeTable.byCode.get(code)?.meaningZh ?? '', /[\u4e00-\u9fff]/, 'a Chinese meaning');
   });
 }
 

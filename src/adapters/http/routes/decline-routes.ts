@@ -69,6 +69,7 @@ const explanationSchema = {
   type: 'object',
   properties: {
     ...diagnosisSchema.properties,
+    meaningZh: { type: 'string' },
     terminalVerdict: { type: 'string', description: 'DE 44 text' },
     cupsClass: { type: ['string', 'null'] },
     visaCategory: { type: ['object', 'null'], additionalProperties: { type: ['integer', 'null'] }, description: 'Visa decline category per category-list edition' },
