@@ -1,0 +1,434 @@
+// Management of merchants, terminals and channels over HTTP (admin keys only). Bodies are checked by
+// the same schema pieces as the config file (config-schema.ts: the merchant and channel item
+// schemas are read from configSchema itself, so the two can never disagree), every change is
+// written with an audit record in the same store write, and nothing is ever deleted: a merchant or
+// terminal is disabled, a channel is disabled.
+//
+// What takes effect when: merchants and terminals are read from the store on every sale, so a
+// change applies to the next sale. Channels are connected at start-up from the config, so a channel
+// change is stored (and shown) but the running engine picks it up only on restart; and `serve`
+// re-applies the config file's own merchants and channels at start-up (keeping `disabled`).
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { builtInDialects, configSchema, terminalReplyMarginMs } from '../../../core/config/config-schema.ts';
+import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
+import type { ChannelRecord, MerchantRecord, Store, StoreTx, TerminalRecord, TerminalState } from '../../../core/ports/store.ts';
+import type { Clock } from '../../../core/time/clock.ts';
+import { actorOf, randomBase62, requireAdmin } from '../auth.ts';
+import { problemSchema } from '../problem.ts';
+
+export interface ManagementRoutesOptions {
+  store: Store;
+  clock: Clock;
+  /** engine.terminalTimeoutMs of the running config: a channel must time out sooner (same rule as the config). */
+  terminalTimeoutMs: number;
+  /** Fee plan names that exist; a merchant naming another plan is refused. Unchecked when absent. */
+  feePlanNames?: () => ReadonlySet<string>;
+}
+
+const terminalStates = ['registered', 'active', 'disabled'] as const satisfies readonly TerminalState[];
+
+/** A deep copy of a schema without `default` keywords: a PATCH must never fill in values it was not given. */
+function withoutDefaults<T extends TSchema>(schema: T): T {
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(strip);
+    if (value === null || typeof value !== 'object') return value;
+    const copy: Record<string | symbol, unknown> = {};
+    for (const key of Reflect.ownKeys(value)) {
+      if (key === 'default') continue;
+      copy[key] = strip((value as Record<string | symbol, unknown>)[key]);
+    }
+    return copy;
+  };
+  return strip(schema) as T;
+}
+
+const configMerchant = configSchema.properties.merchants.items;
+const configChannel = configSchema.properties.channels.items;
+const m = configMerchant.properties;
+const c = configChannel.properties;
+
+const merchantCreateSchema = configMerchant;
+const merchantPatchSchema = Type.Object(
+  {
+    name: Type.Optional(withoutDefaults(m.name)),
+    mcc: Type.Optional(withoutDefaults(m.mcc)),
+    accepts: Type.Optional(withoutDefaults(m.accepts)),
+    limits: Type.Optional(withoutDefaults(m.limits)),
+    feePlan: Type.Optional(withoutDefaults(m.feePlan)),
+    disabled: Type.Optional(Type.Boolean({ description: 'true refuses every sale of the merchant with a local decline' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+const terminalIdSchema = withoutDefaults(m.terminals.items);
+const terminalCreateSchema = Type.Object(
+  {
+    id: terminalIdSchema,
+    merchantId: withoutDefaults(m.id),
+    state: Type.Optional(Type.Unsafe<TerminalState>({ type: 'string', enum: [...terminalStates], default: 'active' })),
+    limits: Type.Optional(withoutDefaults(m.limits)),
+  },
+  { additionalProperties: false },
+);
+const terminalPatchSchema = Type.Object(
+  {
+    state: Type.Optional(Type.Unsafe<TerminalState>({ type: 'string', enum: [...terminalStates] })),
+    disabled: Type.Optional(Type.Boolean({ description: 'true is state "disabled"; false makes a disabled terminal active' })),
+    limits: Type.Optional(withoutDefaults(m.limits)),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+const channelCreateSchema = Type.Object(
+  {
+    name: withoutDefaults(c.name),
+    host: withoutDefaults(c.host),
+    port: withoutDefaults(c.port),
+    dialect: c.dialect,
+    timeoutMs: c.timeoutMs,
+    priority: c.priority,
+    disabled: c.disabled,
+  },
+  { additionalProperties: false },
+);
+const channelPatchSchema = Type.Object(
+  {
+    host: Type.Optional(withoutDefaults(c.host)),
+    port: Type.Optional(withoutDefaults(c.port)),
+    dialect: Type.Optional(withoutDefaults(c.dialect)),
+    timeoutMs: Type.Optional(withoutDefaults(c.timeoutMs)),
+    priority: Type.Optional(withoutDefaults(c.priority)),
+    disabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+const limitsView = Type.Object({ perSaleMinor: Type.Optional(Type.Integer()), perDayMinor: Type.Optional(Type.Integer()), perMonthMinor: Type.Optional(Type.Integer()) });
+const merchantView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  mcc: Type.String(),
+  accepts: Type.Array(Type.String()),
+  limits: limitsView,
+  feePlan: Type.String(),
+  disabled: Type.Boolean(),
+  terminals: Type.Array(Type.String()),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+const terminalView = Type.Object({
+  id: Type.String(),
+  merchantId: Type.String(),
+  state: Type.String({ enum: [...terminalStates] }),
+  signedOn: Type.Boolean(),
+  batchNo: Type.String(),
+  limits: limitsView,
+  lastSeenAt: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+const channelView = Type.Object({
+  name: Type.String(),
+  host: Type.String(),
+  port: Type.Integer(),
+  dialect: Type.String(),
+  timeoutMs: Type.Integer(),
+  priority: Type.Integer(),
+  disabled: Type.Boolean(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+type MerchantView = Static<typeof merchantView>;
+type TerminalView = Static<typeof terminalView>;
+type ChannelView = Static<typeof channelView>;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function toMerchantView(merchant: MerchantRecord, terminals: readonly TerminalRecord[]): MerchantView {
+  return {
+    id: merchant.id,
+    name: merchant.name,
+    mcc: merchant.mcc,
+    accepts: [...merchant.accepts],
+    limits: { ...merchant.limits },
+    feePlan: merchant.feePlan,
+    disabled: merchant.disabled,
+    terminals: terminals.map((terminal) => terminal.id),
+    createdAt: iso(merchant.createdAtMs),
+    updatedAt: iso(merchant.updatedAtMs),
+  };
+}
+
+function toTerminalView(terminal: TerminalRecord): TerminalView {
+  return {
+    id: terminal.id,
+    merchantId: terminal.merchantId,
+    state: terminal.state,
+    signedOn: terminal.signedOn,
+    batchNo: terminal.batchNo,
+    limits: { ...terminal.limits },
+    lastSeenAt: terminal.lastSeenAtMs === null ? null : iso(terminal.lastSeenAtMs),
+    createdAt: iso(terminal.createdAtMs),
+    updatedAt: iso(terminal.updatedAtMs),
+  };
+}
+
+function toChannelView(channel: ChannelRecord): ChannelView {
+  return {
+    name: channel.name,
+    host: channel.host,
+    port: channel.port,
+    dialect: channel.dialect,
+    timeoutMs: channel.timeoutMs,
+    priority: channel.priority,
+    disabled: channel.disabled,
+    createdAt: iso(channel.createdAtMs),
+    updatedAt: iso(channel.updatedAtMs),
+  };
+}
+
+type Limits = MerchantRecord['limits'];
+
+/** The limit relations the config checks too: a sale limit no larger than the day, the day no larger than the month. */
+function checkLimits(limits: Limits, field: string): void {
+  const { perSaleMinor, perDayMinor, perMonthMinor } = limits;
+  if (perSaleMinor !== undefined && perDayMinor !== undefined && perSaleMinor > perDayMinor) {
+    throw new ReswipeError('RSW_HTTP_VALIDATION', { field: `${field}.perSaleMinor`, reason: 'must not exceed perDayMinor' });
+  }
+  if (perDayMinor !== undefined && perMonthMinor !== undefined && perDayMinor > perMonthMinor) {
+    throw new ReswipeError('RSW_HTTP_VALIDATION', { field: `${field}.perDayMinor`, reason: 'must not exceed perMonthMinor' });
+  }
+}
+
+function checkDialect(dialect: string): void {
+  if ((builtInDialects as readonly string[]).includes(dialect) || dialect.endsWith('.json')) return;
+  throw new ReswipeError('RSW_HTTP_VALIDATION', { field: 'dialect', reason: `must be ${builtInDialects.join(' or ')}, or a path to a dialect .json file` });
+}
+
+const security = [{ bearerAuth: [] }];
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
+
+export async function managementRoutes(app: FastifyInstance, options: ManagementRoutesOptions): Promise<void> {
+  const { store, clock } = options;
+  app.addHook('onRequest', requireAdmin(store));
+
+  const audit = async (tx: StoreTx, actor: string, action: string, subjectId: string, detail: Record<string, unknown>, atMs: number) => {
+    await tx.appendAudit({ id: `aud_${randomBase62(20)}`, actor, action, subjectId, detail, atMs });
+  };
+  const checkFeePlan = (plan: string | undefined) => {
+    if (plan === undefined || options.feePlanNames === undefined) return;
+    if (!options.feePlanNames().has(plan)) throw new ReswipeError('RSW_HTTP_VALIDATION', { field: 'feePlan', reason: `no fee plan named '${plan}'` });
+  };
+  const checkChannelTimeout = (timeoutMs: number | undefined) => {
+    if (timeoutMs !== undefined && timeoutMs + terminalReplyMarginMs > options.terminalTimeoutMs) {
+      throw new ReswipeError('RSW_HTTP_VALIDATION', {
+        field: 'timeoutMs',
+        reason: `plus ${terminalReplyMarginMs} ms to answer the terminal must not exceed engine.terminalTimeoutMs (${options.terminalTimeoutMs})`,
+      });
+    }
+  };
+  const merchantWithTerminals = async (reader: Pick<Store, 'listTerminals'>, merchant: MerchantRecord) => toMerchantView(merchant, await reader.listTerminals(merchant.id));
+
+  // ---- merchants ----
+  app.get('/merchants', { schema: { summary: 'Every merchant', tags: ['management'], security, response: { 200: Type.Object({ data: Type.Array(merchantView) }), ...errors } } }, async () => {
+    const merchants = await store.listMerchants();
+    const data: MerchantView[] = [];
+    for (const merchant of merchants) data.push(await merchantWithTerminals(store, merchant));
+    return { data };
+  });
+
+  app.post<{ Body: Static<typeof merchantCreateSchema> }>(
+    '/merchants',
+    { schema: { summary: 'Create a merchant (same fields and rules as a config file merchant)', tags: ['management'], security, body: merchantCreateSchema, response: { 201: merchantView, ...errors, 409: problemSchema } } },
+    async (request, reply) => {
+      const body = request.body;
+      checkFeePlan(body.feePlan);
+      checkLimits(body.limits, 'limits');
+      const nowMs = clock.nowMs();
+      const view = await store.write(async (tx) => {
+        if ((await tx.getMerchant(body.id)) !== null) throw new ReswipeError('RSW_HTTP_CONFLICT', { what: 'merchant', id: body.id, field: 'id' });
+        for (const [index, terminalId] of body.terminals.entries()) {
+          if ((await tx.getTerminal(terminalId)) !== null) throw new ReswipeError('RSW_HTTP_CONFLICT', { what: 'terminal', id: terminalId, field: `terminals.${index}` });
+        }
+        const merchant: MerchantRecord = {
+          id: body.id,
+          name: body.name,
+          mcc: body.mcc,
+          accepts: [...body.accepts],
+          limits: { ...body.limits },
+          feePlan: body.feePlan,
+          disabled: false,
+          createdAtMs: nowMs,
+          updatedAtMs: nowMs,
+        };
+        await tx.upsertMerchant(merchant);
+        const terminals: TerminalRecord[] = body.terminals.map((id) => ({ id, merchantId: body.id, state: 'active', signedOn: false, batchNo: '000001', limits: {}, lastSeenAtMs: null, createdAtMs: nowMs, updatedAtMs: nowMs }));
+        for (const terminal of terminals) await tx.upsertTerminal(terminal);
+        await audit(tx, actorOf(request.principal), 'merchant.create', merchant.id, { merchant: { ...merchant }, terminals: body.terminals }, nowMs);
+        return toMerchantView(merchant, terminals);
+      });
+      return reply.code(201).send(view);
+    },
+  );
+
+  const merchantParams = Type.Object({ id: withoutDefaults(m.id) });
+  app.get<{ Params: { id: string } }>(
+    '/merchants/:id',
+    { schema: { summary: 'One merchant with its terminal ids', tags: ['management'], security, params: merchantParams, response: { 200: merchantView, ...errors } } },
+    async (request) => {
+      const merchant = await store.getMerchant(request.params.id);
+      if (merchant === null) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'merchant', id: request.params.id, field: 'id' });
+      return merchantWithTerminals(store, merchant);
+    },
+  );
+
+  app.patch<{ Params: { id: string }; Body: Static<typeof merchantPatchSchema> }>(
+    '/merchants/:id',
+    { schema: { summary: 'Change a merchant; `disabled: true` refuses its sales', tags: ['management'], security, params: merchantParams, body: merchantPatchSchema, response: { 200: merchantView, ...errors } } },
+    async (request) => {
+      const body = request.body;
+      checkFeePlan(body.feePlan);
+      return store.write(async (tx) => {
+        const before = await tx.getMerchant(request.params.id);
+        if (before === null) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'merchant', id: request.params.id, field: 'id' });
+        const nowMs = clock.nowMs();
+        const after: MerchantRecord = {
+          ...before,
+          ...(body.name === undefined ? {} : { name: body.name }),
+          ...(body.mcc === undefined ? {} : { mcc: body.mcc }),
+          ...(body.accepts === undefined ? {} : { accepts: [...body.accepts] }),
+          ...(body.limits === undefined ? {} : { limits: { ...body.limits } }),
+          ...(body.feePlan === undefined ? {} : { feePlan: body.feePlan }),
+          ...(body.disabled === undefined ? {} : { disabled: body.disabled }),
+          updatedAtMs: nowMs,
+        };
+        checkLimits(after.limits, 'limits');
+        await tx.upsertMerchant(after);
+        await audit(tx, actorOf(request.principal), 'merchant.update', after.id, { changes: { ...body } }, nowMs);
+        return merchantWithTerminals(tx, after);
+      });
+    },
+  );
+
+  // ---- terminals ----
+  app.get<{ Querystring: { merchantId?: string } }>(
+    '/terminals',
+    {
+      schema: {
+        summary: 'Terminals, optionally of one merchant',
+        tags: ['management'],
+        security,
+        querystring: Type.Object({ merchantId: Type.Optional(withoutDefaults(m.id)) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ data: Type.Array(terminalView) }), ...errors },
+      },
+    },
+    async (request) => ({ data: (await store.listTerminals(request.query.merchantId)).map(toTerminalView) }),
+  );
+
+  app.post<{ Body: Static<typeof terminalCreateSchema> }>(
+    '/terminals',
+    { schema: { summary: 'Register a terminal for a merchant', tags: ['management'], security, body: terminalCreateSchema, response: { 201: terminalView, ...errors, 409: problemSchema } } },
+    async (request, reply) => {
+      const body = request.body;
+      const limits: Limits = { ...(body.limits ?? {}) };
+      checkLimits(limits, 'limits');
+      const view = await store.write(async (tx) => {
+        if ((await tx.getMerchant(body.merchantId)) === null) throw new ReswipeError('RSW_HTTP_VALIDATION', { field: 'merchantId', reason: 'no such merchant' });
+        if ((await tx.getTerminal(body.id)) !== null) throw new ReswipeError('RSW_HTTP_CONFLICT', { what: 'terminal', id: body.id, field: 'id' });
+        const nowMs = clock.nowMs();
+        const terminal: TerminalRecord = { id: body.id, merchantId: body.merchantId, state: body.state ?? 'active', signedOn: false, batchNo: '000001', limits, lastSeenAtMs: null, createdAtMs: nowMs, updatedAtMs: nowMs };
+        await tx.upsertTerminal(terminal);
+        await audit(tx, actorOf(request.principal), 'terminal.create', terminal.id, { terminal: { ...terminal } }, nowMs);
+        return toTerminalView(terminal);
+      });
+      return reply.code(201).send(view);
+    },
+  );
+
+  const terminalParams = Type.Object({ id: terminalIdSchema });
+  app.get<{ Params: { id: string } }>(
+    '/terminals/:id',
+    { schema: { summary: 'One terminal', tags: ['management'], security, params: terminalParams, response: { 200: terminalView, ...errors } } },
+    async (request) => {
+      const terminal = await store.getTerminal(request.params.id);
+      if (terminal === null) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'terminal', id: request.params.id, field: 'id' });
+      return toTerminalView(terminal);
+    },
+  );
+
+  app.patch<{ Params: { id: string }; Body: Static<typeof terminalPatchSchema> }>(
+    '/terminals/:id',
+    { schema: { summary: 'Change a terminal; `disabled: true` (or state "disabled") refuses its sales', tags: ['management'], security, params: terminalParams, body: terminalPatchSchema, response: { 200: terminalView, ...errors } } },
+    async (request) => {
+      const body = request.body;
+      if (body.state !== undefined && body.disabled !== undefined && (body.state === 'disabled') !== body.disabled) {
+        throw new ReswipeError('RSW_HTTP_VALIDATION', { field: 'disabled', reason: 'contradicts state' });
+      }
+      return store.write(async (tx) => {
+        const before = await tx.getTerminal(request.params.id);
+        if (before === null) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'terminal', id: request.params.id, field: 'id' });
+        const nowMs = clock.nowMs();
+        const state: TerminalState = body.state ?? (body.disabled === true ? 'disabled' : body.disabled === false && before.state === 'disabled' ? 'active' : before.state);
+        const after: TerminalRecord = { ...before, state, ...(body.limits === undefined ? {} : { limits: { ...body.limits } }), updatedAtMs: nowMs };
+        checkLimits(after.limits, 'limits');
+        await tx.upsertTerminal(after);
+        await audit(tx, actorOf(request.principal), 'terminal.update', after.id, { changes: { ...body } }, nowMs);
+        return toTerminalView(after);
+      });
+    },
+  );
+
+  // ---- channels ----
+  app.get('/channels', { schema: { summary: 'Upstream channels as stored', tags: ['management'], security, response: { 200: Type.Object({ data: Type.Array(channelView) }), ...errors } } }, async () => ({
+    data: (await store.listChannels()).map(toChannelView),
+  }));
+
+  app.post<{ Body: Static<typeof channelCreateSchema> }>(
+    '/channels',
+    { schema: { summary: 'Add an upstream channel (connected from the next start)', tags: ['management'], security, body: channelCreateSchema, response: { 201: channelView, ...errors, 409: problemSchema } } },
+    async (request, reply) => {
+      const body = request.body;
+      checkDialect(body.dialect);
+      checkChannelTimeout(body.timeoutMs);
+      const view = await store.write(async (tx) => {
+        if ((await tx.getChannel(body.name)) !== null) throw new ReswipeError('RSW_HTTP_CONFLICT', { what: 'channel', id: body.name, field: 'name' });
+        const nowMs = clock.nowMs();
+        const channel: ChannelRecord = { name: body.name, host: body.host, port: body.port, dialect: body.dialect, timeoutMs: body.timeoutMs, priority: body.priority, disabled: body.disabled, createdAtMs: nowMs, updatedAtMs: nowMs };
+        await tx.upsertChannel(channel);
+        await audit(tx, actorOf(request.principal), 'channel.create', channel.name, { channel: { ...channel } }, nowMs);
+        return toChannelView(channel);
+      });
+      return reply.code(201).send(view);
+    },
+  );
+
+  const channelParams = Type.Object({ name: withoutDefaults(c.name) });
+  app.get<{ Params: { name: string } }>(
+    '/channels/:name',
+    { schema: { summary: 'One upstream channel', tags: ['management'], security, params: channelParams, response: { 200: channelView, ...errors } } },
+    async (request) => {
+      const channel = await store.getChannel(request.params.name);
+      if (channel === null) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'channel', id: request.params.name, field: 'name' });
+      return toChannelView(channel);
+    },
+  );
+
+  app.patch<{ Params: { name: string }; Body: Static<typeof channelPatchSchema> }>(
+    '/channels/:name',
+    { schema: { summary: 'Change an upstream channel (applied by the engine from the next start)', tags: ['management'], security, params: channelParams, body: channelPatchSchema, response: { 200: channelView, ...errors } } },
+    async (request) => {
+      const body = request.body;
+      if (body.dialect !== undefined) checkDialect(body.dialect);
+      checkChannelTimeout(body.timeoutMs);
+      return store.write(async (tx) => {
+        const before = await tx.getChannel(request.params.name);
+        if (before === null) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'channel', id: request.params.name, field: 'name' });
+        const nowMs = clock.nowMs();
+        const after: ChannelRecord = { ...before, ...body, updatedAtMs: nowMs };
+        await tx.upsertChannel(after);
+        await audit(tx, actorOf(request.principal), 'channel.update', after.name, { changes: { ...body } }, nowMs);
+        return toChannelView(after);
+      });
+    },
+  );
+}

@@ -1,0 +1,299 @@
+// POST /v1/payments, GET /v1/payments/{id} and GET /v1/payments (spec/http-api.md). A sale goes
+// through the same AuthorizationEngine as a terminal's 0200; this file only turns HTTP into a
+// SaleRequest and the engine's SaleResult back into HTTP. Duplicate detection is the engine's: the
+// scope is `http:<merchantId>`, the key the Idempotency-Key header, and the request hash covers the
+// canonical body with the card number replaced by its keyed fingerprint and the CVV left out, so
+// neither the hash nor anything else kept holds card data.
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { SaleRequest, SaleResult } from '../../../app/engine/authorization-engine.ts';
+import { requestHashOf } from '../../../app/engine/request-hash.ts';
+import { CardNumber, fingerprintPan } from '../../../core/cards/pan.ts';
+import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
+import type { PaymentView } from '../../../core/payments/payment-view.ts';
+import type { PaymentQuery, Page } from '../../../core/ports/store.ts';
+import {
+  attemptOutcomes,
+  cardBrands,
+  cardTypes,
+  causeCategories,
+  entryModes,
+  paymentStatuses,
+  responsibleParties,
+  retryVerdicts,
+  type PaymentStatus,
+} from '../../../core/vocabulary.ts';
+import { merchantScopeOf, requireKey } from '../auth.ts';
+import { problemSchema, sendProblem, problemOfError } from '../problem.ts';
+import type { Store } from '../../../core/ports/store.ts';
+
+/** What the routes need of the engine; the real AuthorizationEngine or a wrapper that records metrics. */
+export interface PaymentEngine {
+  authorize(request: SaleRequest): Promise<SaleResult>;
+  getPayment(id: string, scope?: { merchantId?: string }): Promise<PaymentView | null>;
+  listPayments(query: PaymentQuery): Promise<Page<PaymentView>>;
+  readonly settings: { readonly panKey: string };
+}
+
+export interface PaymentRoutesOptions {
+  engine: PaymentEngine;
+  store: Pick<Store, 'findApiKeyByHash'>;
+  /** Called with the status of every sale answered for the first time (not replays). */
+  onPaymentAnswered?: (status: PaymentStatus) => void;
+}
+
+export const listLimitDefault = 50;
+export const listLimitMax = 500;
+export const idempotencyKeyCharsMax = 255;
+
+const enumOf = <T extends string>(values: readonly T[], description?: string) =>
+  Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description === undefined ? {} : { description }) });
+const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+const printable = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, pattern: '^[\\x20-\\x7E]+$', description });
+const isoInstantPattern = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]\\d{2}:\\d{2})$';
+
+export const paymentRequestSchema = Type.Object(
+  {
+    merchantId: Type.Optional(printable(15, 'DE 42 merchant id; optional with a merchant key (defaults to its merchant), required with an admin key')),
+    terminalId: Type.Optional(printable(8, 'DE 41 terminal id; omitted for a card-not-present HTTP sale')),
+    amountMinor: Type.Integer({ minimum: 1, maximum: 999_999_999_999, description: 'amount in minor units (fen for CNY)' }),
+    currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 alphabetic code, e.g. CNY' }),
+    card: Type.Object(
+      {
+        number: Type.String({ pattern: '^[0-9]{12,19}$', description: 'the PAN; never stored, logged or echoed' }),
+        expiry: Type.Optional(Type.String({ pattern: '^[0-9]{2}(0[1-9]|1[0-2])$', description: 'YYMM' })),
+        cvv: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$', description: 'never stored' })),
+        entryMode: enumOf(entryModes),
+      },
+      { additionalProperties: false },
+    ),
+    capture: Type.Boolean({ default: true, description: 'false asks for a pre-authorization (0100)' }),
+    reference: Type.Optional(printable(64, "the merchant's own order reference")),
+  },
+  { additionalProperties: false },
+);
+export type PaymentRequestBody = Static<typeof paymentRequestSchema>;
+
+const bilingual = Type.Object({ zh: Type.String(), en: Type.String() });
+
+export const paymentViewSchema = Type.Object(
+  {
+    id: Type.String(),
+    status: enumOf(paymentStatuses),
+    amountMinor: Type.Integer(),
+    currency: Type.String(),
+    merchantId: Type.String(),
+    terminalId: nullable(Type.String()),
+    card: Type.Object({ masked: Type.String(), brand: enumOf(cardBrands), type: enumOf(cardTypes), issuer: nullable(Type.String()) }),
+    responseCode: nullable(Type.String()),
+    authCode: nullable(Type.String()),
+    rrn: nullable(Type.String()),
+    decline: Type.Union([
+      Type.Object({
+        code: Type.String(),
+        category: enumOf(causeCategories),
+        party: enumOf(responsibleParties),
+        verdict: enumOf(retryVerdicts),
+        waitSeconds: Type.Union([Type.Integer(), Type.Null()]),
+        advice: Type.Object({ cashier: bilingual, customer: bilingual }),
+      }),
+      Type.Null(),
+    ]),
+    attempts: Type.Array(
+      Type.Object({
+        channel: Type.String(),
+        stan: Type.String(),
+        outcome: enumOf(attemptOutcomes),
+        responseCode: nullable(Type.String()),
+        latencyMs: Type.Union([Type.Integer(), Type.Null()]),
+        sentAt: nullable(Type.String()),
+      }),
+    ),
+    fee: Type.Union([Type.Object({ feeMinor: Type.Integer(), rateBps: Type.Integer(), plan: Type.String() }), Type.Null()]),
+    createdAt: Type.String(),
+    reference: nullable(Type.String()),
+  },
+  {},
+);
+
+const listQuerySchema = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: listLimitMax, default: listLimitDefault }),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page' })),
+    from: Type.Optional(Type.String({ pattern: isoInstantPattern, description: 'created at or after (ISO 8601)' })),
+    to: Type.Optional(Type.String({ pattern: isoInstantPattern, description: 'created before (ISO 8601)' })),
+    status: Type.Optional(enumOf(paymentStatuses)),
+    merchantId: Type.Optional(printable(15, 'merchant id (a merchant key sees only its own)')),
+    terminalId: Type.Optional(printable(8, 'terminal id')),
+    responseCode: Type.Optional(Type.String({ pattern: '^[0-9A-Z]{2}$' })),
+    category: Type.Optional(enumOf(causeCategories)),
+    last4: Type.Optional(Type.String({ pattern: '^[0-9]{4}$' })),
+    rrn: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z]{1,12}$' })),
+    stan: Type.Optional(Type.String({ pattern: '^[0-9]{6}$', description: 'terminal or upstream STAN' })),
+  },
+  { additionalProperties: false },
+);
+type ListQuery = Static<typeof listQuerySchema>;
+
+const idempotencyHeaders = Type.Object({
+  'idempotency-key': Type.String({ minLength: 1, maxLength: idempotencyKeyCharsMax, description: 'unique per sale; retries of the same sale reuse it' }),
+});
+
+const security = [{ bearerAuth: [] }];
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
+
+/** The hash stored with the idempotency key: the canonical body, card number as fingerprint, CVV only as present or not. */
+export function paymentRequestHash(body: PaymentRequestBody, merchantId: string, panKey: string): string {
+  return requestHashOf({
+    merchantId,
+    terminalId: body.terminalId ?? null,
+    amountMinor: body.amountMinor,
+    currency: body.currency,
+    card: {
+      fingerprint: fingerprintPan(body.card.number, panKey),
+      expiry: body.card.expiry ?? null,
+      cvvPresent: body.card.cvv !== undefined,
+      entryMode: body.card.entryMode,
+    },
+    capture: body.capture,
+    reference: body.reference ?? null,
+  });
+}
+
+export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutesOptions): Promise<void> {
+  const { engine } = options;
+  app.addHook('onRequest', requireKey(options.store));
+
+  app.post<{ Body: PaymentRequestBody; Headers: Static<typeof idempotencyHeaders> }>(
+    '/payments',
+    {
+      schema: {
+        summary: 'Create a sale, or a pre-authorization when capture is false',
+        description:
+          'A declined sale is a normal 201 with status "declined" and the diagnosis in `decline`. The same Idempotency-Key with the same body returns the first answer (status included); while the first is running, 409; with another body, 422.',
+        tags: ['payments'],
+        security,
+        headers: idempotencyHeaders,
+        body: paymentRequestSchema,
+        response: { 200: paymentViewSchema, 201: paymentViewSchema, ...errors, 409: problemSchema, 422: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const scopeMerchantId = merchantScopeOf(request.principal);
+      const body = request.body;
+      const merchantId = body.merchantId ?? scopeMerchantId;
+      if (merchantId === undefined) throw new ReswipeError('RSW_HTTP_VALIDATION', { field: 'merchantId', reason: 'is required with an admin key' });
+      if (scopeMerchantId !== undefined && merchantId !== scopeMerchantId) throw new ReswipeError('RSW_AUTH_MERCHANT_SCOPE', { merchantId: scopeMerchantId });
+      const key = request.headers['idempotency-key'];
+      const sale: SaleRequest = {
+        intake: 'http',
+        merchantId,
+        terminalId: body.terminalId ?? null,
+        amountMinor: body.amountMinor,
+        currency: body.currency,
+        card: {
+          number: new CardNumber(body.card.number),
+          entryMode: body.card.entryMode,
+          ...(body.card.expiry === undefined ? {} : { expiry: body.card.expiry }),
+          ...(body.card.cvv === undefined ? {} : { cvv: body.card.cvv }),
+        },
+        capture: body.capture,
+        reference: body.reference ?? null,
+        idempotency: { scope: `http:${merchantId}`, key, requestHash: paymentRequestHash(body, merchantId, engine.settings.panKey) },
+      };
+      // The raw number stays in `sale` only; the parsed body is not kept or logged past this point.
+      body.card.number = '';
+      if (body.card.cvv !== undefined) body.card.cvv = '';
+      const result = await engine.authorize(sale);
+      switch (result.kind) {
+        case 'completed':
+          options.onPaymentAnswered?.(result.view.status);
+          return reply.code(201).send(result.view);
+        case 'replayed': {
+          const stored = parseStoredBody(result.responseBody);
+          return reply.code(result.responseStatus ?? 201).send(stored ?? result.view);
+        }
+        case 'in_progress':
+          return sendProblem(reply, problemOfError(new ReswipeError('RSW_IDEMPOTENCY_IN_PROGRESS', { field: 'idempotency-key' })));
+        case 'idempotency_mismatch':
+          return sendProblem(reply, problemOfError(new ReswipeError('RSW_IDEMPOTENCY_MISMATCH', { field: 'idempotency-key' })));
+      }
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/payments/:id',
+    {
+      schema: {
+        summary: 'One payment: status, attempts with outcomes, the decline diagnosis (verdict and advice) and the fee',
+        tags: ['payments'],
+        security,
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) }),
+        response: { 200: paymentViewSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const merchantId = merchantScopeOf(request.principal);
+      const view = await engine.getPayment(request.params.id, merchantId === undefined ? {} : { merchantId });
+      // Another merchant's payment is answered exactly like a missing one: its existence is not revealed.
+      if (view === null) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'payment', id: request.params.id, field: 'id' });
+      return view;
+    },
+  );
+
+  app.get<{ Querystring: ListQuery }>(
+    '/payments',
+    {
+      schema: {
+        summary: 'Payments, newest first, with filters and cursor pagination',
+        tags: ['payments'],
+        security,
+        querystring: listQuerySchema,
+        response: {
+          200: Type.Object({ data: Type.Array(paymentViewSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const scopeMerchantId = merchantScopeOf(request.principal);
+      const query = request.query;
+      if (scopeMerchantId !== undefined && query.merchantId !== undefined && query.merchantId !== scopeMerchantId) {
+        return { data: [], nextCursor: null };
+      }
+      const merchantId = scopeMerchantId ?? query.merchantId;
+      const fromMs = query.from === undefined ? undefined : instantMs(query.from, 'from');
+      const toMs = query.to === undefined ? undefined : instantMs(query.to, 'to');
+      const storeQuery: PaymentQuery = {
+        limit: query.limit,
+        ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+        ...(fromMs === undefined ? {} : { fromMs }),
+        ...(toMs === undefined ? {} : { toMs }),
+        ...(query.status === undefined ? {} : { status: query.status }),
+        ...(merchantId === undefined ? {} : { merchantId }),
+        ...(query.terminalId === undefined ? {} : { terminalId: query.terminalId }),
+        ...(query.responseCode === undefined ? {} : { responseCode: query.responseCode }),
+        ...(query.category === undefined ? {} : { category: query.category }),
+        ...(query.last4 === undefined ? {} : { last4: query.last4 }),
+        ...(query.rrn === undefined ? {} : { rrn: query.rrn }),
+        ...(query.stan === undefined ? {} : { stan: query.stan }),
+      };
+      return engine.listPayments(storeQuery);
+    },
+  );
+}
+
+function instantMs(text: string, field: string): number {
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms)) throw new ReswipeError('RSW_HTTP_VALIDATION', { field, reason: 'is not a valid ISO 8601 instant' });
+  return ms;
+}
+
+function parseStoredBody(body: string | null): unknown {
+  if (body === null) return null;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return null;
+  }
+}

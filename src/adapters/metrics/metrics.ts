@@ -1,0 +1,180 @@
+// Prometheus metrics for one gateway process (docs/decisions/prom-client.md). Each process owns its
+// own registry (never prom-client's global one), so tests and several apps in one process never
+// share counters. Recording is push-style for events (an attempt finished, a payment was answered);
+// gauges that mirror durable state (the reversal queue) are read from their source at scrape time,
+// so they are right even after a restart or when another gateway node did the work.
+//
+// Label values come from bounded sets only: channel names (config, at most 64), the five attempt
+// outcomes, two-character response codes or a fixed list of not-sent/no-reply reasons, and the
+// payment statuses. Nothing derived from a request (ids, amounts, card data) ever becomes a label.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ChannelSendResult } from '../channels/upstream-channel.ts';
+import type { IsoMessage } from '../../core/iso8583/index.ts';
+import { getText } from '../../core/iso8583/index.ts';
+import type { AttemptOutcome, PaymentStatus } from '../../core/vocabulary.ts';
+
+/** Seconds; from a fast local decline to the longest upstream timeout reswipe allows. */
+export const attemptLatencyBucketsSeconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+
+export interface AttemptObservation {
+  channel: string;
+  outcome: AttemptOutcome;
+  /** DE 39 when a reply came, otherwise the reason (`timeout`, `no_connection`, ...). */
+  code: string;
+  /** Null when nothing was sent (no latency to speak of). */
+  latencyMs: number | null;
+}
+
+export interface MetricSources {
+  /** The reversal queue as the store sees it. */
+  reversalQueueStats?: () => Promise<{ pending: number; oldestPendingCreatedAtMs: number | null }>;
+  /** Open terminal connections across every listener. */
+  terminalConnections?: () => number;
+  /** The current time, for the age of the oldest queued reversal. */
+  nowMs?: () => number;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  recordAttempt(observation: AttemptObservation): void;
+  recordPayment(status: PaymentStatus): void;
+  recordHttpRequest(method: string, route: string, statusCode: number, durationMs: number): void;
+  /** Wires the scrape-time sources once the things they read exist (the store opens after the metrics). */
+  setSources(sources: MetricSources): void;
+  /** Prometheus text exposition of every metric. */
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+export interface CreateMetricsOptions {
+  /** Process metrics (CPU, memory, event loop lag, handles); on by default. */
+  collectDefault?: boolean;
+  sources?: MetricSources;
+}
+
+/** Creates a registry with every reswipe series and the functions that record into it. */
+export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  let sources: MetricSources = options.sources ?? {};
+  if (options.collectDefault !== false) collectDefaultMetrics({ register: registry });
+
+  const attempts = new Counter({
+    name: 'reswipe_attempts_total',
+    help: 'Upstream attempts by outcome (approved, declined, not_sent, unknown), response code or reason, and channel',
+    labelNames: ['outcome', 'code', 'channel'] as const,
+    registers: [registry],
+  });
+  const attemptLatency = new Histogram({
+    name: 'reswipe_attempt_latency_seconds',
+    help: 'Time from sending an attempt upstream to its reply or its timeout, by channel',
+    labelNames: ['channel'] as const,
+    buckets: [...attemptLatencyBucketsSeconds],
+    registers: [registry],
+  });
+  const payments = new Counter({
+    name: 'reswipe_payments_total',
+    help: 'Payments answered to a client (terminal or HTTP), by the status they were answered with',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  const httpRequests = new Counter({
+    name: 'reswipe_http_requests_total',
+    help: 'HTTP API requests by method, route template and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const httpLatency = new Histogram({
+    name: 'reswipe_http_request_duration_seconds',
+    help: 'HTTP API request duration by route template',
+    labelNames: ['route'] as const,
+    buckets: [...attemptLatencyBucketsSeconds],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'reswipe_reversal_queue_depth',
+    help: 'Reversals waiting to be sent or repeated (state pending)',
+    registers: [registry],
+    async collect() {
+      const stats = await sources.reversalQueueStats?.();
+      this.set(stats?.pending ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'reswipe_reversal_queue_oldest_age_seconds',
+    help: 'Age of the oldest pending reversal; 0 when the queue is empty',
+    registers: [registry],
+    async collect() {
+      const stats = await sources.reversalQueueStats?.();
+      const oldestMs = stats?.oldestPendingCreatedAtMs ?? null;
+      const nowMs = sources.nowMs?.() ?? Date.now();
+      this.set(oldestMs === null ? 0 : Math.max(0, nowMs - oldestMs) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'reswipe_terminal_connections',
+    help: 'Open terminal (ISO 8583) connections across every listener',
+    registers: [registry],
+    collect() {
+      this.set(sources.terminalConnections?.() ?? 0);
+    },
+  });
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    recordAttempt(observation) {
+      attempts.inc({ outcome: observation.outcome, code: observation.code, channel: observation.channel });
+      if (observation.latencyMs !== null) attemptLatency.observe({ channel: observation.channel }, observation.latencyMs / 1000);
+    },
+    recordPayment(status) {
+      payments.inc({ status });
+    },
+    recordHttpRequest(method, route, statusCode, durationMs) {
+      httpRequests.inc({ method, route, status: String(statusCode) });
+      httpLatency.observe({ route }, durationMs / 1000);
+    },
+    setSources(next) {
+      sources = { ...sources, ...next };
+    },
+    render: () => registry.metrics(),
+  };
+}
+
+/** What an upstream attempt's channel answer means for the attempt counter. */
+export function observeSendResult(channel: string, result: ChannelSendResult, elapsedMs: number): AttemptObservation {
+  switch (result.kind) {
+    case 'reply': {
+      const code = getText(result.message, 39);
+      if (code === undefined || !/^[0-9A-Z]{2}$/.test(code)) return { channel, outcome: 'unknown', code: 'malformed_reply', latencyMs: result.latencyMs };
+      return { channel, outcome: code === '00' ? 'approved' : 'declined', code, latencyMs: result.latencyMs };
+    }
+    case 'not_sent':
+      return { channel, outcome: 'not_sent', code: result.reason, latencyMs: null };
+    case 'no_reply':
+      return { channel, outcome: 'unknown', code: result.reason, latencyMs: elapsedMs };
+  }
+}
+
+/** What the engine needs of a channel; structural so this adapter does not import the engine. */
+export interface SendingChannel {
+  readonly name: string;
+  send(request: IsoMessage, options: { timeoutMs: number }): Promise<ChannelSendResult>;
+}
+
+/**
+ * Wraps a channel so every sale or pre-authorization it sends is counted when its answer arrives.
+ * Reversals and network messages are not attempts and are left out.
+ */
+export function instrumentChannel(channel: SendingChannel, metrics: Pick<Metrics, 'recordAttempt'>, nowMs: () => number = Date.now): SendingChannel {
+  return {
+    name: channel.name,
+    async send(request, options) {
+      const startedAtMs = nowMs();
+      const result = await channel.send(request, options);
+      if (request.mti === '0200' || request.mti === '0100') {
+        metrics.recordAttempt(observeSendResult(channel.name, result, Math.max(0, nowMs() - startedAtMs)));
+      }
+      return result;
+    },
+  };
+}
