@@ -346,7 +346,14 @@ export class AuthorizationEngine {
     }
     const key = `${input.originalStan}:${transmittedAt}`;
     let record = await this.#store.getIdempotency(scope, key);
-    if (record === null) return { responseCode: '25' };
+    if (record === null) {
+      // The original never reached us (or is still on its way, reordered behind its reversal). Its key
+      // is taken now, so if the original arrives later it is refused as a duplicate and never charged.
+      const tombstoned = await this.#tombstone(scope, key);
+      if (tombstoned) return { responseCode: '25' };
+      record = await this.#store.getIdempotency(scope, key);
+      if (record === null) return { responseCode: '25' };
+    }
     if (record.state === 'in_progress') {
       await this.waitUntilAnswered(scope, key, this.#clock.nowMs() + this.#settings.terminalTimeoutMs);
       record = await this.#store.getIdempotency(scope, key);
@@ -376,6 +383,20 @@ export class AuthorizationEngine {
     if (queued) this.#reversalWorker.kick();
     this.#logger.info({ terminalId: input.terminalId, paymentId, queued }, 'terminal reversal honoured');
     return { responseCode: '00' };
+  }
+
+  /** Takes an idempotency key for a request the terminal has already reversed; false when the request got there first. */
+  async #tombstone(scope: string, key: string): Promise<boolean> {
+    const nowMs = this.#clock.nowMs();
+    try {
+      await this.#write((tx) =>
+        tx.insertIdempotency({ scope, key, requestHash: reversedByTerminalHash, paymentId: null, state: 'done', responseStatus: null, responseBody: null, createdAtMs: nowMs, updatedAtMs: nowMs }),
+      );
+      return true;
+    } catch (error) {
+      if (isReswipeError(error, 'RSW_STORE_CONFLICT')) return false;
+      throw error;
+    }
   }
 
   /** After a restart: every pending payment this process is not driving gets its unknown attempts reversed; nothing stays pending forever. */
@@ -476,7 +497,7 @@ export class AuthorizationEngine {
       if (payment === null || fresh === undefined) return false;
       const nowMs = this.#clock.nowMs();
       await tx.appendEvent({ type: 'payment.late_reply', subjectId: payment.id, payload: { seq: fresh.seq, channel, responseCode: code, outcome: fresh.outcome }, atMs: nowMs });
-      if (code !== '00') return false;
+      if (code === null || safeClassify(code).outcome !== 'approved') return false;
       if (fresh.outcome === 'reversed') {
         // The reversal completed before this approval reached the host (it may have answered 25): send it again.
         const reopened = await reopenReversal(tx, { attemptId: fresh.id, nowMs, newStan: await tx.nextStan(channel), transmittedAt: transmissionDateTime(nowMs), why: 'approval arrived after the reversal completed' });
@@ -973,6 +994,9 @@ function checkedTerminal(request: SaleRequest, terminal: TerminalRecord | null, 
   if (terminal === null || !known) return null;
   return { id: terminal.id, state: terminal.state, signedOn: request.intake === 'http' ? true : terminal.signedOn, limits: terminal.limits };
 }
+
+/** The request hash of a key taken by a terminal reversal whose original never arrived: no real request hashes to it. */
+const reversedByTerminalHash = 'reversed-by-terminal';
 
 const zeroTotals = { merchantDayMinor: 0, merchantMonthMinor: 0, terminalDayMinor: 0, terminalMonthMinor: 0 };
 

@@ -241,3 +241,30 @@ test('a busy terminal queues a bounded number of sales and refuses the rest befo
     assert.equal((await second).kind, 'completed');
   });
 });
+
+test('a terminal reversal that overtakes its original blocks the original: it is refused, never charged', async () => {
+  await withFixture({}, async ({ engine, channels }) => {
+    const answer = await engine.reverseByTerminal({ terminalId, originalStan: '000321', originalTransmittedAt: '1125130000', reasonCode: '98' });
+    assert.equal(answer.responseCode, '25');
+    const late = await engine.authorize(sale({ intake: 'iso', terminalStan: '000321', terminalTransmittedAt: '1125130000', idempotency: { scope: `iso:${terminalId}`, key: '000321:1125130000', requestHash: 'h' } }));
+    assert.equal(late.kind, 'idempotency_mismatch');
+    assert.equal(channels[0]?.sent.length, 0);
+  });
+});
+
+test('the state of each attempt never leaks: an attempt in flight shows as unknown', async () => {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await withFixture({ scripts: [async (request) => (await gate, reply(request, '00'))] }, async ({ engine, store, channels }) => {
+    const running = engine.authorize(sale());
+    await waitFor('the attempt to be sent', async () => channels[0]!.sent.length > 0);
+    const [payment] = (await store.listPayments({ limit: 1 })).data;
+    assert.ok(payment !== undefined);
+    const view = await engine.getPayment(payment.id);
+    assert.equal(view?.status, 'pending');
+    assert.deepEqual(view?.attempts.map((a) => a.outcome), ['unknown']);
+    assert.equal(await engine.getPayment(payment.id, { merchantId: 'M00000000000999' }), null, 'another merchant sees nothing');
+    release();
+    await running;
+  });
+});
