@@ -18,6 +18,7 @@ import { ReversalWorker } from './reversals/reversal-worker.ts';
 import { AuthorizationEngine, engineSettingsFromConfig, type FeeHooks } from './engine/authorization-engine.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { recordFeesForApprovedPayment, removeFeesForPayment } from './fees/record-payment-fees.ts';
+import { createMetrics, instrumentChannel } from '../adapters/metrics/metrics.ts';
 
 export interface GatewayOptions {
   logger?: LoggerLike;
@@ -43,6 +44,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
   const clock: Clock = options.clock ?? { nowMs: () => Date.now() };
   const random: Random = options.random ?? cryptoRandom();
   if (config.security.panKeyIsDefault) logger.warn({}, 'security.panKey is not set: using the development key; never do this in production');
+  const metrics = createMetrics();
 
   // Everything that can fail on bad data files fails here, before a port or the database is opened.
   const binTable = loadBinTable(config.declines.binTableFile);
@@ -130,7 +132,8 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
 
     engine = new AuthorizationEngine({
       store,
-      channels: [...channels].map(([name, channel]) => ({ name, send: (request, sendOptions) => channel.send(request, sendOptions) })),
+      // Every sale attempt is counted by outcome, code and channel on its way back from the channel.
+      channels: [...channels].map(([name, channel]) => instrumentChannel({ name, send: (request, sendOptions) => channel.send(request, sendOptions) }, metrics, clock.nowMs)),
       clock,
       random,
       logger,
@@ -158,11 +161,30 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
 
     const terminalPorts: Record<string, number> = {};
     const servers: TerminalServer[] = [];
+    // Terminal sales are counted in reswipe_payments_total here; HTTP sales are counted by the HTTP app.
+    const countingEngine: Pick<AuthorizationEngine, 'authorize' | 'waitUntilAnswered' | 'reverseByTerminal' | 'settings'> = {
+      async authorize(request) {
+        const result = await running.authorize(request);
+        if (result.kind === 'completed') metrics.recordPayment(result.view.status);
+        return result;
+      },
+      waitUntilAnswered: (scope, key, untilMs) => running.waitUntilAnswered(scope, key, untilMs),
+      reverseByTerminal: (input) => running.reverseByTerminal(input),
+      get settings() {
+        return running.settings;
+      },
+    };
+    metrics.setSources({
+      reversalQueueStats: () => store.reversalQueueStats(),
+      // TerminalServer has no public connection count yet; this reads one as soon as it exposes `connections`.
+      terminalConnections: () => servers.reduce((sum, server) => sum + ((server as unknown as { connections?: number }).connections ?? 0), 0),
+      nowMs: () => clock.nowMs(),
+    });
     cleanups.push(async () => {
       await running.close();
     });
     for (const listener of config.listeners) {
-      const server = new TerminalServer({ listener, engine: running, store, clock, logger });
+      const server = new TerminalServer({ listener, engine: countingEngine, store, clock, logger });
       terminalPorts[listener.name] = await server.start();
       servers.push(server);
       cleanups.push(() => server.close(Math.min(config.engine.terminalTimeoutMs, 30_000)));
@@ -170,7 +192,15 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
 
     let httpPort: number | null = null;
     if (options.withoutHttp !== true) {
-      const http = await startHttpIfBuilt(config, { engine: running, store, logger, clock });
+      const http = await startHttpIfBuilt(config, {
+        engine: running,
+        store,
+        logger,
+        clock,
+        metrics,
+        plans: feeSettings.plans,
+        channelHealth: () => [...channels.values()].map((channel) => channel.health()),
+      });
       if (http !== null) {
         httpPort = http.port;
         cleanups.push(http.close);
@@ -254,7 +284,7 @@ interface HttpHandle {
  */
 async function startHttpIfBuilt(
   config: ReswipeConfig,
-  deps: { engine: AuthorizationEngine; store: Store; logger: LoggerLike; clock: Clock },
+  deps: { engine: AuthorizationEngine; store: Store; logger: LoggerLike; clock: Clock } & Record<string, unknown>,
 ): Promise<HttpHandle | null> {
   const modulePath = fileURLToPath(new URL('../adapters/http/http-app.ts', import.meta.url));
   if (!existsSync(modulePath)) {
