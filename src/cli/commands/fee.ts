@@ -66,6 +66,9 @@ function formatComparison(result: FeeComparison): string {
 }
 
 export function register(program: Command): void {
+  // `fee` and `fee compare` both take --plan. With positional options, options after a subcommand
+  // belong to it; this only affects runs of `reswipe fee`, the only command loaded for them.
+  program.enablePositionalOptions();
   const fee = addConfigOptions(
     program
       .command('fee')
@@ -76,7 +79,8 @@ export function register(program: Command): void {
       .option('--mcc <mcc>', 'merchant category code, for industry rates and MCC-scoped promotions')
       .option('--at <time>', 'time of the payment, ISO 8601 with a zone (promotions depend on it); default now')
       .option('--settle <mode>', 'settlement: t1 or d0 (D0 adds the plan surcharge)')
-      .option('--json', 'print the quote as JSON'),
+      .option('--json', 'print the quote as JSON')
+      .enablePositionalOptions(),
   ).action((opts: QuoteOptions) => {
     if (opts.amount === undefined) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'amount', reason: 'is required (yuan, like 333.33)' });
     if (opts.method === undefined) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'method', reason: `is required (${paymentMethods.join(', ')})` });

@@ -1,13 +1,20 @@
-// Goal: `reswipe fee` prints the quote fields others script against and rejects bad input with one coded line and exit 2. Method: run `node bin/reswipe.mjs fee ...` as a child process per case.
+// Goal: `reswipe fee` prints the quote fields others script against and rejects bad input with one coded line and exit 2, and `reswipe fee compare --plan` reaches the subcommand (not the quote's own --plan). Method: run `node bin/reswipe.mjs fee ...` as a child process per case, compare over a temporary SQLite store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openStore } from '../../../src/adapters/store/open-store.ts';
+import { recordFeesForApprovedPayment } from '../../../src/app/fees/record-payment-fees.ts';
+import { builtinFeePlans, validateFeePlans } from '../../../src/core/fees/index.ts';
+import { merchant, payment } from '../../adapters/store/store-fixtures.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
-function reswipe(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, RESWIPE_LOG_LEVEL: 'silent' };
+function reswipe(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, RESWIPE_LOG_LEVEL: 'silent', ...extraEnv };
   const result = spawnSync(process.execPath, ['bin/reswipe.mjs', 'fee', ...args], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -48,3 +55,35 @@ for (const [args, code, field] of bad) {
     assert.equal(result.stdout, '');
   });
 }
+
+test('fee compare prices recorded sales under another plan loaded from a plan file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reswipe-fee-cli-'));
+  const databaseUrl = `sqlite:${join(dir, 'reswipe.db')}`;
+  try {
+    const plansFile = join(dir, 'plans.json');
+    const document = { plans: [{ name: 'cheap', methods: { debit: { rateBps: 40, capMinor: 2000 }, credit: { rateBps: 50 } } }] };
+    validateFeePlans(document, 'test');
+    writeFileSync(plansFile, JSON.stringify(document));
+    const store = await openStore(databaseUrl);
+    try {
+      const at = Date.parse('2026-06-18T10:00:00+08:00');
+      const sale = payment('s1', 'M1', { amountMinor: 1_000_000, cardType: 'debit', createdAtMs: at, updatedAtMs: at });
+      await store.write(async (tx) => {
+        await tx.upsertMerchant(merchant('M1'));
+        await tx.insertPayment(sale);
+        await recordFeesForApprovedPayment(tx, sale, { plans: builtinFeePlans, merchantFeePlan: 'standard', mcc: '5411', timeZone: 'Asia/Shanghai', settleMode: 't1', nowMs: at });
+      });
+    } finally {
+      await store.close();
+    }
+    const result = reswipe(['compare', '--merchant', 'M1', '--from', '2026-06-18', '--to', '2026-06-18', '--plan', 'cheap', '--json'], { RESWIPE_DATABASE_URL: databaseUrl, RESWIPE_FEES__PLANS_FILE: plansFile });
+    assert.equal(result.status, 0, result.stderr);
+    const comparison = JSON.parse(result.stdout) as Record<string, number | string>;
+    assert.equal(comparison.plan, 'cheap');
+    assert.equal(comparison.currentFeesMinor, 2500);
+    assert.equal(comparison.whatIfFeesMinor, 2000);
+    assert.equal(comparison.differenceMinor, -500);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
