@@ -10,6 +10,9 @@ export class CompiledDialect implements Dialect {
   readonly document: DialectDocument;
   /** Indexed by data element number, 0..128; undefined where the dialect defines nothing. */
   readonly fields: readonly (FieldCodec | undefined)[];
+  /** The defined fields in ascending order, and the numbers 1..128 the dialect does not define (pack checks both lists). */
+  readonly definedFields: readonly FieldCodec[];
+  readonly undefinedNumbers: Int32Array;
   readonly hasSecondaryBitmap: boolean;
   readonly isMtiBcd: boolean;
   readonly isBitmapHex: boolean;
@@ -34,6 +37,10 @@ export class CompiledDialect implements Dialect {
       fieldWireBytesMax = Math.max(fieldWireBytesMax, codec.wireBytesMax);
     }
     this.fields = Object.freeze(fields);
+    this.definedFields = Object.freeze(fields.filter((codec): codec is FieldCodec => codec !== undefined));
+    const undefinedNumbers: number[] = [];
+    for (let de = 1; de <= 128; de += 1) if (fields[de] === undefined) undefinedNumbers.push(de);
+    this.undefinedNumbers = Int32Array.from(undefinedNumbers);
     this.hasSecondaryBitmap = document.bitmap.secondary;
     this.isMtiBcd = document.mti.encoding === 'bcd';
     this.isBitmapHex = document.bitmap.encoding === 'hex';

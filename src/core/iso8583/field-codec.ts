@@ -14,6 +14,39 @@ export interface Writer {
   pos: number;
 }
 
+/** Buffer's own latin1 slicer: `toString('latin1', ...)` without its argument checks, for validated ASCII. */
+interface Latin1Slicer {
+  latin1Slice(start: number, end: number): string;
+}
+
+const fromCodes = String.fromCharCode;
+
+/** The text of validated ASCII bytes. Short fields (most of a message) skip the call into C++, which costs more than the copy. */
+export function latin1Of(buf: Buffer, start: number, end: number): string {
+  switch (end - start) {
+    case 0:
+      return '';
+    case 1:
+      return fromCodes(buf[start] as number);
+    case 2:
+      return fromCodes(buf[start] as number, buf[start + 1] as number);
+    case 3:
+      return fromCodes(buf[start] as number, buf[start + 1] as number, buf[start + 2] as number);
+    case 4:
+      return fromCodes(buf[start] as number, buf[start + 1] as number, buf[start + 2] as number, buf[start + 3] as number);
+    case 5:
+      return fromCodes(buf[start] as number, buf[start + 1] as number, buf[start + 2] as number, buf[start + 3] as number, buf[start + 4] as number);
+    case 6:
+      return fromCodes(buf[start] as number, buf[start + 1] as number, buf[start + 2] as number, buf[start + 3] as number, buf[start + 4] as number, buf[start + 5] as number);
+    case 7:
+      return fromCodes(buf[start] as number, buf[start + 1] as number, buf[start + 2] as number, buf[start + 3] as number, buf[start + 4] as number, buf[start + 5] as number, buf[start + 6] as number);
+    case 8:
+      return fromCodes(buf[start] as number, buf[start + 1] as number, buf[start + 2] as number, buf[start + 3] as number, buf[start + 4] as number, buf[start + 5] as number, buf[start + 6] as number, buf[start + 7] as number);
+    default:
+      return (buf as unknown as Latin1Slicer).latin1Slice(start, end);
+  }
+}
+
 /** The unpacking cursor over one message: bytes from pos up to end. */
 export interface Reader {
   buf: Buffer;
@@ -292,7 +325,7 @@ function asciiTextCodec(document: FieldDocument, shape: Shape): RawTextCodec {
         if (code === 68 && isTrack) hasSeparatorD = true;
       }
       reader.pos = end;
-      const text = buf.toString('latin1', start, end);
+      const text = latin1Of(buf, start, end);
       return hasSeparatorD ? text.replaceAll('D', '=') : text;
     },
   };
