@@ -5,7 +5,6 @@
 import type { CardBrand } from '../vocabulary.ts';
 import type { Diagnosis } from './diagnosis.ts';
 import type { CardAttemptHistoryEntry, RetryBudgetInput, RetryBudgetResult } from './retry-types.ts';
-import { classifyResponseCode } from './classify-response-code.ts';
 import { localDecline } from './local-decline.ts';
 import { responseCodeTable } from './response-code-table.ts';
 import { retryRules, selectEdition, type RetryRules } from './retry-rules.ts';
@@ -108,7 +107,7 @@ function gatewayBlocks(declines: readonly CardAttemptHistoryEntry[], input: Retr
   for (const entry of declines) {
     if (entry.merchantId !== input.merchantId || input.nowMs >= entry.atMs + blockMs) continue;
     const code = (entry.responseCode as string).toUpperCase();
-    if (classifyResponseCode(code).verdict === 'never') {
+    if (responseCodeTable.byCode.get(code)?.verdict === 'never') {
       blocks.push({ kind: 'never', untilMs: entry.atMs + blockMs, code, rule: `reswipe policy: a card declined with verdict never is not sent again at this merchant for ${rules.gateway.neverVerdictBlockHours} hours` });
     }
   }

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultBinTable, luhnCheckDigit, runLocalChecks, type LocalCheckInput } from '../../../src/core/declines/index.ts';
+import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 
 const nowMs = Date.parse('2026-11-25T12:00:00+08:00');
 const withLuhn = (partial: string): string => `${partial}${luhnCheckDigit(partial)}`;
@@ -118,4 +119,8 @@ test('a refused credit card tells the cashier the shop cannot take credit cards'
   assert.match(result.diagnosis.advice.cashier.zh, /信用卡/);
   assert.match(result.diagnosis.advice.customer.en, /cannot accept credit cards/);
   assert.equal(result.diagnosis.party, 'merchant');
+});
+
+test('an unknown time zone is an operating fault naming the field, not a decline', () => {
+  assert.throws(() => runLocalChecks(base({ timeZone: 'Mars/Olympus' }), defaultBinTable), (e: unknown) => isReswipeError(e, 'RSW_BAD_ARGUMENT') && e.field === 'timeZone');
 });
