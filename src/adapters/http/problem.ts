@@ -88,7 +88,7 @@ function reasonOfValidation(item: ValidationItem | undefined): string {
 
 /** Maps Fastify's own error codes to a fixed text that cannot contain request data. */
 const fastifyErrorTexts: Readonly<Record<string, { status: number; code: ErrorCode; field: string; reason: string }>> = {
-  FST_ERR_CTP_INVALID_JSON: { status: 400, code: 'RSW_HTTP_VALIDATION', field: 'body', reason: 'is not valid JSON' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'RSW_HTTP_VALIDATION', field: 'body', reason: 'is not valid JSON' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'RSW_HTTP_VALIDATION', field: 'body', reason: 'is empty' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'RSW_HTTP_VALIDATION', field: 'content-type', reason: 'must be application/json' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'RSW_HTTP_VALIDATION', field: 'content-length', reason: 'does not match the body' },
