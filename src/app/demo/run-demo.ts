@@ -1,0 +1,416 @@
+// `reswipe demo`: the whole product on one laptop with nothing to set up. It starts two sandbox
+// banks (issuer simulators, in-process), the gateway (startGateway on a fresh SQLite file under the
+// demo folder) with two merchants, their terminals, two channels and the fee plans, creates an admin
+// API key, then plays the scripted shop day (demo-script.ts) through REAL ISO 8583 terminal
+// connections and the HTTP API. The summary is read back from the store, so it reports what the
+// gateway recorded, not what the script hoped for.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { validateConfig } from '../../core/config/config-schema.ts';
+import { formatMinorAsYuan } from '../../core/fees/parse-yuan.ts';
+import type { PaymentRecord, Store } from '../../core/ports/store.ts';
+import { createLogger, type Logger } from '../../adapters/log/logger.ts';
+import { generateApiKey } from '../../adapters/http/auth.ts';
+import { noFaults } from '../../sim/issuer/fault-plan.ts';
+import { startIssuerServer, issuerServerDefaults, type RunningIssuerServer } from '../../sim/issuer/issuer-server.ts';
+import { testCards } from '../../sim/issuer/test-cards.ts';
+import { startGateway, type Gateway } from '../serve.ts';
+import { TerminalSession, type SaleAnswer, type SentSale } from '../terminal-emulator/terminal-session.ts';
+import { demoFeePlans, demoLanes, demoMerchants, demoStepCount, failoverLane, networkLanes, waitLane, type DemoLane, type DemoStep } from './demo-script.ts';
+
+export interface DemoOptions {
+  /** The demo folder; its SQLite file is deleted and created afresh each run. */
+  dir: string;
+  httpPort: number;
+  terminalPort: number;
+  logLevel: string;
+  /** Where progress goes (stderr); `isTty` picks a redrawn bar over plain lines. */
+  progress: NodeJS.WritableStream & { isTTY?: boolean };
+  signal: AbortSignal;
+}
+
+export interface DemoRunning {
+  httpUrl: string | null;
+  adminKey: string;
+  terminalPorts: Record<string, number>;
+  databaseFile: string;
+  summary: DemoSummary;
+  stop(): Promise<void>;
+}
+
+export interface DemoSummary {
+  sales: number;
+  approved: number;
+  declined: number;
+  reversed: number;
+  pending: number;
+  declinedByCategory: Record<string, number>;
+  verdicts: Record<string, number>;
+  /** Approved after an earlier attempt of the same payment failed (failover, retry). */
+  recoveredApproved: number;
+  /** Unknown outcomes reswipe reversed by itself: the customer was not charged. */
+  recoveredReversed: number;
+  approvedMinor: number;
+  feesMinor: number;
+}
+
+/** The channel timeout and terminal deadline of the demo: short enough that lost replies resolve in seconds. */
+const channelTimeoutMs = 2_000;
+const terminalTimeoutMs = 8_000;
+/** Bounded waits for background work to settle before the summary. */
+const settleWaitMsMax = 25_000;
+
+const demoSeed = 20_260_425;
+
+/** Starts everything, plays the script, and resolves once the summary is known; the caller keeps it serving and calls stop(). */
+export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
+  const dir = resolve(options.dir);
+  mkdirSync(dir, { recursive: true });
+  const databaseFile = join(dir, 'demo.db');
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${databaseFile}${suffix}`, { force: true });
+  const plansFile = join(dir, 'fee-plans.json');
+  writeFileSync(plansFile, `${JSON.stringify(demoFeePlans, null, 2)}\n`);
+
+  const logger = createLogger({ level: options.logLevel, name: 'demo', destination: 2 });
+  const cleanups: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    // Two banks: bank-a is the primary channel, bank-b the backup reswipe fails over to.
+    const simA = { server: await startSim(logger.child({ bank: 'a' }), 0) };
+    cleanups.push(() => simA.server.close());
+    const simB = await startSim(logger.child({ bank: 'b' }), 0);
+    cleanups.push(() => simB.close());
+
+    const config = validateConfig({
+      database: { url: `sqlite:${databaseFile}`, synchronous: 'normal' },
+      // A fresh key per run: the demo's fingerprints are throwaway, and serve would warn about the development key.
+      security: { panKey: randomBytes(24).toString('hex') },
+      log: { level: options.logLevel },
+      http: { host: '127.0.0.1', port: options.httpPort },
+      engine: { terminalTimeoutMs, reversal: { triesMax: 30, backoffMs: 250, backoffMsMax: 2_000 } },
+      listeners: [
+        { name: 'terminals', host: '127.0.0.1', port: options.terminalPort, dialect: 'cups-pos', language: 'zh' },
+        { name: 'terminals-ascii', host: '127.0.0.1', port: 0, dialect: 'iso87-ascii', language: 'en' },
+      ],
+      channels: [
+        { name: 'bank-a', host: '127.0.0.1', port: simA.server.isoPort, timeoutMs: channelTimeoutMs, priority: 1, echoIntervalMs: 0, connections: 2 },
+        { name: 'bank-b', host: '127.0.0.1', port: simB.isoPort, timeoutMs: channelTimeoutMs, priority: 2, echoIntervalMs: 0, connections: 2 },
+      ],
+      merchants: demoMerchants.map((merchant) => ({ ...merchant, terminals: [...merchant.terminals], ...('accepts' in merchant ? { accepts: [...merchant.accepts] } : {}) })),
+      fees: { plansFile },
+    });
+    const gateway = await startGateway(config, { logger });
+    cleanups.push(() => gateway.stop());
+
+    const adminKey = await createAdminKey(gateway.store);
+    const httpUrl = gateway.httpPort === null ? null : `http://127.0.0.1:${gateway.httpPort}`;
+    const progress = new Progress(options.progress, demoStepCount(httpUrl !== null));
+    progress.line(`reswipe demo: banks on 127.0.0.1:${simA.server.isoPort} (primary) and :${simB.isoPort} (backup); terminals on :${gateway.terminalPorts.terminals ?? '?'} (cups-pos) and :${gateway.terminalPorts['terminals-ascii'] ?? '?'} (iso87-ascii)`);
+    if (httpUrl === null) progress.line('the HTTP API is not part of this build yet: the web-shop lane is skipped');
+
+    const ports = { 'cups-pos': gateway.terminalPorts.terminals ?? 0, 'iso87-ascii': gateway.terminalPorts['terminals-ascii'] ?? 0 };
+    const lanes = demoLanes.filter((lane) => lane.via !== 'http' || httpUrl !== null);
+    await Promise.all(lanes.map((lane) => runLane(lane, { ports, httpUrl, adminKey, progress, signal: options.signal })));
+    // Network faults run after the rest: a dropped bank connection takes down every sale in flight on it, which is real but muddles the story.
+    if (!options.signal.aborted) {
+      progress.line('now the bank link misbehaves: a reply that never comes, a connection dropped after the charge');
+      await Promise.all(networkLanes.map((lane) => runLane(lane, { ports, httpUrl, adminKey, progress, signal: options.signal })));
+    }
+    if (!options.signal.aborted) {
+      progress.line('the primary bank goes silent (it swallows every request, reversals included) while a sale is in flight');
+      simA.server.setFaults({ ...simA.server.faults(), noReply: 1 });
+      await runLane(waitLane, { ports, httpUrl, adminKey, progress, signal: options.signal });
+      simA.server.setFaults({ ...simA.server.faults(), noReply: 0 });
+      progress.line('the primary bank answers again: the pending reversal goes through');
+    }
+    await settle(gateway.store, options.signal);
+
+    if (!options.signal.aborted) {
+      progress.line('the primary bank goes offline: sales are not sent there and fail over to the backup bank');
+      const port = simA.server.isoPort;
+      await simA.server.close();
+      await runLane(failoverLane, { ports, httpUrl, adminKey, progress, signal: options.signal });
+      simA.server = await startSim(logger.child({ bank: 'a' }), port);
+      progress.line('the primary bank is back');
+      await settle(gateway.store, options.signal);
+    }
+    progress.done();
+
+    const summary = await summarize(gateway.store);
+    return {
+      httpUrl,
+      adminKey,
+      terminalPorts: { ...gateway.terminalPorts },
+      databaseFile,
+      summary,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function startSim(logger: Logger, port: number): Promise<RunningIssuerServer> {
+  return startIssuerServer({
+    ...issuerServerDefaults,
+    port,
+    adminPort: 0,
+    seed: demoSeed,
+    faults: { ...noFaults, lateReplyMs: 5_000 },
+    ledgerFile: undefined,
+    logger,
+  });
+}
+
+/** An admin API key made the way the HTTP API checks it (adapters/http/auth.ts): printed once, only its hash is stored. */
+async function createAdminKey(store: Store): Promise<string> {
+  const made = generateApiKey({ scope: 'admin' }, 'reswipe demo admin', Date.now());
+  await store.write(async (tx) => {
+    await tx.insertApiKey(made.record);
+  });
+  return made.key;
+}
+
+interface LaneContext {
+  ports: Record<'cups-pos' | 'iso87-ascii', number>;
+  httpUrl: string | null;
+  adminKey: string;
+  progress: Progress;
+  signal: AbortSignal;
+}
+
+/** One cashier working through a lane's steps in order; a lane never throws, its failures are reported as progress. */
+async function runLane(lane: DemoLane, context: LaneContext): Promise<void> {
+  if (lane.via === 'http') {
+    await runHttpLane(lane, context);
+    return;
+  }
+  let session: TerminalSession;
+  try {
+    session = await TerminalSession.connect({
+      host: '127.0.0.1',
+      port: context.ports[lane.via],
+      dialect: lane.via,
+      framing: 'binary2',
+      terminalId: lane.terminalId ?? '',
+      merchantId: lane.merchantId,
+      answerTimeoutMs: terminalTimeoutMs + 5_000,
+      stanFirst: 1 + (Date.now() % 500_000),
+    });
+  } catch (error) {
+    context.progress.line(`${lane.name}: cannot connect (${error instanceof Error ? error.message : 'error'})`);
+    return;
+  }
+  const onAbort = () => session.close();
+  context.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const signOn = await session.signOn();
+    if (signOn !== '00') {
+      context.progress.line(`${lane.name}: sign-on answered ${signOn ?? 'nothing'}; lane skipped`);
+      return;
+    }
+    let last: SentSale | null = null;
+    for (const step of lane.steps) {
+      if (context.signal.aborted) return;
+      let sent: SentSale;
+      if (step.kind === 'resend') {
+        if (last === null) continue;
+        sent = last;
+      } else {
+        const card = cardOf(step.card);
+        sent = session.buildSale({ pan: card.pan, amountMinor: step.amountMinor, entry: step.entry, expiry: step.expiry ?? card.expiry, cvv: step.cvv ?? card.cvv });
+      }
+      const answer = await session.sale(sent);
+      last = sent;
+      context.progress.step(lane.name, step, describeAnswer(answer));
+    }
+  } finally {
+    context.signal.removeEventListener('abort', onAbort);
+    session.close();
+  }
+}
+
+async function runHttpLane(lane: DemoLane, context: LaneContext): Promise<void> {
+  if (context.httpUrl === null) return;
+  let last: { key: string; body: string } | null = null;
+  for (const [index, step] of lane.steps.entries()) {
+    if (context.signal.aborted) return;
+    let request: { key: string; body: string };
+    if (step.kind === 'resend') {
+      if (last === null) continue;
+      request = last;
+    } else {
+      const card = cardOf(step.card);
+      request = {
+        key: `demo-web-${Date.now()}-${index}`,
+        body: JSON.stringify({
+          merchantId: lane.merchantId,
+          amountMinor: step.amountMinor,
+          currency: 'CNY',
+          card: { number: card.pan, expiry: step.expiry ?? card.expiry, cvv: step.cvv ?? card.cvv, entryMode: 'manual' },
+          capture: true,
+          reference: `web-order-${index + 1}`,
+        }),
+      };
+    }
+    last = request;
+    let outcome: string;
+    try {
+      const response = await fetch(`${context.httpUrl}/v1/payments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${context.adminKey}`, 'idempotency-key': request.key, 'content-type': 'application/json' },
+        body: request.body,
+        signal: AbortSignal.any([context.signal, AbortSignal.timeout(terminalTimeoutMs + 5_000)]),
+      });
+      const payment = (await response.json()) as { status?: string; responseCode?: string | null; decline?: { verdict?: string } | null; code?: string };
+      outcome = response.ok
+        ? `${payment.responseCode ?? '--'} ${(payment.decline?.verdict ?? (payment.status === 'approved' ? 'none' : '?')).toUpperCase()} (HTTP ${response.status}, ${payment.status ?? '?'})`
+        : `HTTP ${response.status} ${payment.code ?? ''}`;
+    } catch (error) {
+      outcome = `HTTP request failed (${error instanceof Error ? error.name : 'error'})`;
+    }
+    context.progress.step(lane.name, step, outcome);
+  }
+}
+
+function cardOf(idOrPan: string): { pan: string; expiry: string; cvv: string } {
+  const card = testCards.find((candidate) => candidate.id === idOrPan);
+  return card === undefined ? { pan: idOrPan, expiry: '3012', cvv: '123' } : { pan: card.pan, expiry: card.expiry, cvv: card.cvv };
+}
+
+function describeAnswer(answer: SaleAnswer): string {
+  if (answer.kind === 'no_answer') return `no answer; terminal reversal ${answer.reversalCode ?? 'unanswered'}`;
+  const verdict = answer.verdict === null ? '?' : answer.verdict.toUpperCase();
+  return `${answer.responseCode ?? '--'} ${verdict}${answer.waitSeconds === null ? '' : `:${answer.waitSeconds}`}`;
+}
+
+/** Waits (bounded) until no reversal is pending and no payment is still being resolved. */
+async function settle(store: Store, signal: AbortSignal): Promise<void> {
+  for (let waitedMs = 0; waitedMs < settleWaitMsMax && !signal.aborted; waitedMs += 250) {
+    const queue = await store.reversalQueueStats();
+    const pending = await store.listPayments({ limit: 1, status: 'pending' });
+    if (queue.pending === 0 && pending.data.length === 0) return;
+    await delay(250);
+  }
+}
+
+/** The summary from the store: what the gateway recorded, whatever the script expected. */
+export async function summarize(store: Store): Promise<DemoSummary> {
+  const payments: PaymentRecord[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const result = await store.listPayments({ limit: 500, ...(cursor === undefined ? {} : { cursor }) });
+    payments.push(...result.data);
+    if (result.nextCursor === null) break;
+    cursor = result.nextCursor;
+  }
+  const summary: DemoSummary = { sales: payments.length, approved: 0, declined: 0, reversed: 0, pending: 0, declinedByCategory: {}, verdicts: {}, recoveredApproved: 0, recoveredReversed: 0, approvedMinor: 0, feesMinor: 0 };
+  for (const payment of payments) {
+    const verdict = payment.status === 'approved' ? 'none' : (payment.decline?.verdict ?? 'wait');
+    summary.verdicts[verdict] = (summary.verdicts[verdict] ?? 0) + 1;
+    switch (payment.status) {
+      case 'approved': {
+        summary.approved += 1;
+        summary.approvedMinor += payment.amountMinor;
+        const attempts = await store.listAttempts(payment.id);
+        if (attempts.some((attempt) => attempt.outcome !== 'approved')) summary.recoveredApproved += 1;
+        break;
+      }
+      case 'declined': {
+        summary.declined += 1;
+        const category = payment.decline?.category ?? 'other';
+        summary.declinedByCategory[category] = (summary.declinedByCategory[category] ?? 0) + 1;
+        break;
+      }
+      case 'reversed':
+        summary.reversed += 1;
+        summary.recoveredReversed += 1;
+        break;
+      case 'pending':
+        summary.pending += 1;
+        break;
+      case 'voided':
+        break;
+    }
+  }
+  summary.feesMinor = (await store.listFeeLines({})).reduce((sum, line) => sum + line.feeMinor, 0);
+  return summary;
+}
+
+/** The summary block printed on stdout; the first two lines are what the README points at. */
+export function formatDemoSummary(running: Pick<DemoRunning, 'httpUrl' | 'adminKey' | 'terminalPorts' | 'databaseFile' | 'summary'>): string {
+  const s = running.summary;
+  const byCategory = Object.entries(s.declinedByCategory)
+    .sort((a, b) => b[1] - a[1])
+    .map(([category, count]) => `${category} ${count}`)
+    .join(', ');
+  const verdicts = Object.entries(s.verdicts)
+    .map(([verdict, count]) => `${verdict.toUpperCase()} ${count}`)
+    .join(', ');
+  const lines = [
+    running.httpUrl === null ? 'HTTP API:   not part of this build yet (terminal link only)' : `HTTP API:   ${running.httpUrl}  (OpenAPI at ${running.httpUrl}/openapi.json)`,
+    `admin key:  ${running.adminKey}`,
+    `terminals:  cups-pos on 127.0.0.1:${running.terminalPorts.terminals ?? '?'}, iso87-ascii on 127.0.0.1:${running.terminalPorts['terminals-ascii'] ?? '?'}`,
+    `database:   ${running.databaseFile}`,
+    '',
+    `sales:      ${s.sales} (approved ${s.approved}, declined ${s.declined}, reversed ${s.reversed}, still resolving ${s.pending})`,
+    `declined by cause: ${byCategory === '' ? 'none' : byCategory}`,
+    `verdicts:   ${verdicts}`,
+    `recovered automatically: ${s.recoveredApproved} sales approved after a failed first attempt (failover), ${s.recoveredReversed} unknown outcomes reversed (customer not charged)`,
+    `approved:   CNY ${formatMinorAsYuan(s.approvedMinor)}, fees CNY ${formatMinorAsYuan(s.feesMinor)}`,
+    '',
+    'try:',
+    ...(running.httpUrl === null ? [] : [`  curl -H "Authorization: Bearer ${running.adminKey}" ${running.httpUrl}/v1/payments`]),
+    `  npx reswipe terminal --port ${running.terminalPorts.terminals ?? 8583} --terminal-id T0000001 --merchant-id ${demoMerchants[0].id}`,
+    `  npx reswipe load --target iso://127.0.0.1:${running.terminalPorts.terminals ?? 8583} --concurrency 4 --duration 10`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Progress on stderr: one line per request (what the cashier saw) and, on a TTY, a bar redrawn under them. */
+class Progress {
+  readonly #out: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly #total: number;
+  #done = 0;
+  #barShown = false;
+
+  constructor(out: NodeJS.WritableStream & { isTTY?: boolean }, total: number) {
+    this.#out = out;
+    this.#total = total;
+  }
+
+  line(text: string): void {
+    this.#clearBar();
+    this.#out.write(`${text}\n`);
+    this.#drawBar();
+  }
+
+  step(lane: string, step: DemoStep, outcome: string): void {
+    this.#done += 1;
+    const amount = step.kind === 'sale' ? ` CNY ${formatMinorAsYuan(step.amountMinor)}` : '';
+    this.line(`[${String(this.#done).padStart(3)}/${this.#total}] ${outcome.padEnd(12)} ${lane}: ${step.note}${amount}`);
+  }
+
+  done(): void {
+    this.#clearBar();
+  }
+
+  #drawBar(): void {
+    if (this.#out.isTTY !== true) return;
+    const width = 30;
+    const filled = Math.round((width * Math.min(this.#done, this.#total)) / Math.max(1, this.#total));
+    this.#out.write(`[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${this.#done}/${this.#total} requests`);
+    this.#barShown = true;
+  }
+
+  #clearBar(): void {
+    if (!this.#barShown) return;
+    this.#out.write('\r\x1b[2K');
+    this.#barShown = false;
+  }
+}
