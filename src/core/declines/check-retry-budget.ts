@@ -107,8 +107,9 @@ function gatewayBlocks(declines: readonly CardAttemptHistoryEntry[], input: Retr
   for (const entry of declines) {
     if (entry.merchantId !== input.merchantId || input.nowMs >= entry.atMs + blockMs) continue;
     const code = (entry.responseCode as string).toUpperCase();
-    if (responseCodeTable.byCode.get(code)?.verdict === 'never') {
-      blocks.push({ kind: 'never', untilMs: entry.atMs + blockMs, code, rule: `reswipe policy: a card declined with verdict never is not sent again at this merchant for ${rules.gateway.neverVerdictBlockHours} hours` });
+    const known = responseCodeTable.byCode.get(code);
+    if (known?.verdict === 'never' && rules.gateway.neverVerdictCategories.includes(known.category)) {
+      blocks.push({ kind: 'never', untilMs: entry.atMs + blockMs, code, rule: `reswipe policy: a card declined with verdict never (${known.category}) is not sent again at this merchant for ${rules.gateway.neverVerdictBlockHours} hours` });
     }
   }
   return blocks;

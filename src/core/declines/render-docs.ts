@@ -141,7 +141,7 @@ names one).
     const waits = Object.entries(ed.adviceCodeWaitSeconds).map(([mac, s]) => `${mac}: ${s >= 86400 ? `${s / 86400} d` : `${s / 3600} h`}`).join(', ');
     out.push(`| Mastercard | ${ed.edition} | ${isoDate(ed.effectiveFromMs)} | MAC ${ed.neverAdviceCodes.join(', ')}: never (${ed.neverWindowDays} days); MAC waits ${waits}; at most ${ed.declinesMax} declines per card in ${ed.declinesWindowHours} h; at most ${ed.sameMerchantAmountReattemptsMax} reattempts per card, merchant and amount in ${ed.sameMerchantAmountWindowDays} days | ${cell(ed.source)} |\n`);
   }
-  out.push(`| all brands | ${rules.gateway.edition} | | after a decline with verdict \`never\`, the same card is not sent again at the same merchant for ${rules.gateway.neverVerdictBlockHours} h | ${cell(rules.gateway.source)} |\n`);
+  out.push(`| all brands | ${rules.gateway.edition} | | after a decline with verdict \`never\` in ${rules.gateway.neverVerdictCategories.join(', ')}, the same card is not sent again at the same merchant for ${rules.gateway.neverVerdictBlockHours} h | ${cell(rules.gateway.source)} |\n`);
   out.push(`
 ## Every response code (${table.entries.length}, catalogue edition ${table.edition})
 

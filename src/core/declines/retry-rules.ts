@@ -1,5 +1,6 @@
 // Scheme retry budgets as data: retry-rules.json validated and frozen on load.
 import { ReswipeError } from '../errors/reswipe-error.ts';
+import { causeCategories, type CauseCategory } from '../vocabulary.ts';
 import { DataReader, deepFreeze } from './validate-data.ts';
 import retryRulesJson from './retry-rules.json' with { type: 'json' };
 
@@ -29,7 +30,7 @@ export interface MastercardRuleEdition {
 export interface RetryRules {
   readonly visa: readonly VisaRuleEdition[];
   readonly mastercard: readonly MastercardRuleEdition[];
-  readonly gateway: { readonly edition: string; readonly neverVerdictBlockHours: number; readonly source: string };
+  readonly gateway: { readonly edition: string; readonly neverVerdictBlockHours: number; readonly neverVerdictCategories: readonly CauseCategory[]; readonly source: string };
 }
 
 const datePattern = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
@@ -97,6 +98,7 @@ export function parseRetryRules(document: unknown, file = 'retry-rules.json', vi
   const gateway = {
     edition: read.string(gatewayRow.edition, '$.gateway.edition'),
     neverVerdictBlockHours: read.integer(gatewayRow.neverVerdictBlockHours, '$.gateway.neverVerdictBlockHours', 0, 24 * 366),
+    neverVerdictCategories: read.array(gatewayRow.neverVerdictCategories, '$.gateway.neverVerdictCategories', causeCategories.length).map((c, i) => read.member(causeCategories, c, `$.gateway.neverVerdictCategories[${i}]`)),
     source: read.string(gatewayRow.source, '$.gateway.source'),
   };
   const byDate = <T extends { effectiveFromMs: number }>(list: T[]): T[] => [...list].sort((a, b) => a.effectiveFromMs - b.effectiveFromMs);

@@ -74,11 +74,28 @@ test('property: a code missing from the catalogue is never retried automatically
 });
 
 const neverCodes = responseCodeTable.entries.filter((entry) => entry.verdict === 'never').map((entry) => entry.code);
+const cardNeverCodes = responseCodeTable.entries.filter((entry) => entry.verdict === 'never' && retryRules.gateway.neverVerdictCategories.includes(entry.category)).map((entry) => entry.code);
 
-test('property: a never code is never retried, automatically or by a cashier at the same merchant', () => {
+test('property: a never code is never retried automatically', () => {
   assert.ok(neverCodes.length > 20);
   fc.assert(
-    fc.property(fc.constantFrom(...neverCodes), anyRetryContext, fc.constantFrom('visa', 'mastercard', 'unionpay', 'jcb', 'amex') as fc.Arbitrary<'visa' | 'mastercard' | 'unionpay' | 'jcb' | 'amex'>, fc.integer({ min: 0, max: 23 * hourMs }), (code, ctx, brand, laterMs) => {
+    fc.property(fc.constantFrom(...neverCodes), anyRetryContext, (code, ctx) => {
+      const decision = decideRetry({ diagnosis: classifyResponseCode(code), attemptsSoFar: ctx.attemptsSoFar, autoRetriesMax: ctx.autoRetriesMax, elapsedMs: ctx.elapsedMs, budgetMs: ctx.budgetMs, budget: { allowed: ctx.allowed } });
+      assert.equal(decision.action, 'stop');
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('a cancelled sale, a duplicate or a merchant refusal does not block the card; a card-status never does', () => {
+  const at = (code: string) => checkRetryBudget({ brand: 'unionpay', history: [{ atMs: t0, responseCode: code, outcome: 'declined', brand: 'unionpay', merchantId: 'M1', amountMinor: 100 }], nowMs: t0 + 60_000, merchantId: 'M1', amountMinor: 100 }).allowed;
+  assert.deepEqual(['17', '94', '58', '41', '54', '34'].map(at), [true, true, true, false, false, false]);
+});
+
+test('property: a never code about the card is never retried, automatically or by a cashier at the same merchant', () => {
+  assert.ok(cardNeverCodes.length > 10);
+  fc.assert(
+    fc.property(fc.constantFrom(...cardNeverCodes), anyRetryContext, fc.constantFrom('visa', 'mastercard', 'unionpay', 'jcb', 'amex') as fc.Arbitrary<'visa' | 'mastercard' | 'unionpay' | 'jcb' | 'amex'>, fc.integer({ min: 0, max: 23 * hourMs }), (code, ctx, brand, laterMs) => {
       const decision = decideRetry({ diagnosis: classifyResponseCode(code), attemptsSoFar: ctx.attemptsSoFar, autoRetriesMax: ctx.autoRetriesMax, elapsedMs: ctx.elapsedMs, budgetMs: ctx.budgetMs, budget: { allowed: ctx.allowed } });
       assert.equal(decision.action, 'stop');
       const history: CardAttemptHistoryEntry[] = [{ atMs: t0, responseCode: code, outcome: 'declined', brand, merchantId: 'M1', amountMinor: 100 }];
@@ -153,7 +170,8 @@ function audit(brand: 'visa' | 'mastercard' | 'unionpay', made: CardAttemptHisto
     const earlier = made.slice(0, i).filter((e) => e.outcome === 'declined' && e.responseCode !== null);
     for (const e of earlier) {
       const code = e.responseCode as string;
-      if (e.merchantId === made[i]?.merchantId && classifyResponseCode(code).verdict === 'never' && at < e.atMs + retryRules.gateway.neverVerdictBlockHours * hourMs) return `attempt ${i} follows never code ${code}`;
+      const known = responseCodeTable.byCode.get(code);
+      if (e.merchantId === made[i]?.merchantId && known?.verdict === 'never' && retryRules.gateway.neverVerdictCategories.includes(known.category) && at < e.atMs + retryRules.gateway.neverVerdictBlockHours * hourMs) return `attempt ${i} follows never code ${code}`;
     }
     if (brand === 'visa') {
       const cat = (e: CardAttemptHistoryEntry) => responseCodeTable.byCode.get(e.responseCode as string)?.visaCategory[visa.categoryList] ?? 4;
