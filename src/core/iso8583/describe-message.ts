@@ -4,7 +4,8 @@
 //   DE 2: first 6 and last 4 digits; DE 35: the PAN part so masked, the rest hidden;
 //   DE 36, 45 (tracks), 52 (PIN block), 64/128 (MAC), 96, binary DE 62 (CUPS working keys): `****`;
 //   DE 55: the PAN, track, cryptogram and signed-data tags `****`; DE 48: `CVV2=`/`CVC2=` values hidden;
-//   any other text: digit runs that look like a PAN (13-19 digits) masked, as a last line of defence.
+//   other free text: digit runs that look like a PAN (13-19 digits) masked, as a last line of defence
+//   (identifier fields such as DE 32, 42 and 90 are left alone: a 15-digit merchant id is not a card).
 import { maskPan, maskPansInText } from '../cards/pan.ts';
 import { ReswipeError } from '../errors/reswipe-error.ts';
 import { compiledOf } from './compiled-dialect.ts';
@@ -16,6 +17,12 @@ const hiddenFields: ReadonlySet<number> = new Set([36, 45, 52, 64, 96, 128]);
 /** EMV tags that carry the PAN, track data, cryptograms or issuer-private data. */
 export const sensitiveEmvTags: ReadonlySet<string> = new Set(['5A', '57', '56', '5F20', '9F1F', '9F20', '9F6B', '9F26', '9F27', '9F10', '9F4B', '9F46', '9F47', '9F48', '9F2D', '9F2E', '9F2F', '9F0B', '9F63', '9F7C']);
 const secretTagsInDe48 = ['CVV2', 'CVC2', 'CVV', 'CID'];
+/** Fields with a fixed meaning that never carries a card number, exempt from the free-text PAN scan. */
+const identifierFields: ReadonlySet<number> = new Set([3, 4, 7, 11, 12, 13, 14, 15, 18, 22, 23, 25, 26, 32, 33, 37, 38, 39, 41, 42, 49, 53, 70, 90]);
+
+function maskFreeText(de: number, text: string): string {
+  return identifierFields.has(de) ? text : maskPansInText(text);
+}
 
 function hexOf(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex').toUpperCase();
@@ -51,7 +58,7 @@ function describeValue(de: number, value: IsoFieldValue, reveal: boolean): strin
       case 48:
         return maskPansInText(maskDe48(value));
       default:
-        return hiddenFields.has(de) ? hidden : maskPansInText(value);
+        return hiddenFields.has(de) ? hidden : maskFreeText(de, value);
     }
   }
   if (value instanceof Uint8Array) {
@@ -64,7 +71,7 @@ function describeValue(de: number, value: IsoFieldValue, reveal: boolean): strin
     if (reveal) out[key] = sub;
     else if (de === 55 && sensitiveEmvTags.has(key.toUpperCase())) out[key] = hidden;
     else if (hiddenFields.has(de)) out[key] = hidden;
-    else out[key] = de === 55 ? sub : maskPansInText(sub);
+    else out[key] = de === 55 ? sub : maskFreeText(de, sub);
   }
   return out;
 }

@@ -52,3 +52,10 @@ test('revealed on request, binary as hex', () => {
 test('stringifyDescription puts mti, tpdu and header first', () => {
   assert.ok(stringifyDescription(describeMessage(message)).startsWith('{"mti":"0200","tpdu":"6000030000","header":"603100000000","2":'));
 });
+
+test('identifier fields are not mistaken for card numbers', () => {
+  const described = describeMessage({ mti: '0210', fields: { 32: '48020000', 42: '898110053110001', 90: '020000012311251015000000048020000000000000', 44: 'card 6222020000000000018' } });
+  assert.equal(described['42'], '898110053110001');
+  assert.equal(described['90'], '020000012311251015000000048020000000000000');
+  assert.equal(described['44'], 'card 622202*********0018');
+});
