@@ -110,6 +110,24 @@ reserved codes that are not retryable are E); it is not copied from the CUPS ann
 **Visa category** is given per category-list edition (2021 and 2024 lists differ: 14 and 46 moved into
 category 1, 03, 62, 78 and 93 left it).
 
+## Automatic retry by the gateway
+
+\`decideRetry({ diagnosis, attemptsSoFar, autoRetriesMax, elapsedMs, budgetMs, budget })\` returns
+\`retry_now\`, \`retry_after\` with \`waitMs\`, or \`stop\` with a reason:
+
+| Reason | When |
+|---|---|
+| \`approved\` | verdict \`none\` |
+| \`reverse_first\` | the outcome is unknown (no reply, late or malformed reply, bad MAC, failed reversal): reverse it, never resend it |
+| \`not_retryable\` | verdict \`fix\` or \`never\`, a code missing from the catalogue, or \`automaticRetry\` false (the card must be read again, the PIN re-entered, ...) |
+| \`retries_exhausted\` | \`attemptsSoFar - 1 >= autoRetriesMax\` (\`attemptsSoFar\` counts the attempt just diagnosed) |
+| \`scheme_budget\` | \`checkRetryBudget\` refused the card |
+| \`time_budget\` | \`elapsedMs\` plus the wait reaches \`budgetMs\` |
+
+A \`not_sent\` attempt (nothing left reswipe) is retried at once, on another channel if the engine
+has one; a \`later\` code waits its \`waitSeconds\` first, so most of them stop on the time budget
+and are left to the cashier.
+
 ## Outcomes that are not response codes
 
 | Outcome | Money outcome | DE 39 | DE 44 | Category | Who acts | Auto retry | Cashier advice (zh / en) |
@@ -124,7 +142,9 @@ Local declines (card data, permissions, limits, terminal state) are in docs/loca
 
 ## Scheme retry budgets
 
-Budgets count the card's earlier upstream declines by fingerprint, across all merchants (the strictest
+\`checkRetryBudget({ brand, history, nowMs, merchantId, amountMinor, edition? })\` takes the card's
+earlier **upstream** attempts (local declines never reached the scheme and must not be passed as
+\`declined\`; unknown, reversed and approved attempts are not counted). Budgets count the card's earlier upstream declines by fingerprint, across all merchants (the strictest
 reading), and are shared by automatic and cashier retries. An attempt beyond its budget is declined
 locally: a \`never\` block answers with the earlier code and verdict \`never\`; a count or wait block
 answers \`65\` with verdict \`later\` and the wait until the budget frees up. Without an explicit
