@@ -1,0 +1,84 @@
+// Goal: `reswipe keys` prints a key once, the key authenticates against the HTTP API, the database holds only its hash, and list/revoke behave. Method: run the real CLI as child processes on a temp SQLite file, then build the HTTP app on that same file and call it with app.inject().
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStore } from '../../../src/adapters/store/open-store.ts';
+import { buildHttpApp } from '../../../src/adapters/http/http-app.ts';
+import { hashApiKey } from '../../../src/adapters/http/auth.ts';
+import { validateConfig } from '../../../src/core/config/config-schema.ts';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'reswipe-keys-'));
+const databaseUrl = `sqlite:${join(dir, 'keys.db')}`;
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function reswipe(...args: string[]) {
+  const result = spawnSync(process.execPath, ['bin/reswipe.mjs', 'keys', ...args], {
+    cwd: root,
+    env: { ...process.env, RESWIPE_DATABASE_URL: databaseUrl },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const silent = { info() {}, warn() {}, error() {}, debug() {} };
+
+test('keys create --admin prints a key that authenticates; the database holds its hash only; revoke turns it off', async () => {
+  const created = reswipe('create', '--admin', '--label', 'ops laptop');
+  assert.equal(created.status, 0, created.stderr);
+  const key = created.stdout.trim();
+  assert.match(key, /^rsw_[0-9A-Za-z]{12}_[0-9A-Za-z]{32}$/);
+  assert.match(created.stderr, /shown only this once/);
+  const id = key.slice(4, 16);
+
+  const listed = reswipe('list', '--json');
+  assert.equal(listed.status, 0, listed.stderr);
+  const keys = JSON.parse(listed.stdout) as Array<{ id: string; scope: string; label: string; revokedAt: string | null }>;
+  assert.deepEqual(keys.map((entry) => [entry.id, entry.scope, entry.label, entry.revokedAt]), [[id, 'admin', 'ops laptop', null]]);
+  assert.ok(!listed.stdout.includes(key.slice(17)), 'list never shows the secret');
+
+  const store = await openStore(databaseUrl, { synchronous: 'normal' });
+  try {
+    const record = await store.findApiKeyByHash(hashApiKey(key));
+    assert.equal(record?.id, id);
+    const config = validateConfig({ database: { url: databaseUrl }, log: { level: 'silent' } });
+    const engine = { authorize: async () => ({ kind: 'idempotency_mismatch' as const }), getPayment: async () => null, listPayments: async () => ({ data: [], nextCursor: null }), settings: { panKey: 'x'.repeat(16) } };
+    const app = await buildHttpApp({ engine, store, clock: { nowMs: () => Date.now() }, logger: silent, config });
+    try {
+      const ok = await app.inject({ method: 'GET', url: '/v1/merchants', headers: { authorization: `Bearer ${key}` } });
+      assert.equal(ok.statusCode, 200);
+      const revoked = reswipe('revoke', id);
+      assert.equal(revoked.status, 0, revoked.stderr);
+      const refused = await app.inject({ method: 'GET', url: '/v1/merchants', headers: { authorization: `Bearer ${key}` } });
+      assert.equal(refused.statusCode, 401);
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await store.close();
+  }
+
+  // The secret appears nowhere in the database files (main file and WAL).
+  const secret = Buffer.from(key.slice(17));
+  for (const name of readdirSync(dir)) {
+    assert.equal(readFileSync(join(dir, name)).indexOf(secret), -1, `${name} holds the secret`);
+  }
+});
+
+test('keys create refuses an unknown merchant and a missing scope, with exit code 2 and a stable code', () => {
+  const unknown = reswipe('create', '--merchant', 'M00000000000404');
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /error RSW_BAD_ARGUMENT: .*--merchant/);
+  const none = reswipe('create');
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /exactly one of --admin or --merchant/);
+  const both = reswipe('create', '--admin', '--merchant', 'M00000000000001');
+  assert.equal(both.status, 2);
+  const revokeUnknown = reswipe('revoke', 'AAAAAAAAAAAA');
+  assert.equal(revokeUnknown.status, 2);
+});
