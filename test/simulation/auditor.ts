@@ -1,0 +1,257 @@
+// The simulation's auditor. It trusts none of the engine's own bookkeeping: it puts side by side
+// (a) what every client was told (collected by the harness), (b) the money the issuer actually
+// moved (the IssuerBook's ledger, mapped to payments by their unique amount), (c) what the store
+// holds, and (d) the raw bytes of the SQLite files, and checks the five money-safety invariants of
+// PRODUCT.md. Every breach is reported with the payment it concerns.
+import type { AttemptRecord, PaymentRecord, ReversalRecord, Store } from '../../src/core/ports/store.ts';
+import type { IssuerBook } from '../../src/sim/issuer/issuer-book.ts';
+
+/** One answer a client received for a payment (first try, resend or duplicate copy). */
+export interface ClientAnswer {
+  atMs: number;
+  kind: 'completed' | 'replayed' | 'in_progress' | 'mismatch' | 'error';
+  /** DE 39 the client saw; null for an HTTP "in progress" (the client keeps waiting). */
+  code: string | null;
+  verdict: string | null;
+  paymentId: string | null;
+  status: string | null;
+  tryNumber?: number;
+}
+
+/** One logical sale as the harness's client knows it. */
+export interface SimPayment {
+  index: number;
+  client: number;
+  intake: 'iso' | 'http';
+  terminalId: string | null;
+  pan: string;
+  /** Unique within a run: the issuer's ledger maps back to the payment by DE 4. */
+  amountMinor: number;
+  stan: string | null;
+  transmittedAt: string | null;
+  answers: ClientAnswer[];
+  /** The answer the client acted on (the first one with a code), or null if it gave up. */
+  told: ClientAnswer | null;
+  sends: number;
+  gaveUp: boolean;
+}
+
+export type InvariantNumber = 1 | 2 | 3 | 4 | 5;
+
+export interface Violation {
+  /** PRODUCT.md invariant 1..5, or 0 for a harness-level failure (an engine assertion, a stuck run). */
+  invariant: InvariantNumber | 0;
+  payment: number | null;
+  message: string;
+}
+
+export interface AuditReport {
+  ok: boolean;
+  violations: Violation[];
+  counts: {
+    payments: number;
+    toldApproved: number;
+    toldDeclined: number;
+    toldWait: number;
+    gaveUp: number;
+    duplicateSends: number;
+    storePayments: number;
+    attempts: number;
+    reversalsDone: number;
+    reversalsDead: number;
+    manualHandling: number;
+    issuerCharges: number;
+    issuerChargesReversed: number;
+  };
+}
+
+export interface AuditInput {
+  payments: readonly SimPayment[];
+  book: IssuerBook;
+  store: Store;
+  pans: readonly string[];
+  databaseBytes: ReadonlyArray<{ file: string; bytes: Buffer }>;
+  engineErrors: readonly string[];
+}
+
+const finalOutcomes: ReadonlySet<string> = new Set(['approved', 'declined', 'not_sent', 'reversed']);
+const pageMax = 500;
+const pagesMax = 10_000;
+
+export async function auditRun(input: AuditInput): Promise<AuditReport> {
+  const violations: Violation[] = [];
+  const add = (invariant: Violation['invariant'], payment: number | null, message: string): void => {
+    if (violations.length < 200) violations.push({ invariant, payment, message });
+  };
+  for (const error of input.engineErrors) add(0, null, error);
+
+  // (b) The issuer's money, by amount.
+  const charges = new Map<number, { live: number; reversed: number }>();
+  let issuerCharges = 0;
+  let issuerChargesReversed = 0;
+  const amounts = new Set(input.payments.map((payment) => payment.amountMinor));
+  for (const record of input.book.records.values()) {
+    const entry = record.entry;
+    if (entry === null) continue;
+    if (entry.money.kind !== 'charge') {
+      add(4, null, `the issuer moved money of kind ${entry.money.kind} though the clients only sell`);
+      continue;
+    }
+    const amount = entry.money.amountMinor;
+    if (!amounts.has(amount)) add(4, null, `the issuer charged ${amount} fen for no payment any client made`);
+    const tally = charges.get(amount) ?? { live: 0, reversed: 0 };
+    if (entry.reversedAtMs === null) tally.live += 1;
+    else tally.reversed += 1;
+    issuerCharges += 1;
+    if (entry.reversedAtMs !== null) issuerChargesReversed += 1;
+    charges.set(amount, tally);
+  }
+  if (input.book.recordsEvicted > 0) add(0, null, `the issuer forgot ${input.book.recordsEvicted} records; raise recordsMax so the ledger is complete`);
+
+  // (c) The store.
+  const storePayments: PaymentRecord[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < pagesMax; page++) {
+    const result = await input.store.listPayments({ limit: pageMax, ...(cursor === undefined ? {} : { cursor }) });
+    storePayments.push(...result.data);
+    if (result.nextCursor === null) break;
+    cursor = result.nextCursor;
+  }
+  const deadLettered = new Set<string>();
+  let afterSeq = 0;
+  for (let page = 0; page < pagesMax; page++) {
+    const events = await input.store.listEvents(afterSeq, pageMax, 'reversal.dead_letter');
+    for (const event of events) {
+      const reversalId = event.payload.reversalId;
+      if (typeof reversalId === 'string') deadLettered.add(reversalId);
+      afterSeq = Math.max(afterSeq, event.seq);
+    }
+    if (events.length < pageMax) break;
+  }
+  const byAmount = new Map<number, PaymentRecord[]>();
+  for (const payment of storePayments) {
+    const list = byAmount.get(payment.amountMinor) ?? [];
+    list.push(payment);
+    byAmount.set(payment.amountMinor, list);
+    if (!amounts.has(payment.amountMinor)) add(2, null, `the store has payment ${payment.id} of ${payment.amountMinor} fen that no client asked for`);
+  }
+  let attemptsCount = 0;
+  let reversalsDone = 0;
+  let reversalsDead = 0;
+  let manualHandling = 0;
+  const detail = new Map<string, { attempts: AttemptRecord[]; reversals: Map<string, ReversalRecord> }>();
+  for (const payment of storePayments) {
+    const attempts = await input.store.listAttempts(payment.id);
+    const reversals = new Map<string, ReversalRecord>();
+    for (const attempt of attempts) {
+      const reversal = await input.store.getReversal(`rev_${attempt.id}`);
+      if (reversal !== null) reversals.set(attempt.id, reversal);
+    }
+    attemptsCount += attempts.length;
+    detail.set(payment.id, { attempts, reversals });
+  }
+
+  // The checks, payment by payment.
+  let toldApproved = 0;
+  let toldDeclined = 0;
+  let toldWait = 0;
+  let gaveUp = 0;
+  let duplicateSends = 0;
+  for (const payment of input.payments) {
+    const who = payment.index;
+    const rows = byAmount.get(payment.amountMinor) ?? [];
+    const tally = charges.get(payment.amountMinor) ?? { live: 0, reversed: 0 };
+    if (payment.gaveUp) gaveUp += 1;
+    duplicateSends += Math.max(0, payment.sends - 1);
+    const told = payment.told;
+    if (told?.code === '00') toldApproved += 1;
+    else if (told?.verdict === 'wait') toldWait += 1;
+    else if (told !== null) toldDeclined += 1;
+
+    // Invariant 2: one payment per logical sale whatever was resent; every answer names that payment.
+    if (rows.length > 1) add(2, who, `${rows.length} stored payments (${rows.map((row) => row.id).join(', ')}) for one sale sent ${payment.sends} times`);
+    const row = rows[0];
+    for (const answer of payment.answers) {
+      if (answer.paymentId !== null && answer.paymentId !== row?.id) add(2, who, `an answer named payment ${answer.paymentId}, the store has ${row?.id ?? 'none'}`);
+    }
+    const approvedAnswers = payment.answers.filter((answer) => answer.code === '00');
+    const definiteRefusals = payment.answers.filter((answer) => answer.code !== null && answer.code !== '00' && answer.verdict !== 'wait');
+    if (approvedAnswers.length > 0 && definiteRefusals.length > 0) {
+      add(2, who, `the client was told both 00 and ${definiteRefusals.map((answer) => `${answer.code}(${answer.kind})`).join(',')}`);
+    }
+
+    const info = row === undefined ? undefined : detail.get(row.id);
+    const attempts = info?.attempts ?? [];
+    const reversals = info?.reversals ?? new Map<string, ReversalRecord>();
+    let manual = false;
+    let approvedAttempts = 0;
+    for (const attempt of attempts) {
+      const reversal = reversals.get(attempt.id);
+      if (reversal?.state === 'done') reversalsDone += 1;
+      if (reversal?.state === 'dead') {
+        reversalsDead += 1;
+        manual = true;
+        // Invariant 3: a dead letter is only acceptable with its alert event.
+        if (!deadLettered.has(reversal.id)) add(3, who, `reversal ${reversal.id} is dead without a reversal.dead_letter event`);
+      }
+      if (reversal?.state === 'pending') add(3, who, `reversal ${reversal.id} still pending ${reversal.tries} tries after the drain`);
+      if (attempt.outcome === 'approved') approvedAttempts += 1;
+      if (!finalOutcomes.has(attempt.outcome) && reversal?.state !== 'dead') {
+        add(3, who, `attempt ${attempt.seq} on ${attempt.channel} is ${attempt.outcome} after the drain with ${reversal === undefined ? 'no reversal' : `a ${reversal.state} reversal`}`);
+      }
+    }
+    if (manual) manualHandling += 1;
+    if (row !== undefined && row.status === 'pending') add(3, who, `payment ${row.id} still pending after the drain`);
+
+    // Invariant 1: at most one approved, unreversed attempt, in the store and in the money.
+    if (approvedAttempts > 1) add(1, who, `${approvedAttempts} approved attempts in the store`);
+    if (tally.live > 1 && !manual) add(1, who, `charged ${tally.live} times at the issuer`);
+
+    // Invariant 4: told approved => charged exactly once; told a refusal => not charged; the store agrees with the money.
+    if (approvedAnswers.length > 0 && !(tally.live === 1 || (manual && tally.live >= 1))) add(4, who, `told approved but charged ${tally.live} times`);
+    if (definiteRefusals.length > 0 && tally.live !== 0 && !manual) {
+      add(4, who, `told ${definiteRefusals[0]?.code} (${definiteRefusals[0]?.kind}) but charged ${tally.live} times`);
+    }
+    if (row === undefined) {
+      if (tally.live > 0) add(4, who, `charged ${tally.live} times with no payment in the store`);
+    } else if (!manual) {
+      if (row.status === 'approved' && tally.live !== 1) add(4, who, `stored approved but charged ${tally.live} times`);
+      if (row.status !== 'approved' && tally.live !== 0) add(4, who, `stored ${row.status} but charged ${tally.live} times`);
+    }
+  }
+
+  // Invariant 5: no PAN in the bytes of the database, its WAL or shared memory.
+  for (const { file, bytes } of input.databaseBytes) {
+    for (const pan of input.pans) {
+      if (bytes.includes(Buffer.from(pan, 'latin1'))) add(5, null, `a full PAN ${pan.slice(0, 6)}…${pan.slice(-4)} is in ${file.split('/').pop()}`);
+    }
+  }
+
+  return {
+    ok: violations.length === 0,
+    violations,
+    counts: {
+      payments: input.payments.length,
+      toldApproved,
+      toldDeclined,
+      toldWait,
+      gaveUp,
+      duplicateSends,
+      storePayments: storePayments.length,
+      attempts: attemptsCount,
+      reversalsDone,
+      reversalsDead,
+      manualHandling,
+      issuerCharges,
+      issuerChargesReversed,
+    },
+  };
+}
+
+/** Human-readable lines for a failed audit. */
+export function describeViolations(report: AuditReport, max = 20): string {
+  return report.violations
+    .slice(0, max)
+    .map((violation) => `  invariant ${violation.invariant === 0 ? '-' : violation.invariant}${violation.payment === null ? '' : ` payment #${violation.payment}`}: ${violation.message}`)
+    .join('\n');
+}

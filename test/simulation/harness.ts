@@ -1,0 +1,556 @@
+// The deterministic simulation harness: the REAL AuthorizationEngine and ReversalWorker on a real
+// SQLite file, driven in virtual time (VirtualScheduler) by seeded terminals and HTTP clients,
+// talking to a seeded faulty network in front of the pure issuer rules (sim-network.ts). The
+// gateway is crashed at random store writes (its objects dropped mid-flight, nothing closed
+// gracefully), the store is reopened from the same file, a new engine and worker are built and
+// `recoverAfterRestart()` runs, as `reswipe serve` does at start. After the load the network heals,
+// the clock runs forward so reversals drain, and the auditor (auditor.ts) compares what the
+// clients were told, the issuer's ledger and the store. Same seed, same run, byte for byte.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../src/adapters/store/open-store.ts';
+import type { LoggerLike, UpstreamChannel } from '../../src/adapters/channels/upstream-channel.ts';
+import { AuthorizationEngine, type ChannelPort, type EngineSettings, type SaleRequest } from '../../src/app/engine/authorization-engine.ts';
+import { requestHashOf } from '../../src/app/engine/request-hash.ts';
+import { ReversalWorker } from '../../src/app/reversals/reversal-worker.ts';
+import { defaultBinTable } from '../../src/core/cards/bin-table.ts';
+import { CardNumber, fingerprintPan } from '../../src/core/cards/pan.ts';
+import { isReswipeError } from '../../src/core/errors/reswipe-error.ts';
+import type { Store } from '../../src/core/ports/store.ts';
+import { transmissionDateTime } from '../../src/core/payments/upstream-request.ts';
+import { nextIntInclusive, nextUnit, SeededRandom, type Random } from '../../src/core/time/random.ts';
+import { auditRun, type AuditReport, type ClientAnswer, type SimPayment } from './auditor.ts';
+import { BlindResendChannel, healthyNetwork, SimChannel, SimUpstream, type NetworkFaults, type NetworkStats } from './sim-network.ts';
+import { VirtualScheduler } from './virtual-scheduler.ts';
+
+export const simMerchantId = 'M00000000000001';
+const panKey = 'sim-pan-key-0123456789abcdef';
+/** 2026-03-02 09:00 UTC: a fixed start so DE 7 and the issuer's expiry check replay. */
+const startAtMs = Date.UTC(2026, 2, 2, 9, 0, 0);
+
+/** Cards the clients pay with: mostly approving, some that decline for different reasons. */
+const approvingPans = [
+  '6222020000000000018',
+  '6225880000000019',
+  '4111111111111111',
+  '5555555555554444',
+  '4319400000000018',
+  '6258070000000017',
+  '5200828282828210',
+  '3530111333300000',
+] as const;
+const decliningPans = ['6222020000000000026', '6217000000000000012', '4111111111111103', '5555550000000010', '6225880000000035'] as const;
+export const simPans: readonly string[] = [...approvingPans, ...decliningPans];
+
+/** Faults on the terminal link (client <-> gateway), per message. */
+export interface ClientLinkFaults {
+  requestLost: number;
+  answerLost: number;
+  /** A second copy of the request is sent (a retransmission while the first is in flight). */
+  duplicateSend: number;
+  delayMsMax: number;
+}
+
+export interface SimulationOptions {
+  seed: number;
+  payments: number;
+  isoTerminals: number;
+  httpClients: number;
+  network: NetworkFaults;
+  link: ClientLinkFaults;
+  /** How many times the gateway is crashed during the load. */
+  crashes: number;
+  /** Virtual downtime after a crash before the gateway is up again. */
+  downtimeMsMax: number;
+  /** Test the auditor: wrap the engine's channels in the blind-resend bug. */
+  brokenBlindResend?: boolean;
+  /** Keep the SQLite file afterwards (for debugging a seed). */
+  keepFiles?: boolean;
+}
+
+/** Simulated gateway settings: short enough to run fast in virtual time, in the same ratios as production. */
+const engineSettings = (channels: readonly string[]): EngineSettings => ({
+  terminalTimeoutMs: 6_000,
+  replyMarginMs: 500,
+  autoRetriesMax: 2,
+  inFlightPerTerminalMax: 1,
+  queuePerTerminalMax: 8,
+  inFlightMax: 1_000,
+  attemptMinMs: 500,
+  strictLuhn: false,
+  strictBin: false,
+  panKey,
+  httpTerminalId: 'RSWHTTP0',
+  localOffsetMinutes: 480,
+  channels: channels.map((name, index) => ({ name, priority: index + 1, disabled: false, acquirerId: acquirerIdOf(name), timeoutMs: 1_500 })),
+  recoveryBatchMax: 10_000,
+  closeWaitMs: 6_000,
+});
+const channelNames = ['bank-a', 'bank-b'] as const;
+/** Each channel has its own DE 32, so their STAN sequences never collide at the issuer. */
+function acquirerIdOf(channel: string): string {
+  return channel === 'bank-a' ? '00000000001' : '00000000002';
+}
+const reversalPolicy = { triesMax: 6, backoffMs: 1_000, backoffMsMax: 8_000, timeoutMs: 1_500, batchMax: 32, pollIntervalMs: 1_000 };
+const clientTimeoutMs = 8_000;
+const clientTriesMax = 3;
+/** After the load: the network heals and the clock runs this long so every reversal settles or dies. */
+const drainMs = 10 * 60_000;
+/** Hard bound on the load phase in virtual time. */
+const loadMsMax = 24 * 3_600_000;
+
+/** Derives a swarm member from a seed: which faults are on and how hard, how many crashes. */
+export function swarmOptions(seed: number, payments: number): SimulationOptions {
+  const random = new SeededRandom(seed ^ 0x5eed);
+  const rate = (max: number): number => (nextUnit(random) < 0.5 ? 0 : Math.round(nextUnit(random) * max * 1000) / 1000);
+  return {
+    seed,
+    payments,
+    isoTerminals: nextIntInclusive(random, 1, 6),
+    httpClients: nextIntInclusive(random, 0, 4),
+    network: {
+      notSent: rate(0.1),
+      requestLost: rate(0.1),
+      replyLost: rate(0.1),
+      connectionLost: rate(0.08),
+      malformedReply: rate(0.05),
+      duplicateReply: rate(0.1),
+      lateReply: rate(0.1),
+      delayMsMax: nextIntInclusive(random, 5, 800),
+    },
+    link: { requestLost: rate(0.05), answerLost: rate(0.08), duplicateSend: rate(0.15), delayMsMax: nextIntInclusive(random, 1, 300) },
+    crashes: nextIntInclusive(random, 0, 3),
+    downtimeMsMax: 5_000,
+  };
+}
+
+/** What a run left: the audit, counts, and the numbers that show the faults really happened. */
+export interface SimulationResult {
+  options: SimulationOptions;
+  report: AuditReport;
+  stats: {
+    virtualMs: number;
+    tasks: number;
+    writes: number;
+    crashes: number;
+    network: NetworkStats;
+    clientsGaveUp: number;
+    engineErrors: string[];
+  };
+}
+
+interface Generation {
+  epoch: number;
+  alive: boolean;
+  raw: Store;
+  engine: AuthorizationEngine;
+  worker: ReversalWorker;
+}
+
+class Crashed extends Error {
+  constructor() {
+    super('simulated crash');
+  }
+}
+
+const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
+
+/**
+ * The store as one gateway generation sees it: counted (so the scheduler knows when batches are
+ * done), and fenced: once the generation is dead nothing it asks for is answered, a unit that had
+ * not run yet rolls back, and the crash plan can kill it right before or right after a write.
+ */
+function fenceStore(inner: Store, generation: () => Generation, run: RunState): Store {
+  return new Proxy(inner, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      if (property === 'write') {
+        return (unit: Parameters<Store['write']>[0]) => {
+          const gen = generation();
+          if (!gen.alive) return never();
+          run.writes += 1;
+          const crashHere = run.crashPlan[0] === run.writes ? run.crashModes.shift() ?? 'after' : null;
+          if (crashHere !== null) run.crashPlan.shift();
+          run.scheduler.pendingWrites += 1;
+          const written = target.write(async (tx) => {
+            if (!gen.alive) throw new Crashed();
+            if (crashHere === 'before') {
+              run.crash(gen);
+              throw new Crashed();
+            }
+            return unit(tx);
+          });
+          return written
+            .finally(() => {
+              run.scheduler.pendingWrites -= 1;
+            })
+            .then(
+              (result) => {
+                if (crashHere === 'after') run.crash(gen);
+                return gen.alive ? result : never();
+              },
+              (error: unknown) => (gen.alive ? Promise.reject(error) : never()),
+            );
+        };
+      }
+      return (...args: unknown[]) => {
+        const gen = generation();
+        if (!gen.alive) return never();
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (!(result instanceof Promise)) return result;
+        return result.then(
+          (resolved: unknown) => (gen.alive ? resolved : never()),
+          (error: unknown) => (gen.alive ? Promise.reject(error) : never()),
+        );
+      };
+    },
+  });
+}
+
+interface RunState {
+  scheduler: VirtualScheduler;
+  writes: number;
+  crashPlan: number[];
+  crashModes: Array<'before' | 'after'>;
+  crash(gen: Generation): void;
+}
+
+/** Runs one seeded simulation to quiescence and audits it. */
+export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'reswipe-sim-'));
+  const dbPath = join(dir, 'gateway.db');
+  const scheduler = new VirtualScheduler(startAtMs);
+  const random = new SeededRandom(options.seed);
+  // Independent streams, so adding a draw in one concern does not reshuffle the others.
+  const networkRandom = new SeededRandom(random.nextUint32());
+  const issuerRandom = new SeededRandom(random.nextUint32());
+  const clientRandom = new SeededRandom(random.nextUint32());
+  const crashRandom = new SeededRandom(random.nextUint32());
+  const idSeed = random.nextUint32();
+  const upstream = new SimUpstream(scheduler, networkRandom, issuerRandom, options.network);
+  const engineErrors: string[] = [];
+  let crashes = 0;
+  let current: Generation | null = null;
+
+  const expectedWrites = Math.max(10, options.payments * 4);
+  const crashPlan = Array.from({ length: options.crashes }, () => nextIntInclusive(crashRandom, 1, expectedWrites)).sort((a, b) => a - b);
+  const run: RunState = {
+    scheduler,
+    writes: 0,
+    crashPlan: [...new Set(crashPlan)],
+    crashModes: crashPlan.map(() => (nextUnit(crashRandom) < 0.5 ? 'before' : 'after')),
+    crash(gen) {
+      if (!gen.alive) return;
+      gen.alive = false;
+      crashes += 1;
+      scheduler.epoch += 1;
+      const downtimeMs = nextIntInclusive(crashRandom, 0, options.downtimeMsMax);
+      scheduler.after(downtimeMs, () => restart(gen));
+    },
+  };
+
+  const logger = (epoch: number): LoggerLike => ({
+    info() {},
+    debug() {},
+    warn() {},
+    error(fields: unknown, message?: string) {
+      // Expected: dead-lettered reversals. Anything else is kept for the report.
+      if (message !== undefined && /manual handling|dead-lettered|reversal try failed/.test(message)) return;
+      if (engineErrors.length < 50) engineErrors.push(`gen ${epoch}: ${message ?? ''} ${JSON.stringify(fields)}`);
+    },
+  });
+
+  const start = async (epoch: number): Promise<Generation> => {
+    const raw = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal' });
+    const log = logger(epoch);
+    const holder: { gen: Generation | null } = { gen: null };
+    const store = fenceStore(raw, () => holder.gen as Generation, run);
+    const channels = channelNames.map((name) => new SimChannel(name, upstream, epoch));
+    const channelMap = new Map(channels.map((channel) => [channel.name, channel]));
+    let engine: AuthorizationEngine | undefined;
+    const worker = new ReversalWorker({
+      store,
+      channels: (name) => channelMap.get(name) as unknown as UpstreamChannel | undefined,
+      clock: scheduler.clock,
+      logger: log,
+      ...reversalPolicy,
+      acquirerIdFor: acquirerIdOf,
+      onSettledInTx: async (tx, settled) => {
+        if (engine !== undefined) await engine.onReversalSettledInTx(tx, settled);
+      },
+      onSettled: (settled) => engine?.onReversalSettled(settled),
+    });
+    const enginePorts: ChannelPort[] = channels.map((channel) => (options.brokenBlindResend === true ? new BlindResendChannel(channel) : channel));
+    engine = new AuthorizationEngine({
+      store,
+      channels: enginePorts,
+      clock: scheduler.clock,
+      random: new SeededRandom((idSeed + epoch * 0x9e37) >>> 0),
+      logger: log,
+      settings: engineSettings(channelNames),
+      binTable: defaultBinTable,
+      reversalWorker: worker,
+      sleep: scheduler.sleepFor(epoch),
+    });
+    const gen: Generation = { epoch, alive: true, raw, engine, worker };
+    holder.gen = gen;
+    const running = engine;
+    for (const channel of channels) {
+      channel.onUnmatchedReply((message, info) => {
+        running.handleUnmatchedReply(channel.name, message, info).catch((error: unknown) => log.error({ error: String(error) }, 'late reply handling failed'));
+      });
+    }
+    // The worker's poll and the engine's recovery sweep, as timers of this generation.
+    const poll = (): void => {
+      worker.kick();
+      scheduler.after(reversalPolicy.pollIntervalMs, poll, epoch);
+    };
+    let sweeping = false;
+    const sweep = (): void => {
+      if (!sweeping) {
+        sweeping = true;
+        running
+          .recoverAfterRestart({ createdBeforeMs: scheduler.nowMs() - 2 * running.settings.terminalTimeoutMs })
+          .catch((error: unknown) => log.error({ error: String(error) }, 'recovery sweep failed'))
+          .finally(() => {
+            sweeping = false;
+          });
+      }
+      scheduler.after(running.settings.terminalTimeoutMs, sweep, epoch);
+    };
+    scheduler.after(0, poll, epoch);
+    scheduler.after(running.settings.terminalTimeoutMs, sweep, epoch);
+    // One SQLite file, one gateway: everything pending now was left by the generation before.
+    running.recoverAfterRestart({ createdBeforeMs: scheduler.nowMs() }).catch((error: unknown) => log.error({ error: String(error) }, 'recovery failed'));
+    return gen;
+  };
+
+  const restart = async (dead: Generation): Promise<void> => {
+    // The dead generation's queued units roll back (fenced); closing only frees its connections.
+    await dead.raw.close().catch(() => undefined);
+    current = await start(scheduler.epoch);
+  };
+
+  // Seed the merchant and its terminals, then start generation 0.
+  {
+    const seedStore = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal' });
+    await seedStore.write(async (tx) => {
+      const nowMs = scheduler.nowMs();
+      await tx.upsertMerchant({ id: simMerchantId, name: 'Sim shop', mcc: '5411', accepts: ['debit', 'credit', 'quasi-credit', 'prepaid'], limits: {}, feePlan: 'standard', disabled: false, createdAtMs: nowMs, updatedAtMs: nowMs });
+      for (let t = 0; t < options.isoTerminals; t++) {
+        await tx.upsertTerminal({ id: terminalIdOf(t), merchantId: simMerchantId, state: 'active', signedOn: true, batchNo: '000001', limits: {}, lastSeenAtMs: null, createdAtMs: nowMs, updatedAtMs: nowMs });
+      }
+    });
+    await seedStore.close();
+  }
+  current = await start(0);
+
+  // The payments, each with a unique amount: the issuer's ledger maps back to a payment by DE 4 alone.
+  const clientsCount = Math.max(1, options.isoTerminals + options.httpClients);
+  const payments: SimPayment[] = [];
+  let amountMinor = 1_000;
+  for (let index = 0; index < options.payments; index++) {
+    amountMinor += 1;
+    while ((amountMinor >= 88_800 && amountMinor <= 88_899) || (amountMinor >= 99_900 && amountMinor <= 99_999)) amountMinor += 1;
+    const client = index % clientsCount;
+    const iso = client < options.isoTerminals || options.isoTerminals + options.httpClients === 0;
+    const pan = nextUnit(clientRandom) < 0.85 ? approvingPans[nextIntInclusive(clientRandom, 0, approvingPans.length - 1)]! : decliningPans[nextIntInclusive(clientRandom, 0, decliningPans.length - 1)]!;
+    payments.push({
+      index,
+      client,
+      intake: iso ? 'iso' : 'http',
+      terminalId: iso ? terminalIdOf(client) : null,
+      pan,
+      amountMinor,
+      stan: null,
+      transmittedAt: null,
+      answers: [],
+      told: null,
+      sends: 0,
+      gaveUp: false,
+    });
+  }
+
+  // ---- clients ------------------------------------------------------------------------------
+  let clientsDone = 0;
+  let clientsGaveUp = 0;
+  const stanOf = new Map<number, number>();
+  const linkDelay = (): number => nextIntInclusive(clientRandom, 0, options.link.delayMsMax);
+
+  const handleSale = async (gen: Generation, payment: SimPayment): Promise<ClientAnswer | null> => {
+    const nowMs = scheduler.nowMs();
+    const sale = saleRequestOf(payment, nowMs + gen.engine.settings.terminalTimeoutMs);
+    const { scope, key } = sale.idempotency;
+    try {
+      let result = await gen.engine.authorize(sale);
+      if (result.kind === 'in_progress' && payment.intake === 'iso') {
+        // As the terminal listener does: a resend waits for the original's answer.
+        await gen.engine.waitUntilAnswered(scope, key, (sale.deadlineMs ?? nowMs) - gen.engine.settings.replyMarginMs);
+        result = await gen.engine.authorize(sale);
+      }
+      const atMs = scheduler.nowMs();
+      switch (result.kind) {
+        case 'completed':
+        case 'replayed':
+          return { atMs, kind: result.kind, code: result.diagnosis.code, verdict: result.diagnosis.verdict, paymentId: result.view.id, status: result.view.status };
+        case 'in_progress':
+          // ISO: the listener answers 98 (wait). HTTP: 409 in progress, the client asks again later.
+          return payment.intake === 'iso' ? { atMs, kind: 'in_progress', code: '98', verdict: 'wait', paymentId: result.paymentId, status: null } : { atMs, kind: 'in_progress', code: null, verdict: null, paymentId: result.paymentId, status: null };
+        case 'idempotency_mismatch':
+          return { atMs, kind: 'mismatch', code: '94', verdict: 'fix', paymentId: null, status: null };
+      }
+    } catch (error) {
+      if (isReswipeError(error)) return { atMs: scheduler.nowMs(), kind: 'error', code: error.isoResponseCode ?? '96', verdict: 'later', paymentId: null, status: null };
+      engineErrors.push(`authorize threw for payment ${payment.index}: ${error instanceof Error ? error.message : String(error)}`);
+      return null;
+    }
+  };
+
+  const deliver = (payment: SimPayment, tryNumber: number, onAnswer: (answer: ClientAnswer) => void): void => {
+    if (nextUnit(clientRandom) < options.link.requestLost) return;
+    scheduler.after(linkDelay(), () => {
+      const gen = current;
+      if (gen === null || !gen.alive) return; // connection refused while the gateway is down
+      void handleSale(gen, payment).then((answer) => {
+        if (answer === null || !gen.alive) return; // a dead process answers nobody
+        if (nextUnit(clientRandom) < options.link.answerLost) return;
+        scheduler.after(linkDelay(), () => onAnswer({ ...answer, tryNumber }));
+      });
+    });
+  };
+
+  const runClient = (client: number, queue: SimPayment[]): void => {
+    const next = (): void => {
+      const payment = queue.shift();
+      if (payment === undefined) {
+        clientsDone += 1;
+        return;
+      }
+      const stan = (stanOf.get(client) ?? 0) + 1;
+      stanOf.set(client, stan);
+      payment.stan = String(stan).padStart(6, '0');
+      payment.transmittedAt = transmissionDateTime(scheduler.nowMs());
+      let tries = 0;
+      let finished = false;
+      const onAnswer = (answer: ClientAnswer): void => {
+        payment.answers.push(answer);
+        if (finished || answer.code === null) return;
+        finished = true;
+        payment.told = answer;
+        scheduler.after(nextIntInclusive(clientRandom, 0, 500), next);
+      };
+      const send = (): void => {
+        tries += 1;
+        payment.sends += 1;
+        const thisTry = tries;
+        deliver(payment, thisTry, onAnswer);
+        if (nextUnit(clientRandom) < options.link.duplicateSend) scheduler.after(nextIntInclusive(clientRandom, 0, 2_000), () => deliver(payment, thisTry, onAnswer));
+        scheduler.after(clientTimeoutMs, () => {
+          if (finished || tries !== thisTry) return;
+          if (tries < clientTriesMax) {
+            send();
+            return;
+          }
+          finished = true;
+          payment.gaveUp = true;
+          clientsGaveUp += 1;
+          scheduler.after(0, next);
+        });
+      };
+      send();
+    };
+    scheduler.after(nextIntInclusive(clientRandom, 0, 1_000), next);
+  };
+  for (let client = 0; client < clientsCount; client++) runClient(client, payments.filter((payment) => payment.client === client));
+
+  // ---- load, then heal and drain --------------------------------------------------------------
+  const loadUntilMs = scheduler.nowMs() + loadMsMax;
+  while (clientsDone < clientsCount && scheduler.nowMs() < loadUntilMs) {
+    const ran = await scheduler.runUntil(scheduler.nowMs() + 60_000);
+    if (ran === 0 && scheduler.nextAtMs() === null) break;
+  }
+  if (clientsDone < clientsCount) engineErrors.push(`clients did not finish within ${loadMsMax} ms of virtual time (${clientsDone}/${clientsCount})`);
+  // No more crashes; the network heals; the clock runs so every reversal settles or runs out of tries.
+  run.crashPlan = [];
+  upstream.faults = { ...healthyNetwork };
+  await scheduler.runUntil(scheduler.nowMs() + drainMs);
+  // Let the current run finish its last writes, then stop the generation where it stands.
+  const last = current as Generation | null;
+  if (last === null) throw new Error('simulation ended without a running gateway');
+  last.alive = false;
+  scheduler.epoch += 1;
+  await scheduler.settle();
+
+  const dbBytes = readDatabaseBytes(dbPath);
+  await last.raw.close();
+  const dbBytesAfterClose = readDatabaseBytes(dbPath);
+  const auditStore = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal' });
+  let report: AuditReport;
+  try {
+    report = await auditRun({ payments, book: upstream.book, store: auditStore, pans: simPans, databaseBytes: [...dbBytes, ...dbBytesAfterClose], engineErrors });
+  } finally {
+    await auditStore.close();
+    if (options.keepFiles !== true) rmSync(dir, { recursive: true, force: true });
+  }
+  return {
+    options,
+    report,
+    stats: { virtualMs: scheduler.nowMs() - startAtMs, tasks: scheduler.tasksRun, writes: run.writes, crashes, network: upstream.stats, clientsGaveUp, engineErrors },
+  };
+}
+
+function terminalIdOf(index: number): string {
+  return `T${String(index + 1).padStart(7, '0')}`;
+}
+
+function saleRequestOf(payment: SimPayment, deadlineMs: number): SaleRequest {
+  const card = new CardNumber(payment.pan);
+  if (payment.intake === 'iso') {
+    const terminalId = payment.terminalId ?? '';
+    const stan = payment.stan ?? '';
+    const transmittedAt = payment.transmittedAt ?? '';
+    return {
+      intake: 'iso',
+      merchantId: simMerchantId,
+      terminalId,
+      amountMinor: payment.amountMinor,
+      currency: 'CNY',
+      card: { number: card, expiry: '3012', entryMode: 'chip' },
+      capture: true,
+      reference: null,
+      idempotency: {
+        scope: `iso:${terminalId}`,
+        key: `${stan}:${transmittedAt}`,
+        requestHash: requestHashOf({ mti: '0200', processingCode: '000000', amountMinor: String(payment.amountMinor).padStart(12, '0'), currency: '156', terminalId, merchantId: simMerchantId, card: fingerprintPan(payment.pan, panKey) }),
+      },
+      terminalStan: stan,
+      terminalTransmittedAt: transmittedAt,
+      deadlineMs,
+    };
+  }
+  return {
+    intake: 'http',
+    merchantId: simMerchantId,
+    terminalId: null,
+    amountMinor: payment.amountMinor,
+    currency: 'CNY',
+    card: { number: card, expiry: '3012', cvv: '123', entryMode: 'manual' },
+    capture: true,
+    reference: `order-${payment.index}`,
+    idempotency: { scope: `http:${simMerchantId}`, key: `sim-${payment.index}`, requestHash: requestHashOf({ amountMinor: payment.amountMinor, currency: 'CNY', card: fingerprintPan(payment.pan, panKey), reference: `order-${payment.index}` }) },
+    deadlineMs,
+  };
+}
+
+function readDatabaseBytes(dbPath: string): Array<{ file: string; bytes: Buffer }> {
+  return [dbPath, `${dbPath}-wal`, `${dbPath}-shm`].filter((file) => existsSync(file)).map((file) => ({ file, bytes: readFileSync(file) }));
+}
+
+/** The command that replays one seed. */
+export function replayCommand(seed: number, payments: number): string {
+  return `RESWIPE_SIM_SEED=${seed} RESWIPE_SIM_PAYMENTS=${payments} npm test -- test/simulation/simulation.test.ts`;
+}
+
+export type { Random };
