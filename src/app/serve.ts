@@ -3,8 +3,6 @@
 // running (with restart recovery done), BEFORE any terminal or HTTP client can start a payment.
 // Stopping goes the other way: stop taking requests, finish those in flight (bounded), then stop
 // the workers and close the store.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { ReswipeConfig } from '../core/config/config-schema.ts';
 import type { Store, StoreTx, PaymentRecord } from '../core/ports/store.ts';
 import type { Clock } from '../core/time/clock.ts';
@@ -14,6 +12,7 @@ import { createLogger } from '../adapters/log/logger.ts';
 import { UpstreamChannel, type LoggerLike } from '../adapters/channels/upstream-channel.ts';
 import { loadBinTable } from '../adapters/declines/bin-table-file.ts';
 import { TerminalServer } from '../adapters/terminal-link/terminal-server.ts';
+import { buildHttpApp, type HttpAppDeps } from '../adapters/http/http-app.ts';
 import { ReversalWorker } from './reversals/reversal-worker.ts';
 import { AuthorizationEngine, engineSettingsFromConfig, type FeeHooks } from './engine/authorization-engine.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
@@ -24,12 +23,12 @@ export interface GatewayOptions {
   logger?: LoggerLike;
   clock?: Clock;
   random?: Random;
-  /** Skip the HTTP API even when it is built (tests of the terminal link alone). */
+  /** Skip the HTTP API (tests of the terminal link alone). */
   withoutHttp?: boolean;
 }
 
 export interface Gateway {
-  /** The HTTP port, or null when the HTTP API is not part of this build or was skipped. */
+  /** The HTTP port, or null when the HTTP API was skipped (GatewayOptions.withoutHttp). */
   httpPort: number | null;
   /** Bound port of each terminal listener, by listener name. */
   terminalPorts: Record<string, number>;
@@ -176,8 +175,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     };
     metrics.setSources({
       reversalQueueStats: () => store.reversalQueueStats(),
-      // TerminalServer has no public connection count yet; this reads one as soon as it exposes `connections`.
-      terminalConnections: () => servers.reduce((sum, server) => sum + ((server as unknown as { connections?: number }).connections ?? 0), 0),
+      terminalConnections: () => servers.reduce((sum, server) => sum + server.connections, 0),
       nowMs: () => clock.nowMs(),
     });
     cleanups.push(async () => {
@@ -192,7 +190,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
 
     let httpPort: number | null = null;
     if (options.withoutHttp !== true) {
-      const http = await startHttpIfBuilt(config, {
+      const http = await startHttp(config, {
         engine: running,
         store,
         logger,
@@ -201,10 +199,8 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
         plans: feeSettings.plans,
         channelHealth: () => [...channels.values()].map((channel) => channel.health()),
       });
-      if (http !== null) {
-        httpPort = http.port;
-        cleanups.push(http.close);
-      }
+      httpPort = http.port;
+      cleanups.push(http.close);
     }
 
     let stopped = false;
@@ -278,46 +274,13 @@ interface HttpHandle {
   close(): Promise<void>;
 }
 
-/**
- * Starts the HTTP API when src/adapters/http/http-app.ts is part of the build. It is built by another
- * area against the engine; until it lands, serve runs the terminal link alone and says so.
- */
-async function startHttpIfBuilt(
-  config: ReswipeConfig,
-  deps: { engine: AuthorizationEngine; store: Store; logger: LoggerLike; clock: Clock } & Record<string, unknown>,
-): Promise<HttpHandle | null> {
-  const modulePath = fileURLToPath(new URL('../adapters/http/http-app.ts', import.meta.url));
-  if (!existsSync(modulePath)) {
-    deps.logger.warn({}, 'HTTP API not built yet: serving the terminal link only');
-    return null;
-  }
-  const module = (await import('../adapters/http/http-app.ts' as string)) as {
-    buildHttpApp?: (deps: Record<string, unknown>) => Promise<HttpAppLike> | HttpAppLike;
-  };
-  if (typeof module.buildHttpApp !== 'function') {
-    deps.logger.warn({}, 'src/adapters/http/http-app.ts exports no buildHttpApp: serving the terminal link only');
-    return null;
-  }
-  const app = await module.buildHttpApp({ ...deps, config });
-  const address = await app.listen({ host: config.http.host, port: config.http.port });
-  const port = portOf(app, address, config.http.port);
+/** Builds and starts the HTTP API on http.host/http.port; resolves with the bound port. */
+async function startHttp(config: ReswipeConfig, deps: Omit<HttpAppDeps, 'config'>): Promise<HttpHandle> {
+  const app = await buildHttpApp({ ...deps, config });
+  await app.listen({ host: config.http.host, port: config.http.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
   return { port, close: () => app.close() };
-}
-
-interface HttpAppLike {
-  listen(options: { host: string; port: number }): Promise<unknown>;
-  close(): Promise<void>;
-  server?: { address(): unknown };
-}
-
-function portOf(app: HttpAppLike, address: unknown, fallback: number): number {
-  const bound = app.server?.address();
-  if (typeof bound === 'object' && bound !== null && 'port' in bound && typeof bound.port === 'number') return bound.port;
-  if (typeof address === 'string') {
-    const match = /:(\d+)$/.exec(address);
-    if (match?.[1] !== undefined) return Number(match[1]);
-  }
-  return fallback;
 }
 
 /** Ids in production come from the operating system's generator; seeded simulations pass their own Random. */

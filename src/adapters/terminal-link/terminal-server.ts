@@ -79,6 +79,11 @@ export class TerminalServer {
     return this.#options.listener.name;
   }
 
+  /** Open terminal connections, for metrics. */
+  get connections(): number {
+    return this.#sockets.size;
+  }
+
   /** The bound port (useful with port 0). */
   get port(): number {
     return this.#port;
