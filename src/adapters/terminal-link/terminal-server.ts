@@ -232,7 +232,13 @@ export class TerminalServer {
     const terminalId = (getText(request, 41) ?? '').trim();
     const merchantId = getText(request, 42) ?? '';
     const stan = getText(request, 11) ?? '';
-    const transmittedAt = getText(request, 7) ?? `${getText(request, 13) ?? ''}${getText(request, 12) ?? ''}`;
+    // The retransmission key is DE 41 + 11 + 7. Terminals without DE 7 (classic cups-pos) are keyed by their
+    // local date and time (DE 13 + 12) instead, falling back to today's date: a STAN is unique per terminal and day.
+    const transmittedAt = getText(request, 7) ?? `${getText(request, 13) ?? localMmdd(clock.nowMs())}${getText(request, 12) ?? '000000'}`;
+    if (this.#closing) {
+      // Shutting down: refuse before anything is stored or sent, so the terminal may retry elsewhere at once.
+      return this.#answer(request, responseMti, classifyResponseCode('96'), null);
+    }
     const pan = panOf(request);
     if (pan === null) return this.#answer(request, responseMti, classifyResponseCode('14'), null);
     const currencyNumeric = getText(request, 49) ?? '156';
@@ -353,6 +359,12 @@ export class TerminalServer {
     if (request.header !== undefined) response.header = request.header;
     return response;
   }
+}
+
+/** MMDD in China Standard Time, the terminals' local date. */
+function localMmdd(nowMs: number): string {
+  const local = new Date(nowMs + 8 * 3_600_000);
+  return String(local.getUTCMonth() + 1).padStart(2, '0') + String(local.getUTCDate()).padStart(2, '0');
 }
 
 function copy(from: IsoMessage, to: Record<number, IsoFieldValue>, fields: readonly number[]): void {
