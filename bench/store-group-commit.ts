@@ -2,11 +2,15 @@
 // transaction, the baseline, against group commit under concurrency, measured in the same run.
 // Each unit is what the engine writes for a sale: a payment, its attempt and an event.
 // Usage: npm run bench:store [-- --units 4000 --concurrency 256 --dir /path/on/real/disk]
+// Add `--postgres postgres://postgres@127.0.0.1:5432/test` to measure PostgreSQL the same way
+// (in a throwaway schema, dropped afterwards).
 // The last line is JSON for scripts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { openStore } from '../src/adapters/store/open-store.ts';
 import type { Store } from '../src/core/ports/store.ts';
 import { fingerprintPan, maskPan } from '../src/core/cards/pan.ts';
@@ -17,6 +21,7 @@ const { values } = parseArgs({
     'baseline-units': { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '256' },
     dir: { type: 'string' },
+    postgres: { type: 'string' },
   },
 });
 const units = Number(values.units);
@@ -104,12 +109,29 @@ async function measure(store: Store, run: string, count: number, parallel: numbe
 }
 
 async function openBenchStore(dir: string, name: string, groupCommitMax: number): Promise<Store> {
-  const store = await openStore(`sqlite:${join(dir, `${name}.db`)}`, { synchronous: 'full', groupCommitMax });
+  const store =
+    values.postgres === undefined
+      ? await openStore(`sqlite:${join(dir, `${name}.db`)}`, { synchronous: 'full', groupCommitMax })
+      : await openStore(values.postgres, { postgresSchema: `${benchSchema}_${name}`, groupCommitMax });
   await store.write(async (tx) => {
     await tx.upsertMerchant({ id: 'm1', name: 'bench', mcc: '5411', accepts: ['debit'], limits: {}, feePlan: 'standard', disabled: false, createdAtMs: 0, updatedAtMs: 0 });
     await tx.upsertTerminal({ id: 't1', merchantId: 'm1', state: 'active', signedOn: true, batchNo: '000001', limits: {}, lastSeenAtMs: null, createdAtMs: 0, updatedAtMs: 0 });
   });
   return store;
+}
+
+const benchSchema = `reswipe_bench_${randomBytes(4).toString('hex')}`;
+const database = values.postgres === undefined ? 'SQLite WAL synchronous=FULL' : 'PostgreSQL';
+
+async function dropBenchSchemas(): Promise<void> {
+  if (values.postgres === undefined) return;
+  const client = new pg.Client({ connectionString: values.postgres });
+  await client.connect();
+  try {
+    for (const name of ['baseline', 'group']) await client.query(`DROP SCHEMA IF EXISTS ${benchSchema}_${name} CASCADE`);
+  } finally {
+    await client.end();
+  }
 }
 
 const dir = mkdtempSync(join(values.dir ?? tmpdir(), 'reswipe-bench-store-'));
@@ -125,13 +147,14 @@ try {
 
   const ratio = grouped.perSecond / baseline.perSecond;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(`store group commit, SQLite WAL synchronous=FULL, ${dir}`);
+  console.log(`store group commit, ${database}${values.postgres === undefined ? `, ${dir}` : ''}`);
   console.log(`baseline (1 unit per commit):  ${baselineUnits} units, ${baseline.commits} commits, ${baseline.perSecond.toFixed(0)} units/s`);
   console.log(`group commit (<=256 per commit): ${units} units, ${grouped.commits} commits (${(units / Math.max(grouped.commits, 1)).toFixed(1)} units/commit), ${grouped.perSecond.toFixed(0)} units/s`);
   console.log(`ratio ${ratio.toFixed(1)}x, concurrency ${concurrency}, peak RSS ${peakRssMb.toFixed(0)} MB`);
   console.log(
     JSON.stringify({
       bench: 'store-group-commit',
+      database: values.postgres === undefined ? 'sqlite' : 'postgres',
       concurrency,
       baselineUnits,
       baselineUnitsPerSecond: Math.round(baseline.perSecond),
@@ -145,4 +168,5 @@ try {
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  await dropBenchSchemas();
 }

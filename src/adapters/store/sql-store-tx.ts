@@ -43,12 +43,16 @@ export const stanMax = 999_999;
 
 export interface SqlStoreTxOptions {
   /**
-   * Run before each event insert, or null. On PostgreSQL it takes a transaction-scoped advisory
-   * lock, so event seqs become visible in the order they were drawn, even across gateway nodes:
-   * a reader following the stream by seq can never skip an event that commits late.
+   * The statement that appends an event and returns its seq, taking the event values in
+   * `eventRows` order. On PostgreSQL it first takes a transaction-scoped advisory lock, so seqs
+   * become visible in the order they were drawn, even across gateway nodes: a reader following
+   * the stream by seq never skips an event that commits late. (SQLite has one writer anyway.)
    */
-  eventAppendLockSql: string | null;
+  appendEventSql: string;
 }
+
+/** The plain event insert: enough where a single writer orders commits (SQLite). */
+export const plainAppendEventSql = `${insertSql(eventRows)} RETURNING seq`;
 
 export class SqlStoreTx extends SqlStoreReader implements StoreTx {
   readonly #options: SqlStoreTxOptions;
@@ -155,8 +159,7 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
   }
 
   async appendEvent(event: Omit<EventRecord, 'seq'>): Promise<number> {
-    if (this.#options.eventAppendLockSql !== null) await this.db.all(this.#options.eventAppendLockSql, []);
-    const rows = await this.db.all(`${insertSql(eventRows)} RETURNING seq`, eventRows.toValues(event));
+    const rows = await this.db.all(this.#options.appendEventSql, eventRows.toValues(event));
     return readInteger(rows[0]?.seq, 'seq');
   }
 

@@ -13,7 +13,7 @@ import { mapSqliteError } from './map-database-error.ts';
 import { migrations, schemaMigrationsTableSql } from './migrations.ts';
 import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
 import { SqlStoreReader } from './sql-store-reader.ts';
-import { SqlStoreTx } from './sql-store-tx.ts';
+import { plainAppendEventSql, SqlStoreTx } from './sql-store-tx.ts';
 
 export interface SqliteStoreOptions {
   /** `full` (default): every commit is fsynced. `normal`: WAL is fsynced at checkpoints only, a power cut may lose the last commits. */
@@ -132,7 +132,7 @@ export class SqliteStore extends SqlStoreReader implements Store {
       unitTimeoutMs: options.unitTimeoutMs ?? groupCommitDefaults.unitTimeoutMs,
       beginSql: 'BEGIN IMMEDIATE',
       acquire: async () => connection,
-      makeTx: (executor): StoreTx => new SqlStoreTx(executor, { eventAppendLockSql: null }),
+      makeTx: (executor): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql }),
       mapError: mapSqliteError,
     });
   }

@@ -69,13 +69,29 @@ test('units submitted together share one transaction, each in its own savepoint'
   assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
   assert.deepEqual(f.log, [
     'BEGIN',
-    'SAVEPOINT reswipe_unit', 'A', 'RELEASE SAVEPOINT reswipe_unit',
-    'SAVEPOINT reswipe_unit', 'B', 'ROLLBACK TO SAVEPOINT reswipe_unit', 'RELEASE SAVEPOINT reswipe_unit',
-    'SAVEPOINT reswipe_unit', 'C', 'RELEASE SAVEPOINT reswipe_unit',
+    'SAVEPOINT reswipe_unit', 'A',
+    'RELEASE SAVEPOINT reswipe_unit; SAVEPOINT reswipe_unit', 'B', 'ROLLBACK TO SAVEPOINT reswipe_unit; RELEASE SAVEPOINT reswipe_unit',
+    'SAVEPOINT reswipe_unit', 'C',
     'COMMIT',
   ]);
   assert.deepEqual(group.stats(), { commits: 1, units: 3 });
   assert.deepEqual(f.released, [false]);
+});
+
+test('a lone unit runs without a savepoint; if it fails the transaction rolls back', async () => {
+  const f = fake();
+  const group = new GroupCommit(f.options);
+  assert.equal(await group.write(async (tx) => dbOf(tx).run('A', [])), 1);
+  await assert.rejects(
+    group.write(async (tx) => {
+      await dbOf(tx).run('B', []);
+      throw new Error('B fails');
+    }),
+    /B fails/,
+  );
+  assert.deepEqual(f.log, ['BEGIN', 'A', 'COMMIT', 'BEGIN', 'B', 'ROLLBACK']);
+  assert.deepEqual(group.stats(), { commits: 1, units: 2 });
+  assert.deepEqual(f.released, [false, false]);
 });
 
 test('a batch never exceeds groupCommitMax units', async () => {
