@@ -340,6 +340,6 @@ export interface Store extends StoreReader {
 export interface StoreStats {
   /** Write transactions committed (one per group-commit batch). */
   commits: number;
-  /** Units run inside those batches, including units that threw and were rolled back to their savepoint. */
+  /** Units run in batches, including units that threw and were rolled back. */
   units: number;
 }
