@@ -103,12 +103,6 @@ export const engineErrors = defineErrors([
     description: 'The HTTP API refuses bodies above its limit before parsing them; a payment request is well under 1 KiB, so check what the client sends.',
   },
   {
-    code: 'RSW_HTTP_UNSUPPORTED',
-    messageTemplate: '{feature} is not supported: {reason}',
-    httpStatus: 422,
-    description: 'The request asks for something this build of the gateway does not do yet (for example a payment kind that arrives with the full transaction set); nothing was sent upstream.',
-  },
-  {
     code: 'RSW_HTTP_NOT_READY',
     messageTemplate: 'not ready: {reason}',
     httpStatus: 503,
