@@ -129,6 +129,24 @@ if (unreachable !== null) {
     }
   });
 
+  test('postgres: a schema migrated by a newer reswipe is refused with RSW_STORE_SCHEMA_NEWER', async () => {
+    const schema = freshSchema();
+    const store = await openStore(url, { postgresSchema: schema });
+    await store.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`INSERT INTO ${schema}.schema_migrations (version, applied_at_ms) VALUES ('9999_future', 1)`);
+    } finally {
+      await client.end();
+    }
+    try {
+      await assert.rejects(openStore(url, { postgresSchema: schema }), (error) => isReswipeError(error, 'RSW_STORE_SCHEMA_NEWER'));
+    } finally {
+      await dropSchemas();
+    }
+  });
+
   test('postgres: an unreachable server fails with RSW_STORE_UNAVAILABLE', async () => {
     await assert.rejects(openStore('postgres://postgres@127.0.0.1:1/test'), (error) => isReswipeError(error, 'RSW_STORE_UNAVAILABLE'));
   });

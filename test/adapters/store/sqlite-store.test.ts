@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import { defineStoreBehaviour } from './store-behaviour.ts';
@@ -70,4 +71,17 @@ test('sqlite: a path in a missing directory fails with RSW_STORE_UNAVAILABLE nam
   const missing = join(dir, 'no', 'such', 'dir', 'x.db');
   await assert.rejects(openStore(`sqlite:${missing}`), (error) => isReswipeError(error, 'RSW_STORE_UNAVAILABLE'));
   assert.equal(existsSync(missing), false);
+});
+
+test('sqlite: a database migrated by a newer reswipe is refused with RSW_STORE_SCHEMA_NEWER', async () => {
+  const url = freshUrl();
+  const store = await openStore(url);
+  await store.close();
+  const raw = new Database(url.slice('sqlite:'.length));
+  try {
+    raw.prepare('INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, ?)').run('9999_future', 1);
+  } finally {
+    raw.close();
+  }
+  await assert.rejects(openStore(url), (error) => isReswipeError(error, 'RSW_STORE_SCHEMA_NEWER'));
 });
