@@ -514,6 +514,11 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.match(String(await rejection(leaked.getPayment('p1'))), /after its unit ended/);
     });
 
+    withStore('ping answers while the database is up', async (store) => {
+      assert.ok(store.ping !== undefined, 'the adapter offers ping() for /readyz');
+      await store.ping();
+    });
+
     test('a closed store refuses reads and writes with RSW_STORE_CLOSED', async () => {
       const store = await openFresh();
       await store.close();
