@@ -1,0 +1,130 @@
+// Goal: a gateway killed while a charged sale waits for its reply leaves no money behind. Method:
+// real processes: `issuer-sim` and `serve`; a sale the simulator charges but never answers (magic
+// amount 888.02); SIGKILL the gateway once the charge is on the simulator's ledger; start it again
+// on the same database; restart recovery must reverse the charge, and the terminal's resend must get
+// the payment's final answer instead of a second charge.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { TerminalClient, de7, saleMessage } from './terminal-client.ts';
+
+const bin = fileURLToPath(new URL('../../bin/reswipe.mjs', import.meta.url));
+let dir = '';
+let sim: ChildProcess | undefined;
+const gateways: ChildProcess[] = [];
+let adminPort = 0;
+
+function startJson(args: string[]): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, RESWIPE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-8000);
+    if (process.env.E2E_DEBUG) process.stderr.write(chunk);
+  });
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start: ${stderr}`)), 30_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      const line = stdout.split('\n')[0];
+      if (stdout.includes('\n') && line !== undefined) {
+        clearTimeout(timer);
+        resolve({ child, info: JSON.parse(line) as Record<string, unknown> });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args[0]} exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+interface LedgerEntry {
+  kind: string;
+  amountMinor: number;
+  reversed: boolean;
+}
+
+async function ledger(): Promise<LedgerEntry[]> {
+  const response = await fetch(`http://127.0.0.1:${adminPort}/ledger?entries=10000`);
+  return ((await response.json()) as { entries: LedgerEntry[] }).entries;
+}
+
+async function waitForLedger(what: string, predicate: (entries: LedgerEntry[]) => boolean, timeoutMs = 20_000): Promise<void> {
+  for (let waitedMs = 0; waitedMs <= timeoutMs; waitedMs += 100) {
+    if (predicate(await ledger())) return;
+    await delay(100);
+  }
+  throw new Error(`ledger never showed ${what}: ${JSON.stringify(await ledger())}`);
+}
+
+async function startGateway(): Promise<number> {
+  const served = await startJson(['serve', '--config', join(dir, 'config.json'), '--json']);
+  gateways.push(served.child);
+  return Number((served.info.listeners as Record<string, number>).pos);
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'reswipe-restart-'));
+  const started = await startJson(['issuer-sim', '--port', '0', '--admin-port', '0', '--json']);
+  sim = started.child;
+  adminPort = Number(started.info.adminPort);
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      database: { url: `sqlite:${join(dir, 'gateway.db')}` },
+      security: { panKey: 'e2e-restart-pan-key-0123456789' },
+      http: { port: 0 },
+      engine: { terminalTimeoutMs: 20_000, reversal: { triesMax: 6, backoffMs: 200, backoffMsMax: 1_000 } },
+      listeners: [{ name: 'pos', port: 0, dialect: 'iso87-ascii' }],
+      channels: [{ name: 'sim', host: '127.0.0.1', port: Number(started.info.isoPort), timeoutMs: 15_000, echoIntervalMs: 0 }],
+      merchants: [{ id: 'M00000000000001', name: 'Restart shop', mcc: '5411', terminals: ['T0000001'] }],
+    }),
+  );
+});
+
+after(async () => {
+  for (const gateway of gateways) await stop(gateway, 'SIGKILL');
+  await stop(sim);
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+test('SIGKILL mid-sale: the restarted gateway reverses the charge and answers the resend from the store', async () => {
+  const firstPort = await startGateway();
+  const client = await TerminalClient.connect(firstPort);
+  const signOn = await client.request({ mti: '0800', fields: { 7: de7(), 11: '000001', 41: 'T0000001', 70: '001' } });
+  assert.equal(signOn.fields[39], '00');
+  const sale = saleMessage({ stan: '000002', pan: '6222020000000000018', amountMinor: 88_802 });
+  const early = client.request(sale, 60_000).then((m) => `answered ${String(m.fields[39])}`, (e: Error) => e.message);
+  await Promise.race([early.then((text) => { throw new Error(`unexpected: ${text}`); }), delay(2_000)]);
+  await waitForLedger('the charge', (entries) => entries.some((entry) => entry.amountMinor === 88_802 && entry.kind === 'charge'));
+  await stop(gateways[0], 'SIGKILL');
+  client.close();
+
+  const secondPort = await startGateway();
+  await waitForLedger('the charge reversed after the restart', (entries) =>
+    entries.filter((entry) => entry.amountMinor === 88_802 && entry.kind === 'charge').every((entry) => entry.reversed),
+  );
+  const again = await TerminalClient.connect(secondPort);
+  try {
+    const answer = await again.request(sale, 30_000);
+    assert.equal(answer.fields[39], '98', 'the resend gets the payment outcome (reversed), never a new charge');
+    assert.equal((await ledger()).filter((entry) => entry.amountMinor === 88_802 && entry.kind === 'charge').length, 1);
+  } finally {
+    again.close();
+  }
+});
