@@ -4,7 +4,7 @@
 // card is read, and then follows the verdict's advice: NOW retries with a new trace number, LATER
 // waits, FIX/NEVER asks for another card, WAIT never re-swipes but may resend the same request
 // (same trace and time) to learn the earlier payment's answer.
-import { createInterface, type Interface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { parseYuanToMinor } from '../../core/fees/parse-yuan.ts';
@@ -74,6 +74,8 @@ export interface InteractiveIo {
   output: NodeJS.WritableStream;
 }
 
+/** Lines typed ahead of their prompts that are kept; more are dropped. */
+const queuedLinesMax = 1_000;
 /** Follow-ups after one sale (retries, other cards, resends) before the terminal returns to the idle screen. */
 const followUpsMax = 20;
 /** The longest LATER wait the emulator sits through; beyond it the cashier is told to come back. */
@@ -83,18 +85,33 @@ const laterWaitSecondsMax = 120;
 export async function runInteractiveTerminal(options: TerminalSessionOptions, io: InteractiveIo): Promise<void> {
   const write = (text: string) => io.output.write(text);
   const session = await TerminalSession.connect(options);
-  const rl = createInterface({ input: io.input, output: io.output, terminal: false });
+  // Lines are queued as they arrive, so input typed (or piped) ahead of its prompt is not lost.
+  const rl = createInterface({ input: io.input, terminal: false });
+  const queued: string[] = [];
+  let lineWaiter: ((line: string | null) => void) | null = null;
   let inputClosed = false;
+  rl.on('line', (line: string) => {
+    const waiter = lineWaiter;
+    lineWaiter = null;
+    if (waiter !== null) waiter(line);
+    else if (queued.length < queuedLinesMax) queued.push(line);
+  });
   rl.on('close', () => {
     inputClosed = true;
+    const waiter = lineWaiter;
+    lineWaiter = null;
+    waiter?.(null);
   });
   const ask = async (question: string): Promise<string | null> => {
-    if (inputClosed) return null;
-    try {
-      return (await rl.question(question)).trim();
-    } catch {
+    write(question);
+    const early = queued.shift();
+    if (early !== undefined) return early.trim();
+    if (inputClosed) {
+      write('\n');
       return null;
     }
+    const line = await new Promise<string | null>((resolve) => (lineWaiter = resolve));
+    return line === null ? null : line.trim();
   };
   try {
     const signOnCode = await session.signOn();
