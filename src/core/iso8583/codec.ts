@@ -9,8 +9,6 @@ const hexDigits = '0123456789ABCDEF';
 // Reused between calls: pack and unpack are synchronous, so no two calls ever share them at once.
 const writer: Writer = { buf: Buffer.alloc(0), pos: 0 };
 const bitmapBytes = new Uint8Array(16);
-const presentCodecs: (FieldCodec | undefined)[] = new Array<FieldCodec | undefined>(129).fill(undefined);
-const presentValues: (IsoFieldValue | undefined)[] = new Array<IsoFieldValue | undefined>(129).fill(undefined);
 const emptyBuffer = Buffer.alloc(0);
 // Reused by unpack; it drops its reference to the input when done so card data is not kept alive.
 const reader: Reader = { buf: emptyBuffer, pos: 0, end: 0 };
@@ -66,9 +64,9 @@ export function packMessage(dialect: Dialect, message: IsoMessage): Buffer {
     writer.pos += 4;
   }
 
-  // First pass: which fields, and whether the secondary bitmap is needed. Walking the dialect's
-  // own list (not the message's keys) avoids turning numbers into strings and back; a second,
-  // cheap walk over the numbers the dialect lacks catches fields it does not define.
+  // Fields are found by walking the dialect's own list, not the message's keys, which avoids
+  // turning numbers into strings and back; a cheap walk over the numbers the dialect lacks first
+  // catches fields it does not define.
   bitmapBytes.fill(0);
   const fields = message.fields;
   const undefinedNumbers = compiled.undefinedNumbers;
@@ -77,42 +75,39 @@ export function packMessage(dialect: Dialect, message: IsoMessage): Buffer {
     if (fields[de] !== undefined) throw new ReswipeError('RSW_CODEC_FIELD_NOT_IN_DIALECT', { field: String(de), dialect: compiled.name });
   }
   const definedFields = compiled.definedFields;
+  // The highest present field decides whether the secondary bitmap is sent; the bitmap's room is
+  // reserved now and its bits written once the fields are in.
   let highest = 0;
-  let count = 0;
+  for (let index = definedFields.length - 1; index >= 0; index -= 1) {
+    const de = (definedFields[index] as FieldCodec).de;
+    if (fields[de] !== undefined) {
+      highest = de;
+      break;
+    }
+  }
+  const bitmapCount = highest > 64 ? 16 : 8;
+  const bitmapAt = writer.pos;
+  writer.pos += compiled.isBitmapHex ? bitmapCount * 2 : bitmapCount;
+
   for (let index = 0; index < definedFields.length; index += 1) {
     const codec = definedFields[index] as FieldCodec;
     const de = codec.de;
     const value = fields[de];
     if (value === undefined) continue;
-    presentCodecs[count] = codec;
-    presentValues[count] = value;
-    count += 1;
     bitmapBytes[(de - 1) >> 3] = (bitmapBytes[(de - 1) >> 3] as number) | (0x80 >> ((de - 1) & 7));
-    highest = de;
+    codec.write(value, writer);
+    if (writer.pos > compiled.messageBytesMax) tooLarge(compiled, String(de));
   }
-  const bitmapCount = highest > 64 ? 16 : 8;
+
   if (bitmapCount === 16) bitmapBytes[0] = (bitmapBytes[0] as number) | 0x80;
   if (compiled.isBitmapHex) {
     for (let index = 0; index < bitmapCount; index += 1) {
       const byte = bitmapBytes[index] as number;
-      buf[writer.pos++] = hexDigits.charCodeAt(byte >> 4);
-      buf[writer.pos++] = hexDigits.charCodeAt(byte & 0x0f);
+      buf[bitmapAt + index * 2] = hexDigits.charCodeAt(byte >> 4);
+      buf[bitmapAt + index * 2 + 1] = hexDigits.charCodeAt(byte & 0x0f);
     }
   } else {
-    buf.set(bitmapCount === 16 ? bitmapBytes : bitmapBytes.subarray(0, 8), writer.pos);
-    writer.pos += bitmapCount;
-  }
-
-  // Second pass: the fields in ascending order.
-  try {
-    for (let index = 0; index < count; index += 1) {
-      const codec = presentCodecs[index] as FieldCodec;
-      codec.write(presentValues[index] as IsoFieldValue, writer);
-      if (writer.pos > compiled.messageBytesMax) tooLarge(compiled, String(codec.de));
-    }
-  } finally {
-    // Drop references to the caller's values so the scratch arrays never keep card data alive.
-    for (let index = 0; index < count; index += 1) presentValues[index] = undefined;
+    for (let index = 0; index < bitmapCount; index += 1) buf[bitmapAt + index] = bitmapBytes[index] as number;
   }
   const out = Buffer.allocUnsafe(writer.pos);
   buf.copy(out, 0, 0, writer.pos);

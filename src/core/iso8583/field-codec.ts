@@ -247,16 +247,17 @@ function prefixDigitsOf(lengthKind: FieldDocument['lengthKind']): 2 | 3 | 4 {
 
 // ---- raw codecs: a string or bytes value to and from the wire, prefix included ----
 
+/** Raw codecs take the API value and check its kind themselves, so a plain field is one call deep. */
 interface RawTextCodec {
   readonly wireBytesMax: number;
-  write(value: string, writer: Writer, field: string): void;
-  read(reader: Reader, field: string): string;
+  write(value: IsoFieldValue, writer: Writer): void;
+  read(reader: Reader): string;
 }
 
 interface RawBytesCodec {
   readonly wireBytesMax: number;
-  write(value: Uint8Array, writer: Writer, field: string): void;
-  read(reader: Reader, field: string): Buffer;
+  write(value: IsoFieldValue, writer: Writer): void;
+  read(reader: Reader): Buffer;
 }
 
 /** Length bounds shared by the raw codecs: fixed (exact after padding) or variable (at most max). */
@@ -279,7 +280,7 @@ function defaultPaddingOf(document: FieldDocument): 'zeros-left' | 'spaces-right
   return 'none';
 }
 
-function asciiTextCodec(document: FieldDocument, shape: Shape): RawTextCodec {
+function asciiTextCodec(document: FieldDocument, shape: Shape, field: string): RawTextCodec {
   const classBit = classBitOf(document.type);
   const classText = describeClass(document.type);
   const isTrack = document.type === 'z';
@@ -289,7 +290,8 @@ function asciiTextCodec(document: FieldDocument, shape: Shape): RawTextCodec {
   const prefix = shape.prefix;
   return {
     wireBytesMax: size + (prefix?.bytes ?? 0),
-    write(value, writer, field) {
+    write(value, writer) {
+      if (typeof value !== 'string') badValue(field, 'a text field takes a string');
       const length = value.length;
       if (length > size) badLength(field, `${length} characters, at most ${size} allowed`);
       const buf = writer.buf;
@@ -308,7 +310,7 @@ function asciiTextCodec(document: FieldDocument, shape: Shape): RawTextCodec {
       if (shape.fixed && padding === 'spaces-right') for (let index = length; index < size; index += 1) buf[pos++] = padCode;
       writer.pos = pos;
     },
-    read(reader, field) {
+    read(reader) {
       let length = size;
       if (prefix !== undefined) {
         length = prefix.read(reader, field);
@@ -331,13 +333,14 @@ function asciiTextCodec(document: FieldDocument, shape: Shape): RawTextCodec {
   };
 }
 
-function charsetTextCodec(document: FieldDocument, shape: Shape, charset: 'utf8' | 'gbk'): RawTextCodec {
+function charsetTextCodec(document: FieldDocument, shape: Shape, charset: 'utf8' | 'gbk', field: string): RawTextCodec {
   const size = shape.size;
   const prefix = shape.prefix;
   const padding = defaultPaddingOf(document);
   return {
     wireBytesMax: size + (prefix?.bytes ?? 0),
-    write(value, writer, field) {
+    write(value, writer) {
+      if (typeof value !== 'string') badValue(field, 'a text field takes a string');
       checkFreeText(value, field);
       let encoded: Buffer | undefined;
       let length: number;
@@ -359,7 +362,7 @@ function charsetTextCodec(document: FieldDocument, shape: Shape, charset: 'utf8'
       writer.pos += length;
       if (shape.fixed) for (let index = length; index < size; index += 1) writer.buf[writer.pos++] = 32;
     },
-    read(reader, field) {
+    read(reader) {
       let length = size;
       if (prefix !== undefined) {
         length = prefix.read(reader, field);
@@ -382,7 +385,7 @@ for (let byte = 0; byte < 256; byte += 1) {
   bcdPairs.push((byte >> 4) <= 9 && (byte & 0x0f) <= 9 ? `${byte >> 4}${byte & 0x0f}` : undefined);
 }
 
-function bcdTextCodec(document: FieldDocument, shape: Shape, leftAligned: boolean): RawTextCodec {
+function bcdTextCodec(document: FieldDocument, shape: Shape, leftAligned: boolean, field: string): RawTextCodec {
   const isTrack = document.type === 'z';
   const classText = describeClass(document.type);
   const size = shape.size;
@@ -403,7 +406,8 @@ function bcdTextCodec(document: FieldDocument, shape: Shape, leftAligned: boolea
 
   return {
     wireBytesMax: Math.ceil(size / 2) + (prefix?.bytes ?? 0),
-    write(value, writer, field) {
+    write(value, writer) {
+      if (typeof value !== 'string') badValue(field, 'a text field takes a string');
       let digits = value.length;
       if (digits > size) badLength(field, `${digits} digits, at most ${size} allowed`);
       let leadingZeros = 0;
@@ -431,7 +435,7 @@ function bcdTextCodec(document: FieldDocument, shape: Shape, leftAligned: boolea
       }
       writer.pos += bytes;
     },
-    read(reader, field) {
+    read(reader) {
       let digits = size;
       if (prefix !== undefined) {
         digits = prefix.read(reader, field);
@@ -481,12 +485,13 @@ function bcdTextCodec(document: FieldDocument, shape: Shape, leftAligned: boolea
   };
 }
 
-function binaryBytesCodec(shape: Shape): RawBytesCodec {
+function binaryBytesCodec(shape: Shape, field: string): RawBytesCodec {
   const size = shape.size;
   const prefix = shape.prefix;
   return {
     wireBytesMax: size + (prefix?.bytes ?? 0),
-    write(value, writer, field) {
+    write(value, writer) {
+      if (!(value instanceof Uint8Array)) badValue(field, 'a binary field takes bytes');
       const length = value.length;
       if (shape.fixed ? length !== size : length > size) {
         badLength(field, shape.fixed ? `${length} bytes, exactly ${size} required` : `${length} bytes, at most ${size} allowed`);
@@ -495,7 +500,7 @@ function binaryBytesCodec(shape: Shape): RawBytesCodec {
       writer.buf.set(value, writer.pos);
       writer.pos += length;
     },
-    read(reader, field) {
+    read(reader) {
       let length = size;
       if (prefix !== undefined) {
         length = prefix.read(reader, field);
@@ -510,12 +515,13 @@ function binaryBytesCodec(shape: Shape): RawBytesCodec {
   };
 }
 
-function hexBytesCodec(shape: Shape): RawBytesCodec {
+function hexBytesCodec(shape: Shape, field: string): RawBytesCodec {
   const size = shape.size;
   const prefix = shape.prefix;
   return {
     wireBytesMax: size * 2 + (prefix?.bytes ?? 0),
-    write(value, writer, field) {
+    write(value, writer) {
+      if (!(value instanceof Uint8Array)) badValue(field, 'a binary field takes bytes');
       const length = value.length;
       if (shape.fixed ? length !== size : length > size) {
         badLength(field, shape.fixed ? `${length} bytes, exactly ${size} required` : `${length} bytes, at most ${size} allowed`);
@@ -523,7 +529,7 @@ function hexBytesCodec(shape: Shape): RawBytesCodec {
       if (prefix !== undefined) prefix.write(length, writer);
       writer.pos += writer.buf.write(Buffer.from(value.buffer, value.byteOffset, value.length).toString('hex').toUpperCase(), writer.pos, 'latin1');
     },
-    read(reader, field) {
+    read(reader) {
       let length = size;
       if (prefix !== undefined) {
         length = prefix.read(reader, field);
@@ -709,7 +715,7 @@ export function compileField(de: number, document: FieldDocument): FieldCodec {
   const shape = shapeOf(document);
   const composite = document.composite;
   if (document.type === 'b') {
-    const raw = document.encoding === 'hex' ? hexBytesCodec(shape) : binaryBytesCodec(shape);
+    const raw = document.encoding === 'hex' ? hexBytesCodec(shape, path) : binaryBytesCodec(shape, path);
     if (composite !== undefined && composite.kind === 'tlv') {
       const bytesMax = shape.size;
       return {
@@ -719,39 +725,27 @@ export function compileField(de: number, document: FieldDocument): FieldCodec {
         wireBytesMax: raw.wireBytesMax,
         write(value, writer) {
           if (!isPlainObject(value)) badValue(path, 'a TLV field takes an object of hex values keyed by tag');
-          raw.write(encodeTlv(value, path, bytesMax), writer, path);
+          raw.write(encodeTlv(value, path, bytesMax), writer);
         },
         read(reader) {
-          return decodeTlv(raw.read(reader, path), path);
+          return decodeTlv(raw.read(reader), path);
         },
       };
     }
-    return {
-      de,
-      name: document.name,
-      valueKind: 'bytes',
-      wireBytesMax: raw.wireBytesMax,
-      write(value, writer) {
-        if (!(value instanceof Uint8Array)) badValue(path, 'a binary field takes bytes');
-        raw.write(value, writer, path);
-      },
-      read(reader) {
-        return raw.read(reader, path);
-      },
-    };
+    return { de, name: document.name, valueKind: 'bytes', wireBytesMax: raw.wireBytesMax, write: raw.write, read: raw.read };
   }
   let raw: RawTextCodec;
   switch (document.encoding) {
     case 'ascii':
-      raw = asciiTextCodec(document, shape);
+      raw = asciiTextCodec(document, shape, path);
       break;
     case 'utf8':
     case 'gbk':
-      raw = charsetTextCodec(document, shape, document.encoding);
+      raw = charsetTextCodec(document, shape, document.encoding, path);
       break;
     case 'bcd-left':
     case 'bcd-right':
-      raw = bcdTextCodec(document, shape, document.encoding === 'bcd-left');
+      raw = bcdTextCodec(document, shape, document.encoding === 'bcd-left', path);
       break;
     case 'binary':
     case 'hex':
@@ -766,26 +760,15 @@ export function compileField(de: number, document: FieldDocument): FieldCodec {
       wireBytesMax: raw.wireBytesMax,
       write(value, writer) {
         if (!isPlainObject(value)) badValue(path, 'a positional field takes an object of sub-field texts');
-        raw.write(joinPositional(value, subfields, path), writer, path);
+        raw.write(joinPositional(value, subfields, path), writer);
       },
       read(reader) {
-        return splitPositional(raw.read(reader, path), subfields, path);
+        return splitPositional(raw.read(reader), subfields, path);
       },
     };
   }
-  return {
-    de,
-    name: document.name,
-    valueKind: 'text',
-    wireBytesMax: raw.wireBytesMax,
-    write(value, writer) {
-      if (typeof value !== 'string') badValue(path, 'a text field takes a string');
-      raw.write(value, writer, path);
-    },
-    read(reader) {
-      return raw.read(reader, path);
-    },
-  };
+  // A plain field is its raw codec: no wrapper call on the hot path.
+  return { de, name: document.name, valueKind: 'text', wireBytesMax: raw.wireBytesMax, write: raw.write, read: raw.read };
 }
 
 export { isDigits };
