@@ -1,0 +1,378 @@
+// Benchmark: durable sales per second from ISO 8583 terminals through `reswipe serve` (SQLite,
+// synchronous=FULL: every answer is on disk before it is sent) to `reswipe issuer-sim`, against a
+// plain framed TCP relay (terminal -> relay -> issuer-sim, bench/framed-relay.ts) measured in the
+// same run as the ceiling. Phases:
+//   relay     max rate, --connections terminals (closed loop: each sends its next sale on the answer)
+//   gateway   max rate, same terminals
+//   gateway   max rate with --many-connections terminals (default 1000)
+//   gateway   fixed --rate sales/s (default 2000) over --many-connections terminals: p99 at that rate
+// It prints sales/s, p50/p99 latency, the ratio to the relay and the gateway's peak RSS (VmHWM of
+// its process). The last line printed is JSON.
+// Usage: npm run bench:auth [-- --seconds 8 --connections 64 --many-connections 1000 --rate 2000]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { encodeFrame, FrameDecoder, getDialect, getText, packMessage, unpackMessage, type IsoMessage } from '../src/core/iso8583/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '8' },
+    'warmup-seconds': { type: 'string', default: '2' },
+    connections: { type: 'string', default: '64' },
+    'many-connections': { type: 'string', default: '1000' },
+    rate: { type: 'string', default: '2000' },
+    dir: { type: 'string' },
+  },
+});
+const seconds = Number(values.seconds);
+const warmupSeconds = Number(values['warmup-seconds']);
+const connections = Number(values.connections);
+const manyConnections = Number(values['many-connections']);
+const fixedRate = Number(values.rate);
+for (const [name, value, max] of [['seconds', seconds, 3600], ['warmup-seconds', warmupSeconds, 600], ['connections', connections, 10_000], ['many-connections', manyConnections, 10_000], ['rate', fixedRate, 1_000_000]] as const) {
+  if (!Number.isFinite(value) || value < 0 || value > max) throw new Error(`--${name} must be a number in 0..${max}`);
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(root, 'bin', 'reswipe.mjs');
+const dialect = getDialect('iso87-ascii');
+const merchantId = 'M00000000000001';
+/** Approving test cards with large balances; ¥1.00 sales leave room for millions of them. */
+const pans = ['6222020000000000018', '4319400000000018', '5200828282828210', '6225880000000019', '4111111111111111', '5555555555554444', '6258070000000017', '3530111333300000'];
+const amountMinor = 100;
+const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'reswipe-bench-auth-'));
+const children: ChildProcess[] = [];
+
+function startJson(args: string[], cwd = dir): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, RESWIPE_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start within 30 s`)), 30_000);
+    const onData = (chunk: Buffer): void => {
+      stdout += chunk.toString('utf8');
+      const newline = stdout.indexOf('\n');
+      if (newline < 0) return;
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stdout?.resume();
+      resolve({ child, info: JSON.parse(stdout.slice(0, newline)) as Record<string, unknown> });
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited with ${code}`));
+    });
+  });
+}
+
+function de7(atMs: number): string {
+  const at = new Date(atMs);
+  const two = (value: number) => String(value).padStart(2, '0');
+  return two(at.getUTCMonth() + 1) + two(at.getUTCDate()) + two(at.getUTCHours()) + two(at.getUTCMinutes()) + two(at.getUTCSeconds());
+}
+
+/** One terminal: one TCP connection, at most one sale outstanding (as a real POS). */
+class BenchTerminal {
+  readonly #socket: Socket;
+  readonly #terminalId: string;
+  readonly #pan: string;
+  #stan = 0;
+  #transmittedAt: string;
+  #waiting: { stan: string; startedNs: bigint; resolve: (latencyNs: bigint, code: string) => void } | null = null;
+
+  private constructor(socket: Socket, terminalId: string, pan: string) {
+    this.#socket = socket;
+    this.#terminalId = terminalId;
+    this.#pan = pan;
+    this.#transmittedAt = de7(Date.now());
+    const decoder = new FrameDecoder({ framing: 'binary2', frameBytesMax: 8192 });
+    socket.on('data', (chunk) => {
+      for (const frame of decoder.push(chunk)) {
+        const message = unpackMessage(dialect, frame);
+        const waiting = this.#waiting;
+        if (waiting !== null && getText(message, 11) === waiting.stan) {
+          this.#waiting = null;
+          waiting.resolve(process.hrtime.bigint() - waiting.startedNs, getText(message, 39) ?? '');
+        }
+      }
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static async open(port: number, terminalId: string, pan: string): Promise<BenchTerminal> {
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const candidate = connect({ host: '127.0.0.1', port }, () => resolve(candidate));
+      candidate.once('error', reject);
+    });
+    socket.setNoDelay(true);
+    return new BenchTerminal(socket, terminalId, pan);
+  }
+
+  get busy(): boolean {
+    return this.#waiting !== null;
+  }
+
+  /** Sends one message and resolves with its latency and DE 39 (bounded by the caller's run time). */
+  #exchange(message: IsoMessage): Promise<{ latencyNs: bigint; code: string }> {
+    const stan = getText(message, 11) ?? '';
+    return new Promise((resolve) => {
+      this.#waiting = { stan, startedNs: process.hrtime.bigint(), resolve: (latencyNs, code) => resolve({ latencyNs, code }) };
+      this.#socket.write(encodeFrame('binary2', packMessage(dialect, message)));
+    });
+  }
+
+  #nextStan(): string {
+    this.#stan += 1;
+    if (this.#stan > 999_999) {
+      this.#stan = 1;
+      this.#transmittedAt = de7(Date.now());
+    }
+    return String(this.#stan).padStart(6, '0');
+  }
+
+  signOn(): Promise<{ latencyNs: bigint; code: string }> {
+    return this.#exchange({ mti: '0800', fields: { 7: this.#transmittedAt, 11: this.#nextStan(), 41: this.#terminalId, 70: '001' } });
+  }
+
+  sale(): Promise<{ latencyNs: bigint; code: string }> {
+    return this.#exchange({
+      mti: '0200',
+      fields: {
+        2: this.#pan,
+        3: '000000',
+        4: String(amountMinor).padStart(12, '0'),
+        7: this.#transmittedAt,
+        11: this.#nextStan(),
+        12: '120000',
+        13: '1125',
+        14: '3012',
+        22: '051',
+        25: '00',
+        32: '00000000001',
+        41: this.#terminalId,
+        42: merchantId,
+        49: '156',
+      },
+    });
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+}
+
+interface PhaseResult {
+  name: string;
+  connections: number;
+  sales: number;
+  approved: number;
+  salesPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Sales the fixed-rate phase could not start because every terminal was still waiting. */
+  skipped: number;
+}
+
+function percentileMs(sortedNs: BigInt64Array, fraction: number): number {
+  if (sortedNs.length === 0) return 0;
+  const index = Math.min(sortedNs.length - 1, Math.floor(fraction * sortedNs.length));
+  return Number(sortedNs[index]) / 1e6;
+}
+
+async function openTerminals(port: number, count: number, prefix: string, signOn: boolean): Promise<BenchTerminal[]> {
+  const terminals: BenchTerminal[] = [];
+  for (let i = 0; i < count; i++) {
+    const terminal = await BenchTerminal.open(port, `${prefix}${String(i + 1).padStart(7, '0')}`, pans[i % pans.length] ?? pans[0]!);
+    terminals.push(terminal);
+  }
+  if (signOn) {
+    const answers = await Promise.all(terminals.map((terminal) => terminal.signOn()));
+    const refused = answers.filter((answer) => answer.code !== '00').length;
+    if (refused > 0) throw new Error(`${refused} terminals could not sign on`);
+  }
+  return terminals;
+}
+
+/** Closed loop: every terminal sends its next sale as soon as it has the answer to the last. */
+async function runMaxRate(name: string, terminals: BenchTerminal[]): Promise<PhaseResult> {
+  const latencies: bigint[] = [];
+  let approved = 0;
+  let measuring = false;
+  let stopping = false;
+  const loops = terminals.map(async (terminal) => {
+    while (!stopping) {
+      const { latencyNs, code } = await terminal.sale();
+      if (measuring) {
+        latencies.push(latencyNs);
+        if (code === '00') approved += 1;
+      }
+    }
+  });
+  await delay(warmupSeconds * 1000);
+  measuring = true;
+  const startedNs = process.hrtime.bigint();
+  await delay(seconds * 1000);
+  measuring = false;
+  const elapsedS = Number(process.hrtime.bigint() - startedNs) / 1e9;
+  stopping = true;
+  await Promise.race([Promise.all(loops), delay(30_000)]);
+  return summarise(name, terminals.length, latencies, approved, elapsedS, 0);
+}
+
+/** Open loop at a fixed rate: a tick every 5 ms starts the sales due on idle terminals. */
+async function runFixedRate(name: string, terminals: BenchTerminal[], ratePerSec: number): Promise<PhaseResult> {
+  const latencies: bigint[] = [];
+  let approved = 0;
+  let skipped = 0;
+  let measuring = false;
+  let cursor = 0;
+  let due = 0;
+  const tickMs = 5;
+  const inFlight = new Set<Promise<unknown>>();
+  const timer = setInterval(() => {
+    due += (ratePerSec * tickMs) / 1000;
+    while (due >= 1) {
+      due -= 1;
+      let terminal: BenchTerminal | undefined;
+      for (let probe = 0; probe < terminals.length; probe++) {
+        const candidate = terminals[(cursor + probe) % terminals.length];
+        if (candidate !== undefined && !candidate.busy) {
+          terminal = candidate;
+          cursor = (cursor + probe + 1) % terminals.length;
+          break;
+        }
+      }
+      if (terminal === undefined) {
+        if (measuring) skipped += 1;
+        continue;
+      }
+      const sale = terminal.sale().then(({ latencyNs, code }) => {
+        if (measuring) {
+          latencies.push(latencyNs);
+          if (code === '00') approved += 1;
+        }
+      });
+      inFlight.add(sale);
+      void sale.finally(() => inFlight.delete(sale));
+    }
+  }, tickMs);
+  await delay(warmupSeconds * 1000);
+  measuring = true;
+  const startedNs = process.hrtime.bigint();
+  await delay(seconds * 1000);
+  measuring = false;
+  const elapsedS = Number(process.hrtime.bigint() - startedNs) / 1e9;
+  clearInterval(timer);
+  await Promise.race([Promise.all([...inFlight]), delay(30_000)]);
+  return summarise(name, terminals.length, latencies, approved, elapsedS, skipped);
+}
+
+function summarise(name: string, connectionsCount: number, latencies: bigint[], approved: number, elapsedS: number, skipped: number): PhaseResult {
+  const sorted = BigInt64Array.from(latencies).sort();
+  const result: PhaseResult = {
+    name,
+    connections: connectionsCount,
+    sales: latencies.length,
+    approved,
+    salesPerSec: Math.round(latencies.length / elapsedS),
+    p50Ms: Math.round(percentileMs(sorted, 0.5) * 100) / 100,
+    p99Ms: Math.round(percentileMs(sorted, 0.99) * 100) / 100,
+    skipped,
+  };
+  console.log(
+    `${name.padEnd(34)} ${String(connectionsCount).padStart(5)} conns  ${String(result.salesPerSec).padStart(6)} sales/s  p50 ${result.p50Ms.toFixed(2).padStart(7)} ms  p99 ${result.p99Ms.toFixed(2).padStart(8)} ms  approved ${approved}/${latencies.length}${skipped > 0 ? `  skipped ${skipped}` : ''}`,
+  );
+  return result;
+}
+
+function peakRssMb(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 0);
+    return Math.round((kb / 1024) * 10) / 10;
+  } catch {
+    return 0;
+  }
+}
+
+async function main(): Promise<void> {
+  const issuer = await startJson([bin, 'issuer-sim', '--port', '0', '--admin-port', '0', '--json', '--seed', '1', '--connections-max', String(Math.max(2_000, manyConnections + connections + 100)), '--records-max', '2000000']);
+  const issuerPort = Number(issuer.info.isoPort);
+
+  // The ceiling: the same terminals through a relay that only cuts and forwards frames.
+  const relay = await startJson(['--import', 'tsx', join(root, 'bench', 'framed-relay.ts'), '--upstream-port', String(issuerPort)], root);
+  const relayTerminals = await openTerminals(Number(relay.info.port), connections, 'R', false);
+  const relayResult = await runMaxRate('relay (ceiling), max rate', relayTerminals);
+  for (const terminal of relayTerminals) terminal.close();
+  relay.child.kill('SIGTERM');
+
+  const terminalIds = Array.from({ length: Math.max(connections, manyConnections) }, (_, i) => `T${String(i + 1).padStart(7, '0')}`);
+  const config = {
+    database: { url: `sqlite:${join(dir, 'gateway.db')}`, synchronous: 'full' },
+    security: { panKey: 'bench-auth-pan-key-0123456789' },
+    log: { level: 'error' },
+    http: { port: 0 },
+    engine: { terminalTimeoutMs: 10_000, inFlightPerTerminalMax: 1 },
+    listeners: [{ name: 'pos', port: 0, dialect: 'iso87-ascii', language: 'en', connectionsMax: Math.max(2_000, manyConnections + connections + 100) }],
+    channels: [{ name: 'sim', host: '127.0.0.1', port: issuerPort, timeoutMs: 5_000, echoIntervalMs: 0, connections: 8, inFlightMax: 4096 }],
+    merchants: [{ id: merchantId, name: 'Bench shop', mcc: '5411', terminals: terminalIds }],
+  };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  // BENCH_GATEWAY_CPU_PROF=<dir> profiles the gateway (node --cpu-prof); the profile is written when it exits.
+  const profileDir = process.env.BENCH_GATEWAY_CPU_PROF;
+  const gateway = await startJson([...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]), bin, 'serve', '--config', join(dir, 'config.json'), '--json']);
+  const gatewayPort = Number((gateway.info.listeners as Record<string, number>).pos);
+
+  const few = await openTerminals(gatewayPort, connections, 'T', true);
+  const gatewayResult = await runMaxRate('gateway, max rate', few);
+  for (const terminal of few) terminal.close();
+
+  const many = await openTerminals(gatewayPort, manyConnections, 'T', true);
+  const manyResult = await runMaxRate(`gateway, max rate`, many);
+  const fixedResult = await runFixedRate(`gateway, fixed ${fixedRate}/s`, many, fixedRate);
+  const gatewayPeakRssMb = peakRssMb(gateway.child.pid);
+  for (const terminal of many) terminal.close();
+  const gatewayExited = new Promise<void>((resolve) => gateway.child.once('exit', () => resolve()));
+  gateway.child.kill('SIGTERM');
+  await Promise.race([gatewayExited, delay(20_000)]);
+
+  console.log(`gateway peak RSS (VmHWM, ${manyConnections} terminal connections under load): ${gatewayPeakRssMb} MB`);
+  const salesPerSec = Math.max(gatewayResult.salesPerSec, manyResult.salesPerSec);
+  const best = gatewayResult.salesPerSec >= manyResult.salesPerSec ? gatewayResult : manyResult;
+  const ratioVsRelay = relayResult.salesPerSec === 0 ? 0 : Math.round((salesPerSec / relayResult.salesPerSec) * 1000) / 1000;
+  console.log(`gateway / relay: ${ratioVsRelay} (targets: >= 5000 durable sales/s, p99 < 50 ms at 2000/s, < 256 MB with 1000 connections)`);
+  console.log(
+    JSON.stringify({
+      bench: 'auth',
+      salesPerSec,
+      relaySalesPerSec: relayResult.salesPerSec,
+      ratioVsRelay,
+      p50Ms: best.p50Ms,
+      p99Ms: best.p99Ms,
+      p99MsAt2000: fixedResult.p99Ms,
+      achievedAtFixedRate: fixedResult.salesPerSec,
+      fixedRate,
+      gatewayPeakRssMb,
+      connections: manyConnections,
+      bestConnections: best.connections,
+      maxRateManyConnections: manyResult.salesPerSec,
+      synchronous: 'full',
+    }),
+  );
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  await delay(200);
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  if (values.dir === undefined) rmSync(dir, { recursive: true, force: true });
+}
