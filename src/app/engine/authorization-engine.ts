@@ -562,7 +562,7 @@ export class AuthorizationEngine {
         amountMinor: request.amountMinor,
         merchant: merchant === null ? null : { id: merchant.id, accepts: merchant.accepts, limits: merchant.limits, disabled: merchant.disabled },
         terminal: checkedTerminal(request, terminal, terminalKnown),
-        totals: merchant === null ? zeroTotals : await this.#totals(merchant.id, request.terminalId, nowMs),
+        totals: merchant === null ? zeroTotals : await this.#totals(merchant, terminalKnown ? terminal : null, nowMs),
         nowMs,
         strict: { luhn: this.#settings.strictLuhn, bin: this.#settings.strictBin },
       },
@@ -931,14 +931,18 @@ export class AuthorizationEngine {
     return toPaymentView(payment, attempts, await feeOf(this.#store, payment.id));
   }
 
-  async #totals(merchantId: string, terminalId: string | null, nowMs: number) {
+  /** Approved totals for the day/month limits; only the limits that exist are summed (each sum scans a day or a month of sales). */
+  async #totals(merchant: MerchantRecord, terminal: TerminalRecord | null, nowMs: number) {
     const { dayStartMs, monthStartMs } = localWindows(nowMs, this.#settings.localOffsetMinutes);
     const endMs = nowMs + 1;
+    const merchantId = merchant.id;
+    const sumIf = (limit: number | undefined, scope: { merchantId: string; terminalId?: string }, fromMs: number) =>
+      limit === undefined ? Promise.resolve(0) : this.#store.sumApprovedMinor(scope, fromMs, endMs);
     const [merchantDayMinor, merchantMonthMinor, terminalDayMinor, terminalMonthMinor] = await Promise.all([
-      this.#store.sumApprovedMinor({ merchantId }, dayStartMs, endMs),
-      this.#store.sumApprovedMinor({ merchantId }, monthStartMs, endMs),
-      terminalId === null ? Promise.resolve(0) : this.#store.sumApprovedMinor({ merchantId, terminalId }, dayStartMs, endMs),
-      terminalId === null ? Promise.resolve(0) : this.#store.sumApprovedMinor({ merchantId, terminalId }, monthStartMs, endMs),
+      sumIf(merchant.limits.perDayMinor, { merchantId }, dayStartMs),
+      sumIf(merchant.limits.perMonthMinor, { merchantId }, monthStartMs),
+      terminal === null ? Promise.resolve(0) : sumIf(terminal.limits.perDayMinor, { merchantId, terminalId: terminal.id }, dayStartMs),
+      terminal === null ? Promise.resolve(0) : sumIf(terminal.limits.perMonthMinor, { merchantId, terminalId: terminal.id }, monthStartMs),
     ]);
     return { merchantDayMinor, merchantMonthMinor, terminalDayMinor, terminalMonthMinor };
   }

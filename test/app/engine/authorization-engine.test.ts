@@ -268,3 +268,18 @@ test('the state of each attempt never leaks: an attempt in flight shows as unkno
     await running;
   });
 });
+
+test('a merchant day limit counts approved sales: the sale that would pass it is declined locally', async () => {
+  await withFixture({}, async ({ engine, store, channels }) => {
+    await store.write(async (tx) => {
+      const merchant = await tx.getMerchant(merchantId);
+      if (merchant !== null) await tx.upsertMerchant({ ...merchant, limits: { perDayMinor: 15_000 } });
+    });
+    const first = await engine.authorize(sale({ amountMinor: 10_000 }));
+    assert.equal(first.kind === 'completed' && first.view.status, 'approved');
+    const second = await engine.authorize(sale({ amountMinor: 10_000 }));
+    assert.equal(second.kind === 'completed' && second.view.status, 'declined');
+    assert.equal(second.kind === 'completed' && second.view.decline?.category, 'limits');
+    assert.equal(channels[0]?.sales().length, 1, 'the second sale never went upstream');
+  });
+});
