@@ -198,8 +198,8 @@ function unpackWith(compiled: CompiledDialect, bytes: Uint8Array): IsoMessage {
     reader.pos += 4;
   }
 
+  // Not cleared between calls: the primary half is always overwritten, the secondary half only read when bit 1 says it was.
   const bitmap = unpackBitmap;
-  bitmap.fill(0);
   readBitmapPart(compiled, reader, bitmap, 0);
   if (((bitmap[0] as number) & 0x80) !== 0) {
     if (!compiled.hasSecondaryBitmap) badBitmap('bit 1 announces a secondary bitmap, which this dialect does not use');
@@ -262,8 +262,9 @@ function readBitmapPart(compiled: CompiledDialect, reader: Reader, bitmap: Uint8
     reader.pos += 16;
   } else {
     if (reader.end - reader.pos < 8) truncated('bitmap', 'a binary bitmap needs 8 bytes');
-    buf.copy(bitmap, offset, reader.pos, reader.pos + 8);
-    reader.pos += 8;
+    const pos = reader.pos;
+    for (let index = 0; index < 8; index += 1) bitmap[offset + index] = buf[pos + index] as number;
+    reader.pos = pos + 8;
   }
 }
 

@@ -288,6 +288,7 @@ function asciiTextCodec(document: FieldDocument, shape: Shape, field: string): R
   const padCode = padding === 'zeros-left' ? 48 : 32;
   const size = shape.size;
   const prefix = shape.prefix;
+  const fixed = shape.fixed;
   return {
     wireBytesMax: size + (prefix?.bytes ?? 0),
     write(value, writer) {
@@ -295,7 +296,7 @@ function asciiTextCodec(document: FieldDocument, shape: Shape, field: string): R
       const length = value.length;
       if (length > size) badLength(field, `${length} characters, at most ${size} allowed`);
       const buf = writer.buf;
-      if (shape.fixed) {
+      if (fixed) {
         if (length < size && padding === 'none') badLength(field, `${length} characters, exactly ${size} required`);
         if (padding === 'zeros-left') for (let index = length; index < size; index += 1) buf[writer.pos++] = padCode;
       } else {
@@ -307,7 +308,7 @@ function asciiTextCodec(document: FieldDocument, shape: Shape, field: string): R
         if (code >= 128 || ((asciiClass[code] as number) & classBit) === 0) badValue(field, classText);
         buf[pos++] = isTrack && code === 68 ? 61 : code;
       }
-      if (shape.fixed && padding === 'spaces-right') for (let index = length; index < size; index += 1) buf[pos++] = padCode;
+      if (fixed && padding === 'spaces-right') for (let index = length; index < size; index += 1) buf[pos++] = padCode;
       writer.pos = pos;
     },
     read(reader) {
@@ -336,6 +337,7 @@ function asciiTextCodec(document: FieldDocument, shape: Shape, field: string): R
 function charsetTextCodec(document: FieldDocument, shape: Shape, charset: 'utf8' | 'gbk', field: string): RawTextCodec {
   const size = shape.size;
   const prefix = shape.prefix;
+  const fixed = shape.fixed;
   const padding = defaultPaddingOf(document);
   return {
     wireBytesMax: size + (prefix?.bytes ?? 0),
@@ -352,7 +354,7 @@ function charsetTextCodec(document: FieldDocument, shape: Shape, charset: 'utf8'
         length = encoded.length;
       }
       if (length > size) badLength(field, `${length} bytes, at most ${size} allowed`);
-      if (shape.fixed) {
+      if (fixed) {
         if (length < size && padding === 'none') badLength(field, `${length} bytes, exactly ${size} required`);
       } else {
         (prefix as PrefixCodec).write(length, writer);
@@ -360,7 +362,7 @@ function charsetTextCodec(document: FieldDocument, shape: Shape, charset: 'utf8'
       if (encoded === undefined) writer.buf.write(value, writer.pos, length, 'utf8');
       else writer.buf.set(encoded, writer.pos);
       writer.pos += length;
-      if (shape.fixed) for (let index = length; index < size; index += 1) writer.buf[writer.pos++] = 32;
+      if (fixed) for (let index = length; index < size; index += 1) writer.buf[writer.pos++] = 32;
     },
     read(reader) {
       let length = size;
@@ -390,6 +392,7 @@ function bcdTextCodec(document: FieldDocument, shape: Shape, leftAligned: boolea
   const classText = describeClass(document.type);
   const size = shape.size;
   const prefix = shape.prefix;
+  const fixed = shape.fixed;
   const padding = defaultPaddingOf(document);
 
   function nibbleOf(code: number, field: string): number {
@@ -411,7 +414,7 @@ function bcdTextCodec(document: FieldDocument, shape: Shape, leftAligned: boolea
       let digits = value.length;
       if (digits > size) badLength(field, `${digits} digits, at most ${size} allowed`);
       let leadingZeros = 0;
-      if (shape.fixed) {
+      if (fixed) {
         if (digits < size && padding === 'none') badLength(field, `${digits} digits, exactly ${size} required`);
         leadingZeros = size - digits;
         digits = size;
@@ -488,13 +491,14 @@ function bcdTextCodec(document: FieldDocument, shape: Shape, leftAligned: boolea
 function binaryBytesCodec(shape: Shape, field: string): RawBytesCodec {
   const size = shape.size;
   const prefix = shape.prefix;
+  const fixed = shape.fixed;
   return {
     wireBytesMax: size + (prefix?.bytes ?? 0),
     write(value, writer) {
       if (!(value instanceof Uint8Array)) badValue(field, 'a binary field takes bytes');
       const length = value.length;
-      if (shape.fixed ? length !== size : length > size) {
-        badLength(field, shape.fixed ? `${length} bytes, exactly ${size} required` : `${length} bytes, at most ${size} allowed`);
+      if (fixed ? length !== size : length > size) {
+        badLength(field, fixed ? `${length} bytes, exactly ${size} required` : `${length} bytes, at most ${size} allowed`);
       }
       if (prefix !== undefined) prefix.write(length, writer);
       writer.buf.set(value, writer.pos);
@@ -518,13 +522,14 @@ function binaryBytesCodec(shape: Shape, field: string): RawBytesCodec {
 function hexBytesCodec(shape: Shape, field: string): RawBytesCodec {
   const size = shape.size;
   const prefix = shape.prefix;
+  const fixed = shape.fixed;
   return {
     wireBytesMax: size * 2 + (prefix?.bytes ?? 0),
     write(value, writer) {
       if (!(value instanceof Uint8Array)) badValue(field, 'a binary field takes bytes');
       const length = value.length;
-      if (shape.fixed ? length !== size : length > size) {
-        badLength(field, shape.fixed ? `${length} bytes, exactly ${size} required` : `${length} bytes, at most ${size} allowed`);
+      if (fixed ? length !== size : length > size) {
+        badLength(field, fixed ? `${length} bytes, exactly ${size} required` : `${length} bytes, at most ${size} allowed`);
       }
       if (prefix !== undefined) prefix.write(length, writer);
       writer.pos += writer.buf.write(Buffer.from(value.buffer, value.byteOffset, value.length).toString('hex').toUpperCase(), writer.pos, 'latin1');
