@@ -152,6 +152,26 @@ export const configSchema = Type.Object(
       binTableFile: filePathSchema,
       retryRuleEdition: text({ maxLength: 7, pattern: '^[0-9]{4}-[0-9]{2}$', expected: 'must be a YYYY-MM edition', default: '2026-04' }),
     }),
+    routing: section({
+      rulesFile: filePathSchema,
+      breaker: section({
+        failuresMax: integer(1, 1000, 5),
+        windowMs: integer(1000, 3_600_000, 60_000),
+        windowAttemptsMin: integer(1, 100_000, 10),
+        failureRateMaxBps: integer(1, 10_000, 5000),
+        openMs: integer(100, 3_600_000, 30_000),
+        halfOpenSuccessesMin: integer(1, 100, 2),
+      }),
+      healthPollIntervalMs: integer(100, 3_600_000, 5000),
+    }),
+    monitoring: section({
+      checkIntervalMs: integer(1000, 3_600_000, 60_000),
+      quietAfterMs: integer(1000, 86_400_000, 1_800_000),
+      failureRateAlarmBps: integer(1, 10_000, 3000),
+      fallbackRateAlarmBps: integer(1, 10_000, 200),
+      rateAttemptsMin: integer(1, 100_000, 20),
+      stuckAfterMs: integer(1000, 86_400_000, 300_000),
+    }),
     fees: section({
       plansFile: filePathSchema,
       settlementTimeZone: timeZoneSchema,

@@ -38,4 +38,10 @@ export const configErrors = defineErrors([
     httpStatus: 500,
     description: 'A RESWIPE_* environment variable maps to no configuration key (often a typo); unset it or correct it, see docs/configuration.md for the mapping.',
   },
+  {
+    code: 'RSW_ROUTING_INVALID',
+    messageTemplate: 'routing rules: {field} {reason}',
+    httpStatus: 500,
+    description: 'The routing rules (routing.rulesFile) are not valid: the message names the path of the bad entry (for example rules[2].channels[0].weight) and what it must be; see docs/routing.md.',
+  },
 ] as const);
