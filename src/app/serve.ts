@@ -48,6 +48,8 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
   // Everything that can fail on bad data files fails here, before a port or the database is opened.
   const binTable = loadBinTable(config.declines.binTableFile);
   const feeSettings = feeSettingsFromConfig(config);
+  // Replaced when PUT /v1/fee-plans/{name} changes a plan, so the next approval is priced by the new plan (in memory: the plans file is not rewritten).
+  let feePlans = feeSettings.plans;
 
   const store = await openStore(config.database.url, { synchronous: config.database.synchronous });
   const cleanups: Array<() => Promise<void>> = [() => store.close()];
@@ -110,7 +112,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
         if (merchant === null) return;
         try {
           await recordFeesForApprovedPayment(tx, payment, {
-            plans: feeSettings.plans,
+            plans: feePlans,
             merchantFeePlan: merchant.feePlan,
             mcc: merchant.mcc,
             timeZone: feeSettings.timeZone,
@@ -196,7 +198,10 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
         logger,
         clock,
         metrics,
-        plans: feeSettings.plans,
+        plans: feePlans,
+        onPlansChange: (next: typeof feePlans) => {
+          feePlans = next;
+        },
         channelHealth: () => [...channels.values()].map((channel) => channel.health()),
       });
       httpPort = http.port;

@@ -437,6 +437,9 @@ describe('HTTP API over the real engine', () => {
       assert.deepEqual(post.security, [{ bearerAuth: [] }]);
       assert.ok('bearerAuth' in document.components.securitySchemes);
       assert.ok(!response.body.includes('"expected"'), 'config annotations are not OpenAPI keywords');
+      const ui = await fixture.app.inject({ method: 'GET', url: '/docs/' });
+      assert.equal(ui.statusCode, 200);
+      assert.match(String(ui.headers['content-type']), /text\/html/);
     });
 
     test('/healthz and /readyz answer without a key', async () => {
