@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { connect } from 'node:net';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,6 +27,7 @@ let sim: ChildProcess | undefined;
 let gateway: ChildProcess | undefined;
 let simAdminPort = 0;
 let httpPort = 0;
+let terminalPort = 0;
 let adminKey = '';
 let merchantKey = '';
 let keyCounter = 0;
@@ -126,6 +129,7 @@ before(async () => {
   const served = await startJson(['serve', '--config', configPath, '--json'], 'info');
   gateway = served.child;
   httpPort = Number(served.info.http);
+  terminalPort = Number((served.info.listeners as Record<string, number>).pos);
   assert.ok(httpPort > 0, 'serve reports its HTTP port');
   merchantKey = createKey('--merchant', merchantId);
 });
@@ -213,6 +217,22 @@ test('lists, scopes, readiness and metrics reflect the traffic', async () => {
   assert.match(metrics, /process_resident_memory_bytes/);
   const openapi = (await (await fetch(`http://127.0.0.1:${httpPort}/openapi.json`)).json()) as { paths: Record<string, unknown> };
   assert.ok('/v1/payments' in openapi.paths);
+});
+
+test('reswipe_terminal_connections counts an open terminal connection', async () => {
+  const socket = connect(terminalPort, '127.0.0.1');
+  await once(socket, 'connect');
+  try {
+    let text = '';
+    for (let round = 0; round < 50; round++) {
+      text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      if (/reswipe_terminal_connections 1\n/.test(text)) break;
+      await delay(100);
+    }
+    assert.match(text, /reswipe_terminal_connections 1\n/);
+  } finally {
+    socket.destroy();
+  }
 });
 
 test('the gateway log has the HTTP requests and no card number', async () => {
