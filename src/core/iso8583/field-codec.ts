@@ -5,7 +5,7 @@
 import iconv from 'iconv-lite';
 import { ReswipeError } from '../errors/reswipe-error.ts';
 import type { FieldDocument, FieldType, PrefixEncoding, SubfieldDocument } from './dialect-document.ts';
-import { isDigits, isHex } from './dialect-document.ts';
+import { isHex } from './dialect-document.ts';
 import type { IsoComposite, IsoFieldValue } from './iso-message.ts';
 
 /** The packing cursor: bytes go to buf from pos; the codec checks the message limit after each field. */
@@ -667,8 +667,12 @@ function checkSubfieldText(text: string, subfield: CompiledSubfield, path: strin
   }
 }
 
-/** Joins positional sub-fields in order; a later one present after an absent one is a gap. */
-function joinPositional(composite: IsoComposite, subfields: readonly CompiledSubfield[], field: string): string {
+/**
+ * Joins positional sub-fields in order; a later one present after an absent one is a gap. A fixed
+ * field needs every sub-field (padding would shift them), and an empty rest sub-field is left out
+ * rather than sent, so that what is packed reads back the same.
+ */
+function joinPositional(composite: IsoComposite, subfields: readonly CompiledSubfield[], field: string, fixedLength: number | undefined): string {
   let text = '';
   let present = 0;
   let ended = false;
@@ -682,6 +686,7 @@ function joinPositional(composite: IsoComposite, subfields: readonly CompiledSub
     if (ended) badSubfield(path, 'present after an absent sub-field; positional sub-fields cannot have gaps');
     if (typeof value !== 'string') badSubfield(path, 'must be text');
     if (subfield.length !== undefined && value.length !== subfield.length) badSubfield(path, `${value.length} characters, exactly ${subfield.length} required`);
+    if (subfield.length === undefined && value.length === 0) badSubfield(path, 'an empty sub-field is left out, not sent empty');
     checkSubfieldText(value, subfield, path);
     text += value;
     present += 1;
@@ -692,6 +697,7 @@ function joinPositional(composite: IsoComposite, subfields: readonly CompiledSub
     if (!subfields.some((subfield) => subfield.id === key)) badSubfield(`${field}.${key}`, 'not a sub-field of this field');
   }
   if (keys !== present) badSubfield(field, 'a sub-field is not text');
+  if (fixedLength !== undefined && text.length !== fixedLength) badSubfield(field, `a fixed field of ${fixedLength} characters needs all its sub-fields`);
   return text;
 }
 
@@ -758,6 +764,7 @@ export function compileField(de: number, document: FieldDocument): FieldCodec {
   }
   if (composite !== undefined && composite.kind === 'positional') {
     const subfields = compileSubfields(composite.subfields);
+    const fixedLength = shape.fixed ? shape.size : undefined;
     return {
       de,
       name: document.name,
@@ -765,7 +772,7 @@ export function compileField(de: number, document: FieldDocument): FieldCodec {
       wireBytesMax: raw.wireBytesMax,
       write(value, writer) {
         if (!isPlainObject(value)) badValue(path, 'a positional field takes an object of sub-field texts');
-        raw.write(joinPositional(value, subfields, path), writer);
+        raw.write(joinPositional(value, subfields, path, fixedLength), writer);
       },
       read(reader) {
         return splitPositional(raw.read(reader), subfields, path);
@@ -776,4 +783,3 @@ export function compileField(de: number, document: FieldDocument): FieldCodec {
   return { de, name: document.name, valueKind: 'text', wireBytesMax: raw.wireBytesMax, write: raw.write, read: raw.read };
 }
 
-export { isDigits };
