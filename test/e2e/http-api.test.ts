@@ -240,4 +240,5 @@ test('the gateway log has the HTTP requests and no card number', async () => {
   for (const pan of ['6222020000000000018', '6225880000000019', '6222020000000000026', '6217000000000000012', '6217000000000000046']) {
     assert.ok(!gatewayLog.includes(pan), `the log holds ${pan.slice(0, 6)}...`);
   }
+  for (const key of [adminKey, merchantKey]) assert.ok(!gatewayLog.includes(key.slice(17)), 'the log holds an API key secret');
 });
