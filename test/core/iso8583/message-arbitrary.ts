@@ -96,8 +96,8 @@ export function arbitraryMessage(document: DialectDocument): fc.Arbitrary<IsoMes
   return fc.record({
     mti: textOf(digits, 4, 4),
     fields: fc.record(record, { requiredKeys: [] }),
-    tpdu: fc.uint8Array({ minLength: 5, maxLength: 5 }).map((bytes) => Buffer.from(bytes)),
-    header: textOf(digits, 12, 12),
+    tpdu: fc.uint8Array({ minLength: document.tpdu?.length ?? 0, maxLength: document.tpdu?.length ?? 0 }).map((bytes) => Buffer.from(bytes)),
+    header: textOf(document.header?.encoding === 'ascii' ? printable : digits, document.header?.length ?? 0, document.header?.length ?? 0),
   }).map(({ mti, fields, tpdu, header }) => {
     const message: IsoMessage = { mti, fields: { ...fields } as Record<number, IsoFieldValue> };
     if (document.tpdu !== undefined) message.tpdu = tpdu;
