@@ -161,6 +161,14 @@ export class SqlStoreReader implements StoreReader {
     return readInteger(rows[0]?.total ?? 0, 'total');
   }
 
+  async findRecentPaymentsByCard(panFingerprint: string, sinceMs: number, limit: number): Promise<PaymentRecord[]> {
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(paymentRows)} FROM payments WHERE pan_fingerprint = ? AND created_at_ms >= ? ORDER BY created_at_ms DESC, id DESC LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      [panFingerprint, sinceMs],
+    );
+    return rows.map((row) => paymentRows.fromRow(row));
+  }
+
   listAttempts(paymentId: string): Promise<AttemptRecord[]> {
     return this.unpaged(attemptRows, 'payment_id = ?', [paymentId], 'seq, id');
   }
@@ -244,6 +252,25 @@ export class SqlStoreReader implements StoreReader {
       params,
     );
     return rows.map((row) => eventRows.fromStoredRow(row));
+  }
+
+  /** The newest event of a type about one subject (the last batch close of a terminal, ...). */
+  async lastEventOf(type: string, subjectId: string): Promise<EventRecord | null> {
+    const rows = await this.db.all(`SELECT seq, ${columnsOf(eventRows)} FROM events WHERE type = ? AND subject_id = ? ORDER BY seq DESC LIMIT 1`, [type, subjectId]);
+    const row = rows[0];
+    return row === undefined ? null : eventRows.fromStoredRow(row);
+  }
+
+  listFollowUps(originalPaymentId: string): Promise<PaymentRecord[]> {
+    return this.unpaged(paymentRows, 'original_payment_id = ?', [originalPaymentId], 'created_at_ms, id');
+  }
+
+  async listPendingAdvices(limit: number): Promise<AttemptRecord[]> {
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(attemptRows)} FROM attempts WHERE outcome = 'pending' AND mti IN ('0220', '0221') ORDER BY created_at_ms, id LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      [],
+    );
+    return rows.map((row) => attemptRows.fromRow(row));
   }
 
   /** Newest first: the console shows the latest actions. */

@@ -292,6 +292,8 @@ export interface StoreReader {
   /** Sum of approved amounts for a merchant (and terminal, when given) created in [fromMs, toMs). */
   sumApprovedMinor(scope: { merchantId: string; terminalId?: string }, fromMs: number, toMs: number): Promise<number>;
 
+  /** Payments of one card fingerprint created at or after `sinceMs`, newest first: the input of the re-swipe guard. */
+  findRecentPaymentsByCard(panFingerprint: string, sinceMs: number, limit: number): Promise<PaymentRecord[]>;
   listAttempts(paymentId: string): Promise<AttemptRecord[]>;
   /** Attempts made with one card fingerprint since an instant, oldest first: the input of scheme retry budgets. */
   listAttemptsByCard(panFingerprint: string, sinceMs: number, limit: number): Promise<Array<AttemptRecord & { merchantId: string; amountMinor: number }>>;
@@ -310,6 +312,13 @@ export interface StoreReader {
   /** Events after a seq (exclusive), oldest first. */
   listEvents(afterSeq: number, limit: number, type?: string): Promise<EventRecord[]>;
   listAudit(limit: number): Promise<AuditRecord[]>;
+
+  /** The newest event of a type about one subject, or null: e.g. `batch.settled` for a terminal. */
+  lastEventOf(type: string, subjectId: string): Promise<EventRecord | null>;
+  /** Payments naming this one as their original (voids, refunds, completions, cancels), oldest first. */
+  listFollowUps(originalPaymentId: string): Promise<PaymentRecord[]>;
+  /** Refund advices (0220/0221 attempts) not yet acknowledged upstream, oldest first: the store-and-forward queue. */
+  listPendingAdvices(limit: number): Promise<AttemptRecord[]>;
 
   findApiKeyByHash(secretHash: string): Promise<ApiKeyRecord | null>;
   listApiKeys(): Promise<ApiKeyRecord[]>;

@@ -367,6 +367,22 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.deepEqual((await store.listAttemptsByCard(fingerprint, baseAtMs + 7, 10)).map((a) => a.id), ['a5', 'a6b']);
     });
 
+    withStore('recent payments of one card come newest first (the re-swipe guard)', async (store) => {
+      await seedParents(store);
+      await store.write(async (tx) => {
+        await tx.insertPayment(payment('r1', 'm1', { createdAtMs: baseAtMs, pan: '4111111111111111' }));
+        await tx.insertPayment(payment('r2', 'm1', { status: 'pending', createdAtMs: baseAtMs + 10, pan: '4111111111111111' }));
+        await tx.insertPayment(payment('r3', 'm2', { createdAtMs: baseAtMs + 20, pan: '4111111111111111' }));
+        await tx.insertPayment(payment('r4', 'm1', { createdAtMs: baseAtMs + 15 }));
+      });
+      const fingerprint = (await store.getPayment('r1'))?.panFingerprint ?? '';
+      assert.notEqual(fingerprint, (await store.getPayment('r4'))?.panFingerprint);
+      assert.deepEqual((await store.findRecentPaymentsByCard(fingerprint, baseAtMs + 10, 10)).map((p) => p.id), ['r3', 'r2']);
+      assert.deepEqual((await store.findRecentPaymentsByCard(fingerprint, baseAtMs, 2)).map((p) => p.id), ['r3', 'r2']);
+      assert.equal((await store.findRecentPaymentsByCard(fingerprint, baseAtMs, 10))[1]?.status, 'pending');
+      assert.deepEqual(await store.findRecentPaymentsByCard(fingerprint, baseAtMs + 21, 10), []);
+    });
+
     withStore('due reversals come oldest-due first, and the queue stats count them', async (store) => {
       await seedParents(store);
       await store.write(async (tx) => {
@@ -512,6 +528,27 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       });
       assert.ok(leaked !== undefined);
       assert.match(String(await rejection(leaked.getPayment('p1'))), /after its unit ended/);
+    });
+
+    withStore('transaction set reads: follow-ups of an original, pending refund advices, the last event of a subject', async (store) => {
+      await seedParents(store);
+      await store.write(async (tx) => {
+        await tx.insertPayment(payment('sale1', 'm1'));
+        await tx.insertPayment(payment('ref1', 'm1', { kind: 'refund', originalPaymentId: 'sale1', createdAtMs: baseAtMs + 1 }));
+        await tx.insertPayment(payment('ref2', 'm1', { kind: 'refund', originalPaymentId: 'sale1', createdAtMs: baseAtMs + 2 }));
+        await tx.insertPayment(payment('other', 'm1'));
+        await tx.insertAttempt(attempt('adv1', 'ref1', { mti: '0220', stan: '000101', outcome: 'pending', createdAtMs: baseAtMs + 1 }));
+        await tx.insertAttempt(attempt('adv2', 'ref2', { mti: '0220', stan: '000102', outcome: 'approved', createdAtMs: baseAtMs + 2 }));
+        await tx.insertAttempt(attempt('sale1a', 'sale1', { mti: '0200', stan: '000103', outcome: 'pending' }));
+        await tx.appendEvent({ type: 'batch.settled', subjectId: 't1', payload: { batchNo: '000001' }, atMs: baseAtMs });
+        await tx.appendEvent({ type: 'batch.settled', subjectId: 't1', payload: { batchNo: '000002' }, atMs: baseAtMs + 5 });
+        await tx.appendEvent({ type: 'batch.settled', subjectId: 't2', payload: { batchNo: '000009' }, atMs: baseAtMs + 6 });
+      });
+      assert.deepEqual((await store.listFollowUps('sale1')).map((p) => p.id), ['ref1', 'ref2']);
+      assert.deepEqual(await store.listFollowUps('other'), []);
+      assert.deepEqual((await store.listPendingAdvices(10)).map((a) => a.id), ['adv1']);
+      assert.deepEqual((await store.lastEventOf('batch.settled', 't1'))?.payload, { batchNo: '000002' });
+      assert.equal(await store.lastEventOf('batch.settled', 't3'), null);
     });
 
     withStore('ping answers while the database is up', async (store) => {
