@@ -7,7 +7,7 @@
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
-import { parseYuanToMinor } from '../../core/fees/parse-yuan.ts';
+import { formatMinorAsYuan, parseYuanToMinor } from '../../core/fees/parse-yuan.ts';
 import { maskPan } from '../../core/cards/pan.ts';
 import { testCards, defaultTestCvv, defaultTestExpiry } from '../../sim/issuer/test-cards.ts';
 import { entryChoices, TerminalSession, type EntryChoice, type SaleAnswer, type SentSale, type TerminalSessionOptions } from './terminal-session.ts';
@@ -143,7 +143,7 @@ export async function runInteractiveTerminal(options: TerminalSessionOptions, io
       let sent = await buildWithKeyEntry(session, current, amountMinor, entry, ask);
       if (sent === null) return;
       for (let followUp = 0; followUp <= followUpsMax; followUp++) {
-        write(`  sending ${maskPan(current.pan)} CNY ${amountText} (${entry}, trace ${sent.stan})...\n`);
+        write(`  sending ${maskPan(current.pan)} CNY ${formatMinorAsYuan(amountMinor)} (${entry}, trace ${sent.stan})...\n`);
         const answer = await session.sale(sent);
         const report = saleReportOf(answer, session, slipDateTime(sent.atMs));
         write(formatSaleReport(report));
