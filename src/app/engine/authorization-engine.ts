@@ -54,6 +54,7 @@ import { buildUpstreamSale, saleProcessingCode, transmissionDateTime } from '../
 import { currencyNumericFor } from '../../core/payments/reversal-message.ts';
 import { toPaymentView, type PaymentFeeView, type PaymentView } from '../../core/payments/payment-view.ts';
 import type { ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../../adapters/channels/upstream-channel.ts';
+import type { RouteInput } from '../../core/routing/choose-route.ts';
 import {
   enqueueReversal as enqueueReversalDefault,
   reopenReversal,
@@ -62,6 +63,9 @@ import {
   type ReversalSettlement,
 } from '../reversals/reversal-worker.ts';
 import { TerminalGate } from './terminal-gate.ts';
+import type { EngineRouter } from '../channels/channel-router.ts';
+import { reversalIdFor } from '../reversals/reversal-worker.ts';
+import { isReswipeTwin, isUnsettledTwin, reswipeWaitDiagnosis } from '../../core/payments/reswipe-guard.ts';
 
 export type { PaymentView } from '../../core/payments/payment-view.ts';
 
@@ -143,6 +147,8 @@ export interface EngineSettings {
   recoveryBatchMax: number;
   /** How long close() waits for in-flight payments. */
   closeWaitMs: number;
+  /** Window of the re-swipe guard and of double-approval detection; 0 or absent turns both off. */
+  reswipeGuardWindowMs?: number;
 }
 
 export function engineSettingsFromConfig(config: ReswipeConfig, overrides: Partial<EngineSettings> = {}): EngineSettings {
@@ -169,6 +175,7 @@ export function engineSettingsFromConfig(config: ReswipeConfig, overrides: Parti
     })),
     recoveryBatchMax: 10_000,
     closeWaitMs: config.engine.terminalTimeoutMs,
+    reswipeGuardWindowMs: config.engine.reswipeGuardWindowMs,
     ...overrides,
   };
 }
@@ -196,6 +203,8 @@ export interface AuthorizationEngineDeps {
   fees?: FeeHooks;
   /** Waits; real timers by default, a simulation passes its own. */
   sleep?: (durationMs: number) => Promise<void>;
+  /** Routing rules and channel health; without it every enabled channel by priority. */
+  router?: EngineRouter;
 }
 
 interface SaleContext {
@@ -228,6 +237,7 @@ export class AuthorizationEngine {
   readonly #fees: FeeHooks | undefined;
   readonly #sleep: (durationMs: number) => Promise<void>;
   readonly #gate: TerminalGate;
+  readonly #router: EngineRouter | undefined;
   /** Payments this process is still driving; their status stays `pending` until the engine finishes them. */
   readonly #active = new Set<string>();
   /** Callers waiting for the answer of an idempotency key in progress (ISO resends wait for the original). */
@@ -253,6 +263,7 @@ export class AuthorizationEngine {
     this.#enqueueReversal = deps.enqueueReversal ?? enqueueReversalDefault;
     this.#fees = deps.fees;
     this.#sleep = deps.sleep ?? ((durationMs) => new Promise((resolve) => setTimeout(resolve, Math.max(0, durationMs))));
+    this.#router = deps.router;
     this.#gate = new TerminalGate({
       inFlightPerKeyMax: settings.inFlightPerTerminalMax,
       queuePerKeyMax: settings.queuePerTerminalMax,
@@ -611,6 +622,13 @@ export class AuthorizationEngine {
       return { kind: 'completed', view: toPaymentView(payment, []), diagnosis: declined };
     }
 
+    // The re-swipe guard runs before anything else may send: an unsettled twin means WAIT, not a second charge.
+    let reswipeBlockedBy: string | null = null;
+    if (decline === null) {
+      reswipeBlockedBy = await this.#findUnsettledTwin(panFingerprint, request, payment.kind, nowMs);
+      if (reswipeBlockedBy !== null) decline = reswipeWaitDiagnosis(reswipeBlockedBy);
+    }
+
     let budgetAllowed = true;
     if (decline === null) {
       const history = await this.#store.listAttemptsByCard(panFingerprint, nowMs - 30 * 86_400_000, 500);
@@ -632,7 +650,7 @@ export class AuthorizationEngine {
       if (!budget.allowed) decline = budget.diagnosis;
       budgetAllowed = budget.allowed;
     }
-    const channels = this.#channelOrder();
+    const channels = this.#channelOrder({ brand: card.brand, cardType: card.type, bin: pan.slice(0, 8), amountMinor: request.amountMinor, merchantId: merchant.id, mcc: merchant.mcc });
     if (decline === null && channels.length === 0) decline = classifyOutcome('not_sent');
     if (decline !== null) {
       payment.status = 'declined';
@@ -656,6 +674,14 @@ export class AuthorizationEngine {
         });
         await tx.insertPayment(payment);
         if (decline !== null) await tx.appendEvent({ type: 'payment.completed', subjectId: paymentId, payload: completedPayload(payment, decline), atMs: nowMs });
+        if (reswipeBlockedBy !== null) {
+          await tx.appendEvent({
+            type: 'payment.reswipe_blocked',
+            subjectId: paymentId,
+            payload: { earlierPaymentId: reswipeBlockedBy, merchantId: request.merchantId, terminalId: request.terminalId, amountMinor: request.amountMinor, currency: request.currency },
+            atMs: nowMs,
+          });
+        }
       });
     } catch (error) {
       if (isReswipeError(error, 'RSW_STORE_CONFLICT') && isDuplicateConstraint(error.params.constraint)) {
@@ -679,6 +705,7 @@ export class AuthorizationEngine {
       this.#notifyAnswered(request.idempotency.scope, request.idempotency.key);
     }
     if (context.result === null) throw new Error(`broken invariant: payment ${paymentId} finished without an answer`);
+    if (context.result.kind === 'completed' && context.result.view.status === 'approved') await this.#reverseIfDoubleApproval(context.payment);
     return context.result;
   }
 
@@ -747,6 +774,8 @@ export class AuthorizationEngine {
       return record;
     });
     context.attempts.set(send.seq, attempt);
+    const previousChannel = context.attempts.get(send.seq - 1)?.channel;
+    if (previousChannel !== undefined && previousChannel !== send.channel) this.#router?.recordFailover(previousChannel, send.channel);
     const attemptsSoFar = state.attempts.length;
     if (channel === undefined || channelSettings === undefined) {
       return this.#eventFor(context, attemptsSoFar, send.seq, { kind: 'not_sent', reason: 'closed', detail: 'channel not running' });
@@ -947,11 +976,74 @@ export class AuthorizationEngine {
     return { merchantDayMinor, merchantMonthMinor, terminalDayMinor, terminalMonthMinor };
   }
 
-  #channelOrder(): string[] {
+  #channelOrder(input: RouteInput): string[] {
+    if (this.#router !== undefined) {
+      const enabled = new Set(this.#settings.channels.filter((channel) => !channel.disabled).map((channel) => channel.name));
+      return this.#router.route(input).channels.filter((name) => enabled.has(name) && this.#channels.has(name));
+    }
     return [...this.#settings.channels]
       .filter((channel) => !channel.disabled && this.#channels.has(channel.name))
       .sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : 1))
       .map((channel) => channel.name);
+  }
+
+  /** The id of an earlier payment of the same card, amount and terminal (or merchant) inside the guard window that may still have moved money. */
+  async #findUnsettledTwin(panFingerprint: string, request: SaleRequest, kind: PaymentKind, nowMs: number): Promise<string | null> {
+    const windowMs = this.#settings.reswipeGuardWindowMs ?? 0;
+    if (windowMs <= 0) return null;
+    const sale = { merchantId: request.merchantId, terminalId: request.terminalId, amountMinor: request.amountMinor, currency: request.currency, kind };
+    const candidates = await this.#store.findRecentPaymentsByCard(panFingerprint, nowMs - windowMs, reswipeCandidatesMax);
+    for (const candidate of candidates) {
+      if (!isReswipeTwin(candidate, sale)) continue;
+      const attempts = await this.#store.listAttempts(candidate.id);
+      const withReversals = [];
+      for (const attempt of attempts) {
+        const reversal = attempt.outcome === 'approved' ? await this.#store.getReversal(reversalIdFor(attempt.id)) : null;
+        withReversals.push({ outcome: attempt.outcome, reversalPending: reversal?.state === 'pending' });
+      }
+      if (isUnsettledTwin({ payment: candidate, attempts: withReversals })) return candidate.id;
+    }
+    return null;
+  }
+
+  /**
+   * Two approvals for one card, amount and terminal inside the guard window (the first reply was lost on its
+   * way to the terminal and the cashier swiped again): the newer one is reversed, so the customer is charged
+   * once, and `payment.double_approval` is raised. An earlier approval already being reversed is no twin.
+   */
+  async #reverseIfDoubleApproval(newer: PaymentRecord): Promise<void> {
+    const windowMs = this.#settings.reswipeGuardWindowMs ?? 0;
+    if (windowMs <= 0) return;
+    const queued = await this.#write(async (tx) => {
+      const current = await tx.getPayment(newer.id);
+      if (current === null || current.status !== 'approved') return false;
+      const candidates = await tx.findRecentPaymentsByCard(current.panFingerprint, current.createdAtMs - windowMs, reswipeCandidatesMax);
+      let earlierId: string | null = null;
+      for (const candidate of candidates) {
+        if (candidate.id === current.id || candidate.status !== 'approved' || !isReswipeTwin(candidate, current)) continue;
+        if (candidate.createdAtMs > current.createdAtMs || (candidate.createdAtMs === current.createdAtMs && candidate.id > current.id)) continue;
+        const approved = (await tx.listAttempts(candidate.id)).find((attempt) => attempt.outcome === 'approved');
+        if (approved === undefined || (await tx.getReversal(reversalIdFor(approved.id))) !== null) continue;
+        earlierId = candidate.id;
+        break;
+      }
+      if (earlierId === null) return false;
+      const target = (await tx.listAttempts(current.id)).find((attempt) => attempt.outcome === 'approved');
+      if (target === undefined || (await tx.getReversal(reversalIdFor(target.id))) !== null) return false;
+      const nowMs = this.#clock.nowMs();
+      await this.#enqueueReversal(tx, { attempt: target, payment: current, reasonCode: '06', nowMs, newStan: await tx.nextStan(target.channel), transmittedAt: transmissionDateTime(nowMs) });
+      await tx.appendEvent({
+        type: 'payment.double_approval',
+        subjectId: current.id,
+        payload: { earlierPaymentId: earlierId, reversedPaymentId: current.id, merchantId: current.merchantId, terminalId: current.terminalId, amountMinor: current.amountMinor },
+        atMs: nowMs,
+      });
+      return true;
+    });
+    if (queued) {
+      this.#logger.warn({ paymentId: newer.id }, 'double approval of one card and amount: the newer payment is being reversed');
+      this.#reversalWorker.kick();
+    }
   }
 
   async #write<T>(unit: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -1001,6 +1093,9 @@ function checkedTerminal(request: SaleRequest, terminal: TerminalRecord | null, 
 
 /** The request hash of a key taken by a terminal reversal whose original never arrived: no real request hashes to it. */
 const reversedByTerminalHash = 'reversed-by-terminal';
+
+/** Most recent payments of one card the re-swipe guard looks at. */
+const reswipeCandidatesMax = 50;
 
 const zeroTotals = { merchantDayMinor: 0, merchantMonthMinor: 0, terminalDayMinor: 0, terminalMonthMinor: 0 };
 
