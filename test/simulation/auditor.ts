@@ -16,6 +16,8 @@ export interface ClientAnswer {
   paymentId: string | null;
   status: string | null;
   tryNumber?: number;
+  /** Arrived after the client had given up on the sale (a real terminal ignores it). */
+  afterGiveUp?: boolean;
 }
 
 /** One logical sale as the harness's client knows it. */
@@ -34,6 +36,10 @@ export interface SimPayment {
   told: ClientAnswer | null;
   sends: number;
   gaveUp: boolean;
+  /** The terminal sent its own 0400 after giving up. */
+  reversalSent: boolean;
+  /** DE 39 of the 0410 the terminal got (00 reversed, 25 original not found), null if none came. */
+  reversalCode: string | null;
 }
 
 export type InvariantNumber = 1 | 2 | 3 | 4 | 5;
@@ -54,6 +60,7 @@ export interface AuditReport {
     toldDeclined: number;
     toldWait: number;
     gaveUp: number;
+    terminalReversals: number;
     duplicateSends: number;
     storePayments: number;
     attempts: number;
@@ -156,12 +163,14 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
   let toldDeclined = 0;
   let toldWait = 0;
   let gaveUp = 0;
+  let terminalReversals = 0;
   let duplicateSends = 0;
   for (const payment of input.payments) {
     const who = payment.index;
     const rows = byAmount.get(payment.amountMinor) ?? [];
     const tally = charges.get(payment.amountMinor) ?? { live: 0, reversed: 0 };
     if (payment.gaveUp) gaveUp += 1;
+    if (payment.reversalSent) terminalReversals += 1;
     duplicateSends += Math.max(0, payment.sends - 1);
     const told = payment.told;
     if (told?.code === '00') toldApproved += 1;
@@ -174,8 +183,10 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
     for (const answer of payment.answers) {
       if (answer.paymentId !== null && answer.paymentId !== row?.id) add(2, who, `an answer named payment ${answer.paymentId}, the store has ${row?.id ?? 'none'}`);
     }
-    const approvedAnswers = payment.answers.filter((answer) => answer.code === '00');
-    const definiteRefusals = payment.answers.filter((answer) => answer.code !== null && answer.code !== '00' && answer.verdict !== 'wait');
+    // Answers that came after the terminal gave up and reversed the sale are void for it: it reversed.
+    const heeded = payment.reversalSent ? payment.answers.filter((answer) => answer.afterGiveUp !== true) : payment.answers;
+    const approvedAnswers = heeded.filter((answer) => answer.code === '00');
+    const definiteRefusals = heeded.filter((answer) => answer.code !== null && answer.code !== '00' && answer.verdict !== 'wait');
     if (approvedAnswers.length > 0 && definiteRefusals.length > 0) {
       add(2, who, `the client was told both 00 and ${definiteRefusals.map((answer) => `${answer.code}(${answer.kind})`).join(',')}`);
     }
@@ -212,6 +223,10 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
     if (definiteRefusals.length > 0 && tally.live !== 0 && !manual) {
       add(4, who, `told ${definiteRefusals[0]?.code} (${definiteRefusals[0]?.kind}) but charged ${tally.live} times`);
     }
+    // The terminal's own reversal, acknowledged (00, or 25: the original never got in and never will): not charged.
+    if (payment.reversalCode !== null && (payment.reversalCode === '00' || payment.reversalCode === '25') && tally.live !== 0 && !manual) {
+      add(4, who, `the terminal's reversal was answered ${payment.reversalCode} but the sale is charged ${tally.live} times`);
+    }
     if (row === undefined) {
       if (tally.live > 0) add(4, who, `charged ${tally.live} times with no payment in the store`);
     } else if (!manual) {
@@ -236,6 +251,7 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
       toldDeclined,
       toldWait,
       gaveUp,
+      terminalReversals,
       duplicateSends,
       storePayments: storePayments.length,
       attempts: attemptsCount,

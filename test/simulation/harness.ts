@@ -63,6 +63,8 @@ export interface SimulationOptions {
   crashes: number;
   /** Virtual downtime after a crash before the gateway is up again. */
   downtimeMsMax: number;
+  /** Probability that an ISO terminal which got no answer after its tries reverses the sale itself (0400), as many POS do. */
+  terminalReversals: number;
   /** Test the auditor: wrap the engine's channels in the blind-resend bug. */
   brokenBlindResend?: boolean;
   /** Keep the SQLite file afterwards (for debugging a seed). */
@@ -94,7 +96,6 @@ function acquirerIdOf(channel: string): string {
 }
 const reversalPolicy = { triesMax: 6, backoffMs: 1_000, backoffMsMax: 8_000, timeoutMs: 1_500, batchMax: 32, pollIntervalMs: 1_000 };
 const clientTimeoutMs = 8_000;
-const clientTriesMax = 3;
 /** After the load: the network heals and the clock runs this long so every reversal settles or dies. */
 const drainMs = 10 * 60_000;
 /** Hard bound on the load phase in virtual time. */
@@ -122,6 +123,8 @@ export function swarmOptions(seed: number, payments: number): SimulationOptions 
     link: { requestLost: rate(0.05), answerLost: rate(0.08), duplicateSend: rate(0.15), delayMsMax: nextIntInclusive(random, 1, 300) },
     crashes: nextIntInclusive(random, 0, 3),
     downtimeMsMax: 5_000,
+    terminalReversals: nextUnit(random) < 0.5 ? 0 : 1,
+    clientTriesMax: nextIntInclusive(random, 1, 3),
   };
 }
 
@@ -370,6 +373,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       told: null,
       sends: 0,
       gaveUp: false,
+      reversalSent: false,
+      reversalCode: null,
     });
   }
 
@@ -408,6 +413,57 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     }
   };
 
+  const handleReversal = async (gen: Generation, payment: SimPayment): Promise<string | null> => {
+    try {
+      const outcome = await gen.engine.reverseByTerminal({
+        terminalId: payment.terminalId ?? '',
+        originalStan: payment.stan ?? '',
+        originalTransmittedAt: payment.transmittedAt,
+        reasonCode: '98',
+      });
+      return outcome.responseCode;
+    } catch (error) {
+      if (isReswipeError(error)) return error.isoResponseCode ?? '96';
+      engineErrors.push(`reverseByTerminal threw for payment ${payment.index}: ${error instanceof Error ? error.message : String(error)}`);
+      return null;
+    }
+  };
+
+  /** The terminal's own 0400 for a sale it got no answer to; repeated (0401) until it gets an answer. */
+  const reverse = (payment: SimPayment, done: () => void): void => {
+    let tries = 0;
+    let answered = false;
+    const send = (): void => {
+      tries += 1;
+      const thisTry = tries;
+      if (nextUnit(clientRandom) >= options.link.requestLost) {
+        scheduler.after(linkDelay(), () => {
+          const gen = current;
+          if (gen === null || !gen.alive) return;
+          void handleReversal(gen, payment).then((code) => {
+            if (code === null || !gen.alive || nextUnit(clientRandom) < options.link.answerLost) return;
+            scheduler.after(linkDelay(), () => {
+              if (answered) return;
+              answered = true;
+              payment.reversalCode = code;
+              done();
+            });
+          });
+        });
+      }
+      scheduler.after(clientTimeoutMs, () => {
+        if (answered || tries !== thisTry) return;
+        if (tries < 3) send();
+        else {
+          answered = true;
+          done();
+        }
+      });
+    };
+    payment.reversalSent = true;
+    send();
+  };
+
   const deliver = (payment: SimPayment, tryNumber: number, onAnswer: (answer: ClientAnswer) => void): void => {
     if (nextUnit(clientRandom) < options.link.requestLost) return;
     scheduler.after(linkDelay(), () => {
@@ -435,7 +491,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       let tries = 0;
       let finished = false;
       const onAnswer = (answer: ClientAnswer): void => {
-        payment.answers.push(answer);
+        payment.answers.push({ ...answer, afterGiveUp: payment.gaveUp });
         if (finished || answer.code === null) return;
         finished = true;
         payment.told = answer;
@@ -449,14 +505,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         if (nextUnit(clientRandom) < options.link.duplicateSend) scheduler.after(nextIntInclusive(clientRandom, 0, 2_000), () => deliver(payment, thisTry, onAnswer));
         scheduler.after(clientTimeoutMs, () => {
           if (finished || tries !== thisTry) return;
-          if (tries < clientTriesMax) {
+          if (tries < options.clientTriesMax) {
             send();
             return;
           }
           finished = true;
           payment.gaveUp = true;
           clientsGaveUp += 1;
-          scheduler.after(0, next);
+          if (payment.intake === 'iso' && nextUnit(clientRandom) < options.terminalReversals) reverse(payment, () => scheduler.after(0, next));
+          else scheduler.after(0, next);
         });
       };
       send();
