@@ -222,6 +222,9 @@ interface SaleContext {
 type Settled = { result: 'reversed' | 'dead' };
 
 const stepsMax = 64;
+/** How often a sale waiting for a reversal re-reads it from the store, and the bound on those reads. */
+const settlementPollMs = 250;
+const settlementPollsMax = 10_000;
 const writeTriesMax = 3;
 
 export class AuthorizationEngine {
@@ -864,12 +867,15 @@ export class AuthorizationEngine {
     }
     const settled = new Promise<Settled>((resolve) => this.#settlementWaiters.set(attempt.id, resolve));
     try {
-      // The worker may have settled it before we started listening.
-      const stored = await this.#store.getReversal(reversal.id);
-      let outcome: Settled | null = stored?.state === 'done' ? { result: 'reversed' } : stored?.state === 'dead' ? { result: 'dead' } : null;
-      if (outcome === null) {
-        const timer = this.#sleep(atMs - this.#clock.nowMs()).then(() => null);
-        outcome = await Promise.race([settled, timer]);
+      // The in-process notification is the fast path; the store is polled too, because the worker may
+      // have settled it before we listened, or a worker on another gateway node may settle it.
+      let outcome: Settled | null = null;
+      for (let round = 0; round < settlementPollsMax && outcome === null; round++) {
+        const stored = await this.#store.getReversal(reversal.id);
+        outcome = stored?.state === 'done' ? { result: 'reversed' } : stored?.state === 'dead' ? { result: 'dead' } : null;
+        const leftMs = atMs - this.#clock.nowMs();
+        if (outcome !== null || leftMs <= 0) break;
+        outcome = await Promise.race([settled, this.#sleep(Math.min(settlementPollMs, leftMs)).then(() => null)]);
       }
       const nowMs = this.#clock.nowMs();
       if (outcome === null) return { type: 'timer', nowMs: Math.max(nowMs, atMs) };
@@ -1007,9 +1013,11 @@ export class AuthorizationEngine {
   }
 
   /**
-   * Two approvals for one card, amount and terminal inside the guard window (the first reply was lost on its
-   * way to the terminal and the cashier swiped again): the newer one is reversed, so the customer is charged
-   * once, and `payment.double_approval` is raised. An earlier approval already being reversed is no twin.
+   * Two approvals for one card, amount and terminal where the newer sale arrived while the earlier one was
+   * still unsettled (the guard should have answered WAIT but raced it: two nodes, or two sales at the same
+   * instant): the newer one is reversed, so the customer is charged once, and `payment.double_approval` is
+   * raised. An earlier approval that was settled before the newer sale arrived is a separate purchase (a
+   * terminal that lost its reply reverses with its own 0400), and one already being reversed is no twin.
    */
   async #reverseIfDoubleApproval(newer: PaymentRecord): Promise<void> {
     const windowMs = this.#settings.reswipeGuardWindowMs ?? 0;
@@ -1024,6 +1032,7 @@ export class AuthorizationEngine {
         if (candidate.createdAtMs > current.createdAtMs || (candidate.createdAtMs === current.createdAtMs && candidate.id > current.id)) continue;
         const approved = (await tx.listAttempts(candidate.id)).find((attempt) => attempt.outcome === 'approved');
         if (approved === undefined || (await tx.getReversal(reversalIdFor(approved.id))) !== null) continue;
+        if (approved.completedAtMs !== null && approved.completedAtMs < current.createdAtMs) continue;
         earlierId = candidate.id;
         break;
       }
