@@ -254,7 +254,8 @@ export class TerminalServer {
     const cvv = cvvOf(request);
     const sale: SaleRequest = {
       intake: 'iso',
-      merchantId: merchantId.trim().length === 0 ? merchantId : merchantId,
+      // DE 42 is ans15 and merchant ids are exactly 15 characters, so it is used as sent.
+      merchantId,
       terminalId,
       amountMinor,
       currency: currencyAlphaByNumeric[currencyNumeric] ?? currencyNumeric,
