@@ -1,0 +1,393 @@
+// Goal: every follow-up of the transaction set (void, refund, completion, cancel, completion void,
+// balance inquiry, batch settlement and upload) keeps the money rules end to end through the real
+// engine, reversal worker and SQLite store. Method: scripted fake channels record what goes upstream
+// and answer, lose or refuse it; each test checks the answer, the stored payments and the messages.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../../src/adapters/store/open-store.ts';
+import { AuthorizationEngine, type EngineSettings } from '../../../src/app/engine/authorization-engine.ts';
+import { TransactionSet, defaultTransactionSettings, type FollowUpRequest, type FollowUpResult } from '../../../src/app/engine/transaction-set.ts';
+import { ReversalWorker } from '../../../src/app/reversals/reversal-worker.ts';
+import { defaultBinTable } from '../../../src/core/cards/bin-table.ts';
+import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
+import type { Store } from '../../../src/core/ports/store.ts';
+import { SeededRandom } from '../../../src/core/time/random.ts';
+import { FakeChannel, merchantId, reply, sale, silentLogger, terminalId, type Script } from './engine-fixture.ts';
+
+interface TxnFixture {
+  store: Store;
+  engine: AuthorizationEngine;
+  txns: TransactionSet;
+  channel: FakeChannel;
+  close(): Promise<void>;
+}
+
+async function createTxnFixture(script: Script, clockOffset: { ms: number } = { ms: 0 }): Promise<TxnFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'reswipe-txn-'));
+  const store = await openStore(`sqlite:${join(dir, 'test.db')}`, { synchronous: 'normal' });
+  const nowMs = Date.now();
+  await store.write(async (tx) => {
+    await tx.upsertMerchant({ id: merchantId, name: 'Test shop', mcc: '5411', accepts: ['debit', 'credit', 'quasi-credit', 'prepaid'], limits: {}, feePlan: 'standard', disabled: false, createdAtMs: nowMs, updatedAtMs: nowMs });
+    await tx.upsertTerminal({ id: terminalId, merchantId, state: 'active', signedOn: true, batchNo: '000001', limits: {}, lastSeenAtMs: null, createdAtMs: nowMs, updatedAtMs: nowMs });
+    await tx.upsertTerminal({ id: 'T0000002', merchantId, state: 'active', signedOn: true, batchNo: '000001', limits: {}, lastSeenAtMs: null, createdAtMs: nowMs, updatedAtMs: nowMs });
+  });
+  const channel = new FakeChannel('bank-a', script);
+  const clock = { nowMs: () => Date.now() + clockOffset.ms };
+  let engine: AuthorizationEngine | undefined;
+  let txns: TransactionSet | undefined;
+  const worker = new ReversalWorker({
+    store,
+    channels: () => channel as never,
+    clock,
+    logger: silentLogger,
+    triesMax: 3,
+    backoffMs: 20,
+    backoffMsMax: 50,
+    timeoutMs: 200,
+    batchMax: 16,
+    pollIntervalMs: 20,
+    acquirerIdFor: () => '00000000001',
+    onSettledInTx: async (tx, settled) => {
+      await (engine as AuthorizationEngine).onReversalSettledInTx(tx, settled);
+      await (txns as TransactionSet).onReversalSettledInTx(tx, settled);
+    },
+    onSettled: (settled) => engine?.onReversalSettled(settled),
+  });
+  const channels = [{ name: 'bank-a', priority: 1, disabled: false, acquirerId: '00000000001', timeoutMs: 500 }];
+  const settings: EngineSettings = {
+    terminalTimeoutMs: 3_000,
+    replyMarginMs: 200,
+    autoRetriesMax: 0,
+    inFlightPerTerminalMax: 1,
+    queuePerTerminalMax: 4,
+    inFlightMax: 100,
+    attemptMinMs: 100,
+    strictLuhn: false,
+    strictBin: false,
+    panKey: 'test-pan-key-0123456789',
+    httpTerminalId: 'RSWHTTP0',
+    localOffsetMinutes: 480,
+    channels,
+    recoveryBatchMax: 1000,
+    closeWaitMs: 2_000,
+  };
+  engine = new AuthorizationEngine({ store, channels: [channel], clock, random: new SeededRandom(7), logger: silentLogger, settings, binTable: defaultBinTable, reversalWorker: worker });
+  txns = new TransactionSet({
+    store,
+    channels: [channel],
+    clock,
+    random: new SeededRandom(11),
+    logger: silentLogger,
+    reversalWorker: worker,
+    settings: { ...defaultTransactionSettings, adviceRetryMs: 50, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, channels },
+  });
+  worker.start();
+  return {
+    store,
+    engine,
+    txns,
+    channel,
+    async close() {
+      await txns?.close();
+      await engine?.close();
+      await worker.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+let keyCounter = 0;
+function followUp(operation: FollowUpRequest['operation'], originalPaymentId: string, overrides: Partial<FollowUpRequest> = {}): FollowUpRequest {
+  keyCounter += 1;
+  return {
+    operation,
+    intake: 'http',
+    merchantId,
+    originalPaymentId,
+    terminalId: null,
+    amountMinor: null,
+    currency: null,
+    reference: null,
+    idempotency: { scope: `http:${merchantId}`, key: `txn-${keyCounter}`, requestHash: `h-${keyCounter}` },
+    ...overrides,
+  };
+}
+
+async function approvedSale(fixture: TxnFixture, capture = true, amountMinor = 10_000): Promise<string> {
+  const result = await fixture.engine.authorize(sale({ capture, amountMinor }));
+  assert.equal(result.kind, 'completed');
+  assert.ok(result.kind === 'completed' && result.view.status === 'approved');
+  return result.view.id;
+}
+
+function statusOf(result: FollowUpResult): string {
+  if (result.kind === 'completed') return result.view.status;
+  if (result.kind === 'refused') return result.refusal.code;
+  return result.kind;
+}
+
+async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
+  for (let round = 0; round < 200; round++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+const approveAll: Script = (request) => reply(request, '00');
+
+test('void of a same-day sale: 0200 200000 naming the sale in DE 90, the sale becomes voided', async () => {
+  const fixture = await createTxnFixture(approveAll);
+  try {
+    const saleId = await approvedSale(fixture);
+    const saleAttempt = (await fixture.store.listAttempts(saleId))[0];
+    const result = await fixture.txns.followUp(followUp('void', saleId));
+    assert.equal(statusOf(result), 'approved');
+    const sent = fixture.channel.sent.at(-1) as IsoMessage;
+    assert.equal(sent.mti, '0200');
+    assert.equal(sent.fields[3], '200000');
+    assert.equal(sent.fields[25], '00');
+    assert.equal(sent.fields[4], '000000010000');
+    assert.equal(String(sent.fields[90]).slice(0, 20), `0200${saleAttempt?.stan}${saleAttempt?.transmittedAt}`);
+    assert.equal(sent.fields[2], undefined, 'no PAN: the host finds the card by DE 90');
+    assert.equal((await fixture.store.getPayment(saleId))?.status, 'voided');
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('void', saleId))), 'RSW_TXN_ALREADY_VOIDED');
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 1 }))), 'RSW_TXN_ORIGINAL_NOT_APPROVED');
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('void refusals: another terminal, part of the amount, a settled batch, a refunded sale, another merchant', async () => {
+  const fixture = await createTxnFixture(approveAll);
+  try {
+    const saleId = await approvedSale(fixture);
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('void', saleId, { intake: 'iso', terminalId: 'T0000002' }))), 'RSW_TXN_VOID_OTHER_TERMINAL');
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('void', saleId, { amountMinor: 5_000 }))), 'RSW_TXN_VOID_AMOUNT');
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('void', saleId, { merchantId: 'M999' }))), 'RSW_TXN_ORIGINAL_NOT_FOUND');
+    const refundedId = await approvedSale(fixture);
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('refund', refundedId, { amountMinor: 100 }))), 'approved');
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('void', refundedId))), 'RSW_TXN_HAS_REFUNDS');
+    const journal = { debitCount: 2, debitMinor: 20_000, creditCount: 1, creditMinor: 100 };
+    const settled = await fixture.txns.settleBatch({ terminalId, batchNo: '000001', totals: journal });
+    assert.equal(settled.responseCode, '00');
+    const refused = await fixture.txns.followUp(followUp('void', saleId));
+    assert.equal(refused.kind, 'refused');
+    assert.equal(refused.kind === 'refused' ? refused.refusal.reason : '', 'batch already settled: refund instead');
+    assert.equal(refused.kind === 'refused' ? refused.refusal.isoResponseCode : '', '12');
+    assert.equal(fixture.channel.sent.filter((m) => m.fields[3] === '200000' && m.mti === '0200').length, 0, 'no refused void went upstream');
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('a void whose answer is lost is reversed: the client hears 98, the void ends reversed and the sale stays charged', async () => {
+  let lose = false;
+  const fixture = await createTxnFixture((request) => {
+    if (lose && request.mti === '0200' && request.fields[3] === '200000') return { kind: 'no_reply', reason: 'timeout', sentAtMs: Date.now() };
+    return reply(request, '00');
+  });
+  try {
+    const saleId = await approvedSale(fixture);
+    lose = true;
+    const result = await fixture.txns.followUp(followUp('void', saleId));
+    assert.equal(result.kind, 'completed');
+    assert.equal(result.kind === 'completed' ? result.diagnosis.verdict : '', 'wait');
+    const voidId = result.kind === 'completed' ? result.view.id : '';
+    await waitFor(async () => (await fixture.store.getPayment(voidId))?.status === 'reversed', 'the void reversed');
+    const reversal = fixture.channel.reversals()[0];
+    assert.equal(reversal?.fields[3], '200000');
+    assert.equal((await fixture.store.getPayment(saleId))?.status, 'approved');
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('a void reversed by its terminal (0400) reopens its sale', async () => {
+  const fixture = await createTxnFixture(approveAll);
+  try {
+    const saleId = await approvedSale(fixture);
+    const request = followUp('void', saleId, { intake: 'iso', terminalId, terminalStan: '000777', terminalTransmittedAt: '1125101010' });
+    const voided = await fixture.txns.followUp({ ...request, idempotency: { scope: `iso:${terminalId}`, key: '000777:1125101010', requestHash: 'void-hash' } });
+    assert.equal(statusOf(voided), 'approved');
+    assert.equal((await fixture.store.getPayment(saleId))?.status, 'voided');
+    const answer = await fixture.engine.reverseByTerminal({ terminalId, originalStan: '000777', originalTransmittedAt: '1125101010', reasonCode: '96' });
+    assert.equal(answer.responseCode, '00');
+    const voidId = voided.kind === 'completed' ? voided.view.id : '';
+    await waitFor(async () => (await fixture.store.getPayment(voidId))?.status === 'reversed', 'the void reversed');
+    assert.equal((await fixture.store.getPayment(saleId))?.status, 'approved', 'the sale is charged again, so it shows approved');
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('refunds: partial and repeated up to the original, the one fen too many refused, a racing burst never exceeds it', async () => {
+  const fixture = await createTxnFixture(approveAll);
+  try {
+    const saleId = await approvedSale(fixture);
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 3_000 }))), 'approved');
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 3_000 }))), 'approved');
+    const tooMuch = await fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 4_001 }));
+    assert.equal(tooMuch.kind === 'refused' ? tooMuch.refusal.reason : '', 'refunds would exceed the original: 4000 of 10000 is left to refund');
+    const burst = await Promise.all(Array.from({ length: 6 }, () => fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 1_000 }))));
+    assert.equal(burst.filter((r) => statusOf(r) === 'approved').length, 4);
+    assert.equal(burst.filter((r) => statusOf(r) === 'RSW_TXN_REFUND_EXCEEDS').length, 2);
+    const refunds = (await fixture.store.listFollowUps(saleId)).filter((p) => p.kind === 'refund' && p.status === 'approved');
+    assert.equal(refunds.reduce((sum, p) => sum + p.amountMinor, 0), 10_000);
+    const advice = fixture.channel.sent.find((m) => m.mti === '0220');
+    assert.equal(advice?.fields[3], '200000');
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('a refund advice without acknowledgement stays accepted and is forwarded as 0221 with the same STAN and DE 7 until acknowledged', async () => {
+  let ack = false;
+  const fixture = await createTxnFixture((request) => {
+    if ((request.mti === '0220' || request.mti === '0221') && !ack) return { kind: 'no_reply', reason: 'timeout', sentAtMs: Date.now() };
+    if (request.mti === '0220' || request.mti === '0221') return { kind: 'reply', message: { mti: '0230', fields: { ...request.fields, 39: '00', 37: '000000000999' } }, sentAtMs: Date.now(), latencyMs: 1 };
+    return reply(request, '00');
+  });
+  try {
+    const saleId = await approvedSale(fixture);
+    const result = await fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 2_500 }));
+    assert.equal(statusOf(result), 'approved');
+    assert.equal((await fixture.store.listPendingAdvices(10)).length, 1);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    ack = true;
+    const pass = await fixture.txns.forwardDueAdvices();
+    assert.deepEqual(pass, { sent: 1, acknowledged: 1, expired: 0 });
+    const [first, repeat] = fixture.channel.sent.filter((m) => m.mti.startsWith('022'));
+    assert.equal(first?.mti, '0220');
+    assert.equal(repeat?.mti, '0221');
+    assert.equal(repeat?.fields[11], first?.fields[11]);
+    assert.equal(repeat?.fields[7], first?.fields[7]);
+    assert.equal((await fixture.store.listPendingAdvices(10)).length, 0);
+    assert.equal(fixture.channel.reversals().length, 0, 'an advice is never reversed');
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('a refund advice not acknowledged by its settlement date goes to manual handling, never re-sent across it', async () => {
+  const offset = { ms: 0 };
+  const fixture = await createTxnFixture((request) => (request.mti.startsWith('022') ? { kind: 'no_reply', reason: 'timeout', sentAtMs: Date.now() } : reply(request, '00')), offset);
+  try {
+    const saleId = await approvedSale(fixture);
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 100 }))), 'approved');
+    offset.ms = 2 * 86_400_000;
+    const sentBefore = fixture.channel.sent.length;
+    assert.deepEqual(await fixture.txns.forwardDueAdvices(), { sent: 0, acknowledged: 0, expired: 1 });
+    assert.equal(fixture.channel.sent.length, sentBefore);
+    const events = await fixture.store.listEvents(0, 500, 'payment.manual_handling');
+    assert.equal(events.length, 1);
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('pre-authorization: completion within the tolerance, never twice, never over; cancel releases a hold; completion void', async () => {
+  const fixture = await createTxnFixture(approveAll);
+  try {
+    const holdId = await approvedSale(fixture, false, 10_000);
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('completion', holdId, { amountMinor: 11_501 }))), 'RSW_TXN_COMPLETION_EXCEEDS');
+    const completed = await fixture.txns.followUp(followUp('completion', holdId, { amountMinor: 11_500 }));
+    assert.equal(statusOf(completed), 'approved');
+    const sent = fixture.channel.sent.at(-1) as IsoMessage;
+    assert.deepEqual([sent.mti, sent.fields[3], sent.fields[25]], ['0200', '000000', '06']);
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('completion', holdId, { amountMinor: 1 }))), 'RSW_TXN_HOLD_CLOSED');
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('preauth_cancel', holdId))), 'RSW_TXN_HOLD_CLOSED');
+    const completionId = completed.kind === 'completed' ? completed.view.id : '';
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('refund', completionId, { amountMinor: 500 }))), 'approved');
+    const secondHold = await approvedSale(fixture, false, 8_000);
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('preauth_cancel', secondHold, { amountMinor: 7_000 }))), 'RSW_TXN_CANCEL_AMOUNT');
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('preauth_cancel', secondHold))), 'approved');
+    const cancel = fixture.channel.sent.at(-1) as IsoMessage;
+    assert.deepEqual([cancel.mti, cancel.fields[3], cancel.fields[25]], ['0100', '200000', '06']);
+    assert.equal((await fixture.store.getPayment(secondHold))?.status, 'voided');
+    const thirdHold = await approvedSale(fixture, false, 5_000);
+    const capture = await fixture.txns.followUp(followUp('completion', thirdHold));
+    const captureId = capture.kind === 'completed' ? capture.view.id : '';
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('completion_void', captureId))), 'approved');
+    const voidMessage = fixture.channel.sent.at(-1) as IsoMessage;
+    assert.deepEqual([voidMessage.mti, voidMessage.fields[3], voidMessage.fields[25]], ['0200', '200000', '06']);
+    assert.equal((await fixture.store.getPayment(captureId))?.status, 'voided');
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('an expired hold cannot be completed', async () => {
+  const offset = { ms: 0 };
+  const fixture = await createTxnFixture(approveAll, offset);
+  try {
+    const holdId = await approvedSale(fixture, false, 10_000);
+    offset.ms = 30 * 86_400_000;
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('completion', holdId))), 'RSW_TXN_HOLD_EXPIRED');
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('same Idempotency-Key replays the follow-up; another body is a mismatch', async () => {
+  const fixture = await createTxnFixture(approveAll);
+  try {
+    const saleId = await approvedSale(fixture);
+    const request = followUp('refund', saleId, { amountMinor: 100 });
+    const first = await fixture.txns.followUp(request);
+    const again = await fixture.txns.followUp(request);
+    assert.equal(again.kind, 'replayed');
+    assert.equal(again.kind === 'replayed' && first.kind === 'completed' ? again.view.id : 'x', first.kind === 'completed' ? first.view.id : 'y');
+    assert.equal((await fixture.txns.followUp({ ...request, idempotency: { ...request.idempotency, requestHash: 'other' } })).kind, 'idempotency_mismatch');
+    assert.equal(fixture.channel.sent.filter((m) => m.mti === '0220').length, 1);
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('balance inquiry: 0200 310000, the balance from DE 54, no payment stored and nothing reversed when the answer is lost', async () => {
+  let lose = false;
+  const fixture = await createTxnFixture((request) => {
+    if (lose) return { kind: 'no_reply', reason: 'timeout', sentAtMs: Date.now() };
+    return reply(request, '00', { 54: '1002156C000000123456' });
+  });
+  try {
+    const answered = await fixture.txns.balanceInquiry({ merchantId, terminalId, card: { pan: '6222020000000000018', expiry: '3012' }, currency: 'CNY' });
+    assert.equal(answered.kind, 'answered');
+    assert.equal(answered.kind === 'answered' ? answered.balanceMinor : null, 123_456);
+    assert.equal(fixture.channel.sent[0]?.fields[3], '310000');
+    lose = true;
+    const lost = await fixture.txns.balanceInquiry({ merchantId, terminalId, card: { pan: '6222020000000000018' }, currency: 'CNY' });
+    assert.equal(lost.kind, 'failed');
+    assert.equal((await fixture.store.listPayments({ limit: 10 })).data.length, 0);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(fixture.channel.reversals().length, 0);
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('batch settlement: unequal totals answer 95 and leave the batch open; equal totals close it; uploads are matched', async () => {
+  const fixture = await createTxnFixture(approveAll);
+  try {
+    const saleId = await approvedSale(fixture);
+    await approvedSale(fixture, true, 2_000);
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 500 }))), 'approved');
+    const wrong = await fixture.txns.settleBatch({ terminalId, batchNo: '000001', totals: { debitCount: 2, debitMinor: 12_000, creditCount: 0, creditMinor: 0 } });
+    assert.equal(wrong.responseCode, '95');
+    assert.deepEqual(wrong.journal, { debitCount: 2, debitMinor: 12_000, creditCount: 1, creditMinor: 500 });
+    const upload = await fixture.txns.uploadBatchEntry({ terminalId, batchNo: '000001', stan: '999999', amountMinor: 1, processingCode: '000000' });
+    assert.deepEqual(upload, { responseCode: '00', matched: false });
+    const right = await fixture.txns.settleBatch({ terminalId, batchNo: '000001', totals: wrong.journal });
+    assert.equal(right.responseCode, '00');
+    assert.equal((await fixture.store.getTerminal(terminalId))?.batchNo, '000002');
+    const next = await fixture.txns.settleBatch({ terminalId, batchNo: '000002', totals: { debitCount: 0, debitMinor: 0, creditCount: 0, creditMinor: 0 } });
+    assert.equal(next.responseCode, '00', 'the new batch starts empty');
+  } finally {
+    await fixture.close();
+  }
+});
