@@ -38,7 +38,10 @@ export interface PaymentDecisionState {
   readonly lastDiagnosis: Diagnosis | null;
   /** A retry that waits for a time (retryable decline) or for a reversal (unknown attempt). */
   readonly pendingRetry: { readonly atMs: number; readonly channel: string } | null;
+  /** An unknown attempt whose reversal the sale waits for (until the reply deadline) before answering. */
   readonly retryAfterReversalSeq: number | null;
+  /** Whether, once that reversal is confirmed, a new attempt may follow (else the answer is "reversed, not charged"). */
+  readonly retryAfterReversal: boolean;
   /** True once nothing more will happen for this payment in this process (background reversal excepted). */
   readonly finished: boolean;
 }
@@ -49,7 +52,10 @@ export type PaymentEvent =
   | { readonly type: 'replied'; readonly nowMs: number; readonly seq: number; readonly diagnosis: Diagnosis; readonly retry: RetryDecision }
   /** Nothing left: safe to retry. */
   | { readonly type: 'not_sent'; readonly nowMs: number; readonly seq: number; readonly diagnosis: Diagnosis; readonly retry: RetryDecision }
-  /** Sent, no definite answer (timeout, connection lost, malformed or unauthenticated reply). */
+  /**
+   * Sent, no definite answer (timeout, connection lost, malformed or unauthenticated reply). `retry` answers
+   * "once this attempt is confirmed reversed, may the gateway try again?" (the rules never retry blindly).
+   */
   | { readonly type: 'no_reply'; readonly nowMs: number; readonly seq: number; readonly diagnosis: Diagnosis; readonly retry: RetryDecision }
   | { readonly type: 'reversal_settled'; readonly nowMs: number; readonly seq: number; readonly result: 'reversed' | 'dead'; readonly diagnosis: Diagnosis }
   /** A wake-up the engine scheduled: a retry time or the reply deadline. */
@@ -82,6 +88,7 @@ export function initialDecisionState(input: {
     lastDiagnosis: null,
     pendingRetry: null,
     retryAfterReversalSeq: null,
+    retryAfterReversal: false,
     finished: false,
   };
 }
@@ -162,11 +169,12 @@ function onNoReply(state: PaymentDecisionState, event: Extract<PaymentEvent, { t
   if (attempt === null) return { state, effects: [] };
   const next = withOutcome(state, event.seq, 'unknown', event.diagnosis);
   const effects: PaymentEffect[] = [{ kind: 'enqueue_reversal', seq: event.seq, reasonCode: '98' }];
-  const wantsRetry = event.retry.action !== 'stop' && next.answer === null;
-  if (wantsRetry && next.attempts.length < next.attemptsMax) {
-    // Retry only once the reversal is confirmed; until then the client waits, up to the reply deadline.
+  if (next.answer === null && event.nowMs < next.replyByMs) {
+    // Wait for the reversal up to the reply deadline: a confirmed reversal gives the client a definite
+    // "not charged" (or allows a retry); only an outcome still unknown at the deadline is answered WAIT.
     effects.push({ kind: 'wake_at', atMs: next.replyByMs });
-    return { state: { ...next, retryAfterReversalSeq: event.seq }, effects };
+    const retryAfterReversal = event.retry.action !== 'stop' && next.attempts.length < next.attemptsMax;
+    return { state: { ...next, retryAfterReversalSeq: event.seq, retryAfterReversal }, effects };
   }
   return answerWait(next, effects);
 }
@@ -176,16 +184,16 @@ function onReversalSettled(state: PaymentDecisionState, event: Extract<PaymentEv
   if (attempt === undefined || attempt.outcome !== 'unknown') return { state, effects: [] };
   if (event.result === 'dead') {
     // Manual handling: the attempt stays unknown, the payment pending; the engine raises the event.
-    const next = { ...state, retryAfterReversalSeq: null };
+    const next = { ...state, retryAfterReversalSeq: null, retryAfterReversal: false };
     if (next.answer !== null) return { state: { ...next, finished: true }, effects: [] };
     return answerWait(next, []);
   }
-  const next = withOutcome(state, event.seq, 'reversed', state.lastDiagnosis ?? event.diagnosis);
+  const next = withOutcome(state, event.seq, 'reversed', event.diagnosis);
   if (next.retryAfterReversalSeq === event.seq && next.answer === null) {
-    const cleared = { ...next, retryAfterReversalSeq: null };
+    const cleared = { ...next, retryAfterReversalSeq: null, retryAfterReversal: false };
     const channel = nextChannel(cleared, attempt.channel, false);
-    if (fits(cleared, event.nowMs) && mayStartAttempt(cleared)) return startAttempt(cleared, channel, event.nowMs, []);
-    return stop(cleared, cleared.lastDiagnosis);
+    if (next.retryAfterReversal && fits(cleared, event.nowMs) && mayStartAttempt(cleared)) return startAttempt(cleared, channel, event.nowMs, []);
+    return stop(cleared, event.diagnosis);
   }
   if (next.answer !== null) return { state: { ...next, finished: true }, effects: [] };
   return { state: next, effects: [] };
@@ -194,7 +202,7 @@ function onReversalSettled(state: PaymentDecisionState, event: Extract<PaymentEv
 function onTimer(state: PaymentDecisionState, event: Extract<PaymentEvent, { type: 'timer' }>): Decision {
   if (state.answer !== null || state.finished) return { state, effects: [] };
   if (state.retryAfterReversalSeq !== null && event.nowMs >= state.replyByMs) {
-    return answerWait({ ...state, retryAfterReversalSeq: null }, []);
+    return answerWait({ ...state, retryAfterReversalSeq: null, retryAfterReversal: false }, []);
   }
   if (state.pendingRetry !== null && event.nowMs >= state.pendingRetry.atMs) {
     const { channel } = state.pendingRetry;
@@ -246,7 +254,7 @@ function answerWait(state: PaymentDecisionState, effects: PaymentEffect[]): Deci
   const diagnosis = state.lastDiagnosis;
   assert(diagnosis !== null, 'an unknown outcome has a diagnosis');
   const answer: ClientAnswer = { kind: 'wait', diagnosis };
-  return { state: { ...state, answer, pendingRetry: null, retryAfterReversalSeq: null }, effects: [...effects, { kind: 'reply', answer }] };
+  return { state: { ...state, answer, pendingRetry: null, retryAfterReversalSeq: null, retryAfterReversal: false }, effects: [...effects, { kind: 'reply', answer }] };
 }
 
 function withOutcome(state: PaymentDecisionState, seq: number, outcome: AttemptState, diagnosis: Diagnosis): PaymentDecisionState {

@@ -34,6 +34,7 @@ const insufficient = diag('51', 'declined');
 const unavailable = diag('91', 'declined');
 const notSent = diag('96', 'not_sent');
 const noReply = diag('98', 'unknown');
+const reversedDiag = diag('98', 'reversed');
 const stop: RetryDecision = { action: 'stop', reason: 'final' };
 const now: RetryDecision = { action: 'retry_now' };
 
@@ -93,8 +94,27 @@ test('table: each path ends with the right attempts, answer and effects', () => 
       outcomes: ['declined'], answer: 'declined:91', sends: ['a'], reversals: 0,
     },
     {
-      name: 'no reply without retry: reversal queued, WAIT answered',
-      events: [{ type: 'checked', nowMs: 0, decline: null }, { type: 'no_reply', nowMs: 30_000, seq: 1, diagnosis: noReply, retry: stop }],
+      name: 'no reply, reversal not confirmed by the deadline: WAIT answered at the deadline',
+      events: [
+        { type: 'checked', nowMs: 0, decline: null },
+        { type: 'no_reply', nowMs: 30_000, seq: 1, diagnosis: noReply, retry: stop },
+        { type: 'timer', nowMs: 45_000 },
+        { type: 'timer', nowMs: 60_000 },
+      ],
+      outcomes: ['unknown'], answer: 'wait:98', sends: ['a'], reversals: 1,
+    },
+    {
+      name: 'no reply, reversal confirmed in time, no retry allowed: answered reversed (not charged)',
+      events: [
+        { type: 'checked', nowMs: 0, decline: null },
+        { type: 'no_reply', nowMs: 30_000, seq: 1, diagnosis: noReply, retry: stop },
+        { type: 'reversal_settled', nowMs: 31_000, seq: 1, result: 'reversed', diagnosis: reversedDiag },
+      ],
+      outcomes: ['reversed'], answer: 'declined:98', sends: ['a'], reversals: 1,
+    },
+    {
+      name: 'no reply at the deadline itself: WAIT at once',
+      events: [{ type: 'checked', nowMs: 0, decline: null }, { type: 'no_reply', nowMs: 60_000, seq: 1, diagnosis: noReply, retry: now }],
       outcomes: ['unknown'], answer: 'wait:98', sends: ['a'], reversals: 1,
     },
     {
@@ -102,7 +122,7 @@ test('table: each path ends with the right attempts, answer and effects', () => 
       events: [
         { type: 'checked', nowMs: 0, decline: null },
         { type: 'no_reply', nowMs: 10_000, seq: 1, diagnosis: noReply, retry: now },
-        { type: 'reversal_settled', nowMs: 12_000, seq: 1, result: 'reversed', diagnosis: noReply },
+        { type: 'reversal_settled', nowMs: 12_000, seq: 1, result: 'reversed', diagnosis: reversedDiag },
         { type: 'replied', nowMs: 12_100, seq: 2, diagnosis: approved, retry: stop },
       ],
       outcomes: ['reversed', 'approved'], answer: 'approved', sends: ['a', 'a'], reversals: 1,
@@ -113,7 +133,7 @@ test('table: each path ends with the right attempts, answer and effects', () => 
         { type: 'checked', nowMs: 0, decline: null },
         { type: 'no_reply', nowMs: 10_000, seq: 1, diagnosis: noReply, retry: now },
         { type: 'timer', nowMs: 60_000 },
-        { type: 'reversal_settled', nowMs: 70_000, seq: 1, result: 'reversed', diagnosis: noReply },
+        { type: 'reversal_settled', nowMs: 70_000, seq: 1, result: 'reversed', diagnosis: reversedDiag },
       ],
       outcomes: ['reversed'], answer: 'wait:98', sends: ['a'], reversals: 1,
     },
@@ -205,7 +225,7 @@ test('property: never two approved unreversed attempts, never an attempt beside 
             break;
           case 'settle_reversed':
           case 'settle_dead':
-            event = { type: 'reversal_settled', nowMs, seq, result: step.kind === 'settle_dead' ? 'dead' : 'reversed', diagnosis: noReply };
+            event = { type: 'reversal_settled', nowMs, seq, result: step.kind === 'settle_dead' ? 'dead' : 'reversed', diagnosis: reversedDiag };
             break;
           default:
             event = { type: 'timer', nowMs };
