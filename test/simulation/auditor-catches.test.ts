@@ -1,7 +1,8 @@
 // Goal: prove the simulation's auditor can fail, and that a run replays exactly from its seed.
 // Method: the same harness with a deliberately broken channel wrapper that resends a timed-out sale
-// blindly as a new request (the double charge the invariants forbid) must be reported, and two
-// runs of one seed must give identical audits and statistics.
+// blindly as a new request (the double charge the invariants forbid) must be reported, a store that
+// forgets idempotency keys (so resends become new payments) must be reported, and two runs of one
+// seed must give identical audits and statistics.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSimulation, swarmOptions } from './harness.ts';
@@ -17,6 +18,24 @@ test('a channel that resends a timed-out sale blindly is caught charging twice',
   assert.equal(result.report.ok, false, 'the auditor must report the blind resend');
   const invariants = new Set(result.report.violations.map((violation) => violation.invariant));
   assert.ok(invariants.has(1) || invariants.has(4), `expected a double charge, got ${JSON.stringify(result.report.violations.slice(0, 3))}`);
+});
+
+test('a store that forgets idempotency keys is caught creating second payments for resends', async () => {
+  const base = swarmOptions(12, 200);
+  const result = await runSimulation({
+    ...base,
+    isoTerminals: 3,
+    httpClients: 1,
+    link: { ...base.link, answerLost: 0.2, duplicateSend: 0.3 },
+    clientTriesMax: 3,
+    terminalReversals: 0,
+    brokenForgetfulIdempotency: true,
+  });
+  assert.equal(result.report.ok, false, 'the auditor must report the duplicate payments');
+  assert.ok(
+    result.report.violations.some((violation) => violation.invariant === 2),
+    `expected an invariant 2 violation, got ${JSON.stringify(result.report.violations.slice(0, 3))}`,
+  );
 });
 
 test('the same seed replays the same run', async () => {

@@ -17,7 +17,7 @@ import { ReversalWorker } from '../../src/app/reversals/reversal-worker.ts';
 import { defaultBinTable } from '../../src/core/cards/bin-table.ts';
 import { CardNumber, fingerprintPan } from '../../src/core/cards/pan.ts';
 import { isReswipeError } from '../../src/core/errors/reswipe-error.ts';
-import type { Store } from '../../src/core/ports/store.ts';
+import type { IdempotencyRecord, Store, StoreTx } from '../../src/core/ports/store.ts';
 import { transmissionDateTime } from '../../src/core/payments/upstream-request.ts';
 import { nextIntInclusive, nextUnit, SeededRandom, type Random } from '../../src/core/time/random.ts';
 import { auditRun, type AuditReport, type ClientAnswer, type SimPayment } from './auditor.ts';
@@ -65,8 +65,12 @@ export interface SimulationOptions {
   downtimeMsMax: number;
   /** Probability that an ISO terminal which got no answer after its tries reverses the sale itself (0400), as many POS do. */
   terminalReversals: number;
+  /** Tries of one sale (the first send and its resends) before a client gives up. */
+  clientTriesMax: number;
   /** Test the auditor: wrap the engine's channels in the blind-resend bug. */
   brokenBlindResend?: boolean;
+  /** Test the auditor: a store that never finds an idempotency key, so every resend is a new payment. */
+  brokenForgetfulIdempotency?: boolean;
   /** Keep the SQLite file afterwards (for debugging a seed). */
   keepFiles?: boolean;
 }
@@ -164,7 +168,17 @@ const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
  * done), and fenced: once the generation is dead nothing it asks for is answered, a unit that had
  * not run yet rolls back, and the crash plan can kill it right before or right after a write.
  */
-function fenceStore(inner: Store, generation: () => Generation, run: RunState): Store {
+function fenceStore(inner: Store, generation: () => Generation, run: RunState, forgetful: boolean): Store {
+  let forgotten = 0;
+  const forgetfulTx = (tx: StoreTx): StoreTx =>
+    new Proxy(tx, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target);
+        if (property === 'getIdempotency') return async () => null;
+        if (property === 'insertIdempotency') return (record: IdempotencyRecord) => target.insertIdempotency({ ...record, key: `${record.key}#${(forgotten += 1)}` });
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
   return new Proxy(inner, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
@@ -183,7 +197,7 @@ function fenceStore(inner: Store, generation: () => Generation, run: RunState): 
               run.crash(gen);
               throw new Crashed();
             }
-            return unit(tx);
+            return unit(forgetful ? forgetfulTx(tx) : tx);
           });
           return written
             .finally(() => {
@@ -198,6 +212,7 @@ function fenceStore(inner: Store, generation: () => Generation, run: RunState): 
             );
         };
       }
+      if (forgetful && property === 'getIdempotency') return async () => null;
       return (...args: unknown[]) => {
         const gen = generation();
         if (!gen.alive) return never();
@@ -269,7 +284,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const raw = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal' });
     const log = logger(epoch);
     const holder: { gen: Generation | null } = { gen: null };
-    const store = fenceStore(raw, () => holder.gen as Generation, run);
+    const store = fenceStore(raw, () => holder.gen as Generation, run, options.brokenForgetfulIdempotency === true);
     const channels = channelNames.map((name) => new SimChannel(name, upstream, epoch));
     const channelMap = new Map(channels.map((channel) => [channel.name, channel]));
     let engine: AuthorizationEngine | undefined;
