@@ -33,7 +33,8 @@ import { computeBatchTotals, decideSettlement, type BatchTotals, type Settlement
 import { toPaymentView, type PaymentView } from '../../core/payments/payment-view.ts';
 import type { ChannelSendResult, LoggerLike } from '../../adapters/channels/upstream-channel.ts';
 import { enqueueReversal as enqueueReversalDefault, type EnqueueReversalInput, type ReversalSettlement } from '../reversals/reversal-worker.ts';
-import { toStoredDecline, type ChannelPort, type EngineChannelSettings } from './authorization-engine.ts';
+import { toStoredDecline, type ChannelPort, type EngineChannelSettings, type EngineSettings } from './authorization-engine.ts';
+import type { ReswipeConfig } from '../../core/config/config-schema.ts';
 import { isMember, entryModes } from '../../core/vocabulary.ts';
 
 export type { FollowUpOperation } from '../../core/payments/follow-up-request.ts';
@@ -68,6 +69,22 @@ export const defaultTransactionSettings = Object.freeze({
   settlementCutoff: '23:00',
   batchRowsMax: 50_000,
 });
+
+/** The transaction set's settings from the config and the engine's own (channels, timeouts, local time). */
+export function transactionSettingsFromConfig(config: ReswipeConfig, engine: EngineSettings): TransactionSetSettings {
+  return {
+    ...defaultTransactionSettings,
+    completionToleranceBps: config.engine.transactions.completionToleranceBps,
+    holdExpiryDays: config.engine.transactions.holdExpiryDays,
+    adviceRetryMs: config.engine.transactions.adviceRetryMs,
+    settlementTimeZone: config.fees.settlementTimeZone,
+    terminalTimeoutMs: engine.terminalTimeoutMs,
+    replyMarginMs: engine.replyMarginMs,
+    httpTerminalId: engine.httpTerminalId,
+    localOffsetMinutes: engine.localOffsetMinutes,
+    channels: engine.channels,
+  };
+}
 
 /** Fee bookkeeping of follow-ups, called inside the write that changes the money. */
 export interface FollowUpFeeHooks {

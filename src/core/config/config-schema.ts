@@ -142,6 +142,11 @@ export const configSchema = Type.Object(
         backoffMsMax: integer(1, 86_400_000, 60_000),
       }),
       reswipeGuardWindowMs: integer(0, 86_400_000, 120_000),
+      transactions: section({
+        completionToleranceBps: integer(0, 10_000, 1500),
+        holdExpiryDays: integer(1, 365, 30),
+        adviceRetryMs: integer(1000, 86_400_000, 30_000),
+      }),
     }),
     listeners: Type.Array(listenerSchema, { maxItems: listenersMax, default: [{}] }),
     channels: Type.Array(channelSchema, { maxItems: channelsMax, default: [] }),
