@@ -10,6 +10,7 @@ import type { AttemptState } from '../ports/store.ts';
 import type { PaymentStatus } from '../vocabulary.ts';
 import type { Diagnosis } from '../declines/index.ts';
 import type { RetryDecision } from '../declines/index.ts';
+import { failoverAllowed } from '../routing/failover-rule.ts';
 
 export interface DecisionAttempt {
   readonly seq: number;
@@ -191,7 +192,8 @@ function onReversalSettled(state: PaymentDecisionState, event: Extract<PaymentEv
   const next = withOutcome(state, event.seq, 'reversed', event.diagnosis);
   if (next.retryAfterReversalSeq === event.seq && next.answer === null) {
     const cleared = { ...next, retryAfterReversalSeq: null, retryAfterReversal: false };
-    const channel = nextChannel(cleared, attempt.channel, false);
+    // A confirmed reversal proves the unknown attempt moved no money: the retry may go to the next channel.
+    const channel = nextChannel(cleared, attempt.channel, failoverAllowed({ outcome: 'unknown', reversalConfirmed: true }));
     if (next.retryAfterReversal && fits(cleared, event.nowMs) && mayStartAttempt(cleared)) return startAttempt(cleared, channel, event.nowMs, []);
     return stop(cleared, event.diagnosis);
   }
@@ -219,14 +221,14 @@ function afterDefiniteFailure(state: PaymentDecisionState, channel: string, retr
     case 'stop':
       return stop(state, state.lastDiagnosis);
     case 'retry_now': {
-      const target = nextChannel(state, channel, wasNotSent);
+      const target = nextChannel(state, channel, failoverAfter(state, wasNotSent));
       if (fits(state, nowMs) && mayStartAttempt(state)) return startAttempt(state, target, nowMs, []);
       return stop(state, state.lastDiagnosis);
     }
     case 'retry_after': {
       const atMs = nowMs + Math.max(0, retry.waitMs);
       if (!fits(state, atMs) || !mayStartAttempt(state)) return stop(state, state.lastDiagnosis);
-      const target = nextChannel(state, channel, wasNotSent);
+      const target = nextChannel(state, channel, failoverAfter(state, wasNotSent));
       return { state: { ...state, pendingRetry: { atMs, channel: target } }, effects: [{ kind: 'wake_at', atMs }] };
     }
   }
@@ -274,7 +276,13 @@ function fits(state: PaymentDecisionState, atMs: number): boolean {
   return state.replyByMs - atMs >= state.attemptMinMs;
 }
 
-/** After `not_sent` the next channel by priority (failover); otherwise the same channel. */
+/** Not sent, or a channel-side decline (91, 92, 96 ...): the next channel. A card-side decline stays where it is. */
+function failoverAfter(state: PaymentDecisionState, wasNotSent: boolean): boolean {
+  if (wasNotSent) return failoverAllowed({ outcome: 'not_sent' });
+  return state.lastDiagnosis !== null && failoverAllowed({ outcome: 'declined', diagnosis: state.lastDiagnosis });
+}
+
+/** With `failover` the next channel of the route (wrapping); otherwise the same channel. */
 function nextChannel(state: PaymentDecisionState, current: string, failover: boolean): string {
   if (!failover || state.channels.length === 0) return current;
   const index = state.channels.indexOf(current);

@@ -118,14 +118,32 @@ test('table: each path ends with the right attempts, answer and effects', () => 
       outcomes: ['unknown'], answer: 'wait:98', sends: ['a'], reversals: 1,
     },
     {
-      name: 'no reply with retry: waits for the reversal, then retries',
+      name: 'no reply with retry: waits for the reversal, then retries on the next channel (the reversal proves no money moved)',
       events: [
         { type: 'checked', nowMs: 0, decline: null },
         { type: 'no_reply', nowMs: 10_000, seq: 1, diagnosis: noReply, retry: now },
         { type: 'reversal_settled', nowMs: 12_000, seq: 1, result: 'reversed', diagnosis: reversedDiag },
         { type: 'replied', nowMs: 12_100, seq: 2, diagnosis: approved, retry: stop },
       ],
-      outcomes: ['reversed', 'approved'], answer: 'approved', sends: ['a', 'a'], reversals: 1,
+      outcomes: ['reversed', 'approved'], answer: 'approved', sends: ['a', 'b'], reversals: 1,
+    },
+    {
+      name: 'channel-side decline (issuer unavailable) with a retry: fails over to the next channel',
+      events: [
+        { type: 'checked', nowMs: 0, decline: null },
+        { type: 'replied', nowMs: 10, seq: 1, diagnosis: { ...unavailable, category: 'issuer_unavailable' }, retry: now },
+        { type: 'replied', nowMs: 20, seq: 2, diagnosis: approved, retry: stop },
+      ],
+      outcomes: ['declined', 'approved'], answer: 'approved', sends: ['a', 'b'], reversals: 0,
+    },
+    {
+      name: 'card-side decline with a retry (re-enter): never fails over, same channel',
+      events: [
+        { type: 'checked', nowMs: 0, decline: null },
+        { type: 'replied', nowMs: 10, seq: 1, diagnosis: { ...diag('19', 'declined'), category: 'card_data', party: 'cardholder' }, retry: now },
+        { type: 'replied', nowMs: 20, seq: 2, diagnosis: approved, retry: stop },
+      ],
+      outcomes: ['declined', 'approved'], answer: 'approved', sends: ['a', 'a'], reversals: 0,
     },
     {
       name: 'no reply with retry but the reversal is late: WAIT at the deadline, no new attempt after',
