@@ -18,6 +18,10 @@ import { AuthorizationEngine, engineSettingsFromConfig, type FeeHooks } from './
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { recordFeesForApprovedPayment, removeFeesForPayment } from './fees/record-payment-fees.ts';
 import { createMetrics, instrumentChannel } from '../adapters/metrics/metrics.ts';
+import { loadRoutingRules } from '../adapters/routing/routing-rules-file.ts';
+import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
+import { createChannelRouter } from './channels/channel-router.ts';
+import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
 
 export interface GatewayOptions {
   logger?: LoggerLike;
@@ -48,6 +52,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
   // Everything that can fail on bad data files fails here, before a port or the database is opened.
   const binTable = loadBinTable(config.declines.binTableFile);
   const feeSettings = feeSettingsFromConfig(config);
+  const routingRules = loadRoutingRules(config);
   // Replaced when PUT /v1/fee-plans/{name} changes a plan, so the next approval is priced by the new plan (in memory: the plans file is not rewritten).
   let feePlans = feeSettings.plans;
 
@@ -131,10 +136,25 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       },
     };
 
+    // Channel health: every attempt result, echo and connection state feeds a circuit breaker per channel;
+    // routing skips open circuits. Circuit changes go to the event stream.
+    const healthMonitor = new ChannelHealthMonitor({
+      channelNames: [...channels.keys()],
+      settings: config.routing.breaker,
+      clock,
+      logger,
+      store,
+      healthOf: () => [...channels.values()].map((channel) => channel.health()),
+    });
+    healthMonitor.start(config.routing.healthPollIntervalMs);
+    cleanups.push(() => healthMonitor.stop());
+    const router = createChannelRouter({ rules: routingRules, channels: config.channels, random, monitor: healthMonitor });
+
     engine = new AuthorizationEngine({
       store,
       // Every sale attempt is counted by outcome, code and channel on its way back from the channel.
-      channels: [...channels].map(([name, channel]) => instrumentChannel({ name, send: (request, sendOptions) => channel.send(request, sendOptions) }, metrics, clock.nowMs)),
+      channels: [...channels].map(([name, channel]) => instrumentChannel(monitorChannel({ name, send: (request, sendOptions) => channel.send(request, sendOptions) }, healthMonitor), metrics, clock.nowMs)),
+      router,
       clock,
       random,
       logger,
@@ -159,6 +179,10 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     const recoveryAgeMs = store.kind === 'sqlite' ? 0 : 2 * config.engine.terminalTimeoutMs;
     await running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs });
     running.startRecoverySweeps(config.engine.terminalTimeoutMs);
+
+    const terminalMonitor = new TerminalMonitor({ store, clock, logger, settings: config.monitoring, localOffsetMinutes: running.settings.localOffsetMinutes });
+    terminalMonitor.start(config.monitoring.checkIntervalMs);
+    cleanups.push(() => terminalMonitor.stop());
 
     const terminalPorts: Record<string, number> = {};
     const servers: TerminalServer[] = [];
@@ -203,6 +227,11 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
           feePlans = next;
         },
         channelHealth: () => [...channels.values()].map((channel) => channel.health()),
+        monitoring: {
+          terminalCached: (id) => terminalMonitor.cached(id),
+          terminal: (id) => terminalMonitor.terminal(id),
+          channel: (name) => healthMonitor.view().find((view) => view.name === name) ?? null,
+        },
       });
       httpPort = http.port;
       cleanups.push(http.close);

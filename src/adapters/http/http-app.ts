@@ -17,7 +17,8 @@ import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { requireAdmin } from './auth.ts';
 import { createErrorHandler, problemOfError, problemSchema, sendProblem } from './problem.ts';
 import { paymentRoutes, type PaymentEngine } from './routes/payment-routes.ts';
-import { managementRoutes } from './routes/management-routes.ts';
+import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
+import { eventRoutes } from './routes/event-routes.ts';
 import { declineRoutes } from './routes/decline-routes.ts';
 import { feeRoutes } from './routes/fee-routes.ts';
 import { feeSettingsFromConfig } from '../../app/fees/fee-settings.ts';
@@ -49,6 +50,8 @@ export interface HttpAppDeps {
   metrics?: Metrics;
   /** Connection state of the running upstream channels, for /readyz. */
   channelHealth?: () => readonly ChannelHealthLike[];
+  /** Terminal stats and channel health joined to GET /v1/terminals and /v1/channels (docs/monitoring.md). */
+  monitoring?: ManagementMonitoring;
   bodyBytesMax?: number;
   connectionsMax?: number;
 }
@@ -154,7 +157,9 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         clock: deps.clock,
         terminalTimeoutMs: deps.config.engine.terminalTimeoutMs,
         feePlanNames: () => new Set(plans.plans.keys()),
+        ...(deps.monitoring === undefined ? {} : { monitoring: deps.monitoring }),
       });
+      await v1.register(eventRoutes, { store: deps.store });
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
       await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
       // Fee routes read every merchant's settlements and change plans: admin keys only.

@@ -24,7 +24,21 @@ export interface ManagementRoutesOptions {
   terminalTimeoutMs: number;
   /** Fee plan names that exist; a merchant naming another plan is refused. Unchecked when absent. */
   feePlanNames?: () => ReadonlySet<string>;
+  /** Live monitoring joined to the terminal and channel views as `monitoring` (docs/monitoring.md); absent = stored records only. */
+  monitoring?: ManagementMonitoring;
 }
+
+/** Terminal stats and channel health from the running gateway (src/app/monitoring, src/app/channels). */
+export interface ManagementMonitoring {
+  /** The last computed stats of a terminal (list views: no store reads per terminal). */
+  terminalCached(id: string): object | null;
+  /** Fresh stats of one terminal. */
+  terminal(id: string): Promise<object | null>;
+  /** Health, circuit, latency percentiles and failover counts of a running channel. */
+  channel(name: string): object | null;
+}
+
+const monitoringView = Type.Optional(Type.Object({}, { additionalProperties: true, description: 'live monitoring of the running gateway; null before the first check' }));
 
 const terminalStates = ['registered', 'active', 'disabled'] as const satisfies readonly TerminalState[];
 
@@ -125,6 +139,7 @@ const terminalView = Type.Object({
   lastSeenAt: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
   updatedAt: Type.String(),
+  monitoring: monitoringView,
 });
 const channelView = Type.Object({
   name: Type.String(),
@@ -136,6 +151,7 @@ const channelView = Type.Object({
   disabled: Type.Boolean(),
   createdAt: Type.String(),
   updatedAt: Type.String(),
+  monitoring: monitoringView,
 });
 
 type MerchantView = Static<typeof merchantView>;
@@ -203,6 +219,11 @@ function checkLimits(limits: Limits, field: string): void {
 function checkDialect(dialect: string): void {
   if ((builtInDialects as readonly string[]).includes(dialect) || dialect.endsWith('.json')) return;
   throw new ReswipeError('RSW_HTTP_VALIDATION', { field: 'dialect', reason: `must be ${builtInDialects.join(' or ')}, or a path to a dialect .json file` });
+}
+
+/** Adds `monitoring` when the gateway runs monitoring (absent in a bare management app). */
+function withMonitoring<T extends object>(view: T, monitoring: object | null | undefined): T {
+  return monitoring === undefined || monitoring === null ? view : { ...view, monitoring };
 }
 
 const security = [{ bearerAuth: [] }];
@@ -322,7 +343,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
         response: { 200: Type.Object({ data: Type.Array(terminalView) }), ...errors },
       },
     },
-    async (request) => ({ data: (await store.listTerminals(request.query.merchantId)).map(toTerminalView) }),
+    async (request) => ({ data: (await store.listTerminals(request.query.merchantId)).map((terminal) => withMonitoring(toTerminalView(terminal), options.monitoring?.terminalCached(terminal.id))) }),
   );
 
   app.post<{ Body: Static<typeof terminalCreateSchema> }>(
@@ -352,7 +373,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
     async (request) => {
       const terminal = await store.getTerminal(request.params.id);
       if (terminal === null) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'terminal', id: request.params.id, field: 'id' });
-      return toTerminalView(terminal);
+      return withMonitoring(toTerminalView(terminal), await options.monitoring?.terminal(terminal.id));
     },
   );
 
@@ -380,7 +401,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
 
   // ---- channels ----
   app.get('/channels', { schema: { summary: 'Upstream channels as stored', tags: ['management'], security, response: { 200: Type.Object({ data: Type.Array(channelView) }), ...errors } } }, async () => ({
-    data: (await store.listChannels()).map(toChannelView),
+    data: (await store.listChannels()).map((channel) => withMonitoring(toChannelView(channel), options.monitoring?.channel(channel.name))),
   }));
 
   app.post<{ Body: Static<typeof channelCreateSchema> }>(
@@ -409,7 +430,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
     async (request) => {
       const channel = await store.getChannel(request.params.name);
       if (channel === null) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'channel', id: request.params.name, field: 'name' });
-      return toChannelView(channel);
+      return withMonitoring(toChannelView(channel), options.monitoring?.channel(channel.name));
     },
   );
 
