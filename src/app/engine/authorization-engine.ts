@@ -55,6 +55,7 @@ import { currencyNumericFor } from '../../core/payments/reversal-message.ts';
 import { toPaymentView, type PaymentFeeView, type PaymentView } from '../../core/payments/payment-view.ts';
 import type { ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../../adapters/channels/upstream-channel.ts';
 import type { RouteInput } from '../../core/routing/choose-route.ts';
+import { failoverAllowed } from '../../core/routing/failover-rule.ts';
 import {
   enqueueReversal as enqueueReversalDefault,
   reopenReversal,
@@ -217,6 +218,8 @@ interface SaleContext {
   attempts: Map<number, AttemptRecord>;
   reversals: Map<number, ReversalRecord>;
   result: SaleResult | null;
+  /** Channels of the sale's route: with more than one, a failover needs no wait (the next channel is independent). */
+  channelCount: number;
 }
 
 type Settled = { result: 'reversed' | 'dead' };
@@ -700,7 +703,7 @@ export class AuthorizationEngine {
     }
 
     this.#active.add(paymentId);
-    const context: SaleContext = { request, payment, merchant, startMs: nowMs, replyByMs, budgetAllowed, attempts: new Map(), reversals: new Map(), result: null };
+    const context: SaleContext = { request, payment, merchant, startMs: nowMs, replyByMs, budgetAllowed, attempts: new Map(), reversals: new Map(), result: null, channelCount: channels.length };
     try {
       await this.#drive(context, channels);
     } finally {
@@ -810,7 +813,11 @@ export class AuthorizationEngine {
     const nowMs = this.#clock.nowMs();
     const attempt = context.attempts.get(seq);
     if (attempt === undefined) throw new Error(`broken invariant: attempt ${seq} not recorded`);
-    // After an unknown outcome the question is "once it is confirmed reversed, may we try again?".
+    // After an unknown outcome the question is "once it is confirmed reversed, may we try again?". On the same
+    // channel the rules say no (it just failed); with another channel in the route a confirmed reversal proves
+    // no money moved, so the next channel may be tried like after a request that was never sent.
+    const afterReversalRetry = (): RetryDecision =>
+      context.channelCount > 1 && failoverAllowed({ outcome: 'unknown', reversalConfirmed: true }) ? retryFor(classifyOutcome('not_sent')) : retryFor(classifyOutcome('reversed'));
     const retryFor = (diagnosis: Diagnosis): RetryDecision =>
       decideRetry({
         diagnosis,
@@ -827,7 +834,7 @@ export class AuthorizationEngine {
         if (code === undefined || !/^[0-9A-Z]{2}$/.test(code)) {
           const diagnosis = classifyOutcome('malformed_reply');
           context.attempts.set(seq, { ...attempt, ...common, outcome: 'unknown' });
-          return { type: 'no_reply', nowMs, seq, diagnosis, retry: retryFor(classifyOutcome('reversed')) };
+          return { type: 'no_reply', nowMs, seq, diagnosis, retry: afterReversalRetry() };
         }
         const diagnosis = code === '00' ? approvedDiagnosis() : classifyResponseCode(code);
         const approved = diagnosis.outcome === 'approved';
@@ -839,7 +846,10 @@ export class AuthorizationEngine {
           authCode: approved ? (getText(result.message, 38)?.trim() ?? null) : null,
           rrn: getText(result.message, 37)?.trim() ?? null,
         });
-        return { type: 'replied', nowMs, seq, diagnosis, retry: retryFor(diagnosis) };
+        // A channel-side decline moved no money and says nothing about the card: with another channel in the
+        // route it is retried there at once, like a request that was never sent (src/core/routing/failover-rule.ts).
+        const failover = !approved && context.channelCount > 1 && failoverAllowed({ outcome: 'declined', diagnosis });
+        return { type: 'replied', nowMs, seq, diagnosis, retry: retryFor(failover ? classifyOutcome('not_sent') : diagnosis) };
       }
       case 'not_sent': {
         const diagnosis = classifyOutcome('not_sent');
@@ -851,7 +861,7 @@ export class AuthorizationEngine {
         const diagnosis = classifyOutcome(result.reason === 'malformed_reply' ? 'malformed_reply' : 'no_reply');
         context.attempts.set(seq, { ...attempt, outcome: 'unknown', sentAtMs: result.sentAtMs, completedAtMs: nowMs });
         this.#logger.warn({ paymentId: context.payment.id, channel: attempt.channel, stan: attempt.stan, reason: result.reason }, 'attempt outcome unknown; reversal queued');
-        return { type: 'no_reply', nowMs, seq, diagnosis, retry: retryFor(classifyOutcome('reversed')) };
+        return { type: 'no_reply', nowMs, seq, diagnosis, retry: afterReversalRetry() };
       }
     }
   }
