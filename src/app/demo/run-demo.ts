@@ -50,6 +50,8 @@ export interface DemoSummary {
   verdicts: Record<string, number>;
   /** Approved after an earlier attempt of the same payment failed (failover, retry). */
   recoveredApproved: number;
+  /** Approved on a backup channel at the first attempt because the primary's circuit was open (routed around the outage). */
+  recoveredRerouted: number;
   /** Unknown outcomes reswipe reversed by itself: the customer was not charged. */
   recoveredReversed: number;
   approvedMinor: number;
@@ -140,7 +142,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
     }
     progress.done();
 
-    const summary = await summarize(gateway.store);
+    const summary = await summarize(gateway.store, { primaryChannel: 'bank-a' });
     return {
       httpUrl,
       adminKey,
@@ -300,7 +302,7 @@ async function settle(store: Store, signal: AbortSignal): Promise<void> {
 }
 
 /** The summary from the store: what the gateway recorded, whatever the script expected. */
-export async function summarize(store: Store): Promise<DemoSummary> {
+export async function summarize(store: Store, options: { primaryChannel: string }): Promise<DemoSummary> {
   const payments: PaymentRecord[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 100; page++) {
@@ -309,7 +311,7 @@ export async function summarize(store: Store): Promise<DemoSummary> {
     if (result.nextCursor === null) break;
     cursor = result.nextCursor;
   }
-  const summary: DemoSummary = { sales: payments.length, approved: 0, declined: 0, reversed: 0, pending: 0, declinedByCategory: {}, verdicts: {}, recoveredApproved: 0, recoveredReversed: 0, approvedMinor: 0, feesMinor: 0 };
+  const summary: DemoSummary = { sales: payments.length, approved: 0, declined: 0, reversed: 0, pending: 0, declinedByCategory: {}, verdicts: {}, recoveredApproved: 0, recoveredRerouted: 0, recoveredReversed: 0, approvedMinor: 0, feesMinor: 0 };
   for (const payment of payments) {
     const verdict = payment.status === 'approved' ? 'none' : (payment.decline?.verdict ?? 'wait');
     summary.verdicts[verdict] = (summary.verdicts[verdict] ?? 0) + 1;
@@ -319,6 +321,7 @@ export async function summarize(store: Store): Promise<DemoSummary> {
         summary.approvedMinor += payment.amountMinor;
         const attempts = await store.listAttempts(payment.id);
         if (attempts.some((attempt) => attempt.outcome !== 'approved')) summary.recoveredApproved += 1;
+        else if (attempts.every((attempt) => attempt.channel !== options.primaryChannel)) summary.recoveredRerouted += 1;
         break;
       }
       case 'declined': {
@@ -361,7 +364,7 @@ export function formatDemoSummary(running: Pick<DemoRunning, 'httpUrl' | 'adminK
     `sales:      ${s.sales} (approved ${s.approved}, declined ${s.declined}, reversed ${s.reversed}, still resolving ${s.pending})`,
     `declined by cause: ${byCategory === '' ? 'none' : byCategory}`,
     `verdicts:   ${verdicts}`,
-    `recovered automatically: ${s.recoveredApproved} sales approved after a failed first attempt (failover), ${s.recoveredReversed} unknown outcomes reversed (customer not charged)`,
+    `recovered automatically: ${s.recoveredApproved} sales approved after a failed attempt (failover), ${s.recoveredRerouted} sent straight to the backup bank while the primary was down, ${s.recoveredReversed} unknown outcomes reversed (customer not charged)`,
     `approved:   CNY ${formatMinorAsYuan(s.approvedMinor)}, fees CNY ${formatMinorAsYuan(s.feesMinor)}`,
     '',
     'try:',

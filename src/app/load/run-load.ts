@@ -73,18 +73,24 @@ interface SaleSpec {
   entry: EntryChoice;
 }
 
-/** Sale generator: cards from the pool, ¥0.01-¥9.99 so even long runs stay far inside test balances and off magic amounts. */
+/**
+ * Sale generator: cards from the pool, ¥0.01-¥9.99 so even long runs stay far inside test balances and
+ * off magic amounts. Amounts step through the range rather than being drawn, so sales in flight at the
+ * same time never share card and amount: the gateway's re-swipe guard would rightly hold such a twin.
+ */
 function saleSource(spec: string, seed: number): () => SaleSpec {
   const pool = cardPool(spec);
   const random = new SeededRandom(seed);
   const entries: EntryChoice[] = ['chip', 'tap', 'chip', 'swipe'];
+  let amountStep = seed % 999;
   return () => {
+    amountStep = (amountStep + 1) % 999;
     const declining = pool.declineShare > 0 && random.nextUint32() / 0x1_0000_0000 < pool.declineShare;
     const ids = declining ? declineCards : pool.ids;
     const id = ids[random.nextUint32() % ids.length] ?? 'icbc-debit-ok';
     const card = testCards.find((candidate) => candidate.id === id) ?? testCards[0];
     if (card === undefined) throw new Error('broken invariant: no test cards');
-    return { pan: card.pan, expiry: card.expiry, cvv: card.cvv, amountMinor: 1 + (random.nextUint32() % 999), entry: entries[random.nextUint32() % entries.length] ?? 'chip' };
+    return { pan: card.pan, expiry: card.expiry, cvv: card.cvv, amountMinor: 1 + amountStep, entry: entries[random.nextUint32() % entries.length] ?? 'chip' };
   };
 }
 
