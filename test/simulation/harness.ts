@@ -67,12 +67,16 @@ export interface SimulationOptions {
   terminalReversals: number;
   /** Tries of one sale (the first send and its resends) before a client gives up. */
   clientTriesMax: number;
+  /** An upstream black hole this long early in the load (every request or reply lost): unknown outcomes whose reversals run out of tries and are dead-lettered. */
+  outageMs: number;
   /** Test the auditor: wrap the engine's channels in the blind-resend bug. */
   brokenBlindResend?: boolean;
   /** Test the auditor: a store that never finds an idempotency key, so every resend is a new payment. */
   brokenForgetfulIdempotency?: boolean;
   /** Keep the SQLite file afterwards (for debugging a seed). */
   keepFiles?: boolean;
+  /** Audit the known gaps as violations too (RESWIPE_SIM_STRICT=1). */
+  strict?: boolean;
 }
 
 /** Simulated gateway settings: short enough to run fast in virtual time, in the same ratios as production. */
@@ -129,6 +133,7 @@ export function swarmOptions(seed: number, payments: number): SimulationOptions 
     downtimeMsMax: 5_000,
     terminalReversals: nextUnit(random) < 0.5 ? 0 : 1,
     clientTriesMax: nextIntInclusive(random, 1, 3),
+    outageMs: nextUnit(random) < 0.25 ? 90_000 : 0,
   };
 }
 
@@ -538,6 +543,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   for (let client = 0; client < clientsCount; client++) runClient(client, payments.filter((payment) => payment.client === client));
 
   // ---- load, then heal and drain --------------------------------------------------------------
+  if (options.outageMs > 0) {
+    // A black hole upstream: requests or their replies vanish, so sales end unknown and every
+    // reversal try fails until its budget is spent (dead letter, manual handling).
+    scheduler.after(nextIntInclusive(crashRandom, 5_000, 30_000), () => {
+      upstream.faults = { ...options.network, notSent: 0, requestLost: 0.5, replyLost: 0.5, connectionLost: 0, malformedReply: 0, duplicateReply: 0, lateReply: 0 };
+      scheduler.after(options.outageMs, () => {
+        upstream.faults = options.network;
+      });
+    });
+  }
   const loadUntilMs = scheduler.nowMs() + loadMsMax;
   while (clientsDone < clientsCount && scheduler.nowMs() < loadUntilMs) {
     const ran = await scheduler.runUntil(scheduler.nowMs() + 60_000);
@@ -561,7 +576,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const auditStore = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal' });
   let report: AuditReport;
   try {
-    report = await auditRun({ payments, book: upstream.book, store: auditStore, pans: simPans, databaseBytes: [...dbBytes, ...dbBytesAfterClose], engineErrors });
+    report = await auditRun({ payments, book: upstream.book, store: auditStore, pans: simPans, databaseBytes: [...dbBytes, ...dbBytesAfterClose], engineErrors, strict: options.strict === true });
   } finally {
     await auditStore.close();
     if (options.keepFiles !== true) rmSync(dir, { recursive: true, force: true });

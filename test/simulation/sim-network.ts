@@ -52,6 +52,8 @@ export interface NetworkStats {
   issuerProcessed: number;
   lateReplies: number;
   unmatchedReplies: number;
+  /** How the issuer handled what reached it (approved, declined, duplicate, reversed, reversal_unknown = a reversal that overtook its sale, ...). */
+  issuerOutcomes: Record<string, number>;
 }
 
 /** The issuer and the wires to it, shared by every gateway generation of one run. */
@@ -64,6 +66,7 @@ export class SimUpstream {
     issuerProcessed: 0,
     lateReplies: 0,
     unmatchedReplies: 0,
+    issuerOutcomes: {},
   };
 
   constructor(
@@ -80,6 +83,7 @@ export class SimUpstream {
     this.stats.issuerProcessed += 1;
     const decision = decideIssuerResponse(this.book, request, { nowMs: this.scheduler.nowMs(), random: this.issuerRandom });
     for (const event of decision.events) this.book.apply(event);
+    this.stats.issuerOutcomes[decision.outcome] = (this.stats.issuerOutcomes[decision.outcome] ?? 0) + 1;
     return decision.response;
   }
 
