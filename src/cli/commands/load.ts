@@ -85,7 +85,7 @@ export function register(program: Command): void {
                 onProgress: (finished: number, fraction: number) => {
                   const width = 30;
                   const filled = Math.round(width * fraction);
-                  process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(fraction * 100)}%  ${finished} answered`);
+                  process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(fraction * 100)}%  ${finished} finished`);
                 },
               }
             : {}),
