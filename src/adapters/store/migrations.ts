@@ -269,8 +269,18 @@ CREATE TABLE stan_counters (
 );
 `;
 
+// The scheme retry budgets read a card's recent upstream DECLINES on every sale. Attempts carry the
+// card fingerprint of their payment (filled on insert from the payment row), and a partial index
+// holds only declined attempts, newest first per card: the read touches the declines it returns and
+// nothing else, however many approvals the card has (a fleet card, or a bench with 8 cards).
+const cardDeclinesIndex = `
+ALTER TABLE attempts ADD COLUMN pan_fingerprint TEXT;
+UPDATE attempts SET pan_fingerprint = (SELECT p.pan_fingerprint FROM payments p WHERE p.id = attempts.payment_id);
+CREATE INDEX attempts_card_declines_idx ON attempts (pan_fingerprint, created_at_ms DESC, id DESC) WHERE outcome = 'declined';
+`;
+
 /** Every migration, oldest first. Append only. */
-export const migrations: readonly Migration[] = Object.freeze([defineMigration('0001_core', coreSchema)]);
+export const migrations: readonly Migration[] = Object.freeze([defineMigration('0001_core', coreSchema), defineMigration('0002_card_declines', cardDeclinesIndex)]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */
 export const schemaMigrationsTableSql: Readonly<Record<SqlDialect, string>> = {

@@ -18,7 +18,7 @@ import type {
   TerminalRecord,
 } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
-import type { SqlExecutor, SqlValue } from './sql-executor.ts';
+import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
 import { decodePaymentCursor, encodePaymentCursor } from './payment-cursor.ts';
 import {
   apiKeyRows,
@@ -49,6 +49,15 @@ export const readLimits = Object.freeze({
 
 function columnsOf(mapping: TableMapping<unknown>, alias?: string): string {
   return mapping.columns.map((column) => (alias === undefined ? column : `${alias}.${column}`)).join(', ');
+}
+
+/** An attempt row joined with its payment's merchant and amount (columns `p_merchant_id`, `p_amount_minor`). */
+function withPaymentFields(row: SqlRow): AttemptRecord & { merchantId: string; amountMinor: number } {
+  return {
+    ...attemptRows.fromRow(row),
+    merchantId: String(row.p_merchant_id),
+    amountMinor: readInteger(row.p_amount_minor, 'amount_minor'),
+  };
 }
 
 function checkedLimit(limit: number, max: number): number {
@@ -178,14 +187,22 @@ export class SqlStoreReader implements StoreReader {
       `SELECT ${columnsOf(attemptRows, 'a')}, p.merchant_id AS p_merchant_id, p.amount_minor AS p_amount_minor
          FROM attempts a JOIN payments p ON p.id = a.payment_id
         WHERE p.pan_fingerprint = ? AND a.created_at_ms >= ?
-        ORDER BY a.created_at_ms, a.id LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+        ORDER BY a.created_at_ms DESC, a.id DESC LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
       [panFingerprint, sinceMs],
     );
-    return rows.map((row) => ({
-      ...attemptRows.fromRow(row),
-      merchantId: String(row.p_merchant_id),
-      amountMinor: readInteger(row.p_amount_minor, 'amount_minor'),
-    }));
+    return rows.map((row) => withPaymentFields(row));
+  }
+
+  async listCardDeclines(panFingerprint: string, sinceMs: number, limit: number): Promise<Array<AttemptRecord & { merchantId: string; amountMinor: number }>> {
+    // The WHERE matches the partial index attempts_card_declines_idx (migration 0002) term for term.
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(attemptRows, 'a')}, p.merchant_id AS p_merchant_id, p.amount_minor AS p_amount_minor
+         FROM attempts a JOIN payments p ON p.id = a.payment_id
+        WHERE a.pan_fingerprint = ? AND a.outcome = 'declined' AND a.created_at_ms >= ?
+        ORDER BY a.created_at_ms DESC, a.id DESC LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      [panFingerprint, sinceMs],
+    );
+    return rows.map((row) => withPaymentFields(row));
   }
 
   findAttemptByUpstreamKey(channel: string, stan: string, transmittedAt: string): Promise<AttemptRecord | null> {

@@ -52,6 +52,9 @@ export interface SqlStoreTxOptions {
 }
 
 /** The plain event insert: enough where a single writer orders commits (SQLite). */
+/** Inserts an attempt with its payment's card fingerprint (the last parameter is the payment id again). */
+const insertAttemptSql = `INSERT INTO attempts (${attemptRows.columns.join(', ')}, pan_fingerprint) VALUES (${attemptRows.columns.map(() => '?').join(', ')}, (SELECT pan_fingerprint FROM payments WHERE id = ?))`;
+
 export const plainAppendEventSql = `${insertSql(eventRows)} RETURNING seq`;
 
 export class SqlStoreTx extends SqlStoreReader implements StoreTx {
@@ -115,8 +118,9 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     return changed > 0;
   }
 
-  insertAttempt(attempt: AttemptRecord): Promise<void> {
-    return this.#insert(attemptRows, attempt);
+  async insertAttempt(attempt: AttemptRecord): Promise<void> {
+    // The card fingerprint is copied from the payment row (migration 0002) so listCardDeclines needs no scan of payments.
+    await this.db.run(insertAttemptSql, [...attemptRows.toValues(attempt), attempt.paymentId]);
   }
 
   updateAttempt(attempt: AttemptRecord): Promise<void> {

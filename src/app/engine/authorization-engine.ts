@@ -37,6 +37,7 @@ import {
   lookupCard,
   runLocalChecks,
 } from '../../core/declines/index.ts';
+import { historyEntriesMax } from '../../core/declines/check-retry-budget.ts';
 import { CardNumber, fingerprintPan } from '../../core/cards/pan.ts';
 import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
 import {
@@ -637,7 +638,8 @@ export class AuthorizationEngine {
 
     let budgetAllowed = true;
     if (decline === null) {
-      const history = await this.#store.listAttemptsByCard(panFingerprint, nowMs - 30 * 86_400_000, 500);
+      // The budgets count upstream declines only: read the card's newest declines, not all its attempts.
+      const history = await this.#store.listCardDeclines(panFingerprint, nowMs - retryHistoryWindowMs, historyEntriesMax);
       const budget = checkRetryBudget({
         brand: card.brand,
         history: history.map((entry) => ({
@@ -1112,6 +1114,9 @@ function checkedTerminal(request: SaleRequest, terminal: TerminalRecord | null, 
 
 /** The request hash of a key taken by a terminal reversal whose original never arrived: no real request hashes to it. */
 const reversedByTerminalHash = 'reversed-by-terminal';
+
+/** The longest window a retry budget counts declines in (Visa's 30 days). */
+const retryHistoryWindowMs = 30 * 86_400_000;
 
 /** Most recent payments of one card the re-swipe guard looks at. */
 const reswipeCandidatesMax = 50;

@@ -295,8 +295,15 @@ export interface StoreReader {
   /** Payments of one card fingerprint created at or after `sinceMs`, newest first: the input of the re-swipe guard. */
   findRecentPaymentsByCard(panFingerprint: string, sinceMs: number, limit: number): Promise<PaymentRecord[]>;
   listAttempts(paymentId: string): Promise<AttemptRecord[]>;
-  /** Attempts made with one card fingerprint since an instant, oldest first: the input of scheme retry budgets. */
+  /** Attempts made with one card fingerprint created at or after `sinceMs`: the newest `limit` of them, newest first. */
   listAttemptsByCard(panFingerprint: string, sinceMs: number, limit: number): Promise<Array<AttemptRecord & { merchantId: string; amountMinor: number }>>;
+  /**
+   * Upstream declines (outcome `declined`) of one card fingerprint created at or after `sinceMs`: the
+   * newest `limit` of them, newest first, with their payment's merchant and amount. The input of the
+   * scheme retry budgets, which count declines only; indexed by card, so its cost follows the number
+   * of declines returned, not the card's approvals.
+   */
+  listCardDeclines(panFingerprint: string, sinceMs: number, limit: number): Promise<Array<AttemptRecord & { merchantId: string; amountMinor: number }>>;
   /** Finds an attempt by the upstream keys a reply carries (channel, STAN, DE 7). */
   findAttemptByUpstreamKey(channel: string, stan: string, transmittedAt: string): Promise<AttemptRecord | null>;
 

@@ -361,10 +361,43 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.deepEqual((await store.listPendingPayments(baseAtMs + 400, 1)).map((p) => p.id), ['p6']);
       const fingerprint = (await store.getPayment('p5'))?.panFingerprint ?? '';
       const history = await store.listAttemptsByCard(fingerprint, baseAtMs + 6, 10);
-      assert.deepEqual(history.map((a) => a.id), ['a6', 'a5', 'a6b']);
+      assert.deepEqual(history.map((a) => a.id), ['a6b', 'a5', 'a6']);
       assert.equal(history[0]?.merchantId, 'm1');
       assert.equal(history[0]?.amountMinor, 12_345);
-      assert.deepEqual((await store.listAttemptsByCard(fingerprint, baseAtMs + 7, 10)).map((a) => a.id), ['a5', 'a6b']);
+      assert.deepEqual((await store.listAttemptsByCard(fingerprint, baseAtMs + 7, 10)).map((a) => a.id), ['a6b', 'a5']);
+      // A limit keeps the NEWEST attempts (the budgets must see the latest declines, not the oldest).
+      assert.deepEqual((await store.listAttemptsByCard(fingerprint, baseAtMs, 2)).map((a) => a.id), ['a6b', 'a5']);
+    });
+
+    withStore('card declines: only upstream declines of that card, newest first, the newest kept under a limit', async (store) => {
+      await seedParents(store);
+      const pan = '4111111111111111';
+      await store.write(async (tx) => {
+        await tx.insertPayment(payment('d1', 'm1', { status: 'declined', amountMinor: 500, createdAtMs: baseAtMs, pan }));
+        await tx.insertPayment(payment('d2', 'm2', { status: 'approved', amountMinor: 700, createdAtMs: baseAtMs + 10, pan }));
+        await tx.insertPayment(payment('d3', 'm1', { status: 'declined', createdAtMs: baseAtMs + 20 }));
+        await tx.insertAttempt(attempt('x1', 'd1', { stan: '000101', outcome: 'declined', responseCode: '51', createdAtMs: baseAtMs + 1 }));
+        await tx.insertAttempt(attempt('x2', 'd1', { stan: '000102', seq: 2, outcome: 'declined', responseCode: '05', createdAtMs: baseAtMs + 2 }));
+        await tx.insertAttempt(attempt('x3', 'd2', { stan: '000103', outcome: 'pending', createdAtMs: baseAtMs + 11 }));
+        await tx.insertAttempt(attempt('x4', 'd2', { stan: '000104', seq: 2, outcome: 'approved', responseCode: '00', createdAtMs: baseAtMs + 12 }));
+        // Another card's decline never shows up.
+        await tx.insertAttempt(attempt('x5', 'd3', { stan: '000105', outcome: 'declined', responseCode: '51', createdAtMs: baseAtMs + 21 }));
+      });
+      const fingerprint = (await store.getPayment('d1'))?.panFingerprint ?? '';
+      assert.deepEqual((await store.listCardDeclines(fingerprint, baseAtMs, 10)).map((a) => a.id), ['x2', 'x1']);
+      // An attempt that becomes declined by an update is found too (the index follows the outcome).
+      await store.write(async (tx) => {
+        const x3 = (await tx.listAttempts('d2')).find((a) => a.id === 'x3');
+        assert.ok(x3);
+        await tx.updateAttempt({ ...x3, outcome: 'declined', responseCode: '91' });
+      });
+      const declines = await store.listCardDeclines(fingerprint, baseAtMs, 10);
+      assert.deepEqual(declines.map((a) => a.id), ['x3', 'x2', 'x1']);
+      assert.equal(declines[0]?.merchantId, 'm2');
+      assert.equal(declines[0]?.amountMinor, 700);
+      assert.equal(declines[0]?.responseCode, '91');
+      assert.deepEqual((await store.listCardDeclines(fingerprint, baseAtMs, 2)).map((a) => a.id), ['x3', 'x2']);
+      assert.deepEqual((await store.listCardDeclines(fingerprint, baseAtMs + 2, 10)).map((a) => a.id), ['x3', 'x2']);
     });
 
     withStore('recent payments of one card come newest first (the re-swipe guard)', async (store) => {
