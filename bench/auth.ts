@@ -177,6 +177,8 @@ interface PhaseResult {
   p99Ms: number;
   /** Sales the fixed-rate phase could not start because every terminal was still waiting. */
   skipped: number;
+  /** CPU time the measured process (relay or gateway) spent per sale in the measured window: robust on a shared machine. */
+  cpuMsPerSale: number;
 }
 
 function percentileMs(sortedNs: BigInt64Array, fraction: number): number {
@@ -200,7 +202,7 @@ async function openTerminals(port: number, count: number, prefix: string, signOn
 }
 
 /** Closed loop: every terminal sends its next sale as soon as it has the answer to the last. */
-async function runMaxRate(name: string, terminals: BenchTerminal[]): Promise<PhaseResult> {
+async function runMaxRate(name: string, terminals: BenchTerminal[], pid: number | undefined): Promise<PhaseResult> {
   const latencies: bigint[] = [];
   let approved = 0;
   let measuring = false;
@@ -217,16 +219,18 @@ async function runMaxRate(name: string, terminals: BenchTerminal[]): Promise<Pha
   await delay(warmupSeconds * 1000);
   measuring = true;
   const startedNs = process.hrtime.bigint();
+  const cpuStartMs = cpuMsOf(pid);
   await delay(seconds * 1000);
   measuring = false;
+  const cpuMs = cpuMsOf(pid) - cpuStartMs;
   const elapsedS = Number(process.hrtime.bigint() - startedNs) / 1e9;
   stopping = true;
   await Promise.race([Promise.all(loops), delay(30_000)]);
-  return summarise(name, terminals.length, latencies, approved, elapsedS, 0);
+  return summarise(name, terminals.length, latencies, approved, elapsedS, 0, cpuMs);
 }
 
 /** Open loop at a fixed rate: a tick every 5 ms starts the sales due on idle terminals. */
-async function runFixedRate(name: string, terminals: BenchTerminal[], ratePerSec: number): Promise<PhaseResult> {
+async function runFixedRate(name: string, terminals: BenchTerminal[], ratePerSec: number, pid: number | undefined): Promise<PhaseResult> {
   const latencies: bigint[] = [];
   let approved = 0;
   let skipped = 0;
@@ -265,15 +269,17 @@ async function runFixedRate(name: string, terminals: BenchTerminal[], ratePerSec
   await delay(warmupSeconds * 1000);
   measuring = true;
   const startedNs = process.hrtime.bigint();
+  const cpuStartMs = cpuMsOf(pid);
   await delay(seconds * 1000);
   measuring = false;
+  const cpuMs = cpuMsOf(pid) - cpuStartMs;
   const elapsedS = Number(process.hrtime.bigint() - startedNs) / 1e9;
   clearInterval(timer);
   await Promise.race([Promise.all([...inFlight]), delay(30_000)]);
-  return summarise(name, terminals.length, latencies, approved, elapsedS, skipped);
+  return summarise(name, terminals.length, latencies, approved, elapsedS, skipped, cpuMs);
 }
 
-function summarise(name: string, connectionsCount: number, latencies: bigint[], approved: number, elapsedS: number, skipped: number): PhaseResult {
+function summarise(name: string, connectionsCount: number, latencies: bigint[], approved: number, elapsedS: number, skipped: number, cpuMs: number): PhaseResult {
   const sorted = BigInt64Array.from(latencies).sort();
   const result: PhaseResult = {
     name,
@@ -284,11 +290,24 @@ function summarise(name: string, connectionsCount: number, latencies: bigint[], 
     p50Ms: Math.round(percentileMs(sorted, 0.5) * 100) / 100,
     p99Ms: Math.round(percentileMs(sorted, 0.99) * 100) / 100,
     skipped,
+    cpuMsPerSale: latencies.length === 0 ? 0 : Math.round((cpuMs / latencies.length) * 1000) / 1000,
   };
   console.log(
-    `${name.padEnd(34)} ${String(connectionsCount).padStart(5)} conns  ${String(result.salesPerSec).padStart(6)} sales/s  p50 ${result.p50Ms.toFixed(2).padStart(7)} ms  p99 ${result.p99Ms.toFixed(2).padStart(8)} ms  approved ${approved}/${latencies.length}${skipped > 0 ? `  skipped ${skipped}` : ''}`,
+    `${name.padEnd(34)} ${String(connectionsCount).padStart(5)} conns  ${String(result.salesPerSec).padStart(6)} sales/s  p50 ${result.p50Ms.toFixed(2).padStart(7)} ms  p99 ${result.p99Ms.toFixed(2).padStart(8)} ms  approved ${approved}/${latencies.length}  cpu ${result.cpuMsPerSale} ms/sale${skipped > 0 ? `  skipped ${skipped}` : ''}`,
   );
   return result;
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
 function peakRssMb(pid: number | undefined): number {
@@ -309,7 +328,7 @@ async function main(): Promise<void> {
   // The ceiling: the same terminals through a relay that only cuts and forwards frames.
   const relay = await startJson(['--import', 'tsx', join(root, 'bench', 'framed-relay.ts'), '--upstream-port', String(issuerPort)], root);
   const relayTerminals = await openTerminals(Number(relay.info.port), connections, 'R', false);
-  const relayResult = await runMaxRate('relay (ceiling), max rate', relayTerminals);
+  const relayResult = await runMaxRate('relay (ceiling), max rate', relayTerminals, relay.child.pid);
   for (const terminal of relayTerminals) terminal.close();
   relay.child.kill('SIGTERM');
 
@@ -331,12 +350,12 @@ async function main(): Promise<void> {
   const gatewayPort = Number((gateway.info.listeners as Record<string, number>).pos);
 
   const few = await openTerminals(gatewayPort, connections, 'T', true);
-  const gatewayResult = await runMaxRate('gateway, max rate', few);
+  const gatewayResult = await runMaxRate('gateway, max rate', few, gateway.child.pid);
   for (const terminal of few) terminal.close();
 
   const many = await openTerminals(gatewayPort, manyConnections, 'T', true);
-  const manyResult = await runMaxRate(`gateway, max rate`, many);
-  const fixedResult = await runFixedRate(`gateway, fixed ${fixedRate}/s`, many, fixedRate);
+  const manyResult = await runMaxRate(`gateway, max rate`, many, gateway.child.pid);
+  const fixedResult = await runFixedRate(`gateway, fixed ${fixedRate}/s`, many, fixedRate, gateway.child.pid);
   const gatewayPeakRssMb = peakRssMb(gateway.child.pid);
   for (const terminal of many) terminal.close();
   const gatewayExited = new Promise<void>((resolve) => gateway.child.once('exit', () => resolve()));
@@ -347,6 +366,9 @@ async function main(): Promise<void> {
   const salesPerSec = Math.max(gatewayResult.salesPerSec, manyResult.salesPerSec);
   const best = gatewayResult.salesPerSec >= manyResult.salesPerSec ? gatewayResult : manyResult;
   const ratioVsRelay = relayResult.salesPerSec === 0 ? 0 : Math.round((salesPerSec / relayResult.salesPerSec) * 1000) / 1000;
+  if (best.cpuMsPerSale > 0) {
+    console.log(`gateway CPU per sale: ${best.cpuMsPerSale} ms (one event loop: at most about ${Math.round(1000 / best.cpuMsPerSale)} sales/s on an idle core); relay: ${relayResult.cpuMsPerSale} ms`);
+  }
   console.log(`gateway / relay: ${ratioVsRelay} (targets: >= 5000 durable sales/s, p99 < 50 ms at 2000/s, < 256 MB with 1000 connections)`);
   console.log(
     JSON.stringify({
@@ -360,6 +382,8 @@ async function main(): Promise<void> {
       achievedAtFixedRate: fixedResult.salesPerSec,
       fixedRate,
       gatewayPeakRssMb,
+      gatewayCpuMsPerSale: best.cpuMsPerSale,
+      relayCpuMsPerSale: relayResult.cpuMsPerSale,
       connections: manyConnections,
       bestConnections: best.connections,
       maxRateManyConnections: manyResult.salesPerSec,
