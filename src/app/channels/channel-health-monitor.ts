@@ -61,6 +61,8 @@ interface Entry {
   lastEchoOkAtMs: number | null;
   lastConnected: number | null;
   connection: ChannelView['connection'];
+  /** A half-open channel's trial sale is out until this instant (0: none); one trial at a time. */
+  trialUntilMs: number;
 }
 
 /** Most circuit events waiting to be written; beyond it the oldest are dropped (and logged). */
@@ -77,7 +79,7 @@ export class ChannelHealthMonitor {
     this.#options = options;
     const nowMs = options.clock.nowMs();
     for (const name of options.channelNames) {
-      this.#entries.set(name, { state: initialChannelHealth(nowMs), failoversFrom: 0, failoversTo: 0, ok: 0, timeout: 0, error: 0, lastEchoOkAtMs: null, lastConnected: null, connection: null });
+      this.#entries.set(name, { state: initialChannelHealth(nowMs), failoversFrom: 0, failoversTo: 0, ok: 0, timeout: 0, error: 0, lastEchoOkAtMs: null, lastConnected: null, connection: null, trialUntilMs: 0 });
     }
   }
 
@@ -85,6 +87,8 @@ export class ChannelHealthMonitor {
   recordAttempt(channel: string, request: IsoMessage, result: ChannelSendResult): void {
     if (request.mti !== '0200' && request.mti !== '0100') return;
     const nowMs = this.#options.clock.nowMs();
+    const entry = this.#entries.get(channel);
+    if (entry !== undefined) entry.trialUntilMs = 0;
     switch (result.kind) {
       case 'reply': {
         const code = getText(result.message, 39);
@@ -163,17 +167,32 @@ export class ChannelHealthMonitor {
     return entry === undefined ? null : advanceTime(entry.state, this.#options.settings, this.#options.clock.nowMs()).state.circuit;
   }
 
-  /** A route as the engine should try it: open channels dropped, half-open ones after every closed one. */
+  /**
+   * A route as the engine should try it: open channels dropped; a half-open channel at the head of the route
+   * keeps its place for one trial sale at a time (its result decides the circuit), otherwise it goes after
+   * every closed channel.
+   */
   arrange(route: readonly string[]): string[] {
-    const closed: string[] = [];
-    const halfOpen: string[] = [];
+    const nowMs = this.#options.clock.nowMs();
+    const usable: string[] = [];
+    const deferred: string[] = [];
     for (const name of route) {
       const circuit = this.circuit(name);
       if (circuit === 'open') continue;
-      if (circuit === 'half_open') halfOpen.push(name);
-      else closed.push(name);
+      if (circuit !== 'half_open') {
+        usable.push(name);
+        continue;
+      }
+      const entry = this.#entries.get(name);
+      if (usable.length === 0 && entry !== undefined && entry.trialUntilMs <= nowMs) {
+        // The trial slot frees itself when the result arrives, or after a cool-down if it never does.
+        entry.trialUntilMs = nowMs + this.#options.settings.openMs;
+        usable.push(name);
+      } else {
+        deferred.push(name);
+      }
     }
-    return [...closed, ...halfOpen];
+    return [...usable, ...deferred];
   }
 
   view(): ChannelView[] {

@@ -4,11 +4,13 @@
 //   closed    --(failuresMax consecutive failures, or a failure rate over failureRateMaxBps
 //                across at least windowAttemptsMin results inside windowMs)-->  open
 //   open      --(openMs elapsed since it opened)-->                             half_open
-//   half_open --(halfOpenSuccessesMin successes in a row)-->                    closed
-//   half_open --(any failure)-->                                                open (cool-down restarts)
+//   half_open --(halfOpenSuccessesMin attempt successes in a row)-->            closed
+//   half_open --(any failure, an echo probe's included)-->                      open (cool-down restarts)
 //
-// An open channel is skipped by routing. A half-open one is tried, but after every closed channel,
-// so only the traffic nothing else can carry (and the echo probes) tests it.
+// An open channel is skipped by routing. A half-open one gets one trial sale at a time in its place
+// in the route (ChannelHealthMonitor.arrange); other sales try it after every closed channel. Echo
+// probes can reopen a half-open circuit but never close it: a host that answers 0800 while it
+// swallows sales (a black hole behind a live front end) must not win its traffic back.
 export const circuitStates = ['closed', 'open', 'half_open'] as const;
 export type CircuitState = (typeof circuitStates)[number];
 
@@ -97,7 +99,7 @@ export function recordSignal(previous: ChannelHealthState, settings: BreakerSett
   state = { ...state, consecutiveFailures: failed ? state.consecutiveFailures + 1 : 0 };
   const transition = decideTransition(state, settings, signal, failed);
   if (transition === null) {
-    if (state.circuit === 'half_open' && !failed) state = { ...state, halfOpenSuccesses: state.halfOpenSuccesses + 1 };
+    if (state.circuit === 'half_open' && !failed && signal.source === 'attempt') state = { ...state, halfOpenSuccesses: state.halfOpenSuccesses + 1 };
     return { state, transition: advanced.transition };
   }
   state = {
@@ -125,8 +127,8 @@ function decideTransition(state: ChannelHealthState, settings: BreakerSettings, 
       return null;
     }
     case 'half_open':
-      if (failed) return { from: 'half_open', to: 'open', reason: `a ${signal.source} failed (${signal.kind}) while half-open`, atMs: signal.atMs };
-      if (state.halfOpenSuccesses + 1 >= settings.halfOpenSuccessesMin) {
+      if (failed) return { from: 'half_open', to: 'open', reason: `${signal.source === 'echo' ? 'an echo probe' : 'a trial attempt'} failed (${signal.kind}) while half-open`, atMs: signal.atMs };
+      if (signal.source === 'attempt' && state.halfOpenSuccesses + 1 >= settings.halfOpenSuccessesMin) {
         return { from: 'half_open', to: 'closed', reason: `${state.halfOpenSuccesses + 1} successes while half-open`, atMs: signal.atMs };
       }
       return null;

@@ -38,9 +38,10 @@ const sequences: Array<{ name: string; steps: Step[] }> = [
   { name: 'open turns half-open after the cool-down', steps: [[0, 'error', 'closed'], [1, 'error', 'closed'], [2, 'error', 'open'], [4_000, 'tick', 'open'], [5_002, 'tick', 'half_open']] },
   { name: 'results while open change nothing', steps: [[0, 'error', 'closed'], [1, 'error', 'closed'], [2, 'error', 'open'], [3, 'ok', 'open'], [4, 'ok', 'open']] },
   {
-    name: 'half-open closes after enough successes (echo probes count)',
-    steps: [[0, 'error', 'closed'], [1, 'error', 'closed'], [2, 'error', 'open'], [6_000, 'ok', 'half_open', 'echo'], [6_001, 'ok', 'closed', 'echo']],
+    name: 'half-open closes after enough attempt successes; echo successes never close it',
+    steps: [[0, 'error', 'closed'], [1, 'error', 'closed'], [2, 'error', 'open'], [6_000, 'ok', 'half_open', 'echo'], [6_001, 'ok', 'half_open', 'echo'], [6_002, 'ok', 'half_open'], [6_003, 'ok', 'closed']],
   },
+  { name: 'a failed echo reopens a half-open circuit', steps: [[0, 'error', 'closed'], [1, 'error', 'closed'], [2, 'error', 'open'], [6_000, 'error', 'open', 'echo'], [6_001, 'tick', 'open'], [11_001, 'tick', 'half_open']] },
   { name: 'a failure while half-open reopens it', steps: [[0, 'error', 'closed'], [1, 'error', 'closed'], [2, 'error', 'open'], [6_000, 'ok', 'half_open'], [6_001, 'timeout', 'open'], [10_000, 'tick', 'open'], [11_002, 'tick', 'half_open']] },
 ];
 
