@@ -144,6 +144,24 @@ function checkFreeText(value: string, field: string): void {
   }
 }
 
+/** True when every character is printable ASCII (0x20..0x7e): free text that needs no charset encoder. */
+function isPrintableAscii(value: string): boolean {
+  for (let index = 0; index < value.length; index += 1) {
+    const code = value.charCodeAt(index);
+    if (code < 0x20 || code > 0x7e) return false;
+  }
+  return true;
+}
+
+/** True when every byte from start to end is printable ASCII (0x20..0x7e). */
+function isPrintableAsciiBytes(buf: Buffer, start: number, end: number): boolean {
+  for (let pos = start; pos < end; pos += 1) {
+    const code = buf[pos] as number;
+    if (code < 0x20 || code > 0x7e) return false;
+  }
+  return true;
+}
+
 // ---- length prefixes ----
 
 interface PrefixCodec {
@@ -343,6 +361,22 @@ function charsetTextCodec(document: FieldDocument, shape: Shape, charset: 'utf8'
     wireBytesMax: size + (prefix?.bytes ?? 0),
     write(value, writer) {
       if (typeof value !== 'string') badValue(field, 'a text field takes a string');
+      if (isPrintableAscii(value)) {
+        // Printable ASCII is the same bytes in UTF-8 and GBK and passes checkFreeText: copy it as is.
+        const length = value.length;
+        if (length > size) badLength(field, `${length} bytes, at most ${size} allowed`);
+        if (fixed) {
+          if (length < size && padding === 'none') badLength(field, `${length} bytes, exactly ${size} required`);
+        } else {
+          (prefix as PrefixCodec).write(length, writer);
+        }
+        const buf = writer.buf;
+        let pos = writer.pos;
+        for (let index = 0; index < length; index += 1) buf[pos++] = value.charCodeAt(index);
+        if (fixed) for (let index = length; index < size; index += 1) buf[pos++] = 32;
+        writer.pos = pos;
+        return;
+      }
       checkFreeText(value, field);
       let encoded: Buffer | undefined;
       let length: number;
@@ -371,6 +405,12 @@ function charsetTextCodec(document: FieldDocument, shape: Shape, charset: 'utf8'
         if (length > size) badLength(field, `the prefix announces ${length}, at most ${size} allowed`);
       }
       need(reader, length, field, 'the value');
+      const start = reader.pos;
+      if (isPrintableAsciiBytes(reader.buf, start, start + length)) {
+        // Printable ASCII decodes to the same text in UTF-8 and GBK and passes checkFreeText.
+        reader.pos = start + length;
+        return latin1Of(reader.buf, start, start + length);
+      }
       const bytes = reader.buf.subarray(reader.pos, reader.pos + length);
       reader.pos += length;
       const text = charset === 'utf8' ? bytes.toString('utf8') : iconv.decode(bytes, 'gbk');
