@@ -1,0 +1,113 @@
+// Goal: the monitor turns attempt results, echo reports and connection state into the documented breaker
+// signals, gives a half-open channel one trial sale at a time, and writes each circuit change as an event.
+// Method: a ChannelHealthMonitor with a settable clock, hand-made channel results and health() reports,
+// and a recording store stub.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChannelHealthMonitor } from '../../../src/app/channels/channel-health-monitor.ts';
+import type { ChannelHealth, ChannelSendResult } from '../../../src/adapters/channels/upstream-channel.ts';
+import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
+import type { EventRecord, Store, StoreTx } from '../../../src/core/ports/store.ts';
+
+const sale: IsoMessage = { mti: '0200', fields: { 11: '000001' } };
+const replyWith = (code: string): ChannelSendResult => ({ kind: 'reply', message: { mti: '0210', fields: { 39: code } }, sentAtMs: 0, latencyMs: 5 });
+const silent = { info() {}, warn() {}, error() {}, debug() {} };
+
+function setup() {
+  let nowMs = 1_000_000;
+  const events: Array<Omit<EventRecord, 'seq'>> = [];
+  const store = {
+    write: async <T,>(unit: (tx: StoreTx) => Promise<T>) => unit({ appendEvent: async (event: Omit<EventRecord, 'seq'>) => (events.push(event), events.length) } as unknown as StoreTx),
+  } as Pick<Store, 'write'>;
+  let health: ChannelHealth[] = [{ name: 'a', connected: 2, connections: 2, inFlight: 0, lastEchoOkAtMs: null, consecutiveFailures: 0 }];
+  const monitor = new ChannelHealthMonitor({
+    channelNames: ['a', 'b'],
+    settings: { failuresMax: 2, windowMs: 60_000, windowAttemptsMin: 100, failureRateMaxBps: 10_000, openMs: 10_000, halfOpenSuccessesMin: 1 },
+    clock: { nowMs: () => nowMs },
+    logger: silent,
+    store,
+    healthOf: () => health,
+  });
+  return {
+    monitor,
+    events,
+    advance: (ms: number) => {
+      nowMs += ms;
+    },
+    setHealth: (next: ChannelHealth[]) => {
+      health = next;
+    },
+  };
+}
+
+const signals: Array<[name: string, result: ChannelSendResult, opens: boolean]> = [
+  ['card-side decline 51 is the channel working', replyWith('51'), false],
+  ['approval', replyWith('00'), false],
+  ['channel-side decline 91', replyWith('91'), true],
+  ['channel-side decline 96', replyWith('96'), true],
+  ['timeout', { kind: 'no_reply', reason: 'timeout', sentAtMs: 0 }, true],
+  ['connection lost', { kind: 'no_reply', reason: 'connection_lost', sentAtMs: 0 }, true],
+  ['no connection', { kind: 'not_sent', reason: 'no_connection', detail: '' }, true],
+  ['in-flight limit says nothing about the far end', { kind: 'not_sent', reason: 'in_flight_full', detail: '' }, false],
+];
+
+for (const [name, result, opens] of signals) {
+  test(`signal: ${name}`, async () => {
+    const { monitor } = setup();
+    monitor.recordAttempt('a', sale, result);
+    monitor.recordAttempt('a', sale, result);
+    assert.equal(monitor.circuit('a'), opens ? 'open' : 'closed');
+    await monitor.stop();
+  });
+}
+
+test('echo replies are not attempts: they never enter the window', async () => {
+  const { monitor } = setup();
+  monitor.recordAttempt('a', { mti: '0800', fields: {} }, { kind: 'no_reply', reason: 'timeout', sentAtMs: 0 });
+  monitor.recordAttempt('a', { mti: '0800', fields: {} }, { kind: 'no_reply', reason: 'timeout', sentAtMs: 0 });
+  assert.equal(monitor.circuit('a'), 'closed');
+  await monitor.stop();
+});
+
+test('open skips the channel; half-open gives one trial at a time; a trial success closes it; events for each change', async () => {
+  const { monitor, events, advance, setHealth } = setup();
+  monitor.recordAttempt('a', sale, replyWith('91'));
+  monitor.recordAttempt('a', sale, replyWith('91'));
+  assert.deepEqual(monitor.arrange(['a', 'b']), ['b']);
+  advance(10_000);
+  monitor.poll();
+  assert.equal(monitor.circuit('a'), 'half_open');
+  // An echo answered does not close it.
+  setHealth([{ name: 'a', connected: 2, connections: 2, inFlight: 0, lastEchoOkAtMs: 5, consecutiveFailures: 0 }]);
+  monitor.poll();
+  assert.equal(monitor.circuit('a'), 'half_open');
+  assert.deepEqual(monitor.arrange(['a', 'b']), ['a', 'b'], 'the trial sale');
+  assert.deepEqual(monitor.arrange(['a', 'b']), ['b', 'a'], 'only one trial at a time');
+  assert.deepEqual(monitor.arrange(['b', 'a']), ['b', 'a'], 'a half-open fallback keeps its place behind a closed channel');
+  monitor.recordAttempt('a', sale, replyWith('00'));
+  assert.equal(monitor.circuit('a'), 'closed');
+  assert.deepEqual(monitor.arrange(['a', 'b']), ['a', 'b']);
+  await monitor.stop();
+  assert.deepEqual(events.map((event) => `${event.type}:${event.subjectId}`), ['channel.opened:a', 'channel.half_open:a', 'channel.closed:a']);
+});
+
+test('no connection at a poll reopens a half-open circuit', async () => {
+  const { monitor, advance, setHealth } = setup();
+  monitor.poll();
+  monitor.recordAttempt('a', sale, replyWith('91'));
+  monitor.recordAttempt('a', sale, replyWith('91'));
+  advance(10_000);
+  setHealth([{ name: 'a', connected: 0, connections: 2, inFlight: 0, lastEchoOkAtMs: null, consecutiveFailures: 3 }]);
+  monitor.poll();
+  assert.equal(monitor.circuit('a'), 'open');
+  await monitor.stop();
+});
+
+test('failovers are counted on both channels', async () => {
+  const { monitor } = setup();
+  monitor.recordFailover('a', 'b');
+  monitor.recordFailover('a', 'b');
+  const view = monitor.view();
+  assert.deepEqual(view.map((channel) => [channel.name, channel.failovers.from, channel.failovers.to]), [['a', 2, 0], ['b', 0, 2]]);
+  await monitor.stop();
+});
