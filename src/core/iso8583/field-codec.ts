@@ -307,6 +307,8 @@ function asciiTextCodec(document: FieldDocument, shape: Shape, field: string): R
   const size = shape.size;
   const prefix = shape.prefix;
   const fixed = shape.fixed;
+  // An ASCII decimal prefix (the common case) is written and read in line, without a call.
+  const asciiPrefixDigits = document.prefix === 'ascii' && prefix !== undefined ? prefix.bytes : 0;
   return {
     wireBytesMax: size + (prefix?.bytes ?? 0),
     write(value, writer) {
@@ -314,40 +316,71 @@ function asciiTextCodec(document: FieldDocument, shape: Shape, field: string): R
       const length = value.length;
       if (length > size) badLength(field, `${length} characters, at most ${size} allowed`);
       const buf = writer.buf;
+      let pos = writer.pos;
       if (fixed) {
         if (length < size && padding === 'none') badLength(field, `${length} characters, exactly ${size} required`);
-        if (padding === 'zeros-left') for (let index = length; index < size; index += 1) buf[writer.pos++] = padCode;
+        if (padding === 'zeros-left') for (let index = length; index < size; index += 1) buf[pos++] = padCode;
+      } else if (asciiPrefixDigits === 2) {
+        buf[pos] = 48 + ((length / 10) | 0);
+        buf[pos + 1] = 48 + (length % 10);
+        pos += 2;
+      } else if (asciiPrefixDigits === 3) {
+        buf[pos] = 48 + ((length / 100) | 0);
+        buf[pos + 1] = 48 + (((length / 10) | 0) % 10);
+        buf[pos + 2] = 48 + (length % 10);
+        pos += 3;
       } else {
+        writer.pos = pos;
         (prefix as PrefixCodec).write(length, writer);
+        pos = writer.pos;
       }
-      let pos = writer.pos;
+      // The class check is folded over the whole value and tested once after the copy: the error
+      // names the field and the class, never the position, so nothing is lost; what was copied
+      // into the scratch buffer before the throw is never handed out.
+      let seen = 0;
+      let classBits = classBit;
       for (let index = 0; index < length; index += 1) {
         const code = value.charCodeAt(index);
-        if (code >= 128 || ((asciiClass[code] as number) & classBit) === 0) badValue(field, classText);
-        buf[pos++] = isTrack && code === 68 ? 61 : code;
+        seen |= code;
+        classBits &= asciiClass[code & 0x7f] as number;
+        buf[pos++] = code;
       }
+      if (seen >= 128 || classBits === 0) badValue(field, classText);
+      if (isTrack) for (let index = pos - length; index < pos; index += 1) if (buf[index] === 68) buf[index] = 61;
       if (fixed && padding === 'spaces-right') for (let index = length; index < size; index += 1) buf[pos++] = padCode;
       writer.pos = pos;
     },
     read(reader) {
+      const buf = reader.buf;
+      let start = reader.pos;
       let length = size;
-      if (prefix !== undefined) {
+      if (asciiPrefixDigits === 2) {
+        if (reader.end - start < 2) need(reader, 2, field, 'the length prefix');
+        const tens = (buf[start] as number) - 48;
+        const ones = (buf[start + 1] as number) - 48;
+        if (tens < 0 || tens > 9 || ones < 0 || ones > 9) badLength(field, 'the length prefix is not decimal digits');
+        length = tens * 10 + ones;
+        start += 2;
+        reader.pos = start;
+        if (length > size) badLength(field, `the prefix announces ${length}, at most ${size} allowed`);
+      } else if (prefix !== undefined) {
         length = prefix.read(reader, field);
+        start = reader.pos;
         if (length > size) badLength(field, `the prefix announces ${length}, at most ${size} allowed`);
       }
-      need(reader, length, field, 'the value');
-      const buf = reader.buf;
-      const start = reader.pos;
       const end = start + length;
-      let hasSeparatorD = false;
+      if (end > reader.end) need(reader, length, field, 'the value');
+      let seen = 0;
+      let classBits = classBit;
       for (let pos = start; pos < end; pos += 1) {
         const code = buf[pos] as number;
-        if (code >= 128 || ((asciiClass[code] as number) & classBit) === 0) badValue(field, classText);
-        if (code === 68 && isTrack) hasSeparatorD = true;
+        seen |= code;
+        classBits &= asciiClass[code & 0x7f] as number;
       }
+      if (seen >= 128 || classBits === 0) badValue(field, classText);
       reader.pos = end;
       const text = latin1Of(buf, start, end);
-      return hasSeparatorD ? text.replaceAll('D', '=') : text;
+      return isTrack && text.includes('D') ? text.replaceAll('D', '=') : text;
     },
   };
 }
