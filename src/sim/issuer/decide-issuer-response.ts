@@ -10,7 +10,7 @@ import { nextIntInclusive } from '../../core/time/random.ts';
 import { assertNever } from '../../core/vocabulary.ts';
 import type { IssuerBook, IssuerEvent, MoneyKind, MoneyMove, StoredResponse } from './issuer-book.ts';
 import { fromStoredResponse, toStoredResponse } from './issuer-book.ts';
-import { findTestCard, forcedCodeForAmount, type TestCard } from './test-cards.ts';
+import { findTestCard, forcedCodeForAmount, testCards, type TestCard } from './test-cards.ts';
 
 export interface IssuerContext {
   readonly nowMs: number;
@@ -39,11 +39,18 @@ export interface IssuerDecision {
   readonly outcome: IssuerOutcome;
 }
 
-export type TransactionKind = 'sale' | 'refund' | 'preauth';
+export type TransactionKind = 'sale' | 'refund' | 'preauth' | 'completion' | 'preauth_cancel' | 'balance';
 
-/** The processing codes the issuer accepts, by request MTI. */
-function transactionKindOf(mti: string, processingCode: string | undefined): TransactionKind | undefined {
+/**
+ * The processing codes the issuer accepts, by request MTI (DOMAIN.md §1.1). A void (0200 200000) and a
+ * completion void (the same with DE 25 06) give the named charge back as a refund does; a completion
+ * (0200 000000, DE 25 06) turns the named hold into a charge; a cancel (0100 200000) releases the hold.
+ */
+function transactionKindOf(mti: string, processingCode: string | undefined, conditionCode?: string): TransactionKind | undefined {
+  if ((mti === '0200' || mti === '0201') && processingCode === '000000' && conditionCode === '06') return 'completion';
   if ((mti === '0200' || mti === '0201') && processingCode === '000000') return 'sale';
+  if ((mti === '0200' || mti === '0201') && processingCode === '310000') return 'balance';
+  if ((mti === '0100' || mti === '0101') && processingCode === '200000') return 'preauth_cancel';
   if ((mti === '0200' || mti === '0201' || mti === '0220' || mti === '0221') && processingCode === '200000') return 'refund';
   if ((mti === '0100' || mti === '0101') && processingCode === '030000') return 'preauth';
   return undefined;
@@ -255,7 +262,7 @@ function checkCard(card: TestCard, input: CardInput, request: IsoMessage, nowMs:
 export function decideAuthorization(book: IssuerBook, request: IsoMessage, context: IssuerContext): IssuerDecision {
   const responseMti = responseMtiFor(request.mti) ?? '0210';
   const missing = missingField(request, financialMandatory);
-  const card = cardInputOf(request);
+  const card = cardInputOf(request) ?? cardOfOriginal(book, request);
   if (missing !== undefined || card === undefined) return { response: reply(request, responseMti, financialEcho, '30', { 63: textFor('30') }), events: [], outcome: 'format_error' };
   const key = keyOf(request);
   const amountText = getText(request, 4) ?? '';
@@ -281,7 +288,7 @@ export function decideAuthorization(book: IssuerBook, request: IsoMessage, conte
     return { response, events: [event], outcome: code === '00' ? 'approved' : 'declined' };
   };
 
-  const kind = transactionKindOf(request.mti, getText(request, 3));
+  const kind = transactionKindOf(request.mti, getText(request, 3), getText(request, 25));
   if (kind === undefined) return answer('12', {}, null);
   if (book.reversedUnseen.has(key)) return answer('12', {}, null); // reversed before it arrived: never charge it now
   if (!Number.isFinite(amountMinor)) return answer('13', {}, null);
@@ -289,7 +296,14 @@ export function decideAuthorization(book: IssuerBook, request: IsoMessage, conte
   if (testCard === undefined) return answer('14', {}, null);
   const account = book.account(testCard.id);
 
-  if (kind !== 'refund') {
+  if (kind === 'balance') {
+    const checked = checkCard(testCard, card, request, context.nowMs);
+    if (checked.code !== '00') return answer(checked.code, 'tags' in checked ? checked.tags : {}, null);
+    return answerBalance(request, responseMti, key, digest, rrn, account.availableMinor, context.nowMs);
+  }
+  if (kind === 'refund' || kind === 'completion' || kind === 'preauth_cancel') {
+    // Follow-ups act on money the card already moved: no card checks, the original decides.
+  } else {
     const checked = checkCard(testCard, card, request, context.nowMs);
     if (checked.code !== '00') return answer(checked.code, 'tags' in checked ? checked.tags : {}, null);
   }
@@ -322,6 +336,16 @@ export function decideAuthorization(book: IssuerBook, request: IsoMessage, conte
       if (sale.entry.money.cardId !== testCard.id || amountMinor > sale.entry.money.amountMinor - sale.entry.refundedMinor) return answer('64', {}, null);
       return answer('00', {}, move('refund', originalKey));
     }
+    case 'completion':
+    case 'preauth_cancel': {
+      const holdKey = originalKeyOf(getText(request, 90) ?? '', getText(request, 41) ?? '');
+      const hold = holdKey === undefined ? undefined : book.records.get(holdKey);
+      if (holdKey === undefined || hold === undefined) return answer('25', {}, null);
+      if (hold.entry === null || hold.entry.money.kind !== 'hold' || hold.entry.reversedAtMs !== null || hold.entry.money.cardId !== testCard.id) return answer('12', {}, null);
+      const decision = answer('00', {}, kind === 'completion' ? move('charge', null) : null);
+      const release: IssuerEvent = { type: 'reversed', key: `${key}#hold`, digest, atMs: context.nowMs, response: toStoredResponse(decision.response ?? { mti: responseMti, fields: {} }), originalKey: holdKey, unseenOriginalKey: null };
+      return { ...decision, events: [release, ...decision.events] };
+    }
     case 'sale':
     case 'preauth': {
       const declined = (code: string): IssuerDecision => {
@@ -337,6 +361,26 @@ export function decideAuthorization(book: IssuerBook, request: IsoMessage, conte
     default:
       return assertNever(kind, 'transaction kind');
   }
+}
+
+/** A follow-up without card data (the gateway stores no PAN): the card of the original named in DE 90. */
+function cardOfOriginal(book: IssuerBook, request: IsoMessage): CardInput | undefined {
+  const de90 = getText(request, 90);
+  if (de90 === undefined) return undefined;
+  const originalKey = originalKeyOf(de90, getText(request, 41) ?? '');
+  const entry = originalKey === undefined ? undefined : book.records.get(originalKey)?.entry;
+  if (entry === undefined || entry === null) return undefined;
+  const card = testCards.find((candidate) => candidate.id === entry.money.cardId);
+  return card === undefined ? undefined : { pan: card.pan, expiry: undefined };
+}
+
+/** 0210 to a balance inquiry: DE 54 = account type 10, amount type 02 (available), currency, C/D, 12 digits. */
+function answerBalance(request: IsoMessage, responseMti: string, key: string, digest: string, rrn: string, availableMinor: number, nowMs: number): IssuerDecision {
+  const currency = getText(request, 49) ?? '156';
+  const de54 = `1002${currency}${availableMinor < 0 ? 'D' : 'C'}${String(Math.abs(availableMinor)).padStart(12, '0')}`;
+  const response = reply(request, responseMti, financialEcho, '00', { 37: rrn, 54: de54, 63: textFor('00') });
+  const event: IssuerEvent = { type: 'answered', key, digest, atMs: nowMs, response: toStoredResponse(response), money: null };
+  return { response, events: [event], outcome: 'approved' };
 }
 
 /**

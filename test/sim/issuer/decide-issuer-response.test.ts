@@ -231,7 +231,7 @@ test('network management answers sign-on, sign-off and echo; malformed and unsup
   const missing = saleRequest({ pan: healthyDebit, amountMinor: 100 });
   delete missing.fields[42];
   assert.equal(code(send(missing)), '30');
-  assert.equal(code(send(saleRequest({ pan: healthyDebit, amountMinor: 100, processingCode: '310000' }))), '12');
+  assert.equal(code(send(saleRequest({ pan: healthyDebit, amountMinor: 100, processingCode: '400000' }))), '12');
   assert.equal(send({ mti: '0210', fields: { 39: '00' } }).response, null, 'a response MTI is not answered');
 });
 
@@ -264,4 +264,50 @@ test('the books stay bounded: the oldest records are forgotten beyond recordsMax
   assert.equal(book.records.size, 5);
   assert.equal(book.recordsEvicted, 7);
   assert.equal(book.account('icbc-debit-ok').availableMinor, 10_000_000 - 1_200, 'money stays right after eviction');
+});
+
+test('transaction set: completion turns the named hold into a charge, cancel releases it, a void or completion void gives the charge back, card-less follow-ups use the original card, balance inquiry moves nothing', () => {
+  const { book, send } = newIssuer();
+  const start = available(book, healthyDebit);
+  const withoutCard = (request: IsoMessage): IsoMessage => {
+    const fields = { ...request.fields };
+    delete fields[2];
+    delete fields[14];
+    return { mti: request.mti, fields };
+  };
+  const hold = saleRequest({ pan: healthyDebit, amountMinor: 10_000, mti: '0100', processingCode: '030000' });
+  assert.equal(code(send(hold)), '00');
+  const completion = withoutCard(saleRequest({ pan: healthyDebit, amountMinor: 11_000, original: originalDataOf(hold) }));
+  completion.fields[25] = '06';
+  assert.equal(code(send(completion)), '00');
+  assert.equal(available(book, healthyDebit), start - 11_000, 'the hold is released and the completion charged');
+  const again = withoutCard(saleRequest({ pan: healthyDebit, amountMinor: 1_000, original: originalDataOf(hold) }));
+  again.fields[25] = '06';
+  assert.equal(code(send(again)), '12', 'a released hold cannot be completed twice');
+  const completionVoid = withoutCard(saleRequest({ pan: healthyDebit, amountMinor: 11_000, processingCode: '200000', original: originalDataOf(completion) }));
+  completionVoid.fields[25] = '06';
+  assert.equal(code(send(completionVoid)), '00');
+  assert.equal(available(book, healthyDebit), start);
+
+  const secondHold = saleRequest({ pan: healthyDebit, amountMinor: 5_000, mti: '0100', processingCode: '030000' });
+  send(secondHold);
+  const cancel = withoutCard(saleRequest({ pan: healthyDebit, amountMinor: 5_000, mti: '0100', processingCode: '200000', original: originalDataOf(secondHold) }));
+  cancel.fields[25] = '06';
+  const cancelled = send(cancel);
+  assert.equal(cancelled.response?.mti, '0110');
+  assert.equal(code(cancelled), '00');
+  assert.equal(available(book, healthyDebit), start);
+  assert.equal(code(send(reversalOf(cancel, freshStan()))), '00', 'a reversal of a cancel completes');
+
+  const sale = saleRequest({ pan: healthyDebit, amountMinor: 2_000 });
+  send(sale);
+  const voidRequest = withoutCard(saleRequest({ pan: healthyDebit, amountMinor: 2_000, processingCode: '200000', original: originalDataOf(sale) }));
+  assert.equal(code(send(voidRequest)), '00');
+  assert.equal(available(book, healthyDebit), start);
+  assert.equal(code(send(withoutCard(saleRequest({ pan: healthyDebit, amountMinor: 2_000, processingCode: '200000', original: '0200999999112521300000012345678' + '00000000000' })))), '30', 'no card and an unknown original');
+
+  const balance = send(saleRequest({ pan: healthyDebit, amountMinor: 0, processingCode: '310000' }));
+  assert.equal(code(balance), '00');
+  assert.equal(balance.response?.fields[54], `1002156C${String(start).padStart(12, '0')}`);
+  assert.equal(available(book, healthyDebit), start);
 });
