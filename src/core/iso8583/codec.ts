@@ -8,6 +8,13 @@ import type { Dialect, IsoFieldValue, IsoMessage } from './iso-message.ts';
 const hexDigits = '0123456789ABCDEF';
 // Reused between calls: pack and unpack are synchronous, so no two calls ever share them at once.
 const writer: Writer = { buf: Buffer.alloc(0), pos: 0 };
+// Messages are packed straight into a shared slab and handed out as views of it, the way
+// Buffer.allocUnsafe hands out views of Node's 8 KiB pool: no copy per message. A new slab is
+// taken when the room left could not hold the dialect's largest message plus one field; a slab
+// holds at least four such messages. A view keeps its slab alive, as a pooled Buffer does.
+const slabBytes = 64 * 1024;
+let slab = Buffer.allocUnsafeSlow(0);
+let slabPos = 0;
 const bitmapBytes = new Uint8Array(16);
 const emptyBuffer = Buffer.alloc(0);
 // Reused by unpack; it drops its reference to the input when done so card data is not kept alive.
@@ -34,9 +41,14 @@ function isFourDigits(mti: unknown): mti is string {
 /** The message as bytes, WITHOUT the frame length prefix, with TPDU and header when the dialect has them. */
 export function packMessage(dialect: Dialect, message: IsoMessage): Buffer {
   const compiled = compiledOf(dialect);
-  const buf = compiled.scratch;
+  if (slab.length - slabPos < compiled.packRoomBytes) {
+    slab = Buffer.allocUnsafeSlow(Math.max(slabBytes, 4 * compiled.packRoomBytes));
+    slabPos = 0;
+  }
+  const buf = slab;
+  const base = slabPos;
   writer.buf = buf;
-  writer.pos = 0;
+  writer.pos = base;
 
   if (compiled.tpduLength > 0) {
     const tpdu = message.tpdu ?? compiled.tpduDefault;
@@ -44,8 +56,8 @@ export function packMessage(dialect: Dialect, message: IsoMessage): Buffer {
     if (!(tpdu instanceof Uint8Array) || tpdu.length !== compiled.tpduLength) {
       throw new ReswipeError('RSW_CODEC_BAD_LENGTH', { field: 'tpdu', reason: `the TPDU must be ${compiled.tpduLength} bytes` });
     }
-    buf.set(tpdu, 0);
-    writer.pos = tpdu.length;
+    buf.set(tpdu, base);
+    writer.pos = base + tpdu.length;
   }
   if (compiled.headerLength > 0) {
     const header = message.header ?? compiled.headerDefault;
@@ -67,7 +79,7 @@ export function packMessage(dialect: Dialect, message: IsoMessage): Buffer {
   // Fields are found by walking the dialect's own list, not the message's keys, which avoids
   // turning numbers into strings and back; a cheap walk over the numbers the dialect lacks first
   // catches fields it does not define.
-  bitmapBytes.fill(0);
+  for (let index = 0; index < 16; index += 1) bitmapBytes[index] = 0;
   const fields = message.fields;
   const undefinedNumbers = compiled.undefinedNumbers;
   for (let index = 0; index < undefinedNumbers.length; index += 1) {
@@ -96,7 +108,7 @@ export function packMessage(dialect: Dialect, message: IsoMessage): Buffer {
     if (value === undefined) continue;
     bitmapBytes[(de - 1) >> 3] = (bitmapBytes[(de - 1) >> 3] as number) | (0x80 >> ((de - 1) & 7));
     codec.write(value, writer);
-    if (writer.pos > compiled.messageBytesMax) tooLarge(compiled, String(de));
+    if (writer.pos - base > compiled.messageBytesMax) tooLarge(compiled, String(de));
   }
 
   if (bitmapCount === 16) bitmapBytes[0] = (bitmapBytes[0] as number) | 0x80;
@@ -109,9 +121,10 @@ export function packMessage(dialect: Dialect, message: IsoMessage): Buffer {
   } else {
     for (let index = 0; index < bitmapCount; index += 1) buf[bitmapAt + index] = bitmapBytes[index] as number;
   }
-  const out = Buffer.allocUnsafe(writer.pos);
-  buf.copy(out, 0, 0, writer.pos);
-  return out;
+  const end = writer.pos;
+  // Eight-byte aligned like Node's pool, so a view's offset suits any typed array over it.
+  slabPos = (end + 7) & ~7;
+  return buf.subarray(base, end);
 }
 
 function writeHeader(compiled: CompiledDialect, header: string): void {

@@ -22,8 +22,8 @@ export class CompiledDialect implements Dialect {
   readonly isHeaderBcd: boolean;
   readonly headerDefault: string | undefined;
   readonly messageBytesMax: number;
-  /** Packing happens here, then the used part is copied out; pack is synchronous, so one buffer per dialect is enough. */
-  readonly scratch: Buffer;
+  /** The room pack needs before it starts a message: the largest message plus one whole field, so a field never writes past the end before the limit check that follows it. */
+  readonly packRoomBytes: number;
 
   constructor(document: DialectDocument, source: string) {
     this.name = document.name;
@@ -50,9 +50,7 @@ export class CompiledDialect implements Dialect {
     this.isHeaderBcd = document.header?.encoding === 'bcd';
     this.headerDefault = document.header?.default;
     this.messageBytesMax = document.messageBytesMax;
-    // Room for the largest message plus one whole field, so a field never writes past the end
-    // before the limit check that follows it.
-    this.scratch = Buffer.alloc(document.messageBytesMax + fieldWireBytesMax + 256);
+    this.packRoomBytes = document.messageBytesMax + fieldWireBytesMax + 256;
     Object.freeze(this);
   }
 }
