@@ -221,6 +221,8 @@ interface SaleContext {
   result: SaleResult | null;
   /** Channels of the sale's route: with more than one, a failover needs no wait (the next channel is independent). */
   channelCount: number;
+  /** The seq of an attempt already stored `pending` (the first one, written with the payment) and not yet sent. */
+  persistedSeq: number | null;
 }
 
 type Settled = { result: 'reversed' | 'dead' };
@@ -667,8 +669,14 @@ export class AuthorizationEngine {
     }
 
     const view = toPaymentView(payment, []);
+    // The first decision is pure, so its first attempt is persisted (with its upstream STAN) in the SAME
+    // unit as the idempotency key and the payment: one durable commit instead of two before the first
+    // byte goes upstream, and the intent is just as durable when it does.
+    const first = decline === null ? this.#firstDecision(channels, replyByMs, nowMs) : null;
+    const firstSend = first === null ? undefined : findEffect(first.effects, 'send');
+    let firstAttempt: AttemptRecord | null = null;
     try {
-      await this.#write(async (tx) => {
+      firstAttempt = await this.#write(async (tx) => {
         await tx.insertIdempotency({
           scope: request.idempotency.scope,
           key: request.idempotency.key,
@@ -690,6 +698,10 @@ export class AuthorizationEngine {
             atMs: nowMs,
           });
         }
+        if (firstSend === undefined) return null;
+        const attempt = await this.#newAttempt(tx, paymentId, request, firstSend, nowMs);
+        await tx.insertAttempt(attempt);
+        return attempt;
       });
     } catch (error) {
       if (isReswipeError(error, 'RSW_STORE_CONFLICT') && isDuplicateConstraint(error.params.constraint)) {
@@ -705,9 +717,22 @@ export class AuthorizationEngine {
     }
 
     this.#active.add(paymentId);
-    const context: SaleContext = { request, payment, merchant, startMs: nowMs, replyByMs, budgetAllowed, attempts: new Map(), reversals: new Map(), result: null, channelCount: channels.length };
+    const context: SaleContext = {
+      request,
+      payment,
+      merchant,
+      startMs: nowMs,
+      replyByMs,
+      budgetAllowed,
+      attempts: new Map(),
+      reversals: new Map(),
+      result: null,
+      channelCount: channels.length,
+      persistedSeq: firstAttempt === null ? null : firstAttempt.seq,
+    };
+    if (firstAttempt !== null) context.attempts.set(firstAttempt.seq, firstAttempt);
     try {
-      await this.#drive(context, channels);
+      await this.#drive(context, channels, first);
     } finally {
       this.#active.delete(paymentId);
       this.#notifyAnswered(request.idempotency.scope, request.idempotency.key);
@@ -718,14 +743,20 @@ export class AuthorizationEngine {
   }
 
   /** Runs the state machine until it has nothing more to do; each transition is persisted before its effects run. */
-  async #drive(context: SaleContext, channels: readonly string[]): Promise<void> {
-    let state: PaymentDecisionState = initialDecisionState({
+  /** The pure first step of a sale that passed its checks: which channel to send to first. */
+  #firstDecision(channels: readonly string[], replyByMs: number, nowMs: number): Decision {
+    const state: PaymentDecisionState = initialDecisionState({
       channels,
-      replyByMs: context.replyByMs,
+      replyByMs,
       attemptsMax: this.#settings.autoRetriesMax + 1 + channels.length,
       attemptMinMs: this.#settings.attemptMinMs,
     });
-    let decision = decide(state, { type: 'checked', nowMs: this.#clock.nowMs(), decline: null });
+    return decide(state, { type: 'checked', nowMs, decline: null });
+  }
+
+  async #drive(context: SaleContext, channels: readonly string[], first: Decision | null): Promise<void> {
+    let state: PaymentDecisionState;
+    let decision = first ?? this.#firstDecision(channels, context.replyByMs, this.#clock.nowMs());
     for (let step = 0; step < stepsMax; step++) {
       state = decision.state;
       const send = findEffect(decision.effects, 'send');
@@ -753,34 +784,20 @@ export class AuthorizationEngine {
   async #runAttempt(context: SaleContext, state: PaymentDecisionState, send: Extract<PaymentEffect, { kind: 'send' }>): Promise<PaymentEvent> {
     const channel = this.#channels.get(send.channel);
     const channelSettings = this.#settings.channels.find((candidate) => candidate.name === send.channel);
-    const startedAtMs = this.#clock.nowMs();
     const request = context.request;
-    const attempt = await this.#write(async (tx) => {
-      const stan = await tx.nextStan(send.channel);
-      const record: AttemptRecord = {
-        id: this.#newId('att'),
-        paymentId: context.payment.id,
-        seq: send.seq,
-        channel: send.channel,
-        mti: request.capture ? '0200' : '0100',
-        stan,
-        transmittedAt: transmissionDateTime(startedAtMs),
-        processingCode: request.capture ? saleProcessingCode : '030000',
-        upstreamTerminalId: (request.terminalId ?? this.#settings.httpTerminalId).padEnd(8, ' ').slice(0, 8),
-        outcome: 'pending',
-        responseCode: null,
-        authCode: null,
-        rrn: null,
-        latencyMs: null,
-        sentAtMs: null,
-        completedAtMs: null,
-        createdAtMs: startedAtMs,
-      };
-      await tx.insertAttempt(record);
-      const payment = await tx.getPayment(context.payment.id);
-      if (payment !== null && payment.status !== 'pending') await this.#updatePayment(tx, payment, { ...payment, status: 'pending', updatedAtMs: startedAtMs });
-      return record;
-    });
+    const persisted = context.persistedSeq === send.seq ? context.attempts.get(send.seq) : undefined;
+    context.persistedSeq = null;
+    // The first attempt was persisted with the payment; a later one gets its own write before it is sent.
+    const startedAtMs = persisted?.createdAtMs ?? this.#clock.nowMs();
+    const attempt =
+      persisted ??
+      (await this.#write(async (tx) => {
+        const record = await this.#newAttempt(tx, context.payment.id, request, send, startedAtMs);
+        await tx.insertAttempt(record);
+        const payment = await tx.getPayment(context.payment.id);
+        if (payment !== null && payment.status !== 'pending') await this.#updatePayment(tx, payment, { ...payment, status: 'pending', updatedAtMs: startedAtMs });
+        return record;
+      }));
     context.attempts.set(send.seq, attempt);
     const previousChannel = context.attempts.get(send.seq - 1)?.channel;
     if (previousChannel !== undefined && previousChannel !== send.channel) this.#router?.recordFailover(previousChannel, send.channel);
@@ -809,6 +826,29 @@ export class AuthorizationEngine {
     const timeoutMs = Math.max(1, Math.min(channelSettings.timeoutMs, send.timeoutMs));
     const result = await channel.send(message, { timeoutMs });
     return this.#eventFor(context, attemptsSoFar, send.seq, result);
+  }
+
+  /** A pending attempt with its own upstream STAN (taken inside the unit that stores it). */
+  async #newAttempt(tx: StoreTx, paymentId: string, request: SaleRequest, send: Extract<PaymentEffect, { kind: 'send' }>, startedAtMs: number): Promise<AttemptRecord> {
+    return {
+      id: this.#newId('att'),
+      paymentId,
+      seq: send.seq,
+      channel: send.channel,
+      mti: request.capture ? '0200' : '0100',
+      stan: await tx.nextStan(send.channel),
+      transmittedAt: transmissionDateTime(startedAtMs),
+      processingCode: request.capture ? saleProcessingCode : '030000',
+      upstreamTerminalId: (request.terminalId ?? this.#settings.httpTerminalId).padEnd(8, ' ').slice(0, 8),
+      outcome: 'pending',
+      responseCode: null,
+      authCode: null,
+      rrn: null,
+      latencyMs: null,
+      sentAtMs: null,
+      completedAtMs: null,
+      createdAtMs: startedAtMs,
+    };
   }
 
   #eventFor(context: SaleContext, attemptsSoFar: number, seq: number, result: ChannelSendResult): PaymentEvent {
