@@ -2,7 +2,8 @@
 // most `groupCommitMax` of them) run one after another on ONE connection inside ONE transaction,
 // each in its own savepoint, and share one COMMIT, so one disk flush makes many units durable.
 // A unit that throws is rolled back to its savepoint alone and only its caller sees the error.
-// Every caller's promise settles only after COMMIT returned.
+// Every caller's promise settles only after COMMIT returned (and, when set, after `afterCommit`
+// made the batch durable).
 //
 // One batch runs at a time per store; the next batch collects while the current one commits.
 // Units therefore never interleave on a connection, and event seqs commit in order.
@@ -34,6 +35,12 @@ export interface GroupCommitOptions {
   makeTx(executor: SqlExecutor): StoreTx;
   /** Maps a driver error thrown by acquire or control statements. */
   mapError(error: unknown): unknown;
+  /**
+   * Makes a committed batch durable when COMMIT itself does not (SQLite: an asynchronous fdatasync of
+   * the WAL off the event loop). No caller of the batch is answered before it resolves; if it fails,
+   * every caller gets the error, as for a failed COMMIT.
+   */
+  afterCommit?: () => Promise<void>;
 }
 
 export const groupCommitDefaults = Object.freeze({ groupCommitMax: 256, queueMax: 10_000, unitTimeoutMs: 30_000 });
@@ -218,6 +225,7 @@ export class GroupCommit {
       if (!alone || succeeded.length > 0) {
         await connection.control('COMMIT');
         committed = true;
+        if (this.#options.afterCommit !== undefined) await this.#options.afterCommit();
       }
     } catch (error) {
       // The batch itself broke (connection lost, disk full, commit refused): nothing of it is

@@ -1,10 +1,23 @@
 // The embedded store: one SQLite file through better-sqlite3, in WAL mode with synchronous=FULL
 // by default, so a commit is on disk before a caller hears "done".
 //
+// Durability without blocking the event loop (`synchronous: 'full'`, the default, on a file): the
+// writer runs with `synchronous=NORMAL` and `wal_autocheckpoint=0`, so COMMIT only write()s the WAL
+// frames into the page cache, and after each batch's COMMIT the store calls fdatasync on the `-wal`
+// file through the libuv thread pool BEFORE any unit of that batch is answered. While the disk
+// flushes, the event loop keeps serving terminals and the next batch fills up. The guarantee is the
+// one of `synchronous=FULL`: a unit is acknowledged only once its WAL frames are on disk.
+// Checkpoints are run by the store itself, between batches, after the batch's WAL sync; in NORMAL
+// mode SQLite syncs the WAL before a checkpoint and the database file after it, so the WAL is never
+// reset before the pages it held are durable in the main file (docs/decisions/wal-fdatasync.md).
+// A failed fdatasync is not retried (the kernel may have dropped the dirty pages): the batch's callers
+// get the error and the store refuses every later write until it is reopened.
+//
 // Two connections: the writer runs group-commit batches (SQLite allows one writer anyway); the
 // reader serves reads outside units and, thanks to WAL, sees only committed data even while a
 // batch is open. `:memory:` has a single connection (a second one would be another database), so
 // there reads outside units may see a batch in progress; it is meant for tests only.
+import { fdatasync, openSync, closeSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { MigrationReport, Store, StoreStats, StoreTx } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
@@ -23,6 +36,17 @@ export interface SqliteStoreOptions {
   unitTimeoutMs?: number;
   /** How long a statement waits for another process's lock before failing with RSW_STORE_BUSY. */
   busyTimeoutMs?: number;
+  /** Committed units after which the store checkpoints the WAL (between batches, `synchronous: 'full'` on a file only). */
+  checkpointUnitsMin?: number;
+  /** Flushes the WAL file to disk; `fs.fdatasync` on the thread pool unless a test observes it. */
+  syncWal?: (fd: number) => Promise<void>;
+}
+
+/** About 5-15 pages per unit: a WAL of a few tens of MB at most between checkpoints. */
+const checkpointUnitsDefault = 1000;
+
+function fdatasyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(fd, (error) => (error === null ? resolve() : reject(error))));
 }
 
 const statementCacheMax = 1000;
@@ -90,6 +114,13 @@ export class SqliteStore extends SqlStoreReader implements Store {
   readonly #reader: Database.Database;
   readonly #groupCommit: GroupCommit;
   #closing: Promise<void> | null = null;
+  readonly #walSynced: boolean;
+  readonly #syncWal: (fd: number) => Promise<void>;
+  readonly #checkpointUnitsMin: number;
+  #unitsAtCheckpoint = 0;
+  #walFd: number | null = null;
+  /** Set when a WAL fdatasync failed: what was committed since the last good sync may not be on disk. */
+  #walFailure: unknown = null;
 
   /** Opens (and creates) the database file; call `migrate()` before use, as `openStore` does. */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -102,22 +133,28 @@ export class SqliteStore extends SqlStoreReader implements Store {
         const mode = writer.pragma('journal_mode = WAL', { simple: true });
         if (mode !== 'wal') throw new ReswipeError('RSW_STORE_UNAVAILABLE', { field: 'database.url', reason: `the file refused WAL mode (${String(mode)})` });
       }
-      writer.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      // FULL on a file is kept by our own WAL fdatasync after each batch (see the top of this file).
+      const walSynced = synchronous === 'full' && !memory;
+      writer.pragma(`synchronous = ${synchronous === 'full' && !walSynced ? 'FULL' : 'NORMAL'}`);
+      if (walSynced) writer.pragma('wal_autocheckpoint = 0');
       writer.pragma('foreign_keys = ON');
       const reader = memory ? writer : openConnection(path, busyTimeoutMs);
       if (!memory) reader.pragma('query_only = ON');
-      return new SqliteStore(path, writer, reader, options);
+      return new SqliteStore(path, writer, reader, options, walSynced);
     } catch (error) {
       writer.close();
       throw error;
     }
   }
 
-  private constructor(path: string, writer: Database.Database, reader: Database.Database, options: SqliteStoreOptions) {
+  private constructor(path: string, writer: Database.Database, reader: Database.Database, options: SqliteStoreOptions, walSynced: boolean) {
     super(new SqliteExecutor(reader));
     this.path = path;
     this.#writer = writer;
     this.#reader = reader;
+    this.#walSynced = walSynced;
+    this.#syncWal = options.syncWal ?? fdatasyncAsync;
+    this.#checkpointUnitsMin = options.checkpointUnitsMin ?? checkpointUnitsDefault;
     const writerExecutor = new SqliteExecutor(this.#writer);
     const connection: BatchConnection = {
       executor: writerExecutor,
@@ -134,7 +171,28 @@ export class SqliteStore extends SqlStoreReader implements Store {
       acquire: async () => connection,
       makeTx: (executor): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql }),
       mapError: mapSqliteError,
+      ...(walSynced ? { afterCommit: () => this.#makeDurable() } : {}),
     });
+  }
+
+  /** After a batch's COMMIT: its WAL frames to disk (off the event loop), then a checkpoint when the WAL is long. */
+  async #makeDurable(): Promise<void> {
+    if (this.#walFailure !== null) throw new ReswipeError('RSW_STORE_UNAVAILABLE', { field: 'database.url', reason: 'an earlier WAL fdatasync failed; reopen the store' });
+    try {
+      // The -wal file exists once a transaction has committed; it keeps its inode until the last connection closes.
+      this.#walFd ??= openSync(`${this.path}-wal`, 'r');
+      await this.#syncWal(this.#walFd);
+    } catch (error) {
+      this.#walFailure = error;
+      throw new ReswipeError('RSW_STORE_UNAVAILABLE', { field: 'database.url', reason: `WAL fdatasync failed: ${error instanceof Error ? error.message : String(error)}` }, { cause: error });
+    }
+    // Runs between batches (the group commit is still busy with this one), with every unit of the WAL durable.
+    // NORMAL syncs the WAL before copying it and the database file before the WAL may be reused.
+    // It blocks the event loop (two fsyncs), so it runs once per `checkpointUnitsMin` units, not per batch.
+    const units = this.#groupCommit.stats().units;
+    if (units - this.#unitsAtCheckpoint < this.#checkpointUnitsMin) return;
+    this.#unitsAtCheckpoint = units;
+    this.#writer.pragma('wal_checkpoint(PASSIVE)');
   }
 
   /** Applies pending migrations on the writer, between batches; another process migrating waits on the file lock. */
@@ -185,6 +243,8 @@ export class SqliteStore extends SqlStoreReader implements Store {
 
   close(): Promise<void> {
     this.#closing ??= this.#groupCommit.close().then(() => {
+      if (this.#walFd !== null) closeSync(this.#walFd);
+      this.#walFd = null;
       if (this.#reader !== this.#writer) this.#reader.close();
       // Closing the last connection checkpoints the WAL into the main file and removes it.
       this.#writer.close();
