@@ -42,9 +42,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'reswipe.mjs');
 const dialect = getDialect('iso87-ascii');
 const merchantId = 'M00000000000001';
-/** Approving test cards with large balances; ¥1.00 sales leave room for millions of them. */
+/** Approving test cards with large balances; sales of ¥0.01-¥0.99 leave room for hundreds of thousands of them (the issuer is also reset between phases). */
 const pans = ['6222020000000000018', '4319400000000018', '5200828282828210', '6225880000000019', '4111111111111111', '5555555555554444', '6258070000000017', '3530111333300000'];
-const amountMinor = 100;
+/** The amount steps with the STAN: a real till rarely charges one card the same amount twice in two minutes, which the gateway's re-swipe guard would examine as a possible twin. */
+const amountMinorOf = (stan: number): number => 1 + (stan % 99);
 const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'reswipe-bench-auth-'));
 const children: ChildProcess[] = [];
 
@@ -141,14 +142,15 @@ class BenchTerminal {
   }
 
   sale(): Promise<{ latencyNs: bigint; code: string }> {
+    const stan = this.#nextStan();
     return this.#exchange({
       mti: '0200',
       fields: {
         2: this.#pan,
         3: '000000',
-        4: String(amountMinor).padStart(12, '0'),
+        4: String(amountMinorOf(Number(stan))).padStart(12, '0'),
         7: this.#transmittedAt,
-        11: this.#nextStan(),
+        11: stan,
         12: '120000',
         13: '1125',
         14: '3012',
@@ -181,6 +183,9 @@ interface PhaseResult {
   cpuMsPerSale: number;
 }
 
+/** DE 39 answers of the phase being measured, to show what the non-approvals were. */
+const codes = new Map<string, number>();
+
 function percentileMs(sortedNs: BigInt64Array, fraction: number): number {
   if (sortedNs.length === 0) return 0;
   const index = Math.min(sortedNs.length - 1, Math.floor(fraction * sortedNs.length));
@@ -204,6 +209,7 @@ async function openTerminals(port: number, count: number, prefix: string, signOn
 /** Closed loop: every terminal sends its next sale as soon as it has the answer to the last. */
 async function runMaxRate(name: string, terminals: BenchTerminal[], pid: number | undefined): Promise<PhaseResult> {
   const latencies: bigint[] = [];
+  codes.clear();
   let approved = 0;
   let measuring = false;
   let stopping = false;
@@ -213,6 +219,7 @@ async function runMaxRate(name: string, terminals: BenchTerminal[], pid: number 
       if (measuring) {
         latencies.push(latencyNs);
         if (code === '00') approved += 1;
+        codes.set(code, (codes.get(code) ?? 0) + 1);
       }
     }
   });
@@ -232,6 +239,7 @@ async function runMaxRate(name: string, terminals: BenchTerminal[], pid: number 
 /** Open loop at a fixed rate: a tick every 5 ms starts the sales due on idle terminals. */
 async function runFixedRate(name: string, terminals: BenchTerminal[], ratePerSec: number, pid: number | undefined): Promise<PhaseResult> {
   const latencies: bigint[] = [];
+  codes.clear();
   let approved = 0;
   let skipped = 0;
   let measuring = false;
@@ -260,6 +268,7 @@ async function runFixedRate(name: string, terminals: BenchTerminal[], ratePerSec
         if (measuring) {
           latencies.push(latencyNs);
           if (code === '00') approved += 1;
+          codes.set(code, (codes.get(code) ?? 0) + 1);
         }
       });
       inFlight.add(sale);
@@ -293,7 +302,7 @@ function summarise(name: string, connectionsCount: number, latencies: bigint[], 
     cpuMsPerSale: latencies.length === 0 ? 0 : Math.round((cpuMs / latencies.length) * 1000) / 1000,
   };
   console.log(
-    `${name.padEnd(34)} ${String(connectionsCount).padStart(5)} conns  ${String(result.salesPerSec).padStart(6)} sales/s  p50 ${result.p50Ms.toFixed(2).padStart(7)} ms  p99 ${result.p99Ms.toFixed(2).padStart(8)} ms  approved ${approved}/${latencies.length}  cpu ${result.cpuMsPerSale} ms/sale${skipped > 0 ? `  skipped ${skipped}` : ''}`,
+    `${name.padEnd(34)} ${String(connectionsCount).padStart(5)} conns  ${String(result.salesPerSec).padStart(6)} sales/s  p50 ${result.p50Ms.toFixed(2).padStart(7)} ms  p99 ${result.p99Ms.toFixed(2).padStart(8)} ms  approved ${approved}/${latencies.length}${approved < latencies.length ? ` (${[...codes].filter(([code]) => code !== '00').sort((a, b) => b[1] - a[1]).slice(0, 4).map(([code, count]) => `${code}:${count}`).join(' ')})` : ''}  cpu ${result.cpuMsPerSale} ms/sale${skipped > 0 ? `  skipped ${skipped}` : ''}`,
   );
   return result;
 }
@@ -331,6 +340,9 @@ async function main(): Promise<void> {
   const relayResult = await runMaxRate('relay (ceiling), max rate', relayTerminals, relay.child.pid);
   for (const terminal of relayTerminals) terminal.close();
   relay.child.kill('SIGTERM');
+  // Fresh balances for the gateway: the relay phase must not have spent the cards' limits.
+  const reset = await fetch(`http://127.0.0.1:${Number(issuer.info.adminPort)}/reset`, { method: 'POST' });
+  if (reset.status !== 200) throw new Error(`issuer-sim reset answered ${reset.status}`);
 
   const terminalIds = Array.from({ length: Math.max(connections, manyConnections) }, (_, i) => `T${String(i + 1).padStart(7, '0')}`);
   const config = {
