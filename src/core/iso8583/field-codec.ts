@@ -21,7 +21,11 @@ interface Latin1Slicer {
 
 const fromCodes = String.fromCharCode;
 
-/** The text of validated ASCII bytes. Short fields (most of a message) skip the call into C++, which costs more than the copy. */
+/**
+ * The text of validated ASCII bytes. Fields up to 16 bytes (most of a message) skip the call into
+ * C++: String.fromCharCode with the bytes as arguments takes about a third of the time of
+ * latin1Slice at 12 bytes.
+ */
 export function latin1Of(buf: Buffer, start: number, end: number): string {
   switch (end - start) {
     case 0:
@@ -42,6 +46,22 @@ export function latin1Of(buf: Buffer, start: number, end: number): string {
       return fromCodes(buf[start] as number, buf[start + 1] as number, buf[start + 2] as number, buf[start + 3] as number, buf[start + 4] as number, buf[start + 5] as number, buf[start + 6] as number);
     case 8:
       return fromCodes(buf[start] as number, buf[start + 1] as number, buf[start + 2] as number, buf[start + 3] as number, buf[start + 4] as number, buf[start + 5] as number, buf[start + 6] as number, buf[start + 7] as number);
+    case 9:
+      return fromCodes(buf[start] as number, buf[start + 1] as number, buf[start + 2] as number, buf[start + 3] as number, buf[start + 4] as number, buf[start + 5] as number, buf[start + 6] as number, buf[start + 7] as number, buf[start + 8] as number);
+    case 10:
+      return fromCodes(buf[start] as number, buf[start + 1] as number, buf[start + 2] as number, buf[start + 3] as number, buf[start + 4] as number, buf[start + 5] as number, buf[start + 6] as number, buf[start + 7] as number, buf[start + 8] as number, buf[start + 9] as number);
+    case 11:
+      return fromCodes(buf[start] as number, buf[start + 1] as number, buf[start + 2] as number, buf[start + 3] as number, buf[start + 4] as number, buf[start + 5] as number, buf[start + 6] as number, buf[start + 7] as number, buf[start + 8] as number, buf[start + 9] as number, buf[start + 10] as number);
+    case 12:
+      return fromCodes(buf[start] as number, buf[start + 1] as number, buf[start + 2] as number, buf[start + 3] as number, buf[start + 4] as number, buf[start + 5] as number, buf[start + 6] as number, buf[start + 7] as number, buf[start + 8] as number, buf[start + 9] as number, buf[start + 10] as number, buf[start + 11] as number);
+    case 13:
+      return fromCodes(buf[start] as number, buf[start + 1] as number, buf[start + 2] as number, buf[start + 3] as number, buf[start + 4] as number, buf[start + 5] as number, buf[start + 6] as number, buf[start + 7] as number, buf[start + 8] as number, buf[start + 9] as number, buf[start + 10] as number, buf[start + 11] as number, buf[start + 12] as number);
+    case 14:
+      return fromCodes(buf[start] as number, buf[start + 1] as number, buf[start + 2] as number, buf[start + 3] as number, buf[start + 4] as number, buf[start + 5] as number, buf[start + 6] as number, buf[start + 7] as number, buf[start + 8] as number, buf[start + 9] as number, buf[start + 10] as number, buf[start + 11] as number, buf[start + 12] as number, buf[start + 13] as number);
+    case 15:
+      return fromCodes(buf[start] as number, buf[start + 1] as number, buf[start + 2] as number, buf[start + 3] as number, buf[start + 4] as number, buf[start + 5] as number, buf[start + 6] as number, buf[start + 7] as number, buf[start + 8] as number, buf[start + 9] as number, buf[start + 10] as number, buf[start + 11] as number, buf[start + 12] as number, buf[start + 13] as number, buf[start + 14] as number);
+    case 16:
+      return fromCodes(buf[start] as number, buf[start + 1] as number, buf[start + 2] as number, buf[start + 3] as number, buf[start + 4] as number, buf[start + 5] as number, buf[start + 6] as number, buf[start + 7] as number, buf[start + 8] as number, buf[start + 9] as number, buf[start + 10] as number, buf[start + 11] as number, buf[start + 12] as number, buf[start + 13] as number, buf[start + 14] as number, buf[start + 15] as number);
     default:
       return (buf as unknown as Latin1Slicer).latin1Slice(start, end);
   }
