@@ -16,7 +16,9 @@ import { buildHttpApp, type HttpAppDeps } from '../adapters/http/http-app.ts';
 import { ReversalWorker } from './reversals/reversal-worker.ts';
 import { AuthorizationEngine, engineSettingsFromConfig, type FeeHooks } from './engine/authorization-engine.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
-import { recordFeesForApprovedPayment, removeFeesForPayment } from './fees/record-payment-fees.ts';
+import { recordFeesForApprovedPayment, recordFeesForRefund, removeFeesForPayment } from './fees/record-payment-fees.ts';
+import { TransactionSet, transactionSettingsFromConfig } from './engine/transaction-set.ts';
+import type { IsoMessage } from '../core/iso8583/index.ts';
 import { createMetrics, instrumentChannel } from '../adapters/metrics/metrics.ts';
 import { loadRoutingRules } from '../adapters/routing/routing-rules-file.ts';
 import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
@@ -92,6 +94,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     });
 
     let engine: AuthorizationEngine | undefined;
+    let transactions: TransactionSet | undefined;
     const reversalTimeoutMs = Math.max(1_000, ...config.channels.map((channel) => channel.timeoutMs));
     const worker = new ReversalWorker({
       store,
@@ -107,6 +110,8 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       acquirerIdFor: (name) => config.channels.find((channel) => channel.name === name)?.acquirerId ?? '00000000001',
       onSettledInTx: async (tx, settled) => {
         if (engine !== undefined) await engine.onReversalSettledInTx(tx, settled);
+        // A reversed void or cancel reopens its original, in the same transaction.
+        if (transactions !== undefined) await transactions.onReversalSettledInTx(tx, settled);
       },
       onSettled: (settled) => engine?.onReversalSettled(settled),
     });
@@ -164,6 +169,32 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       fees,
     });
     const running = engine;
+    // The transaction set (void, refund, completion, cancel, balance, settlement) follows up on the engine's sales.
+    transactions = new TransactionSet({
+      store,
+      channels: [...channels].map(([name, channel]) => ({ name, send: (request: IsoMessage, sendOptions: { timeoutMs: number }) => channel.send(request, sendOptions) })),
+      clock,
+      random,
+      logger,
+      settings: transactionSettingsFromConfig(config, running.settings),
+      reversalWorker: worker,
+      fees: {
+        recordApproved: (tx, payment) => fees.recordApproved(tx, payment),
+        removeForPayment: (tx, payment) => fees.removeForPayment(tx, payment),
+        async recordRefund(tx, refund) {
+          try {
+            const merchant = await tx.getMerchant(refund.merchantId);
+            await recordFeesForRefund(tx, refund, { plans: feePlans, merchantFeePlan: merchant?.feePlan ?? 'standard', timeZone: feeSettings.timeZone, nowMs: clock.nowMs(), cutoff: feeSettings.cutoff });
+          } catch (error) {
+            logger.error({ paymentId: refund.id, error: error instanceof Error ? error.message : 'unknown' }, 'refund fee could not be recorded');
+            await tx.appendEvent({ type: 'fee.failed', subjectId: refund.id, payload: { kind: 'refund' }, atMs: clock.nowMs() });
+          }
+        },
+      },
+    });
+    const followUps = transactions;
+    followUps.startAdviceForwarding(Math.min(config.engine.transactions.adviceRetryMs, 10_000));
+    cleanups.push(() => followUps.close());
     for (const [name, channel] of channels) {
       channel.onUnmatchedReply((message, info) => {
         running.handleUnmatchedReply(name, message, info).catch((error: unknown) => {
@@ -218,6 +249,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     if (options.withoutHttp !== true) {
       const http = await startHttp(config, {
         engine: running,
+        transactions: followUps,
         store,
         logger,
         clock,

@@ -17,6 +17,7 @@ import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { requireAdmin } from './auth.ts';
 import { createErrorHandler, problemOfError, problemSchema, sendProblem } from './problem.ts';
 import { paymentRoutes, type PaymentEngine } from './routes/payment-routes.ts';
+import { transactionRoutes, type TransactionRoutesEngine } from './routes/transaction-routes.ts';
 import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { declineRoutes } from './routes/decline-routes.ts';
@@ -39,6 +40,8 @@ export interface ChannelHealthLike {
 
 export interface HttpAppDeps {
   engine: PaymentEngine;
+  /** Void, refund, capture and cancel routes and the CSV export; absent in apps built without the transaction set. */
+  transactions?: TransactionRoutesEngine;
   store: Store;
   clock: Clock;
   logger: LoggerLike;
@@ -152,6 +155,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(
     async (v1) => {
       await v1.register(paymentRoutes, { engine: deps.engine, store: deps.store, onPaymentAnswered: (status) => metrics.recordPayment(status) });
+      if (deps.transactions !== undefined) await v1.register(transactionRoutes, { transactions: deps.transactions, store: deps.store, onAnswered: (status) => metrics.recordPayment(status) });
       await v1.register(managementRoutes, {
         store: deps.store,
         clock: deps.clock,
