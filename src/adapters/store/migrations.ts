@@ -279,8 +279,22 @@ UPDATE attempts SET pan_fingerprint = (SELECT p.pan_fingerprint FROM payments p 
 CREATE INDEX attempts_card_declines_idx ON attempts (pan_fingerprint, created_at_ms DESC, id DESC) WHERE outcome = 'declined';
 `;
 
+// The re-swipe guard and the double-approval check read a card's newest payments on every sale,
+// ordered by (created_at_ms DESC, id DESC). The index of 0001 holds (pan_fingerprint, created_at_ms)
+// only, so the tie-break on id made the database collect and sort every payment of the card in the
+// window before taking the newest 50: thousands of rows per sale for a busy card. This index serves
+// the ORDER BY and the LIMIT directly, and replaces the old one (a prefix of it).
+const cardRecentIndex = `
+CREATE INDEX payments_card_recent_idx ON payments (pan_fingerprint, created_at_ms DESC, id DESC);
+DROP INDEX payments_card_idx;
+`;
+
 /** Every migration, oldest first. Append only. */
-export const migrations: readonly Migration[] = Object.freeze([defineMigration('0001_core', coreSchema), defineMigration('0002_card_declines', cardDeclinesIndex)]);
+export const migrations: readonly Migration[] = Object.freeze([
+  defineMigration('0001_core', coreSchema),
+  defineMigration('0002_card_declines', cardDeclinesIndex),
+  defineMigration('0003_card_recent', cardRecentIndex),
+]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */
 export const schemaMigrationsTableSql: Readonly<Record<SqlDialect, string>> = {

@@ -23,10 +23,10 @@ test('reswipe migrate applies pending migrations once and then reports the schem
     const url = `sqlite:${join(dir, 'gw.db')}`;
     const first = reswipe(['migrate', '--database-url', url]);
     assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stdout, /^applied 0001_core\napplied 0002_card_declines\n.*schema now at 0002_card_declines\n$/);
+    assert.match(first.stdout, /^applied 0001_core\napplied 0002_card_declines\napplied 0003_card_recent\n.*schema now at 0003_card_recent\n$/);
     const second = reswipe(['migrate', '--json'], { RESWIPE_DATABASE_URL: url });
     assert.equal(second.status, 0, second.stderr);
-    assert.deepEqual(JSON.parse(second.stdout), { database: url, applied: [], current: '0002_card_declines' });
+    assert.deepEqual(JSON.parse(second.stdout), { database: url, applied: [], current: '0003_card_recent' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
