@@ -712,7 +712,7 @@ export class AuthorizationEngine {
       throw error;
     }
     if (decline !== null) {
-      this.#logger.info({ paymentId, code: decline.code, category: decline.category }, 'sale declined locally');
+      this.#logger.debug({ paymentId, code: decline.code, category: decline.category }, 'sale declined locally');
       return { kind: 'completed', view, diagnosis: decline };
     }
 
@@ -991,7 +991,7 @@ export class AuthorizationEngine {
     if (reply !== undefined && view !== null && context.result === null) {
       const diagnosis = diagnosisOfAnswer(reply.answer);
       context.result = { kind: 'completed', view, diagnosis };
-      this.#logger.info({ paymentId: view.id, status: view.status, code: diagnosis.code, category: diagnosis.category, verdict: diagnosis.verdict, attempts: view.attempts.length }, 'payment answered');
+      this.#logger.debug({ paymentId: view.id, status: view.status, code: diagnosis.code, category: diagnosis.category, verdict: diagnosis.verdict, attempts: view.attempts.length }, 'payment answered');
     }
   }
 
