@@ -1,5 +1,5 @@
 // Goal: a failover drill. Under steady load over two channels, the primary bank dies (its process stops),
-// or goes black (swallows every request), or slows past the channel timeout; sales keep being approved
+// goes black (swallows every request), slows past the channel timeout, or its link flaps; sales keep being approved
 // through the backup, every money invariant holds against the two banks' own books, and the failover
 // window is measured and printed like a drill report (time until traffic moved, sales lost or delayed).
 // Method: two in-process issuer simulators, the real gateway (startGateway: channels, breaker, routing,
@@ -23,7 +23,7 @@ const merchantId = 'M00000000000001';
 const terminals = Array.from({ length: 8 }, (_, index) => `T000000${index + 1}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-type Fault = 'dies' | 'black-hole' | 'slow';
+type Fault = 'dies' | 'black-hole' | 'slow' | 'flaps';
 
 interface SaleRecord {
   amountMinor: number;
@@ -85,8 +85,16 @@ async function runDrill(fault: Fault): Promise<void> {
     const faultAtMs = Date.now();
     if (fault === 'dies') await bankA.close();
     else if (fault === 'black-hole') bankA.setFaults({ ...bankA.faults(), noReply: 1 });
-    else bankA.setFaults({ ...bankA.faults(), lateReply: 1, lateReplyMs: 3_000 });
-    await sleep(4_000);
+    else if (fault === 'slow') bankA.setFaults({ ...bankA.faults(), lateReply: 1, lateReplyMs: 3_000 });
+    if (fault === 'flaps') {
+      // The link drops every connection for 500 ms, then works for 500 ms, and so on (reversals included).
+      for (let flip = 0; flip < 8; flip++) {
+        bankA.setFaults({ ...bankA.faults(), drop: flip % 2 === 0 ? 1 : 0 });
+        await sleep(500);
+      }
+    } else {
+      await sleep(4_000);
+    }
     const restoreAtMs = Date.now();
     if (fault === 'dies') bankA = await startBank(portA, ledgerA);
     else bankA.setFaults({ ...noFaults, lateReplyMs: 3_000 });
@@ -156,7 +164,7 @@ async function runDrill(fault: Fault): Promise<void> {
 
     assert.ok(before.length > 0 && before.every((sale) => sale.status === 'approved' && sale.channels[0] === 'bank-a'), 'before the fault every sale goes to the primary');
     assert.ok(report.approvedDuring > during.length / 2, 'most sales during the outage are approved through the backup');
-    assert.ok(firstDirect !== undefined, 'traffic moved to the backup without trying the primary first');
+    if (fault !== 'flaps') assert.ok(firstDirect !== undefined, 'traffic moved to the backup without trying the primary first');
     assert.ok(events.length >= 1 && events[0]?.subjectId === 'bank-a', 'channel.opened raised for the primary');
     assert.ok(backToA !== undefined, 'traffic returns to the primary once it is healthy again');
   } finally {
@@ -171,3 +179,4 @@ async function runDrill(fault: Fault): Promise<void> {
 test('drill: the primary bank dies under load', { timeout: 90_000 }, () => runDrill('dies'));
 test('drill: the primary bank goes black (swallows every request, reversals included)', { timeout: 90_000 }, () => runDrill('black-hole'));
 test('drill: the primary bank slows past the channel timeout', { timeout: 90_000 }, () => runDrill('slow'));
+test('drill: the link to the primary bank flaps (connections dropped every other 500 ms)', { timeout: 90_000 }, () => runDrill('flaps'));
