@@ -239,7 +239,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       await running.close();
     });
     for (const listener of config.listeners) {
-      const server = new TerminalServer({ listener, engine: countingEngine, store, clock, logger });
+      const server = new TerminalServer({ listener, engine: countingEngine, transactions: followUps, store, clock, logger });
       terminalPorts[listener.name] = await server.start();
       servers.push(server);
       cleanups.push(() => server.close(Math.min(config.engine.terminalTimeoutMs, 30_000)));

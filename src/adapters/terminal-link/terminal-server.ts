@@ -28,6 +28,8 @@ import type { EntryMode, Language } from '../../core/vocabulary.ts';
 import type { LoggerLike } from '../channels/upstream-channel.ts';
 import type { AuthorizationEngine, SaleRequest, SaleResult } from '../../app/engine/authorization-engine.ts';
 import { requestHashOf } from '../../app/engine/request-hash.ts';
+import type { FollowUpOperation, FollowUpRequest, FollowUpResult, TransactionSet } from '../../app/engine/transaction-set.ts';
+import { formatBatchTotals, parseBatchTotals } from '../../core/payments/batch-totals.ts';
 
 export interface TerminalListenerSettings {
   name: string;
@@ -43,6 +45,8 @@ export interface TerminalListenerSettings {
 export interface TerminalServerOptions {
   listener: TerminalListenerSettings;
   engine: Pick<AuthorizationEngine, 'authorize' | 'waitUntilAnswered' | 'reverseByTerminal' | 'settings'>;
+  /** Void, refund, completion, cancel, balance inquiry, settlement and upload; without it those are refused (40). */
+  transactions?: Pick<TransactionSet, 'followUp' | 'balanceInquiry' | 'settleBatch' | 'uploadBatchEntry' | 'findOriginalForTerminal'>;
   store: Store;
   clock: Clock;
   logger: LoggerLike;
@@ -186,18 +190,169 @@ export class TerminalServer {
   async #handle(request: IsoMessage): Promise<IsoMessage | null> {
     const responseMti = responseMtiFor(request.mti);
     if (responseMti === undefined) return null; // A response or a malformed MTI: terminals are owed nothing.
+    const processingCode = getText(request, 3) ?? '';
+    const conditionCode = getText(request, 25) ?? '00';
+    const transactions = this.#options.transactions;
     switch (request.mti) {
       case '0800':
         return this.#networkManagement(request, responseMti);
       case '0200':
-        if ((getText(request, 3) ?? '') === '000000') return this.#sale(request, responseMti);
+        if (processingCode === '000000' && conditionCode !== '06') return this.#sale(request, responseMti, true);
+        if (transactions === undefined) return this.#refuse(request, responseMti, '40');
+        if (processingCode === '000000') return this.#followUp(request, responseMti, 'completion', transactions);
+        if (processingCode === '200000') return this.#followUp(request, responseMti, conditionCode === '06' ? 'completion_void' : 'void', transactions);
+        if (processingCode === '310000') return this.#balance(request, responseMti, transactions);
+        return this.#refuse(request, responseMti, '40');
+      case '0100':
+        if (processingCode === '030000') return this.#sale(request, responseMti, false);
+        if (processingCode === '200000' && transactions !== undefined) return this.#followUp(request, responseMti, 'preauth_cancel', transactions);
+        return this.#refuse(request, responseMti, '40');
+      case '0220':
+      case '0221':
+        if (processingCode === '200000' && transactions !== undefined) return this.#followUp(request, responseMti, 'refund', transactions);
+        return this.#refuse(request, responseMti, '40');
+      case '0500':
+        if (transactions !== undefined) return this.#settlement(request, responseMti, transactions);
+        return this.#refuse(request, responseMti, '40');
+      case '0320':
+        if (transactions !== undefined) return this.#batchUpload(request, responseMti, transactions);
         return this.#refuse(request, responseMti, '40');
       case '0400':
       case '0401':
         return this.#reversal(request, responseMti);
       default:
-        return this.#refuse(request, responseMti, request.mti === '0100' || request.mti === '0220' || request.mti === '0500' ? '40' : '12');
+        return this.#refuse(request, responseMti, '12');
     }
+  }
+
+  /** Void, completion, cancel, completion void or refund advice naming an original by DE 90, DE 61 or DE 37. */
+  async #followUp(request: IsoMessage, responseMti: string, operation: FollowUpOperation, transactions: NonNullable<TerminalServerOptions['transactions']>): Promise<IsoMessage> {
+    const { engine, clock, listener, logger } = this.#options;
+    const terminalId = (getText(request, 41) ?? '').trim();
+    const merchantId = getText(request, 42) ?? '';
+    const stan = getText(request, 11) ?? '';
+    const transmittedAt = getText(request, 7) ?? `${getText(request, 13) ?? localMmdd(clock.nowMs())}${getText(request, 12) ?? '000000'}`;
+    if (this.#closing) return this.#answer(request, responseMti, classifyResponseCode('96'), null);
+    const amountText = getText(request, 4) ?? '';
+    const amountMinor = /^[0-9]{1,12}$/.test(amountText) ? Number(amountText) : NaN;
+    const currencyNumeric = getText(request, 49) ?? '156';
+    const named = followUpOriginalOf(request);
+    const original = named === null ? null : await transactions.findOriginalForTerminal(terminalId, named);
+    const pan = panOf(request);
+    const expiry = getText(request, 14);
+    const track2 = getText(request, 35);
+    const deadlineMs = clock.nowMs() + engine.settings.terminalTimeoutMs;
+    const scope = `iso:${terminalId}`;
+    const key = `${stan}:${transmittedAt}`;
+    const followUp: FollowUpRequest = {
+      operation,
+      intake: 'iso',
+      merchantId,
+      originalPaymentId: original?.id ?? `unknown:${named?.rrn ?? named?.stan ?? ''}`,
+      terminalId,
+      amountMinor,
+      currency: currencyAlphaByNumeric[currencyNumeric] ?? currencyNumeric,
+      reference: null,
+      idempotency: {
+        scope,
+        key,
+        requestHash: requestHashOf({ mti: request.mti.slice(0, 3), processingCode: getText(request, 3), condition: getText(request, 25) ?? '00', amountMinor: amountText, currency: currencyNumeric, terminalId, merchantId, original: original?.id ?? null }),
+      },
+      terminalStan: stan,
+      terminalTransmittedAt: transmittedAt,
+      ...(pan === null && track2 === undefined ? {} : { card: { ...(pan === null ? {} : { pan }), ...(expiry === undefined ? {} : { expiry }), ...(track2 === undefined ? {} : { track2 }) } }),
+      deadlineMs,
+    };
+    let result: FollowUpResult;
+    try {
+      result = await transactions.followUp(followUp);
+      if (result.kind === 'in_progress') {
+        await engine.waitUntilAnswered(scope, key, deadlineMs - engine.settings.replyMarginMs);
+        result = await transactions.followUp(followUp);
+      }
+    } catch (error) {
+      if (!isReswipeError(error)) throw error;
+      logger.warn({ listener: listener.name, terminalId, operation, code: error.code }, 'follow-up refused before anything was sent');
+      return this.#answer(request, responseMti, classifyResponseCode(error.isoResponseCode ?? '96'), null);
+    }
+    switch (result.kind) {
+      case 'refused': {
+        // The standard code for the terminal, and the reason ("batch already settled: refund instead") in DE 63.
+        const answer = this.#answer(request, responseMti, safeCode(result.refusal.isoResponseCode), null);
+        answer.fields[63] = result.refusal.reason.slice(0, 120);
+        logger.info({ listener: listener.name, terminalId, operation, code: result.refusal.code }, 'follow-up refused');
+        return answer;
+      }
+      case 'completed':
+        return this.#answer(request, responseMti, result.diagnosis, result.view.status === 'approved' ? { authCode: result.view.authCode, rrn: result.view.rrn } : { authCode: null, rrn: result.view.rrn });
+      case 'replayed': {
+        const diagnosis = result.view.status === 'approved' ? classifyResponseCode('00') : safeCode(result.view.responseCode ?? '96');
+        return this.#answer(request, responseMti, diagnosis, { authCode: result.view.authCode, rrn: result.view.rrn });
+      }
+      case 'in_progress':
+        return this.#answer(request, responseMti, classifyOutcome('no_reply'), null);
+      case 'idempotency_mismatch':
+        return this.#answer(request, responseMti, classifyResponseCode('94'), null);
+    }
+  }
+
+  /** Balance inquiry: one try upstream, DE 54 passed back, nothing stored as money. */
+  async #balance(request: IsoMessage, responseMti: string, transactions: NonNullable<TerminalServerOptions['transactions']>): Promise<IsoMessage> {
+    const pan = panOf(request);
+    if (pan === null) return this.#answer(request, responseMti, classifyResponseCode('14'), null);
+    const expiry = getText(request, 14);
+    const track2 = getText(request, 35);
+    const currencyNumeric = getText(request, 49) ?? '156';
+    const result = await transactions.balanceInquiry({
+      merchantId: getText(request, 42) ?? '',
+      terminalId: (getText(request, 41) ?? '').trim(),
+      card: { pan, ...(expiry === undefined ? {} : { expiry }), ...(track2 === undefined ? {} : { track2 }), entryMode: entryModeOf(getText(request, 22)) },
+      currency: currencyAlphaByNumeric[currencyNumeric] ?? currencyNumeric,
+      deadlineMs: this.#options.clock.nowMs() + this.#options.engine.settings.terminalTimeoutMs,
+    });
+    if (result.kind === 'failed') return this.#answer(request, responseMti, result.diagnosis, null);
+    const answer = this.#answer(request, responseMti, result.diagnosis, null);
+    if (result.de54 !== null) answer.fields[54] = result.de54;
+    return answer;
+  }
+
+  /** 0500: DE 48 totals against the journal; 00 closes the batch, 95 asks for a 0320 upload. */
+  async #settlement(request: IsoMessage, responseMti: string, transactions: NonNullable<TerminalServerOptions['transactions']>): Promise<IsoMessage> {
+    const terminalId = (getText(request, 41) ?? '').trim();
+    const totals = parseBatchTotals(getText(request, 48) ?? '');
+    const batchNo = batchNoOf(request) ?? (await this.#options.store.getTerminal(terminalId))?.batchNo ?? '000001';
+    const fields: Record<number, IsoFieldValue> = {};
+    copy(request, fields, [7, 11, 12, 13, 32, 41, 42, 48, 60]);
+    if (totals === null) {
+      fields[39] = '30';
+      return this.#response(request, responseMti, fields);
+    }
+    try {
+      const result = await transactions.settleBatch({ terminalId, batchNo, totals });
+      fields[39] = result.responseCode;
+      fields[63] = result.responseCode === '00' ? 'batch settled' : `totals differ: journal ${formatBatchTotals(result.journal)}; upload the batch (0320)`;
+    } catch (error) {
+      if (!isReswipeError(error)) throw error;
+      fields[39] = error.isoResponseCode ?? '96';
+    }
+    return this.#response(request, responseMti, fields);
+  }
+
+  /** 0320: one transaction of the batch; always acknowledged, mismatches recorded for reconciliation. */
+  async #batchUpload(request: IsoMessage, responseMti: string, transactions: NonNullable<TerminalServerOptions['transactions']>): Promise<IsoMessage> {
+    const terminalId = (getText(request, 41) ?? '').trim();
+    const amountText = getText(request, 4) ?? '0';
+    await transactions.uploadBatchEntry({
+      terminalId,
+      batchNo: batchNoOf(request) ?? '000000',
+      stan: getText(request, 11) ?? '',
+      amountMinor: /^[0-9]{1,12}$/.test(amountText) ? Number(amountText) : 0,
+      processingCode: getText(request, 3) ?? '',
+    });
+    const fields: Record<number, IsoFieldValue> = {};
+    copy(request, fields, [3, 4, 7, 11, 32, 41, 42, 60]);
+    fields[39] = '00';
+    return this.#response(request, responseMti, fields);
   }
 
   async #networkManagement(request: IsoMessage, responseMti: string): Promise<IsoMessage> {
@@ -227,7 +382,7 @@ export class TerminalServer {
     return this.#response(request, responseMti, fields);
   }
 
-  async #sale(request: IsoMessage, responseMti: string): Promise<IsoMessage> {
+  async #sale(request: IsoMessage, responseMti: string, capture: boolean): Promise<IsoMessage> {
     const { engine, clock, listener } = this.#options;
     const terminalId = (getText(request, 41) ?? '').trim();
     const merchantId = getText(request, 42) ?? '';
@@ -268,7 +423,7 @@ export class TerminalServer {
         ...(pinBlock instanceof Uint8Array ? { pinBlock } : {}),
         ...(iccData instanceof Uint8Array ? { iccData } : {}),
       },
-      capture: true,
+      capture,
       reference: null,
       idempotency: {
         scope,
@@ -359,6 +514,44 @@ export class TerminalServer {
     if (request.tpdu !== undefined) response.tpdu = responseTpduFor(request.tpdu);
     if (request.header !== undefined) response.header = request.header;
     return response;
+  }
+}
+
+/** The original a follow-up names: DE 90 (STAN, DE 7 date), cups-pos DE 61 (STAN, MMDD), and DE 37 (RRN). */
+export function followUpOriginalOf(request: IsoMessage): { rrn?: string; stan?: string; dateMmdd?: string } | null {
+  const found: { rrn?: string; stan?: string; dateMmdd?: string } = {};
+  const rrn = getText(request, 37)?.trim();
+  if (rrn !== undefined && rrn !== '') found.rrn = rrn;
+  const de90 = getText(request, 90);
+  if (de90 !== undefined && /^[0-9]{20}/.test(de90)) {
+    found.stan = de90.slice(4, 10);
+    found.dateMmdd = de90.slice(10, 14);
+  } else {
+    const de61 = request.fields[61];
+    if (typeof de61 === 'object' && !(de61 instanceof Uint8Array)) {
+      const composite = de61 as IsoComposite;
+      if (composite['2'] !== undefined && /^[0-9]{6}$/.test(composite['2'])) found.stan = composite['2'];
+      if (composite['3'] !== undefined && /^[0-9]{4}$/.test(composite['3'])) found.dateMmdd = composite['3'];
+    }
+  }
+  return found.rrn === undefined && found.stan === undefined ? null : found;
+}
+
+/** cups-pos DE 60.2, the batch number. */
+function batchNoOf(request: IsoMessage): string | null {
+  const de60 = request.fields[60];
+  if (typeof de60 === 'object' && !(de60 instanceof Uint8Array)) {
+    const batch = (de60 as IsoComposite)['2'];
+    if (batch !== undefined) return batch;
+  }
+  return null;
+}
+
+function safeCode(code: string): Diagnosis {
+  try {
+    return classifyResponseCode(code);
+  } catch {
+    return classifyResponseCode('96');
   }
 }
 
