@@ -2,7 +2,7 @@
 // each data element in ascending order through its compiled closures.
 import { ReswipeError } from '../errors/reswipe-error.ts';
 import { compiledOf, type CompiledDialect } from './compiled-dialect.ts';
-import { latin1Of, type FieldCodec, type Reader, type Writer } from './field-codec.ts';
+import { latin1Of, readAsciiText, writeAsciiText, type FieldCodec, type Reader, type Writer } from './field-codec.ts';
 import type { Dialect, IsoFieldValue, IsoMessage } from './iso-message.ts';
 
 const hexDigits = '0123456789ABCDEF';
@@ -107,7 +107,10 @@ export function packMessage(dialect: Dialect, message: IsoMessage): Buffer {
     const value = fields[de];
     if (value === undefined) continue;
     bitmapBytes[(de - 1) >> 3] = (bitmapBytes[(de - 1) >> 3] as number) | (0x80 >> ((de - 1) & 7));
-    codec.write(value, writer);
+    // ASCII text, most of a message, goes through one monomorphic call the compiler inlines.
+    const asciiText = codec.asciiText;
+    if (asciiText !== undefined) writeAsciiText(asciiText, value, writer);
+    else codec.write(value, writer);
     if (writer.pos - base > compiled.messageBytesMax) tooLarge(compiled, String(de));
   }
 
@@ -238,7 +241,8 @@ function unpackWith(compiled: CompiledDialect, bytes: Uint8Array): IsoMessage {
       const de = byteIndex * 8 + Math.clz32(rest) - 23;
       const codec = compiled.fields[de];
       if (codec === undefined) throw new ReswipeError('RSW_CODEC_FIELD_NOT_IN_DIALECT', { field: String(de), dialect: compiled.name });
-      fields[de] = codec.read(reader);
+      const asciiText = codec.asciiText;
+      fields[de] = asciiText !== undefined ? readAsciiText(asciiText, reader) : codec.read(reader);
       lastDe = de;
     }
   }

@@ -83,6 +83,8 @@ export interface FieldCodec {
   readonly valueKind: FieldValueKind;
   /** The most bytes this field can take on the wire, prefix included. */
   readonly wireBytesMax: number;
+  /** Set for a plain ASCII text field: the codec calls writeAsciiText/readAsciiText with it directly. */
+  readonly asciiText: AsciiTextSpec | undefined;
   write(value: IsoFieldValue, writer: Writer): void;
   read(reader: Reader): IsoFieldValue;
 }
@@ -288,6 +290,8 @@ function prefixDigitsOf(lengthKind: FieldDocument['lengthKind']): 2 | 3 | 4 {
 /** Raw codecs take the API value and check its kind themselves, so a plain field is one call deep. */
 interface RawTextCodec {
   readonly wireBytesMax: number;
+  /** Set for ASCII text: the data the top-level ASCII functions need. */
+  readonly asciiText?: AsciiTextSpec;
   write(value: IsoFieldValue, writer: Writer): void;
   read(reader: Reader): string;
 }
@@ -318,89 +322,130 @@ function defaultPaddingOf(document: FieldDocument): 'zeros-left' | 'spaces-right
   return 'none';
 }
 
+/**
+ * What an ASCII text field needs at run time, as plain data: the codec calls the two top-level
+ * functions below with it, so a caller that knows the field is ASCII text can call them directly
+ * (one monomorphic call the compiler inlines) instead of going through the field's closure.
+ */
+export interface AsciiTextSpec {
+  readonly field: string;
+  /** Fixed length or variable max, in characters. */
+  readonly size: number;
+  readonly fixed: boolean;
+  readonly padZerosLeft: boolean;
+  readonly padSpacesRight: boolean;
+  readonly padNone: boolean;
+  readonly classBit: number;
+  readonly classText: string;
+  readonly isTrack: boolean;
+  /** 2 or 3 for an ASCII decimal LL/LLL prefix written in line, 0 otherwise. */
+  readonly asciiPrefixDigits: number;
+  readonly prefix: PrefixCodec | undefined;
+}
+
+export function writeAsciiText(spec: AsciiTextSpec, value: IsoFieldValue, writer: Writer): void {
+  const field = spec.field;
+  const size = spec.size;
+  if (typeof value !== 'string') badValue(field, 'a text field takes a string');
+  const length = value.length;
+  if (length > size) badLength(field, `${length} characters, at most ${size} allowed`);
+  const buf = writer.buf;
+  let pos = writer.pos;
+  const digits = spec.asciiPrefixDigits;
+  if (spec.fixed) {
+    if (length < size && spec.padNone) badLength(field, `${length} characters, exactly ${size} required`);
+    if (spec.padZerosLeft) for (let index = length; index < size; index += 1) buf[pos++] = 48;
+  } else if (digits === 2) {
+    buf[pos] = 48 + ((length / 10) | 0);
+    buf[pos + 1] = 48 + (length % 10);
+    pos += 2;
+  } else if (digits === 3) {
+    buf[pos] = 48 + ((length / 100) | 0);
+    buf[pos + 1] = 48 + (((length / 10) | 0) % 10);
+    buf[pos + 2] = 48 + (length % 10);
+    pos += 3;
+  } else {
+    writer.pos = pos;
+    (spec.prefix as PrefixCodec).write(length, writer);
+    pos = writer.pos;
+  }
+  // The class check is folded over the whole value and tested once after the copy: the error
+  // names the field and the class, never the position, so nothing is lost; what was copied
+  // into the output before the throw is never handed out.
+  let seen = 0;
+  let classBits = spec.classBit;
+  for (let index = 0; index < length; index += 1) {
+    const code = value.charCodeAt(index);
+    seen |= code;
+    classBits &= asciiClass[code & 0x7f] as number;
+    buf[pos++] = code;
+  }
+  if (seen >= 128 || classBits === 0) badValue(field, spec.classText);
+  if (spec.isTrack) for (let index = pos - length; index < pos; index += 1) if (buf[index] === 68) buf[index] = 61;
+  if (spec.padSpacesRight && spec.fixed) for (let index = length; index < size; index += 1) buf[pos++] = 32;
+  writer.pos = pos;
+}
+
+export function readAsciiText(spec: AsciiTextSpec, reader: Reader): string {
+  const field = spec.field;
+  const size = spec.size;
+  const buf = reader.buf;
+  let start = reader.pos;
+  let length = size;
+  if (spec.asciiPrefixDigits === 2) {
+    if (reader.end - start < 2) need(reader, 2, field, 'the length prefix');
+    const tens = (buf[start] as number) - 48;
+    const ones = (buf[start + 1] as number) - 48;
+    if (tens < 0 || tens > 9 || ones < 0 || ones > 9) badLength(field, 'the length prefix is not decimal digits');
+    length = tens * 10 + ones;
+    start += 2;
+    reader.pos = start;
+    if (length > size) badLength(field, `the prefix announces ${length}, at most ${size} allowed`);
+  } else if (spec.prefix !== undefined) {
+    length = spec.prefix.read(reader, field);
+    start = reader.pos;
+    if (length > size) badLength(field, `the prefix announces ${length}, at most ${size} allowed`);
+  }
+  const end = start + length;
+  if (end > reader.end) need(reader, length, field, 'the value');
+  let seen = 0;
+  let classBits = spec.classBit;
+  for (let pos = start; pos < end; pos += 1) {
+    const code = buf[pos] as number;
+    seen |= code;
+    classBits &= asciiClass[code & 0x7f] as number;
+  }
+  if (seen >= 128 || classBits === 0) badValue(field, spec.classText);
+  reader.pos = end;
+  const text = latin1Of(buf, start, end);
+  return spec.isTrack && text.includes('D') ? text.replaceAll('D', '=') : text;
+}
+
 function asciiTextCodec(document: FieldDocument, shape: Shape, field: string): RawTextCodec {
-  const classBit = classBitOf(document.type);
-  const classText = describeClass(document.type);
-  const isTrack = document.type === 'z';
   const padding = defaultPaddingOf(document);
-  const padCode = padding === 'zeros-left' ? 48 : 32;
-  const size = shape.size;
   const prefix = shape.prefix;
-  const fixed = shape.fixed;
-  // An ASCII decimal prefix (the common case) is written and read in line, without a call.
-  const asciiPrefixDigits = document.prefix === 'ascii' && prefix !== undefined ? prefix.bytes : 0;
+  const spec: AsciiTextSpec = Object.freeze({
+    field,
+    size: shape.size,
+    fixed: shape.fixed,
+    padZerosLeft: padding === 'zeros-left',
+    padSpacesRight: padding === 'spaces-right',
+    padNone: padding === 'none',
+    classBit: classBitOf(document.type),
+    classText: describeClass(document.type),
+    isTrack: document.type === 'z',
+    // An ASCII decimal prefix (the common case) is written and read in line, without a call.
+    asciiPrefixDigits: document.prefix === 'ascii' && prefix !== undefined && prefix.bytes <= 3 ? prefix.bytes : 0,
+    prefix,
+  });
   return {
-    wireBytesMax: size + (prefix?.bytes ?? 0),
+    wireBytesMax: shape.size + (prefix?.bytes ?? 0),
+    asciiText: spec,
     write(value, writer) {
-      if (typeof value !== 'string') badValue(field, 'a text field takes a string');
-      const length = value.length;
-      if (length > size) badLength(field, `${length} characters, at most ${size} allowed`);
-      const buf = writer.buf;
-      let pos = writer.pos;
-      if (fixed) {
-        if (length < size && padding === 'none') badLength(field, `${length} characters, exactly ${size} required`);
-        if (padding === 'zeros-left') for (let index = length; index < size; index += 1) buf[pos++] = padCode;
-      } else if (asciiPrefixDigits === 2) {
-        buf[pos] = 48 + ((length / 10) | 0);
-        buf[pos + 1] = 48 + (length % 10);
-        pos += 2;
-      } else if (asciiPrefixDigits === 3) {
-        buf[pos] = 48 + ((length / 100) | 0);
-        buf[pos + 1] = 48 + (((length / 10) | 0) % 10);
-        buf[pos + 2] = 48 + (length % 10);
-        pos += 3;
-      } else {
-        writer.pos = pos;
-        (prefix as PrefixCodec).write(length, writer);
-        pos = writer.pos;
-      }
-      // The class check is folded over the whole value and tested once after the copy: the error
-      // names the field and the class, never the position, so nothing is lost; what was copied
-      // into the scratch buffer before the throw is never handed out.
-      let seen = 0;
-      let classBits = classBit;
-      for (let index = 0; index < length; index += 1) {
-        const code = value.charCodeAt(index);
-        seen |= code;
-        classBits &= asciiClass[code & 0x7f] as number;
-        buf[pos++] = code;
-      }
-      if (seen >= 128 || classBits === 0) badValue(field, classText);
-      if (isTrack) for (let index = pos - length; index < pos; index += 1) if (buf[index] === 68) buf[index] = 61;
-      if (fixed && padding === 'spaces-right') for (let index = length; index < size; index += 1) buf[pos++] = padCode;
-      writer.pos = pos;
+      writeAsciiText(spec, value, writer);
     },
     read(reader) {
-      const buf = reader.buf;
-      let start = reader.pos;
-      let length = size;
-      if (asciiPrefixDigits === 2) {
-        if (reader.end - start < 2) need(reader, 2, field, 'the length prefix');
-        const tens = (buf[start] as number) - 48;
-        const ones = (buf[start + 1] as number) - 48;
-        if (tens < 0 || tens > 9 || ones < 0 || ones > 9) badLength(field, 'the length prefix is not decimal digits');
-        length = tens * 10 + ones;
-        start += 2;
-        reader.pos = start;
-        if (length > size) badLength(field, `the prefix announces ${length}, at most ${size} allowed`);
-      } else if (prefix !== undefined) {
-        length = prefix.read(reader, field);
-        start = reader.pos;
-        if (length > size) badLength(field, `the prefix announces ${length}, at most ${size} allowed`);
-      }
-      const end = start + length;
-      if (end > reader.end) need(reader, length, field, 'the value');
-      let seen = 0;
-      let classBits = classBit;
-      for (let pos = start; pos < end; pos += 1) {
-        const code = buf[pos] as number;
-        seen |= code;
-        classBits &= asciiClass[code & 0x7f] as number;
-      }
-      if (seen >= 128 || classBits === 0) badValue(field, classText);
-      reader.pos = end;
-      const text = latin1Of(buf, start, end);
-      return isTrack && text.includes('D') ? text.replaceAll('D', '=') : text;
+      return readAsciiText(spec, reader);
     },
   };
 }
@@ -827,6 +872,7 @@ export function compileField(de: number, document: FieldDocument): FieldCodec {
         name: document.name,
         valueKind: 'tlv',
         wireBytesMax: raw.wireBytesMax,
+        asciiText: undefined,
         write(value, writer) {
           if (!isPlainObject(value)) badValue(path, 'a TLV field takes an object of hex values keyed by tag');
           raw.write(encodeTlv(value, path, bytesMax), writer);
@@ -836,7 +882,7 @@ export function compileField(de: number, document: FieldDocument): FieldCodec {
         },
       };
     }
-    return { de, name: document.name, valueKind: 'bytes', wireBytesMax: raw.wireBytesMax, write: raw.write, read: raw.read };
+    return { de, name: document.name, valueKind: 'bytes', wireBytesMax: raw.wireBytesMax, asciiText: undefined, write: raw.write, read: raw.read };
   }
   let raw: RawTextCodec;
   switch (document.encoding) {
@@ -863,6 +909,7 @@ export function compileField(de: number, document: FieldDocument): FieldCodec {
       name: document.name,
       valueKind: 'positional',
       wireBytesMax: raw.wireBytesMax,
+      asciiText: undefined,
       write(value, writer) {
         if (!isPlainObject(value)) badValue(path, 'a positional field takes an object of sub-field texts');
         raw.write(joinPositional(value, subfields, path, fixedLength), writer);
@@ -873,6 +920,6 @@ export function compileField(de: number, document: FieldDocument): FieldCodec {
     };
   }
   // A plain field is its raw codec: no wrapper call on the hot path.
-  return { de, name: document.name, valueKind: 'text', wireBytesMax: raw.wireBytesMax, write: raw.write, read: raw.read };
+  return { de, name: document.name, valueKind: 'text', wireBytesMax: raw.wireBytesMax, asciiText: raw.asciiText, write: raw.write, read: raw.read };
 }
 
