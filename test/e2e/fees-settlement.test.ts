@@ -1,24 +1,21 @@
 // Goal: from sales through settlement to the statement CSV on the real store and the real command: sales, a void, a refund and a sale after the cut-off are recorded with their fee lines, `reswipe settle run` builds the day's batch (T+1 over a holiday) and `reswipe settle export` writes a CSV whose rows add up to the batch. Method: a temporary SQLite file written through openStore and recordFeesForApprovedPayment, then `node bin/reswipe.mjs` child processes with RESWIPE_DATABASE_URL pointing at it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src/adapters/store/open-store.ts';
 import { recordFeesForApprovedPayment, recordFeesForRefund, removeFeesForPayment, type PaymentFeeContext } from '../../src/app/fees/record-payment-fees.ts';
 import { builtinFeePlans, parseStatementCsv, statementColumns } from '../../src/core/fees/index.ts';
 import type { PaymentRecord } from '../../src/core/ports/store.ts';
 import { merchant, payment, terminal } from '../adapters/store/store-fixtures.ts';
+import { runReswipe, type ReswipeRun } from '../support/reswipe-process.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const at = (local: string): number => Date.parse(`${local}+08:00`);
 
-function reswipe(args: string[], databaseUrl: string): { status: number | null; stdout: string; stderr: string } {
+function reswipe(args: string[], databaseUrl: string): ReswipeRun {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, RESWIPE_DATABASE_URL: databaseUrl, RESWIPE_LOG_LEVEL: 'silent' };
-  const result = spawnSync(process.execPath, ['bin/reswipe.mjs', ...args], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runReswipe(args, { env });
 }
 
 test('sales → fee lines → settle run → settle export CSV', async () => {

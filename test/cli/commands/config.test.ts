@@ -3,27 +3,17 @@
 // variables and temp config files, and read its stdout, stderr and exit code.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { envWithoutReswipe, runReswipe, type ReswipeRun } from '../../support/reswipe-process.ts';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'reswipe-config-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The parent's environment without its RESWIPE_* variables, plus the given ones. */
-function envWith(vars: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('RESWIPE_')) env[name] = value;
-  return { ...env, ...vars };
-}
-
-function run(args: string[], vars: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [join(root, 'bin/reswipe.mjs'), ...args], { cwd: root, env: envWith(vars), encoding: 'utf8', timeout: 60_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+function run(args: string[], vars: Record<string, string> = {}): ReswipeRun {
+  return runReswipe(args, { env: envWithoutReswipe(vars) });
 }
 
 const panKey = 'prod-pan-key-0123456789-abcdef';

@@ -1,15 +1,10 @@
 // Goal: `reswipe explain` prints the catalogue's answer for codes, outcomes and symptoms in both languages and as JSON, and refuses bad input with a coded one-line error. Method: run `node bin/reswipe.mjs explain` as a child process and read stdout, stderr and the exit code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runReswipe, type ReswipeRun } from '../../support/reswipe-process.ts';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-
-function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [join(root, 'bin/reswipe.mjs'), 'explain', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+function run(args: string[]): ReswipeRun {
+  return runReswipe(['explain', ...args]);
 }
 
 test('explain 51 --json prints the shared shape', () => {

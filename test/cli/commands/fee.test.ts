@@ -1,22 +1,18 @@
 // Goal: `reswipe fee` prints the quote fields others script against and rejects bad input with one coded line and exit 2, and `reswipe fee compare --plan` reaches the subcommand (not the quote's own --plan). Method: run `node bin/reswipe.mjs fee ...` as a child process per case, compare over a temporary SQLite store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { recordFeesForApprovedPayment } from '../../../src/app/fees/record-payment-fees.ts';
 import { builtinFeePlans, validateFeePlans } from '../../../src/core/fees/index.ts';
 import { merchant, payment } from '../../adapters/store/store-fixtures.ts';
+import { runReswipe, type ReswipeRun } from '../../support/reswipe-process.ts';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-
-function reswipe(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+function reswipe(args: string[], extraEnv: NodeJS.ProcessEnv = {}): ReswipeRun {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, RESWIPE_LOG_LEVEL: 'silent', ...extraEnv };
-  const result = spawnSync(process.execPath, ['bin/reswipe.mjs', 'fee', ...args], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runReswipe(['fee', ...args], { env });
 }
 
 test('--json prints the quote with the documented keys', () => {

@@ -2,14 +2,10 @@
 // one line with the error code and field path, exit 2, no stack trace. Method: run the real CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { runReswipe, type ReswipeRun } from '../../support/reswipe-process.ts';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-
-function reswipe(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['bin/reswipe.mjs', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+function reswipe(...args: string[]): ReswipeRun {
+  return runReswipe(args);
 }
 
 const sale = '{"mti":"0200","2":"6222020000000000018","3":"000000","4":"000000012345","11":"000123","41":"TERM0001","52":"3A5F9C0E71B2D448"}';

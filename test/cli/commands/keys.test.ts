@@ -1,29 +1,21 @@
 // Goal: `reswipe keys` prints a key once, the key authenticates against the HTTP API, the database holds only its hash, and list/revoke behave. Method: run the real CLI as child processes on a temp SQLite file, then build the HTTP app on that same file and call it with app.inject().
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { buildHttpApp } from '../../../src/adapters/http/http-app.ts';
 import { hashApiKey } from '../../../src/adapters/http/auth.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
+import { runReswipe } from '../../support/reswipe-process.ts';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'reswipe-keys-'));
 const databaseUrl = `sqlite:${join(dir, 'keys.db')}`;
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function reswipe(...args: string[]) {
-  const result = spawnSync(process.execPath, ['bin/reswipe.mjs', 'keys', ...args], {
-    cwd: root,
-    env: { ...process.env, RESWIPE_DATABASE_URL: databaseUrl },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runReswipe(['keys', ...args], { env: { ...process.env, RESWIPE_DATABASE_URL: databaseUrl } });
 }
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };

@@ -2,19 +2,14 @@
 // Method: run the real command in a child process against a temp SQLite file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { printableDatabaseUrl } from '../../../src/cli/commands/migrate.ts';
+import { envWithoutReswipe, runReswipe, type ReswipeRun } from '../../support/reswipe-process.ts';
 
-const bin = fileURLToPath(new URL('../../../bin/reswipe.mjs', import.meta.url));
-
-function reswipe(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RESWIPE_')));
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...clean, ...env } });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+function reswipe(args: string[], env: Record<string, string> = {}): ReswipeRun {
+  return runReswipe(args, { cwd: process.cwd(), env: envWithoutReswipe(env) });
 }
 
 test('reswipe migrate applies pending migrations once and then reports the schema up to date', () => {

@@ -3,21 +3,16 @@
 // as a child process against temp YAML files and read stdout, stderr and the exit code.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { envWithoutReswipe, runReswipe, type ReswipeRun } from '../../support/reswipe-process.ts';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'reswipe-route-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('RESWIPE_')) env[name] = value;
-  const result = spawnSync(process.execPath, [join(root, 'bin/reswipe.mjs'), 'route', ...args], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+function run(args: string[]): ReswipeRun {
+  return runReswipe(['route', ...args], { env: envWithoutReswipe() });
 }
 
 function writeConfig(rules: string): string {

@@ -3,18 +3,15 @@
 // terminal port already taken (the error names the listener and the store is closed again).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const bin = fileURLToPath(new URL('../../../bin/reswipe.mjs', import.meta.url));
+import { runReswipe } from '../../support/reswipe-process.ts';
 
 function runServe(dir: string, config: unknown): { status: number | null; stderr: string } {
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-  const result = spawnSync(process.execPath, [bin, 'serve', '--config', join(dir, 'config.json'), '--json'], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, RESWIPE_LOG_LEVEL: 'silent' } });
+  const result = runReswipe(['serve', '--config', join(dir, 'config.json'), '--json'], { cwd: dir, env: { ...process.env, RESWIPE_LOG_LEVEL: 'silent' } });
   return { status: result.status, stderr: result.stderr };
 }
 
