@@ -12,6 +12,7 @@ import type {
   Page,
   PaymentQuery,
   PaymentRecord,
+  RecentCardPayment,
   ReversalRecord,
   SettlementBatchRecord,
   StoreReader,
@@ -31,6 +32,8 @@ import {
   merchantRows,
   paymentRows,
   readInteger,
+  readText,
+  readTextOrNull,
   reversalRows,
   settlementBatchRows,
   terminalRows,
@@ -176,6 +179,24 @@ export class SqlStoreReader implements StoreReader {
       [panFingerprint, sinceMs],
     );
     return rows.map((row) => paymentRows.fromRow(row));
+  }
+
+  async findRecentPaymentSummariesByCard(panFingerprint: string, sinceMs: number, limit: number): Promise<RecentCardPayment[]> {
+    const rows = await this.db.all(
+      `SELECT id, kind, status, merchant_id, terminal_id, amount_minor, currency, created_at_ms FROM payments
+        WHERE pan_fingerprint = ? AND created_at_ms >= ? ORDER BY created_at_ms DESC, id DESC LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      [panFingerprint, sinceMs],
+    );
+    return rows.map((row) => ({
+      id: readText(row.id, 'id'),
+      kind: readText(row.kind, 'kind') as RecentCardPayment['kind'],
+      status: readText(row.status, 'status') as RecentCardPayment['status'],
+      merchantId: readText(row.merchant_id, 'merchant_id'),
+      terminalId: readTextOrNull(row.terminal_id, 'terminal_id'),
+      amountMinor: readInteger(row.amount_minor, 'amount_minor'),
+      currency: readText(row.currency, 'currency'),
+      createdAtMs: readInteger(row.created_at_ms, 'created_at_ms'),
+    }));
   }
 
   listAttempts(paymentId: string): Promise<AttemptRecord[]> {

@@ -38,12 +38,12 @@ function readIntegerOrNull(value: unknown, column: string): number | null {
   return value === null || value === undefined ? null : readInteger(value, column);
 }
 
-function readText(value: unknown, column: string): string {
+export function readText(value: unknown, column: string): string {
   if (typeof value !== 'string') throw new Error(`store column ${column} is not text`);
   return value;
 }
 
-function readTextOrNull(value: unknown, column: string): string | null {
+export function readTextOrNull(value: unknown, column: string): string | null {
   return value === null || value === undefined ? null : readText(value, column);
 }
 

@@ -1050,7 +1050,7 @@ export class AuthorizationEngine {
     const windowMs = this.#settings.reswipeGuardWindowMs ?? 0;
     if (windowMs <= 0) return null;
     const sale = { merchantId: request.merchantId, terminalId: request.terminalId, amountMinor: request.amountMinor, currency: request.currency, kind };
-    const candidates = await this.#store.findRecentPaymentsByCard(panFingerprint, nowMs - windowMs, reswipeCandidatesMax);
+    const candidates = await this.#store.findRecentPaymentSummariesByCard(panFingerprint, nowMs - windowMs, reswipeCandidatesMax);
     for (const candidate of candidates) {
       if (!isReswipeTwin(candidate, sale)) continue;
       const attempts = await this.#store.listAttempts(candidate.id);
@@ -1077,7 +1077,7 @@ export class AuthorizationEngine {
     const queued = await this.#write(async (tx) => {
       const current = await tx.getPayment(newer.id);
       if (current === null || current.status !== 'approved') return false;
-      const candidates = await tx.findRecentPaymentsByCard(current.panFingerprint, current.createdAtMs - windowMs, reswipeCandidatesMax);
+      const candidates = await tx.findRecentPaymentSummariesByCard(current.panFingerprint, current.createdAtMs - windowMs, reswipeCandidatesMax);
       let earlierId: string | null = null;
       for (const candidate of candidates) {
         if (candidate.id === current.id || candidate.status !== 'approved' || !isReswipeTwin(candidate, current)) continue;

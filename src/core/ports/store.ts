@@ -294,6 +294,11 @@ export interface StoreReader {
 
   /** Payments of one card fingerprint created at or after `sinceMs`, newest first: the input of the re-swipe guard. */
   findRecentPaymentsByCard(panFingerprint: string, sinceMs: number, limit: number): Promise<PaymentRecord[]>;
+  /**
+   * The same rows as findRecentPaymentsByCard, reduced to what the re-swipe guard and the double-approval
+   * check compare (read on every sale, so no full row is built).
+   */
+  findRecentPaymentSummariesByCard(panFingerprint: string, sinceMs: number, limit: number): Promise<RecentCardPayment[]>;
   listAttempts(paymentId: string): Promise<AttemptRecord[]>;
   /** Attempts made with one card fingerprint created at or after `sinceMs`: the newest `limit` of them, newest first. */
   listAttemptsByCard(panFingerprint: string, sinceMs: number, limit: number): Promise<Array<AttemptRecord & { merchantId: string; amountMinor: number }>>;
@@ -359,3 +364,6 @@ export interface StoreStats {
   /** Units run in batches, including units that threw and were rolled back. */
   units: number;
 }
+
+/** A payment reduced to what the re-swipe guard and the double-approval check compare. */
+export type RecentCardPayment = Pick<PaymentRecord, 'id' | 'kind' | 'status' | 'merchantId' | 'terminalId' | 'amountMinor' | 'currency' | 'createdAtMs'>;

@@ -414,6 +414,14 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.deepEqual((await store.findRecentPaymentsByCard(fingerprint, baseAtMs, 2)).map((p) => p.id), ['r3', 'r2']);
       assert.equal((await store.findRecentPaymentsByCard(fingerprint, baseAtMs, 10))[1]?.status, 'pending');
       assert.deepEqual(await store.findRecentPaymentsByCard(fingerprint, baseAtMs + 21, 10), []);
+      // The summaries are the same rows, in the same order, reduced to the compared fields.
+      const full = await store.findRecentPaymentsByCard(fingerprint, baseAtMs, 10);
+      assert.deepEqual(
+        await store.findRecentPaymentSummariesByCard(fingerprint, baseAtMs, 10),
+        full.map((p) => ({ id: p.id, kind: p.kind, status: p.status, merchantId: p.merchantId, terminalId: p.terminalId, amountMinor: p.amountMinor, currency: p.currency, createdAtMs: p.createdAtMs })),
+      );
+      assert.deepEqual((await store.findRecentPaymentSummariesByCard(fingerprint, baseAtMs, 2)).map((p) => p.id), ['r3', 'r2']);
+      assert.deepEqual(await store.findRecentPaymentSummariesByCard(fingerprint, baseAtMs + 21, 10), []);
     });
 
     withStore('due reversals come oldest-due first, and the queue stats count them', async (store) => {
