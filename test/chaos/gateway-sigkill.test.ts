@@ -8,17 +8,15 @@
 // ran out of tries is allowed only with its dead-letter event, i.e. flagged for manual handling).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { TerminalClient, de7, saleMessage } from '../e2e/terminal-client.ts';
 import { openStore } from '../../src/adapters/store/open-store.ts';
+import { startReswipeJson, stopChild, type StartedReswipe } from '../support/reswipe-process.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'reswipe.mjs');
 const terminalsCount = 6;
 const salesPerTerminal = 20;
 const terminalWaitMs = 6_000;
@@ -49,52 +47,24 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startJson(args: string[]): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, RESWIPE_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-8000);
-  });
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start within 30 s: ${stderr}`)), 30_000);
-    const onData = (chunk: Buffer): void => {
-      stdout += chunk.toString('utf8');
-      const newline = stdout.indexOf('\n');
-      if (newline < 0) return;
-      clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      child.stdout?.resume();
-      try {
-        resolve({ child, info: JSON.parse(stdout.slice(0, newline)) as Record<string, unknown> });
-      } catch (error) {
-        reject(error as Error);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${args[0]} exited (${code ?? signal}) before starting: ${stderr}`));
-    });
+/** Starts a reswipe command in the test's folder, remembered until it exits so `after` can kill what is left. */
+function startJson(args: string[]): Promise<StartedReswipe> {
+  return startReswipeJson(args, {
+    cwd: dir,
+    logLevel: 'error',
+    onSpawn: (child) => {
+      children.add(child);
+      child.once('exit', () => children.delete(child));
+    },
   });
 }
 
-async function killHard(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGKILL');
-  await exited;
+function killHard(child: ChildProcess): Promise<void> {
+  return stopChild(child, { signal: 'SIGKILL' });
 }
 
-async function stopGracefully(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
+function stopGracefully(child: ChildProcess): Promise<void> {
+  return stopChild(child, { killAfterMs: 15_000 });
 }
 
 test('two SIGKILLs mid-load: told approved is charged exactly once, everything else not at all', { timeout: 120_000 }, async () => {

@@ -1,17 +1,15 @@
 // Goal: HTTP sales through real processes keep the sandbox's promises: magic cards and amounts give the documented answers, a replay is the same answer, a lost reply is never left charged, and health, readiness and metrics reflect the traffic. Method: start `reswipe issuer-sim` and `reswipe serve` as child processes (port 0, a config file pointing at the simulator), create keys with `reswipe keys create`, send sales with fetch over a real socket, and check the simulator's ledger; every wait is bounded.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { connect } from 'node:net';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { runReswipe, startReswipeJson, stopChild, type StartedReswipe } from '../support/reswipe-process.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'reswipe.mjs');
 const merchantId = 'M00000000000001';
 
 interface LedgerEntry {
@@ -36,47 +34,20 @@ let keyCounter = 0;
 let gatewayLog = '';
 const gatewayLogCharsMax = 4_000_000;
 
-function startJson(args: string[], logLevel = 'warn'): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, RESWIPE_LOG_LEVEL: logLevel }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    stderr = (stderr + text).slice(-8000);
-    if (args[0] === 'serve' && gatewayLog.length < gatewayLogCharsMax) gatewayLog += text;
+/** Starts a reswipe command in the test's folder; the gateway's stderr is kept (bounded) for the no-PAN-in-the-log check. */
+function startJson(args: string[], logLevel = 'warn'): Promise<StartedReswipe> {
+  const keepsLog = args[0] === 'serve';
+  return startReswipeJson(args, {
+    cwd: dir,
+    logLevel,
+    onStderr: (text) => {
+      if (keepsLog && gatewayLog.length < gatewayLogCharsMax) gatewayLog += text;
+    },
   });
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start in time: ${stderr}`)), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-      const line = stdout.split('\n')[0];
-      if (stdout.includes('\n') && line !== undefined) {
-        clearTimeout(timer);
-        try {
-          resolve({ child, info: JSON.parse(line) as Record<string, unknown> });
-        } catch (error) {
-          reject(error as Error);
-        }
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${args[0]} exited with ${code}: ${stderr}`));
-    });
-  });
-}
-
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 function createKey(...args: string[]): string {
-  const result = spawnSync(process.execPath, [bin, 'keys', 'create', '--config', configPath, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  const result = runReswipe(['keys', 'create', '--config', configPath, ...args], { cwd: dir });
   assert.equal(result.status, 0, result.stderr);
   return result.stdout.trim();
 }

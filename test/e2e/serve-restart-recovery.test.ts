@@ -5,52 +5,31 @@
 // the payment's final answer instead of a second charge.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { TerminalClient, de7, saleMessage } from './terminal-client.ts';
+import { startReswipeJson, stopChild, type StartedReswipe } from '../support/reswipe-process.ts';
 
-const bin = fileURLToPath(new URL('../../bin/reswipe.mjs', import.meta.url));
 let dir = '';
 let sim: ChildProcess | undefined;
 const gateways: ChildProcess[] = [];
 let adminPort = 0;
 
-function startJson(args: string[]): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, RESWIPE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-8000);
-    if (process.env.E2E_DEBUG) process.stderr.write(chunk);
-  });
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start: ${stderr}`)), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-      const line = stdout.split('\n')[0];
-      if (stdout.includes('\n') && line !== undefined) {
-        clearTimeout(timer);
-        resolve({ child, info: JSON.parse(line) as Record<string, unknown> });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${args[0]} exited with ${code}: ${stderr}`));
-    });
+/** Starts a reswipe command in the test's folder; E2E_DEBUG=1 echoes its stderr while debugging. */
+function startJson(args: string[]): Promise<StartedReswipe> {
+  return startReswipeJson(args, {
+    cwd: dir,
+    onStderr: (text) => {
+      if (process.env.E2E_DEBUG) process.stderr.write(text);
+    },
   });
 }
 
-async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
+function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return stopChild(child, { signal });
 }
 
 interface LedgerEntry {

@@ -4,17 +4,15 @@
 // answer against the simulator's ledger: approvals charged once, declines and reversals not at all.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { TerminalClient, de7, saleMessage } from './terminal-client.ts';
 import { getText } from '../../src/core/iso8583/index.ts';
+import { startReswipeJson, stopChild, type StartedReswipe } from '../support/reswipe-process.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'reswipe.mjs');
 const okPan = '6222020000000000018';
 const lowBalancePan = '6217000000000000012';
 
@@ -37,42 +35,9 @@ function nextStan(): string {
   return String(stanCounter).padStart(6, '0');
 }
 
-/** Spawns a reswipe command and resolves with its first stdout line parsed as JSON (bounded wait). */
-function startJson(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, RESWIPE_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-8000);
-  });
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start in time: ${stderr}`)), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-      const line = stdout.split('\n')[0];
-      if (stdout.includes('\n') && line !== undefined) {
-        clearTimeout(timer);
-        try {
-          resolve({ child, info: JSON.parse(line) as Record<string, unknown> });
-        } catch (error) {
-          reject(error as Error);
-        }
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${args[0]} exited with ${code}: ${stderr}`));
-    });
-  });
-}
-
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
+/** Starts a reswipe command in the test's folder and reads the JSON line it prints once it listens. */
+function startJson(args: string[], env: NodeJS.ProcessEnv = {}): Promise<StartedReswipe> {
+  return startReswipeJson(args, { cwd: dir, env });
 }
 
 async function ledger(): Promise<LedgerEntry[]> {

@@ -26,11 +26,13 @@ export interface RunOptions {
   cwd?: string;
   /** The child's whole environment; the parent's by default. */
   env?: NodeJS.ProcessEnv;
+  /** How long the command may run before it is killed; 60 s by default. */
+  timeoutMs?: number;
 }
 
-/** Runs `reswipe <args>` to its end (at most 60 s) and returns its exit status, stdout and stderr. */
+/** Runs `reswipe <args>` to its end (bounded by `timeoutMs`) and returns its exit status, stdout and stderr. */
 export function runReswipe(args: readonly string[], options: RunOptions = {}): ReswipeRun {
-  const result = spawnSync(process.execPath, [reswipeBin, ...args], { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, encoding: 'utf8', timeout: runTimeoutMs });
+  const result = spawnSync(process.execPath, [reswipeBin, ...args], { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, encoding: 'utf8', timeout: options.timeoutMs ?? runTimeoutMs });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -1,7 +1,7 @@
 // Goal: the real `reswipe issuer-sim` process speaks the host link, injects the documented faults, reports its ledger, persists it across restarts and shuts down cleanly. Method: spawn the CLI on ephemeral ports, talk to it over node:net with the real codec and framing, and read the admin API; every wait is bounded.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -20,6 +20,7 @@ import {
   type IsoMessage,
 } from '../../../src/core/iso8583/index.ts';
 import { echoRequest, freshStan, reversalOf, saleRequest } from './issuer-requests.ts';
+import { runReswipe } from '../../support/reswipe-process.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const dialect = getDialect('iso87-ascii');
@@ -291,13 +292,13 @@ test('ascii4 framing, a ledger file that survives a restart, and a clean SIGTERM
 });
 
 test('--list prints the table; a bad flag exits 2 with a coded error', () => {
-  const list = spawnSync(process.execPath, ['bin/reswipe.mjs', 'issuer-sim', '--list'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+  const list = runReswipe(['issuer-sim', '--list'], { timeoutMs: 30_000 });
   assert.equal(list.status, 0);
   assert.match(list.stdout, /6222020000000000018/);
   assert.match(list.stdout, /¥888\.01/);
-  const json = spawnSync(process.execPath, ['bin/reswipe.mjs', 'issuer-sim', '--list', '--json'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+  const json = runReswipe(['issuer-sim', '--list', '--json'], { timeoutMs: 30_000 });
   assert.ok(JSON.parse(json.stdout).cards.length > 10);
-  const bad = spawnSync(process.execPath, ['bin/reswipe.mjs', 'issuer-sim', '--fault-drop', '1.5'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+  const bad = runReswipe(['issuer-sim', '--fault-drop', '1.5'], { timeoutMs: 30_000 });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^error RSW_SIM_FAULTS_INVALID: .*\(field drop\)/);
 });
