@@ -9,12 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openStore } from '../src/adapters/store/open-store.ts';
-import { AuthorizationEngine, type EngineSettings } from '../src/app/engine/authorization-engine.ts';
-import { defaultBinTable } from '../src/core/cards/bin-table.ts';
 import { CardNumber, fingerprintPan } from '../src/core/cards/pan.ts';
-import type { IsoMessage } from '../src/core/iso8583/index.ts';
 import type { Store } from '../src/core/ports/store.ts';
-import { SeededRandom } from '../src/core/time/random.ts';
+import { approvingEngine, panFor, percentile, runLanes } from './bench-helpers.ts';
 
 const { values } = parseArgs({ options: { sales: { type: 'string', default: '3000' }, terminals: { type: 'string', default: '300' }, synchronous: { type: 'string', default: 'full' } } });
 const sales = Number(values.sales);
@@ -25,18 +22,6 @@ const synchronous = values.synchronous === 'normal' ? 'normal' : 'full';
 const merchantId = 'M00000000000001';
 const terminalIds = Array.from({ length: terminals }, (_, index) => `T${String(index).padStart(7, '0')}`);
 const pan = '6222020000000000018';
-/** A distinct Luhn-valid UnionPay PAN per sale: one card per sale, as in a real shop. */
-function panFor(n: number): string {
-  const body = `622202${String(n).padStart(12, '0')}`;
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let digit = Number(body[body.length - 1 - i]);
-    if (i % 2 === 0) digit *= 2;
-    sum += digit > 9 ? digit - 9 : digit;
-  }
-  return body + String((10 - (sum % 10)) % 10);
-}
-const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
 async function freshStore(dir: string, name: string): Promise<Store> {
   const store = await openStore(`sqlite:${join(dir, `${name}.db`)}`, { synchronous });
@@ -48,32 +33,13 @@ async function freshStore(dir: string, name: string): Promise<Store> {
   return store;
 }
 
-/** Runs `count` jobs, `lanes` at a time (one lane per terminal, as the engine admits them). */
-async function runLanes(count: number, lanes: number, job: (n: number) => Promise<void>): Promise<number[]> {
-  const latenciesMs: number[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      for (let n = next++; n < count; n = next++) {
-        const startedMs = performance.now();
-        await job(n);
-        latenciesMs.push(performance.now() - startedMs);
-      }
-    }),
-  );
-  return latenciesMs.sort((a, b) => a - b);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'reswipe-bench-engine-'));
 try {
   // Baseline: the three writes of a sale, straight to the store.
   const baselineStore = await freshStore(dir, 'baseline');
   const fingerprint = fingerprintPan(pan, 'bench-pan-key');
   const baselineStartMs = performance.now();
+  // One lane per terminal, as the engine admits them.
   await runLanes(sales, terminals, async (n) => {
     const id = `pay_${n}`;
     const nowMs = Date.now();
@@ -102,18 +68,7 @@ try {
 
   // The engine.
   const store = await freshStore(dir, 'engine');
-  const channel = {
-    name: 'bank',
-    async send(request: IsoMessage) {
-      return { kind: 'reply' as const, message: { mti: '0210', fields: { ...request.fields, 37: '000000000001', 38: 'A1B2C3', 39: '00' } }, sentAtMs: Date.now(), latencyMs: 0 };
-    },
-  };
-  const settings: EngineSettings = {
-    terminalTimeoutMs: 60_000, replyMarginMs: 500, autoRetriesMax: 2, inFlightPerTerminalMax: 1, queuePerTerminalMax: 4, inFlightMax: 100_000, attemptMinMs: 1_000,
-    strictLuhn: false, strictBin: false, panKey: 'bench-pan-key', httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480,
-    channels: [{ name: 'bank', priority: 1, disabled: false, acquirerId: '00000000001', timeoutMs: 10_000 }], recoveryBatchMax: 1000, closeWaitMs: 1000,
-  };
-  const engine = new AuthorizationEngine({ store, channels: [channel], clock: { nowMs: () => Date.now() }, random: new SeededRandom(1), logger: silent, settings, binTable: defaultBinTable, reversalWorker: { kick() {} } });
+  const engine = approvingEngine(store, 'bench-pan-key');
   const engineStartMs = performance.now();
   let approved = 0;
   const latenciesMs = await runLanes(sales, terminals, async (n) => {

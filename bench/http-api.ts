@@ -10,16 +10,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request as httpRequest } from 'node:http';
 import { openStore } from '../src/adapters/store/open-store.ts';
-import { AuthorizationEngine, type EngineSettings } from '../src/app/engine/authorization-engine.ts';
+import type { AuthorizationEngine } from '../src/app/engine/authorization-engine.ts';
 import { buildHttpApp } from '../src/adapters/http/http-app.ts';
 import { generateApiKey } from '../src/adapters/http/auth.ts';
 import { createMetrics } from '../src/adapters/metrics/metrics.ts';
-import { defaultBinTable } from '../src/core/cards/bin-table.ts';
 import { CardNumber } from '../src/core/cards/pan.ts';
 import { validateConfig } from '../src/core/config/config-schema.ts';
-import type { IsoMessage } from '../src/core/iso8583/index.ts';
 import type { Store } from '../src/core/ports/store.ts';
-import { SeededRandom } from '../src/core/time/random.ts';
+import { approvingEngine, panFor, percentile, runLanes, silentLogger } from './bench-helpers.ts';
 
 const { values } = parseArgs({ options: { sales: { type: 'string', default: '3000' }, concurrency: { type: 'string', default: '64' }, synchronous: { type: 'string', default: 'full' } } });
 const sales = Number(values.sales);
@@ -29,55 +27,14 @@ if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 1_000
 const synchronous = values.synchronous === 'normal' ? 'normal' : 'full';
 const merchantId = 'M00000000000001';
 const panKey = 'bench-pan-key-0123456789';
-const silent = { info() {}, warn() {}, error() {}, debug() {} };
-
-/** A distinct Luhn-valid UnionPay PAN per sale. */
-function panFor(n: number): string {
-  const body = `622202${String(n).padStart(12, '0')}`;
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let digit = Number(body[body.length - 1 - i]);
-    if (i % 2 === 0) digit *= 2;
-    sum += digit > 9 ? digit - 9 : digit;
-  }
-  return body + String((10 - (sum % 10)) % 10);
-}
 
 async function engineOn(store: Store): Promise<AuthorizationEngine> {
   const nowMs = Date.now();
   await store.write(async (tx) => {
     await tx.upsertMerchant({ id: merchantId, name: 'Bench', mcc: '5411', accepts: ['debit', 'credit'], limits: {}, feePlan: 'standard', disabled: false, createdAtMs: nowMs, updatedAtMs: nowMs });
   });
-  const channel = {
-    name: 'bank',
-    async send(request: IsoMessage) {
-      return { kind: 'reply' as const, message: { mti: '0210', fields: { ...request.fields, 37: '000000000001', 38: 'A1B2C3', 39: '00' } }, sentAtMs: Date.now(), latencyMs: 0 };
-    },
-  };
-  const settings: EngineSettings = {
-    terminalTimeoutMs: 60_000, replyMarginMs: 500, autoRetriesMax: 2, inFlightPerTerminalMax: 1, queuePerTerminalMax: 4, inFlightMax: 100_000, attemptMinMs: 1_000,
-    strictLuhn: false, strictBin: false, panKey, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480,
-    channels: [{ name: 'bank', priority: 1, disabled: false, acquirerId: '00000000001', timeoutMs: 10_000 }], recoveryBatchMax: 1000, closeWaitMs: 1000,
-  };
-  return new AuthorizationEngine({ store, channels: [channel], clock: { nowMs: () => Date.now() }, random: new SeededRandom(1), logger: silent, settings, binTable: defaultBinTable, reversalWorker: { kick() {} } });
+  return approvingEngine(store, panKey);
 }
-
-async function runLanes(count: number, lanes: number, job: (n: number) => Promise<void>): Promise<number[]> {
-  const latenciesMs: number[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      for (let n = next++; n < count; n = next++) {
-        const startedMs = performance.now();
-        await job(n);
-        latenciesMs.push(performance.now() - startedMs);
-      }
-    }),
-  );
-  return latenciesMs.sort((a, b) => a - b);
-}
-
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 
 function post(agent: Agent, port: number, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -116,7 +73,7 @@ try {
   const key = generateApiKey({ scope: 'merchant', merchantId }, 'bench', Date.now());
   await store.write((tx) => tx.insertApiKey(key.record));
   const config = validateConfig({ security: { panKey }, log: { level: 'silent' } });
-  const app = await buildHttpApp({ engine, store, clock: { nowMs: () => Date.now() }, logger: silent, config, metrics: createMetrics({ collectDefault: false }) });
+  const app = await buildHttpApp({ engine, store, clock: { nowMs: () => Date.now() }, logger: silentLogger, config, metrics: createMetrics({ collectDefault: false }) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
