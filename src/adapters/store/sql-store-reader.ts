@@ -303,6 +303,14 @@ export class SqlStoreReader implements StoreReader {
     return this.unpaged(paymentRows, 'original_payment_id = ?', [originalPaymentId], 'created_at_ms, id');
   }
 
+  async listExpiredHolds(createdBeforeMs: number, limit: number): Promise<PaymentRecord[]> {
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(paymentRows)} FROM payments WHERE status = 'approved' AND kind = 'preauth' AND created_at_ms < ? ORDER BY created_at_ms, id LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      [createdBeforeMs],
+    );
+    return rows.map((row) => paymentRows.fromRow(row));
+  }
+
   async listPendingAdvices(limit: number): Promise<AttemptRecord[]> {
     const rows = await this.db.all(
       `SELECT ${columnsOf(attemptRows)} FROM attempts WHERE outcome = 'pending' AND mti IN ('0220', '0221') ORDER BY created_at_ms, id LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,

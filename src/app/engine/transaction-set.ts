@@ -24,7 +24,7 @@ import { businessDateOf } from '../../core/fees/business-date.ts';
 import type { FollowUp, FollowUpOriginal } from '../../core/payments/follow-up-original.ts';
 import { decideVoid } from '../../core/payments/void-rules.ts';
 import { decideRefund, nextAdviceStep } from '../../core/payments/refund-rules.ts';
-import { decideHoldClose } from '../../core/payments/preauth-rules.ts';
+import { dayMs, decideHoldClose } from '../../core/payments/preauth-rules.ts';
 import type { TxnRefusal, TxnRuleResult } from '../../core/payments/txn-rule-result.ts';
 import { buildUpstreamFollowUp, transactionShape, type FollowUpOperation } from '../../core/payments/follow-up-request.ts';
 import { posEntryModeFor, transmissionDateTime } from '../../core/payments/upstream-request.ts';
@@ -534,12 +534,38 @@ export class TransactionSet {
     });
   }
 
-  /** Forwards due advices every `intervalMs` in the background (at most one pass at a time). */
+  /**
+   * Releases holds older than `holdExpiryDays`: the pre-authorization becomes `voided` with a
+   * `payment.hold_expired` event, so it leaves the open holds and can no longer be completed (the
+   * issuer releases its side by its own clock). Returns how many were released in this pass.
+   */
+  async releaseExpiredHolds(limit = 500): Promise<number> {
+    const nowMs = this.#clock.nowMs();
+    const expiredBeforeMs = nowMs - this.#settings.holdExpiryDays * dayMs;
+    const holds = await this.#store.listExpiredHolds(expiredBeforeMs + 1, limit);
+    let released = 0;
+    for (const hold of holds) {
+      const done = await this.#store.write(async (tx) => {
+        const current = await tx.getPayment(hold.id);
+        if (current === null || current.status !== 'approved' || current.kind !== 'preauth') return false;
+        const followUps = await tx.listFollowUps(current.id);
+        if (followUps.some((f) => (f.kind === 'completion' || f.kind === 'preauth_cancel') && (f.status === 'approved' || f.status === 'pending'))) return false;
+        const updated: PaymentRecord = { ...current, status: 'voided', updatedAtMs: nowMs, version: current.version + 1 };
+        if (!(await tx.updatePayment(updated, current.version))) return false;
+        await tx.appendEvent({ type: 'payment.hold_expired', subjectId: current.id, payload: { amountMinor: current.amountMinor, holdExpiryDays: this.#settings.holdExpiryDays }, atMs: nowMs });
+        return true;
+      });
+      if (done) released += 1;
+    }
+    return released;
+  }
+
+  /** Forwards due advices and releases expired holds every `intervalMs` in the background (at most one pass at a time). */
   startAdviceForwarding(intervalMs: number): void {
     if (this.#forwardTimer !== null) return;
     this.#forwardTimer = setInterval(() => {
       if (this.#forwarding !== null) return;
-      this.#forwarding = this.forwardDueAdvices()
+      this.#forwarding = Promise.all([this.forwardDueAdvices(), this.releaseExpiredHolds()])
         .catch((error: unknown) => this.#logger.error({ error: isReswipeError(error) ? error.code : String(error) }, 'advice forwarding pass failed; retried next interval'))
         .finally(() => {
           this.#forwarding = null;

@@ -40,10 +40,10 @@ export function decideHoldClose(request: HoldRequest): TxnRuleResult {
   if (original.kind !== 'preauth') return refuse('RSW_TXN_ORIGINAL_WRONG_KIND', { operation, expected: 'a pre-authorization', actual: original.kind });
   const closer = request.followUps.find((followUp) => (followUp.kind === 'completion' || followUp.kind === 'preauth_cancel') && isLiveFollowUp(followUp));
   if (closer !== undefined) return refuse('RSW_TXN_HOLD_CLOSED', { closedBy: closer.kind === 'completion' ? 'completed' : 'cancelled' });
+  // A hold released at expiry shows as voided; saying "expired" tells the cashier what happened.
+  const expired = request.nowMs >= holdExpiresAtMs(original.createdAtMs, request.policy.holdExpiryDays);
+  if (expired && (original.status === 'approved' || original.status === 'voided')) return refuse('RSW_TXN_HOLD_EXPIRED', { holdDays: request.policy.holdExpiryDays });
   if (original.status !== 'approved') return refuse('RSW_TXN_ORIGINAL_NOT_APPROVED', { status: original.status, operation });
-  if (request.nowMs >= holdExpiresAtMs(original.createdAtMs, request.policy.holdExpiryDays)) {
-    return refuse('RSW_TXN_HOLD_EXPIRED', { holdDays: request.policy.holdExpiryDays });
-  }
   if (!isValidAmountMinor(request.amountMinor)) return refuse('RSW_TXN_AMOUNT_INVALID', { amount: request.amountMinor });
   if (request.currency !== original.currency) return refuse('RSW_TXN_CURRENCY_MISMATCH', { currency: request.currency, originalCurrency: original.currency });
   if (operation === 'preauth_cancel') {

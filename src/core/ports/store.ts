@@ -329,6 +329,8 @@ export interface StoreReader {
   lastEventOf(type: string, subjectId: string): Promise<EventRecord | null>;
   /** Payments naming this one as their original (voids, refunds, completions, cancels), oldest first. */
   listFollowUps(originalPaymentId: string): Promise<PaymentRecord[]>;
+  /** Approved pre-authorizations created before the instant, oldest first: the holds to release at expiry. */
+  listExpiredHolds(createdBeforeMs: number, limit: number): Promise<PaymentRecord[]>;
   /** Refund advices (0220/0221 attempts) not yet acknowledged upstream, oldest first: the store-and-forward queue. */
   listPendingAdvices(limit: number): Promise<AttemptRecord[]>;
 

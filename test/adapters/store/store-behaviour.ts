@@ -588,6 +588,12 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.deepEqual((await store.listFollowUps('sale1')).map((p) => p.id), ['ref1', 'ref2']);
       assert.deepEqual(await store.listFollowUps('other'), []);
       assert.deepEqual((await store.listPendingAdvices(10)).map((a) => a.id), ['adv1']);
+      await store.write(async (tx) => {
+        await tx.insertPayment(payment('hold1', 'm1', { kind: 'preauth', status: 'approved', createdAtMs: baseAtMs - 10 }));
+        await tx.insertPayment(payment('hold2', 'm1', { kind: 'preauth', status: 'approved', createdAtMs: baseAtMs + 10 }));
+        await tx.insertPayment(payment('hold3', 'm1', { kind: 'preauth', status: 'voided', createdAtMs: baseAtMs - 10 }));
+      });
+      assert.deepEqual((await store.listExpiredHolds(baseAtMs, 10)).map((p) => p.id), ['hold1']);
       assert.deepEqual((await store.lastEventOf('batch.settled', 't1'))?.payload, { batchNo: '000002' });
       assert.equal(await store.lastEventOf('batch.settled', 't3'), null);
     });

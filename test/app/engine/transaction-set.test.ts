@@ -213,13 +213,19 @@ test('pre-authorization: completion within the tolerance, never twice, never ove
   }
 });
 
-test('an expired hold cannot be completed', async () => {
+test('an expired hold cannot be completed and is released by the expiry sweep', async () => {
   const offset = { ms: 0 };
   const fixture = await createTxnFixture(approveAll, offset);
   try {
     const holdId = await approvedSale(fixture, false, 10_000);
+    const freshHold = await approvedSale(fixture, false, 2_000);
     offset.ms = 30 * 86_400_000;
     assert.equal(statusOf(await fixture.txns.followUp(followUp('completion', holdId))), 'RSW_TXN_HOLD_EXPIRED');
+    assert.equal(await fixture.txns.releaseExpiredHolds(), 2);
+    assert.equal((await fixture.store.getPayment(holdId))?.status, 'voided');
+    assert.equal((await fixture.store.getPayment(freshHold))?.status, 'voided');
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('preauth_cancel', holdId))), 'RSW_TXN_HOLD_EXPIRED', 'a released hold still says why');
+    assert.equal(await fixture.txns.releaseExpiredHolds(), 0);
   } finally {
     await fixture.close();
   }
