@@ -7,6 +7,7 @@ import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { mergeFaultSettings, noFaults } from '../../sim/issuer/fault-plan.ts';
 import { formatTestCardTableText, testCardTableJson } from '../../sim/issuer/format-test-card-table.ts';
 import { issuerServerDefaults, startIssuerServer } from '../../sim/issuer/issuer-server.ts';
+import { framingOption } from '../option-parsers.ts';
 
 interface IssuerSimOptions {
   host: string;
@@ -73,9 +74,7 @@ export function register(program: Command): void {
         process.stdout.write(opts.json === true ? `${JSON.stringify(testCardTableJson(), null, 2)}\n` : formatTestCardTableText());
         return;
       }
-      if (opts.framing !== 'binary2' && opts.framing !== 'ascii4') {
-        throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'framing', reason: 'must be binary2 or ascii4' });
-      }
+      const framing = framingOption(opts.framing);
       const faults = mergeFaultSettings(noFaults, {
         noReply: rateOption(opts.faultNoReply),
         replyLost: rateOption(opts.faultReplyLost),
@@ -92,7 +91,7 @@ export function register(program: Command): void {
         host: opts.host,
         port: integerOption('port', opts.port, 0, 65_535),
         adminPort: integerOption('admin-port', opts.adminPort, 0, 65_535),
-        framing: opts.framing,
+        framing,
         frameBytesMax: integerOption('frame-bytes-max', opts.frameBytesMax, 64, 65_535),
         connectionsMax: integerOption('connections-max', opts.connectionsMax, 1, 65_535),
         lateRepliesMax: issuerServerDefaults.lateRepliesMax,
@@ -102,11 +101,11 @@ export function register(program: Command): void {
         ledgerFile: opts.ledgerFile,
         logger,
       });
-      const started = { isoPort: server.isoPort, adminPort: server.adminPort, host: server.host, framing: opts.framing, seed: server.seed };
+      const started = { isoPort: server.isoPort, adminPort: server.adminPort, host: server.host, framing, seed: server.seed };
       process.stdout.write(
         opts.json === true
           ? `${JSON.stringify(started)}\n`
-          : `issuer-sim listening: ISO 8583 ${server.host}:${server.isoPort} (${opts.framing}), admin http://${server.host}:${server.adminPort} (seed ${server.seed})\n`,
+          : `issuer-sim listening: ISO 8583 ${server.host}:${server.isoPort} (${framing}), admin http://${server.host}:${server.adminPort} (seed ${server.seed})\n`,
       );
       await new Promise<void>((resolve) => {
         const stop = (signal: NodeJS.Signals): void => {

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { formatLoadReport } from '../../app/load/load-stats.ts';
 import { cardPool, loadLimits, parseTarget, runLoad } from '../../app/load/run-load.ts';
+import { framingOption, integerOption } from '../option-parsers.ts';
 
 interface LoadCommandOptions {
   target: string;
@@ -21,14 +22,6 @@ interface LoadCommandOptions {
   timeoutMs: string;
   seed?: string;
   json?: boolean;
-}
-
-function integerOption(field: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!(/^\d+$/.test(text) && Number.isSafeInteger(value) && value >= min && value <= max)) {
-    throw new ReswipeError('RSW_BAD_ARGUMENT', { field, reason: `must be an integer from ${min} to ${max}` });
-  }
-  return value;
 }
 
 export function register(program: Command): void {
@@ -54,7 +47,7 @@ export function register(program: Command): void {
       if (opts.rate !== undefined && opts.concurrency !== undefined) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'rate', reason: 'give --rate or --concurrency, not both' });
       const rate = opts.rate === undefined ? undefined : integerOption('rate', opts.rate, 1, loadLimits.rateMax);
       const concurrency = rate !== undefined ? undefined : integerOption('concurrency', opts.concurrency ?? '4', 1, loadLimits.concurrencyMax);
-      if (opts.framing !== 'binary2' && opts.framing !== 'ascii4') throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'framing', reason: 'must be binary2 or ascii4' });
+      const framing = framingOption(opts.framing);
       const terminalIds = opts.terminalIds.split(',').map((id) => id.trim()).filter((id) => id.length > 0);
       if (terminalIds.length === 0 || terminalIds.some((id) => id.length > 8)) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'terminal-ids', reason: 'must be terminal ids of 1 to 8 characters, comma separated' });
       cardPool(opts.cards); // Validates --cards before any connection opens.
@@ -72,7 +65,7 @@ export function register(program: Command): void {
           durationSeconds,
           cards: opts.cards,
           dialect: opts.dialect,
-          framing: opts.framing,
+          framing,
           terminalIds,
           merchantId: opts.merchantId,
           ...(opts.apiKey === undefined ? {} : { apiKey: opts.apiKey }),

@@ -6,6 +6,7 @@ import { parseYuanToMinor } from '../../core/fees/parse-yuan.ts';
 import { formatSaleReport } from '../../app/terminal-emulator/format-receipt.ts';
 import { parseEntry, resolveCard, runInteractiveTerminal, runOneSale } from '../../app/terminal-emulator/run-terminal-emulator.ts';
 import type { TerminalSessionOptions } from '../../app/terminal-emulator/terminal-session.ts';
+import { framingOption, integerOption } from '../option-parsers.ts';
 
 interface TerminalOptions {
   host: string;
@@ -21,14 +22,6 @@ interface TerminalOptions {
   cvv?: string;
   timeoutMs: string;
   json?: boolean;
-}
-
-function integerOption(field: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!(/^\d+$/.test(text) && Number.isSafeInteger(value) && value >= min && value <= max)) {
-    throw new ReswipeError('RSW_BAD_ARGUMENT', { field, reason: `must be an integer from ${min} to ${max}` });
-  }
-  return value;
 }
 
 export function register(program: Command): void {
@@ -49,7 +42,7 @@ export function register(program: Command): void {
     .option('--timeout-ms <ms>', 'how long the terminal waits for an answer before its own reversal', '65000')
     .option('--json', 'print the result and receipt as JSON (scripted sale)')
     .action(async (opts: TerminalOptions) => {
-      if (opts.framing !== 'binary2' && opts.framing !== 'ascii4') throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'framing', reason: 'must be binary2 or ascii4' });
+      const framing = framingOption(opts.framing);
       if (opts.terminalId.length === 0 || opts.terminalId.length > 8) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'terminal-id', reason: 'must be 1 to 8 characters' });
       if (opts.merchantId.length === 0 || opts.merchantId.length > 15) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'merchant-id', reason: 'must be 1 to 15 characters' });
       if (opts.expiry !== undefined && !/^[0-9]{4}$/.test(opts.expiry)) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'expiry', reason: 'must be YYMM' });
@@ -58,7 +51,7 @@ export function register(program: Command): void {
         host: opts.host,
         port: integerOption('port', opts.port, 1, 65_535),
         dialect: opts.dialect,
-        framing: opts.framing,
+        framing,
         terminalId: opts.terminalId,
         merchantId: opts.merchantId,
         answerTimeoutMs: integerOption('timeout-ms', opts.timeoutMs, 100, 600_000),
