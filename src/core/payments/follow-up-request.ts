@@ -6,7 +6,7 @@ import type { IsoMessage } from '../iso8583/index.ts';
 import type { AttemptRecord } from '../ports/store.ts';
 import { assertNever } from '../vocabulary.ts';
 import { currencyNumericFor, originalDataElements } from './reversal-message.ts';
-import { transmissionDateTime } from './upstream-request.ts';
+import { fixedAns, localDateTime, transmissionDateTime } from './upstream-fields.ts';
 
 export type FollowUpOperation = 'void' | 'refund' | 'completion' | 'preauth_cancel' | 'completion_void';
 export type TransactionType = FollowUpOperation | 'balance_inquiry';
@@ -64,14 +64,14 @@ export function buildUpstreamFollowUp(input: UpstreamFollowUpInput): IsoMessage 
   if (!(Number.isSafeInteger(input.amountMinor) && input.amountMinor >= 1)) throw new Error(`broken invariant: amount ${input.amountMinor} is not a positive whole number of minor units`);
   if (!/^[0-9]{6}$/.test(input.stan)) throw new Error('broken invariant: STAN is not n6');
   const shape = transactionShape(input.type);
-  const local = new Date(input.nowMs + (input.localOffsetMinutes ?? 480) * 60_000);
+  const local = localDateTime(input.nowMs, input.localOffsetMinutes);
   const fields: IsoMessage['fields'] = {
     3: shape.processingCode,
     4: String(input.amountMinor).padStart(12, '0'),
     7: transmissionDateTime(input.transmittedAtMs),
     11: input.stan,
-    12: pad2(local.getUTCHours()) + pad2(local.getUTCMinutes()) + pad2(local.getUTCSeconds()),
-    13: pad2(local.getUTCMonth() + 1) + pad2(local.getUTCDate()),
+    12: local.time,
+    13: local.date,
     18: input.merchant.mcc,
     22: input.entryModeCode ?? '012',
     25: shape.conditionCode,
@@ -87,12 +87,4 @@ export function buildUpstreamFollowUp(input: UpstreamFollowUpInput): IsoMessage 
   if (input.card?.expiry !== undefined) fields[14] = input.card.expiry;
   if (input.card?.track2 !== undefined) fields[35] = input.card.track2;
   return { mti: input.mti ?? shape.mti, fields };
-}
-
-function fixedAns(value: string, length: number): string {
-  return value.replace(/[^\x20-\x7e]/g, '?').slice(0, length).padEnd(length, ' ');
-}
-
-function pad2(value: number): string {
-  return String(value).padStart(2, '0');
 }

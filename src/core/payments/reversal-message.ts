@@ -5,6 +5,7 @@
 import type { IsoMessage } from '../iso8583/index.ts';
 import type { AttemptRecord, PaymentRecord, ReversalRecord } from '../ports/store.ts';
 import { ReswipeError } from '../errors/reswipe-error.ts';
+import { fixedAns } from './upstream-fields.ts';
 
 /** ISO 4217 numeric codes for the alphabetic currencies a payment may carry; DE 49 is n3. */
 const currencyNumericByAlpha: Readonly<Record<string, string>> = Object.freeze({
@@ -69,11 +70,6 @@ export function buildReversalRequest(
       90: originalDataElements(attempt, acquirerId),
     },
   };
-}
-
-/** Fixed-length ans exactly as the 0200 builder (upstream-request.ts) makes it, so the reversal names the same terminal and merchant. */
-function fixedAns(value: string, length: number): string {
-  return value.replace(/[^\x20-\x7e]/g, '?').slice(0, length).padEnd(length, ' ');
 }
 
 function assertDigits(value: string, length: number, what: string): void {

@@ -6,6 +6,10 @@ import type { CardNumber } from '../cards/pan.ts';
 import type { EntryMode } from '../vocabulary.ts';
 import { assertNever } from '../vocabulary.ts';
 import { currencyNumericFor } from './reversal-message.ts';
+import { fixedAns, localDateTime, transmissionDateTime } from './upstream-fields.ts';
+
+// Kept importable from here, where the engine and the simulation have always found it.
+export { transmissionDateTime };
 
 export interface UpstreamSaleInput {
   amountMinor: number;
@@ -54,27 +58,21 @@ export function posEntryModeFor(entryMode: EntryMode): string {
   }
 }
 
-/** DE 7 (MMDDhhmmss, UTC) for an instant. */
-export function transmissionDateTime(nowMs: number): string {
-  const at = new Date(nowMs);
-  return pad2(at.getUTCMonth() + 1) + pad2(at.getUTCDate()) + pad2(at.getUTCHours()) + pad2(at.getUTCMinutes()) + pad2(at.getUTCSeconds());
-}
-
 /** Builds the upstream 0200 for one attempt of a sale. */
 export function buildUpstreamSale(input: UpstreamSaleInput): IsoMessage {
   if (!(Number.isSafeInteger(input.amountMinor) && input.amountMinor >= 0)) {
     throw new Error(`broken invariant: amount ${input.amountMinor} is not a whole number of minor units`);
   }
   if (!/^[0-9]{6}$/.test(input.stan)) throw new Error('broken invariant: STAN is not n6');
-  const local = new Date(input.nowMs + (input.localOffsetMinutes ?? 480) * 60_000);
+  const local = localDateTime(input.nowMs, input.localOffsetMinutes);
   const fields: IsoMessage['fields'] = {
     2: input.card.number.reveal(),
     3: saleProcessingCode,
     4: String(input.amountMinor).padStart(12, '0'),
     7: transmissionDateTime(input.nowMs),
     11: input.stan,
-    12: pad2(local.getUTCHours()) + pad2(local.getUTCMinutes()) + pad2(local.getUTCSeconds()),
-    13: pad2(local.getUTCMonth() + 1) + pad2(local.getUTCDate()),
+    12: local.time,
+    13: local.date,
     18: input.merchant.mcc,
     22: posEntryModeFor(input.card.entryMode),
     25: '00',
@@ -90,15 +88,4 @@ export function buildUpstreamSale(input: UpstreamSaleInput): IsoMessage {
   if (input.card.pinBlock !== undefined) fields[52] = input.card.pinBlock;
   if (input.card.iccData !== undefined) fields[55] = input.card.iccData;
   return { mti: saleMti, fields };
-}
-
-/** Fixed-length ans: right-padded with spaces, cut to the length (a longer name never breaks the frame). */
-function fixedAns(value: string, length: number): string {
-  // Printable ASCII only: DE 43 is ans, and a merchant name may be Chinese; non-ASCII is replaced.
-  const ascii = value.replace(/[^\x20-\x7e]/g, '?');
-  return ascii.slice(0, length).padEnd(length, ' ');
-}
-
-function pad2(value: number): string {
-  return String(value).padStart(2, '0');
 }
