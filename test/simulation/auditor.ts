@@ -55,10 +55,10 @@ export interface AuditReport {
   ok: boolean;
   violations: Violation[];
   /**
-   * Known gaps reported without failing the run (they fail it with `strict`): a payment whose
-   * reversal was dead-lettered stays `pending` (its attempt is flagged, as invariant 3 allows, but
-   * the payment never leaves `pending`), and the recovery sweep appends a `payment.unknown` event
-   * for it at every pass.
+   * Reported without failing the run: `pendingFlagged` counts payments left `pending` with a
+   * dead-lettered reversal and the durable manual-handling flag (the accepted end state; a missing
+   * flag is a violation). `sweepEventsMax` is the most `payment.unknown` events of one payment; with
+   * `strict` more than 20 fail the run (a flagged payment re-swept by recovery at every pass).
    */
   findings: { pendingFlagged: number; sweepEventsMax: number };
   counts: {
@@ -236,9 +236,11 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
       }
     }
     if (manual) manualHandling += 1;
+    // Invariant 3: a dead letter hands its payment to an operator through the durable flag, whatever the payment's status.
+    if (manual && row !== undefined && (row.manualHandlingSinceMs ?? null) === null) add(3, who, `payment ${row.id} has a dead-lettered reversal but no manual handling flag`);
     if (row !== undefined && row.status === 'pending') {
       if (!manual) add(3, who, `payment ${row.id} still pending after the drain`);
-      else if (input.strict === true) add(3, who, `payment ${row.id} flagged for manual handling but still pending`);
+      // Pending and flagged is the accepted end state (money may have moved; an operator resolves it).
       else pendingFlagged += 1;
     }
 

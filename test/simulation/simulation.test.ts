@@ -6,7 +6,7 @@
 //   RESWIPE_SIM_SEED=<n>       replay one seed (with RESWIPE_SIM_PAYMENTS payments, default 500)
 //   RESWIPE_SIM_PAYMENTS=<n>   total payments of the swarm (default 10000), or of the one seed
 //   RESWIPE_SIM_SEEDS=random   draw the swarm's seeds instead of the fixed 1..N (printed)
-//   RESWIPE_SIM_STRICT=1       also fail on the known gaps (a dead-lettered payment stays pending and is re-swept forever)
+//   RESWIPE_SIM_STRICT=1       also fail when recovery announces one payment unknown more than 20 times (a flagged payment re-swept)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeViolations } from './auditor.ts';

@@ -289,11 +289,21 @@ CREATE INDEX payments_card_recent_idx ON payments (pan_fingerprint, created_at_m
 DROP INDEX payments_card_idx;
 `;
 
+// A payment whose reversal is dead-lettered stays `pending` (money may have moved) and is handed to
+// an operator. The instant it was flagged is stored on the payment so recovery can leave it alone
+// (it was re-swept on every pass before) and operators can list what waits for them; the partial
+// index holds only flagged payments, newest first.
+const manualHandling = `
+ALTER TABLE payments ADD COLUMN manual_handling_since_ms {BIGINT};
+CREATE INDEX payments_manual_handling_idx ON payments (manual_handling_since_ms DESC, id DESC) WHERE manual_handling_since_ms IS NOT NULL;
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
   defineMigration('0002_card_declines', cardDeclinesIndex),
   defineMigration('0003_card_recent', cardRecentIndex),
+  defineMigration('0004_manual_handling', manualHandling),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

@@ -155,8 +155,16 @@ export class SqlStoreReader implements StoreReader {
 
   async listPendingPayments(createdBeforeMs: number, limit: number): Promise<PaymentRecord[]> {
     const rows = await this.db.all(
-      `SELECT ${columnsOf(paymentRows)} FROM payments WHERE status = 'pending' AND created_at_ms < ? ORDER BY created_at_ms, id LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      `SELECT ${columnsOf(paymentRows)} FROM payments WHERE status = 'pending' AND manual_handling_since_ms IS NULL AND created_at_ms < ? ORDER BY created_at_ms, id LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
       [createdBeforeMs],
+    );
+    return rows.map((row) => paymentRows.fromRow(row));
+  }
+
+  async listManualHandlingPayments(limit: number): Promise<PaymentRecord[]> {
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(paymentRows)} FROM payments WHERE manual_handling_since_ms IS NOT NULL ORDER BY manual_handling_since_ms DESC, id DESC LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      [],
     );
     return rows.map((row) => paymentRows.fromRow(row));
   }

@@ -182,6 +182,7 @@ export const paymentRows: TableMapping<PaymentRecord> = {
     'created_at_ms',
     'updated_at_ms',
     'version',
+    'manual_handling_since_ms',
   ],
   keyColumns: ['id'],
   toValues: (p) => [
@@ -212,6 +213,7 @@ export const paymentRows: TableMapping<PaymentRecord> = {
     integerValue(p.createdAtMs, 'createdAtMs'),
     integerValue(p.updatedAtMs, 'updatedAtMs'),
     integerValue(p.version, 'version'),
+    p.manualHandlingSinceMs === undefined || p.manualHandlingSinceMs === null ? null : integerValue(p.manualHandlingSinceMs, 'manualHandlingSinceMs'),
   ],
   fromRow: (r) => ({
     id: readText(r.id, 'id'),
@@ -239,6 +241,8 @@ export const paymentRows: TableMapping<PaymentRecord> = {
     createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
     updatedAtMs: readInteger(r.updated_at_ms, 'updated_at_ms'),
     version: readInteger(r.version, 'version'),
+    // Absent, not null, when unflagged: records built before migration 0004 omit it and must round-trip unchanged.
+    ...(r.manual_handling_since_ms === null || r.manual_handling_since_ms === undefined ? {} : { manualHandlingSinceMs: readInteger(r.manual_handling_since_ms, 'manual_handling_since_ms') }),
   }),
 };
 

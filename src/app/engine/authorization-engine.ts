@@ -433,10 +433,17 @@ export class AuthorizationEngine {
         if (payment === null || payment.status !== 'pending') return 0;
         const nowMs = this.#clock.nowMs();
         let queued = 0;
+        let deadReversalId: string | null = null;
         for (const attempt of await tx.listAttempts(payment.id)) {
           if (!isUnresolved(attempt.outcome)) continue;
           const unknown: AttemptRecord = { ...attempt, outcome: 'unknown', completedAtMs: attempt.completedAtMs ?? nowMs };
           if (attempt.outcome === 'pending') await tx.updateAttempt(unknown);
+          // A reversal already queued is the worker's to drive; queueing it again would only announce the payment once more.
+          const existing = await tx.getReversal(reversalIdFor(attempt.id));
+          if (existing !== null) {
+            if (existing.state === 'dead') deadReversalId = existing.id;
+            continue;
+          }
           await this.#enqueueReversal(tx, { attempt: unknown, payment, reasonCode: '98', nowMs, newStan: await tx.nextStan(attempt.channel), transmittedAt: transmissionDateTime(nowMs) });
           queued += 1;
         }
@@ -448,8 +455,11 @@ export class AuthorizationEngine {
           const updated = withAnswerFields(payment, status, diagnosis, attempts, nowMs);
           await this.#updatePayment(tx, payment, updated);
           await tx.appendEvent({ type: 'payment.completed', subjectId: payment.id, payload: completedPayload(updated, diagnosis), atMs: nowMs });
-        } else {
+        } else if (queued > 0) {
           await tx.appendEvent({ type: 'payment.unknown', subjectId: payment.id, payload: { by: 'recovery' }, atMs: nowMs });
+        } else if (deadReversalId !== null && (payment.manualHandlingSinceMs ?? null) === null) {
+          // Dead-lettered before the flag existed (a database older than migration 0004): flag it now, once.
+          await this.#updatePayment(tx, payment, { ...payment, manualHandlingSinceMs: nowMs, updatedAtMs: nowMs });
         }
         return queued;
       });
@@ -466,6 +476,8 @@ export class AuthorizationEngine {
     const payment = await tx.getPayment(settled.payment.id);
     if (payment === null) return;
     if (settled.result === 'dead') {
+      // The flag takes the payment off recovery's work list and onto the operators' (listManualHandlingPayments); set once.
+      if ((payment.manualHandlingSinceMs ?? null) === null) await this.#updatePayment(tx, payment, { ...payment, manualHandlingSinceMs: nowMs, updatedAtMs: nowMs });
       await tx.appendEvent({
         type: 'payment.manual_handling',
         subjectId: payment.id,

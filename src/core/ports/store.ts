@@ -94,6 +94,12 @@ export interface PaymentRecord {
   updatedAtMs: number;
   /** Bumped on every update; updates name the version they read (optimistic concurrency). */
   version: number;
+  /**
+   * When a reversal of this payment was dead-lettered and the payment handed to an operator; absent
+   * (or null) when not flagged, so records written before migration 0004 read the same. Set once by the engine,
+   * in the transaction that dead-letters the reversal; recovery skips flagged payments.
+   */
+  manualHandlingSinceMs?: number | null;
 }
 
 /** `pending` while the attempt is in flight; the others are final except `unknown`, which ends as `reversed` or in manual handling. */
@@ -289,6 +295,8 @@ export interface StoreReader {
   listPayments(query: PaymentQuery): Promise<Page<PaymentRecord>>;
   /** Payments still `pending` and older than the given instant: the work list after a restart. */
   listPendingPayments(createdBeforeMs: number, limit: number): Promise<PaymentRecord[]>;
+  /** Payments flagged for manual handling (a dead-lettered reversal), whatever their status, most recently flagged first: the operators' work list. */
+  listManualHandlingPayments(limit: number): Promise<PaymentRecord[]>;
   /** Sum of approved amounts for a merchant (and terminal, when given) created in [fromMs, toMs). */
   sumApprovedMinor(scope: { merchantId: string; terminalId?: string }, fromMs: number, toMs: number): Promise<number>;
 

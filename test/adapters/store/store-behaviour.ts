@@ -339,6 +339,40 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.notEqual(page.nextCursor, null);
     });
 
+    withStore('manual handling: a flagged payment leaves the pending work list and joins the operators\' list, newest flag first', async (store) => {
+      await seedParents(store);
+      await store.write(async (tx) => {
+        await tx.insertPayment(payment('mh1', 'm1', { status: 'pending', createdAtMs: baseAtMs }));
+        await tx.insertPayment(payment('mh2', 'm1', { status: 'pending', createdAtMs: baseAtMs + 1 }));
+        await tx.insertPayment(payment('mh3', 'm1', { status: 'pending', createdAtMs: baseAtMs + 2 }));
+        // A record built without the field (as before migration 0004) is stored unflagged.
+        const { manualHandlingSinceMs: _omitted, ...legacy } = payment('mh4', 'm2', { status: 'approved', createdAtMs: baseAtMs + 3 });
+        await tx.insertPayment(legacy);
+      });
+      assert.equal((await store.getPayment('mh4'))?.manualHandlingSinceMs ?? null, null);
+      assert.deepEqual(await store.listManualHandlingPayments(10), []);
+      await store.write(async (tx) => {
+        for (const [id, sinceMs] of [['mh1', baseAtMs + 50], ['mh3', baseAtMs + 60], ['mh4', baseAtMs + 40]] as const) {
+          const current = await tx.getPayment(id);
+          assert.ok(current !== null);
+          assert.equal(await tx.updatePayment({ ...current, manualHandlingSinceMs: sinceMs }, current.version), true);
+        }
+      });
+      assert.equal((await store.getPayment('mh1'))?.manualHandlingSinceMs, baseAtMs + 50);
+      assert.deepEqual((await store.listPendingPayments(baseAtMs + 100, 10)).map((p) => p.id), ['mh2']);
+      // Flagged whatever the status (mh4 is approved: a terminal reversal of an approved sale that died), newest flag first.
+      assert.deepEqual((await store.listManualHandlingPayments(10)).map((p) => p.id), ['mh3', 'mh1', 'mh4']);
+      assert.deepEqual((await store.listManualHandlingPayments(2)).map((p) => p.id), ['mh3', 'mh1']);
+      // An update that spreads the record keeps the flag.
+      await store.write(async (tx) => {
+        const current = await tx.getPayment('mh1');
+        assert.ok(current !== null);
+        assert.equal(await tx.updatePayment({ ...current, responseCode: '98' }, current.version), true);
+      });
+      assert.equal((await store.getPayment('mh1'))?.manualHandlingSinceMs, baseAtMs + 50);
+      await expectCode(store.listManualHandlingPayments(0), 'RSW_BAD_ARGUMENT');
+    });
+
     withStore('pending work, approved sums and card history read what the engine needs', async (store) => {
       await seedParents(store);
       await store.write(async (tx) => {

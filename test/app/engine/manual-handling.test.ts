@@ -1,0 +1,84 @@
+// Goal: a payment whose reversal is dead-lettered is flagged for manual handling once and then left
+// alone by recovery. Method: a real SQLite store, a fake channel that never answers the sale and
+// refuses every reversal until the worker dead-letters it, then several recovery passes, counting
+// the flag, the events and what recovery picked up.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createFixture, merchantId, terminalId, sale } from './engine-fixture.ts';
+import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 5_000): Promise<T> {
+  for (let waitedMs = 0; waitedMs <= timeoutMs; waitedMs += 20) {
+    const value = await probe();
+    if (value !== null && value !== undefined && value !== false) return value;
+    await delay(20);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const noReplyThenDown = (request: IsoMessage) =>
+  request.mti === '0200'
+    ? { kind: 'no_reply' as const, reason: 'timeout' as const, sentAtMs: Date.now() }
+    : { kind: 'not_sent' as const, reason: 'no_connection' as const, detail: 'down' };
+
+test('a dead-lettered reversal flags its payment once; recovery never picks it up again', async () => {
+  const fixture = await createFixture({ scripts: [noReplyThenDown], settings: { terminalTimeoutMs: 1_500 } });
+  try {
+    const { engine, store } = fixture;
+    const result = await engine.authorize(sale());
+    assert.equal(result.kind, 'completed');
+    if (result.kind !== 'completed') return;
+    assert.equal(result.view.status, 'pending');
+    const paymentId = result.view.id;
+    const flagged = await waitFor('the reversal to be dead-lettered and the payment flagged', async () => {
+      const payment = await store.getPayment(paymentId);
+      return payment !== null && typeof payment.manualHandlingSinceMs === 'number' ? payment : null;
+    });
+    assert.equal(flagged.status, 'pending', 'money may have moved: the client keeps seeing pending');
+    assert.deepEqual((await store.listManualHandlingPayments(10)).map((p) => p.id), [paymentId]);
+    const unknownBefore = (await store.listEvents(0, 1000, 'payment.unknown')).filter((e) => e.subjectId === paymentId).length;
+
+    for (let pass = 0; pass < 3; pass++) {
+      const recovered = await engine.recoverAfterRestart({ createdBeforeMs: Date.now() + 1 });
+      assert.deepEqual(recovered, { payments: 0, reversalsQueued: 0 }, `pass ${pass}: the flagged payment is not on recovery's list`);
+    }
+
+    const after = await store.getPayment(paymentId);
+    assert.equal(after?.manualHandlingSinceMs, flagged.manualHandlingSinceMs, 'flagged once: the instant never moves');
+    assert.equal(after?.status, 'pending');
+    assert.equal((await store.listEvents(0, 1000, 'payment.unknown')).filter((e) => e.subjectId === paymentId).length, unknownBefore, 'recovery announced nothing');
+    assert.equal((await store.listEvents(0, 1000, 'payment.manual_handling')).filter((e) => e.subjectId === paymentId).length, 1, 'one manual handling event');
+    assert.equal((await store.reversalQueueStats()).dead, 1, 'one reversal, dead, never re-queued');
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('recovery announces a payment unknown only when it queues a new reversal', async () => {
+  const fixture = await createFixture({});
+  try {
+    const { engine, store } = fixture;
+    // Stop the worker so the queued reversal stays pending between the two passes.
+    await fixture.worker.stop();
+    const nowMs = Date.now();
+    await store.write(async (tx) => {
+      await tx.insertPayment({
+        id: 'pay_crashed', kind: 'sale', status: 'pending', intake: 'http', merchantId, terminalId, amountMinor: 500, currency: 'CNY',
+        panFingerprint: 'f', panMasked: '622202*********0018', cardBrand: 'unionpay', cardType: 'debit', cardIssuer: null, entryMode: 'chip',
+        terminalStan: null, terminalTransmittedAt: null, reference: null, originalPaymentId: null, responseCode: null, authCode: null, rrn: null, decline: null,
+        createdAtMs: nowMs - 10_000, updatedAtMs: nowMs - 10_000, version: 1,
+      });
+      await tx.insertAttempt({
+        id: 'att_crashed', paymentId: 'pay_crashed', seq: 1, channel: 'bank-a', mti: '0200', stan: '000777', transmittedAt: '1125120000', processingCode: '000000',
+        upstreamTerminalId: terminalId, outcome: 'pending', responseCode: null, authCode: null, rrn: null, latencyMs: null, sentAtMs: nowMs - 9_000, completedAtMs: null, createdAtMs: nowMs - 9_000,
+      });
+    });
+    assert.deepEqual(await engine.recoverAfterRestart(), { payments: 1, reversalsQueued: 1 });
+    assert.deepEqual(await engine.recoverAfterRestart(), { payments: 1, reversalsQueued: 0 }, 'the reversal is already queued');
+    assert.equal((await store.listEvents(0, 100, 'payment.unknown')).length, 1, 'one announcement for one queued reversal');
+    assert.equal((await store.listEvents(0, 100, 'reversal.queued')).length, 1);
+  } finally {
+    await fixture.close();
+  }
+});
