@@ -237,7 +237,7 @@ export class TerminalServer {
     const amountMinor = /^[0-9]{1,12}$/.test(amountText) ? Number(amountText) : NaN;
     const currencyNumeric = getText(request, 49) ?? '156';
     const named = followUpOriginalOf(request);
-    const original = named === null ? null : await transactions.findOriginalForTerminal(terminalId, named);
+    const original = named === null ? null : await transactions.findOriginalForTerminal(terminalId, named, merchantId);
     const pan = panOf(request);
     const expiry = getText(request, 14);
     const track2 = getText(request, 35);

@@ -702,8 +702,11 @@ export class TransactionSet {
     throw new ReswipeError('RSW_STORE_RESULT_TOO_LARGE', { rowsMax: this.#settings.batchRowsMax, record: 'payments' });
   }
 
-  /** The original a terminal names by RRN (DE 37) or by STAN (DE 61 / DE 90) and date, among its own payments. */
-  async findOriginalForTerminal(terminalId: string, by: { rrn?: string; stan?: string; dateMmdd?: string }): Promise<PaymentRecord | null> {
+  /**
+   * The original a terminal names by RRN (DE 37) or by STAN (DE 61 / DE 90) and date, among its own
+   * payments; by RRN also among its merchant's (a refund may come from another terminal of the shop).
+   */
+  async findOriginalForTerminal(terminalId: string, by: { rrn?: string; stan?: string; dateMmdd?: string }, merchantId?: string): Promise<PaymentRecord | null> {
     if (by.rrn !== undefined && by.rrn.trim() !== '') {
       const page = await this.#store.listPayments({ limit: 20, terminalId, rrn: by.rrn.trim() });
       const found = page.data.find((payment) => payment.rrn === by.rrn?.trim() && payment.kind !== 'refund' && payment.kind !== 'void');
@@ -712,6 +715,12 @@ export class TransactionSet {
     if (by.stan !== undefined) {
       const page = await this.#store.listPayments({ limit: 20, terminalId, stan: by.stan });
       const found = page.data.find((payment) => payment.terminalStan === by.stan && (by.dateMmdd === undefined || payment.terminalTransmittedAt?.startsWith(by.dateMmdd) === true));
+      if (found !== undefined) return found;
+    }
+    if (merchantId !== undefined && by.rrn !== undefined && by.rrn.trim() !== '') {
+      const rrn = by.rrn.trim();
+      const page = await this.#store.listPayments({ limit: 20, merchantId, rrn });
+      const found = page.data.find((payment) => payment.rrn === rrn && (payment.kind === 'sale' || payment.kind === 'completion' || payment.kind === 'preauth'));
       if (found !== undefined) return found;
     }
     return null;

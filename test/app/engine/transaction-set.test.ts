@@ -289,3 +289,18 @@ test('batch settlement: unequal totals answer 95 and leave the batch open; equal
     await fixture.close();
   }
 });
+
+test('a terminal finds the original by its STAN and date, or by RRN also from another terminal of the merchant', async () => {
+  const fixture = await createTxnFixture(approveAll);
+  try {
+    const result = await fixture.engine.authorize(sale({ intake: 'iso', terminalStan: '000321', terminalTransmittedAt: '1125090000', idempotency: { scope: `iso:${terminalId}`, key: '000321:1125090000', requestHash: 'h-iso' } }));
+    const saleId = result.kind === 'completed' ? result.view.id : '';
+    const rrn = result.kind === 'completed' ? (result.view.rrn ?? '') : '';
+    assert.equal((await fixture.txns.findOriginalForTerminal(terminalId, { stan: '000321', dateMmdd: '1125' }))?.id, saleId);
+    assert.equal(await fixture.txns.findOriginalForTerminal(terminalId, { stan: '000321', dateMmdd: '1126' }), null);
+    assert.equal(await fixture.txns.findOriginalForTerminal('T0000002', { rrn }), null);
+    assert.equal((await fixture.txns.findOriginalForTerminal('T0000002', { rrn }, merchantId))?.id, saleId);
+  } finally {
+    await fixture.close();
+  }
+});
