@@ -1,7 +1,9 @@
 // Shared seed for the reversal tests: a merchant, terminal, payment and one attempt whose outcome
-// is unknown, plus its queued reversal, written through the store port as the engine would.
+// is unknown, plus its queued reversal, written through the store port as the engine would. The
+// records are the store tests' builders with the values these tests rely on.
 import type { AttemptRecord, PaymentRecord, ReversalRecord, Store } from '../../../src/core/ports/store.ts';
 import { enqueueReversal } from '../../../src/app/reversals/reversal-worker.ts';
+import { attempt as attemptRecord, merchant, payment as paymentRecord, terminal } from '../../adapters/store/store-fixtures.ts';
 
 /** A merchant, terminal, payment and one attempt with an unknown outcome, then its queued reversal. */
 export async function seedUnknownAttempt(
@@ -10,76 +12,33 @@ export async function seedUnknownAttempt(
   suffix = '1',
   sent: { stan?: string; transmittedAt?: string; amountMinor?: number } = {},
 ): Promise<{ payment: PaymentRecord; attempt: AttemptRecord; reversal: ReversalRecord }> {
-  const payment: PaymentRecord = {
-    id: `pay_${suffix}`,
-    kind: 'sale',
+  const payment: PaymentRecord = paymentRecord(`pay_${suffix}`, '898310048160001', {
     status: 'pending',
     intake: 'iso',
-    merchantId: '898310048160001',
     terminalId: 'T0000001',
     amountMinor: sent.amountMinor ?? 12345,
-    currency: 'CNY',
     panFingerprint: 'fp',
     panMasked: '622202******1234',
-    cardBrand: 'unionpay',
-    cardType: 'debit',
     cardIssuer: null,
-    entryMode: 'chip',
     terminalStan: suffix.padStart(6, '0'),
     terminalTransmittedAt: '1125103000',
-    reference: null,
-    originalPaymentId: null,
     responseCode: null,
     authCode: null,
     rrn: null,
-    decline: null,
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
-    version: 1,
-  };
-  const attempt: AttemptRecord = {
-    id: `att_${suffix}`,
-    paymentId: payment.id,
-    seq: 1,
-    channel: 'bank-a',
-    mti: '0200',
+  });
+  const attempt: AttemptRecord = attemptRecord(`att_${suffix}`, payment.id, {
     stan: sent.stan ?? String(100 + Number(suffix)).padStart(6, '0'),
     transmittedAt: sent.transmittedAt ?? '1125103000',
-    processingCode: '000000',
-    upstreamTerminalId: 'T0000001',
     outcome: 'unknown',
-    responseCode: null,
-    authCode: null,
-    rrn: null,
-    latencyMs: null,
     sentAtMs: nowMs,
-    completedAtMs: null,
     createdAtMs: nowMs,
-  };
+  });
   const reversal = await store.write(async (tx) => {
     if ((await tx.getMerchant(payment.merchantId)) === null) {
-      await tx.upsertMerchant({
-        id: payment.merchantId,
-        name: 'Test shop',
-        mcc: '5411',
-        accepts: ['debit', 'credit'],
-        limits: {},
-        feePlan: 'standard',
-        disabled: false,
-        createdAtMs: nowMs,
-        updatedAtMs: nowMs,
-      });
-      await tx.upsertTerminal({
-        id: 'T0000001',
-        merchantId: payment.merchantId,
-        state: 'active',
-        signedOn: true,
-        batchNo: '000001',
-        limits: {},
-        lastSeenAtMs: null,
-        createdAtMs: nowMs,
-        updatedAtMs: nowMs,
-      });
+      await tx.upsertMerchant(merchant(payment.merchantId, { name: 'Test shop', accepts: ['debit', 'credit'], limits: {}, createdAtMs: nowMs, updatedAtMs: nowMs }));
+      await tx.upsertTerminal(terminal('T0000001', payment.merchantId, { lastSeenAtMs: null, createdAtMs: nowMs, updatedAtMs: nowMs }));
     }
     await tx.insertPayment(payment);
     await tx.insertAttempt(attempt);

@@ -7,70 +7,39 @@ import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import type { AttemptRecord, PaymentRecord, ReversalRecord } from '../../../src/core/ports/store.ts';
 import { buildUpstreamSale } from '../../../src/core/payments/upstream-request.ts';
 import { CardNumber } from '../../../src/core/cards/pan.ts';
+import { attempt as attemptRecord, payment as paymentRecord, reversal as reversalRecord } from '../../adapters/store/store-fixtures.ts';
 
-const attempt: AttemptRecord = {
-  id: 'att_1',
-  paymentId: 'pay_1',
-  seq: 1,
-  channel: 'bank-a',
+// The sale's records as the store keeps them (the store tests' builders); every value the expected messages below depend on is spelled out here.
+const attempt: AttemptRecord = attemptRecord('att_1', 'pay_1', {
   mti: '0200',
   stan: '000123',
   transmittedAt: '1125103000',
   processingCode: '000000',
   upstreamTerminalId: 'T0000001',
   outcome: 'unknown',
-  responseCode: null,
-  authCode: null,
-  rrn: null,
-  latencyMs: null,
   sentAtMs: 1,
-  completedAtMs: null,
   createdAtMs: 1,
-};
+});
 
-const payment: PaymentRecord = {
-  id: 'pay_1',
-  kind: 'sale',
+const payment: PaymentRecord = paymentRecord('pay_1', '898310048160001', {
   status: 'pending',
   intake: 'iso',
-  merchantId: '898310048160001',
   terminalId: 'T0000001',
   amountMinor: 12345,
   currency: 'CNY',
   panFingerprint: 'fp',
   panMasked: '622202******1234',
-  cardBrand: 'unionpay',
-  cardType: 'debit',
   cardIssuer: null,
-  entryMode: 'chip',
   terminalStan: '000001',
   terminalTransmittedAt: '1125103000',
-  reference: null,
-  originalPaymentId: null,
   responseCode: null,
   authCode: null,
   rrn: null,
-  decline: null,
   createdAtMs: 1,
   updatedAtMs: 1,
-  version: 1,
-};
+});
 
-const reversal: ReversalRecord = {
-  id: 'rev_att_1',
-  attemptId: 'att_1',
-  paymentId: 'pay_1',
-  channel: 'bank-a',
-  reasonCode: '98',
-  stan: '000124',
-  transmittedAt: '1125103031',
-  state: 'pending',
-  tries: 0,
-  nextAtMs: 0,
-  lastError: null,
-  createdAtMs: 1,
-  completedAtMs: null,
-};
+const reversal: ReversalRecord = reversalRecord('rev_att_1', 'att_1', 'pay_1', { reasonCode: '98', stan: '000124', transmittedAt: '1125103031', nextAtMs: 0, createdAtMs: 1 });
 
 test('the first try is an 0400 with every mandatory field and no PAN', () => {
   const message = buildReversalRequest(attempt, payment, reversal, '48020000', 1);
