@@ -298,12 +298,28 @@ ALTER TABLE payments ADD COLUMN manual_handling_since_ms {BIGINT};
 CREATE INDEX payments_manual_handling_idx ON payments (manual_handling_since_ms DESC, id DESC) WHERE manual_handling_since_ms IS NOT NULL;
 `;
 
+// The transaction set's queries (sql-store-reader.ts), each served by an index instead of a scan:
+// - listFollowUps: payments naming an original, oldest first (every void, refund, completion and
+//   cancel reads them while it decides); only follow-ups carry original_payment_id, so the index is partial.
+// - listPendingAdvices: refund advices (0220/0221) not yet acknowledged, oldest first; the partial
+//   index repeats the query's WHERE term for term, so it holds only the queue itself.
+// - listExpiredHolds: approved pre-authorizations older than an instant, oldest first (kind and
+//   status by equality, then the order).
+// - lastEventOf: the newest event of a type about one subject (the last batch close of a terminal).
+const transactionSetIndexes = `
+CREATE INDEX payments_original_idx ON payments (original_payment_id, created_at_ms, id) WHERE original_payment_id IS NOT NULL;
+CREATE INDEX attempts_pending_advices_idx ON attempts (created_at_ms, id) WHERE outcome = 'pending' AND mti IN ('0220', '0221');
+CREATE INDEX payments_kind_status_idx ON payments (kind, status, created_at_ms, id);
+CREATE INDEX events_subject_type_idx ON events (subject_id, type, seq);
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
   defineMigration('0002_card_declines', cardDeclinesIndex),
   defineMigration('0003_card_recent', cardRecentIndex),
   defineMigration('0004_manual_handling', manualHandling),
+  defineMigration('0005_transaction_set_indexes', transactionSetIndexes),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

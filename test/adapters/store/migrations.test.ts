@@ -13,6 +13,7 @@ const pinned: Record<string, string> = {
   '0002_card_declines': 'ab1f65cab1477b5c/ab1f65cab1477b5c',
   '0003_card_recent': 'e4a012fa093d9bed/e4a012fa093d9bed',
   '0004_manual_handling': '1844723dfa5f6c9b/075a256f65ca5882',
+  '0005_transaction_set_indexes': 'b64f92670d2754e1/b64f92670d2754e1',
 };
 
 function sha256(text: string): string {

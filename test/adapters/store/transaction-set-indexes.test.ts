@@ -1,0 +1,47 @@
+// Goal: the transaction set's queries (follow-ups, pending advices, expired holds, last event of a subject) are served by the indexes of migration 0005, not by scans or sorts. Method: apply every migration to an in-memory SQLite database and read EXPLAIN QUERY PLAN of each query as sql-store-reader.ts writes it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { migrations } from '../../../src/adapters/store/migrations.ts';
+
+/** Each query as the reader runs it (columns reduced to `id`: the plan depends on WHERE and ORDER BY), with the index it must use. */
+const rows: ReadonlyArray<{ name: string; sql: string; params: unknown[]; index: string }> = [
+  {
+    name: 'listFollowUps',
+    sql: 'SELECT id FROM payments WHERE original_payment_id = ? ORDER BY created_at_ms, id LIMIT 100001',
+    params: ['p1'],
+    index: 'payments_original_idx',
+  },
+  {
+    name: 'listPendingAdvices',
+    sql: "SELECT id FROM attempts WHERE outcome = 'pending' AND mti IN ('0220', '0221') ORDER BY created_at_ms, id LIMIT 100",
+    params: [],
+    index: 'attempts_pending_advices_idx',
+  },
+  {
+    name: 'listExpiredHolds',
+    sql: "SELECT id FROM payments WHERE status = 'approved' AND kind = 'preauth' AND created_at_ms < ? ORDER BY created_at_ms, id LIMIT 100",
+    params: [1],
+    index: 'payments_kind_status_idx',
+  },
+  {
+    name: 'lastEventOf',
+    sql: 'SELECT seq FROM events WHERE type = ? AND subject_id = ? ORDER BY seq DESC LIMIT 1',
+    params: ['batch.settled', 't1'],
+    index: 'events_subject_type_idx',
+  },
+];
+
+test('the transaction set queries use their indexes and need no sort', () => {
+  const db = new Database(':memory:');
+  try {
+    for (const migration of migrations) db.exec(migration.sqlite);
+    for (const row of rows) {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${row.sql}`).all(...row.params) as Array<{ detail: string }>).map((step) => step.detail).join(' | ');
+      assert.match(plan, new RegExp(`USING (?:COVERING )?INDEX ${row.index}\\b`), `${row.name}: ${plan}`);
+      assert.doesNotMatch(plan, /TEMP B-TREE/, `${row.name} sorts: ${plan}`);
+    }
+  } finally {
+    db.close();
+  }
+});
