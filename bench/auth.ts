@@ -38,6 +38,15 @@ for (const [name, value, max] of [['seconds', seconds, 3600], ['warmup-seconds',
   if (!Number.isFinite(value) || value < 0 || value > max) throw new Error(`--${name} must be a number in 0..${max}`);
 }
 
+/**
+ * V8 flags the gateway runs with, as docs/benchmarks.md recommends for `reswipe serve` in production:
+ * a 1 MB young generation and a 384 MB old-space ceiling make V8 collect garbage before it grows the
+ * heap (live heap at 1000 busy terminals is about 50 MB; without them the heap fills with garbage to
+ * 120-170 MB). BENCH_GATEWAY_NODE_FLAGS overrides them; `none` runs node's defaults.
+ */
+const gatewayNodeFlagsText = process.env.BENCH_GATEWAY_NODE_FLAGS ?? '--max-semi-space-size=1 --max-old-space-size=384';
+const gatewayNodeFlags = gatewayNodeFlagsText === 'none' ? [] : gatewayNodeFlagsText.split(/\s+/).filter((flag) => flag.length > 0);
+
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'reswipe.mjs');
 const dialect = getDialect('iso87-ascii');
@@ -358,7 +367,7 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   // BENCH_GATEWAY_CPU_PROF=<dir> profiles the gateway (node --cpu-prof); the profile is written when it exits.
   const profileDir = process.env.BENCH_GATEWAY_CPU_PROF;
-  const gateway = await startJson([...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]), bin, 'serve', '--config', join(dir, 'config.json'), '--json']);
+  const gateway = await startJson([...gatewayNodeFlags, ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]), bin, 'serve', '--config', join(dir, 'config.json'), '--json']);
   const gatewayPort = Number((gateway.info.listeners as Record<string, number>).pos);
 
   const few = await openTerminals(gatewayPort, connections, 'T', true);
@@ -374,7 +383,7 @@ async function main(): Promise<void> {
   gateway.child.kill('SIGTERM');
   await Promise.race([gatewayExited, delay(20_000)]);
 
-  console.log(`gateway peak RSS (VmHWM, ${manyConnections} terminal connections under load): ${gatewayPeakRssMb} MB`);
+  console.log(`gateway peak RSS (VmHWM, ${manyConnections} terminal connections under load): ${gatewayPeakRssMb} MB (node flags: ${gatewayNodeFlags.join(' ') || 'none'})`);
   const salesPerSec = Math.max(gatewayResult.salesPerSec, manyResult.salesPerSec);
   const best = gatewayResult.salesPerSec >= manyResult.salesPerSec ? gatewayResult : manyResult;
   const ratioVsRelay = relayResult.salesPerSec === 0 ? 0 : Math.round((salesPerSec / relayResult.salesPerSec) * 1000) / 1000;
@@ -400,6 +409,7 @@ async function main(): Promise<void> {
       bestConnections: best.connections,
       maxRateManyConnections: manyResult.salesPerSec,
       synchronous: 'full',
+      gatewayNodeFlags: gatewayNodeFlags.join(' '),
     }),
   );
 }
