@@ -87,6 +87,13 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     return this.#upsert(terminalRows, terminal);
   }
 
+  async touchTerminal(id: string, seenAtMs: number): Promise<boolean> {
+    // One narrow UPDATE, not a read-modify-upsert: a sign-off or a console edit committed meanwhile is never overwritten.
+    const atMs = readInteger(seenAtMs, 'seenAtMs');
+    const changed = await this.db.run('UPDATE terminals SET last_seen_at_ms = ? WHERE id = ? AND (last_seen_at_ms IS NULL OR last_seen_at_ms < ?)', [atMs, id, atMs]);
+    return changed > 0;
+  }
+
   upsertChannel(channel: ChannelRecord): Promise<void> {
     return this.#upsert(channelRows, channel);
   }

@@ -54,7 +54,12 @@ export interface TerminalServerOptions {
   idleTimeoutMs?: number;
   /** Requests one connection may have in flight at once (a terminal normally has one); default 4. */
   inFlightPerConnectionMax?: number;
+  /** At most one "last seen" store write per terminal per this interval, off the request path; default 10 s. */
+  lastSeenWriteIntervalMs?: number;
 }
+
+/** Terminals whose last "last seen" write is remembered; beyond it the oldest is forgotten (and may be written again early). */
+const lastSeenTerminalsMax = 100_000;
 
 const networkCodes = { signOn: ['001', '003', '004'], signOff: ['002'], echo: ['301'] } as const;
 
@@ -71,6 +76,8 @@ export class TerminalServer {
   readonly #work = new Set<Promise<void>>();
   #port = 0;
   #closing = false;
+  /** Per terminal id (DE 41), when its lastSeenAtMs was last written (or that write was started); oldest first. */
+  readonly #lastSeenWrittenAtMs = new Map<string, number>();
 
   constructor(options: TerminalServerOptions) {
     this.#options = options;
@@ -176,6 +183,41 @@ export class TerminalServer {
     });
   }
 
+  /**
+   * Records that a terminal was seen: at most one store write per terminal per lastSeenWriteIntervalMs,
+   * started in the background (never awaited by the request, so a sale's answer waits for nothing
+   * extra) and awaited by close(). The write is a narrow UPDATE that moves lastSeenAtMs forward only
+   * and ignores unknown ids, so a stray DE 41 creates nothing; it is throttled like a known one.
+   */
+  #noteSeen(terminalId: string, nowMs: number): void {
+    if (terminalId === '') return;
+    const writtenAtMs = this.#lastSeenWrittenAtMs.get(terminalId);
+    if (writtenAtMs !== undefined && nowMs - writtenAtMs < (this.#options.lastSeenWriteIntervalMs ?? 10_000)) return;
+    this.#rememberSeenWrite(terminalId, nowMs);
+    const { store, logger, listener } = this.#options;
+    const work = store
+      .write((tx) => tx.touchTerminal(terminalId, nowMs))
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          if (this.#lastSeenWrittenAtMs.get(terminalId) === nowMs) this.#lastSeenWrittenAtMs.delete(terminalId);
+          logger.warn({ listener: listener.name, terminalId, error: isReswipeError(error) ? error.code : 'unknown' }, 'terminal last-seen write failed; the next message retries it');
+        },
+      )
+      .finally(() => this.#work.delete(work));
+    this.#work.add(work);
+  }
+
+  #rememberSeenWrite(terminalId: string, atMs: number): void {
+    // Delete first so the entry moves to the end: the map stays ordered oldest write first.
+    this.#lastSeenWrittenAtMs.delete(terminalId);
+    this.#lastSeenWrittenAtMs.set(terminalId, atMs);
+    if (this.#lastSeenWrittenAtMs.size > lastSeenTerminalsMax) {
+      const oldest = this.#lastSeenWrittenAtMs.keys().next();
+      if (oldest.done !== true) this.#lastSeenWrittenAtMs.delete(oldest.value);
+    }
+  }
+
   #protocolError(socket: Socket, error: unknown): void {
     // Never the bytes: only the code, the field path and the listener.
     const { listener, logger } = this.#options;
@@ -193,6 +235,8 @@ export class TerminalServer {
     const processingCode = getText(request, 3) ?? '';
     const conditionCode = getText(request, 25) ?? '00';
     const transactions = this.#options.transactions;
+    // Any request counts as a sign of life (issue 7: "last seen, any message or echo"); sign-on and sign-off write it themselves.
+    if (request.mti !== '0800') this.#noteSeen((getText(request, 41) ?? '').trim(), this.#options.clock.nowMs());
     switch (request.mti) {
       case '0800':
         return this.#networkManagement(request, responseMti);
@@ -372,9 +416,12 @@ export class TerminalServer {
         return true;
       });
       if (!known) responseCode = '97';
+      else this.#rememberSeenWrite(terminalId, nowMs);
       this.#options.logger.info({ listener: this.#options.listener.name, terminalId, code, known }, signedOn ? 'terminal sign-on' : 'terminal sign-off');
     } else if (code === undefined || !(networkCodes.echo as readonly string[]).includes(code)) {
       responseCode = '12';
+    } else {
+      this.#noteSeen(terminalId, nowMs);
     }
     const fields: Record<number, IsoFieldValue> = {};
     copy(request, fields, isCups ? [7, 11, 12, 13, 32, 41, 42, 60] : [7, 11, 32, 41, 42, 70]);

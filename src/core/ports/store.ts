@@ -251,6 +251,8 @@ export interface Page<T> {
 export interface StoreTx extends StoreReader {
   upsertMerchant(merchant: MerchantRecord): Promise<void>;
   upsertTerminal(terminal: TerminalRecord): Promise<void>;
+  /** Moves a terminal's `lastSeenAtMs` forward to `seenAtMs` (never back) and touches nothing else; false when the terminal is unknown or was seen later already. */
+  touchTerminal(id: string, seenAtMs: number): Promise<boolean>;
   upsertChannel(channel: ChannelRecord): Promise<void>;
 
   insertIdempotency(record: IdempotencyRecord): Promise<void>;

@@ -339,6 +339,21 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.notEqual(page.nextCursor, null);
     });
 
+    withStore('touchTerminal moves last seen forward only, for a known terminal, and changes nothing else', async (store) => {
+      await seedParents(store);
+      const before = await store.getTerminal('t1');
+      assert.ok(before !== null);
+      const results = await store.write(async (tx) => [
+        await tx.touchTerminal('t1', baseAtMs + 500),
+        await tx.touchTerminal('t1', baseAtMs + 400),
+        await tx.touchTerminal('t1', baseAtMs + 500),
+        await tx.touchTerminal('nope', baseAtMs + 500),
+      ]);
+      assert.deepEqual(results, [true, false, false, false], 'forward once; never back; unknown terminals are not created');
+      assert.deepEqual(await store.getTerminal('t1'), { ...before, lastSeenAtMs: baseAtMs + 500 });
+      assert.equal(await store.getTerminal('nope'), null);
+    });
+
     withStore('manual handling: a flagged payment leaves the pending work list and joins the operators\' list, newest flag first', async (store) => {
       await seedParents(store);
       await store.write(async (tx) => {
