@@ -1,7 +1,20 @@
 // The client-facing JSON of a payment (spec/http-api.md), built from the stored records alone.
 // Internal states never leak: an attempt still in flight shows as `unknown` (its outcome is not known yet).
-import type { AttemptRecord, PaymentRecord, StoredDecline } from '../ports/store.ts';
+import type { AttemptRecord, PaymentKind, PaymentRecord, StoredDecline } from '../ports/store.ts';
 import type { AttemptOutcome, CardBrand, CardType, PaymentStatus } from '../vocabulary.ts';
+
+/** Every payment kind once, for schemas and validators; the Record makes a new kind a compile error here. */
+const paymentKindSet: Readonly<Record<PaymentKind, true>> = {
+  sale: true,
+  preauth: true,
+  completion: true,
+  void: true,
+  refund: true,
+  preauth_cancel: true,
+  completion_void: true,
+  balance_inquiry: true,
+};
+export const paymentKinds: readonly PaymentKind[] = Object.freeze(Object.keys(paymentKindSet) as PaymentKind[]);
 
 export interface PaymentAttemptView {
   channel: string;
@@ -20,6 +33,8 @@ export interface PaymentFeeView {
 
 export interface PaymentView {
   id: string;
+  /** What kind of money movement it is: `sale`, `preauth`, `void`, `refund`, ... */
+  kind: PaymentKind;
   status: PaymentStatus;
   amountMinor: number;
   currency: string;
@@ -34,6 +49,8 @@ export interface PaymentView {
   fee: PaymentFeeView | null;
   createdAt: string;
   reference: string | null;
+  /** The payment a follow-up (void, refund, completion, cancel, completion void) names; null for a sale, a pre-authorization or a balance inquiry. */
+  originalPaymentId: string | null;
 }
 
 /** The view of one payment; attempts in the order they were made. */
@@ -41,6 +58,7 @@ export function toPaymentView(payment: PaymentRecord, attempts: readonly Attempt
   const ordered = [...attempts].sort((a, b) => a.seq - b.seq);
   return {
     id: payment.id,
+    kind: payment.kind,
     status: payment.status,
     amountMinor: payment.amountMinor,
     currency: payment.currency,
@@ -62,5 +80,6 @@ export function toPaymentView(payment: PaymentRecord, attempts: readonly Attempt
     fee,
     createdAt: new Date(payment.createdAtMs).toISOString(),
     reference: payment.reference,
+    originalPaymentId: payment.originalPaymentId,
   };
 }

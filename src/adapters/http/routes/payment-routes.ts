@@ -10,7 +10,7 @@ import type { SaleRequest, SaleResult } from '../../../app/engine/authorization-
 import { requestHashOf } from '../../../app/engine/request-hash.ts';
 import { CardNumber, fingerprintPan } from '../../../core/cards/pan.ts';
 import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
-import type { PaymentView } from '../../../core/payments/payment-view.ts';
+import { paymentKinds, type PaymentView } from '../../../core/payments/payment-view.ts';
 import type { PaymentQuery, Page } from '../../../core/ports/store.ts';
 import {
   attemptOutcomes,
@@ -79,6 +79,7 @@ const bilingual = Type.Object({ zh: Type.String(), en: Type.String() });
 export const paymentViewSchema = Type.Object(
   {
     id: Type.String(),
+    kind: enumOf(paymentKinds, 'sale, preauth, completion, void, refund, preauth_cancel, completion_void or balance_inquiry'),
     status: enumOf(paymentStatuses),
     amountMinor: Type.Integer(),
     currency: Type.String(),
@@ -112,6 +113,7 @@ export const paymentViewSchema = Type.Object(
     fee: Type.Union([Type.Object({ feeMinor: Type.Integer(), rateBps: Type.Integer(), plan: Type.String() }), Type.Null()]),
     createdAt: Type.String(),
     reference: nullable(Type.String()),
+    originalPaymentId: nullable(Type.String({ description: 'the payment a void, refund, completion or cancel names; null otherwise' })),
   },
   {},
 );

@@ -50,7 +50,8 @@ const refundBodySchema = Type.Object(
   { additionalProperties: false },
 );
 
-const followUpViewSchema = Type.Intersect([paymentViewSchema, Type.Object({ kind: Type.String(), originalPaymentId: Type.Union([Type.String(), Type.Null()]) })]);
+// A follow-up answers with the same payment view as GET /v1/payments/{id} (it carries kind and originalPaymentId).
+const followUpViewSchema = paymentViewSchema;
 const idempotencyHeaders = Type.Object({ 'idempotency-key': Type.String({ minLength: 1, maxLength: idempotencyKeyCharsMax }) });
 const idParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) });
 const security = [{ bearerAuth: [] }];

@@ -67,6 +67,14 @@ test('void, refunds, capture and cancel over HTTP, with refusals as problem obje
     assert.equal(refund.statusCode, 201);
     assert.equal(refund.json().kind, 'refund');
     assert.equal(refund.json().originalPaymentId, saleId);
+    const read = async (url: string) => (await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${t.merchantKey}` } })).json();
+    const refundRead = await read(`/v1/payments/${refund.json().id}`);
+    assert.deepEqual([refundRead.kind, refundRead.originalPaymentId], ['refund', saleId], 'GET by id names the kind and the original');
+    const saleRead = await read(`/v1/payments/${saleId}`);
+    assert.deepEqual([saleRead.kind, saleRead.originalPaymentId], ['sale', null]);
+    const listed = (await read('/v1/payments?limit=10')).data as Array<{ id: string; kind: string; originalPaymentId: string | null }>;
+    const listedById = new Map(listed.map((p) => [p.id, [p.kind, p.originalPaymentId]]));
+    assert.deepEqual([listedById.get(refund.json().id), listedById.get(saleId)], [['refund', saleId], ['sale', null]], 'the list carries them too');
     const tooMuch = await t.post(`/v1/payments/${saleId}/refunds`, { amountMinor: 6_001 });
     assert.equal(tooMuch.statusCode, 409);
     assert.match(String(tooMuch.headers['content-type']), /problem\+json/);
