@@ -5,6 +5,7 @@
 // the workers and close the store.
 import type { ReswipeConfig } from '../core/config/config-schema.ts';
 import type { Store, StoreTx, PaymentRecord } from '../core/ports/store.ts';
+import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '../core/ports/defined-records.ts';
 import type { Clock } from '../core/time/clock.ts';
 import type { Random } from '../core/time/random.ts';
 import { openStore } from '../adapters/store/open-store.ts';
@@ -291,46 +292,13 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
 export async function seedFromConfig(store: Store, config: ReswipeConfig, nowMs: number): Promise<void> {
   await store.write(async (tx) => {
     for (const merchant of config.merchants) {
-      const existing = await tx.getMerchant(merchant.id);
-      await tx.upsertMerchant({
-        id: merchant.id,
-        name: merchant.name,
-        mcc: merchant.mcc,
-        accepts: [...merchant.accepts],
-        limits: { ...merchant.limits },
-        feePlan: merchant.feePlan,
-        disabled: existing?.disabled ?? false,
-        createdAtMs: existing?.createdAtMs ?? nowMs,
-        updatedAtMs: nowMs,
-      });
+      await tx.upsertMerchant(buildMerchantRecord(merchant, await tx.getMerchant(merchant.id), nowMs));
       for (const terminalId of merchant.terminals) {
-        const terminal = await tx.getTerminal(terminalId);
-        await tx.upsertTerminal({
-          id: terminalId,
-          merchantId: merchant.id,
-          state: terminal?.state === 'disabled' ? 'disabled' : 'active',
-          signedOn: terminal?.signedOn ?? false,
-          batchNo: terminal?.batchNo ?? '000001',
-          limits: terminal?.limits ?? {},
-          lastSeenAtMs: terminal?.lastSeenAtMs ?? null,
-          createdAtMs: terminal?.createdAtMs ?? nowMs,
-          updatedAtMs: nowMs,
-        });
+        await tx.upsertTerminal(buildTerminalRecord(terminalId, merchant.id, await tx.getTerminal(terminalId), nowMs));
       }
     }
     for (const channel of config.channels) {
-      const existing = await tx.getChannel(channel.name);
-      await tx.upsertChannel({
-        name: channel.name,
-        host: channel.host,
-        port: channel.port,
-        dialect: channel.dialect,
-        timeoutMs: channel.timeoutMs,
-        priority: channel.priority,
-        disabled: channel.disabled,
-        createdAtMs: existing?.createdAtMs ?? nowMs,
-        updatedAtMs: nowMs,
-      });
+      await tx.upsertChannel(buildChannelRecord(channel, await tx.getChannel(channel.name), nowMs));
     }
   });
 }

@@ -13,6 +13,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { builtInDialects, configSchema, terminalReplyMarginMs } from '../../../core/config/config-schema.ts';
 import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import type { ChannelRecord, MerchantRecord, Store, StoreTx, TerminalRecord, TerminalState } from '../../../core/ports/store.ts';
+import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '../../../core/ports/defined-records.ts';
 import type { Clock } from '../../../core/time/clock.ts';
 import { actorOf, randomBase62, requireAdmin } from '../auth.ts';
 import { problemSchema } from '../problem.ts';
@@ -271,19 +272,10 @@ export async function managementRoutes(app: FastifyInstance, options: Management
         for (const [index, terminalId] of body.terminals.entries()) {
           if ((await tx.getTerminal(terminalId)) !== null) throw new ReswipeError('RSW_HTTP_CONFLICT', { what: 'terminal', id: terminalId, field: `terminals.${index}` });
         }
-        const merchant: MerchantRecord = {
-          id: body.id,
-          name: body.name,
-          mcc: body.mcc,
-          accepts: [...body.accepts],
-          limits: { ...body.limits },
-          feePlan: body.feePlan,
-          disabled: false,
-          createdAtMs: nowMs,
-          updatedAtMs: nowMs,
-        };
+        // New records (none exists, checked above), exactly as a config file's merchant is seeded.
+        const merchant = buildMerchantRecord(body, null, nowMs);
         await tx.upsertMerchant(merchant);
-        const terminals: TerminalRecord[] = body.terminals.map((id) => ({ id, merchantId: body.id, state: 'active', signedOn: false, batchNo: '000001', limits: {}, lastSeenAtMs: null, createdAtMs: nowMs, updatedAtMs: nowMs }));
+        const terminals = body.terminals.map((id) => buildTerminalRecord(id, body.id, null, nowMs));
         for (const terminal of terminals) await tx.upsertTerminal(terminal);
         await audit(tx, actorOf(request.principal), 'merchant.create', merchant.id, { merchant: { ...merchant }, terminals: body.terminals }, nowMs);
         return toMerchantView(merchant, terminals);
@@ -414,7 +406,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
       const view = await store.write(async (tx) => {
         if ((await tx.getChannel(body.name)) !== null) throw new ReswipeError('RSW_HTTP_CONFLICT', { what: 'channel', id: body.name, field: 'name' });
         const nowMs = clock.nowMs();
-        const channel: ChannelRecord = { name: body.name, host: body.host, port: body.port, dialect: body.dialect, timeoutMs: body.timeoutMs, priority: body.priority, disabled: body.disabled, createdAtMs: nowMs, updatedAtMs: nowMs };
+        const channel = buildChannelRecord(body, null, nowMs);
         await tx.upsertChannel(channel);
         await audit(tx, actorOf(request.principal), 'channel.create', channel.name, { channel: { ...channel } }, nowMs);
         return toChannelView(channel);

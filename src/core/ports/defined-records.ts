@@ -1,0 +1,64 @@
+// The store records that a merchant, terminal or channel definition stands for, whether the
+// definition comes from the config file (seeded at every start) or from the management API (created
+// once). One function per record, so both paths write the same fields with the same defaults. What
+// the gateway learns while running (sign-on, batch number, last seen, a merchant or terminal
+// disabled from the console) is kept from the existing record; a new record starts fresh.
+import type { ChannelRecord, MerchantRecord, TerminalRecord } from './store.ts';
+
+/** What defines a merchant: the config file's fields (terminals are records of their own). */
+export interface MerchantDefinition {
+  readonly id: string;
+  readonly name: string;
+  readonly mcc: string;
+  readonly accepts: readonly string[];
+  readonly limits: MerchantRecord['limits'];
+  readonly feePlan: string;
+}
+
+/** What defines a channel: everything but its timestamps. */
+export type ChannelDefinition = Omit<ChannelRecord, 'createdAtMs' | 'updatedAtMs'>;
+
+/** The merchant record for `definition`; `disabled` and `createdAtMs` survive from `existing`. */
+export function buildMerchantRecord(definition: MerchantDefinition, existing: MerchantRecord | null, nowMs: number): MerchantRecord {
+  return {
+    id: definition.id,
+    name: definition.name,
+    mcc: definition.mcc,
+    accepts: [...definition.accepts],
+    limits: { ...definition.limits },
+    feePlan: definition.feePlan,
+    disabled: existing?.disabled ?? false,
+    createdAtMs: existing?.createdAtMs ?? nowMs,
+    updatedAtMs: nowMs,
+  };
+}
+
+/** The terminal record for `id` under `merchantId`; a disabled state, sign-on, batch, limits and last-seen survive from `existing`. */
+export function buildTerminalRecord(id: string, merchantId: string, existing: TerminalRecord | null, nowMs: number): TerminalRecord {
+  return {
+    id,
+    merchantId,
+    state: existing?.state === 'disabled' ? 'disabled' : 'active',
+    signedOn: existing?.signedOn ?? false,
+    batchNo: existing?.batchNo ?? '000001',
+    limits: existing?.limits ?? {},
+    lastSeenAtMs: existing?.lastSeenAtMs ?? null,
+    createdAtMs: existing?.createdAtMs ?? nowMs,
+    updatedAtMs: nowMs,
+  };
+}
+
+/** The channel record for `definition`; only `createdAtMs` survives from `existing` (the definition decides `disabled`). */
+export function buildChannelRecord(definition: ChannelDefinition, existing: ChannelRecord | null, nowMs: number): ChannelRecord {
+  return {
+    name: definition.name,
+    host: definition.host,
+    port: definition.port,
+    dialect: definition.dialect,
+    timeoutMs: definition.timeoutMs,
+    priority: definition.priority,
+    disabled: definition.disabled,
+    createdAtMs: existing?.createdAtMs ?? nowMs,
+    updatedAtMs: nowMs,
+  };
+}
