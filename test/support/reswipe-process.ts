@@ -53,6 +53,8 @@ export interface StartOptions {
   onStderr?: (text: string) => void;
   /** Sees the child as soon as it is spawned, before it has started (e.g. to kill it in `after` whatever happens). */
   onSpawn?: (child: ChildProcess) => void;
+  /** How long the command may take to print its first line; 30 s by default. */
+  startTimeoutMs?: number;
 }
 
 export interface StartedReswipe {
@@ -63,7 +65,8 @@ export interface StartedReswipe {
 
 /**
  * Spawns `reswipe <args>` and resolves once its first stdout line has arrived, parsed as JSON; rejects
- * with the tail of its stderr if it exits first or prints nothing within 30 s. Later stdout is drained.
+ * with the tail of its stderr if it exits first or prints nothing within `startTimeoutMs` (then it is
+ * killed, so a hung start leaves nothing behind). Later stdout is drained.
  */
 export function startReswipeJson(args: readonly string[], options: StartOptions): Promise<StartedReswipe> {
   const child = spawn(process.execPath, [reswipeBin, ...args], {
@@ -80,7 +83,11 @@ export function startReswipeJson(args: readonly string[], options: StartOptions)
   });
   return new Promise((resolve, reject) => {
     let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start within ${startTimeoutMs / 1000} s: ${stderr}`)), startTimeoutMs);
+    const timeoutMs = options.startTimeoutMs ?? startTimeoutMs;
+    const timer = setTimeout(() => {
+      reject(new Error(`${args[0]} did not start within ${timeoutMs / 1000} s: ${stderr}`));
+      child.kill('SIGKILL');
+    }, timeoutMs);
     const onData = (chunk: Buffer): void => {
       stdout += chunk.toString('utf8');
       const newline = stdout.indexOf('\n');

@@ -5,9 +5,6 @@
 // and read the simulator's ledger over its admin API.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { UpstreamChannel, type ChannelSendResult } from '../../../src/adapters/channels/upstream-channel.ts';
 import { ReversalWorker } from '../../../src/app/reversals/reversal-worker.ts';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
@@ -17,8 +14,7 @@ import { buildUpstreamSale } from '../../../src/core/payments/upstream-request.t
 import { CardNumber } from '../../../src/core/cards/pan.ts';
 import { recordingLogger, waitFor } from '../../adapters/channels/fake-host.ts';
 import { seedUnknownAttempt } from './reversal-fixtures.ts';
-
-const root = fileURLToPath(new URL('../../..', import.meta.url));
+import { repoRoot, startReswipeJson, stopChild } from '../../support/reswipe-process.ts';
 
 interface Simulator {
   isoPort: number;
@@ -28,26 +24,17 @@ interface Simulator {
 }
 
 async function startSimulator(): Promise<Simulator> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['bin/reswipe.mjs', 'issuer-sim', '--port', '0', '--admin-port', '0', '--json', '--seed', '7', '--late-reply-ms', '300', '--log-level', 'silent'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const lines = createInterface({ input: child.stdout! });
-  const first = await Promise.race([
-    new Promise<string>((resolve) => lines.once('line', resolve)),
-    new Promise<string>((_, reject) => setTimeout(() => reject(new Error('issuer-sim did not start within 20 s')), 20_000).unref()),
-  ]);
-  const started = JSON.parse(first) as { isoPort: number; adminPort: number };
+  const { child, info } = await startReswipeJson(['issuer-sim', '--port', '0', '--admin-port', '0', '--json', '--seed', '7', '--late-reply-ms', '300', '--log-level', 'silent'], {
+    cwd: repoRoot,
+    startTimeoutMs: 20_000,
+  });
+  const isoPort = Number(info.isoPort);
+  const adminPort = Number(info.adminPort);
   return {
-    isoPort: started.isoPort,
-    adminPort: started.adminPort,
-    ledger: async () => (await (await fetch(`http://127.0.0.1:${started.adminPort}/ledger`)).json()) as Awaited<ReturnType<Simulator['ledger']>>,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
+    isoPort,
+    adminPort,
+    ledger: async () => (await (await fetch(`http://127.0.0.1:${adminPort}/ledger`)).json()) as Awaited<ReturnType<Simulator['ledger']>>,
+    stop: () => stopChild(child),
   };
 }
 

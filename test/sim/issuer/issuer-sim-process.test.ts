@@ -1,14 +1,12 @@
 // Goal: the real `reswipe issuer-sim` process speaks the host link, injects the documented faults, reports its ledger, persists it across restarts and shuts down cleanly. Method: spawn the CLI on ephemeral ports, talk to it over node:net with the real codec and framing, and read the admin API; every wait is bounded.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import {
   encodeFrame,
   FrameDecoder,
@@ -20,9 +18,8 @@ import {
   type IsoMessage,
 } from '../../../src/core/iso8583/index.ts';
 import { echoRequest, freshStan, reversalOf, saleRequest } from './issuer-requests.ts';
-import { runReswipe } from '../../support/reswipe-process.ts';
+import { repoRoot, runReswipe, startReswipeJson } from '../../support/reswipe-process.ts';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const dialect = getDialect('iso87-ascii');
 const waitMs = 10_000;
 
@@ -34,23 +31,13 @@ interface Sim {
 }
 
 async function startSim(args: readonly string[]): Promise<Sim> {
-  const child = spawn(process.execPath, ['bin/reswipe.mjs', 'issuer-sim', '--port', '0', '--admin-port', '0', '--json', '--log-level', 'warn', ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   const stderr: string[] = [];
-  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
-  const lines = createInterface({ input: child.stdout! });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  try {
-    const [line] = (await once(lines, 'line')) as [string];
-    const started = JSON.parse(line) as { isoPort: number; adminPort: number };
-    return { child, isoPort: started.isoPort, adminPort: started.adminPort, stderr };
-  } catch (error) {
-    throw new Error(`issuer-sim did not start: ${stderr.join('')} ${String(error)}`);
-  } finally {
-    clearTimeout(timer);
-  }
+  const { child, info } = await startReswipeJson(['issuer-sim', '--port', '0', '--admin-port', '0', '--json', '--log-level', 'warn', ...args], {
+    cwd: repoRoot,
+    startTimeoutMs: 20_000,
+    onStderr: (text) => stderr.push(text),
+  });
+  return { child, isoPort: Number(info.isoPort), adminPort: Number(info.adminPort), stderr };
 }
 
 async function stopSim(sim: Sim): Promise<number | null> {
