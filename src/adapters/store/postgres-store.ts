@@ -153,7 +153,7 @@ export class PostgresStore extends SqlStoreReader implements Store {
           },
         };
       },
-      makeTx: (executor): StoreTx => new SqlStoreTx(executor, { appendEventSql }),
+      makeTx: (executor): StoreTx => new SqlStoreTx(executor, { appendEventSql, rowLockSql: ' FOR UPDATE' }),
       mapError: mapPostgresError,
     });
   }

@@ -49,6 +49,12 @@ export interface SqlStoreTxOptions {
    * the stream by seq never skips an event that commits late. (SQLite has one writer anyway.)
    */
   appendEventSql: string;
+  /**
+   * What `lockPaymentForUpdate` appends to its SELECT: ` FOR UPDATE` on PostgreSQL (the row stays locked
+   * until the batch's transaction ends, across gateway nodes); empty on SQLite, where the single writer
+   * connection and `BEGIN IMMEDIATE` already serialise every unit, so a plain read is as good as a lock.
+   */
+  rowLockSql: '' | ' FOR UPDATE';
 }
 
 /** The plain event insert: enough where a single writer orders commits (SQLite). */
@@ -112,6 +118,12 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
       [change.paymentId, change.state, change.responseStatus, change.responseBody, readInteger(change.updatedAtMs, 'updatedAtMs'), scope, key],
     );
     if (changed === 0) throw new ReswipeError('RSW_STORE_NOT_FOUND', { record: 'idempotency record' });
+  }
+
+  async lockPaymentForUpdate(id: string): Promise<PaymentRecord | null> {
+    const rows = await this.db.all(`SELECT ${paymentRows.columns.join(', ')} FROM payments WHERE id = ?${this.#options.rowLockSql}`, [id]);
+    const row = rows[0];
+    return row === undefined ? null : paymentRows.fromRow(row);
   }
 
   insertPayment(payment: PaymentRecord): Promise<void> {

@@ -169,7 +169,7 @@ export class SqliteStore extends SqlStoreReader implements Store {
       unitTimeoutMs: options.unitTimeoutMs ?? groupCommitDefaults.unitTimeoutMs,
       beginSql: 'BEGIN IMMEDIATE',
       acquire: async () => connection,
-      makeTx: (executor): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql }),
+      makeTx: (executor): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql, rowLockSql: '' }),
       mapError: mapSqliteError,
       ...(walSynced ? { afterCommit: () => this.#makeDurable() } : {}),
     });

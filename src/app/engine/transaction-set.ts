@@ -250,7 +250,10 @@ export class TransactionSet {
 
   /** Inside one write: the rule decided on fresh data, then the key, the payment and its pending attempt. */
   async #prepareInTx(tx: StoreTx, request: FollowUpRequest, nowMs: number): Promise<Prepared | TxnRefusal> {
-    const stored = await tx.getPayment(request.originalPaymentId);
+    // Locked, not just read: on PostgreSQL a follow-up of the same original deciding on another node
+    // waits here until this unit commits, then sees this unit's follow-up in listFollowUps, so two
+    // refunds (or a refund and a void) can never both pass "never more than the original".
+    const stored = await tx.lockPaymentForUpdate(request.originalPaymentId);
     const original = stored !== null && stored.merchantId === request.merchantId ? stored : null;
     const merchant = await tx.getMerchant(request.merchantId);
     const followUps = original === null ? [] : (await tx.listFollowUps(original.id)).map(toFollowUp);
@@ -396,7 +399,8 @@ export class TransactionSet {
       return;
     }
     if (operation === 'refund') return;
-    const original = followUp.originalPaymentId === null ? null : await tx.getPayment(followUp.originalPaymentId);
+    // Locked like in #prepareInTx: the read-modify-write of the original waits for any other node's decision on it.
+    const original = followUp.originalPaymentId === null ? null : await tx.lockPaymentForUpdate(followUp.originalPaymentId);
     if (original === null) throw new Error(`broken invariant: follow-up ${followUp.id} lost its original`);
     if (original.status !== 'approved') return;
     const voided: PaymentRecord = { ...original, status: 'voided', updatedAtMs: nowMs, version: original.version + 1 };
@@ -546,7 +550,8 @@ export class TransactionSet {
     let released = 0;
     for (const hold of holds) {
       const done = await this.#store.write(async (tx) => {
-        const current = await tx.getPayment(hold.id);
+        // Locked: a completion or cancel deciding on another node waits, so the hold is never both released and completed.
+        const current = await tx.lockPaymentForUpdate(hold.id);
         if (current === null || current.status !== 'approved' || current.kind !== 'preauth') return false;
         const followUps = await tx.listFollowUps(current.id);
         if (followUps.some((f) => (f.kind === 'completion' || f.kind === 'preauth_cancel') && (f.status === 'approved' || f.status === 'pending'))) return false;
@@ -589,7 +594,7 @@ export class TransactionSet {
     const followUp = await tx.getPayment(settled.payment.id);
     if (followUp === null || followUp.originalPaymentId === null) return;
     if (followUp.kind !== 'void' && followUp.kind !== 'completion_void' && followUp.kind !== 'preauth_cancel') return;
-    const original = await tx.getPayment(followUp.originalPaymentId);
+    const original = await tx.lockPaymentForUpdate(followUp.originalPaymentId);
     if (original === null || original.status !== 'voided') return;
     const liveCloser = (await tx.listFollowUps(original.id)).some(
       (other) => other.id !== followUp.id && (other.kind === 'void' || other.kind === 'completion_void' || other.kind === 'preauth_cancel') && other.status === 'approved',

@@ -258,6 +258,14 @@ export interface StoreTx extends StoreReader {
   insertIdempotency(record: IdempotencyRecord): Promise<void>;
   updateIdempotency(scope: string, key: string, change: Pick<IdempotencyRecord, 'paymentId' | 'state' | 'responseStatus' | 'responseBody' | 'updatedAtMs'>): Promise<void>;
 
+  /**
+   * Reads a payment and holds it until the unit's transaction ends, so a decision that reads the payment
+   * and its follow-ups (a void, refund, completion or cancel against this original) cannot interleave
+   * with the same decision on another gateway node: the second waits, then reads the first's follow-up.
+   * PostgreSQL: `SELECT ... FOR UPDATE`. SQLite: a plain read, since its one writer connection already
+   * runs units one after another. Null when the payment does not exist.
+   */
+  lockPaymentForUpdate(id: string): Promise<PaymentRecord | null>;
   insertPayment(payment: PaymentRecord): Promise<void>;
   /** Writes the payment if its stored version equals `expectedVersion`; returns false when another writer got there first. */
   updatePayment(payment: PaymentRecord, expectedVersion: number): Promise<boolean>;

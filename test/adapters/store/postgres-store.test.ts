@@ -10,7 +10,9 @@ import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { migrations } from '../../../src/adapters/store/migrations.ts';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import { defineStoreBehaviour } from './store-behaviour.ts';
-import { idempotency, merchant } from './store-fixtures.ts';
+import { baseAtMs, idempotency, merchant, payment } from './store-fixtures.ts';
+import { decideRefund } from '../../../src/core/payments/refund-rules.ts';
+import type { Store } from '../../../src/core/ports/store.ts';
 
 const url = process.env.RESWIPE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const required = process.env.RESWIPE_REQUIRE_POSTGRES === '1';
@@ -92,6 +94,40 @@ if (unreachable !== null) {
       // STANs drawn on two nodes never collide.
       const stans = await Promise.all(Array.from({ length: 40 }, (_, n) => (n % 2 === 0 ? a : b).write((tx) => tx.nextStan('bank-a'))));
       assert.equal(new Set(stans).size, 40);
+    } finally {
+      await a.close();
+      await b.close();
+      await dropSchemas();
+    }
+  });
+
+  test('postgres: refunds of one original racing on two nodes approve exactly the original amount (the original is locked while deciding)', async () => {
+    const schema = freshSchema();
+    const a = await openStore(url, { postgresSchema: schema });
+    const b = await openStore(url, { postgresSchema: schema });
+    try {
+      await a.write(async (tx) => {
+        await tx.upsertMerchant(merchant('m1'));
+        await tx.insertPayment(payment('sale1', 'm1', { amountMinor: 10_000 }));
+      });
+      // Each unit decides as TransactionSet does: lock the original, read its follow-ups, apply the
+      // pure refund rule, insert the refund. The pause between the decision and the insert holds the
+      // race window open: with a plain read, both nodes would decide on the same follow-ups.
+      const refund = (node: Store, n: number): Promise<boolean> =>
+        node.write(async (tx) => {
+          const original = await tx.lockPaymentForUpdate('sale1');
+          assert.ok(original !== null);
+          const followUps = (await tx.listFollowUps(original.id)).map((p) => ({ kind: p.kind, status: p.status, amountMinor: p.amountMinor }));
+          const rule = decideRefund({ original, followUps, amountMinor: 3_000, currency: 'CNY' });
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          if (rule.kind === 'refused') return false;
+          await tx.insertPayment(payment(`ref${n}`, 'm1', { kind: 'refund', amountMinor: 3_000, originalPaymentId: original.id, createdAtMs: baseAtMs + n }));
+          return true;
+        });
+      const results = await Promise.all(Array.from({ length: 8 }, (_, n) => refund(n % 2 === 0 ? a : b, n)));
+      assert.equal(results.filter((approved) => approved).length, 3, '3 x 3000 fit into 10000, a fourth does not');
+      const refunds = await a.listFollowUps('sale1');
+      assert.equal(refunds.reduce((sum, p) => sum + p.amountMinor, 0), 9_000);
     } finally {
       await a.close();
       await b.close();

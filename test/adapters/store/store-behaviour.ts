@@ -620,6 +620,21 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.match(String(await rejection(leaked.getPayment('p1'))), /after its unit ended/);
     });
 
+    withStore('lockPaymentForUpdate reads the payment as getPayment does (its own unit\'s writes included), null when unknown', async (store) => {
+      await seedParents(store);
+      await store.write((tx) => tx.insertPayment(payment('sale1', 'm1')));
+      const read = await store.write(async (tx) => {
+        const locked = await tx.lockPaymentForUpdate('sale1');
+        assert.ok(locked !== null);
+        await tx.updatePayment({ ...locked, status: 'voided', version: locked.version + 1 }, locked.version);
+        return { locked, again: await tx.lockPaymentForUpdate('sale1'), missing: await tx.lockPaymentForUpdate('nope') };
+      });
+      assert.deepEqual(read.locked, payment('sale1', 'm1'));
+      assert.deepEqual(read.again, { ...payment('sale1', 'm1'), status: 'voided', version: 2 });
+      assert.equal(read.missing, null);
+      assert.deepEqual(await store.getPayment('sale1'), read.again);
+    });
+
     withStore('transaction set reads: follow-ups of an original, pending refund advices, the last event of a subject', async (store) => {
       await seedParents(store);
       await store.write(async (tx) => {
