@@ -19,6 +19,7 @@ import {
   type IsoFieldValue,
   type IsoMessage,
 } from '../../core/iso8583/index.ts';
+import { refusalCashierMessage } from '../../core/payments/txn-refusal-text.ts';
 import { cashierMessage, classifyOutcome, classifyResponseCode, terminalVerdictText, type Diagnosis } from '../../core/declines/index.ts';
 import { CardNumber, fingerprintPan } from '../../core/cards/pan.ts';
 import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
@@ -321,9 +322,9 @@ export class TerminalServer {
     }
     switch (result.kind) {
       case 'refused': {
-        // The standard code for the terminal, and the reason ("batch already settled: refund instead") in DE 63.
+        // The standard code for the terminal, and the reason ("该批次已结算，不能撤销，请做退货") in DE 63, in the listener's language.
         const answer = this.#answer(request, responseMti, safeCode(result.refusal.isoResponseCode), null);
-        answer.fields[63] = result.refusal.reason.slice(0, 120);
+        answer.fields[63] = refusalCashierMessage(result.refusal, listener.language);
         logger.info({ listener: listener.name, terminalId, operation, code: result.refusal.code }, 'follow-up refused');
         return answer;
       }

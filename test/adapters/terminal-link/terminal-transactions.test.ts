@@ -1,7 +1,7 @@
 // Goal: the terminal listener routes the transaction set in the cups-pos dialect (the e2e test covers
 // iso87-ascii): a void naming its sale by DE 61, a refund advice, a balance inquiry with DE 54, a
 // 0500 settlement that is 95 then 00, a 0320 upload, and a void after settlement refused with DE 63
-// saying to refund. Method: a real TerminalServer on port 0 over the engine fixture and a
+// saying to refund, in Chinese (the listener's language; GBK on the wire). Method: a real TerminalServer on port 0 over the engine fixture and a
 // TransactionSet on the same store and fake channel, driven by the codec-built test terminal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -70,7 +70,7 @@ test('cups-pos: void by DE 61, refund advice, balance inquiry, settlement 95 the
     const lateVoid: IsoMessage = { mti: '0200', fields: { ...saleMessage({ stan: '000108', pan, amountMinor: 3_000 }).fields, 3: '200000', 61: { '1': '000001', '2': '000103', '3': '1125' } } };
     const refused = await client.request(lateVoid);
     assert.equal(refused.fields[39], '12');
-    assert.equal(getText(refused, 63), 'batch already settled: refund instead');
+    assert.equal(getText(refused, 63), '该批次已结算，不能撤销，请做退货', 'the zh listener tells the cashier in Chinese, decoded from GBK');
   } finally {
     client.close();
     await server.close(1_000);
