@@ -9,6 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { runReswipe, startReswipeJson, stopChild, type StartedReswipe } from '../support/reswipe-process.ts';
+import { readIssuerLedger, waitForIssuerLedger } from '../support/issuer-ledger.ts';
 
 const merchantId = 'M00000000000001';
 
@@ -53,17 +54,11 @@ function createKey(...args: string[]): string {
 }
 
 async function ledger(): Promise<LedgerEntry[]> {
-  const response = await fetch(`http://127.0.0.1:${simAdminPort}/ledger?entries=10000`);
-  return ((await response.json()) as { entries: LedgerEntry[] }).entries;
+  return (await readIssuerLedger<LedgerEntry>(simAdminPort)).entries;
 }
 
-async function waitForLedger(what: string, predicate: (entries: LedgerEntry[]) => boolean, timeoutMs = 20_000): Promise<LedgerEntry[]> {
-  for (let waitedMs = 0; waitedMs <= timeoutMs; waitedMs += 100) {
-    const entries = await ledger();
-    if (predicate(entries)) return entries;
-    await delay(100);
-  }
-  throw new Error(`ledger never showed ${what}: ${JSON.stringify(await ledger())}`);
+function waitForLedger(what: string, predicate: (entries: LedgerEntry[]) => boolean, timeoutMs = 20_000): Promise<LedgerEntry[]> {
+  return waitForIssuerLedger(simAdminPort, what, predicate, timeoutMs);
 }
 
 async function sale(card: string, amountMinor: number, options: { key?: string; idempotencyKey?: string } = {}) {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TerminalClient, de7, saleMessage } from './terminal-client.ts';
 import { startReswipeJson, stopChild, type StartedReswipe } from '../support/reswipe-process.ts';
+import { readIssuerLedger, waitForIssuerLedger } from '../support/issuer-ledger.ts';
 
 let dir = '';
 let sim: ChildProcess | undefined;
@@ -39,16 +40,11 @@ interface LedgerEntry {
 }
 
 async function ledger(): Promise<LedgerEntry[]> {
-  const response = await fetch(`http://127.0.0.1:${adminPort}/ledger?entries=10000`);
-  return ((await response.json()) as { entries: LedgerEntry[] }).entries;
+  return (await readIssuerLedger<LedgerEntry>(adminPort)).entries;
 }
 
 async function waitForLedger(what: string, predicate: (entries: LedgerEntry[]) => boolean, timeoutMs = 20_000): Promise<void> {
-  for (let waitedMs = 0; waitedMs <= timeoutMs; waitedMs += 100) {
-    if (predicate(await ledger())) return;
-    await delay(100);
-  }
-  throw new Error(`ledger never showed ${what}: ${JSON.stringify(await ledger())}`);
+  await waitForIssuerLedger(adminPort, what, predicate, timeoutMs);
 }
 
 async function startGateway(): Promise<number> {

@@ -8,10 +8,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { TerminalClient, de7, saleMessage } from './terminal-client.ts';
 import { getText } from '../../src/core/iso8583/index.ts';
 import { startReswipeJson, stopChild, type StartedReswipe } from '../support/reswipe-process.ts';
+import { readIssuerLedger, waitForIssuerLedger } from '../support/issuer-ledger.ts';
 
 const okPan = '6222020000000000018';
 const lowBalancePan = '6217000000000000012';
@@ -41,18 +41,11 @@ function startJson(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Started
 }
 
 async function ledger(): Promise<LedgerEntry[]> {
-  const response = await fetch(`http://127.0.0.1:${adminPort}/ledger?entries=10000`);
-  const body = (await response.json()) as { entries: LedgerEntry[] };
-  return body.entries;
+  return (await readIssuerLedger<LedgerEntry>(adminPort)).entries;
 }
 
-async function waitForLedger(what: string, predicate: (entries: LedgerEntry[]) => boolean, timeoutMs = 15_000): Promise<LedgerEntry[]> {
-  for (let waitedMs = 0; waitedMs <= timeoutMs; waitedMs += 100) {
-    const entries = await ledger();
-    if (predicate(entries)) return entries;
-    await delay(100);
-  }
-  throw new Error(`ledger never showed ${what}: ${JSON.stringify(await ledger())}`);
+function waitForLedger(what: string, predicate: (entries: LedgerEntry[]) => boolean, timeoutMs = 15_000): Promise<LedgerEntry[]> {
+  return waitForIssuerLedger(adminPort, what, predicate, timeoutMs);
 }
 
 async function signedOnClient(): Promise<TerminalClient> {

@@ -10,10 +10,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { TerminalClient, de7, saleMessage } from './terminal-client.ts';
 import { getText, type IsoMessage } from '../../src/core/iso8583/index.ts';
 import { runReswipe, startReswipeJson, stopChild } from '../support/reswipe-process.ts';
+import { readIssuerLedger, waitForIssuerLedger, type IssuerLedger } from '../support/issuer-ledger.ts';
 
 const okPan = '6222020000000000018';
 const terminal = 'T0000002';
@@ -39,18 +39,12 @@ function nextStan(): string {
   return String(stanCounter).padStart(6, '0');
 }
 
-async function ledger(): Promise<{ entries: LedgerEntry[]; totals: { netChargedMinor: number } }> {
-  const response = await fetch(`http://127.0.0.1:${adminPort}/ledger?entries=10000`);
-  return (await response.json()) as { entries: LedgerEntry[]; totals: { netChargedMinor: number } };
+function ledger(): Promise<IssuerLedger<LedgerEntry>> {
+  return readIssuerLedger<LedgerEntry>(adminPort);
 }
 
-async function waitForLedger(what: string, predicate: (entries: LedgerEntry[]) => boolean, timeoutMs = 15_000): Promise<LedgerEntry[]> {
-  for (let waitedMs = 0; waitedMs <= timeoutMs; waitedMs += 100) {
-    const { entries } = await ledger();
-    if (predicate(entries)) return entries;
-    await delay(100);
-  }
-  throw new Error(`ledger never showed ${what}: ${JSON.stringify((await ledger()).entries)}`);
+function waitForLedger(what: string, predicate: (entries: LedgerEntry[]) => boolean, timeoutMs = 15_000): Promise<LedgerEntry[]> {
+  return waitForIssuerLedger(adminPort, what, predicate, timeoutMs);
 }
 
 /** DE 90 naming the terminal's own earlier request (MTI, STAN, DE 7). */
