@@ -246,6 +246,20 @@ describe('HTTP API over the real engine', () => {
       assert.equal(fixture.engine.channels[0]!.sales().length, sent);
     });
 
+    test('an answer stored before views carried kind and originalPaymentId still replays, with both filled in', async () => {
+      const key = newIdempotencyKey();
+      const first = await postSale(fixture, fixture.merchantKey, saleBody({ amountMinor: 4322 }), key);
+      assert.equal(first.statusCode, 201);
+      const scope = `http:${first.json().merchantId as string}`;
+      const record = await fixture.engine.store.getIdempotency(scope, key);
+      assert.ok(record !== null && record.responseBody !== null);
+      const { kind: _kind, originalPaymentId: _original, ...older } = JSON.parse(record.responseBody) as Record<string, unknown>;
+      await fixture.engine.store.write((tx) => tx.updateIdempotency(scope, key, { ...record, responseBody: JSON.stringify(older) }));
+      const replay = await postSale(fixture, fixture.merchantKey, saleBody({ amountMinor: 4322 }), key);
+      assert.equal(replay.statusCode, 201, replay.body);
+      assert.deepEqual(replay.json(), first.json(), 'the same answer, kind sale and originalPaymentId null included');
+    });
+
     test('a declined answer replays as the same 201 declined', async () => {
       const key = newIdempotencyKey();
       const first = await postSale(fixture, fixture.merchantKey, saleBody({ amountMinor: 500 }), key);

@@ -213,7 +213,7 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
           return reply.code(201).send(result.view);
         case 'replayed': {
           const stored = parseStoredBody(result.responseBody);
-          return reply.code(result.responseStatus ?? 201).send(stored ?? result.view);
+          return reply.code(result.responseStatus ?? 201).send(stored === null ? result.view : withViewFieldsOf(stored, result.view));
         }
         case 'in_progress':
           return sendProblem(reply, problemOfError(new ReswipeError('RSW_IDEMPOTENCY_IN_PROGRESS', { field: 'idempotency-key' })));
@@ -289,6 +289,16 @@ function instantMs(text: string, field: string): number {
   const ms = Date.parse(text);
   if (!Number.isFinite(ms)) throw new ReswipeError('RSW_HTTP_VALIDATION', { field, reason: 'is not a valid ISO 8601 instant' });
   return ms;
+}
+
+/**
+ * A stored answer written before the view carried `kind` and `originalPaymentId` takes them from the
+ * payment (they never change), so its replay still passes the response schema, where both are required:
+ * without them the serializer fails the replay with a 500. Anything that is not a stored view is left as it is.
+ */
+export function withViewFieldsOf(stored: unknown, view: Pick<PaymentView, 'kind' | 'originalPaymentId'>): unknown {
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored) || !('id' in stored)) return stored;
+  return { kind: view.kind, originalPaymentId: view.originalPaymentId, ...stored };
 }
 
 function parseStoredBody(body: string | null): unknown {
