@@ -24,6 +24,7 @@ import {
   type PaymentStatus,
 } from '../../../core/vocabulary.ts';
 import { merchantScopeOf, requireKey } from '../auth.ts';
+import { paymentFilterOf } from './payment-filter.ts';
 import { problemSchema, sendProblem, problemOfError } from '../problem.ts';
 import type { Store } from '../../../core/ports/store.ts';
 
@@ -264,31 +265,14 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
         return { data: [], nextCursor: null };
       }
       const merchantId = scopeMerchantId ?? query.merchantId;
-      const fromMs = query.from === undefined ? undefined : instantMs(query.from, 'from');
-      const toMs = query.to === undefined ? undefined : instantMs(query.to, 'to');
       const storeQuery: PaymentQuery = {
         limit: query.limit,
         ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-        ...(fromMs === undefined ? {} : { fromMs }),
-        ...(toMs === undefined ? {} : { toMs }),
-        ...(query.status === undefined ? {} : { status: query.status }),
-        ...(merchantId === undefined ? {} : { merchantId }),
-        ...(query.terminalId === undefined ? {} : { terminalId: query.terminalId }),
-        ...(query.responseCode === undefined ? {} : { responseCode: query.responseCode }),
-        ...(query.category === undefined ? {} : { category: query.category }),
-        ...(query.last4 === undefined ? {} : { last4: query.last4 }),
-        ...(query.rrn === undefined ? {} : { rrn: query.rrn }),
-        ...(query.stan === undefined ? {} : { stan: query.stan }),
+        ...paymentFilterOf(query, merchantId),
       };
       return engine.listPayments(storeQuery);
     },
   );
-}
-
-function instantMs(text: string, field: string): number {
-  const ms = Date.parse(text);
-  if (!Number.isFinite(ms)) throw new ReswipeError('RSW_HTTP_VALIDATION', { field, reason: 'is not a valid ISO 8601 instant' });
-  return ms;
 }
 
 /**

@@ -14,6 +14,7 @@ import { causeCategories, paymentStatuses, type PaymentStatus } from '../../../c
 import { merchantScopeOf, requireKey } from '../auth.ts';
 import { problemOf, problemOfError, problemSchema, sendProblem } from '../problem.ts';
 import { idempotencyKeyCharsMax, paymentViewSchema } from './payment-routes.ts';
+import { paymentFilterOf } from './payment-filter.ts';
 
 /** What the routes need of the transaction set. */
 export interface TransactionRoutesEngine {
@@ -170,16 +171,7 @@ export async function transactionRoutes(app: FastifyInstance, options: Transacti
       const merchantId = scopeMerchantId ?? query.merchantId;
       const base: PaymentQuery = {
         limit: csvPageRows,
-        ...(query.from === undefined ? {} : { fromMs: instantMs(query.from, 'from') }),
-        ...(query.to === undefined ? {} : { toMs: instantMs(query.to, 'to') }),
-        ...(query.status === undefined ? {} : { status: query.status }),
-        ...(merchantId === undefined ? {} : { merchantId }),
-        ...(query.terminalId === undefined ? {} : { terminalId: query.terminalId }),
-        ...(query.responseCode === undefined ? {} : { responseCode: query.responseCode }),
-        ...(query.category === undefined ? {} : { category: query.category }),
-        ...(query.last4 === undefined ? {} : { last4: query.last4 }),
-        ...(query.rrn === undefined ? {} : { rrn: query.rrn }),
-        ...(query.stan === undefined ? {} : { stan: query.stan }),
+        ...paymentFilterOf(query, merchantId),
       };
       const store = options.store;
       async function* rows(): AsyncGenerator<string> {
@@ -259,12 +251,6 @@ export function csvCell(value: string | number | null): string {
   if (typeof value === 'number') return String(value);
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-function instantMs(text: string, field: string): number {
-  const ms = Date.parse(text);
-  if (!Number.isFinite(ms)) throw new ReswipeError('RSW_HTTP_VALIDATION', { field, reason: 'is not a valid ISO 8601 instant' });
-  return ms;
 }
 
 function parseStored(body: string | null): unknown {

@@ -1,0 +1,39 @@
+// The filters of GET /v1/payments, shared by the JSON list and the CSV export so both read a
+// query string the same way.
+import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
+import type { PaymentQuery } from '../../../core/ports/store.ts';
+import type { PaymentStatus } from '../../../core/vocabulary.ts';
+
+export interface PaymentFilterParams {
+  from?: string;
+  to?: string;
+  status?: PaymentStatus;
+  terminalId?: string;
+  responseCode?: string;
+  category?: string;
+  last4?: string;
+  rrn?: string;
+  stan?: string;
+}
+
+/** The store filter for a request's query string, limited to `merchantId` when the key is a merchant's. */
+export function paymentFilterOf(query: PaymentFilterParams, merchantId: string | undefined): Omit<PaymentQuery, 'limit' | 'cursor'> {
+  return {
+    ...(query.from === undefined ? {} : { fromMs: instantMs(query.from, 'from') }),
+    ...(query.to === undefined ? {} : { toMs: instantMs(query.to, 'to') }),
+    ...(query.status === undefined ? {} : { status: query.status }),
+    ...(merchantId === undefined ? {} : { merchantId }),
+    ...(query.terminalId === undefined ? {} : { terminalId: query.terminalId }),
+    ...(query.responseCode === undefined ? {} : { responseCode: query.responseCode }),
+    ...(query.category === undefined ? {} : { category: query.category }),
+    ...(query.last4 === undefined ? {} : { last4: query.last4 }),
+    ...(query.rrn === undefined ? {} : { rrn: query.rrn }),
+    ...(query.stan === undefined ? {} : { stan: query.stan }),
+  };
+}
+
+function instantMs(text: string, field: string): number {
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms)) throw new ReswipeError('RSW_HTTP_VALIDATION', { field, reason: 'is not a valid ISO 8601 instant' });
+  return ms;
+}
