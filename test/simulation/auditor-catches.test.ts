@@ -1,6 +1,7 @@
 // Goal: prove the simulation's auditor can fail, and that a run replays exactly from its seed.
 // Method: the same harness with a deliberately broken channel wrapper that resends a timed-out sale
-// blindly as a new request (the double charge the invariants forbid) must be reported, a store that
+// blindly as a new request (the double charge the invariants forbid) must be reported, so must one that
+// resends an unanswered refund advice as a new advice (a refund credited twice), a store that
 // forgets idempotency keys (so resends become new payments) must be reported, and two runs of one
 // seed must give identical audits and statistics.
 import { test } from 'node:test';
@@ -18,6 +19,22 @@ test('a channel that resends a timed-out sale blindly is caught charging twice',
   assert.equal(result.report.ok, false, 'the auditor must report the blind resend');
   const invariants = new Set(result.report.violations.map((violation) => violation.invariant));
   assert.ok(invariants.has(1) || invariants.has(4), `expected a double charge, got ${JSON.stringify(result.report.violations.slice(0, 3))}`);
+});
+
+test('a refund advice resent blindly as a new one is caught crediting twice', async () => {
+  const base = swarmOptions(13, 300);
+  const result = await runSimulation({
+    ...base,
+    crashes: 0,
+    outageMs: 0,
+    network: { ...base.network, notSent: 0, requestLost: 0, replyLost: 0.3, connectionLost: 0, lateReply: 0 },
+    brokenBlindAdvice: true,
+  });
+  assert.equal(result.report.ok, false, 'the auditor must report the double refund');
+  assert.ok(
+    result.report.violations.some((violation) => /refund of \d+ fen (told accepted but )?credited 2 times/.test(violation.message)),
+    `expected a refund credited twice, got ${JSON.stringify(result.report.violations.slice(0, 3))}`,
+  );
 });
 
 test('a store that forgets idempotency keys is caught creating second payments for resends', async () => {

@@ -9,7 +9,7 @@ import type { IssuerBook } from '../../src/sim/issuer/issuer-book.ts';
 /** One answer a client received for a payment (first try, resend or duplicate copy). */
 export interface ClientAnswer {
   atMs: number;
-  kind: 'completed' | 'replayed' | 'in_progress' | 'mismatch' | 'error';
+  kind: 'completed' | 'replayed' | 'in_progress' | 'mismatch' | 'error' | 'refused';
   /** DE 39 the client saw; null for an HTTP "in progress" (the client keeps waiting). */
   code: string | null;
   verdict: string | null;
@@ -18,6 +18,18 @@ export interface ClientAnswer {
   tryNumber?: number;
   /** Arrived after the client had given up on the sale (a real terminal ignores it). */
   afterGiveUp?: boolean;
+}
+
+/** A void or refund a client sent for its own approved sale (TransactionSet.followUp). */
+export interface SimFollowUp {
+  operation: 'void' | 'refund';
+  /** The sale's amount for a void; for a refund, distinct among the sale's refunds and below the sale's amount. */
+  amountMinor: number;
+  answers: ClientAnswer[];
+  /** The answer the client acted on (the first one with a code), or null if it gave up. */
+  told: ClientAnswer | null;
+  sends: number;
+  gaveUp: boolean;
 }
 
 /** One logical sale as the harness's client knows it. */
@@ -40,6 +52,8 @@ export interface SimPayment {
   reversalSent: boolean;
   /** DE 39 of the 0410 the terminal got (00 reversed, 25 original not found), null if none came. */
   reversalCode: string | null;
+  /** Voids and refunds of this sale the client sent after it was told 00, in order. */
+  followUps: SimFollowUp[];
 }
 
 export type InvariantNumber = 1 | 2 | 3 | 4 | 5;
@@ -60,7 +74,20 @@ export interface AuditReport {
    * flag is a violation). `sweepEventsMax` is the most `payment.unknown` events of one payment; with
    * `strict` more than 20 fail the run (a flagged payment re-swept by recovery at every pass).
    */
-  findings: { pendingFlagged: number; sweepEventsMax: number };
+  findings: {
+    pendingFlagged: number;
+    sweepEventsMax: number;
+    /**
+     * Known engine gaps found by the void/refund simulation, violations only with `strict`:
+     * `refundsReversed`, refunds told accepted that the gateway later REVERSED at the issuer (a late
+     * 0230 reaches AuthorizationEngine.handleUnmatchedReply, which queues a reversal for the pending
+     * advice attempt as for a sale); `voidedSalesReopened`, sales stored `approved` again though their
+     * approved void gave the money back (the settlement of an earlier attempt's reversal recomputes
+     * the sale's status from its attempts and overwrites `voided`). Money checks still run on both.
+     */
+    refundsReversed: number;
+    voidedSalesReopened: number;
+  };
   counts: {
     payments: number;
     toldApproved: number;
@@ -76,6 +103,12 @@ export interface AuditReport {
     manualHandling: number;
     issuerCharges: number;
     issuerChargesReversed: number;
+    voidsSent: number;
+    voidsApproved: number;
+    refundsSent: number;
+    refundsAccepted: number;
+    followUpsManual: number;
+    issuerRefunds: number;
   };
 }
 
@@ -103,16 +136,28 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
 
   // (b) The issuer's money, by amount.
   const charges = new Map<number, { live: number; reversed: number }>();
+  // Refunds and voids (a void gives the named charge back as a refund does), by the key of the charge they name.
+  const chargeKeys = new Map<number, string[]>();
+  const refundsOf = new Map<string, Array<{ amountMinor: number; live: boolean }>>();
+  let issuerRefunds = 0;
   let issuerCharges = 0;
   let issuerChargesReversed = 0;
   const amounts = new Set(input.payments.map((payment) => payment.amountMinor));
   for (const record of input.book.records.values()) {
     const entry = record.entry;
     if (entry === null) continue;
-    if (entry.money.kind !== 'charge') {
-      add(4, null, `the issuer moved money of kind ${entry.money.kind} though the clients only sell`);
+    if (entry.money.kind === 'refund' && entry.money.refundOfKey !== null) {
+      const list = refundsOf.get(entry.money.refundOfKey) ?? [];
+      list.push({ amountMinor: entry.money.amountMinor, live: entry.reversedAtMs === null });
+      refundsOf.set(entry.money.refundOfKey, list);
+      issuerRefunds += 1;
       continue;
     }
+    if (entry.money.kind !== 'charge') {
+      add(4, null, `the issuer moved money of kind ${entry.money.kind}${entry.money.kind === 'refund' ? ' naming no sale' : ''} though the clients only sell, void and refund`);
+      continue;
+    }
+    chargeKeys.set(entry.money.amountMinor, [...(chargeKeys.get(entry.money.amountMinor) ?? []), entry.key]);
     const amount = entry.money.amountMinor;
     if (!amounts.has(amount)) add(4, null, `the issuer charged ${amount} fen for no payment any client made`);
     const tally = charges.get(amount) ?? { live: 0, reversed: 0 };
@@ -155,12 +200,29 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
     }
     if (events.length < pageMax) break;
   }
+  // Follow-ups handed to an operator: a refund advice that expired or was refused after acceptance, a dead reversal.
+  const manualEvents = new Set<string>();
+  afterSeq = 0;
+  for (let page = 0; page < pagesMax; page++) {
+    const events = await input.store.listEvents(afterSeq, pageMax, 'payment.manual_handling');
+    for (const event of events) {
+      if (event.subjectId !== null) manualEvents.add(event.subjectId);
+      afterSeq = Math.max(afterSeq, event.seq);
+    }
+    if (events.length < pageMax) break;
+  }
   const sweepEventsMax = Math.max(0, ...unknownEvents.values());
   const sweepEventsAllowed = 20;
   if (input.strict === true && sweepEventsMax > sweepEventsAllowed) add(3, null, `recovery announced one payment unknown ${sweepEventsMax} times (a dead-lettered payment is re-swept forever)`);
   let pendingFlagged = 0;
   const byAmount = new Map<number, PaymentRecord[]>();
+  const followUpRows = new Map<string, PaymentRecord[]>();
   for (const payment of storePayments) {
+    if (payment.originalPaymentId !== null) {
+      followUpRows.set(payment.originalPaymentId, [...(followUpRows.get(payment.originalPaymentId) ?? []), payment]);
+      if (payment.kind !== 'void' && payment.kind !== 'refund') add(2, null, `the store has a ${payment.kind} ${payment.id} though the clients only void and refund`);
+      continue;
+    }
     const list = byAmount.get(payment.amountMinor) ?? [];
     list.push(payment);
     byAmount.set(payment.amountMinor, list);
@@ -189,6 +251,13 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
   let gaveUp = 0;
   let terminalReversals = 0;
   let duplicateSends = 0;
+  let voidsSent = 0;
+  let voidsApproved = 0;
+  let refundsSent = 0;
+  let refundsAccepted = 0;
+  let followUpsManual = 0;
+  let refundsReversed = 0;
+  let voidedSalesReopened = 0;
   for (const payment of input.payments) {
     const who = payment.index;
     const rows = byAmount.get(payment.amountMinor) ?? [];
@@ -257,11 +326,83 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
     if (payment.reversalCode !== null && (payment.reversalCode === '00' || payment.reversalCode === '25') && tally.live !== 0 && !manual) {
       add(4, who, `the terminal's reversal was answered ${payment.reversalCode} but the sale is charged ${tally.live} times`);
     }
+    // Voids and refunds, from the issuer's ledger: what came back on this sale's charge(s).
+    const givenAll = (chargeKeys.get(payment.amountMinor) ?? []).flatMap((key) => refundsOf.get(key) ?? []);
+    const given = (chargeKeys.get(payment.amountMinor) ?? []).flatMap((key) => refundsOf.get(key) ?? []).filter((refund) => refund.live);
+    const givenMinor = given.reduce((sum, refund) => sum + refund.amountMinor, 0);
+    const voidsLive = given.filter((refund) => refund.amountMinor === payment.amountMinor).length;
+    const rowsFollowing = row === undefined ? [] : (followUpRows.get(row.id) ?? []);
+    let followUpManual = false;
+    const followUpDetail: Array<{ followUp: SimFollowUp; row: PaymentRecord | undefined; manual: boolean }> = [];
+    for (const followUp of payment.followUps) {
+      const stored = rowsFollowing.filter((candidate) => candidate.kind === followUp.operation && candidate.amountMinor === followUp.amountMinor);
+      // Invariant 2 for follow-ups: one stored void or refund however often it was resent.
+      if (stored.length > 1) add(2, who, `${stored.length} stored ${followUp.operation}s of ${followUp.amountMinor} fen for one request sent ${followUp.sends} times`);
+      const fuRow = stored[0];
+      let fuManual = fuRow !== undefined && ((fuRow.manualHandlingSinceMs ?? null) !== null || manualEvents.has(fuRow.id));
+      for (const attempt of fuRow === undefined ? [] : (detail.get(fuRow.id)?.attempts ?? [])) {
+        const reversal = detail.get(fuRow?.id ?? '')?.reversals.get(attempt.id);
+        if (reversal?.state === 'dead') {
+          fuManual = true;
+          if (!deadLettered.has(reversal.id)) add(3, who, `${followUp.operation} reversal ${reversal.id} is dead without a reversal.dead_letter event`);
+        }
+        if (reversal?.state === 'pending') add(3, who, `${followUp.operation} reversal ${reversal.id} still pending after the drain`);
+        // Invariant 3: a refund advice is acknowledged (or handed to an operator); a void attempt ends final.
+        if (!fuManual && !finalOutcomes.has(attempt.outcome)) add(3, who, `${followUp.operation} ${fuRow?.id} attempt is ${attempt.outcome} after the drain`);
+      }
+      if (fuRow !== undefined && fuRow.status === 'pending' && !fuManual) add(3, who, `${followUp.operation} ${fuRow.id} still pending after the drain`);
+      if (fuManual) followUpManual = true;
+      followUpDetail.push({ followUp, row: fuRow, manual: fuManual });
+    }
+    if (followUpManual) followUpsManual += 1;
+    const excused = manual || followUpManual;
+    // Money never goes below zero on a sale, and refunds never give back more than it charged.
+    if (!excused && givenMinor > tally.live * payment.amountMinor) add(4, who, `the issuer gave back ${givenMinor} fen on a sale charged ${tally.live * payment.amountMinor}`);
+    if (givenMinor > payment.amountMinor) add(4, who, `refunds and voids gave back ${givenMinor} fen, more than the sale's ${payment.amountMinor}`);
+    for (const { followUp, manual: fuManual } of followUpDetail) {
+      const told = followUp.told;
+      const credited = given.filter((refund) => refund.amountMinor === followUp.amountMinor).length;
+      const refusal = told !== null && told.code !== '00' && told.verdict !== 'wait';
+      if (followUp.operation === 'void') {
+        voidsSent += 1;
+        if (told?.code === '00') voidsApproved += 1;
+        if (fuManual || manual) continue;
+        // A void told approved leaves the sale uncharged once reversals settled; a refused one moved nothing.
+        if (told?.code === '00' && !(tally.live === 1 && credited === 1)) add(4, who, `void told approved but the sale is charged ${tally.live} times and given back ${credited} times`);
+        if (refusal && credited !== 0) add(4, who, `void told ${told.code} (${told.kind}) but the sale was given back ${credited} times`);
+        if (credited > 1) add(1, who, `the sale was voided ${credited} times at the issuer`);
+      } else {
+        refundsSent += 1;
+        if (told?.code === '00') refundsAccepted += 1;
+        if (fuManual || manual) continue;
+        // A refund told accepted is credited exactly once (store and forward); a refused one never.
+        const reversedCredits = givenAll.filter((refund) => !refund.live && refund.amountMinor === followUp.amountMinor).length;
+        if (told?.code === '00' && credited === 0 && reversedCredits > 0) {
+          refundsReversed += 1;
+          if (input.strict === true) add(4, who, `refund of ${followUp.amountMinor} fen told accepted was credited, then reversed by the gateway`);
+        } else if (told?.code === '00' && credited !== 1) add(4, who, `refund of ${followUp.amountMinor} fen told accepted but credited ${credited} times`);
+        if (refusal && credited !== 0) add(4, who, `refund told ${told.code} (${told.kind}) but credited ${credited} times`);
+        if (credited > 1) add(1, who, `refund of ${followUp.amountMinor} fen credited ${credited} times`);
+      }
+    }
     if (row === undefined) {
       if (tally.live > 0) add(4, who, `charged ${tally.live} times with no payment in the store`);
-    } else if (!manual) {
-      if (row.status === 'approved' && tally.live !== 1) add(4, who, `stored approved but charged ${tally.live} times`);
-      if (row.status !== 'approved' && tally.live !== 0) add(4, who, `stored ${row.status} but charged ${tally.live} times`);
+      if (given.length > 0) add(4, who, `given back ${given.length} times with no payment in the store`);
+    } else if (!excused) {
+      const voidApproved = followUpDetail.some(({ followUp, row: fuRow }) => followUp.operation === 'void' && fuRow?.status === 'approved');
+      if (row.status === 'approved' && tally.live === 1 && voidsLive === 1 && voidApproved) {
+        voidedSalesReopened += 1;
+        if (input.strict === true) add(4, who, `stored approved again though its approved void gave the money back`);
+      } else if (row.status === 'approved' && (tally.live !== 1 || voidsLive !== 0)) add(4, who, `stored approved but charged ${tally.live} times and voided ${voidsLive} times`);
+      if (row.status === 'voided' && (tally.live !== 1 || voidsLive !== 1)) add(4, who, `stored voided but charged ${tally.live} times and voided ${voidsLive} times`);
+      if (row.status !== 'approved' && row.status !== 'voided' && tally.live !== 0) add(4, who, `stored ${row.status} but charged ${tally.live} times`);
+      for (const { followUp, row: fuRow } of followUpDetail) {
+        if (fuRow === undefined) continue;
+        const credited = given.filter((refund) => refund.amountMinor === followUp.amountMinor).length;
+        // The store agrees with the money: an approved (accepted) follow-up moved it once, any other none.
+        if (fuRow.status === 'approved' && credited !== 1) add(4, who, `${followUp.operation} ${fuRow.id} stored approved but given back ${credited} times`);
+        if (fuRow.status !== 'approved' && credited !== 0) add(4, who, `${followUp.operation} ${fuRow.id} stored ${fuRow.status} but given back ${credited} times`);
+      }
     }
   }
 
@@ -275,7 +416,7 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
   return {
     ok: violations.length === 0,
     violations,
-    findings: { pendingFlagged, sweepEventsMax },
+    findings: { pendingFlagged, sweepEventsMax, refundsReversed, voidedSalesReopened },
     counts: {
       payments: input.payments.length,
       toldApproved,
@@ -291,6 +432,12 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
       manualHandling,
       issuerCharges,
       issuerChargesReversed,
+      voidsSent,
+      voidsApproved,
+      refundsSent,
+      refundsAccepted,
+      followUpsManual,
+      issuerRefunds,
     },
   };
 }

@@ -1,4 +1,5 @@
-// The deterministic simulation harness: the REAL AuthorizationEngine and ReversalWorker on a real
+// The deterministic simulation harness: the REAL AuthorizationEngine, TransactionSet (voids and
+// refunds of approved sales, refund advice forwarding) and ReversalWorker on a real
 // SQLite file, driven in virtual time (VirtualScheduler) by seeded terminals and HTTP clients,
 // talking to a seeded faulty network in front of the pure issuer rules (sim-network.ts). The
 // gateway is crashed at random store writes (its objects dropped mid-flight, nothing closed
@@ -14,13 +15,14 @@ import type { LoggerLike, UpstreamChannel } from '../../src/adapters/channels/up
 import { AuthorizationEngine, type ChannelPort, type EngineSettings, type SaleRequest } from '../../src/app/engine/authorization-engine.ts';
 import { requestHashOf } from '../../src/app/engine/request-hash.ts';
 import { ReversalWorker } from '../../src/app/reversals/reversal-worker.ts';
+import { defaultTransactionSettings, TransactionSet, type FollowUpRequest, type FollowUpResult, type TransactionSetSettings } from '../../src/app/engine/transaction-set.ts';
 import { defaultBinTable } from '../../src/core/cards/bin-table.ts';
 import { CardNumber, fingerprintPan } from '../../src/core/cards/pan.ts';
 import { isReswipeError } from '../../src/core/errors/reswipe-error.ts';
 import type { IdempotencyRecord, Store, StoreTx } from '../../src/core/ports/store.ts';
 import { transmissionDateTime } from '../../src/core/payments/upstream-request.ts';
 import { nextIntInclusive, nextUnit, SeededRandom, type Random } from '../../src/core/time/random.ts';
-import { auditRun, type AuditReport, type ClientAnswer, type SimPayment } from './auditor.ts';
+import { auditRun, type AuditReport, type ClientAnswer, type SimFollowUp, type SimPayment } from './auditor.ts';
 import { BlindResendChannel, healthyNetwork, SimChannel, SimUpstream, type NetworkFaults, type NetworkStats } from './sim-network.ts';
 import { VirtualScheduler } from './virtual-scheduler.ts';
 
@@ -71,6 +73,8 @@ export interface SimulationOptions {
   outageMs: number;
   /** Test the auditor: wrap the engine's channels in the blind-resend bug. */
   brokenBlindResend?: boolean;
+  /** Test the auditor: the transaction set's channels resend an unanswered refund advice as a new one (new STAN), crediting twice. */
+  brokenBlindAdvice?: boolean;
   /** Test the auditor: a store that never finds an idempotency key, so every resend is a new payment. */
   brokenForgetfulIdempotency?: boolean;
   /** Keep the SQLite file afterwards (for debugging a seed). */
@@ -98,6 +102,19 @@ const engineSettings = (channels: readonly string[]): EngineSettings => ({
   closeWaitMs: 6_000,
 });
 const channelNames = ['bank-a', 'bank-b'] as const;
+/** The transaction set's settings, as transactionSettingsFromConfig derives them from the engine's. */
+const transactionSettings = (engine: EngineSettings): TransactionSetSettings => ({
+  ...defaultTransactionSettings,
+  terminalTimeoutMs: engine.terminalTimeoutMs,
+  replyMarginMs: engine.replyMarginMs,
+  httpTerminalId: engine.httpTerminalId,
+  localOffsetMinutes: engine.localOffsetMinutes,
+  channels: engine.channels,
+});
+/** Share of approved sales whose client then voids it (same day) or refunds part of it, one or two times. */
+const followUpShare = 0.12;
+/** How often the advice forwarder runs, as serve does (min(adviceRetryMs, 10 s)). */
+const adviceForwardIntervalMs = 10_000;
 /** Each channel has its own DE 32, so their STAN sequences never collide at the issuer. */
 function acquirerIdOf(channel: string): string {
   return channel === 'bank-a' ? '00000000001' : '00000000002';
@@ -158,6 +175,7 @@ interface Generation {
   raw: Store;
   engine: AuthorizationEngine;
   worker: ReversalWorker;
+  txns: TransactionSet;
 }
 
 class Crashed extends Error {
@@ -252,6 +270,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const clientRandom = new SeededRandom(random.nextUint32());
   const crashRandom = new SeededRandom(random.nextUint32());
   const idSeed = random.nextUint32();
+  // Drawn last, so the streams above (and the sales they make) stay as they were before follow-ups.
+  const followUpRandom = new SeededRandom(random.nextUint32());
   const upstream = new SimUpstream(scheduler, networkRandom, issuerRandom, options.network);
   const engineErrors: string[] = [];
   let crashes = 0;
@@ -293,6 +313,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const channels = channelNames.map((name) => new SimChannel(name, upstream, epoch));
     const channelMap = new Map(channels.map((channel) => [channel.name, channel]));
     let engine: AuthorizationEngine | undefined;
+    let txns: TransactionSet | undefined;
     const worker = new ReversalWorker({
       store,
       channels: (name) => channelMap.get(name) as unknown as UpstreamChannel | undefined,
@@ -302,6 +323,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       acquirerIdFor: acquirerIdOf,
       onSettledInTx: async (tx, settled) => {
         if (engine !== undefined) await engine.onReversalSettledInTx(tx, settled);
+        // As serve wires it: a reversed void reopens its original, in the same transaction.
+        if (txns !== undefined) await txns.onReversalSettledInTx(tx, settled);
       },
       onSettled: (settled) => engine?.onReversalSettled(settled),
     });
@@ -317,7 +340,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       reversalWorker: worker,
       sleep: scheduler.sleepFor(epoch),
     });
-    const gen: Generation = { epoch, alive: true, raw, engine, worker };
+    txns = new TransactionSet({
+      store,
+      channels: options.brokenBlindAdvice === true ? channels.map((channel) => new BlindResendChannel(channel, ['0220', '0221'])) : enginePorts,
+      clock: scheduler.clock,
+      random: new SeededRandom((idSeed ^ 0x7f4a_7c15 ^ (epoch * 0x9e37)) >>> 0),
+      logger: log,
+      settings: transactionSettings(engine.settings),
+      reversalWorker: worker,
+    });
+    const gen: Generation = { epoch, alive: true, raw, engine, worker, txns };
     holder.gen = gen;
     const running = engine;
     for (const channel of channels) {
@@ -343,7 +375,23 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       }
       scheduler.after(running.settings.terminalTimeoutMs, sweep, epoch);
     };
+    // The refund advice forwarder (startAdviceForwarding in serve), as a timer of this generation.
+    const followUps = txns;
+    let forwarding = false;
+    const forward = (): void => {
+      if (!forwarding) {
+        forwarding = true;
+        followUps
+          .forwardDueAdvices()
+          .catch((error: unknown) => log.error({ error: String(error) }, 'advice forwarding failed'))
+          .finally(() => {
+            forwarding = false;
+          });
+      }
+      scheduler.after(adviceForwardIntervalMs, forward, epoch);
+    };
     scheduler.after(0, poll, epoch);
+    scheduler.after(adviceForwardIntervalMs, forward, epoch);
     scheduler.after(running.settings.terminalTimeoutMs, sweep, epoch);
     // One SQLite file, one gateway: everything pending now was left by the generation before.
     running.recoverAfterRestart({ createdBeforeMs: scheduler.nowMs() }).catch((error: unknown) => log.error({ error: String(error) }, 'recovery failed'));
@@ -395,6 +443,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       gaveUp: false,
       reversalSent: false,
       reversalCode: null,
+      followUps: [],
     });
   }
 
@@ -497,6 +546,122 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     });
   };
 
+  const handleFollowUp = async (gen: Generation, payment: SimPayment, followUp: SimFollowUp, request: FollowUpRequest): Promise<ClientAnswer | null> => {
+    try {
+      const result: FollowUpResult = await gen.txns.followUp({ ...request, deadlineMs: scheduler.nowMs() + gen.engine.settings.terminalTimeoutMs });
+      const atMs = scheduler.nowMs();
+      switch (result.kind) {
+        case 'completed':
+          return { atMs, kind: 'completed', code: result.diagnosis.code, verdict: result.diagnosis.verdict, paymentId: result.view.id, status: result.view.status };
+        case 'replayed': {
+          // The stored answer: approved (00), still unknown (wait), or the refusal it was.
+          const status = result.view.status;
+          if (status === 'pending') return payment.intake === 'iso' ? { atMs, kind: 'replayed', code: '98', verdict: 'wait', paymentId: result.view.id, status } : { atMs, kind: 'replayed', code: null, verdict: null, paymentId: result.view.id, status };
+          return { atMs, kind: 'replayed', code: status === 'approved' ? '00' : (result.view.responseCode ?? '05'), verdict: status === 'approved' ? 'done' : 'refused', paymentId: result.view.id, status };
+        }
+        case 'refused':
+          return { atMs, kind: 'refused', code: result.refusal.isoResponseCode, verdict: 'refused', paymentId: null, status: null };
+        case 'in_progress':
+          return payment.intake === 'iso' ? { atMs, kind: 'in_progress', code: '98', verdict: 'wait', paymentId: null, status: null } : { atMs, kind: 'in_progress', code: null, verdict: null, paymentId: null, status: null };
+        case 'idempotency_mismatch':
+          return { atMs, kind: 'mismatch', code: '94', verdict: 'fix', paymentId: null, status: null };
+      }
+    } catch (error) {
+      if (isReswipeError(error)) return { atMs: scheduler.nowMs(), kind: 'error', code: error.isoResponseCode ?? '96', verdict: 'later', paymentId: null, status: null };
+      engineErrors.push(`followUp threw for payment ${payment.index} (${followUp.operation}): ${error instanceof Error ? error.message : String(error)}`);
+      return null;
+    }
+  };
+
+  /** One void or refund of the client's own approved sale: sent, resent on no answer (same key), up to the client's tries. */
+  const sendFollowUp = (client: number, payment: SimPayment, followUp: SimFollowUp, done: () => void): void => {
+    const saleId = payment.told?.paymentId ?? '';
+    let request: FollowUpRequest;
+    const common = {
+      operation: followUp.operation,
+      merchantId: simMerchantId,
+      originalPaymentId: saleId,
+      amountMinor: followUp.operation === 'void' ? null : followUp.amountMinor,
+      currency: null,
+      reference: null,
+    };
+    const requestHash = `${followUp.operation}:${saleId}:${followUp.amountMinor}`;
+    if (payment.intake === 'iso') {
+      const stan = (stanOf.get(client) ?? 0) + 1;
+      stanOf.set(client, stan);
+      const terminalStan = String(stan).padStart(6, '0');
+      const terminalTransmittedAt = transmissionDateTime(scheduler.nowMs());
+      const terminalId = payment.terminalId ?? '';
+      request = { ...common, intake: 'iso', terminalId, idempotency: { scope: `iso:${terminalId}`, key: `${terminalStan}:${terminalTransmittedAt}`, requestHash }, terminalStan, terminalTransmittedAt };
+    } else {
+      request = { ...common, intake: 'http', terminalId: null, idempotency: { scope: `http:${simMerchantId}`, key: `sim-${payment.index}-${followUp.operation}-${followUp.amountMinor}`, requestHash } };
+    }
+    let tries = 0;
+    let finished = false;
+    const onAnswer = (answer: ClientAnswer): void => {
+      followUp.answers.push({ ...answer, afterGiveUp: followUp.gaveUp });
+      if (finished || answer.code === null) return;
+      finished = true;
+      followUp.told = answer;
+      scheduler.after(nextIntInclusive(followUpRandom, 0, 500), done);
+    };
+    const deliverFollowUp = (tryNumber: number): void => {
+      if (nextUnit(followUpRandom) < options.link.requestLost) return;
+      scheduler.after(nextIntInclusive(followUpRandom, 0, options.link.delayMsMax), () => {
+        const gen = current;
+        if (gen === null || !gen.alive) return;
+        void handleFollowUp(gen, payment, followUp, request).then((answer) => {
+          if (answer === null || !gen.alive) return;
+          if (nextUnit(followUpRandom) < options.link.answerLost) return;
+          scheduler.after(nextIntInclusive(followUpRandom, 0, options.link.delayMsMax), () => onAnswer({ ...answer, tryNumber }));
+        });
+      });
+    };
+    const send = (): void => {
+      tries += 1;
+      followUp.sends += 1;
+      const thisTry = tries;
+      deliverFollowUp(thisTry);
+      if (nextUnit(followUpRandom) < options.link.duplicateSend) scheduler.after(nextIntInclusive(followUpRandom, 0, 2_000), () => deliverFollowUp(thisTry));
+      scheduler.after(clientTimeoutMs, () => {
+        if (finished || tries !== thisTry) return;
+        if (tries < options.clientTriesMax) {
+          send();
+          return;
+        }
+        finished = true;
+        followUp.gaveUp = true;
+        scheduler.after(0, done);
+      });
+    };
+    send();
+  };
+
+  /** A share of approved sales: the client voids it, or refunds part of it once or twice (distinct amounts, each below the sale's). */
+  const planFollowUps = (payment: SimPayment): SimFollowUp[] => {
+    if (payment.told?.code !== '00' || payment.told.paymentId === null || nextUnit(followUpRandom) >= followUpShare) return [];
+    const make = (operation: SimFollowUp['operation'], amountMinor: number): SimFollowUp => ({ operation, amountMinor, answers: [], told: null, sends: 0, gaveUp: false });
+    if (nextUnit(followUpRandom) < 0.5) return [make('void', payment.amountMinor)];
+    const firstMax = Math.max(1, Math.floor(payment.amountMinor * 0.4));
+    const refunds = [make('refund', nextIntInclusive(followUpRandom, 1, firstMax))];
+    if (nextUnit(followUpRandom) < 0.5) refunds.push(make('refund', nextIntInclusive(followUpRandom, firstMax + 1, Math.floor(payment.amountMinor * 0.8))));
+    return refunds;
+  };
+
+  const runFollowUps = (client: number, payment: SimPayment, then: () => void): void => {
+    const planned = planFollowUps(payment);
+    payment.followUps.push(...planned);
+    const step = (index: number): void => {
+      const followUp = planned[index];
+      if (followUp === undefined) {
+        then();
+        return;
+      }
+      scheduler.after(nextIntInclusive(followUpRandom, 0, 2_000), () => sendFollowUp(client, payment, followUp, () => step(index + 1)));
+    };
+    step(0);
+  };
+
   const runClient = (client: number, queue: SimPayment[]): void => {
     const next = (): void => {
       const payment = queue.shift();
@@ -515,7 +680,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         if (finished || answer.code === null) return;
         finished = true;
         payment.told = answer;
-        scheduler.after(nextIntInclusive(clientRandom, 0, 500), next);
+        const pauseMs = nextIntInclusive(clientRandom, 0, 500);
+        runFollowUps(client, payment, () => scheduler.after(pauseMs, next));
       };
       const send = (): void => {
         tries += 1;

@@ -189,13 +189,17 @@ export class SimChannel implements ChannelPort {
  */
 export class BlindResendChannel implements ChannelPort {
   #stan = 900_000;
-  constructor(readonly inner: ChannelPort) {}
+  /** The MTIs resent blindly: sales and pre-authorizations by default; refund advices (0220/0221) to test the follow-up audit. */
+  constructor(
+    readonly inner: ChannelPort,
+    readonly mtis: readonly string[] = ['0200', '0100'],
+  ) {}
   get name(): string {
     return this.inner.name;
   }
   async send(request: IsoMessage, options: { timeoutMs: number }): Promise<ChannelSendResult> {
     const first = await this.inner.send(request, options);
-    if (first.kind !== 'no_reply' || !(request.mti === '0200' || request.mti === '0100')) return first;
+    if (first.kind !== 'no_reply' || !this.mtis.includes(request.mti)) return first;
     this.#stan = this.#stan >= 999_999 ? 900_000 : this.#stan + 1;
     const again: IsoMessage = { mti: request.mti, fields: { ...request.fields, 11: String(this.#stan).padStart(6, '0') } };
     return this.inner.send(again, options);

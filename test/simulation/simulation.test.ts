@@ -1,12 +1,14 @@
 // Goal: the five money-safety invariants hold under any mix of lost, delayed, duplicated and
-// reordered messages, disconnects and gateway crashes. Method: a swarm of seeded simulations
+// reordered messages, disconnects and gateway crashes, for sales and for the voids and refunds clients
+// send of their approved sales. Method: a swarm of seeded simulations
 // (harness.ts) of the real engine, reversal worker and SQLite store in virtual time, each audited
 // independently (auditor.ts) against the issuer's ledger and what the clients were told; at least
 // 10,000 payments per run. A failure prints the seed and the command that replays it.
 //   RESWIPE_SIM_SEED=<n>       replay one seed (with RESWIPE_SIM_PAYMENTS payments, default 500)
 //   RESWIPE_SIM_PAYMENTS=<n>   total payments of the swarm (default 10000), or of the one seed
 //   RESWIPE_SIM_SEEDS=random   draw the swarm's seeds instead of the fixed 1..N (printed)
-//   RESWIPE_SIM_STRICT=1       also fail when recovery announces one payment unknown more than 20 times (a flagged payment re-swept)
+//   RESWIPE_SIM_STRICT=1       also fail on the known gaps: recovery announcing one payment unknown more than 20 times,
+//                              a refund told accepted reversed by the gateway, a voided sale stored approved again
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeViolations } from './auditor.ts';
@@ -31,7 +33,7 @@ function seedsToRun(): Array<{ seed: number; payments: number }> {
 
 const runs = seedsToRun();
 let audited = 0;
-const totals = { crashes: 0, faults: 0, lateReplies: 0, reversalsDone: 0, reversalsDead: 0, terminalReversals: 0, resends: 0, reversalsOfUnseen: 0, manualHandling: 0, pendingFlagged: 0, sweepEventsMax: 0, toldApproved: 0, toldWait: 0 };
+const totals = { crashes: 0, faults: 0, lateReplies: 0, reversalsDone: 0, reversalsDead: 0, terminalReversals: 0, resends: 0, reversalsOfUnseen: 0, manualHandling: 0, pendingFlagged: 0, sweepEventsMax: 0, toldApproved: 0, toldWait: 0, voids: 0, voidsApproved: 0, refunds: 0, refundsAccepted: 0, followUpsManual: 0, refundsReversed: 0, voidedSalesReopened: 0 };
 
 for (const { seed, payments } of runs) {
   test(`seed ${seed}: ${payments} payments keep every money invariant`, async () => {
@@ -53,6 +55,13 @@ for (const { seed, payments } of runs) {
     totals.sweepEventsMax = Math.max(totals.sweepEventsMax, result.report.findings.sweepEventsMax);
     totals.toldApproved += counts.toldApproved;
     totals.toldWait += counts.toldWait;
+    totals.voids += counts.voidsSent;
+    totals.voidsApproved += counts.voidsApproved;
+    totals.refunds += counts.refundsSent;
+    totals.refundsAccepted += counts.refundsAccepted;
+    totals.followUpsManual += counts.followUpsManual;
+    totals.refundsReversed += result.report.findings.refundsReversed;
+    totals.voidedSalesReopened += result.report.findings.voidedSalesReopened;
     if (!result.report.ok) {
       const message = [
         `simulation seed ${seed} broke ${result.report.violations.length} check(s):`,
