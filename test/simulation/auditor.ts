@@ -379,7 +379,7 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
         const reversedCredits = givenAll.filter((refund) => !refund.live && refund.amountMinor === followUp.amountMinor).length;
         if (told?.code === '00' && credited === 0 && reversedCredits > 0) {
           refundsReversed += 1;
-          if (input.strict === true) add(4, who, `refund of ${followUp.amountMinor} fen told accepted was credited, then reversed by the gateway`);
+          add(4, who, `refund of ${followUp.amountMinor} fen told accepted was credited, then reversed by the gateway`);
         } else if (told?.code === '00' && credited !== 1) add(4, who, `refund of ${followUp.amountMinor} fen told accepted but credited ${credited} times`);
         if (refusal && credited !== 0) add(4, who, `refund told ${told.code} (${told.kind}) but credited ${credited} times`);
         if (credited > 1) add(1, who, `refund of ${followUp.amountMinor} fen credited ${credited} times`);
@@ -392,7 +392,7 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
       const voidApproved = followUpDetail.some(({ followUp, row: fuRow }) => followUp.operation === 'void' && fuRow?.status === 'approved');
       if (row.status === 'approved' && tally.live === 1 && voidsLive === 1 && voidApproved) {
         voidedSalesReopened += 1;
-        if (input.strict === true) add(4, who, `stored approved again though its approved void gave the money back`);
+        add(4, who, `stored approved again though its approved void gave the money back`);
       } else if (row.status === 'approved' && (tally.live !== 1 || voidsLive !== 0)) add(4, who, `stored approved but charged ${tally.live} times and voided ${voidsLive} times`);
       if (row.status === 'voided' && (tally.live !== 1 || voidsLive !== 1)) add(4, who, `stored voided but charged ${tally.live} times and voided ${voidsLive} times`);
       if (row.status !== 'approved' && row.status !== 'voided' && tally.live !== 0) add(4, who, `stored ${row.status} but charged ${tally.live} times`);

@@ -490,7 +490,8 @@ export class AuthorizationEngine {
     const current = (await tx.listAttempts(payment.id)).find((attempt) => attempt.id === settled.attempt.id) ?? settled.attempt;
     if (current.outcome !== 'reversed') await tx.updateAttempt({ ...current, outcome: 'reversed', completedAtMs: current.completedAtMs ?? nowMs });
     const attempts = await tx.listAttempts(payment.id);
-    const status: PaymentStatus = this.#active.has(payment.id) ? 'pending' : derivePaymentStatus(attempts);
+    // A void already undid this sale's approval; reversing one of its earlier unknown attempts does not bring it back.
+    const status: PaymentStatus = this.#active.has(payment.id) ? 'pending' : payment.status === 'voided' ? 'voided' : derivePaymentStatus(attempts);
     const reversedDiagnosis = classifyOutcome('reversed');
     const updated: PaymentRecord = {
       ...payment,
@@ -530,6 +531,10 @@ export class AuthorizationEngine {
       const nowMs = this.#clock.nowMs();
       await tx.appendEvent({ type: 'payment.late_reply', subjectId: payment.id, payload: { seq: fresh.seq, channel, responseCode: code, outcome: fresh.outcome }, atMs: nowMs });
       if (code === null || safeClassify(code).outcome !== 'approved') return false;
+      // An advice (0220/0221: a refund) is never reversed: it is stored and forwarded until acknowledged,
+      // and a late 0230 only acknowledges what the host already booked. The advice forwarder's next 0221
+      // gets the host's original answer and closes it.
+      if (isAdviceMti(fresh.mti)) return false;
       if (fresh.outcome === 'reversed') {
         // The reversal completed before this approval reached the host (it may have answered 25): send it again.
         const reopened = await reopenReversal(tx, { attemptId: fresh.id, nowMs, newStan: await tx.nextStan(channel), transmittedAt: transmissionDateTime(nowMs), why: 'approval arrived after the reversal completed' });
@@ -1305,3 +1310,8 @@ function errorText(error: unknown): string {
 }
 
 export { CardNumber };
+
+/** MTI function digit 2 or 3 (advice, advice response): store-and-forward messages, never reversed. */
+function isAdviceMti(mti: string): boolean {
+  return mti[2] === '2' || mti[2] === '3';
+}
