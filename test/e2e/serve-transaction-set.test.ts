@@ -6,14 +6,12 @@
 // against the simulator's ledger; every wait is bounded.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TerminalClient, de7, saleMessage } from './terminal-client.ts';
+import { type TerminalClient, de7, saleMessage } from './terminal-client.ts';
 import { getText, type IsoMessage } from '../../src/core/iso8583/index.ts';
-import { runReswipe, startReswipeJson, stopChild } from '../support/reswipe-process.ts';
+import { runReswipe } from '../support/reswipe-process.ts';
 import { readIssuerLedger, waitForIssuerLedger, type IssuerLedger } from '../support/issuer-ledger.ts';
+import { startTransactionSetGateway, type TransactionSetGateway } from '../support/transaction-set-gateway.ts';
 
 const okPan = '6222020000000000018';
 const terminal = 'T0000002';
@@ -27,8 +25,7 @@ interface LedgerEntry {
 }
 
 let dir = '';
-let sim: ChildProcess | undefined;
-let gateway: ChildProcess | undefined;
+let started: TransactionSetGateway | undefined;
 let adminPort = 0;
 let terminalPort = 0;
 let httpPort = 0;
@@ -63,34 +60,12 @@ function followUpMessage(mti: string, processingCode: string, conditionCode: str
 let client: TerminalClient;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'reswipe-e2e-txn-'));
-  const started = await startReswipeJson(['issuer-sim', '--port', '0', '--admin-port', '0', '--json'], { cwd: dir });
-  sim = started.child;
-  adminPort = Number(started.info.adminPort);
-  const config = {
-    database: { url: `sqlite:${join(dir, 'gateway.db')}`, synchronous: 'normal' },
-    security: { panKey: 'e2e-test-pan-key-0123456789' },
-    http: { port: 0 },
-    engine: { terminalTimeoutMs: 9_000, reversal: { triesMax: 6, backoffMs: 200, backoffMsMax: 1_000 } },
-    listeners: [{ name: 'pos', port: 0, dialect: 'iso87-ascii', language: 'en' }],
-    channels: [{ name: 'sim', host: '127.0.0.1', port: Number(started.info.isoPort), timeoutMs: 2_000, echoIntervalMs: 0 }],
-    merchants: [{ id: 'M00000000000001', name: 'E2E shop', mcc: '5411', terminals: ['T0000001', terminal] }],
-  };
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-  const served = await startReswipeJson(['serve', '--config', join(dir, 'config.json'), '--json'], { cwd: dir });
-  gateway = served.child;
-  terminalPort = Number((served.info.listeners as Record<string, number>).pos);
-  httpPort = Number(served.info.http);
-  client = await TerminalClient.connect(terminalPort);
-  const signOn = await client.request({ mti: '0800', fields: { 7: de7(), 11: nextStan(), 41: terminal, 70: '001' } });
-  assert.equal(signOn.fields[39], '00');
+  started = await startTransactionSetGateway(nextStan);
+  ({ dir, adminPort, terminalPort, httpPort, client } = started);
 });
 
 after(async () => {
-  client?.close();
-  await stopChild(gateway);
-  await stopChild(sim);
-  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  await started?.stop();
 });
 
 test('ISO void: same day, full amount, the charge given back; a partial void is refused with 64 and a reason', async () => {
