@@ -15,10 +15,10 @@ import { loadBinTable } from '../adapters/declines/bin-table-file.ts';
 import { TerminalServer } from '../adapters/terminal-link/terminal-server.ts';
 import { buildHttpApp, type HttpAppDeps } from '../adapters/http/http-app.ts';
 import { ReversalWorker } from './reversals/reversal-worker.ts';
-import { AuthorizationEngine, engineSettingsFromConfig, type FeeHooks } from './engine/authorization-engine.ts';
+import { AuthorizationEngine, engineSettingsFromConfig } from './engine/authorization-engine.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { recordFeesForApprovedPayment, recordFeesForRefund, removeFeesForPayment } from './fees/record-payment-fees.ts';
-import { TransactionSet, transactionSettingsFromConfig } from './engine/transaction-set.ts';
+import { TransactionSet, transactionSettingsFromConfig, type FollowUpFeeHooks } from './engine/transaction-set.ts';
 import type { IsoMessage } from '../core/iso8583/index.ts';
 import { createMetrics, instrumentChannel } from '../adapters/metrics/metrics.ts';
 import { loadRoutingRules } from '../adapters/routing/routing-rules-file.ts';
@@ -117,7 +117,13 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       onSettled: (settled) => engine?.onReversalSettled(settled),
     });
 
-    const fees: FeeHooks = {
+    // A fee that cannot be priced must never undo the money movement it belongs to: it is flagged instead.
+    async function flagFeeFailure(tx: StoreTx, paymentId: string, error: unknown, payload: Record<string, unknown>): Promise<void> {
+      logger.error({ paymentId, error: error instanceof Error ? error.message : 'unknown' }, 'fee could not be recorded');
+      await tx.appendEvent({ type: 'fee.failed', subjectId: paymentId, payload, atMs: clock.nowMs() });
+    }
+    // One set of fee hooks serves sales (engine) and follow-ups (transaction set).
+    const fees: FollowUpFeeHooks = {
       async recordApproved(tx: StoreTx, payment: PaymentRecord) {
         const merchant = await tx.getMerchant(payment.merchantId);
         if (merchant === null) return;
@@ -132,13 +138,19 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
             cutoff: feeSettings.cutoff,
           });
         } catch (error) {
-          // A fee that cannot be priced must never undo an approval: the money moved. It is flagged instead.
-          logger.error({ paymentId: payment.id, error: error instanceof Error ? error.message : 'unknown' }, 'fee could not be recorded');
-          await tx.appendEvent({ type: 'fee.failed', subjectId: payment.id, payload: { plan: merchant.feePlan }, atMs: clock.nowMs() });
+          await flagFeeFailure(tx, payment.id, error, { plan: merchant.feePlan });
         }
       },
       async removeForPayment(tx: StoreTx, payment: PaymentRecord) {
         await removeFeesForPayment(tx, payment, { nowMs: clock.nowMs() });
+      },
+      async recordRefund(tx: StoreTx, refund: PaymentRecord) {
+        try {
+          const merchant = await tx.getMerchant(refund.merchantId);
+          await recordFeesForRefund(tx, refund, { plans: feePlans, merchantFeePlan: merchant?.feePlan ?? 'standard', timeZone: feeSettings.timeZone, nowMs: clock.nowMs(), cutoff: feeSettings.cutoff });
+        } catch (error) {
+          await flagFeeFailure(tx, refund.id, error, { kind: 'refund' });
+        }
       },
     };
 
@@ -179,19 +191,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       logger,
       settings: transactionSettingsFromConfig(config, running.settings),
       reversalWorker: worker,
-      fees: {
-        recordApproved: (tx, payment) => fees.recordApproved(tx, payment),
-        removeForPayment: (tx, payment) => fees.removeForPayment(tx, payment),
-        async recordRefund(tx, refund) {
-          try {
-            const merchant = await tx.getMerchant(refund.merchantId);
-            await recordFeesForRefund(tx, refund, { plans: feePlans, merchantFeePlan: merchant?.feePlan ?? 'standard', timeZone: feeSettings.timeZone, nowMs: clock.nowMs(), cutoff: feeSettings.cutoff });
-          } catch (error) {
-            logger.error({ paymentId: refund.id, error: error instanceof Error ? error.message : 'unknown' }, 'refund fee could not be recorded');
-            await tx.appendEvent({ type: 'fee.failed', subjectId: refund.id, payload: { kind: 'refund' }, atMs: clock.nowMs() });
-          }
-        },
-      },
+      fees,
     });
     const followUps = transactions;
     followUps.startAdviceForwarding(Math.min(config.engine.transactions.adviceRetryMs, 10_000));

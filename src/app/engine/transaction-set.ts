@@ -33,7 +33,7 @@ import { computeBatchTotals, decideSettlement, type BatchTotals, type Settlement
 import { toPaymentView, type PaymentView } from '../../core/payments/payment-view.ts';
 import type { ChannelSendResult, LoggerLike } from '../../adapters/channels/upstream-channel.ts';
 import { enqueueReversal as enqueueReversalDefault, type EnqueueReversalInput, type ReversalSettlement } from '../reversals/reversal-worker.ts';
-import { toStoredDecline, type ChannelPort, type EngineChannelSettings, type EngineSettings } from './authorization-engine.ts';
+import { toStoredDecline, type ChannelPort, type EngineChannelSettings, type EngineSettings, type FeeHooks } from './authorization-engine.ts';
 import type { ReswipeConfig } from '../../core/config/config-schema.ts';
 import { isMember, entryModes } from '../../core/vocabulary.ts';
 
@@ -86,12 +86,11 @@ export function transactionSettingsFromConfig(config: ReswipeConfig, engine: Eng
   };
 }
 
-/** Fee bookkeeping of follow-ups, called inside the write that changes the money. */
-export interface FollowUpFeeHooks {
-  /** A completion captured money: fees as for a sale. */
-  recordApproved(tx: StoreTx, payment: PaymentRecord): Promise<void>;
-  /** A void or cancel undid the original: its fees go. */
-  removeForPayment(tx: StoreTx, payment: PaymentRecord): Promise<void>;
+/**
+ * Fee bookkeeping of follow-ups, called inside the write that changes the money: the sale's hooks
+ * (a completion is priced like a sale; a void or cancel removes the original's fees) plus refunds.
+ */
+export interface FollowUpFeeHooks extends FeeHooks {
   /** A refund was accepted: the proportional fee comes back. */
   recordRefund(tx: StoreTx, refund: PaymentRecord): Promise<void>;
 }
