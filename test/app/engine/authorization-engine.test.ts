@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createFixture, merchantId, okPan, reply, sale, terminalId, type Fixture } from './engine-fixture.ts';
+import { createFixture, merchantId, okPan, reply, sale, terminalId, type Fixture, seedCrashedSale } from './engine-fixture.ts';
 import { CardNumber, fingerprintPan } from '../../../src/core/cards/pan.ts';
 
 async function withFixture(options: Parameters<typeof createFixture>[0], body: (fixture: Fixture) => Promise<void>): Promise<void> {
@@ -205,18 +205,7 @@ test("the terminal's own reversal of an approved sale is forwarded upstream and 
 test('recovery after a crash: a pending attempt becomes unknown and gets a reversal', async () => {
   await withFixture({}, async ({ engine, store }) => {
     const nowMs = Date.now();
-    await store.write(async (tx) => {
-      await tx.insertPayment({
-        id: 'pay_crashed', kind: 'sale', status: 'pending', intake: 'http', merchantId, terminalId, amountMinor: 500, currency: 'CNY',
-        panFingerprint: 'f', panMasked: '622202*********0018', cardBrand: 'unionpay', cardType: 'debit', cardIssuer: null, entryMode: 'chip',
-        terminalStan: null, terminalTransmittedAt: null, reference: null, originalPaymentId: null, responseCode: null, authCode: null, rrn: null, decline: null,
-        createdAtMs: nowMs - 10_000, updatedAtMs: nowMs - 10_000, version: 1,
-      });
-      await tx.insertAttempt({
-        id: 'att_crashed', paymentId: 'pay_crashed', seq: 1, channel: 'bank-a', mti: '0200', stan: '000777', transmittedAt: '1125120000', processingCode: '000000',
-        upstreamTerminalId: terminalId, outcome: 'pending', responseCode: null, authCode: null, rrn: null, latencyMs: null, sentAtMs: nowMs - 9_000, completedAtMs: null, createdAtMs: nowMs - 9_000,
-      });
-    });
+    await seedCrashedSale(store, nowMs);
     const recovered = await engine.recoverAfterRestart();
     assert.equal(recovered.reversalsQueued, 1);
     const payment = await waitFor('the recovered payment to be reversed', async () => {

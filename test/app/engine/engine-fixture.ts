@@ -143,3 +143,19 @@ export function sale(overrides: Partial<SaleRequest> & { pan?: string } = {}): S
     ...rest,
   };
 }
+
+/** A sale left by a crash between sending and recording: payment and attempt both still pending, 10 s old. */
+export async function seedCrashedSale(store: Store, nowMs: number): Promise<void> {
+  await store.write(async (tx) => {
+    await tx.insertPayment({
+      id: 'pay_crashed', kind: 'sale', status: 'pending', intake: 'http', merchantId, terminalId, amountMinor: 500, currency: 'CNY',
+      panFingerprint: 'f', panMasked: '622202*********0018', cardBrand: 'unionpay', cardType: 'debit', cardIssuer: null, entryMode: 'chip',
+      terminalStan: null, terminalTransmittedAt: null, reference: null, originalPaymentId: null, responseCode: null, authCode: null, rrn: null, decline: null,
+      createdAtMs: nowMs - 10_000, updatedAtMs: nowMs - 10_000, version: 1,
+    });
+    await tx.insertAttempt({
+      id: 'att_crashed', paymentId: 'pay_crashed', seq: 1, channel: 'bank-a', mti: '0200', stan: '000777', transmittedAt: '1125120000', processingCode: '000000',
+      upstreamTerminalId: terminalId, outcome: 'pending', responseCode: null, authCode: null, rrn: null, latencyMs: null, sentAtMs: nowMs - 9_000, completedAtMs: null, createdAtMs: nowMs - 9_000,
+    });
+  });
+}

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createFixture, merchantId, terminalId, sale } from './engine-fixture.ts';
+import { createFixture, merchantId, terminalId, sale, seedCrashedSale } from './engine-fixture.ts';
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 5_000): Promise<T> {
@@ -62,18 +62,7 @@ test('recovery announces a payment unknown only when it queues a new reversal', 
     // Stop the worker so the queued reversal stays pending between the two passes.
     await fixture.worker.stop();
     const nowMs = Date.now();
-    await store.write(async (tx) => {
-      await tx.insertPayment({
-        id: 'pay_crashed', kind: 'sale', status: 'pending', intake: 'http', merchantId, terminalId, amountMinor: 500, currency: 'CNY',
-        panFingerprint: 'f', panMasked: '622202*********0018', cardBrand: 'unionpay', cardType: 'debit', cardIssuer: null, entryMode: 'chip',
-        terminalStan: null, terminalTransmittedAt: null, reference: null, originalPaymentId: null, responseCode: null, authCode: null, rrn: null, decline: null,
-        createdAtMs: nowMs - 10_000, updatedAtMs: nowMs - 10_000, version: 1,
-      });
-      await tx.insertAttempt({
-        id: 'att_crashed', paymentId: 'pay_crashed', seq: 1, channel: 'bank-a', mti: '0200', stan: '000777', transmittedAt: '1125120000', processingCode: '000000',
-        upstreamTerminalId: terminalId, outcome: 'pending', responseCode: null, authCode: null, rrn: null, latencyMs: null, sentAtMs: nowMs - 9_000, completedAtMs: null, createdAtMs: nowMs - 9_000,
-      });
-    });
+    await seedCrashedSale(store, nowMs);
     assert.deepEqual(await engine.recoverAfterRestart(), { payments: 1, reversalsQueued: 1 });
     assert.deepEqual(await engine.recoverAfterRestart(), { payments: 1, reversalsQueued: 0 }, 'the reversal is already queued');
     assert.equal((await store.listEvents(0, 100, 'payment.unknown')).length, 1, 'one announcement for one queued reversal');
