@@ -306,7 +306,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   });
 
   const start = async (epoch: number): Promise<Generation> => {
-    const raw = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal' });
+    const raw = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal', detectNestedWrites: true });
     const log = logger(epoch);
     const holder: { gen: Generation | null } = { gen: null };
     const store = fenceStore(raw, () => holder.gen as Generation, run, options.brokenForgetfulIdempotency === true);
@@ -406,7 +406,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   // Seed the merchant and its terminals, then start generation 0.
   {
-    const seedStore = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal' });
+    const seedStore = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal', detectNestedWrites: true });
     await seedStore.write(async (tx) => {
       const nowMs = scheduler.nowMs();
       await tx.upsertMerchant({ id: simMerchantId, name: 'Sim shop', mcc: '5411', accepts: ['debit', 'credit', 'quasi-credit', 'prepaid'], limits: {}, feePlan: 'standard', disabled: false, createdAtMs: nowMs, updatedAtMs: nowMs });
@@ -739,7 +739,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const dbBytes = readDatabaseBytes(dbPath);
   await last.raw.close();
   const dbBytesAfterClose = readDatabaseBytes(dbPath);
-  const auditStore = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal' });
+  const auditStore = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal', detectNestedWrites: true });
   let report: AuditReport;
   try {
     report = await auditRun({ payments, book: upstream.book, store: auditStore, pans: simPans, databaseBytes: [...dbBytes, ...dbBytesAfterClose], engineErrors, strict: options.strict === true });

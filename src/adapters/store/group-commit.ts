@@ -41,6 +41,13 @@ export interface GroupCommitOptions {
    * every caller gets the error, as for a failed COMMIT.
    */
   afterCommit?: () => Promise<void>;
+  /**
+   * Makes a `write` called inside a running unit fail at once instead of waiting for the unit timeout
+   * (it can never run: its batch waits for the unit that waits for it). Off by default: the check
+   * needs AsyncLocalStorage, whose promise hooks on Node 20 cost every promise of the process; tests
+   * turn it on.
+   */
+  detectNestedWrites?: boolean;
 }
 
 export const groupCommitDefaults = Object.freeze({ groupCommitMax: 256, queueMax: 10_000, unitTimeoutMs: 30_000 });
@@ -54,8 +61,8 @@ interface PendingUnit {
   settled: boolean;
 }
 
-/** Marks the async context of a running unit, so a nested `write` fails instead of deadlocking. */
-const runningUnit = new AsyncLocalStorage<{ running: boolean }>();
+/** Marks the async context of a running unit when `detectNestedWrites` is on. */
+type UnitContext = { running: boolean };
 
 /**
  * The executor a unit's tx uses. It refuses calls after the unit ended (a forgotten await), and
@@ -113,10 +120,12 @@ export class GroupCommit {
   #closed = false;
   #idleWaiters: Array<() => void> = [];
   readonly #stats: StoreStats = { commits: 0, units: 0 };
+  readonly #runningUnit: AsyncLocalStorage<UnitContext> | null;
 
   constructor(options: GroupCommitOptions) {
     if (!(Number.isSafeInteger(options.groupCommitMax) && options.groupCommitMax >= 1)) throw new Error('groupCommitMax must be a positive integer');
     this.#options = options;
+    this.#runningUnit = options.detectNestedWrites === true ? new AsyncLocalStorage<UnitContext>() : null;
   }
 
   stats(): StoreStats {
@@ -124,7 +133,7 @@ export class GroupCommit {
   }
 
   write<T>(unit: (tx: StoreTx) => Promise<T>): Promise<T> {
-    if (runningUnit.getStore()?.running === true) {
+    if (this.#runningUnit?.getStore()?.running === true) {
       return Promise.reject(new Error('store.write called inside a unit of work: use the tx the unit was given (a nested write would deadlock)'));
     }
     if (this.#closed) return Promise.reject(new ReswipeError('RSW_STORE_CLOSED'));
@@ -244,7 +253,7 @@ export class GroupCommit {
 
   async #runUnit(item: PendingUnit, inner: SqlExecutor): Promise<UnitResult> {
     const executor = new UnitExecutor(inner);
-    const context = { running: true };
+    const context: UnitContext = { running: true };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<UnitResult>((resolve) => {
       timer = setTimeout(
@@ -252,7 +261,7 @@ export class GroupCommit {
         this.#options.unitTimeoutMs,
       );
     });
-    const work = runningUnit.run(context, async (): Promise<UnitResult> => {
+    const runIt = async (): Promise<UnitResult> => {
       try {
         const value = await item.run(this.#options.makeTx(executor));
         // A unit that swallowed a store error still rolls back: its statements may be half applied.
@@ -260,7 +269,8 @@ export class GroupCommit {
       } catch (error) {
         return { ok: false, error };
       }
-    });
+    };
+    const work = this.#runningUnit === null ? runIt() : this.#runningUnit.run(context, runIt);
     try {
       return await Promise.race([work, timeout]);
     } finally {

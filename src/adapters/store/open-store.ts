@@ -15,6 +15,8 @@ export interface OpenStoreOptions {
   poolMax?: number;
   /** Units sharing one transaction and one flush, at most (default 256). */
   groupCommitMax?: number;
+  /** A store.write inside a unit of work fails at once instead of timing out (costly on Node 20: for tests). */
+  detectNestedWrites?: boolean;
 }
 
 /** The URL used when none is configured: a file in the working directory. */
@@ -40,8 +42,8 @@ export function parseDatabaseUrl(url: string): StoreLocation {
 export function connectStore(url: string | undefined, options: OpenStoreOptions = {}): Store {
   const location = parseDatabaseUrl(url ?? defaultDatabaseUrl);
   return location.kind === 'sqlite'
-    ? SqliteStore.open(location.path, { synchronous: options.synchronous, groupCommitMax: options.groupCommitMax })
-    : PostgresStore.open(location.url, { schema: options.postgresSchema, poolMax: options.poolMax, groupCommitMax: options.groupCommitMax });
+    ? SqliteStore.open(location.path, { synchronous: options.synchronous, groupCommitMax: options.groupCommitMax, detectNestedWrites: options.detectNestedWrites })
+    : PostgresStore.open(location.url, { schema: options.postgresSchema, poolMax: options.poolMax, groupCommitMax: options.groupCommitMax, detectNestedWrites: options.detectNestedWrites });
 }
 
 /** Opens the store for a database URL (default `sqlite:reswipe.db`) and applies pending migrations. */

@@ -34,6 +34,8 @@ export interface SqliteStoreOptions {
   groupCommitMax?: number;
   queueMax?: number;
   unitTimeoutMs?: number;
+  /** A store.write inside a unit fails at once (costly on Node 20: tests only); otherwise it ends in RSW_STORE_UNIT_TIMEOUT. */
+  detectNestedWrites?: boolean;
   /** How long a statement waits for another process's lock before failing with RSW_STORE_BUSY. */
   busyTimeoutMs?: number;
   /** Committed units after which the store checkpoints the WAL (between batches, `synchronous: 'full'` on a file only). */
@@ -167,6 +169,7 @@ export class SqliteStore extends SqlStoreReader implements Store {
       groupCommitMax: options.groupCommitMax ?? groupCommitDefaults.groupCommitMax,
       queueMax: options.queueMax ?? groupCommitDefaults.queueMax,
       unitTimeoutMs: options.unitTimeoutMs ?? groupCommitDefaults.unitTimeoutMs,
+      detectNestedWrites: options.detectNestedWrites === true,
       beginSql: 'BEGIN IMMEDIATE',
       acquire: async () => connection,
       makeTx: (executor): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql, rowLockSql: '' }),

@@ -73,7 +73,7 @@ export const storeErrors = defineErrors([
     messageTemplate: 'a unit of work ran longer than {unitTimeoutMs} ms and was rolled back',
     httpStatus: 503,
     isoResponseCode: '96',
-    description: 'A write unit held the group-commit batch too long (it must only touch the store, never the network); it was rolled back alone.',
+    description: 'A write unit held the group-commit batch too long (it must only touch the store, never the network, and never call store.write itself: a nested write waits for the batch that waits for it); it was rolled back alone.',
   },
   {
     code: 'RSW_STORE_CLOSED',

@@ -150,6 +150,22 @@ test('a unit that never finishes is rolled back with RSW_STORE_UNIT_TIMEOUT and 
   assert.ok(!f.log.includes('LATE'));
 });
 
+test('a nested write fails at once with detectNestedWrites, and without it ends in RSW_STORE_UNIT_TIMEOUT instead of hanging', async () => {
+  const checked = new GroupCommit(fake({ detectNestedWrites: true }).options);
+  await assert.rejects(checked.write(async () => checked.write(async () => 1)), /inside a unit/);
+  const unchecked = new GroupCommit(fake({ unitTimeoutMs: 20 }).options);
+  let inner: Promise<number> | undefined;
+  await assert.rejects(
+    unchecked.write(async () => {
+      inner = unchecked.write(async () => 1);
+      return inner;
+    }),
+    (error) => isReswipeError(error, 'RSW_STORE_UNIT_TIMEOUT'),
+  );
+  // The nested unit was queued for the next batch, which runs once the outer one gave up.
+  assert.equal(await inner, 1);
+});
+
 test('close waits for queued units, then refuses new ones', async () => {
   const f = fake();
   const group = new GroupCommit(f.options);

@@ -58,7 +58,7 @@ if (unreachable !== null) {
     test('postgres store behaviour', { skip: reason }, () => undefined);
   }
 } else {
-  defineStoreBehaviour('postgres', () => openStore(url, { postgresSchema: freshSchema() }), dropSchemas);
+  defineStoreBehaviour('postgres', () => openStore(url, { postgresSchema: freshSchema(), detectNestedWrites: true }), dropSchemas);
 
   test('postgres: several nodes migrating one schema at once apply each migration exactly once', async () => {
     const schema = freshSchema();

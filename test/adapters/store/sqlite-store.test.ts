@@ -23,7 +23,7 @@ function freshUrl(inDir = dir): string {
   return `sqlite:${join(inDir, `store-${files}.db`)}`;
 }
 
-defineStoreBehaviour('sqlite', () => openStore(freshUrl(behaviourDir)), async () => rmSync(behaviourDir, { recursive: true, force: true }));
+defineStoreBehaviour('sqlite', () => openStore(freshUrl(behaviourDir), { detectNestedWrites: true }), async () => rmSync(behaviourDir, { recursive: true, force: true }));
 
 test('sqlite: committed units survive closing and reopening the file', async () => {
   const url = freshUrl();

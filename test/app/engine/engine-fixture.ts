@@ -66,7 +66,7 @@ export interface Fixture {
 
 export async function createFixture(options: { scripts?: Script[]; settings?: Partial<EngineSettings>; reversalTimeoutMs?: number } = {}): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'reswipe-engine-'));
-  const store = await openStore(`sqlite:${join(dir, 'test.db')}`, { synchronous: 'normal' });
+  const store = await openStore(`sqlite:${join(dir, 'test.db')}`, { synchronous: 'normal', detectNestedWrites: true });
   const nowMs = Date.now();
   await store.write(async (tx) => {
     await tx.upsertMerchant({ id: merchantId, name: 'Test shop', mcc: '5411', accepts: ['debit', 'credit', 'quasi-credit', 'prepaid'], limits: {}, feePlan: 'standard', disabled: false, createdAtMs: nowMs, updatedAtMs: nowMs });

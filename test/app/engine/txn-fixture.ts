@@ -23,7 +23,7 @@ export interface TxnFixture {
 
 export async function createTxnFixture(script: Script, clockOffset: { ms: number } = { ms: 0 }, options: { reversalTriesMax?: number } = {}): Promise<TxnFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'reswipe-txn-'));
-  const store = await openStore(`sqlite:${join(dir, 'test.db')}`, { synchronous: 'normal' });
+  const store = await openStore(`sqlite:${join(dir, 'test.db')}`, { synchronous: 'normal', detectNestedWrites: true });
   const nowMs = Date.now();
   await store.write(async (tx) => {
     await tx.upsertMerchant({ id: merchantId, name: 'Test shop', mcc: '5411', accepts: ['debit', 'credit', 'quasi-credit', 'prepaid'], limits: {}, feePlan: 'standard', disabled: false, createdAtMs: nowMs, updatedAtMs: nowMs });
