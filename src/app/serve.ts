@@ -317,9 +317,22 @@ async function startHttp(config: ReswipeConfig, deps: Omit<HttpAppDeps, 'config'
   return { port, close: () => app.close() };
 }
 
-/** Ids in production come from the operating system's generator; seeded simulations pass their own Random. */
+/**
+ * Ids in production come from the operating system's generator; seeded simulations pass their own
+ * Random. The words are drawn 1,024 at a time: one system call per 256 ids instead of four per id.
+ */
 function cryptoRandom(): Random {
+  const pool = new Uint32Array(1024);
+  let next = pool.length;
   return {
-    nextUint32: () => globalThis.crypto.getRandomValues(new Uint32Array(1))[0] ?? 0,
+    nextUint32: () => {
+      if (next === pool.length) {
+        globalThis.crypto.getRandomValues(pool);
+        next = 0;
+      }
+      const word = pool[next] ?? 0;
+      next += 1;
+      return word;
+    },
   };
 }

@@ -15,7 +15,7 @@
 import { getText, type IsoMessage } from '../../core/iso8583/index.ts';
 import type { AttemptRecord, MerchantRecord, PaymentKind, PaymentRecord, Store, StoreTx, ReversalRecord } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
-import type { Random } from '../../core/time/random.ts';
+import { newRandomId, type Random } from '../../core/time/random.ts';
 import type { PaymentStatus } from '../../core/vocabulary.ts';
 import type { Diagnosis } from '../../core/declines/index.ts';
 import { approvedDiagnosis, classifyOutcome, classifyResponseCode } from '../../core/declines/index.ts';
@@ -740,9 +740,7 @@ export class TransactionSet {
   }
 
   #newId(prefix: string): string {
-    let hex = '';
-    for (let i = 0; i < 4; i++) hex += this.#random.nextUint32().toString(16).padStart(8, '0');
-    return `${prefix}_${hex}`;
+    return newRandomId(this.#random, prefix);
   }
 }
 

@@ -30,6 +30,13 @@ export class SeededRandom implements Random {
   }
 }
 
+/** A 128-bit random id with a type prefix: `pay_` + 32 hex digits. */
+export function newRandomId(random: Random, prefix: string): string {
+  let hex = '';
+  for (let i = 0; i < 4; i++) hex += random.nextUint32().toString(16).padStart(8, '0');
+  return `${prefix}_${hex}`;
+}
+
 /** A float in [0, 1). */
 export function nextUnit(random: Random): number {
   return random.nextUint32() / 0x1_0000_0000;
