@@ -313,6 +313,18 @@ CREATE INDEX payments_kind_status_idx ON payments (kind, status, created_at_ms, 
 CREATE INDEX events_subject_type_idx ON events (subject_id, type, seq);
 `;
 
+// The re-swipe guard runs on every sale and the double-approval check on every approval. Both read
+// the payments of one card, amount and terminal (same currency and kind; for sales without a
+// terminal, the merchant's) in a window.
+// The index of 0003 led with the card only, so a busy card (a fleet card, a bench with 8 cards)
+// made every sale read the card's newest payments and filter them in the gateway, and a twin older
+// than the newest 50 went unseen. This index leads with card, amount and terminal and replaces the old one,
+// whose only readers were those two checks.
+const reswipeIndex = `
+CREATE INDEX payments_reswipe_idx ON payments (pan_fingerprint, amount_minor, terminal_id, created_at_ms DESC, id DESC);
+DROP INDEX payments_card_recent_idx;
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -320,6 +332,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0003_card_recent', cardRecentIndex),
   defineMigration('0004_manual_handling', manualHandling),
   defineMigration('0005_transaction_set_indexes', transactionSetIndexes),
+  defineMigration('0006_reswipe_index', reswipeIndex),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

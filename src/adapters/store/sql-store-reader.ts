@@ -12,7 +12,8 @@ import type {
   Page,
   PaymentQuery,
   PaymentRecord,
-  RecentCardPayment,
+  ReswipeCandidate,
+  ReswipeMatch,
   ReversalRecord,
   SettlementBatchRecord,
   StoreReader,
@@ -181,24 +182,22 @@ export class SqlStoreReader implements StoreReader {
     return readInteger(rows[0]?.total ?? 0, 'total');
   }
 
-  async findRecentPaymentsByCard(panFingerprint: string, sinceMs: number, limit: number): Promise<PaymentRecord[]> {
-    const rows = await this.db.all(
-      `SELECT ${columnsOf(paymentRows)} FROM payments WHERE pan_fingerprint = ? AND created_at_ms >= ? ORDER BY created_at_ms DESC, id DESC LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
-      [panFingerprint, sinceMs],
-    );
-    return rows.map((row) => paymentRows.fromRow(row));
-  }
-
-  async findRecentPaymentSummariesByCard(panFingerprint: string, sinceMs: number, limit: number): Promise<RecentCardPayment[]> {
+  async findReswipeCandidates(match: ReswipeMatch, sinceMs: number, limit: number): Promise<ReswipeCandidate[]> {
+    // Served by payments_reswipe_idx (migration 0006): card, amount and terminal by equality, then the window
+    // newest first; the few other terms filter the handful of rows left.
+    // `merchant_id || ''` keeps SQLite's planner (no statistics, and it rates IS NULL as unselective) from
+    // taking payments_merchant_idx, which would read every sale of the merchant in the window.
+    const place = match.terminalId === null ? "terminal_id IS NULL AND merchant_id || '' = ?" : 'terminal_id = ?';
     const rows = await this.db.all(
       `SELECT id, kind, status, merchant_id, terminal_id, amount_minor, currency, created_at_ms FROM payments
-        WHERE pan_fingerprint = ? AND created_at_ms >= ? ORDER BY created_at_ms DESC, id DESC LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
-      [panFingerprint, sinceMs],
+        WHERE pan_fingerprint = ? AND amount_minor = ? AND created_at_ms >= ? AND currency = ? AND kind = ? AND ${place}
+        ORDER BY created_at_ms DESC, id DESC LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      [match.panFingerprint, match.amountMinor, sinceMs, match.currency, match.kind, match.terminalId ?? match.merchantId],
     );
     return rows.map((row) => ({
       id: readText(row.id, 'id'),
-      kind: readText(row.kind, 'kind') as RecentCardPayment['kind'],
-      status: readText(row.status, 'status') as RecentCardPayment['status'],
+      kind: readText(row.kind, 'kind') as ReswipeCandidate['kind'],
+      status: readText(row.status, 'status') as ReswipeCandidate['status'],
       merchantId: readText(row.merchant_id, 'merchant_id'),
       terminalId: readTextOrNull(row.terminal_id, 'terminal_id'),
       amountMinor: readInteger(row.amount_minor, 'amount_minor'),
@@ -209,17 +208,6 @@ export class SqlStoreReader implements StoreReader {
 
   listAttempts(paymentId: string): Promise<AttemptRecord[]> {
     return this.unpaged(attemptRows, 'payment_id = ?', [paymentId], 'seq, id');
-  }
-
-  async listAttemptsByCard(panFingerprint: string, sinceMs: number, limit: number): Promise<Array<AttemptRecord & { merchantId: string; amountMinor: number }>> {
-    const rows = await this.db.all(
-      `SELECT ${columnsOf(attemptRows, 'a')}, p.merchant_id AS p_merchant_id, p.amount_minor AS p_amount_minor
-         FROM attempts a JOIN payments p ON p.id = a.payment_id
-        WHERE p.pan_fingerprint = ? AND a.created_at_ms >= ?
-        ORDER BY a.created_at_ms DESC, a.id DESC LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
-      [panFingerprint, sinceMs],
-    );
-    return rows.map((row) => withPaymentFields(row));
   }
 
   async listCardDeclines(panFingerprint: string, sinceMs: number, limit: number): Promise<Array<AttemptRecord & { merchantId: string; amountMinor: number }>> {

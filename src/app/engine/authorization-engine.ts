@@ -17,6 +17,7 @@ import type {
   PaymentKind,
   PaymentQuery,
   PaymentRecord,
+  ReswipeCandidate,
   ReversalRecord,
   Store,
   StoredDecline,
@@ -24,7 +25,7 @@ import type {
   TerminalRecord,
 } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
-import type { Random } from '../../core/time/random.ts';
+import { newRandomId, type Random } from '../../core/time/random.ts';
 import type { EntryMode, PaymentStatus, ResponsibleParty } from '../../core/vocabulary.ts';
 import type { ReswipeConfig } from '../../core/config/config-schema.ts';
 import type { BinTable, Diagnosis, RetryDecision } from '../../core/declines/index.ts';
@@ -67,7 +68,7 @@ import {
 import { TerminalGate } from './terminal-gate.ts';
 import type { EngineRouter } from '../channels/channel-router.ts';
 import { reversalIdFor } from '../reversals/reversal-worker.ts';
-import { isReswipeTwin, isUnsettledTwin, reswipeWaitDiagnosis } from '../../core/payments/reswipe-guard.ts';
+import { doubleApprovalToReverse, isReswipeTwin, isUnsettledTwin, reswipeWaitDiagnosis } from '../../core/payments/reswipe-guard.ts';
 
 export type { PaymentView } from '../../core/payments/payment-view.ts';
 
@@ -1066,8 +1067,8 @@ export class AuthorizationEngine {
   async #findUnsettledTwin(panFingerprint: string, request: SaleRequest, kind: PaymentKind, nowMs: number): Promise<string | null> {
     const windowMs = this.#settings.reswipeGuardWindowMs ?? 0;
     if (windowMs <= 0) return null;
-    const sale = { merchantId: request.merchantId, terminalId: request.terminalId, amountMinor: request.amountMinor, currency: request.currency, kind };
-    const candidates = await this.#store.findRecentPaymentSummariesByCard(panFingerprint, nowMs - windowMs, reswipeCandidatesMax);
+    const sale = { panFingerprint, merchantId: request.merchantId, terminalId: request.terminalId, amountMinor: request.amountMinor, currency: request.currency, kind };
+    const candidates = await this.#store.findReswipeCandidates(sale, nowMs - windowMs, reswipeCandidatesMax);
     for (const candidate of candidates) {
       if (!isReswipeTwin(candidate, sale)) continue;
       const attempts = await this.#store.listAttempts(candidate.id);
@@ -1085,41 +1086,50 @@ export class AuthorizationEngine {
    * Two approvals for one card, amount and terminal where the newer sale arrived while the earlier one was
    * still unsettled (the guard should have answered WAIT but raced it: two nodes, or two sales at the same
    * instant): the newer one is reversed, so the customer is charged once, and `payment.double_approval` is
-   * raised. An earlier approval that was settled before the newer sale arrived is a separate purchase (a
-   * terminal that lost its reply reverses with its own 0400), and one already being reversed is no twin.
+   * raised. Runs after every approval, whichever of the two it is: the check that runs last sees both
+   * approvals committed and reverses the newer (doubleApprovalToReverse). An earlier approval settled
+   * before the newer sale arrived is a separate purchase, and one already being reversed is no twin.
    */
-  async #reverseIfDoubleApproval(newer: PaymentRecord): Promise<void> {
+  async #reverseIfDoubleApproval(approved: PaymentRecord): Promise<void> {
     const windowMs = this.#settings.reswipeGuardWindowMs ?? 0;
     if (windowMs <= 0) return;
+    const isOtherApproved = (candidate: ReswipeCandidate): boolean => candidate.id !== approved.id && candidate.status === 'approved' && isReswipeTwin(candidate, approved);
+    // A read outside any unit first: nearly every approval has no approved twin, and then needs no write.
+    const seen = await this.#store.findReswipeCandidates(approved, approved.createdAtMs - windowMs, reswipeCandidatesMax);
+    if (!seen.some(isOtherApproved)) return;
     const queued = await this.#write(async (tx) => {
-      const current = await tx.getPayment(newer.id);
-      if (current === null || current.status !== 'approved') return false;
-      const candidates = await tx.findRecentPaymentSummariesByCard(current.panFingerprint, current.createdAtMs - windowMs, reswipeCandidatesMax);
-      let earlierId: string | null = null;
-      for (const candidate of candidates) {
-        if (candidate.id === current.id || candidate.status !== 'approved' || !isReswipeTwin(candidate, current)) continue;
-        if (candidate.createdAtMs > current.createdAtMs || (candidate.createdAtMs === current.createdAtMs && candidate.id > current.id)) continue;
-        const approved = (await tx.listAttempts(candidate.id)).find((attempt) => attempt.outcome === 'approved');
-        if (approved === undefined || (await tx.getReversal(reversalIdFor(approved.id))) !== null) continue;
-        if (approved.completedAtMs !== null && approved.completedAtMs < current.createdAtMs) continue;
-        earlierId = candidate.id;
-        break;
+      const current = await tx.getPayment(approved.id);
+      if (current === null || current.status !== 'approved') return null;
+      const approvedTwinOf = async (payment: Pick<PaymentRecord, 'id' | 'createdAtMs'>) => {
+        const attempt = (await tx.listAttempts(payment.id)).find((candidate) => candidate.outcome === 'approved');
+        if (attempt === undefined || (await tx.getReversal(reversalIdFor(attempt.id))) !== null) return null;
+        return { attempt, twin: { id: payment.id, createdAtMs: payment.createdAtMs, approvedAtMs: attempt.completedAtMs } };
+      };
+      const mine = await approvedTwinOf(current);
+      if (mine === null) return null;
+      for (const candidate of await tx.findReswipeCandidates(current, current.createdAtMs - windowMs, reswipeCandidatesMax)) {
+        if (!isOtherApproved(candidate)) continue;
+        const theirs = await approvedTwinOf(candidate);
+        if (theirs === null) continue;
+        const reverseId = doubleApprovalToReverse(mine.twin, theirs.twin);
+        if (reverseId === null) continue;
+        const [target, earlierId] = reverseId === current.id ? [mine.attempt, candidate.id] : [theirs.attempt, current.id];
+        const payment = reverseId === current.id ? current : await tx.getPayment(reverseId);
+        if (payment === null) continue;
+        const nowMs = this.#clock.nowMs();
+        await this.#enqueueReversal(tx, { attempt: target, payment, reasonCode: '06', nowMs, newStan: await tx.nextStan(target.channel), transmittedAt: transmissionDateTime(nowMs) });
+        await tx.appendEvent({
+          type: 'payment.double_approval',
+          subjectId: reverseId,
+          payload: { earlierPaymentId: earlierId, reversedPaymentId: reverseId, merchantId: payment.merchantId, terminalId: payment.terminalId, amountMinor: payment.amountMinor },
+          atMs: nowMs,
+        });
+        return reverseId;
       }
-      if (earlierId === null) return false;
-      const target = (await tx.listAttempts(current.id)).find((attempt) => attempt.outcome === 'approved');
-      if (target === undefined || (await tx.getReversal(reversalIdFor(target.id))) !== null) return false;
-      const nowMs = this.#clock.nowMs();
-      await this.#enqueueReversal(tx, { attempt: target, payment: current, reasonCode: '06', nowMs, newStan: await tx.nextStan(target.channel), transmittedAt: transmissionDateTime(nowMs) });
-      await tx.appendEvent({
-        type: 'payment.double_approval',
-        subjectId: current.id,
-        payload: { earlierPaymentId: earlierId, reversedPaymentId: current.id, merchantId: current.merchantId, terminalId: current.terminalId, amountMinor: current.amountMinor },
-        atMs: nowMs,
-      });
-      return true;
+      return null;
     });
-    if (queued) {
-      this.#logger.warn({ paymentId: newer.id }, 'double approval of one card and amount: the newer payment is being reversed');
+    if (queued !== null) {
+      this.#logger.warn({ paymentId: queued }, 'double approval of one card and amount: the newer payment is being reversed');
       this.#reversalWorker.kick();
     }
   }
@@ -1147,9 +1157,7 @@ export class AuthorizationEngine {
   }
 
   #newId(prefix: string): string {
-    let hex = '';
-    for (let i = 0; i < 4; i++) hex += this.#random.nextUint32().toString(16).padStart(8, '0');
-    return `${prefix}_${hex}`;
+    return newRandomId(this.#random, prefix);
   }
 }
 

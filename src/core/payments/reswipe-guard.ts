@@ -34,6 +34,28 @@ export function isUnsettledTwin(twin: TwinState): boolean {
   return twin.attempts.some((attempt) => attempt.outcome === 'pending' || attempt.outcome === 'unknown' || attempt.reversalPending);
 }
 
+/** An approved payment as the double-approval check compares it. */
+export interface ApprovedTwin {
+  readonly id: string;
+  readonly createdAtMs: number;
+  /** When its approving reply arrived; null if not recorded. */
+  readonly approvedAtMs: number | null;
+}
+
+/**
+ * Of two approved twins, the one to reverse: the newer (by creation, then id), when it arrived while
+ * the earlier one's approval was not yet settled (the guard should have answered WAIT but raced it).
+ * Null when the earlier was approved before the newer arrived: a separate purchase, which a terminal
+ * that lost its reply reverses with its own 0400. Symmetric, so whichever of the two checks last
+ * picks the same payment.
+ */
+export function doubleApprovalToReverse(a: ApprovedTwin, b: ApprovedTwin): string | null {
+  const aFirst = a.createdAtMs < b.createdAtMs || (a.createdAtMs === b.createdAtMs && a.id < b.id);
+  const [earlier, newer] = aFirst ? [a, b] : [b, a];
+  if (earlier.approvedAtMs !== null && earlier.approvedAtMs < newer.createdAtMs) return null;
+  return newer.id;
+}
+
 /** The local answer to a blocked re-swipe: verdict WAIT, DE 39 `94`, naming the earlier payment. */
 export function reswipeWaitDiagnosis(earlierPaymentId: string): Diagnosis {
   const diagnosis = localDecline('94', {

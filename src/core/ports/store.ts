@@ -310,16 +310,14 @@ export interface StoreReader {
   /** Sum of approved amounts for a merchant (and terminal, when given) created in [fromMs, toMs). */
   sumApprovedMinor(scope: { merchantId: string; terminalId?: string }, fromMs: number, toMs: number): Promise<number>;
 
-  /** Payments of one card fingerprint created at or after `sinceMs`, newest first: the input of the re-swipe guard. */
-  findRecentPaymentsByCard(panFingerprint: string, sinceMs: number, limit: number): Promise<PaymentRecord[]>;
   /**
-   * The same rows as findRecentPaymentsByCard, reduced to what the re-swipe guard and the double-approval
-   * check compare (read on every sale, so no full row is built).
+   * Payments created at or after `sinceMs` that the re-swipe guard and the double-approval check compare
+   * with a sale: same card fingerprint, amount, currency and kind, and the same terminal (or, for a sale
+   * without one, no terminal and the same merchant), newest first: the rows `isReswipeTwin` accepts.
+   * Indexed by card and amount, so its cost follows the twins returned, not the card's other sales.
    */
-  findRecentPaymentSummariesByCard(panFingerprint: string, sinceMs: number, limit: number): Promise<RecentCardPayment[]>;
+  findReswipeCandidates(match: ReswipeMatch, sinceMs: number, limit: number): Promise<ReswipeCandidate[]>;
   listAttempts(paymentId: string): Promise<AttemptRecord[]>;
-  /** Attempts made with one card fingerprint created at or after `sinceMs`: the newest `limit` of them, newest first. */
-  listAttemptsByCard(panFingerprint: string, sinceMs: number, limit: number): Promise<Array<AttemptRecord & { merchantId: string; amountMinor: number }>>;
   /**
    * Upstream declines (outcome `declined`) of one card fingerprint created at or after `sinceMs`: the
    * newest `limit` of them, newest first, with their payment's merchant and amount. The input of the
@@ -386,4 +384,6 @@ export interface StoreStats {
 }
 
 /** A payment reduced to what the re-swipe guard and the double-approval check compare. */
-export type RecentCardPayment = Pick<PaymentRecord, 'id' | 'kind' | 'status' | 'merchantId' | 'terminalId' | 'amountMinor' | 'currency' | 'createdAtMs'>;
+/** What a sale is matched on by the re-swipe guard. */
+export type ReswipeMatch = Pick<PaymentRecord, 'panFingerprint' | 'amountMinor' | 'currency' | 'kind' | 'merchantId' | 'terminalId'>;
+export type ReswipeCandidate = Pick<PaymentRecord, 'id' | 'kind' | 'status' | 'merchantId' | 'terminalId' | 'amountMinor' | 'currency' | 'createdAtMs'>;

@@ -1,4 +1,4 @@
-// Goal: the transaction set's queries (follow-ups, pending advices, expired holds, last event of a subject) are served by the indexes of migration 0005, not by scans or sorts. Method: apply every migration to an in-memory SQLite database and read EXPLAIN QUERY PLAN of each query as sql-store-reader.ts writes it.
+// Goal: the queries run on every sale (re-swipe candidates, migration 0006) and the transaction set's (follow-ups, pending advices, expired holds, last event of a subject, migration 0005) are served by their indexes, not by scans or sorts. Method: apply every migration to an in-memory SQLite database and read EXPLAIN QUERY PLAN of each query as sql-store-reader.ts writes it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
@@ -6,6 +6,18 @@ import { migrations } from '../../../src/adapters/store/migrations.ts';
 
 /** Each query as the reader runs it (columns reduced to `id`: the plan depends on WHERE and ORDER BY), with the index it must use. */
 const rows: ReadonlyArray<{ name: string; sql: string; params: unknown[]; index: string }> = [
+  {
+    name: 'findReswipeCandidates (terminal)',
+    sql: 'SELECT id FROM payments WHERE pan_fingerprint = ? AND amount_minor = ? AND created_at_ms >= ? AND currency = ? AND kind = ? AND terminal_id = ? ORDER BY created_at_ms DESC, id DESC LIMIT 50',
+    params: ['f', 100, 0, 'CNY', 'sale', 't1'],
+    index: 'payments_reswipe_idx',
+  },
+  {
+    name: 'findReswipeCandidates (merchant)',
+    sql: "SELECT id FROM payments WHERE pan_fingerprint = ? AND amount_minor = ? AND created_at_ms >= ? AND currency = ? AND kind = ? AND terminal_id IS NULL AND merchant_id || '' = ? ORDER BY created_at_ms DESC, id DESC LIMIT 50",
+    params: ['f', 100, 0, 'CNY', 'sale', 'm1'],
+    index: 'payments_reswipe_idx',
+  },
   {
     name: 'listFollowUps',
     sql: 'SELECT id FROM payments WHERE original_payment_id = ? ORDER BY created_at_ms, id LIMIT 100001',
@@ -32,7 +44,7 @@ const rows: ReadonlyArray<{ name: string; sql: string; params: unknown[]; index:
   },
 ];
 
-test('the transaction set queries use their indexes and need no sort', () => {
+test('the hot queries use their indexes and need no sort', () => {
   const db = new Database(':memory:');
   try {
     for (const migration of migrations) db.exec(migration.sqlite);

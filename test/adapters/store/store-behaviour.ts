@@ -388,7 +388,7 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       await expectCode(store.listManualHandlingPayments(0), 'RSW_BAD_ARGUMENT');
     });
 
-    withStore('pending work, approved sums and card history read what the engine needs', async (store) => {
+    withStore('pending work and approved sums read what the engine needs', async (store) => {
       await seedParents(store);
       await store.write(async (tx) => {
         await tx.insertPayment(payment('p1', 'm1', { terminalId: 't1', amountMinor: 1000, createdAtMs: baseAtMs }));
@@ -398,24 +398,12 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
         await tx.insertPayment(payment('p5', 'm1', { status: 'pending', createdAtMs: baseAtMs + 30, pan: '4111111111111111' }));
         await tx.insertPayment(payment('p6', 'm1', { status: 'pending', createdAtMs: baseAtMs + 5, pan: '4111111111111111' }));
         await tx.insertPayment(payment('p7', 'm2', { status: 'pending', createdAtMs: baseAtMs + 500 }));
-        await tx.insertAttempt(attempt('a5', 'p5', { stan: '000005', createdAtMs: baseAtMs + 31 }));
-        await tx.insertAttempt(attempt('a6', 'p6', { stan: '000006', createdAtMs: baseAtMs + 6 }));
-        await tx.insertAttempt(attempt('a6b', 'p6', { stan: '000016', seq: 2, createdAtMs: baseAtMs + 40 }));
-        await tx.insertAttempt(attempt('a1', 'p1', { stan: '000001', createdAtMs: baseAtMs + 1 }));
       });
       assert.equal(await store.sumApprovedMinor({ merchantId: 'm1' }, baseAtMs, baseAtMs + 100), 3000);
       assert.equal(await store.sumApprovedMinor({ merchantId: 'm1', terminalId: 't1' }, baseAtMs, baseAtMs + 101), 9000);
       assert.equal(await store.sumApprovedMinor({ merchantId: 'm2' }, baseAtMs, baseAtMs + 1000), 0);
       assert.deepEqual((await store.listPendingPayments(baseAtMs + 400, 10)).map((p) => p.id), ['p6', 'p5']);
       assert.deepEqual((await store.listPendingPayments(baseAtMs + 400, 1)).map((p) => p.id), ['p6']);
-      const fingerprint = (await store.getPayment('p5'))?.panFingerprint ?? '';
-      const history = await store.listAttemptsByCard(fingerprint, baseAtMs + 6, 10);
-      assert.deepEqual(history.map((a) => a.id), ['a6b', 'a5', 'a6']);
-      assert.equal(history[0]?.merchantId, 'm1');
-      assert.equal(history[0]?.amountMinor, 12_345);
-      assert.deepEqual((await store.listAttemptsByCard(fingerprint, baseAtMs + 7, 10)).map((a) => a.id), ['a6b', 'a5']);
-      // A limit keeps the NEWEST attempts (the budgets must see the latest declines, not the oldest).
-      assert.deepEqual((await store.listAttemptsByCard(fingerprint, baseAtMs, 2)).map((a) => a.id), ['a6b', 'a5']);
     });
 
     withStore('card declines: only upstream declines of that card, newest first, the newest kept under a limit', async (store) => {
@@ -449,28 +437,38 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.deepEqual((await store.listCardDeclines(fingerprint, baseAtMs + 2, 10)).map((a) => a.id), ['x3', 'x2']);
     });
 
-    withStore('recent payments of one card come newest first (the re-swipe guard)', async (store) => {
+    withStore('re-swipe candidates: same card, amount, currency, kind and terminal (or merchant without one), newest first', async (store) => {
       await seedParents(store);
+      const pan = '4111111111111111';
       await store.write(async (tx) => {
-        await tx.insertPayment(payment('r1', 'm1', { createdAtMs: baseAtMs, pan: '4111111111111111' }));
-        await tx.insertPayment(payment('r2', 'm1', { status: 'pending', createdAtMs: baseAtMs + 10, pan: '4111111111111111' }));
-        await tx.insertPayment(payment('r3', 'm2', { createdAtMs: baseAtMs + 20, pan: '4111111111111111' }));
-        await tx.insertPayment(payment('r4', 'm1', { createdAtMs: baseAtMs + 15 }));
+        await tx.insertPayment(payment('r1', 'm1', { terminalId: 't1', createdAtMs: baseAtMs, pan }));
+        await tx.insertPayment(payment('r2', 'm1', { terminalId: 't1', status: 'pending', createdAtMs: baseAtMs + 10, pan }));
+        await tx.insertPayment(payment('r3', 'm1', { terminalId: 't1', createdAtMs: baseAtMs + 20, pan }));
+        // Each differs from the sale in one term only, so none is a candidate.
+        await tx.insertPayment(payment('x-card', 'm1', { terminalId: 't1', createdAtMs: baseAtMs + 15 }));
+        await tx.insertPayment(payment('x-amount', 'm1', { terminalId: 't1', amountMinor: 99, createdAtMs: baseAtMs + 15, pan }));
+        await tx.insertPayment(payment('x-currency', 'm1', { terminalId: 't1', currency: 'USD', createdAtMs: baseAtMs + 15, pan }));
+        await tx.insertPayment(payment('x-kind', 'm1', { terminalId: 't1', kind: 'preauth', createdAtMs: baseAtMs + 15, pan }));
+        await tx.insertPayment(payment('x-terminal', 'm1', { terminalId: 't2', createdAtMs: baseAtMs + 15, pan }));
+        await tx.insertPayment(payment('x-no-terminal', 'm1', { createdAtMs: baseAtMs + 15, pan }));
+        await tx.insertPayment(payment('n1', 'm1', { createdAtMs: baseAtMs + 16, pan }));
+        await tx.insertPayment(payment('x-merchant', 'm2', { createdAtMs: baseAtMs + 17, pan }));
       });
-      const fingerprint = (await store.getPayment('r1'))?.panFingerprint ?? '';
-      assert.notEqual(fingerprint, (await store.getPayment('r4'))?.panFingerprint);
-      assert.deepEqual((await store.findRecentPaymentsByCard(fingerprint, baseAtMs + 10, 10)).map((p) => p.id), ['r3', 'r2']);
-      assert.deepEqual((await store.findRecentPaymentsByCard(fingerprint, baseAtMs, 2)).map((p) => p.id), ['r3', 'r2']);
-      assert.equal((await store.findRecentPaymentsByCard(fingerprint, baseAtMs, 10))[1]?.status, 'pending');
-      assert.deepEqual(await store.findRecentPaymentsByCard(fingerprint, baseAtMs + 21, 10), []);
-      // The summaries are the same rows, in the same order, reduced to the compared fields.
-      const full = await store.findRecentPaymentsByCard(fingerprint, baseAtMs, 10);
-      assert.deepEqual(
-        await store.findRecentPaymentSummariesByCard(fingerprint, baseAtMs, 10),
-        full.map((p) => ({ id: p.id, kind: p.kind, status: p.status, merchantId: p.merchantId, terminalId: p.terminalId, amountMinor: p.amountMinor, currency: p.currency, createdAtMs: p.createdAtMs })),
-      );
-      assert.deepEqual((await store.findRecentPaymentSummariesByCard(fingerprint, baseAtMs, 2)).map((p) => p.id), ['r3', 'r2']);
-      assert.deepEqual(await store.findRecentPaymentSummariesByCard(fingerprint, baseAtMs + 21, 10), []);
+      const r1 = await store.getPayment('r1');
+      assert.ok(r1 !== null);
+      const sale = { panFingerprint: r1.panFingerprint, amountMinor: r1.amountMinor, currency: r1.currency, kind: r1.kind, merchantId: 'm1', terminalId: 't1' };
+      assert.deepEqual((await store.findReswipeCandidates(sale, baseAtMs, 10)).map((p) => p.id), ['r3', 'r2', 'r1']);
+      assert.deepEqual((await store.findReswipeCandidates(sale, baseAtMs + 10, 10)).map((p) => p.id), ['r3', 'r2']);
+      assert.deepEqual((await store.findReswipeCandidates(sale, baseAtMs, 2)).map((p) => p.id), ['r3', 'r2'], 'a limit keeps the newest');
+      assert.deepEqual(await store.findReswipeCandidates(sale, baseAtMs + 21, 10), []);
+      // Without a terminal, the twins are the merchant's sales without one.
+      const noTerminal = await store.findReswipeCandidates({ ...sale, terminalId: null }, baseAtMs, 10);
+      assert.deepEqual(noTerminal.map((p) => p.id), ['n1', 'x-no-terminal']);
+      // The summary carries what the guard compares, as stored.
+      const r2 = await store.getPayment('r2');
+      assert.deepEqual((await store.findReswipeCandidates(sale, baseAtMs + 10, 10))[1], {
+        id: 'r2', kind: r2?.kind, status: 'pending', merchantId: 'm1', terminalId: 't1', amountMinor: r2?.amountMinor, currency: r2?.currency, createdAtMs: baseAtMs + 10,
+      });
     });
 
     withStore('due reversals come oldest-due first, and the queue stats count them', async (store) => {

@@ -216,6 +216,40 @@ test('two sales of one card and amount at the same instant: never two charges th
   }
 });
 
+for (const slowFirst of [true, false]) {
+  test(`two sales of one card and amount at the same instant, the ${slowFirst ? 'first' : 'second'} one sent answered last: the newer is reversed, whichever approval is checked last`, async () => {
+    const book = new Book();
+    let sales = 0;
+    const script: Script = async (request) => {
+      if (request.mti.startsWith('04')) {
+        book.reverse(request);
+        return reply(request, '00');
+      }
+      book.approve(request);
+      sales += 1;
+      // One approval is committed (and checked) well before the other.
+      await sleep((sales === 1) === slowFirst ? 300 : 20);
+      return reply(request, '00');
+    };
+    const fixture = await createFixture({ scripts: [script], settings: { reswipeGuardWindowMs: 120_000 } });
+    try {
+      const results = await Promise.all([fixture.engine.authorize(sale({ terminalId: null })), fixture.engine.authorize(sale({ terminalId: null }))]);
+      const views = results.map((result) => (result.kind === 'completed' ? result.view : null));
+      if (views[0] === null || views[1] === null || views[0] === undefined || views[1] === undefined) return assert.fail('both sales are answered');
+      if (views.some((view) => view?.status !== 'approved')) return; // the guard saw the first in time: nothing to reverse
+      await settled(async () => book.netCharges === 1);
+      const stored = await Promise.all(views.map((view) => fixture.store.getPayment(view?.id ?? '')));
+      const [older, newer] = [...stored].sort((a, b) => (a?.createdAtMs ?? 0) - (b?.createdAtMs ?? 0) || ((a?.id ?? '') < (b?.id ?? '') ? -1 : 1));
+      await settled(async () => (await fixture.store.getPayment(newer?.id ?? ''))?.status === 'reversed');
+      assert.equal((await fixture.store.getPayment(older?.id ?? ''))?.status, 'approved', 'the earlier sale stands');
+      const doubles = await fixture.store.listEvents(0, 500, 'payment.double_approval');
+      assert.deepEqual(doubles.map((event) => [event.payload.earlierPaymentId, event.payload.reversedPaymentId]), [[older?.id, newer?.id]]);
+    } finally {
+      await fixture.close();
+    }
+  });
+}
+
 test('the guard does not block a separate purchase once the first is settled', async () => {
   const fixture = await createFixture({ settings: { reswipeGuardWindowMs: 120_000 } });
   try {
