@@ -53,8 +53,14 @@ const dialect = getDialect('iso87-ascii');
 const merchantId = 'M00000000000001';
 /** Approving test cards with large balances; sales of ¥0.01-¥0.99 leave room for hundreds of thousands of them (the issuer is also reset between phases). */
 const pans = ['6222020000000000018', '4319400000000018', '5200828282828210', '6225880000000019', '4111111111111111', '5555555555554444', '6258070000000017', '3530111333300000'];
-/** The amount steps with the STAN: a real till rarely charges one card the same amount twice in two minutes, which the gateway's re-swipe guard would examine as a possible twin. */
-const amountMinorOf = (stan: number): number => 1 + (stan % 99);
+/**
+ * Card and amount step with the STAN: a real till rarely charges one card the same amount twice in two
+ * minutes (that is the re-swipe the gateway's guard examines). A terminal repeats a card and amount only
+ * every 499 x 8 = 3,992 sales, and amounts of ¥0.01-¥4.99 keep even the relay's fastest runs inside the
+ * cards' balances.
+ */
+const amountMinorOf = (stan: number): number => 1 + (stan % 499);
+const panOf = (terminalIndex: number, stan: number): string => pans[(terminalIndex + Math.floor(stan / 499)) % pans.length] ?? pans[0]!;
 const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'reswipe-bench-auth-'));
 const children: ChildProcess[] = [];
 
@@ -91,15 +97,15 @@ function de7(atMs: number): string {
 class BenchTerminal {
   readonly #socket: Socket;
   readonly #terminalId: string;
-  readonly #pan: string;
+  readonly #index: number;
   #stan = 0;
   #transmittedAt: string;
   #waiting: { stan: string; startedNs: bigint; resolve: (latencyNs: bigint, code: string) => void } | null = null;
 
-  private constructor(socket: Socket, terminalId: string, pan: string) {
+  private constructor(socket: Socket, terminalId: string, index: number) {
     this.#socket = socket;
     this.#terminalId = terminalId;
-    this.#pan = pan;
+    this.#index = index;
     this.#transmittedAt = de7(Date.now());
     const decoder = new FrameDecoder({ framing: 'binary2', frameBytesMax: 8192 });
     socket.on('data', (chunk) => {
@@ -115,13 +121,13 @@ class BenchTerminal {
     socket.on('error', () => undefined);
   }
 
-  static async open(port: number, terminalId: string, pan: string): Promise<BenchTerminal> {
+  static async open(port: number, terminalId: string, index: number): Promise<BenchTerminal> {
     const socket = await new Promise<Socket>((resolve, reject) => {
       const candidate = connect({ host: '127.0.0.1', port }, () => resolve(candidate));
       candidate.once('error', reject);
     });
     socket.setNoDelay(true);
-    return new BenchTerminal(socket, terminalId, pan);
+    return new BenchTerminal(socket, terminalId, index);
   }
 
   get busy(): boolean {
@@ -155,7 +161,7 @@ class BenchTerminal {
     return this.#exchange({
       mti: '0200',
       fields: {
-        2: this.#pan,
+        2: panOf(this.#index, Number(stan)),
         3: '000000',
         4: String(amountMinorOf(Number(stan))).padStart(12, '0'),
         7: this.#transmittedAt,
@@ -204,7 +210,7 @@ function percentileMs(sortedNs: BigInt64Array, fraction: number): number {
 async function openTerminals(port: number, count: number, prefix: string, signOn: boolean): Promise<BenchTerminal[]> {
   const terminals: BenchTerminal[] = [];
   for (let i = 0; i < count; i++) {
-    const terminal = await BenchTerminal.open(port, `${prefix}${String(i + 1).padStart(7, '0')}`, pans[i % pans.length] ?? pans[0]!);
+    const terminal = await BenchTerminal.open(port, `${prefix}${String(i + 1).padStart(7, '0')}`, i);
     terminals.push(terminal);
   }
   if (signOn) {

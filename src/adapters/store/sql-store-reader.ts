@@ -189,7 +189,7 @@ export class SqlStoreReader implements StoreReader {
     // taking payments_merchant_idx, which would read every sale of the merchant in the window.
     const place = match.terminalId === null ? "terminal_id IS NULL AND merchant_id || '' = ?" : 'terminal_id = ?';
     const rows = await this.db.all(
-      `SELECT id, kind, status, merchant_id, terminal_id, amount_minor, currency, created_at_ms FROM payments
+      `SELECT id, kind, status, merchant_id, terminal_id, amount_minor, currency, created_at_ms, updated_at_ms FROM payments
         WHERE pan_fingerprint = ? AND amount_minor = ? AND created_at_ms >= ? AND currency = ? AND kind = ? AND ${place}
         ORDER BY created_at_ms DESC, id DESC LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
       [match.panFingerprint, match.amountMinor, sinceMs, match.currency, match.kind, match.terminalId ?? match.merchantId],
@@ -203,6 +203,7 @@ export class SqlStoreReader implements StoreReader {
       amountMinor: readInteger(row.amount_minor, 'amount_minor'),
       currency: readText(row.currency, 'currency'),
       createdAtMs: readInteger(row.created_at_ms, 'created_at_ms'),
+      updatedAtMs: readInteger(row.updated_at_ms, 'updated_at_ms'),
     }));
   }
 

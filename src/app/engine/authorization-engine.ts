@@ -68,7 +68,7 @@ import {
 import { TerminalGate } from './terminal-gate.ts';
 import type { EngineRouter } from '../channels/channel-router.ts';
 import { reversalIdFor } from '../reversals/reversal-worker.ts';
-import { doubleApprovalToReverse, isReswipeTwin, isUnsettledTwin, reswipeWaitDiagnosis } from '../../core/payments/reswipe-guard.ts';
+import { doubleApprovalToReverse, isReswipeTwin, mayBeDoubleApproval, isUnsettledTwin, reswipeWaitDiagnosis } from '../../core/payments/reswipe-guard.ts';
 
 export type { PaymentView } from '../../core/payments/payment-view.ts';
 
@@ -1094,9 +1094,12 @@ export class AuthorizationEngine {
     const windowMs = this.#settings.reswipeGuardWindowMs ?? 0;
     if (windowMs <= 0) return;
     const isOtherApproved = (candidate: ReswipeCandidate): boolean => candidate.id !== approved.id && candidate.status === 'approved' && isReswipeTwin(candidate, approved);
-    // A read outside any unit first: nearly every approval has no approved twin, and then needs no write.
+    // A read outside any unit first: nearly every approval has no approved twin, or only one approved
+    // long before, and then needs no write.
     const seen = await this.#store.findReswipeCandidates(approved, approved.createdAtMs - windowMs, reswipeCandidatesMax);
-    if (!seen.some(isOtherApproved)) return;
+    // The row read here, not `approved`, carries the instant of the approval's commit.
+    const mine = seen.find((candidate) => candidate.id === approved.id);
+    if (!seen.some((candidate) => isOtherApproved(candidate) && (mine === undefined || mayBeDoubleApproval(candidate, mine)))) return;
     const queued = await this.#write(async (tx) => {
       const current = await tx.getPayment(approved.id);
       if (current === null || current.status !== 'approved') return null;

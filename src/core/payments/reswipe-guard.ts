@@ -56,6 +56,17 @@ export function doubleApprovalToReverse(a: ApprovedTwin, b: ApprovedTwin): strin
   return newer.id;
 }
 
+/**
+ * False when two approved twins are certainly separate purchases, judged from the payment rows alone:
+ * the earlier one's last update (its approval came at or before it) precedes the newer one's arrival.
+ * True means the attempts must be read (doubleApprovalToReverse decides).
+ */
+export function mayBeDoubleApproval(a: Pick<PaymentRecord, 'id' | 'createdAtMs' | 'updatedAtMs'>, b: Pick<PaymentRecord, 'id' | 'createdAtMs' | 'updatedAtMs'>): boolean {
+  const aFirst = a.createdAtMs < b.createdAtMs || (a.createdAtMs === b.createdAtMs && a.id < b.id);
+  const [earlier, newer] = aFirst ? [a, b] : [b, a];
+  return earlier.updatedAtMs >= newer.createdAtMs;
+}
+
 /** The local answer to a blocked re-swipe: verdict WAIT, DE 39 `94`, naming the earlier payment. */
 export function reswipeWaitDiagnosis(earlierPaymentId: string): Diagnosis {
   const diagnosis = localDecline('94', {

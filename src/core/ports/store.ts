@@ -386,4 +386,4 @@ export interface StoreStats {
 /** A payment reduced to what the re-swipe guard and the double-approval check compare. */
 /** What a sale is matched on by the re-swipe guard. */
 export type ReswipeMatch = Pick<PaymentRecord, 'panFingerprint' | 'amountMinor' | 'currency' | 'kind' | 'merchantId' | 'terminalId'>;
-export type ReswipeCandidate = Pick<PaymentRecord, 'id' | 'kind' | 'status' | 'merchantId' | 'terminalId' | 'amountMinor' | 'currency' | 'createdAtMs'>;
+export type ReswipeCandidate = Pick<PaymentRecord, 'id' | 'kind' | 'status' | 'merchantId' | 'terminalId' | 'amountMinor' | 'currency' | 'createdAtMs' | 'updatedAtMs'>;

@@ -442,7 +442,7 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       const pan = '4111111111111111';
       await store.write(async (tx) => {
         await tx.insertPayment(payment('r1', 'm1', { terminalId: 't1', createdAtMs: baseAtMs, pan }));
-        await tx.insertPayment(payment('r2', 'm1', { terminalId: 't1', status: 'pending', createdAtMs: baseAtMs + 10, pan }));
+        await tx.insertPayment(payment('r2', 'm1', { terminalId: 't1', status: 'pending', createdAtMs: baseAtMs + 10, updatedAtMs: baseAtMs + 12, pan }));
         await tx.insertPayment(payment('r3', 'm1', { terminalId: 't1', createdAtMs: baseAtMs + 20, pan }));
         // Each differs from the sale in one term only, so none is a candidate.
         await tx.insertPayment(payment('x-card', 'm1', { terminalId: 't1', createdAtMs: baseAtMs + 15 }));
@@ -467,7 +467,7 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       // The summary carries what the guard compares, as stored.
       const r2 = await store.getPayment('r2');
       assert.deepEqual((await store.findReswipeCandidates(sale, baseAtMs + 10, 10))[1], {
-        id: 'r2', kind: r2?.kind, status: 'pending', merchantId: 'm1', terminalId: 't1', amountMinor: r2?.amountMinor, currency: r2?.currency, createdAtMs: baseAtMs + 10,
+        id: 'r2', kind: r2?.kind, status: 'pending', merchantId: 'm1', terminalId: 't1', amountMinor: r2?.amountMinor, currency: r2?.currency, createdAtMs: baseAtMs + 10, updatedAtMs: r2?.updatedAtMs,
       });
     });
 

@@ -3,7 +3,7 @@
 // Method: table cases over plain records.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { doubleApprovalToReverse, isReswipeTwin, isUnsettledTwin } from '../../../src/core/payments/reswipe-guard.ts';
+import { doubleApprovalToReverse, isReswipeTwin, isUnsettledTwin, mayBeDoubleApproval } from '../../../src/core/payments/reswipe-guard.ts';
 
 const sale = { merchantId: 'm1', terminalId: 't1', amountMinor: 100, currency: 'CNY', kind: 'sale' as const };
 
@@ -42,4 +42,14 @@ test('of two approved twins the newer is reversed when it arrived before the ear
   const tie = { id: 'pay_0', createdAtMs: 1_100, approvedAtMs: null };
   assert.equal(doubleApprovalToReverse(raced, tie), 'pay_b');
   assert.equal(doubleApprovalToReverse({ ...earlier, approvedAtMs: null }, later), 'pay_c');
+});
+
+test('two approved twins are certainly separate when the earlier was last updated before the newer arrived', () => {
+  const earlier = { id: 'pay_a', createdAtMs: 1_000, updatedAtMs: 1_200 };
+  assert.equal(mayBeDoubleApproval(earlier, { id: 'pay_b', createdAtMs: 1_300, updatedAtMs: 1_350 }), false);
+  assert.equal(mayBeDoubleApproval({ id: 'pay_b', createdAtMs: 1_300, updatedAtMs: 1_350 }, earlier), false, 'symmetric');
+  // Updated (perhaps approved) after the newer arrived: the attempts must be read.
+  assert.equal(mayBeDoubleApproval(earlier, { id: 'pay_b', createdAtMs: 1_100, updatedAtMs: 1_150 }), true);
+  assert.equal(mayBeDoubleApproval({ id: 'pay_b', createdAtMs: 1_100, updatedAtMs: 1_150 }, earlier), true);
+  assert.equal(mayBeDoubleApproval(earlier, { id: 'pay_b', createdAtMs: 1_200, updatedAtMs: 1_250 }), true, 'the same millisecond is not certainly before');
 });
