@@ -320,9 +320,13 @@ CREATE INDEX events_subject_type_idx ON events (subject_id, type, seq);
 // made every sale read the card's newest payments and filter them in the gateway, and a twin older
 // than the newest 50 went unseen. This index leads with card, amount and terminal and replaces the old one,
 // whose only readers were those two checks.
-const reswipeIndex = `
+// Every index of payments costs each sale an entry written at insert and, for partial indexes, again at
+// every update: payments_pending_idx duplicates what payments_status_idx (status, created_at_ms DESC,
+// id DESC) already serves for the recovery sweep's `status = 'pending' ... ORDER BY created_at_ms, id`.
+const paymentIndexes = `
 CREATE INDEX payments_reswipe_idx ON payments (pan_fingerprint, amount_minor, terminal_id, created_at_ms DESC, id DESC);
 DROP INDEX payments_card_recent_idx;
+DROP INDEX payments_pending_idx;
 `;
 
 /** Every migration, oldest first. Append only. */
@@ -332,7 +336,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0003_card_recent', cardRecentIndex),
   defineMigration('0004_manual_handling', manualHandling),
   defineMigration('0005_transaction_set_indexes', transactionSetIndexes),
-  defineMigration('0006_reswipe_index', reswipeIndex),
+  defineMigration('0006_payment_indexes', paymentIndexes),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

@@ -14,7 +14,7 @@ const pinned: Record<string, string> = {
   '0003_card_recent': 'e4a012fa093d9bed/e4a012fa093d9bed',
   '0004_manual_handling': '1844723dfa5f6c9b/075a256f65ca5882',
   '0005_transaction_set_indexes': 'b64f92670d2754e1/b64f92670d2754e1',
-  '0006_reswipe_index': '83f135fa4d57725b/83f135fa4d57725b',
+  '0006_payment_indexes': '83f18c20e2bc04e7/83f18c20e2bc04e7',
 };
 
 function sha256(text: string): string {

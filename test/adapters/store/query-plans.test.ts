@@ -1,4 +1,4 @@
-// Goal: the queries run on every sale (re-swipe candidates, migration 0006) and the transaction set's (follow-ups, pending advices, expired holds, last event of a subject, migration 0005) are served by their indexes, not by scans or sorts. Method: apply every migration to an in-memory SQLite database and read EXPLAIN QUERY PLAN of each query as sql-store-reader.ts writes it.
+// Goal: the queries run on every sale (re-swipe candidates, migration 0006), the recovery sweep's and the transaction set's (follow-ups, pending advices, expired holds, last event of a subject, migration 0005) are served by their indexes, not by scans or sorts. Method: apply every migration to an in-memory SQLite database and read EXPLAIN QUERY PLAN of each query as sql-store-reader.ts writes it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
@@ -17,6 +17,12 @@ const rows: ReadonlyArray<{ name: string; sql: string; params: unknown[]; index:
     sql: "SELECT id FROM payments WHERE pan_fingerprint = ? AND amount_minor = ? AND created_at_ms >= ? AND currency = ? AND kind = ? AND terminal_id IS NULL AND merchant_id || '' = ? ORDER BY created_at_ms DESC, id DESC LIMIT 50",
     params: ['f', 100, 0, 'CNY', 'sale', 'm1'],
     index: 'payments_reswipe_idx',
+  },
+  {
+    name: 'listPendingPayments',
+    sql: "SELECT id FROM payments WHERE status = 'pending' AND manual_handling_since_ms IS NULL AND created_at_ms < ? ORDER BY created_at_ms, id LIMIT 100",
+    params: [1],
+    index: 'payments_status_idx',
   },
   {
     name: 'listFollowUps',
