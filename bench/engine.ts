@@ -59,7 +59,7 @@ try {
     };
     await baselineStore.write(async (tx) => tx.insertAttempt({ ...attempt, stan: await tx.nextStan('bank') }));
     await baselineStore.write(async (tx) => {
-      await tx.updatePayment({ ...payment, status: 'approved', version: 2 }, 1);
+      await tx.updatePayment(payment, { ...payment, status: 'approved' });
       await tx.updateIdempotency('bench', id, { paymentId: id, state: 'done', responseStatus: 201, responseBody: '{}', updatedAtMs: nowMs });
     });
   });

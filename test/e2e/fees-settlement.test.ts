@@ -47,7 +47,7 @@ test('sales → fee lines → settle run → settle export CSV', async () => {
       });
       await store.write(async (tx) => {
         const voided = { ...s3, status: 'voided' as const, version: 2 };
-        assert.ok(await tx.updatePayment(voided, 1));
+        assert.ok(await tx.updatePayment(s3, voided));
         await removeFeesForPayment(tx, voided, context);
       });
     } finally {

@@ -130,9 +130,11 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     return this.#insert(paymentRows, payment);
   }
 
-  async updatePayment(payment: PaymentRecord, expectedVersion: number): Promise<boolean> {
-    const nextVersion = readInteger(expectedVersion, 'expectedVersion') + 1;
-    const { sql, values } = updateByKey(paymentRows, { ...payment, version: nextVersion });
+  async updatePayment(before: PaymentRecord, after: PaymentRecord): Promise<boolean> {
+    if (after.id !== before.id) throw new Error(`updatePayment: ${after.id} is not ${before.id}`);
+    const expectedVersion = readInteger(before.version, 'before.version');
+    // Only the changed columns are written (the version always is): the row equals `before` whenever the version still matches.
+    const { sql, values } = updateByKey(paymentRows, { ...after, version: expectedVersion + 1 }, before);
     const changed = await this.db.run(`${sql} AND version = ?`, [...values, expectedVersion]);
     return changed > 0;
   }

@@ -501,20 +501,27 @@ export function upsertSql(mapping: TableMapping<unknown>): string {
   return `${insertSql(mapping)} ON CONFLICT (${mapping.keyColumns.join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
 }
 
-/** `UPDATE t SET every non-key column WHERE key = ?`; values are the non-key values then the key values. */
-export function updateByKey<T>(mapping: TableMapping<T>, record: T): { sql: string; values: SqlValue[] } {
+/**
+ * `UPDATE t SET ... WHERE key = ?`; values are the set values then the key values. Every non-key column
+ * is set, or, given `before` (the row as stored), only the columns whose value differs: SQLite rewrites
+ * the entries of every index holding a column named in SET, changed or not, so a payment's status
+ * change would otherwise touch all its indexes.
+ */
+export function updateByKey<T>(mapping: TableMapping<T>, record: T, before?: T): { sql: string; values: SqlValue[] } {
   const all = mapping.toValues(record);
+  const old = before === undefined ? null : mapping.toValues(before);
   const sets: string[] = [];
   const setValues: SqlValue[] = [];
   const keyValues: SqlValue[] = [];
   mapping.columns.forEach((column, i) => {
     const value = all[i] as SqlValue;
     if (mapping.keyColumns.includes(column)) keyValues.push(value);
-    else {
+    else if (old === null || old[i] !== value) {
       sets.push(`${column} = ?`);
       setValues.push(value);
     }
   });
+  if (sets.length === 0) throw new Error(`update of ${mapping.table} changes no column`);
   const where = mapping.keyColumns.map((column) => `${column} = ?`).join(' AND ');
   return { sql: `UPDATE ${mapping.table} SET ${sets.join(', ')} WHERE ${where}`, values: [...setValues, ...keyValues] };
 }

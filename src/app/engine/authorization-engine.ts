@@ -1148,7 +1148,7 @@ export class AuthorizationEngine {
   }
 
   async #updatePayment(tx: StoreTx, before: PaymentRecord, after: PaymentRecord): Promise<void> {
-    const ok = await tx.updatePayment({ ...after, version: before.version + 1 }, before.version);
+    const ok = await tx.updatePayment(before, after);
     if (!ok) throw new VersionConflict(before.id);
   }
 

@@ -378,7 +378,7 @@ export class TransactionSet {
         updatedAtMs: nowMs,
         version: current.version + 1,
       };
-      if (!(await tx.updatePayment(updated, current.version))) throw new Error(`broken invariant: follow-up ${payment.id} changed under its only writer`);
+      if (!(await tx.updatePayment(current, updated))) throw new Error(`broken invariant: follow-up ${payment.id} changed under its only writer`);
       if (outcome.kind === 'unknown') {
         await this.#enqueueReversal(tx, { attempt: updatedAttempt, payment: updated, reasonCode: '98', nowMs, newStan: await tx.nextStan(attempt.channel), transmittedAt: transmissionDateTime(nowMs) });
         await tx.appendEvent({ type: 'payment.unknown', subjectId: payment.id, payload: { seq: 1, channel: attempt.channel, stan: attempt.stan }, atMs: nowMs });
@@ -403,7 +403,7 @@ export class TransactionSet {
     if (original === null) throw new Error(`broken invariant: follow-up ${followUp.id} lost its original`);
     if (original.status !== 'approved') return;
     const voided: PaymentRecord = { ...original, status: 'voided', updatedAtMs: nowMs, version: original.version + 1 };
-    if (!(await tx.updatePayment(voided, original.version))) throw new ReswipeError('RSW_STORE_CONFLICT', { constraint: 'payments_version' });
+    if (!(await tx.updatePayment(original, voided))) throw new ReswipeError('RSW_STORE_CONFLICT', { constraint: 'payments_version' });
     if (this.#fees !== undefined && operation !== 'preauth_cancel') await this.#fees.removeForPayment(tx, voided);
     await tx.appendEvent({ type: 'payment.voided', subjectId: original.id, payload: { by: followUp.id, operation }, atMs: nowMs });
   }
@@ -429,7 +429,7 @@ export class TransactionSet {
         await tx.appendEvent({ type: 'payment.refund_queued', subjectId: payment.id, payload: { channel: attempt.channel, stan: attempt.stan }, atMs: nowMs });
       }
       updated = { ...updated, updatedAtMs: nowMs, version: current.version + 1 };
-      if (!(await tx.updatePayment(updated, current.version))) throw new Error(`broken invariant: refund ${payment.id} changed under its only writer`);
+      if (!(await tx.updatePayment(current, updated))) throw new Error(`broken invariant: refund ${payment.id} changed under its only writer`);
       if (updated.status === 'approved' && this.#fees !== undefined) await this.#fees.recordRefund(tx, updated);
       return this.#answerInTx(tx, request, updated, outcome.kind === 'declined' ? outcome.diagnosis : approvedDiagnosis(), nowMs);
     });
@@ -523,7 +523,7 @@ export class TransactionSet {
         const updated: PaymentRecord = outcome.kind === 'approved'
           ? { ...payment, rrn: outcome.attempt.rrn ?? payment.rrn, authCode: outcome.attempt.authCode ?? payment.authCode, updatedAtMs: nowMs, version: payment.version + 1 }
           : { ...payment, updatedAtMs: nowMs, version: payment.version + 1 };
-        if (!(await tx.updatePayment(updated, payment.version))) throw new ReswipeError('RSW_STORE_CONFLICT', { constraint: 'payments_version' });
+        if (!(await tx.updatePayment(payment, updated))) throw new ReswipeError('RSW_STORE_CONFLICT', { constraint: 'payments_version' });
         await tx.appendEvent({
           type: outcome.kind === 'approved' ? 'payment.refund_acknowledged' : 'payment.manual_handling',
           subjectId: advice.paymentId,
@@ -555,7 +555,7 @@ export class TransactionSet {
         const followUps = await tx.listFollowUps(current.id);
         if (followUps.some((f) => (f.kind === 'completion' || f.kind === 'preauth_cancel') && (f.status === 'approved' || f.status === 'pending'))) return false;
         const updated: PaymentRecord = { ...current, status: 'voided', updatedAtMs: nowMs, version: current.version + 1 };
-        if (!(await tx.updatePayment(updated, current.version))) return false;
+        if (!(await tx.updatePayment(current, updated))) return false;
         await tx.appendEvent({ type: 'payment.hold_expired', subjectId: current.id, payload: { amountMinor: current.amountMinor, holdExpiryDays: this.#settings.holdExpiryDays }, atMs: nowMs });
         return true;
       });
@@ -601,7 +601,7 @@ export class TransactionSet {
     if (liveCloser) return;
     const nowMs = this.#clock.nowMs();
     const reopened: PaymentRecord = { ...original, status: 'approved', updatedAtMs: nowMs, version: original.version + 1 };
-    if (!(await tx.updatePayment(reopened, original.version))) throw new ReswipeError('RSW_STORE_CONFLICT', { constraint: 'payments_version' });
+    if (!(await tx.updatePayment(original, reopened))) throw new ReswipeError('RSW_STORE_CONFLICT', { constraint: 'payments_version' });
     if (this.#fees !== undefined && followUp.kind !== 'preauth_cancel') await this.#fees.recordApproved(tx, reopened);
     await tx.appendEvent({ type: 'payment.unvoided', subjectId: original.id, payload: { by: followUp.id }, atMs: nowMs });
   }

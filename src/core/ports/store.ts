@@ -267,8 +267,12 @@ export interface StoreTx extends StoreReader {
    */
   lockPaymentForUpdate(id: string): Promise<PaymentRecord | null>;
   insertPayment(payment: PaymentRecord): Promise<void>;
-  /** Writes the payment if its stored version equals `expectedVersion`; returns false when another writer got there first. */
-  updatePayment(payment: PaymentRecord, expectedVersion: number): Promise<boolean>;
+  /**
+   * Compare-and-set: if the stored version is still `before.version`, writes the fields in which `after`
+   * differs from `before` and sets the version to `before.version + 1` (`after.version` is ignored).
+   * False when another writer got there first. `before` must be the row as read at that version.
+   */
+  updatePayment(before: PaymentRecord, after: PaymentRecord): Promise<boolean>;
 
   insertAttempt(attempt: AttemptRecord): Promise<void>;
   updateAttempt(attempt: AttemptRecord): Promise<void>;

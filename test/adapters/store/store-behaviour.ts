@@ -220,20 +220,21 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       await seedParents(store);
       const original = payment('p1', 'm1', { status: 'pending', version: 1 });
       await store.write((tx) => tx.insertPayment(original));
-      assert.equal(await store.write((tx) => tx.updatePayment({ ...original, status: 'approved' }, 1)), true);
+      assert.equal(await store.write((tx) => tx.updatePayment(original, { ...original, status: 'approved', responseCode: '00', updatedAtMs: baseAtMs + 5 })), true);
       const afterFirst = await store.getPayment('p1');
-      assert.equal(afterFirst?.version, 2);
-      assert.equal(afterFirst?.status, 'approved');
-      assert.equal(await store.write((tx) => tx.updatePayment({ ...original, status: 'declined' }, 1)), false, 'a stale version changes nothing');
+      assert.ok(afterFirst !== null);
+      // Every changed field is written, the version is the next one, and nothing else moved.
+      assert.deepEqual(afterFirst, { ...original, status: 'approved', responseCode: '00', updatedAtMs: baseAtMs + 5, version: 2 });
+      assert.equal(await store.write((tx) => tx.updatePayment(original, { ...original, status: 'declined' })), false, 'a stale version changes nothing');
       assert.equal((await store.getPayment('p1'))?.status, 'approved');
       // Two writers that both read version 2: one wins.
       const both = await Promise.all([
-        store.write((tx) => tx.updatePayment({ ...original, status: 'reversed' }, 2)),
-        store.write((tx) => tx.updatePayment({ ...original, status: 'voided' }, 2)),
+        store.write((tx) => tx.updatePayment(afterFirst, { ...afterFirst, status: 'reversed' })),
+        store.write((tx) => tx.updatePayment(afterFirst, { ...afterFirst, status: 'voided' })),
       ]);
       assert.deepEqual(both.filter(Boolean).length, 1);
       assert.equal((await store.getPayment('p1'))?.version, 3);
-      assert.equal(await store.write((tx) => tx.updatePayment(payment('ghost', 'm1'), 1)), false);
+      assert.equal(await store.write((tx) => tx.updatePayment(payment('ghost', 'm1'), payment('ghost', 'm1', { status: 'declined' }))), false);
     });
 
     withStore('nextStan is atomic under concurrency, per channel, zero-padded, and wraps after 999999', async (store) => {
@@ -370,7 +371,7 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
         for (const [id, sinceMs] of [['mh1', baseAtMs + 50], ['mh3', baseAtMs + 60], ['mh4', baseAtMs + 40]] as const) {
           const current = await tx.getPayment(id);
           assert.ok(current !== null);
-          assert.equal(await tx.updatePayment({ ...current, manualHandlingSinceMs: sinceMs }, current.version), true);
+          assert.equal(await tx.updatePayment(current, { ...current, manualHandlingSinceMs: sinceMs }), true);
         }
       });
       assert.equal((await store.getPayment('mh1'))?.manualHandlingSinceMs, baseAtMs + 50);
@@ -382,7 +383,7 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       await store.write(async (tx) => {
         const current = await tx.getPayment('mh1');
         assert.ok(current !== null);
-        assert.equal(await tx.updatePayment({ ...current, responseCode: '98' }, current.version), true);
+        assert.equal(await tx.updatePayment(current, { ...current, responseCode: '98' }), true);
       });
       assert.equal((await store.getPayment('mh1'))?.manualHandlingSinceMs, baseAtMs + 50);
       await expectCode(store.listManualHandlingPayments(0), 'RSW_BAD_ARGUMENT');
@@ -624,7 +625,7 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       const read = await store.write(async (tx) => {
         const locked = await tx.lockPaymentForUpdate('sale1');
         assert.ok(locked !== null);
-        await tx.updatePayment({ ...locked, status: 'voided', version: locked.version + 1 }, locked.version);
+        await tx.updatePayment(locked, { ...locked, status: 'voided' });
         return { locked, again: await tx.lockPaymentForUpdate('sale1'), missing: await tx.lockPaymentForUpdate('nope') };
       });
       assert.deepEqual(read.locked, payment('sale1', 'm1'));

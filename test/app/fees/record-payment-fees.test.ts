@@ -75,7 +75,7 @@ test('a void cancels the fee with a fee_removed line on the same business date, 
     });
     const voided = { ...s1, status: 'voided' as const, version: 2, updatedAtMs: at('2026-06-18T23:10:00') };
     const removed = await store.write(async (tx) => {
-      assert.equal(await tx.updatePayment(voided, 1), true);
+      assert.equal(await tx.updatePayment(s1, voided), true);
       return removeFeesForPayment(tx, voided, { nowMs: at('2026-06-18T23:10:00') });
     });
     assert.equal(removed?.kind, 'fee_removed');
