@@ -40,11 +40,12 @@ for (const [name, value, max] of [['seconds', seconds, 3600], ['warmup-seconds',
 
 /**
  * V8 flags the gateway runs with, as docs/benchmarks.md recommends for `reswipe serve` in production:
- * a 1 MB young generation and a 384 MB old-space ceiling make V8 collect garbage before it grows the
- * heap (live heap at 1000 busy terminals is about 50 MB; without them the heap fills with garbage to
- * 120-170 MB). BENCH_GATEWAY_NODE_FLAGS overrides them; `none` runs node's defaults.
+ * a 16 MB young generation (a sale's short-lived objects die there) and a 384 MB old-space ceiling
+ * that makes V8 collect garbage before it grows the heap (live heap at 1000 busy terminals is about
+ * 50 MB; without them the heap fills with garbage to 120-170 MB). BENCH_GATEWAY_NODE_FLAGS overrides
+ * them; `none` runs node's defaults.
  */
-const gatewayNodeFlagsText = process.env.BENCH_GATEWAY_NODE_FLAGS ?? '--max-semi-space-size=1 --max-old-space-size=384';
+const gatewayNodeFlagsText = process.env.BENCH_GATEWAY_NODE_FLAGS ?? '--max-semi-space-size=16 --max-old-space-size=384';
 const gatewayNodeFlags = gatewayNodeFlagsText === 'none' ? [] : gatewayNodeFlagsText.split(/\s+/).filter((flag) => flag.length > 0);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
