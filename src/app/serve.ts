@@ -4,7 +4,7 @@
 // Stopping goes the other way: stop taking requests, finish those in flight (bounded), then stop
 // the workers and close the store.
 import type { ReswipeConfig } from '../core/config/config-schema.ts';
-import type { Store, StoreTx, PaymentRecord } from '../core/ports/store.ts';
+import type { MerchantRecord, Store, StoreTx, PaymentRecord } from '../core/ports/store.ts';
 import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '../core/ports/defined-records.ts';
 import type { Clock } from '../core/time/clock.ts';
 import type { Random } from '../core/time/random.ts';
@@ -124,11 +124,11 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     }
     // One set of fee hooks serves sales (engine) and follow-ups (transaction set).
     const fees: FollowUpFeeHooks = {
-      async recordApproved(tx: StoreTx, payment: PaymentRecord) {
-        const merchant = await tx.getMerchant(payment.merchantId);
-        if (merchant === null) return;
+      async recordApproved(tx: StoreTx, payment: PaymentRecord, known?: MerchantRecord) {
+        const merchant = known ?? (await tx.getMerchant(payment.merchantId));
+        if (merchant === null) return null;
         try {
-          await recordFeesForApprovedPayment(tx, payment, {
+          return await recordFeesForApprovedPayment(tx, payment, {
             plans: feePlans,
             merchantFeePlan: merchant.feePlan,
             mcc: merchant.mcc,
@@ -139,6 +139,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
           });
         } catch (error) {
           await flagFeeFailure(tx, payment.id, error, { plan: merchant.feePlan });
+          return null;
         }
       },
       async removeForPayment(tx: StoreTx, payment: PaymentRecord) {

@@ -11,6 +11,7 @@ import type { IsoMessage } from '../../core/iso8583/index.ts';
 import { getText } from '../../core/iso8583/index.ts';
 import type {
   AttemptRecord,
+  FeeLineRecord,
   IdempotencyRecord,
   MerchantRecord,
   Page,
@@ -185,7 +186,8 @@ export function engineSettingsFromConfig(config: ReswipeConfig, overrides: Parti
 
 /** Fee bookkeeping, called inside the write that approves or un-approves a payment. */
 export interface FeeHooks {
-  recordApproved(tx: StoreTx, payment: PaymentRecord): Promise<void>;
+  /** Records the fee of an approved sale or completion; returns its fee line, null when none could be recorded. `merchant`: the caller's copy, read when absent. */
+  recordApproved(tx: StoreTx, payment: PaymentRecord, merchant?: MerchantRecord): Promise<FeeLineRecord | null>;
   removeForPayment(tx: StoreTx, payment: PaymentRecord): Promise<void>;
 }
 
@@ -224,6 +226,12 @@ interface SaleContext {
   channelCount: number;
   /** The seq of an attempt already stored `pending` (the first one, written with the payment) and not yet sent. */
   persistedSeq: number | null;
+  /**
+   * The payment row as this sale last committed it, so a decision need not read it back; null when it
+   * must be read (another write of it may have happened). A stale copy cannot do harm: its version no
+   * longer matches, the update is refused and the unit is retried with a fresh read.
+   */
+  stored: PaymentRecord | null;
 }
 
 type Settled = { result: 'reversed' | 'dead' };
@@ -747,6 +755,7 @@ export class AuthorizationEngine {
       result: null,
       channelCount: channels.length,
       persistedSeq: firstAttempt === null ? null : firstAttempt.seq,
+      stored: payment,
     };
     if (firstAttempt !== null) context.attempts.set(firstAttempt.seq, firstAttempt);
     try {
@@ -816,6 +825,7 @@ export class AuthorizationEngine {
         if (payment !== null && payment.status !== 'pending') await this.#updatePayment(tx, payment, { ...payment, status: 'pending', updatedAtMs: startedAtMs });
         return record;
       }));
+    if (persisted === undefined) context.stored = null;
     context.attempts.set(send.seq, attempt);
     const previousChannel = context.attempts.get(send.seq - 1)?.channel;
     if (previousChannel !== undefined && previousChannel !== send.channel) this.#router?.recordFailover(previousChannel, send.channel);
@@ -962,13 +972,19 @@ export class AuthorizationEngine {
     const reversalsWanted = decision.effects.filter((effect): effect is Extract<PaymentEffect, { kind: 'enqueue_reversal' }> => effect.kind === 'enqueue_reversal');
     const changedSeq = 'seq' in event && event.type !== 'reversal_settled' ? event.seq : null;
     const stillWorking = !decision.state.finished && decision.state.answer === null;
+    let tries = 0;
+    let written: PaymentRecord | null = null;
+    const known = context.stored;
+    context.stored = null;
     const view = await this.#write(async (tx) => {
+      tries += 1;
       const nowMs = this.#clock.nowMs();
       if (changedSeq !== null) {
         const attempt = context.attempts.get(changedSeq);
         if (attempt !== undefined) await tx.updateAttempt(attempt);
       }
-      let payment = await tx.getPayment(context.payment.id);
+      // The first try trusts the row this sale last wrote; a retry follows a version conflict and reads it.
+      let payment = tries === 1 && known !== null ? known : await tx.getPayment(context.payment.id);
       if (payment === null) throw new Error(`broken invariant: payment ${context.payment.id} vanished`);
       for (const wanted of reversalsWanted) {
         const attempt = context.attempts.get(wanted.seq);
@@ -991,10 +1007,13 @@ export class AuthorizationEngine {
       if (reply !== undefined) updated = withAnswer(updated, reply.answer, attempts);
       else if (status === 'approved') updated = withAnswer(updated, { kind: 'approved', seq: attempts.find((a) => a.outcome === 'approved')?.seq ?? 0 }, attempts);
       await this.#updatePayment(tx, payment, updated);
-      if (payment.status !== 'approved' && updated.status === 'approved' && this.#fees !== undefined) await this.#fees.recordApproved(tx, updated);
-      payment = updated;
+      // The fee just recorded is the payment's only fee line: the answer needs no read of them.
+      let recordedFee: FeeLineRecord | null | undefined;
+      if (payment.status !== 'approved' && updated.status === 'approved' && this.#fees !== undefined) recordedFee = await this.#fees.recordApproved(tx, updated, context.merchant);
+      payment = { ...updated, version: payment.version + 1 };
+      written = payment;
       if (reply === undefined) return null;
-      const answerView = toPaymentView(payment, attempts, await feeOf(tx, payment.id));
+      const answerView = toPaymentView(payment, attempts, recordedFee === undefined ? await feeOf(tx, payment.id) : feeViewOf(recordedFee === null ? [] : [recordedFee]));
       await tx.updateIdempotency(context.request.idempotency.scope, context.request.idempotency.key, {
         paymentId: payment.id,
         state: 'done',
@@ -1005,6 +1024,7 @@ export class AuthorizationEngine {
       await tx.appendEvent({ type: 'payment.completed', subjectId: payment.id, payload: completedPayload(payment, diagnosisOfAnswer(reply.answer)), atMs: nowMs });
       return answerView;
     });
+    context.stored = written;
     if (reversalsWanted.length > 0) this.#reversalWorker.kick();
     if (reply !== undefined && view !== null && context.result === null) {
       const diagnosis = diagnosisOfAnswer(reply.answer);
@@ -1293,7 +1313,10 @@ function completedPayload(payment: PaymentRecord, diagnosis: Diagnosis): Record<
 }
 
 async function feeOf(reader: Pick<StoreTx, 'listFeeLines'>, paymentId: string): Promise<PaymentFeeView | null> {
-  const lines = await reader.listFeeLines({ paymentId });
+  return feeViewOf(await reader.listFeeLines({ paymentId }));
+}
+
+function feeViewOf(lines: readonly FeeLineRecord[]): PaymentFeeView | null {
   if (lines.some((line) => line.kind === 'fee_removed')) return null;
   const fee = lines.find((line) => line.kind === 'fee');
   return fee === undefined ? null : { feeMinor: fee.feeMinor, rateBps: fee.rateBps, plan: fee.plan };
