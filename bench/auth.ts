@@ -8,7 +8,9 @@
 //   gateway   fixed --rate sales/s (default 2000) over --many-connections terminals: p99 at that rate
 // It prints sales/s, p50/p99 latency, the ratio to the relay and the gateway's peak RSS (VmHWM of
 // its process). The last line printed is JSON.
-// Usage: npm run bench:auth [-- --seconds 8 --connections 64 --many-connections 1000 --rate 2000]
+// With --postgres <server url> the gateway stores in a fresh PostgreSQL database created on that server
+// (and dropped afterwards) instead of SQLite; the database server's CPU per sale is printed as well.
+// Usage: npm run bench:auth [-- --seconds 8 --connections 64 --many-connections 1000 --rate 2000 --postgres postgres://postgres@127.0.0.1:5432/postgres]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -17,6 +19,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { encodeFrame, FrameDecoder, getDialect, getText, packMessage, unpackMessage, type IsoMessage } from '../src/core/iso8583/index.ts';
 
 const { values } = parseArgs({
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     'many-connections': { type: 'string', default: '1000' },
     rate: { type: 'string', default: '2000' },
     dir: { type: 'string' },
+    postgres: { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -197,6 +201,22 @@ interface PhaseResult {
   skipped: number;
   /** CPU time the measured process (relay or gateway) spent per sale in the measured window: robust on a shared machine. */
   cpuMsPerSale: number;
+  /** CPU time of the PostgreSQL backends serving the gateway, per sale (0 on SQLite, which runs inside the gateway). */
+  dbCpuMsPerSale: number;
+}
+
+/** The PostgreSQL database of this run, when --postgres is given. */
+let benchDatabase: { admin: pg.Client; name: string; url: string } | null = null;
+
+/** The PostgreSQL backends serving the bench database (their CPU is the store's cost on PostgreSQL). */
+async function databasePids(): Promise<number[]> {
+  if (benchDatabase === null) return [];
+  const result = await benchDatabase.admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [benchDatabase.name]);
+  return result.rows.map((row) => row.pid);
+}
+
+function cpuMsOfAll(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
 }
 
 /** DE 39 answers of the phase being measured, to show what the non-approvals were. */
@@ -240,16 +260,19 @@ async function runMaxRate(name: string, terminals: BenchTerminal[], pid: number 
     }
   });
   await delay(warmupSeconds * 1000);
+  const dbPids = await databasePids();
   measuring = true;
   const startedNs = process.hrtime.bigint();
   const cpuStartMs = cpuMsOf(pid);
+  const dbCpuStartMs = cpuMsOfAll(dbPids);
   await delay(seconds * 1000);
   measuring = false;
   const cpuMs = cpuMsOf(pid) - cpuStartMs;
+  const dbCpuMs = cpuMsOfAll(dbPids) - dbCpuStartMs;
   const elapsedS = Number(process.hrtime.bigint() - startedNs) / 1e9;
   stopping = true;
   await Promise.race([Promise.all(loops), delay(30_000)]);
-  return summarise(name, terminals.length, latencies, approved, elapsedS, 0, cpuMs);
+  return summarise(name, terminals.length, latencies, approved, elapsedS, 0, cpuMs, dbCpuMs);
 }
 
 /** Open loop at a fixed rate: a tick every 5 ms starts the sales due on idle terminals. */
@@ -292,19 +315,22 @@ async function runFixedRate(name: string, terminals: BenchTerminal[], ratePerSec
     }
   }, tickMs);
   await delay(warmupSeconds * 1000);
+  const dbPids = await databasePids();
   measuring = true;
   const startedNs = process.hrtime.bigint();
   const cpuStartMs = cpuMsOf(pid);
+  const dbCpuStartMs = cpuMsOfAll(dbPids);
   await delay(seconds * 1000);
   measuring = false;
   const cpuMs = cpuMsOf(pid) - cpuStartMs;
+  const dbCpuMs = cpuMsOfAll(dbPids) - dbCpuStartMs;
   const elapsedS = Number(process.hrtime.bigint() - startedNs) / 1e9;
   clearInterval(timer);
   await Promise.race([Promise.all([...inFlight]), delay(30_000)]);
-  return summarise(name, terminals.length, latencies, approved, elapsedS, skipped, cpuMs);
+  return summarise(name, terminals.length, latencies, approved, elapsedS, skipped, cpuMs, dbCpuMs);
 }
 
-function summarise(name: string, connectionsCount: number, latencies: bigint[], approved: number, elapsedS: number, skipped: number, cpuMs: number): PhaseResult {
+function summarise(name: string, connectionsCount: number, latencies: bigint[], approved: number, elapsedS: number, skipped: number, cpuMs: number, dbCpuMs: number): PhaseResult {
   const sorted = BigInt64Array.from(latencies).sort();
   const result: PhaseResult = {
     name,
@@ -316,9 +342,10 @@ function summarise(name: string, connectionsCount: number, latencies: bigint[], 
     p99Ms: Math.round(percentileMs(sorted, 0.99) * 100) / 100,
     skipped,
     cpuMsPerSale: latencies.length === 0 ? 0 : Math.round((cpuMs / latencies.length) * 1000) / 1000,
+    dbCpuMsPerSale: latencies.length === 0 ? 0 : Math.round((dbCpuMs / latencies.length) * 1000) / 1000,
   };
   console.log(
-    `${name.padEnd(34)} ${String(connectionsCount).padStart(5)} conns  ${String(result.salesPerSec).padStart(6)} sales/s  p50 ${result.p50Ms.toFixed(2).padStart(7)} ms  p99 ${result.p99Ms.toFixed(2).padStart(8)} ms  approved ${approved}/${latencies.length}${approved < latencies.length ? ` (${[...codes].filter(([code]) => code !== '00').sort((a, b) => b[1] - a[1]).slice(0, 4).map(([code, count]) => `${code}:${count}`).join(' ')})` : ''}  cpu ${result.cpuMsPerSale} ms/sale${skipped > 0 ? `  skipped ${skipped}` : ''}`,
+    `${name.padEnd(34)} ${String(connectionsCount).padStart(5)} conns  ${String(result.salesPerSec).padStart(6)} sales/s  p50 ${result.p50Ms.toFixed(2).padStart(7)} ms  p99 ${result.p99Ms.toFixed(2).padStart(8)} ms  approved ${approved}/${latencies.length}${approved < latencies.length ? ` (${[...codes].filter(([code]) => code !== '00').sort((a, b) => b[1] - a[1]).slice(0, 4).map(([code, count]) => `${code}:${count}`).join(' ')})` : ''}  cpu ${result.cpuMsPerSale} ms/sale${benchDatabase === null || !name.startsWith('gateway') ? '' : `  db cpu ${result.dbCpuMsPerSale} ms/sale`}${skipped > 0 ? `  skipped ${skipped}` : ''}`,
   );
   return result;
 }
@@ -362,7 +389,7 @@ async function main(): Promise<void> {
 
   const terminalIds = Array.from({ length: Math.max(connections, manyConnections) }, (_, i) => `T${String(i + 1).padStart(7, '0')}`);
   const config = {
-    database: { url: `sqlite:${join(dir, 'gateway.db')}`, synchronous: 'full' },
+    database: benchDatabase === null ? { url: `sqlite:${join(dir, 'gateway.db')}`, synchronous: 'full' } : { url: benchDatabase.url },
     security: { panKey: 'bench-auth-pan-key-0123456789' },
     log: { level: 'error' },
     http: { port: 0 },
@@ -415,17 +442,35 @@ async function main(): Promise<void> {
       connections: manyConnections,
       bestConnections: best.connections,
       maxRateManyConnections: manyResult.salesPerSec,
-      synchronous: 'full',
+      // Both durable per answer: SQLite synchronous=FULL, PostgreSQL synchronous_commit as the server has it (on by default).
+      ...(benchDatabase === null ? { store: 'sqlite', synchronous: 'full' } : { store: 'postgres', dbCpuMsPerSale: best.dbCpuMsPerSale }),
       gatewayNodeFlags: gatewayNodeFlags.join(' '),
     }),
   );
 }
 
+/** Creates a fresh database on the --postgres server: a bench must not replay keys stored by an earlier run. */
+async function createBenchDatabase(serverUrl: string): Promise<NonNullable<typeof benchDatabase>> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  const name = `reswipe_bench_${process.pid}_${Date.now()}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { admin, name, url: url.toString() };
+}
+
 try {
+  if (values.postgres !== undefined) benchDatabase = await createBenchDatabase(values.postgres);
   await main();
 } finally {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   await delay(200);
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   if (values.dir === undefined) rmSync(dir, { recursive: true, force: true });
+  if (benchDatabase !== null) {
+    await delay(500);
+    await benchDatabase.admin.query(`DROP DATABASE IF EXISTS ${benchDatabase.name} WITH (FORCE)`).catch((error: unknown) => console.error(`could not drop ${benchDatabase?.name}: ${String(error)}`));
+    await benchDatabase.admin.end();
+  }
 }
