@@ -34,6 +34,11 @@ export function isUnsettledTwin(twin: TwinState): boolean {
   return twin.attempts.some((attempt) => attempt.outcome === 'pending' || attempt.outcome === 'unknown' || attempt.reversalPending);
 }
 
+/** Two payments, earlier first: by creation, then by id, so both sides of a pair agree on the order. */
+function inArrivalOrder<T extends { readonly id: string; readonly createdAtMs: number }>(a: T, b: T): [T, T] {
+  return a.createdAtMs < b.createdAtMs || (a.createdAtMs === b.createdAtMs && a.id < b.id) ? [a, b] : [b, a];
+}
+
 /** An approved payment as the double-approval check compares it. */
 export interface ApprovedTwin {
   readonly id: string;
@@ -50,8 +55,7 @@ export interface ApprovedTwin {
  * picks the same payment.
  */
 export function doubleApprovalToReverse(a: ApprovedTwin, b: ApprovedTwin): string | null {
-  const aFirst = a.createdAtMs < b.createdAtMs || (a.createdAtMs === b.createdAtMs && a.id < b.id);
-  const [earlier, newer] = aFirst ? [a, b] : [b, a];
+  const [earlier, newer] = inArrivalOrder(a, b);
   if (earlier.approvedAtMs !== null && earlier.approvedAtMs < newer.createdAtMs) return null;
   return newer.id;
 }
@@ -62,8 +66,7 @@ export function doubleApprovalToReverse(a: ApprovedTwin, b: ApprovedTwin): strin
  * True means the attempts must be read (doubleApprovalToReverse decides).
  */
 export function mayBeDoubleApproval(a: Pick<PaymentRecord, 'id' | 'createdAtMs' | 'updatedAtMs'>, b: Pick<PaymentRecord, 'id' | 'createdAtMs' | 'updatedAtMs'>): boolean {
-  const aFirst = a.createdAtMs < b.createdAtMs || (a.createdAtMs === b.createdAtMs && a.id < b.id);
-  const [earlier, newer] = aFirst ? [a, b] : [b, a];
+  const [earlier, newer] = inArrivalOrder(a, b);
   return earlier.updatedAtMs >= newer.createdAtMs;
 }
 

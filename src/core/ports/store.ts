@@ -387,7 +387,7 @@ export interface StoreStats {
   units: number;
 }
 
-/** A payment reduced to what the re-swipe guard and the double-approval check compare. */
 /** What a sale is matched on by the re-swipe guard. */
 export type ReswipeMatch = Pick<PaymentRecord, 'panFingerprint' | 'amountMinor' | 'currency' | 'kind' | 'merchantId' | 'terminalId'>;
+/** A payment reduced to what the re-swipe guard and the double-approval check compare. */
 export type ReswipeCandidate = Pick<PaymentRecord, 'id' | 'kind' | 'status' | 'merchantId' | 'terminalId' | 'amountMinor' | 'currency' | 'createdAtMs' | 'updatedAtMs'>;
