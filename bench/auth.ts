@@ -56,7 +56,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'reswipe.mjs');
 const dialect = getDialect('iso87-ascii');
 const merchantId = 'M00000000000001';
-/** Approving test cards with large balances; sales of ¥0.01-¥0.99 leave room for hundreds of thousands of them (the issuer is also reset between phases). */
+/** Approving test cards with large balances (¥100,000 each; the issuer is also reset between phases). */
 const pans = ['6222020000000000018', '4319400000000018', '5200828282828210', '6225880000000019', '4111111111111111', '5555555555554444', '6258070000000017', '3530111333300000'];
 /**
  * Card and amount step with the STAN: a real till rarely charges one card the same amount twice in two
@@ -219,6 +219,14 @@ function cpuMsOfAll(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
 }
 
+/** Starts the measured window: CPU of the measured process and of the database backends from now; `stop` gives both in ms. */
+async function startCpuWindow(pid: number | undefined): Promise<{ stop(): { cpuMs: number; dbCpuMs: number } }> {
+  const dbPids = await databasePids();
+  const cpuStartMs = cpuMsOf(pid);
+  const dbCpuStartMs = cpuMsOfAll(dbPids);
+  return { stop: () => ({ cpuMs: cpuMsOf(pid) - cpuStartMs, dbCpuMs: cpuMsOfAll(dbPids) - dbCpuStartMs }) };
+}
+
 /** DE 39 answers of the phase being measured, to show what the non-approvals were. */
 const codes = new Map<string, number>();
 
@@ -260,15 +268,12 @@ async function runMaxRate(name: string, terminals: BenchTerminal[], pid: number 
     }
   });
   await delay(warmupSeconds * 1000);
-  const dbPids = await databasePids();
+  const cpu = await startCpuWindow(pid);
   measuring = true;
   const startedNs = process.hrtime.bigint();
-  const cpuStartMs = cpuMsOf(pid);
-  const dbCpuStartMs = cpuMsOfAll(dbPids);
   await delay(seconds * 1000);
   measuring = false;
-  const cpuMs = cpuMsOf(pid) - cpuStartMs;
-  const dbCpuMs = cpuMsOfAll(dbPids) - dbCpuStartMs;
+  const { cpuMs, dbCpuMs } = cpu.stop();
   const elapsedS = Number(process.hrtime.bigint() - startedNs) / 1e9;
   stopping = true;
   await Promise.race([Promise.all(loops), delay(30_000)]);
@@ -315,15 +320,12 @@ async function runFixedRate(name: string, terminals: BenchTerminal[], ratePerSec
     }
   }, tickMs);
   await delay(warmupSeconds * 1000);
-  const dbPids = await databasePids();
+  const cpu = await startCpuWindow(pid);
   measuring = true;
   const startedNs = process.hrtime.bigint();
-  const cpuStartMs = cpuMsOf(pid);
-  const dbCpuStartMs = cpuMsOfAll(dbPids);
   await delay(seconds * 1000);
   measuring = false;
-  const cpuMs = cpuMsOf(pid) - cpuStartMs;
-  const dbCpuMs = cpuMsOfAll(dbPids) - dbCpuStartMs;
+  const { cpuMs, dbCpuMs } = cpu.stop();
   const elapsedS = Number(process.hrtime.bigint() - startedNs) / 1e9;
   clearInterval(timer);
   await Promise.race([Promise.all([...inFlight]), delay(30_000)]);
