@@ -123,6 +123,8 @@ export const configSchema = Type.Object(
     }),
     security: section({
       panKey: Type.Optional(text({ minLength: 16, maxLength: 1024, expected: 'must be 16 to 1024 characters' })),
+      /** Development conveniences (the development PAN key, relaxed terminal security) are allowed only when this says so: the demo and the tests. */
+      developmentMode: Type.Boolean({ default: false }),
     }),
     log: section({
       level: enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
@@ -198,6 +200,8 @@ export type ReswipeConfig = DeepReadonly<
       panKey: string;
       /** True when no key was configured and the development key is in use; `serve` warns. */
       panKeyIsDefault: boolean;
+      /** True only where development conveniences were asked for explicitly (the demo, the tests). */
+      developmentMode: boolean;
     };
   }
 >;
@@ -222,7 +226,7 @@ export function validateConfig(raw: unknown): ReswipeConfig {
   const shape = orderLikeSchema(configSchema, filled) as ConfigShape;
   const config = {
     ...shape,
-    security: { panKey: shape.security.panKey ?? developmentPanKey, panKeyIsDefault: !panKeyGiven },
+    security: { panKey: shape.security.panKey ?? developmentPanKey, panKeyIsDefault: !panKeyGiven, developmentMode: shape.security.developmentMode },
   };
   checkValues(config);
   checkRelations(config);

@@ -107,7 +107,7 @@ test('every documented env alias maps to its key, numbers converted by the schem
   });
   assert.equal(config.database.url, 'postgres://gw:pw@db/reswipe');
   assert.deepEqual(config.http, { host: '0.0.0.0', port: 18080 });
-  assert.deepEqual(config.security, { panKey: 'a-long-enough-production-key', panKeyIsDefault: false });
+  assert.deepEqual(config.security, { panKey: 'a-long-enough-production-key', panKeyIsDefault: false, developmentMode: false });
   assert.equal(config.log.level, 'trace');
   assert.equal(config.listeners[0]?.name, 'terminals');
   assert.equal(config.listeners[0]?.host, '0.0.0.0');

@@ -18,7 +18,7 @@ const channel = { name: 'bank-a', host: '127.0.0.1', port: 9583 };
 test('an empty config gets every documented default', () => {
   const config = validateConfig({});
   assert.deepEqual(config.database, { url: 'sqlite:reswipe.db', synchronous: 'full' });
-  assert.deepEqual(config.security, { panKey: developmentPanKey, panKeyIsDefault: true });
+  assert.deepEqual(config.security, { panKey: developmentPanKey, panKeyIsDefault: true, developmentMode: false });
   assert.deepEqual(config.log, { level: 'info' });
   assert.deepEqual(config.http, { host: '127.0.0.1', port: 8080 });
   assert.deepEqual(config.engine, {
@@ -50,7 +50,7 @@ test('defaults are filled inside list items, and given values are kept', () => {
     channels: [{ ...channel, timeoutMs: 5000, framing: { length: 'ascii4' } }],
     merchants: [{ ...merchant, terminals: ['10000001'], limits: { perSaleMinor: 500000 } }],
   });
-  assert.deepEqual(config.security, { panKey: 'a-production-key-of-enough-length', panKeyIsDefault: false });
+  assert.deepEqual(config.security, { panKey: 'a-production-key-of-enough-length', panKeyIsDefault: false, developmentMode: false });
   assert.deepEqual(config.channels[0], {
     ...channel,
     dialect: 'iso87-ascii',
