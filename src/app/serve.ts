@@ -13,7 +13,7 @@ import { createLogger } from '../adapters/log/logger.ts';
 import { UpstreamChannel, type LoggerLike } from '../adapters/channels/upstream-channel.ts';
 import { loadBinTable } from '../adapters/declines/bin-table-file.ts';
 import { TerminalServer } from '../adapters/terminal-link/terminal-server.ts';
-import { buildHttpApp, type HttpAppDeps } from '../adapters/http/http-app.ts';
+import { buildHttpApp, buildOperationsApp, type HttpAppDeps } from '../adapters/http/http-app.ts';
 import { ReversalWorker } from './reversals/reversal-worker.ts';
 import { AuthorizationEngine, engineSettingsFromConfig } from './engine/authorization-engine.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
@@ -37,6 +37,8 @@ export interface GatewayOptions {
 export interface Gateway {
   /** The HTTP port, or null when the HTTP API was skipped (GatewayOptions.withoutHttp). */
   httpPort: number | null;
+  /** The operations listener's port (http.operations.mode `listener`), else null. */
+  operationsPort: number | null;
   /** Bound port of each terminal listener, by listener name. */
   terminalPorts: Record<string, number>;
   engine: AuthorizationEngine;
@@ -248,6 +250,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     }
 
     let httpPort: number | null = null;
+    let operationsPort: number | null = null;
     if (options.withoutHttp !== true) {
       const http = await startHttp(config, {
         engine: running,
@@ -268,12 +271,14 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
         },
       });
       httpPort = http.port;
+      operationsPort = http.operationsPort;
       cleanups.push(http.close);
     }
 
     let stopped = false;
     return {
       httpPort,
+      operationsPort,
       terminalPorts,
       engine: running,
       store,
@@ -306,16 +311,35 @@ export async function seedFromConfig(store: Store, config: ReswipeConfig, nowMs:
 
 interface HttpHandle {
   port: number;
+  operationsPort: number | null;
   close(): Promise<void>;
 }
 
-/** Builds and starts the HTTP API on http.host/http.port; resolves with the bound port. */
-async function startHttp(config: ReswipeConfig, deps: Omit<HttpAppDeps, 'config'>): Promise<HttpHandle> {
+/** Builds and starts the HTTP API on http.host/http.port, and the operations listener when configured; resolves with the bound ports. */
+async function startHttp(config: ReswipeConfig, deps: Omit<HttpAppDeps, 'config'> & { metrics: NonNullable<HttpAppDeps['metrics']> }): Promise<HttpHandle> {
   const app = await buildHttpApp({ ...deps, config });
+  const boundPort = (server: typeof app.server, fallback: number): number => {
+    const address = server.address();
+    return typeof address === 'object' && address !== null ? address.port : fallback;
+  };
   await app.listen({ host: config.http.host, port: config.http.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
-  return { port, close: () => app.close() };
+  const { operations } = config.http;
+  if (operations.mode === 'admin-key') return { port: boundPort(app.server, config.http.port), operationsPort: null, close: () => app.close() };
+  try {
+    const ops = await buildOperationsApp({ store: deps.store, logger: deps.logger, metrics: deps.metrics, api: app, ...(deps.channelHealth === undefined ? {} : { channelHealth: deps.channelHealth }) });
+    await ops.listen({ host: operations.host, port: operations.port });
+    return {
+      port: boundPort(app.server, config.http.port),
+      operationsPort: boundPort(ops.server, operations.port),
+      close: async () => {
+        await ops.close();
+        await app.close();
+      },
+    };
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
 }
 
 /**

@@ -360,7 +360,7 @@ describe('HTTP API over the real engine', () => {
       assert.equal(refused.statusCode, 201);
       assert.equal(refused.json().status, 'declined');
 
-      const audit = await fixture.engine.store.listAudit(100);
+      const audit = await fixture.engine.store.listAudit({ limit: 100 });
       const actions = audit.filter((record) => record.subjectId === newMerchant.id).map((record) => record.action);
       assert.ok(actions.includes('merchant.create') && actions.includes('merchant.update'));
       assert.ok(audit.every((record) => !JSON.stringify(record).includes(fixture.adminKey)));
