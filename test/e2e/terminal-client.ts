@@ -30,9 +30,10 @@ export class TerminalClient {
     socket.on('error', () => undefined);
   }
 
-  static async connect(port: number, dialectName = 'iso87-ascii', framing: 'binary2' | 'ascii4' = 'binary2'): Promise<TerminalClient> {
+  /** `localAddress` (another 127.x address) makes the connection come from another client address. */
+  static async connect(port: number, dialectName = 'iso87-ascii', framing: 'binary2' | 'ascii4' = 'binary2', localAddress?: string): Promise<TerminalClient> {
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const candidate = connect({ host: '127.0.0.1', port }, () => resolve(candidate));
+      const candidate = connect({ host: '127.0.0.1', port, ...(localAddress === undefined ? {} : { localAddress }) }, () => resolve(candidate));
       candidate.once('error', reject);
     });
     return new TerminalClient(socket, getDialect(dialectName), framing);
