@@ -175,9 +175,9 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
           if (reply.statusCode >= 300) return payload;
           const params = request.params as Record<string, string>;
           if (request.method === 'PUT' && route === '/v1/fee-plans/:name') {
-            await auditAfter(deps.store, request, 'fee_plan.put', params.name ?? null, { plan: request.body }, deps.clock.nowMs());
+            await auditAfter(deps, request, 'fee_plan.put', params.name ?? null, { plan: request.body }, deps.clock.nowMs());
           } else if (request.method === 'GET' && route.endsWith('/statement.csv')) {
-            await auditAfter(deps.store, request, 'settlement.export', params.merchantId ?? null, { date: params.date }, deps.clock.nowMs());
+            await auditAfter(deps, request, 'settlement.export', params.merchantId ?? null, { date: params.date }, deps.clock.nowMs());
           }
           return payload;
         });

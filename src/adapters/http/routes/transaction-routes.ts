@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FollowUpOperation, FollowUpRequest, FollowUpResult } from '../../../app/engine/transaction-set.ts';
 import { requestHashOf } from '../../../app/engine/request-hash.ts';
-import { isReswipeError, ReswipeError } from '../../../core/errors/reswipe-error.ts';
+import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import type { PaymentQuery, PaymentRecord, Store } from '../../../core/ports/store.ts';
 import { causeCategories, paymentStatuses, type PaymentStatus } from '../../../core/vocabulary.ts';
 import { merchantScopeOf, scopeHook, type ApiAuth } from '../auth.ts';
@@ -97,15 +97,9 @@ function operationFor(route: 'void' | 'refunds' | 'capture' | 'cancel', original
 
 export async function transactionRoutes(app: FastifyInstance, options: TransactionRoutesOptions): Promise<void> {
   app.addHook('onRequest', options.auth.require(null));
-  // The follow-up happened in the engine's own write; its audit record follows in a write of its own.
-  // If that write fails the answer still tells the truth about the money, and the log says what is missing.
-  const audit = async (request: FastifyRequest, action: string, subjectId: string | null, detail: Record<string, unknown>) => {
-    try {
-      await auditAfter(options.store, request, action, subjectId, detail, options.nowMs());
-    } catch (error) {
-      options.logger.error({ requestId: request.id, action, subjectId, error: isReswipeError(error) ? error.code : 'unknown' }, 'audit record could not be written');
-    }
-  };
+  // The follow-up happened in the engine's own write; its audit record follows in a write of its own
+  // (if that fails the answer still tells the truth about the money, and the log says what is missing).
+  const audit = (request: FastifyRequest, action: string, subjectId: string | null, detail: Record<string, unknown>) => auditAfter(options, request, action, subjectId, detail, options.nowMs());
 
   // Money going back (void, refund, cancel) needs refunds:write; capturing a hold is taking money, payments:write.
   const routes: Array<{ route: 'void' | 'refunds' | 'capture' | 'cancel'; scope: ApiScope; summary: string; body: typeof followUpBodySchema | typeof refundBodySchema }> = [
