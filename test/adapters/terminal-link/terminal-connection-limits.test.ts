@@ -69,7 +69,7 @@ async function eventually(condition: () => boolean, rounds = 500): Promise<boole
 
 const signOn = { mti: '0800', fields: { 11: '000021', 41: terminalId, 42: 'M00000000000001', 60: { '1': '00', '2': '000001', '3': '003' } } };
 
-test('per-address cap: the 4th socket from one address is closed at once while a terminal from another address still signs on', async () => {
+test('per-address cap: the 4th socket from one address is closed at once while a terminal from another address still signs on', { timeout: 60_000 }, async () => {
   await withServer({ connectionsPerAddressMax: 3 }, {}, async (port, server, logged) => {
     const held = [await openSocket(port), await openSocket(port), await openSocket(port)];
     try {
@@ -97,7 +97,7 @@ test('per-address cap: the 4th socket from one address is closed at once while a
   });
 });
 
-test('idle: a peer dribbling bytes of a frame that never completes is closed while it is still dribbling', async () => {
+test('idle: a peer dribbling bytes of a frame that never completes is closed while it is still dribbling', { timeout: 60_000 }, async () => {
   await withServer({}, { idleTimeoutMs: 300 }, async (port) => {
     const socket = await openSocket(port);
     const gone = closed(socket);
@@ -115,7 +115,7 @@ test('idle: a peer dribbling bytes of a frame that never completes is closed whi
   });
 });
 
-test('session lifetime: a busy connection is ended after sessionMsMax, after its answer went out', async () => {
+test('session lifetime: a busy connection is ended after sessionMsMax, after its answer went out', { timeout: 60_000 }, async () => {
   // Long enough for connect and sign-on on a busy machine (ended early, the request would fail, not pass).
   await withServer({ sessionMsMax: 1_500 }, {}, async (port) => {
     const terminal = await TerminalClient.connect(port, 'cups-pos');
@@ -126,7 +126,7 @@ test('session lifetime: a busy connection is ended after sessionMsMax, after its
   });
 });
 
-test('write backpressure: a peer that sends echoes and never reads is dropped once its answers pass writeBufferBytesMax', async () => {
+test('write backpressure: a peer that sends echoes and never reads is dropped once its answers pass writeBufferBytesMax', { timeout: 60_000 }, async () => {
   // In-flight bound lifted so the flood is not cut short by that rule first.
   await withServer({ writeBufferBytesMax: 4096 }, { inFlightPerConnectionMax: 1_000_000 }, async (port, server, logged) => {
     const socket = await openSocket(port);
