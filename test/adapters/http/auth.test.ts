@@ -70,3 +70,26 @@ test('authenticate: a non-admin key row without a merchant is refused, never wid
   const store = { findApiKeyByHash: async () => broken.record };
   await assert.rejects(authenticate(store, `Bearer ${broken.key}`, 0), (error) => isReswipeError(error, 'RSW_AUTH_INVALID'));
 });
+
+test('ApiAuth: last use is written once per key per interval, in the background, never once per request', async () => {
+  const { ApiAuth } = await import('../../../src/adapters/http/auth.ts');
+  const key = generateApiKey({ scope: 'admin' }, '', 0);
+  const touches: Array<[string, number]> = [];
+  let nowMs = 1_000;
+  const store = {
+    findApiKeyByHash: async (hash: string) => (hash === key.record.secretHash ? key.record : null),
+    write: async <T>(work: (tx: never) => Promise<T>): Promise<T> => work({ touchApiKey: async (id: string, atMs: number) => void touches.push([id, atMs]) } as never),
+  };
+  const auth = new ApiAuth({ store: store as never, nowMs: () => nowMs, logger: { info() {}, warn() {}, error() {}, debug() {} }, lastUsedWriteIntervalMs: 60_000 });
+  const request = { headers: { authorization: `Bearer ${key.key}` } } as never;
+  for (let n = 0; n < 50; n++) await auth.authenticateRequest(request, {} as never);
+  nowMs += 59_999;
+  await auth.authenticateRequest(request, {} as never);
+  nowMs += 1;
+  await auth.authenticateRequest(request, {} as never);
+  await auth.close();
+  assert.deepEqual(touches, [
+    [key.record.id, 1_000],
+    [key.record.id, 61_000],
+  ]);
+});
