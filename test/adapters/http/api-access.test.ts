@@ -16,7 +16,7 @@ import { createFixture, merchantId, okPan, silentLogger, terminalId } from '../.
 
 const panKey = 'test-pan-key-0123456789';
 
-async function setUp(http: Record<string, unknown> = {}) {
+async function setUp(http: Record<string, unknown> = {}, logger = silentLogger) {
   const fixture = await createFixture({ settings: { panKey } });
   const nowMs = Date.now();
   const keyWith = (scopes: ApiScope[], extra: { expiresAtMs?: number } = {}) => generateApiKey({ scopes, merchantId: scopes.includes('admin') ? null : merchantId, ...extra }, scopes.join(' '), nowMs);
@@ -41,7 +41,7 @@ async function setUp(http: Record<string, unknown> = {}) {
     settings: { ...defaultTransactionSettings, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, channels: fixture.engine.settings.channels },
   });
   const config = validateConfig({ security: { panKey }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' }, http });
-  const app = await buildHttpApp({ engine: fixture.engine, transactions, store: fixture.store, clock: { nowMs: () => Date.now() }, logger: silentLogger, config });
+  const app = await buildHttpApp({ engine: fixture.engine, transactions, store: fixture.store, clock: { nowMs: () => Date.now() }, logger, config });
   let counter = 0;
   const post = (url: string, body: Record<string, unknown>, key: string) => {
     counter += 1;
@@ -239,6 +239,33 @@ test('audit: refund, void, capture, cancel, export, fee plan, merchant, terminal
     }
     const openapi = (await t.get('/openapi.json', t.keys.admin)).json() as { paths: Record<string, Record<string, unknown>> };
     assert.ok(openapi.paths['/v1/audit']?.get !== undefined, 'GET /v1/audit is in the OpenAPI document');
+  } finally {
+    await t.close();
+  }
+});
+
+test('HSTS is sent over TLS: here a trusted proxy says the client connection was https', async () => {
+  const t = await setUp({ trustProxy: ['127.0.0.1'] });
+  try {
+    const overTls = await t.get('/healthz', undefined, { 'x-forwarded-proto': 'https' });
+    assert.equal(overTls.headers['strict-transport-security'], 'max-age=31536000; includeSubDomains');
+    assert.equal((await t.get('/healthz')).headers['strict-transport-security'], undefined);
+  } finally {
+    await t.close();
+  }
+});
+
+test('request log lines name the key id and the client address (the address a trusted proxy names), never the key', async () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = { info: (details: object, message: string) => void (message === 'http request' && lines.push(details as Record<string, unknown>)), warn() {}, error() {}, debug() {} };
+  const t = await setUp({ trustProxy: ['127.0.0.1'] }, logger);
+  try {
+    await t.get('/v1/payments', t.keys.reader, { 'x-forwarded-for': '203.0.113.9' });
+    await t.get('/v1/payments');
+    assert.equal(lines.length, 2);
+    assert.deepEqual([lines[0]?.keyId, lines[0]?.clientAddress, lines[0]?.route, lines[0]?.status], [t.keyIds.reader, '203.0.113.9', '/v1/payments', 200]);
+    assert.deepEqual([lines[1]?.keyId, lines[1]?.clientAddress, lines[1]?.status], [null, '127.0.0.1', 401]);
+    assert.ok(!JSON.stringify(lines).includes(t.keys.reader.slice(17)), 'the secret is never logged');
   } finally {
     await t.close();
   }
