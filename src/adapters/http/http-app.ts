@@ -16,6 +16,7 @@ import type { LoggerLike } from '../channels/upstream-channel.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { requireAdmin } from './auth.ts';
 import { createErrorHandler, problemOfError, problemSchema, sendProblem } from './problem.ts';
+import { refuseCardNumbersInText } from './refuse-card-numbers-in-text.ts';
 import { paymentRoutes, type PaymentEngine } from './routes/payment-routes.ts';
 import { transactionRoutes, type TransactionRoutesEngine } from './routes/transaction-routes.ts';
 import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
@@ -88,6 +89,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
 
   app.setErrorHandler(createErrorHandler({ bodyBytesMax, logError: (details) => deps.logger.error(details, 'http request failed') }));
+  app.addHook('preHandler', refuseCardNumbersInText);
   app.setNotFoundHandler((request, reply) => {
     sendProblem(reply, problemOfError(new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'route', id: `${request.method} ${request.url.split('?')[0] ?? ''}` })));
   });

@@ -50,7 +50,7 @@ export async function createHttpFixture(options: { script?: Script } = {}): Prom
   await engineFixture.store.write(async (tx) => {
     for (const key of [admin, merchant, other]) await tx.insertApiKey(key.record);
   });
-  const config = validateConfig({ security: { panKey }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
+  const config = validateConfig({ security: { panKey, developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
   metrics.setSources({ reversalQueueStats: () => engineFixture.store.reversalQueueStats() });
   const app = await buildHttpApp({ engine: engineFixture.engine, store: engineFixture.store, clock: { nowMs: () => Date.now() }, logger: silentLogger, config, metrics });
   return {
