@@ -2,6 +2,7 @@
 // payments routes, management routes, the decline and fee plugins under /v1, health and metrics,
 // and the OpenAPI document generated from the same JSON schemas that validate every request.
 // Limits are set here once: body size, request and connection timeouts, open connections.
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -74,6 +75,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     maxRequestsPerSocket: requestsPerSocketMax,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 128 },
+    // Random, so an id quoted from a problem body names one request in the log even across restarts and nodes.
+    genReqId: () => `req_${randomBytes(8).toString('hex')}`,
   });
   app.server.maxConnections = deps.connectionsMax ?? connectionsMaxDefault;
   app.server.headersTimeout = headersTimeoutMsDefault;

@@ -1,10 +1,11 @@
 // The one detector of card numbers hidden in text. Free text that reswipe stores (a payment reference,
 // an Idempotency-Key, a merchant name) must never hold a PAN, and logs and error texts mask anything
-// that may be one. A candidate is a run of digits, optionally grouped by single spaces or dashes
-// ("4111 1111 1111 1111", "4111-1111-1111-1111"), made of whole groups, 13 to 19 digits long, not
-// starting with 0 (no card range starts with 0), whose digits pass Luhn. Whole groups keep the false
-// alarm rate of long digit strings (dates, order numbers) down: "20261205-4111111111111111" is found
-// through its second group, but a 24-digit order number is not checked window by window.
+// that may be one. A candidate is 13 to 19 digits, not starting with 0 (no card range does), that pass
+// Luhn, written either as one run of digits or in the groups cards are printed in, separated by single
+// spaces or dashes: 4-4-4-4 (and 4-4-4-4-1 to 4-4-4-4-3 for 17 to 19 digits), 4-6-5 and 4-6-4. Only whole groups count,
+// which keeps false alarms on ordinary keys down: "20261205-4111111111111111" is found through its
+// second group, while "pos1-20261205-000123" (8 + 6 digits) or a 24-digit order number is not checked
+// window by window (one in ten such windows would pass Luhn by chance).
 import { isLuhnValid } from './card-brands.ts';
 
 /** Shortest and longest digit count of a PAN that free text is checked for (ISO/IEC 7812 allows 19). */
@@ -67,17 +68,33 @@ function firstCandidateFrom(
   digitsMin: number,
   plainDigitsMin: number | undefined,
 ): { run: PanLikeRun; nextGroup: number } | null {
-  let digits = '';
-  for (let last = from; last < groups.length; last += 1) {
-    const group = groups[last];
-    if (group === undefined) break;
-    digits += text.slice(group.start, group.end);
-    if (digits.length > panLikeDigitsMax) break;
-    const start = groups[from]?.start ?? group.start;
-    const plain = last === from && plainDigitsMin !== undefined && digits.length >= plainDigitsMin;
-    if (plain || (digits.length >= digitsMin && digits[0] !== '0' && isLuhnValid(digits))) {
-      return { run: { start, end: group.end, digits }, nextGroup: last + 1 };
-    }
+  const lengths = groups.slice(from, from + 6).map((group) => group.end - group.start);
+  const isCandidate = (digits: string): boolean => digits.length >= digitsMin && digits.length <= panLikeDigitsMax && digits[0] !== '0' && isLuhnValid(digits);
+  const runOf = (count: number): { run: PanLikeRun; nextGroup: number } => {
+    const first = groups[from] as { start: number; end: number };
+    const last = groups[from + count - 1] as { start: number; end: number };
+    const digits = groups.slice(from, from + count).map((group) => text.slice(group.start, group.end)).join('');
+    return { run: { start: first.start, end: last.end, digits }, nextGroup: from + count };
+  };
+  // One group alone: the plain rule for logs, or a Luhn-valid PAN length.
+  const alone = runOf(1);
+  if (plainDigitsMin !== undefined && alone.run.digits.length >= plainDigitsMin && alone.run.digits.length <= panLikeDigitsMax) return alone;
+  if (isCandidate(alone.run.digits)) return alone;
+  // A printed form stands apart from letters and digits on both sides: in a UUID or hex id the digit groups
+  // are glued to letters, and "1d02" is no card group.
+  const standsApart = (count: number): boolean => {
+    const before = text[(groups[from]?.start ?? 0) - 1] ?? ' ';
+    const after = text[groups[from + count - 1]?.end ?? text.length] ?? ' ';
+    return !/[A-Za-z0-9]/.test(before) && !/[A-Za-z0-9]/.test(after);
+  };
+  const printed = (count: number): boolean => standsApart(count) && isCandidate(runOf(count).run.digits);
+  // Printed forms: 4-6-5 and 4-6-4 (American Express, Diners).
+  if (lengths[0] === 4 && lengths[1] === 6 && (lengths[2] === 5 || lengths[2] === 4) && printed(3)) return runOf(3);
+  // Four groups of 4, and for 17 to 19 digits a fifth of 1 to 3 (4-4-4-4, 4-4-4-4-3).
+  if (lengths.length >= 4 && lengths.slice(0, 4).every((length) => length === 4)) {
+    if (printed(4)) return runOf(4);
+    const fifth = lengths[4];
+    if (fifth !== undefined && fifth <= 3 && printed(5)) return runOf(5);
   }
   return null;
 }
