@@ -94,7 +94,13 @@ export interface SaleRequest {
    * http: scope `http:<merchantId>`, key = Idempotency-Key, hash of the canonical body (card fingerprint, never the PAN).
    * iso: scope `iso:<terminalId>`, key `<DE11>:<DE7>`, hash of the canonical request fields (same rule).
    */
-  idempotency: { scope: string; key: string; requestHash: string };
+  idempotency: {
+    scope: string;
+    key: string;
+    requestHash: string;
+    /** The same hash with the card fingerprinted under each retired key: a retransmission that straddles a key rotation is still a replay. */
+    requestHashesRetired?: readonly string[];
+  };
   terminalStan?: string;
   terminalTransmittedAt?: string;
   /** Absolute instant (ms) by which the client must have its answer; default now + engine.terminalTimeoutMs. */
@@ -314,7 +320,7 @@ export class AuthorizationEngine {
     }
     const { scope, key } = request.idempotency;
     const earlier = await this.#store.getIdempotency(scope, key);
-    if (earlier !== null) return this.#duplicateResult(earlier, request.idempotency.requestHash);
+    if (earlier !== null) return this.#duplicateResult(earlier, request.idempotency);
     const release = await this.#gate.acquire(request.terminalId === null ? null : `terminal:${request.terminalId}`);
     const work = this.#authorizeAdmitted(request);
     this.#running.add(work);
@@ -743,7 +749,7 @@ export class AuthorizationEngine {
     } catch (error) {
       if (isReswipeError(error, 'RSW_STORE_CONFLICT') && isDuplicateConstraint(error.params.constraint)) {
         const earlier = await this.#store.getIdempotency(request.idempotency.scope, request.idempotency.key);
-        if (earlier !== null) return this.#duplicateResult(earlier, request.idempotency.requestHash);
+        if (earlier !== null) return this.#duplicateResult(earlier, request.idempotency);
         return { kind: 'in_progress', paymentId: null };
       }
       throw error;
@@ -1046,8 +1052,8 @@ export class AuthorizationEngine {
 
   // ---- helpers --------------------------------------------------------------------------------
 
-  async #duplicateResult(record: IdempotencyRecord, requestHash: string): Promise<SaleResult> {
-    if (record.requestHash !== requestHash) return { kind: 'idempotency_mismatch' };
+  async #duplicateResult(record: IdempotencyRecord, request: SaleRequest['idempotency']): Promise<SaleResult> {
+    if (record.requestHash !== request.requestHash && !(request.requestHashesRetired ?? []).includes(record.requestHash)) return { kind: 'idempotency_mismatch' };
     const payment = record.paymentId === null ? null : await this.#store.getPayment(record.paymentId);
     if (record.state === 'done' && payment !== null) {
       const view = await this.#viewOf(payment);

@@ -42,3 +42,20 @@ test('after a rotation the re-swipe guard still finds a twin fingerprinted under
   const forgotten = await saleAfterRotation(false);
   assert.equal(forgotten.status, 'approved', 'without the retired key the history is lost: the guard sees nothing');
 });
+
+test('a retransmission that straddles a rotation is a replay: its hash under the retired key matches the stored one', async () => {
+  const fixture = await createFixture({ settings: { panKey: newKey, panKeysRetired: [{ id: panKeyIdOf(oldKey), key: oldKey }] } });
+  try {
+    const idempotency = { scope: `http:${merchantId}`, key: 'straddles-rotation' };
+    // Before the restart the hash was made under the old key; after it, under the new one.
+    const first = await fixture.engine.authorize(sale({ idempotency: { ...idempotency, requestHash: 'hash-under-old-key' } }));
+    const replay = await fixture.engine.authorize(sale({ idempotency: { ...idempotency, requestHash: 'hash-under-new-key', requestHashesRetired: ['hash-under-old-key'] } }));
+    assert.equal(first.kind, 'completed');
+    assert.equal(replay.kind, 'replayed');
+    assert.equal(replay.kind === 'replayed' && first.kind === 'completed' && replay.view.id === first.view.id, true, 'the same payment comes back');
+    const other = await fixture.engine.authorize(sale({ idempotency: { ...idempotency, requestHash: 'hash-under-new-key' } }));
+    assert.equal(other.kind, 'idempotency_mismatch', 'without the retired hash it would be refused as another request');
+  } finally {
+    await fixture.close();
+  }
+});
