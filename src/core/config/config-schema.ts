@@ -358,16 +358,16 @@ function isNearMiss(candidate: string, key: string): boolean {
 
 type CheckedConfig = Omit<ConfigShape, 'security'>;
 
-/** Outside development mode every configured card-fingerprint key must be a real key (panKeyWeakness). */
+/** A retired key is not the current one; outside development mode every configured card-fingerprint key must be a real key (panKeyWeakness). */
 function checkPanKeys(security: ConfigShape['security']): void {
+  if (security.panKey !== undefined && security.panKeysRetired.includes(security.panKey)) {
+    throw new ReswipeError('RSW_CONFIG_RELATION', { field: 'security.panKeysRetired', reason: 'must not repeat the current security.panKey' });
+  }
   if (security.developmentMode) return;
   const keys: Array<[string, string | undefined]> = [['security.panKey', security.panKey], ...security.panKeysRetired.map((key, index): [string, string] => [`security.panKeysRetired[${index}]`, key])];
   for (const [field, key] of keys) {
     const weakness = key === undefined ? null : panKeyWeakness(key);
     if (weakness !== null) throw new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field, reason: weakness });
-  }
-  if (security.panKey !== undefined && security.panKeysRetired.includes(security.panKey)) {
-    throw new ReswipeError('RSW_CONFIG_RELATION', { field: 'security.panKeysRetired', reason: 'must not repeat the current security.panKey' });
   }
 }
 
