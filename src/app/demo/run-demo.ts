@@ -249,7 +249,7 @@ async function runHttpLane(lane: DemoLane, context: LaneContext): Promise<void> 
     } else {
       const card = cardOf(step.card);
       request = {
-        key: `demo-web-${Date.now()}-${index}`,
+        key: `demo-web-${Date.now().toString(36)}-${index}`,
         body: JSON.stringify({
           merchantId: lane.merchantId,
           amountMinor: step.amountMinor,

@@ -1,8 +1,10 @@
 // The one detector of card numbers hidden in text. Free text that reswipe stores (a payment reference,
 // an Idempotency-Key, a merchant name) must never hold a PAN, and logs and error texts mask anything
-// that may be one. A candidate is 13 to 19 digits, not starting with 0 (no card range does), that pass
-// Luhn, written either as one run of digits or in the groups cards are printed in, separated by single
-// spaces or dashes: 4-4-4-4 (and 4-4-4-4-1 to 4-4-4-4-3 for 17 to 19 digits), 4-6-5 and 4-6-4. Only whole groups count,
+// that may be one. A candidate is 13 to 19 digits that pass Luhn and start with 2 to 9: no card range
+// reswipe knows starts with 0 or 1 (MII 0 is reserved, 1 is airline cards), while millisecond and
+// microsecond timestamps (13 and 16 digits, common in keys) all start with 1. It is written either as
+// one run of digits or in the groups cards are printed in, separated by single spaces or dashes:
+// 4-4-4-4 (and 4-4-4-4-1 to 4-4-4-4-3 for 17 to 19 digits), 4-6-5 and 4-6-4. Only whole groups count,
 // which keeps false alarms on ordinary keys down: "20261205-4111111111111111" is found through its
 // second group, while "pos1-20261205-000123" (8 + 6 digits) or a 24-digit order number is not checked
 // window by window (one in ten such windows would pass Luhn by chance).
@@ -69,7 +71,7 @@ function firstCandidateFrom(
   plainDigitsMin: number | undefined,
 ): { run: PanLikeRun; nextGroup: number } | null {
   const lengths = groups.slice(from, from + 6).map((group) => group.end - group.start);
-  const isCandidate = (digits: string): boolean => digits.length >= digitsMin && digits.length <= panLikeDigitsMax && digits[0] !== '0' && isLuhnValid(digits);
+  const isCandidate = (digits: string): boolean => digits.length >= digitsMin && digits.length <= panLikeDigitsMax && digits[0] !== '0' && digits[0] !== '1' && isLuhnValid(digits);
   const runOf = (count: number): { run: PanLikeRun; nextGroup: number } => {
     const first = groups[from] as { start: number; end: number };
     const last = groups[from + count - 1] as { start: number; end: number };
