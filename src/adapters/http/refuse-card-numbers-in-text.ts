@@ -48,5 +48,5 @@ export async function refuseCardNumbersInText(request: FastifyRequest, reply: Fa
   field ??= findCardNumberField(request.params);
   field ??= findCardNumberField(request.body);
   if (field === null) return undefined;
-  return sendProblem(reply, problemOfError(new ReswipeError('RSW_CARD_NUMBER_IN_TEXT', { field })));
+  return sendProblem(reply, { ...problemOfError(new ReswipeError('RSW_CARD_NUMBER_IN_TEXT', { field })), requestId: request.id });
 }
