@@ -5,6 +5,7 @@
 // (request-limits.ts). Every answer carries the security headers (security-headers.ts); CORS headers
 // only for configured origins. /metrics, /docs and /openapi.json need an admin key here, or are served
 // by a separate operations app on its own listener (http.operations, buildOperationsApp).
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -23,6 +24,7 @@ import { registerCors, registerSecurityHeaders } from './security-headers.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
 import { auditAfter } from './audit-trail.ts';
 import { createErrorHandler, problemOfError, problemSchema, sendProblem } from './problem.ts';
+import { refuseCardNumbersInText } from './refuse-card-numbers-in-text.ts';
 import { paymentRoutes, type PaymentEngine } from './routes/payment-routes.ts';
 import { transactionRoutes, type TransactionRoutesEngine } from './routes/transaction-routes.ts';
 import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
@@ -96,6 +98,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     // Only listed proxies may name the client in X-Forwarded-For; otherwise the socket address is the client.
     trustProxy: http.trustProxy.length === 0 ? false : [...http.trustProxy],
     routerOptions: { maxParamLength: 128 },
+    // Random, so an id quoted from a problem body names one request in the log even across restarts and nodes.
+    genReqId: () => `req_${randomBytes(8).toString('hex')}`,
   });
   app.server.maxConnections = deps.connectionsMax ?? connectionsMaxDefault;
   app.server.headersTimeout = headersTimeoutMsDefault;
@@ -111,6 +115,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
 
   app.setErrorHandler(createErrorHandler({ bodyBytesMax, logError: (details) => deps.logger.error(details, 'http request failed') }));
+  app.addHook('preHandler', refuseCardNumbersInText);
   app.setNotFoundHandler((request, reply) => {
     sendProblem(reply, problemOfError(new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'route', id: `${request.method} ${request.url.split('?')[0] ?? ''}` })));
   });

@@ -337,6 +337,15 @@ DROP INDEX payments_card_recent_idx;
 DROP INDEX payments_pending_idx;
 `;
 
+// The id of the card-fingerprint key each fingerprint was made under (docs/card-data.md), so the key can
+// be rotated: lookups by card compute the fingerprint under every configured key, and operators can
+// count what an old key still covers before retiring it. NULL on rows written before this migration,
+// which were made under the key configured then.
+const panKeyIds = `
+ALTER TABLE payments ADD COLUMN pan_key_id TEXT;
+ALTER TABLE attempts ADD COLUMN pan_key_id TEXT;
+`;
+
 // API keys get scopes, an expiry and a last-used time; the audit log gets the client's address and
 // the request id, and becomes append-only in the database. Existing keys keep exactly the rights
 // they had: an admin key gets ["admin"], a merchant key the three scopes a merchant key allowed
@@ -362,6 +371,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0004_manual_handling', manualHandling),
   defineMigration('0005_transaction_set_indexes', transactionSetIndexes),
   defineMigration('0006_payment_indexes', paymentIndexes),
+  defineMigration('0010_pan_key_ids', panKeyIds),
   defineMigration('0011_key_scopes_audit', keyScopesAndAudit),
 ]);
 

@@ -8,6 +8,7 @@ import { openStore } from '../../adapters/store/open-store.ts';
 import { generateApiKey } from '../../adapters/http/auth.ts';
 import { legacyScopes, scopeSetProblem, type ApiScope } from '../../core/access/api-scope.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import { hasPanLikeRun } from '../../core/cards/find-pan-like-runs.ts';
 import type { ApiKeyRecord, Store } from '../../core/ports/store.ts';
 
 const labelCharsMax = 100;
@@ -86,6 +87,10 @@ export function register(program: Command): void {
     const label = opts.label ?? '';
     if (label.length > labelCharsMax || /[\u0000-\u001f]/.test(label)) {
       throw new ReswipeError('RSW_BAD_ARGUMENT', { field: '--label', reason: `must be at most ${labelCharsMax} printable characters` });
+    }
+    if (hasPanLikeRun(label)) {
+      // The label is stored and listed: it must never carry a card number (docs/card-data.md).
+      throw new ReswipeError('RSW_CARD_NUMBER_IN_TEXT', { field: '--label' });
     }
     const expiresInMs = opts.expiresIn === undefined ? null : parseExpiresIn(opts.expiresIn);
     await withStore(opts, async (store) => {
