@@ -28,7 +28,7 @@ before(async () => {
     configPath,
     JSON.stringify({
       database: { url: `sqlite:${join(dir, 'gateway.db')}`, synchronous: 'normal' },
-      security: { panKey: 'e2e-security-pan-key-0123456789' },
+      security: { panKey: 'e2e-security-pan-key-0123456789', developmentMode: true },
       http: {
         port: 0,
         rateLimit: { perKey: { max: perKeyMax, windowMs: 60_000 }, authFailuresPerAddress: { max: 20, windowMs: 60_000 } },

@@ -40,7 +40,7 @@ async function setUp(http: Record<string, unknown> = {}, logger = silentLogger) 
     reversalWorker: fixture.worker,
     settings: { ...defaultTransactionSettings, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, channels: fixture.engine.settings.channels },
   });
-  const config = validateConfig({ security: { panKey }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' }, http });
+  const config = validateConfig({ security: { panKey, developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' }, http });
   const app = await buildHttpApp({ engine: fixture.engine, transactions, store: fixture.store, clock: { nowMs: () => Date.now() }, logger, config });
   let counter = 0;
   const post = (url: string, body: Record<string, unknown>, key: string) => {

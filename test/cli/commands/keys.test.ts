@@ -97,7 +97,7 @@ test('keys create --scope/--expires-in: the key holds exactly those scopes, list
 
   const store = await openStore(databaseUrl, { synchronous: 'normal' });
   try {
-    const config = validateConfig({ database: { url: databaseUrl }, log: { level: 'silent' } });
+    const config = validateConfig({ database: { url: databaseUrl }, security: { developmentMode: true }, log: { level: 'silent' } });
     const engine = { authorize: async () => ({ kind: 'idempotency_mismatch' as const }), getPayment: async () => null, listPayments: async () => ({ data: [], nextCursor: null }), settings: { panKey: 'x'.repeat(16) } };
     const app = await buildHttpApp({ engine, store, clock: { nowMs: () => Date.now() }, logger: silent, config });
     try {
