@@ -24,7 +24,7 @@ const okPan = '6222020000000000018';
 async function withListener(
   macMode: MacMode,
   withMasterKey: boolean,
-  body: (context: { client: TerminalClient; tmk: Buffer | null; rejected: MacRejection[]; upstreamSales: () => number; events: () => Promise<string[]> }) => Promise<void>,
+  body: (context: { client: TerminalClient; tmk: Buffer | null; rejected: MacRejection[]; upstreamSales: () => number; events: () => Promise<string[]>; workingKeys: WorkingKeys }) => Promise<void>,
 ): Promise<void> {
   const fixture = await createFixture({ settings: {} });
   const clock = { nowMs: () => Date.now() };
@@ -35,6 +35,7 @@ async function withListener(
     tmk = combineKeyComponents('3des', generated.components.map((component) => Buffer.from(component.hex, 'hex')));
   }
   const rejected: MacRejection[] = [];
+  const workingKeys = new WorkingKeys({ store: fixture.store, vault, clock });
   const server = new TerminalServer({
     listener: { name: 'test', host: '127.0.0.1', port: 0, dialect: 'iso87-ascii', framing: { length: 'binary2', frameBytesMax: 2048 }, connectionsMax: 8, language: 'en' },
     engine: fixture.engine,
@@ -42,7 +43,7 @@ async function withListener(
     clock,
     logger: silentLogger,
     macMode,
-    keys: new WorkingKeys({ store: fixture.store, vault, clock }),
+    keys: workingKeys,
     onMacRejected: (reason) => rejected.push(reason),
   });
   const port = await server.start();
@@ -54,6 +55,7 @@ async function withListener(
       rejected,
       upstreamSales: () => fixture.channels[0]!.sent.filter((message) => message.mti === '0200').length,
       events: async () => (await fixture.store.listEvents(0, 1000)).map((event) => event.type),
+      workingKeys,
     });
   } finally {
     client.close();
@@ -70,11 +72,12 @@ async function signOn(client: TerminalClient): Promise<IsoMessage> {
 }
 
 test('optional: an unMACed sale goes through; a bad MAC is A0 before anything goes upstream; a MACed sale gets a MACed answer', async () => {
-  await withListener('optional', true, async ({ client, tmk, rejected, upstreamSales, events }) => {
+  await withListener('optional', true, async ({ client, tmk, rejected, upstreamSales, events, workingKeys }) => {
     const answer = await signOn(client);
     assert.equal(answer.fields[39], '00');
     const keys = decodeWorkingKeyBlock('3des', tmk as Buffer, '003', answer.fields[62] as Uint8Array);
     assert.ok(keys.ok);
+    assert.deepEqual((await workingKeys.pinKeyOf(terminalId))?.pinKey, keys.keys.pin, 'the PIN key for the HSM port is the one the terminal got');
     assert.equal((await client.request(saleMessage({ stan: nextStan(), pan: okPan, amountMinor: 100 }))).fields[39], '00');
     assert.equal(upstreamSales(), 1);
 
