@@ -121,3 +121,34 @@ test('a terminal without a master key: refused sign-on (97) where MACs are requi
     assert.equal(answer.fields[62], undefined);
   });
 });
+
+test('two gateway nodes on one store: a sign-on through one node is honoured by the other, whose remembered MAC key went stale', async () => {
+  const fixture = await createFixture({ settings: {} });
+  const clock = { nowMs: () => Date.now() };
+  const vault = new TerminalKeyVault(Buffer.alloc(32, 9), 'config');
+  const generated = await new TerminalKeyCeremonies({ store: fixture.store, vault, clock }).generate(terminalId, 'sm4', 2);
+  const tmk = combineKeyComponents('sm4', generated.components.map((component) => Buffer.from(component.hex, 'hex')));
+  const listener = { name: 'test', host: '127.0.0.1', port: 0, dialect: 'iso87-ascii', framing: { length: 'binary2' as const, frameBytesMax: 2048 }, connectionsMax: 8, language: 'en' as const };
+  const nodes = [0, 1].map(() => new TerminalServer({ listener, engine: fixture.engine, store: fixture.store, clock, logger: silentLogger, macMode: 'required', keys: new WorkingKeys({ store: fixture.store, vault, clock }) }));
+  const [portA, portB] = await Promise.all(nodes.map((node) => node.start()));
+  const viaA = await TerminalClient.connect(portA as number, 'iso87-ascii');
+  const viaB = await TerminalClient.connect(portB as number, 'iso87-ascii');
+  try {
+    const macedSale = async (mac: Buffer): Promise<string | undefined> => {
+      const request = saleMessage({ stan: nextStan(), pan: okPan, amountMinor: 600 + stan });
+      return (await viaB.request(request, 20_000, packWithMac(dialect, request, 'sm4', mac))).fields[39] as string | undefined;
+    };
+    const first = decodeWorkingKeyBlock('sm4', tmk, '003', (await signOn(viaA)).fields[62] as Uint8Array);
+    assert.ok(first.ok);
+    assert.equal(await macedSale(first.keys.mac), '00', 'node B reads the keys node A issued');
+    const second = decodeWorkingKeyBlock('sm4', tmk, '003', (await signOn(viaA)).fields[62] as Uint8Array);
+    assert.ok(second.ok);
+    assert.equal(await macedSale(second.keys.mac), '00', 'node B notices its remembered key is stale and rereads it');
+    assert.equal(await macedSale(first.keys.mac), 'A0', 'the replaced key no longer works anywhere');
+  } finally {
+    viaA.close();
+    viaB.close();
+    await Promise.all(nodes.map((node) => node.close(1_000)));
+    await fixture.close();
+  }
+});
