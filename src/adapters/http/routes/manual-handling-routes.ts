@@ -118,7 +118,7 @@ export async function manualHandlingRoutes(app: FastifyInstance, options: Manual
   /**
    * Runs an action once per (actor, Idempotency-Key). The key and the answer are written in the
    * action's own store write, so either both commit or neither: a retry of the same request replays
-   * the answer, and a twin racing it loses on the key's primary key and replays the winner's answer.
+   * the answer, and a twin racing it replays the winner's answer.
    */
   async function idempotent(
     reply: FastifyReply,
@@ -144,7 +144,9 @@ export async function manualHandlingRoutes(app: FastifyInstance, options: Manual
       });
       return reply.code(200).send(view);
     } catch (error) {
-      if (isReswipeError(error, 'RSW_STORE_CONFLICT') && error.params.constraint === 'idempotency_records_pkey') {
+      // A twin with the same key committed first (this one then hit the key's primary key, or was
+      // refused because the twin had already acted): the key's answer is the twin's.
+      if (isReswipeError(error)) {
         const raced = await replayed();
         if (raced !== null) return raced;
       }

@@ -205,3 +205,45 @@ test('the OpenAPI document describes the manual-handling routes with response sc
     await fixture.close();
   }
 });
+
+test('two resolutions at once: exactly one wins, the other is refused and changes nothing; the same key twice at once answers the same', async () => {
+  const bank = scriptedBank();
+  const fixture = await createHttpFixture({ script: bank.script });
+  try {
+    const first = await flaggedSale(fixture);
+    const answers = await Promise.all([
+      post(fixture, `/v1/manual-handling/${first}/resolve`, { outcome: 'charged', note: 'operator A: bank says captured' }),
+      post(fixture, `/v1/manual-handling/${first}/resolve`, { outcome: 'not-charged', note: 'operator B: bank says nothing' }),
+    ]);
+    assert.deepEqual(answers.map((answer) => answer.statusCode).sort(), [200, 409]);
+    const winner = answers.find((answer) => answer.statusCode === 200)?.json() as { resolution: { outcome: string }; status: string };
+    const loser = answers.find((answer) => answer.statusCode === 409);
+    assert.equal(loser === undefined ? undefined : problem(loser).code, 'RSW_MANUAL_ALREADY_RESOLVED');
+    assert.equal((await fixture.engine.store.getPayment(first))?.status, winner.status, 'the payment is what the winner said');
+    assert.equal((await fixture.engine.store.listAudit(50)).filter((record) => record.subjectId === first).length, 1, 'one audit record');
+
+    await fixture.engine.worker.runOnce(); // nothing is due: the worker is stopped and the reversal dead
+    const paymentsBefore = (await fixture.engine.store.listEvents(0, 1000, 'payment.manual_resolved')).length;
+    const second = await createSecondFlagged(fixture, bank);
+    const key = newIdempotencyKey();
+    const same = await Promise.all([1, 2].map(() => post(fixture, `/v1/manual-handling/${second}/resolve`, { outcome: 'not-charged', note: 'bank: no authorization' }, { idempotencyKey: key })));
+    assert.deepEqual(same.map((answer) => answer.statusCode), [200, 200]);
+    assert.deepEqual(same[0]?.json(), same[1]?.json());
+    assert.equal((await fixture.engine.store.listEvents(0, 1000, 'payment.manual_resolved')).length, paymentsBefore + 1, 'resolved once');
+  } finally {
+    await fixture.close();
+  }
+});
+
+/** A second flagged sale in the same fixture (its worker is stopped): the test drives the queue by hand until the reversal dies. */
+async function createSecondFlagged(fixture: HttpFixture, bank: ReturnType<typeof scriptedBank>): Promise<string> {
+  bank.state.reversalsAnswer = null;
+  const created = fixture.app.inject({ method: 'POST', url: '/v1/payments', headers: { ...bearer(fixture.merchantKey), 'idempotency-key': newIdempotencyKey() }, payload: saleBody({ amountMinor: 4_321 }) });
+  const flagged = waitFor('the second payment to be flagged', async () => {
+    await fixture.engine.worker.runOnce();
+    return (await fixture.engine.store.listManualHandlingPayments(10)).find((payment) => payment.amountMinor === 4_321)?.id;
+  });
+  const [response, paymentId] = await Promise.all([created, flagged]);
+  assert.equal(response.statusCode, 201);
+  return paymentId;
+}
