@@ -9,6 +9,7 @@ import { declineErrors } from './decline-errors.ts';
 import { engineErrors } from './engine-errors.ts';
 import { feeErrors } from './fee-errors.ts';
 import { manualHandlingErrors } from './manual-handling-errors.ts';
+import { cardDataErrors } from './card-data-errors.ts';
 import { retiredErrorCodes } from './retired-error-codes.ts';
 
 const all = [
@@ -20,6 +21,7 @@ const all = [
   ...engineErrors,
   ...feeErrors,
   ...manualHandlingErrors,
+  ...cardDataErrors,
 ] as const;
 
 export type ErrorCode = (typeof all)[number]['code'];
