@@ -7,7 +7,7 @@
 import { approvedDiagnosis, classifyOutcome } from '../../core/declines/index.ts';
 import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { decideManualHandling } from '../../core/payments/manual-handling-decision.ts';
-import { resolutionNoteProblem, type ManualHandlingView } from '../../core/payments/manual-handling-view.ts';
+import { resolutionNoteRefusal, type ManualHandlingView } from '../../core/payments/manual-handling-view.ts';
 import type { PaymentRecord, StoreTx } from '../../core/ports/store.ts';
 import { recordAudit } from '../audit/record-audit.ts';
 import { toStoredDecline } from '../engine/authorization-engine.ts';
@@ -26,8 +26,8 @@ export interface ResolveManualPaymentInput {
 
 /** Resolves a flagged payment; throws a RSW_MANUAL_* ReswipeError when refused (nothing changed). */
 export async function resolveManualPayment(deps: ManualHandlingDeps, input: ResolveManualPaymentInput): Promise<ManualHandlingView> {
-  const noteProblem = resolutionNoteProblem(input.note);
-  if (noteProblem !== null) throw new ReswipeError('RSW_MANUAL_NOTE_INVALID', { field: 'note', reason: noteProblem });
+  const noteRefusal = resolutionNoteRefusal(input.note);
+  if (noteRefusal !== null) throw new ReswipeError(noteRefusal.code, { field: 'note', ...(noteRefusal.code === 'RSW_MANUAL_NOTE_INVALID' ? { reason: noteRefusal.reason } : {}) });
   try {
     return await deps.store.write(async (tx) => {
       const loaded = await loadManualHandlingForUpdate(tx, input.paymentId);

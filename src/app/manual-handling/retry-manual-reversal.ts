@@ -6,7 +6,7 @@
 // event) only when the bank confirms the reversal, or is flagged again if the retry dies too.
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { decideManualHandling } from '../../core/payments/manual-handling-decision.ts';
-import { resolutionNoteProblem, type ManualHandlingView } from '../../core/payments/manual-handling-view.ts';
+import { resolutionNoteRefusal, type ManualHandlingView } from '../../core/payments/manual-handling-view.ts';
 import { transmissionDateTime } from '../../core/payments/upstream-fields.ts';
 import type { StoreTx } from '../../core/ports/store.ts';
 import { recordAudit } from '../audit/record-audit.ts';
@@ -25,8 +25,8 @@ export interface RetryManualReversalInput {
 
 /** Re-queues every dead reversal of a flagged payment; throws a RSW_MANUAL_* ReswipeError when refused (nothing changed). */
 export async function retryManualReversal(deps: ManualHandlingDeps, input: RetryManualReversalInput): Promise<ManualHandlingView> {
-  const noteProblem = input.note === undefined ? null : resolutionNoteProblem(input.note);
-  if (noteProblem !== null) throw new ReswipeError('RSW_MANUAL_NOTE_INVALID', { field: 'note', reason: noteProblem });
+  const noteRefusal = input.note === undefined ? null : resolutionNoteRefusal(input.note);
+  if (noteRefusal !== null) throw new ReswipeError(noteRefusal.code, { field: 'note', ...(noteRefusal.code === 'RSW_MANUAL_NOTE_INVALID' ? { reason: noteRefusal.reason } : {}) });
   const view = await deps.store.write(async (tx) => {
     const loaded = await loadManualHandlingForUpdate(tx, input.paymentId);
     if (loaded === null) throw new ReswipeError('RSW_MANUAL_PAYMENT_NOT_FOUND', { paymentId: input.paymentId, field: 'paymentId' });

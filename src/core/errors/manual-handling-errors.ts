@@ -64,6 +64,6 @@ export const manualHandlingErrors = defineErrors([
     code: 'RSW_MANUAL_NOTE_INVALID',
     messageTemplate: 'note: {reason}',
     httpStatus: 400,
-    description: 'A resolution needs a note of 1 to 500 printable characters saying what the bank said (who, when, reference); it may not hold a card number.',
+    description: 'A resolution needs a note of 1 to 500 printable characters on one line saying what the bank said (who, when, reference); a note holding a card number is refused with RSW_CARD_NUMBER_IN_TEXT instead.',
   },
 ] as const);

@@ -1,6 +1,7 @@
 // The operators' view of a payment flagged for manual handling: what they need to call the channel
 // (card masked, STAN, RRN, amount), where its reversals stand, and how it was resolved. The same
 // shape is printed by `reswipe manual-handling --json` and served by /v1/manual-handling.
+import { hasPanLikeRun } from '../cards/find-pan-like-runs.ts';
 import type { AttemptRecord, ManualResolutionRecord, PaymentRecord, ReversalRecord } from '../ports/store.ts';
 
 /** `open`: waits for an operator; `retrying`: a retried reversal is in the queue; `resolved`: final. */
@@ -70,13 +71,14 @@ export function toManualHandlingView(
 /** Longest resolution note, in characters. */
 export const resolutionNoteCharsMax = 500;
 
-/** Why a resolution note is refused, or null when it is fine: 1-500 printable characters, no card number. */
-export function resolutionNoteProblem(note: string): string | null {
-  if (note.trim().length === 0) return 'is required: say what the bank said (who, when, reference)';
-  if ([...note].length > resolutionNoteCharsMax) return `is longer than ${resolutionNoteCharsMax} characters`;
+/** Why a resolution note is refused, or null when it is fine: 1-500 printable characters and no card number (the one free-text rule, findPanLikeRuns). */
+export function resolutionNoteRefusal(note: string): { code: 'RSW_MANUAL_NOTE_INVALID'; reason: string } | { code: 'RSW_CARD_NUMBER_IN_TEXT' } | null {
+  const invalid = (reason: string) => ({ code: 'RSW_MANUAL_NOTE_INVALID' as const, reason });
+  if (note.trim().length === 0) return invalid('is required: say what the bank said (who, when, reference)');
+  if ([...note].length > resolutionNoteCharsMax) return invalid(`is longer than ${resolutionNoteCharsMax} characters`);
   // Control characters would break the log line and the CLI table.
-  if (/[\u0000-\u001f\u007f]/.test(note)) return 'holds a control character (tab, newline, ...)';
-  // A card number (a 13-19 digit run, or written in groups of four) is refused outright: the note is stored and shown in clear.
-  if (/(?<!\d)\d{13,19}(?!\d)/.test(note) || /(?<!\d)\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}(?!\d)/.test(note)) return 'looks like it holds a card number; name the card by its masked form or last 4 digits';
+  if (/[\u0000-\u001f\u007f]/.test(note)) return invalid('holds a control character (tab, newline, ...)');
+  // The note is stored and shown in clear: a card number is refused like in every other stored text.
+  if (hasPanLikeRun(note)) return { code: 'RSW_CARD_NUMBER_IN_TEXT' };
   return null;
 }

@@ -3,27 +3,28 @@
 // Method: table rows against resolutionNoteProblem, and three views built from store fixtures.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolutionNoteProblem, toManualHandlingView } from '../../../src/core/payments/manual-handling-view.ts';
+import { resolutionNoteRefusal, toManualHandlingView } from '../../../src/core/payments/manual-handling-view.ts';
 import { attempt, payment, reversal } from '../../adapters/store/store-fixtures.ts';
 
-const notes: Array<[note: string, accepted: boolean]> = [
-  ['bank hotline 2026-12-05 23:10, agent Li, ref 88812: captured', true],
-  ['工行客服 95588 确认已扣款, 工单号 20261205001', true],
-  ['card 622202******0018 confirmed', true],
-  ['ref 1234567 on 20261205', true],
-  ['', false],
-  ['   ', false],
-  ['x'.repeat(500), true],
-  ['x'.repeat(501), false],
-  ['line one\nline two', false],
-  ['card 6222020000000000018 paid', false],
-  ['card 6222 0200 0000 0000 018 paid', false],
-  ['card 6222-0200-0000-0018 paid', false],
+const notes: Array<[note: string, refusal: null | 'RSW_MANUAL_NOTE_INVALID' | 'RSW_CARD_NUMBER_IN_TEXT']> = [
+  ['bank hotline 2026-12-05 23:10, agent Li, ref 88812: captured', null],
+  ['工行客服 95588 确认已扣款, 工单号 20261205001', null],
+  ['card 622202******0018 confirmed', null],
+  ['ref 1234567 on 20261205', null],
+  ['', 'RSW_MANUAL_NOTE_INVALID'],
+  ['   ', 'RSW_MANUAL_NOTE_INVALID'],
+  ['x'.repeat(500), null],
+  ['x'.repeat(501), 'RSW_MANUAL_NOTE_INVALID'],
+  ['line one\nline two', 'RSW_MANUAL_NOTE_INVALID'],
+  ['card 6222020000000000018 paid', 'RSW_CARD_NUMBER_IN_TEXT'],
+  ['card 6222 0200 0000 0000 018 paid', 'RSW_CARD_NUMBER_IN_TEXT'],
+  ['card 6222-0200-0000-0018 paid (fails Luhn: not a card number)', null],
+  ['card 6222-0200-0000-0000-018 paid', 'RSW_CARD_NUMBER_IN_TEXT'],
 ];
 
-for (const [note, accepted] of notes) {
-  test(`note ${JSON.stringify(note.slice(0, 40))} is ${accepted ? 'accepted' : 'refused'}`, () => {
-    assert.equal(resolutionNoteProblem(note) === null, accepted, String(resolutionNoteProblem(note)));
+for (const [note, refusal] of notes) {
+  test(`note ${JSON.stringify(note.slice(0, 40))}: ${refusal ?? 'accepted'}`, () => {
+    assert.equal(resolutionNoteRefusal(note)?.code ?? null, refusal);
   });
 }
 

@@ -76,7 +76,8 @@ test('resolve as charged: admin only, note checked, once, replayed by its Idempo
     assert.deepEqual(problem(await post(fixture, `/v1/manual-handling/${paymentId}/resolve`, { outcome: 'charged', note: 'ok' }, { idempotencyKey: null })), { status: 400, code: 'RSW_IDEMPOTENCY_KEY_MISSING', field: 'idempotency-key' });
     assert.equal(problem(await post(fixture, `/v1/manual-handling/${paymentId}/resolve`, { outcome: 'charged' })).field, 'note', 'the note is mandatory');
     assert.equal(problem(await post(fixture, `/v1/manual-handling/${paymentId}/resolve`, { outcome: 'maybe', note: 'x' })).field, 'outcome');
-    assert.deepEqual(problem(await post(fixture, `/v1/manual-handling/${paymentId}/resolve`, { outcome: 'charged', note: 'card 6222020000000000018 paid' })), { status: 400, code: 'RSW_MANUAL_NOTE_INVALID', field: 'note' });
+    assert.deepEqual(problem(await post(fixture, `/v1/manual-handling/${paymentId}/resolve`, { outcome: 'charged', note: 'card 6222020000000000018 paid' })), { status: 422, code: 'RSW_CARD_NUMBER_IN_TEXT', field: 'note' });
+    assert.deepEqual(problem(await post(fixture, `/v1/manual-handling/${paymentId}/resolve`, { outcome: 'charged', note: 'two\nlines' })), { status: 400, code: 'RSW_MANUAL_NOTE_INVALID', field: 'note' });
     assert.deepEqual(problem(await post(fixture, '/v1/manual-handling/pay_nope/resolve', { outcome: 'charged', note: 'x' })), { status: 404, code: 'RSW_MANUAL_PAYMENT_NOT_FOUND', field: 'paymentId' });
 
     const key = newIdempotencyKey();
