@@ -35,7 +35,6 @@ import {
   checkRetryBudget,
   classifyOutcome,
   classifyResponseCode,
-  decideRetry,
   lookupCard,
   runLocalChecks,
 } from '../../core/declines/index.ts';
@@ -58,7 +57,8 @@ import { currencyNumericFor } from '../../core/payments/reversal-message.ts';
 import { toPaymentView, type PaymentFeeView, type PaymentView } from '../../core/payments/payment-view.ts';
 import type { ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../../adapters/channels/upstream-channel.ts';
 import type { RouteInput } from '../../core/routing/choose-route.ts';
-import { failoverAllowed } from '../../core/routing/failover-rule.ts';
+import { decideRecovery, type FailedAttempt } from '../../core/payments/decide-recovery.ts';
+import { recoveryPolicy as shippedRecoveryPolicy, type RecoveryPolicy } from '../../core/payments/recovery-policy.ts';
 import {
   enqueueReversal as enqueueReversalDefault,
   reopenReversal,
@@ -158,12 +158,12 @@ export interface EngineSettings {
 export function engineSettingsFromConfig(config: ReswipeConfig, overrides: Partial<EngineSettings> = {}): EngineSettings {
   return {
     terminalTimeoutMs: config.engine.terminalTimeoutMs,
-    replyMarginMs: 500,
+    replyMarginMs: shippedRecoveryPolicy.replyMarginMs,
     autoRetriesMax: config.engine.autoRetriesMax,
     inFlightPerTerminalMax: config.engine.inFlightPerTerminalMax,
     queuePerTerminalMax: config.engine.queuePerTerminalMax,
     inFlightMax: 10_000,
-    attemptMinMs: 1_000,
+    attemptMinMs: shippedRecoveryPolicy.attemptMinMs,
     strictLuhn: config.declines.strictLuhn,
     strictBin: config.declines.strictBin,
     panKey: config.security.panKey,
@@ -210,6 +210,8 @@ export interface AuthorizationEngineDeps {
   sleep?: (durationMs: number) => Promise<void>;
   /** Routing rules and channel health; without it every enabled channel by priority. */
   router?: EngineRouter;
+  /** What the engine retries on its own after a failed attempt; the shipped recovery-policy.json by default. */
+  recoveryPolicy?: RecoveryPolicy;
 }
 
 interface SaleContext {
@@ -222,8 +224,9 @@ interface SaleContext {
   attempts: Map<number, AttemptRecord>;
   reversals: Map<number, ReversalRecord>;
   result: SaleResult | null;
-  /** Channels of the sale's route: with more than one, a failover needs no wait (the next channel is independent). */
-  channelCount: number;
+  /** The sale's route, best first, and what chose it (asked again for the channels healthy now). */
+  route: readonly string[];
+  routeInput: RouteInput;
   /** The seq of an attempt already stored `pending` (the first one, written with the payment) and not yet sent. */
   persistedSeq: number | null;
   /**
@@ -256,6 +259,7 @@ export class AuthorizationEngine {
   readonly #sleep: (durationMs: number) => Promise<void>;
   readonly #gate: TerminalGate;
   readonly #router: EngineRouter | undefined;
+  readonly #recoveryPolicy: RecoveryPolicy;
   /** Payments this process is still driving; their status stays `pending` until the engine finishes them. */
   readonly #active = new Set<string>();
   /** Callers waiting for the answer of an idempotency key in progress (ISO resends wait for the original). */
@@ -282,6 +286,7 @@ export class AuthorizationEngine {
     this.#fees = deps.fees;
     this.#sleep = deps.sleep ?? ((durationMs) => new Promise((resolve) => setTimeout(resolve, Math.max(0, durationMs))));
     this.#router = deps.router;
+    this.#recoveryPolicy = deps.recoveryPolicy ?? shippedRecoveryPolicy;
     this.#gate = new TerminalGate({
       inFlightPerKeyMax: settings.inFlightPerTerminalMax,
       queuePerKeyMax: settings.queuePerTerminalMax,
@@ -686,7 +691,8 @@ export class AuthorizationEngine {
       if (!budget.allowed) decline = budget.diagnosis;
       budgetAllowed = budget.allowed;
     }
-    const channels = this.#channelOrder({ brand: card.brand, cardType: card.type, bin: pan.slice(0, 8), amountMinor: request.amountMinor, merchantId: merchant.id, mcc: merchant.mcc });
+    const routeInput: RouteInput = { brand: card.brand, cardType: card.type, bin: pan.slice(0, 8), amountMinor: request.amountMinor, merchantId: merchant.id, mcc: merchant.mcc };
+    const channels = this.#channelOrder(routeInput);
     if (decline === null && channels.length === 0) decline = classifyOutcome('not_sent');
     if (decline !== null) {
       payment.status = 'declined';
@@ -753,7 +759,8 @@ export class AuthorizationEngine {
       attempts: new Map(),
       reversals: new Map(),
       result: null,
-      channelCount: channels.length,
+      route: channels,
+      routeInput,
       persistedSeq: firstAttempt === null ? null : firstAttempt.seq,
       stored: payment,
     };
@@ -883,20 +890,10 @@ export class AuthorizationEngine {
     const nowMs = this.#clock.nowMs();
     const attempt = context.attempts.get(seq);
     if (attempt === undefined) throw new Error(`broken invariant: attempt ${seq} not recorded`);
-    // After an unknown outcome the question is "once it is confirmed reversed, may we try again?". On the same
-    // channel the rules say no (it just failed); with another channel in the route a confirmed reversal proves
-    // no money moved, so the next channel may be tried like after a request that was never sent.
-    const afterReversalRetry = (): RetryDecision =>
-      context.channelCount > 1 && failoverAllowed({ outcome: 'unknown', reversalConfirmed: true }) ? retryFor(classifyOutcome('not_sent')) : retryFor(classifyOutcome('reversed'));
-    const retryFor = (diagnosis: Diagnosis): RetryDecision =>
-      decideRetry({
-        diagnosis,
-        attemptsSoFar,
-        autoRetriesMax: this.#settings.autoRetriesMax,
-        elapsedMs: nowMs - context.startMs,
-        budgetMs: context.replyByMs - context.startMs,
-        budget: { allowed: context.budgetAllowed },
-      });
+    const retryFor = (failed: FailedAttempt): RetryDecision => this.#recoveryDecision(context, failed, attempt.channel, attemptsSoFar, nowMs, context.route);
+    // After an unknown outcome the question is "once it is confirmed reversed, may we try again?"; it is asked
+    // again, with the channels healthy then, when the reversal settles (#waitFor).
+    const afterReversalRetry = (): RetryDecision => retryFor({ kind: 'unknown_reversed', diagnosis: classifyOutcome('reversed') });
     switch (result.kind) {
       case 'reply': {
         const code = getText(result.message, 39);
@@ -916,16 +913,15 @@ export class AuthorizationEngine {
           authCode: approved ? (getText(result.message, 38)?.trim() ?? null) : null,
           rrn: getText(result.message, 37)?.trim() ?? null,
         });
-        // A channel-side decline moved no money and says nothing about the card: with another channel in the
-        // route it is retried there at once, like a request that was never sent (src/core/routing/failover-rule.ts).
-        const failover = !approved && context.channelCount > 1 && failoverAllowed({ outcome: 'declined', diagnosis });
-        return { type: 'replied', nowMs, seq, diagnosis, retry: retryFor(failover ? classifyOutcome('not_sent') : diagnosis) };
+        // A channel-side decline moved no money and says nothing about the card: the policy sends it to the
+        // next channel at once (src/core/payments/recovery-policy.json).
+        return { type: 'replied', nowMs, seq, diagnosis, retry: approved ? { action: 'stop', reason: 'approved' } : retryFor({ kind: 'declined', diagnosis }) };
       }
       case 'not_sent': {
         const diagnosis = classifyOutcome('not_sent');
         context.attempts.set(seq, { ...attempt, outcome: 'not_sent', completedAtMs: nowMs });
         this.#logger.warn({ paymentId: context.payment.id, channel: attempt.channel, reason: result.reason }, 'attempt not sent');
-        return { type: 'not_sent', nowMs, seq, diagnosis, retry: retryFor(diagnosis) };
+        return { type: 'not_sent', nowMs, seq, diagnosis, retry: retryFor({ kind: 'not_sent', diagnosis }) };
       }
       case 'no_reply': {
         const diagnosis = classifyOutcome(result.reason === 'malformed_reply' ? 'malformed_reply' : 'no_reply');
@@ -934,6 +930,23 @@ export class AuthorizationEngine {
         return { type: 'no_reply', nowMs, seq, diagnosis, retry: afterReversalRetry() };
       }
     }
+  }
+
+  /** The recovery policy applied to one failed attempt of this sale (src/core/payments/decide-recovery.ts). */
+  #recoveryDecision(context: SaleContext, failed: FailedAttempt, failedChannel: string, attemptsSoFar: number, nowMs: number, healthyNow: readonly string[]): RetryDecision {
+    return decideRecovery({
+      policy: this.#recoveryPolicy,
+      failed,
+      failedChannel,
+      route: context.route,
+      healthyNow,
+      attemptsSoFar,
+      autoRetriesMax: this.#settings.autoRetriesMax,
+      schemeBudgetAllowed: context.budgetAllowed,
+      nowMs,
+      replyByMs: context.replyByMs,
+      attemptMinMs: this.#settings.attemptMinMs,
+    });
   }
 
   /** Waits for a retry time, or for the reversal of an unknown attempt, whichever the state asks for. */
@@ -959,8 +972,13 @@ export class AuthorizationEngine {
       }
       const nowMs = this.#clock.nowMs();
       if (outcome === null) return { type: 'timer', nowMs: Math.max(nowMs, atMs) };
-      if (outcome.result === 'reversed') context.attempts.set(seq, { ...attempt, outcome: 'reversed' });
-      return { type: 'reversal_settled', nowMs, seq, result: outcome.result, diagnosis: classifyOutcome(outcome.result === 'reversed' ? 'reversed' : 'reversal_failed') };
+      if (outcome.result === 'dead') return { type: 'reversal_settled', nowMs, seq, result: 'dead', diagnosis: classifyOutcome('reversal_failed') };
+      context.attempts.set(seq, { ...attempt, outcome: 'reversed' });
+      const diagnosis = classifyOutcome('reversed');
+      // Confirmed: no money moved, so a new attempt (new STAN) is safe; the policy picks a channel healthy now.
+      const healthyNow = this.#channelOrder(context.routeInput);
+      const retry = this.#recoveryDecision(context, { kind: 'unknown_reversed', diagnosis }, attempt.channel, state.attempts.length, nowMs, healthyNow);
+      return { type: 'reversal_settled', nowMs, seq, result: 'reversed', diagnosis, retry };
     } finally {
       this.#settlementWaiters.delete(attempt.id);
     }

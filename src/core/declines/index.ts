@@ -14,7 +14,7 @@ export { runLocalChecks, currentYymm, defaultTimeZone } from './run-local-checks
 export { localDecline, formatYuan } from './local-decline.ts';
 export { checkRetryBudget, formatDuration } from './check-retry-budget.ts';
 export { decideRetry } from './decide-retry.ts';
-export { terminalVerdictText, cashierMessage, cashierMessageBytesMax, truncateUtf8 } from './terminal-text.ts';
+export { terminalVerdictText, cashierMessage, cashierMessageWithNote, cashierMessageBytesMax, truncateUtf8 } from './terminal-text.ts';
 export { responseCodeTable, parseResponseCodeTable, responseCodePattern, type ResponseCodeEntry, type ResponseCodeTable, type CupsClass } from './response-code-table.ts';
 export { retryRules, parseRetryRules, selectEdition, type RetryRules } from './retry-rules.ts';
 export { symptomGuide, parseSymptomGuide, findSymptom, type Symptom, type SymptomGuide } from './symptoms.ts';

@@ -35,4 +35,8 @@ export interface DecideRetryInput {
   budget: { allowed: boolean };
 }
 
-export type RetryDecision = { action: 'retry_now' } | { action: 'retry_after'; waitMs: number } | { action: 'stop'; reason: string };
+/** `channel`: where the retry goes, when the recovery policy chose it (src/core/payments/decide-recovery.ts). */
+export type RetryDecision =
+  | { action: 'retry_now'; channel?: string }
+  | { action: 'retry_after'; waitMs: number; channel?: string }
+  | { action: 'stop'; reason: string };
