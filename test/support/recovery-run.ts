@@ -20,7 +20,7 @@ import { readIssuerLedger } from './issuer-ledger.ts';
 export interface RecoveryRunOptions {
   /** How many issuer simulators (channels): 1 or 2. */
   issuers: 1 | 2;
-  /** Share of requests (sales and reversals) each simulator misbehaves on, spread evenly over the faults below. */
+  /** Share of requests (sales and reversals) each simulator misbehaves on (`issuer-sim --fault-mix`: the six link faults in equal parts). */
   faultRate: number;
   salesPerTerminal: number;
   terminals: number;
@@ -37,9 +37,6 @@ export interface RecoveryRunOptions {
   /** Extra gateway config merged over the defaults (e.g. { engine: { ... } }). */
   gatewayConfig?: Record<string, unknown>;
 }
-
-/** The faults the measurement mixes, the ones a flaky bank link shows (simulator fault names). */
-export const recoveryFaultNames = ['noReply', 'replyLost', 'lateReply', 'drop', 'dropAfterProcessing', 'duplicateReply'] as const;
 
 export interface SaleOutcome {
   amountMinor: number;
@@ -98,8 +95,7 @@ export async function runRecovery(options: RecoveryRunOptions): Promise<Recovery
   const clients: TerminalClient[] = [];
   const startedAtMs = Date.now();
   try {
-    const perFault = options.faultRate / recoveryFaultNames.length;
-    const faultArgs = options.faultRate === 0 ? [] : recoveryFaultNames.flatMap((name) => [`--fault-${kebab(name)}`, String(perFault)]);
+    const faultArgs = ['--fault-mix', String(options.faultRate)];
     const issuers: Array<{ isoPort: number; adminPort: number }> = [];
     for (let index = 0; index < options.issuers; index++) {
       const started = await startReswipeJson(
@@ -254,10 +250,6 @@ function peakRssMb(pid: number | undefined): number {
   } catch {
     return 0;
   }
-}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }
 
 function mergeDeep(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
