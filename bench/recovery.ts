@@ -29,6 +29,7 @@ function line(name: string, run: RecoveryRunResult, baseline: RecoveryRunResult 
   return [
     `${name}: ${run.sales.length} sales, approved ${share(run.approvedShare)} (first try ${share(run.approvedFirstTryShare)}), latency p50 ${run.latencyMs.p50} ms, p95 ${run.latencyMs.p95} ms, max ${run.latencyMs.max} ms${added}`,
     `  money: double charges ${money.doubleCharged}, approved not charged ${money.approvedNotCharged}, refused but charged ${money.declinedButCharged}, failures without a verdict ${money.failuresWithoutVerdict}, books settled ${money.settled}`,
+    ...run.sales.filter((sale) => !sale.approved).map((sale) => `  not approved: ${sale.amountMinor} fen after ${sale.tries} tries, ${sale.latencyMs} ms: ${sale.responseCode ?? 'no answer'} ${sale.verdict ?? ''} ${JSON.stringify(sale.message ?? '')}`),
     `  answers: ${Object.entries(run.answers).map(([answer, count]) => `${answer} ${count}`).join(', ')}; gateway peak RSS ${run.gatewayPeakRssMb} MB; ${(run.durationMs / 1000).toFixed(0)} s`,
   ].join('\n');
 }

@@ -35,7 +35,7 @@ for (const issuers of [2, 1] as const) {
   });
 }
 
-const sale = (amountMinor: number, approved: boolean, verdict: string | null = approved ? 'NONE' : 'LATER:30'): SaleOutcome => ({ amountMinor, tries: 1, responseCode: approved ? '00' : '98', verdict, approved, latencyMs: 10 });
+const sale = (amountMinor: number, approved: boolean, verdict: string | null = approved ? 'NONE' : 'LATER:30'): SaleOutcome => ({ amountMinor, tries: 1, responseCode: approved ? '00' : '98', verdict, message: null, approved, latencyMs: 10 });
 const charge = (amountMinor: number, reversed = false): LedgerEntry => ({ kind: 'charge', amountMinor, reversed, refundedMinor: 0 });
 
 const rows: Array<[name: string, sales: SaleOutcome[], ledgers: LedgerEntry[][], expected: ReturnType<typeof countMoney>]> = [

@@ -46,6 +46,8 @@ export interface SaleOutcome {
   responseCode: string | null;
   /** The last answer's DE 44 (NONE, NOW, LATER:30, WAIT:30, FIX, NEVER), or null. */
   verdict: string | null;
+  /** The last answer's DE 63, the cashier's text (it says why, and what the gateway tried), or null. */
+  message: string | null;
   approved: boolean;
   /** From the first swipe to the last answer. */
   latencyMs: number;
@@ -169,6 +171,7 @@ async function runSale(client: TerminalClient, terminalId: string, amountMinor: 
   let tries = 0;
   let responseCode: string | null = null;
   let verdict: string | null = null;
+  let message: string | null = null;
   // Bounded: every try costs at least one round trip and the budget caps the total; 20 is far above what a budget allows.
   for (let round = 0; round < 20; round++) {
     const leftMs = budgetMs - (Date.now() - startedAtMs);
@@ -178,10 +181,12 @@ async function runSale(client: TerminalClient, terminalId: string, amountMinor: 
       const answer = await client.request(saleMessage({ stan: nextStan(), pan: goodPan, amountMinor, terminalId, merchantId, cvv: '123' }), leftMs);
       responseCode = getText(answer, 39) ?? null;
       verdict = getText(answer, 44) ?? null;
+      message = getText(answer, 63) ?? null;
     } catch {
       // No answer inside the budget: the terminal gives up (and would print "see the attendant").
       responseCode = null;
       verdict = null;
+      message = null;
       break;
     }
     if (responseCode === '00') break;
@@ -191,7 +196,7 @@ async function runSale(client: TerminalClient, terminalId: string, amountMinor: 
     if (Date.now() - startedAtMs + waitMs >= budgetMs) break;
     await delay(waitMs);
   }
-  return { amountMinor, tries, responseCode, verdict, approved: responseCode === '00', latencyMs: Date.now() - startedAtMs };
+  return { amountMinor, tries, responseCode, verdict, message, approved: responseCode === '00', latencyMs: Date.now() - startedAtMs };
 }
 
 export interface LedgerEntry {
