@@ -847,9 +847,12 @@ export class AuthorizationEngine {
       try {
         await this.#commitDecision(context, event, decision);
       } catch (error) {
-        // The request went upstream and its outcome could not be written: the bank may have approved it.
-        if (event.type !== 'replied' && event.type !== 'no_reply') throw error;
-        this.#answerWaitAfterStoreFailure(context, event.seq, error);
+        // A request went upstream and its outcome could not be written (the bank may have approved it), or an
+        // earlier attempt's reversal is still open: either way the outcome is unknown, never a 96 "not sent".
+        const sentSeq = event.type === 'replied' || event.type === 'no_reply' ? event.seq : null;
+        const unresolved = [...context.attempts.values()].some((attempt) => isUnresolved(attempt.outcome));
+        if (sentSeq === null && !unresolved) throw error;
+        this.#answerWaitAfterStoreFailure(context, sentSeq, error);
         return;
       }
     }
@@ -1104,11 +1107,18 @@ export class AuthorizationEngine {
    * outcome is unknown: the client gets 98 WAIT now, and the attempt's reversal is held in memory and
    * written (then sent and retried by the reversal worker) as soon as the store takes writes again.
    */
-  #answerWaitAfterStoreFailure(context: SaleContext, seq: number, error: unknown): void {
-    const attempt = context.attempts.get(seq);
-    if (attempt === undefined) throw new Error(`broken invariant: attempt ${seq} not recorded`);
+  #answerWaitAfterStoreFailure(context: SaleContext, seq: number | null, error: unknown): void {
     this.#storeFailuresAfterSend += 1;
     const diagnosis = classifyOutcome('no_reply');
+    if (seq === null) {
+      // Every sent attempt's outcome is already durable, its reversal queued: only the answer could not be written.
+      const payment: PaymentRecord = { ...context.payment, status: 'pending', responseCode: diagnosis.code, decline: toStoredDecline(diagnosis) };
+      this.#logger.error({ paymentId: context.payment.id, error: errorText(error) }, 'STORE FAILED WHILE AN ATTEMPT IS UNRESOLVED: answered 98 WAIT; its reversal is queued');
+      context.result = { kind: 'completed', view: toPaymentView(payment, [...context.attempts.values()]), diagnosis };
+      return;
+    }
+    const attempt = context.attempts.get(seq);
+    if (attempt === undefined) throw new Error(`broken invariant: attempt ${seq} not recorded`);
     const attempts = [...context.attempts.values()].map((candidate) => (candidate.seq === seq ? { ...candidate, outcome: 'unknown' as const } : candidate));
     const payment: PaymentRecord = { ...context.payment, status: 'pending', responseCode: diagnosis.code, decline: toStoredDecline(diagnosis) };
     const view = toPaymentView(payment, attempts);

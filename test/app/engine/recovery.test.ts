@@ -156,6 +156,31 @@ test('the store fails after the request went upstream: 98 WAIT, the reversal is 
   });
 });
 
+test('the store fails while an earlier attempt is still being reversed: 98 WAIT, not a 96', async () => {
+  let storeDown = false;
+  const script: Script = (request) => {
+    if (request.mti.startsWith('04')) {
+      storeDown = true; // the reversal is durable and on its way; every later write fails
+      return notSent();
+    }
+    return noReply();
+  };
+  await withFixture({ scripts: [script], settings: { terminalTimeoutMs: 1_500 } }, async ({ engine, store }) => {
+    const write = store.write.bind(store);
+    store.write = ((unit: Parameters<typeof store.write>[0]) => {
+      if (storeDown) return Promise.reject(new ReswipeError('RSW_STORE_UNAVAILABLE', { reason: 'disk I/O error (test)' }));
+      return write(unit);
+    }) as typeof store.write;
+    const result = await engine.authorize(sale());
+    assert.equal(result.kind, 'completed');
+    if (result.kind !== 'completed') return;
+    assert.equal(result.diagnosis.code, '98');
+    assert.equal(result.diagnosis.verdict, 'wait');
+    assert.equal(engine.recoveryStats().reversalsHeld, 0, 'the reversal was already durable: nothing to hold');
+    storeDown = false;
+  });
+});
+
 async function eventually(what: string, check: () => Promise<boolean>, limitMs = 5_000): Promise<void> {
   for (let waitedMs = 0; waitedMs < limitMs; waitedMs += 25) {
     if (await check()) return;
