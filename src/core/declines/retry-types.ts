@@ -1,4 +1,5 @@
-// Inputs and results of the scheme retry budgets and the gateway's own automatic-retry decision.
+// Inputs and results of the scheme retry budgets, and the shape of the gateway's own retry decision
+// (made by src/core/payments/decide-recovery.ts).
 import type { AttemptOutcome, CardBrand } from '../vocabulary.ts';
 import type { Diagnosis } from './diagnosis.ts';
 
@@ -24,16 +25,6 @@ export interface RetryBudgetInput {
 }
 
 export type RetryBudgetResult = { allowed: true } | { allowed: false; diagnosis: Diagnosis; untilMs: number | null };
-
-export interface DecideRetryInput {
-  diagnosis: Diagnosis;
-  /** Attempts already made for this payment, including the one just diagnosed. */
-  attemptsSoFar: number;
-  autoRetriesMax: number;
-  elapsedMs: number;
-  budgetMs: number;
-  budget: { allowed: boolean };
-}
 
 /** `channel`: where the retry goes, when the recovery policy chose it (src/core/payments/decide-recovery.ts). */
 export type RetryDecision =

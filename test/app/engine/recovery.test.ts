@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { getText, type IsoMessage } from '../../../src/core/iso8583/index.ts';
 import type { ChannelSendResult } from '../../../src/adapters/channels/upstream-channel.ts';
 import { createFixture, reply, sale, type Fixture, type Script } from './engine-fixture.ts';
+import { ReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 
 /** An issuer's books behind a fake channel: approved sales charge, confirmed reversals refund. */
 class Book {
@@ -113,3 +114,77 @@ test('a retry only when it fits: too little time left after the reversal, answer
     assert.equal(book.charged.size, 0);
   });
 });
+
+test('the store fails after the request went upstream: 98 WAIT, the reversal is held, then written and sent when the store is back', async () => {
+  const book = new Book();
+  let storeDown = false;
+  const script: Script = (request) => {
+    if (request.mti.startsWith('04')) {
+      book.reverse(request);
+      return reply(request, '00');
+    }
+    book.approve(request);
+    storeDown = true; // the bank approved; the write of that outcome will fail
+    return reply(request, '00');
+  };
+  await withFixture({ scripts: [script] }, async ({ engine, store, channels }) => {
+    const write = store.write.bind(store);
+    store.write = ((unit: Parameters<typeof store.write>[0]) => {
+      if (storeDown) return Promise.reject(new ReswipeError('RSW_STORE_UNAVAILABLE', { reason: 'disk I/O error (test)' }));
+      return write(unit);
+    }) as typeof store.write;
+    const request = sale();
+    const result = await engine.authorize(request);
+    assert.equal(result.kind, 'completed');
+    if (result.kind !== 'completed') return;
+    assert.equal(result.diagnosis.code, '98');
+    assert.equal(result.diagnosis.verdict, 'wait', 'the bank may have approved: never a 96 "not sent"');
+    assert.equal(result.view.status, 'pending');
+    assert.deepEqual(engine.recoveryStats(), { storeFailuresAfterSend: 1, reversalsHeld: 1 });
+    assert.equal(channels[0]?.reversals().length, 0, 'nothing can be written, so nothing is sent yet');
+
+    storeDown = false;
+    await eventually('the held reversal is written and confirmed', async () => (await store.getPayment(result.view.id))?.status === 'reversed');
+    assert.equal(engine.recoveryStats().reversalsHeld, 0);
+    assert.equal(channels[0]?.reversals().length, 1);
+    assert.equal(book.charged.size, 0, 'the approval the client was not told of is reversed');
+    const unknown = await store.listEvents(0, 100, 'payment.unknown');
+    assert.deepEqual(unknown.map((event) => event.payload.by), ['store_failure']);
+    // A resend of the sale replays what the client was told.
+    const replay = await engine.authorize(request);
+    assert.equal(replay.kind === 'replayed' && replay.diagnosis.verdict, 'wait');
+  });
+});
+
+test('the store fails while an earlier attempt is still being reversed: 98 WAIT, not a 96', async () => {
+  let storeDown = false;
+  const script: Script = (request) => {
+    if (request.mti.startsWith('04')) {
+      storeDown = true; // the reversal is durable and on its way; every later write fails
+      return notSent();
+    }
+    return noReply();
+  };
+  await withFixture({ scripts: [script], settings: { terminalTimeoutMs: 1_500 } }, async ({ engine, store }) => {
+    const write = store.write.bind(store);
+    store.write = ((unit: Parameters<typeof store.write>[0]) => {
+      if (storeDown) return Promise.reject(new ReswipeError('RSW_STORE_UNAVAILABLE', { reason: 'disk I/O error (test)' }));
+      return write(unit);
+    }) as typeof store.write;
+    const result = await engine.authorize(sale());
+    assert.equal(result.kind, 'completed');
+    if (result.kind !== 'completed') return;
+    assert.equal(result.diagnosis.code, '98');
+    assert.equal(result.diagnosis.verdict, 'wait');
+    assert.equal(engine.recoveryStats().reversalsHeld, 0, 'the reversal was already durable: nothing to hold');
+    storeDown = false;
+  });
+});
+
+async function eventually(what: string, check: () => Promise<boolean>, limitMs = 5_000): Promise<void> {
+  for (let waitedMs = 0; waitedMs < limitMs; waitedMs += 25) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
