@@ -203,6 +203,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       reversalQueueStats: () => store.reversalQueueStats(),
       terminalConnections: () => servers.reduce((sum, server) => sum + server.connections, 0),
       nowMs: () => clock.nowMs(),
+      engineRecovery: () => running.recoveryStats(),
     });
     cleanups.push(async () => {
       await running.close();
