@@ -486,6 +486,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     try {
       const outcome = await gen.engine.reverseByTerminal({
         terminalId: payment.terminalId ?? '',
+        merchantId: simMerchantId,
+        amountMinor: payment.amountMinor,
         originalStan: payment.stan ?? '',
         originalTransmittedAt: payment.transmittedAt,
         reasonCode: '98',

@@ -20,6 +20,7 @@ import {
   type IsoMessage,
 } from '../../core/iso8583/index.ts';
 import { refusalCashierMessage } from '../../core/payments/txn-refusal-text.ts';
+import type { TxnRefusal } from '../../core/payments/txn-rule-result.ts';
 import { cashierMessage, classifyOutcome, classifyResponseCode, terminalVerdictText, type Diagnosis } from '../../core/declines/index.ts';
 import { CardNumber, fingerprintPan } from '../../core/cards/pan.ts';
 import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
@@ -518,17 +519,23 @@ export class TerminalServer {
   async #reversal(request: IsoMessage, responseMti: string): Promise<IsoMessage> {
     const terminalId = (getText(request, 41) ?? '').trim();
     const original = originalOf(request);
+    const amountText = getText(request, 4) ?? '';
     let responseCode = '25';
+    let refusal: TxnRefusal | undefined;
     if (original !== null) {
       try {
+        // Whether this 0400 may undo the sale (its terminal, merchant, amount, window) is the engine's decision.
         const outcome = await this.#options.engine.reverseByTerminal({
           terminalId,
+          merchantId: getText(request, 42) ?? '',
+          amountMinor: /^[0-9]{1,12}$/.test(amountText) ? Number(amountText) : null,
           originalStan: original.stan,
           originalTransmittedAt: original.transmittedAt,
           ...(original.dateMmdd === undefined ? {} : { originalDateMmdd: original.dateMmdd }),
           reasonCode: getText(request, 39) ?? '06',
         });
         responseCode = outcome.responseCode;
+        refusal = outcome.refusal;
       } catch (error) {
         if (!isReswipeError(error)) throw error;
         responseCode = error.isoResponseCode ?? '96';
@@ -537,6 +544,8 @@ export class TerminalServer {
     const fields: Record<number, IsoFieldValue> = {};
     copy(request, fields, [3, 4, 7, 11, 32, 41, 42, 49, 61, 90]);
     fields[39] = responseCode;
+    // A refused reversal says why in DE 63, in the listener's language, as a refused follow-up does.
+    if (refusal !== undefined) fields[63] = refusalCashierMessage(refusal, this.#options.listener.language);
     return this.#response(request, responseMti, fields);
   }
 

@@ -107,7 +107,7 @@ test('a void reversed by its terminal (0400) reopens its sale', async () => {
     const voided = await fixture.txns.followUp({ ...request, idempotency: { scope: `iso:${terminalId}`, key: '000777:1125101010', requestHash: 'void-hash' } });
     assert.equal(statusOf(voided), 'approved');
     assert.equal((await fixture.store.getPayment(saleId))?.status, 'voided');
-    const answer = await fixture.engine.reverseByTerminal({ terminalId, originalStan: '000777', originalTransmittedAt: '1125101010', reasonCode: '96' });
+    const answer = await fixture.engine.reverseByTerminal({ terminalId, merchantId, amountMinor: 10_000, originalStan: '000777', originalTransmittedAt: '1125101010', reasonCode: '96' });
     assert.equal(answer.responseCode, '00');
     const voidId = voided.kind === 'completed' ? voided.view.id : '';
     await waitFor(async () => (await fixture.store.getPayment(voidId))?.status === 'reversed', 'the void reversed');
