@@ -110,6 +110,7 @@ const transactionSettings = (engine: EngineSettings): TransactionSetSettings => 
   httpTerminalId: engine.httpTerminalId,
   localOffsetMinutes: engine.localOffsetMinutes,
   channels: engine.channels,
+  panKey: engine.panKey,
 });
 /** Share of approved sales whose client then voids it (same day) or refunds part of it, one or two times. */
 const followUpShare = 0.12;

@@ -21,6 +21,7 @@ import {
 } from '../../core/iso8583/index.ts';
 import { refusalCashierMessage } from '../../core/payments/txn-refusal-text.ts';
 import type { TxnRefusal } from '../../core/payments/txn-rule-result.ts';
+import { defaultBusinessTimeZone, localTimeOf } from '../../core/time/local-time.ts';
 import { cashierMessage, classifyOutcome, classifyResponseCode, terminalVerdictText, type Diagnosis } from '../../core/declines/index.ts';
 import { CardNumber, fingerprintPan } from '../../core/cards/pan.ts';
 import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
@@ -277,7 +278,7 @@ export class TerminalServer {
     const terminalId = (getText(request, 41) ?? '').trim();
     const merchantId = getText(request, 42) ?? '';
     const stan = getText(request, 11) ?? '';
-    const transmittedAt = getText(request, 7) ?? `${getText(request, 13) ?? localMmdd(clock.nowMs())}${getText(request, 12) ?? '000000'}`;
+    const transmittedAt = getText(request, 7) ?? `${getText(request, 13) ?? localTimeOf(clock.nowMs(), engine.settings.businessTimeZone ?? defaultBusinessTimeZone).mmdd}${getText(request, 12) ?? '000000'}`;
     if (this.#closing) return this.#answer(request, responseMti, classifyResponseCode('96'), null);
     const amountText = getText(request, 4) ?? '';
     const amountMinor = /^[0-9]{1,12}$/.test(amountText) ? Number(amountText) : NaN;
@@ -438,7 +439,7 @@ export class TerminalServer {
     const stan = getText(request, 11) ?? '';
     // The retransmission key is DE 41 + 11 + 7. Terminals without DE 7 (classic cups-pos) are keyed by their
     // local date and time (DE 13 + 12) instead, falling back to today's date: a STAN is unique per terminal and day.
-    const transmittedAt = getText(request, 7) ?? `${getText(request, 13) ?? localMmdd(clock.nowMs())}${getText(request, 12) ?? '000000'}`;
+    const transmittedAt = getText(request, 7) ?? `${getText(request, 13) ?? localTimeOf(clock.nowMs(), engine.settings.businessTimeZone ?? defaultBusinessTimeZone).mmdd}${getText(request, 12) ?? '000000'}`;
     if (this.#closing) {
       // Shutting down: refuse before anything is stored or sent, so the terminal may retry elsewhere at once.
       return this.#answer(request, responseMti, classifyResponseCode('96'), null);
@@ -574,15 +575,18 @@ export class TerminalServer {
   }
 }
 
-/** The original a follow-up names: DE 90 (STAN, DE 7 date), cups-pos DE 61 (STAN, MMDD), and DE 37 (RRN). */
-export function followUpOriginalOf(request: IsoMessage): { rrn?: string; stan?: string; dateMmdd?: string } | null {
-  const found: { rrn?: string; stan?: string; dateMmdd?: string } = {};
+/**
+ * The original a follow-up names: DE 90 (STAN and the original's whole DE 7, UTC), cups-pos DE 61 (STAN
+ * and 61.3, the terminal's local MMDD), and DE 37 (RRN).
+ */
+export function followUpOriginalOf(request: IsoMessage): { rrn?: string; stan?: string; dateMmdd?: string; transmittedAt?: string } | null {
+  const found: { rrn?: string; stan?: string; dateMmdd?: string; transmittedAt?: string } = {};
   const rrn = getText(request, 37)?.trim();
   if (rrn !== undefined && rrn !== '') found.rrn = rrn;
   const de90 = getText(request, 90);
   if (de90 !== undefined && /^[0-9]{20}/.test(de90)) {
     found.stan = de90.slice(4, 10);
-    found.dateMmdd = de90.slice(10, 14);
+    found.transmittedAt = de90.slice(10, 20);
   } else {
     const de61 = request.fields[61];
     if (typeof de61 === 'object' && !(de61 instanceof Uint8Array)) {
@@ -610,12 +614,6 @@ function safeCode(code: string): Diagnosis {
   } catch {
     return classifyResponseCode('96');
   }
-}
-
-/** MMDD in China Standard Time, the terminals' local date. */
-function localMmdd(nowMs: number): string {
-  const local = new Date(nowMs + 8 * 3_600_000);
-  return String(local.getUTCMonth() + 1).padStart(2, '0') + String(local.getUTCDate()).padStart(2, '0');
 }
 
 function copy(from: IsoMessage, to: Record<number, IsoFieldValue>, fields: readonly number[]): void {

@@ -71,6 +71,7 @@ import type { EngineRouter } from '../channels/channel-router.ts';
 import { reversalIdFor } from '../reversals/reversal-worker.ts';
 import { decideTerminalReversal } from '../../core/payments/terminal-reversal-rules.ts';
 import { isOriginalLocalDate } from '../../core/payments/original-local-date.ts';
+import { defaultBusinessTimeZone, localTimeOf } from '../../core/time/local-time.ts';
 import type { TxnRefusal } from '../../core/payments/txn-rule-result.ts';
 import { doubleApprovalToReverse, isReswipeTwin, mayBeDoubleApproval, isUnsettledTwin, reswipeWaitDiagnosis } from '../../core/payments/reswipe-guard.ts';
 
@@ -1240,8 +1241,6 @@ function checkedTerminal(request: SaleRequest, terminal: TerminalRecord | null, 
 const reversedByTerminalHash = 'reversed-by-terminal';
 /** A terminal's own 0400 later than this after its sale is refused when the settings name no window (the config default). */
 const defaultTerminalReversalWindowMs = 86_400_000;
-/** The business time zone when the settings name none (the config default of fees.settlementTimeZone). */
-const defaultBusinessTimeZone = 'Asia/Shanghai';
 
 /** The longest window a retry budget counts declines in (Visa's 30 days). */
 const retryHistoryWindowMs = 30 * 86_400_000;
@@ -1373,9 +1372,9 @@ function safeLookup(pan: string, binTable: BinTable) {
 /** Start of the local day and month containing `nowMs`, for the per-day and per-month limits. */
 export function localWindows(nowMs: number, offsetMinutes: number): { dayStartMs: number; monthStartMs: number } {
   const offsetMs = offsetMinutes * 60_000;
-  const local = new Date(nowMs + offsetMs);
-  const dayStartMs = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()) - offsetMs;
-  const monthStartMs = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), 1) - offsetMs;
+  const local = localTimeOf(nowMs, offsetMinutes);
+  const dayStartMs = Date.UTC(local.year, local.month - 1, local.day) - offsetMs;
+  const monthStartMs = Date.UTC(local.year, local.month - 1, 1) - offsetMs;
   return { dayStartMs, monthStartMs };
 }
 

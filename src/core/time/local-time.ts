@@ -11,6 +11,9 @@ import { ReswipeError } from '../errors/reswipe-error.ts';
  */
 export type LocalZone = string | number;
 
+/** The business time zone when configuration names none (the default of `fees.settlementTimeZone`). */
+export const defaultBusinessTimeZone = 'Asia/Shanghai';
+
 export interface LocalTime {
   readonly year: number;
   /** 1-12. */

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FollowUpResult } from '../../../src/app/engine/transaction-set.ts';
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
-import { merchantId, reply, sale, terminalId, type Script } from './engine-fixture.ts';
+import { merchantId, okPan, reply, sale, terminalId, type Script } from './engine-fixture.ts';
+import { transmissionDateTime } from '../../../src/core/payments/upstream-fields.ts';
 import { createTxnFixture, followUp, type TxnFixture } from './txn-fixture.ts';
 
 async function approvedSale(fixture: TxnFixture, capture = true, amountMinor = 10_000): Promise<string> {
@@ -300,6 +301,46 @@ test('a terminal finds the original by its STAN and date, or by RRN also from an
     assert.equal(await fixture.txns.findOriginalForTerminal(terminalId, { stan: '000321', dateMmdd: '1126' }), null);
     assert.equal(await fixture.txns.findOriginalForTerminal('T0000002', { rrn }), null);
     assert.equal((await fixture.txns.findOriginalForTerminal('T0000002', { rrn }, merchantId))?.id, saleId);
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('a follow-up carrying another card than its original is refused before anything is stored or sent', async () => {
+  const fixture = await createTxnFixture(approveAll);
+  try {
+    const saleId = await approvedSale(fixture);
+    const sentBefore = fixture.channel.sent.length;
+    const paymentsBefore = (await fixture.store.listPayments({ limit: 100 })).data.length;
+    const otherCard = await fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: '4111111111111111' } }));
+    assert.equal(statusOf(otherCard), 'RSW_TXN_CARD_MISMATCH');
+    assert.equal(otherCard.kind === 'refused' ? otherCard.refusal.isoResponseCode : '', '14');
+    const otherTrack = await fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: okPan, track2: '4111111111111111=30121010000000000' } }));
+    assert.equal(statusOf(otherTrack), 'RSW_TXN_CARD_MISMATCH', 'DE 35 must be the original card too');
+    const otherVoid = await fixture.txns.followUp(followUp('void', saleId, { card: { pan: '4111111111111111' } }));
+    assert.equal(statusOf(otherVoid), 'RSW_TXN_CARD_MISMATCH');
+    assert.equal(fixture.channel.sent.length, sentBefore, 'nothing went upstream');
+    assert.equal((await fixture.store.listPayments({ limit: 100 })).data.length, paymentsBefore, 'nothing was stored');
+    assert.equal((await fixture.store.getPayment(saleId))?.status, 'approved');
+
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: okPan, track2: `${okPan}=30121010000000000` } }))), 'approved', 'the original card');
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 1_000 }))), 'approved', 'no card: the host finds it by DE 90');
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('a follow-up names its original by DE 61.3 (local date) between 00:00 and 08:00 China time, or by DE 90 (the whole DE 7)', async () => {
+  const clockOffset = { ms: Date.parse('2026-12-31T18:30:00Z') - Date.now() }; // 02:30 on 1 January in China
+  const fixture = await createTxnFixture(approveAll, clockOffset);
+  try {
+    const de7 = transmissionDateTime(Date.now() + clockOffset.ms);
+    const result = await fixture.engine.authorize(sale({ intake: 'iso', terminalStan: '000654', terminalTransmittedAt: de7, idempotency: { scope: `iso:${terminalId}`, key: `000654:${de7}`, requestHash: 'h-61' } }));
+    const saleId = result.kind === 'completed' ? result.view.id : '';
+    assert.equal((await fixture.txns.findOriginalForTerminal(terminalId, { stan: '000654', dateMmdd: '0101' }))?.id, saleId, 'the terminal\'s local date');
+    assert.equal(await fixture.txns.findOriginalForTerminal(terminalId, { stan: '000654', dateMmdd: '1231' }), null, 'the UTC date is not the sale\'s day');
+    assert.equal((await fixture.txns.findOriginalForTerminal(terminalId, { stan: '000654', transmittedAt: de7 }))?.id, saleId, 'DE 90 repeats DE 7');
+    assert.equal(await fixture.txns.findOriginalForTerminal(terminalId, { stan: '000654', transmittedAt: '1231183001' }), null);
   } finally {
     await fixture.close();
   }
