@@ -260,7 +260,14 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
         onPlansChange: (next: typeof feePlans) => {
           feePlans = next;
         },
-        channelHealth: () => [...channels.values()].map((channel) => channel.health()),
+        // Connection state plus the breaker's verdict: a connected channel with an open circuit takes no sales.
+        channelHealth: () => {
+          const circuits = healthMonitor.view();
+          return [...channels.values()].map((channel) => {
+            const health = channel.health();
+            return { ...health, available: circuits.find((view) => view.name === health.name)?.available ?? true };
+          });
+        },
         monitoring: {
           terminalCached: (id) => terminalMonitor.cached(id),
           terminal: (id) => terminalMonitor.terminal(id),

@@ -106,7 +106,7 @@ export const engineErrors = defineErrors([
     code: 'RSW_HTTP_NOT_READY',
     messageTemplate: 'not ready: {reason}',
     httpStatus: 503,
-    description: 'GET /readyz found the store unreachable or every configured channel disconnected; send no traffic to this node until it reports ready.',
+    description: 'GET /readyz found the store unreachable or refusing writes (e.g. after a failed WAL fdatasync), or no upstream channel usable (none configured, every one disconnected or its circuit open); send no traffic to this node until it reports ready. The reason names which.',
   },
   {
     code: 'RSW_AUTH_MISSING',
