@@ -182,3 +182,26 @@ test('a 0220 refund advice with another card than the sale is refused with 14: n
     client.close();
   }
 });
+
+test("a terminal of another shop naming the till's sale by RRN (DE 37) and the till's merchant (DE 42) is refused with 97: nothing refunded", async () => {
+  const tillClient = await signedOn(till);
+  const strangerClient = await signedOn(stranger);
+  try {
+    const sale = saleMessage({ stan: nextStan(), pan: okPan, amountMinor: 4_401, ...till });
+    const approved = await tillClient.request(sale);
+    assert.equal(approved.fields[39], '00');
+    const rrn = getText(approved, 37) ?? '';
+    const base = saleMessage({ stan: nextStan(), pan: okPan, amountMinor: 2_000, terminalId: stranger.terminalId, merchantId: till.merchantId });
+    const fields: IsoMessage['fields'] = { ...base.fields, 3: '200000', 37: rrn };
+    for (const de of [2, 14, 48]) delete fields[de];
+    const refund = await strangerClient.request({ mti: '0220', fields });
+    assert.equal(refund.mti, '0230');
+    assert.equal(refund.fields[39], '97');
+    await delay(1_500);
+    assert.equal((await entryOf(4_401))?.refundedMinor, 0, 'nothing refunded at the bank');
+    assert.deepEqual(storedPayments(2_000), [], 'no refund stored');
+  } finally {
+    tillClient.close();
+    strangerClient.close();
+  }
+});

@@ -31,6 +31,7 @@ import { posEntryModeFor, transmissionDateTime } from '../../core/payments/upstr
 import { localDateTime } from '../../core/payments/upstream-fields.ts';
 import { isOriginalLocalDate } from '../../core/payments/original-local-date.ts';
 import { decideFollowUpCard, panOfTrack2 } from '../../core/payments/follow-up-card-rules.ts';
+import { decideFollowUpTerminal } from '../../core/payments/follow-up-terminal-rules.ts';
 import { fingerprintPan } from '../../core/cards/pan.ts';
 import { currencyNumericFor } from '../../core/payments/reversal-message.ts';
 import { computeBatchTotals, decideSettlement, type BatchTotals, type SettlementVerdict } from '../../core/payments/batch-totals.ts';
@@ -260,6 +261,12 @@ export class TransactionSet {
     // waits here until this unit commits, then sees this unit's follow-up in listFollowUps, so two
     // refunds (or a refund and a void) can never both pass "never more than the original".
     const stored = await tx.lockPaymentForUpdate(request.originalPaymentId);
+    if (request.intake === 'iso' && request.terminalId !== null) {
+      // First, so a terminal of another shop learns nothing about this shop's payments.
+      const terminal = await tx.getTerminal(request.terminalId);
+      const sender = decideFollowUpTerminal({ terminalId: request.terminalId, terminalMerchantId: terminal?.merchantId ?? null, merchantId: request.merchantId });
+      if (sender.kind === 'refused') return sender;
+    }
     const original = stored !== null && stored.merchantId === request.merchantId ? stored : null;
     const merchant = await tx.getMerchant(request.merchantId);
     const followUps = original === null ? [] : (await tx.listFollowUps(original.id)).map(toFollowUp);

@@ -271,6 +271,13 @@ export const engineErrors = defineErrors([
     description: 'A refund advice (0220) or another follow-up carried a card number (DE 2 or DE 35) whose fingerprint differs from the original sale\'s; a refund goes back to the card that paid, so present that card (or send no card). Nothing was stored or sent.',
   },
   {
+    code: 'RSW_TXN_TERMINAL_NOT_MERCHANTS',
+    messageTemplate: 'terminal {terminalId} is not registered to the merchant in DE 42',
+    httpStatus: 409,
+    isoResponseCode: '97',
+    description: 'A void, refund, completion or cancel came from a terminal (DE 41) that is unknown or belongs to another merchant than the one it names (DE 42); a terminal acts only for its own merchant, as a sale does. Nothing was stored or sent.',
+  },
+  {
     code: 'RSW_TXN_REVERSAL_OTHER_TERMINAL',
     messageTemplate: 'a terminal reversal must name the terminal and merchant of its sale ({field} differs)',
     httpStatus: 409,

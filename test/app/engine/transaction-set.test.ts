@@ -345,3 +345,23 @@ test('a follow-up names its original by DE 61.3 (local date) between 00:00 and 0
     await fixture.close();
   }
 });
+
+test('a terminal of another shop naming this shop in DE 42 cannot refund or void its sales', async () => {
+  const fixture = await createTxnFixture(approveAll);
+  try {
+    const saleId = await approvedSale(fixture);
+    const nowMs = Date.now();
+    await fixture.store.write(async (tx) => {
+      await tx.upsertMerchant({ id: 'M00000000000002', name: 'Other shop', mcc: '5411', accepts: ['debit', 'credit'], limits: {}, feePlan: 'standard', disabled: false, createdAtMs: nowMs, updatedAtMs: nowMs });
+      await tx.upsertTerminal({ id: 'T0000009', merchantId: 'M00000000000002', state: 'active', signedOn: true, batchNo: '000001', limits: {}, lastSeenAtMs: null, createdAtMs: nowMs, updatedAtMs: nowMs });
+    });
+    const sentBefore = fixture.channel.sent.length;
+    const iso = (stan: string) => ({ intake: 'iso' as const, terminalId: 'T0000009', idempotency: { scope: 'iso:T0000009', key: `${stan}:1205120000`, requestHash: `h-${stan}` } });
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('refund', saleId, { ...iso('000901'), amountMinor: 1_000 }))), 'RSW_TXN_TERMINAL_NOT_MERCHANTS');
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('refund', saleId, { ...iso('000902'), terminalId: 'T0000404', amountMinor: 1_000 }))), 'RSW_TXN_TERMINAL_NOT_MERCHANTS', 'an unknown terminal');
+    assert.equal(fixture.channel.sent.length, sentBefore, 'nothing went upstream');
+    assert.deepEqual((await fixture.store.listFollowUps(saleId)).length, 0, 'nothing was stored');
+  } finally {
+    await fixture.close();
+  }
+});
