@@ -33,26 +33,41 @@ const minuteMs = 60_000;
 /** One formatter per zone name: a deployment uses one or two, and the cache is bounded all the same. */
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const formattersMax = 64;
+const quarterHourMs = 15 * minuteMs;
+/** Per zone name, its offset during one UTC quarter-hour (see namedOffsetMs); as bounded as the formatters. */
+const offsets = new Map<string, { quarterStartMs: number; offsetMs: number }>();
 
 /** The wall-clock time at `atMs` in `zone`. */
 export function localTimeOf(atMs: number, zone: LocalZone): LocalTime {
   if (!Number.isFinite(atMs)) throw new Error(`broken invariant: instant ${atMs} is not a number`);
-  if (typeof zone === 'number') {
-    if (!(Number.isInteger(zone) && Math.abs(zone) <= 18 * 60)) throw new Error(`broken invariant: offset ${zone} minutes is not a UTC offset`);
-    const shifted = new Date(atMs + zone * minuteMs);
-    return build(shifted.getUTCFullYear(), shifted.getUTCMonth() + 1, shifted.getUTCDate(), shifted.getUTCHours(), shifted.getUTCMinutes(), shifted.getUTCSeconds());
-  }
-  const parts = formatterFor(zone).formatToParts(atMs);
-  const part = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((candidate) => candidate.type === type)?.value ?? NaN);
-  return build(part('year'), part('month'), part('day'), part('hour') % 24, part('minute'), part('second'));
+  if (typeof zone === 'number' && !(Number.isInteger(zone) && Math.abs(zone) <= 18 * 60)) throw new Error(`broken invariant: offset ${zone} minutes is not a UTC offset`);
+  const offsetMs = typeof zone === 'number' ? zone * minuteMs : namedOffsetMs(atMs, zone);
+  const shifted = new Date(atMs + offsetMs);
+  return build(shifted.getUTCFullYear(), shifted.getUTCMonth() + 1, shifted.getUTCDate(), shifted.getUTCHours(), shifted.getUTCMinutes(), shifted.getUTCSeconds());
 }
 
 /** Minutes east of UTC that `zone` is at the instant `atMs` (a named zone may change with daylight saving). */
 export function offsetMinutesAt(atMs: number, zone: LocalZone): number {
   if (typeof zone === 'number') return zone;
-  const local = localTimeOf(atMs, zone);
-  const wallMs = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
-  return Math.round((wallMs - Math.floor(atMs / 1000) * 1000) / minuteMs);
+  return Math.round(namedOffsetMs(atMs, zone) / minuteMs);
+}
+
+/**
+ * A named zone's offset at an instant. Formatting with Intl costs microseconds, and a sale asks for
+ * local time more than once, so the offset is remembered per zone for the UTC quarter-hour it was read
+ * in: zones change offset only at quarter-hour instants (offsets and transitions are whole quarters).
+ */
+function namedOffsetMs(atMs: number, zone: string): number {
+  const quarterStartMs = Math.floor(atMs / quarterHourMs) * quarterHourMs;
+  const cached = offsets.get(zone);
+  if (cached !== undefined && cached.quarterStartMs === quarterStartMs) return cached.offsetMs;
+  const parts = formatterFor(zone).formatToParts(atMs);
+  const part = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((candidate) => candidate.type === type)?.value ?? NaN);
+  const wallMs = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour') % 24, part('minute'), part('second'));
+  const offsetMs = wallMs - Math.floor(atMs / 1000) * 1000;
+  if (offsets.size >= formattersMax) offsets.clear();
+  offsets.set(zone, { quarterStartMs, offsetMs });
+  return offsetMs;
 }
 
 function build(year: number, month: number, day: number, hour: number, minute: number, second: number): LocalTime {

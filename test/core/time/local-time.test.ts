@@ -41,3 +41,14 @@ test('an unknown zone is a clear error naming the field, a broken offset an asse
   assert.throws(() => localTimeOf(0, 'Mars/Olympus'), (error: unknown) => isReswipeError(error, 'RSW_BAD_ARGUMENT') && error.field === 'timeZone');
   assert.throws(() => localTimeOf(0, 24 * 60), /broken invariant/);
 });
+
+test('a named zone changing offset (daylight saving) is read right on both sides of the change, in any order', () => {
+  const before = Date.parse('2026-03-29T00:59:59Z'); // 01:59:59 in Berlin (CET)
+  const after = Date.parse('2026-03-29T01:00:00Z'); // 03:00:00 in Berlin (CEST)
+  for (const order of [[before, after, before], [after, before, after]]) {
+    for (const atMs of order) {
+      const expected = atMs === before ? '015959' : '030000';
+      assert.equal(localTimeOf(atMs, 'Europe/Berlin').hhmmss, expected, new Date(atMs).toISOString());
+    }
+  }
+});
