@@ -2,7 +2,7 @@
 // completion void, balance inquiry, batch settlement (0500) and batch upload (0320). The sale and the
 // pre-authorization itself go through the AuthorizationEngine; this module follows up on them.
 //
-// Money safety, per operation (../../../shared/PRODUCT.md invariants):
+// Money safety, per operation (docs/vocabulary.md invariants):
 //   - the rules (src/core/payments/*-rules.ts) are decided INSIDE the write that inserts the follow-up,
 //     so two follow-ups of one original are serialized and refunds can never together exceed it;
 //   - the idempotency key, the payment and its pending attempt (with its own upstream STAN) are durable
@@ -65,6 +65,8 @@ export interface TransactionSetSettings {
   batchRowsMax: number;
   /** The PAN fingerprint key (the engine's): a card a follow-up presents must fingerprint to its original's. */
   panKey: string;
+  /** Retired PAN keys (the engine's): an original fingerprinted before a rotation still matches its card. */
+  panKeysRetired?: ReadonlyArray<{ readonly id: string; readonly key: string }>;
 }
 
 export const defaultTransactionSettings = Object.freeze({
@@ -91,6 +93,7 @@ export function transactionSettingsFromConfig(config: ReswipeConfig, engine: Eng
     localOffsetMinutes: engine.localOffsetMinutes,
     channels: engine.channels,
     panKey: engine.panKey,
+    panKeysRetired: engine.panKeysRetired ?? [],
   };
 }
 
@@ -277,7 +280,8 @@ export class TransactionSet {
     if (original === null || merchant === null) throw new Error('broken invariant: an allowed follow-up has its original and merchant');
     // A card the terminal presents goes upstream, so it must be the original's card: a refund to another
     // card would pay a stranger out of this sale. Refused before anything is stored or sent.
-    const card = decideFollowUpCard({ originalFingerprint: original.panFingerprint, presentedFingerprints: presentedPans(request.card).map((pan) => fingerprintPan(pan, this.#settings.panKey)) });
+    const keys = [this.#settings.panKey, ...(this.#settings.panKeysRetired ?? []).map((retired) => retired.key)];
+    const card = decideFollowUpCard({ originalFingerprint: original.panFingerprint, presentedCards: presentedPans(request.card).map((pan) => keys.map((key) => fingerprintPan(pan, key))) });
     if (card.kind === 'refused') return card;
     const attempts = await tx.listAttempts(original.id);
     const originalAttempt = attempts.find((attempt) => attempt.outcome === 'approved');
@@ -295,6 +299,7 @@ export class TransactionSet {
       amountMinor,
       currency,
       panFingerprint: original.panFingerprint,
+      ...(original.panKeyId === undefined ? {} : { panKeyId: original.panKeyId }),
       panMasked: original.panMasked,
       cardBrand: original.cardBrand,
       cardType: original.cardType,

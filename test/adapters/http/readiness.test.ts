@@ -45,7 +45,7 @@ test('/readyz answers 503 after a failed WAL fdatasync, and when no channel is u
   try {
     await store.migrate();
     await store.write((tx) => tx.nextStan('bank-a'));
-    const config = validateConfig({ security: { panKey: 'test-pan-key-0123456789' }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
+    const config = validateConfig({ security: { panKey: 'test-pan-key-0123456789', developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
     const app = await buildHttpApp({ engine: engineFixture.engine, store, clock: { nowMs: () => Date.now() }, logger: silentLogger, config, channelHealth: () => channels });
     try {
       const ready = await app.inject({ method: 'GET', url: '/readyz' });
