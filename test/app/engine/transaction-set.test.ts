@@ -4,9 +4,10 @@
 // and answer, lose or refuse it; each test checks the answer, the stored payments and the messages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FollowUpResult } from '../../../src/app/engine/transaction-set.ts';
+import { defaultTransactionSettings, TransactionSet, type FollowUpResult } from '../../../src/app/engine/transaction-set.ts';
+import { SeededRandom } from '../../../src/core/time/random.ts';
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
-import { merchantId, okPan, reply, sale, terminalId, type Script } from './engine-fixture.ts';
+import { merchantId, okPan, reply, sale, silentLogger, terminalId, type Script } from './engine-fixture.ts';
 import { transmissionDateTime } from '../../../src/core/payments/upstream-fields.ts';
 import { createTxnFixture, followUp, type TxnFixture } from './txn-fixture.ts';
 
@@ -361,6 +362,32 @@ test('a terminal of another shop naming this shop in DE 42 cannot refund or void
     assert.equal(statusOf(await fixture.txns.followUp(followUp('refund', saleId, { ...iso('000902'), terminalId: 'T0000404', amountMinor: 1_000 }))), 'RSW_TXN_TERMINAL_NOT_MERCHANTS', 'an unknown terminal');
     assert.equal(fixture.channel.sent.length, sentBefore, 'nothing went upstream');
     assert.deepEqual((await fixture.store.listFollowUps(saleId)).length, 0, 'nothing was stored');
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('after a PAN key rotation the original card still matches a sale fingerprinted under the retired key', async () => {
+  const fixture = await createTxnFixture(approveAll);
+  try {
+    const saleId = await approvedSale(fixture); // fingerprinted under the fixture's key
+    const settings = (panKeysRetired: Array<{ id: string; key: string }>) => ({
+      ...defaultTransactionSettings, adviceRetryMs: 50, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480,
+      panKey: 'the-rotated-pan-key-0123456789', panKeysRetired,
+      channels: [{ name: 'bank-a', priority: 1, disabled: false, acquirerId: '00000000001', timeoutMs: 500 }],
+    });
+    const rotated = (panKeysRetired: Array<{ id: string; key: string }>) =>
+      new TransactionSet({ store: fixture.store, channels: [fixture.channel], clock: { nowMs: () => Date.now() }, random: new SeededRandom(13), logger: silentLogger, reversalWorker: { kick() {} }, settings: settings(panKeysRetired) });
+    const withoutRetired = rotated([]);
+    const withRetired = rotated([{ id: 'pk_old', key: 'test-pan-key-0123456789' }]);
+    try {
+      assert.equal(statusOf(await withoutRetired.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: okPan } }))), 'RSW_TXN_CARD_MISMATCH', 'without the retired key the card cannot be recognised');
+      assert.equal(statusOf(await withRetired.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: okPan } }))), 'approved');
+      assert.equal(statusOf(await withRetired.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: '4111111111111111' } }))), 'RSW_TXN_CARD_MISMATCH');
+    } finally {
+      await withoutRetired.close();
+      await withRetired.close();
+    }
   } finally {
     await fixture.close();
   }
