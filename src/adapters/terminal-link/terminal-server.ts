@@ -1,5 +1,5 @@
 // The terminal listener: one TCP server per configured listener, speaking its dialect and framing
-// (spec/terminal-link.md). It turns 0800 into sign-on/sign-off/echo, 0200 sales into engine
+// (docs/contracts/terminal-link.md). It turns 0800 into sign-on/sign-off/echo, 0200 sales into engine
 // authorizations (a resend waits for and gets the original answer), 0400/0401 into the terminal's
 // own reversals, and answers every other request with a clear refusal. A frame that is too large
 // or cannot be decoded gets no answer: it is logged (never its bytes) and the connection is closed.
@@ -455,6 +455,10 @@ export class TerminalServer {
     const pinBlock = request.fields[52];
     const iccData = request.fields[55];
     const cvv = cvvOf(request);
+    // The card enters the request hash only as its keyed fingerprint; under the retired keys too, so a
+    // retransmission that straddles a key rotation is still a replay (docs/card-data.md).
+    const requestHashUnder = (panKey: string): string =>
+      requestHashOf({ mti: request.mti, processingCode: getText(request, 3), amountMinor: amountText, currency: currencyNumeric, terminalId, merchantId, card: fingerprintPan(pan, panKey) });
     const sale: SaleRequest = {
       intake: 'iso',
       // DE 42 is ans15 and merchant ids are exactly 15 characters, so it is used as sent.
@@ -476,16 +480,8 @@ export class TerminalServer {
       idempotency: {
         scope,
         key,
-        // The card enters the hash only as its keyed fingerprint.
-        requestHash: requestHashOf({
-          mti: request.mti,
-          processingCode: getText(request, 3),
-          amountMinor: amountText,
-          currency: currencyNumeric,
-          terminalId,
-          merchantId,
-          card: fingerprintPan(pan, engine.settings.panKey),
-        }),
+        requestHash: requestHashUnder(engine.settings.panKey),
+        requestHashesRetired: (engine.settings.panKeysRetired ?? []).map((retired) => requestHashUnder(retired.key)),
       },
       terminalStan: stan,
       terminalTransmittedAt: transmittedAt,
@@ -638,7 +634,7 @@ function cvvOf(request: IsoMessage): string | undefined {
   return undefined;
 }
 
-/** DE 22's first two digits to the entry mode words of PRODUCT.md. */
+/** DE 22's first two digits to the entry mode words of docs/vocabulary.md. */
 export function entryModeOf(posEntryMode: string | undefined): EntryMode {
   switch ((posEntryMode ?? '').slice(0, 2)) {
     case '05':

@@ -7,11 +7,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runReswipe } from '../../support/reswipe-process.ts';
+import { developmentModeEnv, runReswipe } from '../../support/reswipe-process.ts';
 
 function runServe(dir: string, config: unknown): { status: number | null; stderr: string } {
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-  const result = runReswipe(['serve', '--config', join(dir, 'config.json'), '--json'], { cwd: dir, env: { ...process.env, RESWIPE_LOG_LEVEL: 'silent' } });
+  const result = runReswipe(['serve', '--config', join(dir, 'config.json'), '--json'], { cwd: dir, env: { ...process.env, RESWIPE_LOG_LEVEL: 'silent', ...developmentModeEnv } });
   return { status: result.status, stderr: result.stderr };
 }
 

@@ -1,4 +1,4 @@
-// POST /v1/payments, GET /v1/payments/{id} and GET /v1/payments (spec/http-api.md). A sale goes
+// POST /v1/payments, GET /v1/payments/{id} and GET /v1/payments (docs/contracts/http-api.md). A sale goes
 // through the same AuthorizationEngine as a terminal's 0200; this file only turns HTTP into a
 // SaleRequest and the engine's SaleResult back into HTTP. Duplicate detection is the engine's: the
 // scope is `http:<merchantId>`, the key the Idempotency-Key header, and the request hash covers the
@@ -33,7 +33,7 @@ export interface PaymentEngine {
   authorize(request: SaleRequest): Promise<SaleResult>;
   getPayment(id: string, scope?: { merchantId?: string }): Promise<PaymentView | null>;
   listPayments(query: PaymentQuery): Promise<Page<PaymentView>>;
-  readonly settings: { readonly panKey: string };
+  readonly settings: { readonly panKey: string; readonly panKeysRetired?: ReadonlyArray<{ readonly key: string }> };
 }
 
 export interface PaymentRoutesOptions {
@@ -204,7 +204,12 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
         },
         capture: body.capture,
         reference: body.reference ?? null,
-        idempotency: { scope: `http:${merchantId}`, key, requestHash: paymentRequestHash(body, merchantId, engine.settings.panKey) },
+        idempotency: {
+          scope: `http:${merchantId}`,
+          key,
+          requestHash: paymentRequestHash(body, merchantId, engine.settings.panKey),
+          requestHashesRetired: (engine.settings.panKeysRetired ?? []).map((retired) => paymentRequestHash(body, merchantId, retired.key)),
+        },
       };
       // The raw number stays in `sale` only; the parsed body is not kept or logged past this point.
       body.card.number = '';
