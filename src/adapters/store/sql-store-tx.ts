@@ -8,6 +8,7 @@ import type {
   EventRecord,
   FeeLineRecord,
   IdempotencyRecord,
+  ManualResolutionRecord,
   MerchantRecord,
   PaymentRecord,
   ReversalRecord,
@@ -26,6 +27,7 @@ import {
   eventRows,
   feeLineRows,
   idempotencyRows,
+  manualResolutionRows,
   insertSql,
   merchantRows,
   paymentRows,
@@ -190,6 +192,10 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
 
   appendAudit(record: AuditRecord): Promise<void> {
     return this.#insert(auditRows, record);
+  }
+
+  insertManualResolution(record: ManualResolutionRecord): Promise<void> {
+    return this.#insert(manualResolutionRows, record);
   }
 
   insertApiKey(key: ApiKeyRecord): Promise<void> {

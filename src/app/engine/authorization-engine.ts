@@ -68,6 +68,7 @@ import {
   type ReversalSettlement,
 } from '../reversals/reversal-worker.ts';
 import { TerminalGate } from './terminal-gate.ts';
+import { closeManualHandlingOnConfirmedReversal } from '../manual-handling/close-on-confirmed-reversal.ts';
 import type { EngineRouter } from '../channels/channel-router.ts';
 import { reversalIdFor } from '../reversals/reversal-worker.ts';
 import { doubleApprovalToReverse, isReswipeTwin, mayBeDoubleApproval, isUnsettledTwin, reswipeWaitDiagnosis } from '../../core/payments/reswipe-guard.ts';
@@ -562,6 +563,10 @@ export class AuthorizationEngine {
     await this.#updatePayment(tx, payment, updated);
     if (payment.status === 'approved' && status !== 'approved' && this.#fees !== undefined) await this.#fees.removeForPayment(tx, updated);
     await tx.appendEvent({ type: 'payment.reversed', subjectId: payment.id, payload: { seq: current.seq, channel: current.channel, status, responseCode: settled.responseCode }, atMs: nowMs });
+    // A flagged payment whose (retried) reversal the bank confirmed leaves the operators' list, loudly.
+    if (await closeManualHandlingOnConfirmedReversal(tx, { payment: updated, reversal: settled.reversal, responseCode: settled.responseCode, nowMs })) {
+      this.#logger.warn({ paymentId: payment.id, reversalId: settled.reversal.id }, 'manual handling resolved: the retried reversal was confirmed');
+    }
   }
 
   /** For the reversal worker, after the commit: wakes a sale waiting to retry. */
