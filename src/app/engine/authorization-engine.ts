@@ -233,7 +233,6 @@ interface SaleContext {
   request: SaleRequest;
   payment: PaymentRecord;
   merchant: MerchantRecord;
-  startMs: number;
   replyByMs: number;
   budgetAllowed: boolean;
   attempts: Map<number, AttemptRecord>;
@@ -810,7 +809,6 @@ export class AuthorizationEngine {
       request,
       payment,
       merchant,
-      startMs: nowMs,
       replyByMs,
       budgetAllowed,
       attempts: new Map(),
