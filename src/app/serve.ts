@@ -4,7 +4,7 @@
 // Stopping goes the other way: stop taking requests, finish those in flight (bounded), then stop
 // the workers and close the store.
 import { requirePanKey, type ReswipeConfig } from '../core/config/config-schema.ts';
-import type { MerchantRecord, Store, StoreTx, PaymentRecord } from '../core/ports/store.ts';
+import type { Store } from '../core/ports/store.ts';
 import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '../core/ports/defined-records.ts';
 import type { Clock } from '../core/time/clock.ts';
 import type { Random } from '../core/time/random.ts';
@@ -13,11 +13,14 @@ import { createLogger } from '../adapters/log/logger.ts';
 import { UpstreamChannel, type LoggerLike } from '../adapters/channels/upstream-channel.ts';
 import { loadBinTable } from '../adapters/declines/bin-table-file.ts';
 import { TerminalServer } from '../adapters/terminal-link/terminal-server.ts';
+import { TerminalKeyVault } from '../adapters/crypto/terminal-key-vault.ts';
+import { resolveMacMode } from '../core/crypto/terminal-mac.ts';
+import { WorkingKeys } from './terminal-keys/working-keys.ts';
 import { buildHttpApp, buildOperationsApp, type HttpAppDeps } from '../adapters/http/http-app.ts';
 import { ReversalWorker } from './reversals/reversal-worker.ts';
 import { AuthorizationEngine, engineSettingsFromConfig } from './engine/authorization-engine.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
-import { recordFeesForApprovedPayment, recordFeesForRefund, removeFeesForPayment } from './fees/record-payment-fees.ts';
+import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { TransactionSet, transactionSettingsFromConfig, type FollowUpFeeHooks } from './engine/transaction-set.ts';
 import type { IsoMessage } from '../core/iso8583/index.ts';
 import { createMetrics, instrumentChannel } from '../adapters/metrics/metrics.ts';
@@ -60,6 +63,16 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
   const binTable = loadBinTable(config.declines.binTableFile);
   const feeSettings = feeSettingsFromConfig(config);
   const routingRules = loadRoutingRules(config);
+  // Terminal keys (docs/terminal-keys.md): a listener that checks MACs cannot run without the local
+  // master key, so its absence stops the start here; with every listener's MACs off it is optional.
+  const macModes = config.listeners.map((listener) => resolveMacMode(listener.security.mac, config.security.developmentMode));
+  let keyVault: TerminalKeyVault | null = null;
+  try {
+    keyVault = TerminalKeyVault.fromSettings(config.security);
+  } catch (error) {
+    if (macModes.some((mode) => mode !== 'off')) throw error;
+  }
+  if (keyVault?.source === 'development') logger.warn({ keyId: keyVault.keyId }, 'terminal keys are sealed under the development master key (development mode); never do this in production');
   // Replaced when PUT /v1/fee-plans/{name} changes a plan, so the next approval is priced by the new plan (in memory: the plans file is not rewritten).
   let feePlans = feeSettings.plans;
 
@@ -121,43 +134,8 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       onSettled: (settled) => engine?.onReversalSettled(settled),
     });
 
-    // A fee that cannot be priced must never undo the money movement it belongs to: it is flagged instead.
-    async function flagFeeFailure(tx: StoreTx, paymentId: string, error: unknown, payload: Record<string, unknown>): Promise<void> {
-      logger.error({ paymentId, error: error instanceof Error ? error.message : 'unknown' }, 'fee could not be recorded');
-      await tx.appendEvent({ type: 'fee.failed', subjectId: paymentId, payload, atMs: clock.nowMs() });
-    }
-    // One set of fee hooks serves sales (engine) and follow-ups (transaction set).
-    const fees: FollowUpFeeHooks = {
-      async recordApproved(tx: StoreTx, payment: PaymentRecord, known?: MerchantRecord) {
-        const merchant = known ?? (await tx.getMerchant(payment.merchantId));
-        if (merchant === null) return null;
-        try {
-          return await recordFeesForApprovedPayment(tx, payment, {
-            plans: feePlans,
-            merchantFeePlan: merchant.feePlan,
-            mcc: merchant.mcc,
-            timeZone: feeSettings.timeZone,
-            settleMode: feeSettings.settleMode,
-            nowMs: clock.nowMs(),
-            cutoff: feeSettings.cutoff,
-          });
-        } catch (error) {
-          await flagFeeFailure(tx, payment.id, error, { plan: merchant.feePlan });
-          return null;
-        }
-      },
-      async removeForPayment(tx: StoreTx, payment: PaymentRecord) {
-        await removeFeesForPayment(tx, payment, { nowMs: clock.nowMs() });
-      },
-      async recordRefund(tx: StoreTx, refund: PaymentRecord) {
-        try {
-          const merchant = await tx.getMerchant(refund.merchantId);
-          await recordFeesForRefund(tx, refund, { plans: feePlans, merchantFeePlan: merchant?.feePlan ?? 'standard', timeZone: feeSettings.timeZone, nowMs: clock.nowMs(), cutoff: feeSettings.cutoff });
-        } catch (error) {
-          await flagFeeFailure(tx, refund.id, error, { kind: 'refund' });
-        }
-      },
-    };
+    // One set of fee hooks serves sales (engine), follow-ups (transaction set) and manual resolutions (HTTP).
+    const fees: FollowUpFeeHooks = createPaymentFeeHooks({ plans: () => feePlans, settings: feeSettings, clock, logger });
 
     // Channel health: every attempt result, echo and connection state feeds a circuit breaker per channel;
     // routing skips open circuits. Circuit changes go to the event stream.
@@ -240,12 +218,24 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       reversalQueueStats: () => store.reversalQueueStats(),
       terminalConnections: () => servers.reduce((sum, server) => sum + server.connections, 0),
       nowMs: () => clock.nowMs(),
+      engineRecovery: () => running.recoveryStats(),
     });
     cleanups.push(async () => {
       await running.close();
     });
-    for (const listener of config.listeners) {
-      const server = new TerminalServer({ listener, engine: countingEngine, transactions: followUps, store, clock, logger });
+    const workingKeys = keyVault === null ? undefined : new WorkingKeys({ store, vault: keyVault, clock });
+    for (const [index, listener] of config.listeners.entries()) {
+      const server = new TerminalServer({
+        listener,
+        engine: countingEngine,
+        transactions: followUps,
+        store,
+        clock,
+        logger,
+        macMode: macModes[index] ?? 'required',
+        ...(workingKeys === undefined ? {} : { keys: workingKeys }),
+        onMacRejected: (reason) => metrics.recordTerminalMacRejected(listener.name, reason),
+      });
       terminalPorts[listener.name] = await server.start();
       servers.push(server);
       cleanups.push(() => server.close(Math.min(config.engine.terminalTimeoutMs, 30_000)));
@@ -265,7 +255,19 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
         onPlansChange: (next: typeof feePlans) => {
           feePlans = next;
         },
-        channelHealth: () => [...channels.values()].map((channel) => channel.health()),
+        // Connection state plus the breaker's verdict: a connected channel with an open circuit takes no sales,
+        // unless it answered sales within the breaker's window: then it is still probed by trial sales as the
+        // last reachable channel of its route (docs/routing.md), so it still counts as usable.
+        channelHealth: () => {
+          const circuits = healthMonitor.view();
+          return [...channels.values()].map((channel) => {
+            const health = channel.health();
+            const circuit = circuits.find((view) => view.name === health.name);
+            const available = circuit === undefined || circuit.available || circuit.window.results > circuit.window.failures;
+            return { ...health, available };
+          });
+        },
+        manualHandling: { fees, kickReversals: () => worker.kick() },
         monitoring: {
           terminalCached: (id) => terminalMonitor.cached(id),
           terminal: (id) => terminalMonitor.terminal(id),

@@ -77,6 +77,13 @@ export interface SimulationOptions {
   brokenBlindAdvice?: boolean;
   /** Test the auditor: a store that never finds an idempotency key, so every resend is a new payment. */
   brokenForgetfulIdempotency?: boolean;
+  /**
+   * Test the auditor: the engine is told an unknown attempt's reversal settled the moment it is queued, so its
+   * retry-after-reversal path sends the new attempt BEFORE the reversal is confirmed.
+   */
+  brokenRetryBeforeReversal?: boolean;
+  /** Upstream channels to the one issuer: 2 by default; 1 shows recovery on the only channel. */
+  channelCount?: 1 | 2;
   /** Keep the SQLite file afterwards (for debugging a seed). */
   keepFiles?: boolean;
   /** Audit the known gaps as violations too (RESWIPE_SIM_STRICT=1). */
@@ -110,6 +117,7 @@ const transactionSettings = (engine: EngineSettings): TransactionSetSettings => 
   httpTerminalId: engine.httpTerminalId,
   localOffsetMinutes: engine.localOffsetMinutes,
   channels: engine.channels,
+  panKey: engine.panKey,
 });
 /** Share of approved sales whose client then voids it (same day) or refunds part of it, one or two times. */
 const followUpShare = 0.12;
@@ -191,6 +199,22 @@ const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
  * done), and fenced: once the generation is dead nothing it asks for is answered, a unit that had
  * not run yet rolls back, and the crash plan can kill it right before or right after a write.
  */
+/** The engine's view of the store in the broken variant: a queued reversal reads as done (confirmed) at once. */
+function reversalsSettledAtOnce(inner: Store): Store {
+  return new Proxy(inner, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property === 'getReversal') {
+        return async (id: string) => {
+          const reversal = await target.getReversal(id);
+          return reversal?.state === 'pending' ? { ...reversal, state: 'done' as const } : reversal;
+        };
+      }
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 function fenceStore(inner: Store, generation: () => Generation, run: RunState, forgetful: boolean): Store {
   let forgotten = 0;
   const forgetfulTx = (tx: StoreTx): StoreTx =>
@@ -310,7 +334,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const log = logger(epoch);
     const holder: { gen: Generation | null } = { gen: null };
     const store = fenceStore(raw, () => holder.gen as Generation, run, options.brokenForgetfulIdempotency === true);
-    const channels = channelNames.map((name) => new SimChannel(name, upstream, epoch));
+    const usedChannelNames = channelNames.slice(0, options.channelCount ?? channelNames.length);
+    const channels = usedChannelNames.map((name) => new SimChannel(name, upstream, epoch));
     const channelMap = new Map(channels.map((channel) => [channel.name, channel]));
     let engine: AuthorizationEngine | undefined;
     let txns: TransactionSet | undefined;
@@ -330,12 +355,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     });
     const enginePorts: ChannelPort[] = channels.map((channel) => (options.brokenBlindResend === true ? new BlindResendChannel(channel) : channel));
     engine = new AuthorizationEngine({
-      store,
+      store: options.brokenRetryBeforeReversal === true ? reversalsSettledAtOnce(store) : store,
       channels: enginePorts,
       clock: scheduler.clock,
       random: new SeededRandom((idSeed + epoch * 0x9e37) >>> 0),
       logger: log,
-      settings: engineSettings(channelNames),
+      settings: engineSettings(usedChannelNames),
       binTable: defaultBinTable,
       reversalWorker: worker,
       sleep: scheduler.sleepFor(epoch),
@@ -486,6 +511,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     try {
       const outcome = await gen.engine.reverseByTerminal({
         terminalId: payment.terminalId ?? '',
+        merchantId: simMerchantId,
+        amountMinor: payment.amountMinor,
         originalStan: payment.stan ?? '',
         originalTransmittedAt: payment.transmittedAt,
         reasonCode: '98',
@@ -742,7 +769,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const auditStore = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal', detectNestedWrites: true });
   let report: AuditReport;
   try {
-    report = await auditRun({ payments, book: upstream.book, store: auditStore, pans: simPans, databaseBytes: [...dbBytes, ...dbBytesAfterClose], engineErrors, strict: options.strict === true });
+    report = await auditRun({ payments, book: upstream.book, store: auditStore, pans: simPans, goodPans: approvingPans, databaseBytes: [...dbBytes, ...dbBytesAfterClose], engineErrors, strict: options.strict === true });
   } finally {
     await auditStore.close();
     if (options.keepFiles !== true) rmSync(dir, { recursive: true, force: true });

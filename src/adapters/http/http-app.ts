@@ -16,6 +16,7 @@ import type { FeePlanSet } from '../../core/fees/fee-plan.ts';
 import type { Store } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import { decideReadiness, isChannelUsable } from '../../core/monitoring/readiness.ts';
 import type { LoggerLike } from '../channels/upstream-channel.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { ApiAuth, merchantScopeOf, requireScope } from './auth.ts';
@@ -29,6 +30,10 @@ import { paymentRoutes, type PaymentEngine } from './routes/payment-routes.ts';
 import { transactionRoutes, type TransactionRoutesEngine } from './routes/transaction-routes.ts';
 import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
+import { manualHandlingRoutes } from './routes/manual-handling-routes.ts';
+import { createPaymentFeeHooks } from '../../app/fees/payment-fee-hooks.ts';
+import type { FeeHooks } from '../../app/engine/authorization-engine.ts';
+import { defaultCutoff } from '../../core/fees/business-date.ts';
 import { declineRoutes } from './routes/decline-routes.ts';
 import { feeRoutes } from './routes/fee-routes.ts';
 import { feeSettingsFromConfig } from '../../app/fees/fee-settings.ts';
@@ -45,6 +50,8 @@ export const requestsPerSocketMax = 10_000;
 export interface ChannelHealthLike {
   name: string;
   connected: number;
+  /** False while the channel's circuit breaker keeps sales off it. */
+  available?: boolean;
 }
 
 export interface HttpAppDeps {
@@ -68,6 +75,8 @@ export interface HttpAppDeps {
   connectionsMax?: number;
   /** At most one API key last-used write per key per this interval; default 60 s. */
   keyLastUsedWriteIntervalMs?: number;
+  /** The fee hooks of the running engine and a way to wake its reversal worker, for /v1/manual-handling; hooks built from the config when absent. */
+  manualHandling?: { fees?: FeeHooks; kickReversals?: () => void };
 }
 
 const openapiInfo = {
@@ -157,6 +166,16 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       });
       await v1.register(eventRoutes, { store: deps.store, auth });
       await v1.register(auditRoutes, { store: deps.store, auth });
+      await v1.register(manualHandlingRoutes, {
+        store: deps.store,
+        auth,
+        clock: deps.clock,
+        fees:
+          deps.manualHandling?.fees ??
+          createPaymentFeeHooks({ plans: () => plans, settings: { timeZone: deps.config.fees.settlementTimeZone, settleMode: deps.config.fees.settleMode, cutoff: defaultCutoff }, clock: deps.clock, logger: deps.logger }),
+        settlementDay: { timeZone: deps.config.fees.settlementTimeZone },
+        ...(deps.manualHandling?.kickReversals === undefined ? {} : { kickReversals: deps.manualHandling.kickReversals }),
+      });
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
       await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
       // Fee routes read every merchant's settlements and change plans: admin keys only, except that
@@ -235,25 +254,26 @@ function registerHealthRoutes(app: FastifyInstance, deps: Pick<HttpAppDeps, 'sto
     '/readyz',
     {
       schema: {
-        summary: 'Ready for traffic: the store answers and at least one channel is connected (or none is configured)',
+        summary: 'Ready for traffic: the store answers and accepts writes, and at least one upstream channel is usable (connected, circuit not open)',
         tags: ['health'],
         response: {
-          200: Type.Object({ status: Type.Literal('ready'), store: Type.String(), channels: Type.Array(Type.Object({ name: Type.String(), connected: Type.Integer() })) }),
+          200: Type.Object({ status: Type.Literal('ready'), store: Type.String(), channels: Type.Array(Type.Object({ name: Type.String(), connected: Type.Integer(), usable: Type.Boolean() })) }),
           503: problemSchema,
         },
       },
     },
     async (_request, reply) => {
+      let storeAnswers = true;
       try {
         if (deps.store.ping !== undefined) await deps.store.ping();
         else await deps.store.listChannels();
       } catch {
-        return sendProblem(reply, problemOfError(new ReswipeError('RSW_HTTP_NOT_READY', { reason: 'the store does not answer' })));
+        storeAnswers = false;
       }
-      const channels = (deps.channelHealth?.() ?? []).map((channel) => ({ name: channel.name, connected: channel.connected }));
-      if (channels.length > 0 && channels.every((channel) => channel.connected === 0)) {
-        return sendProblem(reply, problemOfError(new ReswipeError('RSW_HTTP_NOT_READY', { reason: 'no upstream channel is connected' })));
-      }
+      const health = deps.channelHealth?.() ?? null;
+      const readiness = decideReadiness({ storeAnswers, storeWriteFault: deps.store.writeFault?.() ?? null, channels: health });
+      if (!readiness.ready) return sendProblem(reply, problemOfError(new ReswipeError('RSW_HTTP_NOT_READY', { reason: readiness.reason })));
+      const channels = (health ?? []).map((channel) => ({ name: channel.name, connected: channel.connected, usable: isChannelUsable(channel) }));
       return { status: 'ready' as const, store: deps.store.kind, channels };
     },
   );

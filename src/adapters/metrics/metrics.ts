@@ -32,6 +32,8 @@ export interface MetricSources {
   terminalConnections?: () => number;
   /** The current time, for the age of the oldest queued reversal. */
   nowMs?: () => number;
+  /** The engine's store failures after a send and the reversals it holds in memory until the store is back. */
+  engineRecovery?: () => { storeFailuresAfterSend: number; reversalsHeld: number };
 }
 
 export interface Metrics {
@@ -39,6 +41,8 @@ export interface Metrics {
   recordAttempt(observation: AttemptObservation): void;
   recordPayment(status: PaymentStatus): void;
   recordHttpRequest(method: string, route: string, statusCode: number, durationMs: number): void;
+  /** A terminal request refused for its MAC (missing, bad, or no working keys). */
+  recordTerminalMacRejected(listener: string, reason: string): void;
   /** Wires the scrape-time sources once the things they read exist (the store opens after the metrics). */
   setSources(sources: MetricSources): void;
   /** Prometheus text exposition of every metric. */
@@ -90,6 +94,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     buckets: [...attemptLatencyBucketsSeconds],
     registers: [registry],
   });
+  const terminalMacRejected = new Counter({
+    name: 'reswipe_terminal_mac_rejected_total',
+    help: 'Terminal requests answered A0 because their MAC was missing or bad, or the terminal had no working keys, by listener and reason',
+    labelNames: ['listener', 'reason'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'reswipe_reversal_queue_depth',
     help: 'Reversals waiting to be sent or repeated (state pending)',
@@ -119,6 +129,25 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     },
   });
 
+  new Counter({
+    name: 'reswipe_store_failures_after_send_total',
+    help: 'Sales whose outcome could not be written after their request went upstream (answered 98 WAIT, reversal held)',
+    registers: [registry],
+    collect() {
+      // The engine owns the count; the counter mirrors it at scrape time.
+      this.reset();
+      this.inc(sources.engineRecovery?.().storeFailuresAfterSend ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'reswipe_reversals_held_in_memory',
+    help: 'Reversals waiting in the engine for the store to take writes again; above 0 means money may be outstanding',
+    registers: [registry],
+    collect() {
+      this.set(sources.engineRecovery?.().reversalsHeld ?? 0);
+    },
+  });
+
   return {
     registry,
     contentType: registry.contentType,
@@ -132,6 +161,9 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     recordHttpRequest(method, route, statusCode, durationMs) {
       httpRequests.inc({ method, route, status: String(statusCode) });
       httpLatency.observe({ route }, durationMs / 1000);
+    },
+    recordTerminalMacRejected(listener, reason) {
+      terminalMacRejected.inc({ listener, reason });
     },
     setSources(next) {
       sources = { ...sources, ...next };

@@ -337,6 +337,22 @@ DROP INDEX payments_card_recent_idx;
 DROP INDEX payments_pending_idx;
 `;
 
+// An operator's resolution of a payment flagged for manual handling (docs/reversals.md): what the
+// bank said (charged, not charged) or that a retried reversal was confirmed, with the note, who and
+// when. One row per payment: the primary key makes "resolved once" a database guarantee, also
+// between two gateway nodes or an operator's CLI and the HTTP API at the same instant.
+const manualResolutions = `
+CREATE TABLE manual_resolutions (
+  payment_id TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  note TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  at_ms {BIGINT} NOT NULL,
+  CONSTRAINT manual_resolutions_pkey PRIMARY KEY (payment_id),
+  CONSTRAINT manual_resolutions_payment_fkey FOREIGN KEY (payment_id) REFERENCES payments (id)
+);
+`;
+
 // The id of the card-fingerprint key each fingerprint was made under (docs/card-data.md), so the key can
 // be rotated: lookups by card compute the fingerprint under every configured key, and operators can
 // count what an old key still covers before retiring it. NULL on rows written before this migration,
@@ -363,6 +379,34 @@ CREATE INDEX audit_log_action_idx ON audit_log (action, at_ms DESC, id DESC);
 {AUDIT_APPEND_ONLY}
 `;
 
+// Terminal keys (docs/terminal-keys.md): one row per terminal with its master key (TMK) and the
+// working keys of its latest sign-on. Every *_sealed column holds a key encrypted under the gateway's
+// local master key (AES-256-GCM, bound to the terminal and the key's role), never a clear key; the
+// check values are what operators compare and are safe to show. The working-key columns are all
+// null until the first sign-on under the current TMK (a rotation clears them).
+const terminalKeys = `
+CREATE TABLE terminal_keys (
+  terminal_id TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  tmk_sealed TEXT NOT NULL,
+  tmk_check_value TEXT NOT NULL,
+  tmk_source TEXT NOT NULL,
+  tmk_version INTEGER NOT NULL,
+  pin_key_sealed TEXT,
+  pin_key_check_value TEXT,
+  mac_key_sealed TEXT,
+  mac_key_check_value TEXT,
+  data_key_sealed TEXT,
+  data_key_check_value TEXT,
+  working_keys_at_ms {BIGINT},
+  created_at_ms {BIGINT} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT terminal_keys_pkey PRIMARY KEY (terminal_id),
+  CONSTRAINT terminal_keys_terminal_fkey FOREIGN KEY (terminal_id) REFERENCES terminals (id),
+  CONSTRAINT terminal_keys_algorithm_check CHECK (algorithm IN ('3des', 'sm4'))
+);
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -371,8 +415,10 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0004_manual_handling', manualHandling),
   defineMigration('0005_transaction_set_indexes', transactionSetIndexes),
   defineMigration('0006_payment_indexes', paymentIndexes),
+  defineMigration('0009_manual_resolutions', manualResolutions),
   defineMigration('0010_pan_key_ids', panKeyIds),
   defineMigration('0011_key_scopes_audit', keyScopesAndAudit),
+  defineMigration('0012_terminal_keys', terminalKeys),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

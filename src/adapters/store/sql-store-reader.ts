@@ -5,6 +5,7 @@ import type {
   AttemptRecord,
   AuditQuery,
   AuditRecord,
+  ManualResolutionRecord,
   ChannelRecord,
   EventRecord,
   FeeLineRecord,
@@ -18,6 +19,7 @@ import type {
   ReversalRecord,
   SettlementBatchRecord,
   StoreReader,
+  TerminalKeyRecord,
   TerminalRecord,
 } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
@@ -27,6 +29,7 @@ import {
   apiKeyRows,
   attemptRows,
   auditRows,
+  manualResolutionRows,
   channelRows,
   eventRows,
   feeLineRows,
@@ -38,6 +41,7 @@ import {
   readTextOrNull,
   reversalRows,
   settlementBatchRows,
+  terminalKeyRows,
   terminalRows,
   type TableMapping,
 } from './store-rows.ts';
@@ -107,6 +111,14 @@ export class SqlStoreReader implements StoreReader {
     return merchantId === undefined ? this.unpaged(terminalRows, '1 = 1', [], 'id') : this.unpaged(terminalRows, 'merchant_id = ?', [merchantId], 'id');
   }
 
+  getTerminalKeys(terminalId: string): Promise<TerminalKeyRecord | null> {
+    return this.one(terminalKeyRows, 'terminal_id = ?', [terminalId]);
+  }
+
+  listTerminalKeys(): Promise<TerminalKeyRecord[]> {
+    return this.unpaged(terminalKeyRows, '1 = 1', [], 'terminal_id');
+  }
+
   getChannel(name: string): Promise<ChannelRecord | null> {
     return this.one(channelRows, 'name = ?', [name]);
   }
@@ -165,10 +177,14 @@ export class SqlStoreReader implements StoreReader {
 
   async listManualHandlingPayments(limit: number): Promise<PaymentRecord[]> {
     const rows = await this.db.all(
-      `SELECT ${columnsOf(paymentRows)} FROM payments WHERE manual_handling_since_ms IS NOT NULL ORDER BY manual_handling_since_ms DESC, id DESC LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      `SELECT ${columnsOf(paymentRows)} FROM payments WHERE manual_handling_since_ms IS NOT NULL AND NOT EXISTS (SELECT 1 FROM manual_resolutions WHERE manual_resolutions.payment_id = payments.id) ORDER BY manual_handling_since_ms DESC, id DESC LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
       [],
     );
     return rows.map((row) => paymentRows.fromRow(row));
+  }
+
+  getManualResolution(paymentId: string): Promise<ManualResolutionRecord | null> {
+    return this.one(manualResolutionRows, 'payment_id = ?', [paymentId]);
   }
 
   async sumApprovedMinor(scope: { merchantId: string; terminalId?: string }, fromMs: number, toMs: number): Promise<number> {

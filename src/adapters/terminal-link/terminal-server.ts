@@ -3,6 +3,10 @@
 // authorizations (a resend waits for and gets the original answer), 0400/0401 into the terminal's
 // own reversals, and answers every other request with a clear refusal. A frame that is too large
 // or cannot be decoded gets no answer: it is logged (never its bytes) and the connection is closed.
+// Terminal security (docs/terminal-keys.md): a sign-on gets fresh working keys in DE 62 under the
+// terminal's master key; every request that moves or reveals money is checked against its MAC before
+// anything else happens (a missing or bad MAC is answered A0 and nothing is processed), and its answer
+// carries a MAC; reversals and voids are taken only on a connection that has signed that terminal on.
 import { createServer, type Server, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import {
@@ -20,17 +24,35 @@ import {
   type IsoMessage,
 } from '../../core/iso8583/index.ts';
 import { refusalCashierMessage } from '../../core/payments/txn-refusal-text.ts';
-import { cashierMessage, classifyOutcome, classifyResponseCode, terminalVerdictText, type Diagnosis } from '../../core/declines/index.ts';
+import type { TxnRefusal } from '../../core/payments/txn-rule-result.ts';
+import { defaultBusinessTimeZone, localTimeOf } from '../../core/time/local-time.ts';
+import { cashierMessage, cashierMessageWithNote, classifyOutcome, classifyResponseCode, terminalVerdictText, type Diagnosis } from '../../core/declines/index.ts';
 import { CardNumber, fingerprintPan } from '../../core/cards/pan.ts';
 import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { Store } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
-import type { EntryMode, Language } from '../../core/vocabulary.ts';
+import type { BilingualText, EntryMode, Language } from '../../core/vocabulary.ts';
 import type { LoggerLike } from '../channels/upstream-channel.ts';
 import type { AuthorizationEngine, SaleRequest, SaleResult } from '../../app/engine/authorization-engine.ts';
 import { requestHashOf } from '../../app/engine/request-hash.ts';
 import type { FollowUpOperation, FollowUpRequest, FollowUpResult, TransactionSet } from '../../app/engine/transaction-set.ts';
 import { formatBatchTotals, parseBatchTotals } from '../../core/payments/batch-totals.ts';
+import { checkMessageMac, isMacCheckedMti, isMacSignedAnswerMti, macFieldOf, packWithMac, type MacMode } from '../../core/crypto/terminal-mac.ts';
+import { keySetOf } from '../../core/crypto/working-key-block.ts';
+import type { MacKey, WorkingKeys } from '../../app/terminal-keys/working-keys.ts';
+
+/** Why a request's MAC was refused; the label of reswipe_terminal_mac_rejected_total. */
+export type MacRejection = 'missing' | 'bad' | 'no_working_keys';
+
+/** What one connection has done: the terminals it signed on (reversals and voids need one). */
+interface ConnectionState {
+  readonly signedOn: Set<string>;
+}
+
+/** Terminals one connection may sign on (a connection is normally one terminal; a concentrator may carry a few). */
+const signedOnPerConnectionMax = 64;
+/** At most one `terminal.mac_rejected` event per terminal per this interval, so a flood of forged MACs cannot flood the store; the metric counts all. */
+const macRejectedEventIntervalMs = 1_000;
 
 export interface TerminalListenerSettings {
   name: string;
@@ -65,6 +87,15 @@ export interface TerminalServerOptions {
   inFlightPerConnectionMax?: number;
   /** At most one "last seen" store write per terminal per this interval, off the request path; default 10 s. */
   lastSeenWriteIntervalMs?: number;
+  /**
+   * Terminal MACs on this listener (resolveMacMode): `required`, `optional` or `off`. `required` and
+   * `optional` need `keys`.
+   */
+  macMode: MacMode;
+  /** Working keys (issued at sign-on) and MAC keys; without it a sign-on carries no keys. */
+  keys?: Pick<WorkingKeys, 'issue' | 'macKeyOf'>;
+  /** Called for every refused MAC (the metric). */
+  onMacRejected?: (reason: MacRejection) => void;
 }
 
 /** Terminals whose last "last seen" write is remembered; beyond it the oldest is forgotten (and may be written again early). */
@@ -90,8 +121,13 @@ export class TerminalServer {
   #closing = false;
   /** Per terminal id (DE 41), when its lastSeenAtMs was last written (or that write was started); oldest first. */
   readonly #lastSeenWrittenAtMs = new Map<string, number>();
+  /** Per terminal id, when its last mac_rejected event was written and how many refusals went unrecorded since. */
+  readonly #macRejectedEvents = new Map<string, { atMs: number; suppressed: number }>();
 
   constructor(options: TerminalServerOptions) {
+    if (options.macMode !== 'off' && options.keys === undefined) {
+      throw new Error(`broken invariant: listener ${options.listener.name} checks MACs (${options.macMode}) but has no terminal keys`);
+    }
     this.#options = options;
     this.#dialect = getDialect(options.listener.dialect, (path) => readFileSync(path, 'utf8'));
     this.#server = createServer((socket) => this.#accept(socket));
@@ -177,6 +213,7 @@ export class TerminalServer {
     const writeBufferBytesMax = listener.writeBufferBytesMax ?? 262_144;
     let inFlight = 0;
     let sessionOver = false;
+    const connection: ConnectionState = { signedOn: new Set() };
     socket.setNoDelay(true);
     // Idle means no complete frame: a peer dribbling one byte at a time does not keep its slot.
     const idleTimer = setTimeout(() => {
@@ -235,9 +272,9 @@ export class TerminalServer {
           return;
         }
         inFlight += 1;
-        const work = this.#handle(request)
+        const work = this.#handleFrame(request, frame, connection)
           .then((response) => {
-            if (response !== null) answer(encodeFrame(listener.framing.length, packMessage(this.#dialect, response)));
+            if (response !== null) answer(encodeFrame(listener.framing.length, response));
           })
           .catch((error: unknown) => {
             logger.error({ listener: listener.name, mti: request.mti, error: isReswipeError(error) ? error.code : error instanceof Error ? error.message : 'unknown' }, 'terminal request failed');
@@ -297,8 +334,98 @@ export class TerminalServer {
     socket.destroy();
   }
 
+  /**
+   * The packed answer to one frame, or null: checks the MAC of a request that moves or reveals money
+   * first (refusing with A0 before anything is processed), then handles it and MACs the answer under
+   * the key the request was checked with.
+   */
+  async #handleFrame(request: IsoMessage, frame: Uint8Array, connection: ConnectionState): Promise<Buffer | null> {
+    const responseMti = responseMtiFor(request.mti);
+    let signWith: MacKey | null = null;
+    if (responseMti !== undefined && this.#options.macMode !== 'off' && isMacCheckedMti(request.mti)) {
+      let checked: { key: MacKey | null } | { refused: MacRejection };
+      try {
+        checked = await this.#checkMac(request, frame);
+      } catch (error) {
+        if (!isReswipeError(error)) throw error;
+        this.#options.logger.error({ listener: this.#options.listener.name, mti: request.mti, code: error.code }, 'terminal MAC could not be checked; refused');
+        return packMessage(this.#dialect, this.#answer(request, responseMti, safeCode(error.isoResponseCode ?? '96'), null));
+      }
+      if ('refused' in checked) {
+        await this.#macRefused(request, checked.refused);
+        return packMessage(this.#dialect, this.#answer(request, responseMti, classifyResponseCode('A0'), null));
+      }
+      signWith = checked.key;
+    }
+    const response = await this.#handle(request, connection);
+    if (response === null) return null;
+    if (signWith !== null && isMacSignedAnswerMti(response.mti)) return packWithMac(this.#dialect, response, signWith.algorithm, signWith.macKey);
+    return packMessage(this.#dialect, response);
+  }
+
+  /** The MAC key a request checked out against (null: none sent, and the listener lets that pass), or why it is refused. */
+  async #checkMac(request: IsoMessage, frame: Uint8Array): Promise<{ key: MacKey | null } | { refused: MacRejection }> {
+    const keys = this.#options.keys;
+    const sent = request.fields[macFieldOf(this.#dialect, request)];
+    if (!(sent instanceof Uint8Array)) return this.#options.macMode === 'required' ? { refused: 'missing' } : { key: null };
+    const terminalId = (getText(request, 41) ?? '').trim();
+    if (keys === undefined || terminalId === '') return { refused: 'no_working_keys' };
+    let key = await keys.macKeyOf(terminalId);
+    if (key === null) return { refused: 'no_working_keys' };
+    let check = checkMessageMac(this.#dialect, frame, request, key.algorithm, key.macKey);
+    if (check === 'bad') {
+      // The remembered key may be stale: a sign-on served by another gateway node issued new keys.
+      key = await keys.macKeyOf(terminalId, true);
+      if (key === null) return { refused: 'no_working_keys' };
+      check = checkMessageMac(this.#dialect, frame, request, key.algorithm, key.macKey);
+    }
+    switch (check) {
+      case 'ok':
+        return { key };
+      case 'bad':
+        return { refused: 'bad' };
+      case 'missing':
+        return { refused: 'missing' };
+    }
+  }
+
+  /** Logs, counts and records a refused MAC (the event at most once per terminal per interval; never the MAC bytes). */
+  async #macRefused(request: IsoMessage, reason: MacRejection): Promise<void> {
+    const { listener, logger, store, clock } = this.#options;
+    const terminalId = (getText(request, 41) ?? '').trim();
+    this.#options.onMacRejected?.(reason);
+    logger.warn({ listener: listener.name, terminalId, mti: request.mti, reason }, 'terminal MAC refused (A0); nothing was processed');
+    const nowMs = clock.nowMs();
+    const last = this.#macRejectedEvents.get(terminalId);
+    if (last !== undefined && nowMs - last.atMs < macRejectedEventIntervalMs) {
+      last.suppressed += 1;
+      return;
+    }
+    this.#macRejectedEvents.delete(terminalId);
+    this.#macRejectedEvents.set(terminalId, { atMs: nowMs, suppressed: 0 });
+    if (this.#macRejectedEvents.size > lastSeenTerminalsMax) {
+      const oldest = this.#macRejectedEvents.keys().next();
+      if (oldest.done !== true) this.#macRejectedEvents.delete(oldest.value);
+    }
+    try {
+      await store.write((tx) =>
+        tx.appendEvent({ type: 'terminal.mac_rejected', subjectId: terminalId === '' ? null : terminalId, payload: { listener: listener.name, mti: request.mti, reason, suppressedBefore: last?.suppressed ?? 0 }, atMs: nowMs }),
+      );
+    } catch (error) {
+      logger.warn({ listener: listener.name, terminalId, error: isReswipeError(error) ? error.code : 'unknown' }, 'terminal.mac_rejected event could not be written');
+    }
+  }
+
+  /** Reversals and voids need a connection that signed the terminal on: DE 41 and 42 are printed on every receipt. */
+  #needsSignOn(request: IsoMessage, responseMti: string, connection: ConnectionState): IsoMessage | null {
+    const terminalId = (getText(request, 41) ?? '').trim();
+    if (connection.signedOn.has(terminalId)) return null;
+    this.#options.logger.warn({ listener: this.#options.listener.name, terminalId, mti: request.mti }, 'reversal or void on a connection that has not signed this terminal on; refused (77)');
+    return this.#answer(request, responseMti, classifyResponseCode('77'), null);
+  }
+
   /** The answer to one request, or null when none is owed. Exported behaviour, see docs/terminal-link.md. */
-  async #handle(request: IsoMessage): Promise<IsoMessage | null> {
+  async #handle(request: IsoMessage, connection: ConnectionState): Promise<IsoMessage | null> {
     const responseMti = responseMtiFor(request.mti);
     if (responseMti === undefined) return null; // A response or a malformed MTI: terminals are owed nothing.
     const processingCode = getText(request, 3) ?? '';
@@ -308,17 +435,17 @@ export class TerminalServer {
     if (request.mti !== '0800') this.#noteSeen((getText(request, 41) ?? '').trim(), this.#options.clock.nowMs());
     switch (request.mti) {
       case '0800':
-        return this.#networkManagement(request, responseMti);
+        return this.#networkManagement(request, responseMti, connection);
       case '0200':
         if (processingCode === '000000' && conditionCode !== '06') return this.#sale(request, responseMti, true);
         if (transactions === undefined) return this.#refuse(request, responseMti, '40');
         if (processingCode === '000000') return this.#followUp(request, responseMti, 'completion', transactions);
-        if (processingCode === '200000') return this.#followUp(request, responseMti, conditionCode === '06' ? 'completion_void' : 'void', transactions);
+        if (processingCode === '200000') return this.#needsSignOn(request, responseMti, connection) ?? this.#followUp(request, responseMti, conditionCode === '06' ? 'completion_void' : 'void', transactions);
         if (processingCode === '310000') return this.#balance(request, responseMti, transactions);
         return this.#refuse(request, responseMti, '40');
       case '0100':
         if (processingCode === '030000') return this.#sale(request, responseMti, false);
-        if (processingCode === '200000' && transactions !== undefined) return this.#followUp(request, responseMti, 'preauth_cancel', transactions);
+        if (processingCode === '200000' && transactions !== undefined) return this.#needsSignOn(request, responseMti, connection) ?? this.#followUp(request, responseMti, 'preauth_cancel', transactions);
         return this.#refuse(request, responseMti, '40');
       case '0220':
       case '0221':
@@ -332,7 +459,7 @@ export class TerminalServer {
         return this.#refuse(request, responseMti, '40');
       case '0400':
       case '0401':
-        return this.#reversal(request, responseMti);
+        return this.#needsSignOn(request, responseMti, connection) ?? this.#reversal(request, responseMti);
       default:
         return this.#refuse(request, responseMti, '12');
     }
@@ -344,7 +471,7 @@ export class TerminalServer {
     const terminalId = (getText(request, 41) ?? '').trim();
     const merchantId = getText(request, 42) ?? '';
     const stan = getText(request, 11) ?? '';
-    const transmittedAt = getText(request, 7) ?? `${getText(request, 13) ?? localMmdd(clock.nowMs())}${getText(request, 12) ?? '000000'}`;
+    const transmittedAt = getText(request, 7) ?? `${getText(request, 13) ?? localTimeOf(clock.nowMs(), engine.settings.businessTimeZone ?? defaultBusinessTimeZone).mmdd}${getText(request, 12) ?? '000000'}`;
     if (this.#closing) return this.#answer(request, responseMti, classifyResponseCode('96'), null);
     const amountText = getText(request, 4) ?? '';
     const amountMinor = /^[0-9]{1,12}$/.test(amountText) ? Number(amountText) : NaN;
@@ -397,7 +524,7 @@ export class TerminalServer {
         return answer;
       }
       case 'completed':
-        return this.#answer(request, responseMti, result.diagnosis, result.view.status === 'approved' ? { authCode: result.view.authCode, rrn: result.view.rrn } : { authCode: null, rrn: result.view.rrn });
+        return this.#answer(request, responseMti, result.diagnosis, result.view.status === 'approved' ? { authCode: result.view.authCode, rrn: result.view.rrn } : { authCode: null, rrn: result.view.rrn }, result.view.recovery);
       case 'replayed': {
         const diagnosis = result.view.status === 'approved' ? classifyResponseCode('00') : safeCode(result.view.responseCode ?? '96');
         return this.#answer(request, responseMti, diagnosis, { authCode: result.view.authCode, rrn: result.view.rrn });
@@ -468,13 +595,14 @@ export class TerminalServer {
     return this.#response(request, responseMti, fields);
   }
 
-  async #networkManagement(request: IsoMessage, responseMti: string): Promise<IsoMessage> {
+  async #networkManagement(request: IsoMessage, responseMti: string, connection: ConnectionState): Promise<IsoMessage> {
     const isCups = this.#dialect.name === 'cups-pos';
     const de60 = request.fields[60];
     const code = isCups ? (typeof de60 === 'object' && !(de60 instanceof Uint8Array) ? de60['3'] : undefined) : getText(request, 70);
     const terminalId = (getText(request, 41) ?? '').trim();
     const nowMs = this.#options.clock.nowMs();
     let responseCode = '00';
+    let workingKeyBlock: Buffer | null = null;
     if (code !== undefined && (networkCodes.signOn as readonly string[]).includes(code) || code !== undefined && (networkCodes.signOff as readonly string[]).includes(code)) {
       const signedOn = (networkCodes.signOn as readonly string[]).includes(code);
       const known = terminalId === '' ? false : await this.#options.store.write(async (tx) => {
@@ -486,7 +614,15 @@ export class TerminalServer {
       });
       if (!known) responseCode = '97';
       else this.#rememberSeenWrite(terminalId, nowMs);
-      this.#options.logger.info({ listener: this.#options.listener.name, terminalId, code, known }, signedOn ? 'terminal sign-on' : 'terminal sign-off');
+      if (known && signedOn) {
+        const keys = await this.#issueWorkingKeys(terminalId, code);
+        if (keys.responseCode !== '00') responseCode = keys.responseCode;
+        else if (connection.signedOn.size < signedOnPerConnectionMax || connection.signedOn.has(terminalId)) connection.signedOn.add(terminalId);
+        if (keys.de62 !== null) workingKeyBlock = keys.de62;
+      } else if (known) {
+        connection.signedOn.delete(terminalId);
+      }
+      this.#options.logger.info({ listener: this.#options.listener.name, terminalId, code, known, responseCode, workingKeys: workingKeyBlock !== null }, signedOn ? 'terminal sign-on' : 'terminal sign-off');
     } else if (code === undefined || !(networkCodes.echo as readonly string[]).includes(code)) {
       responseCode = '12';
     } else {
@@ -495,7 +631,29 @@ export class TerminalServer {
     const fields: Record<number, IsoFieldValue> = {};
     copy(request, fields, isCups ? [7, 11, 12, 13, 32, 41, 42, 60] : [7, 11, 32, 41, 42, 70]);
     fields[39] = responseCode;
+    if (workingKeyBlock !== null && responseCode === '00') fields[62] = workingKeyBlock;
     return this.#response(request, responseMti, fields);
+  }
+
+  /**
+   * New working keys for a sign-on, as DE 62. A terminal without a master key signs on without keys
+   * where MACs are optional or off, and is refused (97) where they are required: it could not send a
+   * single sale.
+   */
+  async #issueWorkingKeys(terminalId: string, code: string): Promise<{ responseCode: string; de62: Buffer | null }> {
+    const { keys, macMode, logger, listener } = this.#options;
+    if (keys === undefined) return { responseCode: '00', de62: null };
+    const issued = await keys.issue(terminalId, keySetOf(this.#dialect.name === 'cups-pos' ? code : '003'));
+    switch (issued.kind) {
+      case 'issued':
+        return { responseCode: '00', de62: issued.de62 };
+      case 'no_master_key':
+        if (macMode !== 'required') return { responseCode: '00', de62: null };
+        logger.warn({ listener: listener.name, terminalId }, 'sign-on refused (97): the terminal has no master key; run reswipe terminal-keys import or generate');
+        return { responseCode: '97', de62: null };
+      case 'rotated_meanwhile':
+        return { responseCode: '96', de62: null };
+    }
   }
 
   async #sale(request: IsoMessage, responseMti: string, capture: boolean): Promise<IsoMessage> {
@@ -505,7 +663,7 @@ export class TerminalServer {
     const stan = getText(request, 11) ?? '';
     // The retransmission key is DE 41 + 11 + 7. Terminals without DE 7 (classic cups-pos) are keyed by their
     // local date and time (DE 13 + 12) instead, falling back to today's date: a STAN is unique per terminal and day.
-    const transmittedAt = getText(request, 7) ?? `${getText(request, 13) ?? localMmdd(clock.nowMs())}${getText(request, 12) ?? '000000'}`;
+    const transmittedAt = getText(request, 7) ?? `${getText(request, 13) ?? localTimeOf(clock.nowMs(), engine.settings.businessTimeZone ?? defaultBusinessTimeZone).mmdd}${getText(request, 12) ?? '000000'}`;
     if (this.#closing) {
       // Shutting down: refuse before anything is stored or sent, so the terminal may retry elsewhere at once.
       return this.#answer(request, responseMti, classifyResponseCode('96'), null);
@@ -571,7 +729,7 @@ export class TerminalServer {
     switch (result.kind) {
       case 'completed':
       case 'replayed':
-        return this.#answer(request, responseMti, result.diagnosis, result.view.status === 'approved' ? { authCode: result.view.authCode, rrn: result.view.rrn } : { authCode: null, rrn: result.view.rrn });
+        return this.#answer(request, responseMti, result.diagnosis, result.view.status === 'approved' ? { authCode: result.view.authCode, rrn: result.view.rrn } : { authCode: null, rrn: result.view.rrn }, result.view.recovery);
       case 'in_progress':
         return this.#answer(request, responseMti, classifyOutcome('no_reply'), null);
       case 'idempotency_mismatch':
@@ -582,17 +740,23 @@ export class TerminalServer {
   async #reversal(request: IsoMessage, responseMti: string): Promise<IsoMessage> {
     const terminalId = (getText(request, 41) ?? '').trim();
     const original = originalOf(request);
+    const amountText = getText(request, 4) ?? '';
     let responseCode = '25';
+    let refusal: TxnRefusal | undefined;
     if (original !== null) {
       try {
+        // Whether this 0400 may undo the sale (its terminal, merchant, amount, window) is the engine's decision.
         const outcome = await this.#options.engine.reverseByTerminal({
           terminalId,
+          merchantId: getText(request, 42) ?? '',
+          amountMinor: /^[0-9]{1,12}$/.test(amountText) ? Number(amountText) : null,
           originalStan: original.stan,
           originalTransmittedAt: original.transmittedAt,
           ...(original.dateMmdd === undefined ? {} : { originalDateMmdd: original.dateMmdd }),
           reasonCode: getText(request, 39) ?? '06',
         });
         responseCode = outcome.responseCode;
+        refusal = outcome.refusal;
       } catch (error) {
         if (!isReswipeError(error)) throw error;
         responseCode = error.isoResponseCode ?? '96';
@@ -601,6 +765,8 @@ export class TerminalServer {
     const fields: Record<number, IsoFieldValue> = {};
     copy(request, fields, [3, 4, 7, 11, 32, 41, 42, 49, 61, 90]);
     fields[39] = responseCode;
+    // A refused reversal says why in DE 63, in the listener's language, as a refused follow-up does.
+    if (refusal !== undefined) fields[63] = refusalCashierMessage(refusal, this.#options.listener.language);
     return this.#response(request, responseMti, fields);
   }
 
@@ -610,14 +776,15 @@ export class TerminalServer {
   }
 
   /** A 0x10 response with the echoes, DE 39, DE 44 verdict and DE 63 cashier message of terminal-link.md. */
-  #answer(request: IsoMessage, responseMti: string, diagnosis: Diagnosis, approval: { authCode: string | null; rrn: string | null } | null): IsoMessage {
+  #answer(request: IsoMessage, responseMti: string, diagnosis: Diagnosis, approval: { authCode: string | null; rrn: string | null } | null, recovery?: BilingualText | null): IsoMessage {
     const fields: Record<number, IsoFieldValue> = {};
     copy(request, fields, [3, 4, 7, 11, 12, 13, 25, 32, 41, 42, 49, 60]);
     if (approval?.rrn) fields[37] = approval.rrn.padEnd(12, ' ').slice(0, 12);
     if (diagnosis.code === '00' && approval?.authCode) fields[38] = approval.authCode.padEnd(6, ' ').slice(0, 6);
     fields[39] = diagnosis.code;
     fields[44] = terminalVerdictText(diagnosis);
-    fields[63] = cashierMessage(diagnosis, this.#options.listener.language);
+    // After more than one try, how they ended follows the advice when DE 63 has room for both.
+    fields[63] = cashierMessageWithNote(diagnosis, this.#options.listener.language, recovery?.[this.#options.listener.language]);
     return this.#response(request, responseMti, fields);
   }
 
@@ -629,15 +796,18 @@ export class TerminalServer {
   }
 }
 
-/** The original a follow-up names: DE 90 (STAN, DE 7 date), cups-pos DE 61 (STAN, MMDD), and DE 37 (RRN). */
-export function followUpOriginalOf(request: IsoMessage): { rrn?: string; stan?: string; dateMmdd?: string } | null {
-  const found: { rrn?: string; stan?: string; dateMmdd?: string } = {};
+/**
+ * The original a follow-up names: DE 90 (STAN and the original's whole DE 7, UTC), cups-pos DE 61 (STAN
+ * and 61.3, the terminal's local MMDD), and DE 37 (RRN).
+ */
+export function followUpOriginalOf(request: IsoMessage): { rrn?: string; stan?: string; dateMmdd?: string; transmittedAt?: string } | null {
+  const found: { rrn?: string; stan?: string; dateMmdd?: string; transmittedAt?: string } = {};
   const rrn = getText(request, 37)?.trim();
   if (rrn !== undefined && rrn !== '') found.rrn = rrn;
   const de90 = getText(request, 90);
   if (de90 !== undefined && /^[0-9]{20}/.test(de90)) {
     found.stan = de90.slice(4, 10);
-    found.dateMmdd = de90.slice(10, 14);
+    found.transmittedAt = de90.slice(10, 20);
   } else {
     const de61 = request.fields[61];
     if (typeof de61 === 'object' && !(de61 instanceof Uint8Array)) {
@@ -665,12 +835,6 @@ function safeCode(code: string): Diagnosis {
   } catch {
     return classifyResponseCode('96');
   }
-}
-
-/** MMDD in China Standard Time, the terminals' local date. */
-function localMmdd(nowMs: number): string {
-  const local = new Date(nowMs + 8 * 3_600_000);
-  return String(local.getUTCMonth() + 1).padStart(2, '0') + String(local.getUTCDate()).padStart(2, '0');
 }
 
 function copy(from: IsoMessage, to: Record<number, IsoFieldValue>, fields: readonly number[]): void {

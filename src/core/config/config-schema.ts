@@ -84,6 +84,10 @@ const listenerSchema = Type.Object(
     /** Answers queued to a connection that does not read; above this the connection is closed. */
     writeBufferBytesMax: integer(1024, 16_777_216, 262_144),
     language: enumOf(languages, 'zh'),
+    security: section({
+      /** Terminal MACs (docs/terminal-keys.md). Absent: `required`, or `optional` in development mode (resolveMacMode). */
+      mac: Type.Optional(Type.Union([Type.Literal('required'), Type.Literal('optional'), Type.Literal('off')])),
+    }),
   },
   { additionalProperties: false },
 );
@@ -141,6 +145,10 @@ export const configSchema = Type.Object(
       panKeysRetired: Type.Array(text({ minLength: 16, maxLength: 1024, expected: 'must be 16 to 1024 characters' }), { maxItems: panKeysRetiredMax, uniqueItems: true, default: [] }),
       /** Development conveniences (the development PAN key, relaxed terminal security) are allowed only when this says so: the demo and the tests. */
       developmentMode: Type.Boolean({ default: false }),
+      /** The local master key that seals terminal keys in the store: 64 hex digits (AES-256). A secret. */
+      terminalMasterKey: Type.Optional(text({ minLength: 64, maxLength: 64, pattern: '^[0-9A-Fa-f]{64}$', expected: 'must be 64 hex digits (32 bytes)' })),
+      /** A file (mode 0600) holding the local master key as 64 hex digits; used when terminalMasterKey is absent. */
+      terminalMasterKeyFile: filePathSchema,
     }),
     log: section({
       level: enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
@@ -179,6 +187,8 @@ export const configSchema = Type.Object(
         triesMax: integer(1, 100, 6),
         backoffMs: integer(1, 3_600_000, 1000),
         backoffMsMax: integer(1, 86_400_000, 60_000),
+        /** A terminal's own 0400 for a sale later than this after it is refused (and any after the sale's batch is settled). */
+        terminalWindowMs: integer(60_000, 7 * 86_400_000, 86_400_000),
       }),
       reswipeGuardWindowMs: integer(0, 86_400_000, 120_000),
       transactions: section({
@@ -205,6 +215,8 @@ export const configSchema = Type.Object(
         failureRateMaxBps: integer(1, 10_000, 5000),
         openMs: integer(100, 3_600_000, 30_000),
         halfOpenSuccessesMin: integer(1, 100, 2),
+        trialIntervalMs: integer(1, 3_600_000, 250),
+        trialsInFlightMax: integer(1, 1000, 2),
       }),
       healthPollIntervalMs: integer(100, 3_600_000, 5000),
     }),
@@ -243,6 +255,9 @@ export type ReswipeConfig = DeepReadonly<
       panKeyIsDefault: boolean;
       /** True only where development conveniences were asked for explicitly (the demo, the tests). */
       developmentMode: boolean;
+      /** Local master key for terminal keys (hex), or a file holding it; see docs/terminal-keys.md. */
+      terminalMasterKey?: string;
+      terminalMasterKeyFile?: string;
     };
   }
 >;
@@ -274,6 +289,8 @@ export function validateConfig(raw: unknown): ReswipeConfig {
       panKeysRetired: shape.security.panKeysRetired.map((key) => ({ id: panKeyIdOf(key), key })),
       panKeyIsDefault: !panKeyGiven,
       developmentMode: shape.security.developmentMode,
+      ...(shape.security.terminalMasterKey === undefined ? {} : { terminalMasterKey: shape.security.terminalMasterKey }),
+      ...(shape.security.terminalMasterKeyFile === undefined ? {} : { terminalMasterKeyFile: shape.security.terminalMasterKeyFile }),
     },
   };
   checkPanKeys(shape.security);

@@ -8,7 +8,9 @@ import { codecErrors } from './codec-errors.ts';
 import { declineErrors } from './decline-errors.ts';
 import { engineErrors } from './engine-errors.ts';
 import { feeErrors } from './fee-errors.ts';
+import { manualHandlingErrors } from './manual-handling-errors.ts';
 import { cardDataErrors } from './card-data-errors.ts';
+import { terminalKeyErrors } from './terminal-key-errors.ts';
 import { accessErrors } from './access-errors.ts';
 import { retiredErrorCodes } from './retired-error-codes.ts';
 
@@ -20,7 +22,9 @@ const all = [
   ...declineErrors,
   ...engineErrors,
   ...feeErrors,
+  ...manualHandlingErrors,
   ...cardDataErrors,
+  ...terminalKeyErrors,
   ...accessErrors,
 ] as const;
 

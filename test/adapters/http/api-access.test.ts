@@ -38,7 +38,7 @@ async function setUp(http: Record<string, unknown> = {}, logger = silentLogger) 
     random: new SeededRandom(5),
     logger: silentLogger,
     reversalWorker: fixture.worker,
-    settings: { ...defaultTransactionSettings, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, channels: fixture.engine.settings.channels },
+    settings: { ...defaultTransactionSettings, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, panKey, channels: fixture.engine.settings.channels },
   });
   const config = validateConfig({ security: { panKey, developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' }, http });
   const app = await buildHttpApp({ engine: fixture.engine, transactions, store: fixture.store, clock: { nowMs: () => Date.now() }, logger, config });

@@ -20,7 +20,7 @@ interface Logged {
 
 async function withServer(
   listener: Partial<TerminalListenerSettings>,
-  extra: Partial<TerminalServerOptions>,
+  extra: Partial<Omit<TerminalServerOptions, 'macMode'>>,
   body: (port: number, server: TerminalServer, logged: Logged[]) => Promise<void>,
 ): Promise<void> {
   const fixture = await createFixture({ settings: {} });
@@ -32,6 +32,7 @@ async function withServer(
     store: fixture.store,
     clock: { nowMs: () => Date.now() },
     logger: { info: record('info'), warn: record('warn'), error: record('error'), debug: () => undefined },
+    macMode: 'off',
     ...extra,
   });
   const port = await server.start();

@@ -23,7 +23,7 @@ test('cups-pos: void by DE 61, refund advice, balance inquiry, settlement 95 the
     random: new SeededRandom(5),
     logger: silentLogger,
     reversalWorker: fixture.worker,
-    settings: { ...defaultTransactionSettings, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, channels: fixture.engine.settings.channels },
+    settings: { ...defaultTransactionSettings, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, panKey: 'test-pan-key-0123456789', channels: fixture.engine.settings.channels },
   });
   const server = new TerminalServer({
     listener: { name: 'test', host: '127.0.0.1', port: 0, dialect: 'cups-pos', framing: { length: 'binary2', frameBytesMax: 2048 }, connectionsMax: 8, language: 'zh' },
@@ -32,10 +32,15 @@ test('cups-pos: void by DE 61, refund advice, balance inquiry, settlement 95 the
     store: fixture.store,
     clock: { nowMs: () => Date.now() },
     logger: silentLogger,
+    // Raw, unMACed messages: MACs are tested in terminal-mac-link.test.ts; this test is about the rest.
+    macMode: 'off',
   });
   const port = await server.start();
   const client = await TerminalClient.connect(port, 'cups-pos');
   try {
+    // Voids are taken only on a connection that signed the terminal on.
+    const signOn = await client.request({ mti: '0800', fields: { 11: '000100', 41: saleMessage({ stan: '000100', pan, amountMinor: 1 }).fields[41] as string, 42: 'M00000000000001', 60: { '1': '00', '2': '000001', '3': '003' } } });
+    assert.equal(signOn.fields[39], '00');
     const sale = saleMessage({ stan: '000101', pan, amountMinor: 2_000, transmittedAt: '1125101010' });
     assert.equal((await client.request(sale)).fields[39], '00');
     const voidMessage: IsoMessage = { mti: '0200', fields: { ...saleMessage({ stan: '000102', pan, amountMinor: 2_000 }).fields, 3: '200000', 61: { '1': '000001', '2': '000101', '3': '1125' } } };

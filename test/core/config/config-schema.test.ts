@@ -55,12 +55,12 @@ test('an empty config gets every documented default', () => {
     autoRetriesMax: 2,
     inFlightPerTerminalMax: 1,
     queuePerTerminalMax: 4,
-    reversal: { triesMax: 6, backoffMs: 1000, backoffMsMax: 60000 },
+    reversal: { triesMax: 6, backoffMs: 1000, backoffMsMax: 60000, terminalWindowMs: 86400000 },
     reswipeGuardWindowMs: 120000,
     transactions: { completionToleranceBps: 1500, holdExpiryDays: 30, adviceRetryMs: 30000 },
   });
   assert.deepEqual(config.listeners, [
-    { name: 'terminals', host: '127.0.0.1', port: 8583, dialect: 'cups-pos', framing: { length: 'binary2', frameBytesMax: 4096 }, connectionsMax: 2000, connectionsPerAddressMax: 20, idleTimeoutMs: 600_000, sessionMsMax: 3_600_000, writeBufferBytesMax: 262_144, language: 'zh' },
+    { name: 'terminals', host: '127.0.0.1', port: 8583, dialect: 'cups-pos', framing: { length: 'binary2', frameBytesMax: 4096 }, connectionsMax: 2000, connectionsPerAddressMax: 20, idleTimeoutMs: 600_000, sessionMsMax: 3_600_000, writeBufferBytesMax: 262_144, language: 'zh', security: {} },
   ]);
   assert.deepEqual(config.channels, []);
   assert.deepEqual(config.merchants, []);
