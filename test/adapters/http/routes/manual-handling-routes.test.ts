@@ -192,7 +192,7 @@ test('resolve as not charged: the payment ends reversed without a fee; a payment
 test('the OpenAPI document describes the manual-handling routes with response schemas', async () => {
   const fixture = await createHttpFixture();
   try {
-    const document = (await fixture.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { responses: Record<string, { content?: unknown }>; parameters?: Array<{ name: string; in: string }> }>> };
+    const document = (await fixture.app.inject({ method: 'GET', url: '/openapi.json', headers: bearer(fixture.adminKey) })).json() as { paths: Record<string, Record<string, { responses: Record<string, { content?: unknown }>; parameters?: Array<{ name: string; in: string }> }>> };
     for (const [path, method] of [['/v1/manual-handling', 'get'], ['/v1/manual-handling/{paymentId}', 'get'], ['/v1/manual-handling/{paymentId}/retry', 'post'], ['/v1/manual-handling/{paymentId}/resolve', 'post']] as const) {
       const operation = document.paths[path]?.[method];
       assert.ok(operation !== undefined, `${method} ${path}`);
