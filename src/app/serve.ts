@@ -25,6 +25,9 @@ import { loadRoutingRules } from '../adapters/routing/routing-rules-file.ts';
 import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
 import { createChannelRouter } from './channels/channel-router.ts';
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
+import { readTlsFromConfig } from './tls/tls-from-config.ts';
+import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
+import type { TlsOptions } from 'node:tls';
 
 export interface GatewayOptions {
   logger?: LoggerLike;
@@ -41,6 +44,8 @@ export interface Gateway {
   terminalPorts: Record<string, number>;
   engine: AuthorizationEngine;
   store: Store;
+  /** Reads every served TLS certificate (HTTP API, terminal listeners) again; false when one could not be used (that one stays as it was). `serve` calls it on SIGHUP. */
+  reloadTls(): boolean;
   stop(): Promise<void>;
 }
 
@@ -56,6 +61,8 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
   const binTable = loadBinTable(config.declines.binTableFile);
   const feeSettings = feeSettingsFromConfig(config);
   const routingRules = loadRoutingRules(config);
+  const tls = readTlsFromConfig(config, { withHttp: options.withoutHttp !== true });
+  const tlsReloaders: TlsCertificateReloader[] = [];
   // Replaced when PUT /v1/fee-plans/{name} changes a plan, so the next approval is priced by the new plan (in memory: the plans file is not rewritten).
   let feePlans = feeSettings.plans;
 
@@ -87,6 +94,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
           reconnectBackoffMsMax: 10_000,
           connectTimeoutMs: Math.min(5_000, channelConfig.timeoutMs),
           logger,
+          tls: tls.channels.get(channelConfig.name),
         }),
       );
     }
@@ -240,8 +248,10 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     cleanups.push(async () => {
       await running.close();
     });
-    for (const listener of config.listeners) {
-      const server = new TerminalServer({ listener, engine: countingEngine, transactions: followUps, store, clock, logger });
+    for (const [index, listener] of config.listeners.entries()) {
+      const listenerTls = tls.listeners.get(listener.name);
+      const server = new TerminalServer({ listener, engine: countingEngine, transactions: followUps, store, clock, logger, tls: listenerTls });
+      if (listener.tls !== undefined) tlsReloaders.push(new TlsCertificateReloader({ field: `listeners[${index}].tls`, files: listener.tls, target: server, logger, checkIntervalMs: 0 }));
       terminalPorts[listener.name] = await server.start();
       servers.push(server);
       cleanups.push(() => server.close(Math.min(config.engine.terminalTimeoutMs, 30_000)));
@@ -266,9 +276,16 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
           terminal: (id) => terminalMonitor.terminal(id),
           channel: (name) => healthMonitor.view().find((view) => view.name === name) ?? null,
         },
+        https: tls.http,
       });
       httpPort = http.port;
       cleanups.push(http.close);
+      if (config.http.tls !== undefined && http.tlsTarget !== null) {
+        const reloader = new TlsCertificateReloader({ field: 'http.tls', files: config.http.tls, target: http.tlsTarget, logger, checkIntervalMs: config.http.tls.reloadCheckIntervalMs });
+        reloader.start();
+        cleanups.push(async () => reloader.stop());
+        tlsReloaders.push(reloader);
+      }
     }
 
     let stopped = false;
@@ -277,6 +294,10 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       terminalPorts,
       engine: running,
       store,
+      reloadTls() {
+        // Every reloader runs even when one fails, so one bad file does not hold back the others' renewals.
+        return tlsReloaders.map((reloader) => reloader.reload('signal')).every(Boolean);
+      },
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -306,6 +327,8 @@ export async function seedFromConfig(store: Store, config: ReswipeConfig, nowMs:
 
 interface HttpHandle {
   port: number;
+  /** The https server, which takes a renewed certificate; null for plain HTTP. */
+  tlsTarget: { setSecureContext(options: TlsOptions): void } | null;
   close(): Promise<void>;
 }
 
@@ -315,7 +338,9 @@ async function startHttp(config: ReswipeConfig, deps: Omit<HttpAppDeps, 'config'
   await app.listen({ host: config.http.host, port: config.http.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
-  return { port, close: () => app.close() };
+  // With deps.https Fastify built an https.Server (a tls.Server), whatever app.server's static type says.
+  const tlsTarget = deps.https === undefined ? null : (app.server as unknown as { setSecureContext(options: TlsOptions): void });
+  return { port, tlsTarget, close: () => app.close() };
 }
 
 /**

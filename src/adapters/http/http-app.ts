@@ -6,6 +6,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Ajv } from 'ajv';
+import type { ServerOptions } from 'node:https';
+import type { TlsOptions } from 'node:tls';
 import { Type } from '@sinclair/typebox';
 import type { ReswipeConfig } from '../../core/config/config-schema.ts';
 import type { FeePlanSet } from '../../core/fees/fee-plan.ts';
@@ -57,6 +59,8 @@ export interface HttpAppDeps {
   monitoring?: ManagementMonitoring;
   bodyBytesMax?: number;
   connectionsMax?: number;
+  /** TLS server options read from http.tls; absent means plain HTTP (loopback or behind a TLS terminator, see validateConfig). */
+  https?: TlsOptions;
 }
 
 /** Builds the app (routes registered, not listening); the caller listens and closes it. */
@@ -73,7 +77,9 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     maxRequestsPerSocket: requestsPerSocketMax,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 128 },
-  });
+    // Typed as the plain-HTTP instance either way: https.Server is an http.Server to the routes; serve.ts reloads its certificate.
+    ...(deps.https === undefined ? {} : { https: deps.https as ServerOptions }),
+  }) as FastifyInstance;
   app.server.maxConnections = deps.connectionsMax ?? connectionsMaxDefault;
   app.server.headersTimeout = headersTimeoutMsDefault;
   app.decorateRequest('principal', null);

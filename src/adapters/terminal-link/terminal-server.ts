@@ -4,6 +4,7 @@
 // own reversals, and answers every other request with a clear refusal. A frame that is too large
 // or cannot be decoded gets no answer: it is logged (never its bytes) and the connection is closed.
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type SecureContextOptions, type Server as TlsServer, type TlsOptions } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import {
   encodeFrame,
@@ -57,6 +58,8 @@ export interface TerminalServerOptions {
   inFlightPerConnectionMax?: number;
   /** At most one "last seen" store write per terminal per this interval, off the request path; default 10 s. */
   lastSeenWriteIntervalMs?: number;
+  /** TLS server options (certificate, key, client CA for mutual TLS), read from listeners[].tls; absent means plain TCP. */
+  tls?: TlsOptions;
 }
 
 /** Terminals whose last "last seen" write is remembered; beyond it the oldest is forgotten (and may be written again early). */
@@ -83,7 +86,16 @@ export class TerminalServer {
   constructor(options: TerminalServerOptions) {
     this.#options = options;
     this.#dialect = getDialect(options.listener.dialect, (path) => readFileSync(path, 'utf8'));
-    this.#server = createServer((socket) => this.#accept(socket));
+    if (options.tls === undefined) {
+      this.#server = createServer((socket) => this.#accept(socket));
+    } else {
+      // The handler sees a connection only once its handshake has succeeded; failed handshakes are logged by reason, never by bytes.
+      const server = createTlsServer(options.tls, (socket) => this.#accept(socket));
+      server.on('tlsClientError', (error: NodeJS.ErrnoException) => {
+        options.logger.info({ listener: options.listener.name, reason: error.code ?? 'handshake failed' }, 'terminal TLS handshake failed');
+      });
+      this.#server = server;
+    }
     this.#server.maxConnections = options.listener.connectionsMax;
   }
 
@@ -101,6 +113,17 @@ export class TerminalServer {
     return this.#port;
   }
 
+  /** Whether the listener speaks TLS. */
+  get isTls(): boolean {
+    return this.#options.tls !== undefined;
+  }
+
+  /** Serves a renewed certificate to new connections (TlsCertificateReloader); a plain listener has none to replace. */
+  setSecureContext(options: SecureContextOptions): void {
+    if (this.#options.tls === undefined) throw new Error(`terminal listener ${this.name} has no TLS to reload`);
+    (this.#server as TlsServer).setSecureContext(options);
+  }
+
   async start(): Promise<number> {
     const { host, port, name } = this.#options.listener;
     await new Promise<void>((resolve, reject) => {
@@ -115,7 +138,7 @@ export class TerminalServer {
     });
     const address = this.#server.address();
     this.#port = typeof address === 'object' && address !== null ? address.port : port;
-    this.#options.logger.info({ listener: name, host, port: this.#port, dialect: this.#options.listener.dialect }, 'terminal listener started');
+    this.#options.logger.info({ listener: name, host, port: this.#port, dialect: this.#options.listener.dialect, tls: this.isTls }, 'terminal listener started');
     return this.#port;
   }
 

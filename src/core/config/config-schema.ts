@@ -56,6 +56,47 @@ const dialectSchema = (defaultValue: string) => text({ maxLength: 4096, default:
 const timeZoneSchema = text({ maxLength: 64, default: 'Asia/Shanghai' });
 const filePathSchema = Type.Optional(text({ maxLength: 4096 }));
 const amountMinorSchema = Type.Optional(integer(1, Number.MAX_SAFE_INTEGER));
+const pemFileSchema = text({ maxLength: 4096 });
+
+/** TLS on a terminal listener (docs/security.md): absent means plain TCP; clientCaFile turns on mutual TLS. */
+const listenerTlsSchema = Type.Optional(
+  Type.Object(
+    {
+      certFile: pemFileSchema,
+      keyFile: pemFileSchema,
+      /** Terminals must present a certificate signed by one of these CAs. */
+      clientCaFile: Type.Optional(pemFileSchema),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** TLS to an upstream host: absent means plain TCP. The bank's certificate is checked against caFile (or the system CAs). */
+const channelTlsSchema = Type.Optional(
+  Type.Object(
+    {
+      caFile: Type.Optional(pemFileSchema),
+      certFile: Type.Optional(pemFileSchema),
+      keyFile: Type.Optional(pemFileSchema),
+      /** The name the bank's certificate must carry, when channels[].host is an IP address or another name. */
+      serverName: Type.Optional(hostSchema()),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** TLS on the HTTP API: the certificate and key are read again on SIGHUP and when the files change. */
+const httpTlsSchema = Type.Optional(
+  Type.Object(
+    {
+      certFile: pemFileSchema,
+      keyFile: pemFileSchema,
+      /** How often the files are checked for a change; 0 leaves reloading to SIGHUP alone. */
+      reloadCheckIntervalMs: integer(0, 86_400_000, 60_000),
+    },
+    { additionalProperties: false },
+  ),
+);
 
 const framingSchema = section({
   length: enumOf(['binary2', 'ascii4'] as const, 'binary2'),
@@ -71,6 +112,7 @@ const listenerSchema = Type.Object(
     framing: framingSchema,
     connectionsMax: integer(1, 100_000, 2000),
     language: enumOf(languages, 'zh'),
+    tls: listenerTlsSchema,
   },
   { additionalProperties: false },
 );
@@ -90,6 +132,7 @@ const channelSchema = Type.Object(
     echoIntervalMs: integer(0, 3_600_000, 30_000),
     acquirerId: text({ maxLength: 11, pattern: '^[0-9]{1,11}$', expected: 'must be 1 to 11 digits', default: '00000000001' }),
     disabled: Type.Boolean({ default: false }),
+    tls: channelTlsSchema,
   },
   { additionalProperties: false },
 );
@@ -132,6 +175,9 @@ export const configSchema = Type.Object(
     http: section({
       host: hostSchema('127.0.0.1'),
       port: integer(0, 65535, 8080),
+      tls: httpTlsSchema,
+      /** Lets the API listen on a non-loopback address without TLS: only behind a TLS terminator. */
+      allowPlaintext: Type.Boolean({ default: false }),
     }),
     engine: section({
       terminalTimeoutMs: integer(1000, 600_000, 60_000),
@@ -230,6 +276,7 @@ export function validateConfig(raw: unknown): ReswipeConfig {
   };
   checkValues(config);
   checkRelations(config);
+  checkHttpExposure(config);
   return deepFreeze(config) as ReswipeConfig;
 }
 
@@ -409,6 +456,10 @@ function checkRelations(config: CheckedConfig): void {
     if (earlier !== undefined) relation(`${field}.name`, `'${channel.name}' is already used by channels[${earlier}]`);
     channelNames.set(channel.name, index);
     checkFraming(channel.framing, `${field}.framing`);
+    const tls = channel.tls;
+    if (tls !== undefined && (tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+      relation(`${field}.tls.${tls.certFile === undefined ? 'certFile' : 'keyFile'}`, 'must be given with the other: a client certificate needs its private key');
+    }
     if (channel.timeoutMs + terminalReplyMarginMs > engine.terminalTimeoutMs) {
       relation(
         `${field}.timeoutMs`,
@@ -442,6 +493,22 @@ function checkRelations(config: CheckedConfig): void {
       relation(`${field}.limits.perSaleMinor`, `(${perSaleMinor}) must not exceed limits.perMonthMinor (${perMonthMinor})`);
     }
   });
+}
+
+/**
+ * The HTTP API carries card numbers and API keys: reachable from other machines, it must speak TLS,
+ * unless the operator says a TLS terminator in front does (http.allowPlaintext).
+ */
+function checkHttpExposure(config: CheckedConfig): void {
+  const { http } = config;
+  if (http.tls !== undefined || http.allowPlaintext || isLoopbackHost(http.host)) return;
+  throw new ReswipeError('RSW_CONFIG_HTTP_TLS_REQUIRED', { field: 'http.tls', host: http.host });
+}
+
+/** True for addresses only this machine can reach. Any other name counts as reachable, the safe side. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
 }
 
 /**

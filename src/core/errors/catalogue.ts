@@ -8,6 +8,7 @@ import { codecErrors } from './codec-errors.ts';
 import { declineErrors } from './decline-errors.ts';
 import { engineErrors } from './engine-errors.ts';
 import { feeErrors } from './fee-errors.ts';
+import { securityErrors } from './security-errors.ts';
 import { retiredErrorCodes } from './retired-error-codes.ts';
 
 const all = [
@@ -18,6 +19,7 @@ const all = [
   ...declineErrors,
   ...engineErrors,
   ...feeErrors,
+  ...securityErrors,
 ] as const;
 
 export type ErrorCode = (typeof all)[number]['code'];

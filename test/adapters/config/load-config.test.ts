@@ -72,7 +72,7 @@ test('no file, no env, no flags: defaults', () => {
 });
 
 test('precedence: file, then environment, then flags, key by key', () => {
-  const file = writeFile('precedence.yaml', 'http:\n  host: 0.0.0.0\n  port: 9000\nlog:\n  level: warn\ndatabase:\n  url: sqlite:from-file.db\n');
+  const file = writeFile('precedence.yaml', 'http:\n  host: 0.0.0.0\n  port: 9000\n  allowPlaintext: true\nlog:\n  level: warn\ndatabase:\n  url: sqlite:from-file.db\n');
   const env = { RESWIPE_HTTP_PORT: '9001', RESWIPE_LOG_LEVEL: 'error' };
   const fromFileAndEnv = loadConfig({ configFile: file, env });
   assert.equal(fromFileAndEnv.http.host, '0.0.0.0', 'kept from the file');
@@ -99,6 +99,7 @@ test('every documented env alias maps to its key, numbers converted by the schem
       RESWIPE_DATABASE_URL: 'postgres://gw:pw@db/reswipe',
       RESWIPE_HTTP_HOST: '0.0.0.0',
       RESWIPE_HTTP_PORT: '18080',
+      RESWIPE_HTTP__ALLOW_PLAINTEXT: 'true',
       RESWIPE_PAN_KEY: 'a-long-enough-production-key',
       RESWIPE_LOG_LEVEL: 'trace',
       RESWIPE_TERMINAL_HOST: '0.0.0.0',
@@ -106,7 +107,7 @@ test('every documented env alias maps to its key, numbers converted by the schem
     },
   });
   assert.equal(config.database.url, 'postgres://gw:pw@db/reswipe');
-  assert.deepEqual(config.http, { host: '0.0.0.0', port: 18080 });
+  assert.deepEqual(config.http, { host: '0.0.0.0', port: 18080, allowPlaintext: true });
   assert.deepEqual(config.security, { panKey: 'a-long-enough-production-key', panKeyIsDefault: false, developmentMode: false });
   assert.equal(config.log.level, 'trace');
   assert.equal(config.listeners[0]?.name, 'terminals');
