@@ -7,6 +7,7 @@ import type { ReswipeConfig } from '../core/config/config-schema.ts';
 import type { MerchantRecord, Store, StoreTx, PaymentRecord } from '../core/ports/store.ts';
 import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '../core/ports/defined-records.ts';
 import type { Clock } from '../core/time/clock.ts';
+import { ReswipeError } from '../core/errors/reswipe-error.ts';
 import type { Random } from '../core/time/random.ts';
 import { openStore } from '../adapters/store/open-store.ts';
 import { createLogger } from '../adapters/log/logger.ts';
@@ -28,6 +29,9 @@ import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
 import { readTlsFromConfig } from './tls/tls-from-config.ts';
 import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
 import type { TlsOptions } from 'node:tls';
+import { SoftwareHsm } from '../adapters/hsm/software-hsm.ts';
+import { pinTranslatingChannel } from './engine/pin-translating-channel.ts';
+import type { HsmPort } from '../core/ports/hsm.ts';
 
 export interface GatewayOptions {
   logger?: LoggerLike;
@@ -35,6 +39,8 @@ export interface GatewayOptions {
   random?: Random;
   /** Skip the HTTP API (tests of the terminal link alone). */
   withoutHttp?: boolean;
+  /** The HSM that translates PIN blocks; a software HSM holding no key by default (so PIN sales are refused until keys are given). */
+  hsm?: HsmPort;
 }
 
 export interface Gateway {
@@ -74,6 +80,8 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
   try {
     await seedFromConfig(store, config, clock.nowMs());
 
+    const hsm = options.hsm ?? new SoftwareHsm();
+    await checkZonePinKeys(config, hsm, logger);
     const channels = new Map<string, UpstreamChannel>();
     for (const channelConfig of config.channels) {
       if (channelConfig.disabled) continue;
@@ -180,7 +188,14 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     engine = new AuthorizationEngine({
       store,
       // Every sale attempt is counted by outcome, code and channel on its way back from the channel.
-      channels: [...channels].map(([name, channel]) => instrumentChannel(monitorChannel({ name, send: (request, sendOptions) => channel.send(request, sendOptions) }, healthMonitor), metrics, clock.nowMs)),
+      // PIN translation sits outside the health monitor: a PIN block that cannot be translated never reaches the channel, so it says nothing of the channel's health.
+      channels: [...channels].map(([name, channel]) =>
+        pinTranslatingChannel(instrumentChannel(monitorChannel({ name, send: (request, sendOptions) => channel.send(request, sendOptions) }, healthMonitor), metrics, clock.nowMs), {
+          hsm,
+          zonePinKeyRef: config.channels.find((candidate) => candidate.name === name)?.zonePinKey?.keyRef,
+          logger,
+        }),
+      ),
       router,
       clock,
       random,
@@ -307,6 +322,23 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
   } catch (error) {
     await unwind();
     throw error;
+  }
+}
+
+/**
+ * A zone PIN key the HSM holds must be the one the bank agreed (same check value), or every PIN would
+ * reach the bank unreadable: that stops start-up. One the HSM does not hold yet only means PIN sales on
+ * that channel are refused until it does, which is logged.
+ */
+async function checkZonePinKeys(config: ReswipeConfig, hsm: HsmPort, logger: LoggerLike): Promise<void> {
+  for (const [index, channel] of config.channels.entries()) {
+    if (channel.zonePinKey === undefined || channel.disabled) continue;
+    const held = await hsm.checkValueOf(channel.zonePinKey.keyRef);
+    if (held === null) {
+      logger.warn({ channel: channel.name, keyRef: channel.zonePinKey.keyRef }, 'the HSM does not hold this zone PIN key: sales with a PIN are refused on this channel until it does');
+    } else if (!held.toUpperCase().startsWith(channel.zonePinKey.checkValue.toUpperCase()) && !channel.zonePinKey.checkValue.toUpperCase().startsWith(held.toUpperCase())) {
+      throw new ReswipeError('RSW_CONFIG_RELATION', { field: `channels[${index}].zonePinKey.checkValue`, reason: `(${channel.zonePinKey.checkValue}) is not the check value of the key the HSM holds as ${channel.zonePinKey.keyRef} (${held})` });
+    }
   }
 }
 

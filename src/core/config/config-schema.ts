@@ -85,6 +85,17 @@ const channelTlsSchema = Type.Optional(
   ),
 );
 
+/** The channel's zone PIN key, by reference: the HSM holds the key, the config only names it and pins its check value. */
+const zonePinKeySchema = Type.Optional(
+  Type.Object(
+    {
+      keyRef: text({ maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$', expected: 'must be 1 to 128 letters, digits, "_", ".", ":", "/" or "-"' }),
+      checkValue: text({ minLength: 6, maxLength: 16, pattern: '^[0-9A-Fa-f]{6,16}$', expected: 'must be 6 to 16 hex digits' }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
 /** TLS on the HTTP API: the certificate and key are read again on SIGHUP and when the files change. */
 const httpTlsSchema = Type.Optional(
   Type.Object(
@@ -133,6 +144,7 @@ const channelSchema = Type.Object(
     acquirerId: text({ maxLength: 11, pattern: '^[0-9]{1,11}$', expected: 'must be 1 to 11 digits', default: '00000000001' }),
     disabled: Type.Boolean({ default: false }),
     tls: channelTlsSchema,
+    zonePinKey: zonePinKeySchema,
   },
   { additionalProperties: false },
 );
