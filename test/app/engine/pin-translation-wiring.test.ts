@@ -1,0 +1,129 @@
+// Goal: a terminal's PIN block reaches the bank under the channel's zone PIN key, never under the
+// terminal's key, and never appears in a log. Method: the whole gateway in this process (startGateway,
+// real terminal listener and channel over TCP) with a software HSM given keys directly, a fake bank
+// that records every DE 52 it receives, a debug-level log written to a buffer and scanned for every
+// form of the PIN block (clear, under the terminal key, under the zone key) as hex and base64.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { startGateway, type Gateway } from '../../../src/app/serve.ts';
+import { validateConfig } from '../../../src/core/config/config-schema.ts';
+import { createLogger } from '../../../src/adapters/log/logger.ts';
+import { SoftwareHsm } from '../../../src/adapters/hsm/software-hsm.ts';
+import { encryptEcb, decryptEcb } from '../../../src/core/crypto/block-cipher.ts';
+import { keyCheckValue } from '../../../src/core/crypto/key-check-value.ts';
+import { accountNumber12Of, formatPinBlock } from '../../../src/core/crypto/pin-block.ts';
+import { terminalPinKeyRef } from '../../../src/core/ports/hsm.ts';
+import { startFakeHost, answer, type FakeHost } from '../../adapters/channels/fake-host.ts';
+import { TerminalClient, de7, saleMessage } from '../../e2e/terminal-client.ts';
+
+const pan = '6222020000000000018';
+const terminalPinKey = Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex');
+const zonePinKey = Buffer.from('1032547698BADCFEEFCDAB8967452301', 'hex');
+const clearBlock = formatPinBlock('908172', accountNumber12Of(pan), 8);
+const fromTerminal = encryptEcb('3des', terminalPinKey, clearBlock);
+const atBank = encryptEcb('3des', zonePinKey, clearBlock);
+
+let dir = '';
+let host: FakeHost;
+let gateway: Gateway;
+let client: TerminalClient;
+let logText = '';
+let stan = 100;
+
+function nextStan(): string {
+  stan += 1;
+  return String(stan).padStart(6, '0');
+}
+
+function withPin(message: ReturnType<typeof saleMessage>, pinBlock: Uint8Array): ReturnType<typeof saleMessage> {
+  return { ...message, fields: { ...message.fields, 22: '051', 52: pinBlock } };
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'reswipe-pin-'));
+  host = await startFakeHost((message, connection) => connection.send(answer(message)));
+  const hsm = new SoftwareHsm();
+  hsm.importKey(terminalPinKeyRef('T0000001'), { algorithm: '3des', key: terminalPinKey });
+  hsm.importKey('zpk/bank', { algorithm: '3des', key: zonePinKey });
+  const config = validateConfig({
+    database: { url: `sqlite:${join(dir, 'gateway.db')}`, synchronous: 'normal' },
+    security: { panKey: 'pin-test-pan-key-0123456789', developmentMode: true },
+    log: { level: 'debug' },
+    engine: { terminalTimeoutMs: 9_000, autoRetriesMax: 0 },
+    listeners: [{ name: 'pos', port: 0, dialect: 'iso87-ascii', language: 'en' }],
+    channels: [{ name: 'bank', host: '127.0.0.1', port: host.port, timeoutMs: 3_000, echoIntervalMs: 0, zonePinKey: { keyRef: 'zpk/bank', checkValue: keyCheckValue('3des', zonePinKey) } }],
+    merchants: [{ id: 'M00000000000001', name: 'PIN shop', mcc: '5411', terminals: ['T0000001', 'T0000002'] }],
+  });
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logText += chunk.toString('utf8');
+      done();
+    },
+  });
+  gateway = await startGateway(config, { logger: createLogger({ level: 'debug', destination: sink, name: 'serve' }), withoutHttp: true, hsm });
+  client = await TerminalClient.connect(gateway.terminalPorts.pos ?? 0);
+  for (const terminalId of ['T0000001', 'T0000002']) {
+    const signOn = await client.request({ mti: '0800', fields: { 7: de7(), 11: nextStan(), 41: terminalId, 70: '001' } });
+    assert.equal(signOn.fields[39], '00');
+  }
+});
+
+after(async () => {
+  client?.close();
+  await gateway?.stop();
+  await host?.close();
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+function receivedWithStanAtBank(amountMinor: number): Array<Uint8Array | undefined> {
+  return host.received
+    .filter((message) => message.mti === '0200' && message.fields[4] === String(amountMinor).padStart(12, '0'))
+    .map((message) => message.fields[52] as Uint8Array | undefined);
+}
+
+test('a sale with a PIN reaches the bank with DE 52 under the zone PIN key, and is approved', async () => {
+  let answerMessage = await client.request(withPin(saleMessage({ stan: nextStan(), pan, amountMinor: 1_111 }), fromTerminal));
+  // The channel connects in the background; before that a sale is not sent, so it is asked again (bounded).
+  for (let tries = 0; answerMessage.fields[39] !== '00' && tries < 50; tries += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    answerMessage = await client.request(withPin(saleMessage({ stan: nextStan(), pan, amountMinor: 1_111 }), fromTerminal));
+  }
+  assert.equal(answerMessage.fields[39], '00');
+  const blocks = receivedWithStanAtBank(1_111);
+  assert.equal(blocks.length, 1, 'sent once');
+  assert.deepEqual(Buffer.from(blocks[0] ?? []), atBank, 'under the zone PIN key');
+  assert.deepEqual(decryptEcb('3des', zonePinKey, blocks[0] ?? Buffer.alloc(8)), clearBlock, 'the bank reads the same PIN');
+});
+
+test('a PIN block from a terminal whose PIN key the HSM does not hold is not sent at all', async () => {
+  const refused = await client.request(withPin(saleMessage({ stan: nextStan(), pan, amountMinor: 2_222, terminalId: 'T0000002' }), fromTerminal));
+  assert.notEqual(refused.fields[39], '00');
+  assert.deepEqual(receivedWithStanAtBank(2_222), [], 'nothing reached the bank');
+});
+
+test('a PIN block under the wrong key is not sent at all', async () => {
+  const wrong = encryptEcb('3des', zonePinKey, clearBlock);
+  const refused = await client.request(withPin(saleMessage({ stan: nextStan(), pan, amountMinor: 3_333 }), wrong));
+  assert.notEqual(refused.fields[39], '00');
+  assert.deepEqual(receivedWithStanAtBank(3_333), []);
+});
+
+test('a sale without a PIN goes as before', async () => {
+  const approved = await client.request(saleMessage({ stan: nextStan(), pan, amountMinor: 4_444 }));
+  assert.equal(approved.fields[39], '00');
+  assert.deepEqual(receivedWithStanAtBank(4_444), [undefined]);
+});
+
+test('the log (debug level) holds no form of the PIN block and no key', () => {
+  assert.ok(logText.includes('PIN translation failed'), 'the log was captured, with the refusals');
+  const secrets = [clearBlock, fromTerminal, atBank, terminalPinKey, zonePinKey];
+  const upper = logText.toUpperCase();
+  for (const secret of secrets) {
+    assert.ok(!upper.includes(secret.toString('hex').toUpperCase()), `hex ${secret.toString('hex')} in the log`);
+    assert.ok(!logText.includes(secret.toString('base64')), `base64 ${secret.toString('base64')} in the log`);
+  }
+});
