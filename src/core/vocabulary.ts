@@ -1,4 +1,4 @@
-// The words every part of reswipe shares (../shared/PRODUCT.md). Each is an `as const` list, so
+// The words every part of reswipe shares (docs/vocabulary.md). Each is an `as const` list, so
 // the type and a runtime check come from one place, and exhaustive switches catch a new member.
 
 /** What actually happened to the money in one attempt. */
@@ -33,7 +33,7 @@ export type CauseCategory = (typeof causeCategories)[number];
 export const responsibleParties = ['cardholder', 'issuer', 'scheme', 'channel', 'gateway', 'terminal', 'merchant'] as const;
 export type ResponsibleParty = (typeof responsibleParties)[number];
 
-/** The status a client sees for a payment (../shared/spec/http-api.md). Internal states never leak. */
+/** The status a client sees for a payment (docs/contracts/http-api.md). Internal states never leak. */
 export const paymentStatuses = ['pending', 'approved', 'declined', 'reversed', 'voided'] as const;
 export type PaymentStatus = (typeof paymentStatuses)[number];
 

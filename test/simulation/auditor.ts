@@ -2,7 +2,7 @@
 // (a) what every client was told (collected by the harness), (b) the money the issuer actually
 // moved (the IssuerBook's ledger, mapped to payments by their unique amount), (c) what the store
 // holds, and (d) the raw bytes of the SQLite files, and checks the five money-safety invariants of
-// PRODUCT.md. Every breach is reported with the payment it concerns.
+// docs/vocabulary.md. Every breach is reported with the payment it concerns.
 import type { AttemptRecord, PaymentRecord, ReversalRecord, Store } from '../../src/core/ports/store.ts';
 import type { IssuerBook } from '../../src/sim/issuer/issuer-book.ts';
 
@@ -59,7 +59,7 @@ export interface SimPayment {
 export type InvariantNumber = 1 | 2 | 3 | 4 | 5;
 
 export interface Violation {
-  /** PRODUCT.md invariant 1..5, or 0 for a harness-level failure (an engine assertion, a stuck run). */
+  /** docs/vocabulary.md invariant 1..5, or 0 for a harness-level failure (an engine assertion, a stuck run). */
   invariant: InvariantNumber | 0;
   payment: number | null;
   message: string;

@@ -1,4 +1,4 @@
-// The HTTP API of the gateway (spec/http-api.md, docs/http-api.md): one Fastify app with the
+// The HTTP API of the gateway (docs/contracts/http-api.md, docs/http-api.md): one Fastify app with the
 // payments routes, management routes, the decline and fee plugins under /v1, health and metrics,
 // and the OpenAPI document generated from the same JSON schemas that validate every request.
 // Limits are set here once: body size, request and connection timeouts, open connections.

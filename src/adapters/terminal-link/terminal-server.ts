@@ -1,5 +1,5 @@
 // The terminal listener: one TCP server per configured listener, speaking its dialect and framing
-// (spec/terminal-link.md). It turns 0800 into sign-on/sign-off/echo, 0200 sales into engine
+// (docs/contracts/terminal-link.md). It turns 0800 into sign-on/sign-off/echo, 0200 sales into engine
 // authorizations (a resend waits for and gets the original answer), 0400/0401 into the terminal's
 // own reversals, and answers every other request with a clear refusal. A frame that is too large
 // or cannot be decoded gets no answer: it is logged (never its bytes) and the connection is closed.
@@ -660,7 +660,7 @@ function cvvOf(request: IsoMessage): string | undefined {
   return undefined;
 }
 
-/** DE 22's first two digits to the entry mode words of PRODUCT.md. */
+/** DE 22's first two digits to the entry mode words of docs/vocabulary.md. */
 export function entryModeOf(posEntryMode: string | undefined): EntryMode {
   switch ((posEntryMode ?? '').slice(0, 2)) {
     case '05':

@@ -2,7 +2,7 @@
 // completion void, balance inquiry, batch settlement (0500) and batch upload (0320). The sale and the
 // pre-authorization itself go through the AuthorizationEngine; this module follows up on them.
 //
-// Money safety, per operation (../../../shared/PRODUCT.md invariants):
+// Money safety, per operation (docs/vocabulary.md invariants):
 //   - the rules (src/core/payments/*-rules.ts) are decided INSIDE the write that inserts the follow-up,
 //     so two follow-ups of one original are serialized and refunds can never together exceed it;
 //   - the idempotency key, the payment and its pending attempt (with its own upstream STAN) are durable

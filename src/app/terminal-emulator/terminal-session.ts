@@ -1,4 +1,4 @@
-// One POS terminal talking ISO 8583 over TCP to a reswipe terminal listener (spec/terminal-link.md):
+// One POS terminal talking ISO 8583 over TCP to a reswipe terminal listener (docs/contracts/terminal-link.md):
 // sign-on, sales, resends and the terminal's own 0400 after a lost answer. The emulator, the demo and
 // the load generator all drive reswipe through this class, so they exercise the same bytes a real
 // terminal sends. It keeps the terminal's STAN counter and batch number like a real POS does.

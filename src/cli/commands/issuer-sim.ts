@@ -1,4 +1,4 @@
-// `reswipe issuer-sim`: the sandbox bank. Listens for host-link ISO 8583 (spec/host-link.md) and
+// `reswipe issuer-sim`: the sandbox bank. Listens for host-link ISO 8583 (docs/contracts/host-link.md) and
 // answers from the magic test cards and amounts (src/sim/issuer/test-cards.ts), with fault
 // injection and an admin HTTP API. `--list` prints the magic-values table instead of starting.
 import type { Command } from 'commander';

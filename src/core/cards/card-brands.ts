@@ -1,5 +1,5 @@
 // Brand rules from the PAN alone: issuer identification ranges, allowed lengths and security-code
-// length per brand (DOMAIN.md §7, after braintree/credit-card-type). The BIN table refines these.
+// length per brand (docs/domain/card-numbers.md, after braintree/credit-card-type). The BIN table refines these.
 import type { CardBrand } from '../vocabulary.ts';
 
 export interface BrandRange {

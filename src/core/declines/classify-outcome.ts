@@ -1,6 +1,6 @@
 // Outcomes that are not response codes: nothing sent, no reply, a late, malformed or forged reply,
 // and how reversal ended. While the outcome is unknown the verdict is `wait` and the terminal gets
-// DE 39 '98' (../shared/spec/terminal-link.md): the customer may have been charged until the
+// DE 39 '98' (docs/contracts/terminal-link.md): the customer may have been charged until the
 // reversal settles, so the cashier must not swipe again.
 import { assertNever } from '../vocabulary.ts';
 import type { Diagnosis, NonCodeOutcome } from './diagnosis.ts';

@@ -93,7 +93,7 @@ Code (pure, \`src/core/declines/index.ts\`): \`classifyResponseCode\`, \`classif
 
 | File | Holds |
 |---|---|
-| \`src/core/declines/response-codes.json\` | the catalogue below (imported once from the domain CSV by \`scripts/import-response-codes.ts\`; now the source of truth) |
+| \`src/core/declines/response-codes.json\` | the catalogue below (imported once from the domain research's response-code table; now the source of truth) |
 | \`src/core/declines/retry-rules.json\` | scheme retry budgets with source and edition |
 | \`src/core/declines/symptoms.json\` | the troubleshooting guide |
 | \`src/core/cards/bin-table.json\` | the BIN table (replace with config \`declines.binTableFile\`; format in docs/local-checks.md) |

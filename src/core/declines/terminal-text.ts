@@ -1,5 +1,5 @@
 // What the terminal shows: DE 44 carries the verdict, DE 63 a short cashier message (at most 120
-// bytes, ../shared/spec/terminal-link.md). Both come from the same Diagnosis as the HTTP answer.
+// bytes, docs/contracts/terminal-link.md). Both come from the same Diagnosis as the HTTP answer.
 import { assertNever, type Language } from '../vocabulary.ts';
 import type { Diagnosis } from './diagnosis.ts';
 

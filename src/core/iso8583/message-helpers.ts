@@ -1,5 +1,5 @@
 // Small helpers the engine, the simulator and the channels share: text access, MTI arithmetic and
-// the key that matches a response to its request (spec/host-link.md, "Rules both sides keep").
+// the key that matches a response to its request (docs/contracts/host-link.md, "Rules both sides keep").
 import type { IsoMessage } from './iso-message.ts';
 
 /** The field as text, or undefined when absent or not a text field. */

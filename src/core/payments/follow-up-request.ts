@@ -1,4 +1,4 @@
-// The upstream requests of the transaction set (DOMAIN.md §1.1), built from what the store keeps:
+// The upstream requests of the transaction set (docs/domain/pos-transactions.md), built from what the store keeps:
 // MTI, DE 3 and DE 25 per transaction type, and DE 90 naming the original attempt so the host finds
 // the card and the money without a PAN (the store never holds one). A card the terminal presented
 // again (a void at the counter) is passed through. Pure: time comes in as `nowMs`.
@@ -11,7 +11,7 @@ import { fixedAns, localDateTime, transmissionDateTime } from './upstream-fields
 export type FollowUpOperation = 'void' | 'refund' | 'completion' | 'preauth_cancel' | 'completion_void';
 export type TransactionType = FollowUpOperation | 'balance_inquiry';
 
-/** MTI, DE 3, DE 25 and whether a lost answer is reversed (DOMAIN.md §1.1, CUPS table). */
+/** MTI, DE 3, DE 25 and whether a lost answer is reversed (docs/domain/pos-transactions.md). */
 export interface TransactionShape {
   readonly mti: '0100' | '0200' | '0220';
   readonly processingCode: string;

@@ -1,4 +1,4 @@
-// The client-facing JSON of a payment (spec/http-api.md), built from the stored records alone.
+// The client-facing JSON of a payment (docs/contracts/http-api.md), built from the stored records alone.
 // Internal states never leak: an attempt still in flight shows as `unknown` (its outcome is not known yet).
 import type { AttemptRecord, PaymentKind, PaymentRecord, StoredDecline } from '../ports/store.ts';
 import type { AttemptOutcome, CardBrand, CardType, PaymentStatus } from '../vocabulary.ts';

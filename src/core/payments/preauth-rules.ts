@@ -1,4 +1,4 @@
-// UnionPay's pre-authorization family (DOMAIN.md §1.1): a pre-authorization (030000/06/0100) holds
+// UnionPay's pre-authorization family (docs/domain/pos-transactions.md): a pre-authorization (030000/06/0100) holds
 // money; a completion (000000/06/0200) captures up to the authorized amount plus a configured
 // tolerance; a cancel (200000/06/0100) releases the whole hold. Each closes the hold once, and a
 // hold expires (is released) after a configured number of days.

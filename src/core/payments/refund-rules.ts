@@ -1,4 +1,4 @@
-// UnionPay's refund rules (DOMAIN.md §1.1 and §4: refund 200000/00/0220, an advice): a refund gives
+// UnionPay's refund rules (docs/domain/pos-transactions.md: refund 200000/00/0220, an advice): a refund gives
 // back part or all of an approved sale or completion, on any later day, as many times as needed,
 // but never more in total than the original. Refunds still being forwarded count as given back, so
 // two refunds racing can never together exceed the original.

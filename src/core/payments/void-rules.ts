@@ -1,4 +1,4 @@
-// UnionPay's void rules (DOMAIN.md §1.1: sale void 200000/00/0200, completion void 200000/06/0200):
+// UnionPay's void rules (docs/domain/pos-transactions.md: sale void 200000/00/0200, completion void 200000/06/0200):
 // a void undoes a sale (or a pre-authorization completion) on the same business day, in the same
 // open batch, from the terminal that took it, for its full amount; anything else is a refund.
 import type { FollowUp, FollowUpOriginal } from './follow-up-original.ts';

@@ -1,4 +1,4 @@
-// The simulated issuer's rules (spec/host-link.md, DOMAIN.md §2 and §4): what it answers to a sale,
+// The simulated issuer's rules (docs/contracts/host-link.md, docs/domain/pos-transactions.md): what it answers to a sale,
 // refund, pre-authorization, reversal or network message, and which money moves. It reads the books
 // and returns the response plus the events to apply; it never changes the books itself, so the
 // caller can persist the events first. Pure: time and randomness come in through the context.
@@ -42,7 +42,7 @@ export interface IssuerDecision {
 export type TransactionKind = 'sale' | 'refund' | 'preauth' | 'completion' | 'preauth_cancel' | 'balance';
 
 /**
- * The processing codes the issuer accepts, by request MTI (DOMAIN.md §1.1). A void (0200 200000) and a
+ * The processing codes the issuer accepts, by request MTI (docs/domain/pos-transactions.md). A void (0200 200000) and a
  * completion void (the same with DE 25 06) give the named charge back as a refund does; a completion
  * (0200 000000, DE 25 06) turns the named hold into a charge; a cancel (0100 200000) releases the hold.
  */
@@ -159,7 +159,7 @@ const visaCategoryByCode: ReadonlyMap<string, string> = new Map([
   ...['14', '54', '55', 'N7', '82', '1A'].map((code) => [code, '3'] as const),
 ]);
 
-/** Visa decline category (DOMAIN.md §3) for DE 48 `VCAT`. */
+/** Visa decline category (docs/domain/scheme-retry-rules.md) for DE 48 `VCAT`. */
 export function visaDeclineCategory(code: string): string {
   return visaCategoryByCode.get(code) ?? '4';
 }

@@ -1,4 +1,4 @@
-// The issuer simulator's I/O shell: a TCP listener speaking the host link (spec/host-link.md,
+// The issuer simulator's I/O shell: a TCP listener speaking the host link (docs/contracts/host-link.md,
 // iso87-ascii, 2-byte or 4-digit ASCII framing) whose every message goes through the pure rules
 // (decide-issuer-response.ts) and the fault plan (fault-plan.ts), plus the admin HTTP API. Events
 // are written to the optional ledger file and applied to the books before any reply leaves.

@@ -1,4 +1,4 @@
-// Goal: the HTTP API keeps its contract (spec/http-api.md): keys and scopes, problem+json naming the field without echoing card data, idempotent sales (replay, 409, 422), declines as 201, filtered and paged lists, management with audit, OpenAPI, health and metrics. Method: app.inject() against the real app over the real engine and a real SQLite store, with a scripted in-process channel.
+// Goal: the HTTP API keeps its contract (docs/contracts/http-api.md): keys and scopes, problem+json naming the field without echoing card data, idempotent sales (replay, 409, 422), declines as 201, filtered and paged lists, management with audit, OpenAPI, health and metrics. Method: app.inject() against the real app over the real engine and a real SQLite store, with a scripted in-process channel.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHttpFixture, bearer, merchantId, newIdempotencyKey, otherMerchantId, saleBody, terminalId, type HttpFixture } from './http-fixture.ts';

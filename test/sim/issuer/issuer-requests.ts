@@ -1,4 +1,4 @@
-// Builders for the host-link requests the issuer simulator tests send (spec/host-link.md field layout).
+// Builders for the host-link requests the issuer simulator tests send (docs/contracts/host-link.md field layout).
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
 
 export interface SaleInput {

@@ -1,4 +1,4 @@
-// POST /v1/payments, GET /v1/payments/{id} and GET /v1/payments (spec/http-api.md). A sale goes
+// POST /v1/payments, GET /v1/payments/{id} and GET /v1/payments (docs/contracts/http-api.md). A sale goes
 // through the same AuthorizationEngine as a terminal's 0200; this file only turns HTTP into a
 // SaleRequest and the engine's SaleResult back into HTTP. Duplicate detection is the engine's: the
 // scope is `http:<merchantId>`, the key the Idempotency-Key header, and the request hash covers the
