@@ -14,6 +14,9 @@ import { createLogger } from '../adapters/log/logger.ts';
 import { UpstreamChannel, type LoggerLike } from '../adapters/channels/upstream-channel.ts';
 import { loadBinTable } from '../adapters/declines/bin-table-file.ts';
 import { TerminalServer } from '../adapters/terminal-link/terminal-server.ts';
+import { TerminalKeyVault } from '../adapters/crypto/terminal-key-vault.ts';
+import { resolveMacMode } from '../core/crypto/terminal-mac.ts';
+import { WorkingKeys } from './terminal-keys/working-keys.ts';
 import { buildHttpApp, type HttpAppDeps } from '../adapters/http/http-app.ts';
 import { ReversalWorker } from './reversals/reversal-worker.ts';
 import { AuthorizationEngine, engineSettingsFromConfig } from './engine/authorization-engine.ts';
@@ -69,6 +72,16 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
   const routingRules = loadRoutingRules(config);
   const tls = readTlsFromConfig(config, { withHttp: options.withoutHttp !== true });
   const tlsReloaders: TlsCertificateReloader[] = [];
+  // Terminal keys (docs/terminal-keys.md): a listener that checks MACs cannot run without the local
+  // master key, so its absence stops the start here; with every listener's MACs off it is optional.
+  const macModes = config.listeners.map((listener) => resolveMacMode(listener.security.mac, config.security.developmentMode));
+  let keyVault: TerminalKeyVault | null = null;
+  try {
+    keyVault = TerminalKeyVault.fromSettings(config.security);
+  } catch (error) {
+    if (macModes.some((mode) => mode !== 'off')) throw error;
+  }
+  if (keyVault?.source === 'development') logger.warn({ keyId: keyVault.keyId }, 'terminal keys are sealed under the development master key (development mode); never do this in production');
   // Replaced when PUT /v1/fee-plans/{name} changes a plan, so the next approval is priced by the new plan (in memory: the plans file is not rewritten).
   let feePlans = feeSettings.plans;
 
@@ -263,9 +276,20 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     cleanups.push(async () => {
       await running.close();
     });
+    const workingKeys = keyVault === null ? undefined : new WorkingKeys({ store, vault: keyVault, clock });
     for (const [index, listener] of config.listeners.entries()) {
-      const listenerTls = tls.listeners.get(listener.name);
-      const server = new TerminalServer({ listener, engine: countingEngine, transactions: followUps, store, clock, logger, tls: listenerTls });
+      const server = new TerminalServer({
+        listener,
+        engine: countingEngine,
+        transactions: followUps,
+        store,
+        clock,
+        logger,
+        macMode: macModes[index] ?? 'required',
+        ...(workingKeys === undefined ? {} : { keys: workingKeys }),
+        onMacRejected: (reason) => metrics.recordTerminalMacRejected(listener.name, reason),
+        tls: tls.listeners.get(listener.name),
+      });
       if (listener.tls !== undefined) tlsReloaders.push(new TlsCertificateReloader({ field: `listeners[${index}].tls`, files: listener.tls, target: server, logger, checkIntervalMs: 0 }));
       terminalPorts[listener.name] = await server.start();
       servers.push(server);

@@ -9,6 +9,7 @@ import { declineErrors } from './decline-errors.ts';
 import { engineErrors } from './engine-errors.ts';
 import { feeErrors } from './fee-errors.ts';
 import { securityErrors } from './security-errors.ts';
+import { terminalKeyErrors } from './terminal-key-errors.ts';
 import { retiredErrorCodes } from './retired-error-codes.ts';
 
 const all = [
@@ -20,6 +21,7 @@ const all = [
   ...engineErrors,
   ...feeErrors,
   ...securityErrors,
+  ...terminalKeyErrors,
 ] as const;
 
 export type ErrorCode = (typeof all)[number]['code'];
