@@ -34,6 +34,7 @@ import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader
 import type { TlsOptions } from 'node:tls';
 import { SoftwareHsm } from '../adapters/hsm/software-hsm.ts';
 import { pinTranslatingChannel } from './engine/pin-translating-channel.ts';
+import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts';
 import type { HsmPort } from '../core/ports/hsm.ts';
 
 export interface GatewayOptions {
@@ -42,7 +43,7 @@ export interface GatewayOptions {
   random?: Random;
   /** Skip the HTTP API (tests of the terminal link alone). */
   withoutHttp?: boolean;
-  /** The HSM that translates PIN blocks; a software HSM holding no key by default (so PIN sales are refused until keys are given). */
+  /** The HSM that translates PIN blocks (docs/security.md); by default a software HSM that reads terminal PIN keys from the key store and holds no zone PIN key. */
   hsm?: HsmPort;
 }
 
@@ -93,7 +94,8 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
   try {
     await seedFromConfig(store, config, clock.nowMs());
 
-    const hsm = options.hsm ?? new SoftwareHsm();
+    // The software HSM finds each terminal's PIN key in the key store (sealed under the local master key).
+    const hsm = options.hsm ?? new SoftwareHsm(keyVault === null ? {} : { keySource: terminalPinKeySource({ store, vault: keyVault }) });
     await checkZonePinKeys(config, hsm, logger);
     const channels = new Map<string, UpstreamChannel>();
     for (const channelConfig of config.channels) {

@@ -45,3 +45,9 @@ export interface HsmKey {
 export function terminalPinKeyRef(terminalId: string): HsmKeyRef {
   return `terminal:${terminalId.trim()}:pin`;
 }
+
+/** The terminal id a terminalPinKeyRef names, or null for any other reference. */
+export function terminalIdOfPinKeyRef(keyRef: HsmKeyRef): string | null {
+  const match = /^terminal:(.{1,8}):pin$/.exec(keyRef);
+  return match?.[1] ?? null;
+}

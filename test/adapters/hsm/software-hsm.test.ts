@@ -96,21 +96,24 @@ test('a block of the wrong length for the terminal key is refused', async () => 
   await assert.rejects(translate(hsm, block), refusedWith('RSW_HSM_PIN_BLOCK_INVALID', block));
 });
 
-test('an unknown key is refused by reference; the key source is asked once, then the key is held', async () => {
+test('an unknown key is refused by reference; a key from the key source is asked for each time and never kept', async () => {
   const asked: string[] = [];
+  let current = terminalTdes;
   const hsm = new SoftwareHsm({
     keySource: async (keyRef) => {
       asked.push(keyRef);
-      return keyRef === terminalRef ? terminalTdes : null;
+      return keyRef === terminalRef ? current : null;
     },
   });
   const block = encryptEcb('3des', terminalTdes.key, clear8);
   await assert.rejects(translate(hsm, block), refusedWith('RSW_HSM_KEY_UNKNOWN', block));
   hsm.importKey('zpk/bank-a', zoneTdes);
   await translate(hsm, block);
-  await translate(hsm, block);
-  assert.deepEqual(asked, [terminalRef, 'zpk/bank-a'], 'the zone key was unknown to the source; nothing asked again once held');
-  assert.equal(asked.filter((ref) => ref === terminalRef).length, 1, 'fetched once, then held');
+  assert.deepEqual(asked, [terminalRef, 'zpk/bank-a', terminalRef], 'the zone key was unknown to the source; the terminal key was asked for again');
+  // A new sign-on replaced the terminal's PIN key: the next translation uses the new one at once.
+  current = terminalSm4;
+  await assert.rejects(translate(hsm, block), refusedWith('RSW_HSM_PIN_BLOCK_INVALID', block));
+  await translate(hsm, encryptEcb('sm4', terminalSm4.key, formatPinBlock('1234', account, 16)));
 });
 
 test('check values: held keys show theirs, unknown keys none; a forgotten key is gone', async () => {

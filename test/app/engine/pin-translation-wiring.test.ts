@@ -1,8 +1,9 @@
 // Goal: a terminal's PIN block reaches the bank under the channel's zone PIN key, never under the
 // terminal's key, and never appears in a log. Method: the whole gateway in this process (startGateway,
-// real terminal listener and channel over TCP) with a software HSM given keys directly, a fake bank
-// that records every DE 52 it receives, a debug-level log written to a buffer and scanned for every
-// form of the PIN block (clear, under the terminal key, under the zone key) as hex and base64.
+// real terminal listener and channel over TCP) with a software HSM given keys directly, and one whose
+// terminal PIN keys come from the key store: a TMK imported as components, a sign-on whose DE 62 the
+// test terminal decrypts to get its PIN key; a fake bank records every DE 52 it receives; a
+// debug-level log written to a buffer is scanned for every form of the PIN block and key.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +18,11 @@ import { encryptEcb, decryptEcb } from '../../../src/core/crypto/block-cipher.ts
 import { keyCheckValue } from '../../../src/core/crypto/key-check-value.ts';
 import { accountNumber12Of, formatPinBlock } from '../../../src/core/crypto/pin-block.ts';
 import { terminalPinKeyRef } from '../../../src/core/ports/hsm.ts';
+import type { Store } from '../../../src/core/ports/store.ts';
+import { decodeWorkingKeyBlock } from '../../../src/core/crypto/working-key-block.ts';
+import { TerminalKeyVault } from '../../../src/adapters/crypto/terminal-key-vault.ts';
+import { TerminalKeyCeremonies } from '../../../src/app/terminal-keys/terminal-key-ceremonies.ts';
+import { terminalPinKeySource } from '../../../src/app/terminal-keys/terminal-pin-key-source.ts';
 import { startFakeHost, answer, type FakeHost } from '../../adapters/channels/fake-host.ts';
 import { TerminalClient, de7, saleMessage } from '../../e2e/terminal-client.ts';
 
@@ -26,6 +32,7 @@ const zonePinKey = Buffer.from('1032547698BADCFEEFCDAB8967452301', 'hex');
 const clearBlock = formatPinBlock('908172', accountNumber12Of(pan), 8);
 const fromTerminal = encryptEcb('3des', terminalPinKey, clearBlock);
 const atBank = encryptEcb('3des', zonePinKey, clearBlock);
+const tmkComponents = ['0123456789ABCDEF0123456789ABCDEF', 'FEDCBA9876543210FEDCBA9876543210'] as const;
 
 let dir = '';
 let host: FakeHost;
@@ -33,6 +40,8 @@ let gateway: Gateway;
 let client: TerminalClient;
 let logText = '';
 let stan = 100;
+/** PIN keys delivered at sign-on, for the log scan. */
+const issuedPinKeys: Buffer[] = [];
 
 function nextStan(): string {
   stan += 1;
@@ -46,7 +55,11 @@ function withPin(message: ReturnType<typeof saleMessage>, pinBlock: Uint8Array):
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'reswipe-pin-'));
   host = await startFakeHost((message, connection) => connection.send(answer(message)));
-  const hsm = new SoftwareHsm();
+  // Terminal PIN keys the HSM does not hold come from the key store, as serve wires it.
+  const vault = TerminalKeyVault.fromSettings({ developmentMode: true });
+  let store: Store | undefined;
+  const fromStore = terminalPinKeySource({ store: { getTerminalKeys: (id) => (store as Store).getTerminalKeys(id) }, vault });
+  const hsm = new SoftwareHsm({ keySource: (keyRef) => fromStore(keyRef) });
   hsm.importKey(terminalPinKeyRef('T0000001'), { algorithm: '3des', key: terminalPinKey });
   hsm.importKey('zpk/bank', { algorithm: '3des', key: zonePinKey });
   const config = validateConfig({
@@ -56,7 +69,7 @@ before(async () => {
     engine: { terminalTimeoutMs: 9_000, autoRetriesMax: 0 },
     listeners: [{ name: 'pos', port: 0, dialect: 'iso87-ascii', language: 'en' }],
     channels: [{ name: 'bank', host: '127.0.0.1', port: host.port, timeoutMs: 3_000, echoIntervalMs: 0, zonePinKey: { keyRef: 'zpk/bank', checkValue: keyCheckValue('3des', zonePinKey) } }],
-    merchants: [{ id: 'M00000000000001', name: 'PIN shop', mcc: '5411', terminals: ['T0000001', 'T0000002'] }],
+    merchants: [{ id: 'M00000000000001', name: 'PIN shop', mcc: '5411', terminals: ['T0000001', 'T0000002', 'T0000003'] }],
   });
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -65,6 +78,8 @@ before(async () => {
     },
   });
   gateway = await startGateway(config, { logger: createLogger({ level: 'debug', destination: sink, name: 'serve' }), withoutHttp: true, hsm });
+  store = gateway.store;
+  await new TerminalKeyCeremonies({ store, vault, clock: { nowMs: () => Date.now() } }).importComponents('T0000003', '3des', [{ hex: tmkComponents[0] }, { hex: tmkComponents[1] }]);
   client = await TerminalClient.connect(gateway.terminalPorts.pos ?? 0);
   for (const terminalId of ['T0000001', 'T0000002']) {
     const signOn = await client.request({ mti: '0800', fields: { 7: de7(), 11: nextStan(), 41: terminalId, 70: '001' } });
@@ -118,9 +133,39 @@ test('a sale without a PIN goes as before', async () => {
   assert.deepEqual(receivedWithStanAtBank(4_444), [undefined]);
 });
 
+/** Signs T0000003 on and returns the PIN key its 0810 delivered in DE 62 (decrypted under its TMK, as the terminal does). */
+async function signOnForPinKey(): Promise<Buffer> {
+  const answered = await client.request({ mti: '0800', fields: { 7: de7(), 11: nextStan(), 41: 'T0000003', 70: '003' } });
+  assert.equal(answered.fields[39], '00');
+  const tmk = Buffer.from(tmkComponents[0], 'hex').map((byte, index) => byte ^ Buffer.from(tmkComponents[1], 'hex')[index]!);
+  // The gateway gives the combined TMK odd parity; parity bits do not change what a DES key decrypts.
+  const decoded = decodeWorkingKeyBlock('3des', Buffer.from(tmk), '003', answered.fields[62] as Uint8Array);
+  assert.ok(decoded.ok, 'DE 62 decodes under the TMK');
+  issuedPinKeys.push(decoded.keys.pin);
+  return decoded.keys.pin;
+}
+
+test('a terminal keyed through the key store: its sign-on PIN key is used, and a new sign-on replaces it at once', async () => {
+  const firstPinKey = await signOnForPinKey();
+  const underFirst = encryptEcb('3des', firstPinKey, clearBlock);
+  const approved = await client.request(withPin(saleMessage({ stan: nextStan(), pan, amountMinor: 5_555, terminalId: 'T0000003' }), underFirst));
+  assert.equal(approved.fields[39], '00');
+  assert.deepEqual(receivedWithStanAtBank(5_555).map((block) => Buffer.from(block ?? [])), [atBank], 'under the zone PIN key');
+
+  const secondPinKey = await signOnForPinKey();
+  assert.notDeepEqual(secondPinKey, firstPinKey, 'every sign-on rotates the PIN key');
+  const stale = await client.request(withPin(saleMessage({ stan: nextStan(), pan, amountMinor: 6_666, terminalId: 'T0000003' }), underFirst));
+  assert.notEqual(stale.fields[39], '00', 'a block under the replaced key is refused');
+  assert.deepEqual(receivedWithStanAtBank(6_666), []);
+  const fresh = await client.request(withPin(saleMessage({ stan: nextStan(), pan, amountMinor: 7_777, terminalId: 'T0000003' }), encryptEcb('3des', secondPinKey, clearBlock)));
+  assert.equal(fresh.fields[39], '00');
+  assert.deepEqual(receivedWithStanAtBank(7_777).map((block) => Buffer.from(block ?? [])), [atBank]);
+});
+
 test('the log (debug level) holds no form of the PIN block and no key', () => {
   assert.ok(logText.includes('PIN translation failed'), 'the log was captured, with the refusals');
-  const secrets = [clearBlock, fromTerminal, atBank, terminalPinKey, zonePinKey];
+  assert.equal(issuedPinKeys.length, 2);
+  const secrets = [clearBlock, fromTerminal, atBank, terminalPinKey, zonePinKey, ...issuedPinKeys, ...issuedPinKeys.map((key) => encryptEcb('3des', key, clearBlock))];
   const upper = logText.toUpperCase();
   for (const secret of secrets) {
     assert.ok(!upper.includes(secret.toString('hex').toUpperCase()), `hex ${secret.toString('hex')} in the log`);
