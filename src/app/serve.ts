@@ -35,6 +35,7 @@ import type { TlsOptions } from 'node:tls';
 import { SoftwareHsm } from '../adapters/hsm/software-hsm.ts';
 import { pinTranslatingChannel } from './engine/pin-translating-channel.ts';
 import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts';
+import { checkValuesAgree, loadZonePinKeys } from './terminal-keys/zone-pin-keys.ts';
 import type { HsmPort } from '../core/ports/hsm.ts';
 
 export interface GatewayOptions {
@@ -95,7 +96,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     await seedFromConfig(store, config, clock.nowMs());
 
     // The software HSM finds each terminal's PIN key in the key store (sealed under the local master key).
-    const hsm = options.hsm ?? new SoftwareHsm(keyVault === null ? {} : { keySource: terminalPinKeySource({ store, vault: keyVault }) });
+    const hsm = options.hsm ?? softwareHsmFor(config, keyVault, store);
     await checkZonePinKeys(config, hsm, logger);
     const channels = new Map<string, UpstreamChannel>();
     for (const channelConfig of config.channels) {
@@ -351,6 +352,17 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
   }
 }
 
+/** The software HSM: terminal PIN keys from the key store, zone PIN keys opened from the config (both sealed under the local master key). */
+function softwareHsmFor(config: ReswipeConfig, keyVault: TerminalKeyVault | null, store: Store): SoftwareHsm {
+  const hasSealedZoneKey = config.channels.some((channel) => channel.zonePinKey?.sealed !== undefined && !channel.disabled);
+  // A sealed zone key needs the local master key even where every listener's MACs are off: the vault's own error says what is missing.
+  const vault = keyVault ?? (hasSealedZoneKey ? TerminalKeyVault.fromSettings(config.security) : null);
+  if (vault === null) return new SoftwareHsm();
+  const hsm = new SoftwareHsm({ keySource: terminalPinKeySource({ store, vault }) });
+  loadZonePinKeys(config, vault, hsm);
+  return hsm;
+}
+
 /**
  * A zone PIN key the HSM holds must be the one the bank agreed (same check value), or every PIN would
  * reach the bank unreadable: that stops start-up. One the HSM does not hold yet only means PIN sales on
@@ -362,7 +374,7 @@ async function checkZonePinKeys(config: ReswipeConfig, hsm: HsmPort, logger: Log
     const held = await hsm.checkValueOf(channel.zonePinKey.keyRef);
     if (held === null) {
       logger.warn({ channel: channel.name, keyRef: channel.zonePinKey.keyRef }, 'the HSM does not hold this zone PIN key: sales with a PIN are refused on this channel until it does');
-    } else if (!held.toUpperCase().startsWith(channel.zonePinKey.checkValue.toUpperCase()) && !channel.zonePinKey.checkValue.toUpperCase().startsWith(held.toUpperCase())) {
+    } else if (!checkValuesAgree(held, channel.zonePinKey.checkValue)) {
       throw new ReswipeError('RSW_CONFIG_RELATION', { field: `channels[${index}].zonePinKey.checkValue`, reason: `(${channel.zonePinKey.checkValue}) is not the check value of the key the HSM holds as ${channel.zonePinKey.keyRef} (${held})` });
     }
   }

@@ -85,12 +85,15 @@ const channelTlsSchema = Type.Optional(
   ),
 );
 
-/** The channel's zone PIN key, by reference: the HSM holds the key, the config only names it and pins its check value. */
+/** The channel's zone PIN key, by reference and check value; for the software HSM also the key itself, sealed under the local master key. */
 const zonePinKeySchema = Type.Optional(
   Type.Object(
     {
       keyRef: text({ maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$', expected: 'must be 1 to 128 letters, digits, "_", ".", ":", "/" or "-"' }),
       checkValue: text({ minLength: 6, maxLength: 16, pattern: '^[0-9A-Fa-f]{6,16}$', expected: 'must be 6 to 16 hex digits' }),
+      algorithm: enumOf(['3des', 'sm4'] as const, '3des'),
+      /** The key sealed under the local master key (`reswipe zone-pin-key seal`), for the software HSM; absent when the HSM already holds keyRef. */
+      sealed: Type.Optional(text({ maxLength: 512, pattern: '^v1\\.[A-Za-z0-9._-]+$', expected: 'must be the sealed text `reswipe zone-pin-key seal` printed' })),
     },
     { additionalProperties: false },
   ),
