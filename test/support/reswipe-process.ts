@@ -71,7 +71,9 @@ export interface StartedReswipe {
 export function startReswipeJson(args: readonly string[], options: StartOptions): Promise<StartedReswipe> {
   const child = spawn(process.execPath, [reswipeBin, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, RESWIPE_LOG_LEVEL: options.logLevel ?? 'warn', ...options.env },
+    // Development mode (development PAN key, relaxed terminal MAC default, development master key for
+    // terminal keys) unless a test says otherwise in options.env.
+    env: { ...process.env, RESWIPE_LOG_LEVEL: options.logLevel ?? 'warn', RESWIPE_DEVELOPMENT_MODE: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   options.onSpawn?.(child);
