@@ -128,6 +128,16 @@ test('a terminal with its certificate signs on and has a sale approved, over TLS
   }
 });
 
+test('the terminal emulator (`reswipe terminal --tls-ca --tls-cert --tls-key`) takes a sale over mutual TLS', () => {
+  const run = runReswipe(
+    ['terminal', '--port', String(terminalPort), '--dialect', 'iso87-ascii', '--terminal-id', 'T0000001', '--merchant-id', 'M00000000000001', '--card', okPan, '--amount', '12.34', '--json',
+      '--tls-ca', gatewayCa.certFile, '--tls-cert', terminalCertificate.certFile, '--tls-key', terminalCertificate.keyFile],
+    { cwd: dir, env: envWithoutReswipe({ RESWIPE_DEVELOPMENT_MODE: '1' }), timeoutMs: 60_000 },
+  );
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /"responseCode":\s*"00"/, run.stdout);
+});
+
 test('a terminal without a client certificate gets no answer: mutual TLS refuses it', async () => {
   await assert.rejects(async () => {
     const client = await TerminalClient.connect(terminalPort, 'iso87-ascii', 'binary2', { ca: pem(gatewayCa.certFile) });
