@@ -392,7 +392,7 @@ async function main(): Promise<void> {
   const terminalIds = Array.from({ length: Math.max(connections, manyConnections) }, (_, i) => `T${String(i + 1).padStart(7, '0')}`);
   const config = {
     database: benchDatabase === null ? { url: `sqlite:${join(dir, 'gateway.db')}`, synchronous: 'full' } : { url: benchDatabase.url },
-    security: { panKey: 'bench-auth-pan-key-0123456789' },
+    security: { panKey: 'bench-auth-pan-key-0123456789', developmentMode: true },
     log: { level: 'error' },
     http: { port: 0 },
     engine: { terminalTimeoutMs: 10_000, inFlightPerTerminalMax: 1 },

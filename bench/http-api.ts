@@ -72,7 +72,7 @@ try {
   const engine = await engineOn(store);
   const key = generateApiKey({ scope: 'merchant', merchantId }, 'bench', Date.now());
   await store.write((tx) => tx.insertApiKey(key.record));
-  const config = validateConfig({ security: { panKey }, log: { level: 'silent' } });
+  const config = validateConfig({ security: { panKey, developmentMode: true }, log: { level: 'silent' } });
   const app = await buildHttpApp({ engine, store, clock: { nowMs: () => Date.now() }, logger: silentLogger, config, metrics: createMetrics({ collectDefault: false }) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

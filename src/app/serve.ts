@@ -3,7 +3,7 @@
 // running (with restart recovery done), BEFORE any terminal or HTTP client can start a payment.
 // Stopping goes the other way: stop taking requests, finish those in flight (bounded), then stop
 // the workers and close the store.
-import type { ReswipeConfig } from '../core/config/config-schema.ts';
+import { requirePanKey, type ReswipeConfig } from '../core/config/config-schema.ts';
 import type { MerchantRecord, Store, StoreTx, PaymentRecord } from '../core/ports/store.ts';
 import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '../core/ports/defined-records.ts';
 import type { Clock } from '../core/time/clock.ts';
@@ -65,7 +65,9 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
   const logger: LoggerLike = options.logger ?? createLogger({ level: config.log.level, name: 'serve', destination: 2 });
   const clock: Clock = options.clock ?? { nowMs: () => Date.now() };
   const random: Random = options.random ?? cryptoRandom();
-  if (config.security.panKeyIsDefault) logger.warn({}, 'security.panKey is not set: using the development key; never do this in production');
+  // Before anything is opened: no database file, no port, without a real card-fingerprint key (docs/card-data.md).
+  requirePanKey(config);
+  if (config.security.panKeyIsDefault) logger.warn({}, 'security.panKey is not set: development mode uses the public development key; never do this in production');
   const metrics = createMetrics();
 
   // Everything that can fail on bad data files fails here, before a port or the database is opened.

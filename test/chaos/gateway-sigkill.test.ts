@@ -78,7 +78,7 @@ test('two SIGKILLs mid-load: told approved is charged exactly once, everything e
   const terminalIds = Array.from({ length: terminalsCount }, (_, i) => `T${String(i + 1).padStart(7, '0')}`);
   const config = {
     database: { url: `sqlite:${join(dir, 'gateway.db')}`, synchronous: 'full' },
-    security: { panKey: 'chaos-test-pan-key-0123456789' },
+    security: { panKey: 'chaos-test-pan-key-0123456789', developmentMode: true },
     http: { port: 0 },
     engine: { terminalTimeoutMs: 5_000, reversal: { triesMax: 8, backoffMs: 200, backoffMsMax: 1_000 } },
     listeners: [{ name: 'pos', port: 0, dialect: 'iso87-ascii', language: 'en' }],

@@ -48,6 +48,8 @@ async function runDrill(fault: Fault): Promise<void> {
   const portA = bankA.isoPort;
   const config = validateConfig({
     database: { url: `sqlite:${join(dir, 'drill.db')}`, synchronous: 'normal' },
+    // A drill in a test: development mode allows the development PAN key (docs/card-data.md).
+    security: { developmentMode: true },
     log: { level: 'silent' },
     http: { host: '127.0.0.1', port: 0 },
     listeners: [],

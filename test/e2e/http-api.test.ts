@@ -83,7 +83,7 @@ before(async () => {
     configPath,
     JSON.stringify({
       database: { url: `sqlite:${join(dir, 'gateway.db')}`, synchronous: 'normal' },
-      security: { panKey: 'e2e-http-pan-key-0123456789' },
+      security: { panKey: 'e2e-http-pan-key-0123456789', developmentMode: true },
       http: { port: 0 },
       engine: { terminalTimeoutMs: 9_000, autoRetriesMax: 0, reversal: { triesMax: 6, backoffMs: 200, backoffMsMax: 1_000 } },
       listeners: [{ name: 'pos', port: 0, dialect: 'iso87-ascii' }],

@@ -62,7 +62,7 @@ before(async () => {
     join(dir, 'config.json'),
     JSON.stringify({
       database: { url: `sqlite:${join(dir, 'gateway.db')}` },
-      security: { panKey: 'e2e-restart-pan-key-0123456789' },
+      security: { panKey: 'e2e-restart-pan-key-0123456789', developmentMode: true },
       http: { port: 0 },
       engine: { terminalTimeoutMs: 20_000, reversal: { triesMax: 6, backoffMs: 200, backoffMsMax: 1_000 } },
       listeners: [{ name: 'pos', port: 0, dialect: 'iso87-ascii' }],

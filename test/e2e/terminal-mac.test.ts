@@ -146,7 +146,7 @@ before(async () => {
   adminPort = Number(started.info.adminPort);
   const config = {
     database: { url: `sqlite:${join(dir, 'gateway.db')}`, synchronous: 'normal' },
-    security: { panKey: 'e2e-mac-test-pan-key-0123456789', developmentMode: false, terminalMasterKeyFile: keyFile },
+    security: { panKey: randomBytes(32).toString('hex'), developmentMode: false, terminalMasterKeyFile: keyFile },
     http: { port: 0 },
     engine: { terminalTimeoutMs: 9_000, reversal: { triesMax: 6, backoffMs: 200, backoffMsMax: 1_000 } },
     listeners: [

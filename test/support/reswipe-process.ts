@@ -36,7 +36,14 @@ export function runReswipe(args: readonly string[], options: RunOptions = {}): R
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The parent's environment without its RESWIPE_* variables, plus the given ones. */
+/**
+ * Tests run the gateway in development mode (security.developmentMode): the public development PAN key
+ * and relaxed terminal security are allowed only there, and `serve` refuses to start without it or a
+ * real key. Spread this into a child's environment; a test of the refusal itself leaves it out.
+ */
+export const developmentModeEnv: Readonly<NodeJS.ProcessEnv> = Object.freeze({ RESWIPE_DEVELOPMENT_MODE: '1' });
+
+/** The parent's environment without its RESWIPE_* variables, plus the given ones (development mode included only when given). */
 export function envWithoutReswipe(vars: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('RESWIPE_')) env[name] = value;
@@ -47,7 +54,7 @@ export interface StartOptions {
   cwd: string;
   /** RESWIPE_LOG_LEVEL for the child; `warn` by default. */
   logLevel?: string;
-  /** Added to the parent's environment (after the log level, so it may override it). */
+  /** Added to the parent's environment (after the log level and development mode, so it may override them). */
   env?: NodeJS.ProcessEnv;
   /** Sees every chunk of the child's stderr as text (e.g. to keep or echo the log). */
   onStderr?: (text: string) => void;
@@ -71,9 +78,7 @@ export interface StartedReswipe {
 export function startReswipeJson(args: readonly string[], options: StartOptions): Promise<StartedReswipe> {
   const child = spawn(process.execPath, [reswipeBin, ...args], {
     cwd: options.cwd,
-    // Development mode (development PAN key, relaxed terminal MAC default, development master key for
-    // terminal keys) unless a test says otherwise in options.env.
-    env: { ...process.env, RESWIPE_LOG_LEVEL: options.logLevel ?? 'warn', RESWIPE_DEVELOPMENT_MODE: '1', ...options.env },
+    env: { ...process.env, RESWIPE_LOG_LEVEL: options.logLevel ?? 'warn', ...developmentModeEnv, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   options.onSpawn?.(child);

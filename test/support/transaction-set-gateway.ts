@@ -45,7 +45,7 @@ export async function startTransactionSetGateway(nextStan: () => string, dirPref
     const configPath = join(dir, 'config.json');
     const config = {
       database: { url: `sqlite:${join(dir, 'gateway.db')}`, synchronous: 'normal' },
-      security: { panKey: 'e2e-test-pan-key-0123456789' },
+      security: { panKey: 'e2e-test-pan-key-0123456789', developmentMode: true },
       http: { port: 0 },
       engine: { terminalTimeoutMs: 9_000, reversal: { triesMax: 6, backoffMs: 200, backoffMsMax: 1_000 } },
       listeners: [{ name: 'pos', port: 0, dialect: 'iso87-ascii', language: 'en' }],

@@ -31,6 +31,7 @@ export const envAliases: Readonly<Record<string, KeyPath>> = {
   RESWIPE_HTTP_HOST: ['http', 'host'],
   RESWIPE_HTTP_PORT: ['http', 'port'],
   RESWIPE_PAN_KEY: ['security', 'panKey'],
+  RESWIPE_PAN_KEYS_RETIRED: ['security', 'panKeysRetired'],
   RESWIPE_DEVELOPMENT_MODE: ['security', 'developmentMode'],
   RESWIPE_TERMINAL_MASTER_KEY: ['security', 'terminalMasterKey'],
   RESWIPE_LOG_LEVEL: ['log', 'level'],

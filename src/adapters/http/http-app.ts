@@ -2,6 +2,7 @@
 // payments routes, management routes, the decline and fee plugins under /v1, health and metrics,
 // and the OpenAPI document generated from the same JSON schemas that validate every request.
 // Limits are set here once: body size, request and connection timeouts, open connections.
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -18,6 +19,7 @@ import type { LoggerLike } from '../channels/upstream-channel.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { requireAdmin } from './auth.ts';
 import { createErrorHandler, problemOfError, problemSchema, sendProblem } from './problem.ts';
+import { refuseCardNumbersInText } from './refuse-card-numbers-in-text.ts';
 import { paymentRoutes, type PaymentEngine } from './routes/payment-routes.ts';
 import { transactionRoutes, type TransactionRoutesEngine } from './routes/transaction-routes.ts';
 import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
@@ -77,6 +79,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     maxRequestsPerSocket: requestsPerSocketMax,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 128 },
+    // Random, so an id quoted from a problem body names one request in the log even across restarts and nodes.
+    genReqId: () => `req_${randomBytes(8).toString('hex')}`,
     // Typed as the plain-HTTP instance either way: https.Server is an http.Server to the routes; serve.ts reloads its certificate.
     ...(deps.https === undefined ? {} : { https: deps.https as ServerOptions }),
   }) as FastifyInstance;
@@ -94,6 +98,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
 
   app.setErrorHandler(createErrorHandler({ bodyBytesMax, logError: (details) => deps.logger.error(details, 'http request failed') }));
+  app.addHook('preHandler', refuseCardNumbersInText);
   app.setNotFoundHandler((request, reply) => {
     sendProblem(reply, problemOfError(new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'route', id: `${request.method} ${request.url.split('?')[0] ?? ''}` })));
   });

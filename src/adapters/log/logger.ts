@@ -5,6 +5,7 @@
 import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
 import { maskPan, maskPansInText } from '../../core/cards/pan.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import { maskSecretsInText } from '../../core/config/mask-config-secrets.ts';
 
 export type Logger = PinoLogger;
 
@@ -45,6 +46,25 @@ const sensitiveKeys = new Set([
   'pin',
   'pinblock',
   'panrevealed',
+  // Credentials: an API key or a password must never reach a log line, whatever key it travels under.
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'setcookie',
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'clientsecret',
+  'token',
+  'accesstoken',
+  'refreshtoken',
+  'apikey',
+  'xapikey',
+  'pankey',
+  'pankeysretired',
+  'mackey',
+  'privatekey',
   // ISO 8583 data elements that carry card data: DE 2 (PAN), 35/36/45 (track 2/3/1), 52 (PIN block), 55 (ICC data, holds track 2 equivalent).
   'de2',
   'de35',
@@ -88,7 +108,7 @@ export function redactForLog(value: unknown): unknown {
 }
 
 function redact(value: unknown, parentKey: string | undefined, depth: number, seen: WeakSet<object>): unknown {
-  if (typeof value === 'string') return maskPansInText(value);
+  if (typeof value === 'string') return maskPansInText(maskSecretsInText(value));
   if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) >= panLikeNumberMin ? maskPan(String(Math.abs(value))) : value;
   if (typeof value === 'bigint') return maskPansInText(value.toString());
   if (typeof value !== 'object' || value === null) return value;
@@ -98,8 +118,8 @@ function redact(value: unknown, parentKey: string | undefined, depth: number, se
   seen.add(value);
   try {
     if (value instanceof Error) {
-      const flat: Record<string, unknown> = { type: value.name, message: maskPansInText(value.message) };
-      if (value.stack !== undefined) flat.stack = maskPansInText(value.stack);
+      const flat: Record<string, unknown> = { type: value.name, message: maskPansInText(maskSecretsInText(value.message)) };
+      if (value.stack !== undefined) flat.stack = maskPansInText(maskSecretsInText(value.stack));
       if (value instanceof ReswipeError) {
         flat.code = value.code;
         if (value.field !== undefined) flat.field = maskPansInText(value.field);

@@ -329,6 +329,15 @@ DROP INDEX payments_card_recent_idx;
 DROP INDEX payments_pending_idx;
 `;
 
+// The id of the card-fingerprint key each fingerprint was made under (docs/card-data.md), so the key can
+// be rotated: lookups by card compute the fingerprint under every configured key, and operators can
+// count what an old key still covers before retiring it. NULL on rows written before this migration,
+// which were made under the key configured then.
+const panKeyIds = `
+ALTER TABLE payments ADD COLUMN pan_key_id TEXT;
+ALTER TABLE attempts ADD COLUMN pan_key_id TEXT;
+`;
+
 // Terminal keys (docs/terminal-keys.md): one row per terminal with its master key (TMK) and the
 // working keys of its latest sign-on. Every *_sealed column holds a key encrypted under the gateway's
 // local master key (AES-256-GCM, bound to the terminal and the key's role), never a clear key; the
@@ -365,6 +374,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0004_manual_handling', manualHandling),
   defineMigration('0005_transaction_set_indexes', transactionSetIndexes),
   defineMigration('0006_payment_indexes', paymentIndexes),
+  defineMigration('0010_pan_key_ids', panKeyIds),
   defineMigration('0012_terminal_keys', terminalKeys),
 ]);
 

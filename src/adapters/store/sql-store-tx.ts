@@ -60,8 +60,8 @@ export interface SqlStoreTxOptions {
 }
 
 /** The plain event insert: enough where a single writer orders commits (SQLite). */
-/** Inserts an attempt with its payment's card fingerprint (the last parameter is the payment id again). */
-const insertAttemptSql = `INSERT INTO attempts (${attemptRows.columns.join(', ')}, pan_fingerprint) VALUES (${attemptRows.columns.map(() => '?').join(', ')}, (SELECT pan_fingerprint FROM payments WHERE id = ?))`;
+/** Inserts an attempt with its payment's card fingerprint and key id (the last two parameters are the payment id again). */
+const insertAttemptSql = `INSERT INTO attempts (${attemptRows.columns.join(', ')}, pan_fingerprint, pan_key_id) VALUES (${attemptRows.columns.map(() => '?').join(', ')}, (SELECT pan_fingerprint FROM payments WHERE id = ?), (SELECT pan_key_id FROM payments WHERE id = ?))`;
 
 export const plainAppendEventSql = `${insertSql(eventRows)} RETURNING seq`;
 
@@ -157,7 +157,7 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
 
   async insertAttempt(attempt: AttemptRecord): Promise<void> {
     // The card fingerprint is copied from the payment row (migration 0002) so listCardDeclines needs no scan of payments.
-    await this.db.run(insertAttemptSql, [...attemptRows.toValues(attempt), attempt.paymentId]);
+    await this.db.run(insertAttemptSql, [...attemptRows.toValues(attempt), attempt.paymentId, attempt.paymentId]);
   }
 
   updateAttempt(attempt: AttemptRecord): Promise<void> {

@@ -96,8 +96,26 @@ class SqliteExecutor implements SqlExecutor {
   }
 }
 
+/** Database files hold card fingerprints and masked PANs: readable and writable by the gateway's user only. */
+export const databaseFileMode = 0o600;
+
+/**
+ * Creates a missing database file with mode 0600 before SQLite opens it; SQLite gives the -wal and -shm
+ * files the database file's mode, so they are 0600 too. An existing file keeps the mode its owner chose.
+ */
+function createDatabaseFile(path: string): void {
+  if (path === ':memory:' || path.startsWith('file:')) return;
+  try {
+    closeSync(openSync(path, 'wx', databaseFileMode));
+  } catch (error) {
+    // EEXIST: the file is there already; anything else (a missing folder) SQLite reports with its own code.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return;
+  }
+}
+
 function openConnection(path: string, busyTimeoutMs: number): Database.Database {
   try {
+    createDatabaseFile(path);
     const db = new Database(path, { timeout: busyTimeoutMs });
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     return db;

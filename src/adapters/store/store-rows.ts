@@ -248,6 +248,7 @@ export const paymentRows: TableMapping<PaymentRecord> = {
     'updated_at_ms',
     'version',
     'manual_handling_since_ms',
+    'pan_key_id',
   ],
   keyColumns: ['id'],
   toValues: (p) => [
@@ -279,6 +280,7 @@ export const paymentRows: TableMapping<PaymentRecord> = {
     integerValue(p.updatedAtMs, 'updatedAtMs'),
     integerValue(p.version, 'version'),
     p.manualHandlingSinceMs === undefined || p.manualHandlingSinceMs === null ? null : integerValue(p.manualHandlingSinceMs, 'manualHandlingSinceMs'),
+    p.panKeyId ?? null,
   ],
   fromRow: (r) => ({
     id: readText(r.id, 'id'),
@@ -308,6 +310,8 @@ export const paymentRows: TableMapping<PaymentRecord> = {
     version: readInteger(r.version, 'version'),
     // Absent, not null, when unflagged: records built before migration 0004 omit it and must round-trip unchanged.
     ...(r.manual_handling_since_ms === null || r.manual_handling_since_ms === undefined ? {} : { manualHandlingSinceMs: readInteger(r.manual_handling_since_ms, 'manual_handling_since_ms') }),
+    // Absent when unknown (rows written before migration 0010), for the same reason.
+    ...(r.pan_key_id === null || r.pan_key_id === undefined ? {} : { panKeyId: readText(r.pan_key_id, 'pan_key_id') }),
   }),
 };
 

@@ -634,6 +634,10 @@ export class TerminalServer {
     const pinBlock = request.fields[52];
     const iccData = request.fields[55];
     const cvv = cvvOf(request);
+    // The card enters the request hash only as its keyed fingerprint; under the retired keys too, so a
+    // retransmission that straddles a key rotation is still a replay (docs/card-data.md).
+    const requestHashUnder = (panKey: string): string =>
+      requestHashOf({ mti: request.mti, processingCode: getText(request, 3), amountMinor: amountText, currency: currencyNumeric, terminalId, merchantId, card: fingerprintPan(pan, panKey) });
     const sale: SaleRequest = {
       intake: 'iso',
       // DE 42 is ans15 and merchant ids are exactly 15 characters, so it is used as sent.
@@ -655,16 +659,8 @@ export class TerminalServer {
       idempotency: {
         scope,
         key,
-        // The card enters the hash only as its keyed fingerprint.
-        requestHash: requestHashOf({
-          mti: request.mti,
-          processingCode: getText(request, 3),
-          amountMinor: amountText,
-          currency: currencyNumeric,
-          terminalId,
-          merchantId,
-          card: fingerprintPan(pan, engine.settings.panKey),
-        }),
+        requestHash: requestHashUnder(engine.settings.panKey),
+        requestHashesRetired: (engine.settings.panKeysRetired ?? []).map((retired) => requestHashUnder(retired.key)),
       },
       terminalStan: stan,
       terminalTransmittedAt: transmittedAt,

@@ -96,9 +96,9 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
 
     const config = validateConfig({
       database: { url: `sqlite:${databaseFile}`, synchronous: 'normal' },
-      // A fresh key per run: the demo's fingerprints are throwaway, and serve would warn about the development key.
-      // Development mode: terminal keys are sealed under the development master key, no key file needed.
-      security: { panKey: randomBytes(24).toString('hex'), developmentMode: true },
+      // The demo is development mode by definition (docs/card-data.md), and still uses a fresh real key per run: its fingerprints are throwaway.
+      // Development mode also seals terminal keys under the development master key: no key file needed.
+      security: { panKey: randomBytes(32).toString('hex'), developmentMode: true },
       log: { level: options.logLevel },
       http: { host: '127.0.0.1', port: options.httpPort },
       engine: { terminalTimeoutMs, reversal: { triesMax: 30, backoffMs: 250, backoffMsMax: 2_000 } },
@@ -293,7 +293,7 @@ async function runHttpLane(lane: DemoLane, context: LaneContext): Promise<void> 
     } else {
       const card = cardOf(step.card);
       request = {
-        key: `demo-web-${Date.now()}-${index}`,
+        key: `demo-web-${Date.now().toString(36)}-${index}`,
         body: JSON.stringify({
           merchantId: lane.merchantId,
           amountMinor: step.amountMinor,

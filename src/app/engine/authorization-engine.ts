@@ -41,6 +41,7 @@ import {
 } from '../../core/declines/index.ts';
 import { historyEntriesMax } from '../../core/declines/check-retry-budget.ts';
 import { CardNumber, fingerprintPan } from '../../core/cards/pan.ts';
+import { panKeyIdOf } from '../../core/config/pan-key.ts';
 import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
 import {
   decide,
@@ -93,7 +94,13 @@ export interface SaleRequest {
    * http: scope `http:<merchantId>`, key = Idempotency-Key, hash of the canonical body (card fingerprint, never the PAN).
    * iso: scope `iso:<terminalId>`, key `<DE11>:<DE7>`, hash of the canonical request fields (same rule).
    */
-  idempotency: { scope: string; key: string; requestHash: string };
+  idempotency: {
+    scope: string;
+    key: string;
+    requestHash: string;
+    /** The same hash with the card fingerprinted under each retired key: a retransmission that straddles a key rotation is still a replay. */
+    requestHashesRetired?: readonly string[];
+  };
   terminalStan?: string;
   terminalTransmittedAt?: string;
   /** Absolute instant (ms) by which the client must have its answer; default now + engine.terminalTimeoutMs. */
@@ -140,7 +147,12 @@ export interface EngineSettings {
   attemptMinMs: number;
   strictLuhn: boolean;
   strictBin: boolean;
+  /** The current card-fingerprint key: every new fingerprint is made under it. */
   panKey: string;
+  /** Stored with every new fingerprint; derived from panKey when absent (panKeyIdOf). */
+  panKeyId?: string;
+  /** Earlier keys (a rotation in progress, docs/card-data.md): lookups by card also compute the fingerprint under each. */
+  panKeysRetired?: ReadonlyArray<{ readonly id: string; readonly key: string }>;
   retryRuleEdition?: string;
   /** DE 41 sent upstream for HTTP sales that name no terminal. */
   httpTerminalId: string;
@@ -167,6 +179,8 @@ export function engineSettingsFromConfig(config: ReswipeConfig, overrides: Parti
     strictLuhn: config.declines.strictLuhn,
     strictBin: config.declines.strictBin,
     panKey: config.security.panKey,
+    panKeyId: config.security.panKeyId,
+    panKeysRetired: config.security.panKeysRetired,
     retryRuleEdition: config.declines.retryRuleEdition,
     httpTerminalId: 'RSWHTTP0',
     localOffsetMinutes: 480,
@@ -306,7 +320,7 @@ export class AuthorizationEngine {
     }
     const { scope, key } = request.idempotency;
     const earlier = await this.#store.getIdempotency(scope, key);
-    if (earlier !== null) return this.#duplicateResult(earlier, request.idempotency.requestHash);
+    if (earlier !== null) return this.#duplicateResult(earlier, request.idempotency);
     const release = await this.#gate.acquire(request.terminalId === null ? null : `terminal:${request.terminalId}`);
     const work = this.#authorizeAdmitted(request);
     this.#running.add(work);
@@ -595,6 +609,8 @@ export class AuthorizationEngine {
     const replyByMs = deadlineMs - this.#settings.replyMarginMs;
     const pan = request.card.number.reveal();
     const panFingerprint = fingerprintPan(pan, this.#settings.panKey);
+    // The same card under every configured key, current first: history made before a key rotation still counts.
+    const cardFingerprints = [panFingerprint, ...(this.#settings.panKeysRetired ?? []).map((retired) => fingerprintPan(pan, retired.key))];
     const merchant = await this.#store.getMerchant(request.merchantId);
     const terminal = request.terminalId === null ? null : await this.#store.getTerminal(request.terminalId);
     const terminalKnown = request.terminalId === null || (terminal !== null && merchant !== null && terminal.merchantId === merchant.id);
@@ -632,6 +648,7 @@ export class AuthorizationEngine {
       amountMinor: request.amountMinor,
       currency: request.currency,
       panFingerprint,
+      panKeyId: this.#settings.panKeyId ?? panKeyIdOf(this.#settings.panKey),
       panMasked: request.card.number.masked,
       cardBrand: card.brand,
       cardType: card.type,
@@ -660,14 +677,14 @@ export class AuthorizationEngine {
     // The re-swipe guard runs before anything else may send: an unsettled twin means WAIT, not a second charge.
     let reswipeBlockedBy: string | null = null;
     if (decline === null) {
-      reswipeBlockedBy = await this.#findUnsettledTwin(panFingerprint, request, payment.kind, nowMs);
+      reswipeBlockedBy = await this.#findUnsettledTwin(cardFingerprints, request, payment.kind, nowMs);
       if (reswipeBlockedBy !== null) decline = reswipeWaitDiagnosis(reswipeBlockedBy);
     }
 
     let budgetAllowed = true;
     if (decline === null) {
       // The budgets count upstream declines only: read the card's newest declines, not all its attempts.
-      const history = await this.#store.listCardDeclines(panFingerprint, nowMs - retryHistoryWindowMs, historyEntriesMax);
+      const history = await this.#listCardDeclines(cardFingerprints, nowMs - retryHistoryWindowMs);
       const budget = checkRetryBudget({
         brand: card.brand,
         history: history.map((entry) => ({
@@ -732,7 +749,7 @@ export class AuthorizationEngine {
     } catch (error) {
       if (isReswipeError(error, 'RSW_STORE_CONFLICT') && isDuplicateConstraint(error.params.constraint)) {
         const earlier = await this.#store.getIdempotency(request.idempotency.scope, request.idempotency.key);
-        if (earlier !== null) return this.#duplicateResult(earlier, request.idempotency.requestHash);
+        if (earlier !== null) return this.#duplicateResult(earlier, request.idempotency);
         return { kind: 'in_progress', paymentId: null };
       }
       throw error;
@@ -1035,8 +1052,8 @@ export class AuthorizationEngine {
 
   // ---- helpers --------------------------------------------------------------------------------
 
-  async #duplicateResult(record: IdempotencyRecord, requestHash: string): Promise<SaleResult> {
-    if (record.requestHash !== requestHash) return { kind: 'idempotency_mismatch' };
+  async #duplicateResult(record: IdempotencyRecord, request: SaleRequest['idempotency']): Promise<SaleResult> {
+    if (record.requestHash !== request.requestHash && !(request.requestHashesRetired ?? []).includes(record.requestHash)) return { kind: 'idempotency_mismatch' };
     const payment = record.paymentId === null ? null : await this.#store.getPayment(record.paymentId);
     if (record.state === 'done' && payment !== null) {
       const view = await this.#viewOf(payment);
@@ -1083,12 +1100,24 @@ export class AuthorizationEngine {
       .map((channel) => channel.name);
   }
 
+  /** The card's newest upstream declines under every configured key, newest first, as one list (one key: one read, as before rotation). */
+  async #listCardDeclines(cardFingerprints: readonly string[], sinceMs: number): Promise<Awaited<ReturnType<Store['listCardDeclines']>>> {
+    const lists = [];
+    for (const panFingerprint of cardFingerprints) lists.push(await this.#store.listCardDeclines(panFingerprint, sinceMs, historyEntriesMax));
+    if (lists.length === 1) return lists[0] ?? [];
+    return lists
+      .flat()
+      .sort((a, b) => b.createdAtMs - a.createdAtMs || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, historyEntriesMax);
+  }
+
   /** The id of an earlier payment of the same card, amount and terminal (or merchant) inside the guard window that may still have moved money. */
-  async #findUnsettledTwin(panFingerprint: string, request: SaleRequest, kind: PaymentKind, nowMs: number): Promise<string | null> {
+  async #findUnsettledTwin(cardFingerprints: readonly string[], request: SaleRequest, kind: PaymentKind, nowMs: number): Promise<string | null> {
     const windowMs = this.#settings.reswipeGuardWindowMs ?? 0;
     if (windowMs <= 0) return null;
-    const sale = { panFingerprint, merchantId: request.merchantId, terminalId: request.terminalId, amountMinor: request.amountMinor, currency: request.currency, kind };
-    const candidates = await this.#store.findReswipeCandidates(sale, nowMs - windowMs, reswipeCandidatesMax);
+    const sale = { panFingerprint: cardFingerprints[0] ?? '', merchantId: request.merchantId, terminalId: request.terminalId, amountMinor: request.amountMinor, currency: request.currency, kind };
+    const candidates: ReswipeCandidate[] = [];
+    for (const panFingerprint of cardFingerprints) candidates.push(...(await this.#store.findReswipeCandidates({ ...sale, panFingerprint }, nowMs - windowMs, reswipeCandidatesMax)));
     for (const candidate of candidates) {
       if (!isReswipeTwin(candidate, sale)) continue;
       const attempts = await this.#store.listAttempts(candidate.id);

@@ -277,6 +277,7 @@ export class TransactionSet {
       amountMinor,
       currency,
       panFingerprint: original.panFingerprint,
+      ...(original.panKeyId === undefined ? {} : { panKeyId: original.panKeyId }),
       panMasked: original.panMasked,
       cardBrand: original.cardBrand,
       cardType: original.cardType,

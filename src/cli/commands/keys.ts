@@ -6,6 +6,7 @@ import { addConfigOptions, configFromCommand } from '../../adapters/config/load-
 import { openStore } from '../../adapters/store/open-store.ts';
 import { generateApiKey } from '../../adapters/http/auth.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import { hasPanLikeRun } from '../../core/cards/find-pan-like-runs.ts';
 import type { ApiKeyRecord, Store } from '../../core/ports/store.ts';
 
 const labelCharsMax = 100;
@@ -56,6 +57,10 @@ export function register(program: Command): void {
     const label = opts.label ?? '';
     if (label.length > labelCharsMax || /[\u0000-\u001f]/.test(label)) {
       throw new ReswipeError('RSW_BAD_ARGUMENT', { field: '--label', reason: `must be at most ${labelCharsMax} printable characters` });
+    }
+    if (hasPanLikeRun(label)) {
+      // The label is stored and listed: it must never carry a card number (docs/card-data.md).
+      throw new ReswipeError('RSW_CARD_NUMBER_IN_TEXT', { field: '--label' });
     }
     await withStore(opts, async (store) => {
       const merchantId = opts.merchant;

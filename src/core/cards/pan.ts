@@ -2,13 +2,22 @@
 // forms (toString, toJSON, util.inspect) are masked. Only `reveal()` gives the digits, for the
 // codec at the moment a message is packed. Stored forms are the masked PAN and a keyed fingerprint.
 import { createHmac } from 'node:crypto';
+import { findPanLikeRuns } from './find-pan-like-runs.ts';
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 
-/** Masks a PAN for display and storage: first 6 and last 4 digits, stars between (PCI DSS 3.4.1). */
+/** Digits a masked PAN always hides, whatever its length: with fewer, the hidden middle is a short guess. */
+export const maskedDigitsMin = 6;
+
+/**
+ * Masks a PAN for display and storage: at most the first 6 and the last 4 digits stay (PCI DSS 3.4.1),
+ * and at least 6 are hidden, so a short PAN shows fewer leading digits (12 digits: `62******3456`).
+ * Below 10 digits everything is hidden.
+ */
 export function maskPan(pan: string): string {
-  if (pan.length < 11) return '*'.repeat(pan.length);
-  return `${pan.slice(0, 6)}${'*'.repeat(pan.length - 10)}${pan.slice(-4)}`;
+  if (pan.length < maskedDigitsMin + 4) return '*'.repeat(pan.length);
+  const leading = Math.min(6, pan.length - 4 - maskedDigitsMin);
+  return `${pan.slice(0, leading)}${'*'.repeat(pan.length - leading - 4)}${pan.slice(-4)}`;
 }
 
 /** HMAC-SHA-256 of the whole PAN under the configured key, hex: the card's identity for budgets and the re-swipe guard. */
@@ -54,7 +63,19 @@ export class CardNumber {
   }
 }
 
-/** Replaces every run of 13-19 digits in free text with its masked form: the last line of defence for logs. */
+/**
+ * Masks what may be a PAN in free text: the last line of defence for logs and error texts. Every plain run
+ * of 13-19 digits is masked, Luhn or not; a 12-digit run, or digits grouped by spaces or dashes, only when
+ * they pass Luhn (findPanLikeRuns), so amounts (DE 4) and most retrieval numbers stay readable.
+ */
 export function maskPansInText(text: string): string {
-  return text.replace(/(?<!\d)\d{13,19}(?!\d)/g, (digits) => maskPan(digits));
+  const runs = findPanLikeRuns(text, { digitsMin: 12, plainDigitsMin: 13 });
+  if (runs.length === 0) return text;
+  let masked = '';
+  let from = 0;
+  for (const run of runs) {
+    masked += text.slice(from, run.start) + maskPan(run.digits);
+    from = run.end;
+  }
+  return masked + text.slice(from);
 }

@@ -7,6 +7,8 @@ import { Value } from '@sinclair/typebox/value';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { ReswipeError } from '../errors/reswipe-error.ts';
 import { paymentMethods, languages } from '../vocabulary.ts';
+import { hasPanLikeRun } from '../cards/find-pan-like-runs.ts';
+import { panKeyIdOf, panKeyWeakness } from './pan-key.ts';
 
 /** Dialects compiled into reswipe; any other dialect value must be a path to a dialect JSON file. */
 export const builtInDialects = ['cups-pos', 'iso87-ascii'] as const;
@@ -14,8 +16,11 @@ export const builtInDialects = ['cups-pos', 'iso87-ascii'] as const;
 /** A channel must time out at least this long before the terminal does, so reswipe can still answer (and start a reversal). */
 export const terminalReplyMarginMs = 1000;
 
-/** Used when no security.panKey is configured. Fine for a laptop, never for production: the result says so with panKeyIsDefault. */
+/** Used when no security.panKey is configured, and only in development mode: `serve` refuses it otherwise (requirePanKey). */
 export const developmentPanKey = 'reswipe-development-pan-key-not-for-production';
+
+/** Older card-fingerprint keys kept for lookups during a rotation (docs/card-data.md). */
+const panKeysRetiredMax = 8;
 
 /** Card types a merchant accepts when the config does not say. */
 export const defaultAcceptedMethods = ['debit', 'credit', 'quasi-credit', 'prepaid'] as const;
@@ -184,7 +189,10 @@ export const configSchema = Type.Object(
       synchronous: enumOf(['full', 'normal'] as const, 'full'),
     }),
     security: section({
+      /** Hex or base64 of at least 32 random bytes (pan-key.ts); in development mode any 16+ characters. */
       panKey: Type.Optional(text({ minLength: 16, maxLength: 1024, expected: 'must be 16 to 1024 characters' })),
+      /** Keys used before the current one: fingerprints are still computed under them for lookups (re-swipe guard, retry budgets), never for new records. */
+      panKeysRetired: Type.Array(text({ minLength: 16, maxLength: 1024, expected: 'must be 16 to 1024 characters' }), { maxItems: panKeysRetiredMax, uniqueItems: true, default: [] }),
       /** Development conveniences (the development PAN key, relaxed terminal security) are allowed only when this says so: the demo and the tests. */
       developmentMode: Type.Boolean({ default: false }),
       /** The local master key that seals terminal keys in the store: 64 hex digits (AES-256). A secret. */
@@ -267,7 +275,11 @@ export type ReswipeConfig = DeepReadonly<
     security: {
       /** HMAC key for PAN fingerprints. A secret: `config print` masks it. */
       panKey: string;
-      /** True when no key was configured and the development key is in use; `serve` warns. */
+      /** The id stored with every fingerprint made under panKey (panKeyIdOf). */
+      panKeyId: string;
+      /** Earlier keys with their ids, newest first: lookups only. Secrets: `config print` masks each `key`. */
+      panKeysRetired: ReadonlyArray<{ id: string; key: string }>;
+      /** True when no key was configured and the development key is in use; `serve` refuses it outside development mode. */
       panKeyIsDefault: boolean;
       /** True only where development conveniences were asked for explicitly (the demo, the tests). */
       developmentMode: boolean;
@@ -296,16 +308,20 @@ export function validateConfig(raw: unknown): ReswipeConfig {
   const firstError = Value.Errors(configSchema, filled).First();
   if (firstError !== undefined) throw toReswipeError(firstError);
   const shape = orderLikeSchema(configSchema, filled) as ConfigShape;
+  const panKey = shape.security.panKey ?? developmentPanKey;
   const config = {
     ...shape,
     security: {
-      panKey: shape.security.panKey ?? developmentPanKey,
+      panKey,
+      panKeyId: panKeyIdOf(panKey),
+      panKeysRetired: shape.security.panKeysRetired.map((key) => ({ id: panKeyIdOf(key), key })),
       panKeyIsDefault: !panKeyGiven,
       developmentMode: shape.security.developmentMode,
       ...(shape.security.terminalMasterKey === undefined ? {} : { terminalMasterKey: shape.security.terminalMasterKey }),
       ...(shape.security.terminalMasterKeyFile === undefined ? {} : { terminalMasterKeyFile: shape.security.terminalMasterKeyFile }),
     },
   };
+  checkPanKeys(shape.security);
   checkValues(config);
   checkRelations(config);
   checkHttpExposure(config);
@@ -417,6 +433,29 @@ function isNearMiss(candidate: string, key: string): boolean {
 
 type CheckedConfig = Omit<ConfigShape, 'security'>;
 
+/** A retired key is not the current one; outside development mode every configured card-fingerprint key must be a real key (panKeyWeakness). */
+function checkPanKeys(security: ConfigShape['security']): void {
+  if (security.panKey !== undefined && security.panKeysRetired.includes(security.panKey)) {
+    throw new ReswipeError('RSW_CONFIG_RELATION', { field: 'security.panKeysRetired', reason: 'must not repeat the current security.panKey' });
+  }
+  if (security.developmentMode) return;
+  const keys: Array<[string, string | undefined]> = [['security.panKey', security.panKey], ...security.panKeysRetired.map((key, index): [string, string] => [`security.panKeysRetired[${index}]`, key])];
+  for (const [field, key] of keys) {
+    const weakness = key === undefined ? null : panKeyWeakness(key);
+    if (weakness !== null) throw new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field, reason: weakness });
+  }
+}
+
+/**
+ * `serve` (and `config check`, which answers whether `serve` would start) refuse the development key
+ * unless development mode says so: with a public key, a stored masked PAN and its fingerprint give the PAN back.
+ */
+export function requirePanKey(config: ReswipeConfig): void {
+  if (config.security.panKeyIsDefault && !config.security.developmentMode) {
+    throw new ReswipeError('RSW_CONFIG_PAN_KEY_REQUIRED', { field: 'security.panKey' });
+  }
+}
+
 /** Single-value checks the schema language cannot say: dialect names or files, time zones. */
 function checkValues(config: CheckedConfig): void {
   const checkDialect = (dialect: string, field: string): void => {
@@ -428,6 +467,10 @@ function checkValues(config: CheckedConfig): void {
   };
   config.listeners.forEach((listener, index) => checkDialect(listener.dialect, `listeners[${index}].dialect`));
   config.channels.forEach((channel, index) => checkDialect(channel.dialect, `channels[${index}].dialect`));
+  config.merchants.forEach((merchant, index) => {
+    // The name is stored and shown in the console: it must never carry a card number (docs/card-data.md).
+    if (hasPanLikeRun(merchant.name)) throw new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field: `merchants[${index}].name`, reason: 'must not hold a card number' });
+  });
   if (!isTimeZone(config.fees.settlementTimeZone)) {
     throw new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field: 'fees.settlementTimeZone', reason: 'must be an IANA time zone such as Asia/Shanghai' });
   }

@@ -8,6 +8,7 @@ import { codecErrors } from './codec-errors.ts';
 import { declineErrors } from './decline-errors.ts';
 import { engineErrors } from './engine-errors.ts';
 import { feeErrors } from './fee-errors.ts';
+import { cardDataErrors } from './card-data-errors.ts';
 import { securityErrors } from './security-errors.ts';
 import { terminalKeyErrors } from './terminal-key-errors.ts';
 import { retiredErrorCodes } from './retired-error-codes.ts';
@@ -20,6 +21,7 @@ const all = [
   ...declineErrors,
   ...engineErrors,
   ...feeErrors,
+  ...cardDataErrors,
   ...securityErrors,
   ...terminalKeyErrors,
 ] as const;

@@ -39,6 +39,12 @@ export const configErrors = defineErrors([
     description: 'A RESWIPE_* environment variable maps to no configuration key (often a typo); unset it or correct it, see docs/configuration.md for the mapping.',
   },
   {
+    code: 'RSW_CONFIG_PAN_KEY_REQUIRED',
+    messageTemplate: 'configuration key {field} is not set: reswipe needs a card-fingerprint key of at least 32 random bytes (hex or base64, RESWIPE_PAN_KEY); only security.developmentMode (RESWIPE_DEVELOPMENT_MODE=1) allows the public development key',
+    httpStatus: 500,
+    description: 'serve and config check refuse to run without a real card-fingerprint key: with the public development key a stored masked PAN and its fingerprint give the card number back. Create one with `reswipe config new-pan-key` (docs/card-data.md).',
+  },
+  {
     code: 'RSW_ROUTING_INVALID',
     messageTemplate: 'routing rules: {field} {reason}',
     httpStatus: 500,

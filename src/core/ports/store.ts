@@ -104,6 +104,8 @@ export interface PaymentRecord {
   amountMinor: number;
   currency: string;
   panFingerprint: string;
+  /** Id of the key the fingerprint was made under (security.panKey, docs/card-data.md); absent on records written before key ids. */
+  panKeyId?: string;
   panMasked: string;
   cardBrand: CardBrand;
   cardType: CardType;

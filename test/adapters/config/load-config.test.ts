@@ -100,7 +100,9 @@ test('every documented env alias maps to its key, numbers converted by the schem
       RESWIPE_HTTP_HOST: '0.0.0.0',
       RESWIPE_HTTP_PORT: '18080',
       RESWIPE_HTTP__ALLOW_PLAINTEXT: 'true',
-      RESWIPE_PAN_KEY: 'a-long-enough-production-key',
+      RESWIPE_PAN_KEY: '3f9c1e7a52b04d86a1e0c7f25b9d3e48c6a71f0e2d5b8c94e3a7f16b0d2c5e98',
+      RESWIPE_PAN_KEYS_RETIRED: 'q8VvJ3m0cX5Tn2WbR7yLk1Hs9DfGp4Za6Ue0Oi3Bw2M=',
+      RESWIPE_DEVELOPMENT_MODE: 'no',
       RESWIPE_LOG_LEVEL: 'trace',
       RESWIPE_TERMINAL_HOST: '0.0.0.0',
       RESWIPE_TERMINAL_PORT: '18583',
@@ -108,7 +110,10 @@ test('every documented env alias maps to its key, numbers converted by the schem
   });
   assert.equal(config.database.url, 'postgres://gw:pw@db/reswipe');
   assert.deepEqual(config.http, { host: '0.0.0.0', port: 18080, allowPlaintext: true });
-  assert.deepEqual(config.security, { panKey: 'a-long-enough-production-key', panKeyIsDefault: false, developmentMode: false });
+  assert.equal(config.security.panKey, '3f9c1e7a52b04d86a1e0c7f25b9d3e48c6a71f0e2d5b8c94e3a7f16b0d2c5e98');
+  assert.deepEqual(config.security.panKeysRetired.map((retired) => retired.key), ['q8VvJ3m0cX5Tn2WbR7yLk1Hs9DfGp4Za6Ue0Oi3Bw2M=']);
+  assert.equal(config.security.panKeyIsDefault, false);
+  assert.equal(config.security.developmentMode, false);
   assert.equal(config.log.level, 'trace');
   assert.equal(config.listeners[0]?.name, 'terminals');
   assert.equal(config.listeners[0]?.host, '0.0.0.0');
@@ -139,7 +144,7 @@ test('the generic form: double underscore nests, single underscore joins camelCa
       RESWIPE_MERCHANTS__0__ACCEPTS: 'debit, wechat',
       RESWIPE_DECLINES__STRICT_LUHN: 'yes',
       RESWIPE_FEES__SETTLE_MODE: 'd0',
-      RESWIPE_SECURITY__PAN_KEY: 'another-long-production-key',
+      RESWIPE_SECURITY__PAN_KEY: 'q8VvJ3m0cX5Tn2WbR7yLk1Hs9DfGp4Za6Ue0Oi3Bw2M=',
     },
   });
   assert.equal(config.engine.terminalTimeoutMs, 45000);
@@ -149,7 +154,7 @@ test('the generic form: double underscore nests, single underscore joins camelCa
   assert.deepEqual(config.merchants[0]?.accepts, ['debit', 'wechat']);
   assert.equal(config.declines.strictLuhn, true);
   assert.equal(config.fees.settleMode, 'd0');
-  assert.equal(config.security.panKey, 'another-long-production-key');
+  assert.equal(config.security.panKey, 'q8VvJ3m0cX5Tn2WbR7yLk1Hs9DfGp4Za6Ue0Oi3Bw2M=');
 });
 
 test('a whole list may be given as JSON in one variable', () => {

@@ -6,6 +6,7 @@ import { buildHttpApp } from '../../../src/adapters/http/http-app.ts';
 import { generateApiKey } from '../../../src/adapters/http/auth.ts';
 import { createMetrics, instrumentChannel, type Metrics } from '../../../src/adapters/metrics/metrics.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
+import type { LoggerLike } from '../../../src/adapters/channels/upstream-channel.ts';
 import { createFixture, merchantId, terminalId, silentLogger, reply, type Fixture, type Script } from '../../app/engine/engine-fixture.ts';
 
 export { merchantId, terminalId };
@@ -31,7 +32,7 @@ export const magicScript: Script = (request) => {
   return reply(request, '00');
 };
 
-export async function createHttpFixture(options: { script?: Script } = {}): Promise<HttpFixture> {
+export async function createHttpFixture(options: { script?: Script; logger?: LoggerLike } = {}): Promise<HttpFixture> {
   const metrics = createMetrics({ collectDefault: false });
   const engineFixture = await createFixture({ scripts: [options.script ?? magicScript], settings: { panKey } });
   // Count attempts the way serve does: the engine's channels go through instrumentChannel.
@@ -50,9 +51,9 @@ export async function createHttpFixture(options: { script?: Script } = {}): Prom
   await engineFixture.store.write(async (tx) => {
     for (const key of [admin, merchant, other]) await tx.insertApiKey(key.record);
   });
-  const config = validateConfig({ security: { panKey }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
+  const config = validateConfig({ security: { panKey, developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
   metrics.setSources({ reversalQueueStats: () => engineFixture.store.reversalQueueStats() });
-  const app = await buildHttpApp({ engine: engineFixture.engine, store: engineFixture.store, clock: { nowMs: () => Date.now() }, logger: silentLogger, config, metrics });
+  const app = await buildHttpApp({ engine: engineFixture.engine, store: engineFixture.store, clock: { nowMs: () => Date.now() }, logger: options.logger ?? silentLogger, config, metrics });
   return {
     app,
     engine: engineFixture,

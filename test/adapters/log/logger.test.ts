@@ -135,3 +135,22 @@ test('redactForLog is bounded: circular and very deep values do not hang or thro
   const wide = Array.from({ length: 1000 }, (_, index) => index);
   assert.equal((redactForLog(wide) as unknown[]).length, 201);
 });
+
+test('credentials are redacted under their usual keys, and URL passwords inside any text are masked', () => {
+  const { logger, text } = capture();
+  const secrets = ['Bearer rsw_abc_SECRETKEY', 'PwSecret1', 'TokSecret2', 'ApiSecret3', 'CliSecret4', 'QuerySecret5', 'At@Secret6'];
+  logger.info(
+    {
+      headers: { authorization: secrets[0], 'x-api-key': secrets[3] },
+      password: secrets[1],
+      token: secrets[2],
+      apiKey: secrets[3],
+      client_secret: secrets[4],
+      url: `postgres://gw@db/reswipe?password=${secrets[5]}`,
+      error: new Error(`connect postgres://gw:${secrets[6]}@db.internal/reswipe failed`),
+    },
+    `retrying postgres://gw:${secrets[1]}@db/x`,
+  );
+  for (const secret of secrets) assert.ok(!text().includes(secret) && !text().includes(secret.split('@')[1] ?? secret), `${secret} leaked: ${text()}`);
+  assert.match(text(), /postgres:\/\/gw:\*{8}@db/);
+});

@@ -2,7 +2,7 @@
 // close and reopen. Method: a fresh temp file per test, removed afterwards.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -55,6 +55,26 @@ test('sqlite: committed data is readable by another connection before the writer
   } finally {
     await other.close();
     await writer.close();
+  }
+});
+
+test('sqlite: a new database file and its -wal and -shm are readable by their owner only (0600)', async () => {
+  const url = freshUrl();
+  const file = url.slice('sqlite:'.length);
+  const previousUmask = process.umask(0o022); // the usual umask, which would leave a new file 0644
+  try {
+    const store = await openStore(url);
+    try {
+      await store.write((tx) => tx.upsertMerchant(merchant('m1')));
+      for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+        assert.ok(existsSync(path), path);
+        assert.equal((statSync(path).mode & 0o777).toString(8), '600', path);
+      }
+    } finally {
+      await store.close();
+    }
+  } finally {
+    process.umask(previousUmask);
   }
 });
 

@@ -407,6 +407,20 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.deepEqual((await store.listPendingPayments(baseAtMs + 400, 1)).map((p) => p.id), ['p6']);
     });
 
+    withStore('a payment keeps the id of its fingerprint key through updates; one written without it reads back without it', async (store) => {
+      await seedParents(store);
+      await store.write(async (tx) => {
+        await tx.insertPayment(payment('k1', 'm1', { panKeyId: 'pk_0123abcd' }));
+        await tx.insertPayment(payment('k2', 'm1'));
+      });
+      const stored = await store.getPayment('k1');
+      assert.equal(stored?.panKeyId, 'pk_0123abcd');
+      assert.ok(stored !== null);
+      assert.equal(await store.write((tx) => tx.updatePayment(stored, { ...stored, status: 'reversed', updatedAtMs: baseAtMs + 1 })), true);
+      assert.equal((await store.getPayment('k1'))?.panKeyId, 'pk_0123abcd');
+      assert.equal(Object.hasOwn((await store.getPayment('k2')) ?? {}, 'panKeyId'), false);
+    });
+
     withStore('card declines: only upstream declines of that card, newest first, the newest kept under a limit', async (store) => {
       await seedParents(store);
       const pan = '4111111111111111';

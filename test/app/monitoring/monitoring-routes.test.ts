@@ -26,7 +26,7 @@ test('events, terminal and channel monitoring over HTTP', async () => {
     const terminal = await tx.getTerminal(terminalId);
     if (terminal !== null) await tx.upsertTerminal({ ...terminal, lastSeenAtMs: nowMs });
   });
-  const config = validateConfig({ engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
+  const config = validateConfig({ security: { developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
   const app = await buildHttpApp({
     engine: fixture.engine,
     store: fixture.store,

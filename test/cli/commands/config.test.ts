@@ -3,7 +3,7 @@
 // variables and temp config files, and read its stdout, stderr and exit code.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -16,7 +16,8 @@ function run(args: string[], vars: Record<string, string> = {}): ReswipeRun {
   return runReswipe(args, { env: envWithoutReswipe(vars) });
 }
 
-const panKey = 'prod-pan-key-0123456789-abcdef';
+/** A real key: hex of 32 random bytes (made once with `reswipe config new-pan-key`, then pinned for the test). */
+const panKey = '3f9c1e7a52b04d86a1e0c7f25b9d3e48c6a71f0e2d5b8c94e3a7f16b0d2c5e98';
 const dbPassword = 'S3cretDbPassw0rd';
 
 test('config print masks the PAN key and the database password, YAML by default', () => {
@@ -43,11 +44,48 @@ test('config print --json prints JSON from a config file, secrets masked', () =>
   assert.equal(printed.listeners[0]?.port, 8583);
 });
 
-test('config check exits 0 for a valid config and warns about the development PAN key', () => {
-  const result = run(['config', 'check']);
+test('config print masks a password given as a query parameter or holding an @', () => {
+  for (const url of ['postgres://gw@db.internal/reswipe?password=QuerySecret', 'postgres://gw:p@QuerySecret@db.internal/reswipe']) {
+    const result = run(['config', 'print', '--json'], { RESWIPE_PAN_KEY: panKey, RESWIPE_DATABASE_URL: url });
+    assert.equal(result.status, 0, result.stderr);
+    assert.ok(!result.stdout.includes('QuerySecret'), `${url} leaked: ${result.stdout}`);
+  }
+});
+
+test('config check refuses a missing or weak PAN key outside development mode, as serve does', () => {
+  const missing = run(['config', 'check']);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /^error RSW_CONFIG_PAN_KEY_REQUIRED: .*\(field security\.panKey\)\n$/);
+
+  const weak = run(['config', 'check'], { RESWIPE_PAN_KEY: 'change-me-to-a-long-random-secret' });
+  assert.equal(weak.status, 2);
+  assert.match(weak.stderr, /^error RSW_CONFIG_INVALID_VALUE: configuration key security\.panKey must be hex or base64/);
+  assert.ok(!weak.stderr.includes('change-me'), 'the key is never echoed');
+
+  const real = run(['config', 'check'], { RESWIPE_PAN_KEY: panKey });
+  assert.equal(real.status, 0, real.stderr);
+  assert.equal(real.stdout, 'configuration is valid\n');
+});
+
+test('config check accepts the development key in development mode, with a warning', () => {
+  const result = run(['config', 'check'], { RESWIPE_DEVELOPMENT_MODE: '1' });
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /configuration is valid/);
   assert.match(result.stdout, /panKey is not set/);
+});
+
+test('config new-pan-key makes a key config check accepts, and writes key files readable by the owner only', () => {
+  const printed = run(['config', 'new-pan-key']);
+  assert.equal(printed.status, 0, printed.stderr);
+  const key = printed.stdout.trim();
+  assert.equal(Buffer.from(key, 'base64').length, 32);
+  assert.equal(run(['config', 'check'], { RESWIPE_PAN_KEY: key }).status, 0);
+
+  const file = join(dir, 'pan.key');
+  const written = run(['config', 'new-pan-key', '--out', file]);
+  assert.equal(written.status, 0, written.stderr);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.notEqual(run(['config', 'new-pan-key', '--out', file]).status, 0, 'an existing key file is never overwritten');
 });
 
 test('config check exits 2 with one line naming the key for a bad value, an unknown variable and a bad file', () => {

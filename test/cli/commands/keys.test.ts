@@ -38,7 +38,7 @@ test('keys create --admin prints a key that authenticates; the database holds it
   try {
     const record = await store.findApiKeyByHash(hashApiKey(key));
     assert.equal(record?.id, id);
-    const config = validateConfig({ database: { url: databaseUrl }, log: { level: 'silent' } });
+    const config = validateConfig({ database: { url: databaseUrl }, security: { developmentMode: true }, log: { level: 'silent' } });
     const engine = { authorize: async () => ({ kind: 'idempotency_mismatch' as const }), getPayment: async () => null, listPayments: async () => ({ data: [], nextCursor: null }), settings: { panKey: 'x'.repeat(16) } };
     const app = await buildHttpApp({ engine, store, clock: { nowMs: () => Date.now() }, logger: silent, config });
     try {

@@ -6,19 +6,36 @@ import assert from 'node:assert/strict';
 import {
   developmentPanKey,
   formatKeyPath,
+  requirePanKey,
   schemaAtPath,
   validateConfig,
   type ReswipeConfig,
 } from '../../../src/core/config/config-schema.ts';
+import { panKeyIdOf } from '../../../src/core/config/pan-key.ts';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 
 const merchant = { id: '898310048161234', name: 'Corner Shop', mcc: '5411' };
+/** Hex and base64 of 32 random bytes, pinned for the tests. */
+const realPanKey = '3f9c1e7a52b04d86a1e0c7f25b9d3e48c6a71f0e2d5b8c94e3a7f16b0d2c5e98';
+const olderPanKey = 'q8VvJ3m0cX5Tn2WbR7yLk1Hs9DfGp4Za6Ue0Oi3Bw2M=';
+
+test('serve needs a real PAN key outside development mode (requirePanKey)', () => {
+  expectRequired(() => requirePanKey(validateConfig({})));
+  requirePanKey(validateConfig({ security: { developmentMode: true } }));
+  requirePanKey(validateConfig({ security: { panKey: realPanKey } }));
+  assert.equal(validateConfig({ security: { panKey: realPanKey } }).security.panKeyId, panKeyIdOf(realPanKey));
+  assert.match(panKeyIdOf(realPanKey), /^pk_[0-9a-f]{8}$/);
+});
+
+function expectRequired(run: () => void): void {
+  assert.throws(run, (error: unknown) => isReswipeError(error, 'RSW_CONFIG_PAN_KEY_REQUIRED') && error.field === 'security.panKey');
+}
 const channel = { name: 'bank-a', host: '127.0.0.1', port: 9583 };
 
 test('an empty config gets every documented default', () => {
   const config = validateConfig({});
   assert.deepEqual(config.database, { url: 'sqlite:reswipe.db', synchronous: 'full' });
-  assert.deepEqual(config.security, { panKey: developmentPanKey, panKeyIsDefault: true, developmentMode: false });
+  assert.deepEqual(config.security, { panKey: developmentPanKey, panKeyId: panKeyIdOf(developmentPanKey), panKeysRetired: [], panKeyIsDefault: true, developmentMode: false });
   assert.deepEqual(config.log, { level: 'info' });
   assert.deepEqual(config.http, { host: '127.0.0.1', port: 8080, allowPlaintext: false });
   assert.deepEqual(config.engine, {
@@ -46,11 +63,17 @@ test('undefined and null mean an empty config', () => {
 
 test('defaults are filled inside list items, and given values are kept', () => {
   const config = validateConfig({
-    security: { panKey: 'a-production-key-of-enough-length' },
+    security: { panKey: realPanKey, panKeysRetired: [olderPanKey] },
     channels: [{ ...channel, timeoutMs: 5000, framing: { length: 'ascii4' } }],
     merchants: [{ ...merchant, terminals: ['10000001'], limits: { perSaleMinor: 500000 } }],
   });
-  assert.deepEqual(config.security, { panKey: 'a-production-key-of-enough-length', panKeyIsDefault: false, developmentMode: false });
+  assert.deepEqual(config.security, {
+    panKey: realPanKey,
+    panKeyId: panKeyIdOf(realPanKey),
+    panKeysRetired: [{ id: panKeyIdOf(olderPanKey), key: olderPanKey }],
+    panKeyIsDefault: false,
+    developmentMode: false,
+  });
   assert.deepEqual(config.channels[0], {
     ...channel,
     dialect: 'iso87-ascii',
@@ -125,7 +148,13 @@ const badConfigs: Row[] = [
   ['unknown log level', { log: { level: 'loud' } }, 'RSW_CONFIG_INVALID_VALUE', 'log.level'],
   ['unknown synchronous mode', { database: { synchronous: 'off' } }, 'RSW_CONFIG_INVALID_VALUE', 'database.synchronous'],
   ['database url of an unknown kind', { database: { url: 'mysql://x' } }, 'RSW_CONFIG_INVALID_VALUE', 'database.url'],
-  ['PAN key too short', { security: { panKey: 'short' } }, 'RSW_CONFIG_INVALID_VALUE', 'security.panKey'],
+  ['PAN key too short', { security: { panKey: 'short', developmentMode: true } }, 'RSW_CONFIG_INVALID_VALUE', 'security.panKey'],
+  ['PAN key a passphrase outside development mode', { security: { panKey: 'a-production-key-of-enough-length' } }, 'RSW_CONFIG_INVALID_VALUE', 'security.panKey'],
+  ['PAN key of 16 bytes', { security: { panKey: '0f1e2d3c4b5a69788796a5b4c3d2e1f0' } }, 'RSW_CONFIG_INVALID_VALUE', 'security.panKey'],
+  ['PAN key not random', { security: { panKey: 'ab'.repeat(32) } }, 'RSW_CONFIG_INVALID_VALUE', 'security.panKey'],
+  ['retired PAN key weak', { security: { panKey: realPanKey, panKeysRetired: ['a-production-key-of-enough-length'] } }, 'RSW_CONFIG_INVALID_VALUE', 'security.panKeysRetired[0]'],
+  ['retired PAN key repeats the current one', { security: { panKey: realPanKey, panKeysRetired: [realPanKey] } }, 'RSW_CONFIG_RELATION', 'security.panKeysRetired'],
+  ['merchant name holding a card number', { merchants: [{ ...merchant, name: 'shop 4111 1111 1111 1111' }] }, 'RSW_CONFIG_INVALID_VALUE', 'merchants[0].name'],
   ['listeners not a list', { listeners: { name: 'x' } }, 'RSW_CONFIG_INVALID_VALUE', 'listeners'],
   ['unknown framing', { channels: [{ ...channel, framing: { length: 'ascii2' } }] }, 'RSW_CONFIG_INVALID_VALUE', 'channels[0].framing.length'],
   ['frame too small', { listeners: [{ framing: { frameBytesMax: 10 } }] }, 'RSW_CONFIG_INVALID_VALUE', 'listeners[0].framing.frameBytesMax'],

@@ -2,7 +2,7 @@
 // with the expected text, and a check that the original stays untouched.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { maskConfigSecrets, maskUrlPassword, maskedSecretText } from '../../../src/core/config/mask-config-secrets.ts';
+import { maskConfigSecrets, maskSecretsInText, maskUrlPassword, maskedSecretText } from '../../../src/core/config/mask-config-secrets.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
 
 test('URL passwords are masked, URLs without one are unchanged', () => {
@@ -12,8 +12,21 @@ test('URL passwords are masked, URLs without one are unchanged', () => {
     ['postgres://gw@db/reswipe', 'postgres://gw@db/reswipe'],
     ['sqlite:reswipe.db', 'sqlite:reswipe.db'],
     ['postgres://db/reswipe', 'postgres://db/reswipe'],
+    ['postgres://gw@db.internal/reswipe?password=QuerySecret', `postgres://gw@db.internal/reswipe?password=${maskedSecretText}`],
+    ['postgres://gw@db/reswipe?sslmode=require&sslpassword=S&application_name=x', `postgres://gw@db/reswipe?sslmode=require&sslpassword=${maskedSecretText}&application_name=x`],
+    ['postgres://gw:p@ssw0rd@db.internal/reswipe', `postgres://gw:${maskedSecretText}@db.internal/reswipe`],
+    ['postgres://gw:a/b@c@db/reswipe', `postgres://gw:${maskedSecretText}@db/reswipe`],
   ];
   for (const [url, expected] of rows) assert.equal(maskUrlPassword(url), expected, url);
+});
+
+test('passwords inside free text are masked too (log lines, driver errors)', () => {
+  assert.equal(maskSecretsInText('connect to postgres://gw:p@ss@db/x failed; retry postgres://u@h/d?password=QS'), `connect to postgres://gw:${maskedSecretText}@db/x failed; retry postgres://u@h/d?password=${maskedSecretText}`);
+});
+
+test('retired PAN keys are masked and their ids shown', () => {
+  const masked = maskConfigSecrets({ security: { panKeysRetired: [{ id: 'pk_1', key: 'secret-key-text' }], macKeys: ['ABCDEF'] } });
+  assert.deepEqual(masked, { security: { panKeysRetired: [{ id: 'pk_1', key: maskedSecretText }], macKeys: [maskedSecretText] } });
 });
 
 test('keys naming a secret are masked at any depth; other values are kept', () => {
@@ -30,7 +43,7 @@ test('keys naming a secret are masked at any depth; other values are kept', () =
 });
 
 test('masking a frozen config returns a copy and leaves the config intact', () => {
-  const config = validateConfig({ security: { panKey: 'a-production-key-long-enough' } });
+  const config = validateConfig({ security: { panKey: 'a-production-key-long-enough', developmentMode: true } });
   const masked = maskConfigSecrets(config) as { security: { panKey: string } };
   assert.equal(masked.security.panKey, maskedSecretText);
   assert.equal(config.security.panKey, 'a-production-key-long-enough');

@@ -125,7 +125,11 @@ export async function declineRoutes(app: FastifyInstance, options: DeclineRoutes
   const nowMs = options.nowMs ?? (() => Date.now());
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {
-    if (isReswipeError(error)) return sendProblem(reply, error.httpStatus, error.code, error.message, error.field);
+    // Server-side failures go up to the API's handler: a fixed text for the client, one log line for operators.
+    if (isReswipeError(error)) {
+      if (error.httpStatus >= 500) throw error;
+      return sendProblem(reply, error.httpStatus, error.code, error.message, error.field);
+    }
     if (error.validation !== undefined) {
       const first = error.validation[0];
       const path = (first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
@@ -134,8 +138,7 @@ export async function declineRoutes(app: FastifyInstance, options: DeclineRoutes
       return sendProblem(reply, 400, code, `${field ?? error.validationContext ?? 'request'} ${first?.message ?? 'is invalid'}`, field);
     }
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) return sendProblem(reply, error.statusCode, 'RSW_BAD_ARGUMENT', error.message, undefined);
-    reply.log.error({ err: error }, 'decline route failed');
-    return sendProblem(reply, 500, 'RSW_INTERNAL', 'internal error', undefined);
+    throw error;
   });
 
   const errorResponses = { 400: problemSchema, 404: problemSchema };

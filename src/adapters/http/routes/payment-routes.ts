@@ -33,7 +33,7 @@ export interface PaymentEngine {
   authorize(request: SaleRequest): Promise<SaleResult>;
   getPayment(id: string, scope?: { merchantId?: string }): Promise<PaymentView | null>;
   listPayments(query: PaymentQuery): Promise<Page<PaymentView>>;
-  readonly settings: { readonly panKey: string };
+  readonly settings: { readonly panKey: string; readonly panKeysRetired?: ReadonlyArray<{ readonly key: string }> };
 }
 
 export interface PaymentRoutesOptions {
@@ -202,7 +202,12 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
         },
         capture: body.capture,
         reference: body.reference ?? null,
-        idempotency: { scope: `http:${merchantId}`, key, requestHash: paymentRequestHash(body, merchantId, engine.settings.panKey) },
+        idempotency: {
+          scope: `http:${merchantId}`,
+          key,
+          requestHash: paymentRequestHash(body, merchantId, engine.settings.panKey),
+          requestHashesRetired: (engine.settings.panKeysRetired ?? []).map((retired) => paymentRequestHash(body, merchantId, retired.key)),
+        },
       };
       // The raw number stays in `sale` only; the parsed body is not kept or logged past this point.
       body.card.number = '';

@@ -33,7 +33,7 @@ async function setUp() {
     reversalWorker: fixture.worker,
     settings: { ...defaultTransactionSettings, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, channels },
   });
-  const config = validateConfig({ security: { panKey }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
+  const config = validateConfig({ security: { panKey, developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
   const app = await buildHttpApp({ engine: fixture.engine, transactions, store: fixture.store, clock: { nowMs: () => Date.now() }, logger: silentLogger, config });
   let counter = 0;
   const post = (url: string, body: Record<string, unknown>, key = merchantKey.key, idempotencyKey?: string) => {
