@@ -4,7 +4,7 @@
 // Stopping goes the other way: stop taking requests, finish those in flight (bounded), then stop
 // the workers and close the store.
 import { requirePanKey, type ReswipeConfig } from '../core/config/config-schema.ts';
-import type { MerchantRecord, Store, StoreTx, PaymentRecord } from '../core/ports/store.ts';
+import type { Store } from '../core/ports/store.ts';
 import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '../core/ports/defined-records.ts';
 import type { Clock } from '../core/time/clock.ts';
 import { ReswipeError } from '../core/errors/reswipe-error.ts';
@@ -21,7 +21,7 @@ import { buildHttpApp, type HttpAppDeps } from '../adapters/http/http-app.ts';
 import { ReversalWorker } from './reversals/reversal-worker.ts';
 import { AuthorizationEngine, engineSettingsFromConfig } from './engine/authorization-engine.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
-import { recordFeesForApprovedPayment, recordFeesForRefund, removeFeesForPayment } from './fees/record-payment-fees.ts';
+import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { TransactionSet, transactionSettingsFromConfig, type FollowUpFeeHooks } from './engine/transaction-set.ts';
 import type { IsoMessage } from '../core/iso8583/index.ts';
 import { createMetrics, instrumentChannel } from '../adapters/metrics/metrics.ts';
@@ -151,43 +151,8 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       onSettled: (settled) => engine?.onReversalSettled(settled),
     });
 
-    // A fee that cannot be priced must never undo the money movement it belongs to: it is flagged instead.
-    async function flagFeeFailure(tx: StoreTx, paymentId: string, error: unknown, payload: Record<string, unknown>): Promise<void> {
-      logger.error({ paymentId, error: error instanceof Error ? error.message : 'unknown' }, 'fee could not be recorded');
-      await tx.appendEvent({ type: 'fee.failed', subjectId: paymentId, payload, atMs: clock.nowMs() });
-    }
-    // One set of fee hooks serves sales (engine) and follow-ups (transaction set).
-    const fees: FollowUpFeeHooks = {
-      async recordApproved(tx: StoreTx, payment: PaymentRecord, known?: MerchantRecord) {
-        const merchant = known ?? (await tx.getMerchant(payment.merchantId));
-        if (merchant === null) return null;
-        try {
-          return await recordFeesForApprovedPayment(tx, payment, {
-            plans: feePlans,
-            merchantFeePlan: merchant.feePlan,
-            mcc: merchant.mcc,
-            timeZone: feeSettings.timeZone,
-            settleMode: feeSettings.settleMode,
-            nowMs: clock.nowMs(),
-            cutoff: feeSettings.cutoff,
-          });
-        } catch (error) {
-          await flagFeeFailure(tx, payment.id, error, { plan: merchant.feePlan });
-          return null;
-        }
-      },
-      async removeForPayment(tx: StoreTx, payment: PaymentRecord) {
-        await removeFeesForPayment(tx, payment, { nowMs: clock.nowMs() });
-      },
-      async recordRefund(tx: StoreTx, refund: PaymentRecord) {
-        try {
-          const merchant = await tx.getMerchant(refund.merchantId);
-          await recordFeesForRefund(tx, refund, { plans: feePlans, merchantFeePlan: merchant?.feePlan ?? 'standard', timeZone: feeSettings.timeZone, nowMs: clock.nowMs(), cutoff: feeSettings.cutoff });
-        } catch (error) {
-          await flagFeeFailure(tx, refund.id, error, { kind: 'refund' });
-        }
-      },
-    };
+    // One set of fee hooks serves sales (engine), follow-ups (transaction set) and manual resolutions (HTTP).
+    const fees: FollowUpFeeHooks = createPaymentFeeHooks({ plans: () => feePlans, settings: feeSettings, clock, logger });
 
     // Channel health: every attempt result, echo and connection state feeds a circuit breaker per channel;
     // routing skips open circuits. Circuit changes go to the event stream.
@@ -277,6 +242,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       reversalQueueStats: () => store.reversalQueueStats(),
       terminalConnections: () => servers.reduce((sum, server) => sum + server.connections, 0),
       nowMs: () => clock.nowMs(),
+      engineRecovery: () => running.recoveryStats(),
     });
     cleanups.push(async () => {
       await running.close();
@@ -315,6 +281,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
           feePlans = next;
         },
         channelHealth: () => [...channels.values()].map((channel) => channel.health()),
+        manualHandling: { fees, kickReversals: () => worker.kick() },
         monitoring: {
           terminalCached: (id) => terminalMonitor.cached(id),
           terminal: (id) => terminalMonitor.terminal(id),

@@ -109,6 +109,12 @@ export interface AuditReport {
     refundsAccepted: number;
     followUpsManual: number;
     issuerRefunds: number;
+    /** Sales with a good card (one the issuer approves when nothing goes wrong). */
+    goodCardSales: number;
+    /** Of those, the sales the client was told approved (00): the gateway's recovery at work. */
+    goodCardApproved: number;
+    /** Sales told approved whose approval came after a failed attempt (not sent, declined or reversed). */
+    recoveredSales: number;
   };
 }
 
@@ -121,6 +127,8 @@ export interface AuditInput {
   engineErrors: readonly string[];
   /** Treat the known gaps (see AuditReport.findings) as violations. */
   strict?: boolean;
+  /** Cards the issuer approves when nothing goes wrong: the recovery counts are about their sales. */
+  goodPans?: readonly string[];
 }
 
 const finalOutcomes: ReadonlySet<string> = new Set(['approved', 'declined', 'not_sent', 'reversed']);
@@ -136,6 +144,8 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
 
   // (b) The issuer's money, by amount.
   const charges = new Map<number, { live: number; reversed: number }>();
+  // When each charge of a sale was live at the issuer, for the "never two live charges at once" check.
+  const chargeIntervals = new Map<number, Array<{ fromMs: number; toMs: number }>>();
   // Refunds and voids (a void gives the named charge back as a refund does), by the key of the charge they name.
   const chargeKeys = new Map<number, string[]>();
   const refundsOf = new Map<string, Array<{ amountMinor: number; live: boolean }>>();
@@ -161,6 +171,7 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
     const amount = entry.money.amountMinor;
     if (!amounts.has(amount)) add(4, null, `the issuer charged ${amount} fen for no payment any client made`);
     const tally = charges.get(amount) ?? { live: 0, reversed: 0 };
+    chargeIntervals.set(amount, [...(chargeIntervals.get(amount) ?? []), { fromMs: entry.atMs, toMs: entry.reversedAtMs ?? Number.POSITIVE_INFINITY }]);
     if (entry.reversedAtMs === null) tally.live += 1;
     else tally.reversed += 1;
     issuerCharges += 1;
@@ -258,6 +269,10 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
   let followUpsManual = 0;
   let refundsReversed = 0;
   let voidedSalesReopened = 0;
+  let goodCardSales = 0;
+  let goodCardApproved = 0;
+  let recoveredSales = 0;
+  const goodPans = new Set(input.goodPans ?? []);
   for (const payment of input.payments) {
     const who = payment.index;
     const rows = byAmount.get(payment.amountMinor) ?? [];
@@ -316,6 +331,23 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
     // Invariant 1: at most one approved, unreversed attempt, in the store and in the money.
     if (approvedAttempts > 1) add(1, who, `${approvedAttempts} approved attempts in the store`);
     if (tally.live > 1 && !manual) add(1, who, `charged ${tally.live} times at the issuer`);
+    // Invariant 1 at every instant, not only after the drain: a new attempt approved while an earlier one was
+    // still charged (its reversal not yet settled) charged the customer twice for a while.
+    const intervals = [...(chargeIntervals.get(payment.amountMinor) ?? [])].sort((a, b) => a.fromMs - b.fromMs);
+    let standing: { fromMs: number; toMs: number } | null = null;
+    for (const interval of intervals) {
+      if (standing !== null && interval.fromMs < standing.toMs) {
+        add(1, who, `charged twice at once at the issuer: a charge at ${interval.fromMs} while the one from ${standing.fromMs} stood until ${Number.isFinite(standing.toMs) ? standing.toMs : 'the end'}`);
+        break;
+      }
+      if (standing === null || interval.toMs > standing.toMs) standing = interval;
+    }
+    // Recovery: how many good-card sales end approved, and how many of those needed more than one try.
+    if (goodPans.has(payment.pan)) {
+      goodCardSales += 1;
+      if (told?.code === '00') goodCardApproved += 1;
+    }
+    if (told?.code === '00' && attempts.some((attempt) => attempt.outcome === 'not_sent' || attempt.outcome === 'declined' || attempt.outcome === 'reversed')) recoveredSales += 1;
 
     // Invariant 4: told approved => charged exactly once; told a refusal => not charged; the store agrees with the money.
     if (approvedAnswers.length > 0 && !(tally.live === 1 || (manual && tally.live >= 1))) add(4, who, `told approved but charged ${tally.live} times`);
@@ -438,6 +470,9 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
       refundsAccepted,
       followUpsManual,
       issuerRefunds,
+      goodCardSales,
+      goodCardApproved,
+      recoveredSales,
     },
   };
 }

@@ -77,6 +77,11 @@ export interface SimulationOptions {
   brokenBlindAdvice?: boolean;
   /** Test the auditor: a store that never finds an idempotency key, so every resend is a new payment. */
   brokenForgetfulIdempotency?: boolean;
+  /**
+   * Test the auditor: the engine is told an unknown attempt's reversal settled the moment it is queued, so its
+   * retry-after-reversal path sends the new attempt BEFORE the reversal is confirmed.
+   */
+  brokenRetryBeforeReversal?: boolean;
   /** Keep the SQLite file afterwards (for debugging a seed). */
   keepFiles?: boolean;
   /** Audit the known gaps as violations too (RESWIPE_SIM_STRICT=1). */
@@ -191,6 +196,22 @@ const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
  * done), and fenced: once the generation is dead nothing it asks for is answered, a unit that had
  * not run yet rolls back, and the crash plan can kill it right before or right after a write.
  */
+/** The engine's view of the store in the broken variant: a queued reversal reads as done (confirmed) at once. */
+function reversalsSettledAtOnce(inner: Store): Store {
+  return new Proxy(inner, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property === 'getReversal') {
+        return async (id: string) => {
+          const reversal = await target.getReversal(id);
+          return reversal?.state === 'pending' ? { ...reversal, state: 'done' as const } : reversal;
+        };
+      }
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 function fenceStore(inner: Store, generation: () => Generation, run: RunState, forgetful: boolean): Store {
   let forgotten = 0;
   const forgetfulTx = (tx: StoreTx): StoreTx =>
@@ -330,7 +351,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     });
     const enginePorts: ChannelPort[] = channels.map((channel) => (options.brokenBlindResend === true ? new BlindResendChannel(channel) : channel));
     engine = new AuthorizationEngine({
-      store,
+      store: options.brokenRetryBeforeReversal === true ? reversalsSettledAtOnce(store) : store,
       channels: enginePorts,
       clock: scheduler.clock,
       random: new SeededRandom((idSeed + epoch * 0x9e37) >>> 0),
@@ -742,7 +763,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const auditStore = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal', detectNestedWrites: true });
   let report: AuditReport;
   try {
-    report = await auditRun({ payments, book: upstream.book, store: auditStore, pans: simPans, databaseBytes: [...dbBytes, ...dbBytesAfterClose], engineErrors, strict: options.strict === true });
+    report = await auditRun({ payments, book: upstream.book, store: auditStore, pans: simPans, goodPans: approvingPans, databaseBytes: [...dbBytes, ...dbBytesAfterClose], engineErrors, strict: options.strict === true });
   } finally {
     await auditStore.close();
     if (options.keepFiles !== true) rmSync(dir, { recursive: true, force: true });

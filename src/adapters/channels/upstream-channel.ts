@@ -25,12 +25,15 @@ export interface LoggerLike {
   debug(object: object, message?: string): void;
 }
 
+// `connectionId` names the connection a connection-level failure belongs to (connection lost, broken reply,
+// no connection: the most recent one that closed or failed to open). Every request in flight on a dropped
+// line fails with the same id, so the health monitor counts the loss once, not once per request.
 export type ChannelSendResult =
   | { kind: 'reply'; message: IsoMessage; sentAtMs: number; latencyMs: number }
   /** Provably never reached the socket: safe to retry, here or on another channel. */
-  | { kind: 'not_sent'; reason: 'no_connection' | 'in_flight_full' | 'closed' | 'encode_failed'; detail: string }
+  | { kind: 'not_sent'; reason: 'no_connection' | 'in_flight_full' | 'closed' | 'encode_failed'; detail: string; connectionId?: number }
   /** Reached the socket and got no usable answer: UNKNOWN, money may have moved. */
-  | { kind: 'no_reply'; reason: 'timeout' | 'connection_lost' | 'malformed_reply'; sentAtMs: number };
+  | { kind: 'no_reply'; reason: 'timeout' | 'connection_lost' | 'malformed_reply'; sentAtMs: number; connectionId?: number };
 
 export interface UpstreamChannelOptions {
   name: string;
@@ -88,6 +91,8 @@ type NotSentReason = Extract<ChannelSendResult, { kind: 'not_sent' }>['reason'];
 interface Slot {
   readonly index: number;
   socket: Socket | null;
+  /** Id of the current (or last) socket, unique within the channel: the connection a loss belongs to. */
+  connectionId: number;
   isOpen: boolean;
   decoder: FrameDecoder | null;
   /** Requests (echoes included) sent on this slot's current socket and still waiting. */
@@ -135,6 +140,10 @@ export class UpstreamChannel {
   private started = false;
   private closed = false;
   private nextSlotStart = 0;
+  /** The last id handed to a socket; 0 stands for "not connected yet". */
+  private connectionIdLast = 0;
+  /** The connection that most recently closed or failed to open: what a `no_connection` belongs to. */
+  private connectionIdLastLost = 0;
 
   constructor(options: UpstreamChannelOptions) {
     validateOptions(options);
@@ -148,6 +157,7 @@ export class UpstreamChannel {
       this.slots.push({
         index,
         socket: null,
+        connectionId: 0,
         isOpen: false,
         decoder: null,
         inFlight: 0,
@@ -199,7 +209,9 @@ export class UpstreamChannel {
       return Promise.resolve(notSent('in_flight_full', `${this.requestsInFlight} requests already waiting (inFlightMax ${this.options.inFlightMax})`));
     }
     const slot = this.pickSlot();
-    if (slot === null) return Promise.resolve(notSent('no_connection', `no open connection to ${this.options.host}:${this.options.port}`));
+    if (slot === null) {
+      return Promise.resolve({ ...notSent('no_connection', `no open connection to ${this.options.host}:${this.options.port}`), connectionId: this.connectionIdLastLost });
+    }
     return new Promise<ChannelSendResult>((resolve) => {
       this.requestsInFlight++;
       this.transmit(slot, key, frame, false, options.timeoutMs, (result) => {
@@ -231,7 +243,7 @@ export class UpstreamChannel {
     this.closed = true;
     if (this.echoTimer !== null) clearInterval(this.echoTimer);
     this.echoTimer = null;
-    for (const pending of [...this.pending.values()]) this.settle(pending, { kind: 'no_reply', reason: 'connection_lost', sentAtMs: pending.sentAtMs });
+    for (const pending of [...this.pending.values()]) this.settle(pending, { kind: 'no_reply', reason: 'connection_lost', sentAtMs: pending.sentAtMs, connectionId: pending.slot.connectionId });
     const closing: Array<Promise<void>> = [];
     for (const slot of this.slots) {
       if (slot.reconnectTimer !== null) clearTimeout(slot.reconnectTimer);
@@ -262,7 +274,7 @@ export class UpstreamChannel {
     } catch (error) {
       // We cannot prove no byte left, so this is unknown, never not_sent.
       this.options.logger.error({ channel: this.options.name, slot: slot.index, error: describeError(error) }, 'upstream write failed');
-      this.settle(pending, { kind: 'no_reply', reason: 'connection_lost', sentAtMs });
+      this.settle(pending, { kind: 'no_reply', reason: 'connection_lost', sentAtMs, connectionId: slot.connectionId });
       socket.destroy();
     }
   }
@@ -328,6 +340,8 @@ export class UpstreamChannel {
     const { host, port, tls } = this.options;
     const socket = tls === undefined ? createConnection({ host, port }) : connectTls({ ...tls, host, port });
     slot.socket = socket;
+    this.connectionIdLast += 1;
+    slot.connectionId = this.connectionIdLast;
     slot.connectTimer = setTimeout(() => {
       slot.connectTimer = null;
       socket.destroy(new Error(`connect timed out after ${this.options.connectTimeoutMs} ms`));
@@ -372,8 +386,9 @@ export class UpstreamChannel {
     slot.socket = null;
     slot.decoder = null;
     slot.echoPending = false;
+    this.connectionIdLastLost = slot.connectionId;
     for (const pending of [...this.pending.values()]) {
-      if (pending.slot === slot) this.settle(pending, { kind: 'no_reply', reason, sentAtMs: pending.sentAtMs });
+      if (pending.slot === slot) this.settle(pending, { kind: 'no_reply', reason, sentAtMs: pending.sentAtMs, connectionId: slot.connectionId });
     }
     if (this.closed) return;
     if (wasOpen) {

@@ -24,6 +24,10 @@ import { paymentRoutes, type PaymentEngine } from './routes/payment-routes.ts';
 import { transactionRoutes, type TransactionRoutesEngine } from './routes/transaction-routes.ts';
 import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
+import { manualHandlingRoutes } from './routes/manual-handling-routes.ts';
+import { createPaymentFeeHooks } from '../../app/fees/payment-fee-hooks.ts';
+import type { FeeHooks } from '../../app/engine/authorization-engine.ts';
+import { defaultCutoff } from '../../core/fees/business-date.ts';
 import { declineRoutes } from './routes/decline-routes.ts';
 import { feeRoutes } from './routes/fee-routes.ts';
 import { feeSettingsFromConfig } from '../../app/fees/fee-settings.ts';
@@ -63,6 +67,8 @@ export interface HttpAppDeps {
   connectionsMax?: number;
   /** TLS server options read from http.tls; absent means plain HTTP (loopback or behind a TLS terminator, see validateConfig). */
   https?: TlsOptions;
+  /** The fee hooks of the running engine and a way to wake its reversal worker, for /v1/manual-handling; hooks built from the config when absent. */
+  manualHandling?: { fees?: FeeHooks; kickReversals?: () => void };
 }
 
 /** Builds the app (routes registered, not listening); the caller listens and closes it. */
@@ -175,6 +181,15 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         ...(deps.monitoring === undefined ? {} : { monitoring: deps.monitoring }),
       });
       await v1.register(eventRoutes, { store: deps.store });
+      await v1.register(manualHandlingRoutes, {
+        store: deps.store,
+        clock: deps.clock,
+        fees:
+          deps.manualHandling?.fees ??
+          createPaymentFeeHooks({ plans: () => plans, settings: { timeZone: deps.config.fees.settlementTimeZone, settleMode: deps.config.fees.settleMode, cutoff: defaultCutoff }, clock: deps.clock, logger: deps.logger }),
+        settlementDay: { timeZone: deps.config.fees.settlementTimeZone },
+        ...(deps.manualHandling?.kickReversals === undefined ? {} : { kickReversals: deps.manualHandling.kickReversals }),
+      });
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
       await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
       // Fee routes read every merchant's settlements and change plans: admin keys only.

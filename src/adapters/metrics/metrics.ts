@@ -32,6 +32,8 @@ export interface MetricSources {
   terminalConnections?: () => number;
   /** The current time, for the age of the oldest queued reversal. */
   nowMs?: () => number;
+  /** The engine's store failures after a send and the reversals it holds in memory until the store is back. */
+  engineRecovery?: () => { storeFailuresAfterSend: number; reversalsHeld: number };
 }
 
 export interface Metrics {
@@ -124,6 +126,25 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     registers: [registry],
     collect() {
       this.set(sources.terminalConnections?.() ?? 0);
+    },
+  });
+
+  new Counter({
+    name: 'reswipe_store_failures_after_send_total',
+    help: 'Sales whose outcome could not be written after their request went upstream (answered 98 WAIT, reversal held)',
+    registers: [registry],
+    collect() {
+      // The engine owns the count; the counter mirrors it at scrape time.
+      this.reset();
+      this.inc(sources.engineRecovery?.().storeFailuresAfterSend ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'reswipe_reversals_held_in_memory',
+    help: 'Reversals waiting in the engine for the store to take writes again; above 0 means money may be outstanding',
+    registers: [registry],
+    collect() {
+      this.set(sources.engineRecovery?.().reversalsHeld ?? 0);
     },
   });
 

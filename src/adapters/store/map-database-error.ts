@@ -34,6 +34,7 @@ export const uniqueConstraints: readonly UniqueConstraint[] = [
   { name: 'api_keys_secret_hash_key', table: 'api_keys', columns: ['secret_hash'], field: 'secretHash' },
   { name: 'stan_counters_pkey', table: 'stan_counters', columns: ['channel'], field: 'channel' },
   { name: 'terminal_keys_pkey', table: 'terminal_keys', columns: ['terminal_id'], field: 'terminalId' },
+  { name: 'manual_resolutions_pkey', table: 'manual_resolutions', columns: ['payment_id'], field: 'paymentId' },
 ];
 
 /** Foreign keys, by name, with the record they point at. */
@@ -49,6 +50,7 @@ const foreignKeyTargets: Readonly<Record<string, string>> = {
   fee_lines_payment_fkey: 'payment',
   settlement_batches_merchant_fkey: 'merchant',
   api_keys_merchant_fkey: 'merchant',
+  manual_resolutions_payment_fkey: 'payment',
 };
 
 function conflict(constraint: UniqueConstraint | undefined, fallbackName: string, cause: unknown): ReswipeError {

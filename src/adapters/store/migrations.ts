@@ -329,6 +329,22 @@ DROP INDEX payments_card_recent_idx;
 DROP INDEX payments_pending_idx;
 `;
 
+// An operator's resolution of a payment flagged for manual handling (docs/reversals.md): what the
+// bank said (charged, not charged) or that a retried reversal was confirmed, with the note, who and
+// when. One row per payment: the primary key makes "resolved once" a database guarantee, also
+// between two gateway nodes or an operator's CLI and the HTTP API at the same instant.
+const manualResolutions = `
+CREATE TABLE manual_resolutions (
+  payment_id TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  note TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  at_ms {BIGINT} NOT NULL,
+  CONSTRAINT manual_resolutions_pkey PRIMARY KEY (payment_id),
+  CONSTRAINT manual_resolutions_payment_fkey FOREIGN KEY (payment_id) REFERENCES payments (id)
+);
+`;
+
 // The id of the card-fingerprint key each fingerprint was made under (docs/card-data.md), so the key can
 // be rotated: lookups by card compute the fingerprint under every configured key, and operators can
 // count what an old key still covers before retiring it. NULL on rows written before this migration,
@@ -374,6 +390,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0004_manual_handling', manualHandling),
   defineMigration('0005_transaction_set_indexes', transactionSetIndexes),
   defineMigration('0006_payment_indexes', paymentIndexes),
+  defineMigration('0009_manual_resolutions', manualResolutions),
   defineMigration('0010_pan_key_ids', panKeyIds),
   defineMigration('0012_terminal_keys', terminalKeys),
 ]);

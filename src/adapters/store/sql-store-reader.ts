@@ -4,6 +4,7 @@ import type {
   ApiKeyRecord,
   AttemptRecord,
   AuditRecord,
+  ManualResolutionRecord,
   ChannelRecord,
   EventRecord,
   FeeLineRecord,
@@ -27,6 +28,7 @@ import {
   apiKeyRows,
   attemptRows,
   auditRows,
+  manualResolutionRows,
   channelRows,
   eventRows,
   feeLineRows,
@@ -174,10 +176,14 @@ export class SqlStoreReader implements StoreReader {
 
   async listManualHandlingPayments(limit: number): Promise<PaymentRecord[]> {
     const rows = await this.db.all(
-      `SELECT ${columnsOf(paymentRows)} FROM payments WHERE manual_handling_since_ms IS NOT NULL ORDER BY manual_handling_since_ms DESC, id DESC LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      `SELECT ${columnsOf(paymentRows)} FROM payments WHERE manual_handling_since_ms IS NOT NULL AND NOT EXISTS (SELECT 1 FROM manual_resolutions WHERE manual_resolutions.payment_id = payments.id) ORDER BY manual_handling_since_ms DESC, id DESC LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
       [],
     );
     return rows.map((row) => paymentRows.fromRow(row));
+  }
+
+  getManualResolution(paymentId: string): Promise<ManualResolutionRecord | null> {
+    return this.one(manualResolutionRows, 'payment_id = ?', [paymentId]);
   }
 
   async sumApprovedMinor(scope: { merchantId: string; terminalId?: string }, fromMs: number, toMs: number): Promise<number> {

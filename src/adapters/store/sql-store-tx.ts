@@ -8,6 +8,7 @@ import type {
   EventRecord,
   FeeLineRecord,
   IdempotencyRecord,
+  ManualResolutionRecord,
   MerchantRecord,
   PaymentRecord,
   ReversalRecord,
@@ -27,6 +28,7 @@ import {
   eventRows,
   feeLineRows,
   idempotencyRows,
+  manualResolutionRows,
   insertSql,
   merchantRows,
   paymentRows,
@@ -206,6 +208,10 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
 
   appendAudit(record: AuditRecord): Promise<void> {
     return this.#insert(auditRows, record);
+  }
+
+  insertManualResolution(record: ManualResolutionRecord): Promise<void> {
+    return this.#insert(manualResolutionRows, record);
   }
 
   insertApiKey(key: ApiKeyRecord): Promise<void> {

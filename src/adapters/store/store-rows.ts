@@ -9,6 +9,7 @@ import type {
   EventRecord,
   FeeLineRecord,
   IdempotencyRecord,
+  ManualResolutionRecord,
   MerchantRecord,
   PaymentRecord,
   ReversalRecord,
@@ -539,6 +540,20 @@ export const auditRows: TableMapping<AuditRecord> = {
     action: readText(r.action, 'action'),
     subjectId: readTextOrNull(r.subject_id, 'subject_id'),
     detail: readJson<Record<string, unknown>>(r.detail, 'detail'),
+    atMs: readInteger(r.at_ms, 'at_ms'),
+  }),
+};
+
+export const manualResolutionRows: TableMapping<ManualResolutionRecord> = {
+  table: 'manual_resolutions',
+  columns: ['payment_id', 'outcome', 'note', 'actor', 'at_ms'],
+  keyColumns: ['payment_id'],
+  toValues: (r) => [r.paymentId, r.outcome, r.note, r.actor, integerValue(r.atMs, 'atMs')],
+  fromRow: (r) => ({
+    paymentId: readText(r.payment_id, 'payment_id'),
+    outcome: readText(r.outcome, 'outcome') as ManualResolutionRecord['outcome'],
+    note: readText(r.note, 'note'),
+    actor: readText(r.actor, 'actor'),
     atMs: readInteger(r.at_ms, 'at_ms'),
   }),
 };

@@ -25,12 +25,12 @@ import {
   type IsoMessage,
 } from '../../core/iso8583/index.ts';
 import { refusalCashierMessage } from '../../core/payments/txn-refusal-text.ts';
-import { cashierMessage, classifyOutcome, classifyResponseCode, terminalVerdictText, type Diagnosis } from '../../core/declines/index.ts';
+import { cashierMessage, cashierMessageWithNote, classifyOutcome, classifyResponseCode, terminalVerdictText, type Diagnosis } from '../../core/declines/index.ts';
 import { CardNumber, fingerprintPan } from '../../core/cards/pan.ts';
 import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { Store } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
-import type { EntryMode, Language } from '../../core/vocabulary.ts';
+import type { BilingualText, EntryMode, Language } from '../../core/vocabulary.ts';
 import type { LoggerLike } from '../channels/upstream-channel.ts';
 import type { AuthorizationEngine, SaleRequest, SaleResult } from '../../app/engine/authorization-engine.ts';
 import { requestHashOf } from '../../app/engine/request-hash.ts';
@@ -477,7 +477,7 @@ export class TerminalServer {
         return answer;
       }
       case 'completed':
-        return this.#answer(request, responseMti, result.diagnosis, result.view.status === 'approved' ? { authCode: result.view.authCode, rrn: result.view.rrn } : { authCode: null, rrn: result.view.rrn });
+        return this.#answer(request, responseMti, result.diagnosis, result.view.status === 'approved' ? { authCode: result.view.authCode, rrn: result.view.rrn } : { authCode: null, rrn: result.view.rrn }, result.view.recovery);
       case 'replayed': {
         const diagnosis = result.view.status === 'approved' ? classifyResponseCode('00') : safeCode(result.view.responseCode ?? '96');
         return this.#answer(request, responseMti, diagnosis, { authCode: result.view.authCode, rrn: result.view.rrn });
@@ -682,7 +682,7 @@ export class TerminalServer {
     switch (result.kind) {
       case 'completed':
       case 'replayed':
-        return this.#answer(request, responseMti, result.diagnosis, result.view.status === 'approved' ? { authCode: result.view.authCode, rrn: result.view.rrn } : { authCode: null, rrn: result.view.rrn });
+        return this.#answer(request, responseMti, result.diagnosis, result.view.status === 'approved' ? { authCode: result.view.authCode, rrn: result.view.rrn } : { authCode: null, rrn: result.view.rrn }, result.view.recovery);
       case 'in_progress':
         return this.#answer(request, responseMti, classifyOutcome('no_reply'), null);
       case 'idempotency_mismatch':
@@ -721,14 +721,15 @@ export class TerminalServer {
   }
 
   /** A 0x10 response with the echoes, DE 39, DE 44 verdict and DE 63 cashier message of terminal-link.md. */
-  #answer(request: IsoMessage, responseMti: string, diagnosis: Diagnosis, approval: { authCode: string | null; rrn: string | null } | null): IsoMessage {
+  #answer(request: IsoMessage, responseMti: string, diagnosis: Diagnosis, approval: { authCode: string | null; rrn: string | null } | null, recovery?: BilingualText | null): IsoMessage {
     const fields: Record<number, IsoFieldValue> = {};
     copy(request, fields, [3, 4, 7, 11, 12, 13, 25, 32, 41, 42, 49, 60]);
     if (approval?.rrn) fields[37] = approval.rrn.padEnd(12, ' ').slice(0, 12);
     if (diagnosis.code === '00' && approval?.authCode) fields[38] = approval.authCode.padEnd(6, ' ').slice(0, 6);
     fields[39] = diagnosis.code;
     fields[44] = terminalVerdictText(diagnosis);
-    fields[63] = cashierMessage(diagnosis, this.#options.listener.language);
+    // After more than one try, how they ended follows the advice when DE 63 has room for both.
+    fields[63] = cashierMessageWithNote(diagnosis, this.#options.listener.language, recovery?.[this.#options.listener.language]);
     return this.#response(request, responseMti, fields);
   }
 

@@ -2,7 +2,11 @@
 // from what actually happens: every sale attempt's result (through monitorChannel), and the echo probes and
 // connection state the channel reports in health(), read every routing.healthPollIntervalMs. Circuit
 // changes are appended to the event stream (`channel.opened`, `channel.half_open`, `channel.closed`), and
-// the routing of the engine asks it which channels are usable and in what order.
+// the routing of the engine asks it which channels are usable and in what order (arrangeRoute).
+//
+// A lost connection fails every request in flight on it at once. The channel tags those results with the
+// connection's id, and the monitor feeds the breaker one signal per id: a dropped line is one failure,
+// not one per sale that happened to be on it.
 import type { Store } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
 import type { IsoMessage } from '../../core/iso8583/index.ts';
@@ -22,6 +26,7 @@ import {
   type WindowStats,
 } from '../../core/routing/channel-health.ts';
 import { isChannelSideDecline } from '../../core/routing/failover-rule.ts';
+import { arrangeRoute, type ChannelAdmission } from '../../core/routing/arrange-route.ts';
 import type { ChannelHealth, ChannelSendResult, LoggerLike } from '../../adapters/channels/upstream-channel.ts';
 
 export interface ChannelView {
@@ -37,6 +42,8 @@ export interface ChannelView {
   /** Payments that left this channel for another one, and payments that arrived here from another one. */
   failovers: { from: number; to: number };
   attempts: { ok: number; timeout: number; error: number };
+  /** Sale failures on a lost connection that was already counted: in `attempts.error`, not fed to the breaker. */
+  connectionFailuresMerged: number;
   connection: { connected: number; connections: number; inFlight: number; lastEchoOkAtMs: number | null } | null;
 }
 
@@ -61,12 +68,21 @@ interface Entry {
   lastEchoOkAtMs: number | null;
   lastConnected: number | null;
   connection: ChannelView['connection'];
-  /** A half-open channel's trial sale is out until this instant (0: none); one trial at a time. */
-  trialUntilMs: number;
+  /** When each trial sale still out stops counting (its result frees the oldest sooner); at most trialsInFlightMax. */
+  trialsUntilMs: number[];
+  lastTrialAtMs: number | null;
+  /** The last sale this channel answered (any card-side answer), for "still reachable". */
+  lastAttemptOkAtMs: number | null;
+  /** Ids of the lost connections already fed to the breaker, newest last; at most countedConnectionsMax. */
+  countedConnectionIds: number[];
+  /** Sale results that were not fed to the breaker because their lost connection already was. */
+  connectionFailuresMerged: number;
 }
 
 /** Most circuit events waiting to be written; beyond it the oldest are dropped (and logged). */
 const pendingEventsMax = 1_000;
+/** Lost connections remembered per channel for counting each once; a pool has a handful at a time. */
+const countedConnectionsMax = 64;
 
 export class ChannelHealthMonitor {
   readonly #entries = new Map<string, Entry>();
@@ -79,7 +95,22 @@ export class ChannelHealthMonitor {
     this.#options = options;
     const nowMs = options.clock.nowMs();
     for (const name of options.channelNames) {
-      this.#entries.set(name, { state: initialChannelHealth(nowMs), failoversFrom: 0, failoversTo: 0, ok: 0, timeout: 0, error: 0, lastEchoOkAtMs: null, lastConnected: null, connection: null, trialUntilMs: 0 });
+      this.#entries.set(name, {
+        state: initialChannelHealth(nowMs),
+        failoversFrom: 0,
+        failoversTo: 0,
+        ok: 0,
+        timeout: 0,
+        error: 0,
+        lastEchoOkAtMs: null,
+        lastConnected: null,
+        connection: null,
+        trialsUntilMs: [],
+        lastTrialAtMs: null,
+        lastAttemptOkAtMs: null,
+        countedConnectionIds: [],
+        connectionFailuresMerged: 0,
+      });
     }
   }
 
@@ -88,22 +119,40 @@ export class ChannelHealthMonitor {
     if (request.mti !== '0200' && request.mti !== '0100') return;
     const nowMs = this.#options.clock.nowMs();
     const entry = this.#entries.get(channel);
-    if (entry !== undefined) entry.trialUntilMs = 0;
+    // A result frees the oldest trial slot: the monitor cannot tell which sale was the trial, and need not.
+    const trial = entry !== undefined && entry.trialsUntilMs.shift() !== undefined;
     switch (result.kind) {
       case 'reply': {
         const code = getText(result.message, 39);
         const channelSide = code === undefined || !/^[0-9A-Z]{2}$/.test(code) ? true : code !== '00' && isChannelSideDecline(safeClassify(code));
-        this.#apply(channel, { atMs: nowMs, kind: channelSide ? 'error' : 'ok', source: 'attempt', latencyMs: result.latencyMs });
+        if (!channelSide && entry !== undefined) entry.lastAttemptOkAtMs = nowMs;
+        this.#apply(channel, { atMs: nowMs, kind: channelSide ? 'error' : 'ok', source: 'attempt', latencyMs: result.latencyMs, trial });
         return;
       }
       case 'not_sent':
         // Our own limits (in-flight full, a request that cannot be encoded) say nothing about the far end.
-        if (result.reason === 'no_connection' || result.reason === 'closed') this.#apply(channel, { atMs: nowMs, kind: 'error', source: 'attempt' });
+        if (result.reason !== 'no_connection' && result.reason !== 'closed') return;
+        if (this.#alreadyCounted(entry, result.connectionId)) return;
+        this.#apply(channel, { atMs: nowMs, kind: 'error', source: 'attempt', trial });
         return;
       case 'no_reply':
-        this.#apply(channel, { atMs: nowMs, kind: result.reason === 'timeout' ? 'timeout' : 'error', source: 'attempt', latencyMs: Math.max(0, nowMs - result.sentAtMs) });
+        if (result.reason !== 'timeout' && this.#alreadyCounted(entry, result.connectionId)) return;
+        this.#apply(channel, { atMs: nowMs, kind: result.reason === 'timeout' ? 'timeout' : 'error', source: 'attempt', latencyMs: Math.max(0, nowMs - result.sentAtMs), trial });
         return;
     }
+  }
+
+  /** True when the failure belongs to a lost connection already fed to the breaker (it is counted as merged); remembers it otherwise. */
+  #alreadyCounted(entry: Entry | undefined, connectionId: number | undefined): boolean {
+    if (entry === undefined || connectionId === undefined) return false;
+    if (entry.countedConnectionIds.includes(connectionId)) {
+      entry.error += 1;
+      entry.connectionFailuresMerged += 1;
+      return true;
+    }
+    entry.countedConnectionIds.push(connectionId);
+    if (entry.countedConnectionIds.length > countedConnectionsMax) entry.countedConnectionIds.shift();
+    return false;
   }
 
   /** An echo probe's result (0800/301 answered 00, or not). */
@@ -168,31 +217,44 @@ export class ChannelHealthMonitor {
   }
 
   /**
-   * A route as the engine should try it: open channels dropped; a half-open channel at the head of the route
-   * keeps its place for one trial sale at a time (its result decides the circuit), otherwise it goes after
-   * every closed channel.
+   * A route as the engine should try it (arrangeRoute): open channels dropped unless one is the route's last
+   * reachable channel; half-open ones get trial sales at a bounded rate. Taking a trial slot is recorded here.
    */
   arrange(route: readonly string[]): string[] {
     const nowMs = this.#options.clock.nowMs();
-    const usable: string[] = [];
-    const deferred: string[] = [];
-    for (const name of route) {
-      const circuit = this.circuit(name);
-      if (circuit === 'open') continue;
-      if (circuit !== 'half_open') {
-        usable.push(name);
-        continue;
-      }
+    const connectedNow = this.#connectedNow(route);
+    const admissions: ChannelAdmission[] = route.map((name) => {
       const entry = this.#entries.get(name);
-      if (usable.length === 0 && entry !== undefined && entry.trialUntilMs <= nowMs) {
-        // The trial slot frees itself when the result arrives, or after a cool-down if it never does.
-        entry.trialUntilMs = nowMs + this.#options.settings.openMs;
-        usable.push(name);
-      } else {
-        deferred.push(name);
+      if (entry === undefined) return { name, circuit: 'closed', trialsUntilMs: [], lastTrialAtMs: null, reachable: true };
+      entry.trialsUntilMs = entry.trialsUntilMs.filter((untilMs) => untilMs > nowMs);
+      const answeredLately = entry.lastAttemptOkAtMs !== null && entry.lastAttemptOkAtMs > nowMs - this.#options.settings.windowMs;
+      return {
+        name,
+        circuit: this.circuit(name) ?? 'closed',
+        trialsUntilMs: entry.trialsUntilMs,
+        lastTrialAtMs: entry.lastTrialAtMs,
+        reachable: answeredLately && (connectedNow.get(name) ?? 1) > 0,
+      };
+    });
+    const arranged = arrangeRoute(admissions, this.#options.settings, nowMs);
+    if (arranged.trial !== null) {
+      const entry = this.#entries.get(arranged.trial);
+      if (entry !== undefined) {
+        // The slot frees when a result arrives, or after a cool-down if it never does.
+        entry.trialsUntilMs.push(nowMs + this.#options.settings.openMs);
+        entry.lastTrialAtMs = nowMs;
       }
+      if (arranged.lastResort) this.#options.logger.debug({ channel: arranged.trial }, 'open circuit probed by a trial sale: the last reachable channel of the route');
     }
-    return [...usable, ...deferred];
+    return [...arranged.channels];
+  }
+
+  /** Open connections per channel right now, only asked for when every channel of the route is down (rare, and cheap). */
+  #connectedNow(route: readonly string[]): Map<string, number> {
+    const connected = new Map<string, number>();
+    if (route.every((name) => this.circuit(name) === 'closed')) return connected;
+    for (const health of this.#options.healthOf?.() ?? []) connected.set(health.name, health.connected);
+    return connected;
   }
 
   view(): ChannelView[] {
@@ -211,6 +273,7 @@ export class ChannelHealthMonitor {
         latencyMs: { p50: latencyPercentileMs(state, settings, nowMs, 50), p90: latencyPercentileMs(state, settings, nowMs, 90), p99: latencyPercentileMs(state, settings, nowMs, 99) },
         failovers: { from: entry.failoversFrom, to: entry.failoversTo },
         attempts: { ok: entry.ok, timeout: entry.timeout, error: entry.error },
+        connectionFailuresMerged: entry.connectionFailuresMerged,
         connection: entry.connection,
       };
     });

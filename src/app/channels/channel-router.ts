@@ -1,5 +1,6 @@
 // The engine's routing: the pure rule choice (chooseRoute) arranged by channel health (open circuits
-// left out, half-open ones last), and failovers counted per channel.
+// left out unless one is the last reachable channel, half-open ones get bounded trials), and failovers
+// counted per channel.
 import type { Random } from '../../core/time/random.ts';
 import type { RoutingRules } from '../../core/routing/routing-rules.ts';
 import { chooseRoute, type ConfiguredChannel, type RouteInput } from '../../core/routing/choose-route.ts';

@@ -46,9 +46,14 @@ export type DemoStep =
       entry: EntryChoice;
       expiry?: string;
       cvv?: string;
+      /** The primary bank misbehaves on exactly this sale (the simulator's fault rate, armed for one request). */
+      primaryFault?: PrimaryFault;
     }
   /** The terminal resends its previous request unchanged (same trace and DE 7): reswipe must answer with the original, never charge twice. */
   | { kind: 'resend'; cause: DemoCause; note: string };
+
+/** Faults the demo can arm on the primary bank for one sale (simulator fault-rate names). */
+export type PrimaryFault = 'noReply' | 'drop' | 'dropAfterProcessing';
 
 export interface DemoLane {
   name: string;
@@ -185,6 +190,28 @@ export const waitLane: DemoLane = {
   ],
 };
 
+/**
+ * Phase one d: the primary bank fails one sale at a time, the way a flaky link does (not a magic amount, so
+ * the backup bank is not hit by the same fault). Each unknown outcome is reversed on the primary; once the
+ * reversal is confirmed no money moved, and the sale is retried at once on the next healthy channel.
+ */
+export const recoveryLane: DemoLane = {
+  name: 'checkout 2 (flaky primary bank)',
+  via: 'iso87-ascii',
+  merchantId: lotusId,
+  terminalId: 'T0000002',
+  // A flaky link fails one sale in several: each fault follows an everyday sale, whose answer also resets the
+  // breaker's run of failures (the earlier phases left some on the primary), so the faulty sale goes there.
+  steps: [
+    { kind: 'sale', cause: 'everyday', note: 'everyday sale on the primary bank', card: 'mastercard-debit-ok', amountMinor: 1_990, entry: 'tap' },
+    { kind: 'sale', cause: 'recovery', note: 'the primary bank swallows the sale: reversed there (nothing was charged), then approved on a retry', card: 'icbc-debit-ok', amountMinor: 5_630, entry: 'chip', primaryFault: 'noReply' },
+    { kind: 'sale', cause: 'everyday', note: 'everyday sale on the primary bank', card: 'jcb-credit-ok', amountMinor: 4_410, entry: 'chip' },
+    { kind: 'sale', cause: 'recovery', note: 'the line to the primary bank drops as the sale arrives: reversal confirmed, approved on a retry', card: 'visa-credit-ok', amountMinor: 2_150, entry: 'tap', primaryFault: 'drop' },
+    { kind: 'sale', cause: 'everyday', note: 'everyday sale on the primary bank', card: 'pingan-prepaid-ok', amountMinor: 1_280, entry: 'tap' },
+    { kind: 'sale', cause: 'recovery', note: 'the primary bank charges, then the line drops: the charge is reversed, and the sale approved on a retry', card: 'cmb-credit-ok', amountMinor: 8_840, entry: 'chip', primaryFault: 'dropAfterProcessing' },
+  ],
+};
+
 /** Phase two runs alone: the primary bank link is down, so every sale fails over to the backup channel. */
 export const failoverLane: DemoLane = {
   name: 'checkout 1 (primary bank down)',
@@ -196,5 +223,5 @@ export const failoverLane: DemoLane = {
 
 /** How many requests the whole script sends (for the progress bar). */
 export function demoStepCount(includeHttp: boolean): number {
-  return [...demoLanes, ...networkLanes, waitLane, failoverLane].filter((lane) => includeHttp || lane.via !== 'http').reduce((sum, lane) => sum + lane.steps.length, 0);
+  return [...demoLanes, ...networkLanes, waitLane, recoveryLane, failoverLane].filter((lane) => includeHttp || lane.via !== 'http').reduce((sum, lane) => sum + lane.steps.length, 0);
 }

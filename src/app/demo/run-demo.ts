@@ -15,7 +15,7 @@ import { createLogger, type Logger } from '../../adapters/log/logger.ts';
 import { generateApiKey } from '../../adapters/http/auth.ts';
 import { noFaults } from '../../sim/issuer/fault-plan.ts';
 import { startIssuerServer, issuerServerDefaults, type RunningIssuerServer } from '../../sim/issuer/issuer-server.ts';
-import { testCards } from '../../sim/issuer/test-cards.ts';
+import { testCards, type IssuerFault } from '../../sim/issuer/test-cards.ts';
 import { startGateway, type Gateway } from '../serve.ts';
 import { TerminalKeyVault } from '../../adapters/crypto/terminal-key-vault.ts';
 import { combineKeyComponents } from '../../core/crypto/key-components.ts';
@@ -23,7 +23,7 @@ import type { KeyAlgorithm } from '../../core/crypto/block-cipher.ts';
 import { TerminalKeyCeremonies } from '../terminal-keys/terminal-key-ceremonies.ts';
 import { writeTerminalMasterKeys, type TerminalMasterKey } from '../terminal-emulator/terminal-master-keys-file.ts';
 import { TerminalSession, type SaleAnswer, type SentSale } from '../terminal-emulator/terminal-session.ts';
-import { demoFeePlans, demoLanes, demoMerchants, demoStepCount, failoverLane, networkLanes, waitLane, type DemoLane, type DemoStep } from './demo-script.ts';
+import { demoFeePlans, demoLanes, demoMerchants, demoStepCount, failoverLane, networkLanes, recoveryLane, waitLane, type DemoLane, type DemoStep, type PrimaryFault } from './demo-script.ts';
 
 export interface DemoOptions {
   /** The demo folder; its SQLite file is deleted and created afresh each run. */
@@ -57,6 +57,8 @@ export interface DemoSummary {
   verdicts: Record<string, number>;
   /** Approved after an earlier attempt of the same payment failed (failover, retry). */
   recoveredApproved: number;
+  /** Of those, approved on another bank than the primary (the backup). */
+  recoveredOnBackup: number;
   /** Approved on a backup channel at the first attempt because the primary's circuit was open (routed around the outage). */
   recoveredRerouted: number;
   /** Unknown outcomes reswipe reversed by itself: the customer was not charged. */
@@ -146,6 +148,12 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
     await settle(gateway.store, options.signal);
 
     if (!options.signal.aborted) {
+      progress.line('the primary bank turns flaky: it fails one sale at a time (swallowed, line dropped, charged then dropped)');
+      await runLane(recoveryLane, { ports, httpUrl, adminKey, progress, signal: options.signal, armPrimaryFault: (fault) => armOnce(() => simA.server, fault, options.signal) });
+      await settle(gateway.store, options.signal);
+    }
+
+    if (!options.signal.aborted) {
       progress.line('the primary bank goes offline: sales are not sent there and fail over to the backup bank');
       const port = simA.server.isoPort;
       await simA.server.close();
@@ -225,6 +233,29 @@ interface LaneContext {
   progress: Progress;
   masterKeys: ReadonlyMap<string, TerminalMasterKey>;
   signal: AbortSignal;
+  /** Arms a fault on the primary bank for its next request; resolves once it has hit (or after a bounded wait). */
+  armPrimaryFault?: (fault: PrimaryFault) => Promise<void>;
+}
+
+const issuerFaultOf: Readonly<Record<PrimaryFault, IssuerFault>> = { noReply: 'no_reply', drop: 'drop_on_receipt', dropAfterProcessing: 'drop_after_processing' };
+
+/**
+ * Makes the bank misbehave on exactly its next request: the fault rate goes to 1, and back to 0 as soon as the
+ * bank's counter shows the fault hit once, so the reversal that follows is answered. The caller sends the
+ * sale right after arming; nothing else talks to the bank then (the phase runs alone, after a settle).
+ */
+function armOnce(sim: () => RunningIssuerServer, fault: PrimaryFault, signal: AbortSignal): Promise<void> {
+  const server = sim();
+  const counter = issuerFaultOf[fault];
+  const before = server.stats.faults[counter] ?? 0;
+  server.setFaults({ ...server.faults(), [fault]: 1 });
+  return (async () => {
+    for (let waitedMs = 0; waitedMs < terminalTimeoutMs && !signal.aborted; waitedMs += 5) {
+      if ((server.stats.faults[counter] ?? 0) > before) break;
+      await delay(5);
+    }
+    server.setFaults({ ...server.faults(), [fault]: 0 });
+  })();
 }
 
 /** One cashier working through a lane's steps in order; a lane never throws, its failures are reported as progress. */
@@ -271,7 +302,9 @@ async function runLane(lane: DemoLane, context: LaneContext): Promise<void> {
         const card = cardOf(step.card);
         sent = session.buildSale({ pan: card.pan, amountMinor: step.amountMinor, entry: step.entry, expiry: step.expiry ?? card.expiry, cvv: step.cvv ?? card.cvv });
       }
+      const armed = step.kind === 'sale' && step.primaryFault !== undefined ? context.armPrimaryFault?.(step.primaryFault) : undefined;
       const answer = await session.sale(sent);
+      await armed;
       last = sent;
       context.progress.step(lane.name, step, describeAnswer(answer));
     }
@@ -355,7 +388,7 @@ export async function summarize(store: Store, options: { primaryChannel: string 
     if (result.nextCursor === null) break;
     cursor = result.nextCursor;
   }
-  const summary: DemoSummary = { sales: payments.length, approved: 0, declined: 0, reversed: 0, pending: 0, declinedByCategory: {}, verdicts: {}, recoveredApproved: 0, recoveredRerouted: 0, recoveredReversed: 0, approvedMinor: 0, feesMinor: 0 };
+  const summary: DemoSummary = { sales: payments.length, approved: 0, declined: 0, reversed: 0, pending: 0, declinedByCategory: {}, verdicts: {}, recoveredApproved: 0, recoveredOnBackup: 0, recoveredRerouted: 0, recoveredReversed: 0, approvedMinor: 0, feesMinor: 0 };
   for (const payment of payments) {
     const verdict = payment.status === 'approved' ? 'none' : (payment.decline?.verdict ?? 'wait');
     summary.verdicts[verdict] = (summary.verdicts[verdict] ?? 0) + 1;
@@ -364,8 +397,10 @@ export async function summarize(store: Store, options: { primaryChannel: string 
         summary.approved += 1;
         summary.approvedMinor += payment.amountMinor;
         const attempts = await store.listAttempts(payment.id);
-        if (attempts.some((attempt) => attempt.outcome !== 'approved')) summary.recoveredApproved += 1;
-        else if (attempts.every((attempt) => attempt.channel !== options.primaryChannel)) summary.recoveredRerouted += 1;
+        if (attempts.some((attempt) => attempt.outcome !== 'approved')) {
+          summary.recoveredApproved += 1;
+          if (attempts.some((attempt) => attempt.outcome === 'approved' && attempt.channel !== options.primaryChannel)) summary.recoveredOnBackup += 1;
+        } else if (attempts.every((attempt) => attempt.channel !== options.primaryChannel)) summary.recoveredRerouted += 1;
         break;
       }
       case 'declined': {
@@ -408,7 +443,7 @@ export function formatDemoSummary(running: Pick<DemoRunning, 'httpUrl' | 'adminK
     `sales:      ${s.sales} (approved ${s.approved}, declined ${s.declined}, reversed ${s.reversed}, still resolving ${s.pending})`,
     `declined by cause: ${byCategory === '' ? 'none' : byCategory}`,
     `verdicts:   ${verdicts}`,
-    `recovered automatically: ${s.recoveredApproved} sales approved after a failed attempt (failover), ${s.recoveredRerouted} sent straight to the backup bank while the primary was down, ${s.recoveredReversed} unknown outcomes reversed (customer not charged)`,
+    `recovered automatically: ${s.recoveredApproved} sales approved after a failed attempt (${s.recoveredOnBackup} on the backup bank, ${s.recoveredApproved - s.recoveredOnBackup} on a retry at the primary), ${s.recoveredRerouted} sent straight to the backup bank while the primary was down, ${s.recoveredReversed} unknown outcomes reversed (customer not charged)`,
     `approved:   CNY ${formatMinorAsYuan(s.approvedMinor)}, fees CNY ${formatMinorAsYuan(s.feesMinor)}`,
     '',
     'try:',

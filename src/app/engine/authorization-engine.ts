@@ -35,7 +35,6 @@ import {
   checkRetryBudget,
   classifyOutcome,
   classifyResponseCode,
-  decideRetry,
   lookupCard,
   runLocalChecks,
 } from '../../core/declines/index.ts';
@@ -59,7 +58,8 @@ import { currencyNumericFor } from '../../core/payments/reversal-message.ts';
 import { toPaymentView, type PaymentFeeView, type PaymentView } from '../../core/payments/payment-view.ts';
 import type { ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../../adapters/channels/upstream-channel.ts';
 import type { RouteInput } from '../../core/routing/choose-route.ts';
-import { failoverAllowed } from '../../core/routing/failover-rule.ts';
+import { decideRecovery, type FailedAttempt } from '../../core/payments/decide-recovery.ts';
+import { recoveryPolicy as shippedRecoveryPolicy, type RecoveryPolicy } from '../../core/payments/recovery-policy.ts';
 import {
   enqueueReversal as enqueueReversalDefault,
   reopenReversal,
@@ -68,6 +68,7 @@ import {
   type ReversalSettlement,
 } from '../reversals/reversal-worker.ts';
 import { TerminalGate } from './terminal-gate.ts';
+import { closeManualHandlingOnConfirmedReversal } from '../manual-handling/close-on-confirmed-reversal.ts';
 import type { EngineRouter } from '../channels/channel-router.ts';
 import { reversalIdFor } from '../reversals/reversal-worker.ts';
 import { doubleApprovalToReverse, isReswipeTwin, mayBeDoubleApproval, isUnsettledTwin, reswipeWaitDiagnosis } from '../../core/payments/reswipe-guard.ts';
@@ -170,12 +171,12 @@ export interface EngineSettings {
 export function engineSettingsFromConfig(config: ReswipeConfig, overrides: Partial<EngineSettings> = {}): EngineSettings {
   return {
     terminalTimeoutMs: config.engine.terminalTimeoutMs,
-    replyMarginMs: 500,
+    replyMarginMs: shippedRecoveryPolicy.replyMarginMs,
     autoRetriesMax: config.engine.autoRetriesMax,
     inFlightPerTerminalMax: config.engine.inFlightPerTerminalMax,
     queuePerTerminalMax: config.engine.queuePerTerminalMax,
     inFlightMax: 10_000,
-    attemptMinMs: 1_000,
+    attemptMinMs: shippedRecoveryPolicy.attemptMinMs,
     strictLuhn: config.declines.strictLuhn,
     strictBin: config.declines.strictBin,
     panKey: config.security.panKey,
@@ -224,6 +225,8 @@ export interface AuthorizationEngineDeps {
   sleep?: (durationMs: number) => Promise<void>;
   /** Routing rules and channel health; without it every enabled channel by priority. */
   router?: EngineRouter;
+  /** What the engine retries on its own after a failed attempt; the shipped recovery-policy.json by default. */
+  recoveryPolicy?: RecoveryPolicy;
 }
 
 interface SaleContext {
@@ -236,8 +239,9 @@ interface SaleContext {
   attempts: Map<number, AttemptRecord>;
   reversals: Map<number, ReversalRecord>;
   result: SaleResult | null;
-  /** Channels of the sale's route: with more than one, a failover needs no wait (the next channel is independent). */
-  channelCount: number;
+  /** The sale's route, best first, and what chose it (asked again for the channels healthy now). */
+  route: readonly string[];
+  routeInput: RouteInput;
   /** The seq of an attempt already stored `pending` (the first one, written with the payment) and not yet sent. */
   persistedSeq: number | null;
   /**
@@ -250,11 +254,34 @@ interface SaleContext {
 
 type Settled = { result: 'reversed' | 'dead' };
 
+/** An attempt that went upstream while its outcome could not be written: its reversal waits here until the store takes it. */
+interface HeldReversal {
+  attempt: AttemptRecord;
+  payment: PaymentRecord;
+  idempotency: { scope: string; key: string };
+  /** The WAIT answer the client got, stored as the key's answer once the store is back. */
+  answer: PaymentView;
+  heldAtMs: number;
+}
+
+/** Counters of store failures after a send, for /metrics. */
+export interface EngineRecoveryStats {
+  /** Sales whose outcome write failed after their request went upstream (answered 98 WAIT). */
+  storeFailuresAfterSend: number;
+  /** Reversals held in memory because the store refused them; written as soon as it accepts writes. */
+  reversalsHeld: number;
+}
+
 const stepsMax = 64;
 /** How often a sale waiting for a reversal re-reads it from the store, and the bound on those reads. */
 const settlementPollMs = 250;
 const settlementPollsMax = 10_000;
 const writeTriesMax = 3;
+/** Most reversals held in memory while the store is down; beyond it the restart recovery is the safety net. */
+const heldReversalsMax = 10_000;
+/** First and longest wait between two tries to write the held reversals. */
+const heldRetryMs = 250;
+const heldRetryMsMax = 5_000;
 
 export class AuthorizationEngine {
   readonly #store: Store;
@@ -270,6 +297,7 @@ export class AuthorizationEngine {
   readonly #sleep: (durationMs: number) => Promise<void>;
   readonly #gate: TerminalGate;
   readonly #router: EngineRouter | undefined;
+  readonly #recoveryPolicy: RecoveryPolicy;
   /** Payments this process is still driving; their status stays `pending` until the engine finishes them. */
   readonly #active = new Set<string>();
   /** Callers waiting for the answer of an idempotency key in progress (ISO resends wait for the original). */
@@ -277,6 +305,10 @@ export class AuthorizationEngine {
   /** Sales waiting for the settlement of a reversal (retry after an unknown outcome). */
   readonly #settlementWaiters = new Map<string, (settled: Settled) => void>();
   readonly #running = new Set<Promise<unknown>>();
+  /** Reversals of attempts whose outcome write failed after the send, by attempt id (bounded by heldReversalsMax). */
+  readonly #heldReversals = new Map<string, HeldReversal>();
+  #heldFlush: Promise<void> | null = null;
+  #storeFailuresAfterSend = 0;
   #closing = false;
   #sweepTimer: NodeJS.Timeout | null = null;
   #sweeping = false;
@@ -296,6 +328,7 @@ export class AuthorizationEngine {
     this.#fees = deps.fees;
     this.#sleep = deps.sleep ?? ((durationMs) => new Promise((resolve) => setTimeout(resolve, Math.max(0, durationMs))));
     this.#router = deps.router;
+    this.#recoveryPolicy = deps.recoveryPolicy ?? shippedRecoveryPolicy;
     this.#gate = new TerminalGate({
       inFlightPerKeyMax: settings.inFlightPerTerminalMax,
       queuePerKeyMax: settings.queuePerTerminalMax,
@@ -305,6 +338,11 @@ export class AuthorizationEngine {
 
   get settings(): EngineSettings {
     return this.#settings;
+  }
+
+  /** Store failures after a send and the reversals still held in memory, for /metrics. */
+  recoveryStats(): EngineRecoveryStats {
+    return { storeFailuresAfterSend: this.#storeFailuresAfterSend, reversalsHeld: this.#heldReversals.size };
   }
 
   /** Authorizes one sale; resolves with the answer for the client (never rejects for a business outcome). */
@@ -525,6 +563,10 @@ export class AuthorizationEngine {
     await this.#updatePayment(tx, payment, updated);
     if (payment.status === 'approved' && status !== 'approved' && this.#fees !== undefined) await this.#fees.removeForPayment(tx, updated);
     await tx.appendEvent({ type: 'payment.reversed', subjectId: payment.id, payload: { seq: current.seq, channel: current.channel, status, responseCode: settled.responseCode }, atMs: nowMs });
+    // A flagged payment whose (retried) reversal the bank confirmed leaves the operators' list, loudly.
+    if (await closeManualHandlingOnConfirmedReversal(tx, { payment: updated, reversal: settled.reversal, responseCode: settled.responseCode, nowMs })) {
+      this.#logger.warn({ paymentId: payment.id, reversalId: settled.reversal.id }, 'manual handling resolved: the retried reversal was confirmed');
+    }
   }
 
   /** For the reversal worker, after the commit: wakes a sale waiting to retry. */
@@ -597,8 +639,11 @@ export class AuthorizationEngine {
     if (this.#sweepTimer !== null) clearInterval(this.#sweepTimer);
     this.#sweepTimer = null;
     const inFlight = [...this.#running];
-    if (inFlight.length === 0) return;
-    await Promise.race([Promise.allSettled(inFlight), this.#sleep(this.#settings.closeWaitMs)]);
+    if (inFlight.length > 0) await Promise.race([Promise.allSettled(inFlight), this.#sleep(this.#settings.closeWaitMs)]);
+    // A last try for reversals still held in memory; any left are found by the next start's recovery
+    // (their attempts were stored `pending` before they were sent).
+    if (this.#heldReversals.size > 0) await this.#writeHeldReversals();
+    if (this.#heldReversals.size > 0) this.#logger.error({ reversalsHeld: this.#heldReversals.size }, 'closing with reversals held in memory; recovery at the next start queues them');
   }
 
   // ---- one sale -------------------------------------------------------------------------------
@@ -703,7 +748,8 @@ export class AuthorizationEngine {
       if (!budget.allowed) decline = budget.diagnosis;
       budgetAllowed = budget.allowed;
     }
-    const channels = this.#channelOrder({ brand: card.brand, cardType: card.type, bin: pan.slice(0, 8), amountMinor: request.amountMinor, merchantId: merchant.id, mcc: merchant.mcc });
+    const routeInput: RouteInput = { brand: card.brand, cardType: card.type, bin: pan.slice(0, 8), amountMinor: request.amountMinor, merchantId: merchant.id, mcc: merchant.mcc };
+    const channels = this.#channelOrder(routeInput);
     if (decline === null && channels.length === 0) decline = classifyOutcome('not_sent');
     if (decline !== null) {
       payment.status = 'declined';
@@ -770,7 +816,8 @@ export class AuthorizationEngine {
       attempts: new Map(),
       reversals: new Map(),
       result: null,
-      channelCount: channels.length,
+      route: channels,
+      routeInput,
       persistedSeq: firstAttempt === null ? null : firstAttempt.seq,
       stored: payment,
     };
@@ -782,7 +829,12 @@ export class AuthorizationEngine {
       this.#notifyAnswered(request.idempotency.scope, request.idempotency.key);
     }
     if (context.result === null) throw new Error(`broken invariant: payment ${paymentId} finished without an answer`);
-    if (context.result.kind === 'completed' && context.result.view.status === 'approved') await this.#reverseIfDoubleApproval(context.payment);
+    if (context.result.kind === 'completed' && context.result.view.status === 'approved') {
+      // The approval is durable and is the answer: a failing double-approval check must not turn it into a 96.
+      await this.#reverseIfDoubleApproval(context.payment).catch((error: unknown) => {
+        this.#logger.error({ paymentId, error: errorText(error) }, 'double-approval check failed; the approval stands');
+      });
+    }
     return context.result;
   }
 
@@ -814,7 +866,17 @@ export class AuthorizationEngine {
         break;
       }
       decision = decide(state, event);
-      await this.#commitDecision(context, event, decision);
+      try {
+        await this.#commitDecision(context, event, decision);
+      } catch (error) {
+        // A request went upstream and its outcome could not be written (the bank may have approved it), or an
+        // earlier attempt's reversal is still open: either way the outcome is unknown, never a 96 "not sent".
+        const sentSeq = event.type === 'replied' || event.type === 'no_reply' ? event.seq : null;
+        const unresolved = [...context.attempts.values()].some((attempt) => isUnresolved(attempt.outcome));
+        if (sentSeq === null && !unresolved) throw error;
+        this.#answerWaitAfterStoreFailure(context, sentSeq, error);
+        return;
+      }
     }
     if (context.result === null) {
       // A bound was reached without an answer: answer from what is known rather than hang.
@@ -900,20 +962,10 @@ export class AuthorizationEngine {
     const nowMs = this.#clock.nowMs();
     const attempt = context.attempts.get(seq);
     if (attempt === undefined) throw new Error(`broken invariant: attempt ${seq} not recorded`);
-    // After an unknown outcome the question is "once it is confirmed reversed, may we try again?". On the same
-    // channel the rules say no (it just failed); with another channel in the route a confirmed reversal proves
-    // no money moved, so the next channel may be tried like after a request that was never sent.
-    const afterReversalRetry = (): RetryDecision =>
-      context.channelCount > 1 && failoverAllowed({ outcome: 'unknown', reversalConfirmed: true }) ? retryFor(classifyOutcome('not_sent')) : retryFor(classifyOutcome('reversed'));
-    const retryFor = (diagnosis: Diagnosis): RetryDecision =>
-      decideRetry({
-        diagnosis,
-        attemptsSoFar,
-        autoRetriesMax: this.#settings.autoRetriesMax,
-        elapsedMs: nowMs - context.startMs,
-        budgetMs: context.replyByMs - context.startMs,
-        budget: { allowed: context.budgetAllowed },
-      });
+    const retryFor = (failed: FailedAttempt): RetryDecision => this.#recoveryDecision(context, failed, attempt.channel, attemptsSoFar, nowMs, context.route);
+    // After an unknown outcome the question is "once it is confirmed reversed, may we try again?"; it is asked
+    // again, with the channels healthy then, when the reversal settles (#waitFor).
+    const afterReversalRetry = (): RetryDecision => retryFor({ kind: 'unknown_reversed', diagnosis: classifyOutcome('reversed') });
     switch (result.kind) {
       case 'reply': {
         const code = getText(result.message, 39);
@@ -933,16 +985,15 @@ export class AuthorizationEngine {
           authCode: approved ? (getText(result.message, 38)?.trim() ?? null) : null,
           rrn: getText(result.message, 37)?.trim() ?? null,
         });
-        // A channel-side decline moved no money and says nothing about the card: with another channel in the
-        // route it is retried there at once, like a request that was never sent (src/core/routing/failover-rule.ts).
-        const failover = !approved && context.channelCount > 1 && failoverAllowed({ outcome: 'declined', diagnosis });
-        return { type: 'replied', nowMs, seq, diagnosis, retry: retryFor(failover ? classifyOutcome('not_sent') : diagnosis) };
+        // A channel-side decline moved no money and says nothing about the card: the policy sends it to the
+        // next channel at once (src/core/payments/recovery-policy.json).
+        return { type: 'replied', nowMs, seq, diagnosis, retry: approved ? { action: 'stop', reason: 'approved' } : retryFor({ kind: 'declined', diagnosis }) };
       }
       case 'not_sent': {
         const diagnosis = classifyOutcome('not_sent');
         context.attempts.set(seq, { ...attempt, outcome: 'not_sent', completedAtMs: nowMs });
         this.#logger.warn({ paymentId: context.payment.id, channel: attempt.channel, reason: result.reason }, 'attempt not sent');
-        return { type: 'not_sent', nowMs, seq, diagnosis, retry: retryFor(diagnosis) };
+        return { type: 'not_sent', nowMs, seq, diagnosis, retry: retryFor({ kind: 'not_sent', diagnosis }) };
       }
       case 'no_reply': {
         const diagnosis = classifyOutcome(result.reason === 'malformed_reply' ? 'malformed_reply' : 'no_reply');
@@ -951,6 +1002,23 @@ export class AuthorizationEngine {
         return { type: 'no_reply', nowMs, seq, diagnosis, retry: afterReversalRetry() };
       }
     }
+  }
+
+  /** The recovery policy applied to one failed attempt of this sale (src/core/payments/decide-recovery.ts). */
+  #recoveryDecision(context: SaleContext, failed: FailedAttempt, failedChannel: string, attemptsSoFar: number, nowMs: number, healthyNow: readonly string[]): RetryDecision {
+    return decideRecovery({
+      policy: this.#recoveryPolicy,
+      failed,
+      failedChannel,
+      route: context.route,
+      healthyNow,
+      attemptsSoFar,
+      autoRetriesMax: this.#settings.autoRetriesMax,
+      schemeBudgetAllowed: context.budgetAllowed,
+      nowMs,
+      replyByMs: context.replyByMs,
+      attemptMinMs: this.#settings.attemptMinMs,
+    });
   }
 
   /** Waits for a retry time, or for the reversal of an unknown attempt, whichever the state asks for. */
@@ -968,7 +1036,8 @@ export class AuthorizationEngine {
       // have settled it before we listened, or a worker on another gateway node may settle it.
       let outcome: Settled | null = null;
       for (let round = 0; round < settlementPollsMax && outcome === null; round++) {
-        const stored = await this.#store.getReversal(reversal.id);
+        // A failed read is "not settled yet": the sale keeps waiting for the notification or the deadline.
+        const stored = await this.#store.getReversal(reversal.id).catch(() => null);
         outcome = stored?.state === 'done' ? { result: 'reversed' } : stored?.state === 'dead' ? { result: 'dead' } : null;
         const leftMs = atMs - this.#clock.nowMs();
         if (outcome !== null || leftMs <= 0) break;
@@ -976,8 +1045,13 @@ export class AuthorizationEngine {
       }
       const nowMs = this.#clock.nowMs();
       if (outcome === null) return { type: 'timer', nowMs: Math.max(nowMs, atMs) };
-      if (outcome.result === 'reversed') context.attempts.set(seq, { ...attempt, outcome: 'reversed' });
-      return { type: 'reversal_settled', nowMs, seq, result: outcome.result, diagnosis: classifyOutcome(outcome.result === 'reversed' ? 'reversed' : 'reversal_failed') };
+      if (outcome.result === 'dead') return { type: 'reversal_settled', nowMs, seq, result: 'dead', diagnosis: classifyOutcome('reversal_failed') };
+      context.attempts.set(seq, { ...attempt, outcome: 'reversed' });
+      const diagnosis = classifyOutcome('reversed');
+      // Confirmed: no money moved, so a new attempt (new STAN) is safe; the policy picks a channel healthy now.
+      const healthyNow = this.#channelOrder(context.routeInput);
+      const retry = this.#recoveryDecision(context, { kind: 'unknown_reversed', diagnosis }, attempt.channel, state.attempts.length, nowMs, healthyNow);
+      return { type: 'reversal_settled', nowMs, seq, result: 'reversed', diagnosis, retry };
     } finally {
       this.#settlementWaiters.delete(attempt.id);
     }
@@ -1048,6 +1122,91 @@ export class AuthorizationEngine {
       context.result = { kind: 'completed', view, diagnosis };
       this.#logger.debug({ paymentId: view.id, status: view.status, code: diagnosis.code, category: diagnosis.category, verdict: diagnosis.verdict, attempts: view.attempts.length }, 'payment answered');
     }
+  }
+
+  /**
+   * The outcome of a sent attempt could not be written. Money may have moved (an approval included), so the
+   * outcome is unknown: the client gets 98 WAIT now, and the attempt's reversal is held in memory and
+   * written (then sent and retried by the reversal worker) as soon as the store takes writes again.
+   */
+  #answerWaitAfterStoreFailure(context: SaleContext, seq: number | null, error: unknown): void {
+    this.#storeFailuresAfterSend += 1;
+    const diagnosis = classifyOutcome('no_reply');
+    if (seq === null) {
+      // Every sent attempt's outcome is already durable, its reversal queued: only the answer could not be written.
+      const payment: PaymentRecord = { ...context.payment, status: 'pending', responseCode: diagnosis.code, decline: toStoredDecline(diagnosis) };
+      this.#logger.error({ paymentId: context.payment.id, error: errorText(error) }, 'STORE FAILED WHILE AN ATTEMPT IS UNRESOLVED: answered 98 WAIT; its reversal is queued');
+      context.result = { kind: 'completed', view: toPaymentView(payment, [...context.attempts.values()]), diagnosis };
+      return;
+    }
+    const attempt = context.attempts.get(seq);
+    if (attempt === undefined) throw new Error(`broken invariant: attempt ${seq} not recorded`);
+    const attempts = [...context.attempts.values()].map((candidate) => (candidate.seq === seq ? { ...candidate, outcome: 'unknown' as const } : candidate));
+    const payment: PaymentRecord = { ...context.payment, status: 'pending', responseCode: diagnosis.code, decline: toStoredDecline(diagnosis) };
+    const view = toPaymentView(payment, attempts);
+    const { scope, key } = context.request.idempotency;
+    this.#logger.error(
+      { paymentId: context.payment.id, attemptSeq: seq, channel: attempt.channel, stan: attempt.stan, outcome: attempt.outcome, error: errorText(error), reversalsHeld: this.#heldReversals.size + 1 },
+      'STORE FAILED AFTER THE REQUEST WENT UPSTREAM: outcome unknown, answered 98 WAIT, reversal held in memory until the store takes writes',
+    );
+    if (this.#heldReversals.size >= heldReversalsMax) {
+      this.#logger.error({ paymentId: context.payment.id, heldReversalsMax }, 'held reversals full: this one is left to the recovery sweep (its attempt is stored pending)');
+    } else {
+      this.#heldReversals.set(attempt.id, { attempt: { ...attempt, outcome: 'unknown' }, payment: context.payment, idempotency: { scope, key }, answer: view, heldAtMs: this.#clock.nowMs() });
+      this.#startHeldFlush();
+    }
+    context.result = { kind: 'completed', view, diagnosis };
+  }
+
+  /** Writes the held reversals in the background, with capped backoff, until none is left. */
+  #startHeldFlush(): void {
+    if (this.#heldFlush !== null) return;
+    this.#heldFlush = (async () => {
+      let waitMs = heldRetryMs;
+      while (this.#heldReversals.size > 0 && !this.#closing) {
+        await this.#writeHeldReversals();
+        if (this.#heldReversals.size === 0) break;
+        await this.#sleep(waitMs);
+        waitMs = Math.min(heldRetryMsMax, waitMs * 2);
+      }
+    })().finally(() => {
+      this.#heldFlush = null;
+    });
+  }
+
+  /** One pass over the held reversals: each written in its own unit; those the store refuses stay held. */
+  async #writeHeldReversals(): Promise<void> {
+    let written = 0;
+    for (const [attemptId, held] of [...this.#heldReversals]) {
+      try {
+        await this.#write((tx) => this.#writeHeldReversal(tx, held));
+        this.#heldReversals.delete(attemptId);
+        written += 1;
+        this.#logger.warn({ paymentId: held.payment.id, attemptSeq: held.attempt.seq, heldMs: this.#clock.nowMs() - held.heldAtMs }, 'held reversal written after the store came back');
+      } catch (error) {
+        this.#logger.error({ paymentId: held.payment.id, error: errorText(error), reversalsHeld: this.#heldReversals.size }, 'store still refuses writes; reversal stays held in memory');
+        break;
+      }
+    }
+    if (written > 0) this.#reversalWorker.kick();
+  }
+
+  async #writeHeldReversal(tx: StoreTx, held: HeldReversal): Promise<void> {
+    const nowMs = this.#clock.nowMs();
+    const payment = await tx.getPayment(held.payment.id);
+    const stored = (await tx.listAttempts(held.payment.id)).find((candidate) => candidate.id === held.attempt.id);
+    if (payment === null || stored === undefined) throw new Error(`broken invariant: held reversal of ${held.attempt.id} names a payment or attempt the store does not have`);
+    // The failed write may still have committed (a lost COMMIT reply): then the stored outcome counts. A
+    // decline moved no money; an approval the client was not told of is reversed like an unknown outcome.
+    if (stored.outcome === 'pending' || stored.outcome === 'unknown' || stored.outcome === 'approved') {
+      const attempt: AttemptRecord = stored.outcome === 'pending' ? { ...stored, outcome: 'unknown', sentAtMs: held.attempt.sentAtMs, completedAtMs: held.attempt.completedAtMs ?? nowMs } : stored;
+      if (stored.outcome === 'pending') await tx.updateAttempt(attempt);
+      await this.#enqueueReversal(tx, { attempt, payment, reasonCode: stored.outcome === 'approved' ? '96' : '98', nowMs, newStan: await tx.nextStan(attempt.channel), transmittedAt: transmissionDateTime(nowMs) });
+      await tx.appendEvent({ type: 'payment.unknown', subjectId: payment.id, payload: { seq: attempt.seq, channel: attempt.channel, stan: attempt.stan, by: 'store_failure' }, atMs: nowMs });
+    }
+    // An approved payment stays approved until its reversal settles (onReversalSettledInTx then reverses it and its fee).
+    // A resend of the sale replays what the client was told: WAIT, never an approval being reversed.
+    await tx.updateIdempotency(held.idempotency.scope, held.idempotency.key, { paymentId: payment.id, state: 'done', responseStatus: 201, responseBody: JSON.stringify(held.answer), updatedAtMs: nowMs });
   }
 
   // ---- helpers --------------------------------------------------------------------------------

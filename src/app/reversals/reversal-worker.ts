@@ -56,16 +56,28 @@ export interface EnqueueReversalInput {
   transmittedAt: string;
 }
 
+/**
+ * Runs started by kick() (and the poll) that may be in flight at once. A reversal queued while another
+ * run waits for a slow or lost 0410 must not wait behind it: a sale may be waiting for its settlement to
+ * retry. Each run handles at most batchMax rows, and the claim in the store keeps two runs from sending one row.
+ */
+const kickRunsMax = 4;
+
 /** Response codes of an 0410 that mean the reversal is complete: done, or the host never saw the original. */
 const completedResponseCodes: ReadonlySet<string> = new Set(['00', '25']);
 
 export class ReversalWorker {
   private readonly options: ReversalWorkerOptions;
   private readonly policy: ReversalRetryPolicy;
-  /** Runs are serialised: each one starts after the previous one settled. */
+  /** runOnce() calls are serialised: each one starts after the previous one settled. */
   private chain: Promise<unknown> = Promise.resolve();
   private pollTimer: NodeJS.Timeout | null = null;
-  private kickQueued = false;
+  /** Runs started by kick(), at most kickRunsMax. */
+  private readonly kickRuns = new Set<Promise<unknown>>();
+  /** A kick arrived while kickRunsMax runs were in flight: run once more when one ends. */
+  private kickAgain = false;
+  /** Reversals this worker is sending now: runs side by side never send two tries of one row at once. */
+  private readonly sending = new Set<string>();
   private stopped = false;
 
   constructor(options: ReversalWorkerOptions) {
@@ -92,17 +104,25 @@ export class ReversalWorker {
     this.kick();
   }
 
-  /** Runs the queue now instead of waiting for the next poll. */
+  /** Runs the queue now instead of waiting for the next poll, beside runs already waiting for replies. */
   kick(): void {
-    if (this.stopped || this.kickQueued) return;
-    this.kickQueued = true;
-    this.runOnce()
+    if (this.stopped) return;
+    if (this.kickRuns.size >= kickRunsMax) {
+      this.kickAgain = true;
+      return;
+    }
+    const run: Promise<unknown> = this.processDue()
       .catch((error: unknown) => {
         this.options.logger.error({ error: describeError(error) }, 'reversal queue run failed; will retry at the next poll');
       })
       .finally(() => {
-        this.kickQueued = false;
+        this.kickRuns.delete(run);
+        if (this.kickAgain) {
+          this.kickAgain = false;
+          this.kick();
+        }
       });
+    this.kickRuns.add(run);
   }
 
   /** Processes the due reversals once; returns how many it handled. */
@@ -118,6 +138,7 @@ export class ReversalWorker {
     if (this.pollTimer !== null) clearInterval(this.pollTimer);
     this.pollTimer = null;
     await this.chain;
+    await Promise.allSettled([...this.kickRuns]);
   }
 
   private async processDue(): Promise<number> {
@@ -130,6 +151,8 @@ export class ReversalWorker {
   /** One try of one reversal: claim it, send it, record the outcome. False when another worker had it. */
   private async processOne(listed: ReversalRecord): Promise<boolean> {
     const { store, clock, logger } = this.options;
+    if (this.sending.has(listed.id)) return false;
+    this.sending.add(listed.id);
     try {
       const claimed = await store.write(async (tx) => {
         const current = await tx.getReversal(listed.id);
@@ -179,6 +202,8 @@ export class ReversalWorker {
     } catch (error) {
       logger.error({ reversalId: listed.id, paymentId: listed.paymentId, error: describeError(error) }, 'reversal processing failed');
       return false;
+    } finally {
+      this.sending.delete(listed.id);
     }
   }
 

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../adapters/log/logger.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
-import { mergeFaultSettings, noFaults } from '../../sim/issuer/fault-plan.ts';
+import { linkFaultMix, mergeFaultSettings, noFaults } from '../../sim/issuer/fault-plan.ts';
 import { formatTestCardTableText, testCardTableJson } from '../../sim/issuer/format-test-card-table.ts';
 import { issuerServerDefaults, startIssuerServer } from '../../sim/issuer/issuer-server.ts';
 import { framingOption } from '../option-parsers.ts';
@@ -23,6 +23,7 @@ interface IssuerSimOptions {
   faultDropAfterProcessing: string;
   faultMalformedReply: string;
   faultDuplicateReply: string;
+  faultMix: string;
   lateReplyMs: string;
   frameBytesMax: string;
   connectionsMax: string;
@@ -65,6 +66,7 @@ export function register(program: Command): void {
     .option('--fault-drop-after-processing <p>', 'probability the connection closes after processing', '0')
     .option('--fault-malformed-reply <p>', 'probability the reply is bytes the codec rejects', '0')
     .option('--fault-duplicate-reply <p>', 'probability the reply is sent twice', '0')
+    .option('--fault-mix <share>', 'share of requests meeting one of the link faults (no reply, reply lost, late, drop, drop after processing, duplicate), in equal parts; added to the rates above', '0')
     .option('--late-reply-ms <ms>', 'delay of a late reply', String(noFaults.lateReplyMs))
     .option('--frame-bytes-max <n>', 'largest accepted frame', String(issuerServerDefaults.frameBytesMax))
     .option('--connections-max <n>', 'most connections at once', String(issuerServerDefaults.connectionsMax))
@@ -82,14 +84,15 @@ export function register(program: Command): void {
         return;
       }
       const framing = framingOption(opts.framing);
+      const mix = linkFaultMix(rateOption(opts.faultMix));
       const faults = mergeFaultSettings(noFaults, {
-        noReply: rateOption(opts.faultNoReply),
-        replyLost: rateOption(opts.faultReplyLost),
-        lateReply: rateOption(opts.faultLateReply),
-        drop: rateOption(opts.faultDrop),
-        dropAfterProcessing: rateOption(opts.faultDropAfterProcessing),
+        noReply: rateOption(opts.faultNoReply) + mix.noReply,
+        replyLost: rateOption(opts.faultReplyLost) + mix.replyLost,
+        lateReply: rateOption(opts.faultLateReply) + mix.lateReply,
+        drop: rateOption(opts.faultDrop) + mix.drop,
+        dropAfterProcessing: rateOption(opts.faultDropAfterProcessing) + mix.dropAfterProcessing,
         malformedReply: rateOption(opts.faultMalformedReply),
-        duplicateReply: rateOption(opts.faultDuplicateReply),
+        duplicateReply: rateOption(opts.faultDuplicateReply) + mix.duplicateReply,
         lateReplyMs: integerOption('late-reply-ms', opts.lateReplyMs, 0, 600_000),
       });
       if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined) || (opts.tlsClientCa !== undefined && opts.tlsCert === undefined)) {

@@ -245,6 +245,8 @@ export const configSchema = Type.Object(
         failureRateMaxBps: integer(1, 10_000, 5000),
         openMs: integer(100, 3_600_000, 30_000),
         halfOpenSuccessesMin: integer(1, 100, 2),
+        trialIntervalMs: integer(1, 3_600_000, 250),
+        trialsInFlightMax: integer(1, 1000, 2),
       }),
       healthPollIntervalMs: integer(100, 3_600_000, 5000),
     }),

@@ -4,7 +4,7 @@ export type { Diagnosis, NonCodeOutcome } from './diagnosis.ts';
 export { nonCodeOutcomes } from './diagnosis.ts';
 export type { CardInfo, BinEntry, BinTable } from '../cards/card-info.ts';
 export type { Limits, LocalCheckInput, LocalCheckResult } from './local-check-types.ts';
-export type { CardAttemptHistoryEntry, RetryBudgetInput, RetryBudgetResult, DecideRetryInput, RetryDecision } from './retry-types.ts';
+export type { CardAttemptHistoryEntry, RetryBudgetInput, RetryBudgetResult, RetryDecision } from './retry-types.ts';
 export { classifyResponseCode, approvedDiagnosis, unknownCodeDiagnosis, diagnosisFromEntry } from './classify-response-code.ts';
 export { classifyOutcome, nonCodeOutcomeMeaningZh, unknownOutcomeWaitSeconds } from './classify-outcome.ts';
 export { lookupCard } from '../cards/lookup-card.ts';
@@ -13,8 +13,7 @@ export { brandFromPrefix, brandRules, isLuhnValid, luhnCheckDigit } from '../car
 export { runLocalChecks, currentYymm, defaultTimeZone } from './run-local-checks.ts';
 export { localDecline, formatYuan } from './local-decline.ts';
 export { checkRetryBudget, formatDuration } from './check-retry-budget.ts';
-export { decideRetry } from './decide-retry.ts';
-export { terminalVerdictText, cashierMessage, cashierMessageBytesMax, truncateUtf8 } from './terminal-text.ts';
+export { terminalVerdictText, cashierMessage, cashierMessageWithNote, cashierMessageBytesMax, truncateUtf8 } from './terminal-text.ts';
 export { responseCodeTable, parseResponseCodeTable, responseCodePattern, type ResponseCodeEntry, type ResponseCodeTable, type CupsClass } from './response-code-table.ts';
 export { retryRules, parseRetryRules, selectEdition, type RetryRules } from './retry-rules.ts';
 export { symptomGuide, parseSymptomGuide, findSymptom, type Symptom, type SymptomGuide } from './symptoms.ts';

@@ -61,7 +61,7 @@ verdict, DE 63 cashier message) and \`reswipe explain --json\`:
 - **party** is who must act: cardholder, issuer, scheme, channel, gateway, terminal, merchant.
 - **automaticRetry** says whether reswipe itself may retry (same or another channel). It is false
   for every \`fix\`, \`never\` and unknown code and for every unknown outcome (those are reversed
-  first). \`decideRetry\` also requires the attempt count, the time budget and the scheme budget to allow it.
+  first). The gateway's recovery policy ([engine.md](engine.md), \`decideRecovery\`) also requires the attempt count, the time budget and the scheme budget to allow it.
 - **Customer advice never reveals** a lost, stolen or fraud flag (the loader refuses such text);
   the cashier advice may.
 - DE 44 is \`VERDICT\` or \`VERDICT:SECONDS\`; DE 63 is the cashier advice cut to 120 bytes of UTF-8
@@ -86,7 +86,7 @@ HTTP (under \`/v1\`): \`GET /decline-codes[?verdict=&category=]\`, \`GET /declin
 the code's own verdict and the scheme budget's.
 
 Code (pure, \`src/core/declines/index.ts\`): \`classifyResponseCode\`, \`classifyOutcome\`,
-\`runLocalChecks\`, \`lookupCard\`, \`checkRetryBudget\`, \`decideRetry\`, \`diagnose\`,
+\`runLocalChecks\`, \`lookupCard\`, \`checkRetryBudget\`, \`diagnose\`,
 \`terminalVerdictText\`, \`cashierMessage\`, \`approvedDiagnosis\`.
 
 ## Data, edited by operators
@@ -112,21 +112,13 @@ category 1, 03, 62, 78 and 93 left it).
 
 ## Automatic retry by the gateway
 
-\`decideRetry({ diagnosis, attemptsSoFar, autoRetriesMax, elapsedMs, budgetMs, budget })\` returns
-\`retry_now\`, \`retry_after\` with \`waitMs\`, or \`stop\` with a reason:
-
-| Reason | When |
-|---|---|
-| \`approved\` | verdict \`none\` |
-| \`reverse_first\` | the outcome is unknown (no reply, late or malformed reply, bad MAC, failed reversal): reverse it, never resend it |
-| \`not_retryable\` | verdict \`fix\` or \`never\`, a code missing from the catalogue, or \`automaticRetry\` false (the card must be read again, the PIN re-entered, ...) |
-| \`retries_exhausted\` | \`attemptsSoFar - 1 >= autoRetriesMax\` (\`attemptsSoFar\` counts the attempt just diagnosed) |
-| \`scheme_budget\` | \`checkRetryBudget\` refused the card |
-| \`time_budget\` | \`elapsedMs\` plus the wait reaches \`budgetMs\` |
-
-A \`not_sent\` attempt (nothing left reswipe) is retried at once, on another channel if the engine
-has one; a \`later\` code waits its \`waitSeconds\` first, so most of them stop on the time budget
-and are left to the cashier.
+What the gateway retries on its own after a failed attempt is its recovery policy
+(\`src/core/payments/recovery-policy.json\`, applied by \`decideRecovery\`; see [engine.md](engine.md),
+"Recovery policy"). From this catalogue it takes \`verdict\` (\`never\` and \`fix\` are
+never retried), \`automaticRetry\` (a code without its own policy row is retried only when true) and
+\`waitSeconds\` (the wait before a retry on the same channel, which must fit before the reply
+deadline, so most \`later\` codes are left to the cashier). An unknown outcome is never resent: it
+is reversed first, and only a confirmed reversal allows a new attempt.
 
 ## Outcomes that are not response codes
 

@@ -1,4 +1,5 @@
-// Inputs and results of the scheme retry budgets and the gateway's own automatic-retry decision.
+// Inputs and results of the scheme retry budgets, and the shape of the gateway's own retry decision
+// (made by src/core/payments/decide-recovery.ts).
 import type { AttemptOutcome, CardBrand } from '../vocabulary.ts';
 import type { Diagnosis } from './diagnosis.ts';
 
@@ -25,14 +26,8 @@ export interface RetryBudgetInput {
 
 export type RetryBudgetResult = { allowed: true } | { allowed: false; diagnosis: Diagnosis; untilMs: number | null };
 
-export interface DecideRetryInput {
-  diagnosis: Diagnosis;
-  /** Attempts already made for this payment, including the one just diagnosed. */
-  attemptsSoFar: number;
-  autoRetriesMax: number;
-  elapsedMs: number;
-  budgetMs: number;
-  budget: { allowed: boolean };
-}
-
-export type RetryDecision = { action: 'retry_now' } | { action: 'retry_after'; waitMs: number } | { action: 'stop'; reason: string };
+/** `channel`: where the retry goes, when the recovery policy chose it (src/core/payments/decide-recovery.ts). */
+export type RetryDecision =
+  | { action: 'retry_now'; channel?: string }
+  | { action: 'retry_after'; waitMs: number; channel?: string }
+  | { action: 'stop'; reason: string };

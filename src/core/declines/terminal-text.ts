@@ -51,3 +51,14 @@ export function cashierMessage(d: Diagnosis, lang: Language, maxBytes: number = 
   const limit = Math.max(0, Math.min(maxBytes, cashierMessageBytesMax));
   return truncateUtf8(d.advice.cashier[lang], limit);
 }
+
+/**
+ * DE 63 with a note after the advice (how the tries of the sale ended) when both fit in maxBytes;
+ * otherwise the advice alone, which always comes first.
+ */
+export function cashierMessageWithNote(d: Diagnosis, lang: Language, note: string | null | undefined, maxBytes: number = cashierMessageBytesMax): string {
+  const advice = cashierMessage(d, lang, maxBytes);
+  if (note === null || note === undefined || note === '') return advice;
+  const joined = `${advice} ${note}`;
+  return truncateUtf8(joined, Math.min(maxBytes, cashierMessageBytesMax)) === joined ? joined : advice;
+}

@@ -8,6 +8,7 @@ import { codecErrors } from './codec-errors.ts';
 import { declineErrors } from './decline-errors.ts';
 import { engineErrors } from './engine-errors.ts';
 import { feeErrors } from './fee-errors.ts';
+import { manualHandlingErrors } from './manual-handling-errors.ts';
 import { cardDataErrors } from './card-data-errors.ts';
 import { securityErrors } from './security-errors.ts';
 import { terminalKeyErrors } from './terminal-key-errors.ts';
@@ -21,6 +22,7 @@ const all = [
   ...declineErrors,
   ...engineErrors,
   ...feeErrors,
+  ...manualHandlingErrors,
   ...cardDataErrors,
   ...securityErrors,
   ...terminalKeyErrors,

@@ -58,7 +58,11 @@ export type PaymentEvent =
    * "once this attempt is confirmed reversed, may the gateway try again?" (the rules never retry blindly).
    */
   | { readonly type: 'no_reply'; readonly nowMs: number; readonly seq: number; readonly diagnosis: Diagnosis; readonly retry: RetryDecision }
-  | { readonly type: 'reversal_settled'; readonly nowMs: number; readonly seq: number; readonly result: 'reversed' | 'dead'; readonly diagnosis: Diagnosis }
+  /**
+   * `retry`: the recovery policy's answer once the reversal is confirmed (decide-recovery.ts), made with the
+   * channels healthy at that moment; without it, the `no_reply` event's answer and the next channel apply.
+   */
+  | { readonly type: 'reversal_settled'; readonly nowMs: number; readonly seq: number; readonly result: 'reversed' | 'dead'; readonly diagnosis: Diagnosis; readonly retry?: RetryDecision }
   /** A wake-up the engine scheduled: a retry time or the reply deadline. */
   | { readonly type: 'timer'; readonly nowMs: number };
 
@@ -192,6 +196,7 @@ function onReversalSettled(state: PaymentDecisionState, event: Extract<PaymentEv
   const next = withOutcome(state, event.seq, 'reversed', event.diagnosis);
   if (next.retryAfterReversalSeq === event.seq && next.answer === null) {
     const cleared = { ...next, retryAfterReversalSeq: null, retryAfterReversal: false };
+    if (event.retry !== undefined) return afterDefiniteFailure(cleared, attempt.channel, event.retry, event.nowMs, false);
     // A confirmed reversal proves the unknown attempt moved no money: the retry may go to the next channel.
     const channel = nextChannel(cleared, attempt.channel, failoverAllowed({ outcome: 'unknown', reversalConfirmed: true }));
     if (next.retryAfterReversal && fits(cleared, event.nowMs) && mayStartAttempt(cleared)) return startAttempt(cleared, channel, event.nowMs, []);
@@ -221,14 +226,14 @@ function afterDefiniteFailure(state: PaymentDecisionState, channel: string, retr
     case 'stop':
       return stop(state, state.lastDiagnosis);
     case 'retry_now': {
-      const target = nextChannel(state, channel, failoverAfter(state, wasNotSent));
+      const target = retry.channel ?? nextChannel(state, channel, failoverAfter(state, wasNotSent));
       if (fits(state, nowMs) && mayStartAttempt(state)) return startAttempt(state, target, nowMs, []);
       return stop(state, state.lastDiagnosis);
     }
     case 'retry_after': {
       const atMs = nowMs + Math.max(0, retry.waitMs);
       if (!fits(state, atMs) || !mayStartAttempt(state)) return stop(state, state.lastDiagnosis);
-      const target = nextChannel(state, channel, failoverAfter(state, wasNotSent));
+      const target = retry.channel ?? nextChannel(state, channel, failoverAfter(state, wasNotSent));
       return { state: { ...state, pendingRetry: { atMs, channel: target } }, effects: [{ kind: 'wake_at', atMs }] };
     }
   }

@@ -1,7 +1,8 @@
 // The client-facing JSON of a payment (docs/contracts/http-api.md), built from the stored records alone.
 // Internal states never leak: an attempt still in flight shows as `unknown` (its outcome is not known yet).
 import type { AttemptRecord, PaymentKind, PaymentRecord, StoredDecline } from '../ports/store.ts';
-import type { AttemptOutcome, CardBrand, CardType, PaymentStatus } from '../vocabulary.ts';
+import type { AttemptOutcome, BilingualText, CardBrand, CardType, PaymentStatus } from '../vocabulary.ts';
+import { describeRecovery } from './recovery-text.ts';
 
 /** Every payment kind once, for schemas and validators; the Record makes a new kind a compile error here. */
 const paymentKindSet: Readonly<Record<PaymentKind, true>> = {
@@ -51,6 +52,8 @@ export interface PaymentView {
   reference: string | null;
   /** The payment a follow-up (void, refund, completion, cancel, completion void) names; null for a sale, a pre-authorization or a balance inquiry. */
   originalPaymentId: string | null;
+  /** How the tries of a payment with more than one attempt ended ("approved on the second try; the first try was reversed"); null with one attempt. */
+  recovery: BilingualText | null;
 }
 
 /** The view of one payment; attempts in the order they were made. */
@@ -81,5 +84,6 @@ export function toPaymentView(payment: PaymentRecord, attempts: readonly Attempt
     createdAt: new Date(payment.createdAtMs).toISOString(),
     reference: payment.reference,
     originalPaymentId: payment.originalPaymentId,
+    recovery: describeRecovery(ordered.map((attempt) => ({ seq: attempt.seq, outcome: attempt.outcome === 'pending' ? 'unknown' : attempt.outcome }))),
   };
 }

@@ -241,6 +241,20 @@ export interface AuditRecord {
   atMs: number;
 }
 
+/** How a payment flagged for manual handling ended: what the bank told an operator, or a retried reversal the bank confirmed. */
+export type ManualResolutionOutcome = 'charged' | 'not-charged' | 'reversed';
+
+/** The one resolution of a flagged payment (docs/reversals.md); inserted once, never changed. */
+export interface ManualResolutionRecord {
+  paymentId: string;
+  outcome: ManualResolutionOutcome;
+  /** What the operator learned and from whom (never card data); for `reversed`, the confirmation the worker got. */
+  note: string;
+  /** `key:<id>` (HTTP), `cli:<os user>`, or `reversal-worker` for a confirmed retried reversal. */
+  actor: string;
+  atMs: number;
+}
+
 export interface ApiKeyRecord {
   id: string;
   /** SHA-256 of the secret; the secret itself is shown once and never stored. */
@@ -327,6 +341,8 @@ export interface StoreTx extends StoreReader {
   /** Appends to the event stream; returns the event's seq. */
   appendEvent(event: Omit<EventRecord, 'seq'>): Promise<number>;
   appendAudit(record: AuditRecord): Promise<void>;
+  /** Records the resolution of a flagged payment; a second one for the same payment throws `RSW_STORE_CONFLICT` (manual_resolutions_pkey). */
+  insertManualResolution(record: ManualResolutionRecord): Promise<void>;
 
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   revokeApiKey(id: string, atMs: number): Promise<boolean>;
@@ -348,8 +364,13 @@ export interface StoreReader {
   listPayments(query: PaymentQuery): Promise<Page<PaymentRecord>>;
   /** Payments still `pending` and older than the given instant: the work list after a restart. */
   listPendingPayments(createdBeforeMs: number, limit: number): Promise<PaymentRecord[]>;
-  /** Payments flagged for manual handling (a dead-lettered reversal), whatever their status, most recently flagged first: the operators' work list. */
+  /**
+   * Payments flagged for manual handling (a dead-lettered reversal) and not resolved yet, whatever their
+   * status, most recently flagged first: the operators' work list.
+   */
   listManualHandlingPayments(limit: number): Promise<PaymentRecord[]>;
+  /** The resolution of a flagged payment, or null while it waits (or was never flagged). */
+  getManualResolution(paymentId: string): Promise<ManualResolutionRecord | null>;
   /** Sum of approved amounts for a merchant (and terminal, when given) created in [fromMs, toMs). */
   sumApprovedMinor(scope: { merchantId: string; terminalId?: string }, fromMs: number, toMs: number): Promise<number>;
 

@@ -6,11 +6,17 @@
 //   open      --(openMs elapsed since it opened)-->                             half_open
 //   half_open --(halfOpenSuccessesMin attempt successes in a row)-->            closed
 //   half_open --(any failure, an echo probe's included)-->                      open (cool-down restarts)
+//   open      --(a trial sale answered: the last usable channel of a route, still reachable)--> half_open
 //
-// An open channel is skipped by routing. A half-open one gets one trial sale at a time in its place
-// in the route (ChannelHealthMonitor.arrange); other sales try it after every closed channel. Echo
+// An open channel is skipped by routing, unless it is the last channel a route has and still answers
+// (src/core/routing/arrange-route.ts): then trial sales keep probing it at a bounded rate, and their
+// successes close it again without waiting for the cool-down. A half-open one gets trial sales at the
+// same bounded rate in its place in the route; other sales try it after every closed channel. Echo
 // probes can reopen a half-open circuit but never close it: a host that answers 0800 while it
 // swallows sales (a black hole behind a live front end) must not win its traffic back.
+//
+// A lost connection fails every request in flight on it at once; the caller (the health monitor)
+// feeds it here as one signal, not one per request.
 export const circuitStates = ['closed', 'open', 'half_open'] as const;
 export type CircuitState = (typeof circuitStates)[number];
 
@@ -23,6 +29,8 @@ export interface HealthSignal {
   /** Attempts count in the rates and latencies; echo probes only move the breaker. */
   readonly source: 'attempt' | 'echo';
   readonly latencyMs?: number;
+  /** A trial sale the breaker let through while not closed: only its success may move an open circuit. */
+  readonly trial?: boolean;
 }
 
 export interface BreakerSettings {
@@ -32,16 +40,29 @@ export interface BreakerSettings {
   readonly failureRateMaxBps: number;
   readonly openMs: number;
   readonly halfOpenSuccessesMin: number;
+  // The two trial bounds are optional so hand-written settings in older tests keep compiling; the config
+  // schema always fills them, and breakerTrialBounds applies these defaults otherwise.
+  /** Least time between two trial sales on a half-open (or last-resort open) channel. */
+  readonly trialIntervalMs?: number;
+  /** Most trial sales waiting for their result on one channel at once. */
+  readonly trialsInFlightMax?: number;
 }
 
-export const breakerDefaults: BreakerSettings = Object.freeze({
+export const breakerDefaults = Object.freeze({
   failuresMax: 5,
   windowMs: 60_000,
   windowAttemptsMin: 10,
   failureRateMaxBps: 5_000,
   openMs: 30_000,
   halfOpenSuccessesMin: 2,
-});
+  trialIntervalMs: 250,
+  trialsInFlightMax: 2,
+} satisfies Required<BreakerSettings>);
+
+/** The trial bounds of the settings, defaults filled in. */
+export function breakerTrialBounds(settings: BreakerSettings): { trialIntervalMs: number; trialsInFlightMax: number } {
+  return { trialIntervalMs: settings.trialIntervalMs ?? breakerDefaults.trialIntervalMs, trialsInFlightMax: settings.trialsInFlightMax ?? breakerDefaults.trialsInFlightMax };
+}
 
 /** Most results the window keeps; beyond it the oldest are dropped even if still inside windowMs. */
 export const healthWindowEntriesMax = 4_096;
@@ -106,7 +127,8 @@ export function recordSignal(previous: ChannelHealthState, settings: BreakerSett
     ...state,
     circuit: transition.to,
     sinceMs: signal.atMs,
-    halfOpenSuccesses: 0,
+    // The trial success that moved an open circuit to half-open is the first of the successes it needs.
+    halfOpenSuccesses: transition.from === 'open' && transition.to === 'half_open' ? 1 : 0,
     openedCount: transition.to === 'open' ? state.openedCount + 1 : state.openedCount,
     consecutiveFailures: transition.to === 'closed' ? 0 : state.consecutiveFailures,
   };
@@ -133,7 +155,13 @@ function decideTransition(state: ChannelHealthState, settings: BreakerSettings, 
       }
       return null;
     case 'open':
-      // Results still arrive while open (late attempts, echo probes); they wait for the cool-down.
+      // A trial sale answered while open: the last usable channel of a route, probed because it still
+      // answers. Its success moves it on without waiting for the cool-down.
+      if (!failed && signal.source === 'attempt' && signal.trial === true) {
+        if (settings.halfOpenSuccessesMin <= 1) return { from: 'open', to: 'closed', reason: 'a trial sale succeeded while open (last usable channel)', atMs: signal.atMs };
+        return { from: 'open', to: 'half_open', reason: 'a trial sale succeeded while open (last usable channel)', atMs: signal.atMs };
+      }
+      // Other results still arrive while open (late attempts, echo probes); they wait for the cool-down.
       return null;
   }
 }

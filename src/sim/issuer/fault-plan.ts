@@ -42,6 +42,21 @@ const faultOfRate: Readonly<Record<keyof FaultRates, IssuerFault>> = {
   duplicateReply: 'duplicate_reply',
 };
 
+/** The faults of a flaky bank link, which a fault mix (`--fault-mix`) spreads its share over in equal parts. */
+export const linkFaultNames = ['noReply', 'replyLost', 'lateReply', 'drop', 'dropAfterProcessing', 'duplicateReply'] as const satisfies ReadonlyArray<keyof FaultRates>;
+
+/**
+ * Rates under which `share` of requests (sales and reversals alike) meet one of the link faults, each as likely
+ * as the others: "misbehaves on 25 % of requests" is linkFaultMix(0.25). Throws RSW_SIM_FAULTS_INVALID outside [0, 1].
+ */
+export function linkFaultMix(share: number): Record<(typeof linkFaultNames)[number], number> {
+  if (!(typeof share === 'number' && Number.isFinite(share) && share >= 0 && share <= 1)) {
+    throw new ReswipeError('RSW_SIM_FAULTS_INVALID', { field: 'faultMix', reason: 'the fault mix must be a share of requests from 0 to 1' });
+  }
+  const each = share / linkFaultNames.length;
+  return { noReply: each, replyLost: each, lateReply: each, drop: each, dropAfterProcessing: each, duplicateReply: each };
+}
+
 export const defaultLateReplyMs = 15_000;
 export const lateReplyMsMax = 600_000;
 

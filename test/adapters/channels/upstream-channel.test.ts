@@ -165,6 +165,33 @@ test('the host dropping the connection mid-request answers no_reply/connection_l
   if (result.kind === 'no_reply') assert.ok(result.sentAtMs > 0);
 });
 
+test('every request lost with one connection carries that connection\'s id; the next connection has another, and no_connection names the last lost one', async (t) => {
+  // Hold five requests, then drop the connection: all five fail together, as one lost line.
+  const held: HostConnection[] = [];
+  const host = await startFakeHost((_message, connection) => {
+    held.push(connection);
+    if (held.length === 5) connection.socket.destroy();
+  });
+  const channel = await connectedChannel(host.port, { connections: 1, reconnectBackoffMs: 200, reconnectBackoffMsMax: 200 });
+  t.after(async () => {
+    await channel.close();
+    await host.close();
+  });
+  const first = await Promise.all(Array.from({ length: 5 }, (_, index) => channel.send(saleRequest(index + 1), { timeoutMs: 5000 })));
+  const ids = first.map((result) => (result.kind === 'no_reply' && result.reason === 'connection_lost' ? result.connectionId : `not lost: ${kindOf(result)}`));
+  assert.equal(typeof ids[0], 'number');
+  assert.deepEqual(new Set(ids).size, 1, 'one lost connection, one id');
+  // Before the reconnect (200 ms backoff) there is no connection: the refusal names the same lost connection.
+  const refused = await channel.send(saleRequest(6), { timeoutMs: 1000 });
+  assert.equal(kindOf(refused), 'not_sent/no_connection');
+  if (refused.kind === 'not_sent') assert.equal(refused.connectionId, ids[0]);
+  await waitFor(() => channel.health().connected === 1, 'the reconnect');
+  held.length = 4;
+  const second = await channel.send(saleRequest(7), { timeoutMs: 5000 });
+  assert.equal(kindOf(second), 'no_reply/connection_lost');
+  if (second.kind === 'no_reply') assert.notEqual(second.connectionId, ids[0], 'a new connection is a new id');
+});
+
 test('past inFlightMax a request is refused as not_sent/in_flight_full; closing fails the waiting ones as unknown', async (t) => {
   const host = await startFakeHost(() => undefined);
   const channel = await connectedChannel(host.port, { inFlightMax: 2 });

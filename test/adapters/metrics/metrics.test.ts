@@ -63,3 +63,16 @@ test('payments are counted by status; default process metrics are on unless turn
   assert.match(text, /process_cpu_user_seconds_total/);
   assert.doesNotMatch(await createMetrics({ collectDefault: false }).render(), /process_cpu_user_seconds_total/);
 });
+
+test('store failures after a send and the reversals held in memory are read from the engine at scrape time', async () => {
+  const metrics = createMetrics({ collectDefault: false });
+  let stats = { storeFailuresAfterSend: 2, reversalsHeld: 1 };
+  metrics.setSources({ engineRecovery: () => stats });
+  let text = await metrics.render();
+  assert.match(text, /reswipe_store_failures_after_send_total 2\n/);
+  assert.match(text, /reswipe_reversals_held_in_memory 1\n/);
+  stats = { storeFailuresAfterSend: 2, reversalsHeld: 0 };
+  text = await metrics.render();
+  assert.match(text, /reswipe_store_failures_after_send_total 2\n/);
+  assert.match(text, /reswipe_reversals_held_in_memory 0\n/);
+});

@@ -389,6 +389,24 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       await expectCode(store.listManualHandlingPayments(0), 'RSW_BAD_ARGUMENT');
     });
 
+    withStore('manual handling: a resolution is recorded once and takes the payment off the operators\' list', async (store) => {
+      await seedParents(store);
+      await store.write(async (tx) => {
+        await tx.insertPayment(payment('mr1', 'm1', { status: 'pending', createdAtMs: baseAtMs, manualHandlingSinceMs: baseAtMs + 10 }));
+        await tx.insertPayment(payment('mr2', 'm1', { status: 'pending', createdAtMs: baseAtMs + 1, manualHandlingSinceMs: baseAtMs + 20 }));
+      });
+      assert.equal(await store.getManualResolution('mr1'), null);
+      const resolution = { paymentId: 'mr1', outcome: 'charged' as const, note: 'bank hotline, ticket 4711: captured', actor: 'cli:ops', atMs: baseAtMs + 30 };
+      await store.write((tx) => tx.insertManualResolution(resolution));
+      assert.deepEqual(await store.getManualResolution('mr1'), resolution);
+      assert.deepEqual((await store.listManualHandlingPayments(10)).map((p) => p.id), ['mr2'], 'a resolved payment leaves the list; its flag stays as history');
+      assert.equal((await store.getPayment('mr1'))?.manualHandlingSinceMs, baseAtMs + 10);
+      const second = await expectCode(store.write((tx) => tx.insertManualResolution({ ...resolution, outcome: 'not-charged', actor: 'key:other' })), 'RSW_STORE_CONFLICT');
+      assert.equal(second.params.constraint, 'manual_resolutions_pkey');
+      assert.deepEqual(await store.getManualResolution('mr1'), resolution, 'the first resolution stands');
+      await expectCode(store.write((tx) => tx.insertManualResolution({ ...resolution, paymentId: 'nope' })), 'RSW_STORE_MISSING_REFERENCE');
+    });
+
     withStore('pending work and approved sums read what the engine needs', async (store) => {
       await seedParents(store);
       await store.write(async (tx) => {

@@ -1,5 +1,6 @@
 // Goal: the monitor turns attempt results, echo reports and connection state into the documented breaker
-// signals, gives a half-open channel one trial sale at a time, and writes each circuit change as an event.
+// signals (a lost connection once, however many sales were on it), gives a half-open channel trial sales at
+// a bounded rate, keeps probing the last reachable channel of a route, and writes each circuit change as an event.
 // Method: a ChannelHealthMonitor with a settable clock, hand-made channel results and health() reports,
 // and a recording store stub.
 import { test } from 'node:test';
@@ -8,12 +9,13 @@ import { ChannelHealthMonitor } from '../../../src/app/channels/channel-health-m
 import type { ChannelHealth, ChannelSendResult } from '../../../src/adapters/channels/upstream-channel.ts';
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
 import type { EventRecord, Store, StoreTx } from '../../../src/core/ports/store.ts';
+import type { BreakerSettings } from '../../../src/core/routing/channel-health.ts';
 
 const sale: IsoMessage = { mti: '0200', fields: { 11: '000001' } };
 const replyWith = (code: string): ChannelSendResult => ({ kind: 'reply', message: { mti: '0210', fields: { 39: code } }, sentAtMs: 0, latencyMs: 5 });
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
-function setup() {
+function setup(overrides: Partial<BreakerSettings> = {}) {
   let nowMs = 1_000_000;
   const events: Array<Omit<EventRecord, 'seq'>> = [];
   const store = {
@@ -22,7 +24,7 @@ function setup() {
   let health: ChannelHealth[] = [{ name: 'a', connected: 2, connections: 2, inFlight: 0, lastEchoOkAtMs: null, consecutiveFailures: 0 }];
   const monitor = new ChannelHealthMonitor({
     channelNames: ['a', 'b'],
-    settings: { failuresMax: 2, windowMs: 60_000, windowAttemptsMin: 100, failureRateMaxBps: 10_000, openMs: 10_000, halfOpenSuccessesMin: 1 },
+    settings: { failuresMax: 2, windowMs: 60_000, windowAttemptsMin: 100, failureRateMaxBps: 10_000, openMs: 10_000, halfOpenSuccessesMin: 1, ...overrides },
     clock: { nowMs: () => nowMs },
     logger: silent,
     store,
@@ -109,5 +111,91 @@ test('failovers are counted on both channels', async () => {
   monitor.recordFailover('a', 'b');
   const view = monitor.view();
   assert.deepEqual(view.map((channel) => [channel.name, channel.failovers.from, channel.failovers.to]), [['a', 2, 0], ['b', 0, 2]]);
+  await monitor.stop();
+});
+
+test('a lost connection is one failure however many sales were on it; another connection is another', async () => {
+  const { monitor } = setup();
+  // Before: each of these three counted, and failuresMax 2 opened the circuit on the second.
+  for (let index = 0; index < 3; index++) monitor.recordAttempt('a', sale, { kind: 'no_reply', reason: 'connection_lost', sentAtMs: 0, connectionId: 7 });
+  monitor.recordAttempt('a', sale, { kind: 'not_sent', reason: 'no_connection', detail: '', connectionId: 7 });
+  assert.equal(monitor.circuit('a'), 'closed');
+  const view = monitor.view().find((channel) => channel.name === 'a');
+  assert.equal(view?.attempts.error, 4, 'every sale still counts in the attempt counters');
+  assert.equal(view?.connectionFailuresMerged, 3);
+  assert.equal(view?.window.results, 1, 'one entry in the window, so one lost line cannot swing the rate either');
+  monitor.recordAttempt('a', sale, { kind: 'no_reply', reason: 'malformed_reply', sentAtMs: 0, connectionId: 8 });
+  assert.equal(monitor.circuit('a'), 'open', 'two lost connections in a row are two failures');
+  await monitor.stop();
+});
+
+test('timeouts stay one signal per sale: a host that swallows sales on a live connection still opens the circuit', async () => {
+  const { monitor } = setup();
+  monitor.recordAttempt('a', sale, { kind: 'no_reply', reason: 'timeout', sentAtMs: 0, connectionId: 7 });
+  monitor.recordAttempt('a', sale, { kind: 'no_reply', reason: 'timeout', sentAtMs: 0, connectionId: 7 });
+  assert.equal(monitor.circuit('a'), 'open');
+  await monitor.stop();
+});
+
+test('half-open lets trial sales through at a bounded rate: trialIntervalMs apart, at most trialsInFlightMax out', async () => {
+  const { monitor, advance } = setup({ trialIntervalMs: 1_000, trialsInFlightMax: 2, halfOpenSuccessesMin: 2 });
+  monitor.recordAttempt('a', sale, replyWith('91'));
+  monitor.recordAttempt('a', sale, replyWith('91'));
+  advance(10_000);
+  monitor.poll();
+  assert.equal(monitor.circuit('a'), 'half_open');
+  assert.deepEqual(monitor.arrange(['a']), ['a'], 'the first trial');
+  assert.deepEqual(monitor.arrange(['a']), [], 'too soon for another: the half-open channel is not flooded');
+  advance(1_000);
+  assert.deepEqual(monitor.arrange(['a']), ['a'], 'a second trial after the interval');
+  advance(1_000);
+  assert.deepEqual(monitor.arrange(['a']), [], 'two trials out: the in-flight bound');
+  monitor.recordAttempt('a', sale, replyWith('51'));
+  assert.equal(monitor.circuit('a'), 'half_open', 'a card-side decline is a success, one of the two needed');
+  assert.deepEqual(monitor.arrange(['a']), ['a'], 'a result frees a slot');
+  await monitor.stop();
+});
+
+test('the last reachable channel of a route is probed while open, bounded, and its trial successes close it without the cool-down', async () => {
+  const { monitor, events, advance } = setup({ trialIntervalMs: 1_000, trialsInFlightMax: 1, halfOpenSuccessesMin: 2 });
+  monitor.recordAttempt('a', sale, replyWith('00'));
+  monitor.recordAttempt('a', sale, replyWith('91'));
+  monitor.recordAttempt('a', sale, replyWith('91'));
+  assert.equal(monitor.circuit('a'), 'open');
+  // Before: an open circuit left this one-channel route empty (every sale refused) for the whole cool-down.
+  assert.deepEqual(monitor.arrange(['a']), ['a'], 'connected and answered a sale lately: a trial sale goes through');
+  assert.deepEqual(monitor.arrange(['a']), [], 'one trial at a time here');
+  monitor.recordAttempt('a', sale, replyWith('00'));
+  assert.equal(monitor.circuit('a'), 'half_open', 'a trial success moves it on at once');
+  advance(1_000);
+  assert.deepEqual(monitor.arrange(['a']), ['a']);
+  monitor.recordAttempt('a', sale, replyWith('00'));
+  assert.equal(monitor.circuit('a'), 'closed');
+  await monitor.stop();
+  assert.deepEqual(
+    events.map((event) => `${event.type}:${(event.payload as { from: string }).from}`),
+    ['channel.opened:closed', 'channel.half_open:open', 'channel.closed:half_open'],
+  );
+});
+
+test('an open channel is not probed while another channel of the route is closed, nor when it is unreachable', async () => {
+  const { monitor, advance, setHealth } = setup({ trialIntervalMs: 1_000 });
+  monitor.recordAttempt('a', sale, replyWith('00'));
+  monitor.recordAttempt('a', sale, replyWith('91'));
+  monitor.recordAttempt('a', sale, replyWith('91'));
+  assert.deepEqual(monitor.arrange(['a', 'b']), ['b'], 'b is closed: no reason to probe a');
+  setHealth([{ name: 'a', connected: 0, connections: 2, inFlight: 0, lastEchoOkAtMs: null, consecutiveFailures: 3 }]);
+  assert.deepEqual(monitor.arrange(['a']), [], 'no connection: fast-fail');
+  setHealth([{ name: 'a', connected: 2, connections: 2, inFlight: 0, lastEchoOkAtMs: 5, consecutiveFailures: 0 }]);
+  assert.deepEqual(monitor.arrange(['a']), ['a'], 'connected again');
+  monitor.recordAttempt('a', sale, { kind: 'no_reply', reason: 'timeout', sentAtMs: 0 });
+  assert.equal(monitor.circuit('a'), 'open', 'a failed trial keeps it open');
+  advance(9_000);
+  assert.deepEqual(monitor.arrange(['a']), ['a'], 'still answered a sale inside the window');
+  advance(60_000);
+  assert.deepEqual(monitor.arrange(['a']), ['a'], 'cool-down over: half-open, an ordinary trial');
+  monitor.recordAttempt('a', sale, { kind: 'no_reply', reason: 'timeout', sentAtMs: 0 });
+  advance(1_000);
+  assert.deepEqual(monitor.arrange(['a']), [], 'no sale answered for a whole window: unreachable, fast-fail until the cool-down');
   await monitor.stop();
 });

@@ -104,10 +104,10 @@ test('not sent on the first channel fails over to the next at once', async () =>
   });
 });
 
-test('no reply: the attempt is reversed and the client is told it was not charged', async () => {
+test('no reply and no retry allowed: the attempt is reversed and the client is told it was not charged', async () => {
   const script = (request: import('../../../src/core/iso8583/index.ts').IsoMessage) =>
     request.mti === '0200' ? { kind: 'no_reply' as const, reason: 'timeout' as const, sentAtMs: Date.now() } : reply(request, '00');
-  await withFixture({ scripts: [script] }, async ({ engine, store, channels }) => {
+  await withFixture({ scripts: [script], settings: { autoRetriesMax: 0 } }, async ({ engine, store, channels }) => {
     const result = await engine.authorize(sale());
     assert.equal(result.kind, 'completed');
     if (result.kind !== 'completed') return;

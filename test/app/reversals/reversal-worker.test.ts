@@ -297,3 +297,24 @@ test('a reversal reopened after a late approval is sent again as a fresh 0400 wi
   assert.equal(rig.settled.length, 2);
   assert.equal(rig.settled[1]?.payment.id, payment.id);
 });
+
+test('a reversal queued while another waits for a lost 0410 is sent at once, not behind it', async (t) => {
+  // The host never answers the first reversal, and answers 00 to the second.
+  const rig = await makeRig(t, [null, '00']);
+  const worker = rig.worker({ timeoutMs: 10_000 });
+  t.after(() => worker.stop());
+  const first = await seedUnknownAttempt(rig.store, rig.clock.nowMs(), '1');
+  worker.kick();
+  await waitFor(() => rig.reversalsReceived().length === 1, 'the first 0400 to reach the host');
+  const second = await seedUnknownAttempt(rig.store, rig.clock.nowMs(), '2');
+  worker.kick();
+  // Before this change the second kick waited for the first run, i.e. for the first 0400's 10 s timeout.
+  let secondState: string | undefined;
+  for (let check = 0; check < 400 && secondState !== 'done'; check++) {
+    secondState = (await rig.store.getReversal(second.reversal.id))?.state;
+    if (secondState !== 'done') await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.equal(secondState, 'done', 'the second reversal completed while the first waits');
+  assert.equal((await rig.store.getReversal(first.reversal.id))?.state, 'pending', 'the first still waits for its reply');
+  assert.equal(rig.reversalsReceived().length, 2, 'one try each: the waiting row is not sent twice');
+});

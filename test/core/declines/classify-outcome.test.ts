@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { cashierMessage, classifyOutcome, classifyResponseCode, nonCodeOutcomes, terminalVerdictText, truncateUtf8, type Diagnosis } from '../../../src/core/declines/index.ts';
+import { cashierMessage, cashierMessageWithNote, classifyOutcome, classifyResponseCode, nonCodeOutcomes, terminalVerdictText, truncateUtf8, type Diagnosis } from '../../../src/core/declines/index.ts';
 
 // kind, outcome, verdict, DE 39, DE 44, automatic retry
 const rows: Array<[(typeof nonCodeOutcomes)[number], string, string, string, string, boolean]> = [
@@ -72,4 +72,12 @@ test('truncateUtf8 never splits a character and never exceeds the limit (propert
 test('a Diagnosis serialises to the shape the HTTP API and explain --json share', () => {
   const d: Diagnosis = classifyResponseCode('51');
   assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(d))).sort(), ['advice', 'automaticRetry', 'category', 'code', 'meaning', 'outcome', 'party', 'verdict', 'waitSeconds'].sort());
+});
+
+test('DE 63 carries the note after the advice only when both fit in 120 bytes', () => {
+  const approved = classifyResponseCode('00');
+  assert.equal(cashierMessageWithNote(approved, 'zh', '第2次尝试成功；第1次已冲正，未扣款。'), '交易成功，打印凭条。 第2次尝试成功；第1次已冲正，未扣款。');
+  assert.equal(cashierMessageWithNote(approved, 'en', null), cashierMessage(approved, 'en'));
+  const long = 'x'.repeat(120);
+  assert.equal(cashierMessageWithNote(approved, 'en', long), cashierMessage(approved, 'en'), 'the advice alone when the note does not fit');
 });

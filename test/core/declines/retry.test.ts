@@ -1,4 +1,4 @@
-// Goal: the gateway never retries what is unsafe and scheme budgets hold. Method: table tests of decideRetry and checkRetryBudget, and fast-check properties over random codes, random decline sequences and random time steps, checked by an independent auditor.
+// Goal: the gateway never retries what is unsafe and scheme budgets hold. Method: table tests of the recovery decision for declines (decideRecovery) and checkRetryBudget, and fast-check properties over random codes, random decline sequences and random time steps, checked by an independent auditor.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -6,7 +6,6 @@ import {
   checkRetryBudget,
   classifyOutcome,
   classifyResponseCode,
-  decideRetry,
   diagnose,
   responseCodeTable,
   retryRules,
@@ -14,41 +13,56 @@ import {
   type Diagnosis,
 } from '../../../src/core/declines/index.ts';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
+import { decideRecovery } from '../../../src/core/payments/decide-recovery.ts';
+import { recoveryPolicy } from '../../../src/core/payments/recovery-policy.ts';
 
 const hourMs = 3_600_000;
 const dayMs = 24 * hourMs;
 const t0 = Date.parse('2026-11-25T00:00:00Z');
 
-const retryInput = (diagnosis: Diagnosis, over: Partial<Parameters<typeof decideRetry>[0]> = {}): Parameters<typeof decideRetry>[0] => ({
-  diagnosis,
-  attemptsSoFar: 1,
-  autoRetriesMax: 2,
-  elapsedMs: 1000,
-  budgetMs: 50_000,
-  budget: { allowed: true },
-  ...over,
-});
+interface RetryContext {
+  attemptsSoFar: number;
+  autoRetriesMax: number;
+  elapsedMs: number;
+  budgetMs: number;
+  allowed: boolean;
+}
 
-test('decideRetry table', () => {
-  const rows: Array<[string, Parameters<typeof decideRetry>[0], ReturnType<typeof decideRetry>]> = [
-    ['not sent: retry at once', retryInput(classifyOutcome('not_sent')), { action: 'retry_now' }],
-    ['no reply: reverse first', retryInput(classifyOutcome('no_reply')), { action: 'stop', reason: 'reverse_first' }],
-    ['bad MAC: reverse first', retryInput(classifyOutcome('bad_mac')), { action: 'stop', reason: 'reverse_first' }],
-    ['reversal failed: reverse first', retryInput(classifyOutcome('reversal_failed')), { action: 'stop', reason: 'reverse_first' }],
-    ['reversed: the cashier decides', retryInput(classifyOutcome('reversed')), { action: 'stop', reason: 'not_retryable' }],
-    ['approved: stop', retryInput(classifyResponseCode('00')), { action: 'stop', reason: 'approved' }],
-    ['A0 (re-sign-on): retry now', retryInput(classifyResponseCode('A0')), { action: 'retry_now' }],
-    ['51 fix: stop', retryInput(classifyResponseCode('51')), { action: 'stop', reason: 'not_retryable' }],
-    ['41 never: stop', retryInput(classifyResponseCode('41')), { action: 'stop', reason: 'not_retryable' }],
-    ['19 now but needs the card again: stop', retryInput(classifyResponseCode('19')), { action: 'stop', reason: 'not_retryable' }],
-    ['unknown code: stop', retryInput(classifyResponseCode('ZZ')), { action: 'stop', reason: 'not_retryable' }],
-    ['68 later 60 s within a long budget: retry after', retryInput(classifyResponseCode('68'), { budgetMs: 120_000 }), { action: 'retry_after', waitMs: 60_000 }],
-    ['68 later 60 s beyond the budget: stop', retryInput(classifyResponseCode('68')), { action: 'stop', reason: 'time_budget' }],
-    ['retries used up', retryInput(classifyOutcome('not_sent'), { attemptsSoFar: 3 }), { action: 'stop', reason: 'retries_exhausted' }],
-    ['scheme budget used up', retryInput(classifyOutcome('not_sent'), { budget: { allowed: false } }), { action: 'stop', reason: 'scheme_budget' }],
-    ['time budget used up', retryInput(classifyOutcome('not_sent'), { elapsedMs: 50_000 }), { action: 'stop', reason: 'time_budget' }],
+/** The gateway's own retry decision after a decline, on the first of two channels (src/core/payments/decide-recovery.ts). */
+const retryAfterDecline = (diagnosis: Diagnosis, ctx: Partial<RetryContext> = {}) => {
+  const c: RetryContext = { attemptsSoFar: 1, autoRetriesMax: 2, elapsedMs: 1000, budgetMs: 50_000, allowed: true, ...ctx };
+  return decideRecovery({
+    policy: recoveryPolicy,
+    failed: { kind: 'declined', diagnosis },
+    failedChannel: 'a',
+    route: ['a'],
+    healthyNow: ['a'],
+    attemptsSoFar: c.attemptsSoFar,
+    autoRetriesMax: c.autoRetriesMax,
+    schemeBudgetAllowed: c.allowed,
+    nowMs: c.elapsedMs,
+    replyByMs: c.budgetMs,
+    attemptMinMs: 1,
+  });
+};
+
+test('table: which declines the gateway retries by itself (one channel)', () => {
+  const rows: Array<[string, Diagnosis, Partial<RetryContext>, ReturnType<typeof decideRecovery>]> = [
+    ['approved: not a failure, stop', classifyResponseCode('00'), {}, { action: 'stop', reason: 'not_retryable' }],
+    ['A0 (the channel failed our MAC) alone: never the same channel before a sign-on', classifyResponseCode('A0'), {}, { action: 'stop', reason: 'policy' }],
+    ['51 fix: stop', classifyResponseCode('51'), {}, { action: 'stop', reason: 'not_retryable' }],
+    ['41 never: stop', classifyResponseCode('41'), {}, { action: 'stop', reason: 'not_retryable' }],
+    ['19 now but needs the card again: stop', classifyResponseCode('19'), {}, { action: 'stop', reason: 'not_retryable' }],
+    ['unknown code: stop', classifyResponseCode('ZZ'), {}, { action: 'stop', reason: 'not_retryable' }],
+    ['68 later 60 s within a long budget: retry after', classifyResponseCode('68'), { budgetMs: 120_000 }, { action: 'retry_after', waitMs: 60_000, channel: 'a' }],
+    ['68 later 60 s beyond the budget: stop', classifyResponseCode('68'), {}, { action: 'stop', reason: 'time_budget' }],
+    ['retries used up', classifyResponseCode('68'), { attemptsSoFar: 3, budgetMs: 120_000 }, { action: 'stop', reason: 'retries_exhausted' }],
+    ['scheme budget used up', classifyResponseCode('68'), { allowed: false, budgetMs: 120_000 }, { action: 'stop', reason: 'scheme_budget' }],
   ];
-  for (const [name, input, expected] of rows) assert.deepEqual(decideRetry(input), expected, name);
+  for (const [name, diagnosis, ctx, expected] of rows) assert.deepEqual(retryAfterDecline(diagnosis, ctx), expected, name);
+  // Outcomes that are not declines keep their own safety: an unknown one is reversed, never resent.
+  assert.equal(classifyOutcome('no_reply').automaticRetry, false);
+  assert.equal(classifyOutcome('bad_mac').verdict, 'wait');
 });
 
 const anyRetryContext = fc.record({
@@ -66,7 +80,7 @@ test('property: a code missing from the catalogue is never retried automatically
     fc.property(code, anyRetryContext, (c, ctx) => {
       const d = classifyResponseCode(c);
       assert.equal(d.verdict, 'fix');
-      const decision = decideRetry({ diagnosis: d, attemptsSoFar: ctx.attemptsSoFar, autoRetriesMax: ctx.autoRetriesMax, elapsedMs: ctx.elapsedMs, budgetMs: ctx.budgetMs, budget: { allowed: ctx.allowed } });
+      const decision = retryAfterDecline(d, ctx);
       assert.equal(decision.action, 'stop');
     }),
     { numRuns: 500 },
@@ -80,7 +94,7 @@ test('property: a never code is never retried automatically', () => {
   assert.ok(neverCodes.length > 20);
   fc.assert(
     fc.property(fc.constantFrom(...neverCodes), anyRetryContext, (code, ctx) => {
-      const decision = decideRetry({ diagnosis: classifyResponseCode(code), attemptsSoFar: ctx.attemptsSoFar, autoRetriesMax: ctx.autoRetriesMax, elapsedMs: ctx.elapsedMs, budgetMs: ctx.budgetMs, budget: { allowed: ctx.allowed } });
+      const decision = retryAfterDecline(classifyResponseCode(code), ctx);
       assert.equal(decision.action, 'stop');
     }),
     { numRuns: 400 },
@@ -96,7 +110,7 @@ test('property: a never code about the card is never retried, automatically or b
   assert.ok(cardNeverCodes.length > 10);
   fc.assert(
     fc.property(fc.constantFrom(...cardNeverCodes), anyRetryContext, fc.constantFrom('visa', 'mastercard', 'unionpay', 'jcb', 'amex') as fc.Arbitrary<'visa' | 'mastercard' | 'unionpay' | 'jcb' | 'amex'>, fc.integer({ min: 0, max: 23 * hourMs }), (code, ctx, brand, laterMs) => {
-      const decision = decideRetry({ diagnosis: classifyResponseCode(code), attemptsSoFar: ctx.attemptsSoFar, autoRetriesMax: ctx.autoRetriesMax, elapsedMs: ctx.elapsedMs, budgetMs: ctx.budgetMs, budget: { allowed: ctx.allowed } });
+      const decision = retryAfterDecline(classifyResponseCode(code), ctx);
       assert.equal(decision.action, 'stop');
       const history: CardAttemptHistoryEntry[] = [{ atMs: t0, responseCode: code, outcome: 'declined', brand, merchantId: 'M1', amountMinor: 100 }];
       const budget = checkRetryBudget({ brand, history, nowMs: t0 + laterMs, merchantId: 'M1', amountMinor: 100 });

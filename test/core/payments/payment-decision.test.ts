@@ -156,6 +156,25 @@ test('table: each path ends with the right attempts, answer and effects', () => 
       outcomes: ['reversed'], answer: 'wait:98', sends: ['a'], reversals: 1,
     },
     {
+      name: 'no reply, reversal confirmed, the policy picks the channel healthy at settle time: the new attempt goes there',
+      events: [
+        { type: 'checked', nowMs: 0, decline: null },
+        { type: 'no_reply', nowMs: 10_000, seq: 1, diagnosis: noReply, retry: now },
+        { type: 'reversal_settled', nowMs: 12_000, seq: 1, result: 'reversed', diagnosis: reversedDiag, retry: { action: 'retry_now', channel: 'a' } },
+        { type: 'replied', nowMs: 12_100, seq: 2, diagnosis: approved, retry: stop },
+      ],
+      outcomes: ['reversed', 'approved'], answer: 'approved', sends: ['a', 'a'], reversals: 1,
+    },
+    {
+      name: 'no reply, reversal confirmed, the policy says stop at settle time: answered reversed, no new attempt',
+      events: [
+        { type: 'checked', nowMs: 0, decline: null },
+        { type: 'no_reply', nowMs: 10_000, seq: 1, diagnosis: noReply, retry: now },
+        { type: 'reversal_settled', nowMs: 59_500, seq: 1, result: 'reversed', diagnosis: reversedDiag, retry: { action: 'stop', reason: 'time_budget' } },
+      ],
+      outcomes: ['reversed'], answer: 'declined:98', sends: ['a'], reversals: 1,
+    },
+    {
       name: 'dead reversal: attempt stays unknown, WAIT',
       events: [
         { type: 'checked', nowMs: 0, decline: null },

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import { SeededRandom } from '../../../src/core/time/random.ts';
-import { decideFault, isProcessedBeforeFault, mergeFaultSettings, noFaults } from '../../../src/sim/issuer/fault-plan.ts';
+import { decideFault, isProcessedBeforeFault, linkFaultMix, linkFaultNames, mergeFaultSettings, noFaults } from '../../../src/sim/issuer/fault-plan.ts';
 import { magicAmounts } from '../../../src/sim/issuer/test-cards.ts';
 import { echoRequest, freshStan, reversalOf, saleRequest } from './issuer-requests.ts';
 
@@ -61,4 +61,27 @@ test('fault settings are validated: probabilities in [0, 1], sum at most 1, know
   assert.equal(merged.lateReplyMs, 50);
   assert.equal(merged.noReply, 0);
   assert.ok(Object.isFrozen(merged));
+});
+
+test('a fault mix of 25 % faults a quarter of sales and reversals, spread evenly over the six link faults', () => {
+  const settings = mergeFaultSettings(noFaults, linkFaultMix(0.25));
+  const random = new SeededRandom(13);
+  const counts = new Map<string, number>();
+  const total = 24_000;
+  for (let index = 0; index < total; index++) {
+    const sale = saleRequest({ pan, amountMinor: 10_000 });
+    const request = index % 2 === 0 ? sale : reversalOf(sale, freshStan());
+    const fault = decideFault(request, settings, random);
+    counts.set(fault ?? 'none', (counts.get(fault ?? 'none') ?? 0) + 1);
+  }
+  const faulted = total - (counts.get('none') ?? 0);
+  assert.ok(Math.abs(faulted / total - 0.25) < 0.02, `faulted share ${faulted / total}`);
+  assert.equal(counts.size, linkFaultNames.length + 1, 'each link fault occurs, malformed replies do not');
+  for (const [fault, count] of counts) if (fault !== 'none') assert.ok(Math.abs(count / total - 0.25 / 6) < 0.01, `${fault} ${count}`);
+});
+
+test('a fault mix outside 0..1 is refused with the field named', () => {
+  for (const share of [-0.1, 1.5, Number.NaN]) {
+    assert.throws(() => linkFaultMix(share), (error: unknown) => isReswipeError(error) && error.code === 'RSW_SIM_FAULTS_INVALID' && error.field === 'faultMix');
+  }
 });

@@ -115,6 +115,8 @@ export const paymentViewSchema = Type.Object(
     createdAt: Type.String(),
     reference: nullable(Type.String()),
     originalPaymentId: nullable(Type.String({ description: 'the payment a void, refund, completion or cancel names; null otherwise' })),
+    // Optional: answers stored before it existed are replayed as they were.
+    recovery: Type.Optional(Type.Union([bilingual, Type.Null()], { description: 'how the tries of a payment with more than one attempt ended; null with one attempt' })),
   },
   {},
 );
