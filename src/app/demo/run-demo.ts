@@ -149,7 +149,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
 
     if (!options.signal.aborted) {
       progress.line('the primary bank turns flaky: it fails one sale at a time (swallowed, line dropped, charged then dropped)');
-      await runLane(recoveryLane, { ports, httpUrl, adminKey, progress, signal: options.signal, armPrimaryFault: (fault) => armOnce(() => simA.server, fault, options.signal) });
+      await runLane(recoveryLane, { ports, httpUrl, adminKey, progress, masterKeys, signal: options.signal, armPrimaryFault: (fault) => armOnce(() => simA.server, fault, options.signal) });
       await settle(gateway.store, options.signal);
     }
 
