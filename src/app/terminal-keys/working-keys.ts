@@ -15,6 +15,11 @@ export interface MacKey {
   macKey: Buffer;
 }
 
+export interface PinKey {
+  algorithm: KeyAlgorithm;
+  pinKey: Buffer;
+}
+
 export type IssuedWorkingKeys =
   | { kind: 'issued'; de62: Buffer; keySet: KeySetCode; checkValues: { pin: string; mac: string; data: string | null } }
   | { kind: 'no_master_key' }
@@ -74,6 +79,7 @@ export class WorkingKeys {
     } finally {
       tmk.fill(0);
       pin.fill(0);
+      mac.fill(0);
       data?.fill(0);
     }
   }
@@ -85,6 +91,16 @@ export class WorkingKeys {
     const key = record?.workingKeys == null ? null : { algorithm: record.algorithm, macKey: this.#vault.open(record.workingKeys.macSealed, terminalId, 'mac') };
     this.#remember(terminalId, key);
     return key;
+  }
+
+  /**
+   * The terminal's current PIN key (for PIN translation through the HSM port), or null before its
+   * first sign-on under its TMK. Opened from the store on every call: the caller should not keep it.
+   */
+  async pinKeyOf(terminalId: string): Promise<PinKey | null> {
+    const record = await this.#store.getTerminalKeys(terminalId);
+    if (record?.workingKeys == null) return null;
+    return { algorithm: record.algorithm, pinKey: this.#vault.open(record.workingKeys.pinSealed, terminalId, 'pin') };
   }
 
   #remember(terminalId: string, key: MacKey | null): void {

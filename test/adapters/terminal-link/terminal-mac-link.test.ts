@@ -24,7 +24,7 @@ const okPan = '6222020000000000018';
 async function withListener(
   macMode: MacMode,
   withMasterKey: boolean,
-  body: (context: { client: TerminalClient; tmk: Buffer | null; rejected: MacRejection[]; upstreamSales: () => number; events: () => Promise<string[]> }) => Promise<void>,
+  body: (context: { client: TerminalClient; tmk: Buffer | null; rejected: MacRejection[]; upstreamSales: () => number; events: () => Promise<string[]>; workingKeys: WorkingKeys }) => Promise<void>,
 ): Promise<void> {
   const fixture = await createFixture({ settings: {} });
   const clock = { nowMs: () => Date.now() };
@@ -35,6 +35,7 @@ async function withListener(
     tmk = combineKeyComponents('3des', generated.components.map((component) => Buffer.from(component.hex, 'hex')));
   }
   const rejected: MacRejection[] = [];
+  const workingKeys = new WorkingKeys({ store: fixture.store, vault, clock });
   const server = new TerminalServer({
     listener: { name: 'test', host: '127.0.0.1', port: 0, dialect: 'iso87-ascii', framing: { length: 'binary2', frameBytesMax: 2048 }, connectionsMax: 8, language: 'en' },
     engine: fixture.engine,
@@ -42,7 +43,7 @@ async function withListener(
     clock,
     logger: silentLogger,
     macMode,
-    keys: new WorkingKeys({ store: fixture.store, vault, clock }),
+    keys: workingKeys,
     onMacRejected: (reason) => rejected.push(reason),
   });
   const port = await server.start();
@@ -54,6 +55,7 @@ async function withListener(
       rejected,
       upstreamSales: () => fixture.channels[0]!.sent.filter((message) => message.mti === '0200').length,
       events: async () => (await fixture.store.listEvents(0, 1000)).map((event) => event.type),
+      workingKeys,
     });
   } finally {
     client.close();
@@ -70,11 +72,12 @@ async function signOn(client: TerminalClient): Promise<IsoMessage> {
 }
 
 test('optional: an unMACed sale goes through; a bad MAC is A0 before anything goes upstream; a MACed sale gets a MACed answer', async () => {
-  await withListener('optional', true, async ({ client, tmk, rejected, upstreamSales, events }) => {
+  await withListener('optional', true, async ({ client, tmk, rejected, upstreamSales, events, workingKeys }) => {
     const answer = await signOn(client);
     assert.equal(answer.fields[39], '00');
     const keys = decodeWorkingKeyBlock('3des', tmk as Buffer, '003', answer.fields[62] as Uint8Array);
     assert.ok(keys.ok);
+    assert.deepEqual((await workingKeys.pinKeyOf(terminalId))?.pinKey, keys.keys.pin, 'the PIN key for the HSM port is the one the terminal got');
     assert.equal((await client.request(saleMessage({ stan: nextStan(), pan: okPan, amountMinor: 100 }))).fields[39], '00');
     assert.equal(upstreamSales(), 1);
 
@@ -117,4 +120,35 @@ test('a terminal without a master key: refused sign-on (97) where MACs are requi
     assert.equal(answer.fields[39], '00');
     assert.equal(answer.fields[62], undefined);
   });
+});
+
+test('two gateway nodes on one store: a sign-on through one node is honoured by the other, whose remembered MAC key went stale', async () => {
+  const fixture = await createFixture({ settings: {} });
+  const clock = { nowMs: () => Date.now() };
+  const vault = new TerminalKeyVault(Buffer.alloc(32, 9), 'config');
+  const generated = await new TerminalKeyCeremonies({ store: fixture.store, vault, clock }).generate(terminalId, 'sm4', 2);
+  const tmk = combineKeyComponents('sm4', generated.components.map((component) => Buffer.from(component.hex, 'hex')));
+  const listener = { name: 'test', host: '127.0.0.1', port: 0, dialect: 'iso87-ascii', framing: { length: 'binary2' as const, frameBytesMax: 2048 }, connectionsMax: 8, language: 'en' as const };
+  const nodes = [0, 1].map(() => new TerminalServer({ listener, engine: fixture.engine, store: fixture.store, clock, logger: silentLogger, macMode: 'required', keys: new WorkingKeys({ store: fixture.store, vault, clock }) }));
+  const [portA, portB] = await Promise.all(nodes.map((node) => node.start()));
+  const viaA = await TerminalClient.connect(portA as number, 'iso87-ascii');
+  const viaB = await TerminalClient.connect(portB as number, 'iso87-ascii');
+  try {
+    const macedSale = async (mac: Buffer): Promise<string | undefined> => {
+      const request = saleMessage({ stan: nextStan(), pan: okPan, amountMinor: 600 + stan });
+      return (await viaB.request(request, 20_000, packWithMac(dialect, request, 'sm4', mac))).fields[39] as string | undefined;
+    };
+    const first = decodeWorkingKeyBlock('sm4', tmk, '003', (await signOn(viaA)).fields[62] as Uint8Array);
+    assert.ok(first.ok);
+    assert.equal(await macedSale(first.keys.mac), '00', 'node B reads the keys node A issued');
+    const second = decodeWorkingKeyBlock('sm4', tmk, '003', (await signOn(viaA)).fields[62] as Uint8Array);
+    assert.ok(second.ok);
+    assert.equal(await macedSale(second.keys.mac), '00', 'node B notices its remembered key is stale and rereads it');
+    assert.equal(await macedSale(first.keys.mac), 'A0', 'the replaced key no longer works anywhere');
+  } finally {
+    viaA.close();
+    viaB.close();
+    await Promise.all(nodes.map((node) => node.close(1_000)));
+    await fixture.close();
+  }
 });
