@@ -29,7 +29,7 @@ import { loadRoutingRules } from '../adapters/routing/routing-rules-file.ts';
 import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
 import { createChannelRouter } from './channels/channel-router.ts';
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
-import { readTlsFromConfig } from './tls/tls-from-config.ts';
+import { readTlsFromConfig, reloadChannelTls } from './tls/tls-from-config.ts';
 import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
 import type { TlsOptions } from 'node:tls';
 import { SoftwareHsm } from '../adapters/hsm/software-hsm.ts';
@@ -55,7 +55,7 @@ export interface Gateway {
   terminalPorts: Record<string, number>;
   engine: AuthorizationEngine;
   store: Store;
-  /** Reads every served TLS certificate (HTTP API, terminal listeners) again; false when one could not be used (that one stays as it was). `serve` calls it on SIGHUP. */
+  /** Reads every TLS file again (HTTP API, terminal listeners, channel client certificates); false when one could not be used (that one stays as it was). `serve` calls it on SIGHUP. */
   reloadTls(): boolean;
   stop(): Promise<void>;
 }
@@ -307,7 +307,8 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       store,
       reloadTls() {
         // Every reloader runs even when one fails, so one bad file does not hold back the others' renewals.
-        return tlsReloaders.map((reloader) => reloader.reload('signal')).every(Boolean);
+        const served = tlsReloaders.map((reloader) => reloader.reload('signal')).every(Boolean);
+        return reloadChannelTls(config, channels, logger) && served;
       },
       async stop() {
         if (stopped) return;

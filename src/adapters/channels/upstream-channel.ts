@@ -138,6 +138,8 @@ export class UpstreamChannel {
   private lastEchoOkAtMs: number | null = null;
   private consecutiveFailures = 0;
   private started = false;
+  /** TLS options for the next connection; replaced by setTls when certificates are renewed. */
+  private tlsOptions: ConnectionOptions | undefined;
   private closed = false;
   private nextSlotStart = 0;
   /** The last id handed to a socket; 0 stands for "not connected yet". */
@@ -150,6 +152,7 @@ export class UpstreamChannel {
     this.options = Object.freeze({ ...options });
     this.dialect = getDialect(options.dialect);
     this.nowMs = options.nowMs ?? Date.now;
+    this.tlsOptions = options.tls;
     this.lateWindowMs = options.lateWindowMs ?? 600_000;
     this.lateKeysMax = options.lateKeysMax ?? Math.max(1024, 4 * options.inFlightMax);
     this.echoTimeoutMs = options.echoTimeoutMs ?? options.echoIntervalMs;
@@ -224,6 +227,12 @@ export class UpstreamChannel {
   /** Called for every reply no waiting request claims; `late` when it answers a timed-out request. */
   onUnmatchedReply(handler: (message: IsoMessage, info: UnmatchedReplyInfo) => void): void {
     this.unmatchedHandlers.push(handler);
+  }
+
+  /** Renewed TLS material (client certificate, CA) for connections opened from now on; open connections keep theirs. */
+  setTls(options: ConnectionOptions): void {
+    if (this.tlsOptions === undefined) throw new Error(`broken invariant: channel ${this.options.name} was built without TLS`);
+    this.tlsOptions = options;
   }
 
   health(): ChannelHealth {
@@ -337,7 +346,8 @@ export class UpstreamChannel {
     if (this.closed) return;
     slot.reconnectTimer = null;
     slot.closeReason = null;
-    const { host, port, tls } = this.options;
+    const { host, port } = this.options;
+    const tls = this.tlsOptions;
     const socket = tls === undefined ? createConnection({ host, port }) : connectTls({ ...tls, host, port });
     slot.socket = socket;
     this.connectionIdLast += 1;

@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import { UpstreamChannel, type ChannelSendResult } from '../../../src/adapters/channels/upstream-channel.ts';
 import { readClientTlsOptions, readServerTlsOptions } from '../../../src/adapters/tls/read-tls-material.ts';
 import { createLogger } from '../../../src/adapters/log/logger.ts';
@@ -17,13 +19,15 @@ import { getText, type IsoMessage } from '../../../src/core/iso8583/index.ts';
 import { buildUpstreamSale } from '../../../src/core/payments/upstream-request.ts';
 import { CardNumber } from '../../../src/core/cards/pan.ts';
 import { recordingLogger, waitFor } from './fake-host.ts';
-import { issueTestCertificate, makeTestCa, type CertificateFiles } from '../../support/test-certificates.ts';
+import { issueTestCertificate, makeTestCa, pem, type CertificateFiles } from '../../support/test-certificates.ts';
 
 let dir = '';
 let sim: RunningIssuerServer;
 let bankCa: CertificateFiles;
 let otherCa: CertificateFiles;
 let clientCertificate: CertificateFiles;
+let gatewayCa: CertificateFiles;
+let bankHost: CertificateFiles;
 let stan = 0;
 
 function sale(): IsoMessage {
@@ -68,8 +72,8 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'reswipe-channel-tls-'));
   bankCa = makeTestCa(dir, 'bank-ca');
   otherCa = makeTestCa(dir, 'other-ca');
-  const gatewayCa = makeTestCa(dir, 'gateway-ca');
-  const bankHost = issueTestCertificate(bankCa, dir, 'bank-host', 'server');
+  gatewayCa = makeTestCa(dir, 'gateway-ca');
+  bankHost = issueTestCertificate(bankCa, dir, 'bank-host', 'server');
   clientCertificate = issueTestCertificate(gatewayCa, dir, 'gateway-client', 'client');
   sim = await startIssuerServer({
     ...issuerServerDefaults,
@@ -113,3 +117,36 @@ for (const [name, tls] of [
     assert.equal(kindOf(await channel.send(sale(), { timeoutMs: 1_000 })), 'not_sent/no_connection');
   });
 }
+
+test('setTls (what SIGHUP does): connections opened afterwards present the renewed client certificate', async (t) => {
+  // A bank that only records which client certificate each connection presented.
+  const presented: string[] = [];
+  const sockets = new Set<TLSSocket>();
+  const bank = createTlsServer(readServerTlsOptions({ ...bankHost, clientCaFile: gatewayCa.certFile }, 'bank'), (socket) => {
+    presented.push(socket.getPeerCertificate().fingerprint256);
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => bank.listen(0, '127.0.0.1', resolve));
+  const address = bank.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const renewed = issueTestCertificate(gatewayCa, dir, 'gateway-client-renewed', 'client');
+  const channel = new UpstreamChannel({
+    name: 'bank', host: '127.0.0.1', port, dialect: 'iso87-ascii', framing: 'binary2', frameBytesMax: 4096, connections: 1, inFlightMax: 16, echoIntervalMs: 0,
+    acquirerId: '48020000', reconnectBackoffMs: 20, reconnectBackoffMsMax: 100, connectTimeoutMs: 2_000, logger: recordingLogger(),
+    tls: readClientTlsOptions({ caFile: bankCa.certFile, ...clientCertificate }, 'channels[0].tls'),
+  });
+  channel.start();
+  t.after(async () => {
+    await channel.close();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => bank.close(resolve));
+  });
+  await waitFor(() => presented.length === 1, 'the first connection', 10_000);
+  assert.equal(presented[0], new X509Certificate(pem(clientCertificate.certFile)).fingerprint256);
+  channel.setTls(readClientTlsOptions({ caFile: bankCa.certFile, ...renewed }, 'channels[0].tls'));
+  for (const socket of sockets) socket.destroy();
+  await waitFor(() => presented.length >= 2, 'the reconnection', 10_000);
+  assert.equal(presented.at(-1), new X509Certificate(pem(renewed.certFile)).fingerprint256, 'the renewed certificate');
+});
