@@ -280,7 +280,18 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
         onPlansChange: (next: typeof feePlans) => {
           feePlans = next;
         },
-        channelHealth: () => [...channels.values()].map((channel) => channel.health()),
+        // Connection state plus the breaker's verdict: a connected channel with an open circuit takes no sales,
+        // unless it answered sales within the breaker's window: then it is still probed by trial sales as the
+        // last reachable channel of its route (docs/routing.md), so it still counts as usable.
+        channelHealth: () => {
+          const circuits = healthMonitor.view();
+          return [...channels.values()].map((channel) => {
+            const health = channel.health();
+            const circuit = circuits.find((view) => view.name === health.name);
+            const available = circuit === undefined || circuit.available || circuit.window.results > circuit.window.failures;
+            return { ...health, available };
+          });
+        },
         manualHandling: { fees, kickReversals: () => worker.kick() },
         monitoring: {
           terminalCached: (id) => terminalMonitor.cached(id),

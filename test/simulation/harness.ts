@@ -115,6 +115,7 @@ const transactionSettings = (engine: EngineSettings): TransactionSetSettings => 
   httpTerminalId: engine.httpTerminalId,
   localOffsetMinutes: engine.localOffsetMinutes,
   channels: engine.channels,
+  panKey: engine.panKey,
 });
 /** Share of approved sales whose client then voids it (same day) or refunds part of it, one or two times. */
 const followUpShare = 0.12;
@@ -507,6 +508,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     try {
       const outcome = await gen.engine.reverseByTerminal({
         terminalId: payment.terminalId ?? '',
+        merchantId: simMerchantId,
+        amountMinor: payment.amountMinor,
         originalStan: payment.stan ?? '',
         originalTransmittedAt: payment.transmittedAt,
         reasonCode: '98',

@@ -15,6 +15,7 @@ import type { FeePlanSet } from '../../core/fees/fee-plan.ts';
 import type { Store } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import { decideReadiness, isChannelUsable } from '../../core/monitoring/readiness.ts';
 import type { LoggerLike } from '../channels/upstream-channel.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { requireAdmin } from './auth.ts';
@@ -44,6 +45,8 @@ export const requestsPerSocketMax = 10_000;
 export interface ChannelHealthLike {
   name: string;
   connected: number;
+  /** False while the channel's circuit breaker keeps sales off it. */
+  available?: boolean;
 }
 
 export interface HttpAppDeps {
@@ -140,25 +143,26 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     '/readyz',
     {
       schema: {
-        summary: 'Ready for traffic: the store answers and at least one channel is connected (or none is configured)',
+        summary: 'Ready for traffic: the store answers and accepts writes, and at least one upstream channel is usable (connected, circuit not open)',
         tags: ['health'],
         response: {
-          200: Type.Object({ status: Type.Literal('ready'), store: Type.String(), channels: Type.Array(Type.Object({ name: Type.String(), connected: Type.Integer() })) }),
+          200: Type.Object({ status: Type.Literal('ready'), store: Type.String(), channels: Type.Array(Type.Object({ name: Type.String(), connected: Type.Integer(), usable: Type.Boolean() })) }),
           503: problemSchema,
         },
       },
     },
     async (_request, reply) => {
+      let storeAnswers = true;
       try {
         if (deps.store.ping !== undefined) await deps.store.ping();
         else await deps.store.listChannels();
       } catch {
-        return sendProblem(reply, problemOfError(new ReswipeError('RSW_HTTP_NOT_READY', { reason: 'the store does not answer' })));
+        storeAnswers = false;
       }
-      const channels = (deps.channelHealth?.() ?? []).map((channel) => ({ name: channel.name, connected: channel.connected }));
-      if (channels.length > 0 && channels.every((channel) => channel.connected === 0)) {
-        return sendProblem(reply, problemOfError(new ReswipeError('RSW_HTTP_NOT_READY', { reason: 'no upstream channel is connected' })));
-      }
+      const health = deps.channelHealth?.() ?? null;
+      const readiness = decideReadiness({ storeAnswers, storeWriteFault: deps.store.writeFault?.() ?? null, channels: health });
+      if (!readiness.ready) return sendProblem(reply, problemOfError(new ReswipeError('RSW_HTTP_NOT_READY', { reason: readiness.reason })));
+      const channels = (health ?? []).map((channel) => ({ name: channel.name, connected: channel.connected, usable: isChannelUsable(channel) }));
       return { status: 'ready' as const, store: deps.store.kind, channels };
     },
   );

@@ -224,6 +224,11 @@ export class PostgresStore extends SqlStoreReader implements Store {
     await this.db.all('SELECT 1 AS ok', []);
   }
 
+  writeFault(): string | null {
+    // A PostgreSQL outage shows in ping(); only a closed store refuses writes for good.
+    return this.#closing !== null ? 'the store is closed' : null;
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#groupCommit.close().then(() => this.#pool.end());
     return this.#closing;

@@ -262,6 +262,13 @@ export class SqliteStore extends SqlStoreReader implements Store {
     await this.db.all('SELECT 1 AS ok', []);
   }
 
+  writeFault(): string | null {
+    // Fixed texts: the driver's message stays in the log, never in a readiness answer.
+    if (this.#walFailure !== null) return 'an earlier WAL fdatasync failed; restart the gateway (and check the disk) to reopen the store';
+    if (this.#closing !== null) return 'the store is closed';
+    return null;
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#groupCommit.close().then(() => {
       if (this.#walFd !== null) closeSync(this.#walFd);

@@ -25,6 +25,8 @@ import {
   type IsoMessage,
 } from '../../core/iso8583/index.ts';
 import { refusalCashierMessage } from '../../core/payments/txn-refusal-text.ts';
+import type { TxnRefusal } from '../../core/payments/txn-rule-result.ts';
+import { defaultBusinessTimeZone, localTimeOf } from '../../core/time/local-time.ts';
 import { cashierMessage, cashierMessageWithNote, classifyOutcome, classifyResponseCode, terminalVerdictText, type Diagnosis } from '../../core/declines/index.ts';
 import { CardNumber, fingerprintPan } from '../../core/cards/pan.ts';
 import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
@@ -424,7 +426,7 @@ export class TerminalServer {
     const terminalId = (getText(request, 41) ?? '').trim();
     const merchantId = getText(request, 42) ?? '';
     const stan = getText(request, 11) ?? '';
-    const transmittedAt = getText(request, 7) ?? `${getText(request, 13) ?? localMmdd(clock.nowMs())}${getText(request, 12) ?? '000000'}`;
+    const transmittedAt = getText(request, 7) ?? `${getText(request, 13) ?? localTimeOf(clock.nowMs(), engine.settings.businessTimeZone ?? defaultBusinessTimeZone).mmdd}${getText(request, 12) ?? '000000'}`;
     if (this.#closing) return this.#answer(request, responseMti, classifyResponseCode('96'), null);
     const amountText = getText(request, 4) ?? '';
     const amountMinor = /^[0-9]{1,12}$/.test(amountText) ? Number(amountText) : NaN;
@@ -616,7 +618,7 @@ export class TerminalServer {
     const stan = getText(request, 11) ?? '';
     // The retransmission key is DE 41 + 11 + 7. Terminals without DE 7 (classic cups-pos) are keyed by their
     // local date and time (DE 13 + 12) instead, falling back to today's date: a STAN is unique per terminal and day.
-    const transmittedAt = getText(request, 7) ?? `${getText(request, 13) ?? localMmdd(clock.nowMs())}${getText(request, 12) ?? '000000'}`;
+    const transmittedAt = getText(request, 7) ?? `${getText(request, 13) ?? localTimeOf(clock.nowMs(), engine.settings.businessTimeZone ?? defaultBusinessTimeZone).mmdd}${getText(request, 12) ?? '000000'}`;
     if (this.#closing) {
       // Shutting down: refuse before anything is stored or sent, so the terminal may retry elsewhere at once.
       return this.#answer(request, responseMti, classifyResponseCode('96'), null);
@@ -693,17 +695,23 @@ export class TerminalServer {
   async #reversal(request: IsoMessage, responseMti: string): Promise<IsoMessage> {
     const terminalId = (getText(request, 41) ?? '').trim();
     const original = originalOf(request);
+    const amountText = getText(request, 4) ?? '';
     let responseCode = '25';
+    let refusal: TxnRefusal | undefined;
     if (original !== null) {
       try {
+        // Whether this 0400 may undo the sale (its terminal, merchant, amount, window) is the engine's decision.
         const outcome = await this.#options.engine.reverseByTerminal({
           terminalId,
+          merchantId: getText(request, 42) ?? '',
+          amountMinor: /^[0-9]{1,12}$/.test(amountText) ? Number(amountText) : null,
           originalStan: original.stan,
           originalTransmittedAt: original.transmittedAt,
           ...(original.dateMmdd === undefined ? {} : { originalDateMmdd: original.dateMmdd }),
           reasonCode: getText(request, 39) ?? '06',
         });
         responseCode = outcome.responseCode;
+        refusal = outcome.refusal;
       } catch (error) {
         if (!isReswipeError(error)) throw error;
         responseCode = error.isoResponseCode ?? '96';
@@ -712,6 +720,8 @@ export class TerminalServer {
     const fields: Record<number, IsoFieldValue> = {};
     copy(request, fields, [3, 4, 7, 11, 32, 41, 42, 49, 61, 90]);
     fields[39] = responseCode;
+    // A refused reversal says why in DE 63, in the listener's language, as a refused follow-up does.
+    if (refusal !== undefined) fields[63] = refusalCashierMessage(refusal, this.#options.listener.language);
     return this.#response(request, responseMti, fields);
   }
 
@@ -741,15 +751,18 @@ export class TerminalServer {
   }
 }
 
-/** The original a follow-up names: DE 90 (STAN, DE 7 date), cups-pos DE 61 (STAN, MMDD), and DE 37 (RRN). */
-export function followUpOriginalOf(request: IsoMessage): { rrn?: string; stan?: string; dateMmdd?: string } | null {
-  const found: { rrn?: string; stan?: string; dateMmdd?: string } = {};
+/**
+ * The original a follow-up names: DE 90 (STAN and the original's whole DE 7, UTC), cups-pos DE 61 (STAN
+ * and 61.3, the terminal's local MMDD), and DE 37 (RRN).
+ */
+export function followUpOriginalOf(request: IsoMessage): { rrn?: string; stan?: string; dateMmdd?: string; transmittedAt?: string } | null {
+  const found: { rrn?: string; stan?: string; dateMmdd?: string; transmittedAt?: string } = {};
   const rrn = getText(request, 37)?.trim();
   if (rrn !== undefined && rrn !== '') found.rrn = rrn;
   const de90 = getText(request, 90);
   if (de90 !== undefined && /^[0-9]{20}/.test(de90)) {
     found.stan = de90.slice(4, 10);
-    found.dateMmdd = de90.slice(10, 14);
+    found.transmittedAt = de90.slice(10, 20);
   } else {
     const de61 = request.fields[61];
     if (typeof de61 === 'object' && !(de61 instanceof Uint8Array)) {
@@ -777,12 +790,6 @@ function safeCode(code: string): Diagnosis {
   } catch {
     return classifyResponseCode('96');
   }
-}
-
-/** MMDD in China Standard Time, the terminals' local date. */
-function localMmdd(nowMs: number): string {
-  const local = new Date(nowMs + 8 * 3_600_000);
-  return String(local.getUTCMonth() + 1).padStart(2, '0') + String(local.getUTCDate()).padStart(2, '0');
 }
 
 function copy(from: IsoMessage, to: Record<number, IsoFieldValue>, fields: readonly number[]): void {

@@ -71,6 +71,10 @@ import { TerminalGate } from './terminal-gate.ts';
 import { closeManualHandlingOnConfirmedReversal } from '../manual-handling/close-on-confirmed-reversal.ts';
 import type { EngineRouter } from '../channels/channel-router.ts';
 import { reversalIdFor } from '../reversals/reversal-worker.ts';
+import { decideTerminalReversal } from '../../core/payments/terminal-reversal-rules.ts';
+import { isOriginalLocalDate } from '../../core/payments/original-local-date.ts';
+import { defaultBusinessTimeZone, localTimeOf } from '../../core/time/local-time.ts';
+import type { TxnRefusal } from '../../core/payments/txn-rule-result.ts';
 import { doubleApprovalToReverse, isReswipeTwin, mayBeDoubleApproval, isUnsettledTwin, reswipeWaitDiagnosis } from '../../core/payments/reswipe-guard.ts';
 
 export type { PaymentView } from '../../core/payments/payment-view.ts';
@@ -119,8 +123,12 @@ export interface TerminalReversalInput {
   originalStan: string;
   /** DE 7 of the original request, MMDDhhmmss; null when the terminal named the original by STAN (and date) only. */
   originalTransmittedAt: string | null;
-  /** MMDD of the original (cups-pos DE 61.3), narrowing a STAN-only lookup. */
+  /** MMDD of the original (cups-pos DE 61.3: the terminal's local date), narrowing a STAN-only lookup. */
   originalDateMmdd?: string;
+  /** DE 42 of the 0400: must be the sale's merchant. */
+  merchantId: string;
+  /** DE 4 of the 0400 in minor units, null when absent: must be the sale's amount. */
+  amountMinor: number | null;
   /** DE 39 of the terminal's 0400: `98`, `96`, `A0` or `06` (anything else is forwarded as `06`). */
   reasonCode: string;
 }
@@ -166,6 +174,10 @@ export interface EngineSettings {
   closeWaitMs: number;
   /** Window of the re-swipe guard and of double-approval detection; 0 or absent turns both off. */
   reswipeGuardWindowMs?: number;
+  /** How long after its sale a terminal's own 0400 is honoured (and never after the sale's batch is settled); 24 h when absent. */
+  terminalReversalWindowMs?: number;
+  /** The business time zone (`fees.settlementTimeZone`): the local date a cups-pos 0400's DE 61.3 names; Asia/Shanghai when absent. */
+  businessTimeZone?: string;
 }
 
 export function engineSettingsFromConfig(config: ReswipeConfig, overrides: Partial<EngineSettings> = {}): EngineSettings {
@@ -195,6 +207,8 @@ export function engineSettingsFromConfig(config: ReswipeConfig, overrides: Parti
     recoveryBatchMax: 10_000,
     closeWaitMs: config.engine.terminalTimeoutMs,
     reswipeGuardWindowMs: config.engine.reswipeGuardWindowMs,
+    terminalReversalWindowMs: config.engine.reversal.terminalWindowMs,
+    businessTimeZone: config.fees.settlementTimeZone,
     ...overrides,
   };
 }
@@ -409,18 +423,24 @@ export class AuthorizationEngine {
     return { data, nextCursor: page.nextCursor };
   }
 
-  /** The terminal's own 0400/0401: reverse the original if it was (or may have been) approved. Returns DE 39 for the 0410. */
-  async reverseByTerminal(input: TerminalReversalInput): Promise<{ responseCode: string }> {
+  /**
+   * The terminal's own 0400/0401: reverse the original if it was (or may have been) approved, when the
+   * 0400 may undo it (decideTerminalReversal: same terminal and merchant, same amount, inside the window).
+   * Returns DE 39 for the 0410, and the refusal when it was refused (nothing reversed then).
+   */
+  async reverseByTerminal(input: TerminalReversalInput): Promise<{ responseCode: string; refusal?: TxnRefusal }> {
     const scope = `iso:${input.terminalId}`;
     let transmittedAt = input.originalTransmittedAt;
     if (transmittedAt === null) {
-      // Named by STAN only: the newest sale of this terminal with that STAN (and date, when given).
+      // Named by STAN only: the newest sale of this terminal with that STAN (and, when given, made on that
+      // local date: cups-pos DE 61.3 is the terminal's local date, compared in the business time zone).
+      const zone = this.#settings.businessTimeZone ?? defaultBusinessTimeZone;
       const page = await this.#store.listPayments({ limit: 20, terminalId: input.terminalId, stan: input.originalStan });
       const match = page.data.find(
         (payment) =>
           payment.terminalStan === input.originalStan &&
           payment.terminalTransmittedAt !== null &&
-          (input.originalDateMmdd === undefined || payment.terminalTransmittedAt.startsWith(input.originalDateMmdd)),
+          (input.originalDateMmdd === undefined || isOriginalLocalDate(input.originalDateMmdd, payment, zone)),
       );
       if (match === undefined || match.terminalTransmittedAt === null) return { responseCode: '25' };
       transmittedAt = match.terminalTransmittedAt;
@@ -442,13 +462,25 @@ export class AuthorizationEngine {
     const paymentId = record?.paymentId ?? null;
     if (paymentId === null) return { responseCode: '25' };
     const reasonCode: ReversalReasonCode = isReasonCode(input.reasonCode) ? input.reasonCode : '06';
-    const queued = await this.#write(async (tx) => {
+    const decided = await this.#write(async (tx): Promise<{ kind: 'queued' | 'nothing' } | TxnRefusal> => {
       const payment = await tx.getPayment(paymentId);
-      if (payment === null) return false;
+      if (payment === null) return { kind: 'nothing' };
+      const nowMs = this.#clock.nowMs();
+      // Decided inside the write, on fresh data: a 0500 settling the batch cannot slip between check and queue.
+      const settled = payment.terminalId === null ? null : await tx.lastEventOf('batch.settled', payment.terminalId);
+      const rule = decideTerminalReversal({
+        original: payment,
+        terminalId: input.terminalId,
+        merchantId: input.merchantId,
+        amountMinor: input.amountMinor,
+        nowMs,
+        windowMs: this.#settings.terminalReversalWindowMs ?? defaultTerminalReversalWindowMs,
+        batchSettledAtMs: settled?.atMs ?? null,
+      });
+      if (rule.kind === 'refused') return rule;
       const attempts = await tx.listAttempts(paymentId);
       const target = attempts.find((attempt) => attempt.outcome === 'approved' || isUnresolved(attempt.outcome));
-      if (target === undefined) return false;
-      const nowMs = this.#clock.nowMs();
+      if (target === undefined) return { kind: 'nothing' };
       await this.#enqueueReversal(tx, {
         attempt: target,
         payment,
@@ -459,10 +491,15 @@ export class AuthorizationEngine {
       });
       // enqueueReversal appends `reversal.queued` itself; this event records who asked.
       await tx.appendEvent({ type: 'payment.reversal_requested', subjectId: paymentId, payload: { seq: target.seq, channel: target.channel, reasonCode, by: 'terminal' }, atMs: nowMs });
-      return true;
+      return { kind: 'queued' };
     });
-    if (queued) this.#reversalWorker.kick();
-    this.#logger.info({ terminalId: input.terminalId, paymentId, queued }, 'terminal reversal honoured');
+    if (decided.kind === 'refused') {
+      // Loud: a 0400 naming another terminal's or merchant's sale is what a stranger forging reversals sends.
+      this.#logger.warn({ terminalId: input.terminalId, paymentId, code: decided.code, responseCode: decided.isoResponseCode }, 'terminal reversal refused; nothing reversed');
+      return { responseCode: decided.isoResponseCode, refusal: decided };
+    }
+    if (decided.kind === 'queued') this.#reversalWorker.kick();
+    this.#logger.info({ terminalId: input.terminalId, paymentId, queued: decided.kind === 'queued' }, 'terminal reversal honoured');
     return { responseCode: '00' };
   }
 
@@ -1390,6 +1427,8 @@ function checkedTerminal(request: SaleRequest, terminal: TerminalRecord | null, 
 
 /** The request hash of a key taken by a terminal reversal whose original never arrived: no real request hashes to it. */
 const reversedByTerminalHash = 'reversed-by-terminal';
+/** A terminal's own 0400 later than this after its sale is refused when the settings name no window (the config default). */
+const defaultTerminalReversalWindowMs = 86_400_000;
 
 /** The longest window a retry budget counts declines in (Visa's 30 days). */
 const retryHistoryWindowMs = 30 * 86_400_000;
@@ -1521,9 +1560,9 @@ function safeLookup(pan: string, binTable: BinTable) {
 /** Start of the local day and month containing `nowMs`, for the per-day and per-month limits. */
 export function localWindows(nowMs: number, offsetMinutes: number): { dayStartMs: number; monthStartMs: number } {
   const offsetMs = offsetMinutes * 60_000;
-  const local = new Date(nowMs + offsetMs);
-  const dayStartMs = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()) - offsetMs;
-  const monthStartMs = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), 1) - offsetMs;
+  const local = localTimeOf(nowMs, offsetMinutes);
+  const dayStartMs = Date.UTC(local.year, local.month - 1, local.day) - offsetMs;
+  const monthStartMs = Date.UTC(local.year, local.month - 1, 1) - offsetMs;
   return { dayStartMs, monthStartMs };
 }
 

@@ -28,6 +28,11 @@ import { dayMs, decideHoldClose } from '../../core/payments/preauth-rules.ts';
 import type { TxnRefusal, TxnRuleResult } from '../../core/payments/txn-rule-result.ts';
 import { buildUpstreamFollowUp, transactionShape, type FollowUpOperation } from '../../core/payments/follow-up-request.ts';
 import { posEntryModeFor, transmissionDateTime } from '../../core/payments/upstream-request.ts';
+import { localDateTime } from '../../core/payments/upstream-fields.ts';
+import { isOriginalLocalDate } from '../../core/payments/original-local-date.ts';
+import { decideFollowUpCard, panOfTrack2 } from '../../core/payments/follow-up-card-rules.ts';
+import { decideFollowUpTerminal } from '../../core/payments/follow-up-terminal-rules.ts';
+import { fingerprintPan } from '../../core/cards/pan.ts';
 import { currencyNumericFor } from '../../core/payments/reversal-message.ts';
 import { computeBatchTotals, decideSettlement, type BatchTotals, type SettlementVerdict } from '../../core/payments/batch-totals.ts';
 import { toPaymentView, type PaymentView } from '../../core/payments/payment-view.ts';
@@ -58,6 +63,10 @@ export interface TransactionSetSettings {
   channels: readonly EngineChannelSettings[];
   /** Most journal rows one batch settlement reads. */
   batchRowsMax: number;
+  /** The PAN fingerprint key (the engine's): a card a follow-up presents must fingerprint to its original's. */
+  panKey: string;
+  /** Retired PAN keys (the engine's): an original fingerprinted before a rotation still matches its card. */
+  panKeysRetired?: ReadonlyArray<{ readonly id: string; readonly key: string }>;
 }
 
 export const defaultTransactionSettings = Object.freeze({
@@ -83,6 +92,8 @@ export function transactionSettingsFromConfig(config: ReswipeConfig, engine: Eng
     httpTerminalId: engine.httpTerminalId,
     localOffsetMinutes: engine.localOffsetMinutes,
     channels: engine.channels,
+    panKey: engine.panKey,
+    panKeysRetired: engine.panKeysRetired ?? [],
   };
 }
 
@@ -253,6 +264,12 @@ export class TransactionSet {
     // waits here until this unit commits, then sees this unit's follow-up in listFollowUps, so two
     // refunds (or a refund and a void) can never both pass "never more than the original".
     const stored = await tx.lockPaymentForUpdate(request.originalPaymentId);
+    if (request.intake === 'iso' && request.terminalId !== null) {
+      // First, so a terminal of another shop learns nothing about this shop's payments.
+      const terminal = await tx.getTerminal(request.terminalId);
+      const sender = decideFollowUpTerminal({ terminalId: request.terminalId, terminalMerchantId: terminal?.merchantId ?? null, merchantId: request.merchantId });
+      if (sender.kind === 'refused') return sender;
+    }
     const original = stored !== null && stored.merchantId === request.merchantId ? stored : null;
     const merchant = await tx.getMerchant(request.merchantId);
     const followUps = original === null ? [] : (await tx.listFollowUps(original.id)).map(toFollowUp);
@@ -261,6 +278,11 @@ export class TransactionSet {
     const rule = await this.#decide(tx, request, original, followUps, amountMinor, currency, nowMs);
     if (rule.kind === 'refused') return rule.code === 'RSW_TXN_ORIGINAL_NOT_FOUND' ? refusedNotFound(request.originalPaymentId, rule) : rule;
     if (original === null || merchant === null) throw new Error('broken invariant: an allowed follow-up has its original and merchant');
+    // A card the terminal presents goes upstream, so it must be the original's card: a refund to another
+    // card would pay a stranger out of this sale. Refused before anything is stored or sent.
+    const keys = [this.#settings.panKey, ...(this.#settings.panKeysRetired ?? []).map((retired) => retired.key)];
+    const card = decideFollowUpCard({ originalFingerprint: original.panFingerprint, presentedCards: presentedPans(request.card).map((pan) => keys.map((key) => fingerprintPan(pan, key))) });
+    if (card.kind === 'refused') return card;
     const attempts = await tx.listAttempts(original.id);
     const originalAttempt = attempts.find((attempt) => attempt.outcome === 'approved');
     if (originalAttempt === undefined) throw new Error(`broken invariant: approved payment ${original.id} has no approved attempt`);
@@ -616,14 +638,14 @@ export class TransactionSet {
     const merchant = await this.#store.getMerchant(request.merchantId);
     if (channel === undefined || channelSettings === undefined || merchant === null) return { kind: 'failed', diagnosis: classifyOutcome('not_sent') };
     const stan = await this.#store.write((tx) => tx.nextStan(channelSettings.name));
-    const local = new Date(nowMs + this.#settings.localOffsetMinutes * 60_000);
+    const local = localDateTime(nowMs, this.#settings.localOffsetMinutes);
     const fields: IsoMessage['fields'] = {
       3: '310000',
       4: '000000000000',
       7: transmissionDateTime(nowMs),
       11: stan,
-      12: pad2(local.getUTCHours()) + pad2(local.getUTCMinutes()) + pad2(local.getUTCSeconds()),
-      13: pad2(local.getUTCMonth() + 1) + pad2(local.getUTCDate()),
+      12: local.time,
+      13: local.date,
       18: merchant.mcc,
       22: entryModeCodeOf(request.card.entryMode ?? 'swipe'),
       25: '00',
@@ -708,10 +730,11 @@ export class TransactionSet {
   }
 
   /**
-   * The original a terminal names by RRN (DE 37) or by STAN (DE 61 / DE 90) and date, among its own
-   * payments; by RRN also among its merchant's (a refund may come from another terminal of the shop).
+   * The original a terminal names by RRN (DE 37) or by STAN and date (DE 61: the local MMDD; DE 90: the
+   * whole DE 7), among its own payments; by RRN also among its merchant's (a refund may come from another
+   * terminal of the shop).
    */
-  async findOriginalForTerminal(terminalId: string, by: { rrn?: string; stan?: string; dateMmdd?: string }, merchantId?: string): Promise<PaymentRecord | null> {
+  async findOriginalForTerminal(terminalId: string, by: { rrn?: string; stan?: string; dateMmdd?: string; transmittedAt?: string }, merchantId?: string): Promise<PaymentRecord | null> {
     if (by.rrn !== undefined && by.rrn.trim() !== '') {
       const page = await this.#store.listPayments({ limit: 20, terminalId, rrn: by.rrn.trim() });
       const found = page.data.find((payment) => payment.rrn === by.rrn?.trim() && payment.kind !== 'refund' && payment.kind !== 'void');
@@ -719,7 +742,14 @@ export class TransactionSet {
     }
     if (by.stan !== undefined) {
       const page = await this.#store.listPayments({ limit: 20, terminalId, stan: by.stan });
-      const found = page.data.find((payment) => payment.terminalStan === by.stan && (by.dateMmdd === undefined || payment.terminalTransmittedAt?.startsWith(by.dateMmdd) === true));
+      // DE 90 repeats the original's DE 7 as sent; DE 61.3 is the terminal's local date, compared with the
+      // sale's local date in the business zone (never the UTC date of its DE 7: that is a day behind from 00:00 to 08:00 in China).
+      const found = page.data.find(
+        (payment) =>
+          payment.terminalStan === by.stan &&
+          (by.transmittedAt === undefined || payment.terminalTransmittedAt === by.transmittedAt) &&
+          (by.dateMmdd === undefined || isOriginalLocalDate(by.dateMmdd, payment, this.#settings.settlementTimeZone)),
+      );
       if (found !== undefined) return found;
     }
     if (merchantId !== undefined && by.rrn !== undefined && by.rrn.trim() !== '') {
@@ -777,6 +807,17 @@ function outcomeOf(result: ChannelSendResult, nowMs: number): Outcome {
   }
 }
 
+/** The card numbers a follow-up carries: DE 2 and the PAN part of DE 35 (track 2), each when present. */
+function presentedPans(card: FollowUpRequest['card']): string[] {
+  const pans: string[] = [];
+  if (card?.pan !== undefined) pans.push(card.pan);
+  if (card?.track2 !== undefined) {
+    // Track data whose PAN cannot be read is not passed on as a card of its own: compared as given, it never matches.
+    pans.push(panOfTrack2(card.track2) ?? card.track2);
+  }
+  return pans;
+}
+
 function toOriginal(payment: PaymentRecord): FollowUpOriginal {
   return { id: payment.id, kind: payment.kind, status: payment.status, terminalId: payment.terminalId, amountMinor: payment.amountMinor, currency: payment.currency, createdAtMs: payment.createdAtMs };
 }
@@ -816,6 +857,3 @@ function nextBatchNo(batchNo: string): string {
   return String(next).padStart(6, '0');
 }
 
-function pad2(value: number): string {
-  return String(value).padStart(2, '0');
-}

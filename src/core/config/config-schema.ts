@@ -219,6 +219,8 @@ export const configSchema = Type.Object(
         triesMax: integer(1, 100, 6),
         backoffMs: integer(1, 3_600_000, 1000),
         backoffMsMax: integer(1, 86_400_000, 60_000),
+        /** A terminal's own 0400 for a sale later than this after it is refused (and any after the sale's batch is settled). */
+        terminalWindowMs: integer(60_000, 7 * 86_400_000, 86_400_000),
       }),
       reswipeGuardWindowMs: integer(0, 86_400_000, 120_000),
       transactions: section({

@@ -2,7 +2,7 @@
 // local decline with the standard response code, the exact reason and the field; the first failing
 // check wins, in this order: terminal, merchant, amount, card number, Luhn, BIN, expiry, CVV,
 // merchant permission, amount limits. Reasons never contain the PAN, the CVV or any digits of them.
-import { ReswipeError } from '../errors/reswipe-error.ts';
+import { localTimeOf } from '../time/local-time.ts';
 import { cardTypes, isMember, type CardBrand, type PaymentMethod } from '../vocabulary.ts';
 import type { BinTable, CardInfo } from '../cards/card-info.ts';
 import { brandRules, isLuhnValid } from '../cards/card-brands.ts';
@@ -18,31 +18,10 @@ function isUnionPayNonLuhnRange(pan: string): boolean {
   return pan.startsWith('62') || pan.startsWith('81');
 }
 
-// Building an Intl.DateTimeFormat costs far more than the rest of the checks together, so one per
-// time zone is kept; a deployment uses one or two zones, and the cache is bounded all the same.
-const yymmFormats = new Map<string, Intl.DateTimeFormat>();
-const yymmFormatsMax = 64;
-
-function yymmFormat(timeZone: string): Intl.DateTimeFormat {
-  let format = yymmFormats.get(timeZone);
-  if (format === undefined) {
-    try {
-      format = new Intl.DateTimeFormat('en-US', { timeZone, year: '2-digit', month: '2-digit' });
-    } catch {
-      throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'timeZone', reason: `unknown time zone ${JSON.stringify(timeZone.slice(0, 64))}` });
-    }
-    if (yymmFormats.size >= yymmFormatsMax) yymmFormats.clear();
-    yymmFormats.set(timeZone, format);
-  }
-  return format;
-}
-
 /** The current YYMM in a time zone, from an instant. */
 export function currentYymm(nowMs: number, timeZone: string): string {
-  const parts = yymmFormat(timeZone).formatToParts(nowMs);
-  const year = parts.find((part) => part.type === 'year')?.value ?? '';
-  const month = parts.find((part) => part.type === 'month')?.value ?? '';
-  return `${year}${month}`;
+  const local = localTimeOf(nowMs, timeZone);
+  return `${String(local.year % 100).padStart(2, '0')}${String(local.month).padStart(2, '0')}`;
 }
 
 function checkTerminal(input: LocalCheckInput): Diagnosis | null {

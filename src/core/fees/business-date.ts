@@ -1,8 +1,9 @@
-// Business dates and their windows, in a named time zone, with Intl.DateTimeFormat only (pure:
-// no wall clock, no process time zone). A payment belongs to the business date on which it was
+// Business dates and their windows, in a named time zone, from localTimeOf (pure: no wall clock,
+// no process time zone). A payment belongs to the business date on which it was
 // made in local time, unless it was made at or after the daily cut-off, in which case it belongs
 // to the next date. Cut-off "00:00" (or "24:00") means midnight: no shift.
-import { ReswipeError } from '../errors/reswipe-error.ts';
+import { isReswipeError, ReswipeError } from '../errors/reswipe-error.ts';
+import { localTimeOf, type LocalTime } from '../time/local-time.ts';
 
 export const defaultSettlementTimeZone = 'Asia/Shanghai';
 /** The usual 日切 of Chinese acquirers: payments from 23:00 belong to the next business date. */
@@ -11,9 +12,6 @@ export const defaultCutoff = '23:00';
 const dayMs = 86_400_000;
 const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/;
 const cutoffPattern = /^([01]\d|2[0-4]):([0-5]\d)$/;
-/** One formatter per zone; the number of zones in use is small (config), so the cache stays small. */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-const formattersMax = 64;
 
 interface LocalParts {
   year: number;
@@ -93,22 +91,12 @@ function offsetMsAt(atMs: number, timeZone: string): number {
 
 function localPartsOf(atMs: number, timeZone: string): LocalParts {
   if (!Number.isFinite(atMs)) throw new ReswipeError('RSW_FEE_BAD_DATE', { field: 'at', reason: 'is not a valid instant' });
-  const parts = formatterFor(timeZone).formatToParts(atMs);
-  const value = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((part) => part.type === type)?.value);
-  const hour = value('hour') % 24;
-  return { year: value('year'), month: value('month'), day: value('day'), minuteOfDay: hour * 60 + value('minute') };
-}
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  const cached = formatters.get(timeZone);
-  if (cached !== undefined) return cached;
-  let formatter: Intl.DateTimeFormat;
+  let local: LocalTime;
   try {
-    formatter = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  } catch {
-    throw new ReswipeError('RSW_FEE_BAD_DATE', { field: 'timeZone', reason: `${timeZone} is not a known IANA time zone` });
+    local = localTimeOf(atMs, timeZone);
+  } catch (error) {
+    if (isReswipeError(error, 'RSW_BAD_ARGUMENT')) throw new ReswipeError('RSW_FEE_BAD_DATE', { field: 'timeZone', reason: `${timeZone} is not a known IANA time zone` });
+    throw error;
   }
-  if (formatters.size >= formattersMax) formatters.clear();
-  formatters.set(timeZone, formatter);
-  return formatter;
+  return { year: local.year, month: local.month, day: local.day, minuteOfDay: local.hour * 60 + local.minute };
 }

@@ -56,6 +56,12 @@ const zhTexts: Readonly<Record<TxnRefusalCode, (p: Params) => string>> = {
   RSW_TXN_HOLD_CLOSED: (p) => `该预授权已${zhWord(p.closedBy)}`,
   RSW_TXN_COMPLETION_EXCEEDS: (p) => `完成金额超过预授权金额允许范围，最多${yuanOf(p.maxMinor)}元`,
   RSW_TXN_CANCEL_AMOUNT: (p) => `预授权撤销须为全额${yuanOf(p.originalMinor)}元`,
+  RSW_TXN_CARD_MISMATCH: () => '卡号与原交易不符，请使用原交易卡',
+  RSW_TXN_TERMINAL_NOT_MERCHANTS: (p) => `终端${p.terminalId ?? ''}未登记在该商户下`,
+  RSW_TXN_REVERSAL_OTHER_TERMINAL: () => '冲正须由原交易终端和商户发起',
+  RSW_TXN_REVERSAL_AMOUNT: (p) => `冲正金额须与原交易金额${yuanOf(p.originalMinor)}元一致`,
+  RSW_TXN_REVERSAL_BATCH_SETTLED: () => '该批次已结算，不能冲正，请做退货',
+  RSW_TXN_REVERSAL_TOO_LATE: () => '已超过冲正时限，请做退货',
 };
 
 /** The refusal's text for a cashier in `lang` (no card data: the params are amounts, ids and states). */

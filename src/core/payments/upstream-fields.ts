@@ -2,6 +2,7 @@
 // follow-ups of the transaction set and the reversal): the DE 7 and DE 12/13 instants and the
 // fixed-length ans of DE 41/42/43, so a reversal names exactly the terminal and merchant its sale did.
 // Pure: instants come in as numbers.
+import { localTimeOf } from '../time/local-time.ts';
 
 /** DE 7 (MMDDhhmmss, UTC) for an instant. */
 export function transmissionDateTime(nowMs: number): string {
@@ -11,11 +12,8 @@ export function transmissionDateTime(nowMs: number): string {
 
 /** DE 12 (hhmmss) and DE 13 (MMDD) in the merchant's local time; China Standard Time (UTC+8) by default. */
 export function localDateTime(nowMs: number, localOffsetMinutes = 480): { readonly time: string; readonly date: string } {
-  const local = new Date(nowMs + localOffsetMinutes * 60_000);
-  return {
-    time: pad2(local.getUTCHours()) + pad2(local.getUTCMinutes()) + pad2(local.getUTCSeconds()),
-    date: pad2(local.getUTCMonth() + 1) + pad2(local.getUTCDate()),
-  };
+  const local = localTimeOf(nowMs, localOffsetMinutes);
+  return { time: local.hhmmss, date: local.mmdd };
 }
 
 /** Fixed-length ans: right-padded with spaces, cut to the length (a longer name never breaks the frame). */

@@ -437,6 +437,11 @@ export interface Store extends StoreReader {
   stats?(): StoreStats;
   /** Resolves when the database answers a trivial query; for `/readyz`. */
   ping?(): Promise<void>;
+  /**
+   * Why every write fails now and will until the store is reopened (a sticky fault such as a failed WAL
+   * fdatasync, or a closed store), or null when writes are accepted; for `/readyz`. Never throws.
+   */
+  writeFault?(): string | null;
   close(): Promise<void>;
 }
 

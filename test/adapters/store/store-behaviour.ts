@@ -731,6 +731,15 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       await store.ping();
     });
 
+    test('writeFault is null while writes are accepted and names a closed store', async () => {
+      const store = await openFresh();
+      assert.ok(store.writeFault !== undefined, 'the adapter offers writeFault() for /readyz');
+      await store.write((tx) => tx.nextStan('bank-a'));
+      assert.equal(store.writeFault(), null);
+      await store.close();
+      assert.equal(store.writeFault(), 'the store is closed');
+    });
+
     test('a closed store refuses reads and writes with RSW_STORE_CLOSED', async () => {
       const store = await openFresh();
       await store.close();

@@ -23,7 +23,7 @@ test('cups-pos: void by DE 61, refund advice, balance inquiry, settlement 95 the
     random: new SeededRandom(5),
     logger: silentLogger,
     reversalWorker: fixture.worker,
-    settings: { ...defaultTransactionSettings, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, channels: fixture.engine.settings.channels },
+    settings: { ...defaultTransactionSettings, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, panKey: 'test-pan-key-0123456789', channels: fixture.engine.settings.channels },
   });
   const server = new TerminalServer({
     listener: { name: 'test', host: '127.0.0.1', port: 0, dialect: 'cups-pos', framing: { length: 'binary2', frameBytesMax: 2048 }, connectionsMax: 8, language: 'zh' },

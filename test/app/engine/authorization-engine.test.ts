@@ -190,7 +190,7 @@ test("the terminal's own reversal of an approved sale is forwarded upstream and 
     assert.equal(result.kind, 'completed');
     if (result.kind !== 'completed') return;
     assert.equal(result.view.status, 'approved');
-    const answer = await engine.reverseByTerminal({ terminalId, originalStan: '000042', originalTransmittedAt: '1125120000', reasonCode: '96' });
+    const answer = await engine.reverseByTerminal({ terminalId, merchantId, amountMinor: 10_000, originalStan: '000042', originalTransmittedAt: '1125120000', reasonCode: '96' });
     assert.equal(answer.responseCode, '00');
     const payment = await waitFor('the reversal to settle', async () => {
       const current = await store.getPayment(result.view.id);
@@ -198,7 +198,7 @@ test("the terminal's own reversal of an approved sale is forwarded upstream and 
     });
     assert.equal(payment.status, 'reversed');
     assert.equal(channels[0]?.reversals()[0]?.fields[39], '96');
-    assert.equal((await engine.reverseByTerminal({ terminalId, originalStan: '000099', originalTransmittedAt: '1125120000', reasonCode: '98' })).responseCode, '25');
+    assert.equal((await engine.reverseByTerminal({ terminalId, merchantId, amountMinor: 10_000, originalStan: '000099', originalTransmittedAt: '1125120000', reasonCode: '98' })).responseCode, '25');
   });
 });
 
@@ -233,7 +233,7 @@ test('a busy terminal queues a bounded number of sales and refuses the rest befo
 
 test('a terminal reversal that overtakes its original blocks the original: it is refused, never charged', async () => {
   await withFixture({}, async ({ engine, channels }) => {
-    const answer = await engine.reverseByTerminal({ terminalId, originalStan: '000321', originalTransmittedAt: '1125130000', reasonCode: '98' });
+    const answer = await engine.reverseByTerminal({ terminalId, merchantId, amountMinor: 10_000, originalStan: '000321', originalTransmittedAt: '1125130000', reasonCode: '98' });
     assert.equal(answer.responseCode, '25');
     const late = await engine.authorize(sale({ intake: 'iso', terminalStan: '000321', terminalTransmittedAt: '1125130000', idempotency: { scope: `iso:${terminalId}`, key: '000321:1125130000', requestHash: 'h' } }));
     assert.equal(late.kind, 'idempotency_mismatch');

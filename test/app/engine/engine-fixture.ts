@@ -11,6 +11,7 @@ import { defaultBinTable } from '../../../src/core/cards/bin-table.ts';
 import { CardNumber } from '../../../src/core/cards/pan.ts';
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
 import type { Store } from '../../../src/core/ports/store.ts';
+import type { Clock } from '../../../src/core/time/clock.ts';
 import { SeededRandom } from '../../../src/core/time/random.ts';
 
 export const merchantId = 'M00000000000001';
@@ -64,7 +65,7 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function createFixture(options: { scripts?: Script[]; settings?: Partial<EngineSettings>; reversalTimeoutMs?: number } = {}): Promise<Fixture> {
+export async function createFixture(options: { scripts?: Script[]; settings?: Partial<EngineSettings>; reversalTimeoutMs?: number; clock?: Clock } = {}): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'reswipe-engine-'));
   const store = await openStore(`sqlite:${join(dir, 'test.db')}`, { synchronous: 'normal', detectNestedWrites: true });
   const nowMs = Date.now();
@@ -74,7 +75,7 @@ export async function createFixture(options: { scripts?: Script[]; settings?: Pa
   });
   const scripts = options.scripts ?? [approveAll];
   const channels = scripts.map((script, index) => new FakeChannel(`bank-${String.fromCharCode(97 + index)}`, script));
-  const clock = { nowMs: () => Date.now() };
+  const clock: Clock = options.clock ?? { nowMs: () => Date.now() };
   let engine: AuthorizationEngine | undefined;
   const worker = new ReversalWorker({
     store,

@@ -4,9 +4,11 @@
 // and answer, lose or refuse it; each test checks the answer, the stored payments and the messages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FollowUpResult } from '../../../src/app/engine/transaction-set.ts';
+import { defaultTransactionSettings, TransactionSet, type FollowUpResult } from '../../../src/app/engine/transaction-set.ts';
+import { SeededRandom } from '../../../src/core/time/random.ts';
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
-import { merchantId, reply, sale, terminalId, type Script } from './engine-fixture.ts';
+import { merchantId, okPan, reply, sale, silentLogger, terminalId, type Script } from './engine-fixture.ts';
+import { transmissionDateTime } from '../../../src/core/payments/upstream-fields.ts';
 import { createTxnFixture, followUp, type TxnFixture } from './txn-fixture.ts';
 
 async function approvedSale(fixture: TxnFixture, capture = true, amountMinor = 10_000): Promise<string> {
@@ -107,7 +109,7 @@ test('a void reversed by its terminal (0400) reopens its sale', async () => {
     const voided = await fixture.txns.followUp({ ...request, idempotency: { scope: `iso:${terminalId}`, key: '000777:1125101010', requestHash: 'void-hash' } });
     assert.equal(statusOf(voided), 'approved');
     assert.equal((await fixture.store.getPayment(saleId))?.status, 'voided');
-    const answer = await fixture.engine.reverseByTerminal({ terminalId, originalStan: '000777', originalTransmittedAt: '1125101010', reasonCode: '96' });
+    const answer = await fixture.engine.reverseByTerminal({ terminalId, merchantId, amountMinor: 10_000, originalStan: '000777', originalTransmittedAt: '1125101010', reasonCode: '96' });
     assert.equal(answer.responseCode, '00');
     const voidId = voided.kind === 'completed' ? voided.view.id : '';
     await waitFor(async () => (await fixture.store.getPayment(voidId))?.status === 'reversed', 'the void reversed');
@@ -300,6 +302,92 @@ test('a terminal finds the original by its STAN and date, or by RRN also from an
     assert.equal(await fixture.txns.findOriginalForTerminal(terminalId, { stan: '000321', dateMmdd: '1126' }), null);
     assert.equal(await fixture.txns.findOriginalForTerminal('T0000002', { rrn }), null);
     assert.equal((await fixture.txns.findOriginalForTerminal('T0000002', { rrn }, merchantId))?.id, saleId);
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('a follow-up carrying another card than its original is refused before anything is stored or sent', async () => {
+  const fixture = await createTxnFixture(approveAll);
+  try {
+    const saleId = await approvedSale(fixture);
+    const sentBefore = fixture.channel.sent.length;
+    const paymentsBefore = (await fixture.store.listPayments({ limit: 100 })).data.length;
+    const otherCard = await fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: '4111111111111111' } }));
+    assert.equal(statusOf(otherCard), 'RSW_TXN_CARD_MISMATCH');
+    assert.equal(otherCard.kind === 'refused' ? otherCard.refusal.isoResponseCode : '', '14');
+    const otherTrack = await fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: okPan, track2: '4111111111111111=30121010000000000' } }));
+    assert.equal(statusOf(otherTrack), 'RSW_TXN_CARD_MISMATCH', 'DE 35 must be the original card too');
+    const otherVoid = await fixture.txns.followUp(followUp('void', saleId, { card: { pan: '4111111111111111' } }));
+    assert.equal(statusOf(otherVoid), 'RSW_TXN_CARD_MISMATCH');
+    assert.equal(fixture.channel.sent.length, sentBefore, 'nothing went upstream');
+    assert.equal((await fixture.store.listPayments({ limit: 100 })).data.length, paymentsBefore, 'nothing was stored');
+    assert.equal((await fixture.store.getPayment(saleId))?.status, 'approved');
+
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: okPan, track2: `${okPan}=30121010000000000` } }))), 'approved', 'the original card');
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 1_000 }))), 'approved', 'no card: the host finds it by DE 90');
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('a follow-up names its original by DE 61.3 (local date) between 00:00 and 08:00 China time, or by DE 90 (the whole DE 7)', async () => {
+  const clockOffset = { ms: Date.parse('2026-12-31T18:30:00Z') - Date.now() }; // 02:30 on 1 January in China
+  const fixture = await createTxnFixture(approveAll, clockOffset);
+  try {
+    const de7 = transmissionDateTime(Date.now() + clockOffset.ms);
+    const result = await fixture.engine.authorize(sale({ intake: 'iso', terminalStan: '000654', terminalTransmittedAt: de7, idempotency: { scope: `iso:${terminalId}`, key: `000654:${de7}`, requestHash: 'h-61' } }));
+    const saleId = result.kind === 'completed' ? result.view.id : '';
+    assert.equal((await fixture.txns.findOriginalForTerminal(terminalId, { stan: '000654', dateMmdd: '0101' }))?.id, saleId, 'the terminal\'s local date');
+    assert.equal(await fixture.txns.findOriginalForTerminal(terminalId, { stan: '000654', dateMmdd: '1231' }), null, 'the UTC date is not the sale\'s day');
+    assert.equal((await fixture.txns.findOriginalForTerminal(terminalId, { stan: '000654', transmittedAt: de7 }))?.id, saleId, 'DE 90 repeats DE 7');
+    assert.equal(await fixture.txns.findOriginalForTerminal(terminalId, { stan: '000654', transmittedAt: '1231183001' }), null);
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('a terminal of another shop naming this shop in DE 42 cannot refund or void its sales', async () => {
+  const fixture = await createTxnFixture(approveAll);
+  try {
+    const saleId = await approvedSale(fixture);
+    const nowMs = Date.now();
+    await fixture.store.write(async (tx) => {
+      await tx.upsertMerchant({ id: 'M00000000000002', name: 'Other shop', mcc: '5411', accepts: ['debit', 'credit'], limits: {}, feePlan: 'standard', disabled: false, createdAtMs: nowMs, updatedAtMs: nowMs });
+      await tx.upsertTerminal({ id: 'T0000009', merchantId: 'M00000000000002', state: 'active', signedOn: true, batchNo: '000001', limits: {}, lastSeenAtMs: null, createdAtMs: nowMs, updatedAtMs: nowMs });
+    });
+    const sentBefore = fixture.channel.sent.length;
+    const iso = (stan: string) => ({ intake: 'iso' as const, terminalId: 'T0000009', idempotency: { scope: 'iso:T0000009', key: `${stan}:1205120000`, requestHash: `h-${stan}` } });
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('refund', saleId, { ...iso('000901'), amountMinor: 1_000 }))), 'RSW_TXN_TERMINAL_NOT_MERCHANTS');
+    assert.equal(statusOf(await fixture.txns.followUp(followUp('refund', saleId, { ...iso('000902'), terminalId: 'T0000404', amountMinor: 1_000 }))), 'RSW_TXN_TERMINAL_NOT_MERCHANTS', 'an unknown terminal');
+    assert.equal(fixture.channel.sent.length, sentBefore, 'nothing went upstream');
+    assert.deepEqual((await fixture.store.listFollowUps(saleId)).length, 0, 'nothing was stored');
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('after a PAN key rotation the original card still matches a sale fingerprinted under the retired key', async () => {
+  const fixture = await createTxnFixture(approveAll);
+  try {
+    const saleId = await approvedSale(fixture); // fingerprinted under the fixture's key
+    const settings = (panKeysRetired: Array<{ id: string; key: string }>) => ({
+      ...defaultTransactionSettings, adviceRetryMs: 50, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480,
+      panKey: 'the-rotated-pan-key-0123456789', panKeysRetired,
+      channels: [{ name: 'bank-a', priority: 1, disabled: false, acquirerId: '00000000001', timeoutMs: 500 }],
+    });
+    const rotated = (panKeysRetired: Array<{ id: string; key: string }>) =>
+      new TransactionSet({ store: fixture.store, channels: [fixture.channel], clock: { nowMs: () => Date.now() }, random: new SeededRandom(13), logger: silentLogger, reversalWorker: { kick() {} }, settings: settings(panKeysRetired) });
+    const withoutRetired = rotated([]);
+    const withRetired = rotated([{ id: 'pk_old', key: 'test-pan-key-0123456789' }]);
+    try {
+      assert.equal(statusOf(await withoutRetired.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: okPan } }))), 'RSW_TXN_CARD_MISMATCH', 'without the retired key the card cannot be recognised');
+      assert.equal(statusOf(await withRetired.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: okPan } }))), 'approved');
+      assert.equal(statusOf(await withRetired.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: '4111111111111111' } }))), 'RSW_TXN_CARD_MISMATCH');
+    } finally {
+      await withoutRetired.close();
+      await withRetired.close();
+    }
   } finally {
     await fixture.close();
   }

@@ -78,7 +78,7 @@ export async function createTxnFixture(script: Script, clockOffset: { ms: number
     random: new SeededRandom(11),
     logger: silentLogger,
     reversalWorker: worker,
-    settings: { ...defaultTransactionSettings, adviceRetryMs: 50, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, channels },
+    settings: { ...defaultTransactionSettings, adviceRetryMs: 50, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, panKey: 'test-pan-key-0123456789', channels },
   });
   worker.start();
   return {

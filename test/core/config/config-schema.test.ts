@@ -43,7 +43,7 @@ test('an empty config gets every documented default', () => {
     autoRetriesMax: 2,
     inFlightPerTerminalMax: 1,
     queuePerTerminalMax: 4,
-    reversal: { triesMax: 6, backoffMs: 1000, backoffMsMax: 60000 },
+    reversal: { triesMax: 6, backoffMs: 1000, backoffMsMax: 60000, terminalWindowMs: 86400000 },
     reswipeGuardWindowMs: 120000,
     transactions: { completionToleranceBps: 1500, holdExpiryDays: 30, adviceRetryMs: 30000 },
   });

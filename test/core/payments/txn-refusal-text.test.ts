@@ -23,6 +23,12 @@ const rows: ReadonlyArray<{ code: TxnRefusalCode; params: Record<string, string 
   { code: 'RSW_TXN_HOLD_CLOSED', params: { closedBy: 'completed' }, zh: '该预授权已完成' },
   { code: 'RSW_TXN_COMPLETION_EXCEEDS', params: { amountMinor: 12_000, authorizedMinor: 10_000, maxMinor: 11_500 }, zh: '完成金额超过预授权金额允许范围，最多115.00元' },
   { code: 'RSW_TXN_CANCEL_AMOUNT', params: { originalMinor: 5, amountMinor: 1 }, zh: '预授权撤销须为全额0.05元' },
+  { code: 'RSW_TXN_CARD_MISMATCH', params: {}, zh: '卡号与原交易不符，请使用原交易卡' },
+  { code: 'RSW_TXN_TERMINAL_NOT_MERCHANTS', params: { terminalId: 'T0000009' }, zh: '终端T0000009未登记在该商户下' },
+  { code: 'RSW_TXN_REVERSAL_OTHER_TERMINAL', params: { field: 'DE 42' }, zh: '冲正须由原交易终端和商户发起' },
+  { code: 'RSW_TXN_REVERSAL_AMOUNT', params: { originalMinor: 3_456, amountMinor: 1 }, zh: '冲正金额须与原交易金额34.56元一致' },
+  { code: 'RSW_TXN_REVERSAL_BATCH_SETTLED', params: {}, zh: '该批次已结算，不能冲正，请做退货' },
+  { code: 'RSW_TXN_REVERSAL_TOO_LATE', params: { windowMinutes: 1440 }, zh: '已超过冲正时限，请做退货' },
 ];
 
 test('each refusal code has its Chinese cashier text; English is the catalogue reason', () => {
