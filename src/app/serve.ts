@@ -13,6 +13,9 @@ import { createLogger } from '../adapters/log/logger.ts';
 import { UpstreamChannel, type LoggerLike } from '../adapters/channels/upstream-channel.ts';
 import { loadBinTable } from '../adapters/declines/bin-table-file.ts';
 import { TerminalServer } from '../adapters/terminal-link/terminal-server.ts';
+import { TerminalKeyVault } from '../adapters/crypto/terminal-key-vault.ts';
+import { resolveMacMode } from '../core/crypto/terminal-mac.ts';
+import { WorkingKeys } from './terminal-keys/working-keys.ts';
 import { buildHttpApp, type HttpAppDeps } from '../adapters/http/http-app.ts';
 import { ReversalWorker } from './reversals/reversal-worker.ts';
 import { AuthorizationEngine, engineSettingsFromConfig } from './engine/authorization-engine.ts';
@@ -58,6 +61,16 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
   const binTable = loadBinTable(config.declines.binTableFile);
   const feeSettings = feeSettingsFromConfig(config);
   const routingRules = loadRoutingRules(config);
+  // Terminal keys (docs/terminal-keys.md): a listener that checks MACs cannot run without the local
+  // master key, so its absence stops the start here; with every listener's MACs off it is optional.
+  const macModes = config.listeners.map((listener) => resolveMacMode(listener.security.mac, config.security.developmentMode));
+  let keyVault: TerminalKeyVault | null = null;
+  try {
+    keyVault = TerminalKeyVault.fromSettings(config.security);
+  } catch (error) {
+    if (macModes.some((mode) => mode !== 'off')) throw error;
+  }
+  if (keyVault?.source === 'development') logger.warn({ keyId: keyVault.keyId }, 'terminal keys are sealed under the development master key (development mode); never do this in production');
   // Replaced when PUT /v1/fee-plans/{name} changes a plan, so the next approval is priced by the new plan (in memory: the plans file is not rewritten).
   let feePlans = feeSettings.plans;
 
@@ -208,8 +221,19 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     cleanups.push(async () => {
       await running.close();
     });
-    for (const listener of config.listeners) {
-      const server = new TerminalServer({ listener, engine: countingEngine, transactions: followUps, store, clock, logger });
+    const workingKeys = keyVault === null ? undefined : new WorkingKeys({ store, vault: keyVault, clock });
+    for (const [index, listener] of config.listeners.entries()) {
+      const server = new TerminalServer({
+        listener,
+        engine: countingEngine,
+        transactions: followUps,
+        store,
+        clock,
+        logger,
+        macMode: macModes[index] ?? 'required',
+        ...(workingKeys === undefined ? {} : { keys: workingKeys }),
+        onMacRejected: (reason) => metrics.recordTerminalMacRejected(listener.name, reason),
+      });
       terminalPorts[listener.name] = await server.start();
       servers.push(server);
       cleanups.push(() => server.close(Math.min(config.engine.terminalTimeoutMs, 30_000)));

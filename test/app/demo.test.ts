@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'reswipe.mjs');
 
 let dir = '';
+/** The demo terminals' master keys, written by the demo for the emulator and the load generator. */
+const keysFile = (): string => join(dir, 'reswipe-demo', 'terminal-keys.json');
 let demo: ChildProcess | undefined;
 let stdout = '';
 let stderr = '';
@@ -104,6 +106,8 @@ test('the demo prints the HTTP address, an admin key, the terminal ports and a s
   assert.ok(Number(recovered[5]) >= 2);
   assert.match(stdout, /fees CNY \d+\.\d{2}/);
   assert.ok(existsSync(join(dir, 'reswipe-demo', 'demo.db')), 'the SQLite file is in the demo folder');
+  assert.equal(statSync(keysFile()).mode & 0o777, 0o600, 'the demo terminals\' master keys are written owner-only');
+  assert.match(stdout, /--terminal-keys-file /, 'the hints name the keys file');
 });
 
 test('GET /v1/payments with the printed key returns the demo payments, covering every cause with its verdict', async () => {
@@ -138,7 +142,7 @@ test('GET /v1/payments with the printed key returns the demo payments, covering 
 });
 
 test('the terminal emulator performs one scripted sale against the demo gateway and prints the slip fields', async () => {
-  const approved = await run(['terminal', '--port', String(cupsPort), '--card', 'icbc-debit-ok', '--amount', '12.34', '--entry', 'tap', '--terminal-id', 'T0000003', '--merchant-id', '898110053110001', '--json']);
+  const approved = await run(['terminal', '--port', String(cupsPort), '--card', 'icbc-debit-ok', '--amount', '12.34', '--entry', 'tap', '--terminal-id', 'T0000003', '--merchant-id', '898110053110001', '--terminal-keys-file', keysFile(), '--json']);
   assert.equal(approved.code, 0, approved.stderr);
   const report = JSON.parse(approved.stdout) as { signOn: string; result: string; responseCode: string; verdict: string; receipt: Record<string, unknown> };
   assert.equal(report.signOn, '00');
@@ -152,11 +156,15 @@ test('the terminal emulator performs one scripted sale against the demo gateway 
   assert.equal(report.receipt.batchNo, '000001');
   assert.ok(!approved.stdout.includes('6222020000000000018'), 'the slip never shows the full PAN');
 
-  const declined = await run(['terminal', '--port', String(asciiPort), '--dialect', 'iso87-ascii', '--card', 'ccb-debit-frozen', '--amount', '20', '--terminal-id', 'T0000003', '--merchant-id', '898110053110001']);
+  const declined = await run(['terminal', '--port', String(asciiPort), '--dialect', 'iso87-ascii', '--card', 'ccb-debit-frozen', '--amount', '20', '--terminal-id', 'T0000003', '--merchant-id', '898110053110001', '--terminal-keys-file', keysFile()]);
   assert.equal(declined.code, 0, declined.stderr);
   assert.match(declined.stdout, /DECLINED 62 +verdict NEVER/);
   assert.match(declined.stdout, /another card/);
   assert.match(declined.stdout, /签购单/);
+
+  // Without its master key the emulator cannot MAC: the demo's listeners require MACs, so the sale is refused A0.
+  const keyless = await run(['terminal', '--port', String(cupsPort), '--card', 'icbc-debit-ok', '--amount', '1.01', '--terminal-id', 'T0000003', '--merchant-id', '898110053110001', '--json']);
+  assert.equal((JSON.parse(keyless.stdout) as { responseCode: string }).responseCode, 'A0', keyless.stdout);
 
   const stranger = await run(['terminal', '--port', String(cupsPort), '--card', 'icbc-debit-ok', '--amount', '1', '--terminal-id', 'T9999999']);
   assert.equal(stranger.code, 1, 'an unregistered terminal is refused at sign-on and no sale is sent');
@@ -164,7 +172,7 @@ test('the terminal emulator performs one scripted sale against the demo gateway 
 });
 
 test('the load generator runs a short closed-loop ISO run and an HTTP run and reports JSON', async () => {
-  const iso = await run(['load', '--target', `iso://127.0.0.1:${cupsPort}`, '--concurrency', '3', '--duration', '2', '--cards', 'mix', '--seed', '7', '--json']);
+  const iso = await run(['load', '--target', `iso://127.0.0.1:${cupsPort}`, '--concurrency', '3', '--duration', '2', '--cards', 'mix', '--seed', '7', '--terminal-keys-file', keysFile(), '--json']);
   assert.equal(iso.code, 0, iso.stderr);
   const report = JSON.parse(iso.stdout) as { sent: number; answered: number; failed: number; throughputPerSecond: number; latencyMs: { p50: number; p99: number; max: number } | null; byCode: Record<string, number>; byVerdict: Record<string, number> };
   assert.ok(report.answered > 0, iso.stdout);

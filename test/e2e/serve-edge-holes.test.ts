@@ -112,7 +112,13 @@ test("a stranger's 0400 (another merchant, another amount) is refused and the sa
     const sale = saleMessage({ stan: nextStan(), pan: okPan, amountMinor: 4_101, ...till });
     assert.equal((await tillClient.request(sale)).fields[39], '00');
 
-    // A fresh connection of another shop, naming the till's terminal and sale.
+    // A fresh connection of another shop, naming the till's terminal and sale: refused (77) while that
+    // connection has not signed the till's terminal on (docs/terminal-keys.md)...
+    const unsigned = await strangerClient.request(reversalOf(sale, { terminalId: till.terminalId, merchantId: stranger.merchantId, amountMinor: 4_101 }));
+    assert.equal(unsigned.fields[39], '77');
+    // ...and, once it has (possible without MACs, as here in development mode), still bound to the sale.
+    const signOnAsTill = await strangerClient.request({ mti: '0800', fields: { 7: de7(), 11: nextStan(), 41: till.terminalId, 70: '001' } });
+    assert.equal(signOnAsTill.fields[39], '00');
     const otherMerchant = await strangerClient.request(reversalOf(sale, { terminalId: till.terminalId, merchantId: stranger.merchantId, amountMinor: 4_101 }));
     assert.equal(otherMerchant.mti, '0410');
     assert.equal(otherMerchant.fields[39], '63');

@@ -10,6 +10,8 @@ export class TerminalClient {
   readonly #framing: 'binary2' | 'ascii4';
   readonly #waiters: Array<{ match: (message: IsoMessage) => boolean; resolve: (message: IsoMessage) => void; reject: (error: Error) => void }> = [];
   #closed = false;
+  /** The bytes each answer arrived as (frame prefix removed), for checking its MAC. */
+  readonly #frames = new WeakMap<IsoMessage, Buffer>();
 
   private constructor(socket: Socket, dialect: Dialect, framing: 'binary2' | 'ascii4') {
     this.#socket = socket;
@@ -19,6 +21,7 @@ export class TerminalClient {
     socket.on('data', (chunk) => {
       for (const frame of decoder.push(chunk)) {
         const message = unpackMessage(dialect, frame);
+        this.#frames.set(message, Buffer.from(frame));
         const index = this.#waiters.findIndex((waiter) => waiter.match(message));
         if (index >= 0) this.#waiters.splice(index, 1)[0]?.resolve(message);
       }
@@ -42,8 +45,16 @@ export class TerminalClient {
     return this.#closed;
   }
 
-  /** Sends a request and waits (bounded) for the response with the same MTI class and DE 11. */
-  request(message: IsoMessage, timeoutMs = 20_000): Promise<IsoMessage> {
+  /** The bytes an answer arrived as (without the frame prefix). */
+  frameOf(answer: IsoMessage): Buffer | undefined {
+    return this.#frames.get(answer);
+  }
+
+  /**
+   * Sends a request and waits (bounded) for the response with the same MTI class and DE 11. `bytes`,
+   * when given, is what goes on the wire instead of packing `message` (a MACed or tampered request).
+   */
+  request(message: IsoMessage, timeoutMs = 20_000, bytes?: Uint8Array): Promise<IsoMessage> {
     const stan = getText(message, 11);
     const classPrefix = message.mti.slice(0, 2);
     const response = new Promise<IsoMessage>((resolve, reject) => {
@@ -60,7 +71,8 @@ export class TerminalClient {
         },
       });
     });
-    this.send(message);
+    if (bytes === undefined) this.send(message);
+    else this.#socket.write(encodeFrame(this.#framing, bytes));
     return response;
   }
 

@@ -82,6 +82,8 @@ export interface SimulationOptions {
    * retry-after-reversal path sends the new attempt BEFORE the reversal is confirmed.
    */
   brokenRetryBeforeReversal?: boolean;
+  /** Upstream channels to the one issuer: 2 by default; 1 shows recovery on the only channel. */
+  channelCount?: 1 | 2;
   /** Keep the SQLite file afterwards (for debugging a seed). */
   keepFiles?: boolean;
   /** Audit the known gaps as violations too (RESWIPE_SIM_STRICT=1). */
@@ -332,7 +334,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const log = logger(epoch);
     const holder: { gen: Generation | null } = { gen: null };
     const store = fenceStore(raw, () => holder.gen as Generation, run, options.brokenForgetfulIdempotency === true);
-    const channels = channelNames.map((name) => new SimChannel(name, upstream, epoch));
+    const usedChannelNames = channelNames.slice(0, options.channelCount ?? channelNames.length);
+    const channels = usedChannelNames.map((name) => new SimChannel(name, upstream, epoch));
     const channelMap = new Map(channels.map((channel) => [channel.name, channel]));
     let engine: AuthorizationEngine | undefined;
     let txns: TransactionSet | undefined;
@@ -357,7 +360,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       clock: scheduler.clock,
       random: new SeededRandom((idSeed + epoch * 0x9e37) >>> 0),
       logger: log,
-      settings: engineSettings(channelNames),
+      settings: engineSettings(usedChannelNames),
       binTable: defaultBinTable,
       reversalWorker: worker,
       sleep: scheduler.sleepFor(epoch),

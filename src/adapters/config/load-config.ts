@@ -33,6 +33,7 @@ export const envAliases: Readonly<Record<string, KeyPath>> = {
   RESWIPE_PAN_KEY: ['security', 'panKey'],
   RESWIPE_PAN_KEYS_RETIRED: ['security', 'panKeysRetired'],
   RESWIPE_DEVELOPMENT_MODE: ['security', 'developmentMode'],
+  RESWIPE_TERMINAL_MASTER_KEY: ['security', 'terminalMasterKey'],
   RESWIPE_LOG_LEVEL: ['log', 'level'],
   RESWIPE_TERMINAL_HOST: ['listeners', 0, 'host'],
   RESWIPE_TERMINAL_PORT: ['listeners', 0, 'port'],

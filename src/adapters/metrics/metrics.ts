@@ -41,6 +41,8 @@ export interface Metrics {
   recordAttempt(observation: AttemptObservation): void;
   recordPayment(status: PaymentStatus): void;
   recordHttpRequest(method: string, route: string, statusCode: number, durationMs: number): void;
+  /** A terminal request refused for its MAC (missing, bad, or no working keys). */
+  recordTerminalMacRejected(listener: string, reason: string): void;
   /** Wires the scrape-time sources once the things they read exist (the store opens after the metrics). */
   setSources(sources: MetricSources): void;
   /** Prometheus text exposition of every metric. */
@@ -90,6 +92,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     help: 'HTTP API request duration by route template',
     labelNames: ['route'] as const,
     buckets: [...attemptLatencyBucketsSeconds],
+    registers: [registry],
+  });
+  const terminalMacRejected = new Counter({
+    name: 'reswipe_terminal_mac_rejected_total',
+    help: 'Terminal requests answered A0 because their MAC was missing or bad, or the terminal had no working keys, by listener and reason',
+    labelNames: ['listener', 'reason'] as const,
     registers: [registry],
   });
   new Gauge({
@@ -153,6 +161,9 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     recordHttpRequest(method, route, statusCode, durationMs) {
       httpRequests.inc({ method, route, status: String(statusCode) });
       httpLatency.observe({ route }, durationMs / 1000);
+    },
+    recordTerminalMacRejected(listener, reason) {
+      terminalMacRejected.inc({ listener, reason });
     },
     setSources(next) {
       sources = { ...sources, ...next };

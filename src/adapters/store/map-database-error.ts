@@ -34,11 +34,13 @@ export const uniqueConstraints: readonly UniqueConstraint[] = [
   { name: 'api_keys_secret_hash_key', table: 'api_keys', columns: ['secret_hash'], field: 'secretHash' },
   { name: 'stan_counters_pkey', table: 'stan_counters', columns: ['channel'], field: 'channel' },
   { name: 'manual_resolutions_pkey', table: 'manual_resolutions', columns: ['payment_id'], field: 'paymentId' },
+  { name: 'terminal_keys_pkey', table: 'terminal_keys', columns: ['terminal_id'], field: 'terminalId' },
 ];
 
 /** Foreign keys, by name, with the record they point at. */
 const foreignKeyTargets: Readonly<Record<string, string>> = {
   terminals_merchant_fkey: 'merchant',
+  terminal_keys_terminal_fkey: 'terminal',
   payments_merchant_fkey: 'merchant',
   payments_terminal_fkey: 'terminal',
   payments_original_fkey: 'original payment',

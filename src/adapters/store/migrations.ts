@@ -354,6 +354,34 @@ ALTER TABLE payments ADD COLUMN pan_key_id TEXT;
 ALTER TABLE attempts ADD COLUMN pan_key_id TEXT;
 `;
 
+// Terminal keys (docs/terminal-keys.md): one row per terminal with its master key (TMK) and the
+// working keys of its latest sign-on. Every *_sealed column holds a key encrypted under the gateway's
+// local master key (AES-256-GCM, bound to the terminal and the key's role), never a clear key; the
+// check values are what operators compare and are safe to show. The working-key columns are all
+// null until the first sign-on under the current TMK (a rotation clears them).
+const terminalKeys = `
+CREATE TABLE terminal_keys (
+  terminal_id TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  tmk_sealed TEXT NOT NULL,
+  tmk_check_value TEXT NOT NULL,
+  tmk_source TEXT NOT NULL,
+  tmk_version INTEGER NOT NULL,
+  pin_key_sealed TEXT,
+  pin_key_check_value TEXT,
+  mac_key_sealed TEXT,
+  mac_key_check_value TEXT,
+  data_key_sealed TEXT,
+  data_key_check_value TEXT,
+  working_keys_at_ms {BIGINT},
+  created_at_ms {BIGINT} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT terminal_keys_pkey PRIMARY KEY (terminal_id),
+  CONSTRAINT terminal_keys_terminal_fkey FOREIGN KEY (terminal_id) REFERENCES terminals (id),
+  CONSTRAINT terminal_keys_algorithm_check CHECK (algorithm IN ('3des', 'sm4'))
+);
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -364,6 +392,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0006_payment_indexes', paymentIndexes),
   defineMigration('0009_manual_resolutions', manualResolutions),
   defineMigration('0010_pan_key_ids', panKeyIds),
+  defineMigration('0012_terminal_keys', terminalKeys),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

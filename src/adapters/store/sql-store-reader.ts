@@ -18,6 +18,7 @@ import type {
   ReversalRecord,
   SettlementBatchRecord,
   StoreReader,
+  TerminalKeyRecord,
   TerminalRecord,
 } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
@@ -39,6 +40,7 @@ import {
   readTextOrNull,
   reversalRows,
   settlementBatchRows,
+  terminalKeyRows,
   terminalRows,
   type TableMapping,
 } from './store-rows.ts';
@@ -106,6 +108,14 @@ export class SqlStoreReader implements StoreReader {
 
   listTerminals(merchantId?: string): Promise<TerminalRecord[]> {
     return merchantId === undefined ? this.unpaged(terminalRows, '1 = 1', [], 'id') : this.unpaged(terminalRows, 'merchant_id = ?', [merchantId], 'id');
+  }
+
+  getTerminalKeys(terminalId: string): Promise<TerminalKeyRecord | null> {
+    return this.one(terminalKeyRows, 'terminal_id = ?', [terminalId]);
+  }
+
+  listTerminalKeys(): Promise<TerminalKeyRecord[]> {
+    return this.unpaged(terminalKeyRows, '1 = 1', [], 'terminal_id');
   }
 
   getChannel(name: string): Promise<ChannelRecord | null> {

@@ -14,6 +14,7 @@ import type {
   ReversalRecord,
   SettlementBatchRecord,
   StoreTx,
+  TerminalKeyRecord,
   TerminalRecord,
 } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
@@ -34,6 +35,7 @@ import {
   readInteger,
   reversalRows,
   settlementBatchRows,
+  terminalKeyRows,
   terminalRows,
   updateByKey,
   upsertSql,
@@ -104,6 +106,20 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
 
   upsertChannel(channel: ChannelRecord): Promise<void> {
     return this.#upsert(channelRows, channel);
+  }
+
+  upsertTerminalKeys(record: TerminalKeyRecord): Promise<void> {
+    return this.#upsert(terminalKeyRows, record);
+  }
+
+  async setTerminalWorkingKeys(terminalId: string, tmkVersion: number, keys: NonNullable<TerminalKeyRecord['workingKeys']>, atMs: number): Promise<boolean> {
+    // One narrow UPDATE guarded by the TMK version: a rotation committed meanwhile wins.
+    const changed = await this.db.run(
+      `UPDATE terminal_keys SET pin_key_sealed = ?, pin_key_check_value = ?, mac_key_sealed = ?, mac_key_check_value = ?, data_key_sealed = ?, data_key_check_value = ?,
+         working_keys_at_ms = ?, updated_at_ms = ? WHERE terminal_id = ? AND tmk_version = ?`,
+      [keys.pinSealed, keys.pinCheckValue, keys.macSealed, keys.macCheckValue, keys.dataSealed, keys.dataCheckValue, readInteger(keys.issuedAtMs, 'issuedAtMs'), readInteger(atMs, 'atMs'), terminalId, readInteger(tmkVersion, 'tmkVersion')],
+    );
+    return changed > 0;
   }
 
   insertIdempotency(record: IdempotencyRecord): Promise<void> {

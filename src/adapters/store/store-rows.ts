@@ -15,6 +15,7 @@ import type {
   ReversalRecord,
   SettlementBatchRecord,
   StoredDecline,
+  TerminalKeyRecord,
   TerminalRecord,
 } from '../../core/ports/store.ts';
 import type { SqlRow, SqlValue } from './sql-executor.ts';
@@ -123,6 +124,70 @@ export const terminalRows: TableMapping<TerminalRecord> = {
     createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
     updatedAtMs: readInteger(r.updated_at_ms, 'updated_at_ms'),
   }),
+};
+
+export const terminalKeyRows: TableMapping<TerminalKeyRecord> = {
+  table: 'terminal_keys',
+  columns: [
+    'terminal_id',
+    'algorithm',
+    'tmk_sealed',
+    'tmk_check_value',
+    'tmk_source',
+    'tmk_version',
+    'pin_key_sealed',
+    'pin_key_check_value',
+    'mac_key_sealed',
+    'mac_key_check_value',
+    'data_key_sealed',
+    'data_key_check_value',
+    'working_keys_at_ms',
+    'created_at_ms',
+    'updated_at_ms',
+  ],
+  keyColumns: ['terminal_id'],
+  toValues: (k) => [
+    k.terminalId,
+    k.algorithm,
+    k.tmkSealed,
+    k.tmkCheckValue,
+    k.tmkSource,
+    integerValue(k.tmkVersion, 'tmkVersion'),
+    k.workingKeys?.pinSealed ?? null,
+    k.workingKeys?.pinCheckValue ?? null,
+    k.workingKeys?.macSealed ?? null,
+    k.workingKeys?.macCheckValue ?? null,
+    k.workingKeys?.dataSealed ?? null,
+    k.workingKeys?.dataCheckValue ?? null,
+    k.workingKeys === null ? null : integerValue(k.workingKeys.issuedAtMs, 'workingKeys.issuedAtMs'),
+    integerValue(k.createdAtMs, 'createdAtMs'),
+    integerValue(k.updatedAtMs, 'updatedAtMs'),
+  ],
+  fromRow: (r) => {
+    const issuedAtMs = readIntegerOrNull(r.working_keys_at_ms, 'working_keys_at_ms');
+    return {
+      terminalId: readText(r.terminal_id, 'terminal_id'),
+      algorithm: readText(r.algorithm, 'algorithm') as TerminalKeyRecord['algorithm'],
+      tmkSealed: readText(r.tmk_sealed, 'tmk_sealed'),
+      tmkCheckValue: readText(r.tmk_check_value, 'tmk_check_value'),
+      tmkSource: readText(r.tmk_source, 'tmk_source') as TerminalKeyRecord['tmkSource'],
+      tmkVersion: readInteger(r.tmk_version, 'tmk_version'),
+      workingKeys:
+        issuedAtMs === null
+          ? null
+          : {
+              pinSealed: readText(r.pin_key_sealed, 'pin_key_sealed'),
+              pinCheckValue: readText(r.pin_key_check_value, 'pin_key_check_value'),
+              macSealed: readText(r.mac_key_sealed, 'mac_key_sealed'),
+              macCheckValue: readText(r.mac_key_check_value, 'mac_key_check_value'),
+              dataSealed: readTextOrNull(r.data_key_sealed, 'data_key_sealed'),
+              dataCheckValue: readTextOrNull(r.data_key_check_value, 'data_key_check_value'),
+              issuedAtMs,
+            },
+      createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
+      updatedAtMs: readInteger(r.updated_at_ms, 'updated_at_ms'),
+    };
+  },
 };
 
 export const channelRows: TableMapping<ChannelRecord> = {

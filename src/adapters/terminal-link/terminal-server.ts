@@ -3,6 +3,10 @@
 // authorizations (a resend waits for and gets the original answer), 0400/0401 into the terminal's
 // own reversals, and answers every other request with a clear refusal. A frame that is too large
 // or cannot be decoded gets no answer: it is logged (never its bytes) and the connection is closed.
+// Terminal security (docs/terminal-keys.md): a sign-on gets fresh working keys in DE 62 under the
+// terminal's master key; every request that moves or reveals money is checked against its MAC before
+// anything else happens (a missing or bad MAC is answered A0 and nothing is processed), and its answer
+// carries a MAC; reversals and voids are taken only on a connection that has signed that terminal on.
 import { createServer, type Server, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import {
@@ -33,6 +37,22 @@ import type { AuthorizationEngine, SaleRequest, SaleResult } from '../../app/eng
 import { requestHashOf } from '../../app/engine/request-hash.ts';
 import type { FollowUpOperation, FollowUpRequest, FollowUpResult, TransactionSet } from '../../app/engine/transaction-set.ts';
 import { formatBatchTotals, parseBatchTotals } from '../../core/payments/batch-totals.ts';
+import { checkMessageMac, isMacCheckedMti, isMacSignedAnswerMti, macFieldOf, packWithMac, type MacMode } from '../../core/crypto/terminal-mac.ts';
+import { keySetOf } from '../../core/crypto/working-key-block.ts';
+import type { MacKey, WorkingKeys } from '../../app/terminal-keys/working-keys.ts';
+
+/** Why a request's MAC was refused; the label of reswipe_terminal_mac_rejected_total. */
+export type MacRejection = 'missing' | 'bad' | 'no_working_keys';
+
+/** What one connection has done: the terminals it signed on (reversals and voids need one). */
+interface ConnectionState {
+  readonly signedOn: Set<string>;
+}
+
+/** Terminals one connection may sign on (a connection is normally one terminal; a concentrator may carry a few). */
+const signedOnPerConnectionMax = 64;
+/** At most one `terminal.mac_rejected` event per terminal per this interval, so a flood of forged MACs cannot flood the store; the metric counts all. */
+const macRejectedEventIntervalMs = 1_000;
 
 export interface TerminalListenerSettings {
   name: string;
@@ -59,6 +79,15 @@ export interface TerminalServerOptions {
   inFlightPerConnectionMax?: number;
   /** At most one "last seen" store write per terminal per this interval, off the request path; default 10 s. */
   lastSeenWriteIntervalMs?: number;
+  /**
+   * Terminal MACs on this listener (resolveMacMode): `required`, `optional` or `off`. `required` and
+   * `optional` need `keys`.
+   */
+  macMode: MacMode;
+  /** Working keys (issued at sign-on) and MAC keys; without it a sign-on carries no keys. */
+  keys?: Pick<WorkingKeys, 'issue' | 'macKeyOf'>;
+  /** Called for every refused MAC (the metric). */
+  onMacRejected?: (reason: MacRejection) => void;
 }
 
 /** Terminals whose last "last seen" write is remembered; beyond it the oldest is forgotten (and may be written again early). */
@@ -81,8 +110,13 @@ export class TerminalServer {
   #closing = false;
   /** Per terminal id (DE 41), when its lastSeenAtMs was last written (or that write was started); oldest first. */
   readonly #lastSeenWrittenAtMs = new Map<string, number>();
+  /** Per terminal id, when its last mac_rejected event was written and how many refusals went unrecorded since. */
+  readonly #macRejectedEvents = new Map<string, { atMs: number; suppressed: number }>();
 
   constructor(options: TerminalServerOptions) {
+    if (options.macMode !== 'off' && options.keys === undefined) {
+      throw new Error(`broken invariant: listener ${options.listener.name} checks MACs (${options.macMode}) but has no terminal keys`);
+    }
     this.#options = options;
     this.#dialect = getDialect(options.listener.dialect, (path) => readFileSync(path, 'utf8'));
     this.#server = createServer((socket) => this.#accept(socket));
@@ -144,6 +178,7 @@ export class TerminalServer {
     const decoder = new FrameDecoder({ framing: listener.framing.length, frameBytesMax: listener.framing.frameBytesMax });
     const inFlightMax = this.#options.inFlightPerConnectionMax ?? 4;
     let inFlight = 0;
+    const connection: ConnectionState = { signedOn: new Set() };
     socket.setNoDelay(true);
     socket.setTimeout(this.#options.idleTimeoutMs ?? 600_000, () => socket.destroy());
     socket.on('error', (error: NodeJS.ErrnoException) => logger.debug({ listener: listener.name, reason: error.code ?? 'socket error' }, 'terminal connection error'));
@@ -170,9 +205,9 @@ export class TerminalServer {
           return;
         }
         inFlight += 1;
-        const work = this.#handle(request)
+        const work = this.#handleFrame(request, frame, connection)
           .then((response) => {
-            if (response !== null && !socket.destroyed) socket.write(encodeFrame(listener.framing.length, packMessage(this.#dialect, response)));
+            if (response !== null && !socket.destroyed) socket.write(encodeFrame(listener.framing.length, response));
           })
           .catch((error: unknown) => {
             logger.error({ listener: listener.name, mti: request.mti, error: isReswipeError(error) ? error.code : error instanceof Error ? error.message : 'unknown' }, 'terminal request failed');
@@ -231,8 +266,98 @@ export class TerminalServer {
     socket.destroy();
   }
 
+  /**
+   * The packed answer to one frame, or null: checks the MAC of a request that moves or reveals money
+   * first (refusing with A0 before anything is processed), then handles it and MACs the answer under
+   * the key the request was checked with.
+   */
+  async #handleFrame(request: IsoMessage, frame: Uint8Array, connection: ConnectionState): Promise<Buffer | null> {
+    const responseMti = responseMtiFor(request.mti);
+    let signWith: MacKey | null = null;
+    if (responseMti !== undefined && this.#options.macMode !== 'off' && isMacCheckedMti(request.mti)) {
+      let checked: { key: MacKey | null } | { refused: MacRejection };
+      try {
+        checked = await this.#checkMac(request, frame);
+      } catch (error) {
+        if (!isReswipeError(error)) throw error;
+        this.#options.logger.error({ listener: this.#options.listener.name, mti: request.mti, code: error.code }, 'terminal MAC could not be checked; refused');
+        return packMessage(this.#dialect, this.#answer(request, responseMti, safeCode(error.isoResponseCode ?? '96'), null));
+      }
+      if ('refused' in checked) {
+        await this.#macRefused(request, checked.refused);
+        return packMessage(this.#dialect, this.#answer(request, responseMti, classifyResponseCode('A0'), null));
+      }
+      signWith = checked.key;
+    }
+    const response = await this.#handle(request, connection);
+    if (response === null) return null;
+    if (signWith !== null && isMacSignedAnswerMti(response.mti)) return packWithMac(this.#dialect, response, signWith.algorithm, signWith.macKey);
+    return packMessage(this.#dialect, response);
+  }
+
+  /** The MAC key a request checked out against (null: none sent, and the listener lets that pass), or why it is refused. */
+  async #checkMac(request: IsoMessage, frame: Uint8Array): Promise<{ key: MacKey | null } | { refused: MacRejection }> {
+    const keys = this.#options.keys;
+    const sent = request.fields[macFieldOf(this.#dialect, request)];
+    if (!(sent instanceof Uint8Array)) return this.#options.macMode === 'required' ? { refused: 'missing' } : { key: null };
+    const terminalId = (getText(request, 41) ?? '').trim();
+    if (keys === undefined || terminalId === '') return { refused: 'no_working_keys' };
+    let key = await keys.macKeyOf(terminalId);
+    if (key === null) return { refused: 'no_working_keys' };
+    let check = checkMessageMac(this.#dialect, frame, request, key.algorithm, key.macKey);
+    if (check === 'bad') {
+      // The remembered key may be stale: a sign-on served by another gateway node issued new keys.
+      key = await keys.macKeyOf(terminalId, true);
+      if (key === null) return { refused: 'no_working_keys' };
+      check = checkMessageMac(this.#dialect, frame, request, key.algorithm, key.macKey);
+    }
+    switch (check) {
+      case 'ok':
+        return { key };
+      case 'bad':
+        return { refused: 'bad' };
+      case 'missing':
+        return { refused: 'missing' };
+    }
+  }
+
+  /** Logs, counts and records a refused MAC (the event at most once per terminal per interval; never the MAC bytes). */
+  async #macRefused(request: IsoMessage, reason: MacRejection): Promise<void> {
+    const { listener, logger, store, clock } = this.#options;
+    const terminalId = (getText(request, 41) ?? '').trim();
+    this.#options.onMacRejected?.(reason);
+    logger.warn({ listener: listener.name, terminalId, mti: request.mti, reason }, 'terminal MAC refused (A0); nothing was processed');
+    const nowMs = clock.nowMs();
+    const last = this.#macRejectedEvents.get(terminalId);
+    if (last !== undefined && nowMs - last.atMs < macRejectedEventIntervalMs) {
+      last.suppressed += 1;
+      return;
+    }
+    this.#macRejectedEvents.delete(terminalId);
+    this.#macRejectedEvents.set(terminalId, { atMs: nowMs, suppressed: 0 });
+    if (this.#macRejectedEvents.size > lastSeenTerminalsMax) {
+      const oldest = this.#macRejectedEvents.keys().next();
+      if (oldest.done !== true) this.#macRejectedEvents.delete(oldest.value);
+    }
+    try {
+      await store.write((tx) =>
+        tx.appendEvent({ type: 'terminal.mac_rejected', subjectId: terminalId === '' ? null : terminalId, payload: { listener: listener.name, mti: request.mti, reason, suppressedBefore: last?.suppressed ?? 0 }, atMs: nowMs }),
+      );
+    } catch (error) {
+      logger.warn({ listener: listener.name, terminalId, error: isReswipeError(error) ? error.code : 'unknown' }, 'terminal.mac_rejected event could not be written');
+    }
+  }
+
+  /** Reversals and voids need a connection that signed the terminal on: DE 41 and 42 are printed on every receipt. */
+  #needsSignOn(request: IsoMessage, responseMti: string, connection: ConnectionState): IsoMessage | null {
+    const terminalId = (getText(request, 41) ?? '').trim();
+    if (connection.signedOn.has(terminalId)) return null;
+    this.#options.logger.warn({ listener: this.#options.listener.name, terminalId, mti: request.mti }, 'reversal or void on a connection that has not signed this terminal on; refused (77)');
+    return this.#answer(request, responseMti, classifyResponseCode('77'), null);
+  }
+
   /** The answer to one request, or null when none is owed. Exported behaviour, see docs/terminal-link.md. */
-  async #handle(request: IsoMessage): Promise<IsoMessage | null> {
+  async #handle(request: IsoMessage, connection: ConnectionState): Promise<IsoMessage | null> {
     const responseMti = responseMtiFor(request.mti);
     if (responseMti === undefined) return null; // A response or a malformed MTI: terminals are owed nothing.
     const processingCode = getText(request, 3) ?? '';
@@ -242,17 +367,17 @@ export class TerminalServer {
     if (request.mti !== '0800') this.#noteSeen((getText(request, 41) ?? '').trim(), this.#options.clock.nowMs());
     switch (request.mti) {
       case '0800':
-        return this.#networkManagement(request, responseMti);
+        return this.#networkManagement(request, responseMti, connection);
       case '0200':
         if (processingCode === '000000' && conditionCode !== '06') return this.#sale(request, responseMti, true);
         if (transactions === undefined) return this.#refuse(request, responseMti, '40');
         if (processingCode === '000000') return this.#followUp(request, responseMti, 'completion', transactions);
-        if (processingCode === '200000') return this.#followUp(request, responseMti, conditionCode === '06' ? 'completion_void' : 'void', transactions);
+        if (processingCode === '200000') return this.#needsSignOn(request, responseMti, connection) ?? this.#followUp(request, responseMti, conditionCode === '06' ? 'completion_void' : 'void', transactions);
         if (processingCode === '310000') return this.#balance(request, responseMti, transactions);
         return this.#refuse(request, responseMti, '40');
       case '0100':
         if (processingCode === '030000') return this.#sale(request, responseMti, false);
-        if (processingCode === '200000' && transactions !== undefined) return this.#followUp(request, responseMti, 'preauth_cancel', transactions);
+        if (processingCode === '200000' && transactions !== undefined) return this.#needsSignOn(request, responseMti, connection) ?? this.#followUp(request, responseMti, 'preauth_cancel', transactions);
         return this.#refuse(request, responseMti, '40');
       case '0220':
       case '0221':
@@ -266,7 +391,7 @@ export class TerminalServer {
         return this.#refuse(request, responseMti, '40');
       case '0400':
       case '0401':
-        return this.#reversal(request, responseMti);
+        return this.#needsSignOn(request, responseMti, connection) ?? this.#reversal(request, responseMti);
       default:
         return this.#refuse(request, responseMti, '12');
     }
@@ -402,13 +527,14 @@ export class TerminalServer {
     return this.#response(request, responseMti, fields);
   }
 
-  async #networkManagement(request: IsoMessage, responseMti: string): Promise<IsoMessage> {
+  async #networkManagement(request: IsoMessage, responseMti: string, connection: ConnectionState): Promise<IsoMessage> {
     const isCups = this.#dialect.name === 'cups-pos';
     const de60 = request.fields[60];
     const code = isCups ? (typeof de60 === 'object' && !(de60 instanceof Uint8Array) ? de60['3'] : undefined) : getText(request, 70);
     const terminalId = (getText(request, 41) ?? '').trim();
     const nowMs = this.#options.clock.nowMs();
     let responseCode = '00';
+    let workingKeyBlock: Buffer | null = null;
     if (code !== undefined && (networkCodes.signOn as readonly string[]).includes(code) || code !== undefined && (networkCodes.signOff as readonly string[]).includes(code)) {
       const signedOn = (networkCodes.signOn as readonly string[]).includes(code);
       const known = terminalId === '' ? false : await this.#options.store.write(async (tx) => {
@@ -420,7 +546,15 @@ export class TerminalServer {
       });
       if (!known) responseCode = '97';
       else this.#rememberSeenWrite(terminalId, nowMs);
-      this.#options.logger.info({ listener: this.#options.listener.name, terminalId, code, known }, signedOn ? 'terminal sign-on' : 'terminal sign-off');
+      if (known && signedOn) {
+        const keys = await this.#issueWorkingKeys(terminalId, code);
+        if (keys.responseCode !== '00') responseCode = keys.responseCode;
+        else if (connection.signedOn.size < signedOnPerConnectionMax || connection.signedOn.has(terminalId)) connection.signedOn.add(terminalId);
+        if (keys.de62 !== null) workingKeyBlock = keys.de62;
+      } else if (known) {
+        connection.signedOn.delete(terminalId);
+      }
+      this.#options.logger.info({ listener: this.#options.listener.name, terminalId, code, known, responseCode, workingKeys: workingKeyBlock !== null }, signedOn ? 'terminal sign-on' : 'terminal sign-off');
     } else if (code === undefined || !(networkCodes.echo as readonly string[]).includes(code)) {
       responseCode = '12';
     } else {
@@ -429,7 +563,29 @@ export class TerminalServer {
     const fields: Record<number, IsoFieldValue> = {};
     copy(request, fields, isCups ? [7, 11, 12, 13, 32, 41, 42, 60] : [7, 11, 32, 41, 42, 70]);
     fields[39] = responseCode;
+    if (workingKeyBlock !== null && responseCode === '00') fields[62] = workingKeyBlock;
     return this.#response(request, responseMti, fields);
+  }
+
+  /**
+   * New working keys for a sign-on, as DE 62. A terminal without a master key signs on without keys
+   * where MACs are optional or off, and is refused (97) where they are required: it could not send a
+   * single sale.
+   */
+  async #issueWorkingKeys(terminalId: string, code: string): Promise<{ responseCode: string; de62: Buffer | null }> {
+    const { keys, macMode, logger, listener } = this.#options;
+    if (keys === undefined) return { responseCode: '00', de62: null };
+    const issued = await keys.issue(terminalId, keySetOf(this.#dialect.name === 'cups-pos' ? code : '003'));
+    switch (issued.kind) {
+      case 'issued':
+        return { responseCode: '00', de62: issued.de62 };
+      case 'no_master_key':
+        if (macMode !== 'required') return { responseCode: '00', de62: null };
+        logger.warn({ listener: listener.name, terminalId }, 'sign-on refused (97): the terminal has no master key; run reswipe terminal-keys import or generate');
+        return { responseCode: '97', de62: null };
+      case 'rotated_meanwhile':
+        return { responseCode: '96', de62: null };
+    }
   }
 
   async #sale(request: IsoMessage, responseMti: string, capture: boolean): Promise<IsoMessage> {

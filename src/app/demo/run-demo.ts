@@ -17,6 +17,11 @@ import { noFaults } from '../../sim/issuer/fault-plan.ts';
 import { startIssuerServer, issuerServerDefaults, type RunningIssuerServer } from '../../sim/issuer/issuer-server.ts';
 import { testCards, type IssuerFault } from '../../sim/issuer/test-cards.ts';
 import { startGateway, type Gateway } from '../serve.ts';
+import { TerminalKeyVault } from '../../adapters/crypto/terminal-key-vault.ts';
+import { combineKeyComponents } from '../../core/crypto/key-components.ts';
+import type { KeyAlgorithm } from '../../core/crypto/block-cipher.ts';
+import { TerminalKeyCeremonies } from '../terminal-keys/terminal-key-ceremonies.ts';
+import { writeTerminalMasterKeys, type TerminalMasterKey } from '../terminal-emulator/terminal-master-keys-file.ts';
 import { TerminalSession, type SaleAnswer, type SentSale } from '../terminal-emulator/terminal-session.ts';
 import { demoFeePlans, demoLanes, demoMerchants, demoStepCount, failoverLane, networkLanes, recoveryLane, waitLane, type DemoLane, type DemoStep, type PrimaryFault } from './demo-script.ts';
 
@@ -36,6 +41,8 @@ export interface DemoRunning {
   adminKey: string;
   terminalPorts: Record<string, number>;
   databaseFile: string;
+  /** The demo terminals' master keys (JSON, mode 0600), for `reswipe terminal` and `reswipe load --terminal-keys-file`. */
+  terminalKeysFile: string;
   summary: DemoSummary;
   stop(): Promise<void>;
 }
@@ -92,13 +99,15 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
     const config = validateConfig({
       database: { url: `sqlite:${databaseFile}`, synchronous: 'normal' },
       // The demo is development mode by definition (docs/card-data.md), and still uses a fresh real key per run: its fingerprints are throwaway.
+      // Development mode also seals terminal keys under the development master key: no key file needed.
       security: { panKey: randomBytes(32).toString('hex'), developmentMode: true },
       log: { level: options.logLevel },
       http: { host: '127.0.0.1', port: options.httpPort },
       engine: { terminalTimeoutMs, reversal: { triesMax: 30, backoffMs: 250, backoffMsMax: 2_000 } },
       listeners: [
-        { name: 'terminals', host: '127.0.0.1', port: options.terminalPort, dialect: 'cups-pos', language: 'zh' },
-        { name: 'terminals-ascii', host: '127.0.0.1', port: 0, dialect: 'iso87-ascii', language: 'en' },
+        // MACs required even in development mode: the demo shows real terminal security.
+        { name: 'terminals', host: '127.0.0.1', port: options.terminalPort, dialect: 'cups-pos', language: 'zh', security: { mac: 'required' } },
+        { name: 'terminals-ascii', host: '127.0.0.1', port: 0, dialect: 'iso87-ascii', language: 'en', security: { mac: 'required' } },
       ],
       channels: [
         { name: 'bank-a', host: '127.0.0.1', port: simA.server.isoPort, timeoutMs: channelTimeoutMs, priority: 1, echoIntervalMs: 0, connections: 2 },
@@ -111,23 +120,28 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
     cleanups.push(() => gateway.stop());
 
     const adminKey = await createAdminKey(gateway.store);
+    const terminalKeysFile = join(dir, 'terminal-keys.json');
+    const masterKeys = await generateDemoTerminalKeys(gateway.store, config.security, terminalKeysFile);
     const httpUrl = gateway.httpPort === null ? null : `http://127.0.0.1:${gateway.httpPort}`;
     const progress = new Progress(options.progress, demoStepCount(httpUrl !== null));
     progress.line(`reswipe demo: banks on 127.0.0.1:${simA.server.isoPort} (primary) and :${simB.isoPort} (backup); terminals on :${gateway.terminalPorts.terminals ?? '?'} (cups-pos) and :${gateway.terminalPorts['terminals-ascii'] ?? '?'} (iso87-ascii)`);
     if (httpUrl === null) progress.line('the HTTP API is not part of this build yet: the web-shop lane is skipped');
 
+    progress.line(
+      `terminal master keys generated (the ceremony of \`reswipe terminal-keys generate\`): ${[...masterKeys].map(([id, key]) => `${id} ${key.algorithm} ${key.checkValue}`).join(', ')}; every sign-on below downloads fresh working keys in DE 62 and every sale is MACed`,
+    );
     const ports = { 'cups-pos': gateway.terminalPorts.terminals ?? 0, 'iso87-ascii': gateway.terminalPorts['terminals-ascii'] ?? 0 };
     const lanes = demoLanes.filter((lane) => lane.via !== 'http' || httpUrl !== null);
-    await Promise.all(lanes.map((lane) => runLane(lane, { ports, httpUrl, adminKey, progress, signal: options.signal })));
+    await Promise.all(lanes.map((lane) => runLane(lane, { ports, httpUrl, adminKey, progress, masterKeys, signal: options.signal })));
     // Network faults run after the rest: a dropped bank connection takes down every sale in flight on it, which is real but muddles the story.
     if (!options.signal.aborted) {
       progress.line('now the bank link misbehaves: a reply that never comes, a connection dropped after the charge');
-      await Promise.all(networkLanes.map((lane) => runLane(lane, { ports, httpUrl, adminKey, progress, signal: options.signal })));
+      await Promise.all(networkLanes.map((lane) => runLane(lane, { ports, httpUrl, adminKey, progress, masterKeys, signal: options.signal })));
     }
     if (!options.signal.aborted) {
       progress.line('the primary bank goes silent (it swallows every request, reversals included) while a sale is in flight');
       simA.server.setFaults({ ...simA.server.faults(), noReply: 1 });
-      await runLane(waitLane, { ports, httpUrl, adminKey, progress, signal: options.signal });
+      await runLane(waitLane, { ports, httpUrl, adminKey, progress, masterKeys, signal: options.signal });
       simA.server.setFaults({ ...simA.server.faults(), noReply: 0 });
       progress.line('the primary bank answers again: the pending reversal goes through');
     }
@@ -135,7 +149,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
 
     if (!options.signal.aborted) {
       progress.line('the primary bank turns flaky: it fails one sale at a time (swallowed, line dropped, charged then dropped)');
-      await runLane(recoveryLane, { ports, httpUrl, adminKey, progress, signal: options.signal, armPrimaryFault: (fault) => armOnce(() => simA.server, fault, options.signal) });
+      await runLane(recoveryLane, { ports, httpUrl, adminKey, progress, masterKeys, signal: options.signal, armPrimaryFault: (fault) => armOnce(() => simA.server, fault, options.signal) });
       await settle(gateway.store, options.signal);
     }
 
@@ -143,7 +157,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
       progress.line('the primary bank goes offline: sales are not sent there and fail over to the backup bank');
       const port = simA.server.isoPort;
       await simA.server.close();
-      await runLane(failoverLane, { ports, httpUrl, adminKey, progress, signal: options.signal });
+      await runLane(failoverLane, { ports, httpUrl, adminKey, progress, masterKeys, signal: options.signal });
       simA.server = await startSim(logger.child({ bank: 'a' }), port);
       progress.line('the primary bank is back');
       await settle(gateway.store, options.signal);
@@ -156,6 +170,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
       adminKey,
       terminalPorts: { ...gateway.terminalPorts },
       databaseFile,
+      terminalKeysFile,
       summary,
       stop: stopAll,
     };
@@ -186,11 +201,37 @@ async function createAdminKey(store: Store): Promise<string> {
   return made.key;
 }
 
+/** SM4 (国密) for one terminal per merchant's second lane, triple DES for the rest: the demo shows both. */
+const demoSm4Terminals: ReadonlySet<string> = new Set(['T0000005']);
+
+/**
+ * The key ceremony an operator runs with `reswipe terminal-keys generate`, for every demo terminal:
+ * the TMKs are sealed into the store, and written in clear to the demo folder (mode 0600) so the demo's
+ * terminals, `reswipe terminal` and `reswipe load` can play the terminals that hold them.
+ */
+async function generateDemoTerminalKeys(
+  store: Store,
+  security: { terminalMasterKey?: string; terminalMasterKeyFile?: string; developmentMode: boolean },
+  file: string,
+): Promise<Map<string, TerminalMasterKey & { checkValue: string }>> {
+  const ceremonies = new TerminalKeyCeremonies({ store, vault: TerminalKeyVault.fromSettings(security), clock: { nowMs: () => Date.now() } });
+  const keys = new Map<string, TerminalMasterKey & { checkValue: string }>();
+  for (const terminalId of demoMerchants.flatMap((merchant) => [...merchant.terminals])) {
+    const algorithm: KeyAlgorithm = demoSm4Terminals.has(terminalId) ? 'sm4' : '3des';
+    const generated = await ceremonies.generate(terminalId, algorithm, 2);
+    const tmk = combineKeyComponents(algorithm, generated.components.map((component) => Buffer.from(component.hex, 'hex')));
+    keys.set(terminalId, { algorithm, tmk, checkValue: generated.checkValue });
+  }
+  writeTerminalMasterKeys(file, keys);
+  return keys;
+}
+
 interface LaneContext {
   ports: Record<'cups-pos' | 'iso87-ascii', number>;
   httpUrl: string | null;
   adminKey: string;
   progress: Progress;
+  masterKeys: ReadonlyMap<string, TerminalMasterKey>;
   signal: AbortSignal;
   /** Arms a fault on the primary bank for its next request; resolves once it has hit (or after a bounded wait). */
   armPrimaryFault?: (fault: PrimaryFault) => Promise<void>;
@@ -224,6 +265,7 @@ async function runLane(lane: DemoLane, context: LaneContext): Promise<void> {
     return;
   }
   let session: TerminalSession;
+  const masterKey = lane.terminalId === undefined || lane.terminalId === null ? undefined : context.masterKeys.get(lane.terminalId);
   try {
     session = await TerminalSession.connect({
       host: '127.0.0.1',
@@ -234,6 +276,7 @@ async function runLane(lane: DemoLane, context: LaneContext): Promise<void> {
       merchantId: lane.merchantId,
       answerTimeoutMs: terminalTimeoutMs + 5_000,
       stanFirst: 1 + (Date.now() % 500_000),
+      ...(masterKey === undefined ? {} : { masterKey }),
     });
   } catch (error) {
     context.progress.line(`${lane.name}: cannot connect (${error instanceof Error ? error.message : 'error'})`);
@@ -247,6 +290,7 @@ async function runLane(lane: DemoLane, context: LaneContext): Promise<void> {
       context.progress.line(`${lane.name}: sign-on answered ${signOn ?? 'nothing'}; lane skipped`);
       return;
     }
+    if (session.macKeyCheckValue !== null) context.progress.line(`${lane.name}: ${lane.terminalId ?? ''} signed on, working keys downloaded under its master key (MAC key check value ${session.macKeyCheckValue})`);
     let last: SentSale | null = null;
     for (const step of lane.steps) {
       if (context.signal.aborted) return;
@@ -381,7 +425,7 @@ export async function summarize(store: Store, options: { primaryChannel: string 
 }
 
 /** The summary block printed on stdout; the first two lines are what the README points at. */
-export function formatDemoSummary(running: Pick<DemoRunning, 'httpUrl' | 'adminKey' | 'terminalPorts' | 'databaseFile' | 'summary'>): string {
+export function formatDemoSummary(running: Pick<DemoRunning, 'httpUrl' | 'adminKey' | 'terminalPorts' | 'databaseFile' | 'terminalKeysFile' | 'summary'>): string {
   const s = running.summary;
   const byCategory = Object.entries(s.declinedByCategory)
     .sort((a, b) => b[1] - a[1])
@@ -404,8 +448,8 @@ export function formatDemoSummary(running: Pick<DemoRunning, 'httpUrl' | 'adminK
     '',
     'try:',
     ...(running.httpUrl === null ? [] : [`  curl -H "Authorization: Bearer ${running.adminKey}" ${running.httpUrl}/v1/payments`]),
-    `  npx reswipe terminal --port ${running.terminalPorts.terminals ?? 8583} --terminal-id T0000001 --merchant-id ${demoMerchants[0].id}`,
-    `  npx reswipe load --target iso://127.0.0.1:${running.terminalPorts.terminals ?? 8583} --concurrency 4 --duration 10`,
+    `  npx reswipe terminal --port ${running.terminalPorts.terminals ?? 8583} --terminal-id T0000001 --merchant-id ${demoMerchants[0].id} --terminal-keys-file ${running.terminalKeysFile}`,
+    `  npx reswipe load --target iso://127.0.0.1:${running.terminalPorts.terminals ?? 8583} --concurrency 4 --duration 10 --terminal-keys-file ${running.terminalKeysFile}`,
   ];
   return `${lines.join('\n')}\n`;
 }

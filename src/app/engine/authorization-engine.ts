@@ -247,7 +247,6 @@ interface SaleContext {
   request: SaleRequest;
   payment: PaymentRecord;
   merchant: MerchantRecord;
-  startMs: number;
   replyByMs: number;
   budgetAllowed: boolean;
   attempts: Map<number, AttemptRecord>;
@@ -847,7 +846,6 @@ export class AuthorizationEngine {
       request,
       payment,
       merchant,
-      startMs: nowMs,
       replyByMs,
       budgetAllowed,
       attempts: new Map(),

@@ -8,6 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { SeededRandom } from '../../core/time/random.ts';
 import { testCards } from '../../sim/issuer/test-cards.ts';
+import type { TerminalMasterKey } from '../terminal-emulator/terminal-master-keys-file.ts';
 import { TerminalSession, type EntryChoice } from '../terminal-emulator/terminal-session.ts';
 import { LoadStats, type LoadReport } from './load-stats.ts';
 
@@ -28,6 +29,11 @@ export interface LoadOptions {
   apiKey?: string;
   /** Connections in rate mode; default the number of terminal ids. */
   connections?: number;
+  /**
+   * Master keys by terminal id (iso targets): each terminal signs on for working keys and MACs its
+   * sales. A sign-on replaces the terminal's keys, so with keys there is one connection per terminal.
+   */
+  masterKeys?: ReadonlyMap<string, TerminalMasterKey>;
   requestTimeoutMs: number;
   seed: number;
   /** Called about four times a second with requests finished so far and the run's fraction done. */
@@ -105,6 +111,10 @@ async function isoSender(options: LoadOptions, index: number): Promise<Sender> {
   const terminalId = options.terminalIds[index % options.terminalIds.length] ?? 'T0000001';
   // Distinct STAN ranges per connection: two connections of one terminal never send the same DE 11 in the same second.
   const stanFirst = 1 + ((options.seed + index * 7_919) % 999_000);
+  const masterKey = options.masterKeys?.get(terminalId);
+  if (options.masterKeys !== undefined && masterKey === undefined) {
+    throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'terminal-keys-file', reason: `has no master key for terminal ${terminalId}` });
+  }
   const session = await TerminalSession.connect({
     host: options.target.host,
     port: options.target.port,
@@ -114,6 +124,7 @@ async function isoSender(options: LoadOptions, index: number): Promise<Sender> {
     merchantId: options.merchantId,
     answerTimeoutMs: options.requestTimeoutMs,
     stanFirst,
+    ...(masterKey === undefined ? {} : { masterKey }),
   });
   const signOn = await session.signOn();
   if (signOn !== '00') {
@@ -166,6 +177,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const mode = options.rate !== undefined ? 'rate' : 'concurrency';
   const level = options.rate ?? options.concurrency ?? 1;
   const workers = mode === 'concurrency' ? level : Math.min(options.connections ?? options.terminalIds.length, loadLimits.connectionsMax);
+  if (options.target.kind === 'iso' && options.masterKeys !== undefined && workers > options.terminalIds.length) {
+    // A second connection's sign-on would replace the first one's working keys and fail its MACs.
+    throw new ReswipeError('RSW_BAD_ARGUMENT', { field: mode === 'concurrency' ? 'concurrency' : 'connections', reason: `with terminal keys each terminal has one connection: at most ${options.terminalIds.length} (the number of --terminal-ids)` });
+  }
   if (options.target.kind === 'http' && options.apiKey === undefined) {
     throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'api-key', reason: 'an HTTP target needs --api-key (reswipe demo prints one)' });
   }

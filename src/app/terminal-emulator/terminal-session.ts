@@ -2,6 +2,8 @@
 // sign-on, sales, resends and the terminal's own 0400 after a lost answer. The emulator, the demo and
 // the load generator all drive reswipe through this class, so they exercise the same bytes a real
 // terminal sends. It keeps the terminal's STAN counter and batch number like a real POS does.
+// With a master key (TMK) it signs on for working keys (DE 62, checked against their check values),
+// MACs every financial request and accepts an approval only with a good MAC (docs/terminal-keys.md).
 import { connect, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import {
@@ -17,6 +19,10 @@ import {
 } from '../../core/iso8583/index.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { assertNever, type RetryVerdict } from '../../core/vocabulary.ts';
+import type { KeyAlgorithm } from '../../core/crypto/block-cipher.ts';
+import { decodeWorkingKeyBlock } from '../../core/crypto/working-key-block.ts';
+import { keyCheckValue } from '../../core/crypto/key-check-value.ts';
+import { checkMessageMac, isMacCheckedMti, isMacSignedAnswerMti, packWithMac } from '../../core/crypto/terminal-mac.ts';
 
 /** How the card was read, as the cashier chooses it on the terminal. */
 export const entryChoices = ['chip', 'swipe', 'tap', 'manual'] as const;
@@ -39,6 +45,8 @@ export interface TerminalSessionOptions {
   stanFirst?: number;
   /** Wall clock for DE 7/12/13 and latency; Date.now by default. */
   nowMs?: () => number;
+  /** The terminal's master key: with it the session asks for working keys at sign-on and MACs its requests. */
+  masterKey?: { algorithm: KeyAlgorithm; tmk: Uint8Array };
 }
 
 export interface SaleInput {
@@ -126,6 +134,8 @@ export class TerminalSession {
   readonly #waiters: Array<{ match: (message: IsoMessage) => boolean; resolve: (message: IsoMessage | null) => void }> = [];
   #stan: number;
   #closed = false;
+  /** The MAC key of the latest sign-on; null before one, or without a master key. */
+  #macKey: Uint8Array | null = null;
   batchNo = '000001';
 
   private constructor(socket: Socket, dialect: Dialect, options: TerminalSessionOptions) {
@@ -150,6 +160,7 @@ export class TerminalSession {
         } catch {
           continue; // An answer we cannot read is as good as none: the waiter times out and the terminal reverses.
         }
+        if (!this.#answerMacAcceptable(message, frame)) continue; // A forged or damaged approval is no answer either.
         const index = this.#waiters.findIndex((waiter) => waiter.match(message));
         if (index >= 0) this.#waiters.splice(index, 1)[0]?.resolve(message);
       }
@@ -206,18 +217,43 @@ export class TerminalSession {
     return stan;
   }
 
-  /** 0800 sign-on (DE 70 `001`, cups-pos DE 60.3); resolves with DE 39, or null when no answer came. */
+  /**
+   * 0800 sign-on (DE 70 `001`, cups-pos DE 60.3 `003`: double-length keys); resolves with DE 39, or
+   * null when no answer came. With a master key, an approved sign-on must carry working keys whose
+   * check values match, else it resolves `A7` (security processing failed) and the session has no keys.
+   */
   async signOn(): Promise<string | null> {
     const stan = this.nextStan();
     const nowMs = this.#nowMs();
     const fields: Record<number, IsoFieldValue> = { 7: transmissionTimeOf(nowMs), 11: stan, 41: this.#de41(), 42: this.#de42() };
-    if (this.#isCups()) fields[60] = { '1': '00', '2': this.batchNo, '3': '001' };
+    if (this.#isCups()) fields[60] = { '1': '00', '2': this.batchNo, '3': this.#options.masterKey === undefined ? '001' : '003' };
     else fields[70] = '001';
+    this.#macKey = null;
     const answer = await this.#request({ mti: '0800', fields, ...this.#envelope() }, '08', stan);
     if (answer === null) return null;
     const de60 = answer.fields[60];
     if (typeof de60 === 'object' && !(de60 instanceof Uint8Array) && typeof de60['2'] === 'string' && /^[0-9]{6}$/.test(de60['2'])) this.batchNo = de60['2'];
-    return getText(answer, 39) ?? null;
+    const code = getText(answer, 39) ?? null;
+    const masterKey = this.#options.masterKey;
+    if (code === '00' && masterKey !== undefined) {
+      const block = answer.fields[62];
+      const keys = block instanceof Uint8Array ? decodeWorkingKeyBlock(masterKey.algorithm, masterKey.tmk, '003', block) : null;
+      if (keys === null || !keys.ok) return 'A7';
+      this.#macKey = keys.keys.mac;
+      keys.keys.pin.fill(0);
+    }
+    return code;
+  }
+
+  /** Whether this session MACs its requests (it signed on with working keys). */
+  get hasWorkingKeys(): boolean {
+    return this.#macKey !== null;
+  }
+
+  /** The check value of the MAC key downloaded at the latest sign-on (safe to show), or null. */
+  get macKeyCheckValue(): string | null {
+    const algorithm = this.#options.masterKey?.algorithm;
+    return this.#macKey === null || algorithm === undefined ? null : keyCheckValue(algorithm, this.#macKey);
   }
 
   /** Builds a sale with a fresh STAN and DE 7, without sending it. */
@@ -313,8 +349,25 @@ export class TerminalSession {
       };
       this.#waiters.push(waiter);
     });
-    this.#socket.write(encodeFrame(this.#options.framing, packMessage(this.#dialect, message)));
+    const macKey = this.#macKey;
+    const masterKey = this.#options.masterKey;
+    const bytes = macKey !== null && masterKey !== undefined && isMacCheckedMti(message.mti) ? packWithMac(this.#dialect, message, masterKey.algorithm, macKey) : packMessage(this.#dialect, message);
+    this.#socket.write(encodeFrame(this.#options.framing, bytes));
     return answer;
+  }
+
+  /**
+   * With working keys, an answer to a MACed request that approves (DE 39 00) must carry a good MAC; a
+   * refusal may come without one (the host refuses before it trusts the request, e.g. A0), but a MAC
+   * that is present must be right.
+   */
+  #answerMacAcceptable(message: IsoMessage, frame: Uint8Array): boolean {
+    const macKey = this.#macKey;
+    const masterKey = this.#options.masterKey;
+    if (macKey === null || masterKey === undefined || !isMacSignedAnswerMti(message.mti)) return true;
+    const check = checkMessageMac(this.#dialect, frame, message, masterKey.algorithm, macKey);
+    if (check === 'ok') return true;
+    return check === 'missing' && getText(message, 39) !== '00';
   }
 
   #isCups(): boolean {

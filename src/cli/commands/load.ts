@@ -2,6 +2,7 @@
 // at a target rate or concurrency for a duration; a progress bar on stderr when it is a TTY, then
 // throughput, latency percentiles and outcomes by code and verdict (text, or --json).
 import type { Command } from 'commander';
+import { readTerminalMasterKeys } from '../../app/terminal-emulator/terminal-master-keys-file.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { formatLoadReport } from '../../app/load/load-stats.ts';
 import { cardPool, loadLimits, parseTarget, runLoad } from '../../app/load/run-load.ts';
@@ -21,6 +22,7 @@ interface LoadCommandOptions {
   connections?: string;
   timeoutMs: string;
   seed?: string;
+  terminalKeysFile?: string;
   json?: boolean;
 }
 
@@ -41,6 +43,7 @@ export function register(program: Command): void {
     .option('--connections <n>', 'connections in rate mode (default: one per terminal id)')
     .option('--timeout-ms <ms>', 'how long one sale may wait for its answer', '65000')
     .option('--seed <n>', 'seed for cards and amounts (default: from the clock)')
+    .option('--terminal-keys-file <path>', 'JSON file (mode 0600) with the terminals\' master keys: each signs on for working keys and MACs its sales (reswipe demo writes one)')
     .option('--json', 'print the report as JSON')
     .action(async (opts: LoadCommandOptions) => {
       const target = parseTarget(opts.target);
@@ -69,6 +72,7 @@ export function register(program: Command): void {
           terminalIds,
           merchantId: opts.merchantId,
           ...(opts.apiKey === undefined ? {} : { apiKey: opts.apiKey }),
+          ...(opts.terminalKeysFile === undefined ? {} : { masterKeys: readTerminalMasterKeys(opts.terminalKeysFile) }),
           ...(opts.connections === undefined ? {} : { connections: integerOption('connections', opts.connections, 1, loadLimits.connectionsMax) }),
           requestTimeoutMs: integerOption('timeout-ms', opts.timeoutMs, 100, 600_000),
           seed: opts.seed === undefined ? Date.now() % 0x7fff_ffff : integerOption('seed', opts.seed, 0, 0x7fff_ffff),

@@ -7,6 +7,7 @@ import { formatSaleReport } from '../../app/terminal-emulator/format-receipt.ts'
 import { parseEntry, resolveCard, runInteractiveTerminal, runOneSale } from '../../app/terminal-emulator/run-terminal-emulator.ts';
 import type { TerminalSessionOptions } from '../../app/terminal-emulator/terminal-session.ts';
 import { framingOption, integerOption } from '../option-parsers.ts';
+import { readTerminalMasterKeys } from '../../app/terminal-emulator/terminal-master-keys-file.ts';
 
 interface TerminalOptions {
   host: string;
@@ -21,6 +22,7 @@ interface TerminalOptions {
   expiry?: string;
   cvv?: string;
   timeoutMs: string;
+  terminalKeysFile?: string;
   json?: boolean;
 }
 
@@ -40,6 +42,7 @@ export function register(program: Command): void {
     .option('--expiry <YYMM>', 'override the card\'s expiry (to show wrong card data)')
     .option('--cvv <cvv>', 'override the card\'s CVV (iso87-ascii only)')
     .option('--timeout-ms <ms>', 'how long the terminal waits for an answer before its own reversal', '65000')
+    .option('--terminal-keys-file <path>', 'JSON file (mode 0600) with this terminal\'s master key: sign on for working keys and MAC every sale (reswipe demo writes one)')
     .option('--json', 'print the result and receipt as JSON (scripted sale)')
     .action(async (opts: TerminalOptions) => {
       const framing = framingOption(opts.framing);
@@ -47,7 +50,10 @@ export function register(program: Command): void {
       if (opts.merchantId.length === 0 || opts.merchantId.length > 15) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'merchant-id', reason: 'must be 1 to 15 characters' });
       if (opts.expiry !== undefined && !/^[0-9]{4}$/.test(opts.expiry)) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'expiry', reason: 'must be YYMM' });
       if (opts.cvv !== undefined && !/^[0-9]{3,4}$/.test(opts.cvv)) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'cvv', reason: 'must be 3 or 4 digits' });
+      const masterKey = opts.terminalKeysFile === undefined ? undefined : readTerminalMasterKeys(opts.terminalKeysFile).get(opts.terminalId);
+      if (opts.terminalKeysFile !== undefined && masterKey === undefined) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'terminal-keys-file', reason: `has no master key for terminal ${opts.terminalId}` });
       const session: TerminalSessionOptions = {
+        ...(masterKey === undefined ? {} : { masterKey }),
         host: opts.host,
         port: integerOption('port', opts.port, 1, 65_535),
         dialect: opts.dialect,

@@ -76,6 +76,10 @@ const listenerSchema = Type.Object(
     framing: framingSchema,
     connectionsMax: integer(1, 100_000, 2000),
     language: enumOf(languages, 'zh'),
+    security: section({
+      /** Terminal MACs (docs/terminal-keys.md). Absent: `required`, or `optional` in development mode (resolveMacMode). */
+      mac: Type.Optional(Type.Union([Type.Literal('required'), Type.Literal('optional'), Type.Literal('off')])),
+    }),
   },
   { additionalProperties: false },
 );
@@ -133,6 +137,10 @@ export const configSchema = Type.Object(
       panKeysRetired: Type.Array(text({ minLength: 16, maxLength: 1024, expected: 'must be 16 to 1024 characters' }), { maxItems: panKeysRetiredMax, uniqueItems: true, default: [] }),
       /** Development conveniences (the development PAN key, relaxed terminal security) are allowed only when this says so: the demo and the tests. */
       developmentMode: Type.Boolean({ default: false }),
+      /** The local master key that seals terminal keys in the store: 64 hex digits (AES-256). A secret. */
+      terminalMasterKey: Type.Optional(text({ minLength: 64, maxLength: 64, pattern: '^[0-9A-Fa-f]{64}$', expected: 'must be 64 hex digits (32 bytes)' })),
+      /** A file (mode 0600) holding the local master key as 64 hex digits; used when terminalMasterKey is absent. */
+      terminalMasterKeyFile: filePathSchema,
     }),
     log: section({
       level: enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
@@ -218,6 +226,9 @@ export type ReswipeConfig = DeepReadonly<
       panKeyIsDefault: boolean;
       /** True only where development conveniences were asked for explicitly (the demo, the tests). */
       developmentMode: boolean;
+      /** Local master key for terminal keys (hex), or a file holding it; see docs/terminal-keys.md. */
+      terminalMasterKey?: string;
+      terminalMasterKeyFile?: string;
     };
   }
 >;
@@ -249,6 +260,8 @@ export function validateConfig(raw: unknown): ReswipeConfig {
       panKeysRetired: shape.security.panKeysRetired.map((key) => ({ id: panKeyIdOf(key), key })),
       panKeyIsDefault: !panKeyGiven,
       developmentMode: shape.security.developmentMode,
+      ...(shape.security.terminalMasterKey === undefined ? {} : { terminalMasterKey: shape.security.terminalMasterKey }),
+      ...(shape.security.terminalMasterKeyFile === undefined ? {} : { terminalMasterKeyFile: shape.security.terminalMasterKeyFile }),
     },
   };
   checkPanKeys(shape.security);

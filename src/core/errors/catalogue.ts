@@ -10,6 +10,7 @@ import { engineErrors } from './engine-errors.ts';
 import { feeErrors } from './fee-errors.ts';
 import { manualHandlingErrors } from './manual-handling-errors.ts';
 import { cardDataErrors } from './card-data-errors.ts';
+import { terminalKeyErrors } from './terminal-key-errors.ts';
 import { retiredErrorCodes } from './retired-error-codes.ts';
 
 const all = [
@@ -22,6 +23,7 @@ const all = [
   ...feeErrors,
   ...manualHandlingErrors,
   ...cardDataErrors,
+  ...terminalKeyErrors,
 ] as const;
 
 export type ErrorCode = (typeof all)[number]['code'];

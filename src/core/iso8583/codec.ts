@@ -170,13 +170,33 @@ function hexValueOf(code: number): number {
 /** Parses one message (no frame length prefix). Throws ReswipeError RSW_CODEC_* naming the field. */
 export function unpackMessage(dialect: Dialect, bytes: Uint8Array): IsoMessage {
   try {
-    return unpackWith(compiledOf(dialect), bytes);
+    return unpackWith(compiledOf(dialect), bytes, null);
   } finally {
     reader.buf = emptyBuffer;
   }
 }
 
-function unpackWith(compiled: CompiledDialect, bytes: Uint8Array): IsoMessage {
+/** Where a message's parts sit in its bytes: the MTI's first byte, and one field's bytes (prefix included) if present. */
+export interface MessageLayout {
+  mtiAt: number;
+  field: { start: number; end: number } | null;
+}
+
+/**
+ * Parses one message like unpackMessage and also says where the MTI starts and where field `de` lies
+ * in `bytes`: what a MAC over the bytes as sent needs (src/core/crypto/terminal-mac.ts).
+ */
+export function unpackMessageLocating(dialect: Dialect, bytes: Uint8Array, de: number): { message: IsoMessage; layout: MessageLayout } {
+  const layout: MessageLayout & { de: number } = { de, mtiAt: 0, field: null };
+  try {
+    const message = unpackWith(compiledOf(dialect), bytes, layout);
+    return { message, layout: { mtiAt: layout.mtiAt, field: layout.field } };
+  } finally {
+    reader.buf = emptyBuffer;
+  }
+}
+
+function unpackWith(compiled: CompiledDialect, bytes: Uint8Array, locate: (MessageLayout & { de: number }) | null): IsoMessage {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length > compiled.messageBytesMax) {
     throw new ReswipeError('RSW_CODEC_MESSAGE_TOO_LARGE', { field: 'message', bytesMax: compiled.messageBytesMax });
@@ -193,6 +213,7 @@ function unpackWith(compiled: CompiledDialect, bytes: Uint8Array): IsoMessage {
     reader.pos = compiled.tpduLength;
   }
   if (compiled.headerLength > 0) header = readHeader(compiled, reader);
+  if (locate !== null) locate.mtiAt = reader.pos;
 
   let mti: string;
   if (compiled.isMtiBcd) {
@@ -242,7 +263,9 @@ function unpackWith(compiled: CompiledDialect, bytes: Uint8Array): IsoMessage {
       const codec = compiled.fields[de];
       if (codec === undefined) throw new ReswipeError('RSW_CODEC_FIELD_NOT_IN_DIALECT', { field: String(de), dialect: compiled.name });
       const asciiText = codec.asciiText;
+      const start = reader.pos;
       fields[de] = asciiText !== undefined ? readAsciiText(asciiText, reader) : codec.read(reader);
+      if (locate !== null && de === locate.de) locate.field = { start, end: reader.pos };
       lastDe = de;
     }
   }

@@ -2,7 +2,7 @@
 // Everything here is pure; reading a dialect file from disk lives in src/adapters/iso8583/.
 export type { IsoFieldValue, IsoComposite, IsoMessage, Dialect, FramingKind } from './iso-message.ts';
 export { compileDialect, getDialect, builtInDialectNames } from './get-dialect.ts';
-export { packMessage, unpackMessage } from './codec.ts';
+export { packMessage, unpackMessage, unpackMessageLocating, type MessageLayout } from './codec.ts';
 export { encodeFrame, FrameDecoder } from './framing.ts';
 export { describeMessage, messageFromJson, stringifyDescription } from './describe-message.ts';
 export { getText, isResponseMti, responseMtiFor, upstreamMatchKey, responseTpduFor } from './message-helpers.ts';

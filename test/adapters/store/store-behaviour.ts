@@ -5,7 +5,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isReswipeError, type ReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import type { ErrorCode } from '../../../src/core/errors/catalogue.ts';
-import type { PaymentRecord, Store } from '../../../src/core/ports/store.ts';
+import type { PaymentRecord, Store, TerminalKeyRecord } from '../../../src/core/ports/store.ts';
 import { migrations } from '../../../src/adapters/store/migrations.ts';
 import { apiKey, attempt, audit, baseAtMs, channel, feeLine, idempotency, merchant, payment, reversal, settlementBatch, terminal } from './store-fixtures.ts';
 
@@ -691,6 +691,39 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.deepEqual((await store.listExpiredHolds(baseAtMs, 10)).map((p) => p.id), ['hold1']);
       assert.deepEqual((await store.lastEventOf('batch.settled', 't1'))?.payload, { batchNo: '000002' });
       assert.equal(await store.lastEventOf('batch.settled', 't3'), null);
+    });
+
+    withStore('terminal keys: upsert and read back sealed keys; working keys set only under the same TMK version; unknown terminal refused', async (store) => {
+      await seedParents(store);
+      const record: TerminalKeyRecord = {
+        terminalId: 't1',
+        algorithm: 'sm4',
+        tmkSealed: 'v1.sealed-tmk',
+        tmkCheckValue: '1A2B3C4D',
+        tmkSource: 'components',
+        tmkVersion: 1,
+        workingKeys: null,
+        createdAtMs: baseAtMs,
+        updatedAtMs: baseAtMs,
+      };
+      await store.write((tx) => tx.upsertTerminalKeys(record));
+      assert.deepEqual(await store.getTerminalKeys('t1'), record);
+      assert.equal(await store.getTerminalKeys('t2'), null);
+      const keys = { pinSealed: 'v1.pin', pinCheckValue: '11223344', macSealed: 'v1.mac', macCheckValue: '55667788', dataSealed: null, dataCheckValue: null, issuedAtMs: baseAtMs + 5 };
+      assert.equal(await store.write((tx) => tx.setTerminalWorkingKeys('t1', 2, keys, baseAtMs + 5)), false, 'another TMK version: nothing changes');
+      assert.equal((await store.getTerminalKeys('t1'))?.workingKeys, null);
+      assert.equal(await store.write((tx) => tx.setTerminalWorkingKeys('t1', 1, keys, baseAtMs + 5)), true);
+      assert.deepEqual(await store.getTerminalKeys('t1'), { ...record, workingKeys: keys, updatedAtMs: baseAtMs + 5 });
+      const withData = { ...keys, dataSealed: 'v1.data', dataCheckValue: '99AABBCC', issuedAtMs: baseAtMs + 6 };
+      await store.write((tx) => tx.setTerminalWorkingKeys('t1', 1, withData, baseAtMs + 6));
+      assert.deepEqual((await store.getTerminalKeys('t1'))?.workingKeys, withData);
+      const rotated: TerminalKeyRecord = { ...record, algorithm: '3des', tmkSealed: 'v1.other', tmkCheckValue: 'ABCDEF', tmkSource: 'generated', tmkVersion: 2, workingKeys: null, updatedAtMs: baseAtMs + 7 };
+      await store.write((tx) => tx.upsertTerminalKeys(rotated));
+      assert.deepEqual(await store.getTerminalKeys('t1'), rotated);
+      assert.equal(await store.write((tx) => tx.setTerminalWorkingKeys('t9', 1, keys, baseAtMs)), false);
+      await store.write((tx) => tx.upsertTerminalKeys({ ...record, terminalId: 't3' }));
+      assert.deepEqual((await store.listTerminalKeys()).map((k) => k.terminalId), ['t1', 't3']);
+      await expectCode(store.write((tx) => tx.upsertTerminalKeys({ ...record, terminalId: 'no-such-terminal' })), 'RSW_STORE_MISSING_REFERENCE');
     });
 
     withStore('ping answers while the database is up', async (store) => {

@@ -50,6 +50,8 @@ test('an echo after a sign-on moves last seen (throttled per terminal) and keeps
     store: countingStore(fixture.store, writes),
     clock,
     logger: silentLogger,
+    // Raw, unMACed cups-pos messages: this test is about the listener's other duties, so MACs are off.
+    macMode: 'off',
     lastSeenWriteIntervalMs: intervalMs,
   });
   const monitor = new TerminalMonitor({

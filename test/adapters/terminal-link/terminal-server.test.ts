@@ -23,6 +23,8 @@ async function withServer(dialect: 'cups-pos' | 'iso87-ascii', body: (port: numb
     store: fixture.store,
     clock: { nowMs: () => Date.now() },
     logger: silentLogger,
+    // Raw, unMACed messages: MACs are tested in terminal-mac-link.test.ts; this test is about the rest.
+    macMode: 'off',
   });
   const port = await server.start();
   try {
@@ -70,14 +72,17 @@ test('cups-pos: sign-on by DE 60.3, a sale with a GBK cashier message, and a DE 
   });
 });
 
-test('iso87-ascii: a reversal naming nothing known answers 25; a frame over the limit closes the connection', async () => {
+test('iso87-ascii: a reversal before this connection signed on is refused (77); after, naming nothing known, it answers 25; a frame over the limit closes the connection', async () => {
   await withServer('iso87-ascii', async (port) => {
     const client = await TerminalClient.connect(port, 'iso87-ascii');
     try {
-      const unknown = await client.request({
+      const reversal = (stan: string) => ({
         mti: '0400',
-        fields: { 3: '000000', 4: '000000000100', 7: de7(), 11: '000021', 41: terminalId, 42: 'M00000000000001', 49: '156', 90: `0200000999${de7()}${'0'.repeat(22)}` },
+        fields: { 3: '000000', 4: '000000000100', 7: de7(), 11: stan, 41: terminalId, 42: 'M00000000000001', 49: '156', 90: `0200000999${de7()}${'0'.repeat(22)}` },
       });
+      assert.equal((await client.request(reversal('000020'))).fields[39], '77', 'not signed on on this connection');
+      assert.equal((await client.request({ mti: '0800', fields: { 7: de7(), 11: '000019', 41: terminalId, 42: 'M00000000000001', 70: '001' } })).fields[39], '00');
+      const unknown = await client.request(reversal('000021'));
       assert.equal(unknown.fields[39], '25');
       client.sendRaw(Uint8Array.of(0x7f, 0xff));
       assert.equal(await client.waitClosed(), true);

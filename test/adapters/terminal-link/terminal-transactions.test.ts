@@ -32,10 +32,15 @@ test('cups-pos: void by DE 61, refund advice, balance inquiry, settlement 95 the
     store: fixture.store,
     clock: { nowMs: () => Date.now() },
     logger: silentLogger,
+    // Raw, unMACed messages: MACs are tested in terminal-mac-link.test.ts; this test is about the rest.
+    macMode: 'off',
   });
   const port = await server.start();
   const client = await TerminalClient.connect(port, 'cups-pos');
   try {
+    // Voids are taken only on a connection that signed the terminal on.
+    const signOn = await client.request({ mti: '0800', fields: { 11: '000100', 41: saleMessage({ stan: '000100', pan, amountMinor: 1 }).fields[41] as string, 42: 'M00000000000001', 60: { '1': '00', '2': '000001', '3': '003' } } });
+    assert.equal(signOn.fields[39], '00');
     const sale = saleMessage({ stan: '000101', pan, amountMinor: 2_000, transmittedAt: '1125101010' });
     assert.equal((await client.request(sale)).fields[39], '00');
     const voidMessage: IsoMessage = { mti: '0200', fields: { ...saleMessage({ stan: '000102', pan, amountMinor: 2_000 }).fields, 3: '200000', 61: { '1': '000001', '2': '000101', '3': '1125' } } };

@@ -48,7 +48,7 @@ test('an empty config gets every documented default', () => {
     transactions: { completionToleranceBps: 1500, holdExpiryDays: 30, adviceRetryMs: 30000 },
   });
   assert.deepEqual(config.listeners, [
-    { name: 'terminals', host: '127.0.0.1', port: 8583, dialect: 'cups-pos', framing: { length: 'binary2', frameBytesMax: 4096 }, connectionsMax: 2000, language: 'zh' },
+    { name: 'terminals', host: '127.0.0.1', port: 8583, dialect: 'cups-pos', framing: { length: 'binary2', frameBytesMax: 4096 }, connectionsMax: 2000, language: 'zh', security: {} },
   ]);
   assert.deepEqual(config.channels, []);
   assert.deepEqual(config.merchants, []);
