@@ -7,6 +7,7 @@ import { requirePanKey, type ReswipeConfig } from '../core/config/config-schema.
 import type { Store } from '../core/ports/store.ts';
 import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '../core/ports/defined-records.ts';
 import type { Clock } from '../core/time/clock.ts';
+import { ReswipeError } from '../core/errors/reswipe-error.ts';
 import type { Random } from '../core/time/random.ts';
 import { openStore } from '../adapters/store/open-store.ts';
 import { createLogger } from '../adapters/log/logger.ts';
@@ -28,6 +29,14 @@ import { loadRoutingRules } from '../adapters/routing/routing-rules-file.ts';
 import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
 import { createChannelRouter } from './channels/channel-router.ts';
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
+import { readTlsFromConfig, reloadChannelTls } from './tls/tls-from-config.ts';
+import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
+import type { TlsOptions } from 'node:tls';
+import { SoftwareHsm } from '../adapters/hsm/software-hsm.ts';
+import { pinTranslatingChannel } from './engine/pin-translating-channel.ts';
+import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts';
+import { checkValuesAgree, loadZonePinKeys } from './terminal-keys/zone-pin-keys.ts';
+import type { HsmPort } from '../core/ports/hsm.ts';
 
 export interface GatewayOptions {
   logger?: LoggerLike;
@@ -35,6 +44,8 @@ export interface GatewayOptions {
   random?: Random;
   /** Skip the HTTP API (tests of the terminal link alone). */
   withoutHttp?: boolean;
+  /** The HSM that translates PIN blocks (docs/security.md); by default a software HSM that reads terminal PIN keys from the key store and holds no zone PIN key. */
+  hsm?: HsmPort;
 }
 
 export interface Gateway {
@@ -46,6 +57,8 @@ export interface Gateway {
   terminalPorts: Record<string, number>;
   engine: AuthorizationEngine;
   store: Store;
+  /** Reads every TLS file again (HTTP API, terminal listeners, channel client certificates); false when one could not be used (that one stays as it was). `serve` calls it on SIGHUP. */
+  reloadTls(): boolean;
   stop(): Promise<void>;
 }
 
@@ -63,6 +76,8 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
   const binTable = loadBinTable(config.declines.binTableFile);
   const feeSettings = feeSettingsFromConfig(config);
   const routingRules = loadRoutingRules(config);
+  const tls = readTlsFromConfig(config, { withHttp: options.withoutHttp !== true });
+  const tlsReloaders: TlsCertificateReloader[] = [];
   // Terminal keys (docs/terminal-keys.md): a listener that checks MACs cannot run without the local
   // master key, so its absence stops the start here; with every listener's MACs off it is optional.
   const macModes = config.listeners.map((listener) => resolveMacMode(listener.security.mac, config.security.developmentMode));
@@ -84,6 +99,9 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
   try {
     await seedFromConfig(store, config, clock.nowMs());
 
+    // The software HSM finds each terminal's PIN key in the key store (sealed under the local master key).
+    const hsm = options.hsm ?? softwareHsmFor(config, keyVault, store);
+    await checkZonePinKeys(config, hsm, logger);
     const channels = new Map<string, UpstreamChannel>();
     for (const channelConfig of config.channels) {
       if (channelConfig.disabled) continue;
@@ -104,6 +122,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
           reconnectBackoffMsMax: 10_000,
           connectTimeoutMs: Math.min(5_000, channelConfig.timeoutMs),
           logger,
+          tls: tls.channels.get(channelConfig.name),
         }),
       );
     }
@@ -154,7 +173,14 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     engine = new AuthorizationEngine({
       store,
       // Every sale attempt is counted by outcome, code and channel on its way back from the channel.
-      channels: [...channels].map(([name, channel]) => instrumentChannel(monitorChannel({ name, send: (request, sendOptions) => channel.send(request, sendOptions) }, healthMonitor), metrics, clock.nowMs)),
+      // PIN translation sits outside the health monitor: a PIN block that cannot be translated never reaches the channel, so it says nothing of the channel's health.
+      channels: [...channels].map(([name, channel]) =>
+        pinTranslatingChannel(instrumentChannel(monitorChannel({ name, send: (request, sendOptions) => channel.send(request, sendOptions) }, healthMonitor), metrics, clock.nowMs), {
+          hsm,
+          zonePinKeyRef: config.channels.find((candidate) => candidate.name === name)?.zonePinKey?.keyRef,
+          logger,
+        }),
+      ),
       router,
       clock,
       random,
@@ -235,7 +261,9 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
         macMode: macModes[index] ?? 'required',
         ...(workingKeys === undefined ? {} : { keys: workingKeys }),
         onMacRejected: (reason) => metrics.recordTerminalMacRejected(listener.name, reason),
+        tls: tls.listeners.get(listener.name),
       });
+      if (listener.tls !== undefined) tlsReloaders.push(new TlsCertificateReloader({ field: `listeners[${index}].tls`, files: listener.tls, target: server, logger, checkIntervalMs: 0 }));
       terminalPorts[listener.name] = await server.start();
       servers.push(server);
       cleanups.push(() => server.close(Math.min(config.engine.terminalTimeoutMs, 30_000)));
@@ -273,10 +301,17 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
           terminal: (id) => terminalMonitor.terminal(id),
           channel: (name) => healthMonitor.view().find((view) => view.name === name) ?? null,
         },
+        https: tls.http,
       });
       httpPort = http.port;
       operationsPort = http.operationsPort;
       cleanups.push(http.close);
+      if (config.http.tls !== undefined && http.tlsTarget !== null) {
+        const reloader = new TlsCertificateReloader({ field: 'http.tls', files: config.http.tls, target: http.tlsTarget, logger, checkIntervalMs: config.http.tls.reloadCheckIntervalMs });
+        reloader.start();
+        cleanups.push(async () => reloader.stop());
+        tlsReloaders.push(reloader);
+      }
     }
 
     let stopped = false;
@@ -286,6 +321,11 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       terminalPorts,
       engine: running,
       store,
+      reloadTls() {
+        // Every reloader runs even when one fails, so one bad file does not hold back the others' renewals.
+        const served = tlsReloaders.map((reloader) => reloader.reload('signal')).every(Boolean);
+        return reloadChannelTls(config, channels, logger) && served;
+      },
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -295,6 +335,34 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
   } catch (error) {
     await unwind();
     throw error;
+  }
+}
+
+/** The software HSM: terminal PIN keys from the key store, zone PIN keys opened from the config (both sealed under the local master key). */
+function softwareHsmFor(config: ReswipeConfig, keyVault: TerminalKeyVault | null, store: Store): SoftwareHsm {
+  const hasSealedZoneKey = config.channels.some((channel) => channel.zonePinKey?.sealed !== undefined && !channel.disabled);
+  // A sealed zone key needs the local master key even where every listener's MACs are off: the vault's own error says what is missing.
+  const vault = keyVault ?? (hasSealedZoneKey ? TerminalKeyVault.fromSettings(config.security) : null);
+  if (vault === null) return new SoftwareHsm();
+  const hsm = new SoftwareHsm({ keySource: terminalPinKeySource({ store, vault }) });
+  loadZonePinKeys(config, vault, hsm);
+  return hsm;
+}
+
+/**
+ * A zone PIN key the HSM holds must be the one the bank agreed (same check value), or every PIN would
+ * reach the bank unreadable: that stops start-up. One the HSM does not hold yet only means PIN sales on
+ * that channel are refused until it does, which is logged.
+ */
+async function checkZonePinKeys(config: ReswipeConfig, hsm: HsmPort, logger: LoggerLike): Promise<void> {
+  for (const [index, channel] of config.channels.entries()) {
+    if (channel.zonePinKey === undefined || channel.disabled) continue;
+    const held = await hsm.checkValueOf(channel.zonePinKey.keyRef);
+    if (held === null) {
+      logger.warn({ channel: channel.name, keyRef: channel.zonePinKey.keyRef }, 'the HSM does not hold this zone PIN key: sales with a PIN are refused on this channel until it does');
+    } else if (!checkValuesAgree(held, channel.zonePinKey.checkValue)) {
+      throw new ReswipeError('RSW_CONFIG_RELATION', { field: `channels[${index}].zonePinKey.checkValue`, reason: `(${channel.zonePinKey.checkValue}) is not the check value of the key the HSM holds as ${channel.zonePinKey.keyRef} (${held})` });
+    }
   }
 }
 
@@ -316,6 +384,8 @@ export async function seedFromConfig(store: Store, config: ReswipeConfig, nowMs:
 interface HttpHandle {
   port: number;
   operationsPort: number | null;
+  /** The https server, which takes a renewed certificate; null for plain HTTP. */
+  tlsTarget: { setSecureContext(options: TlsOptions): void } | null;
   close(): Promise<void>;
 }
 
@@ -327,14 +397,17 @@ async function startHttp(config: ReswipeConfig, deps: Omit<HttpAppDeps, 'config'
     return typeof address === 'object' && address !== null ? address.port : fallback;
   };
   await app.listen({ host: config.http.host, port: config.http.port });
+  // With deps.https Fastify built an https.Server (a tls.Server), whatever app.server's static type says.
+  const tlsTarget = deps.https === undefined ? null : (app.server as unknown as { setSecureContext(options: TlsOptions): void });
   const { operations } = config.http;
-  if (operations.mode === 'admin-key') return { port: boundPort(app.server, config.http.port), operationsPort: null, close: () => app.close() };
+  if (operations.mode === 'admin-key') return { port: boundPort(app.server, config.http.port), operationsPort: null, tlsTarget, close: () => app.close() };
   try {
     const ops = await buildOperationsApp({ store: deps.store, logger: deps.logger, metrics: deps.metrics, api: app, ...(deps.channelHealth === undefined ? {} : { channelHealth: deps.channelHealth }) });
     await ops.listen({ host: operations.host, port: operations.port });
     return {
       port: boundPort(app.server, config.http.port),
       operationsPort: boundPort(ops.server, operations.port),
+      tlsTarget,
       close: async () => {
         await ops.close();
         await app.close();

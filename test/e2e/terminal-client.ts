@@ -2,6 +2,7 @@
 // request/response helper matched by MTI class and DE 11. Built on the real codec, so a test talks
 // to `reswipe serve` exactly as a terminal would.
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { encodeFrame, FrameDecoder, getDialect, getText, packMessage, unpackMessage, type Dialect, type IsoMessage } from '../../src/core/iso8583/index.ts';
 
 export class TerminalClient {
@@ -33,10 +34,11 @@ export class TerminalClient {
     socket.on('error', () => undefined);
   }
 
-  /** `localAddress` (another 127.x address) makes the connection come from another client address. */
-  static async connect(port: number, dialectName = 'iso87-ascii', framing: 'binary2' | 'ascii4' = 'binary2', localAddress?: string): Promise<TerminalClient> {
+  /** Connects to a listener; with `tls`, over TLS (resolving once the handshake has succeeded); `localAddress` (another 127.x address) makes the connection come from another client address. */
+  static async connect(port: number, dialectName = 'iso87-ascii', framing: 'binary2' | 'ascii4' = 'binary2', tls?: ConnectionOptions, localAddress?: string): Promise<TerminalClient> {
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const candidate = connect({ host: '127.0.0.1', port, ...(localAddress === undefined ? {} : { localAddress }) }, () => resolve(candidate));
+      const from = localAddress === undefined ? {} : { localAddress };
+      const candidate = tls === undefined ? connect({ host: '127.0.0.1', port, ...from }, () => resolve(candidate)) : connectTls({ ...tls, ...from, host: '127.0.0.1', port }, () => resolve(candidate));
       candidate.once('error', reject);
     });
     return new TerminalClient(socket, getDialect(dialectName), framing);

@@ -20,6 +20,10 @@ import { combineKeyComponents } from '../../src/core/crypto/key-components.ts';
 import { keyCheckValue } from '../../src/core/crypto/key-check-value.ts';
 import { checkMessageMac, packWithMac } from '../../src/core/crypto/terminal-mac.ts';
 import { decodeWorkingKeyBlock, type WorkingKeys } from '../../src/core/crypto/working-key-block.ts';
+import { encryptEcb } from '../../src/core/crypto/block-cipher.ts';
+import { accountNumber12Of, formatPinBlock } from '../../src/core/crypto/pin-block.ts';
+import { TerminalKeyVault } from '../../src/adapters/crypto/terminal-key-vault.ts';
+import { sealZonePinKey } from '../../src/app/terminal-keys/zone-pin-keys.ts';
 import { envWithoutReswipe, runReswipe, startReswipeJson, stopChild } from '../support/reswipe-process.ts';
 import { readIssuerLedger, waitForIssuerLedger } from '../support/issuer-ledger.ts';
 
@@ -45,6 +49,8 @@ let httpPort = 0;
 let gatewayLog = '';
 let stanCounter = 300;
 const masterKeys = new Map<string, { algorithm: KeyAlgorithm; tmk: Buffer }>();
+const zonePinKeyComponents = ['1032547698BADCFE1032547698BADCFE', '0000000000000000FFFFFFFFFFFFFFFF'];
+let zonePinKey: Buffer = Buffer.alloc(16);
 /** Every clear key and PIN block the test saw, for the scan at the end. */
 const secrets: Array<{ what: string; bytes: Buffer }> = [];
 
@@ -129,7 +135,12 @@ function ledger(): Promise<LedgerEntry[]> {
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'reswipe-e2e-mac-'));
   const keyFile = join(dir, 'master.key');
-  writeFileSync(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  const masterKeyHex = randomBytes(32).toString('hex');
+  writeFileSync(keyFile, `${masterKeyHex}\n`, { mode: 0o600 });
+  // The channel's zone PIN key, sealed under the same local master key (docs/security.md): PIN blocks go to the simulator under it.
+  zonePinKey = combineKeyComponents('3des', zonePinKeyComponents.map((hex) => Buffer.from(hex, 'hex')));
+  secrets.push({ what: 'zone PIN key', bytes: zonePinKey });
+  const sealedZonePinKey = sealZonePinKey(new TerminalKeyVault(Buffer.from(masterKeyHex, 'hex'), 'file'), 'zpk/sim', '3des', zonePinKeyComponents.map((hex) => ({ hex })));
   const started = await startReswipeJson(['issuer-sim', '--port', '0', '--admin-port', '0', '--json'], { cwd: dir });
   sim = started.child;
   adminPort = Number(started.info.adminPort);
@@ -142,7 +153,7 @@ before(async () => {
       { name: 'pos', port: 0, dialect: 'cups-pos', language: 'en', security: { mac: 'required' } },
       { name: 'ascii', port: 0, dialect: 'iso87-ascii', language: 'en', security: { mac: 'required' } },
     ],
-    channels: [{ name: 'sim', host: '127.0.0.1', port: Number(started.info.isoPort), timeoutMs: 2_000, echoIntervalMs: 0 }],
+    channels: [{ name: 'sim', host: '127.0.0.1', port: Number(started.info.isoPort), timeoutMs: 2_000, echoIntervalMs: 0, zonePinKey: { keyRef: 'zpk/sim', algorithm: '3des', checkValue: sealedZonePinKey.checkValue, sealed: sealedZonePinKey.sealed } }],
     merchants: [{ id: merchantId, name: 'MAC shop', mcc: '5411', terminals: ['T0000001', 'T0000002', 'T0000003'] }],
   };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
@@ -208,8 +219,11 @@ test('a MACed sale and its MACed reversal are approved; forged, unMACed, unsigne
     stranger.keys = t1.keys; // The stranger even knows the MAC key; it never signed on on its connection.
 
     // A sale and its reversal, both MACed: approved, charged, then reversed at the issuer.
-    const pinBlock = randomBytes(8);
-    secrets.push({ what: 'PIN block', bytes: pinBlock });
+    // A real format 0 PIN block under the terminal's PIN key: the gateway translates it to the zone PIN key on its way out.
+    const pinAlgorithm = masterKeys.get('T0000001')?.algorithm ?? '3des';
+    const clearPinBlock = formatPinBlock('1234', accountNumber12Of(okPan), pinAlgorithm === '3des' ? 8 : 16);
+    const pinBlock = encryptEcb(pinAlgorithm, t1.keys?.pin ?? Buffer.alloc(16), clearPinBlock);
+    secrets.push({ what: 'clear PIN block', bytes: clearPinBlock }, { what: 'PIN block', bytes: pinBlock }, { what: 'PIN block under the zone PIN key', bytes: encryptEcb('3des', zonePinKey, formatPinBlock('1234', accountNumber12Of(okPan), 8)) });
     const first = sale('T0000001', nextStan(), 1_111, pinBlock);
     const firstAnswer = await sendMaced(t1, first);
     assert.equal(firstAnswer.fields[39], '00');

@@ -4,6 +4,7 @@
 // three-way answer of ChannelSendResult: a reply, provably never sent (safe to retry), or sent with
 // no answer (UNKNOWN: money may have moved, so the engine must reverse, never resend).
 import { createConnection, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import {
   describeMessage,
   encodeFrame,
@@ -64,6 +65,8 @@ export interface UpstreamChannelOptions {
   lateWindowMs?: number;
   /** Most timed-out keys remembered at once (oldest forgotten first); default max(1024, 4 * inFlightMax). */
   lateKeysMax?: number;
+  /** TLS client options (CA for the bank's certificate, client certificate and key), read from channels[].tls; absent means plain TCP. */
+  tls?: ConnectionOptions;
 }
 
 export interface UnmatchedReplyInfo {
@@ -135,6 +138,8 @@ export class UpstreamChannel {
   private lastEchoOkAtMs: number | null = null;
   private consecutiveFailures = 0;
   private started = false;
+  /** TLS options for the next connection; replaced by setTls when certificates are renewed. */
+  private tlsOptions: ConnectionOptions | undefined;
   private closed = false;
   private nextSlotStart = 0;
   /** The last id handed to a socket; 0 stands for "not connected yet". */
@@ -147,6 +152,7 @@ export class UpstreamChannel {
     this.options = Object.freeze({ ...options });
     this.dialect = getDialect(options.dialect);
     this.nowMs = options.nowMs ?? Date.now;
+    this.tlsOptions = options.tls;
     this.lateWindowMs = options.lateWindowMs ?? 600_000;
     this.lateKeysMax = options.lateKeysMax ?? Math.max(1024, 4 * options.inFlightMax);
     this.echoTimeoutMs = options.echoTimeoutMs ?? options.echoIntervalMs;
@@ -221,6 +227,12 @@ export class UpstreamChannel {
   /** Called for every reply no waiting request claims; `late` when it answers a timed-out request. */
   onUnmatchedReply(handler: (message: IsoMessage, info: UnmatchedReplyInfo) => void): void {
     this.unmatchedHandlers.push(handler);
+  }
+
+  /** Renewed TLS material (client certificate, CA) for connections opened from now on; open connections keep theirs. */
+  setTls(options: ConnectionOptions): void {
+    if (this.tlsOptions === undefined) throw new Error(`broken invariant: channel ${this.options.name} was built without TLS`);
+    this.tlsOptions = options;
   }
 
   health(): ChannelHealth {
@@ -334,7 +346,9 @@ export class UpstreamChannel {
     if (this.closed) return;
     slot.reconnectTimer = null;
     slot.closeReason = null;
-    const socket = createConnection({ host: this.options.host, port: this.options.port });
+    const { host, port } = this.options;
+    const tls = this.tlsOptions;
+    const socket = tls === undefined ? createConnection({ host, port }) : connectTls({ ...tls, host, port });
     slot.socket = socket;
     this.connectionIdLast += 1;
     slot.connectionId = this.connectionIdLast;
@@ -343,7 +357,10 @@ export class UpstreamChannel {
       socket.destroy(new Error(`connect timed out after ${this.options.connectTimeoutMs} ms`));
     }, this.options.connectTimeoutMs);
     socket.setNoDelay(true);
-    socket.once('connect', () => {
+    // Over TLS a connection is usable (and the bank proven) only once the handshake has verified its certificate.
+    let isSecured = false;
+    socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
+      isSecured = true;
       if (slot.connectTimer !== null) clearTimeout(slot.connectTimer);
       slot.connectTimer = null;
       if (this.closed) {
@@ -355,10 +372,15 @@ export class UpstreamChannel {
       slot.connectFailures = 0;
       slot.decoder = new FrameDecoder({ framing: this.options.framing, frameBytesMax: this.options.frameBytesMax });
       slot.lastTrafficAtMs = this.nowMs();
-      this.options.logger.info({ channel: this.options.name, slot: slot.index, host: this.options.host, port: this.options.port }, 'upstream connected');
+      this.options.logger.info({ channel: this.options.name, slot: slot.index, host, port, tls: tls !== undefined }, 'upstream connected');
     });
     socket.on('data', (chunk: Buffer) => this.onData(slot, socket, chunk));
-    socket.on('error', (error) => {
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (tls !== undefined && !isSecured) {
+        // An untrusted or mismatched bank certificate is an operator's problem to see, not a transient one.
+        this.options.logger.warn({ channel: this.options.name, slot: slot.index, reason: error.code ?? describeError(error) }, 'upstream TLS handshake failed');
+        return;
+      }
       this.options.logger.debug({ channel: this.options.name, slot: slot.index, error: describeError(error) }, 'upstream socket error');
     });
     socket.once('close', () => this.onClose(slot, socket));

@@ -10,6 +10,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Ajv } from 'ajv';
+import type { ServerOptions } from 'node:https';
+import type { TlsOptions } from 'node:tls';
 import { Type } from '@sinclair/typebox';
 import type { ReswipeConfig } from '../../core/config/config-schema.ts';
 import type { FeePlanSet } from '../../core/fees/fee-plan.ts';
@@ -75,6 +77,8 @@ export interface HttpAppDeps {
   connectionsMax?: number;
   /** At most one API key last-used write per key per this interval; default 60 s. */
   keyLastUsedWriteIntervalMs?: number;
+  /** TLS server options read from http.tls; absent means plain HTTP (loopback or behind a TLS terminator, see validateConfig). */
+  https?: TlsOptions;
   /** The fee hooks of the running engine and a way to wake its reversal worker, for /v1/manual-handling; hooks built from the config when absent. */
   manualHandling?: { fees?: FeeHooks; kickReversals?: () => void };
 }
@@ -109,7 +113,9 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     routerOptions: { maxParamLength: 128 },
     // Random, so an id quoted from a problem body names one request in the log even across restarts and nodes.
     genReqId: () => `req_${randomBytes(8).toString('hex')}`,
-  });
+    // Typed as the plain-HTTP instance either way: https.Server is an http.Server to the routes; serve.ts reloads its certificate.
+    ...(deps.https === undefined ? {} : { https: deps.https as ServerOptions }),
+  }) as FastifyInstance;
   app.server.maxConnections = deps.connectionsMax ?? connectionsMaxDefault;
   app.server.headersTimeout = headersTimeoutMsDefault;
   app.decorateRequest('principal', null);

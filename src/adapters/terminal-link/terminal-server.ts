@@ -8,6 +8,7 @@
 // anything else happens (a missing or bad MAC is answered A0 and nothing is processed), and its answer
 // carries a MAC; reversals and voids are taken only on a connection that has signed that terminal on.
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type SecureContextOptions, type Server as TlsServer, type TlsOptions } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import {
   encodeFrame,
@@ -96,6 +97,8 @@ export interface TerminalServerOptions {
   keys?: Pick<WorkingKeys, 'issue' | 'macKeyOf'>;
   /** Called for every refused MAC (the metric). */
   onMacRejected?: (reason: MacRejection) => void;
+  /** TLS server options (certificate, key, client CA for mutual TLS), read from listeners[].tls; absent means plain TCP. */
+  tls?: TlsOptions;
 }
 
 /** Terminals whose last "last seen" write is remembered; beyond it the oldest is forgotten (and may be written again early). */
@@ -130,7 +133,16 @@ export class TerminalServer {
     }
     this.#options = options;
     this.#dialect = getDialect(options.listener.dialect, (path) => readFileSync(path, 'utf8'));
-    this.#server = createServer((socket) => this.#accept(socket));
+    if (options.tls === undefined) {
+      this.#server = createServer((socket) => this.#accept(socket));
+    } else {
+      // The handler sees a connection only once its handshake has succeeded; failed handshakes are logged by reason, never by bytes.
+      const server = createTlsServer(options.tls, (socket) => this.#accept(socket));
+      server.on('tlsClientError', (error: NodeJS.ErrnoException) => {
+        options.logger.info({ listener: options.listener.name, reason: error.code ?? 'handshake failed' }, 'terminal TLS handshake failed');
+      });
+      this.#server = server;
+    }
     this.#server.maxConnections = options.listener.connectionsMax;
   }
 
@@ -160,6 +172,17 @@ export class TerminalServer {
     return this.#port;
   }
 
+  /** Whether the listener speaks TLS. */
+  get isTls(): boolean {
+    return this.#options.tls !== undefined;
+  }
+
+  /** Serves a renewed certificate to new connections (TlsCertificateReloader); a plain listener has none to replace. */
+  setSecureContext(options: SecureContextOptions): void {
+    if (this.#options.tls === undefined) throw new Error(`terminal listener ${this.name} has no TLS to reload`);
+    (this.#server as TlsServer).setSecureContext(options);
+  }
+
   async start(): Promise<number> {
     const { host, port, name } = this.#options.listener;
     await new Promise<void>((resolve, reject) => {
@@ -174,7 +197,7 @@ export class TerminalServer {
     });
     const address = this.#server.address();
     this.#port = typeof address === 'object' && address !== null ? address.port : port;
-    this.#options.logger.info({ listener: name, host, port: this.#port, dialect: this.#options.listener.dialect }, 'terminal listener started');
+    this.#options.logger.info({ listener: name, host, port: this.#port, dialect: this.#options.listener.dialect, tls: this.isTls }, 'terminal listener started');
     return this.#port;
   }
 

@@ -15,6 +15,7 @@ import { classifyResponseCode } from '../../core/declines/index.ts';
 import {
   advanceTime,
   initialChannelHealth,
+  breakerTrialBounds,
   latencyPercentileMs,
   recordSignal,
   windowStats,
@@ -68,7 +69,12 @@ interface Entry {
   lastEchoOkAtMs: number | null;
   lastConnected: number | null;
   connection: ChannelView['connection'];
-  /** When each trial sale still out stops counting (its result frees the oldest sooner); at most trialsInFlightMax. */
+  /**
+   * Trial sales on the wire (sent while the circuit is not closed), as the instants they stop counting, oldest
+   * first; at most trialsInFlightMax. A slot is taken when the sale goes out (monitorChannel), not when a
+   * route is asked for: the engine also asks which channels are healthy before it decides on a retry it may
+   * not make, and a slot taken then would refuse the next real sale for nothing. Its result frees it, or openMs.
+   */
   trialsUntilMs: number[];
   lastTrialAtMs: number | null;
   /** The last sale this channel answered (any card-side answer), for "still reachable". */
@@ -140,6 +146,22 @@ export class ChannelHealthMonitor {
         this.#apply(channel, { atMs: nowMs, kind: result.reason === 'timeout' ? 'timeout' : 'error', source: 'attempt', latencyMs: Math.max(0, nowMs - result.sentAtMs), trial });
         return;
     }
+  }
+
+  /**
+   * A sale is about to go out on the channel. While its circuit is not closed the sale is a trial: it takes a
+   * slot until its result, and is refused (false: not sent) when trialsInFlightMax trials are already on the
+   * wire. Checked here rather than only in arrange because sales arranged at the same instant all reach it.
+   */
+  recordSend(channel: string, request: IsoMessage): boolean {
+    if (request.mti !== '0200' && request.mti !== '0100') return true;
+    const entry = this.#entries.get(channel);
+    if (entry === undefined || this.circuit(channel) === 'closed') return true;
+    const nowMs = this.#options.clock.nowMs();
+    entry.trialsUntilMs = entry.trialsUntilMs.filter((untilMs) => untilMs > nowMs);
+    if (entry.trialsUntilMs.length >= breakerTrialBounds(this.#options.settings).trialsInFlightMax) return false;
+    entry.trialsUntilMs.push(nowMs + this.#options.settings.openMs);
+    return true;
   }
 
   /** True when the failure belongs to a lost connection already fed to the breaker (it is counted as merged); remembers it otherwise. */
@@ -218,7 +240,8 @@ export class ChannelHealthMonitor {
 
   /**
    * A route as the engine should try it (arrangeRoute): open channels dropped unless one is the route's last
-   * reachable channel; half-open ones get trial sales at a bounded rate. Taking a trial slot is recorded here.
+   * reachable channel; half-open ones get trial sales at a bounded rate. Only the trial spacing is stamped
+   * here; the slot is taken when the sale goes out (recordSend).
    */
   arrange(route: readonly string[]): string[] {
     const nowMs = this.#options.clock.nowMs();
@@ -239,11 +262,8 @@ export class ChannelHealthMonitor {
     const arranged = arrangeRoute(admissions, this.#options.settings, nowMs);
     if (arranged.trial !== null) {
       const entry = this.#entries.get(arranged.trial);
-      if (entry !== undefined) {
-        // The slot frees when a result arrives, or after a cool-down if it never does.
-        entry.trialsUntilMs.push(nowMs + this.#options.settings.openMs);
-        entry.lastTrialAtMs = nowMs;
-      }
+      // Spaces the next trial; the slot itself is taken when the sale goes out (recordSend).
+      if (entry !== undefined) entry.lastTrialAtMs = nowMs;
       if (arranged.lastResort) this.#options.logger.debug({ channel: arranged.trial }, 'open circuit probed by a trial sale: the last reachable channel of the route');
     }
     return [...arranged.channels];
@@ -319,6 +339,8 @@ export function monitorChannel<C extends { name: string; send(request: IsoMessag
   return {
     name: channel.name,
     async send(request, options) {
+      // Our own bound, like a full in-flight window: nothing was sent, and the breaker learns nothing from it.
+      if (!monitor.recordSend(channel.name, request)) return { kind: 'not_sent', reason: 'in_flight_full', detail: `channel ${channel.name}: trial sales in flight at the breaker's bound` };
       const result = await channel.send(request, options);
       monitor.recordAttempt(channel.name, request, result);
       return result;

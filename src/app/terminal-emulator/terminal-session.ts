@@ -5,6 +5,7 @@
 // With a master key (TMK) it signs on for working keys (DE 62, checked against their check values),
 // MACs every financial request and accepts an approval only with a good MAC (docs/terminal-keys.md).
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import {
   encodeFrame,
@@ -41,6 +42,8 @@ export interface TerminalSessionOptions {
   /** How long to wait for any answer; a sale with no answer gets the terminal's own 0400. */
   answerTimeoutMs: number;
   connectTimeoutMs?: number;
+  /** TLS client options (the gateway's CA, and the terminal's certificate for mutual TLS); absent means plain TCP. */
+  tls?: ConnectionOptions;
   /** First STAN this session uses (1..999999); default 1. */
   stanFirst?: number;
   /** Wall clock for DE 7/12/13 and latency; Date.now by default. */
@@ -176,12 +179,14 @@ export class TerminalSession {
   static async connect(options: TerminalSessionOptions): Promise<TerminalSession> {
     const dialect = getDialect(options.dialect, (path) => readFileSync(path, 'utf8'));
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const candidate = connect({ host: options.host, port: options.port });
+      const { host, port, tls } = options;
+      const candidate = tls === undefined ? connect({ host, port }) : connectTls({ ...tls, host, port });
       const timer = setTimeout(() => {
         candidate.destroy();
         reject(new ReswipeError('RSW_BAD_ARGUMENT', { field: 'port', reason: `no terminal listener answered at ${options.host}:${options.port} within ${options.connectTimeoutMs ?? 5_000} ms` }));
       }, options.connectTimeoutMs ?? 5_000);
-      candidate.once('connect', () => {
+      // Over TLS the session starts once the handshake has verified the gateway's certificate.
+      candidate.once(tls === undefined ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         candidate.setNoDelay(true);
         resolve(candidate);

@@ -8,6 +8,7 @@ import { linkFaultMix, mergeFaultSettings, noFaults } from '../../sim/issuer/fau
 import { formatTestCardTableText, testCardTableJson } from '../../sim/issuer/format-test-card-table.ts';
 import { issuerServerDefaults, startIssuerServer } from '../../sim/issuer/issuer-server.ts';
 import { framingOption } from '../option-parsers.ts';
+import { readServerTlsOptions } from '../../adapters/tls/read-tls-material.ts';
 
 interface IssuerSimOptions {
   host: string;
@@ -28,6 +29,9 @@ interface IssuerSimOptions {
   connectionsMax: string;
   recordsMax: string;
   ledgerFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
   logLevel?: string;
   list?: boolean;
   json?: boolean;
@@ -68,6 +72,9 @@ export function register(program: Command): void {
     .option('--connections-max <n>', 'most connections at once', String(issuerServerDefaults.connectionsMax))
     .option('--records-max <n>', 'answered requests remembered for duplicates and reversals', String(issuerServerDefaults.recordsMax))
     .option('--ledger-file <path>', 'append-only JSON-lines ledger, replayed at start (default: memory only)')
+    .option('--tls-cert <file>', 'serve ISO 8583 over TLS with this PEM certificate (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--tls-client-ca <file>', 'demand a client certificate signed by this PEM CA (mutual TLS)')
     .option('--log-level <level>', 'log level (logs go to stderr); default RESWIPE_LOG_LEVEL or info')
     .option('--list', 'print the magic test cards and amounts, then exit')
     .option('--json', 'machine-readable output (the table with --list, the start line otherwise)')
@@ -88,6 +95,10 @@ export function register(program: Command): void {
         duplicateReply: rateOption(opts.faultDuplicateReply) + mix.duplicateReply,
         lateReplyMs: integerOption('late-reply-ms', opts.lateReplyMs, 0, 600_000),
       });
+      if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined) || (opts.tlsClientCa !== undefined && opts.tlsCert === undefined)) {
+        throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'tls-cert', reason: '--tls-cert and --tls-key go together, and --tls-client-ca needs them' });
+      }
+      const tls = opts.tlsCert === undefined || opts.tlsKey === undefined ? undefined : readServerTlsOptions({ certFile: opts.tlsCert, keyFile: opts.tlsKey, clientCaFile: opts.tlsClientCa }, 'issuer-sim tls');
       const seed = opts.seed === undefined ? Date.now() % 0x1_0000_0000 : integerOption('seed', opts.seed, 0, 0xffff_ffff);
       const logger = createLogger({ level: opts.logLevel ?? process.env.RESWIPE_LOG_LEVEL ?? 'info', destination: 2, name: 'issuer-sim' });
       const server = await startIssuerServer({
@@ -103,12 +114,13 @@ export function register(program: Command): void {
         faults,
         ledgerFile: opts.ledgerFile,
         logger,
+        tls,
       });
-      const started = { isoPort: server.isoPort, adminPort: server.adminPort, host: server.host, framing, seed: server.seed };
+      const started = { isoPort: server.isoPort, adminPort: server.adminPort, host: server.host, framing, seed: server.seed, tls: tls !== undefined };
       process.stdout.write(
         opts.json === true
           ? `${JSON.stringify(started)}\n`
-          : `issuer-sim listening: ISO 8583 ${server.host}:${server.isoPort} (${framing}), admin http://${server.host}:${server.adminPort} (seed ${server.seed})\n`,
+          : `issuer-sim listening: ISO 8583${tls === undefined ? '' : ' over TLS'} ${server.host}:${server.isoPort} (${framing}), admin http://${server.host}:${server.adminPort} (seed ${server.seed})\n`,
       );
       await new Promise<void>((resolve) => {
         const stop = (signal: NodeJS.Signals): void => {

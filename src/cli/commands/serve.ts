@@ -36,12 +36,18 @@ export function register(program: Command): void {
         .map((listener) => `${listener.name} ${listener.host}:${gateway.terminalPorts[listener.name]} (${listener.dialect})`)
         .join(', ');
       const operations = gateway.operationsPort === null ? '' : ` (operations on ${config.http.operations.host}:${gateway.operationsPort})`;
-      const http = gateway.httpPort === null ? 'HTTP API not built' : `HTTP on ${config.http.host}:${gateway.httpPort}${operations}`;
+      const http = gateway.httpPort === null ? 'HTTP API not built' : `${config.http.tls === undefined ? 'HTTP' : 'HTTPS'} on ${config.http.host}:${gateway.httpPort}${operations}`;
       process.stdout.write(`reswipe serve: ${http}; terminals on ${listeners || 'no listener'}; store ${gateway.store.kind}\n`);
     }
+    // SIGHUP puts renewed TLS certificates into service (docs/security.md); without this handler it would end the process.
+    const reloadTls = (): void => {
+      gateway.reloadTls();
+    };
+    process.on('SIGHUP', reloadTls);
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         process.stderr.write(`reswipe serve: ${signal}, finishing payments in flight\n`);
+        process.off('SIGHUP', reloadTls);
         gateway
           .stop()
           .catch((error: unknown) => process.stderr.write(`reswipe serve: shutdown error ${error instanceof Error ? error.message : 'unknown'}\n`))

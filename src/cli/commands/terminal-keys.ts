@@ -48,7 +48,7 @@ function terminalIdArgument(text: string): string {
 }
 
 /** Reads `count` component lines from standard input (prompting on stderr when it is a terminal). */
-async function readComponents(count: number): Promise<KeyComponentInput[]> {
+export async function readComponents(count: number): Promise<KeyComponentInput[]> {
   const input = createInterface({ input: process.stdin, terminal: false });
   const components: KeyComponentInput[] = [];
   const prompt = (): void => {

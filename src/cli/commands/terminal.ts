@@ -6,6 +6,7 @@ import { parseYuanToMinor } from '../../core/fees/parse-yuan.ts';
 import { formatSaleReport } from '../../app/terminal-emulator/format-receipt.ts';
 import { parseEntry, resolveCard, runInteractiveTerminal, runOneSale } from '../../app/terminal-emulator/run-terminal-emulator.ts';
 import type { TerminalSessionOptions } from '../../app/terminal-emulator/terminal-session.ts';
+import { readClientTlsOptions } from '../../adapters/tls/read-tls-material.ts';
 import { framingOption, integerOption } from '../option-parsers.ts';
 import { readTerminalMasterKeys } from '../../app/terminal-emulator/terminal-master-keys-file.ts';
 
@@ -23,6 +24,9 @@ interface TerminalOptions {
   cvv?: string;
   timeoutMs: string;
   terminalKeysFile?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   json?: boolean;
 }
 
@@ -43,6 +47,9 @@ export function register(program: Command): void {
     .option('--cvv <cvv>', 'override the card\'s CVV (iso87-ascii only)')
     .option('--timeout-ms <ms>', 'how long the terminal waits for an answer before its own reversal', '65000')
     .option('--terminal-keys-file <path>', 'JSON file (mode 0600) with this terminal\'s master key: sign on for working keys and MAC every sale (reswipe demo writes one)')
+    .option('--tls-ca <file>', 'connect over TLS, trusting the listener certificate\'s PEM CA (docs/security.md)')
+    .option('--tls-cert <file>', 'with --tls-ca: this terminal\'s PEM certificate, for a listener with mutual TLS (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--json', 'print the result and receipt as JSON (scripted sale)')
     .action(async (opts: TerminalOptions) => {
       const framing = framingOption(opts.framing);
@@ -52,8 +59,13 @@ export function register(program: Command): void {
       if (opts.cvv !== undefined && !/^[0-9]{3,4}$/.test(opts.cvv)) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'cvv', reason: 'must be 3 or 4 digits' });
       const masterKey = opts.terminalKeysFile === undefined ? undefined : readTerminalMasterKeys(opts.terminalKeysFile).get(opts.terminalId);
       if (opts.terminalKeysFile !== undefined && masterKey === undefined) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'terminal-keys-file', reason: `has no master key for terminal ${opts.terminalId}` });
+      if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined) || (opts.tlsCert !== undefined && opts.tlsCa === undefined)) {
+        throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'tls-cert', reason: '--tls-cert and --tls-key go together, with --tls-ca' });
+      }
+      const tls = opts.tlsCa === undefined ? undefined : readClientTlsOptions({ caFile: opts.tlsCa, certFile: opts.tlsCert, keyFile: opts.tlsKey }, 'terminal tls');
       const session: TerminalSessionOptions = {
         ...(masterKey === undefined ? {} : { masterKey }),
+        ...(tls === undefined ? {} : { tls }),
         host: opts.host,
         port: integerOption('port', opts.port, 1, 65_535),
         dialect: opts.dialect,

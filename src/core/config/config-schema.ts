@@ -61,6 +61,61 @@ const dialectSchema = (defaultValue: string) => text({ maxLength: 4096, default:
 const timeZoneSchema = text({ maxLength: 64, default: 'Asia/Shanghai' });
 const filePathSchema = Type.Optional(text({ maxLength: 4096 }));
 const amountMinorSchema = Type.Optional(integer(1, Number.MAX_SAFE_INTEGER));
+const pemFileSchema = text({ maxLength: 4096 });
+
+/** TLS on a terminal listener (docs/security.md): absent means plain TCP; clientCaFile turns on mutual TLS. */
+const listenerTlsSchema = Type.Optional(
+  Type.Object(
+    {
+      certFile: pemFileSchema,
+      keyFile: pemFileSchema,
+      /** Terminals must present a certificate signed by one of these CAs. */
+      clientCaFile: Type.Optional(pemFileSchema),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** TLS to an upstream host: absent means plain TCP. The bank's certificate is checked against caFile (or the system CAs). */
+const channelTlsSchema = Type.Optional(
+  Type.Object(
+    {
+      caFile: Type.Optional(pemFileSchema),
+      certFile: Type.Optional(pemFileSchema),
+      keyFile: Type.Optional(pemFileSchema),
+      /** The name the bank's certificate must carry, when channels[].host is an IP address or another name. */
+      serverName: Type.Optional(hostSchema()),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** The channel's zone PIN key, by reference and check value; for the software HSM also the key itself, sealed under the local master key. */
+const zonePinKeySchema = Type.Optional(
+  Type.Object(
+    {
+      keyRef: text({ maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$', expected: 'must be 1 to 128 letters, digits, "_", ".", ":", "/" or "-"' }),
+      checkValue: text({ minLength: 6, maxLength: 16, pattern: '^[0-9A-Fa-f]{6,16}$', expected: 'must be 6 to 16 hex digits' }),
+      algorithm: enumOf(['3des', 'sm4'] as const, '3des'),
+      /** The key sealed under the local master key (`reswipe zone-pin-key seal`), for the software HSM; absent when the HSM already holds keyRef. */
+      sealed: Type.Optional(text({ maxLength: 512, pattern: '^v1\\.[A-Za-z0-9._-]+$', expected: 'must be the sealed text `reswipe zone-pin-key seal` printed' })),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** TLS on the HTTP API: the certificate and key are read again on SIGHUP and when the files change. */
+const httpTlsSchema = Type.Optional(
+  Type.Object(
+    {
+      certFile: pemFileSchema,
+      keyFile: pemFileSchema,
+      /** How often the files are checked for a change; 0 leaves reloading to SIGHUP alone. */
+      reloadCheckIntervalMs: integer(0, 86_400_000, 60_000),
+    },
+    { additionalProperties: false },
+  ),
+);
 
 const framingSchema = section({
   length: enumOf(['binary2', 'ascii4'] as const, 'binary2'),
@@ -88,6 +143,7 @@ const listenerSchema = Type.Object(
       /** Terminal MACs (docs/terminal-keys.md). Absent: `required`, or `optional` in development mode (resolveMacMode). */
       mac: Type.Optional(Type.Union([Type.Literal('required'), Type.Literal('optional'), Type.Literal('off')])),
     }),
+    tls: listenerTlsSchema,
   },
   { additionalProperties: false },
 );
@@ -107,6 +163,8 @@ const channelSchema = Type.Object(
     echoIntervalMs: integer(0, 3_600_000, 30_000),
     acquirerId: text({ maxLength: 11, pattern: '^[0-9]{1,11}$', expected: 'must be 1 to 11 digits', default: '00000000001' }),
     disabled: Type.Boolean({ default: false }),
+    tls: channelTlsSchema,
+    zonePinKey: zonePinKeySchema,
   },
   { additionalProperties: false },
 );
@@ -177,6 +235,9 @@ export const configSchema = Type.Object(
           default: [],
         }),
       }),
+      tls: httpTlsSchema,
+      /** Lets the API listen on a non-loopback address without TLS: only behind a TLS terminator. */
+      allowPlaintext: Type.Boolean({ default: false }),
     }),
     engine: section({
       terminalTimeoutMs: integer(1000, 600_000, 60_000),
@@ -296,6 +357,7 @@ export function validateConfig(raw: unknown): ReswipeConfig {
   checkPanKeys(shape.security);
   checkValues(config);
   checkRelations(config);
+  checkHttpExposure(config);
   return deepFreeze(config) as ReswipeConfig;
 }
 
@@ -507,6 +569,10 @@ function checkRelations(config: CheckedConfig): void {
     if (earlier !== undefined) relation(`${field}.name`, `'${channel.name}' is already used by channels[${earlier}]`);
     channelNames.set(channel.name, index);
     checkFraming(channel.framing, `${field}.framing`);
+    const tls = channel.tls;
+    if (tls !== undefined && (tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+      relation(`${field}.tls.${tls.certFile === undefined ? 'certFile' : 'keyFile'}`, 'must be given with the other: a client certificate needs its private key');
+    }
     if (channel.timeoutMs + terminalReplyMarginMs > engine.terminalTimeoutMs) {
       relation(
         `${field}.timeoutMs`,
@@ -540,6 +606,22 @@ function checkRelations(config: CheckedConfig): void {
       relation(`${field}.limits.perSaleMinor`, `(${perSaleMinor}) must not exceed limits.perMonthMinor (${perMonthMinor})`);
     }
   });
+}
+
+/**
+ * The HTTP API carries card numbers and API keys: reachable from other machines, it must speak TLS,
+ * unless the operator says a TLS terminator in front does (http.allowPlaintext).
+ */
+function checkHttpExposure(config: CheckedConfig): void {
+  const { http } = config;
+  if (http.tls !== undefined || http.allowPlaintext || isLoopbackHost(http.host)) return;
+  throw new ReswipeError('RSW_CONFIG_HTTP_TLS_REQUIRED', { field: 'http.tls', host: http.host });
+}
+
+/** True for addresses only this machine can reach. Any other name counts as reachable, the safe side. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
 }
 
 /**

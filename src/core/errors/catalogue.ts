@@ -10,6 +10,7 @@ import { engineErrors } from './engine-errors.ts';
 import { feeErrors } from './fee-errors.ts';
 import { manualHandlingErrors } from './manual-handling-errors.ts';
 import { cardDataErrors } from './card-data-errors.ts';
+import { securityErrors } from './security-errors.ts';
 import { terminalKeyErrors } from './terminal-key-errors.ts';
 import { accessErrors } from './access-errors.ts';
 import { retiredErrorCodes } from './retired-error-codes.ts';
@@ -24,6 +25,7 @@ const all = [
   ...feeErrors,
   ...manualHandlingErrors,
   ...cardDataErrors,
+  ...securityErrors,
   ...terminalKeyErrors,
   ...accessErrors,
 ] as const;

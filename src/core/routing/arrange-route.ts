@@ -6,9 +6,12 @@
 //   trialsInFlightMax waiting, at least trialIntervalMs since the last one); otherwise after every
 //   closed channel, or not at all when there is none (the rate bound holds);
 // - open: left out, except when the route would be empty and the channel is still reachable (connected,
-//   and it answered a sale inside the window): then it gets a trial sale at the same bounded rate. The
-//   breaker alone never leaves a route empty while its channel still answers; only an unreachable
-//   channel (no connection, or nothing but failures for a whole window) is fast-failed.
+//   and it answered a sale inside the window): then it gets trial sales, at most trialsInFlightMax
+//   waiting at once but without the trialIntervalMs spacing. The spacing is there to spare a recovering
+//   bank while other channels carry the load; on the route's last reachable channel it would only refuse
+//   sales (`91` at once) that the bank is answering. The breaker alone never leaves a route empty while
+//   its channel still answers; only an unreachable channel (no connection, or nothing but failures for a
+//   whole window) is fast-failed.
 import { breakerTrialBounds, type BreakerSettings, type CircuitState } from './channel-health.ts';
 
 export interface ChannelAdmission {
@@ -31,10 +34,13 @@ export interface ArrangedRoute {
 
 /** Whether a trial sale may start on the channel now. */
 export function mayStartTrial(channel: ChannelAdmission, settings: BreakerSettings, nowMs: number): boolean {
-  const bounds = breakerTrialBounds(settings);
-  const waiting = channel.trialsUntilMs.filter((untilMs) => untilMs > nowMs).length;
-  if (waiting >= bounds.trialsInFlightMax) return false;
-  return channel.lastTrialAtMs === null || nowMs - channel.lastTrialAtMs >= bounds.trialIntervalMs;
+  if (!hasFreeTrialSlot(channel, settings, nowMs)) return false;
+  return channel.lastTrialAtMs === null || nowMs - channel.lastTrialAtMs >= breakerTrialBounds(settings).trialIntervalMs;
+}
+
+/** Fewer than trialsInFlightMax trial sales waiting on the channel: the bound that holds for the last reachable channel too. */
+export function hasFreeTrialSlot(channel: ChannelAdmission, settings: BreakerSettings, nowMs: number): boolean {
+  return channel.trialsUntilMs.filter((untilMs) => untilMs > nowMs).length < breakerTrialBounds(settings).trialsInFlightMax;
 }
 
 export function arrangeRoute(route: readonly ChannelAdmission[], settings: BreakerSettings, nowMs: number): ArrangedRoute {
@@ -59,11 +65,11 @@ export function arrangeRoute(route: readonly ChannelAdmission[], settings: Break
     }
   }
   if (usable.length > 0) return { channels: [...usable, ...deferred], trial, lastResort: false };
-  // Nothing closed and no trial slot free on a half-open channel: the route's last reachable channel, open
-  // or half-open, may still take a trial at the bounded rate.
+  // Nothing closed and no trial may start on a half-open channel: the route's last reachable channel, open
+  // or half-open, still takes the sale as a trial while fewer than trialsInFlightMax are waiting on it.
   for (const channel of route) {
     if (channel.circuit === 'closed' || !channel.reachable) continue;
-    if (!mayStartTrial(channel, settings, nowMs)) continue;
+    if (!hasFreeTrialSlot(channel, settings, nowMs)) continue;
     return { channels: [channel.name], trial: channel.name, lastResort: channel.circuit === 'open' };
   }
   return { channels: [], trial: null, lastResort: false };

@@ -9,7 +9,7 @@
 //   open      --(a trial sale answered: the last usable channel of a route, still reachable)--> half_open
 //
 // An open channel is skipped by routing, unless it is the last channel a route has and still answers
-// (src/core/routing/arrange-route.ts): then trial sales keep probing it at a bounded rate, and their
+// (src/core/routing/arrange-route.ts): then trial sales keep probing it, bounded by the trials in flight, and their
 // successes close it again without waiting for the cool-down. A half-open one gets trial sales at the
 // same bounded rate in its place in the route; other sales try it after every closed channel. Echo
 // probes can reopen a half-open circuit but never close it: a host that answers 0800 while it
@@ -42,9 +42,9 @@ export interface BreakerSettings {
   readonly halfOpenSuccessesMin: number;
   // The two trial bounds are optional so hand-written settings in older tests keep compiling; the config
   // schema always fills them, and breakerTrialBounds applies these defaults otherwise.
-  /** Least time between two trial sales on a half-open (or last-resort open) channel. */
+  /** Least time between two trial sales on a half-open channel that is not a route's last reachable one. */
   readonly trialIntervalMs?: number;
-  /** Most trial sales waiting for their result on one channel at once. */
+  /** Most trial sales on the wire (sent while the circuit is not closed) on one channel at once. */
   readonly trialsInFlightMax?: number;
 }
 

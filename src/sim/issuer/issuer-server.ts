@@ -3,6 +3,7 @@
 // (decide-issuer-response.ts) and the fault plan (fault-plan.ts), plus the admin HTTP API. Events
 // are written to the optional ledger file and applied to the books before any reply leaves.
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { Logger } from '../../adapters/log/logger.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import {
@@ -42,6 +43,8 @@ export interface IssuerServerOptions {
   readonly logger: Logger;
   /** Wall clock; tests may pass their own. */
   readonly nowMs?: () => number;
+  /** TLS on the ISO 8583 port (certificate, key, and a client CA to demand the gateway's certificate); absent means plain TCP. The admin API stays plain HTTP. */
+  readonly tls?: TlsOptions;
 }
 
 export const issuerServerDefaults = {
@@ -197,7 +200,8 @@ export async function startIssuerServer(options: IssuerServerOptions): Promise<R
     });
   };
 
-  const isoServer: Server = createServer(handleConnection);
+  const isoServer: Server = options.tls === undefined ? createServer(handleConnection) : createTlsServer(options.tls, handleConnection);
+  isoServer.on('tlsClientError', (error: NodeJS.ErrnoException) => log.info({ reason: error.code ?? 'handshake failed' }, 'issuer TLS handshake failed'));
   isoServer.maxConnections = options.connectionsMax;
   const isoPort = await listen(isoServer, options.host, options.port);
 

@@ -72,7 +72,7 @@ test('no file, no env, no flags: defaults', () => {
 });
 
 test('precedence: file, then environment, then flags, key by key', () => {
-  const file = writeFile('precedence.yaml', 'http:\n  host: 0.0.0.0\n  port: 9000\nlog:\n  level: warn\ndatabase:\n  url: sqlite:from-file.db\n');
+  const file = writeFile('precedence.yaml', 'http:\n  host: 0.0.0.0\n  port: 9000\n  allowPlaintext: true\nlog:\n  level: warn\ndatabase:\n  url: sqlite:from-file.db\n');
   const env = { RESWIPE_HTTP_PORT: '9001', RESWIPE_LOG_LEVEL: 'error' };
   const fromFileAndEnv = loadConfig({ configFile: file, env });
   assert.equal(fromFileAndEnv.http.host, '0.0.0.0', 'kept from the file');
@@ -99,6 +99,7 @@ test('every documented env alias maps to its key, numbers converted by the schem
       RESWIPE_DATABASE_URL: 'postgres://gw:pw@db/reswipe',
       RESWIPE_HTTP_HOST: '0.0.0.0',
       RESWIPE_HTTP_PORT: '18080',
+      RESWIPE_HTTP__ALLOW_PLAINTEXT: 'true',
       RESWIPE_PAN_KEY: '3f9c1e7a52b04d86a1e0c7f25b9d3e48c6a71f0e2d5b8c94e3a7f16b0d2c5e98',
       RESWIPE_PAN_KEYS_RETIRED: 'q8VvJ3m0cX5Tn2WbR7yLk1Hs9DfGp4Za6Ue0Oi3Bw2M=',
       RESWIPE_DEVELOPMENT_MODE: 'no',
@@ -108,7 +109,7 @@ test('every documented env alias maps to its key, numbers converted by the schem
     },
   });
   assert.equal(config.database.url, 'postgres://gw:pw@db/reswipe');
-  assert.deepEqual(config.http, { host: '0.0.0.0', port: 18080 });
+  assert.deepEqual(config.http, { host: '0.0.0.0', port: 18080, allowPlaintext: true });
   assert.equal(config.security.panKey, '3f9c1e7a52b04d86a1e0c7f25b9d3e48c6a71f0e2d5b8c94e3a7f16b0d2c5e98');
   assert.deepEqual(config.security.panKeysRetired.map((retired) => retired.key), ['q8VvJ3m0cX5Tn2WbR7yLk1Hs9DfGp4Za6Ue0Oi3Bw2M=']);
   assert.equal(config.security.panKeyIsDefault, false);

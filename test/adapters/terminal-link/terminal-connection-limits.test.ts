@@ -79,7 +79,7 @@ test('per-address cap: the 4th socket from one address is closed at once while a
       await closed(fourth);
       assert.equal(server.refusedByAddressCap, 1);
       assert.ok(logged.some((entry) => entry.message === 'terminal connection refused: too many from this address'));
-      const terminal = await TerminalClient.connect(port, 'cups-pos', 'binary2', '127.0.0.2');
+      const terminal = await TerminalClient.connect(port, 'cups-pos', 'binary2', undefined, '127.0.0.2');
       try {
         const answer = await terminal.request(signOn);
         assert.equal(answer.fields[39], '00', 'a terminal from another address is not locked out');

@@ -5,7 +5,7 @@
 // and a recording store stub.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChannelHealthMonitor } from '../../../src/app/channels/channel-health-monitor.ts';
+import { ChannelHealthMonitor, monitorChannel } from '../../../src/app/channels/channel-health-monitor.ts';
 import type { ChannelHealth, ChannelSendResult } from '../../../src/adapters/channels/upstream-channel.ts';
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
 import type { EventRecord, Store, StoreTx } from '../../../src/core/ports/store.ts';
@@ -145,9 +145,11 @@ test('half-open lets trial sales through at a bounded rate: trialIntervalMs apar
   monitor.poll();
   assert.equal(monitor.circuit('a'), 'half_open');
   assert.deepEqual(monitor.arrange(['a']), ['a'], 'the first trial');
+  monitor.recordSend('a', sale);
   assert.deepEqual(monitor.arrange(['a']), [], 'too soon for another: the half-open channel is not flooded');
   advance(1_000);
   assert.deepEqual(monitor.arrange(['a']), ['a'], 'a second trial after the interval');
+  monitor.recordSend('a', sale);
   advance(1_000);
   assert.deepEqual(monitor.arrange(['a']), [], 'two trials out: the in-flight bound');
   monitor.recordAttempt('a', sale, replyWith('51'));
@@ -164,7 +166,9 @@ test('the last reachable channel of a route is probed while open, bounded, and i
   assert.equal(monitor.circuit('a'), 'open');
   // Before: an open circuit left this one-channel route empty (every sale refused) for the whole cool-down.
   assert.deepEqual(monitor.arrange(['a']), ['a'], 'connected and answered a sale lately: a trial sale goes through');
+  assert.equal(monitor.recordSend('a', sale), true, 'it goes out');
   assert.deepEqual(monitor.arrange(['a']), [], 'one trial at a time here');
+  assert.equal(monitor.recordSend('a', sale), false, 'a sale arranged at the same instant is held back at the send');
   monitor.recordAttempt('a', sale, replyWith('00'));
   assert.equal(monitor.circuit('a'), 'half_open', 'a trial success moves it on at once');
   advance(1_000);
@@ -197,5 +201,39 @@ test('an open channel is not probed while another channel of the route is closed
   monitor.recordAttempt('a', sale, { kind: 'no_reply', reason: 'timeout', sentAtMs: 0 });
   advance(1_000);
   assert.deepEqual(monitor.arrange(['a']), [], 'no sale answered for a whole window: unreachable, fast-fail until the cool-down');
+  await monitor.stop();
+});
+
+test('the last reachable channel keeps taking sales one after another; asking for a route takes no slot; trials on the wire stay bounded', async () => {
+  // Before: with one channel, an open circuit refused a sale 91 at once when it came within trialIntervalMs of
+  // the last trial, and the engine asking which channels are healthy (before deciding on a retry it then did
+  // not make) took a trial slot for a whole cool-down: a bank that answered was cut off by the breaker alone.
+  const { monitor, advance } = setup({ trialIntervalMs: 250, trialsInFlightMax: 2, halfOpenSuccessesMin: 2 });
+  monitor.recordAttempt('a', sale, replyWith('00'));
+  monitor.recordAttempt('a', sale, { kind: 'no_reply', reason: 'timeout', sentAtMs: 0 });
+  monitor.recordAttempt('a', sale, { kind: 'no_reply', reason: 'timeout', sentAtMs: 0 });
+  assert.equal(monitor.circuit('a'), 'open');
+  assert.deepEqual(monitor.arrange(['a']), ['a'], 'the engine looks which channels are healthy; no sale follows');
+  advance(20);
+  assert.deepEqual(monitor.arrange(['a']), ['a'], 'another look 20 ms later, no sale either');
+  advance(20);
+  const pending: Array<(result: ChannelSendResult) => void> = [];
+  let sent = 0;
+  const channel = monitorChannel({ name: 'a', send: () => ((sent += 1), new Promise<ChannelSendResult>((resolve) => pending.push(resolve))) }, monitor);
+  assert.deepEqual(monitor.arrange(['a']), ['a'], 'the next sale 20 ms later is a trial too, not a 91');
+  const first = channel.send(sale, { timeoutMs: 1_000 });
+  assert.deepEqual(monitor.arrange(['a']), ['a'], 'one trial on the wire: room for another');
+  const second = channel.send(sale, { timeoutMs: 1_000 });
+  assert.deepEqual(monitor.arrange(['a']), [], 'two trials on the wire: the in-flight bound holds');
+  const refused = await channel.send(sale, { timeoutMs: 1_000 });
+  assert.equal(refused.kind === 'not_sent' && refused.reason, 'in_flight_full', 'a sale arranged at the same instant is refused at the send, not sent');
+  assert.equal(sent, 2);
+  (pending[0] as (result: ChannelSendResult) => void)(replyWith('00'));
+  await first;
+  assert.equal(monitor.circuit('a'), 'half_open', 'the trial success moves it on at once');
+  assert.deepEqual(monitor.arrange(['a']), ['a'], 'its result freed a slot');
+  (pending[1] as (result: ChannelSendResult) => void)(replyWith('00'));
+  await second;
+  assert.equal(monitor.circuit('a'), 'closed');
   await monitor.stop();
 });

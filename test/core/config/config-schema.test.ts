@@ -49,6 +49,7 @@ test('an empty config gets every documented default', () => {
     },
     operations: { mode: 'admin-key', host: '127.0.0.1', port: 9464 },
     cors: { allowedOrigins: [] },
+    allowPlaintext: false,
   });
   assert.deepEqual(config.engine, {
     terminalTimeoutMs: 60000,
@@ -137,7 +138,7 @@ test('validation does not mutate its input and defaults are not shared between r
 test('printed key order follows the schema whatever the input order', () => {
   const config = validateConfig({ fees: {}, http: { port: 1, host: 'localhost' } });
   assert.deepEqual(Object.keys(config).slice(0, 4), ['database', 'security', 'log', 'http']);
-  assert.deepEqual(Object.keys(config.http), ['host', 'port', 'trustProxy', 'rateLimit', 'operations', 'cors']);
+  assert.deepEqual(Object.keys(config.http), ['host', 'port', 'trustProxy', 'rateLimit', 'operations', 'cors', 'allowPlaintext']);
 });
 
 type Row = [name: string, raw: unknown, code: string, field: string];
@@ -211,6 +212,15 @@ const badConfigs: Row[] = [
   ['reversal backoff above its maximum', { engine: { reversal: { backoffMs: 5000, backoffMsMax: 4000 } } }, 'RSW_CONFIG_RELATION', 'engine.reversal.backoffMs'],
   ['ascii4 frame above 9999 bytes', { channels: [{ ...channel, framing: { length: 'ascii4', frameBytesMax: 10000 } }] }, 'RSW_CONFIG_RELATION', 'channels[0].framing.frameBytesMax'],
   ['per-sale limit above per-day limit', { merchants: [{ ...merchant, limits: { perSaleMinor: 200, perDayMinor: 100 } }] }, 'RSW_CONFIG_RELATION', 'merchants[0].limits.perSaleMinor'],
+  // The HTTP API is reachable from other machines only over TLS, unless the operator says otherwise.
+  ['HTTP on every interface without TLS', { http: { host: '0.0.0.0' } }, 'RSW_CONFIG_HTTP_TLS_REQUIRED', 'http.tls'],
+  ['HTTP on every IPv6 interface without TLS', { http: { host: '::' } }, 'RSW_CONFIG_HTTP_TLS_REQUIRED', 'http.tls'],
+  ['HTTP on a LAN address without TLS', { http: { host: '10.0.0.1' } }, 'RSW_CONFIG_HTTP_TLS_REQUIRED', 'http.tls'],
+  ['HTTP on a host name without TLS', { http: { host: 'gateway.internal' } }, 'RSW_CONFIG_HTTP_TLS_REQUIRED', 'http.tls'],
+  ['HTTP TLS without its key', { http: { host: '0.0.0.0', tls: { certFile: 'http.pem' } } }, 'RSW_CONFIG_INVALID_VALUE', 'http.tls.keyFile'],
+  ['listener TLS with an unknown key', { listeners: [{ tls: { certFile: 'a.pem', keyFile: 'a.key', caFile: 'ca.pem' } }] }, 'RSW_CONFIG_UNKNOWN_KEY', 'listeners[0].tls.caFile'],
+  ['channel client certificate without its key', { channels: [{ ...channel, tls: { certFile: 'client.pem' } }] }, 'RSW_CONFIG_RELATION', 'channels[0].tls.keyFile'],
+  ['channel client key without its certificate', { channels: [{ ...channel, tls: { keyFile: 'client.key' } }] }, 'RSW_CONFIG_RELATION', 'channels[0].tls.certFile'],
   ['per-day limit above per-month limit', { merchants: [{ ...merchant, limits: { perDayMinor: 200, perMonthMinor: 100 } }] }, 'RSW_CONFIG_RELATION', 'merchants[0].limits.perDayMinor'],
 ];
 
@@ -231,12 +241,20 @@ for (const [name, raw, code, field] of badConfigs) {
 
 const goodConfigs: Array<[name: string, raw: unknown]> = [
   ['ephemeral ports for tests', { http: { port: 0 }, listeners: [{ name: 'a', port: 0 }, { name: 'b', port: 0 }] }],
-  ['same port on different hosts for HTTP and a listener', { http: { host: '10.0.0.1', port: 9000 }, listeners: [{ host: '10.0.0.2', port: 9000 }] }],
+  ['same port on different hosts for HTTP and a listener', { http: { host: '10.0.0.1', port: 9000, allowPlaintext: true }, listeners: [{ host: '10.0.0.2', port: 9000 }] }],
   ['channel timeout exactly 1000 ms below the terminal timeout', { channels: [{ ...channel, timeoutMs: 59000 }] }],
   ['dialect from a JSON file', { listeners: [{ dialect: './dialects/acme-pos.json' }] }],
   ['ascii4 frame of 9999 bytes', { channels: [{ ...channel, framing: { length: 'ascii4', frameBytesMax: 9999 } }] }],
   ['postgres database', { database: { url: 'postgres://gateway@db:5432/reswipe' } }],
   ['no listeners at all', { listeners: [] }],
+  ['HTTP on every interface with TLS', { http: { host: '0.0.0.0', tls: { certFile: 'http.pem', keyFile: 'http.key' } } }],
+  ['HTTP on every interface in plaintext, said on purpose', { http: { host: '0.0.0.0', allowPlaintext: true } }],
+  ['HTTP on loopback names and addresses without TLS', { http: { host: 'localhost' } }],
+  ['HTTP on another loopback address without TLS', { http: { host: '127.0.0.2' } }],
+  ['HTTP on IPv6 loopback without TLS', { http: { host: '::1' } }],
+  ['mutual TLS on a listener', { listeners: [{ tls: { certFile: 'l.pem', keyFile: 'l.key', clientCaFile: 'terminals-ca.pem' } }] }],
+  ['a channel over TLS with the system CAs and no client certificate', { channels: [{ ...channel, tls: {} }] }],
+  ['a channel over TLS with its own CA, a client certificate and a server name', { channels: [{ ...channel, tls: { caFile: 'bank-ca.pem', certFile: 'c.pem', keyFile: 'c.key', serverName: 'host.bank.example' } }] }],
   ['merchant accepting QR only', { merchants: [{ ...merchant, accepts: ['wechat', 'alipay', 'unionpay-qr'] }] }],
 ];
 

@@ -1,5 +1,6 @@
 // Goal: arrangeRoute orders a sale's channels by circuit exactly as docs/channel-health.md says: closed in
-// place, half-open trials at a bounded rate, and an open channel only as the route's last reachable one.
+// place, half-open trials at a bounded rate, and an open channel only as the route's last reachable one
+// (bounded by the trials in flight, not spaced).
 // Method: one table row per situation through the pure function, at a fixed instant.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,13 +20,16 @@ const rows: Array<[name: string, route: ChannelAdmission[], channels: string[], 
   ['half-open at the head takes a trial', [channel('a', 'half_open'), channel('b', 'closed')], ['a', 'b'], 'a', false],
   ['half-open behind a closed one is its fallback, no trial taken', [channel('b', 'closed'), channel('a', 'half_open')], ['b', 'a'], null, false],
   ['half-open too soon after its last trial goes after the closed ones', [channel('a', 'half_open', { lastTrialAtMs: nowMs - 50 }), channel('b', 'closed')], ['b', 'a'], null, false],
-  ['half-open too soon, nothing else: the rate bound holds', [channel('a', 'half_open', { lastTrialAtMs: nowMs - 50 })], [], null, false],
+  ['half-open too soon, nothing else, not reachable: the rate bound holds', [channel('a', 'half_open', { lastTrialAtMs: nowMs - 50, reachable: false })], [], null, false],
+  ['half-open too soon but the route\'s last reachable channel: a trial, not a refusal', [channel('a', 'half_open', { lastTrialAtMs: nowMs - 50 })], ['a'], 'a', false],
   ['half-open with every trial slot taken', [channel('a', 'half_open', { trialsUntilMs: [nowMs + 1, nowMs + 2] })], [], null, false],
   ['expired trial slots are free again', [channel('a', 'half_open', { trialsUntilMs: [nowMs, nowMs - 1] })], ['a'], 'a', false],
   ['every channel open: the first reachable one is probed', [channel('a', 'open', { reachable: false }), channel('b', 'open')], ['b'], 'b', true],
   ['every channel open and unreachable: fast-fail', [channel('a', 'open', { reachable: false })], [], null, false],
-  ['the last reachable channel is still bounded by its trial rate', [channel('a', 'open', { lastTrialAtMs: nowMs - 10 })], [], null, false],
-  ['a half-open channel out of slots falls back to another reachable open one', [channel('a', 'half_open', { lastTrialAtMs: nowMs }), channel('b', 'open')], ['b'], 'b', true],
+  // Before: a sale 10 ms after the last trial on a bank that answers was refused 91 at once.
+  ['the last reachable channel is not spaced by trialIntervalMs', [channel('a', 'open', { lastTrialAtMs: nowMs - 10 })], ['a'], 'a', true],
+  ['the last reachable channel is still bounded by trialsInFlightMax', [channel('a', 'open', { lastTrialAtMs: nowMs - 10, trialsUntilMs: [nowMs + 1, nowMs + 2] })], [], null, false],
+  ['a half-open channel out of slots falls back to another reachable open one', [channel('a', 'half_open', { trialsUntilMs: [nowMs + 1, nowMs + 2] }), channel('b', 'open')], ['b'], 'b', true],
 ];
 
 for (const [name, route, channels, trial, lastResort] of rows) {
