@@ -72,7 +72,8 @@ try {
   const engine = await engineOn(store);
   const key = generateApiKey({ scope: 'merchant', merchantId }, 'bench', Date.now());
   await store.write((tx) => tx.insertApiKey(key.record));
-  const config = validateConfig({ security: { panKey, developmentMode: true }, log: { level: 'silent' } });
+  // The rate limits stay on (their counting is part of the cost measured) but high enough never to refuse the bench's sales.
+  const config = validateConfig({ security: { panKey, developmentMode: true }, log: { level: 'silent' }, http: { rateLimit: { perKey: { max: 1_000_000 }, perAddress: { max: 1_000_000 } } } });
   const app = await buildHttpApp({ engine, store, clock: { nowMs: () => Date.now() }, logger: silentLogger, config, metrics: createMetrics({ collectDefault: false }) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

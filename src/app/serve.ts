@@ -17,7 +17,7 @@ import { TerminalServer } from '../adapters/terminal-link/terminal-server.ts';
 import { TerminalKeyVault } from '../adapters/crypto/terminal-key-vault.ts';
 import { resolveMacMode } from '../core/crypto/terminal-mac.ts';
 import { WorkingKeys } from './terminal-keys/working-keys.ts';
-import { buildHttpApp, type HttpAppDeps } from '../adapters/http/http-app.ts';
+import { buildHttpApp, buildOperationsApp, type HttpAppDeps } from '../adapters/http/http-app.ts';
 import { ReversalWorker } from './reversals/reversal-worker.ts';
 import { AuthorizationEngine, engineSettingsFromConfig } from './engine/authorization-engine.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
@@ -51,6 +51,8 @@ export interface GatewayOptions {
 export interface Gateway {
   /** The HTTP port, or null when the HTTP API was skipped (GatewayOptions.withoutHttp). */
   httpPort: number | null;
+  /** The operations listener's port (http.operations.mode `listener`), else null. */
+  operationsPort: number | null;
   /** Bound port of each terminal listener, by listener name. */
   terminalPorts: Record<string, number>;
   engine: AuthorizationEngine;
@@ -272,6 +274,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     }
 
     let httpPort: number | null = null;
+    let operationsPort: number | null = null;
     if (options.withoutHttp !== true) {
       const http = await startHttp(config, {
         engine: running,
@@ -305,6 +308,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
         https: tls.http,
       });
       httpPort = http.port;
+      operationsPort = http.operationsPort;
       cleanups.push(http.close);
       if (config.http.tls !== undefined && http.tlsTarget !== null) {
         const reloader = new TlsCertificateReloader({ field: 'http.tls', files: config.http.tls, target: http.tlsTarget, logger, checkIntervalMs: config.http.tls.reloadCheckIntervalMs });
@@ -317,6 +321,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     let stopped = false;
     return {
       httpPort,
+      operationsPort,
       terminalPorts,
       engine: running,
       store,
@@ -382,20 +387,40 @@ export async function seedFromConfig(store: Store, config: ReswipeConfig, nowMs:
 
 interface HttpHandle {
   port: number;
+  operationsPort: number | null;
   /** The https server, which takes a renewed certificate; null for plain HTTP. */
   tlsTarget: { setSecureContext(options: TlsOptions): void } | null;
   close(): Promise<void>;
 }
 
-/** Builds and starts the HTTP API on http.host/http.port; resolves with the bound port. */
-async function startHttp(config: ReswipeConfig, deps: Omit<HttpAppDeps, 'config'>): Promise<HttpHandle> {
+/** Builds and starts the HTTP API on http.host/http.port, and the operations listener when configured; resolves with the bound ports. */
+async function startHttp(config: ReswipeConfig, deps: Omit<HttpAppDeps, 'config'> & { metrics: NonNullable<HttpAppDeps['metrics']> }): Promise<HttpHandle> {
   const app = await buildHttpApp({ ...deps, config });
+  const boundPort = (server: typeof app.server, fallback: number): number => {
+    const address = server.address();
+    return typeof address === 'object' && address !== null ? address.port : fallback;
+  };
   await app.listen({ host: config.http.host, port: config.http.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
   // With deps.https Fastify built an https.Server (a tls.Server), whatever app.server's static type says.
   const tlsTarget = deps.https === undefined ? null : (app.server as unknown as { setSecureContext(options: TlsOptions): void });
-  return { port, tlsTarget, close: () => app.close() };
+  const { operations } = config.http;
+  if (operations.mode === 'admin-key') return { port: boundPort(app.server, config.http.port), operationsPort: null, tlsTarget, close: () => app.close() };
+  try {
+    const ops = await buildOperationsApp({ store: deps.store, logger: deps.logger, metrics: deps.metrics, api: app, ...(deps.channelHealth === undefined ? {} : { channelHealth: deps.channelHealth }) });
+    await ops.listen({ host: operations.host, port: operations.port });
+    return {
+      port: boundPort(app.server, config.http.port),
+      operationsPort: boundPort(ops.server, operations.port),
+      tlsTarget,
+      close: async () => {
+        await ops.close();
+        await app.close();
+      },
+    };
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
 }
 
 /**

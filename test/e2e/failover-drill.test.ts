@@ -51,7 +51,8 @@ async function runDrill(fault: Fault): Promise<void> {
     // A drill in a test: development mode allows the development PAN key (docs/card-data.md).
     security: { developmentMode: true },
     log: { level: 'silent' },
-    http: { host: '127.0.0.1', port: 0 },
+    // A load drill: the API's rate limits (docs/http-api.md) are raised out of its way.
+    http: { host: '127.0.0.1', port: 0, rateLimit: { perKey: { max: 1_000_000 }, perAddress: { max: 1_000_000 } } },
     listeners: [],
     engine: { terminalTimeoutMs: 4_000, autoRetriesMax: 2, reversal: { triesMax: 60, backoffMs: 100, backoffMsMax: 500 } },
     channels: [

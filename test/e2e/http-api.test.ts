@@ -174,14 +174,16 @@ test('lists, scopes, readiness and metrics reflect the traffic', async () => {
 
   const ready = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
   assert.equal(ready.status, 200);
-  const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const admin = { headers: { authorization: `Bearer ${adminKey}` } };
+  assert.equal((await fetch(`http://127.0.0.1:${httpPort}/metrics`)).status, 401, 'operations routes need an admin key on the API port');
+  const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`, admin)).text();
   assert.match(metrics, /reswipe_attempts_total\{outcome="approved",code="00",channel="sim"\} [1-9]/);
   assert.match(metrics, /reswipe_attempts_total\{outcome="declined",code="51",channel="sim"\} [1-9]/);
   assert.match(metrics, /reswipe_attempts_total\{outcome="unknown",code="timeout",channel="sim"\} [1-9]/);
   assert.match(metrics, /reswipe_payments_total\{status="approved"\} [1-9]/);
   assert.match(metrics, /reswipe_reversal_queue_depth \d+/);
   assert.match(metrics, /process_resident_memory_bytes/);
-  const openapi = (await (await fetch(`http://127.0.0.1:${httpPort}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+  const openapi = (await (await fetch(`http://127.0.0.1:${httpPort}/openapi.json`, admin)).json()) as { paths: Record<string, unknown> };
   assert.ok('/v1/payments' in openapi.paths);
 });
 
@@ -191,7 +193,7 @@ test('reswipe_terminal_connections counts an open terminal connection', async ()
   try {
     let text = '';
     for (let round = 0; round < 50; round++) {
-      text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })).text();
       if (/reswipe_terminal_connections 1\n/.test(text)) break;
       await delay(100);
     }

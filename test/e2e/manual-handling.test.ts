@@ -162,7 +162,7 @@ test('a dead-lettered sale: a retry that dies again stays open; the operator res
   // The audit log (read from the gateway's database while it runs): who retried, who resolved.
   const store = await openStore(databaseUrl, { synchronous: 'normal' });
   try {
-    const audit = (await store.listAudit(100)).filter((record) => record.subjectId === paymentId).reverse();
+    const audit = (await store.listAudit({ limit: 100 })).filter((record) => record.subjectId === paymentId).reverse();
     assert.deepEqual(audit.map((record) => [record.action, record.actor.split(':')[0]]), [['manual_handling.retry_reversal', 'cli'], ['manual_handling.resolve', 'key']]);
   } finally {
     await store.close();

@@ -83,7 +83,8 @@ test('a card number in any stored text field is refused with 422, and no card nu
     config,
     JSON.stringify({
       database: { url: `sqlite:${database}`, synchronous: 'normal' },
-      security: { panKey },
+      // Production mode: the cups-pos listener requires MACs, so serve needs the local master key too.
+      security: { panKey, terminalMasterKey: randomBytes(32).toString('hex') },
       http: { port: 0 },
       listeners: [{ name: 'pos', port: 0 }],
       merchants: [{ id: merchantId, name: 'E2E shop', mcc: '5411', terminals: ['T0000001'] }],
@@ -216,7 +217,7 @@ test('a PostgreSQL that stops answering gives 503 with a fixed text and no addre
 
   const dir = tempDir();
   const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ database: { url: target.toString() }, security: { panKey }, http: { port: 0 }, listeners: [{ name: 'pos', port: 0 }], merchants: [{ id: merchantId, name: 'E2E shop', mcc: '5411' }] }));
+  writeFileSync(config, JSON.stringify({ database: { url: target.toString() }, security: { panKey, terminalMasterKey: randomBytes(32).toString('hex') }, http: { port: 0 }, listeners: [{ name: 'pos', port: 0 }], merchants: [{ id: merchantId, name: 'E2E shop', mcc: '5411' }] }));
   // Not runReswipe: a synchronous child would block this process, and with it the proxy the child talks through.
   const created = await execFileAsync(process.execPath, [reswipeBin, 'keys', 'create', '--config', config, '--admin'], { cwd: dir, env: envWithoutReswipe(), timeout: 60_000 });
   const adminKey = created.stdout.trim();

@@ -34,10 +34,11 @@ export class TerminalClient {
     socket.on('error', () => undefined);
   }
 
-  /** Connects to a listener; with `tls`, over TLS (resolving once the handshake has succeeded). */
-  static async connect(port: number, dialectName = 'iso87-ascii', framing: 'binary2' | 'ascii4' = 'binary2', tls?: ConnectionOptions): Promise<TerminalClient> {
+  /** Connects to a listener; with `tls`, over TLS (resolving once the handshake has succeeded); `localAddress` (another 127.x address) makes the connection come from another client address. */
+  static async connect(port: number, dialectName = 'iso87-ascii', framing: 'binary2' | 'ascii4' = 'binary2', tls?: ConnectionOptions, localAddress?: string): Promise<TerminalClient> {
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const candidate = tls === undefined ? connect({ host: '127.0.0.1', port }, () => resolve(candidate)) : connectTls({ ...tls, host: '127.0.0.1', port }, () => resolve(candidate));
+      const from = localAddress === undefined ? {} : { localAddress };
+      const candidate = tls === undefined ? connect({ host: '127.0.0.1', port, ...from }, () => resolve(candidate)) : connectTls({ ...tls, ...from, host: '127.0.0.1', port }, () => resolve(candidate));
       candidate.once('error', reject);
     });
     return new TerminalClient(socket, getDialect(dialectName), framing);

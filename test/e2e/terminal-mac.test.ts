@@ -268,7 +268,10 @@ test('a MACed sale and its MACed reversal are approved; forged, unMACed, unsigne
     const charged = (await ledger()).filter((entry) => entry.rrn === targetRrn);
     assert.deepEqual(charged.map((entry) => [entry.kind, entry.amountMinor, entry.reversed]), [['charge', 2_222, false]], 'the attacked sale stays charged');
 
-    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    // /metrics needs an admin key on the API port (docs/http-api.md, operations endpoints).
+    const adminKey = runReswipe(['keys', 'create', '--admin', '--config', join(dir, 'config.json')], { cwd: dir, env: envWithoutReswipe() });
+    assert.equal(adminKey.status, 0, adminKey.stderr);
+    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`, { headers: { authorization: `Bearer ${adminKey.stdout.trim()}` } })).text();
     const rejected = [...metrics.matchAll(/^reswipe_terminal_mac_rejected_total\{[^}]*listener="pos"[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
     assert.ok(rejected >= 5, `the refusals are counted (${rejected})`);
   } finally {

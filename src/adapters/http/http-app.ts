@@ -1,7 +1,10 @@
 // The HTTP API of the gateway (docs/contracts/http-api.md, docs/http-api.md): one Fastify app with the
 // payments routes, management routes, the decline and fee plugins under /v1, health and metrics,
 // and the OpenAPI document generated from the same JSON schemas that validate every request.
-// Limits are set here once: body size, request and connection timeouts, open connections.
+// Limits are set here once: body size, request and connection timeouts, open connections, rate limits
+// (request-limits.ts). Every answer carries the security headers (security-headers.ts); CORS headers
+// only for configured origins. /metrics, /docs and /openapi.json need an admin key here, or are served
+// by a separate operations app on its own listener (http.operations, buildOperationsApp).
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -18,7 +21,11 @@ import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { decideReadiness, isChannelUsable } from '../../core/monitoring/readiness.ts';
 import type { LoggerLike } from '../channels/upstream-channel.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
-import { requireAdmin } from './auth.ts';
+import { ApiAuth, merchantScopeOf, requireScope } from './auth.ts';
+import { registerRequestLimits, type RequestLimits } from './request-limits.ts';
+import { registerCors, registerSecurityHeaders } from './security-headers.ts';
+import { auditRoutes } from './routes/audit-routes.ts';
+import { auditAfter } from './audit-trail.ts';
 import { createErrorHandler, problemOfError, problemSchema, sendProblem } from './problem.ts';
 import { refuseCardNumbersInText } from './refuse-card-numbers-in-text.ts';
 import { paymentRoutes, type PaymentEngine } from './routes/payment-routes.ts';
@@ -68,15 +75,29 @@ export interface HttpAppDeps {
   monitoring?: ManagementMonitoring;
   bodyBytesMax?: number;
   connectionsMax?: number;
+  /** At most one API key last-used write per key per this interval; default 60 s. */
+  keyLastUsedWriteIntervalMs?: number;
   /** TLS server options read from http.tls; absent means plain HTTP (loopback or behind a TLS terminator, see validateConfig). */
   https?: TlsOptions;
   /** The fee hooks of the running engine and a way to wake its reversal worker, for /v1/manual-handling; hooks built from the config when absent. */
   manualHandling?: { fees?: FeeHooks; kickReversals?: () => void };
 }
 
+const openapiInfo = {
+  openapi: '3.1.0',
+  info: {
+    title: 'reswipe gateway API',
+    version: '1',
+    description:
+      'Payments, management, decline intelligence and fees. Amounts are integers in minor units; times are ISO 8601 UTC. Errors are application/problem+json with a stable `code`. Keys carry scopes (payments:write, payments:read, refunds:write, settlements:read, admin); too many requests get 429 with Retry-After.',
+  },
+  components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'rsw_<id>_<secret>, created with `reswipe keys create`' } } },
+} as const;
+
 /** Builds the app (routes registered, not listening); the caller listens and closes it. */
 export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
   const bodyBytesMax = deps.bodyBytesMax ?? bodyBytesMaxDefault;
+  const http = deps.config.http;
   // A sale may take the whole terminal timeout (the engine answers before it); the request may not take longer.
   const requestTimeoutMs = deps.config.engine.terminalTimeoutMs + 5_000;
   const app = Fastify({
@@ -87,6 +108,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     keepAliveTimeout: 5_000,
     maxRequestsPerSocket: requestsPerSocketMax,
     return503OnClosing: true,
+    // Only listed proxies may name the client in X-Forwarded-For; otherwise the socket address is the client.
+    trustProxy: http.trustProxy.length === 0 ? false : [...http.trustProxy],
     routerOptions: { maxParamLength: 128 },
     // Random, so an id quoted from a problem body names one request in the log even across restarts and nodes.
     genReqId: () => `req_${randomBytes(8).toString('hex')}`,
@@ -112,31 +135,125 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     sendProblem(reply, problemOfError(new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'route', id: `${request.method} ${request.url.split('?')[0] ?? ''}` })));
   });
 
-  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const durationMs = reply.elapsedTime;
-    metrics.recordHttpRequest(request.method, route, reply.statusCode, durationMs);
-    // The route template, never the raw URL or body: nothing a client sent is logged beyond ids the logger masks anyway.
-    deps.logger.info({ requestId: request.id, method: request.method, route, status: reply.statusCode, durationMs: Math.round(durationMs) }, 'http request');
+  registerSecurityHeaders(app);
+  registerCors(app, http.cors.allowedOrigins);
+  const limits: RequestLimits = await registerRequestLimits(app, http.rateLimit);
+  const auth = new ApiAuth({
+    store: deps.store,
+    nowMs: () => deps.clock.nowMs(),
+    logger: deps.logger,
+    limits,
+    ...(deps.keyLastUsedWriteIntervalMs === undefined ? {} : { lastUsedWriteIntervalMs: deps.keyLastUsedWriteIntervalMs }),
   });
+  app.addHook('onClose', async () => auth.close());
+  addRequestLog(app, deps.logger, metrics);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'reswipe gateway API',
-        version: '1',
-        description: 'Payments, management, decline intelligence and fees. Amounts are integers in minor units; times are ISO 8601 UTC. Errors are application/problem+json with a stable `code`.',
-      },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'rsw_<id>_<secret>, created with `reswipe keys create`' } } },
+  await app.register(swagger, { openapi: openapiInfo, transform: ({ schema, url }) => ({ schema: stripNonStandardKeywords(schema) as typeof schema, url }) });
+  registerHealthRoutes(app, deps);
+  if (http.operations.mode === 'admin-key') {
+    // On the API port the operations routes need an admin key: they name routes, channels and counts.
+    await registerOperationsRoutes(app, { metrics, openapi: () => app.swagger(), guard: auth.require('admin') });
+  }
+
+  // ---- /v1 ----
+  await app.register(
+    async (v1) => {
+      await v1.register(paymentRoutes, { engine: deps.engine, auth, onPaymentAnswered: (status) => metrics.recordPayment(status) });
+      if (deps.transactions !== undefined) {
+        await v1.register(transactionRoutes, { transactions: deps.transactions, store: deps.store, auth, nowMs: () => deps.clock.nowMs(), logger: deps.logger, onAnswered: (status) => metrics.recordPayment(status) });
+      }
+      await v1.register(managementRoutes, {
+        store: deps.store,
+        auth,
+        clock: deps.clock,
+        terminalTimeoutMs: deps.config.engine.terminalTimeoutMs,
+        feePlanNames: () => new Set(plans.plans.keys()),
+        ...(deps.monitoring === undefined ? {} : { monitoring: deps.monitoring }),
+      });
+      await v1.register(eventRoutes, { store: deps.store, auth });
+      await v1.register(auditRoutes, { store: deps.store, auth });
+      await v1.register(manualHandlingRoutes, {
+        store: deps.store,
+        auth,
+        clock: deps.clock,
+        fees:
+          deps.manualHandling?.fees ??
+          createPaymentFeeHooks({ plans: () => plans, settings: { timeZone: deps.config.fees.settlementTimeZone, settleMode: deps.config.fees.settleMode, cutoff: defaultCutoff }, clock: deps.clock, logger: deps.logger }),
+        settlementDay: { timeZone: deps.config.fees.settlementTimeZone },
+        ...(deps.manualHandling?.kickReversals === undefined ? {} : { kickReversals: deps.manualHandling.kickReversals }),
+      });
+      // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
+      await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
+      // Fee routes read every merchant's settlements and change plans: admin keys only, except that
+      // settlement reads are open to settlements:read keys for their own merchant.
+      await v1.register(async (fees) => {
+        fees.addHook('onRequest', async (request, reply) => {
+          request.principal = await auth.authenticateRequest(request, reply);
+          const route = request.routeOptions.url ?? '';
+          if (request.method === 'GET' && route.startsWith('/v1/settlements')) {
+            requireScope(request.principal, 'settlements:read');
+            const own = merchantScopeOf(request.principal);
+            const named = (request.params as { merchantId?: string }).merchantId ?? (request.query as { merchantId?: string }).merchantId;
+            if (own !== undefined && named !== own) throw new ReswipeError('RSW_AUTH_MERCHANT_SCOPE', { merchantId: own, field: 'merchantId' });
+            return;
+          }
+          requireScope(request.principal, 'admin');
+        });
+        // Fee plan changes and statement exports are audited once they succeeded (the plan set lives in memory).
+        fees.addHook('onSend', async (request, reply, payload) => {
+          const route = request.routeOptions.url ?? '';
+          if (reply.statusCode >= 300) return payload;
+          const params = request.params as Record<string, string>;
+          if (request.method === 'PUT' && route === '/v1/fee-plans/:name') {
+            await auditAfter(deps, request, 'fee_plan.put', params.name ?? null, { plan: request.body }, deps.clock.nowMs());
+          } else if (request.method === 'GET' && route.endsWith('/statement.csv')) {
+            await auditAfter(deps, request, 'settlement.export', params.merchantId ?? null, { date: params.date }, deps.clock.nowMs());
+          }
+          return payload;
+        });
+        await fees.register(feeRoutes, {
+          store: deps.store,
+          plans,
+          nowMs: () => deps.clock.nowMs(),
+          settlement: { timeZone: deps.config.fees.settlementTimeZone, settleMode: deps.config.fees.settleMode },
+          onPlansChange: async (next) => {
+            await deps.onPlansChange?.(next);
+            plans = next;
+          },
+        });
+      });
     },
-    transform: ({ schema, url }) => ({ schema: stripNonStandardKeywords(schema) as typeof schema, url }),
+    { prefix: '/v1' },
+  );
+
+  await app.ready();
+  return app;
+}
+
+/**
+ * The operations app for `http.operations.mode: listener`: /metrics, /docs, /openapi.json, /healthz and
+ * /readyz without a key, on their own listener (loopback by default). The OpenAPI document is the API
+ * app's own, so both always describe the same routes.
+ */
+export async function buildOperationsApp(deps: Pick<HttpAppDeps, 'store' | 'channelHealth' | 'logger'> & { metrics: Metrics; api: FastifyInstance }): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 1024, requestTimeout: 10_000, connectionTimeout: 10_000, keepAliveTimeout: 5_000, return503OnClosing: true });
+  app.server.maxConnections = 64;
+  app.server.headersTimeout = headersTimeoutMsDefault;
+  app.setErrorHandler(createErrorHandler({ bodyBytesMax: 1024, logError: (details) => deps.logger.error(details, 'operations request failed') }));
+  app.setNotFoundHandler((request, reply) => {
+    sendProblem(reply, problemOfError(new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'route', id: `${request.method} ${request.url.split('?')[0] ?? ''}` })));
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  registerSecurityHeaders(app);
+  const document = deps.api.swagger();
+  await app.register(swagger, { mode: 'static', specification: { document: document as never } });
+  registerHealthRoutes(app, deps);
+  await registerOperationsRoutes(app, { metrics: deps.metrics, openapi: () => document, guard: null });
+  await app.ready();
+  return app;
+}
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-
-  // ---- health and metrics: no key, so load balancers and Prometheus can reach them; bind http.host accordingly ----
+/** /healthz and /readyz: no key and no rate limit, so load balancers can poll them on the API port. */
+function registerHealthRoutes(app: FastifyInstance, deps: Pick<HttpAppDeps, 'store' | 'channelHealth'>): void {
   app.get('/healthz', { schema: { summary: 'The process is up', tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
   app.get(
@@ -166,56 +283,32 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       return { status: 'ready' as const, store: deps.store.kind, channels };
     },
   );
+}
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['health'] } }, async (_request, reply) => {
-    const text = await metrics.render();
-    return reply.type(metrics.contentType).send(text);
+/** /metrics, /openapi.json and /docs; `guard` is the admin-key hook on the API port, null on the operations listener. */
+async function registerOperationsRoutes(app: FastifyInstance, options: { metrics: Metrics; openapi: () => unknown; guard: ((request: FastifyRequest, reply: FastifyReply) => Promise<void>) | null }): Promise<void> {
+  const hooks = options.guard === null ? {} : { onRequest: options.guard };
+  const security = options.guard === null ? [] : [{ bearerAuth: [] }];
+  // staticCSP: the UI's own pages get a Content-Security-Policy with hashes of its inline scripts and styles.
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiHooks: hooks });
+  app.get('/openapi.json', { ...hooks, schema: { hide: true } }, async () => options.openapi());
+  app.get('/metrics', { ...hooks, schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['health'], security } }, async (_request, reply) => {
+    const text = await options.metrics.render();
+    return reply.type(options.metrics.contentType).send(text);
   });
+}
 
-  // ---- /v1 ----
-  await app.register(
-    async (v1) => {
-      await v1.register(paymentRoutes, { engine: deps.engine, store: deps.store, onPaymentAnswered: (status) => metrics.recordPayment(status) });
-      if (deps.transactions !== undefined) await v1.register(transactionRoutes, { transactions: deps.transactions, store: deps.store, onAnswered: (status) => metrics.recordPayment(status) });
-      await v1.register(managementRoutes, {
-        store: deps.store,
-        clock: deps.clock,
-        terminalTimeoutMs: deps.config.engine.terminalTimeoutMs,
-        feePlanNames: () => new Set(plans.plans.keys()),
-        ...(deps.monitoring === undefined ? {} : { monitoring: deps.monitoring }),
-      });
-      await v1.register(eventRoutes, { store: deps.store });
-      await v1.register(manualHandlingRoutes, {
-        store: deps.store,
-        clock: deps.clock,
-        fees:
-          deps.manualHandling?.fees ??
-          createPaymentFeeHooks({ plans: () => plans, settings: { timeZone: deps.config.fees.settlementTimeZone, settleMode: deps.config.fees.settleMode, cutoff: defaultCutoff }, clock: deps.clock, logger: deps.logger }),
-        settlementDay: { timeZone: deps.config.fees.settlementTimeZone },
-        ...(deps.manualHandling?.kickReversals === undefined ? {} : { kickReversals: deps.manualHandling.kickReversals }),
-      });
-      // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
-      await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
-      // Fee routes read every merchant's settlements and change plans: admin keys only.
-      await v1.register(async (fees) => {
-        fees.addHook('onRequest', requireAdmin(deps.store));
-        await fees.register(feeRoutes, {
-          store: deps.store,
-          plans,
-          nowMs: () => deps.clock.nowMs(),
-          settlement: { timeZone: deps.config.fees.settlementTimeZone, settleMode: deps.config.fees.settleMode },
-          onPlansChange: async (next) => {
-            await deps.onPlansChange?.(next);
-            plans = next;
-          },
-        });
-      });
-    },
-    { prefix: '/v1' },
-  );
-
-  await app.ready();
-  return app;
+/** One log line and one metric per request: the route template (never the raw URL or body), the key id and the client address. */
+function addRequestLog(app: FastifyInstance, logger: LoggerLike, metrics: Metrics): void {
+  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const durationMs = reply.elapsedTime;
+    metrics.recordHttpRequest(request.method, route, reply.statusCode, durationMs);
+    logger.info(
+      { requestId: request.id, method: request.method, route, status: reply.statusCode, durationMs: Math.round(durationMs), keyId: request.principal?.keyId ?? null, clientAddress: request.ip },
+      'http request',
+    );
+  });
 }
 
 /** Drops our own schema annotations (`expected`, used by config error messages) that are not OpenAPI keywords. */

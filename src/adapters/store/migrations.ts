@@ -22,6 +22,14 @@ const dialectTokens: Readonly<Record<string, Readonly<Record<SqlDialect, string>
   '{BOOL}': { sqlite: 'INTEGER', postgres: 'BOOLEAN' },
   // AUTOINCREMENT makes SQLite never reuse a seq, even after the newest event is deleted.
   '{EVENT_SEQ}': { sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT', postgres: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY' },
+  // The audit log refuses UPDATE, DELETE (and on PostgreSQL TRUNCATE) inside the database itself, so
+  // no code path, not even a careless maintenance statement, can edit it. The two trigger syntaxes differ.
+  '{AUDIT_APPEND_ONLY}': {
+    sqlite: `CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;`,
+    postgres: `CREATE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();`,
+  },
 };
 
 function renderMigration(template: string, dialect: SqlDialect): string {
@@ -354,6 +362,23 @@ ALTER TABLE payments ADD COLUMN pan_key_id TEXT;
 ALTER TABLE attempts ADD COLUMN pan_key_id TEXT;
 `;
 
+// API keys get scopes, an expiry and a last-used time; the audit log gets the client's address and
+// the request id, and becomes append-only in the database. Existing keys keep exactly the rights
+// they had: an admin key gets ["admin"], a merchant key the three scopes a merchant key allowed
+// (sell, read, refund/void/cancel: src/core/access/api-scope.ts legacyScopes).
+// The version number 0011 was assigned for this change; 0007-0010 belong to parallel changes.
+const keyScopesAndAudit = `
+ALTER TABLE api_keys ADD COLUMN scopes {JSON} NOT NULL DEFAULT '[]';
+ALTER TABLE api_keys ADD COLUMN expires_at_ms {BIGINT};
+ALTER TABLE api_keys ADD COLUMN last_used_at_ms {BIGINT};
+UPDATE api_keys SET scopes = '["admin"]' WHERE scope = 'admin';
+UPDATE api_keys SET scopes = '["payments:write","payments:read","refunds:write"]' WHERE scope = 'merchant';
+ALTER TABLE audit_log ADD COLUMN client_address TEXT;
+ALTER TABLE audit_log ADD COLUMN request_id TEXT;
+CREATE INDEX audit_log_action_idx ON audit_log (action, at_ms DESC, id DESC);
+{AUDIT_APPEND_ONLY}
+`;
+
 // Terminal keys (docs/terminal-keys.md): one row per terminal with its master key (TMK) and the
 // working keys of its latest sign-on. Every *_sealed column holds a key encrypted under the gateway's
 // local master key (AES-256-GCM, bound to the terminal and the key's role), never a clear key; the
@@ -392,6 +417,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0006_payment_indexes', paymentIndexes),
   defineMigration('0009_manual_resolutions', manualResolutions),
   defineMigration('0010_pan_key_ids', panKeyIds),
+  defineMigration('0011_key_scopes_audit', keyScopesAndAudit),
   defineMigration('0012_terminal_keys', terminalKeys),
 ]);
 

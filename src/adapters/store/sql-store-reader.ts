@@ -3,6 +3,7 @@
 import type {
   ApiKeyRecord,
   AttemptRecord,
+  AuditQuery,
   AuditRecord,
   ManualResolutionRecord,
   ChannelRecord,
@@ -332,9 +333,34 @@ export class SqlStoreReader implements StoreReader {
     return rows.map((row) => attemptRows.fromRow(row));
   }
 
-  /** Newest first: the console shows the latest actions. */
-  async listAudit(limit: number): Promise<AuditRecord[]> {
-    const rows = await this.db.all(`SELECT ${columnsOf(auditRows)} FROM audit_log ORDER BY at_ms DESC, id DESC LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`, []);
+  /** Newest first: the console shows the latest actions. Served by audit_log_at_idx (at_ms DESC, id DESC). */
+  async listAudit(query: AuditQuery): Promise<AuditRecord[]> {
+    const where: string[] = [];
+    const values: SqlValue[] = [];
+    if (query.before !== undefined) {
+      where.push('(at_ms < ? OR (at_ms = ? AND id < ?))');
+      values.push(query.before.atMs, query.before.atMs, query.before.id);
+    }
+    if (query.action !== undefined) {
+      where.push('action = ?');
+      values.push(query.action);
+    }
+    if (query.actor !== undefined) {
+      where.push('actor = ?');
+      values.push(query.actor);
+    }
+    if (query.fromMs !== undefined) {
+      where.push('at_ms >= ?');
+      values.push(query.fromMs);
+    }
+    if (query.toMs !== undefined) {
+      where.push('at_ms < ?');
+      values.push(query.toMs);
+    }
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(auditRows)} FROM audit_log${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`} ORDER BY at_ms DESC, id DESC LIMIT ${checkedLimit(query.limit, readLimits.listRowsMax)}`,
+      values,
+    );
     return rows.map((row) => auditRows.fromRow(row));
   }
 

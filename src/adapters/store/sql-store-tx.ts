@@ -222,4 +222,9 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     const changed = await this.db.run('UPDATE api_keys SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL', [readInteger(atMs, 'atMs'), id]);
     return changed > 0;
   }
+
+  async touchApiKey(id: string, atMs: number): Promise<void> {
+    const at = readInteger(atMs, 'atMs');
+    await this.db.run('UPDATE api_keys SET last_used_at_ms = ? WHERE id = ? AND (last_used_at_ms IS NULL OR last_used_at_ms < ?)', [at, id, at]);
+  }
 }

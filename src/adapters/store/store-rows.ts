@@ -19,6 +19,7 @@ import type {
   TerminalRecord,
 } from '../../core/ports/store.ts';
 import type { SqlRow, SqlValue } from './sql-executor.ts';
+import { isApiScope, type ApiScope } from '../../core/access/api-scope.ts';
 
 /** How one table maps to and from its record type. */
 export interface TableMapping<T> {
@@ -531,18 +532,33 @@ export const eventRows: TableMapping<Omit<EventRecord, 'seq'>> & { fromStoredRow
 
 export const auditRows: TableMapping<AuditRecord> = {
   table: 'audit_log',
-  columns: ['id', 'actor', 'action', 'subject_id', 'detail', 'at_ms'],
+  columns: ['id', 'actor', 'action', 'subject_id', 'detail', 'at_ms', 'client_address', 'request_id'],
   keyColumns: ['id'],
-  toValues: (a) => [a.id, a.actor, a.action, a.subjectId, json(a.detail), integerValue(a.atMs, 'atMs')],
-  fromRow: (r) => ({
-    id: readText(r.id, 'id'),
-    actor: readText(r.actor, 'actor'),
-    action: readText(r.action, 'action'),
-    subjectId: readTextOrNull(r.subject_id, 'subject_id'),
-    detail: readJson<Record<string, unknown>>(r.detail, 'detail'),
-    atMs: readInteger(r.at_ms, 'at_ms'),
-  }),
+  toValues: (a) => [a.id, a.actor, a.action, a.subjectId, json(a.detail), integerValue(a.atMs, 'atMs'), a.clientAddress ?? null, a.requestId ?? null],
+  fromRow: (r) => {
+    const clientAddress = readTextOrNull(r.client_address, 'client_address');
+    const requestId = readTextOrNull(r.request_id, 'request_id');
+    return {
+      id: readText(r.id, 'id'),
+      actor: readText(r.actor, 'actor'),
+      action: readText(r.action, 'action'),
+      subjectId: readTextOrNull(r.subject_id, 'subject_id'),
+      detail: readJson<Record<string, unknown>>(r.detail, 'detail'),
+      atMs: readInteger(r.at_ms, 'at_ms'),
+      // Absent rather than null, as written: CLI and internal records have neither.
+      ...(clientAddress === null ? {} : { clientAddress }),
+      ...(requestId === null ? {} : { requestId }),
+    };
+  },
 };
+
+function readScopes(value: unknown): ApiScope[] {
+  const scopes = readJson<unknown>(value, 'scopes');
+  if (!Array.isArray(scopes) || !scopes.every((scope): scope is ApiScope => typeof scope === 'string' && isApiScope(scope))) {
+    throw new Error('broken invariant: api_keys.scopes is not a list of known scopes');
+  }
+  return scopes;
+}
 
 export const manualResolutionRows: TableMapping<ManualResolutionRecord> = {
   table: 'manual_resolutions',
@@ -560,17 +576,31 @@ export const manualResolutionRows: TableMapping<ManualResolutionRecord> = {
 
 export const apiKeyRows: TableMapping<ApiKeyRecord> = {
   table: 'api_keys',
-  columns: ['id', 'secret_hash', 'scope', 'merchant_id', 'label', 'created_at_ms', 'revoked_at_ms'],
+  // `scope` is the column of 0001 ('admin' or 'merchant'), still NOT NULL; it is kept in step with scopes.
+  columns: ['id', 'secret_hash', 'scope', 'merchant_id', 'label', 'created_at_ms', 'revoked_at_ms', 'scopes', 'expires_at_ms', 'last_used_at_ms'],
   keyColumns: ['id'],
-  toValues: (k) => [k.id, k.secretHash, k.scope, k.merchantId, k.label, integerValue(k.createdAtMs, 'createdAtMs'), integerOrNull(k.revokedAtMs, 'revokedAtMs')],
+  toValues: (k) => [
+    k.id,
+    k.secretHash,
+    k.scopes.includes('admin') ? 'admin' : 'merchant',
+    k.merchantId,
+    k.label,
+    integerValue(k.createdAtMs, 'createdAtMs'),
+    integerOrNull(k.revokedAtMs, 'revokedAtMs'),
+    json([...k.scopes]),
+    integerOrNull(k.expiresAtMs, 'expiresAtMs'),
+    integerOrNull(k.lastUsedAtMs, 'lastUsedAtMs'),
+  ],
   fromRow: (r) => ({
     id: readText(r.id, 'id'),
     secretHash: readText(r.secret_hash, 'secret_hash'),
-    scope: readText(r.scope, 'scope') as ApiKeyRecord['scope'],
+    scopes: readScopes(r.scopes),
     merchantId: readTextOrNull(r.merchant_id, 'merchant_id'),
     label: readText(r.label, 'label'),
     createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
+    expiresAtMs: readIntegerOrNull(r.expires_at_ms, 'expires_at_ms'),
     revokedAtMs: readIntegerOrNull(r.revoked_at_ms, 'revoked_at_ms'),
+    lastUsedAtMs: readIntegerOrNull(r.last_used_at_ms, 'last_used_at_ms'),
   }),
 };
 

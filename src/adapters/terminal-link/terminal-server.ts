@@ -63,6 +63,14 @@ export interface TerminalListenerSettings {
   dialect: string;
   framing: { length: 'binary2' | 'ascii4'; frameBytesMax: number };
   connectionsMax: number;
+  /** Open connections from one client address; default 20. */
+  connectionsPerAddressMax?: number;
+  /** Closed after this long without a complete frame; default 10 minutes. */
+  idleTimeoutMs?: number;
+  /** Absolute lifetime: closed once nothing is in flight; default 1 hour. */
+  sessionMsMax?: number;
+  /** Answer bytes queued to a peer that does not read; above this the connection is closed; default 256 KiB. */
+  writeBufferBytesMax?: number;
   language: Language;
 }
 
@@ -74,7 +82,7 @@ export interface TerminalServerOptions {
   store: Store;
   clock: Clock;
   logger: LoggerLike;
-  /** A connection silent this long is closed; default 10 minutes. */
+  /** Overrides listener.idleTimeoutMs (tests). */
   idleTimeoutMs?: number;
   /** Requests one connection may have in flight at once (a terminal normally has one); default 4. */
   inFlightPerConnectionMax?: number;
@@ -108,6 +116,9 @@ export class TerminalServer {
   readonly #dialect: Dialect;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
+  /** Open connections per client address, for connectionsPerAddressMax; an address leaves the map with its last connection. */
+  readonly #connectionsByAddress = new Map<string, number>();
+  #refusedByAddressCap = 0;
   readonly #work = new Set<Promise<void>>();
   #port = 0;
   #closing = false;
@@ -142,6 +153,18 @@ export class TerminalServer {
   /** Open terminal connections, for metrics. */
   get connections(): number {
     return this.#sockets.size;
+  }
+
+  /** Connections closed at accept because their address already had connectionsPerAddressMax open. */
+  get refusedByAddressCap(): number {
+    return this.#refusedByAddressCap;
+  }
+
+  /** Answer bytes queued in user space across every connection (the write backpressure bound applies per connection). */
+  get queuedWriteBytes(): number {
+    let bytes = 0;
+    for (const socket of this.#sockets) bytes += socket.writableLength;
+    return bytes;
   }
 
   /** The bound port (useful with port 0). */
@@ -197,15 +220,58 @@ export class TerminalServer {
       socket.destroy();
       return;
     }
+    // One address may hold only a few of the listener's slots, so a single host cannot lock real terminals out.
+    const address = socket.remoteAddress ?? 'unknown';
+    const fromAddress = this.#connectionsByAddress.get(address) ?? 0;
+    if (fromAddress >= (listener.connectionsPerAddressMax ?? 20)) {
+      this.#refusedByAddressCap += 1;
+      logger.warn({ listener: listener.name, clientAddress: address, connectionsPerAddressMax: listener.connectionsPerAddressMax ?? 20 }, 'terminal connection refused: too many from this address');
+      socket.destroy();
+      return;
+    }
+    this.#connectionsByAddress.set(address, fromAddress + 1);
     this.#sockets.add(socket);
     const decoder = new FrameDecoder({ framing: listener.framing.length, frameBytesMax: listener.framing.frameBytesMax });
     const inFlightMax = this.#options.inFlightPerConnectionMax ?? 4;
+    const writeBufferBytesMax = listener.writeBufferBytesMax ?? 262_144;
     let inFlight = 0;
+    let sessionOver = false;
     const connection: ConnectionState = { signedOn: new Set() };
     socket.setNoDelay(true);
-    socket.setTimeout(this.#options.idleTimeoutMs ?? 600_000, () => socket.destroy());
+    // Idle means no complete frame: a peer dribbling one byte at a time does not keep its slot.
+    const idleTimer = setTimeout(() => {
+      logger.info({ listener: listener.name, clientAddress: address }, 'terminal connection idle; closing');
+      socket.destroy();
+    }, this.#options.idleTimeoutMs ?? listener.idleTimeoutMs ?? 600_000);
+    // The absolute lifetime ends a connection however busy it is, but never under a request in flight.
+    const sessionTimer = setTimeout(() => {
+      sessionOver = true;
+      // end(), not destroy(): an answer just written still reaches the terminal; the idle timer bounds a peer that never closes.
+      if (inFlight === 0) socket.end();
+    }, listener.sessionMsMax ?? 3_600_000);
     socket.on('error', (error: NodeJS.ErrnoException) => logger.debug({ listener: listener.name, reason: error.code ?? 'socket error' }, 'terminal connection error'));
-    socket.on('close', () => this.#sockets.delete(socket));
+    socket.on('close', () => {
+      clearTimeout(idleTimer);
+      clearTimeout(sessionTimer);
+      this.#sockets.delete(socket);
+      const left = (this.#connectionsByAddress.get(address) ?? 1) - 1;
+      if (left <= 0) this.#connectionsByAddress.delete(address);
+      else this.#connectionsByAddress.set(address, left);
+    });
+    // Write backpressure: while answers wait in user space, stop reading requests (the kernel then
+    // pushes back on the peer); past writeBufferBytesMax the peer is not reading at all and is dropped.
+    socket.on('drain', () => {
+      if (!socket.destroyed) socket.resume();
+    });
+    const answer = (frame: Buffer): void => {
+      if (socket.destroyed) return;
+      if (socket.writableLength + frame.length > writeBufferBytesMax) {
+        logger.warn({ listener: listener.name, clientAddress: address, writeBufferBytesMax }, 'terminal does not read its answers; closing');
+        socket.destroy();
+        return;
+      }
+      if (!socket.write(frame)) socket.pause();
+    };
     socket.on('data', (chunk: Buffer) => {
       let frames: Buffer[];
       try {
@@ -214,6 +280,7 @@ export class TerminalServer {
         this.#protocolError(socket, error);
         return;
       }
+      if (frames.length > 0) idleTimer.refresh();
       for (const frame of frames) {
         let request: IsoMessage;
         try {
@@ -230,7 +297,7 @@ export class TerminalServer {
         inFlight += 1;
         const work = this.#handleFrame(request, frame, connection)
           .then((response) => {
-            if (response !== null && !socket.destroyed) socket.write(encodeFrame(listener.framing.length, response));
+            if (response !== null) answer(encodeFrame(listener.framing.length, response));
           })
           .catch((error: unknown) => {
             logger.error({ listener: listener.name, mti: request.mti, error: isReswipeError(error) ? error.code : error instanceof Error ? error.message : 'unknown' }, 'terminal request failed');
@@ -238,6 +305,7 @@ export class TerminalServer {
           .finally(() => {
             inFlight -= 1;
             this.#work.delete(work);
+            if (sessionOver && inFlight === 0) socket.end();
           });
         this.#work.add(work);
       }

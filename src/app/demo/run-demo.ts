@@ -435,7 +435,7 @@ export function formatDemoSummary(running: Pick<DemoRunning, 'httpUrl' | 'adminK
     .map(([verdict, count]) => `${verdict.toUpperCase()} ${count}`)
     .join(', ');
   const lines = [
-    running.httpUrl === null ? 'HTTP API:   not part of this build yet (terminal link only)' : `HTTP API:   ${running.httpUrl}  (OpenAPI at ${running.httpUrl}/openapi.json)`,
+    running.httpUrl === null ? 'HTTP API:   not part of this build yet (terminal link only)' : `HTTP API:   ${running.httpUrl}  (OpenAPI at ${running.httpUrl}/openapi.json and /docs, with an admin key)`,
     `admin key:  ${running.adminKey}`,
     `terminals:  cups-pos on 127.0.0.1:${running.terminalPorts.terminals ?? '?'}, iso87-ascii on 127.0.0.1:${running.terminalPorts['terminals-ascii'] ?? '?'}`,
     `database:   ${running.databaseFile}`,

@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .option('--database-url <url>', 'sqlite:<path> or postgres://... (overrides database.url)')
     .option('--http-port <port>', 'HTTP port (0 = any free port; overrides http.port)')
     .option('--terminal-port <port>', 'port of the first terminal listener (0 = any free port; overrides listeners[0].port)')
-    .option('--json', 'print where it listens as one JSON line: {"http":port,"listeners":{name:port}}');
+    .option('--json', 'print where it listens as one JSON line: {"http":port,"listeners":{name:port},"operations":port}');
   addConfigOptions(command);
   command.action(async (options: ServeOptions) => {
     const config = configFromCommand(options, {
@@ -30,12 +30,13 @@ export function register(program: Command): void {
     });
     const gateway = await startGateway(config);
     if (options.json === true) {
-      process.stdout.write(`${JSON.stringify({ http: gateway.httpPort, listeners: gateway.terminalPorts })}\n`);
+      process.stdout.write(`${JSON.stringify({ http: gateway.httpPort, listeners: gateway.terminalPorts, ...(gateway.operationsPort === null ? {} : { operations: gateway.operationsPort }) })}\n`);
     } else {
       const listeners = config.listeners
         .map((listener) => `${listener.name} ${listener.host}:${gateway.terminalPorts[listener.name]} (${listener.dialect})`)
         .join(', ');
-      const http = gateway.httpPort === null ? 'HTTP API not built' : `${config.http.tls === undefined ? 'HTTP' : 'HTTPS'} on ${config.http.host}:${gateway.httpPort}`;
+      const operations = gateway.operationsPort === null ? '' : ` (operations on ${config.http.operations.host}:${gateway.operationsPort})`;
+      const http = gateway.httpPort === null ? 'HTTP API not built' : `${config.http.tls === undefined ? 'HTTP' : 'HTTPS'} on ${config.http.host}:${gateway.httpPort}${operations}`;
       process.stdout.write(`reswipe serve: ${http}; terminals on ${listeners || 'no listener'}; store ${gateway.store.kind}\n`);
     }
     // SIGHUP puts renewed TLS certificates into service (docs/security.md); without this handler it would end the process.

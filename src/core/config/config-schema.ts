@@ -148,6 +148,14 @@ const listenerSchema = Type.Object(
     dialect: dialectSchema('cups-pos'),
     framing: framingSchema,
     connectionsMax: integer(1, 100_000, 2000),
+    /** Open connections from one client address; more are closed at once (docs/terminal-link.md). */
+    connectionsPerAddressMax: integer(1, 100_000, 20),
+    /** A connection that delivers no complete frame for this long is closed (dribbling bytes does not count). */
+    idleTimeoutMs: integer(1000, 86_400_000, 600_000),
+    /** Absolute connection lifetime: closed once nothing is in flight, however busy; the terminal reconnects. */
+    sessionMsMax: integer(10_000, 604_800_000, 3_600_000),
+    /** Answers queued to a connection that does not read; above this the connection is closed. */
+    writeBufferBytesMax: integer(1024, 16_777_216, 262_144),
     language: enumOf(languages, 'zh'),
     security: section({
       /** Terminal MACs (docs/terminal-keys.md). Absent: `required`, or `optional` in development mode (resolveMacMode). */
@@ -225,6 +233,27 @@ export const configSchema = Type.Object(
     http: section({
       host: hostSchema('127.0.0.1'),
       port: integer(0, 65535, 8080),
+      /** Proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; none by default. */
+      trustProxy: Type.Array(text({ maxLength: 64, pattern: '^[0-9A-Fa-f.:/]+$', expected: 'must be an IP address or CIDR range' }), { maxItems: 64, uniqueItems: true, default: [] }),
+      rateLimit: section({
+        perAddress: section({ max: integer(0, 1_000_000, 1200), windowMs: integer(1000, 3_600_000, 60_000) }),
+        perKey: section({ max: integer(0, 1_000_000, 600), windowMs: integer(1000, 3_600_000, 60_000) }),
+        authFailuresPerAddress: section({ max: integer(0, 100_000, 20), windowMs: integer(1000, 86_400_000, 300_000) }),
+        clientsTrackedMax: integer(100, 1_000_000, 10_000),
+      }),
+      /** /metrics, /docs and /openapi.json: behind an admin key on the API port, or on their own listener. */
+      operations: section({
+        mode: enumOf(['admin-key', 'listener'] as const, 'admin-key'),
+        host: hostSchema('127.0.0.1'),
+        port: integer(0, 65535, 9464),
+      }),
+      cors: section({
+        allowedOrigins: Type.Array(text({ maxLength: 256, pattern: '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$', expected: 'must be an origin: scheme://host[:port], no path' }), {
+          maxItems: 64,
+          uniqueItems: true,
+          default: [],
+        }),
+      }),
       tls: httpTlsSchema,
       /** Lets the API listen on a non-loopback address without TLS: only behind a TLS terminator. */
       allowPlaintext: Type.Boolean({ default: false }),
@@ -546,6 +575,11 @@ function checkRelations(config: CheckedConfig): void {
       }
     }
   });
+
+  const { operations } = config.http;
+  if (operations.mode === 'listener' && operations.port !== 0 && operations.port === config.http.port && hostsOverlap(operations.host, config.http.host)) {
+    relation('http.operations.port', `${operations.port} is already used by http.port on the same host`);
+  }
 
   const channelNames = new Map<string, number>();
   config.channels.forEach((channel, index) => {

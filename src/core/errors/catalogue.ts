@@ -12,6 +12,7 @@ import { manualHandlingErrors } from './manual-handling-errors.ts';
 import { cardDataErrors } from './card-data-errors.ts';
 import { securityErrors } from './security-errors.ts';
 import { terminalKeyErrors } from './terminal-key-errors.ts';
+import { accessErrors } from './access-errors.ts';
 import { retiredErrorCodes } from './retired-error-codes.ts';
 
 const all = [
@@ -26,6 +27,7 @@ const all = [
   ...cardDataErrors,
   ...securityErrors,
   ...terminalKeyErrors,
+  ...accessErrors,
 ] as const;
 
 export type ErrorCode = (typeof all)[number]['code'];

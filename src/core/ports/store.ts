@@ -12,6 +12,7 @@ import type {
   PaymentStatus,
   RetryVerdict,
 } from '../vocabulary.ts';
+import type { ApiScope } from '../access/api-scope.ts';
 
 export interface MerchantRecord {
   id: string;
@@ -232,6 +233,7 @@ export interface EventRecord {
   atMs: number;
 }
 
+/** One state-changing action: who (`key:<id>`, `cli`), when, from where and what. Never updated or deleted. */
 export interface AuditRecord {
   id: string;
   actor: string;
@@ -239,6 +241,22 @@ export interface AuditRecord {
   subjectId: string | null;
   detail: Record<string, unknown>;
   atMs: number;
+  /** The client's address for HTTP actions; absent for the CLI and internal jobs. */
+  clientAddress?: string;
+  /** The HTTP request id (also in the request log line), so the two can be joined. */
+  requestId?: string;
+}
+
+/** A page of the audit log, newest first, with optional filters (all ANDed). */
+export interface AuditQuery {
+  limit: number;
+  /** Keyset cursor: only records strictly older than this (at, id) pair. */
+  before?: { atMs: number; id: string };
+  action?: string;
+  actor?: string;
+  /** Inclusive lower and exclusive upper bound on atMs. */
+  fromMs?: number;
+  toMs?: number;
 }
 
 /** How a payment flagged for manual handling ended: what the bank told an operator, or a retried reversal the bank confirmed. */
@@ -259,11 +277,16 @@ export interface ApiKeyRecord {
   id: string;
   /** SHA-256 of the secret; the secret itself is shown once and never stored. */
   secretHash: string;
-  scope: 'admin' | 'merchant';
+  /** `admin` alone, or some of the narrow scopes with a merchantId (src/core/access/api-scope.ts). */
+  scopes: readonly ApiScope[];
   merchantId: string | null;
   label: string;
   createdAtMs: number;
+  /** After this instant the key is refused like a revoked one; null = never expires. */
+  expiresAtMs: number | null;
   revokedAtMs: number | null;
+  /** When the key was last used, written at most once per key per interval (never on every request). */
+  lastUsedAtMs: number | null;
 }
 
 export interface PaymentQuery {
@@ -346,6 +369,8 @@ export interface StoreTx extends StoreReader {
 
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   revokeApiKey(id: string, atMs: number): Promise<boolean>;
+  /** Moves lastUsedAtMs forward to atMs (never back); unknown ids are ignored. */
+  touchApiKey(id: string, atMs: number): Promise<void>;
 }
 
 export interface StoreReader {
@@ -403,7 +428,8 @@ export interface StoreReader {
 
   /** Events after a seq (exclusive), oldest first. */
   listEvents(afterSeq: number, limit: number, type?: string): Promise<EventRecord[]>;
-  listAudit(limit: number): Promise<AuditRecord[]>;
+  /** Newest first (atMs, then id, descending). */
+  listAudit(query: AuditQuery): Promise<AuditRecord[]>;
 
   /** The newest event of a type about one subject, or null: e.g. `batch.settled` for a terminal. */
   lastEventOf(type: string, subjectId: string): Promise<EventRecord | null>;

@@ -360,7 +360,7 @@ describe('HTTP API over the real engine', () => {
       assert.equal(refused.statusCode, 201);
       assert.equal(refused.json().status, 'declined');
 
-      const audit = await fixture.engine.store.listAudit(100);
+      const audit = await fixture.engine.store.listAudit({ limit: 100 });
       const actions = audit.filter((record) => record.subjectId === newMerchant.id).map((record) => record.action);
       assert.ok(actions.includes('merchant.create') && actions.includes('merchant.update'));
       assert.ok(audit.every((record) => !JSON.stringify(record).includes(fixture.adminKey)));
@@ -414,8 +414,10 @@ describe('HTTP API over the real engine', () => {
 
   describe('OpenAPI, health and metrics', () => {
     test('/openapi.json is an OpenAPI 3 document listing every route with its methods', async () => {
-      const response = await fixture.app.inject({ method: 'GET', url: '/openapi.json' });
-      assert.equal(response.statusCode, 200);
+      const refused = await fixture.app.inject({ method: 'GET', url: '/openapi.json', headers: bearer(fixture.merchantKey) });
+      assert.equal(refused.statusCode, 403, 'on the API port the operations routes need an admin key');
+      const response = await fixture.app.inject({ method: 'GET', url: '/openapi.json', headers: bearer(fixture.adminKey) });
+      assert.equal(response.statusCode, 200, response.body);
       const document = response.json() as { openapi: string; info: { title: string }; paths: Record<string, Record<string, { responses?: object; security?: unknown }>>; components: { securitySchemes: object } };
       assert.match(document.openapi, /^3\.\d+\.\d+$/);
       assert.ok(document.info.title.length > 0);
@@ -451,9 +453,11 @@ describe('HTTP API over the real engine', () => {
       assert.deepEqual(post.security, [{ bearerAuth: [] }]);
       assert.ok('bearerAuth' in document.components.securitySchemes);
       assert.ok(!response.body.includes('"expected"'), 'config annotations are not OpenAPI keywords');
-      const ui = await fixture.app.inject({ method: 'GET', url: '/docs/' });
+      assert.equal((await fixture.app.inject({ method: 'GET', url: '/docs/' })).statusCode, 401);
+      const ui = await fixture.app.inject({ method: 'GET', url: '/docs/', headers: bearer(fixture.adminKey) });
       assert.equal(ui.statusCode, 200);
       assert.match(String(ui.headers['content-type']), /text\/html/);
+      assert.match(String(ui.headers['content-security-policy']), /script-src/, 'the UI pages carry the CSP computed for their own scripts');
     });
 
     test('/healthz and /readyz answer without a key', async () => {
@@ -467,7 +471,8 @@ describe('HTTP API over the real engine', () => {
     test('/metrics has the attempt, latency, payment and reversal-queue series after a sale', async () => {
       await postSale(fixture, fixture.merchantKey, saleBody({ amountMinor: 5100 }));
       await postSale(fixture, fixture.merchantKey, saleBody({ amountMinor: 1234 }));
-      const response = await fixture.app.inject({ method: 'GET', url: '/metrics' });
+      assert.equal((await fixture.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 401);
+      const response = await fixture.app.inject({ method: 'GET', url: '/metrics', headers: bearer(fixture.adminKey) });
       assert.equal(response.statusCode, 200);
       assert.match(String(response.headers['content-type']), /^text\/plain/);
       const text = response.body;

@@ -17,6 +17,7 @@ const pinned: Record<string, string> = {
   '0006_payment_indexes': '83f18c20e2bc04e7/83f18c20e2bc04e7',
   '0009_manual_resolutions': '8495ea070dbe4fec/709fef5518f6fbb1',
   '0010_pan_key_ids': '196f3327300a41b6/196f3327300a41b6',
+  '0011_key_scopes_audit': 'cadfed71d3c7d380/8412de5f3a4d5c90',
   '0012_terminal_keys': '5850dd9cfd2431b4/9571f0168a23152a',
 };
 

@@ -60,6 +60,24 @@ if (unreachable !== null) {
 } else {
   defineStoreBehaviour('postgres', () => openStore(url, { postgresSchema: freshSchema(), detectNestedWrites: true }), dropSchemas);
 
+  test('postgres: the audit log refuses UPDATE, DELETE and TRUNCATE in the database itself (migration 0011)', async () => {
+    const schema = freshSchema();
+    const store = await openStore(url, { postgresSchema: schema });
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await store.write((tx) => tx.appendAudit({ id: 'au1', actor: 'cli', action: 'api_key.create', subjectId: 'k1', detail: {}, atMs: 1 }));
+      await assert.rejects(client.query(`UPDATE ${schema}.audit_log SET actor = 'someone else'`), /append-only/);
+      await assert.rejects(client.query(`DELETE FROM ${schema}.audit_log`), /append-only/);
+      await assert.rejects(client.query(`TRUNCATE ${schema}.audit_log`), /append-only/);
+      assert.deepEqual((await client.query(`SELECT actor FROM ${schema}.audit_log`)).rows, [{ actor: 'cli' }]);
+    } finally {
+      await client.end();
+      await store.close();
+      await dropSchemas();
+    }
+  });
+
   test('postgres: several nodes migrating one schema at once apply each migration exactly once', async () => {
     const schema = freshSchema();
     const nodes = await Promise.all(Array.from({ length: 4 }, () => openStore(url, { postgresSchema: schema, poolMax: 3 })));

@@ -106,3 +106,37 @@ test('sqlite: a database migrated by a newer reswipe is refused with RSW_STORE_S
   }
   await assert.rejects(openStore(url), (error) => isReswipeError(error, 'RSW_STORE_SCHEMA_NEWER'));
 });
+
+test('sqlite: the audit log refuses UPDATE and DELETE in the database itself (migration 0011)', async () => {
+  const url = freshUrl();
+  const store = await openStore(url);
+  await store.write((tx) => tx.appendAudit({ id: 'au1', actor: 'cli', action: 'api_key.create', subjectId: 'k1', detail: {}, atMs: 1 }));
+  await store.close();
+  const db = new Database(url.slice('sqlite:'.length));
+  try {
+    assert.throws(() => db.prepare("UPDATE audit_log SET actor = 'someone else'").run(), /append-only/);
+    assert.throws(() => db.prepare('DELETE FROM audit_log').run(), /append-only/);
+    assert.equal((db.prepare('SELECT actor FROM audit_log').get() as { actor: string }).actor, 'cli');
+  } finally {
+    db.close();
+  }
+});
+
+test('sqlite: migration 0011 gives existing keys the scopes of their kind', () => {
+  const path = freshUrl().slice('sqlite:'.length);
+  const db = new Database(path);
+  try {
+    db.exec('CREATE TABLE schema_migrations (version TEXT NOT NULL PRIMARY KEY, applied_at_ms INTEGER NOT NULL)');
+    for (const migration of migrations.filter((m) => m.version < '0011')) db.exec(migration.sqlite);
+    db.exec("INSERT INTO merchants (id, name, mcc, accepts, limits, fee_plan, disabled, created_at_ms, updated_at_ms) VALUES ('m1', 'M', '5411', '[]', '{}', 'standard', 0, 1, 1)");
+    db.exec("INSERT INTO api_keys (id, secret_hash, scope, merchant_id, label, created_at_ms, revoked_at_ms) VALUES ('ka', 'ha', 'admin', NULL, '', 1, NULL), ('km', 'hm', 'merchant', 'm1', '', 1, NULL)");
+    for (const migration of migrations.filter((m) => m.version >= '0011')) db.exec(migration.sqlite);
+    const rows = db.prepare('SELECT id, scopes FROM api_keys ORDER BY id').all() as Array<{ id: string; scopes: string }>;
+    assert.deepEqual(rows.map((row) => [row.id, JSON.parse(row.scopes)]), [
+      ['ka', ['admin']],
+      ['km', ['payments:write', 'payments:read', 'refunds:write']],
+    ]);
+  } finally {
+    db.close();
+  }
+});

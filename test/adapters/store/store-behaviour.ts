@@ -90,7 +90,7 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       const f = feeLine('f1', 'p1', 'm3');
       const b = settlementBatch('b1', 'm3');
       const au = audit('au1');
-      const k = apiKey('k1', { scope: 'merchant', merchantId: 'm3' });
+      const k = apiKey('k1', { scopes: ['payments:write', 'refunds:write'], merchantId: 'm3', expiresAtMs: baseAtMs + 86_400_000 });
       let seq = 0;
       await store.write(async (tx) => {
         await tx.upsertMerchant(m);
@@ -120,7 +120,7 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.deepEqual(await store.getSettlementBatch('m3', '2026-11-25'), b);
       assert.deepEqual(await store.listSettlementBatches({ merchantId: 'm3' }), [b]);
       assert.deepEqual(await store.listEvents(0, 10), [{ seq, type: 'payment.declined', subjectId: 'p1', payload: { code: '51', nested: { ok: true } }, atMs: baseAtMs }]);
-      assert.deepEqual(await store.listAudit(10), [au]);
+      assert.deepEqual(await store.listAudit({ limit: 10 }), [au]);
       assert.deepEqual(await store.findApiKeyByHash('sha256:k1'), k);
       assert.deepEqual(await store.listApiKeys(), [k]);
       assert.equal(await store.getPayment('nope'), null);
@@ -579,6 +579,39 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.equal(page.data.length, units);
     });
 
+    withStore('audit log: newest first, filtered by action, actor and time, paged by a keyset cursor; client address and request id round-trip', async (store) => {
+      const records = [
+        audit('a1', { action: 'payment.refund', actor: 'key:k1', atMs: baseAtMs + 1, clientAddress: '10.0.0.7', requestId: 'req-1' }),
+        audit('a2', { action: 'payment.void', actor: 'key:k1', atMs: baseAtMs + 2 }),
+        audit('a3', { action: 'payment.refund', actor: 'key:k2', atMs: baseAtMs + 2 }),
+        audit('a4', { action: 'merchant.update', actor: 'cli', atMs: baseAtMs + 3 }),
+      ];
+      await store.write(async (tx) => {
+        for (const record of records) await tx.appendAudit(record);
+      });
+      const ids = (list: readonly { id: string }[]) => list.map((record) => record.id);
+      assert.deepEqual(ids(await store.listAudit({ limit: 10 })), ['a4', 'a3', 'a2', 'a1']);
+      assert.deepEqual((await store.listAudit({ limit: 10, action: 'payment.refund' })).at(-1), records[0]);
+      assert.deepEqual(ids(await store.listAudit({ limit: 10, action: 'payment.refund' })), ['a3', 'a1']);
+      assert.deepEqual(ids(await store.listAudit({ limit: 10, actor: 'key:k1' })), ['a2', 'a1']);
+      assert.deepEqual(ids(await store.listAudit({ limit: 10, fromMs: baseAtMs + 2, toMs: baseAtMs + 3 })), ['a3', 'a2']);
+      // Two records at the same instant: the cursor's id breaks the tie, so nothing is skipped or repeated.
+      const first = await store.listAudit({ limit: 2 });
+      assert.deepEqual(ids(first), ['a4', 'a3']);
+      const last = first.at(-1);
+      assert.ok(last !== undefined);
+      assert.deepEqual(ids(await store.listAudit({ limit: 2, before: { atMs: last.atMs, id: last.id } })), ['a2', 'a1']);
+    });
+
+    withStore('api keys: last-used moves forward only, and unknown ids are ignored', async (store) => {
+      await store.write((tx) => tx.insertApiKey(apiKey('k1')));
+      await store.write((tx) => tx.touchApiKey('k1', baseAtMs + 10));
+      await store.write((tx) => tx.touchApiKey('k1', baseAtMs + 5));
+      await store.write((tx) => tx.touchApiKey('nope', baseAtMs + 20));
+      assert.equal((await store.findApiKeyByHash('sha256:k1'))?.lastUsedAtMs, baseAtMs + 10);
+      assert.equal((await store.listApiKeys()).length, 1);
+    });
+
     withStore('group commit: a unit that throws rolls back alone; its batch-mates commit', async (store) => {
       await seedParents(store);
       const before = store.stats?.() ?? { commits: 0, units: 0 };
@@ -599,7 +632,7 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       });
       assert.equal((store.stats?.().commits ?? 0) - before.commits, 1, 'all twenty shared one commit');
       assert.equal(await store.getPayment('u7'), null);
-      assert.equal((await store.listAudit(100)).length, 19);
+      assert.equal((await store.listAudit({ limit: 100 })).length, 19);
       assert.notEqual(await store.getPayment('u6'), null);
       assert.notEqual(await store.getPayment('u8'), null);
     });
@@ -615,7 +648,7 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       });
       await expectCode(swallowing, 'RSW_STORE_CONFLICT');
       await neighbour;
-      assert.deepEqual(await store.listAudit(10), []);
+      assert.deepEqual(await store.listAudit({ limit: 10 }), []);
       assert.notEqual(await store.getPayment('p2'), null);
       // After a failed statement the unit may not carry on: on PostgreSQL the transaction would be aborted.
       const carryingOn = store.write(async (tx) => {

@@ -191,5 +191,5 @@ export function audit(id: string, overrides: Partial<AuditRecord> = {}): AuditRe
 }
 
 export function apiKey(id: string, overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
-  return { id, secretHash: `sha256:${id}`, scope: 'admin', merchantId: null, label: `key ${id}`, createdAtMs: baseAtMs, revokedAtMs: null, ...overrides };
+  return { id, secretHash: `sha256:${id}`, scopes: ['admin'], merchantId: null, label: `key ${id}`, createdAtMs: baseAtMs, expiresAtMs: null, revokedAtMs: null, lastUsedAtMs: null, ...overrides };
 }

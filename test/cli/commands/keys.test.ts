@@ -30,8 +30,8 @@ test('keys create --admin prints a key that authenticates; the database holds it
 
   const listed = reswipe('list', '--json');
   assert.equal(listed.status, 0, listed.stderr);
-  const keys = JSON.parse(listed.stdout) as Array<{ id: string; scope: string; label: string; revokedAt: string | null }>;
-  assert.deepEqual(keys.map((entry) => [entry.id, entry.scope, entry.label, entry.revokedAt]), [[id, 'admin', 'ops laptop', null]]);
+  const keys = JSON.parse(listed.stdout) as Array<{ id: string; scopes: string[]; label: string; revokedAt: string | null }>;
+  assert.deepEqual(keys.map((entry) => [entry.id, entry.scopes, entry.label, entry.revokedAt]), [[id, ['admin'], 'ops laptop', null]]);
   assert.ok(!listed.stdout.includes(key.slice(17)), 'list never shows the secret');
 
   const store = await openStore(databaseUrl, { synchronous: 'normal' });
@@ -68,9 +68,54 @@ test('keys create refuses an unknown merchant and a missing scope, with exit cod
   assert.match(unknown.stderr, /error RSW_BAD_ARGUMENT: .*--merchant/);
   const none = reswipe('create');
   assert.equal(none.status, 2);
-  assert.match(none.stderr, /exactly one of --admin or --merchant/);
+  assert.match(none.stderr, /error RSW_BAD_ARGUMENT: --scope: give at least one scope/);
   const both = reswipe('create', '--admin', '--merchant', 'M00000000000001');
   assert.equal(both.status, 2);
+  assert.match(both.stderr, /an admin key is not bound to a merchant/);
+  const unknownScope = reswipe('create', '--merchant', 'M00000000000001', '--scope', 'payments:delete');
+  assert.equal(unknownScope.status, 2);
+  assert.match(unknownScope.stderr, /unknown scope 'payments:delete'/);
+  const badExpiry = reswipe('create', '--admin', '--expires-in', '10y');
+  assert.equal(badExpiry.status, 2);
+  assert.match(badExpiry.stderr, /--expires-in/);
   const revokeUnknown = reswipe('revoke', 'AAAAAAAAAAAA');
   assert.equal(revokeUnknown.status, 2);
+});
+
+test('keys create --scope/--expires-in: the key holds exactly those scopes, list shows them with the expiry, and last use appears after a request', async () => {
+  // A merchant must exist for a merchant-bound key.
+  const seed = await openStore(databaseUrl, { synchronous: 'normal' });
+  const nowMs = Date.now();
+  await seed.write((tx) => tx.upsertMerchant({ id: 'M00000000000009', name: 'Till shop', mcc: '5411', accepts: ['debit'], limits: {}, feePlan: 'standard', disabled: false, createdAtMs: nowMs, updatedAtMs: nowMs }));
+  await seed.close();
+  const created = reswipe('create', '--merchant', 'M00000000000009', '--scope', 'payments:write,payments:read', '--expires-in', '30d', '--json');
+  assert.equal(created.status, 0, created.stderr);
+  const { key, id, scopes, expiresAt } = JSON.parse(created.stdout) as { key: string; id: string; scopes: string[]; expiresAt: string };
+  assert.deepEqual(scopes, ['payments:write', 'payments:read']);
+  const expiresInMs = Date.parse(expiresAt) - nowMs;
+  assert.ok(expiresInMs > 29 * 86_400_000 && expiresInMs <= 30 * 86_400_000 + 60_000, expiresAt);
+
+  const store = await openStore(databaseUrl, { synchronous: 'normal' });
+  try {
+    const config = validateConfig({ database: { url: databaseUrl }, security: { developmentMode: true }, log: { level: 'silent' } });
+    const engine = { authorize: async () => ({ kind: 'idempotency_mismatch' as const }), getPayment: async () => null, listPayments: async () => ({ data: [], nextCursor: null }), settings: { panKey: 'x'.repeat(16) } };
+    const app = await buildHttpApp({ engine, store, clock: { nowMs: () => Date.now() }, logger: silent, config });
+    try {
+      const read = await app.inject({ method: 'GET', url: '/v1/payments', headers: { authorization: `Bearer ${key}` } });
+      assert.equal(read.statusCode, 200, read.body);
+      const management = await app.inject({ method: 'GET', url: '/v1/merchants', headers: { authorization: `Bearer ${key}` } });
+      assert.equal(management.statusCode, 403);
+    } finally {
+      await app.close(); // waits for the background last-used write
+    }
+  } finally {
+    await store.close();
+  }
+  const listed = JSON.parse(reswipe('list', '--json').stdout) as Array<{ id: string; scopes: string[]; expiresAt: string | null; lastUsedAt: string | null }>;
+  const entry = listed.find((item) => item.id === id);
+  assert.deepEqual(entry?.scopes, ['payments:write', 'payments:read']);
+  assert.equal(entry?.expiresAt, expiresAt);
+  assert.ok(entry?.lastUsedAt !== null && entry?.lastUsedAt !== undefined, 'the request recorded the last use');
+  const text = reswipe('list');
+  assert.match(text.stdout, new RegExp(`${id}\\s+payments:write,payments:read\\s+M00000000000009\\s+active until .*used `));
 });

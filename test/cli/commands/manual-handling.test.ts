@@ -117,7 +117,7 @@ test('resolve and retry act on one payment, audited as cli:<os user>, announced 
     const reversalRow = await store.getReversal('rev_att_pay_cli_retry');
     assert.deepEqual([reversalRow?.state, reversalRow?.tries], ['pending', 0], 'back in the queue with a fresh budget');
     assert.notEqual(reversalRow?.stan, '030001', 'with a fresh STAN');
-    const audit = (await store.listAudit(100)).filter((record) => record.subjectId?.startsWith('pay_cli_')).map((record) => [record.subjectId, record.action, record.actor]);
+    const audit = (await store.listAudit({ limit: 100 })).filter((record) => record.subjectId?.startsWith('pay_cli_')).map((record) => [record.subjectId, record.action, record.actor]);
     assert.deepEqual(audit.sort(), [
       ['pay_cli_charged', 'manual_handling.resolve', actor],
       ['pay_cli_retry', 'manual_handling.retry_reversal', actor],

@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { configKeyPaths, validateConfig } from '../../../src/core/config/config-schema.ts';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 
-const configCodes = new Set(['RSW_CONFIG_UNKNOWN_KEY', 'RSW_CONFIG_INVALID_VALUE', 'RSW_CONFIG_RELATION']);
+// HTTP_TLS_REQUIRED: a generated non-loopback http.host without TLS is refused, naming http.tls.
+const configCodes = new Set(['RSW_CONFIG_UNKNOWN_KEY', 'RSW_CONFIG_INVALID_VALUE', 'RSW_CONFIG_RELATION', 'RSW_CONFIG_HTTP_TLS_REQUIRED']);
 
 function validatesOrNamesTheKey(raw: unknown): void {
   try {

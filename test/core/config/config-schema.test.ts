@@ -37,7 +37,20 @@ test('an empty config gets every documented default', () => {
   assert.deepEqual(config.database, { url: 'sqlite:reswipe.db', synchronous: 'full' });
   assert.deepEqual(config.security, { panKey: developmentPanKey, panKeyId: panKeyIdOf(developmentPanKey), panKeysRetired: [], panKeyIsDefault: true, developmentMode: false });
   assert.deepEqual(config.log, { level: 'info' });
-  assert.deepEqual(config.http, { host: '127.0.0.1', port: 8080, allowPlaintext: false });
+  assert.deepEqual(config.http, {
+    host: '127.0.0.1',
+    port: 8080,
+    trustProxy: [],
+    rateLimit: {
+      perAddress: { max: 1200, windowMs: 60_000 },
+      perKey: { max: 600, windowMs: 60_000 },
+      authFailuresPerAddress: { max: 20, windowMs: 300_000 },
+      clientsTrackedMax: 10_000,
+    },
+    operations: { mode: 'admin-key', host: '127.0.0.1', port: 9464 },
+    cors: { allowedOrigins: [] },
+    allowPlaintext: false,
+  });
   assert.deepEqual(config.engine, {
     terminalTimeoutMs: 60000,
     autoRetriesMax: 2,
@@ -48,7 +61,7 @@ test('an empty config gets every documented default', () => {
     transactions: { completionToleranceBps: 1500, holdExpiryDays: 30, adviceRetryMs: 30000 },
   });
   assert.deepEqual(config.listeners, [
-    { name: 'terminals', host: '127.0.0.1', port: 8583, dialect: 'cups-pos', framing: { length: 'binary2', frameBytesMax: 4096 }, connectionsMax: 2000, language: 'zh', security: {} },
+    { name: 'terminals', host: '127.0.0.1', port: 8583, dialect: 'cups-pos', framing: { length: 'binary2', frameBytesMax: 4096 }, connectionsMax: 2000, connectionsPerAddressMax: 20, idleTimeoutMs: 600_000, sessionMsMax: 3_600_000, writeBufferBytesMax: 262_144, language: 'zh', security: {} },
   ]);
   assert.deepEqual(config.channels, []);
   assert.deepEqual(config.merchants, []);
@@ -125,7 +138,7 @@ test('validation does not mutate its input and defaults are not shared between r
 test('printed key order follows the schema whatever the input order', () => {
   const config = validateConfig({ fees: {}, http: { port: 1, host: 'localhost' } });
   assert.deepEqual(Object.keys(config).slice(0, 4), ['database', 'security', 'log', 'http']);
-  assert.deepEqual(Object.keys(config.http), ['host', 'port', 'allowPlaintext']);
+  assert.deepEqual(Object.keys(config.http), ['host', 'port', 'trustProxy', 'rateLimit', 'operations', 'cors', 'allowPlaintext']);
 });
 
 type Row = [name: string, raw: unknown, code: string, field: string];

@@ -4,11 +4,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Store } from '../../../core/ports/store.ts';
-import { requireAdmin } from '../auth.ts';
+import type { ApiAuth } from '../auth.ts';
 import { problemSchema } from '../problem.ts';
 
 export interface EventRoutesOptions {
   store: Store;
+  auth: ApiAuth;
 }
 
 export const eventsPageMax = 500;
@@ -22,7 +23,7 @@ const eventView = Type.Object({
 });
 
 export async function eventRoutes(app: FastifyInstance, options: EventRoutesOptions): Promise<void> {
-  app.addHook('onRequest', requireAdmin(options.store));
+  app.addHook('onRequest', options.auth.require('admin'));
   app.get<{ Querystring: { after: number; limit: number; type?: string } }>(
     '/events',
     {

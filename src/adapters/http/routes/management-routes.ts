@@ -15,11 +15,13 @@ import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import type { ChannelRecord, MerchantRecord, Store, StoreTx, TerminalRecord, TerminalState } from '../../../core/ports/store.ts';
 import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '../../../core/ports/defined-records.ts';
 import type { Clock } from '../../../core/time/clock.ts';
-import { actorOf, randomBase62, requireAdmin } from '../auth.ts';
+import type { ApiAuth } from '../auth.ts';
+import { auditInTx } from '../audit-trail.ts';
 import { problemSchema } from '../problem.ts';
 
 export interface ManagementRoutesOptions {
   store: Store;
+  auth: ApiAuth;
   clock: Clock;
   /** engine.terminalTimeoutMs of the running config: a channel must time out sooner (same rule as the config). */
   terminalTimeoutMs: number;
@@ -232,11 +234,7 @@ const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404
 
 export async function managementRoutes(app: FastifyInstance, options: ManagementRoutesOptions): Promise<void> {
   const { store, clock } = options;
-  app.addHook('onRequest', requireAdmin(store));
-
-  const audit = async (tx: StoreTx, actor: string, action: string, subjectId: string, detail: Record<string, unknown>, atMs: number) => {
-    await tx.appendAudit({ id: `aud_${randomBase62(20)}`, actor, action, subjectId, detail, atMs });
-  };
+  app.addHook('onRequest', options.auth.require('admin'));
   const checkFeePlan = (plan: string | undefined) => {
     if (plan === undefined || options.feePlanNames === undefined) return;
     if (!options.feePlanNames().has(plan)) throw new ReswipeError('RSW_HTTP_VALIDATION', { field: 'feePlan', reason: `no fee plan named '${plan}'` });
@@ -277,7 +275,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
         await tx.upsertMerchant(merchant);
         const terminals = body.terminals.map((id) => buildTerminalRecord(id, body.id, null, nowMs));
         for (const terminal of terminals) await tx.upsertTerminal(terminal);
-        await audit(tx, actorOf(request.principal), 'merchant.create', merchant.id, { merchant: { ...merchant }, terminals: body.terminals }, nowMs);
+        await auditInTx(tx, request, 'merchant.create', merchant.id, { merchant: { ...merchant }, terminals: body.terminals }, nowMs);
         return toMerchantView(merchant, terminals);
       });
       return reply.code(201).send(view);
@@ -317,7 +315,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
         };
         checkLimits(after.limits, 'limits');
         await tx.upsertMerchant(after);
-        await audit(tx, actorOf(request.principal), 'merchant.update', after.id, { changes: { ...body } }, nowMs);
+        await auditInTx(tx, request, 'merchant.update', after.id, { changes: { ...body } }, nowMs);
         return merchantWithTerminals(tx, after);
       });
     },
@@ -351,7 +349,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
         const nowMs = clock.nowMs();
         const terminal: TerminalRecord = { id: body.id, merchantId: body.merchantId, state: body.state ?? 'active', signedOn: false, batchNo: '000001', limits, lastSeenAtMs: null, createdAtMs: nowMs, updatedAtMs: nowMs };
         await tx.upsertTerminal(terminal);
-        await audit(tx, actorOf(request.principal), 'terminal.create', terminal.id, { terminal: { ...terminal } }, nowMs);
+        await auditInTx(tx, request, 'terminal.create', terminal.id, { terminal: { ...terminal } }, nowMs);
         return toTerminalView(terminal);
       });
       return reply.code(201).send(view);
@@ -385,7 +383,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
         const after: TerminalRecord = { ...before, state, ...(body.limits === undefined ? {} : { limits: { ...body.limits } }), updatedAtMs: nowMs };
         checkLimits(after.limits, 'limits');
         await tx.upsertTerminal(after);
-        await audit(tx, actorOf(request.principal), 'terminal.update', after.id, { changes: { ...body } }, nowMs);
+        await auditInTx(tx, request, 'terminal.update', after.id, { changes: { ...body } }, nowMs);
         return toTerminalView(after);
       });
     },
@@ -408,7 +406,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
         const nowMs = clock.nowMs();
         const channel = buildChannelRecord(body, null, nowMs);
         await tx.upsertChannel(channel);
-        await audit(tx, actorOf(request.principal), 'channel.create', channel.name, { channel: { ...channel } }, nowMs);
+        await auditInTx(tx, request, 'channel.create', channel.name, { channel: { ...channel } }, nowMs);
         return toChannelView(channel);
       });
       return reply.code(201).send(view);
@@ -439,7 +437,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
         const nowMs = clock.nowMs();
         const after: ChannelRecord = { ...before, ...body, updatedAtMs: nowMs };
         await tx.upsertChannel(after);
-        await audit(tx, actorOf(request.principal), 'channel.update', after.name, { changes: { ...body } }, nowMs);
+        await auditInTx(tx, request, 'channel.update', after.name, { changes: { ...body } }, nowMs);
         return toChannelView(after);
       });
     },

@@ -16,11 +16,11 @@ import { retryManualReversal } from '../../../app/manual-handling/retry-manual-r
 import { isReswipeError, ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import { resolutionNoteCharsMax, type ManualHandlingView } from '../../../core/payments/manual-handling-view.ts';
 import type { StoreTx } from '../../../core/ports/store.ts';
-import { actorOf, requireAdmin } from '../auth.ts';
+import { actorOf, type ApiAuth } from '../auth.ts';
 import { problemOfError, problemSchema, sendProblem } from '../problem.ts';
 import { idempotencyKeyCharsMax } from './payment-routes.ts';
 
-export type ManualHandlingRoutesOptions = ManualHandlingDeps;
+export type ManualHandlingRoutesOptions = ManualHandlingDeps & { auth: ApiAuth };
 
 /** The store's own cap on one list read. */
 export const manualHandlingListMax = 1000;
@@ -86,7 +86,7 @@ const actionResponses = { 200: manualHandlingViewSchema, ...errors, 409: problem
 
 export async function manualHandlingRoutes(app: FastifyInstance, options: ManualHandlingRoutesOptions): Promise<void> {
   const { store } = options;
-  app.addHook('onRequest', requireAdmin(store));
+  app.addHook('onRequest', options.auth.require('admin'));
 
   app.get<{ Querystring: { limit: number } }>(
     '/manual-handling',

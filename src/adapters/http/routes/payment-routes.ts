@@ -23,10 +23,9 @@ import {
   retryVerdicts,
   type PaymentStatus,
 } from '../../../core/vocabulary.ts';
-import { merchantScopeOf, requireKey } from '../auth.ts';
+import { merchantScopeOf, scopeHook, type ApiAuth } from '../auth.ts';
 import { paymentFilterOf } from './payment-filter.ts';
 import { problemSchema, sendProblem, problemOfError } from '../problem.ts';
-import type { Store } from '../../../core/ports/store.ts';
 
 /** What the routes need of the engine; the real AuthorizationEngine or a wrapper that records metrics. */
 export interface PaymentEngine {
@@ -38,7 +37,7 @@ export interface PaymentEngine {
 
 export interface PaymentRoutesOptions {
   engine: PaymentEngine;
-  store: Pick<Store, 'findApiKeyByHash'>;
+  auth: ApiAuth;
   /** Called with the status of every sale answered for the first time (not replays). */
   onPaymentAnswered?: (status: PaymentStatus) => void;
 }
@@ -167,11 +166,12 @@ export function paymentRequestHash(body: PaymentRequestBody, merchantId: string,
 
 export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutesOptions): Promise<void> {
   const { engine } = options;
-  app.addHook('onRequest', requireKey(options.store));
+  app.addHook('onRequest', options.auth.require(null));
 
   app.post<{ Body: PaymentRequestBody; Headers: Static<typeof idempotencyHeaders> }>(
     '/payments',
     {
+      onRequest: scopeHook('payments:write'),
       schema: {
         summary: 'Create a sale, or a pre-authorization when capture is false',
         description:
@@ -234,6 +234,7 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
   app.get<{ Params: { id: string } }>(
     '/payments/:id',
     {
+      onRequest: scopeHook('payments:read'),
       schema: {
         summary: 'One payment: status, attempts with outcomes, the decline diagnosis (verdict and advice) and the fee',
         tags: ['payments'],
@@ -254,6 +255,7 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
   app.get<{ Querystring: ListQuery }>(
     '/payments',
     {
+      onRequest: scopeHook('payments:read'),
       schema: {
         summary: 'Payments, newest first, with filters and cursor pagination',
         tags: ['payments'],

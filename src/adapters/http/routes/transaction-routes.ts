@@ -4,14 +4,17 @@
 // HTTP. A refusal ("batch already settled: refund instead") is a problem object with its stable
 // RSW_TXN_* code and the reason; an answered follow-up (approved, declined or pending) is a 201.
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FollowUpOperation, FollowUpRequest, FollowUpResult } from '../../../app/engine/transaction-set.ts';
 import { requestHashOf } from '../../../app/engine/request-hash.ts';
 import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import type { PaymentQuery, PaymentRecord, Store } from '../../../core/ports/store.ts';
 import { causeCategories, paymentStatuses, type PaymentStatus } from '../../../core/vocabulary.ts';
-import { merchantScopeOf, requireKey } from '../auth.ts';
+import { merchantScopeOf, scopeHook, type ApiAuth } from '../auth.ts';
+import { auditAfter } from '../audit-trail.ts';
+import type { LoggerLike } from '../../channels/upstream-channel.ts';
+import type { ApiScope } from '../../../core/access/api-scope.ts';
 import { problemOf, problemOfError, problemSchema, sendProblem } from '../problem.ts';
 import { idempotencyKeyCharsMax, paymentViewSchema } from './payment-routes.ts';
 import { paymentFilterOf } from './payment-filter.ts';
@@ -23,7 +26,10 @@ export interface TransactionRoutesEngine {
 
 export interface TransactionRoutesOptions {
   transactions: TransactionRoutesEngine;
-  store: Pick<Store, 'findApiKeyByHash' | 'listPayments' | 'getPayment'>;
+  store: Pick<Store, 'listPayments' | 'getPayment' | 'write'>;
+  auth: ApiAuth;
+  nowMs: () => number;
+  logger: LoggerLike;
   onAnswered?: (status: PaymentStatus) => void;
 }
 
@@ -90,18 +96,23 @@ function operationFor(route: 'void' | 'refunds' | 'capture' | 'cancel', original
 }
 
 export async function transactionRoutes(app: FastifyInstance, options: TransactionRoutesOptions): Promise<void> {
-  app.addHook('onRequest', requireKey(options.store));
+  app.addHook('onRequest', options.auth.require(null));
+  // The follow-up happened in the engine's own write; its audit record follows in a write of its own
+  // (if that fails the answer still tells the truth about the money, and the log says what is missing).
+  const audit = (request: FastifyRequest, action: string, subjectId: string | null, detail: Record<string, unknown>) => auditAfter(options, request, action, subjectId, detail, options.nowMs());
 
-  const routes: Array<{ route: 'void' | 'refunds' | 'capture' | 'cancel'; summary: string; body: typeof followUpBodySchema | typeof refundBodySchema }> = [
-    { route: 'void', summary: 'Void a sale (or a pre-authorization completion): same business day, open batch, full amount; otherwise refund', body: followUpBodySchema },
-    { route: 'refunds', summary: 'Refund part or all of a sale or completion, any later day, as often as needed up to the original (a 0220 advice)', body: refundBodySchema },
-    { route: 'capture', summary: 'Complete a pre-authorization, up to the authorized amount plus the configured tolerance', body: followUpBodySchema },
-    { route: 'cancel', summary: 'Cancel a pre-authorization and release its hold (full amount)', body: followUpBodySchema },
+  // Money going back (void, refund, cancel) needs refunds:write; capturing a hold is taking money, payments:write.
+  const routes: Array<{ route: 'void' | 'refunds' | 'capture' | 'cancel'; scope: ApiScope; summary: string; body: typeof followUpBodySchema | typeof refundBodySchema }> = [
+    { route: 'void', scope: 'refunds:write', summary: 'Void a sale (or a pre-authorization completion): same business day, open batch, full amount; otherwise refund', body: followUpBodySchema },
+    { route: 'refunds', scope: 'refunds:write', summary: 'Refund part or all of a sale or completion, any later day, as often as needed up to the original (a 0220 advice)', body: refundBodySchema },
+    { route: 'capture', scope: 'payments:write', summary: 'Complete a pre-authorization, up to the authorized amount plus the configured tolerance', body: followUpBodySchema },
+    { route: 'cancel', scope: 'refunds:write', summary: 'Cancel a pre-authorization and release its hold (full amount)', body: followUpBodySchema },
   ];
-  for (const { route, summary, body } of routes) {
+  for (const { route, scope, summary, body } of routes) {
     app.post<{ Params: { id: string }; Body: FollowUpBody; Headers: Static<typeof idempotencyHeaders> }>(
       `/payments/:id/${route}`,
       {
+        onRequest: scopeHook(scope),
         schema: {
           summary,
           description: 'Refused follow-ups answer a problem object naming why (code RSW_TXN_*). The same Idempotency-Key with the same body replays the first answer; another body is 422.',
@@ -138,6 +149,12 @@ export async function transactionRoutes(app: FastifyInstance, options: Transacti
         switch (result.kind) {
           case 'completed':
             options.onAnswered?.(result.view.status);
+            await audit(request, `payment.${operation}`, result.view.id, {
+              originalPaymentId: original.id,
+              merchantId: original.merchantId,
+              amountMinor: result.view.amountMinor,
+              status: result.view.status,
+            });
             return reply.code(201).send(result.view);
           case 'replayed':
             return reply.code(result.responseStatus ?? 201).send(parseStored(result.responseBody) ?? result.view);
@@ -155,6 +172,7 @@ export async function transactionRoutes(app: FastifyInstance, options: Transacti
   app.get<{ Querystring: CsvQuery }>(
     '/payments.csv',
     {
+      onRequest: scopeHook('payments:read'),
       schema: {
         summary: 'The payments of GET /v1/payments (same filters, newest first) as CSV, streamed page by page',
         tags: ['payments'],
@@ -174,6 +192,7 @@ export async function transactionRoutes(app: FastifyInstance, options: Transacti
         ...paymentFilterOf(query, merchantId),
       };
       const store = options.store;
+      await audit(request, 'payment.export', null, { format: 'csv', filter: { ...query, ...(merchantId === undefined ? {} : { merchantId }) } });
       async function* rows(): AsyncGenerator<string> {
         yield `${csvColumns.join(',')}\n`;
         if (otherMerchant) return;

@@ -60,7 +60,7 @@ test('resolve as charged: admin only, note checked, once, replayed by its Idempo
   const fixture = await createHttpFixture({ script: bank.script });
   try {
     const paymentId = await flaggedSale(fixture);
-    const adminKeyId = (await fixture.engine.store.listApiKeys()).find((key) => key.scope === 'admin')?.id;
+    const adminKeyId = (await fixture.engine.store.listApiKeys()).find((key) => key.scopes.includes('admin'))?.id;
 
     const list = await fixture.app.inject({ method: 'GET', url: '/v1/manual-handling', headers: bearer(fixture.adminKey) });
     assert.equal(list.statusCode, 200);
@@ -104,7 +104,7 @@ test('resolve as charged: admin only, note checked, once, replayed by its Idempo
     assert.deepEqual(paymentView.attempts.map((attempt) => attempt.outcome), ['approved']);
     assert.equal(paymentView.decline, null);
 
-    const audit = (await fixture.engine.store.listAudit(50)).filter((record) => record.subjectId === paymentId);
+    const audit = (await fixture.engine.store.listAudit({ limit: 50 })).filter((record) => record.subjectId === paymentId);
     assert.deepEqual(audit.map((record) => [record.action, record.actor]), [['manual_handling.resolve', `key:${adminKeyId}`]], 'one audit record: refusals and replays write none');
     assert.equal(audit[0]?.detail.note, note);
     const events = (await fixture.engine.store.listEvents(0, 500, 'payment.manual_resolved')).filter((event) => event.subjectId === paymentId);
@@ -154,7 +154,7 @@ test('retry now: the dead reversal is queued again with a fresh STAN; a confirma
     assert.equal(resolved.state, 'resolved');
     assert.equal(resolved.resolution.outcome, 'reversed');
     assert.equal(resolved.resolution.actor, 'reversal-worker');
-    const audit = (await fixture.engine.store.listAudit(50)).filter((record) => record.subjectId === paymentId).map((record) => [record.action, record.actor.split(':')[0]]).reverse();
+    const audit = (await fixture.engine.store.listAudit({ limit: 50 })).filter((record) => record.subjectId === paymentId).map((record) => [record.action, record.actor.split(':')[0]]).reverse();
     assert.deepEqual(audit, [['manual_handling.retry_reversal', 'key'], ['manual_handling.resolve', 'reversal-worker']]);
     const types = (await fixture.engine.store.listEvents(0, 500)).filter((event) => event.subjectId === paymentId).map((event) => event.type);
     assert.deepEqual(types.slice(types.indexOf('reversal.reopened')), ['reversal.reopened', 'payment.manual_retry', 'payment.reversed', 'payment.manual_resolved', 'reversal.completed']);
@@ -192,7 +192,7 @@ test('resolve as not charged: the payment ends reversed without a fee; a payment
 test('the OpenAPI document describes the manual-handling routes with response schemas', async () => {
   const fixture = await createHttpFixture();
   try {
-    const document = (await fixture.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { responses: Record<string, { content?: unknown }>; parameters?: Array<{ name: string; in: string }> }>> };
+    const document = (await fixture.app.inject({ method: 'GET', url: '/openapi.json', headers: bearer(fixture.adminKey) })).json() as { paths: Record<string, Record<string, { responses: Record<string, { content?: unknown }>; parameters?: Array<{ name: string; in: string }> }>> };
     for (const [path, method] of [['/v1/manual-handling', 'get'], ['/v1/manual-handling/{paymentId}', 'get'], ['/v1/manual-handling/{paymentId}/retry', 'post'], ['/v1/manual-handling/{paymentId}/resolve', 'post']] as const) {
       const operation = document.paths[path]?.[method];
       assert.ok(operation !== undefined, `${method} ${path}`);
@@ -221,7 +221,7 @@ test('two resolutions at once: exactly one wins, the other is refused and change
     const loser = answers.find((answer) => answer.statusCode === 409);
     assert.equal(loser === undefined ? undefined : problem(loser).code, 'RSW_MANUAL_ALREADY_RESOLVED');
     assert.equal((await fixture.engine.store.getPayment(first))?.status, winner.status, 'the payment is what the winner said');
-    assert.equal((await fixture.engine.store.listAudit(50)).filter((record) => record.subjectId === first).length, 1, 'one audit record');
+    assert.equal((await fixture.engine.store.listAudit({ limit: 50 })).filter((record) => record.subjectId === first).length, 1, 'one audit record');
 
     await fixture.engine.worker.runOnce(); // nothing is due: the worker is stopped and the reversal dead
     const paymentsBefore = (await fixture.engine.store.listEvents(0, 1000, 'payment.manual_resolved')).length;
