@@ -16,7 +16,7 @@ import { TerminalClient, de7, saleMessage } from './terminal-client.ts';
 import { getText } from '../../src/core/iso8583/index.ts';
 import { TerminalKeyVault } from '../../src/adapters/crypto/terminal-key-vault.ts';
 import { sealZonePinKey } from '../../src/app/terminal-keys/zone-pin-keys.ts';
-import { startReswipeJson, stopChild } from '../support/reswipe-process.ts';
+import { envWithoutReswipe, runReswipe, startReswipeJson, stopChild } from '../support/reswipe-process.ts';
 import { readIssuerLedger, waitForIssuerLedger } from '../support/issuer-ledger.ts';
 
 const okPan = '6222020000000000018';
@@ -37,6 +37,7 @@ let adminPort = 0;
 let isoPort = 0;
 let terminalPort = 0;
 let httpPort = 0;
+let adminKey = '';
 let gatewayLog = '';
 let stanCounter = 700;
 
@@ -79,6 +80,10 @@ before(async () => {
   gateway = served.child;
   terminalPort = Number((served.info.listeners as Record<string, number>).pos);
   httpPort = Number(served.info.http);
+  // /metrics needs an admin key on the API port.
+  const created = runReswipe(['keys', 'create', '--config', join(dir, 'config.json'), '--admin', '--label', 'e2e'], { cwd: dir, env: envWithoutReswipe({ RESWIPE_DEVELOPMENT_MODE: '1' }) });
+  assert.equal(created.status, 0, created.stderr);
+  adminKey = created.stdout.trim();
 });
 
 after(async () => {
@@ -130,7 +135,7 @@ test('an approval with a bad MAC is not trusted: the terminal is told 98 and the
   } finally {
     client.close();
   }
-  const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })).text();
   assert.match(metrics, /reswipe_channel_mac_rejected_total\{channel="bank",reason="bad"\} [1-9]/);
   assert.match(metrics, /reswipe_attempts_total\{outcome="unknown",code="bad_mac",channel="bank"\} [1-9]/);
   assert.match(gatewayLog, /MAC missing or wrong/);
