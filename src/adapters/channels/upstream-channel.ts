@@ -488,6 +488,7 @@ export class UpstreamChannel {
     this.options.logger.warn({ channel: this.options.name, slot: slot.index, reason, answers: pending !== undefined, mti: message.mti, stan: message.fields[11] === undefined ? null : String(message.fields[11]) }, 'message from upstream refused: MAC missing or wrong; treated as no reply');
     this.options.onMacRejected?.(reason);
     if (pending === undefined) return;
+    this.consecutiveFailures++;
     if (!pending.isEcho) this.rememberLateKey(pending.key);
     this.settle(pending, { kind: 'no_reply', reason: 'bad_mac', sentAtMs: pending.sentAtMs });
   }

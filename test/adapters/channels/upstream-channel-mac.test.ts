@@ -22,7 +22,7 @@ function bankCheck(message: IsoMessage): string {
   return checkMessageMac(hostDialect, packMessage(hostDialect, message), message, '3des', macKey);
 }
 
-async function macChannel(behaviour: HostBehaviour, t: { after(fn: () => Promise<void>): void }) {
+async function macChannel(behaviour: HostBehaviour, t: { after(fn: () => Promise<void>): void }, echoIntervalMs = 0) {
   const host = await startFakeHost(behaviour);
   const logger = recordingLogger();
   const rejections: ChannelMacRejection[] = [];
@@ -35,7 +35,7 @@ async function macChannel(behaviour: HostBehaviour, t: { after(fn: () => Promise
     frameBytesMax: 4096,
     connections: 1,
     inFlightMax: 10,
-    echoIntervalMs: 0,
+    echoIntervalMs,
     acquirerId: '48020000',
     reconnectBackoffMs: 10,
     reconnectBackoffMsMax: 50,
@@ -113,4 +113,13 @@ test('a reply without a MAC is no answer either (missing): unknown, never an app
   const result = await channel.send(saleRequest(4), { timeoutMs: 5000 });
   assert.equal(kindOf(result), 'no_reply/bad_mac');
   assert.deepEqual(rejections, ['missing']);
+});
+
+test('echoes are MACed too, and a MACed 0810 keeps the link healthy', async (t) => {
+  const { host, channel, rejections } = await macChannel((message, connection) => connection.writeRaw(macedFrame(answer(message), macKey)), t, 20);
+  await waitFor(() => channel.health().lastEchoOkAtMs !== null, 'an echo answered');
+  const echo = host.received.find((message) => message.mti === '0800');
+  assert.ok(echo !== undefined);
+  assert.equal(bankCheck(echo), 'ok');
+  assert.deepEqual(rejections, []);
 });
