@@ -22,7 +22,7 @@ function bankCheck(message: IsoMessage): string {
   return checkMessageMac(hostDialect, packMessage(hostDialect, message), message, '3des', macKey);
 }
 
-async function macChannel(behaviour: HostBehaviour, t: { after(fn: () => Promise<void>): void }, echoIntervalMs = 0) {
+async function macChannel(behaviour: HostBehaviour, t: { after(fn: () => Promise<void>): void }, echoIntervalMs = 0, algorithm: 'sm4' | '3des' = '3des') {
   const host = await startFakeHost(behaviour);
   const logger = recordingLogger();
   const rejections: ChannelMacRejection[] = [];
@@ -41,7 +41,7 @@ async function macChannel(behaviour: HostBehaviour, t: { after(fn: () => Promise
     reconnectBackoffMsMax: 50,
     connectTimeoutMs: 1000,
     logger,
-    mac: { algorithm: '3des', key: macKey },
+    mac: { algorithm, key: macKey },
     onMacRejected: (reason) => rejections.push(reason),
   });
   channel.start();
@@ -122,4 +122,23 @@ test('echoes are MACed too, and a MACed 0810 keeps the link healthy', async (t) 
   assert.ok(echo !== undefined);
   assert.equal(bankCheck(echo), 'ok');
   assert.deepEqual(rejections, []);
+});
+
+test('with an SM4 key the link uses the SM4 CBC-MAC both ways; a 3DES-MACed reply is refused', async (t) => {
+  let sm4Reply = true;
+  const { host, channel, rejections } = await macChannel(
+    (message, connection) => {
+      connection.writeRaw(encodeFrame('binary2', packWithMac(hostDialect, answer(message), sm4Reply ? 'sm4' : '3des', macKey)));
+      sm4Reply = false;
+    },
+    t,
+    0,
+    'sm4',
+  );
+  assert.equal(kindOf(await channel.send(saleRequest(5), { timeoutMs: 5000 })), 'reply');
+  const sent = host.received[0];
+  assert.ok(sent !== undefined);
+  assert.equal(checkMessageMac(hostDialect, packMessage(hostDialect, sent), sent, 'sm4', macKey), 'ok');
+  assert.equal(kindOf(await channel.send(saleRequest(6), { timeoutMs: 5000 })), 'no_reply/bad_mac');
+  assert.deepEqual(rejections, ['bad']);
 });
