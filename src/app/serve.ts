@@ -35,7 +35,7 @@ import type { TlsOptions } from 'node:tls';
 import { SoftwareHsm } from '../adapters/hsm/software-hsm.ts';
 import { pinTranslatingChannel } from './engine/pin-translating-channel.ts';
 import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts';
-import { checkValuesAgree, loadZonePinKeys } from './terminal-keys/zone-pin-keys.ts';
+import { checkValuesAgree, loadZonePinKeys, openChannelMacKeys } from './terminal-keys/zone-pin-keys.ts';
 import type { HsmPort } from '../core/ports/hsm.ts';
 
 export interface GatewayOptions {
@@ -102,6 +102,8 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     // The software HSM finds each terminal's PIN key in the key store (sealed under the local master key).
     const hsm = options.hsm ?? softwareHsmFor(config, keyVault, store);
     await checkZonePinKeys(config, hsm, logger);
+    // Host-link MAC keys (docs/channels.md) are held in memory, like terminal working keys; a sealed key needs the local master key.
+    const channelMacKeys = config.channels.some((channel) => channel.mac !== undefined && !channel.disabled) ? openChannelMacKeys(config, keyVault ?? TerminalKeyVault.fromSettings(config.security)) : new Map();
     const channels = new Map<string, UpstreamChannel>();
     for (const channelConfig of config.channels) {
       if (channelConfig.disabled) continue;
@@ -123,6 +125,8 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
           connectTimeoutMs: Math.min(5_000, channelConfig.timeoutMs),
           logger,
           tls: tls.channels.get(channelConfig.name),
+          mac: channelMacKeys.get(channelConfig.name),
+          onMacRejected: (reason) => metrics.recordChannelMacRejected(channelConfig.name, reason),
         }),
       );
     }

@@ -15,6 +15,7 @@ export const commandRegistry: readonly CommandEntry[] = [
   { name: 'keys', summary: 'API keys of the HTTP API: `keys create --admin | --merchant <id>` prints a key once; list; revoke', load: () => import('./commands/keys.ts') },
   { name: 'terminal-keys', summary: 'terminal master keys: `import <terminal>` as components, `generate` (printed once), `rotate`, `list` check values', load: () => import('./commands/terminal-keys.ts') },
   { name: 'zone-pin-key', summary: 'zone PIN keys of the software HSM: `seal <keyRef>` combines components and prints the sealed key for channels[].zonePinKey', load: () => import('./commands/zone-pin-key.ts') },
+  { name: 'zone-mac-key', summary: 'host-link MAC keys: `seal <keyRef>` combines components and prints the sealed key for channels[].mac', load: () => import('./commands/zone-mac-key.ts') },
   { name: 'manual-handling', summary: 'payments flagged for manual handling (a reversal dead-lettered: money may have moved), newest first; --json', load: () => import('./commands/manual-handling.ts') },
   { name: 'migrate', summary: 'apply pending database migrations and print what was applied', load: () => import('./commands/migrate.ts') },
   { name: 'config', summary: 'show the effective configuration, secrets masked', load: () => import('./commands/config.ts') },

@@ -16,6 +16,8 @@ import {
   type IsoMessage,
 } from '../../core/iso8583/index.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import type { KeyAlgorithm } from '../../core/crypto/block-cipher.ts';
+import { checkMessageMac, packWithMac } from '../../core/crypto/terminal-mac.ts';
 
 /** The subset of a pino logger the channel and the reversal worker use. */
 export interface LoggerLike {
@@ -32,8 +34,17 @@ export type ChannelSendResult =
   | { kind: 'reply'; message: IsoMessage; sentAtMs: number; latencyMs: number }
   /** Provably never reached the socket: safe to retry, here or on another channel. */
   | { kind: 'not_sent'; reason: 'no_connection' | 'in_flight_full' | 'closed' | 'encode_failed'; detail: string; connectionId?: number }
-  /** Reached the socket and got no usable answer: UNKNOWN, money may have moved. */
-  | { kind: 'no_reply'; reason: 'timeout' | 'connection_lost' | 'malformed_reply'; sentAtMs: number; connectionId?: number };
+  /** Reached the socket and got no usable answer (a reply whose MAC is missing or wrong is none): UNKNOWN, money may have moved. */
+  | { kind: 'no_reply'; reason: 'timeout' | 'connection_lost' | 'malformed_reply' | 'bad_mac'; sentAtMs: number; connectionId?: number };
+
+/** The channel's zone MAC key (channels[].mac, opened in memory at start): every message out carries a MAC, every one in must. */
+export interface ChannelMacKey {
+  algorithm: KeyAlgorithm;
+  key: Uint8Array;
+}
+
+/** Why a message from upstream was refused for its MAC; the label of reswipe_channel_mac_rejected_total. */
+export type ChannelMacRejection = 'missing' | 'bad';
 
 export interface UpstreamChannelOptions {
   name: string;
@@ -67,6 +78,10 @@ export interface UpstreamChannelOptions {
   lateKeysMax?: number;
   /** TLS client options (CA for the bank's certificate, client certificate and key), read from channels[].tls; absent means plain TCP. */
   tls?: ConnectionOptions;
+  /** Host-link MAC (docs/channels.md); absent means messages travel without one. */
+  mac?: ChannelMacKey;
+  /** Called for every message from upstream refused for its MAC. */
+  onMacRejected?: (reason: ChannelMacRejection) => void;
 }
 
 export interface UnmatchedReplyInfo {
@@ -196,7 +211,7 @@ export class UpstreamChannel {
     let key: string;
     let frame: Buffer;
     try {
-      const payload = packMessage(this.dialect, request);
+      const payload = this.pack(request);
       // Key the request as the host will see it (fixed fields padded), so the echoed reply matches.
       key = upstreamMatchKey(unpackMessage(this.dialect, payload));
       if (payload.length > this.options.frameBytesMax) {
@@ -430,9 +445,52 @@ export class UpstreamChannel {
         this.dropMalformed(slot, socket, error);
         return;
       }
-      this.onMessage(slot, message);
+      const macRejection = this.macRejectionOf(frame, message);
+      if (macRejection !== null) this.onMacRejected(slot, message, macRejection);
+      else this.onMessage(slot, message);
       if (slot.socket !== socket) return;
     }
+  }
+
+  /** Packs a message for the wire, with its MAC in DE 64 (DE 128 with a secondary bitmap) when the channel has a MAC key. */
+  private pack(message: IsoMessage): Buffer {
+    const mac = this.options.mac;
+    return mac === undefined ? packMessage(this.dialect, message) : packWithMac(this.dialect, message, mac.algorithm, mac.key);
+  }
+
+  private macRejectionOf(frame: Uint8Array, message: IsoMessage): ChannelMacRejection | null {
+    const mac = this.options.mac;
+    if (mac === undefined) return null;
+    const check = checkMessageMac(this.dialect, frame, message, mac.algorithm, mac.key);
+    switch (check) {
+      case 'ok':
+        return null;
+      case 'missing':
+      case 'bad':
+        return check;
+    }
+  }
+
+  /**
+   * A message whose MAC is missing or wrong is not an answer: anyone on the path could have written it.
+   * The request it claims to answer gets `no_reply/bad_mac` (unknown: the engine reverses it, never
+   * approves on it), and its key is remembered so a genuine reply arriving later is reported as late.
+   * The connection stays open: framing is intact, and the genuine reply may still come on it.
+   */
+  private onMacRejected(slot: Slot, message: IsoMessage, reason: ChannelMacRejection): void {
+    let key: string | null = null;
+    try {
+      key = upstreamMatchKey(message);
+    } catch {
+      key = null;
+    }
+    const pending = key === null ? undefined : this.pending.get(key);
+    this.options.logger.warn({ channel: this.options.name, slot: slot.index, reason, answers: pending !== undefined, mti: message.mti, stan: message.fields[11] === undefined ? null : String(message.fields[11]) }, 'message from upstream refused: MAC missing or wrong; treated as no reply');
+    this.options.onMacRejected?.(reason);
+    if (pending === undefined) return;
+    this.consecutiveFailures++;
+    if (!pending.isEcho) this.rememberLateKey(pending.key);
+    this.settle(pending, { kind: 'no_reply', reason: 'bad_mac', sentAtMs: pending.sentAtMs });
   }
 
   /** A frame we cannot read means we no longer know where the next one starts: close the connection. */
@@ -489,7 +547,7 @@ export class UpstreamChannel {
       if (value !== undefined) fields[field] = value;
     }
     try {
-      socket.write(encodeFrame(this.options.framing, packMessage(this.dialect, { mti: '0810', fields })));
+      socket.write(encodeFrame(this.options.framing, this.pack({ mti: '0810', fields })));
       slot.lastTrafficAtMs = this.nowMs();
     } catch (error) {
       this.options.logger.warn({ channel: this.options.name, error: describeError(error) }, 'could not answer the host echo');
@@ -509,7 +567,7 @@ export class UpstreamChannel {
       let key: string;
       let frame: Buffer;
       try {
-        const payload = packMessage(this.dialect, echo);
+        const payload = this.pack(echo);
         key = upstreamMatchKey(unpackMessage(this.dialect, payload));
         frame = encodeFrame(this.options.framing, payload);
       } catch (error) {

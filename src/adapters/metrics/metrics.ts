@@ -43,6 +43,8 @@ export interface Metrics {
   recordHttpRequest(method: string, route: string, statusCode: number, durationMs: number): void;
   /** A terminal request refused for its MAC (missing, bad, or no working keys). */
   recordTerminalMacRejected(listener: string, reason: string): void;
+  /** A message from an upstream channel refused for its MAC (missing or bad): never taken as an answer. */
+  recordChannelMacRejected(channel: string, reason: string): void;
   /** Wires the scrape-time sources once the things they read exist (the store opens after the metrics). */
   setSources(sources: MetricSources): void;
   /** Prometheus text exposition of every metric. */
@@ -98,6 +100,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     name: 'reswipe_terminal_mac_rejected_total',
     help: 'Terminal requests answered A0 because their MAC was missing or bad, or the terminal had no working keys, by listener and reason',
     labelNames: ['listener', 'reason'] as const,
+    registers: [registry],
+  });
+  const channelMacRejected = new Counter({
+    name: 'reswipe_channel_mac_rejected_total',
+    help: 'Messages from an upstream channel refused because their MAC was missing or bad (the request they answer counts as unknown), by channel and reason',
+    labelNames: ['channel', 'reason'] as const,
     registers: [registry],
   });
   new Gauge({
@@ -164,6 +172,9 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     },
     recordTerminalMacRejected(listener, reason) {
       terminalMacRejected.inc({ listener, reason });
+    },
+    recordChannelMacRejected(channel, reason) {
+      channelMacRejected.inc({ channel, reason });
     },
     setSources(next) {
       sources = { ...sources, ...next };

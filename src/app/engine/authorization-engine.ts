@@ -1031,7 +1031,7 @@ export class AuthorizationEngine {
         return { type: 'not_sent', nowMs, seq, diagnosis, retry: retryFor({ kind: 'not_sent', diagnosis }) };
       }
       case 'no_reply': {
-        const diagnosis = classifyOutcome(result.reason === 'malformed_reply' ? 'malformed_reply' : 'no_reply');
+        const diagnosis = classifyOutcome(result.reason === 'malformed_reply' || result.reason === 'bad_mac' ? result.reason : 'no_reply');
         context.attempts.set(seq, { ...attempt, outcome: 'unknown', sentAtMs: result.sentAtMs, completedAtMs: nowMs });
         this.#logger.warn({ paymentId: context.payment.id, channel: attempt.channel, stan: attempt.stan, reason: result.reason }, 'attempt outcome unknown; reversal queued');
         return { type: 'no_reply', nowMs, seq, diagnosis, retry: afterReversalRetry() };

@@ -803,7 +803,7 @@ function outcomeOf(result: ChannelSendResult, nowMs: number): Outcome {
     case 'not_sent':
       return { kind: 'declined', attempt: { outcome: 'not_sent', completedAtMs: nowMs }, diagnosis: classifyOutcome('not_sent') };
     case 'no_reply':
-      return { kind: 'unknown', attempt: { outcome: 'unknown', sentAtMs: result.sentAtMs, completedAtMs: nowMs }, diagnosis: classifyOutcome(result.reason === 'malformed_reply' ? 'malformed_reply' : 'no_reply') };
+      return { kind: 'unknown', attempt: { outcome: 'unknown', sentAtMs: result.sentAtMs, completedAtMs: nowMs }, diagnosis: classifyOutcome(result.reason === 'malformed_reply' || result.reason === 'bad_mac' ? result.reason : 'no_reply') };
   }
 }
 

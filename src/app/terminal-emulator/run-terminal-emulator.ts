@@ -240,7 +240,7 @@ async function buildWithKeyEntry(
 
 function cardMenu(): string {
   const rows = testCards.map((card, index) => `  ${String(index + 1).padStart(2)}. ${card.id.padEnd(30)} ${maskPan(card.pan).padEnd(20)} ${card.triggers}`);
-  return ['test cards (magic amounts: ¥999.NN forces code NN, ¥888.01-¥888.07 force network faults):', ...rows].join('\n');
+  return ['test cards (magic amounts: ¥999.NN forces code NN, ¥888.01-¥888.08 force network faults):', ...rows].join('\n');
 }
 
 function cardFromMenu(text: string): CardChoice | null {

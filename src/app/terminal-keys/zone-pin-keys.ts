@@ -24,8 +24,11 @@ export interface EnteredComponent {
   checkValue?: string;
 }
 
+/** What a zone key protects: PINs (channels[].zonePinKey) or host-link MACs (channels[].mac); sealed under its role, so one cannot stand in for the other. */
+export type ZoneKeyRole = 'pin' | 'mac';
+
 /** Combines 2-3 entered components (checking each against its check value) and seals the key; returns what goes into the config. */
-export function sealZonePinKey(vault: Pick<TerminalKeyVault, 'seal'>, keyRef: HsmKeyRef, algorithm: KeyAlgorithm, components: readonly EnteredComponent[]): { keyRef: string; algorithm: KeyAlgorithm; checkValue: string; sealed: string } {
+export function sealZonePinKey(vault: Pick<TerminalKeyVault, 'seal'>, keyRef: HsmKeyRef, algorithm: KeyAlgorithm, components: readonly EnteredComponent[], role: ZoneKeyRole = 'pin'): { keyRef: string; algorithm: KeyAlgorithm; checkValue: string; sealed: string } {
   const hexDigits = keyBytesOf(algorithm) * 2;
   const parts = components.map((component, index) => {
     const hex = component.hex.replace(/[\s-]/g, '');
@@ -47,7 +50,7 @@ export function sealZonePinKey(vault: Pick<TerminalKeyVault, 'seal'>, keyRef: Hs
     for (const part of parts) part.fill(0);
   }
   try {
-    return { keyRef, algorithm, checkValue: keyCheckValue(algorithm, key), sealed: vault.seal(key, sealOwnerOf(keyRef), 'pin') };
+    return { keyRef, algorithm, checkValue: keyCheckValue(algorithm, key), sealed: vault.seal(key, sealOwnerOf(keyRef), role) };
   } finally {
     key.fill(0);
   }
@@ -69,6 +72,27 @@ export function loadZonePinKeys(config: ReswipeConfig, vault: Pick<TerminalKeyVa
       key.fill(0);
     }
   }
+}
+
+/**
+ * Opens every configured channel MAC key (channels[].mac) into memory, by channel name: the host link's
+ * MAC is computed in-process, like the terminal link's. A key whose check value is not the configured one
+ * stops start-up.
+ */
+export function openChannelMacKeys(config: ReswipeConfig, vault: Pick<TerminalKeyVault, 'open'>): Map<string, { algorithm: KeyAlgorithm; key: Buffer }> {
+  const keys = new Map<string, { algorithm: KeyAlgorithm; key: Buffer }>();
+  for (const [index, channel] of config.channels.entries()) {
+    const mac = channel.mac;
+    if (mac === undefined || channel.disabled) continue;
+    const key = vault.open(mac.sealed, sealOwnerOf(mac.keyRef), 'mac');
+    const checkValue = keyCheckValue(mac.algorithm, key);
+    if (!checkValuesAgree(checkValue, mac.checkValue)) {
+      key.fill(0);
+      throw new ReswipeError('RSW_CONFIG_RELATION', { field: `channels[${index}].mac.checkValue`, reason: `(${mac.checkValue}) is not the check value of the sealed key (${checkValue})` });
+    }
+    keys.set(channel.name, { algorithm: mac.algorithm, key });
+  }
+  return keys;
 }
 
 /** Check values are compared on their common length: 6 hex digits from one side, 8 or 16 from the other. */

@@ -9,6 +9,17 @@ import { formatTestCardTableText, testCardTableJson } from '../../sim/issuer/for
 import { issuerServerDefaults, startIssuerServer } from '../../sim/issuer/issuer-server.ts';
 import { framingOption } from '../option-parsers.ts';
 import { readServerTlsOptions } from '../../adapters/tls/read-tls-material.ts';
+import { keyAlgorithms, keyBytesOf, type KeyAlgorithm } from '../../core/crypto/block-cipher.ts';
+
+/** The host-link MAC key from --mac-key / --mac-algorithm; a sandbox convenience: a real bank's key never goes on a command line. */
+function macKeyOption(hex: string | undefined, algorithmText: string): { algorithm: KeyAlgorithm; key: Buffer } | undefined {
+  if (!(keyAlgorithms as readonly string[]).includes(algorithmText)) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'mac-algorithm', reason: `must be ${keyAlgorithms.join(' or ')}` });
+  const algorithm = algorithmText as KeyAlgorithm;
+  if (hex === undefined) return undefined;
+  const digits = keyBytesOf(algorithm) * 2;
+  if (!new RegExp(`^[0-9A-Fa-f]{${digits}}$`).test(hex)) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'mac-key', reason: `must be ${digits} hex digits for ${algorithm}` });
+  return { algorithm, key: Buffer.from(hex, 'hex') };
+}
 
 interface IssuerSimOptions {
   host: string;
@@ -23,6 +34,9 @@ interface IssuerSimOptions {
   faultDropAfterProcessing: string;
   faultMalformedReply: string;
   faultDuplicateReply: string;
+  faultBadAnswerMac: string;
+  macKey?: string;
+  macAlgorithm: string;
   faultMix: string;
   lateReplyMs: string;
   frameBytesMax: string;
@@ -66,6 +80,7 @@ export function register(program: Command): void {
     .option('--fault-drop-after-processing <p>', 'probability the connection closes after processing', '0')
     .option('--fault-malformed-reply <p>', 'probability the reply is bytes the codec rejects', '0')
     .option('--fault-duplicate-reply <p>', 'probability the reply is sent twice', '0')
+    .option('--fault-bad-answer-mac <p>', 'probability a request is processed and its answer sent with a wrong MAC', '0')
     .option('--fault-mix <share>', 'share of requests meeting one of the link faults (no reply, reply lost, late, drop, drop after processing, duplicate), in equal parts; added to the rates above', '0')
     .option('--late-reply-ms <ms>', 'delay of a late reply', String(noFaults.lateReplyMs))
     .option('--frame-bytes-max <n>', 'largest accepted frame', String(issuerServerDefaults.frameBytesMax))
@@ -75,6 +90,8 @@ export function register(program: Command): void {
     .option('--tls-cert <file>', 'serve ISO 8583 over TLS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--tls-client-ca <file>', 'demand a client certificate signed by this PEM CA (mutual TLS)')
+    .option('--mac-key <hex>', 'host-link MAC key (32 hex digits): requests need a good MAC (else A0, nothing charged), answers carry one (sandbox only: a real key never goes on a command line)')
+    .option('--mac-algorithm <name>', '3des (ANSI X9.19) or sm4 (SM4 CBC-MAC)', '3des')
     .option('--log-level <level>', 'log level (logs go to stderr); default RESWIPE_LOG_LEVEL or info')
     .option('--list', 'print the magic test cards and amounts, then exit')
     .option('--json', 'machine-readable output (the table with --list, the start line otherwise)')
@@ -93,12 +110,14 @@ export function register(program: Command): void {
         dropAfterProcessing: rateOption(opts.faultDropAfterProcessing) + mix.dropAfterProcessing,
         malformedReply: rateOption(opts.faultMalformedReply),
         duplicateReply: rateOption(opts.faultDuplicateReply) + mix.duplicateReply,
+        badAnswerMac: rateOption(opts.faultBadAnswerMac),
         lateReplyMs: integerOption('late-reply-ms', opts.lateReplyMs, 0, 600_000),
       });
       if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined) || (opts.tlsClientCa !== undefined && opts.tlsCert === undefined)) {
         throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'tls-cert', reason: '--tls-cert and --tls-key go together, and --tls-client-ca needs them' });
       }
       const tls = opts.tlsCert === undefined || opts.tlsKey === undefined ? undefined : readServerTlsOptions({ certFile: opts.tlsCert, keyFile: opts.tlsKey, clientCaFile: opts.tlsClientCa }, 'issuer-sim tls');
+      const mac = macKeyOption(opts.macKey, opts.macAlgorithm);
       const seed = opts.seed === undefined ? Date.now() % 0x1_0000_0000 : integerOption('seed', opts.seed, 0, 0xffff_ffff);
       const logger = createLogger({ level: opts.logLevel ?? process.env.RESWIPE_LOG_LEVEL ?? 'info', destination: 2, name: 'issuer-sim' });
       const server = await startIssuerServer({
@@ -115,8 +134,9 @@ export function register(program: Command): void {
         ledgerFile: opts.ledgerFile,
         logger,
         tls,
+        mac,
       });
-      const started = { isoPort: server.isoPort, adminPort: server.adminPort, host: server.host, framing, seed: server.seed, tls: tls !== undefined };
+      const started = { isoPort: server.isoPort, adminPort: server.adminPort, host: server.host, framing, seed: server.seed, tls: tls !== undefined, mac: mac?.algorithm ?? null };
       process.stdout.write(
         opts.json === true
           ? `${JSON.stringify(started)}\n`

@@ -9,7 +9,7 @@ import { TerminalKeyVault } from '../../adapters/crypto/terminal-key-vault.ts';
 import { keyAlgorithms, type KeyAlgorithm } from '../../core/crypto/block-cipher.ts';
 import { keyComponentsMax, keyComponentsMin } from '../../core/crypto/key-components.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
-import { sealZonePinKey } from '../../app/terminal-keys/zone-pin-keys.ts';
+import { sealZonePinKey, type ZoneKeyRole } from '../../app/terminal-keys/zone-pin-keys.ts';
 import { integerOption } from '../option-parsers.ts';
 import { readComponents } from './terminal-keys.ts';
 
@@ -21,7 +21,12 @@ interface SealOptions {
 }
 
 export function register(program: Command): void {
-  const command = program.command('zone-pin-key').description('zone PIN keys of the software HSM: `seal <keyRef>` from components, for channels[].zonePinKey');
+  registerZoneKeySeal(program, { command: 'zone-pin-key', role: 'pin', what: 'zone PIN key', configField: 'zonePinKey' });
+}
+
+/** The seal ceremony for one kind of zone key; `zone-mac-key` (channels[].mac) registers the same under role `mac`. */
+export function registerZoneKeySeal(program: Command, kind: { command: string; role: ZoneKeyRole; what: string; configField: string }): void {
+  const command = program.command(kind.command).description(`${kind.what}s: \`seal <keyRef>\` from components, for channels[].${kind.configField}`);
   const seal = command
     .command('seal <keyRef>')
     .description('combine 2-3 components read from standard input and print the key sealed under the local master key')
@@ -36,11 +41,11 @@ export function register(program: Command): void {
     const config = configFromCommand(opts, {});
     const vault = TerminalKeyVault.fromSettings(config.security);
     if (vault.source === 'development') process.stderr.write('warning: development mode: the key is sealed under the public development master key\n');
-    const result = sealZonePinKey(vault, keyRef, opts.algorithm as KeyAlgorithm, await readComponents(count));
+    const result = sealZonePinKey(vault, keyRef, opts.algorithm as KeyAlgorithm, await readComponents(count), kind.role);
     process.stdout.write(
       opts.json === true
         ? `${JSON.stringify(result)}\n`
-        : `zone PIN key ${result.keyRef} (${result.algorithm}), check value ${result.checkValue}; put this into the channel's config:\n  zonePinKey: { keyRef: ${result.keyRef}, algorithm: ${result.algorithm}, checkValue: ${result.checkValue}, sealed: ${result.sealed} }\n`,
+        : `${kind.what} ${result.keyRef} (${result.algorithm}), check value ${result.checkValue}; put this into the channel's config:\n  ${kind.configField}: { keyRef: ${result.keyRef}, algorithm: ${result.algorithm}, checkValue: ${result.checkValue}, sealed: ${result.sealed} }\n`,
     );
   });
 }

@@ -90,15 +90,33 @@ const channelTlsSchema = Type.Optional(
   ),
 );
 
+const zoneKeyRefSchema = text({ maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$', expected: 'must be 1 to 128 letters, digits, "_", ".", ":", "/" or "-"' });
+const zoneKeyCheckValueSchema = text({ minLength: 6, maxLength: 16, pattern: '^[0-9A-Fa-f]{6,16}$', expected: 'must be 6 to 16 hex digits' });
+const zoneKeyAlgorithmSchema = enumOf(['3des', 'sm4'] as const, '3des');
+const sealedZoneKeySchema = text({ maxLength: 512, pattern: '^v1\\.[A-Za-z0-9._-]+$', expected: 'must be the sealed text `reswipe zone-pin-key seal` (or `zone-mac-key seal`) printed' });
+
 /** The channel's zone PIN key, by reference and check value; for the software HSM also the key itself, sealed under the local master key. */
 const zonePinKeySchema = Type.Optional(
   Type.Object(
     {
-      keyRef: text({ maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$', expected: 'must be 1 to 128 letters, digits, "_", ".", ":", "/" or "-"' }),
-      checkValue: text({ minLength: 6, maxLength: 16, pattern: '^[0-9A-Fa-f]{6,16}$', expected: 'must be 6 to 16 hex digits' }),
-      algorithm: enumOf(['3des', 'sm4'] as const, '3des'),
+      keyRef: zoneKeyRefSchema,
+      checkValue: zoneKeyCheckValueSchema,
+      algorithm: zoneKeyAlgorithmSchema,
       /** The key sealed under the local master key (`reswipe zone-pin-key seal`), for the software HSM; absent when the HSM already holds keyRef. */
-      sealed: Type.Optional(text({ maxLength: 512, pattern: '^v1\\.[A-Za-z0-9._-]+$', expected: 'must be the sealed text `reswipe zone-pin-key seal` printed' })),
+      sealed: Type.Optional(sealedZoneKeySchema),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** The channel's zone MAC key (docs/channels.md, host-link MAC): the gateway MACs every message itself, so the sealed key is required (`reswipe zone-mac-key seal`). */
+const channelMacSchema = Type.Optional(
+  Type.Object(
+    {
+      keyRef: zoneKeyRefSchema,
+      checkValue: zoneKeyCheckValueSchema,
+      algorithm: zoneKeyAlgorithmSchema,
+      sealed: sealedZoneKeySchema,
     },
     { additionalProperties: false },
   ),
@@ -165,6 +183,7 @@ const channelSchema = Type.Object(
     disabled: Type.Boolean({ default: false }),
     tls: channelTlsSchema,
     zonePinKey: zonePinKeySchema,
+    mac: channelMacSchema,
   },
   { additionalProperties: false },
 );

@@ -23,6 +23,8 @@ export interface FaultRates {
   readonly malformedReply: number;
   /** The reply is sent twice. */
   readonly duplicateReply: number;
+  /** The issuer processes the request, then the reply goes out with a wrong MAC. */
+  readonly badAnswerMac: number;
 }
 
 export interface FaultSettings extends FaultRates {
@@ -30,7 +32,7 @@ export interface FaultSettings extends FaultRates {
   readonly lateReplyMs: number;
 }
 
-export const faultRateNames = ['noReply', 'replyLost', 'lateReply', 'drop', 'dropAfterProcessing', 'malformedReply', 'duplicateReply'] as const satisfies ReadonlyArray<keyof FaultRates>;
+export const faultRateNames = ['noReply', 'replyLost', 'lateReply', 'drop', 'dropAfterProcessing', 'malformedReply', 'duplicateReply', 'badAnswerMac'] as const satisfies ReadonlyArray<keyof FaultRates>;
 
 const faultOfRate: Readonly<Record<keyof FaultRates, IssuerFault>> = {
   noReply: 'no_reply',
@@ -40,6 +42,7 @@ const faultOfRate: Readonly<Record<keyof FaultRates, IssuerFault>> = {
   dropAfterProcessing: 'drop_after_processing',
   malformedReply: 'malformed_reply',
   duplicateReply: 'duplicate_reply',
+  badAnswerMac: 'bad_answer_mac',
 };
 
 /** The faults of a flaky bank link, which a fault mix (`--fault-mix`) spreads its share over in equal parts. */
@@ -68,6 +71,7 @@ export const noFaults: FaultSettings = Object.freeze({
   dropAfterProcessing: 0,
   malformedReply: 0,
   duplicateReply: 0,
+  badAnswerMac: 0,
   lateReplyMs: defaultLateReplyMs,
 });
 
@@ -136,6 +140,7 @@ export function isProcessedBeforeFault(fault: IssuerFault | null): boolean {
     case 'drop_after_processing':
     case 'malformed_reply':
     case 'duplicate_reply':
+    case 'bad_answer_mac':
       return true;
     case 'no_reply':
     case 'drop_on_receipt':

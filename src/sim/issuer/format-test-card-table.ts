@@ -5,6 +5,7 @@ import {
   defaultTestExpiry,
   magicAmounts,
   magicCodeAmountBaseMinor,
+  issuerFaults,
   magicFaultAmountBaseMinor,
   testCards,
   type MagicAmount,
@@ -66,8 +67,8 @@ const rules = [
   `Every card has expiry ${defaultTestExpiry} and CVV ${defaultTestCvv} on file (Amex CID 1234). A different expiry in DE 14 / track 2 answers 54; a different CVV2 in DE 48 answers 05 (N7 on Visa).`,
   `"expected" is the answer to a ${formatYuan(10_000)} (10000 fen) sale. Cards not in this table answer 14.`,
   `Amounts ${formatYuan(magicCodeAmountBaseMinor + 1)}..${formatYuan(magicCodeAmountBaseMinor + 99)} (${magicCodeAmountBaseMinor + 1}..${magicCodeAmountBaseMinor + 99} fen) answer DE 39 = the last two digits on any card that passes its own checks; the table names the useful ones.`,
-  `Amounts ${formatYuan(magicFaultAmountBaseMinor + 1)}..${formatYuan(magicFaultAmountBaseMinor + 7)} force a fault on any card. Magic amounts apply to sales, refunds and pre-authorizations, never to reversals (which carry the original amount).`,
-  'A fault that hides an approval (reply lost, late, dropped after processing, malformed) leaves the sale charged until the gateway reverses it; the reversal credits it back exactly once, and repeats (0401) or a second reversal move nothing.',
+  `Amounts ${formatYuan(magicFaultAmountBaseMinor + 1)}..${formatYuan(magicFaultAmountBaseMinor + issuerFaults.length)} force a fault on any card. Magic amounts apply to sales, refunds and pre-authorizations, never to reversals (which carry the original amount).`,
+  'A fault that hides an approval (reply lost, late, dropped after processing, malformed, bad answer MAC) leaves the sale charged until the gateway reverses it; the reversal credits it back exactly once, and repeats (0401) or a second reversal move nothing.',
 ];
 
 function padCells(table: Table): string {

@@ -12,12 +12,16 @@ import {
   FrameDecoder,
   getDialect,
   packMessage,
+  responseMtiFor,
   unpackMessage,
+  unpackMessageLocating,
   type Dialect,
   type FramingKind,
   type IsoMessage,
 } from '../../core/iso8583/index.ts';
 import { SeededRandom } from '../../core/time/random.ts';
+import type { KeyAlgorithm } from '../../core/crypto/block-cipher.ts';
+import { checkMessageMac, macFieldOf, packWithMac } from '../../core/crypto/terminal-mac.ts';
 import { decideIssuerResponse, type IssuerOutcome } from './decide-issuer-response.ts';
 import { decideFault, isProcessedBeforeFault, type FaultSettings } from './fault-plan.ts';
 import { IssuerBook, type IssuerEvent } from './issuer-book.ts';
@@ -45,6 +49,8 @@ export interface IssuerServerOptions {
   readonly nowMs?: () => number;
   /** TLS on the ISO 8583 port (certificate, key, and a client CA to demand the gateway's certificate); absent means plain TCP. The admin API stays plain HTTP. */
   readonly tls?: TlsOptions;
+  /** Host-link MAC (docs/issuer-simulator.md): requests must carry a good MAC (else `A0`, nothing processed) and every answer carries one. */
+  readonly mac?: { readonly algorithm: KeyAlgorithm; readonly key: Uint8Array };
 }
 
 export const issuerServerDefaults = {
@@ -66,6 +72,8 @@ export interface IssuerStats {
   outcomes: Partial<Record<IssuerOutcome, number>>;
   faults: Partial<Record<IssuerFault, number>>;
   lateRepliesDropped: number;
+  /** Requests answered A0 because their MAC was missing or wrong (with --mac-key). */
+  macRejected: number;
 }
 
 export interface RunningIssuerServer {
@@ -93,7 +101,7 @@ export async function startIssuerServer(options: IssuerServerOptions): Promise<R
   const faultRandom = new SeededRandom(options.seed);
   const authRandom = new SeededRandom((options.seed ^ 0x5eed5eed) >>> 0);
   let faults = options.faults;
-  const stats: IssuerStats = { messages: 0, undecodable: 0, framesTooLarge: 0, outcomes: {}, faults: {}, lateRepliesDropped: 0 };
+  const stats: IssuerStats = { messages: 0, undecodable: 0, framesTooLarge: 0, outcomes: {}, faults: {}, lateRepliesDropped: 0, macRejected: 0 };
 
   let ledgerFile: LedgerFile | null = null;
   if (options.ledgerFile !== undefined) {
@@ -111,9 +119,42 @@ export async function startIssuerServer(options: IssuerServerOptions): Promise<R
   const sockets = new Set<Socket>();
   const lateTimers = new Set<NodeJS.Timeout>();
 
+  const mac = options.mac;
+  const pack = (message: IsoMessage): Buffer => (mac === undefined ? packMessage(dialect, message) : packWithMac(dialect, message, mac.algorithm, mac.key));
+
   const send = (socket: Socket, response: IsoMessage): void => {
     if (socket.destroyed) return;
-    socket.write(encodeFrame(options.framing, packMessage(dialect, response)));
+    socket.write(encodeFrame(options.framing, pack(response)));
+  };
+
+  /** The answer as a forger or a garbled line would deliver it: the MAC field present, its bytes wrong. */
+  const sendWithBadMac = (socket: Socket, response: IsoMessage): void => {
+    if (socket.destroyed) return;
+    const de = macFieldOf(dialect, response);
+    const bytes = mac === undefined ? packMessage(dialect, { ...response, fields: { ...response.fields, [de]: Buffer.alloc(8) } }) : pack(response);
+    const { layout } = unpackMessageLocating(dialect, bytes, de);
+    if (layout.field === null) throw new Error(`broken invariant: DE ${de} missing from a packed answer`);
+    for (let at = layout.field.start; at < layout.field.end; at += 1) bytes[at] = (bytes[at] as number) ^ 0x5a;
+    socket.write(encodeFrame(options.framing, bytes));
+  };
+
+  /** With --mac-key, a request without a good MAC is answered A0 and never reaches the rules: nothing is charged. */
+  const refusedForMac = (socket: Socket, frame: Uint8Array, request: IsoMessage): boolean => {
+    if (mac === undefined) return false;
+    const responseMti = responseMtiFor(request.mti);
+    if (responseMti === undefined) return false;
+    const check = checkMessageMac(dialect, frame, request, mac.algorithm, mac.key);
+    if (check === 'ok') return false;
+    stats.messages += 1;
+    stats.macRejected += 1;
+    log.warn({ mti: request.mti, check }, 'request MAC missing or wrong: answered A0, nothing processed');
+    const fields: IsoMessage['fields'] = { 39: 'A0' };
+    for (const field of [3, 4, 7, 11, 32, 41, 42, 49, 70, 90]) {
+      const value = request.fields[field];
+      if (value !== undefined) fields[field] = value;
+    }
+    send(socket, { mti: responseMti, fields });
+    return true;
   };
 
   const handleMessage = (socket: Socket, request: IsoMessage): void => {
@@ -162,6 +203,9 @@ export async function startIssuerServer(options: IssuerServerOptions): Promise<R
         send(socket, response);
         send(socket, response);
         return;
+      case 'bad_answer_mac':
+        sendWithBadMac(socket, response);
+        return;
       case 'no_reply':
       case 'drop_on_receipt':
         return; // handled above: never processed
@@ -195,6 +239,7 @@ export async function startIssuerServer(options: IssuerServerOptions): Promise<R
           log.warn({ err: error instanceof ReswipeError ? `${error.code}: ${error.message}` : String(error) }, 'undecodable message ignored');
           continue;
         }
+        if (refusedForMac(socket, frame, request)) continue;
         handleMessage(socket, request);
       }
     });

@@ -88,6 +88,7 @@ export const issuerFaults = [
   'drop_after_processing',
   'malformed_reply',
   'duplicate_reply',
+  'bad_answer_mac',
 ] as const;
 export type IssuerFault = (typeof issuerFaults)[number];
 
@@ -147,6 +148,7 @@ export const magicAmounts: readonly MagicAmount[] = [
   fault(5, 'drop_after_processing', true, 'dropped connection after charging: the socket closes instead of the reply'),
   fault(6, 'malformed_reply', true, 'malformed reply: charged, then bytes the codec rejects'),
   fault(7, 'duplicate_reply', true, 'duplicate reply: charged once, the approval is sent twice'),
+  fault(8, 'bad_answer_mac', true, 'bad answer MAC: charged, then the approval goes out with a wrong MAC (DE 64/128), as a forged or garbled answer would'),
 ];
 
 export function findTestCard(pan: string): TestCard | undefined {

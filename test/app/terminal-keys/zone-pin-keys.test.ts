@@ -11,7 +11,7 @@ import { keyCheckValue } from '../../../src/core/crypto/key-check-value.ts';
 import { combineKeyComponents } from '../../../src/core/crypto/key-components.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
-import { loadZonePinKeys, sealZonePinKey } from '../../../src/app/terminal-keys/zone-pin-keys.ts';
+import { loadZonePinKeys, openChannelMacKeys, sealZonePinKey } from '../../../src/app/terminal-keys/zone-pin-keys.ts';
 import { envWithoutReswipe, repoRoot, reswipeBin } from '../../support/reswipe-process.ts';
 
 const components = ['1032547698BADCFE1032547698BADCFE', '0000000000000000FFFFFFFFFFFFFFFF'] as const;
@@ -67,6 +67,38 @@ test('`reswipe zone-pin-key seal` prints the check value and sealed text, never 
   assert.equal(printed.keyRef, 'zpk/bank');
   assert.equal(printed.checkValue, keyCheckValue('3des', zoneKey));
   assert.equal(vault.open(printed.sealed, 'zone:zpk/bank', 'pin').toString('hex'), zoneKey.toString('hex'));
+  const output = (run.stdout + run.stderr).toUpperCase();
+  for (const secret of [zoneKey.toString('hex'), ...components]) assert.ok(!output.includes(secret.toUpperCase()), 'no key material printed');
+});
+
+test('a zone MAC key (channels[].mac) opens into memory by channel; a sealed zone PIN key cannot stand in for it; a wrong check value stops start-up', () => {
+  const sealedMac = sealZonePinKey(vault, 'zak/bank', '3des', components.map((hex) => ({ hex })), 'mac');
+  const macConfig = (mac: Record<string, unknown>) => validateConfig({ channels: [{ name: 'bank', host: '127.0.0.1', port: 9583, mac }] });
+  const keys = openChannelMacKeys(macConfig({ keyRef: 'zak/bank', checkValue: sealedMac.checkValue, sealed: sealedMac.sealed }), vault);
+  assert.equal(keys.get('bank')?.key.toString('hex'), zoneKey.toString('hex'));
+  assert.equal(keys.get('bank')?.algorithm, '3des');
+  const sealedPin = sealZonePinKey(vault, 'zak/bank', '3des', components.map((hex) => ({ hex })));
+  assert.throws(() => openChannelMacKeys(macConfig({ keyRef: 'zak/bank', checkValue: sealedPin.checkValue, sealed: sealedPin.sealed }), vault), (error: unknown) => isReswipeError(error, 'RSW_TERMINAL_KEYS_UNSEALABLE'));
+  assert.throws(
+    () => openChannelMacKeys(macConfig({ keyRef: 'zak/bank', checkValue: '000000', sealed: sealedMac.sealed }), vault),
+    (error: unknown) => isReswipeError(error, 'RSW_CONFIG_RELATION') && error.field === 'channels[0].mac.checkValue',
+  );
+  assert.throws(() => macConfig({ keyRef: 'zak/bank', checkValue: sealedMac.checkValue }), 'the sealed key is required: reswipe computes host-link MACs itself');
+});
+
+test('`reswipe zone-mac-key seal` seals under the role mac', () => {
+  const run = spawnSync(process.execPath, [reswipeBin, 'zone-mac-key', 'seal', 'zak/bank', '--components', '2', '--json'], {
+    cwd: repoRoot,
+    env: envWithoutReswipe({ RESWIPE_DEVELOPMENT_MODE: '1' }),
+    input: `${components[0]}\n${components[1]}\n`,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const printed = JSON.parse(run.stdout) as { keyRef: string; checkValue: string; sealed: string };
+  assert.equal(printed.checkValue, keyCheckValue('3des', zoneKey));
+  assert.equal(vault.open(printed.sealed, 'zone:zak/bank', 'mac').toString('hex'), zoneKey.toString('hex'));
+  assert.throws(() => vault.open(printed.sealed, 'zone:zak/bank', 'pin'));
   const output = (run.stdout + run.stderr).toUpperCase();
   for (const secret of [zoneKey.toString('hex'), ...components]) assert.ok(!output.includes(secret.toUpperCase()), 'no key material printed');
 });
