@@ -478,12 +478,7 @@ export class UpstreamChannel {
    * The connection stays open: framing is intact, and the genuine reply may still come on it.
    */
   private onMacRejected(slot: Slot, message: IsoMessage, reason: ChannelMacRejection): void {
-    let key: string | null = null;
-    try {
-      key = upstreamMatchKey(message);
-    } catch {
-      key = null;
-    }
+    const key = matchKeyOf(message);
     const pending = key === null ? undefined : this.pending.get(key);
     this.options.logger.warn({ channel: this.options.name, slot: slot.index, reason, answers: pending !== undefined, mti: message.mti, stan: message.fields[11] === undefined ? null : String(message.fields[11]) }, 'message from upstream refused: MAC missing or wrong; treated as no reply');
     this.options.onMacRejected?.(reason);
@@ -505,12 +500,7 @@ export class UpstreamChannel {
       this.answerHostEcho(slot, message);
       return;
     }
-    let key: string | null = null;
-    try {
-      key = upstreamMatchKey(message);
-    } catch {
-      key = null;
-    }
+    const key = matchKeyOf(message);
     const pending = key === null ? undefined : this.pending.get(key);
     if (pending !== undefined) {
       const nowMs = this.nowMs();
@@ -643,5 +633,14 @@ function validateOptions(options: UpstreamChannelOptions): void {
   }
   if (!(Number.isInteger(options.port) && options.port > 0 && options.port < 65536)) {
     throw new ReswipeError('RSW_CHANNEL_OPTIONS_INVALID', { field: `channels.${options.name}.port`, reason: 'must be a TCP port 1-65535' });
+  }
+}
+
+/** The key that matches a message from upstream to its request, or null when its fields cannot make one. */
+function matchKeyOf(message: IsoMessage): string | null {
+  try {
+    return upstreamMatchKey(message);
+  } catch {
+    return null;
   }
 }
