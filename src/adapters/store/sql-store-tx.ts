@@ -8,6 +8,7 @@ import type {
   EventRecord,
   FeeLineRecord,
   IdempotencyRecord,
+  DrillReportRecord,
   ManualResolutionRecord,
   MerchantRecord,
   PaymentRecord,
@@ -28,6 +29,7 @@ import {
   eventRows,
   feeLineRows,
   idempotencyRows,
+  drillReportRows,
   manualResolutionRows,
   insertSql,
   merchantRows,
@@ -208,6 +210,10 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
 
   appendAudit(record: AuditRecord): Promise<void> {
     return this.#insert(auditRows, record);
+  }
+
+  insertDrillReport(record: DrillReportRecord): Promise<void> {
+    return this.#insert(drillReportRows, record);
   }
 
   insertManualResolution(record: ManualResolutionRecord): Promise<void> {
