@@ -25,6 +25,7 @@ import { ApiAuth, merchantScopeOf, requireScope } from './auth.ts';
 import { registerRequestLimits, type RequestLimits } from './request-limits.ts';
 import { registerCors, registerSecurityHeaders } from './security-headers.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
+import { drillRoutes } from './routes/drill-routes.ts';
 import { auditAfter } from './audit-trail.ts';
 import { createErrorHandler, problemOfError, problemSchema, sendProblem } from './problem.ts';
 import { refuseCardNumbersInText } from './refuse-card-numbers-in-text.ts';
@@ -172,6 +173,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       });
       await v1.register(eventRoutes, { store: deps.store, auth });
       await v1.register(auditRoutes, { store: deps.store, auth });
+      await v1.register(drillRoutes, { store: deps.store, auth });
       await v1.register(manualHandlingRoutes, {
         store: deps.store,
         auth,
