@@ -61,6 +61,9 @@ export async function settleMerchantDay(store: Store, merchantId: string, busine
   await store.write(async (tx) => {
     const again = await tx.getSettlementBatch(merchantId, businessDate);
     if (again?.state === 'paid') throw new ReswipeError('RSW_FEE_BATCH_PAID', { merchantId, businessDate });
+    // A batch whose net amount is in a payout instruction (pending, sent or paid) must not change under it (docs/payouts.md).
+    const live = again === null ? undefined : (await tx.listPayouts({ batchId: again.id })).find((payout) => payout.state !== 'failed');
+    if (live !== undefined) throw new ReswipeError('RSW_PAYOUT_BATCH_IN_PAYOUT', { merchantId, businessDate, payoutId: live.id, state: live.state });
     await tx.upsertSettlementBatch(batch);
   });
   return { batch, lines, reconciliation };
@@ -76,6 +79,15 @@ export async function settleDay(store: Store, businessDate: string, settings: Se
 
 /** The 对账单 CSV of a stored batch; refused when the batch no longer matches its payments. */
 export async function exportStatement(reader: StoreReader, merchantId: string, businessDate: string, settings: Omit<SettlementSettings, 'settleMode' | 'calendar'>): Promise<string> {
+  const { batch, lines } = await loadStatement(reader, merchantId, businessDate, settings);
+  return writeStatementCsv(batch, lines);
+}
+
+/**
+ * A stored batch and its statement lines rebuilt from the payments as they are now, refused
+ * (RSW_FEE_BATCH_MISMATCH) when the two disagree: the one source of every statement layout.
+ */
+export async function loadStatement(reader: StoreReader, merchantId: string, businessDate: string, settings: Omit<SettlementSettings, 'settleMode' | 'calendar'>): Promise<{ batch: SettlementBatchRecord; lines: readonly StatementLine[] }> {
   const batch = await reader.getSettlementBatch(merchantId, businessDate);
   if (batch === null) throw new ReswipeError('RSW_FEE_BATCH_NOT_FOUND', { merchantId, businessDate });
   const { payments, feeLines } = await loadDay(reader, merchantId, businessDate, settings);
@@ -88,5 +100,5 @@ export async function exportStatement(reader: StoreReader, merchantId: string, b
     throw new ReswipeError('RSW_FEE_BATCH_MISMATCH', { merchantId, businessDate, detail });
   }
   const { lines } = buildSettlementBatch(merchantId, businessDate, payments, feeLines, { settleMode: batch.settleMode, payoutDate: batch.payoutDate, createdAtMs: batch.createdAtMs });
-  return writeStatementCsv(batch, lines);
+  return { batch, lines };
 }
