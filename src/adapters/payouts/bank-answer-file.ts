@@ -6,8 +6,10 @@
 //   D|<seq>|<payout id>|F|<amount yuan>|<bank reference>|<reason code>|<reason text, e.g. 账户名不符>
 //   T|<count>|<total yuan>
 //
-// The whole file is checked before anything is applied: a bad line refuses the file with its line
+// Bank references and texts are stored and shown, so digit runs in them that look like a card number
+// are masked as card numbers are. The whole file is checked before anything is applied: a bad line refuses the file with its line
 // number (RSW_PAYOUT_FILE_INVALID), so a half-read answer never marks half the payouts.
+import { maskPansInText } from '../../core/cards/pan.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { PayoutAnswer } from '../../core/payouts/payout-state.ts';
 
@@ -73,9 +75,10 @@ export function parseAnswerFile(text: string, source = 'answer'): AnswerFile {
       payoutId,
       status: status === 'S' ? 'paid' : 'failed',
       amountMinor,
-      bankReference: bankReference.trim() === '' ? null : bankReference.trim(),
+      // Stored and shown: a digit run that looks like a card number is masked like one (docs/card-data.md).
+      bankReference: bankReference.trim() === '' ? null : maskPansInText(bankReference.trim()),
       reasonCode: status === 'F' ? reasonCode.trim() : null,
-      reasonText: status === 'F' && reasonText !== '' ? reasonText : null,
+      reasonText: status === 'F' && reasonText !== '' ? maskPansInText(reasonText) : null,
     });
   }
   const trailerNo = lines.length;

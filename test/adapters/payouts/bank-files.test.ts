@@ -26,7 +26,7 @@ test('the transfer file: header, one line per transfer in yuan, trailer; CRLF', 
 
 const goodAnswer = [
   'H|RSWANS|1|pf_20260619T013000Z_a1b2c3|2026-06-19T09:12:00+08:00|2',
-  'D|1|po_stl_M1_2026-06-18_1|S|10206.43|B20260619000123||',
+  'D|1|po_stl_M1_2026-06-18_1|S|10206.43|BR0619-000123||',
   'D|2|po_stl_M2_2026-06-18_1|F|0.05||ACCOUNT_NAME_MISMATCH|账户名不符',
   'T|2|10206.48',
 ].join('\r\n');
@@ -37,10 +37,14 @@ test('a good answer file: a paid line and a failed line with reason code and tex
     assert.equal(file.fileId, 'pf_20260619T013000Z_a1b2c3');
     assert.equal(file.answeredAtMs, Date.parse('2026-06-19T01:12:00Z'));
     assert.deepEqual(file.answers, [
-      { payoutId: 'po_stl_M1_2026-06-18_1', status: 'paid', amountMinor: 1_020_643, bankReference: 'B20260619000123', reasonCode: null, reasonText: null },
+      { payoutId: 'po_stl_M1_2026-06-18_1', status: 'paid', amountMinor: 1_020_643, bankReference: 'BR0619-000123', reasonCode: null, reasonText: null },
       { payoutId: 'po_stl_M2_2026-06-18_1', status: 'failed', amountMinor: 5, bankReference: null, reasonCode: 'ACCOUNT_NAME_MISMATCH', reasonText: '账户名不符' },
     ]);
   }
+  // A bank reference that looks like a card number is stored masked, never in clear.
+  const cardLike = parseAnswerFile(goodAnswer.replace('BR0619-000123', '6222020000000000018'));
+  assert.ok(!(cardLike.answers[0]?.bankReference ?? '').includes('6222020000000000018'));
+  assert.match(cardLike.answers[0]?.bankReference ?? '', /^622202\*+0018$/);
   // The reason text is the last field and may hold the separator.
   const piped = goodAnswer.replace('|账户名不符', '|户名|不符');
   assert.equal(parseAnswerFile(piped).answers[1]?.reasonText, '户名|不符');
