@@ -186,7 +186,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       });
       // Payouts (admin) and what a merchant's own key reads about its money (docs/payouts.md).
       await v1.register(payoutRoutes, { store: deps.store, auth, clock: deps.clock, timeZone: deps.config.fees.settlementTimeZone });
-      await v1.register(merchantSelfServiceRoutes, { store: deps.store, auth, clock: deps.clock, timeZone: deps.config.fees.settlementTimeZone, cutoff: defaultCutoff });
+      await v1.register(merchantSelfServiceRoutes, { store: deps.store, auth, logger: deps.logger, clock: deps.clock, timeZone: deps.config.fees.settlementTimeZone, cutoff: defaultCutoff });
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
       await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
       // Fee routes read every merchant's settlements and change plans: admin keys only, except that

@@ -160,3 +160,20 @@ test('no payout without an account, and a batch that no longer reconciles is not
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('two creates racing make one payout per batch: the database decides, the loser reports the winner', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reswipe-payouts-'));
+  try {
+    const { store, deps } = await setUp(dir);
+    try {
+      const [a, b] = await Promise.all([createPayouts(deps, '2026-06-18', 10), createPayouts(deps, '2026-06-18', 11)]);
+      const outcomes = [...(a ?? []), ...(b ?? [])].map((r) => r.outcome).sort();
+      assert.deepEqual(outcomes, ['created', 'created', 'existing', 'existing']);
+      assert.equal((await store.listPayouts({})).length, 2);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -15,6 +15,8 @@ import { addDays, assertBusinessDate } from '../../../core/fees/business-date.ts
 import type { PayoutQuery, Store } from '../../../core/ports/store.ts';
 import { monthlyStatementCsp, renderMonthlyStatementHtml } from '../../../core/statements/monthly-statement.ts';
 import type { Clock } from '../../../core/time/clock.ts';
+import type { LoggerLike } from '../../channels/upstream-channel.ts';
+import { auditAfter } from '../audit-trail.ts';
 import { merchantScopeOf, type ApiAuth } from '../auth.ts';
 import { problemSchema } from '../problem.ts';
 import { payoutListQuery, payoutQueryOf, payoutView } from './payout-routes.ts';
@@ -22,6 +24,7 @@ import { payoutListQuery, payoutQueryOf, payoutView } from './payout-routes.ts';
 export interface MerchantSelfServiceOptions {
   store: Store;
   auth: ApiAuth;
+  logger: LoggerLike;
   clock: Clock;
   timeZone: string;
   cutoff: string;
@@ -90,6 +93,16 @@ export async function merchantSelfServiceRoutes(app: FastifyInstance, options: M
     const own = merchantScopeOf(request.principal);
     const named = (request.params as { id?: string }).id;
     if (own !== undefined && named !== own) throw new ReswipeError('RSW_AUTH_MERCHANT_SCOPE', { merchantId: own, field: 'id' });
+  });
+  // Statement downloads are audited like `settle export` and the admin statement route: who took which day's books.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const route = request.routeOptions.url ?? '';
+    if (reply.statusCode >= 300 || !route.includes('/statements/')) return payload;
+    const params = request.params as { id?: string; date?: string };
+    const query = request.query as { layout?: string; month?: string; format?: string };
+    const detail = route.endsWith('/monthly') ? { month: query.month, format: query.format } : { date: params.date, layout: query.layout };
+    await auditAfter({ store, logger: options.logger }, request, 'settlement.export', params.id ?? null, detail, clock.nowMs());
+    return payload;
   });
 
   app.get<{ Params: { id: string }; Querystring: { date?: string; from?: string; to?: string } }>(

@@ -115,6 +115,9 @@ test('statements: machine CSV, the Chinese layout with yuan, and the printable m
   assert.equal(json.json().totals.netMinor, 33_133);
   const bad = await get(`/v1/merchants/${merchantId}/statements/monthly?month=2026-13`, ownKey);
   assert.equal(bad.statusCode, 400);
+  // Downloads are audited with the key that took them.
+  const audits = await fixture.engine.store.listAudit({ limit: 20, action: 'settlement.export' });
+  assert.deepEqual(audits.map((a) => a.detail).reverse().slice(0, 3), [{ date, layout: 'machine' }, { date, layout: 'zh' }, { month: '2026-06', format: 'html' }]);
   // Other answers keep the API's nothing-loads policy.
   assert.equal(machine.headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'");
 });
