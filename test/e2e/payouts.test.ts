@@ -174,6 +174,11 @@ test('sales → settlement → payout file → answer with one 账户名不符 �
   const twice = JSON.parse(reswipe(['payouts', 'import-answer', answerPath, '--json']).stdout) as { unchanged: number };
   assert.equal(twice.unchanged, created.length);
 
+  // Re-running the day's settlement keeps the paid and in-payout batches as they are.
+  const rerun = reswipe(['settle', 'run', '--date', dates[0] as string, '--json']);
+  assert.equal(rerun.status, 0, rerun.stderr);
+  assert.match(rerun.stderr, new RegExp(`${shop} ${dates[0]}: kept as it is \\(RSW_FEE_BATCH_PAID`));
+
   const listed = JSON.parse(reswipe(['payouts', 'list', '--json']).stdout) as Array<{ merchantId: string; state: string; reason: { zh: string } | null }>;
   assert.ok(listed.filter((p) => p.merchantId === shop).every((p) => p.state === 'paid'));
   assert.ok(listed.filter((p) => p.merchantId === restaurant).every((p) => p.state === 'failed' && p.reason?.zh === '账户名不符'));

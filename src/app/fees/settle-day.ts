@@ -1,7 +1,7 @@
 // Settlement against the store: load one merchant's payments for a business day and the fee lines
 // dated that day, let the pure core build and reconcile the batch, and persist it. Statements are
 // built from the stored batch and the payments as they are now, and refused when the two disagree.
-import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { businessDayWindow, defaultCutoff } from '../../core/fees/business-date.ts';
 import type { SettleMode } from '../../core/fees/fee-plan.ts';
 import type { HolidayCalendar } from '../../core/fees/holiday-calendar.ts';
@@ -69,11 +69,31 @@ export async function settleMerchantDay(store: Store, merchantId: string, busine
   return { batch, lines, reconciliation };
 }
 
-/** Settles a business date for one merchant, or for every merchant when none is named (in id order). */
-export async function settleDay(store: Store, businessDate: string, settings: SettlementSettings, nowMs: number, merchantId?: string): Promise<DaySettlement[]> {
+/**
+ * Settles a business date for one merchant, or for every merchant when none is named (in id order).
+ * Run for every merchant, a batch that is final (paid, or in a live payout: docs/payouts.md) is kept
+ * as it is and reported to `onKept`, so re-running a day after its payouts settles the other merchants;
+ * a named merchant's final batch is an error.
+ */
+export async function settleDay(
+  store: Store,
+  businessDate: string,
+  settings: SettlementSettings,
+  nowMs: number,
+  merchantId?: string,
+  onKept?: (merchantId: string, reason: ReswipeError) => void,
+): Promise<DaySettlement[]> {
   const merchantIds = merchantId === undefined ? (await store.listMerchants()).map((merchant) => merchant.id) : [merchantId];
   const results: DaySettlement[] = [];
-  for (const id of merchantIds) results.push(await settleMerchantDay(store, id, businessDate, settings, nowMs));
+  for (const id of merchantIds) {
+    try {
+      results.push(await settleMerchantDay(store, id, businessDate, settings, nowMs));
+    } catch (error) {
+      const isFinal = isReswipeError(error, 'RSW_FEE_BATCH_PAID') || isReswipeError(error, 'RSW_PAYOUT_BATCH_IN_PAYOUT');
+      if (merchantId !== undefined || !isFinal) throw error;
+      onKept?.(id, error);
+    }
+  }
   return results;
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { TerminalKeyVault } from '../../../src/adapters/crypto/terminal-key-vault.ts';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { recordFeesForApprovedPayment, type PaymentFeeContext } from '../../../src/app/fees/record-payment-fees.ts';
-import { settleMerchantDay } from '../../../src/app/fees/settle-day.ts';
+import { settleDay, settleMerchantDay } from '../../../src/app/fees/settle-day.ts';
 import { createPayouts } from '../../../src/app/payouts/create-payouts.ts';
 import { exportPayoutFile, renderTransferFile } from '../../../src/app/payouts/export-payout-file.ts';
 import { importPayoutAnswer } from '../../../src/app/payouts/import-payout-answer.ts';
@@ -72,8 +72,11 @@ test('create → export → answer with one failure → retry to the corrected a
       assert.equal(m1?.expectedArrivalDate, '2026-06-22', 'T+1 over the Dragon Boat Festival');
       assert.equal(m1?.accountNumberMasked, '****3445');
 
-      // A batch whose money is in a payout is not recomputed.
+      // A batch whose money is in a payout is not recomputed; re-running the whole day keeps such batches and says so.
       await assert.rejects(settleMerchantDay(store, 'M1', '2026-06-18', settings, at('2026-06-19T03:00:00')), (error: unknown) => isReswipeError(error, 'RSW_PAYOUT_BATCH_IN_PAYOUT'));
+      const kept: string[] = [];
+      assert.deepEqual(await settleDay(store, '2026-06-18', settings, at('2026-06-19T03:00:00'), undefined, (merchantId, reason) => kept.push(`${merchantId} ${reason.code}`)), []);
+      assert.deepEqual(kept, ['M1 RSW_PAYOUT_BATCH_IN_PAYOUT', 'M2 RSW_PAYOUT_BATCH_IN_PAYOUT']);
 
       // Export: both in one file, marked sent; nothing left to export; the file renders again identically.
       const exported = await exportPayoutFile(deps, at('2026-06-19T09:00:00'));
