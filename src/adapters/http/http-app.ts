@@ -40,6 +40,7 @@ import { declineRoutes } from './routes/decline-routes.ts';
 import { feeRoutes } from './routes/fee-routes.ts';
 import { feeSettingsFromConfig } from '../../app/fees/fee-settings.ts';
 import { payoutRoutes } from './routes/payout-routes.ts';
+import { TerminalKeyVault } from '../crypto/terminal-key-vault.ts';
 import { merchantSelfServiceRoutes } from './routes/merchant-self-service-routes.ts';
 
 /** Largest request body; a payment request is about 300 bytes. */
@@ -185,7 +186,15 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         ...(deps.manualHandling?.kickReversals === undefined ? {} : { kickReversals: deps.manualHandling.kickReversals }),
       });
       // Payouts (admin) and what a merchant's own key reads about its money (docs/payouts.md).
-      await v1.register(payoutRoutes, { store: deps.store, auth, clock: deps.clock, timeZone: deps.config.fees.settlementTimeZone });
+      let payoutVault: TerminalKeyVault | undefined;
+      await v1.register(payoutRoutes, {
+        store: deps.store,
+        auth,
+        clock: deps.clock,
+        timeZone: deps.config.fees.settlementTimeZone,
+        // Opened on first use: a gateway that never records an account needs no local master key for it.
+        vault: () => (payoutVault ??= TerminalKeyVault.fromSettings(deps.config.security)),
+      });
       await v1.register(merchantSelfServiceRoutes, { store: deps.store, auth, logger: deps.logger, clock: deps.clock, timeZone: deps.config.fees.settlementTimeZone, cutoff: defaultCutoff });
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
       await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });

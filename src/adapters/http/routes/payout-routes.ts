@@ -1,11 +1,14 @@
-// Payouts over HTTP (docs/payouts.md), admin keys only: list and show payouts, and import the bank's
-// answer file (text/plain, RSWANS v1), which marks payouts paid or failed. Making payouts and writing
+// Payouts over HTTP (docs/payouts.md), admin keys only: list and show payouts, import the bank's
+// answer file (text/plain, RSWANS v1), which marks payouts paid or failed, and record a merchant's
+// payout account (the number sealed at once, answered masked). Making payouts and writing
 // the transfer file stay on the command line (`reswipe payouts create|export`): the file holds clear
 // account numbers and goes to the bank through the operator's own channel, never over this API.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { answerFileBytesMax } from '../../payouts/bank-answer-file.ts';
+import type { TerminalKeyVault } from '../../crypto/terminal-key-vault.ts';
 import { importPayoutAnswer } from '../../../app/payouts/import-payout-answer.ts';
+import { setPayoutAccount } from '../../../app/payouts/set-payout-account.ts';
 import { listPayoutViews, showPayout } from '../../../app/payouts/list-payouts.ts';
 import { toPayoutView } from '../../../core/payouts/payout-view.ts';
 import { payoutStates } from '../../../core/payouts/payout-state.ts';
@@ -20,6 +23,8 @@ export interface PayoutRoutesOptions {
   clock: Clock;
   /** fees.settlementTimeZone: local dates of arrival. */
   timeZone: string;
+  /** The vault that seals account numbers (the local master key); asked for only when an account is set. */
+  vault: () => TerminalKeyVault;
 }
 
 const security = [{ bearerAuth: [] }];
@@ -137,5 +142,27 @@ export async function payoutRoutes(app: FastifyInstance, options: PayoutRoutesOp
       const result = await importPayoutAnswer({ store, actor: actorOf(request.principal) }, request.body, clock.nowMs(), 'request body');
       return { fileId: result.fileId, paid: result.paid, failed: result.failed, unchanged: result.unchanged, payouts: result.payouts.map((payout) => toPayoutView(payout, timeZone)) };
     },
+  );
+
+  app.put<{ Params: { id: string }; Body: { bankCode: string; accountName: string; accountNumber: string } }>(
+    '/merchants/:id/payout-account',
+    {
+      schema: {
+        summary: "Record a merchant's payout account (admin); the number is sealed and never shown again in full",
+        tags: ['payouts'],
+        security,
+        params: Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }) }),
+        body: Type.Object(
+          {
+            bankCode: Type.String({ maxLength: 32, description: '12-digit CNAPS bank code (联行号)' }),
+            accountName: Type.String({ maxLength: 200, description: 'account holder name as the bank has it (户名), at most 60 characters' }),
+            accountNumber: Type.String({ maxLength: 64, description: '8 to 32 digits; spaces and dashes are dropped' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ merchantId: Type.String(), bankCode: Type.String(), accountName: Type.String(), accountNumberMasked: Type.String(), updatedAt: Type.String() }), ...errors },
+      },
+    },
+    async (request) => setPayoutAccount({ store, vault: options.vault(), actor: actorOf(request.principal) }, request.params.id, request.body, clock.nowMs()),
   );
 }

@@ -151,3 +151,25 @@ test('payout routes and the answer import are admin only; an answer marks paid a
   assert.equal(audit.length, 1);
   assert.match(audit[0]?.actor ?? '', /^key:/);
 });
+
+test('an admin records a payout account over HTTP: sealed at once, answered masked, audited masked; a merchant key may not', async () => {
+  const put = (key: string, body: Record<string, unknown>) =>
+    fixture.app.inject({ method: 'PUT', url: `/v1/merchants/${merchantId}/payout-account`, headers: { ...bearer(key), 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  // A debit card number as the account: not refused as card data in text, since it is sealed, not stored in clear.
+  const body = { bankCode: '102100099996', accountName: '新户名有限公司', accountNumber: '6222 0200 0000 0000 018' };
+  assert.equal((await put(ownKey, body)).statusCode, 403);
+  const bad = await put(fixture.adminKey, { ...body, bankCode: '1021' });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().code, 'RSW_PAYOUT_ACCOUNT_INVALID');
+  assert.equal(bad.json().field, 'bankCode');
+  const ok = await put(fixture.adminKey, body);
+  assert.equal(ok.statusCode, 200, ok.body);
+  assert.deepEqual([ok.json().accountName, ok.json().accountNumberMasked], ['新户名有限公司', '****0018']);
+  const stored = await fixture.engine.store.getPayoutAccount(merchantId);
+  assert.ok(stored !== null && !stored.accountNumberSealed.includes('6222020000000000018') && stored.accountNumberSealed.startsWith('v1.'));
+  const [audit] = await fixture.engine.store.listAudit({ limit: 1, action: 'payout_account.set' });
+  assert.equal(audit?.detail.accountNumberMasked, '****0018');
+  assert.ok(!JSON.stringify(audit).includes('6222020000000000018'));
+  const seen = await get(`/v1/merchants/${merchantId}/payout-account`, ownKey);
+  assert.equal(seen.json().accountName, '新户名有限公司');
+});
