@@ -166,6 +166,18 @@ const listenerSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Whom to call in an emergency (docs/drills.md, `reswipe plan`): a bank's duty desk, a POS provider's hotline. */
+const contactSchema = Type.Object(
+  {
+    name: text({ maxLength: 100 }),
+    role: text({ minLength: 0, maxLength: 100, default: '' }),
+    phone: text({ minLength: 3, maxLength: 32, pattern: '^\\+?[0-9][0-9 ()-]{1,30}$', expected: 'must be a phone number: digits, spaces, "-", "(", ")", an optional leading "+"' }),
+    email: Type.Optional(text({ maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$', expected: 'must be an e-mail address' })),
+  },
+  { additionalProperties: false },
+);
+const contactsMax = 16;
+
 const channelSchema = Type.Object(
   {
     name: text({ maxLength: 64, pattern: namePattern, expected: nameExpected }),
@@ -184,6 +196,7 @@ const channelSchema = Type.Object(
     tls: channelTlsSchema,
     zonePinKey: zonePinKeySchema,
     mac: channelMacSchema,
+    contacts: Type.Array(contactSchema, { maxItems: contactsMax, default: [] }),
   },
   { additionalProperties: false },
 );
@@ -280,6 +293,10 @@ export const configSchema = Type.Object(
     listeners: Type.Array(listenerSchema, { maxItems: listenersMax, default: [{}] }),
     channels: Type.Array(channelSchema, { maxItems: channelsMax, default: [] }),
     merchants: Type.Array(merchantSchema, { maxItems: merchantsMax, default: [] }),
+    contacts: section({
+      acquirer: Type.Array(contactSchema, { maxItems: contactsMax, default: [] }),
+      posProviders: Type.Array(contactSchema, { maxItems: contactsMax, default: [] }),
+    }),
     declines: section({
       strictLuhn: Type.Boolean({ default: false }),
       strictBin: Type.Boolean({ default: false }),
