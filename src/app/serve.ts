@@ -37,6 +37,7 @@ import { pinTranslatingChannel } from './engine/pin-translating-channel.ts';
 import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts';
 import { checkValuesAgree, loadZonePinKeys, openChannelMacKeys } from './terminal-keys/zone-pin-keys.ts';
 import type { HsmPort } from '../core/ports/hsm.ts';
+import { startDrillScheduler } from './drills/drill-scheduler.ts';
 
 export interface GatewayOptions {
   logger?: LoggerLike;
@@ -316,6 +317,12 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
         cleanups.push(async () => reloader.stop());
         tlsReloaders.push(reloader);
       }
+    }
+
+    // Scheduled drills against staging (docs/drills.md#scheduled-drills); none unless configured.
+    if (config.drills.schedule.length > 0) {
+      const drills = startDrillScheduler({ schedule: config.drills.schedule, timeZone: config.fees.settlementTimeZone, store, logger });
+      cleanups.push(() => drills.stop());
     }
 
     let stopped = false;

@@ -14,3 +14,16 @@ export function drillReportOf(run: DrillRun): DrillReportRecord {
     report: { ...run.score },
   };
 }
+
+/** A scheduled drill that could not run (the target unreachable): stored as failed with the reason. */
+export function unrunDrillReport(input: { scenario: string; target: string; startedAtMs: number; durationMs: number; reason: string }): DrillReportRecord {
+  return {
+    id: `drl_${randomUUID().replaceAll('-', '')}`,
+    scenario: input.scenario,
+    passed: false,
+    target: input.target,
+    startedAtMs: input.startedAtMs,
+    durationMs: input.durationMs,
+    report: { scenario: input.scenario, passed: false, ran: false, error: input.reason },
+  };
+}

@@ -42,6 +42,8 @@ export interface DrillPassBar {
   moneyExact: true;
   /** Manual steps (payments in manual handling, reversals left pending) allowed. */
   manualStepsMax: number;
+  /** Traffic must be back on the primary bank once the fault is lifted. */
+  returnsToPrimary: boolean;
 }
 
 export interface DrillScenario {
@@ -75,7 +77,7 @@ export const drillTimings = {
 } as const satisfies Record<string, DrillTimings>;
 export type DrillLength = keyof typeof drillTimings;
 
-const bankBar: DrillPassBar = { detectedWithinMs: 5_000, trafficMovedWithinMs: 5_000, lostShareMax: 0.5, moneyExact: true, manualStepsMax: 0 };
+const bankBar: DrillPassBar = { detectedWithinMs: 5_000, trafficMovedWithinMs: 5_000, lostShareMax: 0.5, moneyExact: true, manualStepsMax: 0, returnsToPrimary: true };
 
 export const drillScenarios: readonly DrillScenario[] = Object.freeze([
   {
@@ -116,7 +118,7 @@ export const drillScenarios: readonly DrillScenario[] = Object.freeze([
     rehearses: { zh: '终端收不到应答：恢复后用同一笔交易查询结果，不重刷、不重复扣款。', en: 'Terminals lose their answers: once back they ask for the same sale again; no re-swipe, no second charge.' },
     fault: { kind: 'terminal-network', cutAfterMs: 30 },
     detectedBy: [],
-    bar: { detectedWithinMs: null, trafficMovedWithinMs: null, lostShareMax: 0.1, moneyExact: true, manualStepsMax: 0 },
+    bar: { detectedWithinMs: null, trafficMovedWithinMs: null, lostShareMax: 0.1, moneyExact: true, manualStepsMax: 0, returnsToPrimary: false },
   },
   {
     name: 'reversal-backlog',
@@ -124,15 +126,15 @@ export const drillScenarios: readonly DrillScenario[] = Object.freeze([
     rehearses: { zh: '银行不处理冲正：冲正排队重试，银行恢复后全部冲正成功，不需人工处理。', en: 'The bank stops taking reversals: they queue and retry, and all settle once it is back, with no manual step.' },
     fault: { kind: 'reversals-stuck', replyLostShare: 0.3 },
     detectedBy: ['payment.unknown'],
-    bar: { detectedWithinMs: 5_000, trafficMovedWithinMs: null, lostShareMax: 0.6, moneyExact: true, manualStepsMax: 0 },
+    bar: { detectedWithinMs: 5_000, trafficMovedWithinMs: null, lostShareMax: 0.6, moneyExact: true, manualStepsMax: 0, returnsToPrimary: true },
   },
   {
     name: 'batch-unbalanced',
     title: { zh: '批结算不平', en: 'A batch does not balance' },
-    rehearses: { zh: '终端批结算总额与网关流水不符：答复95，发出事件，按批上送核对。', en: "A terminal's settlement totals differ from the journal: answered 95, an event raised, the batch uploaded to find the difference." },
+    rehearses: { zh: '终端批结算总额与网关流水不符：答复95并发出事件；收银员按提示做批上送（0320）查找差异。', en: "A terminal's settlement totals differ from the journal: answered 95 and an event raised; the terminal then uploads the batch (0320) to find the difference." },
     fault: { kind: 'batch-totals-differ' },
     detectedBy: ['batch.unbalanced'],
-    bar: { detectedWithinMs: 5_000, trafficMovedWithinMs: null, lostShareMax: 0, moneyExact: true, manualStepsMax: 0 },
+    bar: { detectedWithinMs: 5_000, trafficMovedWithinMs: null, lostShareMax: 0, moneyExact: true, manualStepsMax: 0, returnsToPrimary: false },
   },
 ] satisfies DrillScenario[]);
 

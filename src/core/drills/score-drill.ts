@@ -106,7 +106,8 @@ export function scoreDrill(facts: DrillFacts): DrillScore {
     (sale) => sale.status === 'approved' && (sale.askedAgain || sale.channels.length > 1 || sale.endedAtMs - sale.startedAtMs > Math.max(2 * normalP99Ms, 100)),
   );
   const moved = during.find((sale) => sale.channels.length > 0 && sale.channels[0] !== facts.primaryChannel);
-  const detected = facts.detections.find((event) => event.atMs >= faultAtMs);
+  // A circuit event counts only for the bank that was broken.
+  const detected = facts.detections.find((event) => event.atMs >= faultAtMs && (!event.type.startsWith('channel.') || event.subjectId === facts.primaryChannel));
   const money = scoreMoney(sales, facts.chargesByAmount);
 
   const manualSteps: string[] = [];
@@ -121,6 +122,7 @@ export function scoreDrill(facts: DrillFacts): DrillScore {
   const checks: DrillCheck[] = [
     { name: 'money exact: every approved sale charged once, nothing else charged', ok: money.ok, detail: JSON.stringify(money) },
     { name: 'traffic before the fault approved', ok: before.length > 0 && before.every((sale) => sale.status === 'approved'), detail: `${before.length} sale(s)` },
+    { name: `traffic before the fault went to ${facts.primaryChannel} first`, ok: before.every((sale) => sale.channels[0] === facts.primaryChannel), detail: `${before.filter((sale) => sale.channels[0] !== facts.primaryChannel).length} did not` },
     { name: `sales lost at most ${Math.round(bar.lostShareMax * 100)} % of those the fault hit`, ok: lostShare <= bar.lostShareMax, detail: `${lost.length} of ${hit.length}` },
     { name: `manual steps at most ${bar.manualStepsMax}`, ok: manualSteps.length <= bar.manualStepsMax, detail: manualSteps.join('; ') || 'none' },
   ];
@@ -129,6 +131,10 @@ export function scoreDrill(facts: DrillFacts): DrillScore {
   }
   if (bar.trafficMovedWithinMs !== null) {
     checks.push({ name: `traffic moved off ${facts.primaryChannel} within ${bar.trafficMovedWithinMs} ms`, ok: trafficMovedAfterMs !== null && trafficMovedAfterMs <= bar.trafficMovedWithinMs, detail: trafficMovedAfterMs === null ? 'never moved' : `${trafficMovedAfterMs} ms` });
+  }
+  if (bar.returnsToPrimary) {
+    const back = after.find((sale) => sale.status === 'approved' && sale.channels[0] === facts.primaryChannel);
+    checks.push({ name: `traffic back on ${facts.primaryChannel} after the fault`, ok: back !== undefined, detail: back === undefined ? 'never came back' : `${back.startedAtMs - restoreAtMs} ms after the fault was lifted` });
   }
   checks.push(...facts.scenarioChecks);
 
