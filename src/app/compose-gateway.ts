@@ -330,19 +330,22 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     const terminalPorts: Record<string, number> = {};
     let closed = false;
 
-    /** A background loop whose next tick is skipped while the last one still runs. */
+    /** A background loop whose next tick is skipped while the last one still runs; stopping it waits for that one. */
     const loop = (intervalMs: number, task: () => Promise<unknown>, failure: string): void => {
-      let busy = false;
+      let running: Promise<void> | null = null;
       const stop = every(intervalMs, () => {
-        if (busy) return;
-        busy = true;
-        task()
+        if (running !== null) return;
+        running = task()
+          .then(() => undefined)
           .catch((error: unknown) => logger.error({ error: error instanceof ReswipeError ? error.code : error instanceof Error ? error.message : 'unknown' }, failure))
           .finally(() => {
-            busy = false;
+            running = null;
           });
       });
-      cleanups.push(async () => stop());
+      cleanups.push(async () => {
+        stop();
+        await running;
+      });
     };
 
     const start = async (): Promise<void> => {
@@ -368,7 +371,6 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       cleanups.push(() => running.close());
       // Recovery again for what is older than twice the terminal timeout: nothing legitimate is in flight that long, so this bounds "pending" in time.
       loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * running.settings.terminalTimeoutMs }), 'recovery sweep failed; retried at the next interval');
-      cleanups.push(() => terminalMonitor.stop());
       loop(Math.max(1_000, config.monitoring.checkIntervalMs), () => terminalMonitor.check(), 'terminal check failed; retried at the next interval');
       if (!listen) return;
       for (const [index, server] of terminalServers.entries()) {
