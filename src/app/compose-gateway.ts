@@ -329,6 +329,8 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     let operationsPort: number | null = null;
     const terminalPorts: Record<string, number> = {};
     let closed = false;
+    /** The HTTP app listens (its close is then one of the cleanups). */
+    let httpListening = false;
 
     /** A background loop whose next tick is skipped while the last one still runs; stopping it waits for that one. */
     const loop = (intervalMs: number, task: () => Promise<unknown>, failure: string): void => {
@@ -382,6 +384,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       }
       if (http !== null) {
         const handle = await listenHttp(config, http, { store, logger, metrics, channelHealth, https: tls.http !== undefined });
+        httpListening = true;
         httpPort = handle.port;
         operationsPort = handle.operationsPort;
         cleanups.push(handle.close);
@@ -432,8 +435,8 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
         if (closed) return;
         closed = true;
         for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-        // An HTTP app that never listened still holds its plugins' resources.
-        if (http !== null && !listen) await http.close().catch(() => undefined);
+        // An HTTP app that never listened (listen: false, or a start that failed first) still holds its plugins' resources.
+        if (http !== null && !httpListening) await http.close().catch(() => undefined);
         await store.close().catch(() => undefined);
       },
     };
