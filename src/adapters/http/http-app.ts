@@ -34,7 +34,7 @@ import { managementRoutes, type ManagementMonitoring } from './routes/management
 import { eventRoutes } from './routes/event-routes.ts';
 import { manualHandlingRoutes } from './routes/manual-handling-routes.ts';
 import { createPaymentFeeHooks } from '../../app/fees/payment-fee-hooks.ts';
-import type { FeeHooks } from '../../app/engine/authorization-engine.ts';
+import type { FeeHooks } from '../../core/ports/payments.ts';
 import { defaultCutoff } from '../../core/fees/business-date.ts';
 import { declineRoutes } from './routes/decline-routes.ts';
 import { feeRoutes } from './routes/fee-routes.ts';
