@@ -85,7 +85,7 @@ export const testPanKey = 'test-pan-key-0123456789';
 export function fixtureConfig(
   dir: string,
   channelNames: readonly string[],
-  options: { terminals?: readonly string[]; autoRetriesMax?: number; reversalTriesMax?: number | undefined; channelTimeoutMs?: number; adviceRetryMs?: number } = {},
+  options: { terminals?: readonly string[]; autoRetriesMax?: number; reversalTriesMax?: number | undefined; channelTimeoutMs?: number; adviceRetryMs?: number; breaker?: Record<string, number> | undefined } = {},
 ): ReswipeConfig {
   return validateConfig({
     database: { url: `sqlite:${join(dir, 'test.db')}`, synchronous: 'normal' },
@@ -99,6 +99,7 @@ export function fixtureConfig(
       transactions: { adviceRetryMs: options.adviceRetryMs ?? 30_000 },
     },
     listeners: [],
+    ...(options.breaker === undefined ? {} : { routing: { breaker: options.breaker } }),
     channels: channelNames.map((name, index) => ({ name, host: '127.0.0.1', port: 1, priority: index + 1, timeoutMs: options.channelTimeoutMs ?? 1_000, acquirerId: '00000000001', echoIntervalMs: 0 })),
     merchants: [{ id: merchantId, name: 'Test shop', mcc: '5411', terminals: [...(options.terminals ?? [terminalId])] }],
   });
@@ -139,11 +140,11 @@ export async function startFixtureGateway(
   return gateway;
 }
 
-export async function createFixture(options: { scripts?: Script[]; settings?: Partial<EngineSettings>; reversalTimeoutMs?: number; clock?: Clock } = {}): Promise<Fixture> {
+export async function createFixture(options: { scripts?: Script[]; settings?: Partial<EngineSettings>; reversalTimeoutMs?: number; clock?: Clock; breaker?: Record<string, number> } = {}): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'reswipe-engine-'));
   const scripts = options.scripts ?? [approveAll];
   const channels = scripts.map((script, index) => new FakeChannel(`bank-${String.fromCharCode(97 + index)}`, script));
-  const gateway = await startFixtureGateway(fixtureConfig(dir, channels.map((channel) => channel.name)), channels, options);
+  const gateway = await startFixtureGateway(fixtureConfig(dir, channels.map((channel) => channel.name), { breaker: options.breaker }), channels, options);
   return {
     gateway,
     store: gateway.store,
