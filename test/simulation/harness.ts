@@ -5,8 +5,10 @@
 // recovery sweeps and every background loop. Only time and the wires are virtual: the clock, the
 // engine's sleeps and the background loops run on the VirtualScheduler, and the channel factory
 // builds SimChannels, a seeded faulty network in front of the pure issuer rules (sim-network.ts).
-// Seeded terminals and HTTP clients call the engine as the terminal listener and the HTTP routes do
-// (the terminal adapter has no socket-free entry point yet). The gateway is crashed at random store
+// Seeded HTTP clients POST their sales to the gateway's own HTTP app (Fastify inject: routes, API key
+// auth, validation, request hash, no socket); seeded terminals call the engine as the terminal
+// listener does (the terminal adapter has no socket-free entry point yet), and follow-ups call the
+// transaction set as both intakes do. The gateway is crashed at random store
 // writes (its objects dropped mid-flight, nothing closed gracefully), the store is reopened from the
 // same file and a new gateway is composed and started (seed, recovery, loops), as `reswipe serve`
 // does; clients reach it only once start() is done. After the load the network heals, the clock
@@ -17,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/adapters/store/open-store.ts';
 import type { LoggerLike } from '../../src/adapters/channels/upstream-channel.ts';
+import { generateApiKey } from '../../src/adapters/http/auth.ts';
 import { createMetrics } from '../../src/adapters/metrics/metrics.ts';
 import { composeGateway, type Gateway } from '../../src/app/compose-gateway.ts';
 import type { FollowUpRequest, FollowUpResult, SaleRequest } from '../../src/core/ports/payments.ts';
@@ -106,6 +109,8 @@ function simConfig(dbPath: string, channels: readonly string[], isoTerminals: nu
     database: { url: `sqlite:${dbPath}`, synchronous: 'normal' },
     security: { panKey },
     log: { level: 'error' },
+    // The rate limits stay on but never refuse a simulated client.
+    http: { rateLimit: { perKey: { max: 1_000_000 }, perAddress: { max: 1_000_000 } } },
     engine: { terminalTimeoutMs: 6_000, autoRetriesMax: 2, inFlightPerTerminalMax: 1, queuePerTerminalMax: 8, reversal: { triesMax: 6, backoffMs: 1_000, backoffMsMax: 8_000 } },
     listeners: [],
     channels: channels.map((name, index) => ({ name, host: '127.0.0.1', port: 1, timeoutMs: 1_500, priority: index + 1, acquirerId: acquirerIdOf(name), echoIntervalMs: 0 })),
@@ -288,6 +293,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   // Drawn last, so the streams above (and the sales they make) stay as they were before follow-ups.
   const followUpRandom = new SeededRandom(random.nextUint32());
   const upstream = new SimUpstream(scheduler, networkRandom, issuerRandom, options.network);
+  // The HTTP clients' key (its secret is random; nothing of the run depends on it).
+  const apiKey = generateApiKey({ scope: 'merchant', merchantId: simMerchantId }, 'sim', startAtMs);
   const engineErrors: string[] = [];
   let crashes = 0;
   let current: Generation | null = null;
@@ -340,7 +347,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         return wire;
       },
       metrics: createMetrics({ collectDefault: false }),
-      http: false,
       listen: false,
     });
     const gen: Generation = { epoch, alive: true, serving: false, raw, gateway };
@@ -373,6 +379,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         await tx.upsertTerminal({ id: terminalIdOf(t), merchantId: simMerchantId, state: 'active', signedOn: true, batchNo: '000001', limits: {}, lastSeenAtMs: null, createdAtMs: nowMs, updatedAtMs: nowMs });
       }
     });
+    await seedStore.write((tx) => tx.insertApiKey(apiKey.record));
     await seedStore.close();
   }
   current = await start(0);
@@ -412,7 +419,35 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const stanOf = new Map<number, number>();
   const linkDelay = (): number => nextIntInclusive(clientRandom, 0, options.link.delayMsMax);
 
+  /** An HTTP client's sale: POST /v1/payments to the gateway's own HTTP app (Fastify inject: routes, auth, validation, no socket). */
+  const handleHttpSale = async (gen: Generation, payment: SimPayment): Promise<ClientAnswer | null> => {
+    const app = gen.gateway.http;
+    if (app === null) throw new Error('simulation gateway built without its HTTP app');
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/payments',
+      headers: { authorization: `Bearer ${apiKey.key}`, 'idempotency-key': `sim-${payment.index}` },
+      payload: { amountMinor: payment.amountMinor, currency: 'CNY', card: { number: payment.pan, expiry: '3012', cvv: '123', entryMode: 'manual' }, reference: `order-${payment.index}` },
+    });
+    const atMs = scheduler.nowMs();
+    if (response.statusCode === 200 || response.statusCode === 201) {
+      const view = response.json<{ id: string; status: string; responseCode: string | null; decline: { code: string; verdict: string } | null }>();
+      // A resend gets the first answer again (201 or 200 alike); the auditor does not tell the two apart.
+      const kind = 'completed';
+      if (view.status === 'approved') return { atMs, kind, code: '00', verdict: 'done', paymentId: view.id, status: view.status };
+      if (view.status === 'pending') return { atMs, kind, code: '98', verdict: 'wait', paymentId: view.id, status: view.status };
+      return { atMs, kind, code: view.decline?.code ?? view.responseCode ?? '05', verdict: view.decline?.verdict ?? 'fix', paymentId: view.id, status: view.status };
+    }
+    // 409: still in progress, the client asks again later; 422: the key was used with another body.
+    if (response.statusCode === 409) return { atMs, kind: 'in_progress', code: null, verdict: null, paymentId: null, status: null };
+    if (response.statusCode === 422) return { atMs, kind: 'mismatch', code: '94', verdict: 'fix', paymentId: null, status: null };
+    if (response.statusCode >= 500) return { atMs, kind: 'error', code: '96', verdict: 'later', paymentId: null, status: null };
+    engineErrors.push(`POST /v1/payments answered ${response.statusCode} for payment ${payment.index}: ${response.body.slice(0, 200)}`);
+    return null;
+  };
+
   const handleSale = async (gen: Generation, payment: SimPayment): Promise<ClientAnswer | null> => {
+    if (payment.intake === 'http') return handleHttpSale(gen, payment);
     const nowMs = scheduler.nowMs();
     const sale = saleRequestOf(payment, nowMs + gen.gateway.engine.settings.terminalTimeoutMs);
     const { scope, key } = sale.idempotency;
