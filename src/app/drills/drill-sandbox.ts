@@ -11,7 +11,7 @@ import type { Logger } from '../../adapters/log/logger.ts';
 import { noFaults } from '../../sim/issuer/fault-plan.ts';
 import { issuerServerDefaults, startIssuerServer, type RunningIssuerServer } from '../../sim/issuer/issuer-server.ts';
 import { generateApiKey } from '../../adapters/http/auth.ts';
-import { startGateway } from '../serve.ts';
+import { composeGateway } from '../compose-gateway.ts';
 import type { DrillTarget } from './drill-target.ts';
 
 const merchantId = 'M00000000000001';
@@ -41,7 +41,8 @@ export async function startDrillSandbox(logger: Logger): Promise<DrillTarget> {
     routing: { breaker: { failuresMax: 3, windowMs: 10_000, windowAttemptsMin: 10, failureRateMaxBps: 5_000, openMs: 1_500, halfOpenSuccessesMin: 2 }, healthPollIntervalMs: 100 },
     merchants: [{ id: merchantId, name: 'Drill shop', mcc: '5411', terminals }],
   });
-  const gateway = await startGateway(config, { logger });
+  const gateway = await composeGateway(config, { logger });
+  await gateway.start();
   const admin = generateApiKey({ scope: 'admin' }, 'drill', Date.now());
   await gateway.store.write((tx) => tx.insertApiKey(admin.record));
   const terminalPort = Object.values(gateway.terminalPorts)[0];
@@ -64,7 +65,7 @@ export async function startDrillSandbox(logger: Logger): Promise<DrillTarget> {
       bankA ??= await startBank(logger, portsA, ledgerA);
     },
     async close() {
-      await gateway.stop();
+      await gateway.close();
       await bankA?.close().catch(() => undefined);
       await bankB.close();
       rmSync(dir, { recursive: true, force: true });
