@@ -12,7 +12,7 @@ import { noFaults } from '../../sim/issuer/fault-plan.ts';
 import { issuerServerDefaults, startIssuerServer, type RunningIssuerServer } from '../../sim/issuer/issuer-server.ts';
 import { generateApiKey } from '../../adapters/http/auth.ts';
 import { composeGateway } from '../compose-gateway.ts';
-import type { DrillTarget } from './drill-target.ts';
+import { drillCards, type DrillTarget } from './drill-target.ts';
 
 const merchantId = 'M00000000000001';
 const terminals = Array.from({ length: 8 }, (_, index) => `T000000${index + 1}`);
@@ -52,7 +52,7 @@ export async function startDrillSandbox(logger: Logger): Promise<DrillTarget> {
     apiKey: admin.key,
     merchantId,
     terminals,
-    card: { number: '6222020000000000018', expiry: '3012', cvv: '123' },
+    cards: drillCards,
     primary: { channel: 'bank-a', adminUrl: `http://127.0.0.1:${portsA.admin}` },
     backup: { channel: 'bank-b', adminUrl: `http://127.0.0.1:${bankB.adminPort}` },
     terminalLink: terminalPort === undefined ? null : { host: '127.0.0.1', port: terminalPort },

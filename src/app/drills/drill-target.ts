@@ -18,8 +18,8 @@ export interface DrillTarget {
   apiKey: string;
   merchantId: string;
   terminals: readonly string[];
-  /** A card the sandbox banks approve. */
-  card: { number: string; expiry: string; cvv: string };
+  /** Cards the sandbox banks approve; lane n sells with card n modulo their number (so no one card's balance runs out). */
+  cards: ReadonlyArray<{ number: string; expiry: string; cvv: string }>;
   primary: DrillBank;
   backup: DrillBank;
   /** The gateway's terminal listener (iso87-ascii, binary length prefix); null when the target has none for drills. */
@@ -29,3 +29,13 @@ export interface DrillTarget {
   startPrimary?: () => Promise<void>;
   close(): Promise<void>;
 }
+
+/** The issuer simulator's rich test cards (docs/issuer-simulator.md): UnionPay, Visa and Mastercard, debit and credit. */
+export const drillCards = Object.freeze([
+  { number: '6222020000000000018', expiry: '3012', cvv: '123' },
+  { number: '4319400000000018', expiry: '3012', cvv: '123' },
+  { number: '5200828282828210', expiry: '3012', cvv: '123' },
+  { number: '6225880000000019', expiry: '3012', cvv: '123' },
+  { number: '4111111111111111', expiry: '3012', cvv: '123' },
+  { number: '5555555555554444', expiry: '3012', cvv: '123' },
+]);

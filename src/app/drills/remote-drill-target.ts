@@ -1,7 +1,7 @@
 // A staging gateway and its sandbox banks as a drill target (`reswipe drill run --target`). The banks
 // are reached through the issuer simulator's admin API; a remote bank process cannot be stopped from
 // here, so `bank-dies` drops every connection of the primary instead (docs/drills.md).
-import type { DrillBank, DrillTarget } from './drill-target.ts';
+import { drillCards, type DrillBank, type DrillTarget } from './drill-target.ts';
 
 export interface RemoteDrillOptions {
   gatewayUrl: string;
@@ -21,7 +21,7 @@ export function remoteDrillTarget(options: RemoteDrillOptions): DrillTarget {
     apiKey: options.apiKey,
     merchantId: options.merchantId ?? 'M00000000000001',
     terminals: options.terminals !== undefined && options.terminals.length > 0 ? options.terminals : ['T0000001', 'T0000002', 'T0000003', 'T0000004'],
-    card: { number: '6222020000000000018', expiry: '3012', cvv: '123' },
+    cards: drillCards,
     primary: options.primary,
     backup: options.backup,
     terminalLink: options.terminalLink,

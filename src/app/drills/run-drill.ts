@@ -102,9 +102,9 @@ export async function runDrill(target: DrillTarget, scenario: DrillScenario, len
   const startedAtMs = Date.now();
   const seqBefore = await lastEventSeq(target);
   const manualBefore = await manualHandlingCount(target);
-  // Amounts unique to this run, so each sale is found in the banks' books; small (a run of a few
-  // thousand sales stays far below the test card's balance) and below the simulator's magic amounts.
-  let nextAmount = 101 + randomInt(0, 900);
+  // Amounts unique to this run, so each sale is found in the banks' books; small (a run of several
+  // thousand sales over six cards stays far below their balances) and below the simulator's magic amounts.
+  let nextAmount = 101 + randomInt(0, 300);
   const sales: DrillSale[] = [];
   let stopping = false;
   let networkCut = false;
@@ -130,12 +130,13 @@ export async function runDrill(target: DrillTarget, scenario: DrillScenario, len
     return { answer: null, status: 'no-answer' };
   }
 
-  async function lane(terminalId: string): Promise<void> {
+  async function lane(terminalId: string, laneIndex: number): Promise<void> {
+    const card = target.cards[laneIndex % target.cards.length] as DrillTarget['cards'][number];
     for (let round = 0; round < 100_000 && !stopping; round++) {
       const amountMinor = nextAmount++;
       const key = `drill-${startedAtMs}-${amountMinor}`;
       const startedAt = Date.now();
-      const body = { merchantId: target.merchantId, terminalId, amountMinor, currency: 'CNY', card: { ...target.card, entryMode: 'chip' }, capture: true };
+      const body = { merchantId: target.merchantId, terminalId, amountMinor, currency: 'CNY', card: { ...card, entryMode: 'chip' }, capture: true };
       const cutAtStart = networkCut;
       const { answer, status } = await askUntilFinal(key, body, cutAtStart);
       sales.push({
@@ -152,7 +153,7 @@ export async function runDrill(target: DrillTarget, scenario: DrillScenario, len
   }
 
   const scenarioChecks: DrillCheck[] = [];
-  const lanes = target.terminals.slice(0, timings.lanes).map((terminalId) => lane(terminalId));
+  const lanes = target.terminals.slice(0, timings.lanes).map((terminalId, index) => lane(terminalId, index));
   let faultAtMs = 0;
   let restoreAtMs = 0;
   try {
