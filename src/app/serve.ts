@@ -37,6 +37,7 @@ import { pinTranslatingChannel } from './engine/pin-translating-channel.ts';
 import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts';
 import { checkValuesAgree, loadZonePinKeys, openChannelMacKeys } from './terminal-keys/zone-pin-keys.ts';
 import type { HsmPort } from '../core/ports/hsm.ts';
+import { startNotifications } from './alerts/start-notifications.ts';
 
 export interface GatewayOptions {
   logger?: LoggerLike;
@@ -273,6 +274,10 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       cleanups.push(() => server.close(Math.min(config.engine.terminalTimeoutMs, 30_000)));
     }
 
+    // Alerts and webhooks read the event stream on their own timers, off the sale's path (docs/alerts.md, docs/webhooks.md).
+    const notifications = startNotifications({ config, store, clock, logger, vault: keyVault, channelWindows: () => healthMonitor.view().map((view) => ({ name: view.name, results: view.window.results, failures: view.window.failures })) });
+    cleanups.push(() => notifications.stop());
+
     let httpPort: number | null = null;
     let operationsPort: number | null = null;
     if (options.withoutHttp !== true) {
@@ -300,6 +305,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
           });
         },
         manualHandling: { fees, kickReversals: () => worker.kick() },
+        ...(notifications.routes === null ? {} : { notifications: notifications.routes }),
         monitoring: {
           terminalCached: (id) => terminalMonitor.cached(id),
           terminal: (id) => terminalMonitor.terminal(id),

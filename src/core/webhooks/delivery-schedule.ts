@@ -31,19 +31,24 @@ export function retryDelayMs(schedule: DeliverySchedule, retry: number): number 
 
 export type NextTry = { readonly kind: 'retry'; readonly atMs: number } | { readonly kind: 'give_up' };
 
+/** How long the first `retries` retries wait in all, without jitter. */
+export function cumulativeRetryMs(schedule: DeliverySchedule, retries: number): number {
+  let total = 0;
+  for (let retry = 1; retry <= retries && total < schedule.giveUpAfterMs; retry += 1) total += retryDelayMs(schedule, retry);
+  return total;
+}
+
 /**
- * After failed try number `triesSoFar` (1 = the first send failed): when to try again, or give up.
- * `jitterFraction` in [0, 1) spreads retries of many deliveries over up to +10 % of the wait, so a
- * receiver coming back is not hit by every queued delivery in the same second.
+ * After failed try number `triesSoFar` of the current budget (1 = the first send failed): when to try
+ * again, or give up. The budget is counted in tries, not from the creation time, so an operator's
+ * replay (tries back to 0) gets the whole schedule again. The last retry lands exactly on the bound.
+ * `jitterFraction` in [0, 1) adds up to 10 % of the wait, so a receiver coming back is not hit by
+ * every queued delivery in the same second.
  */
-export function nextTryAfterFailure(schedule: DeliverySchedule, input: { createdAtMs: number; failedAtMs: number; triesSoFar: number; jitterFraction: number }): NextTry {
+export function nextTryAfterFailure(schedule: DeliverySchedule, input: { failedAtMs: number; triesSoFar: number; jitterFraction: number }): NextTry {
+  const waitedMs = cumulativeRetryMs(schedule, input.triesSoFar - 1);
+  if (waitedMs >= schedule.giveUpAfterMs) return { kind: 'give_up' };
+  const waitMs = Math.min(retryDelayMs(schedule, input.triesSoFar), schedule.giveUpAfterMs - waitedMs);
   const jitter = Math.min(Math.max(input.jitterFraction, 0), 0.999);
-  const waitMs = retryDelayMs(schedule, input.triesSoFar);
-  const atMs = input.failedAtMs + waitMs + Math.floor(waitMs * 0.1 * jitter);
-  if (atMs > input.createdAtMs + schedule.giveUpAfterMs) {
-    // One last try exactly at the bound, unless the bound has passed already.
-    const lastAtMs = input.createdAtMs + schedule.giveUpAfterMs;
-    return lastAtMs > input.failedAtMs ? { kind: 'retry', atMs: lastAtMs } : { kind: 'give_up' };
-  }
-  return { kind: 'retry', atMs };
+  return { kind: 'retry', atMs: input.failedAtMs + waitMs + Math.floor(waitMs * 0.1 * jitter) };
 }
