@@ -36,7 +36,7 @@ import { manualHandlingRoutes } from './routes/manual-handling-routes.ts';
 import { webhookRoutes, type WebhookRoutesOptions } from './routes/webhook-routes.ts';
 import { alertRoutes, type AlertRoutesOptions } from './routes/alert-routes.ts';
 import { createPaymentFeeHooks } from '../../app/fees/payment-fee-hooks.ts';
-import type { FeeHooks } from '../../app/engine/authorization-engine.ts';
+import type { FeeHooks } from '../../core/ports/payments.ts';
 import { defaultCutoff } from '../../core/fees/business-date.ts';
 import { declineRoutes } from './routes/decline-routes.ts';
 import { feeRoutes } from './routes/fee-routes.ts';
