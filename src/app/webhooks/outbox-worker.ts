@@ -44,7 +44,8 @@ export class OutboxWorker {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
   #stopped = false;
-  #inFlight = 0;
+  /** Tries under way, by delivery id; a tick never waits for them, so a slow receiver never holds up the fan-out. */
+  readonly #inFlight = new Map<string, { targetId: string; done: Promise<void> }>();
 
   constructor(options: OutboxWorkerOptions) {
     this.#options = options;
@@ -65,6 +66,12 @@ export class OutboxWorker {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#running;
+    await Promise.all([...this.#inFlight.values()].map((entry) => entry.done));
+  }
+
+  /** Tries under way now. */
+  get inFlight(): number {
+    return this.#inFlight.size;
   }
 
   #schedule(delayMs: number): void {
@@ -81,18 +88,42 @@ export class OutboxWorker {
     this.#timer.unref?.();
   }
 
-  /** One pass: fan out, then send what is due. Exposed for tests. */
+  /**
+   * One pass: fan new events out, then start tries of due deliveries in the free slots and return
+   * without waiting for them. One target holds at most half the slots, so a dead receiver cannot
+   * starve the others.
+   */
   async tick(): Promise<void> {
     const { store, clock } = this.#options;
     if (this.#options.fanOut) {
       for (let page = 0; page < 20 && (await fanOutEvents({ store, clock })) > 0; page += 1);
     }
-    const due = await store.listDueOutbox(clock.nowMs(), Math.max(1, this.#options.concurrency * 4));
-    const queue = [...due];
-    const workers = Array.from({ length: Math.min(this.#options.concurrency, queue.length) }, async () => {
-      for (let next = queue.shift(); next !== undefined && !this.#stopped; next = queue.shift()) await this.#deliver(next);
-    });
-    await Promise.all(workers);
+    const free = this.#options.concurrency - this.#inFlight.size;
+    if (free <= 0 || this.#stopped) return;
+    const perTargetMax = Math.max(1, Math.floor(this.#options.concurrency / 2));
+    const perTarget = new Map<string, number>();
+    for (const entry of this.#inFlight.values()) perTarget.set(entry.targetId, (perTarget.get(entry.targetId) ?? 0) + 1);
+    const due = await store.listDueOutbox(clock.nowMs(), Math.min(1000, this.#options.concurrency * 8));
+    let started = 0;
+    for (const delivery of due) {
+      if (started >= free) break;
+      if (this.#inFlight.has(delivery.id) || (perTarget.get(delivery.targetId) ?? 0) >= perTargetMax) continue;
+      perTarget.set(delivery.targetId, (perTarget.get(delivery.targetId) ?? 0) + 1);
+      started += 1;
+      const done = this.#deliver(delivery)
+        .catch((error: unknown) => this.#options.logger.error({ deliveryId: delivery.id, error: error instanceof Error ? error.message : 'unknown' }, 'delivery failed to record'))
+        .finally(() => this.#inFlight.delete(delivery.id));
+      this.#inFlight.set(delivery.id, { targetId: delivery.targetId, done });
+    }
+  }
+
+  /** Ticks until nothing is due or under way (tests and benches); bounded by `ticksMax`. */
+  async drain(ticksMax = 100): Promise<void> {
+    for (let tick = 0; tick < ticksMax; tick += 1) {
+      await this.tick();
+      if (this.#inFlight.size === 0) return;
+      await Promise.all([...this.#inFlight.values()].map((entry) => entry.done));
+    }
   }
 
   async #deliver(delivery: OutboxRecord): Promise<void> {
@@ -100,14 +131,11 @@ export class OutboxWorker {
     const claimedAtMs = clock.nowMs();
     const claimed = await store.write((tx) => tx.claimOutbox(delivery.id, delivery.nextAtMs, claimedAtMs + this.#options.leaseMs, claimedAtMs));
     if (!claimed) return;
-    this.#inFlight += 1;
     let result: TryResult;
     try {
       result = await this.#options.send(delivery);
     } catch (error) {
       result = { ok: false, status: null, error: error instanceof Error ? error.message.slice(0, 200) : 'send failed', durationMs: 0 };
-    } finally {
-      this.#inFlight -= 1;
     }
     const atMs = clock.nowMs();
     const tries = delivery.tries + 1;
