@@ -305,7 +305,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
           });
         },
         manualHandling: { fees, kickReversals: () => worker.kick() },
-        ...(notifications.routes === null ? {} : { notifications: notifications.routes }),
+        notifications: notifications.routes,
         monitoring: {
           terminalCached: (id) => terminalMonitor.cached(id),
           terminal: (id) => terminalMonitor.terminal(id),

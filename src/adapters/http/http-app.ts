@@ -84,7 +84,7 @@ export interface HttpAppDeps {
   /** The fee hooks of the running engine and a way to wake its reversal worker, for /v1/manual-handling; hooks built from the config when absent. */
   manualHandling?: { fees?: FeeHooks; kickReversals?: () => void };
   /** Webhook endpoints and alert routes (docs/webhooks.md, docs/alerts.md); absent in apps built without them. */
-  notifications?: { webhooks: Omit<WebhookRoutesOptions, 'auth'>; alerts: Omit<AlertRoutesOptions, 'auth'> };
+  notifications?: { webhooks: Omit<WebhookRoutesOptions, 'auth'> | null; alerts: Omit<AlertRoutesOptions, 'auth'> };
 }
 
 const openapiInfo = {
@@ -177,7 +177,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       await v1.register(eventRoutes, { store: deps.store, auth });
       await v1.register(auditRoutes, { store: deps.store, auth });
       if (deps.notifications !== undefined) {
-        await v1.register(webhookRoutes, { ...deps.notifications.webhooks, auth });
+        if (deps.notifications.webhooks !== null) await v1.register(webhookRoutes, { ...deps.notifications.webhooks, auth });
         await v1.register(alertRoutes, { ...deps.notifications.alerts, auth });
       }
       await v1.register(manualHandlingRoutes, {

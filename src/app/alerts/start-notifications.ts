@@ -15,7 +15,7 @@ import { AlertWorker } from './alert-worker.ts';
 import { configuredAlertRules, notifyTargetsFromConfig, smtpFromConfig } from './alert-settings.ts';
 
 export interface Notifications {
-  routes: NonNullable<HttpAppDeps['notifications']> | null;
+  routes: NonNullable<HttpAppDeps['notifications']>;
   stop(): Promise<void>;
 }
 
@@ -40,14 +40,11 @@ export function startNotifications(deps: { config: ReswipeConfig; store: Store; 
   if (config.webhooks.enabled || config.alerts.enabled) outbox.start();
   const alerts = new AlertWorker({ store, clock, logger, configuredRules, targets, runbookBaseUrl: config.alerts.runbookBaseUrl, channelWindows: deps.channelWindows, intervalMs: config.alerts.evaluateIntervalMs, onNotified: () => outbox.kick() });
   if (config.alerts.enabled) alerts.start();
-  const routes =
-    deps.vault === null
-      ? null
-      : {
-          webhooks: { deps: { store, clock, vault: deps.vault, settings: config.webhooks, developmentMode: config.security.developmentMode }, kick: () => outbox.kick() },
-          alerts: { store, clock, configuredRules, runbookBaseUrl: config.alerts.runbookBaseUrl },
-        };
-  if (routes === null) logger.warn({}, 'webhook endpoints need the local master key to seal their signing secrets (security.terminalMasterKey); the webhook and alert routes are off');
+  const routes = {
+    webhooks: deps.vault === null ? null : { deps: { store, clock, vault: deps.vault, settings: config.webhooks, developmentMode: config.security.developmentMode }, kick: () => outbox.kick() },
+    alerts: { store, clock, configuredRules, runbookBaseUrl: config.alerts.runbookBaseUrl },
+  };
+  if (deps.vault === null) logger.warn({}, 'webhook endpoints need the local master key to seal their signing secrets (security.terminalMasterKey); the webhook routes are off');
   return {
     routes,
     async stop() {
