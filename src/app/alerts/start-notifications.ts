@@ -25,11 +25,12 @@ export function startNotifications(deps: { config: ReswipeConfig; store: Store; 
   const configuredRules = configuredAlertRules(config);
   const targets = notifyTargetsFromConfig(config);
   const smtp = smtpFromConfig(config);
+  const send = createDeliverySender({ store, clock, vault: deps.vault, targets, smtp, timeoutMs: config.webhooks.deliveryTimeoutMs, responseBytesMax: config.webhooks.responseBytesMax });
   const outbox = new OutboxWorker({
     store,
     clock,
     logger,
-    send: createDeliverySender({ store, clock, vault: deps.vault, targets, smtp, timeoutMs: config.webhooks.deliveryTimeoutMs, responseBytesMax: config.webhooks.responseBytesMax }),
+    send,
     concurrency: config.webhooks.concurrency,
     pollIntervalMs: config.webhooks.pollIntervalMs,
     // A try ends within its timeout; the lease leaves room for the record write after it.
@@ -38,7 +39,7 @@ export function startNotifications(deps: { config: ReswipeConfig; store: Store; 
     schedule: { ...webhookDeliverySchedule, firstRetryMs: config.webhooks.firstRetryMs },
   });
   if (config.webhooks.enabled || config.alerts.enabled) outbox.start();
-  const alerts = new AlertWorker({ store, clock, logger, configuredRules, targets, runbookBaseUrl: config.alerts.runbookBaseUrl, channelWindows: deps.channelWindows, intervalMs: config.alerts.evaluateIntervalMs, onNotified: () => outbox.kick() });
+  const alerts = new AlertWorker({ store, clock, logger, configuredRules, targets, runbookBaseUrl: config.alerts.runbookBaseUrl, channelWindows: deps.channelWindows, intervalMs: config.alerts.evaluateIntervalMs, onNotified: () => outbox.kick(), send });
   if (config.alerts.enabled) alerts.start();
   const routes = {
     webhooks: deps.vault === null ? null : { deps: { store, clock, vault: deps.vault, settings: config.webhooks, developmentMode: config.security.developmentMode }, kick: () => outbox.kick() },
