@@ -247,6 +247,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     };
     metrics.setSources({
       reversalQueueStats: () => store.reversalQueueStats(),
+      outboxStats: () => store.outboxStats(),
       terminalConnections: () => servers.reduce((sum, server) => sum + server.connections, 0),
       nowMs: () => clock.nowMs(),
       engineRecovery: () => running.recoveryStats(),

@@ -157,6 +157,9 @@ test('deliveries are signed, retried after a 500, delivered once acknowledged, o
   assert.equal(testSend.status, 202);
   await waitFor('the test delivery', () => received.some((r) => r.type === 'webhook.test' && r.answered === 200));
 
+  const metrics = await fetch(`http://127.0.0.1:${httpPort}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } }).then((response) => response.text());
+  assert.match(metrics, /reswipe_outbox_deliveries\{state="dead"\} 0/);
+
   const audit = await api('GET', '/v1/audit?limit=50');
   assert.ok(JSON.stringify(audit.json).includes('webhook_endpoint.create'), 'creating an endpoint is audited');
 });
