@@ -38,9 +38,12 @@ export class AlertWorker {
 
   #next(delayMs: number): void {
     this.#timer = setTimeout(() => {
+      let nextDelayMs = this.deps.intervalMs;
       this.#running = evaluateAlertsOnce(this.deps)
-        .then(({ notifications }) => {
+        .then(({ notifications, caughtUp }) => {
           if (notifications.length > 0) this.deps.onNotified();
+          // Behind the stream (a burst of events): the next run follows at once.
+          if (!caughtUp) nextDelayMs = 0;
         })
         .catch(async (error: unknown) => {
           this.deps.logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'alert evaluation failed');
@@ -48,7 +51,7 @@ export class AlertWorker {
         })
         .finally(() => {
           this.#running = null;
-          if (!this.#stopped) this.#next(this.deps.intervalMs);
+          if (!this.#stopped) this.#next(nextDelayMs);
         });
     }, delayMs);
     this.#timer.unref?.();

@@ -14,9 +14,11 @@ import { chatBodyOf, mailOf, renderAlert } from '../../core/alerts/alert-message
 import type { AlertNotification } from '../../core/alerts/alert-model.ts';
 import type { NotifyTarget } from '../webhooks/send-delivery.ts';
 import { effectiveAlertRules } from './alert-settings.ts';
+import { latestEventSeq } from '../webhooks/fan-out-events.ts';
 
 export const alertCursorName = 'alerts';
-const eventsPerRunMax = 5000;
+/** Events one run takes in; a run that took this many is followed by another at once (AlertWorker). */
+export const eventsPerRunMax = 20_000;
 
 export interface AlertRunDeps {
   store: Store;
@@ -28,10 +30,24 @@ export interface AlertRunDeps {
   channelWindows: () => AlertObservations['channelWindows'];
 }
 
-export async function evaluateAlertsOnce(deps: AlertRunDeps): Promise<{ notifications: readonly AlertNotification[] }> {
+/**
+ * The state of a first run: the evaluator starts at the stream's end (an upgraded gateway does not
+ * replay months of history into stale alerts), with the payments already waiting in manual handling
+ * taken from the store, since their events are behind the cursor.
+ */
+async function firstState(store: Store): Promise<AlertEvaluatorState> {
+  const cursor = await latestEventSeq(store);
+  const flagged = await store.listManualHandlingPayments(1000);
+  const conditions = Object.fromEntries(
+    flagged.map((payment) => [`manual|${payment.id}`, { source: 'manual' as const, labels: { paymentId: payment.id, channel: '' }, sinceMs: payment.manualHandlingSinceMs ?? payment.updatedAtMs, detail: {} }]),
+  );
+  return { ...emptyAlertEvaluatorState, cursor, conditions };
+}
+
+export async function evaluateAlertsOnce(deps: AlertRunDeps): Promise<{ notifications: readonly AlertNotification[]; caughtUp: boolean }> {
   const { store, clock } = deps;
   const cursor = await store.getConsumerCursor(alertCursorName);
-  const state: AlertEvaluatorState = cursor !== null && isAlertEvaluatorState(cursor.state) ? cursor.state : emptyAlertEvaluatorState;
+  const state: AlertEvaluatorState = cursor === null ? await firstState(store) : isAlertEvaluatorState(cursor.state) ? cursor.state : { ...emptyAlertEvaluatorState, cursor: cursor.seq };
   const events = [];
   for (let after = state.cursor; events.length < eventsPerRunMax; ) {
     const page = await store.listEvents(after, 1000);
@@ -79,5 +95,5 @@ export async function evaluateAlertsOnce(deps: AlertRunDeps): Promise<{ notifica
       }
     }
   });
-  return { notifications: evaluation.notifications };
+  return { notifications: evaluation.notifications, caughtUp: events.length < eventsPerRunMax };
 }

@@ -14,7 +14,7 @@ export async function fanOutEvents(deps: { store: Store; clock: Clock }, pageSiz
   const cursor = await deps.store.getConsumerCursor(webhookCursorName);
   // A gateway that gets its first endpoint does not owe it the whole history: the cursor starts at the stream's end.
   if (cursor === null) {
-    const latest = await latestSeq(deps.store);
+    const latest = await latestEventSeq(deps.store);
     await deps.store.write((tx) => tx.setConsumerCursor({ name: webhookCursorName, seq: latest, state: null, updatedAtMs: deps.clock.nowMs() }));
     return 0;
   }
@@ -54,7 +54,8 @@ export async function fanOutEvents(deps: { store: Store; clock: Clock }, pageSiz
   return events.length;
 }
 
-async function latestSeq(store: Store): Promise<number> {
+/** The seq of the newest event (0 for an empty stream): where a new reader of the stream starts. */
+export async function latestEventSeq(store: Pick<Store, 'listEvents'>): Promise<number> {
   // listEvents pages forward; the stream's end is found a page at a time, bounded.
   let seq = 0;
   for (let page = 0; page < 10_000; page += 1) {

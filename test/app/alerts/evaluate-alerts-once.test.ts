@@ -12,6 +12,7 @@ import { ManualClock } from '../../../src/core/time/clock.ts';
 import { defaultAlertRules } from '../../../src/core/alerts/default-alert-rules.ts';
 import { evaluateAlertsOnce, type AlertRunDeps } from '../../../src/app/alerts/evaluate-alerts-once.ts';
 import type { NotifyTarget } from '../../../src/app/webhooks/send-delivery.ts';
+import { merchant, payment } from '../../adapters/store/store-fixtures.ts';
 
 const t0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 
@@ -25,6 +26,7 @@ test('a run stores cursor, alert, event and per-target notices together; repeats
       ['mail', { name: 'mail', kind: 'email', to: ['ops@example.test'], language: 'en', minSeverity: 'info' }],
     ]);
     const deps: AlertRunDeps = { store, clock, configuredRules: defaultAlertRules, targets, runbookBaseUrl: 'docs/runbooks/', channelWindows: () => [] };
+    assert.deepEqual((await evaluateAlertsOnce(deps)).notifications, [], 'the first run starts at the (empty) stream\'s end');
     await store.write((tx) => tx.appendEvent({ type: 'terminal.quiet', subjectId: 'T1', payload: { merchantId: 'M1', quietForMs: 1_800_000 }, atMs: t0 }));
     const first = await evaluateAlertsOnce(deps);
     assert.deepEqual(first.notifications.map((n) => [n.kind, n.severity, n.status]), [['terminal_unhealthy', 'warning', 'firing']]);
@@ -56,6 +58,27 @@ test('a run stores cursor, alert, event and per-target notices together; repeats
     assert.deepEqual(paged.notifications.map((n) => n.severity), ['critical']);
     const [page] = await store.listOutboxOfTarget('pager', { limit: 10 });
     assert.equal(JSON.parse(page?.body ?? '{}').msgtype, 'markdown');
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a first run starts at the stream\'s end, but alerts on payments already in manual handling', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reswipe-alerts-first-'));
+  const store = await openStore(`sqlite:${join(dir, 'store.db')}`);
+  try {
+    const clock = new ManualClock(t0);
+    await store.write(async (tx) => {
+      await tx.upsertMerchant(merchant('m1'));
+      await tx.insertPayment(payment('p1', 'm1', { status: 'pending', manualHandlingSinceMs: t0 - 86_400_000 }));
+      // Old history: a terminal that went quiet last month and an old circuit; no stale alert may come of them.
+      await tx.appendEvent({ type: 'terminal.quiet', subjectId: 'T1', payload: {}, atMs: t0 - 30 * 86_400_000 });
+      await tx.appendEvent({ type: 'channel.opened', subjectId: 'bank-a', payload: {}, atMs: t0 - 30 * 86_400_000 });
+    });
+    const run = await evaluateAlertsOnce({ store, clock, configuredRules: defaultAlertRules, targets: new Map(), runbookBaseUrl: 'docs/runbooks/', channelWindows: () => [] });
+    assert.deepEqual(run.notifications.map((n) => [n.kind, n.members]), [['manual_handling', 1]]);
+    assert.equal((await store.getConsumerCursor('alerts'))?.seq, 2);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
