@@ -14,12 +14,13 @@ async function serve(handler: RequestListener): Promise<{ server: Server; url: s
 }
 
 test('a 2xx is a success and the headers and body arrive as given', async () => {
-  let seen: { headers: Record<string, unknown>; body: string } | null = null;
+  const seen: { headers: Record<string, unknown>; body: string } = { headers: {}, body: '' };
   const { server, url } = await serve((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      seen = { headers: request.headers, body: Buffer.concat(chunks).toString('utf8') };
+      seen.headers = request.headers;
+      seen.body = Buffer.concat(chunks).toString('utf8');
       response.writeHead(204).end();
     });
   });
@@ -27,8 +28,8 @@ test('a 2xx is a success and the headers and body arrive as given', async () => 
     const result = await httpPost(url, '{"id":"evt_1"}', { timeoutMs: 5000, responseBytesMax: 100, headers: { 'Reswipe-Signature': 't=1,v1=ab' } });
     assert.equal(result.ok, true);
     assert.equal(result.status, 204);
-    assert.equal(seen?.body, '{"id":"evt_1"}');
-    assert.equal(seen?.headers['reswipe-signature'], 't=1,v1=ab');
+    assert.equal(seen.body, '{"id":"evt_1"}');
+    assert.equal(seen.headers['reswipe-signature'], 't=1,v1=ab');
   } finally {
     server.close();
   }
