@@ -287,6 +287,21 @@ export const notificationTxMethods: { [K in keyof NotificationStoreTx]: (this: W
   async setConsumerCursor(cursor) {
     await this.db.run(upsertSql(consumerCursorRows), consumerCursorRows.toValues(cursor));
   },
+  async compareAndSetConsumerCursor(cursor, expectedUpdatedAtMs) {
+    const values = consumerCursorRows.toValues(cursor);
+    if (expectedUpdatedAtMs === null) {
+      const inserted = await this.db.run(`${insertSql(consumerCursorRows)} ON CONFLICT (name) DO NOTHING`, values);
+      return inserted > 0;
+    }
+    const changed = await this.db.run('UPDATE consumer_cursors SET seq = ?, state = ?, updated_at_ms = ? WHERE name = ? AND updated_at_ms = ?', [
+      values[1] ?? null,
+      values[2] ?? null,
+      values[3] ?? null,
+      cursor.name,
+      integer(expectedUpdatedAtMs, 'expectedUpdatedAtMs'),
+    ]);
+    return changed > 0;
+  },
   async upsertAlert(alert) {
     await this.db.run(upsertSql(alertRows), alertRows.toValues(alert));
   },

@@ -66,8 +66,13 @@ export async function evaluateAlertsOnce(deps: AlertRunDeps): Promise<{ notifica
     observations: { events, reversalQueue: await store.reversalQueueStats(), storeWriteFault: store.writeFault?.() ?? null, channelWindows: deps.channelWindows() },
     nowMs,
   });
-  await store.write(async (tx) => {
-    await tx.setConsumerCursor({ name: alertCursorName, seq: evaluation.state.cursor, state: evaluation.state as unknown as Record<string, unknown>, updatedAtMs: nowMs });
+  // Several gateway nodes run the evaluator on one database: the cursor is compare-and-set, so one run
+  // per state commits and the others' notices are never queued twice. (A clock that did not move since
+  // the last run would make the compare ambiguous, so the write time is always later than the last.)
+  const writtenAtMs = Math.max(nowMs, (cursor?.updatedAtMs ?? 0) + 1);
+  const committed = await store.write(async (tx) => {
+    const won = await tx.compareAndSetConsumerCursor({ name: alertCursorName, seq: evaluation.state.cursor, state: evaluation.state as unknown as Record<string, unknown>, updatedAtMs: writtenAtMs }, cursor?.updatedAtMs ?? null);
+    if (!won) return false;
     for (const alert of evaluation.changed) await tx.upsertAlert(alert);
     for (const notification of evaluation.notifications) {
       const noticeId = `${notification.alertId}:${notification.status}:${notification.atMs}`;
@@ -94,6 +99,9 @@ export async function evaluateAlertsOnce(deps: AlertRunDeps): Promise<{ notifica
         });
       }
     }
+    return true;
   });
+  // Another node committed this step first: its notices stand, this run's are dropped; the next run reads its state.
+  if (!committed) return { notifications: [], caughtUp: true };
   return { notifications: evaluation.notifications, caughtUp: events.length < eventsPerRunMax };
 }

@@ -113,6 +113,12 @@ export interface NotificationStoreTx {
   /** Cancels a target's pending deliveries (its endpoint was deleted); returns how many. */
   cancelPendingOutbox(targetId: string, atMs: number): Promise<number>;
   setConsumerCursor(cursor: ConsumerCursorRecord): Promise<void>;
+  /**
+   * Writes the cursor only if it is still as read (`expectedUpdatedAtMs`, or absent when null); false
+   * when another node wrote it meanwhile. On PostgreSQL the second of two racing writers waits for the
+   * first and then finds the row changed, so exactly one wins.
+   */
+  compareAndSetConsumerCursor(cursor: ConsumerCursorRecord, expectedUpdatedAtMs: number | null): Promise<boolean>;
   upsertAlert(alert: AlertRecord): Promise<void>;
   insertSilence(silence: SilenceRecord): Promise<void>;
   /** Ends a silence now (never deletes it); false when unknown or already over. */

@@ -90,6 +90,19 @@ export function defineNotificationStoreBehaviour(name: string, openFresh: () => 
       assert.deepEqual((await store.listOutboxOfTarget('we_1', { limit: 10, state: 'cancelled' })).map((d) => d.id).sort(), ['d1', 'd3']);
     });
 
+    withStore('a consumer cursor is compare-and-set: of two writers that read the same version, one wins', async (store) => {
+      const cursor = (updatedAtMs: number, seq: number) => ({ name: 'alerts', seq, state: { seq }, updatedAtMs });
+      const created = await Promise.all([store.write((tx) => tx.compareAndSetConsumerCursor(cursor(t0, 1), null)), store.write((tx) => tx.compareAndSetConsumerCursor(cursor(t0 + 1, 2), null))]);
+      assert.deepEqual([...created].sort(), [false, true], 'one creates it');
+      const first = await store.getConsumerCursor('alerts');
+      assert.ok(first !== null);
+      const raced = await Promise.all([store.write((tx) => tx.compareAndSetConsumerCursor(cursor(t0 + 10, 10), first.updatedAtMs)), store.write((tx) => tx.compareAndSetConsumerCursor(cursor(t0 + 11, 11), first.updatedAtMs))]);
+      assert.deepEqual([...raced].sort(), [false, true], 'one moves it on');
+      const after = await store.getConsumerCursor('alerts');
+      assert.ok(after?.seq === 10 || after?.seq === 11);
+      assert.deepEqual(after?.state, { seq: after?.seq });
+    });
+
     withStore('alerts list by state, newest first; silences end but stay', async (store) => {
       await store.write(async (tx) => {
         await tx.upsertAlert(alert('alr_1', { startedAtMs: t0 }));

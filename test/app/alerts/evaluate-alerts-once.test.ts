@@ -84,3 +84,24 @@ test('a first run starts at the stream\'s end, but alerts on payments already in
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('two nodes evaluating the same step queue its notices once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reswipe-alerts-nodes-'));
+  const store = await openStore(`sqlite:${join(dir, 'store.db')}`);
+  try {
+    const clock = new ManualClock(t0);
+    const targets = new Map<string, NotifyTarget>([['mail', { name: 'mail', kind: 'email', to: ['ops@example.test'], language: 'en', minSeverity: 'info' }]]);
+    const deps: AlertRunDeps = { store, clock, configuredRules: defaultAlertRules, targets, runbookBaseUrl: 'docs/runbooks/', channelWindows: () => [] };
+    await evaluateAlertsOnce(deps);
+    await store.write((tx) => tx.appendEvent({ type: 'channel.opened', subjectId: 'bank-a', payload: { reason: 'down' }, atMs: t0 }));
+    clock.advance(15_000);
+    const [a, b] = await Promise.all([evaluateAlertsOnce(deps), evaluateAlertsOnce(deps)]);
+    assert.equal(a.notifications.length + b.notifications.length, 1, 'one node wins the step');
+    assert.equal((await store.listOutboxOfTarget('mail', { limit: 10 })).length, 1);
+    assert.equal((await store.listEvents(0, 10, 'alert.firing')).length, 1);
+    assert.equal((await store.listAlerts({ limit: 10 })).length, 1);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
