@@ -9,6 +9,7 @@ import { ReswipeError } from '../errors/reswipe-error.ts';
 import { paymentMethods, languages } from '../vocabulary.ts';
 import { hasPanLikeRun } from '../cards/find-pan-like-runs.ts';
 import { panKeyIdOf, panKeyWeakness } from './pan-key.ts';
+import { AlertRuleProblem, parseAlertRules } from '../alerts/alert-rule.ts';
 
 /** Dialects compiled into reswipe; any other dialect value must be a path to a dialect JSON file. */
 export const builtInDialects = ['cups-pos', 'iso87-ascii'] as const;
@@ -436,7 +437,18 @@ export function validateConfig(raw: unknown): ReswipeConfig {
   checkValues(config);
   checkRelations(config);
   checkHttpExposure(config);
+  checkAlertRules(config.alerts.rules);
   return deepFreeze(config) as ReswipeConfig;
+}
+
+/** Alert rules are checked by their own schema (src/core/alerts/alert-rule.ts), so `config check` catches a bad rule too. */
+function checkAlertRules(rules: readonly unknown[]): void {
+  try {
+    parseAlertRules(rules, 'alerts.rules');
+  } catch (error) {
+    if (error instanceof AlertRuleProblem) throw new ReswipeError('RSW_ALERT_RULE_INVALID', { field: error.field, reason: error.reason });
+    throw error;
+  }
 }
 
 /** Turns a TypeBox JSON pointer (`/channels/1/timeoutMs`) into the key path people write (`channels[1].timeoutMs`). */
