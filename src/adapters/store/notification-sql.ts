@@ -281,6 +281,15 @@ export const notificationTxMethods: { [K in keyof NotificationStoreTx]: (this: W
   async insertDeliveryAttempt(attempt) {
     await this.db.run(insertSql(deliveryAttemptRows), deliveryAttemptRows.toValues(attempt));
   },
+  async deleteFinishedOutbox(finishedBeforeMs, limit) {
+    const before = integer(finishedBeforeMs, 'finishedBeforeMs');
+    const finished = `SELECT id FROM outbox WHERE state IN ('delivered', 'cancelled') AND updated_at_ms < ? ORDER BY updated_at_ms, id LIMIT ${limitOf(limit)}`;
+    const ids = (await this.db.all(finished, [before])).map((row) => readText(row.id, 'id'));
+    if (ids.length === 0) return 0;
+    const placeholders = ids.map(() => '?').join(', ');
+    await this.db.run(`DELETE FROM delivery_attempts WHERE outbox_id IN (${placeholders})`, ids);
+    return this.db.run(`DELETE FROM outbox WHERE id IN (${placeholders})`, ids);
+  },
   cancelPendingOutbox(targetId, atMs) {
     return this.db.run(`UPDATE outbox SET state = 'cancelled', updated_at_ms = ? WHERE target_id = ? AND state = 'pending'`, [integer(atMs, 'atMs'), targetId]);
   },

@@ -37,6 +37,7 @@ export function startNotifications(deps: { config: ReswipeConfig; store: Store; 
     leaseMs: config.webhooks.deliveryTimeoutMs + 30_000,
     fanOut: config.webhooks.enabled,
     schedule: { ...webhookDeliverySchedule, firstRetryMs: config.webhooks.firstRetryMs },
+    retentionMs: config.webhooks.retentionDays * 86_400_000,
   });
   if (config.webhooks.enabled || config.alerts.enabled) outbox.start();
   const alerts = new AlertWorker({ store, clock, logger, configuredRules, targets, runbookBaseUrl: config.alerts.runbookBaseUrl, channelWindows: deps.channelWindows, intervalMs: config.alerts.evaluateIntervalMs, onNotified: () => outbox.kick(), send });

@@ -37,13 +37,19 @@ export interface OutboxWorkerOptions {
   schedule?: DeliverySchedule;
   /** Jitter in [0, 1); the system randomness by default. */
   jitter?: () => number;
+  /** Delivered and cancelled deliveries older than this are deleted (at most once an hour, bounded per pass); never when absent. */
+  retentionMs?: number;
 }
+
+const purgeIntervalMs = 3_600_000;
+const purgeRowsMax = 1000;
 
 export class OutboxWorker {
   readonly #options: OutboxWorkerOptions;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
   #stopped = false;
+  #lastPurgeAtMs: number | null = null;
   /** Tries under way, by delivery id; a tick never waits for them, so a slow receiver never holds up the fan-out. */
   readonly #inFlight = new Map<string, { targetId: string; done: Promise<void> }>();
 
@@ -98,6 +104,7 @@ export class OutboxWorker {
     if (this.#options.fanOut) {
       for (let page = 0; page < 20 && (await fanOutEvents({ store, clock })) > 0; page += 1);
     }
+    await this.#purge();
     const free = this.#options.concurrency - this.#inFlight.size;
     if (free <= 0 || this.#stopped) return;
     const perTargetMax = Math.max(1, Math.floor(this.#options.concurrency / 2));
@@ -115,6 +122,17 @@ export class OutboxWorker {
         .finally(() => this.#inFlight.delete(delivery.id));
       this.#inFlight.set(delivery.id, { targetId: delivery.targetId, done });
     }
+  }
+
+  /** Keeps the outbox bounded: deliveries that ended long ago go, with their tries. */
+  async #purge(): Promise<void> {
+    const { retentionMs } = this.#options;
+    const nowMs = this.#options.clock.nowMs();
+    if (retentionMs === undefined || (this.#lastPurgeAtMs !== null && nowMs - this.#lastPurgeAtMs < purgeIntervalMs)) return;
+    this.#lastPurgeAtMs = nowMs;
+    const deleted = await this.#options.store.write((tx) => tx.deleteFinishedOutbox(nowMs - retentionMs, purgeRowsMax));
+    // A full pass means more are waiting: the next tick purges again instead of waiting an hour.
+    if (deleted === purgeRowsMax) this.#lastPurgeAtMs = null;
   }
 
   /** Ticks until nothing is due or under way (tests and benches); bounded by `ticksMax`. */

@@ -365,6 +365,8 @@ export const configSchema = Type.Object(
       responseBytesMax: integer(0, 1_048_576, 4096),
       /** The wait before the first retry of a failed delivery; each later retry waits twice as long (at most 6 h), for up to 3 days. */
       firstRetryMs: integer(1000, 60_000, 30_000),
+      /** Delivered and cancelled deliveries (and their tries) are deleted this long after they ended; dead ones stay until replayed. */
+      retentionDays: integer(1, 3650, 30),
       /** How long a rotated-out secret still signs beside the new one. */
       secretOverlapMs: integer(0, 7 * 86_400_000, 86_400_000),
     }),

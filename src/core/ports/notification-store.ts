@@ -110,6 +110,11 @@ export interface NotificationStoreTx {
   /** Writes the outcome of a try (every field but id, channel, target, event and body). */
   updateOutbox(record: OutboxRecord): Promise<void>;
   insertDeliveryAttempt(attempt: DeliveryAttemptRecord): Promise<void>;
+  /**
+   * Deletes up to `limit` deliveries that ended (delivered or cancelled) before `finishedBeforeMs`, with
+   * their tries; dead ones stay until replayed. Returns how many deliveries went.
+   */
+  deleteFinishedOutbox(finishedBeforeMs: number, limit: number): Promise<number>;
   /** Cancels a target's pending deliveries (its endpoint was deleted); returns how many. */
   cancelPendingOutbox(targetId: string, atMs: number): Promise<number>;
   setConsumerCursor(cursor: ConsumerCursorRecord): Promise<void>;

@@ -90,6 +90,21 @@ export function defineNotificationStoreBehaviour(name: string, openFresh: () => 
       assert.deepEqual((await store.listOutboxOfTarget('we_1', { limit: 10, state: 'cancelled' })).map((d) => d.id).sort(), ['d1', 'd3']);
     });
 
+    withStore('finished deliveries are deleted with their tries after the retention; pending and dead ones stay', async (store) => {
+      await store.write(async (tx) => {
+        await tx.insertOutbox(delivery('old-done', { eventId: 'e1', state: 'delivered', updatedAtMs: t0 }));
+        await tx.insertDeliveryAttempt({ outboxId: 'old-done', tryNo: 1, targetId: 'we_1', atMs: t0, status: 200, error: null, durationMs: 3 });
+        await tx.insertOutbox(delivery('old-cancelled', { eventId: 'e2', state: 'cancelled', updatedAtMs: t0 + 1 }));
+        await tx.insertOutbox(delivery('old-dead', { eventId: 'e3', state: 'dead', updatedAtMs: t0 }));
+        await tx.insertOutbox(delivery('old-pending', { eventId: 'e4', state: 'pending', updatedAtMs: t0 }));
+        await tx.insertOutbox(delivery('new-done', { eventId: 'e5', state: 'delivered', updatedAtMs: t0 + 100 }));
+      });
+      assert.equal(await store.write((tx) => tx.deleteFinishedOutbox(t0 + 50, 1)), 1, 'bounded per pass');
+      assert.equal(await store.write((tx) => tx.deleteFinishedOutbox(t0 + 50, 10)), 1);
+      assert.deepEqual((await store.listOutboxOfTarget('we_1', { limit: 10 })).map((d) => d.id).sort(), ['new-done', 'old-dead', 'old-pending']);
+      assert.deepEqual(await store.listDeliveryAttempts('old-done'), []);
+    });
+
     withStore('a consumer cursor is compare-and-set: of two writers that read the same version, one wins', async (store) => {
       const cursor = (updatedAtMs: number, seq: number) => ({ name: 'alerts', seq, state: { seq }, updatedAtMs });
       const created = await Promise.all([store.write((tx) => tx.compareAndSetConsumerCursor(cursor(t0, 1), null)), store.write((tx) => tx.compareAndSetConsumerCursor(cursor(t0 + 1, 2), null))]);

@@ -36,7 +36,7 @@ async function setup(name: string) {
   const sent: OutboxRecord[] = [];
   let answer: (delivery: OutboxRecord) => TryResult = () => ({ ok: true, status: 200, error: null, durationMs: 1 });
   const worker = (leaseMs = 60_000) =>
-    new OutboxWorker({ store, clock, logger: silent, concurrency: 4, pollIntervalMs: 1000, leaseMs, fanOut: true, jitter: () => 0, send: async (delivery) => {
+    new OutboxWorker({ store, clock, logger: silent, concurrency: 4, pollIntervalMs: 1000, leaseMs, fanOut: true, jitter: () => 0, retentionMs: 7 * 86_400_000, send: async (delivery) => {
       sent.push(delivery);
       return answer(delivery);
     } });
@@ -78,6 +78,11 @@ test('a failed try is retried on the schedule and delivered; the log holds both 
     assert.equal(delivery?.state, 'delivered');
     assert.deepEqual(s.sent.map((d) => d.eventId), ['evt_1', 'evt_1'], 'the same event id on the retry');
     assert.deepEqual((await s.store.listDeliveryAttempts(delivery?.id ?? '')).map((a) => a.status), [500, 200]);
+    // After the retention the delivered row and its tries are purged (a fresh worker purges on its first tick).
+    s.clock.advance(7 * 86_400_000 + 1);
+    await s.worker().drain();
+    assert.deepEqual(await outboxOf(s.store, e.id), []);
+    assert.deepEqual(await s.store.listDeliveryAttempts(delivery?.id ?? ''), []);
   } finally {
     await s.close();
   }
