@@ -40,6 +40,9 @@ export async function startDrillSandbox(logger: Logger): Promise<DrillTarget> {
     ],
     routing: { breaker: { failuresMax: 3, windowMs: 10_000, windowAttemptsMin: 10, failureRateMaxBps: 5_000, openMs: 1_500, halfOpenSuccessesMin: 2 }, healthPollIntervalMs: 100 },
     merchants: [{ id: merchantId, name: 'Drill shop', mcc: '5411', terminals }],
+    // Alerts evaluated every second (the fastest allowed), the reversal queue's bound low enough for a
+    // short drill to cross it: the drill measures how soon someone would have been told.
+    alerts: { evaluateIntervalMs: 1_000, rules: [{ id: 'reversal-queue', kind: 'reversal_queue', severity: 'critical', params: { depthMax: 2, oldestAgeMsMax: 2_000 } }] },
   });
   const gateway = await composeGateway(config, { logger });
   await gateway.start();

@@ -79,6 +79,13 @@ async function eventsSince(target: DrillTarget, afterSeq: number, types: readonl
   return found.sort((a, b) => a.atMs - b.atMs);
 }
 
+/** `alert.firing` notices since a seq: each alert's kind and when it fired. */
+async function alertsSince(target: DrillTarget, afterSeq: number): Promise<Array<{ kind: string; atMs: number }>> {
+  const { status, body } = await api<{ data?: Array<{ at: string; payload: { kind?: string } }> }>(target, 'GET', `/v1/events?after=${afterSeq}&limit=500&type=alert.firing`);
+  if (status !== 200 || body.data === undefined) return [];
+  return body.data.map((event) => ({ kind: String(event.payload.kind ?? ''), atMs: Date.parse(event.at) })).sort((a, b) => a.atMs - b.atMs);
+}
+
 /** The reversal queue depth from /metrics (reswipe_reversal_queue_depth). */
 async function reversalQueueDepth(target: DrillTarget): Promise<number> {
   const response = await fetch(`${target.gatewayUrl}/metrics`, { headers: { authorization: `Bearer ${target.apiKey}` }, signal: AbortSignal.timeout(10_000) });
@@ -228,6 +235,7 @@ export async function runDrill(target: DrillTarget, scenario: DrillScenario, len
     faultAtMs,
     restoreAtMs,
     detections: await eventsSince(target, seqBefore, scenario.detectedBy),
+    alerts: await alertsSince(target, seqBefore),
     chargesByAmount: await chargesByAmount(target),
     reversals: { pending: queued, dead },
     paymentsNotFinal: pending,

@@ -32,7 +32,7 @@ export type DrillFault =
   | { kind: 'batch-totals-differ' };
 
 export interface DrillPassBar {
-  /** The fault must be detected (an alert, or the scenario's events) within this long; null: detection not required. */
+  /** An alert of the scenario's kinds must fire within this long of the fault; null: no alert expected. */
   detectedWithinMs: number | null;
   /** New sales must stop trying the primary within this long; null: not part of this scenario. */
   trafficMovedWithinMs: number | null;
@@ -52,7 +52,9 @@ export interface DrillScenario {
   /** What the plan must do, in the words of an emergency plan (应急预案). */
   rehearses: BilingualText;
   fault: DrillFault;
-  /** Event types on the durable stream that count as the gateway noticing the fault. */
+  /** Alert kinds (docs/alerts.md) whose first `alert.firing` after the fault is the detection. */
+  alertKinds: readonly string[];
+  /** Event types on the durable stream that show the gateway saw the fault (reported beside the alert). */
   detectedBy: readonly string[];
   bar: DrillPassBar;
 }
@@ -85,6 +87,7 @@ export const drillScenarios: readonly DrillScenario[] = Object.freeze([
     title: { zh: '主用银行宕机', en: 'The primary bank dies' },
     rehearses: { zh: '主用通道断开后自动切换到备用通道；恢复后切回。', en: 'Sales move to the backup bank when the primary goes down, and come back when it returns.' },
     fault: { kind: 'bank-stops' },
+    alertKinds: ['circuit_open'],
     detectedBy: ['channel.opened'],
     bar: bankBar,
   },
@@ -93,6 +96,7 @@ export const drillScenarios: readonly DrillScenario[] = Object.freeze([
     title: { zh: '主用银行无应答（黑洞）', en: 'The primary bank goes silent (black hole)' },
     rehearses: { zh: '请求发出后无应答：结果未知的交易冲正，不重复扣款；新交易走备用通道。', en: 'Requests go unanswered: unknown outcomes are reversed, never charged twice; new sales take the backup.' },
     fault: { kind: 'bank-silent' },
+    alertKinds: ['circuit_open'],
     detectedBy: ['channel.opened'],
     bar: bankBar,
   },
@@ -101,6 +105,7 @@ export const drillScenarios: readonly DrillScenario[] = Object.freeze([
     title: { zh: '主用银行响应变慢', en: 'The primary bank turns slow' },
     rehearses: { zh: '应答晚于通道超时：按未知结果冲正，迟到的应答不造成重复扣款。', en: 'Replies arrive after the channel timeout: reversed as unknown outcomes; late replies never charge twice.' },
     fault: { kind: 'bank-late', lateReplyMs: 3_000 },
+    alertKinds: ['circuit_open'],
     detectedBy: ['channel.opened'],
     bar: bankBar,
   },
@@ -109,6 +114,7 @@ export const drillScenarios: readonly DrillScenario[] = Object.freeze([
     title: { zh: '主用银行线路时断时续', en: 'The link to the primary bank flaps' },
     rehearses: { zh: '线路反复断开：熔断器不来回抖动，交易持续成功。', en: 'The link keeps dropping: the breaker does not thrash and sales keep being approved.' },
     fault: { kind: 'bank-flapping', periodMs: 500 },
+    alertKinds: ['circuit_open'],
     detectedBy: ['channel.opened'],
     bar: { ...bankBar, trafficMovedWithinMs: null },
   },
@@ -117,6 +123,7 @@ export const drillScenarios: readonly DrillScenario[] = Object.freeze([
     title: { zh: '终端网络中断', en: "The terminals' network drops" },
     rehearses: { zh: '终端收不到应答：恢复后用同一笔交易查询结果，不重刷、不重复扣款。', en: 'Terminals lose their answers: once back they ask for the same sale again; no re-swipe, no second charge.' },
     fault: { kind: 'terminal-network', cutAfterMs: 30 },
+    alertKinds: [],
     detectedBy: [],
     bar: { detectedWithinMs: null, trafficMovedWithinMs: null, lostShareMax: 0.1, moneyExact: true, manualStepsMax: 0, returnsToPrimary: false },
   },
@@ -125,6 +132,7 @@ export const drillScenarios: readonly DrillScenario[] = Object.freeze([
     title: { zh: '冲正队列积压', en: 'The reversal queue backs up' },
     rehearses: { zh: '银行不处理冲正：冲正排队重试，银行恢复后全部冲正成功，不需人工处理。', en: 'The bank stops taking reversals: they queue and retry, and all settle once it is back, with no manual step.' },
     fault: { kind: 'reversals-stuck', replyLostShare: 0.3 },
+    alertKinds: ['reversal_queue'],
     detectedBy: ['payment.unknown'],
     bar: { detectedWithinMs: 5_000, trafficMovedWithinMs: null, lostShareMax: 0.6, moneyExact: true, manualStepsMax: 0, returnsToPrimary: true },
   },
@@ -133,6 +141,7 @@ export const drillScenarios: readonly DrillScenario[] = Object.freeze([
     title: { zh: '批结算不平', en: 'A batch does not balance' },
     rehearses: { zh: '终端批结算总额与网关流水不符：答复95并发出事件；收银员按提示做批上送（0320）查找差异。', en: "A terminal's settlement totals differ from the journal: answered 95 and an event raised; the terminal then uploads the batch (0320) to find the difference." },
     fault: { kind: 'batch-totals-differ' },
+    alertKinds: ['batch_unbalanced'],
     detectedBy: ['batch.unbalanced'],
     bar: { detectedWithinMs: 5_000, trafficMovedWithinMs: null, lostShareMax: 0, moneyExact: true, manualStepsMax: 0, returnsToPrimary: false },
   },

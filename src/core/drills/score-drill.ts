@@ -29,6 +29,8 @@ export interface DrillFacts {
   restoreAtMs: number;
   /** Events of the scenario's `detectedBy` types raised at or after the fault, oldest first. */
   detections: ReadonlyArray<{ type: string; atMs: number; subjectId: string | null }>;
+  /** `alert.firing` notices raised at or after the fault: the alert's kind and when. */
+  alerts: ReadonlyArray<{ kind: string; atMs: number }>;
   /** Standing charges per sale amount across every bank's book (charges not reversed). */
   chargesByAmount: ReadonlyMap<number, number>;
   /** The reversal queue after the drain. */
@@ -61,7 +63,10 @@ export interface DrillMoney {
 export interface DrillScore {
   scenario: string;
   passed: boolean;
+  /** From the fault to the first alert of the scenario's kinds (null: none fired). */
   detectedAfterMs: number | null;
+  /** From the fault to the first event of the scenario's kinds (the gateway saw it, before anyone was told). */
+  firstEventAfterMs: number | null;
   trafficMovedAfterMs: number | null;
   sales: { total: number; beforeFault: number; duringFault: number; afterFault: number };
   salesLost: number;
@@ -107,7 +112,8 @@ export function scoreDrill(facts: DrillFacts): DrillScore {
   );
   const moved = during.find((sale) => sale.channels.length > 0 && sale.channels[0] !== facts.primaryChannel);
   // A circuit event counts only for the bank that was broken.
-  const detected = facts.detections.find((event) => event.atMs >= faultAtMs && (!event.type.startsWith('channel.') || event.subjectId === facts.primaryChannel));
+  const firstEvent = facts.detections.find((event) => event.atMs >= faultAtMs && (!event.type.startsWith('channel.') || event.subjectId === facts.primaryChannel));
+  const alerted = facts.alerts.find((alert) => alert.atMs >= faultAtMs && scenario.alertKinds.includes(alert.kind));
   const money = scoreMoney(sales, facts.chargesByAmount);
 
   const manualSteps: string[] = [];
@@ -115,7 +121,8 @@ export function scoreDrill(facts: DrillFacts): DrillScore {
   if (facts.reversals.pending > 0) manualSteps.push(`${facts.reversals.pending} reversal(s) still queued after the drain`);
   if (facts.paymentsNotFinal > 0) manualSteps.push(`${facts.paymentsNotFinal} payment(s) not final after the drain`);
 
-  const detectedAfterMs = detected === undefined ? null : detected.atMs - faultAtMs;
+  const detectedAfterMs = alerted === undefined ? null : alerted.atMs - faultAtMs;
+  const firstEventAfterMs = firstEvent === undefined ? null : firstEvent.atMs - faultAtMs;
   const trafficMovedAfterMs = moved === undefined ? null : moved.startedAtMs - faultAtMs;
   const bar = scenario.bar;
   const lostShare = hit.length === 0 ? 0 : lost.length / hit.length;
@@ -127,7 +134,7 @@ export function scoreDrill(facts: DrillFacts): DrillScore {
     { name: `manual steps at most ${bar.manualStepsMax}`, ok: manualSteps.length <= bar.manualStepsMax, detail: manualSteps.join('; ') || 'none' },
   ];
   if (bar.detectedWithinMs !== null) {
-    checks.push({ name: `detected within ${bar.detectedWithinMs} ms (${scenario.detectedBy.join(', ')})`, ok: detectedAfterMs !== null && detectedAfterMs <= bar.detectedWithinMs, detail: detectedAfterMs === null ? 'not detected' : `${detectedAfterMs} ms` });
+    checks.push({ name: `an alert (${scenario.alertKinds.join(', ')}) within ${bar.detectedWithinMs} ms`, ok: detectedAfterMs !== null && detectedAfterMs <= bar.detectedWithinMs, detail: detectedAfterMs === null ? 'no alert fired' : `${detectedAfterMs} ms` });
   }
   if (bar.trafficMovedWithinMs !== null) {
     checks.push({ name: `traffic moved off ${facts.primaryChannel} within ${bar.trafficMovedWithinMs} ms`, ok: trafficMovedAfterMs !== null && trafficMovedAfterMs <= bar.trafficMovedWithinMs, detail: trafficMovedAfterMs === null ? 'never moved' : `${trafficMovedAfterMs} ms` });
@@ -142,6 +149,7 @@ export function scoreDrill(facts: DrillFacts): DrillScore {
     scenario: scenario.name,
     passed: checks.every((check) => check.ok),
     detectedAfterMs,
+    firstEventAfterMs,
     trafficMovedAfterMs,
     sales: { total: sales.length, beforeFault: before.length, duringFault: during.length, afterFault: after.length },
     salesLost: lost.length,
@@ -158,7 +166,8 @@ export function formatDrillScore(score: DrillScore): string {
   const rows: Array<[string, string]> = [
     ['scenario', score.scenario],
     ['passed', score.passed ? 'yes' : 'NO'],
-    ['detected after', score.detectedAfterMs === null ? '-' : `${score.detectedAfterMs} ms`],
+    ['first alert after', score.detectedAfterMs === null ? '-' : `${score.detectedAfterMs} ms`],
+    ['first event after', score.firstEventAfterMs === null ? '-' : `${score.firstEventAfterMs} ms`],
     ['traffic moved after', score.trafficMovedAfterMs === null ? '-' : `${score.trafficMovedAfterMs} ms`],
     ['sales (before / during / after)', `${score.sales.beforeFault} / ${score.sales.duringFault} / ${score.sales.afterFault}`],
     ['sales lost', String(score.salesLost)],

@@ -22,6 +22,7 @@ function facts(overrides: Partial<DrillFacts> = {}): DrillFacts {
     faultAtMs: 1_000,
     restoreAtMs: 3_000,
     detections: [{ type: 'channel.opened', atMs: 1_300, subjectId: 'a' }],
+    alerts: [{ kind: 'circuit_open', atMs: 2_100 }],
     chargesByAmount: new Map([[1, 1], [2, 1], [4, 1], [5, 1], [6, 1]]),
     reversals: { pending: 0, dead: 0 },
     paymentsNotFinal: 0,
@@ -32,7 +33,8 @@ function facts(overrides: Partial<DrillFacts> = {}): DrillFacts {
 
 test('a clean failover scores: detection, traffic moved, lost and delayed sales, money exact', () => {
   const score = scoreDrill(facts());
-  assert.equal(score.detectedAfterMs, 300);
+  assert.equal(score.detectedAfterMs, 1_100, 'the first circuit_open alert');
+  assert.equal(score.firstEventAfterMs, 300, 'the channel.opened event');
   assert.equal(score.trafficMovedAfterMs, 700, 'the first sale started in the fault window that did not try the primary first');
   assert.equal(score.salesLost, 1);
   assert.equal(score.salesDelayed, 1, 'sale 4 was approved on its second channel');
@@ -52,9 +54,10 @@ test('a second charge, a charge of an unapproved sale or an approved sale not ch
 });
 
 test('no detection, traffic that never moved, or a manual step left fail the drill with the check named', () => {
-  const undetected = scoreDrill(facts({ detections: [] }));
+  const undetected = scoreDrill(facts({ alerts: [{ kind: 'batch_unbalanced', atMs: 1_200 }] }));
+  assert.equal(undetected.detectedAfterMs, null, 'an alert of another kind does not count');
   assert.equal(undetected.passed, false);
-  assert.ok(undetected.checks.some((check) => !check.ok && check.name.startsWith('detected within')));
+  assert.ok(undetected.checks.some((check) => !check.ok && check.name.startsWith('an alert (circuit_open)')));
   const dead = scoreDrill(facts({ reversals: { pending: 0, dead: 1 } }));
   assert.equal(dead.passed, false);
   assert.deepEqual(dead.manualSteps, ['1 reversal(s) in manual handling']);
