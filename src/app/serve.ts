@@ -13,7 +13,7 @@ import { openStore } from '../adapters/store/open-store.ts';
 import { createLogger } from '../adapters/log/logger.ts';
 import { UpstreamChannel, type LoggerLike } from '../adapters/channels/upstream-channel.ts';
 import { loadBinTable } from '../adapters/declines/bin-table-file.ts';
-import { TerminalServer } from '../adapters/terminal-link/terminal-server.ts';
+import { TerminalListener } from '../adapters/terminal-link/terminal-listener.ts';
 import { TerminalKeyVault } from '../adapters/crypto/terminal-key-vault.ts';
 import { resolveMacMode } from '../core/crypto/terminal-mac.ts';
 import { WorkingKeys } from './terminal-keys/working-keys.ts';
@@ -230,7 +230,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     cleanups.push(() => terminalMonitor.stop());
 
     const terminalPorts: Record<string, number> = {};
-    const servers: TerminalServer[] = [];
+    const servers: TerminalListener[] = [];
     // Terminal sales are counted in reswipe_payments_total here; HTTP sales are counted by the HTTP app.
     const countingEngine: Pick<AuthorizationEngine, 'authorize' | 'waitUntilAnswered' | 'reverseByTerminal' | 'settings'> = {
       async authorize(request) {
@@ -255,7 +255,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     });
     const workingKeys = keyVault === null ? undefined : new WorkingKeys({ store, vault: keyVault, clock });
     for (const [index, listener] of config.listeners.entries()) {
-      const server = new TerminalServer({
+      const server = new TerminalListener({
         listener,
         engine: countingEngine,
         transactions: followUps,

@@ -1,11 +1,11 @@
 // Goal: the terminal listener routes the transaction set in the cups-pos dialect (the e2e test covers
 // iso87-ascii): a void naming its sale by DE 61, a refund advice, a balance inquiry with DE 54, a
 // 0500 settlement that is 95 then 00, a 0320 upload, and a void after settlement refused with DE 63
-// saying to refund, in Chinese (the listener's language; GBK on the wire). Method: a real TerminalServer on port 0 over the engine fixture and a
+// saying to refund, in Chinese (the listener's language; GBK on the wire). Method: a real TerminalListener on port 0 over the engine fixture and a
 // TransactionSet on the same store and fake channel, driven by the codec-built test terminal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TerminalServer } from '../../../src/adapters/terminal-link/terminal-server.ts';
+import { TerminalListener } from '../../../src/adapters/terminal-link/terminal-listener.ts';
 import { TransactionSet, defaultTransactionSettings } from '../../../src/app/engine/transaction-set.ts';
 import { getText, type IsoMessage } from '../../../src/core/iso8583/index.ts';
 import { SeededRandom } from '../../../src/core/time/random.ts';
@@ -25,7 +25,7 @@ test('cups-pos: void by DE 61, refund advice, balance inquiry, settlement 95 the
     reversalWorker: fixture.worker,
     settings: { ...defaultTransactionSettings, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, panKey: 'test-pan-key-0123456789', channels: fixture.engine.settings.channels },
   });
-  const server = new TerminalServer({
+  const server = new TerminalListener({
     listener: { name: 'test', host: '127.0.0.1', port: 0, dialect: 'cups-pos', framing: { length: 'binary2', frameBytesMax: 2048 }, connectionsMax: 8, language: 'zh' },
     engine: fixture.engine,
     transactions,
