@@ -257,8 +257,8 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     for (const [index, listener] of config.listeners.entries()) {
       const server = new TerminalListener({
         listener,
-        engine: countingEngine,
-        transactions: followUps,
+        sales: countingEngine,
+        followUps,
         store,
         clock,
         logger,

@@ -49,9 +49,9 @@ export interface TerminalListenerSettings {
 export interface TerminalListenerOptions {
   listener: TerminalListenerSettings;
   /** The sale use cases (sale, pre-authorization, the terminal's own reversal). */
-  engine: TerminalSaleUseCases;
-  /** Void, refund, completion, cancel, balance inquiry, settlement and upload; without it those are refused (40). */
-  transactions?: TerminalFollowUpUseCases;
+  sales: TerminalSaleUseCases;
+  /** Void, refund, completion, cancel, balance inquiry, settlement and upload; without them those are refused (40). */
+  followUps?: TerminalFollowUpUseCases;
   store: Store;
   clock: Clock;
   logger: LoggerLike;
@@ -95,15 +95,15 @@ export class TerminalListener {
     }
     this.#options = options;
     this.#dialect = getDialect(options.listener.dialect, (path) => readFileSync(path, 'utf8'));
-    const { listener, engine, store, clock, logger } = options;
+    const { listener, sales, store, clock, logger } = options;
     this.#macGuard = new TerminalMacGuard({ dialect: this.#dialect, macMode: options.macMode, keys: options.keys, store, clock, logger, listenerName: listener.name, ...(options.onMacRejected === undefined ? {} : { onMacRejected: options.onMacRejected }) });
     const lastSeen = new TerminalLastSeen({ store, logger, listenerName: listener.name, intervalMs: options.lastSeenWriteIntervalMs ?? 10_000, track: (work) => this.#track(work) });
     this.#link = {
       listenerName: listener.name,
       dialectName: this.#dialect.name,
       language: listener.language,
-      sales: engine,
-      followUps: options.transactions,
+      sales,
+      followUps: options.followUps,
       store,
       clock,
       logger,
@@ -114,7 +114,7 @@ export class TerminalListener {
     };
     this.#parseContext = {
       dialectName: this.#dialect.name,
-      localDateMmdd: () => localTimeOf(clock.nowMs(), engine.settings.businessTimeZone ?? defaultBusinessTimeZone).mmdd,
+      localDateMmdd: () => localTimeOf(clock.nowMs(), sales.settings.businessTimeZone ?? defaultBusinessTimeZone).mmdd,
     };
     if (options.tls === undefined) {
       this.#server = createServer((socket) => this.#accept(socket));

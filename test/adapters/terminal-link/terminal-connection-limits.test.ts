@@ -28,7 +28,7 @@ async function withServer(
   const record = (level: string) => (details: object, message: string) => logged.push({ level, message, details });
   const server = new TerminalListener({
     listener: { name: 'limits', host: '127.0.0.1', port: 0, dialect: 'cups-pos', framing: { length: 'binary2', frameBytesMax: 2048 }, connectionsMax: 100, language: 'zh', ...listener },
-    engine: fixture.engine,
+    sales: fixture.engine,
     store: fixture.store,
     clock: { nowMs: () => Date.now() },
     logger: { info: record('info'), warn: record('warn'), error: record('error'), debug: () => undefined },

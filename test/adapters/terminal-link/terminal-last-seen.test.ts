@@ -46,7 +46,7 @@ test('an echo after a sign-on moves last seen (throttled per terminal) and keeps
   const writes = { count: 0 };
   const server = new TerminalListener({
     listener: { name: 'test', host: '127.0.0.1', port: 0, dialect: 'cups-pos', framing: { length: 'binary2', frameBytesMax: 2048 }, connectionsMax: 4, language: 'zh' },
-    engine: fixture.engine,
+    sales: fixture.engine,
     store: countingStore(fixture.store, writes),
     clock,
     logger: silentLogger,

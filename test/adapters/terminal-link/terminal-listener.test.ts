@@ -20,7 +20,7 @@ async function withServer(dialect: 'cups-pos' | 'iso87-ascii', body: (port: numb
   });
   const server = new TerminalListener({
     listener: { name: 'test', host: '127.0.0.1', port: 0, dialect, framing: { length: 'binary2', frameBytesMax: 2048 }, connectionsMax: 8, language: 'zh' },
-    engine: fixture.engine,
+    sales: fixture.engine,
     store: fixture.store,
     clock: { nowMs: () => Date.now() },
     logger: silentLogger,

@@ -38,7 +38,7 @@ async function withListener(
   const workingKeys = new WorkingKeys({ store: fixture.store, vault, clock });
   const server = new TerminalListener({
     listener: { name: 'test', host: '127.0.0.1', port: 0, dialect: 'iso87-ascii', framing: { length: 'binary2', frameBytesMax: 2048 }, connectionsMax: 8, language: 'en' },
-    engine: fixture.engine,
+    sales: fixture.engine,
     store: fixture.store,
     clock,
     logger: silentLogger,
@@ -129,7 +129,7 @@ test('two gateway nodes on one store: a sign-on through one node is honoured by 
   const generated = await new TerminalKeyCeremonies({ store: fixture.store, vault, clock }).generate(terminalId, 'sm4', 2);
   const tmk = combineKeyComponents('sm4', generated.components.map((component) => Buffer.from(component.hex, 'hex')));
   const listener = { name: 'test', host: '127.0.0.1', port: 0, dialect: 'iso87-ascii', framing: { length: 'binary2' as const, frameBytesMax: 2048 }, connectionsMax: 8, language: 'en' as const };
-  const nodes = [0, 1].map(() => new TerminalListener({ listener, engine: fixture.engine, store: fixture.store, clock, logger: silentLogger, macMode: 'required', keys: new WorkingKeys({ store: fixture.store, vault, clock }) }));
+  const nodes = [0, 1].map(() => new TerminalListener({ listener, sales: fixture.engine, store: fixture.store, clock, logger: silentLogger, macMode: 'required', keys: new WorkingKeys({ store: fixture.store, vault, clock }) }));
   const [portA, portB] = await Promise.all(nodes.map((node) => node.start()));
   const viaA = await TerminalClient.connect(portA as number, 'iso87-ascii');
   const viaB = await TerminalClient.connect(portB as number, 'iso87-ascii');

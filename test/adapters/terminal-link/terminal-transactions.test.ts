@@ -27,8 +27,8 @@ test('cups-pos: void by DE 61, refund advice, balance inquiry, settlement 95 the
   });
   const server = new TerminalListener({
     listener: { name: 'test', host: '127.0.0.1', port: 0, dialect: 'cups-pos', framing: { length: 'binary2', frameBytesMax: 2048 }, connectionsMax: 8, language: 'zh' },
-    engine: fixture.engine,
-    transactions,
+    sales: fixture.engine,
+    followUps: transactions,
     store: fixture.store,
     clock: { nowMs: () => Date.now() },
     logger: silentLogger,
