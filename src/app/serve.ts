@@ -22,7 +22,9 @@ import { ReversalWorker } from './reversals/reversal-worker.ts';
 import { AuthorizationEngine, engineSettingsFromConfig } from './engine/authorization-engine.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
-import { TransactionSet, transactionSettingsFromConfig, type FollowUpFeeHooks } from './engine/transaction-set.ts';
+import { FollowUps } from './follow-ups/follow-ups.ts';
+import { followUpSettingsFromConfig } from './follow-ups/follow-up-settings.ts';
+import type { FollowUpFeeHooks } from '../core/ports/payments.ts';
 import type { IsoMessage } from '../core/iso8583/index.ts';
 import { createMetrics, instrumentChannel } from '../adapters/metrics/metrics.ts';
 import { loadRoutingRules } from '../adapters/routing/routing-rules-file.ts';
@@ -135,7 +137,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     });
 
     let engine: AuthorizationEngine | undefined;
-    let transactions: TransactionSet | undefined;
+    let transactions: FollowUps | undefined;
     const reversalTimeoutMs = Math.max(1_000, ...config.channels.map((channel) => channel.timeoutMs));
     const worker = new ReversalWorker({
       store,
@@ -157,7 +159,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       onSettled: (settled) => engine?.onReversalSettled(settled),
     });
 
-    // One set of fee hooks serves sales (engine), follow-ups (transaction set) and manual resolutions (HTTP).
+    // One set of fee hooks serves sales (engine), follow-ups and manual resolutions (HTTP).
     const fees: FollowUpFeeHooks = createPaymentFeeHooks({ plans: () => feePlans, settings: feeSettings, clock, logger });
 
     // Channel health: every attempt result, echo and connection state feeds a circuit breaker per channel;
@@ -195,14 +197,14 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       fees,
     });
     const running = engine;
-    // The transaction set (void, refund, completion, cancel, balance, settlement) follows up on the engine's sales.
-    transactions = new TransactionSet({
+    // The follow-ups (void, refund, completion, cancel, balance, settlement) follow up on the engine's sales.
+    transactions = new FollowUps({
       store,
       channels: [...channels].map(([name, channel]) => ({ name, send: (request: IsoMessage, sendOptions: { timeoutMs: number }) => channel.send(request, sendOptions) })),
       clock,
       random,
       logger,
-      settings: transactionSettingsFromConfig(config, running.settings),
+      settings: followUpSettingsFromConfig(config, running.settings),
       reversalWorker: worker,
       fees,
     });

@@ -1,4 +1,4 @@
-// The deterministic simulation harness: the REAL AuthorizationEngine, TransactionSet (voids and
+// The deterministic simulation harness: the REAL AuthorizationEngine, FollowUps (voids and
 // refunds of approved sales, refund advice forwarding) and ReversalWorker on a real
 // SQLite file, driven in virtual time (VirtualScheduler) by seeded terminals and HTTP clients,
 // talking to a seeded faulty network in front of the pure issuer rules (sim-network.ts). The
@@ -15,7 +15,9 @@ import type { LoggerLike, UpstreamChannel } from '../../src/adapters/channels/up
 import { AuthorizationEngine, type ChannelPort, type EngineSettings, type SaleRequest } from '../../src/app/engine/authorization-engine.ts';
 import { requestHashOf } from '../../src/core/payments/request-hash.ts';
 import { ReversalWorker } from '../../src/app/reversals/reversal-worker.ts';
-import { defaultTransactionSettings, TransactionSet, type FollowUpRequest, type FollowUpResult, type TransactionSetSettings } from '../../src/app/engine/transaction-set.ts';
+import { FollowUps } from '../../src/app/follow-ups/follow-ups.ts';
+import { defaultFollowUpSettings, type FollowUpSettings } from '../../src/app/follow-ups/follow-up-settings.ts';
+import type { FollowUpRequest, FollowUpResult } from '../../src/core/ports/payments.ts';
 import { defaultBinTable } from '../../src/core/cards/bin-table.ts';
 import { CardNumber, fingerprintPan } from '../../src/core/cards/pan.ts';
 import { isReswipeError } from '../../src/core/errors/reswipe-error.ts';
@@ -109,9 +111,9 @@ const engineSettings = (channels: readonly string[]): EngineSettings => ({
   closeWaitMs: 6_000,
 });
 const channelNames = ['bank-a', 'bank-b'] as const;
-/** The transaction set's settings, as transactionSettingsFromConfig derives them from the engine's. */
-const transactionSettings = (engine: EngineSettings): TransactionSetSettings => ({
-  ...defaultTransactionSettings,
+/** The follow-ups' settings, as followUpSettingsFromConfig derives them from the engine's. */
+const followUpSettings = (engine: EngineSettings): FollowUpSettings => ({
+  ...defaultFollowUpSettings,
   terminalTimeoutMs: engine.terminalTimeoutMs,
   replyMarginMs: engine.replyMarginMs,
   httpTerminalId: engine.httpTerminalId,
@@ -183,7 +185,7 @@ interface Generation {
   raw: Store;
   engine: AuthorizationEngine;
   worker: ReversalWorker;
-  txns: TransactionSet;
+  txns: FollowUps;
 }
 
 class Crashed extends Error {
@@ -338,7 +340,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const channels = usedChannelNames.map((name) => new SimChannel(name, upstream, epoch));
     const channelMap = new Map(channels.map((channel) => [channel.name, channel]));
     let engine: AuthorizationEngine | undefined;
-    let txns: TransactionSet | undefined;
+    let txns: FollowUps | undefined;
     const worker = new ReversalWorker({
       store,
       channels: (name) => channelMap.get(name) as unknown as UpstreamChannel | undefined,
@@ -365,13 +367,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       reversalWorker: worker,
       sleep: scheduler.sleepFor(epoch),
     });
-    txns = new TransactionSet({
+    txns = new FollowUps({
       store,
       channels: options.brokenBlindAdvice === true ? channels.map((channel) => new BlindResendChannel(channel, ['0220', '0221'])) : enginePorts,
       clock: scheduler.clock,
       random: new SeededRandom((idSeed ^ 0x7f4a_7c15 ^ (epoch * 0x9e37)) >>> 0),
       logger: log,
-      settings: transactionSettings(engine.settings),
+      settings: followUpSettings(engine.settings),
       reversalWorker: worker,
     });
     const gen: Generation = { epoch, alive: true, raw, engine, worker, txns };

@@ -3,13 +3,14 @@
 // Retry-After (per key, per address, failed authentications), every answer carries the security
 // headers, CORS answers only allow-listed origins, and every state-changing action lands in the
 // audit log readable through GET /v1/audit. Method: Fastify inject over the real engine,
-// TransactionSet and SQLite store, with keys stored the way `reswipe keys create` stores them.
+// FollowUps and SQLite store, with keys stored the way `reswipe keys create` stores them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildHttpApp } from '../../../src/adapters/http/http-app.ts';
 import { generateApiKey } from '../../../src/adapters/http/auth.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
-import { TransactionSet, defaultTransactionSettings } from '../../../src/app/engine/transaction-set.ts';
+import { FollowUps } from '../../../src/app/follow-ups/follow-ups.ts';
+import { defaultFollowUpSettings } from '../../../src/app/follow-ups/follow-up-settings.ts';
 import { SeededRandom } from '../../../src/core/time/random.ts';
 import type { ApiScope } from '../../../src/core/access/api-scope.ts';
 import { createFixture, merchantId, okPan, silentLogger, terminalId } from '../../app/engine/engine-fixture.ts';
@@ -31,14 +32,14 @@ async function setUp(http: Record<string, unknown> = {}, logger = silentLogger) 
   await fixture.store.write(async (tx) => {
     for (const key of Object.values(keys)) await tx.insertApiKey(key.record);
   });
-  const transactions = new TransactionSet({
+  const transactions = new FollowUps({
     store: fixture.store,
     channels: fixture.channels,
     clock: { nowMs: () => Date.now() },
     random: new SeededRandom(5),
     logger: silentLogger,
     reversalWorker: fixture.worker,
-    settings: { ...defaultTransactionSettings, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, panKey, channels: fixture.engine.settings.channels },
+    settings: { ...defaultFollowUpSettings, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, panKey, channels: fixture.engine.settings.channels },
   });
   const config = validateConfig({ security: { panKey, developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' }, http });
   const app = await buildHttpApp({ engine: fixture.engine, transactions, store: fixture.store, clock: { nowMs: () => Date.now() }, logger, config });

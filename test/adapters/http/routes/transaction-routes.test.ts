@@ -1,13 +1,14 @@
 // Goal: the transaction set over HTTP answers like the spec: void, refunds, capture and cancel with
 // Idempotency-Key (replay and 422), refusals as problem objects naming why with a stable code, another
 // merchant's payment as 404, and GET /v1/payments.csv streaming the filtered payments with masked
-// cards only. Method: Fastify inject over the real engine, TransactionSet and SQLite store.
+// cards only. Method: Fastify inject over the real engine, FollowUps and SQLite store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildHttpApp } from '../../../../src/adapters/http/http-app.ts';
 import { generateApiKey } from '../../../../src/adapters/http/auth.ts';
 import { validateConfig } from '../../../../src/core/config/config-schema.ts';
-import { TransactionSet, defaultTransactionSettings } from '../../../../src/app/engine/transaction-set.ts';
+import { FollowUps } from '../../../../src/app/follow-ups/follow-ups.ts';
+import { defaultFollowUpSettings } from '../../../../src/app/follow-ups/follow-up-settings.ts';
 import { SeededRandom } from '../../../../src/core/time/random.ts';
 import { createFixture, merchantId, okPan, silentLogger, terminalId } from '../../../app/engine/engine-fixture.ts';
 
@@ -24,14 +25,14 @@ async function setUp() {
     await tx.insertApiKey(otherKey.record);
   });
   const channels = fixture.engine.settings.channels;
-  const transactions = new TransactionSet({
+  const transactions = new FollowUps({
     store: fixture.store,
     channels: fixture.channels,
     clock: { nowMs: () => Date.now() },
     random: new SeededRandom(3),
     logger: silentLogger,
     reversalWorker: fixture.worker,
-    settings: { ...defaultTransactionSettings, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, panKey, channels },
+    settings: { ...defaultFollowUpSettings, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, panKey, channels },
   });
   const config = validateConfig({ security: { panKey, developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
   const app = await buildHttpApp({ engine: fixture.engine, transactions, store: fixture.store, clock: { nowMs: () => Date.now() }, logger: silentLogger, config });

@@ -1,4 +1,4 @@
-// Shared set-up for the transaction set tests: the real engine, TransactionSet, reversal worker (wired
+// Shared set-up for the follow-up tests: the real engine, FollowUps, reversal worker (wired
 // to both) and a SQLite store in a temp directory, one merchant with two signed-on terminals, and one
 // scripted fake channel; the clock may be moved forward through `clockOffset`.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -6,23 +6,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { AuthorizationEngine, type EngineSettings } from '../../../src/app/engine/authorization-engine.ts';
-import { TransactionSet, defaultTransactionSettings, type FollowUpRequest } from '../../../src/app/engine/transaction-set.ts';
+import { FollowUps } from '../../../src/app/follow-ups/follow-ups.ts';
+import { defaultFollowUpSettings } from '../../../src/app/follow-ups/follow-up-settings.ts';
+import type { FollowUpRequest } from '../../../src/core/ports/payments.ts';
 import { ReversalWorker } from '../../../src/app/reversals/reversal-worker.ts';
 import { defaultBinTable } from '../../../src/core/cards/bin-table.ts';
 import type { Store } from '../../../src/core/ports/store.ts';
 import { SeededRandom } from '../../../src/core/time/random.ts';
-import { FakeChannel, merchantId, silentLogger, terminalId, type Script } from './engine-fixture.ts';
+import { FakeChannel, merchantId, silentLogger, terminalId, type Script } from '../engine/engine-fixture.ts';
 
-export interface TxnFixture {
+export interface FollowUpFixture {
   store: Store;
   engine: AuthorizationEngine;
-  txns: TransactionSet;
+  followUps: FollowUps;
   channel: FakeChannel;
   close(): Promise<void>;
 }
 
-export async function createTxnFixture(script: Script, clockOffset: { ms: number } = { ms: 0 }, options: { reversalTriesMax?: number } = {}): Promise<TxnFixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'reswipe-txn-'));
+export async function createFollowUpFixture(script: Script, clockOffset: { ms: number } = { ms: 0 }, options: { reversalTriesMax?: number } = {}): Promise<FollowUpFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'reswipe-follow-ups-'));
   const store = await openStore(`sqlite:${join(dir, 'test.db')}`, { synchronous: 'normal', detectNestedWrites: true });
   const nowMs = Date.now();
   await store.write(async (tx) => {
@@ -33,7 +35,7 @@ export async function createTxnFixture(script: Script, clockOffset: { ms: number
   const channel = new FakeChannel('bank-a', script);
   const clock = { nowMs: () => Date.now() + clockOffset.ms };
   let engine: AuthorizationEngine | undefined;
-  let txns: TransactionSet | undefined;
+  let followUps: FollowUps | undefined;
   const worker = new ReversalWorker({
     store,
     channels: () => channel as never,
@@ -48,7 +50,7 @@ export async function createTxnFixture(script: Script, clockOffset: { ms: number
     acquirerIdFor: () => '00000000001',
     onSettledInTx: async (tx, settled) => {
       await (engine as AuthorizationEngine).onReversalSettledInTx(tx, settled);
-      await (txns as TransactionSet).onReversalSettledInTx(tx, settled);
+      await (followUps as FollowUps).onReversalSettledInTx(tx, settled);
     },
     onSettled: (settled) => engine?.onReversalSettled(settled),
   });
@@ -71,23 +73,23 @@ export async function createTxnFixture(script: Script, clockOffset: { ms: number
     closeWaitMs: 2_000,
   };
   engine = new AuthorizationEngine({ store, channels: [channel], clock, random: new SeededRandom(7), logger: silentLogger, settings, binTable: defaultBinTable, reversalWorker: worker });
-  txns = new TransactionSet({
+  followUps = new FollowUps({
     store,
     channels: [channel],
     clock,
     random: new SeededRandom(11),
     logger: silentLogger,
     reversalWorker: worker,
-    settings: { ...defaultTransactionSettings, adviceRetryMs: 50, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, panKey: 'test-pan-key-0123456789', channels },
+    settings: { ...defaultFollowUpSettings, adviceRetryMs: 50, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, panKey: 'test-pan-key-0123456789', channels },
   });
   worker.start();
   return {
     store,
     engine,
-    txns,
+    followUps,
     channel,
     async close() {
-      await txns?.close();
+      await followUps?.close();
       await engine?.close();
       await worker.stop();
       await store.close();
