@@ -5,13 +5,13 @@
 // then it stays queued for the advice forwarder (forward-refund-advices.ts), which re-sends it as 0221
 // with the same STAN and DE 7. A refund is never reversed.
 import { approvedDiagnosis } from '../../core/declines/index.ts';
+import { classifyReply } from '../../core/payments/classify-reply.ts';
 import type { ChannelSendResult } from '../../core/ports/channel.ts';
 import type { FollowUpRequest, FollowUpResult } from '../../core/ports/payments.ts';
 import type { PaymentRecord } from '../../core/ports/store.ts';
 import { toStoredDecline } from '../engine/authorization-engine.ts';
 import { mustGetPayment, type FollowUpContext } from './follow-up-context.ts';
 import { answerInTx, runFollowUp, type CompletedFollowUp, type StoredFollowUp } from './follow-up-pipeline.ts';
-import { outcomeOf } from './follow-up-reply.ts';
 
 export function acceptRefund(context: FollowUpContext, request: FollowUpRequest & { operation: 'refund' }): Promise<FollowUpResult> {
   return runFollowUp(context, request, finishAdvice);
@@ -21,21 +21,24 @@ export function acceptRefund(context: FollowUpContext, request: FollowUpRequest 
 async function finishAdvice(context: FollowUpContext, request: FollowUpRequest, stored: StoredFollowUp, result: ChannelSendResult): Promise<CompletedFollowUp> {
   const { payment, attempt, decision } = stored;
   const nowMs = context.clock.nowMs();
-  const outcome = outcomeOf(result, nowMs);
-  const diagnosis = outcome.kind === 'declined' ? outcome.diagnosis : approvedDiagnosis();
+  const reply = classifyReply(result, nowMs);
+  // An advice that provably never left counts as refused by the host: nothing was given back.
+  const refused = reply.kind === 'declined' || reply.kind === 'not_sent';
+  const diagnosis = refused ? reply.diagnosis : approvedDiagnosis();
   const view = await context.store.write(async (tx) => {
     const current = await mustGetPayment(tx, payment.id);
     let updated: PaymentRecord;
-    if (outcome.kind === 'approved' || outcome.kind === 'declined') {
-      await tx.updateAttempt({ ...attempt, ...outcome.attempt });
-      updated = outcome.kind === 'approved'
-        ? { ...current, status: 'approved', responseCode: outcome.attempt.responseCode ?? '00', authCode: outcome.attempt.authCode ?? null, rrn: outcome.attempt.rrn ?? null }
-        : { ...current, status: 'declined', responseCode: outcome.diagnosis.code, decline: toStoredDecline(outcome.diagnosis), rrn: outcome.attempt.rrn ?? null };
-      if (outcome.kind === 'declined') await tx.appendEvent({ type: 'payment.refund_refused_upstream', subjectId: payment.id, payload: { code: outcome.diagnosis.code }, atMs: nowMs });
+    if (reply.kind === 'approved') {
+      await tx.updateAttempt({ ...attempt, ...reply.fields });
+      updated = { ...current, status: 'approved', responseCode: reply.fields.responseCode ?? '00', authCode: reply.fields.authCode ?? null, rrn: reply.fields.rrn ?? null };
+    } else if (refused) {
+      await tx.updateAttempt({ ...attempt, ...reply.fields });
+      updated = { ...current, status: 'declined', responseCode: reply.diagnosis.code, decline: toStoredDecline(reply.diagnosis), rrn: reply.fields.rrn ?? null };
+      await tx.appendEvent({ type: 'payment.refund_refused_upstream', subjectId: payment.id, payload: { code: reply.diagnosis.code }, atMs: nowMs });
     } else {
-      // Not acknowledged: the advice stays pending in the queue (same STAN and DE 7) and the refund stands.
-      const sentAtMs = result.kind === 'not_sent' ? null : (result.sentAtMs ?? nowMs);
-      await tx.updateAttempt({ ...attempt, mti: sentAtMs === null ? attempt.mti : '0221', sentAtMs });
+      // Sent and not acknowledged: the advice stays pending in the queue (same STAN and DE 7), to be
+      // repeated as 0221, and the refund stands.
+      await tx.updateAttempt({ ...attempt, mti: '0221', sentAtMs: reply.fields.sentAtMs ?? nowMs });
       updated = { ...current, status: 'approved', responseCode: '00' };
       await tx.appendEvent({ type: 'payment.refund_queued', subjectId: payment.id, payload: { channel: attempt.channel, stan: attempt.stan }, atMs: nowMs });
     }

@@ -5,6 +5,7 @@
 // the answer stored with the idempotency key.
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { FollowUpEffects } from '../../core/payments/follow-up-decision.ts';
+import { classifyReply } from '../../core/payments/classify-reply.ts';
 import { transmissionDateTime } from '../../core/payments/upstream-request.ts';
 import type { ChannelSendResult } from '../../core/ports/channel.ts';
 import type { FollowUpRequest } from '../../core/ports/payments.ts';
@@ -13,23 +14,23 @@ import type { PaymentStatus } from '../../core/vocabulary.ts';
 import { toStoredDecline } from '../engine/authorization-engine.ts';
 import { mustGetPayment, type FollowUpContext } from './follow-up-context.ts';
 import { answerInTx, type CompletedFollowUp, type StoredFollowUp } from './follow-up-pipeline.ts';
-import { outcomeOf } from './follow-up-reply.ts';
 
 export async function finishReversible(context: FollowUpContext, request: FollowUpRequest, stored: StoredFollowUp, result: ChannelSendResult): Promise<CompletedFollowUp> {
   const { payment, attempt, decision } = stored;
   const nowMs = context.clock.nowMs();
-  const outcome = outcomeOf(result, nowMs);
+  // Declined or not sent: nothing moved, the original stays as it was.
+  const outcome = classifyReply(result, nowMs);
   const view = await context.store.write(async (tx) => {
-    const updatedAttempt: AttemptRecord = { ...attempt, ...outcome.attempt };
+    const updatedAttempt: AttemptRecord = { ...attempt, ...outcome.fields };
     await tx.updateAttempt(updatedAttempt);
     const current = await mustGetPayment(tx, payment.id);
     const status: PaymentStatus = outcome.kind === 'approved' ? 'approved' : outcome.kind === 'unknown' ? 'pending' : 'declined';
     const updated: PaymentRecord = {
       ...current,
       status,
-      responseCode: outcome.kind === 'approved' ? (outcome.attempt.responseCode ?? '00') : outcome.diagnosis.code,
-      authCode: outcome.attempt.authCode ?? null,
-      rrn: outcome.attempt.rrn ?? null,
+      responseCode: outcome.kind === 'approved' ? (outcome.fields.responseCode ?? '00') : outcome.diagnosis.code,
+      authCode: outcome.fields.authCode ?? null,
+      rrn: outcome.fields.rrn ?? null,
       decline: outcome.kind === 'approved' ? null : toStoredDecline(outcome.diagnosis),
       updatedAtMs: nowMs,
       version: current.version + 1,

@@ -5,11 +5,11 @@
 // after it was accepted goes to manual handling (the money was already promised).
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { buildUpstreamFollowUp, entryModeCodeOf } from '../../core/payments/follow-up-request.ts';
+import { classifyReply } from '../../core/payments/classify-reply.ts';
 import { nextAdviceStep } from '../../core/payments/refund-rules.ts';
 import type { ChannelSendResult } from '../../core/ports/channel.ts';
 import type { AttemptRecord, PaymentRecord } from '../../core/ports/store.ts';
 import { businessDateIn, channelNamed, mustGetPayment, type FollowUpContext } from './follow-up-context.ts';
-import { outcomeOf } from './follow-up-reply.ts';
 
 const adviceMtis = new Set(['0220', '0221']);
 
@@ -81,21 +81,22 @@ async function sendAdvice(context: FollowUpContext, advice: AttemptRecord, mti: 
 /** Records one forwarding try; true when the host acknowledged (or definitively refused) the advice. */
 async function recordAdviceResult(context: FollowUpContext, advice: AttemptRecord, mti: string, result: ChannelSendResult): Promise<boolean> {
   const nowMs = context.clock.nowMs();
-  const outcome = outcomeOf(result, nowMs);
+  const reply = classifyReply(result, nowMs);
+  const answered = reply.kind === 'approved' || reply.kind === 'declined' || reply.kind === 'not_sent';
   return context.store.write(async (tx) => {
     const fresh = (await tx.listAttempts(advice.paymentId)).find((attempt) => attempt.id === advice.id);
     if (fresh === undefined || fresh.outcome !== 'pending') return false;
-    if (outcome.kind === 'approved' || outcome.kind === 'declined') {
-      await tx.updateAttempt({ ...fresh, ...outcome.attempt, mti });
+    if (answered) {
+      await tx.updateAttempt({ ...fresh, ...reply.fields, mti });
       const payment = await mustGetPayment(tx, advice.paymentId);
-      const updated: PaymentRecord = outcome.kind === 'approved'
-        ? { ...payment, rrn: outcome.attempt.rrn ?? payment.rrn, authCode: outcome.attempt.authCode ?? payment.authCode, updatedAtMs: nowMs, version: payment.version + 1 }
+      const updated: PaymentRecord = reply.kind === 'approved'
+        ? { ...payment, rrn: reply.fields.rrn ?? payment.rrn, authCode: reply.fields.authCode ?? payment.authCode, updatedAtMs: nowMs, version: payment.version + 1 }
         : { ...payment, updatedAtMs: nowMs, version: payment.version + 1 };
       if (!(await tx.updatePayment(payment, updated))) throw new ReswipeError('RSW_STORE_CONFLICT', { constraint: 'payments_version' });
       await tx.appendEvent({
-        type: outcome.kind === 'approved' ? 'payment.refund_acknowledged' : 'payment.manual_handling',
+        type: reply.kind === 'approved' ? 'payment.refund_acknowledged' : 'payment.manual_handling',
         subjectId: advice.paymentId,
-        payload: outcome.kind === 'approved' ? { channel: advice.channel } : { channel: advice.channel, code: outcome.diagnosis.code, reason: 'the host refused a refund advice already accepted' },
+        payload: reply.kind === 'approved' ? { channel: advice.channel } : { channel: advice.channel, code: reply.diagnosis.code, reason: 'the host refused a refund advice already accepted' },
         atMs: nowMs,
       });
       return true;

@@ -1,15 +1,15 @@
 // Balance inquiry (0200, DE 3 310000): one try on the best running channel. It moves no money, so it
 // is not stored as a payment and never reversed: an unanswered inquiry is simply failed, and every
 // inquiry is counted as a `balance.inquired` event (without card data).
-import { approvedDiagnosis, classifyOutcome } from '../../core/declines/index.ts';
+import { classifyOutcome } from '../../core/declines/index.ts';
 import { getText, type IsoMessage } from '../../core/iso8583/index.ts';
+import { diagnosisOfResponseCode } from '../../core/payments/classify-reply.ts';
 import { entryModeCodeOf } from '../../core/payments/follow-up-request.ts';
 import { currencyNumericFor } from '../../core/payments/reversal-message.ts';
 import { localDateTime } from '../../core/payments/upstream-fields.ts';
 import { transmissionDateTime } from '../../core/payments/upstream-request.ts';
 import type { BalanceRequest, BalanceResult } from '../../core/ports/payments.ts';
 import { channelNamed, type FollowUpContext } from './follow-up-context.ts';
-import { safeClassify } from './follow-up-reply.ts';
 
 export async function inquireBalance(context: FollowUpContext, request: BalanceRequest): Promise<BalanceResult> {
   const { store, clock, settings } = context;
@@ -48,6 +48,5 @@ export async function inquireBalance(context: FollowUpContext, request: BalanceR
   const de54 = getText(result.message, 54) ?? null;
   const parsed = de54 === null ? null : /^\d{2}\d{2}\d{3}([CD])(\d{12})/.exec(de54);
   const balanceMinor = parsed === null || parsed[2] === undefined ? null : Number(parsed[2]) * (parsed[1] === 'D' ? -1 : 1);
-  const diagnosis = code === '00' ? approvedDiagnosis() : safeClassify(code);
-  return { kind: 'answered', responseCode: code, balanceMinor, de54, diagnosis };
+  return { kind: 'answered', responseCode: code, balanceMinor, de54, diagnosis: diagnosisOfResponseCode(code) };
 }
