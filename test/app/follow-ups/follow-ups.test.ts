@@ -103,6 +103,26 @@ test('a void whose answer is lost is reversed: the client hears 98, the void end
   }
 });
 
+test('a refund while a void of the sale waits for the host is refused: if the void is approved the sale is not given back twice', async () => {
+  let answerVoid: (() => void) | undefined;
+  const fixture = await createFollowUpFixture((request) => {
+    if (request.mti === '0200' && request.fields[3] === '200000') return new Promise((resolve) => (answerVoid = () => resolve(reply(request, '00'))));
+    return reply(request, '00');
+  });
+  try {
+    const saleId = await approvedSale(fixture);
+    const voiding = fixture.followUps.followUp(followUp('void', saleId));
+    await waitFor(async () => answerVoid !== undefined, 'the void upstream');
+    assert.equal(statusOf(await fixture.followUps.followUp(followUp('refund', saleId, { amountMinor: 1_000 }))), 'RSW_TXN_ALREADY_VOIDED');
+    answerVoid?.();
+    assert.equal(statusOf(await voiding), 'approved');
+    assert.equal((await fixture.store.getPayment(saleId))?.status, 'voided');
+    assert.deepEqual((await fixture.store.listFollowUps(saleId)).map((payment) => payment.kind), ['void'], 'no refund was stored');
+  } finally {
+    await fixture.close();
+  }
+});
+
 test('a void reversed by its terminal (0400) reopens its sale', async () => {
   const fixture = await createFollowUpFixture(approveAll);
   try {

@@ -85,6 +85,10 @@ const refundRows: Array<[string, { original?: FollowUpOriginal | null; followUps
   ['original is a pre-authorization', { original: preauth }, 'RSW_TXN_ORIGINAL_WRONG_KIND'],
   ['original voided', { original: { ...sale, status: 'voided' } }, 'RSW_TXN_ORIGINAL_NOT_APPROVED'],
   ['original reversed', { original: { ...sale, status: 'reversed' } }, 'RSW_TXN_ORIGINAL_NOT_APPROVED'],
+  ['a void still waiting for the host (it gives everything back if approved)', { amountMinor: 1, followUps: [{ kind: 'void', status: 'pending', amountMinor: 10_000 }] }, 'RSW_TXN_ALREADY_VOIDED'],
+  ['a completion void still waiting for the host', { original: { ...sale, kind: 'completion' }, amountMinor: 1, followUps: [{ kind: 'completion_void', status: 'pending', amountMinor: 10_000 }] }, 'RSW_TXN_ALREADY_VOIDED'],
+  ['a void the host declined does not block', { amountMinor: 1, followUps: [{ kind: 'void', status: 'declined', amountMinor: 10_000 }] }, 'allowed'],
+  ['a void reversed after an unknown outcome does not block', { amountMinor: 1, followUps: [{ kind: 'void', status: 'reversed', amountMinor: 10_000 }] }, 'allowed'],
   ['fractional amount', { amountMinor: 1.5 }, 'RSW_TXN_AMOUNT_INVALID'],
   ['other currency', { currency: 'HKD' }, 'RSW_TXN_CURRENCY_MISMATCH'],
 ];
