@@ -2,7 +2,8 @@
 // acknowledged yet as 0221 (same STAN and DE 7) when due (src/core/payments/refund-rules.ts,
 // nextAdviceStep), and hands an advice whose business date has passed to manual handling. Each try
 // is recorded in its own write; a refund the host acknowledges keeps its approval, one it refuses
-// after it was accepted goes to manual handling (the money was already promised).
+// after it was accepted goes to manual handling (the money was already promised), and a try that
+// never left or got no answer leaves the advice queued.
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { buildUpstreamFollowUp, entryModeCodeOf } from '../../core/payments/follow-up-request.ts';
 import { classifyReply } from '../../core/payments/classify-reply.ts';
@@ -82,7 +83,9 @@ async function sendAdvice(context: FollowUpContext, advice: AttemptRecord, mti: 
 async function recordAdviceResult(context: FollowUpContext, advice: AttemptRecord, mti: string, result: ChannelSendResult): Promise<boolean> {
   const nowMs = context.clock.nowMs();
   const reply = classifyReply(result, nowMs);
-  const answered = reply.kind === 'approved' || reply.kind === 'declined' || reply.kind === 'not_sent';
+  // Only the host's answer ends the advice; a try that never left (no connection) or got no answer
+  // leaves it queued for the next pass, until its business date.
+  const answered = reply.kind === 'approved' || reply.kind === 'declined';
   return context.store.write(async (tx) => {
     const fresh = (await tx.listAttempts(advice.paymentId)).find((attempt) => attempt.id === advice.id);
     if (fresh === undefined || fresh.outcome !== 'pending') return false;

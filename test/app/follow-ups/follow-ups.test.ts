@@ -189,6 +189,32 @@ test('a refund advice without acknowledgement stays accepted and is forwarded as
   }
 });
 
+test('a 0221 the channel could not send (no connection) leaves the advice queued for the next pass, not handed to manual handling', async () => {
+  let link: 'lost' | 'down' | 'up' = 'lost';
+  const fixture = await createFollowUpFixture((request) => {
+    if (!request.mti.startsWith('022')) return reply(request, '00');
+    if (link === 'lost') return { kind: 'no_reply', reason: 'timeout', sentAtMs: Date.now() };
+    if (link === 'down') return { kind: 'not_sent', reason: 'no_connection', detail: 'no connection' };
+    return { kind: 'reply', message: { mti: '0230', fields: { ...request.fields, 39: '00' } }, sentAtMs: Date.now(), latencyMs: 1 };
+  });
+  try {
+    const saleId = await approvedSale(fixture);
+    assert.equal(statusOf(await fixture.followUps.followUp(followUp('refund', saleId, { amountMinor: 2_500 }))), 'approved');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    link = 'down';
+    assert.deepEqual(await fixture.followUps.forwardDueAdvices(), { sent: 1, acknowledged: 0, expired: 0 });
+    assert.equal((await fixture.store.listPendingAdvices(10)).length, 1, 'still queued');
+    assert.equal((await fixture.store.listEvents(0, 500, 'payment.manual_handling')).length, 0);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    link = 'up';
+    assert.deepEqual(await fixture.followUps.forwardDueAdvices(), { sent: 1, acknowledged: 1, expired: 0 });
+    assert.equal((await fixture.store.listPendingAdvices(10)).length, 0);
+    assert.equal((await fixture.store.getPayment((await fixture.store.listFollowUps(saleId))[0]?.id ?? ''))?.status, 'approved');
+  } finally {
+    await fixture.close();
+  }
+});
+
 test('a refund advice not acknowledged by its settlement date goes to manual handling, never re-sent across it', async () => {
   const offset = { ms: 0 };
   const fixture = await createFollowUpFixture((request) => (request.mti.startsWith('022') ? { kind: 'no_reply', reason: 'timeout', sentAtMs: Date.now() } : reply(request, '00')), offset);
