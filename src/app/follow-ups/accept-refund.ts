@@ -9,7 +9,7 @@ import { classifyReply } from '../../core/payments/classify-reply.ts';
 import type { ChannelSendResult } from '../../core/ports/channel.ts';
 import type { FollowUpRequest, FollowUpResult } from '../../core/ports/payments.ts';
 import type { PaymentRecord } from '../../core/ports/store.ts';
-import { toStoredDecline } from '../engine/authorization-engine.ts';
+import { toStoredDecline } from '../../core/payments/stored-decline.ts';
 import { mustGetPayment, type FollowUpContext } from './follow-up-context.ts';
 import { answerInTx, runFollowUp, type CompletedFollowUp, type StoredFollowUp } from './follow-up-pipeline.ts';
 

@@ -11,7 +11,7 @@ import type { ChannelSendResult } from '../../core/ports/channel.ts';
 import type { FollowUpRequest } from '../../core/ports/payments.ts';
 import type { AttemptRecord, PaymentRecord, StoreTx } from '../../core/ports/store.ts';
 import type { PaymentStatus } from '../../core/vocabulary.ts';
-import { toStoredDecline } from '../engine/authorization-engine.ts';
+import { toStoredDecline } from '../../core/payments/stored-decline.ts';
 import { mustGetPayment, type FollowUpContext } from './follow-up-context.ts';
 import { answerInTx, type CompletedFollowUp, type StoredFollowUp } from './follow-up-pipeline.ts';
 
