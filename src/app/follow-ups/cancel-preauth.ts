@@ -3,9 +3,8 @@
 // fee); an unknown outcome is reversed, which reopens the hold (reopen-after-reversal.ts).
 import type { FollowUpRequest, FollowUpResult } from '../../core/ports/payments.ts';
 import type { FollowUpContext } from './follow-up-context.ts';
-import { finishReversible } from './finish-reversible.ts';
 import { runFollowUp } from './follow-up-pipeline.ts';
 
 export function cancelPreauth(context: FollowUpContext, request: FollowUpRequest & { operation: 'preauth_cancel' }): Promise<FollowUpResult> {
-  return runFollowUp(context, request, finishReversible);
+  return runFollowUp(context, request);
 }

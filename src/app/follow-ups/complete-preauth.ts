@@ -3,9 +3,8 @@
 // Reversible: an approved completion is priced like a sale; an unknown outcome is reversed.
 import type { FollowUpRequest, FollowUpResult } from '../../core/ports/payments.ts';
 import type { FollowUpContext } from './follow-up-context.ts';
-import { finishReversible } from './finish-reversible.ts';
 import { runFollowUp } from './follow-up-pipeline.ts';
 
 export function completePreauth(context: FollowUpContext, request: FollowUpRequest & { operation: 'completion' }): Promise<FollowUpResult> {
-  return runFollowUp(context, request, finishReversible);
+  return runFollowUp(context, request);
 }

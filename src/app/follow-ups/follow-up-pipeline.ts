@@ -1,13 +1,13 @@
 // The one pipeline of every follow-up that names an original (void, refund, completion, cancel,
-// completion void): load → decide (decideFollowUp, pure) → persist → perform → record.
+// completion void): load → decide (decideFollowUp, pure) → persist → perform → record the reply.
 //
 // Money safety (docs/vocabulary.md invariants):
 //   - load and decide run INSIDE the write that inserts the follow-up, on the original locked for
 //     update, so two follow-ups of one original are serialized and refunds can never together exceed it;
 //   - the idempotency key, the payment and its pending attempt (with its own upstream STAN) are durable
 //     before a byte goes upstream;
-//   - what the reply does (the finish step) is the use case's: reversible operations reverse an unknown
-//     outcome (finish-reversible.ts), a refund advice stands once stored (accept-refund.ts).
+//   - the reply is recorded in one more write (record-follow-up-reply.ts): a reversible follow-up's
+//     unknown outcome is reversed, a refund advice stands once stored and waits for the forwarder.
 import type { Diagnosis } from '../../core/declines/index.ts';
 import { isReswipeError } from '../../core/errors/reswipe-error.ts';
 import { decideFollowUp, toFollowUp, type FollowUpDecisionInput, type FollowUpToSend } from '../../core/payments/follow-up-decision.ts';
@@ -21,6 +21,7 @@ import type { AttemptRecord, IdempotencyRecord, MerchantRecord, PaymentRecord, S
 import { newRandomId } from '../../core/time/random.ts';
 import { channelNamed, type FollowUpContext } from './follow-up-context.ts';
 import { followUpPolicyOf } from './follow-up-settings.ts';
+import { recordFollowUpReply } from './record-follow-up-reply.ts';
 
 /** A follow-up as stored before it is sent: the payment, its pending attempt, and what it was decided from. */
 export interface StoredFollowUp {
@@ -33,13 +34,8 @@ export interface StoredFollowUp {
   readonly merchant: MerchantRecord;
 }
 
-export type CompletedFollowUp = Extract<FollowUpResult, { kind: 'completed' }>;
-
-/** Records the channel's answer (or its absence) for one stored follow-up and answers the client. */
-export type FinishFollowUp = (context: FollowUpContext, request: FollowUpRequest, stored: StoredFollowUp, result: ChannelSendResult) => Promise<CompletedFollowUp>;
-
 /** Runs one follow-up through the pipeline. Refusals are values; only faults throw. */
-export async function runFollowUp(context: FollowUpContext, request: FollowUpRequest, finish: FinishFollowUp): Promise<FollowUpResult> {
+export async function runFollowUp(context: FollowUpContext, request: FollowUpRequest): Promise<FollowUpResult> {
   const { store, clock, logger, settings } = context;
   const earlier = await store.getIdempotency(request.idempotency.scope, request.idempotency.key);
   if (earlier !== null) return replayOf(context, earlier, request.idempotency.requestHash);
@@ -67,7 +63,7 @@ export async function runFollowUp(context: FollowUpContext, request: FollowUpReq
   }
 
   const result = await sendInTime(context, request, stored, deadlineMs);
-  const finished = await finish(context, request, stored, result);
+  const finished = await recordFollowUpReply(context, request, stored, result);
   logger.info({ paymentId: finished.view.id, operation: request.operation, status: finished.view.status, code: finished.diagnosis.code }, 'follow-up answered');
   return finished;
 }

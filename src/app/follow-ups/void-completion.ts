@@ -3,9 +3,8 @@
 // completion and takes its fee back; the hold it captured stays closed.
 import type { FollowUpRequest, FollowUpResult } from '../../core/ports/payments.ts';
 import type { FollowUpContext } from './follow-up-context.ts';
-import { finishReversible } from './finish-reversible.ts';
 import { runFollowUp } from './follow-up-pipeline.ts';
 
 export function voidCompletion(context: FollowUpContext, request: FollowUpRequest & { operation: 'completion_void' }): Promise<FollowUpResult> {
-  return runFollowUp(context, request, finishReversible);
+  return runFollowUp(context, request);
 }

@@ -4,9 +4,8 @@
 // the sale (reopen-after-reversal.ts).
 import type { FollowUpRequest, FollowUpResult } from '../../core/ports/payments.ts';
 import type { FollowUpContext } from './follow-up-context.ts';
-import { finishReversible } from './finish-reversible.ts';
 import { runFollowUp } from './follow-up-pipeline.ts';
 
 export function voidSale(context: FollowUpContext, request: FollowUpRequest & { operation: 'void' }): Promise<FollowUpResult> {
-  return runFollowUp(context, request, finishReversible);
+  return runFollowUp(context, request);
 }

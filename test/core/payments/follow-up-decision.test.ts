@@ -176,7 +176,7 @@ test('property: whatever follow-ups a sale gets, refunds never exceed it togethe
           if (decision.operation === 'void') assert.equal(decision.amountMinor, originalMinor, 'a void is always for the whole sale');
           const followUp = { kind: decision.operation, status: decision.initialStatus as PaymentRecord['status'], amountMinor: decision.amountMinor };
           stored.push(followUp);
-          // The host settles it, as finish-reversible.ts and accept-refund.ts record it.
+          // The host settles it, as record-follow-up-reply.ts records it.
           if (step.settle === 1) followUp.status = 'approved';
           if (step.settle === 2) followUp.status = 'declined';
           if (followUp.status === 'approved' && decision.effects.closesOriginal && original.status === 'approved') original = { ...original, status: 'voided' };
