@@ -3,7 +3,6 @@
 // forwards refund advices and releases expired holds, and the hook the reversal worker calls when a
 // follow-up's reversal settles. The sale and the pre-authorization itself are the sale engine's.
 import { isReswipeError } from '../../core/errors/reswipe-error.ts';
-import { businessDateOf } from '../../core/fees/business-date.ts';
 import type { ChannelPort, LoggerLike } from '../../core/ports/channel.ts';
 import type {
   BalanceRequest,
@@ -26,7 +25,7 @@ import { acceptRefund } from './accept-refund.ts';
 import { cancelPreauth } from './cancel-preauth.ts';
 import { completePreauth } from './complete-preauth.ts';
 import { findTerminalOriginal } from './find-terminal-original.ts';
-import type { FollowUpContext } from './follow-up-context.ts';
+import { businessDateIn, type FollowUpContext } from './follow-up-context.ts';
 import type { FollowUpSettings } from './follow-up-settings.ts';
 import { forwardRefundAdvices, type AdvicePass } from './forward-refund-advices.ts';
 import { inquireBalance } from './inquire-balance.ts';
@@ -70,7 +69,7 @@ export class FollowUps implements FollowUpUseCases {
 
   /** Business date (YYYY-MM-DD) of an instant, by the settlement time zone and cut-off. */
   businessDateOf(atMs: number): string {
-    return businessDateOf(atMs, this.#context.settings.settlementTimeZone, this.#context.settings.settlementCutoff);
+    return businessDateIn(this.#context, atMs);
   }
 
   /** Runs a void, refund, completion, cancel or completion void. Refusals are values; only faults throw. */

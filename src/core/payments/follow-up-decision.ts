@@ -87,7 +87,7 @@ export interface FollowUpToSend {
 export type FollowUpDecision = TxnRefusal | FollowUpToSend;
 
 export function decideFollowUp(input: FollowUpDecisionInput): FollowUpDecision {
-  const { request, nowMs, policy } = input;
+  const { request, policy } = input;
   if (request.intake === 'iso' && request.terminalId !== null) {
     const sender = decideFollowUpTerminal({ terminalId: request.terminalId, terminalMerchantId: input.senderTerminalMerchantId, merchantId: request.merchantId });
     if (sender.kind === 'refused') return sender;
