@@ -2,8 +2,8 @@
 // with a `payment.hold_expired` event, so it leaves the open holds and can no longer be completed (the
 // issuer releases its side by its own clock). One write per hold, on the hold locked for update, so a
 // completion or cancel deciding on another node waits and a hold is never both released and completed.
-import { dayMs } from '../../core/payments/preauth-rules.ts';
-import { isLiveFollowUp } from '../../core/payments/follow-up-original.ts';
+import { toFollowUp } from '../../core/payments/follow-up-decision.ts';
+import { dayMs, isHoldReleasable } from '../../core/payments/preauth-rules.ts';
 import type { PaymentRecord } from '../../core/ports/store.ts';
 import type { FollowUpContext } from './follow-up-context.ts';
 
@@ -17,9 +17,7 @@ export async function releaseExpiredHolds(context: FollowUpContext, limit = 500)
   for (const hold of holds) {
     const done = await store.write(async (tx) => {
       const current = await tx.lockPaymentForUpdate(hold.id);
-      if (current === null || current.status !== 'approved' || current.kind !== 'preauth') return false;
-      const followUps = await tx.listFollowUps(current.id);
-      if (followUps.some((f) => (f.kind === 'completion' || f.kind === 'preauth_cancel') && isLiveFollowUp(f))) return false;
+      if (current === null || !isHoldReleasable(current, (await tx.listFollowUps(current.id)).map(toFollowUp))) return false;
       const updated: PaymentRecord = { ...current, status: 'voided', updatedAtMs: nowMs, version: current.version + 1 };
       if (!(await tx.updatePayment(current, updated))) return false;
       await tx.appendEvent({ type: 'payment.hold_expired', subjectId: current.id, payload: { amountMinor: current.amountMinor, holdExpiryDays: settings.holdExpiryDays }, atMs: nowMs });

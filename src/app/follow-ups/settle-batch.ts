@@ -3,7 +3,7 @@
 // batch (`batch.settled`, after which voids of its payments are refused) and moves the terminal to the
 // next batch number; unbalanced answers 95 and leaves the batch open for a 0320 upload.
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
-import { computeBatchTotals, decideSettlement } from '../../core/payments/batch-totals.ts';
+import { computeBatchTotals, decideSettlement, nextBatchNo } from '../../core/payments/batch-totals.ts';
 import type { SettlementRequest, SettlementResult } from '../../core/ports/payments.ts';
 import type { PaymentRecord } from '../../core/ports/store.ts';
 import type { FollowUpContext } from './follow-up-context.ts';
@@ -40,9 +40,4 @@ async function journalOf(context: FollowUpContext, terminalId: string, fromMs: n
     cursor = result.nextCursor;
   }
   throw new ReswipeError('RSW_STORE_RESULT_TOO_LARGE', { rowsMax: context.settings.batchRowsMax, record: 'payments' });
-}
-
-function nextBatchNo(batchNo: string): string {
-  const next = (Number(batchNo) % 999_999) + 1;
-  return String(next).padStart(6, '0');
 }

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import type { FollowUp, FollowUpOriginal } from '../../../src/core/payments/follow-up-original.ts';
 import { decideVoid, type VoidRequest } from '../../../src/core/payments/void-rules.ts';
 import { decideRefund, nextAdviceStep, refundableMinor } from '../../../src/core/payments/refund-rules.ts';
-import { dayMs, decideHoldClose, maxCompletionMinor, type HoldRequest } from '../../../src/core/payments/preauth-rules.ts';
+import { dayMs, decideHoldClose, isHoldReleasable, maxCompletionMinor, type HoldRequest } from '../../../src/core/payments/preauth-rules.ts';
 import type { TxnRuleResult } from '../../../src/core/payments/txn-rule-result.ts';
 
 const t0 = Date.UTC(2026, 10, 25, 2, 0, 0);
@@ -185,3 +185,19 @@ test('property: a completion is allowed only up to authorized + tolerance, and a
     { numRuns: 500 },
   );
 });
+
+const releaseRows: Array<[string, Pick<FollowUpOriginal, 'kind' | 'status'>, FollowUp[], boolean]> = [
+  ['an open hold', preauth, [], true],
+  ['a hold whose completion was declined', preauth, [{ kind: 'completion', status: 'declined', amountMinor: 10_000 }], true],
+  ['a hold being completed', preauth, [{ kind: 'completion', status: 'pending', amountMinor: 10_000 }], false],
+  ['a completed hold', preauth, [{ kind: 'completion', status: 'approved', amountMinor: 10_000 }], false],
+  ['a hold being cancelled', preauth, [{ kind: 'preauth_cancel', status: 'pending', amountMinor: 10_000 }], false],
+  ['a hold already released', { ...preauth, status: 'voided' }, [], false],
+  ['a sale is no hold', sale, [], false],
+];
+
+for (const [name, hold, followUps, expected] of releaseRows) {
+  test(`hold expiry: ${name} -> ${expected ? 'released' : 'kept'}`, () => {
+    assert.equal(isHoldReleasable(hold, followUps), expected);
+  });
+}
