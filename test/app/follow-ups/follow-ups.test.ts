@@ -163,17 +163,19 @@ test('refunds: partial and repeated up to the original, the one fen too many ref
 
 test('a refund advice without acknowledgement stays accepted and is forwarded as 0221 with the same STAN and DE 7 until acknowledged', async () => {
   let ack = false;
+  const offset = { ms: 0 };
   const fixture = await createFollowUpFixture((request) => {
     if ((request.mti === '0220' || request.mti === '0221') && !ack) return { kind: 'no_reply', reason: 'timeout', sentAtMs: Date.now() };
     if (request.mti === '0220' || request.mti === '0221') return { kind: 'reply', message: { mti: '0230', fields: { ...request.fields, 39: '00', 37: '000000000999' } }, sentAtMs: Date.now(), latencyMs: 1 };
     return reply(request, '00');
-  });
+  }, offset);
   try {
     const saleId = await approvedSale(fixture);
     const result = await fixture.followUps.followUp(followUp('refund', saleId, { amountMinor: 2_500 }));
     assert.equal(statusOf(result), 'approved');
     assert.equal((await fixture.store.listPendingAdvices(10)).length, 1);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    // Past the advice retry interval (engine.transactions.adviceRetryMs, 30 s by default).
+    offset.ms = 31_000;
     ack = true;
     const pass = await fixture.followUps.forwardDueAdvices();
     assert.deepEqual(pass, { sent: 1, acknowledged: 1, expired: 0 });
@@ -191,21 +193,23 @@ test('a refund advice without acknowledgement stays accepted and is forwarded as
 
 test('a 0221 the channel could not send (no connection) leaves the advice queued for the next pass, not handed to manual handling', async () => {
   let link: 'lost' | 'down' | 'up' = 'lost';
+  const offset = { ms: 0 };
   const fixture = await createFollowUpFixture((request) => {
     if (!request.mti.startsWith('022')) return reply(request, '00');
     if (link === 'lost') return { kind: 'no_reply', reason: 'timeout', sentAtMs: Date.now() };
     if (link === 'down') return { kind: 'not_sent', reason: 'no_connection', detail: 'no connection' };
     return { kind: 'reply', message: { mti: '0230', fields: { ...request.fields, 39: '00' } }, sentAtMs: Date.now(), latencyMs: 1 };
-  });
+  }, offset);
   try {
     const saleId = await approvedSale(fixture);
     assert.equal(statusOf(await fixture.followUps.followUp(followUp('refund', saleId, { amountMinor: 2_500 }))), 'approved');
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    // Past the advice retry interval (engine.transactions.adviceRetryMs, 30 s by default), twice.
+    offset.ms = 31_000;
     link = 'down';
     assert.deepEqual(await fixture.followUps.forwardDueAdvices(), { sent: 1, acknowledged: 0, expired: 0 });
     assert.equal((await fixture.store.listPendingAdvices(10)).length, 1, 'still queued');
     assert.equal((await fixture.store.listEvents(0, 500, 'payment.manual_handling')).length, 0);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    offset.ms = 62_000;
     link = 'up';
     assert.deepEqual(await fixture.followUps.forwardDueAdvices(), { sent: 1, acknowledged: 1, expired: 0 });
     assert.equal((await fixture.store.listPendingAdvices(10)).length, 0);
