@@ -460,6 +460,7 @@ export class SqlStoreReader implements StoreReader {
     if (query.category !== undefined) (conditions.push('category = ?'), params.push(query.category));
     if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
     if (query.createdBeforeMs !== undefined) (conditions.push('created_at_ms < ?'), params.push(query.createdBeforeMs));
+    if (query.notOverdue === true) conditions.push('overdue_at_ms IS NULL');
     if (query.after !== undefined) {
       conditions.push('(created_at_ms > ? OR (created_at_ms = ? AND id > ?))');
       params.push(query.after.createdAtMs, query.after.createdAtMs, query.after.id);

@@ -341,6 +341,8 @@ export interface DiscrepancyQuery {
   merchantId?: string;
   /** Only those created before this instant (the overdue sweep). */
   createdBeforeMs?: number;
+  /** Only those whose overdue event was not raised yet. */
+  notOverdue?: boolean;
 }
 
 export interface EventRecord {

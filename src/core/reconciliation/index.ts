@@ -6,3 +6,4 @@ export * from './tolerance-rules.ts';
 export * from './journal-entry.ts';
 export * from './decide-line-match.ts';
 export * from './discrepancy-queue.ts';
+export * from './channel-format.ts';
