@@ -149,7 +149,8 @@ export function decideLineMatch(line: ClearingLine, entry: JournalEntry, context
         en: `not approved here (${entry.paymentStatus}, ${refOf(entry)}), settled by the channel: the channel's approval never reached the gateway`,
       });
   }
-  if (line.kind !== entry.kind) {
+  // A completion is a sale to most channels' files: only the direction of the money must agree.
+  if (signedMinor(line.kind, 1) !== signedMinor(entry.kind, 1)) {
     return discrepancy('status', theirsMinor, oursMinor, {
       code: 'kind_differs',
       zh: `渠道记为${line.kind}，本方记为${entry.kind}（${refOf(entry)}）`,
