@@ -194,7 +194,7 @@ export const journalSelectSql = `SELECT a.id AS attempt_id, a.payment_id, p.merc
   (SELECT SUM(f.fee_minor) FROM fee_lines f WHERE f.payment_id = p.id) AS fee_minor,
   p.created_at_ms, a.completed_at_ms, p.manual_handling_since_ms,
   r.state AS reversal_state, r.reason_code AS reversal_reason, r.created_at_ms AS reversal_created_at_ms, r.completed_at_ms AS reversal_completed_at_ms,
-  (SELECT MIN(l.line_no) FROM recon_lines l WHERE l.run_id = ? AND l.attempt_id = a.id) AS matched_line_no
+  (SELECT l.line_no FROM recon_lines l WHERE l.run_id = ? AND l.attempt_id = a.id LIMIT 1) AS matched_line_no
 FROM attempts a JOIN payments p ON p.id = a.payment_id LEFT JOIN reversals r ON r.attempt_id = a.id`;
 
 export function journalEntryOf(r: SqlRow): JournalEntry {
