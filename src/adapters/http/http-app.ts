@@ -33,6 +33,7 @@ import { transactionRoutes, type TransactionRoutesEngine } from './routes/transa
 import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { manualHandlingRoutes } from './routes/manual-handling-routes.ts';
+import { reconciliationRoutes } from './routes/reconciliation-routes.ts';
 import { createPaymentFeeHooks } from '../../app/fees/payment-fee-hooks.ts';
 import type { FeeHooks } from '../../app/engine/authorization-engine.ts';
 import { defaultCutoff } from '../../core/fees/business-date.ts';
@@ -182,6 +183,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         settlementDay: { timeZone: deps.config.fees.settlementTimeZone },
         ...(deps.manualHandling?.kickReversals === undefined ? {} : { kickReversals: deps.manualHandling.kickReversals }),
       });
+      await v1.register(reconciliationRoutes, { store: deps.store, auth, clock: deps.clock, settlementDay: { timeZone: deps.config.fees.settlementTimeZone } });
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
       await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
       // Fee routes read every merchant's settlements and change plans: admin keys only, except that
