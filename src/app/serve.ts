@@ -29,6 +29,7 @@ import { loadRoutingRules } from '../adapters/routing/routing-rules-file.ts';
 import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
 import { createChannelRouter } from './channels/channel-router.ts';
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
+import { startReconciliationJobs } from './reconciliation/reconciliation-jobs.ts';
 import { readTlsFromConfig, reloadChannelTls } from './tls/tls-from-config.ts';
 import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
 import type { TlsOptions } from 'node:tls';
@@ -228,6 +229,10 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     const terminalMonitor = new TerminalMonitor({ store, clock, logger, settings: config.monitoring, localOffsetMinutes: running.settings.localOffsetMinutes });
     terminalMonitor.start(config.monitoring.checkIntervalMs);
     cleanups.push(() => terminalMonitor.stop());
+
+    // Reconciliation: the clearing-file drop folder and the overdue-discrepancy events (docs/reconciliation.md).
+    const reconciliationJobs = startReconciliationJobs({ store, clock, logger, config });
+    cleanups.push(() => reconciliationJobs.stop());
 
     const terminalPorts: Record<string, number> = {};
     const servers: TerminalServer[] = [];
