@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { openStore } from '../../src/adapters/store/open-store.ts';
 import type { LoggerLike, UpstreamChannel } from '../../src/adapters/channels/upstream-channel.ts';
 import { AuthorizationEngine, type ChannelPort, type EngineSettings, type SaleRequest } from '../../src/app/engine/authorization-engine.ts';
-import { requestHashOf } from '../../src/app/engine/request-hash.ts';
+import { requestHashOf } from '../../src/core/payments/request-hash.ts';
 import { ReversalWorker } from '../../src/app/reversals/reversal-worker.ts';
 import { defaultTransactionSettings, TransactionSet, type FollowUpRequest, type FollowUpResult, type TransactionSetSettings } from '../../src/app/engine/transaction-set.ts';
 import { defaultBinTable } from '../../src/core/cards/bin-table.ts';

@@ -18,24 +18,9 @@ import {
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { KeyAlgorithm } from '../../core/crypto/block-cipher.ts';
 import { checkMessageMac, packWithMac } from '../../core/crypto/terminal-mac.ts';
+import type { ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../../core/ports/channel.ts';
 
-/** The subset of a pino logger the channel and the reversal worker use. */
-export interface LoggerLike {
-  info(object: object, message?: string): void;
-  warn(object: object, message?: string): void;
-  error(object: object, message?: string): void;
-  debug(object: object, message?: string): void;
-}
-
-// `connectionId` names the connection a connection-level failure belongs to (connection lost, broken reply,
-// no connection: the most recent one that closed or failed to open). Every request in flight on a dropped
-// line fails with the same id, so the health monitor counts the loss once, not once per request.
-export type ChannelSendResult =
-  | { kind: 'reply'; message: IsoMessage; sentAtMs: number; latencyMs: number }
-  /** Provably never reached the socket: safe to retry, here or on another channel. */
-  | { kind: 'not_sent'; reason: 'no_connection' | 'in_flight_full' | 'closed' | 'encode_failed'; detail: string; connectionId?: number }
-  /** Reached the socket and got no usable answer (a reply whose MAC is missing or wrong is none): UNKNOWN, money may have moved. */
-  | { kind: 'no_reply'; reason: 'timeout' | 'connection_lost' | 'malformed_reply' | 'bad_mac'; sentAtMs: number; connectionId?: number };
+export type { ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../../core/ports/channel.ts';
 
 /** The channel's zone MAC key (channels[].mac, opened in memory at start): every message out carries a MAC, every one in must. */
 export interface ChannelMacKey {
@@ -82,12 +67,6 @@ export interface UpstreamChannelOptions {
   mac?: ChannelMacKey;
   /** Called for every message from upstream refused for its MAC. */
   onMacRejected?: (reason: ChannelMacRejection) => void;
-}
-
-export interface UnmatchedReplyInfo {
-  /** True when the reply matches a request of this channel that already timed out. */
-  late: boolean;
-  channel: string;
 }
 
 export interface ChannelHealth {

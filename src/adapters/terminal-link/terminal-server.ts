@@ -33,10 +33,10 @@ import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts
 import type { Store } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
 import type { BilingualText, EntryMode, Language } from '../../core/vocabulary.ts';
-import type { LoggerLike } from '../channels/upstream-channel.ts';
-import type { AuthorizationEngine, SaleRequest, SaleResult } from '../../app/engine/authorization-engine.ts';
-import { requestHashOf } from '../../app/engine/request-hash.ts';
-import type { FollowUpOperation, FollowUpRequest, FollowUpResult, TransactionSet } from '../../app/engine/transaction-set.ts';
+import type { LoggerLike } from '../../core/ports/channel.ts';
+import type { FollowUpRequest, FollowUpResult, FollowUpUseCases, SaleRequest, SaleResult, SaleUseCases } from '../../core/ports/payments.ts';
+import { requestHashOf } from '../../core/payments/request-hash.ts';
+import type { FollowUpOperation } from '../../core/payments/follow-up-request.ts';
 import { formatBatchTotals, parseBatchTotals } from '../../core/payments/batch-totals.ts';
 import { checkMessageMac, isMacCheckedMti, isMacSignedAnswerMti, macFieldOf, packWithMac, type MacMode } from '../../core/crypto/terminal-mac.ts';
 import { keySetOf } from '../../core/crypto/working-key-block.ts';
@@ -76,9 +76,9 @@ export interface TerminalListenerSettings {
 
 export interface TerminalServerOptions {
   listener: TerminalListenerSettings;
-  engine: Pick<AuthorizationEngine, 'authorize' | 'waitUntilAnswered' | 'reverseByTerminal' | 'settings'>;
+  engine: Pick<SaleUseCases, 'authorize' | 'waitUntilAnswered' | 'reverseByTerminal' | 'settings'>;
   /** Void, refund, completion, cancel, balance inquiry, settlement and upload; without it those are refused (40). */
-  transactions?: Pick<TransactionSet, 'followUp' | 'balanceInquiry' | 'settleBatch' | 'uploadBatchEntry' | 'findOriginalForTerminal'>;
+  transactions?: Pick<FollowUpUseCases, 'followUp' | 'balanceInquiry' | 'settleBatch' | 'uploadBatchEntry' | 'findOriginalForTerminal'>;
   store: Store;
   clock: Clock;
   logger: LoggerLike;

@@ -56,7 +56,8 @@ import {
 import { buildUpstreamSale, saleProcessingCode, transmissionDateTime } from '../../core/payments/upstream-request.ts';
 import { currencyNumericFor } from '../../core/payments/reversal-message.ts';
 import { toPaymentView, type PaymentFeeView, type PaymentView } from '../../core/payments/payment-view.ts';
-import type { ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../../adapters/channels/upstream-channel.ts';
+import type { ChannelPort, ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../../core/ports/channel.ts';
+import type { EngineChannelSettings, EngineSettings, FeeHooks, SaleRequest, SaleResult, TerminalReversalInput } from '../../core/ports/payments.ts';
 import type { RouteInput } from '../../core/routing/choose-route.ts';
 import { decideRecovery, type FailedAttempt } from '../../core/payments/decide-recovery.ts';
 import { recoveryPolicy as shippedRecoveryPolicy, type RecoveryPolicy } from '../../core/payments/recovery-policy.ts';
@@ -78,107 +79,8 @@ import type { TxnRefusal } from '../../core/payments/txn-rule-result.ts';
 import { doubleApprovalToReverse, isReswipeTwin, mayBeDoubleApproval, isUnsettledTwin, reswipeWaitDiagnosis } from '../../core/payments/reswipe-guard.ts';
 
 export type { PaymentView } from '../../core/payments/payment-view.ts';
-
-/** What the engine needs of an upstream channel: the concrete UpstreamChannel, or a fake in tests and simulations. */
-export interface ChannelPort {
-  readonly name: string;
-  send(request: IsoMessage, options: { timeoutMs: number }): Promise<ChannelSendResult>;
-}
-
-export interface SaleRequest {
-  intake: 'iso' | 'http';
-  merchantId: string;
-  terminalId: string | null;
-  amountMinor: number;
-  currency: string;
-  card: { number: CardNumber; expiry?: string; cvv?: string; entryMode: EntryMode; track2?: string; pinBlock?: Uint8Array; iccData?: Uint8Array };
-  /** False asks for a pre-authorization (0100, DE 3 `030000`). */
-  capture: boolean;
-  reference: string | null;
-  /**
-   * http: scope `http:<merchantId>`, key = Idempotency-Key, hash of the canonical body (card fingerprint, never the PAN).
-   * iso: scope `iso:<terminalId>`, key `<DE11>:<DE7>`, hash of the canonical request fields (same rule).
-   */
-  idempotency: {
-    scope: string;
-    key: string;
-    requestHash: string;
-    /** The same hash with the card fingerprinted under each retired key: a retransmission that straddles a key rotation is still a replay. */
-    requestHashesRetired?: readonly string[];
-  };
-  terminalStan?: string;
-  terminalTransmittedAt?: string;
-  /** Absolute instant (ms) by which the client must have its answer; default now + engine.terminalTimeoutMs. */
-  deadlineMs?: number;
-}
-
-export type SaleResult =
-  | { kind: 'completed'; view: PaymentView; diagnosis: Diagnosis }
-  | { kind: 'replayed'; view: PaymentView; diagnosis: Diagnosis; responseStatus: number | null; responseBody: string | null }
-  | { kind: 'in_progress'; paymentId: string | null }
-  | { kind: 'idempotency_mismatch' };
-
-export interface TerminalReversalInput {
-  terminalId: string;
-  originalStan: string;
-  /** DE 7 of the original request, MMDDhhmmss; null when the terminal named the original by STAN (and date) only. */
-  originalTransmittedAt: string | null;
-  /** MMDD of the original (cups-pos DE 61.3: the terminal's local date), narrowing a STAN-only lookup. */
-  originalDateMmdd?: string;
-  /** DE 42 of the 0400: must be the sale's merchant. */
-  merchantId: string;
-  /** DE 4 of the 0400 in minor units, null when absent: must be the sale's amount. */
-  amountMinor: number | null;
-  /** DE 39 of the terminal's 0400: `98`, `96`, `A0` or `06` (anything else is forwarded as `06`). */
-  reasonCode: string;
-}
-
-export interface EngineChannelSettings {
-  name: string;
-  /** 1 is tried first. */
-  priority: number;
-  disabled: boolean;
-  acquirerId: string;
-  timeoutMs: number;
-}
-
-/** The engine's own settings, derived from ReswipeConfig by engineSettingsFromConfig (simulations may build them directly). */
-export interface EngineSettings {
-  terminalTimeoutMs: number;
-  /** The engine answers this long before the client's deadline, to leave time to write and send the answer. */
-  replyMarginMs: number;
-  autoRetriesMax: number;
-  inFlightPerTerminalMax: number;
-  queuePerTerminalMax: number;
-  /** Payments in flight in the whole engine. */
-  inFlightMax: number;
-  /** No attempt starts with less time than this left before the reply deadline. */
-  attemptMinMs: number;
-  strictLuhn: boolean;
-  strictBin: boolean;
-  /** The current card-fingerprint key: every new fingerprint is made under it. */
-  panKey: string;
-  /** Stored with every new fingerprint; derived from panKey when absent (panKeyIdOf). */
-  panKeyId?: string;
-  /** Earlier keys (a rotation in progress, docs/card-data.md): lookups by card also compute the fingerprint under each. */
-  panKeysRetired?: ReadonlyArray<{ readonly id: string; readonly key: string }>;
-  retryRuleEdition?: string;
-  /** DE 41 sent upstream for HTTP sales that name no terminal. */
-  httpTerminalId: string;
-  /** Minutes east of UTC for DE 12/13 and the day/month limit windows. */
-  localOffsetMinutes: number;
-  channels: readonly EngineChannelSettings[];
-  /** Most pending payments one recovery pass handles. */
-  recoveryBatchMax: number;
-  /** How long close() waits for in-flight payments. */
-  closeWaitMs: number;
-  /** Window of the re-swipe guard and of double-approval detection; 0 or absent turns both off. */
-  reswipeGuardWindowMs?: number;
-  /** How long after its sale a terminal's own 0400 is honoured (and never after the sale's batch is settled); 24 h when absent. */
-  terminalReversalWindowMs?: number;
-  /** The business time zone (`fees.settlementTimeZone`): the local date a cups-pos 0400's DE 61.3 names; Asia/Shanghai when absent. */
-  businessTimeZone?: string;
-}
+export type { ChannelPort } from '../../core/ports/channel.ts';
+export type { EngineChannelSettings, EngineSettings, FeeHooks, SaleRequest, SaleResult, TerminalReversalInput } from '../../core/ports/payments.ts';
 
 export function engineSettingsFromConfig(config: ReswipeConfig, overrides: Partial<EngineSettings> = {}): EngineSettings {
   return {
@@ -211,13 +113,6 @@ export function engineSettingsFromConfig(config: ReswipeConfig, overrides: Parti
     businessTimeZone: config.fees.settlementTimeZone,
     ...overrides,
   };
-}
-
-/** Fee bookkeeping, called inside the write that approves or un-approves a payment. */
-export interface FeeHooks {
-  /** Records the fee of an approved sale or completion; returns its fee line, null when none could be recorded. `merchant`: the caller's copy, read when absent. */
-  recordApproved(tx: StoreTx, payment: PaymentRecord, merchant?: MerchantRecord): Promise<FeeLineRecord | null>;
-  removeForPayment(tx: StoreTx, payment: PaymentRecord): Promise<void>;
 }
 
 export interface AuthorizationEngineDeps {

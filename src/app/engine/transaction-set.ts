@@ -36,13 +36,15 @@ import { fingerprintPan } from '../../core/cards/pan.ts';
 import { currencyNumericFor } from '../../core/payments/reversal-message.ts';
 import { computeBatchTotals, decideSettlement, type BatchTotals, type SettlementVerdict } from '../../core/payments/batch-totals.ts';
 import { toPaymentView, type PaymentView } from '../../core/payments/payment-view.ts';
-import type { ChannelSendResult, LoggerLike } from '../../adapters/channels/upstream-channel.ts';
+import type { ChannelPort, ChannelSendResult, LoggerLike } from '../../core/ports/channel.ts';
+import type { BalanceRequest, BalanceResult, EngineChannelSettings, EngineSettings, FollowUpFeeHooks, FollowUpRequest, FollowUpResult, SettlementRequest, SettlementResult, TxnView } from '../../core/ports/payments.ts';
 import { enqueueReversal as enqueueReversalDefault, type EnqueueReversalInput, type ReversalSettlement } from '../reversals/reversal-worker.ts';
-import { toStoredDecline, type ChannelPort, type EngineChannelSettings, type EngineSettings, type FeeHooks } from './authorization-engine.ts';
+import { toStoredDecline } from './authorization-engine.ts';
 import type { ReswipeConfig } from '../../core/config/config-schema.ts';
 import { isMember, entryModes } from '../../core/vocabulary.ts';
 
 export type { FollowUpOperation } from '../../core/payments/follow-up-request.ts';
+export type { BalanceRequest, BalanceResult, FollowUpFeeHooks, FollowUpRequest, FollowUpResult, SettlementRequest, SettlementResult, TxnView } from '../../core/ports/payments.ts';
 
 export interface TransactionSetSettings {
   /** Completion may exceed the authorized amount by this many basis points. */
@@ -97,15 +99,6 @@ export function transactionSettingsFromConfig(config: ReswipeConfig, engine: Eng
   };
 }
 
-/**
- * Fee bookkeeping of follow-ups, called inside the write that changes the money: the sale's hooks
- * (a completion is priced like a sale; a void or cancel removes the original's fees) plus refunds.
- */
-export interface FollowUpFeeHooks extends FeeHooks {
-  /** A refund was accepted: the proportional fee comes back. */
-  recordRefund(tx: StoreTx, refund: PaymentRecord): Promise<void>;
-}
-
 export interface TransactionSetDeps {
   store: Store;
   channels: readonly ChannelPort[];
@@ -116,60 +109,6 @@ export interface TransactionSetDeps {
   reversalWorker: { kick(): void };
   enqueueReversal?: (tx: StoreTx, input: EnqueueReversalInput) => Promise<ReversalRecord>;
   fees?: FollowUpFeeHooks;
-}
-
-export interface FollowUpRequest {
-  operation: FollowUpOperation;
-  intake: 'iso' | 'http';
-  /** The merchant acting: an original of another merchant is "not found". */
-  merchantId: string;
-  originalPaymentId: string;
-  /** The terminal asking (ISO), or null over HTTP (which acts for the original's terminal). */
-  terminalId: string | null;
-  /** Null means the original's full amount. */
-  amountMinor: number | null;
-  currency: string | null;
-  reference: string | null;
-  idempotency: { scope: string; key: string; requestHash: string };
-  terminalStan?: string;
-  terminalTransmittedAt?: string;
-  /** Card data the terminal presented again (passed upstream, never stored). */
-  card?: { pan?: string; expiry?: string; track2?: string };
-  deadlineMs?: number;
-}
-
-/** A payment view plus what a follow-up is: the kind and the original it names. */
-export type TxnView = PaymentView & { kind: PaymentKind; originalPaymentId: string | null };
-
-export type FollowUpResult =
-  | { kind: 'completed'; view: TxnView; diagnosis: Diagnosis }
-  | { kind: 'refused'; refusal: TxnRefusal }
-  | { kind: 'replayed'; view: TxnView; responseStatus: number | null; responseBody: string | null }
-  | { kind: 'in_progress' }
-  | { kind: 'idempotency_mismatch' };
-
-export interface BalanceRequest {
-  merchantId: string;
-  terminalId: string | null;
-  card: { pan?: string; expiry?: string; track2?: string; entryMode?: string };
-  currency: string;
-  deadlineMs?: number;
-}
-
-export type BalanceResult =
-  | { kind: 'answered'; responseCode: string; balanceMinor: number | null; de54: string | null; diagnosis: Diagnosis }
-  | { kind: 'failed'; diagnosis: Diagnosis };
-
-export interface SettlementRequest {
-  terminalId: string;
-  batchNo: string;
-  totals: BatchTotals;
-}
-
-export interface SettlementResult {
-  responseCode: '00' | '95';
-  verdict: SettlementVerdict;
-  journal: BatchTotals;
 }
 
 const adviceMtis = new Set(['0220', '0221']);

@@ -8,7 +8,7 @@
 // use cases in src/app/manual-handling; this file only turns HTTP into them and back.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { requestHashOf } from '../../../app/engine/request-hash.ts';
+import { requestHashOf } from '../../../core/payments/request-hash.ts';
 import type { ManualHandlingDeps } from '../../../app/manual-handling/manual-handling-deps.ts';
 import { getManualHandling, listManualHandling } from '../../../app/manual-handling/load-manual-handling.ts';
 import { resolveManualPayment } from '../../../app/manual-handling/resolve-manual-payment.ts';

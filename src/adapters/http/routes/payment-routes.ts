@@ -6,8 +6,8 @@
 // neither the hash nor anything else kept holds card data.
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import type { SaleRequest, SaleResult } from '../../../app/engine/authorization-engine.ts';
-import { requestHashOf } from '../../../app/engine/request-hash.ts';
+import type { SaleRequest, SaleResult } from '../../../core/ports/payments.ts';
+import { requestHashOf } from '../../../core/payments/request-hash.ts';
 import { CardNumber, fingerprintPan } from '../../../core/cards/pan.ts';
 import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import { paymentKinds, type PaymentView } from '../../../core/payments/payment-view.ts';

@@ -9,7 +9,7 @@
 // (a bank's file does not belong in a request body).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { requestHashOf } from '../../../app/engine/request-hash.ts';
+import { requestHashOf } from '../../../core/payments/request-hash.ts';
 import { actOnDiscrepancy, type DiscrepancyActionDeps } from '../../../app/reconciliation/act-on-discrepancy.ts';
 import { listDiscrepancies, listRuns, loadDiscrepancy, loadRun, type DiscrepancyView } from '../../../app/reconciliation/load-reconciliation.ts';
 import { isReswipeError, ReswipeError } from '../../../core/errors/reswipe-error.ts';

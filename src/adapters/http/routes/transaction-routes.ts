@@ -6,8 +6,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import type { FollowUpOperation, FollowUpRequest, FollowUpResult } from '../../../app/engine/transaction-set.ts';
-import { requestHashOf } from '../../../app/engine/request-hash.ts';
+import type { FollowUpOperation } from '../../../core/payments/follow-up-request.ts';
+import type { FollowUpRequest, FollowUpResult } from '../../../core/ports/payments.ts';
+import { requestHashOf } from '../../../core/payments/request-hash.ts';
 import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import type { PaymentQuery, PaymentRecord, Store } from '../../../core/ports/store.ts';
 import { causeCategories, paymentStatuses, type PaymentStatus } from '../../../core/vocabulary.ts';
