@@ -98,6 +98,16 @@ export function decideLineMatch(line: ClearingLine, entry: JournalEntry, context
       en: `line ${line.lineNo} repeats line ${entry.matchedLineNo} of the channel's file (${refOf(entry)}): the channel settled it twice`,
     });
   }
+  // A same-day void (or completion void, pre-authorization cancel) that the channel books as a refund
+  // of the original: the void's own approved attempt is that line. Only the amount must agree.
+  if (isCancelKind(entry.kind) && entry.attemptOutcome === 'approved' && line.kind === 'refund' && line.status === 'settled') {
+    if (Math.abs(line.amountMinor - entry.amountMinor) <= rules.amountToleranceMinor) return { result: 'matched' };
+    return discrepancy('amount', -line.amountMinor, -entry.amountMinor, {
+      code: 'amount_differs',
+      zh: `金额不符：渠道按退货清算撤销 ${yuan(line.amountMinor)} 元，本方撤销 ${yuan(entry.amountMinor)} 元（${refOf(entry)}）`,
+      en: `amounts differ: the channel settled the void as a refund of ${yuan(line.amountMinor)}, the gateway voided ${yuan(entry.amountMinor)} (${refOf(entry)})`,
+    });
+  }
   if (line.status === 'reversed') {
     if (state === 'settled') {
       const reversal = entry.reversal;
@@ -183,6 +193,10 @@ export function decideLineMatch(line: ClearingLine, entry: JournalEntry, context
     }
   }
   return { result: 'matched' };
+}
+
+function isCancelKind(kind: JournalEntry['kind']): boolean {
+  return kind === 'void' || kind === 'completion_void' || kind === 'preauth_cancel';
 }
 
 function unknownHere(entry: JournalEntry, theirsMinor: number, oursMinor: number, theirs: 'settled' | 'reversed', at: (ms: number) => string): LineDecision {

@@ -43,6 +43,8 @@ const cases: Array<{ name: string; line: ClearingLine; entry: JournalEntry; cate
   { name: 'voided here, settled there', line: line(), entry: entry({ paymentStatus: 'voided' }), category: 'status', cause: 'voided_here_settled_upstream' },
   { name: 'declined here, settled there', line: line(), entry: entry({ attemptOutcome: 'declined', paymentStatus: 'declined' }), category: 'status', cause: 'declined_here_settled_upstream' },
   { name: 'kind differs', line: line({ kind: 'refund' }), entry: entry(), category: 'status', cause: 'kind_differs' },
+  { name: 'a void the channel books as a refund', line: line({ kind: 'refund' }), entry: entry({ kind: 'void' }), category: null },
+  { name: 'a void booked as a refund of another amount', line: line({ kind: 'refund', amountMinor: 9_000 }), entry: entry({ kind: 'void' }), category: 'amount', cause: 'amount_differs', difference: 1_000 },
   { name: 'a repeated line', line: line({ lineNo: 9 }), entry: entry({ matchedLineNo: 2 }), category: 'theirs_only', cause: 'duplicate_line', words: /line 9 repeats line 2/ },
 ];
 
