@@ -3,8 +3,11 @@
 // next settlement batch; old open discrepancies raise one event. Method: a temporary SQLite store
 // with a day of sales written as the engine writes them, a CSV file read through the real streaming
 // reader in tiny chunks (so chunk boundaries, duplicates across chunks and the second pass are
-// crossed), then the queue actions and `settle run`'s use case.
+// crossed), then the queue actions and `settle run`'s use case. The first test runs on PostgreSQL too
+// when RESWIPE_TEST_POSTGRES_URL is set (its own schema, dropped afterwards).
 import { test } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,9 +107,14 @@ const fileLines = [
 
 const deps = (store: Store, nowMs = at('2026-06-19T09:00:00')) => ({ store, clock: { nowMs: () => nowMs }, timeZone: 'Asia/Shanghai' });
 
-async function withImported(body: (store: Store, runId: string, dir: string) => Promise<void>): Promise<void> {
+const postgresUrl = process.env.RESWIPE_TEST_POSTGRES_URL;
+const postgresSchemas: string[] = [];
+
+async function withImported(body: (store: Store, runId: string, dir: string) => Promise<void>, on: 'sqlite' | 'postgres' = 'sqlite'): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'reswipe-recon-'));
-  const store = await openStore(`sqlite:${join(dir, 'recon.db')}`);
+  const schema = `reswipe_recon_${randomBytes(4).toString('hex')}`;
+  if (on === 'postgres') postgresSchemas.push(schema);
+  const store = on === 'postgres' ? await openStore(postgresUrl as string, { postgresSchema: schema }) : await openStore(`sqlite:${join(dir, 'recon.db')}`);
   try {
     await seed(store);
     const file = join(dir, 'bank-a_20260618.csv');
@@ -126,7 +134,7 @@ function byCause(discrepancies: readonly DiscrepancyRecord[]): Record<string, st
   return found;
 }
 
-test('every line ends matched or as exactly one discrepancy, with the cause the journal supports', async () => {
+async function everyLineDecided(on: 'sqlite' | 'postgres'): Promise<void> {
   await withImported(async (store, runId) => {
     const run = await store.getReconRun(runId);
     assert.equal(run?.linesTotal, 11);
@@ -156,7 +164,20 @@ test('every line ends matched or as exactly one discrepancy, with the cause the 
     const events = await store.listEvents(0, 100, 'recon.imported');
     assert.equal(events.length, 1);
     assert.equal((await store.listAudit({ limit: 10, action: 'recon.import' })).length, 1);
-  });
+  }, on);
+}
+
+test('every line ends matched or as exactly one discrepancy, with the cause the journal supports', () => everyLineDecided('sqlite'));
+
+test('the same import on PostgreSQL (RESWIPE_TEST_POSTGRES_URL)', { skip: postgresUrl === undefined ? 'RESWIPE_TEST_POSTGRES_URL is not set' : false }, async () => {
+  try {
+    await everyLineDecided('postgres');
+  } finally {
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    for (const schema of postgresSchemas.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  }
 });
 
 test('the same channel and day is imported once', async () => {
