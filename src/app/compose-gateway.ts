@@ -10,6 +10,7 @@
 // with restart recovery done, BEFORE any terminal or HTTP client can start a payment. close() goes
 // the other way: stop taking requests, finish those in flight (bounded), stop the background work,
 // close the channels and the store.
+import { createNotifications } from './alerts/create-notifications.ts';
 import type { ConnectionOptions, TlsOptions } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { requirePanKey, type ChannelConfig, type ReswipeConfig } from '../core/config/config-schema.ts';
@@ -287,7 +288,10 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       terminalConnections: () => terminalServers.reduce((sum, server) => sum + server.connections, 0),
       nowMs: () => clock.nowMs(),
       engineRecovery: () => running.recoveryStats(),
+      outboxStats: () => store.outboxStats(),
     });
+    // Alerts and webhooks read the event stream on their own timers, off the sale's path (docs/alerts.md, docs/webhooks.md).
+    const notifications = createNotifications({ config, store, clock, logger, vault: keyVault, channelWindows: () => healthMonitor.view().map((view) => ({ name: view.name, results: view.window.results, failures: view.window.failures })) });
 
     // Connection state plus the breaker's verdict: a connected channel with an open circuit takes no sales,
     // unless it answered sales within the breaker's window: then it is still probed by trial sales as the
@@ -316,6 +320,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
           },
           channelHealth,
           manualHandling: { fees, kickReversals: () => reversalWorker.kick() },
+          notifications: notifications.routes,
           monitoring: {
             terminalCached: (id) => terminalMonitor.cached(id),
             terminal: (id) => terminalMonitor.terminal(id),
@@ -380,6 +385,11 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       // Reconciliation: the clearing-file drop folder and the overdue-discrepancy events (docs/reconciliation.md).
       const reconciliationJobs = startReconciliationJobs({ store, clock, logger, config });
       cleanups.push(() => reconciliationJobs.stop());
+      // The alert evaluator and the outbox worker run on real timers: a simulation on virtual time (overrides.every) leaves them off.
+      if (overrides.every === undefined) {
+        notifications.start();
+        cleanups.push(() => notifications.stop());
+      }
       if (!listen) return;
       for (const [index, server] of terminalServers.entries()) {
         const listener = config.listeners[index];

@@ -36,6 +36,8 @@ import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
 import { decodePaymentCursor, encodePaymentCursor } from './payment-cursor.ts';
 import type { JournalEntry } from '../../core/reconciliation/journal-entry.ts';
 import { discrepancyActionRows, discrepancyRows, journalEntryOf, journalSelectSql, reconLineRows, reconRunRows, settlementAdjustmentRows } from './recon-rows.ts';
+import { notificationReaderMethods } from './notification-sql.ts';
+import type { NotificationStoreReader } from '../../core/ports/notification-store.ts';
 import {
   apiKeyRows,
   attemptRows,
@@ -510,3 +512,8 @@ export class SqlStoreReader implements StoreReader {
     return this.unpaged(settlementAdjustmentRows, conditions.join(' AND '), params, 'created_at_ms, id');
   }
 }
+
+// The alerts-and-webhooks reads (notification-sql.ts) are written apart and mixed in here.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface SqlStoreReader extends NotificationStoreReader {}
+Object.assign(SqlStoreReader.prototype, notificationReaderMethods);

@@ -28,6 +28,8 @@ import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { SqlExecutor, SqlValue } from './sql-executor.ts';
 import { discrepancyActionRows, discrepancyRows, reconLineRows, reconRunRows, settlementAdjustmentRows } from './recon-rows.ts';
 import { SqlStoreReader } from './sql-store-reader.ts';
+import { notificationTxMethods } from './notification-sql.ts';
+import type { NotificationStoreTx } from '../../core/ports/notification-store.ts';
 import {
   apiKeyRows,
   attemptRows,
@@ -312,3 +314,8 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     }
   }
 }
+
+// The alerts-and-webhooks writes (notification-sql.ts) are written apart and mixed in here.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface SqlStoreTx extends NotificationStoreTx {}
+Object.assign(SqlStoreTx.prototype, notificationTxMethods);

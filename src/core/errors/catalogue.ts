@@ -15,6 +15,7 @@ import { terminalKeyErrors } from './terminal-key-errors.ts';
 import { accessErrors } from './access-errors.ts';
 import { reconciliationErrors } from './reconciliation-errors.ts';
 import { payoutErrors } from './payout-errors.ts';
+import { notificationErrors } from './notification-errors.ts';
 import { retiredErrorCodes } from './retired-error-codes.ts';
 
 const all = [
@@ -32,6 +33,7 @@ const all = [
   ...accessErrors,
   ...reconciliationErrors,
   ...payoutErrors,
+  ...notificationErrors,
 ] as const;
 
 export type ErrorCode = (typeof all)[number]['code'];
