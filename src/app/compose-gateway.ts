@@ -33,7 +33,7 @@ import { createLogger } from '../adapters/log/logger.ts';
 import { createMetrics, instrumentChannel, type Metrics } from '../adapters/metrics/metrics.ts';
 import { loadRoutingRules } from '../adapters/routing/routing-rules-file.ts';
 import { openStore } from '../adapters/store/open-store.ts';
-import { TerminalServer } from '../adapters/terminal-link/terminal-server.ts';
+import { TerminalListener } from '../adapters/terminal-link/terminal-listener.ts';
 import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
 import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
 import { createChannelRouter, type EngineRouter } from './channels/channel-router.ts';
@@ -110,7 +110,7 @@ export interface Gateway {
   readonly fees: FollowUpFeeHooks;
   readonly metrics: Metrics;
   readonly terminalMonitor: TerminalMonitor;
-  readonly terminalServers: readonly TerminalServer[];
+  readonly terminalListeners: readonly TerminalListener[];
   /** The HTTP API (routes registered); null with overrides.http false. Listening only after start() unless overrides.listen is false. */
   readonly http: FastifyInstance | null;
   /** The HTTP port after start(), or null when not listening. */
@@ -268,12 +268,12 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       },
     };
     const workingKeys = keyVault === null ? undefined : new WorkingKeys({ store, vault: keyVault, clock });
-    const terminalServers = config.listeners.map(
+    const terminalListeners = config.listeners.map(
       (listener, index) =>
-        new TerminalServer({
+        new TerminalListener({
           listener,
-          engine: countingEngine,
-          transactions: followUps,
+          sales: countingEngine,
+          followUps,
           store,
           clock,
           logger,
@@ -285,7 +285,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     );
     metrics.setSources({
       reversalQueueStats: () => store.reversalQueueStats(),
-      terminalConnections: () => terminalServers.reduce((sum, server) => sum + server.connections, 0),
+      terminalConnections: () => terminalListeners.reduce((sum, server) => sum + server.connections, 0),
       nowMs: () => clock.nowMs(),
       engineRecovery: () => running.recoveryStats(),
       outboxStats: () => store.outboxStats(),
@@ -391,7 +391,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
         cleanups.push(() => notifications.stop());
       }
       if (!listen) return;
-      for (const [index, server] of terminalServers.entries()) {
+      for (const [index, server] of terminalListeners.entries()) {
         const listener = config.listeners[index];
         if (listener === undefined) continue;
         if (listener.tls !== undefined) tlsReloaders.push(new TlsCertificateReloader({ field: `listeners[${index}].tls`, files: listener.tls, target: server, logger, checkIntervalMs: 0 }));
@@ -425,7 +425,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       fees,
       metrics,
       terminalMonitor,
-      terminalServers,
+      terminalListeners,
       http,
       get httpPort() {
         return httpPort;
