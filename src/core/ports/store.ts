@@ -13,7 +13,6 @@ import type {
   RetryVerdict,
 } from '../vocabulary.ts';
 import type { ApiScope } from '../access/api-scope.ts';
-import type { JournalEntry } from '../reconciliation/journal-entry.ts';
 import type { NotificationStoreReader, NotificationStoreTx } from './notification-store.ts';
 
 export interface MerchantRecord {
@@ -681,6 +680,36 @@ export interface StoreReader extends NotificationStoreReader {
   listDiscrepancies(query: DiscrepancyQuery): Promise<DiscrepancyRecord[]>;
   listDiscrepancyActions(discrepancyId: string): Promise<DiscrepancyActionRecord[]>;
   listSettlementAdjustments(query: { merchantId?: string; batchId?: string; discrepancyId?: string }): Promise<SettlementAdjustmentRecord[]>;
+}
+
+/**
+ * reswipe's side of reconciliation (docs/reconciliation.md): one upstream attempt with what the gateway
+ * knows about it (its payment, fee lines and reversal), as the store reads it by a channel's keys.
+ */
+export interface JournalEntry {
+  readonly attemptId: string;
+  readonly paymentId: string;
+  readonly merchantId: string;
+  readonly terminalId: string | null;
+  readonly kind: PaymentKind;
+  readonly paymentStatus: PaymentStatus;
+  readonly attemptOutcome: AttemptState;
+  readonly channel: string;
+  readonly stan: string;
+  readonly transmittedAt: string;
+  readonly upstreamTerminalId: string;
+  readonly rrn: string | null;
+  readonly authCode: string | null;
+  readonly amountMinor: number;
+  readonly currency: string;
+  /** Sum of the payment's fee lines (signed), null when it has none. */
+  readonly feeMinor: number | null;
+  readonly createdAtMs: number;
+  readonly completedAtMs: number | null;
+  readonly manualHandlingSinceMs: number | null;
+  readonly reversal: { readonly state: ReversalState; readonly reasonCode: string; readonly createdAtMs: number; readonly completedAtMs: number | null } | null;
+  /** The clearing line of the same run already matched to this attempt (a duplicate line in the file), or null. */
+  readonly matchedLineNo: number | null;
 }
 
 export interface MigrationReport {
