@@ -44,6 +44,7 @@ import { followUpSettingsFromConfig } from './follow-ups/follow-up-settings.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
+import { startReconciliationJobs } from './reconciliation/reconciliation-jobs.ts';
 import { ReversalWorker, type ReversalWorkerOptions } from './reversals/reversal-worker.ts';
 import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts';
 import { WorkingKeys } from './terminal-keys/working-keys.ts';
@@ -382,6 +383,9 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       // Recovery again for what is older than twice the terminal timeout: nothing legitimate is in flight that long, so this bounds "pending" in time.
       loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * running.settings.terminalTimeoutMs }), 'recovery sweep failed; retried at the next interval');
       loop(Math.max(1_000, config.monitoring.checkIntervalMs), () => terminalMonitor.check(), 'terminal check failed; retried at the next interval');
+      // Reconciliation: the clearing-file drop folder and the overdue-discrepancy events (docs/reconciliation.md).
+      const reconciliationJobs = startReconciliationJobs({ store, clock, logger, config });
+      cleanups.push(() => reconciliationJobs.stop());
       // The alert evaluator and the outbox worker run on real timers: a simulation on virtual time (overrides.every) leaves them off.
       if (overrides.every === undefined) {
         notifications.start();

@@ -33,6 +33,7 @@ import { transactionRoutes, type TransactionRoutesEngine } from './routes/transa
 import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { manualHandlingRoutes } from './routes/manual-handling-routes.ts';
+import { reconciliationRoutes } from './routes/reconciliation-routes.ts';
 import { webhookRoutes, type WebhookRoutesOptions } from './routes/webhook-routes.ts';
 import { alertRoutes, type AlertRoutesOptions } from './routes/alert-routes.ts';
 import { createPaymentFeeHooks } from '../../app/fees/payment-fee-hooks.ts';
@@ -193,6 +194,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         settlementDay: { timeZone: deps.config.fees.settlementTimeZone },
         ...(deps.manualHandling?.kickReversals === undefined ? {} : { kickReversals: deps.manualHandling.kickReversals }),
       });
+      await v1.register(reconciliationRoutes, { store: deps.store, auth, clock: deps.clock, settlementDay: { timeZone: deps.config.fees.settlementTimeZone } });
       // Payouts (admin) and what a merchant's own key reads about its money (docs/payouts.md).
       let payoutVault: TerminalKeyVault | undefined;
       await v1.register(payoutRoutes, {

@@ -22,12 +22,20 @@ import type {
   PayoutQuery,
   PayoutRecord,
   StoreReader,
+  DiscrepancyActionRecord,
+  DiscrepancyQuery,
+  DiscrepancyRecord,
+  ReconLineRecord,
+  ReconRunRecord,
+  SettlementAdjustmentRecord,
   TerminalKeyRecord,
   TerminalRecord,
 } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
 import { decodePaymentCursor, encodePaymentCursor } from './payment-cursor.ts';
+import type { JournalEntry } from '../../core/reconciliation/journal-entry.ts';
+import { discrepancyActionRows, discrepancyRows, journalEntryOf, journalSelectSql, reconLineRows, reconRunRows, settlementAdjustmentRows } from './recon-rows.ts';
 import { notificationReaderMethods } from './notification-sql.ts';
 import type { NotificationStoreReader } from '../../core/ports/notification-store.ts';
 import {
@@ -397,6 +405,111 @@ export class SqlStoreReader implements StoreReader {
 
   listApiKeys(): Promise<ApiKeyRecord[]> {
     return this.unpaged(apiKeyRows, '1 = 1', [], 'created_at_ms, id');
+  }
+
+  getReconRun(id: string): Promise<ReconRunRecord | null> {
+    return this.one(reconRunRows, 'id = ?', [id]);
+  }
+
+  findReconRun(channel: string, businessDate: string): Promise<ReconRunRecord | null> {
+    return this.one(reconRunRows, "channel = ? AND business_date = ? AND state <> 'failed'", [channel, businessDate]);
+  }
+
+  async listReconRuns(query: { limit: number; channel?: string; fromDate?: string; toDate?: string }): Promise<ReconRunRecord[]> {
+    const conditions = ['1 = 1'];
+    const params: SqlValue[] = [];
+    if (query.channel !== undefined) (conditions.push('channel = ?'), params.push(query.channel));
+    if (query.fromDate !== undefined) (conditions.push('business_date >= ?'), params.push(query.fromDate));
+    if (query.toDate !== undefined) (conditions.push('business_date <= ?'), params.push(query.toDate));
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(reconRunRows)} FROM recon_runs WHERE ${conditions.join(' AND ')} ORDER BY business_date DESC, channel, started_at_ms DESC, id LIMIT ${checkedLimit(query.limit, readLimits.listRowsMax)}`,
+      params,
+    );
+    return rows.map((row) => reconRunRows.fromRow(row));
+  }
+
+  async listReconLines(runId: string, query: { limit: number; afterLineNo?: number; result?: ReconLineRecord['result'] }): Promise<ReconLineRecord[]> {
+    const params: SqlValue[] = [runId, query.afterLineNo ?? 0];
+    const byResult = query.result === undefined ? '' : ' AND result = ?';
+    if (query.result !== undefined) params.push(query.result);
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(reconLineRows)} FROM recon_lines WHERE run_id = ? AND line_no > ?${byResult} ORDER BY line_no LIMIT ${checkedLimit(query.limit, readLimits.listRowsMax * 10)}`,
+      params,
+    );
+    return rows.map((row) => reconLineRows.fromRow(row));
+  }
+
+  async findJournalEntries(runId: string, channel: string, keys: { rrns: readonly string[]; stanKeys: ReadonlyArray<{ stan: string; transmittedAt: string }> }): Promise<JournalEntry[]> {
+    const entries: JournalEntry[] = [];
+    // Bounded IN lists: a few hundred keys per statement keeps every driver's parameter limit far away.
+    const chunk = 400;
+    for (let i = 0; i < keys.rrns.length; i += chunk) {
+      const rrns = keys.rrns.slice(i, i + chunk);
+      const rows = await this.db.all(`${journalSelectSql} WHERE a.channel = ? AND a.rrn IS NOT NULL AND a.rrn IN (${rrns.map(() => '?').join(', ')})`, [runId, channel, ...rrns]);
+      entries.push(...rows.map(journalEntryOf));
+    }
+    for (let i = 0; i < keys.stanKeys.length; i += chunk) {
+      const pairs = keys.stanKeys.slice(i, i + chunk);
+      const rows = await this.db.all(
+        `${journalSelectSql} WHERE a.channel = ? AND (${pairs.map(() => '(a.stan = ? AND a.transmitted_at = ?)').join(' OR ')})`,
+        [runId, channel, ...pairs.flatMap((pair) => [pair.stan, pair.transmittedAt])],
+      );
+      entries.push(...rows.map(journalEntryOf));
+    }
+    return entries;
+  }
+
+  async listUnmatchedJournal(runId: string, channel: string, window: { fromMs: number; toMs: number }, query: { limit: number; after?: { createdAtMs: number; attemptId: string } }): Promise<JournalEntry[]> {
+    const params: SqlValue[] = [runId, window.fromMs, window.toMs, channel, runId];
+    let after = '';
+    if (query.after !== undefined) {
+      after = ' AND (p.created_at_ms > ? OR (p.created_at_ms = ? AND a.id > ?))';
+      params.push(query.after.createdAtMs, query.after.createdAtMs, query.after.attemptId);
+    }
+    const rows = await this.db.all(
+      `${journalSelectSql} WHERE p.created_at_ms >= ? AND p.created_at_ms < ? AND a.channel = ? AND a.outcome = 'approved'
+        AND NOT EXISTS (SELECT 1 FROM recon_lines m WHERE m.run_id = ? AND m.attempt_id = a.id)${after}
+        ORDER BY p.created_at_ms, a.id LIMIT ${checkedLimit(query.limit, readLimits.listRowsMax * 10)}`,
+      params,
+    );
+    return rows.map(journalEntryOf);
+  }
+
+  getDiscrepancy(id: string): Promise<DiscrepancyRecord | null> {
+    return this.one(discrepancyRows, 'id = ?', [id]);
+  }
+
+  async listDiscrepancies(query: DiscrepancyQuery): Promise<DiscrepancyRecord[]> {
+    const conditions = ['1 = 1'];
+    const params: SqlValue[] = [];
+    if (query.runId !== undefined) (conditions.push('run_id = ?'), params.push(query.runId));
+    if (query.state !== undefined) (conditions.push('state = ?'), params.push(query.state));
+    if (query.category !== undefined) (conditions.push('category = ?'), params.push(query.category));
+    if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
+    if (query.createdBeforeMs !== undefined) (conditions.push('created_at_ms < ?'), params.push(query.createdBeforeMs));
+    if (query.notOverdue === true) conditions.push('overdue_at_ms IS NULL');
+    if (query.after !== undefined) {
+      conditions.push('(created_at_ms > ? OR (created_at_ms = ? AND id > ?))');
+      params.push(query.after.createdAtMs, query.after.createdAtMs, query.after.id);
+    }
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(discrepancyRows)} FROM recon_discrepancies WHERE ${conditions.join(' AND ')} ORDER BY created_at_ms, id LIMIT ${checkedLimit(query.limit, readLimits.listRowsMax)}`,
+      params,
+    );
+    return rows.map((row) => discrepancyRows.fromRow(row));
+  }
+
+  listDiscrepancyActions(discrepancyId: string): Promise<DiscrepancyActionRecord[]> {
+    return this.unpaged(discrepancyActionRows, 'discrepancy_id = ?', [discrepancyId], 'seq');
+  }
+
+  listSettlementAdjustments(query: { merchantId?: string; batchId?: string; discrepancyId?: string }): Promise<SettlementAdjustmentRecord[]> {
+    const conditions = ['1 = 1'];
+    const params: SqlValue[] = [];
+    if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
+    if (query.batchId !== undefined) (conditions.push('batch_id = ?'), params.push(query.batchId));
+    if (query.discrepancyId !== undefined) (conditions.push('discrepancy_id = ?'), params.push(query.discrepancyId));
+    return this.unpaged(settlementAdjustmentRows, conditions.join(' AND '), params, 'created_at_ms, id');
   }
 }
 

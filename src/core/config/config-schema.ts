@@ -376,6 +376,19 @@ export const configSchema = Type.Object(
       holidayCalendarFile: filePathSchema,
       settleMode: enumOf(['t1', 'd0'] as const, 't1'),
     }),
+    // Reconciliation with the channels (docs/reconciliation.md).
+    reconciliation: section({
+      /** A folder of `<channel>.json` format files (layout, tolerance, cut-off); a channel without one uses the default CSV. */
+      formatsDir: filePathSchema,
+      /** A folder watched for clearing files named `<channel>_<YYYYMMDD>.<ext>`; imported files move to `done/` or `failed/`. */
+      dropFolder: filePathSchema,
+      dropPollIntervalMs: integer(1000, 3_600_000, 30_000),
+      /** Lines one clearing file may hold. */
+      linesMax: integer(1, 20_000_000, 5_000_000),
+      /** An open discrepancy older than this raises `recon.discrepancy_overdue` once. */
+      openBoundMs: integer(60_000, 2_592_000_000, 172_800_000),
+      overdueCheckIntervalMs: integer(1000, 86_400_000, 300_000),
+    }),
   },
   { additionalProperties: false },
 );

@@ -63,3 +63,24 @@ test('the hot queries use their indexes and need no sort', () => {
     db.close();
   }
 });
+
+test('reconciliation: a clearing line finds its attempt by RRN or STAN + DE 7, and its earlier line, by index probes only', async () => {
+  const { journalSelectSql } = await import('../../../src/adapters/store/recon-rows.ts');
+  const db = new Database(':memory:');
+  try {
+    for (const migration of migrations) db.exec(migration.sqlite);
+    const plans = [
+      [`${journalSelectSql} WHERE a.channel = ? AND a.rrn IS NOT NULL AND a.rrn IN (?, ?)`, ['r1', 'bank-a', '1', '2'], 'attempts_channel_rrn_idx'],
+      [`${journalSelectSql} WHERE a.channel = ? AND ((a.stan = ? AND a.transmitted_at = ?) OR (a.stan = ? AND a.transmitted_at = ?))`, ['r1', 'bank-a', '1', '2', '3', '4'], 'attempts_upstream_key'],
+    ] as const;
+    for (const [sql, params, index] of plans) {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((step) => step.detail).join(' | ');
+      assert.match(plan, new RegExp(`SEARCH a USING INDEX ${index}\\b`), plan);
+      // The matched-line probe must use (run_id, attempt_id), never walk the run's lines.
+      assert.match(plan, /SEARCH l USING (?:COVERING )?INDEX recon_lines_attempt_idx/, plan);
+      assert.doesNotMatch(plan, /TEMP B-TREE|SCAN/, plan);
+    }
+  } finally {
+    db.close();
+  }
+});

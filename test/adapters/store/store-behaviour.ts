@@ -7,6 +7,7 @@ import { isReswipeError, type ReswipeError } from '../../../src/core/errors/resw
 import type { ErrorCode } from '../../../src/core/errors/catalogue.ts';
 import type { PaymentRecord, Store, TerminalKeyRecord } from '../../../src/core/ports/store.ts';
 import { migrations } from '../../../src/adapters/store/migrations.ts';
+import { defineReconStoreBehaviour } from './recon-store-behaviour.ts';
 import { apiKey, attempt, audit, baseAtMs, channel, feeLine, idempotency, merchant, payment, payoutAccount, payoutRecord, reversal, settlementBatch, terminal } from './store-fixtures.ts';
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -855,5 +856,7 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       await store.close();
       await Promise.all(pending);
     });
+
+    defineReconStoreBehaviour(withStore);
   });
 }
