@@ -29,6 +29,7 @@ import { loadRoutingRules } from '../adapters/routing/routing-rules-file.ts';
 import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
 import { createChannelRouter } from './channels/channel-router.ts';
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
+import { StandingMonitor } from './standing/standing-monitor.ts';
 import { readTlsFromConfig, reloadChannelTls } from './tls/tls-from-config.ts';
 import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
 import type { TlsOptions } from 'node:tls';
@@ -228,6 +229,9 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     const terminalMonitor = new TerminalMonitor({ store, clock, logger, settings: config.monitoring, localOffsetMinutes: running.settings.localOffsetMinutes });
     terminalMonitor.start(config.monitoring.checkIntervalMs);
     cleanups.push(() => terminalMonitor.stop());
+    const standingMonitor = new StandingMonitor({ store, clock, logger, settings: config.standing, calendar: { timeZone: config.fees.settlementTimeZone } });
+    standingMonitor.start(config.standing.checkIntervalMs);
+    cleanups.push(() => standingMonitor.stop());
 
     const terminalPorts: Record<string, number> = {};
     const servers: TerminalServer[] = [];
