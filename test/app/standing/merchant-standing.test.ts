@@ -89,6 +89,14 @@ test('an admin and the merchant itself read the standing; another merchant key i
   assert.equal((await get(`/v1/merchants/${merchantId}/standing?month=2026-06`, fixture.merchantKey)).json().code, 'RSW_AUTH_SCOPE', 'a till key (payments) does not read it');
 });
 
+test('the route is in the OpenAPI document with its answer schema', async () => {
+  const document = (await get('/openapi.json', fixture.adminKey)).json() as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { properties?: Record<string, unknown> } }> }> }>> };
+  const operation = document.paths['/v1/merchants/{id}/standing']?.get;
+  assert.ok(operation !== undefined, 'GET /v1/merchants/{id}/standing is documented');
+  const properties = operation.responses['200']?.content?.['application/json']?.schema.properties ?? {};
+  assert.deepEqual(Object.keys(properties).sort(), ['asOf', 'measures', 'merchantId', 'month', 'state', 'truncated']);
+});
+
 test('the standing check raises near once per measure and month, also after a restart, then over once', async () => {
   const store = fixture.engine.store;
   const clock = new ManualClock(Date.parse('2026-06-20T12:00:00+08:00'));
