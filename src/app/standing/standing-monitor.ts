@@ -1,8 +1,9 @@
-// The alert before a merchant crosses a threshold (docs/standing.md "Alerts"): on a timer, judges the
-// running month of every merchant and appends `merchant.standing_near` when a measure first reaches its
-// warning level and `merchant.standing_over` when it first goes over: once per merchant, measure and
-// month. The event stream is the memory: an event's subject is `<merchant>/<measure>/<month>`, so
-// lastEventOf finds what was raised, across restarts; a small map spares the reads after the first.
+// The alert before a merchant crosses a threshold (docs/standing.md "Alerts"): judges the running month
+// of every merchant and appends `merchant.standing_near` when a measure first reaches its warning level
+// and `merchant.standing_over` when it first goes over: once per merchant, measure and month.
+// compose-gateway.ts runs check() on its monitoring loop every standing.checkIntervalMs. The event stream
+// is the memory: an event's subject is `<merchant>/<measure>/<month>`, so lastEventOf finds what was
+// raised, across restarts; a small map spares the reads after the first.
 import type { LoggerLike } from '../../adapters/channels/upstream-channel.ts';
 import type { Store } from '../../core/ports/store.ts';
 import { standingEventsDue, type StandingMeasure, type StandingSettings } from '../../core/standing/merchant-standing.ts';
@@ -31,8 +32,6 @@ export function standingSubjectOf(merchantId: string, measure: StandingMeasure, 
 export class StandingMonitor {
   readonly #options: StandingMonitorOptions;
   readonly #raised = new Map<string, { near: boolean; over: boolean }>();
-  #timer: NodeJS.Timeout | null = null;
-  #checking: Promise<unknown> | null = null;
   #rotation = 0;
 
   constructor(options: StandingMonitorOptions) {
@@ -96,25 +95,5 @@ export class StandingMonitor {
       }
     }
     return { checked: batch.length, events };
-  }
-
-  /** Runs check() every intervalMs (unref'd); a check still running skips the next tick. */
-  start(intervalMs: number): void {
-    if (this.#timer !== null) return;
-    this.#timer = setInterval(() => {
-      if (this.#checking !== null) return;
-      this.#checking = this.check()
-        .catch((error: unknown) => this.#options.logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'merchant standing check failed; retried at the next interval'))
-        .finally(() => {
-          this.#checking = null;
-        });
-    }, Math.max(1_000, intervalMs));
-    this.#timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.#timer !== null) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.#checking;
   }
 }
