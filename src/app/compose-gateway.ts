@@ -45,6 +45,7 @@ import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
 import { StandingMonitor } from './standing/standing-monitor.ts';
+import { standingOfMerchant } from './standing/load-merchant-standing.ts';
 import { ReversalWorker, type ReversalWorkerOptions } from './reversals/reversal-worker.ts';
 import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts';
 import { WorkingKeys } from './terminal-keys/working-keys.ts';
@@ -255,7 +256,8 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
 
     const terminalMonitor = new TerminalMonitor({ store, clock, logger, settings: config.monitoring, localOffsetMinutes: running.settings.localOffsetMinutes });
     // Merchant standing (docs/standing.md): months are business dates in the settlement time zone, as statements are.
-    const standingMonitor = new StandingMonitor({ store, clock, logger, settings: config.standing, calendar: { timeZone: config.fees.settlementTimeZone } });
+    const standingCalendar = { timeZone: config.fees.settlementTimeZone };
+    const standingMonitor = new StandingMonitor({ store, clock, logger, settings: config.standing, calendar: standingCalendar });
 
     // Terminal sales are counted in reswipe_payments_total here; HTTP sales are counted by the HTTP app.
     const countingEngine: Pick<AuthorizationEngine, 'authorize' | 'waitUntilAnswered' | 'reverseByTerminal' | 'settings'> = {
@@ -329,6 +331,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
             terminal: (id) => terminalMonitor.terminal(id),
             channel: (name) => healthMonitor.view().find((view) => view.name === name) ?? null,
           },
+          standingOf: standingOfMerchant(store, clock, config.standing, standingCalendar),
           https: tls.http,
         })
       : null;

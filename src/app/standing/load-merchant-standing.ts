@@ -3,6 +3,7 @@
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { businessDateOf, businessDayWindow, defaultCutoff } from '../../core/fees/business-date.ts';
 import type { StoreReader } from '../../core/ports/store.ts';
+import type { Clock } from '../../core/time/clock.ts';
 import { monthRange } from '../../core/statements/monthly-statement.ts';
 import { computeMerchantStanding, standingHistoryDays, type MerchantStanding, type StandingSettings } from '../../core/standing/merchant-standing.ts';
 
@@ -40,4 +41,9 @@ export async function loadMerchantStanding(
     ? { upstream: { attempted: 0, approved: 0, declined: 0 }, entries: {}, declines: [], truncated: false }
     : await reader.merchantStandingFacts(merchantId, fromMs, toMs, fromMs - standingHistoryDays * dayMs);
   return computeMerchantStanding({ merchantId, month, fromMs, toMs, ...facts }, options.nowMs, options.settings);
+}
+
+/** loadMerchantStanding bound to a store, clock and settings: what the HTTP route is given. */
+export function standingOfMerchant(reader: StoreReader, clock: Clock, settings: StandingSettings, calendar: StandingCalendar): (merchantId: string, month: string | undefined) => Promise<MerchantStanding> {
+  return (merchantId, month) => loadMerchantStanding(reader, merchantId, { ...(month === undefined ? {} : { month }), nowMs: clock.nowMs(), settings, calendar });
 }

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { addConfigOptions, configFromCommand } from '../../adapters/config/load-config.ts';
 import { openStore } from '../../adapters/store/open-store.ts';
 import { loadMerchantStanding } from '../../app/standing/load-merchant-standing.ts';
-import { toStandingView } from '../../app/standing/standing-view.ts';
+import { toStandingView } from '../../core/standing/standing-view.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { MerchantStanding, StandingMeasureResult } from '../../core/standing/merchant-standing.ts';
 

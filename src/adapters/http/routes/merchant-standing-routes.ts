@@ -4,21 +4,18 @@
 // own only: naming another merchant is refused (403 RSW_AUTH_MERCHANT_SCOPE), an unknown merchant is 404.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { loadMerchantStanding, type StandingCalendar } from '../../../app/standing/load-merchant-standing.ts';
-import { toStandingView } from '../../../app/standing/standing-view.ts';
 import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
-import type { StoreReader } from '../../../core/ports/store.ts';
-import { standingMeasures, standingStates, type StandingSettings } from '../../../core/standing/merchant-standing.ts';
-import type { Clock } from '../../../core/time/clock.ts';
+import { standingMeasures, standingStates, type MerchantStanding } from '../../../core/standing/merchant-standing.ts';
+import { toStandingView } from '../../../core/standing/standing-view.ts';
 import { merchantScopeOf, type ApiAuth } from '../auth.ts';
 import { problemSchema } from '../problem.ts';
 
+/** How a merchant's month is judged (loadMerchantStanding, given by the composition root). */
+export type StandingOfMerchant = (merchantId: string, month: string | undefined) => Promise<MerchantStanding>;
+
 export interface MerchantStandingRouteOptions {
-  store: StoreReader;
   auth: ApiAuth;
-  clock: Clock;
-  settings: StandingSettings;
-  calendar: StandingCalendar;
+  standingOf: StandingOfMerchant;
 }
 
 const stateSchema = Type.Union(standingStates.map((state) => Type.Literal(state)));
@@ -65,13 +62,7 @@ export async function merchantStandingRoutes(app: FastifyInstance, options: Merc
       },
     },
     async (request) => {
-      const standing = await loadMerchantStanding(options.store, request.params.id, {
-        ...(request.query.month === undefined ? {} : { month: request.query.month }),
-        nowMs: options.clock.nowMs(),
-        settings: options.settings,
-        calendar: options.calendar,
-      });
-      return toStandingView(standing);
+      return toStandingView(await options.standingOf(request.params.id, request.query.month));
     },
   );
 }

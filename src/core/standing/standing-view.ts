@@ -1,5 +1,5 @@
 // The JSON shape of a merchant's standing, shared by the HTTP route and `reswipe standing --json`.
-import type { MerchantStanding } from '../../core/standing/merchant-standing.ts';
+import type { MerchantStanding } from './merchant-standing.ts';
 
 export function toStandingView(standing: MerchantStanding): Record<string, unknown> {
   return {
