@@ -6,6 +6,7 @@ import type {
   AuditQuery,
   AuditRecord,
   ManualResolutionRecord,
+  MerchantStandingFactsRecord,
   ChannelRecord,
   EventRecord,
   FeeLineRecord,
@@ -32,6 +33,7 @@ import type {
   TerminalRecord,
 } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import { cardBrands, type CardBrand } from '../../core/vocabulary.ts';
 import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
 import { decodePaymentCursor, encodePaymentCursor } from './payment-cursor.ts';
 import type { JournalEntry } from '../../core/reconciliation/journal-entry.ts';
@@ -69,6 +71,16 @@ export const readLimits = Object.freeze({
   listRowsMax: 1000,
   /** Lists without a limit (merchants, terminals, fee lines, ...): beyond this the query fails instead of truncating. */
   unpagedRowsMax: 100_000,
+});
+
+/** Bounds on one merchant standing read (merchantStandingFacts): payments counted per period, declines listed. */
+export const standingReadLimits = Object.freeze({
+  /** Sales and pre-authorizations of the period counted (newest first); a busier month is `truncated`. */
+  paymentsMax: 200_000,
+  /** Payments of the period and the 30 days before it searched for declines (newest first). */
+  declineSearchPaymentsMax: 400_000,
+  /** Declines returned (newest first). */
+  declinesMax: 20_000,
 });
 
 function columnsOf(mapping: TableMapping<unknown>, alias?: string): string {
@@ -253,6 +265,59 @@ export class SqlStoreReader implements StoreReader {
       [panFingerprint, sinceMs],
     );
     return rows.map((row) => withPaymentFields(row));
+  }
+
+  async merchantStandingFacts(merchantId: string, fromMs: number, toMs: number, declinesFromMs: number): Promise<MerchantStandingFactsRecord> {
+    // Every read starts from payments_merchant_idx (merchant, created_at_ms DESC, id DESC) with a LIMIT, and
+    // reaches attempts by attempts_payment_seq_key (payment_id, seq): no new index, and bounded work.
+    const periodPayments = `SELECT id, entry_mode FROM payments
+        WHERE merchant_id = ? AND created_at_ms >= ? AND created_at_ms < ? AND kind IN ('sale', 'preauth')
+        ORDER BY created_at_ms DESC, id DESC LIMIT ${standingReadLimits.paymentsMax}`;
+    const entryRows = await this.db.all(`SELECT entry_mode, CAST(COUNT(*) AS BIGINT) AS n FROM (${periodPayments}) p GROUP BY entry_mode`, [merchantId, fromMs, toMs]);
+    const entries: Record<string, number> = {};
+    let payments = 0;
+    for (const row of entryRows) {
+      const count = readInteger(row.n, 'n');
+      entries[readText(row.entry_mode, 'entry_mode')] = count;
+      payments += count;
+    }
+    const outcomeRows = await this.db.all(
+      `SELECT a.outcome AS outcome, CAST(COUNT(*) AS BIGINT) AS n FROM (${periodPayments}) p JOIN attempts a ON a.payment_id = p.id
+        WHERE a.outcome IN ('approved', 'declined', 'unknown', 'reversed') GROUP BY a.outcome`,
+      [merchantId, fromMs, toMs],
+    );
+    const upstream = { attempted: 0, approved: 0, declined: 0 };
+    for (const row of outcomeRows) {
+      const count = readInteger(row.n, 'n');
+      upstream.attempted += count;
+      const outcome = readText(row.outcome, 'outcome');
+      if (outcome === 'approved') upstream.approved = count;
+      if (outcome === 'declined') upstream.declined = count;
+    }
+    const declineRows = await this.db.all(
+      `SELECT p.pan_fingerprint AS pan_fingerprint, p.card_brand AS card_brand, p.amount_minor AS amount_minor, a.response_code AS response_code, a.created_at_ms AS created_at_ms
+         FROM (SELECT id, pan_fingerprint, card_brand, amount_minor, created_at_ms FROM payments
+                WHERE merchant_id = ? AND created_at_ms >= ? AND created_at_ms < ?
+                ORDER BY created_at_ms DESC, id DESC LIMIT ${standingReadLimits.declineSearchPaymentsMax}) p
+         JOIN attempts a ON a.payment_id = p.id
+        WHERE a.outcome = 'declined'
+        ORDER BY p.created_at_ms DESC, a.created_at_ms DESC, a.id DESC LIMIT ${standingReadLimits.declinesMax + 1}`,
+      [merchantId, declinesFromMs, toMs],
+    );
+    const declines = declineRows.slice(0, standingReadLimits.declinesMax).map((row) => {
+      const brand = readText(row.card_brand, 'card_brand');
+      return {
+        panFingerprint: readText(row.pan_fingerprint, 'pan_fingerprint'),
+        cardBrand: ((cardBrands as readonly string[]).includes(brand) ? brand : 'unknown') as CardBrand,
+        amountMinor: readInteger(row.amount_minor, 'amount_minor'),
+        responseCode: readTextOrNull(row.response_code, 'response_code'),
+        atMs: readInteger(row.created_at_ms, 'created_at_ms'),
+      };
+    });
+    // The decline search is bounded by payments too; reaching that bound is only known by counting them,
+    // which costs as much as the search: a month with more payments than the bound is truncated anyway.
+    const truncated = payments >= standingReadLimits.paymentsMax || declineRows.length > standingReadLimits.declinesMax;
+    return { upstream, entries, declines, truncated };
   }
 
   findAttemptByUpstreamKey(channel: string, stan: string, transmittedAt: string): Promise<AttemptRecord | null> {

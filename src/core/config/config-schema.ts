@@ -309,6 +309,13 @@ export const configSchema = Type.Object(
       rateAttemptsMin: integer(1, 100_000, 20),
       stuckAfterMs: integer(1000, 86_400_000, 300_000),
     }),
+    standing: section({
+      checkIntervalMs: integer(1000, 86_400_000, 900_000),
+      declineRatioMaxBps: integer(1, 10_000, 1500),
+      fallbackRatioMaxBps: integer(1, 10_000, 200),
+      warnAtShareBps: integer(1, 10_000, 8000),
+      ratioSalesMin: integer(1, 1_000_000, 100),
+    }),
     /** Alerts (docs/alerts.md): rules beyond or replacing the shipped ones (by id), and where notifications go. */
     alerts: section({
       enabled: Type.Boolean({ default: true }),

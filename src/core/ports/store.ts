@@ -623,6 +623,13 @@ export interface StoreReader extends NotificationStoreReader {
    * of declines returned, not the card's approvals.
    */
   listCardDeclines(panFingerprint: string, sinceMs: number, limit: number): Promise<Array<AttemptRecord & { merchantId: string; amountMinor: number }>>;
+  /**
+   * What a merchant's standing (docs/standing.md) needs of a period: its sales and pre-authorizations
+   * created in [fromMs, toMs) by entry mode, their upstream attempts by outcome, and the upstream declines
+   * of its payments created in [declinesFromMs, toMs) with card fingerprint, brand and amount. Bounded:
+   * at most `standingReadLimits` rows are read; `truncated` says when a bound was hit.
+   */
+  merchantStandingFacts(merchantId: string, fromMs: number, toMs: number, declinesFromMs: number): Promise<MerchantStandingFactsRecord>;
   /** Finds an attempt by the upstream keys a reply carries (channel, STAN, DE 7). */
   findAttemptByUpstreamKey(channel: string, stan: string, transmittedAt: string): Promise<AttemptRecord | null>;
 
@@ -750,3 +757,14 @@ export interface StoreStats {
 export type ReswipeMatch = Pick<PaymentRecord, 'panFingerprint' | 'amountMinor' | 'currency' | 'kind' | 'merchantId' | 'terminalId'>;
 /** A payment reduced to what the re-swipe guard and the double-approval check compare. */
 export type ReswipeCandidate = Pick<PaymentRecord, 'id' | 'kind' | 'status' | 'merchantId' | 'terminalId' | 'amountMinor' | 'currency' | 'createdAtMs' | 'updatedAtMs'>;
+
+/** The store's facts of a merchant's period for the standing (StoreReader.merchantStandingFacts). */
+export interface MerchantStandingFactsRecord {
+  /** Upstream attempts of the period's sales and pre-authorizations by outcome (`not_sent` and `pending` left out). */
+  upstream: { attempted: number; approved: number; declined: number };
+  /** The period's sales and pre-authorizations by entry mode. */
+  entries: Record<string, number>;
+  /** Upstream declines, newest first. */
+  declines: Array<{ panFingerprint: string; cardBrand: CardBrand; amountMinor: number; responseCode: string | null; atMs: number }>;
+  truncated: boolean;
+}
