@@ -24,7 +24,7 @@ import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '..
 import type { Clock } from '../core/time/clock.ts';
 import type { Random } from '../core/time/random.ts';
 import type { ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../core/ports/channel.ts';
-import type { EngineSettings } from '../core/ports/payments.ts';
+import type { EngineSettings, FollowUpFeeHooks } from '../core/ports/payments.ts';
 import { UpstreamChannel, type ChannelHealth, type ChannelMacKey } from '../adapters/channels/upstream-channel.ts';
 import { TerminalKeyVault } from '../adapters/crypto/terminal-key-vault.ts';
 import { loadBinTable } from '../adapters/declines/bin-table-file.ts';
@@ -40,10 +40,14 @@ import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-
 import { createChannelRouter, type EngineRouter } from './channels/channel-router.ts';
 import { AuthorizationEngine, engineSettingsFromConfig } from './engine/authorization-engine.ts';
 import { pinTranslatingChannel } from './engine/pin-translating-channel.ts';
-import { TransactionSet, transactionSettingsFromConfig, type FollowUpFeeHooks } from './engine/transaction-set.ts';
+import { FollowUps } from './follow-ups/follow-ups.ts';
+import { followUpSettingsFromConfig } from './follow-ups/follow-up-settings.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
+import { startReconciliationJobs } from './reconciliation/reconciliation-jobs.ts';
+import { StandingMonitor } from './standing/standing-monitor.ts';
+import { standingOfMerchant } from './standing/load-merchant-standing.ts';
 import { ReversalWorker, type ReversalWorkerOptions } from './reversals/reversal-worker.ts';
 import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts';
 import { WorkingKeys } from './terminal-keys/working-keys.ts';
@@ -106,7 +110,7 @@ export interface Gateway {
   readonly router: EngineRouter;
   readonly reversalWorker: ReversalWorker;
   readonly engine: AuthorizationEngine;
-  readonly transactions: TransactionSet;
+  readonly transactions: FollowUps;
   readonly fees: FollowUpFeeHooks;
   readonly metrics: Metrics;
   readonly terminalMonitor: TerminalMonitor;
@@ -170,9 +174,9 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       if (!channelConfig.disabled) channels.set(channelConfig.name, buildChannel(channelConfig, { logger, metrics }));
     }
 
-    // The engine and the transaction set are built after the worker, which calls back into both.
+    // The engine and the follow-ups are built after the worker, which calls back into both.
     let engine: AuthorizationEngine | undefined;
-    let transactions: TransactionSet | undefined;
+    let transactions: FollowUps | undefined;
     const reversalPollMs = overrides.reversalWorker?.pollIntervalMs ?? 1_000;
     const reversalWorker = new ReversalWorker({
       store,
@@ -195,7 +199,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       onSettled: (settled) => engine?.onReversalSettled(settled),
     });
 
-    // One set of fee hooks serves sales (engine), follow-ups (transaction set) and manual resolutions (HTTP).
+    // One set of fee hooks serves sales (engine), follow-ups and manual resolutions (HTTP).
     const fees: FollowUpFeeHooks = createPaymentFeeHooks({ plans: () => feePlans, settings: feeSettings, clock, logger });
 
     // Channel health: every attempt result, echo and connection state feeds a circuit breaker per channel;
@@ -232,14 +236,14 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       ...(overrides.sleep === undefined ? {} : { sleep: overrides.sleep }),
     });
     engine = running;
-    // The transaction set (void, refund, completion, cancel, balance, settlement) follows up on the engine's sales.
-    const followUps = new TransactionSet({
+    // The follow-ups (void, refund, completion, cancel, balance, settlement) follow up on the engine's sales.
+    const followUps = new FollowUps({
       store,
       channels: [...channels].map(([name, channel]) => ({ name, send: (request: IsoMessage, sendOptions: { timeoutMs: number }) => channel.send(request, sendOptions) })),
       clock,
       random,
       logger,
-      settings: transactionSettingsFromConfig(config, running.settings),
+      settings: followUpSettingsFromConfig(config, running.settings),
       reversalWorker,
       fees,
     });
@@ -253,6 +257,9 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     }
 
     const terminalMonitor = new TerminalMonitor({ store, clock, logger, settings: config.monitoring, localOffsetMinutes: running.settings.localOffsetMinutes });
+    // Merchant standing (docs/standing.md): months are business dates in the settlement time zone, as statements are.
+    const standingCalendar = { timeZone: config.fees.settlementTimeZone };
+    const standingMonitor = new StandingMonitor({ store, clock, logger, settings: config.standing, calendar: standingCalendar });
 
     // Terminal sales are counted in reswipe_payments_total here; HTTP sales are counted by the HTTP app.
     const countingEngine: Pick<AuthorizationEngine, 'authorize' | 'waitUntilAnswered' | 'reverseByTerminal' | 'settings'> = {
@@ -326,6 +333,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
             terminal: (id) => terminalMonitor.terminal(id),
             channel: (name) => healthMonitor.view().find((view) => view.name === name) ?? null,
           },
+          standingOf: standingOfMerchant(store, clock, config.standing, standingCalendar),
           https: tls.http,
         })
       : null;
@@ -382,8 +390,12 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       // Recovery again for what is older than twice the terminal timeout: nothing legitimate is in flight that long, so this bounds "pending" in time.
       loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * running.settings.terminalTimeoutMs }), 'recovery sweep failed; retried at the next interval');
       loop(Math.max(1_000, config.monitoring.checkIntervalMs), () => terminalMonitor.check(), 'terminal check failed; retried at the next interval');
-      // The alert evaluator and the outbox worker run on real timers: a simulation on virtual time (overrides.every) leaves them off.
+      loop(Math.max(1_000, config.standing.checkIntervalMs), () => standingMonitor.check(), 'merchant standing check failed; retried at the next interval');
+      // The alert evaluator, the outbox worker and the reconciliation jobs (drop folder, overdue discrepancies:
+      // docs/reconciliation.md) run on real timers: a simulation on virtual time (overrides.every) leaves them off.
       if (overrides.every === undefined) {
+        const reconciliationJobs = startReconciliationJobs({ store, clock, logger, config });
+        cleanups.push(() => reconciliationJobs.stop());
         notifications.start();
         cleanups.push(() => notifications.stop());
       }

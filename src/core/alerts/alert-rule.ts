@@ -13,8 +13,10 @@ export const alertKinds = [
   'batch_unbalanced',
   'store_refusing_writes',
   'reswipe_block_surge',
-  // Fed by the merchant-standing work (events merchant.scheme_threshold_near / _cleared); the slot is here so its alerts route, group and silence like the others.
+  // Fed by merchant standing (events merchant.standing_near / merchant.standing_over, docs/standing.md).
   'scheme_threshold',
+  // A reconciliation discrepancy open longer than reconciliation.openBoundMs (docs/reconciliation.md).
+  'recon_discrepancy_overdue',
 ] as const;
 export type AlertKind = (typeof alertKinds)[number];
 
@@ -91,6 +93,7 @@ export const alertParamSpecs: Readonly<Record<AlertKind, Readonly<Record<string,
     countMin: n(1, 1_000_000, 10),
   },
   scheme_threshold: {},
+  recon_discrepancy_overdue: {},
 };
 
 /** The labels a kind's conditions carry, so `groupBy` can name only those. */
@@ -103,7 +106,8 @@ export const alertLabels: Readonly<Record<AlertKind, readonly string[]>> = {
   batch_unbalanced: ['terminalId', 'batchNo'],
   store_refusing_writes: ['store'],
   reswipe_block_surge: ['dimension', 'subject'],
-  scheme_threshold: ['merchantId', 'scheme', 'threshold'],
+  scheme_threshold: ['merchantId', 'measure', 'month', 'state'],
+  recon_discrepancy_overdue: ['channel', 'category', 'discrepancyId'],
 };
 
 export type AlertParams = Readonly<Record<string, number | string | readonly string[]>>;

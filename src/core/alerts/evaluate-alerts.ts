@@ -194,6 +194,8 @@ export function conditionsOf(rule: AlertRule, state: AlertEvaluatorState, observ
       return blockSurges(state, p.dimension as string, p.windowMs as number, p.countMin as number, nowMs);
     case 'scheme_threshold':
       return fromSources('scheme');
+    case 'recon_discrepancy_overdue':
+      return fromSources('recon');
     default: {
       const unknownKind: never = rule.kind;
       throw new Error(`no conditions for alert kind ${String(unknownKind)}`);
@@ -354,14 +356,37 @@ export function advanceState(previous: AlertEvaluatorState, observations: AlertO
       case 'batch.settled':
         delete conditions[`batch|${subject}`];
         break;
-      case 'merchant.scheme_threshold_near': {
-        const key = `scheme|${subject}|${text(p.scheme) ?? ''}|${text(p.threshold) ?? ''}`;
+      case 'merchant.standing_near':
+      case 'merchant.standing_over': {
+        // Subject `<merchant>/<measure>/<month>` (docs/standing.md): once per merchant, measure and month. A later
+        // month's event for the same merchant and measure ends the earlier month's alert; `over` replaces `near`.
+        const merchantId = text(p.merchantId) ?? '';
+        const measure = text(p.measure) ?? '';
+        const month = text(p.month) ?? '';
+        for (const key of Object.keys(conditions)) {
+          if (key.startsWith(`scheme|${merchantId}|${measure}|`) && key !== `scheme|${merchantId}|${measure}|${month}`) delete conditions[key];
+        }
+        const key = `scheme|${merchantId}|${measure}|${month}`;
         delete conditions[key]; // the newest figures replace the older ones
-        conditions[key] = { source: 'scheme', labels: { merchantId: subject, scheme: text(p.scheme) ?? '', threshold: text(p.threshold) ?? '' }, sinceMs: event.atMs, detail: { value: p.value ?? null, limit: p.limit ?? null } };
+        conditions[key] = {
+          source: 'scheme',
+          labels: { merchantId, measure, month, state: event.type === 'merchant.standing_over' ? 'over' : 'near' },
+          sinceMs: event.atMs,
+          detail: { value: p.value ?? null, threshold: p.threshold ?? null, unit: p.unit ?? null, shareBps: p.shareBps ?? null },
+        };
         break;
       }
-      case 'merchant.scheme_threshold_cleared':
-        delete conditions[`scheme|${subject}|${text(p.scheme) ?? ''}|${text(p.threshold) ?? ''}`];
+      case 'recon.discrepancy_overdue':
+        setCondition(`recon|${subject}`, {
+          source: 'recon',
+          labels: { discrepancyId: subject, channel: text(p.channel) ?? '', category: text(p.category) ?? '' },
+          sinceMs: event.atMs,
+          detail: { businessDate: text(p.businessDate), merchantId: text(p.merchantId), differenceMinor: p.differenceMinor ?? null },
+        });
+        break;
+      case 'recon.discrepancy_changed':
+        // Resolved or written off ends it; investigating keeps it firing (it is still open money).
+        if (p.to === 'resolved' || p.to === 'written_off') delete conditions[`recon|${subject}`];
         break;
       default:
         break;

@@ -1,8 +1,8 @@
 // Goal: the terminal listener routes the transaction set in the cups-pos dialect (the e2e test covers
 // iso87-ascii): a void naming its sale by DE 61, a refund advice, a balance inquiry with DE 54, a
 // 0500 settlement that is 95 then 00, a 0320 upload, and a void after settlement refused with DE 63
-// saying to refund, in Chinese (the listener's language; GBK on the wire). Method: a real TerminalListener on port 0 over the engine fixture and a
-// the fixture gateway's TransactionSet (same store and fake channel), driven by the codec-built test terminal.
+// saying to refund, in Chinese (the listener's language; GBK on the wire). Method: a real TerminalListener on port 0 over the engine fixture and
+// the fixture gateway's FollowUps (same store and fake channel), driven by the codec-built test terminal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TerminalListener } from '../../../src/adapters/terminal-link/terminal-listener.ts';
