@@ -10,6 +10,7 @@ import { mapPostgresError } from './map-database-error.ts';
 import { migrations, schemaMigrationsTableSql } from './migrations.ts';
 import { numberPlaceholders, type SqlExecutor, type SqlRow, type SqlValue } from './sql-executor.ts';
 import { SqlStoreReader } from './sql-store-reader.ts';
+import { StanBlocks } from './stan-blocks.ts';
 import { SqlStoreTx } from './sql-store-tx.ts';
 
 export interface PostgresStoreOptions {
@@ -22,6 +23,8 @@ export interface PostgresStoreOptions {
   unitTimeoutMs?: number;
   /** A store.write inside a unit fails at once (costly on Node 20: tests only); otherwise it ends in RSW_STORE_UNIT_TIMEOUT. */
   detectNestedWrites?: boolean;
+  /** Upstream STANs reserved per counter write (default 1000); a crash skips the rest of a block, never reuses one. */
+  stanBlockSize?: number;
   /** The server cancels any statement that runs longer. */
   statementTimeoutMs?: number;
   /** Waiting for a connection (or a free pool slot) fails after this long. */
@@ -136,6 +139,7 @@ export class PostgresStore extends SqlStoreReader implements Store {
     const appendEventSql = `INSERT INTO events (type, subject_id, payload, at_ms)
       SELECT ?, ?, CAST(? AS JSONB), CAST(? AS BIGINT) FROM (SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}'))) AS event_order_lock
       RETURNING seq`;
+    const stanBlocks = new StanBlocks(options.stanBlockSize);
     this.#groupCommit = new GroupCommit({
       groupCommitMax: options.groupCommitMax ?? postgresGroupCommitMax,
       queueMax: options.queueMax ?? groupCommitDefaults.queueMax,
@@ -156,7 +160,7 @@ export class PostgresStore extends SqlStoreReader implements Store {
           },
         };
       },
-      makeTx: (executor): StoreTx => new SqlStoreTx(executor, { appendEventSql, rowLockSql: ' FOR UPDATE' }),
+      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql, rowLockSql: ' FOR UPDATE', stanBlocks, effects }),
       mapError: mapPostgresError,
     });
   }

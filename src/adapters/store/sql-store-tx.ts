@@ -19,6 +19,8 @@ import type {
 } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { SqlExecutor } from './sql-executor.ts';
+import type { UnitEffects } from './group-commit.ts';
+import { reserveStanBlockSql, stanMax, type StanBlocks } from './stan-blocks.ts';
 import { SqlStoreReader } from './sql-store-reader.ts';
 import {
   apiKeyRows,
@@ -42,8 +44,7 @@ import {
   type TableMapping,
 } from './store-rows.ts';
 
-/** Upstream STANs run 000001..999999 and wrap (DE 11 is six digits). */
-export const stanMax = 999_999;
+export { stanMax } from './stan-blocks.ts';
 
 export interface SqlStoreTxOptions {
   /**
@@ -59,6 +60,10 @@ export interface SqlStoreTxOptions {
    * connection and `BEGIN IMMEDIATE` already serialise every unit, so a plain read is as good as a lock.
    */
   rowLockSql: '' | ' FOR UPDATE';
+  /** The store's STAN blocks; without them every STAN is its own counter write. */
+  stanBlocks?: StanBlocks;
+  /** Memory effects tied to this unit's outcome (a STAN block forgotten if the unit rolls back). */
+  effects?: UnitEffects;
 }
 
 /** The plain event insert: enough where a single writer orders commits (SQLite). */
@@ -167,6 +172,22 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
   }
 
   async nextStan(channel: string): Promise<string> {
+    const blocks = this.#options.stanBlocks;
+    if (blocks !== undefined) {
+      const taken = blocks.take(channel);
+      if (taken !== null) return String(taken).padStart(6, '0');
+      // One write reserves the next block; the counter then holds its last STAN.
+      const reserved = await this.db.all(reserveStanBlockSql(blocks.size), [channel]);
+      const last = readInteger(reserved[0]?.value, 'value');
+      if (last < 1 || last > stanMax) throw new Error(`STAN counter for a channel left its range: ${last}`);
+      const forget = blocks.install(channel, last);
+      // Undone with the unit: the block was never reserved, so it must not be handed out.
+      if (this.#options.effects === undefined) throw new Error('STAN blocks need the unit effects of the group commit');
+      this.#options.effects.onRolledBack(forget);
+      const first = blocks.take(channel);
+      if (first === null) throw new Error('broken invariant: a fresh STAN block is empty');
+      return String(first).padStart(6, '0');
+    }
     const rows = await this.db.all(
       `INSERT INTO stan_counters (channel, value) VALUES (?, 1)
        ON CONFLICT (channel) DO UPDATE SET value = CASE WHEN stan_counters.value >= ${stanMax} THEN 1 ELSE stan_counters.value + 1 END
@@ -183,6 +204,7 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
       throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'lastStan', reason: `must be an integer in 0..${stanMax}` });
     }
     await this.db.run('INSERT INTO stan_counters (channel, value) VALUES (?, ?) ON CONFLICT (channel) DO UPDATE SET value = excluded.value', [channel, lastStan]);
+    this.#options.stanBlocks?.forget(channel);
   }
 
   insertReversal(reversal: ReversalRecord): Promise<void> {

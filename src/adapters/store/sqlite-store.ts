@@ -26,6 +26,7 @@ import { mapSqliteError } from './map-database-error.ts';
 import { migrations, schemaMigrationsTableSql } from './migrations.ts';
 import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
 import { SqlStoreReader } from './sql-store-reader.ts';
+import { StanBlocks } from './stan-blocks.ts';
 import { plainAppendEventSql, SqlStoreTx } from './sql-store-tx.ts';
 
 export interface SqliteStoreOptions {
@@ -36,6 +37,8 @@ export interface SqliteStoreOptions {
   unitTimeoutMs?: number;
   /** A store.write inside a unit fails at once (costly on Node 20: tests only); otherwise it ends in RSW_STORE_UNIT_TIMEOUT. */
   detectNestedWrites?: boolean;
+  /** Upstream STANs reserved per counter write (default 1000); a crash skips the rest of a block, never reuses one. */
+  stanBlockSize?: number;
   /** How long a statement waits for another process's lock before failing with RSW_STORE_BUSY. */
   busyTimeoutMs?: number;
   /** Committed units after which the store checkpoints the WAL (between batches, `synchronous: 'full'` on a file only). */
@@ -183,6 +186,7 @@ export class SqliteStore extends SqlStoreReader implements Store {
       },
       release: () => undefined,
     };
+    const stanBlocks = new StanBlocks(options.stanBlockSize);
     this.#groupCommit = new GroupCommit({
       groupCommitMax: options.groupCommitMax ?? groupCommitDefaults.groupCommitMax,
       queueMax: options.queueMax ?? groupCommitDefaults.queueMax,
@@ -190,7 +194,7 @@ export class SqliteStore extends SqlStoreReader implements Store {
       detectNestedWrites: options.detectNestedWrites === true,
       beginSql: 'BEGIN IMMEDIATE',
       acquire: async () => connection,
-      makeTx: (executor): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql, rowLockSql: '' }),
+      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql, rowLockSql: '', stanBlocks, effects }),
       mapError: mapSqliteError,
       ...(walSynced ? { afterCommit: () => this.#makeDurable() } : {}),
     });
