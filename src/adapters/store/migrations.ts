@@ -407,6 +407,19 @@ CREATE TABLE terminal_keys (
 );
 `;
 
+// Merchants, terminals and channels are read on every sale and cached in memory by each store
+// (src/adapters/store/config-cache.ts). Every write of them through the store bumps this version in
+// the same transaction; a cache re-reads the one row at most every 250 ms and drops everything when
+// it moved, so a change made by another process (the CLI, another gateway node) is seen within that bound.
+const configCacheVersion = `
+CREATE TABLE cache_versions (
+  name TEXT NOT NULL,
+  version {BIGINT} NOT NULL,
+  CONSTRAINT cache_versions_pkey PRIMARY KEY (name)
+);
+INSERT INTO cache_versions (name, version) VALUES ('config', 1);
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -419,6 +432,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0010_pan_key_ids', panKeyIds),
   defineMigration('0011_key_scopes_audit', keyScopesAndAudit),
   defineMigration('0012_terminal_keys', terminalKeys),
+  defineMigration('0013_config_cache_version', configCacheVersion),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

@@ -19,6 +19,8 @@ export interface OpenStoreOptions {
   detectNestedWrites?: boolean;
   /** Upstream STANs reserved per counter write (default 1000). */
   stanBlockSize?: number;
+  /** How stale a merchant, terminal or channel changed by another process may be read (default 250 ms). */
+  configCacheCheckMs?: number;
 }
 
 /** The URL used when none is configured: a file in the working directory. */
@@ -44,8 +46,8 @@ export function parseDatabaseUrl(url: string): StoreLocation {
 export function connectStore(url: string | undefined, options: OpenStoreOptions = {}): Store {
   const location = parseDatabaseUrl(url ?? defaultDatabaseUrl);
   return location.kind === 'sqlite'
-    ? SqliteStore.open(location.path, { synchronous: options.synchronous, groupCommitMax: options.groupCommitMax, detectNestedWrites: options.detectNestedWrites, stanBlockSize: options.stanBlockSize })
-    : PostgresStore.open(location.url, { schema: options.postgresSchema, poolMax: options.poolMax, groupCommitMax: options.groupCommitMax, detectNestedWrites: options.detectNestedWrites, stanBlockSize: options.stanBlockSize });
+    ? SqliteStore.open(location.path, { synchronous: options.synchronous, groupCommitMax: options.groupCommitMax, detectNestedWrites: options.detectNestedWrites, stanBlockSize: options.stanBlockSize, configCacheCheckMs: options.configCacheCheckMs })
+    : PostgresStore.open(location.url, { schema: options.postgresSchema, poolMax: options.poolMax, groupCommitMax: options.groupCommitMax, detectNestedWrites: options.detectNestedWrites, stanBlockSize: options.stanBlockSize, configCacheCheckMs: options.configCacheCheckMs });
 }
 
 /** Opens the store for a database URL (default `sqlite:reswipe.db`) and applies pending migrations. */

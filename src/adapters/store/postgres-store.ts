@@ -11,6 +11,7 @@ import { migrations, schemaMigrationsTableSql } from './migrations.ts';
 import { numberPlaceholders, type SqlExecutor, type SqlRow, type SqlValue } from './sql-executor.ts';
 import { SqlStoreReader } from './sql-store-reader.ts';
 import { StanBlocks } from './stan-blocks.ts';
+import { ConfigCache } from './config-cache.ts';
 import { SqlStoreTx } from './sql-store-tx.ts';
 
 export interface PostgresStoreOptions {
@@ -25,6 +26,8 @@ export interface PostgresStoreOptions {
   detectNestedWrites?: boolean;
   /** Upstream STANs reserved per counter write (default 1000); a crash skips the rest of a block, never reuses one. */
   stanBlockSize?: number;
+  /** How stale a merchant, terminal or channel changed by another gateway node may be read, at most (default 250 ms). */
+  configCacheCheckMs?: number;
   /** The server cancels any statement that runs longer. */
   statementTimeoutMs?: number;
   /** Waiting for a connection (or a free pool slot) fails after this long. */
@@ -132,7 +135,8 @@ export class PostgresStore extends SqlStoreReader implements Store {
   }
 
   private constructor(pool: pg.Pool, schema: string, options: PostgresStoreOptions) {
-    super(new PostgresExecutor(pool, () => pool.ended));
+    const readerExecutor = new PostgresExecutor(pool, () => pool.ended);
+    super(readerExecutor, new ConfigCache(readerExecutor, { checkMs: options.configCacheCheckMs }));
     this.#pool = pool;
     this.schema = schema;
     // The lock is taken by the subquery before the row (and its seq) is produced, in one round trip.
@@ -160,7 +164,7 @@ export class PostgresStore extends SqlStoreReader implements Store {
           },
         };
       },
-      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql, rowLockSql: ' FOR UPDATE', stanBlocks, effects }),
+      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql, rowLockSql: ' FOR UPDATE', stanBlocks, effects, configCache: this.configCache ?? undefined }),
       mapError: mapPostgresError,
     });
   }

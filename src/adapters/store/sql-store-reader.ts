@@ -24,6 +24,7 @@ import type {
 } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
+import type { ConfigCache } from './config-cache.ts';
 import { decodePaymentCursor, encodePaymentCursor } from './payment-cursor.ts';
 import {
   apiKeyRows,
@@ -76,9 +77,12 @@ function checkedLimit(limit: number, max: number): number {
 
 export class SqlStoreReader implements StoreReader {
   protected readonly db: SqlExecutor;
+  /** Set on the store's own reader (reads outside units); a unit's tx reads the database. */
+  protected readonly configCache: ConfigCache | null;
 
-  constructor(db: SqlExecutor) {
+  constructor(db: SqlExecutor, configCache: ConfigCache | null = null) {
     this.db = db;
+    this.configCache = configCache;
   }
 
   protected async one<T>(mapping: TableMapping<T>, where: string, params: readonly SqlValue[]): Promise<T | null> {
@@ -96,7 +100,8 @@ export class SqlStoreReader implements StoreReader {
   }
 
   getMerchant(id: string): Promise<MerchantRecord | null> {
-    return this.one(merchantRows, 'id = ?', [id]);
+    const load = () => this.one(merchantRows, 'id = ?', [id]);
+    return this.configCache === null ? load() : this.configCache.read('merchant', id, load);
   }
 
   listMerchants(): Promise<MerchantRecord[]> {
@@ -104,7 +109,8 @@ export class SqlStoreReader implements StoreReader {
   }
 
   getTerminal(id: string): Promise<TerminalRecord | null> {
-    return this.one(terminalRows, 'id = ?', [id]);
+    const load = () => this.one(terminalRows, 'id = ?', [id]);
+    return this.configCache === null ? load() : this.configCache.read('terminal', id, load);
   }
 
   listTerminals(merchantId?: string): Promise<TerminalRecord[]> {
@@ -120,7 +126,8 @@ export class SqlStoreReader implements StoreReader {
   }
 
   getChannel(name: string): Promise<ChannelRecord | null> {
-    return this.one(channelRows, 'name = ?', [name]);
+    const load = () => this.one(channelRows, 'name = ?', [name]);
+    return this.configCache === null ? load() : this.configCache.read('channel', name, load);
   }
 
   listChannels(): Promise<ChannelRecord[]> {

@@ -20,6 +20,7 @@ import type {
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { SqlExecutor } from './sql-executor.ts';
 import type { UnitEffects } from './group-commit.ts';
+import { bumpConfigVersionSql, type ConfigCache } from './config-cache.ts';
 import { reserveStanBlockSql, stanMax, type StanBlocks } from './stan-blocks.ts';
 import { SqlStoreReader } from './sql-store-reader.ts';
 import {
@@ -62,6 +63,8 @@ export interface SqlStoreTxOptions {
   rowLockSql: '' | ' FOR UPDATE';
   /** The store's STAN blocks; without them every STAN is its own counter write. */
   stanBlocks?: StanBlocks;
+  /** The store's cache of merchants, terminals and channels: forgotten once a write of them is durable. */
+  configCache?: ConfigCache;
   /** Memory effects tied to this unit's outcome (a STAN block forgotten if the unit rolls back). */
   effects?: UnitEffects;
 }
@@ -94,23 +97,36 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     if (changed === 0) throw new ReswipeError('RSW_STORE_NOT_FOUND', { record: what });
   }
 
-  upsertMerchant(merchant: MerchantRecord): Promise<void> {
-    return this.#upsert(merchantRows, merchant);
+  /** Caches of other processes see a change of merchants, terminals or channels by this version (config-cache.ts). */
+  async #configChanged(kind: 'merchant' | 'terminal' | 'channel', id: string): Promise<void> {
+    await this.db.run(bumpConfigVersionSql, []);
+    const cache = this.#options.configCache;
+    if (cache !== undefined) this.#options.effects?.onDurable(() => cache.forget(kind, id));
   }
 
-  upsertTerminal(terminal: TerminalRecord): Promise<void> {
-    return this.#upsert(terminalRows, terminal);
+  async upsertMerchant(merchant: MerchantRecord): Promise<void> {
+    await this.#upsert(merchantRows, merchant);
+    await this.#configChanged('merchant', merchant.id);
+  }
+
+  async upsertTerminal(terminal: TerminalRecord): Promise<void> {
+    await this.#upsert(terminalRows, terminal);
+    await this.#configChanged('terminal', terminal.id);
   }
 
   async touchTerminal(id: string, seenAtMs: number): Promise<boolean> {
     // One narrow UPDATE, not a read-modify-upsert: a sign-off or a console edit committed meanwhile is never overwritten.
     const atMs = readInteger(seenAtMs, 'seenAtMs');
     const changed = await this.db.run('UPDATE terminals SET last_seen_at_ms = ? WHERE id = ? AND (last_seen_at_ms IS NULL OR last_seen_at_ms < ?)', [atMs, id, atMs]);
+    // Not a configuration change (no version bump); this process's copy is dropped all the same.
+    const cache = this.#options.configCache;
+    if (changed > 0 && cache !== undefined) this.#options.effects?.onDurable(() => cache.forget('terminal', id));
     return changed > 0;
   }
 
-  upsertChannel(channel: ChannelRecord): Promise<void> {
-    return this.#upsert(channelRows, channel);
+  async upsertChannel(channel: ChannelRecord): Promise<void> {
+    await this.#upsert(channelRows, channel);
+    await this.#configChanged('channel', channel.name);
   }
 
   upsertTerminalKeys(record: TerminalKeyRecord): Promise<void> {

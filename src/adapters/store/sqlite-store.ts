@@ -27,6 +27,7 @@ import { migrations, schemaMigrationsTableSql } from './migrations.ts';
 import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
 import { SqlStoreReader } from './sql-store-reader.ts';
 import { StanBlocks } from './stan-blocks.ts';
+import { ConfigCache } from './config-cache.ts';
 import { plainAppendEventSql, SqlStoreTx } from './sql-store-tx.ts';
 
 export interface SqliteStoreOptions {
@@ -39,6 +40,8 @@ export interface SqliteStoreOptions {
   detectNestedWrites?: boolean;
   /** Upstream STANs reserved per counter write (default 1000); a crash skips the rest of a block, never reuses one. */
   stanBlockSize?: number;
+  /** How stale a merchant, terminal or channel changed by ANOTHER process may be read, at most (default 250 ms). */
+  configCacheCheckMs?: number;
   /** How long a statement waits for another process's lock before failing with RSW_STORE_BUSY. */
   busyTimeoutMs?: number;
   /** Committed units after which the store checkpoints the WAL (between batches, `synchronous: 'full'` on a file only). */
@@ -171,7 +174,8 @@ export class SqliteStore extends SqlStoreReader implements Store {
   }
 
   private constructor(path: string, writer: Database.Database, reader: Database.Database, options: SqliteStoreOptions, walSynced: boolean) {
-    super(new SqliteExecutor(reader));
+    const readerExecutor = new SqliteExecutor(reader);
+    super(readerExecutor, new ConfigCache(readerExecutor, { checkMs: options.configCacheCheckMs }));
     this.path = path;
     this.#writer = writer;
     this.#reader = reader;
@@ -194,7 +198,7 @@ export class SqliteStore extends SqlStoreReader implements Store {
       detectNestedWrites: options.detectNestedWrites === true,
       beginSql: 'BEGIN IMMEDIATE',
       acquire: async () => connection,
-      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql, rowLockSql: '', stanBlocks, effects }),
+      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql, rowLockSql: '', stanBlocks, effects, configCache: this.configCache ?? undefined }),
       mapError: mapSqliteError,
       ...(walSynced ? { afterCommit: () => this.#makeDurable() } : {}),
     });

@@ -177,3 +177,24 @@ test('sqlite: STANs come from durably reserved blocks; two stores on one file, a
     await reopened.close();
   }
 });
+
+test('sqlite: a merchant changed by another process is read fresh once the cache checks the version, and stale before', async () => {
+  const url = freshUrl();
+  const slow = await openStore(url, { configCacheCheckMs: 3_600_000 });
+  const prompt = await openStore(url, { configCacheCheckMs: 0 });
+  const other = await openStore(url);
+  try {
+    await other.write((tx) => tx.upsertMerchant(merchant('m1')));
+    assert.equal((await slow.getMerchant('m1'))?.disabled, false);
+    assert.equal((await prompt.getMerchant('m1'))?.disabled, false);
+    await other.write((tx) => tx.upsertMerchant(merchant('m1', { disabled: true })));
+    // The cache is real: within its check interval a store keeps its copy of another process's record...
+    assert.equal((await slow.getMerchant('m1'))?.disabled, false);
+    // ...and a store that checks the version sees the change.
+    assert.equal((await prompt.getMerchant('m1'))?.disabled, true);
+  } finally {
+    await other.close();
+    await prompt.close();
+    await slow.close();
+  }
+});
