@@ -22,6 +22,10 @@ import { ReversalWorker } from './reversals/reversal-worker.ts';
 import { AuthorizationEngine, engineSettingsFromConfig } from './engine/authorization-engine.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
+import { PaymentProjector } from './projector/payment-projector.ts';
+
+/** /readyz answers 503 while the payment projector is further behind than this (docs/projector.md). */
+const projectorLagMaxMs = 30_000;
 import { TransactionSet, transactionSettingsFromConfig, type FollowUpFeeHooks } from './engine/transaction-set.ts';
 import type { IsoMessage } from '../core/iso8583/index.ts';
 import { createMetrics, instrumentChannel } from '../adapters/metrics/metrics.ts';
@@ -158,7 +162,9 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     });
 
     // One set of fee hooks serves sales (engine), follow-ups (transaction set) and manual resolutions (HTTP).
-    const fees: FollowUpFeeHooks = createPaymentFeeHooks({ plans: () => feePlans, settings: feeSettings, clock, logger });
+    // Approved sales' fee lines (and payment.completed events) are written by the payment projector, off the answer's path.
+    const feeHooks = createPaymentFeeHooks({ plans: () => feePlans, settings: feeSettings, clock, logger, approvedFees: 'projector' });
+    const fees: FollowUpFeeHooks = feeHooks;
 
     // Channel health: every attempt result, echo and connection state feeds a circuit breaker per channel;
     // routing skips open circuits. Circuit changes go to the event stream.
@@ -193,8 +199,16 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       binTable,
       reversalWorker: worker,
       fees,
+      completedEvents: 'projector',
     });
     const running = engine;
+    const projector = new PaymentProjector({ store, clock, logger, fees: { recordApproved: feeHooks.writeApproved } });
+    projector.start();
+    // Stopped after the engine closed (cleanups run in reverse): what the last sales journalled is projected first.
+    cleanups.push(async () => {
+      await projector.stop();
+      await projector.drain().catch((error: unknown) => logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'projector could not catch up at shutdown; it resumes at the next start'));
+    });
     // The transaction set (void, refund, completion, cancel, balance, settlement) follows up on the engine's sales.
     transactions = new TransactionSet({
       store,
@@ -249,6 +263,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       terminalConnections: () => servers.reduce((sum, server) => sum + server.connections, 0),
       nowMs: () => clock.nowMs(),
       engineRecovery: () => running.recoveryStats(),
+      projectorLag: () => projector.lag(),
     });
     cleanups.push(async () => {
       await running.close();
@@ -290,6 +305,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
         // Connection state plus the breaker's verdict: a connected channel with an open circuit takes no sales,
         // unless it answered sales within the breaker's window: then it is still probed by trial sales as the
         // last reachable channel of its route (docs/routing.md), so it still counts as usable.
+        projectorLag: async () => ({ lagMs: (await projector.lag()).ageMs, lagMaxMs: projectorLagMaxMs }),
         channelHealth: () => {
           const circuits = healthMonitor.view();
           return [...channels.values()].map((channel) => {
@@ -406,7 +422,7 @@ async function startHttp(config: ReswipeConfig, deps: Omit<HttpAppDeps, 'config'
   const { operations } = config.http;
   if (operations.mode === 'admin-key') return { port: boundPort(app.server, config.http.port), operationsPort: null, tlsTarget, close: () => app.close() };
   try {
-    const ops = await buildOperationsApp({ store: deps.store, logger: deps.logger, metrics: deps.metrics, api: app, ...(deps.channelHealth === undefined ? {} : { channelHealth: deps.channelHealth }) });
+    const ops = await buildOperationsApp({ store: deps.store, logger: deps.logger, metrics: deps.metrics, api: app, ...(deps.channelHealth === undefined ? {} : { channelHealth: deps.channelHealth }), ...(deps.projectorLag === undefined ? {} : { projectorLag: deps.projectorLag }) });
     await ops.listen({ host: operations.host, port: operations.port });
     return {
       port: boundPort(app.server, config.http.port),

@@ -35,6 +35,8 @@ export const uniqueConstraints: readonly UniqueConstraint[] = [
   { name: 'stan_counters_pkey', table: 'stan_counters', columns: ['channel'], field: 'channel' },
   { name: 'manual_resolutions_pkey', table: 'manual_resolutions', columns: ['payment_id'], field: 'paymentId' },
   { name: 'terminal_keys_pkey', table: 'terminal_keys', columns: ['terminal_id'], field: 'terminalId' },
+  { name: 'projector_checkpoints_pkey', table: 'projector_checkpoints', columns: ['name'], field: 'name' },
+  { name: 'payments_journal_key', table: 'payments', columns: ['journal_seq'], field: 'journalSeq' },
   { name: 'cache_versions_pkey', table: 'cache_versions', columns: ['name'], field: 'name' },
 ];
 

@@ -24,6 +24,9 @@ const dialectTokens: Readonly<Record<string, Readonly<Record<SqlDialect, string>
   '{EVENT_SEQ}': { sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT', postgres: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY' },
   // The audit log refuses UPDATE, DELETE (and on PostgreSQL TRUNCATE) inside the database itself, so
   // no code path, not even a careless maintenance statement, can edit it. The two trigger syntaxes differ.
+  // The payment journal's sequence (0014): PostgreSQL draws it from a sequence under the event-order lock;
+  // SQLite, with one writer, takes the highest seq + 1 from the index.
+  '{JOURNAL_SEQUENCE}': { sqlite: '', postgres: 'CREATE SEQUENCE payments_journal_seq;' },
   '{AUDIT_APPEND_ONLY}': {
     sqlite: `CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;`,
@@ -420,6 +423,24 @@ CREATE TABLE cache_versions (
 INSERT INTO cache_versions (name, version) VALUES ('config', 1);
 `;
 
+// The payment journal (docs/projector.md): every write of a payment that is final or changes stamps it
+// with the next journal_seq, in the same statement, so the sequence is durable with the outcome. The
+// projector follows the journal from its checkpoint (projector_checkpoints, advanced in the same
+// transaction as what it writes) and writes what is derived from payments (fee lines, the
+// payment.completed event) off the answer's path. The index is partial: a pending payment's first
+// insert writes no entry in it.
+const paymentJournal = `
+ALTER TABLE payments ADD COLUMN journal_seq {BIGINT};
+CREATE UNIQUE INDEX payments_journal_key ON payments (journal_seq) WHERE journal_seq IS NOT NULL;
+{JOURNAL_SEQUENCE}
+CREATE TABLE projector_checkpoints (
+  name TEXT NOT NULL,
+  seq {BIGINT} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT projector_checkpoints_pkey PRIMARY KEY (name)
+);
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -433,6 +454,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0011_key_scopes_audit', keyScopesAndAudit),
   defineMigration('0012_terminal_keys', terminalKeys),
   defineMigration('0013_config_cache_version', configCacheVersion),
+  defineMigration('0014_payment_journal', paymentJournal),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

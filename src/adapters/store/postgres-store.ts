@@ -143,6 +143,8 @@ export class PostgresStore extends SqlStoreReader implements Store {
     const appendEventSql = `INSERT INTO events (type, subject_id, payload, at_ms)
       SELECT ?, ?, CAST(? AS JSONB), CAST(? AS BIGINT) FROM (SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}'))) AS event_order_lock
       RETURNING seq`;
+    // Journal seqs drawn under the same lock as event seqs: visible in the order drawn, across nodes (docs/projector.md).
+    const journalSeqSql = `(SELECT nextval('payments_journal_seq') FROM (SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}'))) AS journal_order_lock)`;
     const stanBlocks = new StanBlocks(options.stanBlockSize);
     this.#groupCommit = new GroupCommit({
       groupCommitMax: options.groupCommitMax ?? postgresGroupCommitMax,
@@ -164,7 +166,7 @@ export class PostgresStore extends SqlStoreReader implements Store {
           },
         };
       },
-      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql, rowLockSql: ' FOR UPDATE', stanBlocks, effects, configCache: this.configCache ?? undefined }),
+      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql, rowLockSql: ' FOR UPDATE', journalSeqSql, stanBlocks, effects, configCache: this.configCache ?? undefined }),
       mapError: mapPostgresError,
     });
   }

@@ -303,6 +303,25 @@ export class SqlStoreReader implements StoreReader {
     return this.unpaged(settlementBatchRows, conditions.join(' AND '), params, 'business_date, merchant_id, id');
   }
 
+  async listPaymentJournal(afterSeq: number, limit: number): Promise<Array<{ seq: number; payment: PaymentRecord }>> {
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(paymentRows)}, journal_seq FROM payments WHERE journal_seq > ? ORDER BY journal_seq LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      [readInteger(afterSeq, 'afterSeq')],
+    );
+    return rows.map((row) => ({ seq: readInteger(row.journal_seq, 'journal_seq'), payment: paymentRows.fromRow(row) }));
+  }
+
+  async paymentJournalHead(): Promise<{ seq: number; atMs: number | null }> {
+    const rows = await this.db.all('SELECT journal_seq, updated_at_ms FROM payments WHERE journal_seq IS NOT NULL ORDER BY journal_seq DESC LIMIT 1', []);
+    const row = rows[0];
+    return row === undefined ? { seq: 0, atMs: null } : { seq: readInteger(row.journal_seq, 'journal_seq'), atMs: readInteger(row.updated_at_ms, 'updated_at_ms') };
+  }
+
+  async getProjectorCheckpoint(name: string): Promise<number> {
+    const rows = await this.db.all('SELECT seq FROM projector_checkpoints WHERE name = ?', [name]);
+    return rows[0] === undefined ? 0 : readInteger(rows[0].seq, 'seq');
+  }
+
   async listEvents(afterSeq: number, limit: number, type?: string): Promise<EventRecord[]> {
     const byType = type === undefined ? '' : ' AND type = ?';
     const params: SqlValue[] = type === undefined ? [afterSeq] : [afterSeq, type];

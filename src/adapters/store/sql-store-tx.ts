@@ -61,6 +61,8 @@ export interface SqlStoreTxOptions {
    * connection and `BEGIN IMMEDIATE` already serialise every unit, so a plain read is as good as a lock.
    */
   rowLockSql: '' | ' FOR UPDATE';
+  /** The SQL expression giving the next payment journal seq (0014), evaluated inside the statement that stamps a payment. */
+  journalSeqSql: string;
   /** The store's STAN blocks; without them every STAN is its own counter write. */
   stanBlocks?: StanBlocks;
   /** The store's cache of merchants, terminals and channels: forgotten once a write of them is durable. */
@@ -72,6 +74,13 @@ export interface SqlStoreTxOptions {
 /** The plain event insert: enough where a single writer orders commits (SQLite). */
 /** Inserts an attempt with its payment's card fingerprint and key id (the last two parameters are the payment id again). */
 const insertAttemptSql = `INSERT INTO attempts (${attemptRows.columns.join(', ')}, pan_fingerprint, pan_key_id) VALUES (${attemptRows.columns.map(() => '?').join(', ')}, (SELECT pan_fingerprint FROM payments WHERE id = ?), (SELECT pan_key_id FROM payments WHERE id = ?))`;
+
+function insertJournalledPaymentSql(journalSeqSql: string): string {
+  return `INSERT INTO payments (${paymentRows.columns.join(', ')}, journal_seq) VALUES (${paymentRows.columns.map(() => '?').join(', ')}, ${journalSeqSql})`;
+}
+
+/** SQLite's next journal seq: one writer at a time, so the highest seq + 1 (read from the index) is unique and in commit order. */
+export const sqliteJournalSeqSql = '(SELECT COALESCE(MAX(journal_seq), 0) + 1 FROM payments WHERE journal_seq IS NOT NULL)';
 
 export const plainAppendEventSql = `${insertSql(eventRows)} RETURNING seq`;
 
@@ -165,8 +174,10 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     return row === undefined ? null : paymentRows.fromRow(row);
   }
 
-  insertPayment(payment: PaymentRecord): Promise<void> {
-    return this.#insert(paymentRows, payment);
+  async insertPayment(payment: PaymentRecord): Promise<void> {
+    // A payment inserted final (a local decline) is journalled at once; a pending one when it is updated.
+    if (payment.status === 'pending') return this.#insert(paymentRows, payment);
+    await this.db.run(insertJournalledPaymentSql(this.#options.journalSeqSql), paymentRows.toValues(payment));
   }
 
   async updatePayment(before: PaymentRecord, after: PaymentRecord): Promise<boolean> {
@@ -174,7 +185,9 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     const expectedVersion = readInteger(before.version, 'before.version');
     // Only the changed columns are written (the version always is): the row equals `before` whenever the version still matches.
     const { sql, values } = updateByKey(paymentRows, { ...after, version: expectedVersion + 1 }, before);
-    const changed = await this.db.run(`${sql} AND version = ?`, [...values, expectedVersion]);
+    // Every update moves the payment to the head of the journal, in the same statement (docs/projector.md).
+    const journalled = sql.replace(' WHERE ', `, journal_seq = ${this.#options.journalSeqSql} WHERE `);
+    const changed = await this.db.run(`${journalled} AND version = ?`, [...values, expectedVersion]);
     return changed > 0;
   }
 
@@ -237,6 +250,13 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
 
   upsertSettlementBatch(batch: SettlementBatchRecord): Promise<void> {
     return this.#upsert(settlementBatchRows, batch);
+  }
+
+  async setProjectorCheckpoint(name: string, seq: number, atMs: number): Promise<void> {
+    await this.db.run(
+      'INSERT INTO projector_checkpoints (name, seq, updated_at_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, updated_at_ms = excluded.updated_at_ms',
+      [name, readInteger(seq, 'seq'), readInteger(atMs, 'atMs')],
+    );
   }
 
   async appendEvent(event: Omit<EventRecord, 'seq'>): Promise<number> {

@@ -28,7 +28,7 @@ import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
 import { SqlStoreReader } from './sql-store-reader.ts';
 import { StanBlocks } from './stan-blocks.ts';
 import { ConfigCache } from './config-cache.ts';
-import { plainAppendEventSql, SqlStoreTx } from './sql-store-tx.ts';
+import { plainAppendEventSql, sqliteJournalSeqSql, SqlStoreTx } from './sql-store-tx.ts';
 
 export interface SqliteStoreOptions {
   /** `full` (default): every commit is fsynced. `normal`: WAL is fsynced at checkpoints only, a power cut may lose the last commits. */
@@ -198,7 +198,7 @@ export class SqliteStore extends SqlStoreReader implements Store {
       detectNestedWrites: options.detectNestedWrites === true,
       beginSql: 'BEGIN IMMEDIATE',
       acquire: async () => connection,
-      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql, rowLockSql: '', stanBlocks, effects, configCache: this.configCache ?? undefined }),
+      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql, rowLockSql: '', journalSeqSql: sqliteJournalSeqSql, stanBlocks, effects, configCache: this.configCache ?? undefined }),
       mapError: mapSqliteError,
       ...(walSynced ? { afterCommit: () => this.#makeDurable() } : {}),
     });

@@ -361,6 +361,9 @@ export interface StoreTx extends StoreReader {
   insertFeeLine(line: FeeLineRecord): Promise<void>;
   upsertSettlementBatch(batch: SettlementBatchRecord): Promise<void>;
 
+  /** Moves a projector's checkpoint (docs/projector.md) to `seq`, in the unit that wrote what it derived up to there. */
+  setProjectorCheckpoint(name: string, seq: number, atMs: number): Promise<void>;
+
   /** Appends to the event stream; returns the event's seq. */
   appendEvent(event: Omit<EventRecord, 'seq'>): Promise<number>;
   appendAudit(record: AuditRecord): Promise<void>;
@@ -425,6 +428,17 @@ export interface StoreReader {
   listFeeLines(query: { merchantId?: string; paymentId?: string; fromDate?: string; toDate?: string }): Promise<FeeLineRecord[]>;
   getSettlementBatch(merchantId: string, businessDate: string): Promise<SettlementBatchRecord | null>;
   listSettlementBatches(query: { merchantId?: string; fromDate?: string; toDate?: string }): Promise<SettlementBatchRecord[]>;
+
+  /**
+   * The payment journal (docs/projector.md): payments stamped after `afterSeq`, in journal order. The store
+   * stamps a payment with the next journal seq whenever it is inserted in a final status or updated, in
+   * the same statement, so the journal is as durable as the outcome; a payment updated again moves up.
+   */
+  listPaymentJournal(afterSeq: number, limit: number): Promise<Array<{ seq: number; payment: PaymentRecord }>>;
+  /** The newest journal seq (0 when none): with a projector's checkpoint, its lag in entries. */
+  paymentJournalHead(): Promise<{ seq: number; atMs: number | null }>;
+  /** A projector's checkpoint: the journal seq it has written everything up to (0 before its first run). */
+  getProjectorCheckpoint(name: string): Promise<number>;
 
   /** Events after a seq (exclusive), oldest first. */
   listEvents(afterSeq: number, limit: number, type?: string): Promise<EventRecord[]>;
