@@ -45,7 +45,7 @@ export function completedEventPayload(payment: PaymentRecord): Record<string, un
     status: payment.status,
     code: approved ? '00' : (payment.decline?.code ?? payment.responseCode),
     category: approved ? 'approved' : (payment.decline?.category ?? null),
-    verdict: approved ? 'DONE' : (payment.decline?.verdict ?? null),
+    verdict: approved ? 'none' : (payment.decline?.verdict ?? null),
     amountMinor: payment.amountMinor,
     currency: payment.currency,
     merchantId: payment.merchantId,
