@@ -409,7 +409,7 @@ async function main(): Promise<void> {
     log: { level: 'error' },
     http: { port: 0 },
     engine: { terminalTimeoutMs: 10_000, inFlightPerTerminalMax: 1 },
-    listeners: [{ name: 'pos', port: 0, dialect: 'iso87-ascii', language: 'en', connectionsMax: Math.max(2_000, manyConnections + connections + 100) }],
+    listeners: [{ name: 'pos', port: 0, dialect: 'iso87-ascii', language: 'en', connectionsMax: Math.max(2_000, manyConnections + connections + 100), connectionsPerAddressMax: Math.max(2_000, manyConnections + connections + 100) }],
     channels: [{ name: 'sim', host: '127.0.0.1', port: issuerPort, timeoutMs: 5_000, echoIntervalMs: 0, connections: 8, inFlightMax: 4096 }],
     merchants: [{ id: merchantId, name: 'Bench shop', mcc: '5411', terminals: terminalIds }],
   };
