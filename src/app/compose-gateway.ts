@@ -46,7 +46,7 @@ import { PaymentProjector } from './projector/payment-projector.ts';
 /** /readyz answers 503 while the payment projector is further behind than this (docs/projector.md). */
 const projectorLagMaxMs = 30_000;
 /** How often the projector looks for new journal entries (each pass drains the journal). */
-const projectorIntervalMs = 50;
+const projectorIntervalMs = 250;
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
 import { ReversalWorker, type ReversalWorkerOptions } from './reversals/reversal-worker.ts';
 import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts';

@@ -74,6 +74,8 @@ export function createPaymentFeeHooks(deps: PaymentFeeHooksDeps): FollowUpFeeHoo
     },
     writeApproved,
     async removeForPayment(tx: StoreTx, payment: PaymentRecord) {
+      // Every caller (a reversal of an approval, a void, an operator's not-charged) calls this only for a payment
+      // that was approved until this unit, so its approved fee line is due: written now if the projector has not yet.
       await ensureApprovedFee(tx, payment.id);
       await removeFeesForPayment(tx, payment, { nowMs: clock.nowMs() });
     },
