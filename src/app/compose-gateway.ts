@@ -112,6 +112,8 @@ export interface Gateway {
   readonly engine: AuthorizationEngine;
   readonly transactions: TransactionSet;
   readonly fees: FollowUpFeeHooks;
+  /** Writes fee lines of approvals and payment.completed events from the payment journal (docs/projector.md). */
+  readonly projector: PaymentProjector;
   readonly metrics: Metrics;
   readonly terminalMonitor: TerminalMonitor;
   readonly terminalServers: readonly TerminalServer[];
@@ -428,6 +430,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       engine: running,
       transactions: followUps,
       fees,
+      projector,
       metrics,
       terminalMonitor,
       terminalServers,
