@@ -44,6 +44,8 @@ export interface ApprovingGatewayOptions {
   terminals?: readonly string[];
   /** Serve the HTTP API on a free loopback port (rate limits on, too high to refuse a bench sale). */
   http?: boolean;
+  /** More configuration sections (e.g. `webhooks`), merged over the bench's. */
+  extraConfig?: Record<string, unknown>;
 }
 
 /** The gateway `serve` runs, started, on a fresh store, with the approving channel `bank` and no terminal listener. */
@@ -57,6 +59,7 @@ export async function approvingGateway(options: ApprovingGatewayOptions): Promis
     listeners: [],
     channels: [{ name: 'bank', host: '127.0.0.1', port: 1, timeoutMs: 10_000, echoIntervalMs: 0 }],
     merchants: [{ id: options.merchantId, name: 'Bench', mcc: '5411', accepts: ['debit', 'credit'], terminals: [...terminals] }],
+    ...options.extraConfig,
   });
   const gateway = await composeGateway(config, { logger: silentLogger, channel: () => new ApprovingChannel(), metrics: createMetrics({ collectDefault: false }), http: options.http === true });
   try {

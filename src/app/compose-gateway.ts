@@ -10,6 +10,7 @@
 // with restart recovery done, BEFORE any terminal or HTTP client can start a payment. close() goes
 // the other way: stop taking requests, finish those in flight (bounded), stop the background work,
 // close the channels and the store.
+import { createNotifications } from './alerts/create-notifications.ts';
 import type { ConnectionOptions, TlsOptions } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { requirePanKey, type ChannelConfig, type ReswipeConfig } from '../core/config/config-schema.ts';
@@ -22,7 +23,7 @@ import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '..
 import type { Clock } from '../core/time/clock.ts';
 import type { Random } from '../core/time/random.ts';
 import type { ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../core/ports/channel.ts';
-import type { EngineSettings } from '../core/ports/payments.ts';
+import type { EngineSettings, FollowUpFeeHooks } from '../core/ports/payments.ts';
 import { UpstreamChannel, type ChannelHealth, type ChannelMacKey } from '../adapters/channels/upstream-channel.ts';
 import { TerminalKeyVault } from '../adapters/crypto/terminal-key-vault.ts';
 import { loadBinTable } from '../adapters/declines/bin-table-file.ts';
@@ -32,13 +33,14 @@ import { createLogger } from '../adapters/log/logger.ts';
 import { createMetrics, instrumentChannel, type Metrics } from '../adapters/metrics/metrics.ts';
 import { loadRoutingRules } from '../adapters/routing/routing-rules-file.ts';
 import { openStore } from '../adapters/store/open-store.ts';
-import { TerminalServer } from '../adapters/terminal-link/terminal-server.ts';
+import { TerminalListener } from '../adapters/terminal-link/terminal-listener.ts';
 import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
 import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
 import { createChannelRouter, type EngineRouter } from './channels/channel-router.ts';
 import { AuthorizationEngine, engineSettingsFromConfig } from './engine/authorization-engine.ts';
 import { pinTranslatingChannel } from './engine/pin-translating-channel.ts';
-import { TransactionSet, transactionSettingsFromConfig, type FollowUpFeeHooks } from './engine/transaction-set.ts';
+import { FollowUps } from './follow-ups/follow-ups.ts';
+import { followUpSettingsFromConfig } from './follow-ups/follow-up-settings.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { PaymentProjector } from './projector/payment-projector.ts';
@@ -48,6 +50,9 @@ const projectorLagMaxMs = 30_000;
 /** How often the projector looks for new journal entries (each pass drains the journal). */
 const projectorIntervalMs = 250;
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
+import { startReconciliationJobs } from './reconciliation/reconciliation-jobs.ts';
+import { StandingMonitor } from './standing/standing-monitor.ts';
+import { standingOfMerchant } from './standing/load-merchant-standing.ts';
 import { ReversalWorker, type ReversalWorkerOptions } from './reversals/reversal-worker.ts';
 import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts';
 import { WorkingKeys } from './terminal-keys/working-keys.ts';
@@ -110,13 +115,13 @@ export interface Gateway {
   readonly router: EngineRouter;
   readonly reversalWorker: ReversalWorker;
   readonly engine: AuthorizationEngine;
-  readonly transactions: TransactionSet;
+  readonly transactions: FollowUps;
   readonly fees: FollowUpFeeHooks;
   /** Writes fee lines of approvals and payment.completed events from the payment journal (docs/projector.md). */
   readonly projector: PaymentProjector;
   readonly metrics: Metrics;
   readonly terminalMonitor: TerminalMonitor;
-  readonly terminalServers: readonly TerminalServer[];
+  readonly terminalListeners: readonly TerminalListener[];
   /** The HTTP API (routes registered); null with overrides.http false. Listening only after start() unless overrides.listen is false. */
   readonly http: FastifyInstance | null;
   /** The HTTP port after start(), or null when not listening. */
@@ -176,9 +181,9 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       if (!channelConfig.disabled) channels.set(channelConfig.name, buildChannel(channelConfig, { logger, metrics }));
     }
 
-    // The engine and the transaction set are built after the worker, which calls back into both.
+    // The engine and the follow-ups are built after the worker, which calls back into both.
     let engine: AuthorizationEngine | undefined;
-    let transactions: TransactionSet | undefined;
+    let transactions: FollowUps | undefined;
     const reversalPollMs = overrides.reversalWorker?.pollIntervalMs ?? 1_000;
     const reversalWorker = new ReversalWorker({
       store,
@@ -201,7 +206,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       onSettled: (settled) => engine?.onReversalSettled(settled),
     });
 
-    // One set of fee hooks serves sales (engine), follow-ups (transaction set) and manual resolutions (HTTP).
+    // One set of fee hooks serves sales (engine), follow-ups and manual resolutions (HTTP).
     // Approved sales' fee lines (and payment.completed events) are written by the payment projector, off the answer's path (docs/projector.md).
     const feeHooks = createPaymentFeeHooks({ plans: () => feePlans, settings: feeSettings, clock, logger, approvedFees: 'projector' });
     const fees: FollowUpFeeHooks = feeHooks;
@@ -243,14 +248,14 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     const projector = new PaymentProjector({ store, clock, logger, fees: { recordApproved: feeHooks.writeApproved } });
     const projectorLag = async () => ({ lagMs: (await projector.lag()).ageMs, lagMaxMs: projectorLagMaxMs });
     engine = running;
-    // The transaction set (void, refund, completion, cancel, balance, settlement) follows up on the engine's sales.
-    const followUps = new TransactionSet({
+    // The follow-ups (void, refund, completion, cancel, balance, settlement) follow up on the engine's sales.
+    const followUps = new FollowUps({
       store,
       channels: [...channels].map(([name, channel]) => ({ name, send: (request: IsoMessage, sendOptions: { timeoutMs: number }) => channel.send(request, sendOptions) })),
       clock,
       random,
       logger,
-      settings: transactionSettingsFromConfig(config, running.settings),
+      settings: followUpSettingsFromConfig(config, running.settings),
       reversalWorker,
       fees,
     });
@@ -264,6 +269,9 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     }
 
     const terminalMonitor = new TerminalMonitor({ store, clock, logger, settings: config.monitoring, localOffsetMinutes: running.settings.localOffsetMinutes });
+    // Merchant standing (docs/standing.md): months are business dates in the settlement time zone, as statements are.
+    const standingCalendar = { timeZone: config.fees.settlementTimeZone };
+    const standingMonitor = new StandingMonitor({ store, clock, logger, settings: config.standing, calendar: standingCalendar });
 
     // Terminal sales are counted in reswipe_payments_total here; HTTP sales are counted by the HTTP app.
     const countingEngine: Pick<AuthorizationEngine, 'authorize' | 'waitUntilAnswered' | 'reverseByTerminal' | 'settings'> = {
@@ -279,12 +287,12 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       },
     };
     const workingKeys = keyVault === null ? undefined : new WorkingKeys({ store, vault: keyVault, clock });
-    const terminalServers = config.listeners.map(
+    const terminalListeners = config.listeners.map(
       (listener, index) =>
-        new TerminalServer({
+        new TerminalListener({
           listener,
-          engine: countingEngine,
-          transactions: followUps,
+          sales: countingEngine,
+          followUps,
           store,
           clock,
           logger,
@@ -296,11 +304,14 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     );
     metrics.setSources({
       reversalQueueStats: () => store.reversalQueueStats(),
-      terminalConnections: () => terminalServers.reduce((sum, server) => sum + server.connections, 0),
+      terminalConnections: () => terminalListeners.reduce((sum, server) => sum + server.connections, 0),
       nowMs: () => clock.nowMs(),
       engineRecovery: () => running.recoveryStats(),
       projectorLag: () => projector.lag(),
+      outboxStats: () => store.outboxStats(),
     });
+    // Alerts and webhooks read the event stream on their own timers, off the sale's path (docs/alerts.md, docs/webhooks.md).
+    const notifications = createNotifications({ config, store, clock, logger, vault: keyVault, channelWindows: () => healthMonitor.view().map((view) => ({ name: view.name, results: view.window.results, failures: view.window.failures })) });
 
     // Connection state plus the breaker's verdict: a connected channel with an open circuit takes no sales,
     // unless it answered sales within the breaker's window: then it is still probed by trial sales as the
@@ -330,11 +341,13 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
           channelHealth,
           projectorLag,
           manualHandling: { fees, kickReversals: () => reversalWorker.kick() },
+          notifications: notifications.routes,
           monitoring: {
             terminalCached: (id) => terminalMonitor.cached(id),
             terminal: (id) => terminalMonitor.terminal(id),
             channel: (name) => healthMonitor.view().find((view) => view.name === name) ?? null,
           },
+          standingOf: standingOfMerchant(store, clock, config.standing, standingCalendar),
           https: tls.http,
         })
       : null;
@@ -397,8 +410,17 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       // Recovery again for what is older than twice the terminal timeout: nothing legitimate is in flight that long, so this bounds "pending" in time.
       loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * running.settings.terminalTimeoutMs }), 'recovery sweep failed; retried at the next interval');
       loop(Math.max(1_000, config.monitoring.checkIntervalMs), () => terminalMonitor.check(), 'terminal check failed; retried at the next interval');
+      loop(Math.max(1_000, config.standing.checkIntervalMs), () => standingMonitor.check(), 'merchant standing check failed; retried at the next interval');
+      // The alert evaluator, the outbox worker and the reconciliation jobs (drop folder, overdue discrepancies:
+      // docs/reconciliation.md) run on real timers: a simulation on virtual time (overrides.every) leaves them off.
+      if (overrides.every === undefined) {
+        const reconciliationJobs = startReconciliationJobs({ store, clock, logger, config });
+        cleanups.push(() => reconciliationJobs.stop());
+        notifications.start();
+        cleanups.push(() => notifications.stop());
+      }
       if (!listen) return;
-      for (const [index, server] of terminalServers.entries()) {
+      for (const [index, server] of terminalListeners.entries()) {
         const listener = config.listeners[index];
         if (listener === undefined) continue;
         if (listener.tls !== undefined) tlsReloaders.push(new TlsCertificateReloader({ field: `listeners[${index}].tls`, files: listener.tls, target: server, logger, checkIntervalMs: 0 }));
@@ -433,7 +455,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       projector,
       metrics,
       terminalMonitor,
-      terminalServers,
+      terminalListeners,
       http,
       get httpPort() {
         return httpPort;

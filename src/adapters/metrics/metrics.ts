@@ -8,7 +8,7 @@
 // outcomes, two-character response codes or a fixed list of not-sent/no-reply reasons, and the
 // payment statuses. Nothing derived from a request (ids, amounts, card data) ever becomes a label.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ChannelSendResult } from '../channels/upstream-channel.ts';
+import type { ChannelSendResult } from '../../core/ports/channel.ts';
 import type { IsoMessage } from '../../core/iso8583/index.ts';
 import { getText } from '../../core/iso8583/index.ts';
 import type { AttemptOutcome, PaymentStatus } from '../../core/vocabulary.ts';
@@ -32,6 +32,8 @@ export interface MetricSources {
   terminalConnections?: () => number;
   /** The current time, for the age of the oldest queued reversal. */
   nowMs?: () => number;
+  /** The outbox of webhook deliveries, chat messages and mail (docs/webhooks.md). */
+  outboxStats?: () => Promise<{ pending: number; dead: number; oldestPendingCreatedAtMs: number | null }>;
   /** The engine's store failures after a send and the reversals it holds in memory until the store is back. */
   engineRecovery?: () => { storeFailuresAfterSend: number; reversalsHeld: number };
   /** How far the payment projector is behind the payment journal (docs/projector.md). */
@@ -125,6 +127,28 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     registers: [registry],
     async collect() {
       const stats = await sources.reversalQueueStats?.();
+      const oldestMs = stats?.oldestPendingCreatedAtMs ?? null;
+      const nowMs = sources.nowMs?.() ?? Date.now();
+      this.set(oldestMs === null ? 0 : Math.max(0, nowMs - oldestMs) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'reswipe_outbox_deliveries',
+    help: 'Webhook deliveries, chat messages and mails in the outbox by state: pending (queued or retrying) and dead (gave up after their retry bound; replay them)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const stats = await sources.outboxStats?.();
+      this.set({ state: 'pending' }, stats?.pending ?? 0);
+      this.set({ state: 'dead' }, stats?.dead ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'reswipe_outbox_oldest_pending_age_seconds',
+    help: 'Age of the oldest pending outbox delivery; 0 when none waits',
+    registers: [registry],
+    async collect() {
+      const stats = await sources.outboxStats?.();
       const oldestMs = stats?.oldestPendingCreatedAtMs ?? null;
       const nowMs = sources.nowMs?.() ?? Date.now();
       this.set(oldestMs === null ? 0 : Math.max(0, nowMs - oldestMs) / 1000);

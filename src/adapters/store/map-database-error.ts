@@ -15,6 +15,10 @@ interface UniqueConstraint {
 /** Every unique constraint in the schema, as named in migrations.ts. */
 export const uniqueConstraints: readonly UniqueConstraint[] = [
   { name: 'merchants_pkey', table: 'merchants', columns: ['id'], field: 'id' },
+  { name: 'webhook_endpoints_pkey', table: 'webhook_endpoints', columns: ['id'], field: 'id' },
+  { name: 'outbox_pkey', table: 'outbox', columns: ['id'], field: 'id' },
+  { name: 'delivery_attempts_pkey', table: 'delivery_attempts', columns: ['outbox_id', 'try_no'], field: 'tryNo' },
+  { name: 'alert_silences_pkey', table: 'alert_silences', columns: ['id'], field: 'id' },
   { name: 'terminals_pkey', table: 'terminals', columns: ['id'], field: 'id' },
   { name: 'channels_pkey', table: 'channels', columns: ['name'], field: 'name' },
   { name: 'payments_pkey', table: 'payments', columns: ['id'], field: 'id' },
@@ -42,6 +46,13 @@ export const uniqueConstraints: readonly UniqueConstraint[] = [
   { name: 'projector_checkpoints_pkey', table: 'projector_checkpoints', columns: ['name'], field: 'name' },
   { name: 'payments_journal_key', table: 'payments', columns: ['journal_seq'], field: 'journalSeq' },
   { name: 'cache_versions_pkey', table: 'cache_versions', columns: ['name'], field: 'name' },
+  { name: 'recon_runs_pkey', table: 'recon_runs', columns: ['id'], field: 'id' },
+  { name: 'recon_runs_channel_date_key', table: 'recon_runs', columns: ['channel', 'business_date'], field: 'businessDate' },
+  { name: 'recon_lines_pkey', table: 'recon_lines', columns: ['run_id', 'line_no'], field: 'lineNo' },
+  { name: 'recon_discrepancies_pkey', table: 'recon_discrepancies', columns: ['id'], field: 'id' },
+  { name: 'recon_discrepancy_actions_pkey', table: 'recon_discrepancy_actions', columns: ['discrepancy_id', 'seq'], field: 'seq' },
+  { name: 'settlement_adjustments_pkey', table: 'settlement_adjustments', columns: ['id'], field: 'id' },
+  { name: 'settlement_adjustments_discrepancy_key', table: 'settlement_adjustments', columns: ['discrepancy_id'], field: 'discrepancyId' },
 ];
 
 /** Foreign keys, by name, with the record they point at. */
@@ -61,6 +72,11 @@ const foreignKeyTargets: Readonly<Record<string, string>> = {
   payouts_merchant_fkey: 'merchant',
   api_keys_merchant_fkey: 'merchant',
   manual_resolutions_payment_fkey: 'payment',
+  recon_lines_run_fkey: 'reconciliation run',
+  recon_discrepancies_run_fkey: 'reconciliation run',
+  recon_discrepancy_actions_discrepancy_fkey: 'discrepancy',
+  settlement_adjustments_merchant_fkey: 'merchant',
+  settlement_adjustments_discrepancy_fkey: 'discrepancy',
 };
 
 function conflict(constraint: UniqueConstraint | undefined, fallbackName: string, cause: unknown): ReswipeError {

@@ -13,7 +13,9 @@ import { cardDataErrors } from './card-data-errors.ts';
 import { securityErrors } from './security-errors.ts';
 import { terminalKeyErrors } from './terminal-key-errors.ts';
 import { accessErrors } from './access-errors.ts';
+import { reconciliationErrors } from './reconciliation-errors.ts';
 import { payoutErrors } from './payout-errors.ts';
+import { notificationErrors } from './notification-errors.ts';
 import { retiredErrorCodes } from './retired-error-codes.ts';
 
 const all = [
@@ -29,7 +31,9 @@ const all = [
   ...securityErrors,
   ...terminalKeyErrors,
   ...accessErrors,
+  ...reconciliationErrors,
   ...payoutErrors,
+  ...notificationErrors,
 ] as const;
 
 export type ErrorCode = (typeof all)[number]['code'];
