@@ -10,7 +10,8 @@
 // its process). The last line printed is JSON.
 // With --postgres <server url> the gateway stores in a fresh PostgreSQL database created on that server
 // (and dropped afterwards) instead of SQLite; the database server's CPU per sale is printed as well.
-// Usage: npm run bench:auth [-- --seconds 8 --connections 64 --many-connections 1000 --rate 2000 --postgres postgres://postgres@127.0.0.1:5432/postgres]
+// With --prefill N the SQLite file gets N past payments first (bench/prefill-history.ts): cost with history.
+// Usage: npm run bench:auth [-- --seconds 8 --connections 64 --many-connections 1000 --rate 2000 --postgres postgres://postgres@127.0.0.1:5432/postgres --prefill 10000000]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -20,6 +21,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { openStore } from '../src/adapters/store/open-store.ts';
+import { prefillHistory } from './prefill-history.ts';
 import { encodeFrame, FrameDecoder, getDialect, getText, packMessage, unpackMessage, type IsoMessage } from '../src/core/iso8583/index.ts';
 
 const { values } = parseArgs({
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '2000' },
     dir: { type: 'string' },
     postgres: { type: 'string' },
+    prefill: { type: 'string', default: '0' },
   },
 });
 const seconds = Number(values.seconds);
@@ -38,6 +42,9 @@ const warmupSeconds = Number(values['warmup-seconds']);
 const connections = Number(values.connections);
 const manyConnections = Number(values['many-connections']);
 const fixedRate = Number(values.rate);
+const prefill = Number(values.prefill);
+if (!Number.isSafeInteger(prefill) || prefill < 0 || prefill > 100_000_000) throw new Error('--prefill must be an integer in 0..100000000');
+if (prefill > 0 && values.postgres !== undefined) throw new Error('--prefill writes history into the SQLite file; it does not apply with --postgres');
 for (const [name, value, max] of [['seconds', seconds, 3600], ['warmup-seconds', warmupSeconds, 600], ['connections', connections, 10_000], ['many-connections', manyConnections, 10_000], ['rate', fixedRate, 1_000_000]] as const) {
   if (!Number.isFinite(value) || value < 0 || value > max) throw new Error(`--${name} must be a number in 0..${max}`);
 }
@@ -103,11 +110,12 @@ class BenchTerminal {
   readonly #socket: Socket;
   readonly #terminalId: string;
   readonly #index: number;
-  #stan = 0;
+  #stan: number;
   #transmittedAt: string;
   #waiting: { stan: string; startedNs: bigint; resolve: (latencyNs: bigint, code: string) => void } | null = null;
 
-  private constructor(socket: Socket, terminalId: string, index: number) {
+  private constructor(socket: Socket, terminalId: string, index: number, stanStart: number) {
+    this.#stan = stanStart;
     this.#socket = socket;
     this.#terminalId = terminalId;
     this.#index = index;
@@ -126,13 +134,13 @@ class BenchTerminal {
     socket.on('error', () => undefined);
   }
 
-  static async open(port: number, terminalId: string, index: number): Promise<BenchTerminal> {
+  static async open(port: number, terminalId: string, index: number, stanStart = 0): Promise<BenchTerminal> {
     const socket = await new Promise<Socket>((resolve, reject) => {
       const candidate = connect({ host: '127.0.0.1', port }, () => resolve(candidate));
       candidate.once('error', reject);
     });
     socket.setNoDelay(true);
-    return new BenchTerminal(socket, terminalId, index);
+    return new BenchTerminal(socket, terminalId, index, stanStart);
   }
 
   get busy(): boolean {
@@ -236,10 +244,15 @@ function percentileMs(sortedNs: BigInt64Array, fraction: number): number {
   return Number(sortedNs[index]) / 1e6;
 }
 
-async function openTerminals(port: number, count: number, prefix: string, signOn: boolean): Promise<BenchTerminal[]> {
+/**
+ * `stanStart`: the later phases reuse the first phase's terminal ids, so they start half a card-and-amount
+ * cycle (1,996 of 3,992) further on: otherwise each of their sales had a twin a few seconds old from the
+ * first phase (same terminal, card and amount), which the re-swipe guard then examined (until 2026-12-06).
+ */
+async function openTerminals(port: number, count: number, prefix: string, signOn: boolean, stanStart = 0): Promise<BenchTerminal[]> {
   const terminals: BenchTerminal[] = [];
   for (let i = 0; i < count; i++) {
-    const terminal = await BenchTerminal.open(port, `${prefix}${String(i + 1).padStart(7, '0')}`, i);
+    const terminal = await BenchTerminal.open(port, `${prefix}${String(i + 1).padStart(7, '0')}`, i, stanStart);
     terminals.push(terminal);
   }
   if (signOn) {
@@ -396,11 +409,19 @@ async function main(): Promise<void> {
     log: { level: 'error' },
     http: { port: 0 },
     engine: { terminalTimeoutMs: 10_000, inFlightPerTerminalMax: 1 },
-    listeners: [{ name: 'pos', port: 0, dialect: 'iso87-ascii', language: 'en', connectionsMax: Math.max(2_000, manyConnections + connections + 100) }],
+    listeners: [{ name: 'pos', port: 0, dialect: 'iso87-ascii', language: 'en', connectionsMax: Math.max(2_000, manyConnections + connections + 100), connectionsPerAddressMax: Math.max(2_000, manyConnections + connections + 100) }],
     channels: [{ name: 'sim', host: '127.0.0.1', port: issuerPort, timeoutMs: 5_000, echoIntervalMs: 0, connections: 8, inFlightMax: 4096 }],
     merchants: [{ id: merchantId, name: 'Bench shop', mcc: '5411', terminals: terminalIds }],
   };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  if (prefill > 0) {
+    // The schema first (the gateway would migrate it too), then the history straight into the file.
+    const store = await openStore(`sqlite:${join(dir, 'gateway.db')}`);
+    await store.close();
+    const startedMs = Date.now();
+    prefillHistory(join(dir, 'gateway.db'), { payments: prefill, merchantId, terminalIds, nowMs: Date.now(), log: (line) => console.log(line) });
+    console.log(`prefilled ${prefill} past payments in ${Math.round((Date.now() - startedMs) / 1000)} s`);
+  }
   // BENCH_GATEWAY_CPU_PROF=<dir> profiles the gateway (node --cpu-prof); the profile is written when it exits.
   const profileDir = process.env.BENCH_GATEWAY_CPU_PROF;
   const gateway = await startJson([...gatewayNodeFlags, ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]), bin, 'serve', '--config', join(dir, 'config.json'), '--json']);
@@ -410,7 +431,7 @@ async function main(): Promise<void> {
   const gatewayResult = await runMaxRate('gateway, max rate', few, gateway.child.pid);
   for (const terminal of few) terminal.close();
 
-  const many = await openTerminals(gatewayPort, manyConnections, 'T', true);
+  const many = await openTerminals(gatewayPort, manyConnections, 'T', true, 1_996);
   const manyResult = await runMaxRate(`gateway, max rate`, many, gateway.child.pid);
   const fixedResult = await runFixedRate(`gateway, fixed ${fixedRate}/s`, many, fixedRate, gateway.child.pid);
   const gatewayPeakRssMb = peakRssMb(gateway.child.pid);
@@ -425,6 +446,9 @@ async function main(): Promise<void> {
   const ratioVsRelay = relayResult.salesPerSec === 0 ? 0 : Math.round((salesPerSec / relayResult.salesPerSec) * 1000) / 1000;
   if (best.cpuMsPerSale > 0) {
     console.log(`gateway CPU per sale: ${best.cpuMsPerSale} ms (one event loop: at most about ${Math.round(1000 / best.cpuMsPerSale)} sales/s on an idle core); relay: ${relayResult.cpuMsPerSale} ms`);
+  }
+  if (benchDatabase !== null) {
+    console.log(`CPU per sale, gateway + PostgreSQL server: ${best.cpuMsPerSale} + ${best.dbCpuMsPerSale} = ${Math.round((best.cpuMsPerSale + best.dbCpuMsPerSale) * 1000) / 1000} ms`);
   }
   console.log(`gateway / relay: ${ratioVsRelay} (targets: >= 5000 durable sales/s, p99 < 50 ms at 2000/s, < 256 MB with 1000 connections)`);
   console.log(
@@ -445,7 +469,8 @@ async function main(): Promise<void> {
       bestConnections: best.connections,
       maxRateManyConnections: manyResult.salesPerSec,
       // Both durable per answer: SQLite synchronous=FULL, PostgreSQL synchronous_commit as the server has it (on by default).
-      ...(benchDatabase === null ? { store: 'sqlite', synchronous: 'full' } : { store: 'postgres', dbCpuMsPerSale: best.dbCpuMsPerSale }),
+      ...(benchDatabase === null ? { store: 'sqlite', synchronous: 'full' } : { store: 'postgres', dbCpuMsPerSale: best.dbCpuMsPerSale, totalCpuMsPerSale: Math.round((best.cpuMsPerSale + best.dbCpuMsPerSale) * 1000) / 1000 }),
+      prefill,
       gatewayNodeFlags: gatewayNodeFlags.join(' '),
     }),
   );

@@ -29,7 +29,7 @@ import { UpstreamChannel, type ChannelHealth, type ChannelMacKey } from '../adap
 import { TerminalKeyVault } from '../adapters/crypto/terminal-key-vault.ts';
 import { loadBinTable } from '../adapters/declines/bin-table-file.ts';
 import { SoftwareHsm } from '../adapters/hsm/software-hsm.ts';
-import { buildHttpApp, buildOperationsApp } from '../adapters/http/http-app.ts';
+import { buildHttpApp, buildOperationsApp, type HttpAppDeps } from '../adapters/http/http-app.ts';
 import { createLogger } from '../adapters/log/logger.ts';
 import { createMetrics, instrumentChannel, type Metrics } from '../adapters/metrics/metrics.ts';
 import { loadRoutingRules } from '../adapters/routing/routing-rules-file.ts';
@@ -44,6 +44,12 @@ import { FollowUps } from './follow-ups/follow-ups.ts';
 import { followUpSettingsFromConfig } from './follow-ups/follow-up-settings.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
+import { PaymentProjector } from './projector/payment-projector.ts';
+
+/** /readyz answers 503 while the payment projector is further behind than this (docs/projector.md). */
+const projectorLagMaxMs = 30_000;
+/** How often the projector looks for new journal entries (each pass drains the journal). */
+const projectorIntervalMs = 250;
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
 import { startReconciliationJobs } from './reconciliation/reconciliation-jobs.ts';
 import { StandingMonitor } from './standing/standing-monitor.ts';
@@ -112,6 +118,8 @@ export interface Gateway {
   readonly engine: AuthorizationEngine;
   readonly transactions: FollowUps;
   readonly fees: FollowUpFeeHooks;
+  /** Writes fee lines of approvals and payment.completed events from the payment journal (docs/projector.md). */
+  readonly projector: PaymentProjector;
   readonly metrics: Metrics;
   readonly terminalMonitor: TerminalMonitor;
   readonly terminalListeners: readonly TerminalListener[];
@@ -200,7 +208,9 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     });
 
     // One set of fee hooks serves sales (engine), follow-ups and manual resolutions (HTTP).
-    const fees: FollowUpFeeHooks = createPaymentFeeHooks({ plans: () => feePlans, settings: feeSettings, clock, logger });
+    // Approved sales' fee lines (and payment.completed events) are written by the payment projector, off the answer's path (docs/projector.md).
+    const feeHooks = createPaymentFeeHooks({ plans: () => feePlans, settings: feeSettings, clock, logger, approvedFees: 'projector' });
+    const fees: FollowUpFeeHooks = feeHooks;
 
     // Channel health: every attempt result, echo and connection state feeds a circuit breaker per channel;
     // routing skips open circuits. Circuit changes go to the event stream.
@@ -233,8 +243,11 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       binTable,
       reversalWorker,
       fees,
+      completedEvents: 'projector',
       ...(overrides.sleep === undefined ? {} : { sleep: overrides.sleep }),
     });
+    const projector = new PaymentProjector({ store, clock, logger, fees: { recordApproved: feeHooks.writeApproved } });
+    const projectorLag = async () => ({ lagMs: (await projector.lag()).ageMs, lagMaxMs: projectorLagMaxMs });
     engine = running;
     // The follow-ups (void, refund, completion, cancel, balance, settlement) follow up on the engine's sales.
     const followUps = new FollowUps({
@@ -295,6 +308,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       terminalConnections: () => terminalListeners.reduce((sum, server) => sum + server.connections, 0),
       nowMs: () => clock.nowMs(),
       engineRecovery: () => running.recoveryStats(),
+      projectorLag: () => projector.lag(),
       outboxStats: () => store.outboxStats(),
     });
     // Alerts and webhooks read the event stream on their own timers, off the sale's path (docs/alerts.md, docs/webhooks.md).
@@ -326,6 +340,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
             feePlans = next;
           },
           channelHealth,
+          projectorLag,
           manualHandling: { fees, kickReversals: () => reversalWorker.kick() },
           notifications: notifications.routes,
           monitoring: {
@@ -386,6 +401,12 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       // PostgreSQL other nodes may be mid-payment: only what is older than any legitimate payment is taken.
       const recoveryAgeMs = store.kind === 'sqlite' ? 0 : 2 * config.engine.terminalTimeoutMs;
       await running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs });
+      // The projector (docs/projector.md) stops after the engine closed (cleanups run in reverse) and then
+      // drains what the last sales journalled.
+      cleanups.push(async () => {
+        await projector.drain().catch((error: unknown) => logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'projector could not catch up at shutdown; it resumes at the next start'));
+      });
+      loop(projectorIntervalMs, () => projector.drain(), 'projector pass failed; retried at the next interval');
       cleanups.push(() => running.close());
       // Recovery again for what is older than twice the terminal timeout: nothing legitimate is in flight that long, so this bounds "pending" in time.
       loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * running.settings.terminalTimeoutMs }), 'recovery sweep failed; retried at the next interval');
@@ -413,7 +434,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
         cleanups.push(() => server.close(Math.min(config.engine.terminalTimeoutMs, 30_000)));
       }
       if (http !== null) {
-        const handle = await listenHttp(config, http, { store, logger, metrics, channelHealth, https: tls.http !== undefined });
+        const handle = await listenHttp(config, http, { store, logger, metrics, channelHealth, projectorLag, https: tls.http !== undefined });
         httpListening = true;
         httpPort = handle.port;
         operationsPort = handle.operationsPort;
@@ -437,6 +458,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       engine: running,
       transactions: followUps,
       fees,
+      projector,
       metrics,
       terminalMonitor,
       terminalListeners,
@@ -569,7 +591,7 @@ interface HttpHandle {
 async function listenHttp(
   config: ReswipeConfig,
   app: FastifyInstance,
-  deps: { store: Store; logger: LoggerLike; metrics: Metrics; channelHealth: () => ReturnType<GatewayChannel['health']>[]; https: boolean },
+  deps: { store: Store; logger: LoggerLike; metrics: Metrics; channelHealth: () => ReturnType<GatewayChannel['health']>[]; projectorLag: NonNullable<HttpAppDeps['projectorLag']>; https: boolean },
 ): Promise<HttpHandle> {
   const boundPort = (server: typeof app.server, fallback: number): number => {
     const address = server.address();
@@ -581,7 +603,7 @@ async function listenHttp(
   const { operations } = config.http;
   if (operations.mode === 'admin-key') return { port: boundPort(app.server, config.http.port), operationsPort: null, tlsTarget, close: () => app.close() };
   try {
-    const ops = await buildOperationsApp({ store: deps.store, logger: deps.logger, metrics: deps.metrics, api: app, channelHealth: deps.channelHealth });
+    const ops = await buildOperationsApp({ store: deps.store, logger: deps.logger, metrics: deps.metrics, api: app, channelHealth: deps.channelHealth, projectorLag: deps.projectorLag });
     await ops.listen({ host: operations.host, port: operations.port });
     return {
       port: boundPort(app.server, config.http.port),

@@ -79,6 +79,8 @@ export interface HttpAppDeps {
   metrics?: Metrics;
   /** Connection state of the running upstream channels, for /readyz. */
   channelHealth?: () => readonly ChannelHealthLike[];
+  /** The payment projector's lag and the bound for /readyz (docs/projector.md); absent without a projector. */
+  projectorLag?: () => Promise<{ lagMs: number; lagMaxMs: number } | null>;
   /** Terminal stats and channel health joined to GET /v1/terminals and /v1/channels (docs/monitoring.md). */
   monitoring?: ManagementMonitoring;
   bodyBytesMax?: number;
@@ -265,7 +267,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
  * /readyz without a key, on their own listener (loopback by default). The OpenAPI document is the API
  * app's own, so both always describe the same routes.
  */
-export async function buildOperationsApp(deps: Pick<HttpAppDeps, 'store' | 'channelHealth' | 'logger'> & { metrics: Metrics; api: FastifyInstance }): Promise<FastifyInstance> {
+export async function buildOperationsApp(deps: Pick<HttpAppDeps, 'store' | 'channelHealth' | 'logger' | 'projectorLag'> & { metrics: Metrics; api: FastifyInstance }): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 1024, requestTimeout: 10_000, connectionTimeout: 10_000, keepAliveTimeout: 5_000, return503OnClosing: true });
   app.server.maxConnections = 64;
   app.server.headersTimeout = headersTimeoutMsDefault;
@@ -283,7 +285,7 @@ export async function buildOperationsApp(deps: Pick<HttpAppDeps, 'store' | 'chan
 }
 
 /** /healthz and /readyz: no key and no rate limit, so load balancers can poll them on the API port. */
-function registerHealthRoutes(app: FastifyInstance, deps: Pick<HttpAppDeps, 'store' | 'channelHealth'>): void {
+function registerHealthRoutes(app: FastifyInstance, deps: Pick<HttpAppDeps, 'store' | 'channelHealth' | 'projectorLag'>): void {
   app.get('/healthz', { schema: { summary: 'The process is up', tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
   app.get(
@@ -307,7 +309,8 @@ function registerHealthRoutes(app: FastifyInstance, deps: Pick<HttpAppDeps, 'sto
         storeAnswers = false;
       }
       const health = deps.channelHealth?.() ?? null;
-      const readiness = decideReadiness({ storeAnswers, storeWriteFault: deps.store.writeFault?.() ?? null, channels: health });
+      const projector = storeAnswers ? ((await deps.projectorLag?.().catch(() => null)) ?? null) : null;
+      const readiness = decideReadiness({ storeAnswers, storeWriteFault: deps.store.writeFault?.() ?? null, channels: health, projector });
       if (!readiness.ready) return sendProblem(reply, problemOfError(new ReswipeError('RSW_HTTP_NOT_READY', { reason: readiness.reason })));
       const channels = (health ?? []).map((channel) => ({ name: channel.name, connected: channel.connected, usable: isChannelUsable(channel) }));
       return { status: 'ready' as const, store: deps.store.kind, channels };

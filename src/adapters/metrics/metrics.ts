@@ -36,6 +36,8 @@ export interface MetricSources {
   outboxStats?: () => Promise<{ pending: number; dead: number; oldestPendingCreatedAtMs: number | null }>;
   /** The engine's store failures after a send and the reversals it holds in memory until the store is back. */
   engineRecovery?: () => { storeFailuresAfterSend: number; reversalsHeld: number };
+  /** How far the payment projector is behind the payment journal (docs/projector.md). */
+  projectorLag?: () => Promise<{ entries: number; ageMs: number }>;
 }
 
 export interface Metrics {
@@ -177,6 +179,22 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     registers: [registry],
     collect() {
       this.set(sources.engineRecovery?.().reversalsHeld ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'reswipe_projector_lag_entries',
+    help: 'Payment journal entries the projector has not written fee lines and events for yet',
+    registers: [registry],
+    async collect() {
+      this.set((await sources.projectorLag?.().catch(() => null))?.entries ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'reswipe_projector_lag_seconds',
+    help: 'Age of the oldest payment journal entry not projected yet; 0 when caught up',
+    registers: [registry],
+    async collect() {
+      this.set(((await sources.projectorLag?.().catch(() => null))?.ageMs ?? 0) / 1000);
     },
   });
 

@@ -32,7 +32,8 @@ export interface GroupCommitOptions {
   /** `BEGIN IMMEDIATE` on SQLite (take the write lock up front), `BEGIN` on PostgreSQL. */
   beginSql: string;
   acquire(): Promise<BatchConnection>;
-  makeTx(executor: SqlExecutor): StoreTx;
+  /** A tx for one unit; `effects` lets it act on memory only once the unit's writes are durable, or undo on rollback. */
+  makeTx(executor: SqlExecutor, effects: UnitEffects): StoreTx;
   /** Maps a driver error thrown by acquire or control statements. */
   mapError(error: unknown): unknown;
   /**
@@ -50,6 +51,37 @@ export interface GroupCommitOptions {
   detectNestedWrites?: boolean;
 }
 
+/**
+ * What a unit did to memory beside the database (a STAN block reserved, a cached record to forget):
+ * `onDurable` runs once the batch is committed and durable, `onRolledBack` when the unit's writes were
+ * undone (its savepoint rolled back, or the whole batch failed). Each callback runs at most once and must not throw.
+ */
+export interface UnitEffects {
+  onDurable(effect: () => void): void;
+  onRolledBack(effect: () => void): void;
+}
+
+class UnitEffectList implements UnitEffects {
+  readonly durable: Array<() => void> = [];
+  readonly rolledBack: Array<() => void> = [];
+  onDurable(effect: () => void): void {
+    this.durable.push(effect);
+  }
+  onRolledBack(effect: () => void): void {
+    this.rolledBack.push(effect);
+  }
+}
+
+function runEffects(effects: ReadonlyArray<() => void>): void {
+  for (const effect of effects) {
+    try {
+      effect();
+    } catch {
+      // An effect only adjusts memory (a cache, a STAN block); a fault in one must not stop the others.
+    }
+  }
+}
+
 export const groupCommitDefaults = Object.freeze({ groupCommitMax: 256, queueMax: 10_000, unitTimeoutMs: 30_000 });
 
 interface PendingUnit {
@@ -58,6 +90,8 @@ interface PendingUnit {
   exclusive: (() => Promise<unknown>) | null;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+  /** Filled while the unit runs. */
+  effects?: UnitEffectList;
   settled: boolean;
 }
 
@@ -227,6 +261,7 @@ export class GroupCommit {
         }
         await connection.control(alone ? 'ROLLBACK' : 'ROLLBACK TO SAVEPOINT reswipe_unit; RELEASE SAVEPOINT reswipe_unit');
         savepointOpen = false;
+        if (item.effects !== undefined) runEffects(item.effects.rolledBack);
         // Nothing of this unit will be committed, so its caller may learn at once.
         settle(item, result);
       }
@@ -242,12 +277,16 @@ export class GroupCommit {
       const mapped = this.#options.mapError(error);
       await connection.control('ROLLBACK').catch(() => undefined);
       connection.release(true);
+      for (const { item } of succeeded) if (item.effects !== undefined) runEffects(item.effects.rolledBack);
+      // The unit that was running when the batch broke never reached `succeeded`.
+      for (const item of batch) if (!item.settled && !succeeded.some((done) => done.item === item) && item.effects !== undefined) runEffects(item.effects.rolledBack);
       for (const item of batch) settle(item, { ok: false, error: mapped });
       return;
     }
     connection.release(false);
     if (committed) this.#stats.commits += 1;
     this.#stats.units += batch.length;
+    for (const { item } of succeeded) if (item.effects !== undefined) runEffects(item.effects.durable);
     for (const { item, value } of succeeded) settle(item, { ok: true, value });
   }
 
@@ -263,7 +302,8 @@ export class GroupCommit {
     });
     const runIt = async (): Promise<UnitResult> => {
       try {
-        const value = await item.run(this.#options.makeTx(executor));
+        item.effects = new UnitEffectList();
+        const value = await item.run(this.#options.makeTx(executor, item.effects));
         // A unit that swallowed a store error still rolls back: its statements may be half applied.
         return executor.failure === null ? { ok: true, value } : { ok: false, error: executor.failure.error };
       } catch (error) {

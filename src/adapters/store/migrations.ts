@@ -24,6 +24,9 @@ const dialectTokens: Readonly<Record<string, Readonly<Record<SqlDialect, string>
   '{EVENT_SEQ}': { sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT', postgres: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY' },
   // The audit log refuses UPDATE, DELETE (and on PostgreSQL TRUNCATE) inside the database itself, so
   // no code path, not even a careless maintenance statement, can edit it. The two trigger syntaxes differ.
+  // The payment journal's sequence (0014): PostgreSQL draws it from a sequence under the event-order lock;
+  // SQLite, with one writer, takes the highest seq + 1 from the index.
+  '{JOURNAL_SEQUENCE}': { sqlite: '', postgres: 'CREATE SEQUENCE payments_journal_seq;' },
   '{AUDIT_APPEND_ONLY}': {
     sqlite: `CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;`,
@@ -407,6 +410,37 @@ CREATE TABLE terminal_keys (
 );
 `;
 
+// Merchants, terminals and channels are read on every sale and cached in memory by each store
+// (src/adapters/store/config-cache.ts). Every write of them through the store bumps this version in
+// the same transaction; a cache re-reads the one row at most every 250 ms and drops everything when
+// it moved, so a change made by another process (the CLI, another gateway node) is seen within that bound.
+const configCacheVersion = `
+CREATE TABLE cache_versions (
+  name TEXT NOT NULL,
+  version {BIGINT} NOT NULL,
+  CONSTRAINT cache_versions_pkey PRIMARY KEY (name)
+);
+INSERT INTO cache_versions (name, version) VALUES ('config', 1);
+`;
+
+// The payment journal (docs/projector.md): every write of a payment that is final or changes stamps it
+// with the next journal_seq, in the same statement, so the sequence is durable with the outcome. The
+// projector follows the journal from its checkpoint (projector_checkpoints, advanced in the same
+// transaction as what it writes) and writes what is derived from payments (fee lines, the
+// payment.completed event) off the answer's path. The index is partial: a pending payment's first
+// insert writes no entry in it.
+const paymentJournal = `
+ALTER TABLE payments ADD COLUMN journal_seq {BIGINT};
+CREATE UNIQUE INDEX payments_journal_key ON payments (journal_seq) WHERE journal_seq IS NOT NULL;
+{JOURNAL_SEQUENCE}
+CREATE TABLE projector_checkpoints (
+  name TEXT NOT NULL,
+  seq {BIGINT} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT projector_checkpoints_pkey PRIMARY KEY (name)
+);
+`;
+
 // Reconciliation with the channels (docs/reconciliation.md). One run per channel and business day
 // (a failed import leaves its run as `failed` and may be retried); every clearing line with the attempt
 // it matched; the discrepancies, their queue actions (who, when, note) and the adjustments a resolution
@@ -715,7 +749,8 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0010_pan_key_ids', panKeyIds),
   defineMigration('0011_key_scopes_audit', keyScopesAndAudit),
   defineMigration('0012_terminal_keys', terminalKeys),
-  // 0013 and 0014 belong to parallel changes.
+  defineMigration('0013_config_cache_version', configCacheVersion),
+  defineMigration('0014_payment_journal', paymentJournal),
   defineMigration('0015_reconciliation', reconciliation),
   defineMigration('0016_payouts', payouts),
   defineMigration('0017_alerts_webhooks', alertsAndWebhooks),

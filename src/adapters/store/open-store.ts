@@ -17,6 +17,10 @@ export interface OpenStoreOptions {
   groupCommitMax?: number;
   /** A store.write inside a unit of work fails at once instead of timing out (costly on Node 20: for tests). */
   detectNestedWrites?: boolean;
+  /** Upstream STANs reserved per counter write (default 1000). */
+  stanBlockSize?: number;
+  /** How stale a merchant, terminal or channel changed by another process may be read (default 250 ms). */
+  configCacheCheckMs?: number;
 }
 
 /** The URL used when none is configured: a file in the working directory. */
@@ -42,8 +46,8 @@ export function parseDatabaseUrl(url: string): StoreLocation {
 export function connectStore(url: string | undefined, options: OpenStoreOptions = {}): Store {
   const location = parseDatabaseUrl(url ?? defaultDatabaseUrl);
   return location.kind === 'sqlite'
-    ? SqliteStore.open(location.path, { synchronous: options.synchronous, groupCommitMax: options.groupCommitMax, detectNestedWrites: options.detectNestedWrites })
-    : PostgresStore.open(location.url, { schema: options.postgresSchema, poolMax: options.poolMax, groupCommitMax: options.groupCommitMax, detectNestedWrites: options.detectNestedWrites });
+    ? SqliteStore.open(location.path, { synchronous: options.synchronous, groupCommitMax: options.groupCommitMax, detectNestedWrites: options.detectNestedWrites, stanBlockSize: options.stanBlockSize, configCacheCheckMs: options.configCacheCheckMs })
+    : PostgresStore.open(location.url, { schema: options.postgresSchema, poolMax: options.poolMax, groupCommitMax: options.groupCommitMax, detectNestedWrites: options.detectNestedWrites, stanBlockSize: options.stanBlockSize, configCacheCheckMs: options.configCacheCheckMs });
 }
 
 /** Opens the store for a database URL (default `sqlite:reswipe.db`) and applies pending migrations. */

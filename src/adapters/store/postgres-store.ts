@@ -10,6 +10,8 @@ import { mapPostgresError } from './map-database-error.ts';
 import { migrations, schemaMigrationsTableSql } from './migrations.ts';
 import { numberPlaceholders, type SqlExecutor, type SqlRow, type SqlValue } from './sql-executor.ts';
 import { SqlStoreReader } from './sql-store-reader.ts';
+import { StanBlocks } from './stan-blocks.ts';
+import { ConfigCache } from './config-cache.ts';
 import { SqlStoreTx } from './sql-store-tx.ts';
 
 export interface PostgresStoreOptions {
@@ -22,6 +24,10 @@ export interface PostgresStoreOptions {
   unitTimeoutMs?: number;
   /** A store.write inside a unit fails at once (costly on Node 20: tests only); otherwise it ends in RSW_STORE_UNIT_TIMEOUT. */
   detectNestedWrites?: boolean;
+  /** Upstream STANs reserved per counter write (default 1000); a crash skips the rest of a block, never reuses one. */
+  stanBlockSize?: number;
+  /** How stale a merchant, terminal or channel changed by another gateway node may be read, at most (default 250 ms). */
+  configCacheCheckMs?: number;
   /** The server cancels any statement that runs longer. */
   statementTimeoutMs?: number;
   /** Waiting for a connection (or a free pool slot) fails after this long. */
@@ -129,13 +135,17 @@ export class PostgresStore extends SqlStoreReader implements Store {
   }
 
   private constructor(pool: pg.Pool, schema: string, options: PostgresStoreOptions) {
-    super(new PostgresExecutor(pool, () => pool.ended));
+    const readerExecutor = new PostgresExecutor(pool, () => pool.ended);
+    super(readerExecutor, new ConfigCache(readerExecutor, { checkMs: options.configCacheCheckMs }));
     this.#pool = pool;
     this.schema = schema;
     // The lock is taken by the subquery before the row (and its seq) is produced, in one round trip.
     const appendEventSql = `INSERT INTO events (type, subject_id, payload, at_ms)
       SELECT ?, ?, CAST(? AS JSONB), CAST(? AS BIGINT) FROM (SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}'))) AS event_order_lock
       RETURNING seq`;
+    // Journal seqs drawn under the same lock as event seqs: visible in the order drawn, across nodes (docs/projector.md).
+    const journalSeqSql = `(SELECT nextval('payments_journal_seq') FROM (SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}'))) AS journal_order_lock)`;
+    const stanBlocks = new StanBlocks(options.stanBlockSize);
     this.#groupCommit = new GroupCommit({
       groupCommitMax: options.groupCommitMax ?? postgresGroupCommitMax,
       queueMax: options.queueMax ?? groupCommitDefaults.queueMax,
@@ -156,7 +166,7 @@ export class PostgresStore extends SqlStoreReader implements Store {
           },
         };
       },
-      makeTx: (executor): StoreTx => new SqlStoreTx(executor, { appendEventSql, rowLockSql: ' FOR UPDATE' }),
+      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql, rowLockSql: ' FOR UPDATE', journalSeqSql, stanBlocks, effects, configCache: this.configCache ?? undefined }),
       mapError: mapPostgresError,
     });
   }

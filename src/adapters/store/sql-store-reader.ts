@@ -36,6 +36,7 @@ import type {
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { cardBrands, type CardBrand } from '../../core/vocabulary.ts';
 import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
+import type { ConfigCache } from './config-cache.ts';
 import { decodePaymentCursor, encodePaymentCursor } from './payment-cursor.ts';
 import type { JournalEntry } from '../../core/reconciliation/journal-entry.ts';
 import { discrepancyActionRows, discrepancyRows, journalEntryOf, journalSelectSql, reconLineRows, reconRunRows, settlementAdjustmentRows } from './recon-rows.ts';
@@ -105,9 +106,12 @@ function checkedLimit(limit: number, max: number): number {
 
 export class SqlStoreReader implements StoreReader {
   protected readonly db: SqlExecutor;
+  /** Set on the store's own reader (reads outside units); a unit's tx reads the database. */
+  protected readonly configCache: ConfigCache | null;
 
-  constructor(db: SqlExecutor) {
+  constructor(db: SqlExecutor, configCache: ConfigCache | null = null) {
     this.db = db;
+    this.configCache = configCache;
   }
 
   protected async one<T>(mapping: TableMapping<T>, where: string, params: readonly SqlValue[]): Promise<T | null> {
@@ -125,7 +129,8 @@ export class SqlStoreReader implements StoreReader {
   }
 
   getMerchant(id: string): Promise<MerchantRecord | null> {
-    return this.one(merchantRows, 'id = ?', [id]);
+    const load = () => this.one(merchantRows, 'id = ?', [id]);
+    return this.configCache === null ? load() : this.configCache.read('merchant', id, load);
   }
 
   listMerchants(): Promise<MerchantRecord[]> {
@@ -133,7 +138,8 @@ export class SqlStoreReader implements StoreReader {
   }
 
   getTerminal(id: string): Promise<TerminalRecord | null> {
-    return this.one(terminalRows, 'id = ?', [id]);
+    const load = () => this.one(terminalRows, 'id = ?', [id]);
+    return this.configCache === null ? load() : this.configCache.read('terminal', id, load);
   }
 
   listTerminals(merchantId?: string): Promise<TerminalRecord[]> {
@@ -149,7 +155,8 @@ export class SqlStoreReader implements StoreReader {
   }
 
   getChannel(name: string): Promise<ChannelRecord | null> {
-    return this.one(channelRows, 'name = ?', [name]);
+    const load = () => this.one(channelRows, 'name = ?', [name]);
+    return this.configCache === null ? load() : this.configCache.read('channel', name, load);
   }
 
   listChannels(): Promise<ChannelRecord[]> {
@@ -376,6 +383,25 @@ export class SqlStoreReader implements StoreReader {
     if (query.fromDate !== undefined) (conditions.push('business_date >= ?'), params.push(query.fromDate));
     if (query.toDate !== undefined) (conditions.push('business_date <= ?'), params.push(query.toDate));
     return this.unpaged(settlementBatchRows, conditions.join(' AND '), params, 'business_date, merchant_id, id');
+  }
+
+  async listPaymentJournal(afterSeq: number, limit: number): Promise<Array<{ seq: number; payment: PaymentRecord }>> {
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(paymentRows)}, journal_seq FROM payments WHERE journal_seq > ? ORDER BY journal_seq LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      [readInteger(afterSeq, 'afterSeq')],
+    );
+    return rows.map((row) => ({ seq: readInteger(row.journal_seq, 'journal_seq'), payment: paymentRows.fromRow(row) }));
+  }
+
+  async paymentJournalHead(): Promise<{ seq: number; atMs: number | null }> {
+    const rows = await this.db.all('SELECT journal_seq, updated_at_ms FROM payments WHERE journal_seq IS NOT NULL ORDER BY journal_seq DESC LIMIT 1', []);
+    const row = rows[0];
+    return row === undefined ? { seq: 0, atMs: null } : { seq: readInteger(row.journal_seq, 'journal_seq'), atMs: readInteger(row.updated_at_ms, 'updated_at_ms') };
+  }
+
+  async getProjectorCheckpoint(name: string): Promise<number> {
+    const rows = await this.db.all('SELECT seq FROM projector_checkpoints WHERE name = ?', [name]);
+    return rows[0] === undefined ? 0 : readInteger(rows[0].seq, 'seq');
   }
 
   getPayoutAccount(merchantId: string): Promise<PayoutAccountRecord | null> {

@@ -28,6 +28,9 @@ import type {
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { SqlExecutor, SqlValue } from './sql-executor.ts';
 import { discrepancyActionRows, discrepancyRows, reconLineRows, reconRunRows, settlementAdjustmentRows } from './recon-rows.ts';
+import type { UnitEffects } from './group-commit.ts';
+import { bumpConfigVersionSql, type ConfigCache } from './config-cache.ts';
+import { reserveStanBlockSql, stanMax, type StanBlocks } from './stan-blocks.ts';
 import { SqlStoreReader } from './sql-store-reader.ts';
 import { notificationTxMethods } from './notification-sql.ts';
 import type { NotificationStoreTx } from '../../core/ports/notification-store.ts';
@@ -56,8 +59,7 @@ import {
   type TableMapping,
 } from './store-rows.ts';
 
-/** Upstream STANs run 000001..999999 and wrap (DE 11 is six digits). */
-export const stanMax = 999_999;
+export { stanMax } from './stan-blocks.ts';
 
 export interface SqlStoreTxOptions {
   /**
@@ -73,11 +75,26 @@ export interface SqlStoreTxOptions {
    * connection and `BEGIN IMMEDIATE` already serialise every unit, so a plain read is as good as a lock.
    */
   rowLockSql: '' | ' FOR UPDATE';
+  /** The SQL expression giving the next payment journal seq (0014), evaluated inside the statement that stamps a payment. */
+  journalSeqSql: string;
+  /** The store's STAN blocks; without them every STAN is its own counter write. */
+  stanBlocks?: StanBlocks;
+  /** The store's cache of merchants, terminals and channels: forgotten once a write of them is durable. */
+  configCache?: ConfigCache;
+  /** Memory effects tied to this unit's outcome (a STAN block forgotten if the unit rolls back). */
+  effects?: UnitEffects;
 }
 
 /** The plain event insert: enough where a single writer orders commits (SQLite). */
 /** Inserts an attempt with its payment's card fingerprint and key id (the last two parameters are the payment id again). */
 const insertAttemptSql = `INSERT INTO attempts (${attemptRows.columns.join(', ')}, pan_fingerprint, pan_key_id) VALUES (${attemptRows.columns.map(() => '?').join(', ')}, (SELECT pan_fingerprint FROM payments WHERE id = ?), (SELECT pan_key_id FROM payments WHERE id = ?))`;
+
+function insertJournalledPaymentSql(journalSeqSql: string): string {
+  return `INSERT INTO payments (${paymentRows.columns.join(', ')}, journal_seq) VALUES (${paymentRows.columns.map(() => '?').join(', ')}, ${journalSeqSql})`;
+}
+
+/** SQLite's next journal seq: one writer at a time, so the highest seq + 1 (read from the index) is unique and in commit order. */
+export const sqliteJournalSeqSql = '(SELECT COALESCE(MAX(journal_seq), 0) + 1 FROM payments WHERE journal_seq IS NOT NULL)';
 
 export const plainAppendEventSql = `${insertSql(eventRows)} RETURNING seq`;
 
@@ -103,23 +120,36 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     if (changed === 0) throw new ReswipeError('RSW_STORE_NOT_FOUND', { record: what });
   }
 
-  upsertMerchant(merchant: MerchantRecord): Promise<void> {
-    return this.#upsert(merchantRows, merchant);
+  /** Caches of other processes see a change of merchants, terminals or channels by this version (config-cache.ts). */
+  async #configChanged(kind: 'merchant' | 'terminal' | 'channel', id: string): Promise<void> {
+    await this.db.run(bumpConfigVersionSql, []);
+    const cache = this.#options.configCache;
+    if (cache !== undefined) this.#options.effects?.onDurable(() => cache.forget(kind, id));
   }
 
-  upsertTerminal(terminal: TerminalRecord): Promise<void> {
-    return this.#upsert(terminalRows, terminal);
+  async upsertMerchant(merchant: MerchantRecord): Promise<void> {
+    await this.#upsert(merchantRows, merchant);
+    await this.#configChanged('merchant', merchant.id);
+  }
+
+  async upsertTerminal(terminal: TerminalRecord): Promise<void> {
+    await this.#upsert(terminalRows, terminal);
+    await this.#configChanged('terminal', terminal.id);
   }
 
   async touchTerminal(id: string, seenAtMs: number): Promise<boolean> {
     // One narrow UPDATE, not a read-modify-upsert: a sign-off or a console edit committed meanwhile is never overwritten.
     const atMs = readInteger(seenAtMs, 'seenAtMs');
     const changed = await this.db.run('UPDATE terminals SET last_seen_at_ms = ? WHERE id = ? AND (last_seen_at_ms IS NULL OR last_seen_at_ms < ?)', [atMs, id, atMs]);
+    // Not a configuration change (no version bump); this process's copy is dropped all the same.
+    const cache = this.#options.configCache;
+    if (changed > 0 && cache !== undefined) this.#options.effects?.onDurable(() => cache.forget('terminal', id));
     return changed > 0;
   }
 
-  upsertChannel(channel: ChannelRecord): Promise<void> {
-    return this.#upsert(channelRows, channel);
+  async upsertChannel(channel: ChannelRecord): Promise<void> {
+    await this.#upsert(channelRows, channel);
+    await this.#configChanged('channel', channel.name);
   }
 
   upsertTerminalKeys(record: TerminalKeyRecord): Promise<void> {
@@ -158,8 +188,10 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     return row === undefined ? null : paymentRows.fromRow(row);
   }
 
-  insertPayment(payment: PaymentRecord): Promise<void> {
-    return this.#insert(paymentRows, payment);
+  async insertPayment(payment: PaymentRecord): Promise<void> {
+    // A payment inserted final (a local decline) is journalled at once; a pending one when it is updated.
+    if (payment.status === 'pending') return this.#insert(paymentRows, payment);
+    await this.db.run(insertJournalledPaymentSql(this.#options.journalSeqSql), paymentRows.toValues(payment));
   }
 
   async updatePayment(before: PaymentRecord, after: PaymentRecord): Promise<boolean> {
@@ -167,7 +199,9 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     const expectedVersion = readInteger(before.version, 'before.version');
     // Only the changed columns are written (the version always is): the row equals `before` whenever the version still matches.
     const { sql, values } = updateByKey(paymentRows, { ...after, version: expectedVersion + 1 }, before);
-    const changed = await this.db.run(`${sql} AND version = ?`, [...values, expectedVersion]);
+    // Every update moves the payment to the head of the journal, in the same statement (docs/projector.md).
+    const journalled = sql.replace(' WHERE ', `, journal_seq = ${this.#options.journalSeqSql} WHERE `);
+    const changed = await this.db.run(`${journalled} AND version = ?`, [...values, expectedVersion]);
     return changed > 0;
   }
 
@@ -181,6 +215,22 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
   }
 
   async nextStan(channel: string): Promise<string> {
+    const blocks = this.#options.stanBlocks;
+    if (blocks !== undefined) {
+      const taken = blocks.take(channel);
+      if (taken !== null) return String(taken).padStart(6, '0');
+      // One write reserves the next block; the counter then holds its last STAN.
+      const reserved = await this.db.all(reserveStanBlockSql(blocks.size), [channel]);
+      const last = readInteger(reserved[0]?.value, 'value');
+      if (last < 1 || last > stanMax) throw new Error(`STAN counter for a channel left its range: ${last}`);
+      const forget = blocks.install(channel, last);
+      // Undone with the unit: the block was never reserved, so it must not be handed out.
+      if (this.#options.effects === undefined) throw new Error('STAN blocks need the unit effects of the group commit');
+      this.#options.effects.onRolledBack(forget);
+      const first = blocks.take(channel);
+      if (first === null) throw new Error('broken invariant: a fresh STAN block is empty');
+      return String(first).padStart(6, '0');
+    }
     const rows = await this.db.all(
       `INSERT INTO stan_counters (channel, value) VALUES (?, 1)
        ON CONFLICT (channel) DO UPDATE SET value = CASE WHEN stan_counters.value >= ${stanMax} THEN 1 ELSE stan_counters.value + 1 END
@@ -197,6 +247,7 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
       throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'lastStan', reason: `must be an integer in 0..${stanMax}` });
     }
     await this.db.run('INSERT INTO stan_counters (channel, value) VALUES (?, ?) ON CONFLICT (channel) DO UPDATE SET value = excluded.value', [channel, lastStan]);
+    this.#options.stanBlocks?.forget(channel);
   }
 
   insertReversal(reversal: ReversalRecord): Promise<void> {
@@ -213,6 +264,13 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
 
   upsertSettlementBatch(batch: SettlementBatchRecord): Promise<void> {
     return this.#upsert(settlementBatchRows, batch);
+  }
+
+  async setProjectorCheckpoint(name: string, seq: number, atMs: number): Promise<void> {
+    await this.db.run(
+      'INSERT INTO projector_checkpoints (name, seq, updated_at_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, updated_at_ms = excluded.updated_at_ms',
+      [name, readInteger(seq, 'seq'), readInteger(atMs, 'atMs')],
+    );
   }
 
   upsertPayoutAccount(account: PayoutAccountRecord): Promise<void> {

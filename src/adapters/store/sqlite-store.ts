@@ -26,7 +26,9 @@ import { mapSqliteError } from './map-database-error.ts';
 import { migrations, schemaMigrationsTableSql } from './migrations.ts';
 import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
 import { SqlStoreReader } from './sql-store-reader.ts';
-import { plainAppendEventSql, SqlStoreTx } from './sql-store-tx.ts';
+import { StanBlocks } from './stan-blocks.ts';
+import { ConfigCache } from './config-cache.ts';
+import { plainAppendEventSql, sqliteJournalSeqSql, SqlStoreTx } from './sql-store-tx.ts';
 
 export interface SqliteStoreOptions {
   /** `full` (default): every commit is fsynced. `normal`: WAL is fsynced at checkpoints only, a power cut may lose the last commits. */
@@ -36,6 +38,10 @@ export interface SqliteStoreOptions {
   unitTimeoutMs?: number;
   /** A store.write inside a unit fails at once (costly on Node 20: tests only); otherwise it ends in RSW_STORE_UNIT_TIMEOUT. */
   detectNestedWrites?: boolean;
+  /** Upstream STANs reserved per counter write (default 1000); a crash skips the rest of a block, never reuses one. */
+  stanBlockSize?: number;
+  /** How stale a merchant, terminal or channel changed by ANOTHER process may be read, at most (default 250 ms). */
+  configCacheCheckMs?: number;
   /** How long a statement waits for another process's lock before failing with RSW_STORE_BUSY. */
   busyTimeoutMs?: number;
   /** Committed units after which the store checkpoints the WAL (between batches, `synchronous: 'full'` on a file only). */
@@ -168,7 +174,8 @@ export class SqliteStore extends SqlStoreReader implements Store {
   }
 
   private constructor(path: string, writer: Database.Database, reader: Database.Database, options: SqliteStoreOptions, walSynced: boolean) {
-    super(new SqliteExecutor(reader));
+    const readerExecutor = new SqliteExecutor(reader);
+    super(readerExecutor, new ConfigCache(readerExecutor, { checkMs: options.configCacheCheckMs }));
     this.path = path;
     this.#writer = writer;
     this.#reader = reader;
@@ -183,6 +190,7 @@ export class SqliteStore extends SqlStoreReader implements Store {
       },
       release: () => undefined,
     };
+    const stanBlocks = new StanBlocks(options.stanBlockSize);
     this.#groupCommit = new GroupCommit({
       groupCommitMax: options.groupCommitMax ?? groupCommitDefaults.groupCommitMax,
       queueMax: options.queueMax ?? groupCommitDefaults.queueMax,
@@ -190,7 +198,7 @@ export class SqliteStore extends SqlStoreReader implements Store {
       detectNestedWrites: options.detectNestedWrites === true,
       beginSql: 'BEGIN IMMEDIATE',
       acquire: async () => connection,
-      makeTx: (executor): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql, rowLockSql: '' }),
+      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql, rowLockSql: '', journalSeqSql: sqliteJournalSeqSql, stanBlocks, effects, configCache: this.configCache ?? undefined }),
       mapError: mapSqliteError,
       ...(walSynced ? { afterCommit: () => this.#makeDurable() } : {}),
     });

@@ -131,6 +131,11 @@ export interface AuthorizationEngineDeps {
   /** Queues a reversal inside a write; the reversal worker's own function unless a test replaces it. */
   enqueueReversal?: (tx: StoreTx, input: EnqueueReversalInput) => Promise<ReversalRecord>;
   fees?: FeeHooks;
+  /**
+   * `projector`: the sale's answer unit writes no `payment.completed` event; the payment projector writes it
+   * from the payment journal, off the answer's path (docs/projector.md). `inline` (default): in the answer's unit.
+   */
+  completedEvents?: 'inline' | 'projector';
   /** Waits; real timers by default, a simulation passes its own. */
   sleep?: (durationMs: number) => Promise<void>;
   /** Routing rules and channel health; without it every enabled channel by priority. */
@@ -203,6 +208,7 @@ export class AuthorizationEngine {
   readonly #reversalWorker: { kick(): void };
   readonly #enqueueReversal: (tx: StoreTx, input: EnqueueReversalInput) => Promise<ReversalRecord>;
   readonly #fees: FeeHooks | undefined;
+  readonly #completedEventsInline: boolean;
   readonly #sleep: (durationMs: number) => Promise<void>;
   readonly #gate: TerminalGate;
   readonly #router: EngineRouter | undefined;
@@ -235,6 +241,7 @@ export class AuthorizationEngine {
     this.#reversalWorker = deps.reversalWorker;
     this.#enqueueReversal = deps.enqueueReversal ?? enqueueReversalDefault;
     this.#fees = deps.fees;
+    this.#completedEventsInline = deps.completedEvents !== 'projector';
     this.#sleep = deps.sleep ?? ((durationMs) => new Promise((resolve) => setTimeout(resolve, Math.max(0, durationMs))));
     this.#router = deps.router;
     this.#recoveryPolicy = deps.recoveryPolicy ?? shippedRecoveryPolicy;
@@ -1024,7 +1031,7 @@ export class AuthorizationEngine {
         responseBody: JSON.stringify(answerView),
         updatedAtMs: nowMs,
       });
-      await tx.appendEvent({ type: 'payment.completed', subjectId: payment.id, payload: completedPayload(payment, diagnosisOfAnswer(reply.answer)), atMs: nowMs });
+      if (this.#completedEventsInline) await tx.appendEvent({ type: 'payment.completed', subjectId: payment.id, payload: completedPayload(payment, diagnosisOfAnswer(reply.answer)), atMs: nowMs });
       return answerView;
     });
     context.stored = written;

@@ -7,7 +7,8 @@ import type { Clock } from '../../core/time/clock.ts';
 import type { LoggerLike } from '../../adapters/channels/upstream-channel.ts';
 import type { FollowUpFeeHooks } from '../../core/ports/payments.ts';
 import type { FeeSettings } from './fee-settings.ts';
-import { recordFeesForApprovedPayment, recordFeesForRefund, removeFeesForPayment } from './record-payment-fees.ts';
+import { approvedFeeLineOf, recordFeesForApprovedPayment, recordFeesForRefund, removeFeesForPayment } from './record-payment-fees.ts';
+import { settlementSignOf } from '../../core/fees/settlement-batch.ts';
 
 export interface PaymentFeeHooksDeps {
   /** The current plans (PUT /v1/fee-plans/{name} replaces them while serve runs). */
@@ -15,39 +16,72 @@ export interface PaymentFeeHooksDeps {
   settings: Pick<FeeSettings, 'timeZone' | 'settleMode' | 'cutoff'>;
   clock: Clock;
   logger: LoggerLike;
+  /**
+   * `projector` (docs/projector.md): an approval's fee line is priced (the answer shows it) but written by the
+   * payment projector off the answer's path; a removal or refund first writes the approved fee line it needs
+   * (idempotent), so it never depends on the projector having run. `inline` (default): written at once.
+   */
+  approvedFees?: 'inline' | 'projector';
 }
 
-export function createPaymentFeeHooks(deps: PaymentFeeHooksDeps): FollowUpFeeHooks {
+export function createPaymentFeeHooks(deps: PaymentFeeHooksDeps): FollowUpFeeHooks & { writeApproved: FollowUpFeeHooks['recordApproved'] } {
   const { settings, clock, logger } = deps;
   // A fee that cannot be priced must never undo the money movement it belongs to: it is flagged instead.
   async function flagFeeFailure(tx: StoreTx, paymentId: string, error: unknown, payload: Record<string, unknown>): Promise<void> {
     logger.error({ paymentId, error: error instanceof Error ? error.message : 'unknown' }, 'fee could not be recorded');
     await tx.appendEvent({ type: 'fee.failed', subjectId: paymentId, payload, atMs: clock.nowMs() });
   }
+  const contextOf = (merchant: MerchantRecord) => ({
+    plans: deps.plans(),
+    merchantFeePlan: merchant.feePlan,
+    mcc: merchant.mcc,
+    timeZone: settings.timeZone,
+    settleMode: settings.settleMode,
+    nowMs: clock.nowMs(),
+    cutoff: settings.cutoff,
+  });
+  const deferred = deps.approvedFees === 'projector';
+  /** The written hook: the projector's, and the inline one. */
+  async function writeApproved(tx: StoreTx, payment: PaymentRecord, known?: MerchantRecord) {
+    const merchant = known ?? (await tx.getMerchant(payment.merchantId));
+    if (merchant === null) return null;
+    try {
+      return await recordFeesForApprovedPayment(tx, payment, contextOf(merchant));
+    } catch (error) {
+      await flagFeeFailure(tx, payment.id, error, { plan: merchant.feePlan });
+      return null;
+    }
+  }
+  /** With the projector writing fee lines: the approved fee line of `paymentId` written now if it is not yet (a removal or refund needs it). */
+  async function ensureApprovedFee(tx: StoreTx, paymentId: string | null): Promise<void> {
+    if (!deferred || paymentId === null) return;
+    if ((await tx.listFeeLines({ paymentId })).some((line) => line.kind === 'fee')) return;
+    const payment = await tx.getPayment(paymentId);
+    // Priced as approved: the line the projector would have written while it was.
+    if (payment !== null && settlementSignOf(payment.kind) === 1) await writeApproved(tx, { ...payment, status: 'approved' });
+  }
   return {
     async recordApproved(tx: StoreTx, payment: PaymentRecord, known?: MerchantRecord) {
+      if (!deferred) return writeApproved(tx, payment, known);
       const merchant = known ?? (await tx.getMerchant(payment.merchantId));
       if (merchant === null) return null;
       try {
-        return await recordFeesForApprovedPayment(tx, payment, {
-          plans: deps.plans(),
-          merchantFeePlan: merchant.feePlan,
-          mcc: merchant.mcc,
-          timeZone: settings.timeZone,
-          settleMode: settings.settleMode,
-          nowMs: clock.nowMs(),
-          cutoff: settings.cutoff,
-        });
-      } catch (error) {
-        await flagFeeFailure(tx, payment.id, error, { plan: merchant.feePlan });
+        return approvedFeeLineOf(payment, contextOf(merchant));
+      } catch {
+        // The projector writes the line or flags the failure; the answer goes out without a fee.
         return null;
       }
     },
+    writeApproved,
     async removeForPayment(tx: StoreTx, payment: PaymentRecord) {
+      // Every caller (a reversal of an approval, a void, an operator's not-charged) calls this only for a payment
+      // that was approved until this unit, so its approved fee line is due: written now if the projector has not yet.
+      await ensureApprovedFee(tx, payment.id);
       await removeFeesForPayment(tx, payment, { nowMs: clock.nowMs() });
     },
     async recordRefund(tx: StoreTx, refund: PaymentRecord) {
       try {
+        await ensureApprovedFee(tx, refund.originalPaymentId);
         const merchant = await tx.getMerchant(refund.merchantId);
         await recordFeesForRefund(tx, refund, { plans: deps.plans(), merchantFeePlan: merchant?.feePlan ?? 'standard', timeZone: settings.timeZone, nowMs: clock.nowMs(), cutoff: settings.cutoff });
       } catch (error) {

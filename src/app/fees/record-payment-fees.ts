@@ -46,13 +46,11 @@ export function feeMethodOfCardType(cardType: CardType): PaymentMethod {
   }
 }
 
-/** Adds the `fee` line of an approved sale or completion; returns the existing one when already recorded. */
-export async function recordFeesForApprovedPayment(tx: StoreTx, payment: PaymentRecord, context: PaymentFeeContext): Promise<FeeLineRecord> {
+/** The `fee` line an approved sale or completion gets (pure: the same line every time for the same payment and plans). */
+export function approvedFeeLineOf(payment: PaymentRecord, context: PaymentFeeContext): FeeLineRecord {
   if (payment.status !== 'approved' || settlementSignOf(payment.kind) !== 1) {
     throw new Error(`recordFeesForApprovedPayment: payment ${payment.id} is ${payment.status} ${payment.kind}, not an approved sale or completion`);
   }
-  const existing = (await tx.listFeeLines({ paymentId: payment.id })).find((line) => line.kind === 'fee');
-  if (existing !== undefined) return existing;
   const method = context.method ?? feeMethodOfCardType(payment.cardType);
   const quote = computeFee({
     amountMinor: payment.amountMinor,
@@ -76,6 +74,15 @@ export async function recordFeesForApprovedPayment(tx: StoreTx, payment: Payment
     businessDate: businessDateOf(payment.createdAtMs, context.timeZone, context.cutoff ?? defaultCutoff),
     createdAtMs: context.nowMs,
   };
+  return line;
+}
+
+/** Adds the `fee` line of an approved sale or completion; returns the existing one when already recorded. */
+export async function recordFeesForApprovedPayment(tx: StoreTx, payment: PaymentRecord, context: PaymentFeeContext): Promise<FeeLineRecord> {
+  if (payment.status !== 'approved' || settlementSignOf(payment.kind) !== 1) approvedFeeLineOf(payment, context);
+  const existing = (await tx.listFeeLines({ paymentId: payment.id })).find((candidate) => candidate.kind === 'fee');
+  if (existing !== undefined) return existing;
+  const line = approvedFeeLineOf(payment, context);
   await tx.insertFeeLine(line);
   return line;
 }

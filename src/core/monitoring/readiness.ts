@@ -19,6 +19,8 @@ export interface ReadinessInput {
   readonly storeWriteFault: string | null;
   /** The running upstream channels; null when the app runs without any (nothing to judge, as in tests). */
   readonly channels: readonly ReadinessChannel[] | null;
+  /** Age of the oldest payment journal entry the projector has not written yet, and the bound above which the node is not ready; absent without a projector. */
+  readonly projector?: { readonly lagMs: number; readonly lagMaxMs: number } | null;
 }
 
 export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
@@ -35,6 +37,9 @@ export function decideReadiness(input: ReadinessInput): Readiness {
   if (input.channels !== null) {
     if (input.channels.length === 0) return { ready: false, reason: 'no upstream channel is configured' };
     if (!input.channels.some(isChannelUsable)) return { ready: false, reason: 'no upstream channel is usable (connected with its circuit not open)' };
+  }
+  if (input.projector != null && input.projector.lagMs > input.projector.lagMaxMs) {
+    return { ready: false, reason: `the payment projector is ${Math.round(input.projector.lagMs / 1000)} s behind (bound ${Math.round(input.projector.lagMaxMs / 1000)} s): fee lines and events lag` };
   }
   return { ready: true };
 }

@@ -559,6 +559,8 @@ export interface StoreTx extends StoreReader, NotificationStoreTx {
   insertFeeLine(line: FeeLineRecord): Promise<void>;
   upsertSettlementBatch(batch: SettlementBatchRecord): Promise<void>;
 
+  /** Moves a projector's checkpoint (docs/projector.md) to `seq`, in the unit that wrote what it derived up to there. */
+  setProjectorCheckpoint(name: string, seq: number, atMs: number): Promise<void>;
   insertReconRun(run: ReconRunRecord): Promise<void>;
   updateReconRun(run: ReconRunRecord): Promise<void>;
   /** Inserts clearing lines in bulk (one statement per few hundred rows). */
@@ -656,6 +658,16 @@ export interface StoreReader extends NotificationStoreReader {
   getSettlementBatch(merchantId: string, businessDate: string): Promise<SettlementBatchRecord | null>;
   listSettlementBatches(query: { merchantId?: string; fromDate?: string; toDate?: string }): Promise<SettlementBatchRecord[]>;
 
+  /**
+   * The payment journal (docs/projector.md): payments stamped after `afterSeq`, in journal order. The store
+   * stamps a payment with the next journal seq whenever it is inserted in a final status or updated, in
+   * the same statement, so the journal is as durable as the outcome; a payment updated again moves up.
+   */
+  listPaymentJournal(afterSeq: number, limit: number): Promise<Array<{ seq: number; payment: PaymentRecord }>>;
+  /** The newest journal seq (0 when none): with a projector's checkpoint, its lag in entries. */
+  paymentJournalHead(): Promise<{ seq: number; atMs: number | null }>;
+  /** A projector's checkpoint: the journal seq it has written everything up to (0 before its first run). */
+  getProjectorCheckpoint(name: string): Promise<number>;
   getPayoutAccount(merchantId: string): Promise<PayoutAccountRecord | null>;
   getPayout(id: string): Promise<PayoutRecord | null>;
   /** Payouts by business date, then id (bounded like every unpaged list). */

@@ -143,3 +143,61 @@ test('sqlite: migration 0011 gives existing keys the scopes of their kind', () =
     db.close();
   }
 });
+
+test('sqlite: STANs come from durably reserved blocks; two stores on one file, a rolled-back block and a reopen never hand one out twice', async () => {
+  const url = freshUrl();
+  const first = await openStore(url, { stanBlockSize: 10 });
+  const second = await openStore(url, { stanBlockSize: 10 });
+  const drawn: string[] = [];
+  try {
+    drawn.push(await first.write((tx) => tx.nextStan('bank-a'))); // first reserves 1..10
+    // A unit that reserves a block and then fails: its reservation is undone, so the block must be forgotten.
+    await second.write(async (tx) => {
+      drawn.push(await tx.nextStan('bank-a')); // 11..20 reserved inside this unit...
+      throw new Error('rolled back');
+    }).catch(() => undefined);
+    drawn.pop(); // ...and undone: that STAN was never used
+    for (let n = 0; n < 12; n++) drawn.push(await second.write((tx) => tx.nextStan('bank-a')));
+    for (let n = 0; n < 12; n++) drawn.push(await first.write((tx) => tx.nextStan('bank-a')));
+    assert.equal(new Set(drawn).size, drawn.length, `no STAN twice: ${drawn.join(' ')}`);
+    // One counter write per block: first holds 1..10 (draws 1, then 2..10 and 31..33), second 11..20 (the
+    // rolled-back reservation, made again) and 21..22; four reservations, the counter at the end of the last.
+    const stats = new Database(url.slice('sqlite:'.length), { readonly: true });
+    try {
+      assert.equal((stats.prepare("SELECT value FROM stan_counters WHERE channel = 'bank-a'").get() as { value: number }).value, 40);
+    } finally {
+      stats.close();
+    }
+  } finally {
+    await second.close();
+    await first.close();
+  }
+  // After a restart the rest of each block is skipped, never reused.
+  const reopened = await openStore(url, { stanBlockSize: 10 });
+  try {
+    assert.equal(await reopened.write((tx) => tx.nextStan('bank-a')), '000041');
+  } finally {
+    await reopened.close();
+  }
+});
+
+test('sqlite: a merchant changed by another process is read fresh once the cache checks the version, and stale before', async () => {
+  const url = freshUrl();
+  const slow = await openStore(url, { configCacheCheckMs: 3_600_000 });
+  const prompt = await openStore(url, { configCacheCheckMs: 0 });
+  const other = await openStore(url);
+  try {
+    await other.write((tx) => tx.upsertMerchant(merchant('m1')));
+    assert.equal((await slow.getMerchant('m1'))?.disabled, false);
+    assert.equal((await prompt.getMerchant('m1'))?.disabled, false);
+    await other.write((tx) => tx.upsertMerchant(merchant('m1', { disabled: true })));
+    // The cache is real: within its check interval a store keeps its copy of another process's record...
+    assert.equal((await slow.getMerchant('m1'))?.disabled, false);
+    // ...and a store that checks the version sees the change.
+    assert.equal((await prompt.getMerchant('m1'))?.disabled, true);
+  } finally {
+    await other.close();
+    await prompt.close();
+    await slow.close();
+  }
+});

@@ -238,6 +238,31 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.equal(await store.write((tx) => tx.updatePayment(payment('ghost', 'm1'), payment('ghost', 'm1', { status: 'declined' }))), false);
     });
 
+    withStore('cached merchants, terminals and channels: a write through the store is read back at once, never a stale copy', async (store) => {
+      await seedParents(store);
+      const before = await store.getMerchant('m1');
+      assert.ok(before !== null);
+      assert.equal((await store.getMerchant('m1'))?.name, before.name, 'a second read (cached) is the same record');
+      await store.write((tx) => tx.upsertMerchant({ ...before, name: 'Renamed', disabled: true, updatedAtMs: before.updatedAtMs + 1 }));
+      assert.equal((await store.getMerchant('m1'))?.disabled, true);
+      const terminal = await store.getTerminal('t1');
+      assert.ok(terminal !== null);
+      await store.write((tx) => tx.upsertTerminal({ ...terminal, state: 'disabled' }));
+      assert.equal((await store.getTerminal('t1'))?.state, 'disabled');
+      assert.equal(await store.write((tx) => tx.touchTerminal('t1', 1_900_000_000_000)), true);
+      assert.equal((await store.getTerminal('t1'))?.lastSeenAtMs, 1_900_000_000_000);
+      await store.write((tx) => tx.upsertChannel({ name: 'bank-z', host: 'h', port: 1, dialect: 'cups', timeoutMs: 1, priority: 1, disabled: false, createdAtMs: 1, updatedAtMs: 1 }));
+      assert.equal((await store.getChannel('bank-z'))?.disabled, false);
+      await store.write((tx) => tx.upsertChannel({ name: 'bank-z', host: 'h', port: 1, dialect: 'cups', timeoutMs: 1, priority: 1, disabled: true, createdAtMs: 1, updatedAtMs: 2 }));
+      assert.equal((await store.getChannel('bank-z'))?.disabled, true);
+      // A write that rolls back changes nothing, in the database or in the cache.
+      await store.write(async (tx) => {
+        await tx.upsertMerchant({ ...before, name: 'Never' });
+        throw new Error('rolled back');
+      }).catch(() => undefined);
+      assert.equal((await store.getMerchant('m1'))?.name, 'Renamed');
+    });
+
     withStore('nextStan is atomic under concurrency, per channel, zero-padded, and wraps after 999999', async (store) => {
       const drawn = await Promise.all(Array.from({ length: 120 }, () => store.write((tx) => tx.nextStan('bank-a'))));
       assert.deepEqual(

@@ -27,7 +27,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
 }
 
 test('an approved sale is persisted with one approved attempt and replayed on a duplicate', async () => {
-  await withFixture({}, async ({ engine, store, channels }) => {
+  await withFixture({}, async ({ engine, store, channels, gateway }) => {
     const request = sale();
     const result = await engine.authorize(request);
     assert.equal(result.kind, 'completed');
@@ -52,6 +52,9 @@ test('an approved sale is persisted with one approved attempt and replayed on a 
     assert.equal(stored?.status, 'approved');
     assert.equal(stored?.panFingerprint, fingerprintPan(okPan, 'test-pan-key-0123456789'));
     assert.ok(!JSON.stringify(stored).includes(okPan), 'no PAN in the stored payment');
+    // The payment.completed event is written by the projector, off the answer's path (docs/projector.md).
+    assert.equal((await store.listEvents(0, 100, 'payment.completed')).length, 0, 'not on the answer path');
+    await gateway.projector.drain();
     const events = await store.listEvents(0, 100, 'payment.completed');
     assert.equal(events.length, 1);
   });

@@ -1,0 +1,172 @@
+// The payment projector (docs/projector.md): writes what is derived from payments OFF the answer's path.
+// It follows the payment journal (every payment write stamps the next journal seq, durable with the
+// outcome) from its checkpoint and, per journalled payment:
+//   - the `fee` line of an approved sale or completion (idempotent: the line id derives from the payment);
+//   - the `payment.completed` event of a payment that was answered (it has a response code) and has none yet.
+// What it writes and the new checkpoint commit in ONE unit, so a crash repeats a batch at most, and a
+// repeated batch writes nothing twice (the fee line and the event are checked first). Its lag (journal
+// entries and age of the oldest entry not yet projected) feeds /metrics and /readyz.
+import type { MerchantRecord, PaymentRecord, Store, StoreTx } from '../../core/ports/store.ts';
+import type { Clock } from '../../core/time/clock.ts';
+import type { LoggerLike } from '../../adapters/channels/upstream-channel.ts';
+import { settlementSignOf } from '../../core/fees/settlement-batch.ts';
+
+export const projectorName = 'payments';
+
+export interface ProjectorFeeHook {
+  /** Records (idempotently) the fee line of an approved sale or completion; the engine's fee hooks in writing mode. */
+  recordApproved(tx: StoreTx, payment: PaymentRecord, merchant?: MerchantRecord): Promise<unknown>;
+}
+
+export interface PaymentProjectorDeps {
+  store: Store;
+  clock: Clock;
+  logger: LoggerLike;
+  fees?: ProjectorFeeHook;
+  /** Journal entries per unit (default 256). */
+  batchMax?: number;
+  /** Pause when caught up (default 50 ms); a kick() wakes it at once. */
+  idleMs?: number;
+}
+
+export interface ProjectorLag {
+  /** Journal entries not projected yet. */
+  entries: number;
+  /** Age of the oldest entry not projected yet, in ms (0 when caught up). */
+  ageMs: number;
+  checkpoint: number;
+  head: number;
+}
+
+/** Fields of `payment.completed`, as the engine wrote them inline before the projector. */
+export function completedEventPayload(payment: PaymentRecord): Record<string, unknown> {
+  const approved = payment.status === 'approved';
+  return {
+    status: payment.status,
+    code: approved ? '00' : (payment.decline?.code ?? payment.responseCode),
+    category: approved ? 'approved' : (payment.decline?.category ?? null),
+    verdict: approved ? 'none' : (payment.decline?.verdict ?? null),
+    amountMinor: payment.amountMinor,
+    currency: payment.currency,
+    merchantId: payment.merchantId,
+    terminalId: payment.terminalId,
+    by: 'projector',
+  };
+}
+
+export class PaymentProjector {
+  readonly #deps: PaymentProjectorDeps;
+  readonly #batchMax: number;
+  readonly #idleMs: number;
+  #running: Promise<void> | null = null;
+  #stopping = false;
+  #wake: (() => void) | null = null;
+  #checkpoint = 0;
+  #projected = 0;
+  #lastError: string | null = null;
+
+  constructor(deps: PaymentProjectorDeps) {
+    this.#deps = deps;
+    this.#batchMax = deps.batchMax ?? 256;
+    this.#idleMs = deps.idleMs ?? 50;
+  }
+
+  start(): void {
+    if (this.#running !== null) return;
+    this.#stopping = false;
+    this.#running = this.#loop();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wake?.();
+    await this.#running;
+    this.#running = null;
+  }
+
+  kick(): void {
+    this.#wake?.();
+  }
+
+  stats(): { projected: number; checkpoint: number; lastError: string | null } {
+    return { projected: this.#projected, checkpoint: this.#checkpoint, lastError: this.#lastError };
+  }
+
+  /** Lag from the store: how far the checkpoint is behind the journal's head, and for how long. */
+  async lag(): Promise<ProjectorLag> {
+    const { store, clock } = this.#deps;
+    const [checkpoint, head] = await Promise.all([store.getProjectorCheckpoint(projectorName), store.paymentJournalHead()]);
+    if (head.seq <= checkpoint) return { entries: 0, ageMs: 0, checkpoint, head: head.seq };
+    const [oldest] = await store.listPaymentJournal(checkpoint, 1);
+    const ageMs = oldest === undefined ? 0 : Math.max(0, clock.nowMs() - oldest.payment.updatedAtMs);
+    return { entries: head.seq - checkpoint, ageMs, checkpoint, head: head.seq };
+  }
+
+  /** Projects until the journal is drained (tests, settlement, shutdown); returns the entries projected. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const projected = await this.#projectBatch();
+      total += projected;
+      if (projected === 0) return total;
+    }
+  }
+
+  async #loop(): Promise<void> {
+    let backoffMs = this.#idleMs;
+    while (!this.#stopping) {
+      let projected = 0;
+      try {
+        projected = await this.#projectBatch();
+        this.#lastError = null;
+        backoffMs = this.#idleMs;
+      } catch (error) {
+        this.#lastError = error instanceof Error ? error.message : 'unknown';
+        this.#deps.logger.error({ error: this.#lastError }, 'projector batch failed; retrying');
+        backoffMs = Math.min(5_000, backoffMs * 2);
+      }
+      if (projected === this.#batchMax) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, backoffMs);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = null;
+    }
+  }
+
+  async #projectBatch(): Promise<number> {
+    const { store, clock, fees } = this.#deps;
+    const checkpoint = await store.getProjectorCheckpoint(projectorName);
+    this.#checkpoint = checkpoint;
+    const entries = await store.listPaymentJournal(checkpoint, this.#batchMax);
+    if (entries.length === 0) return 0;
+    const last = entries[entries.length - 1]?.seq ?? checkpoint;
+    await store.write(async (tx) => {
+      // Another node may have moved the checkpoint meanwhile: then this batch is theirs (and done).
+      if ((await tx.getProjectorCheckpoint(projectorName)) !== checkpoint) return;
+      const merchants = new Map<string, MerchantRecord | null>();
+      for (const { payment: journalled } of entries) {
+        // The entry shows the payment as of its stamp; the row now may be newer (it then has a later entry too).
+        const payment = journalled;
+        if (payment.status === 'approved' && settlementSignOf(payment.kind) === 1 && fees !== undefined) {
+          let merchant = merchants.get(payment.merchantId);
+          if (merchant === undefined) {
+            merchant = await tx.getMerchant(payment.merchantId);
+            merchants.set(payment.merchantId, merchant);
+          }
+          await fees.recordApproved(tx, payment, merchant ?? undefined);
+        }
+        if (payment.responseCode !== null && (await tx.lastEventOf('payment.completed', payment.id)) === null) {
+          await tx.appendEvent({ type: 'payment.completed', subjectId: payment.id, payload: completedEventPayload(payment), atMs: clock.nowMs() });
+        }
+      }
+      await tx.setProjectorCheckpoint(projectorName, last, clock.nowMs());
+    });
+    this.#checkpoint = last;
+    this.#projected += entries.length;
+    return entries.length;
+  }
+}
