@@ -42,6 +42,7 @@ import { pinTranslatingChannel } from './engine/pin-translating-channel.ts';
 import { TransactionSet, transactionSettingsFromConfig, type FollowUpFeeHooks } from './engine/transaction-set.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
+import { createHttpUseCases } from './http-use-cases.ts';
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
 import { ReversalWorker, type ReversalWorkerOptions } from './reversals/reversal-worker.ts';
 import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts';
@@ -313,12 +314,19 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
           logger,
           clock,
           metrics,
-          plans: feePlans,
-          onPlansChange: (next: typeof feePlans) => {
-            feePlans = next;
-          },
+          ...createHttpUseCases({
+            store,
+            clock,
+            logger,
+            config,
+            plans: feePlans,
+            onPlansChange: (next) => {
+              feePlans = next;
+            },
+            fees,
+            kickReversals: () => reversalWorker.kick(),
+          }),
           channelHealth,
-          manualHandling: { fees, kickReversals: () => reversalWorker.kick() },
           notifications: notifications.routes,
           monitoring: {
             terminalCached: (id) => terminalMonitor.cached(id),

@@ -35,12 +35,11 @@ import { eventRoutes } from './routes/event-routes.ts';
 import { manualHandlingRoutes } from './routes/manual-handling-routes.ts';
 import { webhookRoutes, type WebhookRoutesOptions } from './routes/webhook-routes.ts';
 import { alertRoutes, type AlertRoutesOptions } from './routes/alert-routes.ts';
-import { createPaymentFeeHooks } from '../../app/fees/payment-fee-hooks.ts';
-import type { FeeHooks } from '../../core/ports/payments.ts';
+import type { ManualHandlingUseCases } from '../../core/ports/manual-handling-use-cases.ts';
+import type { FeeUseCases } from '../../core/ports/fee-use-cases.ts';
 import { defaultCutoff } from '../../core/fees/business-date.ts';
 import { declineRoutes } from './routes/decline-routes.ts';
 import { feeRoutes } from './routes/fee-routes.ts';
-import { feeSettingsFromConfig } from '../../app/fees/fee-settings.ts';
 import { payoutRoutes } from './routes/payout-routes.ts';
 import { TerminalKeyVault } from '../crypto/terminal-key-vault.ts';
 import { merchantSelfServiceRoutes } from './routes/merchant-self-service-routes.ts';
@@ -61,16 +60,26 @@ export interface ChannelHealthLike {
   available?: boolean;
 }
 
+/**
+ * The use cases the routes call, bound to their store, clock and fee hooks by the composition root
+ * (src/app/http-use-cases.ts): the HTTP adapter imports src/core only (docs/architecture.md, "Layers").
+ */
+export interface HttpUseCases {
+  manualHandling: ManualHandlingUseCases;
+  fees: FeeUseCases;
+}
+
 export interface HttpAppDeps {
   engine: PaymentEngine;
+  useCases: HttpUseCases;
   /** Void, refund, capture and cancel routes and the CSV export; absent in apps built without the transaction set. */
   transactions?: TransactionRoutesEngine;
   store: Store;
   clock: Clock;
   logger: LoggerLike;
   config: ReswipeConfig;
-  /** Fee plans for the fee routes and the merchant feePlan check; loaded from config when absent. */
-  plans?: FeePlanSet;
+  /** Fee plans for the fee routes and the merchant feePlan check (loaded from config by the composition root). */
+  plans: FeePlanSet;
   onPlansChange?: (next: FeePlanSet) => void | Promise<void>;
   /** The registry /metrics serves; a fresh one (without sources) when absent. */
   metrics?: Metrics;
@@ -84,8 +93,6 @@ export interface HttpAppDeps {
   keyLastUsedWriteIntervalMs?: number;
   /** TLS server options read from http.tls; absent means plain HTTP (loopback or behind a TLS terminator, see validateConfig). */
   https?: TlsOptions;
-  /** The fee hooks of the running engine and a way to wake its reversal worker, for /v1/manual-handling; hooks built from the config when absent. */
-  manualHandling?: { fees?: FeeHooks; kickReversals?: () => void };
   /** Webhook endpoints and alert routes (docs/webhooks.md, docs/alerts.md); absent in apps built without them. */
   notifications?: { webhooks: Omit<WebhookRoutesOptions, 'auth'> | null; alerts: Omit<AlertRoutesOptions, 'auth'> };
 }
@@ -128,7 +135,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.decorateRequest('principal', null);
 
   const metrics = deps.metrics ?? createMetrics({ collectDefault: false });
-  let plans = deps.plans ?? feeSettingsFromConfig(deps.config).plans;
+  let plans = deps.plans;
 
   // Bodies are validated strictly (no coercion: "100" is not 100 fen; unknown keys are errors);
   // query strings, params and headers arrive as text, so there numbers and booleans are coerced.
@@ -183,16 +190,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         if (deps.notifications.webhooks !== null) await v1.register(webhookRoutes, { ...deps.notifications.webhooks, auth });
         await v1.register(alertRoutes, { ...deps.notifications.alerts, auth });
       }
-      await v1.register(manualHandlingRoutes, {
-        store: deps.store,
-        auth,
-        clock: deps.clock,
-        fees:
-          deps.manualHandling?.fees ??
-          createPaymentFeeHooks({ plans: () => plans, settings: { timeZone: deps.config.fees.settlementTimeZone, settleMode: deps.config.fees.settleMode, cutoff: defaultCutoff }, clock: deps.clock, logger: deps.logger }),
-        settlementDay: { timeZone: deps.config.fees.settlementTimeZone },
-        ...(deps.manualHandling?.kickReversals === undefined ? {} : { kickReversals: deps.manualHandling.kickReversals }),
-      });
+      await v1.register(manualHandlingRoutes, { store: deps.store, clock: deps.clock, useCases: deps.useCases.manualHandling, auth });
       // Payouts (admin) and what a merchant's own key reads about its money (docs/payouts.md).
       let payoutVault: TerminalKeyVault | undefined;
       await v1.register(payoutRoutes, {
@@ -235,6 +233,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         });
         await fees.register(feeRoutes, {
           store: deps.store,
+          useCases: deps.useCases.fees,
           plans,
           nowMs: () => deps.clock.nowMs(),
           settlement: { timeZone: deps.config.fees.settlementTimeZone, settleMode: deps.config.fees.settleMode },
