@@ -3,6 +3,7 @@
 // composeGateway builds them for the running gateway, and test fixtures that build a bare HTTP app
 // build them here too, so both wire the routes the same way.
 import type { LoggerLike } from '../adapters/channels/upstream-channel.ts';
+import { TerminalKeyVault } from '../adapters/crypto/terminal-key-vault.ts';
 import type { HttpAppDeps } from '../adapters/http/http-app.ts';
 import type { ReswipeConfig } from '../core/config/config-schema.ts';
 import { defaultCutoff } from '../core/fees/business-date.ts';
@@ -14,6 +15,8 @@ import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createFeeUseCases } from './fees/fee-use-cases.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { createManualHandlingUseCases } from './manual-handling/manual-handling-use-cases.ts';
+import { createPayoutUseCases } from './payouts/payout-use-cases.ts';
+import { createStatementUseCases } from './statements/statement-use-cases.ts';
 
 export interface HttpUseCasesDeps {
   store: Store;
@@ -42,6 +45,7 @@ export function createHttpUseCases(deps: HttpUseCasesDeps): Pick<HttpAppDeps, 'u
       logger: deps.logger,
     });
   const settlementDay = { timeZone: deps.config.fees.settlementTimeZone };
+  let payoutVault: TerminalKeyVault | undefined;
   return {
     plans,
     onPlansChange: async (next) => {
@@ -57,6 +61,9 @@ export function createHttpUseCases(deps: HttpUseCasesDeps): Pick<HttpAppDeps, 'u
         ...(deps.kickReversals === undefined ? {} : { kickReversals: deps.kickReversals }),
       }),
       fees: createFeeUseCases(deps.store),
+      // The vault is opened on first use: a gateway that never records a payout account needs no local master key for it.
+      payouts: createPayoutUseCases({ store: deps.store, vault: () => (payoutVault ??= TerminalKeyVault.fromSettings(deps.config.security)) }),
+      statements: createStatementUseCases(deps.store),
     },
   };
 }

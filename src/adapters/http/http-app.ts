@@ -37,11 +37,12 @@ import { webhookRoutes, type WebhookRoutesOptions } from './routes/webhook-route
 import { alertRoutes, type AlertRoutesOptions } from './routes/alert-routes.ts';
 import type { ManualHandlingUseCases } from '../../core/ports/manual-handling-use-cases.ts';
 import type { FeeUseCases } from '../../core/ports/fee-use-cases.ts';
+import type { PayoutUseCases } from '../../core/ports/payout-use-cases.ts';
+import type { StatementUseCases } from '../../core/ports/statement-use-cases.ts';
 import { defaultCutoff } from '../../core/fees/business-date.ts';
 import { declineRoutes } from './routes/decline-routes.ts';
 import { feeRoutes } from './routes/fee-routes.ts';
 import { payoutRoutes } from './routes/payout-routes.ts';
-import { TerminalKeyVault } from '../crypto/terminal-key-vault.ts';
 import { merchantSelfServiceRoutes } from './routes/merchant-self-service-routes.ts';
 
 /** Largest request body; a payment request is about 300 bytes. */
@@ -67,6 +68,8 @@ export interface ChannelHealthLike {
 export interface HttpUseCases {
   manualHandling: ManualHandlingUseCases;
   fees: FeeUseCases;
+  payouts: PayoutUseCases;
+  statements: StatementUseCases;
 }
 
 export interface HttpAppDeps {
@@ -192,16 +195,17 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       }
       await v1.register(manualHandlingRoutes, { store: deps.store, clock: deps.clock, useCases: deps.useCases.manualHandling, auth });
       // Payouts (admin) and what a merchant's own key reads about its money (docs/payouts.md).
-      let payoutVault: TerminalKeyVault | undefined;
-      await v1.register(payoutRoutes, {
+      await v1.register(payoutRoutes, { store: deps.store, auth, clock: deps.clock, timeZone: deps.config.fees.settlementTimeZone, useCases: deps.useCases.payouts });
+      await v1.register(merchantSelfServiceRoutes, {
         store: deps.store,
         auth,
+        logger: deps.logger,
         clock: deps.clock,
         timeZone: deps.config.fees.settlementTimeZone,
-        // Opened on first use: a gateway that never records an account needs no local master key for it.
-        vault: () => (payoutVault ??= TerminalKeyVault.fromSettings(deps.config.security)),
+        cutoff: defaultCutoff,
+        payouts: deps.useCases.payouts,
+        statements: deps.useCases.statements,
       });
-      await v1.register(merchantSelfServiceRoutes, { store: deps.store, auth, logger: deps.logger, clock: deps.clock, timeZone: deps.config.fees.settlementTimeZone, cutoff: defaultCutoff });
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
       await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
       // Fee routes read every merchant's settlements and change plans: admin keys only, except that
