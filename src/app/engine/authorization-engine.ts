@@ -59,6 +59,7 @@ import { toPaymentView, type PaymentFeeView, type PaymentView } from '../../core
 import type { ChannelPort, ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../../core/ports/channel.ts';
 import type { EngineChannelSettings, EngineSettings, FeeHooks, SaleRequest, SaleResult, TerminalReversalInput } from '../../core/ports/payments.ts';
 import type { RouteInput } from '../../core/routing/choose-route.ts';
+import { classifyReply, diagnosisOfResponseCode } from '../../core/payments/classify-reply.ts';
 import { decideRecovery, type FailedAttempt } from '../../core/payments/decide-recovery.ts';
 import { recoveryPolicy as shippedRecoveryPolicy, type RecoveryPolicy } from '../../core/payments/recovery-policy.ts';
 import {
@@ -526,7 +527,7 @@ export class AuthorizationEngine {
       if (payment === null || fresh === undefined) return false;
       const nowMs = this.#clock.nowMs();
       await tx.appendEvent({ type: 'payment.late_reply', subjectId: payment.id, payload: { seq: fresh.seq, channel, responseCode: code, outcome: fresh.outcome }, atMs: nowMs });
-      if (code === null || safeClassify(code).outcome !== 'approved') return false;
+      if (code === null || diagnosisOfResponseCode(code).outcome !== 'approved') return false;
       // An advice (0220/0221: a refund) is never reversed: it is stored and forwarded until acknowledged,
       // and a late 0230 only acknowledges what the host already booked. The advice forwarder's next 0221
       // gets the host's original answer and closes it.
@@ -896,41 +897,22 @@ export class AuthorizationEngine {
     // After an unknown outcome the question is "once it is confirmed reversed, may we try again?"; it is asked
     // again, with the channels healthy then, when the reversal settles (#waitFor).
     const afterReversalRetry = (): RetryDecision => retryFor({ kind: 'unknown_reversed', diagnosis: classifyOutcome('reversed') });
-    switch (result.kind) {
-      case 'reply': {
-        const code = getText(result.message, 39);
-        const common = { sentAtMs: result.sentAtMs, latencyMs: result.latencyMs, completedAtMs: nowMs };
-        if (code === undefined || !/^[0-9A-Z]{2}$/.test(code)) {
-          const diagnosis = classifyOutcome('malformed_reply');
-          context.attempts.set(seq, { ...attempt, ...common, outcome: 'unknown' });
-          return { type: 'no_reply', nowMs, seq, diagnosis, retry: afterReversalRetry() };
-        }
-        const diagnosis = code === '00' ? approvedDiagnosis() : classifyResponseCode(code);
-        const approved = diagnosis.outcome === 'approved';
-        context.attempts.set(seq, {
-          ...attempt,
-          ...common,
-          outcome: approved ? 'approved' : 'declined',
-          responseCode: code,
-          authCode: approved ? (getText(result.message, 38)?.trim() ?? null) : null,
-          rrn: getText(result.message, 37)?.trim() ?? null,
-        });
+    const classified = classifyReply(result, nowMs);
+    context.attempts.set(seq, { ...attempt, ...classified.fields });
+    const diagnosis = classified.diagnosis;
+    switch (classified.kind) {
+      case 'approved':
+        return { type: 'replied', nowMs, seq, diagnosis, retry: { action: 'stop', reason: 'approved' } };
+      case 'declined':
         // A channel-side decline moved no money and says nothing about the card: the policy sends it to the
         // next channel at once (src/core/payments/recovery-policy.json).
-        return { type: 'replied', nowMs, seq, diagnosis, retry: approved ? { action: 'stop', reason: 'approved' } : retryFor({ kind: 'declined', diagnosis }) };
-      }
-      case 'not_sent': {
-        const diagnosis = classifyOutcome('not_sent');
-        context.attempts.set(seq, { ...attempt, outcome: 'not_sent', completedAtMs: nowMs });
-        this.#logger.warn({ paymentId: context.payment.id, channel: attempt.channel, reason: result.reason }, 'attempt not sent');
+        return { type: 'replied', nowMs, seq, diagnosis, retry: retryFor({ kind: 'declined', diagnosis }) };
+      case 'not_sent':
+        this.#logger.warn({ paymentId: context.payment.id, channel: attempt.channel, reason: result.kind === 'not_sent' ? result.reason : 'unknown' }, 'attempt not sent');
         return { type: 'not_sent', nowMs, seq, diagnosis, retry: retryFor({ kind: 'not_sent', diagnosis }) };
-      }
-      case 'no_reply': {
-        const diagnosis = classifyOutcome(result.reason === 'malformed_reply' || result.reason === 'bad_mac' ? result.reason : 'no_reply');
-        context.attempts.set(seq, { ...attempt, outcome: 'unknown', sentAtMs: result.sentAtMs, completedAtMs: nowMs });
-        this.#logger.warn({ paymentId: context.payment.id, channel: attempt.channel, stan: attempt.stan, reason: result.reason }, 'attempt outcome unknown; reversal queued');
+      case 'unknown':
+        if (result.kind === 'no_reply') this.#logger.warn({ paymentId: context.payment.id, channel: attempt.channel, stan: attempt.stan, reason: result.reason }, 'attempt outcome unknown; reversal queued');
         return { type: 'no_reply', nowMs, seq, diagnosis, retry: afterReversalRetry() };
-      }
     }
   }
 
@@ -1363,7 +1345,7 @@ function diagnosisOfView(view: PaymentView): Diagnosis {
   if (view.status === 'approved') return approvedDiagnosis();
   const decline = view.decline;
   if (decline === null) return classifyOutcome('not_sent');
-  const base = safeClassify(decline.code);
+  const base = diagnosisOfResponseCode(decline.code);
   return {
     ...base,
     outcome: decline.verdict === 'wait' ? 'unknown' : base.outcome,
@@ -1373,14 +1355,6 @@ function diagnosisOfView(view: PaymentView): Diagnosis {
     waitSeconds: decline.waitSeconds,
     advice: decline.advice,
   };
-}
-
-function safeClassify(code: string): Diagnosis {
-  try {
-    return classifyResponseCode(code);
-  } catch {
-    return classifyResponseCode('96');
-  }
 }
 
 function parseView(body: string | null): PaymentView | null {
@@ -1416,7 +1390,7 @@ function lastDiagnosisOf(attempts: readonly AttemptRecord[]): Diagnosis {
   if (last === undefined) return classifyOutcome('not_sent');
   if (last.outcome === 'reversed') return classifyOutcome('reversed');
   if (last.outcome === 'not_sent') return classifyOutcome('not_sent');
-  return last.responseCode === null ? classifyOutcome('no_reply') : safeClassify(last.responseCode);
+  return last.responseCode === null ? classifyOutcome('no_reply') : diagnosisOfResponseCode(last.responseCode);
 }
 
 function completedPayload(payment: PaymentRecord, diagnosis: Diagnosis): Record<string, unknown> {

@@ -8,6 +8,9 @@ import type { Diagnosis } from '../declines/diagnosis.ts';
 import { localDecline } from '../declines/local-decline.ts';
 import { unknownOutcomeWaitSeconds } from '../declines/classify-outcome.ts';
 
+/** Most recent payments of one card the re-swipe guard and the double-approval check look at. */
+export const reswipeCandidatesMax = 50;
+
 export interface ReswipeSale {
   readonly merchantId: string;
   readonly terminalId: string | null;
