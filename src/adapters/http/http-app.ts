@@ -22,6 +22,7 @@ import { decideReadiness, isChannelUsable } from '../../core/monitoring/readines
 import type { LoggerLike } from '../channels/upstream-channel.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { ApiAuth, merchantScopeOf, requireScope } from './auth.ts';
+import { merchantStandingRoutes, type StandingOfMerchant } from './routes/merchant-standing-routes.ts';
 import { registerRequestLimits, type RequestLimits } from './request-limits.ts';
 import { registerCors, registerSecurityHeaders } from './security-headers.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
@@ -33,6 +34,7 @@ import { transactionRoutes, type TransactionRoutesEngine } from './routes/transa
 import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { manualHandlingRoutes } from './routes/manual-handling-routes.ts';
+import { reconciliationRoutes } from './routes/reconciliation-routes.ts';
 import { webhookRoutes, type WebhookRoutesOptions } from './routes/webhook-routes.ts';
 import { alertRoutes, type AlertRoutesOptions } from './routes/alert-routes.ts';
 import type { ManualHandlingUseCases } from '../../core/ports/manual-handling-use-cases.ts';
@@ -98,6 +100,8 @@ export interface HttpAppDeps {
   https?: TlsOptions;
   /** Webhook endpoints and alert routes (docs/webhooks.md, docs/alerts.md); absent in apps built without them. */
   notifications?: { webhooks: Omit<WebhookRoutesOptions, 'auth'> | null; alerts: Omit<AlertRoutesOptions, 'auth'> };
+  /** A merchant's month against its thresholds, for GET /v1/merchants/{id}/standing (docs/standing.md); the route is absent without it. */
+  standingOf?: StandingOfMerchant;
 }
 
 const openapiInfo = {
@@ -194,6 +198,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         await v1.register(alertRoutes, { ...deps.notifications.alerts, auth });
       }
       await v1.register(manualHandlingRoutes, { store: deps.store, clock: deps.clock, useCases: deps.useCases.manualHandling, auth });
+      await v1.register(reconciliationRoutes, { store: deps.store, auth, clock: deps.clock, settlementDay: { timeZone: deps.config.fees.settlementTimeZone } });
       // Payouts (admin) and what a merchant's own key reads about its money (docs/payouts.md).
       await v1.register(payoutRoutes, { store: deps.store, auth, clock: deps.clock, timeZone: deps.config.fees.settlementTimeZone, useCases: deps.useCases.payouts });
       await v1.register(merchantSelfServiceRoutes, {
@@ -206,6 +211,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         payouts: deps.useCases.payouts,
         statements: deps.useCases.statements,
       });
+      if (deps.standingOf !== undefined) await v1.register(merchantStandingRoutes, { auth, standingOf: deps.standingOf });
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
       await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
       // Fee routes read every merchant's settlements and change plans: admin keys only, except that

@@ -7,6 +7,7 @@ import { createHttpUseCases } from '../../../src/app/http-use-cases.ts';
 import { generateApiKey } from '../../../src/adapters/http/auth.ts';
 import { createMetrics, instrumentChannel, type Metrics } from '../../../src/adapters/metrics/metrics.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
+import { standingOfMerchant } from '../../../src/app/standing/load-merchant-standing.ts';
 import type { LoggerLike } from '../../../src/adapters/channels/upstream-channel.ts';
 import { createFixture, merchantId, terminalId, silentLogger, reply, type Fixture, type Script } from '../../app/engine/engine-fixture.ts';
 
@@ -56,7 +57,8 @@ export async function createHttpFixture(options: { script?: Script; logger?: Log
   metrics.setSources({ reversalQueueStats: () => engineFixture.store.reversalQueueStats() });
   const clock = { nowMs: () => Date.now() };
   const logger = options.logger ?? silentLogger;
-  const app = await buildHttpApp({ engine: engineFixture.engine, store: engineFixture.store, clock, logger, config, metrics, ...createHttpUseCases({ store: engineFixture.store, clock, logger, config }) });
+  const standingOf = standingOfMerchant(engineFixture.store, clock, config.standing, { timeZone: config.fees.settlementTimeZone });
+  const app = await buildHttpApp({ engine: engineFixture.engine, store: engineFixture.store, clock, logger, config, metrics, standingOf, ...createHttpUseCases({ store: engineFixture.store, clock, logger, config }) });
   return {
     app,
     engine: engineFixture,
