@@ -65,7 +65,7 @@ export interface ChannelHealthLike {
 
 /**
  * The use cases the routes call, bound to their store, clock and fee hooks by the composition root
- * (src/app/http-use-cases.ts): the HTTP adapter imports nothing from src/app (docs/architecture.md, "Layers").
+ * (src/app/http-use-cases.ts), so the routes need not import src/app (docs/architecture.md, "Layers").
  */
 export interface HttpUseCases {
   manualHandling: ManualHandlingUseCases;
