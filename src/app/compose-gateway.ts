@@ -45,6 +45,7 @@ import { followUpSettingsFromConfig } from './follow-ups/follow-up-settings.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { PaymentProjector } from './projector/payment-projector.ts';
+import { createHttpUseCases } from './http-use-cases.ts';
 
 /** /readyz answers 503 while the payment projector is further behind than this (docs/projector.md). */
 const projectorLagMaxMs = 30_000;
@@ -335,13 +336,20 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
           logger,
           clock,
           metrics,
-          plans: feePlans,
-          onPlansChange: (next: typeof feePlans) => {
-            feePlans = next;
-          },
+          ...createHttpUseCases({
+            store,
+            clock,
+            logger,
+            config,
+            plans: feePlans,
+            onPlansChange: (next) => {
+              feePlans = next;
+            },
+            fees,
+            kickReversals: () => reversalWorker.kick(),
+          }),
           channelHealth,
           projectorLag,
-          manualHandling: { fees, kickReversals: () => reversalWorker.kick() },
           notifications: notifications.routes,
           monitoring: {
             terminalCached: (id) => terminalMonitor.cached(id),

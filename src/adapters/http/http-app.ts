@@ -38,14 +38,14 @@ import { manualHandlingRoutes } from './routes/manual-handling-routes.ts';
 import { reconciliationRoutes } from './routes/reconciliation-routes.ts';
 import { webhookRoutes, type WebhookRoutesOptions } from './routes/webhook-routes.ts';
 import { alertRoutes, type AlertRoutesOptions } from './routes/alert-routes.ts';
-import { createPaymentFeeHooks } from '../../app/fees/payment-fee-hooks.ts';
-import type { FeeHooks } from '../../core/ports/payments.ts';
+import type { ManualHandlingUseCases } from '../../core/ports/manual-handling-use-cases.ts';
+import type { FeeUseCases } from '../../core/ports/fee-use-cases.ts';
+import type { PayoutUseCases } from '../../core/ports/payout-use-cases.ts';
+import type { StatementUseCases } from '../../core/ports/statement-use-cases.ts';
 import { defaultCutoff } from '../../core/fees/business-date.ts';
 import { declineRoutes } from './routes/decline-routes.ts';
 import { feeRoutes } from './routes/fee-routes.ts';
-import { feeSettingsFromConfig } from '../../app/fees/fee-settings.ts';
 import { payoutRoutes } from './routes/payout-routes.ts';
-import { TerminalKeyVault } from '../crypto/terminal-key-vault.ts';
 import { merchantSelfServiceRoutes } from './routes/merchant-self-service-routes.ts';
 
 /** Largest request body; a payment request is about 300 bytes. */
@@ -64,16 +64,28 @@ export interface ChannelHealthLike {
   available?: boolean;
 }
 
+/**
+ * The use cases the routes call, bound to their store, clock and fee hooks by the composition root
+ * (src/app/http-use-cases.ts), so the routes need not import src/app (docs/architecture.md, "Layers").
+ */
+export interface HttpUseCases {
+  manualHandling: ManualHandlingUseCases;
+  fees: FeeUseCases;
+  payouts: PayoutUseCases;
+  statements: StatementUseCases;
+}
+
 export interface HttpAppDeps {
   engine: PaymentEngine;
+  useCases: HttpUseCases;
   /** Void, refund, capture and cancel routes and the CSV export; absent in apps built without the transaction set. */
   transactions?: TransactionRoutesEngine;
   store: Store;
   clock: Clock;
   logger: LoggerLike;
   config: ReswipeConfig;
-  /** Fee plans for the fee routes and the merchant feePlan check; loaded from config when absent. */
-  plans?: FeePlanSet;
+  /** Fee plans for the fee routes and the merchant feePlan check (loaded from config by the composition root). */
+  plans: FeePlanSet;
   onPlansChange?: (next: FeePlanSet) => void | Promise<void>;
   /** The registry /metrics serves; a fresh one (without sources) when absent. */
   metrics?: Metrics;
@@ -89,8 +101,6 @@ export interface HttpAppDeps {
   keyLastUsedWriteIntervalMs?: number;
   /** TLS server options read from http.tls; absent means plain HTTP (loopback or behind a TLS terminator, see validateConfig). */
   https?: TlsOptions;
-  /** The fee hooks of the running engine and a way to wake its reversal worker, for /v1/manual-handling; hooks built from the config when absent. */
-  manualHandling?: { fees?: FeeHooks; kickReversals?: () => void };
   /** Webhook endpoints and alert routes (docs/webhooks.md, docs/alerts.md); absent in apps built without them. */
   notifications?: { webhooks: Omit<WebhookRoutesOptions, 'auth'> | null; alerts: Omit<AlertRoutesOptions, 'auth'> };
   /** A merchant's month against its thresholds, for GET /v1/merchants/{id}/standing (docs/standing.md); the route is absent without it. */
@@ -135,7 +145,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.decorateRequest('principal', null);
 
   const metrics = deps.metrics ?? createMetrics({ collectDefault: false });
-  let plans = deps.plans ?? feeSettingsFromConfig(deps.config).plans;
+  let plans = deps.plans;
 
   // Bodies are validated strictly (no coercion: "100" is not 100 fen; unknown keys are errors);
   // query strings, params and headers arrive as text, so there numbers and booleans are coerced.
@@ -191,28 +201,20 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         await v1.register(alertRoutes, { ...deps.notifications.alerts, auth });
       }
       await v1.register(drillRoutes, { store: deps.store, auth });
-      await v1.register(manualHandlingRoutes, {
-        store: deps.store,
-        auth,
-        clock: deps.clock,
-        fees:
-          deps.manualHandling?.fees ??
-          createPaymentFeeHooks({ plans: () => plans, settings: { timeZone: deps.config.fees.settlementTimeZone, settleMode: deps.config.fees.settleMode, cutoff: defaultCutoff }, clock: deps.clock, logger: deps.logger }),
-        settlementDay: { timeZone: deps.config.fees.settlementTimeZone },
-        ...(deps.manualHandling?.kickReversals === undefined ? {} : { kickReversals: deps.manualHandling.kickReversals }),
-      });
+      await v1.register(manualHandlingRoutes, { store: deps.store, clock: deps.clock, useCases: deps.useCases.manualHandling, auth });
       await v1.register(reconciliationRoutes, { store: deps.store, auth, clock: deps.clock, settlementDay: { timeZone: deps.config.fees.settlementTimeZone } });
       // Payouts (admin) and what a merchant's own key reads about its money (docs/payouts.md).
-      let payoutVault: TerminalKeyVault | undefined;
-      await v1.register(payoutRoutes, {
+      await v1.register(payoutRoutes, { store: deps.store, auth, clock: deps.clock, timeZone: deps.config.fees.settlementTimeZone, useCases: deps.useCases.payouts });
+      await v1.register(merchantSelfServiceRoutes, {
         store: deps.store,
         auth,
+        logger: deps.logger,
         clock: deps.clock,
         timeZone: deps.config.fees.settlementTimeZone,
-        // Opened on first use: a gateway that never records an account needs no local master key for it.
-        vault: () => (payoutVault ??= TerminalKeyVault.fromSettings(deps.config.security)),
+        cutoff: defaultCutoff,
+        payouts: deps.useCases.payouts,
+        statements: deps.useCases.statements,
       });
-      await v1.register(merchantSelfServiceRoutes, { store: deps.store, auth, logger: deps.logger, clock: deps.clock, timeZone: deps.config.fees.settlementTimeZone, cutoff: defaultCutoff });
       if (deps.standingOf !== undefined) await v1.register(merchantStandingRoutes, { auth, standingOf: deps.standingOf });
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
       await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
@@ -245,6 +247,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         });
         await fees.register(feeRoutes, {
           store: deps.store,
+          useCases: deps.useCases.fees,
           plans,
           nowMs: () => deps.clock.nowMs(),
           settlement: { timeZone: deps.config.fees.settlementTimeZone, settleMode: deps.config.fees.settleMode },

@@ -4,16 +4,13 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { ReswipeConfig } from '../../core/config/config-schema.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
-import { AlertRuleProblem, mergeAlertRules, parseAlertRule, parseAlertRules, type AlertRule } from '../../core/alerts/alert-rule.ts';
+import { mergeAlertRules, parseAlertRules, type AlertRule } from '../../core/alerts/alert-rule.ts';
+import { alertRuleError, effectiveAlertRules } from '../../core/alerts/effective-alert-rules.ts';
 import { defaultAlertRules } from '../../core/alerts/default-alert-rules.ts';
-import type { AlertRuleOverrideRecord } from '../../core/ports/notification-store.ts';
 import type { SmtpSettings } from '../../adapters/notify/smtp-client.ts';
 import type { NotifyTarget } from '../webhooks/send-delivery.ts';
 
-/** Turns a rule problem into the catalogue error. */
-export function alertRuleError(problem: unknown): unknown {
-  return problem instanceof AlertRuleProblem ? new ReswipeError('RSW_ALERT_RULE_INVALID', { field: problem.field, reason: problem.reason }) : problem;
-}
+export { alertRuleError, effectiveAlertRules };
 
 export function configuredAlertRules(config: ReswipeConfig): AlertRule[] {
   try {
@@ -21,19 +18,6 @@ export function configuredAlertRules(config: ReswipeConfig): AlertRule[] {
   } catch (error) {
     throw alertRuleError(error);
   }
-}
-
-/** The rules in force: configured ones, then those changed through the API (a stored override that no longer parses is skipped, not fatal). */
-export function effectiveAlertRules(configured: readonly AlertRule[], overrides: readonly AlertRuleOverrideRecord[]): AlertRule[] {
-  const parsed: AlertRule[] = [];
-  for (const override of overrides) {
-    try {
-      parsed.push(parseAlertRule(override.rule, `override ${override.id}`));
-    } catch {
-      // A rule stored by a newer reswipe with a kind this one does not know: the configured rule stands.
-    }
-  }
-  return mergeAlertRules(configured, parsed);
 }
 
 function readSecretFile(path: string, target: string): string {

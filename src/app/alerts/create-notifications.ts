@@ -13,6 +13,7 @@ import { webhookDeliverySchedule } from '../../core/webhooks/delivery-schedule.t
 import { createDeliverySender } from '../webhooks/send-delivery.ts';
 import { AlertWorker } from './alert-worker.ts';
 import { configuredAlertRules, notifyTargetsFromConfig, smtpFromConfig } from './alert-settings.ts';
+import { createWebhookUseCases } from '../webhooks/webhook-use-cases.ts';
 
 export interface Notifications {
   routes: NonNullable<HttpAppDeps['notifications']>;
@@ -44,7 +45,10 @@ export function createNotifications(deps: { config: ReswipeConfig; store: Store;
   });
   const alerts = new AlertWorker({ store, clock, logger, configuredRules, targets, runbookBaseUrl: config.alerts.runbookBaseUrl, channelWindows: deps.channelWindows, intervalMs: config.alerts.evaluateIntervalMs, onNotified: () => outbox.kick(), send });
   const routes = {
-    webhooks: deps.vault === null ? null : { deps: { store, clock, vault: deps.vault, settings: config.webhooks, developmentMode: config.security.developmentMode }, kick: () => outbox.kick() },
+    webhooks:
+      deps.vault === null
+        ? null
+        : { store, clock, useCases: createWebhookUseCases({ store, clock, vault: deps.vault, settings: config.webhooks, developmentMode: config.security.developmentMode }), kick: () => outbox.kick() },
     alerts: { store, clock, configuredRules, runbookBaseUrl: config.alerts.runbookBaseUrl },
   };
   if (deps.vault === null) logger.warn({}, 'webhook endpoints need the local master key to seal their signing secrets (security.terminalMasterKey); the webhook routes are off');

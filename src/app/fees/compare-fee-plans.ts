@@ -2,44 +2,22 @@
 // the fees actually recorded. Reads only; nothing is changed.
 import { businessDayWindow, defaultCutoff } from '../../core/fees/business-date.ts';
 import { computeFee } from '../../core/fees/compute-fee.ts';
-import type { FeePlanSet, SettleMode } from '../../core/fees/fee-plan.ts';
 import { settlementSignOf } from '../../core/fees/settlement-batch.ts';
 import { getFeePlan } from '../../core/fees/validate-fee-plans.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { StoreReader } from '../../core/ports/store.ts';
+import type { FeeComparison, FeeComparisonInput, FeeComparisonRow } from '../../core/ports/fee-use-cases.ts';
 import { feeMethodOfCardType } from './record-payment-fees.ts';
 import { listMerchantPayments } from './settle-day.ts';
 
-export interface FeeComparisonRow {
-  readonly method: string;
-  readonly payments: number;
-  readonly amountMinor: number;
-  readonly currentFeesMinor: number;
-  readonly whatIfFeesMinor: number;
-}
-
-export interface FeeComparison {
-  readonly merchantId: string;
-  readonly fromDate: string;
-  readonly toDate: string;
-  readonly currentPlan: string;
-  readonly plan: string;
-  readonly payments: number;
-  readonly amountMinor: number;
-  /** Fees recorded for those sales (their `fee` lines, before refunds, voids being excluded). */
-  readonly currentFeesMinor: number;
-  readonly whatIfFeesMinor: number;
-  /** whatIf - current: positive means the other plan costs the merchant more. */
-  readonly differenceMinor: number;
-  readonly byMethod: readonly FeeComparisonRow[];
-}
+export type { FeeComparison, FeeComparisonRow };
 
 /** Periods longer than this are refused (a year and a bit). */
 export const comparisonDaysMax = 400;
 
 export async function compareFeePlans(
   reader: StoreReader,
-  input: { merchantId: string; fromDate: string; toDate: string; plan: string; plans: FeePlanSet; timeZone: string; cutoff?: string | undefined; settleMode: SettleMode },
+  input: FeeComparisonInput,
 ): Promise<FeeComparison> {
   const plan = getFeePlan(input.plans, input.plan);
   const merchant = await reader.getMerchant(input.merchantId);

@@ -13,16 +13,9 @@ import { recordAudit } from '../audit/record-audit.ts';
 import { toStoredDecline } from '../engine/authorization-engine.ts';
 import { loadManualHandling, loadManualHandlingForUpdate, manualHandlingFactsOf, viewOfLoaded } from './load-manual-handling.ts';
 import type { ManualHandlingDeps } from './manual-handling-deps.ts';
+import type { ResolveManualPaymentInput } from '../../core/ports/manual-handling-use-cases.ts';
 
-export interface ResolveManualPaymentInput {
-  paymentId: string;
-  actor: string;
-  outcome: 'charged' | 'not-charged';
-  /** What the bank said: who, when, their reference. Mandatory. */
-  note: string;
-  /** Runs last inside the action's write with its answer (the HTTP routes store the Idempotency-Key there). */
-  inTx?: ((tx: StoreTx, view: ManualHandlingView) => Promise<void>) | undefined;
-}
+export type { ResolveManualPaymentInput };
 
 /** Resolves a flagged payment; throws a RSW_MANUAL_* ReswipeError when refused (nothing changed). */
 export async function resolveManualPayment(deps: ManualHandlingDeps, input: ResolveManualPaymentInput): Promise<ManualHandlingView> {

@@ -13,15 +13,9 @@ import { recordAudit } from '../audit/record-audit.ts';
 import { reopenReversal } from '../reversals/reversal-worker.ts';
 import { loadManualHandlingForUpdate, manualHandlingFactsOf, viewOfLoaded } from './load-manual-handling.ts';
 import type { ManualHandlingDeps } from './manual-handling-deps.ts';
+import type { RetryManualReversalInput } from '../../core/ports/manual-handling-use-cases.ts';
 
-export interface RetryManualReversalInput {
-  paymentId: string;
-  actor: string;
-  /** Why, for the audit log; optional. */
-  note?: string | undefined;
-  /** Runs last inside the action's write with its answer (the HTTP routes store the Idempotency-Key there). */
-  inTx?: ((tx: StoreTx, view: ManualHandlingView) => Promise<void>) | undefined;
-}
+export type { RetryManualReversalInput };
 
 /** Re-queues every dead reversal of a flagged payment; throws a RSW_MANUAL_* ReswipeError when refused (nothing changed). */
 export async function retryManualReversal(deps: ManualHandlingDeps, input: RetryManualReversalInput): Promise<ManualHandlingView> {

@@ -6,18 +6,12 @@
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { decidePayoutAnswer } from '../../core/payouts/payout-state.ts';
 import type { PayoutRecord } from '../../core/ports/store.ts';
+import type { AnswerImport } from '../../core/ports/payout-use-cases.ts';
 import { parseAnswerFile } from '../../adapters/payouts/bank-answer-file.ts';
 import { recordAudit } from '../audit/record-audit.ts';
 import type { PayoutDeps } from './payout-deps.ts';
 
-export interface AnswerImport {
-  readonly fileId: string;
-  readonly paid: number;
-  readonly failed: number;
-  /** Lines the payouts already had (a re-import). */
-  readonly unchanged: number;
-  readonly payouts: readonly PayoutRecord[];
-}
+export type { AnswerImport };
 
 export async function importPayoutAnswer(deps: Pick<PayoutDeps, 'store' | 'actor'>, text: string, nowMs: number, source = 'answer'): Promise<AnswerImport> {
   const file = parseAnswerFile(text, source);

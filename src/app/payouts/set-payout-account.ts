@@ -1,28 +1,12 @@
 // Records (or replaces) a merchant's payout account: validated, the number sealed and masked, the
 // change audited with the masked number only. Payouts already made keep the account they were made with.
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
-import { maskAccountNumber, validatePayoutAccount, type PayoutAccountInput } from '../../core/payouts/payout-account.ts';
 import type { PayoutAccountRecord } from '../../core/ports/store.ts';
+import { maskAccountNumber, toPayoutAccountView, validatePayoutAccount, type PayoutAccountInput, type PayoutAccountView } from '../../core/payouts/payout-account.ts';
 import { recordAudit } from '../audit/record-audit.ts';
 import { sealAccountNumber, type PayoutDeps } from './payout-deps.ts';
 
-export interface PayoutAccountView {
-  merchantId: string;
-  bankCode: string;
-  accountName: string;
-  accountNumberMasked: string;
-  updatedAt: string;
-}
-
-export function toPayoutAccountView(account: PayoutAccountRecord): PayoutAccountView {
-  return {
-    merchantId: account.merchantId,
-    bankCode: account.bankCode,
-    accountName: account.accountName,
-    accountNumberMasked: account.accountNumberMasked,
-    updatedAt: new Date(account.updatedAtMs).toISOString(),
-  };
-}
+export { toPayoutAccountView, type PayoutAccountView };
 
 export async function setPayoutAccount(deps: Pick<PayoutDeps, 'store' | 'vault' | 'actor'>, merchantId: string, input: PayoutAccountInput, nowMs: number): Promise<PayoutAccountView> {
   const account = validatePayoutAccount(input);

@@ -2,6 +2,7 @@
 // The account number is sensitive (docs/payouts.md): it is shown only masked (last four digits),
 // and stored only sealed; this module validates and masks, the sealing is an adapter.
 import { ReswipeError } from '../errors/reswipe-error.ts';
+import type { PayoutAccountRecord } from '../ports/store.ts';
 
 export interface PayoutAccountInput {
   /** The CNAPS bank code (联行号) of the receiving branch: 12 digits. */
@@ -36,4 +37,23 @@ export function validatePayoutAccount(input: PayoutAccountInput): PayoutAccountI
 /** `6222020200112233445` → `****3445`: only the last four digits are ever shown. */
 export function maskAccountNumber(accountNumber: string): string {
   return `****${accountNumber.slice(-4)}`;
+}
+
+/** A recorded account as clients see it: the number masked. */
+export interface PayoutAccountView {
+  merchantId: string;
+  bankCode: string;
+  accountName: string;
+  accountNumberMasked: string;
+  updatedAt: string;
+}
+
+export function toPayoutAccountView(account: PayoutAccountRecord): PayoutAccountView {
+  return {
+    merchantId: account.merchantId,
+    bankCode: account.bankCode,
+    accountName: account.accountName,
+    accountNumberMasked: account.accountNumberMasked,
+    updatedAt: new Date(account.updatedAtMs).toISOString(),
+  };
 }

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildHttpApp } from '../../../src/adapters/http/http-app.ts';
+import { createHttpUseCases } from '../../../src/app/http-use-cases.ts';
 import { generateApiKey } from '../../../src/adapters/http/auth.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
 import type { ApiScope } from '../../../src/core/access/api-scope.ts';
@@ -31,7 +32,8 @@ async function setUp(http: Record<string, unknown> = {}, logger = silentLogger) 
   });
   const transactions = fixture.gateway.transactions;
   const config = validateConfig({ security: { panKey, developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' }, http });
-  const app = await buildHttpApp({ engine: fixture.engine, transactions, store: fixture.store, clock: { nowMs: () => Date.now() }, logger, config });
+  const clock = { nowMs: () => Date.now() };
+  const app = await buildHttpApp({ engine: fixture.engine, transactions, store: fixture.store, clock, logger, config, ...createHttpUseCases({ store: fixture.store, clock, logger, config }) });
   let counter = 0;
   const post = (url: string, body: Record<string, unknown>, key: string) => {
     counter += 1;

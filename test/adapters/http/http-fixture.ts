@@ -3,6 +3,7 @@
 // key and one key per merchant stored the way `reswipe keys create` stores them (hash only).
 import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from '../../../src/adapters/http/http-app.ts';
+import { createHttpUseCases } from '../../../src/app/http-use-cases.ts';
 import { generateApiKey } from '../../../src/adapters/http/auth.ts';
 import { createMetrics, instrumentChannel, type Metrics } from '../../../src/adapters/metrics/metrics.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
@@ -55,8 +56,9 @@ export async function createHttpFixture(options: { script?: Script; logger?: Log
   const config = validateConfig({ security: { panKey, developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
   metrics.setSources({ reversalQueueStats: () => engineFixture.store.reversalQueueStats() });
   const clock = { nowMs: () => Date.now() };
+  const logger = options.logger ?? silentLogger;
   const standingOf = standingOfMerchant(engineFixture.store, clock, config.standing, { timeZone: config.fees.settlementTimeZone });
-  const app = await buildHttpApp({ engine: engineFixture.engine, store: engineFixture.store, clock, logger: options.logger ?? silentLogger, config, metrics, standingOf });
+  const app = await buildHttpApp({ engine: engineFixture.engine, store: engineFixture.store, clock, logger, config, metrics, standingOf, ...createHttpUseCases({ store: engineFixture.store, clock, logger, config }) });
   return {
     app,
     engine: engineFixture,

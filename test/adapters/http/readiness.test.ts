@@ -9,6 +9,7 @@ import { fdatasync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildHttpApp, type ChannelHealthLike } from '../../../src/adapters/http/http-app.ts';
+import { createHttpUseCases } from '../../../src/app/http-use-cases.ts';
 import { SqliteStore } from '../../../src/adapters/store/sqlite-store.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
@@ -46,7 +47,8 @@ test('/readyz answers 503 after a failed WAL fdatasync, and when no channel is u
     await store.migrate();
     await store.write((tx) => tx.nextStan('bank-a'));
     const config = validateConfig({ security: { panKey: 'test-pan-key-0123456789', developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
-    const app = await buildHttpApp({ engine: engineFixture.engine, store, clock: { nowMs: () => Date.now() }, logger: silentLogger, config, channelHealth: () => channels });
+    const clock = { nowMs: () => Date.now() };
+    const app = await buildHttpApp({ engine: engineFixture.engine, store, clock, logger: silentLogger, config, channelHealth: () => channels, ...createHttpUseCases({ store, clock, logger: silentLogger, config }) });
     try {
       const ready = await app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(ready.statusCode, 200, ready.body);

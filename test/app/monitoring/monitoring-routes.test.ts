@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildHttpApp } from '../../../src/adapters/http/http-app.ts';
+import { createHttpUseCases } from '../../../src/app/http-use-cases.ts';
 import { generateApiKey } from '../../../src/adapters/http/auth.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
 import { ChannelHealthMonitor, monitorChannel } from '../../../src/app/channels/channel-health-monitor.ts';
@@ -28,6 +29,7 @@ test('events, terminal and channel monitoring over HTTP', async () => {
   });
   const config = validateConfig({ security: { developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
   const app = await buildHttpApp({
+    ...createHttpUseCases({ store: fixture.store, clock, logger: silentLogger, config }),
     engine: fixture.engine,
     store: fixture.store,
     clock,

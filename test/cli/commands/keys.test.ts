@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { buildHttpApp } from '../../../src/adapters/http/http-app.ts';
+import { createHttpUseCases } from '../../../src/app/http-use-cases.ts';
 import { hashApiKey } from '../../../src/adapters/http/auth.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
 import { runReswipe } from '../../support/reswipe-process.ts';
@@ -40,7 +41,8 @@ test('keys create --admin prints a key that authenticates; the database holds it
     assert.equal(record?.id, id);
     const config = validateConfig({ database: { url: databaseUrl }, security: { developmentMode: true }, log: { level: 'silent' } });
     const engine = { authorize: async () => ({ kind: 'idempotency_mismatch' as const }), getPayment: async () => null, listPayments: async () => ({ data: [], nextCursor: null }), settings: { panKey: 'x'.repeat(16) } };
-    const app = await buildHttpApp({ engine, store, clock: { nowMs: () => Date.now() }, logger: silent, config });
+    const clock = { nowMs: () => Date.now() };
+    const app = await buildHttpApp({ engine, store, clock, logger: silent, config, ...createHttpUseCases({ store, clock, logger: silent, config }) });
     try {
       const ok = await app.inject({ method: 'GET', url: '/v1/merchants', headers: { authorization: `Bearer ${key}` } });
       assert.equal(ok.statusCode, 200);
@@ -99,7 +101,8 @@ test('keys create --scope/--expires-in: the key holds exactly those scopes, list
   try {
     const config = validateConfig({ database: { url: databaseUrl }, security: { developmentMode: true }, log: { level: 'silent' } });
     const engine = { authorize: async () => ({ kind: 'idempotency_mismatch' as const }), getPayment: async () => null, listPayments: async () => ({ data: [], nextCursor: null }), settings: { panKey: 'x'.repeat(16) } };
-    const app = await buildHttpApp({ engine, store, clock: { nowMs: () => Date.now() }, logger: silent, config });
+    const clock = { nowMs: () => Date.now() };
+    const app = await buildHttpApp({ engine, store, clock, logger: silent, config, ...createHttpUseCases({ store, clock, logger: silent, config }) });
     try {
       const read = await app.inject({ method: 'GET', url: '/v1/payments', headers: { authorization: `Bearer ${key}` } });
       assert.equal(read.statusCode, 200, read.body);

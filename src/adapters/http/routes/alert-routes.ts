@@ -13,7 +13,7 @@ import type { Clock } from '../../../core/time/clock.ts';
 import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import { alertKinds, parseAlertRule, type AlertKind, type AlertRule } from '../../../core/alerts/alert-rule.ts';
 import { runbookPathOf, silenceProblem, type AlertRecord, type SilenceRecord } from '../../../core/alerts/alert-model.ts';
-import { alertRuleError, effectiveAlertRules } from '../../../app/alerts/alert-settings.ts';
+import { alertRuleError, effectiveAlertRules } from '../../../core/alerts/effective-alert-rules.ts';
 import { actorOf, type ApiAuth } from '../auth.ts';
 import { auditInTx } from '../audit-trail.ts';
 import { problemSchema } from '../problem.ts';

@@ -6,8 +6,7 @@ import { Ajv } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 // Brings in the OpenAPI keys of route schemas (summary, tags) for the type checker.
 import type {} from '@fastify/swagger';
-import { compareFeePlans } from '../../../app/fees/compare-fee-plans.ts';
-import { exportStatement } from '../../../app/fees/settle-day.ts';
+import type { FeeUseCases } from '../../../core/ports/fee-use-cases.ts';
 import { isReswipeError, ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import { assertBusinessDate, defaultCutoff, defaultSettlementTimeZone } from '../../../core/fees/business-date.ts';
 import { defaultFeePlanName } from '../../../core/fees/builtin-fee-plans.ts';
@@ -18,8 +17,10 @@ import type { Store } from '../../../core/ports/store.ts';
 import { paymentMethods } from '../../../core/vocabulary.ts';
 
 export interface FeeRoutesOptions {
-  /** Without a store, only quotes and plans are served (compare and settlements need payments). */
+  /** Without a store and the fee use cases, only quotes and plans are served (compare and settlements need payments). */
   readonly store?: Store | undefined;
+  /** The comparison and the statement export (src/app/fees, bound to the same store). */
+  readonly useCases?: FeeUseCases | undefined;
   readonly plans: FeePlanSet;
   readonly settlement?: { readonly timeZone?: string; readonly cutoff?: string; readonly settleMode?: SettleMode } | undefined;
   /**
@@ -207,7 +208,8 @@ export async function feeRoutes(app: FastifyInstance, options: FeeRoutesOptions)
   );
 
   const store = options.store;
-  if (store === undefined) return;
+  const useCases = options.useCases;
+  if (store === undefined || useCases === undefined) return;
 
   app.post<{ Body: { merchantId: string; from: string; to: string; plan: string; settleMode?: SettleMode } }>(
     '/fees/compare',
@@ -253,7 +255,7 @@ export async function feeRoutes(app: FastifyInstance, options: FeeRoutesOptions)
     },
     async (request) => {
       const body = request.body;
-      return compareFeePlans(store, {
+      return useCases.compare({
         merchantId: body.merchantId,
         fromDate: assertBusinessDate(body.from, 'from'),
         toDate: assertBusinessDate(body.to, 'to'),
@@ -305,7 +307,7 @@ export async function feeRoutes(app: FastifyInstance, options: FeeRoutesOptions)
     },
     async (request, reply) => {
       const { merchantId, date } = request.params;
-      const csv = await exportStatement(store, merchantId, assertBusinessDate(date, 'date'), { timeZone, cutoff });
+      const csv = await useCases.exportStatement(merchantId, assertBusinessDate(date, 'date'), { timeZone, cutoff });
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="statement-${merchantId}-${date}.csv"`)

@@ -5,22 +5,26 @@
 //   POST /v1/manual-handling/{paymentId}/resolve      {outcome: charged | not-charged, note}
 // The POSTs take an Idempotency-Key like every other route that moves money: the same key and body
 // replay the first answer, another body is 422. Rules live in src/core (decideManualHandling), the
-// use cases in src/app/manual-handling; this file only turns HTTP into them and back.
+// use cases in src/app/manual-handling (reached through the ManualHandlingUseCases port); this file only
+// turns HTTP into them and back.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { requestHashOf } from '../../../core/payments/request-hash.ts';
-import type { ManualHandlingDeps } from '../../../app/manual-handling/manual-handling-deps.ts';
-import { getManualHandling, listManualHandling } from '../../../app/manual-handling/load-manual-handling.ts';
-import { resolveManualPayment } from '../../../app/manual-handling/resolve-manual-payment.ts';
-import { retryManualReversal } from '../../../app/manual-handling/retry-manual-reversal.ts';
+import type { ManualHandlingUseCases } from '../../../core/ports/manual-handling-use-cases.ts';
 import { isReswipeError, ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import { resolutionNoteCharsMax, type ManualHandlingView } from '../../../core/payments/manual-handling-view.ts';
-import type { StoreTx } from '../../../core/ports/store.ts';
+import type { Store, StoreTx } from '../../../core/ports/store.ts';
+import type { Clock } from '../../../core/time/clock.ts';
 import { actorOf, type ApiAuth } from '../auth.ts';
 import { problemOfError, problemSchema, sendProblem } from '../problem.ts';
 import { idempotencyKeyCharsMax } from './payment-routes.ts';
 
-export type ManualHandlingRoutesOptions = ManualHandlingDeps & { auth: ApiAuth };
+export interface ManualHandlingRoutesOptions {
+  store: Store;
+  clock: Clock;
+  useCases: ManualHandlingUseCases;
+  auth: ApiAuth;
+}
 
 /** The store's own cap on one list read. */
 export const manualHandlingListMax = 1000;
@@ -99,14 +103,14 @@ export async function manualHandlingRoutes(app: FastifyInstance, options: Manual
         response: { 200: Type.Object({ data: Type.Array(manualHandlingViewSchema) }), ...errors },
       },
     },
-    async (request) => ({ data: await listManualHandling(store, request.query.limit) }),
+    async (request) => ({ data: await options.useCases.list(request.query.limit) }),
   );
 
   app.get<{ Params: Static<typeof paymentParams> }>(
     '/manual-handling/:paymentId',
     { schema: { summary: 'One flagged payment, open or resolved', tags: ['manual handling'], security, params: paymentParams, response: { 200: manualHandlingViewSchema, ...errors, 409: problemSchema } } },
     async (request) => {
-      const view = await getManualHandling(store, request.params.paymentId);
+      const view = await options.useCases.get(request.params.paymentId);
       if (view === null) {
         const exists = (await store.getPayment(request.params.paymentId)) !== null;
         throw new ReswipeError(exists ? 'RSW_MANUAL_NOT_FLAGGED' : 'RSW_MANUAL_PAYMENT_NOT_FOUND', { paymentId: request.params.paymentId, field: 'paymentId' });
@@ -173,7 +177,7 @@ export async function manualHandlingRoutes(app: FastifyInstance, options: Manual
       const actor = actorOf(request.principal);
       const { paymentId } = request.params;
       const note = request.body?.note;
-      return idempotent(reply, actor, request.headers['idempotency-key'], { action: 'retry', paymentId, note }, (storeKey) => retryManualReversal(options, { paymentId, actor, note, inTx: storeKey }));
+      return idempotent(reply, actor, request.headers['idempotency-key'], { action: 'retry', paymentId, note }, (storeKey) => options.useCases.retry({ paymentId, actor, note, inTx: storeKey }));
     },
   );
 
@@ -197,7 +201,7 @@ export async function manualHandlingRoutes(app: FastifyInstance, options: Manual
       const { paymentId } = request.params;
       const { outcome, note } = request.body;
       return idempotent(reply, actor, request.headers['idempotency-key'], { action: 'resolve', paymentId, outcome, note }, (storeKey) =>
-        resolveManualPayment(options, { paymentId, actor, outcome, note, inTx: storeKey }),
+        options.useCases.resolve({ paymentId, actor, outcome, note, inTx: storeKey }),
       );
     },
   );

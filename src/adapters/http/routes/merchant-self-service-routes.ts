@@ -5,11 +5,9 @@
 // Admin keys read every merchant. Nothing here changes anything.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { exportStatement } from '../../../app/fees/settle-day.ts';
-import { listPayoutViews, showPayout } from '../../../app/payouts/list-payouts.ts';
-import { toPayoutAccountView } from '../../../app/payouts/set-payout-account.ts';
-import { exportStatementZh } from '../../../app/statements/export-statement-zh.ts';
-import { loadMonthlyStatement } from '../../../app/statements/monthly-merchant-statement.ts';
+import { toPayoutAccountView } from '../../../core/payouts/payout-account.ts';
+import type { PayoutUseCases } from '../../../core/ports/payout-use-cases.ts';
+import type { StatementUseCases } from '../../../core/ports/statement-use-cases.ts';
 import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import { addDays, assertBusinessDate } from '../../../core/fees/business-date.ts';
 import type { PayoutQuery, Store } from '../../../core/ports/store.ts';
@@ -28,6 +26,10 @@ export interface MerchantSelfServiceOptions {
   clock: Clock;
   timeZone: string;
   cutoff: string;
+  /** Payout reads (src/app/payouts, bound to the same store). */
+  payouts: PayoutUseCases;
+  /** Monthly statements and day statement CSVs (src/app/statements, src/app/fees). */
+  statements: StatementUseCases;
 }
 
 const security = [{ bearerAuth: [] }];
@@ -139,7 +141,7 @@ export async function merchantSelfServiceRoutes(app: FastifyInstance, options: M
       },
     },
     async (request, reply) => {
-      const statement = await loadMonthlyStatement(store, request.params.id, request.query.month, timeZone, clock.nowMs());
+      const statement = await options.statements.monthly(request.params.id, request.query.month, timeZone, clock.nowMs());
       if (request.query.format === 'json') return reply.type('application/json').send(JSON.stringify(statement));
       return reply
         .type('text/html; charset=utf-8')
@@ -165,7 +167,7 @@ export async function merchantSelfServiceRoutes(app: FastifyInstance, options: M
       const { id, date } = request.params;
       const businessDate = assertBusinessDate(date, 'date');
       const zh = request.query.layout === 'zh';
-      const csv = zh ? await exportStatementZh(store, id, businessDate, { timeZone, cutoff }) : await exportStatement(store, id, businessDate, { timeZone, cutoff });
+      const csv = await options.statements.exportDay(id, businessDate, zh ? 'zh' : 'machine', { timeZone, cutoff });
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="statement-${id}-${date}${zh ? '-zh' : ''}.csv"`)
@@ -185,7 +187,7 @@ export async function merchantSelfServiceRoutes(app: FastifyInstance, options: M
         response: { 200: Type.Object({ data: Type.Array(payoutView) }), ...errors },
       },
     },
-    async (request) => ({ data: await listPayoutViews(store, { ...payoutQueryOf(request.query), merchantId: request.params.id }, timeZone) }),
+    async (request) => ({ data: await options.payouts.list({ ...payoutQueryOf(request.query), merchantId: request.params.id }, timeZone) }),
   );
 
   app.get<{ Params: { id: string; payoutId: string } }>(
@@ -199,7 +201,7 @@ export async function merchantSelfServiceRoutes(app: FastifyInstance, options: M
         response: { 200: payoutView, ...errors },
       },
     },
-    async (request) => showPayout(store, request.params.payoutId, timeZone, request.params.id),
+    async (request) => options.payouts.show(request.params.payoutId, timeZone, request.params.id),
   );
 
   app.get<{ Params: { id: string }; Querystring: { date?: string; from?: string; to?: string } }>(

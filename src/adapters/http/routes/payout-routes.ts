@@ -6,10 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { answerFileBytesMax } from '../../payouts/bank-answer-file.ts';
-import type { TerminalKeyVault } from '../../crypto/terminal-key-vault.ts';
-import { importPayoutAnswer } from '../../../app/payouts/import-payout-answer.ts';
-import { setPayoutAccount } from '../../../app/payouts/set-payout-account.ts';
-import { listPayoutViews, showPayout } from '../../../app/payouts/list-payouts.ts';
+import type { PayoutUseCases } from '../../../core/ports/payout-use-cases.ts';
 import { toPayoutView } from '../../../core/payouts/payout-view.ts';
 import { payoutStates } from '../../../core/payouts/payout-state.ts';
 import type { PayoutQuery, Store } from '../../../core/ports/store.ts';
@@ -23,8 +20,8 @@ export interface PayoutRoutesOptions {
   clock: Clock;
   /** fees.settlementTimeZone: local dates of arrival. */
   timeZone: string;
-  /** The vault that seals account numbers (the local master key); asked for only when an account is set. */
-  vault: () => TerminalKeyVault;
+  /** Listing, answer import and account changes (src/app/payouts, bound to the same store). */
+  useCases: PayoutUseCases;
 }
 
 const security = [{ bearerAuth: [] }];
@@ -104,7 +101,7 @@ export async function payoutRoutes(app: FastifyInstance, options: PayoutRoutesOp
     async (request) => {
       const { merchantId, fileId } = request.query;
       const query: PayoutQuery = { ...payoutQueryOf(request.query), ...(merchantId === undefined ? {} : { merchantId }), ...(fileId === undefined ? {} : { fileId }) };
-      return { data: await listPayoutViews(store, query, timeZone) };
+      return { data: await options.useCases.list(query, timeZone) };
     },
   );
 
@@ -119,7 +116,7 @@ export async function payoutRoutes(app: FastifyInstance, options: PayoutRoutesOp
         response: { 200: payoutView, ...errors },
       },
     },
-    async (request) => showPayout(store, request.params.id, timeZone),
+    async (request) => options.useCases.show(request.params.id, timeZone),
   );
 
   app.post<{ Body: string }>(
@@ -139,7 +136,7 @@ export async function payoutRoutes(app: FastifyInstance, options: PayoutRoutesOp
       },
     },
     async (request) => {
-      const result = await importPayoutAnswer({ store, actor: actorOf(request.principal) }, request.body, clock.nowMs(), 'request body');
+      const result = await options.useCases.importAnswer(request.body, { actor: actorOf(request.principal), nowMs: clock.nowMs() }, 'request body');
       return { fileId: result.fileId, paid: result.paid, failed: result.failed, unchanged: result.unchanged, payouts: result.payouts.map((payout) => toPayoutView(payout, timeZone)) };
     },
   );
@@ -163,6 +160,6 @@ export async function payoutRoutes(app: FastifyInstance, options: PayoutRoutesOp
         response: { 200: Type.Object({ merchantId: Type.String(), bankCode: Type.String(), accountName: Type.String(), accountNumberMasked: Type.String(), updatedAt: Type.String() }), ...errors },
       },
     },
-    async (request) => setPayoutAccount({ store, vault: options.vault(), actor: actorOf(request.principal) }, request.params.id, request.body, clock.nowMs()),
+    async (request) => options.useCases.setAccount(request.params.id, request.body, { actor: actorOf(request.principal), nowMs: clock.nowMs() }),
   );
 }

@@ -12,18 +12,19 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { WebhookEndpointRecord } from '../../../core/ports/notification-store.ts';
 import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import { webhookDescriptionCharsMax, webhookEventTypesMax, webhookUrlCharsMax } from '../../../core/webhooks/webhook-endpoint.ts';
-import type { WebhookDeps } from '../../../app/webhooks/webhook-deps.ts';
-import { createWebhookEndpoint } from '../../../app/webhooks/create-webhook-endpoint.ts';
-import { deleteWebhookEndpoint } from '../../../app/webhooks/delete-webhook-endpoint.ts';
-import { rotateWebhookSecret } from '../../../app/webhooks/rotate-webhook-secret.ts';
-import { sendTestWebhook } from '../../../app/webhooks/send-test-webhook.ts';
-import { replayWebhookDeliveries } from '../../../app/webhooks/replay-webhook-deliveries.ts';
+import type { Store } from '../../../core/ports/store.ts';
+import type { Clock } from '../../../core/time/clock.ts';
+import type { WebhookUseCases } from '../../../core/ports/webhook-use-cases.ts';
 import { actorOf, type ApiAuth } from '../auth.ts';
 import { auditInTx } from '../audit-trail.ts';
 import { problemSchema } from '../problem.ts';
 
 export interface WebhookRoutesOptions {
-  deps: WebhookDeps;
+  /** Reads endpoints and the delivery log. */
+  store: Store;
+  clock: Clock;
+  /** Endpoint changes, test sends and replays (src/app/webhooks, bound to the same store). */
+  useCases: WebhookUseCases;
   auth: ApiAuth;
   /** Wakes the outbox worker (a test send, a replay). */
   kick: () => void;
@@ -71,11 +72,11 @@ function endpointView(endpoint: WebhookEndpointRecord, nowMs: number) {
 }
 
 export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutesOptions): Promise<void> {
-  const { deps } = options;
+  const { store, useCases } = options;
   app.addHook('onRequest', options.auth.require('admin'));
-  const now = () => deps.clock.nowMs();
+  const now = () => options.clock.nowMs();
   const live = async (id: string) => {
-    const endpoint = await deps.store.getWebhookEndpoint(id);
+    const endpoint = await store.getWebhookEndpoint(id);
     if (endpoint === null || endpoint.deletedAtMs !== null) throw new ReswipeError('RSW_WEBHOOK_ENDPOINT_NOT_FOUND', { id, field: 'id' });
     return endpoint;
   };
@@ -100,7 +101,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
       },
     },
     async (request, reply) => {
-      const { endpoint, secret } = await createWebhookEndpoint(deps, {
+      const { endpoint, secret } = await useCases.create({
         url: request.body.url,
         eventTypes: request.body.eventTypes,
         ...(request.body.description === undefined ? {} : { description: request.body.description }),
@@ -111,11 +112,11 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
   );
 
   app.get('/webhook-endpoints', { schema: { summary: 'Webhook endpoints (deleted ones too, for their logs)', tags: ['webhooks'], security, response: { 200: Type.Object({ data: Type.Array(endpointSchema) }), ...errors } } }, async () => ({
-    data: (await deps.store.listWebhookEndpoints()).map((endpoint) => endpointView(endpoint, now())),
+    data: (await store.listWebhookEndpoints()).map((endpoint) => endpointView(endpoint, now())),
   }));
 
   app.get<{ Params: Static<typeof idParams> }>('/webhook-endpoints/:id', { schema: { summary: 'One webhook endpoint', tags: ['webhooks'], security, params: idParams, response: { 200: endpointSchema, ...errors } } }, async (request) => {
-    const endpoint = await deps.store.getWebhookEndpoint(request.params.id);
+    const endpoint = await store.getWebhookEndpoint(request.params.id);
     if (endpoint === null) throw new ReswipeError('RSW_WEBHOOK_ENDPOINT_NOT_FOUND', { id: request.params.id, field: 'id' });
     return endpointView(endpoint, now());
   });
@@ -124,7 +125,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
     '/webhook-endpoints/:id',
     { schema: { summary: 'Stop deliveries to an endpoint (pending ones are cancelled; its log stays)', tags: ['webhooks'], security, params: idParams, response: { 200: Type.Object({ id: Type.String(), cancelled: Type.Integer() }), ...errors } } },
     async (request) => {
-      const { cancelled } = await deleteWebhookEndpoint(deps, { id: request.params.id, audit: (tx, count) => auditInTx(tx, request, 'webhook_endpoint.delete', request.params.id, { cancelled: count }, now()) });
+      const { cancelled } = await useCases.delete({ id: request.params.id, audit: (tx, count) => auditInTx(tx, request, 'webhook_endpoint.delete', request.params.id, { cancelled: count }, now()) });
       return { id: request.params.id, cancelled };
     },
   );
@@ -141,7 +142,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
       },
     },
     async (request) => {
-      const { secret, previousExpiresAtMs } = await rotateWebhookSecret(deps, { id: request.params.id, audit: (tx) => auditInTx(tx, request, 'webhook_endpoint.rotate_secret', request.params.id, {}, now()) });
+      const { secret, previousExpiresAtMs } = await useCases.rotateSecret({ id: request.params.id, audit: (tx) => auditInTx(tx, request, 'webhook_endpoint.rotate_secret', request.params.id, {}, now()) });
       return { id: request.params.id, secret, previousSecretExpiresAt: new Date(previousExpiresAtMs).toISOString() };
     },
   );
@@ -150,7 +151,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
     '/webhook-endpoints/:id/test',
     { schema: { summary: 'Queue a signed webhook.test delivery to the endpoint', tags: ['webhooks'], security, params: idParams, response: { 202: Type.Object({ deliveryId: Type.String(), eventId: Type.String() }), ...errors } } },
     async (request, reply) => {
-      const delivery = await sendTestWebhook(deps, { id: request.params.id, actor: actorOf(request.principal), audit: (tx, queued) => auditInTx(tx, request, 'webhook_endpoint.test', request.params.id, { deliveryId: queued.id }, now()) });
+      const delivery = await useCases.sendTest({ id: request.params.id, actor: actorOf(request.principal), audit: (tx, queued) => auditInTx(tx, request, 'webhook_endpoint.test', request.params.id, { deliveryId: queued.id }, now()) });
       options.kick();
       return reply.code(202).send({ deliveryId: delivery.id, eventId: delivery.eventId });
     },
@@ -161,12 +162,12 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
     '/webhook-endpoints/:id/deliveries',
     { schema: { summary: "The endpoint's delivery log, newest first, with every try", tags: ['webhooks'], security, params: idParams, querystring: deliveriesQuery, response: { 200: Type.Object({ data: Type.Array(deliverySchema) }), ...errors } } },
     async (request) => {
-      const endpoint = await deps.store.getWebhookEndpoint(request.params.id);
+      const endpoint = await store.getWebhookEndpoint(request.params.id);
       if (endpoint === null) throw new ReswipeError('RSW_WEBHOOK_ENDPOINT_NOT_FOUND', { id: request.params.id, field: 'id' });
-      const deliveries = await deps.store.listOutboxOfTarget(endpoint.id, { limit: request.query.limit, ...(request.query.state === undefined ? {} : { state: request.query.state }) });
+      const deliveries = await store.listOutboxOfTarget(endpoint.id, { limit: request.query.limit, ...(request.query.state === undefined ? {} : { state: request.query.state }) });
       const data = [];
       for (const delivery of deliveries) {
-        const attempts = await deps.store.listDeliveryAttempts(delivery.id);
+        const attempts = await store.listDeliveryAttempts(delivery.id);
         data.push({
           id: delivery.id,
           eventId: delivery.eventId,
@@ -200,7 +201,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
     },
     async (request) => {
       await live(request.params.id);
-      const result = await replayWebhookDeliveries(deps, {
+      const result = await useCases.replay({
         id: request.params.id,
         ...(request.body?.deliveryIds === undefined ? {} : { deliveryIds: request.body.deliveryIds }),
         audit: (tx, replayed) => auditInTx(tx, request, 'webhook_endpoint.replay', request.params.id, { replayed: replayed.length }, now()),

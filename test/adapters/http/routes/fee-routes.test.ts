@@ -9,6 +9,7 @@ import { feeRoutes, type FeeRoutesOptions } from '../../../../src/adapters/http/
 import { openStore } from '../../../../src/adapters/store/open-store.ts';
 import { recordFeesForApprovedPayment } from '../../../../src/app/fees/record-payment-fees.ts';
 import { settleMerchantDay } from '../../../../src/app/fees/settle-day.ts';
+import { createFeeUseCases } from '../../../../src/app/fees/fee-use-cases.ts';
 import { builtinFeePlans, builtinHolidayCalendar, parseStatementCsv, type FeePlanSet } from '../../../../src/core/fees/index.ts';
 import type { Store } from '../../../../src/core/ports/store.ts';
 import { merchant, payment } from '../../store/store-fixtures.ts';
@@ -132,7 +133,7 @@ test('settlements, statement CSV and compare over the store', async () => {
       await recordFeesForApprovedPayment(tx, sale, { plans: builtinFeePlans, merchantFeePlan: 'standard', mcc: '5411', timeZone: 'Asia/Shanghai', settleMode: 't1', nowMs: at });
     });
     await settleMerchantDay(store, 'M1', '2026-06-18', { timeZone: 'Asia/Shanghai', settleMode: 't1', calendar: builtinHolidayCalendar }, at);
-    await withApp({ store }, async (app) => {
+    await withApp({ store, useCases: createFeeUseCases(store) }, async (app) => {
       const list = await app.inject({ method: 'GET', url: '/v1/settlements?merchantId=M1&date=2026-06-18' });
       assert.equal(list.statusCode, 200, list.body);
       const [batch] = (list.json() as { data: Array<Record<string, unknown>> }).data;

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildHttpApp } from '../../../../src/adapters/http/http-app.ts';
+import { createHttpUseCases } from '../../../../src/app/http-use-cases.ts';
 import { generateApiKey } from '../../../../src/adapters/http/auth.ts';
 import { validateConfig } from '../../../../src/core/config/config-schema.ts';
 import { createFixture, merchantId, okPan, silentLogger, terminalId } from '../../../app/engine/engine-fixture.ts';
@@ -23,7 +24,8 @@ async function setUp() {
   });
   const transactions = fixture.gateway.transactions;
   const config = validateConfig({ security: { panKey, developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
-  const app = await buildHttpApp({ engine: fixture.engine, transactions, store: fixture.store, clock: { nowMs: () => Date.now() }, logger: silentLogger, config });
+  const clock = { nowMs: () => Date.now() };
+  const app = await buildHttpApp({ engine: fixture.engine, transactions, store: fixture.store, clock, logger: silentLogger, config, ...createHttpUseCases({ store: fixture.store, clock, logger: silentLogger, config }) });
   let counter = 0;
   const post = (url: string, body: Record<string, unknown>, key = merchantKey.key, idempotencyKey?: string) => {
     counter += 1;
