@@ -1,7 +1,8 @@
 // Shared by the sale benchmarks (bench:engine, bench:http): the engine they measure, with a channel
 // that approves at once, one distinct card per sale, the lane runner and the latency percentile, so
 // both figures come from the same engine set-up and the same measuring code.
-import { AuthorizationEngine, type EngineSettings } from '../src/app/engine/authorization-engine.ts';
+import { Payments } from '../src/app/payments/payments.ts';
+import type { EngineSettings } from '../src/core/ports/payments.ts';
 import { defaultBinTable } from '../src/core/cards/bin-table.ts';
 import type { IsoMessage } from '../src/core/iso8583/index.ts';
 import type { Store } from '../src/core/ports/store.ts';
@@ -21,8 +22,8 @@ export function panFor(n: number): string {
   return body + String((10 - (sum % 10)) % 10);
 }
 
-/** An AuthorizationEngine on `store` with one channel `bank` that approves every request at once, so a figure is the engine's own cost plus durable writes. */
-export function approvingEngine(store: Store, panKey: string): AuthorizationEngine {
+/** An Payments on `store` with one channel `bank` that approves every request at once, so a figure is the engine's own cost plus durable writes. */
+export function approvingEngine(store: Store, panKey: string): Payments {
   const channel = {
     name: 'bank',
     async send(request: IsoMessage) {
@@ -34,7 +35,7 @@ export function approvingEngine(store: Store, panKey: string): AuthorizationEngi
     strictLuhn: false, strictBin: false, panKey, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480,
     channels: [{ name: 'bank', priority: 1, disabled: false, acquirerId: '00000000001', timeoutMs: 10_000 }], recoveryBatchMax: 1000, closeWaitMs: 1000,
   };
-  return new AuthorizationEngine({ store, channels: [channel], clock: { nowMs: () => Date.now() }, random: new SeededRandom(1), logger: silentLogger, settings, binTable: defaultBinTable, reversalWorker: { kick() {} } });
+  return new Payments({ store, channels: [channel], clock: { nowMs: () => Date.now() }, random: new SeededRandom(1), logger: silentLogger, settings, binTable: defaultBinTable, reversalWorker: { kick() {} } });
 }
 
 /** Runs `count` jobs, `lanes` at a time, and returns each job's latency in ms, sorted. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request as httpRequest } from 'node:http';
 import { openStore } from '../src/adapters/store/open-store.ts';
-import type { AuthorizationEngine } from '../src/app/engine/authorization-engine.ts';
+import type { Payments } from '../src/app/payments/payments.ts';
 import { buildHttpApp } from '../src/adapters/http/http-app.ts';
 import { generateApiKey } from '../src/adapters/http/auth.ts';
 import { createMetrics } from '../src/adapters/metrics/metrics.ts';
@@ -28,7 +28,7 @@ const synchronous = values.synchronous === 'normal' ? 'normal' : 'full';
 const merchantId = 'M00000000000001';
 const panKey = 'bench-pan-key-0123456789';
 
-async function engineOn(store: Store): Promise<AuthorizationEngine> {
+async function engineOn(store: Store): Promise<Payments> {
   const nowMs = Date.now();
   await store.write(async (tx) => {
     await tx.upsertMerchant({ id: merchantId, name: 'Bench', mcc: '5411', accepts: ['debit', 'credit'], limits: {}, feePlan: 'standard', disabled: false, createdAtMs: nowMs, updatedAtMs: nowMs });

@@ -19,7 +19,8 @@ import { resolveMacMode } from '../core/crypto/terminal-mac.ts';
 import { WorkingKeys } from './terminal-keys/working-keys.ts';
 import { buildHttpApp, buildOperationsApp, type HttpAppDeps } from '../adapters/http/http-app.ts';
 import { ReversalWorker } from './reversals/reversal-worker.ts';
-import { AuthorizationEngine, engineSettingsFromConfig } from './engine/authorization-engine.ts';
+import { Payments } from './payments/payments.ts';
+import { engineSettingsFromConfig } from '../core/payments/engine-settings-from-config.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { TransactionSet, transactionSettingsFromConfig, type FollowUpFeeHooks } from './engine/transaction-set.ts';
@@ -33,7 +34,7 @@ import { readTlsFromConfig, reloadChannelTls } from './tls/tls-from-config.ts';
 import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
 import type { TlsOptions } from 'node:tls';
 import { SoftwareHsm } from '../adapters/hsm/software-hsm.ts';
-import { pinTranslatingChannel } from './engine/pin-translating-channel.ts';
+import { pinTranslatingChannel } from './channels/pin-translating-channel.ts';
 import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts';
 import { checkValuesAgree, loadZonePinKeys, openChannelMacKeys } from './terminal-keys/zone-pin-keys.ts';
 import type { HsmPort } from '../core/ports/hsm.ts';
@@ -55,7 +56,7 @@ export interface Gateway {
   operationsPort: number | null;
   /** Bound port of each terminal listener, by listener name. */
   terminalPorts: Record<string, number>;
-  engine: AuthorizationEngine;
+  engine: Payments;
   store: Store;
   /** Reads every TLS file again (HTTP API, terminal listeners, channel client certificates); false when one could not be used (that one stays as it was). `serve` calls it on SIGHUP. */
   reloadTls(): boolean;
@@ -134,7 +135,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
       for (const channel of channels.values()) await channel.close();
     });
 
-    let engine: AuthorizationEngine | undefined;
+    let engine: Payments | undefined;
     let transactions: TransactionSet | undefined;
     const reversalTimeoutMs = Math.max(1_000, ...config.channels.map((channel) => channel.timeoutMs));
     const worker = new ReversalWorker({
@@ -174,7 +175,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     cleanups.push(() => healthMonitor.stop());
     const router = createChannelRouter({ rules: routingRules, channels: config.channels, random, monitor: healthMonitor });
 
-    engine = new AuthorizationEngine({
+    engine = new Payments({
       store,
       // Every sale attempt is counted by outcome, code and channel on its way back from the channel.
       // PIN translation sits outside the health monitor: a PIN block that cannot be translated never reaches the channel, so it says nothing of the channel's health.
@@ -232,7 +233,7 @@ export async function startGateway(config: ReswipeConfig, options: GatewayOption
     const terminalPorts: Record<string, number> = {};
     const servers: TerminalServer[] = [];
     // Terminal sales are counted in reswipe_payments_total here; HTTP sales are counted by the HTTP app.
-    const countingEngine: Pick<AuthorizationEngine, 'authorize' | 'waitUntilAnswered' | 'reverseByTerminal' | 'settings'> = {
+    const countingEngine: Pick<Payments, 'authorize' | 'waitUntilAnswered' | 'reverseByTerminal' | 'settings'> = {
       async authorize(request) {
         const result = await running.authorize(request);
         if (result.kind === 'completed') metrics.recordPayment(result.view.status);

@@ -1,4 +1,4 @@
-// The deterministic simulation harness: the REAL AuthorizationEngine, TransactionSet (voids and
+// The deterministic simulation harness: the REAL Payments, TransactionSet (voids and
 // refunds of approved sales, refund advice forwarding) and ReversalWorker on a real
 // SQLite file, driven in virtual time (VirtualScheduler) by seeded terminals and HTTP clients,
 // talking to a seeded faulty network in front of the pure issuer rules (sim-network.ts). The
@@ -12,7 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/adapters/store/open-store.ts';
 import type { LoggerLike, UpstreamChannel } from '../../src/adapters/channels/upstream-channel.ts';
-import { AuthorizationEngine, type ChannelPort, type EngineSettings, type SaleRequest } from '../../src/app/engine/authorization-engine.ts';
+import { Payments } from '../../src/app/payments/payments.ts';
+import type { ChannelPort } from '../../src/core/ports/channel.ts';
+import type { EngineSettings, SaleRequest } from '../../src/core/ports/payments.ts';
 import { requestHashOf } from '../../src/core/payments/request-hash.ts';
 import { ReversalWorker } from '../../src/app/reversals/reversal-worker.ts';
 import { defaultTransactionSettings, TransactionSet, type FollowUpRequest, type FollowUpResult, type TransactionSetSettings } from '../../src/app/engine/transaction-set.ts';
@@ -181,7 +183,7 @@ interface Generation {
   epoch: number;
   alive: boolean;
   raw: Store;
-  engine: AuthorizationEngine;
+  engine: Payments;
   worker: ReversalWorker;
   txns: TransactionSet;
 }
@@ -337,7 +339,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const usedChannelNames = channelNames.slice(0, options.channelCount ?? channelNames.length);
     const channels = usedChannelNames.map((name) => new SimChannel(name, upstream, epoch));
     const channelMap = new Map(channels.map((channel) => [channel.name, channel]));
-    let engine: AuthorizationEngine | undefined;
+    let engine: Payments | undefined;
     let txns: TransactionSet | undefined;
     const worker = new ReversalWorker({
       store,
@@ -354,7 +356,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       onSettled: (settled) => engine?.onReversalSettled(settled),
     });
     const enginePorts: ChannelPort[] = channels.map((channel) => (options.brokenBlindResend === true ? new BlindResendChannel(channel) : channel));
-    engine = new AuthorizationEngine({
+    engine = new Payments({
       store: options.brokenRetryBeforeReversal === true ? reversalsSettledAtOnce(store) : store,
       channels: enginePorts,
       clock: scheduler.clock,

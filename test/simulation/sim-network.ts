@@ -4,7 +4,7 @@
 // matched by STAN + DE 7 resolves the send, a reply after the timeout is reported as a late
 // unmatched reply, a duplicate reply as an unmatched one, and a send that never left is `not_sent`.
 import type { ChannelSendResult, UnmatchedReplyInfo } from '../../src/adapters/channels/upstream-channel.ts';
-import type { ChannelPort } from '../../src/app/engine/authorization-engine.ts';
+import type { ChannelPort } from '../../src/core/ports/channel.ts';
 import { getText, type IsoMessage } from '../../src/core/iso8583/index.ts';
 import { nextIntInclusive, nextUnit, type Random } from '../../src/core/time/random.ts';
 import { decideIssuerResponse } from '../../src/sim/issuer/decide-issuer-response.ts';

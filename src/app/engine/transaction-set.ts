@@ -39,7 +39,7 @@ import { toPaymentView, type PaymentView } from '../../core/payments/payment-vie
 import type { ChannelPort, ChannelSendResult, LoggerLike } from '../../core/ports/channel.ts';
 import type { BalanceRequest, BalanceResult, EngineChannelSettings, EngineSettings, FollowUpFeeHooks, FollowUpRequest, FollowUpResult, SettlementRequest, SettlementResult, TxnView } from '../../core/ports/payments.ts';
 import { enqueueReversal as enqueueReversalDefault, type EnqueueReversalInput, type ReversalSettlement } from '../reversals/reversal-worker.ts';
-import { toStoredDecline } from './authorization-engine.ts';
+import { toStoredDecline } from '../../core/payments/stored-decline.ts';
 import type { ReswipeConfig } from '../../core/config/config-schema.ts';
 import { isMember, entryModes } from '../../core/vocabulary.ts';
 

@@ -7,7 +7,7 @@ import { generateApiKey } from '../../../src/adapters/http/auth.ts';
 import { createMetrics, instrumentChannel, type Metrics } from '../../../src/adapters/metrics/metrics.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
 import type { LoggerLike } from '../../../src/adapters/channels/upstream-channel.ts';
-import { createFixture, merchantId, terminalId, silentLogger, reply, type Fixture, type Script } from '../../app/engine/engine-fixture.ts';
+import { createFixture, merchantId, terminalId, silentLogger, reply, type Fixture, type Script } from '../../app/payments/sale-fixture.ts';
 
 export { merchantId, terminalId };
 export const otherMerchantId = 'M00000000000002';

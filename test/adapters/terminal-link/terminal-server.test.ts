@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TerminalServer, entryModeOf, originalOf } from '../../../src/adapters/terminal-link/terminal-server.ts';
-import { createFixture, silentLogger, terminalId } from '../../app/engine/engine-fixture.ts';
+import { createFixture, silentLogger, terminalId } from '../../app/payments/sale-fixture.ts';
 import { TerminalClient, de7, saleMessage } from '../../e2e/terminal-client.ts';
 import { getText } from '../../../src/core/iso8583/index.ts';
 

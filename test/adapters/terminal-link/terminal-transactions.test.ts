@@ -9,7 +9,7 @@ import { TerminalServer } from '../../../src/adapters/terminal-link/terminal-ser
 import { TransactionSet, defaultTransactionSettings } from '../../../src/app/engine/transaction-set.ts';
 import { getText, type IsoMessage } from '../../../src/core/iso8583/index.ts';
 import { SeededRandom } from '../../../src/core/time/random.ts';
-import { createFixture, reply, silentLogger, terminalId } from '../../app/engine/engine-fixture.ts';
+import { createFixture, reply, silentLogger, terminalId } from '../../app/payments/sale-fixture.ts';
 import { TerminalClient, saleMessage } from '../../e2e/terminal-client.ts';
 
 const pan = '6222020000000000018';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { defaultTransactionSettings, TransactionSet, type FollowUpResult } from '../../../src/app/engine/transaction-set.ts';
 import { SeededRandom } from '../../../src/core/time/random.ts';
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
-import { merchantId, okPan, reply, sale, silentLogger, terminalId, type Script } from './engine-fixture.ts';
+import { merchantId, okPan, reply, sale, silentLogger, terminalId, type Script } from '../payments/sale-fixture.ts';
 import { transmissionDateTime } from '../../../src/core/payments/upstream-fields.ts';
 import { createTxnFixture, followUp, type TxnFixture } from './txn-fixture.ts';
 

@@ -5,17 +5,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
-import { AuthorizationEngine, type EngineSettings } from '../../../src/app/engine/authorization-engine.ts';
+import { Payments } from '../../../src/app/payments/payments.ts';
+import type { EngineSettings } from '../../../src/core/ports/payments.ts';
 import { TransactionSet, defaultTransactionSettings, type FollowUpRequest } from '../../../src/app/engine/transaction-set.ts';
 import { ReversalWorker } from '../../../src/app/reversals/reversal-worker.ts';
 import { defaultBinTable } from '../../../src/core/cards/bin-table.ts';
 import type { Store } from '../../../src/core/ports/store.ts';
 import { SeededRandom } from '../../../src/core/time/random.ts';
-import { FakeChannel, merchantId, silentLogger, terminalId, type Script } from './engine-fixture.ts';
+import { FakeChannel, merchantId, silentLogger, terminalId, type Script } from '../payments/sale-fixture.ts';
 
 export interface TxnFixture {
   store: Store;
-  engine: AuthorizationEngine;
+  engine: Payments;
   txns: TransactionSet;
   channel: FakeChannel;
   close(): Promise<void>;
@@ -32,7 +33,7 @@ export async function createTxnFixture(script: Script, clockOffset: { ms: number
   });
   const channel = new FakeChannel('bank-a', script);
   const clock = { nowMs: () => Date.now() + clockOffset.ms };
-  let engine: AuthorizationEngine | undefined;
+  let engine: Payments | undefined;
   let txns: TransactionSet | undefined;
   const worker = new ReversalWorker({
     store,
@@ -47,7 +48,7 @@ export async function createTxnFixture(script: Script, clockOffset: { ms: number
     pollIntervalMs: 20,
     acquirerIdFor: () => '00000000001',
     onSettledInTx: async (tx, settled) => {
-      await (engine as AuthorizationEngine).onReversalSettledInTx(tx, settled);
+      await (engine as Payments).onReversalSettledInTx(tx, settled);
       await (txns as TransactionSet).onReversalSettledInTx(tx, settled);
     },
     onSettled: (settled) => engine?.onReversalSettled(settled),
@@ -70,7 +71,7 @@ export async function createTxnFixture(script: Script, clockOffset: { ms: number
     recoveryBatchMax: 1000,
     closeWaitMs: 2_000,
   };
-  engine = new AuthorizationEngine({ store, channels: [channel], clock, random: new SeededRandom(7), logger: silentLogger, settings, binTable: defaultBinTable, reversalWorker: worker });
+  engine = new Payments({ store, channels: [channel], clock, random: new SeededRandom(7), logger: silentLogger, settings, binTable: defaultBinTable, reversalWorker: worker });
   txns = new TransactionSet({
     store,
     channels: [channel],

@@ -9,7 +9,7 @@ import { generateApiKey } from '../../../../src/adapters/http/auth.ts';
 import { validateConfig } from '../../../../src/core/config/config-schema.ts';
 import { TransactionSet, defaultTransactionSettings } from '../../../../src/app/engine/transaction-set.ts';
 import { SeededRandom } from '../../../../src/core/time/random.ts';
-import { createFixture, merchantId, okPan, silentLogger, terminalId } from '../../../app/engine/engine-fixture.ts';
+import { createFixture, merchantId, okPan, silentLogger, terminalId } from '../../../app/payments/sale-fixture.ts';
 
 const panKey = 'test-pan-key-0123456789';
 

@@ -4,14 +4,14 @@
 // SQLite store with scripted fake channels that keep their own books (charges by STAN, removed by reversals).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuthorizationEngine } from '../../../src/app/engine/authorization-engine.ts';
+import { Payments } from '../../../src/app/payments/payments.ts';
 import { ChannelHealthMonitor, monitorChannel } from '../../../src/app/channels/channel-health-monitor.ts';
 import { createChannelRouter } from '../../../src/app/channels/channel-router.ts';
 import { defaultBinTable } from '../../../src/core/cards/bin-table.ts';
 import { getText, type IsoMessage } from '../../../src/core/iso8583/index.ts';
 import type { ChannelSendResult } from '../../../src/adapters/channels/upstream-channel.ts';
 import { SeededRandom } from '../../../src/core/time/random.ts';
-import { createFixture, reply, sale, silentLogger, terminalId, type Script } from './engine-fixture.ts';
+import { createFixture, reply, sale, silentLogger, terminalId, type Script } from './sale-fixture.ts';
 
 /** An issuer's books behind a fake channel: approved sales charge, confirmed reversals refund. */
 class Book {
@@ -113,7 +113,7 @@ test('an open circuit is skipped: after the first channel fails twice, sales go 
     random: new SeededRandom(3),
     monitor,
   });
-  const engine = new AuthorizationEngine({
+  const engine = new Payments({
     store: fixture.store,
     channels: fixture.channels.map((channel) => monitorChannel(channel, monitor)),
     clock,

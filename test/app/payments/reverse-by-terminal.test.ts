@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createFixture, merchantId, sale, terminalId, type Fixture } from './engine-fixture.ts';
+import { createFixture, merchantId, sale, terminalId, type Fixture } from './sale-fixture.ts';
 import { transmissionDateTime } from '../../../src/core/payments/upstream-fields.ts';
 
 /** Real time moved to `atMs`, still flowing (the reversal worker and the waits need it to). */

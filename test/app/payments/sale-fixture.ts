@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import type { ChannelSendResult, LoggerLike } from '../../../src/adapters/channels/upstream-channel.ts';
-import { AuthorizationEngine, type ChannelPort, type EngineSettings, type SaleRequest } from '../../../src/app/engine/authorization-engine.ts';
+import { Payments } from '../../../src/app/payments/payments.ts';
+import type { ChannelPort } from '../../../src/core/ports/channel.ts';
+import type { EngineSettings, SaleRequest } from '../../../src/core/ports/payments.ts';
 import { ReversalWorker } from '../../../src/app/reversals/reversal-worker.ts';
 import { defaultBinTable } from '../../../src/core/cards/bin-table.ts';
 import { CardNumber } from '../../../src/core/cards/pan.ts';
@@ -59,7 +61,7 @@ export const approveAll: Script = (request) => reply(request, '00');
 
 export interface Fixture {
   store: Store;
-  engine: AuthorizationEngine;
+  engine: Payments;
   worker: ReversalWorker;
   channels: FakeChannel[];
   close(): Promise<void>;
@@ -76,7 +78,7 @@ export async function createFixture(options: { scripts?: Script[]; settings?: Pa
   const scripts = options.scripts ?? [approveAll];
   const channels = scripts.map((script, index) => new FakeChannel(`bank-${String.fromCharCode(97 + index)}`, script));
   const clock: Clock = options.clock ?? { nowMs: () => Date.now() };
-  let engine: AuthorizationEngine | undefined;
+  let engine: Payments | undefined;
   const worker = new ReversalWorker({
     store,
     channels: (name) => channels.find((channel) => channel.name === name) as never,
@@ -89,7 +91,7 @@ export async function createFixture(options: { scripts?: Script[]; settings?: Pa
     batchMax: 16,
     pollIntervalMs: 20,
     acquirerIdFor: () => '00000000001',
-    onSettledInTx: (tx, settled) => (engine as AuthorizationEngine).onReversalSettledInTx(tx, settled),
+    onSettledInTx: (tx, settled) => (engine as Payments).onReversalSettledInTx(tx, settled),
     onSettled: (settled) => engine?.onReversalSettled(settled),
   });
   const settings: EngineSettings = {
@@ -110,7 +112,7 @@ export async function createFixture(options: { scripts?: Script[]; settings?: Pa
     closeWaitMs: 2_000,
     ...options.settings,
   };
-  engine = new AuthorizationEngine({ store, channels, clock, random: new SeededRandom(7), logger: silentLogger, settings, binTable: defaultBinTable, reversalWorker: worker });
+  engine = new Payments({ store, channels, clock, random: new SeededRandom(7), logger: silentLogger, settings, binTable: defaultBinTable, reversalWorker: worker });
   worker.start();
   return {
     store,

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createFixture, merchantId, okPan, reply, sale, terminalId, type Fixture, seedCrashedSale } from './engine-fixture.ts';
+import { createFixture, merchantId, okPan, reply, sale, terminalId, type Fixture, seedCrashedSale } from './sale-fixture.ts';
 import { CardNumber, fingerprintPan } from '../../../src/core/cards/pan.ts';
 
 async function withFixture(options: Parameters<typeof createFixture>[0], body: (fixture: Fixture) => Promise<void>): Promise<void> {
