@@ -1,4 +1,4 @@
-// Benchmark: sales per second through the whole AuthorizationEngine (idempotency + payment insert,
+// Benchmark: sales per second through the whole sale pipeline (src/app/payments) (idempotency + payment insert,
 // local checks, attempt insert, send, outcome write, answer) on SQLite, against a baseline measured in
 // the same run: the same three store writes per sale done directly, without the engine. The channel
 // approves at once, so the figure is the engine's own cost plus durable writes.
