@@ -12,6 +12,7 @@ export const commandRegistry: readonly CommandEntry[] = [
   { name: 'serve', summary: 'run the gateway: terminal ISO 8583 listeners, HTTP API, reversal queue', load: () => import('./commands/serve.ts') },
   { name: 'fee', summary: 'fee quote for an amount, method and plan; `fee compare` prices a period under another plan', load: () => import('./commands/fee.ts') },
   { name: 'settle', summary: 'settlement: `settle run --date D` builds the daily batches, `settle export` writes the statement CSV', load: () => import('./commands/settle.ts') },
+  { name: 'payouts', summary: 'payouts: `payouts create --date D`, `export --out file` (bank transfer file), `import-answer <file>` (paid or failed), `list`; `account set`', load: () => import('./commands/payouts.ts') },
   { name: 'keys', summary: 'API keys of the HTTP API: `keys create --admin | --merchant <id>` prints a key once; list; revoke', load: () => import('./commands/keys.ts') },
   { name: 'terminal-keys', summary: 'terminal master keys: `import <terminal>` as components, `generate` (printed once), `rotate`, `list` check values', load: () => import('./commands/terminal-keys.ts') },
   { name: 'zone-pin-key', summary: 'zone PIN keys of the software HSM: `seal <keyRef>` combines components and prints the sealed key for channels[].zonePinKey', load: () => import('./commands/zone-pin-key.ts') },

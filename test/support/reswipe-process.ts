@@ -28,11 +28,13 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** How long the command may run before it is killed; 60 s by default. */
   timeoutMs?: number;
+  /** Written to the child's standard input (then closed), for commands that read secrets from it. */
+  input?: string;
 }
 
 /** Runs `reswipe <args>` to its end (bounded by `timeoutMs`) and returns its exit status, stdout and stderr. */
 export function runReswipe(args: readonly string[], options: RunOptions = {}): ReswipeRun {
-  const result = spawnSync(process.execPath, [reswipeBin, ...args], { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, encoding: 'utf8', timeout: options.timeoutMs ?? runTimeoutMs });
+  const result = spawnSync(process.execPath, [reswipeBin, ...args], { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, encoding: 'utf8', timeout: options.timeoutMs ?? runTimeoutMs, ...(options.input === undefined ? {} : { input: options.input }) });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

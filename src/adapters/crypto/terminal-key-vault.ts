@@ -100,6 +100,30 @@ export class TerminalKeyVault {
   }
 }
 
+/**
+ * Seals a sensitive text field (a payout account number, docs/payouts.md) under the same master key,
+ * in the same envelope, with its own additional data: `reswipe sealed field v1|<purpose>|<owner>`.
+ * A sealed field never opens as a key, nor for another owner or purpose.
+ */
+export function sealField(vault: TerminalKeyVault, clear: string, purpose: string, owner: string): string {
+  return vault.seal(Buffer.from(clear, 'utf8'), fieldContext(purpose, owner), 'data');
+}
+
+/** Opens a sealed field; null when it was sealed under another master key, for another owner, or altered (never the bytes). */
+export function openField(vault: TerminalKeyVault, sealed: string, purpose: string, owner: string): string | null {
+  try {
+    return vault.open(sealed, fieldContext(purpose, owner), 'data').toString('utf8');
+  } catch {
+    return null;
+  }
+}
+
+// The terminal-key additional data is `reswipe terminal key v1|<terminal>|<role>`; a field's "terminal"
+// part starts with `field:` and terminal ids never hold ':', so the two kinds of envelope never collide.
+function fieldContext(purpose: string, owner: string): string {
+  return `field:${purpose}:${owner}`;
+}
+
 function additionalData(terminalId: string, role: SealedKeyRole): Buffer {
   return Buffer.from(`reswipe terminal key v1|${terminalId}|${role}`, 'utf8');
 }

@@ -39,6 +39,9 @@ import { defaultCutoff } from '../../core/fees/business-date.ts';
 import { declineRoutes } from './routes/decline-routes.ts';
 import { feeRoutes } from './routes/fee-routes.ts';
 import { feeSettingsFromConfig } from '../../app/fees/fee-settings.ts';
+import { payoutRoutes } from './routes/payout-routes.ts';
+import { TerminalKeyVault } from '../crypto/terminal-key-vault.ts';
+import { merchantSelfServiceRoutes } from './routes/merchant-self-service-routes.ts';
 
 /** Largest request body; a payment request is about 300 bytes. */
 export const bodyBytesMaxDefault = 16 * 1024;
@@ -89,7 +92,7 @@ const openapiInfo = {
     title: 'reswipe gateway API',
     version: '1',
     description:
-      'Payments, management, decline intelligence and fees. Amounts are integers in minor units; times are ISO 8601 UTC. Errors are application/problem+json with a stable `code`. Keys carry scopes (payments:write, payments:read, refunds:write, settlements:read, admin); too many requests get 429 with Retry-After.',
+      'Payments, management, decline intelligence and fees. Amounts are integers in minor units; times are ISO 8601 UTC. Errors are application/problem+json with a stable `code`. Keys carry scopes (payments:write, payments:read, refunds:write, settlements:read, admin); a merchant key with settlements:read reads its own settlements, statements, payouts and fee lines under /v1/merchants/{id}; too many requests get 429 with Retry-After.',
   },
   components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'rsw_<id>_<secret>, created with `reswipe keys create`' } } },
 } as const;
@@ -182,6 +185,17 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         settlementDay: { timeZone: deps.config.fees.settlementTimeZone },
         ...(deps.manualHandling?.kickReversals === undefined ? {} : { kickReversals: deps.manualHandling.kickReversals }),
       });
+      // Payouts (admin) and what a merchant's own key reads about its money (docs/payouts.md).
+      let payoutVault: TerminalKeyVault | undefined;
+      await v1.register(payoutRoutes, {
+        store: deps.store,
+        auth,
+        clock: deps.clock,
+        timeZone: deps.config.fees.settlementTimeZone,
+        // Opened on first use: a gateway that never records an account needs no local master key for it.
+        vault: () => (payoutVault ??= TerminalKeyVault.fromSettings(deps.config.security)),
+      });
+      await v1.register(merchantSelfServiceRoutes, { store: deps.store, auth, logger: deps.logger, clock: deps.clock, timeZone: deps.config.fees.settlementTimeZone, cutoff: defaultCutoff });
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
       await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
       // Fee routes read every merchant's settlements and change plans: admin keys only, except that

@@ -11,8 +11,10 @@ import { problemOfError, sendProblem } from './problem.ts';
 /**
  * Fields that are not free text: the PAN itself, and acquirer-assigned identifiers with a fixed format.
  * A DE 42 merchant id is 15 characters and often 15 digits, one in ten of which pass Luhn by chance.
+ * `accountNumber` is a payout bank account (PUT /v1/merchants/{id}/payout-account), often a debit card
+ * number: it is sealed before it is stored and shown masked (docs/payouts.md), like `card.number`.
  */
-const exemptFields: ReadonlySet<string> = new Set(['card.number', 'merchantId', 'id']);
+const exemptFields: ReadonlySet<string> = new Set(['card.number', 'merchantId', 'id', 'accountNumber']);
 /** Request headers that reswipe stores. */
 const storedHeaders = ['idempotency-key'] as const;
 /** Depth and item bounds of the walk; bodies are already bounded by the body size limit. */

@@ -25,7 +25,9 @@ export function registerSecurityHeaders(app: FastifyInstance): void {
     if (!isDocs) {
       // Answers hold payments, keys' views and merchants' data: no cache, no proxy, no back button may keep them.
       reply.header('cache-control', 'no-store');
-      reply.header('content-security-policy', apiContentSecurityPolicy);
+      // A printable page (the monthly statement) sets a CSP of its own that allows only its hashed
+      // inline style; every other answer gets the API's nothing-loads policy.
+      if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', apiContentSecurityPolicy);
     } else if (!reply.hasHeader('content-security-policy')) {
       reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
     }

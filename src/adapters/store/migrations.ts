@@ -407,6 +407,61 @@ CREATE TABLE terminal_keys (
 );
 `;
 
+// Payouts (docs/payouts.md): each merchant's bank account, and the payout instructions made from
+// settlement batches. The account number is never stored in clear: *_sealed holds it encrypted under
+// the local master key (AES-256-GCM, bound to the merchant), *_masked its last four digits. A batch is
+// paid at most once: the partial unique index allows one payout per batch that is not failed, so two
+// `payouts create` racing (two nodes, CLI and API) make one transfer; after a failure a new attempt may be made.
+// The version number 0016 was assigned for this change; 0013-0015 belong to parallel changes.
+const payouts = `
+CREATE TABLE payout_accounts (
+  merchant_id TEXT NOT NULL,
+  bank_code TEXT NOT NULL,
+  account_name TEXT NOT NULL,
+  account_number_sealed TEXT NOT NULL,
+  account_number_masked TEXT NOT NULL,
+  created_at_ms {BIGINT} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT payout_accounts_pkey PRIMARY KEY (merchant_id),
+  CONSTRAINT payout_accounts_merchant_fkey FOREIGN KEY (merchant_id) REFERENCES merchants (id)
+);
+
+CREATE TABLE payouts (
+  id TEXT NOT NULL,
+  batch_id TEXT NOT NULL,
+  merchant_id TEXT NOT NULL,
+  business_date TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  amount_minor {BIGINT} NOT NULL,
+  currency TEXT NOT NULL,
+  settle_mode TEXT NOT NULL,
+  bank_code TEXT NOT NULL,
+  account_name TEXT NOT NULL,
+  account_number_sealed TEXT NOT NULL,
+  account_number_masked TEXT NOT NULL,
+  state TEXT NOT NULL,
+  file_id TEXT,
+  expected_arrival_date TEXT NOT NULL,
+  bank_reference TEXT,
+  reason_code TEXT,
+  reason_text TEXT,
+  created_at_ms {BIGINT} NOT NULL,
+  sent_at_ms {BIGINT},
+  answered_at_ms {BIGINT},
+  version INTEGER NOT NULL,
+  CONSTRAINT payouts_pkey PRIMARY KEY (id),
+  CONSTRAINT payouts_batch_fkey FOREIGN KEY (batch_id) REFERENCES settlement_batches (id),
+  CONSTRAINT payouts_merchant_fkey FOREIGN KEY (merchant_id) REFERENCES merchants (id),
+  CONSTRAINT payouts_state_check CHECK (state IN ('pending', 'sent', 'paid', 'failed')),
+  CONSTRAINT payouts_amount_check CHECK (amount_minor > 0)
+);
+CREATE UNIQUE INDEX payouts_live_batch_key ON payouts (batch_id) WHERE state <> 'failed';
+CREATE UNIQUE INDEX payouts_batch_attempt_key ON payouts (batch_id, attempt);
+CREATE INDEX payouts_merchant_date_idx ON payouts (merchant_id, business_date);
+CREATE INDEX payouts_state_idx ON payouts (state, business_date);
+CREATE INDEX payouts_file_idx ON payouts (file_id);
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -419,6 +474,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0010_pan_key_ids', panKeyIds),
   defineMigration('0011_key_scopes_audit', keyScopesAndAudit),
   defineMigration('0012_terminal_keys', terminalKeys),
+  defineMigration('0016_payouts', payouts),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

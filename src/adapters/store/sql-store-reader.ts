@@ -18,6 +18,9 @@ import type {
   ReswipeMatch,
   ReversalRecord,
   SettlementBatchRecord,
+  PayoutAccountRecord,
+  PayoutQuery,
+  PayoutRecord,
   StoreReader,
   TerminalKeyRecord,
   TerminalRecord,
@@ -41,6 +44,8 @@ import {
   readTextOrNull,
   reversalRows,
   settlementBatchRows,
+  payoutAccountRows,
+  payoutRows,
   terminalKeyRows,
   terminalRows,
   type TableMapping,
@@ -294,6 +299,26 @@ export class SqlStoreReader implements StoreReader {
     if (query.fromDate !== undefined) (conditions.push('business_date >= ?'), params.push(query.fromDate));
     if (query.toDate !== undefined) (conditions.push('business_date <= ?'), params.push(query.toDate));
     return this.unpaged(settlementBatchRows, conditions.join(' AND '), params, 'business_date, merchant_id, id');
+  }
+
+  getPayoutAccount(merchantId: string): Promise<PayoutAccountRecord | null> {
+    return this.one(payoutAccountRows, 'merchant_id = ?', [merchantId]);
+  }
+
+  getPayout(id: string): Promise<PayoutRecord | null> {
+    return this.one(payoutRows, 'id = ?', [id]);
+  }
+
+  listPayouts(query: PayoutQuery): Promise<PayoutRecord[]> {
+    const conditions = ['1 = 1'];
+    const params: SqlValue[] = [];
+    if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
+    if (query.batchId !== undefined) (conditions.push('batch_id = ?'), params.push(query.batchId));
+    if (query.state !== undefined) (conditions.push('state = ?'), params.push(query.state));
+    if (query.fileId !== undefined) (conditions.push('file_id = ?'), params.push(query.fileId));
+    if (query.fromDate !== undefined) (conditions.push('business_date >= ?'), params.push(query.fromDate));
+    if (query.toDate !== undefined) (conditions.push('business_date <= ?'), params.push(query.toDate));
+    return this.unpaged(payoutRows, conditions.join(' AND '), params, 'business_date, merchant_id, id');
   }
 
   async listEvents(afterSeq: number, limit: number, type?: string): Promise<EventRecord[]> {

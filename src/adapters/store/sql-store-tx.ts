@@ -11,6 +11,8 @@ import type {
   ManualResolutionRecord,
   MerchantRecord,
   PaymentRecord,
+  PayoutAccountRecord,
+  PayoutRecord,
   ReversalRecord,
   SettlementBatchRecord,
   StoreTx,
@@ -32,6 +34,8 @@ import {
   insertSql,
   merchantRows,
   paymentRows,
+  payoutAccountRows,
+  payoutRows,
   readInteger,
   reversalRows,
   settlementBatchRows,
@@ -199,6 +203,22 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
 
   upsertSettlementBatch(batch: SettlementBatchRecord): Promise<void> {
     return this.#upsert(settlementBatchRows, batch);
+  }
+
+  upsertPayoutAccount(account: PayoutAccountRecord): Promise<void> {
+    return this.#upsert(payoutAccountRows, account);
+  }
+
+  insertPayout(payout: PayoutRecord): Promise<void> {
+    return this.#insert(payoutRows, payout);
+  }
+
+  async updatePayout(before: PayoutRecord, after: PayoutRecord): Promise<boolean> {
+    if (after.id !== before.id) throw new Error(`updatePayout: ${after.id} is not ${before.id}`);
+    const expectedVersion = readInteger(before.version, 'before.version');
+    const { sql, values } = updateByKey(payoutRows, { ...after, version: expectedVersion + 1 }, before);
+    const changed = await this.db.run(`${sql} AND version = ?`, [...values, expectedVersion]);
+    return changed > 0;
   }
 
   async appendEvent(event: Omit<EventRecord, 'seq'>): Promise<number> {

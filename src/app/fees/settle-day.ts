@@ -1,7 +1,7 @@
 // Settlement against the store: load one merchant's payments for a business day and the fee lines
 // dated that day, let the pure core build and reconcile the batch, and persist it. Statements are
 // built from the stored batch and the payments as they are now, and refused when the two disagree.
-import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { businessDayWindow, defaultCutoff } from '../../core/fees/business-date.ts';
 import type { SettleMode } from '../../core/fees/fee-plan.ts';
 import type { HolidayCalendar } from '../../core/fees/holiday-calendar.ts';
@@ -61,21 +61,53 @@ export async function settleMerchantDay(store: Store, merchantId: string, busine
   await store.write(async (tx) => {
     const again = await tx.getSettlementBatch(merchantId, businessDate);
     if (again?.state === 'paid') throw new ReswipeError('RSW_FEE_BATCH_PAID', { merchantId, businessDate });
+    // A batch whose net amount is in a payout instruction (pending, sent or paid) must not change under it (docs/payouts.md).
+    const live = again === null ? undefined : (await tx.listPayouts({ batchId: again.id })).find((payout) => payout.state !== 'failed');
+    if (live !== undefined) throw new ReswipeError('RSW_PAYOUT_BATCH_IN_PAYOUT', { merchantId, businessDate, payoutId: live.id, state: live.state });
     await tx.upsertSettlementBatch(batch);
   });
   return { batch, lines, reconciliation };
 }
 
-/** Settles a business date for one merchant, or for every merchant when none is named (in id order). */
-export async function settleDay(store: Store, businessDate: string, settings: SettlementSettings, nowMs: number, merchantId?: string): Promise<DaySettlement[]> {
+/**
+ * Settles a business date for one merchant, or for every merchant when none is named (in id order).
+ * Run for every merchant, a batch that is final (paid, or in a live payout: docs/payouts.md) is kept
+ * as it is and reported to `onKept`, so re-running a day after its payouts settles the other merchants;
+ * a named merchant's final batch is an error.
+ */
+export async function settleDay(
+  store: Store,
+  businessDate: string,
+  settings: SettlementSettings,
+  nowMs: number,
+  merchantId?: string,
+  onKept?: (merchantId: string, reason: ReswipeError) => void,
+): Promise<DaySettlement[]> {
   const merchantIds = merchantId === undefined ? (await store.listMerchants()).map((merchant) => merchant.id) : [merchantId];
   const results: DaySettlement[] = [];
-  for (const id of merchantIds) results.push(await settleMerchantDay(store, id, businessDate, settings, nowMs));
+  for (const id of merchantIds) {
+    try {
+      results.push(await settleMerchantDay(store, id, businessDate, settings, nowMs));
+    } catch (error) {
+      const isFinal = isReswipeError(error, 'RSW_FEE_BATCH_PAID') || isReswipeError(error, 'RSW_PAYOUT_BATCH_IN_PAYOUT');
+      if (merchantId !== undefined || !isFinal) throw error;
+      onKept?.(id, error);
+    }
+  }
   return results;
 }
 
 /** The 对账单 CSV of a stored batch; refused when the batch no longer matches its payments. */
 export async function exportStatement(reader: StoreReader, merchantId: string, businessDate: string, settings: Omit<SettlementSettings, 'settleMode' | 'calendar'>): Promise<string> {
+  const { batch, lines } = await loadStatement(reader, merchantId, businessDate, settings);
+  return writeStatementCsv(batch, lines);
+}
+
+/**
+ * A stored batch and its statement lines rebuilt from the payments as they are now, refused
+ * (RSW_FEE_BATCH_MISMATCH) when the two disagree: the one source of every statement layout.
+ */
+export async function loadStatement(reader: StoreReader, merchantId: string, businessDate: string, settings: Omit<SettlementSettings, 'settleMode' | 'calendar'>): Promise<{ batch: SettlementBatchRecord; lines: readonly StatementLine[] }> {
   const batch = await reader.getSettlementBatch(merchantId, businessDate);
   if (batch === null) throw new ReswipeError('RSW_FEE_BATCH_NOT_FOUND', { merchantId, businessDate });
   const { payments, feeLines } = await loadDay(reader, merchantId, businessDate, settings);
@@ -88,5 +120,5 @@ export async function exportStatement(reader: StoreReader, merchantId: string, b
     throw new ReswipeError('RSW_FEE_BATCH_MISMATCH', { merchantId, businessDate, detail });
   }
   const { lines } = buildSettlementBatch(merchantId, businessDate, payments, feeLines, { settleMode: batch.settleMode, payoutDate: batch.payoutDate, createdAtMs: batch.createdAtMs });
-  return writeStatementCsv(batch, lines);
+  return { batch, lines };
 }

@@ -40,7 +40,10 @@ export function register(program: Command): void {
     const settings = feeSettingsFromConfig(config, { cutoff: opts.cutoff });
     const store = await openStore(config.database.url);
     try {
-      const results = await settleDay(store, businessDate, { ...settings, settleMode: opts.settle ?? settings.settleMode }, Date.now(), opts.merchant);
+      // A merchant whose batch is already paid or in a payout keeps it (docs/payouts.md): said on stderr, not an error.
+      const results = await settleDay(store, businessDate, { ...settings, settleMode: opts.settle ?? settings.settleMode }, Date.now(), opts.merchant, (merchantId, reason) => {
+        process.stderr.write(`${merchantId} ${businessDate}: kept as it is (${reason.code}: ${reason.message})\n`);
+      });
       if (opts.json === true) {
         process.stdout.write(`${JSON.stringify(results.map((r) => ({ ...r.batch, lines: r.lines.length, reconciliation: r.reconciliation })))}\n`);
       } else {

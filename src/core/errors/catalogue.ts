@@ -13,6 +13,7 @@ import { cardDataErrors } from './card-data-errors.ts';
 import { securityErrors } from './security-errors.ts';
 import { terminalKeyErrors } from './terminal-key-errors.ts';
 import { accessErrors } from './access-errors.ts';
+import { payoutErrors } from './payout-errors.ts';
 import { retiredErrorCodes } from './retired-error-codes.ts';
 
 const all = [
@@ -28,6 +29,7 @@ const all = [
   ...securityErrors,
   ...terminalKeyErrors,
   ...accessErrors,
+  ...payoutErrors,
 ] as const;
 
 export type ErrorCode = (typeof all)[number]['code'];

@@ -224,6 +224,70 @@ export interface SettlementBatchRecord {
   createdAtMs: number;
 }
 
+/**
+ * A merchant's bank account for payouts (docs/payouts.md). The account number is sensitive: the store
+ * keeps it sealed under the local master key (AES-256-GCM, bound to the merchant) and its masked form
+ * (last four digits); the clear number exists only in memory while a transfer file is written.
+ */
+export interface PayoutAccountRecord {
+  merchantId: string;
+  /** CNAPS bank code (联行号), 12 digits. */
+  bankCode: string;
+  accountName: string;
+  accountNumberSealed: string;
+  /** `****1234`. */
+  accountNumberMasked: string;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+/**
+ * One payout instruction: a settlement batch's net amount to the merchant's account (docs/payouts.md).
+ * `pending` → `sent` (in a transfer file) → `paid` | `failed` (the bank's answer). At most one payout
+ * of a batch is not `failed` (a unique index), so a batch is never paid twice.
+ */
+export interface PayoutRecord {
+  /** `po_<batch id>_<attempt>`. */
+  id: string;
+  batchId: string;
+  merchantId: string;
+  businessDate: string;
+  /** 1 for the batch's first payout; a new payout after a failed one takes the next number. */
+  attempt: number;
+  amountMinor: number;
+  currency: string;
+  settleMode: 't1' | 'd0';
+  /** The account as it was when the payout was made (a later change does not move a sent payout). */
+  bankCode: string;
+  accountName: string;
+  accountNumberSealed: string;
+  accountNumberMasked: string;
+  state: 'pending' | 'sent' | 'paid' | 'failed';
+  /** The transfer file it was sent in; null while pending. */
+  fileId: string | null;
+  /** The date the money should reach the merchant (到账日); recomputed when the payout is sent. */
+  expectedArrivalDate: string;
+  bankReference: string | null;
+  /** A failed payout's reason (src/core/payouts/payout-reasons.ts) and the bank's text, e.g. 账户名不符. */
+  reasonCode: string | null;
+  reasonText: string | null;
+  createdAtMs: number;
+  sentAtMs: number | null;
+  answeredAtMs: number | null;
+  /** Bumped on every update; updates name the version they read. */
+  version: number;
+}
+
+export interface PayoutQuery {
+  merchantId?: string;
+  batchId?: string;
+  state?: PayoutRecord['state'];
+  fileId?: string;
+  /** Business dates, inclusive. */
+  fromDate?: string;
+  toDate?: string;
+}
+
 export interface EventRecord {
   /** Monotonic position in the stream; the cursor of `GET /v1/events`. */
   seq: number;
@@ -361,6 +425,12 @@ export interface StoreTx extends StoreReader {
   insertFeeLine(line: FeeLineRecord): Promise<void>;
   upsertSettlementBatch(batch: SettlementBatchRecord): Promise<void>;
 
+  upsertPayoutAccount(account: PayoutAccountRecord): Promise<void>;
+  /** A second live (not failed) payout of one batch throws `RSW_STORE_CONFLICT` (payouts_live_batch_key). */
+  insertPayout(payout: PayoutRecord): Promise<void>;
+  /** Compare-and-set on `before.version`, like updatePayment: false when another writer got there first. */
+  updatePayout(before: PayoutRecord, after: PayoutRecord): Promise<boolean>;
+
   /** Appends to the event stream; returns the event's seq. */
   appendEvent(event: Omit<EventRecord, 'seq'>): Promise<number>;
   appendAudit(record: AuditRecord): Promise<void>;
@@ -425,6 +495,11 @@ export interface StoreReader {
   listFeeLines(query: { merchantId?: string; paymentId?: string; fromDate?: string; toDate?: string }): Promise<FeeLineRecord[]>;
   getSettlementBatch(merchantId: string, businessDate: string): Promise<SettlementBatchRecord | null>;
   listSettlementBatches(query: { merchantId?: string; fromDate?: string; toDate?: string }): Promise<SettlementBatchRecord[]>;
+
+  getPayoutAccount(merchantId: string): Promise<PayoutAccountRecord | null>;
+  getPayout(id: string): Promise<PayoutRecord | null>;
+  /** Payouts by business date, then id (bounded like every unpaged list). */
+  listPayouts(query: PayoutQuery): Promise<PayoutRecord[]>;
 
   /** Events after a seq (exclusive), oldest first. */
   listEvents(afterSeq: number, limit: number, type?: string): Promise<EventRecord[]>;

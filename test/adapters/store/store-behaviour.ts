@@ -7,7 +7,7 @@ import { isReswipeError, type ReswipeError } from '../../../src/core/errors/resw
 import type { ErrorCode } from '../../../src/core/errors/catalogue.ts';
 import type { PaymentRecord, Store, TerminalKeyRecord } from '../../../src/core/ports/store.ts';
 import { migrations } from '../../../src/adapters/store/migrations.ts';
-import { apiKey, attempt, audit, baseAtMs, channel, feeLine, idempotency, merchant, payment, reversal, settlementBatch, terminal } from './store-fixtures.ts';
+import { apiKey, attempt, audit, baseAtMs, channel, feeLine, idempotency, merchant, payment, payoutAccount, payoutRecord, reversal, settlementBatch, terminal } from './store-fixtures.ts';
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -757,6 +757,74 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       await store.write((tx) => tx.upsertTerminalKeys({ ...record, terminalId: 't3' }));
       assert.deepEqual((await store.listTerminalKeys()).map((k) => k.terminalId), ['t1', 't3']);
       await expectCode(store.write((tx) => tx.upsertTerminalKeys({ ...record, terminalId: 'no-such-terminal' })), 'RSW_STORE_MISSING_REFERENCE');
+    });
+
+    withStore('payout accounts: stored and read back whole; a second set replaces the first', async (store) => {
+      await seedParents(store);
+      await store.write((tx) => tx.upsertPayoutAccount(payoutAccount('m1')));
+      assert.deepEqual(await store.getPayoutAccount('m1'), payoutAccount('m1'));
+      const changed = payoutAccount('m1', { accountName: '新户名', accountNumberMasked: '****0001', updatedAtMs: baseAtMs + 5 });
+      await store.write((tx) => tx.upsertPayoutAccount(changed));
+      assert.deepEqual(await store.getPayoutAccount('m1'), changed);
+      assert.equal(await store.getPayoutAccount('m2'), null);
+      await expectCode(store.write((tx) => tx.upsertPayoutAccount(payoutAccount('nobody'))), 'RSW_STORE_MISSING_REFERENCE');
+    });
+
+    withStore('payouts: a batch has at most one live payout; after a failure a new attempt may be made', async (store) => {
+      await seedParents(store);
+      const batch = settlementBatch('stl_m1_2026-11-25', 'm1');
+      await store.write((tx) => tx.upsertSettlementBatch(batch));
+      const first = payoutRecord(batch.id, 'm1', 1);
+      await store.write((tx) => tx.insertPayout(first));
+      assert.deepEqual(await store.getPayout(first.id), first);
+      // A second live payout of the same batch (another node, a retried command) is refused by the database.
+      const twin = await expectCode(store.write((tx) => tx.insertPayout(payoutRecord(batch.id, 'm1', 2))), 'RSW_STORE_CONFLICT');
+      assert.equal(twin.params.constraint, 'payouts_live_batch_key');
+      await expectCode(store.write((tx) => tx.insertPayout(first)), 'RSW_STORE_CONFLICT');
+      // Sent, then failed: the batch may be paid by a new attempt; attempts stay unique.
+      const sent = { ...first, state: 'sent' as const, fileId: 'pf_1', sentAtMs: baseAtMs + 1, version: 2 };
+      assert.equal(await store.write((tx) => tx.updatePayout(first, sent)), true);
+      const failed = { ...sent, state: 'failed' as const, reasonCode: 'account_name_mismatch', reasonText: '账户名不符', answeredAtMs: baseAtMs + 2, version: 3 };
+      assert.equal(await store.write((tx) => tx.updatePayout(sent, failed)), true);
+      assert.deepEqual(await store.getPayout(first.id), failed);
+      const second = payoutRecord(batch.id, 'm1', 2);
+      await store.write((tx) => tx.insertPayout(second));
+      const again = await expectCode(store.write((tx) => tx.insertPayout(payoutRecord(batch.id, 'm1', 2, { id: 'po_other' }))), 'RSW_STORE_CONFLICT');
+      assert.ok(['payouts_live_batch_key', 'payouts_batch_attempt_key'].includes(String(again.params.constraint)));
+      await expectCode(store.write((tx) => tx.insertPayout(payoutRecord('stl_missing', 'm1'))), 'RSW_STORE_MISSING_REFERENCE');
+    });
+
+    withStore('payouts: updates are compare-and-set on the version; a stale writer changes nothing', async (store) => {
+      await seedParents(store);
+      await store.write((tx) => tx.upsertSettlementBatch(settlementBatch('stl_m1_2026-11-25', 'm1')));
+      const pending = payoutRecord('stl_m1_2026-11-25', 'm1');
+      await store.write((tx) => tx.insertPayout(pending));
+      const sentByA = { ...pending, state: 'sent' as const, fileId: 'pf_a', sentAtMs: baseAtMs + 1 };
+      const sentByB = { ...pending, state: 'sent' as const, fileId: 'pf_b', sentAtMs: baseAtMs + 2 };
+      assert.equal(await store.write((tx) => tx.updatePayout(pending, sentByA)), true);
+      assert.equal(await store.write((tx) => tx.updatePayout(pending, sentByB)), false);
+      const stored = await store.getPayout(pending.id);
+      assert.equal(stored?.fileId, 'pf_a');
+      assert.equal(stored?.version, 2);
+    });
+
+    withStore('payouts: listed by merchant, batch, state, file and business dates', async (store) => {
+      await seedParents(store);
+      await store.write(async (tx) => {
+        for (const [merchantId, date] of [['m1', '2026-11-24'], ['m1', '2026-11-25'], ['m2', '2026-11-25']] as const) {
+          const batchId = `stl_${merchantId}_${date}`;
+          await tx.upsertSettlementBatch(settlementBatch(batchId, merchantId, { businessDate: date }));
+          await tx.insertPayout(payoutRecord(batchId, merchantId, 1, { businessDate: date, ...(date === '2026-11-25' ? { state: 'sent', fileId: 'pf_1', sentAtMs: baseAtMs } : {}) }));
+        }
+      });
+      const ids = async (query: Parameters<Store['listPayouts']>[0]) => (await store.listPayouts(query)).map((p) => p.id);
+      assert.deepEqual(await ids({}), ['po_stl_m1_2026-11-24_1', 'po_stl_m1_2026-11-25_1', 'po_stl_m2_2026-11-25_1']);
+      assert.deepEqual(await ids({ merchantId: 'm1' }), ['po_stl_m1_2026-11-24_1', 'po_stl_m1_2026-11-25_1']);
+      assert.deepEqual(await ids({ state: 'sent' }), ['po_stl_m1_2026-11-25_1', 'po_stl_m2_2026-11-25_1']);
+      assert.deepEqual(await ids({ fileId: 'pf_1', merchantId: 'm2' }), ['po_stl_m2_2026-11-25_1']);
+      assert.deepEqual(await ids({ fromDate: '2026-11-24', toDate: '2026-11-24' }), ['po_stl_m1_2026-11-24_1']);
+      assert.deepEqual(await ids({ batchId: 'stl_m2_2026-11-25' }), ['po_stl_m2_2026-11-25_1']);
+      assert.deepEqual(await ids({ merchantId: 'nobody' }), []);
     });
 
     withStore('ping answers while the database is up', async (store) => {

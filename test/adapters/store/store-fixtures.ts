@@ -9,6 +9,8 @@ import type {
   IdempotencyRecord,
   MerchantRecord,
   PaymentRecord,
+  PayoutAccountRecord,
+  PayoutRecord,
   ReversalRecord,
   SettlementBatchRecord,
   TerminalRecord,
@@ -192,4 +194,45 @@ export function audit(id: string, overrides: Partial<AuditRecord> = {}): AuditRe
 
 export function apiKey(id: string, overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
   return { id, secretHash: `sha256:${id}`, scopes: ['admin'], merchantId: null, label: `key ${id}`, createdAtMs: baseAtMs, expiresAtMs: null, revokedAtMs: null, lastUsedAtMs: null, ...overrides };
+}
+
+export function payoutAccount(merchantId: string, overrides: Partial<PayoutAccountRecord> = {}): PayoutAccountRecord {
+  return {
+    merchantId,
+    bankCode: '102100099996',
+    accountName: `商户 ${merchantId} 有限公司`,
+    accountNumberSealed: 'v1.testkey.iv.tag.body',
+    accountNumberMasked: '****3445',
+    createdAtMs: baseAtMs,
+    updatedAtMs: baseAtMs,
+    ...overrides,
+  };
+}
+
+export function payoutRecord(batchId: string, merchantId: string, attempt = 1, overrides: Partial<PayoutRecord> = {}): PayoutRecord {
+  return {
+    id: `po_${batchId}_${attempt}`,
+    batchId,
+    merchantId,
+    businessDate: '2026-11-25',
+    attempt,
+    amountMinor: 985_000,
+    currency: 'CNY',
+    settleMode: 't1',
+    bankCode: '102100099996',
+    accountName: `商户 ${merchantId} 有限公司`,
+    accountNumberSealed: 'v1.testkey.iv.tag.body',
+    accountNumberMasked: '****3445',
+    state: 'pending',
+    fileId: null,
+    expectedArrivalDate: '2026-11-26',
+    bankReference: null,
+    reasonCode: null,
+    reasonText: null,
+    createdAtMs: baseAtMs,
+    sentAtMs: null,
+    answeredAtMs: null,
+    version: 1,
+    ...overrides,
+  };
 }
