@@ -1,12 +1,12 @@
-// Shared by the sale benchmarks (bench:engine, bench:http): the engine they measure, with a channel
-// that approves at once, one distinct card per sale, the lane runner and the latency percentile, so
-// both figures come from the same engine set-up and the same measuring code.
-import { Payments } from '../src/app/payments/payments.ts';
-import type { EngineSettings } from '../src/core/ports/payments.ts';
-import { defaultBinTable } from '../src/core/cards/bin-table.ts';
+// Shared by the sale benchmarks (bench:engine, bench:http): the gateway they measure, composed by
+// composeGateway() as `serve` composes it (router, breaker, fees, metrics, reversal queue), with one
+// channel that approves at once in place of the TCP channel, one distinct card per sale, the lane
+// runner and the latency percentile, so both figures come from the same gateway and measuring code.
+import type { ChannelHealth, ChannelSendResult } from '../src/adapters/channels/upstream-channel.ts';
+import { createMetrics } from '../src/adapters/metrics/metrics.ts';
+import { composeGateway, type Gateway, type GatewayChannel } from '../src/app/compose-gateway.ts';
+import { validateConfig } from '../src/core/config/config-schema.ts';
 import type { IsoMessage } from '../src/core/iso8583/index.ts';
-import type { Store } from '../src/core/ports/store.ts';
-import { SeededRandom } from '../src/core/time/random.ts';
 
 export const silentLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
@@ -22,20 +22,60 @@ export function panFor(n: number): string {
   return body + String((10 - (sum % 10)) % 10);
 }
 
-/** An Payments on `store` with one channel `bank` that approves every request at once, so a figure is the engine's own cost plus durable writes. */
-export function approvingEngine(store: Store, panKey: string): Payments {
-  const channel = {
-    name: 'bank',
-    async send(request: IsoMessage) {
-      return { kind: 'reply' as const, message: { mti: '0210', fields: { ...request.fields, 37: '000000000001', 38: 'A1B2C3', 39: '00' } }, sentAtMs: Date.now(), latencyMs: 0 };
-    },
-  };
-  const settings: EngineSettings = {
-    terminalTimeoutMs: 60_000, replyMarginMs: 500, autoRetriesMax: 2, inFlightPerTerminalMax: 1, queuePerTerminalMax: 4, inFlightMax: 100_000, attemptMinMs: 1_000,
-    strictLuhn: false, strictBin: false, panKey, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480,
-    channels: [{ name: 'bank', priority: 1, disabled: false, acquirerId: '00000000001', timeoutMs: 10_000 }], recoveryBatchMax: 1000, closeWaitMs: 1000,
-  };
-  return new Payments({ store, channels: [channel], clock: { nowMs: () => Date.now() }, random: new SeededRandom(1), logger: silentLogger, settings, binTable: defaultBinTable, reversalWorker: { kick() {} } });
+/** The channel `bank`: approves every request at once, so a figure is the gateway's own cost plus durable writes. */
+class ApprovingChannel implements GatewayChannel {
+  async send(request: IsoMessage): Promise<ChannelSendResult> {
+    return { kind: 'reply', message: { mti: '0210', fields: { ...request.fields, 37: '000000000001', 38: 'A1B2C3', 39: '00' } }, sentAtMs: Date.now(), latencyMs: 0 };
+  }
+  health(): ChannelHealth {
+    return { name: 'bank', connected: 1, connections: 1, inFlight: 0, lastEchoOkAtMs: null, consecutiveFailures: 0 };
+  }
+  onUnmatchedReply(): void {}
+  start(): void {}
+  async close(): Promise<void> {}
+}
+
+export interface ApprovingGatewayOptions {
+  databaseUrl: string;
+  synchronous: 'full' | 'normal';
+  panKey: string;
+  merchantId: string;
+  /** Terminals of the merchant, signed on before the bench starts. */
+  terminals?: readonly string[];
+  /** Serve the HTTP API on a free loopback port (rate limits on, too high to refuse a bench sale). */
+  http?: boolean;
+  /** More configuration sections (e.g. `webhooks`), merged over the bench's. */
+  extraConfig?: Record<string, unknown>;
+}
+
+/** The gateway `serve` runs, started, on a fresh store, with the approving channel `bank` and no terminal listener. */
+export async function approvingGateway(options: ApprovingGatewayOptions): Promise<Gateway> {
+  const terminals = options.terminals ?? [];
+  const config = validateConfig({
+    database: { url: options.databaseUrl, synchronous: options.synchronous },
+    security: { panKey: options.panKey, developmentMode: true },
+    log: { level: 'silent' },
+    http: { host: '127.0.0.1', port: 0, rateLimit: { perKey: { max: 1_000_000 }, perAddress: { max: 1_000_000 } } },
+    listeners: [],
+    channels: [{ name: 'bank', host: '127.0.0.1', port: 1, timeoutMs: 10_000, echoIntervalMs: 0 }],
+    merchants: [{ id: options.merchantId, name: 'Bench', mcc: '5411', accepts: ['debit', 'credit'], terminals: [...terminals] }],
+    ...options.extraConfig,
+  });
+  const gateway = await composeGateway(config, { logger: silentLogger, channel: () => new ApprovingChannel(), metrics: createMetrics({ collectDefault: false }), http: options.http === true });
+  try {
+    await gateway.start();
+    // Signed on, as after each terminal's 0800 (there is no listener to receive one).
+    await gateway.store.write(async (tx) => {
+      for (const id of terminals) {
+        const terminal = await tx.getTerminal(id);
+        if (terminal !== null) await tx.upsertTerminal({ ...terminal, signedOn: true });
+      }
+    });
+  } catch (error) {
+    await gateway.close();
+    throw error;
+  }
+  return gateway;
 }
 
 /** Runs `count` jobs, `lanes` at a time, and returns each job's latency in ms, sorted. */

@@ -1,7 +1,8 @@
-// Benchmark: sales per second through the whole sale pipeline (src/app/payments) (idempotency + payment insert,
-// local checks, attempt insert, send, outcome write, answer) on SQLite, against a baseline measured in
-// the same run: the same three store writes per sale done directly, without the engine. The channel
-// approves at once, so the figure is the engine's own cost plus durable writes.
+// Benchmark: sales per second through the engine of the gateway `serve` runs (composeGateway: routing,
+// breaker, fees, metrics; idempotency + payment insert, local checks, attempt insert, send, outcome
+// write, answer) on SQLite, against a baseline measured in the same run: the same three store writes
+// per sale done directly, without the engine. The channel approves at once, so the figure is the
+// gateway's own cost plus durable writes.
 // Usage: npm run bench:engine [-- --sales 3000 --terminals 300 --synchronous full|normal]
 // The last line is JSON for scripts.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { openStore } from '../src/adapters/store/open-store.ts';
 import { CardNumber, fingerprintPan } from '../src/core/cards/pan.ts';
 import type { Store } from '../src/core/ports/store.ts';
-import { approvingEngine, panFor, percentile, runLanes } from './bench-helpers.ts';
+import { approvingGateway, panFor, percentile, runLanes } from './bench-helpers.ts';
 
 const { values } = parseArgs({ options: { sales: { type: 'string', default: '3000' }, terminals: { type: 'string', default: '300' }, synchronous: { type: 'string', default: 'full' } } });
 const sales = Number(values.sales);
@@ -66,9 +67,9 @@ try {
   const baselineMs = performance.now() - baselineStartMs;
   await baselineStore.close();
 
-  // The engine.
-  const store = await freshStore(dir, 'engine');
-  const engine = approvingEngine(store, 'bench-pan-key');
+  // The gateway's engine.
+  const gateway = await approvingGateway({ databaseUrl: `sqlite:${join(dir, 'engine.db')}`, synchronous, panKey: 'bench-pan-key-0123456789', merchantId, terminals: terminalIds });
+  const engine = gateway.engine;
   const engineStartMs = performance.now();
   let approved = 0;
   const latenciesMs = await runLanes(sales, terminals, async (n) => {
@@ -80,8 +81,7 @@ try {
     if (result.kind === 'completed' && result.view.status === 'approved') approved += 1;
   });
   const engineMs = performance.now() - engineStartMs;
-  await engine.close();
-  await store.close();
+  await gateway.close();
 
   const baselinePerSecond = (sales / baselineMs) * 1000;
   const enginePerSecond = (sales / engineMs) * 1000;

@@ -9,15 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request as httpRequest } from 'node:http';
-import { openStore } from '../src/adapters/store/open-store.ts';
-import type { Payments } from '../src/app/payments/payments.ts';
-import { buildHttpApp } from '../src/adapters/http/http-app.ts';
 import { generateApiKey } from '../src/adapters/http/auth.ts';
-import { createMetrics } from '../src/adapters/metrics/metrics.ts';
 import { CardNumber } from '../src/core/cards/pan.ts';
-import { validateConfig } from '../src/core/config/config-schema.ts';
-import type { Store } from '../src/core/ports/store.ts';
-import { approvingEngine, panFor, percentile, runLanes, silentLogger } from './bench-helpers.ts';
+import { approvingGateway, panFor, percentile, runLanes } from './bench-helpers.ts';
 
 const { values } = parseArgs({ options: { sales: { type: 'string', default: '3000' }, concurrency: { type: 'string', default: '64' }, synchronous: { type: 'string', default: 'full' } } });
 const sales = Number(values.sales);
@@ -27,14 +21,6 @@ if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 1_000
 const synchronous = values.synchronous === 'normal' ? 'normal' : 'full';
 const merchantId = 'M00000000000001';
 const panKey = 'bench-pan-key-0123456789';
-
-async function engineOn(store: Store): Promise<Payments> {
-  const nowMs = Date.now();
-  await store.write(async (tx) => {
-    await tx.upsertMerchant({ id: merchantId, name: 'Bench', mcc: '5411', accepts: ['debit', 'credit'], limits: {}, feePlan: 'standard', disabled: false, createdAtMs: nowMs, updatedAtMs: nowMs });
-  });
-  return approvingEngine(store, panKey);
-}
 
 function post(agent: Agent, port: number, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -52,8 +38,8 @@ function post(agent: Agent, port: number, path: string, headers: Record<string, 
 const dir = mkdtempSync(join(tmpdir(), 'reswipe-bench-http-'));
 try {
   // Baseline: engine.authorize directly, the same sales and concurrency.
-  const baselineStore = await openStore(`sqlite:${join(dir, 'baseline.db')}`, { synchronous });
-  const baselineEngine = await engineOn(baselineStore);
+  const baseline = await approvingGateway({ databaseUrl: `sqlite:${join(dir, 'baseline.db')}`, synchronous, panKey, merchantId });
+  const baselineEngine = baseline.engine;
   const baselineStartMs = performance.now();
   await runLanes(sales, concurrency, async (n) => {
     const result = await baselineEngine.authorize({
@@ -64,20 +50,14 @@ try {
     if (result.kind !== 'completed') throw new Error(`baseline sale ${n}: ${result.kind}`);
   });
   const baselineMs = performance.now() - baselineStartMs;
-  await baselineEngine.close();
-  await baselineStore.close();
+  await baseline.close();
 
   // The HTTP API on a real socket.
-  const store = await openStore(`sqlite:${join(dir, 'http.db')}`, { synchronous });
-  const engine = await engineOn(store);
-  const key = generateApiKey({ scope: 'merchant', merchantId }, 'bench', Date.now());
-  await store.write((tx) => tx.insertApiKey(key.record));
   // The rate limits stay on (their counting is part of the cost measured) but high enough never to refuse the bench's sales.
-  const config = validateConfig({ security: { panKey, developmentMode: true }, log: { level: 'silent' }, http: { rateLimit: { perKey: { max: 1_000_000 }, perAddress: { max: 1_000_000 } } } });
-  const app = await buildHttpApp({ engine, store, clock: { nowMs: () => Date.now() }, logger: silentLogger, config, metrics: createMetrics({ collectDefault: false }) });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const gateway = await approvingGateway({ databaseUrl: `sqlite:${join(dir, 'http.db')}`, synchronous, panKey, merchantId, http: true });
+  const key = generateApiKey({ scope: 'merchant', merchantId }, 'bench', Date.now());
+  await gateway.store.write((tx) => tx.insertApiKey(key.record));
+  const port = gateway.httpPort ?? 0;
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   let approved = 0;
   const httpStartMs = performance.now();
@@ -89,9 +69,7 @@ try {
   });
   const httpMs = performance.now() - httpStartMs;
   agent.destroy();
-  await app.close();
-  await engine.close();
-  await store.close();
+  await gateway.close();
 
   const baselinePerSecond = (sales / baselineMs) * 1000;
   const httpPerSecond = (sales / httpMs) * 1000;

@@ -2,7 +2,7 @@
 // goes black (swallows every request), slows past the channel timeout, or its link flaps; sales keep being approved
 // through the backup, every money invariant holds against the two banks' own books, and the failover
 // window is measured and printed like a drill report (time until traffic moved, sales lost or delayed).
-// Method: two in-process issuer simulators, the real gateway (startGateway: channels, breaker, routing,
+// Method: two in-process issuer simulators, the real gateway (composeGateway: channels, breaker, routing,
 // reversal worker, HTTP API) on a temp SQLite file, eight closed-loop HTTP lanes with unique amounts so
 // every sale can be found in the banks' ledgers; every wait is bounded.
 import { test } from 'node:test';
@@ -16,7 +16,7 @@ import { viewLedger } from '../../src/sim/issuer/issuer-book.ts';
 import { createLogger } from '../../src/adapters/log/logger.ts';
 import { generateApiKey } from '../../src/adapters/http/auth.ts';
 import { validateConfig } from '../../src/core/config/config-schema.ts';
-import { startGateway } from '../../src/app/serve.ts';
+import { composeGateway } from '../../src/app/compose-gateway.ts';
 
 const logger = createLogger({ level: process.env.DRILL_LOG_LEVEL ?? 'silent', name: 'drill', destination: 2 });
 const merchantId = 'M00000000000001';
@@ -62,7 +62,8 @@ async function runDrill(fault: Fault): Promise<void> {
     routing: { breaker: { failuresMax: 3, windowMs: 10_000, windowAttemptsMin: 10, failureRateMaxBps: 5_000, openMs: 1_500, halfOpenSuccessesMin: 2 }, healthPollIntervalMs: 100 },
     merchants: [{ id: merchantId, name: 'Drill shop', mcc: '5411', terminals }],
   });
-  const gateway = await startGateway(config, { logger });
+  const gateway = await composeGateway(config, { logger });
+  await gateway.start();
   const admin = generateApiKey({ scope: 'admin' }, 'drill', Date.now());
   await gateway.store.write((tx) => tx.insertApiKey(admin.record));
   const base = `http://127.0.0.1:${gateway.httpPort ?? 0}`;
@@ -172,7 +173,7 @@ async function runDrill(fault: Fault): Promise<void> {
     assert.ok(backToA !== undefined, 'traffic returns to the primary once it is healthy again');
   } finally {
     stopping = true;
-    await gateway.stop();
+    await gateway.close();
     await bankA.close().catch(() => undefined);
     await bankB.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,24 +1,30 @@
-// The deterministic simulation harness: the REAL Payments, TransactionSet (voids and
-// refunds of approved sales, refund advice forwarding) and ReversalWorker on a real
-// SQLite file, driven in virtual time (VirtualScheduler) by seeded terminals and HTTP clients,
-// talking to a seeded faulty network in front of the pure issuer rules (sim-network.ts). The
-// gateway is crashed at random store writes (its objects dropped mid-flight, nothing closed
-// gracefully), the store is reopened from the same file, a new engine and worker are built and
-// `recoverAfterRestart()` runs, as `reswipe serve` does at start. After the load the network heals,
-// the clock runs forward so reversals drain, and the auditor (auditor.ts) compares what the
-// clients were told, the issuer's ledger and the store. Same seed, same run, byte for byte.
+// The deterministic simulation harness: the gateway `reswipe serve` runs, built by the same
+// composeGateway() (src/app/compose-gateway.ts) from a config, on a real SQLite file: router, circuit
+// breaker (channel health monitor), fees, PIN translation and metrics wrappers, the sale use cases (Payments),
+// TransactionSet (voids and refunds of approved sales, refund advice forwarding), ReversalWorker,
+// recovery sweeps and every background loop. Only time and the wires are virtual: the clock, the
+// engine's sleeps and the background loops run on the VirtualScheduler, and the channel factory
+// builds SimChannels, a seeded faulty network in front of the pure issuer rules (sim-network.ts).
+// Seeded HTTP clients POST their sales to the gateway's own HTTP app (Fastify inject: routes, API key
+// auth, validation, request hash, no socket); seeded terminals call the engine as the terminal
+// listener does (the terminal adapter has no socket-free entry point yet), and follow-ups call the
+// transaction set as both intakes do. The gateway is crashed at random store
+// writes (its objects dropped mid-flight, nothing closed gracefully), the store is reopened from the
+// same file and a new gateway is composed and started (seed, recovery, loops), as `reswipe serve`
+// does; clients reach it only once start() is done. After the load the network heals, the clock
+// runs forward so reversals drain, and the auditor (auditor.ts) compares what the clients were told,
+// the issuer's ledger and the store. Same seed, same run, byte for byte.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/adapters/store/open-store.ts';
-import type { LoggerLike, UpstreamChannel } from '../../src/adapters/channels/upstream-channel.ts';
-import { Payments } from '../../src/app/payments/payments.ts';
-import type { ChannelPort } from '../../src/core/ports/channel.ts';
-import type { EngineSettings, SaleRequest } from '../../src/core/ports/payments.ts';
+import type { LoggerLike } from '../../src/adapters/channels/upstream-channel.ts';
+import { generateApiKey } from '../../src/adapters/http/auth.ts';
+import { createMetrics } from '../../src/adapters/metrics/metrics.ts';
+import { composeGateway, type Gateway } from '../../src/app/compose-gateway.ts';
+import type { FollowUpRequest, FollowUpResult, SaleRequest } from '../../src/core/ports/payments.ts';
 import { requestHashOf } from '../../src/core/payments/request-hash.ts';
-import { ReversalWorker } from '../../src/app/reversals/reversal-worker.ts';
-import { defaultTransactionSettings, TransactionSet, type FollowUpRequest, type FollowUpResult, type TransactionSetSettings } from '../../src/app/engine/transaction-set.ts';
-import { defaultBinTable } from '../../src/core/cards/bin-table.ts';
+import { validateConfig, type ReswipeConfig } from '../../src/core/config/config-schema.ts';
 import { CardNumber, fingerprintPan } from '../../src/core/cards/pan.ts';
 import { isReswipeError } from '../../src/core/errors/reswipe-error.ts';
 import type { IdempotencyRecord, Store, StoreTx } from '../../src/core/ports/store.ts';
@@ -29,7 +35,8 @@ import { BlindResendChannel, healthyNetwork, SimChannel, SimUpstream, type Netwo
 import { VirtualScheduler } from './virtual-scheduler.ts';
 
 export const simMerchantId = 'M00000000000001';
-const panKey = 'sim-pan-key-0123456789abcdef';
+/** 32 bytes in hex: a key `serve` accepts outside development mode. */
+const panKey = '10526b699f800a95a97d5f92a247b271a180be65b492fb0bbf95db79efe9c836';
 /** 2026-03-02 09:00 UTC: a fixed start so DE 7 and the issuer's expiry check replay. */
 const startAtMs = Date.UTC(2026, 2, 2, 9, 0, 0);
 
@@ -73,9 +80,9 @@ export interface SimulationOptions {
   clientTriesMax: number;
   /** An upstream black hole this long early in the load (every request or reply lost): unknown outcomes whose reversals run out of tries and are dead-lettered. */
   outageMs: number;
-  /** Test the auditor: wrap the engine's channels in the blind-resend bug. */
+  /** Test the auditor: wrap the channels in the blind-resend bug. */
   brokenBlindResend?: boolean;
-  /** Test the auditor: the transaction set's channels resend an unanswered refund advice as a new one (new STAN), crediting twice. */
+  /** Test the auditor: the channels resend an unanswered refund advice as a new one (new STAN), crediting twice. */
   brokenBlindAdvice?: boolean;
   /** Test the auditor: a store that never finds an idempotency key, so every resend is a new payment. */
   brokenForgetfulIdempotency?: boolean;
@@ -92,44 +99,31 @@ export interface SimulationOptions {
   strict?: boolean;
 }
 
-/** Simulated gateway settings: short enough to run fast in virtual time, in the same ratios as production. */
-const engineSettings = (channels: readonly string[]): EngineSettings => ({
-  terminalTimeoutMs: 6_000,
-  replyMarginMs: 500,
-  autoRetriesMax: 2,
-  inFlightPerTerminalMax: 1,
-  queuePerTerminalMax: 8,
-  inFlightMax: 1_000,
-  attemptMinMs: 500,
-  strictLuhn: false,
-  strictBin: false,
-  panKey,
-  httpTerminalId: 'RSWHTTP0',
-  localOffsetMinutes: 480,
-  channels: channels.map((name, index) => ({ name, priority: index + 1, disabled: false, acquirerId: acquirerIdOf(name), timeoutMs: 1_500 })),
-  recoveryBatchMax: 10_000,
-  closeWaitMs: 6_000,
-});
+/**
+ * The simulated gateway's config: timeouts short enough to run fast in virtual time, in the same
+ * ratios as production; everything else is the shipped default. Channel hosts are never dialled
+ * (the channel factory builds SimChannels). No terminal listener: clients call the engine directly.
+ */
+function simConfig(dbPath: string, channels: readonly string[], isoTerminals: number): ReswipeConfig {
+  return validateConfig({
+    database: { url: `sqlite:${dbPath}`, synchronous: 'normal' },
+    security: { panKey },
+    log: { level: 'error' },
+    // The rate limits stay on but never refuse a simulated client.
+    http: { rateLimit: { perKey: { max: 1_000_000 }, perAddress: { max: 1_000_000 } } },
+    engine: { terminalTimeoutMs: 6_000, autoRetriesMax: 2, inFlightPerTerminalMax: 1, queuePerTerminalMax: 8, reversal: { triesMax: 6, backoffMs: 1_000, backoffMsMax: 8_000 } },
+    listeners: [],
+    channels: channels.map((name, index) => ({ name, host: '127.0.0.1', port: 1, timeoutMs: 1_500, priority: index + 1, acquirerId: acquirerIdOf(name), echoIntervalMs: 0 })),
+    merchants: [{ id: simMerchantId, name: 'Sim shop', mcc: '5411', terminals: Array.from({ length: isoTerminals }, (_, t) => terminalIdOf(t)) }],
+  });
+}
 const channelNames = ['bank-a', 'bank-b'] as const;
-/** The transaction set's settings, as transactionSettingsFromConfig derives them from the engine's. */
-const transactionSettings = (engine: EngineSettings): TransactionSetSettings => ({
-  ...defaultTransactionSettings,
-  terminalTimeoutMs: engine.terminalTimeoutMs,
-  replyMarginMs: engine.replyMarginMs,
-  httpTerminalId: engine.httpTerminalId,
-  localOffsetMinutes: engine.localOffsetMinutes,
-  channels: engine.channels,
-  panKey: engine.panKey,
-});
 /** Share of approved sales whose client then voids it (same day) or refunds part of it, one or two times. */
 const followUpShare = 0.12;
-/** How often the advice forwarder runs, as serve does (min(adviceRetryMs, 10 s)). */
-const adviceForwardIntervalMs = 10_000;
 /** Each channel has its own DE 32, so their STAN sequences never collide at the issuer. */
 function acquirerIdOf(channel: string): string {
   return channel === 'bank-a' ? '00000000001' : '00000000002';
 }
-const reversalPolicy = { triesMax: 6, backoffMs: 1_000, backoffMsMax: 8_000, timeoutMs: 1_500, batchMax: 32, pollIntervalMs: 1_000 };
 const clientTimeoutMs = 8_000;
 /** After the load: the network heals and the clock runs this long so every reversal settles or dies. */
 const drainMs = 10 * 60_000;
@@ -182,10 +176,10 @@ export interface SimulationResult {
 interface Generation {
   epoch: number;
   alive: boolean;
+  /** start() is done: the listeners would be open now, so clients reach this generation. */
+  serving: boolean;
   raw: Store;
-  engine: Payments;
-  worker: ReversalWorker;
-  txns: TransactionSet;
+  gateway: Gateway;
 }
 
 class Crashed extends Error {
@@ -299,6 +293,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   // Drawn last, so the streams above (and the sales they make) stay as they were before follow-ups.
   const followUpRandom = new SeededRandom(random.nextUint32());
   const upstream = new SimUpstream(scheduler, networkRandom, issuerRandom, options.network);
+  // The HTTP clients' key (its secret is random; nothing of the run depends on it).
+  const apiKey = generateApiKey({ scope: 'merchant', merchantId: simMerchantId }, 'sim', startAtMs);
   const engineErrors: string[] = [];
   let crashes = 0;
   let current: Generation | null = null;
@@ -335,93 +331,34 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const raw = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal', detectNestedWrites: true });
     const log = logger(epoch);
     const holder: { gen: Generation | null } = { gen: null };
-    const store = fenceStore(raw, () => holder.gen as Generation, run, options.brokenForgetfulIdempotency === true);
+    const fenced = fenceStore(raw, () => holder.gen as Generation, run, options.brokenForgetfulIdempotency === true);
     const usedChannelNames = channelNames.slice(0, options.channelCount ?? channelNames.length);
-    const channels = usedChannelNames.map((name) => new SimChannel(name, upstream, epoch));
-    const channelMap = new Map(channels.map((channel) => [channel.name, channel]));
-    let engine: Payments | undefined;
-    let txns: TransactionSet | undefined;
-    const worker = new ReversalWorker({
-      store,
-      channels: (name) => channelMap.get(name) as unknown as UpstreamChannel | undefined,
-      clock: scheduler.clock,
-      logger: log,
-      ...reversalPolicy,
-      acquirerIdFor: acquirerIdOf,
-      onSettledInTx: async (tx, settled) => {
-        if (engine !== undefined) await engine.onReversalSettledInTx(tx, settled);
-        // As serve wires it: a reversed void reopens its original, in the same transaction.
-        if (txns !== undefined) await txns.onReversalSettledInTx(tx, settled);
-      },
-      onSettled: (settled) => engine?.onReversalSettled(settled),
-    });
-    const enginePorts: ChannelPort[] = channels.map((channel) => (options.brokenBlindResend === true ? new BlindResendChannel(channel) : channel));
-    engine = new Payments({
-      store: options.brokenRetryBeforeReversal === true ? reversalsSettledAtOnce(store) : store,
-      channels: enginePorts,
+    const gateway = await composeGateway(simConfig(dbPath, usedChannelNames, options.isoTerminals), {
+      store: options.brokenRetryBeforeReversal === true ? reversalsSettledAtOnce(fenced) : fenced,
       clock: scheduler.clock,
       random: new SeededRandom((idSeed + epoch * 0x9e37) >>> 0),
       logger: log,
-      settings: engineSettings(usedChannelNames),
-      binTable: defaultBinTable,
-      reversalWorker: worker,
       sleep: scheduler.sleepFor(epoch),
+      every: scheduler.everyFor(epoch),
+      channel: (channel) => {
+        const wire = new SimChannel(channel.name, upstream, epoch);
+        if (options.brokenBlindResend === true) return new BlindResendChannel(wire);
+        if (options.brokenBlindAdvice === true) return new BlindResendChannel(wire, ['0220', '0221']);
+        return wire;
+      },
+      metrics: createMetrics({ collectDefault: false }),
+      listen: false,
     });
-    txns = new TransactionSet({
-      store,
-      channels: options.brokenBlindAdvice === true ? channels.map((channel) => new BlindResendChannel(channel, ['0220', '0221'])) : enginePorts,
-      clock: scheduler.clock,
-      random: new SeededRandom((idSeed ^ 0x7f4a_7c15 ^ (epoch * 0x9e37)) >>> 0),
-      logger: log,
-      settings: transactionSettings(engine.settings),
-      reversalWorker: worker,
-    });
-    const gen: Generation = { epoch, alive: true, raw, engine, worker, txns };
+    const gen: Generation = { epoch, alive: true, serving: false, raw, gateway };
     holder.gen = gen;
-    const running = engine;
-    for (const channel of channels) {
-      channel.onUnmatchedReply((message, info) => {
-        running.handleUnmatchedReply(channel.name, message, info).catch((error: unknown) => log.error({ error: String(error) }, 'late reply handling failed'));
-      });
-    }
-    // The worker's poll and the engine's recovery sweep, as timers of this generation.
-    const poll = (): void => {
-      worker.kick();
-      scheduler.after(reversalPolicy.pollIntervalMs, poll, epoch);
-    };
-    let sweeping = false;
-    const sweep = (): void => {
-      if (!sweeping) {
-        sweeping = true;
-        running
-          .recoverAfterRestart({ createdBeforeMs: scheduler.nowMs() - 2 * running.settings.terminalTimeoutMs })
-          .catch((error: unknown) => log.error({ error: String(error) }, 'recovery sweep failed'))
-          .finally(() => {
-            sweeping = false;
-          });
-      }
-      scheduler.after(running.settings.terminalTimeoutMs, sweep, epoch);
-    };
-    // The refund advice forwarder (startAdviceForwarding in serve), as a timer of this generation.
-    const followUps = txns;
-    let forwarding = false;
-    const forward = (): void => {
-      if (!forwarding) {
-        forwarding = true;
-        followUps
-          .forwardDueAdvices()
-          .catch((error: unknown) => log.error({ error: String(error) }, 'advice forwarding failed'))
-          .finally(() => {
-            forwarding = false;
-          });
-      }
-      scheduler.after(adviceForwardIntervalMs, forward, epoch);
-    };
-    scheduler.after(0, poll, epoch);
-    scheduler.after(adviceForwardIntervalMs, forward, epoch);
-    scheduler.after(running.settings.terminalTimeoutMs, sweep, epoch);
-    // One SQLite file, one gateway: everything pending now was left by the generation before.
-    running.recoverAfterRestart({ createdBeforeMs: scheduler.nowMs() }).catch((error: unknown) => log.error({ error: String(error) }, 'recovery failed'));
+    // As serve does: seed, start the loops, recover what the generation before left, then serve. Not
+    // awaited: a crash during start leaves it unresolved forever, like a dead process.
+    gateway.start().then(
+      () => {
+        gen.serving = true;
+      },
+      (error: unknown) => engineErrors.push(`gen ${epoch}: start failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
     return gen;
   };
 
@@ -431,7 +368,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     current = await start(scheduler.epoch);
   };
 
-  // Seed the merchant and its terminals, then start generation 0.
+  // The terminals signed on before the run (the merchant and the channels are seeded by every start,
+  // from the config; sign-on state survives it), then start generation 0.
   {
     const seedStore = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal', detectNestedWrites: true });
     await seedStore.write(async (tx) => {
@@ -441,6 +379,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         await tx.upsertTerminal({ id: terminalIdOf(t), merchantId: simMerchantId, state: 'active', signedOn: true, batchNo: '000001', limits: {}, lastSeenAtMs: null, createdAtMs: nowMs, updatedAtMs: nowMs });
       }
     });
+    await seedStore.write((tx) => tx.insertApiKey(apiKey.record));
     await seedStore.close();
   }
   current = await start(0);
@@ -480,16 +419,44 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const stanOf = new Map<number, number>();
   const linkDelay = (): number => nextIntInclusive(clientRandom, 0, options.link.delayMsMax);
 
+  /** An HTTP client's sale: POST /v1/payments to the gateway's own HTTP app (Fastify inject: routes, auth, validation, no socket). */
+  const handleHttpSale = async (gen: Generation, payment: SimPayment): Promise<ClientAnswer | null> => {
+    const app = gen.gateway.http;
+    if (app === null) throw new Error('simulation gateway built without its HTTP app');
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/payments',
+      headers: { authorization: `Bearer ${apiKey.key}`, 'idempotency-key': `sim-${payment.index}` },
+      payload: { amountMinor: payment.amountMinor, currency: 'CNY', card: { number: payment.pan, expiry: '3012', cvv: '123', entryMode: 'manual' }, reference: `order-${payment.index}` },
+    });
+    const atMs = scheduler.nowMs();
+    if (response.statusCode === 200 || response.statusCode === 201) {
+      const view = response.json<{ id: string; status: string; responseCode: string | null; decline: { code: string; verdict: string } | null }>();
+      // A resend gets the first answer again (201 or 200 alike); the auditor does not tell the two apart.
+      const kind = 'completed';
+      if (view.status === 'approved') return { atMs, kind, code: '00', verdict: 'done', paymentId: view.id, status: view.status };
+      if (view.status === 'pending') return { atMs, kind, code: '98', verdict: 'wait', paymentId: view.id, status: view.status };
+      return { atMs, kind, code: view.decline?.code ?? view.responseCode ?? '05', verdict: view.decline?.verdict ?? 'fix', paymentId: view.id, status: view.status };
+    }
+    // 409: still in progress, the client asks again later; 422: the key was used with another body.
+    if (response.statusCode === 409) return { atMs, kind: 'in_progress', code: null, verdict: null, paymentId: null, status: null };
+    if (response.statusCode === 422) return { atMs, kind: 'mismatch', code: '94', verdict: 'fix', paymentId: null, status: null };
+    if (response.statusCode >= 500) return { atMs, kind: 'error', code: '96', verdict: 'later', paymentId: null, status: null };
+    engineErrors.push(`POST /v1/payments answered ${response.statusCode} for payment ${payment.index}: ${response.body.slice(0, 200)}`);
+    return null;
+  };
+
   const handleSale = async (gen: Generation, payment: SimPayment): Promise<ClientAnswer | null> => {
+    if (payment.intake === 'http') return handleHttpSale(gen, payment);
     const nowMs = scheduler.nowMs();
-    const sale = saleRequestOf(payment, nowMs + gen.engine.settings.terminalTimeoutMs);
+    const sale = saleRequestOf(payment, nowMs + gen.gateway.engine.settings.terminalTimeoutMs);
     const { scope, key } = sale.idempotency;
     try {
-      let result = await gen.engine.authorize(sale);
+      let result = await gen.gateway.engine.authorize(sale);
       if (result.kind === 'in_progress' && payment.intake === 'iso') {
         // As the terminal listener does: a resend waits for the original's answer.
-        await gen.engine.waitUntilAnswered(scope, key, (sale.deadlineMs ?? nowMs) - gen.engine.settings.replyMarginMs);
-        result = await gen.engine.authorize(sale);
+        await gen.gateway.engine.waitUntilAnswered(scope, key, (sale.deadlineMs ?? nowMs) - gen.gateway.engine.settings.replyMarginMs);
+        result = await gen.gateway.engine.authorize(sale);
       }
       const atMs = scheduler.nowMs();
       switch (result.kind) {
@@ -511,7 +478,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   const handleReversal = async (gen: Generation, payment: SimPayment): Promise<string | null> => {
     try {
-      const outcome = await gen.engine.reverseByTerminal({
+      const outcome = await gen.gateway.engine.reverseByTerminal({
         terminalId: payment.terminalId ?? '',
         merchantId: simMerchantId,
         amountMinor: payment.amountMinor,
@@ -537,7 +504,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       if (nextUnit(clientRandom) >= options.link.requestLost) {
         scheduler.after(linkDelay(), () => {
           const gen = current;
-          if (gen === null || !gen.alive) return;
+          if (gen === null || !gen.alive || !gen.serving) return;
           void handleReversal(gen, payment).then((code) => {
             if (code === null || !gen.alive || nextUnit(clientRandom) < options.link.answerLost) return;
             scheduler.after(linkDelay(), () => {
@@ -566,7 +533,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     if (nextUnit(clientRandom) < options.link.requestLost) return;
     scheduler.after(linkDelay(), () => {
       const gen = current;
-      if (gen === null || !gen.alive) return; // connection refused while the gateway is down
+      if (gen === null || !gen.alive || !gen.serving) return; // connection refused while the gateway is down
       void handleSale(gen, payment).then((answer) => {
         if (answer === null || !gen.alive) return; // a dead process answers nobody
         if (nextUnit(clientRandom) < options.link.answerLost) return;
@@ -577,7 +544,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   const handleFollowUp = async (gen: Generation, payment: SimPayment, followUp: SimFollowUp, request: FollowUpRequest): Promise<ClientAnswer | null> => {
     try {
-      const result: FollowUpResult = await gen.txns.followUp({ ...request, deadlineMs: scheduler.nowMs() + gen.engine.settings.terminalTimeoutMs });
+      const result: FollowUpResult = await gen.gateway.transactions.followUp({ ...request, deadlineMs: scheduler.nowMs() + gen.gateway.engine.settings.terminalTimeoutMs });
       const atMs = scheduler.nowMs();
       switch (result.kind) {
         case 'completed':
@@ -638,7 +605,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       if (nextUnit(followUpRandom) < options.link.requestLost) return;
       scheduler.after(nextIntInclusive(followUpRandom, 0, options.link.delayMsMax), () => {
         const gen = current;
-        if (gen === null || !gen.alive) return;
+        if (gen === null || !gen.alive || !gen.serving) return;
         void handleFollowUp(gen, payment, followUp, request).then((answer) => {
           if (answer === null || !gen.alive) return;
           if (nextUnit(followUpRandom) < options.link.answerLost) return;

@@ -1,10 +1,11 @@
 // The simulated upstream: one issuer (the pure rules of src/sim/issuer/ over an IssuerBook) behind
 // a seeded network that loses, delays, duplicates and reorders messages and drops connections.
-// SimChannel implements the engine's ChannelPort the way the real UpstreamChannel behaves: a reply
+// SimChannel is what composeGateway's channel factory builds in the simulation instead of the TCP
+// UpstreamChannel (a GatewayChannel), and behaves the way the real one does: a reply
 // matched by STAN + DE 7 resolves the send, a reply after the timeout is reported as a late
 // unmatched reply, a duplicate reply as an unmatched one, and a send that never left is `not_sent`.
-import type { ChannelSendResult, UnmatchedReplyInfo } from '../../src/adapters/channels/upstream-channel.ts';
-import type { ChannelPort } from '../../src/core/ports/channel.ts';
+import type { ChannelHealth, ChannelSendResult, UnmatchedReplyInfo } from '../../src/adapters/channels/upstream-channel.ts';
+import type { GatewayChannel } from '../../src/app/compose-gateway.ts';
 import { getText, type IsoMessage } from '../../src/core/iso8583/index.ts';
 import { nextIntInclusive, nextUnit, type Random } from '../../src/core/time/random.ts';
 import { decideIssuerResponse } from '../../src/sim/issuer/decide-issuer-response.ts';
@@ -103,8 +104,9 @@ export class SimUpstream {
 }
 
 /** One connection of one gateway generation to the issuer; a crash kills it with its generation. */
-export class SimChannel implements ChannelPort {
+export class SimChannel implements GatewayChannel {
   #onUnmatched: ((message: IsoMessage, info: UnmatchedReplyInfo) => void) | null = null;
+  #inFlight = 0;
   /** Keys (STAN + DE 7) of requests that timed out: a reply to one of them is late. */
   readonly #timedOut = new Set<string>();
 
@@ -118,6 +120,16 @@ export class SimChannel implements ChannelPort {
     this.#onUnmatched = handler;
   }
 
+  /** Always connected: a lost connection is a fault of one request here (connectionLost), never a state the breaker polls. */
+  health(): ChannelHealth {
+    return { name: this.name, connected: 1, connections: 1, inFlight: this.#inFlight, lastEchoOkAtMs: null, consecutiveFailures: 0 };
+  }
+
+  start(): void {}
+
+  /** Nothing to release: a generation's wires die with it (its tasks are dropped by epoch). */
+  async close(): Promise<void> {}
+
   send(request: IsoMessage, options: { timeoutMs: number }): Promise<ChannelSendResult> {
     const { scheduler } = this.upstream;
     const upstream = this.upstream;
@@ -128,9 +140,11 @@ export class SimChannel implements ChannelPort {
     const key = `${getText(request, 11) ?? ''}|${getText(request, 7) ?? ''}`;
     return new Promise<ChannelSendResult>((resolve) => {
       let settled = false;
+      this.#inFlight += 1;
       const finish = (result: ChannelSendResult): void => {
         if (settled) return;
         settled = true;
+        this.#inFlight -= 1;
         resolve(result);
       };
       if (fault === 'notSent') {
@@ -187,15 +201,27 @@ export class SimChannel implements ChannelPort {
  * style guide forbids. When the first request was charged and its reply lost, the card is charged
  * twice and only the first charge is ever reversed.
  */
-export class BlindResendChannel implements ChannelPort {
+export class BlindResendChannel implements GatewayChannel {
   #stan = 900_000;
   /** The MTIs resent blindly: sales and pre-authorizations by default; refund advices (0220/0221) to test the follow-up audit. */
   constructor(
-    readonly inner: ChannelPort,
+    readonly inner: SimChannel,
     readonly mtis: readonly string[] = ['0200', '0100'],
   ) {}
   get name(): string {
     return this.inner.name;
+  }
+  health(): ChannelHealth {
+    return this.inner.health();
+  }
+  onUnmatchedReply(handler: (message: IsoMessage, info: UnmatchedReplyInfo) => void): void {
+    this.inner.onUnmatchedReply(handler);
+  }
+  start(): void {
+    this.inner.start();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
   }
   async send(request: IsoMessage, options: { timeoutMs: number }): Promise<ChannelSendResult> {
     const first = await this.inner.send(request, options);

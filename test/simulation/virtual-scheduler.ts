@@ -93,6 +93,22 @@ export class VirtualScheduler {
     return (durationMs) => new Promise<void>((resolve) => this.after(durationMs, resolve, epoch));
   }
 
+  /** A repeating task of the current gateway generation in virtual time (the gateway's `every` override); a crash drops it with its generation. */
+  everyFor(epoch: number): (intervalMs: number, task: () => void) => () => void {
+    return (intervalMs, task) => {
+      let running = true;
+      const tick = (): void => {
+        if (!running) return;
+        task();
+        this.after(intervalMs, tick, epoch);
+      };
+      this.after(intervalMs, tick, epoch);
+      return () => {
+        running = false;
+      };
+    };
+  }
+
   /** Lets promise chains and store batches started so far finish, without moving time. */
   async settle(): Promise<void> {
     let quietTurns = 0;

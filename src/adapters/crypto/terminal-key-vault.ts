@@ -14,7 +14,7 @@ import { withOddParity } from '../../core/crypto/key-components.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 
 /** What a sealed key is for; part of the additional data, so roles cannot be swapped. */
-export type SealedKeyRole = 'tmk' | 'pin' | 'mac' | 'data';
+export type SealedKeyRole = 'tmk' | 'pin' | 'mac' | 'data' | 'webhook';
 
 const masterKeyBytes = 32;
 const ivBytes = 12;

@@ -33,6 +33,8 @@ import { transactionRoutes, type TransactionRoutesEngine } from './routes/transa
 import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { manualHandlingRoutes } from './routes/manual-handling-routes.ts';
+import { webhookRoutes, type WebhookRoutesOptions } from './routes/webhook-routes.ts';
+import { alertRoutes, type AlertRoutesOptions } from './routes/alert-routes.ts';
 import { createPaymentFeeHooks } from '../../app/fees/payment-fee-hooks.ts';
 import type { FeeHooks } from '../../core/ports/payments.ts';
 import { defaultCutoff } from '../../core/fees/business-date.ts';
@@ -84,6 +86,8 @@ export interface HttpAppDeps {
   https?: TlsOptions;
   /** The fee hooks of the running engine and a way to wake its reversal worker, for /v1/manual-handling; hooks built from the config when absent. */
   manualHandling?: { fees?: FeeHooks; kickReversals?: () => void };
+  /** Webhook endpoints and alert routes (docs/webhooks.md, docs/alerts.md); absent in apps built without them. */
+  notifications?: { webhooks: Omit<WebhookRoutesOptions, 'auth'> | null; alerts: Omit<AlertRoutesOptions, 'auth'> };
 }
 
 const openapiInfo = {
@@ -175,6 +179,10 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       });
       await v1.register(eventRoutes, { store: deps.store, auth });
       await v1.register(auditRoutes, { store: deps.store, auth });
+      if (deps.notifications !== undefined) {
+        if (deps.notifications.webhooks !== null) await v1.register(webhookRoutes, { ...deps.notifications.webhooks, auth });
+        await v1.register(alertRoutes, { ...deps.notifications.alerts, auth });
+      }
       await v1.register(manualHandlingRoutes, {
         store: deps.store,
         auth,

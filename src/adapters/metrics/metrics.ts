@@ -32,6 +32,8 @@ export interface MetricSources {
   terminalConnections?: () => number;
   /** The current time, for the age of the oldest queued reversal. */
   nowMs?: () => number;
+  /** The outbox of webhook deliveries, chat messages and mail (docs/webhooks.md). */
+  outboxStats?: () => Promise<{ pending: number; dead: number; oldestPendingCreatedAtMs: number | null }>;
   /** The engine's store failures after a send and the reversals it holds in memory until the store is back. */
   engineRecovery?: () => { storeFailuresAfterSend: number; reversalsHeld: number };
 }
@@ -123,6 +125,28 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     registers: [registry],
     async collect() {
       const stats = await sources.reversalQueueStats?.();
+      const oldestMs = stats?.oldestPendingCreatedAtMs ?? null;
+      const nowMs = sources.nowMs?.() ?? Date.now();
+      this.set(oldestMs === null ? 0 : Math.max(0, nowMs - oldestMs) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'reswipe_outbox_deliveries',
+    help: 'Webhook deliveries, chat messages and mails in the outbox by state: pending (queued or retrying) and dead (gave up after their retry bound; replay them)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const stats = await sources.outboxStats?.();
+      this.set({ state: 'pending' }, stats?.pending ?? 0);
+      this.set({ state: 'dead' }, stats?.dead ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'reswipe_outbox_oldest_pending_age_seconds',
+    help: 'Age of the oldest pending outbox delivery; 0 when none waits',
+    registers: [registry],
+    async collect() {
+      const stats = await sources.outboxStats?.();
       const oldestMs = stats?.oldestPendingCreatedAtMs ?? null;
       const nowMs = sources.nowMs?.() ?? Date.now();
       this.set(oldestMs === null ? 0 : Math.max(0, nowMs - oldestMs) / 1000);

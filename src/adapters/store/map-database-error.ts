@@ -15,6 +15,10 @@ interface UniqueConstraint {
 /** Every unique constraint in the schema, as named in migrations.ts. */
 export const uniqueConstraints: readonly UniqueConstraint[] = [
   { name: 'merchants_pkey', table: 'merchants', columns: ['id'], field: 'id' },
+  { name: 'webhook_endpoints_pkey', table: 'webhook_endpoints', columns: ['id'], field: 'id' },
+  { name: 'outbox_pkey', table: 'outbox', columns: ['id'], field: 'id' },
+  { name: 'delivery_attempts_pkey', table: 'delivery_attempts', columns: ['outbox_id', 'try_no'], field: 'tryNo' },
+  { name: 'alert_silences_pkey', table: 'alert_silences', columns: ['id'], field: 'id' },
   { name: 'terminals_pkey', table: 'terminals', columns: ['id'], field: 'id' },
   { name: 'channels_pkey', table: 'channels', columns: ['name'], field: 'name' },
   { name: 'payments_pkey', table: 'payments', columns: ['id'], field: 'id' },

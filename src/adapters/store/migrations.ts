@@ -462,6 +462,110 @@ CREATE INDEX payouts_state_idx ON payouts (state, business_date);
 CREATE INDEX payouts_file_idx ON payouts (file_id);
 `;
 
+// Alerts and webhooks (docs/alerts.md, docs/webhooks.md). The outbox holds every message the gateway
+// owes someone (a webhook delivery, a chat message, a mail) until it is delivered, dead (after its
+// retry bound) or cancelled: a crash never loses one, since each row is written in the same
+// transaction as the cursor that produced it. outbox_target_event_key makes at most one delivery per
+// target and event id, so a fan-out replayed after a crash adds nothing. The partial index holds only
+// what the delivery worker polls. Webhook signing secrets are stored sealed under the local master key
+// (they must be recoverable to sign). consumer_cursors keeps each stream reader's place (and the alert
+// evaluator's state) so it resumes where it committed.
+const alertsAndWebhooks = `
+CREATE TABLE webhook_endpoints (
+  id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  event_types {JSON} NOT NULL,
+  description TEXT NOT NULL,
+  secrets {JSON} NOT NULL,
+  created_at_ms {BIGINT} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  deleted_at_ms {BIGINT},
+  CONSTRAINT webhook_endpoints_pkey PRIMARY KEY (id)
+);
+
+CREATE TABLE outbox (
+  id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  state TEXT NOT NULL,
+  tries INTEGER NOT NULL,
+  next_at_ms {BIGINT} NOT NULL,
+  created_at_ms {BIGINT} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  delivered_at_ms {BIGINT},
+  last_status INTEGER,
+  last_error TEXT,
+  CONSTRAINT outbox_pkey PRIMARY KEY (id),
+  CONSTRAINT outbox_target_event_key UNIQUE (target_id, event_id),
+  CONSTRAINT outbox_state_check CHECK (state IN ('pending', 'delivered', 'dead', 'cancelled')),
+  CONSTRAINT outbox_channel_check CHECK (channel IN ('webhook', 'chat', 'email'))
+);
+CREATE INDEX outbox_due_idx ON outbox (next_at_ms, id) WHERE state = 'pending';
+CREATE INDEX outbox_target_idx ON outbox (target_id, created_at_ms DESC, id DESC);
+
+CREATE TABLE delivery_attempts (
+  outbox_id TEXT NOT NULL,
+  try_no INTEGER NOT NULL,
+  target_id TEXT NOT NULL,
+  at_ms {BIGINT} NOT NULL,
+  status INTEGER,
+  error TEXT,
+  duration_ms {BIGINT} NOT NULL,
+  CONSTRAINT delivery_attempts_pkey PRIMARY KEY (outbox_id, try_no),
+  CONSTRAINT delivery_attempts_outbox_fkey FOREIGN KEY (outbox_id) REFERENCES outbox (id)
+);
+
+CREATE TABLE consumer_cursors (
+  name TEXT NOT NULL,
+  seq {BIGINT} NOT NULL,
+  state {JSON},
+  updated_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT consumer_cursors_pkey PRIMARY KEY (name)
+);
+
+CREATE TABLE alerts (
+  id TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  labels {JSON} NOT NULL,
+  state TEXT NOT NULL,
+  members INTEGER NOT NULL,
+  detail {JSON} NOT NULL,
+  started_at_ms {BIGINT} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  resolved_at_ms {BIGINT},
+  notified_at_ms {BIGINT},
+  clear_since_ms {BIGINT},
+  silenced {BOOL} NOT NULL,
+  CONSTRAINT alerts_pkey PRIMARY KEY (id)
+);
+CREATE INDEX alerts_state_idx ON alerts (state, started_at_ms DESC, id DESC);
+
+CREATE TABLE alert_silences (
+  id TEXT NOT NULL,
+  matchers {JSON} NOT NULL,
+  reason TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  starts_at_ms {BIGINT} NOT NULL,
+  ends_at_ms {BIGINT} NOT NULL,
+  created_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT alert_silences_pkey PRIMARY KEY (id)
+);
+
+CREATE TABLE alert_rule_overrides (
+  id TEXT NOT NULL,
+  rule {JSON} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  updated_by TEXT NOT NULL,
+  CONSTRAINT alert_rule_overrides_pkey PRIMARY KEY (id)
+);
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -475,6 +579,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0011_key_scopes_audit', keyScopesAndAudit),
   defineMigration('0012_terminal_keys', terminalKeys),
   defineMigration('0016_payouts', payouts),
+  defineMigration('0017_alerts_webhooks', alertsAndWebhooks),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

@@ -28,6 +28,8 @@ import type {
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
 import { decodePaymentCursor, encodePaymentCursor } from './payment-cursor.ts';
+import { notificationReaderMethods } from './notification-sql.ts';
+import type { NotificationStoreReader } from '../../core/ports/notification-store.ts';
 import {
   apiKeyRows,
   attemptRows,
@@ -397,3 +399,8 @@ export class SqlStoreReader implements StoreReader {
     return this.unpaged(apiKeyRows, '1 = 1', [], 'created_at_ms, id');
   }
 }
+
+// The alerts-and-webhooks reads (notification-sql.ts) are written apart and mixed in here.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface SqlStoreReader extends NotificationStoreReader {}
+Object.assign(SqlStoreReader.prototype, notificationReaderMethods);

@@ -22,6 +22,8 @@ import type {
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { SqlExecutor } from './sql-executor.ts';
 import { SqlStoreReader } from './sql-store-reader.ts';
+import { notificationTxMethods } from './notification-sql.ts';
+import type { NotificationStoreTx } from '../../core/ports/notification-store.ts';
 import {
   apiKeyRows,
   attemptRows,
@@ -248,3 +250,8 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     await this.db.run('UPDATE api_keys SET last_used_at_ms = ? WHERE id = ? AND (last_used_at_ms IS NULL OR last_used_at_ms < ?)', [at, id, at]);
   }
 }
+
+// The alerts-and-webhooks writes (notification-sql.ts) are written apart and mixed in here.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface SqlStoreTx extends NotificationStoreTx {}
+Object.assign(SqlStoreTx.prototype, notificationTxMethods);

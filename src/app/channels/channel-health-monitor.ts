@@ -93,7 +93,6 @@ const countedConnectionsMax = 64;
 export class ChannelHealthMonitor {
   readonly #entries = new Map<string, Entry>();
   readonly #options: ChannelHealthMonitorOptions;
-  #timer: NodeJS.Timeout | null = null;
   #writes: Promise<void> = Promise.resolve();
   #pendingEvents = 0;
 
@@ -213,17 +212,8 @@ export class ChannelHealthMonitor {
     }
   }
 
-  /** Starts the poll timer (unref'd). */
-  start(intervalMs: number): void {
-    if (this.#timer !== null) return;
-    this.#timer = setInterval(() => this.poll(), Math.max(100, intervalMs));
-    this.#timer.unref();
-  }
-
-  /** Stops the timer and waits for the circuit events already queued. */
+  /** Waits for the circuit events already queued (poll() is run by the gateway's background loop, src/app/compose-gateway.ts). */
   async stop(): Promise<void> {
-    if (this.#timer !== null) clearInterval(this.#timer);
-    this.#timer = null;
     await this.#writes;
   }
 

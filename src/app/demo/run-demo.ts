@@ -1,5 +1,5 @@
 // `reswipe demo`: the whole product on one laptop with nothing to set up. It starts two sandbox
-// banks (issuer simulators, in-process), the gateway (startGateway on a fresh SQLite file under the
+// banks (issuer simulators, in-process), the gateway (composeGateway on a fresh SQLite file under the
 // demo folder) with two merchants, their terminals, two channels and the fee plans, creates an admin
 // API key, then plays the scripted shop day (demo-script.ts) through REAL ISO 8583 terminal
 // connections and the HTTP API. The summary is read back from the store, so it reports what the
@@ -16,7 +16,7 @@ import { generateApiKey } from '../../adapters/http/auth.ts';
 import { noFaults } from '../../sim/issuer/fault-plan.ts';
 import { startIssuerServer, issuerServerDefaults, type RunningIssuerServer } from '../../sim/issuer/issuer-server.ts';
 import { testCards, type IssuerFault } from '../../sim/issuer/test-cards.ts';
-import { startGateway, type Gateway } from '../serve.ts';
+import { composeGateway, type Gateway } from '../compose-gateway.ts';
 import { TerminalKeyVault } from '../../adapters/crypto/terminal-key-vault.ts';
 import { combineKeyComponents } from '../../core/crypto/key-components.ts';
 import type { KeyAlgorithm } from '../../core/crypto/block-cipher.ts';
@@ -116,8 +116,9 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
       merchants: demoMerchants.map((merchant) => ({ ...merchant, terminals: [...merchant.terminals], ...('accepts' in merchant ? { accepts: [...merchant.accepts] } : {}) })),
       fees: { plansFile },
     });
-    const gateway = await startGateway(config, { logger });
-    cleanups.push(() => gateway.stop());
+    const gateway = await composeGateway(config, { logger });
+    cleanups.push(() => gateway.close());
+    await gateway.start();
 
     const adminKey = await createAdminKey(gateway.store);
     const terminalKeysFile = join(dir, 'terminal-keys.json');

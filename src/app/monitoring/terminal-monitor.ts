@@ -1,5 +1,5 @@
 // Terminal monitoring: computes each terminal's stats of the day from the store (computeTerminalStats),
-// checks every terminal on a timer for the alarms of terminalAlarms, and appends `terminal.quiet`,
+// checks every terminal (check(), run by the gateway's background loop) for the alarms of terminalAlarms, and appends `terminal.quiet`,
 // `terminal.unhealthy` and `terminal.recovered` events, once per episode (an alarm that stays raised is not
 // repeated at every check). The HTTP terminal routes show the last check of every terminal, and a fresh
 // computation for one terminal.
@@ -44,8 +44,6 @@ export class TerminalMonitor {
   readonly #options: TerminalMonitorOptions;
   readonly #cache = new Map<string, TerminalMonitoringView>();
   readonly #raised = new Map<string, Set<TerminalAlarm['kind']>>();
-  #timer: NodeJS.Timeout | null = null;
-  #checking: Promise<unknown> | null = null;
   #rotation = 0;
 
   constructor(options: TerminalMonitorOptions) {
@@ -128,26 +126,6 @@ export class TerminalMonitor {
       this.#options.logger.warn({ terminalId: terminal.id, alarms: view.alarms.map((alarm) => alarm.kind), recovered }, 'terminal alarm changed');
     }
     return { checked: batch.length, events };
-  }
-
-  /** Runs check() every intervalMs (unref'd); a check still running skips the next tick. */
-  start(intervalMs: number): void {
-    if (this.#timer !== null) return;
-    this.#timer = setInterval(() => {
-      if (this.#checking !== null) return;
-      this.#checking = this.check()
-        .catch((error: unknown) => this.#options.logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'terminal check failed; retried at the next interval'))
-        .finally(() => {
-          this.#checking = null;
-        });
-    }, Math.max(1_000, intervalMs));
-    this.#timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.#timer !== null) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.#checking;
   }
 }
 

@@ -14,7 +14,7 @@ import { authorizeSale, type SaleAdmission } from './authorize-sale.ts';
 import { handleLateReply } from './handle-late-reply.ts';
 import { HeldReversals, type EngineRecoveryStats } from './held-reversals.ts';
 import { viewOfPayment } from './payment-views.ts';
-import { recoverPendingPayments, RecoverySweeps } from './recover-pending-payments.ts';
+import { recoverPendingPayments } from './recover-pending-payments.ts';
 import { reverseByTerminal } from './reverse-by-terminal.ts';
 import { resolveSaleServices, type PaymentsOptions, type SaleDeps } from './sale-deps.ts';
 import { settleReversalAfterCommit, settleReversalInTx } from './settle-reversal.ts';
@@ -27,7 +27,6 @@ export type { EngineRecoveryStats } from './held-reversals.ts';
 export class Payments implements SaleUseCases {
   readonly #deps: SaleDeps;
   readonly #admission: SaleAdmission;
-  readonly #sweeps: RecoverySweeps;
   #closing = false;
 
   constructor(options: PaymentsOptions) {
@@ -46,7 +45,6 @@ export class Payments implements SaleUseCases {
       gate: new TerminalGate({ inFlightPerKeyMax: settings.inFlightPerTerminalMax, queuePerKeyMax: settings.queuePerTerminalMax, inFlightMax: settings.inFlightMax }),
       running: new Set(),
     };
-    this.#sweeps = new RecoverySweeps(this.#deps, isClosing);
   }
 
   get settings(): EngineSettings {
@@ -84,14 +82,9 @@ export class Payments implements SaleUseCases {
     return { data, nextCursor: page.nextCursor };
   }
 
-  /** After a restart (and by the sweeps): every pending payment this process is not driving gets its unknown attempts reversed. */
+  /** After a restart (and by the composition root's recovery sweep): every pending payment this process is not driving gets its unknown attempts reversed. */
   recoverAfterRestart(options: { createdBeforeMs?: number } = {}): Promise<{ payments: number; reversalsQueued: number }> {
     return recoverPendingPayments(this.#deps, options);
-  }
-
-  /** Re-runs recovery every `intervalMs` for payments older than twice the terminal timeout. */
-  startRecoverySweeps(intervalMs: number): void {
-    this.#sweeps.start(intervalMs);
   }
 
   /** For the reversal worker: updates the payment in the same transaction that settles its reversal. */
@@ -112,7 +105,6 @@ export class Payments implements SaleUseCases {
   /** Stops taking payments and waits (bounded) for those in flight. */
   async close(): Promise<void> {
     this.#closing = true;
-    this.#sweeps.stop();
     const inFlight = [...this.#admission.running];
     if (inFlight.length > 0) await Promise.race([Promise.allSettled(inFlight), this.#deps.sleep(this.#deps.settings.closeWaitMs)]);
     // A last try for reversals still held in memory; any left are found by the next start's recovery

@@ -1,8 +1,9 @@
 // Use case: recover pending payments, at start and then periodically. Every payment still `pending`
 // that this process is not driving was left by a process that is gone (or a failed write): load it, let
 // the pure plan (pending-recovery.ts) decide, persist it in one unit per payment, then kick the reversal
-// worker. The sweeps re-run it for payments older than twice the terminal timeout: nothing legitimate is
-// in flight that long, so this is what bounds "pending" in time.
+// worker. The composition root re-runs it for payments older than twice the terminal timeout (the
+// recovery sweep of compose-gateway.ts): nothing legitimate is in flight that long, so this is what
+// bounds "pending" in time.
 import { isUnresolved } from '../../core/payments/payment-decision.ts';
 import { planPendingRecovery } from '../../core/payments/pending-recovery.ts';
 import { completedPayload } from '../../core/payments/sale-answer.ts';
@@ -10,7 +11,6 @@ import { transmissionDateTime } from '../../core/payments/upstream-request.ts';
 import type { ReversalState } from '../../core/ports/store.ts';
 import { reversalIdFor } from '../reversals/reversal-worker.ts';
 import { updatePaymentChecked, writeDurably } from './durable-write.ts';
-import { errorText } from './error-text.ts';
 import type { SaleDeps } from './sale-deps.ts';
 
 /** Gets every pending payment created before `createdBeforeMs` (now by default) that this process is not driving to a final state or a queued reversal. */
@@ -55,37 +55,4 @@ export async function recoverPendingPayments(deps: SaleDeps, options: { createdB
   if (pending.length >= settings.recoveryBatchMax) logger.warn({ batch: pending.length }, 'recovery batch full; the rest is handled on the next pass');
   logger.info({ payments, reversalsQueued }, 'recovery after restart done');
   return { payments, reversalsQueued };
-}
-
-/** Re-runs recoverPendingPayments every `intervalMs` (at least a second) on payments older than twice the terminal timeout. */
-export class RecoverySweeps {
-  readonly #deps: SaleDeps;
-  readonly #isClosing: () => boolean;
-  #timer: NodeJS.Timeout | null = null;
-  #sweeping = false;
-
-  constructor(deps: SaleDeps, isClosing: () => boolean) {
-    this.#deps = deps;
-    this.#isClosing = isClosing;
-  }
-
-  start(intervalMs: number): void {
-    if (this.#timer !== null) return;
-    const { clock, settings, logger } = this.#deps;
-    this.#timer = setInterval(() => {
-      if (this.#sweeping || this.#isClosing()) return;
-      this.#sweeping = true;
-      recoverPendingPayments(this.#deps, { createdBeforeMs: clock.nowMs() - 2 * settings.terminalTimeoutMs })
-        .catch((error: unknown) => logger.error({ error: errorText(error) }, 'recovery sweep failed; retried at the next interval'))
-        .finally(() => {
-          this.#sweeping = false;
-        });
-    }, Math.max(1_000, intervalMs));
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    if (this.#timer !== null) clearInterval(this.#timer);
-    this.#timer = null;
-  }
 }

@@ -15,9 +15,13 @@ import { buildReversalRequest } from '../../core/payments/reversal-message.ts';
 import { nextReversalTry, reversalBackoffMs, type ReversalRetryPolicy, type ReversalTryOutcome } from '../../core/payments/next-reversal-try.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 
+/** What the worker needs of an upstream channel. */
+export type ReversalChannel = Pick<UpstreamChannel, 'send'>;
+
 export interface ReversalWorkerOptions {
   store: Store;
-  channels: ReadonlyMap<string, UpstreamChannel> | ((name: string) => UpstreamChannel | undefined);
+  /** The channels reversals go out on; the worker only sends. */
+  channels: ReadonlyMap<string, ReversalChannel> | ((name: string) => ReversalChannel | undefined);
   clock: Clock;
   logger: LoggerLike;
   triesMax: number;
@@ -342,9 +346,9 @@ export async function reopenReversal(
 }
 
 function lookupChannel(
-  channels: ReadonlyMap<string, UpstreamChannel> | ((name: string) => UpstreamChannel | undefined),
+  channels: ReadonlyMap<string, ReversalChannel> | ((name: string) => ReversalChannel | undefined),
   name: string,
-): UpstreamChannel | undefined {
+): ReversalChannel | undefined {
   return typeof channels === 'function' ? channels(name) : channels.get(name);
 }
 

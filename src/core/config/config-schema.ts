@@ -9,6 +9,7 @@ import { ReswipeError } from '../errors/reswipe-error.ts';
 import { paymentMethods, languages } from '../vocabulary.ts';
 import { hasPanLikeRun } from '../cards/find-pan-like-runs.ts';
 import { panKeyIdOf, panKeyWeakness } from './pan-key.ts';
+import { AlertRuleProblem, parseAlertRules } from '../alerts/alert-rule.ts';
 
 /** Dialects compiled into reswipe; any other dialect value must be a path to a dialect JSON file. */
 export const builtInDialects = ['cups-pos', 'iso87-ascii'] as const;
@@ -308,6 +309,67 @@ export const configSchema = Type.Object(
       rateAttemptsMin: integer(1, 100_000, 20),
       stuckAfterMs: integer(1000, 86_400_000, 300_000),
     }),
+    /** Alerts (docs/alerts.md): rules beyond or replacing the shipped ones (by id), and where notifications go. */
+    alerts: section({
+      enabled: Type.Boolean({ default: true }),
+      evaluateIntervalMs: integer(1000, 3_600_000, 15_000),
+      /** Where runbooks are read: every notification links `<runbookBaseUrl><kind>.md` (docs/runbooks/ in this repository by default). */
+      runbookBaseUrl: text({ maxLength: 1024, default: 'docs/runbooks/' }),
+      /** Checked by the alert rule schema at start-up (src/core/alerts/alert-rule.ts), not here: its errors name the rule field. */
+      rules: Type.Array(Type.Unknown(), { maxItems: 100, default: [] }),
+      targets: Type.Array(
+        Type.Object(
+          {
+            name: text({ maxLength: 64, pattern: namePattern, expected: nameExpected }),
+            kind: enumOf(['wecom', 'dingtalk', 'feishu', 'email'] as const, 'wecom'),
+            /** The robot's webhook URL (wecom, dingtalk, feishu). It holds the robot's key: keep the config private. */
+            url: Type.Optional(text({ maxLength: 2048, pattern: '^https?://', expected: 'must be an http(s) URL' })),
+            /** The robot's signing secret (dingtalk 加签, feishu 签名校验); or secretFile. */
+            secret: Type.Optional(text({ maxLength: 256 })),
+            secretFile: filePathSchema,
+            /** Mail recipients (email). */
+            to: Type.Array(text({ maxLength: 254, pattern: '^[^@\\s<>]+@[^@\\s<>]+$', expected: 'must be an e-mail address' }), { maxItems: 50, default: [] }),
+            language: enumOf(['zh-CN', 'en'] as const, 'zh-CN'),
+            minSeverity: enumOf(['critical', 'warning', 'info'] as const, 'warning'),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 32, default: [] },
+      ),
+      /** The SMTP server that sends alert mail. */
+      smtp: Type.Optional(
+        Type.Object(
+          {
+            host: hostSchema(),
+            port: integer(1, 65535, 587),
+            /** starttls (port 587), tls (implicit, port 465), or none (a local relay on loopback only, or development mode). */
+            security: enumOf(['starttls', 'tls', 'none'] as const, 'starttls'),
+            username: Type.Optional(text({ maxLength: 256 })),
+            password: Type.Optional(text({ maxLength: 256 })),
+            passwordFile: filePathSchema,
+            from: text({ maxLength: 254, pattern: '^[^@\\s<>]+@[^@\\s<>]+$', expected: 'must be an e-mail address' }),
+            timeoutMs: integer(1000, 120_000, 15_000),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    }),
+    /** Signed webhooks (docs/webhooks.md): delivery from the durable outbox. */
+    webhooks: section({
+      enabled: Type.Boolean({ default: true }),
+      pollIntervalMs: integer(100, 60_000, 1000),
+      deliveryTimeoutMs: integer(1000, 60_000, 10_000),
+      /** Deliveries under way at once, across all endpoints. */
+      concurrency: integer(1, 256, 8),
+      /** How much of a receiver's answer is read (it is only logged); the rest is dropped. */
+      responseBytesMax: integer(0, 1_048_576, 4096),
+      /** The wait before the first retry of a failed delivery; each later retry waits twice as long (at most 6 h), for up to 3 days. */
+      firstRetryMs: integer(1000, 60_000, 30_000),
+      /** Delivered and cancelled deliveries (and their tries) are deleted this long after they ended; dead ones stay until replayed. */
+      retentionDays: integer(1, 3650, 30),
+      /** How long a rotated-out secret still signs beside the new one. */
+      secretOverlapMs: integer(0, 7 * 86_400_000, 86_400_000),
+    }),
     fees: section({
       plansFile: filePathSchema,
       settlementTimeZone: timeZoneSchema,
@@ -377,7 +439,18 @@ export function validateConfig(raw: unknown): ReswipeConfig {
   checkValues(config);
   checkRelations(config);
   checkHttpExposure(config);
+  checkAlertRules(config.alerts.rules);
   return deepFreeze(config) as ReswipeConfig;
+}
+
+/** Alert rules are checked by their own schema (src/core/alerts/alert-rule.ts), so `config check` catches a bad rule too. */
+function checkAlertRules(rules: readonly unknown[]): void {
+  try {
+    parseAlertRules(rules, 'alerts.rules');
+  } catch (error) {
+    if (error instanceof AlertRuleProblem) throw new ReswipeError('RSW_ALERT_RULE_INVALID', { field: error.field, reason: error.reason });
+    throw error;
+  }
 }
 
 /** Turns a TypeBox JSON pointer (`/channels/1/timeoutMs`) into the key path people write (`channels[1].timeoutMs`). */

@@ -9,7 +9,8 @@ export const maskedSecretText = '********';
 const secretKeyPattern = /(secret|password|passwd|token|credential|keys?)$|secret|password/i;
 
 /** Query parameters that carry a secret in connection URLs (libpq's `password`, `sslpassword`, and the usual others). */
-const secretQueryParameterPattern = /([?&;](?:password|passwd|pwd|pass|sslpassword|secret|client_secret|token|access_token|api_?key|access_?key)=)([^&#;\s]*)/gi;
+// `key` and `access_token` are the credentials in WeCom and DingTalk robot URLs (alerts.targets[].url).
+const secretQueryParameterPattern = /([?&;](?:password|passwd|pwd|pass|sslpassword|secret|client_secret|token|access_token|api_?key|access_?key|key)=)([^&#;\s]*)/gi;
 
 /**
  * The user information of a URL: everything between `scheme://` and the LAST `@` before the query, so a

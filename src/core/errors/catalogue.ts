@@ -14,6 +14,7 @@ import { securityErrors } from './security-errors.ts';
 import { terminalKeyErrors } from './terminal-key-errors.ts';
 import { accessErrors } from './access-errors.ts';
 import { payoutErrors } from './payout-errors.ts';
+import { notificationErrors } from './notification-errors.ts';
 import { retiredErrorCodes } from './retired-error-codes.ts';
 
 const all = [
@@ -30,6 +31,7 @@ const all = [
   ...terminalKeyErrors,
   ...accessErrors,
   ...payoutErrors,
+  ...notificationErrors,
 ] as const;
 
 export type ErrorCode = (typeof all)[number]['code'];

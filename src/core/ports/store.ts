@@ -13,6 +13,7 @@ import type {
   RetryVerdict,
 } from '../vocabulary.ts';
 import type { ApiScope } from '../access/api-scope.ts';
+import type { NotificationStoreReader, NotificationStoreTx } from './notification-store.ts';
 
 export interface MerchantRecord {
   id: string;
@@ -379,7 +380,7 @@ export interface Page<T> {
  * Inserts that break a unique constraint throw ReswipeError `RSW_STORE_CONFLICT` naming the constraint;
  * that is how duplicate detection stays race-free across several gateway nodes.
  */
-export interface StoreTx extends StoreReader {
+export interface StoreTx extends StoreReader, NotificationStoreTx {
   upsertMerchant(merchant: MerchantRecord): Promise<void>;
   upsertTerminal(terminal: TerminalRecord): Promise<void>;
   /** Moves a terminal's `lastSeenAtMs` forward to `seenAtMs` (never back) and touches nothing else; false when the terminal is unknown or was seen later already. */
@@ -443,7 +444,7 @@ export interface StoreTx extends StoreReader {
   touchApiKey(id: string, atMs: number): Promise<void>;
 }
 
-export interface StoreReader {
+export interface StoreReader extends NotificationStoreReader {
   getMerchant(id: string): Promise<MerchantRecord | null>;
   listMerchants(): Promise<MerchantRecord[]>;
   getTerminal(id: string): Promise<TerminalRecord | null>;

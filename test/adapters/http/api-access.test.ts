@@ -9,8 +9,6 @@ import assert from 'node:assert/strict';
 import { buildHttpApp } from '../../../src/adapters/http/http-app.ts';
 import { generateApiKey } from '../../../src/adapters/http/auth.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
-import { TransactionSet, defaultTransactionSettings } from '../../../src/app/engine/transaction-set.ts';
-import { SeededRandom } from '../../../src/core/time/random.ts';
 import type { ApiScope } from '../../../src/core/access/api-scope.ts';
 import { createFixture, merchantId, okPan, silentLogger, terminalId } from '../../app/payments/sale-fixture.ts';
 
@@ -31,15 +29,7 @@ async function setUp(http: Record<string, unknown> = {}, logger = silentLogger) 
   await fixture.store.write(async (tx) => {
     for (const key of Object.values(keys)) await tx.insertApiKey(key.record);
   });
-  const transactions = new TransactionSet({
-    store: fixture.store,
-    channels: fixture.channels,
-    clock: { nowMs: () => Date.now() },
-    random: new SeededRandom(5),
-    logger: silentLogger,
-    reversalWorker: fixture.worker,
-    settings: { ...defaultTransactionSettings, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, panKey, channels: fixture.engine.settings.channels },
-  });
+  const transactions = fixture.gateway.transactions;
   const config = validateConfig({ security: { panKey, developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' }, http });
   const app = await buildHttpApp({ engine: fixture.engine, transactions, store: fixture.store, clock: { nowMs: () => Date.now() }, logger, config });
   let counter = 0;

@@ -1,5 +1,5 @@
 // Goal: a terminal's PIN block reaches the bank under the channel's zone PIN key, never under the
-// terminal's key, and never appears in a log. Method: the whole gateway in this process (startGateway,
+// terminal's key, and never appears in a log. Method: the whole gateway in this process (composeGateway,
 // real terminal listener and channel over TCP) with serve's own software HSM: the zone PIN key sealed
 // into the config as `reswipe zone-pin-key seal` does, terminal TMKs imported as components, sign-ons
 // whose DE 62 the test terminal decrypts to get its PIN key; a fake bank records every DE 52 it
@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { startGateway, type Gateway } from '../../../src/app/serve.ts';
+import { composeGateway, type Gateway } from '../../../src/app/compose-gateway.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
 import { createLogger } from '../../../src/adapters/log/logger.ts';
 import { encryptEcb, decryptEcb } from '../../../src/core/crypto/block-cipher.ts';
@@ -70,7 +70,8 @@ before(async () => {
       done();
     },
   });
-  gateway = await startGateway(config, { logger: createLogger({ level: 'debug', destination: sink, name: 'serve' }), withoutHttp: true });
+  gateway = await composeGateway(config, { logger: createLogger({ level: 'debug', destination: sink, name: 'serve' }), http: false });
+  await gateway.start();
   const ceremonies = new TerminalKeyCeremonies({ store: gateway.store, vault, clock: { nowMs: () => Date.now() } });
   // T0000001 and T0000003 have master keys; T0000002 has none, so its sign-on delivers no PIN key.
   for (const terminalId of ['T0000001', 'T0000003']) await ceremonies.importComponents(terminalId, '3des', [{ hex: tmkComponents[0] }, { hex: tmkComponents[1] }]);
@@ -83,7 +84,7 @@ before(async () => {
 
 after(async () => {
   client?.close();
-  await gateway?.stop();
+  await gateway?.close();
   await host?.close();
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });

@@ -141,17 +141,19 @@ test('refunds: partial and repeated up to the original, the one fen too many ref
 
 test('a refund advice without acknowledgement stays accepted and is forwarded as 0221 with the same STAN and DE 7 until acknowledged', async () => {
   let ack = false;
+  const offset = { ms: 0 };
   const fixture = await createTxnFixture((request) => {
     if ((request.mti === '0220' || request.mti === '0221') && !ack) return { kind: 'no_reply', reason: 'timeout', sentAtMs: Date.now() };
     if (request.mti === '0220' || request.mti === '0221') return { kind: 'reply', message: { mti: '0230', fields: { ...request.fields, 39: '00', 37: '000000000999' } }, sentAtMs: Date.now(), latencyMs: 1 };
     return reply(request, '00');
-  });
+  }, offset);
   try {
     const saleId = await approvedSale(fixture);
     const result = await fixture.txns.followUp(followUp('refund', saleId, { amountMinor: 2_500 }));
     assert.equal(statusOf(result), 'approved');
     assert.equal((await fixture.store.listPendingAdvices(10)).length, 1);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    // Past the advice retry interval (engine.transactions.adviceRetryMs, 30 s by default).
+    offset.ms = 31_000;
     ack = true;
     const pass = await fixture.txns.forwardDueAdvices();
     assert.deepEqual(pass, { sent: 1, acknowledged: 1, expired: 0 });

@@ -91,7 +91,6 @@ test('events, terminal and channel monitoring over HTTP', async () => {
     assert.deepEqual((unhealthy?.payload.alarms as Array<{ kind: string }>).map((alarm) => alarm.kind), ['failure_rate', 'fallback_rate']);
   } finally {
     await health.stop();
-    await terminals.stop();
     await app.close();
     await fixture.close();
   }

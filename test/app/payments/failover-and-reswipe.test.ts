@@ -1,17 +1,12 @@
 // Goal: failover moves a payment to the next channel only when the earlier attempt provably moved no money,
 // an open circuit is skipped, and the re-swipe guard keeps a customer from being charged twice when the
-// first reply is lost and the cashier swipes again at once. Method: the real engine, reversal worker and
+// first reply is lost and the cashier swipes again at once. Method: the composed gateway (engine, reversal worker, breaker and router) on a
 // SQLite store with scripted fake channels that keep their own books (charges by STAN, removed by reversals).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Payments } from '../../../src/app/payments/payments.ts';
-import { ChannelHealthMonitor, monitorChannel } from '../../../src/app/channels/channel-health-monitor.ts';
-import { createChannelRouter } from '../../../src/app/channels/channel-router.ts';
-import { defaultBinTable } from '../../../src/core/cards/bin-table.ts';
 import { getText, type IsoMessage } from '../../../src/core/iso8583/index.ts';
 import type { ChannelSendResult } from '../../../src/adapters/channels/upstream-channel.ts';
-import { SeededRandom } from '../../../src/core/time/random.ts';
-import { createFixture, reply, sale, silentLogger, terminalId, type Script } from './sale-fixture.ts';
+import { createFixture, reply, sale, terminalId, type Script } from './sale-fixture.ts';
 
 /** An issuer's books behind a fake channel: approved sales charge, confirmed reversals refund. */
 class Book {
@@ -95,35 +90,12 @@ test('a timeout fails over only after its reversal is confirmed; the customer is
 });
 
 test('an open circuit is skipped: after the first channel fails twice, sales go straight to the second', async () => {
-  const fixture = await createFixture({ scripts: [notSent, (request) => reply(request, '00')] });
-  const clock = { nowMs: () => Date.now() };
-  const monitor = new ChannelHealthMonitor({
-    channelNames: ['bank-a', 'bank-b'],
-    settings: { failuresMax: 2, windowMs: 60_000, windowAttemptsMin: 100, failureRateMaxBps: 10_000, openMs: 600_000, halfOpenSuccessesMin: 1 },
-    clock,
-    logger: silentLogger,
-    store: fixture.store,
+  // The gateway's own breaker and router, configured to open after two failures and stay open.
+  const fixture = await createFixture({
+    scripts: [notSent, (request) => reply(request, '00')],
+    breaker: { failuresMax: 2, windowMs: 60_000, windowAttemptsMin: 100, failureRateMaxBps: 10_000, openMs: 600_000, halfOpenSuccessesMin: 1 },
   });
-  const router = createChannelRouter({
-    rules: null,
-    channels: [
-      { name: 'bank-a', priority: 1, weight: 1, disabled: false },
-      { name: 'bank-b', priority: 2, weight: 1, disabled: false },
-    ],
-    random: new SeededRandom(3),
-    monitor,
-  });
-  const engine = new Payments({
-    store: fixture.store,
-    channels: fixture.channels.map((channel) => monitorChannel(channel, monitor)),
-    clock,
-    random: new SeededRandom(11),
-    logger: silentLogger,
-    settings: { ...fixture.engine.settings },
-    binTable: defaultBinTable,
-    reversalWorker: fixture.worker,
-    router,
-  });
+  const { engine, healthMonitor: monitor } = fixture.gateway;
   try {
     for (let i = 0; i < 5; i++) {
       const result = await engine.authorize(sale({ amountMinor: 100 + i }));
@@ -140,7 +112,6 @@ test('an open circuit is skipped: after the first channel fails twice, sales go 
     assert.equal(events.length, 1);
     assert.equal(events[0]?.subjectId, 'bank-a');
   } finally {
-    await engine.close();
     await fixture.close();
   }
 });

@@ -1,16 +1,18 @@
-// Shared set-up for the engine tests: a real SQLite store in a temp directory, one merchant and one
-// signed-on terminal, scripted fake channels, and the real reversal worker wired to the engine.
+// Shared set-up for the engine tests: the gateway composeGateway() wires for `serve` (engine, reversal
+// worker, router and breaker, fees, transaction set) on a real SQLite store in a temp directory, one
+// merchant and one signed-on terminal, with scripted fake channels in place of the TCP channels and
+// no port bound.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../../../src/adapters/store/open-store.ts';
-import type { ChannelSendResult, LoggerLike } from '../../../src/adapters/channels/upstream-channel.ts';
-import { Payments } from '../../../src/app/payments/payments.ts';
-import type { ChannelPort } from '../../../src/core/ports/channel.ts';
+import type { ChannelHealth, ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../../../src/adapters/channels/upstream-channel.ts';
+import { createMetrics } from '../../../src/adapters/metrics/metrics.ts';
+import { composeGateway, type Gateway, type GatewayChannel } from '../../../src/app/compose-gateway.ts';
+import type { Payments } from '../../../src/app/payments/payments.ts';
 import type { EngineSettings, SaleRequest } from '../../../src/core/ports/payments.ts';
-import { ReversalWorker } from '../../../src/app/reversals/reversal-worker.ts';
-import { defaultBinTable } from '../../../src/core/cards/bin-table.ts';
+import type { ReversalWorker } from '../../../src/app/reversals/reversal-worker.ts';
 import { CardNumber } from '../../../src/core/cards/pan.ts';
+import { validateConfig, type ReswipeConfig } from '../../../src/core/config/config-schema.ts';
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
 import type { Store } from '../../../src/core/ports/store.ts';
 import type { Clock } from '../../../src/core/time/clock.ts';
@@ -25,13 +27,23 @@ export const silentLogger: LoggerLike = { info() {}, warn() {}, error(o, m) { if
 export type Script = (request: IsoMessage) => Promise<ChannelSendResult> | ChannelSendResult;
 
 /** A channel whose answers are scripted per request; it records every request it gets. */
-export class FakeChannel implements ChannelPort {
+export class FakeChannel implements GatewayChannel {
   readonly sent: IsoMessage[] = [];
+  /** The gateway's handler of replies no request waits for (late or duplicate), for tests that deliver one. */
+  unmatchedReply: ((message: IsoMessage, info: UnmatchedReplyInfo) => void) | null = null;
   constructor(readonly name: string, public script: Script) {}
   async send(request: IsoMessage): Promise<ChannelSendResult> {
     this.sent.push(request);
     return this.script(request);
   }
+  health(): ChannelHealth {
+    return { name: this.name, connected: 1, connections: 1, inFlight: 0, lastEchoOkAtMs: null, consecutiveFailures: 0 };
+  }
+  onUnmatchedReply(handler: (message: IsoMessage, info: UnmatchedReplyInfo) => void): void {
+    this.unmatchedReply = handler;
+  }
+  start(): void {}
+  async close(): Promise<void> {}
   sales(): IsoMessage[] {
     return this.sent.filter((message) => message.mti === '0200' || message.mti === '0100');
   }
@@ -60,6 +72,7 @@ function replyFields(request: IsoMessage, code: string, extra: Record<number, st
 export const approveAll: Script = (request) => reply(request, '00');
 
 export interface Fixture {
+  gateway: Gateway;
   store: Store;
   engine: Payments;
   worker: ReversalWorker;
@@ -67,62 +80,80 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function createFixture(options: { scripts?: Script[]; settings?: Partial<EngineSettings>; reversalTimeoutMs?: number; clock?: Clock } = {}): Promise<Fixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'reswipe-engine-'));
-  const store = await openStore(`sqlite:${join(dir, 'test.db')}`, { synchronous: 'normal', detectNestedWrites: true });
-  const nowMs = Date.now();
-  await store.write(async (tx) => {
-    await tx.upsertMerchant({ id: merchantId, name: 'Test shop', mcc: '5411', accepts: ['debit', 'credit', 'quasi-credit', 'prepaid'], limits: {}, feePlan: 'standard', disabled: false, createdAtMs: nowMs, updatedAtMs: nowMs });
-    await tx.upsertTerminal({ id: terminalId, merchantId, state: 'active', signedOn: true, batchNo: '000001', limits: {}, lastSeenAtMs: null, createdAtMs: nowMs, updatedAtMs: nowMs });
+export const testPanKey = 'test-pan-key-0123456789';
+
+/** The config of the test gateway: one channel per script (bank-a, bank-b, ...), short timeouts, a fast reversal queue. */
+export function fixtureConfig(
+  dir: string,
+  channelNames: readonly string[],
+  options: { terminals?: readonly string[]; autoRetriesMax?: number; reversalTriesMax?: number | undefined; channelTimeoutMs?: number; adviceRetryMs?: number; breaker?: Record<string, number> | undefined } = {},
+): ReswipeConfig {
+  return validateConfig({
+    database: { url: `sqlite:${join(dir, 'test.db')}`, synchronous: 'normal' },
+    security: { panKey: testPanKey, developmentMode: true },
+    log: { level: 'silent' },
+    engine: {
+      terminalTimeoutMs: 3_000,
+      autoRetriesMax: options.autoRetriesMax ?? 2,
+      queuePerTerminalMax: 4,
+      reversal: { triesMax: options.reversalTriesMax ?? 3, backoffMs: 20, backoffMsMax: 50 },
+      transactions: { adviceRetryMs: options.adviceRetryMs ?? 30_000 },
+    },
+    listeners: [],
+    ...(options.breaker === undefined ? {} : { routing: { breaker: options.breaker } }),
+    channels: channelNames.map((name, index) => ({ name, host: '127.0.0.1', port: 1, priority: index + 1, timeoutMs: options.channelTimeoutMs ?? 1_000, acquirerId: '00000000001', echoIntervalMs: 0 })),
+    merchants: [{ id: merchantId, name: 'Test shop', mcc: '5411', terminals: [...(options.terminals ?? [terminalId])] }],
   });
+}
+
+/** Composes and starts the test gateway with `channels` for its channels, then signs its terminals on. */
+export async function startFixtureGateway(
+  config: ReswipeConfig,
+  channels: readonly FakeChannel[],
+  options: { settings?: Partial<EngineSettings>; reversalTimeoutMs?: number; clock?: Clock } = {},
+): Promise<Gateway> {
+  const gateway = await composeGateway(config, {
+    clock: options.clock ?? { nowMs: () => Date.now() },
+    random: new SeededRandom(7),
+    logger: silentLogger,
+    channel: (channel) => channels.find((candidate) => candidate.name === channel.name) ?? new FakeChannel(channel.name, approveAll),
+    metrics: createMetrics({ collectDefault: false }),
+    http: false,
+    listen: false,
+    engineSettings: { replyMarginMs: 200, attemptMinMs: 100, inFlightMax: 100, recoveryBatchMax: 1000, closeWaitMs: 2_000, ...options.settings },
+    reversalWorker: { timeoutMs: options.reversalTimeoutMs ?? 200, batchMax: 16, pollIntervalMs: 20 },
+  });
+  try {
+    await gateway.start();
+    // Signed on, as after a terminal's 0800 (the listener's job; no listener here).
+    await gateway.store.write(async (tx) => {
+      for (const merchant of config.merchants) {
+        for (const id of merchant.terminals) {
+          const terminal = await tx.getTerminal(id);
+          if (terminal !== null) await tx.upsertTerminal({ ...terminal, signedOn: true });
+        }
+      }
+    });
+  } catch (error) {
+    await gateway.close();
+    throw error;
+  }
+  return gateway;
+}
+
+export async function createFixture(options: { scripts?: Script[]; settings?: Partial<EngineSettings>; reversalTimeoutMs?: number; clock?: Clock; breaker?: Record<string, number> } = {}): Promise<Fixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'reswipe-engine-'));
   const scripts = options.scripts ?? [approveAll];
   const channels = scripts.map((script, index) => new FakeChannel(`bank-${String.fromCharCode(97 + index)}`, script));
-  const clock: Clock = options.clock ?? { nowMs: () => Date.now() };
-  let engine: Payments | undefined;
-  const worker = new ReversalWorker({
-    store,
-    channels: (name) => channels.find((channel) => channel.name === name) as never,
-    clock,
-    logger: silentLogger,
-    triesMax: 3,
-    backoffMs: 20,
-    backoffMsMax: 50,
-    timeoutMs: options.reversalTimeoutMs ?? 200,
-    batchMax: 16,
-    pollIntervalMs: 20,
-    acquirerIdFor: () => '00000000001',
-    onSettledInTx: (tx, settled) => (engine as Payments).onReversalSettledInTx(tx, settled),
-    onSettled: (settled) => engine?.onReversalSettled(settled),
-  });
-  const settings: EngineSettings = {
-    terminalTimeoutMs: 3_000,
-    replyMarginMs: 200,
-    autoRetriesMax: 2,
-    inFlightPerTerminalMax: 1,
-    queuePerTerminalMax: 4,
-    inFlightMax: 100,
-    attemptMinMs: 100,
-    strictLuhn: false,
-    strictBin: false,
-    panKey: 'test-pan-key-0123456789',
-    httpTerminalId: 'RSWHTTP0',
-    localOffsetMinutes: 480,
-    channels: channels.map((channel, index) => ({ name: channel.name, priority: index + 1, disabled: false, acquirerId: '00000000001', timeoutMs: 1_000 })),
-    recoveryBatchMax: 1000,
-    closeWaitMs: 2_000,
-    ...options.settings,
-  };
-  engine = new Payments({ store, channels, clock, random: new SeededRandom(7), logger: silentLogger, settings, binTable: defaultBinTable, reversalWorker: worker });
-  worker.start();
+  const gateway = await startFixtureGateway(fixtureConfig(dir, channels.map((channel) => channel.name), { breaker: options.breaker }), channels, options);
   return {
-    store,
-    engine,
-    worker,
+    gateway,
+    store: gateway.store,
+    engine: gateway.engine,
+    worker: gateway.reversalWorker,
     channels,
     async close() {
-      await engine?.close();
-      await worker.stop();
-      await store.close();
+      await gateway.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

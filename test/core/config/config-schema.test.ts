@@ -146,6 +146,9 @@ type Row = [name: string, raw: unknown, code: string, field: string];
 const badConfigs: Row[] = [
   ['root is a list', [], 'RSW_CONFIG_INVALID_VALUE', '(root)'],
   ['unknown top-level key', { htpp: {} }, 'RSW_CONFIG_UNKNOWN_KEY', 'htpp'],
+  ['an alert rule with an unknown kind', { alerts: { rules: [{ id: 'x', kind: 'loud_noise' }] } }, 'RSW_ALERT_RULE_INVALID', 'alerts.rules[0].kind'],
+  ['an alert rule with a parameter out of bounds', { alerts: { rules: [{ id: 'reversal-queue', kind: 'reversal_queue', params: { depthMax: 0 } }] } }, 'RSW_ALERT_RULE_INVALID', 'alerts.rules[0].params.depthMax'],
+  ['a webhook first retry later than a minute', { webhooks: { firstRetryMs: 120_000 } }, 'RSW_CONFIG_INVALID_VALUE', 'webhooks.firstRetryMs'],
   ['unknown nested key', { http: { prot: 1 } }, 'RSW_CONFIG_UNKNOWN_KEY', 'http.prot'],
   ['unknown key two levels down', { engine: { reversal: { tries: 3 } } }, 'RSW_CONFIG_UNKNOWN_KEY', 'engine.reversal.tries'],
   ['unknown key in a list item', { channels: [channel, { ...channel, name: 'b', timeout: 1 }] }, 'RSW_CONFIG_UNKNOWN_KEY', 'channels[1].timeout'],

@@ -16,6 +16,8 @@ test('URL passwords are masked, URLs without one are unchanged', () => {
     ['postgres://gw@db/reswipe?sslmode=require&sslpassword=S&application_name=x', `postgres://gw@db/reswipe?sslmode=require&sslpassword=${maskedSecretText}&application_name=x`],
     ['postgres://gw:p@ssw0rd@db.internal/reswipe', `postgres://gw:${maskedSecretText}@db.internal/reswipe`],
     ['postgres://gw:a/b@c@db/reswipe', `postgres://gw:${maskedSecretText}@db/reswipe`],
+    ['https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=633a31f6', `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${maskedSecretText}`],
+    ['https://oapi.dingtalk.com/robot/send?access_token=abc123', `https://oapi.dingtalk.com/robot/send?access_token=${maskedSecretText}`],
   ];
   for (const [url, expected] of rows) assert.equal(maskUrlPassword(url), expected, url);
 });

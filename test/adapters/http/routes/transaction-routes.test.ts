@@ -7,8 +7,6 @@ import assert from 'node:assert/strict';
 import { buildHttpApp } from '../../../../src/adapters/http/http-app.ts';
 import { generateApiKey } from '../../../../src/adapters/http/auth.ts';
 import { validateConfig } from '../../../../src/core/config/config-schema.ts';
-import { TransactionSet, defaultTransactionSettings } from '../../../../src/app/engine/transaction-set.ts';
-import { SeededRandom } from '../../../../src/core/time/random.ts';
 import { createFixture, merchantId, okPan, silentLogger, terminalId } from '../../../app/payments/sale-fixture.ts';
 
 const panKey = 'test-pan-key-0123456789';
@@ -23,16 +21,7 @@ async function setUp() {
     await tx.insertApiKey(merchantKey.record);
     await tx.insertApiKey(otherKey.record);
   });
-  const channels = fixture.engine.settings.channels;
-  const transactions = new TransactionSet({
-    store: fixture.store,
-    channels: fixture.channels,
-    clock: { nowMs: () => Date.now() },
-    random: new SeededRandom(3),
-    logger: silentLogger,
-    reversalWorker: fixture.worker,
-    settings: { ...defaultTransactionSettings, terminalTimeoutMs: 3_000, replyMarginMs: 200, httpTerminalId: 'RSWHTTP0', localOffsetMinutes: 480, panKey, channels },
-  });
+  const transactions = fixture.gateway.transactions;
   const config = validateConfig({ security: { panKey, developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
   const app = await buildHttpApp({ engine: fixture.engine, transactions, store: fixture.store, clock: { nowMs: () => Date.now() }, logger: silentLogger, config });
   let counter = 0;

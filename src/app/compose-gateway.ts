@@ -1,0 +1,602 @@
+// The composition root: the ONE place where the gateway's parts are built and wired together.
+// `reswipe serve`, the demo, the deterministic simulation, the end-to-end fixtures and the benchmarks
+// all get their gateway from composeGateway(config, overrides), so what they run and check is the
+// gateway people run. Overrides replace only what a simulation or a test must control: time (clock,
+// sleep, background loops), randomness, the upstream network (channel factory), the store, the log,
+// and whether ports are bound. Everything else (router, breaker, fees, PIN translation, metrics,
+// reversal queue, follow-ups, terminal adapter, HTTP app) is the real thing in every caller.
+//
+// Order matters for money safety. start(): the store is seeded and the reversal queue is running,
+// with restart recovery done, BEFORE any terminal or HTTP client can start a payment. close() goes
+// the other way: stop taking requests, finish those in flight (bounded), stop the background work,
+// close the channels and the store.
+import { createNotifications } from './alerts/create-notifications.ts';
+import type { ConnectionOptions, TlsOptions } from 'node:tls';
+import type { FastifyInstance } from 'fastify';
+import { requirePanKey, type ChannelConfig, type ReswipeConfig } from '../core/config/config-schema.ts';
+import { ReswipeError } from '../core/errors/reswipe-error.ts';
+import { resolveMacMode } from '../core/crypto/terminal-mac.ts';
+import type { IsoMessage } from '../core/iso8583/index.ts';
+import type { HsmPort } from '../core/ports/hsm.ts';
+import type { Store } from '../core/ports/store.ts';
+import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '../core/ports/defined-records.ts';
+import type { Clock } from '../core/time/clock.ts';
+import type { Random } from '../core/time/random.ts';
+import type { ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../core/ports/channel.ts';
+import type { EngineSettings } from '../core/ports/payments.ts';
+import { UpstreamChannel, type ChannelHealth, type ChannelMacKey } from '../adapters/channels/upstream-channel.ts';
+import { TerminalKeyVault } from '../adapters/crypto/terminal-key-vault.ts';
+import { loadBinTable } from '../adapters/declines/bin-table-file.ts';
+import { SoftwareHsm } from '../adapters/hsm/software-hsm.ts';
+import { buildHttpApp, buildOperationsApp } from '../adapters/http/http-app.ts';
+import { createLogger } from '../adapters/log/logger.ts';
+import { createMetrics, instrumentChannel, type Metrics } from '../adapters/metrics/metrics.ts';
+import { loadRoutingRules } from '../adapters/routing/routing-rules-file.ts';
+import { openStore } from '../adapters/store/open-store.ts';
+import { TerminalServer } from '../adapters/terminal-link/terminal-server.ts';
+import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
+import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
+import { createChannelRouter, type EngineRouter } from './channels/channel-router.ts';
+import { Payments } from './payments/payments.ts';
+import { engineSettingsFromConfig } from '../core/payments/engine-settings-from-config.ts';
+import { pinTranslatingChannel } from './channels/pin-translating-channel.ts';
+import { TransactionSet, transactionSettingsFromConfig, type FollowUpFeeHooks } from './engine/transaction-set.ts';
+import { feeSettingsFromConfig } from './fees/fee-settings.ts';
+import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
+import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
+import { ReversalWorker, type ReversalWorkerOptions } from './reversals/reversal-worker.ts';
+import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts';
+import { WorkingKeys } from './terminal-keys/working-keys.ts';
+import { checkValuesAgree, loadZonePinKeys, openChannelMacKeys } from './terminal-keys/zone-pin-keys.ts';
+import { readTlsFromConfig, reloadChannelTls } from './tls/tls-from-config.ts';
+
+/** What the gateway needs of one upstream channel; UpstreamChannel (TCP to the bank) in production, a simulated network in the simulation. */
+export interface GatewayChannel {
+  send(request: IsoMessage, options: { timeoutMs: number }): Promise<ChannelSendResult>;
+  health(): ChannelHealth;
+  onUnmatchedReply(handler: (message: IsoMessage, info: UnmatchedReplyInfo) => void): void;
+  start(): void;
+  close(): Promise<void>;
+}
+
+/** What a channel factory gets besides the channel's config: the gateway's logger and metrics. */
+export interface ChannelFactoryContext {
+  logger: LoggerLike;
+  metrics: Metrics;
+}
+
+/** Runs `task` every `intervalMs` until the returned function is called. */
+export type RunEvery = (intervalMs: number, task: () => void) => () => void;
+
+export interface GatewayOverrides {
+  /** Wall-clock time by default; a simulation passes its virtual clock. */
+  clock?: Clock;
+  /** The operating system's generator by default; a seeded simulation passes its own. */
+  random?: Random;
+  /** A pino logger at config.log.level on stderr by default. */
+  logger?: LoggerLike;
+  /** The engine's waits (retry backoff, settlement polls, close); real timers by default. */
+  sleep?: (durationMs: number) => Promise<void>;
+  /** Every background loop (reversal poll, breaker poll, recovery sweep, advice forwarding, terminal checks); unref'd real intervals by default. */
+  every?: RunEvery;
+  /** Builds each enabled upstream channel; TCP (UpstreamChannel) by default, a simulated network in the simulation. */
+  channel?: (config: ChannelConfig, context: ChannelFactoryContext) => GatewayChannel;
+  /** An open store the gateway takes over (and closes in close()); by default config.database.url is opened. */
+  store?: Store;
+  /** The HSM that translates PIN blocks (docs/security.md); by default a software HSM over the key store. */
+  hsm?: HsmPort;
+  /** A fresh registry with default process metrics by default. */
+  metrics?: Metrics;
+  /** false: no HTTP app at all (tests of the terminal link alone, the simulation). */
+  http?: boolean;
+  /** false: the terminal servers and the HTTP app are built but bind no port (drive them in process). */
+  listen?: boolean;
+  /** Engine settings a test tunes beyond what the config sets (replyMarginMs, attemptMinMs, ...). */
+  engineSettings?: Partial<EngineSettings>;
+  /** Reversal queue timing a test tunes beyond what the config sets. */
+  reversalWorker?: Partial<Pick<ReversalWorkerOptions, 'timeoutMs' | 'batchMax' | 'pollIntervalMs'>>;
+}
+
+/** The wired gateway: every part, plus start() and close() in the order money safety needs. */
+export interface Gateway {
+  readonly config: ReswipeConfig;
+  readonly store: Store;
+  readonly channels: ReadonlyMap<string, GatewayChannel>;
+  readonly healthMonitor: ChannelHealthMonitor;
+  readonly router: EngineRouter;
+  readonly reversalWorker: ReversalWorker;
+  readonly engine: Payments;
+  readonly transactions: TransactionSet;
+  readonly fees: FollowUpFeeHooks;
+  readonly metrics: Metrics;
+  readonly terminalMonitor: TerminalMonitor;
+  readonly terminalServers: readonly TerminalServer[];
+  /** The HTTP API (routes registered); null with overrides.http false. Listening only after start() unless overrides.listen is false. */
+  readonly http: FastifyInstance | null;
+  /** The HTTP port after start(), or null when not listening. */
+  readonly httpPort: number | null;
+  /** The operations listener's port (http.operations.mode `listener`) after start(), else null. */
+  readonly operationsPort: number | null;
+  /** Bound port of each terminal listener after start(), by listener name. */
+  readonly terminalPorts: Readonly<Record<string, number>>;
+  /** Seeds the store, starts channels and background work, recovers, then opens the listeners. */
+  start(): Promise<void>;
+  /** Reads every TLS file again (HTTP API, terminal listeners, channel client certificates); false when one could not be used (that one stays as it was). `serve` calls it on SIGHUP. */
+  reloadTls(): boolean;
+  /** Stops taking requests, finishes those in flight (bounded), stops the background work, closes channels and store. Safe to call twice, and after a failed start. */
+  close(): Promise<void>;
+}
+
+/** Builds the gateway for a validated config without opening a port; call start() to serve. */
+export async function composeGateway(config: ReswipeConfig, overrides: GatewayOverrides = {}): Promise<Gateway> {
+  const logger: LoggerLike = overrides.logger ?? createLogger({ level: config.log.level, name: 'serve', destination: 2 });
+  const clock: Clock = overrides.clock ?? { nowMs: () => Date.now() };
+  const random: Random = overrides.random ?? cryptoRandom();
+  const every: RunEvery = overrides.every ?? everyWithTimers;
+  const withHttp = overrides.http !== false;
+  const listen = overrides.listen !== false;
+  // Before anything is opened: no database file, no port, without a real card-fingerprint key (docs/card-data.md).
+  requirePanKey(config);
+  if (config.security.panKeyIsDefault) logger.warn({}, 'security.panKey is not set: development mode uses the public development key; never do this in production');
+  const metrics = overrides.metrics ?? createMetrics();
+
+  // Everything that can fail on bad data files fails here, before a port or the database is opened.
+  const binTable = loadBinTable(config.declines.binTableFile);
+  const feeSettings = feeSettingsFromConfig(config);
+  const routingRules = loadRoutingRules(config);
+  const tls = readTlsFromConfig(config, { withHttp });
+  // Terminal keys (docs/terminal-keys.md): a listener that checks MACs cannot run without the local
+  // master key, so its absence stops the start here; with every listener's MACs off it is optional.
+  const macModes = config.listeners.map((listener) => resolveMacMode(listener.security.mac, config.security.developmentMode));
+  let keyVault: TerminalKeyVault | null = null;
+  try {
+    keyVault = TerminalKeyVault.fromSettings(config.security);
+  } catch (error) {
+    if (macModes.some((mode) => mode !== 'off')) throw error;
+  }
+  if (keyVault?.source === 'development') logger.warn({ keyId: keyVault.keyId }, 'terminal keys are sealed under the development master key (development mode); never do this in production');
+  // Host-link MAC keys (docs/channels.md) are held in memory, like terminal working keys; a sealed key needs the local master key.
+  const channelMacKeys = config.channels.some((channel) => channel.mac !== undefined && !channel.disabled) ? openChannelMacKeys(config, keyVault ?? TerminalKeyVault.fromSettings(config.security)) : new Map();
+  // Replaced when PUT /v1/fee-plans/{name} changes a plan, so the next approval is priced by the new plan (in memory: the plans file is not rewritten).
+  let feePlans = feeSettings.plans;
+
+  const store = overrides.store ?? (await openStore(config.database.url, { synchronous: config.database.synchronous }));
+  try {
+    // The software HSM finds each terminal's PIN key in the key store (sealed under the local master key).
+    const hsm = overrides.hsm ?? softwareHsmFor(config, keyVault, store);
+    const buildChannel = overrides.channel ?? ((channelConfig: ChannelConfig) => tcpChannel(channelConfig, { logger, metrics }, tls.channels.get(channelConfig.name), channelMacKeys.get(channelConfig.name)));
+    const channels = new Map<string, GatewayChannel>();
+    for (const channelConfig of config.channels) {
+      if (!channelConfig.disabled) channels.set(channelConfig.name, buildChannel(channelConfig, { logger, metrics }));
+    }
+
+    // The engine and the transaction set are built after the worker, which calls back into both.
+    let engine: Payments | undefined;
+    let transactions: TransactionSet | undefined;
+    const reversalPollMs = overrides.reversalWorker?.pollIntervalMs ?? 1_000;
+    const reversalWorker = new ReversalWorker({
+      store,
+      channels,
+      clock,
+      logger,
+      triesMax: config.engine.reversal.triesMax,
+      backoffMs: config.engine.reversal.backoffMs,
+      backoffMsMax: config.engine.reversal.backoffMsMax,
+      timeoutMs: Math.max(1_000, ...config.channels.map((channel) => channel.timeoutMs)),
+      batchMax: 64,
+      ...overrides.reversalWorker,
+      pollIntervalMs: reversalPollMs,
+      acquirerIdFor: (name) => config.channels.find((channel) => channel.name === name)?.acquirerId ?? '00000000001',
+      onSettledInTx: async (tx, settled) => {
+        if (engine !== undefined) await engine.onReversalSettledInTx(tx, settled);
+        // A reversed void or cancel reopens its original, in the same transaction.
+        if (transactions !== undefined) await transactions.onReversalSettledInTx(tx, settled);
+      },
+      onSettled: (settled) => engine?.onReversalSettled(settled),
+    });
+
+    // One set of fee hooks serves sales (engine), follow-ups (transaction set) and manual resolutions (HTTP).
+    const fees: FollowUpFeeHooks = createPaymentFeeHooks({ plans: () => feePlans, settings: feeSettings, clock, logger });
+
+    // Channel health: every attempt result, echo and connection state feeds a circuit breaker per channel;
+    // routing skips open circuits. Circuit changes go to the event stream.
+    const healthMonitor = new ChannelHealthMonitor({
+      channelNames: [...channels.keys()],
+      settings: config.routing.breaker,
+      clock,
+      logger,
+      store,
+      healthOf: () => [...channels.values()].map((channel) => channel.health()),
+    });
+    const router = createChannelRouter({ rules: routingRules, channels: config.channels, random, monitor: healthMonitor });
+
+    const running = new Payments({
+      store,
+      // Every sale attempt is counted by outcome, code and channel on its way back from the channel.
+      // PIN translation sits outside the health monitor: a PIN block that cannot be translated never reaches the channel, so it says nothing of the channel's health.
+      channels: [...channels].map(([name, channel]) =>
+        pinTranslatingChannel(instrumentChannel(monitorChannel({ name, send: (request, sendOptions) => channel.send(request, sendOptions) }, healthMonitor), metrics, () => clock.nowMs()), {
+          hsm,
+          zonePinKeyRef: config.channels.find((candidate) => candidate.name === name)?.zonePinKey?.keyRef,
+          logger,
+        }),
+      ),
+      router,
+      clock,
+      random,
+      logger,
+      settings: engineSettingsFromConfig(config, overrides.engineSettings),
+      binTable,
+      reversalWorker,
+      fees,
+      ...(overrides.sleep === undefined ? {} : { sleep: overrides.sleep }),
+    });
+    engine = running;
+    // The transaction set (void, refund, completion, cancel, balance, settlement) follows up on the engine's sales.
+    const followUps = new TransactionSet({
+      store,
+      channels: [...channels].map(([name, channel]) => ({ name, send: (request: IsoMessage, sendOptions: { timeoutMs: number }) => channel.send(request, sendOptions) })),
+      clock,
+      random,
+      logger,
+      settings: transactionSettingsFromConfig(config, running.settings),
+      reversalWorker,
+      fees,
+    });
+    transactions = followUps;
+    for (const [name, channel] of channels) {
+      channel.onUnmatchedReply((message, info) => {
+        running.handleUnmatchedReply(name, message, info).catch((error: unknown) => {
+          logger.error({ channel: name, error: error instanceof Error ? error.message : 'unknown' }, 'late reply handling failed');
+        });
+      });
+    }
+
+    const terminalMonitor = new TerminalMonitor({ store, clock, logger, settings: config.monitoring, localOffsetMinutes: running.settings.localOffsetMinutes });
+
+    // Terminal sales are counted in reswipe_payments_total here; HTTP sales are counted by the HTTP app.
+    const countingEngine: Pick<Payments, 'authorize' | 'waitUntilAnswered' | 'reverseByTerminal' | 'settings'> = {
+      async authorize(request) {
+        const result = await running.authorize(request);
+        if (result.kind === 'completed') metrics.recordPayment(result.view.status);
+        return result;
+      },
+      waitUntilAnswered: (scope, key, untilMs) => running.waitUntilAnswered(scope, key, untilMs),
+      reverseByTerminal: (input) => running.reverseByTerminal(input),
+      get settings() {
+        return running.settings;
+      },
+    };
+    const workingKeys = keyVault === null ? undefined : new WorkingKeys({ store, vault: keyVault, clock });
+    const terminalServers = config.listeners.map(
+      (listener, index) =>
+        new TerminalServer({
+          listener,
+          engine: countingEngine,
+          transactions: followUps,
+          store,
+          clock,
+          logger,
+          macMode: macModes[index] ?? 'required',
+          ...(workingKeys === undefined ? {} : { keys: workingKeys }),
+          onMacRejected: (reason) => metrics.recordTerminalMacRejected(listener.name, reason),
+          tls: tls.listeners.get(listener.name),
+        }),
+    );
+    metrics.setSources({
+      reversalQueueStats: () => store.reversalQueueStats(),
+      terminalConnections: () => terminalServers.reduce((sum, server) => sum + server.connections, 0),
+      nowMs: () => clock.nowMs(),
+      engineRecovery: () => running.recoveryStats(),
+      outboxStats: () => store.outboxStats(),
+    });
+    // Alerts and webhooks read the event stream on their own timers, off the sale's path (docs/alerts.md, docs/webhooks.md).
+    const notifications = createNotifications({ config, store, clock, logger, vault: keyVault, channelWindows: () => healthMonitor.view().map((view) => ({ name: view.name, results: view.window.results, failures: view.window.failures })) });
+
+    // Connection state plus the breaker's verdict: a connected channel with an open circuit takes no sales,
+    // unless it answered sales within the breaker's window: then it is still probed by trial sales as the
+    // last reachable channel of its route (docs/routing.md), so it still counts as usable.
+    const channelHealth = () => {
+      const circuits = healthMonitor.view();
+      return [...channels.values()].map((channel) => {
+        const health = channel.health();
+        const circuit = circuits.find((view) => view.name === health.name);
+        const available = circuit === undefined || circuit.available || circuit.window.results > circuit.window.failures;
+        return { ...health, available };
+      });
+    };
+    const http = withHttp
+      ? await buildHttpApp({
+          config,
+          engine: running,
+          transactions: followUps,
+          store,
+          logger,
+          clock,
+          metrics,
+          plans: feePlans,
+          onPlansChange: (next: typeof feePlans) => {
+            feePlans = next;
+          },
+          channelHealth,
+          manualHandling: { fees, kickReversals: () => reversalWorker.kick() },
+          notifications: notifications.routes,
+          monitoring: {
+            terminalCached: (id) => terminalMonitor.cached(id),
+            terminal: (id) => terminalMonitor.terminal(id),
+            channel: (name) => healthMonitor.view().find((view) => view.name === name) ?? null,
+          },
+          https: tls.http,
+        })
+      : null;
+
+    // What start() opened, closed in reverse by close().
+    const cleanups: Array<() => Promise<void>> = [];
+    const tlsReloaders: TlsCertificateReloader[] = [];
+    let httpPort: number | null = null;
+    let operationsPort: number | null = null;
+    const terminalPorts: Record<string, number> = {};
+    let closed = false;
+    /** The HTTP app listens (its close is then one of the cleanups). */
+    let httpListening = false;
+
+    /** A background loop whose next tick is skipped while the last one still runs; stopping it waits for that one. */
+    const loop = (intervalMs: number, task: () => Promise<unknown>, failure: string): void => {
+      let running: Promise<void> | null = null;
+      const stop = every(intervalMs, () => {
+        if (running !== null) return;
+        running = task()
+          .then(() => undefined)
+          .catch((error: unknown) => logger.error({ error: error instanceof ReswipeError ? error.code : error instanceof Error ? error.message : 'unknown' }, failure))
+          .finally(() => {
+            running = null;
+          });
+      });
+      cleanups.push(async () => {
+        stop();
+        await running;
+      });
+    };
+
+    const start = async (): Promise<void> => {
+      await seedFromConfig(store, config, clock.nowMs());
+      await checkZonePinKeys(config, hsm, logger);
+      cleanups.push(async () => {
+        for (const channel of channels.values()) await channel.close();
+      });
+      cleanups.push(() => healthMonitor.stop());
+      const stopHealthPoll = every(Math.max(100, config.routing.healthPollIntervalMs), () => healthMonitor.poll());
+      cleanups.push(async () => stopHealthPoll());
+      cleanups.push(() => followUps.close());
+      loop(Math.max(100, Math.min(config.engine.transactions.adviceRetryMs, 10_000)), () => Promise.all([followUps.forwardDueAdvices(), followUps.releaseExpiredHolds()]), 'advice forwarding pass failed; retried next interval');
+      for (const channel of channels.values()) channel.start();
+      cleanups.push(() => reversalWorker.stop());
+      reversalWorker.kick();
+      const stopReversalPoll = every(reversalPollMs, () => reversalWorker.kick());
+      cleanups.push(async () => stopReversalPoll());
+      // One SQLite file has one gateway process, so everything pending now was left by the last run. On
+      // PostgreSQL other nodes may be mid-payment: only what is older than any legitimate payment is taken.
+      const recoveryAgeMs = store.kind === 'sqlite' ? 0 : 2 * config.engine.terminalTimeoutMs;
+      await running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs });
+      cleanups.push(() => running.close());
+      // Recovery again for what is older than twice the terminal timeout: nothing legitimate is in flight that long, so this bounds "pending" in time.
+      loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * running.settings.terminalTimeoutMs }), 'recovery sweep failed; retried at the next interval');
+      loop(Math.max(1_000, config.monitoring.checkIntervalMs), () => terminalMonitor.check(), 'terminal check failed; retried at the next interval');
+      // The alert evaluator and the outbox worker run on real timers: a simulation on virtual time (overrides.every) leaves them off.
+      if (overrides.every === undefined) {
+        notifications.start();
+        cleanups.push(() => notifications.stop());
+      }
+      if (!listen) return;
+      for (const [index, server] of terminalServers.entries()) {
+        const listener = config.listeners[index];
+        if (listener === undefined) continue;
+        if (listener.tls !== undefined) tlsReloaders.push(new TlsCertificateReloader({ field: `listeners[${index}].tls`, files: listener.tls, target: server, logger, checkIntervalMs: 0 }));
+        terminalPorts[listener.name] = await server.start();
+        cleanups.push(() => server.close(Math.min(config.engine.terminalTimeoutMs, 30_000)));
+      }
+      if (http !== null) {
+        const handle = await listenHttp(config, http, { store, logger, metrics, channelHealth, https: tls.http !== undefined });
+        httpListening = true;
+        httpPort = handle.port;
+        operationsPort = handle.operationsPort;
+        cleanups.push(handle.close);
+        if (config.http.tls !== undefined && handle.tlsTarget !== null) {
+          const reloader = new TlsCertificateReloader({ field: 'http.tls', files: config.http.tls, target: handle.tlsTarget, logger, checkIntervalMs: config.http.tls.reloadCheckIntervalMs });
+          reloader.start();
+          cleanups.push(async () => reloader.stop());
+          tlsReloaders.push(reloader);
+        }
+      }
+    };
+
+    const gateway: Gateway = {
+      config,
+      store,
+      channels,
+      healthMonitor,
+      router,
+      reversalWorker,
+      engine: running,
+      transactions: followUps,
+      fees,
+      metrics,
+      terminalMonitor,
+      terminalServers,
+      http,
+      get httpPort() {
+        return httpPort;
+      },
+      get operationsPort() {
+        return operationsPort;
+      },
+      terminalPorts,
+      async start() {
+        try {
+          await start();
+        } catch (error) {
+          await gateway.close();
+          throw error;
+        }
+      },
+      reloadTls() {
+        // Every reloader runs even when one fails, so one bad file does not hold back the others' renewals.
+        const served = tlsReloaders.map((reloader) => reloader.reload('signal')).every(Boolean);
+        return reloadChannelTls(config, tlsTargetsOf(channels), logger) && served;
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+        // An HTTP app that never listened (listen: false, or a start that failed first) still holds its plugins' resources.
+        if (http !== null && !httpListening) await http.close().catch(() => undefined);
+        await store.close().catch(() => undefined);
+      },
+    };
+    return gateway;
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The TCP channel to a bank, as `serve` runs it. */
+function tcpChannel(channelConfig: ChannelConfig, context: ChannelFactoryContext, tls: ConnectionOptions | undefined, mac: ChannelMacKey | undefined): UpstreamChannel {
+  return new UpstreamChannel({
+    name: channelConfig.name,
+    host: channelConfig.host,
+    port: channelConfig.port,
+    dialect: channelConfig.dialect,
+    framing: channelConfig.framing.length,
+    frameBytesMax: channelConfig.framing.frameBytesMax,
+    connections: channelConfig.connections,
+    inFlightMax: channelConfig.inFlightMax,
+    echoIntervalMs: channelConfig.echoIntervalMs,
+    acquirerId: channelConfig.acquirerId,
+    reconnectBackoffMs: 200,
+    reconnectBackoffMsMax: 10_000,
+    connectTimeoutMs: Math.min(5_000, channelConfig.timeoutMs),
+    logger: context.logger,
+    tls,
+    mac,
+    onMacRejected: (reason) => context.metrics.recordChannelMacRejected(channelConfig.name, reason),
+  });
+}
+
+/** The channels that take renewed client certificates (TCP channels; a simulated one has none). */
+function tlsTargetsOf(channels: ReadonlyMap<string, GatewayChannel>): Map<string, UpstreamChannel> {
+  const targets = new Map<string, UpstreamChannel>();
+  for (const [name, channel] of channels) if (channel instanceof UpstreamChannel) targets.set(name, channel);
+  return targets;
+}
+
+/** Real intervals, unref'd so a background loop never keeps the process up. */
+function everyWithTimers(intervalMs: number, task: () => void): () => void {
+  const timer = setInterval(task, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** The software HSM: terminal PIN keys from the key store, zone PIN keys opened from the config (both sealed under the local master key). */
+function softwareHsmFor(config: ReswipeConfig, keyVault: TerminalKeyVault | null, store: Store): SoftwareHsm {
+  const hasSealedZoneKey = config.channels.some((channel) => channel.zonePinKey?.sealed !== undefined && !channel.disabled);
+  // A sealed zone key needs the local master key even where every listener's MACs are off: the vault's own error says what is missing.
+  const vault = keyVault ?? (hasSealedZoneKey ? TerminalKeyVault.fromSettings(config.security) : null);
+  if (vault === null) return new SoftwareHsm();
+  const hsm = new SoftwareHsm({ keySource: terminalPinKeySource({ store, vault }) });
+  loadZonePinKeys(config, vault, hsm);
+  return hsm;
+}
+
+/**
+ * A zone PIN key the HSM holds must be the one the bank agreed (same check value), or every PIN would
+ * reach the bank unreadable: that stops start-up. One the HSM does not hold yet only means PIN sales on
+ * that channel are refused until it does, which is logged.
+ */
+async function checkZonePinKeys(config: ReswipeConfig, hsm: HsmPort, logger: LoggerLike): Promise<void> {
+  for (const [index, channel] of config.channels.entries()) {
+    if (channel.zonePinKey === undefined || channel.disabled) continue;
+    const held = await hsm.checkValueOf(channel.zonePinKey.keyRef);
+    if (held === null) {
+      logger.warn({ channel: channel.name, keyRef: channel.zonePinKey.keyRef }, 'the HSM does not hold this zone PIN key: sales with a PIN are refused on this channel until it does');
+    } else if (!checkValuesAgree(held, channel.zonePinKey.checkValue)) {
+      throw new ReswipeError('RSW_CONFIG_RELATION', { field: `channels[${index}].zonePinKey.checkValue`, reason: `(${channel.zonePinKey.checkValue}) is not the check value of the key the HSM holds as ${channel.zonePinKey.keyRef} (${held})` });
+    }
+  }
+}
+
+/** Writes merchants, their terminals and the channels of the config to the store; sign-on state and batch numbers survive restarts. */
+export async function seedFromConfig(store: Store, config: ReswipeConfig, nowMs: number): Promise<void> {
+  await store.write(async (tx) => {
+    for (const merchant of config.merchants) {
+      await tx.upsertMerchant(buildMerchantRecord(merchant, await tx.getMerchant(merchant.id), nowMs));
+      for (const terminalId of merchant.terminals) {
+        await tx.upsertTerminal(buildTerminalRecord(terminalId, merchant.id, await tx.getTerminal(terminalId), nowMs));
+      }
+    }
+    for (const channel of config.channels) {
+      await tx.upsertChannel(buildChannelRecord(channel, await tx.getChannel(channel.name), nowMs));
+    }
+  });
+}
+
+interface HttpHandle {
+  port: number;
+  operationsPort: number | null;
+  /** The https server, which takes a renewed certificate; null for plain HTTP. */
+  tlsTarget: { setSecureContext(options: TlsOptions): void } | null;
+  close(): Promise<void>;
+}
+
+/** Starts the built HTTP API on http.host/http.port, and the operations listener when configured; resolves with the bound ports. */
+async function listenHttp(
+  config: ReswipeConfig,
+  app: FastifyInstance,
+  deps: { store: Store; logger: LoggerLike; metrics: Metrics; channelHealth: () => ReturnType<GatewayChannel['health']>[]; https: boolean },
+): Promise<HttpHandle> {
+  const boundPort = (server: typeof app.server, fallback: number): number => {
+    const address = server.address();
+    return typeof address === 'object' && address !== null ? address.port : fallback;
+  };
+  await app.listen({ host: config.http.host, port: config.http.port });
+  // With TLS options Fastify built an https.Server (a tls.Server), whatever app.server's static type says.
+  const tlsTarget = deps.https ? (app.server as unknown as { setSecureContext(options: TlsOptions): void }) : null;
+  const { operations } = config.http;
+  if (operations.mode === 'admin-key') return { port: boundPort(app.server, config.http.port), operationsPort: null, tlsTarget, close: () => app.close() };
+  try {
+    const ops = await buildOperationsApp({ store: deps.store, logger: deps.logger, metrics: deps.metrics, api: app, channelHealth: deps.channelHealth });
+    await ops.listen({ host: operations.host, port: operations.port });
+    return {
+      port: boundPort(app.server, config.http.port),
+      operationsPort: boundPort(ops.server, operations.port),
+      tlsTarget,
+      close: async () => {
+        await ops.close();
+        await app.close();
+      },
+    };
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+}
+
+/**
+ * Ids in production come from the operating system's generator; seeded simulations pass their own
+ * Random. The words are drawn 1,024 at a time: one system call per 256 ids instead of four per id.
+ */
+function cryptoRandom(): Random {
+  const pool = new Uint32Array(1024);
+  let next = pool.length;
+  return {
+    nextUint32: () => {
+      if (next === pool.length) {
+        globalThis.crypto.getRandomValues(pool);
+        next = 0;
+      }
+      const word = pool[next] ?? 0;
+      next += 1;
+      return word;
+    },
+  };
+}

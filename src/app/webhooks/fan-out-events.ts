@@ -1,0 +1,69 @@
+// Reads the event stream after the `webhooks` cursor and queues one delivery per event and subscribed
+// endpoint, advancing the cursor in the same write: a crash between two pages replays from the last
+// committed cursor, and the outbox's (target, event id) key makes the replay add nothing. Runs off the
+// sale's path (a timer in the outbox worker); a sale only appends its event.
+import { randomBytes } from 'node:crypto';
+import { endpointWantsEvent, webhookBodyOf, webhookEventIdOf } from '../../core/webhooks/webhook-endpoint.ts';
+import type { Store } from '../../core/ports/store.ts';
+import type { Clock } from '../../core/time/clock.ts';
+
+export const webhookCursorName = 'webhooks';
+
+/** Fans out at most one page of events; returns how many events it read (0 when caught up). */
+export async function fanOutEvents(deps: { store: Store; clock: Clock }, pageSize = 200): Promise<number> {
+  const cursor = await deps.store.getConsumerCursor(webhookCursorName);
+  // A gateway that gets its first endpoint does not owe it the whole history: the cursor starts at the stream's end.
+  if (cursor === null) {
+    const latest = await latestEventSeq(deps.store);
+    await deps.store.write((tx) => tx.setConsumerCursor({ name: webhookCursorName, seq: latest, state: null, updatedAtMs: deps.clock.nowMs() }));
+    return 0;
+  }
+  const events = await deps.store.listEvents(cursor.seq, pageSize);
+  if (events.length === 0) return 0;
+  const endpoints = (await deps.store.listWebhookEndpoints()).filter((endpoint) => endpoint.deletedAtMs === null);
+  const nowMs = deps.clock.nowMs();
+  await deps.store.write(async (tx) => {
+    // Another node may have moved the cursor meanwhile: only the events after the committed cursor are ours.
+    const committed = (await tx.getConsumerCursor(webhookCursorName))?.seq ?? cursor.seq;
+    for (const event of events) {
+      if (event.seq <= committed) continue;
+      for (const endpoint of endpoints) {
+        if (!endpointWantsEvent(endpoint.eventTypes, event.type) || endpoint.createdAtMs > event.atMs) continue;
+        const eventId = webhookEventIdOf(event.seq);
+        await tx.insertOutbox({
+          id: `dlv_${randomBytes(10).toString('hex')}`,
+          channel: 'webhook',
+          targetId: endpoint.id,
+          eventId,
+          eventType: event.type,
+          body: webhookBodyOf({ id: eventId, type: event.type, subjectId: event.subjectId, payload: event.payload, atMs: event.atMs }),
+          state: 'pending',
+          tries: 0,
+          nextAtMs: nowMs,
+          createdAtMs: nowMs,
+          updatedAtMs: nowMs,
+          deliveredAtMs: null,
+          lastStatus: null,
+          lastError: null,
+        });
+      }
+    }
+    const last = events[events.length - 1]?.seq ?? committed;
+    await tx.setConsumerCursor({ name: webhookCursorName, seq: Math.max(last, committed), state: null, updatedAtMs: nowMs });
+  });
+  return events.length;
+}
+
+/** The seq of the newest event (0 for an empty stream): where a new reader of the stream starts. */
+export async function latestEventSeq(store: Pick<Store, 'listEvents'>): Promise<number> {
+  // listEvents pages forward; the stream's end is found a page at a time, bounded.
+  let seq = 0;
+  for (let page = 0; page < 10_000; page += 1) {
+    const events = await store.listEvents(seq, 1000);
+    const last = events[events.length - 1];
+    if (last === undefined) return seq;
+    seq = last.seq;
+    if (events.length < 1000) return seq;
+  }
+  return seq;
+}

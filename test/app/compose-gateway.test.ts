@@ -1,0 +1,55 @@
+// Goal: composeGateway is the one composition root, and what a simulation relies on holds: every
+// background loop goes through the `every` override (no real timer is armed behind it), nothing is
+// bound or started before start(), and close() stops every loop it started. Method: the gateway on a
+// temporary SQLite file with the fixture's scripted channel, listen false, a recording `every`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createMetrics } from '../../src/adapters/metrics/metrics.ts';
+import { composeGateway } from '../../src/app/compose-gateway.ts';
+import { SeededRandom } from '../../src/core/time/random.ts';
+import { approveAll, FakeChannel, fixtureConfig, silentLogger } from './payments/sale-fixture.ts';
+
+test('every background loop runs through the every override, starts with start() and stops with close()', async (t) => {
+  const dir = mkdtempSync(`${tmpdir()}/reswipe-compose-`);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = fixtureConfig(dir, ['bank-a']);
+  const loops: Array<{ intervalMs: number; task: () => void; stopped: boolean }> = [];
+  const channel = new FakeChannel('bank-a', approveAll);
+  let started = 0;
+  channel.start = () => {
+    started += 1;
+  };
+  const gateway = await composeGateway(config, {
+    logger: silentLogger,
+    random: new SeededRandom(1),
+    metrics: createMetrics({ collectDefault: false }),
+    channel: () => channel,
+    listen: false,
+    every: (intervalMs, task) => {
+      const loop = { intervalMs, task, stopped: false };
+      loops.push(loop);
+      return () => {
+        loop.stopped = true;
+      };
+    },
+  });
+  assert.equal(loops.length, 0, 'nothing runs before start()');
+  assert.equal(started, 0, 'no channel is started before start()');
+  await gateway.start();
+  assert.equal(started, 1);
+  // Reversal poll 1 s, breaker poll 5 s, recovery sweep = terminal timeout (3 s), advice forwarding min(30 s, 10 s), terminal checks 60 s.
+  assert.deepEqual(
+    loops.map((loop) => loop.intervalMs).sort((a, b) => a - b),
+    [1_000, 3_000, 5_000, 10_000, 60_000],
+  );
+  assert.equal(gateway.httpPort, null, 'listen false binds no port');
+  assert.deepEqual(gateway.terminalPorts, {});
+  assert.ok(gateway.http !== null, 'the HTTP app is built, for inject');
+  // A tick of each loop runs without throwing (the store is open).
+  for (const loop of loops) loop.task();
+  await gateway.close();
+  assert.ok(loops.every((loop) => loop.stopped), 'close() stops every loop');
+  await assert.rejects(gateway.store.write(async () => undefined), 'close() closes the store');
+});
