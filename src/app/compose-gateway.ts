@@ -23,7 +23,7 @@ import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '..
 import type { Clock } from '../core/time/clock.ts';
 import type { Random } from '../core/time/random.ts';
 import type { ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../core/ports/channel.ts';
-import type { EngineSettings } from '../core/ports/payments.ts';
+import type { EngineSettings, FollowUpFeeHooks } from '../core/ports/payments.ts';
 import { UpstreamChannel, type ChannelHealth, type ChannelMacKey } from '../adapters/channels/upstream-channel.ts';
 import { TerminalKeyVault } from '../adapters/crypto/terminal-key-vault.ts';
 import { loadBinTable } from '../adapters/declines/bin-table-file.ts';
@@ -33,14 +33,15 @@ import { createLogger } from '../adapters/log/logger.ts';
 import { createMetrics, instrumentChannel, type Metrics } from '../adapters/metrics/metrics.ts';
 import { loadRoutingRules } from '../adapters/routing/routing-rules-file.ts';
 import { openStore } from '../adapters/store/open-store.ts';
-import { TerminalServer } from '../adapters/terminal-link/terminal-server.ts';
+import { TerminalListener } from '../adapters/terminal-link/terminal-listener.ts';
 import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
 import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
 import { createChannelRouter, type EngineRouter } from './channels/channel-router.ts';
 import { Payments } from './payments/payments.ts';
 import { engineSettingsFromConfig } from '../core/payments/engine-settings-from-config.ts';
 import { pinTranslatingChannel } from './channels/pin-translating-channel.ts';
-import { TransactionSet, transactionSettingsFromConfig, type FollowUpFeeHooks } from './engine/transaction-set.ts';
+import { FollowUps } from './follow-ups/follow-ups.ts';
+import { followUpSettingsFromConfig } from './follow-ups/follow-up-settings.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
@@ -106,11 +107,11 @@ export interface Gateway {
   readonly router: EngineRouter;
   readonly reversalWorker: ReversalWorker;
   readonly engine: Payments;
-  readonly transactions: TransactionSet;
+  readonly transactions: FollowUps;
   readonly fees: FollowUpFeeHooks;
   readonly metrics: Metrics;
   readonly terminalMonitor: TerminalMonitor;
-  readonly terminalServers: readonly TerminalServer[];
+  readonly terminalListeners: readonly TerminalListener[];
   /** The HTTP API (routes registered); null with overrides.http false. Listening only after start() unless overrides.listen is false. */
   readonly http: FastifyInstance | null;
   /** The HTTP port after start(), or null when not listening. */
@@ -170,9 +171,9 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       if (!channelConfig.disabled) channels.set(channelConfig.name, buildChannel(channelConfig, { logger, metrics }));
     }
 
-    // The engine and the transaction set are built after the worker, which calls back into both.
+    // The engine and the follow-ups are built after the worker, which calls back into both.
     let engine: Payments | undefined;
-    let transactions: TransactionSet | undefined;
+    let transactions: FollowUps | undefined;
     const reversalPollMs = overrides.reversalWorker?.pollIntervalMs ?? 1_000;
     const reversalWorker = new ReversalWorker({
       store,
@@ -195,7 +196,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       onSettled: (settled) => engine?.onReversalSettled(settled),
     });
 
-    // One set of fee hooks serves sales (engine), follow-ups (transaction set) and manual resolutions (HTTP).
+    // One set of fee hooks serves sales (engine), follow-ups and manual resolutions (HTTP).
     const fees: FollowUpFeeHooks = createPaymentFeeHooks({ plans: () => feePlans, settings: feeSettings, clock, logger });
 
     // Channel health: every attempt result, echo and connection state feeds a circuit breaker per channel;
@@ -232,14 +233,14 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       ...(overrides.sleep === undefined ? {} : { sleep: overrides.sleep }),
     });
     engine = running;
-    // The transaction set (void, refund, completion, cancel, balance, settlement) follows up on the engine's sales.
-    const followUps = new TransactionSet({
+    // The follow-ups (void, refund, completion, cancel, balance, settlement) follow up on the engine's sales.
+    const followUps = new FollowUps({
       store,
       channels: [...channels].map(([name, channel]) => ({ name, send: (request: IsoMessage, sendOptions: { timeoutMs: number }) => channel.send(request, sendOptions) })),
       clock,
       random,
       logger,
-      settings: transactionSettingsFromConfig(config, running.settings),
+      settings: followUpSettingsFromConfig(config, running.settings),
       reversalWorker,
       fees,
     });
@@ -268,12 +269,12 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       },
     };
     const workingKeys = keyVault === null ? undefined : new WorkingKeys({ store, vault: keyVault, clock });
-    const terminalServers = config.listeners.map(
+    const terminalListeners = config.listeners.map(
       (listener, index) =>
-        new TerminalServer({
+        new TerminalListener({
           listener,
-          engine: countingEngine,
-          transactions: followUps,
+          sales: countingEngine,
+          followUps,
           store,
           clock,
           logger,
@@ -285,7 +286,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     );
     metrics.setSources({
       reversalQueueStats: () => store.reversalQueueStats(),
-      terminalConnections: () => terminalServers.reduce((sum, server) => sum + server.connections, 0),
+      terminalConnections: () => terminalListeners.reduce((sum, server) => sum + server.connections, 0),
       nowMs: () => clock.nowMs(),
       engineRecovery: () => running.recoveryStats(),
       outboxStats: () => store.outboxStats(),
@@ -388,7 +389,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
         cleanups.push(() => notifications.stop());
       }
       if (!listen) return;
-      for (const [index, server] of terminalServers.entries()) {
+      for (const [index, server] of terminalListeners.entries()) {
         const listener = config.listeners[index];
         if (listener === undefined) continue;
         if (listener.tls !== undefined) tlsReloaders.push(new TlsCertificateReloader({ field: `listeners[${index}].tls`, files: listener.tls, target: server, logger, checkIntervalMs: 0 }));
@@ -422,7 +423,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       fees,
       metrics,
       terminalMonitor,
-      terminalServers,
+      terminalListeners,
       http,
       get httpPort() {
         return httpPort;

@@ -3,20 +3,11 @@
 // wall clock, timers or Math.random, which must come in through the Clock and Random ports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { importsOf, listSources, repoRoot as root, stripComments } from './source-imports.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const coreDir = join(root, 'src', 'core');
-
-function listSources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return listSources(path);
-    return name.endsWith('.ts') ? [path] : [];
-  });
-}
 
 const forbiddenModules = [
   /^node:(fs|net|http|https|http2|tls|dgram|child_process|cluster|worker_threads|dns|readline|os|process|timers)(\/|$)/,
@@ -33,17 +24,6 @@ const forbiddenCalls: Array<[RegExp, string]> = [
   [/\b(setTimeout|setInterval|setImmediate)\s*\(/, 'timers: effects belong to adapters'],
   [/\bprocess\.(env|argv|exit|stdout|stderr|hrtime)\b/, 'process: configuration and output come from the shell'],
 ];
-
-function importsOf(source: string): string[] {
-  const specifiers: string[] = [];
-  const pattern = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
-  for (const match of source.matchAll(pattern)) specifiers.push((match[1] ?? match[2] ?? match[3]) as string);
-  return specifiers;
-}
-
-function stripComments(source: string): string {
-  return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
-}
 
 test('src/core exists and holds sources', () => {
   assert.ok(listSources(coreDir).length > 0);

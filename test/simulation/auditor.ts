@@ -20,7 +20,7 @@ export interface ClientAnswer {
   afterGiveUp?: boolean;
 }
 
-/** A void or refund a client sent for its own approved sale (TransactionSet.followUp). */
+/** A void or refund a client sent for its own approved sale (FollowUps.followUp). */
 export interface SimFollowUp {
   operation: 'void' | 'refund';
   /** The sale's amount for a void; for a refund, distinct among the sale's refunds and below the sale's amount. */

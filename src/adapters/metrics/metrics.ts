@@ -8,7 +8,7 @@
 // outcomes, two-character response codes or a fixed list of not-sent/no-reply reasons, and the
 // payment statuses. Nothing derived from a request (ids, amounts, card data) ever becomes a label.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ChannelSendResult } from '../channels/upstream-channel.ts';
+import type { ChannelSendResult } from '../../core/ports/channel.ts';
 import type { IsoMessage } from '../../core/iso8583/index.ts';
 import { getText } from '../../core/iso8583/index.ts';
 import type { AttemptOutcome, PaymentStatus } from '../../core/vocabulary.ts';

@@ -7,7 +7,7 @@ import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import type { SecureContextOptions } from 'node:tls';
 import { isReswipeError } from '../../core/errors/reswipe-error.ts';
-import type { LoggerLike } from '../channels/upstream-channel.ts';
+import type { LoggerLike } from '../../core/ports/channel.ts';
 import { readServerTlsOptions, type ServerTlsFiles } from './read-tls-material.ts';
 
 /** What can take a new certificate: a `tls.Server`, an `https.Server`, or a wrapper around one. */

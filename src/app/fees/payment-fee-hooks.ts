@@ -1,11 +1,11 @@
-// The fee hooks the engine, the transaction set and the manual-handling actions call inside the write
+// The fee hooks the engine, the follow-ups and the manual-handling actions call inside the write
 // that approves, un-approves or refunds a payment. One builder, used by `serve` and by the CLI, so a
 // payment resolved by hand is priced exactly as a sale approved on the wire.
 import type { FeePlanSet } from '../../core/fees/fee-plan.ts';
 import type { MerchantRecord, PaymentRecord, StoreTx } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
 import type { LoggerLike } from '../../adapters/channels/upstream-channel.ts';
-import type { FollowUpFeeHooks } from '../engine/transaction-set.ts';
+import type { FollowUpFeeHooks } from '../../core/ports/payments.ts';
 import type { FeeSettings } from './fee-settings.ts';
 import { recordFeesForApprovedPayment, recordFeesForRefund, removeFeesForPayment } from './record-payment-fees.ts';
 

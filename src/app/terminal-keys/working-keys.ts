@@ -3,32 +3,19 @@
 // with. MAC keys are kept in memory per terminal after first use (bounded), so a sale does not open a
 // sealed key; a MAC that does not verify is retried once against the store's current key, which is
 // how a sign-on served by another gateway node becomes visible here.
-import type { KeyAlgorithm } from '../../core/crypto/block-cipher.ts';
 import { keyCheckValue } from '../../core/crypto/key-check-value.ts';
 import { encodeWorkingKeyBlock, keySetHasDataKey, type KeySetCode } from '../../core/crypto/working-key-block.ts';
 import type { Store } from '../../core/ports/store.ts';
+import type { IssuedWorkingKeys, MacKey, PinKey, WorkingKeyPort } from '../../core/ports/terminal-keys.ts';
 import type { Clock } from '../../core/time/clock.ts';
 import { generateKey, type TerminalKeyVault } from '../../adapters/crypto/terminal-key-vault.ts';
 
-export interface MacKey {
-  algorithm: KeyAlgorithm;
-  macKey: Buffer;
-}
-
-export interface PinKey {
-  algorithm: KeyAlgorithm;
-  pinKey: Buffer;
-}
-
-export type IssuedWorkingKeys =
-  | { kind: 'issued'; de62: Buffer; keySet: KeySetCode; checkValues: { pin: string; mac: string; data: string | null } }
-  | { kind: 'no_master_key' }
-  | { kind: 'rotated_meanwhile' };
+export type { IssuedWorkingKeys, MacKey, PinKey };
 
 /** Terminals whose MAC key is remembered; beyond it the least recently stored is forgotten (and read again when needed). */
 const cachedTerminalsMax = 100_000;
 
-export class WorkingKeys {
+export class WorkingKeys implements WorkingKeyPort {
   readonly #store: Store;
   readonly #vault: TerminalKeyVault;
   readonly #clock: Clock;

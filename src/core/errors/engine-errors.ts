@@ -205,7 +205,7 @@ export const engineErrors = defineErrors([
     messageTemplate: 'the original was already voided or cancelled',
     httpStatus: 409,
     isoResponseCode: '12',
-    description: 'A void or cancel of this original was already approved; nothing is left to undo.',
+    description: 'A void or cancel of this original was already approved, or is still waiting for the host\'s answer; nothing is left to undo or refund.',
   },
   {
     code: 'RSW_TXN_HAS_REFUNDS',

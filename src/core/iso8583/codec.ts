@@ -2,7 +2,9 @@
 // each data element in ascending order through its compiled closures.
 import { ReswipeError } from '../errors/reswipe-error.ts';
 import { compiledOf, type CompiledDialect } from './compiled-dialect.ts';
-import { latin1Of, readAsciiText, writeAsciiText, type FieldCodec, type Reader, type Writer } from './field-codec.ts';
+import type { FieldCodec } from './field-codec.ts';
+import { latin1Of, type Reader, type Writer } from './field-cursor.ts';
+import { readAsciiText, writeAsciiText } from './field-encodings.ts';
 import type { Dialect, IsoFieldValue, IsoMessage } from './iso-message.ts';
 
 const hexDigits = '0123456789ABCDEF';

@@ -87,3 +87,9 @@ export function decideSettlement(terminal: BatchTotals, journal: BatchTotals): S
 export function settlementResponseCode(verdict: SettlementVerdict): '00' | '95' {
   return verdict.kind === 'balanced' ? '00' : '95';
 }
+
+/** The batch number after a balanced settlement: n6, 000001 after 999999. */
+export function nextBatchNo(batchNo: string): string {
+  const next = (Number(batchNo) % 999_999) + 1;
+  return String(next).padStart(6, '0');
+}

@@ -4,9 +4,10 @@
 // again (a void at the counter) is passed through. Pure: time comes in as `nowMs`.
 import type { IsoMessage } from '../iso8583/index.ts';
 import type { AttemptRecord } from '../ports/store.ts';
-import { assertNever } from '../vocabulary.ts';
+import { assertNever, entryModes, isMember } from '../vocabulary.ts';
 import { currencyNumericFor, originalDataElements } from './reversal-message.ts';
 import { fixedAns, localDateTime, transmissionDateTime } from './upstream-fields.ts';
+import { posEntryModeFor } from './upstream-request.ts';
 
 export type FollowUpOperation = 'void' | 'refund' | 'completion' | 'preauth_cancel' | 'completion_void';
 export type TransactionType = FollowUpOperation | 'balance_inquiry';
@@ -87,4 +88,9 @@ export function buildUpstreamFollowUp(input: UpstreamFollowUpInput): IsoMessage 
   if (input.card?.expiry !== undefined) fields[14] = input.card.expiry;
   if (input.card?.track2 !== undefined) fields[35] = input.card.track2;
   return { mti: input.mti ?? shape.mti, fields };
+}
+
+/** DE 22 for a follow-up or a balance inquiry: the stored entry mode's code, manual (`012`) for anything unknown. */
+export function entryModeCodeOf(entryMode: string): string {
+  return isMember(entryModes, entryMode) ? posEntryModeFor(entryMode) : '012';
 }

@@ -54,3 +54,9 @@ export function decideHoldClose(request: HoldRequest): TxnRuleResult {
   if (request.amountMinor > maxMinor) return refuse('RSW_TXN_COMPLETION_EXCEEDS', { amountMinor: request.amountMinor, authorizedMinor: original.amountMinor, maxMinor });
   return allowed;
 }
+
+/** Whether an expired hold may be released: still an approved pre-authorization, with no completion or cancel approved or in flight. */
+export function isHoldReleasable(hold: Pick<FollowUpOriginal, 'kind' | 'status'>, followUps: readonly FollowUp[]): boolean {
+  if (hold.kind !== 'preauth' || hold.status !== 'approved') return false;
+  return !followUps.some((followUp) => (followUp.kind === 'completion' || followUp.kind === 'preauth_cancel') && isLiveFollowUp(followUp));
+}

@@ -1,7 +1,8 @@
 // UnionPay's refund rules (docs/domain/pos-transactions.md: refund 200000/00/0220, an advice): a refund gives
 // back part or all of an approved sale or completion, on any later day, as many times as needed,
 // but never more in total than the original. Refunds still being forwarded count as given back, so
-// two refunds racing can never together exceed the original.
+// two refunds racing can never together exceed the original; a void still in flight blocks a refund
+// (the void gives everything back if the host approves it).
 import type { FollowUp, FollowUpOriginal } from './follow-up-original.ts';
 import { isLiveFollowUp } from './follow-up-original.ts';
 import { allowed, isValidAmountMinor, refuse, type TxnRuleResult } from './txn-rule-result.ts';
@@ -27,6 +28,9 @@ export function decideRefund(request: RefundRequest): TxnRuleResult {
     return refuse('RSW_TXN_ORIGINAL_WRONG_KIND', { operation: 'refund', expected: 'a sale or a completion', actual: original.kind });
   }
   if (original.status !== 'approved') return refuse('RSW_TXN_ORIGINAL_NOT_APPROVED', { status: original.status, operation: 'refund' });
+  // A void still in flight leaves the original approved until the host answers; if it approves, the whole
+  // original goes back, so a refund beside it would give the money back twice.
+  if (request.followUps.some((followUp) => (followUp.kind === 'void' || followUp.kind === 'completion_void') && isLiveFollowUp(followUp))) return refuse('RSW_TXN_ALREADY_VOIDED');
   if (!isValidAmountMinor(request.amountMinor)) return refuse('RSW_TXN_AMOUNT_INVALID', { amount: request.amountMinor });
   if (request.currency !== original.currency) return refuse('RSW_TXN_CURRENCY_MISMATCH', { currency: request.currency, originalCurrency: original.currency });
   const leftMinor = refundableMinor(original, request.followUps);

@@ -186,14 +186,31 @@ export interface SaleUseCases {
   listPayments(query: PaymentQuery): Promise<Page<PaymentView>>;
 }
 
+/** One transaction of a terminal's batch upload (0320). */
+export interface BatchUploadEntry {
+  terminalId: string;
+  batchNo: string;
+  stan: string;
+  amountMinor: number;
+  processingCode: string;
+}
+
+/** How a terminal names an original: its RRN (DE 37), or its STAN with the local date (DE 61.3, MMDD) or the whole DE 7 (DE 90). */
+export interface OriginalReference {
+  rrn?: string;
+  stan?: string;
+  dateMmdd?: string;
+  transmittedAt?: string;
+}
+
 /** What the terminal link and the HTTP API call for follow-ups, balance inquiries and batch settlement. */
 export interface FollowUpUseCases {
   businessDateOf(atMs: number): string;
   followUp(request: FollowUpRequest): Promise<FollowUpResult>;
   balanceInquiry(request: BalanceRequest): Promise<BalanceResult>;
   settleBatch(request: SettlementRequest): Promise<SettlementResult>;
-  uploadBatchEntry(input: { terminalId: string; batchNo: string; stan: string; amountMinor: number; processingCode: string }): Promise<{ responseCode: '00'; matched: boolean }>;
-  findOriginalForTerminal(terminalId: string, by: { rrn?: string; stan?: string; dateMmdd?: string; transmittedAt?: string }, merchantId?: string): Promise<PaymentRecord | null>;
+  uploadBatchEntry(input: BatchUploadEntry): Promise<{ responseCode: '00'; matched: boolean }>;
+  findOriginalForTerminal(terminalId: string, by: OriginalReference, merchantId?: string): Promise<PaymentRecord | null>;
 }
 
 export type { FollowUpOperation };

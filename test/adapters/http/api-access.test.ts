@@ -3,7 +3,7 @@
 // Retry-After (per key, per address, failed authentications), every answer carries the security
 // headers, CORS answers only allow-listed origins, and every state-changing action lands in the
 // audit log readable through GET /v1/audit. Method: Fastify inject over the real engine,
-// TransactionSet and SQLite store, with keys stored the way `reswipe keys create` stores them.
+// FollowUps and SQLite store, with keys stored the way `reswipe keys create` stores them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildHttpApp } from '../../../src/adapters/http/http-app.ts';

@@ -130,7 +130,7 @@ if (unreachable !== null) {
         await tx.upsertMerchant(merchant('m1'));
         await tx.insertPayment(payment('sale1', 'm1', { amountMinor: 10_000 }));
       });
-      // Each unit decides as TransactionSet does: lock the original, read its follow-ups, apply the
+      // Each unit decides as the follow-up pipeline does: lock the original, read its follow-ups, apply the
       // pure refund rule, insert the refund. The pause between the decision and the insert holds the
       // race window open: with a plain read, both nodes would decide on the same follow-ups.
       const refund = (node: Store, n: number): Promise<boolean> =>

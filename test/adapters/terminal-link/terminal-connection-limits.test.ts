@@ -1,13 +1,13 @@
 // Goal: one client address cannot lock real terminals out of a listener, a connection that sends no
 // complete frame or lives too long is closed, and a peer that never reads its answers cannot grow the
-// gateway's memory. Method: a real TerminalServer on an ephemeral port over the engine fixture, raw
+// gateway's memory. Method: a real TerminalListener on an ephemeral port over the engine fixture, raw
 // sockets from 127.0.0.1 and a terminal from 127.0.0.2 (another client address on loopback), and a
 // logger that records the server's warnings. No timing assertions: every wait is for an event, bounded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { TerminalServer, type TerminalListenerSettings, type TerminalServerOptions } from '../../../src/adapters/terminal-link/terminal-server.ts';
+import { TerminalListener, type TerminalListenerSettings, type TerminalListenerOptions } from '../../../src/adapters/terminal-link/terminal-listener.ts';
 import { encodeFrame, getDialect, packMessage } from '../../../src/core/iso8583/index.ts';
 import { createFixture, terminalId } from '../../app/payments/sale-fixture.ts';
 import { TerminalClient } from '../../e2e/terminal-client.ts';
@@ -20,15 +20,15 @@ interface Logged {
 
 async function withServer(
   listener: Partial<TerminalListenerSettings>,
-  extra: Partial<Omit<TerminalServerOptions, 'macMode'>>,
-  body: (port: number, server: TerminalServer, logged: Logged[]) => Promise<void>,
+  extra: Partial<Omit<TerminalListenerOptions, 'macMode'>>,
+  body: (port: number, server: TerminalListener, logged: Logged[]) => Promise<void>,
 ): Promise<void> {
   const fixture = await createFixture({ settings: {} });
   const logged: Logged[] = [];
   const record = (level: string) => (details: object, message: string) => logged.push({ level, message, details });
-  const server = new TerminalServer({
+  const server = new TerminalListener({
     listener: { name: 'limits', host: '127.0.0.1', port: 0, dialect: 'cups-pos', framing: { length: 'binary2', frameBytesMax: 2048 }, connectionsMax: 100, language: 'zh', ...listener },
-    engine: fixture.engine,
+    sales: fixture.engine,
     store: fixture.store,
     clock: { nowMs: () => Date.now() },
     logger: { info: record('info'), warn: record('warn'), error: record('error'), debug: () => undefined },

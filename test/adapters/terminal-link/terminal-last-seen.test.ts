@@ -1,11 +1,11 @@
 // Goal: any message from a known terminal (echo, sale), not only sign-on, moves its lastSeenAtMs,
 // with at most one store write per terminal per interval, and monitoring's quiet alarm follows it.
-// Method: a real TerminalServer (cups-pos, port 0) over the engine fixture with a hand-moved clock;
+// Method: a real TerminalListener (cups-pos, port 0) over the engine fixture with a hand-moved clock;
 // the listener's store is wrapped to count its writes; the TerminalMonitor reads the same store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { TerminalServer } from '../../../src/adapters/terminal-link/terminal-server.ts';
+import { TerminalListener } from '../../../src/adapters/terminal-link/terminal-listener.ts';
 import { TerminalMonitor } from '../../../src/app/monitoring/terminal-monitor.ts';
 import { createFixture, merchantId, silentLogger, terminalId } from '../../app/payments/sale-fixture.ts';
 import { TerminalClient, saleMessage } from '../../e2e/terminal-client.ts';
@@ -44,9 +44,9 @@ test('an echo after a sign-on moves last seen (throttled per terminal) and keeps
   let nowMs = Date.now();
   const clock = { nowMs: () => nowMs };
   const writes = { count: 0 };
-  const server = new TerminalServer({
+  const server = new TerminalListener({
     listener: { name: 'test', host: '127.0.0.1', port: 0, dialect: 'cups-pos', framing: { length: 'binary2', frameBytesMax: 2048 }, connectionsMax: 4, language: 'zh' },
-    engine: fixture.engine,
+    sales: fixture.engine,
     store: countingStore(fixture.store, writes),
     clock,
     logger: silentLogger,

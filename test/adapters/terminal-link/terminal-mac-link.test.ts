@@ -2,12 +2,12 @@
 // an unMACed sale through but refuses a bad MAC with A0 before the engine sees it, answers a MACed
 // request with a MACed answer, and `off` ignores MACs; sign-on delivers keys in every mode, and a
 // terminal without a master key is refused sign-on only where MACs are required. Method: a real
-// TerminalServer on port 0 over the engine fixture (real SQLite, fake channel), keys generated with
+// TerminalListener on port 0 over the engine fixture (real SQLite, fake channel), keys generated with
 // the ceremony code, a codec-built terminal that MACs with the crypto primitives, and the fake
 // channel's record of what went upstream.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TerminalServer, type MacRejection } from '../../../src/adapters/terminal-link/terminal-server.ts';
+import { TerminalListener, type MacRejection } from '../../../src/adapters/terminal-link/terminal-listener.ts';
 import { TerminalKeyVault } from '../../../src/adapters/crypto/terminal-key-vault.ts';
 import { TerminalKeyCeremonies } from '../../../src/app/terminal-keys/terminal-key-ceremonies.ts';
 import { WorkingKeys } from '../../../src/app/terminal-keys/working-keys.ts';
@@ -36,9 +36,9 @@ async function withListener(
   }
   const rejected: MacRejection[] = [];
   const workingKeys = new WorkingKeys({ store: fixture.store, vault, clock });
-  const server = new TerminalServer({
+  const server = new TerminalListener({
     listener: { name: 'test', host: '127.0.0.1', port: 0, dialect: 'iso87-ascii', framing: { length: 'binary2', frameBytesMax: 2048 }, connectionsMax: 8, language: 'en' },
-    engine: fixture.engine,
+    sales: fixture.engine,
     store: fixture.store,
     clock,
     logger: silentLogger,
@@ -129,7 +129,7 @@ test('two gateway nodes on one store: a sign-on through one node is honoured by 
   const generated = await new TerminalKeyCeremonies({ store: fixture.store, vault, clock }).generate(terminalId, 'sm4', 2);
   const tmk = combineKeyComponents('sm4', generated.components.map((component) => Buffer.from(component.hex, 'hex')));
   const listener = { name: 'test', host: '127.0.0.1', port: 0, dialect: 'iso87-ascii', framing: { length: 'binary2' as const, frameBytesMax: 2048 }, connectionsMax: 8, language: 'en' as const };
-  const nodes = [0, 1].map(() => new TerminalServer({ listener, engine: fixture.engine, store: fixture.store, clock, logger: silentLogger, macMode: 'required', keys: new WorkingKeys({ store: fixture.store, vault, clock }) }));
+  const nodes = [0, 1].map(() => new TerminalListener({ listener, sales: fixture.engine, store: fixture.store, clock, logger: silentLogger, macMode: 'required', keys: new WorkingKeys({ store: fixture.store, vault, clock }) }));
   const [portA, portB] = await Promise.all(nodes.map((node) => node.start()));
   const viaA = await TerminalClient.connect(portA as number, 'iso87-ascii');
   const viaB = await TerminalClient.connect(portB as number, 'iso87-ascii');

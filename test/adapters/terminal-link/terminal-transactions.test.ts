@@ -1,11 +1,11 @@
 // Goal: the terminal listener routes the transaction set in the cups-pos dialect (the e2e test covers
 // iso87-ascii): a void naming its sale by DE 61, a refund advice, a balance inquiry with DE 54, a
 // 0500 settlement that is 95 then 00, a 0320 upload, and a void after settlement refused with DE 63
-// saying to refund, in Chinese (the listener's language; GBK on the wire). Method: a real TerminalServer on port 0 over the engine fixture and a
-// the fixture gateway's TransactionSet (same store and fake channel), driven by the codec-built test terminal.
+// saying to refund, in Chinese (the listener's language; GBK on the wire). Method: a real TerminalListener on port 0 over the engine fixture and
+// the fixture gateway's FollowUps (same store and fake channel), driven by the codec-built test terminal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TerminalServer } from '../../../src/adapters/terminal-link/terminal-server.ts';
+import { TerminalListener } from '../../../src/adapters/terminal-link/terminal-listener.ts';
 import { getText, type IsoMessage } from '../../../src/core/iso8583/index.ts';
 import { createFixture, reply, silentLogger, terminalId } from '../../app/payments/sale-fixture.ts';
 import { TerminalClient, saleMessage } from '../../e2e/terminal-client.ts';
@@ -15,10 +15,10 @@ const pan = '6222020000000000018';
 test('cups-pos: void by DE 61, refund advice, balance inquiry, settlement 95 then 00, upload, and a void refused after settlement', async () => {
   const fixture = await createFixture({ scripts: [(request) => reply(request, '00', request.fields[3] === '310000' ? { 54: '1002156C000000123456' } : {})] });
   const transactions = fixture.gateway.transactions;
-  const server = new TerminalServer({
+  const server = new TerminalListener({
     listener: { name: 'test', host: '127.0.0.1', port: 0, dialect: 'cups-pos', framing: { length: 'binary2', frameBytesMax: 2048 }, connectionsMax: 8, language: 'zh' },
-    engine: fixture.engine,
-    transactions,
+    sales: fixture.engine,
+    followUps: transactions,
     store: fixture.store,
     clock: { nowMs: () => Date.now() },
     logger: silentLogger,

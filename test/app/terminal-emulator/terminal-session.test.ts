@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { encodeFrame, FrameDecoder, getDialect, getText, packMessage, unpackMessage, type IsoMessage } from '../../../src/core/iso8583/index.ts';
-import { entryModeOf } from '../../../src/adapters/terminal-link/terminal-server.ts';
+import { entryModeOf } from '../../../src/adapters/terminal-link/parse-terminal-request.ts';
 import { entryChoices, parseVerdict, posEntryModeOf, transmissionTimeOf } from '../../../src/app/terminal-emulator/terminal-session.ts';
 import { nextStepFor } from '../../../src/app/terminal-emulator/format-receipt.ts';
 import { parseEntry, resolveCard, runInteractiveTerminal, runOneSale } from '../../../src/app/terminal-emulator/run-terminal-emulator.ts';

@@ -8,6 +8,7 @@ import {
   computeBatchTotals,
   decideSettlement,
   formatBatchTotals,
+  nextBatchNo,
   parseBatchTotals,
   settlementResponseCode,
   type JournalEntry,
@@ -50,4 +51,10 @@ test('property: DE 48 totals round-trip', () => {
       assert.deepEqual(parseBatchTotals(formatBatchTotals(totals)), totals);
     }),
   );
+});
+
+test('a balanced settlement moves the terminal to the next batch number, 000001 after 999999', () => {
+  assert.equal(nextBatchNo('000001'), '000002');
+  assert.equal(nextBatchNo('000999'), '001000');
+  assert.equal(nextBatchNo('999999'), '000001');
 });

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import type { FollowUp, FollowUpOriginal } from '../../../src/core/payments/follow-up-original.ts';
 import { decideVoid, type VoidRequest } from '../../../src/core/payments/void-rules.ts';
 import { decideRefund, nextAdviceStep, refundableMinor } from '../../../src/core/payments/refund-rules.ts';
-import { dayMs, decideHoldClose, maxCompletionMinor, type HoldRequest } from '../../../src/core/payments/preauth-rules.ts';
+import { dayMs, decideHoldClose, isHoldReleasable, maxCompletionMinor, type HoldRequest } from '../../../src/core/payments/preauth-rules.ts';
 import type { TxnRuleResult } from '../../../src/core/payments/txn-rule-result.ts';
 
 const t0 = Date.UTC(2026, 10, 25, 2, 0, 0);
@@ -85,6 +85,10 @@ const refundRows: Array<[string, { original?: FollowUpOriginal | null; followUps
   ['original is a pre-authorization', { original: preauth }, 'RSW_TXN_ORIGINAL_WRONG_KIND'],
   ['original voided', { original: { ...sale, status: 'voided' } }, 'RSW_TXN_ORIGINAL_NOT_APPROVED'],
   ['original reversed', { original: { ...sale, status: 'reversed' } }, 'RSW_TXN_ORIGINAL_NOT_APPROVED'],
+  ['a void still waiting for the host (it gives everything back if approved)', { amountMinor: 1, followUps: [{ kind: 'void', status: 'pending', amountMinor: 10_000 }] }, 'RSW_TXN_ALREADY_VOIDED'],
+  ['a completion void still waiting for the host', { original: { ...sale, kind: 'completion' }, amountMinor: 1, followUps: [{ kind: 'completion_void', status: 'pending', amountMinor: 10_000 }] }, 'RSW_TXN_ALREADY_VOIDED'],
+  ['a void the host declined does not block', { amountMinor: 1, followUps: [{ kind: 'void', status: 'declined', amountMinor: 10_000 }] }, 'allowed'],
+  ['a void reversed after an unknown outcome does not block', { amountMinor: 1, followUps: [{ kind: 'void', status: 'reversed', amountMinor: 10_000 }] }, 'allowed'],
   ['fractional amount', { amountMinor: 1.5 }, 'RSW_TXN_AMOUNT_INVALID'],
   ['other currency', { currency: 'HKD' }, 'RSW_TXN_CURRENCY_MISMATCH'],
 ];
@@ -181,3 +185,19 @@ test('property: a completion is allowed only up to authorized + tolerance, and a
     { numRuns: 500 },
   );
 });
+
+const releaseRows: Array<[string, Pick<FollowUpOriginal, 'kind' | 'status'>, FollowUp[], boolean]> = [
+  ['an open hold', preauth, [], true],
+  ['a hold whose completion was declined', preauth, [{ kind: 'completion', status: 'declined', amountMinor: 10_000 }], true],
+  ['a hold being completed', preauth, [{ kind: 'completion', status: 'pending', amountMinor: 10_000 }], false],
+  ['a completed hold', preauth, [{ kind: 'completion', status: 'approved', amountMinor: 10_000 }], false],
+  ['a hold being cancelled', preauth, [{ kind: 'preauth_cancel', status: 'pending', amountMinor: 10_000 }], false],
+  ['a hold already released', { ...preauth, status: 'voided' }, [], false],
+  ['a sale is no hold', sale, [], false],
+];
+
+for (const [name, hold, followUps, expected] of releaseRows) {
+  test(`hold expiry: ${name} -> ${expected ? 'released' : 'kept'}`, () => {
+    assert.equal(isHoldReleasable(hold, followUps), expected);
+  });
+}

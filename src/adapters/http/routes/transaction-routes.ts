@@ -1,6 +1,6 @@
 // The transaction set over HTTP: POST /v1/payments/{id}/void, /refunds, /capture and /cancel (each
 // with an Idempotency-Key), and GET /v1/payments.csv streaming the same filters as GET /v1/payments.
-// The TransactionSet decides; this file turns HTTP into a FollowUpRequest and the result back into
+// The follow-ups (FollowUpUseCases) decide; this file turns HTTP into a FollowUpRequest and the result back into
 // HTTP. A refusal ("batch already settled: refund instead") is a problem object with its stable
 // RSW_TXN_* code and the reason; an answered follow-up (approved, declined or pending) is a 201.
 import { Readable } from 'node:stream';

@@ -1,7 +1,7 @@
 // Goal: the transaction set over HTTP answers like the spec: void, refunds, capture and cancel with
 // Idempotency-Key (replay and 422), refusals as problem objects naming why with a stable code, another
 // merchant's payment as 404, and GET /v1/payments.csv streaming the filtered payments with masked
-// cards only. Method: Fastify inject over the real engine, TransactionSet and SQLite store.
+// cards only. Method: Fastify inject over the real engine, FollowUps and SQLite store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildHttpApp } from '../../../../src/adapters/http/http-app.ts';

@@ -2,21 +2,21 @@
 // after the issuer moved the money, requests lost before it, connections refused, flaky reversals.
 // Method: the issuer simulator's own pure rules and books sit behind a seeded faulty channel; random
 // sales, pre-authorizations, voids, refunds, completions, cancels and completion voids run against
-// the real engine, TransactionSet, reversal worker and SQLite store; once reversals and refund advices
+// the real engine, FollowUps, reversal worker and SQLite store; once reversals and refund advices
 // have drained, an independent audit compares the gateway's payments with the issuer's books (seed
 // printed; RESWIPE_TEST_SEED replays).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ChannelSendResult } from '../../../src/adapters/channels/upstream-channel.ts';
-import type { FollowUpOperation } from '../../../src/app/engine/transaction-set.ts';
+import type { FollowUpOperation } from '../../../src/core/ports/payments.ts';
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
 import type { PaymentRecord } from '../../../src/core/ports/store.ts';
 import { SeededRandom, nextUnit, nextIntInclusive } from '../../../src/core/time/random.ts';
 import { decideIssuerResponse } from '../../../src/sim/issuer/decide-issuer-response.ts';
 import { IssuerBook, viewLedger } from '../../../src/sim/issuer/issuer-book.ts';
 import { sale } from '../payments/sale-fixture.ts';
-import { createTxnFixture, followUp } from './txn-fixture.ts';
+import { createFollowUpFixture, followUp } from './follow-up-fixture.ts';
 
 const seed = Number(process.env.RESWIPE_TEST_SEED ?? 6_2026_1125);
 const okPan = '6222020000000000018';
@@ -35,9 +35,9 @@ test(`transaction set money audit under faults (seed ${seed}; replay with RESWIP
     if (roll < 0.24 || decision.response === null) return { kind: 'no_reply', reason: 'timeout', sentAtMs: Date.now() };
     return { kind: 'reply', message: decision.response, sentAtMs: Date.now(), latencyMs: 1 };
   };
-  const fixture = await createTxnFixture(script, { ms: 0 }, { reversalTriesMax: 12 });
+  const fixture = await createFollowUpFixture(script, { ms: 0 }, { reversalTriesMax: 12 });
   try {
-    const { engine, txns, store } = fixture;
+    const { engine, followUps, store } = fixture;
     const originals: string[] = [];
     const holds: string[] = [];
     const operations: FollowUpOperation[] = ['void', 'void', 'refund', 'refund', 'completion', 'preauth_cancel', 'completion_void'];
@@ -57,12 +57,12 @@ test(`transaction set money audit under faults (seed ${seed}; replay with RESWIP
       const original = await store.getPayment(target);
       if (original === null) continue;
       const amountMinor = operation === 'refund' || operation === 'completion' ? nextIntInclusive(random, 1, Math.ceil(original.amountMinor * 0.7)) : null;
-      const result = await txns.followUp(followUp(operation, target, { amountMinor }));
+      const result = await followUps.followUp(followUp(operation, target, { amountMinor }));
       if (operation === 'completion' && result.kind === 'completed' && result.view.status === 'approved') originals.push(result.view.id);
     }
     // Drain: reversals settle, refund advices are forwarded until acknowledged (bounded).
     for (let round = 0; round < 300; round++) {
-      await txns.forwardDueAdvices();
+      await followUps.forwardDueAdvices();
       const stats = await store.reversalQueueStats();
       if (stats.pending === 0 && (await store.listPendingAdvices(10)).length === 0) break;
       await delay(30);

@@ -1,5 +1,5 @@
-// Shared set-up for the transaction set tests: the gateway composeGateway() wires for `serve` (engine,
-// TransactionSet, reversal worker wired to both, fees) on a SQLite store in a temp directory, one
+// Shared set-up for the follow-up tests: the gateway composeGateway() wires for `serve` (engine,
+// FollowUps, reversal worker wired to both, fees) on a SQLite store in a temp directory, one
 // merchant with two signed-on terminals, and one scripted fake channel; the clock may be moved forward
 // through `clockOffset`.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,21 +7,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Gateway } from '../../../src/app/compose-gateway.ts';
 import type { Payments } from '../../../src/app/payments/payments.ts';
-import type { FollowUpRequest, TransactionSet } from '../../../src/app/engine/transaction-set.ts';
+import type { FollowUps } from '../../../src/app/follow-ups/follow-ups.ts';
+import type { FollowUpRequest } from '../../../src/core/ports/payments.ts';
 import type { Store } from '../../../src/core/ports/store.ts';
 import { FakeChannel, fixtureConfig, merchantId, startFixtureGateway, terminalId, type Script } from '../payments/sale-fixture.ts';
 
-export interface TxnFixture {
+export interface FollowUpFixture {
   gateway: Gateway;
   store: Store;
   engine: Payments;
-  txns: TransactionSet;
+  followUps: FollowUps;
   channel: FakeChannel;
   close(): Promise<void>;
 }
 
-export async function createTxnFixture(script: Script, clockOffset: { ms: number } = { ms: 0 }, options: { reversalTriesMax?: number } = {}): Promise<TxnFixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'reswipe-txn-'));
+export async function createFollowUpFixture(script: Script, clockOffset: { ms: number } = { ms: 0 }, options: { reversalTriesMax?: number } = {}): Promise<FollowUpFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'reswipe-follow-ups-'));
   const channel = new FakeChannel('bank-a', script);
   const config = fixtureConfig(dir, ['bank-a'], { terminals: [terminalId, 'T0000002'], autoRetriesMax: 0, reversalTriesMax: options.reversalTriesMax, channelTimeoutMs: 500 });
   const gateway = await startFixtureGateway(config, [channel], { clock: { nowMs: () => Date.now() + clockOffset.ms } });
@@ -29,7 +30,7 @@ export async function createTxnFixture(script: Script, clockOffset: { ms: number
     gateway,
     store: gateway.store,
     engine: gateway.engine,
-    txns: gateway.transactions,
+    followUps: gateway.transactions,
     channel,
     async close() {
       await gateway.close();

@@ -1,11 +1,12 @@
 // Goal: the terminal listener speaks both dialects and maps each message to the right engine call.
-// Method: a real TerminalServer on port 0 over the engine fixture (real SQLite, fake channels), driven
+// Method: a real TerminalListener on port 0 over the engine fixture (real SQLite, fake channels), driven
 // by the codec-built test terminal in cups-pos (DE 60.3 sign-on, DE 61 reversals, GBK DE 63), plus
 // table rows for the pure helpers that read DE 22 and the original of a 0400.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { TerminalServer, entryModeOf, originalOf } from '../../../src/adapters/terminal-link/terminal-server.ts';
+import { TerminalListener } from '../../../src/adapters/terminal-link/terminal-listener.ts';
+import { entryModeOf, originalOf } from '../../../src/adapters/terminal-link/parse-terminal-request.ts';
 import { createFixture, silentLogger, terminalId } from '../../app/payments/sale-fixture.ts';
 import { TerminalClient, de7, saleMessage } from '../../e2e/terminal-client.ts';
 import { getText } from '../../../src/core/iso8583/index.ts';
@@ -17,9 +18,9 @@ async function withServer(dialect: 'cups-pos' | 'iso87-ascii', body: (port: numb
     const terminal = await tx.getTerminal(terminalId);
     if (terminal !== null) await tx.upsertTerminal({ ...terminal, signedOn: false });
   });
-  const server = new TerminalServer({
+  const server = new TerminalListener({
     listener: { name: 'test', host: '127.0.0.1', port: 0, dialect, framing: { length: 'binary2', frameBytesMax: 2048 }, connectionsMax: 8, language: 'zh' },
-    engine: fixture.engine,
+    sales: fixture.engine,
     store: fixture.store,
     clock: { nowMs: () => Date.now() },
     logger: silentLogger,
