@@ -7,7 +7,7 @@ import type { PaymentView } from '../../core/payments/payment-view.ts';
 import { transmissionDateTime } from '../../core/payments/upstream-request.ts';
 import { errorText } from './error-text.ts';
 import { writeDurably } from './durable-write.ts';
-import type { SaleServices } from './sale-deps.ts';
+import type { SaleServices } from './sale-services.ts';
 
 /** An attempt that went upstream while its outcome could not be written: its reversal waits here until the store takes it. */
 export interface HeldReversal {

@@ -16,12 +16,13 @@ import { HeldReversals, type EngineRecoveryStats } from './held-reversals.ts';
 import { viewOfPayment } from './payment-views.ts';
 import { recoverPendingPayments } from './recover-pending-payments.ts';
 import { reverseByTerminal } from './reverse-by-terminal.ts';
-import { resolveSaleServices, type PaymentsOptions, type SaleDeps } from './sale-deps.ts';
+import type { SaleDeps } from './sale-deps.ts';
+import { resolveSaleServices, type PaymentsOptions } from './sale-services.ts';
 import { settleReversalAfterCommit, settleReversalInTx } from './settle-reversal.ts';
 import { SettlementWaiters } from './settlement-waiters.ts';
 import { TerminalGate } from './terminal-gate.ts';
 
-export type { PaymentsOptions } from './sale-deps.ts';
+export type { PaymentsOptions } from './sale-services.ts';
 export type { EngineRecoveryStats } from './held-reversals.ts';
 
 export class Payments implements SaleUseCases {

@@ -1,59 +1,11 @@
-// What the sale use cases are built from (PaymentsOptions, as the composition root passes it) and what
-// each of them gets (SaleDeps: the same, resolved, plus the state the use cases of one process share).
-import type { ReswipeConfig } from '../../core/config/config-schema.ts';
-import type { BinTable } from '../../core/declines/index.ts';
-import { engineSettingsFromConfig } from '../../core/payments/engine-settings-from-config.ts';
-import { recoveryPolicy as shippedRecoveryPolicy, type RecoveryPolicy } from '../../core/payments/recovery-policy.ts';
-import type { ChannelPort, LoggerLike } from '../../core/ports/channel.ts';
-import type { EngineSettings, FeeHooks } from '../../core/ports/payments.ts';
-import type { ReversalRecord, Store, StoreTx } from '../../core/ports/store.ts';
-import type { Clock } from '../../core/time/clock.ts';
-import type { Random } from '../../core/time/random.ts';
-import type { EngineRouter } from '../channels/channel-router.ts';
-import { enqueueReversal as enqueueReversalDefault, type EnqueueReversalInput } from '../reversals/reversal-worker.ts';
+// What each sale use case gets (SaleDeps): the resolved services plus the state the use cases of one
+// process share.
 import type { AnswerWaiters } from './answer-waiters.ts';
 import type { HeldReversals } from './held-reversals.ts';
+import type { SaleServices } from './sale-services.ts';
 import type { SettlementWaiters } from './settlement-waiters.ts';
 
-export interface PaymentsOptions {
-  store: Store;
-  channels: readonly ChannelPort[];
-  clock: Clock;
-  random: Random;
-  logger: LoggerLike;
-  /** Either the whole config (settings derived) or settings built directly. */
-  config?: ReswipeConfig;
-  settings?: EngineSettings;
-  binTable: BinTable;
-  /** The reversal queue worker: kicked after a reversal is queued. */
-  reversalWorker: { kick(): void };
-  /** Queues a reversal inside a write; the reversal worker's own function unless a test replaces it. */
-  enqueueReversal?: (tx: StoreTx, input: EnqueueReversalInput) => Promise<ReversalRecord>;
-  fees?: FeeHooks;
-  /** Waits; real timers by default, a simulation passes its own. */
-  sleep?: (durationMs: number) => Promise<void>;
-  /** Routing rules and channel health; without it every enabled channel by priority. */
-  router?: EngineRouter;
-  /** What a sale retries on its own after a failed attempt; the shipped recovery-policy.json by default. */
-  recoveryPolicy?: RecoveryPolicy;
-}
-
-/** The options resolved: defaults filled in, channels by name. */
-export interface SaleServices {
-  readonly store: Store;
-  readonly channels: ReadonlyMap<string, ChannelPort>;
-  readonly clock: Clock;
-  readonly random: Random;
-  readonly logger: LoggerLike;
-  readonly settings: EngineSettings;
-  readonly binTable: BinTable;
-  readonly reversalWorker: { kick(): void };
-  readonly enqueueReversal: (tx: StoreTx, input: EnqueueReversalInput) => Promise<ReversalRecord>;
-  readonly fees: FeeHooks | undefined;
-  readonly sleep: (durationMs: number) => Promise<void>;
-  readonly router: EngineRouter | undefined;
-  readonly recoveryPolicy: RecoveryPolicy;
-}
+export type { PaymentsOptions, SaleServices } from './sale-services.ts';
 
 /** What every sale use case gets: the services and the state shared by the use cases of this process. */
 export interface SaleDeps extends SaleServices {
@@ -62,24 +14,4 @@ export interface SaleDeps extends SaleServices {
   readonly answerWaiters: AnswerWaiters;
   readonly settlementWaiters: SettlementWaiters;
   readonly heldReversals: HeldReversals;
-}
-
-export function resolveSaleServices(options: PaymentsOptions): SaleServices {
-  const settings = options.settings ?? (options.config === undefined ? undefined : engineSettingsFromConfig(options.config));
-  if (settings === undefined) throw new Error('the sale use cases need config or settings');
-  return {
-    store: options.store,
-    channels: new Map(options.channels.map((channel) => [channel.name, channel])),
-    clock: options.clock,
-    random: options.random,
-    logger: options.logger,
-    settings,
-    binTable: options.binTable,
-    reversalWorker: options.reversalWorker,
-    enqueueReversal: options.enqueueReversal ?? enqueueReversalDefault,
-    fees: options.fees,
-    sleep: options.sleep ?? ((durationMs) => new Promise((resolve) => setTimeout(resolve, Math.max(0, durationMs)))),
-    router: options.router,
-    recoveryPolicy: options.recoveryPolicy ?? shippedRecoveryPolicy,
-  };
 }
