@@ -45,6 +45,9 @@ import { followUpSettingsFromConfig } from './follow-ups/follow-up-settings.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
+import { startReconciliationJobs } from './reconciliation/reconciliation-jobs.ts';
+import { StandingMonitor } from './standing/standing-monitor.ts';
+import { standingOfMerchant } from './standing/load-merchant-standing.ts';
 import { ReversalWorker, type ReversalWorkerOptions } from './reversals/reversal-worker.ts';
 import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts';
 import { WorkingKeys } from './terminal-keys/working-keys.ts';
@@ -254,6 +257,9 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     }
 
     const terminalMonitor = new TerminalMonitor({ store, clock, logger, settings: config.monitoring, localOffsetMinutes: running.settings.localOffsetMinutes });
+    // Merchant standing (docs/standing.md): months are business dates in the settlement time zone, as statements are.
+    const standingCalendar = { timeZone: config.fees.settlementTimeZone };
+    const standingMonitor = new StandingMonitor({ store, clock, logger, settings: config.standing, calendar: standingCalendar });
 
     // Terminal sales are counted in reswipe_payments_total here; HTTP sales are counted by the HTTP app.
     const countingEngine: Pick<Payments, 'authorize' | 'waitUntilAnswered' | 'reverseByTerminal' | 'settings'> = {
@@ -327,6 +333,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
             terminal: (id) => terminalMonitor.terminal(id),
             channel: (name) => healthMonitor.view().find((view) => view.name === name) ?? null,
           },
+          standingOf: standingOfMerchant(store, clock, config.standing, standingCalendar),
           https: tls.http,
         })
       : null;
@@ -383,8 +390,12 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       // Recovery again for what is older than twice the terminal timeout: nothing legitimate is in flight that long, so this bounds "pending" in time.
       loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * running.settings.terminalTimeoutMs }), 'recovery sweep failed; retried at the next interval');
       loop(Math.max(1_000, config.monitoring.checkIntervalMs), () => terminalMonitor.check(), 'terminal check failed; retried at the next interval');
-      // The alert evaluator and the outbox worker run on real timers: a simulation on virtual time (overrides.every) leaves them off.
+      loop(Math.max(1_000, config.standing.checkIntervalMs), () => standingMonitor.check(), 'merchant standing check failed; retried at the next interval');
+      // The alert evaluator, the outbox worker and the reconciliation jobs (drop folder, overdue discrepancies:
+      // docs/reconciliation.md) run on real timers: a simulation on virtual time (overrides.every) leaves them off.
       if (overrides.every === undefined) {
+        const reconciliationJobs = startReconciliationJobs({ store, clock, logger, config });
+        cleanups.push(() => reconciliationJobs.stop());
         notifications.start();
         cleanups.push(() => notifications.stop());
       }

@@ -22,6 +22,7 @@ import { decideReadiness, isChannelUsable } from '../../core/monitoring/readines
 import type { LoggerLike } from '../channels/upstream-channel.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { ApiAuth, merchantScopeOf, requireScope } from './auth.ts';
+import { merchantStandingRoutes, type StandingOfMerchant } from './routes/merchant-standing-routes.ts';
 import { registerRequestLimits, type RequestLimits } from './request-limits.ts';
 import { registerCors, registerSecurityHeaders } from './security-headers.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
@@ -33,6 +34,7 @@ import { transactionRoutes, type TransactionRoutesEngine } from './routes/transa
 import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { manualHandlingRoutes } from './routes/manual-handling-routes.ts';
+import { reconciliationRoutes } from './routes/reconciliation-routes.ts';
 import { webhookRoutes, type WebhookRoutesOptions } from './routes/webhook-routes.ts';
 import { alertRoutes, type AlertRoutesOptions } from './routes/alert-routes.ts';
 import { createPaymentFeeHooks } from '../../app/fees/payment-fee-hooks.ts';
@@ -88,6 +90,8 @@ export interface HttpAppDeps {
   manualHandling?: { fees?: FeeHooks; kickReversals?: () => void };
   /** Webhook endpoints and alert routes (docs/webhooks.md, docs/alerts.md); absent in apps built without them. */
   notifications?: { webhooks: Omit<WebhookRoutesOptions, 'auth'> | null; alerts: Omit<AlertRoutesOptions, 'auth'> };
+  /** A merchant's month against its thresholds, for GET /v1/merchants/{id}/standing (docs/standing.md); the route is absent without it. */
+  standingOf?: StandingOfMerchant;
 }
 
 const openapiInfo = {
@@ -193,6 +197,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         settlementDay: { timeZone: deps.config.fees.settlementTimeZone },
         ...(deps.manualHandling?.kickReversals === undefined ? {} : { kickReversals: deps.manualHandling.kickReversals }),
       });
+      await v1.register(reconciliationRoutes, { store: deps.store, auth, clock: deps.clock, settlementDay: { timeZone: deps.config.fees.settlementTimeZone } });
       // Payouts (admin) and what a merchant's own key reads about its money (docs/payouts.md).
       let payoutVault: TerminalKeyVault | undefined;
       await v1.register(payoutRoutes, {
@@ -204,6 +209,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         vault: () => (payoutVault ??= TerminalKeyVault.fromSettings(deps.config.security)),
       });
       await v1.register(merchantSelfServiceRoutes, { store: deps.store, auth, logger: deps.logger, clock: deps.clock, timeZone: deps.config.fees.settlementTimeZone, cutoff: defaultCutoff });
+      if (deps.standingOf !== undefined) await v1.register(merchantStandingRoutes, { auth, standingOf: deps.standingOf });
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
       await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
       // Fee routes read every merchant's settlements and change plans: admin keys only, except that

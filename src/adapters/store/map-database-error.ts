@@ -43,6 +43,13 @@ export const uniqueConstraints: readonly UniqueConstraint[] = [
   { name: 'stan_counters_pkey', table: 'stan_counters', columns: ['channel'], field: 'channel' },
   { name: 'manual_resolutions_pkey', table: 'manual_resolutions', columns: ['payment_id'], field: 'paymentId' },
   { name: 'terminal_keys_pkey', table: 'terminal_keys', columns: ['terminal_id'], field: 'terminalId' },
+  { name: 'recon_runs_pkey', table: 'recon_runs', columns: ['id'], field: 'id' },
+  { name: 'recon_runs_channel_date_key', table: 'recon_runs', columns: ['channel', 'business_date'], field: 'businessDate' },
+  { name: 'recon_lines_pkey', table: 'recon_lines', columns: ['run_id', 'line_no'], field: 'lineNo' },
+  { name: 'recon_discrepancies_pkey', table: 'recon_discrepancies', columns: ['id'], field: 'id' },
+  { name: 'recon_discrepancy_actions_pkey', table: 'recon_discrepancy_actions', columns: ['discrepancy_id', 'seq'], field: 'seq' },
+  { name: 'settlement_adjustments_pkey', table: 'settlement_adjustments', columns: ['id'], field: 'id' },
+  { name: 'settlement_adjustments_discrepancy_key', table: 'settlement_adjustments', columns: ['discrepancy_id'], field: 'discrepancyId' },
 ];
 
 /** Foreign keys, by name, with the record they point at. */
@@ -62,6 +69,11 @@ const foreignKeyTargets: Readonly<Record<string, string>> = {
   payouts_merchant_fkey: 'merchant',
   api_keys_merchant_fkey: 'merchant',
   manual_resolutions_payment_fkey: 'payment',
+  recon_lines_run_fkey: 'reconciliation run',
+  recon_discrepancies_run_fkey: 'reconciliation run',
+  recon_discrepancy_actions_discrepancy_fkey: 'discrepancy',
+  settlement_adjustments_merchant_fkey: 'merchant',
+  settlement_adjustments_discrepancy_fkey: 'discrepancy',
 };
 
 function conflict(constraint: UniqueConstraint | undefined, fallbackName: string, cause: unknown): ReswipeError {

@@ -407,6 +407,126 @@ CREATE TABLE terminal_keys (
 );
 `;
 
+// Reconciliation with the channels (docs/reconciliation.md). One run per channel and business day
+// (a failed import leaves its run as `failed` and may be retried); every clearing line with the attempt
+// it matched; the discrepancies, their queue actions (who, when, note) and the adjustments a resolution
+// sends to the merchant's next settlement batch. Lines hold masked cards only, like payments.
+// attempts_channel_rrn_idx lets a clearing line find its attempt by RRN in one index probe (the match
+// by STAN + DE 7 already has attempts_upstream_key); it costs each approved attempt one index entry.
+// settlement_batches.adjustments_minor is the sum of the adjustments a batch carries (0 before this).
+const reconciliation = `
+CREATE TABLE recon_runs (
+  id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  business_date TEXT NOT NULL,
+  layout TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  file_sha256 TEXT NOT NULL,
+  state TEXT NOT NULL,
+  lines_total {BIGINT} NOT NULL,
+  lines_matched {BIGINT} NOT NULL,
+  discrepancies {BIGINT} NOT NULL,
+  theirs_minor {BIGINT} NOT NULL,
+  ours_minor {BIGINT} NOT NULL,
+  actor TEXT NOT NULL,
+  started_at_ms {BIGINT} NOT NULL,
+  finished_at_ms {BIGINT},
+  error TEXT,
+  CONSTRAINT recon_runs_pkey PRIMARY KEY (id),
+  CONSTRAINT recon_runs_state_check CHECK (state IN ('importing', 'done', 'failed'))
+);
+CREATE UNIQUE INDEX recon_runs_channel_date_key ON recon_runs (channel, business_date) WHERE state <> 'failed';
+CREATE INDEX recon_runs_date_idx ON recon_runs (business_date, channel);
+
+CREATE TABLE recon_lines (
+  run_id TEXT NOT NULL,
+  line_no {BIGINT} NOT NULL,
+  rrn TEXT,
+  stan TEXT,
+  terminal_id TEXT,
+  transmitted_at TEXT,
+  line_date TEXT,
+  auth_code TEXT,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  amount_minor {BIGINT} NOT NULL,
+  fee_minor {BIGINT},
+  card_masked TEXT,
+  attempt_id TEXT,
+  payment_id TEXT,
+  result TEXT NOT NULL,
+  CONSTRAINT recon_lines_pkey PRIMARY KEY (run_id, line_no),
+  CONSTRAINT recon_lines_run_fkey FOREIGN KEY (run_id) REFERENCES recon_runs (id),
+  CONSTRAINT recon_lines_result_check CHECK (result IN ('matched', 'discrepancy', 'unmatched'))
+);
+CREATE INDEX recon_lines_attempt_idx ON recon_lines (run_id, attempt_id) WHERE attempt_id IS NOT NULL;
+CREATE INDEX recon_lines_unmatched_idx ON recon_lines (run_id, line_no) WHERE result = 'unmatched';
+
+CREATE TABLE recon_discrepancies (
+  id TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  business_date TEXT NOT NULL,
+  category TEXT NOT NULL,
+  line_no {BIGINT},
+  attempt_id TEXT,
+  payment_id TEXT,
+  merchant_id TEXT,
+  theirs_minor {BIGINT} NOT NULL,
+  ours_minor {BIGINT} NOT NULL,
+  difference_minor {BIGINT} NOT NULL,
+  cause_code TEXT NOT NULL,
+  cause_zh TEXT NOT NULL,
+  cause_en TEXT NOT NULL,
+  state TEXT NOT NULL,
+  adjustment_minor {BIGINT},
+  overdue_at_ms {BIGINT},
+  created_at_ms {BIGINT} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  version INTEGER NOT NULL,
+  CONSTRAINT recon_discrepancies_pkey PRIMARY KEY (id),
+  CONSTRAINT recon_discrepancies_run_fkey FOREIGN KEY (run_id) REFERENCES recon_runs (id),
+  CONSTRAINT recon_discrepancies_category_check CHECK (category IN ('ours_only', 'theirs_only', 'amount', 'fee', 'status')),
+  CONSTRAINT recon_discrepancies_state_check CHECK (state IN ('open', 'investigating', 'resolved', 'written_off'))
+);
+CREATE INDEX recon_discrepancies_run_idx ON recon_discrepancies (run_id, id);
+CREATE INDEX recon_discrepancies_state_idx ON recon_discrepancies (state, created_at_ms, id);
+CREATE INDEX recon_discrepancies_merchant_idx ON recon_discrepancies (merchant_id, created_at_ms, id);
+
+CREATE TABLE recon_discrepancy_actions (
+  discrepancy_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  state_before TEXT NOT NULL,
+  state_after TEXT NOT NULL,
+  note TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  adjustment_minor {BIGINT},
+  at_ms {BIGINT} NOT NULL,
+  CONSTRAINT recon_discrepancy_actions_pkey PRIMARY KEY (discrepancy_id, seq),
+  CONSTRAINT recon_discrepancy_actions_discrepancy_fkey FOREIGN KEY (discrepancy_id) REFERENCES recon_discrepancies (id)
+);
+
+CREATE TABLE settlement_adjustments (
+  id TEXT NOT NULL,
+  discrepancy_id TEXT NOT NULL,
+  merchant_id TEXT NOT NULL,
+  amount_minor {BIGINT} NOT NULL,
+  business_date TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  batch_id TEXT,
+  created_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT settlement_adjustments_pkey PRIMARY KEY (id),
+  CONSTRAINT settlement_adjustments_merchant_fkey FOREIGN KEY (merchant_id) REFERENCES merchants (id),
+  CONSTRAINT settlement_adjustments_discrepancy_fkey FOREIGN KEY (discrepancy_id) REFERENCES recon_discrepancies (id)
+);
+CREATE UNIQUE INDEX settlement_adjustments_discrepancy_key ON settlement_adjustments (discrepancy_id);
+CREATE INDEX settlement_adjustments_merchant_idx ON settlement_adjustments (merchant_id, batch_id, business_date);
+
+ALTER TABLE settlement_batches ADD COLUMN adjustments_minor {BIGINT} NOT NULL DEFAULT 0;
+CREATE INDEX attempts_channel_rrn_idx ON attempts (channel, rrn) WHERE rrn IS NOT NULL;
+`;
+
 // Payouts (docs/payouts.md): each merchant's bank account, and the payout instructions made from
 // settlement batches. The account number is never stored in clear: *_sealed holds it encrypted under
 // the local master key (AES-256-GCM, bound to the merchant), *_masked its last four digits. A batch is
@@ -578,6 +698,8 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0010_pan_key_ids', panKeyIds),
   defineMigration('0011_key_scopes_audit', keyScopesAndAudit),
   defineMigration('0012_terminal_keys', terminalKeys),
+  // 0013 and 0014 belong to parallel changes.
+  defineMigration('0015_reconciliation', reconciliation),
   defineMigration('0016_payouts', payouts),
   defineMigration('0017_alerts_webhooks', alertsAndWebhooks),
 ]);

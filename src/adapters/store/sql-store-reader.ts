@@ -6,6 +6,7 @@ import type {
   AuditQuery,
   AuditRecord,
   ManualResolutionRecord,
+  MerchantStandingFactsRecord,
   ChannelRecord,
   EventRecord,
   FeeLineRecord,
@@ -22,12 +23,21 @@ import type {
   PayoutQuery,
   PayoutRecord,
   StoreReader,
+  DiscrepancyActionRecord,
+  DiscrepancyQuery,
+  DiscrepancyRecord,
+  ReconLineRecord,
+  ReconRunRecord,
+  SettlementAdjustmentRecord,
   TerminalKeyRecord,
   TerminalRecord,
 } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import { cardBrands, type CardBrand } from '../../core/vocabulary.ts';
 import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
 import { decodePaymentCursor, encodePaymentCursor } from './payment-cursor.ts';
+import type { JournalEntry } from '../../core/reconciliation/journal-entry.ts';
+import { discrepancyActionRows, discrepancyRows, journalEntryOf, journalSelectSql, reconLineRows, reconRunRows, settlementAdjustmentRows } from './recon-rows.ts';
 import { notificationReaderMethods } from './notification-sql.ts';
 import type { NotificationStoreReader } from '../../core/ports/notification-store.ts';
 import {
@@ -61,6 +71,16 @@ export const readLimits = Object.freeze({
   listRowsMax: 1000,
   /** Lists without a limit (merchants, terminals, fee lines, ...): beyond this the query fails instead of truncating. */
   unpagedRowsMax: 100_000,
+});
+
+/** Bounds on one merchant standing read (merchantStandingFacts): payments counted per period, declines listed. */
+export const standingReadLimits = Object.freeze({
+  /** Sales and pre-authorizations of the period counted (newest first); a busier month is `truncated`. */
+  paymentsMax: 200_000,
+  /** Payments of the period and the 30 days before it searched for declines (newest first). */
+  declineSearchPaymentsMax: 400_000,
+  /** Declines returned (newest first). */
+  declinesMax: 20_000,
 });
 
 function columnsOf(mapping: TableMapping<unknown>, alias?: string): string {
@@ -247,6 +267,59 @@ export class SqlStoreReader implements StoreReader {
     return rows.map((row) => withPaymentFields(row));
   }
 
+  async merchantStandingFacts(merchantId: string, fromMs: number, toMs: number, declinesFromMs: number): Promise<MerchantStandingFactsRecord> {
+    // Every read starts from payments_merchant_idx (merchant, created_at_ms DESC, id DESC) with a LIMIT, and
+    // reaches attempts by attempts_payment_seq_key (payment_id, seq): no new index, and bounded work.
+    const periodPayments = `SELECT id, entry_mode FROM payments
+        WHERE merchant_id = ? AND created_at_ms >= ? AND created_at_ms < ? AND kind IN ('sale', 'preauth')
+        ORDER BY created_at_ms DESC, id DESC LIMIT ${standingReadLimits.paymentsMax}`;
+    const entryRows = await this.db.all(`SELECT entry_mode, CAST(COUNT(*) AS BIGINT) AS n FROM (${periodPayments}) p GROUP BY entry_mode`, [merchantId, fromMs, toMs]);
+    const entries: Record<string, number> = {};
+    let payments = 0;
+    for (const row of entryRows) {
+      const count = readInteger(row.n, 'n');
+      entries[readText(row.entry_mode, 'entry_mode')] = count;
+      payments += count;
+    }
+    const outcomeRows = await this.db.all(
+      `SELECT a.outcome AS outcome, CAST(COUNT(*) AS BIGINT) AS n FROM (${periodPayments}) p JOIN attempts a ON a.payment_id = p.id
+        WHERE a.outcome IN ('approved', 'declined', 'unknown', 'reversed') GROUP BY a.outcome`,
+      [merchantId, fromMs, toMs],
+    );
+    const upstream = { attempted: 0, approved: 0, declined: 0 };
+    for (const row of outcomeRows) {
+      const count = readInteger(row.n, 'n');
+      upstream.attempted += count;
+      const outcome = readText(row.outcome, 'outcome');
+      if (outcome === 'approved') upstream.approved = count;
+      if (outcome === 'declined') upstream.declined = count;
+    }
+    const declineRows = await this.db.all(
+      `SELECT p.pan_fingerprint AS pan_fingerprint, p.card_brand AS card_brand, p.amount_minor AS amount_minor, a.response_code AS response_code, a.created_at_ms AS created_at_ms
+         FROM (SELECT id, pan_fingerprint, card_brand, amount_minor, created_at_ms FROM payments
+                WHERE merchant_id = ? AND created_at_ms >= ? AND created_at_ms < ?
+                ORDER BY created_at_ms DESC, id DESC LIMIT ${standingReadLimits.declineSearchPaymentsMax}) p
+         JOIN attempts a ON a.payment_id = p.id
+        WHERE a.outcome = 'declined'
+        ORDER BY p.created_at_ms DESC, a.created_at_ms DESC, a.id DESC LIMIT ${standingReadLimits.declinesMax + 1}`,
+      [merchantId, declinesFromMs, toMs],
+    );
+    const declines = declineRows.slice(0, standingReadLimits.declinesMax).map((row) => {
+      const brand = readText(row.card_brand, 'card_brand');
+      return {
+        panFingerprint: readText(row.pan_fingerprint, 'pan_fingerprint'),
+        cardBrand: ((cardBrands as readonly string[]).includes(brand) ? brand : 'unknown') as CardBrand,
+        amountMinor: readInteger(row.amount_minor, 'amount_minor'),
+        responseCode: readTextOrNull(row.response_code, 'response_code'),
+        atMs: readInteger(row.created_at_ms, 'created_at_ms'),
+      };
+    });
+    // The decline search is bounded by payments too; reaching that bound is only known by counting them,
+    // which costs as much as the search: a month with more payments than the bound is truncated anyway.
+    const truncated = payments >= standingReadLimits.paymentsMax || declineRows.length > standingReadLimits.declinesMax;
+    return { upstream, entries, declines, truncated };
+  }
+
   findAttemptByUpstreamKey(channel: string, stan: string, transmittedAt: string): Promise<AttemptRecord | null> {
     return this.one(attemptRows, 'channel = ? AND stan = ? AND transmitted_at = ?', [channel, stan, transmittedAt]);
   }
@@ -397,6 +470,111 @@ export class SqlStoreReader implements StoreReader {
 
   listApiKeys(): Promise<ApiKeyRecord[]> {
     return this.unpaged(apiKeyRows, '1 = 1', [], 'created_at_ms, id');
+  }
+
+  getReconRun(id: string): Promise<ReconRunRecord | null> {
+    return this.one(reconRunRows, 'id = ?', [id]);
+  }
+
+  findReconRun(channel: string, businessDate: string): Promise<ReconRunRecord | null> {
+    return this.one(reconRunRows, "channel = ? AND business_date = ? AND state <> 'failed'", [channel, businessDate]);
+  }
+
+  async listReconRuns(query: { limit: number; channel?: string; fromDate?: string; toDate?: string }): Promise<ReconRunRecord[]> {
+    const conditions = ['1 = 1'];
+    const params: SqlValue[] = [];
+    if (query.channel !== undefined) (conditions.push('channel = ?'), params.push(query.channel));
+    if (query.fromDate !== undefined) (conditions.push('business_date >= ?'), params.push(query.fromDate));
+    if (query.toDate !== undefined) (conditions.push('business_date <= ?'), params.push(query.toDate));
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(reconRunRows)} FROM recon_runs WHERE ${conditions.join(' AND ')} ORDER BY business_date DESC, channel, started_at_ms DESC, id LIMIT ${checkedLimit(query.limit, readLimits.listRowsMax)}`,
+      params,
+    );
+    return rows.map((row) => reconRunRows.fromRow(row));
+  }
+
+  async listReconLines(runId: string, query: { limit: number; afterLineNo?: number; result?: ReconLineRecord['result'] }): Promise<ReconLineRecord[]> {
+    const params: SqlValue[] = [runId, query.afterLineNo ?? 0];
+    const byResult = query.result === undefined ? '' : ' AND result = ?';
+    if (query.result !== undefined) params.push(query.result);
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(reconLineRows)} FROM recon_lines WHERE run_id = ? AND line_no > ?${byResult} ORDER BY line_no LIMIT ${checkedLimit(query.limit, readLimits.listRowsMax * 10)}`,
+      params,
+    );
+    return rows.map((row) => reconLineRows.fromRow(row));
+  }
+
+  async findJournalEntries(runId: string, channel: string, keys: { rrns: readonly string[]; stanKeys: ReadonlyArray<{ stan: string; transmittedAt: string }> }): Promise<JournalEntry[]> {
+    const entries: JournalEntry[] = [];
+    // Bounded IN lists: a few hundred keys per statement keeps every driver's parameter limit far away.
+    const chunk = 400;
+    for (let i = 0; i < keys.rrns.length; i += chunk) {
+      const rrns = keys.rrns.slice(i, i + chunk);
+      const rows = await this.db.all(`${journalSelectSql} WHERE a.channel = ? AND a.rrn IS NOT NULL AND a.rrn IN (${rrns.map(() => '?').join(', ')})`, [runId, channel, ...rrns]);
+      entries.push(...rows.map(journalEntryOf));
+    }
+    for (let i = 0; i < keys.stanKeys.length; i += chunk) {
+      const pairs = keys.stanKeys.slice(i, i + chunk);
+      const rows = await this.db.all(
+        `${journalSelectSql} WHERE a.channel = ? AND (${pairs.map(() => '(a.stan = ? AND a.transmitted_at = ?)').join(' OR ')})`,
+        [runId, channel, ...pairs.flatMap((pair) => [pair.stan, pair.transmittedAt])],
+      );
+      entries.push(...rows.map(journalEntryOf));
+    }
+    return entries;
+  }
+
+  async listUnmatchedJournal(runId: string, channel: string, window: { fromMs: number; toMs: number }, query: { limit: number; after?: { createdAtMs: number; attemptId: string } }): Promise<JournalEntry[]> {
+    const params: SqlValue[] = [runId, window.fromMs, window.toMs, channel, runId];
+    let after = '';
+    if (query.after !== undefined) {
+      after = ' AND (p.created_at_ms > ? OR (p.created_at_ms = ? AND a.id > ?))';
+      params.push(query.after.createdAtMs, query.after.createdAtMs, query.after.attemptId);
+    }
+    const rows = await this.db.all(
+      `${journalSelectSql} WHERE p.created_at_ms >= ? AND p.created_at_ms < ? AND a.channel = ? AND a.outcome = 'approved'
+        AND NOT EXISTS (SELECT 1 FROM recon_lines m WHERE m.run_id = ? AND m.attempt_id = a.id)${after}
+        ORDER BY p.created_at_ms, a.id LIMIT ${checkedLimit(query.limit, readLimits.listRowsMax * 10)}`,
+      params,
+    );
+    return rows.map(journalEntryOf);
+  }
+
+  getDiscrepancy(id: string): Promise<DiscrepancyRecord | null> {
+    return this.one(discrepancyRows, 'id = ?', [id]);
+  }
+
+  async listDiscrepancies(query: DiscrepancyQuery): Promise<DiscrepancyRecord[]> {
+    const conditions = ['1 = 1'];
+    const params: SqlValue[] = [];
+    if (query.runId !== undefined) (conditions.push('run_id = ?'), params.push(query.runId));
+    if (query.state !== undefined) (conditions.push('state = ?'), params.push(query.state));
+    if (query.category !== undefined) (conditions.push('category = ?'), params.push(query.category));
+    if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
+    if (query.createdBeforeMs !== undefined) (conditions.push('created_at_ms < ?'), params.push(query.createdBeforeMs));
+    if (query.notOverdue === true) conditions.push('overdue_at_ms IS NULL');
+    if (query.after !== undefined) {
+      conditions.push('(created_at_ms > ? OR (created_at_ms = ? AND id > ?))');
+      params.push(query.after.createdAtMs, query.after.createdAtMs, query.after.id);
+    }
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(discrepancyRows)} FROM recon_discrepancies WHERE ${conditions.join(' AND ')} ORDER BY created_at_ms, id LIMIT ${checkedLimit(query.limit, readLimits.listRowsMax)}`,
+      params,
+    );
+    return rows.map((row) => discrepancyRows.fromRow(row));
+  }
+
+  listDiscrepancyActions(discrepancyId: string): Promise<DiscrepancyActionRecord[]> {
+    return this.unpaged(discrepancyActionRows, 'discrepancy_id = ?', [discrepancyId], 'seq');
+  }
+
+  listSettlementAdjustments(query: { merchantId?: string; batchId?: string; discrepancyId?: string }): Promise<SettlementAdjustmentRecord[]> {
+    const conditions = ['1 = 1'];
+    const params: SqlValue[] = [];
+    if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
+    if (query.batchId !== undefined) (conditions.push('batch_id = ?'), params.push(query.batchId));
+    if (query.discrepancyId !== undefined) (conditions.push('discrepancy_id = ?'), params.push(query.discrepancyId));
+    return this.unpaged(settlementAdjustmentRows, conditions.join(' AND '), params, 'created_at_ms, id');
   }
 }
 

@@ -16,11 +16,17 @@ import type {
   ReversalRecord,
   SettlementBatchRecord,
   StoreTx,
+  DiscrepancyActionRecord,
+  DiscrepancyRecord,
+  ReconLineRecord,
+  ReconRunRecord,
+  SettlementAdjustmentRecord,
   TerminalKeyRecord,
   TerminalRecord,
 } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
-import type { SqlExecutor } from './sql-executor.ts';
+import type { SqlExecutor, SqlValue } from './sql-executor.ts';
+import { discrepancyActionRows, discrepancyRows, reconLineRows, reconRunRows, settlementAdjustmentRows } from './recon-rows.ts';
 import { SqlStoreReader } from './sql-store-reader.ts';
 import { notificationTxMethods } from './notification-sql.ts';
 import type { NotificationStoreTx } from '../../core/ports/notification-store.ts';
@@ -248,6 +254,64 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
   async touchApiKey(id: string, atMs: number): Promise<void> {
     const at = readInteger(atMs, 'atMs');
     await this.db.run('UPDATE api_keys SET last_used_at_ms = ? WHERE id = ? AND (last_used_at_ms IS NULL OR last_used_at_ms < ?)', [at, id, at]);
+  }
+
+  insertReconRun(run: ReconRunRecord): Promise<void> {
+    return this.#insert(reconRunRows, run);
+  }
+
+  async updateReconRun(run: ReconRunRecord): Promise<void> {
+    const { sql, values } = updateByKey(reconRunRows, run);
+    if ((await this.db.run(sql, values)) !== 1) throw new Error(`broken invariant: reconciliation run ${run.id} is not stored`);
+  }
+
+  async insertReconLines(lines: readonly ReconLineRecord[]): Promise<void> {
+    await this.#insertMany(reconLineRows, lines);
+  }
+
+  async settleReconLine(runId: string, lineNo: number, change: Pick<ReconLineRecord, 'result' | 'attemptId' | 'paymentId'>): Promise<void> {
+    const changed = await this.db.run('UPDATE recon_lines SET result = ?, attempt_id = ?, payment_id = ? WHERE run_id = ? AND line_no = ?', [change.result, change.attemptId, change.paymentId, runId, lineNo]);
+    if (changed !== 1) throw new Error(`broken invariant: line ${lineNo} of run ${runId} is not stored`);
+  }
+
+  async deleteReconRunContent(runId: string): Promise<void> {
+    await this.db.run('DELETE FROM recon_discrepancy_actions WHERE discrepancy_id IN (SELECT id FROM recon_discrepancies WHERE run_id = ?)', [runId]);
+    await this.db.run('DELETE FROM recon_discrepancies WHERE run_id = ?', [runId]);
+    await this.db.run('DELETE FROM recon_lines WHERE run_id = ?', [runId]);
+  }
+
+  async insertDiscrepancies(discrepancies: readonly DiscrepancyRecord[]): Promise<void> {
+    await this.#insertMany(discrepancyRows, discrepancies);
+  }
+
+  async updateDiscrepancy(before: DiscrepancyRecord, after: DiscrepancyRecord): Promise<boolean> {
+    const next = { ...after, id: before.id, version: before.version + 1 };
+    const { sql, values } = updateByKey(discrepancyRows, next, before);
+    return (await this.db.run(`${sql} AND version = ?`, [...values, before.version])) === 1;
+  }
+
+  insertDiscrepancyAction(action: DiscrepancyActionRecord): Promise<void> {
+    return this.#insert(discrepancyActionRows, action);
+  }
+
+  insertSettlementAdjustment(adjustment: SettlementAdjustmentRecord): Promise<void> {
+    return this.#insert(settlementAdjustmentRows, adjustment);
+  }
+
+  async assignSettlementAdjustments(merchantId: string, businessDate: string, batchId: string): Promise<SettlementAdjustmentRecord[]> {
+    await this.db.run('UPDATE settlement_adjustments SET batch_id = ? WHERE merchant_id = ? AND batch_id IS NULL AND business_date <= ?', [batchId, merchantId, businessDate]);
+    return this.listSettlementAdjustments({ merchantId, batchId });
+  }
+
+  /** One multi-row INSERT per few hundred records: a million clearing lines are a few thousand statements, not a million. */
+  async #insertMany<T>(mapping: TableMapping<T>, records: readonly T[]): Promise<void> {
+    const rowsPerStatement = Math.max(1, Math.floor(2000 / mapping.columns.length));
+    const row = `(${mapping.columns.map(() => '?').join(', ')})`;
+    for (let i = 0; i < records.length; i += rowsPerStatement) {
+      const slice = records.slice(i, i + rowsPerStatement);
+      const values: SqlValue[] = slice.flatMap((record) => mapping.toValues(record));
+      await this.db.run(`INSERT INTO ${mapping.table} (${mapping.columns.join(', ')}) VALUES ${slice.map(() => row).join(', ')}`, values);
+    }
   }
 }
 

@@ -39,7 +39,7 @@ export function readInteger(value: unknown, column: string): number {
   return number;
 }
 
-function readIntegerOrNull(value: unknown, column: string): number | null {
+export function readIntegerOrNull(value: unknown, column: string): number | null {
   return value === null || value === undefined ? null : readInteger(value, column);
 }
 
@@ -65,12 +65,12 @@ function readJson<T>(value: unknown, column: string): T {
 }
 
 /** Money and instants must be safe integers before they are written: a float here is a bug upstream. */
-function integerValue(value: number, field: string): number {
+export function integerValue(value: number, field: string): number {
   if (!Number.isSafeInteger(value)) throw new Error(`store field ${field} must be a safe integer`);
   return value;
 }
 
-function integerOrNull(value: number | null, field: string): number | null {
+export function integerOrNull(value: number | null, field: string): number | null {
   return value === null ? null : integerValue(value, field);
 }
 
@@ -481,7 +481,7 @@ export const feeLineRows: TableMapping<FeeLineRecord> = {
 
 export const settlementBatchRows: TableMapping<SettlementBatchRecord> = {
   table: 'settlement_batches',
-  columns: ['id', 'merchant_id', 'business_date', 'gross_minor', 'refunds_minor', 'fees_minor', 'net_minor', 'payout_date', 'settle_mode', 'state', 'created_at_ms'],
+  columns: ['id', 'merchant_id', 'business_date', 'gross_minor', 'refunds_minor', 'fees_minor', 'net_minor', 'payout_date', 'settle_mode', 'state', 'created_at_ms', 'adjustments_minor'],
   keyColumns: ['id'],
   toValues: (b) => [
     b.id,
@@ -495,8 +495,11 @@ export const settlementBatchRows: TableMapping<SettlementBatchRecord> = {
     b.settleMode,
     b.state,
     integerValue(b.createdAtMs, 'createdAtMs'),
+    integerValue(b.adjustmentsMinor ?? 0, 'adjustmentsMinor'),
   ],
-  fromRow: (r) => ({
+  fromRow: (r) => {
+    const adjustmentsMinor = readInteger(r.adjustments_minor ?? 0, 'adjustments_minor');
+    return {
     id: readText(r.id, 'id'),
     merchantId: readText(r.merchant_id, 'merchant_id'),
     businessDate: readText(r.business_date, 'business_date'),
@@ -508,7 +511,10 @@ export const settlementBatchRows: TableMapping<SettlementBatchRecord> = {
     settleMode: readText(r.settle_mode, 'settle_mode') as SettlementBatchRecord['settleMode'],
     state: readText(r.state, 'state') as SettlementBatchRecord['state'],
     createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
-  }),
+    // Absent when 0, as batches without adjustments are written (and as they were before migration 0015).
+    ...(adjustmentsMinor === 0 ? {} : { adjustmentsMinor }),
+    };
+  },
 };
 
 export const payoutAccountRows: TableMapping<PayoutAccountRecord> = {

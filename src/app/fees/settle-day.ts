@@ -6,7 +6,7 @@ import { businessDayWindow, defaultCutoff } from '../../core/fees/business-date.
 import type { SettleMode } from '../../core/fees/fee-plan.ts';
 import type { HolidayCalendar } from '../../core/fees/holiday-calendar.ts';
 import { payoutDate } from '../../core/fees/payout-date.ts';
-import { buildSettlementBatch, reconcileBatch, type Reconciliation, type StatementLine } from '../../core/fees/settlement-batch.ts';
+import { buildSettlementBatch, reconcileBatch, settlementBatchId, type Reconciliation, type StatementLine } from '../../core/fees/settlement-batch.ts';
 import { writeStatementCsv } from '../../core/fees/statement-csv.ts';
 import type { PaymentRecord, SettlementBatchRecord, Store, StoreReader } from '../../core/ports/store.ts';
 
@@ -52,21 +52,21 @@ export async function settleMerchantDay(store: Store, merchantId: string, busine
   const stored = await store.getSettlementBatch(merchantId, businessDate);
   if (stored?.state === 'paid') throw new ReswipeError('RSW_FEE_BATCH_PAID', { merchantId, businessDate });
   const { payments, feeLines } = await loadDay(store, merchantId, businessDate, settings);
-  const { batch, lines } = buildSettlementBatch(merchantId, businessDate, payments, feeLines, {
-    settleMode: settings.settleMode,
-    payoutDate: payoutDate(businessDate, settings.settleMode, settings.calendar),
-    createdAtMs: nowMs,
-  });
-  const reconciliation = reconcileBatch(batch, payments, feeLines);
-  await store.write(async (tx) => {
+  const payout = payoutDate(businessDate, settings.settleMode, settings.calendar);
+  // Reconciliation adjustments (docs/reconciliation.md) are assigned to the batch in the same write
+  // that stores it: those it already carries and those on no batch yet dated up to its business date.
+  return store.write(async (tx) => {
     const again = await tx.getSettlementBatch(merchantId, businessDate);
     if (again?.state === 'paid') throw new ReswipeError('RSW_FEE_BATCH_PAID', { merchantId, businessDate });
     // A batch whose net amount is in a payout instruction (pending, sent or paid) must not change under it (docs/payouts.md).
     const live = again === null ? undefined : (await tx.listPayouts({ batchId: again.id })).find((payout) => payout.state !== 'failed');
     if (live !== undefined) throw new ReswipeError('RSW_PAYOUT_BATCH_IN_PAYOUT', { merchantId, businessDate, payoutId: live.id, state: live.state });
+    const adjustments = await tx.assignSettlementAdjustments(merchantId, businessDate, settlementBatchId(merchantId, businessDate));
+    const { batch, lines } = buildSettlementBatch(merchantId, businessDate, payments, feeLines, { settleMode: settings.settleMode, payoutDate: payout, createdAtMs: nowMs, adjustments });
+    const reconciliation = reconcileBatch(batch, payments, feeLines, adjustments);
     await tx.upsertSettlementBatch(batch);
+    return { batch, lines, reconciliation };
   });
-  return { batch, lines, reconciliation };
 }
 
 /**
@@ -111,7 +111,8 @@ export async function loadStatement(reader: StoreReader, merchantId: string, bus
   const batch = await reader.getSettlementBatch(merchantId, businessDate);
   if (batch === null) throw new ReswipeError('RSW_FEE_BATCH_NOT_FOUND', { merchantId, businessDate });
   const { payments, feeLines } = await loadDay(reader, merchantId, businessDate, settings);
-  const reconciliation = reconcileBatch(batch, payments, feeLines);
+  const adjustments = await reader.listSettlementAdjustments({ batchId: batch.id });
+  const reconciliation = reconcileBatch(batch, payments, feeLines, adjustments);
   if (!reconciliation.ok) {
     const detail = [
       ...reconciliation.differences.map((d) => `${d.field} ${d.batchMinor} != ${d.recomputedMinor}`),
@@ -119,6 +120,6 @@ export async function loadStatement(reader: StoreReader, merchantId: string, bus
     ].slice(0, 5).join('; ');
     throw new ReswipeError('RSW_FEE_BATCH_MISMATCH', { merchantId, businessDate, detail });
   }
-  const { lines } = buildSettlementBatch(merchantId, businessDate, payments, feeLines, { settleMode: batch.settleMode, payoutDate: batch.payoutDate, createdAtMs: batch.createdAtMs });
+  const { lines } = buildSettlementBatch(merchantId, businessDate, payments, feeLines, { settleMode: batch.settleMode, payoutDate: batch.payoutDate, createdAtMs: batch.createdAtMs, adjustments });
   return { batch, lines };
 }

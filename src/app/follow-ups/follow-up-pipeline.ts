@@ -8,31 +8,21 @@
 //     before a byte goes upstream;
 //   - the reply is recorded in one more write (record-follow-up-reply.ts): a reversible follow-up's
 //     unknown outcome is reversed, a refund advice stands once stored and waits for the forwarder.
-import type { Diagnosis } from '../../core/declines/index.ts';
 import { isReswipeError } from '../../core/errors/reswipe-error.ts';
 import { decideFollowUp, toFollowUp, type FollowUpDecisionInput, type FollowUpToSend } from '../../core/payments/follow-up-decision.ts';
 import { buildUpstreamFollowUp, entryModeCodeOf } from '../../core/payments/follow-up-request.ts';
-import { toPaymentView } from '../../core/payments/payment-view.ts';
 import type { TxnRefusal } from '../../core/payments/txn-rule-result.ts';
 import { transmissionDateTime } from '../../core/payments/upstream-request.ts';
 import type { ChannelSendResult } from '../../core/ports/channel.ts';
-import type { FollowUpRequest, FollowUpResult, TxnView } from '../../core/ports/payments.ts';
+import type { FollowUpRequest, FollowUpResult } from '../../core/ports/payments.ts';
 import type { AttemptRecord, IdempotencyRecord, MerchantRecord, PaymentRecord, StoreTx } from '../../core/ports/store.ts';
 import { newRandomId } from '../../core/time/random.ts';
 import { channelNamed, type FollowUpContext } from './follow-up-context.ts';
 import { followUpPolicyOf } from './follow-up-settings.ts';
 import { recordFollowUpReply } from './record-follow-up-reply.ts';
+import { txnView, type StoredFollowUp } from './follow-up-answer.ts';
 
-/** A follow-up as stored before it is sent: the payment, its pending attempt, and what it was decided from. */
-export interface StoredFollowUp {
-  readonly kind: 'stored';
-  readonly decision: FollowUpToSend;
-  readonly payment: PaymentRecord;
-  readonly attempt: AttemptRecord;
-  readonly original: PaymentRecord;
-  readonly originalAttempt: AttemptRecord;
-  readonly merchant: MerchantRecord;
-}
+export type { StoredFollowUp } from './follow-up-answer.ts';
 
 /** Runs one follow-up through the pipeline. Refusals are values; only faults throw. */
 export async function runFollowUp(context: FollowUpContext, request: FollowUpRequest): Promise<FollowUpResult> {
@@ -180,19 +170,6 @@ async function sendInTime(context: FollowUpContext, request: FollowUpRequest, st
   return named.channel.send(message, { timeoutMs: Math.max(1, Math.min(named.settings.timeoutMs, leftMs)) });
 }
 
-/** Stores the answer with the idempotency key (a retransmission gets exactly this answer) and records the completion. */
-export async function answerInTx(tx: StoreTx, request: FollowUpRequest, payment: PaymentRecord, diagnosis: Diagnosis, nowMs: number): Promise<TxnView> {
-  const view = txnView(payment, await tx.listAttempts(payment.id));
-  await tx.updateIdempotency(request.idempotency.scope, request.idempotency.key, { paymentId: payment.id, state: 'done', responseStatus: 201, responseBody: JSON.stringify(view), updatedAtMs: nowMs });
-  await tx.appendEvent({
-    type: 'payment.completed',
-    subjectId: payment.id,
-    payload: { kind: payment.kind, status: payment.status, code: diagnosis.code, category: diagnosis.category, verdict: diagnosis.verdict, amountMinor: payment.amountMinor, originalPaymentId: payment.originalPaymentId },
-    atMs: nowMs,
-  });
-  return view;
-}
-
 async function replayOf(context: FollowUpContext, earlier: IdempotencyRecord, requestHash: string): Promise<FollowUpResult> {
   if (earlier.requestHash !== requestHash) return { kind: 'idempotency_mismatch' };
   if (earlier.state !== 'done' || earlier.paymentId === null) return { kind: 'in_progress' };
@@ -200,8 +177,4 @@ async function replayOf(context: FollowUpContext, earlier: IdempotencyRecord, re
   if (payment === null) return { kind: 'in_progress' };
   const view = txnView(payment, await context.store.listAttempts(earlier.paymentId));
   return { kind: 'replayed', view, responseStatus: earlier.responseStatus, responseBody: earlier.responseBody };
-}
-
-export function txnView(payment: PaymentRecord, attempts: readonly AttemptRecord[]): TxnView {
-  return { ...toPaymentView(payment, attempts), kind: payment.kind, originalPaymentId: payment.originalPaymentId };
 }

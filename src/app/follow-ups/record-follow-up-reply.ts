@@ -11,7 +11,7 @@ import type { ChannelSendResult } from '../../core/ports/channel.ts';
 import type { FollowUpRequest, FollowUpResult } from '../../core/ports/payments.ts';
 import type { AttemptRecord, PaymentRecord, StoreTx } from '../../core/ports/store.ts';
 import { mustGetPayment, type FollowUpContext } from './follow-up-context.ts';
-import { answerInTx, type StoredFollowUp } from './follow-up-pipeline.ts';
+import { answerInTx, type StoredFollowUp } from './follow-up-answer.ts';
 
 export async function recordFollowUpReply(context: FollowUpContext, request: FollowUpRequest, stored: StoredFollowUp, result: ChannelSendResult): Promise<Extract<FollowUpResult, { kind: 'completed' }>> {
   const { payment, attempt, decision } = stored;

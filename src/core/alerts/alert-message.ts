@@ -29,6 +29,7 @@ const kindTitles: Readonly<Record<AlertKind, Readonly<Record<MessageLanguage, st
   store_refusing_writes: { 'zh-CN': '数据库拒绝写入', en: 'Store refusing writes' },
   reswipe_block_surge: { 'zh-CN': '重复刷卡拦截激增', en: 'Surge of re-swipe blocks' },
   scheme_threshold: { 'zh-CN': '商户接近卡组织阈值', en: 'Merchant nearing a scheme threshold' },
+  recon_discrepancy_overdue: { 'zh-CN': '对账差错超时未处理', en: 'Reconciliation discrepancy open too long' },
 };
 
 const severityWords: Readonly<Record<AlertSeverity, Readonly<Record<MessageLanguage, string>>>> = {

@@ -15,6 +15,8 @@ export const alertKinds = [
   'reswipe_block_surge',
   // Fed by the merchant-standing work (events merchant.scheme_threshold_near / _cleared); the slot is here so its alerts route, group and silence like the others.
   'scheme_threshold',
+  // A reconciliation discrepancy open longer than reconciliation.openBoundMs (docs/reconciliation.md).
+  'recon_discrepancy_overdue',
 ] as const;
 export type AlertKind = (typeof alertKinds)[number];
 
@@ -91,6 +93,7 @@ export const alertParamSpecs: Readonly<Record<AlertKind, Readonly<Record<string,
     countMin: n(1, 1_000_000, 10),
   },
   scheme_threshold: {},
+  recon_discrepancy_overdue: {},
 };
 
 /** The labels a kind's conditions carry, so `groupBy` can name only those. */
@@ -104,6 +107,7 @@ export const alertLabels: Readonly<Record<AlertKind, readonly string[]>> = {
   store_refusing_writes: ['store'],
   reswipe_block_surge: ['dimension', 'subject'],
   scheme_threshold: ['merchantId', 'scheme', 'threshold'],
+  recon_discrepancy_overdue: ['channel', 'category', 'discrepancyId'],
 };
 
 export type AlertParams = Readonly<Record<string, number | string | readonly string[]>>;

@@ -6,7 +6,7 @@
 
 /** One condition an event switched on, keyed by source and subject. */
 export interface EventCondition {
-  readonly source: 'circuit' | 'manual' | 'terminal_quiet' | 'terminal_unhealthy' | 'batch' | 'scheme';
+  readonly source: 'circuit' | 'manual' | 'terminal_quiet' | 'terminal_unhealthy' | 'batch' | 'scheme' | 'recon';
   readonly labels: Readonly<Record<string, string>>;
   readonly sinceMs: number;
   readonly detail: Readonly<Record<string, unknown>>;

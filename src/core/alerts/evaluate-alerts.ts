@@ -194,6 +194,8 @@ export function conditionsOf(rule: AlertRule, state: AlertEvaluatorState, observ
       return blockSurges(state, p.dimension as string, p.windowMs as number, p.countMin as number, nowMs);
     case 'scheme_threshold':
       return fromSources('scheme');
+    case 'recon_discrepancy_overdue':
+      return fromSources('recon');
     default: {
       const unknownKind: never = rule.kind;
       throw new Error(`no conditions for alert kind ${String(unknownKind)}`);
@@ -360,6 +362,18 @@ export function advanceState(previous: AlertEvaluatorState, observations: AlertO
         conditions[key] = { source: 'scheme', labels: { merchantId: subject, scheme: text(p.scheme) ?? '', threshold: text(p.threshold) ?? '' }, sinceMs: event.atMs, detail: { value: p.value ?? null, limit: p.limit ?? null } };
         break;
       }
+      case 'recon.discrepancy_overdue':
+        setCondition(`recon|${subject}`, {
+          source: 'recon',
+          labels: { discrepancyId: subject, channel: text(p.channel) ?? '', category: text(p.category) ?? '' },
+          sinceMs: event.atMs,
+          detail: { businessDate: text(p.businessDate), merchantId: text(p.merchantId), differenceMinor: p.differenceMinor ?? null },
+        });
+        break;
+      case 'recon.discrepancy_changed':
+        // Resolved or written off ends it; investigating keeps it firing (it is still open money).
+        if (p.to === 'resolved' || p.to === 'written_off') delete conditions[`recon|${subject}`];
+        break;
       case 'merchant.scheme_threshold_cleared':
         delete conditions[`scheme|${subject}|${text(p.scheme) ?? ''}|${text(p.threshold) ?? ''}`];
         break;

@@ -309,6 +309,13 @@ export const configSchema = Type.Object(
       rateAttemptsMin: integer(1, 100_000, 20),
       stuckAfterMs: integer(1000, 86_400_000, 300_000),
     }),
+    standing: section({
+      checkIntervalMs: integer(1000, 86_400_000, 900_000),
+      declineRatioMaxBps: integer(1, 10_000, 1500),
+      fallbackRatioMaxBps: integer(1, 10_000, 200),
+      warnAtShareBps: integer(1, 10_000, 8000),
+      ratioSalesMin: integer(1, 1_000_000, 100),
+    }),
     /** Alerts (docs/alerts.md): rules beyond or replacing the shipped ones (by id), and where notifications go. */
     alerts: section({
       enabled: Type.Boolean({ default: true }),
@@ -375,6 +382,19 @@ export const configSchema = Type.Object(
       settlementTimeZone: timeZoneSchema,
       holidayCalendarFile: filePathSchema,
       settleMode: enumOf(['t1', 'd0'] as const, 't1'),
+    }),
+    // Reconciliation with the channels (docs/reconciliation.md).
+    reconciliation: section({
+      /** A folder of `<channel>.json` format files (layout, tolerance, cut-off); a channel without one uses the default CSV. */
+      formatsDir: filePathSchema,
+      /** A folder watched for clearing files named `<channel>_<YYYYMMDD>.<ext>`; imported files move to `done/` or `failed/`. */
+      dropFolder: filePathSchema,
+      dropPollIntervalMs: integer(1000, 3_600_000, 30_000),
+      /** Lines one clearing file may hold. */
+      linesMax: integer(1, 20_000_000, 5_000_000),
+      /** An open discrepancy older than this raises `recon.discrepancy_overdue` once. */
+      openBoundMs: integer(60_000, 2_592_000_000, 172_800_000),
+      overdueCheckIntervalMs: integer(1000, 86_400_000, 300_000),
     }),
   },
   { additionalProperties: false },

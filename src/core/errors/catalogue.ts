@@ -13,6 +13,7 @@ import { cardDataErrors } from './card-data-errors.ts';
 import { securityErrors } from './security-errors.ts';
 import { terminalKeyErrors } from './terminal-key-errors.ts';
 import { accessErrors } from './access-errors.ts';
+import { reconciliationErrors } from './reconciliation-errors.ts';
 import { payoutErrors } from './payout-errors.ts';
 import { notificationErrors } from './notification-errors.ts';
 import { retiredErrorCodes } from './retired-error-codes.ts';
@@ -30,6 +31,7 @@ const all = [
   ...securityErrors,
   ...terminalKeyErrors,
   ...accessErrors,
+  ...reconciliationErrors,
   ...payoutErrors,
   ...notificationErrors,
 ] as const;

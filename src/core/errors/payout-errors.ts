@@ -48,6 +48,6 @@ export const payoutErrors = defineErrors([
     code: 'RSW_PAYOUT_BAD_MONTH',
     messageTemplate: '{field} {reason}',
     httpStatus: 400,
-    description: 'A monthly statement was asked for a month that is not YYYY-MM.',
+    description: 'A monthly statement or a merchant standing was asked for a month that is not YYYY-MM.',
   },
 ]);

@@ -4,10 +4,13 @@
 //   gross   = sum of approved sales and completions
 //   refunds = sum of approved refunds
 //   fees    = sum of the fee lines (signed: `fee` > 0, `fee_refund` and `fee_removed` < 0)
-//   net     = gross - refunds - fees
+//   net     = gross - refunds - fees + adjustments
+//
+// Adjustments are the money of reconciliation discrepancies resolved with an adjustment
+// (docs/reconciliation.md): signed, + paid to the merchant, - taken back; each is one statement line.
 //
 // Every statement line carries its share, so the batch totals are exactly the sums of its lines.
-import type { FeeLineRecord, PaymentKind, PaymentRecord, SettlementBatchRecord } from '../ports/store.ts';
+import type { FeeLineRecord, PaymentKind, PaymentRecord, SettlementAdjustmentRecord, SettlementBatchRecord } from '../ports/store.ts';
 import { assertNever } from '../vocabulary.ts';
 import type { SettleMode } from './fee-plan.ts';
 
@@ -37,7 +40,7 @@ export function isSettledPayment(payment: PaymentRecord): boolean {
 
 /** One row of the statement: a settled payment, or fee lines whose payment is not settled in this batch. */
 export interface StatementLine {
-  readonly lineType: 'payment' | 'fee_adjustment';
+  readonly lineType: 'payment' | 'fee_adjustment' | 'adjustment';
   readonly paymentId: string;
   readonly kind: string;
   readonly createdAtMs: number;
@@ -63,6 +66,8 @@ export interface SettlementBatchOptions {
   readonly createdAtMs: number;
   /** Lines bound: a batch larger than this is a configuration problem (split by merchant). */
   readonly linesMax?: number;
+  /** Reconciliation adjustments this batch carries (the store assigns them: SettlementAdjustmentRecord.batchId). */
+  readonly adjustments?: readonly SettlementAdjustmentRecord[];
 }
 
 export interface SettlementBatchResult {
@@ -155,8 +160,32 @@ export function buildSettlementBatch(
       originalPaymentId: null,
     });
   }
+  let adjustmentsMinor = 0;
+  const adjustments = [...(options.adjustments ?? [])].sort((a, b) => a.createdAtMs - b.createdAtMs || compareText(a.id, b.id));
+  for (const adjustment of adjustments) {
+    if (adjustment.merchantId !== merchantId) throw new Error(`adjustment ${adjustment.id} belongs to ${adjustment.merchantId}, not to batch ${merchantId}`);
+    adjustmentsMinor += adjustment.amountMinor;
+    lines.push({
+      lineType: 'adjustment',
+      paymentId: adjustment.discrepancyId,
+      kind: 'adjustment',
+      createdAtMs: adjustment.createdAtMs,
+      terminalId: null,
+      cardMasked: '',
+      method: '',
+      amountMinor: adjustment.amountMinor,
+      feeMinor: 0,
+      netMinor: adjustment.amountMinor,
+      rateBps: null,
+      plan: '',
+      rule: `recon:${adjustment.reason}`,
+      rrn: null,
+      authCode: null,
+      originalPaymentId: null,
+    });
+  }
   const feesMinor = sumFees(feeLines);
-  const netMinor = grossMinor - refundsMinor - feesMinor;
+  const netMinor = grossMinor - refundsMinor - feesMinor + adjustmentsMinor;
   const batch: SettlementBatchRecord = {
     id: settlementBatchId(merchantId, businessDate),
     merchantId,
@@ -169,12 +198,14 @@ export function buildSettlementBatch(
     settleMode: options.settleMode,
     state: 'closed',
     createdAtMs: options.createdAtMs,
+    // Absent when 0, as batches were before reconciliation adjustments (and as the store reads them back).
+    ...(adjustmentsMinor === 0 ? {} : { adjustmentsMinor }),
   };
   return { batch, lines };
 }
 
 export interface ReconciliationDifference {
-  readonly field: 'grossMinor' | 'refundsMinor' | 'feesMinor' | 'netMinor' | 'linesAmountMinor' | 'linesFeeMinor';
+  readonly field: 'grossMinor' | 'refundsMinor' | 'feesMinor' | 'netMinor' | 'adjustmentsMinor' | 'linesAmountMinor' | 'linesFeeMinor';
   readonly batchMinor: number;
   readonly recomputedMinor: number;
 }
@@ -195,20 +226,29 @@ export interface Reconciliation {
  * equal the recomputed sums, every settled sale has a fee line, and an unsettled payment's fee
  * lines cancel out. A mismatch is a finding to report, so it is a value, not an error.
  */
-export function reconcileBatch(batch: SettlementBatchRecord, payments: readonly PaymentRecord[], feeLines: readonly FeeLineRecord[]): Reconciliation {
+export function reconcileBatch(
+  batch: SettlementBatchRecord,
+  payments: readonly PaymentRecord[],
+  feeLines: readonly FeeLineRecord[],
+  adjustments: readonly SettlementAdjustmentRecord[] = [],
+): Reconciliation {
   const recomputed = buildSettlementBatch(batch.merchantId, batch.businessDate, payments, feeLines, {
     settleMode: batch.settleMode,
     payoutDate: batch.payoutDate,
     createdAtMs: batch.createdAtMs,
+    adjustments,
   });
   const differences: ReconciliationDifference[] = [];
   for (const field of ['grossMinor', 'refundsMinor', 'feesMinor', 'netMinor'] as const) {
     if (batch[field] !== recomputed.batch[field]) differences.push({ field, batchMinor: batch[field], recomputedMinor: recomputed.batch[field] });
   }
+  const batchAdjustmentsMinor = batch.adjustmentsMinor ?? 0;
+  const recomputedAdjustmentsMinor = recomputed.batch.adjustmentsMinor ?? 0;
+  if (batchAdjustmentsMinor !== recomputedAdjustmentsMinor) differences.push({ field: 'adjustmentsMinor', batchMinor: batchAdjustmentsMinor, recomputedMinor: recomputedAdjustmentsMinor });
   const linesAmountMinor = recomputed.lines.reduce((sum, line) => sum + line.amountMinor, 0);
   const linesFeeMinor = recomputed.lines.reduce((sum, line) => sum + line.feeMinor, 0);
-  if (linesAmountMinor !== batch.grossMinor - batch.refundsMinor) {
-    differences.push({ field: 'linesAmountMinor', batchMinor: batch.grossMinor - batch.refundsMinor, recomputedMinor: linesAmountMinor });
+  if (linesAmountMinor !== statementAmountMinor(batch)) {
+    differences.push({ field: 'linesAmountMinor', batchMinor: statementAmountMinor(batch), recomputedMinor: linesAmountMinor });
   }
   if (linesFeeMinor !== batch.feesMinor) differences.push({ field: 'linesFeeMinor', batchMinor: batch.feesMinor, recomputedMinor: linesFeeMinor });
 
@@ -223,6 +263,11 @@ export function reconcileBatch(batch: SettlementBatchRecord, payments: readonly 
     if (!isSettledPayment(payment) && sumFees(lines) !== 0) problems.push({ paymentId: payment.id, problem: 'fee_on_unsettled_payment' });
   }
   return { ok: differences.length === 0 && problems.length === 0, differences, problems };
+}
+
+/** The statement's total amount: gross - refunds + adjustments (the detail rows' amounts add up to it). */
+export function statementAmountMinor(batch: SettlementBatchRecord): number {
+  return batch.grossMinor - batch.refundsMinor + (batch.adjustmentsMinor ?? 0);
 }
 
 function sumFees(lines: readonly FeeLineRecord[]): number {

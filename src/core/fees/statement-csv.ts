@@ -3,7 +3,7 @@
 // The column order is a contract with merchants' spreadsheets and scripts: columns are never
 // reordered, renamed or removed; new columns go only at the end (statementColumns is checked by a test).
 import type { SettlementBatchRecord } from '../ports/store.ts';
-import type { StatementLine } from './settlement-batch.ts';
+import { statementAmountMinor, type StatementLine } from './settlement-batch.ts';
 
 export const statementColumns = [
   'record_type',
@@ -31,7 +31,8 @@ export const statementColumns = [
 export type StatementColumn = (typeof statementColumns)[number];
 
 /**
- * One `detail` row per statement line, then one `total` row whose amount is gross minus refunds,
+ * One `detail` row per statement line, then one `total` row whose amount is gross minus refunds plus
+ * reconciliation adjustments,
  * whose fee and net are the batch's. Lines end with CRLF (RFC 4180).
  */
 export function writeStatementCsv(batch: SettlementBatchRecord, lines: readonly StatementLine[]): string {
@@ -70,7 +71,7 @@ export function writeStatementCsv(batch: SettlementBatchRecord, lines: readonly 
       terminal_id: '',
       card_masked: '',
       method: '',
-      amount_minor: String(batch.grossMinor - batch.refundsMinor),
+      amount_minor: String(statementAmountMinor(batch)),
       fee_minor: String(batch.feesMinor),
       net_minor: String(batch.netMinor),
       rate_bps: '',

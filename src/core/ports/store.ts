@@ -223,6 +223,126 @@ export interface SettlementBatchRecord {
   settleMode: 't1' | 'd0';
   state: 'open' | 'closed' | 'paid';
   createdAtMs: number;
+  /**
+   * Sum of the reconciliation adjustments the batch carries (docs/reconciliation.md), signed: + paid to
+   * the merchant, - taken back. Included in netMinor. Absent means 0 (batches built before migration 0015).
+   */
+  adjustmentsMinor?: number;
+}
+
+/** One import of a channel's clearing file for one business day (docs/reconciliation.md). */
+export interface ReconRunRecord {
+  id: string;
+  channel: string;
+  businessDate: string;
+  /** The layout's name the file was read with. */
+  layout: string;
+  fileName: string;
+  fileSha256: string;
+  state: 'importing' | 'done' | 'failed';
+  linesTotal: number;
+  linesMatched: number;
+  discrepancies: number;
+  /** Signed totals of the settled money each side has for the day (refunds negative). */
+  theirsMinor: number;
+  oursMinor: number;
+  actor: string;
+  startedAtMs: number;
+  finishedAtMs: number | null;
+  error: string | null;
+}
+
+/** One clearing line as imported, with the attempt it matched. Masked card only. */
+export interface ReconLineRecord {
+  runId: string;
+  lineNo: number;
+  rrn: string | null;
+  stan: string | null;
+  terminalId: string | null;
+  transmittedAt: string | null;
+  lineDate: string | null;
+  authCode: string | null;
+  kind: 'sale' | 'completion' | 'refund';
+  status: 'settled' | 'reversed';
+  amountMinor: number;
+  feeMinor: number | null;
+  cardMasked: string | null;
+  attemptId: string | null;
+  paymentId: string | null;
+  /** `unmatched` only while an import runs (waiting for the authorization-code pass). */
+  result: 'matched' | 'discrepancy' | 'unmatched';
+}
+
+export type DiscrepancyCategoryName = 'ours_only' | 'theirs_only' | 'amount' | 'fee' | 'status';
+export type DiscrepancyStateName = 'open' | 'investigating' | 'resolved' | 'written_off';
+
+export interface DiscrepancyRecord {
+  id: string;
+  runId: string;
+  channel: string;
+  businessDate: string;
+  category: DiscrepancyCategoryName;
+  /** The clearing line (null for ours-only). */
+  lineNo: number | null;
+  attemptId: string | null;
+  paymentId: string | null;
+  merchantId: string | null;
+  theirsMinor: number;
+  oursMinor: number;
+  differenceMinor: number;
+  causeCode: string;
+  causeZh: string;
+  causeEn: string;
+  state: DiscrepancyStateName;
+  /** The adjustment of a resolution (signed, + paid to the merchant). */
+  adjustmentMinor: number | null;
+  /** When the overdue event was raised (once per discrepancy), or null. */
+  overdueAtMs: number | null;
+  createdAtMs: number;
+  updatedAtMs: number;
+  version: number;
+}
+
+/** One operator action on a discrepancy: the queue's own history (the audit log has it too). */
+export interface DiscrepancyActionRecord {
+  discrepancyId: string;
+  seq: number;
+  action: 'investigate' | 'note' | 'resolve' | 'write_off';
+  stateBefore: DiscrepancyStateName;
+  stateAfter: DiscrepancyStateName;
+  note: string;
+  actor: string;
+  adjustmentMinor: number | null;
+  atMs: number;
+}
+
+/** Money a resolved discrepancy moves in the merchant's next settlement batch. */
+export interface SettlementAdjustmentRecord {
+  id: string;
+  discrepancyId: string;
+  merchantId: string;
+  /** Signed: + paid to the merchant, - taken back. */
+  amountMinor: number;
+  /** The business date of the resolution: it joins the first batch of this date or later. */
+  businessDate: string;
+  reason: string;
+  /** The batch that carries it, once a batch was built; null until then. */
+  batchId: string | null;
+  createdAtMs: number;
+}
+
+export interface DiscrepancyQuery {
+  limit: number;
+  /** Keyset cursor: ids after this one in (created_at_ms, id) order. */
+  after?: { createdAtMs: number; id: string };
+  runId?: string;
+  state?: DiscrepancyStateName;
+  category?: DiscrepancyCategoryName;
+  merchantId?: string;
+  /** Only those created before this instant (the overdue sweep). */
+  createdBeforeMs?: number;
+  /** Only those whose overdue event was not raised yet. */
+  notOverdue?: boolean;
 }
 
 /**
@@ -426,6 +546,24 @@ export interface StoreTx extends StoreReader, NotificationStoreTx {
   insertFeeLine(line: FeeLineRecord): Promise<void>;
   upsertSettlementBatch(batch: SettlementBatchRecord): Promise<void>;
 
+  insertReconRun(run: ReconRunRecord): Promise<void>;
+  updateReconRun(run: ReconRunRecord): Promise<void>;
+  /** Inserts clearing lines in bulk (one statement per few hundred rows). */
+  insertReconLines(lines: readonly ReconLineRecord[]): Promise<void>;
+  /** Sets the outcome of a line left `unmatched` by the first pass. */
+  settleReconLine(runId: string, lineNo: number, change: Pick<ReconLineRecord, 'result' | 'attemptId' | 'paymentId'>): Promise<void>;
+  /** Removes a failed run's lines and discrepancies (a run whose import failed is retried from scratch). */
+  deleteReconRunContent(runId: string): Promise<void>;
+  insertDiscrepancies(discrepancies: readonly DiscrepancyRecord[]): Promise<void>;
+  /** Compare-and-set on version, like updatePayment; false when another writer got there first. */
+  updateDiscrepancy(before: DiscrepancyRecord, after: DiscrepancyRecord): Promise<boolean>;
+  insertDiscrepancyAction(action: DiscrepancyActionRecord): Promise<void>;
+  insertSettlementAdjustment(adjustment: SettlementAdjustmentRecord): Promise<void>;
+  /**
+   * Gives a batch the merchant's adjustments it carries: those already on it and those on no batch yet
+   * dated up to its business date. Returns them, oldest first.
+   */
+  assignSettlementAdjustments(merchantId: string, businessDate: string, batchId: string): Promise<SettlementAdjustmentRecord[]>;
   upsertPayoutAccount(account: PayoutAccountRecord): Promise<void>;
   /** A second live (not failed) payout of one batch throws `RSW_STORE_CONFLICT` (payouts_live_batch_key). */
   insertPayout(payout: PayoutRecord): Promise<void>;
@@ -485,6 +623,13 @@ export interface StoreReader extends NotificationStoreReader {
    * of declines returned, not the card's approvals.
    */
   listCardDeclines(panFingerprint: string, sinceMs: number, limit: number): Promise<Array<AttemptRecord & { merchantId: string; amountMinor: number }>>;
+  /**
+   * What a merchant's standing (docs/standing.md) needs of a period: its sales and pre-authorizations
+   * created in [fromMs, toMs) by entry mode, their upstream attempts by outcome, and the upstream declines
+   * of its payments created in [declinesFromMs, toMs) with card fingerprint, brand and amount. Bounded:
+   * at most `standingReadLimits` rows are read; `truncated` says when a bound was hit.
+   */
+  merchantStandingFacts(merchantId: string, fromMs: number, toMs: number, declinesFromMs: number): Promise<MerchantStandingFactsRecord>;
   /** Finds an attempt by the upstream keys a reply carries (channel, STAN, DE 7). */
   findAttemptByUpstreamKey(channel: string, stan: string, transmittedAt: string): Promise<AttemptRecord | null>;
 
@@ -518,6 +663,60 @@ export interface StoreReader extends NotificationStoreReader {
 
   findApiKeyByHash(secretHash: string): Promise<ApiKeyRecord | null>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
+
+  getReconRun(id: string): Promise<ReconRunRecord | null>;
+  /** The run of a channel and day that is not failed, or null. */
+  findReconRun(channel: string, businessDate: string): Promise<ReconRunRecord | null>;
+  /** Newest business date first. */
+  listReconRuns(query: { limit: number; channel?: string; fromDate?: string; toDate?: string }): Promise<ReconRunRecord[]>;
+  /** Lines of a run by line number, after `afterLineNo`, optionally only those of one result. */
+  listReconLines(runId: string, query: { limit: number; afterLineNo?: number; result?: ReconLineRecord['result'] }): Promise<ReconLineRecord[]>;
+  /**
+   * The journal side of a clearing line: attempts on a channel with one of these RRNs, or one of these
+   * (STAN, DE 7) pairs, with their payment, fee sum, reversal and the line of `runId` already matched
+   * to them. Indexed by attempts_channel_rrn_idx and attempts_upstream_key.
+   */
+  findJournalEntries(runId: string, channel: string, keys: { rrns: readonly string[]; stanKeys: ReadonlyArray<{ stan: string; transmittedAt: string }> }): Promise<JournalEntry[]>;
+  /**
+   * Approved attempts on a channel whose payment was made in [fromMs, toMs) and that no line of the run
+   * matched: the ours-only candidates. Keyset-paged by (payment created_at_ms, attempt id).
+   */
+  listUnmatchedJournal(runId: string, channel: string, window: { fromMs: number; toMs: number }, query: { limit: number; after?: { createdAtMs: number; attemptId: string } }): Promise<JournalEntry[]>;
+  getDiscrepancy(id: string): Promise<DiscrepancyRecord | null>;
+  /** Oldest first, in (createdAtMs, id) order. */
+  listDiscrepancies(query: DiscrepancyQuery): Promise<DiscrepancyRecord[]>;
+  listDiscrepancyActions(discrepancyId: string): Promise<DiscrepancyActionRecord[]>;
+  listSettlementAdjustments(query: { merchantId?: string; batchId?: string; discrepancyId?: string }): Promise<SettlementAdjustmentRecord[]>;
+}
+
+/**
+ * reswipe's side of reconciliation (docs/reconciliation.md): one upstream attempt with what the gateway
+ * knows about it (its payment, fee lines and reversal), as the store reads it by a channel's keys.
+ */
+export interface JournalEntry {
+  readonly attemptId: string;
+  readonly paymentId: string;
+  readonly merchantId: string;
+  readonly terminalId: string | null;
+  readonly kind: PaymentKind;
+  readonly paymentStatus: PaymentStatus;
+  readonly attemptOutcome: AttemptState;
+  readonly channel: string;
+  readonly stan: string;
+  readonly transmittedAt: string;
+  readonly upstreamTerminalId: string;
+  readonly rrn: string | null;
+  readonly authCode: string | null;
+  readonly amountMinor: number;
+  readonly currency: string;
+  /** Sum of the payment's fee lines (signed), null when it has none. */
+  readonly feeMinor: number | null;
+  readonly createdAtMs: number;
+  readonly completedAtMs: number | null;
+  readonly manualHandlingSinceMs: number | null;
+  readonly reversal: { readonly state: ReversalState; readonly reasonCode: string; readonly createdAtMs: number; readonly completedAtMs: number | null } | null;
+  /** The clearing line of the same run already matched to this attempt (a duplicate line in the file), or null. */
+  readonly matchedLineNo: number | null;
 }
 
 export interface MigrationReport {
@@ -558,3 +757,14 @@ export interface StoreStats {
 export type ReswipeMatch = Pick<PaymentRecord, 'panFingerprint' | 'amountMinor' | 'currency' | 'kind' | 'merchantId' | 'terminalId'>;
 /** A payment reduced to what the re-swipe guard and the double-approval check compare. */
 export type ReswipeCandidate = Pick<PaymentRecord, 'id' | 'kind' | 'status' | 'merchantId' | 'terminalId' | 'amountMinor' | 'currency' | 'createdAtMs' | 'updatedAtMs'>;
+
+/** The store's facts of a merchant's period for the standing (StoreReader.merchantStandingFacts). */
+export interface MerchantStandingFactsRecord {
+  /** Upstream attempts of the period's sales and pre-authorizations by outcome (`not_sent` and `pending` left out). */
+  upstream: { attempted: number; approved: number; declined: number };
+  /** The period's sales and pre-authorizations by entry mode. */
+  entries: Record<string, number>;
+  /** Upstream declines, newest first. */
+  declines: Array<{ panFingerprint: string; cardBrand: CardBrand; amountMinor: number; responseCode: string | null; atMs: number }>;
+  truncated: boolean;
+}

@@ -6,7 +6,7 @@
 // exact: formatted from fen with integer arithmetic, never a float.
 import { escapeCell } from '../fees/statement-csv.ts';
 import { formatMinorAsYuan } from '../fees/parse-yuan.ts';
-import type { StatementLine } from '../fees/settlement-batch.ts';
+import { statementAmountMinor, type StatementLine } from '../fees/settlement-batch.ts';
 import type { SettlementBatchRecord } from '../ports/store.ts';
 import { localTimeOf } from '../time/local-time.ts';
 
@@ -66,7 +66,7 @@ export function writeStatementCsvZh(batch: SettlementBatchRecord, lines: readonl
   const common = [batch.merchantId, batch.businessDate, batch.payoutDate, settleModeZh(batch.settleMode)];
   const rows: string[][] = [[...statementColumnsZh]];
   for (const line of lines) {
-    const kind = line.lineType === 'fee_adjustment' ? '手续费调整' : (kindZh[line.kind] ?? line.kind);
+    const kind = line.lineType === 'fee_adjustment' ? '手续费调整' : line.lineType === 'adjustment' ? '对账调整' : (kindZh[line.kind] ?? line.kind);
     rows.push([
       '明细',
       ...common,
@@ -96,7 +96,8 @@ export function writeStatementCsvZh(batch: SettlementBatchRecord, lines: readonl
     '',
     '',
     '',
-    formatMinorAsYuan(batch.grossMinor - batch.refundsMinor),
+    // Gross - refunds + reconciliation adjustments: the detail rows' amounts add up to it (docs/reconciliation.md).
+    formatMinorAsYuan(statementAmountMinor(batch)),
     formatMinorAsYuan(batch.feesMinor),
     formatMinorAsYuan(batch.netMinor),
     '',

@@ -1,11 +1,14 @@
 // The issuer simulator's admin HTTP API (plain node:http: five routes do not need a framework):
-// GET /healthz, GET /ledger, GET /faults, PUT /faults, POST /reset, GET /cards. JSON in and out.
+// GET /healthz, GET /ledger, GET /faults, PUT /faults, POST /reset, GET /cards, and the day's clearing
+// file: GET /clearing.csv (the file) and GET /clearing (JSON: the file and the faults applied to it).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from '../../adapters/log/logger.ts';
 import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { mergeFaultSettings } from './fault-plan.ts';
 import { testCardTableJson } from './format-test-card-table.ts';
 import { viewLedger } from './issuer-book.ts';
+import { clearingFaultKinds, validateClearingFaults, writeClearingFile } from './clearing-file.ts';
+import { assertBusinessDate } from '../../core/fees/business-date.ts';
 import type { RunningIssuerServer } from './issuer-server.ts';
 
 export interface IssuerAdminApi {
@@ -75,8 +78,20 @@ async function route(server: RunningIssuerServer, request: IncomingMessage, resp
       return sendJson(response, 200, { status: 'reset' });
     case 'GET /cards':
       return sendJson(response, 200, testCardTableJson());
+    case 'GET /clearing':
+    case 'GET /clearing.csv': {
+      const businessDate = assertBusinessDate(url.searchParams.get('date'), 'date');
+      const timeZone = url.searchParams.get('timeZone') ?? 'Asia/Shanghai';
+      const cutoff = url.searchParams.get('cutoff') ?? '23:00';
+      const faults = validateClearingFaults(Object.fromEntries(clearingFaultKinds.map((kind) => [kind, url.searchParams.get(kind)])));
+      const file = writeClearingFile(server.book, { businessDate, timeZone, cutoff, faults });
+      if (url.pathname === '/clearing') return sendJson(response, 200, file);
+      response.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-length': Buffer.byteLength(file.csv) });
+      response.end(file.csv);
+      return;
+    }
     default:
-      return sendError(response, 404, 'NOT_FOUND', `no route ${where}; try GET /healthz, GET /ledger, GET /faults, PUT /faults, POST /reset, GET /cards`);
+      return sendError(response, 404, 'NOT_FOUND', `no route ${where}; try GET /healthz, GET /ledger, GET /faults, PUT /faults, POST /reset, GET /cards, GET /clearing.csv?date=YYYY-MM-DD`);
   }
 }
 

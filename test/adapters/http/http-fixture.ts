@@ -6,6 +6,7 @@ import { buildHttpApp } from '../../../src/adapters/http/http-app.ts';
 import { generateApiKey } from '../../../src/adapters/http/auth.ts';
 import { createMetrics, instrumentChannel, type Metrics } from '../../../src/adapters/metrics/metrics.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
+import { standingOfMerchant } from '../../../src/app/standing/load-merchant-standing.ts';
 import type { LoggerLike } from '../../../src/adapters/channels/upstream-channel.ts';
 import { createFixture, merchantId, terminalId, silentLogger, reply, type Fixture, type Script } from '../../app/payments/sale-fixture.ts';
 
@@ -53,7 +54,9 @@ export async function createHttpFixture(options: { script?: Script; logger?: Log
   });
   const config = validateConfig({ security: { panKey, developmentMode: true }, engine: { terminalTimeoutMs: 3_000 }, log: { level: 'silent' } });
   metrics.setSources({ reversalQueueStats: () => engineFixture.store.reversalQueueStats() });
-  const app = await buildHttpApp({ engine: engineFixture.engine, store: engineFixture.store, clock: { nowMs: () => Date.now() }, logger: options.logger ?? silentLogger, config, metrics });
+  const clock = { nowMs: () => Date.now() };
+  const standingOf = standingOfMerchant(engineFixture.store, clock, config.standing, { timeZone: config.fees.settlementTimeZone });
+  const app = await buildHttpApp({ engine: engineFixture.engine, store: engineFixture.store, clock, logger: options.logger ?? silentLogger, config, metrics, standingOf });
   return {
     app,
     engine: engineFixture,

@@ -19,6 +19,7 @@ const pinned: Record<string, string> = {
   '0010_pan_key_ids': '196f3327300a41b6/196f3327300a41b6',
   '0011_key_scopes_audit': 'cadfed71d3c7d380/8412de5f3a4d5c90',
   '0012_terminal_keys': '5850dd9cfd2431b4/9571f0168a23152a',
+  '0015_reconciliation': 'a47c9abd983874f5/3154ef0ee090b544',
   '0016_payouts': '25afdf119cf22b04/53197f09f0cb0cb2',
   '0017_alerts_webhooks': 'c15042519f35ae40/cda692f3bdd57fd2',
 };

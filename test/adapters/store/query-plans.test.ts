@@ -63,3 +63,51 @@ test('the hot queries use their indexes and need no sort', () => {
     db.close();
   }
 });
+
+test('reconciliation: a clearing line finds its attempt by RRN or STAN + DE 7, and its earlier line, by index probes only', async () => {
+  const { journalSelectSql } = await import('../../../src/adapters/store/recon-rows.ts');
+  const db = new Database(':memory:');
+  try {
+    for (const migration of migrations) db.exec(migration.sqlite);
+    const plans = [
+      [`${journalSelectSql} WHERE a.channel = ? AND a.rrn IS NOT NULL AND a.rrn IN (?, ?)`, ['r1', 'bank-a', '1', '2'], 'attempts_channel_rrn_idx'],
+      [`${journalSelectSql} WHERE a.channel = ? AND ((a.stan = ? AND a.transmitted_at = ?) OR (a.stan = ? AND a.transmitted_at = ?))`, ['r1', 'bank-a', '1', '2', '3', '4'], 'attempts_upstream_key'],
+    ] as const;
+    for (const [sql, params, index] of plans) {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((step) => step.detail).join(' | ');
+      assert.match(plan, new RegExp(`SEARCH a USING INDEX ${index}\\b`), plan);
+      // The matched-line probe must use (run_id, attempt_id), never walk the run's lines.
+      assert.match(plan, /SEARCH l USING (?:COVERING )?INDEX recon_lines_attempt_idx/, plan);
+      assert.doesNotMatch(plan, /TEMP B-TREE|SCAN/, plan);
+    }
+  } finally {
+    db.close();
+  }
+});
+
+test("a merchant's standing reads start from the merchant's payments index and reach attempts by payment", () => {
+  // The GROUP BY over a handful of entry modes or outcomes, and the tie-break of the declines' order, may use a
+  // small temporary b-tree; what matters is that no read scans payments or attempts.
+  const db = new Database(':memory:');
+  try {
+    for (const migration of migrations) db.exec(migration.sqlite);
+    const period = "SELECT id, entry_mode FROM payments WHERE merchant_id = ? AND created_at_ms >= ? AND created_at_ms < ? AND kind IN ('sale', 'preauth') ORDER BY created_at_ms DESC, id DESC LIMIT 200000";
+    const queries = [
+      { name: 'entries', sql: `SELECT entry_mode, COUNT(*) FROM (${period}) p GROUP BY entry_mode`, attempts: false },
+      { name: 'outcomes', sql: `SELECT a.outcome, COUNT(*) FROM (${period}) p JOIN attempts a ON a.payment_id = p.id WHERE a.outcome IN ('approved', 'declined', 'unknown', 'reversed') GROUP BY a.outcome`, attempts: true },
+      {
+        name: 'declines',
+        sql: "SELECT p.pan_fingerprint FROM (SELECT id, pan_fingerprint, created_at_ms FROM payments WHERE merchant_id = ? AND created_at_ms >= ? AND created_at_ms < ? ORDER BY created_at_ms DESC, id DESC LIMIT 400000) p JOIN attempts a ON a.payment_id = p.id WHERE a.outcome = 'declined' ORDER BY p.created_at_ms DESC, a.created_at_ms DESC, a.id DESC LIMIT 20001",
+        attempts: true,
+      },
+    ];
+    for (const query of queries) {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all('m1', 0, 1) as Array<{ detail: string }>).map((step) => step.detail).join(' | ');
+      assert.match(plan, /SEARCH payments USING (?:COVERING )?INDEX payments_merchant_idx\b/, `${query.name}: ${plan}`);
+      if (query.attempts) assert.match(plan, /SEARCH a USING (?:COVERING )?INDEX attempts_payment_seq_key\b/, `${query.name}: ${plan}`);
+      assert.doesNotMatch(plan, /SCAN (?:payments|attempts|a)\b/, `${query.name} scans: ${plan}`);
+    }
+  } finally {
+    db.close();
+  }
+});

@@ -7,6 +7,7 @@ import { isReswipeError, type ReswipeError } from '../../../src/core/errors/resw
 import type { ErrorCode } from '../../../src/core/errors/catalogue.ts';
 import type { PaymentRecord, Store, TerminalKeyRecord } from '../../../src/core/ports/store.ts';
 import { migrations } from '../../../src/adapters/store/migrations.ts';
+import { defineReconStoreBehaviour } from './recon-store-behaviour.ts';
 import { apiKey, attempt, audit, baseAtMs, channel, feeLine, idempotency, merchant, payment, payoutAccount, payoutRecord, reversal, settlementBatch, terminal } from './store-fixtures.ts';
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -470,6 +471,53 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.deepEqual((await store.listCardDeclines(fingerprint, baseAtMs + 2, 10)).map((a) => a.id), ['x3', 'x2']);
     });
 
+    withStore('merchant standing facts: the period\'s sales by entry mode and upstream outcome, and the declines of its cards from the history start', async (store) => {
+      await seedParents(store);
+      const visa = '4111111111111111';
+      const mastercard = '5555555555554444';
+      const from = baseAtMs + 1_000;
+      const to = baseAtMs + 2_000;
+      await store.write(async (tx) => {
+        // In the period, merchant m1: a chip sale declined then approved, a fallback sale declined, a swipe sale approved,
+        // a sale never sent (local decline: no attempt), a refund (not a sale), a sale whose only attempt was not sent.
+        await tx.insertPayment(payment('s1', 'm1', { cardBrand: 'visa', entryMode: 'chip', createdAtMs: from, pan: visa }));
+        await tx.insertAttempt(attempt('s1a', 's1', { stan: '000201', outcome: 'declined', responseCode: '51', createdAtMs: from + 1 }));
+        await tx.insertAttempt(attempt('s1b', 's1', { stan: '000202', seq: 2, outcome: 'approved', responseCode: '00', createdAtMs: from + 2 }));
+        await tx.insertPayment(payment('s2', 'm1', { cardBrand: 'mastercard', entryMode: 'fallback', status: 'declined', amountMinor: 800, createdAtMs: from + 10, pan: mastercard }));
+        await tx.insertAttempt(attempt('s2a', 's2', { stan: '000203', outcome: 'declined', responseCode: '05', createdAtMs: from + 11 }));
+        await tx.insertPayment(payment('s3', 'm1', { entryMode: 'swipe', createdAtMs: from + 20 }));
+        await tx.insertAttempt(attempt('s3a', 's3', { stan: '000204', outcome: 'approved', responseCode: '00', createdAtMs: from + 21 }));
+        await tx.insertPayment(payment('s4', 'm1', { entryMode: 'chip', status: 'declined', createdAtMs: from + 30 }));
+        await tx.insertPayment(payment('s5', 'm1', { kind: 'refund', entryMode: 'chip', createdAtMs: from + 40 }));
+        await tx.insertAttempt(attempt('s5a', 's5', { stan: '000205', outcome: 'declined', responseCode: '12', createdAtMs: from + 41 }));
+        await tx.insertPayment(payment('s6', 'm1', { entryMode: 'chip', status: 'declined', createdAtMs: from + 50 }));
+        await tx.insertAttempt(attempt('s6a', 's6', { stan: '000206', outcome: 'not_sent', createdAtMs: from + 51 }));
+        // Before the period, inside the history: a Visa decline; before the history: another one.
+        await tx.insertPayment(payment('h1', 'm1', { cardBrand: 'visa', status: 'declined', createdAtMs: from - 500, pan: visa }));
+        await tx.insertAttempt(attempt('h1a', 'h1', { stan: '000207', outcome: 'declined', responseCode: '51', createdAtMs: from - 499 }));
+        await tx.insertPayment(payment('h0', 'm1', { cardBrand: 'visa', status: 'declined', createdAtMs: from - 900, pan: visa }));
+        await tx.insertAttempt(attempt('h0a', 'h0', { stan: '000208', outcome: 'declined', responseCode: '51', createdAtMs: from - 899 }));
+        // After the period, and another merchant's decline: neither counts.
+        await tx.insertPayment(payment('a1', 'm1', { cardBrand: 'visa', status: 'declined', createdAtMs: to, pan: visa }));
+        await tx.insertAttempt(attempt('a1a', 'a1', { stan: '000209', outcome: 'declined', responseCode: '51', createdAtMs: to + 1 }));
+        await tx.insertPayment(payment('o1', 'm2', { cardBrand: 'visa', status: 'declined', createdAtMs: from + 5, pan: visa }));
+        await tx.insertAttempt(attempt('o1a', 'o1', { stan: '000210', outcome: 'declined', responseCode: '51', createdAtMs: from + 6 }));
+      });
+      const facts = await store.merchantStandingFacts('m1', from, to, from - 600);
+      assert.deepEqual(facts.upstream, { attempted: 4, approved: 2, declined: 2 });
+      assert.deepEqual(facts.entries, { chip: 3, fallback: 1, swipe: 1 });
+      assert.equal(facts.truncated, false);
+      const fingerprintOf = async (id: string) => (await store.getPayment(id))?.panFingerprint ?? '';
+      assert.deepEqual(facts.declines, [
+        { panFingerprint: await fingerprintOf('s5'), cardBrand: 'unionpay', amountMinor: 12_345, responseCode: '12', atMs: from + 41 },
+        { panFingerprint: await fingerprintOf('s2'), cardBrand: 'mastercard', amountMinor: 800, responseCode: '05', atMs: from + 11 },
+        { panFingerprint: await fingerprintOf('s1'), cardBrand: 'visa', amountMinor: 12_345, responseCode: '51', atMs: from + 1 },
+        { panFingerprint: await fingerprintOf('h1'), cardBrand: 'visa', amountMinor: 12_345, responseCode: '51', atMs: from - 499 },
+      ]);
+      const empty = await store.merchantStandingFacts('m2', to, to + 1_000, to);
+      assert.deepEqual(empty, { upstream: { attempted: 0, approved: 0, declined: 0 }, entries: {}, declines: [], truncated: false });
+    });
+
     withStore('re-swipe candidates: same card, amount, currency, kind and terminal (or merchant without one), newest first', async (store) => {
       await seedParents(store);
       const pan = '4111111111111111';
@@ -855,5 +903,7 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       await store.close();
       await Promise.all(pending);
     });
+
+    defineReconStoreBehaviour(withStore);
   });
 }

@@ -143,3 +143,13 @@ test('DingTalk signed URL: timestamp (ms) and sign = urlencode(base64(HMAC-SHA25
   assert.equal(signed.timestamp, '1700000000');
   assert.equal(signed.sign, createHmac('sha256', '1700000000\nfs').update('').digest('base64'));
 });
+
+test('an overdue reconciliation discrepancy fires per channel, stays while investigated, and resolves when resolved or written off', () => {
+  const overdue = (id: string) => event('recon.discrepancy_overdue', id, { channel: 'bank-a', category: 'amount', businessDate: '2026-06-18', differenceMinor: 100 }, t0);
+  let r = run(emptyAlertEvaluatorState, [], [overdue('dsc_1'), overdue('dsc_2')], t0);
+  assert.deepEqual(r.notifications.map((n) => [n.kind, n.labels.channel, n.members, n.runbook]), [['recon_discrepancy_overdue', 'bank-a', 2, 'recon-discrepancy-overdue.md']]);
+  r = run(r.state, r.firing, [event('recon.discrepancy_changed', 'dsc_1', { from: 'open', to: 'investigating' }, t0 + 1)], t0 + 1000);
+  assert.equal(r.firing[0]?.members, 2, 'being investigated is still open money');
+  r = run(r.state, r.firing, [event('recon.discrepancy_changed', 'dsc_1', { from: 'investigating', to: 'resolved' }, t0 + 2), event('recon.discrepancy_changed', 'dsc_2', { from: 'open', to: 'written_off' }, t0 + 3)], t0 + 2000);
+  assert.deepEqual(r.notifications.map((n) => n.status), ['resolved']);
+});

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const folder = fileURLToPath(new URL('../../../src/sim/issuer/', import.meta.url));
-const pureFiles = ['test-cards.ts', 'issuer-book.ts', 'decide-issuer-response.ts', 'fault-plan.ts', 'format-test-card-table.ts'];
+const pureFiles = ['test-cards.ts', 'issuer-book.ts', 'decide-issuer-response.ts', 'fault-plan.ts', 'format-test-card-table.ts', 'clearing-file.ts'];
 const shellFiles = ['issuer-server.ts', 'issuer-admin-api.ts', 'ledger-file.ts'];
 
 const forbidden: Array<[RegExp, string]> = [
