@@ -11,6 +11,7 @@
 // the other way: stop taking requests, finish those in flight (bounded), stop the background work,
 // close the channels and the store.
 import { createNotifications } from './alerts/create-notifications.ts';
+import { startDrillScheduler } from './drills/drill-scheduler.ts';
 import type { ConnectionOptions, TlsOptions } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { requirePanKey, type ChannelConfig, type ReswipeConfig } from '../core/config/config-schema.ts';
@@ -398,6 +399,11 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
         cleanups.push(() => reconciliationJobs.stop());
         notifications.start();
         cleanups.push(() => notifications.stop());
+      }
+      // Scheduled drills against staging (docs/drills.md#scheduled-drills); none unless configured.
+      if (config.drills.schedule.length > 0) {
+        const drills = startDrillScheduler({ schedule: config.drills.schedule, timeZone: config.fees.settlementTimeZone, store, logger, nowMs: () => clock.nowMs() });
+        cleanups.push(() => drills.stop());
       }
       if (!listen) return;
       for (const [index, server] of terminalListeners.entries()) {

@@ -26,6 +26,7 @@ import { merchantStandingRoutes, type StandingOfMerchant } from './routes/mercha
 import { registerRequestLimits, type RequestLimits } from './request-limits.ts';
 import { registerCors, registerSecurityHeaders } from './security-headers.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
+import { drillRoutes } from './routes/drill-routes.ts';
 import { auditAfter } from './audit-trail.ts';
 import { createErrorHandler, problemOfError, problemSchema, sendProblem } from './problem.ts';
 import { refuseCardNumbersInText } from './refuse-card-numbers-in-text.ts';
@@ -187,6 +188,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         if (deps.notifications.webhooks !== null) await v1.register(webhookRoutes, { ...deps.notifications.webhooks, auth });
         await v1.register(alertRoutes, { ...deps.notifications.alerts, auth });
       }
+      await v1.register(drillRoutes, { store: deps.store, auth });
       await v1.register(manualHandlingRoutes, {
         store: deps.store,
         auth,

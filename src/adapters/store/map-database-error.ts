@@ -38,6 +38,7 @@ export const uniqueConstraints: readonly UniqueConstraint[] = [
   { name: 'payouts_batch_attempt_key', table: 'payouts', columns: ['batch_id', 'attempt'], field: 'attempt' },
   { name: 'events_pkey', table: 'events', columns: ['seq'], field: 'seq' },
   { name: 'audit_log_pkey', table: 'audit_log', columns: ['id'], field: 'id' },
+  { name: 'drill_reports_pkey', table: 'drill_reports', columns: ['id'], field: 'id' },
   { name: 'api_keys_pkey', table: 'api_keys', columns: ['id'], field: 'id' },
   { name: 'api_keys_secret_hash_key', table: 'api_keys', columns: ['secret_hash'], field: 'secretHash' },
   { name: 'stan_counters_pkey', table: 'stan_counters', columns: ['channel'], field: 'channel' },

@@ -686,6 +686,23 @@ CREATE TABLE alert_rule_overrides (
 );
 `;
 
+// Drill reports (docs/drills.md): one row per rehearsal of an emergency plan, newest first in the
+// console and GET /v1/drills. The version number 0018 was assigned for this change.
+const drillReports = `
+CREATE TABLE drill_reports (
+  id TEXT NOT NULL,
+  scenario TEXT NOT NULL,
+  passed INTEGER NOT NULL,
+  target TEXT NOT NULL,
+  started_at_ms {BIGINT} NOT NULL,
+  duration_ms {BIGINT} NOT NULL,
+  report {JSON} NOT NULL,
+  CONSTRAINT drill_reports_pkey PRIMARY KEY (id),
+  CONSTRAINT drill_reports_passed_check CHECK (passed IN (0, 1))
+);
+CREATE INDEX drill_reports_started_idx ON drill_reports (started_at_ms DESC, id DESC);
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -702,6 +719,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0015_reconciliation', reconciliation),
   defineMigration('0016_payouts', payouts),
   defineMigration('0017_alerts_webhooks', alertsAndWebhooks),
+  defineMigration('0018_drill_reports', drillReports),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

@@ -5,6 +5,7 @@ import type {
   AttemptRecord,
   AuditQuery,
   AuditRecord,
+  DrillReportRecord,
   ManualResolutionRecord,
   MerchantStandingFactsRecord,
   ChannelRecord,
@@ -44,6 +45,7 @@ import {
   apiKeyRows,
   attemptRows,
   auditRows,
+  drillReportRows,
   manualResolutionRows,
   channelRows,
   eventRows,
@@ -394,6 +396,26 @@ export class SqlStoreReader implements StoreReader {
     if (query.fromDate !== undefined) (conditions.push('business_date >= ?'), params.push(query.fromDate));
     if (query.toDate !== undefined) (conditions.push('business_date <= ?'), params.push(query.toDate));
     return this.unpaged(payoutRows, conditions.join(' AND '), params, 'business_date, merchant_id, id');
+  }
+
+  /** Newest first, served by drill_reports_started_idx (started_at_ms DESC, id DESC). */
+  async listDrillReports(query: { limit: number; scenario?: string; before?: { startedAtMs: number; id: string } }): Promise<DrillReportRecord[]> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (query.scenario !== undefined) (where.push('scenario = ?'), params.push(query.scenario));
+    if (query.before !== undefined) {
+      where.push('(started_at_ms < ? OR (started_at_ms = ? AND id < ?))');
+      params.push(query.before.startedAtMs, query.before.startedAtMs, query.before.id);
+    }
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(drillReportRows)} FROM drill_reports${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`} ORDER BY started_at_ms DESC, id DESC LIMIT ${checkedLimit(query.limit, readLimits.listRowsMax)}`,
+      params,
+    );
+    return rows.map((row) => drillReportRows.fromRow(row));
+  }
+
+  getDrillReport(id: string): Promise<DrillReportRecord | null> {
+    return this.one(drillReportRows, 'id = ?', [id]);
   }
 
   async listEvents(afterSeq: number, limit: number, type?: string): Promise<EventRecord[]> {

@@ -8,6 +8,7 @@ import type {
   EventRecord,
   FeeLineRecord,
   IdempotencyRecord,
+  DrillReportRecord,
   ManualResolutionRecord,
   MerchantRecord,
   PaymentRecord,
@@ -38,6 +39,7 @@ import {
   eventRows,
   feeLineRows,
   idempotencyRows,
+  drillReportRows,
   manualResolutionRows,
   insertSql,
   merchantRows,
@@ -236,6 +238,10 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
 
   appendAudit(record: AuditRecord): Promise<void> {
     return this.#insert(auditRows, record);
+  }
+
+  insertDrillReport(record: DrillReportRecord): Promise<void> {
+    return this.#insert(drillReportRows, record);
   }
 
   insertManualResolution(record: ManualResolutionRecord): Promise<void> {

@@ -9,6 +9,7 @@ import type {
   EventRecord,
   FeeLineRecord,
   IdempotencyRecord,
+  DrillReportRecord,
   ManualResolutionRecord,
   MerchantRecord,
   PayoutAccountRecord,
@@ -641,6 +642,22 @@ function readScopes(value: unknown): ApiScope[] {
   }
   return scopes;
 }
+
+export const drillReportRows: TableMapping<DrillReportRecord> = {
+  table: 'drill_reports',
+  columns: ['id', 'scenario', 'passed', 'target', 'started_at_ms', 'duration_ms', 'report'],
+  keyColumns: ['id'],
+  toValues: (r) => [r.id, r.scenario, r.passed ? 1 : 0, r.target, integerValue(r.startedAtMs, 'startedAtMs'), integerValue(r.durationMs, 'durationMs'), json(r.report)],
+  fromRow: (r) => ({
+    id: readText(r.id, 'id'),
+    scenario: readText(r.scenario, 'scenario'),
+    passed: readInteger(r.passed, 'passed') === 1,
+    target: readText(r.target, 'target'),
+    startedAtMs: readInteger(r.started_at_ms, 'started_at_ms'),
+    durationMs: readInteger(r.duration_ms, 'duration_ms'),
+    report: readJson<Record<string, unknown>>(r.report, 'report'),
+  }),
+};
 
 export const manualResolutionRows: TableMapping<ManualResolutionRecord> = {
   table: 'manual_resolutions',

@@ -13,7 +13,7 @@ export const alertKinds = [
   'batch_unbalanced',
   'store_refusing_writes',
   'reswipe_block_surge',
-  // Fed by the merchant-standing work (events merchant.scheme_threshold_near / _cleared); the slot is here so its alerts route, group and silence like the others.
+  // Fed by merchant standing (events merchant.standing_near / merchant.standing_over, docs/standing.md).
   'scheme_threshold',
   // A reconciliation discrepancy open longer than reconciliation.openBoundMs (docs/reconciliation.md).
   'recon_discrepancy_overdue',
@@ -106,7 +106,7 @@ export const alertLabels: Readonly<Record<AlertKind, readonly string[]>> = {
   batch_unbalanced: ['terminalId', 'batchNo'],
   store_refusing_writes: ['store'],
   reswipe_block_surge: ['dimension', 'subject'],
-  scheme_threshold: ['merchantId', 'scheme', 'threshold'],
+  scheme_threshold: ['merchantId', 'measure', 'month', 'state'],
   recon_discrepancy_overdue: ['channel', 'category', 'discrepancyId'],
 };
 

@@ -17,7 +17,7 @@ export const defaultAlertRules: readonly AlertRule[] = Object.freeze(
       { id: 'store-refusing-writes', kind: 'store_refusing_writes', severity: 'critical', repeatIntervalMs: 900_000 },
       { id: 'reswipe-block-surge', kind: 'reswipe_block_surge', severity: 'warning', resolveAfterMs: 600_000 },
       { id: 'recon-discrepancy-overdue', kind: 'recon_discrepancy_overdue', severity: 'warning', groupBy: ['channel'], repeatIntervalMs: 86_400_000 },
-      { id: 'scheme-threshold', kind: 'scheme_threshold', severity: 'warning', groupBy: ['merchantId', 'scheme'], repeatIntervalMs: 86_400_000 },
+      { id: 'scheme-threshold', kind: 'scheme_threshold', severity: 'warning', groupBy: ['merchantId', 'measure'], repeatIntervalMs: 86_400_000 },
     ],
     'defaultAlertRules',
   ),

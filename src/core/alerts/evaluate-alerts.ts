@@ -356,10 +356,24 @@ export function advanceState(previous: AlertEvaluatorState, observations: AlertO
       case 'batch.settled':
         delete conditions[`batch|${subject}`];
         break;
-      case 'merchant.scheme_threshold_near': {
-        const key = `scheme|${subject}|${text(p.scheme) ?? ''}|${text(p.threshold) ?? ''}`;
+      case 'merchant.standing_near':
+      case 'merchant.standing_over': {
+        // Subject `<merchant>/<measure>/<month>` (docs/standing.md): once per merchant, measure and month. A later
+        // month's event for the same merchant and measure ends the earlier month's alert; `over` replaces `near`.
+        const merchantId = text(p.merchantId) ?? '';
+        const measure = text(p.measure) ?? '';
+        const month = text(p.month) ?? '';
+        for (const key of Object.keys(conditions)) {
+          if (key.startsWith(`scheme|${merchantId}|${measure}|`) && key !== `scheme|${merchantId}|${measure}|${month}`) delete conditions[key];
+        }
+        const key = `scheme|${merchantId}|${measure}|${month}`;
         delete conditions[key]; // the newest figures replace the older ones
-        conditions[key] = { source: 'scheme', labels: { merchantId: subject, scheme: text(p.scheme) ?? '', threshold: text(p.threshold) ?? '' }, sinceMs: event.atMs, detail: { value: p.value ?? null, limit: p.limit ?? null } };
+        conditions[key] = {
+          source: 'scheme',
+          labels: { merchantId, measure, month, state: event.type === 'merchant.standing_over' ? 'over' : 'near' },
+          sinceMs: event.atMs,
+          detail: { value: p.value ?? null, threshold: p.threshold ?? null, unit: p.unit ?? null, shareBps: p.shareBps ?? null },
+        };
         break;
       }
       case 'recon.discrepancy_overdue':
@@ -373,9 +387,6 @@ export function advanceState(previous: AlertEvaluatorState, observations: AlertO
       case 'recon.discrepancy_changed':
         // Resolved or written off ends it; investigating keeps it firing (it is still open money).
         if (p.to === 'resolved' || p.to === 'written_off') delete conditions[`recon|${subject}`];
-        break;
-      case 'merchant.scheme_threshold_cleared':
-        delete conditions[`scheme|${subject}|${text(p.scheme) ?? ''}|${text(p.threshold) ?? ''}`];
         break;
       default:
         break;

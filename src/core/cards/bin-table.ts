@@ -34,6 +34,7 @@ export function parseBinTable(document: unknown, file = 'bin-table.json'): Index
     if (prefixBrand !== 'unknown' && prefixBrand !== brand) read.fail(`${path}.brand`, `prefix ${prefix} belongs to ${prefixBrand}, not ${brand}`);
     const issuerZh = read.optionalString(row.issuerZh, `${path}.issuerZh`);
     const country = row.country === undefined ? undefined : read.string(row.country, `${path}.country`, /^[A-Z]{2}$/);
+    const hotline = row.hotline === undefined ? undefined : read.string(row.hotline, `${path}.hotline`, /^\+?[0-9][0-9 -]{2,23}$/);
     byPrefix.set(prefix, {
       prefix,
       brand,
@@ -41,6 +42,7 @@ export function parseBinTable(document: unknown, file = 'bin-table.json'): Index
       issuer: read.string(row.issuer, `${path}.issuer`),
       ...(issuerZh === undefined ? {} : { issuerZh }),
       ...(country === undefined ? {} : { country }),
+      ...(hotline === undefined ? {} : { hotline }),
     });
   });
   const entries = [...byPrefix.values()].sort((a, b) => b.prefix.length - a.prefix.length || a.prefix.localeCompare(b.prefix));

@@ -21,6 +21,8 @@ export interface BinEntry {
   /** Issuer name in Chinese, when the issuer is Chinese. */
   readonly issuerZh?: string;
   readonly country?: string;
+  /** The issuer's customer service number (a cashier's customer whose card is blocked calls it); the emergency plan lists it. */
+  readonly hotline?: string;
 }
 
 /** A validated, frozen BIN table; entries sorted by prefix length, longest first. */

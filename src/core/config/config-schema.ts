@@ -2,6 +2,8 @@
 // ReswipeConfig this module returns; nothing else parses configuration. The schema is TypeBox data
 // (docs/decisions/typebox.md): the type, the defaults and the checks come from one declaration.
 // Validation happens once, at start-up, before anything opens a port or a database.
+import { drillScenarioNames } from '../drills/drill-scenarios.ts';
+import { parseCron } from '../time/cron.ts';
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
@@ -167,6 +169,44 @@ const listenerSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Whom to call in an emergency (docs/drills.md, `reswipe plan`): a bank's duty desk, a POS provider's hotline. */
+const contactSchema = Type.Object(
+  {
+    name: text({ maxLength: 100 }),
+    role: text({ minLength: 0, maxLength: 100, default: '' }),
+    phone: text({ minLength: 3, maxLength: 32, pattern: '^\\+?[0-9][0-9 ()-]{1,30}$', expected: 'must be a phone number: digits, spaces, "-", "(", ")", an optional leading "+"' }),
+    email: Type.Optional(text({ maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$', expected: 'must be an e-mail address' })),
+  },
+  { additionalProperties: false },
+);
+const contactsMax = 16;
+
+/** A sandbox bank behind a staging gateway, for scheduled drills: the gateway's channel name and the simulator's admin URL. */
+const drillBankSchema = Type.Object(
+  {
+    channel: text({ maxLength: 64, pattern: namePattern, expected: nameExpected }),
+    adminUrl: text({ maxLength: 2000, pattern: '^https?://[^\\s]+$', expected: 'must be an http(s) URL' }),
+  },
+  { additionalProperties: false },
+);
+
+/** A drill run on a cron schedule against a staging gateway (docs/drills.md#scheduled-drills). */
+const drillScheduleSchema = Type.Object(
+  {
+    scenario: enumOf(drillScenarioNames, 'bank-dies'),
+    cron: text({ maxLength: 200 }),
+    short: Type.Boolean({ default: false }),
+    gatewayUrl: text({ maxLength: 2000, pattern: '^https?://[^\\s]+$', expected: 'must be an http(s) URL' }),
+    apiKeyFile: text({ maxLength: 4096 }),
+    primary: drillBankSchema,
+    backup: drillBankSchema,
+    merchantId: Type.Optional(text({ minLength: 15, maxLength: 15 })),
+    terminals: Type.Array(text({ minLength: 8, maxLength: 8 }), { maxItems: 64, default: [] }),
+    terminalLink: Type.Optional(text({ maxLength: 260, pattern: '^[A-Za-z0-9.:_-]+:[0-9]{1,5}$', expected: 'must be host:port' })),
+  },
+  { additionalProperties: false },
+);
+
 const channelSchema = Type.Object(
   {
     name: text({ maxLength: 64, pattern: namePattern, expected: nameExpected }),
@@ -185,6 +225,7 @@ const channelSchema = Type.Object(
     tls: channelTlsSchema,
     zonePinKey: zonePinKeySchema,
     mac: channelMacSchema,
+    contacts: Type.Array(contactSchema, { maxItems: contactsMax, default: [] }),
   },
   { additionalProperties: false },
 );
@@ -281,6 +322,13 @@ export const configSchema = Type.Object(
     listeners: Type.Array(listenerSchema, { maxItems: listenersMax, default: [{}] }),
     channels: Type.Array(channelSchema, { maxItems: channelsMax, default: [] }),
     merchants: Type.Array(merchantSchema, { maxItems: merchantsMax, default: [] }),
+    drills: section({
+      schedule: Type.Array(drillScheduleSchema, { maxItems: 32, default: [] }),
+    }),
+    contacts: section({
+      acquirer: Type.Array(contactSchema, { maxItems: contactsMax, default: [] }),
+      posProviders: Type.Array(contactSchema, { maxItems: contactsMax, default: [] }),
+    }),
     declines: section({
       strictLuhn: Type.Boolean({ default: false }),
       strictBin: Type.Boolean({ default: false }),
@@ -615,6 +663,10 @@ function checkValues(config: CheckedConfig): void {
   config.merchants.forEach((merchant, index) => {
     // The name is stored and shown in the console: it must never carry a card number (docs/card-data.md).
     if (hasPanLikeRun(merchant.name)) throw new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field: `merchants[${index}].name`, reason: 'must not hold a card number' });
+  });
+  config.drills.schedule.forEach((entry, index) => {
+    const parsed = parseCron(entry.cron);
+    if ('error' in parsed) throw new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field: `drills.schedule[${index}].cron`, reason: parsed.error });
   });
   if (!isTimeZone(config.fees.settlementTimeZone)) {
     throw new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field: 'fees.settlementTimeZone', reason: 'must be an IANA time zone such as Asia/Shanghai' });

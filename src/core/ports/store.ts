@@ -445,6 +445,19 @@ export interface AuditQuery {
 }
 
 /** How a payment flagged for manual handling ended: what the bank told an operator, or a retried reversal the bank confirmed. */
+/** One drill run's report (docs/drills.md): the score and the facts behind it, kept for the operations team. */
+export interface DrillReportRecord {
+  id: string;
+  scenario: string;
+  passed: boolean;
+  /** `sandbox`, or the gateway URL a `--target` run rehearsed against. */
+  target: string;
+  startedAtMs: number;
+  durationMs: number;
+  /** The whole score (src/core/drills/score-drill.ts DrillScore) as JSON. */
+  report: Record<string, unknown>;
+}
+
 export type ManualResolutionOutcome = 'charged' | 'not-charged' | 'reversed';
 
 /** The one resolution of a flagged payment (docs/reversals.md); inserted once, never changed. */
@@ -575,6 +588,7 @@ export interface StoreTx extends StoreReader, NotificationStoreTx {
   appendAudit(record: AuditRecord): Promise<void>;
   /** Records the resolution of a flagged payment; a second one for the same payment throws `RSW_STORE_CONFLICT` (manual_resolutions_pkey). */
   insertManualResolution(record: ManualResolutionRecord): Promise<void>;
+  insertDrillReport(record: DrillReportRecord): Promise<void>;
 
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   revokeApiKey(id: string, atMs: number): Promise<boolean>;
@@ -651,6 +665,9 @@ export interface StoreReader extends NotificationStoreReader {
   listEvents(afterSeq: number, limit: number, type?: string): Promise<EventRecord[]>;
   /** Newest first (atMs, then id, descending). */
   listAudit(query: AuditQuery): Promise<AuditRecord[]>;
+  /** Drill reports, newest first; `before` is the keyset cursor (startedAtMs, id) of the last one already read. */
+  listDrillReports(query: { limit: number; scenario?: string; before?: { startedAtMs: number; id: string } }): Promise<DrillReportRecord[]>;
+  getDrillReport(id: string): Promise<DrillReportRecord | null>;
 
   /** The newest event of a type about one subject, or null: e.g. `batch.settled` for a terminal. */
   lastEventOf(type: string, subjectId: string): Promise<EventRecord | null>;

@@ -30,6 +30,8 @@ export interface FaultRates {
 export interface FaultSettings extends FaultRates {
   /** How long a late reply waits. Longer than a typical 10 s channel timeout by default. */
   readonly lateReplyMs: number;
+  /** Probability that a reversal (0400/0401) is swallowed: a bank whose reversal processing stopped (the drill `reversal-backlog`). */
+  readonly reversalNoReply: number;
 }
 
 export const faultRateNames = ['noReply', 'replyLost', 'lateReply', 'drop', 'dropAfterProcessing', 'malformedReply', 'duplicateReply', 'badAnswerMac'] as const satisfies ReadonlyArray<keyof FaultRates>;
@@ -73,6 +75,7 @@ export const noFaults: FaultSettings = Object.freeze({
   duplicateReply: 0,
   badAnswerMac: 0,
   lateReplyMs: defaultLateReplyMs,
+  reversalNoReply: 0,
 });
 
 /** Validates a partial update over the current settings; returns the new, frozen settings or throws RSW_SIM_FAULTS_INVALID. */
@@ -89,8 +92,15 @@ export function mergeFaultSettings(current: FaultSettings, update: unknown): Fau
       merged.lateReplyMs = value;
       continue;
     }
+    if (name === 'reversalNoReply') {
+      if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1)) {
+        throw new ReswipeError('RSW_SIM_FAULTS_INVALID', { field: name, reason: 'reversalNoReply must be a probability from 0 to 1' });
+      }
+      merged.reversalNoReply = value;
+      continue;
+    }
     if (!(faultRateNames as readonly string[]).includes(name)) {
-      throw new ReswipeError('RSW_SIM_FAULTS_INVALID', { field: name, reason: `unknown setting ${name}; known: ${[...faultRateNames, 'lateReplyMs'].join(', ')}` });
+      throw new ReswipeError('RSW_SIM_FAULTS_INVALID', { field: name, reason: `unknown setting ${name}; known: ${[...faultRateNames, 'lateReplyMs', 'reversalNoReply'].join(', ')}` });
     }
     if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1)) {
       throw new ReswipeError('RSW_SIM_FAULTS_INVALID', { field: name, reason: `${name} must be a probability from 0 to 1` });
@@ -123,7 +133,10 @@ export function decideFault(request: IsoMessage, settings: FaultSettings, random
   }
   if (!isFinancial && request.mti !== '0400' && request.mti !== '0401') return null;
   const draw = nextUnit(random);
-  let cumulative = 0;
+  // A reversal meets reversalNoReply first (the same one draw, so seeds without it replay as before).
+  const reversalShare = isFinancial ? 0 : (settings.reversalNoReply ?? 0);
+  if (draw < reversalShare) return 'no_reply';
+  let cumulative = reversalShare;
   for (const name of faultRateNames) {
     cumulative += settings[name];
     if (draw < cumulative) return faultOfRate[name];

@@ -22,6 +22,7 @@ const pinned: Record<string, string> = {
   '0015_reconciliation': 'a47c9abd983874f5/3154ef0ee090b544',
   '0016_payouts': '25afdf119cf22b04/53197f09f0cb0cb2',
   '0017_alerts_webhooks': 'c15042519f35ae40/cda692f3bdd57fd2',
+  '0018_drill_reports': 'db59a0f87672daa9/3f0cd1e49772a0a0',
 };
 
 function sha256(text: string): string {

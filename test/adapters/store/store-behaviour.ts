@@ -897,6 +897,22 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       await store.close();
     });
 
+    withStore('drill reports: stored whole, listed newest first with a keyset cursor and a scenario filter', async (store) => {
+      const report = (id: string, scenario: string, startedAtMs: number, passed: boolean) => ({ id, scenario, passed, target: 'sandbox', startedAtMs, durationMs: 15_000, report: { scenario, passed, money: { ok: passed }, checks: [{ name: 'money', ok: passed }] } });
+      const first = report('drl_a', 'bank-dies', baseAtMs, true);
+      const second = report('drl_b', 'bank-slow', baseAtMs + 1_000, false);
+      const third = report('drl_c', 'bank-dies', baseAtMs + 2_000, true);
+      await store.write(async (tx) => {
+        for (const record of [first, second, third]) await tx.insertDrillReport(record);
+      });
+      assert.deepEqual(await store.getDrillReport('drl_b'), second);
+      assert.equal(await store.getDrillReport('drl_missing'), null);
+      assert.deepEqual((await store.listDrillReports({ limit: 10 })).map((record) => record.id), ['drl_c', 'drl_b', 'drl_a']);
+      assert.deepEqual((await store.listDrillReports({ limit: 10, scenario: 'bank-dies' })).map((record) => record.id), ['drl_c', 'drl_a']);
+      assert.deepEqual((await store.listDrillReports({ limit: 10, before: { startedAtMs: third.startedAtMs, id: third.id } })).map((record) => record.id), ['drl_b', 'drl_a']);
+      await expectCode(store.write((tx) => tx.insertDrillReport(first)), 'RSW_STORE_CONFLICT');
+    });
+
     withStore('close waits for queued units and commits them', async (store) => {
       await seedParents(store);
       const pending = Array.from({ length: 10 }, (_, n) => store.write((tx) => tx.insertPayment(payment(`c${n}`, 'm1'))));

@@ -101,11 +101,17 @@ test('the reversal queue and a store refusing writes are read from the store\'s 
   assert.deepEqual(r.notifications.map((n) => `${n.kind}:${n.labels.bound ?? n.labels.store}`).sort(), ['reversal_queue:age', 'reversal_queue:depth', 'store_refusing_writes:primary']);
 });
 
-test('the scheme-threshold slot fires on the standing work\'s event and clears on its pair', () => {
-  let r = run(emptyAlertEvaluatorState, [], [event('merchant.scheme_threshold_near', 'M1', { scheme: 'cup', threshold: 'chargeback_ratio', value: 80, limit: 100 }, t0)], t0);
-  assert.deepEqual(r.notifications.map((n) => n.kind), ['scheme_threshold']);
-  r = run(r.state, r.firing, [event('merchant.scheme_threshold_cleared', 'M1', { scheme: 'cup', threshold: 'chargeback_ratio' }, t0 + 1)], t0 + 1000);
-  assert.deepEqual(r.notifications.map((n) => n.status), ['resolved']);
+test('merchant standing near and over fire the scheme-threshold alert once per merchant and measure; the next month replaces the earlier one', () => {
+  const near = { merchantId: 'M1', month: '2026-12', measure: 'decline_ratio', state: 'near', value: 1250, unit: 'bps', threshold: 1500, shareBps: 8333 };
+  let r = run(emptyAlertEvaluatorState, [], [event('merchant.standing_near', 'M1/decline_ratio/2026-12', near, t0)], t0);
+  assert.deepEqual(r.notifications.map((n) => [n.kind, n.status, n.labels.merchantId, n.labels.measure]), [['scheme_threshold', 'firing', 'M1', 'decline_ratio']]);
+  r = run(r.state, r.firing, [event('merchant.standing_over', 'M1/decline_ratio/2026-12', { ...near, state: 'over', value: 1600 }, t0 + 1)], t0 + 1000);
+  assert.equal(r.firing.filter((alert) => alert.kind === 'scheme_threshold').length, 1, 'over does not open a second alert for the same measure');
+  assert.deepEqual(Object.values(r.state.conditions).filter((condition) => condition.source === 'scheme').map((condition) => condition.labels.state), ['over']);
+  r = run(r.state, r.firing, [event('merchant.standing_near', 'M1/decline_ratio/2027-01', { ...near, month: '2027-01' }, t0 + 2)], t0 + 2000);
+  assert.deepEqual(Object.values(r.state.conditions).filter((condition) => condition.source === 'scheme').map((condition) => condition.labels.month), ['2027-01'], 'the next month replaces the earlier one');
+  r = run(r.state, r.firing, [event('merchant.standing_near', 'M2/fallback_ratio/2027-01', { ...near, merchantId: 'M2', measure: 'fallback_ratio', month: '2027-01' }, t0 + 3)], t0 + 3000);
+  assert.equal(r.firing.filter((alert) => alert.kind === 'scheme_threshold').length, 2, 'another merchant and measure is its own alert');
 });
 
 test('chat bodies have the robots\' published shapes, in both languages, linking the runbook', () => {

@@ -98,6 +98,7 @@ test('defaults are filled inside list items, and given values are kept', () => {
     inFlightMax: 256,
     echoIntervalMs: 30000,
     acquirerId: '00000000001',
+    contacts: [],
     disabled: false,
   });
   assert.deepEqual(config.merchants[0], {
