@@ -38,8 +38,9 @@ import { TerminalListener } from '../adapters/terminal-link/terminal-listener.ts
 import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
 import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
 import { createChannelRouter, type EngineRouter } from './channels/channel-router.ts';
-import { AuthorizationEngine, engineSettingsFromConfig } from './engine/authorization-engine.ts';
-import { pinTranslatingChannel } from './engine/pin-translating-channel.ts';
+import { Payments } from './payments/payments.ts';
+import { engineSettingsFromConfig } from '../core/payments/engine-settings-from-config.ts';
+import { pinTranslatingChannel } from './channels/pin-translating-channel.ts';
 import { FollowUps } from './follow-ups/follow-ups.ts';
 import { followUpSettingsFromConfig } from './follow-ups/follow-up-settings.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
@@ -116,7 +117,7 @@ export interface Gateway {
   readonly healthMonitor: ChannelHealthMonitor;
   readonly router: EngineRouter;
   readonly reversalWorker: ReversalWorker;
-  readonly engine: AuthorizationEngine;
+  readonly engine: Payments;
   readonly transactions: FollowUps;
   readonly fees: FollowUpFeeHooks;
   /** Writes fee lines of approvals and payment.completed events from the payment journal (docs/projector.md). */
@@ -184,7 +185,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     }
 
     // The engine and the follow-ups are built after the worker, which calls back into both.
-    let engine: AuthorizationEngine | undefined;
+    let engine: Payments | undefined;
     let transactions: FollowUps | undefined;
     const reversalPollMs = overrides.reversalWorker?.pollIntervalMs ?? 1_000;
     const reversalWorker = new ReversalWorker({
@@ -225,7 +226,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     });
     const router = createChannelRouter({ rules: routingRules, channels: config.channels, random, monitor: healthMonitor });
 
-    const running = new AuthorizationEngine({
+    const running = new Payments({
       store,
       // Every sale attempt is counted by outcome, code and channel on its way back from the channel.
       // PIN translation sits outside the health monitor: a PIN block that cannot be translated never reaches the channel, so it says nothing of the channel's health.
@@ -276,7 +277,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     const standingMonitor = new StandingMonitor({ store, clock, logger, settings: config.standing, calendar: standingCalendar });
 
     // Terminal sales are counted in reswipe_payments_total here; HTTP sales are counted by the HTTP app.
-    const countingEngine: Pick<AuthorizationEngine, 'authorize' | 'waitUntilAnswered' | 'reverseByTerminal' | 'settings'> = {
+    const countingEngine: Pick<Payments, 'authorize' | 'waitUntilAnswered' | 'reverseByTerminal' | 'settings'> = {
       async authorize(request) {
         const result = await running.authorize(request);
         if (result.kind === 'completed') metrics.recordPayment(result.view.status);

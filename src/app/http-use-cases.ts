@@ -10,7 +10,7 @@ import { defaultCutoff } from '../core/fees/business-date.ts';
 import type { FeePlanSet } from '../core/fees/fee-plan.ts';
 import type { Store } from '../core/ports/store.ts';
 import type { Clock } from '../core/time/clock.ts';
-import type { FeeHooks } from './engine/authorization-engine.ts';
+import type { FeeHooks } from '../core/ports/payments.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createFeeUseCases } from './fees/fee-use-cases.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';

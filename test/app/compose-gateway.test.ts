@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { createMetrics } from '../../src/adapters/metrics/metrics.ts';
 import { composeGateway } from '../../src/app/compose-gateway.ts';
 import { SeededRandom } from '../../src/core/time/random.ts';
-import { approveAll, FakeChannel, fixtureConfig, silentLogger } from './engine/engine-fixture.ts';
+import { approveAll, FakeChannel, fixtureConfig, silentLogger } from './payments/sale-fixture.ts';
 
 test('every background loop runs through the every override, starts with start() and stops with close()', async (t) => {
   const dir = mkdtempSync(`${tmpdir()}/reswipe-compose-`);

@@ -80,7 +80,7 @@ export interface AuditReport {
     /**
      * Known engine gaps found by the void/refund simulation, violations only with `strict`:
      * `refundsReversed`, refunds told accepted that the gateway later REVERSED at the issuer (a late
-     * 0230 reaches AuthorizationEngine.handleUnmatchedReply, which queues a reversal for the pending
+     * 0230 reaches Payments.handleUnmatchedReply (handle-late-reply.ts), which queues a reversal for the pending
      * advice attempt as for a sale); `voidedSalesReopened`, sales stored `approved` again though their
      * approved void gave the money back (the settlement of an earlier attempt's reversal recomputes
      * the sale's status from its attempts and overwrites `voided`). Money checks still run on both.

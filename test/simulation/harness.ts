@@ -1,6 +1,6 @@
 // The deterministic simulation harness: the gateway `reswipe serve` runs, built by the same
 // composeGateway() (src/app/compose-gateway.ts) from a config, on a real SQLite file: router, circuit
-// breaker (channel health monitor), fees, PIN translation and metrics wrappers, AuthorizationEngine,
+// breaker (channel health monitor), fees, PIN translation and metrics wrappers, the sale use cases (Payments),
 // FollowUps (voids and refunds of approved sales, refund advice forwarding), ReversalWorker,
 // recovery sweeps and every background loop. Only time and the wires are virtual: the clock, the
 // engine's sleeps and the background loops run on the VirtualScheduler, and the channel factory

@@ -1,7 +1,7 @@
 // What the manual-handling use cases need, wired by `serve` (HTTP routes) and by the CLI alike.
 import type { Clock } from '../../core/time/clock.ts';
 import type { Store } from '../../core/ports/store.ts';
-import type { FeeHooks } from '../engine/authorization-engine.ts';
+import type { FeeHooks } from '../../core/ports/payments.ts';
 import type { SettlementDay } from './load-manual-handling.ts';
 
 export interface ManualHandlingDeps {

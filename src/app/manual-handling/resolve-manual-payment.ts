@@ -10,7 +10,7 @@ import { decideManualHandling } from '../../core/payments/manual-handling-decisi
 import { resolutionNoteRefusal, type ManualHandlingView } from '../../core/payments/manual-handling-view.ts';
 import type { PaymentRecord, StoreTx } from '../../core/ports/store.ts';
 import { recordAudit } from '../audit/record-audit.ts';
-import { toStoredDecline } from '../engine/authorization-engine.ts';
+import { toStoredDecline } from '../../core/payments/stored-decline.ts';
 import { loadManualHandling, loadManualHandlingForUpdate, manualHandlingFactsOf, viewOfLoaded } from './load-manual-handling.ts';
 import type { ManualHandlingDeps } from './manual-handling-deps.ts';
 import type { ResolveManualPaymentInput } from '../../core/ports/manual-handling-use-cases.ts';

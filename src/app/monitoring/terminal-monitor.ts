@@ -7,7 +7,7 @@ import type { PaymentRecord, Store, TerminalRecord } from '../../core/ports/stor
 import type { Clock } from '../../core/time/clock.ts';
 import type { LoggerLike } from '../../adapters/channels/upstream-channel.ts';
 import { computeTerminalStats, terminalAlarms, type TerminalAlarm, type TerminalAlarmSettings, type TerminalStats } from '../../core/monitoring/terminal-stats.ts';
-import { localWindows } from '../engine/authorization-engine.ts';
+import { localWindows } from '../../core/time/local-windows.ts';
 
 export interface TerminalMonitoringView {
   lastSeenAt: string | null;

@@ -22,7 +22,7 @@ export interface UpstreamSaleInput {
     entryMode: EntryMode;
     /** Passed through as DE 35 when the terminal sent it. */
     track2?: string;
-    /** DE 52 as the terminal sent it (under its PIN key); translated to the channel's zone PIN key on the way out (app/engine/pin-translating-channel.ts), never sent as it is. */
+    /** DE 52 as the terminal sent it (under its PIN key); translated to the channel's zone PIN key on the way out (app/channels/pin-translating-channel.ts), never sent as it is. */
     pinBlock?: Uint8Array;
     /** Passed through as DE 55 when the terminal sent it. */
     iccData?: Uint8Array;

@@ -11,7 +11,7 @@ import { createHttpUseCases } from '../../../src/app/http-use-cases.ts';
 import { generateApiKey } from '../../../src/adapters/http/auth.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
 import type { ApiScope } from '../../../src/core/access/api-scope.ts';
-import { createFixture, merchantId, okPan, silentLogger, terminalId } from '../../app/engine/engine-fixture.ts';
+import { createFixture, merchantId, okPan, silentLogger, terminalId } from '../../app/payments/sale-fixture.ts';
 
 const panKey = 'test-pan-key-0123456789';
 

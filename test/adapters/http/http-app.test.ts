@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHttpFixture, bearer, merchantId, newIdempotencyKey, otherMerchantId, saleBody, terminalId, type HttpFixture } from './http-fixture.ts';
-import { reply, type Script } from '../../app/engine/engine-fixture.ts';
+import { reply, type Script } from '../../app/payments/sale-fixture.ts';
 import { hashApiKey } from '../../../src/adapters/http/auth.ts';
 
 const pan = '6222020000000000018';

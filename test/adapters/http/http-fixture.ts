@@ -9,7 +9,7 @@ import { createMetrics, instrumentChannel, type Metrics } from '../../../src/ada
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
 import { standingOfMerchant } from '../../../src/app/standing/load-merchant-standing.ts';
 import type { LoggerLike } from '../../../src/adapters/channels/upstream-channel.ts';
-import { createFixture, merchantId, terminalId, silentLogger, reply, type Fixture, type Script } from '../../app/engine/engine-fixture.ts';
+import { createFixture, merchantId, terminalId, silentLogger, reply, type Fixture, type Script } from '../../app/payments/sale-fixture.ts';
 
 export { merchantId, terminalId };
 export const otherMerchantId = 'M00000000000002';

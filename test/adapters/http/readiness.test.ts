@@ -14,7 +14,7 @@ import { SqliteStore } from '../../../src/adapters/store/sqlite-store.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import { decideReadiness } from '../../../src/core/monitoring/readiness.ts';
-import { createFixture, silentLogger } from '../../app/engine/engine-fixture.ts';
+import { createFixture, silentLogger } from '../../app/payments/sale-fixture.ts';
 
 test('readiness rule: store answers, store accepts writes, a channel is usable, in that order', () => {
   const up = { name: 'bank-a', connected: 2 };

@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TerminalListener, type TerminalListenerSettings, type TerminalListenerOptions } from '../../../src/adapters/terminal-link/terminal-listener.ts';
 import { encodeFrame, getDialect, packMessage } from '../../../src/core/iso8583/index.ts';
-import { createFixture, terminalId } from '../../app/engine/engine-fixture.ts';
+import { createFixture, terminalId } from '../../app/payments/sale-fixture.ts';
 import { TerminalClient } from '../../e2e/terminal-client.ts';
 
 interface Logged {

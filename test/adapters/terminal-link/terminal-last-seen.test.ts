@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TerminalListener } from '../../../src/adapters/terminal-link/terminal-listener.ts';
 import { TerminalMonitor } from '../../../src/app/monitoring/terminal-monitor.ts';
-import { createFixture, merchantId, silentLogger, terminalId } from '../../app/engine/engine-fixture.ts';
+import { createFixture, merchantId, silentLogger, terminalId } from '../../app/payments/sale-fixture.ts';
 import { TerminalClient, saleMessage } from '../../e2e/terminal-client.ts';
 import type { Store } from '../../../src/core/ports/store.ts';
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';

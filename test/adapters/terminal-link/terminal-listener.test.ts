@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TerminalListener } from '../../../src/adapters/terminal-link/terminal-listener.ts';
 import { entryModeOf, originalOf } from '../../../src/adapters/terminal-link/parse-terminal-request.ts';
-import { createFixture, silentLogger, terminalId } from '../../app/engine/engine-fixture.ts';
+import { createFixture, silentLogger, terminalId } from '../../app/payments/sale-fixture.ts';
 import { TerminalClient, de7, saleMessage } from '../../e2e/terminal-client.ts';
 import { getText } from '../../../src/core/iso8583/index.ts';
 

@@ -15,7 +15,7 @@ import { combineKeyComponents } from '../../../src/core/crypto/key-components.ts
 import { decodeWorkingKeyBlock } from '../../../src/core/crypto/working-key-block.ts';
 import { checkMessageMac, packWithMac, type MacMode } from '../../../src/core/crypto/terminal-mac.ts';
 import { getDialect, type IsoMessage } from '../../../src/core/iso8583/index.ts';
-import { createFixture, silentLogger, terminalId } from '../../app/engine/engine-fixture.ts';
+import { createFixture, silentLogger, terminalId } from '../../app/payments/sale-fixture.ts';
 import { TerminalClient, de7, saleMessage } from '../../e2e/terminal-client.ts';
 
 const dialect = getDialect('iso87-ascii');

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TerminalListener } from '../../../src/adapters/terminal-link/terminal-listener.ts';
 import { getText, type IsoMessage } from '../../../src/core/iso8583/index.ts';
-import { createFixture, reply, silentLogger, terminalId } from '../../app/engine/engine-fixture.ts';
+import { createFixture, reply, silentLogger, terminalId } from '../../app/payments/sale-fixture.ts';
 import { TerminalClient, saleMessage } from '../../e2e/terminal-client.ts';
 
 const pan = '6222020000000000018';

@@ -6,16 +6,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Gateway } from '../../../src/app/compose-gateway.ts';
-import type { AuthorizationEngine } from '../../../src/app/engine/authorization-engine.ts';
+import type { Payments } from '../../../src/app/payments/payments.ts';
 import type { FollowUps } from '../../../src/app/follow-ups/follow-ups.ts';
 import type { FollowUpRequest } from '../../../src/core/ports/payments.ts';
 import type { Store } from '../../../src/core/ports/store.ts';
-import { FakeChannel, fixtureConfig, merchantId, startFixtureGateway, terminalId, type Script } from '../engine/engine-fixture.ts';
+import { FakeChannel, fixtureConfig, merchantId, startFixtureGateway, terminalId, type Script } from '../payments/sale-fixture.ts';
 
 export interface FollowUpFixture {
   gateway: Gateway;
   store: Store;
-  engine: AuthorizationEngine;
+  engine: Payments;
   followUps: FollowUps;
   channel: FakeChannel;
   close(): Promise<void>;

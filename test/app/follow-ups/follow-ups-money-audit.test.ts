@@ -15,7 +15,7 @@ import type { PaymentRecord } from '../../../src/core/ports/store.ts';
 import { SeededRandom, nextUnit, nextIntInclusive } from '../../../src/core/time/random.ts';
 import { decideIssuerResponse } from '../../../src/sim/issuer/decide-issuer-response.ts';
 import { IssuerBook, viewLedger } from '../../../src/sim/issuer/issuer-book.ts';
-import { sale } from '../engine/engine-fixture.ts';
+import { sale } from '../payments/sale-fixture.ts';
 import { createFollowUpFixture, followUp } from './follow-up-fixture.ts';
 
 const seed = Number(process.env.RESWIPE_TEST_SEED ?? 6_2026_1125);

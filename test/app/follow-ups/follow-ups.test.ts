@@ -9,7 +9,7 @@ import { defaultFollowUpSettings } from '../../../src/app/follow-ups/follow-up-s
 import type { FollowUpResult } from '../../../src/core/ports/payments.ts';
 import { SeededRandom } from '../../../src/core/time/random.ts';
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
-import { merchantId, okPan, reply, sale, silentLogger, terminalId, type Script } from '../engine/engine-fixture.ts';
+import { merchantId, okPan, reply, sale, silentLogger, terminalId, type Script } from '../payments/sale-fixture.ts';
 import { transmissionDateTime } from '../../../src/core/payments/upstream-fields.ts';
 import { createFollowUpFixture, followUp, type FollowUpFixture } from './follow-up-fixture.ts';
 

@@ -10,7 +10,7 @@ import { generateApiKey } from '../../../src/adapters/http/auth.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
 import { ChannelHealthMonitor, monitorChannel } from '../../../src/app/channels/channel-health-monitor.ts';
 import { TerminalMonitor } from '../../../src/app/monitoring/terminal-monitor.ts';
-import { createFixture, sale, silentLogger, terminalId, reply } from '../engine/engine-fixture.ts';
+import { createFixture, sale, silentLogger, terminalId, reply } from '../payments/sale-fixture.ts';
 import type { ChannelSendResult } from '../../../src/adapters/channels/upstream-channel.ts';
 
 test('events, terminal and channel monitoring over HTTP', async () => {

@@ -11,7 +11,7 @@ import { StandingMonitor, standingSubjectOf } from '../../../src/app/standing/st
 import { ManualClock } from '../../../src/core/time/clock.ts';
 import { defaultStandingSettings } from '../../../src/core/standing/merchant-standing.ts';
 import { attempt, payment } from '../../adapters/store/store-fixtures.ts';
-import { silentLogger } from '../engine/engine-fixture.ts';
+import { silentLogger } from '../payments/sale-fixture.ts';
 import { bearer, createHttpFixture, merchantId, otherMerchantId, type HttpFixture } from '../../adapters/http/http-fixture.ts';
 
 const visaPan = '4111111111111111';

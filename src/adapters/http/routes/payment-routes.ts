@@ -1,5 +1,5 @@
 // POST /v1/payments, GET /v1/payments/{id} and GET /v1/payments (docs/contracts/http-api.md). A sale goes
-// through the same AuthorizationEngine as a terminal's 0200; this file only turns HTTP into a
+// through the same sale use cases as a terminal's 0200; this file only turns HTTP into a
 // SaleRequest and the engine's SaleResult back into HTTP. Duplicate detection is the engine's: the
 // scope is `http:<merchantId>`, the key the Idempotency-Key header, and the request hash covers the
 // canonical body with the card number replaced by its keyed fingerprint and the CVV left out, so
@@ -27,7 +27,7 @@ import { merchantScopeOf, scopeHook, type ApiAuth } from '../auth.ts';
 import { paymentFilterOf } from './payment-filter.ts';
 import { problemSchema, sendProblem, problemOfError } from '../problem.ts';
 
-/** What the routes need of the engine; the real AuthorizationEngine or a wrapper that records metrics. */
+/** What the routes need of the engine; the real Payments (src/app/payments) or a wrapper that records metrics. */
 export interface PaymentEngine {
   authorize(request: SaleRequest): Promise<SaleResult>;
   getPayment(id: string, scope?: { merchantId?: string }): Promise<PaymentView | null>;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { IsoMessage } from '../../../../src/core/iso8583/index.ts';
 import { bearer, createHttpFixture, newIdempotencyKey, saleBody, type HttpFixture } from '../http-fixture.ts';
-import { reply } from '../../../app/engine/engine-fixture.ts';
+import { reply } from '../../../app/payments/sale-fixture.ts';
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
   for (let waitedMs = 0; waitedMs <= timeoutMs; waitedMs += 20) {

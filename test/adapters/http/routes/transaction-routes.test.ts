@@ -8,7 +8,7 @@ import { buildHttpApp } from '../../../../src/adapters/http/http-app.ts';
 import { createHttpUseCases } from '../../../../src/app/http-use-cases.ts';
 import { generateApiKey } from '../../../../src/adapters/http/auth.ts';
 import { validateConfig } from '../../../../src/core/config/config-schema.ts';
-import { createFixture, merchantId, okPan, silentLogger, terminalId } from '../../../app/engine/engine-fixture.ts';
+import { createFixture, merchantId, okPan, silentLogger, terminalId } from '../../../app/payments/sale-fixture.ts';
 
 const panKey = 'test-pan-key-0123456789';
 

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createFixture, merchantId, terminalId, sale, seedCrashedSale } from './engine-fixture.ts';
+import { createFixture, merchantId, terminalId, sale, seedCrashedSale } from './sale-fixture.ts';
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 5_000): Promise<T> {

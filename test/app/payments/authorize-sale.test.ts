@@ -1,30 +1,13 @@
-// Goal: the engine keeps the money-safety invariants end to end inside one process. Method: a real
-// SQLite store, scripted fake channels and the real reversal worker; each test drives sales through
-// approve, decline, failover, unknown outcome, duplicates, late replies, terminal reversals and
-// restart recovery, then checks what the client was told against the stored payment and attempts.
+// Goal: authorizing a sale keeps the money-safety invariants end to end inside one process. Method: a
+// real SQLite store, scripted fake channels and the real reversal worker; each test drives sales through
+// approve, decline, failover, unknown outcome, duplicates and admission bounds, then checks what the
+// client was told against the stored payment and attempts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createFixture, merchantId, okPan, reply, sale, terminalId, type Fixture, seedCrashedSale } from './engine-fixture.ts';
+import { createFixture, merchantId, okPan, reply, sale, terminalId } from './sale-fixture.ts';
+import { waitFor, withFixture } from './sale-test-helpers.ts';
 import { CardNumber, fingerprintPan } from '../../../src/core/cards/pan.ts';
-
-async function withFixture(options: Parameters<typeof createFixture>[0], body: (fixture: Fixture) => Promise<void>): Promise<void> {
-  const fixture = await createFixture(options);
-  try {
-    await body(fixture);
-  } finally {
-    await fixture.close();
-  }
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 3_000): Promise<T> {
-  for (let waitedMs = 0; waitedMs <= timeoutMs; waitedMs += 20) {
-    const value = await probe();
-    if (value !== null && value !== undefined && value !== false) return value;
-    await delay(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 test('an approved sale is persisted with one approved attempt and replayed on a duplicate', async () => {
   await withFixture({}, async ({ engine, store, channels, gateway }) => {
@@ -172,54 +155,6 @@ test('concurrent duplicates race on the idempotency key: one payment, one upstre
   });
 });
 
-test('a late approval for an unknown attempt keeps its reversal queued (idempotently)', async () => {
-  const script = (request: import('../../../src/core/iso8583/index.ts').IsoMessage) =>
-    request.mti === '0200' ? { kind: 'no_reply' as const, reason: 'timeout' as const, sentAtMs: Date.now() } : { kind: 'not_sent' as const, reason: 'no_connection' as const, detail: 'down' };
-  await withFixture({ scripts: [script], settings: { terminalTimeoutMs: 800 } }, async ({ engine, store, channels }) => {
-    const result = await engine.authorize(sale());
-    assert.equal(result.kind, 'completed');
-    const saleMessage = channels[0]!.sales()[0]!;
-    await engine.handleUnmatchedReply('bank-a', { mti: '0210', fields: { ...saleMessage.fields, 39: '00' } }, { late: true, channel: 'bank-a' });
-    assert.equal((await store.listEvents(0, 100, 'payment.late_reply')).length, 1);
-    const stats = await store.reversalQueueStats();
-    assert.equal(stats.pending + stats.dead, 1, 'exactly one reversal for the attempt');
-  });
-});
-
-test("the terminal's own reversal of an approved sale is forwarded upstream and the payment ends reversed", async () => {
-  await withFixture({}, async ({ engine, store, channels }) => {
-    const request = sale({ intake: 'iso', terminalStan: '000042', terminalTransmittedAt: '1125120000', idempotency: { scope: `iso:${terminalId}`, key: '000042:1125120000', requestHash: 'h' } });
-    const result = await engine.authorize(request);
-    assert.equal(result.kind, 'completed');
-    if (result.kind !== 'completed') return;
-    assert.equal(result.view.status, 'approved');
-    const answer = await engine.reverseByTerminal({ terminalId, merchantId, amountMinor: 10_000, originalStan: '000042', originalTransmittedAt: '1125120000', reasonCode: '96' });
-    assert.equal(answer.responseCode, '00');
-    const payment = await waitFor('the reversal to settle', async () => {
-      const current = await store.getPayment(result.view.id);
-      return current?.status === 'reversed' ? current : null;
-    });
-    assert.equal(payment.status, 'reversed');
-    assert.equal(channels[0]?.reversals()[0]?.fields[39], '96');
-    assert.equal((await engine.reverseByTerminal({ terminalId, merchantId, amountMinor: 10_000, originalStan: '000099', originalTransmittedAt: '1125120000', reasonCode: '98' })).responseCode, '25');
-  });
-});
-
-test('recovery after a crash: a pending attempt becomes unknown and gets a reversal', async () => {
-  await withFixture({}, async ({ engine, store }) => {
-    const nowMs = Date.now();
-    await seedCrashedSale(store, nowMs);
-    const recovered = await engine.recoverAfterRestart();
-    assert.equal(recovered.reversalsQueued, 1);
-    const payment = await waitFor('the recovered payment to be reversed', async () => {
-      const current = await store.getPayment('pay_crashed');
-      return current?.status === 'reversed' ? current : null;
-    });
-    assert.equal(payment.status, 'reversed');
-    assert.deepEqual((await store.listAttempts('pay_crashed')).map((a) => a.outcome), ['reversed']);
-  });
-});
-
 test('a busy terminal queues a bounded number of sales and refuses the rest before sending', async () => {
   let release: () => void = () => {};
   const gate = new Promise<void>((resolve) => (release = resolve));
@@ -231,16 +166,6 @@ test('a busy terminal queues a bounded number of sales and refuses the rest befo
     release();
     assert.equal((await first).kind, 'completed');
     assert.equal((await second).kind, 'completed');
-  });
-});
-
-test('a terminal reversal that overtakes its original blocks the original: it is refused, never charged', async () => {
-  await withFixture({}, async ({ engine, channels }) => {
-    const answer = await engine.reverseByTerminal({ terminalId, merchantId, amountMinor: 10_000, originalStan: '000321', originalTransmittedAt: '1125130000', reasonCode: '98' });
-    assert.equal(answer.responseCode, '25');
-    const late = await engine.authorize(sale({ intake: 'iso', terminalStan: '000321', terminalTransmittedAt: '1125130000', idempotency: { scope: `iso:${terminalId}`, key: '000321:1125130000', requestHash: 'h' } }));
-    assert.equal(late.kind, 'idempotency_mismatch');
-    assert.equal(channels[0]?.sent.length, 0);
   });
 });
 

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fingerprintPan, maskPan } from '../../../src/core/cards/pan.ts';
 import { panKeyIdOf } from '../../../src/core/config/pan-key.ts';
-import { createFixture, merchantId, okPan, sale, terminalId } from './engine-fixture.ts';
+import { createFixture, merchantId, okPan, sale, terminalId } from './sale-fixture.ts';
 
 const oldKey = '3f9c1e7a52b04d86a1e0c7f25b9d3e48c6a71f0e2d5b8c94e3a7f16b0d2c5e98';
 const newKey = 'q8VvJ3m0cX5Tn2WbR7yLk1Hs9DfGp4Za6Ue0Oi3Bw2M=';

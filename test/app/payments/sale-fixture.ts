@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { ChannelHealth, ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../../../src/adapters/channels/upstream-channel.ts';
 import { createMetrics } from '../../../src/adapters/metrics/metrics.ts';
 import { composeGateway, type Gateway, type GatewayChannel } from '../../../src/app/compose-gateway.ts';
-import type { AuthorizationEngine, EngineSettings, SaleRequest } from '../../../src/app/engine/authorization-engine.ts';
+import type { Payments } from '../../../src/app/payments/payments.ts';
+import type { EngineSettings, SaleRequest } from '../../../src/core/ports/payments.ts';
 import type { ReversalWorker } from '../../../src/app/reversals/reversal-worker.ts';
 import { CardNumber } from '../../../src/core/cards/pan.ts';
 import { validateConfig, type ReswipeConfig } from '../../../src/core/config/config-schema.ts';
@@ -73,7 +74,7 @@ export const approveAll: Script = (request) => reply(request, '00');
 export interface Fixture {
   gateway: Gateway;
   store: Store;
-  engine: AuthorizationEngine;
+  engine: Payments;
   worker: ReversalWorker;
   channels: FakeChannel[];
   close(): Promise<void>;

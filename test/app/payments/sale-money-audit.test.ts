@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createFixture, reply, sale, terminalId, type Script } from './engine-fixture.ts';
+import { createFixture, reply, sale, terminalId, type Script } from './sale-fixture.ts';
 import { getText, type IsoMessage } from '../../../src/core/iso8583/index.ts';
 import { SeededRandom, nextUnit } from '../../../src/core/time/random.ts';
 import type { ChannelSendResult } from '../../../src/adapters/channels/upstream-channel.ts';

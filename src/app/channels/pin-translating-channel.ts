@@ -2,9 +2,8 @@
 // block under the channel's zone PIN key, translated by the HSM port, or does not leave at all (not
 // sent, so the engine may try another channel and no money moved). The engine is unchanged and never
 // sees a key; swapping the software HSM for a hardware one changes only what serve.ts passes here.
-import type { ChannelPort } from './authorization-engine.ts';
+import type { ChannelPort, LoggerLike } from '../../core/ports/channel.ts';
 import type { HsmKeyRef, HsmPort } from '../../core/ports/hsm.ts';
-import type { LoggerLike } from '../../adapters/channels/upstream-channel.ts';
 import { pinTranslationNeedOf } from '../../core/payments/pin-translation-request.ts';
 import { isReswipeError } from '../../core/errors/reswipe-error.ts';
 

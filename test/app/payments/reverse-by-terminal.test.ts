@@ -1,12 +1,14 @@
 // Goal: the engine honours a terminal's own 0400 only for a sale of that terminal and merchant, for its
 // amount, before its batch is settled and within the window, and finds a cups-pos sale named by DE 61
 // (STAN + the terminal's local date) also between 00:00 and 08:00 China time and across month and year
-// ends. A refused 0400 reverses nothing: the sale stays approved and no reversal goes upstream.
+// ends. A refused 0400 reverses nothing: the sale stays approved and no reversal goes upstream. An
+// honoured one is forwarded upstream; one that overtakes its original takes the original's key.
 // Method: the real engine on SQLite with a fake bank, its clock shifted to the instants under test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createFixture, merchantId, sale, terminalId, type Fixture } from './engine-fixture.ts';
+import { createFixture, merchantId, sale, terminalId, type Fixture } from './sale-fixture.ts';
+import { waitFor, withFixture } from './sale-test-helpers.ts';
 import { transmissionDateTime } from '../../../src/core/payments/upstream-fields.ts';
 
 /** Real time moved to `atMs`, still flowing (the reversal worker and the waits need it to). */
@@ -113,5 +115,34 @@ test('a 0400 from another merchant, for another amount, after the batch or after
     const honoured = await fixture.engine.reverseByTerminal({ ...base, amountMinor: 3_004, originalStan: fourth.stan, originalTransmittedAt: null });
     assert.equal(honoured.responseCode, '00');
     assert.equal(await statusAfterSettling(fixture, fourth.id, 'reversed'), 'reversed');
+  });
+});
+
+test("the terminal's own reversal of an approved sale is forwarded upstream and the payment ends reversed", async () => {
+  await withFixture({}, async ({ engine, store, channels }) => {
+    const request = sale({ intake: 'iso', terminalStan: '000042', terminalTransmittedAt: '1125120000', idempotency: { scope: `iso:${terminalId}`, key: '000042:1125120000', requestHash: 'h' } });
+    const result = await engine.authorize(request);
+    assert.equal(result.kind, 'completed');
+    if (result.kind !== 'completed') return;
+    assert.equal(result.view.status, 'approved');
+    const answer = await engine.reverseByTerminal({ terminalId, merchantId, amountMinor: 10_000, originalStan: '000042', originalTransmittedAt: '1125120000', reasonCode: '96' });
+    assert.equal(answer.responseCode, '00');
+    const payment = await waitFor('the reversal to settle', async () => {
+      const current = await store.getPayment(result.view.id);
+      return current?.status === 'reversed' ? current : null;
+    });
+    assert.equal(payment.status, 'reversed');
+    assert.equal(channels[0]?.reversals()[0]?.fields[39], '96');
+    assert.equal((await engine.reverseByTerminal({ terminalId, merchantId, amountMinor: 10_000, originalStan: '000099', originalTransmittedAt: '1125120000', reasonCode: '98' })).responseCode, '25');
+  });
+});
+
+test('a terminal reversal that overtakes its original blocks the original: it is refused, never charged', async () => {
+  await withFixture({}, async ({ engine, channels }) => {
+    const answer = await engine.reverseByTerminal({ terminalId, merchantId, amountMinor: 10_000, originalStan: '000321', originalTransmittedAt: '1125130000', reasonCode: '98' });
+    assert.equal(answer.responseCode, '25');
+    const late = await engine.authorize(sale({ intake: 'iso', terminalStan: '000321', terminalTransmittedAt: '1125130000', idempotency: { scope: `iso:${terminalId}`, key: '000321:1125130000', requestHash: 'h' } }));
+    assert.equal(late.kind, 'idempotency_mismatch');
+    assert.equal(channels[0]?.sent.length, 0);
   });
 });

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getText, type IsoMessage } from '../../../src/core/iso8583/index.ts';
 import type { ChannelSendResult } from '../../../src/adapters/channels/upstream-channel.ts';
-import { createFixture, reply, sale, terminalId, type Script } from './engine-fixture.ts';
+import { createFixture, reply, sale, terminalId, type Script } from './sale-fixture.ts';
 
 /** An issuer's books behind a fake channel: approved sales charge, confirmed reversals refund. */
 class Book {

@@ -1,0 +1,144 @@
+// The load-and-check step of a sale: everything read before the first write (merchant, terminal, the
+// day and month totals, the card's recent declines, an unsettled twin, the route) and the pure checks
+// run on it (local checks, re-swipe guard, scheme retry budget). Ends with the payment row as the
+// intent unit will write it: `pending`, or `declined` with the first decline found.
+import { fingerprintPan } from '../../core/cards/pan.ts';
+import { panKeyIdOf } from '../../core/config/pan-key.ts';
+import type { Diagnosis } from '../../core/declines/index.ts';
+import { checkRetryBudget, classifyOutcome, classifyResponseCode, runLocalChecks } from '../../core/declines/index.ts';
+import { historyEntriesMax } from '../../core/declines/check-retry-budget.ts';
+import { reswipeWaitDiagnosis } from '../../core/payments/reswipe-guard.ts';
+import { buildSalePayment, cardInfoOrUnknown, checkedTerminal } from '../../core/payments/sale-record.ts';
+import type { SaleRequest } from '../../core/ports/payments.ts';
+import type { MerchantRecord, PaymentRecord, Store, TerminalRecord } from '../../core/ports/store.ts';
+import type { RouteInput } from '../../core/routing/choose-route.ts';
+import { newRandomId } from '../../core/time/random.ts';
+import { localWindows } from '../../core/time/local-windows.ts';
+import { channelOrder } from './channel-order.ts';
+import { findUnsettledTwin } from './find-unsettled-twin.ts';
+import type { SaleServices } from './sale-deps.ts';
+
+/** The longest window a retry budget counts declines in (Visa's 30 days). */
+const retryHistoryWindowMs = 30 * 86_400_000;
+
+const zeroTotals = { merchantDayMinor: 0, merchantMonthMinor: 0, terminalDayMinor: 0, terminalMonthMinor: 0 };
+
+export type CheckedSale =
+  /** No merchant or terminal row to attach a payment to: a local decline that is answered but not stored. */
+  | { kind: 'no_party'; payment: PaymentRecord; decline: Diagnosis }
+  | {
+      kind: 'checked';
+      payment: PaymentRecord;
+      merchant: MerchantRecord;
+      /** The first decline found, or null: the sale may go upstream. */
+      decline: Diagnosis | null;
+      /** The earlier payment the re-swipe guard answered WAIT for. */
+      reswipeBlockedBy: string | null;
+      budgetAllowed: boolean;
+      /** The channels to try, best first, and what chose them. */
+      route: string[];
+      routeInput: RouteInput;
+    };
+
+export async function checkSale(deps: SaleServices, request: SaleRequest, nowMs: number): Promise<CheckedSale> {
+  const { store, settings } = deps;
+  const pan = request.card.number.reveal();
+  const panFingerprint = fingerprintPan(pan, settings.panKey);
+  // The same card under every configured key, current first: history made before a key rotation still counts.
+  const cardFingerprints = [panFingerprint, ...(settings.panKeysRetired ?? []).map((retired) => fingerprintPan(pan, retired.key))];
+  const merchant = await store.getMerchant(request.merchantId);
+  const terminal = request.terminalId === null ? null : await store.getTerminal(request.terminalId);
+  const terminalKnown = request.terminalId === null || (terminal !== null && merchant !== null && terminal.merchantId === merchant.id);
+
+  const checked = runLocalChecks(
+    {
+      pan,
+      ...(request.card.expiry === undefined ? {} : { expiry: request.card.expiry }),
+      ...(request.card.cvv === undefined ? {} : { cvv: request.card.cvv }),
+      entryMode: request.card.entryMode,
+      amountMinor: request.amountMinor,
+      merchant: merchant === null ? null : { id: merchant.id, accepts: merchant.accepts, limits: merchant.limits, disabled: merchant.disabled },
+      terminal: checkedTerminal(request, terminal, terminalKnown),
+      totals: merchant === null ? zeroTotals : await approvedTotals(store, settings.localOffsetMinutes, merchant, terminalKnown ? terminal : null, nowMs),
+      nowMs,
+      strict: { luhn: settings.strictLuhn, bin: settings.strictBin },
+    },
+    deps.binTable,
+  );
+  const card = checked.card ?? cardInfoOrUnknown(pan, deps.binTable);
+  let decline: Diagnosis | null = checked.ok ? null : checked.diagnosis;
+  if (decline === null && (merchant === null || !terminalKnown)) {
+    // The checks should have caught these; the standard codes still apply if they did not.
+    decline = classifyResponseCode(merchant === null ? '03' : '97');
+  }
+  // Drawn here, before the router may draw: a seeded simulation sees the same ids run after run.
+  const paymentId = newRandomId(deps.random, 'pay');
+  const paymentWith = (final: Diagnosis | null) =>
+    buildSalePayment({ id: paymentId, request, decline: final, panFingerprint, panKeyId: settings.panKeyId ?? panKeyIdOf(settings.panKey), card, nowMs });
+
+  if (merchant === null || !terminalKnown) {
+    const declined = decline ?? classifyResponseCode('97');
+    return { kind: 'no_party', payment: paymentWith(decline), decline: declined };
+  }
+
+  // The re-swipe guard runs before anything else may send: an unsettled twin means WAIT, not a second charge.
+  let reswipeBlockedBy: string | null = null;
+  if (decline === null) {
+    reswipeBlockedBy = await findUnsettledTwin(deps, cardFingerprints, request, request.capture ? 'sale' : 'preauth', nowMs);
+    if (reswipeBlockedBy !== null) decline = reswipeWaitDiagnosis(reswipeBlockedBy);
+  }
+
+  let budgetAllowed = true;
+  if (decline === null) {
+    // The budgets count upstream declines only: read the card's newest declines, not all its attempts.
+    const history = await listCardDeclines(store, cardFingerprints, nowMs - retryHistoryWindowMs);
+    const budget = checkRetryBudget({
+      brand: card.brand,
+      history: history.map((entry) => ({
+        atMs: entry.sentAtMs ?? entry.createdAtMs,
+        responseCode: entry.responseCode,
+        outcome: entry.outcome === 'pending' ? 'unknown' : entry.outcome,
+        brand: card.brand,
+        merchantId: entry.merchantId,
+        amountMinor: entry.amountMinor,
+      })),
+      nowMs,
+      ...(settings.retryRuleEdition === undefined ? {} : { edition: settings.retryRuleEdition }),
+      merchantId: request.merchantId,
+      amountMinor: request.amountMinor,
+    });
+    if (!budget.allowed) decline = budget.diagnosis;
+    budgetAllowed = budget.allowed;
+  }
+  const routeInput: RouteInput = { brand: card.brand, cardType: card.type, bin: pan.slice(0, 8), amountMinor: request.amountMinor, merchantId: merchant.id, mcc: merchant.mcc };
+  const route = channelOrder(deps, routeInput);
+  if (decline === null && route.length === 0) decline = classifyOutcome('not_sent');
+  return { kind: 'checked', payment: paymentWith(decline), merchant, decline, reswipeBlockedBy, budgetAllowed, route, routeInput };
+}
+
+/** Approved totals for the day/month limits; only the limits that exist are summed (each sum scans a day or a month of sales). */
+async function approvedTotals(store: Store, localOffsetMinutes: number, merchant: MerchantRecord, terminal: TerminalRecord | null, nowMs: number) {
+  const { dayStartMs, monthStartMs } = localWindows(nowMs, localOffsetMinutes);
+  const endMs = nowMs + 1;
+  const merchantId = merchant.id;
+  const sumIf = (limit: number | undefined, scope: { merchantId: string; terminalId?: string }, fromMs: number) =>
+    limit === undefined ? Promise.resolve(0) : store.sumApprovedMinor(scope, fromMs, endMs);
+  const [merchantDayMinor, merchantMonthMinor, terminalDayMinor, terminalMonthMinor] = await Promise.all([
+    sumIf(merchant.limits.perDayMinor, { merchantId }, dayStartMs),
+    sumIf(merchant.limits.perMonthMinor, { merchantId }, monthStartMs),
+    terminal === null ? Promise.resolve(0) : sumIf(terminal.limits.perDayMinor, { merchantId, terminalId: terminal.id }, dayStartMs),
+    terminal === null ? Promise.resolve(0) : sumIf(terminal.limits.perMonthMinor, { merchantId, terminalId: terminal.id }, monthStartMs),
+  ]);
+  return { merchantDayMinor, merchantMonthMinor, terminalDayMinor, terminalMonthMinor };
+}
+
+/** The card's newest upstream declines under every configured key, newest first, as one list (one key: one read, as before rotation). */
+async function listCardDeclines(store: Store, cardFingerprints: readonly string[], sinceMs: number): Promise<Awaited<ReturnType<Store['listCardDeclines']>>> {
+  const lists = [];
+  for (const panFingerprint of cardFingerprints) lists.push(await store.listCardDeclines(panFingerprint, sinceMs, historyEntriesMax));
+  if (lists.length === 1) return lists[0] ?? [];
+  return lists
+    .flat()
+    .sort((a, b) => b.createdAtMs - a.createdAtMs || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+    .slice(0, historyEntriesMax);
+}

@@ -1,0 +1,58 @@
+// The intent unit: the first durable write of a sale, before anything goes upstream. The idempotency
+// key, the payment and (when the checks passed) the first attempt with its upstream STAN commit together,
+// so the intent is durable when the first byte leaves and a resend finds the key taken. A sale declined
+// by its checks is finished here: its key carries the stored answer at once.
+import type { Diagnosis } from '../../core/declines/index.ts';
+import type { PaymentEffect } from '../../core/payments/payment-decision.ts';
+import type { PaymentView } from '../../core/payments/payment-view.ts';
+import { completedPayload } from '../../core/payments/sale-answer.ts';
+import type { SaleRequest } from '../../core/ports/payments.ts';
+import type { AttemptRecord, PaymentRecord } from '../../core/ports/store.ts';
+import { newSaleAttempt } from './attempt-unit.ts';
+import { writeDurably } from './durable-write.ts';
+import type { SaleServices } from './sale-deps.ts';
+
+export interface SaleIntent {
+  request: SaleRequest;
+  payment: PaymentRecord;
+  /** The local decline (the sale is answered with it), or null. */
+  decline: Diagnosis | null;
+  /** The view stored as the key's answer when declined. */
+  view: PaymentView;
+  reswipeBlockedBy: string | null;
+  /** The first decision's send, when the sale goes upstream. */
+  firstSend: Extract<PaymentEffect, { kind: 'send' }> | undefined;
+  nowMs: number;
+}
+
+/** Writes the intent; resolves with the first attempt as stored (null when none is sent). Throws RSW_STORE_CONFLICT when the key is taken. */
+export async function writeIntentUnit(deps: SaleServices, intent: SaleIntent): Promise<AttemptRecord | null> {
+  const { request, payment, decline, nowMs } = intent;
+  return writeDurably(deps.store, async (tx) => {
+    await tx.insertIdempotency({
+      scope: request.idempotency.scope,
+      key: request.idempotency.key,
+      requestHash: request.idempotency.requestHash,
+      paymentId: payment.id,
+      state: decline === null ? 'in_progress' : 'done',
+      responseStatus: decline === null ? null : 201,
+      responseBody: decline === null ? null : JSON.stringify(intent.view),
+      createdAtMs: nowMs,
+      updatedAtMs: nowMs,
+    });
+    await tx.insertPayment(payment);
+    if (decline !== null) await tx.appendEvent({ type: 'payment.completed', subjectId: payment.id, payload: completedPayload(payment, decline), atMs: nowMs });
+    if (intent.reswipeBlockedBy !== null) {
+      await tx.appendEvent({
+        type: 'payment.reswipe_blocked',
+        subjectId: payment.id,
+        payload: { earlierPaymentId: intent.reswipeBlockedBy, merchantId: request.merchantId, terminalId: request.terminalId, amountMinor: request.amountMinor, currency: request.currency },
+        atMs: nowMs,
+      });
+    }
+    if (intent.firstSend === undefined) return null;
+    const attempt = await newSaleAttempt(deps, tx, payment.id, request, intent.firstSend, nowMs);
+    await tx.insertAttempt(attempt);
+    return attempt;
+  });
+}

@@ -1,0 +1,87 @@
+// The outcome unit: one write per transition of the sale's state machine. The attempt's outcome, the
+// reversals the decision asks for, the payment's status and, once there is one, the stored answer (the
+// idempotency key `done` with the view a replay returns) and `payment.completed` commit together; an
+// approval's fee is recorded in the same write. Effects that need no durability (waking the reversal
+// worker, the result for the caller) follow the commit.
+import type { Decision, PaymentEffect, PaymentEvent } from '../../core/payments/payment-decision.ts';
+import { derivePaymentStatus } from '../../core/payments/payment-decision.ts';
+import { toPaymentView, type PaymentView } from '../../core/payments/payment-view.ts';
+import { completedPayload, diagnosisOfAnswer, feeViewOf, withAnswer } from '../../core/payments/sale-answer.ts';
+import { transmissionDateTime } from '../../core/payments/upstream-request.ts';
+import type { FeeLineRecord, PaymentRecord } from '../../core/ports/store.ts';
+import type { PaymentStatus } from '../../core/vocabulary.ts';
+import { updatePaymentChecked, writeDurably } from './durable-write.ts';
+import { feeOf } from './payment-views.ts';
+import { reversalReasonOf } from './reversal-reason.ts';
+import type { SaleContext } from './sale-context.ts';
+import type { SaleServices } from './sale-deps.ts';
+
+export function findEffect<K extends PaymentEffect['kind']>(effects: readonly PaymentEffect[], kind: K): Extract<PaymentEffect, { kind: K }> | undefined {
+  return effects.find((effect): effect is Extract<PaymentEffect, { kind: K }> => effect.kind === kind);
+}
+
+export async function writeOutcomeUnit(deps: SaleServices, context: SaleContext, event: PaymentEvent, decision: Decision): Promise<void> {
+  const reply = findEffect(decision.effects, 'reply');
+  const reversalsWanted = decision.effects.filter((effect): effect is Extract<PaymentEffect, { kind: 'enqueue_reversal' }> => effect.kind === 'enqueue_reversal');
+  const changedSeq = 'seq' in event && event.type !== 'reversal_settled' ? event.seq : null;
+  const stillWorking = !decision.state.finished && decision.state.answer === null;
+  let tries = 0;
+  let written: PaymentRecord | null = null;
+  const known = context.stored;
+  context.stored = null;
+  const view = await writeDurably(deps.store, async (tx): Promise<PaymentView | null> => {
+    tries += 1;
+    const nowMs = deps.clock.nowMs();
+    if (changedSeq !== null) {
+      const attempt = context.attempts.get(changedSeq);
+      if (attempt !== undefined) await tx.updateAttempt(attempt);
+    }
+    // The first try trusts the row this sale last wrote; a retry follows a version conflict and reads it.
+    let payment = tries === 1 && known !== null ? known : await tx.getPayment(context.payment.id);
+    if (payment === null) throw new Error(`broken invariant: payment ${context.payment.id} vanished`);
+    for (const wanted of reversalsWanted) {
+      const attempt = context.attempts.get(wanted.seq);
+      if (attempt === undefined) continue;
+      const reversal = await deps.enqueueReversal(tx, {
+        attempt,
+        payment,
+        reasonCode: reversalReasonOf(wanted.reasonCode, '98'),
+        nowMs,
+        newStan: await tx.nextStan(attempt.channel),
+        transmittedAt: transmissionDateTime(nowMs),
+      });
+      context.reversals.set(wanted.seq, reversal);
+      await tx.appendEvent({ type: 'payment.unknown', subjectId: payment.id, payload: { seq: attempt.seq, channel: attempt.channel, stan: attempt.stan }, atMs: nowMs });
+    }
+    const attempts = await tx.listAttempts(payment.id);
+    const derived = derivePaymentStatus(attempts);
+    const status: PaymentStatus = derived === 'approved' ? 'approved' : stillWorking ? 'pending' : derived;
+    let updated: PaymentRecord = { ...payment, status, updatedAtMs: nowMs };
+    if (reply !== undefined) updated = withAnswer(updated, reply.answer, attempts);
+    else if (status === 'approved') updated = withAnswer(updated, { kind: 'approved', seq: attempts.find((a) => a.outcome === 'approved')?.seq ?? 0 }, attempts);
+    await updatePaymentChecked(tx, payment, updated);
+    // The fee just recorded is the payment's only fee line: the answer needs no read of them.
+    let recordedFee: FeeLineRecord | null | undefined;
+    if (payment.status !== 'approved' && updated.status === 'approved' && deps.fees !== undefined) recordedFee = await deps.fees.recordApproved(tx, updated, context.merchant);
+    payment = { ...updated, version: payment.version + 1 };
+    written = payment;
+    if (reply === undefined) return null;
+    const answerView = toPaymentView(payment, attempts, recordedFee === undefined ? await feeOf(tx, payment.id) : feeViewOf(recordedFee === null ? [] : [recordedFee]));
+    await tx.updateIdempotency(context.request.idempotency.scope, context.request.idempotency.key, {
+      paymentId: payment.id,
+      state: 'done',
+      responseStatus: 201,
+      responseBody: JSON.stringify(answerView),
+      updatedAtMs: nowMs,
+    });
+    if (deps.completedEventsInline) await tx.appendEvent({ type: 'payment.completed', subjectId: payment.id, payload: completedPayload(payment, diagnosisOfAnswer(reply.answer)), atMs: nowMs });
+    return answerView;
+  });
+  context.stored = written;
+  if (reversalsWanted.length > 0) deps.reversalWorker.kick();
+  if (reply !== undefined && view !== null && context.result === null) {
+    const diagnosis = diagnosisOfAnswer(reply.answer);
+    context.result = { kind: 'completed', view, diagnosis };
+    deps.logger.debug({ paymentId: view.id, status: view.status, code: diagnosis.code, category: diagnosis.category, verdict: diagnosis.verdict, attempts: view.attempts.length }, 'payment answered');
+  }
+}
