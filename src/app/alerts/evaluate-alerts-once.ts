@@ -4,6 +4,7 @@
 // notification (so webhooks carry alerts too) and one outbox row per chat or mail target. A crash
 // before the write repeats the run from the old cursor; after it, nothing is sent twice beyond the
 // outbox's at-least-once.
+import { pendingDelivery } from '../../core/webhooks/pending-delivery.ts';
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
@@ -81,22 +82,19 @@ export async function evaluateAlertsOnce(deps: AlertRunDeps): Promise<{ notifica
         if (severityRank(notification.severity) > severityRank(target.minSeverity)) continue;
         const rendered = renderAlert(notification, target.language, `${deps.runbookBaseUrl}${notification.runbook}`);
         const body = target.kind === 'email' ? JSON.stringify(mailOf(rendered)) : JSON.stringify(chatBodyOf(target.kind, rendered));
-        await tx.insertOutbox({
-          id: `dlv_${randomBytes(10).toString('hex')}`,
-          channel: target.kind === 'email' ? 'email' : 'chat',
-          targetId: target.name,
-          eventId: noticeId,
-          eventType: `alert.${notification.status}`,
-          body,
-          state: 'pending',
-          tries: 0,
-          nextAtMs: nowMs,
-          createdAtMs: nowMs,
-          updatedAtMs: nowMs,
-          deliveredAtMs: null,
-          lastStatus: null,
-          lastError: null,
-        });
+        await tx.insertOutbox(
+          pendingDelivery(
+            {
+              id: `dlv_${randomBytes(10).toString('hex')}`,
+              channel: target.kind === 'email' ? 'email' : 'chat',
+              targetId: target.name,
+              eventId: noticeId,
+              eventType: `alert.${notification.status}`,
+              body,
+            },
+            nowMs,
+          ),
+        );
       }
     }
     return true;

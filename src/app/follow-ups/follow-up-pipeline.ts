@@ -8,11 +8,11 @@
 //     before a byte goes upstream;
 //   - the reply is recorded in one more write (record-follow-up-reply.ts): a reversible follow-up's
 //     unknown outcome is reversed, a refund advice stands once stored and waits for the forwarder.
+import { pendingAttempt } from '../../core/payments/pending-attempt.ts';
 import { isReswipeError } from '../../core/errors/reswipe-error.ts';
 import { decideFollowUp, toFollowUp, type FollowUpDecisionInput, type FollowUpToSend } from '../../core/payments/follow-up-decision.ts';
 import { buildUpstreamFollowUp, entryModeCodeOf } from '../../core/payments/follow-up-request.ts';
 import type { TxnRefusal } from '../../core/payments/txn-rule-result.ts';
-import { transmissionDateTime } from '../../core/payments/upstream-request.ts';
 import type { ChannelSendResult } from '../../core/ports/channel.ts';
 import type { FollowUpRequest, FollowUpResult } from '../../core/ports/payments.ts';
 import type { AttemptRecord, IdempotencyRecord, MerchantRecord, PaymentRecord, StoreTx } from '../../core/ports/store.ts';
@@ -118,25 +118,19 @@ async function persistInTx(context: FollowUpContext, tx: StoreTx, request: Follo
     updatedAtMs: nowMs,
     version: 1,
   };
-  const attempt: AttemptRecord = {
-    id: newRandomId(context.random, 'att'),
-    paymentId,
-    seq: 1,
-    channel: decision.channel,
-    mti: decision.shape.mti,
-    stan: await tx.nextStan(decision.channel),
-    transmittedAt: transmissionDateTime(nowMs),
-    processingCode: decision.shape.processingCode,
-    upstreamTerminalId: decision.upstreamTerminalId,
-    outcome: 'pending',
-    responseCode: null,
-    authCode: null,
-    rrn: null,
-    latencyMs: null,
-    sentAtMs: null,
-    completedAtMs: null,
-    createdAtMs: nowMs,
-  };
+  const attempt: AttemptRecord = pendingAttempt(
+    {
+      id: newRandomId(context.random, 'att'),
+      paymentId,
+      seq: 1,
+      channel: decision.channel,
+      mti: decision.shape.mti,
+      stan: await tx.nextStan(decision.channel),
+      processingCode: decision.shape.processingCode,
+      upstreamTerminalId: decision.upstreamTerminalId,
+    },
+    nowMs,
+  );
   await tx.insertIdempotency({ ...request.idempotency, paymentId, state: 'in_progress', responseStatus: null, responseBody: null, createdAtMs: nowMs, updatedAtMs: nowMs });
   await tx.insertPayment(payment);
   await tx.insertAttempt(attempt);

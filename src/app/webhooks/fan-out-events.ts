@@ -2,6 +2,7 @@
 // endpoint, advancing the cursor in the same write: a crash between two pages replays from the last
 // committed cursor, and the outbox's (target, event id) key makes the replay add nothing. Runs off the
 // sale's path (a timer in the outbox worker); a sale only appends its event.
+import { pendingDelivery } from '../../core/webhooks/pending-delivery.ts';
 import { randomBytes } from 'node:crypto';
 import { endpointWantsEvent, webhookBodyOf, webhookEventIdOf } from '../../core/webhooks/webhook-endpoint.ts';
 import type { Store } from '../../core/ports/store.ts';
@@ -30,22 +31,19 @@ export async function fanOutEvents(deps: { store: Store; clock: Clock }, pageSiz
       for (const endpoint of endpoints) {
         if (!endpointWantsEvent(endpoint.eventTypes, event.type) || endpoint.createdAtMs > event.atMs) continue;
         const eventId = webhookEventIdOf(event.seq);
-        await tx.insertOutbox({
-          id: `dlv_${randomBytes(10).toString('hex')}`,
-          channel: 'webhook',
-          targetId: endpoint.id,
-          eventId,
-          eventType: event.type,
-          body: webhookBodyOf({ id: eventId, type: event.type, subjectId: event.subjectId, payload: event.payload, atMs: event.atMs }),
-          state: 'pending',
-          tries: 0,
-          nextAtMs: nowMs,
-          createdAtMs: nowMs,
-          updatedAtMs: nowMs,
-          deliveredAtMs: null,
-          lastStatus: null,
-          lastError: null,
-        });
+        await tx.insertOutbox(
+          pendingDelivery(
+            {
+              id: `dlv_${randomBytes(10).toString('hex')}`,
+              channel: 'webhook',
+              targetId: endpoint.id,
+              eventId,
+              eventType: event.type,
+              body: webhookBodyOf({ id: eventId, type: event.type, subjectId: event.subjectId, payload: event.payload, atMs: event.atMs }),
+            },
+            nowMs,
+          ),
+        );
       }
     }
     const last = events[events.length - 1]?.seq ?? committed;

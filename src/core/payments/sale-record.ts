@@ -1,13 +1,14 @@
 // The records a sale starts with, built without I/O: the payment row (declined at once when a check
 // failed), each upstream attempt (its STAN and id are inputs: the store and the random source give
 // them), and the terminal the local checks see.
+import { pendingAttempt } from './pending-attempt.ts';
 import type { CardInfo } from '../cards/card-info.ts';
 import type { BinTable, Diagnosis } from '../declines/index.ts';
 import { lookupCard } from '../declines/index.ts';
 import type { SaleRequest } from '../ports/payments.ts';
 import type { AttemptRecord, PaymentKind, PaymentRecord, TerminalRecord } from '../ports/store.ts';
 import { toStoredDecline } from './stored-decline.ts';
-import { saleProcessingCode, transmissionDateTime } from './upstream-request.ts';
+import { saleProcessingCode } from './upstream-request.ts';
 
 /** The processing code of a pre-authorization (a sale with capture false). */
 const preauthProcessingCode = '030000';
@@ -72,25 +73,19 @@ export interface SaleAttemptInput {
 /** A pending attempt: stored before a byte of it goes upstream. */
 export function buildSaleAttempt(input: SaleAttemptInput): AttemptRecord {
   const { request } = input;
-  return {
-    id: input.id,
-    paymentId: input.paymentId,
-    seq: input.seq,
-    channel: input.channel,
-    mti: request.capture ? '0200' : '0100',
-    stan: input.stan,
-    transmittedAt: transmissionDateTime(input.startedAtMs),
-    processingCode: request.capture ? saleProcessingCode : preauthProcessingCode,
-    upstreamTerminalId: (request.terminalId ?? input.httpTerminalId).padEnd(8, ' ').slice(0, 8),
-    outcome: 'pending',
-    responseCode: null,
-    authCode: null,
-    rrn: null,
-    latencyMs: null,
-    sentAtMs: null,
-    completedAtMs: null,
-    createdAtMs: input.startedAtMs,
-  };
+  return pendingAttempt(
+    {
+      id: input.id,
+      paymentId: input.paymentId,
+      seq: input.seq,
+      channel: input.channel,
+      mti: request.capture ? '0200' : '0100',
+      stan: input.stan,
+      processingCode: request.capture ? saleProcessingCode : preauthProcessingCode,
+      upstreamTerminalId: (request.terminalId ?? input.httpTerminalId).padEnd(8, ' ').slice(0, 8),
+    },
+    input.startedAtMs,
+  );
 }
 
 /**
