@@ -49,6 +49,8 @@ test('events, terminal and channel monitoring over HTTP', async () => {
       const request = sale({ amountMinor });
       await fixture.engine.authorize({ ...request, card: { ...request.card, entryMode } });
     }
+    // payment.completed is written by the payment projector, off the answer's path (docs/projector.md).
+    await fixture.gateway.projector.drain();
 
     const events = await app.inject({ method: 'GET', url: '/v1/events?limit=2', headers: auth });
     assert.equal(events.statusCode, 200);
