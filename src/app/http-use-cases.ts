@@ -2,6 +2,7 @@
 // sees them only through the ports in src/core/ports/*-use-cases.ts (docs/architecture.md, "Layers");
 // composeGateway builds them for the running gateway, and test fixtures that build a bare HTTP app
 // build them here too, so both wire the routes the same way.
+import { createReconciliationUseCases } from './reconciliation/reconciliation-use-cases.ts';
 import type { LoggerLike } from '../adapters/channels/upstream-channel.ts';
 import { TerminalKeyVault } from '../adapters/crypto/terminal-key-vault.ts';
 import type { HttpAppDeps } from '../adapters/http/http-app.ts';
@@ -64,6 +65,7 @@ export function createHttpUseCases(deps: HttpUseCasesDeps): Pick<HttpAppDeps, 'u
       // The vault is opened on first use: a gateway that never records a payout account needs no local master key for it.
       payouts: createPayoutUseCases({ store: deps.store, vault: () => (payoutVault ??= TerminalKeyVault.fromSettings(deps.config.security)) }),
       statements: createStatementUseCases(deps.store),
+      reconciliation: createReconciliationUseCases({ store: deps.store, clock: deps.clock, settlementDay }),
     },
   };
 }

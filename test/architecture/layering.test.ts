@@ -29,15 +29,8 @@ const mayImport: Readonly<Record<Layer, readonly Layer[]>> = {
  * YAML reader. The issuer simulator's admin API names its server's type, which starts the admin API.
  */
 const allowedViolations: ReadonlySet<string> = new Set([
-  'src/adapters/http/audit-trail.ts -> src/adapters/channels/upstream-channel.ts',
-  'src/adapters/http/auth.ts -> src/adapters/channels/upstream-channel.ts',
-  'src/adapters/http/http-app.ts -> src/adapters/channels/upstream-channel.ts',
   'src/adapters/http/http-app.ts -> src/adapters/metrics/metrics.ts',
-  'src/adapters/http/routes/reconciliation-routes.ts -> src/app/reconciliation/act-on-discrepancy.ts',
-  'src/adapters/http/routes/reconciliation-routes.ts -> src/app/reconciliation/load-reconciliation.ts',
-  'src/adapters/http/routes/merchant-self-service-routes.ts -> src/adapters/channels/upstream-channel.ts',
   'src/adapters/http/routes/payout-routes.ts -> src/adapters/payouts/bank-answer-file.ts',
-  'src/adapters/http/routes/transaction-routes.ts -> src/adapters/channels/upstream-channel.ts',
   'src/adapters/routing/routing-rules-file.ts -> src/adapters/config/load-config.ts',
 ]);
 

@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AuditRecord, Store, StoreTx } from '../../core/ports/store.ts';
 import { actorOf, randomBase62 } from './auth.ts';
 import { isReswipeError } from '../../core/errors/reswipe-error.ts';
-import type { LoggerLike } from '../channels/upstream-channel.ts';
+import type { LoggerLike } from '../../core/ports/channel.ts';
 
 /** The audit record of an action taken by a request. */
 export function auditRecordOf(request: FastifyRequest, action: string, subjectId: string | null, detail: Record<string, unknown>, atMs: number): AuditRecord {

@@ -8,7 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiKeyRecord, Store } from '../../core/ports/store.ts';
 import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { legacyScopes, scopesAllow, type ApiScope } from '../../core/access/api-scope.ts';
-import type { LoggerLike } from '../channels/upstream-channel.ts';
+import type { LoggerLike } from '../../core/ports/channel.ts';
 import type { RequestLimits } from './request-limits.ts';
 
 export const apiKeyPrefix = 'rsw_';

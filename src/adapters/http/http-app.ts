@@ -5,6 +5,7 @@
 // (request-limits.ts). Every answer carries the security headers (security-headers.ts); CORS headers
 // only for configured origins. /metrics, /docs and /openapi.json need an admin key here, or are served
 // by a separate operations app on its own listener (http.operations, buildOperationsApp).
+import type { ReconciliationUseCases } from '../../core/ports/reconciliation-use-cases.ts';
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -19,7 +20,7 @@ import type { Store } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { decideReadiness, isChannelUsable } from '../../core/monitoring/readiness.ts';
-import type { LoggerLike } from '../channels/upstream-channel.ts';
+import type { LoggerLike } from '../../core/ports/channel.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { ApiAuth, merchantScopeOf, requireScope } from './auth.ts';
 import { merchantStandingRoutes, type StandingOfMerchant } from './routes/merchant-standing-routes.ts';
@@ -73,6 +74,7 @@ export interface HttpUseCases {
   fees: FeeUseCases;
   payouts: PayoutUseCases;
   statements: StatementUseCases;
+  reconciliation: ReconciliationUseCases;
 }
 
 export interface HttpAppDeps {
@@ -202,7 +204,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       }
       await v1.register(drillRoutes, { store: deps.store, auth });
       await v1.register(manualHandlingRoutes, { store: deps.store, clock: deps.clock, useCases: deps.useCases.manualHandling, auth });
-      await v1.register(reconciliationRoutes, { store: deps.store, auth, clock: deps.clock, settlementDay: { timeZone: deps.config.fees.settlementTimeZone } });
+      await v1.register(reconciliationRoutes, { store: deps.store, auth, clock: deps.clock, useCases: deps.useCases.reconciliation });
       // Payouts (admin) and what a merchant's own key reads about its money (docs/payouts.md).
       await v1.register(payoutRoutes, { store: deps.store, auth, clock: deps.clock, timeZone: deps.config.fees.settlementTimeZone, useCases: deps.useCases.payouts });
       await v1.register(merchantSelfServiceRoutes, {

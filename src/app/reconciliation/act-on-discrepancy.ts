@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { businessDateOf } from '../../core/fees/business-date.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
-import type { DiscrepancyRecord, Store, StoreTx } from '../../core/ports/store.ts';
+import type { DiscrepancyRecord, Store } from '../../core/ports/store.ts';
 import { decideDiscrepancyAction, discrepancyNoteRefusal, type DiscrepancyAction } from '../../core/reconciliation/discrepancy-queue.ts';
 import type { Clock } from '../../core/time/clock.ts';
 import { recordAudit } from '../audit/record-audit.ts';
+import type { ActOnDiscrepancyInput } from '../../core/ports/reconciliation-use-cases.ts';
 
 export interface DiscrepancyActionDeps {
   readonly store: Store;
@@ -17,17 +18,7 @@ export interface DiscrepancyActionDeps {
   readonly settlementDay: { readonly timeZone: string; readonly cutoff?: string | undefined };
 }
 
-export interface ActOnDiscrepancyInput {
-  readonly discrepancyId: string;
-  readonly actor: string;
-  readonly action: 'investigate' | 'note' | 'resolve' | 'write_off';
-  readonly note: string;
-  /** For `resolve`: the signed adjustment (+ paid to the merchant, - taken back) and, when the discrepancy names none, the merchant. */
-  readonly adjustmentMinor?: number | undefined;
-  readonly merchantId?: string | undefined;
-  /** Runs last inside the action's write (the HTTP routes store the Idempotency-Key answer there). */
-  readonly inTx?: ((tx: StoreTx, discrepancy: DiscrepancyRecord) => Promise<void>) | undefined;
-}
+export type { ActOnDiscrepancyInput } from '../../core/ports/reconciliation-use-cases.ts';
 
 export async function actOnDiscrepancy(deps: DiscrepancyActionDeps, input: ActOnDiscrepancyInput): Promise<DiscrepancyRecord> {
   const noteRefusal = discrepancyNoteRefusal(input.note);

@@ -1,17 +1,10 @@
 // What operators read about reconciliation (CLI and HTTP alike): runs, discrepancies with their
 // actions and adjustment, shaped once here so both show the same thing. Money stays in fen.
-import type { DiscrepancyActionRecord, DiscrepancyQuery, DiscrepancyRecord, ReconRunRecord, SettlementAdjustmentRecord, StoreReader } from '../../core/ports/store.ts';
+import type { DiscrepancyQuery, DiscrepancyRecord, ReconRunRecord, StoreReader } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import type { DiscrepancyView, RunView } from '../../core/ports/reconciliation-use-cases.ts';
 
-export interface DiscrepancyView extends DiscrepancyRecord {
-  readonly actions: readonly DiscrepancyActionRecord[];
-  readonly adjustment: SettlementAdjustmentRecord | null;
-}
-
-export interface RunView extends ReconRunRecord {
-  readonly byCategory: Readonly<Record<string, number>>;
-  readonly byState: Readonly<Record<string, number>>;
-}
+export type { DiscrepancyView, RunView } from '../../core/ports/reconciliation-use-cases.ts';
 
 /** Bound on the discrepancies a run view counts (a run with more says so through its own total). */
 const runDiscrepanciesCounted = 1000;

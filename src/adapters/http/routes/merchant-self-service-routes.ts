@@ -13,7 +13,7 @@ import { addDays, assertBusinessDate } from '../../../core/fees/business-date.ts
 import type { PayoutQuery, Store } from '../../../core/ports/store.ts';
 import { monthlyStatementCsp, renderMonthlyStatementHtml } from '../../../core/statements/monthly-statement.ts';
 import type { Clock } from '../../../core/time/clock.ts';
-import type { LoggerLike } from '../../channels/upstream-channel.ts';
+import type { LoggerLike } from '../../../core/ports/channel.ts';
 import { auditAfter } from '../audit-trail.ts';
 import { merchantScopeOf, type ApiAuth } from '../auth.ts';
 import { problemSchema } from '../problem.ts';

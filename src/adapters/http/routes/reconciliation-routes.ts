@@ -10,17 +10,22 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { requestHashOf } from '../../../core/payments/request-hash.ts';
-import { actOnDiscrepancy, type DiscrepancyActionDeps } from '../../../app/reconciliation/act-on-discrepancy.ts';
-import { listDiscrepancies, listRuns, loadDiscrepancy, loadRun, type DiscrepancyView } from '../../../app/reconciliation/load-reconciliation.ts';
+import type { DiscrepancyView, ReconciliationUseCases } from '../../../core/ports/reconciliation-use-cases.ts';
 import { isReswipeError, ReswipeError } from '../../../core/errors/reswipe-error.ts';
-import type { DiscrepancyCategoryName, DiscrepancyRecord, DiscrepancyStateName, StoreTx } from '../../../core/ports/store.ts';
+import type { DiscrepancyCategoryName, DiscrepancyRecord, DiscrepancyStateName, Store, StoreTx } from '../../../core/ports/store.ts';
+import type { Clock } from '../../../core/time/clock.ts';
 import { discrepancyCategories } from '../../../core/reconciliation/decide-line-match.ts';
 import { adjustmentMinorMax, discrepancyActions, discrepancyStates, noteCharsMax, type DiscrepancyActionKind } from '../../../core/reconciliation/discrepancy-queue.ts';
 import { actorOf, type ApiAuth } from '../auth.ts';
 import { problemOfError, problemSchema, sendProblem } from '../problem.ts';
 import { idempotencyKeyCharsMax } from './payment-routes.ts';
 
-export type ReconciliationRoutesOptions = DiscrepancyActionDeps & { auth: ApiAuth };
+export interface ReconciliationRoutesOptions {
+  store: Store;
+  clock: Clock;
+  useCases: ReconciliationUseCases;
+  auth: ApiAuth;
+}
 
 const listMax = 1000;
 const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -120,14 +125,14 @@ export async function reconciliationRoutes(app: FastifyInstance, options: Reconc
     { schema: { summary: 'Reconciliation runs (one per channel and business day), newest day first', tags, security, querystring: runsQuery, response: { 200: Type.Object({ data: Type.Array(runSchema) }), ...errors } } },
     async (request) => {
       const { channel, date, limit } = request.query;
-      return { data: await listRuns(store, { limit, ...(channel === undefined ? {} : { channel }), ...(date === undefined ? {} : { fromDate: date, toDate: date }) }) };
+      return { data: await options.useCases.listRuns({ limit, ...(channel === undefined ? {} : { channel }), ...(date === undefined ? {} : { fromDate: date, toDate: date }) }) };
     },
   );
 
   app.get<{ Params: { runId: string } }>(
     '/reconciliation/runs/:runId',
     { schema: { summary: 'One reconciliation run with its discrepancies counted by category and state', tags, security, params: Type.Object({ runId: idSchema }), response: { 200: runViewSchema, ...errors } } },
-    async (request) => loadRun(store, request.params.runId),
+    async (request) => options.useCases.loadRun(request.params.runId),
   );
 
   app.get<{ Querystring: Static<typeof discrepanciesQuery> }>(
@@ -146,7 +151,7 @@ export async function reconciliationRoutes(app: FastifyInstance, options: Reconc
       const state = request.query.state as DiscrepancyStateName | undefined;
       const category = request.query.category as DiscrepancyCategoryName | undefined;
       const cursor = after === undefined ? undefined : { createdAtMs: Number(after.slice(0, after.indexOf(':'))), id: after.slice(after.indexOf(':') + 1) };
-      const data = await listDiscrepancies(store, {
+      const data = await options.useCases.listDiscrepancies({
         limit,
         ...(state === undefined ? {} : { state }),
         ...(category === undefined ? {} : { category }),
@@ -162,7 +167,7 @@ export async function reconciliationRoutes(app: FastifyInstance, options: Reconc
   app.get<{ Params: Static<typeof idParams> }>(
     '/reconciliation/discrepancies/:id',
     { schema: { summary: 'One discrepancy with its likely cause (zh-CN and en), its actions and its adjustment', tags, security, params: idParams, response: { 200: discrepancyViewSchema, ...errors } } },
-    async (request) => loadDiscrepancy(store, request.params.id),
+    async (request) => options.useCases.loadDiscrepancy(request.params.id),
   );
 
   /** Runs an action once per (actor, Idempotency-Key); the key and answer commit in the action's own write. */
@@ -216,7 +221,7 @@ export async function reconciliationRoutes(app: FastifyInstance, options: Reconc
       const { note, adjustmentMinor, merchantId } = request.body;
       const action = request.body.action as DiscrepancyActionKind;
       return idempotent(reply, actor, request.headers['idempotency-key'], { id, action, note, adjustmentMinor, merchantId }, (storeKey) =>
-        actOnDiscrepancy(options, { discrepancyId: id, actor, action, note, adjustmentMinor, merchantId, inTx: storeKey }),
+        options.useCases.act({ discrepancyId: id, actor, action, note, adjustmentMinor, merchantId, inTx: storeKey }),
       );
     },
   );

@@ -14,7 +14,7 @@ import type { PaymentQuery, PaymentRecord, Store } from '../../../core/ports/sto
 import { causeCategories, paymentStatuses, type PaymentStatus } from '../../../core/vocabulary.ts';
 import { merchantScopeOf, scopeHook, type ApiAuth } from '../auth.ts';
 import { auditAfter } from '../audit-trail.ts';
-import type { LoggerLike } from '../../channels/upstream-channel.ts';
+import type { LoggerLike } from '../../../core/ports/channel.ts';
 import type { ApiScope } from '../../../core/access/api-scope.ts';
 import { problemOf, problemOfError, problemSchema, sendProblem } from '../problem.ts';
 import { idempotencyKeyCharsMax, paymentViewSchema } from './payment-routes.ts';
