@@ -346,7 +346,8 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
             onPlansChange: (next) => {
               feePlans = next;
             },
-            fees,
+            // An operator's resolution is off the answer's path: its approved fee line is written at once.
+            fees: { ...fees, recordApproved: feeHooks.writeApproved },
             kickReversals: () => reversalWorker.kick(),
           }),
           channelHealth,
