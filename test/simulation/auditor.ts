@@ -13,8 +13,11 @@ export interface ClientAnswer {
   /** DE 39 the client saw; null for an HTTP "in progress" (the client keeps waiting). */
   code: string | null;
   verdict: string | null;
+  /** The payment the answer names (HTTP); null over ISO, where a terminal is never told it. */
   paymentId: string | null;
   status: string | null;
+  /** DE 37 of an ISO answer, when it carried one. */
+  rrn?: string | null;
   tryNumber?: number;
   /** Arrived after the client had given up on the sale (a real terminal ignores it). */
   afterGiveUp?: boolean;
@@ -290,6 +293,8 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
     const row = rows[0];
     for (const answer of payment.answers) {
       if (answer.paymentId !== null && answer.paymentId !== row?.id) add(2, who, `an answer named payment ${answer.paymentId}, the store has ${row?.id ?? 'none'}`);
+      // A terminal is told no payment id; the RRN its answer carries must be the stored payment's.
+      if ((answer.rrn ?? null) !== null && answer.rrn !== row?.rrn?.trim()) add(2, who, `an answer carried RRN ${answer.rrn}, the store has ${row?.rrn ?? 'none'}`);
     }
     // Answers that came after the terminal gave up and reversed the sale are void for it: it reversed.
     const heeded = payment.reversalSent ? payment.answers.filter((answer) => answer.afterGiveUp !== true) : payment.answers;

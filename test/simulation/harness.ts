@@ -6,9 +6,11 @@
 // engine's sleeps and the background loops run on the VirtualScheduler, and the channel factory
 // builds SimChannels, a seeded faulty network in front of the pure issuer rules (sim-network.ts).
 // Seeded HTTP clients POST their sales to the gateway's own HTTP app (Fastify inject: routes, API key
-// auth, validation, request hash, no socket); seeded terminals call the engine as the terminal
-// listener does (the terminal adapter has no socket-free entry point yet), and follow-ups call the
-// transaction set as both intakes do. The gateway is crashed at random store
+// auth, validation, request hash, no socket) and send their voids and refunds to FollowUps.followUp;
+// seeded terminals pack real ISO 8583 messages in the listener's dialect (iso87-ascii: 0800 sign-on
+// per connection, 0200 sales and voids, 0220/0221 refund advices, 0400/0401 reversals) and hand their
+// bytes to the gateway's own terminal listener (TerminalListener.handleFrame: unpack, MAC check (off),
+// parse, handle, pack; no socket), reading DE 39, DE 44 and DE 37 back from the answer's bytes. The gateway is crashed at random store
 // writes (its objects dropped mid-flight, nothing closed gracefully), the store is reopened from the
 // same file and a new gateway is composed and started (seed, recovery, loops), as `reswipe serve`
 // does; clients reach it only once start() is done. After the load the network heals, the clock
@@ -22,11 +24,11 @@ import type { LoggerLike } from '../../src/adapters/channels/upstream-channel.ts
 import { generateApiKey } from '../../src/adapters/http/auth.ts';
 import { createMetrics } from '../../src/adapters/metrics/metrics.ts';
 import { composeGateway, type Gateway } from '../../src/app/compose-gateway.ts';
-import type { FollowUpRequest, FollowUpResult, SaleRequest } from '../../src/core/ports/payments.ts';
-import { requestHashOf } from '../../src/core/payments/request-hash.ts';
+import type { TerminalConnection } from '../../src/adapters/terminal-link/handle-terminal-request.ts';
+import type { FollowUpRequest, FollowUpResult } from '../../src/core/ports/payments.ts';
 import { validateConfig, type ReswipeConfig } from '../../src/core/config/config-schema.ts';
-import { CardNumber, fingerprintPan } from '../../src/core/cards/pan.ts';
 import { isReswipeError } from '../../src/core/errors/reswipe-error.ts';
+import { getDialect, getText, packMessage, unpackMessage, type IsoMessage } from '../../src/core/iso8583/index.ts';
 import type { IdempotencyRecord, Store, StoreTx } from '../../src/core/ports/store.ts';
 import { transmissionDateTime } from '../../src/core/payments/upstream-request.ts';
 import { nextIntInclusive, nextUnit, SeededRandom, type Random } from '../../src/core/time/random.ts';
@@ -39,6 +41,9 @@ export const simMerchantId = 'M00000000000001';
 const panKey = '10526b699f800a95a97d5f92a247b271a180be65b492fb0bbf95db79efe9c836';
 /** 2026-03-02 09:00 UTC: a fixed start so DE 7 and the issuer's expiry check replay. */
 const startAtMs = Date.UTC(2026, 2, 2, 9, 0, 0);
+/** The dialect of the simulated gateway's terminal listener; the ISO clients pack and read their messages in it. */
+const simDialectName = 'iso87-ascii';
+const simDialect = getDialect(simDialectName);
 
 /** Cards the clients pay with: mostly approving, some that decline for different reasons. */
 const approvingPans = [
@@ -102,7 +107,8 @@ export interface SimulationOptions {
 /**
  * The simulated gateway's config: timeouts short enough to run fast in virtual time, in the same
  * ratios as production; everything else is the shipped default. Channel hosts are never dialled
- * (the channel factory builds SimChannels). No terminal listener: clients call the engine directly.
+ * (the channel factory builds SimChannels). One terminal listener (never opened: `listen: false`),
+ * whose request handling the ISO clients reach without a socket; MACs off, as on a development listener.
  */
 function simConfig(dbPath: string, channels: readonly string[], isoTerminals: number): ReswipeConfig {
   return validateConfig({
@@ -112,7 +118,7 @@ function simConfig(dbPath: string, channels: readonly string[], isoTerminals: nu
     // The rate limits stay on but never refuse a simulated client.
     http: { rateLimit: { perKey: { max: 1_000_000 }, perAddress: { max: 1_000_000 } } },
     engine: { terminalTimeoutMs: 6_000, autoRetriesMax: 2, inFlightPerTerminalMax: 1, queuePerTerminalMax: 8, reversal: { triesMax: 6, backoffMs: 1_000, backoffMsMax: 8_000 } },
-    listeners: [],
+    listeners: [{ name: 'terminals', port: 0, dialect: simDialectName, language: 'en', security: { mac: 'off' } }],
     channels: channels.map((name, index) => ({ name, host: '127.0.0.1', port: 1, timeoutMs: 1_500, priority: index + 1, acquirerId: acquirerIdOf(name), echoIntervalMs: 0 })),
     merchants: [{ id: simMerchantId, name: 'Sim shop', mcc: '5411', terminals: Array.from({ length: isoTerminals }, (_, t) => terminalIdOf(t)) }],
   });
@@ -180,6 +186,8 @@ interface Generation {
   serving: boolean;
   raw: Store;
   gateway: Gateway;
+  /** Per terminal id, its connection to this generation, signed on at its first message (null: the sign-on failed, try again). */
+  connections: Map<string, Promise<TerminalConnection | null>>;
 }
 
 class Crashed extends Error {
@@ -349,7 +357,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       metrics: createMetrics({ collectDefault: false }),
       listen: false,
     });
-    const gen: Generation = { epoch, alive: true, serving: false, raw, gateway };
+    const gen: Generation = { epoch, alive: true, serving: false, raw, gateway, connections: new Map() };
     holder.gen = gen;
     // As serve does: seed, start the loops, recover what the generation before left, then serve. Not
     // awaited: a crash during start leaves it unresolved forever, like a dead process.
@@ -446,52 +454,57 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     return null;
   };
 
-  const handleSale = async (gen: Generation, payment: SimPayment): Promise<ClientAnswer | null> => {
-    if (payment.intake === 'http') return handleHttpSale(gen, payment);
-    const nowMs = scheduler.nowMs();
-    const sale = saleRequestOf(payment, nowMs + gen.gateway.engine.settings.terminalTimeoutMs);
-    const { scope, key } = sale.idempotency;
+  /**
+   * One ISO message through the gateway's own terminal listener without a socket: packed in the
+   * listener's dialect, then unpacked, MAC-checked (off here), parsed, handled and answered by the
+   * listener's per-frame path (TerminalListener.handleFrame); the answer's bytes are read back.
+   */
+  const exchange = async (gen: Generation, connection: TerminalConnection, message: IsoMessage): Promise<IsoMessage | null> => {
+    const listener = gen.gateway.terminalListeners[0];
+    if (listener === undefined) throw new Error('simulation gateway built without its terminal listener');
     try {
-      let result = await gen.gateway.engine.authorize(sale);
-      if (result.kind === 'in_progress' && payment.intake === 'iso') {
-        // As the terminal listener does: a resend waits for the original's answer.
-        await gen.gateway.engine.waitUntilAnswered(scope, key, (sale.deadlineMs ?? nowMs) - gen.gateway.engine.settings.replyMarginMs);
-        result = await gen.gateway.engine.authorize(sale);
-      }
-      const atMs = scheduler.nowMs();
-      switch (result.kind) {
-        case 'completed':
-        case 'replayed':
-          return { atMs, kind: result.kind, code: result.diagnosis.code, verdict: result.diagnosis.verdict, paymentId: result.view.id, status: result.view.status };
-        case 'in_progress':
-          // ISO: the listener answers 98 (wait). HTTP: 409 in progress, the client asks again later.
-          return payment.intake === 'iso' ? { atMs, kind: 'in_progress', code: '98', verdict: 'wait', paymentId: result.paymentId, status: null } : { atMs, kind: 'in_progress', code: null, verdict: null, paymentId: result.paymentId, status: null };
-        case 'idempotency_mismatch':
-          return { atMs, kind: 'mismatch', code: '94', verdict: 'fix', paymentId: null, status: null };
-      }
+      const answer = await listener.handleFrame(packMessage(simDialect, message), connection);
+      return answer === null ? null : unpackMessage(simDialect, answer);
     } catch (error) {
-      if (isReswipeError(error)) return { atMs: scheduler.nowMs(), kind: 'error', code: error.isoResponseCode ?? '96', verdict: 'later', paymentId: null, status: null };
-      engineErrors.push(`authorize threw for payment ${payment.index}: ${error instanceof Error ? error.message : String(error)}`);
+      // The listener logs such a request and answers nothing; the terminal hears nothing.
+      engineErrors.push(`terminal listener failed on ${message.mti} from ${getText(message, 41) ?? ''}: ${isReswipeError(error) ? error.code : error instanceof Error ? error.message : String(error)}`);
       return null;
     }
   };
 
-  const handleReversal = async (gen: Generation, payment: SimPayment): Promise<string | null> => {
-    try {
-      const outcome = await gen.gateway.engine.reverseByTerminal({
-        terminalId: payment.terminalId ?? '',
-        merchantId: simMerchantId,
-        amountMinor: payment.amountMinor,
-        originalStan: payment.stan ?? '',
-        originalTransmittedAt: payment.transmittedAt,
-        reasonCode: '98',
+  /** The terminal's connection to this generation: opened and signed on (0800, network code 001) before its first message, as a POS does after the gateway restarts. */
+  const connectionOf = (gen: Generation, terminalId: string): Promise<TerminalConnection | null> => {
+    let connection = gen.connections.get(terminalId);
+    if (connection === undefined) {
+      const listener = gen.gateway.terminalListeners[0];
+      if (listener === undefined) throw new Error('simulation gateway built without its terminal listener');
+      const opened = listener.newConnection();
+      connection = exchange(gen, opened, { mti: '0800', fields: { 7: transmissionDateTime(scheduler.nowMs()), 11: '000000', 41: terminalId, 42: simMerchantId, 70: '001' } }).then((answer) => {
+        if (getText(answer ?? { mti: '', fields: {} }, 39) === '00') return opened;
+        gen.connections.delete(terminalId);
+        if (answer !== null) engineErrors.push(`sign-on of ${terminalId} answered ${getText(answer, 39) ?? 'no DE 39'}`);
+        return null;
       });
-      return outcome.responseCode;
-    } catch (error) {
-      if (isReswipeError(error)) return error.isoResponseCode ?? '96';
-      engineErrors.push(`reverseByTerminal threw for payment ${payment.index}: ${error instanceof Error ? error.message : String(error)}`);
-      return null;
+      gen.connections.set(terminalId, connection);
     }
+    return connection;
+  };
+
+  /** An ISO request from the payment's terminal, on its signed-on connection; null when no answer comes back. */
+  const sendIso = async (gen: Generation, payment: SimPayment, message: IsoMessage): Promise<IsoMessage | null> => {
+    const connection = await connectionOf(gen, payment.terminalId ?? '');
+    return connection === null ? null : exchange(gen, connection, message);
+  };
+
+  const handleSale = async (gen: Generation, payment: SimPayment): Promise<ClientAnswer | null> => {
+    if (payment.intake === 'http') return handleHttpSale(gen, payment);
+    const answer = await sendIso(gen, payment, saleMessageOf(payment));
+    return answer === null ? null : clientViewOf(answer, scheduler.nowMs());
+  };
+
+  const handleReversal = async (gen: Generation, payment: SimPayment, repeat: boolean): Promise<string | null> => {
+    const answer = await sendIso(gen, payment, reversalMessageOf(payment, repeat));
+    return answer === null ? null : (getText(answer, 39) ?? null);
   };
 
   /** The terminal's own 0400 for a sale it got no answer to; repeated (0401) until it gets an answer. */
@@ -505,7 +518,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         scheduler.after(linkDelay(), () => {
           const gen = current;
           if (gen === null || !gen.alive || !gen.serving) return;
-          void handleReversal(gen, payment).then((code) => {
+          void handleReversal(gen, payment, thisTry > 1).then((code) => {
             if (code === null || !gen.alive || nextUnit(clientRandom) < options.link.answerLost) return;
             scheduler.after(linkDelay(), () => {
               if (answered) return;
@@ -542,6 +555,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     });
   };
 
+  /** An HTTP client's void or refund: FollowUps.followUp, as the HTTP route calls it (ISO follow-ups go through the terminal listener). */
   const handleFollowUp = async (gen: Generation, payment: SimPayment, followUp: SimFollowUp, request: FollowUpRequest): Promise<ClientAnswer | null> => {
     try {
       const result: FollowUpResult = await gen.gateway.transactions.followUp({ ...request, deadlineMs: scheduler.nowMs() + gen.gateway.engine.settings.terminalTimeoutMs });
@@ -552,13 +566,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         case 'replayed': {
           // The stored answer: approved (00), still unknown (wait), or the refusal it was.
           const status = result.view.status;
-          if (status === 'pending') return payment.intake === 'iso' ? { atMs, kind: 'replayed', code: '98', verdict: 'wait', paymentId: result.view.id, status } : { atMs, kind: 'replayed', code: null, verdict: null, paymentId: result.view.id, status };
+          if (status === 'pending') return { atMs, kind: 'replayed', code: null, verdict: null, paymentId: result.view.id, status };
           return { atMs, kind: 'replayed', code: status === 'approved' ? '00' : (result.view.responseCode ?? '05'), verdict: status === 'approved' ? 'done' : 'refused', paymentId: result.view.id, status };
         }
         case 'refused':
           return { atMs, kind: 'refused', code: result.refusal.isoResponseCode, verdict: 'refused', paymentId: null, status: null };
         case 'in_progress':
-          return payment.intake === 'iso' ? { atMs, kind: 'in_progress', code: '98', verdict: 'wait', paymentId: null, status: null } : { atMs, kind: 'in_progress', code: null, verdict: null, paymentId: null, status: null };
+          return { atMs, kind: 'in_progress', code: null, verdict: null, paymentId: null, status: null };
         case 'idempotency_mismatch':
           return { atMs, kind: 'mismatch', code: '94', verdict: 'fix', paymentId: null, status: null };
       }
@@ -571,26 +585,27 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   /** One void or refund of the client's own approved sale: sent, resent on no answer (same key), up to the client's tries. */
   const sendFollowUp = (client: number, payment: SimPayment, followUp: SimFollowUp, done: () => void): void => {
+    // HTTP: FollowUps.followUp naming the sale by the id the client was told, under its own key.
     const saleId = payment.told?.paymentId ?? '';
-    let request: FollowUpRequest;
-    const common = {
+    const request: FollowUpRequest = {
       operation: followUp.operation,
+      intake: 'http',
       merchantId: simMerchantId,
       originalPaymentId: saleId,
+      terminalId: null,
       amountMinor: followUp.operation === 'void' ? null : followUp.amountMinor,
       currency: null,
       reference: null,
+      idempotency: { scope: `http:${simMerchantId}`, key: `sim-${payment.index}-${followUp.operation}-${followUp.amountMinor}`, requestHash: `${followUp.operation}:${saleId}:${followUp.amountMinor}` },
     };
-    const requestHash = `${followUp.operation}:${saleId}:${followUp.amountMinor}`;
+    // ISO: a 0200 void or 0220 refund advice (resent as 0221) naming the sale by DE 90 and its RRN, with its own STAN and DE 7.
+    let isoStan = '';
+    let isoTransmittedAt = '';
     if (payment.intake === 'iso') {
       const stan = (stanOf.get(client) ?? 0) + 1;
       stanOf.set(client, stan);
-      const terminalStan = String(stan).padStart(6, '0');
-      const terminalTransmittedAt = transmissionDateTime(scheduler.nowMs());
-      const terminalId = payment.terminalId ?? '';
-      request = { ...common, intake: 'iso', terminalId, idempotency: { scope: `iso:${terminalId}`, key: `${terminalStan}:${terminalTransmittedAt}`, requestHash }, terminalStan, terminalTransmittedAt };
-    } else {
-      request = { ...common, intake: 'http', terminalId: null, idempotency: { scope: `http:${simMerchantId}`, key: `sim-${payment.index}-${followUp.operation}-${followUp.amountMinor}`, requestHash } };
+      isoStan = String(stan).padStart(6, '0');
+      isoTransmittedAt = transmissionDateTime(scheduler.nowMs());
     }
     let tries = 0;
     let finished = false;
@@ -606,7 +621,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       scheduler.after(nextIntInclusive(followUpRandom, 0, options.link.delayMsMax), () => {
         const gen = current;
         if (gen === null || !gen.alive || !gen.serving) return;
-        void handleFollowUp(gen, payment, followUp, request).then((answer) => {
+        const answered =
+          payment.intake === 'iso'
+            ? sendIso(gen, payment, followUpMessageOf(payment, followUp, isoStan, isoTransmittedAt, tryNumber > 1)).then((answer) => (answer === null ? null : clientViewOf(answer, scheduler.nowMs())))
+            : handleFollowUp(gen, payment, followUp, request);
+        void answered.then((answer) => {
           if (answer === null || !gen.alive) return;
           if (nextUnit(followUpRandom) < options.link.answerLost) return;
           scheduler.after(nextIntInclusive(followUpRandom, 0, options.link.delayMsMax), () => onAnswer({ ...answer, tryNumber }));
@@ -635,7 +654,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   /** A share of approved sales: the client voids it, or refunds part of it once or twice (distinct amounts, each below the sale's). */
   const planFollowUps = (payment: SimPayment): SimFollowUp[] => {
-    if (payment.told?.code !== '00' || payment.told.paymentId === null || nextUnit(followUpRandom) >= followUpShare) return [];
+    // An HTTP client names the sale by the id it was told; a terminal by its STAN, DE 7 and RRN.
+    if (payment.told?.code !== '00' || (payment.intake === 'http' && payment.told.paymentId === null) || nextUnit(followUpRandom) >= followUpShare) return [];
     const make = (operation: SimFollowUp['operation'], amountMinor: number): SimFollowUp => ({ operation, amountMinor, answers: [], told: null, sends: 0, gaveUp: false });
     if (nextUnit(followUpRandom) < 0.5) return [make('void', payment.amountMinor)];
     const firstMax = Math.max(1, Math.floor(payment.amountMinor * 0.4));
@@ -754,43 +774,69 @@ function terminalIdOf(index: number): string {
   return `T${String(index + 1).padStart(7, '0')}`;
 }
 
-function saleRequestOf(payment: SimPayment, deadlineMs: number): SaleRequest {
-  const card = new CardNumber(payment.pan);
-  if (payment.intake === 'iso') {
-    const terminalId = payment.terminalId ?? '';
-    const stan = payment.stan ?? '';
-    const transmittedAt = payment.transmittedAt ?? '';
-    return {
-      intake: 'iso',
-      merchantId: simMerchantId,
-      terminalId,
-      amountMinor: payment.amountMinor,
-      currency: 'CNY',
-      card: { number: card, expiry: '3012', entryMode: 'chip' },
-      capture: true,
-      reference: null,
-      idempotency: {
-        scope: `iso:${terminalId}`,
-        key: `${stan}:${transmittedAt}`,
-        requestHash: requestHashOf({ mti: '0200', processingCode: '000000', amountMinor: String(payment.amountMinor).padStart(12, '0'), currency: '156', terminalId, merchantId: simMerchantId, card: fingerprintPan(payment.pan, panKey) }),
-      },
-      terminalStan: stan,
-      terminalTransmittedAt: transmittedAt,
-      deadlineMs,
-    };
-  }
+/** The terminal's 0200 sale, as a POS packs it: chip entry, the card's expiry, its own STAN and DE 7. */
+function saleMessageOf(payment: SimPayment): IsoMessage {
   return {
-    intake: 'http',
-    merchantId: simMerchantId,
-    terminalId: null,
-    amountMinor: payment.amountMinor,
-    currency: 'CNY',
-    card: { number: card, expiry: '3012', cvv: '123', entryMode: 'manual' },
-    capture: true,
-    reference: `order-${payment.index}`,
-    idempotency: { scope: `http:${simMerchantId}`, key: `sim-${payment.index}`, requestHash: requestHashOf({ amountMinor: payment.amountMinor, currency: 'CNY', card: fingerprintPan(payment.pan, panKey), reference: `order-${payment.index}` }) },
-    deadlineMs,
+    mti: '0200',
+    fields: {
+      2: payment.pan,
+      3: '000000',
+      4: amountText(payment.amountMinor),
+      7: payment.transmittedAt ?? '',
+      11: payment.stan ?? '',
+      14: '3012',
+      22: '051',
+      25: '00',
+      41: payment.terminalId ?? '',
+      42: simMerchantId,
+      49: '156',
+    },
   };
+}
+
+/** DE 90 naming the terminal's sale: its MTI, STAN and DE 7 (the acquirer and forwarder ids are zeros). */
+function originalDataOf(payment: SimPayment): string {
+  return `0200${payment.stan ?? ''}${payment.transmittedAt ?? ''}`.padEnd(42, '0');
+}
+
+/** The terminal's own reversal of a sale it got no answer to (0400, repeated as 0401), reason 98 (no answer). */
+function reversalMessageOf(payment: SimPayment, repeat: boolean): IsoMessage {
+  return {
+    mti: repeat ? '0401' : '0400',
+    fields: { 3: '000000', 4: amountText(payment.amountMinor), 7: payment.transmittedAt ?? '', 11: payment.stan ?? '', 39: '98', 41: payment.terminalId ?? '', 42: simMerchantId, 49: '156', 90: originalDataOf(payment) },
+  };
+}
+
+/** A void (0200 `200000`, the sale's amount) or refund advice (0220 `200000`, repeated as 0221) of the terminal's approved sale. */
+function followUpMessageOf(payment: SimPayment, followUp: SimFollowUp, stan: string, transmittedAt: string, repeat: boolean): IsoMessage {
+  const mti = followUp.operation === 'void' ? '0200' : repeat ? '0221' : '0220';
+  const rrn = payment.told?.rrn ?? null;
+  const fields: IsoMessage['fields'] = {
+      3: '200000',
+      4: amountText(followUp.amountMinor),
+      7: transmittedAt,
+      11: stan,
+      25: '00',
+      41: payment.terminalId ?? '',
+      42: simMerchantId,
+      49: '156',
+      90: originalDataOf(payment),
+  };
+  if (rrn !== null) fields[37] = rrn.padEnd(12, ' ');
+  return { mti, fields };
+}
+
+/** What the terminal reads from an answer: DE 39, the DE 44 retry verdict (`LATER:30` -> `later`), the DE 37 RRN. The payment id never reaches a terminal. */
+function clientViewOf(answer: IsoMessage, atMs: number): ClientAnswer {
+  const code = getText(answer, 39) ?? null;
+  const verdictText = getText(answer, 44);
+  const verdict = verdictText === undefined ? null : (verdictText.split(':')[0] ?? '').toLowerCase();
+  const rrn = getText(answer, 37)?.trim() ?? '';
+  return { atMs, kind: verdict === 'wait' ? 'in_progress' : 'completed', code, verdict, paymentId: null, status: null, rrn: rrn === '' ? null : rrn };
+}
+
+function amountText(amountMinor: number): string {
+  return String(amountMinor).padStart(12, '0');
 }
 
 function readDatabaseBytes(dbPath: string): Array<{ file: string; bytes: Buffer }> {

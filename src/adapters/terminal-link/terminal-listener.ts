@@ -5,7 +5,9 @@
 // and nothing is processed), parsed once into a typed request (parse-terminal-request.ts), handled
 // (handle-terminal-request.ts, the use cases through their ports) and answered, MACed under the key the
 // request was checked with (build-terminal-answer.ts). A frame that is too large or cannot be decoded
-// gets no answer: it is logged (never its bytes) and the connection is closed.
+// gets no answer: it is logged (never its bytes) and the connection is closed. Without a socket,
+// handleFrame() runs that same per-frame path on a frame's bytes for one connection's state
+// (newConnection()): the deterministic simulation (docs/simulation.md) drives terminals through it.
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type SecureContextOptions, type Server as TlsServer, type TlsOptions } from 'node:tls';
 import { readFileSync } from 'node:fs';
@@ -278,7 +280,7 @@ export class TerminalListener {
           return;
         }
         inFlight += 1;
-        const work = this.#handleFrame(request, frame, connection)
+        const work = this.handleMessage(request, frame, connection)
           .then((response) => {
             if (response !== null) answer(encodeFrame(listener.framing.length, response));
           })
@@ -311,12 +313,26 @@ export class TerminalListener {
     socket.destroy();
   }
 
+  /** The state of a new connection (no terminal signed on yet), for handleFrame without a socket. */
+  newConnection(): TerminalConnection {
+    return { signedOn: new Set() };
+  }
+
   /**
-   * The packed answer to one frame, or null when none is owed (a response MTI): checks the MAC of a
+   * The packed answer to one unframed message's bytes, without a socket: unpacked in the listener's
+   * dialect (a message that cannot be decoded throws, where a connection would be closed), then
+   * handled as a frame read from `connection` is (handleMessage).
+   */
+  async handleFrame(frame: Uint8Array, connection: TerminalConnection): Promise<Buffer | null> {
+    return this.handleMessage(unpackMessage(this.#dialect, frame), frame, connection);
+  }
+
+  /**
+   * The packed answer to one unpacked frame, or null when none is owed (a response MTI): checks the MAC of a
    * request that moves or reveals money first (refusing with A0 before anything is processed), then
    * parses and handles it and MACs the answer under the key the request was checked with.
    */
-  async #handleFrame(message: IsoMessage, frame: Uint8Array, connection: TerminalConnection): Promise<Buffer | null> {
+  async handleMessage(message: IsoMessage, frame: Uint8Array, connection: TerminalConnection): Promise<Buffer | null> {
     const responseMti = responseMtiFor(message.mti);
     if (responseMti === undefined) return null;
     const language = this.#options.listener.language;

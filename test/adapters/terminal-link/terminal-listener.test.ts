@@ -9,7 +9,7 @@ import { TerminalListener } from '../../../src/adapters/terminal-link/terminal-l
 import { entryModeOf, originalOf } from '../../../src/adapters/terminal-link/parse-terminal-request.ts';
 import { createFixture, silentLogger, terminalId } from '../../app/payments/sale-fixture.ts';
 import { TerminalClient, de7, saleMessage } from '../../e2e/terminal-client.ts';
-import { getText } from '../../../src/core/iso8583/index.ts';
+import { getDialect, getText, packMessage, unpackMessage, type IsoMessage } from '../../../src/core/iso8583/index.ts';
 
 async function withServer(dialect: 'cups-pos' | 'iso87-ascii', body: (port: number, fixture: Awaited<ReturnType<typeof createFixture>>) => Promise<void>): Promise<void> {
   const fixture = await createFixture({ settings: {} });
@@ -103,4 +103,41 @@ test('the original of a 0400 comes from DE 90, else DE 61, else its own DE 11 an
   assert.deepEqual(originalOf({ mti: '0400', fields: { 11: '000009', 61: { '1': '000001', '2': '000124', '3': '1125' } } }), { stan: '000124', transmittedAt: null, dateMmdd: '1125' });
   assert.deepEqual(originalOf({ mti: '0400', fields: { 11: '000125', 7: '1125101010' } }), { stan: '000125', transmittedAt: '1125101010' });
   assert.equal(originalOf({ mti: '0400', fields: {} }), null);
+});
+
+test('without a socket, handleFrame runs the per-frame path: connection state carries the sign-on, answers come back packed, a response gets none', async () => {
+  const fixture = await createFixture({ settings: {} });
+  const server = new TerminalListener({
+    listener: { name: 'socketless', host: '127.0.0.1', port: 0, dialect: 'iso87-ascii', framing: { length: 'binary2', frameBytesMax: 2048 }, connectionsMax: 8, language: 'en' },
+    sales: fixture.engine,
+    store: fixture.store,
+    clock: { nowMs: () => Date.now() },
+    logger: silentLogger,
+    macMode: 'off',
+  });
+  const dialect = getDialect('iso87-ascii');
+  const exchange = async (message: IsoMessage, connection: ReturnType<TerminalListener['newConnection']>): Promise<IsoMessage | null> => {
+    const answer = await server.handleFrame(packMessage(dialect, message), connection);
+    return answer === null ? null : unpackMessage(dialect, answer);
+  };
+  try {
+    const signedOn = server.newConnection();
+    const other = server.newConnection();
+    const signOn = await exchange({ mti: '0800', fields: { 7: de7(), 11: '000030', 41: terminalId, 42: 'M00000000000001', 70: '001' } }, signedOn);
+    assert.equal(signOn?.mti, '0810');
+    assert.equal(signOn?.fields[39], '00');
+    const sale = saleMessage({ stan: '000031', pan: '6222020000000000018', amountMinor: 1_000 });
+    const approved = await exchange(sale, other);
+    assert.equal(approved?.mti, '0210');
+    assert.equal(approved?.fields[39], '00');
+    assert.equal(approved?.fields[44], 'NONE');
+    const reversal = { mti: '0400', fields: { 3: '000000', 4: '000000001000', 7: de7(), 11: '000032', 41: terminalId, 42: 'M00000000000001', 49: '156', 90: `0200000031${getText(sale, 7) ?? ''}${'0'.repeat(22)}` } };
+    assert.equal((await exchange(reversal, other))?.fields[39], '77', 'the sign-on belongs to the other connection');
+    assert.equal((await exchange(reversal, signedOn))?.fields[39], '00');
+    assert.equal(await exchange({ mti: '0810', fields: { 11: '000033', 39: '00', 41: terminalId } }, signedOn), null, 'a response is owed no answer');
+    await assert.rejects(server.handleFrame(Uint8Array.of(0x7f, 0xff), signedOn), 'bytes that cannot be decoded throw where a connection would be closed');
+  } finally {
+    await server.close(1_000);
+    await fixture.close();
+  }
 });
