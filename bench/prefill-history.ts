@@ -51,7 +51,8 @@ export function prefillHistory(path: string, options: { payments: number; mercha
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
     db.pragma('foreign_keys = OFF');
-    db.pragma('cache_size = -262144');
+    db.pragma('cache_size = -1048576');
+    db.pragma('threads = 2');
     db.pragma('temp_store = MEMORY');
     const indexes = db
       .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${historyTables.map(() => '?').join(', ')})`)
