@@ -23,6 +23,9 @@ const dayMs = 86_400_000;
 /** Indexes of the tables a payment writes; dropped before the bulk insert and built again after it. */
 const historyTables = ['payments', 'attempts', 'idempotency_records', 'fee_lines', 'events'];
 
+/** The webhook fan-out's cursor (src/app/webhooks/fan-out-events.ts); the alerts evaluator starts at the stream's end by itself. */
+const eventConsumers = ['webhooks'];
+
 export interface PrefillReport {
   payments: number;
   attempts: number;
@@ -152,6 +155,11 @@ export function prefillHistory(path: string, options: { payments: number; mercha
     options.log(`prefill: ${indexes.length} indexes built again in ${((Date.now() - afterRowsMs) / 1000).toFixed(1)} s`);
     // The projector starts caught up: history is not re-projected.
     db.prepare('INSERT INTO projector_checkpoints (name, seq, updated_at_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq').run('payments', journalStart + options.payments, options.nowMs);
+    // So does the webhook fan-out: in production it read that history long ago. Left at 0, it walks every
+    // past event from the gateway's first start on (with 10 M the gateway did not start within 30 s).
+    const eventsHead = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events').get() as { seq: number }).seq;
+    const setCursor = db.prepare('INSERT INTO consumer_cursors (name, seq, state, updated_at_ms) VALUES (?, ?, NULL, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, state = NULL');
+    for (const consumer of eventConsumers) setCursor.run(consumer, eventsHead, options.nowMs);
     db.exec('COMMIT');
     // No ANALYZE: the gateway runs on the plans a production database has (no statistics).
     db.pragma('journal_mode = WAL');
