@@ -11,9 +11,11 @@
 // With --postgres <server url> the gateway stores in a fresh PostgreSQL database created on that server
 // (and dropped afterwards) instead of SQLite; the database server's CPU per sale is printed as well.
 // With --prefill N the SQLite file gets N past payments first (bench/prefill-history.ts): cost with history.
+// The gateway phases also print the payment projector's largest lag (reswipe_projector_lag_seconds, read
+// from /metrics on the operations listener every 500 ms while the phase is measured).
 // Usage: npm run bench:auth [-- --seconds 8 --connections 64 --many-connections 1000 --rate 2000 --postgres postgres://postgres@127.0.0.1:5432/postgres --prefill 10000000]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openStore } from '../src/adapters/store/open-store.ts';
-import { prefillHistory } from './prefill-history.ts';
+import { prefillHistory, type PrefillReport } from './prefill-history.ts';
 import { encodeFrame, FrameDecoder, getDialect, getText, packMessage, unpackMessage, type IsoMessage } from '../src/core/iso8583/index.ts';
 
 const { values } = parseArgs({
@@ -75,13 +77,14 @@ const amountMinorOf = (stan: number): number => 1 + (stan % 499);
 const panOf = (terminalIndex: number, stan: number): string => pans[(terminalIndex + Math.floor(stan / 499)) % pans.length] ?? pans[0]!;
 const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'reswipe-bench-auth-'));
 const children: ChildProcess[] = [];
+let prefillReport: PrefillReport | null = null;
 
-function startJson(args: string[], cwd = dir): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
+function startJson(args: string[], cwd = dir, startSecondsMax = 30): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
   const child = spawn(process.execPath, args, { cwd, env: { ...process.env, RESWIPE_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start within 30 s`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start within ${startSecondsMax} s`)), startSecondsMax * 1000);
     const onData = (chunk: Buffer): void => {
       stdout += chunk.toString('utf8');
       const newline = stdout.indexOf('\n');
@@ -211,7 +214,42 @@ interface PhaseResult {
   cpuMsPerSale: number;
   /** CPU time of the PostgreSQL backends serving the gateway, per sale (0 on SQLite, which runs inside the gateway). */
   dbCpuMsPerSale: number;
+  /** Largest reswipe_projector_lag_seconds sampled in the measured window (-1 when not sampled: the relay). */
+  projectorLagMaxS: number;
 }
+
+/** Samples the gateway's projector lag from /metrics while a phase is measured. */
+class ProjectorLagSampler {
+  #port: number | null = null;
+  #maxS = -1;
+  #timer: NodeJS.Timeout | null = null;
+
+  attach(port: number): void {
+    this.#port = port;
+  }
+
+  start(): void {
+    this.#maxS = this.#port === null ? -1 : 0;
+    if (this.#port === null) return;
+    const url = `http://127.0.0.1:${this.#port}/metrics`;
+    this.#timer = setInterval(() => {
+      void fetch(url, { signal: AbortSignal.timeout(2_000) })
+        .then((response) => response.text())
+        .then((text) => {
+          const lag = Number(/^reswipe_projector_lag_seconds (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+          if (Number.isFinite(lag) && lag > this.#maxS) this.#maxS = lag;
+        })
+        .catch(() => undefined);
+    }, 500);
+  }
+
+  stop(): number {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    return this.#maxS;
+  }
+}
+const projectorLag = new ProjectorLagSampler();
 
 /** The PostgreSQL database of this run, when --postgres is given. */
 let benchDatabase: { admin: pg.Client; name: string; url: string } | null = null;
@@ -282,15 +320,17 @@ async function runMaxRate(name: string, terminals: BenchTerminal[], pid: number 
   });
   await delay(warmupSeconds * 1000);
   const cpu = await startCpuWindow(pid);
+  projectorLag.start();
   measuring = true;
   const startedNs = process.hrtime.bigint();
   await delay(seconds * 1000);
   measuring = false;
   const { cpuMs, dbCpuMs } = cpu.stop();
+  const lagMaxS = projectorLag.stop();
   const elapsedS = Number(process.hrtime.bigint() - startedNs) / 1e9;
   stopping = true;
   await Promise.race([Promise.all(loops), delay(30_000)]);
-  return summarise(name, terminals.length, latencies, approved, elapsedS, 0, cpuMs, dbCpuMs);
+  return summarise(name, terminals.length, latencies, approved, elapsedS, 0, cpuMs, dbCpuMs, lagMaxS);
 }
 
 /** Open loop at a fixed rate: a tick every 5 ms starts the sales due on idle terminals. */
@@ -334,18 +374,20 @@ async function runFixedRate(name: string, terminals: BenchTerminal[], ratePerSec
   }, tickMs);
   await delay(warmupSeconds * 1000);
   const cpu = await startCpuWindow(pid);
+  projectorLag.start();
   measuring = true;
   const startedNs = process.hrtime.bigint();
   await delay(seconds * 1000);
   measuring = false;
   const { cpuMs, dbCpuMs } = cpu.stop();
+  const lagMaxS = projectorLag.stop();
   const elapsedS = Number(process.hrtime.bigint() - startedNs) / 1e9;
   clearInterval(timer);
   await Promise.race([Promise.all([...inFlight]), delay(30_000)]);
-  return summarise(name, terminals.length, latencies, approved, elapsedS, skipped, cpuMs, dbCpuMs);
+  return summarise(name, terminals.length, latencies, approved, elapsedS, skipped, cpuMs, dbCpuMs, lagMaxS);
 }
 
-function summarise(name: string, connectionsCount: number, latencies: bigint[], approved: number, elapsedS: number, skipped: number, cpuMs: number, dbCpuMs: number): PhaseResult {
+function summarise(name: string, connectionsCount: number, latencies: bigint[], approved: number, elapsedS: number, skipped: number, cpuMs: number, dbCpuMs: number, lagMaxS: number): PhaseResult {
   const sorted = BigInt64Array.from(latencies).sort();
   const result: PhaseResult = {
     name,
@@ -358,9 +400,10 @@ function summarise(name: string, connectionsCount: number, latencies: bigint[], 
     skipped,
     cpuMsPerSale: latencies.length === 0 ? 0 : Math.round((cpuMs / latencies.length) * 1000) / 1000,
     dbCpuMsPerSale: latencies.length === 0 ? 0 : Math.round((dbCpuMs / latencies.length) * 1000) / 1000,
+    projectorLagMaxS: lagMaxS,
   };
   console.log(
-    `${name.padEnd(34)} ${String(connectionsCount).padStart(5)} conns  ${String(result.salesPerSec).padStart(6)} sales/s  p50 ${result.p50Ms.toFixed(2).padStart(7)} ms  p99 ${result.p99Ms.toFixed(2).padStart(8)} ms  approved ${approved}/${latencies.length}${approved < latencies.length ? ` (${[...codes].filter(([code]) => code !== '00').sort((a, b) => b[1] - a[1]).slice(0, 4).map(([code, count]) => `${code}:${count}`).join(' ')})` : ''}  cpu ${result.cpuMsPerSale} ms/sale${benchDatabase === null || !name.startsWith('gateway') ? '' : `  db cpu ${result.dbCpuMsPerSale} ms/sale`}${skipped > 0 ? `  skipped ${skipped}` : ''}`,
+    `${name.padEnd(34)} ${String(connectionsCount).padStart(5)} conns  ${String(result.salesPerSec).padStart(6)} sales/s  p50 ${result.p50Ms.toFixed(2).padStart(7)} ms  p99 ${result.p99Ms.toFixed(2).padStart(8)} ms  approved ${approved}/${latencies.length}${approved < latencies.length ? ` (${[...codes].filter(([code]) => code !== '00').sort((a, b) => b[1] - a[1]).slice(0, 4).map(([code, count]) => `${code}:${count}`).join(' ')})` : ''}  cpu ${result.cpuMsPerSale} ms/sale${benchDatabase === null || !name.startsWith('gateway') ? '' : `  db cpu ${result.dbCpuMsPerSale} ms/sale`}${skipped > 0 ? `  skipped ${skipped}` : ''}${lagMaxS >= 0 ? `  projector lag max ${lagMaxS.toFixed(2)} s` : ''}`,
   );
   return result;
 }
@@ -407,7 +450,7 @@ async function main(): Promise<void> {
     database: benchDatabase === null ? { url: `sqlite:${join(dir, 'gateway.db')}`, synchronous: 'full' } : { url: benchDatabase.url },
     security: { panKey: 'bench-auth-pan-key-0123456789', developmentMode: true },
     log: { level: 'error' },
-    http: { port: 0 },
+    http: { port: 0, operations: { mode: 'listener', port: 0 } },
     engine: { terminalTimeoutMs: 10_000, inFlightPerTerminalMax: 1 },
     listeners: [{ name: 'pos', port: 0, dialect: 'iso87-ascii', language: 'en', connectionsMax: Math.max(2_000, manyConnections + connections + 100), connectionsPerAddressMax: Math.max(2_000, manyConnections + connections + 100) }],
     channels: [{ name: 'sim', host: '127.0.0.1', port: issuerPort, timeoutMs: 5_000, echoIntervalMs: 0, connections: 8, inFlightMax: 4096 }],
@@ -418,14 +461,18 @@ async function main(): Promise<void> {
     // The schema first (the gateway would migrate it too), then the history straight into the file.
     const store = await openStore(`sqlite:${join(dir, 'gateway.db')}`);
     await store.close();
-    const startedMs = Date.now();
-    prefillHistory(join(dir, 'gateway.db'), { payments: prefill, merchantId, terminalIds, nowMs: Date.now(), log: (line) => console.log(line) });
-    console.log(`prefilled ${prefill} past payments in ${Math.round((Date.now() - startedMs) / 1000)} s`);
+    prefillReport = prefillHistory(join(dir, 'gateway.db'), { payments: prefill, merchantId, terminalIds, nowMs: Date.now(), log: (line) => console.log(line) });
+    console.log(`gateway.db with history: ${Math.round(statSync(join(dir, 'gateway.db')).size / 1e6)} MB`);
   }
   // BENCH_GATEWAY_CPU_PROF=<dir> profiles the gateway (node --cpu-prof); the profile is written when it exits.
   const profileDir = process.env.BENCH_GATEWAY_CPU_PROF;
-  const gateway = await startJson([...gatewayNodeFlags, ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]), bin, 'serve', '--config', join(dir, 'config.json'), '--json']);
+  // With history the gateway's start is measured too (it read history on start: 10 M payments took over 30 s on 2026-12-06).
+  const gatewayStartingMs = Date.now();
+  const gateway = await startJson([...gatewayNodeFlags, ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]), bin, 'serve', '--config', join(dir, 'config.json'), '--json'], dir, prefill > 0 ? 1_800 : 30);
+  const gatewayStartSeconds = Math.round((Date.now() - gatewayStartingMs) / 100) / 10;
+  console.log(`gateway started in ${gatewayStartSeconds} s`);
   const gatewayPort = Number((gateway.info.listeners as Record<string, number>).pos);
+  if (typeof gateway.info.operations === 'number') projectorLag.attach(gateway.info.operations);
 
   const few = await openTerminals(gatewayPort, connections, 'T', true);
   const gatewayResult = await runMaxRate('gateway, max rate', few, gateway.child.pid);
@@ -471,6 +518,9 @@ async function main(): Promise<void> {
       // Both durable per answer: SQLite synchronous=FULL, PostgreSQL synchronous_commit as the server has it (on by default).
       ...(benchDatabase === null ? { store: 'sqlite', synchronous: 'full' } : { store: 'postgres', dbCpuMsPerSale: best.dbCpuMsPerSale, totalCpuMsPerSale: Math.round((best.cpuMsPerSale + best.dbCpuMsPerSale) * 1000) / 1000 }),
       prefill,
+      gatewayStartSeconds,
+      ...(prefillReport === null ? {} : { prefillPaymentsPerSec: prefillReport.paymentsPerSec, prefillSeconds: Math.round(prefillReport.seconds) }),
+      projectorLagMaxS: Math.max(gatewayResult.projectorLagMaxS, manyResult.projectorLagMaxS, fixedResult.projectorLagMaxS),
       gatewayNodeFlags: gatewayNodeFlags.join(' '),
     }),
   );
