@@ -14,8 +14,8 @@ import { createServer as createTcpServer, type Server as TcpServer } from 'node:
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { runReswipe, startReswipeJson, stopChild } from '../support/reswipe-process.ts';
+import { waitingFor } from '../support/wait-for.ts';
 
 const merchantId = 'M00000000000001';
 const dingSecret = 'SECdingtalk-test-secret';
@@ -142,13 +142,7 @@ async function api(method: string, path: string, body?: unknown, key = adminKey)
   return { status: response.status, json: text === '' ? null : JSON.parse(text) };
 }
 
-async function waitFor(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await delay(100);
-  }
-}
+const waitFor = waitingFor({ timeoutMs: 30_000, pollMs: 100 });
 
 test('a failure-rate spike reaches every robot and the mail server in their published shapes, signed, with its runbook', async () => {
   for (let n = 0; n < 2; n += 1) {

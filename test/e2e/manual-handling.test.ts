@@ -11,10 +11,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { runReswipe, startReswipeJson, stopChild } from '../support/reswipe-process.ts';
 import { readIssuerLedger } from '../support/issuer-ledger.ts';
 import { openStore } from '../../src/adapters/store/open-store.ts';
+import { waitingFor } from '../support/wait-for.ts';
 
 const merchantId = 'M00000000000001';
 const card = '6222020000000000018';
@@ -56,14 +56,7 @@ async function api(method: 'GET' | 'POST', path: string, options: { key?: string
   return { status: response.status, text, json: JSON.parse(text) as Record<string, any> };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  for (let waitedMs = 0; waitedMs <= timeoutMs; waitedMs += 200) {
-    const value = await probe();
-    if (value !== null && value !== undefined && value !== false) return value;
-    await delay(200);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const waitFor = waitingFor({ timeoutMs: 30_000, pollMs: 200 });
 
 /** A sale that the bank charges but whose reply is lost; resolves with its id once it waits for an operator (open). */
 async function deadLetteredSale(amountMinor: number, idempotencyKey: string): Promise<string> {

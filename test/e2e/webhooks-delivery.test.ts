@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { runReswipe, startReswipeJson, stopChild } from '../support/reswipe-process.ts';
 import { verifyWebhookSignature } from '../../src/core/webhooks/webhook-signature.ts';
+import { waitingFor } from '../support/wait-for.ts';
 
 const merchantId = 'M00000000000001';
 let dir = '';
@@ -103,13 +104,7 @@ async function api(method: string, path: string, body?: unknown, key = adminKey)
   return { status: response.status, json: text === '' ? null : JSON.parse(text) };
 }
 
-async function waitFor(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await delay(100);
-  }
-}
+const waitFor = waitingFor({ timeoutMs: 30_000, pollMs: 100 });
 
 test('deliveries are signed, retried after a 500, delivered once acknowledged, one event id per event, and logged', async () => {
   const insecure = await api('POST', '/v1/webhook-endpoints', { url: 'ftp://example.test/hook', eventTypes: ['payment.completed'] });

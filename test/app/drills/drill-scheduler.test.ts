@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { startDrillScheduler } from '../../../src/app/drills/drill-scheduler.ts';
 import type { DrillRun } from '../../../src/app/drills/run-drill.ts';
+import { waitingFor } from '../../support/wait-for.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
@@ -23,13 +24,7 @@ function clockNearMinute(): () => number {
   return () => Date.now() + offset;
 }
 
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let waited = 0; waited < 10_000; waited += 50) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail('timed out waiting for the scheduled drill');
-}
+const waitFor = waitingFor({ timeoutMs: 10_000, pollMs: 50 });
 
 test('a due drill runs, its report is stored and drill.completed raised', async () => {
   const store = await openStore('sqlite::memory:');
@@ -49,7 +44,7 @@ test('a due drill runs, its report is stored and drill.completed raised', async 
   const first = scheduler.nextRuns()[0] ?? 0;
   assert.equal(first % 60_000, 0, 'fires on a whole minute');
   try {
-    await until(async () => (await store.listDrillReports({ limit: 10 })).length === 1);
+    await waitFor('the scheduled drill', async () => (await store.listDrillReports({ limit: 10 })).length === 1);
     const [report] = await store.listDrillReports({ limit: 10 });
     assert.equal(report?.scenario, 'bank-slow');
     assert.equal(report?.passed, true);
@@ -71,7 +66,7 @@ test('a drill that cannot run is stored as failed with the reason', async () => 
   // The real runner: the API key file does not exist, so the drill cannot start.
   const scheduler = startDrillScheduler({ schedule: scheduleOf('bank-dies'), timeZone: 'Asia/Shanghai', store, logger: silent, nowMs: clockNearMinute() });
   try {
-    await until(async () => (await store.listDrillReports({ limit: 10 })).length === 1);
+    await waitFor('the scheduled drill', async () => (await store.listDrillReports({ limit: 10 })).length === 1);
     const [report] = await store.listDrillReports({ limit: 10 });
     assert.equal(report?.passed, false);
     assert.equal(report?.report.ran, false);

@@ -4,18 +4,11 @@
 // the flag, the events and what recovery picked up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
 import { createFixture, merchantId, terminalId, sale, seedCrashedSale } from './sale-fixture.ts';
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
+import { waitingFor } from '../../support/wait-for.ts';
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 5_000): Promise<T> {
-  for (let waitedMs = 0; waitedMs <= timeoutMs; waitedMs += 20) {
-    const value = await probe();
-    if (value !== null && value !== undefined && value !== false) return value;
-    await delay(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const waitFor = waitingFor({ timeoutMs: 5_000, pollMs: 20 });
 
 const noReplyThenDown = (request: IsoMessage) =>
   request.mti === '0200'

@@ -1,7 +1,7 @@
 // Helpers of the sale use-case tests: a fixture closed after the test, and a bounded wait for what the
 // reversal worker does in the background.
-import { setTimeout as delay } from 'node:timers/promises';
 import { createFixture, type Fixture } from './sale-fixture.ts';
+import { waitingFor } from '../../support/wait-for.ts';
 
 export async function withFixture(options: Parameters<typeof createFixture>[0], body: (fixture: Fixture) => Promise<void>): Promise<void> {
   const fixture = await createFixture(options);
@@ -12,11 +12,4 @@ export async function withFixture(options: Parameters<typeof createFixture>[0], 
   }
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 3_000): Promise<T> {
-  for (let waitedMs = 0; waitedMs <= timeoutMs; waitedMs += 20) {
-    const value = await probe();
-    if (value !== null && value !== undefined && value !== false) return value;
-    await delay(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+export const waitFor = waitingFor({ timeoutMs: 3_000, pollMs: 20 });

@@ -6,19 +6,12 @@
 // sale and refuses reversals until the test lets them through, so the reversal is really dead-lettered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { IsoMessage } from '../../../../src/core/iso8583/index.ts';
 import { bearer, createHttpFixture, newIdempotencyKey, saleBody, type HttpFixture } from '../http-fixture.ts';
 import { reply } from '../../../app/payments/sale-fixture.ts';
+import { waitingFor } from '../../../support/wait-for.ts';
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  for (let waitedMs = 0; waitedMs <= timeoutMs; waitedMs += 20) {
-    const value = await probe();
-    if (value !== null && value !== undefined && value !== false) return value;
-    await delay(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const waitFor = waitingFor({ timeoutMs: 10_000, pollMs: 20 });
 
 /** Sales get no reply; reversals are refused (not sent) until `reversalsAnswer` is set. */
 function scriptedBank() {
