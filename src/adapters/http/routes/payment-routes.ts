@@ -12,6 +12,7 @@ import { CardNumber, fingerprintPan } from '../../../core/cards/pan.ts';
 import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import { paymentKinds, type PaymentView } from '../../../core/payments/payment-view.ts';
 import type { PaymentQuery, Page } from '../../../core/ports/store.ts';
+import { qrMethods } from '../../../core/ports/qr-channel.ts';
 import {
   attemptOutcomes,
   cardBrands,
@@ -116,6 +117,7 @@ export const paymentViewSchema = Type.Object(
     originalPaymentId: nullable(Type.String({ description: 'the payment a void, refund, completion or cancel names; null otherwise' })),
     // Optional: answers stored before it existed are replayed as they were.
     recovery: Type.Optional(Type.Union([bilingual, Type.Null()], { description: 'how the tries of a payment with more than one attempt ended; null with one attempt' })),
+    method: Type.Optional(enumOf(qrMethods, 'QR payments only: wechat, alipay or unionpay-qr; card.masked is then the masked code and rrn the provider trade number')),
   },
   {},
 );
