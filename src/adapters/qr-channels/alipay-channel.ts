@@ -21,6 +21,7 @@ import {
   signedAlipayForm,
 } from '../../core/qr/alipay-protocol.ts';
 import { parseAlipayPrivateKey, parseAlipayPublicKey, readAlipayAnswer, verifyAlipaySignature } from '../../core/qr/alipay-signature.ts';
+import { maskAuthCode } from '../../core/qr/mask-auth-code.ts';
 import { createHttpsExchange } from './https-exchange.ts';
 
 export interface AlipayChannelOptions {
@@ -50,11 +51,6 @@ export function readAlipayKeyFiles(files: { privateKeyFile: string; alipayPublic
     privateKey: parseAlipayPrivateKey(readFileSync(files.privateKeyFile, 'utf8')),
     alipayPublicKey: parseAlipayPublicKey(readFileSync(files.alipayPublicKeyFile, 'utf8')),
   };
-}
-
-/** The auth code as it may appear in a log: its first 4 and last 2 digits. */
-export function maskAuthCode(authCode: string): string {
-  return authCode.length <= 6 ? '*'.repeat(authCode.length) : `${authCode.slice(0, 4)}${'*'.repeat(authCode.length - 6)}${authCode.slice(-2)}`;
 }
 
 type VerifiedCall =

@@ -1,9 +1,8 @@
 // Alipay in the QR sandbox: the classic gateway's `alipay.trade.pay` (bar_code), `query`, `cancel`,
 // `refund` and `fastpay.refund.query`, with the same form, the same RSA2 signatures both ways (the
 // sandbox signs with its own key pair and checks requests with the merchant's public key), a book of
-// trades, magic auth codes for every outcome and injectable faults. docs/qr-sandbox.md lists them.
-// Transport-free: `handle` takes a request body and says what to write (or to drop the connection),
-// so any HTTP server can mount it; Alipay's semantics are followed where they matter to money: a
+// trades and magic auth codes for every outcome; faults are the sandbox server's (qr-fault-plan.ts).
+// docs/qr-sandbox.md lists the codes. Alipay's semantics are followed where they matter to money: a
 // cancel refunds a paid trade (action refund) and closes an unpaid or unknown one (action close, and
 // a late pay of that out_trade_no is then refused), refunds never exceed what was paid, and a
 // repeated out_request_no is the same refund.
@@ -11,6 +10,8 @@ import type { KeyObject } from 'node:crypto';
 import { alipayResponseKey, alipayTimestamp } from '../../core/qr/alipay-protocol.ts';
 import { alipaySignContent, signAlipayContent, verifyAlipaySignature } from '../../core/qr/alipay-signature.ts';
 import { fenToYuan, yuanToFen } from '../../core/qr/yuan-amount.ts';
+import { maskAuthCode } from '../../core/qr/mask-auth-code.ts';
+import type { QrMagicCode, QrSandboxAnswer, QrSandboxProvider, QrSandboxRequest } from './qr-sandbox-provider.ts';
 
 /** The last three digits of an 18-digit auth code starting `28` choose the outcome; any other code pays. */
 export const alipayMagicSuffixes = {
@@ -32,28 +33,6 @@ export function alipayMagicAuthCode(outcome: AlipayMagicOutcome, serial = 0): st
 
 /** Queries a paying trade answers WAIT_BUYER_PAY before it is paid or closed. */
 export const alipayPayingQueries = 2;
-
-export type AlipaySandboxFault =
-  /** Close the connection without an answer (after processing the request: money may have moved). */
-  | { kind: 'drop' }
-  /** Answer late. */
-  | { kind: 'delay'; delayMs: number }
-  /** Answer with a signature that does not verify. */
-  | { kind: 'bad_signature' }
-  /** Answer HTTP 500 with no JSON. */
-  | { kind: 'http_500' };
-
-export interface AlipayFaultRule {
-  fault: AlipaySandboxFault;
-  /** The method it applies to (`alipay.trade.pay`, ...); every method when absent. */
-  method?: string;
-  /** How many requests it applies to before it goes away; forever when absent. */
-  count?: number;
-}
-
-export type AlipaySandboxReply =
-  | { kind: 'answer'; status: number; contentType: string; body: string; delayMs: number }
-  | { kind: 'drop'; delayMs: number };
 
 type TradeStatus = 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_CLOSED';
 
@@ -84,10 +63,10 @@ export interface AlipaySandboxOptions {
   tradesMax?: number;
 }
 
-export interface AlipaySandbox {
-  handle(body: string): AlipaySandboxReply;
-  addFault(rule: AlipayFaultRule): void;
-  clearFaults(): void;
+/** The gateway path the sandbox answers: a channel's baseUrl is `{sandbox url}/gateway.do`. */
+export const alipaySandboxPath = '/gateway.do';
+
+export interface AlipaySandbox extends QrSandboxProvider {
   trade(outTradeNo: string): AlipaySandboxTrade | undefined;
   trades(): AlipaySandboxTrade[];
   /** Every request handled, by method (for tests that count queries). */
@@ -100,40 +79,32 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
   const nowMs = options.nowMs ?? Date.now;
   const tradesMax = options.tradesMax ?? 100_000;
   const book = new Map<string, AlipaySandboxTrade>();
-  const faults: AlipayFaultRule[] = [];
   const counts: Record<string, number> = {};
   let nextTradeNo = 1;
 
-  function faultFor(method: string): AlipaySandboxFault | null {
-    const index = faults.findIndex((rule) => rule.method === undefined || rule.method === method);
-    if (index < 0) return null;
-    const rule = faults[index] as AlipayFaultRule;
-    if (rule.count !== undefined) {
-      rule.count -= 1;
-      if (rule.count <= 0) faults.splice(index, 1);
-    }
-    return rule.fault;
-  }
-
-  function signedAnswer(method: string, response: Record<string, unknown>, badSignature: boolean, delayMs: number): AlipaySandboxReply {
+  function signedAnswer(method: string, response: Record<string, unknown>, silent: boolean): QrSandboxAnswer {
     // Alipay escapes "/" in its JSON and signs the text as sent; doing the same keeps verifiers honest.
     const responseText = JSON.stringify(response).replace(/\//g, '\\/');
-    const sign = signAlipayContent(badSignature ? `${responseText} ` : responseText, options.sandboxPrivateKey);
-    const key = method === '' ? 'error_response' : alipayResponseKey(method);
-    return { kind: 'answer', status: 200, contentType: 'application/json;charset=utf-8', body: `{"${key}":${responseText},"sign":"${sign}"}`, delayMs };
+    const key = method in handlers ? alipayResponseKey(method) : 'error_response';
+    const bodyWith = (sign: string): string => `{"${key}":${responseText},"sign":"${sign}"}`;
+    return {
+      status: 200,
+      contentType: 'application/json;charset=utf-8',
+      body: bodyWith(signAlipayContent(responseText, options.sandboxPrivateKey)),
+      // A real signature over other text: well-formed, and it does not verify.
+      bodyWithBadSignature: bodyWith(signAlipayContent(`${responseText} `, options.sandboxPrivateKey)),
+      delivery: silent ? 'silent' : 'answer',
+    };
   }
 
-  function handle(body: string): AlipaySandboxReply {
-    if (body.length > requestBodyMax) return { kind: 'answer', status: 413, contentType: 'text/plain', body: 'request too large', delayMs: 0 };
-    const params = Object.fromEntries(new URLSearchParams(body));
+  async function handle(request: QrSandboxRequest): Promise<QrSandboxAnswer> {
+    if (request.body.length > requestBodyMax) return { status: 413, contentType: 'text/plain', body: 'request too large', bodyWithBadSignature: null, delivery: 'answer' };
+    // The SDKs put the common parameters in the query string or the form: both count, as at Alipay.
+    const params = { ...Object.fromEntries(request.query), ...Object.fromEntries(new URLSearchParams(request.body)) };
     const method = params['method'] ?? '';
     counts[method] = (counts[method] ?? 0) + 1;
-    const fault = faultFor(method);
-    if (fault?.kind === 'http_500') return { kind: 'answer', status: 500, contentType: 'text/html', body: '<html><body>500 Internal Server Error</body></html>', delayMs: 0 };
-    const delayMs = fault?.kind === 'delay' ? fault.delayMs : 0;
     const { response, drop } = decide(method, params);
-    if (drop || fault?.kind === 'drop') return { kind: 'drop', delayMs };
-    return signedAnswer(method in handlers ? method : '', response, fault?.kind === 'bad_signature', delayMs);
+    return signedAnswer(method, response, drop);
   }
 
   function decide(method: string, params: Record<string, string>): { response: Record<string, unknown>; drop: boolean } {
@@ -214,7 +185,7 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
       totalFen,
       status,
       wasPaid: paid,
-      authCodeMasked: `${authCode.slice(0, 4)}****${authCode.slice(-2)}`,
+      authCodeMasked: maskAuthCode(authCode),
       payingQueriesLeft: alipayPayingQueries,
       then,
       paidAtMs: paid ? nowMs() : null,
@@ -325,19 +296,39 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
   }
 
   return {
+    name: 'alipay',
+    handles: (path) => path === alipaySandboxPath,
     handle,
-    addFault: (rule) => {
-      if (faults.length >= 64) throw new Error('at most 64 fault rules at once');
-      faults.push({ ...rule });
+    view: () => ({
+      trades: [...book.values()].map((trade) => ({ ...trade, refunds: Object.fromEntries(trade.refunds) })),
+      requests: { ...counts },
+    }),
+    reset: () => {
+      book.clear();
+      for (const method of Object.keys(counts)) delete counts[method];
     },
-    clearFaults: () => {
-      faults.length = 0;
-    },
+    magicCodes: () => alipayMagicCodeTable,
     trade: (outTradeNo) => book.get(outTradeNo),
     trades: () => [...book.values()],
     requestCounts: () => ({ ...counts }),
   };
 }
+
+const outcomeText: Readonly<Record<AlipayMagicOutcome, string>> = {
+  paid: 'paid at once (10000); any other well-formed code too',
+  payingThenPaid: `paying (10003), then TRADE_SUCCESS after ${alipayPayingQueries} WAIT_BUYER_PAY queries`,
+  payingThenClosed: `paying (10003), then TRADE_CLOSED (the customer gave up) after ${alipayPayingQueries} WAIT_BUYER_PAY queries`,
+  balanceTooLow: '40004 ACQ.BUYER_BALANCE_NOT_ENOUGH, nothing taken',
+  codeInvalid: '40004 ACQ.PAYMENT_AUTH_CODE_INVALID (expired or not a code), nothing taken',
+  systemErrorMoneyTaken: '40004 ACQ.SYSTEM_ERROR, but the trade is paid (query finds TRADE_SUCCESS)',
+  noAnswerMoneyTaken: 'no answer ever (the connection is held), the trade is paid',
+  noAnswerNothingTaken: 'no answer ever, and no trade recorded (query finds ACQ.TRADE_NOT_EXIST)',
+};
+
+/** The magic codes as the admin API and docs list them (serial 0). */
+export const alipayMagicCodeTable: readonly QrMagicCode[] = Object.freeze(
+  (Object.keys(alipayMagicSuffixes) as AlipayMagicOutcome[]).map((outcome) => ({ code: alipayMagicAuthCode(outcome), outcome: outcomeText[outcome] })),
+);
 
 function failure(code: string, msg: string, subCode: string, subMsg: string): Record<string, unknown> {
   return { code, msg, sub_code: subCode, sub_msg: subMsg };
