@@ -120,7 +120,7 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
     try {
       content = JSON.parse(params['biz_content'] ?? '') as Record<string, unknown>;
     } catch {
-      return { response: failure('40002', 'Invalid Arguments', 'isv.invalid-biz-content', 'biz_content 不是 JSON'), drop: false };
+      return { response: failure('40002', 'Invalid Arguments', 'isv.invalid-parameter', '参数无效: biz_content 不是 JSON'), drop: false };
     }
     return handler(content);
   }
