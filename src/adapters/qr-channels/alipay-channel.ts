@@ -22,7 +22,7 @@ import {
 } from '../../core/qr/alipay-protocol.ts';
 import { parseAlipayPrivateKey, parseAlipayPublicKey, readAlipayAnswer, verifyAlipaySignature } from '../../core/qr/alipay-signature.ts';
 import { maskAuthCode } from '../../core/qr/mask-auth-code.ts';
-import { createHttpsExchange } from './https-exchange.ts';
+import { createQrAgent, qrPost, type QrPostTarget } from './qr-http-post.ts';
 
 export interface AlipayChannelOptions {
   name: string;
@@ -61,12 +61,13 @@ type VerifiedCall =
 export function createAlipayChannel(options: AlipayChannelOptions): QrChannelPort {
   const nowMs = options.nowMs ?? Date.now;
   const answerBytesMax = options.answerBytesMax ?? alipayChannelDefaults.answerBytesMax;
-  const exchange = createHttpsExchange({
-    url: options.baseUrl,
-    socketsMax: options.socketsMax ?? alipayChannelDefaults.socketsMax,
-    nowMs,
-    ...(options.tlsCa !== undefined ? { tlsCa: options.tlsCa } : {}),
-  });
+  const url = new URL(options.baseUrl);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${options.name}: baseUrl must be an http(s) URL`);
+  const target: QrPostTarget = {
+    url,
+    agent: createQrAgent(url, { socketsMax: options.socketsMax ?? alipayChannelDefaults.socketsMax, ...(options.tlsCa !== undefined ? { tls: { ca: options.tlsCa } } : {}) }),
+  };
+  let closed = false;
   const credentials = { appId: options.appId, privateKey: options.privateKey };
 
   async function call(method: string, buildContent: () => Record<string, unknown>, timeoutMs: number, logFields: object): Promise<VerifiedCall> {
@@ -76,22 +77,25 @@ export function createAlipayChannel(options: AlipayChannelOptions): QrChannelPor
     } catch (error) {
       return { kind: 'not_sent', reason: 'encode_failed', detail: (error as Error).message };
     }
-    const result = await exchange.post(body, 'application/x-www-form-urlencoded;charset=utf-8', { timeoutMs, answerBytesMax });
+    if (closed) return { kind: 'not_sent', reason: 'closed', detail: 'the channel is closed' };
+    const sentAtMs = nowMs();
+    const result = await qrPost(target, body, { contentType: 'application/x-www-form-urlencoded;charset=utf-8', timeoutMs, answerBytesMax });
     if (result.kind !== 'answer') {
       options.logger?.warn({ channel: options.name, method, ...logFields, outcome: result.kind, reason: result.reason, detail: result.detail }, 'alipay call without an answer');
-      return result;
+      return result.kind === 'not_sent' ? result : { ...result, sentAtMs };
     }
+    const latencyMs = Math.max(0, nowMs() - sentAtMs);
     const answer = readAlipayAnswer(result.body, alipayResponseKey(method));
     if (answer === null) {
       options.logger?.warn({ channel: options.name, method, ...logFields }, 'alipay answer is not a JSON answer object');
-      return { kind: 'no_answer', reason: 'malformed_answer', detail: 'the answer holds no response object', sentAtMs: result.sentAtMs };
+      return { kind: 'no_answer', reason: 'malformed_answer', detail: 'the answer holds no response object', sentAtMs };
     }
     if (answer.sign === null || !verifyAlipaySignature(answer.signedText, answer.sign, options.alipayPublicKey)) {
       options.logger?.error({ channel: options.name, method, ...logFields, signed: answer.sign !== null }, 'alipay answer signature does not verify');
-      return { kind: 'no_answer', reason: 'bad_signature', detail: answer.sign === null ? 'the answer is not signed' : 'the answer signature does not verify', sentAtMs: result.sentAtMs };
+      return { kind: 'no_answer', reason: 'bad_signature', detail: answer.sign === null ? 'the answer is not signed' : 'the answer signature does not verify', sentAtMs };
     }
     options.logger?.debug({ channel: options.name, method, ...logFields, code: answer.response['code'], subCode: answer.response['sub_code'] }, 'alipay answer');
-    return { kind: 'answer', response: answer.response, sentAtMs: result.sentAtMs, latencyMs: result.latencyMs };
+    return { kind: 'answer', response: answer.response, sentAtMs, latencyMs };
   }
 
   async function tradeCall(method: string, buildContent: () => Record<string, unknown>, timeoutMs: number, logFields: object, meaning: typeof meaningOfPayAnswer): Promise<QrCallResult> {
@@ -123,7 +127,8 @@ export function createAlipayChannel(options: AlipayChannelOptions): QrChannelPor
       return { kind: 'answer', ...meaningOfRefundQueryAnswer(result.response), sentAtMs: result.sentAtMs, latencyMs: result.latencyMs };
     },
     async close(): Promise<void> {
-      exchange.close();
+      closed = true;
+      target.agent.destroy();
     },
   };
 }
