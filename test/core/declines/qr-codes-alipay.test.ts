@@ -41,6 +41,9 @@ test('every row is complete and in the shared vocabulary', () => {
     assert.doesNotMatch(row.advice.customer.zh, customerForbiddenWords, row.code);
     assert.doesNotMatch(row.advice.customer.en, customerForbiddenWords, row.code);
     if (row.verdict === 'fix' || row.verdict === 'never' || row.verdict === 'wait') assert.equal(row.automaticRetry, false, `${row.code} is never retried automatically`);
+    // A code that leaves the trade paying or unknown is no refusal: it waits for the query, and only it does.
+    assert.equal(row.tradeState === 'paying' || row.tradeState === 'unknown', row.verdict === 'wait', `${row.code}: verdict wait iff paying or unknown`);
+    assert.equal(row.category === 'approved', row.verdict === 'none', `${row.code}: verdict none iff approved`);
     if (row.verdict === 'wait' || row.verdict === 'later') assert.ok(typeof row.waitSeconds === 'number' && row.waitSeconds > 0, `${row.code} waitSeconds`);
     else assert.equal(row.waitSeconds, null, `${row.code} waitSeconds`);
   }
