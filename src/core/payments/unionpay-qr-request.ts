@@ -6,9 +6,7 @@
 // Pure: time comes in as `nowMs`. The code is a bearer credential while valid: it passes through here
 // on its way to the codec and is never kept (the engine stores its masked form only).
 import type { IsoMessage } from '../iso8583/index.ts';
-import { currencyNumericFor } from './reversal-message.ts';
-import { saleMti, saleProcessingCode } from './upstream-request.ts';
-import { fixedAns, localDateTime, transmissionDateTime } from './upstream-fields.ts';
+import { saleBasicFields, saleMti, type UpstreamSaleBasics } from './upstream-request.ts';
 
 /** DE 22 of a UnionPay QR sale: PAN entry `03` (scanned code), PIN capability `2` (no PIN). */
 export const unionPayQrPosEntryMode = '032';
@@ -31,57 +29,31 @@ export function isQrEntryMode(posEntryMode: string | undefined): boolean {
   return posEntryMode !== undefined && /^03[0-9]$/.test(posEntryMode);
 }
 
-export interface UnionPayQrSaleInput {
-  amountMinor: number;
-  currency: string;
+export interface UnionPayQrSaleInput extends UpstreamSaleBasics {
   /** The scanned 19-digit code. */
   qrCode: string;
-  merchant: { id: string; name: string; mcc: string };
-  /** DE 41 as sent upstream. */
-  upstreamTerminalId: string;
-  acquirerId: string;
-  stan: string;
-  nowMs: number;
-  /** Offset of the merchant's local time from UTC, for DE 12/13; China Standard Time by default. */
-  localOffsetMinutes?: number;
   /** cups-pos DE 60.2; `000001` when absent. */
   batchNumber?: string;
 }
 
 /** Builds the 0200 of one attempt of a UnionPay QR sale in the given dialect's layout. */
 export function buildUpstreamUnionPayQrSale(input: UnionPayQrSaleInput, dialect: UnionPayQrDialect): IsoMessage {
+  // A QR sale always has an amount (a zero sale is a card-only balance or verification flow).
   if (!(Number.isSafeInteger(input.amountMinor) && input.amountMinor > 0)) {
     throw new Error(`broken invariant: amount ${input.amountMinor} is not a positive whole number of minor units`);
   }
-  if (!/^[0-9]{6}$/.test(input.stan)) throw new Error('broken invariant: STAN is not n6');
   // Callers validate the code first (RSW_ error to the client); reaching here with a bad one is a bug.
   if (!isUnionPayQrCode(input.qrCode)) throw new Error('broken invariant: not a 19-digit UnionPay QR code starting 62');
   const batch = input.batchNumber ?? '000001';
   if (!/^[0-9]{6}$/.test(batch)) throw new Error('broken invariant: batch number is not n6');
-  const local = localDateTime(input.nowMs, input.localOffsetMinutes);
-  const fields: IsoMessage['fields'] = {
-    2: input.qrCode,
-    3: saleProcessingCode,
-    4: String(input.amountMinor).padStart(12, '0'),
-    7: transmissionDateTime(input.nowMs),
-    11: input.stan,
-    12: local.time,
-    13: local.date,
-    18: input.merchant.mcc,
-    22: unionPayQrPosEntryMode,
-    25: '00',
-    32: input.acquirerId,
-    41: fixedAns(input.upstreamTerminalId, 8),
-    42: fixedAns(input.merchant.id, 15),
-    49: currencyNumericFor(input.currency),
-  };
+  const fields: IsoMessage['fields'] = { ...saleBasicFields(input), 2: input.qrCode, 22: unionPayQrPosEntryMode };
   switch (dialect) {
     case 'iso87-ascii':
-      fields[43] = fixedAns(input.merchant.name, 40);
       fields[48] = unionPayQrDe48Marker;
       break;
     case 'cups-pos':
       // cups-pos has no DE 43 and a numeric DE 48: the type code and batch of DE 60 go instead.
+      delete fields[43];
       fields[60] = { '1': cupsSaleTypeCode, '2': batch };
       break;
   }
