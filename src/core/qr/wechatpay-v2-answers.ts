@@ -43,8 +43,6 @@ const micropayStateOfErrCode: Readonly<Record<string, QrTradeState>> = {
   APPID_MCHID_NOT_MATCH: 'failed',
   INVALID_REQUEST: 'failed',
   FREQUENCY_LIMITED: 'failed',
-  // Also seen for micropay: the account's limits and the user's payment setup.
-  AUTH_CODE_NOT_SUPPORT: 'failed',
   TRADE_STATE_ERROR: 'failed',
 };
 
