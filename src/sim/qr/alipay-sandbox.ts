@@ -6,9 +6,9 @@
 // cancel refunds a paid trade (action refund) and closes an unpaid or unknown one (action close, and
 // a late pay of that out_trade_no is then refused), refunds never exceed what was paid, and a
 // repeated out_request_no is the same refund.
-import type { KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { alipayResponseKey, alipayTimestamp } from '../../core/qr/alipay-protocol.ts';
-import { alipaySignContent, signAlipayContent, verifyAlipaySignature } from '../../core/qr/alipay-signature.ts';
+import { alipaySignContent, parseAlipayPrivateKey, parseAlipayPublicKey, signAlipayContent, verifyAlipaySignature } from '../../core/qr/alipay-signature.ts';
 import { fenToYuan, yuanToFen } from '../../core/qr/yuan-amount.ts';
 import { maskAuthCode } from '../../core/qr/mask-auth-code.ts';
 import type { QrMagicCode, QrSandboxAnswer, QrSandboxProvider, QrSandboxRequest } from './qr-sandbox-provider.ts';
@@ -74,6 +74,36 @@ export interface AlipaySandbox extends QrSandboxProvider {
 }
 
 const requestBodyMax = 16_384;
+
+/** The two RSA pairs a sandbox run needs, as PEM text: the merchant's and the sandbox's ("Alipay's"). */
+export interface AlipaySandboxKeysPem {
+  merchantPrivateKeyPem: string;
+  merchantPublicKeyPem: string;
+  sandboxPrivateKeyPem: string;
+  sandboxPublicKeyPem: string;
+}
+
+/**
+ * Fresh throwaway key pairs for a sandbox run (the demo, `qr-sim`, tests): the gateway's Alipay channel
+ * is configured with the merchant's private key and the sandbox's public key, the sandbox with the
+ * other two. Never used against the real Alipay.
+ */
+export function generateAlipaySandboxKeys(): AlipaySandboxKeysPem {
+  const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const merchant = pair();
+  const sandbox = pair();
+  return { merchantPrivateKeyPem: merchant.privateKey, merchantPublicKeyPem: merchant.publicKey, sandboxPrivateKeyPem: sandbox.privateKey, sandboxPublicKeyPem: sandbox.publicKey };
+}
+
+/** The sandbox from key text (PEM or bare base64, as the channel reads them). */
+export function createAlipaySandboxFromPem(options: { appId: string; sandboxPrivateKeyPem: string; merchantPublicKeyPem: string; tradesMax?: number }): AlipaySandbox {
+  return createAlipaySandbox({
+    appId: options.appId,
+    sandboxPrivateKey: parseAlipayPrivateKey(options.sandboxPrivateKeyPem),
+    merchantPublicKey: parseAlipayPublicKey(options.merchantPublicKeyPem),
+    ...(options.tradesMax !== undefined ? { tradesMax: options.tradesMax } : {}),
+  });
+}
 
 export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbox {
   const nowMs = options.nowMs ?? Date.now;

@@ -221,3 +221,36 @@ test('bad input is not_sent/encode_failed, and the logs never hold a full auth c
   for (const line of logs) assert.doesNotMatch(line, /28[0-9]{16}/, line);
   assert.ok(logs.some((line) => line.includes(request.outTradeNo)));
 });
+
+test('an unsigned answer, a body that is not JSON, a redirect and an answer too large are never answers', async () => {
+  const { createServer: createHttpServer } = await import('node:http');
+  const bodies: Array<[number, string, string]> = [
+    [200, '{"alipay_trade_pay_response":{"code":"40004","msg":"Business Failed","sub_code":"ACQ.BUYER_BALANCE_NOT_ENOUGH"}}', 'bad_signature'],
+    [200, '<html>gateway maintenance</html>', 'malformed_answer'],
+    [302, '', 'malformed_answer'],
+    [200, `{"alipay_trade_pay_response":{"code":"10000","pad":"${'x'.repeat(70_000)}"},"sign":"AAAA"}`, 'malformed_answer'],
+  ];
+  let next = 0;
+  const raw = createHttpServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      const [status, body] = bodies[next++] as [number, string, string];
+      response.writeHead(status, status === 302 ? { location: 'http://127.0.0.1:1/' } : { 'content-type': 'application/json' });
+      response.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+  const address = raw.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const rawChannel = createAlipayChannel({ name: 'ali5', baseUrl: `http://127.0.0.1:${port}/gateway.do`, appId, ...keys });
+  try {
+    for (const [, , reason] of bodies) {
+      const result = await rawChannel.pay(payRequest('paid'), timeout);
+      assert.ok(result.kind === 'no_answer' && result.reason === reason, `${reason}: ${JSON.stringify(result)}`);
+    }
+  } finally {
+    await rawChannel.close();
+    raw.closeAllConnections();
+    await new Promise<void>((resolve) => raw.close(() => resolve()));
+  }
+});
