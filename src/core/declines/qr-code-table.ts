@@ -37,8 +37,8 @@ export interface QrCodeTable {
   readonly byCode: ReadonlyMap<string, QrCodeEntry>;
 }
 
-/** WeChat err_code (`AUTHCODEEXPIRE`) and Alipay sub_code (`ACQ.SYSTEM_ERROR`, `ACQ.TRADE_HAS_SUCCESS`) shapes. */
-export const qrCodePattern = /^[A-Z][A-Z0-9_.]{1,63}$/;
+/** WeChat err_code (`AUTHCODEEXPIRE`), Alipay sub_code (`ACQ.SYSTEM_ERROR`) Alipay's numeric gateway codes (`10003`) and its lower-case ones (`isp.unknow-error`). */
+export const qrCodePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$/;
 const codesMax = 500;
 const waitSecondsMax = 24 * 3600;
 
@@ -53,7 +53,7 @@ export function parseQrCodeTable(document: unknown, file: string): QrCodeTable {
     const path = `$.codes[${index}]`;
     const row = read.object(raw, path);
     const code = read.string(row.code, `${path}.code`, qrCodePattern);
-    if (byCode.has(code)) read.fail(`${path}.code`, `code ${code} appears twice`);
+    if ([...byCode.keys()].some((known) => known.toUpperCase() === code.toUpperCase())) read.fail(`${path}.code`, `code ${code} appears twice`);
     const category = read.member(causeCategories, row.category, `${path}.category`);
     const verdict = read.member(retryVerdicts, row.verdict, `${path}.verdict`);
     const tradeState = read.member(qrCodeTradeStates, row.tradeState, `${path}.tradeState`);
@@ -92,16 +92,26 @@ export type QrCodeTables = Readonly<Partial<Record<QrProtocol, QrCodeTable>>>;
 
 /** Every entry with this code, across providers (for `reswipe explain`). */
 export function findQrCode(tables: QrCodeTables, code: string): QrCodeEntry[] {
-  const upper = code.trim().toUpperCase();
   return qrProtocols.flatMap((provider) => {
-    const entry = tables[provider]?.byCode.get(upper);
+    const entry = table(tables, provider, code.trim());
     return entry === undefined ? [] : [entry];
   });
 }
 
+/** A provider's entry for a code: exact first, then ignoring case (people type `acq.system_error`). */
+function table(tables: QrCodeTables, provider: QrProtocol, code: string): QrCodeEntry | undefined {
+  const byCode = tables[provider]?.byCode;
+  if (byCode === undefined) return undefined;
+  const exact = byCode.get(code);
+  if (exact !== undefined) return exact;
+  const upper = code.toUpperCase();
+  for (const [known, entry] of byCode) if (known.toUpperCase() === upper) return entry;
+  return undefined;
+}
+
 /** The diagnosis of a QR trade's end (HTTP `decline`, terminal DE 39/44/63). */
 export function diagnoseQrCode(tables: QrCodeTables, provider: QrProtocol, providerCode: string | null, outcome: Diagnosis['outcome']): Diagnosis {
-  const entry = providerCode === null ? undefined : tables[provider]?.byCode.get(providerCode);
+  const entry = providerCode === null ? undefined : table(tables, provider, providerCode);
   if (entry !== undefined) {
     return {
       code: entry.code,
