@@ -32,6 +32,7 @@ import { auditAfter } from './audit-trail.ts';
 import { createErrorHandler, problemOfError, problemSchema, sendProblem } from './problem.ts';
 import { refuseCardNumbersInText } from './refuse-card-numbers-in-text.ts';
 import { paymentRoutes, type PaymentEngine } from './routes/payment-routes.ts';
+import type { QrSaleUseCases } from '../../core/ports/qr-payments.ts';
 import { transactionRoutes, type TransactionRoutesEngine } from './routes/transaction-routes.ts';
 import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
@@ -79,6 +80,8 @@ export interface HttpUseCases {
 
 export interface HttpAppDeps {
   engine: PaymentEngine;
+  /** QR sales (`method` + `authCode` on POST /v1/payments, docs/qr-payments.md); absent: such a request is refused with a 400 naming `method`. */
+  qrPayments?: QrSaleUseCases;
   useCases: HttpUseCases;
   /** Void, refund, capture and cancel routes and the CSV export; absent in apps built without the transaction set. */
   transactions?: TransactionRoutesEngine;
@@ -184,7 +187,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   // ---- /v1 ----
   await app.register(
     async (v1) => {
-      await v1.register(paymentRoutes, { engine: deps.engine, auth, onPaymentAnswered: (status) => metrics.recordPayment(status) });
+      await v1.register(paymentRoutes, { engine: deps.engine, ...(deps.qrPayments === undefined ? {} : { qrPayments: deps.qrPayments }), auth, onPaymentAnswered: (status) => metrics.recordPayment(status) });
       if (deps.transactions !== undefined) {
         await v1.register(transactionRoutes, { transactions: deps.transactions, store: deps.store, auth, nowMs: () => deps.clock.nowMs(), logger: deps.logger, onAnswered: (status) => metrics.recordPayment(status) });
       }
