@@ -454,14 +454,17 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       });
       loop(projectorIntervalMs, () => projector.drain(), 'projector pass failed; retried at the next interval');
       cleanups.push(() => running.close());
-      // QR: channels closed after the use cases; what a crash left pending is queried, then cancelled through the follow-up queue.
-      cleanups.push(async () => {
-        for (const { port } of qrChannelPorts) await port.close();
-      });
-      cleanups.push(() => qrPayments.close());
-      await qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs });
-      loop(overrides.qrFollowUpPollMs ?? 2_000, () => qrPayments.runFollowUps(), 'QR follow-up pass failed; retried at the next interval');
-      loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * Math.max(config.engine.terminalTimeoutMs, config.engine.qr.budgetMs) }), 'QR recovery sweep failed; retried at the next interval');
+      // QR (only with QR channels: without one nothing could be queried or cancelled): channels closed after the
+      // use cases; what a crash left pending is queried, then cancelled through the follow-up queue.
+      if (qrChannelPorts.length > 0) {
+        cleanups.push(async () => {
+          for (const { port } of qrChannelPorts) await port.close();
+        });
+        cleanups.push(() => qrPayments.close());
+        await qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs });
+        loop(overrides.qrFollowUpPollMs ?? 2_000, () => qrPayments.runFollowUps(), 'QR follow-up pass failed; retried at the next interval');
+        loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * Math.max(config.engine.terminalTimeoutMs, config.engine.qr.budgetMs) }), 'QR recovery sweep failed; retried at the next interval');
+      }
       // Recovery again for what is older than twice the terminal timeout: nothing legitimate is in flight that long, so this bounds "pending" in time.
       loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * running.settings.terminalTimeoutMs }), 'recovery sweep failed; retried at the next interval');
       loop(Math.max(1_000, config.monitoring.checkIntervalMs), () => terminalMonitor.check(), 'terminal check failed; retried at the next interval');

@@ -8,6 +8,8 @@ import { causeCategories, responsibleParties, retryVerdicts } from '../vocabular
 import { DataReader, deepFreeze } from './validate-data.ts';
 import { customerForbiddenWords } from './response-code-table.ts';
 import type { Diagnosis } from './diagnosis.ts';
+import type { CodeExplanation } from './explain-text.ts';
+import { terminalVerdictText } from './terminal-text.ts';
 import type { QrProtocol } from '../ports/qr-channel.ts';
 import { qrProtocols } from '../ports/qr-channel.ts';
 
@@ -192,3 +194,45 @@ const qrOutcomeTexts: Record<Diagnosis['outcome'], Pick<Diagnosis, 'meaning' | '
     },
   },
 };
+
+/** `reswipe explain USERPAYING` and GET /v1/decline-codes/{code}: the card explanation shape plus the provider and the trade state. */
+export interface QrCodeExplanation extends CodeExplanation {
+  provider: QrProtocol;
+  tradeState: QrCodeTradeState;
+}
+
+const outcomeOfTradeState: Record<QrCodeTradeState, Diagnosis['outcome']> = { paid: 'approved', failed: 'declined', paying: 'unknown', unknown: 'unknown' };
+
+export function explainQrEntry(entry: QrCodeEntry): QrCodeExplanation {
+  const diagnosis: Diagnosis = {
+    code: entry.code,
+    meaning: entry.meaning,
+    outcome: outcomeOfTradeState[entry.tradeState],
+    category: entry.category,
+    party: entry.party,
+    verdict: entry.verdict,
+    waitSeconds: entry.waitSeconds,
+    automaticRetry: entry.automaticRetry,
+    advice: entry.advice,
+  };
+  return {
+    code: entry.code,
+    meaning: entry.meaning,
+    meaningZh: entry.meaningZh,
+    outcome: diagnosis.outcome,
+    category: entry.category,
+    party: entry.party,
+    verdict: entry.verdict,
+    waitSeconds: entry.waitSeconds,
+    automaticRetry: entry.automaticRetry,
+    advice: entry.advice,
+    terminalVerdict: terminalVerdictText(diagnosis),
+    cupsClass: null,
+    visaCategory: null,
+    mastercardNote: null,
+    source: entry.source,
+    known: true,
+    provider: entry.provider,
+    tradeState: entry.tradeState,
+  };
+}
