@@ -282,6 +282,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
         sale: { queryDelaysMs: config.engine.qr.queryDelaysMs, cancelReserveMs: Math.max(2_000, ...config.qrChannels.map((c) => c.timeoutMs + 1_000)), queriesMax: 30, cancelsMax: 3, cancelAgainDelayMs: 1_000, notSentPaysMax: 2 },
         followUp: config.engine.qr.followUp,
         recoveryBatchMax: running.settings.recoveryBatchMax,
+        businessTimeZone: config.fees.settlementTimeZone,
       },
       fees,
       sleep: overrides.sleep ?? ((durationMs) => new Promise((resolve) => setTimeout(resolve, Math.max(0, durationMs)))),
@@ -368,7 +369,14 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
           config,
           engine: running,
           qrPayments,
-          transactions: followUps,
+          // Refunds and voids of a QR sale go to its provider (docs/qr-payments.md#refunds); everything else to the host link.
+          transactions: {
+            async followUp(request) {
+              const original = await store.getPayment(request.originalPaymentId);
+              const isQr = original !== null && (original.method === 'wechat' || original.method === 'alipay');
+              return isQr ? qrPayments.followUp(request) : followUps.followUp(request);
+            },
+          },
           store,
           logger,
           clock,

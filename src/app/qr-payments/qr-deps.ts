@@ -2,7 +2,7 @@
 // root builds them; tests build them over a real store with a scripted QrChannelPort.
 import type { QrCodeTables } from '../../core/declines/qr-code-table.ts';
 import type { LoggerLike } from '../../core/ports/channel.ts';
-import type { FeeHooks } from '../../core/ports/payments.ts';
+import type { FollowUpFeeHooks } from '../../core/ports/payments.ts';
 import type { QrChannelPort } from '../../core/ports/qr-channel.ts';
 import type { Store } from '../../core/ports/store.ts';
 import type { QrFollowUpSettings } from '../../core/qr/qr-follow-up-rules.ts';
@@ -33,6 +33,8 @@ export interface QrPaymentSettings {
   followUp: QrFollowUpSettings;
   /** Pending payments one recovery pass looks at; follow-ups one pass runs. */
   recoveryBatchMax: number;
+  /** Business dates for same-day voids (fees.settlementTimeZone). */
+  businessTimeZone: string;
 }
 
 export interface QrPaymentDeps {
@@ -43,7 +45,8 @@ export interface QrPaymentDeps {
   readonly random: Random;
   readonly logger: LoggerLike;
   readonly settings: QrPaymentSettings;
-  readonly fees: FeeHooks | undefined;
+  /** Fee lines: an approval's fee, a refund's proportional fee back, a void's removal (src/app/fees). */
+  readonly fees: FollowUpFeeHooks | undefined;
   readonly sleep: (durationMs: number) => Promise<void>;
   /** Payments this process is driving: recovery leaves them alone. */
   readonly active: Set<string>;

@@ -2,7 +2,10 @@
 // file per use case beside it: take-qr-payment, query-until-final, cancel-unknown,
 // recover-pending-qr-payments, refund-qr-payment, void-qr-payment.
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
-import type { SaleResult } from '../../core/ports/payments.ts';
+import type { FollowUpRequest, FollowUpResult, SaleResult } from '../../core/ports/payments.ts';
+import { refuse } from '../../core/payments/txn-rule-result.ts';
+import { refundQrPayment } from './refund-qr-payment.ts';
+import { voidQrPayment } from './void-qr-payment.ts';
 import type { QrSaleRequest, QrSaleUseCases } from '../../core/ports/qr-payments.ts';
 import { cancelUnknownTrades } from './cancel-unknown.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
@@ -35,6 +38,19 @@ export class QrPayments implements QrSaleUseCases {
       return await work;
     } finally {
       this.#running.delete(work);
+    }
+  }
+
+  /** A refund or a void of a QR sale (the card rules decide; the provider's refund or cancel moves the money). Other operations on a QR sale are refused. */
+  followUp(request: FollowUpRequest): Promise<FollowUpResult> {
+    if (this.#closing) throw new ReswipeError('RSW_ENGINE_SHUTTING_DOWN');
+    switch (request.operation) {
+      case 'refund':
+        return refundQrPayment(this.#deps, request);
+      case 'void':
+        return voidQrPayment(this.#deps, request);
+      default:
+        return Promise.resolve({ kind: 'refused', refusal: refuse('RSW_TXN_ORIGINAL_WRONG_KIND', { operation: request.operation, expected: 'a pre-authorization', actual: 'a QR sale' }) });
     }
   }
 

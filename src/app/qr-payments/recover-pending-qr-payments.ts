@@ -15,6 +15,8 @@ export async function recoverPendingQrPayments(deps: QrPaymentDeps, options: { c
   const counts = { payments: 0, declined: 0, cancelsQueued: 0 };
   for (const payment of pending) {
     if (payment.method !== 'wechat' && payment.method !== 'alipay') continue;
+    // A pending refund or void is finished by its own use case's recovery (refund-qr-payment.ts), never by cancelling a trade.
+    if (payment.kind !== 'sale') continue;
     if (deps.active.has(payment.id)) continue;
     if ((await deps.store.getQrFollowUpOfPayment(payment.id)) !== null) continue;
     const attempts = await deps.store.listAttempts(payment.id);

@@ -9,7 +9,7 @@ import { QrPayments } from '../../../src/app/qr-payments/qr-payments.ts';
 import type { QrPaymentSettings } from '../../../src/app/qr-payments/qr-deps.ts';
 import { fingerprintPan } from '../../../src/core/cards/pan.ts';
 import { panKeyIdOf } from '../../../src/core/config/pan-key.ts';
-import type { FeeHooks } from '../../../src/core/ports/payments.ts';
+import type { FollowUpFeeHooks } from '../../../src/core/ports/payments.ts';
 import type { QrSaleRequest } from '../../../src/core/ports/qr-payments.ts';
 import type { Store } from '../../../src/core/ports/store.ts';
 import { requestHashOf } from '../../../src/core/payments/request-hash.ts';
@@ -35,6 +35,7 @@ export const qrTestSettings: QrPaymentSettings = {
   sale: { queryDelaysMs: [2000, 3000, 5000], cancelReserveMs: 12_000, queriesMax: 30, cancelsMax: 3, cancelAgainDelayMs: 1000, notSentPaysMax: 2 },
   followUp: { triesMax: 3, backoffMs: 1000, backoffMsMax: 10_000 },
   recoveryBatchMax: 1000,
+  businessTimeZone: 'Asia/Shanghai',
 };
 
 export interface QrFixture {
@@ -49,7 +50,7 @@ export interface QrFixture {
   close(): Promise<void>;
 }
 
-export async function qrFixture(options: { fees?: FeeHooks; accepts?: string[] } = {}): Promise<QrFixture> {
+export async function qrFixture(options: { fees?: FollowUpFeeHooks; accepts?: string[] } = {}): Promise<QrFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'reswipe-qr-'));
   const store = await openStore(`sqlite:${join(dir, 'qr.db')}`);
   const clock = new ManualClock(Date.UTC(2026, 11, 6, 2, 0, 0));
