@@ -6,7 +6,7 @@
 import type { BilingualText, CauseCategory, ResponsibleParty, RetryVerdict } from '../vocabulary.ts';
 import { causeCategories, responsibleParties, retryVerdicts } from '../vocabulary.ts';
 import { DataReader, deepFreeze } from './validate-data.ts';
-import { customerForbiddenWords } from './response-code-table.ts';
+import { customerForbiddenWords, type ResponseCodeEntry } from './response-code-table.ts';
 import type { Diagnosis } from './diagnosis.ts';
 import type { CodeExplanation } from './explain-text.ts';
 import { terminalVerdictText } from './terminal-text.ts';
@@ -17,19 +17,10 @@ import { qrProtocols } from '../ports/qr-channel.ts';
 export const qrCodeTradeStates = ['paid', 'paying', 'failed', 'unknown'] as const;
 export type QrCodeTradeState = (typeof qrCodeTradeStates)[number];
 
-export interface QrCodeEntry {
+/** A provider code: the card catalogue's fields that apply to QR, plus the provider and where the trade stands. */
+export interface QrCodeEntry extends Pick<ResponseCodeEntry, 'code' | 'meaning' | 'meaningZh' | 'category' | 'party' | 'verdict' | 'waitSeconds' | 'automaticRetry' | 'advice' | 'source'> {
   readonly provider: QrProtocol;
-  readonly code: string;
-  readonly meaning: string;
-  readonly meaningZh: string;
-  readonly category: CauseCategory;
-  readonly party: ResponsibleParty;
-  readonly verdict: RetryVerdict;
-  readonly waitSeconds: number | null;
-  readonly automaticRetry: boolean;
   readonly tradeState: QrCodeTradeState;
-  readonly advice: { readonly cashier: BilingualText; readonly customer: BilingualText };
-  readonly source: string;
 }
 
 export interface QrCodeTable {
@@ -114,20 +105,25 @@ function table(tables: QrCodeTables, provider: QrProtocol, code: string): QrCode
 /** The diagnosis of a QR trade's end (HTTP `decline`, terminal DE 39/44/63). */
 export function diagnoseQrCode(tables: QrCodeTables, provider: QrProtocol, providerCode: string | null, outcome: Diagnosis['outcome']): Diagnosis {
   const entry = providerCode === null ? undefined : table(tables, provider, providerCode);
-  if (entry !== undefined) {
-    return {
-      code: entry.code,
-      meaning: entry.meaning,
-      outcome,
-      category: entry.category,
-      party: entry.party,
-      verdict: outcome === 'unknown' ? 'wait' : entry.verdict === 'wait' ? 'later' : entry.verdict,
-      waitSeconds: entry.waitSeconds,
-      automaticRetry: entry.automaticRetry,
-      advice: entry.advice,
-    };
-  }
-  return qrOutcomeDiagnosis(outcome, providerCode);
+  if (entry === undefined) return qrOutcomeDiagnosis(outcome, providerCode);
+  // A waiting code that ends a sale (the trade was cancelled after it) is something to try again later.
+  const diagnosis = diagnosisOfQrEntry(entry, outcome);
+  return { ...diagnosis, verdict: outcome === 'unknown' ? 'wait' : entry.verdict === 'wait' ? 'later' : entry.verdict };
+}
+
+/** A catalogue entry as the shared Diagnosis shape, for the given outcome. */
+function diagnosisOfQrEntry(entry: QrCodeEntry, outcome: Diagnosis['outcome']): Diagnosis {
+  return {
+    code: entry.code,
+    meaning: entry.meaning,
+    outcome,
+    category: entry.category,
+    party: entry.party,
+    verdict: entry.verdict,
+    waitSeconds: entry.waitSeconds,
+    automaticRetry: entry.automaticRetry,
+    advice: entry.advice,
+  };
 }
 
 /** The diagnosis of an outcome no catalogue entry explains (no code, or one the catalogue does not know). */
@@ -204,28 +200,10 @@ export interface QrCodeExplanation extends CodeExplanation {
 const outcomeOfTradeState: Record<QrCodeTradeState, Diagnosis['outcome']> = { paid: 'approved', failed: 'declined', paying: 'unknown', unknown: 'unknown' };
 
 export function explainQrEntry(entry: QrCodeEntry): QrCodeExplanation {
-  const diagnosis: Diagnosis = {
-    code: entry.code,
-    meaning: entry.meaning,
-    outcome: outcomeOfTradeState[entry.tradeState],
-    category: entry.category,
-    party: entry.party,
-    verdict: entry.verdict,
-    waitSeconds: entry.waitSeconds,
-    automaticRetry: entry.automaticRetry,
-    advice: entry.advice,
-  };
+  const diagnosis = diagnosisOfQrEntry(entry, outcomeOfTradeState[entry.tradeState]);
   return {
-    code: entry.code,
-    meaning: entry.meaning,
+    ...diagnosis,
     meaningZh: entry.meaningZh,
-    outcome: diagnosis.outcome,
-    category: entry.category,
-    party: entry.party,
-    verdict: entry.verdict,
-    waitSeconds: entry.waitSeconds,
-    automaticRetry: entry.automaticRetry,
-    advice: entry.advice,
     terminalVerdict: terminalVerdictText(diagnosis),
     cupsClass: null,
     visaCategory: null,
