@@ -4,6 +4,7 @@
 // /sandbox/. Prints the base URL and the magic codes (docs/qr-sandbox.md); --list prints the codes only.
 import type { Command } from 'commander';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import { integerOption, rateOption } from '../option-parsers.ts';
 import { readServerTlsOptions } from '../../adapters/tls/read-tls-material.ts';
 import { mergeQrFaultSettings, noQrFaults, qrDelayMsMax } from '../../sim/qr/qr-fault-plan.ts';
 import { formatQrMagicCodes, qrMagicCodesJson } from '../../sim/qr/format-qr-magic-codes.ts';
@@ -29,19 +30,6 @@ interface QrSimOptions {
   tlsClientCa?: string;
   list?: boolean;
   json?: boolean;
-}
-
-function integerOption(field: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!(/^\d+$/.test(text) && Number.isSafeInteger(value) && value >= min && value <= max)) {
-    throw new ReswipeError('RSW_BAD_ARGUMENT', { field, reason: `must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}` });
-  }
-  return value;
-}
-
-function rateOption(text: string): number {
-  // NaN when not a number, so mergeQrFaultSettings names the setting in its error.
-  return text.trim() === '' ? Number.NaN : Number(text);
 }
 
 export function register(program: Command): void {
