@@ -24,9 +24,16 @@ export interface QrAgentOptions {
   readonly tls?: SecureContextOptions;
 }
 
+/**
+ * An idle kept-alive connection is closed after this, before a typical server's own keep-alive limit
+ * (5 s and more), so a request rarely meets a connection the server is closing: that would read as
+ * `no_answer` (safe, but a needless query).
+ */
+const idleSocketTimeoutMs = 4_000;
+
 /** Keep-alive connections, a bounded number of them, for one channel. */
 export function createQrAgent(baseUrl: URL, options: QrAgentOptions): HttpAgent | HttpsAgent {
-  const common = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: options.socketsMax, maxTotalSockets: options.socketsMax, maxFreeSockets: Math.min(options.socketsMax, 8), timeout: 30_000 };
+  const common = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: options.socketsMax, maxTotalSockets: options.socketsMax, maxFreeSockets: Math.min(options.socketsMax, 8), timeout: idleSocketTimeoutMs };
   return baseUrl.protocol === 'https:' ? new HttpsAgent({ ...common, ...options.tls, minVersion: 'TLSv1.2', rejectUnauthorized: true }) : new HttpAgent(common);
 }
 

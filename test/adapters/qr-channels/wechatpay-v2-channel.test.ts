@@ -272,6 +272,13 @@ test('fault delayAnswer past the deadline: no_answer/timeout, money moved', asyn
   assert.equal(bookTrade(request.outTradeNo)?.paidFee, 1_000);
 });
 
+test('fault delayAnswer within the deadline, longer than the idle-connection timeout: answered', async () => {
+  sandbox.setFaults(mergeQrFaultSettings(noQrFaults, { delayAnswer: 1, delayMs: 4_500 }));
+  const request = sale(code('130000'));
+  const answer = answerOf(await channel.pay(request, { timeoutMs: 9_000 }));
+  assert.equal(answer.state, 'paid');
+});
+
 test('fault http500 and faults limited to one path: the reverse meets the 500, the pay does not', async () => {
   sandbox.setFaults(mergeQrFaultSettings(noQrFaults, { http500: 1, paths: ['/secapi/pay/reverse'] }));
   const request = sale(code('130000'));
