@@ -366,6 +366,36 @@ test('what is refused before sending: a foreign currency, a bad amount, a bad co
   assert.equal(bookTrade(base.outTradeNo), undefined);
 });
 
+test('bounded connections: 20 pays at once over 2 sockets all answer, and the book has each once', async () => {
+  const narrow = new WechatPayV2Channel(config({ name: 'narrow', socketsMax: 2 }));
+  try {
+    const requests = Array.from({ length: 20 }, () => sale(code('130000'), 10));
+    const results = await Promise.all(requests.map((request) => narrow.pay(request, timeout)));
+    assert.deepEqual(results.map((result) => (result.kind === 'answer' ? result.state : result.kind)), requests.map(() => 'paid'));
+    for (const request of requests) assert.equal(bookTrade(request.outTradeNo)?.paidFee, 10);
+  } finally {
+    await narrow.close();
+  }
+});
+
+test('a request still waiting for a connection when its deadline passes never left: not_sent', async () => {
+  const single = new WechatPayV2Channel(config({ name: 'single', socketsMax: 1 }));
+  try {
+    // The silent code holds the only connection past the second request's deadline.
+    const holding = single.pay(sale(code('134001')), { timeoutMs: 1_500 });
+    const waiting = sale(code('130000'));
+    const queued = await single.pay(waiting, { timeoutMs: 300 });
+    assert.ok(queued.kind === 'not_sent' && queued.reason === 'no_connection', JSON.stringify(queued));
+    const held = await holding;
+    assert.ok(held.kind === 'no_answer' && held.reason === 'timeout');
+    // Queued behind it on the same single connection, a query would follow a late send of the abandoned pay: there is none.
+    assert.equal(answerOf(await single.query(waiting.outTradeNo, timeout)).state, 'not_found');
+    assert.equal(bookTrade(waiting.outTradeNo), undefined);
+  } finally {
+    await single.close();
+  }
+});
+
 test('out_trade_no: our pay_ ids lose their prefix (32 hex digits), other fitting ids pass, others are refused', () => {
   assert.equal(wechatOutTradeNo('pay_0123456789abcdef0123456789abcdef'), '0123456789abcdef0123456789abcdef');
   assert.equal(wechatOutTradeNo('ORDER-1|a*b_c'), 'ORDER-1|a*b_c');
