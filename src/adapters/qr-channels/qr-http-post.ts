@@ -70,10 +70,17 @@ export function qrPost(target: QrPostTarget, body: string, options: { contentTyp
     }
     request.on('socket', (socket: Socket) => {
       // A kept-alive socket is already connected; a new one says so when its (TLS) handshake is done.
-      if (!socket.connecting) connected = true;
-      socket.once(isHttps ? 'secureConnect' : 'connect', () => {
+      if (!socket.connecting) {
         connected = true;
-      });
+        return;
+      }
+      const event = isHttps ? 'secureConnect' : 'connect';
+      const onConnected = (): void => {
+        connected = true;
+      };
+      socket.once(event, onConnected);
+      // A socket that never connects is destroyed; one that does is reused: it must not keep our listener.
+      request?.once('close', () => socket.off(event, onConnected));
     });
     request.on('error', (error: NodeJS.ErrnoException) => {
       const code = error.code ?? 'error';

@@ -378,6 +378,23 @@ test('bounded connections: 20 pays at once over 2 sockets all answer, and the bo
   }
 });
 
+test('a kept-alive connection does not collect listeners: 30 calls in a row on one socket raise no leak warning', async () => {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error): void => {
+    warnings.push(warning.name);
+  };
+  process.on('warning', onWarning);
+  const single = new WechatPayV2Channel(config({ name: 'one-socket', socketsMax: 1 }));
+  try {
+    for (let call = 0; call < 30; call++) assert.equal(answerOf(await single.pay(sale(code('130000'), 1), timeout)).state, 'paid');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(warnings.filter((name) => name === 'MaxListenersExceededWarning'), []);
+  } finally {
+    process.off('warning', onWarning);
+    await single.close();
+  }
+});
+
 test('a request still waiting for a connection when its deadline passes never left: not_sent', async () => {
   const single = new WechatPayV2Channel(config({ name: 'single', socketsMax: 1 }));
   try {
