@@ -326,6 +326,41 @@ test('a SUCCESS answer signed with another key is bad_signature, whatever it say
   }
 });
 
+test('hostile or broken answers are never answers: too large, a DOCTYPE, a redirect, not XML, cut off', async () => {
+  let mode = '';
+  const hostile = createHttpServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      if (mode === 'large') return void response.end(`<xml><return_code>SUCCESS</return_code><pad>${'x'.repeat(70_000)}</pad></xml>`);
+      if (mode === 'doctype') return void response.end('<!DOCTYPE xml [<!ENTITY a "SUCCESS">]><xml><return_code>&a;</return_code></xml>');
+      if (mode === 'redirect') return void response.writeHead(302, { location: 'http://127.0.0.1:1/' }).end();
+      if (mode === 'html') return void response.end('<html><body>gateway error</body></html>');
+      // Cut off: a length promised and never delivered.
+      response.writeHead(200, { 'content-length': '1000' });
+      response.write('<xml><return_code>');
+      setImmediate(() => response.socket?.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+  const address = hostile.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const target = new WechatPayV2Channel(config({ name: 'hostile', baseUrl: `http://127.0.0.1:${port}` }));
+  try {
+    const expected: Record<string, RegExp> = { large: /larger than 65536/, doctype: /DOCTYPE/, redirect: /HTTP 302 \(redirects are not followed\)/, html: /does not start with <xml>/, cut: /./ };
+    for (const [name, detail] of Object.entries(expected)) {
+      mode = name;
+      const result = await target.pay(sale(code('130000')), timeout);
+      assert.equal(result.kind, 'no_answer', `${name}: ${JSON.stringify(result)}`);
+      assert.ok(result.kind === 'no_answer' && (name === 'cut' ? result.reason === 'connection_lost' : result.reason === 'malformed_answer'), `${name}: ${JSON.stringify(result)}`);
+      assert.match(result.detail, detail, name);
+    }
+  } finally {
+    await target.close();
+    hostile.closeAllConnections();
+    await new Promise<void>((resolve) => hostile.close(() => resolve()));
+  }
+});
+
 test('connection refused: not_sent/no_connection (safe to try again)', async () => {
   const closedPort = await new Promise<number>((resolve) => {
     const probe = createServer();
@@ -426,7 +461,7 @@ test('configuration is checked with the field named', () => {
     [{ baseUrl: 'ftp://x' }, 'baseUrl'],
     [{ baseUrl: 'https://user:pw@x' }, 'baseUrl'],
     [{ appId: 'wx 1' }, 'appId'],
-    [{ mchId: 'abc' }, 'mchId'],
+    [{ mchId: 'a-1' }, 'mchId'],
     [{ key: 'short' }, 'key'],
     [{ signType: 'SHA1' as never }, 'signType'],
     [{ timeoutMs: 10 }, 'timeoutMs'],
