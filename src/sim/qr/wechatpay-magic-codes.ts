@@ -67,8 +67,10 @@ export function wechatMagicCode(prefix: string, serial = 1): string {
 
 export function wechatMagicCodeTable(): QrMagicCode[] {
   return [
-    { code: '1x xxxx xxxx xxxx xxxx (any other 18-digit code starting 10-15)', outcome: 'paid at once' },
-    { code: 'anything else (not 18 digits starting 10-15)', outcome: 'AUTH_CODE_INVALID, nothing charged' },
-    ...wechatMagicEntries.map((entry) => ({ code: `${entry.prefix}xxxxxxxxxxxx`, outcome: entry.outcome })),
+    { code: '130000000000000001', outcome: 'paid at once (so is any 18-digit code starting 10-15 not listed here)' },
+    { code: '13100Nxxxxxxxxxxxx', outcome: 'USERPAYING, then paid at orderquery number N (N = 1 to 9)' },
+    { code: '13110Nxxxxxxxxxxxx', outcome: 'USERPAYING, then cancelled by the customer: orderquery number N finds PAYERROR, nothing charged' },
+    ...wechatMagicEntries.filter((entry) => entry.behaviour.kind !== 'paying_then_paid' && entry.behaviour.kind !== 'paying_then_cancelled').map((entry) => ({ code: `${entry.prefix}xxxxxxxxxxxx`, outcome: entry.outcome })),
+    { code: '(anything else)', outcome: 'AUTH_CODE_INVALID: not 18 digits starting 10-15, nothing charged' },
   ];
 }
