@@ -28,7 +28,7 @@ async function post(path: string, body: string, method = 'POST'): Promise<{ stat
   return { status: response.status, fields: decoded.ok ? decoded.fields : {}, text };
 }
 
-function signed(fields: Record<string, string>, signType: WechatSignType = 'MD5', signKey = key): string {
+function signed(fields: Record<string, string>, signType: WechatSignType = 'MD5', signKey: string = key): string {
   const all: Record<string, string> = { appid: appId, mch_id: mchId, nonce_str: `n${serial}`, ...(signType === 'MD5' ? {} : { sign_type: signType }), ...fields };
   return encodeFlatXml({ ...all, sign: wechatSign(all, signKey, signType) });
 }
