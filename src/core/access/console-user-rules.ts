@@ -26,7 +26,7 @@ export function passwordProblem(password: string, userName: string): string | nu
   if (chars.length < passwordCharsMin) return `must be at least ${passwordCharsMin} characters`;
   if (chars.length > passwordCharsMax) return `must be at most ${passwordCharsMax} characters`;
   if (new Set(chars).size === 1) return 'must not be one character repeated';
-  if (userName.length > 0 && password.toLowerCase().includes(userName.toLowerCase())) return 'must not contain the user name';
+  if (userName.length >= 3 && password.toLowerCase().includes(userName.toLowerCase())) return 'must not contain the user name';
   if (chars.length >= passphraseCharsMin) return null;
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/].filter((pattern) => pattern.test(password)).length;
   if (classes < 3) return `shorter than ${passphraseCharsMin} characters, must mix at least three of: lower case, upper case, digits, other characters`;
