@@ -3,13 +3,10 @@
 import type { ConsoleAccessStoreReader, ConsoleAccessStoreTx, ConsoleSessionRecord, ConsoleUserRecord, LoginFailureRecord } from '../../core/ports/console-access-store.ts';
 import { isRole, type Role } from '../../core/access/permissions.ts';
 import { usersMax } from '../../core/access/console-user-rules.ts';
-import type { SqlExecutor, SqlValue } from './sql-executor.ts';
-import { insertSql, readInteger, readText, readTextOrNull, type TableMapping } from './store-rows.ts';
+import type { SqlExecutor } from './sql-executor.ts';
+import { insertSql, integerValue as integer, readInteger, readText, readTextOrNull, type TableMapping } from './store-rows.ts';
+import { selectOne } from './notification-sql.ts';
 
-function integer(value: number, field: string): number {
-  if (!Number.isSafeInteger(value)) throw new Error(`store field ${field} must be a safe integer`);
-  return value;
-}
 function readRole(value: unknown): Role {
   const role = readText(value, 'role');
   if (!isRole(role)) throw new Error('broken invariant: console_users.role is not a known role');
@@ -69,12 +66,6 @@ const deleteRowsMax = 10_000;
 function boundedLimit(limit: number): number {
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > deleteRowsMax) throw new Error(`limit must be 1..${deleteRowsMax}, not ${limit}`);
   return limit;
-}
-
-async function selectOne<T>(db: SqlExecutor, mapping: TableMapping<T>, where: string, params: readonly SqlValue[]): Promise<T | null> {
-  const rows = await db.all(`SELECT ${mapping.columns.join(', ')} FROM ${mapping.table} WHERE ${where}`, params);
-  const row = rows[0];
-  return row === undefined ? null : mapping.fromRow(row);
 }
 
 async function failureTimes(db: SqlExecutor, column: 'user_name' | 'client_address', value: string, sinceMs: number, limit: number): Promise<number[]> {
