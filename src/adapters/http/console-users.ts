@@ -106,6 +106,11 @@ export async function updateConsoleUser(store: Store, name: string, change: Cons
     const merchantIds = change.merchantIds !== undefined ? [...change.merchantIds].sort() : change.role !== undefined && (change.role === 'merchant' || change.role === 'cashier') ? [...before.merchantIds] : change.role !== undefined ? [] : [...before.merchantIds];
     const role = await checkRoleAndMerchants(tx, roleText, merchantIds, invalid, { role: 'role', merchants: 'merchantIds' });
     const after: ConsoleUserRecord = { ...before, role, merchantIds, disabled: change.disabled ?? before.disabled, updatedAtMs: nowMs };
+    // The console must keep one way in: the last enabled admin is neither disabled nor demoted (create another admin first).
+    const isActiveAdmin = (user: ConsoleUserRecord) => user.role === 'admin' && !user.disabled;
+    if (isActiveAdmin(before) && !isActiveAdmin(after) && !(await tx.listConsoleUsers()).some((user) => user.name !== name && isActiveAdmin(user))) {
+      throw invalid(change.disabled === true ? 'disabled' : 'role', 'this is the last enabled admin; create another admin first');
+    }
     await tx.updateConsoleUser(after);
     const sessionsEnded = after.disabled && !before.disabled ? await tx.deleteConsoleSessionsOf(name) : 0;
     await audit(tx, 'user.update', name, {

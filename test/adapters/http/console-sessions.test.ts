@@ -171,6 +171,16 @@ describe('console sessions', () => {
     assert.doesNotMatch(JSON.stringify(records), /Secret-Tried-123|not-the-password/);
   });
 
+  test('the last enabled admin can be neither disabled nor demoted', async () => {
+    const root = await logIn(fixture.app, 'root', password('root'));
+    for (const payload of [{ disabled: true }, { role: 'operator' }]) {
+      const refused = await asUser(fixture.app, root, 'PATCH', '/v1/users/root', { payload });
+      assert.equal(refused.statusCode, 400, JSON.stringify(payload));
+      assert.match(refused.json().reason, /last enabled admin/);
+    }
+    assert.equal((await fixture.gateway.store.getConsoleUser('root'))?.role, 'admin');
+  });
+
   test('an auditor reads the audit log as a console user', async () => {
     const auditor = await logIn(fixture.app, 'audit', password('audit'));
     const answer = await asUser(fixture.app, auditor, 'GET', '/v1/audit');
