@@ -24,9 +24,16 @@ export interface QrAgentOptions {
   readonly tls?: SecureContextOptions;
 }
 
+/**
+ * An idle kept-alive connection is closed after this, before a typical server's own keep-alive limit
+ * (5 s and more), so a request rarely meets a connection the server is closing: that would read as
+ * `no_answer` (safe, but a needless query).
+ */
+const idleSocketTimeoutMs = 4_000;
+
 /** Keep-alive connections, a bounded number of them, for one channel. */
 export function createQrAgent(baseUrl: URL, options: QrAgentOptions): HttpAgent | HttpsAgent {
-  const common = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: options.socketsMax, maxTotalSockets: options.socketsMax, maxFreeSockets: Math.min(options.socketsMax, 8), timeout: 30_000 };
+  const common = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: options.socketsMax, maxTotalSockets: options.socketsMax, maxFreeSockets: Math.min(options.socketsMax, 8), timeout: idleSocketTimeoutMs };
   return baseUrl.protocol === 'https:' ? new HttpsAgent({ ...common, ...options.tls, minVersion: 'TLSv1.2', rejectUnauthorized: true }) : new HttpAgent(common);
 }
 
@@ -63,10 +70,17 @@ export function qrPost(target: QrPostTarget, body: string, options: { contentTyp
     }
     request.on('socket', (socket: Socket) => {
       // A kept-alive socket is already connected; a new one says so when its (TLS) handshake is done.
-      if (!socket.connecting) connected = true;
-      socket.once(isHttps ? 'secureConnect' : 'connect', () => {
+      if (!socket.connecting) {
         connected = true;
-      });
+        return;
+      }
+      const event = isHttps ? 'secureConnect' : 'connect';
+      const onConnected = (): void => {
+        connected = true;
+      };
+      socket.once(event, onConnected);
+      // A socket that never connects is destroyed; one that does is reused: it must not keep our listener.
+      request?.once('close', () => socket.off(event, onConnected));
     });
     request.on('error', (error: NodeJS.ErrnoException) => {
       const code = error.code ?? 'error';

@@ -83,7 +83,7 @@ export function checkWechatPayV2Config(config: WechatPayV2ChannelConfig): URL {
     throw invalid('baseUrl', 'must be an http(s) URL without credentials, query or fragment');
   }
   if (!/^[A-Za-z0-9_]{1,32}$/.test(config.appId)) throw invalid('appId', 'must be 1 to 32 letters, digits or _');
-  if (!/^[0-9]{1,32}$/.test(config.mchId)) throw invalid('mchId', 'must be 1 to 32 digits');
+  if (!/^[0-9A-Za-z]{1,32}$/.test(config.mchId)) throw invalid('mchId', 'must be 1 to 32 letters or digits');
   if (!/^[\x21-\x7e]{32}$/.test(config.key)) throw invalid('key', 'the API key must be 32 printable ASCII characters');
   if (config.signType !== undefined && !(wechatSignTypes as readonly string[]).includes(config.signType)) throw invalid('signType', `must be ${wechatSignTypes.join(' or ')}`);
   const { timeoutMsMin, timeoutMsMax, socketsMax, answerBytesMax } = wechatPayV2Limits;

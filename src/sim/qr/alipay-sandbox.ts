@@ -132,7 +132,9 @@ export function createAlipaySandbox(options: AlipaySandboxOptions): AlipaySandbo
     // The SDKs put the common parameters in the query string or the form: both count, as at Alipay.
     const params = { ...Object.fromEntries(request.query), ...Object.fromEntries(new URLSearchParams(request.body)) };
     const method = params['method'] ?? '';
-    counts[method] = (counts[method] ?? 0) + 1;
+    // Counted by known method only, so requests naming random methods cannot grow the map.
+    const counted = method in handlers ? method : 'other';
+    counts[counted] = (counts[counted] ?? 0) + 1;
     const { response, drop } = decide(method, params);
     return signedAnswer(method, response, drop);
   }

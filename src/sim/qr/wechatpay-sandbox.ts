@@ -36,6 +36,11 @@ function chinaTime(epochMs: number): string {
   return new Date(epochMs + 8 * 3_600_000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 
+/** yyyy-MM-dd HH:mm:ss in China time, as WeChat's refund_success_time. */
+function chinaDateTime(epochMs: number): string {
+  return new Date(epochMs + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
+}
+
 function fail(errCode: string, description: string, extra: Fields = {}): BusinessAnswer {
   return { fields: { result_code: 'FAIL', err_code: errCode, err_code_des: description, ...extra } };
 }
@@ -269,7 +274,7 @@ export class WechatPaySandbox implements QrSandboxProvider {
     }
     if (trade.state !== 'SUCCESS' && trade.state !== 'REFUND') return fail('TRADE_STATE_ERROR', '订单状态错误');
     if (trade.refundedFee + refundFee > trade.paidFee) return fail('ERROR', '累计退款金额大于支付金额');
-    const refund = { outRefundNo, refundId: this.book.nextId('refund'), refundFee, status: 'SUCCESS' as const, successTime: new Date().toISOString() };
+    const refund = { outRefundNo, refundId: this.book.nextId('refund'), refundFee, status: 'SUCCESS' as const, successTime: chinaDateTime(Date.now()) };
     trade.refunds.push(refund);
     trade.refundedFee += refundFee;
     trade.state = 'REFUND';
@@ -288,7 +293,7 @@ export class WechatPaySandbox implements QrSandboxProvider {
       listed[`refund_id_${index}`] = refund.refundId;
       listed[`refund_fee_${index}`] = String(refund.refundFee);
       listed[`refund_status_${index}`] = refund.status;
-      listed[`refund_success_time_${index}`] = refund.successTime.replace('T', ' ').slice(0, 19);
+      listed[`refund_success_time_${index}`] = refund.successTime;
     });
     return {
       fields: {

@@ -272,6 +272,13 @@ test('fault delayAnswer past the deadline: no_answer/timeout, money moved', asyn
   assert.equal(bookTrade(request.outTradeNo)?.paidFee, 1_000);
 });
 
+test('fault delayAnswer within the deadline, longer than the idle-connection timeout: answered', async () => {
+  sandbox.setFaults(mergeQrFaultSettings(noQrFaults, { delayAnswer: 1, delayMs: 4_500 }));
+  const request = sale(code('130000'));
+  const answer = answerOf(await channel.pay(request, { timeoutMs: 9_000 }));
+  assert.equal(answer.state, 'paid');
+});
+
 test('fault http500 and faults limited to one path: the reverse meets the 500, the pay does not', async () => {
   sandbox.setFaults(mergeQrFaultSettings(noQrFaults, { http500: 1, paths: ['/secapi/pay/reverse'] }));
   const request = sale(code('130000'));
@@ -319,6 +326,41 @@ test('a SUCCESS answer signed with another key is bad_signature, whatever it say
   }
 });
 
+test('hostile or broken answers are never answers: too large, a DOCTYPE, a redirect, not XML, cut off', async () => {
+  let mode = '';
+  const hostile = createHttpServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      if (mode === 'large') return void response.end(`<xml><return_code>SUCCESS</return_code><pad>${'x'.repeat(70_000)}</pad></xml>`);
+      if (mode === 'doctype') return void response.end('<!DOCTYPE xml [<!ENTITY a "SUCCESS">]><xml><return_code>&a;</return_code></xml>');
+      if (mode === 'redirect') return void response.writeHead(302, { location: 'http://127.0.0.1:1/' }).end();
+      if (mode === 'html') return void response.end('<html><body>gateway error</body></html>');
+      // Cut off: a length promised and never delivered.
+      response.writeHead(200, { 'content-length': '1000' });
+      response.write('<xml><return_code>');
+      setImmediate(() => response.socket?.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+  const address = hostile.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const target = new WechatPayV2Channel(config({ name: 'hostile', baseUrl: `http://127.0.0.1:${port}` }));
+  try {
+    const expected: Record<string, RegExp> = { large: /larger than 65536/, doctype: /DOCTYPE/, redirect: /HTTP 302 \(redirects are not followed\)/, html: /does not start with <xml>/, cut: /./ };
+    for (const [name, detail] of Object.entries(expected)) {
+      mode = name;
+      const result = await target.pay(sale(code('130000')), timeout);
+      assert.equal(result.kind, 'no_answer', `${name}: ${JSON.stringify(result)}`);
+      assert.ok(result.kind === 'no_answer' && (name === 'cut' ? result.reason === 'connection_lost' : result.reason === 'malformed_answer'), `${name}: ${JSON.stringify(result)}`);
+      assert.match(result.detail, detail, name);
+    }
+  } finally {
+    await target.close();
+    hostile.closeAllConnections();
+    await new Promise<void>((resolve) => hostile.close(() => resolve()));
+  }
+});
+
 test('connection refused: not_sent/no_connection (safe to try again)', async () => {
   const closedPort = await new Promise<number>((resolve) => {
     const probe = createServer();
@@ -359,6 +401,53 @@ test('what is refused before sending: a foreign currency, a bad amount, a bad co
   assert.equal(bookTrade(base.outTradeNo), undefined);
 });
 
+test('bounded connections: 20 pays at once over 2 sockets all answer, and the book has each once', async () => {
+  const narrow = new WechatPayV2Channel(config({ name: 'narrow', socketsMax: 2 }));
+  try {
+    const requests = Array.from({ length: 20 }, () => sale(code('130000'), 10));
+    const results = await Promise.all(requests.map((request) => narrow.pay(request, timeout)));
+    assert.deepEqual(results.map((result) => (result.kind === 'answer' ? result.state : result.kind)), requests.map(() => 'paid'));
+    for (const request of requests) assert.equal(bookTrade(request.outTradeNo)?.paidFee, 10);
+  } finally {
+    await narrow.close();
+  }
+});
+
+test('a kept-alive connection does not collect listeners: 30 calls in a row on one socket raise no leak warning', async () => {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error): void => {
+    warnings.push(warning.name);
+  };
+  process.on('warning', onWarning);
+  const single = new WechatPayV2Channel(config({ name: 'one-socket', socketsMax: 1 }));
+  try {
+    for (let call = 0; call < 30; call++) assert.equal(answerOf(await single.pay(sale(code('130000'), 1), timeout)).state, 'paid');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(warnings.filter((name) => name === 'MaxListenersExceededWarning'), []);
+  } finally {
+    process.off('warning', onWarning);
+    await single.close();
+  }
+});
+
+test('a request still waiting for a connection when its deadline passes never left: not_sent', async () => {
+  const single = new WechatPayV2Channel(config({ name: 'single', socketsMax: 1 }));
+  try {
+    // The silent code holds the only connection past the second request's deadline.
+    const holding = single.pay(sale(code('134001')), { timeoutMs: 1_500 });
+    const waiting = sale(code('130000'));
+    const queued = await single.pay(waiting, { timeoutMs: 300 });
+    assert.ok(queued.kind === 'not_sent' && queued.reason === 'no_connection', JSON.stringify(queued));
+    const held = await holding;
+    assert.ok(held.kind === 'no_answer' && held.reason === 'timeout');
+    // Queued behind it on the same single connection, a query would follow a late send of the abandoned pay: there is none.
+    assert.equal(answerOf(await single.query(waiting.outTradeNo, timeout)).state, 'not_found');
+    assert.equal(bookTrade(waiting.outTradeNo), undefined);
+  } finally {
+    await single.close();
+  }
+});
+
 test('out_trade_no: our pay_ ids lose their prefix (32 hex digits), other fitting ids pass, others are refused', () => {
   assert.equal(wechatOutTradeNo('pay_0123456789abcdef0123456789abcdef'), '0123456789abcdef0123456789abcdef');
   assert.equal(wechatOutTradeNo('ORDER-1|a*b_c'), 'ORDER-1|a*b_c');
@@ -372,7 +461,7 @@ test('configuration is checked with the field named', () => {
     [{ baseUrl: 'ftp://x' }, 'baseUrl'],
     [{ baseUrl: 'https://user:pw@x' }, 'baseUrl'],
     [{ appId: 'wx 1' }, 'appId'],
-    [{ mchId: 'abc' }, 'mchId'],
+    [{ mchId: 'a-1' }, 'mchId'],
     [{ key: 'short' }, 'key'],
     [{ signType: 'SHA1' as never }, 'signType'],
     [{ timeoutMs: 10 }, 'timeoutMs'],

@@ -17,7 +17,7 @@ test('qr-sim starts, answers the channel, reports its book, and stops on SIGTERM
   try {
     assert.match(String(info.url), /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(info.seed, 42);
-    assert.deepEqual(info.providers, ['wechatpay-v2']);
+    assert.deepEqual(info.providers, ['wechatpay-v2', 'alipay']);
     const channel = new WechatPayV2Channel({ name: 'wx', baseUrl: String(info.url), appId: wechatSandboxDefaults.appId, mchId: wechatSandboxDefaults.mchId, key: wechatSandboxDefaults.key, timeoutMs: 5_000 });
     try {
       const request = sale('130000000000000777');
