@@ -264,11 +264,12 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     const projectorLag = async () => ({ lagMs: (await projector.lag()).ageMs, lagMaxMs: projectorLagMaxMs });
     engine = running;
     // QR payments (docs/qr-payments.md): their own channels (HTTP providers), the same store, fee hooks and recovery.
+    const qrCodeTables = overrides.qrCodeTables ?? loadQrCodeTables();
     const qrChannelPorts = config.qrChannels.map((qrConfig) => ({ config: qrConfig, port: (overrides.qrChannel ?? buildQrChannel)(qrConfig, { logger }) }));
     const qrPayments = new QrPayments({
       store,
       channels: qrChannelPorts.map(({ config: qrConfig, port }) => ({ port, priority: qrConfig.priority, disabled: qrConfig.disabled, timeoutMs: qrConfig.timeoutMs })),
-      codeTables: overrides.qrCodeTables ?? loadQrCodeTables(),
+      codeTables: qrCodeTables,
       clock,
       random,
       logger,
@@ -369,6 +370,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
           config,
           engine: running,
           qrPayments,
+          qrCodeTables,
           // Refunds and voids of a QR sale go to its provider (docs/qr-payments.md#refunds); everything else to the host link.
           transactions: {
             async followUp(request) {

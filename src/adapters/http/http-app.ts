@@ -35,6 +35,7 @@ import { ConsoleSessions, sessionCookieName } from './console-sessions.ts';
 import { consoleAccessRoutes } from './routes/console-access-routes.ts';
 import { paymentRoutes, type PaymentEngine } from './routes/payment-routes.ts';
 import type { QrSaleUseCases } from '../../core/ports/qr-payments.ts';
+import type { QrCodeTables } from '../../core/declines/qr-code-table.ts';
 import { transactionRoutes, type TransactionRoutesEngine } from './routes/transaction-routes.ts';
 import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
@@ -84,6 +85,8 @@ export interface HttpAppDeps {
   engine: PaymentEngine;
   /** QR sales (`method` + `authCode` on POST /v1/payments, docs/qr-payments.md); absent: such a request is refused with a 400 naming `method`. */
   qrPayments?: QrSaleUseCases;
+  /** The QR code catalogues GET /v1/qr-codes/{code} explains. */
+  qrCodeTables?: QrCodeTables;
   useCases: HttpUseCases;
   /** Void, refund, capture and cancel routes and the CSV export; absent in apps built without the transaction set. */
   transactions?: TransactionRoutesEngine;
@@ -243,7 +246,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       });
       if (deps.standingOf !== undefined) await v1.register(merchantStandingRoutes, { auth, standingOf: deps.standingOf });
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
-      await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
+      await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs(), qrCodeTables: deps.qrCodeTables });
       // Fee routes read every merchant's settlements and change plans (the route table says who may);
       // settlement reads by a merchant's key or user are confined to its own merchants.
       await v1.register(async (fees) => {

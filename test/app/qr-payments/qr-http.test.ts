@@ -98,6 +98,10 @@ test('QR sales over HTTP: approved, declined with advice, paying then paid, fiel
     assert.equal(await field({ amountMinor: 100, currency: 'CNY', method: 'wechat', authCode: wechatCode, card: { number: '6222021234567890123', entryMode: 'chip' } }), 'method');
     assert.equal(await field({ amountMinor: 100, currency: 'CNY', method: 'unionpay-qr', authCode: '6212345678901234567' }), 'method');
 
+    const explained = await fetch(`http://127.0.0.1:${gateway.httpPort}/v1/qr-codes/userpaying`);
+    assert.equal(explained.status, 200);
+    assert.deepEqual(((await explained.json()) as { data: Array<{ provider: string; tradeState: string }> }).data.map((x) => [x.provider, x.tradeState]), [['wechatpay-v2', 'paying']]);
+    assert.equal((await fetch(`http://127.0.0.1:${gateway.httpPort}/v1/qr-codes/NO_SUCH_CODE`)).status, 404);
     const lookedUp = await get(`/v1/payments/${String(paid.body.id)}`);
     assert.equal(lookedUp.status, 200);
     assert.equal(lookedUp.body.method, 'wechat');

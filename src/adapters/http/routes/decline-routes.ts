@@ -5,8 +5,7 @@
 // stable catalogue code. Answers use the one Diagnosis shape the terminal and `reswipe explain` use.
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { isReswipeError, ReswipeError } from '../../../core/errors/reswipe-error.ts';
-import { explainQrEntry, findQrCode, qrCodePattern } from '../../../core/declines/qr-code-table.ts';
-import { loadQrCodeTables } from '../../declines/qr-code-table-files.ts';
+import { explainQrEntry, findQrCode, qrCodePattern, type QrCodeTables } from '../../../core/declines/qr-code-table.ts';
 import {
   brandFromPrefix,
   classifyResponseCode,
@@ -30,6 +29,8 @@ export interface DeclineRoutesOptions {
   readonly binTable?: BinTable | undefined;
   /** The time a diagnosis is made at when the request gives none; defaults to the system clock. */
   readonly nowMs?: (() => number) | undefined;
+  /** The QR providers' catalogues for GET /qr-codes/{code}; absent: every QR code is answered 404. */
+  readonly qrCodeTables?: QrCodeTables | undefined;
 }
 
 /** Earlier attempts accepted in one diagnose request (a card's 30-day history fits easily). */
@@ -204,7 +205,7 @@ export async function declineRoutes(app: FastifyInstance, options: DeclineRoutes
       },
     },
     async (request) => {
-      const data = findQrCode(loadQrCodeTables(), request.params.code).map(explainQrEntry);
+      const data = findQrCode(options.qrCodeTables ?? {}, request.params.code).map(explainQrEntry);
       if (data.length === 0) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'QR code', id: request.params.code.slice(0, 64), field: 'code' });
       return { data };
     },
