@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  configAsWritten,
   developmentPanKey,
   formatKeyPath,
   requirePanKey,
@@ -12,6 +13,7 @@ import {
   type ReswipeConfig,
 } from '../../../src/core/config/config-schema.ts';
 import { panKeyIdOf } from '../../../src/core/config/pan-key.ts';
+import { maskConfigSecrets } from '../../../src/core/config/mask-config-secrets.ts';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 
 const merchant = { id: '898310048161234', name: 'Corner Shop', mcc: '5411' };
@@ -314,4 +316,15 @@ test('QR provider channels: their protocol needs its credentials, card keys are 
   assert.equal(fieldOf([{ ...channel, appId: 'x' }]), 'RSW_CONFIG_INVALID_VALUE channels[0].appId');
   assert.equal(fieldOf([{ ...wx, protocol: 'paypal' }]), 'RSW_CONFIG_INVALID_VALUE channels[0].protocol');
   assert.equal(fieldOf([{ ...wx, baseUrl: 'ftp://x' }]), 'RSW_CONFIG_INVALID_VALUE channels[0].baseUrl');
+});
+
+test('config print shows QR channels back in channels[] with their secrets masked', () => {
+  const wx = { name: 'wx', protocol: 'wechatpay-v2', baseUrl: 'https://api.mch.weixin.qq.com', appId: 'wx2421b1c4370ec43b', mchId: '10000100', key: '192006250b4c09247ec02edce69f6a2d', certFile: 'c.p12', certPassword: 'secret-pass' };
+  const printed = maskConfigSecrets(configAsWritten(validateConfig({ channels: [channel, wx] }))) as { channels: Array<Record<string, unknown>> };
+  assert.deepEqual(printed.channels.map((c) => c.name), ['bank-a', 'wx']);
+  const text = JSON.stringify(printed);
+  assert.ok(!text.includes('192006250b4c09247ec02edce69f6a2d') && !text.includes('secret-pass'), text);
+  assert.equal(printed.channels[1]?.key, '********');
+  // What config print writes is a config that validates again.
+  assert.equal(validateConfig({ channels: (configAsWritten(validateConfig({ channels: [channel, wx] })) as { channels: unknown[] }).channels }).qrChannels.length, 1);
 });
