@@ -81,6 +81,11 @@ export interface SqlStoreTxOptions {
   stanBlocks?: StanBlocks;
   /** The store's cache of merchants, terminals and channels: forgotten once a write of them is durable. */
   configCache?: ConfigCache;
+  /**
+   * PostgreSQL: announces a change of live configuration to every node (`pg_notify`, delivered only if
+   * the transaction commits); called with the change's payload. Absent on SQLite (one node).
+   */
+  announceConfigChange?: (kind: 'merchant' | 'terminal' | 'channel', id: string) => { sql: string; params: SqlValue[] };
   /** Memory effects tied to this unit's outcome (a STAN block forgotten if the unit rolls back). */
   effects?: UnitEffects;
 }
@@ -123,6 +128,8 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
   /** Caches of other processes see a change of merchants, terminals or channels by this version (config-cache.ts). */
   async #configChanged(kind: 'merchant' | 'terminal' | 'channel', id: string): Promise<void> {
     await this.db.run(bumpConfigVersionSql, []);
+    const announce = this.#options.announceConfigChange?.(kind, id);
+    if (announce !== undefined) await this.db.all(announce.sql, announce.params);
     const cache = this.#options.configCache;
     if (cache !== undefined) this.#options.effects?.onDurable(() => cache.forget(kind, id));
   }

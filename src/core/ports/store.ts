@@ -772,8 +772,17 @@ export interface Store extends StoreReader {
    * fdatasync, or a closed store), or null when writes are accepted; for `/readyz`. Never throws.
    */
   writeFault?(): string | null;
+  /**
+   * Calls `listener` whenever live configuration (merchants, terminals, channels) may have changed: a
+   * write through this store committed, another process's change was announced (PostgreSQL LISTEN) or
+   * noticed by the version check. Returns the function that stops listening (docs/cluster.md).
+   */
+  onConfigChange?(listener: (change: ConfigChange) => void): () => void;
   close(): Promise<void>;
 }
+
+/** What changed in live configuration: one record, or `all` when a process cannot tell (a reconnect, a version jump). */
+export type ConfigChange = { kind: 'merchant' | 'terminal' | 'channel'; id: string } | { kind: 'all' };
 
 export interface StoreStats {
   /** Write transactions committed (one per group-commit batch). */
