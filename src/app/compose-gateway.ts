@@ -38,6 +38,7 @@ import { TerminalListener } from '../adapters/terminal-link/terminal-listener.ts
 import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
 import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
 import { createChannelRouter, type EngineRouter } from './channels/channel-router.ts';
+import { LiveChannels } from './channels/live-channels.ts';
 import { Payments } from './payments/payments.ts';
 import { engineSettingsFromConfig } from '../core/payments/engine-settings-from-config.ts';
 import { pinTranslatingChannel } from './channels/pin-translating-channel.ts';
@@ -50,6 +51,8 @@ import { createHttpUseCases } from './http-use-cases.ts';
 
 /** /readyz answers 503 while the payment projector is further behind than this (docs/projector.md). */
 const projectorLagMaxMs = 30_000;
+/** The safety net under change notices: channel settings are re-read at least this often. */
+const liveChannelsRefreshMs = 5_000;
 /** How often the projector looks for new journal entries (each pass drains the journal). */
 const projectorIntervalMs = 250;
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
@@ -224,7 +227,9 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       store,
       healthOf: () => [...channels.values()].map((channel) => channel.health()),
     });
-    const router = createChannelRouter({ rules: routingRules, channels: config.channels, random, monitor: healthMonitor });
+    // Priority and disabled of each channel follow its stored record, changed on any node (docs/cluster.md, "Live configuration").
+    const liveChannels = new LiveChannels({ store, configured: config.channels, logger });
+    const router = createChannelRouter({ rules: routingRules, channels: () => liveChannels.current(), random, monitor: healthMonitor });
 
     const running = new Payments({
       store,
@@ -393,6 +398,10 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
 
     const start = async (): Promise<void> => {
       await seedFromConfig(store, config, clock.nowMs());
+      const stopFollowingChannels = liveChannels.follow();
+      cleanups.push(async () => stopFollowingChannels());
+      await liveChannels.refresh();
+      loop(liveChannelsRefreshMs, () => liveChannels.refresh(), 'channel settings refresh failed; retried at the next interval');
       await checkZonePinKeys(config, hsm, logger);
       cleanups.push(async () => {
         for (const channel of channels.values()) await channel.close();
