@@ -5,9 +5,10 @@
 // terminal is disabled, a channel is disabled.
 //
 // What takes effect when: merchants and terminals are read from the store on every sale, so a
-// change applies to the next sale. Channels are connected at start-up from the config, so a channel
-// change is stored (and shown) but the running engine picks it up only on restart; and `serve`
-// re-applies the config file's own merchants and channels at start-up (keeping `disabled`).
+// change applies to the next sale, on every node (docs/cluster.md, "Live configuration"). A channel's
+// priority and `disabled` flag steer routing on every node at once; its host, port, dialect and
+// timeout apply when a node restarts (channels are connected at start-up from the config). `serve`
+// re-applies the config file's own merchants and channels at start-up.
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { builtInDialects, configSchema, terminalReplyMarginMs } from '../../../core/config/config-schema.ts';
