@@ -39,6 +39,8 @@ import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader
 import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
 import { createChannelRouter, type EngineRouter } from './channels/channel-router.ts';
 import { LiveChannels } from './channels/live-channels.ts';
+import { channelHealthOfNodes, publishChannelHealth } from './channels/publish-channel-health.ts';
+import { hostname } from 'node:os';
 import { Payments } from './payments/payments.ts';
 import { engineSettingsFromConfig } from '../core/payments/engine-settings-from-config.ts';
 import { pinTranslatingChannel } from './channels/pin-translating-channel.ts';
@@ -51,6 +53,8 @@ import { createHttpUseCases } from './http-use-cases.ts';
 
 /** /readyz answers 503 while the payment projector is further behind than this (docs/projector.md). */
 const projectorLagMaxMs = 30_000;
+/** How often a node writes its view of each channel (GET /v1/channels/health). */
+const channelHealthPublishMs = 5_000;
 /** The safety net under change notices: channel settings are re-read at least this often. */
 const liveChannelsRefreshMs = 5_000;
 /** How often the projector looks for new journal entries (each pass drains the journal). */
@@ -108,6 +112,11 @@ export interface GatewayOverrides {
   listen?: boolean;
   /** Engine settings a test tunes beyond what the config sets (replyMarginMs, attemptMinMs, ...). */
   engineSettings?: Partial<EngineSettings>;
+  /**
+   * This node's name among the gateway nodes sharing a PostgreSQL database (channel health per node,
+   * docs/cluster.md); `<host name>-<process id>` by default.
+   */
+  nodeId?: string;
   /** Reversal queue timing a test tunes beyond what the config sets. */
   reversalWorker?: Partial<Pick<ReversalWorkerOptions, 'timeoutMs' | 'batchMax' | 'pollIntervalMs'>>;
 }
@@ -333,6 +342,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
         return { ...health, available };
       });
     };
+    const nodeId = overrides.nodeId ?? `${hostname()}-${process.pid}`;
     const http = withHttp
       ? await buildHttpApp({
           config,
@@ -364,6 +374,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
             channel: (name) => healthMonitor.view().find((view) => view.name === name) ?? null,
           },
           standingOf: standingOfMerchant(store, clock, config.standing, standingCalendar),
+          channelHealthOfNodes: () => channelHealthOfNodes({ store, clock, nodeId, staleAfterMs: 3 * channelHealthPublishMs }),
           https: tls.http,
         })
       : null;
@@ -402,6 +413,9 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       cleanups.push(async () => stopFollowingChannels());
       await liveChannels.refresh();
       loop(liveChannelsRefreshMs, () => liveChannels.refresh(), 'channel settings refresh failed; retried at the next interval');
+      // Each node's view of each channel, side by side for operators (GET /v1/channels/health); one node on SQLite writes it too.
+      const channelHealthSource = { health: channelHealth, circuits: () => healthMonitor.view() };
+      loop(channelHealthPublishMs, () => publishChannelHealth({ store, clock, nodeId, source: channelHealthSource }), 'channel health publication failed; retried at the next interval');
       await checkZonePinKeys(config, hsm, logger);
       cleanups.push(async () => {
         for (const channel of channels.values()) await channel.close();

@@ -71,7 +71,8 @@ function writeConfig(name: string, url: string, channels: Array<{ name: string; 
       http: { port: 0 },
       engine: { terminalTimeoutMs: 9_000, autoRetriesMax: 0, reversal: { triesMax: 6, backoffMs: 200, backoffMsMax: 1_000 } },
       listeners: [{ name: 'pos', port: 0, dialect: 'iso87-ascii' }],
-      channels: channels.map((channel) => ({ ...channel, host: '127.0.0.1', port: simIsoPort, timeoutMs: 2_000, echoIntervalMs: 0 })),
+      // STANs are unique per channel: two channels on one simulator are told apart by their acquirer id (DE 32), as two banks would be.
+      channels: channels.map((channel, index) => ({ ...channel, host: '127.0.0.1', port: simIsoPort, timeoutMs: 2_000, echoIntervalMs: 0, acquirerId: String(index + 1).padStart(11, '0') })),
       merchants: [{ id: merchantId, name: 'Cluster shop', mcc: '5411', terminals: ['T0000001', 'T0000002'] }],
     }),
   );
@@ -133,8 +134,7 @@ if (await requirePostgres('cluster live configuration end to end')) {
         body: JSON.stringify({ merchantId, terminalId: 'T0000001', amountMinor: 1_000 + keyNo, currency: 'CNY', card: { number: okPan, expiry: '3012', cvv: '123', entryMode: 'chip' } }),
         signal: AbortSignal.timeout(30_000),
       });
-      const json = (await response.json()) as { status: string; responseCode?: string; attempts?: Array<{ channel: string }> };
-      if (json.status !== 'approved') console.error('sale on B', JSON.stringify(json).slice(0, 600));
+      const json = (await response.json()) as { status: string; attempts?: Array<{ channel: string }> };
       return { status: json.status, channel: json.attempts?.[0]?.channel };
     };
     const patchOnA = async (name: string, body: object): Promise<void> => {
@@ -167,6 +167,21 @@ if (await requirePostgres('cluster live configuration end to end')) {
     });
     // And it stays out: the next sales all go to bank-a.
     for (let i = 0; i < 5; i++) assert.equal((await saleOnB()).channel, 'bank-a');
+
+    // Each node's view of each channel, side by side, from either node.
+    const views = await waitFor(
+      'both nodes to publish their channel health',
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${httpA}/v1/channels/health?nodes=all`, { headers: { authorization: `Bearer ${adminKey}` } });
+        assert.equal(response.status, 200);
+        const body = (await response.json()) as { data: Array<{ nodeId: string; self: boolean; channel: string; stale: boolean }> };
+        return new Set(body.data.map((row) => row.nodeId)).size === 2 ? body.data : null;
+      },
+      20_000,
+    );
+    assert.equal(views.length, 4, 'two nodes, two channels each');
+    assert.equal(views.filter((row) => row.self).length, 2, 'node A marks its own two rows');
+    assert.ok(views.every((row) => !row.stale));
 
     await Promise.all([stopChild(nodeA.child), stopChild(nodeB.child)]);
   });

@@ -33,7 +33,7 @@ import { createErrorHandler, problemOfError, problemSchema, sendProblem } from '
 import { refuseCardNumbersInText } from './refuse-card-numbers-in-text.ts';
 import { paymentRoutes, type PaymentEngine } from './routes/payment-routes.ts';
 import { transactionRoutes, type TransactionRoutesEngine } from './routes/transaction-routes.ts';
-import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
+import { managementRoutes, type ChannelHealthOfNode, type ManagementMonitoring } from './routes/management-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { manualHandlingRoutes } from './routes/manual-handling-routes.ts';
 import { reconciliationRoutes } from './routes/reconciliation-routes.ts';
@@ -97,6 +97,8 @@ export interface HttpAppDeps {
   projectorLag?: () => Promise<{ lagMs: number; lagMaxMs: number } | null>;
   /** Terminal stats and channel health joined to GET /v1/terminals and /v1/channels (docs/monitoring.md). */
   monitoring?: ManagementMonitoring;
+  /** Every gateway node's last view of every channel, for GET /v1/channels/health (docs/cluster.md). */
+  channelHealthOfNodes?: () => Promise<ChannelHealthOfNode[]>;
   bodyBytesMax?: number;
   connectionsMax?: number;
   /** At most one API key last-used write per key per this interval; default 60 s. */
@@ -195,6 +197,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         terminalTimeoutMs: deps.config.engine.terminalTimeoutMs,
         feePlanNames: () => new Set(plans.plans.keys()),
         ...(deps.monitoring === undefined ? {} : { monitoring: deps.monitoring }),
+        ...(deps.channelHealthOfNodes === undefined ? {} : { channelHealthOfNodes: deps.channelHealthOfNodes }),
       });
       await v1.register(eventRoutes, { store: deps.store, auth });
       await v1.register(auditRoutes, { store: deps.store, auth });

@@ -737,6 +737,17 @@ CREATE TABLE drill_reports (
 CREATE INDEX drill_reports_started_idx ON drill_reports (started_at_ms DESC, id DESC);
 `;
 
+/** Each node's view of each channel (docs/cluster.md, "Channel health per node"): one row per node and channel, rewritten every few seconds. */
+const channelHealthPerNode = `
+CREATE TABLE channel_health (
+  node_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  view {JSON} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT channel_health_pkey PRIMARY KEY (node_id, channel)
+);
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -755,6 +766,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0016_payouts', payouts),
   defineMigration('0017_alerts_webhooks', alertsAndWebhooks),
   defineMigration('0018_drill_reports', drillReports),
+  defineMigration('0023_channel_health', channelHealthPerNode),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

@@ -6,6 +6,7 @@ import type {
   AuditQuery,
   AuditRecord,
   DrillReportRecord,
+  ChannelHealthRecord,
   ManualResolutionRecord,
   MerchantStandingFactsRecord,
   ChannelRecord,
@@ -47,6 +48,7 @@ import {
   attemptRows,
   auditRows,
   drillReportRows,
+  channelHealthRows,
   manualResolutionRows,
   channelRows,
   eventRows,
@@ -161,6 +163,10 @@ export class SqlStoreReader implements StoreReader {
 
   listChannels(): Promise<ChannelRecord[]> {
     return this.unpaged(channelRows, '1 = 1', [], 'priority, name');
+  }
+
+  listChannelHealth(): Promise<ChannelHealthRecord[]> {
+    return this.unpaged(channelHealthRows, '1 = 1', [], 'node_id, channel');
   }
 
   getIdempotency(scope: string, key: string): Promise<IdempotencyRecord | null> {

@@ -9,6 +9,7 @@ import type {
   FeeLineRecord,
   IdempotencyRecord,
   DrillReportRecord,
+  ChannelHealthRecord,
   ManualResolutionRecord,
   MerchantRecord,
   PaymentRecord,
@@ -43,6 +44,7 @@ import {
   feeLineRows,
   idempotencyRows,
   drillReportRows,
+  channelHealthRows,
   manualResolutionRows,
   insertSql,
   merchantRows,
@@ -307,6 +309,10 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
 
   insertDrillReport(record: DrillReportRecord): Promise<void> {
     return this.#insert(drillReportRows, record);
+  }
+
+  upsertChannelHealth(record: ChannelHealthRecord): Promise<void> {
+    return this.#upsert(channelHealthRows, record);
   }
 
   insertManualResolution(record: ManualResolutionRecord): Promise<void> {

@@ -445,6 +445,15 @@ export interface AuditQuery {
 }
 
 /** How a payment flagged for manual handling ended: what the bank told an operator, or a retried reversal the bank confirmed. */
+/** One gateway node's view of one channel (docs/cluster.md, "Channel health per node"), rewritten every few seconds. */
+export interface ChannelHealthRecord {
+  nodeId: string;
+  channel: string;
+  /** Connection state, circuit and window as the node sees them (the channel health view as JSON). */
+  view: Record<string, unknown>;
+  updatedAtMs: number;
+}
+
 /** One drill run's report (docs/drills.md): the score and the facts behind it, kept for the operations team. */
 export interface DrillReportRecord {
   id: string;
@@ -591,6 +600,8 @@ export interface StoreTx extends StoreReader, NotificationStoreTx {
   /** Records the resolution of a flagged payment; a second one for the same payment throws `RSW_STORE_CONFLICT` (manual_resolutions_pkey). */
   insertManualResolution(record: ManualResolutionRecord): Promise<void>;
   insertDrillReport(record: DrillReportRecord): Promise<void>;
+  /** Writes this node's view of a channel, replacing its last one. */
+  upsertChannelHealth(record: ChannelHealthRecord): Promise<void>;
 
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   revokeApiKey(id: string, atMs: number): Promise<boolean>;
@@ -679,6 +690,8 @@ export interface StoreReader extends NotificationStoreReader {
   listAudit(query: AuditQuery): Promise<AuditRecord[]>;
   /** Drill reports, newest first; `before` is the keyset cursor (startedAtMs, id) of the last one already read. */
   listDrillReports(query: { limit: number; scenario?: string; before?: { startedAtMs: number; id: string } }): Promise<DrillReportRecord[]>;
+  /** Every node's last view of every channel, by node then channel (bounded: RSW_STORE_RESULT_TOO_LARGE beyond 10 000 rows). */
+  listChannelHealth(): Promise<ChannelHealthRecord[]>;
   getDrillReport(id: string): Promise<DrillReportRecord | null>;
 
   /** The newest event of a type about one subject, or null: e.g. `batch.settled` for a terminal. */
