@@ -14,6 +14,7 @@ import { defineNotificationStoreBehaviour } from './notification-store-behaviour
 import { baseAtMs, idempotency, merchant, payment } from './store-fixtures.ts';
 import { decideRefund } from '../../../src/core/payments/refund-rules.ts';
 import type { Store } from '../../../src/core/ports/store.ts';
+import { postgresUnreachable } from '../../support/postgres-test-database.ts';
 
 const url = process.env.RESWIPE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const required = process.env.RESWIPE_REQUIRE_POSTGRES === '1';
@@ -26,19 +27,6 @@ function freshSchema(): string {
   return schema;
 }
 
-async function probe(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 async function dropSchemas(): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   await client.connect();
@@ -49,7 +37,7 @@ async function dropSchemas(): Promise<void> {
   }
 }
 
-const unreachable = await probe();
+const unreachable = await postgresUnreachable(url);
 
 if (unreachable !== null) {
   const reason = `PostgreSQL at ${url.replace(/:[^:@/]*@/, ':***@')} is unreachable (${unreachable}); set RESWIPE_TEST_POSTGRES_URL`;
