@@ -45,6 +45,7 @@ export const routePermissions: Readonly<Record<string, RouteRequirement>> = Obje
   'PATCH /v1/terminals/:id': 'terminals:write',
   'GET /v1/channels': 'channels:read',
   'POST /v1/channels': 'channels:write',
+  'GET /v1/channels/health': 'channels:read',
   'GET /v1/channels/:name': 'channels:read',
   'PATCH /v1/channels/:name': 'channels:write',
   // reversals left for people, reconciliation, payouts
