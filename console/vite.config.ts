@@ -25,6 +25,10 @@ export default defineConfig({
     assetsDir: 'assets',
     chunkSizeWarningLimit: 1200,
     reportCompressedSize: false,
+    // dist/.vite/manifest.json: the chunk graph bench/console-size.ts reads (the gateway does not serve dot folders).
+    manifest: true,
+    // ECharts and its renderer in one chunk named for what it is, loaded by the chart pages only.
+    rolldownOptions: { output: { codeSplitting: { groups: [{ name: 'charts', test: /node_modules[\\/](echarts|zrender)[\\/]/ }] } } },
   },
   logLevel: 'warn',
 });

@@ -11,6 +11,7 @@ const initial: Locale = stored === 'en' ? 'en' : 'zh-CN';
 
 export const i18n = createI18n({ legacy: false, locale: initial, fallbackLocale: 'zh-CN', messages: { 'zh-CN': zhCN, en } });
 export const currentLocale = ref<Locale>(initial);
+if (typeof document !== 'undefined') document.documentElement.lang = initial;
 
 export function setLocale(locale: Locale): void {
   i18n.global.locale.value = locale;

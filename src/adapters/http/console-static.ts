@@ -67,6 +67,8 @@ export function readConsoleBuild(distDir: string): Map<string, ServedFile> | nul
   const files = new Map<string, ServedFile>();
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      // .vite/manifest.json is for the size benchmark, not for browsers.
+      if (entry.name.startsWith('.')) continue;
       const full = join(dir, entry.name);
       if (entry.isDirectory()) {
         walk(full);
