@@ -116,6 +116,7 @@ export async function openBrowser(): Promise<ConsoleBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'reswipe-chromium-'));
   const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, headless: true, args: chromiumArgs, viewport, locale: 'zh-CN', timezoneId: 'UTC' });
   const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(15_000);
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
   page.on('console', (message) => {
@@ -131,8 +132,8 @@ export async function openBrowser(): Promise<ConsoleBrowser> {
 /** Logs in through the login page; resolves once the console's shell shows the user. */
 export async function logIn(page: Page, gatewayUrl: string, user: { name: string; password: string }): Promise<void> {
   await page.goto(`${gatewayUrl}/console/login`);
-  await page.fill('[data-test="login-user"] input', user.name);
-  await page.fill('[data-test="login-password"] input', user.password);
+  await page.fill('input[data-test="login-user"]', user.name);
+  await page.fill('input[data-test="login-password"]', user.password);
   await page.click('[data-test="login-submit"]');
   await page.waitForSelector('[data-test="whoami"]', { timeout: 15_000 });
 }

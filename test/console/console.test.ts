@@ -160,7 +160,7 @@ describe('the web console in Chromium', { timeout: 600_000 }, () => {
 
     await page.goto(`${gateway.url}/console/payments/${toRefund.id}`);
     await page.click('[data-test="refund"]');
-    await page.fill('[data-test="refund-amount"] input', '1.00');
+    await page.fill('input[data-test="refund-amount"]', '1.00');
     await page.click('[data-test="refund-confirm"]');
     await page.waitForSelector('[data-test="action-done"]', { timeout: 20_000 });
     await page.waitForSelector('[data-test="follow-ups"] tbody tr');
@@ -171,7 +171,7 @@ describe('the web console in Chromium', { timeout: 600_000 }, () => {
 
     // More than is left: the server refuses and the page says why, in the API's own words.
     await page.click('[data-test="refund"]');
-    await page.fill('[data-test="refund-amount"] input', String(toRefund.amountMinor));
+    await page.fill('input[data-test="refund-amount"]', String(toRefund.amountMinor));
     await page.click('[data-test="refund-confirm"]');
     await page.waitForSelector('[data-test="action-error"]', { timeout: 20_000 });
     assert.match((await page.textContent('[data-test="action-error"]')) ?? '', /RSW_TXN_REFUND_EXCEEDS/);
@@ -223,8 +223,8 @@ describe('the web console in Chromium', { timeout: 600_000 }, () => {
     await useLanguage(page, 'en');
     let throttled = false;
     for (let attempt = 0; attempt < 30 && !throttled; attempt += 1) {
-      await page.fill('[data-test="login-user"] input', 'lotus-owner');
-      await page.fill('[data-test="login-password"] input', `wrong-password-${attempt}`);
+      await page.fill('input[data-test="login-user"]', 'lotus-owner');
+      await page.fill('input[data-test="login-password"]', `wrong-password-${attempt}`);
       await page.click('[data-test="login-submit"]');
       await page.waitForSelector('[data-test="login-error"]');
       const text = (await page.textContent('[data-test="login-error"]')) ?? '';
