@@ -4,7 +4,7 @@
 // sees and touches only its merchant (in the pages and through the API with its session cookie); a
 // cashier gets no refund button and the API refuses it too; no page shows a test card's full number;
 // failed logins are throttled. Chromium missing fails the suite (CI installs it).
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +68,11 @@ let browser: ConsoleBrowser;
 before(async () => {
   gateway = await startConsoleGateway();
   browser = await openBrowser();
+});
+
+// A test that failed half-way must not leave its user logged in for the next one.
+afterEach(async () => {
+  await browser?.context.clearCookies();
 });
 
 after(async () => {
