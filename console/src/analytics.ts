@@ -1,24 +1,69 @@
-// Reading the /v1/analytics answers (docs/analytics.md) into the few shapes the charts draw.
-// Groups and series are lists of rows keyed by one dimension; the console reads them field by field.
+// The shapes of the /v1/analytics answers the console draws (docs/analytics.md).
 
-export interface GroupRow {
-  key: string;
+export interface FailureShare {
+  name: string;
+  failures: number;
+  failuresMinor: number;
+  lost: number;
+  lostMinor: number;
+  shareBps: number;
+}
+
+export interface TodayReport {
+  date: string;
+  timeZone: string;
   payments: number;
-  amountMinor: number;
-  [field: string]: unknown;
+  sales: { count: number; amountMinor: number };
+  failures: { count: number; amountMinor: number };
+  approvalRateBps: number | null;
+  failuresByArticleCause: FailureShare[];
+  failuresByCause: FailureShare[];
+  failuresByParty: FailureShare[];
+  failuresByVerdict: FailureShare[];
+  recovered: { count: number; amountMinor: number };
+  lost: { count: number; amountMinor: number; windowMinutes: number };
+  trend: Array<{ hour: number; start: string; sales: number; salesMinor: number; failures: number; approvalRateBps: number | null; yesterday: { sales: number; failures: number } }>;
+  worst: { terminals: WorstRow[]; channels: WorstRow[] };
 }
 
-const numberOf = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
-
-/** A group list from an answer: rows with a key and counts. */
-export function groupRows(value: unknown): GroupRow[] {
-  if (!Array.isArray(value)) return [];
-  return value.map((row: Record<string, unknown>) => ({
-    ...row,
-    key: String(row.key ?? ''),
-    payments: numberOf(row.payments ?? row.count),
-    amountMinor: numberOf(row.amountMinor),
-  }));
+export interface WorstRow {
+  id: string;
+  answered: number;
+  failures: number;
+  failureRateBps: number;
 }
 
-export { numberOf };
+export interface Figures {
+  payments: number;
+  sales: number;
+  salesMinor: number;
+  failures: number;
+  failuresMinor: number;
+  failureRateBps: number | null;
+  lost: number;
+  lostMinor: number;
+  recovered: number;
+  recoveredMinor: number;
+  extraAttempts: number;
+}
+
+export interface FailureGroup {
+  key: string;
+  articleCause?: string;
+  totals: Figures;
+  previous?: Figures;
+  series: Figures[];
+  drillDown: { path: string; query: string; exact: boolean };
+}
+
+export interface FailureReport {
+  by: string;
+  interval: string;
+  buckets: string[];
+  totals: Figures;
+  previous?: { totals: Figures };
+  cost: { lost: number; lostMinor: number; extraAttempts: number; retryFeesMinor: number };
+  groups: FailureGroup[];
+  groupsTotal: number;
+  truncated: boolean;
+}
