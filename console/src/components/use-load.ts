@@ -19,3 +19,20 @@ export function useLoad<T>(loader: () => Promise<T>): { data: Ref<T | null>; err
   };
   return { data, error, loading, reload };
 }
+
+/**
+ * One state-changing action of a page: clears the last refusal, runs, and on failure keeps the
+ * server's reason worded by `refused` (the page's "Refused: {reason}" text).
+ */
+export function useAction(refused: (reason: string) => string): { actionError: Ref<string | null>; run: (work: () => Promise<void>) => Promise<void> } {
+  const actionError = ref<string | null>(null);
+  const run = async (work: () => Promise<void>): Promise<void> => {
+    actionError.value = null;
+    try {
+      await work();
+    } catch (caught) {
+      actionError.value = refused(explain(caught));
+    }
+  };
+  return { actionError, run };
+}
