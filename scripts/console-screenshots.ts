@@ -38,9 +38,9 @@ try {
   gateway = await startConsoleGateway();
   browser = await openBrowser();
   const { page } = browser;
-  // A payment that failed and tells the cashier why: the detail page's example.
-  const listed = (await gateway.api('GET', '/v1/payments?status=declined&limit=50')).body as { data: Array<{ id: string; attempts: unknown[] }> };
-  const example = listed.data.find((payment) => payment.attempts.length > 0) ?? listed.data[0];
+  // The detail page's example: a payment with several attempts (a retry or failover, a reversal), else a decline.
+  const listed = (await gateway.api('GET', '/v1/payments?limit=200')).body as { data: Array<{ id: string; status: string; attempts: unknown[] }> };
+  const example = listed.data.find((payment) => payment.attempts.length > 1 && payment.status !== 'approved') ?? listed.data.find((payment) => payment.attempts.length > 1) ?? listed.data.find((payment) => payment.status === 'declined');
   if (example === undefined) throw new Error('the demo has no declined payment to show');
 
   for (const [language, suffix] of languages) {

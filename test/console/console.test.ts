@@ -183,6 +183,27 @@ describe('the web console in Chromium', { timeout: 600_000 }, () => {
     await logOut(page);
   });
 
+  test('failure analytics drills down from a cause to its payments and exports the breakdown as CSV', async () => {
+    const { page } = browser;
+    await logIn(page, gateway.url, gateway.users.admin!);
+    await openPage(page, gateway.url, 'failures');
+    await useLanguage(page, 'en');
+    await page.waitForSelector('[data-test="failures-table"] tbody tr');
+    const download = page.waitForEvent('download');
+    await page.click('[data-test="failures-csv"]');
+    const csv = readFileSync(await (await download).path(), 'utf8');
+    assert.match(csv, /^\uFEFF?by,group,article_cause/);
+    const firstCause = (await page.textContent('[data-test="failures-table"] tbody tr td'))?.trim() ?? '';
+    await page.click('[data-test="drill"]');
+    await page.waitForSelector('[data-test="payments-table"] tbody tr');
+    assert.equal(new URL(page.url()).pathname, '/console/payments');
+    assert.ok(new URL(page.url()).searchParams.get('category'), 'the drill-down names the cause');
+    const reasons = await page.$$eval('[data-test="reason"]', (cells) => cells.map((cell) => cell.textContent ?? ''));
+    assert.ok(reasons.length > 0);
+    for (const reason of reasons) assert.ok(reason.startsWith(firstCause), `${reason} is a ${firstCause} failure`);
+    await logOut(page);
+  });
+
   test("a merchant's user neither sees nor touches another merchant's payments, in the pages or through the API with its cookie", async () => {
     const { page, context } = browser;
     const noodlesSale = (await approvedSalesOf(noodlesId))[0];
