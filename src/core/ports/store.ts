@@ -14,6 +14,7 @@ import type {
 } from '../vocabulary.ts';
 import type { ApiScope } from '../access/api-scope.ts';
 import type { NotificationStoreReader, NotificationStoreTx } from './notification-store.ts';
+import type { ConsoleAccessStoreReader, ConsoleAccessStoreTx } from './console-access-store.ts';
 
 export interface MerchantRecord {
   id: string;
@@ -495,6 +496,8 @@ export interface PaymentQuery {
   toMs?: number;
   status?: PaymentStatus;
   merchantId?: string;
+  /** Only payments of these merchants (a console user bound to several); combined with merchantId when both are given. */
+  merchantIds?: readonly string[];
   terminalId?: string;
   responseCode?: string;
   category?: string;
@@ -513,7 +516,7 @@ export interface Page<T> {
  * Inserts that break a unique constraint throw ReswipeError `RSW_STORE_CONFLICT` naming the constraint;
  * that is how duplicate detection stays race-free across several gateway nodes.
  */
-export interface StoreTx extends StoreReader, NotificationStoreTx {
+export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccessStoreTx {
   upsertMerchant(merchant: MerchantRecord): Promise<void>;
   upsertTerminal(terminal: TerminalRecord): Promise<void>;
   /** Moves a terminal's `lastSeenAtMs` forward to `seenAtMs` (never back) and touches nothing else; false when the terminal is unknown or was seen later already. */
@@ -598,7 +601,7 @@ export interface StoreTx extends StoreReader, NotificationStoreTx {
   touchApiKey(id: string, atMs: number): Promise<void>;
 }
 
-export interface StoreReader extends NotificationStoreReader {
+export interface StoreReader extends NotificationStoreReader, ConsoleAccessStoreReader {
   getMerchant(id: string): Promise<MerchantRecord | null>;
   listMerchants(): Promise<MerchantRecord[]>;
   getTerminal(id: string): Promise<TerminalRecord | null>;
