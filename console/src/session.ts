@@ -1,8 +1,10 @@
 // Who is logged in, and what the console offers them. The server enforces every rule; these only hide
 // what a role may not do, so the screen does not offer buttons that would be refused.
 import { reactive } from 'vue';
+import { rolePermissions, type Permission, type Role } from '../../src/core/access/permissions.ts';
 
-export type Role = 'admin' | 'operator' | 'merchant' | 'cashier' | 'auditor';
+export type { Role };
+
 
 export interface SessionUser {
   name: string;
@@ -43,19 +45,10 @@ export function forgetSession(reason: string | null): void {
   if (hadUser) onForget?.();
 }
 
-// What each role holds, as the server's permission matrix (src/core/access/permissions.ts) has it.
-// A copy until that file is on this branch; then this imports rolePermissions from it.
-const readAll = ['payments:read', 'settlements:read', 'merchants:read', 'terminals:read', 'channels:read', 'manual_handling:read', 'payouts:read', 'fee_plans:read', 'events:read', 'users:read', 'analytics:read'];
-const permissionsOfRole: Record<Role, readonly string[]> = {
-  admin: [...readAll, 'payments:refund', 'terminals:write', 'channels:write', 'manual_handling:write', 'users:write', 'fee_plans:write'],
-  operator: ['payments:read', 'settlements:read', 'merchants:read', 'terminals:read', 'terminals:write', 'channels:read', 'channels:write', 'manual_handling:read', 'manual_handling:write', 'payouts:read', 'fee_plans:read', 'events:read', 'analytics:read'],
-  merchant: ['payments:read', 'payments:refund', 'settlements:read', 'merchants:read', 'terminals:read'],
-  cashier: ['payments:read'],
-  auditor: readAll,
-};
-
+// What each role holds is the server's own permission matrix (src/core/access/permissions.ts, pure
+// data shared with the console's build), so the screen and the server never disagree.
 /** The permission a page reads with (docs/console.md, "Roles"); pages in menu order. */
-const pagePermissions: Record<string, string> = {
+const pagePermissions: Record<string, Permission> = {
   today: 'analytics:read',
   payments: 'payments:read',
   failures: 'analytics:read',
@@ -68,7 +61,7 @@ const pagePermissions: Record<string, string> = {
 };
 
 /** The permission each action of the console needs; the server refuses it without, whatever is shown. */
-const actionPermissions: Record<string, string> = {
+const actionPermissions: Record<string, Permission> = {
   refund: 'payments:refund',
   void: 'payments:refund',
   'terminal.state': 'terminals:write',
@@ -78,8 +71,8 @@ const actionPermissions: Record<string, string> = {
   'users.manage': 'users:write',
 };
 
-function holds(permission: string | undefined): boolean {
-  return session.user !== null && permission !== undefined && (permissionsOfRole[session.user.role] ?? []).includes(permission);
+function holds(permission: Permission | undefined): boolean {
+  return session.user !== null && permission !== undefined && (rolePermissions[session.user.role] ?? []).includes(permission);
 }
 
 export function canSee(page: string): boolean {
