@@ -50,6 +50,7 @@ import { declineRoutes } from './routes/decline-routes.ts';
 import { feeRoutes } from './routes/fee-routes.ts';
 import { payoutRoutes } from './routes/payout-routes.ts';
 import { merchantSelfServiceRoutes } from './routes/merchant-self-service-routes.ts';
+import { consoleStaticRoutes } from './console-static.ts';
 
 /** Largest request body; a payment request is about 300 bytes. */
 export const bodyBytesMaxDefault = 16 * 1024;
@@ -111,6 +112,8 @@ export interface HttpAppDeps {
   notifications?: { webhooks: Omit<WebhookRoutesOptions, 'auth'> | null; alerts: Omit<AlertRoutesOptions, 'auth'> };
   /** A merchant's month against its thresholds, for GET /v1/merchants/{id}/standing (docs/standing.md); the route is absent without it. */
   standingOf?: StandingOfMerchant;
+  /** Where the built web console is (console/dist by default); served at /console/ when `console.enabled` (docs/console.md). */
+  consoleDistDir?: string;
 }
 
 const openapiInfo = {
@@ -197,6 +200,11 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   if (http.operations.mode === 'admin-key') {
     // On the API port the operations routes need an admin key: they name routes, channels and counts.
     await registerOperationsRoutes(app, { metrics, openapi: () => app.swagger(), guard: auth.require('admin') });
+  }
+
+  // The web console's static files; its data comes from /v1 like any client's (docs/console.md).
+  if (deps.config.console.enabled) {
+    await app.register(consoleStaticRoutes, { settings: { timeZone: deps.config.fees.settlementTimeZone }, ...(deps.consoleDistDir === undefined ? {} : { distDir: deps.consoleDistDir }) });
   }
 
   // ---- /v1 ----
