@@ -24,6 +24,7 @@ import type { LoggerLike } from '../../core/ports/channel.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { ApiAuth, merchantScopeOf, requireScope } from './auth.ts';
 import { merchantStandingRoutes, type StandingOfMerchant } from './routes/merchant-standing-routes.ts';
+import { analyticsRoutes, type AnalyticsUseCases } from './routes/analytics-routes.ts';
 import { registerRequestLimits, type RequestLimits } from './request-limits.ts';
 import { registerCors, registerSecurityHeaders } from './security-headers.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
@@ -107,6 +108,8 @@ export interface HttpAppDeps {
   notifications?: { webhooks: Omit<WebhookRoutesOptions, 'auth'> | null; alerts: Omit<AlertRoutesOptions, 'auth'> };
   /** A merchant's month against its thresholds, for GET /v1/merchants/{id}/standing (docs/standing.md); the route is absent without it. */
   standingOf?: StandingOfMerchant;
+  /** Failure analytics from the hourly rollup, for GET /v1/analytics/... (docs/analytics.md); the routes are absent without it. */
+  analytics?: AnalyticsUseCases;
 }
 
 const openapiInfo = {
@@ -218,6 +221,9 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         statements: deps.useCases.statements,
       });
       if (deps.standingOf !== undefined) await v1.register(merchantStandingRoutes, { auth, standingOf: deps.standingOf });
+      if (deps.analytics !== undefined) {
+        await v1.register(analyticsRoutes, { auth, analytics: deps.analytics, nowMs: () => deps.clock.nowMs(), ...(deps.monitoring === undefined ? {} : { monitoring: deps.monitoring }) });
+      }
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
       await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
       // Fee routes read every merchant's settlements and change plans: admin keys only, except that

@@ -737,6 +737,51 @@ CREATE TABLE drill_reports (
 CREATE INDEX drill_reports_started_idx ON drill_reports (started_at_ms DESC, id DESC);
 `;
 
+// The analytics rollup (docs/analytics.md): sales per UTC hour and every dimension the console breaks
+// failures down by, written by the analytics projector from the payment journal, off the sale's path.
+// analytics_contributions remembers what each payment added, so a payment that changes (pending ->
+// approved, approved -> voided, a failure rescued by a later approval) is taken back and added anew.
+// The version number 0020 was assigned for this change.
+const analyticsRollup = `
+CREATE TABLE analytics_hourly (
+  hour_ms {BIGINT} NOT NULL,
+  merchant_id TEXT NOT NULL,
+  terminal_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  cause TEXT NOT NULL,
+  response_code TEXT NOT NULL,
+  party TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  card_type TEXT NOT NULL,
+  brand TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  payments {BIGINT} NOT NULL,
+  amount_minor {BIGINT} NOT NULL,
+  attempts {BIGINT} NOT NULL,
+  extra_attempts {BIGINT} NOT NULL,
+  recovered {BIGINT} NOT NULL,
+  recovered_minor {BIGINT} NOT NULL,
+  failovers {BIGINT} NOT NULL,
+  lost {BIGINT} NOT NULL,
+  lost_minor {BIGINT} NOT NULL,
+  fallbacks {BIGINT} NOT NULL,
+  latency_count {BIGINT} NOT NULL,
+  latency_sum_ms {BIGINT} NOT NULL,
+  lat_b0 {BIGINT} NOT NULL, lat_b1 {BIGINT} NOT NULL, lat_b2 {BIGINT} NOT NULL, lat_b3 {BIGINT} NOT NULL,
+  lat_b4 {BIGINT} NOT NULL, lat_b5 {BIGINT} NOT NULL, lat_b6 {BIGINT} NOT NULL, lat_b7 {BIGINT} NOT NULL,
+  lat_b8 {BIGINT} NOT NULL, lat_b9 {BIGINT} NOT NULL, lat_b10 {BIGINT} NOT NULL, lat_b11 {BIGINT} NOT NULL,
+  CONSTRAINT analytics_hourly_pkey PRIMARY KEY (hour_ms, merchant_id, terminal_id, channel, cause, response_code, party, verdict, card_type, brand, outcome)
+);
+CREATE INDEX analytics_hourly_merchant_idx ON analytics_hourly (merchant_id, hour_ms);
+
+CREATE TABLE analytics_contributions (
+  payment_id TEXT NOT NULL,
+  contribution {JSON} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT analytics_contributions_pkey PRIMARY KEY (payment_id)
+);
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -755,6 +800,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0016_payouts', payouts),
   defineMigration('0017_alerts_webhooks', alertsAndWebhooks),
   defineMigration('0018_drill_reports', drillReports),
+  defineMigration('0020_analytics_rollup', analyticsRollup),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

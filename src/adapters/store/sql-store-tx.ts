@@ -34,6 +34,8 @@ import { reserveStanBlockSql, stanMax, type StanBlocks } from './stan-blocks.ts'
 import { SqlStoreReader } from './sql-store-reader.ts';
 import { notificationTxMethods } from './notification-sql.ts';
 import type { NotificationStoreTx } from '../../core/ports/notification-store.ts';
+import { analyticsTxMethods } from './analytics-sql.ts';
+import type { AnalyticsStoreTx } from '../../core/ports/analytics-store.ts';
 import {
   apiKeyRows,
   attemptRows,
@@ -379,7 +381,7 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
   }
 }
 
-// The alerts-and-webhooks writes (notification-sql.ts) are written apart and mixed in here.
+// The alerts-and-webhooks writes (notification-sql.ts) and the analytics rollup writes (analytics-sql.ts) are written apart and mixed in here.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlStoreTx extends NotificationStoreTx {}
-Object.assign(SqlStoreTx.prototype, notificationTxMethods);
+export interface SqlStoreTx extends NotificationStoreTx, AnalyticsStoreTx {}
+Object.assign(SqlStoreTx.prototype, notificationTxMethods, analyticsTxMethods);

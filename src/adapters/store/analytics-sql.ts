@@ -1,0 +1,201 @@
+// The analytics rollup part of the store (migration 0020, src/core/ports/analytics-store.ts), written
+// once for both databases and mixed into SqlStoreReader and SqlStoreTx like notification-sql.ts.
+import { emptyValues, latencyBucketCount } from '../../core/analytics/rollup.ts';
+import type { RollupContribution, RollupKey, RollupValues } from '../../core/analytics/rollup-model.ts';
+import type { AnalyticsStoreReader, AnalyticsStoreTx, RescuePeer, RollupDimension, RollupSumQuery, RollupSumRow } from '../../core/ports/analytics-store.ts';
+import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
+import { readInteger, readText, readTextOrNull } from './store-rows.ts';
+
+/** Ids per batched read (the projector's batches are 256 entries). */
+const idsPerReadMax = 1000;
+
+const keyColumns = ['hour_ms', 'merchant_id', 'terminal_id', 'channel', 'cause', 'response_code', 'party', 'verdict', 'card_type', 'brand', 'outcome'] as const;
+const latencyColumns = Array.from({ length: latencyBucketCount }, (_, i) => `lat_b${i}`);
+const valueColumns = ['payments', 'amount_minor', 'attempts', 'extra_attempts', 'recovered', 'recovered_minor', 'failovers', 'lost', 'lost_minor', 'fallbacks', 'latency_count', 'latency_sum_ms', ...latencyColumns];
+
+const dimensionColumns: Readonly<Record<RollupDimension, string>> = {
+  merchant: 'merchant_id',
+  terminal: 'terminal_id',
+  channel: 'channel',
+  cause: 'cause',
+  responseCode: 'response_code',
+  party: 'party',
+  verdict: 'verdict',
+  cardType: 'card_type',
+  brand: 'brand',
+  outcome: 'outcome',
+};
+
+function keyValues(key: RollupKey): SqlValue[] {
+  return [integer(key.hourMs), key.merchantId, key.terminalId, key.channel, key.cause, key.responseCode, key.party, key.verdict, key.cardType, key.brand, key.outcome];
+}
+
+function valueValues(values: RollupValues): SqlValue[] {
+  return [
+    values.payments,
+    values.amountMinor,
+    values.attempts,
+    values.extraAttempts,
+    values.recovered,
+    values.recoveredMinor,
+    values.failovers,
+    values.lost,
+    values.lostMinor,
+    values.fallbacks,
+    values.latencyCount,
+    values.latencySumMs,
+    ...Array.from({ length: latencyBucketCount }, (_, i) => values.latencyBuckets[i] ?? 0),
+  ].map(integer);
+}
+
+function valuesOfRow(row: SqlRow): RollupValues {
+  const values = emptyValues();
+  values.payments = readInteger(row.payments, 'payments');
+  values.amountMinor = readInteger(row.amount_minor, 'amount_minor');
+  values.attempts = readInteger(row.attempts, 'attempts');
+  values.extraAttempts = readInteger(row.extra_attempts, 'extra_attempts');
+  values.recovered = readInteger(row.recovered, 'recovered');
+  values.recoveredMinor = readInteger(row.recovered_minor, 'recovered_minor');
+  values.failovers = readInteger(row.failovers, 'failovers');
+  values.lost = readInteger(row.lost, 'lost');
+  values.lostMinor = readInteger(row.lost_minor, 'lost_minor');
+  values.fallbacks = readInteger(row.fallbacks, 'fallbacks');
+  values.latencyCount = readInteger(row.latency_count, 'latency_count');
+  values.latencySumMs = readInteger(row.latency_sum_ms, 'latency_sum_ms');
+  values.latencyBuckets = latencyColumns.map((column) => readInteger(row[column], column));
+  return values;
+}
+
+function integer(value: number): number {
+  if (!Number.isSafeInteger(value)) throw new Error('store field must be a safe integer');
+  return value;
+}
+
+function readJson<T>(value: unknown, column: string): T {
+  if (typeof value === 'string') return JSON.parse(value) as T;
+  if (typeof value === 'object' && value !== null) return value as T;
+  throw new Error(`store column ${column} is not JSON`);
+}
+
+function checkedIds(ids: readonly string[]): readonly string[] {
+  if (ids.length > idsPerReadMax) throw new Error(`broken invariant: at most ${idsPerReadMax} ids per analytics read`);
+  return ids;
+}
+
+interface WithDb {
+  readonly db: SqlExecutor;
+}
+
+export const analyticsReaderMethods: AnalyticsStoreReader & ThisType<WithDb> = {
+  async sumRollup(query: RollupSumQuery): Promise<RollupSumRow[]> {
+    const conditions = ['hour_ms >= ?', 'hour_ms < ?'];
+    const params: SqlValue[] = [integer(query.fromMs), integer(query.toMs)];
+    if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
+    if (query.terminalId !== undefined) (conditions.push('terminal_id = ?'), params.push(query.terminalId));
+    if (query.channel !== undefined) (conditions.push('channel = ?'), params.push(query.channel));
+    if (query.only !== undefined) {
+      if (query.only.values.length === 0) return [];
+      conditions.push(`${dimensionColumns[query.only.dimension]} IN (${checkedIds(query.only.values).map(() => '?').join(', ')})`);
+      params.push(...query.only.values);
+    }
+    const groupColumns = query.groupBy.map((dimension) => dimensionColumns[dimension]);
+    const selectGroups = groupColumns.map((column) => `${column} AS g_${column}`);
+    const groupTerms = [...groupColumns];
+    const bucketParams: SqlValue[] = [];
+    if (query.bucket !== undefined) {
+      // Integer division on both databases: the casts matter on SQLite, which binds a JS number as REAL.
+      const bucketTerm = '((hour_ms - CAST(? AS BIGINT)) / CAST(? AS BIGINT))';
+      selectGroups.push(`${bucketTerm} AS g_bucket`);
+      groupTerms.push(bucketTerm);
+      bucketParams.push(integer(query.bucket.originMs), integer(query.bucket.bucketMs));
+    }
+    const sums = valueColumns.map((column) => `SUM(${column}) AS ${column}`);
+    const sql =
+      `SELECT ${[...selectGroups, ...sums].join(', ')} FROM analytics_hourly WHERE ${conditions.join(' AND ')}` +
+      (groupTerms.length === 0 ? '' : ` GROUP BY ${groupTerms.join(', ')}`) +
+      ` HAVING SUM(payments) <> 0 LIMIT ${integer(query.rowsMax) + 1}`;
+    // The bucket expression appears in SELECT (before WHERE) and in GROUP BY (after it): its parameters twice.
+    const rows = await this.db.all(sql, [...bucketParams, ...params, ...bucketParams]);
+    if (rows.length > query.rowsMax) throw new Error(`analytics read exceeds ${query.rowsMax} rows; bound the groups or the range first`);
+    return rows.map((row) => {
+      const group: Partial<Record<RollupDimension, string>> = {};
+      query.groupBy.forEach((dimension, i) => {
+        group[dimension] = readText(row[`g_${groupColumns[i]}`], dimension);
+      });
+      return { group, ...(query.bucket === undefined ? {} : { bucket: readInteger(row.g_bucket, 'bucket') }), values: valuesOfRow(row) };
+    });
+  },
+
+  async getRollupContributions(paymentIds: readonly string[]): Promise<Map<string, RollupContribution>> {
+    const found = new Map<string, RollupContribution>();
+    if (checkedIds(paymentIds).length === 0) return found;
+    const rows = await this.db.all(`SELECT payment_id, contribution FROM analytics_contributions WHERE payment_id IN (${paymentIds.map(() => '?').join(', ')})`, [...paymentIds]);
+    for (const row of rows) found.set(readText(row.payment_id, 'payment_id'), readJson<RollupContribution>(row.contribution, 'contribution'));
+    return found;
+  },
+
+  async findRescuePeers(cards, fromMs, toMs, limit): Promise<RescuePeer[]> {
+    if (cards.length === 0) return [];
+    if (cards.length > idsPerReadMax) throw new Error(`broken invariant: at most ${idsPerReadMax} cards per analytics read`);
+    // One OR term per card, each an equality prefix of payments_reswipe_idx plus the time range.
+    const terms: string[] = [];
+    const params: SqlValue[] = [];
+    for (const card of cards) {
+      if (card.terminalId === null) {
+        terms.push('(pan_fingerprint = ? AND amount_minor = ? AND terminal_id IS NULL AND created_at_ms >= ? AND created_at_ms <= ?)');
+        params.push(card.panFingerprint, integer(card.amountMinor), integer(fromMs), integer(toMs));
+      } else {
+        terms.push('(pan_fingerprint = ? AND amount_minor = ? AND terminal_id = ? AND created_at_ms >= ? AND created_at_ms <= ?)');
+        params.push(card.panFingerprint, integer(card.amountMinor), card.terminalId, integer(fromMs), integer(toMs));
+      }
+    }
+    const rows = await this.db.all(
+      `SELECT id, kind, status, pan_fingerprint, amount_minor, terminal_id, created_at_ms FROM payments WHERE ${terms.join(' OR ')} LIMIT ${integer(limit)}`,
+      params,
+    );
+    return rows.map((row) => ({
+      id: readText(row.id, 'id'),
+      kind: readText(row.kind, 'kind'),
+      status: readText(row.status, 'status'),
+      panFingerprint: readText(row.pan_fingerprint, 'pan_fingerprint'),
+      amountMinor: readInteger(row.amount_minor, 'amount_minor'),
+      terminalId: readTextOrNull(row.terminal_id, 'terminal_id'),
+      createdAtMs: readInteger(row.created_at_ms, 'created_at_ms'),
+    }));
+  },
+};
+
+/** Rows per multi-row statement: well under SQLite's 32 766 bound parameters. */
+const rowsPerStatement = Math.floor(2000 / (keyColumns.length + valueColumns.length));
+
+export const analyticsTxMethods: AnalyticsStoreTx & ThisType<WithDb> = {
+  async addRollupDeltas(rows) {
+    const columns = [...keyColumns, ...valueColumns];
+    const placeholders = `(${columns.map(() => '?').join(', ')})`;
+    const updates = valueColumns.map((column) => `${column} = analytics_hourly.${column} + excluded.${column}`).join(', ');
+    for (let i = 0; i < rows.length; i += rowsPerStatement) {
+      const slice = rows.slice(i, i + rowsPerStatement);
+      await this.db.run(
+        `INSERT INTO analytics_hourly (${columns.join(', ')}) VALUES ${slice.map(() => placeholders).join(', ')} ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${updates}`,
+        slice.flatMap((row) => [...keyValues(row.key), ...valueValues(row.values)]),
+      );
+    }
+  },
+
+  async putRollupContributions(entries, atMs) {
+    const perStatement = 500;
+    for (let i = 0; i < entries.length; i += perStatement) {
+      const slice = entries.slice(i, i + perStatement);
+      await this.db.run(
+        `INSERT INTO analytics_contributions (payment_id, contribution, updated_at_ms) VALUES ${slice.map(() => '(?, ?, ?)').join(', ')}
+         ON CONFLICT (payment_id) DO UPDATE SET contribution = excluded.contribution, updated_at_ms = excluded.updated_at_ms`,
+        slice.flatMap((entry) => [entry.paymentId, JSON.stringify(entry.contribution), integer(atMs)]),
+      );
+    }
+  },
+
+  async clearRollup() {
+    await this.db.run('DELETE FROM analytics_hourly', []);
+    await this.db.run('DELETE FROM analytics_contributions', []);
+  },
+};
