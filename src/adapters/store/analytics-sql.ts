@@ -8,6 +8,8 @@ import { readInteger, readText, readTextOrNull } from './store-rows.ts';
 
 /** Ids per batched read (the projector's batches are 256 entries). */
 const idsPerReadMax = 1000;
+/** Cards per rescue-peer statement. */
+const rescueCardsPerStatement = 100;
 
 const keyColumns = ['hour_ms', 'merchant_id', 'terminal_id', 'channel', 'cause', 'response_code', 'party', 'verdict', 'card_type', 'brand', 'outcome'] as const;
 const latencyColumns = Array.from({ length: latencyBucketCount }, (_, i) => `lat_b${i}`);
@@ -135,33 +137,31 @@ export const analyticsReaderMethods: AnalyticsStoreReader & ThisType<WithDb> = {
   },
 
   async findRescuePeers(cards, fromMs, toMs, limit): Promise<RescuePeer[]> {
-    if (cards.length === 0) return [];
     if (cards.length > idsPerReadMax) throw new Error(`broken invariant: at most ${idsPerReadMax} cards per analytics read`);
-    // One OR term per card, each an equality prefix of payments_reswipe_idx plus the time range.
-    const terms: string[] = [];
-    const params: SqlValue[] = [];
-    for (const card of cards) {
-      if (card.terminalId === null) {
-        terms.push('(pan_fingerprint = ? AND amount_minor = ? AND terminal_id IS NULL AND created_at_ms >= ? AND created_at_ms <= ?)');
-        params.push(card.panFingerprint, integer(card.amountMinor), integer(fromMs), integer(toMs));
-      } else {
-        terms.push('(pan_fingerprint = ? AND amount_minor = ? AND terminal_id = ? AND created_at_ms >= ? AND created_at_ms <= ?)');
-        params.push(card.panFingerprint, integer(card.amountMinor), card.terminalId, integer(fromMs), integer(toMs));
+    const found: RescuePeer[] = [];
+    // One OR term per card, each an equality prefix of payments_reswipe_idx plus the time range; a
+    // statement holds at most rescueCardsPerStatement terms (SQLite bounds an expression's depth).
+    for (let i = 0; i < cards.length && found.length < limit; i += rescueCardsPerStatement) {
+      const terms: string[] = [];
+      const params: SqlValue[] = [];
+      for (const card of cards.slice(i, i + rescueCardsPerStatement)) {
+        terms.push(`(pan_fingerprint = ? AND amount_minor = ? AND terminal_id ${card.terminalId === null ? 'IS NULL' : '= ?'} AND created_at_ms >= ? AND created_at_ms <= ?)`);
+        params.push(card.panFingerprint, integer(card.amountMinor), ...(card.terminalId === null ? [] : [card.terminalId]), integer(fromMs), integer(toMs));
+      }
+      const rows = await this.db.all(`SELECT id, kind, status, pan_fingerprint, amount_minor, terminal_id, created_at_ms FROM payments WHERE ${terms.join(' OR ')} LIMIT ${integer(limit - found.length)}`, params);
+      for (const row of rows) {
+        found.push({
+          id: readText(row.id, 'id'),
+          kind: readText(row.kind, 'kind'),
+          status: readText(row.status, 'status'),
+          panFingerprint: readText(row.pan_fingerprint, 'pan_fingerprint'),
+          amountMinor: readInteger(row.amount_minor, 'amount_minor'),
+          terminalId: readTextOrNull(row.terminal_id, 'terminal_id'),
+          createdAtMs: readInteger(row.created_at_ms, 'created_at_ms'),
+        });
       }
     }
-    const rows = await this.db.all(
-      `SELECT id, kind, status, pan_fingerprint, amount_minor, terminal_id, created_at_ms FROM payments WHERE ${terms.join(' OR ')} LIMIT ${integer(limit)}`,
-      params,
-    );
-    return rows.map((row) => ({
-      id: readText(row.id, 'id'),
-      kind: readText(row.kind, 'kind'),
-      status: readText(row.status, 'status'),
-      panFingerprint: readText(row.pan_fingerprint, 'pan_fingerprint'),
-      amountMinor: readInteger(row.amount_minor, 'amount_minor'),
-      terminalId: readTextOrNull(row.terminal_id, 'terminal_id'),
-      createdAtMs: readInteger(row.created_at_ms, 'created_at_ms'),
-    }));
+    return found;
   },
 };
 

@@ -77,7 +77,9 @@ test('analytics over HTTP from the rollup of real payments', async () => {
 
     const pay = async (merchantId: string, terminalId: string, amountMinor: number, pan = okPan) => {
       const request = sale({ merchantId, terminalId, amountMinor, pan, idempotency: { scope: `http:${merchantId}`, key: `k-${Math.random()}`, requestHash: 'h' } });
-      return (await gateway.engine.authorize(request)).view;
+      const result = await gateway.engine.authorize(request);
+      assert.ok('view' in result, 'the sale was answered');
+      return result.view;
     };
     // Shop A, T0000001: 2 approved (100 + 200), 1 declined 51 (5100, lost), 1 declined 14 (invalid card number, lost).
     assert.equal((await pay(shopA, 'T0000001', 100)).status, 'approved');
@@ -93,7 +95,7 @@ test('analytics over HTTP from the rollup of real payments', async () => {
     bankA.script = () => ({ kind: 'not_sent', reason: 'no_connection', detail: 'down' });
     const recovered = await pay(shopB, 'T0000009', 900);
     assert.equal(recovered.status, 'approved');
-    assert.deepEqual(recovered.attempts.map((attempt) => attempt.channel), ['bank-a', 'bank-b']);
+    assert.deepEqual(recovered.attempts.map((attempt: { channel: string }) => attempt.channel), ['bank-a', 'bank-b']);
     bankA.script = answer;
     await gateway.analyticsProjector.drain();
 
@@ -183,7 +185,7 @@ test('analytics over HTTP from the rollup of real payments', async () => {
       ['/v1/analytics/today?date=yesterday', 'date'],
       ['/v1/analytics/terminals?limit=0', 'limit'],
     ] as const) {
-      const bad = await http.inject({ method: 'GET', url, headers: asAdmin });
+      const bad: { statusCode: number; json(): { code: string; field: string } } = await http.inject({ method: 'GET', url, headers: asAdmin });
       assert.equal(bad.statusCode, 400, url);
       assert.deepEqual([bad.json().code, bad.json().field], ['RSW_HTTP_VALIDATION', field], url);
     }
