@@ -103,21 +103,19 @@ export const analyticsReaderMethods: AnalyticsStoreReader & ThisType<WithDb> = {
     const groupColumns = query.groupBy.map((dimension) => dimensionColumns[dimension]);
     const selectGroups = groupColumns.map((column) => `${column} AS g_${column}`);
     const groupTerms = [...groupColumns];
-    const bucketParams: SqlValue[] = [];
     if (query.bucket !== undefined) {
-      // Integer division on both databases: the casts matter on SQLite, which binds a JS number as REAL.
-      const bucketTerm = '((hour_ms - CAST(? AS BIGINT)) / CAST(? AS BIGINT))';
+      // The bucket's numbers are written into the statement (checked safe integers, never text): as
+      // parameters PostgreSQL would not see the GROUP BY term as the selected one. Integer division on both.
+      const bucketTerm = `((hour_ms - ${integer(query.bucket.originMs)}) / ${integer(query.bucket.bucketMs)})`;
       selectGroups.push(`${bucketTerm} AS g_bucket`);
       groupTerms.push(bucketTerm);
-      bucketParams.push(integer(query.bucket.originMs), integer(query.bucket.bucketMs));
     }
     const sums = valueColumns.map((column) => `SUM(${column}) AS ${column}`);
     const sql =
       `SELECT ${[...selectGroups, ...sums].join(', ')} FROM analytics_hourly WHERE ${conditions.join(' AND ')}` +
       (groupTerms.length === 0 ? '' : ` GROUP BY ${groupTerms.join(', ')}`) +
       ` HAVING SUM(payments) <> 0 LIMIT ${integer(query.rowsMax) + 1}`;
-    // The bucket expression appears in SELECT (before WHERE) and in GROUP BY (after it): its parameters twice.
-    const rows = await this.db.all(sql, [...bucketParams, ...params, ...bucketParams]);
+    const rows = await this.db.all(sql, params);
     if (rows.length > query.rowsMax) throw new Error(`analytics read exceeds ${query.rowsMax} rows; bound the groups or the range first`);
     return rows.map((row) => {
       const group: Partial<Record<RollupDimension, string>> = {};
