@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   try {
     const clock = { nowMs: () => nowMs };
     const silent = { debug() {}, info() {}, warn() {}, error() {} };
-    const projector = new AnalyticsProjector({ store, clock, logger: silent, batchMax: 1000 });
+    const projector = new AnalyticsProjector({ store, clock, logger: silent, batchMax: 1000, timeZone });
     const rebuildStarted = Date.now();
     await projector.reset();
     const projected = await projector.drain();

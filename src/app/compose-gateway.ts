@@ -254,7 +254,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     });
     const projector = new PaymentProjector({ store, clock, logger, fees: { recordApproved: feeHooks.writeApproved } });
     const projectorLag = async () => ({ lagMs: (await projector.lag()).ageMs, lagMaxMs: projectorLagMaxMs });
-    const analyticsProjector = new AnalyticsProjector({ store, clock, logger });
+    const analyticsProjector = new AnalyticsProjector({ store, clock, logger, timeZone: config.fees.settlementTimeZone });
     engine = running;
     // The follow-ups (void, refund, completion, cancel, balance, settlement) follow up on the engine's sales.
     const followUps = new FollowUps({

@@ -1,6 +1,6 @@
 // The analytics rollup part of the store (migration 0020, src/core/ports/analytics-store.ts), written
 // once for both databases and mixed into SqlStoreReader and SqlStoreTx like notification-sql.ts.
-import { emptyValues, latencyBucketCount } from '../../core/analytics/rollup.ts';
+import { addValues, emptyValues, latencyBucketCount } from '../../core/analytics/rollup.ts';
 import type { RollupContribution, RollupKey, RollupValues } from '../../core/analytics/rollup-model.ts';
 import type { AnalyticsStoreReader, AnalyticsStoreTx, RescuePeer, RollupDimension, RollupSumQuery, RollupSumRow } from '../../core/ports/analytics-store.ts';
 import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
@@ -11,7 +11,36 @@ const idsPerReadMax = 1000;
 /** Cards per rescue-peer statement. */
 const rescueCardsPerStatement = 100;
 
-const keyColumns = ['hour_ms', 'merchant_id', 'terminal_id', 'channel', 'cause', 'response_code', 'party', 'verdict', 'card_type', 'brand', 'outcome'] as const;
+/**
+ * The three levels of the rollup (migration 0020), smallest first: a read takes the first level holding
+ * every dimension it groups or filters by (and, for the daily level, only a day-aligned read).
+ */
+interface RollupLevel {
+  readonly table: string;
+  /** The time column: the UTC hour or the local day. */
+  readonly time: 'hour_ms' | 'day_ms';
+  readonly dimensions: ReadonlySet<RollupDimension>;
+}
+const rollupLevels: readonly RollupLevel[] = [
+  { table: 'analytics_daily_terminals', time: 'day_ms', dimensions: new Set<RollupDimension>(['merchant', 'terminal', 'channel', 'outcome']) },
+  { table: 'analytics_hourly_causes', time: 'hour_ms', dimensions: new Set<RollupDimension>(['merchant', 'cause', 'responseCode', 'party', 'verdict', 'cardType', 'brand', 'outcome']) },
+  { table: 'analytics_hourly', time: 'hour_ms', dimensions: new Set<RollupDimension>(['merchant', 'terminal', 'channel', 'cause', 'responseCode', 'party', 'verdict', 'cardType', 'brand', 'outcome']) },
+];
+
+function levelFor(query: RollupSumQuery): RollupLevel {
+  const needed = new Set<RollupDimension>(query.groupBy);
+  if (query.terminalId !== undefined) needed.add('terminal');
+  if (query.channel !== undefined) needed.add('channel');
+  if (query.only !== undefined) needed.add(query.only.dimension);
+  const level = rollupLevels.find((candidate) => (candidate.time === 'hour_ms' || query.dayAligned === true) && [...needed].every((dimension) => candidate.dimensions.has(dimension)));
+  if (level === undefined) throw new Error('broken invariant: the detail level holds every dimension');
+  return level;
+}
+
+/** A level's key columns, in its primary key's order. */
+function keyColumnsOf(level: RollupLevel): string[] {
+  return ['merchant_id', level.time, ...[...level.dimensions].filter((dimension) => dimension !== 'merchant').map((dimension) => dimensionColumns[dimension])];
+}
 const latencyColumns = Array.from({ length: latencyBucketCount }, (_, i) => `lat_b${i}`);
 const valueColumns = ['payments', 'amount_minor', 'attempts', 'extra_attempts', 'recovered', 'recovered_minor', 'failovers', 'lost', 'lost_minor', 'fallbacks', 'latency_count', 'latency_sum_ms', ...latencyColumns];
 
@@ -28,8 +57,22 @@ const dimensionColumns: Readonly<Record<RollupDimension, string>> = {
   outcome: 'outcome',
 };
 
-function keyValues(key: RollupKey): SqlValue[] {
-  return [integer(key.hourMs), key.merchantId, key.terminalId, key.channel, key.cause, key.responseCode, key.party, key.verdict, key.cardType, key.brand, key.outcome];
+const keyFields: Readonly<Record<RollupDimension, (key: RollupKey) => string>> = {
+  merchant: (key) => key.merchantId,
+  terminal: (key) => key.terminalId,
+  channel: (key) => key.channel,
+  cause: (key) => key.cause,
+  responseCode: (key) => key.responseCode,
+  party: (key) => key.party,
+  verdict: (key) => key.verdict,
+  cardType: (key) => key.cardType,
+  brand: (key) => key.brand,
+  outcome: (key) => key.outcome,
+};
+
+/** A key's values for a level's key columns (keyColumnsOf order). */
+function keyValuesAt(level: RollupLevel, key: RollupKey): SqlValue[] {
+  return [key.merchantId, integer(level.time === 'hour_ms' ? key.hourMs : key.dayMs), ...[...level.dimensions].filter((dimension) => dimension !== 'merchant').map((dimension) => keyFields[dimension](key))];
 }
 
 function valueValues(values: RollupValues): SqlValue[] {
@@ -90,7 +133,8 @@ interface WithDb {
 
 export const analyticsReaderMethods: AnalyticsStoreReader & ThisType<WithDb> = {
   async sumRollup(query: RollupSumQuery): Promise<RollupSumRow[]> {
-    const conditions = ['hour_ms >= ?', 'hour_ms < ?'];
+    const level = levelFor(query);
+    const conditions = [`${level.time} >= ?`, `${level.time} < ?`];
     const params: SqlValue[] = [integer(query.fromMs), integer(query.toMs)];
     if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
     if (query.terminalId !== undefined) (conditions.push('terminal_id = ?'), params.push(query.terminalId));
@@ -106,13 +150,13 @@ export const analyticsReaderMethods: AnalyticsStoreReader & ThisType<WithDb> = {
     if (query.bucket !== undefined) {
       // The bucket's numbers are written into the statement (checked safe integers, never text): as
       // parameters PostgreSQL would not see the GROUP BY term as the selected one. Integer division on both.
-      const bucketTerm = `((hour_ms - ${integer(query.bucket.originMs)}) / ${integer(query.bucket.bucketMs)})`;
+      const bucketTerm = `((${level.time} - ${integer(query.bucket.originMs)}) / ${integer(query.bucket.bucketMs)})`;
       selectGroups.push(`${bucketTerm} AS g_bucket`);
       groupTerms.push(bucketTerm);
     }
     const sums = valueColumns.map((column) => `SUM(${column}) AS ${column}`);
     const sql =
-      `SELECT ${[...selectGroups, ...sums].join(', ')} FROM analytics_hourly WHERE ${conditions.join(' AND ')}` +
+      `SELECT ${[...selectGroups, ...sums].join(', ')} FROM ${level.table} WHERE ${conditions.join(' AND ')}` +
       (groupTerms.length === 0 ? '' : ` GROUP BY ${groupTerms.join(', ')}`) +
       ` HAVING SUM(payments) <> 0 LIMIT ${integer(query.rowsMax) + 1}`;
     const rows = await this.db.all(sql, params);
@@ -163,20 +207,32 @@ export const analyticsReaderMethods: AnalyticsStoreReader & ThisType<WithDb> = {
   },
 };
 
-/** Rows per multi-row statement: well under SQLite's 32 766 bound parameters. */
-const rowsPerStatement = Math.floor(2000 / (keyColumns.length + valueColumns.length));
 
 export const analyticsTxMethods: AnalyticsStoreTx & ThisType<WithDb> = {
   async addRollupDeltas(rows) {
-    const columns = [...keyColumns, ...valueColumns];
-    const placeholders = `(${columns.map(() => '?').join(', ')})`;
-    const updates = valueColumns.map((column) => `${column} = analytics_hourly.${column} + excluded.${column}`).join(', ');
-    for (let i = 0; i < rows.length; i += rowsPerStatement) {
-      const slice = rows.slice(i, i + rowsPerStatement);
-      await this.db.run(
-        `INSERT INTO analytics_hourly (${columns.join(', ')}) VALUES ${slice.map(() => placeholders).join(', ')} ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${updates}`,
-        slice.flatMap((row) => [...keyValues(row.key), ...valueValues(row.values)]),
-      );
+    for (const level of rollupLevels) {
+      // The deltas projected onto the level's key, summed: a level row is written once per batch.
+      const merged = new Map<string, { key: SqlValue[]; values: RollupValues }>();
+      for (const row of rows) {
+        const key = keyValuesAt(level, row.key);
+        const text = key.join('\u0001');
+        const entry = merged.get(text);
+        if (entry === undefined) merged.set(text, { key, values: addValues(emptyValues(), row.values) });
+        else addValues(entry.values, row.values);
+      }
+      const keyColumns = keyColumnsOf(level);
+      const columns = [...keyColumns, ...valueColumns];
+      const placeholders = `(${columns.map(() => '?').join(', ')})`;
+      const updates = valueColumns.map((column) => `${column} = ${level.table}.${column} + excluded.${column}`).join(', ');
+      const entries = [...merged.values()];
+      const perStatement = Math.floor(2000 / columns.length);
+      for (let i = 0; i < entries.length; i += perStatement) {
+        const slice = entries.slice(i, i + perStatement);
+        await this.db.run(
+          `INSERT INTO ${level.table} (${columns.join(', ')}) VALUES ${slice.map(() => placeholders).join(', ')} ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${updates}`,
+          slice.flatMap((entry) => [...entry.key, ...valueValues(entry.values)]),
+        );
+      }
     }
   },
 
@@ -193,7 +249,7 @@ export const analyticsTxMethods: AnalyticsStoreTx & ThisType<WithDb> = {
   },
 
   async clearRollup() {
-    await this.db.run('DELETE FROM analytics_hourly', []);
+    for (const level of rollupLevels) await this.db.run(`DELETE FROM ${level.table}`, []);
     await this.db.run('DELETE FROM analytics_contributions', []);
   },
 };

@@ -41,8 +41,10 @@ export async function loadFailureBreakdown(deps: AnalyticsDeps, scope: Analytics
     ...(query.terminalId === undefined ? {} : { terminalId: query.terminalId }),
     ...(query.channel === undefined ? {} : { channel: query.channel }),
   };
+  // Ranges are whole local days; by day or week the buckets are too, so the daily level may answer.
+  const dayAligned = query.interval !== 'hour';
   const read = (range: { fromMs: number; toMs: number }, extra: { only?: { dimension: RollupDimension; values: string[] }; bucket?: { originMs: number; bucketMs: number } } = {}): Promise<RollupSumRow[]> =>
-    scope.none === true ? Promise.resolve([]) : deps.store.sumRollup({ ...rollupHours(range), ...filters, ...extra, groupBy: [dimension, 'outcome'], rowsMax: rollupRowsMax });
+    scope.none === true ? Promise.resolve([]) : deps.store.sumRollup({ ...(dayAligned ? { fromMs: range.fromMs, toMs: range.toMs } : rollupHours(range)), ...filters, ...extra, groupBy: [dimension, 'outcome'], dayAligned, rowsMax: rollupRowsMax });
 
   const totalRows = await read(query.range);
   const totalsByGroup = tallyBy(totalRows, dimension);
@@ -52,7 +54,7 @@ export async function loadFailureBreakdown(deps: AnalyticsDeps, scope: Analytics
   const shown = ranked.slice(0, query.groupsMax);
   const starts = bucketStarts(query.range, query.interval);
   const bucketMs = intervalMs[query.interval];
-  const origin = rollupHours(query.range).fromMs;
+  const origin = dayAligned ? query.range.fromMs : rollupHours(query.range).fromMs;
   const seriesRows = shown.length === 0 ? [] : await read(query.range, { only: { dimension, values: shown.map(([name]) => name) }, bucket: { originMs: origin, bucketMs } });
   const series = tallyByBucket(seriesRows, dimension);
   const previousRangeOf = query.comparePrevious ? previousRange(query.range) : null;

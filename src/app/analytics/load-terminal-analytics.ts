@@ -2,7 +2,7 @@
 // seen, signed on) beside what the rollup counts over the range (sales, failure and fallback rates) and
 // the payments still pending now.
 import { emptyTally, tallyBy } from '../../core/analytics/analytics-report.ts';
-import { rollupHours, type AnalyticsRange } from '../../core/analytics/analytics-range.ts';
+import type { AnalyticsRange } from '../../core/analytics/analytics-range.ts';
 import { rollupRowsMax, type AnalyticsDeps, type AnalyticsScope } from './analytics-scope.ts';
 
 /** Pending payments read to count them per terminal (newest first); beyond it `pendingTruncated` is true. */
@@ -43,7 +43,7 @@ export async function loadTerminalAnalytics(deps: AnalyticsDeps, scope: Analytic
   const merchantFilter = scope.merchantId === undefined ? {} : { merchantId: scope.merchantId };
   const [terminals, rows, pending] = await Promise.all([
     deps.store.listTerminals(scope.merchantId),
-    deps.store.sumRollup({ ...rollupHours(range), ...merchantFilter, groupBy: ['terminal', 'outcome'], rowsMax: rollupRowsMax }),
+    deps.store.sumRollup({ fromMs: range.fromMs, toMs: range.toMs, ...merchantFilter, groupBy: ['terminal', 'outcome'], dayAligned: true, rowsMax: rollupRowsMax }),
     deps.store.listPayments({ status: 'pending', ...merchantFilter, limit: pendingReadMax }),
   ]);
   const tallies = tallyBy(rows, 'terminal');

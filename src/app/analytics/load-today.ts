@@ -60,6 +60,7 @@ export async function loadToday(deps: AnalyticsDeps, scope: AnalyticsScope, quer
     scope.none === true
       ? Promise.resolve([])
       : deps.store.sumRollup({ ...rollupHours(range), ...(scope.merchantId === undefined ? {} : { merchantId: scope.merchantId }), groupBy, ...(bucket === undefined ? {} : { bucket }), rowsMax: rollupRowsMax });
+  // The day's figures group by cause dimensions only: the hourly cause level answers them.
   const [dayRows, trendRows, terminalRows, channelRows] = await Promise.all([
     read(day, ['cause', 'party', 'verdict', 'outcome']),
     read({ fromMs: yesterday.fromMs, toMs: day.toMs }, ['outcome'], { originMs: hourOf(yesterday.fromMs), bucketMs: hourMs }),

@@ -37,6 +37,8 @@ export interface AnalyticsProjectorDeps {
   logger: LoggerLike;
   /** Journal entries per unit (default 256). */
   batchMax?: number;
+  /** The business time zone (config fees.settlementTimeZone): the daily level's days are its days. */
+  timeZone: string;
   /** How long after a failure an approval of the same card, amount and terminal rescues it (default 10 min). */
   rescueWindowMs?: number;
 }
@@ -93,7 +95,7 @@ export class AnalyticsProjector {
       const delta = new RollupDelta();
       for (const payment of payments) {
         const rescued = isFailedOutcome(payment.status) && peers.some((peer) => rescues(peer, payment, this.#windowMs));
-        const contribution = contributionOf(payment, attemptsByPayment.get(payment.id) ?? [], rescued);
+        const contribution = contributionOf(payment, attemptsByPayment.get(payment.id) ?? [], rescued, this.#deps.timeZone);
         delta.replace(previous.get(payment.id) ?? null, contribution);
         next.set(payment.id, contribution);
       }

@@ -20,7 +20,7 @@ export function register(program: Command): void {
     const store = await openStore(config.database.url, { synchronous: config.database.synchronous });
     try {
       const silent = { debug() {}, info() {}, warn() {}, error() {} };
-      const projector = new AnalyticsProjector({ store, clock: { nowMs: () => Date.now() }, logger: silent, batchMax: 1000 });
+      const projector = new AnalyticsProjector({ store, clock: { nowMs: () => Date.now() }, logger: silent, batchMax: 1000, timeZone: config.fees.settlementTimeZone });
       const startedMs = Date.now();
       await projector.reset();
       const entries = await projector.drain();

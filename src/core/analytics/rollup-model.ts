@@ -5,6 +5,8 @@
 export interface RollupKey {
   /** Start of the UTC hour the sale was created in. */
   readonly hourMs: number;
+  /** Start (as an instant) of the local day in the business time zone the sale was created in: the daily level's time. */
+  readonly dayMs: number;
   readonly merchantId: string;
   readonly terminalId: string;
   /** Channel of the sale's last attempt; '' when nothing was sent (a local decline). */

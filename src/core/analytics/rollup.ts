@@ -5,6 +5,7 @@
 // contribution, however often and in whatever order a payment is re-projected.
 import type { AttemptRecord, PaymentKind, PaymentRecord } from '../ports/store.ts';
 import type { CauseCategory } from '../vocabulary.ts';
+import { localTimeOf, offsetMinutesAt, type LocalZone } from '../time/local-time.ts';
 import type { RescueFacts, RollupContribution, RollupKey, RollupValues } from './rollup-model.ts';
 
 export type { RescueFacts, RollupContribution, RollupKey, RollupValues } from './rollup-model.ts';
@@ -32,6 +33,13 @@ export function hourOf(atMs: number): number {
   return Math.floor(atMs / hourMs) * hourMs;
 }
 
+/** The instant the local day containing `atMs` starts in `zone`. */
+export function localDayStartOf(atMs: number, zone: LocalZone): number {
+  const local = localTimeOf(atMs, zone);
+  const midnightAsUtc = Date.UTC(local.year, local.month - 1, local.day);
+  return midnightAsUtc - offsetMinutesAt(midnightAsUtc - offsetMinutesAt(atMs, zone) * 60_000, zone) * 60_000;
+}
+
 export function latencyBucketOf(latencyMs: number): number {
   const index = latencyBucketBoundsMs.findIndex((bound) => latencyMs <= bound);
   return index === -1 ? latencyBucketBoundsMs.length : index;
@@ -51,13 +59,14 @@ export function isRolledUp(payment: PaymentRecord): boolean {
  * The contribution of a payment as it is now. `attempts` are the payment's attempts (any order);
  * `rescued` says whether an approved sale of the same card, amount and terminal followed a failure.
  */
-export function contributionOf(payment: PaymentRecord, attempts: readonly AttemptRecord[], rescued: boolean): RollupContribution {
+export function contributionOf(payment: PaymentRecord, attempts: readonly AttemptRecord[], rescued: boolean, timeZone: LocalZone): RollupContribution {
   const approved = payment.status === 'approved';
   const ordered = [...attempts].sort((a, b) => a.seq - b.seq);
   const last = ordered[ordered.length - 1];
   const cause: string = approved ? 'approved' : (payment.decline?.category ?? 'unknown_outcome');
   const key: RollupKey = {
     hourMs: hourOf(payment.createdAtMs),
+    dayMs: localDayStartOf(payment.createdAtMs, timeZone),
     merchantId: payment.merchantId,
     terminalId: payment.terminalId ?? '',
     channel: last?.channel ?? '',
@@ -137,7 +146,7 @@ export function isZero(values: RollupValues): boolean {
 }
 
 export function keyText(key: RollupKey): string {
-  return [key.hourMs, key.merchantId, key.terminalId, key.channel, key.cause, key.responseCode, key.party, key.verdict, key.cardType, key.brand, key.outcome].join('\u0001');
+  return [key.hourMs, key.dayMs, key.merchantId, key.terminalId, key.channel, key.cause, key.responseCode, key.party, key.verdict, key.cardType, key.brand, key.outcome].join('\u0001');
 }
 
 /** Rollup deltas gathered over a batch, one per key, so a batch writes each touched row once. */

@@ -19,6 +19,11 @@ export interface RollupSumQuery {
   readonly groupBy: readonly RollupDimension[];
   /** When set, rows are also grouped by time bucket: floor((hour - originMs) / bucketMs). */
   readonly bucket?: { readonly originMs: number; readonly bucketMs: number };
+  /**
+   * The range (and the buckets, if any) start at local midnights of the business time zone and the
+   * bucket is a whole number of days: the daily level may answer (docs/analytics.md, "The rollup").
+   */
+  readonly dayAligned?: boolean;
   /** At most this many rows; the read fails beyond it (the caller bounds groups and buckets first). */
   readonly rowsMax: number;
 }

@@ -12,21 +12,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { AnalyticsProjector } from '../../../src/app/projector/analytics-projector.ts';
 import { contributionOf, emptyValues, type RollupKey } from '../../../src/core/analytics/rollup.ts';
 import type { PaymentRecord, Store } from '../../../src/core/ports/store.ts';
 import { attempt, baseAtMs, merchant, payment, terminal } from './store-fixtures.ts';
+import { dropPostgresSchemas, probePostgres, testPostgresUrl } from '../../support/postgres-schemas.ts';
 
-const url = process.env.RESWIPE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const url = testPostgresUrl;
 const required = process.env.RESWIPE_REQUIRE_POSTGRES === '1';
 const hourMs = 3_600_000;
 const hour0 = Math.floor(baseAtMs / hourMs) * hourMs;
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 function keyOf(overrides: Partial<RollupKey> = {}): RollupKey {
-  return { hourMs: hour0, merchantId: 'M1', terminalId: 'T1', channel: 'bank-a', cause: 'approved', responseCode: '00', party: '', verdict: 'none', cardType: 'debit', brand: 'unionpay', outcome: 'approved', ...overrides };
+  return { hourMs: hour0, dayMs: hour0 - (hour0 % (24 * hourMs)), merchantId: 'M1', terminalId: 'T1', channel: 'bank-a', cause: 'approved', responseCode: '00', party: '', verdict: 'none', cardType: 'debit', brand: 'unionpay', outcome: 'approved', ...overrides };
 }
 
 function valuesOf(payments: number, amountMinor: number) {
@@ -110,7 +110,7 @@ function defineAnalyticsBehaviour(kind: string, open: () => Promise<Store>, clea
   test(`${kind}: contributions round-trip and rescue peers are found by card, amount and terminal`, async () => {
     await withStore(async (store) => {
       const sale = payment('p1', 'M1', { terminalId: 'T1', amountMinor: 700 });
-      const contribution = contributionOf(sale, [], false);
+      const contribution = contributionOf(sale, [], false, 'Asia/Shanghai');
       await store.write((tx) => tx.putRollupContributions([{ paymentId: 'p1', contribution }], baseAtMs));
       await store.write((tx) => tx.putRollupContributions([{ paymentId: 'p1', contribution: { ...contribution, rescued: true } }], baseAtMs + 1));
       const read = await store.getRollupContributions(['p1', 'missing']);
@@ -137,7 +137,7 @@ function defineAnalyticsBehaviour(kind: string, open: () => Promise<Store>, clea
   test(`${kind}: the analytics projector follows changes (approved -> voided), rescues a failure from a later batch, and a rebuild gives the same rollup`, async () => {
     await withStore(async (store) => {
       const clock = { nowMs: () => baseAtMs + 10 * hourMs };
-      const projector = new AnalyticsProjector({ store, clock, logger: silent, batchMax: 2 });
+      const projector = new AnalyticsProjector({ store, clock, logger: silent, batchMax: 2, timeZone: 'Asia/Shanghai' });
       const sale = await answered(store, payment('s1', 'M1', { terminalId: 'T1', amountMinor: 1_000 }));
       await answered(store, payment('d1', 'M1', { terminalId: 'T2', amountMinor: 500, status: 'declined', responseCode: '51', decline: declineOf('51', 'insufficient_funds') }));
       await answered(store, payment('d2', 'M1', { terminalId: 'T2', amountMinor: 300, status: 'declined', responseCode: '14', decline: declineOf('14', 'card_data') }));
@@ -189,19 +189,7 @@ defineAnalyticsBehaviour(
 // ---- PostgreSQL ----
 const runId = randomBytes(4).toString('hex');
 const schemas: string[] = [];
-async function probe(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-const unreachable = await probe();
+const unreachable = await probePostgres(url);
 if (unreachable !== null) {
   const reason = `PostgreSQL is unreachable (${unreachable}); set RESWIPE_TEST_POSTGRES_URL`;
   if (required) test('postgres analytics store (RESWIPE_REQUIRE_POSTGRES=1)', () => assert.fail(reason));
@@ -214,14 +202,6 @@ if (unreachable !== null) {
       schemas.push(schema);
       return openStore(url, { postgresSchema: schema, detectNestedWrites: true });
     },
-    async () => {
-      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-      await client.connect();
-      try {
-        for (const schema of schemas.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await client.end();
-      }
-    },
+    () => dropPostgresSchemas(schemas, url),
   );
 }

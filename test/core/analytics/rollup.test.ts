@@ -27,6 +27,7 @@ import type { AttemptRecord, PaymentRecord, StoredDecline } from '../../../src/c
 import { causeCategories } from '../../../src/core/vocabulary.ts';
 
 const hourMs = 3_600_000;
+const zone = 'Asia/Shanghai';
 const baseMs = Date.parse('2026-12-01T00:00:00Z');
 
 function paymentOf(id: string, overrides: Partial<PaymentRecord> = {}): PaymentRecord {
@@ -48,7 +49,7 @@ function attemptOf(paymentId: string, seq: number, channel: string, outcome: Att
 
 test('an approval after a failed attempt on another channel is recovered, a failover, and its latencies fall in their buckets', () => {
   const payment = paymentOf('p1');
-  const c = contributionOf(payment, [attemptOf('p1', 2, 'bank-b', 'approved', 120), attemptOf('p1', 1, 'bank-a', 'not_sent', null)], false);
+  const c = contributionOf(payment, [attemptOf('p1', 2, 'bank-b', 'approved', 120), attemptOf('p1', 1, 'bank-a', 'not_sent', null)], false, zone);
   assert.equal(c.key.hourMs, baseMs + hourMs, 'the UTC hour the sale was created in');
   assert.deepEqual([c.key.channel, c.key.cause, c.key.outcome, c.key.party], ['bank-b', 'approved', 'approved', '']);
   assert.deepEqual([c.values.attempts, c.values.extraAttempts, c.values.recovered, c.values.recoveredMinor, c.values.failovers], [2, 1, 1, 1_000, 1]);
@@ -58,11 +59,11 @@ test('an approval after a failed attempt on another channel is recovered, a fail
 
 test('a decline is lost until an approval of the same card, amount and terminal rescues it', () => {
   const declined = paymentOf('p2', { status: 'declined', responseCode: '51', decline: declineOf('51', 'insufficient_funds') });
-  const lost = contributionOf(declined, [attemptOf('p2', 1, 'bank-a', 'declined', 80)], false);
+  const lost = contributionOf(declined, [attemptOf('p2', 1, 'bank-a', 'declined', 80)], false, zone);
   assert.deepEqual([lost.key.cause, lost.key.responseCode, lost.key.party, lost.values.lost, lost.values.lostMinor, lost.rescued], ['insufficient_funds', '51', 'cardholder', 1, 1_000, false]);
   const saved = rescuedContribution(lost);
   assert.deepEqual([saved.values.lost, saved.values.lostMinor, saved.rescued, saved.values.payments], [0, 0, true, 1]);
-  assert.equal(rescuedContribution(contributionOf(paymentOf('p3'), [], false)).rescued, false, 'an approval is never rescued');
+  assert.equal(rescuedContribution(contributionOf(paymentOf('p3'), [], false, zone)).rescued, false, 'an approval is never rescued');
   const approval = { panFingerprint: 'card-1', amountMinor: 1_000, terminalId: 'T1', createdAtMs: declined.createdAtMs + 60_000, status: 'approved' };
   assert.equal(rescues(approval, declined), true);
   assert.equal(rescues({ ...approval, createdAtMs: declined.createdAtMs + 11 * 60_000 }, declined), false, 'outside the 10-minute window');
@@ -91,8 +92,8 @@ test('percentiles read the upper bound of the bucket holding the rank; the open 
 });
 
 test('tallies, the article-cause fold, yuan and CSV', () => {
-  const approved = contributionOf(paymentOf('a'), [], false);
-  const declined = contributionOf(paymentOf('d', { status: 'declined', amountMinor: 250, decline: declineOf('14', 'card_data') }), [], false);
+  const approved = contributionOf(paymentOf('a'), [], false, zone);
+  const declined = contributionOf(paymentOf('d', { status: 'declined', amountMinor: 250, decline: declineOf('14', 'card_data') }), [], false, zone);
   const tally = tallyRows([approved, declined].map((c) => ({ group: { outcome: c.key.outcome }, values: c.values })));
   assert.deepEqual([tally.sales, tally.salesMinor, tally.failures, tally.failuresMinor, tally.approvalRateBps, tally.lost], [1, 1_000, 1, 250, 5_000, 1]);
   const shares = articleCauseShares(new Map([['card_data', tally], ['approved', { ...tally, failures: 0 }]]));
@@ -167,7 +168,7 @@ function versionsOf(index: number, spec: { path: number; hour: number; terminal:
 }
 
 function contributionOfVersion(version: Version): RollupContribution {
-  return contributionOf(version.payment, version.attempts, version.rescued);
+  return contributionOf(version.payment, version.attempts, version.rescued, zone);
 }
 
 function sumByKey(contributions: Iterable<{ key: RollupContribution['key']; values: RollupValues }>): Map<string, RollupValues> {
