@@ -1,6 +1,6 @@
 // The analytics rollup part of the store (migration 0020, src/core/ports/analytics-store.ts), written
 // once for both databases and mixed into SqlStoreReader and SqlStoreTx like notification-sql.ts.
-import { addValues, emptyValues, latencyBucketCount } from '../../core/analytics/rollup.ts';
+import { addValues, emptyValues, latencyBucketCount, rollupCounterFields } from '../../core/analytics/rollup.ts';
 import type { RollupContribution, RollupKey, RollupValues } from '../../core/analytics/rollup-model.ts';
 import type { AnalyticsStoreReader, AnalyticsStoreTx, RescuePeer, RollupDimension, RollupSumQuery, RollupSumRow } from '../../core/ports/analytics-store.ts';
 import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
@@ -42,7 +42,22 @@ function keyColumnsOf(level: RollupLevel): string[] {
   return ['merchant_id', level.time, ...[...level.dimensions].filter((dimension) => dimension !== 'merchant').map((dimension) => dimensionColumns[dimension])];
 }
 const latencyColumns = Array.from({ length: latencyBucketCount }, (_, i) => `lat_b${i}`);
-const valueColumns = ['payments', 'amount_minor', 'attempts', 'extra_attempts', 'recovered', 'recovered_minor', 'failovers', 'lost', 'lost_minor', 'fallbacks', 'latency_count', 'latency_sum_ms', ...latencyColumns];
+/** The rollup's counter columns, in the order of rollupCounterFields, then the latency buckets. */
+const counterColumns: Readonly<Record<(typeof rollupCounterFields)[number], string>> = {
+  payments: 'payments',
+  amountMinor: 'amount_minor',
+  attempts: 'attempts',
+  extraAttempts: 'extra_attempts',
+  recovered: 'recovered',
+  recoveredMinor: 'recovered_minor',
+  failovers: 'failovers',
+  lost: 'lost',
+  lostMinor: 'lost_minor',
+  fallbacks: 'fallbacks',
+  latencyCount: 'latency_count',
+  latencySumMs: 'latency_sum_ms',
+};
+const valueColumns = [...rollupCounterFields.map((field) => counterColumns[field]), ...latencyColumns];
 
 const dimensionColumns: Readonly<Record<RollupDimension, string>> = {
   merchant: 'merchant_id',
@@ -76,37 +91,12 @@ function keyValuesAt(level: RollupLevel, key: RollupKey): SqlValue[] {
 }
 
 function valueValues(values: RollupValues): SqlValue[] {
-  return [
-    values.payments,
-    values.amountMinor,
-    values.attempts,
-    values.extraAttempts,
-    values.recovered,
-    values.recoveredMinor,
-    values.failovers,
-    values.lost,
-    values.lostMinor,
-    values.fallbacks,
-    values.latencyCount,
-    values.latencySumMs,
-    ...Array.from({ length: latencyBucketCount }, (_, i) => values.latencyBuckets[i] ?? 0),
-  ].map(integer);
+  return [...rollupCounterFields.map((field) => values[field]), ...Array.from({ length: latencyBucketCount }, (_, i) => values.latencyBuckets[i] ?? 0)].map(integer);
 }
 
 function valuesOfRow(row: SqlRow): RollupValues {
   const values = emptyValues();
-  values.payments = readInteger(row.payments, 'payments');
-  values.amountMinor = readInteger(row.amount_minor, 'amount_minor');
-  values.attempts = readInteger(row.attempts, 'attempts');
-  values.extraAttempts = readInteger(row.extra_attempts, 'extra_attempts');
-  values.recovered = readInteger(row.recovered, 'recovered');
-  values.recoveredMinor = readInteger(row.recovered_minor, 'recovered_minor');
-  values.failovers = readInteger(row.failovers, 'failovers');
-  values.lost = readInteger(row.lost, 'lost');
-  values.lostMinor = readInteger(row.lost_minor, 'lost_minor');
-  values.fallbacks = readInteger(row.fallbacks, 'fallbacks');
-  values.latencyCount = readInteger(row.latency_count, 'latency_count');
-  values.latencySumMs = readInteger(row.latency_sum_ms, 'latency_sum_ms');
+  for (const field of rollupCounterFields) values[field] = readInteger(row[counterColumns[field]], counterColumns[field]);
   values.latencyBuckets = latencyColumns.map((column) => readInteger(row[column], column));
   return values;
 }

@@ -749,6 +749,13 @@ CREATE INDEX drill_reports_started_idx ON drill_reports (started_at_ms DESC, id 
 // A merchant's rows are contiguous in each primary key (on SQLite the table IS the key: WITHOUT ROWID),
 // so a merchant's month is one range read; the time indexes serve reads across merchants.
 // The version number 0020 was assigned for this change.
+const rollupCauseDimensions = `cause TEXT NOT NULL,
+  response_code TEXT NOT NULL,
+  party TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  card_type TEXT NOT NULL,
+  brand TEXT NOT NULL,
+  outcome TEXT NOT NULL,`;
 const rollupSums = `payments {BIGINT} NOT NULL,
   amount_minor {BIGINT} NOT NULL,
   attempts {BIGINT} NOT NULL,
@@ -770,13 +777,7 @@ CREATE TABLE analytics_hourly (
   hour_ms {BIGINT} NOT NULL,
   terminal_id TEXT NOT NULL,
   channel TEXT NOT NULL,
-  cause TEXT NOT NULL,
-  response_code TEXT NOT NULL,
-  party TEXT NOT NULL,
-  verdict TEXT NOT NULL,
-  card_type TEXT NOT NULL,
-  brand TEXT NOT NULL,
-  outcome TEXT NOT NULL,
+  ${rollupCauseDimensions}
   ${rollupSums}
   CONSTRAINT analytics_hourly_pkey PRIMARY KEY (merchant_id, hour_ms, terminal_id, channel, cause, response_code, party, verdict, card_type, brand, outcome)
 ){WITHOUT_ROWID};
@@ -785,13 +786,7 @@ CREATE INDEX analytics_hourly_hour_idx ON analytics_hourly (hour_ms);
 CREATE TABLE analytics_hourly_causes (
   merchant_id TEXT NOT NULL,
   hour_ms {BIGINT} NOT NULL,
-  cause TEXT NOT NULL,
-  response_code TEXT NOT NULL,
-  party TEXT NOT NULL,
-  verdict TEXT NOT NULL,
-  card_type TEXT NOT NULL,
-  brand TEXT NOT NULL,
-  outcome TEXT NOT NULL,
+  ${rollupCauseDimensions}
   ${rollupSums}
   CONSTRAINT analytics_hourly_causes_pkey PRIMARY KEY (merchant_id, hour_ms, cause, response_code, party, verdict, card_type, brand, outcome)
 ){WITHOUT_ROWID};

@@ -109,40 +109,31 @@ export function rescuedContribution(contribution: RollupContribution): RollupCon
   return { key: contribution.key, values: { ...contribution.values, latencyBuckets: [...contribution.values.latencyBuckets], lost: 0, lostMinor: 0 }, rescued: true };
 }
 
+/** The counters of RollupValues besides the latency buckets, in the order the store's columns list them. */
+export const rollupCounterFields = [
+  'payments',
+  'amountMinor',
+  'attempts',
+  'extraAttempts',
+  'recovered',
+  'recoveredMinor',
+  'failovers',
+  'lost',
+  'lostMinor',
+  'fallbacks',
+  'latencyCount',
+  'latencySumMs',
+] as const satisfies ReadonlyArray<Exclude<keyof RollupValues, 'latencyBuckets'>>;
+
 /** `into` += sign * `values`, in place. */
 export function addValues(into: RollupValues, values: RollupValues, sign: 1 | -1 = 1): RollupValues {
-  into.payments += sign * values.payments;
-  into.amountMinor += sign * values.amountMinor;
-  into.attempts += sign * values.attempts;
-  into.extraAttempts += sign * values.extraAttempts;
-  into.recovered += sign * values.recovered;
-  into.recoveredMinor += sign * values.recoveredMinor;
-  into.failovers += sign * values.failovers;
-  into.lost += sign * values.lost;
-  into.lostMinor += sign * values.lostMinor;
-  into.fallbacks += sign * values.fallbacks;
-  into.latencyCount += sign * values.latencyCount;
-  into.latencySumMs += sign * values.latencySumMs;
+  for (const field of rollupCounterFields) into[field] += sign * values[field];
   for (let i = 0; i < latencyBucketCount; i++) into.latencyBuckets[i] = (into.latencyBuckets[i] ?? 0) + sign * (values.latencyBuckets[i] ?? 0);
   return into;
 }
 
 export function isZero(values: RollupValues): boolean {
-  return (
-    values.payments === 0 &&
-    values.amountMinor === 0 &&
-    values.attempts === 0 &&
-    values.extraAttempts === 0 &&
-    values.recovered === 0 &&
-    values.recoveredMinor === 0 &&
-    values.failovers === 0 &&
-    values.lost === 0 &&
-    values.lostMinor === 0 &&
-    values.fallbacks === 0 &&
-    values.latencyCount === 0 &&
-    values.latencySumMs === 0 &&
-    values.latencyBuckets.every((count) => count === 0)
-  );
+  return rollupCounterFields.every((field) => values[field] === 0) && values.latencyBuckets.every((count) => count === 0);
 }
 
 export function keyText(key: RollupKey): string {
