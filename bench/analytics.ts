@@ -105,7 +105,20 @@ async function main(): Promise<void> {
       ['failures by terminal by day, 30 days', byTerminalMs],
     ];
     for (const [name, ms] of rows) console.log(`${name.padEnd(54)} ${ms.toFixed(1).padStart(8)} ms  ${(ms / baselineMs).toFixed(3)}x baseline  ${ms < 1000 ? 'under' : 'OVER'} 1 s`);
-    console.log(`peak RSS: ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+    console.log(`peak RSS: ${peakRssMb} MB`);
+    console.log(
+      JSON.stringify({
+        payments,
+        rebuildSeconds: Math.round(rebuildSeconds * 10) / 10,
+        baselineMs: Math.round(baselineMs * 10) / 10,
+        todayMs: Math.round(todayMs * 10) / 10,
+        byCauseMs: Math.round(byCauseMs * 10) / 10,
+        byCauseCompareMs: Math.round(byCauseCompareMs * 10) / 10,
+        byTerminalMs: Math.round(byTerminalMs * 10) / 10,
+        peakRssMb,
+      }),
+    );
   } finally {
     await store.close();
     if (values.dir === undefined) rmSync(dir, { recursive: true, force: true });
