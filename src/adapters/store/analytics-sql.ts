@@ -127,6 +127,11 @@ export const analyticsReaderMethods: AnalyticsStoreReader & ThisType<WithDb> = {
     const conditions = [`${level.time} >= ?`, `${level.time} < ?`];
     const params: SqlValue[] = [integer(query.fromMs), integer(query.toMs)];
     if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
+    if (query.merchantIds !== undefined) {
+      if (query.merchantIds.length === 0) return [];
+      conditions.push(`merchant_id IN (${checkedIds(query.merchantIds).map(() => '?').join(', ')})`);
+      params.push(...query.merchantIds);
+    }
     if (query.terminalId !== undefined) (conditions.push('terminal_id = ?'), params.push(query.terminalId));
     if (query.channel !== undefined) (conditions.push('channel = ?'), params.push(query.channel));
     if (query.only !== undefined) {

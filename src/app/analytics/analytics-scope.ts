@@ -11,11 +11,19 @@ export interface AnalyticsDeps {
 }
 
 export interface AnalyticsScope {
-  /** Only this merchant's payments; absent: every merchant (admin). */
+  /** Only this merchant's payments; absent (and no merchantIds): every merchant (admin). */
   readonly merchantId?: string;
+  /** Only these merchants' (a console user bound to several merchants). */
+  readonly merchantIds?: readonly string[];
   /** The caller named a merchant it may not see: the answer is empty (as GET /v1/payments answers). */
   readonly none?: boolean;
 }
 
 /** Rows read per rollup sum at most: far above any bounded query's need, a guard against a runaway one. */
 export const rollupRowsMax = 500_000;
+
+/** The store filter of a scope: one merchant, several, or none (every merchant). */
+export function merchantFilterOf(scope: AnalyticsScope): { merchantId?: string; merchantIds?: readonly string[] } {
+  if (scope.merchantId !== undefined) return { merchantId: scope.merchantId };
+  return scope.merchantIds === undefined ? {} : { merchantIds: scope.merchantIds };
+}

@@ -3,7 +3,7 @@
 // counted on the channel of its last attempt; local declines (nothing sent) on no channel.
 import { tallyBy, type Tally } from '../../core/analytics/analytics-report.ts';
 import type { AnalyticsRange } from '../../core/analytics/analytics-range.ts';
-import { rollupRowsMax, type AnalyticsDeps, type AnalyticsScope } from './analytics-scope.ts';
+import { merchantFilterOf, rollupRowsMax, type AnalyticsDeps, type AnalyticsScope } from './analytics-scope.ts';
 
 export interface ChannelAnalytics {
   channel: string;
@@ -31,7 +31,7 @@ export async function loadChannelAnalytics(deps: AnalyticsDeps, scope: Analytics
   if (scope.none === true) return { ...frame, data: [] };
   const [channels, rows] = await Promise.all([
     deps.store.listChannels(),
-    deps.store.sumRollup({ fromMs: range.fromMs, toMs: range.toMs, ...(scope.merchantId === undefined ? {} : { merchantId: scope.merchantId }), groupBy: ['channel', 'outcome'], dayAligned: true, rowsMax: rollupRowsMax }),
+    deps.store.sumRollup({ fromMs: range.fromMs, toMs: range.toMs, ...merchantFilterOf(scope), groupBy: ['channel', 'outcome'], dayAligned: true, rowsMax: rollupRowsMax }),
   ]);
   const tallies = tallyBy(
     rows.filter((row) => row.group.channel !== ''),

@@ -5,7 +5,7 @@ import { tallyBy, tallyByBucket, tallyRows, emptyTally, type Tally } from '../..
 import { bucketStarts, intervalMs, previousRange, rollupHours, type AnalyticsInterval, type AnalyticsRange } from '../../core/analytics/analytics-range.ts';
 import { articleCauseOf } from '../../core/analytics/rollup.ts';
 import type { RollupDimension, RollupSumRow } from '../../core/ports/analytics-store.ts';
-import { rollupRowsMax, type AnalyticsDeps, type AnalyticsScope } from './analytics-scope.ts';
+import { merchantFilterOf, rollupRowsMax, type AnalyticsDeps, type AnalyticsScope } from './analytics-scope.ts';
 import { breakdownDimensions, failureDimensions, type BreakdownBy, type BreakdownGroup, type FailureBreakdown, type GroupFigures } from '../../core/analytics/failure-breakdown-view.ts';
 
 export interface FailureBreakdownQuery {
@@ -37,7 +37,7 @@ export function figuresOf(tally: Readonly<Tally>): GroupFigures {
 export async function loadFailureBreakdown(deps: AnalyticsDeps, scope: AnalyticsScope, query: FailureBreakdownQuery): Promise<FailureBreakdown> {
   const dimension = breakdownDimensions[query.by];
   const filters = {
-    ...(scope.merchantId === undefined ? {} : { merchantId: scope.merchantId }),
+    ...merchantFilterOf(scope),
     ...(query.terminalId === undefined ? {} : { terminalId: query.terminalId }),
     ...(query.channel === undefined ? {} : { channel: query.channel }),
   };

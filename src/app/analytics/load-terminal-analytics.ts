@@ -3,7 +3,7 @@
 // the payments still pending now.
 import { emptyTally, tallyBy } from '../../core/analytics/analytics-report.ts';
 import type { AnalyticsRange } from '../../core/analytics/analytics-range.ts';
-import { rollupRowsMax, type AnalyticsDeps, type AnalyticsScope } from './analytics-scope.ts';
+import { merchantFilterOf, rollupRowsMax, type AnalyticsDeps, type AnalyticsScope } from './analytics-scope.ts';
 
 /** Pending payments read to count them per terminal (newest first); beyond it `pendingTruncated` is true. */
 export const pendingReadMax = 500;
@@ -40,9 +40,9 @@ export interface TerminalAnalyticsReport {
 export async function loadTerminalAnalytics(deps: AnalyticsDeps, scope: AnalyticsScope, range: AnalyticsRange, limit: number): Promise<TerminalAnalyticsReport> {
   const frame = { from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString(), merchantId: scope.merchantId ?? null };
   if (scope.none === true) return { ...frame, data: [], pendingTruncated: false, truncated: false };
-  const merchantFilter = scope.merchantId === undefined ? {} : { merchantId: scope.merchantId };
+  const merchantFilter = merchantFilterOf(scope);
   const [terminals, rows, pending] = await Promise.all([
-    deps.store.listTerminals(scope.merchantId),
+    deps.store.listTerminals(scope.merchantId).then((terminals) => (scope.merchantIds === undefined ? terminals : terminals.filter((terminal) => scope.merchantIds?.includes(terminal.merchantId)))),
     deps.store.sumRollup({ fromMs: range.fromMs, toMs: range.toMs, ...merchantFilter, groupBy: ['terminal', 'outcome'], dayAligned: true, rowsMax: rollupRowsMax }),
     deps.store.listPayments({ status: 'pending', ...merchantFilter, limit: pendingReadMax }),
   ]);

@@ -4,7 +4,7 @@ import { addDays, localDayWindow, rollupHours } from '../../core/analytics/analy
 import { hourOf, rescueWindowMsDefault } from '../../core/analytics/rollup.ts';
 import type { RollupSumRow } from '../../core/ports/analytics-store.ts';
 import { businessDateOf } from '../../core/fees/business-date.ts';
-import { rollupRowsMax, type AnalyticsDeps, type AnalyticsScope } from './analytics-scope.ts';
+import { merchantFilterOf, rollupRowsMax, type AnalyticsDeps, type AnalyticsScope } from './analytics-scope.ts';
 
 const hourMs = 3_600_000;
 /** A terminal or channel needs this many answered payments in the window to be ranked among the worst. */
@@ -59,7 +59,7 @@ export async function loadToday(deps: AnalyticsDeps, scope: AnalyticsScope, quer
   const read = (range: { fromMs: number; toMs: number }, groupBy: Parameters<AnalyticsDeps['store']['sumRollup']>[0]['groupBy'], bucket?: { originMs: number; bucketMs: number }): Promise<RollupSumRow[]> =>
     scope.none === true
       ? Promise.resolve([])
-      : deps.store.sumRollup({ ...rollupHours(range), ...(scope.merchantId === undefined ? {} : { merchantId: scope.merchantId }), groupBy, ...(bucket === undefined ? {} : { bucket }), rowsMax: rollupRowsMax });
+      : deps.store.sumRollup({ ...rollupHours(range), ...merchantFilterOf(scope), groupBy, ...(bucket === undefined ? {} : { bucket }), rowsMax: rollupRowsMax });
   // The day's figures group by cause dimensions only: the hourly cause level answers them.
   const [dayRows, trendRows, terminalRows, channelRows] = await Promise.all([
     read(day, ['cause', 'party', 'verdict', 'outcome']),

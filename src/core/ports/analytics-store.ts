@@ -12,6 +12,8 @@ export interface RollupSumQuery {
   readonly fromMs: number;
   readonly toMs: number;
   readonly merchantId?: string;
+  /** Only these merchants (at most 1000). */
+  readonly merchantIds?: readonly string[];
   readonly terminalId?: string;
   readonly channel?: string;
   /** Only rows whose `dimension` is one of `values` (at most 1000). */

@@ -15,6 +15,7 @@ import type {
 import type { ApiScope } from '../access/api-scope.ts';
 import type { NotificationStoreReader, NotificationStoreTx } from './notification-store.ts';
 import type { AnalyticsStoreReader, AnalyticsStoreTx } from './analytics-store.ts';
+import type { ConsoleAccessStoreReader, ConsoleAccessStoreTx } from './console-access-store.ts';
 
 export interface MerchantRecord {
   id: string;
@@ -496,6 +497,8 @@ export interface PaymentQuery {
   toMs?: number;
   status?: PaymentStatus;
   merchantId?: string;
+  /** Only payments of these merchants (a console user bound to several); combined with merchantId when both are given. */
+  merchantIds?: readonly string[];
   terminalId?: string;
   responseCode?: string;
   category?: string;
@@ -519,7 +522,7 @@ export interface Page<T> {
  * Inserts that break a unique constraint throw ReswipeError `RSW_STORE_CONFLICT` naming the constraint;
  * that is how duplicate detection stays race-free across several gateway nodes.
  */
-export interface StoreTx extends StoreReader, NotificationStoreTx, AnalyticsStoreTx {
+export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccessStoreTx, AnalyticsStoreTx {
   upsertMerchant(merchant: MerchantRecord): Promise<void>;
   upsertTerminal(terminal: TerminalRecord): Promise<void>;
   /** Moves a terminal's `lastSeenAtMs` forward to `seenAtMs` (never back) and touches nothing else; false when the terminal is unknown or was seen later already. */
@@ -604,7 +607,7 @@ export interface StoreTx extends StoreReader, NotificationStoreTx, AnalyticsStor
   touchApiKey(id: string, atMs: number): Promise<void>;
 }
 
-export interface StoreReader extends NotificationStoreReader, AnalyticsStoreReader {
+export interface StoreReader extends NotificationStoreReader, ConsoleAccessStoreReader, AnalyticsStoreReader {
   getMerchant(id: string): Promise<MerchantRecord | null>;
   listMerchants(): Promise<MerchantRecord[]>;
   getTerminal(id: string): Promise<TerminalRecord | null>;

@@ -25,6 +25,7 @@ const pinned: Record<string, string> = {
   '0016_payouts': '25afdf119cf22b04/53197f09f0cb0cb2',
   '0017_alerts_webhooks': 'c15042519f35ae40/cda692f3bdd57fd2',
   '0018_drill_reports': 'db59a0f87672daa9/3f0cd1e49772a0a0',
+  '0019_console_access': 'effd559f5d3c9ba1/44fad7ebb7cc38f3',
   '0020_analytics_rollup': '506d8dc699be76cb/b345ec814eb19246',
 };
 

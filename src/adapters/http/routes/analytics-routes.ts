@@ -9,13 +9,15 @@ import { assertBusinessDate, businessDateOf } from '../../../core/fees/business-
 import { analyticsIntervals, dateRange, groupsDefault, groupsMax, rangeDaysMax, type AnalyticsInterval, type AnalyticsRange } from '../../../core/analytics/analytics-range.ts';
 import { breakdownBys, failureBreakdownCsv, type BreakdownBy, type FailureBreakdown } from '../../../core/analytics/failure-breakdown-view.ts';
 import { articleCauses } from '../../../core/analytics/rollup.ts';
-import { merchantScopeOf, type ApiAuth } from '../auth.ts';
+import { merchantsOf, type ApiAuth } from '../auth.ts';
+import { paymentMerchantScope } from './payment-filter.ts';
 import { problemSchema } from '../problem.ts';
 import type { ManagementMonitoring } from './management-routes.ts';
 
-/** The scope a request may see (the principal's merchant; `none` when it named another merchant). */
+/** The scope a request may see (the principal's merchants; `none` when it named a merchant it does not see). */
 export interface AnalyticsRequestScope {
   merchantId?: string;
+  merchantIds?: readonly string[];
   none?: boolean;
 }
 
@@ -216,11 +218,10 @@ const listQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** The payment list's scoping (payment-filter.ts): the caller's merchants narrowed by the one it names. */
 function scopeOf(request: FastifyRequest, named: string | undefined): AnalyticsRequestScope {
-  const own = merchantScopeOf(request.principal);
-  if (own !== undefined && named !== undefined && named !== own) return { merchantId: own, none: true };
-  const merchantId = own ?? named;
-  return merchantId === undefined ? {} : { merchantId };
+  const scope = paymentMerchantScope(merchantsOf(request.principal), named);
+  return scope === 'none' ? { none: true } : scope;
 }
 
 function rangeOf(query: { from?: string; to?: string }, today: string, timeZone: string, interval: AnalyticsInterval): AnalyticsRange {
@@ -253,8 +254,8 @@ function route<T extends TSchema>(summary: string, querystring: TSchema, ok: T, 
 
 export async function analyticsRoutes(app: FastifyInstance, options: AnalyticsRoutesOptions): Promise<void> {
   const { analytics } = options;
-  // Analytics are read about payments: payments:read (admin includes it), for every route of this plugin.
-  app.addHook('onRequest', options.auth.require('payments:read'));
+  // analytics:read (src/core/access/route-permissions.ts): payments:read for keys, and the roles that read analytics.
+  app.addHook('onRequest', options.auth.guard);
   const today = () => businessDateOf(options.nowMs(), analytics.timeZone, '00:00');
 
   app.get<{ Querystring: Static<typeof todayQuery> }>(
@@ -314,7 +315,7 @@ export async function analyticsRoutes(app: FastifyInstance, options: AnalyticsRo
       const report = await analytics.channels(scopeOf(request, query.merchantId), rangeOf(query, today(), analytics.timeZone, 'day'));
       const monitoring = options.monitoring;
       // Live channel health is the gateway's, not a merchant's: only an unscoped (admin) caller sees it.
-      if (monitoring === undefined || merchantScopeOf(request.principal) !== undefined) return report;
+      if (monitoring === undefined || merchantsOf(request.principal) !== null) return report;
       return { ...report, data: report.data.map((row) => ({ ...row, live: monitoring.channel(row.channel) })) };
     },
   );
