@@ -144,6 +144,13 @@ test('analytics over HTTP from the rollup of real payments', async () => {
     const listed = (await http.inject({ method: 'GET', url: `${drill.path}?${drill.query}`, headers: asAdmin })).json();
     assert.deepEqual(listed.data.map((payment: { amountMinor: number }) => payment.amountMinor).sort((a: number, b: number) => a - b), [700, 5_100]);
 
+    // The filters the drill-down added to GET /v1/payments: card type, brand, amount range.
+    const filtered = (await http.inject({ method: 'GET', url: '/v1/payments?cardType=debit&brand=unionpay&amountMin=5000&amountMax=6000', headers: asAdmin })).json();
+    assert.deepEqual(filtered.data.map((payment: { amountMinor: number }) => payment.amountMinor), [5_100]);
+    const credit = (await http.inject({ method: 'GET', url: '/v1/payments?cardType=credit', headers: asAdmin })).json();
+    assert.deepEqual(credit.data.map((payment: { amountMinor: number }) => payment.amountMinor), [700, 700], 'the CMB credit card of the rescued sale');
+    assert.equal((await http.inject({ method: 'GET', url: '/v1/payments?amountMin=-1', headers: asAdmin })).statusCode, 400);
+
     const byTerminal = (await http.inject({ method: 'GET', url: `/v1/analytics/failures?by=terminal`, headers: asAdmin })).json();
     assert.deepEqual(byTerminal.groups.map((group: { key: string; totals: { failures: number; payments: number } }) => [group.key, group.totals.failures, group.totals.payments]), [
       ['T0000001', 2, 4],
