@@ -49,6 +49,8 @@ import { followUpSettingsFromConfig } from './follow-ups/follow-up-settings.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { PaymentProjector } from './projector/payment-projector.ts';
+import { AnalyticsProjector } from './projector/analytics-projector.ts';
+import { createAnalyticsUseCases } from './analytics/analytics-use-cases.ts';
 import { createHttpUseCases } from './http-use-cases.ts';
 
 /** /readyz answers 503 while the payment projector is further behind than this (docs/projector.md). */
@@ -134,6 +136,8 @@ export interface Gateway {
   readonly fees: FollowUpFeeHooks;
   /** Writes fee lines of approvals and payment.completed events from the payment journal (docs/projector.md). */
   readonly projector: PaymentProjector;
+  /** Keeps the hourly analytics rollup from the same journal, under its own checkpoint (docs/analytics.md). */
+  readonly analyticsProjector: AnalyticsProjector;
   readonly metrics: Metrics;
   readonly terminalMonitor: TerminalMonitor;
   readonly terminalListeners: readonly TerminalListener[];
@@ -264,6 +268,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     });
     const projector = new PaymentProjector({ store, clock, logger, fees: { recordApproved: feeHooks.writeApproved } });
     const projectorLag = async () => ({ lagMs: (await projector.lag()).ageMs, lagMaxMs: projectorLagMaxMs });
+    const analyticsProjector = new AnalyticsProjector({ store, clock, logger, timeZone: config.fees.settlementTimeZone });
     engine = running;
     // The follow-ups (void, refund, completion, cancel, balance, settlement) follow up on the engine's sales.
     const followUps = new FollowUps({
@@ -375,6 +380,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
           },
           standingOf: standingOfMerchant(store, clock, config.standing, standingCalendar),
           channelHealthOfNodes: () => channelHealthOfNodes({ store, clock, nodeId, staleAfterMs: 3 * channelHealthPublishMs }),
+          analytics: createAnalyticsUseCases({ store, clock, timeZone: config.fees.settlementTimeZone }),
           https: tls.http,
         })
       : null;
@@ -440,6 +446,11 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
         await projector.drain().catch((error: unknown) => logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'projector could not catch up at shutdown; it resumes at the next start'));
       });
       loop(projectorIntervalMs, () => projector.drain(), 'projector pass failed; retried at the next interval');
+      // The analytics rollup follows the same journal off the sale's path; it catches up at shutdown too.
+      cleanups.push(async () => {
+        await analyticsProjector.drain().catch((error: unknown) => logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'analytics projector could not catch up at shutdown; it resumes at the next start'));
+      });
+      loop(projectorIntervalMs, () => analyticsProjector.drain(), 'analytics projector pass failed; retried at the next interval');
       cleanups.push(() => running.close());
       // Recovery again for what is older than twice the terminal timeout: nothing legitimate is in flight that long, so this bounds "pending" in time.
       loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * running.settings.terminalTimeoutMs }), 'recovery sweep failed; retried at the next interval');
@@ -492,6 +503,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       transactions: followUps,
       fees,
       projector,
+      analyticsProjector,
       metrics,
       terminalMonitor,
       terminalListeners,

@@ -24,6 +24,7 @@ import type { LoggerLike } from '../../core/ports/channel.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { ApiAuth, requireMerchantVisible } from './auth.ts';
 import { merchantStandingRoutes, type StandingOfMerchant } from './routes/merchant-standing-routes.ts';
+import { analyticsRoutes, type AnalyticsUseCases } from './routes/analytics-routes.ts';
 import { registerRequestLimits, type RequestLimits } from './request-limits.ts';
 import { registerCors, registerSecurityHeaders } from './security-headers.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
@@ -114,6 +115,8 @@ export interface HttpAppDeps {
   standingOf?: StandingOfMerchant;
   /** Where the built web console is (console/dist by default); served at /console/ when `console.enabled` (docs/console.md). */
   consoleDistDir?: string;
+  /** Failure analytics from the hourly rollup, for GET /v1/analytics/... (docs/analytics.md); the routes are absent without it. */
+  analytics?: AnalyticsUseCases;
 }
 
 const openapiInfo = {
@@ -250,6 +253,9 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         statements: deps.useCases.statements,
       });
       if (deps.standingOf !== undefined) await v1.register(merchantStandingRoutes, { auth, standingOf: deps.standingOf });
+      if (deps.analytics !== undefined) {
+        await v1.register(analyticsRoutes, { auth, analytics: deps.analytics, nowMs: () => deps.clock.nowMs(), ...(deps.monitoring === undefined ? {} : { monitoring: deps.monitoring }) });
+      }
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
       await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
       // Fee routes read every merchant's settlements and change plans (the route table says who may);

@@ -37,6 +37,8 @@ import { notificationTxMethods } from './notification-sql.ts';
 import { consoleAccessTxMethods } from './console-access-sql.ts';
 import type { ConsoleAccessStoreTx } from '../../core/ports/console-access-store.ts';
 import type { NotificationStoreTx } from '../../core/ports/notification-store.ts';
+import { analyticsTxMethods } from './analytics-sql.ts';
+import type { AnalyticsStoreTx } from '../../core/ports/analytics-store.ts';
 import {
   apiKeyRows,
   attemptRows,
@@ -394,8 +396,8 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
   }
 }
 
-// The alerts-and-webhooks writes (notification-sql.ts) and the console's users and sessions
-// (console-access-sql.ts) are written apart and mixed in here.
+// The alerts-and-webhooks writes (notification-sql.ts), the console's users and sessions
+// (console-access-sql.ts) and the analytics rollup writes (analytics-sql.ts) are written apart and mixed in here.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlStoreTx extends NotificationStoreTx, ConsoleAccessStoreTx {}
-Object.assign(SqlStoreTx.prototype, notificationTxMethods, consoleAccessTxMethods);
+export interface SqlStoreTx extends NotificationStoreTx, ConsoleAccessStoreTx, AnalyticsStoreTx {}
+Object.assign(SqlStoreTx.prototype, notificationTxMethods, consoleAccessTxMethods, analyticsTxMethods);

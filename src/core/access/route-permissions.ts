@@ -33,6 +33,11 @@ export const routePermissions: Readonly<Record<string, RouteRequirement>> = Obje
   'POST /v1/payments/:id/refunds': 'payments:refund',
   'POST /v1/payments/:id/cancel': 'payments:refund',
   'POST /v1/payments/:id/capture': 'payments:capture',
+  // failure analytics (docs/analytics.md): a merchant-bound caller sees its merchants only
+  'GET /v1/analytics/today': 'analytics:read',
+  'GET /v1/analytics/failures': 'analytics:read',
+  'GET /v1/analytics/terminals': 'analytics:read',
+  'GET /v1/analytics/channels': 'analytics:read',
   // management
   'GET /v1/merchants': 'merchants:read',
   'POST /v1/merchants': 'merchants:write',

@@ -14,6 +14,7 @@ import type {
 } from '../vocabulary.ts';
 import type { ApiScope } from '../access/api-scope.ts';
 import type { NotificationStoreReader, NotificationStoreTx } from './notification-store.ts';
+import type { AnalyticsStoreReader, AnalyticsStoreTx } from './analytics-store.ts';
 import type { ConsoleAccessStoreReader, ConsoleAccessStoreTx } from './console-access-store.ts';
 
 export interface MerchantRecord {
@@ -513,6 +514,11 @@ export interface PaymentQuery {
   last4?: string;
   rrn?: string;
   stan?: string;
+  /** The analytics drill-down's filters (docs/analytics.md): terms on the same bounded scan as category and responseCode. */
+  cardType?: string;
+  brand?: string;
+  amountMinMinor?: number;
+  amountMaxMinor?: number;
 }
 
 export interface Page<T> {
@@ -525,7 +531,7 @@ export interface Page<T> {
  * Inserts that break a unique constraint throw ReswipeError `RSW_STORE_CONFLICT` naming the constraint;
  * that is how duplicate detection stays race-free across several gateway nodes.
  */
-export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccessStoreTx {
+export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccessStoreTx, AnalyticsStoreTx {
   upsertMerchant(merchant: MerchantRecord): Promise<void>;
   upsertTerminal(terminal: TerminalRecord): Promise<void>;
   /** Moves a terminal's `lastSeenAtMs` forward to `seenAtMs` (never back) and touches nothing else; false when the terminal is unknown or was seen later already. */
@@ -612,7 +618,7 @@ export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccess
   touchApiKey(id: string, atMs: number): Promise<void>;
 }
 
-export interface StoreReader extends NotificationStoreReader, ConsoleAccessStoreReader {
+export interface StoreReader extends NotificationStoreReader, ConsoleAccessStoreReader, AnalyticsStoreReader {
   getMerchant(id: string): Promise<MerchantRecord | null>;
   listMerchants(): Promise<MerchantRecord[]>;
   getTerminal(id: string): Promise<TerminalRecord | null>;
@@ -646,6 +652,8 @@ export interface StoreReader extends NotificationStoreReader, ConsoleAccessStore
    */
   findReswipeCandidates(match: ReswipeMatch, sinceMs: number, limit: number): Promise<ReswipeCandidate[]>;
   listAttempts(paymentId: string): Promise<AttemptRecord[]>;
+  /** The attempts of these payments in one read (the analytics projector's batches), by payment and seq. At most 1000 ids. */
+  listAttemptsOfPayments(paymentIds: readonly string[]): Promise<AttemptRecord[]>;
   /**
    * Upstream declines (outcome `declined`) of one card fingerprint created at or after `sinceMs`: the
    * newest `limit` of them, newest first, with their payment's merchant and amount. The input of the

@@ -10,12 +10,12 @@ import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { migrations } from '../../../src/adapters/store/migrations.ts';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import { defineStoreBehaviour } from './store-behaviour.ts';
+import { dropPostgresSchemas, probePostgres } from '../../support/postgres-schemas.ts';
 import { defineNotificationStoreBehaviour } from './notification-store-behaviour.ts';
 import { defineConsoleAccessStoreBehaviour } from './console-access-store-behaviour.ts';
 import { baseAtMs, idempotency, merchant, payment } from './store-fixtures.ts';
 import { decideRefund } from '../../../src/core/payments/refund-rules.ts';
 import type { Store } from '../../../src/core/ports/store.ts';
-import { postgresUnreachable } from '../../support/postgres-test-database.ts';
 
 const url = process.env.RESWIPE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const required = process.env.RESWIPE_REQUIRE_POSTGRES === '1';
@@ -29,16 +29,10 @@ function freshSchema(): string {
 }
 
 async function dropSchemas(): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  await client.connect();
-  try {
-    for (const schema of schemas.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
+  await dropPostgresSchemas(schemas, url);
 }
 
-const unreachable = await postgresUnreachable(url);
+const unreachable = await probePostgres(url);
 
 if (unreachable !== null) {
   const reason = `PostgreSQL at ${url.replace(/:[^:@/]*@/, ':***@')} is unreachable (${unreachable}); set RESWIPE_TEST_POSTGRES_URL`;
