@@ -38,6 +38,9 @@ import { TerminalListener } from '../adapters/terminal-link/terminal-listener.ts
 import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
 import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
 import { createChannelRouter, type EngineRouter } from './channels/channel-router.ts';
+import { LiveChannels } from './channels/live-channels.ts';
+import { channelHealthOfNodes, publishChannelHealth } from './channels/publish-channel-health.ts';
+import { hostname } from 'node:os';
 import { Payments } from './payments/payments.ts';
 import { engineSettingsFromConfig } from '../core/payments/engine-settings-from-config.ts';
 import { pinTranslatingChannel } from './channels/pin-translating-channel.ts';
@@ -46,10 +49,16 @@ import { followUpSettingsFromConfig } from './follow-ups/follow-up-settings.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { PaymentProjector } from './projector/payment-projector.ts';
+import { AnalyticsProjector } from './projector/analytics-projector.ts';
+import { createAnalyticsUseCases } from './analytics/analytics-use-cases.ts';
 import { createHttpUseCases } from './http-use-cases.ts';
 
 /** /readyz answers 503 while the payment projector is further behind than this (docs/projector.md). */
 const projectorLagMaxMs = 30_000;
+/** How often a node writes its view of each channel (GET /v1/channels/health). */
+const channelHealthPublishMs = 5_000;
+/** The safety net under change notices: channel settings are re-read at least this often. */
+const liveChannelsRefreshMs = 5_000;
 /** How often the projector looks for new journal entries (each pass drains the journal). */
 const projectorIntervalMs = 250;
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
@@ -109,6 +118,11 @@ export interface GatewayOverrides {
   listen?: boolean;
   /** Engine settings a test tunes beyond what the config sets (replyMarginMs, attemptMinMs, ...). */
   engineSettings?: Partial<EngineSettings>;
+  /**
+   * This node's name among the gateway nodes sharing a PostgreSQL database (channel health per node,
+   * docs/cluster.md); `<host name>-<process id>` by default.
+   */
+  nodeId?: string;
   /** Reversal queue timing a test tunes beyond what the config sets. */
   reversalWorker?: Partial<Pick<ReversalWorkerOptions, 'timeoutMs' | 'batchMax' | 'pollIntervalMs'>>;
   /** Builds each QR provider channel (config.qrChannels); by protocol (WeChat Pay v2, Alipay adapters) by default, a fake or a sandbox client in tests. */
@@ -134,6 +148,8 @@ export interface Gateway {
   readonly fees: FollowUpFeeHooks;
   /** Writes fee lines of approvals and payment.completed events from the payment journal (docs/projector.md). */
   readonly projector: PaymentProjector;
+  /** Keeps the hourly analytics rollup from the same journal, under its own checkpoint (docs/analytics.md). */
+  readonly analyticsProjector: AnalyticsProjector;
   readonly metrics: Metrics;
   readonly terminalMonitor: TerminalMonitor;
   readonly terminalListeners: readonly TerminalListener[];
@@ -236,7 +252,9 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       store,
       healthOf: () => [...channels.values()].map((channel) => channel.health()),
     });
-    const router = createChannelRouter({ rules: routingRules, channels: config.channels, random, monitor: healthMonitor });
+    // Priority and disabled of each channel follow its stored record, changed on any node (docs/cluster.md, "Live configuration").
+    const liveChannels = new LiveChannels({ store, configured: config.channels, logger });
+    const router = createChannelRouter({ rules: routingRules, channels: () => liveChannels.current(), random, monitor: healthMonitor });
 
     const running = new Payments({
       store,
@@ -262,6 +280,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     });
     const projector = new PaymentProjector({ store, clock, logger, fees: { recordApproved: feeHooks.writeApproved } });
     const projectorLag = async () => ({ lagMs: (await projector.lag()).ageMs, lagMaxMs: projectorLagMaxMs });
+    const analyticsProjector = new AnalyticsProjector({ store, clock, logger, timeZone: config.fees.settlementTimeZone });
     engine = running;
     // QR payments (docs/qr-payments.md): their own channels (HTTP providers), the same store, fee hooks and recovery.
     const qrCodeTables = overrides.qrCodeTables ?? loadQrCodeTables();
@@ -365,6 +384,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
         return { ...health, available };
       });
     };
+    const nodeId = overrides.nodeId ?? `${hostname()}-${process.pid}`;
     const http = withHttp
       ? await buildHttpApp({
           config,
@@ -405,6 +425,8 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
             channel: (name) => healthMonitor.view().find((view) => view.name === name) ?? null,
           },
           standingOf: standingOfMerchant(store, clock, config.standing, standingCalendar),
+          channelHealthOfNodes: () => channelHealthOfNodes({ store, clock, nodeId, staleAfterMs: 3 * channelHealthPublishMs }),
+          analytics: createAnalyticsUseCases({ store, clock, timeZone: config.fees.settlementTimeZone }),
           https: tls.http,
         })
       : null;
@@ -439,6 +461,13 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
 
     const start = async (): Promise<void> => {
       await seedFromConfig(store, config, clock.nowMs());
+      const stopFollowingChannels = liveChannels.follow();
+      cleanups.push(async () => stopFollowingChannels());
+      await liveChannels.refresh();
+      loop(liveChannelsRefreshMs, () => liveChannels.refresh(), 'channel settings refresh failed; retried at the next interval');
+      // Each node's view of each channel, side by side for operators (GET /v1/channels/health); one node on SQLite writes it too.
+      const channelHealthSource = { health: channelHealth, circuits: () => healthMonitor.view() };
+      loop(channelHealthPublishMs, () => publishChannelHealth({ store, clock, nodeId, source: channelHealthSource }), 'channel health publication failed; retried at the next interval');
       await checkZonePinKeys(config, hsm, logger);
       cleanups.push(async () => {
         for (const channel of channels.values()) await channel.close();
@@ -463,6 +492,11 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
         await projector.drain().catch((error: unknown) => logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'projector could not catch up at shutdown; it resumes at the next start'));
       });
       loop(projectorIntervalMs, () => projector.drain(), 'projector pass failed; retried at the next interval');
+      // The analytics rollup follows the same journal off the sale's path; it catches up at shutdown too.
+      cleanups.push(async () => {
+        await analyticsProjector.drain().catch((error: unknown) => logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'analytics projector could not catch up at shutdown; it resumes at the next start'));
+      });
+      loop(projectorIntervalMs, () => analyticsProjector.drain(), 'analytics projector pass failed; retried at the next interval');
       cleanups.push(() => running.close());
       // QR (only with QR channels: without one nothing could be queried or cancelled): channels closed after the
       // use cases; what a crash left pending is queried, then cancelled through the follow-up queue.
@@ -527,6 +561,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       transactions: followUps,
       fees,
       projector,
+      analyticsProjector,
       metrics,
       terminalMonitor,
       terminalListeners,

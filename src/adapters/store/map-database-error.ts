@@ -58,6 +58,7 @@ export const uniqueConstraints: readonly UniqueConstraint[] = [
   { name: 'recon_discrepancies_pkey', table: 'recon_discrepancies', columns: ['id'], field: 'id' },
   { name: 'recon_discrepancy_actions_pkey', table: 'recon_discrepancy_actions', columns: ['discrepancy_id', 'seq'], field: 'seq' },
   { name: 'settlement_adjustments_pkey', table: 'settlement_adjustments', columns: ['id'], field: 'id' },
+  { name: 'channel_health_pkey', table: 'channel_health', columns: ['node_id', 'channel'], field: 'channel' },
   { name: 'settlement_adjustments_discrepancy_key', table: 'settlement_adjustments', columns: ['discrepancy_id'], field: 'discrepancyId' },
 ];
 

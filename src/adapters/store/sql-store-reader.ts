@@ -6,6 +6,7 @@ import type {
   AuditQuery,
   AuditRecord,
   DrillReportRecord,
+  ChannelHealthRecord,
   ManualResolutionRecord,
   MerchantStandingFactsRecord,
   ChannelRecord,
@@ -45,11 +46,14 @@ import { notificationReaderMethods } from './notification-sql.ts';
 import { consoleAccessReaderMethods } from './console-access-sql.ts';
 import type { ConsoleAccessStoreReader } from '../../core/ports/console-access-store.ts';
 import type { NotificationStoreReader } from '../../core/ports/notification-store.ts';
+import { analyticsReaderMethods } from './analytics-sql.ts';
+import type { AnalyticsStoreReader } from '../../core/ports/analytics-store.ts';
 import {
   apiKeyRows,
   attemptRows,
   auditRows,
   drillReportRows,
+  channelHealthRows,
   manualResolutionRows,
   channelRows,
   eventRows,
@@ -167,6 +171,10 @@ export class SqlStoreReader implements StoreReader {
     return this.unpaged(channelRows, '1 = 1', [], 'priority, name');
   }
 
+  listChannelHealth(): Promise<ChannelHealthRecord[]> {
+    return this.unpaged(channelHealthRows, '1 = 1', [], 'node_id, channel');
+  }
+
   getIdempotency(scope: string, key: string): Promise<IdempotencyRecord | null> {
     return this.one(idempotencyRows, 'scope = ? AND idempotency_key = ?', [scope, key]);
   }
@@ -203,6 +211,10 @@ export class SqlStoreReader implements StoreReader {
     if (query.last4 !== undefined) where('pan_last4 = ?', query.last4);
     if (query.rrn !== undefined) where('rrn = ?', query.rrn);
     if (query.stan !== undefined) where('terminal_stan = ?', query.stan);
+    if (query.cardType !== undefined) where('card_type = ?', query.cardType);
+    if (query.brand !== undefined) where('card_brand = ?', query.brand);
+    if (query.amountMinMinor !== undefined) where('amount_minor >= ?', query.amountMinMinor);
+    if (query.amountMaxMinor !== undefined) where('amount_minor <= ?', query.amountMaxMinor);
     const whereSql = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
     // One row more than asked tells whether another page exists without a second query.
     const rows = await this.db.all(`SELECT ${columnsOf(paymentRows)} FROM payments ${whereSql} ORDER BY created_at_ms DESC, id DESC LIMIT ${limit + 1}`, params);
@@ -271,6 +283,13 @@ export class SqlStoreReader implements StoreReader {
 
   listAttempts(paymentId: string): Promise<AttemptRecord[]> {
     return this.unpaged(attemptRows, 'payment_id = ?', [paymentId], 'seq, id');
+  }
+
+  async listAttemptsOfPayments(paymentIds: readonly string[]): Promise<AttemptRecord[]> {
+    if (paymentIds.length === 0) return [];
+    if (paymentIds.length > 1000) throw new Error('broken invariant: at most 1000 payment ids per read');
+    const rows = await this.db.all(`SELECT ${columnsOf(attemptRows)} FROM attempts WHERE payment_id IN (${paymentIds.map(() => '?').join(', ')}) ORDER BY payment_id, seq`, [...paymentIds]);
+    return rows.map((row) => attemptRows.fromRow(row));
   }
 
   async listCardDeclines(panFingerprint: string, sinceMs: number, limit: number): Promise<Array<AttemptRecord & { merchantId: string; amountMinor: number }>> {
@@ -647,8 +666,8 @@ export class SqlStoreReader implements StoreReader {
   }
 }
 
-// The alerts-and-webhooks reads (notification-sql.ts) and the console's users and sessions
-// (console-access-sql.ts) are written apart and mixed in here.
+// The alerts-and-webhooks reads (notification-sql.ts), the console's users and sessions
+// (console-access-sql.ts) and the analytics rollup reads (analytics-sql.ts) are written apart and mixed in here.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlStoreReader extends NotificationStoreReader, ConsoleAccessStoreReader {}
-Object.assign(SqlStoreReader.prototype, notificationReaderMethods, consoleAccessReaderMethods);
+export interface SqlStoreReader extends NotificationStoreReader, ConsoleAccessStoreReader, AnalyticsStoreReader {}
+Object.assign(SqlStoreReader.prototype, notificationReaderMethods, consoleAccessReaderMethods, analyticsReaderMethods);

@@ -9,6 +9,7 @@ import type {
   FeeLineRecord,
   IdempotencyRecord,
   DrillReportRecord,
+  ChannelHealthRecord,
   ManualResolutionRecord,
   MerchantRecord,
   PaymentRecord,
@@ -37,6 +38,8 @@ import { notificationTxMethods } from './notification-sql.ts';
 import { consoleAccessTxMethods } from './console-access-sql.ts';
 import type { ConsoleAccessStoreTx } from '../../core/ports/console-access-store.ts';
 import type { NotificationStoreTx } from '../../core/ports/notification-store.ts';
+import { analyticsTxMethods } from './analytics-sql.ts';
+import type { AnalyticsStoreTx } from '../../core/ports/analytics-store.ts';
 import {
   apiKeyRows,
   attemptRows,
@@ -46,6 +49,7 @@ import {
   feeLineRows,
   idempotencyRows,
   drillReportRows,
+  channelHealthRows,
   manualResolutionRows,
   insertSql,
   merchantRows,
@@ -85,6 +89,11 @@ export interface SqlStoreTxOptions {
   stanBlocks?: StanBlocks;
   /** The store's cache of merchants, terminals and channels: forgotten once a write of them is durable. */
   configCache?: ConfigCache;
+  /**
+   * PostgreSQL: announces a change of live configuration to every node (`pg_notify`, delivered only if
+   * the transaction commits); called with the change's payload. Absent on SQLite (one node).
+   */
+  announceConfigChange?: (kind: 'merchant' | 'terminal' | 'channel', id: string) => { sql: string; params: SqlValue[] };
   /** Memory effects tied to this unit's outcome (a STAN block forgotten if the unit rolls back). */
   effects?: UnitEffects;
 }
@@ -127,6 +136,8 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
   /** Caches of other processes see a change of merchants, terminals or channels by this version (config-cache.ts). */
   async #configChanged(kind: 'merchant' | 'terminal' | 'channel', id: string): Promise<void> {
     await this.db.run(bumpConfigVersionSql, []);
+    const announce = this.#options.announceConfigChange?.(kind, id);
+    if (announce !== undefined) await this.db.all(announce.sql, announce.params);
     const cache = this.#options.configCache;
     if (cache !== undefined) this.#options.effects?.onDurable(() => cache.forget(kind, id));
   }
@@ -314,6 +325,10 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     return this.#insert(drillReportRows, record);
   }
 
+  upsertChannelHealth(record: ChannelHealthRecord): Promise<void> {
+    return this.#upsert(channelHealthRows, record);
+  }
+
   insertManualResolution(record: ManualResolutionRecord): Promise<void> {
     return this.#insert(manualResolutionRows, record);
   }
@@ -391,8 +406,8 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
   }
 }
 
-// The alerts-and-webhooks writes (notification-sql.ts) and the console's users and sessions
-// (console-access-sql.ts) are written apart and mixed in here.
+// The alerts-and-webhooks writes (notification-sql.ts), the console's users and sessions
+// (console-access-sql.ts) and the analytics rollup writes (analytics-sql.ts) are written apart and mixed in here.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlStoreTx extends NotificationStoreTx, ConsoleAccessStoreTx {}
-Object.assign(SqlStoreTx.prototype, notificationTxMethods, consoleAccessTxMethods);
+export interface SqlStoreTx extends NotificationStoreTx, ConsoleAccessStoreTx, AnalyticsStoreTx {}
+Object.assign(SqlStoreTx.prototype, notificationTxMethods, consoleAccessTxMethods, analyticsTxMethods);

@@ -10,6 +10,7 @@ import type {
   FeeLineRecord,
   IdempotencyRecord,
   DrillReportRecord,
+  ChannelHealthRecord,
   ManualResolutionRecord,
   MerchantRecord,
   PayoutAccountRecord,
@@ -686,6 +687,19 @@ function readScopes(value: unknown): ApiScope[] {
   }
   return scopes;
 }
+
+export const channelHealthRows: TableMapping<ChannelHealthRecord> = {
+  table: 'channel_health',
+  columns: ['node_id', 'channel', 'view', 'updated_at_ms'],
+  keyColumns: ['node_id', 'channel'],
+  toValues: (r) => [r.nodeId, r.channel, json(r.view), integerValue(r.updatedAtMs, 'updatedAtMs')],
+  fromRow: (r) => ({
+    nodeId: readText(r.node_id, 'node_id'),
+    channel: readText(r.channel, 'channel'),
+    view: readJson<Record<string, unknown>>(r.view, 'view'),
+    updatedAtMs: readInteger(r.updated_at_ms, 'updated_at_ms'),
+  }),
+};
 
 export const drillReportRows: TableMapping<DrillReportRecord> = {
   table: 'drill_reports',

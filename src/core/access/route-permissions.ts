@@ -34,6 +34,11 @@ export const routePermissions: Readonly<Record<string, RouteRequirement>> = Obje
   'POST /v1/payments/:id/refunds': 'payments:refund',
   'POST /v1/payments/:id/cancel': 'payments:refund',
   'POST /v1/payments/:id/capture': 'payments:capture',
+  // failure analytics (docs/analytics.md): a merchant-bound caller sees its merchants only
+  'GET /v1/analytics/today': 'analytics:read',
+  'GET /v1/analytics/failures': 'analytics:read',
+  'GET /v1/analytics/terminals': 'analytics:read',
+  'GET /v1/analytics/channels': 'analytics:read',
   // management
   'GET /v1/merchants': 'merchants:read',
   'POST /v1/merchants': 'merchants:write',
@@ -46,6 +51,7 @@ export const routePermissions: Readonly<Record<string, RouteRequirement>> = Obje
   'PATCH /v1/terminals/:id': 'terminals:write',
   'GET /v1/channels': 'channels:read',
   'POST /v1/channels': 'channels:write',
+  'GET /v1/channels/health': 'channels:read',
   'GET /v1/channels/:name': 'channels:read',
   'PATCH /v1/channels/:name': 'channels:write',
   // reversals left for people, reconciliation, payouts

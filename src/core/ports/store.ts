@@ -15,6 +15,7 @@ import type {
 import type { ApiScope } from '../access/api-scope.ts';
 import type { QrMethod } from './qr-channel.ts';
 import type { NotificationStoreReader, NotificationStoreTx } from './notification-store.ts';
+import type { AnalyticsStoreReader, AnalyticsStoreTx } from './analytics-store.ts';
 import type { ConsoleAccessStoreReader, ConsoleAccessStoreTx } from './console-access-store.ts';
 
 export interface MerchantRecord {
@@ -478,6 +479,15 @@ export interface AuditQuery {
 }
 
 /** How a payment flagged for manual handling ended: what the bank told an operator, or a retried reversal the bank confirmed. */
+/** One gateway node's view of one channel (docs/cluster.md, "Channel health per node"), rewritten every few seconds. */
+export interface ChannelHealthRecord {
+  nodeId: string;
+  channel: string;
+  /** Connection state, circuit and window as the node sees them (the channel health view as JSON). */
+  view: Record<string, unknown>;
+  updatedAtMs: number;
+}
+
 /** One drill run's report (docs/drills.md): the score and the facts behind it, kept for the operations team. */
 export interface DrillReportRecord {
   id: string;
@@ -536,6 +546,11 @@ export interface PaymentQuery {
   last4?: string;
   rrn?: string;
   stan?: string;
+  /** The analytics drill-down's filters (docs/analytics.md): terms on the same bounded scan as category and responseCode. */
+  cardType?: string;
+  brand?: string;
+  amountMinMinor?: number;
+  amountMaxMinor?: number;
 }
 
 export interface Page<T> {
@@ -548,7 +563,7 @@ export interface Page<T> {
  * Inserts that break a unique constraint throw ReswipeError `RSW_STORE_CONFLICT` naming the constraint;
  * that is how duplicate detection stays race-free across several gateway nodes.
  */
-export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccessStoreTx {
+export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccessStoreTx, AnalyticsStoreTx {
   upsertMerchant(merchant: MerchantRecord): Promise<void>;
   upsertTerminal(terminal: TerminalRecord): Promise<void>;
   /** Moves a terminal's `lastSeenAtMs` forward to `seenAtMs` (never back) and touches nothing else; false when the terminal is unknown or was seen later already. */
@@ -629,6 +644,8 @@ export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccess
   /** Records the resolution of a flagged payment; a second one for the same payment throws `RSW_STORE_CONFLICT` (manual_resolutions_pkey). */
   insertManualResolution(record: ManualResolutionRecord): Promise<void>;
   insertDrillReport(record: DrillReportRecord): Promise<void>;
+  /** Writes this node's view of a channel, replacing its last one. */
+  upsertChannelHealth(record: ChannelHealthRecord): Promise<void>;
 
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   revokeApiKey(id: string, atMs: number): Promise<boolean>;
@@ -636,7 +653,7 @@ export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccess
   touchApiKey(id: string, atMs: number): Promise<void>;
 }
 
-export interface StoreReader extends NotificationStoreReader, ConsoleAccessStoreReader {
+export interface StoreReader extends NotificationStoreReader, ConsoleAccessStoreReader, AnalyticsStoreReader {
   getMerchant(id: string): Promise<MerchantRecord | null>;
   listMerchants(): Promise<MerchantRecord[]>;
   getTerminal(id: string): Promise<TerminalRecord | null>;
@@ -670,6 +687,8 @@ export interface StoreReader extends NotificationStoreReader, ConsoleAccessStore
    */
   findReswipeCandidates(match: ReswipeMatch, sinceMs: number, limit: number): Promise<ReswipeCandidate[]>;
   listAttempts(paymentId: string): Promise<AttemptRecord[]>;
+  /** The attempts of these payments in one read (the analytics projector's batches), by payment and seq. At most 1000 ids. */
+  listAttemptsOfPayments(paymentIds: readonly string[]): Promise<AttemptRecord[]>;
   /**
    * Upstream declines (outcome `declined`) of one card fingerprint created at or after `sinceMs`: the
    * newest `limit` of them, newest first, with their payment's merchant and amount. The input of the
@@ -720,6 +739,8 @@ export interface StoreReader extends NotificationStoreReader, ConsoleAccessStore
   listAudit(query: AuditQuery): Promise<AuditRecord[]>;
   /** Drill reports, newest first; `before` is the keyset cursor (startedAtMs, id) of the last one already read. */
   listDrillReports(query: { limit: number; scenario?: string; before?: { startedAtMs: number; id: string } }): Promise<DrillReportRecord[]>;
+  /** Every node's last view of every channel, by node then channel (bounded: RSW_STORE_RESULT_TOO_LARGE beyond 10 000 rows). */
+  listChannelHealth(): Promise<ChannelHealthRecord[]>;
   getDrillReport(id: string): Promise<DrillReportRecord | null>;
 
   /** The newest event of a type about one subject, or null: e.g. `batch.settled` for a terminal. */
@@ -813,8 +834,17 @@ export interface Store extends StoreReader {
    * fdatasync, or a closed store), or null when writes are accepted; for `/readyz`. Never throws.
    */
   writeFault?(): string | null;
+  /**
+   * Calls `listener` whenever live configuration (merchants, terminals, channels) may have changed: a
+   * write through this store committed, another process's change was announced (PostgreSQL LISTEN) or
+   * noticed by the version check. Returns the function that stops listening (docs/cluster.md).
+   */
+  onConfigChange?(listener: (change: ConfigChange) => void): () => void;
   close(): Promise<void>;
 }
+
+/** What changed in live configuration: one record, or `all` when a process cannot tell (a reconnect, a version jump). */
+export type ConfigChange = { kind: 'merchant' | 'terminal' | 'channel'; id: string } | { kind: 'all' };
 
 export interface StoreStats {
   /** Write transactions committed (one per group-commit batch). */

@@ -10,6 +10,7 @@ import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { migrations } from '../../../src/adapters/store/migrations.ts';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import { defineStoreBehaviour } from './store-behaviour.ts';
+import { dropPostgresSchemas, probePostgres } from '../../support/postgres-schemas.ts';
 import { defineNotificationStoreBehaviour } from './notification-store-behaviour.ts';
 import { defineConsoleAccessStoreBehaviour } from './console-access-store-behaviour.ts';
 import { baseAtMs, idempotency, merchant, payment } from './store-fixtures.ts';
@@ -27,30 +28,11 @@ function freshSchema(): string {
   return schema;
 }
 
-async function probe(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 async function dropSchemas(): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  await client.connect();
-  try {
-    for (const schema of schemas.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
+  await dropPostgresSchemas(schemas, url);
 }
 
-const unreachable = await probe();
+const unreachable = await probePostgres(url);
 
 if (unreachable !== null) {
   const reason = `PostgreSQL at ${url.replace(/:[^:@/]*@/, ':***@')} is unreachable (${unreachable}); set RESWIPE_TEST_POSTGRES_URL`;

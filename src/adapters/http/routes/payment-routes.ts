@@ -149,6 +149,10 @@ const listQuerySchema = Type.Object(
     last4: Type.Optional(Type.String({ pattern: '^[0-9]{4}$' })),
     rrn: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z]{1,12}$' })),
     stan: Type.Optional(Type.String({ pattern: '^[0-9]{6}$', description: 'terminal or upstream STAN' })),
+    cardType: Type.Optional(enumOf(cardTypes)),
+    brand: Type.Optional(enumOf(cardBrands)),
+    amountMin: Type.Optional(Type.Integer({ minimum: 0, maximum: 999_999_999_999, description: 'amount at least (minor units)' })),
+    amountMax: Type.Optional(Type.Integer({ minimum: 0, maximum: 999_999_999_999, description: 'amount at most (minor units)' })),
   },
   { additionalProperties: false },
 );
