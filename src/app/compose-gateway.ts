@@ -276,6 +276,8 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       reversalWorker,
       fees,
       completedEvents: 'projector',
+      // A terminal's 0400 of a WeChat Pay or Alipay sale cancels its trade (qrPayments is built below; called only once serving).
+      reverseQrSale: (payment, input): ReturnType<QrPayments['reverseByTerminal']> => qrPayments.reverseByTerminal(payment, input),
       ...(overrides.sleep === undefined ? {} : { sleep: overrides.sleep }),
     });
     const projector = new PaymentProjector({ store, clock, logger, fees: { recordApproved: feeHooks.writeApproved } });
@@ -285,7 +287,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     // QR payments (docs/qr-payments.md): their own channels (HTTP providers), the same store, fee hooks and recovery.
     const qrCodeTables = overrides.qrCodeTables ?? loadQrCodeTables();
     const qrChannelPorts = config.qrChannels.map((qrConfig) => ({ config: qrConfig, port: (overrides.qrChannel ?? buildQrChannel)(qrConfig, { logger }) }));
-    const qrPayments = new QrPayments({
+    const qrPayments: QrPayments = new QrPayments({
       store,
       channels: qrChannelPorts.map(({ config: qrConfig, port }) => ({ port, priority: qrConfig.priority, disabled: qrConfig.disabled, timeoutMs: qrConfig.timeoutMs })),
       codeTables: qrCodeTables,
@@ -352,6 +354,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
           listener,
           sales: countingEngine,
           followUps,
+          qrSales: qrPayments,
           store,
           clock,
           logger,

@@ -5,7 +5,8 @@
 // A sale or follow-up whose retransmission arrives while the original runs waits for the original's
 // answer. The listener (terminal-listener.ts) checks MACs before and packs the answer after.
 import { getText, type IsoMessage } from '../../core/iso8583/index.ts';
-import { classifyOutcome, classifyResponseCode, storeBusyNotSentDiagnosis } from '../../core/declines/index.ts';
+import { classifyOutcome, classifyResponseCode, storeBusyNotSentDiagnosis, type Diagnosis } from '../../core/declines/index.ts';
+import { terminalResponseCodeOfQr } from '../../core/qr/qr-terminal-response-code.ts';
 import { CardNumber, fingerprintPan } from '../../core/cards/pan.ts';
 import { isReswipeError } from '../../core/errors/reswipe-error.ts';
 import { formatBatchTotals } from '../../core/payments/batch-totals.ts';
@@ -15,6 +16,7 @@ import type { TxnRefusal } from '../../core/payments/txn-rule-result.ts';
 import type { MacMode } from '../../core/crypto/terminal-mac.ts';
 import type { LoggerLike } from '../../core/ports/channel.ts';
 import type { FollowUpRequest, FollowUpResult, FollowUpUseCases, SaleRequest, SaleResult, SaleUseCases } from '../../core/ports/payments.ts';
+import type { QrSaleRequest, QrSaleUseCases } from '../../core/ports/qr-payments.ts';
 import type { Store } from '../../core/ports/store.ts';
 import type { WorkingKeyPort } from '../../core/ports/terminal-keys.ts';
 import type { Clock } from '../../core/time/clock.ts';
@@ -25,6 +27,7 @@ import type {
   TerminalBatchUpload,
   TerminalEnvelope,
   TerminalFollowUp,
+  TerminalQrSale,
   TerminalRefusal,
   TerminalRequest,
   TerminalReversal,
@@ -47,6 +50,8 @@ export interface TerminalLink {
   readonly sales: TerminalSaleUseCases;
   /** Void, refund, completion, cancel, balance inquiry, settlement and upload; without it those are refused (40). */
   readonly followUps: TerminalFollowUpUseCases | undefined;
+  /** WeChat Pay and Alipay sales (DE 22 `03x`); without them a QR sale is refused (40). */
+  readonly qrSales?: QrSaleUseCases | undefined;
   readonly store: Pick<Store, 'write' | 'getTerminal'>;
   readonly clock: Clock;
   readonly logger: LoggerLike;
@@ -99,6 +104,8 @@ export async function handleTerminalRequest(request: TerminalRequest, context: T
     case 'sale':
     case 'preauth':
       return sale(link, request);
+    case 'qr_sale':
+      return qrSale(link, request);
     case 'terminal_reversal':
       return reversal(link, request);
     case 'completion':
@@ -248,10 +255,65 @@ async function sale(link: TerminalLink, request: TerminalSale): Promise<IsoMessa
     if (error.code === 'RSW_STORE_BUSY') return buildDiagnosisAnswer(message, responseMti, link.language, storeBusyNotSentDiagnosis(), null);
     return answerCode(link, request, error.isoResponseCode ?? '96');
   }
+  return answerOfSaleResult(link, request, result);
+}
+
+/**
+ * A WeChat Pay or Alipay sale from a terminal (docs/terminal-link.md#qr-sales): the QR use case with
+ * the terminal's timeout as its budget and DE 41 + 11 + 7 as its duplicate key, so a retransmission
+ * waits for (or replays) the first answer and never pays twice; answered like a card sale.
+ */
+async function qrSale(link: TerminalLink, request: TerminalQrSale): Promise<IsoMessage> {
+  const { sales, clock, qrSales } = link;
+  const { message, responseMti, terminalId, merchantId, method } = request;
+  if (link.isClosing()) return answerCode(link, request, '96');
+  if (qrSales === undefined || method === 'unionpay-qr') return refuse(link, request, '40', method === 'unionpay-qr' ? 'UnionPay QR sales are not taken on the terminal link yet' : 'no QR use cases on this listener');
+  const deadlineMs = clock.nowMs() + sales.settings.terminalTimeoutMs;
+  const scope = `iso:${terminalId}`;
+  const key = `${request.stan}:${request.transmittedAt}`;
+  const qrRequest: QrSaleRequest = {
+    intake: 'iso',
+    merchantId,
+    terminalId,
+    amountMinor: request.amountMinor,
+    currency: currencyAlphaByNumeric[request.currencyNumeric] ?? request.currencyNumeric,
+    method,
+    authCode: request.authCode,
+    reference: null,
+    // The code enters the hash only as its keyed fingerprint, as a card number does.
+    idempotency: {
+      scope,
+      key,
+      requestHash: requestHashOf({ mti: message.mti, processingCode: request.processingCode, amountMinor: request.amountText, currency: request.currencyNumeric, terminalId, merchantId, card: fingerprintPan(request.authCode, sales.settings.panKey) }),
+    },
+    terminalStan: request.stan,
+    terminalTransmittedAt: request.transmittedAt,
+    deadlineMs,
+  };
+  let result: SaleResult;
+  try {
+    result = await qrSales.takeQrPayment(qrRequest);
+    if (result.kind === 'in_progress') {
+      // A resend while the original is still asking the provider: the terminal waits for the original's answer.
+      await sales.waitUntilAnswered(scope, key, deadlineMs - sales.settings.replyMarginMs);
+      result = await qrSales.takeQrPayment(qrRequest);
+    }
+  } catch (error) {
+    if (!isReswipeError(error)) throw error;
+    link.logger.warn({ listener: link.listenerName, terminalId, method, code: error.code, field: error.field }, 'QR sale refused before anything was sent');
+    if (error.code === 'RSW_STORE_BUSY') return buildDiagnosisAnswer(message, responseMti, link.language, storeBusyNotSentDiagnosis(), null);
+    return answerCode(link, request, error.isoResponseCode ?? '96');
+  }
+  // DE 39 is the card code of the provider code's meaning; DE 63 keeps the provider code's own cashier advice.
+  return answerOfSaleResult(link, request, result, (diagnosis) => ({ ...diagnosis, code: terminalResponseCodeOfQr(diagnosis) }));
+}
+
+function answerOfSaleResult(link: TerminalLink, request: TerminalSale | TerminalQrSale, result: SaleResult, toTerminal: (diagnosis: Diagnosis) => Diagnosis = (diagnosis) => diagnosis): IsoMessage {
+  const { message, responseMti } = request;
   switch (result.kind) {
     case 'completed':
     case 'replayed':
-      return buildDiagnosisAnswer(message, responseMti, link.language, result.diagnosis, { authCode: result.view.status === 'approved' ? result.view.authCode : null, rrn: result.view.rrn }, result.view.recovery);
+      return buildDiagnosisAnswer(message, responseMti, link.language, toTerminal(result.diagnosis), { authCode: result.view.status === 'approved' ? result.view.authCode : null, rrn: result.view.rrn }, result.view.recovery);
     case 'in_progress':
       return buildDiagnosisAnswer(message, responseMti, link.language, classifyOutcome('no_reply'), null);
     case 'idempotency_mismatch':

@@ -10,6 +10,8 @@ import type { FollowUpOperation } from '../../core/payments/follow-up-request.ts
 import { isValidAmountMinor } from '../../core/payments/txn-rule-result.ts';
 import { keySetOf, type KeySetCode } from '../../core/crypto/working-key-block.ts';
 import type { EntryMode } from '../../core/vocabulary.ts';
+import { methodOfAuthCode, qrAuthCodeLengthMax } from '../../core/qr/auth-code.ts';
+import type { QrMethod } from '../../core/ports/qr-channel.ts';
 import { routeOf, type TerminalRequestKind, type TerminalRoute } from './terminal-routes.ts';
 
 /** What every parsed request carries: the message itself (its answer echoes fields of it) and who sent it. */
@@ -53,6 +55,21 @@ export interface TerminalSale extends TerminalEnvelope, TerminalRetransmissionKe
   /** DE 49, numeric; `156` when absent. */
   readonly currencyNumeric: string;
   readonly card: PresentedCard;
+}
+
+/**
+ * A 0200 `000000` sale whose DE 22 is `03x` (QR): the customer's scanned payment code instead of a card
+ * (docs/terminal-link.md, "QR sales"). The code comes from DE 48 (iso87-ascii tag `QRC=`, cups-pos the
+ * whole numeric DE 48) or DE 2; its prefix names the method. Never logged or stored in full.
+ */
+export interface TerminalQrSale extends TerminalEnvelope, TerminalRetransmissionKey {
+  readonly kind: 'qr_sale';
+  readonly processingCode: string;
+  readonly amountMinor: number;
+  readonly amountText: string;
+  readonly currencyNumeric: string;
+  readonly authCode: string;
+  readonly method: QrMethod;
 }
 
 /** How a follow-up names its original: DE 37 (RRN), DE 90 (STAN and the original's DE 7) or cups-pos DE 61 (STAN and local MMDD). */
@@ -149,6 +166,7 @@ export interface TerminalRefusal extends TerminalEnvelope {
 
 export type TerminalRequest =
   | TerminalSale
+  | TerminalQrSale
   | TerminalFollowUp
   | TerminalBalanceInquiry
   | TerminalSettlement
@@ -188,6 +206,7 @@ function parseRouted(envelope: TerminalEnvelope, kind: TerminalRequestKind, proc
       return parseNetworkManagement(envelope, context);
     case 'sale':
     case 'preauth': {
+      if (kind === 'sale' && isQrEntry(getText(message, 22))) return parseQrSale(envelope, processingCode, context);
       const pan = panOf(message);
       if (pan === null) return refused(envelope, '14', 2, 'no card number in DE 2 or DE 35', 'standard');
       const amount = amountOf(message);
@@ -278,6 +297,56 @@ function parseRouted(envelope: TerminalEnvelope, kind: TerminalRequestKind, proc
       };
     }
   }
+}
+
+function parseQrSale(envelope: TerminalEnvelope, processingCode: string, context: TerminalParseContext): TerminalRequest {
+  const { message } = envelope;
+  const authCode = qrCodeOf(message);
+  if (authCode === null) return refused(envelope, '14', 48, 'QR entry (DE 22 03x) without a payment code in DE 48 or DE 2', 'standard');
+  const method = methodOfAuthCode(authCode);
+  if (method === null) return refused(envelope, '14', 48, 'the payment code has the shape of no QR method', 'standard');
+  const amount = amountOf(message);
+  if (amount === null) return refused(envelope, '13', 4, 'DE 4 must be 1 to 999999999999 minor units', 'standard');
+  return {
+    ...envelope,
+    ...retransmissionKeyOf(message, context),
+    kind: 'qr_sale',
+    processingCode,
+    amountMinor: amount.minor,
+    amountText: amount.text,
+    currencyNumeric: getText(message, 49) ?? '156',
+    authCode,
+    method,
+  };
+}
+
+/** DE 22 `03x`: the terminal scanned a payment code (QR) rather than read a card. */
+export function isQrEntry(posEntryMode: string | undefined): boolean {
+  return (posEntryMode ?? '').startsWith('03');
+}
+
+/** The tag carrying the scanned code in iso87-ascii DE 48 (`QRC=1345...;`). */
+export const qrCodeTagInDe48 = 'QRC';
+
+/**
+ * The scanned code of a QR sale: DE 48 tag `QRC=` (iso87-ascii), else DE 48 when it is nothing but
+ * the code's digits (cups-pos DE 48 is numeric), else DE 2 (UnionPay QR, as on the host link).
+ */
+export function qrCodeOf(request: IsoMessage): string | null {
+  const de48 = getText(request, 48);
+  if (de48 !== undefined) {
+    for (const pair of de48.split(';')) {
+      const equals = pair.indexOf('=');
+      if (equals > 0 && pair.slice(0, equals).trim().toUpperCase() === qrCodeTagInDe48) {
+        const value = pair.slice(equals + 1).trim();
+        return /^[0-9]{1,24}$/.test(value) ? value : null;
+      }
+    }
+    if (/^[0-9]+$/.test(de48) && de48.length <= qrAuthCodeLengthMax) return de48;
+  }
+  const de2 = getText(request, 2);
+  if (de2 !== undefined && /^[0-9]{16,19}$/.test(de2)) return de2;
+  return null;
 }
 
 function parseNetworkManagement(envelope: TerminalEnvelope, context: TerminalParseContext): TerminalRequest {

@@ -22,6 +22,7 @@ import type { Clock } from '../../core/time/clock.ts';
 import { defaultBusinessTimeZone, localTimeOf } from '../../core/time/local-time.ts';
 import type { Language } from '../../core/vocabulary.ts';
 import { buildDiagnosisAnswer, diagnosisOfCode, packAnswer } from './build-terminal-answer.ts';
+import type { QrSaleUseCases } from '../../core/ports/qr-payments.ts';
 import { handleTerminalRequest, type TerminalConnection, type TerminalFollowUpUseCases, type TerminalLink, type TerminalSaleUseCases } from './handle-terminal-request.ts';
 import { parseTerminalRequest, type TerminalParseContext } from './parse-terminal-request.ts';
 import { TerminalLastSeen } from './terminal-last-seen.ts';
@@ -54,6 +55,8 @@ export interface TerminalListenerOptions {
   sales: TerminalSaleUseCases;
   /** Void, refund, completion, cancel, balance inquiry, settlement and upload; without them those are refused (40). */
   followUps?: TerminalFollowUpUseCases;
+  /** QR sales (DE 22 `03x`, docs/terminal-link.md#qr-sales); without them a QR sale is refused (40). */
+  qrSales?: QrSaleUseCases;
   store: Store;
   clock: Clock;
   logger: LoggerLike;
@@ -106,6 +109,7 @@ export class TerminalListener {
       language: listener.language,
       sales,
       followUps: options.followUps,
+      qrSales: options.qrSales,
       store,
       clock,
       logger,

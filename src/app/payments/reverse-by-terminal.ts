@@ -10,6 +10,8 @@ import { decideTerminalReversal } from '../../core/payments/terminal-reversal-ru
 import type { TxnRefusal } from '../../core/payments/txn-rule-result.ts';
 import { transmissionDateTime } from '../../core/payments/upstream-request.ts';
 import type { TerminalReversalInput } from '../../core/ports/payments.ts';
+import type { PaymentRecord } from '../../core/ports/store.ts';
+import { isQrProviderMethod } from '../../core/qr/auth-code.ts';
 import { defaultBusinessTimeZone } from '../../core/time/local-time.ts';
 import { writeDurably } from './durable-write.ts';
 import { reversalReasonOf } from './reversal-reason.ts';
@@ -55,7 +57,7 @@ export async function reverseByTerminal(deps: SaleDeps, input: TerminalReversalI
   const paymentId = record?.paymentId ?? null;
   if (paymentId === null) return { responseCode: '25' };
   const reasonCode = reversalReasonOf(input.reasonCode, '06');
-  const decided = await writeDurably(store, async (tx): Promise<{ kind: 'queued' | 'nothing' } | TxnRefusal> => {
+  const decided = await writeDurably(store, async (tx): Promise<{ kind: 'queued' | 'nothing' } | { kind: 'qr'; payment: PaymentRecord } | TxnRefusal> => {
     const payment = await tx.getPayment(paymentId);
     if (payment === null) return { kind: 'nothing' };
     const nowMs = clock.nowMs();
@@ -71,6 +73,8 @@ export async function reverseByTerminal(deps: SaleDeps, input: TerminalReversalI
       batchSettledAtMs: settled?.atMs ?? null,
     });
     if (rule.kind === 'refused') return rule;
+    // A WeChat Pay or Alipay sale was never an upstream ISO message: its trade is cancelled by the QR use cases, never by a card 0400.
+    if (isQrProviderMethod(payment.method)) return { kind: 'qr', payment };
     const attempts = await tx.listAttempts(paymentId);
     const target = attempts.find((attempt) => attempt.outcome === 'approved' || isUnresolved(attempt.outcome));
     if (target === undefined) return { kind: 'nothing' };
@@ -90,6 +94,13 @@ export async function reverseByTerminal(deps: SaleDeps, input: TerminalReversalI
     // Loud: a 0400 naming another terminal's or merchant's sale is what a stranger forging reversals sends.
     logger.warn({ terminalId: input.terminalId, paymentId, code: decided.code, responseCode: decided.isoResponseCode }, 'terminal reversal refused; nothing reversed');
     return { responseCode: decided.isoResponseCode, refusal: decided };
+  }
+  if (decided.kind === 'qr') {
+    if (deps.reverseQrSale === undefined) {
+      logger.warn({ terminalId: input.terminalId, paymentId }, 'terminal reversal of a QR sale without QR use cases; refused (12)');
+      return { responseCode: '12' };
+    }
+    return deps.reverseQrSale(decided.payment, input);
   }
   if (decided.kind === 'queued') deps.reversalWorker.kick();
   logger.info({ terminalId: input.terminalId, paymentId, queued: decided.kind === 'queued' }, 'terminal reversal honoured');

@@ -5,8 +5,9 @@ import type { BinTable } from '../../core/declines/index.ts';
 import { engineSettingsFromConfig } from '../../core/payments/engine-settings-from-config.ts';
 import { recoveryPolicy as shippedRecoveryPolicy, type RecoveryPolicy } from '../../core/payments/recovery-policy.ts';
 import type { ChannelPort, LoggerLike } from '../../core/ports/channel.ts';
-import type { EngineSettings, FeeHooks } from '../../core/ports/payments.ts';
-import type { ReversalRecord, Store, StoreTx } from '../../core/ports/store.ts';
+import type { EngineSettings, FeeHooks, TerminalReversalInput } from '../../core/ports/payments.ts';
+import type { TxnRefusal } from '../../core/payments/txn-rule-result.ts';
+import type { PaymentRecord, ReversalRecord, Store, StoreTx } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
 import type { Random } from '../../core/time/random.ts';
 import type { EngineRouter } from '../channels/channel-router.ts';
@@ -38,7 +39,12 @@ export interface PaymentsOptions {
   router?: EngineRouter;
   /** What a sale retries on its own after a failed attempt; the shipped recovery-policy.json by default. */
   recoveryPolicy?: RecoveryPolicy;
+  /** A terminal's 0400 of a WeChat Pay or Alipay sale goes to the QR use cases (cancel, never a card 0400); without it such a 0400 is refused `12`. */
+  reverseQrSale?: QrSaleReversal;
 }
+
+/** Undoes a QR sale a terminal's 0400 names, once the terminal reversal rules allowed it; answers DE 39 for the 0410. */
+export type QrSaleReversal = (payment: PaymentRecord, input: TerminalReversalInput) => Promise<{ responseCode: string; refusal?: TxnRefusal }>;
 
 /** The options resolved: defaults filled in, channels by name. */
 export interface SaleServices {
@@ -57,6 +63,7 @@ export interface SaleServices {
   readonly sleep: (durationMs: number) => Promise<void>;
   readonly router: EngineRouter | undefined;
   readonly recoveryPolicy: RecoveryPolicy;
+  readonly reverseQrSale: QrSaleReversal | undefined;
 }
 
 export function resolveSaleServices(options: PaymentsOptions): SaleServices {
@@ -77,5 +84,6 @@ export function resolveSaleServices(options: PaymentsOptions): SaleServices {
     sleep: options.sleep ?? ((durationMs) => new Promise((resolve) => setTimeout(resolve, Math.max(0, durationMs)))),
     router: options.router,
     recoveryPolicy: options.recoveryPolicy ?? shippedRecoveryPolicy,
+    reverseQrSale: options.reverseQrSale,
   };
 }

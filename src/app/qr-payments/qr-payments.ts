@@ -11,6 +11,10 @@ import { cancelUnknownTrades } from './cancel-unknown.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 import { recoverPendingQrPayments } from './recover-pending-qr-payments.ts';
 import { takeQrPayment } from './take-qr-payment.ts';
+import { reverseQrByTerminal } from './reverse-qr-by-terminal.ts';
+import type { TerminalReversalInput } from '../../core/ports/payments.ts';
+import type { PaymentRecord } from '../../core/ports/store.ts';
+import type { TxnRefusal } from '../../core/payments/txn-rule-result.ts';
 
 export class QrPayments implements QrSaleUseCases {
   readonly #deps: QrPaymentDeps;
@@ -52,6 +56,11 @@ export class QrPayments implements QrSaleUseCases {
       default:
         return Promise.resolve({ kind: 'refused', refusal: refuse('RSW_TXN_ORIGINAL_WRONG_KIND', { operation: request.operation, expected: 'a pre-authorization', actual: 'a QR sale' }) });
     }
+  }
+
+  /** A terminal's 0400 of a QR sale the terminal reversal rules allowed: cancel the trade (never a second pay). */
+  reverseByTerminal(payment: PaymentRecord, input: TerminalReversalInput): Promise<{ responseCode: string; refusal?: TxnRefusal }> {
+    return reverseQrByTerminal(this.#deps, payment, input);
   }
 
   /** At start and by the recovery sweep: pending QR payments nobody drives are queried, then declined or queued for a cancel; due cancels run. */

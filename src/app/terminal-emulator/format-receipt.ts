@@ -2,6 +2,7 @@
 // card, type, batch, trace, auth code, RRN, date and time, amount) and the cashier's next step
 // derived from the verdict. Pure: the caller passes everything in, including the local time text.
 import { maskPan } from '../../core/cards/pan.ts';
+import { maskAuthCode } from '../../core/qr/auth-code.ts';
 import { formatMinorAsYuan } from '../../core/fees/parse-yuan.ts';
 import { assertNever, type RetryVerdict } from '../../core/vocabulary.ts';
 import type { SaleAnswer, TerminalSession } from './terminal-session.ts';
@@ -68,7 +69,7 @@ export function saleReportOf(answer: SaleAnswer, session: Pick<TerminalSession, 
     receipt: {
       merchantId: session.merchantId,
       terminalId: session.terminalId,
-      cardMasked: maskPan(answer.sent.input.pan),
+      cardMasked: answer.sent.input.entry === 'qr' ? maskAuthCode(answer.sent.input.pan) : maskPan(answer.sent.input.pan),
       transactionType: 'SALE',
       entry: answer.sent.input.entry,
       batchNo: session.batchNo,

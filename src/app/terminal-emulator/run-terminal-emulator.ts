@@ -10,7 +10,8 @@ import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { formatMinorAsYuan, parseYuanToMinor } from '../../core/fees/parse-yuan.ts';
 import { maskPan } from '../../core/cards/pan.ts';
 import { testCards, defaultTestCvv, defaultTestExpiry } from '../../sim/issuer/test-cards.ts';
-import { entryChoices, TerminalSession, type EntryChoice, type SaleAnswer, type SentSale, type TerminalSessionOptions } from './terminal-session.ts';
+import { methodOfAuthCode } from '../../core/qr/auth-code.ts';
+import { entryChoices, TerminalSession, type EntryChoice, type SaleAnswer, type SaleEntry, type SentSale, type TerminalSessionOptions } from './terminal-session.ts';
 import { formatSaleReport, saleReportOf, slipDateTime, type SaleReport } from './format-receipt.ts';
 
 export interface CardChoice {
@@ -40,11 +41,19 @@ export function parseEntry(text: string, field = 'entry'): EntryChoice {
   return found;
 }
 
+/** A scanned payment code for `--auth-code`: the shape of WeChat Pay, Alipay or UnionPay QR (src/core/qr/auth-code.ts); throws RSW_BAD_ARGUMENT naming the flag otherwise. */
+export function qrCodeChoice(text: string, field = 'auth-code'): CardChoice {
+  const code = text.trim();
+  if (methodOfAuthCode(code) === null) throw new ReswipeError('RSW_BAD_ARGUMENT', { field, reason: 'must be a WeChat Pay (18 digits, 10-15...), Alipay (16-24 digits, 25-30...) or UnionPay QR (19 digits, 62...) payment code' });
+  return { pan: code, expiry: '', cvv: '', label: 'QR' };
+}
+
 export interface OneSaleInput {
   session: TerminalSessionOptions;
   card: CardChoice;
   amountMinor: number;
-  entry: EntryChoice;
+  /** `qr`: `card.pan` is the scanned payment code (`--auth-code`); no expiry or CVV is sent. */
+  entry: SaleEntry;
   /** Overrides of the card's expiry and CVV, to show wrong card data. */
   expiry?: string;
   cvv?: string;
@@ -61,7 +70,10 @@ export async function runOneSale(input: OneSaleInput): Promise<OneSaleResult> {
   try {
     const signOnCode = await session.signOn();
     if (signOnCode !== '00') return { signOnCode, report: null };
-    const sent = session.buildSale({ pan: input.card.pan, amountMinor: input.amountMinor, entry: input.entry, expiry: input.expiry ?? input.card.expiry, cvv: input.cvv ?? input.card.cvv });
+    const sent =
+      input.entry === 'qr'
+        ? session.buildSale({ pan: input.card.pan, amountMinor: input.amountMinor, entry: 'qr' })
+        : session.buildSale({ pan: input.card.pan, amountMinor: input.amountMinor, entry: input.entry, expiry: input.expiry ?? input.card.expiry, cvv: input.cvv ?? input.card.cvv });
     const answer = await session.sale(sent);
     return { signOnCode, report: saleReportOf(answer, session, slipDateTime(sent.atMs)) };
   } finally {

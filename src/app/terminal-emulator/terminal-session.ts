@@ -28,6 +28,8 @@ import { checkMessageMac, isMacCheckedMti, isMacSignedAnswerMti, packWithMac } f
 /** How the card was read, as the cashier chooses it on the terminal. */
 export const entryChoices = ['chip', 'swipe', 'tap', 'manual'] as const;
 export type EntryChoice = (typeof entryChoices)[number];
+/** A card read, or a scanned payment code (`qr`: `reswipe terminal --auth-code`, docs/terminal-link.md#qr-sales). */
+export type SaleEntry = EntryChoice | 'qr';
 
 export interface TerminalSessionOptions {
   host: string;
@@ -53,9 +55,10 @@ export interface TerminalSessionOptions {
 }
 
 export interface SaleInput {
+  /** The card number, or with entry `qr` the scanned payment code. */
   pan: string;
   amountMinor: number;
-  entry: EntryChoice;
+  entry: SaleEntry;
   /** YYMM; default 3012 (what every test card has on file). */
   expiry?: string;
   /** Sent in DE 48 `CVV2=` on iso87-ascii only; cups-pos has no field for it. */
@@ -89,8 +92,10 @@ export interface SaleAnswer {
 const verdictWords: Readonly<Record<string, RetryVerdict>> = { NONE: 'none', NOW: 'now', LATER: 'later', FIX: 'fix', NEVER: 'never', WAIT: 'wait' };
 
 /** DE 22 POS entry mode for each way of reading a card (first two digits are what reswipe reads). */
-export function posEntryModeOf(entry: EntryChoice): string {
+export function posEntryModeOf(entry: SaleEntry): string {
   switch (entry) {
+    case 'qr':
+      return '031';
     case 'chip':
       return '051';
     case 'swipe':
@@ -284,6 +289,14 @@ export class TerminalSession {
     };
     if (this.#isCups()) fields[60] = { '1': '22', '2': this.batchNo, '3': '000' };
     else if (input.cvv !== undefined) fields[48] = `CVV2=${input.cvv}`;
+    if (input.entry === 'qr') {
+      // A scanned code: UnionPay QR in DE 2 as on the host link, WeChat Pay and Alipay in DE 48 (cups-pos: the digits; iso87-ascii: tag QRC=).
+      delete fields[14];
+      if (!/^62[0-9]{17}$/.test(input.pan)) {
+        delete fields[2];
+        fields[48] = this.#isCups() ? input.pan : `QRC=${input.pan}`;
+      }
+    }
     return { message: { mti: '0200', fields, ...this.#envelope() }, stan, transmittedAt, input, atMs };
   }
 

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { parseYuanToMinor } from '../../core/fees/parse-yuan.ts';
 import { formatSaleReport } from '../../app/terminal-emulator/format-receipt.ts';
-import { parseEntry, resolveCard, runInteractiveTerminal, runOneSale } from '../../app/terminal-emulator/run-terminal-emulator.ts';
+import { parseEntry, qrCodeChoice, resolveCard, runInteractiveTerminal, runOneSale } from '../../app/terminal-emulator/run-terminal-emulator.ts';
 import type { TerminalSessionOptions } from '../../app/terminal-emulator/terminal-session.ts';
 import { readClientTlsOptions } from '../../adapters/tls/read-tls-material.ts';
 import { framingOption, integerOption } from '../option-parsers.ts';
@@ -18,6 +18,7 @@ interface TerminalOptions {
   terminalId: string;
   merchantId: string;
   card?: string;
+  authCode?: string;
   amount?: string;
   entry: string;
   expiry?: string;
@@ -41,6 +42,7 @@ export function register(program: Command): void {
     .option('--terminal-id <id>', 'DE 41, 8 characters', 'T0000001')
     .option('--merchant-id <id>', 'DE 42, 15 characters', '898110053110001')
     .option('--card <card>', 'test card id (reswipe issuer-sim --list) or PAN; with --amount runs one sale')
+    .option('--auth-code <code>', 'the customer\'s scanned payment code (WeChat Pay, Alipay, UnionPay QR) instead of --card; with --amount runs one QR sale (docs/terminal-link.md#qr-sales)')
     .option('--amount <yuan>', 'sale amount in yuan, e.g. 12.34')
     .option('--entry <entry>', 'chip, swipe, tap or manual', 'chip')
     .option('--expiry <YYMM>', 'override the card\'s expiry (to show wrong card data)')
@@ -75,19 +77,21 @@ export function register(program: Command): void {
         answerTimeoutMs: integerOption('timeout-ms', opts.timeoutMs, 100, 600_000),
         stanFirst: (Date.now() % 900_000) + 1,
       };
-      const scripted = opts.card !== undefined || opts.amount !== undefined;
+      if (opts.card !== undefined && opts.authCode !== undefined) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'auth-code', reason: 'give either --card or --auth-code, not both' });
+      const scripted = opts.card !== undefined || opts.authCode !== undefined || opts.amount !== undefined;
       if (!scripted) {
         await runInteractiveTerminal(session, { input: process.stdin, output: process.stdout });
         return;
       }
-      if (opts.card === undefined || opts.amount === undefined) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: opts.card === undefined ? 'card' : 'amount', reason: 'a scripted sale needs both --card and --amount' });
+      const cardText = opts.card ?? opts.authCode;
+      if (cardText === undefined || opts.amount === undefined) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: cardText === undefined ? 'card' : 'amount', reason: 'a scripted sale needs --card (or --auth-code) and --amount' });
       const amountMinor = parseYuanToMinor(opts.amount, 'amount');
       if (amountMinor < 1) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'amount', reason: 'must be above zero' });
       const result = await runOneSale({
         session,
-        card: resolveCard(opts.card),
+        card: opts.authCode === undefined ? resolveCard(cardText) : qrCodeChoice(opts.authCode),
         amountMinor,
-        entry: parseEntry(opts.entry),
+        entry: opts.authCode === undefined ? parseEntry(opts.entry) : 'qr',
         ...(opts.expiry === undefined ? {} : { expiry: opts.expiry }),
         ...(opts.cvv === undefined ? {} : { cvv: opts.cvv }),
       });

@@ -16,7 +16,7 @@ export const hidden = '****';
 const hiddenFields: ReadonlySet<number> = new Set([36, 45, 52, 64, 96, 128]);
 /** EMV tags that carry the PAN, track data, cryptograms or issuer-private data. */
 export const sensitiveEmvTags: ReadonlySet<string> = new Set(['5A', '57', '56', '5F20', '9F1F', '9F20', '9F6B', '9F26', '9F27', '9F10', '9F4B', '9F46', '9F47', '9F48', '9F2D', '9F2E', '9F2F', '9F0B', '9F63', '9F7C']);
-const secretTagsInDe48 = ['CVV2', 'CVC2', 'CVV', 'CID'];
+const secretTagsInDe48 = ['CVV2', 'CVC2', 'CVV', 'CID', 'QRC'];
 /** Fields with a fixed meaning that never carries a card number, exempt from the free-text PAN scan. */
 const identifierFields: ReadonlySet<number> = new Set([3, 4, 7, 11, 12, 13, 14, 15, 18, 22, 23, 25, 26, 32, 33, 37, 38, 39, 41, 42, 49, 53, 70, 90]);
 

@@ -38,3 +38,8 @@ export function maskAuthCode(authCode: string): string {
   if (authCode.length <= 8) return '*'.repeat(authCode.length);
   return `${authCode.slice(0, 4)}${'*'.repeat(authCode.length - 8)}${authCode.slice(-4)}`;
 }
+
+/** WeChat Pay and Alipay: QR methods paid through a provider's HTTP API (their trades are cancelled, never reversed by an ISO 0400). */
+export function isQrProviderMethod(method: string | undefined | null): method is 'wechat' | 'alipay' {
+  return method === 'wechat' || method === 'alipay';
+}
