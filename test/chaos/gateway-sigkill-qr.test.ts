@@ -18,7 +18,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { TerminalClient, de7 } from '../e2e/terminal-client.ts';
+import { de7, qrSaleMessage } from '../e2e/terminal-client.ts';
+import { runResendingTerminal } from './resending-terminal.ts';
 import { openStore } from '../../src/adapters/store/open-store.ts';
 import { wechatMagicCode } from '../../src/sim/qr/wechatpay-magic-codes.ts';
 import { wechatSandboxDefaults } from '../../src/sim/qr/wechatpay-sandbox.ts';
@@ -69,13 +70,6 @@ function startJson(args: string[]): Promise<StartedReswipe> {
   });
 }
 
-function qrSaleMessage(input: { stan: string; authCode: string; amountMinor: number; terminalId: string; transmittedAt: string }) {
-  return {
-    mti: '0200',
-    fields: { 3: '000000', 4: String(input.amountMinor).padStart(12, '0'), 7: input.transmittedAt, 11: input.stan, 22: '031', 25: '00', 41: input.terminalId, 42: merchantId, 48: `QRC=${input.authCode}`, 49: '156' },
-  };
-}
-
 test('two SIGKILLs amid QR sales: no trade paid twice, told 00 is paid once, everything else ends not charged', { timeout: 150_000 }, async () => {
   const sim = await startJson(['qr-sim', '--port', '0', '--json', '--seed', '2026', '--fault-drop-answer', '0.05', '--fault-delay-answer', '0.04', '--delay-ms', '2500']);
   const sandboxUrl = String(sim.info.url);
@@ -100,51 +94,24 @@ test('two SIGKILLs amid QR sales: no trade paid twice, told 00 is paid once, eve
   let stan = 0;
   let codeSerial = 0;
 
-  const runTerminal = async (terminalId: string, index: number): Promise<void> => {
-    let client: TerminalClient | null = null;
-    const connected = async (): Promise<TerminalClient | null> => {
-      if (client !== null && !client.closed) return client;
-      client = null;
-      for (let tries = 0; tries < 100; tries++) {
-        if (gatewayUp) {
-          try {
-            const fresh = await TerminalClient.connect(gatewayPort);
-            const signOn = await fresh.request({ mti: '0800', fields: { 7: de7(), 11: String(900_000 + (stan += 1)).slice(-6), 41: terminalId, 70: '001' } }, terminalWaitMs);
-            if (signOn.fields[39] === '00') {
-              client = fresh;
-              return client;
-            }
-            fresh.close();
-          } catch {
-            // Refused or dropped while the gateway restarts: try again shortly.
-          }
-        }
-        await delay(200);
-      }
-      return null;
-    };
-    for (let n = 0; n < salesPerTerminal; n++) {
-      amountMinor += 1;
-      stan += 1;
-      const prefix = magicPrefixes[(index + n) % magicPrefixes.length]!;
-      const sale: Sale = { terminalId, amountMinor, prefix, told: null, answers: [] };
-      sales.push(sale);
-      const message = qrSaleMessage({ stan: String(stan % 900_000).padStart(6, '0'), authCode: wechatMagicCode(prefix, (codeSerial += 1)), amountMinor, terminalId, transmittedAt: de7() });
-      for (let tries = 0; tries < terminalTriesMax && sale.told === null; tries++) {
-        const link = await connected();
-        if (link === null) break;
-        try {
-          const answer = await link.request(message, terminalWaitMs);
-          const code = String(answer.fields[39] ?? '');
-          sale.answers.push(code);
-          sale.told = code;
-        } catch {
-          // Timed out or the connection dropped: resend the same sale (same STAN and DE 7).
-        }
-      }
-    }
-    (client as TerminalClient | null)?.close();
-  };
+  const runTerminal = (terminalId: string, index: number): Promise<void> =>
+    runResendingTerminal({
+      terminalId,
+      salesCount: salesPerTerminal,
+      waitMs: terminalWaitMs,
+      triesMax: terminalTriesMax,
+      gateway: () => ({ up: gatewayUp, port: gatewayPort }),
+      nextStan: () => (stan += 1),
+      saleAt: (n) => {
+        amountMinor += 1;
+        stan += 1;
+        const prefix = magicPrefixes[(index + n) % magicPrefixes.length]!;
+        const sale: Sale = { terminalId, amountMinor, prefix, told: null, answers: [] };
+        sales.push(sale);
+        const authCode = wechatMagicCode(prefix, (codeSerial += 1));
+        return { sale, message: qrSaleMessage({ stan: String(stan % 900_000).padStart(6, '0'), authCode, amountMinor, terminalId, merchantId, transmittedAt: de7() }) };
+      },
+    });
 
   const load = Promise.all(terminalIds.map((terminalId, index) => runTerminal(terminalId, index)));
   for (const afterMs of [3_000, 4_000]) {

@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { TerminalClient, de7, saleMessage } from '../e2e/terminal-client.ts';
+import { de7, saleMessage } from '../e2e/terminal-client.ts';
+import { runResendingTerminal } from './resending-terminal.ts';
 import { openStore } from '../../src/adapters/store/open-store.ts';
 import { startReswipeJson, stopChild, type StartedReswipe } from '../support/reswipe-process.ts';
 
@@ -96,50 +97,22 @@ test('two SIGKILLs mid-load: told approved is charged exactly once, everything e
   let stan = 0;
 
   // A terminal: one sale at a time; on no answer it reconnects if needed and resends the SAME message.
-  const runTerminal = async (terminalId: string, index: number): Promise<void> => {
-    let client: TerminalClient | null = null;
-    const connected = async (): Promise<TerminalClient | null> => {
-      if (client !== null && !client.closed) return client;
-      client = null;
-      for (let tries = 0; tries < 100; tries++) {
-        if (gatewayUp) {
-          try {
-            const fresh = await TerminalClient.connect(gatewayPort);
-            const signOn = await fresh.request({ mti: '0800', fields: { 7: de7(), 11: String(900_000 + (stan += 1)).slice(-6), 41: terminalId, 70: '001' } }, terminalWaitMs);
-            if (signOn.fields[39] === '00') {
-              client = fresh;
-              return client;
-            }
-            fresh.close();
-          } catch {
-            // Refused or dropped while the gateway restarts: try again shortly.
-          }
-        }
-        await delay(200);
-      }
-      return null;
-    };
-    for (let n = 0; n < salesPerTerminal; n++) {
-      amountMinor += 1;
-      stan += 1;
-      const sale: Sale = { terminalId, amountMinor, told: null, answers: [] };
-      sales.push(sale);
-      const message = saleMessage({ stan: String(stan % 900_000).padStart(6, '0'), pan: pans[(index + n) % pans.length] ?? pans[0]!, amountMinor, terminalId, transmittedAt: de7() });
-      for (let tries = 0; tries < terminalTriesMax && sale.told === null; tries++) {
-        const link = await connected();
-        if (link === null) break;
-        try {
-          const answer = await link.request(message, terminalWaitMs);
-          const code = String(answer.fields[39] ?? '');
-          sale.answers.push(code);
-          sale.told = code;
-        } catch {
-          // Timed out or the connection dropped: resend the same sale (same STAN and DE 7).
-        }
-      }
-    }
-    (client as TerminalClient | null)?.close();
-  };
+  const runTerminal = (terminalId: string, index: number): Promise<void> =>
+    runResendingTerminal({
+      terminalId,
+      salesCount: salesPerTerminal,
+      waitMs: terminalWaitMs,
+      triesMax: terminalTriesMax,
+      gateway: () => ({ up: gatewayUp, port: gatewayPort }),
+      nextStan: () => (stan += 1),
+      saleAt: (n) => {
+        amountMinor += 1;
+        stan += 1;
+        const sale: Sale = { terminalId, amountMinor, told: null, answers: [] };
+        sales.push(sale);
+        return { sale, message: saleMessage({ stan: String(stan % 900_000).padStart(6, '0'), pan: pans[(index + n) % pans.length] ?? pans[0]!, amountMinor, terminalId, transmittedAt: de7() }) };
+      },
+    });
 
   const load = Promise.all(terminalIds.map((terminalId, index) => runTerminal(terminalId, index)));
   // Two hard kills while the terminals are busy, each followed by a restart on the same file.

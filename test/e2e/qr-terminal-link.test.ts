@@ -15,11 +15,11 @@ import { join } from 'node:path';
 import { composeGateway, type Gateway } from '../../src/app/compose-gateway.ts';
 import { TerminalSession } from '../../src/app/terminal-emulator/terminal-session.ts';
 import { validateConfig } from '../../src/core/config/config-schema.ts';
-import { getText, type IsoMessage } from '../../src/core/iso8583/index.ts';
+import { getText } from '../../src/core/iso8583/index.ts';
 import { startQrSandbox, type RunningQrSandbox } from '../../src/sim/qr/qr-sandbox-server.ts';
 import { WechatPaySandbox, wechatSandboxDefaults } from '../../src/sim/qr/wechatpay-sandbox.ts';
 import { wechatMagicCode } from '../../src/sim/qr/wechatpay-magic-codes.ts';
-import { TerminalClient, de7 } from './terminal-client.ts';
+import { TerminalClient, de7, qrSaleMessage } from './terminal-client.ts';
 import { waitingFor } from '../support/wait-for.ts';
 
 const merchantId = 'M00000000000001';
@@ -38,24 +38,6 @@ let codeCounter = 500;
 
 const nextStan = () => String(++stanCounter).padStart(6, '0');
 const nextCode = (prefix: string) => wechatMagicCode(prefix, ++codeCounter);
-
-function qrSaleMessage(input: { stan: string; authCode: string; amountMinor: number; transmittedAt?: string }): IsoMessage {
-  return {
-    mti: '0200',
-    fields: {
-      3: '000000',
-      4: String(input.amountMinor).padStart(12, '0'),
-      7: input.transmittedAt ?? de7(),
-      11: input.stan,
-      22: '031',
-      25: '00',
-      41: terminalId,
-      42: merchantId,
-      48: `QRC=${input.authCode}`,
-      49: '156',
-    },
-  };
-}
 
 async function signedOnClient(): Promise<TerminalClient> {
   const client = await TerminalClient.connect(asciiPort);

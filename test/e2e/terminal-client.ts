@@ -131,3 +131,12 @@ export function saleMessage(input: { stan: string; pan: string; amountMinor: num
   if (input.cvv !== undefined) fields[48] = `CVV2=${input.cvv}`;
   return { mti: '0200', fields };
 }
+
+/** A QR sale (docs/terminal-link.md#qr-sales): DE 22 `031` and the scanned code in DE 48 `QRC=` (iso87-ascii), no card fields. */
+export function qrSaleMessage(input: { stan: string; authCode: string; amountMinor: number; terminalId?: string; merchantId?: string; transmittedAt?: string }): IsoMessage {
+  const message = saleMessage({ ...input, pan: '' });
+  for (const cardField of [2, 12, 13, 14]) delete message.fields[cardField];
+  message.fields[22] = '031';
+  message.fields[48] = `QRC=${input.authCode}`;
+  return message;
+}

@@ -209,7 +209,7 @@ async function issueWorkingKeys(link: TerminalLink, request: TerminalSignOn): Pr
 
 async function sale(link: TerminalLink, request: TerminalSale): Promise<IsoMessage> {
   const { sales, clock } = link;
-  const { message, responseMti, terminalId, merchantId, card } = request;
+  const { message, terminalId, merchantId, card } = request;
   // Shutting down: refuse before anything is stored or sent, so the terminal may retry elsewhere at once.
   if (link.isClosing()) return answerCode(link, request, '96');
   const deadlineMs = clock.nowMs() + sales.settings.terminalTimeoutMs;
@@ -240,22 +240,36 @@ async function sale(link: TerminalLink, request: TerminalSale): Promise<IsoMessa
     terminalTransmittedAt: request.transmittedAt,
     deadlineMs,
   };
+  return takeSale(link, request, { scope, key, deadlineMs }, () => sales.authorize(saleRequest));
+}
+
+/**
+ * Runs a sale's use case and answers it; a resend that finds its original still running waits for
+ * the original's answer (the same key), then takes it. Refusals before anything was sent answer their code.
+ */
+async function takeSale(
+  link: TerminalLink,
+  request: TerminalSale | TerminalQrSale,
+  wait: { scope: string; key: string; deadlineMs: number },
+  take: () => Promise<SaleResult>,
+  toTerminal?: (diagnosis: Diagnosis) => Diagnosis,
+): Promise<IsoMessage> {
+  const { sales } = link;
   let result: SaleResult;
   try {
-    result = await sales.authorize(saleRequest);
+    result = await take();
     if (result.kind === 'in_progress') {
-      // A resend while the original is still running: the terminal waits for the original's answer.
-      await sales.waitUntilAnswered(scope, key, deadlineMs - sales.settings.replyMarginMs);
-      result = await sales.authorize(saleRequest);
+      await sales.waitUntilAnswered(wait.scope, wait.key, wait.deadlineMs - sales.settings.replyMarginMs);
+      result = await take();
     }
   } catch (error) {
     if (!isReswipeError(error)) throw error;
-    link.logger.warn({ listener: link.listenerName, terminalId, code: error.code, field: error.field }, 'sale refused before anything was sent');
+    link.logger.warn({ listener: link.listenerName, terminalId: request.terminalId, kind: request.kind, code: error.code, field: error.field }, 'sale refused before anything was sent');
     // A database still busy after the sale's retries: nothing was sent, so the cashier may try again in seconds, not minutes.
-    if (error.code === 'RSW_STORE_BUSY') return buildDiagnosisAnswer(message, responseMti, link.language, storeBusyNotSentDiagnosis(), null);
+    if (error.code === 'RSW_STORE_BUSY') return buildDiagnosisAnswer(request.message, request.responseMti, link.language, storeBusyNotSentDiagnosis(), null);
     return answerCode(link, request, error.isoResponseCode ?? '96');
   }
-  return answerOfSaleResult(link, request, result);
+  return answerOfSaleResult(link, request, result, toTerminal);
 }
 
 /**
@@ -265,7 +279,7 @@ async function sale(link: TerminalLink, request: TerminalSale): Promise<IsoMessa
  */
 async function qrSale(link: TerminalLink, request: TerminalQrSale): Promise<IsoMessage> {
   const { sales, clock, qrSales } = link;
-  const { message, responseMti, terminalId, merchantId, method } = request;
+  const { message, terminalId, merchantId, method } = request;
   if (link.isClosing()) return answerCode(link, request, '96');
   if (qrSales === undefined || method === 'unionpay-qr') return refuse(link, request, '40', method === 'unionpay-qr' ? 'UnionPay QR sales are not taken on the terminal link yet' : 'no QR use cases on this listener');
   const deadlineMs = clock.nowMs() + sales.settings.terminalTimeoutMs;
@@ -290,22 +304,8 @@ async function qrSale(link: TerminalLink, request: TerminalQrSale): Promise<IsoM
     terminalTransmittedAt: request.transmittedAt,
     deadlineMs,
   };
-  let result: SaleResult;
-  try {
-    result = await qrSales.takeQrPayment(qrRequest);
-    if (result.kind === 'in_progress') {
-      // A resend while the original is still asking the provider: the terminal waits for the original's answer.
-      await sales.waitUntilAnswered(scope, key, deadlineMs - sales.settings.replyMarginMs);
-      result = await qrSales.takeQrPayment(qrRequest);
-    }
-  } catch (error) {
-    if (!isReswipeError(error)) throw error;
-    link.logger.warn({ listener: link.listenerName, terminalId, method, code: error.code, field: error.field }, 'QR sale refused before anything was sent');
-    if (error.code === 'RSW_STORE_BUSY') return buildDiagnosisAnswer(message, responseMti, link.language, storeBusyNotSentDiagnosis(), null);
-    return answerCode(link, request, error.isoResponseCode ?? '96');
-  }
   // DE 39 is the card code of the provider code's meaning; DE 63 keeps the provider code's own cashier advice.
-  return answerOfSaleResult(link, request, result, (diagnosis) => ({ ...diagnosis, code: terminalResponseCodeOfQr(diagnosis) }));
+  return takeSale(link, request, { scope, key, deadlineMs }, () => qrSales.takeQrPayment(qrRequest), (diagnosis) => ({ ...diagnosis, code: terminalResponseCodeOfQr(diagnosis) }));
 }
 
 function answerOfSaleResult(link: TerminalLink, request: TerminalSale | TerminalQrSale, result: SaleResult, toTerminal: (diagnosis: Diagnosis) => Diagnosis = (diagnosis) => diagnosis): IsoMessage {
