@@ -13,17 +13,15 @@
 // to no sale.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { de7, qrSaleMessage } from '../e2e/terminal-client.ts';
-import { runResendingTerminal } from './resending-terminal.ts';
+import { chaosProcesses, runResendingTerminal } from './resending-terminal.ts';
 import { openStore } from '../../src/adapters/store/open-store.ts';
 import { wechatMagicCode } from '../../src/sim/qr/wechatpay-magic-codes.ts';
 import { wechatSandboxDefaults } from '../../src/sim/qr/wechatpay-sandbox.ts';
-import { startReswipeJson, stopChild, type StartedReswipe } from '../support/reswipe-process.ts';
+import { stopChild } from '../support/reswipe-process.ts';
 
 const terminalsCount = 4;
 const salesPerTerminal = 12;
@@ -49,26 +47,8 @@ interface Sale {
   answers: string[];
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'reswipe-chaos-qr-'));
-const children = new Set<ChildProcess>();
-
-after(async () => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function startJson(args: string[]): Promise<StartedReswipe> {
-  return startReswipeJson(args, {
-    cwd: dir,
-    logLevel: 'error',
-    onSpawn: (child) => {
-      children.add(child);
-      child.once('exit', () => children.delete(child));
-    },
-  });
-}
+const { dir, startJson, cleanUp } = chaosProcesses('reswipe-chaos-qr-');
+after(cleanUp);
 
 test('two SIGKILLs amid QR sales: no trade paid twice, told 00 is paid once, everything else ends not charged', { timeout: 150_000 }, async () => {
   const sim = await startJson(['qr-sim', '--port', '0', '--json', '--seed', '2026', '--fault-drop-answer', '0.05', '--fault-delay-answer', '0.04', '--delay-ms', '2500']);

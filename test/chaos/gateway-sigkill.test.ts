@@ -9,14 +9,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { de7, saleMessage } from '../e2e/terminal-client.ts';
-import { runResendingTerminal } from './resending-terminal.ts';
+import { chaosProcesses, runResendingTerminal } from './resending-terminal.ts';
 import { openStore } from '../../src/adapters/store/open-store.ts';
-import { startReswipeJson, stopChild, type StartedReswipe } from '../support/reswipe-process.ts';
+import { stopChild } from '../support/reswipe-process.ts';
 
 const terminalsCount = 6;
 const salesPerTerminal = 20;
@@ -38,27 +37,8 @@ interface Sale {
   answers: string[];
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'reswipe-chaos-'));
-const children = new Set<ChildProcess>();
-
-after(async () => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/** Starts a reswipe command in the test's folder, remembered until it exits so `after` can kill what is left. */
-function startJson(args: string[]): Promise<StartedReswipe> {
-  return startReswipeJson(args, {
-    cwd: dir,
-    logLevel: 'error',
-    onSpawn: (child) => {
-      children.add(child);
-      child.once('exit', () => children.delete(child));
-    },
-  });
-}
+const { dir, startJson, cleanUp } = chaosProcesses('reswipe-chaos-');
+after(cleanUp);
 
 function killHard(child: ChildProcess): Promise<void> {
   return stopChild(child, { signal: 'SIGKILL' });

@@ -1,9 +1,15 @@
 // A chaos test's terminal (test/chaos/): one sale at a time over a real TCP connection; on no answer or a
 // dropped connection it reconnects (waiting while the gateway restarts), signs on again and resends
-// the SAME message (same STAN and DE 7), as real terminals do, up to `triesMax` times.
+// the SAME message (same STAN and DE 7), as real terminals do, up to `triesMax` times. And the
+// child processes of a chaos test, killed and removed after it.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { IsoMessage } from '../../src/core/iso8583/index.ts';
 import { TerminalClient, de7 } from '../e2e/terminal-client.ts';
+import { startReswipeJson, type StartedReswipe } from '../support/reswipe-process.ts';
 
 /** What the terminal was told for one sale: every answer's DE 39, and the last. */
 export interface ToldSale {
@@ -64,4 +70,31 @@ export async function runResendingTerminal(options: ResendingTerminalOptions): P
     }
   }
   (client as TerminalClient | null)?.close();
+}
+
+/**
+ * The child processes of one chaos test, all in a temp folder: `startJson` starts a reswipe command
+ * there and remembers it until it exits; `cleanUp` (for `after`) SIGKILLs what is left and removes the folder.
+ */
+export function chaosProcesses(prefix: string): { dir: string; startJson(args: string[]): Promise<StartedReswipe>; cleanUp(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const children = new Set<ChildProcess>();
+  return {
+    dir,
+    startJson: (args) =>
+      startReswipeJson(args, {
+        cwd: dir,
+        logLevel: 'error',
+        onSpawn: (child) => {
+          children.add(child);
+          child.once('exit', () => children.delete(child));
+        },
+      }),
+    cleanUp: () => {
+      for (const child of children) {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
