@@ -737,6 +737,38 @@ CREATE TABLE drill_reports (
 CREATE INDEX drill_reports_started_idx ON drill_reports (started_at_ms DESC, id DESC);
 `;
 
+// Several gateway nodes on one database (docs/cluster.md). The version number 0022 was assigned for
+// this change. `nodes`: one row per gateway process, its heartbeat and the lease that says it is
+// alive. `work_leases`: work that one node at a time may do (the recovery sweep, advice forwarding,
+// hold expiry), owned by a node until its lease expires; the epoch grows by one on every change of
+// owner, and writes made under a lease check it in the same transaction (fencing). The owner node
+// of a payment and of an idempotency record lets another node take a dead node's sale over at once;
+// a reversal row names the node whose claim sent its last try. Events name the node that wrote them.
+const cluster = `
+CREATE TABLE nodes (
+  id TEXT NOT NULL,
+  started_at_ms {BIGINT} NOT NULL,
+  heartbeat_at_ms {BIGINT} NOT NULL,
+  lease_expires_at_ms {BIGINT} NOT NULL,
+  stopped_at_ms {BIGINT},
+  version TEXT NOT NULL,
+  address TEXT NOT NULL,
+  CONSTRAINT nodes_pkey PRIMARY KEY (id)
+);
+CREATE TABLE work_leases (
+  name TEXT NOT NULL,
+  owner_node TEXT NOT NULL,
+  epoch {BIGINT} NOT NULL,
+  acquired_at_ms {BIGINT} NOT NULL,
+  expires_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT work_leases_pkey PRIMARY KEY (name)
+);
+ALTER TABLE payments ADD COLUMN owner_node TEXT;
+ALTER TABLE idempotency_records ADD COLUMN owner_node TEXT;
+ALTER TABLE reversals ADD COLUMN claimed_by TEXT;
+ALTER TABLE events ADD COLUMN node TEXT;
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -755,6 +787,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0016_payouts', payouts),
   defineMigration('0017_alerts_webhooks', alertsAndWebhooks),
   defineMigration('0018_drill_reports', drillReports),
+  defineMigration('0022_cluster', cluster),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

@@ -113,6 +113,7 @@ export class PostgresStore extends SqlStoreReader implements Store {
   readonly #pool: pg.Pool;
   readonly #groupCommit: GroupCommit;
   #closing: Promise<void> | null = null;
+  #nodeId: string | null = null;
 
   /** Creates the pool (connecting lazily); call `migrate()` before use, as `openStore` does. */
   static open(url: string, options: PostgresStoreOptions = {}): PostgresStore {
@@ -140,8 +141,8 @@ export class PostgresStore extends SqlStoreReader implements Store {
     this.#pool = pool;
     this.schema = schema;
     // The lock is taken by the subquery before the row (and its seq) is produced, in one round trip.
-    const appendEventSql = `INSERT INTO events (type, subject_id, payload, at_ms)
-      SELECT ?, ?, CAST(? AS JSONB), CAST(? AS BIGINT) FROM (SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}'))) AS event_order_lock
+    const appendEventSql = `INSERT INTO events (type, subject_id, payload, at_ms, node)
+      SELECT ?, ?, CAST(? AS JSONB), CAST(? AS BIGINT), CAST(? AS TEXT) FROM (SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}'))) AS event_order_lock
       RETURNING seq`;
     // Journal seqs drawn under the same lock as event seqs: visible in the order drawn, across nodes (docs/projector.md).
     const journalSeqSql = `(SELECT nextval('payments_journal_seq') FROM (SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}'))) AS journal_order_lock)`;
@@ -166,7 +167,7 @@ export class PostgresStore extends SqlStoreReader implements Store {
           },
         };
       },
-      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql, rowLockSql: ' FOR UPDATE', journalSeqSql, stanBlocks, effects, configCache: this.configCache ?? undefined }),
+      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql, rowLockSql: ' FOR UPDATE', journalSeqSql, stanBlocks, effects, configCache: this.configCache ?? undefined, nodeId: () => this.#nodeId }),
       mapError: mapPostgresError,
     });
   }
@@ -237,6 +238,10 @@ export class PostgresStore extends SqlStoreReader implements Store {
   writeFault(): string | null {
     // A PostgreSQL outage shows in ping(); only a closed store refuses writes for good.
     return this.#closing !== null ? 'the store is closed' : null;
+  }
+
+  setNodeId(nodeId: string): void {
+    this.#nodeId = nodeId;
   }
 
   close(): Promise<void> {

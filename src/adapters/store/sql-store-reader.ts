@@ -41,6 +41,8 @@ import { decodePaymentCursor, encodePaymentCursor } from './payment-cursor.ts';
 import type { JournalEntry } from '../../core/reconciliation/journal-entry.ts';
 import { discrepancyActionRows, discrepancyRows, journalEntryOf, journalSelectSql, reconLineRows, reconRunRows, settlementAdjustmentRows } from './recon-rows.ts';
 import { notificationReaderMethods } from './notification-sql.ts';
+import { clusterReaderMethods } from './cluster-sql.ts';
+import type { ClusterStoreReader } from '../../core/ports/cluster-store.ts';
 import type { NotificationStoreReader } from '../../core/ports/notification-store.ts';
 import {
   apiKeyRows,
@@ -628,5 +630,5 @@ export class SqlStoreReader implements StoreReader {
 
 // The alerts-and-webhooks reads (notification-sql.ts) are written apart and mixed in here.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlStoreReader extends NotificationStoreReader {}
-Object.assign(SqlStoreReader.prototype, notificationReaderMethods);
+export interface SqlStoreReader extends NotificationStoreReader, ClusterStoreReader {}
+Object.assign(SqlStoreReader.prototype, notificationReaderMethods, clusterReaderMethods);

@@ -593,16 +593,22 @@ export const payoutRows: TableMapping<PayoutRecord> = {
 };
 
 /** Events get their seq from the database, so the insert leaves it out. */
+/** Absent, not null, without a node (events before migration 0022, a store without a node id): such records round-trip unchanged. */
+function nodeOfEventRow(r: SqlRow): { node?: string } {
+  return r.node === null || r.node === undefined ? {} : { node: readText(r.node, 'node') };
+}
+
 export const eventRows: TableMapping<Omit<EventRecord, 'seq'>> & { fromStoredRow(row: SqlRow): EventRecord } = {
   table: 'events',
-  columns: ['type', 'subject_id', 'payload', 'at_ms'],
+  columns: ['type', 'subject_id', 'payload', 'at_ms', 'node'],
   keyColumns: ['seq'],
-  toValues: (e) => [e.type, e.subjectId, json(e.payload), integerValue(e.atMs, 'atMs')],
+  toValues: (e) => [e.type, e.subjectId, json(e.payload), integerValue(e.atMs, 'atMs'), e.node ?? null],
   fromRow: (r) => ({
     type: readText(r.type, 'type'),
     subjectId: readTextOrNull(r.subject_id, 'subject_id'),
     payload: readJson<Record<string, unknown>>(r.payload, 'payload'),
     atMs: readInteger(r.at_ms, 'at_ms'),
+    ...nodeOfEventRow(r),
   }),
   fromStoredRow: (r) => ({
     seq: readInteger(r.seq, 'seq'),
@@ -610,6 +616,7 @@ export const eventRows: TableMapping<Omit<EventRecord, 'seq'>> & { fromStoredRow
     subjectId: readTextOrNull(r.subject_id, 'subject_id'),
     payload: readJson<Record<string, unknown>>(r.payload, 'payload'),
     atMs: readInteger(r.at_ms, 'at_ms'),
+    ...nodeOfEventRow(r),
   }),
 };
 

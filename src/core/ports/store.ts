@@ -14,6 +14,7 @@ import type {
 } from '../vocabulary.ts';
 import type { ApiScope } from '../access/api-scope.ts';
 import type { NotificationStoreReader, NotificationStoreTx } from './notification-store.ts';
+import type { ClusterStoreReader, ClusterStoreTx } from './cluster-store.ts';
 
 export interface MerchantRecord {
   id: string;
@@ -416,6 +417,8 @@ export interface EventRecord {
   subjectId: string | null;
   payload: Record<string, unknown>;
   atMs: number;
+  /** The gateway node that wrote it (migration 0022); absent for events written before, or by a store without a node id. */
+  node?: string;
 }
 
 /** One state-changing action: who (`key:<id>`, `cli`), when, from where and what. Never updated or deleted. */
@@ -513,7 +516,7 @@ export interface Page<T> {
  * Inserts that break a unique constraint throw ReswipeError `RSW_STORE_CONFLICT` naming the constraint;
  * that is how duplicate detection stays race-free across several gateway nodes.
  */
-export interface StoreTx extends StoreReader, NotificationStoreTx {
+export interface StoreTx extends StoreReader, NotificationStoreTx, ClusterStoreTx {
   upsertMerchant(merchant: MerchantRecord): Promise<void>;
   upsertTerminal(terminal: TerminalRecord): Promise<void>;
   /** Moves a terminal's `lastSeenAtMs` forward to `seenAtMs` (never back) and touches nothing else; false when the terminal is unknown or was seen later already. */
@@ -555,6 +558,14 @@ export interface StoreTx extends StoreReader, NotificationStoreTx {
 
   insertReversal(reversal: ReversalRecord): Promise<void>;
   updateReversal(reversal: ReversalRecord): Promise<void>;
+  /**
+   * Claims the next try of a due reversal for `node` (docs/cluster.md): ONE conditional update that
+   * succeeds only while the row is pending, still at `before.tries` and due at `nowMs`. The tries
+   * count is the claim's epoch. False when another worker or node claimed it first.
+   */
+  claimReversalTry(before: ReversalRecord, inFlight: ReversalRecord, node: string, nowMs: number): Promise<boolean>;
+  /** Writes a try's outcome only if the row is still at try `expectedTries` claimed by `node` (fencing); false for a stale write. */
+  updateReversalAtTry(reversal: ReversalRecord, expectedTries: number, node: string): Promise<boolean>;
 
   insertFeeLine(line: FeeLineRecord): Promise<void>;
   upsertSettlementBatch(batch: SettlementBatchRecord): Promise<void>;
@@ -598,7 +609,7 @@ export interface StoreTx extends StoreReader, NotificationStoreTx {
   touchApiKey(id: string, atMs: number): Promise<void>;
 }
 
-export interface StoreReader extends NotificationStoreReader {
+export interface StoreReader extends NotificationStoreReader, ClusterStoreReader {
   getMerchant(id: string): Promise<MerchantRecord | null>;
   listMerchants(): Promise<MerchantRecord[]>;
   getTerminal(id: string): Promise<TerminalRecord | null>;
@@ -772,6 +783,11 @@ export interface Store extends StoreReader {
    * fdatasync, or a closed store), or null when writes are accepted; for `/readyz`. Never throws.
    */
   writeFault?(): string | null;
+  /**
+   * The gateway node this store writes for (docs/cluster.md): stamped on payments and idempotency records
+   * it inserts (their owner node) and on every event it appends. Set once by the composition root.
+   */
+  setNodeId(nodeId: string): void;
   close(): Promise<void>;
 }
 
