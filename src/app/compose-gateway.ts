@@ -61,6 +61,10 @@ import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts
 import { WorkingKeys } from './terminal-keys/working-keys.ts';
 import { checkValuesAgree, loadZonePinKeys, openChannelMacKeys } from './terminal-keys/zone-pin-keys.ts';
 import { readTlsFromConfig, reloadChannelTls } from './tls/tls-from-config.ts';
+import { defaultNodeId, NodeMembership } from './cluster/node-membership.ts';
+import { WorkLease } from './cluster/work-lease.ts';
+import { soleLeadership, type Leadership } from '../core/ports/leadership.ts';
+import type { SaleCluster } from './payments/sale-services.ts';
 
 /** What the gateway needs of one upstream channel; UpstreamChannel (TCP to the bank) in production, a simulated network in the simulation. */
 export interface GatewayChannel {
@@ -122,6 +126,10 @@ export interface Gateway {
   readonly fees: FollowUpFeeHooks;
   /** Writes fee lines of approvals and payment.completed events from the payment journal (docs/projector.md). */
   readonly projector: PaymentProjector;
+  /** This gateway node's id (config node.id or `<hostname>-<pid>-<random>`), its membership and the cluster leadership (docs/cluster.md). */
+  readonly nodeId: string;
+  readonly membership: NodeMembership;
+  readonly leadership: Leadership;
   readonly metrics: Metrics;
   readonly terminalMonitor: TerminalMonitor;
   readonly terminalListeners: readonly TerminalListener[];
@@ -143,9 +151,11 @@ export interface Gateway {
 
 /** Builds the gateway for a validated config without opening a port; call start() to serve. */
 export async function composeGateway(config: ReswipeConfig, overrides: GatewayOverrides = {}): Promise<Gateway> {
-  const logger: LoggerLike = overrides.logger ?? createLogger({ level: config.log.level, name: 'serve', destination: 2 });
   const clock: Clock = overrides.clock ?? { nowMs: () => Date.now() };
   const random: Random = overrides.random ?? cryptoRandom();
+  // This process among the gateway nodes on one database (docs/cluster.md): in every log line, metric scrape and event it writes.
+  const nodeId = config.node.id ?? defaultNodeId(random);
+  const logger: LoggerLike = overrides.logger ?? createLogger({ level: config.log.level, name: 'serve', destination: 2, base: { node: nodeId } });
   const every: RunEvery = overrides.every ?? everyWithTimers;
   const withHttp = overrides.http !== false;
   const listen = overrides.listen !== false;
@@ -176,6 +186,25 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
 
   const store = overrides.store ?? (await openStore(config.database.url, { synchronous: config.database.synchronous }));
   try {
+    store.setNodeId(nodeId);
+    const membership = new NodeMembership({
+      store,
+      clock,
+      logger,
+      nodeId,
+      heartbeatIntervalMs: config.node.heartbeatIntervalMs,
+      leaseMs: config.node.leaseMs,
+      every,
+      version: process.env.npm_package_version ?? 'dev',
+      address: `${config.http.host}:${config.http.port}`,
+    });
+    // On SQLite one process owns the file: nothing can take its sales over while it runs, so its lease never stops it.
+    const sharedStore = store.kind === 'postgres';
+    const cluster: SaleCluster = { nodeId, mayAct: () => !sharedStore || membership.mayAct(), isNodeAlive: (id) => membership.isNodeAlive(id) };
+    const leadership: Leadership = store.openLeadership?.({ checkIntervalMs: config.node.heartbeatIntervalMs, logger, mayLead: cluster.mayAct }) ?? soleLeadership();
+    /** Work one node at a time does, under a lease that a dead node's successor takes over (docs/cluster.md). */
+    const workLease = (name: string, intervalMs: number): WorkLease =>
+      new WorkLease({ store, clock, logger, name, nodeId, leaseMs: Math.max(config.node.leaseMs, 2 * intervalMs), mayAct: cluster.mayAct, shared: sharedStore });
     // The software HSM finds each terminal's PIN key in the key store (sealed under the local master key).
     const hsm = overrides.hsm ?? softwareHsmFor(config, keyVault, store);
     const buildChannel = overrides.channel ?? ((channelConfig: ChannelConfig) => tcpChannel(channelConfig, { logger, metrics }, tls.channels.get(channelConfig.name), channelMacKeys.get(channelConfig.name)));
@@ -200,6 +229,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       batchMax: 64,
       ...overrides.reversalWorker,
       pollIntervalMs: reversalPollMs,
+      nodeId,
       acquirerIdFor: (name) => config.channels.find((channel) => channel.name === name)?.acquirerId ?? '00000000001',
       onSettledInTx: async (tx, settled) => {
         if (engine !== undefined) await engine.onReversalSettledInTx(tx, settled);
@@ -246,6 +276,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       reversalWorker,
       fees,
       completedEvents: 'projector',
+      cluster,
       ...(overrides.sleep === undefined ? {} : { sleep: overrides.sleep }),
     });
     const projector = new PaymentProjector({ store, clock, logger, fees: { recordApproved: feeHooks.writeApproved } });
@@ -312,6 +343,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       engineRecovery: () => running.recoveryStats(),
       projectorLag: () => projector.lag(),
       outboxStats: () => store.outboxStats(),
+      node: () => ({ id: nodeId, leader: leadership.isLeader(), mayAct: cluster.mayAct() }),
     });
     // Alerts and webhooks read the event stream on their own timers, off the sale's path (docs/alerts.md, docs/webhooks.md).
     const notifications = createNotifications({ config, store, clock, logger, vault: keyVault, channelWindows: () => healthMonitor.view().map((view) => ({ name: view.name, results: view.window.results, failures: view.window.failures })) });
@@ -391,7 +423,27 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       });
     };
 
+    /** Leader-only work with its own timers: started when this node is elected, stopped when it is not any more. */
+    const leaderServices: Array<{ start(): void; stop(): Promise<void> }> = [];
+    const onLeaderChange = (leader: boolean): void => {
+      metrics.recordLeaderChange(leader);
+      for (const service of leaderServices) {
+        if (leader) service.start();
+        else void service.stop().catch(() => undefined);
+      }
+      if (!leader) return;
+      const atMs = clock.nowMs();
+      store.write((tx) => tx.appendEvent({ type: 'cluster.leader_elected', subjectId: nodeId, payload: { node: nodeId }, atMs })).catch((error: unknown) => {
+        logger.warn({ error: error instanceof Error ? error.message : 'unknown' }, 'could not record the leader change');
+      });
+    };
+    /** A task of the once-per-cluster kind: a node that is not the leader skips it. */
+    const leaderOnly = (task: () => Promise<unknown>) => (): Promise<unknown> => (leadership.isLeader() ? task() : Promise.resolve());
+
     const start = async (): Promise<void> => {
+      // A member before anything else: the first heartbeat says to the other nodes that this one is alive.
+      await membership.start();
+      cleanups.push(() => membership.stop());
       await seedFromConfig(store, config, clock.nowMs());
       await checkZonePinKeys(config, hsm, logger);
       cleanups.push(async () => {
@@ -401,7 +453,10 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       const stopHealthPoll = every(Math.max(100, config.routing.healthPollIntervalMs), () => healthMonitor.poll());
       cleanups.push(async () => stopHealthPoll());
       cleanups.push(() => followUps.close());
-      loop(Math.max(100, Math.min(config.engine.transactions.adviceRetryMs, 10_000)), () => Promise.all([followUps.forwardDueAdvices(), followUps.releaseExpiredHolds()]), 'advice forwarding pass failed; retried next interval');
+      const adviceIntervalMs = Math.max(100, Math.min(config.engine.transactions.adviceRetryMs, 10_000));
+      const adviceLease = workLease('advices', adviceIntervalMs);
+      cleanups.push(() => adviceLease.release());
+      loop(adviceIntervalMs, () => adviceLease.run(() => Promise.all([followUps.forwardDueAdvices(), followUps.releaseExpiredHolds()])), 'advice forwarding pass failed; retried next interval');
       for (const channel of channels.values()) channel.start();
       cleanups.push(() => reversalWorker.stop());
       reversalWorker.kick();
@@ -410,31 +465,46 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       // One SQLite file has one gateway process, so everything pending now was left by the last run. On
       // PostgreSQL other nodes may be mid-payment: only what is older than any legitimate payment is taken.
       const recoveryAgeMs = store.kind === 'sqlite' ? 0 : 2 * config.engine.terminalTimeoutMs;
-      await running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs });
+      const recoveryIntervalMs = Math.max(500, Math.min(config.engine.terminalTimeoutMs, Math.floor(config.node.leaseMs / 2)));
+      const recoveryLease = workLease('recovery', recoveryIntervalMs);
+      cleanups.push(() => recoveryLease.release());
+      // Another node may run the sweep now: then its lease covers what this start would recover.
+      await recoveryLease.run((lease) => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs, lease: lease ?? undefined }));
       // The projector (docs/projector.md) stops after the engine closed (cleanups run in reverse) and then
       // drains what the last sales journalled.
       cleanups.push(async () => {
+        if (!leadership.isLeader()) return;
         await projector.drain().catch((error: unknown) => logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'projector could not catch up at shutdown; it resumes at the next start'));
       });
-      loop(projectorIntervalMs, () => projector.drain(), 'projector pass failed; retried at the next interval');
+      // Once per cluster: two projectors could both find a payment without its payment.completed event and both write one.
+      loop(projectorIntervalMs, leaderOnly(() => projector.drain()), 'projector pass failed; retried at the next interval');
       cleanups.push(() => running.close());
       // Recovery again for what is older than twice the terminal timeout: nothing legitimate is in flight that long, so this bounds "pending" in time.
-      loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * running.settings.terminalTimeoutMs }), 'recovery sweep failed; retried at the next interval');
-      loop(Math.max(1_000, config.monitoring.checkIntervalMs), () => terminalMonitor.check(), 'terminal check failed; retried at the next interval');
-      loop(Math.max(1_000, config.standing.checkIntervalMs), () => standingMonitor.check(), 'merchant standing check failed; retried at the next interval');
+      // It also takes the pending payments of dead nodes at any age (docs/cluster.md), hence an interval of half a node lease.
+      loop(
+        recoveryIntervalMs,
+        () => recoveryLease.run((lease) => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * running.settings.terminalTimeoutMs, lease: lease ?? undefined })),
+        'recovery sweep failed; retried at the next interval',
+      );
+      loop(Math.max(1_000, config.monitoring.checkIntervalMs), leaderOnly(() => terminalMonitor.check()), 'terminal check failed; retried at the next interval');
+      loop(Math.max(1_000, config.standing.checkIntervalMs), leaderOnly(() => standingMonitor.check()), 'merchant standing check failed; retried at the next interval');
       // The alert evaluator, the outbox worker and the reconciliation jobs (drop folder, overdue discrepancies:
       // docs/reconciliation.md) run on real timers: a simulation on virtual time (overrides.every) leaves them off.
+      // All three run on the cluster leader only (docs/cluster.md): started when elected, stopped when not.
       if (overrides.every === undefined) {
-        const reconciliationJobs = startReconciliationJobs({ store, clock, logger, config });
-        cleanups.push(() => reconciliationJobs.stop());
-        notifications.start();
-        cleanups.push(() => notifications.stop());
+        leaderServices.push(restartable(() => startReconciliationJobs({ store, clock, logger, config })));
+        leaderServices.push(notifications);
       }
       // Scheduled drills against staging (docs/drills.md#scheduled-drills); none unless configured.
       if (config.drills.schedule.length > 0) {
-        const drills = startDrillScheduler({ schedule: config.drills.schedule, timeZone: config.fees.settlementTimeZone, store, logger, nowMs: () => clock.nowMs() });
-        cleanups.push(() => drills.stop());
+        leaderServices.push(restartable(() => startDrillScheduler({ schedule: config.drills.schedule, timeZone: config.fees.settlementTimeZone, store, logger, nowMs: () => clock.nowMs() })));
       }
+      leadership.onChange(onLeaderChange);
+      await leadership.start();
+      cleanups.push(async () => {
+        await leadership.stop();
+        for (const service of leaderServices) await service.stop().catch(() => undefined);
+      });
       if (!listen) return;
       for (const [index, server] of terminalListeners.entries()) {
         const listener = config.listeners[index];
@@ -470,6 +540,9 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       fees,
       projector,
       metrics,
+      nodeId,
+      membership,
+      leadership,
       terminalMonitor,
       terminalListeners,
       http,
@@ -537,6 +610,21 @@ function tlsTargetsOf(channels: ReadonlyMap<string, GatewayChannel>): Map<string
   const targets = new Map<string, UpstreamChannel>();
   for (const [name, channel] of channels) if (channel instanceof UpstreamChannel) targets.set(name, channel);
   return targets;
+}
+
+/** A service whose start() returns its stopper, made restartable: leadership may come and go several times. */
+function restartable(startService: () => { stop(): Promise<void> | void }): { start(): void; stop(): Promise<void> } {
+  let running: { stop(): Promise<void> | void } | null = null;
+  return {
+    start() {
+      running ??= startService();
+    },
+    async stop() {
+      const stopping = running;
+      running = null;
+      await stopping?.stop();
+    },
+  };
 }
 
 /** Real intervals, unref'd so a background loop never keeps the process up. */

@@ -13,6 +13,9 @@ import { SqlStoreReader } from './sql-store-reader.ts';
 import { StanBlocks } from './stan-blocks.ts';
 import { ConfigCache } from './config-cache.ts';
 import { SqlStoreTx } from './sql-store-tx.ts';
+import { PostgresLeadership } from './postgres-leadership.ts';
+import type { LoggerLike } from '../../core/ports/channel.ts';
+import type { Leadership } from '../../core/ports/leadership.ts';
 
 export interface PostgresStoreOptions {
   /** A schema to hold every table, created if missing; default `public`. Lower-case identifier. */
@@ -114,6 +117,7 @@ export class PostgresStore extends SqlStoreReader implements Store {
   readonly #groupCommit: GroupCommit;
   #closing: Promise<void> | null = null;
   #nodeId: string | null = null;
+  readonly #url: string;
 
   /** Creates the pool (connecting lazily); call `migrate()` before use, as `openStore` does. */
   static open(url: string, options: PostgresStoreOptions = {}): PostgresStore {
@@ -132,14 +136,15 @@ export class PostgresStore extends SqlStoreReader implements Store {
     // An idle client that loses its server emits here; without a listener the process would exit.
     // The next query on the pool reports the outage as RSW_STORE_UNAVAILABLE instead.
     pool.on('error', () => undefined);
-    return new PostgresStore(pool, schema, options);
+    return new PostgresStore(pool, schema, options, url);
   }
 
-  private constructor(pool: pg.Pool, schema: string, options: PostgresStoreOptions) {
+  private constructor(pool: pg.Pool, schema: string, options: PostgresStoreOptions, url: string) {
     const readerExecutor = new PostgresExecutor(pool, () => pool.ended);
     super(readerExecutor, new ConfigCache(readerExecutor, { checkMs: options.configCacheCheckMs }));
     this.#pool = pool;
     this.schema = schema;
+    this.#url = url;
     // The lock is taken by the subquery before the row (and its seq) is produced, in one round trip.
     const appendEventSql = `INSERT INTO events (type, subject_id, payload, at_ms, node)
       SELECT ?, ?, CAST(? AS JSONB), CAST(? AS BIGINT), CAST(? AS TEXT) FROM (SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}'))) AS event_order_lock
@@ -238,6 +243,10 @@ export class PostgresStore extends SqlStoreReader implements Store {
   writeFault(): string | null {
     // A PostgreSQL outage shows in ping(); only a closed store refuses writes for good.
     return this.#closing !== null ? 'the store is closed' : null;
+  }
+
+  openLeadership(options: { checkIntervalMs: number; logger: LoggerLike; mayLead?: () => boolean }): Leadership {
+    return new PostgresLeadership({ url: this.#url, key: this.schema, ...options });
   }
 
   setNodeId(nodeId: string): void {

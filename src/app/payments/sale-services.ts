@@ -38,7 +38,21 @@ export interface PaymentsOptions {
   router?: EngineRouter;
   /** What a sale retries on its own after a failed attempt; the shipped recovery-policy.json by default. */
   recoveryPolicy?: RecoveryPolicy;
+  /** This gateway node among several (docs/cluster.md); one node alone by default. */
+  cluster?: SaleCluster;
 }
+
+/** What the sale use cases need of the cluster membership (src/app/cluster/node-membership.ts). */
+export interface SaleCluster {
+  readonly nodeId: string;
+  /** False once this node's own lease may have lapsed (a pause, a lost database): it must not send then, its sales may be taken over. */
+  mayAct(): boolean;
+  /** Whether node `id` holds a live lease now; a node without a row is dead. */
+  isNodeAlive(id: string): Promise<boolean>;
+}
+
+/** One node alone: it always may act, and every other node's sale is left to the recovery sweep. */
+const singleNode: SaleCluster = { nodeId: 'local', mayAct: () => true, isNodeAlive: async () => true };
 
 /** The options resolved: defaults filled in, channels by name. */
 export interface SaleServices {
@@ -57,6 +71,7 @@ export interface SaleServices {
   readonly sleep: (durationMs: number) => Promise<void>;
   readonly router: EngineRouter | undefined;
   readonly recoveryPolicy: RecoveryPolicy;
+  readonly cluster: SaleCluster;
 }
 
 export function resolveSaleServices(options: PaymentsOptions): SaleServices {
@@ -77,5 +92,6 @@ export function resolveSaleServices(options: PaymentsOptions): SaleServices {
     sleep: options.sleep ?? ((durationMs) => new Promise((resolve) => setTimeout(resolve, Math.max(0, durationMs)))),
     router: options.router,
     recoveryPolicy: options.recoveryPolicy ?? shippedRecoveryPolicy,
+    cluster: options.cluster ?? singleNode,
   };
 }

@@ -15,6 +15,8 @@ import type {
 import type { ApiScope } from '../access/api-scope.ts';
 import type { NotificationStoreReader, NotificationStoreTx } from './notification-store.ts';
 import type { ClusterStoreReader, ClusterStoreTx } from './cluster-store.ts';
+import type { Leadership } from './leadership.ts';
+import type { LoggerLike } from './channel.ts';
 
 export interface MerchantRecord {
   id: string;
@@ -788,6 +790,8 @@ export interface Store extends StoreReader {
    * it inserts (their owner node) and on every event it appends. Set once by the composition root.
    */
   setNodeId(nodeId: string): void;
+  /** The cluster leadership election on this database (PostgreSQL); absent where one node is all there is (SQLite). */
+  openLeadership?(options: { checkIntervalMs: number; logger: LoggerLike; mayLead?: () => boolean }): Leadership;
   close(): Promise<void>;
 }
 
