@@ -27,7 +27,7 @@ export interface NodeMembershipOptions {
  * before its write, so a node's own view is never later than the row's, and the margin covers the
  * skew between nodes' clocks (keep them synchronised: docs/cluster.md).
  */
-export const ownLeaseMarginMs = 1000;
+export const ownLeaseMarginMsMax = 1000;
 
 export class NodeMembership {
   readonly nodeId: string;
@@ -69,7 +69,7 @@ export class NodeMembership {
     await store.write((tx) =>
       tx.heartbeatNode({ id: this.nodeId, startedAtMs: this.#startedAtMs, heartbeatAtMs: beganAtMs, leaseExpiresAtMs: beganAtMs + leaseMs, version: this.#options.version, address: this.#options.address }),
     );
-    this.#ownLeaseUntilMs = beganAtMs + leaseMs - ownLeaseMarginMs;
+    this.#ownLeaseUntilMs = beganAtMs + leaseMs - Math.min(ownLeaseMarginMsMax, Math.floor(leaseMs / 4));
   }
 
   /** False once this node's lease may have lapsed in the others' eyes: it must not send or take work then. */

@@ -16,6 +16,9 @@ import { reversalIdFor } from '../reversals/reversal-worker.ts';
 import { updatePaymentChecked, writeDurably } from './durable-write.ts';
 import type { SaleDeps } from './sale-deps.ts';
 
+/** A dead node's pending payments taken per pass at most (the list's bound in the store); the rest on the next pass. */
+const deadNodePaymentsPerPassMax = 1000;
+
 export interface RecoveryOptions {
   /** Only payments created before this (now by default); a dead node's payments are taken at any age. */
   createdBeforeMs?: number;
@@ -28,7 +31,7 @@ export async function recoverPendingPayments(deps: SaleDeps, options: RecoveryOp
   const { store, clock, settings, logger, cluster } = deps;
   const cutoffMs = options.createdBeforeMs ?? clock.nowMs();
   const pending = await store.listPendingPayments(cutoffMs, settings.recoveryBatchMax);
-  const ofDeadNodes = await store.listPendingPaymentsOfDeadNodes(clock.nowMs(), cluster.nodeId, settings.recoveryBatchMax);
+  const ofDeadNodes = await store.listPendingPaymentsOfDeadNodes(clock.nowMs(), cluster.nodeId, Math.min(settings.recoveryBatchMax, deadNodePaymentsPerPassMax));
   const ids = [...new Set([...pending.map((payment) => payment.id), ...ofDeadNodes])];
   let reversalsQueued = 0;
   let payments = 0;
