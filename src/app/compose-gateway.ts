@@ -63,6 +63,7 @@ import { checkValuesAgree, loadZonePinKeys, openChannelMacKeys } from './termina
 import { readTlsFromConfig, reloadChannelTls } from './tls/tls-from-config.ts';
 import { defaultNodeId, NodeMembership } from './cluster/node-membership.ts';
 import { WorkLease } from './cluster/work-lease.ts';
+import { listClusterNodes } from './cluster/list-cluster-nodes.ts';
 import { soleLeadership, type Leadership } from '../core/ports/leadership.ts';
 import type { SaleCluster } from './payments/sale-services.ts';
 
@@ -384,6 +385,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
           }),
           channelHealth,
           projectorLag,
+          cluster: { nodeId, nodes: () => listClusterNodes(store, clock.nowMs()) },
           notifications: notifications.routes,
           monitoring: {
             terminalCached: (id) => terminalMonitor.cached(id),

@@ -28,6 +28,8 @@ import { registerRequestLimits, type RequestLimits } from './request-limits.ts';
 import { registerCors, registerSecurityHeaders } from './security-headers.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
 import { drillRoutes } from './routes/drill-routes.ts';
+import { clusterRoutes } from './routes/cluster-routes.ts';
+import type { ClusterView } from '../../core/ports/cluster-store.ts';
 import { auditAfter } from './audit-trail.ts';
 import { createErrorHandler, problemOfError, problemSchema, sendProblem } from './problem.ts';
 import { refuseCardNumbersInText } from './refuse-card-numbers-in-text.ts';
@@ -95,6 +97,8 @@ export interface HttpAppDeps {
   channelHealth?: () => readonly ChannelHealthLike[];
   /** The payment projector's lag and the bound for /readyz (docs/projector.md); absent without a projector. */
   projectorLag?: () => Promise<{ lagMs: number; lagMaxMs: number } | null>;
+  /** This node and the cluster view for GET /v1/nodes (docs/cluster.md); without it the route is absent. */
+  cluster?: { nodeId: string; nodes(): Promise<ClusterView> };
   /** Terminal stats and channel health joined to GET /v1/terminals and /v1/channels (docs/monitoring.md). */
   monitoring?: ManagementMonitoring;
   bodyBytesMax?: number;
@@ -203,6 +207,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         await v1.register(alertRoutes, { ...deps.notifications.alerts, auth });
       }
       await v1.register(drillRoutes, { store: deps.store, auth });
+      if (deps.cluster !== undefined) await v1.register(clusterRoutes, { auth, nodeId: deps.cluster.nodeId, nodes: deps.cluster.nodes, ...(deps.projectorLag === undefined ? {} : { projectorLag: deps.projectorLag }) });
       await v1.register(manualHandlingRoutes, { store: deps.store, clock: deps.clock, useCases: deps.useCases.manualHandling, auth });
       await v1.register(reconciliationRoutes, { store: deps.store, auth, clock: deps.clock, useCases: deps.useCases.reconciliation });
       // Payouts (admin) and what a merchant's own key reads about its money (docs/payouts.md).

@@ -37,6 +37,8 @@ export interface ReversalWorkerOptions {
   onSettledInTx?: (tx: StoreTx, settled: ReversalSettlement) => Promise<void>;
   /** Called after the commit, for notifications. */
   onSettled?: (settled: ReversalSettlement) => void;
+  /** How long after its claim a try may still be sent (default 2 s); a node paused longer sends nothing (docs/cluster.md). */
+  sendWindowMs?: number;
   /** The gateway node this worker sends for (docs/cluster.md): each try's claim names it, and only its claim may write the try's outcome. */
   nodeId?: string;
 }
@@ -69,6 +71,8 @@ export interface EnqueueReversalInput {
  */
 const kickRunsMax = 4;
 
+const defaultSendWindowMs = 2000;
+
 /** Response codes of an 0410 that mean the reversal is complete: done, or the host never saw the original. */
 const completedResponseCodes: ReadonlySet<string> = new Set(['00', '25']);
 
@@ -86,6 +90,7 @@ export class ReversalWorker {
   private readonly sending = new Set<string>();
   private stopped = false;
   readonly #nodeId: string;
+  readonly #sendWindowMs: number;
 
   constructor(options: ReversalWorkerOptions) {
     const positive: Array<[string, number]> = [
@@ -102,6 +107,7 @@ export class ReversalWorker {
     if (options.backoffMsMax < options.backoffMs) throw new Error('broken invariant: reversal backoffMsMax is below backoffMs');
     this.options = options;
     this.#nodeId = options.nodeId ?? 'local';
+    this.#sendWindowMs = options.sendWindowMs ?? defaultSendWindowMs;
     this.policy = Object.freeze({ triesMax: options.triesMax, backoffMs: options.backoffMs, backoffMsMax: options.backoffMsMax });
   }
 
@@ -170,12 +176,13 @@ export class ReversalWorker {
         if (current === null || current.state !== 'pending' || current.tries !== listed.tries || current.nextAtMs > nowMs) return null;
         const tries = current.tries + 1;
         // If we crash before recording the outcome, the row comes due again after the reply window plus the usual backoff.
-        const inFlight: ReversalRecord = { ...current, tries, nextAtMs: nowMs + this.options.timeoutMs + reversalBackoffMs(tries, this.policy) };
+        // The send window is part of the claim: no other node claims the row before the send could be made and answered.
+        const inFlight: ReversalRecord = { ...current, tries, nextAtMs: nowMs + this.#sendWindowMs + this.options.timeoutMs + reversalBackoffMs(tries, this.policy) };
         if (!(await tx.claimReversalTry(current, inFlight, this.#nodeId, nowMs))) return null;
-        return { before: current, inFlight };
+        return { before: current, inFlight, claimedAtMs: nowMs };
       });
       if (claimed === null) return false;
-      const { before, inFlight } = claimed;
+      const { before, inFlight, claimedAtMs } = claimed;
 
       const payment = await store.getPayment(before.paymentId);
       const attempt = (await store.listAttempts(before.paymentId)).find((candidate) => candidate.id === before.attemptId);
@@ -185,9 +192,9 @@ export class ReversalWorker {
 
       const tryLog = { reversalId: before.id, paymentId: before.paymentId, attemptId: before.attemptId, channel: before.channel, tryNumber: inFlight.tries };
       // A node that paused (or lost the database) after its claim must not send once another node may
-      // have claimed the next try: that happens at inFlight.nextAtMs, and our 0400 may wait timeoutMs
-      // for its reply, so the latest safe moment to send is timeoutMs before it.
-      if (clock.nowMs() + this.options.timeoutMs > inFlight.nextAtMs) {
+      // claim the next try (at inFlight.nextAtMs): our 0400 may wait timeoutMs for its reply, so it
+      // goes out only inside the claim's send window.
+      if (clock.nowMs() > claimedAtMs + this.#sendWindowMs) {
         logger.warn(tryLog, 'reversal claim lapsed before the send (paused or slow store); not sent, the next claim sends it');
         return false;
       }

@@ -63,3 +63,25 @@ export interface ClusterStoreTx extends ClusterStoreReader {
   /** Moves a pending payment from a dead owner to `toNode`: a conditional update, false when someone else did first or it is no longer pending. */
   takeOverPayment(paymentId: string, fromNode: string | null, toNode: string): Promise<boolean>;
 }
+
+/** The cluster as GET /v1/nodes and `reswipe nodes` show it (src/app/cluster/list-cluster-nodes.ts). */
+export interface ClusterNodeView {
+  id: string;
+  version: string;
+  address: string;
+  startedAtMs: number;
+  lastHeartbeatAtMs: number;
+  leaseExpiresAtMs: number;
+  stoppedAtMs: number | null;
+  alive: boolean;
+  leader: boolean;
+  leases: Array<{ name: string; epoch: number; expiresAtMs: number }>;
+  reversalsClaimed: number;
+}
+
+export interface ClusterView {
+  nowMs: number;
+  leader: string | null;
+  nodes: ClusterNodeView[];
+}
+

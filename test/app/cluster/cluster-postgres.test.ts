@@ -93,7 +93,7 @@ if (unreachable !== null) {
   function recordingChannel(node: string, log: Array<{ node: string; stan: string | undefined; mti: string }>, beforeReply: () => Promise<void> = async () => undefined) {
     return {
       async send(request: IsoMessage): Promise<ChannelSendResult> {
-        log.push({ node, stan: request.fields[11], mti: request.mti });
+        log.push({ node, stan: String(request.fields[11]), mti: request.mti });
         await beforeReply();
         return reply(request, '00');
       },
