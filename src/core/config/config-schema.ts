@@ -257,15 +257,6 @@ export const configSchema = Type.Object(
       url: text({ maxLength: 4096, pattern: '^(sqlite:.+|postgres(ql)?://.+)$', expected: 'must be sqlite:<path> or postgres://...', default: 'sqlite:reswipe.db' }),
       synchronous: enumOf(['full', 'normal'] as const, 'full'),
     }),
-    /** This gateway process among several on one PostgreSQL database (docs/cluster.md). */
-    node: section({
-      /** Stable name in logs, metrics, events and GET /v1/nodes; default `<hostname>-<pid>-<random>`, new on every start. */
-      id: Type.Optional(text({ maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$', expected: 'must be letters, digits and . _ : - (at most 128)' })),
-      /** How often the node renews its row and lease in the database. */
-      heartbeatIntervalMs: integer(100, 60_000, 1000),
-      /** How long after its last heartbeat a node counts as dead: its sales and leases are then taken over. */
-      leaseMs: integer(500, 600_000, 5000),
-    }),
     security: section({
       /** Hex or base64 of at least 32 random bytes (pan-key.ts); in development mode any 16+ characters. */
       panKey: Type.Optional(text({ minLength: 16, maxLength: 1024, expected: 'must be 16 to 1024 characters' })),
@@ -331,6 +322,15 @@ export const configSchema = Type.Object(
     listeners: Type.Array(listenerSchema, { maxItems: listenersMax, default: [{}] }),
     channels: Type.Array(channelSchema, { maxItems: channelsMax, default: [] }),
     merchants: Type.Array(merchantSchema, { maxItems: merchantsMax, default: [] }),
+    /** This gateway process among several on one PostgreSQL database (docs/cluster.md). */
+    node: section({
+      /** Stable name in logs, metrics, events and GET /v1/nodes; default `<hostname>-<pid>-<random>`, new on every start. */
+      id: Type.Optional(text({ maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$', expected: 'must be letters, digits and . _ : - (at most 128)' })),
+      /** How often the node renews its row and lease in the database. */
+      heartbeatIntervalMs: integer(100, 60_000, 1000),
+      /** How long after its last heartbeat a node counts as dead: its sales and leases are then taken over. */
+      leaseMs: integer(500, 600_000, 5000),
+    }),
     drills: section({
       schedule: Type.Array(drillScheduleSchema, { maxItems: 32, default: [] }),
     }),
