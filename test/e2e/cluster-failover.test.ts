@@ -6,7 +6,7 @@
 // Method: `reswipe issuer-sim` with a few link faults and its ledger; three `reswipe serve` on a fresh
 // database (created for the run, dropped after); six codec-built terminals, each with a primary and a
 // backup node as CUPS terminals are configured, resending the same sale (same STAN and DE 7) on no
-// answer. The terminal waits 6 s per try and the gateway's terminal timeout is 30 s: a sale whose
+// answer. The terminal waits 6 s per try and the gateway's terminal timeout is 20 s: a sale whose
 // original was on the dead node is answered only if the node it reaches takes it over (node lease 2 s).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +26,7 @@ const terminalsCount = 6;
 const salesPerTerminal = 14;
 const terminalWaitMs = 6_000;
 const terminalTriesMax = 4;
+const channelTimeoutMs = 1_500;
 const pans = ['6222020000000000018', '6225880000000019', '4111111111111111', '5555555555554444', '6222020000000000026', '6217000000000000012'];
 
 interface LedgerEntry {
@@ -86,9 +87,9 @@ if (unreachable !== null) {
           node: { id: `node-${index}`, heartbeatIntervalMs: 500, leaseMs: 2000 },
           security: { panKey: 'cluster-test-pan-key-0123456789', developmentMode: true },
           http: { port: 0 },
-          engine: { terminalTimeoutMs: 30_000, reversal: { triesMax: 8, backoffMs: 200, backoffMsMax: 1_000 } },
+          engine: { terminalTimeoutMs: 20_000, reversal: { triesMax: 8, backoffMs: 200, backoffMsMax: 1_000 } },
           listeners: [{ name: 'pos', port: 0, dialect: 'iso87-ascii', language: 'en' }],
-          channels: [{ name: 'sim', host: '127.0.0.1', port: Number(sim.info.isoPort), timeoutMs: 1_500, echoIntervalMs: 0 }],
+          channels: [{ name: 'sim', host: '127.0.0.1', port: Number(sim.info.isoPort), timeoutMs: channelTimeoutMs, echoIntervalMs: 0 }],
           merchants: [{ id: 'M00000000000001', name: 'Cluster shop', mcc: '5411', terminals: terminalIds }],
         }),
       );
@@ -113,7 +114,8 @@ if (unreachable !== null) {
       const connected = async (): Promise<{ link: TerminalClient; node: number } | null> => {
         if (client !== null && !client.link.closed) return client;
         client = null;
-        for (let tries = 0; tries < 100; tries++) {
+        // Long enough to outlast a restart of the backup while the primary is dead (both hosts down at once).
+        for (let tries = 0; tries < 600; tries++) {
           const node = hosts[preferred % 2] ?? 0;
           const target = nodes[node];
           if (target?.up === true) {
@@ -208,6 +210,21 @@ if (unreachable !== null) {
       for (const entry of ledger) if (entry.kind === 'charge' && !known.has(entry.amountMinor)) problems.push(`ledger entry ${entry.key} of ${entry.amountMinor} belongs to no sale`);
       assert.deepEqual(problems, []);
 
+      // No reversal was ever sent twice at once: two receipts of one original less than the channel
+      // timeout apart would mean a second sender while the first could still be waiting for its reply.
+      const received = ((await (await fetch(`http://127.0.0.1:${adminPort}/reversals`)).json()) as { data: Array<{ original: string; connection: number; atMs: number; stan: string }> }).data;
+      const overlaps: string[] = [];
+      const byOriginal = new Map<string, typeof received>();
+      for (const receipt of received) byOriginal.set(receipt.original, [...(byOriginal.get(receipt.original) ?? []), receipt]);
+      for (const [original, receipts] of byOriginal) {
+        for (let i = 1; i < receipts.length; i++) {
+          const earlier = receipts[i - 1]!;
+          const later = receipts[i]!;
+          if (later.atMs - earlier.atMs < channelTimeoutMs) overlaps.push(`${original}: connection ${earlier.connection} then ${later.connection} ${later.atMs - earlier.atMs} ms apart`);
+        }
+      }
+      assert.deepEqual(overlaps, [], 'a reversal sent by two senders at once');
+
       // Each event once: the projector's payment.completed per payment, each reversal completed once.
       const completed = await store.listEvents(0, 500, 'payment.completed');
       const completedTwice = completed.map((event) => event.subjectId).filter((id, i, all) => all.indexOf(id) !== i);
@@ -231,7 +248,7 @@ if (unreachable !== null) {
       const told = (code: string) => sales.filter((sale) => sale.told === code).length;
       assert.ok(told('00') > sales.length / 3, `only ${told('00')} approvals`);
       console.log(
-        `cluster: ${sales.length} sales, ${told('00')} told 00, ${sales.length - told('00')} other, ${movedSales} moved to a backup node, ${Number(takenOver[0]?.n)} taken over from the dead node, ${elections.length} leader elections, ${manualAmounts.size} manual, ledger ${ledger.length} entries`,
+        `cluster: ${sales.length} sales, ${told('00')} told 00, ${sales.length - told('00')} other, ${movedSales} moved to a backup node, ${Number(takenOver[0]?.n)} taken over from the dead node, ${elections.length} leader elections, ${received.length} reversals received, ${manualAmounts.size} manual, ledger ${ledger.length} entries`,
       );
     } finally {
       await store.close();
