@@ -25,6 +25,7 @@ export const commandRegistry: readonly CommandEntry[] = [
   { name: 'explain', summary: 'why a response code happens and what to do; --symptom for non-code problems, --json for machines', load: () => import('./commands/explain.ts') },
   { name: 'iso', summary: 'ISO 8583 tools: decode hex to masked JSON, encode JSON to hex (any dialect)', load: () => import('./commands/iso.ts') },
   { name: 'issuer-sim', summary: 'run the sandbox issuer (host-link ISO 8583, magic test cards, faults); --list prints the table', load: () => import('./commands/issuer-sim.ts') },
+  { name: 'qr-sim', summary: 'run the QR sandbox (WeChat Pay API v2 over HTTP, magic auth codes, faults, admin under /sandbox/); --list prints the codes', load: () => import('./commands/qr-sim.ts') },
   { name: 'demo', summary: 'one command to see it work: sandbox banks, gateway on a fresh SQLite file, a shop day with every failure cause, then where to look', load: () => import('./commands/demo.ts') },
   { name: 'terminal', summary: 'POS terminal emulator over ISO 8583: interactive, or one scripted sale with --card and --amount', load: () => import('./commands/terminal.ts') },
   { name: 'route', summary: 'which upstream channel a sale would take and why: `route --pan-bin 622202 --amount 100.00 --merchant M`', load: () => import('./commands/route.ts') },

@@ -12,6 +12,11 @@ export function integerOption(field: string, text: string, min: number, max: num
   return value;
 }
 
+/** Reads a fault probability flag as a number; NaN when not a number, so the simulator's fault validation names the setting in its error. */
+export function rateOption(text: string): number {
+  return text.trim() === '' ? Number.NaN : Number(text);
+}
+
 /** Reads --framing: binary2 (2-byte length) or ascii4 (4 ASCII digits). */
 export function framingOption(text: string): FramingKind {
   if (text !== 'binary2' && text !== 'ascii4') throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'framing', reason: 'must be binary2 or ascii4' });

@@ -7,7 +7,7 @@ import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { linkFaultMix, mergeFaultSettings, noFaults } from '../../sim/issuer/fault-plan.ts';
 import { formatTestCardTableText, testCardTableJson } from '../../sim/issuer/format-test-card-table.ts';
 import { issuerServerDefaults, startIssuerServer } from '../../sim/issuer/issuer-server.ts';
-import { framingOption } from '../option-parsers.ts';
+import { framingOption, rateOption } from '../option-parsers.ts';
 import { readServerTlsOptions } from '../../adapters/tls/read-tls-material.ts';
 import { keyAlgorithms, keyBytesOf, type KeyAlgorithm } from '../../core/crypto/block-cipher.ts';
 
@@ -57,11 +57,6 @@ function integerOption(field: string, text: string, min: number, max: number): n
     throw new ReswipeError('RSW_BAD_ARGUMENT', { field, reason: `must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}` });
   }
   return value;
-}
-
-function rateOption(text: string): number {
-  // Left as NaN when not a number, so mergeFaultSettings names the flag in its error.
-  return text.trim() === '' ? Number.NaN : Number(text);
 }
 
 export function register(program: Command): void {

@@ -62,9 +62,9 @@ export const engineErrors = defineErrors([
   },
   {
     code: 'RSW_SIM_FAULTS_INVALID',
-    messageTemplate: 'issuer simulator fault settings rejected: {reason}',
+    messageTemplate: 'simulator fault settings rejected: {reason}',
     httpStatus: 400,
-    description: 'A fault rate given to `reswipe issuer-sim` (flag or PUT /faults) is not a probability from 0 to 1, the rates add up to more than 1, or lateReplyMs is out of range; fix the value named in the message.',
+    description: 'A fault rate given to `reswipe issuer-sim` (flag or PUT /faults) or `reswipe qr-sim` (flag or PUT /sandbox/faults) is not a probability from 0 to 1, the rates add up to more than 1, or a delay or path list is out of range; fix the value named in the message.',
   },
   {
     code: 'RSW_SIM_LEDGER_FILE_UNREADABLE',
@@ -74,9 +74,9 @@ export const engineErrors = defineErrors([
   },
   {
     code: 'RSW_SIM_LISTEN_FAILED',
-    messageTemplate: 'issuer simulator cannot listen on {host}:{port}: {reason}',
+    messageTemplate: 'simulator cannot listen on {host}:{port}: {reason}',
     httpStatus: 500,
-    description: 'The issuer simulator could not bind its ISO 8583 or admin port (port in use, no permission); pick another --port / --admin-port or free the port.',
+    description: 'The issuer simulator or the QR sandbox could not bind its port (port in use, no permission); pick another --port / --admin-port or free the port.',
   },
   {
     code: 'RSW_HTTP_VALIDATION',

@@ -58,15 +58,17 @@ export function posEntryModeFor(entryMode: EntryMode): string {
   }
 }
 
-/** Builds the upstream 0200 for one attempt of a sale. */
-export function buildUpstreamSale(input: UpstreamSaleInput): IsoMessage {
+/** What every upstream sale carries whatever pays it (a card, a UnionPay QR code). */
+export type UpstreamSaleBasics = Omit<UpstreamSaleInput, 'card'>;
+
+/** The fields of an upstream 0200 that do not depend on what pays: DE 3, 4, 7, 11, 12, 13, 18, 25, 32, 41, 42, 43, 49. */
+export function saleBasicFields(input: UpstreamSaleBasics): IsoMessage['fields'] {
   if (!(Number.isSafeInteger(input.amountMinor) && input.amountMinor >= 0)) {
     throw new Error(`broken invariant: amount ${input.amountMinor} is not a whole number of minor units`);
   }
   if (!/^[0-9]{6}$/.test(input.stan)) throw new Error('broken invariant: STAN is not n6');
   const local = localDateTime(input.nowMs, input.localOffsetMinutes);
-  const fields: IsoMessage['fields'] = {
-    2: input.card.number.reveal(),
+  return {
     3: saleProcessingCode,
     4: String(input.amountMinor).padStart(12, '0'),
     7: transmissionDateTime(input.nowMs),
@@ -74,13 +76,21 @@ export function buildUpstreamSale(input: UpstreamSaleInput): IsoMessage {
     12: local.time,
     13: local.date,
     18: input.merchant.mcc,
-    22: posEntryModeFor(input.card.entryMode),
     25: '00',
     32: input.acquirerId,
     41: fixedAns(input.upstreamTerminalId, 8),
     42: fixedAns(input.merchant.id, 15),
     43: fixedAns(input.merchant.name, 40),
     49: currencyNumericFor(input.currency),
+  };
+}
+
+/** Builds the upstream 0200 for one attempt of a sale. */
+export function buildUpstreamSale(input: UpstreamSaleInput): IsoMessage {
+  const fields: IsoMessage['fields'] = {
+    ...saleBasicFields(input),
+    2: input.card.number.reveal(),
+    22: posEntryModeFor(input.card.entryMode),
   };
   if (input.card.expiry !== undefined) fields[14] = input.card.expiry;
   if (input.card.track2 !== undefined) fields[35] = input.card.track2;

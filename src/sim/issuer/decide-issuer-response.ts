@@ -10,7 +10,8 @@ import { nextIntInclusive } from '../../core/time/random.ts';
 import { assertNever } from '../../core/vocabulary.ts';
 import type { IssuerBook, IssuerEvent, MoneyKind, MoneyMove, StoredResponse } from './issuer-book.ts';
 import { fromStoredResponse, toStoredResponse } from './issuer-book.ts';
-import { findTestCard, forcedCodeForAmount, testCards, type TestCard } from './test-cards.ts';
+import { findTestCard, findUnionPayQrAccount, forcedCodeForAmount, simulatorAccounts, type TestCard } from './test-cards.ts';
+import { isUnionPayQrSale } from '../../core/payments/unionpay-qr-request.ts';
 
 export interface IssuerContext {
   readonly nowMs: number;
@@ -292,7 +293,8 @@ export function decideAuthorization(book: IssuerBook, request: IsoMessage, conte
   if (kind === undefined) return answer('12', {}, null);
   if (book.reversedUnseen.has(key)) return answer('12', {}, null); // reversed before it arrived: never charge it now
   if (!Number.isFinite(amountMinor)) return answer('13', {}, null);
-  const testCard = findTestCard(card.pan);
+  // A UnionPay QR sale pays from the QR account its code names; a code never matches a card.
+  const testCard = isUnionPayQrSale(request) ? findUnionPayQrAccount(card.pan) : findTestCard(card.pan);
   if (testCard === undefined) return answer('14', {}, null);
   const account = book.account(testCard.id);
 
@@ -370,7 +372,7 @@ function cardOfOriginal(book: IssuerBook, request: IsoMessage): CardInput | unde
   const originalKey = originalKeyOf(de90, getText(request, 41) ?? '');
   const entry = originalKey === undefined ? undefined : book.records.get(originalKey)?.entry;
   if (entry === undefined || entry === null) return undefined;
-  const card = testCards.find((candidate) => candidate.id === entry.money.cardId);
+  const card = simulatorAccounts().find((candidate) => candidate.id === entry.money.cardId);
   return card === undefined ? undefined : { pan: card.pan, expiry: undefined };
 }
 

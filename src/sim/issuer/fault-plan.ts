@@ -5,7 +5,8 @@ import { getText } from '../../core/iso8583/index.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { Random } from '../../core/time/random.ts';
 import { nextUnit } from '../../core/time/random.ts';
-import { findMagicAmount, type IssuerFault } from './test-cards.ts';
+import { findMagicAmount, unionPayQrFault, type IssuerFault } from './test-cards.ts';
+import { isUnionPayQrSale } from '../../core/payments/unionpay-qr-request.ts';
 
 /** Probabilities in [0, 1] that a request meets each fault; their sum is at most 1. */
 export interface FaultRates {
@@ -130,6 +131,8 @@ export function decideFault(request: IsoMessage, settings: FaultSettings, random
     const amountText = getText(request, 4);
     const magic = amountText !== undefined && /^\d{1,12}$/.test(amountText) ? findMagicAmount(Number(amountText)) : undefined;
     if (magic !== undefined && magic.effect.kind === 'fault') return magic.effect.fault;
+    const qrFault = isUnionPayQrSale(request) ? unionPayQrFault(getText(request, 2) ?? '') : undefined;
+    if (qrFault !== undefined) return qrFault;
   }
   if (!isFinancial && request.mti !== '0400' && request.mti !== '0401') return null;
   const draw = nextUnit(random);

@@ -4,7 +4,7 @@
 // Pure: no I/O, no clock, no randomness.
 import type { IsoMessage } from '../../core/iso8583/index.ts';
 import { maskPan } from '../../core/cards/pan.ts';
-import { testCards, type TestCard } from './test-cards.ts';
+import { simulatorAccounts, type TestCard } from './test-cards.ts';
 
 export type MoneyKind = 'charge' | 'hold' | 'refund';
 
@@ -130,7 +130,7 @@ export class IssuerBook {
 
   private openAccounts(): void {
     this.accounts.clear();
-    for (const card of testCards) this.accounts.set(card.id, { card, availableMinor: openingAvailableMinor(card), totals: emptyTotals() });
+    for (const card of simulatorAccounts()) this.accounts.set(card.id, { card, availableMinor: openingAvailableMinor(card), totals: emptyTotals() });
   }
 
   account(cardId: string): AccountState {

@@ -79,6 +79,43 @@ export const testCards: readonly TestCard[] = [
   { id: 'amex-credit-ok', pan: '378282246310005', brand: 'amex', cardType: 'credit', issuerName: 'Amex test issuer', status: 'active', expiry: '3012', cvv: '1234', creditLimitMinor, behaviour: 'normal', expectedCode: '00', category: 'approved', verdict: 'none', triggers: 'approved, Amex credit (4-digit CID 1234)' },
 ];
 
+/**
+ * UnionPay QR (C2B 付款码) accounts: a sale whose DE 2 is a 19-digit code starting 62 and whose DE 22
+ * is 03x (src/core/payments/unionpay-qr-request.ts) is charged to one of these, chosen by the code's
+ * last two digits (unionPayQrMagicSuffixes); any other such code pays from the healthy account. They
+ * are not cards: they are not in `testCards` (the card table) but the books hold them the same way.
+ */
+export const unionPayQrAccounts: readonly TestCard[] = [
+  { id: 'unionpay-qr-ok', pan: '6200000000000000000', brand: 'unionpay', cardType: 'debit', issuerName: 'UnionPay QR wallet', status: 'active', expiry: '3012', cvv: '', balanceMinor: richBalanceMinor, behaviour: 'normal', expectedCode: '00', category: 'approved', verdict: 'none', triggers: 'approved (any code not listed below)' },
+  { id: 'unionpay-qr-low-balance', pan: '6200000000000000051', brand: 'unionpay', cardType: 'debit', issuerName: 'UnionPay QR wallet', status: 'active', expiry: '3012', cvv: '', balanceMinor: 0, behaviour: 'normal', expectedCode: '51', category: 'insufficient_funds', verdict: 'fix', triggers: 'insufficient funds (balance 0)' },
+  { id: 'unionpay-qr-expired', pan: '6200000000000000054', brand: 'unionpay', cardType: 'debit', issuerName: 'UnionPay QR wallet', status: 'expired', expiry: '3012', cvv: '', balanceMinor: richBalanceMinor, behaviour: 'normal', expectedCode: '54', category: 'card_status', verdict: 'never', triggers: 'expired code: the customer must refresh it (DE 39 54)' },
+];
+
+/** Last two digits of a UnionPay QR code that choose an outcome; the two fault ones pay from the healthy account when they are processed. */
+export const unionPayQrMagicSuffixes = { insufficientFunds: '51', expiredCode: '54', noReply: '91', replyLost: '92' } as const;
+
+/** The account a UnionPay QR code pays from (by its last two digits). */
+export function findUnionPayQrAccount(code: string): TestCard {
+  const suffix = code.slice(-2);
+  const byId = (id: string): TestCard => unionPayQrAccounts.find((account) => account.id === id) as TestCard;
+  if (suffix === unionPayQrMagicSuffixes.insufficientFunds) return byId('unionpay-qr-low-balance');
+  if (suffix === unionPayQrMagicSuffixes.expiredCode) return byId('unionpay-qr-expired');
+  return byId('unionpay-qr-ok');
+}
+
+/** The fault a UnionPay QR code forces: `91` no reply (nothing charged), `92` reply lost (charged). */
+export function unionPayQrFault(code: string): IssuerFault | undefined {
+  const suffix = code.slice(-2);
+  if (suffix === unionPayQrMagicSuffixes.noReply) return 'no_reply';
+  if (suffix === unionPayQrMagicSuffixes.replyLost) return 'reply_lost';
+  return undefined;
+}
+
+/** Every account the books hold: the test cards and the UnionPay QR accounts. */
+export function simulatorAccounts(): readonly TestCard[] {
+  return [...testCards, ...unionPayQrAccounts];
+}
+
 /** Faults a magic amount or a random fault rate can force on a financial request. */
 export const issuerFaults = [
   'no_reply',
