@@ -15,27 +15,16 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TerminalClient, de7, saleMessage } from '../e2e/terminal-client.ts';
 import { openStore } from '../../src/adapters/store/open-store.ts';
-import { startReswipeJson, stopChild, type StartedReswipe } from '../support/reswipe-process.ts';
+import { startTracked, stopChild, type StartedReswipe } from '../support/reswipe-process.ts';
+import { loadTestPans, moneyProblems, type LedgerEntry, type ToldSale } from '../support/sale-money-check.ts';
 
 const terminalsCount = 6;
 const salesPerTerminal = 20;
 const terminalWaitMs = 6_000;
 const terminalTriesMax = 4;
-const pans = ['6222020000000000018', '6225880000000019', '4111111111111111', '5555555555554444', '6222020000000000026', '6217000000000000012'];
+const pans = loadTestPans;
 
-interface LedgerEntry {
-  key: string;
-  kind: string;
-  amountMinor: number;
-  reversed: boolean;
-}
-
-interface Sale {
-  terminalId: string;
-  amountMinor: number;
-  told: string | null;
-  answers: string[];
-}
+type Sale = ToldSale;
 
 const dir = mkdtempSync(join(tmpdir(), 'reswipe-chaos-'));
 const children = new Set<ChildProcess>();
@@ -49,14 +38,7 @@ after(async () => {
 
 /** Starts a reswipe command in the test's folder, remembered until it exits so `after` can kill what is left. */
 function startJson(args: string[]): Promise<StartedReswipe> {
-  return startReswipeJson(args, {
-    cwd: dir,
-    logLevel: 'error',
-    onSpawn: (child) => {
-      children.add(child);
-      child.once('exit', () => children.delete(child));
-    },
-  });
+  return startTracked(args, dir, children);
 }
 
 function killHard(child: ChildProcess): Promise<void> {
@@ -196,12 +178,9 @@ test('two SIGKILLs mid-load: told approved is charged exactly once, everything e
     await store.close();
   }
 
-  const problems: string[] = [];
+  const problems = moneyProblems(sales, ledger, manualAmounts);
   for (const sale of sales) {
-    const live = ledger.filter((entry) => entry.kind === 'charge' && entry.amountMinor === sale.amountMinor && !entry.reversed).length;
     if (manualAmounts.has(sale.amountMinor)) continue;
-    if (sale.answers.includes('00') && live !== 1) problems.push(`${sale.terminalId} ${sale.amountMinor}: told 00, charged ${live} times`);
-    if (!sale.answers.includes('00') && live !== 0) problems.push(`${sale.terminalId} ${sale.amountMinor}: told ${sale.told ?? 'nothing'}, charged ${live} times`);
     if (sale.answers.includes('00') && sale.answers.some((code) => code !== '00' && code !== '98')) problems.push(`${sale.terminalId} ${sale.amountMinor}: told ${sale.answers.join(',')}`);
   }
   const known = new Set(sales.map((sale) => sale.amountMinor));

@@ -18,29 +18,19 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TerminalClient, de7, saleMessage } from './terminal-client.ts';
 import { openStore } from '../../src/adapters/store/open-store.ts';
-import { startReswipeJson, stopChild, type StartedReswipe } from '../support/reswipe-process.ts';
+import { startTracked, stopChild, type StartedReswipe } from '../support/reswipe-process.ts';
 import { adminQuery, postgresRequired, postgresUrl, probePostgres } from '../support/postgres-schema.ts';
 import { readIssuerLedger } from '../support/issuer-ledger.ts';
+import { loadTestPans, moneyProblems, type LedgerEntry, type ToldSale } from '../support/sale-money-check.ts';
 
 const terminalsCount = 6;
 const salesPerTerminal = 14;
 const terminalWaitMs = 6_000;
 const terminalTriesMax = 4;
 const channelTimeoutMs = 1_500;
-const pans = ['6222020000000000018', '6225880000000019', '4111111111111111', '5555555555554444', '6222020000000000026', '6217000000000000012'];
+const pans = loadTestPans;
 
-interface LedgerEntry {
-  key: string;
-  kind: string;
-  amountMinor: number;
-  reversed: boolean;
-}
-
-interface Sale {
-  terminalId: string;
-  amountMinor: number;
-  told: string | null;
-  answers: string[];
+interface Sale extends ToldSale {
   /** The nodes (by index) the terminal sent this sale to, in order. */
   nodes: number[];
 }
@@ -58,14 +48,7 @@ after(async () => {
 });
 
 function startJson(args: string[]): Promise<StartedReswipe> {
-  return startReswipeJson(args, {
-    cwd: dir,
-    logLevel: 'error',
-    onSpawn: (child) => {
-      children.add(child);
-      child.once('exit', () => children.delete(child));
-    },
-  });
+  return startTracked(args, dir, children);
 }
 
 if (unreachable !== null) {
@@ -198,14 +181,8 @@ if (unreachable !== null) {
         const amount = event.payload.amountMinor;
         if (typeof amount === 'number') manualAmounts.add(amount);
       }
-      const problems: string[] = [];
-      for (const sale of sales) {
-        if (sale.told === null) problems.push(`${sale.terminalId} ${sale.amountMinor}: never answered (nodes ${sale.nodes.join(',')})`);
-        if (manualAmounts.has(sale.amountMinor)) continue;
-        const live = ledger.filter((entry) => entry.kind === 'charge' && entry.amountMinor === sale.amountMinor && !entry.reversed).length;
-        if (sale.answers.includes('00') && live !== 1) problems.push(`${sale.terminalId} ${sale.amountMinor}: told 00, charged ${live} times`);
-        if (!sale.answers.includes('00') && live !== 0) problems.push(`${sale.terminalId} ${sale.amountMinor}: told ${sale.told ?? 'nothing'}, charged ${live} times`);
-      }
+      const problems = moneyProblems(sales, ledger, manualAmounts);
+      for (const sale of sales) if (sale.told === null) problems.push(`${sale.terminalId} ${sale.amountMinor}: never answered (nodes ${sale.nodes.join(',')})`);
       const known = new Set(sales.map((sale) => sale.amountMinor));
       for (const entry of ledger) if (entry.kind === 'charge' && !known.has(entry.amountMinor)) problems.push(`ledger entry ${entry.key} of ${entry.amountMinor} belongs to no sale`);
       assert.deepEqual(problems, []);
