@@ -16,6 +16,7 @@ export const commandRegistry: readonly CommandEntry[] = [
   { name: 'payouts', summary: 'payouts: `payouts create --date D`, `export --out file` (bank transfer file), `import-answer <file>` (paid or failed), `list`; `account set`', load: () => import('./commands/payouts.ts') },
   { name: 'standing', summary: "a merchant's standing for a month: decline ratio, fallback ratio, scheme retry limits against thresholds: `standing --merchant M [--month YYYY-MM]`", load: () => import('./commands/standing.ts') },
   { name: 'keys', summary: 'API keys of the HTTP API: `keys create --admin | --merchant <id>` prints a key once; list; revoke', load: () => import('./commands/keys.ts') },
+  { name: 'users', summary: 'console users: `users create --user <name> --role <role> [--merchant <id>]` prints a password once; list; disable; enable; reset-password', load: () => import('./commands/users.ts') },
   { name: 'terminal-keys', summary: 'terminal master keys: `import <terminal>` as components, `generate` (printed once), `rotate`, `list` check values', load: () => import('./commands/terminal-keys.ts') },
   { name: 'zone-pin-key', summary: 'zone PIN keys of the software HSM: `seal <keyRef>` combines components and prints the sealed key for channels[].zonePinKey', load: () => import('./commands/zone-pin-key.ts') },
   { name: 'zone-mac-key', summary: 'host-link MAC keys: `seal <keyRef>` combines components and prints the sealed key for channels[].mac', load: () => import('./commands/zone-mac-key.ts') },

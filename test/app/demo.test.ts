@@ -91,6 +91,17 @@ after(async () => {
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
+test('the demo prints one console line with a fresh admin login that logs in on the HTTP port', async () => {
+  const lines = stdout.split('\n').filter((line) => line.startsWith('console: '));
+  assert.equal(lines.length, 1, stdout);
+  const match = /^console: (http:\/\/127\.0\.0\.1:\d+)\/console\/ \(user (\S+), password ([0-9A-Za-z]{20})\)$/.exec(lines[0] ?? '');
+  assert.ok(match !== null, lines[0]);
+  assert.equal(match[1], httpUrl, 'the console is on the gateway HTTP port');
+  const login = await fetch(`${httpUrl}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: match[2], password: match[3] }), signal: AbortSignal.timeout(10_000) });
+  assert.equal(login.status, 201);
+  assert.equal(((await login.json()) as { user: { role: string } }).user.role, 'admin');
+});
+
 test('the demo prints the HTTP address, an admin key, the terminal ports and a summary', () => {
   assert.match(httpUrl, /^http:\/\/127\.0\.0\.1:\d+$/, stdout);
   assert.match(adminKey, /^rsw_/, stdout);

@@ -22,7 +22,7 @@ import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { decideReadiness, isChannelUsable } from '../../core/monitoring/readiness.ts';
 import type { LoggerLike } from '../../core/ports/channel.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
-import { ApiAuth, merchantScopeOf, requireScope } from './auth.ts';
+import { ApiAuth, requireMerchantVisible } from './auth.ts';
 import { merchantStandingRoutes, type StandingOfMerchant } from './routes/merchant-standing-routes.ts';
 import { registerRequestLimits, type RequestLimits } from './request-limits.ts';
 import { registerCors, registerSecurityHeaders } from './security-headers.ts';
@@ -33,6 +33,8 @@ import type { ClusterView } from '../../core/ports/cluster-store.ts';
 import { auditAfter } from './audit-trail.ts';
 import { createErrorHandler, problemOfError, problemSchema, sendProblem } from './problem.ts';
 import { refuseCardNumbersInText } from './refuse-card-numbers-in-text.ts';
+import { ConsoleSessions, sessionCookieName } from './console-sessions.ts';
+import { consoleAccessRoutes } from './routes/console-access-routes.ts';
 import { paymentRoutes, type PaymentEngine } from './routes/payment-routes.ts';
 import { transactionRoutes, type TransactionRoutesEngine } from './routes/transaction-routes.ts';
 import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
@@ -121,7 +123,12 @@ const openapiInfo = {
     description:
       'Payments, management, decline intelligence and fees. Amounts are integers in minor units; times are ISO 8601 UTC. Errors are application/problem+json with a stable `code`. Keys carry scopes (payments:write, payments:read, refunds:write, settlements:read, admin); a merchant key with settlements:read reads its own settlements, statements, payouts and fee lines under /v1/merchants/{id}; too many requests get 429 with Retry-After.',
   },
-  components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'rsw_<id>_<secret>, created with `reswipe keys create`' } } },
+  components: {
+    securitySchemes: {
+      bearerAuth: { type: 'http', scheme: 'bearer', description: 'rsw_<id>_<secret>, created with `reswipe keys create`' },
+      sessionCookie: { type: 'apiKey', in: 'cookie', name: sessionCookieName, description: 'a console session from POST /v1/sessions; state-changing requests also send X-CSRF-Token (docs/console-access.md)' },
+    },
+  },
 } as const;
 
 /** Builds the app (routes registered, not listening); the caller listens and closes it. */
@@ -168,11 +175,20 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   registerSecurityHeaders(app);
   registerCors(app, http.cors.allowedOrigins);
   const limits: RequestLimits = await registerRequestLimits(app, http.rateLimit);
+  const sessions = deps.config.console.enabled
+    ? new ConsoleSessions({
+        store: deps.store,
+        nowMs: () => deps.clock.nowMs(),
+        logger: deps.logger,
+        settings: { idleMs: deps.config.console.sessionIdleMinutes * 60_000, lifetimeMs: deps.config.console.sessionMaxHours * 3_600_000 },
+      })
+    : undefined;
   const auth = new ApiAuth({
     store: deps.store,
     nowMs: () => deps.clock.nowMs(),
     logger: deps.logger,
     limits,
+    ...(sessions === undefined ? {} : { sessions }),
     ...(deps.keyLastUsedWriteIntervalMs === undefined ? {} : { lastUsedWriteIntervalMs: deps.keyLastUsedWriteIntervalMs }),
   });
   app.addHook('onClose', async () => auth.close());
@@ -188,6 +204,11 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   // ---- /v1 ----
   await app.register(
     async (v1) => {
+      // Every /v1 route: the permission its entry in src/core/access/route-permissions.ts names, for keys and sessions alike.
+      v1.addHook('onRequest', auth.guard);
+      if (sessions !== undefined) {
+        await v1.register(consoleAccessRoutes, { store: deps.store, auth, sessions, nowMs: () => deps.clock.nowMs(), logger: deps.logger, secureCookies: deps.https !== undefined });
+      }
       await v1.register(paymentRoutes, { engine: deps.engine, auth, onPaymentAnswered: (status) => metrics.recordPayment(status) });
       if (deps.transactions !== undefined) {
         await v1.register(transactionRoutes, { transactions: deps.transactions, store: deps.store, auth, nowMs: () => deps.clock.nowMs(), logger: deps.logger, onAnswered: (status) => metrics.recordPayment(status) });
@@ -225,20 +246,15 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       if (deps.standingOf !== undefined) await v1.register(merchantStandingRoutes, { auth, standingOf: deps.standingOf });
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
       await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
-      // Fee routes read every merchant's settlements and change plans: admin keys only, except that
-      // settlement reads are open to settlements:read keys for their own merchant.
+      // Fee routes read every merchant's settlements and change plans (the route table says who may);
+      // settlement reads by a merchant's key or user are confined to its own merchants.
       await v1.register(async (fees) => {
-        fees.addHook('onRequest', async (request, reply) => {
-          request.principal = await auth.authenticateRequest(request, reply);
+        fees.addHook('onRequest', async (request) => {
           const route = request.routeOptions.url ?? '';
           if (request.method === 'GET' && route.startsWith('/v1/settlements')) {
-            requireScope(request.principal, 'settlements:read');
-            const own = merchantScopeOf(request.principal);
             const named = (request.params as { merchantId?: string }).merchantId ?? (request.query as { merchantId?: string }).merchantId;
-            if (own !== undefined && named !== own) throw new ReswipeError('RSW_AUTH_MERCHANT_SCOPE', { merchantId: own, field: 'merchantId' });
-            return;
+            requireMerchantVisible(request.principal, named, 'merchantId');
           }
-          requireScope(request.principal, 'admin');
         });
         // Fee plan changes and statement exports are audited once they succeeded (the plan set lives in memory).
         fees.addHook('onSend', async (request, reply, payload) => {
@@ -348,7 +364,7 @@ function addRequestLog(app: FastifyInstance, logger: LoggerLike, metrics: Metric
     const durationMs = reply.elapsedTime;
     metrics.recordHttpRequest(request.method, route, reply.statusCode, durationMs);
     logger.info(
-      { requestId: request.id, method: request.method, route, status: reply.statusCode, durationMs: Math.round(durationMs), keyId: request.principal?.keyId ?? null, clientAddress: request.ip },
+      { requestId: request.id, method: request.method, route, status: reply.statusCode, durationMs: Math.round(durationMs), keyId: request.principal?.keyId ?? null, user: request.principal?.user ?? null, clientAddress: request.ip },
       'http request',
     );
   });

@@ -737,6 +737,51 @@ CREATE TABLE drill_reports (
 CREATE INDEX drill_reports_started_idx ON drill_reports (started_at_ms DESC, id DESC);
 `;
 
+// The web console's users, sessions and failed logins (docs/console-access.md). Passwords are scrypt
+// hashes with their parameters; a session is the SHA-256 of its random id; failed logins are kept for
+// throttling across restarts and nodes, without the password tried. The version number 0019 was
+// assigned for this change.
+const consoleAccess = `
+CREATE TABLE console_users (
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  merchant_ids {JSON} NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL,
+  created_at_ms {BIGINT} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  password_changed_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT console_users_pkey PRIMARY KEY (name),
+  CONSTRAINT console_users_role_check CHECK (role IN ('admin', 'operator', 'merchant', 'cashier', 'auditor')),
+  CONSTRAINT console_users_disabled_check CHECK (disabled IN (0, 1))
+);
+
+CREATE TABLE console_sessions (
+  id_hash TEXT NOT NULL,
+  user_name TEXT NOT NULL,
+  csrf_token TEXT NOT NULL,
+  created_at_ms {BIGINT} NOT NULL,
+  last_seen_at_ms {BIGINT} NOT NULL,
+  expires_at_ms {BIGINT} NOT NULL,
+  client_address TEXT,
+  CONSTRAINT console_sessions_pkey PRIMARY KEY (id_hash),
+  CONSTRAINT console_sessions_user_fkey FOREIGN KEY (user_name) REFERENCES console_users (name)
+);
+CREATE INDEX console_sessions_user_idx ON console_sessions (user_name);
+CREATE INDEX console_sessions_expires_idx ON console_sessions (expires_at_ms);
+
+CREATE TABLE login_failures (
+  id TEXT NOT NULL,
+  user_name TEXT NOT NULL,
+  client_address TEXT NOT NULL,
+  at_ms {BIGINT} NOT NULL,
+  CONSTRAINT login_failures_pkey PRIMARY KEY (id)
+);
+CREATE INDEX login_failures_user_idx ON login_failures (user_name, at_ms);
+CREATE INDEX login_failures_address_idx ON login_failures (client_address, at_ms);
+CREATE INDEX login_failures_at_idx ON login_failures (at_ms);
+`;
+
 // Several gateway nodes on one database (docs/cluster.md). The version number 0022 was assigned for
 // this change. `nodes`: one row per gateway process, its heartbeat and the lease that says it is
 // alive. `work_leases`: work that one node at a time may do (the recovery sweep, advice forwarding,
@@ -787,6 +832,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0016_payouts', payouts),
   defineMigration('0017_alerts_webhooks', alertsAndWebhooks),
   defineMigration('0018_drill_reports', drillReports),
+  defineMigration('0019_console_access', consoleAccess),
   defineMigration('0022_cluster', cluster),
 ]);
 

@@ -192,7 +192,8 @@ function limitOf(limit: number): number {
 
 type WithDb = { readonly db: SqlExecutor };
 
-async function selectOne<T>(db: SqlExecutor, mapping: TableMapping<T>, where: string, params: readonly SqlValue[]): Promise<T | null> {
+/** The one row of a table matching `where`, or null (shared with console-access-sql.ts). */
+export async function selectOne<T>(db: SqlExecutor, mapping: TableMapping<T>, where: string, params: readonly SqlValue[]): Promise<T | null> {
   const rows = await db.all(`SELECT ${mapping.columns.join(', ')} FROM ${mapping.table} WHERE ${where}`, params);
   const row = rows[0];
   return row === undefined ? null : mapping.fromRow(row);

@@ -41,6 +41,8 @@ import { decodePaymentCursor, encodePaymentCursor } from './payment-cursor.ts';
 import type { JournalEntry } from '../../core/reconciliation/journal-entry.ts';
 import { discrepancyActionRows, discrepancyRows, journalEntryOf, journalSelectSql, reconLineRows, reconRunRows, settlementAdjustmentRows } from './recon-rows.ts';
 import { notificationReaderMethods } from './notification-sql.ts';
+import { consoleAccessReaderMethods } from './console-access-sql.ts';
+import type { ConsoleAccessStoreReader } from '../../core/ports/console-access-store.ts';
 import { clusterReaderMethods } from './cluster-sql.ts';
 import type { ClusterStoreReader } from '../../core/ports/cluster-store.ts';
 import type { NotificationStoreReader } from '../../core/ports/notification-store.ts';
@@ -190,6 +192,11 @@ export class SqlStoreReader implements StoreReader {
     if (query.toMs !== undefined) where('created_at_ms < ?', query.toMs);
     if (query.status !== undefined) where('status = ?', query.status);
     if (query.merchantId !== undefined) where('merchant_id = ?', query.merchantId);
+    if (query.merchantIds !== undefined) {
+      // An empty list matches nothing, never everything.
+      if (query.merchantIds.length === 0) conditions.push('1 = 0');
+      else (conditions.push(`merchant_id IN (${query.merchantIds.map(() => '?').join(', ')})`), params.push(...query.merchantIds));
+    }
     if (query.terminalId !== undefined) where('terminal_id = ?', query.terminalId);
     if (query.responseCode !== undefined) where('response_code = ?', query.responseCode);
     if (query.category !== undefined) where('decline_category = ?', query.category);
@@ -628,7 +635,8 @@ export class SqlStoreReader implements StoreReader {
   }
 }
 
-// The alerts-and-webhooks reads (notification-sql.ts) are written apart and mixed in here.
+// The alerts-and-webhooks reads (notification-sql.ts) and the console's users and sessions
+// (console-access-sql.ts) are written apart and mixed in here.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlStoreReader extends NotificationStoreReader, ClusterStoreReader {}
-Object.assign(SqlStoreReader.prototype, notificationReaderMethods, clusterReaderMethods);
+export interface SqlStoreReader extends NotificationStoreReader, ConsoleAccessStoreReader, ClusterStoreReader {}
+Object.assign(SqlStoreReader.prototype, notificationReaderMethods, consoleAccessReaderMethods, clusterReaderMethods);

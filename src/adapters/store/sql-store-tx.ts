@@ -33,6 +33,8 @@ import { bumpConfigVersionSql, type ConfigCache } from './config-cache.ts';
 import { reserveStanBlockSql, stanMax, type StanBlocks } from './stan-blocks.ts';
 import { SqlStoreReader } from './sql-store-reader.ts';
 import { notificationTxMethods } from './notification-sql.ts';
+import { consoleAccessTxMethods } from './console-access-sql.ts';
+import type { ConsoleAccessStoreTx } from '../../core/ports/console-access-store.ts';
 import { clusterTxMethods } from './cluster-sql.ts';
 import type { ClusterStoreTx } from '../../core/ports/cluster-store.ts';
 import type { NotificationStoreTx } from '../../core/ports/notification-store.ts';
@@ -414,7 +416,8 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
   }
 }
 
-// The alerts-and-webhooks writes (notification-sql.ts) are written apart and mixed in here.
+// The alerts-and-webhooks writes (notification-sql.ts) and the console's users and sessions
+// (console-access-sql.ts) are written apart and mixed in here.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlStoreTx extends NotificationStoreTx, ClusterStoreTx {}
-Object.assign(SqlStoreTx.prototype, notificationTxMethods, clusterTxMethods);
+export interface SqlStoreTx extends NotificationStoreTx, ConsoleAccessStoreTx, ClusterStoreTx {}
+Object.assign(SqlStoreTx.prototype, notificationTxMethods, consoleAccessTxMethods, clusterTxMethods);

@@ -10,9 +10,10 @@ import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { validateConfig } from '../../core/config/config-schema.ts';
 import { formatMinorAsYuan } from '../../core/fees/parse-yuan.ts';
-import type { PaymentRecord, Store } from '../../core/ports/store.ts';
+import type { PaymentRecord, Store, StoreTx } from '../../core/ports/store.ts';
 import { createLogger, type Logger } from '../../adapters/log/logger.ts';
 import { generateApiKey } from '../../adapters/http/auth.ts';
+import { createConsoleUser, httpInvalidInput } from '../../adapters/http/console-users.ts';
 import { noFaults } from '../../sim/issuer/fault-plan.ts';
 import { startIssuerServer, issuerServerDefaults, type RunningIssuerServer } from '../../sim/issuer/issuer-server.ts';
 import { testCards, type IssuerFault } from '../../sim/issuer/test-cards.ts';
@@ -39,6 +40,8 @@ export interface DemoOptions {
 export interface DemoRunning {
   httpUrl: string | null;
   adminKey: string;
+  /** A fresh admin login of the web console (docs/console-access.md), made in the demo's store; null without the HTTP API or with console.enabled false. */
+  consoleLogin: { user: string; password: string } | null;
   terminalPorts: Record<string, number>;
   databaseFile: string;
   /** The demo terminals' master keys (JSON, mode 0600), for `reswipe terminal` and `reswipe load --terminal-keys-file`. */
@@ -121,6 +124,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
     await gateway.start();
 
     const adminKey = await createAdminKey(gateway.store);
+    const consoleLogin = gateway.httpPort === null || !config.console.enabled ? null : await createConsoleAdmin(gateway.store);
     const terminalKeysFile = join(dir, 'terminal-keys.json');
     const masterKeys = await generateDemoTerminalKeys(gateway.store, config.security, terminalKeysFile);
     const httpUrl = gateway.httpPort === null ? null : `http://127.0.0.1:${gateway.httpPort}`;
@@ -169,6 +173,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
     return {
       httpUrl,
       adminKey,
+      consoleLogin,
       terminalPorts: { ...gateway.terminalPorts },
       databaseFile,
       terminalKeysFile,
@@ -200,6 +205,16 @@ async function createAdminKey(store: Store): Promise<string> {
     await tx.insertApiKey(made.record);
   });
   return made.key;
+}
+
+export const demoConsoleUser = 'demo-admin';
+
+/** The console's admin login, made the way `reswipe users create` makes one: its password is printed once, only its scrypt hash is stored. */
+async function createConsoleAdmin(store: Store): Promise<{ user: string; password: string }> {
+  const nowMs = Date.now();
+  const audit = (tx: StoreTx, action: string, subjectId: string, detail: Record<string, unknown>) => tx.appendAudit({ id: `aud_demo_${action}`, actor: 'demo', action, subjectId, detail, atMs: nowMs });
+  const created = await createConsoleUser(store, { name: demoConsoleUser, role: 'admin', merchantIds: [] }, nowMs, audit, httpInvalidInput);
+  return { user: created.user.name, password: created.password };
 }
 
 /** SM4 (国密) for one terminal per merchant's second lane, triple DES for the rest: the demo shows both. */
@@ -426,7 +441,7 @@ export async function summarize(store: Store, options: { primaryChannel: string 
 }
 
 /** The summary block printed on stdout; the first two lines are what the README points at. */
-export function formatDemoSummary(running: Pick<DemoRunning, 'httpUrl' | 'adminKey' | 'terminalPorts' | 'databaseFile' | 'terminalKeysFile' | 'summary'>): string {
+export function formatDemoSummary(running: Pick<DemoRunning, 'httpUrl' | 'adminKey' | 'consoleLogin' | 'terminalPorts' | 'databaseFile' | 'terminalKeysFile' | 'summary'>): string {
   const s = running.summary;
   const byCategory = Object.entries(s.declinedByCategory)
     .sort((a, b) => b[1] - a[1])
@@ -438,6 +453,7 @@ export function formatDemoSummary(running: Pick<DemoRunning, 'httpUrl' | 'adminK
   const lines = [
     running.httpUrl === null ? 'HTTP API:   not part of this build yet (terminal link only)' : `HTTP API:   ${running.httpUrl}  (OpenAPI at ${running.httpUrl}/openapi.json and /docs, with an admin key)`,
     `admin key:  ${running.adminKey}`,
+    ...(running.httpUrl === null || running.consoleLogin === null ? [] : [`console: ${running.httpUrl}/console/ (user ${running.consoleLogin.user}, password ${running.consoleLogin.password})`]),
     `terminals:  cups-pos on 127.0.0.1:${running.terminalPorts.terminals ?? '?'}, iso87-ascii on 127.0.0.1:${running.terminalPorts['terminals-ascii'] ?? '?'}`,
     `database:   ${running.databaseFile}`,
     '',

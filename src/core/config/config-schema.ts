@@ -366,6 +366,15 @@ export const configSchema = Type.Object(
       rateAttemptsMin: integer(1, 100_000, 20),
       stuckAfterMs: integer(1000, 86_400_000, 300_000),
     }),
+    /** The web console's users and sessions (docs/console-access.md). */
+    console: section({
+      /** False: no logins, session cookies are ignored, only API keys reach /v1. */
+      enabled: Type.Boolean({ default: true }),
+      /** A session unused this long ends (the next request gets 401 RSW_SESSION_EXPIRED). */
+      sessionIdleMinutes: integer(1, 1440, 30),
+      /** A session ends this long after its login however busy it is. */
+      sessionMaxHours: integer(1, 168, 12),
+    }),
     standing: section({
       checkIntervalMs: integer(1000, 86_400_000, 900_000),
       declineRatioMaxBps: integer(1, 10_000, 1500),

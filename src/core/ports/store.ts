@@ -14,6 +14,7 @@ import type {
 } from '../vocabulary.ts';
 import type { ApiScope } from '../access/api-scope.ts';
 import type { NotificationStoreReader, NotificationStoreTx } from './notification-store.ts';
+import type { ConsoleAccessStoreReader, ConsoleAccessStoreTx } from './console-access-store.ts';
 import type { ClusterStoreReader, ClusterStoreTx } from './cluster-store.ts';
 import type { Leadership } from './leadership.ts';
 import type { LoggerLike } from './channel.ts';
@@ -500,6 +501,8 @@ export interface PaymentQuery {
   toMs?: number;
   status?: PaymentStatus;
   merchantId?: string;
+  /** Only payments of these merchants (a console user bound to several); combined with merchantId when both are given. */
+  merchantIds?: readonly string[];
   terminalId?: string;
   responseCode?: string;
   category?: string;
@@ -518,7 +521,7 @@ export interface Page<T> {
  * Inserts that break a unique constraint throw ReswipeError `RSW_STORE_CONFLICT` naming the constraint;
  * that is how duplicate detection stays race-free across several gateway nodes.
  */
-export interface StoreTx extends StoreReader, NotificationStoreTx, ClusterStoreTx {
+export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccessStoreTx, ClusterStoreTx {
   upsertMerchant(merchant: MerchantRecord): Promise<void>;
   upsertTerminal(terminal: TerminalRecord): Promise<void>;
   /** Moves a terminal's `lastSeenAtMs` forward to `seenAtMs` (never back) and touches nothing else; false when the terminal is unknown or was seen later already. */
@@ -611,7 +614,7 @@ export interface StoreTx extends StoreReader, NotificationStoreTx, ClusterStoreT
   touchApiKey(id: string, atMs: number): Promise<void>;
 }
 
-export interface StoreReader extends NotificationStoreReader, ClusterStoreReader {
+export interface StoreReader extends NotificationStoreReader, ConsoleAccessStoreReader, ClusterStoreReader {
   getMerchant(id: string): Promise<MerchantRecord | null>;
   listMerchants(): Promise<MerchantRecord[]>;
   getTerminal(id: string): Promise<TerminalRecord | null>;

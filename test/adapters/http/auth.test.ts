@@ -47,8 +47,16 @@ test('authenticate: valid admin and merchant keys; unknown, malformed, mismatche
     [revoked.record.secretHash, { ...revoked.record, revokedAtMs: 5 }],
   ]);
   const store = { findApiKeyByHash: async (hash: string) => records.get(hash) ?? null };
-  assert.deepEqual(await authenticate(store, `Bearer ${admin.key}`, 0), { keyId: admin.record.id, scopes: ['admin'], merchantId: null });
-  assert.deepEqual(await authenticate(store, `Bearer ${merchant.key}`, 0), { keyId: merchant.record.id, scopes: ['payments:write', 'payments:read', 'refunds:write'], merchantId: 'M00000000000001' });
+  assert.deepEqual(await authenticate(store, `Bearer ${admin.key}`, 0), { keyId: admin.record.id, scopes: ['admin'], merchantId: null, user: null, role: null, merchantIds: null, session: null });
+  assert.deepEqual(await authenticate(store, `Bearer ${merchant.key}`, 0), {
+    keyId: merchant.record.id,
+    scopes: ['payments:write', 'payments:read', 'refunds:write'],
+    merchantId: 'M00000000000001',
+    user: null,
+    role: null,
+    merchantIds: ['M00000000000001'],
+    session: null,
+  });
   await assert.rejects(authenticate(store, undefined, 0), (error) => isReswipeError(error, 'RSW_AUTH_MISSING'));
   // The same secret under another id must not authenticate: the id is part of what was issued.
   const otherId = admin.key.replace(/^rsw_[0-9A-Za-z]{12}/, 'rsw_AAAAAAAAAAAA');

@@ -25,6 +25,7 @@ const pinned: Record<string, string> = {
   '0016_payouts': '25afdf119cf22b04/53197f09f0cb0cb2',
   '0017_alerts_webhooks': 'c15042519f35ae40/cda692f3bdd57fd2',
   '0018_drill_reports': 'db59a0f87672daa9/3f0cd1e49772a0a0',
+  '0019_console_access': 'effd559f5d3c9ba1/44fad7ebb7cc38f3',
   '0022_cluster': '6f28cc34627885a1/50610c3e2b629f2e',
 };
 

@@ -11,6 +11,7 @@ import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import { defineStoreBehaviour } from './store-behaviour.ts';
 import { postgresRequired, postgresUrl, probePostgres, testSchemas } from '../../support/postgres-schema.ts';
 import { defineNotificationStoreBehaviour } from './notification-store-behaviour.ts';
+import { defineConsoleAccessStoreBehaviour } from './console-access-store-behaviour.ts';
 import { baseAtMs, idempotency, merchant, payment } from './store-fixtures.ts';
 import { decideRefund } from '../../../src/core/payments/refund-rules.ts';
 import type { Store } from '../../../src/core/ports/store.ts';
@@ -33,6 +34,7 @@ if (unreachable !== null) {
 } else {
   defineStoreBehaviour('postgres', () => openStore(url, { postgresSchema: freshSchema(), detectNestedWrites: true }), dropSchemas);
   defineNotificationStoreBehaviour('postgres', () => openStore(url, { postgresSchema: freshSchema(), detectNestedWrites: true }), dropSchemas);
+  defineConsoleAccessStoreBehaviour('postgres', () => openStore(url, { postgresSchema: freshSchema(), detectNestedWrites: true }), dropSchemas);
 
   test('postgres: the audit log refuses UPDATE, DELETE and TRUNCATE in the database itself (migration 0011)', async () => {
     const schema = freshSchema();

@@ -11,6 +11,7 @@ import { migrations } from '../../../src/adapters/store/migrations.ts';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import { defineStoreBehaviour } from './store-behaviour.ts';
 import { defineNotificationStoreBehaviour } from './notification-store-behaviour.ts';
+import { defineConsoleAccessStoreBehaviour } from './console-access-store-behaviour.ts';
 import { merchant, payment } from './store-fixtures.ts';
 
 // The behaviour suite's files live apart, so its cleanup cannot remove files of the tests below.
@@ -27,6 +28,8 @@ function freshUrl(inDir = dir): string {
 defineStoreBehaviour('sqlite', () => openStore(freshUrl(behaviourDir), { detectNestedWrites: true }), async () => rmSync(behaviourDir, { recursive: true, force: true }));
 const notificationDir = mkdtempSync(join(tmpdir(), 'reswipe-sqlite-notifications-'));
 defineNotificationStoreBehaviour('sqlite', () => openStore(freshUrl(notificationDir), { detectNestedWrites: true }), async () => rmSync(notificationDir, { recursive: true, force: true }));
+const consoleAccessDir = mkdtempSync(join(tmpdir(), 'reswipe-sqlite-console-access-'));
+defineConsoleAccessStoreBehaviour('sqlite', () => openStore(freshUrl(consoleAccessDir), { detectNestedWrites: true }), async () => rmSync(consoleAccessDir, { recursive: true, force: true }));
 
 test('sqlite: committed units survive closing and reopening the file', async () => {
   const url = freshUrl();

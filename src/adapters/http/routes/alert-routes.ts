@@ -33,7 +33,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export async function alertRoutes(app: FastifyInstance, options: AlertRoutesOptions): Promise<void> {
   const { store, clock } = options;
-  app.addHook('onRequest', options.auth.require('admin'));
+  app.addHook('onRequest', options.auth.guard);
   const rules = async () => effectiveAlertRules(options.configuredRules, await store.listAlertRuleOverrides());
   const ruleView = (rule: AlertRule) => ({ ...rule, runbook: `${options.runbookBaseUrl}${runbookPathOf(rule.kind)}` });
 

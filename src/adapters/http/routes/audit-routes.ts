@@ -49,7 +49,7 @@ function parseCursor(cursor: string): { atMs: number; id: string } {
 }
 
 export async function auditRoutes(app: FastifyInstance, options: AuditRoutesOptions): Promise<void> {
-  app.addHook('onRequest', options.auth.require('admin'));
+  app.addHook('onRequest', options.auth.guard);
   app.get<{ Querystring: AuditQueryString }>(
     '/audit',
     {

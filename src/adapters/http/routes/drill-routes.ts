@@ -38,7 +38,7 @@ function parseCursor(cursor: string): { startedAtMs: number; id: string } {
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 429: problemSchema };
 
 export async function drillRoutes(app: FastifyInstance, options: DrillRoutesOptions): Promise<void> {
-  app.addHook('onRequest', options.auth.require('admin'));
+  app.addHook('onRequest', options.auth.guard);
   app.get<{ Querystring: { limit: number; cursor?: string; scenario?: string } }>(
     '/drills',
     {

@@ -24,7 +24,7 @@ const eventView = Type.Object({
 });
 
 export async function eventRoutes(app: FastifyInstance, options: EventRoutesOptions): Promise<void> {
-  app.addHook('onRequest', options.auth.require('admin'));
+  app.addHook('onRequest', options.auth.guard);
   app.get<{ Querystring: { after: number; limit: number; type?: string } }>(
     '/events',
     {

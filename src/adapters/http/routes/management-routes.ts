@@ -15,7 +15,7 @@ import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import type { ChannelRecord, MerchantRecord, Store, StoreTx, TerminalRecord, TerminalState } from '../../../core/ports/store.ts';
 import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '../../../core/ports/defined-records.ts';
 import type { Clock } from '../../../core/time/clock.ts';
-import type { ApiAuth } from '../auth.ts';
+import { merchantsOf, seesMerchant, type ApiAuth } from '../auth.ts';
 import { auditInTx } from '../audit-trail.ts';
 import { problemSchema } from '../problem.ts';
 
@@ -234,7 +234,7 @@ const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404
 
 export async function managementRoutes(app: FastifyInstance, options: ManagementRoutesOptions): Promise<void> {
   const { store, clock } = options;
-  app.addHook('onRequest', options.auth.require('admin'));
+  app.addHook('onRequest', options.auth.guard);
   const checkFeePlan = (plan: string | undefined) => {
     if (plan === undefined || options.feePlanNames === undefined) return;
     if (!options.feePlanNames().has(plan)) throw new ReswipeError('RSW_HTTP_VALIDATION', { field: 'feePlan', reason: `no fee plan named '${plan}'` });
@@ -250,10 +250,10 @@ export async function managementRoutes(app: FastifyInstance, options: Management
   const merchantWithTerminals = async (reader: Pick<Store, 'listTerminals'>, merchant: MerchantRecord) => toMerchantView(merchant, await reader.listTerminals(merchant.id));
 
   // ---- merchants ----
-  app.get('/merchants', { schema: { summary: 'Every merchant', tags: ['management'], security, response: { 200: Type.Object({ data: Type.Array(merchantView) }), ...errors } } }, async () => {
+  app.get('/merchants', { schema: { summary: 'Every merchant (a merchant user: its own)', tags: ['management'], security, response: { 200: Type.Object({ data: Type.Array(merchantView) }), ...errors } } }, async (request) => {
     const merchants = await store.listMerchants();
     const data: MerchantView[] = [];
-    for (const merchant of merchants) data.push(await merchantWithTerminals(store, merchant));
+    for (const merchant of merchants) if (seesMerchant(request.principal, merchant.id)) data.push(await merchantWithTerminals(store, merchant));
     return { data };
   });
 
@@ -288,7 +288,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
     { schema: { summary: 'One merchant with its terminal ids', tags: ['management'], security, params: merchantParams, response: { 200: merchantView, ...errors } } },
     async (request) => {
       const merchant = await store.getMerchant(request.params.id);
-      if (merchant === null) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'merchant', id: request.params.id, field: 'id' });
+      if (merchant === null || !seesMerchant(request.principal, merchant.id)) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'merchant', id: request.params.id, field: 'id' });
       return merchantWithTerminals(store, merchant);
     },
   );
@@ -333,7 +333,14 @@ export async function managementRoutes(app: FastifyInstance, options: Management
         response: { 200: Type.Object({ data: Type.Array(terminalView) }), ...errors },
       },
     },
-    async (request) => ({ data: (await store.listTerminals(request.query.merchantId)).map((terminal) => withMonitoring(toTerminalView(terminal), options.monitoring?.terminalCached(terminal.id))) }),
+    async (request) => {
+      const own = merchantsOf(request.principal);
+      // A merchant-bound caller's terminals are read by merchant, not picked out of every terminal.
+      const merchantIds = request.query.merchantId !== undefined ? [request.query.merchantId] : own === null ? [undefined] : own;
+      const listed = (await Promise.all(merchantIds.map((merchantId) => store.listTerminals(merchantId)))).flat();
+      const terminals = listed.filter((terminal) => seesMerchant(request.principal, terminal.merchantId));
+      return { data: terminals.map((terminal) => withMonitoring(toTerminalView(terminal), options.monitoring?.terminalCached(terminal.id))) };
+    },
   );
 
   app.post<{ Body: Static<typeof terminalCreateSchema> }>(
@@ -362,7 +369,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
     { schema: { summary: 'One terminal', tags: ['management'], security, params: terminalParams, response: { 200: terminalView, ...errors } } },
     async (request) => {
       const terminal = await store.getTerminal(request.params.id);
-      if (terminal === null) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'terminal', id: request.params.id, field: 'id' });
+      if (terminal === null || !seesMerchant(request.principal, terminal.merchantId)) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'terminal', id: request.params.id, field: 'id' });
       return withMonitoring(toTerminalView(terminal), await options.monitoring?.terminal(terminal.id));
     },
   );

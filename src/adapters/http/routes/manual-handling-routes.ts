@@ -90,7 +90,7 @@ const actionResponses = { 200: manualHandlingViewSchema, ...errors, 409: problem
 
 export async function manualHandlingRoutes(app: FastifyInstance, options: ManualHandlingRoutesOptions): Promise<void> {
   const { store } = options;
-  app.addHook('onRequest', options.auth.require('admin'));
+  app.addHook('onRequest', options.auth.guard);
 
   app.get<{ Querystring: { limit: number } }>(
     '/manual-handling',

@@ -15,7 +15,7 @@ import { monthlyStatementCsp, renderMonthlyStatementHtml } from '../../../core/s
 import type { Clock } from '../../../core/time/clock.ts';
 import type { LoggerLike } from '../../../core/ports/channel.ts';
 import { auditAfter } from '../audit-trail.ts';
-import { merchantScopeOf, type ApiAuth } from '../auth.ts';
+import { requireMerchantVisible, type ApiAuth } from '../auth.ts';
 import { problemSchema } from '../problem.ts';
 import { payoutListQuery, payoutQueryOf, payoutView } from './payout-routes.ts';
 
@@ -89,12 +89,9 @@ function periodOf(query: { date?: string; from?: string; to?: string }): { fromD
 
 export async function merchantSelfServiceRoutes(app: FastifyInstance, options: MerchantSelfServiceOptions): Promise<void> {
   const { store, clock, timeZone, cutoff } = options;
-  const requireKey = options.auth.require('settlements:read');
   app.addHook('onRequest', async (request, reply) => {
-    await requireKey(request, reply);
-    const own = merchantScopeOf(request.principal);
-    const named = (request.params as { id?: string }).id;
-    if (own !== undefined && named !== own) throw new ReswipeError('RSW_AUTH_MERCHANT_SCOPE', { merchantId: own, field: 'id' });
+    await options.auth.guard(request, reply);
+    requireMerchantVisible(request.principal, (request.params as { id?: string }).id, 'id');
   });
   // Statement downloads are audited like `settle export` and the admin statement route: who took which day's books.
   app.addHook('onSend', async (request, reply, payload) => {

@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox';
 import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import { standingMeasures, standingStates, type MerchantStanding } from '../../../core/standing/merchant-standing.ts';
 import { toStandingView } from '../../../core/standing/standing-view.ts';
-import { merchantScopeOf, type ApiAuth } from '../auth.ts';
+import { requireMerchantVisible, type ApiAuth } from '../auth.ts';
 import { problemSchema } from '../problem.ts';
 
 /** How a merchant's month is judged (loadMerchantStanding, given by the composition root). */
@@ -41,12 +41,9 @@ export const standingViewSchema = Type.Object({
 });
 
 export async function merchantStandingRoutes(app: FastifyInstance, options: MerchantStandingRouteOptions): Promise<void> {
-  const requireKey = options.auth.require('settlements:read');
   app.addHook('onRequest', async (request, reply) => {
-    await requireKey(request, reply);
-    const own = merchantScopeOf(request.principal);
-    const named = (request.params as { id?: string }).id;
-    if (own !== undefined && named !== own) throw new ReswipeError('RSW_AUTH_MERCHANT_SCOPE', { merchantId: own, field: 'id' });
+    await options.auth.guard(request, reply);
+    requireMerchantVisible(request.principal, (request.params as { id?: string }).id, 'id');
   });
 
   app.get<{ Params: { id: string }; Querystring: { month?: string } }>(

@@ -16,13 +16,29 @@ export interface PaymentFilterParams {
   stan?: string;
 }
 
-/** The store filter for a request's query string, limited to `merchantId` when the key is a merchant's. */
-export function paymentFilterOf(query: PaymentFilterParams, merchantId: string | undefined): Omit<PaymentQuery, 'limit' | 'cursor'> {
+/** The merchants a payment list may show. */
+export type PaymentMerchantScope = { merchantId?: string; merchantIds?: readonly string[] };
+
+/**
+ * The merchant part of a payment list: the caller's merchants (`own`, null for all) narrowed by the
+ * merchantId the query names; 'none' when it names a merchant the caller does not see (an empty page,
+ * answered like a merchant without payments).
+ */
+export function paymentMerchantScope(own: readonly string[] | null, named: string | undefined): PaymentMerchantScope | 'none' {
+  if (own === null) return named === undefined ? {} : { merchantId: named };
+  if (named !== undefined) return own.includes(named) ? { merchantId: named } : 'none';
+  const [only] = own;
+  return own.length === 1 && only !== undefined ? { merchantId: only } : { merchantIds: own };
+}
+
+/** The store filter for a request's query string, limited to the caller's merchants. */
+export function paymentFilterOf(query: PaymentFilterParams, scope: PaymentMerchantScope): Omit<PaymentQuery, 'limit' | 'cursor'> {
   return {
     ...(query.from === undefined ? {} : { fromMs: instantMs(query.from, 'from') }),
     ...(query.to === undefined ? {} : { toMs: instantMs(query.to, 'to') }),
     ...(query.status === undefined ? {} : { status: query.status }),
-    ...(merchantId === undefined ? {} : { merchantId }),
+    ...(scope.merchantId === undefined ? {} : { merchantId: scope.merchantId }),
+    ...(scope.merchantIds === undefined ? {} : { merchantIds: scope.merchantIds }),
     ...(query.terminalId === undefined ? {} : { terminalId: query.terminalId }),
     ...(query.responseCode === undefined ? {} : { responseCode: query.responseCode }),
     ...(query.category === undefined ? {} : { category: query.category }),

@@ -23,8 +23,8 @@ import {
   retryVerdicts,
   type PaymentStatus,
 } from '../../../core/vocabulary.ts';
-import { merchantScopeOf, scopeHook, type ApiAuth } from '../auth.ts';
-import { paymentFilterOf } from './payment-filter.ts';
+import { merchantsOf, seesMerchant, type ApiAuth } from '../auth.ts';
+import { paymentFilterOf, paymentMerchantScope } from './payment-filter.ts';
 import { problemSchema, sendProblem, problemOfError } from '../problem.ts';
 
 /** What the routes need of the engine; the real Payments (src/app/payments) or a wrapper that records metrics. */
@@ -166,12 +166,11 @@ export function paymentRequestHash(body: PaymentRequestBody, merchantId: string,
 
 export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutesOptions): Promise<void> {
   const { engine } = options;
-  app.addHook('onRequest', options.auth.require(null));
+  app.addHook('onRequest', options.auth.guard);
 
   app.post<{ Body: PaymentRequestBody; Headers: Static<typeof idempotencyHeaders> }>(
     '/payments',
     {
-      onRequest: scopeHook('payments:write'),
       schema: {
         summary: 'Create a sale, or a pre-authorization when capture is false',
         description:
@@ -184,11 +183,11 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
       },
     },
     async (request, reply) => {
-      const scopeMerchantId = merchantScopeOf(request.principal);
+      const own = merchantsOf(request.principal);
       const body = request.body;
-      const merchantId = body.merchantId ?? scopeMerchantId;
-      if (merchantId === undefined) throw new ReswipeError('RSW_HTTP_VALIDATION', { field: 'merchantId', reason: 'is required with an admin key' });
-      if (scopeMerchantId !== undefined && merchantId !== scopeMerchantId) throw new ReswipeError('RSW_AUTH_MERCHANT_SCOPE', { merchantId: scopeMerchantId });
+      const merchantId = body.merchantId ?? (own?.length === 1 ? own[0] : undefined);
+      if (merchantId === undefined) throw new ReswipeError('RSW_HTTP_VALIDATION', { field: 'merchantId', reason: own === null ? 'is required with an admin key' : 'is required: name one of your merchants' });
+      if (own !== null && !own.includes(merchantId)) throw new ReswipeError('RSW_AUTH_MERCHANT_SCOPE', { merchantId: own.join(',') });
       const key = request.headers['idempotency-key'];
       const sale: SaleRequest = {
         intake: 'http',
@@ -234,7 +233,6 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
   app.get<{ Params: { id: string } }>(
     '/payments/:id',
     {
-      onRequest: scopeHook('payments:read'),
       schema: {
         summary: 'One payment: status, attempts with outcomes, the decline diagnosis (verdict and advice) and the fee',
         tags: ['payments'],
@@ -244,10 +242,10 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
       },
     },
     async (request) => {
-      const merchantId = merchantScopeOf(request.principal);
-      const view = await engine.getPayment(request.params.id, merchantId === undefined ? {} : { merchantId });
+      const own = merchantsOf(request.principal);
+      const view = await engine.getPayment(request.params.id, own?.length === 1 && own[0] !== undefined ? { merchantId: own[0] } : {});
       // Another merchant's payment is answered exactly like a missing one: its existence is not revealed.
-      if (view === null) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'payment', id: request.params.id, field: 'id' });
+      if (view === null || !seesMerchant(request.principal, view.merchantId)) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'payment', id: request.params.id, field: 'id' });
       return view;
     },
   );
@@ -255,7 +253,6 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
   app.get<{ Querystring: ListQuery }>(
     '/payments',
     {
-      onRequest: scopeHook('payments:read'),
       schema: {
         summary: 'Payments, newest first, with filters and cursor pagination',
         tags: ['payments'],
@@ -268,16 +265,13 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
       },
     },
     async (request) => {
-      const scopeMerchantId = merchantScopeOf(request.principal);
       const query = request.query;
-      if (scopeMerchantId !== undefined && query.merchantId !== undefined && query.merchantId !== scopeMerchantId) {
-        return { data: [], nextCursor: null };
-      }
-      const merchantId = scopeMerchantId ?? query.merchantId;
+      const scope = paymentMerchantScope(merchantsOf(request.principal), query.merchantId);
+      if (scope === 'none') return { data: [], nextCursor: null };
       const storeQuery: PaymentQuery = {
         limit: query.limit,
         ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-        ...paymentFilterOf(query, merchantId),
+        ...paymentFilterOf(query, scope),
       };
       return engine.listPayments(storeQuery);
     },

@@ -118,7 +118,7 @@ const tags = ['reconciliation'];
 
 export async function reconciliationRoutes(app: FastifyInstance, options: ReconciliationRoutesOptions): Promise<void> {
   const { store } = options;
-  app.addHook('onRequest', options.auth.require('admin'));
+  app.addHook('onRequest', options.auth.guard);
 
   app.get<{ Querystring: Static<typeof runsQuery> }>(
     '/reconciliation/runs',

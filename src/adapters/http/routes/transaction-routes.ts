@@ -12,13 +12,12 @@ import { requestHashOf } from '../../../core/payments/request-hash.ts';
 import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import type { PaymentQuery, PaymentRecord, Store } from '../../../core/ports/store.ts';
 import { causeCategories, paymentStatuses, type PaymentStatus } from '../../../core/vocabulary.ts';
-import { merchantScopeOf, scopeHook, type ApiAuth } from '../auth.ts';
+import { merchantsOf, seesMerchant, type ApiAuth } from '../auth.ts';
 import { auditAfter } from '../audit-trail.ts';
 import type { LoggerLike } from '../../../core/ports/channel.ts';
-import type { ApiScope } from '../../../core/access/api-scope.ts';
 import { problemOf, problemOfError, problemSchema, sendProblem } from '../problem.ts';
 import { idempotencyKeyCharsMax, paymentViewSchema } from './payment-routes.ts';
-import { paymentFilterOf } from './payment-filter.ts';
+import { paymentFilterOf, paymentMerchantScope } from './payment-filter.ts';
 
 /** What the routes need of the transaction set. */
 export interface TransactionRoutesEngine {
@@ -97,23 +96,23 @@ function operationFor(route: 'void' | 'refunds' | 'capture' | 'cancel', original
 }
 
 export async function transactionRoutes(app: FastifyInstance, options: TransactionRoutesOptions): Promise<void> {
-  app.addHook('onRequest', options.auth.require(null));
+  app.addHook('onRequest', options.auth.guard);
   // The follow-up happened in the engine's own write; its audit record follows in a write of its own
   // (if that fails the answer still tells the truth about the money, and the log says what is missing).
   const audit = (request: FastifyRequest, action: string, subjectId: string | null, detail: Record<string, unknown>) => auditAfter(options, request, action, subjectId, detail, options.nowMs());
 
-  // Money going back (void, refund, cancel) needs refunds:write; capturing a hold is taking money, payments:write.
-  const routes: Array<{ route: 'void' | 'refunds' | 'capture' | 'cancel'; scope: ApiScope; summary: string; body: typeof followUpBodySchema | typeof refundBodySchema }> = [
-    { route: 'void', scope: 'refunds:write', summary: 'Void a sale (or a pre-authorization completion): same business day, open batch, full amount; otherwise refund', body: followUpBodySchema },
-    { route: 'refunds', scope: 'refunds:write', summary: 'Refund part or all of a sale or completion, any later day, as often as needed up to the original (a 0220 advice)', body: refundBodySchema },
-    { route: 'capture', scope: 'payments:write', summary: 'Complete a pre-authorization, up to the authorized amount plus the configured tolerance', body: followUpBodySchema },
-    { route: 'cancel', scope: 'refunds:write', summary: 'Cancel a pre-authorization and release its hold (full amount)', body: followUpBodySchema },
+  // What each route needs is in src/core/access/route-permissions.ts: money going back (void, refund,
+  // cancel) is payments:refund (key scope refunds:write); capturing a hold is payments:capture (payments:write).
+  const routes: Array<{ route: 'void' | 'refunds' | 'capture' | 'cancel'; summary: string; body: typeof followUpBodySchema | typeof refundBodySchema }> = [
+    { route: 'void', summary: 'Void a sale (or a pre-authorization completion): same business day, open batch, full amount; otherwise refund', body: followUpBodySchema },
+    { route: 'refunds', summary: 'Refund part or all of a sale or completion, any later day, as often as needed up to the original (a 0220 advice)', body: refundBodySchema },
+    { route: 'capture', summary: 'Complete a pre-authorization, up to the authorized amount plus the configured tolerance', body: followUpBodySchema },
+    { route: 'cancel', summary: 'Cancel a pre-authorization and release its hold (full amount)', body: followUpBodySchema },
   ];
-  for (const { route, scope, summary, body } of routes) {
+  for (const { route, summary, body } of routes) {
     app.post<{ Params: { id: string }; Body: FollowUpBody; Headers: Static<typeof idempotencyHeaders> }>(
       `/payments/:id/${route}`,
       {
-        onRequest: scopeHook(scope),
         schema: {
           summary,
           description: 'Refused follow-ups answer a problem object naming why (code RSW_TXN_*). The same Idempotency-Key with the same body replays the first answer; another body is 422.',
@@ -126,10 +125,9 @@ export async function transactionRoutes(app: FastifyInstance, options: Transacti
         },
       },
       async (request, reply) => {
-        const scopeMerchantId = merchantScopeOf(request.principal);
         const original = await options.store.getPayment(request.params.id);
         // Another merchant's payment is answered exactly like a missing one.
-        if (original === null || (scopeMerchantId !== undefined && original.merchantId !== scopeMerchantId)) {
+        if (original === null || !seesMerchant(request.principal, original.merchantId)) {
           throw new ReswipeError('RSW_TXN_ORIGINAL_NOT_FOUND', { originalId: request.params.id, field: 'id' });
         }
         const operation = operationFor(route, original.kind);
@@ -173,7 +171,6 @@ export async function transactionRoutes(app: FastifyInstance, options: Transacti
   app.get<{ Querystring: CsvQuery }>(
     '/payments.csv',
     {
-      onRequest: scopeHook('payments:read'),
       schema: {
         summary: 'The payments of GET /v1/payments (same filters, newest first) as CSV, streamed page by page',
         tags: ['payments'],
@@ -184,13 +181,13 @@ export async function transactionRoutes(app: FastifyInstance, options: Transacti
       },
     },
     async (request, reply) => {
-      const scopeMerchantId = merchantScopeOf(request.principal);
       const query = request.query;
-      const otherMerchant = scopeMerchantId !== undefined && query.merchantId !== undefined && query.merchantId !== scopeMerchantId;
-      const merchantId = scopeMerchantId ?? query.merchantId;
+      const scope = paymentMerchantScope(merchantsOf(request.principal), query.merchantId);
+      const otherMerchant = scope === 'none';
+      const merchantId = otherMerchant ? query.merchantId : (scope.merchantId ?? scope.merchantIds?.join(','));
       const base: PaymentQuery = {
         limit: csvPageRows,
-        ...paymentFilterOf(query, merchantId),
+        ...paymentFilterOf(query, otherMerchant ? {} : scope),
       };
       const store = options.store;
       await audit(request, 'payment.export', null, { format: 'csv', filter: { ...query, ...(merchantId === undefined ? {} : { merchantId }) } });

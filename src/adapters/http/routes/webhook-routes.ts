@@ -73,7 +73,7 @@ function endpointView(endpoint: WebhookEndpointRecord, nowMs: number) {
 
 export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutesOptions): Promise<void> {
   const { store, useCases } = options;
-  app.addHook('onRequest', options.auth.require('admin'));
+  app.addHook('onRequest', options.auth.guard);
   const now = () => options.clock.nowMs();
   const live = async (id: string) => {
     const endpoint = await store.getWebhookEndpoint(id);

@@ -149,7 +149,8 @@ test('retry now: the dead reversal is queued again with a fresh STAN; a confirma
     assert.equal(resolved.resolution.actor, 'reversal-worker');
     const audit = (await fixture.engine.store.listAudit({ limit: 50 })).filter((record) => record.subjectId === paymentId).map((record) => [record.action, record.actor.split(':')[0]]).reverse();
     assert.deepEqual(audit, [['manual_handling.retry_reversal', 'key'], ['manual_handling.resolve', 'reversal-worker']]);
-    const types = (await fixture.engine.store.listEvents(0, 500)).filter((event) => event.subjectId === paymentId).map((event) => event.type);
+    // payment.completed comes from the projector on its own timer, so where it falls among these is chance: left out.
+    const types = (await fixture.engine.store.listEvents(0, 500)).filter((event) => event.subjectId === paymentId && event.type !== 'payment.completed').map((event) => event.type);
     assert.deepEqual(types.slice(types.indexOf('reversal.reopened')), ['reversal.reopened', 'payment.manual_retry', 'payment.reversed', 'payment.manual_resolved', 'reversal.completed']);
   } finally {
     await fixture.close();
