@@ -44,6 +44,8 @@ export const routePermissions: Readonly<Record<string, RouteRequirement>> = Obje
   'GET /v1/terminals/:id': 'terminals:read',
   'PATCH /v1/terminals/:id': 'terminals:write',
   'GET /v1/channels': 'channels:read',
+  // the gateway nodes sharing the database (docs/cluster.md): operations, like the channels
+  'GET /v1/nodes': 'channels:read',
   'POST /v1/channels': 'channels:write',
   'GET /v1/channels/:name': 'channels:read',
   'PATCH /v1/channels/:name': 'channels:write',

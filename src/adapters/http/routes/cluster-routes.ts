@@ -35,7 +35,7 @@ const nodeView = Type.Object({
 const errors = { 401: problemSchema, 403: problemSchema, 429: problemSchema };
 
 export async function clusterRoutes(app: FastifyInstance, options: ClusterRoutesOptions): Promise<void> {
-  app.addHook('onRequest', options.auth.require('admin'));
+  app.addHook('onRequest', options.auth.guard);
   app.get(
     '/nodes',
     {
