@@ -3,6 +3,7 @@
 // channel that approves at once in place of the TCP channel, one distinct card per sale, the lane
 // runner and the latency percentile, so both figures come from the same gateway and measuring code.
 import type { ChannelHealth, ChannelSendResult } from '../src/adapters/channels/upstream-channel.ts';
+import { request as httpRequest, type Agent } from 'node:http';
 import { createMetrics } from '../src/adapters/metrics/metrics.ts';
 import { composeGateway, type Gateway, type GatewayChannel } from '../src/app/compose-gateway.ts';
 import { validateConfig } from '../src/core/config/config-schema.ts';
@@ -97,4 +98,18 @@ export async function runLanes(count: number, lanes: number, job: (n: number) =>
 /** The p-th percentile (0-100) of ascending `sorted`, 0 when it is empty. */
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+}
+
+/** POSTs a JSON body over a keep-alive agent to the loopback port; resolves with the status and the body text. */
+export function postJson(agent: Agent, port: number, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: 30_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
 }

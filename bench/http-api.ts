@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent } from 'node:http';
 import { generateApiKey } from '../src/adapters/http/auth.ts';
 import { CardNumber } from '../src/core/cards/pan.ts';
-import { approvingGateway, panFor, percentile, runLanes } from './bench-helpers.ts';
+import { approvingGateway, panFor, percentile, postJson, runLanes } from './bench-helpers.ts';
 
 const { values } = parseArgs({ options: { sales: { type: 'string', default: '3000' }, concurrency: { type: 'string', default: '64' }, synchronous: { type: 'string', default: 'full' } } });
 const sales = Number(values.sales);
@@ -22,18 +22,6 @@ const synchronous = values.synchronous === 'normal' ? 'normal' : 'full';
 const merchantId = 'M00000000000001';
 const panKey = 'bench-pan-key-0123456789';
 
-function post(agent: Agent, port: number, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('timeout', () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'reswipe-bench-http-'));
 try {
@@ -63,7 +51,7 @@ try {
   const httpStartMs = performance.now();
   const latenciesMs = await runLanes(sales, concurrency, async (n) => {
     const body = JSON.stringify({ amountMinor: 1000 + (n % 100), currency: 'CNY', card: { number: panFor(n), expiry: '3012', entryMode: 'manual' } });
-    const answer = await post(agent, port, '/v1/payments', { authorization: `Bearer ${key.key}`, 'idempotency-key': `k${n}` }, body);
+    const answer = await postJson(agent, port, '/v1/payments', { authorization: `Bearer ${key.key}`, 'idempotency-key': `k${n}` }, body);
     if (answer.status !== 201) throw new Error(`sale ${n}: HTTP ${answer.status} ${answer.body}`);
     if ((JSON.parse(answer.body) as { status: string }).status === 'approved') approved += 1;
   });

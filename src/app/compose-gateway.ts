@@ -38,6 +38,8 @@ import { TerminalListener } from '../adapters/terminal-link/terminal-listener.ts
 import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
 import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
 import { createChannelRouter, type EngineRouter } from './channels/channel-router.ts';
+import { LiveChannels } from './channels/live-channels.ts';
+import { channelHealthOfNodes, publishChannelHealth } from './channels/publish-channel-health.ts';
 import { Payments } from './payments/payments.ts';
 import { engineSettingsFromConfig } from '../core/payments/engine-settings-from-config.ts';
 import { pinTranslatingChannel } from './channels/pin-translating-channel.ts';
@@ -46,10 +48,16 @@ import { followUpSettingsFromConfig } from './follow-ups/follow-up-settings.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { PaymentProjector } from './projector/payment-projector.ts';
+import { AnalyticsProjector } from './projector/analytics-projector.ts';
+import { createAnalyticsUseCases } from './analytics/analytics-use-cases.ts';
 import { createHttpUseCases } from './http-use-cases.ts';
 
 /** /readyz answers 503 while the payment projector is further behind than this (docs/projector.md). */
 const projectorLagMaxMs = 30_000;
+/** How often a node writes its view of each channel (GET /v1/channels/health). */
+const channelHealthPublishMs = 5_000;
+/** The safety net under change notices: channel settings are re-read at least this often. */
+const liveChannelsRefreshMs = 5_000;
 /** How often the projector looks for new journal entries (each pass drains the journal). */
 const projectorIntervalMs = 250;
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
@@ -61,6 +69,10 @@ import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts
 import { WorkingKeys } from './terminal-keys/working-keys.ts';
 import { checkValuesAgree, loadZonePinKeys, openChannelMacKeys } from './terminal-keys/zone-pin-keys.ts';
 import { readTlsFromConfig, reloadChannelTls } from './tls/tls-from-config.ts';
+import { buildQrChannel, type QrChannelFactory } from './channels/qr-channel-factories.ts';
+import { QrPayments } from './qr-payments/qr-payments.ts';
+import { loadQrCodeTables } from '../adapters/declines/qr-code-table-files.ts';
+import type { QrCodeTables } from '../core/declines/qr-code-table.ts';
 import { defaultNodeId, NodeMembership } from './cluster/node-membership.ts';
 import { WorkLease } from './cluster/work-lease.ts';
 import { listClusterNodes } from './cluster/list-cluster-nodes.ts';
@@ -110,8 +122,19 @@ export interface GatewayOverrides {
   listen?: boolean;
   /** Engine settings a test tunes beyond what the config sets (replyMarginMs, attemptMinMs, ...). */
   engineSettings?: Partial<EngineSettings>;
+  /**
+   * This node's name among the gateway nodes sharing a PostgreSQL database (channel health per node,
+   * docs/cluster.md); config `node.id`, else `<host name>-<process id>-<random>`.
+   */
+  nodeId?: string;
   /** Reversal queue timing a test tunes beyond what the config sets. */
   reversalWorker?: Partial<Pick<ReversalWorkerOptions, 'timeoutMs' | 'batchMax' | 'pollIntervalMs'>>;
+  /** Builds each QR provider channel (config.qrChannels); by protocol (WeChat Pay v2, Alipay adapters) by default, a fake or a sandbox client in tests. */
+  qrChannel?: QrChannelFactory;
+  /** The QR code catalogues; the shipped files by default. */
+  qrCodeTables?: QrCodeTables;
+  /** How often the QR follow-up queue (background cancels) runs; 2 s by default. */
+  qrFollowUpPollMs?: number;
 }
 
 /** The wired gateway: every part, plus start() and close() in the order money safety needs. */
@@ -123,10 +146,14 @@ export interface Gateway {
   readonly router: EngineRouter;
   readonly reversalWorker: ReversalWorker;
   readonly engine: Payments;
+  /** The QR use cases (docs/qr-payments.md); channels from config.qrChannels. */
+  readonly qrPayments: QrPayments;
   readonly transactions: FollowUps;
   readonly fees: FollowUpFeeHooks;
   /** Writes fee lines of approvals and payment.completed events from the payment journal (docs/projector.md). */
   readonly projector: PaymentProjector;
+  /** Keeps the hourly analytics rollup from the same journal, under its own checkpoint (docs/analytics.md). */
+  readonly analyticsProjector: AnalyticsProjector;
   /** This gateway node's id (config node.id or `<hostname>-<pid>-<random>`), its membership and the cluster leadership (docs/cluster.md). */
   readonly nodeId: string;
   readonly membership: NodeMembership;
@@ -155,7 +182,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
   const clock: Clock = overrides.clock ?? { nowMs: () => Date.now() };
   const random: Random = overrides.random ?? cryptoRandom();
   // This process among the gateway nodes on one database (docs/cluster.md): in every log line, metric scrape and event it writes.
-  const nodeId = config.node.id ?? defaultNodeId(random);
+  const nodeId = overrides.nodeId ?? config.node.id ?? defaultNodeId(random);
   const logger: LoggerLike = overrides.logger ?? createLogger({ level: config.log.level, name: 'serve', destination: 2, base: { node: nodeId } });
   const every: RunEvery = overrides.every ?? everyWithTimers;
   const withHttp = overrides.http !== false;
@@ -255,7 +282,9 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       store,
       healthOf: () => [...channels.values()].map((channel) => channel.health()),
     });
-    const router = createChannelRouter({ rules: routingRules, channels: config.channels, random, monitor: healthMonitor });
+    // Priority and disabled of each channel follow its stored record, changed on any node (docs/cluster.md, "Live configuration").
+    const liveChannels = new LiveChannels({ store, configured: config.channels, logger });
+    const router = createChannelRouter({ rules: routingRules, channels: () => liveChannels.current(), random, monitor: healthMonitor });
 
     const running = new Payments({
       store,
@@ -282,7 +311,33 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     });
     const projector = new PaymentProjector({ store, clock, logger, fees: { recordApproved: feeHooks.writeApproved } });
     const projectorLag = async () => ({ lagMs: (await projector.lag()).ageMs, lagMaxMs: projectorLagMaxMs });
+    const analyticsProjector = new AnalyticsProjector({ store, clock, logger, timeZone: config.fees.settlementTimeZone });
     engine = running;
+    // QR payments (docs/qr-payments.md): their own channels (HTTP providers), the same store, fee hooks and recovery.
+    const qrCodeTables = overrides.qrCodeTables ?? loadQrCodeTables();
+    const qrChannelPorts = config.qrChannels.map((qrConfig) => ({ config: qrConfig, port: (overrides.qrChannel ?? buildQrChannel)(qrConfig, { logger }) }));
+    const qrPayments = new QrPayments({
+      store,
+      channels: qrChannelPorts.map(({ config: qrConfig, port }) => ({ port, priority: qrConfig.priority, disabled: qrConfig.disabled, timeoutMs: qrConfig.timeoutMs })),
+      codeTables: qrCodeTables,
+      clock,
+      random,
+      logger,
+      settings: {
+        panKey: running.settings.panKey,
+        panKeyId: running.settings.panKeyId ?? config.security.panKeyId,
+        httpTerminalId: running.settings.httpTerminalId,
+        httpBudgetMs: config.engine.qr.budgetMs,
+        terminalBudgetMs: config.engine.terminalTimeoutMs,
+        replyMarginMs: running.settings.replyMarginMs,
+        sale: { queryDelaysMs: config.engine.qr.queryDelaysMs, cancelReserveMs: Math.max(2_000, ...config.qrChannels.map((c) => c.timeoutMs + 1_000)), queriesMax: 30, cancelsMax: 3, cancelAgainDelayMs: 1_000, notSentPaysMax: 2 },
+        followUp: config.engine.qr.followUp,
+        recoveryBatchMax: running.settings.recoveryBatchMax,
+        businessTimeZone: config.fees.settlementTimeZone,
+      },
+      fees,
+      sleep: overrides.sleep ?? ((durationMs) => new Promise((resolve) => setTimeout(resolve, Math.max(0, durationMs)))),
+    });
     // The follow-ups (void, refund, completion, cancel, balance, settlement) follow up on the engine's sales.
     const followUps = new FollowUps({
       store,
@@ -365,7 +420,16 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       ? await buildHttpApp({
           config,
           engine: running,
-          transactions: followUps,
+          qrPayments,
+          qrCodeTables,
+          // Refunds and voids of a QR sale go to its provider (docs/qr-payments.md#refunds); everything else to the host link.
+          transactions: {
+            async followUp(request) {
+              const original = await store.getPayment(request.originalPaymentId);
+              const isQr = original !== null && (original.method === 'wechat' || original.method === 'alipay');
+              return isQr ? qrPayments.followUp(request) : followUps.followUp(request);
+            },
+          },
           store,
           logger,
           clock,
@@ -393,6 +457,8 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
             channel: (name) => healthMonitor.view().find((view) => view.name === name) ?? null,
           },
           standingOf: standingOfMerchant(store, clock, config.standing, standingCalendar),
+          channelHealthOfNodes: () => channelHealthOfNodes({ store, clock, nodeId, staleAfterMs: 3 * channelHealthPublishMs }),
+          analytics: createAnalyticsUseCases({ store, clock, timeZone: config.fees.settlementTimeZone }),
           https: tls.http,
         })
       : null;
@@ -447,6 +513,13 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       await membership.start();
       cleanups.push(() => membership.stop());
       await seedFromConfig(store, config, clock.nowMs());
+      const stopFollowingChannels = liveChannels.follow();
+      cleanups.push(async () => stopFollowingChannels());
+      await liveChannels.refresh();
+      loop(liveChannelsRefreshMs, () => liveChannels.refresh(), 'channel settings refresh failed; retried at the next interval');
+      // Each node's view of each channel, side by side for operators (GET /v1/channels/health); one node on SQLite writes it too.
+      const channelHealthSource = { health: channelHealth, circuits: () => healthMonitor.view() };
+      loop(channelHealthPublishMs, () => publishChannelHealth({ store, clock, nodeId, source: channelHealthSource }), 'channel health publication failed; retried at the next interval');
       await checkZonePinKeys(config, hsm, logger);
       cleanups.push(async () => {
         for (const channel of channels.values()) await channel.close();
@@ -480,7 +553,24 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       });
       // Once per cluster: two projectors could both find a payment without its payment.completed event and both write one.
       loop(projectorIntervalMs, leaderOnly(() => projector.drain()), 'projector pass failed; retried at the next interval');
+      // The analytics rollup follows the same journal off the sale's path; it catches up at shutdown too. Leader only, like the projector.
+      cleanups.push(async () => {
+        if (!leadership.isLeader()) return;
+        await analyticsProjector.drain().catch((error: unknown) => logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'analytics projector could not catch up at shutdown; it resumes at the next start'));
+      });
+      loop(projectorIntervalMs, leaderOnly(() => analyticsProjector.drain()), 'analytics projector pass failed; retried at the next interval');
       cleanups.push(() => running.close());
+      // QR (only with QR channels: without one nothing could be queried or cancelled): channels closed after the
+      // use cases; what a crash left pending is queried, then cancelled through the follow-up queue.
+      if (qrChannelPorts.length > 0) {
+        cleanups.push(async () => {
+          for (const { port } of qrChannelPorts) await port.close();
+        });
+        cleanups.push(() => qrPayments.close());
+        await qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs });
+        loop(overrides.qrFollowUpPollMs ?? 2_000, () => qrPayments.runFollowUps(), 'QR follow-up pass failed; retried at the next interval');
+        loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * Math.max(config.engine.terminalTimeoutMs, config.engine.qr.budgetMs) }), 'QR recovery sweep failed; retried at the next interval');
+      }
       // Recovery again for what is older than twice the terminal timeout: nothing legitimate is in flight that long, so this bounds "pending" in time.
       // It also takes the pending payments of dead nodes at any age (docs/cluster.md), hence an interval of half a node lease.
       loop(
@@ -538,9 +628,11 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       router,
       reversalWorker,
       engine: running,
+      qrPayments,
       transactions: followUps,
       fees,
       projector,
+      analyticsProjector,
       metrics,
       nodeId,
       membership,

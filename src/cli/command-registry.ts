@@ -21,6 +21,7 @@ export const commandRegistry: readonly CommandEntry[] = [
   { name: 'zone-pin-key', summary: 'zone PIN keys of the software HSM: `seal <keyRef>` combines components and prints the sealed key for channels[].zonePinKey', load: () => import('./commands/zone-pin-key.ts') },
   { name: 'zone-mac-key', summary: 'host-link MAC keys: `seal <keyRef>` combines components and prints the sealed key for channels[].mac', load: () => import('./commands/zone-mac-key.ts') },
   { name: 'manual-handling', summary: 'payments flagged for manual handling (a reversal dead-lettered: money may have moved), newest first; --json', load: () => import('./commands/manual-handling.ts') },
+  { name: 'analytics', summary: 'failure analytics: `analytics rebuild` fills the hourly rollup again from the whole payment journal', load: () => import('./commands/analytics.ts') },
   { name: 'migrate', summary: 'apply pending database migrations and print what was applied', load: () => import('./commands/migrate.ts') },
   { name: 'config', summary: 'show the effective configuration, secrets masked', load: () => import('./commands/config.ts') },
   { name: 'explain', summary: 'why a response code happens and what to do; --symptom for non-code problems, --json for machines', load: () => import('./commands/explain.ts') },

@@ -24,6 +24,7 @@ import type { LoggerLike } from '../../core/ports/channel.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { ApiAuth, requireMerchantVisible } from './auth.ts';
 import { merchantStandingRoutes, type StandingOfMerchant } from './routes/merchant-standing-routes.ts';
+import { analyticsRoutes, type AnalyticsUseCases } from './routes/analytics-routes.ts';
 import { registerRequestLimits, type RequestLimits } from './request-limits.ts';
 import { registerCors, registerSecurityHeaders } from './security-headers.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
@@ -36,8 +37,10 @@ import { refuseCardNumbersInText } from './refuse-card-numbers-in-text.ts';
 import { ConsoleSessions, sessionCookieName } from './console-sessions.ts';
 import { consoleAccessRoutes } from './routes/console-access-routes.ts';
 import { paymentRoutes, type PaymentEngine } from './routes/payment-routes.ts';
+import type { QrSaleUseCases } from '../../core/ports/qr-payments.ts';
+import type { QrCodeTables } from '../../core/declines/qr-code-table.ts';
 import { transactionRoutes, type TransactionRoutesEngine } from './routes/transaction-routes.ts';
-import { managementRoutes, type ManagementMonitoring } from './routes/management-routes.ts';
+import { managementRoutes, type ChannelHealthOfNode, type ManagementMonitoring } from './routes/management-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { manualHandlingRoutes } from './routes/manual-handling-routes.ts';
 import { reconciliationRoutes } from './routes/reconciliation-routes.ts';
@@ -52,6 +55,7 @@ import { declineRoutes } from './routes/decline-routes.ts';
 import { feeRoutes } from './routes/fee-routes.ts';
 import { payoutRoutes } from './routes/payout-routes.ts';
 import { merchantSelfServiceRoutes } from './routes/merchant-self-service-routes.ts';
+import { consoleStaticRoutes } from './console-static.ts';
 
 /** Largest request body; a payment request is about 300 bytes. */
 export const bodyBytesMaxDefault = 16 * 1024;
@@ -83,6 +87,10 @@ export interface HttpUseCases {
 
 export interface HttpAppDeps {
   engine: PaymentEngine;
+  /** QR sales (`method` + `authCode` on POST /v1/payments, docs/qr-payments.md); absent: such a request is refused with a 400 naming `method`. */
+  qrPayments?: QrSaleUseCases;
+  /** The QR code catalogues GET /v1/qr-codes/{code} explains. */
+  qrCodeTables?: QrCodeTables;
   useCases: HttpUseCases;
   /** Void, refund, capture and cancel routes and the CSV export; absent in apps built without the transaction set. */
   transactions?: TransactionRoutesEngine;
@@ -103,6 +111,8 @@ export interface HttpAppDeps {
   cluster?: { nodeId: string; nodes(): Promise<ClusterView> };
   /** Terminal stats and channel health joined to GET /v1/terminals and /v1/channels (docs/monitoring.md). */
   monitoring?: ManagementMonitoring;
+  /** Every gateway node's last view of every channel, for GET /v1/channels/health (docs/cluster.md). */
+  channelHealthOfNodes?: () => Promise<ChannelHealthOfNode[]>;
   bodyBytesMax?: number;
   connectionsMax?: number;
   /** At most one API key last-used write per key per this interval; default 60 s. */
@@ -113,6 +123,10 @@ export interface HttpAppDeps {
   notifications?: { webhooks: Omit<WebhookRoutesOptions, 'auth'> | null; alerts: Omit<AlertRoutesOptions, 'auth'> };
   /** A merchant's month against its thresholds, for GET /v1/merchants/{id}/standing (docs/standing.md); the route is absent without it. */
   standingOf?: StandingOfMerchant;
+  /** Where the built web console is (console/dist by default); served at /console/ when `console.enabled` (docs/console.md). */
+  consoleDistDir?: string;
+  /** Failure analytics from the hourly rollup, for GET /v1/analytics/... (docs/analytics.md); the routes are absent without it. */
+  analytics?: AnalyticsUseCases;
 }
 
 const openapiInfo = {
@@ -201,6 +215,11 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     await registerOperationsRoutes(app, { metrics, openapi: () => app.swagger(), guard: auth.require('admin') });
   }
 
+  // The web console's static files; its data comes from /v1 like any client's (docs/console.md).
+  if (deps.config.console.enabled) {
+    await app.register(consoleStaticRoutes, { settings: { timeZone: deps.config.fees.settlementTimeZone }, ...(deps.consoleDistDir === undefined ? {} : { distDir: deps.consoleDistDir }) });
+  }
+
   // ---- /v1 ----
   await app.register(
     async (v1) => {
@@ -209,7 +228,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       if (sessions !== undefined) {
         await v1.register(consoleAccessRoutes, { store: deps.store, auth, sessions, nowMs: () => deps.clock.nowMs(), logger: deps.logger, secureCookies: deps.https !== undefined });
       }
-      await v1.register(paymentRoutes, { engine: deps.engine, auth, onPaymentAnswered: (status) => metrics.recordPayment(status) });
+      await v1.register(paymentRoutes, { engine: deps.engine, ...(deps.qrPayments === undefined ? {} : { qrPayments: deps.qrPayments }), auth, onPaymentAnswered: (status) => metrics.recordPayment(status) });
       if (deps.transactions !== undefined) {
         await v1.register(transactionRoutes, { transactions: deps.transactions, store: deps.store, auth, nowMs: () => deps.clock.nowMs(), logger: deps.logger, onAnswered: (status) => metrics.recordPayment(status) });
       }
@@ -220,6 +239,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         terminalTimeoutMs: deps.config.engine.terminalTimeoutMs,
         feePlanNames: () => new Set(plans.plans.keys()),
         ...(deps.monitoring === undefined ? {} : { monitoring: deps.monitoring }),
+        ...(deps.channelHealthOfNodes === undefined ? {} : { channelHealthOfNodes: deps.channelHealthOfNodes }),
       });
       await v1.register(eventRoutes, { store: deps.store, auth });
       await v1.register(auditRoutes, { store: deps.store, auth });
@@ -244,8 +264,11 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         statements: deps.useCases.statements,
       });
       if (deps.standingOf !== undefined) await v1.register(merchantStandingRoutes, { auth, standingOf: deps.standingOf });
+      if (deps.analytics !== undefined) {
+        await v1.register(analyticsRoutes, { auth, analytics: deps.analytics, nowMs: () => deps.clock.nowMs(), ...(deps.monitoring === undefined ? {} : { monitoring: deps.monitoring }) });
+      }
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
-      await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
+      await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs(), qrCodeTables: deps.qrCodeTables });
       // Fee routes read every merchant's settlements and change plans (the route table says who may);
       // settlement reads by a merchant's key or user are confined to its own merchants.
       await v1.register(async (fees) => {

@@ -1,7 +1,7 @@
 // Response headers every answer of the HTTP API carries (docs/http-api.md "Security headers"), and
 // CORS for the configured origins only. Nothing here depends on the route, except that the Swagger UI
 // pages under /docs keep the Content-Security-Policy the UI plugin computes for its own scripts and
-// may be cached by the browser.
+// may be cached by the browser, and the console's files under /console/ keep theirs (console-static.ts).
 import type { FastifyInstance } from 'fastify';
 
 /** The CSP of API answers: they are data, never a page, so nothing may load and nothing may frame them. */
@@ -22,7 +22,13 @@ export function registerSecurityHeaders(app: FastifyInstance): void {
     reply.header('referrer-policy', 'no-referrer');
     if (request.protocol === 'https') reply.header('strict-transport-security', strictTransportSecurity);
     const isDocs = request.url === '/docs' || request.url.startsWith('/docs/');
-    if (!isDocs) {
+    // The console's files (console-static.ts) set their own cache rule (hashed assets for a year,
+    // the page never) and the console's CSP; its data still comes from /v1 with no-store.
+    const isConsole = request.url === '/console' || request.url.startsWith('/console/');
+    if (isConsole) {
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+      if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', apiContentSecurityPolicy);
+    } else if (!isDocs) {
       // Answers hold payments, keys' views and merchants' data: no cache, no proxy, no back button may keep them.
       reply.header('cache-control', 'no-store');
       // A printable page (the monthly statement) sets a CSP of its own that allows only its hashed

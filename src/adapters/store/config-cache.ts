@@ -8,6 +8,7 @@
 //   per terminal) does not bump it: another node's copy of `lastSeenAtMs` may lag by up to `checkMs`.
 // - Only reads outside units are cached: a unit's tx always reads the database.
 // - Records are frozen: a caller that wants a changed copy spreads it, as every caller already does.
+import type { ConfigChange } from '../../core/ports/store.ts';
 import type { SqlExecutor } from './sql-executor.ts';
 import { readInteger } from './store-rows.ts';
 
@@ -20,6 +21,27 @@ export const bumpConfigVersionSql = "UPDATE cache_versions SET version = version
 const readConfigVersionSql = "SELECT version FROM cache_versions WHERE name = 'config'";
 
 type Kind = 'merchant' | 'terminal' | 'channel';
+
+/** The PostgreSQL channel live-configuration changes are announced on (docs/cluster.md, "Live configuration"). */
+export const configNotifyChannel = 'reswipe_config';
+
+/** The payload of one announcement: the schema (one database may hold several installations), what changed. */
+export function configNoticePayload(schema: string, kind: Kind, id: string): string {
+  return JSON.stringify({ schema, kind, id: id.slice(0, 200) });
+}
+
+/** Reads an announcement of `schema`; null for another schema's or a malformed one (never trusted further). */
+export function parseConfigNotice(schema: string, payload: string | undefined): ConfigChange | null {
+  if (payload === undefined || payload.length > 1000) return null;
+  try {
+    const parsed = JSON.parse(payload) as { schema?: unknown; kind?: unknown; id?: unknown };
+    if (parsed.schema !== schema) return null;
+    if ((parsed.kind === 'merchant' || parsed.kind === 'terminal' || parsed.kind === 'channel') && typeof parsed.id === 'string') return { kind: parsed.kind, id: parsed.id };
+    return { kind: 'all' };
+  } catch {
+    return null;
+  }
+}
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -41,6 +63,7 @@ export class ConfigCache {
   #checking: Promise<void> | null = null;
   #hits = 0;
   #misses = 0;
+  readonly #listeners = new Set<(change: ConfigChange) => void>();
 
   constructor(db: SqlExecutor, options: { checkMs?: number; now?: () => number } = {}) {
     this.#db = db;
@@ -67,16 +90,46 @@ export class ConfigCache {
     return loaded;
   }
 
-  /** Drops one record (a write through this store committed it). */
+  /** Drops one record (a write through this store committed it, or another node announced it). */
   forget(kind: Kind, id: string): void {
     this.#epoch += 1;
     this.#entries[kind].delete(id);
+    this.#emit({ kind, id });
   }
 
   /** Drops everything. */
   clear(): void {
     this.#epoch += 1;
     for (const entries of Object.values(this.#entries)) entries.clear();
+    this.#emit({ kind: 'all' });
+  }
+
+  /** Applies a change announced by another process (or this one): drops what it names. */
+  apply(change: ConfigChange): void {
+    if (change.kind === 'all') this.clear();
+    else this.forget(change.kind, change.id);
+  }
+
+  /** Re-reads the version row now (the safety net under LISTEN/NOTIFY, for callers that read nothing through the cache). */
+  async checkNow(): Promise<void> {
+    this.#checkedAtMs = Number.NEGATIVE_INFINITY;
+    await this.#checkVersion();
+  }
+
+  /** Calls `listener` after every invalidation; returns the function that stops it. */
+  onChange(listener: (change: ConfigChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(change: ConfigChange): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A listener adjusts its own memory; its fault must not stop the cache or the others.
+      }
+    }
   }
 
   stats(): { hits: number; misses: number } {

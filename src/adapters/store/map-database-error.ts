@@ -28,6 +28,8 @@ export const uniqueConstraints: readonly UniqueConstraint[] = [
   { name: 'attempts_payment_seq_key', table: 'attempts', columns: ['payment_id', 'seq'], field: 'seq' },
   { name: 'reversals_pkey', table: 'reversals', columns: ['id'], field: 'id' },
   { name: 'reversals_attempt_key', table: 'reversals', columns: ['attempt_id'], field: 'attemptId' },
+  { name: 'qr_follow_ups_pkey', table: 'qr_follow_ups', columns: ['id'], field: 'id' },
+  { name: 'qr_follow_ups_payment_key', table: 'qr_follow_ups', columns: ['payment_id'], field: 'paymentId' },
   { name: 'idempotency_records_pkey', table: 'idempotency_records', columns: ['scope', 'idempotency_key'], field: 'key' },
   { name: 'fee_lines_pkey', table: 'fee_lines', columns: ['id'], field: 'id' },
   { name: 'settlement_batches_pkey', table: 'settlement_batches', columns: ['id'], field: 'id' },
@@ -56,6 +58,7 @@ export const uniqueConstraints: readonly UniqueConstraint[] = [
   { name: 'recon_discrepancies_pkey', table: 'recon_discrepancies', columns: ['id'], field: 'id' },
   { name: 'recon_discrepancy_actions_pkey', table: 'recon_discrepancy_actions', columns: ['discrepancy_id', 'seq'], field: 'seq' },
   { name: 'settlement_adjustments_pkey', table: 'settlement_adjustments', columns: ['id'], field: 'id' },
+  { name: 'channel_health_pkey', table: 'channel_health', columns: ['node_id', 'channel'], field: 'channel' },
   { name: 'settlement_adjustments_discrepancy_key', table: 'settlement_adjustments', columns: ['discrepancy_id'], field: 'discrepancyId' },
 ];
 

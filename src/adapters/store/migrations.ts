@@ -27,6 +27,8 @@ const dialectTokens: Readonly<Record<string, Readonly<Record<SqlDialect, string>
   // The payment journal's sequence (0014): PostgreSQL draws it from a sequence under the event-order lock;
   // SQLite, with one writer, takes the highest seq + 1 from the index.
   '{JOURNAL_SEQUENCE}': { sqlite: '', postgres: 'CREATE SEQUENCE payments_journal_seq;' },
+  // SQLite stores a table clustered by its primary key when told to (the analytics rollup, 0020); PostgreSQL tables are heaps.
+  '{WITHOUT_ROWID}': { sqlite: ' WITHOUT ROWID', postgres: '' },
   '{AUDIT_APPEND_ONLY}': {
     sqlite: `CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;`,
@@ -782,6 +784,123 @@ CREATE INDEX login_failures_address_idx ON login_failures (client_address, at_ms
 CREATE INDEX login_failures_at_idx ON login_failures (at_ms);
 `;
 
+// QR-code payments (docs/qr-payments.md). The version number 0021 was assigned for this change;
+// 0019-0020 belong to parallel changes. A payment's method: `card` (every row before this one), or
+// `wechat`, `alipay`, `unionpay-qr`. A QR payment fills the card columns with its code's safe forms:
+// pan_masked the masked code (first 4, last 4), pan_fingerprint the keyed HMAC of the code (so the
+// re-swipe guard sees the same code twice), card_brand and card_type `unknown`, entry_mode `qr`; the
+// full code is never stored. An attempt records the provider's trade number and error code.
+// qr_follow_ups is the durable queue of cancels (撤销) for trades whose outcome stayed unknown: one
+// per payment, driven by (state, next_at_ms) like the reversal queue, and retried after restarts.
+const qrPayments = `
+ALTER TABLE payments ADD COLUMN method TEXT NOT NULL DEFAULT 'card';
+ALTER TABLE attempts ADD COLUMN provider_trade_no TEXT;
+ALTER TABLE attempts ADD COLUMN provider_code TEXT;
+CREATE INDEX payments_method_pending_idx ON payments (method, created_at_ms) WHERE status = 'pending';
+
+CREATE TABLE qr_follow_ups (
+  id TEXT NOT NULL,
+  payment_id TEXT NOT NULL,
+  attempt_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  out_trade_no TEXT NOT NULL,
+  state TEXT NOT NULL,
+  tries INTEGER NOT NULL,
+  next_at_ms {BIGINT} NOT NULL,
+  last_error TEXT,
+  created_at_ms {BIGINT} NOT NULL,
+  completed_at_ms {BIGINT},
+  CONSTRAINT qr_follow_ups_pkey PRIMARY KEY (id),
+  CONSTRAINT qr_follow_ups_payment_fkey FOREIGN KEY (payment_id) REFERENCES payments (id),
+  CONSTRAINT qr_follow_ups_state_check CHECK (state IN ('pending', 'done', 'dead'))
+);
+CREATE UNIQUE INDEX qr_follow_ups_payment_key ON qr_follow_ups (payment_id);
+CREATE INDEX qr_follow_ups_due_idx ON qr_follow_ups (state, next_at_ms);
+`;
+
+// The analytics rollup (docs/analytics.md): sales summed per hour and every dimension the console breaks
+// failures down by, written by the analytics projector from the payment journal, off the sale's path, at
+// three levels so each read takes the smallest table holding its dimensions: every dimension per UTC
+// hour (analytics_hourly), the cause dimensions without terminal and channel per hour
+// (analytics_hourly_causes), terminals and channels per local day (analytics_daily_terminals).
+// analytics_contributions remembers what each payment added, so a payment that changes (pending ->
+// approved, approved -> voided, a failure rescued by a later approval) is taken back and added anew.
+// A merchant's rows are contiguous in each primary key (on SQLite the table IS the key: WITHOUT ROWID),
+// so a merchant's month is one range read; the time indexes serve reads across merchants.
+// The version number 0020 was assigned for this change.
+const rollupCauseDimensions = `cause TEXT NOT NULL,
+  response_code TEXT NOT NULL,
+  party TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  card_type TEXT NOT NULL,
+  brand TEXT NOT NULL,
+  outcome TEXT NOT NULL,`;
+const rollupSums = `payments {BIGINT} NOT NULL,
+  amount_minor {BIGINT} NOT NULL,
+  attempts {BIGINT} NOT NULL,
+  extra_attempts {BIGINT} NOT NULL,
+  recovered {BIGINT} NOT NULL,
+  recovered_minor {BIGINT} NOT NULL,
+  failovers {BIGINT} NOT NULL,
+  lost {BIGINT} NOT NULL,
+  lost_minor {BIGINT} NOT NULL,
+  fallbacks {BIGINT} NOT NULL,
+  latency_count {BIGINT} NOT NULL,
+  latency_sum_ms {BIGINT} NOT NULL,
+  lat_b0 {BIGINT} NOT NULL, lat_b1 {BIGINT} NOT NULL, lat_b2 {BIGINT} NOT NULL, lat_b3 {BIGINT} NOT NULL,
+  lat_b4 {BIGINT} NOT NULL, lat_b5 {BIGINT} NOT NULL, lat_b6 {BIGINT} NOT NULL, lat_b7 {BIGINT} NOT NULL,
+  lat_b8 {BIGINT} NOT NULL, lat_b9 {BIGINT} NOT NULL, lat_b10 {BIGINT} NOT NULL, lat_b11 {BIGINT} NOT NULL,`;
+const analyticsRollup = `
+CREATE TABLE analytics_hourly (
+  merchant_id TEXT NOT NULL,
+  hour_ms {BIGINT} NOT NULL,
+  terminal_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  ${rollupCauseDimensions}
+  ${rollupSums}
+  CONSTRAINT analytics_hourly_pkey PRIMARY KEY (merchant_id, hour_ms, terminal_id, channel, cause, response_code, party, verdict, card_type, brand, outcome)
+){WITHOUT_ROWID};
+CREATE INDEX analytics_hourly_hour_idx ON analytics_hourly (hour_ms);
+
+CREATE TABLE analytics_hourly_causes (
+  merchant_id TEXT NOT NULL,
+  hour_ms {BIGINT} NOT NULL,
+  ${rollupCauseDimensions}
+  ${rollupSums}
+  CONSTRAINT analytics_hourly_causes_pkey PRIMARY KEY (merchant_id, hour_ms, cause, response_code, party, verdict, card_type, brand, outcome)
+){WITHOUT_ROWID};
+CREATE INDEX analytics_hourly_causes_hour_idx ON analytics_hourly_causes (hour_ms);
+
+CREATE TABLE analytics_daily_terminals (
+  merchant_id TEXT NOT NULL,
+  day_ms {BIGINT} NOT NULL,
+  terminal_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  ${rollupSums}
+  CONSTRAINT analytics_daily_terminals_pkey PRIMARY KEY (merchant_id, day_ms, terminal_id, channel, outcome)
+){WITHOUT_ROWID};
+CREATE INDEX analytics_daily_terminals_day_idx ON analytics_daily_terminals (day_ms);
+
+CREATE TABLE analytics_contributions (
+  payment_id TEXT NOT NULL,
+  contribution {JSON} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT analytics_contributions_pkey PRIMARY KEY (payment_id)
+){WITHOUT_ROWID};
+`;
+
+/** Each node's view of each channel (docs/cluster.md, "Channel health per node"): one row per node and channel, rewritten every few seconds. */
+const channelHealthPerNode = `
+CREATE TABLE channel_health (
+  node_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  view {JSON} NOT NULL,
+  updated_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT channel_health_pkey PRIMARY KEY (node_id, channel)
+);
+`;
+
 // Several gateway nodes on one database (docs/cluster.md). The version number 0022 was assigned for
 // this change. `nodes`: one row per gateway process, its heartbeat and the lease that says it is
 // alive. `work_leases`: work that one node at a time may do (the recovery sweep, advice forwarding,
@@ -833,7 +952,10 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0017_alerts_webhooks', alertsAndWebhooks),
   defineMigration('0018_drill_reports', drillReports),
   defineMigration('0019_console_access', consoleAccess),
+  defineMigration('0020_analytics_rollup', analyticsRollup),
+  defineMigration('0021_qr_payments', qrPayments),
   defineMigration('0022_cluster', cluster),
+  defineMigration('0023_channel_health', channelHealthPerNode),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

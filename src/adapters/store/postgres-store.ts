@@ -3,7 +3,7 @@
 // any free client. An optional schema isolates an installation (or a test run) in one database.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { MigrationReport, Store, StoreStats, StoreTx } from '../../core/ports/store.ts';
+import type { ConfigChange, MigrationReport, Store, StoreStats, StoreTx } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { GroupCommit, groupCommitDefaults, type BatchConnection } from './group-commit.ts';
 import { mapPostgresError } from './map-database-error.ts';
@@ -11,7 +11,8 @@ import { migrations, schemaMigrationsTableSql } from './migrations.ts';
 import { numberPlaceholders, type SqlExecutor, type SqlRow, type SqlValue } from './sql-executor.ts';
 import { SqlStoreReader } from './sql-store-reader.ts';
 import { StanBlocks } from './stan-blocks.ts';
-import { ConfigCache } from './config-cache.ts';
+import { ConfigCache, configNoticePayload, configNotifyChannel } from './config-cache.ts';
+import { PostgresConfigListener } from './postgres-config-listener.ts';
 import { SqlStoreTx } from './sql-store-tx.ts';
 import { PostgresLeadership } from './postgres-leadership.ts';
 import type { LoggerLike } from '../../core/ports/channel.ts';
@@ -37,6 +38,18 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** Shown in pg_stat_activity; default `reswipe`. */
   applicationName?: string;
+  /**
+   * Every batch takes the events advisory lock right after BEGIN, before any row lock: the one lock
+   * order that makes batches of several nodes deadlock-free (docs/cluster.md, "Lock order"). Default
+   * true; `false` exists only so test/adapters/store/lock-order.test.ts can show the old order deadlocks.
+   */
+  eventLockFirst?: boolean;
+  /**
+   * A dedicated connection LISTENs for live-configuration changes announced by any node, so cached
+   * merchants, terminals and channels are dropped at once (docs/cluster.md). Default true; `false`
+   * leaves only the version check (a tool that opens the store briefly, such as `reswipe migrate`).
+   */
+  listenForConfigChanges?: boolean;
 }
 
 const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -136,8 +149,21 @@ export class PostgresStore extends SqlStoreReader implements Store {
     // An idle client that loses its server emits here; without a listener the process would exit.
     // The next query on the pool reports the outage as RSW_STORE_UNAVAILABLE instead.
     pool.on('error', () => undefined);
-    return new PostgresStore(pool, schema, options, url);
+    const store = new PostgresStore(pool, schema, options, url);
+    if (options.listenForConfigChanges !== false) {
+      store.#listener = new PostgresConfigListener({
+        connectionString: url,
+        schema,
+        applicationName: options.applicationName ?? 'reswipe',
+        connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+        onChange: (change) => store.configCache?.apply(change),
+      });
+      store.#listener.start();
+    }
+    return store;
   }
+
+  #listener: PostgresConfigListener | null = null;
 
   private constructor(pool: pg.Pool, schema: string, options: PostgresStoreOptions, url: string) {
     const readerExecutor = new PostgresExecutor(pool, () => pool.ended);
@@ -145,6 +171,8 @@ export class PostgresStore extends SqlStoreReader implements Store {
     this.#pool = pool;
     this.schema = schema;
     this.#url = url;
+    // The one lock every batch takes first (docs/cluster.md, "Lock order"): the events advisory lock.
+    const eventLockSql = `SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}'))`;
     // The lock is taken by the subquery before the row (and its seq) is produced, in one round trip.
     const appendEventSql = `INSERT INTO events (type, subject_id, payload, at_ms, node)
       SELECT ?, ?, CAST(? AS JSONB), CAST(? AS BIGINT), CAST(? AS TEXT) FROM (SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}'))) AS event_order_lock
@@ -157,7 +185,8 @@ export class PostgresStore extends SqlStoreReader implements Store {
       queueMax: options.queueMax ?? groupCommitDefaults.queueMax,
       unitTimeoutMs: options.unitTimeoutMs ?? groupCommitDefaults.unitTimeoutMs,
       detectNestedWrites: options.detectNestedWrites === true,
-      beginSql: 'BEGIN',
+      // BEGIN and the lock go in one round trip (simple query protocol, two statements).
+      beginSql: options.eventLockFirst === false ? 'BEGIN' : `BEGIN; ${eventLockSql}`,
       acquire: async (): Promise<BatchConnection> => {
         const client = await pool.connect();
         const lost = watchForLoss(client);
@@ -172,7 +201,12 @@ export class PostgresStore extends SqlStoreReader implements Store {
           },
         };
       },
-      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql, rowLockSql: ' FOR UPDATE', journalSeqSql, stanBlocks, effects, configCache: this.configCache ?? undefined, nodeId: () => this.#nodeId }),
+      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql, rowLockSql: ' FOR UPDATE', journalSeqSql, stanBlocks,
+          effects,
+          configCache: this.configCache ?? undefined,
+          nodeId: () => this.#nodeId,
+          announceConfigChange: (kind, id) => ({ sql: 'SELECT pg_notify(?, ?) AS notified', params: [configNotifyChannel, configNoticePayload(schema, kind, id)] }),
+        }),
       mapError: mapPostgresError,
     });
   }
@@ -245,6 +279,20 @@ export class PostgresStore extends SqlStoreReader implements Store {
     return this.#closing !== null ? 'the store is closed' : null;
   }
 
+  onConfigChange(listener: (change: ConfigChange) => void): () => void {
+    return this.configCache?.onChange(listener) ?? (() => undefined);
+  }
+
+  /** Whether the LISTEN connection is up (false without one); for GET /v1/channels/health and tests. */
+  get listeningForConfigChanges(): boolean {
+    return this.#listener?.listening ?? false;
+  }
+
+  /** The LISTEN connection, for tests of its reconnection. */
+  get configListener(): PostgresConfigListener | null {
+    return this.#listener;
+  }
+
   openLeadership(options: { checkIntervalMs: number; logger: LoggerLike; mayLead?: () => boolean }): Leadership {
     return new PostgresLeadership({ url: this.#url, key: this.schema, ...options });
   }
@@ -254,7 +302,7 @@ export class PostgresStore extends SqlStoreReader implements Store {
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#groupCommit.close().then(() => this.#pool.end());
+    this.#closing ??= (this.#listener?.stop() ?? Promise.resolve()).then(() => this.#groupCommit.close()).then(() => this.#pool.end());
     return this.#closing;
   }
 }

@@ -6,6 +6,7 @@ import type {
   AuditQuery,
   AuditRecord,
   DrillReportRecord,
+  ChannelHealthRecord,
   ManualResolutionRecord,
   MerchantStandingFactsRecord,
   ChannelRecord,
@@ -19,6 +20,7 @@ import type {
   ReswipeCandidate,
   ReswipeMatch,
   ReversalRecord,
+  QrFollowUpRecord,
   SettlementBatchRecord,
   PayoutAccountRecord,
   PayoutQuery,
@@ -46,11 +48,14 @@ import type { ConsoleAccessStoreReader } from '../../core/ports/console-access-s
 import { clusterReaderMethods } from './cluster-sql.ts';
 import type { ClusterStoreReader } from '../../core/ports/cluster-store.ts';
 import type { NotificationStoreReader } from '../../core/ports/notification-store.ts';
+import { analyticsReaderMethods } from './analytics-sql.ts';
+import type { AnalyticsStoreReader } from '../../core/ports/analytics-store.ts';
 import {
   apiKeyRows,
   attemptRows,
   auditRows,
   drillReportRows,
+  channelHealthRows,
   manualResolutionRows,
   channelRows,
   eventRows,
@@ -62,6 +67,7 @@ import {
   readText,
   readTextOrNull,
   reversalRows,
+  qrFollowUpRows,
   settlementBatchRows,
   payoutAccountRows,
   payoutRows,
@@ -167,6 +173,10 @@ export class SqlStoreReader implements StoreReader {
     return this.unpaged(channelRows, '1 = 1', [], 'priority, name');
   }
 
+  listChannelHealth(): Promise<ChannelHealthRecord[]> {
+    return this.unpaged(channelHealthRows, '1 = 1', [], 'node_id, channel');
+  }
+
   getIdempotency(scope: string, key: string): Promise<IdempotencyRecord | null> {
     return this.one(idempotencyRows, 'scope = ? AND idempotency_key = ?', [scope, key]);
   }
@@ -203,6 +213,10 @@ export class SqlStoreReader implements StoreReader {
     if (query.last4 !== undefined) where('pan_last4 = ?', query.last4);
     if (query.rrn !== undefined) where('rrn = ?', query.rrn);
     if (query.stan !== undefined) where('terminal_stan = ?', query.stan);
+    if (query.cardType !== undefined) where('card_type = ?', query.cardType);
+    if (query.brand !== undefined) where('card_brand = ?', query.brand);
+    if (query.amountMinMinor !== undefined) where('amount_minor >= ?', query.amountMinMinor);
+    if (query.amountMaxMinor !== undefined) where('amount_minor <= ?', query.amountMaxMinor);
     const whereSql = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
     // One row more than asked tells whether another page exists without a second query.
     const rows = await this.db.all(`SELECT ${columnsOf(paymentRows)} FROM payments ${whereSql} ORDER BY created_at_ms DESC, id DESC LIMIT ${limit + 1}`, params);
@@ -271,6 +285,13 @@ export class SqlStoreReader implements StoreReader {
 
   listAttempts(paymentId: string): Promise<AttemptRecord[]> {
     return this.unpaged(attemptRows, 'payment_id = ?', [paymentId], 'seq, id');
+  }
+
+  async listAttemptsOfPayments(paymentIds: readonly string[]): Promise<AttemptRecord[]> {
+    if (paymentIds.length === 0) return [];
+    if (paymentIds.length > 1000) throw new Error('broken invariant: at most 1000 payment ids per read');
+    const rows = await this.db.all(`SELECT ${columnsOf(attemptRows)} FROM attempts WHERE payment_id IN (${paymentIds.map(() => '?').join(', ')}) ORDER BY payment_id, seq`, [...paymentIds]);
+    return rows.map((row) => attemptRows.fromRow(row));
   }
 
   async listCardDeclines(panFingerprint: string, sinceMs: number, limit: number): Promise<Array<AttemptRecord & { merchantId: string; amountMinor: number }>> {
@@ -352,6 +373,18 @@ export class SqlStoreReader implements StoreReader {
       [dueAtMs],
     );
     return rows.map((row) => reversalRows.fromRow(row));
+  }
+
+  async listDueQrFollowUps(dueAtMs: number, limit: number): Promise<QrFollowUpRecord[]> {
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(qrFollowUpRows)} FROM qr_follow_ups WHERE state = 'pending' AND next_at_ms <= ? ORDER BY next_at_ms, created_at_ms, id LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      [dueAtMs],
+    );
+    return rows.map((row) => qrFollowUpRows.fromRow(row));
+  }
+
+  getQrFollowUpOfPayment(paymentId: string): Promise<QrFollowUpRecord | null> {
+    return this.one(qrFollowUpRows, 'payment_id = ?', [paymentId]);
   }
 
   async reversalQueueStats(): Promise<{ pending: number; dead: number; oldestPendingCreatedAtMs: number | null }> {
@@ -635,8 +668,8 @@ export class SqlStoreReader implements StoreReader {
   }
 }
 
-// The alerts-and-webhooks reads (notification-sql.ts) and the console's users and sessions
-// (console-access-sql.ts) are written apart and mixed in here.
+// The alerts-and-webhooks reads (notification-sql.ts), the console's users and sessions
+// (console-access-sql.ts) and the analytics rollup reads (analytics-sql.ts) are written apart and mixed in here.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlStoreReader extends NotificationStoreReader, ConsoleAccessStoreReader, ClusterStoreReader {}
-Object.assign(SqlStoreReader.prototype, notificationReaderMethods, consoleAccessReaderMethods, clusterReaderMethods);
+export interface SqlStoreReader extends NotificationStoreReader, ConsoleAccessStoreReader, AnalyticsStoreReader, ClusterStoreReader {}
+Object.assign(SqlStoreReader.prototype, notificationReaderMethods, consoleAccessReaderMethods, analyticsReaderMethods, clusterReaderMethods);

@@ -9,12 +9,14 @@ import type {
   FeeLineRecord,
   IdempotencyRecord,
   DrillReportRecord,
+  ChannelHealthRecord,
   ManualResolutionRecord,
   MerchantRecord,
   PaymentRecord,
   PayoutAccountRecord,
   PayoutRecord,
   ReversalRecord,
+  QrFollowUpRecord,
   SettlementBatchRecord,
   StoreTx,
   DiscrepancyActionRecord,
@@ -38,6 +40,8 @@ import type { ConsoleAccessStoreTx } from '../../core/ports/console-access-store
 import { clusterTxMethods } from './cluster-sql.ts';
 import type { ClusterStoreTx } from '../../core/ports/cluster-store.ts';
 import type { NotificationStoreTx } from '../../core/ports/notification-store.ts';
+import { analyticsTxMethods } from './analytics-sql.ts';
+import type { AnalyticsStoreTx } from '../../core/ports/analytics-store.ts';
 import {
   apiKeyRows,
   attemptRows,
@@ -47,6 +51,7 @@ import {
   feeLineRows,
   idempotencyRows,
   drillReportRows,
+  channelHealthRows,
   manualResolutionRows,
   insertSql,
   merchantRows,
@@ -55,6 +60,7 @@ import {
   payoutRows,
   readInteger,
   reversalRows,
+  qrFollowUpRows,
   settlementBatchRows,
   terminalKeyRows,
   terminalRows,
@@ -85,6 +91,11 @@ export interface SqlStoreTxOptions {
   stanBlocks?: StanBlocks;
   /** The store's cache of merchants, terminals and channels: forgotten once a write of them is durable. */
   configCache?: ConfigCache;
+  /**
+   * PostgreSQL: announces a change of live configuration to every node (`pg_notify`, delivered only if
+   * the transaction commits); called with the change's payload. Absent on SQLite (one node).
+   */
+  announceConfigChange?: (kind: 'merchant' | 'terminal' | 'channel', id: string) => { sql: string; params: SqlValue[] };
   /** Memory effects tied to this unit's outcome (a STAN block forgotten if the unit rolls back). */
   effects?: UnitEffects;
   /** The gateway node writing (docs/cluster.md): the owner of payments and idempotency records inserted, the node of events appended. */
@@ -133,6 +144,8 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
   /** Caches of other processes see a change of merchants, terminals or channels by this version (config-cache.ts). */
   async #configChanged(kind: 'merchant' | 'terminal' | 'channel', id: string): Promise<void> {
     await this.db.run(bumpConfigVersionSql, []);
+    const announce = this.#options.announceConfigChange?.(kind, id);
+    if (announce !== undefined) await this.db.all(announce.sql, announce.params);
     const cache = this.#options.configCache;
     if (cache !== undefined) this.#options.effects?.onDurable(() => cache.forget(kind, id));
   }
@@ -275,6 +288,14 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     return this.#updateExisting(reversalRows, reversal, 'reversal');
   }
 
+  insertQrFollowUp(followUp: QrFollowUpRecord): Promise<void> {
+    return this.#insert(qrFollowUpRows, followUp);
+  }
+
+  updateQrFollowUp(followUp: QrFollowUpRecord): Promise<void> {
+    return this.#updateExisting(qrFollowUpRows, followUp, 'QR follow-up');
+  }
+
   async claimReversalTry(before: ReversalRecord, inFlight: ReversalRecord, node: string, nowMs: number): Promise<boolean> {
     if (inFlight.id !== before.id) throw new Error(`claimReversalTry: ${inFlight.id} is not ${before.id}`);
     const changed = await this.db.run(`UPDATE reversals SET tries = ?, next_at_ms = ?, claimed_by = ? WHERE id = ? AND state = 'pending' AND tries = ? AND next_at_ms <= ?`, [
@@ -337,6 +358,10 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
 
   insertDrillReport(record: DrillReportRecord): Promise<void> {
     return this.#insert(drillReportRows, record);
+  }
+
+  upsertChannelHealth(record: ChannelHealthRecord): Promise<void> {
+    return this.#upsert(channelHealthRows, record);
   }
 
   insertManualResolution(record: ManualResolutionRecord): Promise<void> {
@@ -416,8 +441,8 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
   }
 }
 
-// The alerts-and-webhooks writes (notification-sql.ts) and the console's users and sessions
-// (console-access-sql.ts) are written apart and mixed in here.
+// The alerts-and-webhooks writes (notification-sql.ts), the console's users and sessions
+// (console-access-sql.ts) and the analytics rollup writes (analytics-sql.ts) are written apart and mixed in here.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlStoreTx extends NotificationStoreTx, ConsoleAccessStoreTx, ClusterStoreTx {}
-Object.assign(SqlStoreTx.prototype, notificationTxMethods, consoleAccessTxMethods, clusterTxMethods);
+export interface SqlStoreTx extends NotificationStoreTx, ConsoleAccessStoreTx, AnalyticsStoreTx, ClusterStoreTx {}
+Object.assign(SqlStoreTx.prototype, notificationTxMethods, consoleAccessTxMethods, analyticsTxMethods, clusterTxMethods);

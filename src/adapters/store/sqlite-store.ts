@@ -19,7 +19,7 @@
 // there reads outside units may see a batch in progress; it is meant for tests only.
 import { fdatasync, openSync, closeSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { MigrationReport, Store, StoreStats, StoreTx } from '../../core/ports/store.ts';
+import type { ConfigChange, MigrationReport, Store, StoreStats, StoreTx } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { GroupCommit, groupCommitDefaults, type BatchConnection } from './group-commit.ts';
 import { mapSqliteError } from './map-database-error.ts';
@@ -269,6 +269,10 @@ export class SqliteStore extends SqlStoreReader implements Store {
 
   async ping(): Promise<void> {
     await this.db.all('SELECT 1 AS ok', []);
+  }
+
+  onConfigChange(listener: (change: ConfigChange) => void): () => void {
+    return this.configCache?.onChange(listener) ?? (() => undefined);
   }
 
   writeFault(): string | null {

@@ -5,7 +5,7 @@
 // A sale or follow-up whose retransmission arrives while the original runs waits for the original's
 // answer. The listener (terminal-listener.ts) checks MACs before and packs the answer after.
 import { getText, type IsoMessage } from '../../core/iso8583/index.ts';
-import { classifyOutcome, classifyResponseCode } from '../../core/declines/index.ts';
+import { classifyOutcome, classifyResponseCode, storeBusyNotSentDiagnosis } from '../../core/declines/index.ts';
 import { CardNumber, fingerprintPan } from '../../core/cards/pan.ts';
 import { isReswipeError } from '../../core/errors/reswipe-error.ts';
 import { formatBatchTotals } from '../../core/payments/batch-totals.ts';
@@ -244,6 +244,8 @@ async function sale(link: TerminalLink, request: TerminalSale): Promise<IsoMessa
   } catch (error) {
     if (!isReswipeError(error)) throw error;
     link.logger.warn({ listener: link.listenerName, terminalId, code: error.code, field: error.field }, 'sale refused before anything was sent');
+    // A database still busy after the sale's retries: nothing was sent, so the cashier may try again in seconds, not minutes.
+    if (error.code === 'RSW_STORE_BUSY') return buildDiagnosisAnswer(message, responseMti, link.language, storeBusyNotSentDiagnosis(), null);
     return answerCode(link, request, error.isoResponseCode ?? '96');
   }
   switch (result.kind) {

@@ -16,13 +16,15 @@ export interface EngineRouter {
 
 export function createChannelRouter(options: {
   rules: RoutingRules | null;
-  channels: readonly ConfiguredChannel[];
+  /** The channels to choose from: a fixed list, or a function read at every sale (live settings, live-channels.ts). */
+  channels: readonly ConfiguredChannel[] | (() => readonly ConfiguredChannel[]);
   random: Random;
   monitor?: ChannelHealthMonitor;
 }): EngineRouter {
   return {
     route(input) {
-      const choice = chooseRoute(options.rules, input, options.channels, options.random);
+      const channels = typeof options.channels === 'function' ? options.channels() : options.channels;
+      const choice = chooseRoute(options.rules, input, channels, options.random);
       const names = choice.channels.map((channel) => channel.name);
       return { channels: options.monitor === undefined ? names : options.monitor.arrange(names), rule: choice.rule };
     },

@@ -72,7 +72,9 @@ async function authorizeAdmitted(deps: SaleDeps, request: SaleRequest): Promise<
   const firstSend = first === null ? undefined : findEffect(first.effects, 'send');
   let firstAttempt: AttemptRecord | null = null;
   try {
-    firstAttempt = await writeIntentUnit(deps, { request, payment, decline, view, reswipeBlockedBy: checked.reswipeBlockedBy, firstSend, nowMs });
+    // Nothing is sent before this write, so a busy database is retried: for at most a quarter of the budget.
+    const busyRetryUntilMs = nowMs + Math.max(0, Math.floor((replyByMs - nowMs) / 4));
+    firstAttempt = await writeIntentUnit(deps, { request, payment, decline, view, reswipeBlockedBy: checked.reswipeBlockedBy, firstSend, nowMs, busyRetryUntilMs });
   } catch (error) {
     if (isReswipeError(error, 'RSW_STORE_CONFLICT') && isDuplicateConstraint(error.params.constraint)) {
       const earlier = await deps.store.getIdempotency(request.idempotency.scope, request.idempotency.key);

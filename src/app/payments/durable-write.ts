@@ -1,17 +1,53 @@
 // The one way the sale use cases write: a unit of work in one store transaction, tried again (at most
 // writeTriesMax times in all) when it lost a race on a payment's version, and a payment update that
 // refuses a stale copy. A unit must therefore read what it decides on inside the unit.
+//
+// A unit that failed with RSW_STORE_BUSY (a lock wait, a deadlock, a serialization failure) was rolled
+// back whole: nothing of it is stored. Before anything went upstream that makes it safe to run again,
+// so a caller that passes `busyRetry` gets short jittered pauses and new tries until its deadline,
+// instead of a refusal (docs/cluster.md, "Busy database before sending").
+import { isReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { PaymentRecord, Store, StoreTx } from '../../core/ports/store.ts';
+import type { Clock } from '../../core/time/clock.ts';
+import type { Random } from '../../core/time/random.ts';
 
 const writeTriesMax = 3;
+/** Tries of a busy unit at most, whatever the deadline: a database that stays locked this long is not a passing race. */
+const busyTriesMax = 8;
+const busyPauseMsFirst = 10;
+const busyPauseMsMax = 250;
 
-/** Runs `unit` in one write; a version conflict re-runs it (fresh reads), any other error is thrown. */
-export async function writeDurably<T>(store: Store, unit: (tx: StoreTx) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+/** How a unit that found the database busy is tried again: until `untilMs`, pausing with jitter between tries. */
+export interface BusyRetry {
+  untilMs: number;
+  clock: Clock;
+  random: Random;
+  sleep: (durationMs: number) => Promise<void>;
+}
+
+/** The pause before busy try `tryNo + 1`: doubling from 10 ms up to 250 ms, drawn from its upper half so nodes that collided spread apart. */
+export function busyPauseMs(tryNo: number, random: Random): number {
+  const ceiling = Math.min(busyPauseMsMax, busyPauseMsFirst * 2 ** (tryNo - 1));
+  return Math.round(ceiling / 2 + (ceiling / 2) * (random.nextUint32() / 0x1_0000_0000));
+}
+
+/** Runs `unit` in one write; a version conflict re-runs it (fresh reads); with `busyRetry`, so does a busy database until its deadline; any other error is thrown. */
+export async function writeDurably<T>(store: Store, unit: (tx: StoreTx) => Promise<T>, busyRetry?: BusyRetry): Promise<T> {
+  let conflicts = 0;
+  let busy = 0;
+  for (;;) {
     try {
       return await store.write(unit);
     } catch (error) {
-      if (!(error instanceof VersionConflict) || attempt >= writeTriesMax) throw error;
+      if (error instanceof VersionConflict && ++conflicts < writeTriesMax) continue;
+      if (busyRetry !== undefined && isReswipeError(error, 'RSW_STORE_BUSY') && ++busy < busyTriesMax) {
+        const pauseMs = busyPauseMs(busy, busyRetry.random);
+        if (busyRetry.clock.nowMs() + pauseMs < busyRetry.untilMs) {
+          await busyRetry.sleep(pauseMs);
+          continue;
+        }
+      }
+      throw error;
     }
   }
 }

@@ -23,11 +23,14 @@ export interface SaleIntent {
   /** The first decision's send, when the sale goes upstream. */
   firstSend: Extract<PaymentEffect, { kind: 'send' }> | undefined;
   nowMs: number;
+  /** A busy database (nothing stored, nothing sent) is retried until then; after it the sale is refused. */
+  busyRetryUntilMs: number;
 }
 
 /** Writes the intent; resolves with the first attempt as stored (null when none is sent). Throws RSW_STORE_CONFLICT when the key is taken. */
 export async function writeIntentUnit(deps: SaleServices, intent: SaleIntent): Promise<AttemptRecord | null> {
   const { request, payment, decline, nowMs } = intent;
+  const busyRetry = { untilMs: intent.busyRetryUntilMs, clock: deps.clock, random: deps.random, sleep: deps.sleep };
   return writeDurably(deps.store, async (tx) => {
     await tx.insertIdempotency({
       scope: request.idempotency.scope,
@@ -54,5 +57,5 @@ export async function writeIntentUnit(deps: SaleServices, intent: SaleIntent): P
     const attempt = await newSaleAttempt(deps, tx, payment.id, request, intent.firstSend, nowMs);
     await tx.insertAttempt(attempt);
     return attempt;
-  });
+  }, busyRetry);
 }

@@ -37,6 +37,9 @@ export async function recoverPendingPayments(deps: SaleDeps, options: RecoveryOp
   let payments = 0;
   for (const id of ids) {
     if (deps.active.has(id)) continue;
+    // QR payments are never reversed with a 0400: their own recovery queries and cancels them (src/app/qr-payments/).
+    const listed = pending.find((payment) => payment.id === id);
+    if (listed !== undefined && listed.method !== undefined && listed.method !== 'card') continue;
     payments += 1;
     reversalsQueued += await recoverOnePayment(deps, id, { lease: options.lease });
   }
@@ -77,6 +80,8 @@ async function recoverOnePayment(deps: SaleDeps, paymentId: string, options: { l
     if (options.lease !== undefined) await tx.assertWorkLease(options.lease, clock.nowMs());
     const payment = await tx.getPayment(paymentId);
     if (payment === null || payment.status !== 'pending') return 0;
+    // A QR payment of a dead node is left to the QR recovery (query, then cancel), never a 0400.
+    if (payment.method !== undefined && payment.method !== 'card') return 0;
     // The conditional move of the owner is the claim: of two nodes taking one dead node's sale over, one wins.
     const owner = options.takeOverFrom ?? (await tx.ownerNodeOfPayment(paymentId));
     if (owner !== null && owner !== cluster.nodeId && !(await tx.takeOverPayment(paymentId, owner, cluster.nodeId))) return 0;

@@ -82,8 +82,8 @@ export const permissionScopes: Readonly<Record<Permission, ApiScope>> = Object.f
   'webhooks:write': 'admin',
   'users:read': 'admin',
   'users:write': 'admin',
-  // Gateway-wide figures until the analytics routes confine merchant-bound callers (then payments:read and the merchant roles).
-  'analytics:read': 'admin',
+  // The analytics routes confine a merchant-bound caller to its merchants, as the payment list does.
+  'analytics:read': 'payments:read',
 });
 
 const readPermissions = permissions.filter((permission) => permission.endsWith(':read'));
@@ -111,7 +111,7 @@ export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = Ob
     'webhooks:read',
     'analytics:read',
   ] as const satisfies readonly Permission[]),
-  merchant: Object.freeze(['payments:read', 'payments:refund', 'payments:capture', 'settlements:read', 'merchants:read', 'terminals:read'] as const satisfies readonly Permission[]),
+  merchant: Object.freeze(['payments:read', 'payments:refund', 'payments:capture', 'settlements:read', 'merchants:read', 'terminals:read', 'analytics:read'] as const satisfies readonly Permission[]),
   cashier: Object.freeze(['payments:read'] as const satisfies readonly Permission[]),
   auditor: Object.freeze(readPermissions),
 });
@@ -131,6 +131,7 @@ export const merchantScopedPermissions: ReadonlySet<Permission> = new Set<Permis
   'settlements:read',
   'merchants:read',
   'terminals:read',
+  'analytics:read',
 ]);
 
 /** How many merchants a role's user is bound to: none (sees all), exactly one, or one or more. */

@@ -11,6 +11,7 @@ export const routePermissions: Readonly<Record<string, RouteRequirement>> = Obje
   // decline knowledge: the same public catalogue `reswipe explain` prints
   'GET /v1/decline-codes': 'public',
   'GET /v1/decline-codes/:code': 'public',
+  'GET /v1/qr-codes/:code': 'public',
   'GET /v1/symptoms': 'public',
   'GET /v1/symptoms/:id': 'public',
   'POST /v1/diagnose': 'public',
@@ -33,6 +34,11 @@ export const routePermissions: Readonly<Record<string, RouteRequirement>> = Obje
   'POST /v1/payments/:id/refunds': 'payments:refund',
   'POST /v1/payments/:id/cancel': 'payments:refund',
   'POST /v1/payments/:id/capture': 'payments:capture',
+  // failure analytics (docs/analytics.md): a merchant-bound caller sees its merchants only
+  'GET /v1/analytics/today': 'analytics:read',
+  'GET /v1/analytics/failures': 'analytics:read',
+  'GET /v1/analytics/terminals': 'analytics:read',
+  'GET /v1/analytics/channels': 'analytics:read',
   // management
   'GET /v1/merchants': 'merchants:read',
   'POST /v1/merchants': 'merchants:write',
@@ -47,6 +53,7 @@ export const routePermissions: Readonly<Record<string, RouteRequirement>> = Obje
   // the gateway nodes sharing the database (docs/cluster.md): operations, like the channels
   'GET /v1/nodes': 'channels:read',
   'POST /v1/channels': 'channels:write',
+  'GET /v1/channels/health': 'channels:read',
   'GET /v1/channels/:name': 'channels:read',
   'PATCH /v1/channels/:name': 'channels:write',
   // reversals left for people, reconciliation, payouts

@@ -44,6 +44,37 @@ export const nonCodeOutcomeMeaningZh: Readonly<Record<NonCodeOutcome, string>> =
   reversal_failed: '结果未知，冲正在限定时间内未成功，需人工处理',
 };
 
+/** Seconds a cashier waits before trying again when the gateway's database was busy and nothing was sent. */
+export const storeBusyWaitSeconds = 5;
+
+/**
+ * The answer when the gateway's database stayed busy (a lock wait, a deadlock, a serialization
+ * failure) through every retry of a sale's first write: nothing was sent upstream and nothing
+ * charged, so a retry a few seconds later is safe (docs/cluster.md). 96, but never "wait 10 minutes".
+ */
+export function storeBusyNotSentDiagnosis(): Diagnosis {
+  return {
+    code: '96',
+    meaning: 'Not sent: the gateway database was busy; nothing left reswipe',
+    outcome: 'not_sent',
+    category: 'format_system',
+    party: 'gateway',
+    verdict: 'later',
+    waitSeconds: storeBusyWaitSeconds,
+    automaticRetry: true,
+    advice: {
+      cashier: {
+        zh: '系统繁忙，交易未发出，未扣款。请几秒后重试。',
+        en: 'System busy: the sale was not sent and nothing was charged. Try again in a few seconds.',
+      },
+      customer: {
+        zh: '系统繁忙，未扣款，请稍后几秒重试。',
+        en: 'The system was busy for a moment. You were not charged; please try again in a few seconds.',
+      },
+    },
+  };
+}
+
 /** Classifies an outcome that carries no response code from upstream. */
 export function classifyOutcome(kind: NonCodeOutcome): Diagnosis {
   switch (kind) {

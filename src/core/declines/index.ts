@@ -6,7 +6,7 @@ export type { CardInfo, BinEntry, BinTable } from '../cards/card-info.ts';
 export type { Limits, LocalCheckInput, LocalCheckResult } from './local-check-types.ts';
 export type { CardAttemptHistoryEntry, RetryBudgetInput, RetryBudgetResult, RetryDecision } from './retry-types.ts';
 export { classifyResponseCode, approvedDiagnosis, unknownCodeDiagnosis, diagnosisFromEntry } from './classify-response-code.ts';
-export { classifyOutcome, nonCodeOutcomeMeaningZh, unknownOutcomeWaitSeconds } from './classify-outcome.ts';
+export { classifyOutcome, nonCodeOutcomeMeaningZh, storeBusyNotSentDiagnosis, storeBusyWaitSeconds, unknownOutcomeWaitSeconds } from './classify-outcome.ts';
 export { lookupCard } from '../cards/lookup-card.ts';
 export { defaultBinTable, parseBinTable, findBinEntry, type IndexedBinTable } from '../cards/bin-table.ts';
 export { brandFromPrefix, brandRules, isLuhnValid, luhnCheckDigit } from '../cards/card-brands.ts';

@@ -13,7 +13,9 @@ import type {
   RetryVerdict,
 } from '../vocabulary.ts';
 import type { ApiScope } from '../access/api-scope.ts';
+import type { QrMethod } from './qr-channel.ts';
 import type { NotificationStoreReader, NotificationStoreTx } from './notification-store.ts';
+import type { AnalyticsStoreReader, AnalyticsStoreTx } from './analytics-store.ts';
 import type { ConsoleAccessStoreReader, ConsoleAccessStoreTx } from './console-access-store.ts';
 import type { ClusterStoreReader, ClusterStoreTx } from './cluster-store.ts';
 import type { Leadership } from './leadership.ts';
@@ -136,7 +138,16 @@ export interface PaymentRecord {
    * in the transaction that dead-letters the reversal; recovery skips flagged payments.
    */
   manualHandlingSinceMs?: number | null;
+  /**
+   * How the customer paid (migration 0021): absent or `card` for cards, else the QR method. A QR payment
+   * keeps its code's masked form in panMasked and its keyed fingerprint in panFingerprint, the method in
+   * cardBrand and `qr` in cardType (docs/qr-payments.md#what-is-stored).
+   */
+  method?: PaymentRecordMethod;
 }
+
+/** The methods a payment row records: cards, or one of the QR methods. */
+export type PaymentRecordMethod = 'card' | QrMethod;
 
 /** `pending` while the attempt is in flight; the others are final except `unknown`, which ends as `reversed` or in manual handling. */
 export type AttemptState = AttemptOutcome | 'pending';
@@ -162,6 +173,9 @@ export interface AttemptRecord {
   sentAtMs: number | null;
   completedAtMs: number | null;
   createdAtMs: number;
+  /** QR attempts: the provider's trade number (transaction_id / trade_no) and its last error code (err_code / sub_code); absent on cards. */
+  providerTradeNo?: string | null;
+  providerCode?: string | null;
 }
 
 export type ReversalState = 'pending' | 'done' | 'dead';
@@ -177,6 +191,25 @@ export interface ReversalRecord {
   stan: string;
   transmittedAt: string;
   state: ReversalState;
+  tries: number;
+  nextAtMs: number;
+  lastError: string | null;
+  createdAtMs: number;
+  completedAtMs: number | null;
+}
+
+/**
+ * A QR trade to cancel in the background (qr_follow_ups, migration 0021): its outcome stayed unknown
+ * when the client's budget ended, or a crash left it pending. `pending` until the provider confirms the
+ * cancel (`done`, the payment `reversed`) or the tries run out (`dead`, the payment to manual handling).
+ */
+export interface QrFollowUpRecord {
+  id: string;
+  paymentId: string;
+  attemptId: string;
+  channel: string;
+  outTradeNo: string;
+  state: 'pending' | 'done' | 'dead';
   tries: number;
   nextAtMs: number;
   lastError: string | null;
@@ -451,6 +484,15 @@ export interface AuditQuery {
 }
 
 /** How a payment flagged for manual handling ended: what the bank told an operator, or a retried reversal the bank confirmed. */
+/** One gateway node's view of one channel (docs/cluster.md, "Channel health per node"), rewritten every few seconds. */
+export interface ChannelHealthRecord {
+  nodeId: string;
+  channel: string;
+  /** Connection state, circuit and window as the node sees them (the channel health view as JSON). */
+  view: Record<string, unknown>;
+  updatedAtMs: number;
+}
+
 /** One drill run's report (docs/drills.md): the score and the facts behind it, kept for the operations team. */
 export interface DrillReportRecord {
   id: string;
@@ -509,6 +551,11 @@ export interface PaymentQuery {
   last4?: string;
   rrn?: string;
   stan?: string;
+  /** The analytics drill-down's filters (docs/analytics.md): terms on the same bounded scan as category and responseCode. */
+  cardType?: string;
+  brand?: string;
+  amountMinMinor?: number;
+  amountMaxMinor?: number;
 }
 
 export interface Page<T> {
@@ -521,7 +568,7 @@ export interface Page<T> {
  * Inserts that break a unique constraint throw ReswipeError `RSW_STORE_CONFLICT` naming the constraint;
  * that is how duplicate detection stays race-free across several gateway nodes.
  */
-export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccessStoreTx, ClusterStoreTx {
+export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccessStoreTx, AnalyticsStoreTx, ClusterStoreTx {
   upsertMerchant(merchant: MerchantRecord): Promise<void>;
   upsertTerminal(terminal: TerminalRecord): Promise<void>;
   /** Moves a terminal's `lastSeenAtMs` forward to `seenAtMs` (never back) and touches nothing else; false when the terminal is unknown or was seen later already. */
@@ -563,6 +610,9 @@ export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccess
 
   insertReversal(reversal: ReversalRecord): Promise<void>;
   updateReversal(reversal: ReversalRecord): Promise<void>;
+  /** A second follow-up of one payment throws `RSW_STORE_CONFLICT` (qr_follow_ups_payment_key). */
+  insertQrFollowUp(followUp: QrFollowUpRecord): Promise<void>;
+  updateQrFollowUp(followUp: QrFollowUpRecord): Promise<void>;
   /**
    * Claims the next try of a due reversal for `node` (docs/cluster.md): ONE conditional update that
    * succeeds only while the row is pending, still at `before.tries` and due at `nowMs`. The tries
@@ -607,6 +657,8 @@ export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccess
   /** Records the resolution of a flagged payment; a second one for the same payment throws `RSW_STORE_CONFLICT` (manual_resolutions_pkey). */
   insertManualResolution(record: ManualResolutionRecord): Promise<void>;
   insertDrillReport(record: DrillReportRecord): Promise<void>;
+  /** Writes this node's view of a channel, replacing its last one. */
+  upsertChannelHealth(record: ChannelHealthRecord): Promise<void>;
 
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   revokeApiKey(id: string, atMs: number): Promise<boolean>;
@@ -614,7 +666,7 @@ export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccess
   touchApiKey(id: string, atMs: number): Promise<void>;
 }
 
-export interface StoreReader extends NotificationStoreReader, ConsoleAccessStoreReader, ClusterStoreReader {
+export interface StoreReader extends NotificationStoreReader, ConsoleAccessStoreReader, AnalyticsStoreReader, ClusterStoreReader {
   getMerchant(id: string): Promise<MerchantRecord | null>;
   listMerchants(): Promise<MerchantRecord[]>;
   getTerminal(id: string): Promise<TerminalRecord | null>;
@@ -648,6 +700,8 @@ export interface StoreReader extends NotificationStoreReader, ConsoleAccessStore
    */
   findReswipeCandidates(match: ReswipeMatch, sinceMs: number, limit: number): Promise<ReswipeCandidate[]>;
   listAttempts(paymentId: string): Promise<AttemptRecord[]>;
+  /** The attempts of these payments in one read (the analytics projector's batches), by payment and seq. At most 1000 ids. */
+  listAttemptsOfPayments(paymentIds: readonly string[]): Promise<AttemptRecord[]>;
   /**
    * Upstream declines (outcome `declined`) of one card fingerprint created at or after `sinceMs`: the
    * newest `limit` of them, newest first, with their payment's merchant and amount. The input of the
@@ -668,6 +722,9 @@ export interface StoreReader extends NotificationStoreReader, ConsoleAccessStore
   getReversal(id: string): Promise<ReversalRecord | null>;
   /** Pending reversals whose next try is due at or before `dueAtMs`, oldest first. */
   listDueReversals(dueAtMs: number, limit: number): Promise<ReversalRecord[]>;
+  /** Pending QR follow-ups due by `dueAtMs`, oldest due first. */
+  listDueQrFollowUps(dueAtMs: number, limit: number): Promise<QrFollowUpRecord[]>;
+  getQrFollowUpOfPayment(paymentId: string): Promise<QrFollowUpRecord | null>;
   reversalQueueStats(): Promise<{ pending: number; dead: number; oldestPendingCreatedAtMs: number | null }>;
 
   listFeeLines(query: { merchantId?: string; paymentId?: string; fromDate?: string; toDate?: string }): Promise<FeeLineRecord[]>;
@@ -695,6 +752,8 @@ export interface StoreReader extends NotificationStoreReader, ConsoleAccessStore
   listAudit(query: AuditQuery): Promise<AuditRecord[]>;
   /** Drill reports, newest first; `before` is the keyset cursor (startedAtMs, id) of the last one already read. */
   listDrillReports(query: { limit: number; scenario?: string; before?: { startedAtMs: number; id: string } }): Promise<DrillReportRecord[]>;
+  /** Every node's last view of every channel, by node then channel (bounded: RSW_STORE_RESULT_TOO_LARGE beyond 10 000 rows). */
+  listChannelHealth(): Promise<ChannelHealthRecord[]>;
   getDrillReport(id: string): Promise<DrillReportRecord | null>;
 
   /** The newest event of a type about one subject, or null: e.g. `batch.settled` for a terminal. */
@@ -789,6 +848,12 @@ export interface Store extends StoreReader {
    */
   writeFault?(): string | null;
   /**
+   * Calls `listener` whenever live configuration (merchants, terminals, channels) may have changed: a
+   * write through this store committed, another process's change was announced (PostgreSQL LISTEN) or
+   * noticed by the version check. Returns the function that stops listening (docs/cluster.md).
+   */
+  onConfigChange?(listener: (change: ConfigChange) => void): () => void;
+  /**
    * The gateway node this store writes for (docs/cluster.md): stamped on payments and idempotency records
    * it inserts (their owner node) and on every event it appends. Set once by the composition root.
    */
@@ -797,6 +862,9 @@ export interface Store extends StoreReader {
   openLeadership?(options: { checkIntervalMs: number; logger: LoggerLike; mayLead?: () => boolean }): Leadership;
   close(): Promise<void>;
 }
+
+/** What changed in live configuration: one record, or `all` when a process cannot tell (a reconnect, a version jump). */
+export type ConfigChange = { kind: 'merchant' | 'terminal' | 'channel'; id: string } | { kind: 'all' };
 
 export interface StoreStats {
   /** Write transactions committed (one per group-commit batch). */

@@ -4,25 +4,35 @@
 // it is unreachable the tests are skipped, or fail if RESWIPE_REQUIRE_POSTGRES=1 (CI).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { migrations } from '../../../src/adapters/store/migrations.ts';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import { defineStoreBehaviour } from './store-behaviour.ts';
-import { postgresRequired, postgresUrl, probePostgres, testSchemas } from '../../support/postgres-schema.ts';
+import { dropPostgresSchemas, probePostgres } from '../../support/postgres-schemas.ts';
 import { defineNotificationStoreBehaviour } from './notification-store-behaviour.ts';
 import { defineConsoleAccessStoreBehaviour } from './console-access-store-behaviour.ts';
 import { baseAtMs, idempotency, merchant, payment } from './store-fixtures.ts';
 import { decideRefund } from '../../../src/core/payments/refund-rules.ts';
 import type { Store } from '../../../src/core/ports/store.ts';
 
-const url = postgresUrl;
-const required = postgresRequired;
-const schemas = testSchemas();
-const freshSchema = (): string => schemas.fresh();
-const dropSchemas = (): Promise<void> => schemas.dropAll();
+const url = process.env.RESWIPE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const required = process.env.RESWIPE_REQUIRE_POSTGRES === '1';
+const runId = randomBytes(4).toString('hex');
+const schemas: string[] = [];
 
-const unreachable = await probePostgres();
+function freshSchema(): string {
+  const schema = `reswipe_test_${runId}_${schemas.length}`;
+  schemas.push(schema);
+  return schema;
+}
+
+async function dropSchemas(): Promise<void> {
+  await dropPostgresSchemas(schemas, url);
+}
+
+const unreachable = await probePostgres(url);
 
 if (unreachable !== null) {
   const reason = `PostgreSQL at ${url.replace(/:[^:@/]*@/, ':***@')} is unreachable (${unreachable}); set RESWIPE_TEST_POSTGRES_URL`;

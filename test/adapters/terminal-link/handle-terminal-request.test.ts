@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getText, type IsoFieldValue, type IsoMessage } from '../../../src/core/iso8583/index.ts';
-import { classifyResponseCode, terminalVerdictText } from '../../../src/core/declines/index.ts';
+import { classifyResponseCode, storeBusyNotSentDiagnosis, terminalVerdictText } from '../../../src/core/declines/index.ts';
 import { ReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import { refuse } from '../../../src/core/payments/txn-rule-result.ts';
 import type { PaymentView } from '../../../src/core/payments/payment-view.ts';
@@ -162,6 +162,14 @@ test('a sale refused by the use case with a ReswipeError answers its DE 39; whil
   const late = await handleTerminalRequest(request('0200', { 2: pan, 3: '000000', 4: '000000001000' }), { link: closing.link, connection: fresh() });
   assert.equal(late.fields[39], '96');
   assert.deepEqual(closing.calls, []);
+});
+
+test('a sale refused because the database stayed busy (nothing sent) answers 96 with a wait of seconds, not the ten minutes of a plain 96', async () => {
+  const busy = harness({ authorize: async () => { throw new ReswipeError('RSW_STORE_BUSY', { reason: '40P01: deadlock detected' }); } });
+  const answer = await handleTerminalRequest(request('0200', { 2: pan, 3: '000000', 4: '000000001000' }), { link: busy.link, connection: fresh() });
+  assert.equal(answer.fields[39], '96');
+  assert.equal(answer.fields[44], terminalVerdictText(storeBusyNotSentDiagnosis()));
+  assert.notEqual(answer.fields[44], terminalVerdictText(classifyResponseCode('96')), 'the control: a plain 96 tells a longer wait');
 });
 
 test('a malformed field is answered by its typed refusal and reaches no use case', async () => {

@@ -5,11 +5,12 @@
 // terminal is disabled, a channel is disabled.
 //
 // What takes effect when: merchants and terminals are read from the store on every sale, so a
-// change applies to the next sale. Channels are connected at start-up from the config, so a channel
-// change is stored (and shown) but the running engine picks it up only on restart; and `serve`
-// re-applies the config file's own merchants and channels at start-up (keeping `disabled`).
+// change applies to the next sale, on every node (docs/cluster.md, "Live configuration"). A channel's
+// priority and `disabled` flag steer routing on every node at once; its host, port, dialect and
+// timeout apply when a node restarts (channels are connected at start-up from the config). `serve`
+// re-applies the config file's own merchants and channels at start-up.
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { OptionalKind, Type, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
 import { builtInDialects, configSchema, terminalReplyMarginMs } from '../../../core/config/config-schema.ts';
 import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import type { ChannelRecord, MerchantRecord, Store, StoreTx, TerminalRecord, TerminalState } from '../../../core/ports/store.ts';
@@ -29,7 +30,28 @@ export interface ManagementRoutesOptions {
   feePlanNames?: () => ReadonlySet<string>;
   /** Live monitoring joined to the terminal and channel views as `monitoring` (docs/monitoring.md); absent = stored records only. */
   monitoring?: ManagementMonitoring;
+  /** Every gateway node's last view of every channel (docs/cluster.md); absent = GET /v1/channels/health answers this node only. */
+  channelHealthOfNodes?: () => Promise<ChannelHealthOfNode[]>;
 }
+
+/** One node's view of one channel, as GET /v1/channels/health shows it. */
+export interface ChannelHealthOfNode {
+  nodeId: string;
+  self: boolean;
+  channel: string;
+  stale: boolean;
+  ageMs: number;
+  view: Record<string, unknown>;
+}
+
+const channelHealthOfNodeView = Type.Object({
+  nodeId: Type.String(),
+  self: Type.Boolean({ description: 'the node that answered' }),
+  channel: Type.String(),
+  stale: Type.Boolean({ description: 'the node has not written its view for three intervals: stopped or cut off' }),
+  ageMs: Type.Integer(),
+  view: Type.Object({}, { additionalProperties: true, description: "connections and circuit as that node sees them" }),
+});
 
 /** Terminal stats and channel health from the running gateway (src/app/monitoring, src/app/channels). */
 export interface ManagementMonitoring {
@@ -46,6 +68,13 @@ const monitoringView = Type.Optional(Type.Object({}, { additionalProperties: tru
 const terminalStates = ['registered', 'active', 'disabled'] as const satisfies readonly TerminalState[];
 
 /** A deep copy of a schema without `default` keywords: a PATCH must never fill in values it was not given. */
+/** The schema of a key that is optional in the config (a card channel's host and port: QR channels have none) but required here. */
+function requiredOf<T extends TSchema>(schema: TOptional<T>): T {
+  const copy = { ...schema } as unknown as Record<string | symbol, unknown>;
+  delete copy[OptionalKind];
+  return copy as unknown as T;
+}
+
 function withoutDefaults<T extends TSchema>(schema: T): T {
   const strip = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(strip);
@@ -98,8 +127,8 @@ const terminalPatchSchema = Type.Object(
 const channelCreateSchema = Type.Object(
   {
     name: withoutDefaults(c.name),
-    host: withoutDefaults(c.host),
-    port: withoutDefaults(c.port),
+    host: withoutDefaults(requiredOf(c.host)),
+    port: withoutDefaults(requiredOf(c.port)),
     dialect: c.dialect,
     timeoutMs: c.timeoutMs,
     priority: c.priority,
@@ -397,6 +426,23 @@ export async function managementRoutes(app: FastifyInstance, options: Management
   );
 
   // ---- channels ----
+  app.get<{ Querystring: { nodes?: 'self' | 'all' } }>(
+    '/channels/health',
+    {
+      schema: {
+        summary: "Each gateway node's view of each channel, side by side",
+        tags: ['management'],
+        security,
+        querystring: Type.Object({ nodes: Type.Optional(Type.Union([Type.Literal('self'), Type.Literal('all')], { description: '`all` (default): every node; `self`: the node that answers' })) }),
+        response: { 200: Type.Object({ data: Type.Array(channelHealthOfNodeView) }), ...errors },
+      },
+    },
+    async (request) => {
+      const rows = options.channelHealthOfNodes === undefined ? [] : await options.channelHealthOfNodes();
+      return { data: request.query.nodes === 'self' ? rows.filter((row) => row.self) : rows };
+    },
+  );
+
   app.get('/channels', { schema: { summary: 'Upstream channels as stored', tags: ['management'], security, response: { 200: Type.Object({ data: Type.Array(channelView) }), ...errors } } }, async () => ({
     data: (await store.listChannels()).map((channel) => withMonitoring(toChannelView(channel), options.monitoring?.channel(channel.name))),
   }));

@@ -14,6 +14,10 @@ export interface PaymentFilterParams {
   last4?: string;
   rrn?: string;
   stan?: string;
+  cardType?: string;
+  brand?: string;
+  amountMin?: number;
+  amountMax?: number;
 }
 
 /** The merchants a payment list may show. */
@@ -45,6 +49,10 @@ export function paymentFilterOf(query: PaymentFilterParams, scope: PaymentMercha
     ...(query.last4 === undefined ? {} : { last4: query.last4 }),
     ...(query.rrn === undefined ? {} : { rrn: query.rrn }),
     ...(query.stan === undefined ? {} : { stan: query.stan }),
+    ...(query.cardType === undefined ? {} : { cardType: query.cardType }),
+    ...(query.brand === undefined ? {} : { brand: query.brand }),
+    ...(query.amountMin === undefined ? {} : { amountMinMinor: query.amountMin }),
+    ...(query.amountMax === undefined ? {} : { amountMaxMinor: query.amountMax }),
   };
 }
 

@@ -1,0 +1,80 @@
+// The channels routing chooses from, kept live across gateway nodes (docs/cluster.md, "Live
+// configuration"): the channels this node connected at start-up (config.channels, enabled), with the
+// priority and `disabled` flag of their stored records, which PATCH /v1/channels/{name} changes on any
+// node. Re-read when the store reports a configuration change (on PostgreSQL a NOTIFY from the node
+// that made it, delivered on commit), and every `refreshMs` as the safety net.
+//
+// A channel this node did not connect at start-up (disabled in its config file, or created through the
+// API) cannot be routed to until a restart: enabling it here has no connection to send on.
+import type { ConfiguredChannel } from '../../core/routing/choose-route.ts';
+import type { LoggerLike } from '../../core/ports/channel.ts';
+import type { ChannelRecord, Store } from '../../core/ports/store.ts';
+
+/** The configured channel with the stored record's priority and disabled flag (the record wins: it is what the API changed). */
+export function withStoredSettings(configured: ConfiguredChannel, stored: ChannelRecord | undefined): ConfiguredChannel {
+  if (stored === undefined) return configured;
+  return { name: configured.name, weight: configured.weight, priority: stored.priority, disabled: configured.disabled || stored.disabled };
+}
+
+export class LiveChannels {
+  readonly #store: Store;
+  readonly #configured: readonly ConfiguredChannel[];
+  readonly #logger: LoggerLike;
+  #current: readonly ConfiguredChannel[];
+  #refreshing: Promise<void> | null = null;
+  #again = false;
+  #refreshes = 0;
+
+  constructor(options: { store: Store; configured: readonly ConfiguredChannel[]; logger: LoggerLike }) {
+    this.#store = options.store;
+    this.#configured = options.configured;
+    this.#logger = options.logger;
+    this.#current = options.configured;
+  }
+
+  /** The channels as routing sees them now. */
+  current(): readonly ConfiguredChannel[] {
+    return this.#current;
+  }
+
+  /** Completed refreshes since start (for tests and /v1/channels/health). */
+  get refreshes(): number {
+    return this.#refreshes;
+  }
+
+  /** Reads the stored records again; a refresh asked for while one runs runs once more after it. */
+  refresh(): Promise<void> {
+    if (this.#refreshing !== null) {
+      this.#again = true;
+      return this.#refreshing;
+    }
+    this.#refreshing = (async () => {
+      do {
+        this.#again = false;
+        try {
+          const stored = new Map((await this.#store.listChannels()).map((record) => [record.name, record]));
+          const next = this.#configured.map((channel) => withStoredSettings(channel, stored.get(channel.name)));
+          const changed = next.some((channel, index) => channel.priority !== this.#current[index]?.priority || channel.disabled !== this.#current[index]?.disabled);
+          this.#current = next;
+          this.#refreshes += 1;
+          if (changed) this.#logger.info({ channels: next.map(({ name, priority, disabled }) => ({ name, priority, disabled })) }, 'channel settings changed: routing uses them from now on');
+        } catch (error) {
+          // The last known settings stay in force; the next change notice or the periodic refresh tries again.
+          this.#logger.warn({ error: error instanceof Error ? error.message : 'unknown' }, 'channel settings could not be re-read; keeping the last known');
+        }
+      } while (this.#again);
+    })().finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
+  }
+
+  /** Refreshes on every change notice of a channel (or of everything); returns the function that stops listening. */
+  follow(): () => void {
+    return (
+      this.#store.onConfigChange?.((change) => {
+        if (change.kind === 'channel' || change.kind === 'all') void this.refresh();
+      }) ?? (() => undefined)
+    );
+  }
+}
