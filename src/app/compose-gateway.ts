@@ -72,6 +72,10 @@ import { terminalPinKeySource } from './terminal-keys/terminal-pin-key-source.ts
 import { WorkingKeys } from './terminal-keys/working-keys.ts';
 import { checkValuesAgree, loadZonePinKeys, openChannelMacKeys } from './terminal-keys/zone-pin-keys.ts';
 import { readTlsFromConfig, reloadChannelTls } from './tls/tls-from-config.ts';
+import { buildQrChannel, type QrChannelFactory } from './channels/qr-channel-factories.ts';
+import { QrPayments } from './qr-payments/qr-payments.ts';
+import { loadQrCodeTables } from '../adapters/declines/qr-code-table-files.ts';
+import type { QrCodeTables } from '../core/declines/qr-code-table.ts';
 
 /** What the gateway needs of one upstream channel; UpstreamChannel (TCP to the bank) in production, a simulated network in the simulation. */
 export interface GatewayChannel {
@@ -123,6 +127,12 @@ export interface GatewayOverrides {
   nodeId?: string;
   /** Reversal queue timing a test tunes beyond what the config sets. */
   reversalWorker?: Partial<Pick<ReversalWorkerOptions, 'timeoutMs' | 'batchMax' | 'pollIntervalMs'>>;
+  /** Builds each QR provider channel (config.qrChannels); by protocol (WeChat Pay v2, Alipay adapters) by default, a fake or a sandbox client in tests. */
+  qrChannel?: QrChannelFactory;
+  /** The QR code catalogues; the shipped files by default. */
+  qrCodeTables?: QrCodeTables;
+  /** How often the QR follow-up queue (background cancels) runs; 2 s by default. */
+  qrFollowUpPollMs?: number;
 }
 
 /** The wired gateway: every part, plus start() and close() in the order money safety needs. */
@@ -134,6 +144,8 @@ export interface Gateway {
   readonly router: EngineRouter;
   readonly reversalWorker: ReversalWorker;
   readonly engine: Payments;
+  /** The QR use cases (docs/qr-payments.md); channels from config.qrChannels. */
+  readonly qrPayments: QrPayments;
   readonly transactions: FollowUps;
   readonly fees: FollowUpFeeHooks;
   /** Writes fee lines of approvals and payment.completed events from the payment journal (docs/projector.md). */
@@ -273,6 +285,31 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     const projectorLag = async () => ({ lagMs: (await projector.lag()).ageMs, lagMaxMs: projectorLagMaxMs });
     const analyticsProjector = new AnalyticsProjector({ store, clock, logger, timeZone: config.fees.settlementTimeZone });
     engine = running;
+    // QR payments (docs/qr-payments.md): their own channels (HTTP providers), the same store, fee hooks and recovery.
+    const qrCodeTables = overrides.qrCodeTables ?? loadQrCodeTables();
+    const qrChannelPorts = config.qrChannels.map((qrConfig) => ({ config: qrConfig, port: (overrides.qrChannel ?? buildQrChannel)(qrConfig, { logger }) }));
+    const qrPayments = new QrPayments({
+      store,
+      channels: qrChannelPorts.map(({ config: qrConfig, port }) => ({ port, priority: qrConfig.priority, disabled: qrConfig.disabled, timeoutMs: qrConfig.timeoutMs })),
+      codeTables: qrCodeTables,
+      clock,
+      random,
+      logger,
+      settings: {
+        panKey: running.settings.panKey,
+        panKeyId: running.settings.panKeyId ?? config.security.panKeyId,
+        httpTerminalId: running.settings.httpTerminalId,
+        httpBudgetMs: config.engine.qr.budgetMs,
+        terminalBudgetMs: config.engine.terminalTimeoutMs,
+        replyMarginMs: running.settings.replyMarginMs,
+        sale: { queryDelaysMs: config.engine.qr.queryDelaysMs, cancelReserveMs: Math.max(2_000, ...config.qrChannels.map((c) => c.timeoutMs + 1_000)), queriesMax: 30, cancelsMax: 3, cancelAgainDelayMs: 1_000, notSentPaysMax: 2 },
+        followUp: config.engine.qr.followUp,
+        recoveryBatchMax: running.settings.recoveryBatchMax,
+        businessTimeZone: config.fees.settlementTimeZone,
+      },
+      fees,
+      sleep: overrides.sleep ?? ((durationMs) => new Promise((resolve) => setTimeout(resolve, Math.max(0, durationMs)))),
+    });
     // The follow-ups (void, refund, completion, cancel, balance, settlement) follow up on the engine's sales.
     const followUps = new FollowUps({
       store,
@@ -355,7 +392,16 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       ? await buildHttpApp({
           config,
           engine: running,
-          transactions: followUps,
+          qrPayments,
+          qrCodeTables,
+          // Refunds and voids of a QR sale go to its provider (docs/qr-payments.md#refunds); everything else to the host link.
+          transactions: {
+            async followUp(request) {
+              const original = await store.getPayment(request.originalPaymentId);
+              const isQr = original !== null && (original.method === 'wechat' || original.method === 'alipay');
+              return isQr ? qrPayments.followUp(request) : followUps.followUp(request);
+            },
+          },
           store,
           logger,
           clock,
@@ -460,6 +506,17 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       });
       loop(projectorIntervalMs, () => analyticsProjector.drain(), 'analytics projector pass failed; retried at the next interval');
       cleanups.push(() => running.close());
+      // QR (only with QR channels: without one nothing could be queried or cancelled): channels closed after the
+      // use cases; what a crash left pending is queried, then cancelled through the follow-up queue.
+      if (qrChannelPorts.length > 0) {
+        cleanups.push(async () => {
+          for (const { port } of qrChannelPorts) await port.close();
+        });
+        cleanups.push(() => qrPayments.close());
+        await qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs });
+        loop(overrides.qrFollowUpPollMs ?? 2_000, () => qrPayments.runFollowUps(), 'QR follow-up pass failed; retried at the next interval');
+        loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * Math.max(config.engine.terminalTimeoutMs, config.engine.qr.budgetMs) }), 'QR recovery sweep failed; retried at the next interval');
+      }
       // Recovery again for what is older than twice the terminal timeout: nothing legitimate is in flight that long, so this bounds "pending" in time.
       loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * running.settings.terminalTimeoutMs }), 'recovery sweep failed; retried at the next interval');
       loop(Math.max(1_000, config.monitoring.checkIntervalMs), () => terminalMonitor.check(), 'terminal check failed; retried at the next interval');
@@ -508,6 +565,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       router,
       reversalWorker,
       engine: running,
+      qrPayments,
       transactions: followUps,
       fees,
       projector,

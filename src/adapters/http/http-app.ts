@@ -35,6 +35,8 @@ import { refuseCardNumbersInText } from './refuse-card-numbers-in-text.ts';
 import { ConsoleSessions, sessionCookieName } from './console-sessions.ts';
 import { consoleAccessRoutes } from './routes/console-access-routes.ts';
 import { paymentRoutes, type PaymentEngine } from './routes/payment-routes.ts';
+import type { QrSaleUseCases } from '../../core/ports/qr-payments.ts';
+import type { QrCodeTables } from '../../core/declines/qr-code-table.ts';
 import { transactionRoutes, type TransactionRoutesEngine } from './routes/transaction-routes.ts';
 import { managementRoutes, type ChannelHealthOfNode, type ManagementMonitoring } from './routes/management-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
@@ -84,6 +86,10 @@ export interface HttpUseCases {
 
 export interface HttpAppDeps {
   engine: PaymentEngine;
+  /** QR sales (`method` + `authCode` on POST /v1/payments, docs/qr-payments.md); absent: such a request is refused with a 400 naming `method`. */
+  qrPayments?: QrSaleUseCases;
+  /** The QR code catalogues GET /v1/qr-codes/{code} explains. */
+  qrCodeTables?: QrCodeTables;
   useCases: HttpUseCases;
   /** Void, refund, capture and cancel routes and the CSV export; absent in apps built without the transaction set. */
   transactions?: TransactionRoutesEngine;
@@ -221,7 +227,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       if (sessions !== undefined) {
         await v1.register(consoleAccessRoutes, { store: deps.store, auth, sessions, nowMs: () => deps.clock.nowMs(), logger: deps.logger, secureCookies: deps.https !== undefined });
       }
-      await v1.register(paymentRoutes, { engine: deps.engine, auth, onPaymentAnswered: (status) => metrics.recordPayment(status) });
+      await v1.register(paymentRoutes, { engine: deps.engine, ...(deps.qrPayments === undefined ? {} : { qrPayments: deps.qrPayments }), auth, onPaymentAnswered: (status) => metrics.recordPayment(status) });
       if (deps.transactions !== undefined) {
         await v1.register(transactionRoutes, { transactions: deps.transactions, store: deps.store, auth, nowMs: () => deps.clock.nowMs(), logger: deps.logger, onAnswered: (status) => metrics.recordPayment(status) });
       }
@@ -261,7 +267,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         await v1.register(analyticsRoutes, { auth, analytics: deps.analytics, nowMs: () => deps.clock.nowMs(), ...(deps.monitoring === undefined ? {} : { monitoring: deps.monitoring }) });
       }
       // The decline catalogue is the same public knowledge `reswipe explain` prints: no key needed.
-      await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs() });
+      await v1.register(declineRoutes, { nowMs: () => deps.clock.nowMs(), qrCodeTables: deps.qrCodeTables });
       // Fee routes read every merchant's settlements and change plans (the route table says who may);
       // settlement reads by a merchant's key or user are confined to its own merchants.
       await v1.register(async (fees) => {

@@ -14,7 +14,8 @@ import { problemOfError, sendProblem } from './problem.ts';
  * `accountNumber` is a payout bank account (PUT /v1/merchants/{id}/payout-account), often a debit card
  * number: it is sealed before it is stored and shown masked (docs/payouts.md), like `card.number`.
  */
-const exemptFields: ReadonlySet<string> = new Set(['card.number', 'merchantId', 'id', 'accountNumber']);
+// `authCode` is a QR sale's scanned code (docs/qr-payments.md): digits that may pass Luhn, sent once to the provider, stored only masked.
+const exemptFields: ReadonlySet<string> = new Set(['card.number', 'merchantId', 'id', 'accountNumber', 'authCode']);
 /** Request headers that reswipe stores. */
 const storedHeaders = ['idempotency-key'] as const;
 /** Depth and item bounds of the walk; bodies are already bounded by the body size limit. */

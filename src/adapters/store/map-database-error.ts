@@ -28,6 +28,8 @@ export const uniqueConstraints: readonly UniqueConstraint[] = [
   { name: 'attempts_payment_seq_key', table: 'attempts', columns: ['payment_id', 'seq'], field: 'seq' },
   { name: 'reversals_pkey', table: 'reversals', columns: ['id'], field: 'id' },
   { name: 'reversals_attempt_key', table: 'reversals', columns: ['attempt_id'], field: 'attemptId' },
+  { name: 'qr_follow_ups_pkey', table: 'qr_follow_ups', columns: ['id'], field: 'id' },
+  { name: 'qr_follow_ups_payment_key', table: 'qr_follow_ups', columns: ['payment_id'], field: 'paymentId' },
   { name: 'idempotency_records_pkey', table: 'idempotency_records', columns: ['scope', 'idempotency_key'], field: 'key' },
   { name: 'fee_lines_pkey', table: 'fee_lines', columns: ['id'], field: 'id' },
   { name: 'settlement_batches_pkey', table: 'settlement_batches', columns: ['id'], field: 'id' },

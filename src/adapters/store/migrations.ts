@@ -785,6 +785,40 @@ CREATE INDEX login_failures_address_idx ON login_failures (client_address, at_ms
 CREATE INDEX login_failures_at_idx ON login_failures (at_ms);
 `;
 
+// QR-code payments (docs/qr-payments.md). The version number 0021 was assigned for this change;
+// 0019-0020 belong to parallel changes. A payment's method: `card` (every row before this one), or
+// `wechat`, `alipay`, `unionpay-qr`. A QR payment fills the card columns with its code's safe forms:
+// pan_masked the masked code (first 4, last 4), pan_fingerprint the keyed HMAC of the code (so the
+// re-swipe guard sees the same code twice), card_brand and card_type `unknown`, entry_mode `qr`; the
+// full code is never stored. An attempt records the provider's trade number and error code.
+// qr_follow_ups is the durable queue of cancels (撤销) for trades whose outcome stayed unknown: one
+// per payment, driven by (state, next_at_ms) like the reversal queue, and retried after restarts.
+const qrPayments = `
+ALTER TABLE payments ADD COLUMN method TEXT NOT NULL DEFAULT 'card';
+ALTER TABLE attempts ADD COLUMN provider_trade_no TEXT;
+ALTER TABLE attempts ADD COLUMN provider_code TEXT;
+CREATE INDEX payments_method_pending_idx ON payments (method, created_at_ms) WHERE status = 'pending';
+
+CREATE TABLE qr_follow_ups (
+  id TEXT NOT NULL,
+  payment_id TEXT NOT NULL,
+  attempt_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  out_trade_no TEXT NOT NULL,
+  state TEXT NOT NULL,
+  tries INTEGER NOT NULL,
+  next_at_ms {BIGINT} NOT NULL,
+  last_error TEXT,
+  created_at_ms {BIGINT} NOT NULL,
+  completed_at_ms {BIGINT},
+  CONSTRAINT qr_follow_ups_pkey PRIMARY KEY (id),
+  CONSTRAINT qr_follow_ups_payment_fkey FOREIGN KEY (payment_id) REFERENCES payments (id),
+  CONSTRAINT qr_follow_ups_state_check CHECK (state IN ('pending', 'done', 'dead'))
+);
+CREATE UNIQUE INDEX qr_follow_ups_payment_key ON qr_follow_ups (payment_id);
+CREATE INDEX qr_follow_ups_due_idx ON qr_follow_ups (state, next_at_ms);
+`;
+
 // The analytics rollup (docs/analytics.md): sales summed per hour and every dimension the console breaks
 // failures down by, written by the analytics projector from the payment journal, off the sale's path, at
 // three levels so each read takes the smallest table holding its dimensions: every dimension per UTC
@@ -894,6 +928,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0018_drill_reports', drillReports),
   defineMigration('0019_console_access', consoleAccess),
   defineMigration('0020_analytics_rollup', analyticsRollup),
+  defineMigration('0021_qr_payments', qrPayments),
   defineMigration('0023_channel_health', channelHealthPerNode),
   defineMigration('0024_channel_overrides', channelOverrides),
 ]);

@@ -20,6 +20,7 @@ import type {
   ReswipeCandidate,
   ReswipeMatch,
   ReversalRecord,
+  QrFollowUpRecord,
   SettlementBatchRecord,
   PayoutAccountRecord,
   PayoutQuery,
@@ -64,6 +65,7 @@ import {
   readText,
   readTextOrNull,
   reversalRows,
+  qrFollowUpRows,
   settlementBatchRows,
   payoutAccountRows,
   payoutRows,
@@ -377,6 +379,18 @@ export class SqlStoreReader implements StoreReader {
       [dueAtMs],
     );
     return rows.map((row) => reversalRows.fromRow(row));
+  }
+
+  async listDueQrFollowUps(dueAtMs: number, limit: number): Promise<QrFollowUpRecord[]> {
+    const rows = await this.db.all(
+      `SELECT ${columnsOf(qrFollowUpRows)} FROM qr_follow_ups WHERE state = 'pending' AND next_at_ms <= ? ORDER BY next_at_ms, created_at_ms, id LIMIT ${checkedLimit(limit, readLimits.listRowsMax)}`,
+      [dueAtMs],
+    );
+    return rows.map((row) => qrFollowUpRows.fromRow(row));
+  }
+
+  getQrFollowUpOfPayment(paymentId: string): Promise<QrFollowUpRecord | null> {
+    return this.one(qrFollowUpRows, 'payment_id = ?', [paymentId]);
   }
 
   async reversalQueueStats(): Promise<{ pending: number; dead: number; oldestPendingCreatedAtMs: number | null }> {

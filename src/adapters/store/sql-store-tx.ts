@@ -16,6 +16,7 @@ import type {
   PayoutAccountRecord,
   PayoutRecord,
   ReversalRecord,
+  QrFollowUpRecord,
   SettlementBatchRecord,
   StoreTx,
   DiscrepancyActionRecord,
@@ -57,6 +58,7 @@ import {
   payoutRows,
   readInteger,
   reversalRows,
+  qrFollowUpRows,
   settlementBatchRows,
   terminalKeyRows,
   terminalRows,
@@ -269,6 +271,14 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
 
   updateReversal(reversal: ReversalRecord): Promise<void> {
     return this.#updateExisting(reversalRows, reversal, 'reversal');
+  }
+
+  insertQrFollowUp(followUp: QrFollowUpRecord): Promise<void> {
+    return this.#insert(qrFollowUpRows, followUp);
+  }
+
+  updateQrFollowUp(followUp: QrFollowUpRecord): Promise<void> {
+    return this.#updateExisting(qrFollowUpRows, followUp, 'QR follow-up');
   }
 
   insertFeeLine(line: FeeLineRecord): Promise<void> {

@@ -18,6 +18,7 @@ import type {
   PayoutRecord,
   PaymentRecord,
   ReversalRecord,
+  QrFollowUpRecord,
   SettlementBatchRecord,
   StoredDecline,
   TerminalKeyRecord,
@@ -260,6 +261,7 @@ export const paymentRows: TableMapping<PaymentRecord> = {
     'version',
     'manual_handling_since_ms',
     'pan_key_id',
+    'method',
   ],
   keyColumns: ['id'],
   toValues: (p) => [
@@ -292,6 +294,7 @@ export const paymentRows: TableMapping<PaymentRecord> = {
     integerValue(p.version, 'version'),
     p.manualHandlingSinceMs === undefined || p.manualHandlingSinceMs === null ? null : integerValue(p.manualHandlingSinceMs, 'manualHandlingSinceMs'),
     p.panKeyId ?? null,
+    p.method ?? 'card',
   ],
   fromRow: (r) => ({
     id: readText(r.id, 'id'),
@@ -323,6 +326,8 @@ export const paymentRows: TableMapping<PaymentRecord> = {
     ...(r.manual_handling_since_ms === null || r.manual_handling_since_ms === undefined ? {} : { manualHandlingSinceMs: readInteger(r.manual_handling_since_ms, 'manual_handling_since_ms') }),
     // Absent when unknown (rows written before migration 0010), for the same reason.
     ...(r.pan_key_id === null || r.pan_key_id === undefined ? {} : { panKeyId: readText(r.pan_key_id, 'pan_key_id') }),
+    // Absent for cards (every row before migration 0021 is one), so card records round-trip unchanged.
+    ...(r.method === null || r.method === undefined || r.method === 'card' ? {} : { method: readText(r.method, 'method') as PaymentRecord['method'] }),
   }),
 };
 
@@ -346,6 +351,8 @@ export const attemptRows: TableMapping<AttemptRecord> = {
     'sent_at_ms',
     'completed_at_ms',
     'created_at_ms',
+    'provider_trade_no',
+    'provider_code',
   ],
   keyColumns: ['id'],
   toValues: (a) => [
@@ -366,6 +373,8 @@ export const attemptRows: TableMapping<AttemptRecord> = {
     integerOrNull(a.sentAtMs, 'sentAtMs'),
     integerOrNull(a.completedAtMs, 'completedAtMs'),
     integerValue(a.createdAtMs, 'createdAtMs'),
+    a.providerTradeNo ?? null,
+    a.providerCode ?? null,
   ],
   fromRow: (r) => ({
     id: readText(r.id, 'id'),
@@ -385,6 +394,41 @@ export const attemptRows: TableMapping<AttemptRecord> = {
     sentAtMs: readIntegerOrNull(r.sent_at_ms, 'sent_at_ms'),
     completedAtMs: readIntegerOrNull(r.completed_at_ms, 'completed_at_ms'),
     createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
+    // Absent on card attempts (migration 0021), so their records round-trip unchanged.
+    ...(r.provider_trade_no === null || r.provider_trade_no === undefined ? {} : { providerTradeNo: readText(r.provider_trade_no, 'provider_trade_no') }),
+    ...(r.provider_code === null || r.provider_code === undefined ? {} : { providerCode: readText(r.provider_code, 'provider_code') }),
+  }),
+};
+
+export const qrFollowUpRows: TableMapping<QrFollowUpRecord> = {
+  table: 'qr_follow_ups',
+  columns: ['id', 'payment_id', 'attempt_id', 'channel', 'out_trade_no', 'state', 'tries', 'next_at_ms', 'last_error', 'created_at_ms', 'completed_at_ms'],
+  keyColumns: ['id'],
+  toValues: (f) => [
+    f.id,
+    f.paymentId,
+    f.attemptId,
+    f.channel,
+    f.outTradeNo,
+    f.state,
+    integerValue(f.tries, 'tries'),
+    integerValue(f.nextAtMs, 'nextAtMs'),
+    f.lastError,
+    integerValue(f.createdAtMs, 'createdAtMs'),
+    integerOrNull(f.completedAtMs, 'completedAtMs'),
+  ],
+  fromRow: (r) => ({
+    id: readText(r.id, 'id'),
+    paymentId: readText(r.payment_id, 'payment_id'),
+    attemptId: readText(r.attempt_id, 'attempt_id'),
+    channel: readText(r.channel, 'channel'),
+    outTradeNo: readText(r.out_trade_no, 'out_trade_no'),
+    state: readText(r.state, 'state') as QrFollowUpRecord['state'],
+    tries: readInteger(r.tries, 'tries'),
+    nextAtMs: readInteger(r.next_at_ms, 'next_at_ms'),
+    lastError: readTextOrNull(r.last_error, 'last_error'),
+    createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
+    completedAtMs: readIntegerOrNull(r.completed_at_ms, 'completed_at_ms'),
   }),
 };
 

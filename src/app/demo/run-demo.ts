@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { validateConfig } from '../../core/config/config-schema.ts';
+import { defaultAcceptedMethods, validateConfig } from '../../core/config/config-schema.ts';
 import { formatMinorAsYuan } from '../../core/fees/parse-yuan.ts';
 import type { PaymentRecord, Store, StoreTx } from '../../core/ports/store.ts';
 import { createLogger, type Logger } from '../../adapters/log/logger.ts';
@@ -18,13 +18,16 @@ import { noFaults } from '../../sim/issuer/fault-plan.ts';
 import { startIssuerServer, issuerServerDefaults, type RunningIssuerServer } from '../../sim/issuer/issuer-server.ts';
 import { testCards, type IssuerFault } from '../../sim/issuer/test-cards.ts';
 import { composeGateway, type Gateway } from '../compose-gateway.ts';
+import { startQrSandbox } from '../../sim/qr/qr-sandbox-server.ts';
+import { WechatPaySandbox, wechatSandboxDefaults } from '../../sim/qr/wechatpay-sandbox.ts';
+import { wechatMagicCode } from '../../sim/qr/wechatpay-magic-codes.ts';
 import { TerminalKeyVault } from '../../adapters/crypto/terminal-key-vault.ts';
 import { combineKeyComponents } from '../../core/crypto/key-components.ts';
 import type { KeyAlgorithm } from '../../core/crypto/block-cipher.ts';
 import { TerminalKeyCeremonies } from '../terminal-keys/terminal-key-ceremonies.ts';
 import { writeTerminalMasterKeys, type TerminalMasterKey } from '../terminal-emulator/terminal-master-keys-file.ts';
 import { TerminalSession, type SaleAnswer, type SentSale } from '../terminal-emulator/terminal-session.ts';
-import { demoFeePlans, demoLanes, demoMerchants, demoStepCount, failoverLane, networkLanes, recoveryLane, waitLane, type DemoLane, type DemoStep, type PrimaryFault } from './demo-script.ts';
+import { demoFeePlans, demoLanes, demoMerchants, demoStepCount, lotusId, failoverLane, networkLanes, recoveryLane, waitLane, type DemoLane, type DemoStep, type PrimaryFault } from './demo-script.ts';
 
 export interface DemoOptions {
   /** The demo folder; its SQLite file is deleted and created afresh each run. */
@@ -98,6 +101,9 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
     cleanups.push(() => simA.server.close());
     const simB = await startSim(logger.child({ bank: 'b' }), 0);
     cleanups.push(() => simB.close());
+    // The QR sandbox plays WeChat Pay (docs/qr-sandbox.md): the demo's QR sales go through the real WeChat Pay v2 channel.
+    const qrSandbox = await startQrSandbox({ host: '127.0.0.1', port: 0, seed: 1, providers: [new WechatPaySandbox()] });
+    cleanups.push(() => qrSandbox.close());
 
     const config = validateConfig({
       database: { url: `sqlite:${databaseFile}`, synchronous: 'normal' },
@@ -106,7 +112,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
       security: { panKey: randomBytes(32).toString('hex'), developmentMode: true },
       log: { level: options.logLevel },
       http: { host: '127.0.0.1', port: options.httpPort },
-      engine: { terminalTimeoutMs, reversal: { triesMax: 30, backoffMs: 250, backoffMsMax: 2_000 } },
+      engine: { terminalTimeoutMs, reversal: { triesMax: 30, backoffMs: 250, backoffMsMax: 2_000 }, qr: { budgetMs: 8_000, queryDelaysMs: [500, 1_000] } },
       listeners: [
         // MACs required even in development mode: the demo shows real terminal security.
         { name: 'terminals', host: '127.0.0.1', port: options.terminalPort, dialect: 'cups-pos', language: 'zh', security: { mac: 'required' } },
@@ -115,8 +121,14 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
       channels: [
         { name: 'bank-a', host: '127.0.0.1', port: simA.server.isoPort, timeoutMs: channelTimeoutMs, priority: 1, echoIntervalMs: 0, connections: 2 },
         { name: 'bank-b', host: '127.0.0.1', port: simB.isoPort, timeoutMs: channelTimeoutMs, priority: 2, echoIntervalMs: 0, connections: 2 },
+        { name: 'wx', protocol: 'wechatpay-v2', baseUrl: qrSandbox.url, ...wechatSandboxDefaults, timeoutMs: 2_000 },
       ],
-      merchants: demoMerchants.map((merchant) => ({ ...merchant, terminals: [...merchant.terminals], ...('accepts' in merchant ? { accepts: [...merchant.accepts] } : {}) })),
+      // Lotus Supermarket also takes WeChat Pay (the QR lane).
+      merchants: demoMerchants.map((merchant) => ({
+        ...merchant,
+        terminals: [...merchant.terminals],
+        ...('accepts' in merchant ? { accepts: [...merchant.accepts] } : merchant.id === lotusId ? { accepts: [...defaultAcceptedMethods, 'wechat'] } : {}),
+      })),
       fees: { plansFile },
     });
     const gateway = await composeGateway(config, { logger });
@@ -138,6 +150,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
     const ports = { 'cups-pos': gateway.terminalPorts.terminals ?? 0, 'iso87-ascii': gateway.terminalPorts['terminals-ascii'] ?? 0 };
     const lanes = demoLanes.filter((lane) => lane.via !== 'http' || httpUrl !== null);
     await Promise.all(lanes.map((lane) => runLane(lane, { ports, httpUrl, adminKey, progress, masterKeys, signal: options.signal })));
+    if (httpUrl !== null && !options.signal.aborted) await runQrLane(httpUrl, adminKey, progress, options.signal);
     // Network faults run after the rest: a dropped bank connection takes down every sale in flight on it, which is real but muddles the story.
     if (!options.signal.aborted) {
       progress.line('now the bank link misbehaves: a reply that never comes, a connection dropped after the charge');
@@ -327,6 +340,36 @@ async function runLane(lane: DemoLane, context: LaneContext): Promise<void> {
   } finally {
     context.signal.removeEventListener('abort', onAbort);
     session.close();
+  }
+}
+
+/** The QR sales of the demo (docs/qr-payments.md): WeChat Pay codes scanned at the till, sent over HTTP, each magic code one outcome. */
+const qrDemoSales: ReadonlyArray<{ prefix: string; amountMinor: number; story: string }> = [
+  { prefix: '130000', amountMinor: 1_850, story: 'paid at once' },
+  { prefix: '131002', amountMinor: 4_200, story: 'the customer types the password: USERPAYING, queried twice, paid' },
+  { prefix: '132001', amountMinor: 9_900, story: 'balance too low: NOTENOUGH, nothing charged' },
+  { prefix: '133001', amountMinor: 3_300, story: 'SYSTEMERROR although the money moved: queried, found paid, approved (recovered from an unknown outcome)' },
+  { prefix: '133002', amountMinor: 2_600, story: 'SYSTEMERROR and nothing happened: queried until the budget ends, then cancelled (撤销), not charged' },
+];
+
+async function runQrLane(httpUrl: string, adminKey: string, progress: Progress, signal: AbortSignal): Promise<void> {
+  progress.line('QR payments (付款码) at Lotus Supermarket, through the WeChat Pay sandbox: the code is scanned, the pay is sent once, an unknown outcome is queried, then cancelled');
+  for (const [index, sale] of qrDemoSales.entries()) {
+    if (signal.aborted) return;
+    let outcome: string;
+    try {
+      const response = await fetch(`${httpUrl}/v1/payments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'idempotency-key': `demo-qr-${Date.now().toString(36)}-${index}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ merchantId: lotusId, amountMinor: sale.amountMinor, currency: 'CNY', method: 'wechat', authCode: wechatMagicCode(sale.prefix, index + 1), reference: `qr-order-${index + 1}` }),
+        signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]),
+      });
+      const payment = (await response.json()) as { status?: string; decline?: { code?: string; verdict?: string } | null; card?: { masked?: string }; code?: string };
+      outcome = response.ok ? `${payment.status ?? '?'}${payment.decline?.code === undefined ? '' : ` ${payment.decline.code} ${(payment.decline.verdict ?? '').toUpperCase()}`} (code ${payment.card?.masked ?? '?'})` : `HTTP ${response.status} ${payment.code ?? ''}`;
+    } catch (error) {
+      outcome = `HTTP request failed (${error instanceof Error ? error.name : 'error'})`;
+    }
+    progress.line(`  QR ¥${(sale.amountMinor / 100).toFixed(2)}, ${sale.story}: ${outcome}`);
   }
 }
 

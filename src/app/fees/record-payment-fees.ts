@@ -51,7 +51,8 @@ export function approvedFeeLineOf(payment: PaymentRecord, context: PaymentFeeCon
   if (payment.status !== 'approved' || settlementSignOf(payment.kind) !== 1) {
     throw new Error(`recordFeesForApprovedPayment: payment ${payment.id} is ${payment.status} ${payment.kind}, not an approved sale or completion`);
   }
-  const method = context.method ?? feeMethodOfCardType(payment.cardType);
+  // A QR payment is priced by its method (the plan's QR rates); a card by its card type.
+  const method = context.method ?? (payment.method !== undefined && payment.method !== 'card' ? payment.method : feeMethodOfCardType(payment.cardType));
   const quote = computeFee({
     amountMinor: payment.amountMinor,
     method,

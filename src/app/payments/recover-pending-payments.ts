@@ -22,6 +22,8 @@ export async function recoverPendingPayments(deps: SaleDeps, options: { createdB
   let payments = 0;
   for (const stale of pending) {
     if (deps.active.has(stale.id)) continue;
+    // QR payments are never reversed with a 0400: their own recovery queries and cancels them (src/app/qr-payments/).
+    if (stale.method !== undefined && stale.method !== 'card') continue;
     payments += 1;
     reversalsQueued += await writeDurably(store, async (tx) => {
       const payment = await tx.getPayment(stale.id);

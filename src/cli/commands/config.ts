@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { addConfigOptions, configFromCommand } from '../../adapters/config/load-config.ts';
 import { maskConfigSecrets } from '../../core/config/mask-config-secrets.ts';
-import { requirePanKey } from '../../core/config/config-schema.ts';
+import { configAsWritten, requirePanKey } from '../../core/config/config-schema.ts';
 import { panKeyBytesMin } from '../../core/config/pan-key.ts';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ export function register(program: Command): void {
       .description('print the effective configuration (YAML, or JSON with --json); secrets are masked')
       .option('--json', 'print JSON instead of YAML'),
   ).action((opts: { config?: string; json?: boolean }) => {
-    const effective = maskConfigSecrets(configFromCommand(opts));
+    const effective = maskConfigSecrets(configAsWritten(configFromCommand(opts)));
     process.stdout.write(opts.json === true ? `${JSON.stringify(effective, null, 2)}\n` : stringify(effective, { lineWidth: 0 }));
   });
 

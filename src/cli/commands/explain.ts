@@ -17,6 +17,8 @@ import {
   terminalVerdictText,
 } from '../../core/declines/index.ts';
 import { isMember, languages, type Language } from '../../core/vocabulary.ts';
+import { explainQrEntry, findQrCode, qrCodePattern } from '../../core/declines/qr-code-table.ts';
+import { loadQrCodeTables } from '../../adapters/declines/qr-code-table-files.ts';
 
 interface ExplainOptions {
   lang?: string;
@@ -55,11 +57,21 @@ function listSymptoms(lang: Language, json: boolean): void {
   print(symptomGuide.symptoms.map((s) => `${s.id.padEnd(28)} ${s.title[lang]}`).join('\n'));
 }
 
+/** A QR provider code, in every provider catalogue that has it (a code may mean different things at WeChat and Alipay). */
+function explainQrCode(code: string, lang: Language, json: boolean): void {
+  if (!qrCodePattern.test(code)) throw new ReswipeError('RSW_DECLINE_BAD_CODE', { field: 'code', value: code.slice(0, 20) });
+  const found = findQrCode(loadQrCodeTables(), code).map(explainQrEntry);
+  if (found.length === 0) throw new ReswipeError('RSW_DECLINE_BAD_CODE', { field: 'code', value: code.slice(0, 64) });
+  if (json) return print(JSON.stringify(found.length === 1 ? found[0] : found, null, 2));
+  const providerName = { 'wechatpay-v2': lang === 'zh' ? '微信支付' : 'WeChat Pay', alipay: lang === 'zh' ? '支付宝' : 'Alipay' } as const;
+  print(found.map((x) => `${providerName[x.provider]} · ${formatCodeExplanation(x, lang)}`).join('\n'));
+}
+
 export function register(program: Command): void {
   program
     .command('explain')
     .description('why a response code happens and what to do next; --symptom for problems that are not codes')
-    .argument('[code]', 'DE 39 response code, e.g. 51, 05, A0, N7')
+    .argument('[code]', 'DE 39 response code, e.g. 51, 05, A0, N7; or a QR provider code, e.g. USERPAYING, ACQ.SYSTEM_ERROR')
     .option('--lang <lang>', 'zh or en (default zh)')
     .option('--json', 'print JSON (the Diagnosis shape the HTTP API uses)')
     .option('--symptom <id>', 'troubleshooting steps for a symptom (see --symptoms)')
@@ -86,6 +98,8 @@ export function register(program: Command): void {
       if (code === undefined) {
         throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'code', reason: 'give a response code, or --symptom <id>, --outcome <kind>, --list or --symptoms' });
       }
+      // Longer codes are the QR providers' (WeChat err_code, Alipay sub_code): docs/qr-payments.md.
+      if (!/^[0-9A-Za-z]{2}$/.test(code)) return explainQrCode(code, lang, json);
       const wanted = parseCodeArgument(code);
       const x = explainEntry(responseCodeTable.byCode.get(wanted), classifyResponseCode(wanted));
       return print(json ? JSON.stringify(x, null, 2) : formatCodeExplanation(x, lang));

@@ -11,6 +11,7 @@ export const routePermissions: Readonly<Record<string, RouteRequirement>> = Obje
   // decline knowledge: the same public catalogue `reswipe explain` prints
   'GET /v1/decline-codes': 'public',
   'GET /v1/decline-codes/:code': 'public',
+  'GET /v1/qr-codes/:code': 'public',
   'GET /v1/symptoms': 'public',
   'GET /v1/symptoms/:id': 'public',
   'POST /v1/diagnose': 'public',

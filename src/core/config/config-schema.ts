@@ -207,11 +207,38 @@ const drillScheduleSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** What a channel speaks: the acquirer's ISO 8583 host link (cards, UnionPay QR), or a QR provider's HTTP API (docs/qr-payments.md). */
+export const channelProtocols = ['iso8583', 'wechatpay-v2', 'alipay'] as const;
+export type ChannelProtocol = (typeof channelProtocols)[number];
+
+/** Keys only a QR provider channel has, and which of them each protocol needs. */
+const qrOnlyChannelKeys = ['baseUrl', 'appId', 'mchId', 'key', 'signType', 'certFile', 'certPassword', 'privateKeyFile', 'alipayPublicKeyFile'] as const;
+const qrRequiredChannelKeys: Readonly<Record<Exclude<ChannelProtocol, 'iso8583'>, readonly (typeof qrOnlyChannelKeys)[number][]>> = {
+  'wechatpay-v2': ['baseUrl', 'appId', 'mchId', 'key'],
+  alipay: ['baseUrl', 'appId', 'privateKeyFile', 'alipayPublicKeyFile'],
+};
+const qrAllowedChannelKeys: Readonly<Record<Exclude<ChannelProtocol, 'iso8583'>, readonly (typeof qrOnlyChannelKeys)[number][]>> = {
+  'wechatpay-v2': ['baseUrl', 'appId', 'mchId', 'key', 'signType', 'certFile', 'certPassword'],
+  alipay: ['baseUrl', 'appId', 'privateKeyFile', 'alipayPublicKeyFile'],
+};
+
 const channelSchema = Type.Object(
   {
     name: text({ maxLength: 64, pattern: namePattern, expected: nameExpected }),
-    host: hostSchema(),
-    port: integer(1, 65535),
+    protocol: enumOf(channelProtocols, 'iso8583'),
+    /** Required for protocol iso8583; QR provider channels have a baseUrl instead. */
+    host: Type.Optional(hostSchema()),
+    port: Type.Optional(integer(1, 65535)),
+    // QR provider channels (protocol wechatpay-v2 or alipay). Secrets (`key`, `certPassword`) are masked by `reswipe config print`.
+    baseUrl: Type.Optional(text({ maxLength: 2048, pattern: '^https?://[^\\s]+$', expected: 'must be an http:// or https:// URL' })),
+    appId: Type.Optional(text({ maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', expected: 'must be letters, digits, "_" or "-"' })),
+    mchId: Type.Optional(text({ maxLength: 32, pattern: '^[0-9A-Za-z]+$', expected: 'must be letters and digits' })),
+    key: Type.Optional(text({ minLength: 32, maxLength: 32, expected: 'must be the 32-character API key' })),
+    signType: Type.Optional(Type.Union([Type.Literal('MD5'), Type.Literal('HMAC-SHA256')])),
+    certFile: Type.Optional(pemFileSchema),
+    certPassword: Type.Optional(text({ maxLength: 256 })),
+    privateKeyFile: Type.Optional(pemFileSchema),
+    alipayPublicKeyFile: Type.Optional(pemFileSchema),
     dialect: dialectSchema('iso87-ascii'),
     framing: framingSchema,
     timeoutMs: integer(100, 600_000, 10_000),
@@ -313,6 +340,18 @@ export const configSchema = Type.Object(
         terminalWindowMs: integer(60_000, 7 * 86_400_000, 86_400_000),
       }),
       reswipeGuardWindowMs: integer(0, 86_400_000, 120_000),
+      /** QR payments (docs/qr-payments.md): how long a sale may query a paying customer, and the background cancel queue. */
+      qr: section({
+        /** A QR sale's budget when the client gives no deadline (HTTP); a terminal's sale gets terminalTimeoutMs. */
+        budgetMs: integer(5000, 300_000, 45_000),
+        /** Waits before each query while the customer is paying; the last repeats. */
+        queryDelaysMs: Type.Array(integer(100, 60_000), { minItems: 1, maxItems: 16, default: [2000, 3000, 5000] }),
+        followUp: section({
+          triesMax: integer(1, 1000, 20),
+          backoffMs: integer(100, 3_600_000, 2000),
+          backoffMsMax: integer(100, 86_400_000, 300_000),
+        }),
+      }),
       transactions: section({
         completionToleranceBps: integer(0, 10_000, 1500),
         holdExpiryDays: integer(1, 365, 30),
@@ -461,8 +500,22 @@ type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[] : T ex
 type ConfigShape = Static<typeof configSchema>;
 
 /** The validated, defaulted and deep-frozen configuration every part of reswipe reads. */
+type RawChannelShape = ConfigShape['channels'][number];
+/** A card channel (protocol iso8583): host and port are guaranteed by validateConfig. */
+type CardChannelShape = Omit<RawChannelShape, 'host' | 'port' | (typeof qrOnlyChannelKeys)[number]> & { protocol: 'iso8583'; host: string; port: number };
+/** A QR provider channel (docs/qr-payments.md): the credentials its protocol needs are guaranteed by validateConfig. */
+type QrChannelShape = Pick<RawChannelShape, 'name' | 'timeoutMs' | 'priority' | 'disabled' | 'contacts' | 'signType' | 'certFile' | 'certPassword' | 'mchId' | 'key' | 'privateKeyFile' | 'alipayPublicKeyFile'> & {
+  protocol: Exclude<ChannelProtocol, 'iso8583'>;
+  baseUrl: string;
+  appId: string;
+};
+
 export type ReswipeConfig = DeepReadonly<
-  Omit<ConfigShape, 'security'> & {
+  Omit<ConfigShape, 'security' | 'channels'> & {
+    /** The ISO 8583 host-link channels (cards and UnionPay QR), in config order. */
+    channels: CardChannelShape[];
+    /** The QR provider channels (`channels[]` entries with protocol wechatpay-v2 or alipay), in config order. */
+    qrChannels: QrChannelShape[];
     security: {
       /** HMAC key for PAN fingerprints. A secret: `config print` masks it. */
       panKey: string;
@@ -484,6 +537,7 @@ export type DatabaseConfig = ReswipeConfig['database'];
 export type EngineConfig = ReswipeConfig['engine'];
 export type ListenerConfig = ReswipeConfig['listeners'][number];
 export type ChannelConfig = ReswipeConfig['channels'][number];
+export type QrChannelConfig = ReswipeConfig['qrChannels'][number];
 export type FramingConfig = ChannelConfig['framing'];
 export type MerchantConfig = ReswipeConfig['merchants'][number];
 export type LogLevel = ReswipeConfig['log']['level'];
@@ -500,8 +554,11 @@ export function validateConfig(raw: unknown): ReswipeConfig {
   if (firstError !== undefined) throw toReswipeError(firstError);
   const shape = orderLikeSchema(configSchema, filled) as ConfigShape;
   const panKey = shape.security.panKey ?? developmentPanKey;
+  const { cardChannels, qrChannels } = splitChannels(shape.channels);
   const config = {
     ...shape,
+    channels: cardChannels,
+    qrChannels,
     security: {
       panKey,
       panKeyId: panKeyIdOf(panKey),
@@ -518,6 +575,56 @@ export function validateConfig(raw: unknown): ReswipeConfig {
   checkHttpExposure(config);
   checkAlertRules(config.alerts.rules);
   return deepFreeze(config) as ReswipeConfig;
+}
+
+/**
+ * Splits `channels[]` by protocol, checking that each has the keys its protocol needs and none it does
+ * not use: a card channel its host and port, a WeChat Pay channel its appId, mchId and key, an Alipay
+ * channel its appId and key files. Errors name the key (`channels[2].mchId`).
+ */
+function splitChannels(channels: readonly RawChannelShape[]): { cardChannels: CardChannelShape[]; qrChannels: QrChannelShape[] } {
+  const cardChannels: CardChannelShape[] = [];
+  const qrChannels: QrChannelShape[] = [];
+  channels.forEach((channel, index) => {
+    const field = `channels[${index}]`;
+    const given = (key: string): boolean => (channel as Record<string, unknown>)[key] !== undefined;
+    if (channel.protocol === 'iso8583') {
+      for (const key of ['host', 'port']) if (!given(key)) throw new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field: `${field}.${key}`, reason: 'is required for protocol iso8583' });
+      for (const key of qrOnlyChannelKeys) if (given(key)) throw new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field: `${field}.${key}`, reason: 'is only for QR provider channels (protocol wechatpay-v2 or alipay)' });
+      const { baseUrl: _b, appId: _a, mchId: _m, key: _k, signType: _s, certFile: _c, certPassword: _p, privateKeyFile: _f, alipayPublicKeyFile: _y, ...card } = channel;
+      cardChannels.push({ ...card, protocol: 'iso8583', host: channel.host!, port: channel.port! });
+      return;
+    }
+    const protocol = channel.protocol;
+    for (const key of qrRequiredChannelKeys[protocol]) if (!given(key)) throw new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field: `${field}.${key}`, reason: `is required for protocol ${protocol}` });
+    for (const key of ['host', 'port', ...qrOnlyChannelKeys.filter((k) => !qrAllowedChannelKeys[protocol].includes(k))]) {
+      if (given(key)) throw new ReswipeError('RSW_CONFIG_INVALID_VALUE', { field: `${field}.${key}`, reason: `is not used by protocol ${protocol}` });
+    }
+    qrChannels.push({
+      name: channel.name,
+      protocol,
+      baseUrl: channel.baseUrl!,
+      appId: channel.appId!,
+      timeoutMs: channel.timeoutMs,
+      priority: channel.priority,
+      disabled: channel.disabled,
+      contacts: channel.contacts,
+      ...(channel.mchId === undefined ? {} : { mchId: channel.mchId }),
+      ...(channel.key === undefined ? {} : { key: channel.key }),
+      ...(channel.signType === undefined ? {} : { signType: channel.signType }),
+      ...(channel.certFile === undefined ? {} : { certFile: channel.certFile }),
+      ...(channel.certPassword === undefined ? {} : { certPassword: channel.certPassword }),
+      ...(channel.privateKeyFile === undefined ? {} : { privateKeyFile: channel.privateKeyFile }),
+      ...(channel.alipayPublicKeyFile === undefined ? {} : { alipayPublicKeyFile: channel.alipayPublicKeyFile }),
+    });
+  });
+  return { cardChannels, qrChannels };
+}
+
+/** The configuration as a file would say it: QR channels back in `channels[]` (for `reswipe config print`). */
+export function configAsWritten(config: ReswipeConfig): unknown {
+  const { qrChannels, ...rest } = config;
+  return { ...rest, channels: [...config.channels, ...qrChannels] };
 }
 
 /** Alert rules are checked by their own schema (src/core/alerts/alert-rule.ts), so `config check` catches a bad rule too. */
@@ -633,7 +740,7 @@ function isNearMiss(candidate: string, key: string): boolean {
   return a.length - i - j <= 1 && b.length - i - j <= 1;
 }
 
-type CheckedConfig = Omit<ConfigShape, 'security'>;
+type CheckedConfig = Omit<ConfigShape, 'security' | 'channels'> & { channels: readonly CardChannelShape[]; qrChannels: readonly QrChannelShape[] };
 
 /** A retired key is not the current one; outside development mode every configured card-fingerprint key must be a real key (panKeyWeakness). */
 function checkPanKeys(security: ConfigShape['security']): void {

@@ -3,6 +3,7 @@
 import type { AttemptRecord, PaymentKind, PaymentRecord, StoredDecline } from '../ports/store.ts';
 import type { AttemptOutcome, BilingualText, CardBrand, CardType, PaymentStatus } from '../vocabulary.ts';
 import { describeRecovery } from './recovery-text.ts';
+import type { QrMethod } from '../ports/qr-channel.ts';
 
 /** Every payment kind once, for schemas and validators; the Record makes a new kind a compile error here. */
 const paymentKindSet: Readonly<Record<PaymentKind, true>> = {
@@ -54,6 +55,8 @@ export interface PaymentView {
   originalPaymentId: string | null;
   /** How the tries of a payment with more than one attempt ended ("approved on the second try; the first try was reversed"); null with one attempt. */
   recovery: BilingualText | null;
+  /** QR payments only (absent for cards): the method; `card.masked` is then the masked code and `rrn` the provider's trade number. */
+  method?: QrMethod;
 }
 
 /** The view of one payment; attempts in the order they were made. */
@@ -85,5 +88,6 @@ export function toPaymentView(payment: PaymentRecord, attempts: readonly Attempt
     reference: payment.reference,
     originalPaymentId: payment.originalPaymentId,
     recovery: describeRecovery(ordered.map((attempt) => ({ seq: attempt.seq, outcome: attempt.outcome === 'pending' ? 'unknown' : attempt.outcome }))),
+    ...(payment.method === undefined || payment.method === 'card' ? {} : { method: payment.method }),
   };
 }

@@ -13,6 +13,7 @@ import type {
   RetryVerdict,
 } from '../vocabulary.ts';
 import type { ApiScope } from '../access/api-scope.ts';
+import type { QrMethod } from './qr-channel.ts';
 import type { NotificationStoreReader, NotificationStoreTx } from './notification-store.ts';
 import type { AnalyticsStoreReader, AnalyticsStoreTx } from './analytics-store.ts';
 import type { ConsoleAccessStoreReader, ConsoleAccessStoreTx } from './console-access-store.ts';
@@ -147,7 +148,16 @@ export interface PaymentRecord {
    * in the transaction that dead-letters the reversal; recovery skips flagged payments.
    */
   manualHandlingSinceMs?: number | null;
+  /**
+   * How the customer paid (migration 0021): absent or `card` for cards, else the QR method. A QR payment
+   * keeps its code's masked form in panMasked and its keyed fingerprint in panFingerprint, the method in
+   * cardBrand and `qr` in cardType (docs/qr-payments.md#what-is-stored).
+   */
+  method?: PaymentRecordMethod;
 }
+
+/** The methods a payment row records: cards, or one of the QR methods. */
+export type PaymentRecordMethod = 'card' | QrMethod;
 
 /** `pending` while the attempt is in flight; the others are final except `unknown`, which ends as `reversed` or in manual handling. */
 export type AttemptState = AttemptOutcome | 'pending';
@@ -173,6 +183,9 @@ export interface AttemptRecord {
   sentAtMs: number | null;
   completedAtMs: number | null;
   createdAtMs: number;
+  /** QR attempts: the provider's trade number (transaction_id / trade_no) and its last error code (err_code / sub_code); absent on cards. */
+  providerTradeNo?: string | null;
+  providerCode?: string | null;
 }
 
 export type ReversalState = 'pending' | 'done' | 'dead';
@@ -188,6 +201,25 @@ export interface ReversalRecord {
   stan: string;
   transmittedAt: string;
   state: ReversalState;
+  tries: number;
+  nextAtMs: number;
+  lastError: string | null;
+  createdAtMs: number;
+  completedAtMs: number | null;
+}
+
+/**
+ * A QR trade to cancel in the background (qr_follow_ups, migration 0021): its outcome stayed unknown
+ * when the client's budget ended, or a crash left it pending. `pending` until the provider confirms the
+ * cancel (`done`, the payment `reversed`) or the tries run out (`dead`, the payment to manual handling).
+ */
+export interface QrFollowUpRecord {
+  id: string;
+  paymentId: string;
+  attemptId: string;
+  channel: string;
+  outTradeNo: string;
+  state: 'pending' | 'done' | 'dead';
   tries: number;
   nextAtMs: number;
   lastError: string | null;
@@ -590,6 +622,9 @@ export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccess
 
   insertReversal(reversal: ReversalRecord): Promise<void>;
   updateReversal(reversal: ReversalRecord): Promise<void>;
+  /** A second follow-up of one payment throws `RSW_STORE_CONFLICT` (qr_follow_ups_payment_key). */
+  insertQrFollowUp(followUp: QrFollowUpRecord): Promise<void>;
+  updateQrFollowUp(followUp: QrFollowUpRecord): Promise<void>;
 
   insertFeeLine(line: FeeLineRecord): Promise<void>;
   upsertSettlementBatch(batch: SettlementBatchRecord): Promise<void>;
@@ -691,6 +726,9 @@ export interface StoreReader extends NotificationStoreReader, ConsoleAccessStore
   getReversal(id: string): Promise<ReversalRecord | null>;
   /** Pending reversals whose next try is due at or before `dueAtMs`, oldest first. */
   listDueReversals(dueAtMs: number, limit: number): Promise<ReversalRecord[]>;
+  /** Pending QR follow-ups due by `dueAtMs`, oldest due first. */
+  listDueQrFollowUps(dueAtMs: number, limit: number): Promise<QrFollowUpRecord[]>;
+  getQrFollowUpOfPayment(paymentId: string): Promise<QrFollowUpRecord | null>;
   reversalQueueStats(): Promise<{ pending: number; dead: number; oldestPendingCreatedAtMs: number | null }>;
 
   listFeeLines(query: { merchantId?: string; paymentId?: string; fromDate?: string; toDate?: string }): Promise<FeeLineRecord[]>;

@@ -27,6 +27,7 @@ const pinned: Record<string, string> = {
   '0018_drill_reports': 'db59a0f87672daa9/3f0cd1e49772a0a0',
   '0019_console_access': 'effd559f5d3c9ba1/44fad7ebb7cc38f3',
   '0020_analytics_rollup': '506d8dc699be76cb/b345ec814eb19246',
+  '0021_qr_payments': '5d2ea058b6135b02/a87bc050dc25cf4a',
   '0023_channel_health': 'a35b9deab0f25929/f8f1ab11a294f3ed',
 };
 

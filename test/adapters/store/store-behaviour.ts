@@ -217,6 +217,31 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.equal(await store.findAttemptByUpstreamKey('bank-b', '000002', '1125213000'), null);
     });
 
+    withStore('QR payments (migration 0021): the method and the provider fields round-trip, one follow-up per payment, due follow-ups listed', async (store) => {
+      await seedParents(store);
+      const qrPayment = payment('pq', 'm1', { method: 'wechat', panMasked: '1345**********1234', entryMode: 'qr' });
+      const qrAttempt = attempt('aq', 'pq', { mti: 'QR00', providerTradeNo: '4200000001', providerCode: 'USERPAYING' });
+      const followUp = { id: 'f1', paymentId: 'pq', attemptId: 'aq', channel: 'wx', outTradeNo: 'pq', state: 'pending' as const, tries: 0, nextAtMs: baseAtMs + 1000, lastError: null, createdAtMs: baseAtMs, completedAtMs: null };
+      await store.write(async (tx) => {
+        await tx.insertPayment(qrPayment);
+        await tx.insertAttempt(qrAttempt);
+        await tx.insertQrFollowUp(followUp);
+        await tx.insertPayment(payment('pc', 'm1'));
+      });
+      assert.equal((await store.getPayment('pq'))?.method, 'wechat');
+      assert.equal((await store.getPayment('pc'))?.method, undefined, 'a card payment reads as before');
+      const [storedAttempt] = await store.listAttempts('pq');
+      assert.equal(storedAttempt?.providerTradeNo, '4200000001');
+      assert.equal(storedAttempt?.providerCode, 'USERPAYING');
+      assert.deepEqual(await store.listDueQrFollowUps(baseAtMs + 999, 10), []);
+      assert.deepEqual(await store.listDueQrFollowUps(baseAtMs + 1000, 10), [followUp]);
+      const second = await expectCode(store.write((tx) => tx.insertQrFollowUp({ ...followUp, id: 'f2' })), 'RSW_STORE_CONFLICT');
+      assert.equal(second.params.constraint, 'qr_follow_ups_payment_key');
+      await store.write((tx) => tx.updateQrFollowUp({ ...followUp, state: 'done', tries: 1, completedAtMs: baseAtMs + 2000 }));
+      assert.equal((await store.getQrFollowUpOfPayment('pq'))?.state, 'done');
+      assert.deepEqual(await store.listDueQrFollowUps(baseAtMs + 5000, 10), []);
+    });
+
     withStore('optimistic update: only the writer that read the current version wins', async (store) => {
       await seedParents(store);
       const original = payment('p1', 'm1', { status: 'pending', version: 1 });

@@ -64,3 +64,19 @@ test('bad input exits 2 with one coded line and no stack trace', () => {
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
 });
+
+test('explain takes QR provider codes: USERPAYING and ACQ.SYSTEM_ERROR (any case), with provider and trade state', () => {
+  const wechat = run(['USERPAYING', '--json']);
+  assert.equal(wechat.status, 0, wechat.stderr);
+  const x = JSON.parse(wechat.stdout) as { provider: string; tradeState: string; verdict: string; advice: { cashier: { zh: string } } };
+  assert.equal(x.provider, 'wechatpay-v2');
+  assert.equal(x.tradeState, 'paying');
+  assert.equal(x.verdict, 'wait');
+  assert.ok(x.advice.cashier.zh.length > 0);
+  const alipay = run(['acq.system_error', '--lang', 'en']);
+  assert.equal(alipay.status, 0, alipay.stderr);
+  assert.match(alipay.stdout, /^Alipay · Code ACQ\.SYSTEM_ERROR/);
+  const unknown = run(['NO_SUCH_QR_CODE']);
+  assert.notEqual(unknown.status, 0);
+  assert.match(unknown.stderr, /RSW_DECLINE_BAD_CODE/);
+});

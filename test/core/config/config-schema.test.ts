@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  configAsWritten,
   developmentPanKey,
   formatKeyPath,
   requirePanKey,
@@ -12,6 +13,7 @@ import {
   type ReswipeConfig,
 } from '../../../src/core/config/config-schema.ts';
 import { panKeyIdOf } from '../../../src/core/config/pan-key.ts';
+import { maskConfigSecrets } from '../../../src/core/config/mask-config-secrets.ts';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 
 const merchant = { id: '898310048161234', name: 'Corner Shop', mcc: '5411' };
@@ -58,12 +60,14 @@ test('an empty config gets every documented default', () => {
     queuePerTerminalMax: 4,
     reversal: { triesMax: 6, backoffMs: 1000, backoffMsMax: 60000, terminalWindowMs: 86400000 },
     reswipeGuardWindowMs: 120000,
+    qr: { budgetMs: 45000, queryDelaysMs: [2000, 3000, 5000], followUp: { triesMax: 20, backoffMs: 2000, backoffMsMax: 300000 } },
     transactions: { completionToleranceBps: 1500, holdExpiryDays: 30, adviceRetryMs: 30000 },
   });
   assert.deepEqual(config.listeners, [
     { name: 'terminals', host: '127.0.0.1', port: 8583, dialect: 'cups-pos', framing: { length: 'binary2', frameBytesMax: 4096 }, connectionsMax: 2000, connectionsPerAddressMax: 20, idleTimeoutMs: 600_000, sessionMsMax: 3_600_000, writeBufferBytesMax: 262_144, language: 'zh', security: {} },
   ]);
   assert.deepEqual(config.channels, []);
+  assert.deepEqual(config.qrChannels, []);
   assert.deepEqual(config.merchants, []);
   assert.deepEqual(config.declines, { strictLuhn: false, strictBin: false, retryRuleEdition: '2026-04' });
   assert.deepEqual(config.fees, { settlementTimeZone: 'Asia/Shanghai', settleMode: 't1' });
@@ -89,6 +93,7 @@ test('defaults are filled inside list items, and given values are kept', () => {
   });
   assert.deepEqual(config.channels[0], {
     ...channel,
+    protocol: 'iso8583',
     dialect: 'iso87-ascii',
     framing: { length: 'ascii4', frameBytesMax: 4096 },
     timeoutMs: 5000,
@@ -286,4 +291,40 @@ test('schemaAtPath finds keys through lists and misses unknown ones', () => {
   assert.equal(schemaAtPath(['merchants', 3, 'accepts'])?.type, 'array');
   assert.equal(schemaAtPath(['engine', 'nope']), undefined);
   assert.equal(schemaAtPath(['listeners', 'port']), undefined);
+});
+
+test('QR provider channels: their protocol needs its credentials, card keys are refused, and they are kept apart from the card channels', () => {
+  const wx = { name: 'wx', protocol: 'wechatpay-v2', baseUrl: 'https://api.mch.weixin.qq.com', appId: 'wx2421b1c4370ec43b', mchId: '10000100', key: '192006250b4c09247ec02edce69f6a2d', timeoutMs: 5000 };
+  const ali = { name: 'ali', protocol: 'alipay', baseUrl: 'https://openapi.alipay.com/gateway.do', appId: '2014072300007148', privateKeyFile: 'app.pem', alipayPublicKeyFile: 'alipay.pem' };
+  const config = validateConfig({ channels: [channel, wx, ali] });
+  assert.deepEqual(config.channels.map((c) => c.name), ['bank-a']);
+  assert.deepEqual(config.qrChannels.map((c) => [c.name, c.protocol, c.timeoutMs]), [['wx', 'wechatpay-v2', 5000], ['ali', 'alipay', 10000]]);
+  const fieldOf = (channels: unknown[]): string => {
+    try {
+      validateConfig({ channels });
+    } catch (error) {
+      assert.ok(isReswipeError(error));
+      return `${error.code} ${error.field}`;
+    }
+    return 'accepted';
+  };
+  assert.equal(fieldOf([{ ...wx, mchId: undefined }]), 'RSW_CONFIG_INVALID_VALUE channels[0].mchId');
+  assert.equal(fieldOf([{ ...wx, host: '127.0.0.1' }]), 'RSW_CONFIG_INVALID_VALUE channels[0].host');
+  assert.equal(fieldOf([{ ...ali, key: '192006250b4c09247ec02edce69f6a2d' }]), 'RSW_CONFIG_INVALID_VALUE channels[0].key');
+  assert.equal(fieldOf([{ ...ali, alipayPublicKeyFile: undefined }]), 'RSW_CONFIG_INVALID_VALUE channels[0].alipayPublicKeyFile');
+  assert.equal(fieldOf([{ name: 'bank', port: 1 }]), 'RSW_CONFIG_INVALID_VALUE channels[0].host');
+  assert.equal(fieldOf([{ ...channel, appId: 'x' }]), 'RSW_CONFIG_INVALID_VALUE channels[0].appId');
+  assert.equal(fieldOf([{ ...wx, protocol: 'paypal' }]), 'RSW_CONFIG_INVALID_VALUE channels[0].protocol');
+  assert.equal(fieldOf([{ ...wx, baseUrl: 'ftp://x' }]), 'RSW_CONFIG_INVALID_VALUE channels[0].baseUrl');
+});
+
+test('config print shows QR channels back in channels[] with their secrets masked', () => {
+  const wx = { name: 'wx', protocol: 'wechatpay-v2', baseUrl: 'https://api.mch.weixin.qq.com', appId: 'wx2421b1c4370ec43b', mchId: '10000100', key: '192006250b4c09247ec02edce69f6a2d', certFile: 'c.p12', certPassword: 'secret-pass' };
+  const printed = maskConfigSecrets(configAsWritten(validateConfig({ channels: [channel, wx] }))) as { channels: Array<Record<string, unknown>> };
+  assert.deepEqual(printed.channels.map((c) => c.name), ['bank-a', 'wx']);
+  const text = JSON.stringify(printed);
+  assert.ok(!text.includes('192006250b4c09247ec02edce69f6a2d') && !text.includes('secret-pass'), text);
+  assert.equal(printed.channels[1]?.key, '********');
+  // What config print writes is a config that validates again.
+  assert.equal(validateConfig({ channels: (configAsWritten(validateConfig({ channels: [channel, wx] })) as { channels: unknown[] }).channels }).qrChannels.length, 1);
 });

@@ -5,6 +5,7 @@
 // stable catalogue code. Answers use the one Diagnosis shape the terminal and `reswipe explain` use.
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { isReswipeError, ReswipeError } from '../../../core/errors/reswipe-error.ts';
+import { explainQrEntry, findQrCode, qrCodePattern, type QrCodeTables } from '../../../core/declines/qr-code-table.ts';
 import {
   brandFromPrefix,
   classifyResponseCode,
@@ -28,6 +29,8 @@ export interface DeclineRoutesOptions {
   readonly binTable?: BinTable | undefined;
   /** The time a diagnosis is made at when the request gives none; defaults to the system clock. */
   readonly nowMs?: (() => number) | undefined;
+  /** The QR providers' catalogues for GET /qr-codes/{code}; absent: every QR code is answered 404. */
+  readonly qrCodeTables?: QrCodeTables | undefined;
 }
 
 /** Earlier attempts accepted in one diagnose request (a card's 30-day history fits easily). */
@@ -76,6 +79,15 @@ const explanationSchema = {
     mastercardNote: { type: ['string', 'null'] },
     source: { type: ['string', 'null'] },
     known: { type: 'boolean', description: 'false when the code is not in the catalogue (then verdict fix, never automatic)' },
+  },
+} as const;
+
+const qrExplanationSchema = {
+  type: 'object',
+  properties: {
+    ...explanationSchema.properties,
+    provider: { type: 'string', enum: ['wechatpay-v2', 'alipay'] },
+    tradeState: { type: 'string', enum: ['paid', 'paying', 'failed', 'unknown'], description: 'where the trade stands when the provider answers with this code' },
   },
 } as const;
 
@@ -179,6 +191,23 @@ export async function declineRoutes(app: FastifyInstance, options: DeclineRoutes
     async (request) => {
       const code = request.params.code.toUpperCase();
       return explainEntry(responseCodeTable.byCode.get(code), classifyResponseCode(code));
+    },
+  );
+
+  app.get<{ Params: { code: string } }>(
+    '/qr-codes/:code',
+    {
+      schema: {
+        summary: "A QR provider's error code (WeChat Pay err_code, Alipay sub_code), in every provider catalogue that has it",
+        tags: ['declines'],
+        params: { type: 'object', required: ['code'], properties: { code: { type: 'string', pattern: qrCodePattern.source, description: 'e.g. USERPAYING, ACQ.SYSTEM_ERROR; any case' } } },
+        response: { 200: { type: 'object', properties: { data: { type: 'array', items: qrExplanationSchema } } }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const data = findQrCode(options.qrCodeTables ?? {}, request.params.code).map(explainQrEntry);
+      if (data.length === 0) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'QR code', id: request.params.code.slice(0, 64), field: 'code' });
+      return { data };
     },
   );
 

@@ -10,7 +10,7 @@
 // timeout apply when a node restarts (channels are connected at start-up from the config). `serve`
 // re-applies the config file's own merchants and channels at start-up.
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { OptionalKind, Type, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
 import { builtInDialects, configSchema, terminalReplyMarginMs } from '../../../core/config/config-schema.ts';
 import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import type { ChannelRecord, MerchantRecord, Store, StoreTx, TerminalRecord, TerminalState } from '../../../core/ports/store.ts';
@@ -69,6 +69,13 @@ const monitoringView = Type.Optional(Type.Object({}, { additionalProperties: tru
 const terminalStates = ['registered', 'active', 'disabled'] as const satisfies readonly TerminalState[];
 
 /** A deep copy of a schema without `default` keywords: a PATCH must never fill in values it was not given. */
+/** The schema of a key that is optional in the config (a card channel's host and port: QR channels have none) but required here. */
+function requiredOf<T extends TSchema>(schema: TOptional<T>): T {
+  const copy = { ...schema } as unknown as Record<string | symbol, unknown>;
+  delete copy[OptionalKind];
+  return copy as unknown as T;
+}
+
 function withoutDefaults<T extends TSchema>(schema: T): T {
   const strip = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(strip);
@@ -121,8 +128,8 @@ const terminalPatchSchema = Type.Object(
 const channelCreateSchema = Type.Object(
   {
     name: withoutDefaults(c.name),
-    host: withoutDefaults(c.host),
-    port: withoutDefaults(c.port),
+    host: withoutDefaults(requiredOf(c.host)),
+    port: withoutDefaults(requiredOf(c.port)),
     dialect: c.dialect,
     timeoutMs: c.timeoutMs,
     priority: c.priority,

@@ -4,7 +4,7 @@
 // scope is `http:<merchantId>`, the key the Idempotency-Key header, and the request hash covers the
 // canonical body with the card number replaced by its keyed fingerprint and the CVV left out, so
 // neither the hash nor anything else kept holds card data.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { SaleRequest, SaleResult } from '../../../core/ports/payments.ts';
 import { requestHashOf } from '../../../core/payments/request-hash.ts';
@@ -12,6 +12,9 @@ import { CardNumber, fingerprintPan } from '../../../core/cards/pan.ts';
 import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import { paymentKinds, type PaymentView } from '../../../core/payments/payment-view.ts';
 import type { PaymentQuery, Page } from '../../../core/ports/store.ts';
+import { qrMethods, type QrMethod } from '../../../core/ports/qr-channel.ts';
+import type { QrSaleUseCases } from '../../../core/ports/qr-payments.ts';
+import { authCodeProblem } from '../../../core/qr/auth-code.ts';
 import {
   attemptOutcomes,
   cardBrands,
@@ -39,6 +42,8 @@ export interface PaymentEngine {
 
 export interface PaymentRoutesOptions {
   engine: PaymentEngine;
+  /** QR sales; absent: a body with `method` is refused (400, field `method`). */
+  qrPayments?: QrSaleUseCases;
   auth: ApiAuth;
   /** Called with the status of every sale answered for the first time (not replays). */
   onPaymentAnswered?: (status: PaymentStatus) => void;
@@ -60,14 +65,23 @@ export const paymentRequestSchema = Type.Object(
     terminalId: Type.Optional(printable(8, 'DE 41 terminal id; omitted for a card-not-present HTTP sale')),
     amountMinor: Type.Integer({ minimum: 1, maximum: 999_999_999_999, description: 'amount in minor units (fen for CNY)' }),
     currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 alphabetic code, e.g. CNY' }),
-    card: Type.Object(
-      {
-        number: Type.String({ pattern: '^[0-9]{12,19}$', description: 'the PAN; never stored, logged or echoed' }),
-        expiry: Type.Optional(Type.String({ pattern: '^[0-9]{2}(0[1-9]|1[0-2])$', description: 'YYMM' })),
-        cvv: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$', description: 'never stored' })),
-        entryMode: enumOf(entryModes),
-      },
-      { additionalProperties: false },
+    card: Type.Optional(
+      Type.Object(
+        {
+          number: Type.String({ pattern: '^[0-9]{12,19}$', description: 'the PAN; never stored, logged or echoed' }),
+          expiry: Type.Optional(Type.String({ pattern: '^[0-9]{2}(0[1-9]|1[0-2])$', description: 'YYMM' })),
+          cvv: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$', description: 'never stored' })),
+          entryMode: enumOf(entryModes),
+        },
+        { additionalProperties: false, description: 'a card sale; exactly one of card or method + authCode' },
+      ),
+    ),
+    method: Type.Optional(enumOf(qrMethods, 'a QR sale (付款码): wechat, alipay or unionpay-qr, with authCode instead of card')),
+    authCode: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{16,24}$',
+        description: 'the scanned payment code: WeChat 18 digits starting 10-15, Alipay 16-24 digits starting 25-30, UnionPay QR 19 digits starting 62; sent once, stored only masked',
+      }),
     ),
     capture: Type.Boolean({ default: true, description: 'false asks for a pre-authorization (0100)' }),
     reference: Type.Optional(printable(64, "the merchant's own order reference")),
@@ -118,6 +132,7 @@ export const paymentViewSchema = Type.Object(
     originalPaymentId: nullable(Type.String({ description: 'the payment a void, refund, completion or cancel names; null otherwise' })),
     // Optional: answers stored before it existed are replayed as they were.
     recovery: Type.Optional(Type.Union([bilingual, Type.Null()], { description: 'how the tries of a payment with more than one attempt ended; null with one attempt' })),
+    method: Type.Optional(enumOf(qrMethods, 'QR payments only: wechat, alipay or unionpay-qr; card.masked is then the masked code and rrn the provider trade number')),
   },
   {},
 );
@@ -157,8 +172,39 @@ const idempotencyHeaders = Type.Object({
 const security = [{ bearerAuth: [] }];
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema };
 
+/** The hash stored with the idempotency key of a QR sale: the canonical body with the code as its keyed fingerprint. */
+export function qrPaymentRequestHash(body: PaymentRequestBody, merchantId: string, panKey: string): string {
+  return requestHashOf({
+    merchantId,
+    terminalId: body.terminalId ?? null,
+    amountMinor: body.amountMinor,
+    currency: body.currency,
+    method: body.method ?? null,
+    authCode: fingerprintPan(body.authCode ?? '', panKey),
+    reference: body.reference ?? null,
+  });
+}
+
+/** Exactly one of `card` and `method` + `authCode`, the code in its method's shape; throws RSW_HTTP_VALIDATION naming the field. */
+function checkPaymentMeans(body: PaymentRequestBody): { kind: 'card'; card: NonNullable<PaymentRequestBody['card']> } | { kind: 'qr'; method: QrMethod; authCode: string } {
+  const invalid = (field: string, reason: string): never => {
+    throw new ReswipeError('RSW_HTTP_VALIDATION', { field, reason });
+  };
+  if (body.card !== undefined) {
+    if (body.method !== undefined) invalid('method', 'must not be given with card: a payment is a card sale or a QR sale');
+    if (body.authCode !== undefined) invalid('authCode', 'must not be given with card: a payment is a card sale or a QR sale');
+    return { kind: 'card', card: body.card };
+  }
+  if (body.method === undefined) return invalid(body.authCode === undefined ? 'card' : 'method', body.authCode === undefined ? 'is required (or method and authCode for a QR sale)' : 'is required with authCode');
+  if (body.authCode === undefined) return invalid('authCode', `is required for method ${body.method}`);
+  const problem = authCodeProblem(body.method, body.authCode);
+  if (problem !== null) invalid('authCode', problem);
+  if (body.capture === false) invalid('capture', 'QR sales are captured at once: leave capture out or true');
+  return { kind: 'qr', method: body.method, authCode: body.authCode };
+}
+
 /** The hash stored with the idempotency key: the canonical body, card number as fingerprint, CVV only as present or not. */
-export function paymentRequestHash(body: PaymentRequestBody, merchantId: string, panKey: string): string {
+export function paymentRequestHash(body: PaymentRequestBody & { card: NonNullable<PaymentRequestBody['card']> }, merchantId: string, panKey: string): string {
   return requestHashOf({
     merchantId,
     terminalId: body.terminalId ?? null,
@@ -183,9 +229,9 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
     '/payments',
     {
       schema: {
-        summary: 'Create a sale, or a pre-authorization when capture is false',
+        summary: 'Create a sale (card, or QR with method + authCode), or a pre-authorization when capture is false',
         description:
-          'A declined sale is a normal 201 with status "declined" and the diagnosis in `decline`. The same Idempotency-Key with the same body returns the first answer (status included); while the first is running, 409; with another body, 422.',
+          'A QR sale (付款码) gives `method` and `authCode` instead of `card`; it is queried while the customer is paying and cancelled (not charged) when the budget runs out, or answered `pending` with verdict wait while its cancel runs in the background. A declined sale is a normal 201 with status "declined" and the diagnosis in `decline`. The same Idempotency-Key with the same body returns the first answer (status included); while the first is running, 409; with another body, 422.',
         tags: ['payments'],
         security,
         headers: idempotencyHeaders,
@@ -200,6 +246,29 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
       if (merchantId === undefined) throw new ReswipeError('RSW_HTTP_VALIDATION', { field: 'merchantId', reason: own === null ? 'is required with an admin key' : 'is required: name one of your merchants' });
       if (own !== null && !own.includes(merchantId)) throw new ReswipeError('RSW_AUTH_MERCHANT_SCOPE', { merchantId: own.join(',') });
       const key = request.headers['idempotency-key'];
+      const means = checkPaymentMeans(body);
+      if (means.kind === 'qr') {
+        const qr = options.qrPayments;
+        if (means.method === 'unionpay-qr' || qr === undefined) {
+          throw new ReswipeError('RSW_HTTP_VALIDATION', { field: 'method', reason: means.method === 'unionpay-qr' ? 'unionpay-qr is taken from terminals over the host link; over HTTP use wechat or alipay' : 'QR payments are not configured on this gateway (no QR channel)' });
+        }
+        const requestHash = qrPaymentRequestHash(body, merchantId, engine.settings.panKey);
+        // The code stays in the request only; the parsed body is not kept or logged past this point.
+        body.authCode = '';
+        const result = await qr.takeQrPayment({
+          intake: 'http',
+          merchantId,
+          terminalId: body.terminalId ?? null,
+          amountMinor: body.amountMinor,
+          currency: body.currency,
+          method: means.method,
+          authCode: means.authCode,
+          reference: body.reference ?? null,
+          idempotency: { scope: `http:${merchantId}`, key, requestHash },
+          clientIp: request.ip,
+        });
+        return sendSaleResult(reply, result, options);
+      }
       const sale: SaleRequest = {
         intake: 'http',
         merchantId,
@@ -207,37 +276,24 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
         amountMinor: body.amountMinor,
         currency: body.currency,
         card: {
-          number: new CardNumber(body.card.number),
-          entryMode: body.card.entryMode,
-          ...(body.card.expiry === undefined ? {} : { expiry: body.card.expiry }),
-          ...(body.card.cvv === undefined ? {} : { cvv: body.card.cvv }),
+          number: new CardNumber(means.card.number),
+          entryMode: means.card.entryMode,
+          ...(means.card.expiry === undefined ? {} : { expiry: means.card.expiry }),
+          ...(means.card.cvv === undefined ? {} : { cvv: means.card.cvv }),
         },
         capture: body.capture,
         reference: body.reference ?? null,
         idempotency: {
           scope: `http:${merchantId}`,
           key,
-          requestHash: paymentRequestHash(body, merchantId, engine.settings.panKey),
-          requestHashesRetired: (engine.settings.panKeysRetired ?? []).map((retired) => paymentRequestHash(body, merchantId, retired.key)),
+          requestHash: paymentRequestHash({ ...body, card: means.card }, merchantId, engine.settings.panKey),
+          requestHashesRetired: (engine.settings.panKeysRetired ?? []).map((retired) => paymentRequestHash({ ...body, card: means.card }, merchantId, retired.key)),
         },
       };
       // The raw number stays in `sale` only; the parsed body is not kept or logged past this point.
-      body.card.number = '';
-      if (body.card.cvv !== undefined) body.card.cvv = '';
-      const result = await engine.authorize(sale);
-      switch (result.kind) {
-        case 'completed':
-          options.onPaymentAnswered?.(result.view.status);
-          return reply.code(201).send(result.view);
-        case 'replayed': {
-          const stored = parseStoredBody(result.responseBody);
-          return reply.code(result.responseStatus ?? 201).send(stored === null ? result.view : withViewFieldsOf(stored, result.view));
-        }
-        case 'in_progress':
-          return sendProblem(reply, problemOfError(new ReswipeError('RSW_IDEMPOTENCY_IN_PROGRESS', { field: 'idempotency-key' })));
-        case 'idempotency_mismatch':
-          return sendProblem(reply, problemOfError(new ReswipeError('RSW_IDEMPOTENCY_MISMATCH', { field: 'idempotency-key' })));
-      }
+      means.card.number = '';
+      if (means.card.cvv !== undefined) means.card.cvv = '';
+      return sendSaleResult(reply, await engine.authorize(sale), options);
     },
   );
 
@@ -312,6 +368,23 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
       return engine.listPayments(storeQuery);
     },
   );
+}
+
+/** The HTTP answer of a card or QR sale: 201 with the view, the stored answer on a replay, 409 while running, 422 for another body. */
+function sendSaleResult(reply: FastifyReply, result: SaleResult, options: PaymentRoutesOptions) {
+  switch (result.kind) {
+    case 'completed':
+      options.onPaymentAnswered?.(result.view.status);
+      return reply.code(201).send(result.view);
+    case 'replayed': {
+      const stored = parseStoredBody(result.responseBody);
+      return reply.code(result.responseStatus ?? 201).send(stored === null ? result.view : withViewFieldsOf(stored, result.view));
+    }
+    case 'in_progress':
+      return sendProblem(reply, problemOfError(new ReswipeError('RSW_IDEMPOTENCY_IN_PROGRESS', { field: 'idempotency-key' })));
+    case 'idempotency_mismatch':
+      return sendProblem(reply, problemOfError(new ReswipeError('RSW_IDEMPOTENCY_MISMATCH', { field: 'idempotency-key' })));
+  }
 }
 
 /**
