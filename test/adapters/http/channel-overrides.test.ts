@@ -157,4 +157,20 @@ describe('channel overrides, routing explain, payment filters', () => {
     assert.deepEqual((found.json().data as Array<{ id: string }>).map((payment) => payment.id), [tagged.id]);
     assert.deepEqual((await asUser(fixture.app, auditor, 'GET', '/v1/payments?reference=order-ref-43')).json().data, []);
   });
+
+  test('payments filter by settlement batch: exactly the payments with a fee line of its merchant and business date', async () => {
+    const [inBatch, otherDay] = [await sale('order-batch-1'), await sale('order-batch-2')];
+    const nowMs = Date.now();
+    await fixture.gateway.store.write(async (tx) => {
+      await tx.upsertSettlementBatch({ id: 'sb_test_1', merchantId: merchantA, businessDate: '2031-03-01', grossMinor: 0, refundsMinor: 0, feesMinor: 0, netMinor: 0, payoutDate: '2031-03-02', settleMode: 't1', state: 'closed', createdAtMs: nowMs });
+      const line = { kind: 'fee' as const, method: 'card', plan: 'standard', rule: 'test', amountMinor: 1, feeMinor: 0, rateBps: 0, createdAtMs: nowMs };
+      await tx.insertFeeLine({ ...line, id: 'fee_batch_test_1', paymentId: inBatch.id, merchantId: merchantA, businessDate: '2031-03-01' });
+      await tx.insertFeeLine({ ...line, id: 'fee_batch_test_2', paymentId: otherDay.id, merchantId: merchantA, businessDate: '2031-03-02' });
+    });
+    const found = await asUser(fixture.app, auditor, 'GET', '/v1/payments?batch=sb_test_1');
+    assert.equal(found.statusCode, 200, found.body);
+    assert.deepEqual((found.json().data as Array<{ id: string }>).map((payment) => payment.id), [inBatch.id]);
+    assert.deepEqual((await asUser(fixture.app, auditor, 'GET', '/v1/payments?batch=sb_missing')).json().data, []);
+    assert.equal((await asUser(fixture.app, auditor, 'GET', '/v1/payments?batch=bad%20id')).statusCode, 400);
+  });
 });
