@@ -38,6 +38,8 @@ import { TerminalListener } from '../adapters/terminal-link/terminal-listener.ts
 import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
 import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
 import { createChannelRouter, type EngineRouter } from './channels/channel-router.ts';
+import { forcedCircuitAt } from '../core/routing/channel-override.ts';
+import { cardInfoOrUnknown } from '../core/payments/sale-record.ts';
 import { LiveChannels } from './channels/live-channels.ts';
 import { channelHealthOfNodes, publishChannelHealth } from './channels/publish-channel-health.ts';
 import { Payments } from './payments/payments.ts';
@@ -274,6 +276,8 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
 
     // Channel health: every attempt result, echo and connection state feeds a circuit breaker per channel;
     // routing skips open circuits. Circuit changes go to the event stream.
+    // Priority, disabled, draining and a forced circuit of each channel follow its stored record, changed on any node (docs/cluster.md, "Live configuration").
+    const liveChannels = new LiveChannels({ store, configured: config.channels, logger });
     const healthMonitor = new ChannelHealthMonitor({
       channelNames: [...channels.keys()],
       settings: config.routing.breaker,
@@ -281,9 +285,8 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       logger,
       store,
       healthOf: () => [...channels.values()].map((channel) => channel.health()),
+      forcedCircuit: (name) => forcedCircuitAt(liveChannels.current().find((channel) => channel.name === name)?.circuitOverride, clock.nowMs()),
     });
-    // Priority and disabled of each channel follow its stored record, changed on any node (docs/cluster.md, "Live configuration").
-    const liveChannels = new LiveChannels({ store, configured: config.channels, logger });
     const router = createChannelRouter({ rules: routingRules, channels: () => liveChannels.current(), random, monitor: healthMonitor });
 
     const running = new Payments({
@@ -459,6 +462,11 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
           standingOf: standingOfMerchant(store, clock, config.standing, standingCalendar),
           channelHealthOfNodes: () => channelHealthOfNodes({ store, clock, nodeId, staleAfterMs: 3 * channelHealthPublishMs }),
           analytics: createAnalyticsUseCases({ store, clock, timeZone: config.fees.settlementTimeZone }),
+          explainRoute: (sale) => {
+            const card = cardInfoOrUnknown(sale.bin, binTable);
+            const routeInput = { ...sale, brand: card.brand, cardType: card.type };
+            return { brand: card.brand, cardType: card.type, ...router.explain(routeInput, new Set(channels.keys())) };
+          },
           https: tls.http,
         })
       : null;

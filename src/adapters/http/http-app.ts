@@ -56,6 +56,7 @@ import { feeRoutes } from './routes/fee-routes.ts';
 import { payoutRoutes } from './routes/payout-routes.ts';
 import { merchantSelfServiceRoutes } from './routes/merchant-self-service-routes.ts';
 import { consoleStaticRoutes } from './console-static.ts';
+import { routingRoutes, type ExplainRoute } from './routes/routing-routes.ts';
 
 /** Largest request body; a payment request is about 300 bytes. */
 export const bodyBytesMaxDefault = 16 * 1024;
@@ -127,6 +128,8 @@ export interface HttpAppDeps {
   consoleDistDir?: string;
   /** Failure analytics from the hourly rollup, for GET /v1/analytics/... (docs/analytics.md); the routes are absent without it. */
   analytics?: AnalyticsUseCases;
+  /** The running router's decision for a described sale, for GET /v1/routing/explain (docs/routing.md); the route is absent without it. */
+  explainRoute?: ExplainRoute;
 }
 
 const openapiInfo = {
@@ -241,6 +244,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         ...(deps.monitoring === undefined ? {} : { monitoring: deps.monitoring }),
         ...(deps.channelHealthOfNodes === undefined ? {} : { channelHealthOfNodes: deps.channelHealthOfNodes }),
       });
+      if (deps.explainRoute !== undefined) await v1.register(routingRoutes, { auth, store: deps.store, explainRoute: deps.explainRoute });
       await v1.register(eventRoutes, { store: deps.store, auth });
       await v1.register(auditRoutes, { store: deps.store, auth });
       if (deps.notifications !== undefined) {

@@ -20,6 +20,7 @@ const dialectTokens: Readonly<Record<string, Readonly<Record<SqlDialect, string>
   '{BIGINT}': { sqlite: 'INTEGER', postgres: 'BIGINT' },
   '{JSON}': { sqlite: 'TEXT', postgres: 'JSONB' },
   '{BOOL}': { sqlite: 'INTEGER', postgres: 'BOOLEAN' },
+  '{FALSE}': { sqlite: '0', postgres: 'FALSE' },
   // AUTOINCREMENT makes SQLite never reuse a seq, even after the newest event is deleted.
   '{EVENT_SEQ}': { sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT', postgres: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY' },
   // The audit log refuses UPDATE, DELETE (and on PostgreSQL TRUNCATE) inside the database itself, so
@@ -933,6 +934,12 @@ ALTER TABLE reversals ADD COLUMN claimed_by TEXT;
 ALTER TABLE events ADD COLUMN node TEXT;
 `;
 
+/** An operator's hold on a channel (docs/channels.md, "Operator overrides"): draining, and a forced circuit as JSON (state, note, byUser, atMs, untilMs). */
+const channelOverrides = `
+ALTER TABLE channels ADD COLUMN draining {BOOL} NOT NULL DEFAULT {FALSE};
+ALTER TABLE channels ADD COLUMN circuit_override {JSON};
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -956,6 +963,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0021_qr_payments', qrPayments),
   defineMigration('0022_cluster', cluster),
   defineMigration('0023_channel_health', channelHealthPerNode),
+  defineMigration('0024_channel_overrides', channelOverrides),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

@@ -217,6 +217,14 @@ export class SqlStoreReader implements StoreReader {
     if (query.brand !== undefined) where('card_brand = ?', query.brand);
     if (query.amountMinMinor !== undefined) where('amount_minor >= ?', query.amountMinMinor);
     if (query.amountMaxMinor !== undefined) where('amount_minor <= ?', query.amountMaxMinor);
+    if (query.reference !== undefined) where('reference = ?', query.reference);
+    if (query.settlementBatchId !== undefined) {
+      // One merchant-day of fee lines (fee_lines_merchant_date_idx): the payments the batch settles.
+      where(
+        'id IN (SELECT f.payment_id FROM fee_lines f JOIN settlement_batches b ON b.merchant_id = f.merchant_id AND b.business_date = f.business_date WHERE b.id = ?)',
+        query.settlementBatchId,
+      );
+    }
     const whereSql = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
     // One row more than asked tells whether another page exists without a second query.
     const rows = await this.db.all(`SELECT ${columnsOf(paymentRows)} FROM payments ${whereSql} ORDER BY created_at_ms DESC, id DESC LIMIT ${limit + 1}`, params);

@@ -77,6 +77,15 @@ export class Payments implements SaleUseCases {
     return viewOfPayment(this.#deps.store, payment);
   }
 
+  async listFollowUps(id: string, scope: { merchantId?: string }, limit: number): Promise<PaymentView[] | null> {
+    const payment = await this.#deps.store.getPayment(id);
+    if (payment === null || (scope.merchantId !== undefined && payment.merchantId !== scope.merchantId)) return null;
+    const followUps = (await this.#deps.store.listFollowUps(id)).slice(0, limit);
+    const data: PaymentView[] = [];
+    for (const followUp of followUps) data.push(await viewOfPayment(this.#deps.store, followUp));
+    return data;
+  }
+
   async listPayments(query: PaymentQuery): Promise<Page<PaymentView>> {
     const page = await this.#deps.store.listPayments(query);
     const data: PaymentView[] = [];

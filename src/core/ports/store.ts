@@ -85,8 +85,21 @@ export interface ChannelRecord {
   timeoutMs: number;
   priority: number;
   disabled: boolean;
+  /** No new sales are routed to it; follow-ups and reversals of its own payments still go to it (docs/channels.md). */
+  draining: boolean;
+  /** An operator's forced circuit, on every node, until `untilMs` (null: until lifted); null: the breaker decides. */
+  circuitOverride: ChannelCircuitOverride | null;
   createdAtMs: number;
   updatedAtMs: number;
+}
+
+/** A circuit forced by an operator (POST /v1/channels/{name}/circuit): who, when, why, until when. */
+export interface ChannelCircuitOverride {
+  state: 'open' | 'closed';
+  note: string;
+  byUser: string;
+  atMs: number;
+  untilMs: number | null;
 }
 
 /** What kind of money movement a payment is. Sales first; the rest arrive with the full transaction set. */
@@ -556,6 +569,10 @@ export interface PaymentQuery {
   brand?: string;
   amountMinMinor?: number;
   amountMaxMinor?: number;
+  /** The merchant's own order reference, exactly. */
+  reference?: string;
+  /** Only the payments a settlement batch settles: those with a fee line of its merchant and business date. */
+  settlementBatchId?: string;
 }
 
 export interface Page<T> {
