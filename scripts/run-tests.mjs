@@ -33,7 +33,7 @@ if (files.length === 0) {
 const concurrency = process.env.RESWIPE_TEST_CONCURRENCY ?? '2';
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files],
   { cwd: root, stdio: 'inherit', env: { ...process.env, RESWIPE_LOG_LEVEL: process.env.RESWIPE_LOG_LEVEL ?? 'silent' } },
 );
 process.exit(result.status ?? 1);

@@ -38,9 +38,10 @@ import { TerminalListener } from '../adapters/terminal-link/terminal-listener.ts
 import { TlsCertificateReloader } from '../adapters/tls/tls-certificate-reloader.ts';
 import { ChannelHealthMonitor, monitorChannel } from './channels/channel-health-monitor.ts';
 import { createChannelRouter, type EngineRouter } from './channels/channel-router.ts';
+import { forcedCircuitAt } from '../core/routing/channel-override.ts';
+import { cardInfoOrUnknown } from '../core/payments/sale-record.ts';
 import { LiveChannels } from './channels/live-channels.ts';
 import { channelHealthOfNodes, publishChannelHealth } from './channels/publish-channel-health.ts';
-import { hostname } from 'node:os';
 import { Payments } from './payments/payments.ts';
 import { engineSettingsFromConfig } from '../core/payments/engine-settings-from-config.ts';
 import { pinTranslatingChannel } from './channels/pin-translating-channel.ts';
@@ -74,6 +75,11 @@ import { buildQrChannel, type QrChannelFactory } from './channels/qr-channel-fac
 import { QrPayments } from './qr-payments/qr-payments.ts';
 import { loadQrCodeTables } from '../adapters/declines/qr-code-table-files.ts';
 import type { QrCodeTables } from '../core/declines/qr-code-table.ts';
+import { defaultNodeId, NodeMembership } from './cluster/node-membership.ts';
+import { WorkLease } from './cluster/work-lease.ts';
+import { listClusterNodes } from './cluster/list-cluster-nodes.ts';
+import { soleLeadership, type Leadership } from '../core/ports/leadership.ts';
+import type { SaleCluster } from './payments/sale-services.ts';
 
 /** What the gateway needs of one upstream channel; UpstreamChannel (TCP to the bank) in production, a simulated network in the simulation. */
 export interface GatewayChannel {
@@ -120,7 +126,7 @@ export interface GatewayOverrides {
   engineSettings?: Partial<EngineSettings>;
   /**
    * This node's name among the gateway nodes sharing a PostgreSQL database (channel health per node,
-   * docs/cluster.md); `<host name>-<process id>` by default.
+   * docs/cluster.md); config `node.id`, else `<host name>-<process id>-<random>`.
    */
   nodeId?: string;
   /** Reversal queue timing a test tunes beyond what the config sets. */
@@ -150,6 +156,10 @@ export interface Gateway {
   readonly projector: PaymentProjector;
   /** Keeps the hourly analytics rollup from the same journal, under its own checkpoint (docs/analytics.md). */
   readonly analyticsProjector: AnalyticsProjector;
+  /** This gateway node's id (config node.id or `<hostname>-<pid>-<random>`), its membership and the cluster leadership (docs/cluster.md). */
+  readonly nodeId: string;
+  readonly membership: NodeMembership;
+  readonly leadership: Leadership;
   readonly metrics: Metrics;
   readonly terminalMonitor: TerminalMonitor;
   readonly terminalListeners: readonly TerminalListener[];
@@ -171,9 +181,11 @@ export interface Gateway {
 
 /** Builds the gateway for a validated config without opening a port; call start() to serve. */
 export async function composeGateway(config: ReswipeConfig, overrides: GatewayOverrides = {}): Promise<Gateway> {
-  const logger: LoggerLike = overrides.logger ?? createLogger({ level: config.log.level, name: 'serve', destination: 2 });
   const clock: Clock = overrides.clock ?? { nowMs: () => Date.now() };
   const random: Random = overrides.random ?? cryptoRandom();
+  // This process among the gateway nodes on one database (docs/cluster.md): in every log line, metric scrape and event it writes.
+  const nodeId = overrides.nodeId ?? config.node.id ?? defaultNodeId(random);
+  const logger: LoggerLike = overrides.logger ?? createLogger({ level: config.log.level, name: 'serve', destination: 2, base: { node: nodeId } });
   const every: RunEvery = overrides.every ?? everyWithTimers;
   const withHttp = overrides.http !== false;
   const listen = overrides.listen !== false;
@@ -204,6 +216,25 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
 
   const store = overrides.store ?? (await openStore(config.database.url, { synchronous: config.database.synchronous }));
   try {
+    store.setNodeId(nodeId);
+    const membership = new NodeMembership({
+      store,
+      clock,
+      logger,
+      nodeId,
+      heartbeatIntervalMs: config.node.heartbeatIntervalMs,
+      leaseMs: config.node.leaseMs,
+      every,
+      version: process.env.npm_package_version ?? 'dev',
+      address: `${config.http.host}:${config.http.port}`,
+    });
+    // On SQLite one process owns the file: nothing can take its sales over while it runs, so its lease never stops it.
+    const sharedStore = store.kind === 'postgres';
+    const cluster: SaleCluster = { nodeId, mayAct: () => !sharedStore || membership.mayAct(), isNodeAlive: (id) => membership.isNodeAlive(id) };
+    const leadership: Leadership = store.openLeadership?.({ checkIntervalMs: config.node.heartbeatIntervalMs, logger, mayLead: cluster.mayAct }) ?? soleLeadership();
+    /** Work one node at a time does, under a lease that a dead node's successor takes over (docs/cluster.md). */
+    const workLease = (name: string, intervalMs: number): WorkLease =>
+      new WorkLease({ store, clock, logger, name, nodeId, leaseMs: Math.max(config.node.leaseMs, 2 * intervalMs), mayAct: cluster.mayAct, shared: sharedStore });
     // The software HSM finds each terminal's PIN key in the key store (sealed under the local master key).
     const hsm = overrides.hsm ?? softwareHsmFor(config, keyVault, store);
     const buildChannel = overrides.channel ?? ((channelConfig: ChannelConfig) => tcpChannel(channelConfig, { logger, metrics }, tls.channels.get(channelConfig.name), channelMacKeys.get(channelConfig.name)));
@@ -228,6 +259,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       batchMax: 64,
       ...overrides.reversalWorker,
       pollIntervalMs: reversalPollMs,
+      nodeId,
       acquirerIdFor: (name) => config.channels.find((channel) => channel.name === name)?.acquirerId ?? '00000000001',
       onSettledInTx: async (tx, settled) => {
         if (engine !== undefined) await engine.onReversalSettledInTx(tx, settled);
@@ -244,6 +276,8 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
 
     // Channel health: every attempt result, echo and connection state feeds a circuit breaker per channel;
     // routing skips open circuits. Circuit changes go to the event stream.
+    // Priority, disabled, draining and a forced circuit of each channel follow its stored record, changed on any node (docs/cluster.md, "Live configuration").
+    const liveChannels = new LiveChannels({ store, configured: config.channels, logger });
     const healthMonitor = new ChannelHealthMonitor({
       channelNames: [...channels.keys()],
       settings: config.routing.breaker,
@@ -251,9 +285,8 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       logger,
       store,
       healthOf: () => [...channels.values()].map((channel) => channel.health()),
+      forcedCircuit: (name) => forcedCircuitAt(liveChannels.current().find((channel) => channel.name === name)?.circuitOverride, clock.nowMs()),
     });
-    // Priority and disabled of each channel follow its stored record, changed on any node (docs/cluster.md, "Live configuration").
-    const liveChannels = new LiveChannels({ store, configured: config.channels, logger });
     const router = createChannelRouter({ rules: routingRules, channels: () => liveChannels.current(), random, monitor: healthMonitor });
 
     const running = new Payments({
@@ -278,6 +311,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       completedEvents: 'projector',
       // A terminal's 0400 of a WeChat Pay or Alipay sale cancels its trade (qrPayments is built below; called only once serving).
       reverseQrSale: (payment, input): ReturnType<QrPayments['reverseByTerminal']> => qrPayments.reverseByTerminal(payment, input),
+      cluster,
       ...(overrides.sleep === undefined ? {} : { sleep: overrides.sleep }),
     });
     const projector = new PaymentProjector({ store, clock, logger, fees: { recordApproved: feeHooks.writeApproved } });
@@ -371,6 +405,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       engineRecovery: () => running.recoveryStats(),
       projectorLag: () => projector.lag(),
       outboxStats: () => store.outboxStats(),
+      node: () => ({ id: nodeId, leader: leadership.isLeader(), mayAct: cluster.mayAct() }),
     });
     // Alerts and webhooks read the event stream on their own timers, off the sale's path (docs/alerts.md, docs/webhooks.md).
     const notifications = createNotifications({ config, store, clock, logger, vault: keyVault, channelWindows: () => healthMonitor.view().map((view) => ({ name: view.name, results: view.window.results, failures: view.window.failures })) });
@@ -387,7 +422,6 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
         return { ...health, available };
       });
     };
-    const nodeId = overrides.nodeId ?? `${hostname()}-${process.pid}`;
     const http = withHttp
       ? await buildHttpApp({
           config,
@@ -421,6 +455,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
           }),
           channelHealth,
           projectorLag,
+          cluster: { nodeId, nodes: () => listClusterNodes(store, clock.nowMs()) },
           notifications: notifications.routes,
           monitoring: {
             terminalCached: (id) => terminalMonitor.cached(id),
@@ -430,6 +465,11 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
           standingOf: standingOfMerchant(store, clock, config.standing, standingCalendar),
           channelHealthOfNodes: () => channelHealthOfNodes({ store, clock, nodeId, staleAfterMs: 3 * channelHealthPublishMs }),
           analytics: createAnalyticsUseCases({ store, clock, timeZone: config.fees.settlementTimeZone }),
+          explainRoute: (sale) => {
+            const card = cardInfoOrUnknown(sale.bin, binTable);
+            const routeInput = { ...sale, brand: card.brand, cardType: card.type };
+            return { brand: card.brand, cardType: card.type, ...router.explain(routeInput, new Set(channels.keys())) };
+          },
           https: tls.http,
         })
       : null;
@@ -462,7 +502,27 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       });
     };
 
+    /** Leader-only work with its own timers: started when this node is elected, stopped when it is not any more. */
+    const leaderServices: Array<{ start(): void; stop(): Promise<void> }> = [];
+    const onLeaderChange = (leader: boolean): void => {
+      metrics.recordLeaderChange(leader);
+      for (const service of leaderServices) {
+        if (leader) service.start();
+        else void service.stop().catch(() => undefined);
+      }
+      if (!leader) return;
+      const atMs = clock.nowMs();
+      store.write((tx) => tx.appendEvent({ type: 'cluster.leader_elected', subjectId: nodeId, payload: { node: nodeId }, atMs })).catch((error: unknown) => {
+        logger.warn({ error: error instanceof Error ? error.message : 'unknown' }, 'could not record the leader change');
+      });
+    };
+    /** A task of the once-per-cluster kind: a node that is not the leader skips it. */
+    const leaderOnly = (task: () => Promise<unknown>) => (): Promise<unknown> => (leadership.isLeader() ? task() : Promise.resolve());
+
     const start = async (): Promise<void> => {
+      // A member before anything else: the first heartbeat says to the other nodes that this one is alive.
+      await membership.start();
+      cleanups.push(() => membership.stop());
       await seedFromConfig(store, config, clock.nowMs());
       const stopFollowingChannels = liveChannels.follow();
       cleanups.push(async () => stopFollowingChannels());
@@ -479,7 +539,10 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       const stopHealthPoll = every(Math.max(100, config.routing.healthPollIntervalMs), () => healthMonitor.poll());
       cleanups.push(async () => stopHealthPoll());
       cleanups.push(() => followUps.close());
-      loop(Math.max(100, Math.min(config.engine.transactions.adviceRetryMs, 10_000)), () => Promise.all([followUps.forwardDueAdvices(), followUps.releaseExpiredHolds()]), 'advice forwarding pass failed; retried next interval');
+      const adviceIntervalMs = Math.max(100, Math.min(config.engine.transactions.adviceRetryMs, 10_000));
+      const adviceLease = workLease('advices', adviceIntervalMs);
+      cleanups.push(() => adviceLease.release());
+      loop(adviceIntervalMs, () => adviceLease.run(() => Promise.all([followUps.forwardDueAdvices(), followUps.releaseExpiredHolds()])), 'advice forwarding pass failed; retried next interval');
       for (const channel of channels.values()) channel.start();
       cleanups.push(() => reversalWorker.stop());
       reversalWorker.kick();
@@ -488,18 +551,25 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       // One SQLite file has one gateway process, so everything pending now was left by the last run. On
       // PostgreSQL other nodes may be mid-payment: only what is older than any legitimate payment is taken.
       const recoveryAgeMs = store.kind === 'sqlite' ? 0 : 2 * config.engine.terminalTimeoutMs;
-      await running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs });
+      const recoveryIntervalMs = Math.max(500, Math.min(config.engine.terminalTimeoutMs, Math.floor(config.node.leaseMs / 2)));
+      const recoveryLease = workLease('recovery', recoveryIntervalMs);
+      cleanups.push(() => recoveryLease.release());
+      // Another node may run the sweep now: then its lease covers what this start would recover.
+      await recoveryLease.run((lease) => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs, lease: lease ?? undefined }));
       // The projector (docs/projector.md) stops after the engine closed (cleanups run in reverse) and then
       // drains what the last sales journalled.
       cleanups.push(async () => {
+        if (!leadership.isLeader()) return;
         await projector.drain().catch((error: unknown) => logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'projector could not catch up at shutdown; it resumes at the next start'));
       });
-      loop(projectorIntervalMs, () => projector.drain(), 'projector pass failed; retried at the next interval');
-      // The analytics rollup follows the same journal off the sale's path; it catches up at shutdown too.
+      // Once per cluster: two projectors could both find a payment without its payment.completed event and both write one.
+      loop(projectorIntervalMs, leaderOnly(() => projector.drain()), 'projector pass failed; retried at the next interval');
+      // The analytics rollup follows the same journal off the sale's path; it catches up at shutdown too. Leader only, like the projector.
       cleanups.push(async () => {
+        if (!leadership.isLeader()) return;
         await analyticsProjector.drain().catch((error: unknown) => logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'analytics projector could not catch up at shutdown; it resumes at the next start'));
       });
-      loop(projectorIntervalMs, () => analyticsProjector.drain(), 'analytics projector pass failed; retried at the next interval');
+      loop(projectorIntervalMs, leaderOnly(() => analyticsProjector.drain()), 'analytics projector pass failed; retried at the next interval');
       cleanups.push(() => running.close());
       // QR (only with QR channels: without one nothing could be queried or cancelled): channels closed after the
       // use cases; what a crash left pending is queried, then cancelled through the follow-up queue.
@@ -513,22 +583,31 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
         loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * Math.max(config.engine.terminalTimeoutMs, config.engine.qr.budgetMs) }), 'QR recovery sweep failed; retried at the next interval');
       }
       // Recovery again for what is older than twice the terminal timeout: nothing legitimate is in flight that long, so this bounds "pending" in time.
-      loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * running.settings.terminalTimeoutMs }), 'recovery sweep failed; retried at the next interval');
-      loop(Math.max(1_000, config.monitoring.checkIntervalMs), () => terminalMonitor.check(), 'terminal check failed; retried at the next interval');
-      loop(Math.max(1_000, config.standing.checkIntervalMs), () => standingMonitor.check(), 'merchant standing check failed; retried at the next interval');
+      // It also takes the pending payments of dead nodes at any age (docs/cluster.md), hence an interval of half a node lease.
+      loop(
+        recoveryIntervalMs,
+        () => recoveryLease.run((lease) => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * running.settings.terminalTimeoutMs, lease: lease ?? undefined })),
+        'recovery sweep failed; retried at the next interval',
+      );
+      loop(Math.max(1_000, config.monitoring.checkIntervalMs), leaderOnly(() => terminalMonitor.check()), 'terminal check failed; retried at the next interval');
+      loop(Math.max(1_000, config.standing.checkIntervalMs), leaderOnly(() => standingMonitor.check()), 'merchant standing check failed; retried at the next interval');
       // The alert evaluator, the outbox worker and the reconciliation jobs (drop folder, overdue discrepancies:
       // docs/reconciliation.md) run on real timers: a simulation on virtual time (overrides.every) leaves them off.
+      // All three run on the cluster leader only (docs/cluster.md): started when elected, stopped when not.
       if (overrides.every === undefined) {
-        const reconciliationJobs = startReconciliationJobs({ store, clock, logger, config });
-        cleanups.push(() => reconciliationJobs.stop());
-        notifications.start();
-        cleanups.push(() => notifications.stop());
+        leaderServices.push(restartable(() => startReconciliationJobs({ store, clock, logger, config })));
+        leaderServices.push(notifications);
       }
       // Scheduled drills against staging (docs/drills.md#scheduled-drills); none unless configured.
       if (config.drills.schedule.length > 0) {
-        const drills = startDrillScheduler({ schedule: config.drills.schedule, timeZone: config.fees.settlementTimeZone, store, logger, nowMs: () => clock.nowMs() });
-        cleanups.push(() => drills.stop());
+        leaderServices.push(restartable(() => startDrillScheduler({ schedule: config.drills.schedule, timeZone: config.fees.settlementTimeZone, store, logger, nowMs: () => clock.nowMs() })));
       }
+      leadership.onChange(onLeaderChange);
+      await leadership.start();
+      cleanups.push(async () => {
+        await leadership.stop();
+        for (const service of leaderServices) await service.stop().catch(() => undefined);
+      });
       if (!listen) return;
       for (const [index, server] of terminalListeners.entries()) {
         const listener = config.listeners[index];
@@ -566,6 +645,9 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       projector,
       analyticsProjector,
       metrics,
+      nodeId,
+      membership,
+      leadership,
       terminalMonitor,
       terminalListeners,
       http,
@@ -633,6 +715,21 @@ function tlsTargetsOf(channels: ReadonlyMap<string, GatewayChannel>): Map<string
   const targets = new Map<string, UpstreamChannel>();
   for (const [name, channel] of channels) if (channel instanceof UpstreamChannel) targets.set(name, channel);
   return targets;
+}
+
+/** A service whose start() returns its stopper, made restartable: leadership may come and go several times. */
+function restartable(startService: () => { stop(): Promise<void> | void }): { start(): void; stop(): Promise<void> } {
+  let running: { stop(): Promise<void> | void } | null = null;
+  return {
+    start() {
+      running ??= startService();
+    },
+    async stop() {
+      const stopping = running;
+      running = null;
+      await stopping?.stop();
+    },
+  };
 }
 
 /** Real intervals, unref'd so a background loop never keeps the process up. */

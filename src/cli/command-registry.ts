@@ -31,6 +31,7 @@ export const commandRegistry: readonly CommandEntry[] = [
   { name: 'demo', summary: 'one command to see it work: sandbox banks, gateway on a fresh SQLite file, a shop day with every failure cause, then where to look', load: () => import('./commands/demo.ts') },
   { name: 'terminal', summary: 'POS terminal emulator over ISO 8583: interactive, or one scripted sale with --card and --amount', load: () => import('./commands/terminal.ts') },
   { name: 'route', summary: 'which upstream channel a sale would take and why: `route --pan-bin 622202 --amount 100.00 --merchant M`', load: () => import('./commands/route.ts') },
+  { name: 'nodes', summary: 'the gateway nodes sharing the database: heartbeat, alive, leader, leases held: `nodes [--json]`', load: () => import('./commands/nodes.ts') },
   { name: 'drill', summary: 'rehearse the emergency plan: `drill list`, `drill run <scenario|all> [--json]` in a sandbox or against staging with --target', load: () => import('./commands/drill.ts') },
   { name: 'plan', summary: "a merchant's emergency plan from the configuration: banks and backups, what switches automatically, what the cashier says, whom to call", load: () => import('./commands/plan.ts') },
   { name: 'load', summary: 'load generator: ISO 8583 or HTTP sales at a rate or concurrency, then throughput, latency percentiles and outcomes', load: () => import('./commands/load.ts') },

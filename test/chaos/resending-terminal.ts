@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { IsoMessage } from '../../src/core/iso8583/index.ts';
 import { TerminalClient, de7 } from '../e2e/terminal-client.ts';
-import { startReswipeJson, type StartedReswipe } from '../support/reswipe-process.ts';
+import { startTracked, type StartedReswipe } from '../support/reswipe-process.ts';
 
 /** What the terminal was told for one sale: every answer's DE 39, and the last. */
 export interface ToldSale {
@@ -81,15 +81,7 @@ export function chaosProcesses(prefix: string): { dir: string; startJson(args: s
   const children = new Set<ChildProcess>();
   return {
     dir,
-    startJson: (args) =>
-      startReswipeJson(args, {
-        cwd: dir,
-        logLevel: 'error',
-        onSpawn: (child) => {
-          children.add(child);
-          child.once('exit', () => children.delete(child));
-        },
-      }),
+    startJson: (args) => startTracked(args, dir, children),
     cleanUp: () => {
       for (const child of children) {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

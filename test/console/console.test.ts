@@ -36,7 +36,7 @@ const navText = (language: 'zh-CN' | 'en', page: string): string => String(local
 const expectedPages: Record<Role, string[]> = {
   admin: ['today', 'payments', 'failures', 'terminals', 'channels', 'manual', 'settlement', 'events', 'users'],
   operator: ['today', 'payments', 'failures', 'terminals', 'channels', 'manual', 'settlement', 'events'],
-  merchant: ['payments', 'terminals', 'settlement'],
+  merchant: ['today', 'payments', 'failures', 'terminals', 'settlement'],
   cashier: ['payments'],
   auditor: ['today', 'payments', 'failures', 'terminals', 'channels', 'manual', 'settlement', 'events', 'users'],
 };
@@ -201,6 +201,49 @@ describe('the web console in Chromium', { timeout: 600_000 }, () => {
     const reasons = await page.$$eval('[data-test="reason"]', (cells) => cells.map((cell) => cell.textContent ?? ''));
     assert.ok(reasons.length > 0);
     for (const reason of reasons) assert.ok(reason.startsWith(firstCause), `${reason} is a ${firstCause} failure`);
+    await logOut(page);
+  });
+
+  test('an operator forces a channel open and sees it, and the "which channel would this sale take" form answers why it is skipped', async () => {
+    const { page } = browser;
+    await logIn(page, gateway.url, gateway.users.operator!);
+    await openPage(page, gateway.url, 'channels');
+    await useLanguage(page, 'en');
+    await page.waitForSelector('[data-test="channels-table"] tbody tr');
+    const name = ((await page.textContent('[data-test="channels-table"] tbody tr td:nth-child(2)')) ?? '').trim();
+    assert.ok(name !== '', 'the demo has a channel');
+    await page.click(`[data-test="force-open-${name}"]`);
+    await page.fill('input[data-test="hold-note"]', 'bank maintenance (console test)');
+    await page.fill('input[data-test="hold-minutes"]', '30');
+    await page.click('[data-test="hold-confirm"]');
+    await page.waitForSelector(`[data-test="forced-${name}"]`, { timeout: 20_000 });
+    assert.match((await page.textContent(`[data-test="forced-${name}"]`)) ?? '', /Forced Open by user:oscar-operator.*bank maintenance/);
+    const stored = (await gateway.api('GET', `/v1/channels/${name}`)).body as { circuitOverride: { state: string; by: string } | null };
+    assert.equal(stored.circuitOverride?.state, 'open');
+
+    // The routing decision of the node answering: the channel is skipped as forced open once the node re-read it (a notice away).
+    await page.fill('input[data-test="explain-merchant"]', lotusId);
+    await page.fill('input[data-test="explain-amount"]', '12.50');
+    await page.fill('input[data-test="explain-bin"]', '622202');
+    const skippedRow = async (): Promise<string> => {
+      await page.click('[data-test="explain-run"]');
+      await page.waitForSelector('[data-test="explain-table"] tbody tr', { timeout: 20_000 });
+      const rows = await page.$$eval('[data-test="explain-table"] tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+      return rows.find((row) => row.includes(name)) ?? '';
+    };
+    let row = await skippedRow();
+    for (let tries = 0; tries < 50 && !row.includes('circuit forced open'); tries++) {
+      await page.waitForTimeout(100);
+      row = await skippedRow();
+    }
+    assert.match(row, /skipped: circuit forced open by an operator/);
+    assert.match((await page.textContent('[data-test="explain-rule"]')) ?? '', /Rule: /);
+
+    await page.click(`[data-test="force-auto-${name}"]`);
+    await page.fill('input[data-test="hold-note"]', 'maintenance over');
+    await page.click('[data-test="hold-confirm"]');
+    await page.waitForSelector(`[data-test="forced-${name}"]`, { state: 'detached', timeout: 20_000 });
+    assert.equal(((await gateway.api('GET', `/v1/channels/${name}`)).body as { circuitOverride: unknown }).circuitOverride, null);
     await logOut(page);
   });
 

@@ -111,7 +111,7 @@ if (await requirePostgres('cluster live configuration end to end')) {
     simAdminPort = Number(started.info.adminPort);
   });
 
-  test('a channel priority change and a channel disable made through node A steer node B\'s next sale, without a restart', { timeout: 180_000 }, async () => {
+  test('a channel priority change, a channel disable, a forced circuit and a drain made through node A steer node B\'s next sale, without a restart', { timeout: 180_000 }, async () => {
     const url = await freshDatabase();
     const channels = [
       { name: 'bank-a', priority: 5 },
@@ -167,6 +167,32 @@ if (await requirePostgres('cluster live configuration end to end')) {
     });
     // And it stays out: the next sales all go to bank-a.
     for (let i = 0; i < 5; i++) assert.equal((await saleOnB()).channel, 'bank-a');
+
+    // An operator's holds made on node A steer node B too: bank-b back, then forced open, then drained.
+    const forceOnA = async (name: string, body: object): Promise<void> => {
+      const response = await fetch(`http://127.0.0.1:${httpA}/v1/channels/${name}/circuit`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.equal(response.status, 200, await response.text());
+    };
+    const nodeBRoutesTo = (channel: string, what: string) =>
+      waitFor(what, async () => {
+        const answer = await saleOnB();
+        assert.equal(answer.status, 'approved');
+        return answer.channel === channel;
+      });
+    await patchOnA('bank-b', { disabled: false });
+    await nodeBRoutesTo('bank-b', 'node B to route to the re-enabled bank-b');
+    await forceOnA('bank-b', { state: 'open', note: 'cluster e2e: bank maintenance' });
+    await nodeBRoutesTo('bank-a', 'node B to skip bank-b forced open on node A');
+    for (let i = 0; i < 3; i++) assert.equal((await saleOnB()).channel, 'bank-a', 'a forced-open channel takes no sale');
+    await forceOnA('bank-b', { state: 'auto', note: 'cluster e2e: over' });
+    await nodeBRoutesTo('bank-b', 'node B to route to bank-b once given back to its breaker');
+    await patchOnA('bank-b', { draining: true });
+    await nodeBRoutesTo('bank-a', 'node B to keep new sales off the drained bank-b');
+    for (let i = 0; i < 3; i++) assert.equal((await saleOnB()).channel, 'bank-a', 'a draining channel takes no new sale');
 
     // Each node's view of each channel, side by side, from either node.
     const views = await waitFor(

@@ -264,6 +264,8 @@ function fenceStore(inner: Store, generation: () => Generation, run: RunState, f
         };
       }
       if (forgetful && property === 'getIdempotency') return async () => null;
+      // Set once while the gateway is composed, before any generation runs; it touches no data.
+      if (property === 'setNodeId') return (value as (...a: unknown[]) => unknown).bind(target);
       return (...args: unknown[]) => {
         const gen = generation();
         if (!gen.alive) return never();

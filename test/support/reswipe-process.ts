@@ -131,3 +131,18 @@ export async function stopChild(child: ChildProcess | undefined, options: { sign
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * `startReswipeJson` at log level `error` in `cwd`, the child remembered in `children` until it exits,
+ * so a test's `after` can SIGKILL whatever is left running.
+ */
+export function startTracked(args: readonly string[], cwd: string, children: Set<ChildProcess>): Promise<StartedReswipe> {
+  return startReswipeJson(args, {
+    cwd,
+    logLevel: 'error',
+    onSpawn: (child) => {
+      children.add(child);
+      child.once('exit', () => children.delete(child));
+    },
+  });
+}

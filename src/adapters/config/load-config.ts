@@ -28,6 +28,7 @@ export const configFileBytesMax = 64 * 1024 * 1024;
 /** Short names for the settings people set most often. Every key also has the generic form (`RESWIPE_HTTP__PORT`). */
 export const envAliases: Readonly<Record<string, KeyPath>> = {
   RESWIPE_DATABASE_URL: ['database', 'url'],
+  RESWIPE_NODE_ID: ['node', 'id'],
   RESWIPE_HTTP_HOST: ['http', 'host'],
   RESWIPE_HTTP_PORT: ['http', 'port'],
   RESWIPE_PAN_KEY: ['security', 'panKey'],

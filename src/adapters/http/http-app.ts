@@ -29,6 +29,8 @@ import { registerRequestLimits, type RequestLimits } from './request-limits.ts';
 import { registerCors, registerSecurityHeaders } from './security-headers.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
 import { drillRoutes } from './routes/drill-routes.ts';
+import { clusterRoutes } from './routes/cluster-routes.ts';
+import type { ClusterView } from '../../core/ports/cluster-store.ts';
 import { auditAfter } from './audit-trail.ts';
 import { createErrorHandler, problemOfError, problemSchema, sendProblem } from './problem.ts';
 import { refuseCardNumbersInText } from './refuse-card-numbers-in-text.ts';
@@ -54,6 +56,7 @@ import { feeRoutes } from './routes/fee-routes.ts';
 import { payoutRoutes } from './routes/payout-routes.ts';
 import { merchantSelfServiceRoutes } from './routes/merchant-self-service-routes.ts';
 import { consoleStaticRoutes } from './console-static.ts';
+import { routingRoutes, type ExplainRoute } from './routes/routing-routes.ts';
 
 /** Largest request body; a payment request is about 300 bytes. */
 export const bodyBytesMaxDefault = 16 * 1024;
@@ -105,6 +108,8 @@ export interface HttpAppDeps {
   channelHealth?: () => readonly ChannelHealthLike[];
   /** The payment projector's lag and the bound for /readyz (docs/projector.md); absent without a projector. */
   projectorLag?: () => Promise<{ lagMs: number; lagMaxMs: number } | null>;
+  /** This node and the cluster view for GET /v1/nodes (docs/cluster.md); without it the route is absent. */
+  cluster?: { nodeId: string; nodes(): Promise<ClusterView> };
   /** Terminal stats and channel health joined to GET /v1/terminals and /v1/channels (docs/monitoring.md). */
   monitoring?: ManagementMonitoring;
   /** Every gateway node's last view of every channel, for GET /v1/channels/health (docs/cluster.md). */
@@ -123,6 +128,8 @@ export interface HttpAppDeps {
   consoleDistDir?: string;
   /** Failure analytics from the hourly rollup, for GET /v1/analytics/... (docs/analytics.md); the routes are absent without it. */
   analytics?: AnalyticsUseCases;
+  /** The running router's decision for a described sale, for GET /v1/routing/explain (docs/routing.md); the route is absent without it. */
+  explainRoute?: ExplainRoute;
 }
 
 const openapiInfo = {
@@ -237,6 +244,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         ...(deps.monitoring === undefined ? {} : { monitoring: deps.monitoring }),
         ...(deps.channelHealthOfNodes === undefined ? {} : { channelHealthOfNodes: deps.channelHealthOfNodes }),
       });
+      if (deps.explainRoute !== undefined) await v1.register(routingRoutes, { auth, store: deps.store, explainRoute: deps.explainRoute });
       await v1.register(eventRoutes, { store: deps.store, auth });
       await v1.register(auditRoutes, { store: deps.store, auth });
       if (deps.notifications !== undefined) {
@@ -244,6 +252,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         await v1.register(alertRoutes, { ...deps.notifications.alerts, auth });
       }
       await v1.register(drillRoutes, { store: deps.store, auth });
+      if (deps.cluster !== undefined) await v1.register(clusterRoutes, { auth, nodeId: deps.cluster.nodeId, nodes: deps.cluster.nodes, ...(deps.projectorLag === undefined ? {} : { projectorLag: deps.projectorLag }) });
       await v1.register(manualHandlingRoutes, { store: deps.store, clock: deps.clock, useCases: deps.useCases.manualHandling, auth });
       await v1.register(reconciliationRoutes, { store: deps.store, auth, clock: deps.clock, useCases: deps.useCases.reconciliation });
       // Payouts (admin) and what a merchant's own key reads about its money (docs/payouts.md).

@@ -2,6 +2,7 @@
 // track data or a PIN block (money-safety invariant 5), so every argument of every log call and
 // every child binding passes through redactForLog before pino sees it: values under sensitive keys
 // are replaced, every string has its PAN-like digit runs masked, and raw bytes are summarised.
+import { hostname } from 'node:os';
 import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
 import { maskPan, maskPansInText } from '../../core/cards/pan.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
@@ -18,6 +19,8 @@ export interface CreateLoggerOptions {
   readonly destination?: NodeJS.WritableStream | number | undefined;
   /** Added to every line as `name`, for example the command (`serve`, `issuer-sim`). */
   readonly name?: string | undefined;
+  /** Added to every line besides pino's pid and hostname: `node`, the gateway node id (docs/cluster.md). */
+  readonly base?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The placeholder that replaces a sensitive value. */
@@ -165,6 +168,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
   const pinoOptions: LoggerOptions = {
     level: options.level,
     ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.base === undefined ? {} : { base: { pid: process.pid, hostname: hostname(), ...options.base } }),
     formatters: {
       bindings: (bindings) => redactForLog(bindings) as Record<string, unknown>,
     },

@@ -38,6 +38,8 @@ export interface MetricSources {
   engineRecovery?: () => { storeFailuresAfterSend: number; reversalsHeld: number };
   /** How far the payment projector is behind the payment journal (docs/projector.md). */
   projectorLag?: () => Promise<{ entries: number; ageMs: number }>;
+  /** This gateway node (docs/cluster.md): its id, and whether it is the cluster's leader now. */
+  node?: () => { id: string; leader: boolean; mayAct: boolean };
 }
 
 export interface Metrics {
@@ -49,6 +51,8 @@ export interface Metrics {
   recordTerminalMacRejected(listener: string, reason: string): void;
   /** A message from an upstream channel refused for its MAC (missing or bad): never taken as an answer. */
   recordChannelMacRejected(channel: string, reason: string): void;
+  /** This node became (true) or stopped being (false) the leader that runs the once-per-cluster work (docs/cluster.md). */
+  recordLeaderChange(leader: boolean): void;
   /** Wires the scrape-time sources once the things they read exist (the store opens after the metrics). */
   setSources(sources: MetricSources): void;
   /** Prometheus text exposition of every metric. */
@@ -198,9 +202,46 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     },
   });
 
+  new Gauge({
+    name: 'reswipe_node_info',
+    help: 'Always 1, labelled with this gateway node id (docs/cluster.md): join other series of this process on it',
+    labelNames: ['node'] as const,
+    registers: [registry],
+    collect() {
+      const node = sources.node?.();
+      this.reset();
+      if (node !== undefined) this.set({ node: node.id }, 1);
+    },
+  });
+  new Gauge({
+    name: 'reswipe_node_leader',
+    help: '1 while this node is the cluster leader running the once-per-cluster work (monitoring, alerts, drills, reconciliation), else 0',
+    registers: [registry],
+    collect() {
+      this.set(sources.node?.().leader === true ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'reswipe_node_lease_held',
+    help: '1 while this node holds its own membership lease (it may send to the channels); 0 after a pause or a lost database',
+    registers: [registry],
+    collect() {
+      this.set(sources.node?.().mayAct === false ? 0 : 1);
+    },
+  });
+  const leaderChanges = new Counter({
+    name: 'reswipe_leader_changes_total',
+    help: 'Times this node became (to="leader") or stopped being (to="follower") the cluster leader',
+    labelNames: ['to'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
     contentType: registry.contentType,
+    recordLeaderChange(leader) {
+      leaderChanges.inc({ to: leader ? 'leader' : 'follower' });
+    },
     recordAttempt(observation) {
       attempts.inc({ outcome: observation.outcome, code: observation.code, channel: observation.channel });
       if (observation.latencyMs !== null) attemptLatency.observe({ channel: observation.channel }, observation.latencyMs / 1000);

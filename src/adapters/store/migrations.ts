@@ -20,6 +20,7 @@ const dialectTokens: Readonly<Record<string, Readonly<Record<SqlDialect, string>
   '{BIGINT}': { sqlite: 'INTEGER', postgres: 'BIGINT' },
   '{JSON}': { sqlite: 'TEXT', postgres: 'JSONB' },
   '{BOOL}': { sqlite: 'INTEGER', postgres: 'BOOLEAN' },
+  '{FALSE}': { sqlite: '0', postgres: 'FALSE' },
   // AUTOINCREMENT makes SQLite never reuse a seq, even after the newest event is deleted.
   '{EVENT_SEQ}': { sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT', postgres: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY' },
   // The audit log refuses UPDATE, DELETE (and on PostgreSQL TRUNCATE) inside the database itself, so
@@ -901,6 +902,44 @@ CREATE TABLE channel_health (
 );
 `;
 
+// Several gateway nodes on one database (docs/cluster.md). The version number 0022 was assigned for
+// this change. `nodes`: one row per gateway process, its heartbeat and the lease that says it is
+// alive. `work_leases`: work that one node at a time may do (the recovery sweep, advice forwarding,
+// hold expiry), owned by a node until its lease expires; the epoch grows by one on every change of
+// owner, and writes made under a lease check it in the same transaction (fencing). The owner node
+// of a payment and of an idempotency record lets another node take a dead node's sale over at once;
+// a reversal row names the node whose claim sent its last try. Events name the node that wrote them.
+const cluster = `
+CREATE TABLE nodes (
+  id TEXT NOT NULL,
+  started_at_ms {BIGINT} NOT NULL,
+  heartbeat_at_ms {BIGINT} NOT NULL,
+  lease_expires_at_ms {BIGINT} NOT NULL,
+  stopped_at_ms {BIGINT},
+  version TEXT NOT NULL,
+  address TEXT NOT NULL,
+  CONSTRAINT nodes_pkey PRIMARY KEY (id)
+);
+CREATE TABLE work_leases (
+  name TEXT NOT NULL,
+  owner_node TEXT NOT NULL,
+  epoch {BIGINT} NOT NULL,
+  acquired_at_ms {BIGINT} NOT NULL,
+  expires_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT work_leases_pkey PRIMARY KEY (name)
+);
+ALTER TABLE payments ADD COLUMN owner_node TEXT;
+ALTER TABLE idempotency_records ADD COLUMN owner_node TEXT;
+ALTER TABLE reversals ADD COLUMN claimed_by TEXT;
+ALTER TABLE events ADD COLUMN node TEXT;
+`;
+
+/** An operator's hold on a channel (docs/channels.md, "Operator overrides"): draining, and a forced circuit as JSON (state, note, byUser, atMs, untilMs). */
+const channelOverrides = `
+ALTER TABLE channels ADD COLUMN draining {BOOL} NOT NULL DEFAULT {FALSE};
+ALTER TABLE channels ADD COLUMN circuit_override {JSON};
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -922,7 +961,9 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0019_console_access', consoleAccess),
   defineMigration('0020_analytics_rollup', analyticsRollup),
   defineMigration('0021_qr_payments', qrPayments),
+  defineMigration('0022_cluster', cluster),
   defineMigration('0023_channel_health', channelHealthPerNode),
+  defineMigration('0024_channel_overrides', channelOverrides),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

@@ -14,6 +14,9 @@ import { StanBlocks } from './stan-blocks.ts';
 import { ConfigCache, configNoticePayload, configNotifyChannel } from './config-cache.ts';
 import { PostgresConfigListener } from './postgres-config-listener.ts';
 import { SqlStoreTx } from './sql-store-tx.ts';
+import { PostgresLeadership } from './postgres-leadership.ts';
+import type { LoggerLike } from '../../core/ports/channel.ts';
+import type { Leadership } from '../../core/ports/leadership.ts';
 
 export interface PostgresStoreOptions {
   /** A schema to hold every table, created if missing; default `public`. Lower-case identifier. */
@@ -126,6 +129,8 @@ export class PostgresStore extends SqlStoreReader implements Store {
   readonly #pool: pg.Pool;
   readonly #groupCommit: GroupCommit;
   #closing: Promise<void> | null = null;
+  #nodeId: string | null = null;
+  readonly #url: string;
 
   /** Creates the pool (connecting lazily); call `migrate()` before use, as `openStore` does. */
   static open(url: string, options: PostgresStoreOptions = {}): PostgresStore {
@@ -144,7 +149,7 @@ export class PostgresStore extends SqlStoreReader implements Store {
     // An idle client that loses its server emits here; without a listener the process would exit.
     // The next query on the pool reports the outage as RSW_STORE_UNAVAILABLE instead.
     pool.on('error', () => undefined);
-    const store = new PostgresStore(pool, schema, options);
+    const store = new PostgresStore(pool, schema, options, url);
     if (options.listenForConfigChanges !== false) {
       store.#listener = new PostgresConfigListener({
         connectionString: url,
@@ -160,16 +165,17 @@ export class PostgresStore extends SqlStoreReader implements Store {
 
   #listener: PostgresConfigListener | null = null;
 
-  private constructor(pool: pg.Pool, schema: string, options: PostgresStoreOptions) {
+  private constructor(pool: pg.Pool, schema: string, options: PostgresStoreOptions, url: string) {
     const readerExecutor = new PostgresExecutor(pool, () => pool.ended);
     super(readerExecutor, new ConfigCache(readerExecutor, { checkMs: options.configCacheCheckMs }));
     this.#pool = pool;
     this.schema = schema;
+    this.#url = url;
     // The one lock every batch takes first (docs/cluster.md, "Lock order"): the events advisory lock.
     const eventLockSql = `SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}'))`;
     // The lock is taken by the subquery before the row (and its seq) is produced, in one round trip.
-    const appendEventSql = `INSERT INTO events (type, subject_id, payload, at_ms)
-      SELECT ?, ?, CAST(? AS JSONB), CAST(? AS BIGINT) FROM (SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}'))) AS event_order_lock
+    const appendEventSql = `INSERT INTO events (type, subject_id, payload, at_ms, node)
+      SELECT ?, ?, CAST(? AS JSONB), CAST(? AS BIGINT), CAST(? AS TEXT) FROM (SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}'))) AS event_order_lock
       RETURNING seq`;
     // Journal seqs drawn under the same lock as event seqs: visible in the order drawn, across nodes (docs/projector.md).
     const journalSeqSql = `(SELECT nextval('payments_journal_seq') FROM (SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}'))) AS journal_order_lock)`;
@@ -198,6 +204,7 @@ export class PostgresStore extends SqlStoreReader implements Store {
       makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql, rowLockSql: ' FOR UPDATE', journalSeqSql, stanBlocks,
           effects,
           configCache: this.configCache ?? undefined,
+          nodeId: () => this.#nodeId,
           announceConfigChange: (kind, id) => ({ sql: 'SELECT pg_notify(?, ?) AS notified', params: [configNotifyChannel, configNoticePayload(schema, kind, id)] }),
         }),
       mapError: mapPostgresError,
@@ -284,6 +291,14 @@ export class PostgresStore extends SqlStoreReader implements Store {
   /** The LISTEN connection, for tests of its reconnection. */
   get configListener(): PostgresConfigListener | null {
     return this.#listener;
+  }
+
+  openLeadership(options: { checkIntervalMs: number; logger: LoggerLike; mayLead?: () => boolean }): Leadership {
+    return new PostgresLeadership({ url: this.#url, key: this.schema, ...options });
+  }
+
+  setNodeId(nodeId: string): void {
+    this.#nodeId = nodeId;
   }
 
   close(): Promise<void> {

@@ -45,6 +45,8 @@ import { discrepancyActionRows, discrepancyRows, journalEntryOf, journalSelectSq
 import { notificationReaderMethods } from './notification-sql.ts';
 import { consoleAccessReaderMethods } from './console-access-sql.ts';
 import type { ConsoleAccessStoreReader } from '../../core/ports/console-access-store.ts';
+import { clusterReaderMethods } from './cluster-sql.ts';
+import type { ClusterStoreReader } from '../../core/ports/cluster-store.ts';
 import type { NotificationStoreReader } from '../../core/ports/notification-store.ts';
 import { analyticsReaderMethods } from './analytics-sql.ts';
 import type { AnalyticsStoreReader } from '../../core/ports/analytics-store.ts';
@@ -215,6 +217,14 @@ export class SqlStoreReader implements StoreReader {
     if (query.brand !== undefined) where('card_brand = ?', query.brand);
     if (query.amountMinMinor !== undefined) where('amount_minor >= ?', query.amountMinMinor);
     if (query.amountMaxMinor !== undefined) where('amount_minor <= ?', query.amountMaxMinor);
+    if (query.reference !== undefined) where('reference = ?', query.reference);
+    if (query.settlementBatchId !== undefined) {
+      // One merchant-day of fee lines (fee_lines_merchant_date_idx): the payments the batch settles.
+      where(
+        'id IN (SELECT f.payment_id FROM fee_lines f JOIN settlement_batches b ON b.merchant_id = f.merchant_id AND b.business_date = f.business_date WHERE b.id = ?)',
+        query.settlementBatchId,
+      );
+    }
     const whereSql = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
     // One row more than asked tells whether another page exists without a second query.
     const rows = await this.db.all(`SELECT ${columnsOf(paymentRows)} FROM payments ${whereSql} ORDER BY created_at_ms DESC, id DESC LIMIT ${limit + 1}`, params);
@@ -669,5 +679,5 @@ export class SqlStoreReader implements StoreReader {
 // The alerts-and-webhooks reads (notification-sql.ts), the console's users and sessions
 // (console-access-sql.ts) and the analytics rollup reads (analytics-sql.ts) are written apart and mixed in here.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlStoreReader extends NotificationStoreReader, ConsoleAccessStoreReader, AnalyticsStoreReader {}
-Object.assign(SqlStoreReader.prototype, notificationReaderMethods, consoleAccessReaderMethods, analyticsReaderMethods);
+export interface SqlStoreReader extends NotificationStoreReader, ConsoleAccessStoreReader, AnalyticsStoreReader, ClusterStoreReader {}
+Object.assign(SqlStoreReader.prototype, notificationReaderMethods, consoleAccessReaderMethods, analyticsReaderMethods, clusterReaderMethods);

@@ -37,6 +37,8 @@ import { SqlStoreReader } from './sql-store-reader.ts';
 import { notificationTxMethods } from './notification-sql.ts';
 import { consoleAccessTxMethods } from './console-access-sql.ts';
 import type { ConsoleAccessStoreTx } from '../../core/ports/console-access-store.ts';
+import { clusterTxMethods } from './cluster-sql.ts';
+import type { ClusterStoreTx } from '../../core/ports/cluster-store.ts';
 import type { NotificationStoreTx } from '../../core/ports/notification-store.ts';
 import { analyticsTxMethods } from './analytics-sql.ts';
 import type { AnalyticsStoreTx } from '../../core/ports/analytics-store.ts';
@@ -96,6 +98,8 @@ export interface SqlStoreTxOptions {
   announceConfigChange?: (kind: 'merchant' | 'terminal' | 'channel', id: string) => { sql: string; params: SqlValue[] };
   /** Memory effects tied to this unit's outcome (a STAN block forgotten if the unit rolls back). */
   effects?: UnitEffects;
+  /** The gateway node writing (docs/cluster.md): the owner of payments and idempotency records inserted, the node of events appended. */
+  nodeId?: () => string | null;
 }
 
 /** The plain event insert: enough where a single writer orders commits (SQLite). */
@@ -103,8 +107,12 @@ export interface SqlStoreTxOptions {
 const insertAttemptSql = `INSERT INTO attempts (${attemptRows.columns.join(', ')}, pan_fingerprint, pan_key_id) VALUES (${attemptRows.columns.map(() => '?').join(', ')}, (SELECT pan_fingerprint FROM payments WHERE id = ?), (SELECT pan_key_id FROM payments WHERE id = ?))`;
 
 function insertJournalledPaymentSql(journalSeqSql: string): string {
-  return `INSERT INTO payments (${paymentRows.columns.join(', ')}, journal_seq) VALUES (${paymentRows.columns.map(() => '?').join(', ')}, ${journalSeqSql})`;
+  return `INSERT INTO payments (${paymentRows.columns.join(', ')}, owner_node, journal_seq) VALUES (${paymentRows.columns.map(() => '?').join(', ')}, ?, ${journalSeqSql})`;
 }
+
+// The owner node (migration 0022) is written on insert only: updates never move a payment or a key to another node; a takeover does (cluster-sql.ts).
+const insertPaymentSql = `INSERT INTO payments (${paymentRows.columns.join(', ')}, owner_node) VALUES (${paymentRows.columns.map(() => '?').join(', ')}, ?)`;
+const insertIdempotencySql = `INSERT INTO idempotency_records (${idempotencyRows.columns.join(', ')}, owner_node) VALUES (${idempotencyRows.columns.map(() => '?').join(', ')}, ?)`;
 
 /** SQLite's next journal seq: one writer at a time, so the highest seq + 1 (read from the index) is unique and in commit order. */
 export const sqliteJournalSeqSql = '(SELECT COALESCE(MAX(journal_seq), 0) + 1 FROM payments WHERE journal_seq IS NOT NULL)';
@@ -181,8 +189,12 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     return changed > 0;
   }
 
-  insertIdempotency(record: IdempotencyRecord): Promise<void> {
-    return this.#insert(idempotencyRows, record);
+  async insertIdempotency(record: IdempotencyRecord): Promise<void> {
+    await this.db.run(insertIdempotencySql, [...idempotencyRows.toValues(record), this.#nodeId()]);
+  }
+
+  #nodeId(): string | null {
+    return this.#options.nodeId?.() ?? null;
   }
 
   async updateIdempotency(
@@ -205,8 +217,11 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
 
   async insertPayment(payment: PaymentRecord): Promise<void> {
     // A payment inserted final (a local decline) is journalled at once; a pending one when it is updated.
-    if (payment.status === 'pending') return this.#insert(paymentRows, payment);
-    await this.db.run(insertJournalledPaymentSql(this.#options.journalSeqSql), paymentRows.toValues(payment));
+    if (payment.status === 'pending') {
+      await this.db.run(insertPaymentSql, [...paymentRows.toValues(payment), this.#nodeId()]);
+      return;
+    }
+    await this.db.run(insertJournalledPaymentSql(this.#options.journalSeqSql), [...paymentRows.toValues(payment), this.#nodeId()]);
   }
 
   async updatePayment(before: PaymentRecord, after: PaymentRecord): Promise<boolean> {
@@ -281,6 +296,25 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     return this.#updateExisting(qrFollowUpRows, followUp, 'QR follow-up');
   }
 
+  async claimReversalTry(before: ReversalRecord, inFlight: ReversalRecord, node: string, nowMs: number): Promise<boolean> {
+    if (inFlight.id !== before.id) throw new Error(`claimReversalTry: ${inFlight.id} is not ${before.id}`);
+    const changed = await this.db.run(`UPDATE reversals SET tries = ?, next_at_ms = ?, claimed_by = ? WHERE id = ? AND state = 'pending' AND tries = ? AND next_at_ms <= ?`, [
+      readInteger(inFlight.tries, 'tries'),
+      readInteger(inFlight.nextAtMs, 'nextAtMs'),
+      node,
+      before.id,
+      readInteger(before.tries, 'before.tries'),
+      readInteger(nowMs, 'nowMs'),
+    ]);
+    return changed > 0;
+  }
+
+  async updateReversalAtTry(reversal: ReversalRecord, expectedTries: number, node: string): Promise<boolean> {
+    const { sql, values } = updateByKey(reversalRows, reversal);
+    const changed = await this.db.run(`${sql} AND tries = ? AND claimed_by = ?`, [...values, readInteger(expectedTries, 'expectedTries'), node]);
+    return changed > 0;
+  }
+
   insertFeeLine(line: FeeLineRecord): Promise<void> {
     return this.#insert(feeLineRows, line);
   }
@@ -313,7 +347,8 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
   }
 
   async appendEvent(event: Omit<EventRecord, 'seq'>): Promise<number> {
-    const rows = await this.db.all(this.#options.appendEventSql, eventRows.toValues(event));
+    const node = event.node ?? this.#nodeId();
+    const rows = await this.db.all(this.#options.appendEventSql, eventRows.toValues(node === null ? event : { ...event, node }));
     return readInteger(rows[0]?.seq, 'seq');
   }
 
@@ -409,5 +444,5 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
 // The alerts-and-webhooks writes (notification-sql.ts), the console's users and sessions
 // (console-access-sql.ts) and the analytics rollup writes (analytics-sql.ts) are written apart and mixed in here.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlStoreTx extends NotificationStoreTx, ConsoleAccessStoreTx, AnalyticsStoreTx {}
-Object.assign(SqlStoreTx.prototype, notificationTxMethods, consoleAccessTxMethods, analyticsTxMethods);
+export interface SqlStoreTx extends NotificationStoreTx, ConsoleAccessStoreTx, AnalyticsStoreTx, ClusterStoreTx {}
+Object.assign(SqlStoreTx.prototype, notificationTxMethods, consoleAccessTxMethods, analyticsTxMethods, clusterTxMethods);

@@ -140,6 +140,7 @@ export class SqliteStore extends SqlStoreReader implements Store {
   readonly #reader: Database.Database;
   readonly #groupCommit: GroupCommit;
   #closing: Promise<void> | null = null;
+  #nodeId: string | null = null;
   readonly #walSynced: boolean;
   readonly #syncWal: (fd: number) => Promise<void>;
   readonly #checkpointUnitsMin: number;
@@ -198,7 +199,7 @@ export class SqliteStore extends SqlStoreReader implements Store {
       detectNestedWrites: options.detectNestedWrites === true,
       beginSql: 'BEGIN IMMEDIATE',
       acquire: async () => connection,
-      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql, rowLockSql: '', journalSeqSql: sqliteJournalSeqSql, stanBlocks, effects, configCache: this.configCache ?? undefined }),
+      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql, rowLockSql: '', journalSeqSql: sqliteJournalSeqSql, stanBlocks, effects, configCache: this.configCache ?? undefined, nodeId: () => this.#nodeId }),
       mapError: mapSqliteError,
       ...(walSynced ? { afterCommit: () => this.#makeDurable() } : {}),
     });
@@ -279,6 +280,10 @@ export class SqliteStore extends SqlStoreReader implements Store {
     if (this.#walFailure !== null) return 'an earlier WAL fdatasync failed; restart the gateway (and check the disk) to reopen the store';
     if (this.#closing !== null) return 'the store is closed';
     return null;
+  }
+
+  setNodeId(nodeId: string): void {
+    this.#nodeId = nodeId;
   }
 
   close(): Promise<void> {

@@ -5,6 +5,7 @@ import type {
   ApiKeyRecord,
   AttemptRecord,
   AuditRecord,
+  ChannelCircuitOverride,
   ChannelRecord,
   EventRecord,
   FeeLineRecord,
@@ -198,7 +199,7 @@ export const terminalKeyRows: TableMapping<TerminalKeyRecord> = {
 
 export const channelRows: TableMapping<ChannelRecord> = {
   table: 'channels',
-  columns: ['name', 'host', 'port', 'dialect', 'timeout_ms', 'priority', 'disabled', 'created_at_ms', 'updated_at_ms'],
+  columns: ['name', 'host', 'port', 'dialect', 'timeout_ms', 'priority', 'disabled', 'draining', 'circuit_override', 'created_at_ms', 'updated_at_ms'],
   keyColumns: ['name'],
   toValues: (c) => [
     c.name,
@@ -208,6 +209,8 @@ export const channelRows: TableMapping<ChannelRecord> = {
     integerValue(c.timeoutMs, 'timeoutMs'),
     integerValue(c.priority, 'priority'),
     c.disabled,
+    c.draining,
+    c.circuitOverride === null ? null : json(c.circuitOverride),
     integerValue(c.createdAtMs, 'createdAtMs'),
     integerValue(c.updatedAtMs, 'updatedAtMs'),
   ],
@@ -219,6 +222,8 @@ export const channelRows: TableMapping<ChannelRecord> = {
     timeoutMs: readInteger(r.timeout_ms, 'timeout_ms'),
     priority: readInteger(r.priority, 'priority'),
     disabled: readBoolean(r.disabled, 'disabled'),
+    draining: readBoolean(r.draining, 'draining'),
+    circuitOverride: r.circuit_override === null || r.circuit_override === undefined ? null : readJson<ChannelCircuitOverride>(r.circuit_override, 'circuit_override'),
     createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
     updatedAtMs: readInteger(r.updated_at_ms, 'updated_at_ms'),
   }),
@@ -638,16 +643,22 @@ export const payoutRows: TableMapping<PayoutRecord> = {
 };
 
 /** Events get their seq from the database, so the insert leaves it out. */
+/** Absent, not null, without a node (events before migration 0022, a store without a node id): such records round-trip unchanged. */
+function nodeOfEventRow(r: SqlRow): { node?: string } {
+  return r.node === null || r.node === undefined ? {} : { node: readText(r.node, 'node') };
+}
+
 export const eventRows: TableMapping<Omit<EventRecord, 'seq'>> & { fromStoredRow(row: SqlRow): EventRecord } = {
   table: 'events',
-  columns: ['type', 'subject_id', 'payload', 'at_ms'],
+  columns: ['type', 'subject_id', 'payload', 'at_ms', 'node'],
   keyColumns: ['seq'],
-  toValues: (e) => [e.type, e.subjectId, json(e.payload), integerValue(e.atMs, 'atMs')],
+  toValues: (e) => [e.type, e.subjectId, json(e.payload), integerValue(e.atMs, 'atMs'), e.node ?? null],
   fromRow: (r) => ({
     type: readText(r.type, 'type'),
     subjectId: readTextOrNull(r.subject_id, 'subject_id'),
     payload: readJson<Record<string, unknown>>(r.payload, 'payload'),
     atMs: readInteger(r.at_ms, 'at_ms'),
+    ...nodeOfEventRow(r),
   }),
   fromStoredRow: (r) => ({
     seq: readInteger(r.seq, 'seq'),
@@ -655,6 +666,7 @@ export const eventRows: TableMapping<Omit<EventRecord, 'seq'>> & { fromStoredRow
     subjectId: readTextOrNull(r.subject_id, 'subject_id'),
     payload: readJson<Record<string, unknown>>(r.payload, 'payload'),
     atMs: readInteger(r.at_ms, 'at_ms'),
+    ...nodeOfEventRow(r),
   }),
 };
 

@@ -27,12 +27,18 @@ import {
   type WindowStats,
 } from '../../core/routing/channel-health.ts';
 import { isChannelSideDecline } from '../../core/routing/failover-rule.ts';
-import { arrangeRoute, type ChannelAdmission } from '../../core/routing/arrange-route.ts';
+import { arrangeRoute, type ArrangedRoute, type ChannelAdmission } from '../../core/routing/arrange-route.ts';
+import type { ForcedCircuitState } from '../../core/routing/channel-override.ts';
 import type { ChannelHealth, ChannelSendResult, LoggerLike } from '../../adapters/channels/upstream-channel.ts';
 
 export interface ChannelView {
   name: string;
+  /** The circuit routing obeys: an operator's forced state when one is in force, else the breaker's. */
   circuit: CircuitState;
+  /** The breaker's own state, whatever an operator forced. */
+  breakerCircuit: CircuitState;
+  /** An operator's forced circuit in force now (docs/channels.md, "Operator overrides"), or null. */
+  forced: ForcedCircuitState | null;
   /** Since when the circuit is in that state (ISO at the edge; ms here). */
   circuitSinceMs: number;
   available: boolean;
@@ -57,6 +63,8 @@ export interface ChannelHealthMonitorOptions {
   store?: Pick<Store, 'write'>;
   /** The channels' own reports (echo, connections), read on every poll. */
   healthOf?: () => readonly ChannelHealth[];
+  /** An operator's forced circuit in force now for a channel (live settings on every node), or null: the breaker decides. */
+  forcedCircuit?: (channel: string) => ForcedCircuitState | null;
 }
 
 interface Entry {
@@ -218,14 +226,19 @@ export class ChannelHealthMonitor {
   }
 
   isAvailable(channel: string): boolean {
-    const entry = this.#entries.get(channel);
-    if (entry === undefined) return true;
-    return advanceTime(entry.state, this.#options.settings, this.#options.clock.nowMs()).state.circuit !== 'open';
+    return (this.circuit(channel) ?? 'closed') !== 'open';
   }
 
+  /** An operator's forced circuit in force now on a channel this node runs, or null. */
+  forcedCircuit(channel: string): ForcedCircuitState | null {
+    return this.#entries.has(channel) ? (this.#options.forcedCircuit?.(channel) ?? null) : null;
+  }
+
+  /** The circuit routing obeys: an operator's forced state first (on a channel this node runs), then the breaker's. */
   circuit(channel: string): CircuitState | null {
     const entry = this.#entries.get(channel);
-    return entry === undefined ? null : advanceTime(entry.state, this.#options.settings, this.#options.clock.nowMs()).state.circuit;
+    if (entry === undefined) return null;
+    return this.#options.forcedCircuit?.(channel) ?? advanceTime(entry.state, this.#options.settings, this.#options.clock.nowMs()).state.circuit;
   }
 
   /**
@@ -235,21 +248,7 @@ export class ChannelHealthMonitor {
    */
   arrange(route: readonly string[]): string[] {
     const nowMs = this.#options.clock.nowMs();
-    const connectedNow = this.#connectedNow(route);
-    const admissions: ChannelAdmission[] = route.map((name) => {
-      const entry = this.#entries.get(name);
-      if (entry === undefined) return { name, circuit: 'closed', trialsUntilMs: [], lastTrialAtMs: null, reachable: true };
-      entry.trialsUntilMs = entry.trialsUntilMs.filter((untilMs) => untilMs > nowMs);
-      const answeredLately = entry.lastAttemptOkAtMs !== null && entry.lastAttemptOkAtMs > nowMs - this.#options.settings.windowMs;
-      return {
-        name,
-        circuit: this.circuit(name) ?? 'closed',
-        trialsUntilMs: entry.trialsUntilMs,
-        lastTrialAtMs: entry.lastTrialAtMs,
-        reachable: answeredLately && (connectedNow.get(name) ?? 1) > 0,
-      };
-    });
-    const arranged = arrangeRoute(admissions, this.#options.settings, nowMs);
+    const arranged = this.preview(route);
     if (arranged.trial !== null) {
       const entry = this.#entries.get(arranged.trial);
       // Spaces the next trial; the slot itself is taken when the sale goes out (recordSend).
@@ -257,6 +256,30 @@ export class ChannelHealthMonitor {
       if (arranged.lastResort) this.#options.logger.debug({ channel: arranged.trial }, 'open circuit probed by a trial sale: the last reachable channel of the route');
     }
     return [...arranged.channels];
+  }
+
+  /**
+   * The route as arrange would give it now, without stamping a trial: for "which channel would this sale
+   * take" (GET /v1/routing/explain), which must leave the breakers as it found them. A channel forced open
+   * by an operator is never the last resort: the operator said no sales.
+   */
+  preview(route: readonly string[]): ArrangedRoute {
+    const nowMs = this.#options.clock.nowMs();
+    const connectedNow = this.#connectedNow(route);
+    const admissions: ChannelAdmission[] = route.map((name) => {
+      const entry = this.#entries.get(name);
+      if (entry === undefined) return { name, circuit: 'closed', trialsUntilMs: [], lastTrialAtMs: null, reachable: true };
+      const answeredLately = entry.lastAttemptOkAtMs !== null && entry.lastAttemptOkAtMs > nowMs - this.#options.settings.windowMs;
+      const forcedOpen = this.#options.forcedCircuit?.(name) === 'open';
+      return {
+        name,
+        circuit: this.circuit(name) ?? 'closed',
+        trialsUntilMs: entry.trialsUntilMs.filter((untilMs) => untilMs > nowMs),
+        lastTrialAtMs: entry.lastTrialAtMs,
+        reachable: !forcedOpen && answeredLately && (connectedNow.get(name) ?? 1) > 0,
+      };
+    });
+    return arrangeRoute(admissions, this.#options.settings, nowMs);
   }
 
   /** Open connections per channel right now, only asked for when every channel of the route is down (rare, and cheap). */
@@ -272,11 +295,14 @@ export class ChannelHealthMonitor {
     const settings = this.#options.settings;
     return [...this.#entries].map(([name, entry]) => {
       const state = advanceTime(entry.state, settings, nowMs).state;
+      const forced = this.#options.forcedCircuit?.(name) ?? null;
       return {
         name,
-        circuit: state.circuit,
+        circuit: forced ?? state.circuit,
+        breakerCircuit: state.circuit,
+        forced,
         circuitSinceMs: state.sinceMs,
-        available: state.circuit !== 'open',
+        available: (forced ?? state.circuit) !== 'open',
         consecutiveFailures: state.consecutiveFailures,
         openedCount: state.openedCount,
         window: { ...windowStats(state, settings, nowMs), windowMs: settings.windowMs },

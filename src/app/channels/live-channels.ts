@@ -10,10 +10,23 @@ import type { ConfiguredChannel } from '../../core/routing/choose-route.ts';
 import type { LoggerLike } from '../../core/ports/channel.ts';
 import type { ChannelRecord, Store } from '../../core/ports/store.ts';
 
-/** The configured channel with the stored record's priority and disabled flag (the record wins: it is what the API changed). */
+/** The configured channel with the stored record's priority, disabled flag and operator holds (the record wins: it is what the API changed). */
 export function withStoredSettings(configured: ConfiguredChannel, stored: ChannelRecord | undefined): ConfiguredChannel {
   if (stored === undefined) return configured;
-  return { name: configured.name, weight: configured.weight, priority: stored.priority, disabled: configured.disabled || stored.disabled };
+  return {
+    name: configured.name,
+    weight: configured.weight,
+    priority: stored.priority,
+    disabled: configured.disabled || stored.disabled,
+    draining: stored.draining,
+    circuitOverride: stored.circuitOverride === null ? null : { state: stored.circuitOverride.state, untilMs: stored.circuitOverride.untilMs },
+  };
+}
+
+/** What routing reads of a channel, to tell a change worth logging. */
+function settingsKey(channel: ConfiguredChannel | undefined): string {
+  if (channel === undefined) return '';
+  return JSON.stringify([channel.priority, channel.disabled, channel.draining === true, channel.circuitOverride ?? null]);
 }
 
 export class LiveChannels {
@@ -54,10 +67,10 @@ export class LiveChannels {
         try {
           const stored = new Map((await this.#store.listChannels()).map((record) => [record.name, record]));
           const next = this.#configured.map((channel) => withStoredSettings(channel, stored.get(channel.name)));
-          const changed = next.some((channel, index) => channel.priority !== this.#current[index]?.priority || channel.disabled !== this.#current[index]?.disabled);
+          const changed = next.some((channel, index) => settingsKey(channel) !== settingsKey(this.#current[index]));
           this.#current = next;
           this.#refreshes += 1;
-          if (changed) this.#logger.info({ channels: next.map(({ name, priority, disabled }) => ({ name, priority, disabled })) }, 'channel settings changed: routing uses them from now on');
+          if (changed) this.#logger.info({ channels: next.map(({ name, priority, disabled, draining, circuitOverride }) => ({ name, priority, disabled, draining: draining === true, circuitOverride: circuitOverride ?? null })) }, 'channel settings changed: routing uses them from now on');
         } catch (error) {
           // The last known settings stay in force; the next change notice or the periodic refresh tries again.
           this.#logger.warn({ error: error instanceof Error ? error.message : 'unknown' }, 'channel settings could not be re-read; keeping the last known');

@@ -1,17 +1,27 @@
 // Callers waiting for the answer of an idempotency key in progress (an ISO resend waits for its
 // original, a terminal's reversal for the sale it reverses). A sale of this process wakes them when it
-// answers; the store is polled too, for an original handled by another gateway node.
+// answers; the store is polled too, for an original handled by another gateway node. An original whose
+// node died (its lease expired, docs/cluster.md) is taken over at once: the wait ends there, instead of
+// lasting until the deadline for an answer that will never come.
 import type { Store } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
 
 const pollMs = 200;
+
+export interface AnswerWaitersDeps {
+  store: Store;
+  clock: Clock;
+  sleep: (durationMs: number) => Promise<void>;
+  /** Takes a pending payment over when its owner node is dead; true when taken (recover-pending-payments.ts). */
+  takeOverIfOwnerDead?: (paymentId: string) => Promise<boolean>;
+}
 const roundsMax = 10_000;
 
 export class AnswerWaiters {
   readonly #waiters = new Map<string, Array<() => void>>();
-  readonly #deps: { store: Store; clock: Clock; sleep: (durationMs: number) => Promise<void> };
+  readonly #deps: AnswerWaitersDeps;
 
-  constructor(deps: { store: Store; clock: Clock; sleep: (durationMs: number) => Promise<void> }) {
+  constructor(deps: AnswerWaitersDeps) {
     this.#deps = deps;
   }
 
@@ -20,6 +30,7 @@ export class AnswerWaiters {
     for (let round = 0; round < roundsMax; round++) {
       const record = await this.#deps.store.getIdempotency(scope, key);
       if (record === null || record.state === 'done') return;
+      if (record.paymentId !== null && this.#deps.takeOverIfOwnerDead !== undefined && (await this.#deps.takeOverIfOwnerDead(record.paymentId))) return;
       const leftMs = untilMs - this.#deps.clock.nowMs();
       if (leftMs <= 0) return;
       const waitKey = waitKeyOf(scope, key);

@@ -14,7 +14,7 @@ import { authorizeSale, type SaleAdmission } from './authorize-sale.ts';
 import { handleLateReply } from './handle-late-reply.ts';
 import { HeldReversals, type EngineRecoveryStats } from './held-reversals.ts';
 import { viewOfPayment } from './payment-views.ts';
-import { recoverPendingPayments } from './recover-pending-payments.ts';
+import { recoverPendingPayments, takeOverIfOwnerDead, type RecoveryOptions } from './recover-pending-payments.ts';
 import { reverseByTerminal } from './reverse-by-terminal.ts';
 import type { SaleDeps } from './sale-deps.ts';
 import { resolveSaleServices, type PaymentsOptions } from './sale-services.ts';
@@ -36,7 +36,8 @@ export class Payments implements SaleUseCases {
     this.#deps = {
       ...services,
       active: new Set(),
-      answerWaiters: new AnswerWaiters(services),
+      // Late bound: the takeover runs the recovery of one payment with these very deps.
+      answerWaiters: new AnswerWaiters({ ...services, takeOverIfOwnerDead: (paymentId) => takeOverIfOwnerDead(this.#deps, paymentId) }),
       settlementWaiters: new SettlementWaiters(),
       heldReversals: new HeldReversals(services, isClosing),
     };
@@ -76,6 +77,15 @@ export class Payments implements SaleUseCases {
     return viewOfPayment(this.#deps.store, payment);
   }
 
+  async listFollowUps(id: string, scope: { merchantId?: string }, limit: number): Promise<PaymentView[] | null> {
+    const payment = await this.#deps.store.getPayment(id);
+    if (payment === null || (scope.merchantId !== undefined && payment.merchantId !== scope.merchantId)) return null;
+    const followUps = (await this.#deps.store.listFollowUps(id)).slice(0, limit);
+    const data: PaymentView[] = [];
+    for (const followUp of followUps) data.push(await viewOfPayment(this.#deps.store, followUp));
+    return data;
+  }
+
   async listPayments(query: PaymentQuery): Promise<Page<PaymentView>> {
     const page = await this.#deps.store.listPayments(query);
     const data: PaymentView[] = [];
@@ -84,7 +94,7 @@ export class Payments implements SaleUseCases {
   }
 
   /** After a restart (and by the composition root's recovery sweep): every pending payment this process is not driving gets its unknown attempts reversed. */
-  recoverAfterRestart(options: { createdBeforeMs?: number } = {}): Promise<{ payments: number; reversalsQueued: number }> {
+  recoverAfterRestart(options: RecoveryOptions = {}): Promise<{ payments: number; reversalsQueued: number }> {
     return recoverPendingPayments(this.#deps, options);
   }
 

@@ -48,6 +48,12 @@ export async function runAttempt(deps: SaleServices, context: SaleContext, state
     return eventOf(deps, context, attemptsSoFar, send.seq, { kind: 'not_sent', reason: 'encode_failed', detail: 'request could not be built' });
   }
   const timeoutMs = Math.max(1, Math.min(channelSettings.timeoutMs, send.timeoutMs));
+  // A node whose own lease may have lapsed (paused, cut off from the database) may see its sale taken
+  // over by another node, which reverses it: a request sent now could be charged after that reversal.
+  if (!deps.cluster.mayAct()) {
+    deps.logger.error({ paymentId: context.payment.id, channel: send.channel }, 'this node lost its lease; the attempt is not sent');
+    return eventOf(deps, context, attemptsSoFar, send.seq, { kind: 'not_sent', reason: 'closed', detail: 'this gateway node lost its lease' });
+  }
   const result = await channel.send(message, { timeoutMs });
   return eventOf(deps, context, attemptsSoFar, send.seq, result);
 }

@@ -41,10 +41,24 @@ export interface PaymentsOptions {
   recoveryPolicy?: RecoveryPolicy;
   /** A terminal's 0400 of a WeChat Pay or Alipay sale goes to the QR use cases (cancel, never a card 0400); without it such a 0400 is refused `12`. */
   reverseQrSale?: QrSaleReversal;
+  /** This gateway node among several (docs/cluster.md); one node alone by default. */
+  cluster?: SaleCluster;
 }
 
 /** Undoes a QR sale a terminal's 0400 names, once the terminal reversal rules allowed it; answers DE 39 for the 0410. */
 export type QrSaleReversal = (payment: PaymentRecord, input: TerminalReversalInput) => Promise<{ responseCode: string; refusal?: TxnRefusal }>;
+
+/** What the sale use cases need of the cluster membership (src/app/cluster/node-membership.ts). */
+export interface SaleCluster {
+  readonly nodeId: string;
+  /** False once this node's own lease may have lapsed (a pause, a lost database): it must not send then, its sales may be taken over. */
+  mayAct(): boolean;
+  /** Whether node `id` holds a live lease now; a node without a row is dead. */
+  isNodeAlive(id: string): Promise<boolean>;
+}
+
+/** One node alone: it always may act, and every other node's sale is left to the recovery sweep. */
+const singleNode: SaleCluster = { nodeId: 'local', mayAct: () => true, isNodeAlive: async () => true };
 
 /** The options resolved: defaults filled in, channels by name. */
 export interface SaleServices {
@@ -64,6 +78,7 @@ export interface SaleServices {
   readonly router: EngineRouter | undefined;
   readonly recoveryPolicy: RecoveryPolicy;
   readonly reverseQrSale: QrSaleReversal | undefined;
+  readonly cluster: SaleCluster;
 }
 
 export function resolveSaleServices(options: PaymentsOptions): SaleServices {
@@ -85,5 +100,6 @@ export function resolveSaleServices(options: PaymentsOptions): SaleServices {
     router: options.router,
     recoveryPolicy: options.recoveryPolicy ?? shippedRecoveryPolicy,
     reverseQrSale: options.reverseQrSale,
+    cluster: options.cluster ?? singleNode,
   };
 }

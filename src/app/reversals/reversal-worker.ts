@@ -37,6 +37,10 @@ export interface ReversalWorkerOptions {
   onSettledInTx?: (tx: StoreTx, settled: ReversalSettlement) => Promise<void>;
   /** Called after the commit, for notifications. */
   onSettled?: (settled: ReversalSettlement) => void;
+  /** How long after its claim a try may still be sent (default 2 s); a node paused longer sends nothing (docs/cluster.md). */
+  sendWindowMs?: number;
+  /** The gateway node this worker sends for (docs/cluster.md): each try's claim names it, and only its claim may write the try's outcome. */
+  nodeId?: string;
 }
 
 export interface ReversalSettlement {
@@ -67,6 +71,8 @@ export interface EnqueueReversalInput {
  */
 const kickRunsMax = 4;
 
+const defaultSendWindowMs = 2000;
+
 /** Response codes of an 0410 that mean the reversal is complete: done, or the host never saw the original. */
 const completedResponseCodes: ReadonlySet<string> = new Set(['00', '25']);
 
@@ -83,6 +89,8 @@ export class ReversalWorker {
   /** Reversals this worker is sending now: runs side by side never send two tries of one row at once. */
   private readonly sending = new Set<string>();
   private stopped = false;
+  readonly #nodeId: string;
+  readonly #sendWindowMs: number;
 
   constructor(options: ReversalWorkerOptions) {
     const positive: Array<[string, number]> = [
@@ -98,6 +106,8 @@ export class ReversalWorker {
     }
     if (options.backoffMsMax < options.backoffMs) throw new Error('broken invariant: reversal backoffMsMax is below backoffMs');
     this.options = options;
+    this.#nodeId = options.nodeId ?? 'local';
+    this.#sendWindowMs = options.sendWindowMs ?? defaultSendWindowMs;
     this.policy = Object.freeze({ triesMax: options.triesMax, backoffMs: options.backoffMs, backoffMsMax: options.backoffMsMax });
   }
 
@@ -158,18 +168,21 @@ export class ReversalWorker {
     if (this.sending.has(listed.id)) return false;
     this.sending.add(listed.id);
     try {
+      // The claim is one conditional update (the tries count is its epoch): of two nodes that listed the
+      // same due row, exactly one claims the try. Until `inFlight.nextAtMs` no other node may claim the row.
       const claimed = await store.write(async (tx) => {
         const current = await tx.getReversal(listed.id);
         const nowMs = clock.nowMs();
         if (current === null || current.state !== 'pending' || current.tries !== listed.tries || current.nextAtMs > nowMs) return null;
         const tries = current.tries + 1;
         // If we crash before recording the outcome, the row comes due again after the reply window plus the usual backoff.
-        const inFlight: ReversalRecord = { ...current, tries, nextAtMs: nowMs + this.options.timeoutMs + reversalBackoffMs(tries, this.policy) };
-        await tx.updateReversal(inFlight);
-        return { before: current, inFlight };
+        // The send window is part of the claim: no other node claims the row before the send could be made and answered.
+        const inFlight: ReversalRecord = { ...current, tries, nextAtMs: nowMs + this.#sendWindowMs + this.options.timeoutMs + reversalBackoffMs(tries, this.policy) };
+        if (!(await tx.claimReversalTry(current, inFlight, this.#nodeId, nowMs))) return null;
+        return { before: current, inFlight, claimedAtMs: nowMs };
       });
       if (claimed === null) return false;
-      const { before, inFlight } = claimed;
+      const { before, inFlight, claimedAtMs } = claimed;
 
       const payment = await store.getPayment(before.paymentId);
       const attempt = (await store.listAttempts(before.paymentId)).find((candidate) => candidate.id === before.attemptId);
@@ -177,18 +190,36 @@ export class ReversalWorker {
         throw new Error(`broken invariant: reversal ${before.id} names a payment or attempt the store does not have`);
       }
 
+      const tryLog = { reversalId: before.id, paymentId: before.paymentId, attemptId: before.attemptId, channel: before.channel, tryNumber: inFlight.tries };
+      // A node that paused (or lost the database) after its claim must not send once another node may
+      // claim the next try (at inFlight.nextAtMs): our 0400 may wait timeoutMs for its reply, so it
+      // goes out only inside the claim's send window.
+      if (clock.nowMs() > claimedAtMs + this.#sendWindowMs) {
+        logger.warn(tryLog, 'reversal claim lapsed before the send (paused or slow store); not sent, the next claim sends it');
+        return false;
+      }
       const outcome = await this.tryOnce(before, inFlight.tries, attempt, payment);
+      let stale = false;
       const settlement = await store.write(async (tx) => {
         const current = await tx.getReversal(before.id);
-        if (current === null || current.state !== 'pending' || current.tries !== inFlight.tries) return null;
+        if (current === null || current.state !== 'pending' || current.tries !== inFlight.tries) {
+          stale = true;
+          return null;
+        }
         const nowMs = clock.nowMs();
         const next = nextReversalTry(before, outcome, this.policy, nowMs);
-        await tx.updateReversal(next);
+        // Fenced: the row must still be at our try and claimed by this node in the same statement.
+        if (!(await tx.updateReversalAtTry(next, inFlight.tries, this.#nodeId))) {
+          stale = true;
+          return null;
+        }
         if (next.state === 'pending') return null;
         return this.settleInTx(tx, next, outcome, nowMs);
       });
-
-      const tryLog = { reversalId: before.id, paymentId: before.paymentId, attemptId: before.attemptId, channel: before.channel, tryNumber: inFlight.tries };
+      if (stale) {
+        logger.warn({ ...tryLog, outcome: outcome.kind }, 'reversal try outcome is stale: another worker or node claimed the row meanwhile; its outcome is not written');
+        return false;
+      }
       if (outcome.kind === 'failed') logger.warn({ ...tryLog, lastError: outcome.lastError }, 'reversal try failed');
       if (settlement !== null) {
         if (settlement.result === 'dead') {

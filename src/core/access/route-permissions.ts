@@ -29,6 +29,7 @@ export const routePermissions: Readonly<Record<string, RouteRequirement>> = Obje
   'POST /v1/payments': 'payments:create',
   'GET /v1/payments': 'payments:read',
   'GET /v1/payments/:id': 'payments:read',
+  'GET /v1/payments/:id/follow-ups': 'payments:read',
   'GET /v1/payments.csv': 'payments:read',
   'POST /v1/payments/:id/void': 'payments:refund',
   'POST /v1/payments/:id/refunds': 'payments:refund',
@@ -50,10 +51,14 @@ export const routePermissions: Readonly<Record<string, RouteRequirement>> = Obje
   'GET /v1/terminals/:id': 'terminals:read',
   'PATCH /v1/terminals/:id': 'terminals:write',
   'GET /v1/channels': 'channels:read',
+  // the gateway nodes sharing the database (docs/cluster.md): operations, like the channels
+  'GET /v1/nodes': 'channels:read',
   'POST /v1/channels': 'channels:write',
   'GET /v1/channels/health': 'channels:read',
   'GET /v1/channels/:name': 'channels:read',
   'PATCH /v1/channels/:name': 'channels:write',
+  'POST /v1/channels/:name/circuit': 'channels:write',
+  'GET /v1/routing/explain': 'channels:read',
   // reversals left for people, reconciliation, payouts
   'GET /v1/manual-handling': 'manual_handling:read',
   'GET /v1/manual-handling/:paymentId': 'manual_handling:read',

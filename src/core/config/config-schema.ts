@@ -361,6 +361,15 @@ export const configSchema = Type.Object(
     listeners: Type.Array(listenerSchema, { maxItems: listenersMax, default: [{}] }),
     channels: Type.Array(channelSchema, { maxItems: channelsMax, default: [] }),
     merchants: Type.Array(merchantSchema, { maxItems: merchantsMax, default: [] }),
+    /** This gateway process among several on one PostgreSQL database (docs/cluster.md). */
+    node: section({
+      /** Stable name in logs, metrics, events and GET /v1/nodes; default `<hostname>-<pid>-<random>`, new on every start. */
+      id: Type.Optional(text({ maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$', expected: 'must be letters, digits and . _ : - (at most 128)' })),
+      /** How often the node renews its row and lease in the database. */
+      heartbeatIntervalMs: integer(100, 60_000, 1000),
+      /** How long after its last heartbeat a node counts as dead: its sales and leases are then taken over. */
+      leaseMs: integer(500, 600_000, 5000),
+    }),
     drills: section({
       schedule: Type.Array(drillScheduleSchema, { maxItems: 32, default: [] }),
     }),
@@ -810,6 +819,11 @@ function checkRelations(config: CheckedConfig): void {
     throw new ReswipeError('RSW_CONFIG_RELATION', { field, reason });
   };
   const { engine } = config;
+
+  // A lease shorter than two heartbeats expires on one late heartbeat: live nodes would be taken over.
+  if (config.node.leaseMs < 2 * config.node.heartbeatIntervalMs) {
+    relation('node.leaseMs', `(${config.node.leaseMs}) must be at least twice node.heartbeatIntervalMs (${config.node.heartbeatIntervalMs})`);
+  }
 
   if (engine.reversal.backoffMs > engine.reversal.backoffMsMax) {
     relation('engine.reversal.backoffMs', `(${engine.reversal.backoffMs}) must not exceed engine.reversal.backoffMsMax (${engine.reversal.backoffMsMax})`);

@@ -88,4 +88,11 @@ export const storeErrors = defineErrors([
     httpStatus: 500,
     description: 'The database was migrated by a newer reswipe; run that version (or newer) instead of downgrading.',
   },
+  {
+    code: 'RSW_LEASE_LOST',
+    messageTemplate: 'the lease {lease} is no longer held by node {node} at epoch {epoch}',
+    httpStatus: 503,
+    isoResponseCode: '96',
+    description: 'A write made under a work lease (docs/cluster.md) found the lease expired or taken over by another node (a paused or partitioned node); it was rolled back and nothing is sent after it. The new owner does the work.',
+  },
 ] as const);

@@ -16,7 +16,7 @@ export interface MerchantDefinition {
 }
 
 /** What defines a channel: everything but its timestamps. */
-export type ChannelDefinition = Omit<ChannelRecord, 'createdAtMs' | 'updatedAtMs'>;
+export type ChannelDefinition = Omit<ChannelRecord, 'createdAtMs' | 'updatedAtMs' | 'draining' | 'circuitOverride'>;
 
 /** The merchant record for `definition`; `disabled` and `createdAtMs` survive from `existing`. */
 export function buildMerchantRecord(definition: MerchantDefinition, existing: MerchantRecord | null, nowMs: number): MerchantRecord {
@@ -58,6 +58,9 @@ export function buildChannelRecord(definition: ChannelDefinition, existing: Chan
     timeoutMs: definition.timeoutMs,
     priority: definition.priority,
     disabled: definition.disabled,
+    // An operator's hold outlives a restart that re-applies the config file: the file knows nothing of it.
+    draining: existing?.draining ?? false,
+    circuitOverride: existing?.circuitOverride ?? null,
     createdAtMs: existing?.createdAtMs ?? nowMs,
     updatedAtMs: nowMs,
   };

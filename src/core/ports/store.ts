@@ -17,6 +17,9 @@ import type { QrMethod } from './qr-channel.ts';
 import type { NotificationStoreReader, NotificationStoreTx } from './notification-store.ts';
 import type { AnalyticsStoreReader, AnalyticsStoreTx } from './analytics-store.ts';
 import type { ConsoleAccessStoreReader, ConsoleAccessStoreTx } from './console-access-store.ts';
+import type { ClusterStoreReader, ClusterStoreTx } from './cluster-store.ts';
+import type { Leadership } from './leadership.ts';
+import type { LoggerLike } from './channel.ts';
 
 export interface MerchantRecord {
   id: string;
@@ -82,8 +85,21 @@ export interface ChannelRecord {
   timeoutMs: number;
   priority: number;
   disabled: boolean;
+  /** No new sales are routed to it; follow-ups and reversals of its own payments still go to it (docs/channels.md). */
+  draining: boolean;
+  /** An operator's forced circuit, on every node, until `untilMs` (null: until lifted); null: the breaker decides. */
+  circuitOverride: ChannelCircuitOverride | null;
   createdAtMs: number;
   updatedAtMs: number;
+}
+
+/** A circuit forced by an operator (POST /v1/channels/{name}/circuit): who, when, why, until when. */
+export interface ChannelCircuitOverride {
+  state: 'open' | 'closed';
+  note: string;
+  byUser: string;
+  atMs: number;
+  untilMs: number | null;
 }
 
 /** What kind of money movement a payment is. Sales first; the rest arrive with the full transaction set. */
@@ -450,6 +466,8 @@ export interface EventRecord {
   subjectId: string | null;
   payload: Record<string, unknown>;
   atMs: number;
+  /** The gateway node that wrote it (migration 0022); absent for events written before, or by a store without a node id. */
+  node?: string;
 }
 
 /** One state-changing action: who (`key:<id>`, `cli`), when, from where and what. Never updated or deleted. */
@@ -551,6 +569,10 @@ export interface PaymentQuery {
   brand?: string;
   amountMinMinor?: number;
   amountMaxMinor?: number;
+  /** The merchant's own order reference, exactly. */
+  reference?: string;
+  /** Only the payments a settlement batch settles: those with a fee line of its merchant and business date. */
+  settlementBatchId?: string;
 }
 
 export interface Page<T> {
@@ -563,7 +585,7 @@ export interface Page<T> {
  * Inserts that break a unique constraint throw ReswipeError `RSW_STORE_CONFLICT` naming the constraint;
  * that is how duplicate detection stays race-free across several gateway nodes.
  */
-export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccessStoreTx, AnalyticsStoreTx {
+export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccessStoreTx, AnalyticsStoreTx, ClusterStoreTx {
   upsertMerchant(merchant: MerchantRecord): Promise<void>;
   upsertTerminal(terminal: TerminalRecord): Promise<void>;
   /** Moves a terminal's `lastSeenAtMs` forward to `seenAtMs` (never back) and touches nothing else; false when the terminal is unknown or was seen later already. */
@@ -608,6 +630,14 @@ export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccess
   /** A second follow-up of one payment throws `RSW_STORE_CONFLICT` (qr_follow_ups_payment_key). */
   insertQrFollowUp(followUp: QrFollowUpRecord): Promise<void>;
   updateQrFollowUp(followUp: QrFollowUpRecord): Promise<void>;
+  /**
+   * Claims the next try of a due reversal for `node` (docs/cluster.md): ONE conditional update that
+   * succeeds only while the row is pending, still at `before.tries` and due at `nowMs`. The tries
+   * count is the claim's epoch. False when another worker or node claimed it first.
+   */
+  claimReversalTry(before: ReversalRecord, inFlight: ReversalRecord, node: string, nowMs: number): Promise<boolean>;
+  /** Writes a try's outcome only if the row is still at try `expectedTries` claimed by `node` (fencing); false for a stale write. */
+  updateReversalAtTry(reversal: ReversalRecord, expectedTries: number, node: string): Promise<boolean>;
 
   insertFeeLine(line: FeeLineRecord): Promise<void>;
   upsertSettlementBatch(batch: SettlementBatchRecord): Promise<void>;
@@ -653,7 +683,7 @@ export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccess
   touchApiKey(id: string, atMs: number): Promise<void>;
 }
 
-export interface StoreReader extends NotificationStoreReader, ConsoleAccessStoreReader, AnalyticsStoreReader {
+export interface StoreReader extends NotificationStoreReader, ConsoleAccessStoreReader, AnalyticsStoreReader, ClusterStoreReader {
   getMerchant(id: string): Promise<MerchantRecord | null>;
   listMerchants(): Promise<MerchantRecord[]>;
   getTerminal(id: string): Promise<TerminalRecord | null>;
@@ -840,6 +870,13 @@ export interface Store extends StoreReader {
    * noticed by the version check. Returns the function that stops listening (docs/cluster.md).
    */
   onConfigChange?(listener: (change: ConfigChange) => void): () => void;
+  /**
+   * The gateway node this store writes for (docs/cluster.md): stamped on payments and idempotency records
+   * it inserts (their owner node) and on every event it appends. Set once by the composition root.
+   */
+  setNodeId(nodeId: string): void;
+  /** The cluster leadership election on this database (PostgreSQL); absent where one node is all there is (SQLite). */
+  openLeadership?(options: { checkIntervalMs: number; logger: LoggerLike; mayLead?: () => boolean }): Leadership;
   close(): Promise<void>;
 }
 

@@ -8,6 +8,7 @@
 import type { Random } from '../time/random.ts';
 import type { CardBrand, CardType } from '../vocabulary.ts';
 import type { RouteChannel, RouteMatch, RouteRule, RoutingRules } from './routing-rules.ts';
+import type { CircuitOverrideSetting } from './channel-override.ts';
 
 export interface RouteInput {
   readonly brand: CardBrand;
@@ -32,15 +33,26 @@ export interface ConfiguredChannel {
   readonly priority: number;
   readonly weight: number;
   readonly disabled: boolean;
+  /** Takes no new sales (an operator drains it); its own payments' follow-ups still go to it. */
+  readonly draining?: boolean;
+  /** An operator's forced circuit (read with the time by the health monitor, channel-override.ts). */
+  readonly circuitOverride?: CircuitOverrideSetting | null;
 }
 
-/** Chooses the route; `channels` are the configured ones (disabled ones never appear in a result). */
+/** Whether a channel may take a new sale at all, before health: enabled and not draining. */
+export function takesNewSales(channel: ConfiguredChannel): boolean {
+  return !channel.disabled && channel.draining !== true;
+}
+
+/** Chooses the route; `channels` are the configured ones (disabled and draining ones never appear in a result). */
 export function chooseRoute(rules: RoutingRules | null, input: RouteInput, channels: readonly ConfiguredChannel[], random: Random): RouteChoice {
-  const enabled = new Set(channels.filter((channel) => !channel.disabled).map((channel) => channel.name));
+  const enabled = new Set(channels.filter(takesNewSales).map((channel) => channel.name));
+  const draining = new Set(channels.filter((channel) => !channel.disabled && channel.draining === true).map((channel) => channel.name));
   const why: string[] = [];
   if (rules === null) {
     why.push('no routing rules configured: every enabled channel by its configured priority');
-    const all = channels.filter((channel) => !channel.disabled).map(({ name, priority, weight }) => ({ name, priority, weight }));
+    for (const name of draining) why.push(`channel "${name}" skipped: draining`);
+    const all = channels.filter(takesNewSales).map(({ name, priority, weight }) => ({ name, priority, weight }));
     return { channels: orderChannels(all, random), rule: 'all-channels', why };
   }
   let best: { rule: RouteRule; binLength: number; conditions: number; index: number } | null = null;
@@ -69,7 +81,7 @@ export function chooseRoute(rules: RoutingRules | null, input: RouteInput, chann
     why.push('no rule matches and no default route: every enabled channel by its configured priority');
   }
   const usable = route.filter((channel) => enabled.has(channel.name));
-  for (const skipped of route.filter((channel) => !enabled.has(channel.name))) why.push(`channel "${skipped.name}" skipped: disabled or not configured`);
+  for (const skipped of route.filter((channel) => !enabled.has(channel.name))) why.push(`channel "${skipped.name}" skipped: ${draining.has(skipped.name) ? 'draining' : 'disabled or not configured'}`);
   const ordered = orderChannels(usable, random);
   why.push(ordered.length === 0 ? 'no usable channel: the sale cannot be sent' : `order: ${ordered.map((channel) => `${channel.name} (priority ${channel.priority}, weight ${channel.weight})`).join(' then ')}`);
   return { channels: ordered, rule: ruleName, why };

@@ -62,6 +62,9 @@ async function route(server: RunningIssuerServer, request: IncomingMessage, resp
     }
     case 'GET /faults':
       return sendJson(response, 200, server.faults());
+    case 'GET /reversals':
+      // Every 0400/0401 received (bounded, oldest first): which original, on which connection, when.
+      return sendJson(response, 200, { data: server.reversalsReceived });
     case 'PUT /faults': {
       let update: unknown;
       try {
@@ -91,7 +94,7 @@ async function route(server: RunningIssuerServer, request: IncomingMessage, resp
       return;
     }
     default:
-      return sendError(response, 404, 'NOT_FOUND', `no route ${where}; try GET /healthz, GET /ledger, GET /faults, PUT /faults, POST /reset, GET /cards, GET /clearing.csv?date=YYYY-MM-DD`);
+      return sendError(response, 404, 'NOT_FOUND', `no route ${where}; try GET /healthz, GET /ledger, GET /faults, GET /reversals, PUT /faults, POST /reset, GET /cards, GET /clearing.csv?date=YYYY-MM-DD`);
   }
 }
 

@@ -76,6 +76,18 @@ export interface IssuerStats {
   macRejected: number;
 }
 
+/** One reversal (0400/0401) as it reached the issuer: which original (DE 90), on which connection, when. */
+export interface ReversalReceipt {
+  readonly mti: string;
+  readonly original: string;
+  readonly stan: string;
+  readonly connection: number;
+  readonly atMs: number;
+}
+
+/** Reversal receipts kept for GET /reversals, the oldest dropped first. */
+const reversalReceiptsMax = 10_000;
+
 export interface RunningIssuerServer {
   readonly isoPort: number;
   readonly adminPort: number;
@@ -83,6 +95,8 @@ export interface RunningIssuerServer {
   readonly seed: number;
   readonly book: IssuerBook;
   readonly stats: IssuerStats;
+  /** Every reversal received, oldest first (bounded): tests check that no two senders overlapped on one original. */
+  readonly reversalsReceived: readonly ReversalReceipt[];
   faults(): FaultSettings;
   setFaults(settings: FaultSettings): void;
   /** Forgets every transaction and restores opening balances (recorded in the ledger file too). */
@@ -157,8 +171,15 @@ export async function startIssuerServer(options: IssuerServerOptions): Promise<R
     return true;
   };
 
-  const handleMessage = (socket: Socket, request: IsoMessage): void => {
+  const reversalsReceived: ReversalReceipt[] = [];
+  let connections = 0;
+
+  const handleMessage = (socket: Socket, request: IsoMessage, connection: number): void => {
     stats.messages += 1;
+    if (request.mti.startsWith('04')) {
+      if (reversalsReceived.length >= reversalReceiptsMax) reversalsReceived.shift();
+      reversalsReceived.push({ mti: request.mti, original: String(request.fields[90] ?? ''), stan: String(request.fields[11] ?? ''), connection, atMs: nowMs() });
+    }
     const fault = decideFault(request, faults, faultRandom);
     if (fault !== null) {
       stats.faults[fault] = (stats.faults[fault] ?? 0) + 1;
@@ -214,6 +235,8 @@ export async function startIssuerServer(options: IssuerServerOptions): Promise<R
 
   const handleConnection = (socket: Socket): void => {
     sockets.add(socket);
+    connections += 1;
+    const connection = connections;
     const decoder = new FrameDecoder({ framing: options.framing, frameBytesMax: options.frameBytesMax });
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', (error) => log.debug({ err: error.message }, 'issuer connection error'));
@@ -240,7 +263,7 @@ export async function startIssuerServer(options: IssuerServerOptions): Promise<R
           continue;
         }
         if (refusedForMac(socket, frame, request)) continue;
-        handleMessage(socket, request);
+        handleMessage(socket, request, connection);
       }
     });
   };
@@ -257,6 +280,7 @@ export async function startIssuerServer(options: IssuerServerOptions): Promise<R
     seed: options.seed,
     book,
     stats,
+    reversalsReceived,
     faults: () => faults,
     setFaults(settings) {
       faults = settings;

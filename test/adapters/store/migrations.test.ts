@@ -28,7 +28,9 @@ const pinned: Record<string, string> = {
   '0019_console_access': 'effd559f5d3c9ba1/44fad7ebb7cc38f3',
   '0020_analytics_rollup': '506d8dc699be76cb/b345ec814eb19246',
   '0021_qr_payments': '5d2ea058b6135b02/a87bc050dc25cf4a',
+  '0022_cluster': '6f28cc34627885a1/50610c3e2b629f2e',
   '0023_channel_health': 'a35b9deab0f25929/f8f1ab11a294f3ed',
+  '0024_channel_overrides': '077dcd94d7aa9c94/263d43a7b58b8f4c',
 };
 
 function sha256(text: string): string {

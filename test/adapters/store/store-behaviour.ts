@@ -276,10 +276,14 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.equal((await store.getTerminal('t1'))?.state, 'disabled');
       assert.equal(await store.write((tx) => tx.touchTerminal('t1', 1_900_000_000_000)), true);
       assert.equal((await store.getTerminal('t1'))?.lastSeenAtMs, 1_900_000_000_000);
-      await store.write((tx) => tx.upsertChannel({ name: 'bank-z', host: 'h', port: 1, dialect: 'cups', timeoutMs: 1, priority: 1, disabled: false, createdAtMs: 1, updatedAtMs: 1 }));
+      await store.write((tx) => tx.upsertChannel({ name: 'bank-z', host: 'h', port: 1, dialect: 'cups', timeoutMs: 1, priority: 1, disabled: false, draining: false, circuitOverride: null, createdAtMs: 1, updatedAtMs: 1 }));
       assert.equal((await store.getChannel('bank-z'))?.disabled, false);
-      await store.write((tx) => tx.upsertChannel({ name: 'bank-z', host: 'h', port: 1, dialect: 'cups', timeoutMs: 1, priority: 1, disabled: true, createdAtMs: 1, updatedAtMs: 2 }));
+      assert.equal((await store.getChannel('bank-z'))?.circuitOverride, null);
+      const forced = { state: 'open' as const, note: 'bank maintenance', byUser: 'ops', atMs: 2, untilMs: 3_600_002 };
+      await store.write((tx) => tx.upsertChannel({ name: 'bank-z', host: 'h', port: 1, dialect: 'cups', timeoutMs: 1, priority: 1, disabled: true, draining: true, circuitOverride: forced, createdAtMs: 1, updatedAtMs: 2 }));
       assert.equal((await store.getChannel('bank-z'))?.disabled, true);
+      assert.equal((await store.getChannel('bank-z'))?.draining, true);
+      assert.deepEqual((await store.getChannel('bank-z'))?.circuitOverride, forced);
       // A write that rolls back changes nothing, in the database or in the cache.
       await store.write(async (tx) => {
         await tx.upsertMerchant({ ...before, name: 'Never' });

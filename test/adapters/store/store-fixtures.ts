@@ -58,6 +58,8 @@ export function channel(name: string, overrides: Partial<ChannelRecord> = {}): C
     timeoutMs: 8000,
     priority: 1,
     disabled: false,
+    draining: false,
+    circuitOverride: null,
     createdAtMs: baseAtMs,
     updatedAtMs: baseAtMs,
     ...overrides,

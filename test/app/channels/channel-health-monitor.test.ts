@@ -237,3 +237,36 @@ test('the last reachable channel keeps taking sales one after another; asking fo
   assert.equal(monitor.circuit('a'), 'closed');
   await monitor.stop();
 });
+
+test('a forced circuit wins over the breaker: forced open is never the last resort, forced closed sends without trial slots', () => {
+  let nowMs = 1_000_000;
+  const forced = new Map<string, 'open' | 'closed'>();
+  const monitor = new ChannelHealthMonitor({
+    channelNames: ['a', 'b'],
+    settings: { failuresMax: 2, windowMs: 60_000, windowAttemptsMin: 100, failureRateMaxBps: 10_000, openMs: 10_000, halfOpenSuccessesMin: 1 },
+    clock: { nowMs: () => nowMs },
+    logger: silent,
+    healthOf: () => [{ name: 'a', connected: 1, connections: 1, inFlight: 0, lastEchoOkAtMs: null, consecutiveFailures: 0 }],
+    forcedCircuit: (name) => forced.get(name) ?? null,
+  });
+  monitor.recordAttempt('a', sale, replyWith('00'));
+  forced.set('a', 'open');
+  assert.equal(monitor.circuit('a'), 'open');
+  assert.deepEqual(monitor.arrange(['a', 'b']), ['b']);
+  assert.deepEqual(monitor.arrange(['a']), [], 'the only channel, reachable, still gets no sale: the operator said open');
+  const view = monitor.view().find((channel) => channel.name === 'a');
+  assert.equal(view?.forced, 'open');
+  assert.equal(view?.breakerCircuit, 'closed');
+  // The breaker opens on its own; forced closed puts the channel back first in line, and every sale goes out.
+  forced.delete('a');
+  monitor.recordAttempt('a', sale, replyWith('96'));
+  monitor.recordAttempt('a', sale, replyWith('96'));
+  assert.equal(monitor.circuit('a'), 'open');
+  assert.deepEqual(monitor.arrange(['a', 'b']), ['b']);
+  forced.set('a', 'closed');
+  assert.deepEqual(monitor.arrange(['a', 'b']), ['a', 'b']);
+  for (let i = 0; i < 5; i++) assert.equal(monitor.recordSend('a', sale), true, 'no trial bound while forced closed');
+  nowMs += 1;
+  forced.delete('a');
+  assert.equal(monitor.circuit('a'), 'open', 'lifted: the breaker decides again');
+});

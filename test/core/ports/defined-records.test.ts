@@ -33,10 +33,12 @@ test('a re-seeded terminal keeps sign-on, batch, limits, last seen and a disable
   }
 });
 
-test('a channel takes every field from its definition, disabled included; only createdAtMs survives', () => {
+test("a channel takes every field from its definition, disabled included; only createdAtMs and an operator's holds survive", () => {
   const channel = { name: 'bank-a', host: '127.0.0.1', port: 9100, dialect: 'iso87-ascii', timeoutMs: 8000, priority: 1, disabled: false, acquirerId: '48020000' };
   const fresh = buildChannelRecord(channel, null, nowMs);
-  assert.deepEqual(fresh, { name: 'bank-a', host: '127.0.0.1', port: 9100, dialect: 'iso87-ascii', timeoutMs: 8000, priority: 1, disabled: false, createdAtMs: nowMs, updatedAtMs: nowMs });
-  const existing: ChannelRecord = { ...fresh, host: '10.0.0.1', disabled: true, createdAtMs: earlierMs, updatedAtMs: earlierMs };
-  assert.deepEqual(buildChannelRecord(channel, existing, nowMs), { ...fresh, createdAtMs: earlierMs });
+  assert.deepEqual(fresh, { name: 'bank-a', host: '127.0.0.1', port: 9100, dialect: 'iso87-ascii', timeoutMs: 8000, priority: 1, disabled: false, draining: false, circuitOverride: null, createdAtMs: nowMs, updatedAtMs: nowMs });
+  const hold = { state: 'open' as const, note: 'maintenance', byUser: 'user:ops', atMs: earlierMs, untilMs: null };
+  const existing: ChannelRecord = { ...fresh, host: '10.0.0.1', disabled: true, draining: true, circuitOverride: hold, createdAtMs: earlierMs, updatedAtMs: earlierMs };
+  // The config file knows nothing of draining or a forced circuit: a restart that re-applies it keeps them.
+  assert.deepEqual(buildChannelRecord(channel, existing, nowMs), { ...fresh, draining: true, circuitOverride: hold, createdAtMs: earlierMs });
 });

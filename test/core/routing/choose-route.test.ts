@@ -114,3 +114,14 @@ for (const row of badDocuments) {
 test('validated rules are frozen', () => {
   assert.ok(Object.isFrozen(rules) && Object.isFrozen(rules.rules[0]) && Object.isFrozen(rules.rules[0]?.channels));
 });
+
+test('a draining channel takes no new sale, with or without rules, and the why says draining', () => {
+  const draining = configured.map((channel) => (channel.name === 'a' ? { ...channel, draining: true } : channel));
+  const plain = chooseRoute(null, base, draining, new SeededRandom(1));
+  assert.deepEqual(plain.channels.map((channel) => channel.name), ['b', 'c']);
+  assert.ok(plain.why.includes('channel "a" skipped: draining'));
+  const ruled = chooseRoute(rules, base, draining, new SeededRandom(1));
+  assert.equal(ruled.rule, 'default');
+  assert.deepEqual(ruled.channels.map((channel) => channel.name), ['b']);
+  assert.ok(ruled.why.includes('channel "a" skipped: draining'));
+});

@@ -20,6 +20,7 @@ const eventView = Type.Object({
   subjectId: Type.Union([Type.String(), Type.Null()]),
   payload: Type.Object({}, { additionalProperties: true }),
   at: Type.String({ description: 'ISO 8601 UTC' }),
+  node: Type.Optional(Type.String({ description: 'the gateway node that wrote it (docs/cluster.md); absent for events written before migration 0022' })),
 });
 
 export async function eventRoutes(app: FastifyInstance, options: EventRoutesOptions): Promise<void> {
@@ -56,7 +57,7 @@ export async function eventRoutes(app: FastifyInstance, options: EventRoutesOpti
       const events = await options.store.listEvents(after, limit, type);
       const last = events[events.length - 1];
       return {
-        data: events.map((event) => ({ seq: event.seq, type: event.type, subjectId: event.subjectId, payload: event.payload, at: new Date(event.atMs).toISOString() })),
+        data: events.map((event) => ({ seq: event.seq, type: event.type, subjectId: event.subjectId, payload: event.payload, at: new Date(event.atMs).toISOString(), ...(event.node === undefined ? {} : { node: event.node }) })),
         nextCursor: String(last === undefined ? after : last.seq),
         hasMore: events.length === limit,
       };

@@ -16,7 +16,8 @@ import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import type { ChannelRecord, MerchantRecord, Store, StoreTx, TerminalRecord, TerminalState } from '../../../core/ports/store.ts';
 import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '../../../core/ports/defined-records.ts';
 import type { Clock } from '../../../core/time/clock.ts';
-import { merchantsOf, seesMerchant, type ApiAuth } from '../auth.ts';
+import { actorOf, merchantsOf, seesMerchant, type ApiAuth } from '../auth.ts';
+import { circuitOverrideMinutesMax } from '../../../core/routing/channel-override.ts';
 import { auditInTx } from '../audit-trail.ts';
 import { problemSchema } from '../problem.ts';
 
@@ -144,8 +145,19 @@ const channelPatchSchema = Type.Object(
     timeoutMs: Type.Optional(withoutDefaults(c.timeoutMs)),
     priority: Type.Optional(withoutDefaults(c.priority)),
     disabled: Type.Optional(Type.Boolean()),
+    draining: Type.Optional(Type.Boolean({ description: 'true: no new sales are routed to it, on every node at once; follow-ups and reversals of its own payments still go to it' })),
   },
   { additionalProperties: false, minProperties: 1 },
+);
+/** Longest operator note on a forced circuit. */
+const circuitNoteLengthMax = 200;
+const channelCircuitSchema = Type.Object(
+  {
+    state: Type.Union([Type.Literal('open'), Type.Literal('closed'), Type.Literal('auto')], { description: '`open`: no sales; `closed`: sales whatever the breaker says; `auto`: the breaker decides again' }),
+    note: Type.String({ minLength: 1, maxLength: circuitNoteLengthMax, description: 'why (kept with the override, the audit record and the event)' }),
+    untilMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: circuitOverrideMinutesMax, description: 'the override ends by itself after this many minutes; absent: until set to auto' })),
+  },
+  { additionalProperties: false },
 );
 
 const limitsView = Type.Object({ perSaleMinor: Type.Optional(Type.Integer()), perDayMinor: Type.Optional(Type.Integer()), perMonthMinor: Type.Optional(Type.Integer()) });
@@ -181,6 +193,18 @@ const channelView = Type.Object({
   timeoutMs: Type.Integer(),
   priority: Type.Integer(),
   disabled: Type.Boolean(),
+  draining: Type.Boolean({ description: 'no new sales routed to it; its own payments\' follow-ups still go to it' }),
+  circuitOverride: Type.Union([
+    Type.Object({
+      state: Type.String({ enum: ['open', 'closed'] }),
+      note: Type.String(),
+      by: Type.String({ description: 'who forced it' }),
+      at: Type.String(),
+      until: Type.Union([Type.String(), Type.Null()], { description: 'null: until set to auto' }),
+      inForce: Type.Boolean({ description: 'false once `until` has passed (the breaker decides again)' }),
+    }),
+    Type.Null(),
+  ]),
   createdAt: Type.String(),
   updatedAt: Type.String(),
   monitoring: monitoringView,
@@ -221,7 +245,8 @@ function toTerminalView(terminal: TerminalRecord): TerminalView {
   };
 }
 
-function toChannelView(channel: ChannelRecord): ChannelView {
+function toChannelView(channel: ChannelRecord, nowMs: number): ChannelView {
+  const override = channel.circuitOverride;
   return {
     name: channel.name,
     host: channel.host,
@@ -230,6 +255,11 @@ function toChannelView(channel: ChannelRecord): ChannelView {
     timeoutMs: channel.timeoutMs,
     priority: channel.priority,
     disabled: channel.disabled,
+    draining: channel.draining,
+    circuitOverride:
+      override === null
+        ? null
+        : { state: override.state, note: override.note, by: override.byUser, at: iso(override.atMs), until: override.untilMs === null ? null : iso(override.untilMs), inForce: override.untilMs === null || override.untilMs > nowMs },
     createdAt: iso(channel.createdAtMs),
     updatedAt: iso(channel.updatedAtMs),
   };
@@ -444,7 +474,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
   );
 
   app.get('/channels', { schema: { summary: 'Upstream channels as stored', tags: ['management'], security, response: { 200: Type.Object({ data: Type.Array(channelView) }), ...errors } } }, async () => ({
-    data: (await store.listChannels()).map((channel) => withMonitoring(toChannelView(channel), options.monitoring?.channel(channel.name))),
+    data: (await store.listChannels()).map((channel) => withMonitoring(toChannelView(channel, clock.nowMs()), options.monitoring?.channel(channel.name))),
   }));
 
   app.post<{ Body: Static<typeof channelCreateSchema> }>(
@@ -460,7 +490,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
         const channel = buildChannelRecord(body, null, nowMs);
         await tx.upsertChannel(channel);
         await auditInTx(tx, request, 'channel.create', channel.name, { channel: { ...channel } }, nowMs);
-        return toChannelView(channel);
+        return toChannelView(channel, nowMs);
       });
       return reply.code(201).send(view);
     },
@@ -473,13 +503,22 @@ export async function managementRoutes(app: FastifyInstance, options: Management
     async (request) => {
       const channel = await store.getChannel(request.params.name);
       if (channel === null) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'channel', id: request.params.name, field: 'name' });
-      return withMonitoring(toChannelView(channel), options.monitoring?.channel(channel.name));
+      return withMonitoring(toChannelView(channel, clock.nowMs()), options.monitoring?.channel(channel.name));
     },
   );
 
   app.patch<{ Params: { name: string }; Body: Static<typeof channelPatchSchema> }>(
     '/channels/:name',
-    { schema: { summary: 'Change an upstream channel (applied by the engine from the next start)', tags: ['management'], security, params: channelParams, body: channelPatchSchema, response: { 200: channelView, ...errors } } },
+    {
+      schema: {
+        summary: 'Change an upstream channel: priority, disabled and draining steer routing on every node at once; host, port, dialect and timeout apply from the next start',
+        tags: ['management'],
+        security,
+        params: channelParams,
+        body: channelPatchSchema,
+        response: { 200: channelView, ...errors },
+      },
+    },
     async (request) => {
       const body = request.body;
       if (body.dialect !== undefined) checkDialect(body.dialect);
@@ -491,7 +530,41 @@ export async function managementRoutes(app: FastifyInstance, options: Management
         const after: ChannelRecord = { ...before, ...body, updatedAtMs: nowMs };
         await tx.upsertChannel(after);
         await auditInTx(tx, request, 'channel.update', after.name, { changes: { ...body } }, nowMs);
-        return toChannelView(after);
+        if (body.draining !== undefined && body.draining !== before.draining) {
+          await tx.appendEvent({ type: body.draining ? 'channel.drained' : 'channel.undrained', subjectId: after.name, payload: { by: actorOf(request.principal) }, atMs: nowMs });
+        }
+        return toChannelView(after, nowMs);
+      });
+    },
+  );
+
+  app.post<{ Params: { name: string }; Body: Static<typeof channelCircuitSchema> }>(
+    '/channels/:name/circuit',
+    {
+      schema: {
+        summary: "Force a channel's circuit open or closed on every node at once, or give it back to the breaker (`auto`)",
+        tags: ['management'],
+        security,
+        params: channelParams,
+        body: channelCircuitSchema,
+        response: { 200: channelView, ...errors },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      if (body.state === 'auto' && body.untilMinutes !== undefined) throw new ReswipeError('RSW_HTTP_VALIDATION', { field: 'untilMinutes', reason: 'only with state open or closed' });
+      return store.write(async (tx) => {
+        const before = await tx.getChannel(request.params.name);
+        if (before === null) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'channel', id: request.params.name, field: 'name' });
+        const nowMs = clock.nowMs();
+        const by = actorOf(request.principal);
+        const circuitOverride =
+          body.state === 'auto' ? null : { state: body.state, note: body.note, byUser: by, atMs: nowMs, untilMs: body.untilMinutes === undefined ? null : nowMs + body.untilMinutes * 60_000 };
+        const after: ChannelRecord = { ...before, circuitOverride, updatedAtMs: nowMs };
+        await tx.upsertChannel(after);
+        await auditInTx(tx, request, 'channel.circuit', after.name, { state: body.state, note: body.note, untilMs: circuitOverride?.untilMs ?? null }, nowMs);
+        await tx.appendEvent({ type: 'channel.circuit_forced', subjectId: after.name, payload: { state: body.state, note: body.note, by, untilMs: circuitOverride?.untilMs ?? null }, atMs: nowMs });
+        return toChannelView(after, nowMs);
       });
     },
   );

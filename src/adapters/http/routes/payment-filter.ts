@@ -18,6 +18,8 @@ export interface PaymentFilterParams {
   brand?: string;
   amountMin?: number;
   amountMax?: number;
+  reference?: string;
+  batch?: string;
 }
 
 /** The merchants a payment list may show. */
@@ -53,6 +55,8 @@ export function paymentFilterOf(query: PaymentFilterParams, scope: PaymentMercha
     ...(query.brand === undefined ? {} : { brand: query.brand }),
     ...(query.amountMin === undefined ? {} : { amountMinMinor: query.amountMin }),
     ...(query.amountMax === undefined ? {} : { amountMaxMinor: query.amountMax }),
+    ...(query.reference === undefined ? {} : { reference: query.reference }),
+    ...(query.batch === undefined ? {} : { settlementBatchId: query.batch }),
   };
 }
 

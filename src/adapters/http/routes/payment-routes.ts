@@ -35,6 +35,8 @@ export interface PaymentEngine {
   authorize(request: SaleRequest): Promise<SaleResult>;
   getPayment(id: string, scope?: { merchantId?: string }): Promise<PaymentView | null>;
   listPayments(query: PaymentQuery): Promise<Page<PaymentView>>;
+  /** A payment's voids, refunds, completions and cancels, oldest first (at most `limit`); null when it is not there or not the scope's. Absent: no follow-ups route. */
+  listFollowUps?(id: string, scope: { merchantId?: string }, limit: number): Promise<PaymentView[] | null>;
   readonly settings: { readonly panKey: string; readonly panKeysRetired?: ReadonlyArray<{ readonly key: string }> };
 }
 
@@ -135,6 +137,9 @@ export const paymentViewSchema = Type.Object(
   {},
 );
 
+/** Follow-ups answered for one payment: more than a sale's partial refunds ever come to. */
+const followUpsMax = 100;
+
 const listQuerySchema = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: listLimitMax, default: listLimitDefault }),
@@ -153,6 +158,8 @@ const listQuerySchema = Type.Object(
     brand: Type.Optional(enumOf(cardBrands)),
     amountMin: Type.Optional(Type.Integer({ minimum: 0, maximum: 999_999_999_999, description: 'amount at least (minor units)' })),
     amountMax: Type.Optional(Type.Integer({ minimum: 0, maximum: 999_999_999_999, description: 'amount at most (minor units)' })),
+    reference: Type.Optional(printable(64, "the merchant's own order reference, exactly")),
+    batch: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: 'a settlement batch id (GET /v1/settlements): the payments it settles' })),
   },
   { additionalProperties: false },
 );
@@ -309,6 +316,31 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
       return view;
     },
   );
+
+  const listFollowUps = engine.listFollowUps?.bind(engine);
+  if (listFollowUps !== undefined) {
+    app.get<{ Params: { id: string } }>(
+      '/payments/:id/follow-ups',
+      {
+        schema: {
+          summary: `A payment's voids, refunds, completions and cancels, oldest first (at most ${followUpsMax})`,
+          tags: ['payments'],
+          security,
+          params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) }),
+          response: { 200: Type.Object({ data: Type.Array(paymentViewSchema) }), ...errors },
+        },
+      },
+      async (request) => {
+        const own = merchantsOf(request.principal);
+        const original = await engine.getPayment(request.params.id, own?.length === 1 && own[0] !== undefined ? { merchantId: own[0] } : {});
+        // Another merchant's payment is answered exactly like a missing one, as GET /v1/payments/{id} does.
+        if (original === null || !seesMerchant(request.principal, original.merchantId)) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'payment', id: request.params.id, field: 'id' });
+        const data = await listFollowUps(request.params.id, { merchantId: original.merchantId }, followUpsMax);
+        if (data === null) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'payment', id: request.params.id, field: 'id' });
+        return { data };
+      },
+    );
+  }
 
   app.get<{ Querystring: ListQuery }>(
     '/payments',

@@ -76,6 +76,8 @@ const csvQuerySchema = Type.Object(
     last4: Type.Optional(Type.String({ pattern: '^[0-9]{4}$' })),
     rrn: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z]{1,12}$' })),
     stan: Type.Optional(Type.String({ pattern: '^[0-9]{6}$' })),
+    reference: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x20-\\x7E]+$' })),
+    batch: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })),
   },
   { additionalProperties: false },
 );

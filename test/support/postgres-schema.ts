@@ -1,0 +1,55 @@
+// PostgreSQL for a test file: the server from RESWIPE_TEST_POSTGRES_URL, a schema per store group
+// (reswipe_test_<random>_<n>) dropped at the end, and whether the server is reachable at all (tests are
+// skipped when it is not, or fail with RESWIPE_REQUIRE_POSTGRES=1).
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+export const postgresUrl = process.env.RESWIPE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const postgresRequired = process.env.RESWIPE_REQUIRE_POSTGRES === '1';
+
+/** Null when the server answers, else why not. */
+export async function probePostgres(): Promise<string | null> {
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Fresh schema names for one test file, and their removal. */
+export function testSchemas(prefix = 'reswipe_test'): { fresh(): string; dropAll(): Promise<void> } {
+  const runId = randomBytes(4).toString('hex');
+  const schemas: string[] = [];
+  return {
+    fresh() {
+      const schema = `${prefix}_${runId}_${schemas.length}`;
+      schemas.push(schema);
+      return schema;
+    },
+    async dropAll() {
+      const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 });
+      await client.connect();
+      try {
+        for (const schema of schemas.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/** Runs one statement on a connection of its own (pg_terminate_backend, CREATE DATABASE, ...). */
+export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = [], url = postgresUrl): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
