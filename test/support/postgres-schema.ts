@@ -3,22 +3,14 @@
 // skipped when it is not, or fail with RESWIPE_REQUIRE_POSTGRES=1).
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { dropPostgresSchemas, probePostgres as probeServer } from './postgres-schemas.ts';
 
 export const postgresUrl = process.env.RESWIPE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const postgresRequired = process.env.RESWIPE_REQUIRE_POSTGRES === '1';
 
 /** Null when the server answers, else why not. */
-export async function probePostgres(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+export function probePostgres(): Promise<string | null> {
+  return probeServer(postgresUrl);
 }
 
 /** Fresh schema names for one test file, and their removal. */
@@ -31,14 +23,8 @@ export function testSchemas(prefix = 'reswipe_test'): { fresh(): string; dropAll
       schemas.push(schema);
       return schema;
     },
-    async dropAll() {
-      const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 });
-      await client.connect();
-      try {
-        for (const schema of schemas.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await client.end();
-      }
+    dropAll() {
+      return dropPostgresSchemas(schemas, postgresUrl);
     },
   };
 }

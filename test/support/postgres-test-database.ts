@@ -3,23 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { dropPostgresSchemas, probePostgres } from './postgres-schemas.ts';
 
 export const postgresTestUrl = process.env.RESWIPE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Why the server cannot be used, or null when it answers. */
-export async function postgresUnreachable(url: string = postgresTestUrl): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+export const postgresUnreachable = probePostgres;
 
 /**
  * Registers one test that is skipped (or fails with RESWIPE_REQUIRE_POSTGRES=1) when the server is
@@ -49,13 +38,7 @@ export class TestSchemas {
     return schema;
   }
 
-  async dropAll(): Promise<void> {
-    const client = new pg.Client({ connectionString: postgresTestUrl, connectionTimeoutMillis: 3000 });
-    await client.connect();
-    try {
-      for (const schema of this.#made.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    } finally {
-      await client.end();
-    }
+  dropAll(): Promise<void> {
+    return dropPostgresSchemas(this.#made, postgresTestUrl);
   }
 }
