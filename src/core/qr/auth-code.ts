@@ -33,11 +33,9 @@ export function authCodeProblem(method: QrMethod, authCode: string): string | nu
   return null;
 }
 
-/** The stored and printed form: first 4 and last 4 digits, the rest starred (`1345********1234`). */
-export function maskAuthCode(authCode: string): string {
-  if (authCode.length <= 8) return '*'.repeat(authCode.length);
-  return `${authCode.slice(0, 4)}${'*'.repeat(authCode.length - 8)}${authCode.slice(-4)}`;
-}
+// The masked form (first 4 and last 4 digits) lives in mask-auth-code.ts, which the adapters and the
+// sandbox use too; re-exported here for the engine's callers.
+export { maskAuthCode } from './mask-auth-code.ts';
 
 /** WeChat Pay and Alipay: QR methods paid through a provider's HTTP API (their trades are cancelled, never reversed by an ISO 0400). */
 export function isQrProviderMethod(method: string | undefined | null): method is 'wechat' | 'alipay' {

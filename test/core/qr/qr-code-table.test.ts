@@ -64,3 +64,8 @@ test('auth codes: the method from the prefix, the shape per method, the masked f
   assert.equal(authCodeProblem('unionpay-qr', '6212345678901234567'), null);
   assert.equal(maskAuthCode('134567890123451234'), '1345**********1234');
 });
+
+test('one mask for every QR code: 12 characters or more show 4 + 4, a shorter one shows no digit at all', () => {
+  assert.equal(maskAuthCode('2812345678901234'), '2812********1234');
+  assert.equal(maskAuthCode('12345678901'), '***********');
+});
