@@ -27,6 +27,7 @@ import { completePreauth } from './complete-preauth.ts';
 import { findTerminalOriginal } from './find-terminal-original.ts';
 import { businessDateIn, type FollowUpContext } from './follow-up-context.ts';
 import type { FollowUpSettings } from './follow-up-settings.ts';
+import type { LeaseFence } from '../cluster/work-lease.ts';
 import { forwardRefundAdvices, type AdvicePass } from './forward-refund-advices.ts';
 import { inquireBalance } from './inquire-balance.ts';
 import { releaseExpiredHolds } from './release-expired-holds.ts';
@@ -107,14 +108,14 @@ export class FollowUps implements FollowUpUseCases {
     return findTerminalOriginal(this.#context, terminalId, by, merchantId);
   }
 
-  /** One pass of the refund advice queue (forward-refund-advices.ts). */
-  forwardDueAdvices(): Promise<AdvicePass> {
-    return forwardRefundAdvices(this.#context);
+  /** One pass of the refund advice queue (forward-refund-advices.ts), fenced by the `advices` work lease on several nodes. */
+  forwardDueAdvices(fence?: LeaseFence): Promise<AdvicePass> {
+    return forwardRefundAdvices(this.#context, fence);
   }
 
-  /** One pass of hold expiry (release-expired-holds.ts). */
-  releaseExpiredHolds(limit?: number): Promise<number> {
-    return releaseExpiredHolds(this.#context, limit);
+  /** One pass of hold expiry (release-expired-holds.ts), fenced by the `advices` work lease on several nodes. */
+  releaseExpiredHolds(fence?: LeaseFence): Promise<number> {
+    return releaseExpiredHolds(this.#context, fence);
   }
 
   /** For the reversal worker, in its settling write: a reversed void or cancel reopens its original (reopen-after-reversal.ts). */
