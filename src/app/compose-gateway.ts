@@ -583,9 +583,17 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
           for (const { port } of qrChannelPorts) await port.close();
         });
         cleanups.push(() => qrPayments.close());
-        await qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs });
-        loop(overrides.qrFollowUpPollMs ?? 2_000, () => qrPayments.runFollowUps(), 'QR follow-up pass failed; retried at the next interval');
-        loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * Math.max(config.engine.terminalTimeoutMs, config.engine.qr.budgetMs) }), 'QR recovery sweep failed; retried at the next interval');
+        // Queries and cancels of unknown trades: one node at a time, under their own work lease (docs/cluster.md).
+        const qrFollowUpPollMs = overrides.qrFollowUpPollMs ?? 2_000;
+        const qrLease = workLease('qr', qrFollowUpPollMs);
+        cleanups.push(() => qrLease.release());
+        await qrLease.run(() => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs }));
+        loop(qrFollowUpPollMs, () => qrLease.run(() => qrPayments.runFollowUps()), 'QR follow-up pass failed; retried at the next interval');
+        loop(
+          Math.max(1_000, config.engine.terminalTimeoutMs),
+          () => qrLease.run(() => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * Math.max(config.engine.terminalTimeoutMs, config.engine.qr.budgetMs) })),
+          'QR recovery sweep failed; retried at the next interval',
+        );
       }
       // Recovery again for what is older than twice the terminal timeout: nothing legitimate is in flight that long, so this bounds "pending" in time.
       // It also takes the pending payments of dead nodes at any age (docs/cluster.md), hence an interval of half a node lease.
