@@ -1,5 +1,5 @@
 // Work that one node at a time may do (docs/cluster.md): the recovery sweep, advice forwarding and
-// hold expiry. Each pass first claims or renews its lease (one conditional write); a pass of a node
+// hold expiry, QR queries and cancels. Each pass first claims or renews its lease (one conditional write); a pass of a node
 // that does not hold it does nothing. Every item the pass handles is fenced (LeaseFence): its write
 // checks the lease's epoch in the same transaction (tx.assertWorkLease), and nothing is sent once the
 // lease may have lapsed by this node's clock. So a node that paused past its lease, and was taken over

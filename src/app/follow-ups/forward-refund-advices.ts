@@ -7,8 +7,8 @@
 // On several nodes the pass runs under the `advices` work lease, fenced per advice (docs/cluster.md):
 // nothing is sent once the lease may have lapsed by this node's clock, and each advice's write checks
 // the lease's epoch first, so a node taken over mid-pass (paused, partitioned) sends and writes nothing
-// more. An advice sent just before the lease was lost is sent again by the next holder as a 0221, the
-// repeat advices exist for.
+// more. An advice sent just before the lease was lost stays queued and is sent again by the next
+// holder with the same STAN and DE 7, a repeat the host recognises.
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { buildUpstreamFollowUp, entryModeCodeOf } from '../../core/payments/follow-up-request.ts';
 import { classifyReply } from '../../core/payments/classify-reply.ts';
