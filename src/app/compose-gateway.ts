@@ -538,7 +538,6 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       cleanups.push(() => healthMonitor.stop());
       const stopHealthPoll = every(Math.max(100, config.routing.healthPollIntervalMs), () => healthMonitor.poll());
       cleanups.push(async () => stopHealthPoll());
-      cleanups.push(() => followUps.close());
       const adviceIntervalMs = Math.max(100, Math.min(config.engine.transactions.adviceRetryMs, 10_000));
       const adviceLease = workLease('advices', adviceIntervalMs);
       cleanups.push(() => adviceLease.release());

@@ -2,7 +2,6 @@
 // hands each request to its use case, one file each in this folder, plus the background pass that
 // forwards refund advices and releases expired holds, and the hook the reversal worker calls when a
 // follow-up's reversal settles. The sale and the pre-authorization itself are the sale engine's.
-import { isReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { ChannelPort, LoggerLike } from '../../core/ports/channel.ts';
 import type {
   BalanceRequest,
@@ -51,8 +50,6 @@ export interface FollowUpDeps {
 
 export class FollowUps implements FollowUpUseCases {
   readonly #context: FollowUpContext;
-  #forwardTimer: NodeJS.Timeout | null = null;
-  #forwarding: Promise<unknown> | null = null;
 
   constructor(deps: FollowUpDeps) {
     this.#context = {
@@ -123,23 +120,4 @@ export class FollowUps implements FollowUpUseCases {
     return reopenAfterReversalInTx(this.#context, tx, settled);
   }
 
-  /** Forwards due advices and releases expired holds every `intervalMs` in the background (at most one pass at a time). */
-  startAdviceForwarding(intervalMs: number): void {
-    if (this.#forwardTimer !== null) return;
-    this.#forwardTimer = setInterval(() => {
-      if (this.#forwarding !== null) return;
-      this.#forwarding = Promise.all([this.forwardDueAdvices(), this.releaseExpiredHolds()])
-        .catch((error: unknown) => this.#context.logger.error({ error: isReswipeError(error) ? error.code : String(error) }, 'advice forwarding pass failed; retried next interval'))
-        .finally(() => {
-          this.#forwarding = null;
-        });
-    }, Math.max(100, intervalMs));
-    this.#forwardTimer.unref();
-  }
-
-  async close(): Promise<void> {
-    if (this.#forwardTimer !== null) clearInterval(this.#forwardTimer);
-    this.#forwardTimer = null;
-    if (this.#forwarding !== null) await this.#forwarding;
-  }
 }
