@@ -586,11 +586,11 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
         const qrFollowUpPollMs = overrides.qrFollowUpPollMs ?? 2_000;
         const qrLease = workLease('qr', qrFollowUpPollMs);
         cleanups.push(() => qrLease.release());
-        await qrLease.run(() => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs }));
-        loop(qrFollowUpPollMs, () => qrLease.run(() => qrPayments.runFollowUps()), 'QR follow-up pass failed; retried at the next interval');
+        await qrLease.run((fence) => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs, fence: fence ?? undefined }));
+        loop(qrFollowUpPollMs, () => qrLease.run((fence) => qrPayments.runFollowUps(fence ?? undefined)), 'QR follow-up pass failed; retried at the next interval');
         loop(
           Math.max(1_000, config.engine.terminalTimeoutMs),
-          () => qrLease.run(() => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * Math.max(config.engine.terminalTimeoutMs, config.engine.qr.budgetMs) })),
+          () => qrLease.run((fence) => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * Math.max(config.engine.terminalTimeoutMs, config.engine.qr.budgetMs), fence: fence ?? undefined })),
           'QR recovery sweep failed; retried at the next interval',
         );
       }

@@ -8,22 +8,26 @@ import { protocolOfQrMethod } from '../../core/qr/choose-qr-channel.ts';
 import type { QrCancelResult } from '../../core/ports/qr-channel.ts';
 import type { QrFollowUpRecord } from '../../core/ports/store.ts';
 import { updatePaymentChecked, writeDurably } from '../payments/durable-write.ts';
+import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import type { LeaseFence } from '../cluster/work-lease.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 import { diagnosisOfQrEnd, writeQrOutcomeUnit } from './qr-outcome-unit.ts';
 
 /** Runs every follow-up due now (at most settings.recoveryBatchMax); resolves with how many ended each way. */
-export async function cancelUnknownTrades(deps: QrPaymentDeps): Promise<{ cancelled: number; again: number; dead: number }> {
+export async function cancelUnknownTrades(deps: QrPaymentDeps, fence?: LeaseFence): Promise<{ cancelled: number; again: number; dead: number }> {
   const due = await deps.store.listDueQrFollowUps(deps.clock.nowMs(), deps.settings.recoveryBatchMax);
   const counts = { cancelled: 0, again: 0, dead: 0 };
   for (const followUp of due) {
     if (deps.active.has(followUp.paymentId)) continue;
-    const step = await cancelOne(deps, followUp);
+    // On several nodes: once the `qr` lease may have passed to another node, nothing more is sent.
+    if (fence !== undefined && !fence.holds()) throw new ReswipeError('RSW_LEASE_LOST', { lease: fence.lease.name, reason: 'its expiry passed by this node\'s clock before the next cancel' });
+    const step = await cancelOne(deps, followUp, fence);
     counts[step] += 1;
   }
   return counts;
 }
 
-async function cancelOne(deps: QrPaymentDeps, followUp: QrFollowUpRecord): Promise<'cancelled' | 'again' | 'dead'> {
+async function cancelOne(deps: QrPaymentDeps, followUp: QrFollowUpRecord, fence: LeaseFence | undefined): Promise<'cancelled' | 'again' | 'dead'> {
   const entry = deps.channels.find((candidate) => candidate.port.name === followUp.channel);
   let result: QrCancelResult;
   if (entry === undefined) {
@@ -42,17 +46,24 @@ async function cancelOne(deps: QrPaymentDeps, followUp: QrFollowUpRecord): Promi
     const payment = await deps.store.getPayment(followUp.paymentId);
     if (attempt !== undefined && payment !== null && payment.status === 'pending') {
       const method = payment.method === 'alipay' ? 'alipay' : 'wechat';
-      await writeQrOutcomeUnit(deps, { paymentId: payment.id, attempt, end: 'cancelled', diagnosis: diagnosisOfQrEnd(deps, protocolOfQrMethod[method], 'cancelled', null), idempotency: null, followUpReason: null, by: 'follow_up' });
+      await writeQrOutcomeUnit(deps, { paymentId: payment.id, attempt, end: 'cancelled', diagnosis: diagnosisOfQrEnd(deps, protocolOfQrMethod[method], 'cancelled', null), idempotency: null, followUpReason: null, by: 'follow_up', fence });
     }
-    await writeDurably(deps.store, (tx) => tx.updateQrFollowUp({ ...followUp, state: 'done', tries, lastError: null, completedAtMs: deps.clock.nowMs() }));
+    await writeDurably(deps.store, async (tx) => {
+      await fence?.check(tx);
+      await tx.updateQrFollowUp({ ...followUp, state: 'done', tries, lastError: null, completedAtMs: deps.clock.nowMs() });
+    });
     deps.logger.info({ paymentId: followUp.paymentId, tries }, 'QR trade cancelled by its follow-up: not charged');
     return 'cancelled';
   }
   if (step.kind === 'again') {
-    await writeDurably(deps.store, (tx) => tx.updateQrFollowUp({ ...followUp, tries, nextAtMs: step.nextAtMs, lastError: step.lastError }));
+    await writeDurably(deps.store, async (tx) => {
+      await fence?.check(tx);
+      await tx.updateQrFollowUp({ ...followUp, tries, nextAtMs: step.nextAtMs, lastError: step.lastError });
+    });
     return 'again';
   }
   await writeDurably(deps.store, async (tx) => {
+    await fence?.check(tx);
     const nowMs = deps.clock.nowMs();
     await tx.updateQrFollowUp({ ...followUp, state: 'dead', tries, lastError: step.lastError, completedAtMs: nowMs });
     const payment = await tx.getPayment(followUp.paymentId);

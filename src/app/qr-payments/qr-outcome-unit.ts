@@ -12,6 +12,7 @@ import { finishQrRecords, type QrEnd } from '../../core/qr/qr-sale-records.ts';
 import { newRandomId } from '../../core/time/random.ts';
 import { updatePaymentChecked, writeDurably } from '../payments/durable-write.ts';
 import { feeOf } from '../payments/payment-views.ts';
+import type { LeaseFence } from '../cluster/work-lease.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 
 /** The diagnosis a QR end is answered with: the catalogue's entry for the provider's code when there is one. */
@@ -40,11 +41,14 @@ export interface QrOutcomeInput {
   /** Why a trade still unknown goes to the follow-up queue. */
   followUpReason: string | null;
   by: 'sale' | 'recovery' | 'follow_up';
+  /** A background pass's work lease on several nodes: checked first in the unit, so a node that lost it writes nothing. */
+  fence?: LeaseFence | undefined;
 }
 
 /** Writes the end; resolves with the view (the answer) and the payment as written. */
 export async function writeQrOutcomeUnit(deps: QrPaymentDeps, input: QrOutcomeInput): Promise<{ view: PaymentView; payment: PaymentRecord }> {
   return writeDurably(deps.store, async (tx) => {
+    await input.fence?.check(tx);
     const nowMs = deps.clock.nowMs();
     const stored = await tx.getPayment(input.paymentId);
     if (stored === null) throw new Error(`broken invariant: QR payment ${input.paymentId} vanished`);

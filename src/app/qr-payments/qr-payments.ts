@@ -8,6 +8,7 @@ import { refundQrPayment } from './refund-qr-payment.ts';
 import { voidQrPayment } from './void-qr-payment.ts';
 import type { QrSaleRequest, QrSaleUseCases } from '../../core/ports/qr-payments.ts';
 import { cancelUnknownTrades } from './cancel-unknown.ts';
+import type { LeaseFence } from '../cluster/work-lease.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 import { recoverPendingQrPayments } from './recover-pending-qr-payments.ts';
 import { takeQrPayment } from './take-qr-payment.ts';
@@ -64,15 +65,15 @@ export class QrPayments implements QrSaleUseCases {
   }
 
   /** At start and by the recovery sweep: pending QR payments nobody drives are queried, then declined or queued for a cancel; due cancels run. */
-  async recoverAfterRestart(options: { createdBeforeMs?: number } = {}): Promise<{ payments: number; declined: number; cancelsQueued: number }> {
+  async recoverAfterRestart(options: { createdBeforeMs?: number; fence?: LeaseFence | undefined } = {}): Promise<{ payments: number; declined: number; cancelsQueued: number }> {
     const recovered = await recoverPendingQrPayments(this.#deps, options);
-    await this.runFollowUps();
+    await this.runFollowUps(options.fence);
     return recovered;
   }
 
   /** One pass of the follow-up queue (the composition root runs it every few seconds). */
-  runFollowUps(): Promise<{ cancelled: number; again: number; dead: number }> {
-    return cancelUnknownTrades(this.#deps);
+  runFollowUps(fence?: LeaseFence): Promise<{ cancelled: number; again: number; dead: number }> {
+    return cancelUnknownTrades(this.#deps, fence);
   }
 
   /** Stops taking sales and waits (bounded by their budgets) for those in flight. */

@@ -6,10 +6,12 @@ import { decidePendingQrRecovery } from '../../core/qr/qr-follow-up-rules.ts';
 import { protocolOfQrMethod } from '../../core/qr/choose-qr-channel.ts';
 import type { QrCallResult } from '../../core/ports/qr-channel.ts';
 import { updatePaymentChecked, writeDurably } from '../payments/durable-write.ts';
+import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import type { LeaseFence } from '../cluster/work-lease.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 import { diagnosisOfQrEnd, enqueueQrFollowUp, writeQrOutcomeUnit } from './qr-outcome-unit.ts';
 
-export async function recoverPendingQrPayments(deps: QrPaymentDeps, options: { createdBeforeMs?: number } = {}): Promise<{ payments: number; declined: number; cancelsQueued: number }> {
+export async function recoverPendingQrPayments(deps: QrPaymentDeps, options: { createdBeforeMs?: number; fence?: LeaseFence | undefined } = {}): Promise<{ payments: number; declined: number; cancelsQueued: number }> {
   const cutoffMs = options.createdBeforeMs ?? deps.clock.nowMs();
   const pending = await deps.store.listPendingPayments(cutoffMs, deps.settings.recoveryBatchMax);
   const counts = { payments: 0, declined: 0, cancelsQueued: 0 };
@@ -23,6 +25,8 @@ export async function recoverPendingQrPayments(deps: QrPaymentDeps, options: { c
     const attempt = attempts[attempts.length - 1];
     if (attempt === undefined) continue;
     counts.payments += 1;
+    const { fence } = options;
+    if (fence !== undefined && !fence.holds()) throw new ReswipeError('RSW_LEASE_LOST', { lease: fence.lease.name, reason: 'its expiry passed by this node\'s clock before the next query' });
     const entry = deps.channels.find((candidate) => candidate.port.name === attempt.channel);
     let query: QrCallResult = { kind: 'not_sent', reason: 'closed', detail: `channel ${attempt.channel} is not configured` };
     if (entry !== undefined) {
@@ -35,11 +39,12 @@ export async function recoverPendingQrPayments(deps: QrPaymentDeps, options: { c
     const plan = decidePendingQrRecovery(query);
     if (plan.kind === 'declined') {
       const diagnosis = diagnosisOfQrEnd(deps, protocolOfQrMethod[payment.method], 'declined', plan.providerCode);
-      await writeQrOutcomeUnit(deps, { paymentId: payment.id, attempt: { ...attempt, providerCode: plan.providerCode }, end: 'declined', diagnosis, idempotency: null, followUpReason: null, by: 'recovery' });
+      await writeQrOutcomeUnit(deps, { paymentId: payment.id, attempt: { ...attempt, providerCode: plan.providerCode }, end: 'declined', diagnosis, idempotency: null, followUpReason: null, by: 'recovery', fence });
       counts.declined += 1;
       continue;
     }
     await writeDurably(deps.store, async (tx) => {
+      await fence?.check(tx);
       const nowMs = deps.clock.nowMs();
       const current = await tx.getPayment(payment.id);
       if (current === null || current.status !== 'pending') return;
