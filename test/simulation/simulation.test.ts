@@ -1,6 +1,6 @@
 // Goal: the five money-safety invariants hold under any mix of lost, delayed, duplicated and
-// reordered messages, disconnects and gateway crashes, for sales and for the voids and refunds clients
-// send of their approved sales. Method: a swarm of seeded simulations
+// reordered messages, disconnects and gateway crashes, for card and QR (WeChat Pay, Alipay) sales and
+// for the voids and refunds clients send of their approved sales. Method: a swarm of seeded simulations
 // (harness.ts) of the real engine, reversal worker and SQLite store in virtual time, each audited
 // independently (auditor.ts) against the issuer's ledger and what the clients were told; at least
 // 10,000 payments per run. A failure prints the seed and the command that replays it.
@@ -88,8 +88,8 @@ for (const { seed, payments } of runs) {
     // The run must really have exercised the system: every payment reached the store or a client answer.
     assert.equal(result.report.counts.payments, payments);
     assert.ok(result.report.counts.storePayments > 0, `seed ${seed}: no payment reached the store`);
-    // QR sales were in the mix and reached the providers.
-    assert.ok(counts.qrSales > 0 && result.stats.qrNetwork.processed.pay > 0, `seed ${seed}: no QR sale reached a provider`);
+    // QR sales were in the mix and reached the providers (a fifth of the sales: certain from 100 payments on).
+    if (payments >= 100) assert.ok(counts.qrSales > 0 && result.stats.qrNetwork.processed.pay > 0, `seed ${seed}: no QR sale reached a provider`);
   });
 }
 
