@@ -25,9 +25,11 @@ test('a channel that resends a timed-out sale blindly is caught charging twice',
 });
 
 test('a refund advice resent blindly as a new one is caught crediting twice', async () => {
+  // Card sales only: the bug is on the host link's refund advices, and QR sales would take the refunds this seed needs.
   const base = swarmOptions(13, 300);
   const result = await runSimulation({
     ...base,
+    qrShare: 0,
     crashes: 0,
     outageMs: 0,
     network: { ...base.network, notSent: 0, requestLost: 0, replyLost: 0.3, connectionLost: 0, lateReply: 0 },
