@@ -1,10 +1,15 @@
 // The simulation's auditor. It trusts none of the engine's own bookkeeping: it puts side by side
 // (a) what every client was told (collected by the harness), (b) the money the issuer actually
-// moved (the IssuerBook's ledger, mapped to payments by their unique amount), (c) what the store
+// moved (the IssuerBook's ledger, mapped to payments by their unique amount; for QR sales the
+// providers' books, checked in qr-audit.ts), (c) what the store
 // holds, and (d) the raw bytes of the SQLite files, and checks the five money-safety invariants of
 // docs/vocabulary.md. Every breach is reported with the payment it concerns.
 import type { AttemptRecord, PaymentRecord, ReversalRecord, Store } from '../../src/core/ports/store.ts';
 import type { IssuerBook } from '../../src/sim/issuer/issuer-book.ts';
+import { auditQrPayment, emptyQrCounts, indexQrBooks, type QrCounts, type QrProviderBooks } from './qr-audit.ts';
+
+/** How a sale is paid: a card (the issuer's ledger has its money) or a QR code (the provider's book has it). */
+export type SimMethod = 'card' | 'wechat' | 'alipay';
 
 /** One answer a client received for a payment (first try, resend or duplicate copy). */
 export interface ClientAnswer {
@@ -41,7 +46,11 @@ export interface SimPayment {
   client: number;
   intake: 'iso' | 'http';
   terminalId: string | null;
+  method: SimMethod;
+  /** The card number; empty for a QR sale. */
   pan: string;
+  /** The customer's scanned code of a QR sale; null for a card sale. */
+  authCode: string | null;
   /** Unique within a run: the issuer's ledger maps back to the payment by DE 4. */
   amountMinor: number;
   stan: string | null;
@@ -90,6 +99,12 @@ export interface AuditReport {
      */
     refundsReversed: number;
     voidedSalesReopened: number;
+    /**
+     * QR sales whose terminal answer's DE 37 is only the first 12 characters of the provider's trade
+     * number (build-terminal-answer.ts cuts it): constant across trades (`420000000000` for WeChat Pay), so
+     * it names no sale. A violation only with `strict`.
+     */
+    qrRrnCut: number;
   };
   counts: {
     payments: number;
@@ -118,13 +133,18 @@ export interface AuditReport {
     goodCardApproved: number;
     /** Sales told approved whose approval came after a failed attempt (not sent, declined or reversed). */
     recoveredSales: number;
-  };
+    /** Sales by method and intake (`card-iso`, `wechat-http`, ...). */
+    byKind: Record<string, number>;
+  } & QrCounts;
 }
 
 export interface AuditInput {
   payments: readonly SimPayment[];
   book: IssuerBook;
+  /** The QR providers' books: their trades and every pay that reached them. */
+  qr: QrProviderBooks;
   store: Store;
+  /** Card numbers and QR codes that must never be in the database in full. */
   pans: readonly string[];
   databaseBytes: ReadonlyArray<{ file: string; bytes: Buffer }>;
   engineErrors: readonly string[];
@@ -182,6 +202,11 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
     charges.set(amount, tally);
   }
   if (input.book.recordsEvicted > 0) add(0, null, `the issuer forgot ${input.book.recordsEvicted} records; raise recordsMax so the ledger is complete`);
+
+  // (b') The QR providers' money, by amount.
+  const qrIndex = indexQrBooks(input.qr, new Set(input.payments.filter((payment) => payment.method !== 'card').map((payment) => payment.amountMinor)), add);
+  const qrCounts = emptyQrCounts();
+  const byKind: Record<string, number> = {};
 
   // (c) The store.
   const storePayments: PaymentRecord[] = [];
@@ -272,6 +297,7 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
   let followUpsManual = 0;
   let refundsReversed = 0;
   let voidedSalesReopened = 0;
+  let qrRrnCut = 0;
   let goodCardSales = 0;
   let goodCardApproved = 0;
   let recoveredSales = 0;
@@ -291,10 +317,17 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
     // Invariant 2: one payment per logical sale whatever was resent; every answer names that payment.
     if (rows.length > 1) add(2, who, `${rows.length} stored payments (${rows.map((row) => row.id).join(', ')}) for one sale sent ${payment.sends} times`);
     const row = rows[0];
+    let rrnCut = false;
     for (const answer of payment.answers) {
       if (answer.paymentId !== null && answer.paymentId !== row?.id) add(2, who, `an answer named payment ${answer.paymentId}, the store has ${row?.id ?? 'none'}`);
       // A terminal is told no payment id; the RRN its answer carries must be the stored payment's.
-      if ((answer.rrn ?? null) !== null && answer.rrn !== row?.rrn?.trim()) add(2, who, `an answer carried RRN ${answer.rrn}, the store has ${row?.rrn ?? 'none'}`);
+      if ((answer.rrn ?? null) === null || answer.rrn === row?.rrn?.trim()) continue;
+      if (payment.method !== 'card' && answer.rrn === row?.rrn?.slice(0, 12).trim()) rrnCut = true;
+      else add(2, who, `an answer carried RRN ${answer.rrn}, the store has ${row?.rrn ?? 'none'}`);
+    }
+    if (rrnCut) {
+      qrRrnCut += 1;
+      if (input.strict === true) add(2, who, `the terminal was told RRN ${row?.rrn?.slice(0, 12)}, the first 12 characters of the provider's trade number ${row?.rrn}: it names no one sale`);
     }
     // Answers that came after the terminal gave up and reversed the sale are void for it: it reversed.
     const heeded = payment.reversalSent ? payment.answers.filter((answer) => answer.afterGiveUp !== true) : payment.answers;
@@ -302,6 +335,18 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
     const definiteRefusals = heeded.filter((answer) => answer.code !== null && answer.code !== '00' && answer.verdict !== 'wait');
     if (approvedAnswers.length > 0 && definiteRefusals.length > 0) {
       add(2, who, `the client was told both 00 and ${definiteRefusals.map((answer) => `${answer.code}(${answer.kind})`).join(',')}`);
+    }
+    byKind[`${payment.method}-${payment.intake}`] = (byKind[`${payment.method}-${payment.intake}`] ?? 0) + 1;
+    if (payment.method !== 'card') {
+      const following = row === undefined ? [] : (followUpRows.get(row.id) ?? []);
+      const followUps = payment.followUps.map((followUp) => {
+        const stored = following.filter((candidate) => candidate.kind === followUp.operation && candidate.amountMinor === followUp.amountMinor);
+        if (stored.length > 1) add(2, who, `${stored.length} stored ${followUp.operation}s of ${followUp.amountMinor} fen for one request sent ${followUp.sends} times`);
+        const fuRow = stored[0];
+        return { followUp, row: fuRow, manual: fuRow !== undefined && ((fuRow.manualHandlingSinceMs ?? null) !== null || manualEvents.has(fuRow.id)) };
+      });
+      auditQrPayment(qrIndex, { payment, row, approvedAnswers, definiteRefusals, followUps }, qrCounts, add);
+      continue;
     }
 
     const info = row === undefined ? undefined : detail.get(row.id);
@@ -443,17 +488,20 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
     }
   }
 
-  // Invariant 5: no PAN in the bytes of the database, its WAL or shared memory.
+  // Invariant 5: no PAN (nor QR code) in the bytes of the database, its WAL or shared memory.
+  // One pass per file over its runs of 13 or more digits, whatever the number of secrets.
   for (const { file, bytes } of input.databaseBytes) {
-    for (const pan of input.pans) {
-      if (bytes.includes(Buffer.from(pan, 'latin1'))) add(5, null, `a full PAN ${pan.slice(0, 6)}…${pan.slice(-4)} is in ${file.split('/').pop()}`);
+    const found = new Set<string>();
+    for (const run of bytes.toString('latin1').matchAll(/[0-9]{13,}/g)) {
+      for (const pan of input.pans) if (run[0].includes(pan)) found.add(pan);
     }
+    for (const pan of found) add(5, null, `a full card number or QR code ${pan.slice(0, 6)}…${pan.slice(-4)} is in ${file.split('/').pop()}`);
   }
 
   return {
     ok: violations.length === 0,
     violations,
-    findings: { pendingFlagged, sweepEventsMax, refundsReversed, voidedSalesReopened },
+    findings: { pendingFlagged, sweepEventsMax, refundsReversed, voidedSalesReopened, qrRrnCut },
     counts: {
       payments: input.payments.length,
       toldApproved,
@@ -478,6 +526,8 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
       goodCardSales,
       goodCardApproved,
       recoveredSales,
+      byKind,
+      ...qrCounts,
     },
   };
 }

@@ -15,7 +15,11 @@
 // same file and a new gateway is composed and started (seed, recovery, loops), as `reswipe serve`
 // does; clients reach it only once start() is done. After the load the network heals, the clock
 // runs forward so reversals drain, and the auditor (auditor.ts) compares what the clients were told,
-// the issuer's ledger and the store. Same seed, same run, byte for byte.
+// the issuer's ledger, the QR providers' books and the store. A fifth of the sales are QR (WeChat Pay,
+// Alipay, by terminal and by HTTP): the REAL QR adapters, built by the production factory with an
+// injected transport, reach the QR sandbox's providers on the same virtual time through a seeded
+// faulty wire (sim-qr-providers.ts), and the gateway is also crashed right after a provider processed a
+// pay. Same seed, same run, byte for byte.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,8 +36,12 @@ import { getDialect, getText, packMessage, unpackMessage, type IsoMessage } from
 import type { IdempotencyRecord, Store, StoreTx } from '../../src/core/ports/store.ts';
 import { transmissionDateTime } from '../../src/core/payments/upstream-request.ts';
 import { nextIntInclusive, nextUnit, SeededRandom, type Random } from '../../src/core/time/random.ts';
-import { auditRun, type AuditReport, type ClientAnswer, type SimFollowUp, type SimPayment } from './auditor.ts';
+import { auditRun, type AuditReport, type ClientAnswer, type SimFollowUp, type SimMethod, type SimPayment } from './auditor.ts';
 import { BlindResendChannel, healthyNetwork, SimChannel, SimUpstream, type NetworkFaults, type NetworkStats } from './sim-network.ts';
+import { healthyQrNetwork, SimQrProviders, type QrNetworkFaults, type QrNetworkStats } from './sim-qr-providers.ts';
+import { BlindRepayQrChannel, TrustingQrChannel } from './broken-qr-channels.ts';
+import { simQrCodeOf } from './sim-qr-codes.ts';
+import { buildQrChannel } from '../../src/app/channels/qr-channel-factories.ts';
 import { VirtualScheduler } from './virtual-scheduler.ts';
 
 export const simMerchantId = 'M00000000000001';
@@ -85,6 +93,16 @@ export interface SimulationOptions {
   clientTriesMax: number;
   /** An upstream black hole this long early in the load (every request or reply lost): unknown outcomes whose reversals run out of tries and are dead-lettered. */
   outageMs: number;
+  /** Share of the sales paid by a QR code (half WeChat Pay, half Alipay), the rest by card. */
+  qrShare: number;
+  /** Faults between the gateway's QR adapters and the providers, per request. */
+  qrNetwork: QrNetworkFaults;
+  /** How many times the gateway is crashed the instant a provider has processed a pay, before its answer (between pay and query). */
+  qrCrashes: number;
+  /** Test the auditor: the QR channels pay an unanswered pay AGAIN as a new order (a new out_trade_no). */
+  brokenQrBlindRepay?: boolean;
+  /** Test the auditor: the QR channels read a pay that got no answer as paid. */
+  brokenQrTrustNoAnswer?: boolean;
   /** Test the auditor: wrap the channels in the blind-resend bug. */
   brokenBlindResend?: boolean;
   /** Test the auditor: the channels resend an unanswered refund advice as a new one (new STAN), crediting twice. */
@@ -110,22 +128,34 @@ export interface SimulationOptions {
  * (the channel factory builds SimChannels). One terminal listener (never opened: `listen: false`),
  * whose request handling the ISO clients reach without a socket; MACs off, as on a development listener.
  */
-function simConfig(dbPath: string, channels: readonly string[], isoTerminals: number): ReswipeConfig {
+function simConfig(dbPath: string, channels: readonly string[], isoTerminals: number, qrChannels: ReadonlyArray<Record<string, unknown>>): ReswipeConfig {
   return validateConfig({
     database: { url: `sqlite:${dbPath}`, synchronous: 'normal' },
     security: { panKey },
     log: { level: 'error' },
     // The rate limits stay on but never refuse a simulated client.
     http: { rateLimit: { perKey: { max: 1_000_000 }, perAddress: { max: 1_000_000 } } },
-    engine: { terminalTimeoutMs: 6_000, autoRetriesMax: 2, inFlightPerTerminalMax: 1, queuePerTerminalMax: 8, reversal: { triesMax: 6, backoffMs: 1_000, backoffMsMax: 8_000 } },
+    engine: {
+      terminalTimeoutMs: 6_000,
+      autoRetriesMax: 2,
+      inFlightPerTerminalMax: 1,
+      queuePerTerminalMax: 8,
+      reversal: { triesMax: 6, backoffMs: 1_000, backoffMsMax: 8_000 },
+      // An HTTP QR sale gets the terminal's budget (the shortest allowed), inside the client's 8 s wait.
+      qr: { budgetMs: 6_000, queryDelaysMs: [400, 600, 1_000], followUp: { triesMax: 6, backoffMs: 1_000, backoffMsMax: 8_000 } },
+    },
     listeners: [{ name: 'terminals', port: 0, dialect: simDialectName, language: 'en', security: { mac: 'off' } }],
-    channels: channels.map((name, index) => ({ name, host: '127.0.0.1', port: 1, timeoutMs: 1_500, priority: index + 1, acquirerId: acquirerIdOf(name), echoIntervalMs: 0 })),
-    merchants: [{ id: simMerchantId, name: 'Sim shop', mcc: '5411', terminals: Array.from({ length: isoTerminals }, (_, t) => terminalIdOf(t)) }],
+    channels: [...channels.map((name, index) => ({ name, host: '127.0.0.1', port: 1, timeoutMs: 1_500, priority: index + 1, acquirerId: acquirerIdOf(name), echoIntervalMs: 0 })), ...qrChannels],
+    merchants: [{ id: simMerchantId, name: 'Sim shop', mcc: '5411', accepts: simAccepts, terminals: Array.from({ length: isoTerminals }, (_, t) => terminalIdOf(t)) }],
   });
 }
 const channelNames = ['bank-a', 'bank-b'] as const;
+/** What the simulated shop accepts: cards and both QR providers' codes. */
+const simAccepts = ['debit', 'credit', 'quasi-credit', 'prepaid', 'wechat', 'alipay'];
 /** Share of approved sales whose client then voids it (same day) or refunds part of it, one or two times. */
 const followUpShare = 0.12;
+/** The same for QR sales (higher: fewer of them, and only HTTP clients name a QR sale to void or refund). */
+const qrFollowUpShare = 0.3;
 /** Each channel has its own DE 32, so their STAN sequences never collide at the issuer. */
 function acquirerIdOf(channel: string): string {
   return channel === 'bank-a' ? '00000000001' : '00000000002';
@@ -161,6 +191,10 @@ export function swarmOptions(seed: number, payments: number): SimulationOptions 
     terminalReversals: nextUnit(random) < 0.5 ? 0 : 1,
     clientTriesMax: nextIntInclusive(random, 1, 3),
     outageMs: nextUnit(random) < 0.25 ? 90_000 : 0,
+    // Drawn last, so the card mix of a seed stays what it was before QR joined.
+    qrShare: 0.2,
+    qrNetwork: { notSent: rate(0.05), requestLost: rate(0.08), answerLost: rate(0.1), slowAnswer: rate(0.08), badSignature: rate(0.03), delayMsMax: nextIntInclusive(random, 5, 600) },
+    qrCrashes: nextIntInclusive(random, 0, 2),
   };
 }
 
@@ -174,6 +208,7 @@ export interface SimulationResult {
     writes: number;
     crashes: number;
     network: NetworkStats;
+    qrNetwork: QrNetworkStats;
     clientsGaveUp: number;
     engineErrors: string[];
   };
@@ -302,7 +337,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const idSeed = random.nextUint32();
   // Drawn last, so the streams above (and the sales they make) stay as they were before follow-ups.
   const followUpRandom = new SeededRandom(random.nextUint32());
+  // Drawn after all the above: which sales are QR and with what code, the QR network, the QR crash plan.
+  const qrRandom = new SeededRandom(random.nextUint32());
+  const qrNetworkRandom = new SeededRandom(random.nextUint32());
   const upstream = new SimUpstream(scheduler, networkRandom, issuerRandom, options.network);
+  const qrProviders = new SimQrProviders(scheduler, qrNetworkRandom, options.qrNetwork);
+  const qrChannelConfigs = qrProviders.channelConfigs(dir, 1_500);
   // The HTTP clients' key (its secret is random; nothing of the run depends on it).
   const apiKey = generateApiKey({ scope: 'merchant', merchantId: simMerchantId }, 'sim', startAtMs);
   const engineErrors: string[] = [];
@@ -326,13 +366,23 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     },
   };
 
+  // Crashes the instant a provider has processed the n-th pay, before its answer: recovery must query and cancel.
+  const qrPaysExpected = Math.max(1, Math.round(options.payments * options.qrShare));
+  const qrCrashAt = new Set(Array.from({ length: options.qrCrashes }, () => nextIntInclusive(qrRandom, 1, qrPaysExpected)));
+  let qrPaysProcessed = 0;
+  const afterQrPay = (epoch: number) => (): void => {
+    qrPaysProcessed += 1;
+    const gen = current;
+    if (qrCrashAt.has(qrPaysProcessed) && gen !== null && gen.epoch === epoch) run.crash(gen);
+  };
+
   const logger = (epoch: number): LoggerLike => ({
     info() {},
     debug() {},
     warn() {},
     error(fields: unknown, message?: string) {
-      // Expected: dead-lettered reversals. Anything else is kept for the report.
-      if (message !== undefined && /manual handling|dead-lettered|reversal try failed/.test(message)) return;
+      // Expected: dead-lettered reversals and QR cancels, QR answers whose signature the network broke. Anything else is kept for the report.
+      if (message !== undefined && /manual handling|dead-lettered|reversal try failed|signature does not verify/.test(message)) return;
       if (engineErrors.length < 50) engineErrors.push(`gen ${epoch}: ${message ?? ''} ${JSON.stringify(fields)}`);
     },
   });
@@ -343,7 +393,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const holder: { gen: Generation | null } = { gen: null };
     const fenced = fenceStore(raw, () => holder.gen as Generation, run, options.brokenForgetfulIdempotency === true);
     const usedChannelNames = channelNames.slice(0, options.channelCount ?? channelNames.length);
-    const gateway = await composeGateway(simConfig(dbPath, usedChannelNames, options.isoTerminals), {
+    const qrTransport = qrProviders.transportFor(epoch, afterQrPay(epoch));
+    const gateway = await composeGateway(simConfig(dbPath, usedChannelNames, options.isoTerminals, qrChannelConfigs), {
       store: options.brokenRetryBeforeReversal === true ? reversalsSettledAtOnce(fenced) : fenced,
       clock: scheduler.clock,
       random: new SeededRandom((idSeed + epoch * 0x9e37) >>> 0),
@@ -355,6 +406,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         if (options.brokenBlindResend === true) return new BlindResendChannel(wire);
         if (options.brokenBlindAdvice === true) return new BlindResendChannel(wire, ['0220', '0221']);
         return wire;
+      },
+      // The real WeChat Pay v2 and Alipay adapters, their requests delivered to the simulated providers.
+      qrChannel: (qrConfig, context) => {
+        const port = buildQrChannel(qrConfig, { ...context, transport: qrTransport, nowMs: () => scheduler.nowMs() });
+        if (options.brokenQrBlindRepay === true) return new BlindRepayQrChannel(port);
+        if (options.brokenQrTrustNoAnswer === true) return new TrustingQrChannel(port);
+        return port;
       },
       metrics: createMetrics({ collectDefault: false }),
       listen: false,
@@ -384,7 +442,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const seedStore = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal', detectNestedWrites: true });
     await seedStore.write(async (tx) => {
       const nowMs = scheduler.nowMs();
-      await tx.upsertMerchant({ id: simMerchantId, name: 'Sim shop', mcc: '5411', accepts: ['debit', 'credit', 'quasi-credit', 'prepaid'], limits: {}, feePlan: 'standard', disabled: false, createdAtMs: nowMs, updatedAtMs: nowMs });
+      await tx.upsertMerchant({ id: simMerchantId, name: 'Sim shop', mcc: '5411', accepts: simAccepts, limits: {}, feePlan: 'standard', disabled: false, createdAtMs: nowMs, updatedAtMs: nowMs });
       for (let t = 0; t < options.isoTerminals; t++) {
         await tx.upsertTerminal({ id: terminalIdOf(t), merchantId: simMerchantId, state: 'active', signedOn: true, batchNo: '000001', limits: {}, lastSeenAtMs: null, createdAtMs: nowMs, updatedAtMs: nowMs });
       }
@@ -404,12 +462,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const client = index % clientsCount;
     const iso = client < options.isoTerminals || options.isoTerminals + options.httpClients === 0;
     const pan = nextUnit(clientRandom) < 0.85 ? approvingPans[nextIntInclusive(clientRandom, 0, approvingPans.length - 1)]! : decliningPans[nextIntInclusive(clientRandom, 0, decliningPans.length - 1)]!;
+    // The card is drawn for every sale, so the card stream stays the same whoever pays by QR.
+    const method: SimMethod = nextUnit(qrRandom) >= options.qrShare ? 'card' : nextUnit(qrRandom) < 0.5 ? 'wechat' : 'alipay';
     payments.push({
       index,
       client,
       intake: iso ? 'iso' : 'http',
       terminalId: iso ? terminalIdOf(client) : null,
-      pan,
+      method,
+      pan: method === 'card' ? pan : '',
+      authCode: method === 'card' ? null : simQrCodeOf(method, index, qrRandom),
       amountMinor,
       stan: null,
       transmittedAt: null,
@@ -437,7 +499,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       method: 'POST',
       url: '/v1/payments',
       headers: { authorization: `Bearer ${apiKey.key}`, 'idempotency-key': `sim-${payment.index}` },
-      payload: { amountMinor: payment.amountMinor, currency: 'CNY', card: { number: payment.pan, expiry: '3012', cvv: '123', entryMode: 'manual' }, reference: `order-${payment.index}` },
+      payload:
+        payment.method === 'card'
+          ? { amountMinor: payment.amountMinor, currency: 'CNY', card: { number: payment.pan, expiry: '3012', cvv: '123', entryMode: 'manual' }, reference: `order-${payment.index}` }
+          : { amountMinor: payment.amountMinor, currency: 'CNY', method: payment.method, authCode: payment.authCode, reference: `order-${payment.index}` },
     });
     const atMs = scheduler.nowMs();
     if (response.statusCode === 200 || response.statusCode === 201) {
@@ -560,7 +625,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   /** An HTTP client's void or refund: FollowUps.followUp, as the HTTP route calls it (ISO follow-ups go through the terminal listener). */
   const handleFollowUp = async (gen: Generation, payment: SimPayment, followUp: SimFollowUp, request: FollowUpRequest): Promise<ClientAnswer | null> => {
     try {
-      const result: FollowUpResult = await gen.gateway.transactions.followUp({ ...request, deadlineMs: scheduler.nowMs() + gen.gateway.engine.settings.terminalTimeoutMs });
+      // A QR sale's void or refund goes to its provider, as the HTTP route sends it.
+      const useCases = payment.method === 'card' ? gen.gateway.transactions : gen.gateway.qrPayments;
+      const result: FollowUpResult = await useCases.followUp({ ...request, deadlineMs: scheduler.nowMs() + gen.gateway.engine.settings.terminalTimeoutMs });
       const atMs = scheduler.nowMs();
       switch (result.kind) {
         case 'completed':
@@ -657,7 +724,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   /** A share of approved sales: the client voids it, or refunds part of it once or twice (distinct amounts, each below the sale's). */
   const planFollowUps = (payment: SimPayment): SimFollowUp[] => {
     // An HTTP client names the sale by the id it was told; a terminal by its STAN, DE 7 and RRN.
-    if (payment.told?.code !== '00' || (payment.intake === 'http' && payment.told.paymentId === null) || nextUnit(followUpRandom) >= followUpShare) return [];
+    if (payment.told?.code !== '00' || (payment.intake === 'http' && payment.told.paymentId === null) || nextUnit(followUpRandom) >= (payment.method === 'card' ? followUpShare : qrFollowUpShare)) return [];
+    // A terminal voids or refunds its QR sales through the HTTP API, not the terminal link (docs/qr-payments.md).
+    if (payment.intake === 'iso' && payment.method !== 'card') return [];
     const make = (operation: SimFollowUp['operation'], amountMinor: number): SimFollowUp => ({ operation, amountMinor, answers: [], told: null, sends: 0, gaveUp: false });
     if (nextUnit(followUpRandom) < 0.5) return [make('void', payment.amountMinor)];
     const firstMax = Math.max(1, Math.floor(payment.amountMinor * 0.4));
@@ -732,8 +801,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     // reversal try fails until its budget is spent (dead letter, manual handling).
     scheduler.after(nextIntInclusive(crashRandom, 5_000, 30_000), () => {
       upstream.faults = { ...options.network, notSent: 0, requestLost: 0.5, replyLost: 0.5, connectionLost: 0, malformedReply: 0, duplicateReply: 0, lateReply: 0 };
+      qrProviders.faults = { ...options.qrNetwork, notSent: 0, requestLost: 0.5, answerLost: 0.5, slowAnswer: 0, badSignature: 0 };
       scheduler.after(options.outageMs, () => {
         upstream.faults = options.network;
+        qrProviders.faults = options.qrNetwork;
       });
     });
   }
@@ -745,7 +816,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   if (clientsDone < clientsCount) engineErrors.push(`clients did not finish within ${loadMsMax} ms of virtual time (${clientsDone}/${clientsCount})`);
   // No more crashes; the network heals; the clock runs so every reversal settles or runs out of tries.
   run.crashPlan = [];
+  qrCrashAt.clear();
   upstream.faults = { ...healthyNetwork };
+  qrProviders.faults = { ...healthyQrNetwork };
   await scheduler.runUntil(scheduler.nowMs() + drainMs);
   // Let the current run finish its last writes, then stop the generation where it stands.
   const last = current as Generation | null;
@@ -760,7 +833,17 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const auditStore = await openStore(`sqlite:${dbPath}`, { synchronous: 'normal', detectNestedWrites: true });
   let report: AuditReport;
   try {
-    report = await auditRun({ payments, book: upstream.book, store: auditStore, pans: simPans, goodPans: approvingPans, databaseBytes: [...dbBytes, ...dbBytesAfterClose], engineErrors, strict: options.strict === true });
+    report = await auditRun({
+      payments,
+      book: upstream.book,
+      qr: { trades: qrProviders.ledger(), pays: qrProviders.pays },
+      store: auditStore,
+      pans: [...simPans, ...payments.flatMap((payment) => (payment.authCode === null ? [] : [payment.authCode]))],
+      goodPans: approvingPans,
+      databaseBytes: [...dbBytes, ...dbBytesAfterClose],
+      engineErrors,
+      strict: options.strict === true,
+    });
   } finally {
     await auditStore.close();
     if (options.keepFiles !== true) rmSync(dir, { recursive: true, force: true });
@@ -768,7 +851,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   return {
     options,
     report,
-    stats: { virtualMs: scheduler.nowMs() - startAtMs, tasks: scheduler.tasksRun, writes: run.writes, crashes, network: upstream.stats, clientsGaveUp, engineErrors },
+    stats: { virtualMs: scheduler.nowMs() - startAtMs, tasks: scheduler.tasksRun, writes: run.writes, crashes, network: upstream.stats, qrNetwork: qrProviders.stats, clientsGaveUp, engineErrors },
   };
 }
 
@@ -776,8 +859,14 @@ function terminalIdOf(index: number): string {
   return `T${String(index + 1).padStart(7, '0')}`;
 }
 
-/** The terminal's 0200 sale, as a POS packs it: chip entry, the card's expiry, its own STAN and DE 7. */
+/** The terminal's 0200 sale, as a POS packs it: chip entry, the card's expiry, its own STAN and DE 7; a QR sale carries the scanned code in DE 48 (`QRC=`, entry mode 031) instead of a card. */
 function saleMessageOf(payment: SimPayment): IsoMessage {
+  if (payment.authCode !== null) {
+    return {
+      mti: '0200',
+      fields: { 3: '000000', 4: amountText(payment.amountMinor), 7: payment.transmittedAt ?? '', 11: payment.stan ?? '', 22: '031', 25: '00', 41: payment.terminalId ?? '', 42: simMerchantId, 48: `QRC=${payment.authCode}`, 49: '156' },
+    };
+  }
   return {
     mti: '0200',
     fields: {

@@ -1,6 +1,6 @@
 // Goal: the five money-safety invariants hold under any mix of lost, delayed, duplicated and
-// reordered messages, disconnects and gateway crashes, for sales and for the voids and refunds clients
-// send of their approved sales. Method: a swarm of seeded simulations
+// reordered messages, disconnects and gateway crashes, for card and QR (WeChat Pay, Alipay) sales and
+// for the voids and refunds clients send of their approved sales. Method: a swarm of seeded simulations
 // (harness.ts) of the real engine, reversal worker and SQLite store in virtual time, each audited
 // independently (auditor.ts) against the issuer's ledger and what the clients were told; at least
 // 10,000 payments per run. A failure prints the seed and the command that replays it.
@@ -8,7 +8,8 @@
 //   RESWIPE_SIM_PAYMENTS=<n>   total payments of the swarm (default 10000), or of the one seed
 //   RESWIPE_SIM_SEEDS=random   draw the swarm's seeds instead of the fixed 1..N (printed)
 //   RESWIPE_SIM_STRICT=1       also fail on the known gaps: recovery announcing one payment unknown more than 20 times,
-//                              a refund told accepted reversed by the gateway, a voided sale stored approved again
+//                              a refund told accepted reversed by the gateway, a voided sale stored approved again,
+//                              a QR sale's terminal answer carrying a cut provider trade number as its RRN
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeViolations } from './auditor.ts';
@@ -33,7 +34,7 @@ function seedsToRun(): Array<{ seed: number; payments: number }> {
 
 const runs = seedsToRun();
 let audited = 0;
-const totals = { crashes: 0, faults: 0, lateReplies: 0, reversalsDone: 0, reversalsDead: 0, terminalReversals: 0, resends: 0, reversalsOfUnseen: 0, manualHandling: 0, pendingFlagged: 0, sweepEventsMax: 0, toldApproved: 0, toldWait: 0, voids: 0, voidsApproved: 0, refunds: 0, refundsAccepted: 0, followUpsManual: 0, refundsReversed: 0, voidedSalesReopened: 0, goodCardSales: 0, goodCardApproved: 0, recoveredSales: 0 };
+const totals = { crashes: 0, faults: 0, lateReplies: 0, reversalsDone: 0, reversalsDead: 0, terminalReversals: 0, resends: 0, reversalsOfUnseen: 0, manualHandling: 0, pendingFlagged: 0, sweepEventsMax: 0, toldApproved: 0, toldWait: 0, voids: 0, voidsApproved: 0, refunds: 0, refundsAccepted: 0, followUpsManual: 0, refundsReversed: 0, voidedSalesReopened: 0, qrRrnCut: 0, qrSales: 0, qrToldApproved: 0, qrPaidTrades: 0, qrCancelledAfterPaid: 0, qrManual: 0, qrRefundsAccepted: 0, qrVoidsApproved: 0, qrCrashes: 0, goodCardSales: 0, goodCardApproved: 0, recoveredSales: 0 };
 
 for (const { seed, payments } of runs) {
   test(`seed ${seed}: ${payments} payments keep every money invariant`, async () => {
@@ -62,6 +63,15 @@ for (const { seed, payments } of runs) {
     totals.followUpsManual += counts.followUpsManual;
     totals.refundsReversed += result.report.findings.refundsReversed;
     totals.voidedSalesReopened += result.report.findings.voidedSalesReopened;
+    totals.qrRrnCut += result.report.findings.qrRrnCut;
+    totals.qrSales += counts.qrSales;
+    totals.qrToldApproved += counts.qrToldApproved;
+    totals.qrPaidTrades += counts.qrPaidTrades;
+    totals.qrCancelledAfterPaid += counts.qrCancelledAfterPaid;
+    totals.qrManual += counts.qrManual;
+    totals.qrRefundsAccepted += counts.qrRefundsAccepted;
+    totals.qrVoidsApproved += counts.qrVoidsApproved;
+    totals.qrCrashes += options.qrCrashes;
     totals.goodCardSales += counts.goodCardSales;
     totals.goodCardApproved += counts.goodCardApproved;
     totals.recoveredSales += counts.recoveredSales;
@@ -78,6 +88,8 @@ for (const { seed, payments } of runs) {
     // The run must really have exercised the system: every payment reached the store or a client answer.
     assert.equal(result.report.counts.payments, payments);
     assert.ok(result.report.counts.storePayments > 0, `seed ${seed}: no payment reached the store`);
+    // QR sales were in the mix and reached the providers (a fifth of the sales: certain from 100 payments on).
+    if (payments >= 100) assert.ok(counts.qrSales > 0 && result.stats.qrNetwork.processed.pay > 0, `seed ${seed}: no QR sale reached a provider`);
   });
 }
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import type { LoggerLike } from '../../core/ports/channel.ts';
-import type { QrCallResult, QrCancelResult, QrChannelPort, QrPayRequest, QrRefundRequest, QrRefundResult } from '../../core/ports/qr-channel.ts';
+import type { QrCallResult, QrCancelResult, QrChannelPort, QrHttpTransport, QrPayRequest, QrRefundRequest, QrRefundResult } from '../../core/ports/qr-channel.ts';
 import {
   alipayMethods,
   alipayResponseKey,
@@ -22,7 +22,7 @@ import {
 } from '../../core/qr/alipay-protocol.ts';
 import { parseAlipayPrivateKey, parseAlipayPublicKey, readAlipayAnswer, verifyAlipaySignature } from '../../core/qr/alipay-signature.ts';
 import { maskAuthCode } from '../../core/qr/mask-auth-code.ts';
-import { createQrAgent, qrPost, type QrPostTarget } from './qr-http-post.ts';
+import { createQrAgent, qrHttpTransport } from './qr-http-post.ts';
 
 export interface AlipayChannelOptions {
   name: string;
@@ -41,6 +41,8 @@ export interface AlipayChannelOptions {
   tlsCa?: string | Buffer;
   logger?: LoggerLike;
   nowMs?: () => number;
+  /** How requests travel: HTTP(S) over the channel's own connections by default; the simulation delivers them in process. */
+  transport?: QrHttpTransport;
 }
 
 export const alipayChannelDefaults = { socketsMax: 8, answerBytesMax: 65_536 } as const;
@@ -63,10 +65,8 @@ export function createAlipayChannel(options: AlipayChannelOptions): QrChannelPor
   const answerBytesMax = options.answerBytesMax ?? alipayChannelDefaults.answerBytesMax;
   const url = new URL(options.baseUrl);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${options.name}: baseUrl must be an http(s) URL`);
-  const target: QrPostTarget = {
-    url,
-    agent: createQrAgent(url, { socketsMax: options.socketsMax ?? alipayChannelDefaults.socketsMax, ...(options.tlsCa !== undefined ? { tls: { ca: options.tlsCa } } : {}) }),
-  };
+  const agent = options.transport === undefined ? createQrAgent(url, { socketsMax: options.socketsMax ?? alipayChannelDefaults.socketsMax, ...(options.tlsCa !== undefined ? { tls: { ca: options.tlsCa } } : {}) }) : null;
+  const transport = options.transport ?? qrHttpTransport(agent!);
   let closed = false;
   const credentials = { appId: options.appId, privateKey: options.privateKey };
 
@@ -79,7 +79,7 @@ export function createAlipayChannel(options: AlipayChannelOptions): QrChannelPor
     }
     if (closed) return { kind: 'not_sent', reason: 'closed', detail: 'the channel is closed' };
     const sentAtMs = nowMs();
-    const result = await qrPost(target, body, { contentType: 'application/x-www-form-urlencoded;charset=utf-8', timeoutMs, answerBytesMax });
+    const result = await transport({ url, body, contentType: 'application/x-www-form-urlencoded;charset=utf-8', timeoutMs, answerBytesMax });
     if (result.kind !== 'answer') {
       options.logger?.warn({ channel: options.name, method, ...logFields, outcome: result.kind, reason: result.reason, detail: result.detail }, 'alipay call without an answer');
       return result.kind === 'not_sent' ? result : { ...result, sentAtMs };
@@ -128,7 +128,7 @@ export function createAlipayChannel(options: AlipayChannelOptions): QrChannelPor
     },
     async close(): Promise<void> {
       closed = true;
-      target.agent.destroy();
+      agent?.destroy();
     },
   };
 }

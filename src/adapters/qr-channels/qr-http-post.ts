@@ -7,11 +7,9 @@ import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type In
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
+import type { QrHttpResult, QrHttpTransport } from '../../core/ports/qr-channel.ts';
 
-export type QrPostResult =
-  | { kind: 'answer'; status: number; body: string }
-  | { kind: 'not_sent'; reason: 'no_connection'; detail: string }
-  | { kind: 'no_answer'; reason: 'timeout' | 'connection_lost' | 'malformed_answer'; detail: string };
+export type QrPostResult = QrHttpResult;
 
 export interface QrPostTarget {
   readonly url: URL;
@@ -113,4 +111,9 @@ export function qrPost(target: QrPostTarget, body: string, options: { contentTyp
     });
     request.end(body);
   });
+}
+
+/** The production transport of a channel: qrPost over the channel's own kept-alive connections. */
+export function qrHttpTransport(agent: HttpAgent | HttpsAgent): QrHttpTransport {
+  return (request) => qrPost({ url: request.url, agent }, request.body, { contentType: request.contentType, timeoutMs: request.timeoutMs, answerBytesMax: request.answerBytesMax });
 }

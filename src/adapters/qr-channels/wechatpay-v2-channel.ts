@@ -9,11 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
-import type { QrCallResult, QrCancelResult, QrChannelPort, QrPayRequest, QrRefundRequest, QrRefundResult } from '../../core/ports/qr-channel.ts';
+import type { QrCallResult, QrCancelResult, QrChannelPort, QrHttpTransport, QrPayRequest, QrRefundRequest, QrRefundResult } from '../../core/ports/qr-channel.ts';
 import { decodeFlatXml, encodeFlatXml } from '../../core/qr/flat-xml.ts';
 import { verifyWechatSign, wechatSign, wechatSignTypes, type WechatSignType } from '../../core/qr/wechatpay-sign.ts';
 import { readMicropayAnswer, readOrderQueryAnswer, readRefundAnswer, readRefundQueryAnswer, readReverseAnswer, type WechatAnswerReading, type WechatRefundReading, type WechatTradeReading } from '../../core/qr/wechatpay-v2-answers.ts';
-import { createQrAgent, qrPost, type QrPostTarget } from './qr-http-post.ts';
+import { createQrAgent, qrHttpTransport, type QrPostTarget } from './qr-http-post.ts';
 
 export interface WechatPayV2ChannelConfig {
   readonly name: string;
@@ -47,6 +47,8 @@ export interface WechatPayV2ChannelDeps {
   readonly nowMs?: () => number;
   /** nonce_str: 32 random hex digits by default. */
   readonly nonce?: () => string;
+  /** How requests travel: HTTP(S) over the channel's own connections by default; the simulation delivers them in process. */
+  readonly transport?: QrHttpTransport;
 }
 
 export const wechatPayV2Limits = Object.freeze({ socketsMaxDefault: 16, socketsMax: 256, answerBytesMaxDefault: 65_536, answerBytesMax: 1_048_576, timeoutMsMin: 100, timeoutMsMax: 120_000 });
@@ -151,7 +153,9 @@ export class WechatPayV2Channel implements QrChannelPort {
   readonly name: string;
   private readonly signType: WechatSignType;
   private readonly baseUrl: URL;
-  private readonly agent: QrPostTarget['agent'];
+  /** The channel's own connections; null when an injected transport carries the requests. */
+  private readonly agent: QrPostTarget['agent'] | null;
+  private readonly transport: QrHttpTransport;
   private readonly nowMs: () => number;
   private readonly nonce: () => string;
   private readonly answerBytesMax: number;
@@ -165,8 +169,14 @@ export class WechatPayV2Channel implements QrChannelPort {
     this.name = config.name;
     this.signType = config.signType ?? 'MD5';
     this.answerBytesMax = config.answerBytesMax ?? wechatPayV2Limits.answerBytesMaxDefault;
-    const tls = this.baseUrl.protocol === 'https:' ? readWechatTls(config) : undefined;
-    this.agent = createQrAgent(this.baseUrl, { socketsMax: config.socketsMax ?? wechatPayV2Limits.socketsMaxDefault, ...(tls === undefined ? {} : { tls }) });
+    if (deps.transport === undefined) {
+      const tls = this.baseUrl.protocol === 'https:' ? readWechatTls(config) : undefined;
+      this.agent = createQrAgent(this.baseUrl, { socketsMax: config.socketsMax ?? wechatPayV2Limits.socketsMaxDefault, ...(tls === undefined ? {} : { tls }) });
+      this.transport = qrHttpTransport(this.agent);
+    } else {
+      this.agent = null;
+      this.transport = deps.transport;
+    }
     this.nowMs = deps.nowMs ?? Date.now;
     this.nonce = deps.nonce ?? (() => randomBytes(16).toString('hex'));
   }
@@ -242,7 +252,7 @@ export class WechatPayV2Channel implements QrChannelPort {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.agent.destroy();
+    this.agent?.destroy();
   }
 
   private tradeResult(verified: Verified, read: (fields: Record<string, string>) => WechatAnswerReading<WechatTradeReading>): QrCallResult {
@@ -275,7 +285,7 @@ export class WechatPayV2Channel implements QrChannelPort {
     }
     const url = new URL(path.slice(1), this.baseUrl.href.endsWith('/') ? this.baseUrl : `${this.baseUrl.href}/`);
     const sentAtMs = this.nowMs();
-    const posted = await qrPost({ url, agent: this.agent }, body, { contentType: 'text/xml; charset=utf-8', timeoutMs, answerBytesMax: this.answerBytesMax });
+    const posted = await this.transport({ url, body, contentType: 'text/xml; charset=utf-8', timeoutMs, answerBytesMax: this.answerBytesMax });
     const latencyMs = Math.max(0, this.nowMs() - sentAtMs);
     if (posted.kind === 'not_sent') return posted;
     if (posted.kind === 'no_answer') return { ...posted, sentAtMs };

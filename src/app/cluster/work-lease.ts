@@ -4,7 +4,7 @@
 // checks the lease's epoch in the same transaction (tx.assertWorkLease), and nothing is sent once the
 // lease may have lapsed by this node's clock. So a node that paused past its lease, and was taken over
 // meanwhile, fails its next write with RSW_LEASE_LOST and its pass stops, instead of acting on stale state.
-import { isReswipeError } from '../../core/errors/reswipe-error.ts';
+import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { ClusterStoreTx, HeldLease } from '../../core/ports/cluster-store.ts';
 import type { LoggerLike } from '../../core/ports/channel.ts';
 import type { Store } from '../../core/ports/store.ts';
@@ -18,6 +18,12 @@ export interface LeaseFence {
   holds(): boolean;
   /** In the item's write, first: throws RSW_LEASE_LOST (the unit rolls back whole) when the lease was taken over or has expired. */
   check(tx: Pick<ClusterStoreTx, 'assertWorkLease'>): Promise<void>;
+}
+
+/** Before a send in a fenced pass: throws RSW_LEASE_LOST (ending the pass) once the lease may have passed to another node by this node's clock. */
+export function stopIfLeaseLost(fence: LeaseFence | undefined, before: string): void {
+  if (fence === undefined || fence.holds()) return;
+  throw new ReswipeError('RSW_LEASE_LOST', { lease: fence.lease.name, node: fence.lease.ownerNode, epoch: fence.lease.epoch, reason: `its expiry passed by this node's clock before ${before}` });
 }
 
 export interface WorkLeaseOptions {

@@ -8,8 +8,7 @@ import { protocolOfQrMethod } from '../../core/qr/choose-qr-channel.ts';
 import type { QrCancelResult } from '../../core/ports/qr-channel.ts';
 import type { QrFollowUpRecord } from '../../core/ports/store.ts';
 import { updatePaymentChecked, writeDurably } from '../payments/durable-write.ts';
-import { ReswipeError } from '../../core/errors/reswipe-error.ts';
-import type { LeaseFence } from '../cluster/work-lease.ts';
+import { stopIfLeaseLost, type LeaseFence } from '../cluster/work-lease.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 import { diagnosisOfQrEnd, writeQrOutcomeUnit } from './qr-outcome-unit.ts';
 
@@ -20,7 +19,7 @@ export async function cancelUnknownTrades(deps: QrPaymentDeps, fence?: LeaseFenc
   for (const followUp of due) {
     if (deps.active.has(followUp.paymentId)) continue;
     // On several nodes: once the `qr` lease may have passed to another node, nothing more is sent.
-    if (fence !== undefined && !fence.holds()) throw new ReswipeError('RSW_LEASE_LOST', { lease: fence.lease.name, reason: 'its expiry passed by this node\'s clock before the next cancel' });
+    stopIfLeaseLost(fence, 'the next cancel');
     const step = await cancelOne(deps, followUp, fence);
     counts[step] += 1;
   }

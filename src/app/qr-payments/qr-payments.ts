@@ -1,6 +1,6 @@
 // The QR use cases as one object for the composition root and the adapters (QrSaleUseCases), one
 // file per use case beside it: take-qr-payment, query-until-final, cancel-unknown,
-// recover-pending-qr-payments, refund-qr-payment, void-qr-payment.
+// recover-pending-qr-payments, recover-pending-qr-refunds, refund-qr-payment, void-qr-payment.
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { FollowUpRequest, FollowUpResult, SaleResult } from '../../core/ports/payments.ts';
 import { refuse } from '../../core/payments/txn-rule-result.ts';
@@ -11,6 +11,7 @@ import { cancelUnknownTrades } from './cancel-unknown.ts';
 import type { LeaseFence } from '../cluster/work-lease.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 import { recoverPendingQrPayments } from './recover-pending-qr-payments.ts';
+import { recoverPendingQrRefunds } from './recover-pending-qr-refunds.ts';
 import { takeQrPayment } from './take-qr-payment.ts';
 import { reverseQrByTerminal } from './reverse-qr-by-terminal.ts';
 import type { TerminalReversalInput } from '../../core/ports/payments.ts';
@@ -64,9 +65,10 @@ export class QrPayments implements QrSaleUseCases {
     return reverseQrByTerminal(this.#deps, payment, input);
   }
 
-  /** At start and by the recovery sweep: pending QR payments nobody drives are queried, then declined or queued for a cancel; due cancels run. */
+  /** At start and by the recovery sweep: pending QR sales nobody drives are queried, then declined or queued for a cancel; pending refunds are sent again (same out_refund_no); due cancels run. */
   async recoverAfterRestart(options: { createdBeforeMs?: number; fence?: LeaseFence | undefined } = {}): Promise<{ payments: number; declined: number; cancelsQueued: number }> {
     const recovered = await recoverPendingQrPayments(this.#deps, options);
+    await recoverPendingQrRefunds(this.#deps, options);
     await this.runFollowUps(options.fence);
     return recovered;
   }

@@ -6,8 +6,7 @@ import { decidePendingQrRecovery } from '../../core/qr/qr-follow-up-rules.ts';
 import { protocolOfQrMethod } from '../../core/qr/choose-qr-channel.ts';
 import type { QrCallResult } from '../../core/ports/qr-channel.ts';
 import { updatePaymentChecked, writeDurably } from '../payments/durable-write.ts';
-import { ReswipeError } from '../../core/errors/reswipe-error.ts';
-import type { LeaseFence } from '../cluster/work-lease.ts';
+import { stopIfLeaseLost, type LeaseFence } from '../cluster/work-lease.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 import { diagnosisOfQrEnd, enqueueQrFollowUp, writeQrOutcomeUnit } from './qr-outcome-unit.ts';
 
@@ -26,7 +25,7 @@ export async function recoverPendingQrPayments(deps: QrPaymentDeps, options: { c
     if (attempt === undefined) continue;
     counts.payments += 1;
     const { fence } = options;
-    if (fence !== undefined && !fence.holds()) throw new ReswipeError('RSW_LEASE_LOST', { lease: fence.lease.name, reason: 'its expiry passed by this node\'s clock before the next query' });
+    stopIfLeaseLost(fence, 'the next query');
     const entry = deps.channels.find((candidate) => candidate.port.name === attempt.channel);
     let query: QrCallResult = { kind: 'not_sent', reason: 'closed', detail: `channel ${attempt.channel} is not configured` };
     if (entry !== undefined) {

@@ -4,7 +4,8 @@
 // provider is called. The refund's payment id is the out_refund_no, so a retry after no answer sends
 // the same number and the provider refunds once; `processing` and no answer are followed by refund
 // queries with the sale's backoff. Still unknown at the budget's end: answered `pending` (WAIT), and
-// finished by the recovery sweep, which asks again with the same out_refund_no.
+// finished by the recovery sweep, which asks again with the same out_refund_no
+// (recover-pending-qr-refunds.ts).
 import { approvedDiagnosis, type Diagnosis } from '../../core/declines/index.ts';
 import { diagnoseQrCode, qrOutcomeDiagnosis } from '../../core/declines/qr-code-table.ts';
 import { decideRefund } from '../../core/payments/refund-rules.ts';

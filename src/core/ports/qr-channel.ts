@@ -125,6 +125,28 @@ export type QrRefundResult =
   | { kind: 'not_sent'; reason: 'no_connection' | 'encode_failed' | 'closed'; detail: string }
   | { kind: 'no_answer'; reason: 'timeout' | 'connection_lost' | 'malformed_answer' | 'bad_signature'; detail: string; sentAtMs: number };
 
+/** One POST of a signed body to a provider (the adapters' wire; qr-http-post.ts sends it over node:http). */
+export interface QrHttpRequest {
+  readonly url: URL;
+  readonly body: string;
+  readonly contentType: string;
+  readonly timeoutMs: number;
+  readonly answerBytesMax: number;
+}
+
+/** What came back of one POST, in the port's three ways: a body (HTTP 200 only), never sent, or no usable answer. */
+export type QrHttpResult =
+  | { kind: 'answer'; status: number; body: string }
+  | { kind: 'not_sent'; reason: 'no_connection'; detail: string }
+  | { kind: 'no_answer'; reason: 'timeout' | 'connection_lost' | 'malformed_answer'; detail: string };
+
+/**
+ * How a QR adapter delivers its requests. Production uses a bounded HTTP(S) POST (qr-http-post.ts); the
+ * deterministic simulation passes one that hands the bytes to the sandbox's providers on virtual time
+ * (test/simulation/sim-qr-providers.ts), so the adapters' signing, parsing and verification run unchanged.
+ */
+export type QrHttpTransport = (request: QrHttpRequest) => Promise<QrHttpResult>;
+
 /** One QR provider channel (one merchant account at WeChat Pay or Alipay). */
 export interface QrChannelPort {
   readonly name: string;

@@ -96,12 +96,13 @@ export function generateAlipaySandboxKeys(): AlipaySandboxKeysPem {
 }
 
 /** The sandbox from key text (PEM or bare base64, as the channel reads them). */
-export function createAlipaySandboxFromPem(options: { appId: string; sandboxPrivateKeyPem: string; merchantPublicKeyPem: string; tradesMax?: number }): AlipaySandbox {
+export function createAlipaySandboxFromPem(options: { appId: string; sandboxPrivateKeyPem: string; merchantPublicKeyPem: string; tradesMax?: number; nowMs?: () => number }): AlipaySandbox {
   return createAlipaySandbox({
     appId: options.appId,
     sandboxPrivateKey: parseAlipayPrivateKey(options.sandboxPrivateKeyPem),
     merchantPublicKey: parseAlipayPublicKey(options.merchantPublicKeyPem),
     ...(options.tradesMax !== undefined ? { tradesMax: options.tradesMax } : {}),
+    ...(options.nowMs !== undefined ? { nowMs: options.nowMs } : {}),
   });
 }
 

@@ -17,6 +17,8 @@ export interface WechatSandboxOptions {
   readonly mchId: string;
   readonly key: string;
   readonly tradesMax?: number;
+  /** The clock of time_end and refund times: the wall clock by default, virtual time in the simulation. */
+  readonly nowMs?: () => number;
 }
 
 export const wechatSandboxDefaults = Object.freeze({ appId: 'wxd930ea5d5a258f4f', mchId: '10000100', key: '192006250b4c09247ec02edce69f6a2d' });
@@ -52,9 +54,11 @@ function isPositiveFen(text: string | undefined): boolean {
 export class WechatPaySandbox implements QrSandboxProvider {
   readonly name = 'wechatpay-v2';
   readonly book: WechatBook;
+  private readonly nowMs: () => number;
 
   constructor(private readonly options: WechatSandboxOptions = wechatSandboxDefaults) {
     this.book = new WechatBook(options.tradesMax);
+    this.nowMs = options.nowMs ?? Date.now;
   }
 
   handles(path: string): boolean {
@@ -274,7 +278,7 @@ export class WechatPaySandbox implements QrSandboxProvider {
     }
     if (trade.state !== 'SUCCESS' && trade.state !== 'REFUND') return fail('TRADE_STATE_ERROR', '订单状态错误');
     if (trade.refundedFee + refundFee > trade.paidFee) return fail('ERROR', '累计退款金额大于支付金额');
-    const refund = { outRefundNo, refundId: this.book.nextId('refund'), refundFee, status: 'SUCCESS' as const, successTime: chinaDateTime(Date.now()) };
+    const refund = { outRefundNo, refundId: this.book.nextId('refund'), refundFee, status: 'SUCCESS' as const, successTime: chinaDateTime(this.nowMs()) };
     trade.refunds.push(refund);
     trade.refundedFee += refundFee;
     trade.state = 'REFUND';
@@ -319,7 +323,7 @@ export class WechatPaySandbox implements QrSandboxProvider {
   private markPaid(trade: WechatTrade): void {
     trade.state = 'SUCCESS';
     trade.paidFee = trade.totalFee;
-    trade.timeEnd = chinaTime(Date.now());
+    trade.timeEnd = chinaTime(this.nowMs());
   }
 
   private tradeFacts(trade: WechatTrade): Fields {

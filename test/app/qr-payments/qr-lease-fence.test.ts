@@ -17,7 +17,7 @@ const waitFor = waitingFor({ timeoutMs: 10_000, pollMs: 10 });
 function fence(): LeaseFence & { lose(): void; checks: number } {
   let held = true;
   const self = {
-    lease: { name: 'qr', nodeId: 'node-a', epoch: 1, expiresAtMs: Number.MAX_SAFE_INTEGER },
+    lease: { name: 'qr', ownerNode: 'node-a', epoch: 1, expiresAtMs: Number.MAX_SAFE_INTEGER },
     checks: 0,
     holds: () => held,
     lose: () => {

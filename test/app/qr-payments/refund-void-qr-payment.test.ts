@@ -1,11 +1,11 @@
 // Goal: refunds of QR sales never give back more than was paid, a retried refund reuses its
-// out_refund_no so the provider refunds once, and a same-day void cancels the trade and marks the
-// sale voided. Method: the use cases over SQLite with the scripted provider and its book.
+// out_refund_no so the provider refunds once (also when recovery finishes a refund left unknown, or
+// flags it once its window has passed), and a same-day void cancels the trade and marks the sale voided. Method: the use cases over SQLite with the scripted provider and its book.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FollowUpRequest } from '../../../src/core/ports/payments.ts';
 import { cancelAnswer, noAnswer } from '../../support/fake-qr-channel.ts';
-import { merchantId, qrFixture } from './qr-fixture.ts';
+import { merchantId, qrFixture, qrTestSettings } from './qr-fixture.ts';
 
 let keyNo = 0;
 function followUp(operation: 'refund' | 'void', originalPaymentId: string, amountMinor: number | null): FollowUpRequest {
@@ -102,6 +102,37 @@ test('a void after a refund is refused; a void the provider never confirms is WA
     assert.equal(unknown.view.decline?.verdict, 'wait');
     assert.ok(typeof (await f.store.getPayment(unknown.view.id))?.manualHandlingSinceMs === 'number');
     assert.equal((await f.store.getPayment(saleId))?.status, 'approved');
+  } finally {
+    await f.close();
+  }
+});
+
+test('a refund still unknown when its budget ends is finished by recovery under the same out_refund_no, or flagged once its window has passed', async () => {
+  const f = await qrFixture();
+  try {
+    const saleId = await paidSale(f);
+    // Every refund call of the client's budget reaches the provider and loses its answer; then they come through.
+    let answersLost = true;
+    const refunded = { kind: 'answer' as const, state: 'refunded' as const, providerCode: null, providerMessage: null, providerRefundNo: null, refundedMinor: 3000, sentAtMs: 0, latencyMs: 5 };
+    f.wechat.script('refund', ...Array.from({ length: 12 }, () => () => (answersLost ? noAnswer : refunded)));
+    const result = await f.engine.followUp(followUp('refund', saleId, 3000));
+    assert.ok(result.kind === 'completed' && result.view.status === 'pending');
+    answersLost = false;
+    await f.restart().recoverAfterRestart();
+    assert.equal((await f.store.getPayment(result.view.id))?.status, 'approved');
+    assert.equal(f.wechat.chargedMinor(saleId), 7000, 'refunded exactly once');
+
+    // Another refund whose answers are never heard (the scripts left from above lose theirs again).
+    const other = await paidSale(f);
+    answersLost = true;
+    f.wechat.script('refund', ...Array.from({ length: 16 }, () => noAnswer));
+    const stuck = await f.engine.followUp(followUp('refund', other, 500));
+    assert.ok(stuck.kind === 'completed' && stuck.view.status === 'pending');
+    f.clock.advance(qrTestSettings.followUp.triesMax * qrTestSettings.followUp.backoffMsMax);
+    await f.restart().recoverAfterRestart();
+    const flagged = await f.store.getPayment(stuck.view.id);
+    assert.equal(flagged?.status, 'pending');
+    assert.equal(typeof flagged?.manualHandlingSinceMs, 'number');
   } finally {
     await f.close();
   }
