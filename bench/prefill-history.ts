@@ -17,11 +17,16 @@
 // `<DE 11>:<DE 7>`), its journal seq (migration 0014), its `payment.completed` event, its attempt when it
 // was sent and its fee line when approved, as the gateway and its projector write them.
 import Database from 'better-sqlite3';
+import { analyticsProjectorName } from '../src/app/projector/analytics-projector.ts';
+import { projectorName } from '../src/app/projector/payment-projector.ts';
 
 const dayMs = 86_400_000;
 
 /** Indexes of the tables a payment writes; dropped before the bulk insert and built again after it. */
 const historyTables = ['payments', 'attempts', 'idempotency_records', 'fee_lines', 'events'];
+
+/** The checkpoints of the payment projector and the analytics projector (src/app/projector/). */
+const historyProjectors = [projectorName, analyticsProjectorName];
 
 /** The webhook fan-out's cursor (src/app/webhooks/fan-out-events.ts); the alerts evaluator starts at the stream's end by itself. */
 const eventConsumers = ['webhooks'];
@@ -153,8 +158,13 @@ export function prefillHistory(path: string, options: { payments: number; mercha
 
     for (const index of indexes) db.exec(index.sql);
     options.log(`prefill: ${indexes.length} indexes built again in ${((Date.now() - afterRowsMs) / 1000).toFixed(1)} s`);
-    // The projector starts caught up: history is not re-projected.
-    db.prepare('INSERT INTO projector_checkpoints (name, seq, updated_at_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq').run('payments', journalStart + options.payments, options.nowMs);
+    // Both projectors start caught up, as in production where they followed the history as it was written:
+    // the payment projector's fee lines and events are written above; the analytics rollup of the history is
+    // left empty. Left at 0, the analytics projector re-reads the whole journal from the gateway's first start
+    // (about 500 payments/s here, each batch looking for rescue peers of cards with thousands of payments),
+    // hogging the one writer: with 1 M the first start then did not listen within 10 minutes (2026-12-06).
+    const setCheckpoint = db.prepare('INSERT INTO projector_checkpoints (name, seq, updated_at_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq');
+    for (const projector of historyProjectors) setCheckpoint.run(projector, journalStart + options.payments, options.nowMs);
     // So does the webhook fan-out: in production it read that history long ago. Left at 0, it walks every
     // past event from the gateway's first start on (with 10 M the gateway did not start within 30 s).
     const eventsHead = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events').get() as { seq: number }).seq;

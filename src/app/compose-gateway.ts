@@ -519,19 +519,27 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     /** A task of the once-per-cluster kind: a node that is not the leader skips it. */
     const leaderOnly = (task: () => Promise<unknown>) => (): Promise<unknown> => (leadership.isLeader() ? task() : Promise.resolve());
 
+    /** One step of start(), its duration logged at debug level: a start that slows down with history shows which step grows. */
+    const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+      const startedMs = performance.now();
+      const result = await run();
+      logger.debug({ step: name, ms: Math.round(performance.now() - startedMs) }, 'start step done');
+      return result;
+    };
+
     const start = async (): Promise<void> => {
       // A member before anything else: the first heartbeat says to the other nodes that this one is alive.
-      await membership.start();
+      await step('membership', () => membership.start());
       cleanups.push(() => membership.stop());
-      await seedFromConfig(store, config, clock.nowMs());
+      await step('seed from config', () => seedFromConfig(store, config, clock.nowMs()));
       const stopFollowingChannels = liveChannels.follow();
       cleanups.push(async () => stopFollowingChannels());
-      await liveChannels.refresh();
+      await step('channel settings', () => liveChannels.refresh());
       loop(liveChannelsRefreshMs, () => liveChannels.refresh(), 'channel settings refresh failed; retried at the next interval');
       // Each node's view of each channel, side by side for operators (GET /v1/channels/health); one node on SQLite writes it too.
       const channelHealthSource = { health: channelHealth, circuits: () => healthMonitor.view() };
       loop(channelHealthPublishMs, () => publishChannelHealth({ store, clock, nodeId, source: channelHealthSource }), 'channel health publication failed; retried at the next interval');
-      await checkZonePinKeys(config, hsm, logger);
+      await step('zone PIN keys', () => checkZonePinKeys(config, hsm, logger));
       cleanups.push(async () => {
         for (const channel of channels.values()) await channel.close();
       });
@@ -559,7 +567,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       const recoveryLease = workLease('recovery', recoveryIntervalMs);
       cleanups.push(() => recoveryLease.release());
       // Another node may run the sweep now: then its lease covers what this start would recover.
-      await recoveryLease.run((fence) => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs, lease: fence?.lease }));
+      await step('recovery of pending payments', () => recoveryLease.run((fence) => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs, lease: fence?.lease })));
       // The projector (docs/projector.md) stops after the engine closed (cleanups run in reverse) and then
       // drains what the last sales journalled.
       cleanups.push(async () => {
@@ -586,7 +594,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
         const qrFollowUpPollMs = overrides.qrFollowUpPollMs ?? 2_000;
         const qrLease = workLease('qr', qrFollowUpPollMs);
         cleanups.push(() => qrLease.release());
-        await qrLease.run((fence) => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs, fence: fence ?? undefined }));
+        await step('recovery of pending QR payments', () => qrLease.run((fence) => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs, fence: fence ?? undefined })));
         loop(qrFollowUpPollMs, () => qrLease.run((fence) => qrPayments.runFollowUps(fence ?? undefined)), 'QR follow-up pass failed; retried at the next interval');
         loop(
           Math.max(1_000, config.engine.terminalTimeoutMs),
@@ -615,7 +623,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
         leaderServices.push(restartable(() => startDrillScheduler({ schedule: config.drills.schedule, timeZone: config.fees.settlementTimeZone, store, logger, nowMs: () => clock.nowMs() })));
       }
       leadership.onChange(onLeaderChange);
-      await leadership.start();
+      await step('leadership', () => leadership.start());
       cleanups.push(async () => {
         await leadership.stop();
         for (const service of leaderServices) await service.stop().catch(() => undefined);
@@ -625,11 +633,11 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
         const listener = config.listeners[index];
         if (listener === undefined) continue;
         if (listener.tls !== undefined) tlsReloaders.push(new TlsCertificateReloader({ field: `listeners[${index}].tls`, files: listener.tls, target: server, logger, checkIntervalMs: 0 }));
-        terminalPorts[listener.name] = await server.start();
+        terminalPorts[listener.name] = await step(`terminal listener ${listener.name}`, () => server.start());
         cleanups.push(() => server.close(Math.min(config.engine.terminalTimeoutMs, 30_000)));
       }
       if (http !== null) {
-        const handle = await listenHttp(config, http, { store, logger, metrics, channelHealth, projectorLag, https: tls.http !== undefined });
+        const handle = await step('HTTP listeners', () => listenHttp(config, http, { store, logger, metrics, channelHealth, projectorLag, https: tls.http !== undefined }));
         httpListening = true;
         httpPort = handle.port;
         operationsPort = handle.operationsPort;

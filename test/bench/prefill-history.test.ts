@@ -70,6 +70,7 @@ test('prefilled history is readable by the store and keeps the schema', async ()
       assert.equal((await store.lastEventOf('payment.completed', approved.id))?.payload.status, 'approved');
       assert.equal((await store.paymentJournalHead()).seq, 5_000);
       assert.equal(await store.getProjectorCheckpoint('payments'), 5_000);
+      assert.equal(await store.getProjectorCheckpoint('analytics'), 5_000);
       const fanOut = new Database(path, { readonly: true });
       try {
         assert.deepEqual(fanOut.prepare("SELECT seq FROM consumer_cursors WHERE name = 'webhooks'").get(), fanOut.prepare('SELECT MAX(seq) AS seq FROM events').get());

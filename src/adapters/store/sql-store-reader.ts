@@ -504,6 +504,13 @@ export class SqlStoreReader implements StoreReader {
     return rows.map((row) => eventRows.fromStoredRow(row));
   }
 
+  /** MAX of the primary key: one step down its B-tree, whatever the length of the history. */
+  async latestEventSeq(): Promise<number> {
+    const rows = await this.db.all('SELECT MAX(seq) AS seq FROM events', []);
+    const seq = rows[0]?.seq;
+    return seq === null || seq === undefined ? 0 : readInteger(seq, 'seq');
+  }
+
   /** The newest event of a type about one subject (the last batch close of a terminal, ...). */
   async lastEventOf(type: string, subjectId: string): Promise<EventRecord | null> {
     const rows = await this.db.all(`SELECT seq, ${columnsOf(eventRows)} FROM events WHERE type = ? AND subject_id = ? ORDER BY seq DESC LIMIT 1`, [type, subjectId]);

@@ -15,7 +15,6 @@ import { chatBodyOf, mailOf, renderAlert } from '../../core/alerts/alert-message
 import type { AlertNotification } from '../../core/alerts/alert-model.ts';
 import type { NotifyTarget } from '../webhooks/send-delivery.ts';
 import { effectiveAlertRules } from './alert-settings.ts';
-import { latestEventSeq } from '../webhooks/fan-out-events.ts';
 
 export const alertCursorName = 'alerts';
 /** Events one run takes in; a run that took this many is followed by another at once (AlertWorker). */
@@ -37,7 +36,7 @@ export interface AlertRunDeps {
  * taken from the store, since their events are behind the cursor.
  */
 async function firstState(store: Store): Promise<AlertEvaluatorState> {
-  const cursor = await latestEventSeq(store);
+  const cursor = await store.latestEventSeq();
   const flagged = await store.listManualHandlingPayments(1000);
   const conditions = Object.fromEntries(
     flagged.map((payment) => [`manual|${payment.id}`, { source: 'manual' as const, labels: { paymentId: payment.id, channel: '' }, sinceMs: payment.manualHandlingSinceMs ?? payment.updatedAtMs, detail: {} }]),

@@ -15,7 +15,7 @@ export async function fanOutEvents(deps: { store: Store; clock: Clock }, pageSiz
   const cursor = await deps.store.getConsumerCursor(webhookCursorName);
   // A gateway that gets its first endpoint does not owe it the whole history: the cursor starts at the stream's end.
   if (cursor === null) {
-    const latest = await latestEventSeq(deps.store);
+    const latest = await deps.store.latestEventSeq();
     await deps.store.write((tx) => tx.setConsumerCursor({ name: webhookCursorName, seq: latest, state: null, updatedAtMs: deps.clock.nowMs() }));
     return 0;
   }
@@ -50,18 +50,4 @@ export async function fanOutEvents(deps: { store: Store; clock: Clock }, pageSiz
     await tx.setConsumerCursor({ name: webhookCursorName, seq: Math.max(last, committed), state: null, updatedAtMs: nowMs });
   });
   return events.length;
-}
-
-/** The seq of the newest event (0 for an empty stream): where a new reader of the stream starts. */
-export async function latestEventSeq(store: Pick<Store, 'listEvents'>): Promise<number> {
-  // listEvents pages forward; the stream's end is found a page at a time, bounded.
-  let seq = 0;
-  for (let page = 0; page < 10_000; page += 1) {
-    const events = await store.listEvents(seq, 1000);
-    const last = events[events.length - 1];
-    if (last === undefined) return seq;
-    seq = last.seq;
-    if (events.length < 1000) return seq;
-  }
-  return seq;
 }

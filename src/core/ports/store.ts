@@ -765,6 +765,8 @@ export interface StoreReader extends NotificationStoreReader, ConsoleAccessStore
 
   /** Events after a seq (exclusive), oldest first. */
   listEvents(afterSeq: number, limit: number, type?: string): Promise<EventRecord[]>;
+  /** The seq of the newest event (0 for an empty stream): where a new reader of the stream starts. */
+  latestEventSeq(): Promise<number>;
   /** Newest first (atMs, then id, descending). */
   listAudit(query: AuditQuery): Promise<AuditRecord[]>;
   /** Drill reports, newest first; `before` is the keyset cursor (startedAtMs, id) of the last one already read. */

@@ -636,6 +636,7 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
     });
 
     withStore('events: seq increases monotonically, pages by seq, filters by type', async (store) => {
+      assert.equal(await store.latestEventSeq(), 0);
       const seqs = await Promise.all(
         Array.from({ length: 30 }, (_, n) => store.write((tx) => tx.appendEvent({ type: n % 3 === 0 ? 'payment.approved' : 'payment.declined', subjectId: `p${n}`, payload: { n }, atMs: baseAtMs + n }))),
       );
@@ -658,6 +659,8 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.ok(approved.every((e) => e.type === 'payment.approved'));
       const later = await store.write((tx) => tx.appendEvent({ type: 'x', subjectId: null, payload: {}, atMs: baseAtMs }));
       assert.ok(later > Math.max(...seqs));
+      // Where a new reader of the stream starts (the webhook fan-out, the alert evaluator): one read, not a walk.
+      assert.equal(await store.latestEventSeq(), later);
     });
 
     withStore('group commit: 200 concurrent units share far fewer commits and are all durable', async (store) => {
