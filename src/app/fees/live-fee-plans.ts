@@ -85,3 +85,10 @@ export class LiveFeePlans {
     if (changed.length > 0) this.#logger.info({ plans: changed }, 'fee plans changed: the next payments are priced with them');
   }
 }
+
+/** The plans in force now, read once, for a command that prices and exits (`reswipe fee compare`, a manual resolution). */
+export async function readFeePlansInForce(store: Pick<Store, 'listFeePlanRecords'>, fromFile: FeePlanSet, logger: LoggerLike): Promise<FeePlanSet> {
+  const plans = new LiveFeePlans({ store: { listFeePlanRecords: () => store.listFeePlanRecords() }, fromFile, logger });
+  await plans.refresh();
+  return plans.current();
+}
