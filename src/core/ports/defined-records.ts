@@ -4,7 +4,7 @@
 // the gateway learns while running (sign-on, batch number, last seen, a merchant or terminal
 // disabled from the console) is kept from the existing record; a new record starts fresh.
 import type { DefinedBy } from '../config/seed-precedence.ts';
-import type { ChannelRecord, MerchantRecord, TerminalRecord } from './store.ts';
+import type { ChannelDefinition, ChannelRecord, MerchantRecord, TerminalRecord } from './store.ts';
 
 /** What defines a merchant: the config file's fields (terminals are records of their own). */
 export interface MerchantDefinition {
@@ -16,8 +16,7 @@ export interface MerchantDefinition {
   readonly feePlan: string;
 }
 
-/** What defines a channel: everything but its timestamps, an operator's holds and where the definition came from. */
-export type ChannelDefinition = Omit<ChannelRecord, 'createdAtMs' | 'updatedAtMs' | 'draining' | 'circuitOverride' | 'definedBy' | 'fileDefinition'>;
+export type { ChannelDefinition };
 
 /** Only the defining fields of `channel` (the config file's entry has more: weight, MAC, echo...). */
 export function channelDefinitionOf(channel: ChannelDefinition): ChannelDefinition {

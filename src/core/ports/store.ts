@@ -21,7 +21,6 @@ import type { ClusterStoreReader, ClusterStoreTx } from './cluster-store.ts';
 import type { Leadership } from './leadership.ts';
 import type { LoggerLike } from './channel.ts';
 import type { DefinedBy } from '../config/seed-precedence.ts';
-import type { ChannelDefinition } from './defined-records.ts';
 
 export interface MerchantRecord {
   id: string;
@@ -98,6 +97,9 @@ export interface ChannelRecord {
   createdAtMs: number;
   updatedAtMs: number;
 }
+
+/** What defines a channel: everything but its timestamps, an operator's holds and where the definition came from. */
+export type ChannelDefinition = Omit<ChannelRecord, 'createdAtMs' | 'updatedAtMs' | 'draining' | 'circuitOverride' | 'definedBy' | 'fileDefinition'>;
 
 /** A fee plan as every node reads it (migration 0025, docs/fees.md "Fee plans on several nodes"). */
 export interface FeePlanRecord {
