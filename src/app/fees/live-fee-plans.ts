@@ -8,6 +8,7 @@ import type { FeePlan, FeePlanSet } from '../../core/fees/fee-plan.ts';
 import { mergeFeePlanSets, validateFeePlan } from '../../core/fees/validate-fee-plans.ts';
 import type { LoggerLike } from '../../core/ports/channel.ts';
 import type { FeePlanRecord, Store } from '../../core/ports/store.ts';
+import { coalescedRefresh } from '../coalesced-refresh.ts';
 
 export class LiveFeePlans {
   readonly #store: Pick<Store, 'listFeePlanRecords' | 'onConfigChange'>;
@@ -16,8 +17,6 @@ export class LiveFeePlans {
   #current: FeePlanSet;
   /** The stored version each plan was read at, to log only what changed. */
   #versions = new Map<string, number>();
-  #refreshing: Promise<void> | null = null;
-  #again = false;
 
   /** `fromFile`: the built-in plans and the plans file's, in force until the first refresh. */
   constructor(options: { store: Pick<Store, 'listFeePlanRecords' | 'onConfigChange'>; fromFile: FeePlanSet; logger: LoggerLike }) {
@@ -25,33 +24,15 @@ export class LiveFeePlans {
     this.#fromFile = options.fromFile;
     this.#logger = options.logger;
     this.#current = options.fromFile;
+    this.refresh = coalescedRefresh(async () => this.#apply(await this.#store.listFeePlanRecords()), { logger: options.logger, failureMessage: 'fee plans could not be re-read; keeping the plans in force' });
   }
+
+  /** Reads the stored plans again; a refresh asked for while one runs runs once more after it, so the caller sees every change committed before its call. */
+  readonly refresh: () => Promise<void>;
 
   /** The plans in force on this node now. */
   current(): FeePlanSet {
     return this.#current;
-  }
-
-  /** Reads the stored plans again; a refresh asked for while one runs runs once more after it, so the caller sees every change committed before its call. */
-  refresh(): Promise<void> {
-    if (this.#refreshing !== null) {
-      this.#again = true;
-      return this.#refreshing;
-    }
-    this.#refreshing = (async () => {
-      do {
-        this.#again = false;
-        try {
-          this.#apply(await this.#store.listFeePlanRecords());
-        } catch (error) {
-          // The plans in force stay; the next notice or periodic refresh tries again.
-          this.#logger.warn({ error: error instanceof Error ? error.message : 'unknown' }, 'fee plans could not be re-read; keeping the plans in force');
-        }
-      } while (this.#again);
-    })().finally(() => {
-      this.#refreshing = null;
-    });
-    return this.#refreshing;
   }
 
   /** Refreshes on every notice of a fee plan change (or of everything); returns the function that stops listening. */
