@@ -77,7 +77,7 @@ import { QrPayments } from './qr-payments/qr-payments.ts';
 import { loadQrCodeTables } from '../adapters/declines/qr-code-table-files.ts';
 import type { QrCodeTables } from '../core/declines/qr-code-table.ts';
 import { defaultNodeId, NodeMembership } from './cluster/node-membership.ts';
-import { WorkLease } from './cluster/work-lease.ts';
+import { WorkLease, type LeaseFence } from './cluster/work-lease.ts';
 import { listClusterNodes } from './cluster/list-cluster-nodes.ts';
 import { soleLeadership, type Leadership } from '../core/ports/leadership.ts';
 import type { SaleCluster } from './payments/sale-services.ts';
@@ -543,11 +543,15 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       cleanups.push(() => healthMonitor.stop());
       const stopHealthPoll = every(Math.max(100, config.routing.healthPollIntervalMs), () => healthMonitor.poll());
       cleanups.push(async () => stopHealthPoll());
-      cleanups.push(() => followUps.close());
       const adviceIntervalMs = Math.max(100, Math.min(config.engine.transactions.adviceRetryMs, 10_000));
       const adviceLease = workLease('advices', adviceIntervalMs);
       cleanups.push(() => adviceLease.release());
-      loop(adviceIntervalMs, () => adviceLease.run(() => Promise.all([followUps.forwardDueAdvices(), followUps.releaseExpiredHolds()])), 'advice forwarding pass failed; retried next interval');
+      // One pass after the other under one lease: a pass that finds the lease lost stops, and the next does not start.
+      const adviceAndHoldPasses = async (fence: LeaseFence | null): Promise<void> => {
+        await followUps.forwardDueAdvices(fence ?? undefined);
+        await followUps.releaseExpiredHolds(fence ?? undefined);
+      };
+      loop(adviceIntervalMs, () => adviceLease.run(adviceAndHoldPasses), 'advice forwarding pass failed; retried next interval');
       for (const channel of channels.values()) channel.start();
       cleanups.push(() => reversalWorker.stop());
       reversalWorker.kick();
@@ -560,7 +564,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       const recoveryLease = workLease('recovery', recoveryIntervalMs);
       cleanups.push(() => recoveryLease.release());
       // Another node may run the sweep now: then its lease covers what this start would recover.
-      await recoveryLease.run((lease) => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs, lease: lease ?? undefined }));
+      await recoveryLease.run((fence) => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs, lease: fence?.lease }));
       // The projector (docs/projector.md) stops after the engine closed (cleanups run in reverse) and then
       // drains what the last sales journalled.
       cleanups.push(async () => {
@@ -583,15 +587,23 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
           for (const { port } of qrChannelPorts) await port.close();
         });
         cleanups.push(() => qrPayments.close());
-        await qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs });
-        loop(overrides.qrFollowUpPollMs ?? 2_000, () => qrPayments.runFollowUps(), 'QR follow-up pass failed; retried at the next interval');
-        loop(Math.max(1_000, config.engine.terminalTimeoutMs), () => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * Math.max(config.engine.terminalTimeoutMs, config.engine.qr.budgetMs) }), 'QR recovery sweep failed; retried at the next interval');
+        // Queries and cancels of unknown trades: one node at a time, under their own work lease (docs/cluster.md).
+        const qrFollowUpPollMs = overrides.qrFollowUpPollMs ?? 2_000;
+        const qrLease = workLease('qr', qrFollowUpPollMs);
+        cleanups.push(() => qrLease.release());
+        await qrLease.run(() => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - recoveryAgeMs }));
+        loop(qrFollowUpPollMs, () => qrLease.run(() => qrPayments.runFollowUps()), 'QR follow-up pass failed; retried at the next interval');
+        loop(
+          Math.max(1_000, config.engine.terminalTimeoutMs),
+          () => qrLease.run(() => qrPayments.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * Math.max(config.engine.terminalTimeoutMs, config.engine.qr.budgetMs) })),
+          'QR recovery sweep failed; retried at the next interval',
+        );
       }
       // Recovery again for what is older than twice the terminal timeout: nothing legitimate is in flight that long, so this bounds "pending" in time.
       // It also takes the pending payments of dead nodes at any age (docs/cluster.md), hence an interval of half a node lease.
       loop(
         recoveryIntervalMs,
-        () => recoveryLease.run((lease) => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * running.settings.terminalTimeoutMs, lease: lease ?? undefined })),
+        () => recoveryLease.run((fence) => running.recoverAfterRestart({ createdBeforeMs: clock.nowMs() - 2 * running.settings.terminalTimeoutMs, lease: fence?.lease })),
         'recovery sweep failed; retried at the next interval',
       );
       loop(Math.max(1_000, config.monitoring.checkIntervalMs), leaderOnly(() => terminalMonitor.check()), 'terminal check failed; retried at the next interval');

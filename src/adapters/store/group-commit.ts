@@ -31,6 +31,14 @@ export interface GroupCommitOptions {
   unitTimeoutMs: number;
   /** `BEGIN IMMEDIATE` on SQLite (take the write lock up front), `BEGIN` on PostgreSQL. */
   beginSql: string;
+  /**
+   * The connection pipelines (PostgreSQL): a unit's opening control statements (BEGIN, its savepoint)
+   * are sent without waiting for their answer, so they share a round trip with the unit's first
+   * statements, and a failure of theirs fails the batch right after the unit. Only for a database that
+   * refuses every later statement of a transaction once a control statement failed in it: on SQLite a
+   * failed BEGIN would leave the unit's statements running outside any transaction, so it waits.
+   */
+  controlPipelined?: boolean;
   acquire(): Promise<BatchConnection>;
   /** A tx for one unit; `effects` lets it act on memory only once the unit's writes are durable, or undo on rollback. */
   makeTx(executor: SqlExecutor, effects: UnitEffects): StoreTx;
@@ -146,6 +154,10 @@ class UnitExecutor implements SqlExecutor {
 
 type UnitResult = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+function rethrow(failure: { error: unknown } | null): void {
+  if (failure !== null) throw failure.error;
+}
+
 export class GroupCommit {
   readonly #options: GroupCommitOptions;
   readonly #queue: PendingUnit[] = [];
@@ -246,15 +258,25 @@ export class GroupCommit {
     const alone = batch.length === 1;
     let savepointOpen = false;
     let committed = false;
+    const pipelined = this.#options.controlPipelined === true;
+    // Pipelined, BEGIN goes out with the first unit's savepoint and statements.
+    let opening = pipelined ? this.#options.beginSql : null;
     try {
-      await connection.control(this.#options.beginSql);
+      if (!pipelined) await connection.control(this.#options.beginSql);
       for (const item of batch) {
-        if (!alone) {
-          // Releasing the previous unit's savepoint and opening the next in one call saves a round trip.
-          await connection.control(savepointOpen ? 'RELEASE SAVEPOINT reswipe_unit; SAVEPOINT reswipe_unit' : 'SAVEPOINT reswipe_unit');
-          savepointOpen = true;
+        // Releasing the previous unit's savepoint and opening the next in one call saves a round trip.
+        const savepoint: string | null = alone ? null : savepointOpen ? 'RELEASE SAVEPOINT reswipe_unit; SAVEPOINT reswipe_unit' : 'SAVEPOINT reswipe_unit';
+        const controlSql = [opening, savepoint].filter((sql) => sql !== null).join('; ');
+        opening = null;
+        let opened: Promise<{ error: unknown } | null> | null = null;
+        if (controlSql !== '') {
+          if (pipelined) opened = this.#open(connection, controlSql);
+          else await connection.control(controlSql);
         }
+        savepointOpen = savepoint !== null;
         const result = await this.#runUnit(item, connection.executor);
+        // A failed BEGIN or savepoint failed the unit's statements too: the batch is broken, whatever the unit saw.
+        if (opened !== null) rethrow(await opened);
         if (result.ok) {
           succeeded.push({ item, value: result.value });
           continue;
@@ -288,6 +310,14 @@ export class GroupCommit {
     this.#stats.units += batch.length;
     for (const { item } of succeeded) if (item.effects !== undefined) runEffects(item.effects.durable);
     for (const { item, value } of succeeded) settle(item, { ok: true, value });
+  }
+
+  /** Sends control statements; their failure is returned (never left unhandled while the unit runs) and thrown by `rethrow`. */
+  #open(connection: BatchConnection, sql: string): Promise<{ error: unknown } | null> {
+    return connection.control(sql).then(
+      () => null,
+      (error: unknown) => ({ error }),
+    );
   }
 
   async #runUnit(item: PendingUnit, inner: SqlExecutor): Promise<UnitResult> {

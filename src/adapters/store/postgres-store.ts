@@ -61,13 +61,15 @@ const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/;
  */
 export const postgresGroupCommitMax = 64;
 
+type SendQuery = (query: pg.QueryConfig<SqlValue[]>) => Promise<pg.QueryResult>;
+
 /** Runs the shared SQL on a pool or a client; `?` placeholders become `$n`, texts memoised. */
 class PostgresExecutor implements SqlExecutor {
-  readonly #target: pg.Pool | pg.PoolClient;
+  readonly #send: SendQuery;
   readonly #isClosed: () => boolean;
 
-  constructor(target: pg.Pool | pg.PoolClient, isClosed: () => boolean) {
-    this.#target = target;
+  constructor(send: SendQuery, isClosed: () => boolean) {
+    this.#send = send;
     this.#isClosed = isClosed;
   }
 
@@ -75,7 +77,7 @@ class PostgresExecutor implements SqlExecutor {
     if (this.#isClosed()) throw new ReswipeError('RSW_STORE_CLOSED');
     try {
       const prepared = preparedStatement(sql);
-      return await this.#target.query({ name: prepared.name, text: prepared.text, values: params as SqlValue[] });
+      return await this.#send({ name: prepared.name, text: prepared.text, values: params as SqlValue[] });
     } catch (error) {
       throw mapPostgresError(error);
     }
@@ -102,6 +104,24 @@ function watchForLoss(client: pg.PoolClient): { happened(): boolean; stop(): voi
   };
   client.on('error', onError);
   return { happened: () => happened, stop: () => client.removeListener('error', onError) };
+}
+
+/**
+ * Sends a batch connection's queries, counting round trips: a query sent while none of the
+ * connection's earlier queries is still unanswered starts one; a query sent while some are (the
+ * pipelined statements of a unit, a unit's first statements behind its savepoint) rides along.
+ */
+function countingRoundTrips(client: pg.PoolClient, onRoundTrip: () => void): SendQuery {
+  let unanswered = 0;
+  return async (query) => {
+    if (unanswered === 0) onRoundTrip();
+    unanswered += 1;
+    try {
+      return await client.query(query);
+    } finally {
+      unanswered -= 1;
+    }
+  };
 }
 
 const preparedCache = new Map<string, { name: string; text: string }>();
@@ -143,6 +163,9 @@ export class PostgresStore extends SqlStoreReader implements Store {
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
       idleTimeoutMillis: 30_000,
       application_name: options.applicationName ?? 'reswipe',
+      // A query is sent at once, not after the previous one's answer: the statements a unit issues
+      // together, and a unit's savepoint with its first statements, share one round trip.
+      pipeline: true,
       // Every connection resolves tables in the schema, and no statement can hang forever.
       options: `-c search_path=${schema} -c statement_timeout=${statementTimeoutMs}`,
     });
@@ -164,9 +187,10 @@ export class PostgresStore extends SqlStoreReader implements Store {
   }
 
   #listener: PostgresConfigListener | null = null;
+  #writeRoundTrips = 0;
 
   private constructor(pool: pg.Pool, schema: string, options: PostgresStoreOptions, url: string) {
-    const readerExecutor = new PostgresExecutor(pool, () => pool.ended);
+    const readerExecutor = new PostgresExecutor((query) => pool.query(query), () => pool.ended);
     super(readerExecutor, new ConfigCache(readerExecutor, { checkMs: options.configCacheCheckMs }));
     this.#pool = pool;
     this.schema = schema;
@@ -185,15 +209,20 @@ export class PostgresStore extends SqlStoreReader implements Store {
       queueMax: options.queueMax ?? groupCommitDefaults.queueMax,
       unitTimeoutMs: options.unitTimeoutMs ?? groupCommitDefaults.unitTimeoutMs,
       detectNestedWrites: options.detectNestedWrites === true,
-      // BEGIN and the lock go in one round trip (simple query protocol, two statements).
+      // BEGIN and the lock go in one round trip (simple query protocol, two statements), with the first unit's.
       beginSql: options.eventLockFirst === false ? 'BEGIN' : `BEGIN; ${eventLockSql}`,
+      // PostgreSQL refuses every statement of a transaction after one failed (or ends the session).
+      controlPipelined: true,
       acquire: async (): Promise<BatchConnection> => {
         const client = await pool.connect();
         const lost = watchForLoss(client);
+        const send = countingRoundTrips(client, () => {
+          this.#writeRoundTrips += 1;
+        });
         return {
-          executor: new PostgresExecutor(client, () => false),
+          executor: new PostgresExecutor(send, () => false),
           control: async (sql) => {
-            await client.query(sql);
+            await send({ text: sql });
           },
           release: (broken) => {
             lost.stop();
@@ -268,6 +297,11 @@ export class PostgresStore extends SqlStoreReader implements Store {
 
   stats(): StoreStats {
     return this.#groupCommit.stats();
+  }
+
+  /** Round trips of the write batches so far (BEGIN and COMMIT included; reads outside units are not counted). */
+  get writeRoundTrips(): number {
+    return this.#writeRoundTrips;
   }
 
   async ping(): Promise<void> {

@@ -2,7 +2,6 @@
 // hands each request to its use case, one file each in this folder, plus the background pass that
 // forwards refund advices and releases expired holds, and the hook the reversal worker calls when a
 // follow-up's reversal settles. The sale and the pre-authorization itself are the sale engine's.
-import { isReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { ChannelPort, LoggerLike } from '../../core/ports/channel.ts';
 import type {
   BalanceRequest,
@@ -27,6 +26,7 @@ import { completePreauth } from './complete-preauth.ts';
 import { findTerminalOriginal } from './find-terminal-original.ts';
 import { businessDateIn, type FollowUpContext } from './follow-up-context.ts';
 import type { FollowUpSettings } from './follow-up-settings.ts';
+import type { LeaseFence } from '../cluster/work-lease.ts';
 import { forwardRefundAdvices, type AdvicePass } from './forward-refund-advices.ts';
 import { inquireBalance } from './inquire-balance.ts';
 import { releaseExpiredHolds } from './release-expired-holds.ts';
@@ -50,8 +50,6 @@ export interface FollowUpDeps {
 
 export class FollowUps implements FollowUpUseCases {
   readonly #context: FollowUpContext;
-  #forwardTimer: NodeJS.Timeout | null = null;
-  #forwarding: Promise<unknown> | null = null;
 
   constructor(deps: FollowUpDeps) {
     this.#context = {
@@ -107,14 +105,14 @@ export class FollowUps implements FollowUpUseCases {
     return findTerminalOriginal(this.#context, terminalId, by, merchantId);
   }
 
-  /** One pass of the refund advice queue (forward-refund-advices.ts). */
-  forwardDueAdvices(): Promise<AdvicePass> {
-    return forwardRefundAdvices(this.#context);
+  /** One pass of the refund advice queue (forward-refund-advices.ts), fenced by the `advices` work lease on several nodes. */
+  forwardDueAdvices(fence?: LeaseFence): Promise<AdvicePass> {
+    return forwardRefundAdvices(this.#context, fence);
   }
 
-  /** One pass of hold expiry (release-expired-holds.ts). */
-  releaseExpiredHolds(limit?: number): Promise<number> {
-    return releaseExpiredHolds(this.#context, limit);
+  /** One pass of hold expiry (release-expired-holds.ts), fenced by the `advices` work lease on several nodes. */
+  releaseExpiredHolds(fence?: LeaseFence): Promise<number> {
+    return releaseExpiredHolds(this.#context, fence);
   }
 
   /** For the reversal worker, in its settling write: a reversed void or cancel reopens its original (reopen-after-reversal.ts). */
@@ -122,23 +120,4 @@ export class FollowUps implements FollowUpUseCases {
     return reopenAfterReversalInTx(this.#context, tx, settled);
   }
 
-  /** Forwards due advices and releases expired holds every `intervalMs` in the background (at most one pass at a time). */
-  startAdviceForwarding(intervalMs: number): void {
-    if (this.#forwardTimer !== null) return;
-    this.#forwardTimer = setInterval(() => {
-      if (this.#forwarding !== null) return;
-      this.#forwarding = Promise.all([this.forwardDueAdvices(), this.releaseExpiredHolds()])
-        .catch((error: unknown) => this.#context.logger.error({ error: isReswipeError(error) ? error.code : String(error) }, 'advice forwarding pass failed; retried next interval'))
-        .finally(() => {
-          this.#forwarding = null;
-        });
-    }, Math.max(100, intervalMs));
-    this.#forwardTimer.unref();
-  }
-
-  async close(): Promise<void> {
-    if (this.#forwardTimer !== null) clearInterval(this.#forwardTimer);
-    this.#forwardTimer = null;
-    if (this.#forwarding !== null) await this.#forwarding;
-  }
 }

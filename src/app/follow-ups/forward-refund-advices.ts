@@ -4,12 +4,18 @@
 // is recorded in its own write; a refund the host acknowledges keeps its approval, one it refuses
 // after it was accepted goes to manual handling (the money was already promised), and a try that
 // never left or got no answer leaves the advice queued.
+// On several nodes the pass runs under the `advices` work lease, fenced per advice (docs/cluster.md):
+// nothing is sent once the lease may have lapsed by this node's clock, and each advice's write checks
+// the lease's epoch first, so a node taken over mid-pass (paused, partitioned) sends and writes nothing
+// more. An advice sent just before the lease was lost stays queued and is sent again by the next
+// holder with the same STAN and DE 7, a repeat the host recognises.
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { buildUpstreamFollowUp, entryModeCodeOf } from '../../core/payments/follow-up-request.ts';
 import { classifyReply } from '../../core/payments/classify-reply.ts';
 import { nextAdviceStep } from '../../core/payments/refund-rules.ts';
 import type { ChannelSendResult } from '../../core/ports/channel.ts';
 import type { AttemptRecord, PaymentRecord } from '../../core/ports/store.ts';
+import type { LeaseFence } from '../cluster/work-lease.ts';
 import { businessDateIn, channelNamed, mustGetPayment, type FollowUpContext } from './follow-up-context.ts';
 
 const adviceMtis = new Set(['0220', '0221']);
@@ -20,12 +26,17 @@ export interface AdvicePass {
   expired: number;
 }
 
-export async function forwardRefundAdvices(context: FollowUpContext): Promise<AdvicePass> {
+/** One pass over the queued advices. A lost lease ends it: before a send by this node's clock (the pass returns), in a write with RSW_LEASE_LOST (thrown). */
+export async function forwardRefundAdvices(context: FollowUpContext, fence?: LeaseFence): Promise<AdvicePass> {
   const { store, clock, logger, settings } = context;
   const counts = { sent: 0, acknowledged: 0, expired: 0 };
   const pending = await store.listPendingAdvices(settings.advicesPerPassMax);
   for (const advice of pending) {
     if (!adviceMtis.has(advice.mti)) continue;
+    if (fence !== undefined && !fence.holds()) {
+      logger.warn({ lease: fence.lease.name, epoch: fence.lease.epoch }, 'advice pass stopped: its work lease may have lapsed');
+      break;
+    }
     const nowMs = clock.nowMs();
     const step = nextAdviceStep(
       { tries: advice.sentAtMs === null ? 0 : 1, lastSentAtMs: advice.sentAtMs === null ? null : Math.max(advice.sentAtMs, advice.completedAtMs ?? 0), businessDate: businessDateIn(context, advice.createdAtMs) },
@@ -36,6 +47,7 @@ export async function forwardRefundAdvices(context: FollowUpContext): Promise<Ad
     if (step.kind === 'wait') continue;
     if (step.kind === 'expire') {
       await store.write(async (tx) => {
+        await fence?.check(tx);
         await tx.updateAttempt({ ...advice, outcome: 'unknown', completedAtMs: nowMs });
         await tx.appendEvent({ type: 'payment.manual_handling', subjectId: advice.paymentId, payload: { seq: advice.seq, channel: advice.channel, reason: 'refund advice not acknowledged before its settlement date' }, atMs: nowMs });
       });
@@ -45,7 +57,7 @@ export async function forwardRefundAdvices(context: FollowUpContext): Promise<Ad
     }
     const result = await sendAdvice(context, advice, step.mti);
     counts.sent += 1;
-    if (await recordAdviceResult(context, advice, step.mti, result)) counts.acknowledged += 1;
+    if (await recordAdviceResult(context, advice, step.mti, result, fence)) counts.acknowledged += 1;
   }
   return counts;
 }
@@ -80,13 +92,14 @@ async function sendAdvice(context: FollowUpContext, advice: AttemptRecord, mti: 
 }
 
 /** Records one forwarding try; true when the host acknowledged (or definitively refused) the advice. */
-async function recordAdviceResult(context: FollowUpContext, advice: AttemptRecord, mti: string, result: ChannelSendResult): Promise<boolean> {
+async function recordAdviceResult(context: FollowUpContext, advice: AttemptRecord, mti: string, result: ChannelSendResult, fence: LeaseFence | undefined): Promise<boolean> {
   const nowMs = context.clock.nowMs();
   const reply = classifyReply(result, nowMs);
   // Only the host's answer ends the advice; a try that never left (no connection) or got no answer
   // leaves it queued for the next pass, until its business date.
   const answered = reply.kind === 'approved' || reply.kind === 'declined';
   return context.store.write(async (tx) => {
+    await fence?.check(tx);
     const fresh = (await tx.listAttempts(advice.paymentId)).find((attempt) => attempt.id === advice.id);
     if (fresh === undefined || fresh.outcome !== 'pending') return false;
     if (answered) {

@@ -3,7 +3,11 @@
 // `terminal.unhealthy` and `terminal.recovered` events, once per episode (an alarm that stays raised is not
 // repeated at every check). The HTTP terminal routes show the last check of every terminal, and a fresh
 // computation for one terminal.
-import type { PaymentRecord, Store, TerminalRecord } from '../../core/ports/store.ts';
+// Which alarms are raised is kept in the store, not in the process (docs/cluster.md): the consumer cursor
+// `terminal-monitor` holds them, and each check writes its events with a compare-and-set of that state. So
+// a new leader (after a failover or a restart) neither raises an open alarm again nor misses its recovery,
+// and of two nodes checking at once (a leadership change in progress) only one check's events are stored.
+import type { EventRecord, PaymentRecord, Store, StoreReader, TerminalRecord } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
 import type { LoggerLike } from '../../adapters/channels/upstream-channel.ts';
 import { computeTerminalStats, terminalAlarms, type TerminalAlarm, type TerminalAlarmSettings, type TerminalStats } from '../../core/monitoring/terminal-stats.ts';
@@ -43,7 +47,6 @@ const terminalsPerCheckMax = 5_000;
 export class TerminalMonitor {
   readonly #options: TerminalMonitorOptions;
   readonly #cache = new Map<string, TerminalMonitoringView>();
-  readonly #raised = new Map<string, Set<TerminalAlarm['kind']>>();
   #rotation = 0;
 
   constructor(options: TerminalMonitorOptions) {
@@ -85,48 +88,112 @@ export class TerminalMonitor {
 
   /** Checks terminals (bounded per call) and appends an event for every alarm that starts or ends. */
   async check(): Promise<{ checked: number; events: number }> {
-    const nowMs = this.#options.clock.nowMs();
-    const all = await this.#options.store.listTerminals();
+    const { store, clock, logger } = this.#options;
+    const nowMs = clock.nowMs();
+    const all = await store.listTerminals();
+    const saved = await store.getConsumerCursor(terminalAlarmsCursorName);
+    const raised = saved === null ? await raisedFromEvents(store, all) : raisedOf(saved.state);
     const start = all.length <= terminalsPerCheckMax ? 0 : this.#rotation % all.length;
     const batch = all.length <= terminalsPerCheckMax ? all : [...all.slice(start), ...all.slice(0, start)].slice(0, terminalsPerCheckMax);
     this.#rotation = start + batch.length;
-    let events = 0;
+    // Terminals removed since are forgotten; the others keep what was raised until a check says otherwise.
+    const existing = new Set(all.map((terminal) => terminal.id));
+    const next = new Map([...raised].filter(([id]) => existing.has(id)));
+    const events: Array<Omit<EventRecord, 'seq'>> = [];
+    const changed: Array<{ terminalId: string; alarms: string[]; recovered: boolean }> = [];
     for (const terminal of batch) {
       const stats = await this.statsOf(terminal, nowMs);
       const view = toView(stats, terminal, nowMs, this.#options.settings);
       this.#cache.set(terminal.id, view);
-      const before = this.#raised.get(terminal.id) ?? new Set<TerminalAlarm['kind']>();
-      const now = new Set(view.alarms.map((alarm) => alarm.kind));
+      const before = new Set(raised.get(terminal.id) ?? []);
+      const now = view.alarms.map((alarm) => alarm.kind);
       const started = view.alarms.filter((alarm) => !before.has(alarm.kind));
       const quiet = started.find((alarm) => alarm.kind === 'quiet');
       const unhealthy = started.filter((alarm) => alarm.kind !== 'quiet');
-      const recovered = before.size > 0 && now.size === 0;
-      this.#raised.set(terminal.id, now);
+      const recovered = before.size > 0 && now.length === 0;
+      if (now.length === 0) next.delete(terminal.id);
+      else next.set(terminal.id, now);
       if (quiet === undefined && unhealthy.length === 0 && !recovered) continue;
-      await this.#options.store.write(async (tx) => {
-        const base = { terminalId: terminal.id, merchantId: terminal.merchantId, lastSeenAtMs: stats.lastSeenAtMs };
-        if (quiet !== undefined) {
-          await tx.appendEvent({ type: 'terminal.quiet', subjectId: terminal.id, payload: { ...base, quietForMs: quiet.kind === 'quiet' ? quiet.quietForMs : 0 }, atMs: nowMs });
-          events += 1;
-        }
-        if (unhealthy.length > 0) {
-          await tx.appendEvent({
-            type: 'terminal.unhealthy',
-            subjectId: terminal.id,
-            payload: { ...base, alarms: unhealthy, attemptsToday: stats.attemptsToday, failureRateBps: stats.failureRateBps, fallbackRateBps: stats.fallbackRateBps, topCodes: stats.topCodes },
-            atMs: nowMs,
-          });
-          events += 1;
-        }
-        if (recovered) {
-          await tx.appendEvent({ type: 'terminal.recovered', subjectId: terminal.id, payload: { ...base, cleared: [...before] }, atMs: nowMs });
-          events += 1;
-        }
-      });
-      this.#options.logger.warn({ terminalId: terminal.id, alarms: view.alarms.map((alarm) => alarm.kind), recovered }, 'terminal alarm changed');
+      const base = { terminalId: terminal.id, merchantId: terminal.merchantId, lastSeenAtMs: stats.lastSeenAtMs };
+      if (quiet !== undefined) events.push({ type: 'terminal.quiet', subjectId: terminal.id, payload: { ...base, quietForMs: quiet.kind === 'quiet' ? quiet.quietForMs : 0 }, atMs: nowMs });
+      if (unhealthy.length > 0) {
+        events.push({
+          type: 'terminal.unhealthy',
+          subjectId: terminal.id,
+          payload: { ...base, alarms: unhealthy, attemptsToday: stats.attemptsToday, failureRateBps: stats.failureRateBps, fallbackRateBps: stats.fallbackRateBps, topCodes: stats.topCodes },
+          atMs: nowMs,
+        });
+      }
+      if (recovered) events.push({ type: 'terminal.recovered', subjectId: terminal.id, payload: { ...base, cleared: [...before] }, atMs: nowMs });
+      changed.push({ terminalId: terminal.id, alarms: now, recovered });
     }
-    return { checked: batch.length, events };
+    if (saved !== null && events.length === 0 && sameRaised(raised, next)) return { checked: batch.length, events: 0 };
+    const state: Record<string, unknown> = { raised: Object.fromEntries(next) };
+    // A clock that did not move since the last write would make the compare ambiguous, so the write time is always later.
+    const writtenAtMs = Math.max(nowMs, (saved?.updatedAtMs ?? 0) + 1);
+    const stored = await store.write(async (tx) => {
+      if (!(await tx.compareAndSetConsumerCursor({ name: terminalAlarmsCursorName, seq: 0, state, updatedAtMs: writtenAtMs }, saved?.updatedAtMs ?? null))) return false;
+      for (const event of events) await tx.appendEvent(event);
+      return true;
+    });
+    if (!stored) {
+      // Another node's check wrote first: its events stand; the next check reads its state.
+      logger.info({ terminals: batch.length }, 'terminal check superseded by another node; nothing raised by this one');
+      return { checked: batch.length, events: 0 };
+    }
+    for (const entry of changed) logger.warn(entry, 'terminal alarm changed');
+    return { checked: batch.length, events: events.length };
   }
+}
+
+/** The consumer cursor whose state holds the alarms raised per terminal: `{ raised: { [terminalId]: kinds } }`. */
+export const terminalAlarmsCursorName = 'terminal-monitor';
+
+const alarmKinds: ReadonlySet<string> = new Set<TerminalAlarm['kind']>(['quiet', 'failure_rate', 'fallback_rate', 'stuck_payments']);
+
+function raisedOf(state: Record<string, unknown> | null): Map<string, Array<TerminalAlarm['kind']>> {
+  const raised = new Map<string, Array<TerminalAlarm['kind']>>();
+  const byTerminal = state?.raised;
+  if (typeof byTerminal !== 'object' || byTerminal === null) return raised;
+  for (const [terminalId, kinds] of Object.entries(byTerminal)) {
+    if (!Array.isArray(kinds)) continue;
+    const known = kinds.filter((kind): kind is TerminalAlarm['kind'] => typeof kind === 'string' && alarmKinds.has(kind));
+    if (known.length > 0) raised.set(terminalId, known);
+  }
+  return raised;
+}
+
+function sameRaised(a: ReadonlyMap<string, readonly string[]>, b: ReadonlyMap<string, readonly string[]>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [id, kinds] of a) {
+    const other = b.get(id);
+    if (other === undefined || [...kinds].sort().join() !== [...other].sort().join()) return false;
+  }
+  return true;
+}
+
+/**
+ * The alarms open before the state was kept in the store (a gateway upgraded while some were raised):
+ * per terminal, those of its last `terminal.quiet` and `terminal.unhealthy` events written after its last
+ * `terminal.recovered`. Read once, on the first check that finds no state.
+ */
+async function raisedFromEvents(store: StoreReader, terminals: readonly TerminalRecord[]): Promise<Map<string, Array<TerminalAlarm['kind']>>> {
+  const raised = new Map<string, Array<TerminalAlarm['kind']>>();
+  for (const terminal of terminals) {
+    const recoveredSeq = (await store.lastEventOf('terminal.recovered', terminal.id))?.seq ?? 0;
+    const quiet = await store.lastEventOf('terminal.quiet', terminal.id);
+    const unhealthy = await store.lastEventOf('terminal.unhealthy', terminal.id);
+    const kinds = new Set<TerminalAlarm['kind']>();
+    if (quiet !== null && quiet.seq > recoveredSeq) kinds.add('quiet');
+    if (unhealthy !== null && unhealthy.seq > recoveredSeq && Array.isArray(unhealthy.payload.alarms)) {
+      for (const alarm of unhealthy.payload.alarms as unknown[]) {
+        const kind = (alarm as { kind?: unknown } | null)?.kind;
+        if (typeof kind === 'string' && alarmKinds.has(kind)) kinds.add(kind as TerminalAlarm['kind']);
+      }
+    }
+    if (kinds.size > 0) raised.set(terminal.id, [...kinds]);
+  }
+  return raised;
 }
 
 function toView(stats: TerminalStats, terminal: TerminalRecord, nowMs: number, settings: TerminalAlarmSettings): TerminalMonitoringView {

@@ -52,6 +52,22 @@ export async function writeDurably<T>(store: Store, unit: (tx: StoreTx) => Promi
   }
 }
 
+/**
+ * Awaits store calls a unit issued together (an `undefined` stands for a call not needed), without awaiting in between: on PostgreSQL they share
+ * one round trip (the batch's connection pipelines them, docs/store.md). The first failure in the
+ * order they were issued is thrown, as if they had run one after another: the unit ends there and
+ * rolls back whole, so what a later call did (SQLite still runs it; PostgreSQL refuses it) never counts.
+ */
+export async function awaitInOrder<T extends readonly unknown[]>(calls: readonly [...{ [K in keyof T]: Promise<T[K]> | undefined }]): Promise<{ [K in keyof T]: T[K] | undefined }> {
+  const settled = await Promise.allSettled(calls);
+  const values: unknown[] = [];
+  for (const result of settled) {
+    if (result.status === 'rejected') throw result.reason;
+    values.push(result.value);
+  }
+  return values as { [K in keyof T]: T[K] | undefined };
+}
+
 /** Updates `before` to `after`, or throws VersionConflict when another write changed it first. */
 export async function updatePaymentChecked(tx: StoreTx, before: PaymentRecord, after: PaymentRecord): Promise<void> {
   const ok = await tx.updatePayment(before, after);

@@ -9,7 +9,7 @@ import { completedPayload } from '../../core/payments/sale-answer.ts';
 import type { SaleRequest } from '../../core/ports/payments.ts';
 import type { AttemptRecord, PaymentRecord } from '../../core/ports/store.ts';
 import { newSaleAttempt } from './attempt-unit.ts';
-import { writeDurably } from './durable-write.ts';
+import { awaitInOrder, writeDurably } from './durable-write.ts';
 import type { SaleServices } from './sale-deps.ts';
 
 export interface SaleIntent {
@@ -32,30 +32,35 @@ export async function writeIntentUnit(deps: SaleServices, intent: SaleIntent): P
   const { request, payment, decline, nowMs } = intent;
   const busyRetry = { untilMs: intent.busyRetryUntilMs, clock: deps.clock, random: deps.random, sleep: deps.sleep };
   return writeDurably(deps.store, async (tx) => {
-    await tx.insertIdempotency({
-      scope: request.idempotency.scope,
-      key: request.idempotency.key,
-      requestHash: request.idempotency.requestHash,
-      paymentId: payment.id,
-      state: decline === null ? 'in_progress' : 'done',
-      responseStatus: decline === null ? null : 201,
-      responseBody: decline === null ? null : JSON.stringify(intent.view),
-      createdAtMs: nowMs,
-      updatedAtMs: nowMs,
-    });
-    await tx.insertPayment(payment);
-    if (decline !== null) await tx.appendEvent({ type: 'payment.completed', subjectId: payment.id, payload: completedPayload(payment, decline), atMs: nowMs });
-    if (intent.reswipeBlockedBy !== null) {
-      await tx.appendEvent({
-        type: 'payment.reswipe_blocked',
-        subjectId: payment.id,
-        payload: { earlierPaymentId: intent.reswipeBlockedBy, merchantId: request.merchantId, terminalId: request.terminalId, amountMinor: request.amountMinor, currency: request.currency },
-        atMs: nowMs,
-      });
-    }
-    if (intent.firstSend === undefined) return null;
-    const attempt = await newSaleAttempt(deps, tx, payment.id, request, intent.firstSend, nowMs);
-    await tx.insertAttempt(attempt);
+    // The attempt's STAN comes first (from the STAN block in memory, a write once per block), so that
+    // every write of the unit is issued at once: one round trip on PostgreSQL. A unit that then fails
+    // on the key skips that STAN, as a crash skips the rest of a block.
+    const attempt = intent.firstSend === undefined ? null : await newSaleAttempt(deps, tx, payment.id, request, intent.firstSend, nowMs);
+    // In this order: a key already taken fails on its own insert first, and the attempt's insert reads the payment row.
+    await awaitInOrder([
+      tx.insertIdempotency({
+        scope: request.idempotency.scope,
+        key: request.idempotency.key,
+        requestHash: request.idempotency.requestHash,
+        paymentId: payment.id,
+        state: decline === null ? 'in_progress' : 'done',
+        responseStatus: decline === null ? null : 201,
+        responseBody: decline === null ? null : JSON.stringify(intent.view),
+        createdAtMs: nowMs,
+        updatedAtMs: nowMs,
+      }),
+      tx.insertPayment(payment),
+      decline === null ? undefined : tx.appendEvent({ type: 'payment.completed', subjectId: payment.id, payload: completedPayload(payment, decline), atMs: nowMs }),
+      intent.reswipeBlockedBy === null
+        ? undefined
+        : tx.appendEvent({
+            type: 'payment.reswipe_blocked',
+            subjectId: payment.id,
+            payload: { earlierPaymentId: intent.reswipeBlockedBy, merchantId: request.merchantId, terminalId: request.terminalId, amountMinor: request.amountMinor, currency: request.currency },
+            atMs: nowMs,
+          }),
+      attempt === null ? undefined : tx.insertAttempt(attempt),
+    ]);
     return attempt;
   }, busyRetry);
 }

@@ -10,7 +10,7 @@ import { completedPayload, diagnosisOfAnswer, feeViewOf, withAnswer } from '../.
 import { transmissionDateTime } from '../../core/payments/upstream-request.ts';
 import type { FeeLineRecord, PaymentRecord } from '../../core/ports/store.ts';
 import type { PaymentStatus } from '../../core/vocabulary.ts';
-import { updatePaymentChecked, writeDurably } from './durable-write.ts';
+import { awaitInOrder, updatePaymentChecked, writeDurably } from './durable-write.ts';
 import { feeOf } from './payment-views.ts';
 import { reversalReasonOf } from './reversal-reason.ts';
 import type { SaleContext } from './sale-context.ts';
@@ -32,12 +32,17 @@ export async function writeOutcomeUnit(deps: SaleServices, context: SaleContext,
   const view = await writeDurably(deps.store, async (tx): Promise<PaymentView | null> => {
     tries += 1;
     const nowMs = deps.clock.nowMs();
-    if (changedSeq !== null) {
-      const attempt = context.attempts.get(changedSeq);
-      if (attempt !== undefined) await tx.updateAttempt(attempt);
-    }
+    const changedAttempt = changedSeq === null ? undefined : context.attempts.get(changedSeq);
     // The first try trusts the row this sale last wrote; a retry follows a version conflict and reads it.
-    let payment = tries === 1 && known !== null ? known : await tx.getPayment(context.payment.id);
+    const trusted = tries === 1 ? known : null;
+    // The attempt's outcome and the reads go out together (one round trip on PostgreSQL); the attempts
+    // are read after the outcome is written, or after the reversals, when there are any to enqueue.
+    const [, read, listed] = await awaitInOrder([
+      changedAttempt === undefined ? undefined : tx.updateAttempt(changedAttempt),
+      trusted === null ? tx.getPayment(context.payment.id) : undefined,
+      reversalsWanted.length === 0 ? tx.listAttempts(context.payment.id) : undefined,
+    ]);
+    const payment = trusted ?? read ?? null;
     if (payment === null) throw new Error(`broken invariant: payment ${context.payment.id} vanished`);
     for (const wanted of reversalsWanted) {
       const attempt = context.attempts.get(wanted.seq);
@@ -53,28 +58,36 @@ export async function writeOutcomeUnit(deps: SaleServices, context: SaleContext,
       context.reversals.set(wanted.seq, reversal);
       await tx.appendEvent({ type: 'payment.unknown', subjectId: payment.id, payload: { seq: attempt.seq, channel: attempt.channel, stan: attempt.stan }, atMs: nowMs });
     }
-    const attempts = await tx.listAttempts(payment.id);
+    const attempts = listed ?? (await tx.listAttempts(payment.id));
     const derived = derivePaymentStatus(attempts);
     const status: PaymentStatus = derived === 'approved' ? 'approved' : stillWorking ? 'pending' : derived;
     let updated: PaymentRecord = { ...payment, status, updatedAtMs: nowMs };
     if (reply !== undefined) updated = withAnswer(updated, reply.answer, attempts);
     else if (status === 'approved') updated = withAnswer(updated, { kind: 'approved', seq: attempts.find((a) => a.outcome === 'approved')?.seq ?? 0 }, attempts);
-    await updatePaymentChecked(tx, payment, updated);
+    // The fee and the answer are worked out before the writes so that the writes go out together. Neither
+    // depends on the payment's update: the fee is priced from `updated` (and with the projector, only priced).
     // The fee just recorded is the payment's only fee line: the answer needs no read of them.
     let recordedFee: FeeLineRecord | null | undefined;
     if (payment.status !== 'approved' && updated.status === 'approved' && deps.fees !== undefined) recordedFee = await deps.fees.recordApproved(tx, updated, context.merchant);
-    payment = { ...updated, version: payment.version + 1 };
-    written = payment;
-    if (reply === undefined) return null;
-    const answerView = toPaymentView(payment, attempts, recordedFee === undefined ? await feeOf(tx, payment.id) : feeViewOf(recordedFee === null ? [] : [recordedFee]));
-    await tx.updateIdempotency(context.request.idempotency.scope, context.request.idempotency.key, {
-      paymentId: payment.id,
-      state: 'done',
-      responseStatus: 201,
-      responseBody: JSON.stringify(answerView),
-      updatedAtMs: nowMs,
-    });
-    if (deps.completedEventsInline) await tx.appendEvent({ type: 'payment.completed', subjectId: payment.id, payload: completedPayload(payment, diagnosisOfAnswer(reply.answer)), atMs: nowMs });
+    const stored: PaymentRecord = { ...updated, version: payment.version + 1 };
+    const answerView = reply === undefined ? null : toPaymentView(stored, attempts, recordedFee === undefined ? await feeOf(tx, stored.id) : feeViewOf(recordedFee === null ? [] : [recordedFee]));
+    // The payment's update first: a version conflict fails the unit before the rest counts (it is tried again whole).
+    await awaitInOrder([
+      updatePaymentChecked(tx, payment, updated),
+      answerView === null
+        ? undefined
+        : tx.updateIdempotency(context.request.idempotency.scope, context.request.idempotency.key, {
+            paymentId: stored.id,
+            state: 'done',
+            responseStatus: 201,
+            responseBody: JSON.stringify(answerView),
+            updatedAtMs: nowMs,
+          }),
+      reply === undefined || !deps.completedEventsInline
+        ? undefined
+        : tx.appendEvent({ type: 'payment.completed', subjectId: stored.id, payload: completedPayload(stored, diagnosisOfAnswer(reply.answer)), atMs: nowMs }),
+    ]);
+    written = stored;
     return answerView;
   });
   context.stored = written;

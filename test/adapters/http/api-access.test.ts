@@ -54,7 +54,6 @@ async function setUp(http: Record<string, unknown> = {}, logger = silentLogger) 
     keyIds: Object.fromEntries(Object.entries(keys).map(([name, key]) => [name, key.record.id])) as Record<keyof typeof keys, string>,
     async close() {
       await app.close();
-      await transactions.close();
       await fixture.close();
     },
   };

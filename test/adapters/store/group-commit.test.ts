@@ -187,3 +187,49 @@ test('an exclusive job runs alone between batches', async () => {
   assert.deepEqual(order, ['unit 1', 'exclusive', 'unit 2']);
   assert.equal(f.log.filter((sql) => sql === 'COMMIT').length, 2);
 });
+
+test('pipelined control: BEGIN and each savepoint go out with the unit statements, without waiting for their answer', async () => {
+  const f = fake({ controlPipelined: true });
+  const unanswered: string[] = [];
+  const connection = await f.options.acquire();
+  // Control answers only on the next turn of the event loop, as a server would.
+  const control = connection.control;
+  const slowControl: typeof control = (sql) => {
+    unanswered.push(sql);
+    const sent = control(sql);
+    return new Promise((resolve, reject) => setImmediate(() => sent.then(() => {
+      unanswered.splice(unanswered.indexOf(sql), 1);
+      resolve();
+    }, reject)));
+  };
+  const seenUnanswered: string[][] = [];
+  const group = new GroupCommit({ ...f.options, acquire: async () => ({ ...connection, control: slowControl }) });
+  const unit = (name: string) => async (tx: StoreTx) => {
+    seenUnanswered.push([...unanswered]);
+    return dbOf(tx).run(name, []);
+  };
+  await Promise.all([group.write(unit('A')), group.write(unit('B'))]);
+  assert.deepEqual(f.log, ['BEGIN; SAVEPOINT reswipe_unit', 'A', 'RELEASE SAVEPOINT reswipe_unit; SAVEPOINT reswipe_unit', 'B', 'COMMIT']);
+  assert.deepEqual(seenUnanswered, [['BEGIN; SAVEPOINT reswipe_unit'], ['RELEASE SAVEPOINT reswipe_unit; SAVEPOINT reswipe_unit']]);
+  assert.deepEqual(group.stats(), { commits: 1, units: 2 });
+});
+
+test('pipelined control: a failed BEGIN fails every unit of the batch, even one whose statements went through', async () => {
+  const f = fake({ controlPipelined: true }, 'BEGIN; SAVEPOINT reswipe_unit');
+  const group = new GroupCommit(f.options);
+  const results = await Promise.allSettled([group.write(async (tx) => dbOf(tx).run('A', [])), group.write(async (tx) => dbOf(tx).run('B', []))]);
+  for (const result of results) {
+    assert.equal(result.status, 'rejected');
+    assert.match(String((result as PromiseRejectedResult).reason), /BEGIN; SAVEPOINT reswipe_unit failed/);
+  }
+  assert.deepEqual(f.log, ['BEGIN; SAVEPOINT reswipe_unit', 'A', 'ROLLBACK']);
+  assert.deepEqual(f.released, [true]);
+  assert.deepEqual(group.stats(), { commits: 0, units: 0 });
+});
+
+test('pipelined control: a lone unit sends BEGIN alone and no savepoint', async () => {
+  const f = fake({ controlPipelined: true });
+  const group = new GroupCommit(f.options);
+  assert.equal(await group.write(async (tx) => dbOf(tx).run('A', [])), 1);
+  assert.deepEqual(f.log, ['BEGIN', 'A', 'COMMIT']);
+});

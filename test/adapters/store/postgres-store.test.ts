@@ -8,14 +8,15 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { migrations } from '../../../src/adapters/store/migrations.ts';
-import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
+import { isReswipeError, type ReswipeError } from '../../../src/core/errors/reswipe-error.ts';
+import { PostgresStore } from '../../../src/adapters/store/postgres-store.ts';
 import { defineStoreBehaviour } from './store-behaviour.ts';
 import { dropPostgresSchemas, probePostgres } from '../../support/postgres-schemas.ts';
 import { defineNotificationStoreBehaviour } from './notification-store-behaviour.ts';
 import { defineConsoleAccessStoreBehaviour } from './console-access-store-behaviour.ts';
 import { baseAtMs, idempotency, merchant, payment } from './store-fixtures.ts';
 import { decideRefund } from '../../../src/core/payments/refund-rules.ts';
-import type { Store } from '../../../src/core/ports/store.ts';
+import type { Store, StoreTx } from '../../../src/core/ports/store.ts';
 
 const url = process.env.RESWIPE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const required = process.env.RESWIPE_REQUIRE_POSTGRES === '1';
@@ -101,6 +102,27 @@ if (unreachable !== null) {
     } finally {
       await a.close();
       await b.close();
+      await dropSchemas();
+    }
+  });
+
+  test('postgres: statements a unit issues together share one round trip with its savepoint; the first failure in order is the unit\'s error', async () => {
+    const store = await openStore(url, { postgresSchema: freshSchema() });
+    try {
+      assert.ok(store instanceof PostgresStore);
+      await store.write((tx) => tx.insertIdempotency(idempotency('http:m1', 'taken')));
+      const before = store.writeRoundTrips;
+      const twoKeys = (first: string, second: string) => (tx: StoreTx) => Promise.all([tx.insertIdempotency(idempotency('http:m1', first)), tx.insertIdempotency(idempotency('http:m1', second))]);
+      const [stored, refused] = await Promise.allSettled([store.write(twoKeys('a', 'b')), store.write(twoKeys('taken', 'c'))]);
+      // BEGIN, the lock, the first savepoint and the first unit's two inserts; the next savepoint and the second unit's; COMMIT (the refused unit's rollback adds one).
+      assert.equal(store.writeRoundTrips - before, 4);
+      assert.equal(stored.status, 'fulfilled');
+      assert.equal(refused.status, 'rejected');
+      assert.ok(isReswipeError((refused as PromiseRejectedResult).reason, 'RSW_STORE_CONFLICT'));
+      assert.equal(((refused as PromiseRejectedResult).reason as ReswipeError).params.constraint, 'idempotency_records_pkey');
+      assert.deepEqual(await Promise.all(['a', 'b', 'c'].map(async (key) => (await store.getIdempotency('http:m1', key)) !== null)), [true, true, false]);
+    } finally {
+      await store.close();
       await dropSchemas();
     }
   });

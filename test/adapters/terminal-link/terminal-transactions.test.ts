@@ -69,7 +69,6 @@ test('cups-pos: void by DE 61, refund advice, balance inquiry, settlement 95 the
   } finally {
     client.close();
     await server.close(1_000);
-    await transactions.close();
     await fixture.close();
   }
 });

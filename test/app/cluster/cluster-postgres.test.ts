@@ -4,6 +4,8 @@
 // clock jumping forward between two of its steps, as it would after a stop-the-world pause.
 //   - work leases: claim, renewal, expiry, takeover with a new epoch, and a write fenced by a lost lease;
 //   - reversal tries: a node paused between its claim and its send sends nothing; a stale outcome write fails;
+//   - advice forwarding and hold expiry: a node whose lease is taken over mid-pass sends and writes nothing more;
+//   - terminal alarms: a new leader neither raises an open alarm again nor misses its recovery;
 //   - leadership: the leader's session connection is killed, the other node becomes leader;
 //   - takeover: a terminal waiting for a dead node's in_progress sale gets it taken over (not a 60 s wait).
 import { test } from 'node:test';
@@ -23,6 +25,12 @@ import { FakeChannel, reply, silentLogger, testPanKey } from '../payments/sale-f
 import { adminQuery, postgresRequired, postgresUrl, probePostgres, testSchemas } from '../../support/postgres-schema.ts';
 import { waitingFor } from '../../support/wait-for.ts';
 import { idempotency, payment as paymentRecord, attempt as attemptRecord, merchant, terminal } from '../../adapters/store/store-fixtures.ts';
+import { WorkLease } from '../../../src/app/cluster/work-lease.ts';
+import { forwardRefundAdvices } from '../../../src/app/follow-ups/forward-refund-advices.ts';
+import { releaseExpiredHolds } from '../../../src/app/follow-ups/release-expired-holds.ts';
+import { defaultFollowUpSettings } from '../../../src/app/follow-ups/follow-up-settings.ts';
+import type { FollowUpContext } from '../../../src/app/follow-ups/follow-up-context.ts';
+import { TerminalMonitor } from '../../../src/app/monitoring/terminal-monitor.ts';
 
 const unreachable = await probePostgres();
 const schemas = testSchemas('reswipe_cluster');
@@ -260,5 +268,168 @@ if (unreachable !== null) {
     assert.equal(await b.write((tx) => tx.takeOverPayment('pay_live', 'node-a', 'node-b')), true);
     assert.equal(await a.write((tx) => tx.takeOverPayment('pay_live', 'node-a', 'node-c')), false, 'a second takeover from the old owner fails');
     assert.equal(await a.ownerNodeOfPayment('pay_live'), 'node-b');
+  });
+
+  /** The follow-ups' context of one node: its store, its clock, one channel. */
+  function followUpContext(store: Store, clock: ManualClock, channel: { send(request: IsoMessage): Promise<ChannelSendResult> }): FollowUpContext {
+    return {
+      store,
+      channels: new Map([['bank-a', { name: 'bank-a', ...channel }]]) as unknown as FollowUpContext['channels'],
+      clock,
+      random: new SeededRandom(7),
+      logger: silentLogger,
+      settings: {
+        ...defaultFollowUpSettings,
+        terminalTimeoutMs: 60_000,
+        replyMarginMs: 1_000,
+        httpTerminalId: 'HTTP0001',
+        localOffsetMinutes: 480,
+        channels: [{ name: 'bank-a', priority: 1, disabled: false, acquirerId: '00000000001', timeoutMs: 1_000 }],
+        panKey: testPanKey,
+      },
+      reversalWorker: { kick: () => undefined },
+      enqueueReversal: () => assert.fail('no reversal in these passes'),
+      fees: undefined,
+    };
+  }
+
+  const advicesLease = (store: Store, clock: ManualClock, node: string): WorkLease => new WorkLease({ store, clock, logger: silentLogger, name: 'advices', nodeId: node, leaseMs: 5_000 });
+
+  test('a node whose advices lease is taken over in the middle of its pass sends and writes nothing more; the new holder forwards every advice once', async (t) => {
+    const { a, b } = await twoNodes(t);
+    const nowMs = Date.now();
+    await a.write(async (tx) => {
+      await tx.upsertMerchant(merchant('898310048160001', { createdAtMs: nowMs, updatedAtMs: nowMs }));
+      await tx.insertPayment(paymentRecord('pay_orig', '898310048160001', { createdAtMs: nowMs - 60_000, updatedAtMs: nowMs - 60_000 }));
+      await tx.insertAttempt(attemptRecord('att_orig', 'pay_orig', { outcome: 'approved', responseCode: '00', authCode: 'A1B2C3', rrn: '123456789012', sentAtMs: nowMs - 60_000, completedAtMs: nowMs - 60_000, createdAtMs: nowMs - 60_000 }));
+      for (const n of [1, 2, 3]) {
+        await tx.insertPayment(paymentRecord(`pay_refund_${n}`, '898310048160001', { kind: 'refund', originalPaymentId: 'pay_orig', amountMinor: 100 * n, createdAtMs: nowMs - 1_000 + n, updatedAtMs: nowMs - 1_000 + n }));
+        await tx.insertAttempt(attemptRecord(`att_advice_${n}`, `pay_refund_${n}`, { mti: '0220', processingCode: '200000', stan: `00020${n}`, createdAtMs: nowMs - 1_000 + n }));
+      }
+    });
+    const clockA = new ManualClock(nowMs);
+    const clockB = new ManualClock(nowMs);
+    const sent: Array<{ node: string; stan: string | undefined; mti: string }> = [];
+    const leaseA = advicesLease(a, clockA, 'node-a');
+    const leaseB = advicesLease(b, clockB, 'node-b');
+    // While A waits for the host's answer to its first advice, A's lease runs out (B's clock is past it) and B takes it over.
+    const takenOverDuringFirstSend = recordingChannel('node-a', sent, async () => {
+      clockB.atMs = nowMs + 6_000;
+      assert.equal((await leaseB.claim())?.epoch, 2, 'B took the lease over');
+    });
+    assert.equal(await leaseA.run((fence) => forwardRefundAdvices(followUpContext(a, clockA, takenOverDuringFirstSend), fence ?? undefined)), false, "A's pass stopped: lease lost");
+    assert.deepEqual(sent.map((entry) => `${entry.node} ${entry.mti} ${entry.stan}`), ['node-a 0220 000201'], 'A sent nothing after losing the lease');
+    assert.equal((await a.listPendingAdvices(10)).length, 3, "A's acknowledgement was not written: every advice still queued");
+    assert.equal((await a.listEvents(0, 100, 'payment.refund_acknowledged')).length, 0);
+
+    // A, still running its old pass's clock, cannot take the lease back; B forwards every advice, the first again (same STAN).
+    assert.equal(await leaseA.claim(), null);
+    assert.equal(await leaseB.run((fence) => forwardRefundAdvices(followUpContext(b, clockB, recordingChannel('node-b', sent)), fence ?? undefined)), true);
+    assert.deepEqual(sent.slice(1).map((entry) => `${entry.node} ${entry.stan}`), ['node-b 000201', 'node-b 000202', 'node-b 000203']);
+    assert.equal((await a.listPendingAdvices(10)).length, 0);
+    const acknowledged = await a.listEvents(0, 100, 'payment.refund_acknowledged');
+    assert.deepEqual(acknowledged.map((event) => `${event.subjectId} ${event.node}`).sort(), ['pay_refund_1 node-b', 'pay_refund_2 node-b', 'pay_refund_3 node-b']);
+  });
+
+  test('a node paused past its advices lease sends nothing more: its own clock stops the pass before the next send', async (t) => {
+    const { a } = await twoNodes(t);
+    const nowMs = Date.now();
+    await a.write(async (tx) => {
+      await tx.upsertMerchant(merchant('898310048160001', { createdAtMs: nowMs, updatedAtMs: nowMs }));
+      await tx.insertPayment(paymentRecord('pay_orig', '898310048160001', { createdAtMs: nowMs - 60_000, updatedAtMs: nowMs - 60_000 }));
+      await tx.insertAttempt(attemptRecord('att_orig', 'pay_orig', { outcome: 'approved', responseCode: '00', rrn: '123456789012', sentAtMs: nowMs - 60_000, completedAtMs: nowMs - 60_000, createdAtMs: nowMs - 60_000 }));
+      for (const n of [1, 2]) {
+        await tx.insertPayment(paymentRecord(`pay_refund_${n}`, '898310048160001', { kind: 'refund', originalPaymentId: 'pay_orig', amountMinor: 100 * n, createdAtMs: nowMs - 1_000 + n, updatedAtMs: nowMs - 1_000 + n }));
+        await tx.insertAttempt(attemptRecord(`att_advice_${n}`, `pay_refund_${n}`, { mti: '0220', processingCode: '200000', stan: `00020${n}`, createdAtMs: nowMs - 1_000 + n }));
+      }
+    });
+    const clockA = new ManualClock(nowMs);
+    const sent: Array<{ node: string; stan: string | undefined; mti: string }> = [];
+    // A stops the world for 4.5 s while the host answers its first advice: nobody took the lease, but it is within the skew margin of its end.
+    const pausing = recordingChannel('node-a', sent, async () => {
+      clockA.atMs += 4_500;
+    });
+    const leaseA = advicesLease(a, clockA, 'node-a');
+    assert.equal(await leaseA.run((fence) => forwardRefundAdvices(followUpContext(a, clockA, pausing), fence ?? undefined)), true);
+    assert.deepEqual(sent.map((entry) => entry.stan), ['000201'], 'the second advice waits for the next pass');
+    assert.equal((await a.listPendingAdvices(10)).length, 1, 'the first was acknowledged: its write came while the lease held');
+  });
+
+  test('a node whose advices lease is taken over in the middle of hold expiry releases nothing more; the new holder releases the rest once', async (t) => {
+    const { a, b } = await twoNodes(t);
+    const nowMs = Date.now();
+    const expiredAtMs = nowMs - 31 * 86_400_000;
+    await a.write(async (tx) => {
+      await tx.upsertMerchant(merchant('898310048160001', { createdAtMs: nowMs, updatedAtMs: nowMs }));
+      for (const n of [1, 2, 3]) await tx.insertPayment(paymentRecord(`pay_hold_${n}`, '898310048160001', { kind: 'preauth', amountMinor: 1_000 * n, createdAtMs: expiredAtMs + n, updatedAtMs: expiredAtMs + n }));
+    });
+    const clockA = new ManualClock(nowMs);
+    const clockB = new ManualClock(nowMs);
+    const leaseA = advicesLease(a, clockA, 'node-a');
+    const leaseB = advicesLease(b, clockB, 'node-b');
+    // A's first hold is released; before its second write, its lease passes to B.
+    let writes = 0;
+    const storeA = new Proxy(a, {
+      get(target, property, receiver) {
+        if (property === 'write') {
+          return async (unit: Parameters<Store['write']>[0]) => {
+            writes += 1;
+            if (writes === 2) {
+              clockB.atMs = nowMs + 6_000;
+              assert.equal((await leaseB.claim())?.epoch, 2, 'B took the lease over');
+            }
+            return target.write(unit);
+          };
+        }
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    let releasedByA = -1;
+    assert.equal(
+      await leaseA.run(async (fence) => {
+        releasedByA = await releaseExpiredHolds(followUpContext(storeA, clockA, recordingChannel('node-a', [])), fence ?? undefined);
+      }),
+      false,
+      "A's pass stopped: lease lost",
+    );
+    assert.equal(releasedByA, -1, 'the pass ended with RSW_LEASE_LOST');
+    assert.deepEqual((await a.listEvents(0, 100, 'payment.hold_expired')).map((event) => `${event.subjectId} ${event.node}`), ['pay_hold_1 node-a']);
+    assert.equal((await a.getPayment('pay_hold_2'))?.status, 'approved', 'the fenced write changed nothing');
+    assert.equal(await leaseB.run(async (fence) => assert.equal(await releaseExpiredHolds(followUpContext(b, clockB, recordingChannel('node-b', [])), fence ?? undefined), 2)), true);
+    const expired = await a.listEvents(0, 100, 'payment.hold_expired');
+    assert.deepEqual(expired.map((event) => `${event.subjectId} ${event.node}`), ['pay_hold_1 node-a', 'pay_hold_2 node-b', 'pay_hold_3 node-b'], 'each hold released once');
+  });
+
+  test('terminal alarms: a new leader neither raises an open alarm again nor misses its recovery; two checks at once raise it once', async (t) => {
+    const { a, b } = await twoNodes(t);
+    const nowMs = Date.now();
+    await a.write(async (tx) => {
+      await tx.upsertMerchant(merchant('898310048160001', { createdAtMs: nowMs, updatedAtMs: nowMs }));
+      await tx.upsertTerminal(terminal('T0000001', '898310048160001', { lastSeenAtMs: nowMs, createdAtMs: nowMs, updatedAtMs: nowMs }));
+    });
+    const clock = new ManualClock(nowMs);
+    const monitor = (store: Store): TerminalMonitor =>
+      new TerminalMonitor({ store, clock, logger: silentLogger, localOffsetMinutes: 480, settings: { quietAfterMs: 60_000, failureRateAlarmBps: 3_000, fallbackRateAlarmBps: 200, rateAttemptsMin: 4, stuckAfterMs: 300_000 } });
+    const alarmsOf = async (): Promise<string[]> => (await a.listEvents(0, 100)).filter((event) => event.type.startsWith('terminal.')).map((event) => `${event.type} ${event.node}`);
+    const seen = (atMs: number) => a.write((tx) => tx.touchTerminal('T0000001', atMs));
+
+    clock.atMs = nowMs + 120_000;
+    const leaderA = monitor(a);
+    assert.deepEqual(await leaderA.check(), { checked: 1, events: 1 });
+    // A dies; B, elected, checks with a fresh process memory: the quiet alarm is open already.
+    const leaderB = monitor(b);
+    assert.deepEqual(await leaderB.check(), { checked: 1, events: 0 }, 'the new leader does not raise the open alarm again');
+    await seen(nowMs + 130_000);
+    clock.atMs = nowMs + 135_000;
+    assert.deepEqual(await leaderB.check(), { checked: 1, events: 1 }, 'the new leader raises the recovery of an alarm the old one raised');
+    assert.deepEqual(await leaderA.check(), { checked: 1, events: 0 }, 'A, leader again, goes by the stored state, not its own memory');
+    assert.deepEqual(await alarmsOf(), ['terminal.quiet node-a', 'terminal.recovered node-b']);
+
+    // Quiet again, checked by both nodes at once (a leadership change in progress): raised once.
+    clock.atMs = nowMs + 300_000;
+    const both = await Promise.all([leaderA.check(), leaderB.check()]);
+    assert.equal(both[0].events + both[1].events, 1, `one check's events stored: ${JSON.stringify(both)}`);
+    assert.equal((await alarmsOf()).filter((entry) => entry.startsWith('terminal.quiet')).length, 2, 'two episodes, each raised once');
   });
 }

@@ -432,14 +432,9 @@ test('after a PAN key rotation the original card still matches a sale fingerprin
       new FollowUps({ store: fixture.store, channels: [fixture.channel], clock: { nowMs: () => Date.now() }, random: new SeededRandom(13), logger: silentLogger, reversalWorker: { kick() {} }, settings: settings(panKeysRetired) });
     const withoutRetired = rotated([]);
     const withRetired = rotated([{ id: 'pk_old', key: 'test-pan-key-0123456789' }]);
-    try {
-      assert.equal(statusOf(await withoutRetired.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: okPan } }))), 'RSW_TXN_CARD_MISMATCH', 'without the retired key the card cannot be recognised');
-      assert.equal(statusOf(await withRetired.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: okPan } }))), 'approved');
-      assert.equal(statusOf(await withRetired.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: '4111111111111111' } }))), 'RSW_TXN_CARD_MISMATCH');
-    } finally {
-      await withoutRetired.close();
-      await withRetired.close();
-    }
+    assert.equal(statusOf(await withoutRetired.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: okPan } }))), 'RSW_TXN_CARD_MISMATCH', 'without the retired key the card cannot be recognised');
+    assert.equal(statusOf(await withRetired.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: okPan } }))), 'approved');
+    assert.equal(statusOf(await withRetired.followUp(followUp('refund', saleId, { amountMinor: 1_000, card: { pan: '4111111111111111' } }))), 'RSW_TXN_CARD_MISMATCH');
   } finally {
     await fixture.close();
   }

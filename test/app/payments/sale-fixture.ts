@@ -110,9 +110,10 @@ export function fixtureConfig(
 export async function startFixtureGateway(
   config: ReswipeConfig,
   channels: readonly FakeChannel[],
-  options: { settings?: Partial<EngineSettings>; reversalTimeoutMs?: number; clock?: Clock } = {},
+  options: { settings?: Partial<EngineSettings>; reversalTimeoutMs?: number; clock?: Clock; store?: Store } = {},
 ): Promise<Gateway> {
   const gateway = await composeGateway(config, {
+    ...(options.store === undefined ? {} : { store: options.store }),
     clock: options.clock ?? { nowMs: () => Date.now() },
     random: new SeededRandom(7),
     logger: silentLogger,
@@ -141,7 +142,9 @@ export async function startFixtureGateway(
   return gateway;
 }
 
-export async function createFixture(options: { scripts?: Script[]; settings?: Partial<EngineSettings>; reversalTimeoutMs?: number; clock?: Clock; breaker?: Record<string, number> } = {}): Promise<Fixture> {
+export async function createFixture(
+  options: { scripts?: Script[]; settings?: Partial<EngineSettings>; reversalTimeoutMs?: number; clock?: Clock; breaker?: Record<string, number>; store?: Store } = {},
+): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'reswipe-engine-'));
   const scripts = options.scripts ?? [approveAll];
   const channels = scripts.map((script, index) => new FakeChannel(`bank-${String.fromCharCode(97 + index)}`, script));

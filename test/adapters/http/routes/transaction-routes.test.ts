@@ -44,7 +44,6 @@ async function setUp() {
     otherKey: otherKey.key,
     async close() {
       await app.close();
-      await transactions.close();
       await fixture.close();
     },
   };
