@@ -20,7 +20,6 @@ import { resolveMacMode } from '../core/crypto/terminal-mac.ts';
 import type { IsoMessage } from '../core/iso8583/index.ts';
 import type { HsmPort } from '../core/ports/hsm.ts';
 import type { Store } from '../core/ports/store.ts';
-import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '../core/ports/defined-records.ts';
 import type { Clock } from '../core/time/clock.ts';
 import type { Random } from '../core/time/random.ts';
 import type { ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../core/ports/channel.ts';
@@ -48,6 +47,8 @@ import { pinTranslatingChannel } from './channels/pin-translating-channel.ts';
 import { FollowUps } from './follow-ups/follow-ups.ts';
 import { followUpSettingsFromConfig } from './follow-ups/follow-up-settings.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
+import { LiveFeePlans } from './fees/live-fee-plans.ts';
+import { seedFromConfig } from './seed-from-config.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { PaymentProjector } from './projector/payment-projector.ts';
 import { AnalyticsProjector } from './projector/analytics-projector.ts';
@@ -58,8 +59,8 @@ import { createHttpUseCases } from './http-use-cases.ts';
 const projectorLagMaxMs = 30_000;
 /** How often a node writes its view of each channel (GET /v1/channels/health). */
 const channelHealthPublishMs = 5_000;
-/** The safety net under change notices: channel settings are re-read at least this often. */
-const liveChannelsRefreshMs = 5_000;
+/** The safety net under change notices: channel settings and fee plans are re-read at least this often. */
+const liveConfigRefreshMs = 5_000;
 /** How often the projector looks for new journal entries (each pass drains the journal). */
 const projectorIntervalMs = 250;
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
@@ -211,8 +212,6 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
   if (keyVault?.source === 'development') logger.warn({ keyId: keyVault.keyId }, 'terminal keys are sealed under the development master key (development mode); never do this in production');
   // Host-link MAC keys (docs/channels.md) are held in memory, like terminal working keys; a sealed key needs the local master key.
   const channelMacKeys = config.channels.some((channel) => channel.mac !== undefined && !channel.disabled) ? openChannelMacKeys(config, keyVault ?? TerminalKeyVault.fromSettings(config.security)) : new Map();
-  // Replaced when PUT /v1/fee-plans/{name} changes a plan, so the next approval is priced by the new plan (in memory: the plans file is not rewritten).
-  let feePlans = feeSettings.plans;
 
   const store = overrides.store ?? (await openStore(config.database.url, { synchronous: config.database.synchronous }));
   try {
@@ -271,7 +270,9 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
 
     // One set of fee hooks serves sales (engine), follow-ups and manual resolutions (HTTP).
     // Approved sales' fee lines (and payment.completed events) are written by the payment projector, off the answer's path (docs/projector.md).
-    const feeHooks = createPaymentFeeHooks({ plans: () => feePlans, settings: feeSettings, clock, logger, approvedFees: 'projector' });
+    // The stored plans over the plans file's, changed by PUT /v1/fee-plans/{name} on any node (docs/fees.md, "Fee plans on several nodes").
+    const feePlans = new LiveFeePlans({ store, fromFile: feeSettings.plans, logger });
+    const feeHooks = createPaymentFeeHooks({ plans: () => feePlans.current(), settings: feeSettings, clock, logger, approvedFees: 'projector' });
     const fees: FollowUpFeeHooks = feeHooks;
 
     // Channel health: every attempt result, echo and connection state feeds a circuit breaker per channel;
@@ -445,10 +446,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
             clock,
             logger,
             config,
-            plans: feePlans,
-            onPlansChange: (next) => {
-              feePlans = next;
-            },
+            feePlans,
             // An operator's resolution is off the answer's path: its approved fee line is written at once.
             fees: { ...fees, recordApproved: feeHooks.writeApproved },
             kickReversals: () => reversalWorker.kick(),
@@ -531,11 +529,18 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       // A member before anything else: the first heartbeat says to the other nodes that this one is alive.
       await step('membership', () => membership.start());
       cleanups.push(() => membership.stop());
-      await step('seed from config', () => seedFromConfig(store, config, clock.nowMs()));
+      await step('seed from config', () => seedFromConfig(store, config, feeSettings.plans, clock.nowMs(), logger));
       const stopFollowingChannels = liveChannels.follow();
       cleanups.push(async () => stopFollowingChannels());
       await step('channel settings', () => liveChannels.refresh());
-      loop(liveChannelsRefreshMs, () => liveChannels.refresh(), 'channel settings refresh failed; retried at the next interval');
+      loop(liveConfigRefreshMs, () => liveChannels.refresh(), 'channel settings refresh failed; retried at the next interval');
+      // A terminal key changed on any node drops this node's remembered MAC key at once (docs/terminal-keys.md).
+      const stopFollowingKeys = workingKeys?.follow();
+      if (stopFollowingKeys !== undefined) cleanups.push(async () => stopFollowingKeys());
+      const stopFollowingFeePlans = feePlans.follow();
+      cleanups.push(async () => stopFollowingFeePlans());
+      await step('fee plans', () => feePlans.refresh());
+      loop(liveConfigRefreshMs, () => feePlans.refresh(), 'fee plans refresh failed; retried at the next interval');
       // Each node's view of each channel, side by side for operators (GET /v1/channels/health); one node on SQLite writes it too.
       const channelHealthSource = { health: channelHealth, circuits: () => healthMonitor.view() };
       loop(channelHealthPublishMs, () => publishChannelHealth({ store, clock, nodeId, source: channelHealthSource }), 'channel health publication failed; retried at the next interval');
@@ -785,21 +790,6 @@ async function checkZonePinKeys(config: ReswipeConfig, hsm: HsmPort, logger: Log
       throw new ReswipeError('RSW_CONFIG_RELATION', { field: `channels[${index}].zonePinKey.checkValue`, reason: `(${channel.zonePinKey.checkValue}) is not the check value of the key the HSM holds as ${channel.zonePinKey.keyRef} (${held})` });
     }
   }
-}
-
-/** Writes merchants, their terminals and the channels of the config to the store; sign-on state and batch numbers survive restarts. */
-export async function seedFromConfig(store: Store, config: ReswipeConfig, nowMs: number): Promise<void> {
-  await store.write(async (tx) => {
-    for (const merchant of config.merchants) {
-      await tx.upsertMerchant(buildMerchantRecord(merchant, await tx.getMerchant(merchant.id), nowMs));
-      for (const terminalId of merchant.terminals) {
-        await tx.upsertTerminal(buildTerminalRecord(terminalId, merchant.id, await tx.getTerminal(terminalId), nowMs));
-      }
-    }
-    for (const channel of config.channels) {
-      await tx.upsertChannel(buildChannelRecord(channel, await tx.getChannel(channel.name), nowMs));
-    }
-  });
 }
 
 interface HttpHandle {

@@ -8,12 +8,12 @@ import { TerminalKeyVault } from '../adapters/crypto/terminal-key-vault.ts';
 import type { HttpAppDeps } from '../adapters/http/http-app.ts';
 import type { ReswipeConfig } from '../core/config/config-schema.ts';
 import { defaultCutoff } from '../core/fees/business-date.ts';
-import type { FeePlanSet } from '../core/fees/fee-plan.ts';
 import type { Store } from '../core/ports/store.ts';
 import type { Clock } from '../core/time/clock.ts';
 import type { FeeHooks } from '../core/ports/payments.ts';
 import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { createFeeUseCases } from './fees/fee-use-cases.ts';
+import { LiveFeePlans } from './fees/live-fee-plans.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { createManualHandlingUseCases } from './manual-handling/manual-handling-use-cases.ts';
 import { createPayoutUseCases } from './payouts/payout-use-cases.ts';
@@ -24,23 +24,21 @@ export interface HttpUseCasesDeps {
   clock: Clock;
   logger: LoggerLike;
   config: ReswipeConfig;
-  /** The fee plans in force; loaded from config when absent. */
-  plans?: FeePlanSet | undefined;
-  /** Called before a `PUT /v1/fee-plans/{name}` takes effect (hand the plans to the engine). */
-  onPlansChange?: ((next: FeePlanSet) => void | Promise<void>) | undefined;
+  /** The running gateway's live fee plans; without them, plans over the config's plans file, re-read at each change this process makes. */
+  feePlans?: LiveFeePlans | undefined;
   /** The running engine's fee hooks, for manual resolutions; hooks over the plans in force when absent. */
   fees?: FeeHooks | undefined;
   /** Wakes the reversal worker after a manual retry (the running gateway has one). */
   kickReversals?: (() => void) | undefined;
 }
 
-/** The use cases and fee plans for `buildHttpApp`; spread them into its deps. */
-export function createHttpUseCases(deps: HttpUseCasesDeps): Pick<HttpAppDeps, 'useCases' | 'plans' | 'onPlansChange'> {
-  let plans = deps.plans ?? feeSettingsFromConfig(deps.config).plans;
+/** The use cases for `buildHttpApp`; spread them into its deps. */
+export function createHttpUseCases(deps: HttpUseCasesDeps): Pick<HttpAppDeps, 'useCases'> {
+  const plans = deps.feePlans ?? new LiveFeePlans({ store: deps.store, fromFile: feeSettingsFromConfig(deps.config).plans, logger: deps.logger });
   const fees =
     deps.fees ??
     createPaymentFeeHooks({
-      plans: () => plans,
+      plans: () => plans.current(),
       settings: { timeZone: deps.config.fees.settlementTimeZone, settleMode: deps.config.fees.settleMode, cutoff: defaultCutoff },
       clock: deps.clock,
       logger: deps.logger,
@@ -48,11 +46,6 @@ export function createHttpUseCases(deps: HttpUseCasesDeps): Pick<HttpAppDeps, 'u
   const settlementDay = { timeZone: deps.config.fees.settlementTimeZone };
   let payoutVault: TerminalKeyVault | undefined;
   return {
-    plans,
-    onPlansChange: async (next) => {
-      await deps.onPlansChange?.(next);
-      plans = next;
-    },
     useCases: {
       manualHandling: createManualHandlingUseCases({
         store: deps.store,
@@ -61,7 +54,7 @@ export function createHttpUseCases(deps: HttpUseCasesDeps): Pick<HttpAppDeps, 'u
         settlementDay,
         ...(deps.kickReversals === undefined ? {} : { kickReversals: deps.kickReversals }),
       }),
-      fees: createFeeUseCases(deps.store),
+      fees: createFeeUseCases(deps.store, plans),
       // The vault is opened on first use: a gateway that never records a payout account needs no local master key for it.
       payouts: createPayoutUseCases({ store: deps.store, vault: () => (payoutVault ??= TerminalKeyVault.fromSettings(deps.config.security)) }),
       statements: createStatementUseCases(deps.store),

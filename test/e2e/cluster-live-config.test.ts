@@ -4,6 +4,10 @@
 // - Live configuration: two nodes; a channel's priority changed, then a channel disabled, through the
 //   HTTP API of node A; node B is polled with sales until one takes the new route, which must happen
 //   well before any restart could explain it (a generous bound, not a timing measurement).
+// - Fee plans and a restart: node B started first (so it leads, and its projector prices every approved
+//   sale from its own plans); a plan PUT through node A prices node B's next approval (read from the
+//   payment's fee line); then, with node A stopped, node B restarts with its unchanged config and plans
+//   file and still prices with the API's plan and routes by the channel priority changed through node A.
 // - Start-up race: ROUNDS rounds (20 by default, E2E_CLUSTER_ROUNDS) of two nodes started at
 //   once on a fresh database (no schema yet), each making its first terminal sale at once; every sale
 //   must be approved (no deadlock, no RSW_STORE_BUSY answered 96) and charged once at the issuer.
@@ -61,12 +65,13 @@ async function freshDatabase(): Promise<string> {
   return databaseUrl(name);
 }
 
-function writeConfig(name: string, url: string, channels: Array<{ name: string; priority: number }>): string {
+function writeConfig(name: string, url: string, channels: Array<{ name: string; priority: number }>, extra: { plansFile?: string } = {}): string {
   const path = join(dir, `${name}.json`);
   writeFileSync(
     path,
     JSON.stringify({
       database: { url },
+      ...(extra.plansFile === undefined ? {} : { fees: { plansFile: extra.plansFile } }),
       security: { panKey: 'e2e-cluster-pan-key-0123456789', developmentMode: true },
       http: { port: 0 },
       engine: { terminalTimeoutMs: 9_000, autoRetriesMax: 0, reversal: { triesMax: 6, backoffMs: 200, backoffMsMax: 1_000 } },
@@ -210,6 +215,72 @@ if (await requirePostgres('cluster live configuration end to end')) {
     assert.ok(views.every((row) => !row.stale));
 
     await Promise.all([stopChild(nodeA.child), stopChild(nodeB.child)]);
+  });
+
+  test("a fee plan PUT through node A prices node B's next approval, and survives node B's restart with the plan and a channel change", { timeout: 180_000 }, async () => {
+    const url = await freshDatabase();
+    const channels = [
+      { name: 'bank-a', priority: 5 },
+      { name: 'bank-b', priority: 10 },
+    ];
+    // The plans file every node reads: the merchant's plan `standard`, 0.50 % on debit and credit.
+    const plansFile = join(dir, 'fee-plans.json');
+    writeFileSync(plansFile, JSON.stringify({ plans: [{ name: 'standard', methods: { debit: { rateBps: 50 }, credit: { rateBps: 50 } } }] }));
+    const configA = writeConfig('fees-a', url, channels, { plansFile });
+    const configB = writeConfig('fees-b', url, channels, { plansFile });
+    const adminKey = createKey(configB, '--admin', '--label', 'cluster-fees-e2e');
+    // Node B first: it takes the leadership, so its projector writes the fee lines of every approval.
+    let nodeB = await serve(configB);
+    const merchantKey = createKey(configB, '--merchant', merchantId);
+    const nodeA = await serve(configA);
+    const httpA = Number(nodeA.info.http);
+    const api = async (port: number, method: string, path: string, body?: object, key = adminKey, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> => {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+    await waitFor('node B to lead', async () => {
+      const nodes = await api(Number(nodeB.info.http), 'GET', '/v1/nodes');
+      return nodes.json.leader === nodes.json.answeredBy;
+    });
+    let keyNo = 0;
+    /** A sale on node B and its fee line, once B's projector wrote it. */
+    const saleOnB = async (): Promise<{ channel: string | undefined; rateBps: number }> => {
+      keyNo += 1;
+      const httpB = Number(nodeB.info.http);
+      const sale = await api(
+        httpB,
+        'POST',
+        '/v1/payments',
+        { merchantId, terminalId: 'T0000001', amountMinor: 10_000 + keyNo, currency: 'CNY', card: { number: okPan, expiry: '3012', cvv: '123', entryMode: 'chip' } },
+        merchantKey,
+        { 'idempotency-key': `cluster-fees-${keyNo}` },
+      );
+      assert.equal(sale.json.status, 'approved', JSON.stringify(sale.json));
+      const channel = (sale.json.attempts as Array<{ channel: string }> | undefined)?.[0]?.channel;
+      const fee = await waitFor('the fee line of the sale on node B', async () => (await api(httpB, 'GET', `/v1/payments/${String(sale.json.id)}`, undefined, merchantKey)).json.fee as { rateBps: number } | null);
+      return { channel, rateBps: fee.rateBps };
+    };
+
+    assert.deepEqual(await saleOnB(), { channel: 'bank-a', rateBps: 50 }, 'before any change: the plans file prices, bank-a routes');
+    const put = await api(httpA, 'PUT', '/v1/fee-plans/standard', { methods: { debit: { rateBps: 38 }, credit: { rateBps: 38 } } });
+    assert.equal(put.status, 200, JSON.stringify(put.json));
+    await waitFor('node B to price an approval with the plan PUT through node A', async () => (await saleOnB()).rateBps === 38);
+    const patched = await api(httpA, 'PATCH', '/v1/channels/bank-b', { priority: 1 });
+    assert.equal(patched.status, 200, JSON.stringify(patched.json));
+
+    // Node A stops; node B restarts alone with its unchanged config and plans file.
+    await stopChild(nodeA.child);
+    await stopChild(nodeB.child);
+    nodeB = await serve(configB);
+    const plan = await api(Number(nodeB.info.http), 'GET', '/v1/fee-plans/standard');
+    assert.deepEqual((plan.json.methods as Record<string, unknown>).debit, { rateBps: 38 }, "node B serves the API's plan after its restart");
+    assert.deepEqual(await saleOnB(), { channel: 'bank-b', rateBps: 38 }, "after node B's restart: the API's plan prices and the API's channel priority routes");
+    await stopChild(nodeB.child);
   });
 
   test(`start-up race: ${rounds} rounds of two nodes started at once on a fresh database, each making a first sale at once, never deadlock or answer 96`, { timeout: 60_000 + rounds * 45_000 }, async () => {

@@ -99,9 +99,6 @@ export interface HttpAppDeps {
   clock: Clock;
   logger: LoggerLike;
   config: ReswipeConfig;
-  /** Fee plans for the fee routes and the merchant feePlan check (loaded from config by the composition root). */
-  plans: FeePlanSet;
-  onPlansChange?: (next: FeePlanSet) => void | Promise<void>;
   /** The registry /metrics serves; a fresh one (without sources) when absent. */
   metrics?: Metrics;
   /** Connection state of the running upstream channels, for /readyz. */
@@ -175,7 +172,6 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   app.decorateRequest('principal', null);
 
   const metrics = deps.metrics ?? createMetrics({ collectDefault: false });
-  let plans = deps.plans;
 
   // Bodies are validated strictly (no coercion: "100" is not 100 fen; unknown keys are errors);
   // query strings, params and headers arrive as text, so there numbers and booleans are coerced.
@@ -240,7 +236,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         auth,
         clock: deps.clock,
         terminalTimeoutMs: deps.config.engine.terminalTimeoutMs,
-        feePlanNames: () => new Set(plans.plans.keys()),
+        feePlanNames: () => new Set(deps.useCases.fees.plans().plans.keys()),
         ...(deps.monitoring === undefined ? {} : { monitoring: deps.monitoring }),
         ...(deps.channelHealthOfNodes === undefined ? {} : { channelHealthOfNodes: deps.channelHealthOfNodes }),
       });
@@ -283,14 +279,12 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
             requireMerchantVisible(request.principal, named, 'merchantId');
           }
         });
-        // Fee plan changes and statement exports are audited once they succeeded (the plan set lives in memory).
+        // Statement exports are audited once they succeeded (a fee plan change is audited in the write that stores it).
         fees.addHook('onSend', async (request, reply, payload) => {
           const route = request.routeOptions.url ?? '';
           if (reply.statusCode >= 300) return payload;
           const params = request.params as Record<string, string>;
-          if (request.method === 'PUT' && route === '/v1/fee-plans/:name') {
-            await auditAfter(deps, request, 'fee_plan.put', params.name ?? null, { plan: request.body }, deps.clock.nowMs());
-          } else if (request.method === 'GET' && route.endsWith('/statement.csv')) {
+          if (request.method === 'GET' && route.endsWith('/statement.csv')) {
             await auditAfter(deps, request, 'settlement.export', params.merchantId ?? null, { date: params.date }, deps.clock.nowMs());
           }
           return payload;
@@ -298,13 +292,10 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         await fees.register(feeRoutes, {
           store: deps.store,
           useCases: deps.useCases.fees,
-          plans,
+          plans: () => deps.useCases.fees.plans(),
+          putPlan: (plan, audit) => deps.useCases.fees.putPlan(plan, audit),
           nowMs: () => deps.clock.nowMs(),
           settlement: { timeZone: deps.config.fees.settlementTimeZone, settleMode: deps.config.fees.settleMode },
-          onPlansChange: async (next) => {
-            await deps.onPlansChange?.(next);
-            plans = next;
-          },
         });
       });
     },

@@ -8,7 +8,7 @@
 //   per terminal) does not bump it: another node's copy of `lastSeenAtMs` may lag by up to `checkMs`.
 // - Only reads outside units are cached: a unit's tx always reads the database.
 // - Records are frozen: a caller that wants a changed copy spreads it, as every caller already does.
-import type { ConfigChange } from '../../core/ports/store.ts';
+import { configChangeKinds, type ConfigChange, type ConfigChangeKind } from '../../core/ports/store.ts';
 import type { SqlExecutor } from './sql-executor.ts';
 import { readInteger } from './store-rows.ts';
 
@@ -20,13 +20,18 @@ const entriesMax = 100_000;
 export const bumpConfigVersionSql = "UPDATE cache_versions SET version = version + 1 WHERE name = 'config'";
 const readConfigVersionSql = "SELECT version FROM cache_versions WHERE name = 'config'";
 
+/** The kinds this cache holds; fee plans and terminal keys are only announced (their holders re-read them). */
 type Kind = 'merchant' | 'terminal' | 'channel';
+
+function isCachedKind(kind: ConfigChangeKind): kind is Kind {
+  return kind === 'merchant' || kind === 'terminal' || kind === 'channel';
+}
 
 /** The PostgreSQL channel live-configuration changes are announced on (docs/cluster.md, "Live configuration"). */
 export const configNotifyChannel = 'reswipe_config';
 
 /** The payload of one announcement: the schema (one database may hold several installations), what changed. */
-export function configNoticePayload(schema: string, kind: Kind, id: string): string {
+export function configNoticePayload(schema: string, kind: ConfigChangeKind, id: string): string {
   return JSON.stringify({ schema, kind, id: id.slice(0, 200) });
 }
 
@@ -36,7 +41,8 @@ export function parseConfigNotice(schema: string, payload: string | undefined): 
   try {
     const parsed = JSON.parse(payload) as { schema?: unknown; kind?: unknown; id?: unknown };
     if (parsed.schema !== schema) return null;
-    if ((parsed.kind === 'merchant' || parsed.kind === 'terminal' || parsed.kind === 'channel') && typeof parsed.id === 'string') return { kind: parsed.kind, id: parsed.id };
+    const kind = configChangeKinds.find((known) => known === parsed.kind);
+    if (kind !== undefined && typeof parsed.id === 'string') return { kind, id: parsed.id };
     return { kind: 'all' };
   } catch {
     return null;
@@ -104,10 +110,11 @@ export class ConfigCache {
     this.#emit({ kind: 'all' });
   }
 
-  /** Applies a change announced by another process (or this one): drops what it names. */
+  /** Applies a change announced by another process (or this one): drops what it names, and tells the listeners. */
   apply(change: ConfigChange): void {
     if (change.kind === 'all') this.clear();
-    else this.forget(change.kind, change.id);
+    else if (isCachedKind(change.kind)) this.forget(change.kind, change.id);
+    else this.#emit(change);
   }
 
   /** Re-reads the version row now (the safety net under LISTEN/NOTIFY, for callers that read nothing through the cache). */

@@ -940,6 +940,26 @@ ALTER TABLE channels ADD COLUMN draining {BOOL} NOT NULL DEFAULT {FALSE};
 ALTER TABLE channels ADD COLUMN circuit_override {JSON};
 `;
 
+// Live configuration that outlives a restart and reaches every node (docs/cluster.md, "What a restart
+// keeps"): fee plans stored instead of held in one process's memory, and where each channel's and
+// plan's definition came from (the config files or the API) with the file's definition last seeded, so a
+// start never silently overwrites a change made through the API. Rows stored before this migration count
+// as the file's (`definedBy` 'file', nothing seeded yet): their next start applies the file, as before.
+const liveConfigurationProvenance = `
+CREATE TABLE fee_plans (
+  name TEXT NOT NULL,
+  document {JSON} NOT NULL,
+  version {BIGINT} NOT NULL,
+  defined_by TEXT NOT NULL,
+  file_document {JSON},
+  changed_by TEXT NOT NULL,
+  changed_at_ms {BIGINT} NOT NULL,
+  CONSTRAINT fee_plans_pkey PRIMARY KEY (name)
+);
+ALTER TABLE channels ADD COLUMN defined_by TEXT NOT NULL DEFAULT 'file';
+ALTER TABLE channels ADD COLUMN file_definition {JSON};
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -964,6 +984,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0022_cluster', cluster),
   defineMigration('0023_channel_health', channelHealthPerNode),
   defineMigration('0024_channel_overrides', channelOverrides),
+  defineMigration('0025_live_configuration_provenance', liveConfigurationProvenance),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

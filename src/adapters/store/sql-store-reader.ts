@@ -10,6 +10,7 @@ import type {
   ManualResolutionRecord,
   MerchantStandingFactsRecord,
   ChannelRecord,
+  FeePlanRecord,
   EventRecord,
   FeeLineRecord,
   IdempotencyRecord,
@@ -58,6 +59,7 @@ import {
   channelHealthRows,
   manualResolutionRows,
   channelRows,
+  feePlanRows,
   eventRows,
   feeLineRows,
   idempotencyRows,
@@ -171,6 +173,15 @@ export class SqlStoreReader implements StoreReader {
 
   listChannels(): Promise<ChannelRecord[]> {
     return this.unpaged(channelRows, '1 = 1', [], 'priority, name');
+  }
+
+  // Fee plans are not cached here: each node holds the parsed set itself and re-reads it on a change notice (src/app/fees/live-fee-plans.ts).
+  getFeePlanRecord(name: string): Promise<FeePlanRecord | null> {
+    return this.one(feePlanRows, 'name = ?', [name]);
+  }
+
+  listFeePlanRecords(): Promise<FeePlanRecord[]> {
+    return this.unpaged(feePlanRows, '1 = 1', [], 'name');
   }
 
   listChannelHealth(): Promise<ChannelHealthRecord[]> {

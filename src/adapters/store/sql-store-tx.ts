@@ -5,6 +5,8 @@ import type {
   AttemptRecord,
   AuditRecord,
   ChannelRecord,
+  ConfigChangeKind,
+  FeePlanRecord,
   EventRecord,
   FeeLineRecord,
   IdempotencyRecord,
@@ -63,6 +65,7 @@ import {
   qrFollowUpRows,
   settlementBatchRows,
   terminalKeyRows,
+  feePlanRows,
   terminalRows,
   updateByKey,
   upsertSql,
@@ -95,7 +98,7 @@ export interface SqlStoreTxOptions {
    * PostgreSQL: announces a change of live configuration to every node (`pg_notify`, delivered only if
    * the transaction commits); called with the change's payload. Absent on SQLite (one node).
    */
-  announceConfigChange?: (kind: 'merchant' | 'terminal' | 'channel', id: string) => { sql: string; params: SqlValue[] };
+  announceConfigChange?: (kind: ConfigChangeKind, id: string) => { sql: string; params: SqlValue[] };
   /** Memory effects tied to this unit's outcome (a STAN block forgotten if the unit rolls back). */
   effects?: UnitEffects;
   /** The gateway node writing (docs/cluster.md): the owner of payments and idempotency records inserted, the node of events appended. */
@@ -141,13 +144,18 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     if (changed === 0) throw new ReswipeError('RSW_STORE_NOT_FOUND', { record: what });
   }
 
-  /** Caches of other processes see a change of merchants, terminals or channels by this version (config-cache.ts). */
-  async #configChanged(kind: 'merchant' | 'terminal' | 'channel', id: string): Promise<void> {
+  /** Caches of other processes see a change of live configuration by this version (config-cache.ts), besides the announcement. */
+  async #configChanged(kind: ConfigChangeKind, id: string): Promise<void> {
     await this.db.run(bumpConfigVersionSql, []);
+    await this.#announce(kind, id);
+  }
+
+  /** Tells every node (pg_notify, delivered on commit) and this process's listeners once durable, without moving the version. */
+  async #announce(kind: ConfigChangeKind, id: string): Promise<void> {
     const announce = this.#options.announceConfigChange?.(kind, id);
     if (announce !== undefined) await this.db.all(announce.sql, announce.params);
     const cache = this.#options.configCache;
-    if (cache !== undefined) this.#options.effects?.onDurable(() => cache.forget(kind, id));
+    if (cache !== undefined) this.#options.effects?.onDurable(() => cache.apply({ kind, id }));
   }
 
   async upsertMerchant(merchant: MerchantRecord): Promise<void> {
@@ -175,8 +183,15 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     await this.#configChanged('channel', channel.name);
   }
 
-  upsertTerminalKeys(record: TerminalKeyRecord): Promise<void> {
-    return this.#upsert(terminalKeyRows, record);
+  async upsertFeePlan(plan: FeePlanRecord): Promise<void> {
+    await this.#upsert(feePlanRows, plan);
+    await this.#configChanged('fee_plan', plan.name);
+  }
+
+  async upsertTerminalKeys(record: TerminalKeyRecord): Promise<void> {
+    await this.#upsert(terminalKeyRows, record);
+    // A new master key voids the working keys every node may hold in memory (docs/terminal-keys.md); rare, so it moves the version too.
+    await this.#configChanged('terminal_keys', record.terminalId);
   }
 
   async setTerminalWorkingKeys(terminalId: string, tmkVersion: number, keys: NonNullable<TerminalKeyRecord['workingKeys']>, atMs: number): Promise<boolean> {
@@ -186,6 +201,8 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
          working_keys_at_ms = ?, updated_at_ms = ? WHERE terminal_id = ? AND tmk_version = ?`,
       [keys.pinSealed, keys.pinCheckValue, keys.macSealed, keys.macCheckValue, keys.dataSealed, keys.dataCheckValue, readInteger(keys.issuedAtMs, 'issuedAtMs'), readInteger(atMs, 'atMs'), terminalId, readInteger(tmkVersion, 'tmkVersion')],
     );
+    // Announced, not versioned: a sign-on is daily per terminal, and moving the version would empty every node's whole cache each time.
+    if (changed > 0) await this.#announce('terminal_keys', terminalId);
     return changed > 0;
   }
 

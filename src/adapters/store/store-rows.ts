@@ -6,6 +6,7 @@ import type {
   AttemptRecord,
   AuditRecord,
   ChannelCircuitOverride,
+  FeePlanRecord,
   ChannelRecord,
   EventRecord,
   FeeLineRecord,
@@ -25,6 +26,8 @@ import type {
   TerminalRecord,
 } from '../../core/ports/store.ts';
 import type { SqlRow, SqlValue } from './sql-executor.ts';
+import type { DefinedBy } from '../../core/config/seed-precedence.ts';
+import type { ChannelDefinition } from '../../core/ports/defined-records.ts';
 import { isApiScope, type ApiScope } from '../../core/access/api-scope.ts';
 
 /** How one table maps to and from its record type. */
@@ -199,7 +202,7 @@ export const terminalKeyRows: TableMapping<TerminalKeyRecord> = {
 
 export const channelRows: TableMapping<ChannelRecord> = {
   table: 'channels',
-  columns: ['name', 'host', 'port', 'dialect', 'timeout_ms', 'priority', 'disabled', 'draining', 'circuit_override', 'created_at_ms', 'updated_at_ms'],
+  columns: ['name', 'host', 'port', 'dialect', 'timeout_ms', 'priority', 'disabled', 'draining', 'circuit_override', 'defined_by', 'file_definition', 'created_at_ms', 'updated_at_ms'],
   keyColumns: ['name'],
   toValues: (c) => [
     c.name,
@@ -211,6 +214,8 @@ export const channelRows: TableMapping<ChannelRecord> = {
     c.disabled,
     c.draining,
     c.circuitOverride === null ? null : json(c.circuitOverride),
+    c.definedBy,
+    c.fileDefinition === null ? null : json(c.fileDefinition),
     integerValue(c.createdAtMs, 'createdAtMs'),
     integerValue(c.updatedAtMs, 'updatedAtMs'),
   ],
@@ -224,8 +229,32 @@ export const channelRows: TableMapping<ChannelRecord> = {
     disabled: readBoolean(r.disabled, 'disabled'),
     draining: readBoolean(r.draining, 'draining'),
     circuitOverride: r.circuit_override === null || r.circuit_override === undefined ? null : readJson<ChannelCircuitOverride>(r.circuit_override, 'circuit_override'),
+    definedBy: readDefinedBy(r.defined_by, 'defined_by'),
+    fileDefinition: r.file_definition === null || r.file_definition === undefined ? null : readJson<ChannelDefinition>(r.file_definition, 'file_definition'),
     createdAtMs: readInteger(r.created_at_ms, 'created_at_ms'),
     updatedAtMs: readInteger(r.updated_at_ms, 'updated_at_ms'),
+  }),
+};
+
+function readDefinedBy(value: unknown, column: string): DefinedBy {
+  const text = readText(value, column);
+  if (text !== 'file' && text !== 'api') throw new Error(`${column}: ${text} is neither file nor api`);
+  return text;
+}
+
+export const feePlanRows: TableMapping<FeePlanRecord> = {
+  table: 'fee_plans',
+  columns: ['name', 'document', 'version', 'defined_by', 'file_document', 'changed_by', 'changed_at_ms'],
+  keyColumns: ['name'],
+  toValues: (p) => [p.name, json(p.document), integerValue(p.version, 'version'), p.definedBy, p.fileDocument === null ? null : json(p.fileDocument), p.changedBy, integerValue(p.changedAtMs, 'changedAtMs')],
+  fromRow: (r) => ({
+    name: readText(r.name, 'name'),
+    document: readJson<Record<string, unknown>>(r.document, 'document'),
+    version: readInteger(r.version, 'version'),
+    definedBy: readDefinedBy(r.defined_by, 'defined_by'),
+    fileDocument: r.file_document === null || r.file_document === undefined ? null : readJson<Record<string, unknown>>(r.file_document, 'file_document'),
+    changedBy: readText(r.changed_by, 'changed_by'),
+    changedAtMs: readInteger(r.changed_at_ms, 'changed_at_ms'),
   }),
 };
 

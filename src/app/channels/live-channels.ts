@@ -9,6 +9,7 @@
 import type { ConfiguredChannel } from '../../core/routing/choose-route.ts';
 import type { LoggerLike } from '../../core/ports/channel.ts';
 import type { ChannelRecord, Store } from '../../core/ports/store.ts';
+import { coalescedRefresh } from '../coalesced-refresh.ts';
 
 /** The configured channel with the stored record's priority, disabled flag and operator holds (the record wins: it is what the API changed). */
 export function withStoredSettings(configured: ConfiguredChannel, stored: ChannelRecord | undefined): ConfiguredChannel {
@@ -34,8 +35,6 @@ export class LiveChannels {
   readonly #configured: readonly ConfiguredChannel[];
   readonly #logger: LoggerLike;
   #current: readonly ConfiguredChannel[];
-  #refreshing: Promise<void> | null = null;
-  #again = false;
   #refreshes = 0;
 
   constructor(options: { store: Store; configured: readonly ConfiguredChannel[]; logger: LoggerLike }) {
@@ -43,7 +42,11 @@ export class LiveChannels {
     this.#configured = options.configured;
     this.#logger = options.logger;
     this.#current = options.configured;
+    this.refresh = coalescedRefresh(this.#read, { logger: options.logger, failureMessage: 'channel settings could not be re-read; keeping the last known' });
   }
+
+  /** Reads the stored records again; a refresh asked for while one runs runs once more after it. */
+  readonly refresh: () => Promise<void>;
 
   /** The channels as routing sees them now. */
   current(): readonly ConfiguredChannel[] {
@@ -55,32 +58,14 @@ export class LiveChannels {
     return this.#refreshes;
   }
 
-  /** Reads the stored records again; a refresh asked for while one runs runs once more after it. */
-  refresh(): Promise<void> {
-    if (this.#refreshing !== null) {
-      this.#again = true;
-      return this.#refreshing;
-    }
-    this.#refreshing = (async () => {
-      do {
-        this.#again = false;
-        try {
-          const stored = new Map((await this.#store.listChannels()).map((record) => [record.name, record]));
-          const next = this.#configured.map((channel) => withStoredSettings(channel, stored.get(channel.name)));
-          const changed = next.some((channel, index) => settingsKey(channel) !== settingsKey(this.#current[index]));
-          this.#current = next;
-          this.#refreshes += 1;
-          if (changed) this.#logger.info({ channels: next.map(({ name, priority, disabled, draining, circuitOverride }) => ({ name, priority, disabled, draining: draining === true, circuitOverride: circuitOverride ?? null })) }, 'channel settings changed: routing uses them from now on');
-        } catch (error) {
-          // The last known settings stay in force; the next change notice or the periodic refresh tries again.
-          this.#logger.warn({ error: error instanceof Error ? error.message : 'unknown' }, 'channel settings could not be re-read; keeping the last known');
-        }
-      } while (this.#again);
-    })().finally(() => {
-      this.#refreshing = null;
-    });
-    return this.#refreshing;
-  }
+  #read = async (): Promise<void> => {
+    const stored = new Map((await this.#store.listChannels()).map((record) => [record.name, record]));
+    const next = this.#configured.map((channel) => withStoredSettings(channel, stored.get(channel.name)));
+    const changed = next.some((channel, index) => settingsKey(channel) !== settingsKey(this.#current[index]));
+    this.#current = next;
+    this.#refreshes += 1;
+    if (changed) this.#logger.info({ channels: next.map(({ name, priority, disabled, draining, circuitOverride }) => ({ name, priority, disabled, draining: draining === true, circuitOverride: circuitOverride ?? null })) }, 'channel settings changed: routing uses them from now on');
+  };
 
   /** Refreshes on every change notice of a channel (or of everything); returns the function that stops listening. */
   follow(): () => void {

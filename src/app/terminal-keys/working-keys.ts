@@ -1,8 +1,10 @@
 // Working keys: issued at every sign-on (new PIN, MAC and, when asked for, data keys, sealed into the
 // store and sent in DE 62 under the terminal's TMK), and the MAC key each later message is checked
 // with. MAC keys are kept in memory per terminal after first use (bounded), so a sale does not open a
-// sealed key; a MAC that does not verify is retried once against the store's current key, which is
-// how a sign-on served by another gateway node becomes visible here.
+// sealed key. A terminal's key change on any gateway node (a sign-on, a new master key) is announced
+// (docs/cluster.md, "Live configuration") and drops the remembered key here at once, so a message MACed
+// under the replaced key is refused on every node within milliseconds; a MAC that does not verify is
+// still retried once against the store's current key, for a change whose notice has not arrived yet.
 import { keyCheckValue } from '../../core/crypto/key-check-value.ts';
 import { encodeWorkingKeyBlock, keySetHasDataKey, type KeySetCode } from '../../core/crypto/working-key-block.ts';
 import type { Store } from '../../core/ports/store.ts';
@@ -20,6 +22,8 @@ export class WorkingKeys implements WorkingKeyPort {
   readonly #vault: TerminalKeyVault;
   readonly #clock: Clock;
   readonly #macKeys = new Map<string, MacKey | null>();
+  /** Moved by every key change notice: a read that started before one must not remember what it read. */
+  #epoch = 0;
 
   constructor(options: { store: Store; vault: TerminalKeyVault; clock: Clock }) {
     this.#store = options.store;
@@ -71,12 +75,25 @@ export class WorkingKeys implements WorkingKeyPort {
     }
   }
 
+  /** Forgets a terminal's remembered key on every notice of its key change (or of everything); returns the function that stops listening. */
+  follow(): () => void {
+    return (
+      this.#store.onConfigChange?.((change) => {
+        if (change.kind !== 'all' && change.kind !== 'terminal_keys') return;
+        this.#epoch += 1;
+        if (change.kind === 'all') this.#macKeys.clear();
+        else this.#macKeys.delete(change.id);
+      }) ?? (() => undefined)
+    );
+  }
+
   /** The terminal's current MAC key, or null before its first sign-on under its TMK; `fresh` skips the memory. */
   async macKeyOf(terminalId: string, fresh = false): Promise<MacKey | null> {
     if (!fresh && this.#macKeys.has(terminalId)) return this.#macKeys.get(terminalId) ?? null;
+    const epoch = this.#epoch;
     const record = await this.#store.getTerminalKeys(terminalId);
     const key = record?.workingKeys == null ? null : { algorithm: record.algorithm, macKey: this.#vault.open(record.workingKeys.macSealed, terminalId, 'mac') };
-    this.#remember(terminalId, key);
+    if (epoch === this.#epoch) this.#remember(terminalId, key);
     return key;
   }
 

@@ -112,17 +112,24 @@ export function register(program: Command): void {
     const settings = feeSettingsFromConfig(config, { cutoff: opts.cutoff });
     const fromDate = assertBusinessDate(opts.from, 'from');
     const toDate = assertBusinessDate(opts.to, 'to');
-    getFeePlan(settings.plans, opts.plan);
     // Loaded here so a quote never loads the database drivers.
-    const [{ openStore }, { compareFeePlans }] = await Promise.all([import('../../adapters/store/open-store.ts'), import('../../app/fees/compare-fee-plans.ts')]);
+    const [{ openStore }, { compareFeePlans }, { readFeePlansInForce }, { createLogger }] = await Promise.all([
+      import('../../adapters/store/open-store.ts'),
+      import('../../app/fees/compare-fee-plans.ts'),
+      import('../../app/fees/live-fee-plans.ts'),
+      import('../../adapters/log/logger.ts'),
+    ]);
     const store = await openStore(config.database.url);
     try {
+      // The stored plans, as `serve` prices with them (a plan changed through the API included: docs/fees.md).
+      const plans = await readFeePlansInForce(store, settings.plans, createLogger({ level: config.log.level, name: 'fee', destination: 2 }));
+      getFeePlan(plans, opts.plan);
       const result = await compareFeePlans(store, {
         merchantId: opts.merchant,
         fromDate,
         toDate,
         plan: opts.plan,
-        plans: settings.plans,
+        plans,
         timeZone: settings.timeZone,
         cutoff: settings.cutoff,
         settleMode: settleModeOption(opts.settle, settings.settleMode),

@@ -16,6 +16,7 @@ import { createLogger } from '../../adapters/log/logger.ts';
 import { openStore } from '../../adapters/store/open-store.ts';
 import { createPaymentFeeHooks } from '../../app/fees/payment-fee-hooks.ts';
 import { feeSettingsFromConfig } from '../../app/fees/fee-settings.ts';
+import { readFeePlansInForce } from '../../app/fees/live-fee-plans.ts';
 import { getManualHandling, listManualHandling } from '../../app/manual-handling/load-manual-handling.ts';
 import { cliActor, type ManualHandlingDeps } from '../../app/manual-handling/manual-handling-deps.ts';
 import { resolveManualPayment } from '../../app/manual-handling/resolve-manual-payment.ts';
@@ -60,15 +61,16 @@ async function withStore<T>(opts: StoreOptions, body: (store: Store, config: Res
   }
 }
 
-/** The use cases' dependencies from the config: fees priced by the same plans and day rule as `serve`. */
-function depsOf(store: Store, config: ReswipeConfig): ManualHandlingDeps {
+/** The use cases' dependencies from the config: fees priced by the same plans (the stored ones, docs/fees.md) and day rule as `serve`. */
+async function depsOf(store: Store, config: ReswipeConfig): Promise<ManualHandlingDeps> {
   const feeSettings = feeSettingsFromConfig(config);
   const clock = { nowMs: () => Date.now() };
   const logger = createLogger({ level: config.log.level, name: 'manual-handling', destination: 2 });
+  const plans = await readFeePlansInForce(store, feeSettings.plans, logger);
   return {
     store,
     clock,
-    fees: createPaymentFeeHooks({ plans: () => feeSettings.plans, settings: feeSettings, clock, logger }),
+    fees: createPaymentFeeHooks({ plans: () => plans, settings: feeSettings, clock, logger }),
     settlementDay: { timeZone: feeSettings.timeZone, cutoff: feeSettings.cutoff },
   };
 }
@@ -135,7 +137,7 @@ export function register(program: Command): void {
   ).action(async (paymentId: string, _opts: StoreOptions, command: Command) => {
     const opts = command.optsWithGlobals<StoreOptions & { note?: string }>();
     await withStore(opts, async (store, config) => {
-      print(await retryManualReversal(depsOf(store, config), { paymentId, actor: cliActor(userInfo().username), note: opts.note }), opts.json);
+      print(await retryManualReversal(await depsOf(store, config), { paymentId, actor: cliActor(userInfo().username), note: opts.note }), opts.json);
     });
   });
 
@@ -150,7 +152,7 @@ export function register(program: Command): void {
     const opts = command.optsWithGlobals<StoreOptions & { outcome?: string; note?: string }>();
     const outcome = parseOutcome(opts.outcome);
     await withStore(opts, async (store, config) => {
-      print(await resolveManualPayment(depsOf(store, config), { paymentId, actor: cliActor(userInfo().username), outcome, note: opts.note ?? '' }), opts.json);
+      print(await resolveManualPayment(await depsOf(store, config), { paymentId, actor: cliActor(userInfo().username), outcome, note: opts.note ?? '' }), opts.json);
     });
   });
 }

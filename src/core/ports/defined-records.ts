@@ -3,7 +3,8 @@
 // once). One function per record, so both paths write the same fields with the same defaults. What
 // the gateway learns while running (sign-on, batch number, last seen, a merchant or terminal
 // disabled from the console) is kept from the existing record; a new record starts fresh.
-import type { ChannelRecord, MerchantRecord, TerminalRecord } from './store.ts';
+import type { DefinedBy } from '../config/seed-precedence.ts';
+import type { ChannelDefinition, ChannelRecord, MerchantRecord, TerminalRecord } from './store.ts';
 
 /** What defines a merchant: the config file's fields (terminals are records of their own). */
 export interface MerchantDefinition {
@@ -15,8 +16,12 @@ export interface MerchantDefinition {
   readonly feePlan: string;
 }
 
-/** What defines a channel: everything but its timestamps. */
-export type ChannelDefinition = Omit<ChannelRecord, 'createdAtMs' | 'updatedAtMs' | 'draining' | 'circuitOverride'>;
+export type { ChannelDefinition };
+
+/** Only the defining fields of `channel` (the config file's entry has more: weight, MAC, echo...). */
+export function channelDefinitionOf(channel: ChannelDefinition): ChannelDefinition {
+  return { name: channel.name, host: channel.host, port: channel.port, dialect: channel.dialect, timeoutMs: channel.timeoutMs, priority: channel.priority, disabled: channel.disabled };
+}
 
 /** The merchant record for `definition`; `disabled` and `createdAtMs` survive from `existing`. */
 export function buildMerchantRecord(definition: MerchantDefinition, existing: MerchantRecord | null, nowMs: number): MerchantRecord {
@@ -48,8 +53,12 @@ export function buildTerminalRecord(id: string, merchantId: string, existing: Te
   };
 }
 
-/** The channel record for `definition`; only `createdAtMs` survives from `existing` (the definition decides `disabled`). */
-export function buildChannelRecord(definition: ChannelDefinition, existing: ChannelRecord | null, nowMs: number): ChannelRecord {
+/**
+ * The channel record for `definition`, made by `definedBy` (the config file at a start, or the API);
+ * an operator's holds and `createdAtMs` survive from `existing`, and so does the file's definition last
+ * seeded unless this is one. Whether a start may overwrite an API change is decideSeed's (seed-precedence.ts).
+ */
+export function buildChannelRecord(definition: ChannelDefinition, existing: ChannelRecord | null, nowMs: number, definedBy: DefinedBy): ChannelRecord {
   return {
     name: definition.name,
     host: definition.host,
@@ -61,6 +70,8 @@ export function buildChannelRecord(definition: ChannelDefinition, existing: Chan
     // An operator's hold outlives a restart that re-applies the config file: the file knows nothing of it.
     draining: existing?.draining ?? false,
     circuitOverride: existing?.circuitOverride ?? null,
+    definedBy,
+    fileDefinition: definedBy === 'file' ? channelDefinitionOf(definition) : (existing?.fileDefinition ?? null),
     createdAtMs: existing?.createdAtMs ?? nowMs,
     updatedAtMs: nowMs,
   };

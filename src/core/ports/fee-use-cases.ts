@@ -1,7 +1,8 @@
 // What the fee and settlement routes call (docs/fees.md, docs/settlement.md). The use cases live in
 // src/app/fees; the composition root binds them to the store, so the HTTP adapter depends on this port
 // only (docs/architecture.md, "Layers").
-import type { FeePlanSet, SettleMode } from '../fees/fee-plan.ts';
+import type { FeePlan, FeePlanSet, SettleMode } from '../fees/fee-plan.ts';
+import type { AuditRecord } from './store.ts';
 
 export interface FeeComparisonRow {
   readonly method: string;
@@ -45,6 +46,10 @@ export interface StatementDay {
 }
 
 export interface FeeUseCases {
+  /** The fee plans in force on this node now (they change when any node changes one). */
+  plans(): FeePlanSet;
+  /** Stores a validated plan for every node with its audit record in the same write; resolves once this node prices with it. */
+  putPlan(plan: FeePlan, audit: AuditRecord): Promise<void>;
   /** A merchant's approved sales of a period priced again under another plan; reads only. */
   compare(input: FeeComparisonInput): Promise<FeeComparison>;
   /** The statement (对账单) CSV of a settlement batch. */

@@ -20,6 +20,7 @@ import type { ConsoleAccessStoreReader, ConsoleAccessStoreTx } from './console-a
 import type { ClusterStoreReader, ClusterStoreTx } from './cluster-store.ts';
 import type { Leadership } from './leadership.ts';
 import type { LoggerLike } from './channel.ts';
+import type { DefinedBy } from '../config/seed-precedence.ts';
 
 export interface MerchantRecord {
   id: string;
@@ -89,8 +90,31 @@ export interface ChannelRecord {
   draining: boolean;
   /** An operator's forced circuit, on every node, until `untilMs` (null: until lifted); null: the breaker decides. */
   circuitOverride: ChannelCircuitOverride | null;
+  /** Who made the definition in force: the config file (seeded at a start) or the API; a restart keeps an API change (docs/cluster.md). */
+  definedBy: DefinedBy;
+  /** The config file's definition last seeded (migration 0025); null when none was. Tells an edited file from an unchanged one. */
+  fileDefinition: ChannelDefinition | null;
   createdAtMs: number;
   updatedAtMs: number;
+}
+
+/** What defines a channel: everything but its timestamps, an operator's holds and where the definition came from. */
+export type ChannelDefinition = Omit<ChannelRecord, 'createdAtMs' | 'updatedAtMs' | 'draining' | 'circuitOverride' | 'definedBy' | 'fileDefinition'>;
+
+/** A fee plan as every node reads it (migration 0025, docs/fees.md "Fee plans on several nodes"). */
+export interface FeePlanRecord {
+  name: string;
+  /** The plan document, validated before it was stored (docs/fees.md). */
+  document: Readonly<Record<string, unknown>>;
+  /** 1 when first stored, one more at every change. */
+  version: number;
+  /** The plans file (or the built-in plans) seeded at a start, or `PUT /v1/fee-plans/{name}`. */
+  definedBy: DefinedBy;
+  /** The file's (or built-in) document last seeded; null when the plan was never in a file. */
+  fileDocument: Readonly<Record<string, unknown>> | null;
+  /** `api:<actor>`, `file:<path>` or `builtin`. */
+  changedBy: string;
+  changedAtMs: number;
 }
 
 /** A circuit forced by an operator (POST /v1/channels/{name}/circuit): who, when, why, until when. */
@@ -591,6 +615,8 @@ export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccess
   /** Moves a terminal's `lastSeenAtMs` forward to `seenAtMs` (never back) and touches nothing else; false when the terminal is unknown or was seen later already. */
   touchTerminal(id: string, seenAtMs: number): Promise<boolean>;
   upsertChannel(channel: ChannelRecord): Promise<void>;
+  /** Creates or replaces a fee plan, announced to every node like a channel change. */
+  upsertFeePlan(plan: FeePlanRecord): Promise<void>;
   /** Creates or replaces a terminal's key record (import, generate, rotate). */
   upsertTerminalKeys(record: TerminalKeyRecord): Promise<void>;
   /**
@@ -692,6 +718,8 @@ export interface StoreReader extends NotificationStoreReader, ConsoleAccessStore
   getTerminalKeys(terminalId: string): Promise<TerminalKeyRecord | null>;
   listTerminalKeys(): Promise<TerminalKeyRecord[]>;
   listChannels(): Promise<ChannelRecord[]>;
+  getFeePlanRecord(name: string): Promise<FeePlanRecord | null>;
+  listFeePlanRecords(): Promise<FeePlanRecord[]>;
 
   getIdempotency(scope: string, key: string): Promise<IdempotencyRecord | null>;
 
@@ -883,7 +911,11 @@ export interface Store extends StoreReader {
 }
 
 /** What changed in live configuration: one record, or `all` when a process cannot tell (a reconnect, a version jump). */
-export type ConfigChange = { kind: 'merchant' | 'terminal' | 'channel'; id: string } | { kind: 'all' };
+export type ConfigChange = { kind: ConfigChangeKind; id: string } | { kind: 'all' };
+
+/** The kinds of live configuration announced to every node (docs/cluster.md, "Live configuration"); the first three are cached by the store. */
+export const configChangeKinds = ['merchant', 'terminal', 'channel', 'fee_plan', 'terminal_keys'] as const;
+export type ConfigChangeKind = (typeof configChangeKinds)[number];
 
 export interface StoreStats {
   /** Write transactions committed (one per group-commit batch). */

@@ -5,7 +5,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isReswipeError, type ReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import type { ErrorCode } from '../../../src/core/errors/catalogue.ts';
-import type { PaymentRecord, Store, TerminalKeyRecord } from '../../../src/core/ports/store.ts';
+import type { ConfigChange, FeePlanRecord, PaymentRecord, Store, TerminalKeyRecord } from '../../../src/core/ports/store.ts';
 import { migrations } from '../../../src/adapters/store/migrations.ts';
 import { defineReconStoreBehaviour } from './recon-store-behaviour.ts';
 import { apiKey, attempt, audit, baseAtMs, channel, feeLine, idempotency, merchant, payment, payoutAccount, payoutRecord, reversal, settlementBatch, terminal } from './store-fixtures.ts';
@@ -276,11 +276,11 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.equal((await store.getTerminal('t1'))?.state, 'disabled');
       assert.equal(await store.write((tx) => tx.touchTerminal('t1', 1_900_000_000_000)), true);
       assert.equal((await store.getTerminal('t1'))?.lastSeenAtMs, 1_900_000_000_000);
-      await store.write((tx) => tx.upsertChannel({ name: 'bank-z', host: 'h', port: 1, dialect: 'cups', timeoutMs: 1, priority: 1, disabled: false, draining: false, circuitOverride: null, createdAtMs: 1, updatedAtMs: 1 }));
+      await store.write((tx) => tx.upsertChannel({ name: 'bank-z', host: 'h', port: 1, dialect: 'cups', timeoutMs: 1, priority: 1, disabled: false, draining: false, circuitOverride: null, definedBy: 'file', fileDefinition: null, createdAtMs: 1, updatedAtMs: 1 }));
       assert.equal((await store.getChannel('bank-z'))?.disabled, false);
       assert.equal((await store.getChannel('bank-z'))?.circuitOverride, null);
       const forced = { state: 'open' as const, note: 'bank maintenance', byUser: 'ops', atMs: 2, untilMs: 3_600_002 };
-      await store.write((tx) => tx.upsertChannel({ name: 'bank-z', host: 'h', port: 1, dialect: 'cups', timeoutMs: 1, priority: 1, disabled: true, draining: true, circuitOverride: forced, createdAtMs: 1, updatedAtMs: 2 }));
+      await store.write((tx) => tx.upsertChannel({ name: 'bank-z', host: 'h', port: 1, dialect: 'cups', timeoutMs: 1, priority: 1, disabled: true, draining: true, circuitOverride: forced, definedBy: 'api', fileDefinition: null, createdAtMs: 1, updatedAtMs: 2 }));
       assert.equal((await store.getChannel('bank-z'))?.disabled, true);
       assert.equal((await store.getChannel('bank-z'))?.draining, true);
       assert.deepEqual((await store.getChannel('bank-z'))?.circuitOverride, forced);
@@ -862,6 +862,68 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       await store.write((tx) => tx.upsertTerminalKeys({ ...record, terminalId: 't3' }));
       assert.deepEqual((await store.listTerminalKeys()).map((k) => k.terminalId), ['t1', 't3']);
       await expectCode(store.write((tx) => tx.upsertTerminalKeys({ ...record, terminalId: 'no-such-terminal' })), 'RSW_STORE_MISSING_REFERENCE');
+    });
+
+    withStore('fee plans: stored and read back whole with version and provenance; a change is announced, rolled back changes are not', async (store) => {
+      const heard: ConfigChange[] = [];
+      const stop = store.onConfigChange?.((change) => heard.push(change)) ?? (() => undefined);
+      try {
+        const shop: FeePlanRecord = {
+          name: 'shop',
+          document: { name: 'shop', refundPolicy: 'pro_rata', methods: { credit: { rateBps: 45 }, debit: { rateBps: 40, capMinor: 2000 } } },
+          version: 1,
+          definedBy: 'file',
+          fileDocument: { name: 'shop', methods: { credit: { rateBps: 45 } } },
+          changedBy: 'file:plans.json',
+          changedAtMs: baseAtMs,
+        };
+        await store.write((tx) => tx.upsertFeePlan(shop));
+        assert.deepEqual(await store.getFeePlanRecord('shop'), shop);
+        const changed: FeePlanRecord = { ...shop, document: { name: 'shop', methods: { credit: { rateBps: 39 } } }, version: 2, definedBy: 'api', changedBy: 'api:user:ops', changedAtMs: baseAtMs + 1 };
+        await store.write((tx) => tx.upsertFeePlan(changed));
+        await store.write((tx) => tx.upsertFeePlan({ ...shop, name: 'gold', fileDocument: null }));
+        assert.deepEqual(await store.listFeePlanRecords(), [{ ...shop, name: 'gold', fileDocument: null }, changed]);
+        assert.equal(await store.getFeePlanRecord('none'), null);
+        await store
+          .write(async (tx) => {
+            await tx.upsertFeePlan({ ...changed, name: 'never' });
+            throw new Error('rolled back');
+          })
+          .catch(() => undefined);
+        assert.equal(await store.getFeePlanRecord('never'), null);
+        // Heard once durable (on PostgreSQL again through its own LISTEN): each committed plan, never the rolled-back one.
+        const plansHeard = new Set(heard.flatMap((change) => (change.kind === 'fee_plan' ? [change.id] : [])));
+        assert.deepEqual([...plansHeard].sort(), ['gold', 'shop']);
+      } finally {
+        stop();
+      }
+    });
+
+    withStore('a terminal key change is announced: a new master key, and a sign-on', async (store) => {
+      await seedParents(store);
+      const heard: ConfigChange[] = [];
+      const stop = store.onConfigChange?.((change) => heard.push(change)) ?? (() => undefined);
+      try {
+        const record: TerminalKeyRecord = { terminalId: 't1', algorithm: 'sm4', tmkSealed: 'v1.tmk', tmkCheckValue: '1A2B3C4D', tmkSource: 'components', tmkVersion: 1, workingKeys: null, createdAtMs: baseAtMs, updatedAtMs: baseAtMs };
+        const keysOfT1Heard = (): number => heard.filter((change) => change.kind === 'terminal_keys' && change.id === 't1').length;
+        await store.write((tx) => tx.upsertTerminalKeys(record));
+        assert.ok(keysOfT1Heard() >= 1, 'a new master key is heard once durable');
+        heard.length = 0;
+        const keys = { pinSealed: 'v1.pin', pinCheckValue: '11223344', macSealed: 'v1.mac', macCheckValue: '55667788', dataSealed: null, dataCheckValue: null, issuedAtMs: baseAtMs + 5 };
+        assert.equal(await store.write((tx) => tx.setTerminalWorkingKeys('t1', 1, keys, baseAtMs + 5)), true);
+        assert.ok(keysOfT1Heard() >= 1, 'a sign-on is heard once durable');
+      } finally {
+        stop();
+      }
+    });
+
+    withStore("a channel's provenance round-trips: defined by the file or the API, with the file's definition last seeded", async (store) => {
+      const definition = { name: 'bank-a', host: '10.0.0.1', port: 9100, dialect: 'cups', timeoutMs: 8000, priority: 2, disabled: false };
+      await store.write((tx) => tx.upsertChannel(channel('bank-a', { definedBy: 'api', fileDefinition: definition, priority: 9 })));
+      const read = await store.getChannel('bank-a');
+      assert.equal(read?.definedBy, 'api');
+      assert.deepEqual(read?.fileDefinition, definition);
+      assert.deepEqual((await store.listChannels())[0]?.fileDefinition, definition);
     });
 
     withStore('payout accounts: stored and read back whole; a second set replaces the first', async (store) => {

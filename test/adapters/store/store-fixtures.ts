@@ -60,6 +60,8 @@ export function channel(name: string, overrides: Partial<ChannelRecord> = {}): C
     disabled: false,
     draining: false,
     circuitOverride: null,
+    definedBy: 'file',
+    fileDefinition: null,
     createdAtMs: baseAtMs,
     updatedAtMs: baseAtMs,
     ...overrides,

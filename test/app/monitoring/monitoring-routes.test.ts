@@ -23,7 +23,7 @@ test('events, terminal and channel monitoring over HTTP', async () => {
   const admin = generateApiKey({ scope: 'admin' }, 'admin', nowMs);
   await fixture.store.write(async (tx) => {
     await tx.insertApiKey(admin.record);
-    await tx.upsertChannel({ name: 'bank-a', host: '127.0.0.1', port: 9, dialect: 'iso87-ascii', timeoutMs: 1_000, priority: 1, disabled: false, draining: false, circuitOverride: null, createdAtMs: nowMs, updatedAtMs: nowMs });
+    await tx.upsertChannel({ name: 'bank-a', host: '127.0.0.1', port: 9, dialect: 'iso87-ascii', timeoutMs: 1_000, priority: 1, disabled: false, draining: false, circuitOverride: null, definedBy: 'file', fileDefinition: null, createdAtMs: nowMs, updatedAtMs: nowMs });
     const terminal = await tx.getTerminal(terminalId);
     if (terminal !== null) await tx.upsertTerminal({ ...terminal, lastSeenAtMs: nowMs });
   });

@@ -33,12 +33,18 @@ test('a re-seeded terminal keeps sign-on, batch, limits, last seen and a disable
   }
 });
 
-test("a channel takes every field from its definition, disabled included; only createdAtMs and an operator's holds survive", () => {
+test("a channel takes every field from its definition, disabled included; only createdAtMs, an operator's holds and the file's definition survive", () => {
   const channel = { name: 'bank-a', host: '127.0.0.1', port: 9100, dialect: 'iso87-ascii', timeoutMs: 8000, priority: 1, disabled: false, acquirerId: '48020000' };
-  const fresh = buildChannelRecord(channel, null, nowMs);
-  assert.deepEqual(fresh, { name: 'bank-a', host: '127.0.0.1', port: 9100, dialect: 'iso87-ascii', timeoutMs: 8000, priority: 1, disabled: false, draining: false, circuitOverride: null, createdAtMs: nowMs, updatedAtMs: nowMs });
+  const definition = { name: 'bank-a', host: '127.0.0.1', port: 9100, dialect: 'iso87-ascii', timeoutMs: 8000, priority: 1, disabled: false };
+  const fresh = buildChannelRecord(channel, null, nowMs, 'file');
+  assert.deepEqual(fresh, { ...definition, draining: false, circuitOverride: null, definedBy: 'file', fileDefinition: definition, createdAtMs: nowMs, updatedAtMs: nowMs });
   const hold = { state: 'open' as const, note: 'maintenance', byUser: 'user:ops', atMs: earlierMs, untilMs: null };
   const existing: ChannelRecord = { ...fresh, host: '10.0.0.1', disabled: true, draining: true, circuitOverride: hold, createdAtMs: earlierMs, updatedAtMs: earlierMs };
   // The config file knows nothing of draining or a forced circuit: a restart that re-applies it keeps them.
-  assert.deepEqual(buildChannelRecord(channel, existing, nowMs), { ...fresh, draining: true, circuitOverride: hold, createdAtMs: earlierMs });
+  assert.deepEqual(buildChannelRecord(channel, existing, nowMs, 'file'), { ...fresh, draining: true, circuitOverride: hold, createdAtMs: earlierMs });
+  // Defined through the API: the file's definition last seeded is kept, to tell an edited file from an unchanged one.
+  const byApi = buildChannelRecord({ ...definition, priority: 9 }, existing, nowMs, 'api');
+  assert.equal(byApi.definedBy, 'api');
+  assert.deepEqual(byApi.fileDefinition, definition);
+  assert.equal(buildChannelRecord(definition, null, nowMs, 'api').fileDefinition, null);
 });

@@ -13,7 +13,8 @@ import { defaultFeePlanName } from '../../../core/fees/builtin-fee-plans.ts';
 import { computeFee } from '../../../core/fees/compute-fee.ts';
 import { settleModes, type FeePlan, type FeePlanSet, type SettleMode } from '../../../core/fees/fee-plan.ts';
 import { getFeePlan, validateFeePlan } from '../../../core/fees/validate-fee-plans.ts';
-import type { Store } from '../../../core/ports/store.ts';
+import type { AuditRecord, Store } from '../../../core/ports/store.ts';
+import { auditRecordOf } from '../audit-trail.ts';
 import { paymentMethods } from '../../../core/vocabulary.ts';
 
 export interface FeeRoutesOptions {
@@ -21,13 +22,14 @@ export interface FeeRoutesOptions {
   readonly store?: Store | undefined;
   /** The comparison and the statement export (src/app/fees, bound to the same store). */
   readonly useCases?: FeeUseCases | undefined;
-  readonly plans: FeePlanSet;
+  /** The plans in force now; any gateway node may change them (docs/fees.md, "Fee plans on several nodes"). */
+  readonly plans: () => FeePlanSet;
   readonly settlement?: { readonly timeZone?: string; readonly cutoff?: string; readonly settleMode?: SettleMode } | undefined;
   /**
-   * Called with the new plan set before a `PUT /v1/fee-plans/{name}` takes effect (persist it, hand it
-   * to the engine). If it throws, the old plans stay in force and the client gets the error.
+   * Stores a validated plan of `PUT /v1/fee-plans/{name}` with its audit record, and resolves once
+   * `plans()` includes it. If it throws, nothing changed and the client gets the error.
    */
-  readonly onPlansChange?: ((next: FeePlanSet) => void | Promise<void>) | undefined;
+  readonly putPlan: (plan: FeePlan, audit: AuditRecord) => Promise<void>;
   /** The time a quote is priced at when the request gives none; defaults to the system clock. */
   readonly nowMs?: (() => number) | undefined;
 }
@@ -102,8 +104,7 @@ function sendProblem(reply: FastifyReply, status: number, code: string, detail: 
 }
 
 export async function feeRoutes(app: FastifyInstance, options: FeeRoutesOptions): Promise<void> {
-  let plans = options.plans;
-  let planChange: Promise<unknown> = Promise.resolve();
+  const plans = options.plans;
   const nowMs = options.nowMs ?? (() => Date.now());
   const timeZone = options.settlement?.timeZone ?? defaultSettlementTimeZone;
   const cutoff = options.settlement?.cutoff ?? defaultCutoff;
@@ -161,7 +162,7 @@ export async function feeRoutes(app: FastifyInstance, options: FeeRoutesOptions)
       return computeFee({
         amountMinor: body.amountMinor,
         method: body.method,
-        plan: getFeePlan(plans, body.plan ?? defaultFeePlanName),
+        plan: getFeePlan(plans(), body.plan ?? defaultFeePlanName),
         mcc: body.mcc,
         atMs: body.at === undefined ? nowMs() : Date.parse(body.at),
         settleMode: body.settleMode ?? defaultSettleMode,
@@ -170,13 +171,13 @@ export async function feeRoutes(app: FastifyInstance, options: FeeRoutesOptions)
   );
 
   app.get('/fee-plans', { schema: { summary: 'Every loaded fee plan', tags: ['fees'], response: { 200: { type: 'object', properties: { data: { type: 'array', items: planDocumentSchema } } } } } }, async () => ({
-    data: [...plans.plans.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((plan) => plan.document),
+    data: [...plans().plans.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((plan) => plan.document),
   }));
 
   app.get<{ Params: { name: string } }>(
     '/fee-plans/:name',
     { schema: { summary: 'One fee plan as its document', tags: ['fees'], params: { type: 'object', properties: { name: { type: 'string', maxLength: 64 } }, required: ['name'] }, response: { 200: planDocumentSchema, ...errorResponses } } },
-    async (request) => getFeePlan(plans, request.params.name).document,
+    async (request) => getFeePlan(plans(), request.params.name).document,
   );
 
   app.put<{ Params: { name: string }; Body: Record<string, unknown> }>(
@@ -194,16 +195,10 @@ export async function feeRoutes(app: FastifyInstance, options: FeeRoutesOptions)
       const { name } = request.params;
       const body = request.body;
       if (body.name !== undefined && body.name !== name) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'name', reason: `the body names plan ${String(body.name)}, the path ${name}` });
-      // One change at a time, so two PUTs never overwrite each other's plan set.
-      const change = planChange.then(async () => {
-        const plan: FeePlan = validateFeePlan({ ...body, name }, 'http', '$');
-        const next: FeePlanSet = Object.freeze({ plans: new Map(plans.plans).set(name, plan) });
-        await options.onPlansChange?.(next);
-        plans = next;
-        return plan.document;
-      });
-      planChange = change.catch(() => undefined);
-      return change;
+      const plan: FeePlan = validateFeePlan({ ...body, name }, 'http', '$');
+      // Audited in the write that stores the plan: both or neither.
+      await options.putPlan(plan, auditRecordOf(request, 'fee_plan.put', name, { plan: body }, nowMs()));
+      return plan.document;
     },
   );
 
@@ -260,7 +255,7 @@ export async function feeRoutes(app: FastifyInstance, options: FeeRoutesOptions)
         fromDate: assertBusinessDate(body.from, 'from'),
         toDate: assertBusinessDate(body.to, 'to'),
         plan: body.plan,
-        plans,
+        plans: plans(),
         timeZone,
         cutoff,
         settleMode: body.settleMode ?? defaultSettleMode,

@@ -487,7 +487,7 @@ export async function managementRoutes(app: FastifyInstance, options: Management
       const view = await store.write(async (tx) => {
         if ((await tx.getChannel(body.name)) !== null) throw new ReswipeError('RSW_HTTP_CONFLICT', { what: 'channel', id: body.name, field: 'name' });
         const nowMs = clock.nowMs();
-        const channel = buildChannelRecord(body, null, nowMs);
+        const channel = buildChannelRecord(body, null, nowMs, 'api');
         await tx.upsertChannel(channel);
         await auditInTx(tx, request, 'channel.create', channel.name, { channel: { ...channel } }, nowMs);
         return toChannelView(channel, nowMs);
@@ -527,7 +527,10 @@ export async function managementRoutes(app: FastifyInstance, options: Management
         const before = await tx.getChannel(request.params.name);
         if (before === null) throw new ReswipeError('RSW_HTTP_NOT_FOUND', { what: 'channel', id: request.params.name, field: 'name' });
         const nowMs = clock.nowMs();
-        const after: ChannelRecord = { ...before, ...body, updatedAtMs: nowMs };
+        // A change of the definition is the API's from now on: a restart with an unchanged config file keeps it (docs/cluster.md, "What a restart keeps").
+        const { draining: _holdOnly, ...definitionChanges } = body;
+        const definedBy = Object.keys(definitionChanges).length > 0 ? 'api' : before.definedBy;
+        const after: ChannelRecord = { ...before, ...body, definedBy, updatedAtMs: nowMs };
         await tx.upsertChannel(after);
         await auditInTx(tx, request, 'channel.update', after.name, { changes: { ...body } }, nowMs);
         if (body.draining !== undefined && body.draining !== before.draining) {

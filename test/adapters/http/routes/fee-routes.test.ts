@@ -10,13 +10,31 @@ import { openStore } from '../../../../src/adapters/store/open-store.ts';
 import { recordFeesForApprovedPayment } from '../../../../src/app/fees/record-payment-fees.ts';
 import { settleMerchantDay } from '../../../../src/app/fees/settle-day.ts';
 import { createFeeUseCases } from '../../../../src/app/fees/fee-use-cases.ts';
-import { builtinFeePlans, builtinHolidayCalendar, parseStatementCsv, type FeePlanSet } from '../../../../src/core/fees/index.ts';
-import type { Store } from '../../../../src/core/ports/store.ts';
+import { builtinFeePlans, builtinHolidayCalendar, mergeFeePlanSets, parseStatementCsv, type FeePlanSet } from '../../../../src/core/fees/index.ts';
+import type { AuditRecord, Store } from '../../../../src/core/ports/store.ts';
+import { LiveFeePlans } from '../../../../src/app/fees/live-fee-plans.ts';
 import { merchant, payment } from '../../store/store-fixtures.ts';
+import { silentLogger } from '../../../app/payments/sale-fixture.ts';
+
+/** Plans held in memory, as a store-backed holder would hold them after its refresh. */
+function plansInMemory(): Pick<FeeRoutesOptions, 'plans' | 'putPlan'> & { audits: AuditRecord[] } {
+  let current: FeePlanSet = builtinFeePlans;
+  const audits: AuditRecord[] = [];
+  return {
+    audits,
+    plans: () => current,
+    putPlan: async (plan, audit) => {
+      current = mergeFeePlanSets(current, { plans: new Map([[plan.name, plan]]) });
+      audits.push(audit);
+    },
+  };
+}
 
 async function withApp(options: Partial<FeeRoutesOptions>, run: (app: FastifyInstance) => Promise<void>): Promise<void> {
   const app = Fastify();
-  await app.register(feeRoutes, { prefix: '/v1', plans: builtinFeePlans, nowMs: () => Date.parse('2026-06-18T10:00:00+08:00'), ...options });
+  // The API's auth hook sets the principal; this bare app has none (audited as anonymous).
+  app.decorateRequest('principal', null);
+  await app.register(feeRoutes, { prefix: '/v1', ...plansInMemory(), nowMs: () => Date.parse('2026-06-18T10:00:00+08:00'), ...options });
   try {
     await run(app);
   } finally {
@@ -70,14 +88,15 @@ test('bad quotes are problem+json with the catalogue code and the field', async 
   });
 });
 
-test('PUT /v1/fee-plans/{name} replaces a plan only when it is valid and the change hook accepts it', async () => {
-  let published: FeePlanSet | undefined;
-  let hookFails = false;
+test('PUT /v1/fee-plans/{name} replaces a plan only when it is valid and storing it succeeds, with its audit record', async () => {
+  const held = plansInMemory();
+  let storeFails = false;
   await withApp(
     {
-      onPlansChange: (next) => {
-        if (hookFails) throw new Error('disk full');
-        published = next;
+      plans: held.plans,
+      putPlan: async (plan, audit) => {
+        if (storeFails) throw new Error('disk full');
+        await held.putPlan(plan, audit);
       },
     },
     async (app) => {
@@ -85,7 +104,8 @@ test('PUT /v1/fee-plans/{name} replaces a plan only when it is valid and the cha
       const created = await app.inject({ method: 'PUT', url: '/v1/fee-plans/shop', payload: shop });
       assert.equal(created.statusCode, 200, created.body);
       assert.deepEqual(created.json(), { ...shop, name: 'shop' });
-      assert.ok(published?.plans.has('shop'));
+      assert.ok(held.plans().plans.has('shop'));
+      assert.deepEqual(held.audits.map((audit) => [audit.action, audit.subjectId, audit.detail]), [['fee_plan.put', 'shop', { plan: shop }]]);
       const quote = await app.inject({ method: 'POST', url: '/v1/fees/quote', payload: { amountMinor: 100_000, method: 'credit', plan: 'shop' } });
       assert.equal((quote.json() as { feeMinor: number }).feeMinor, 450);
 
@@ -107,7 +127,7 @@ test('PUT /v1/fee-plans/{name} replaces a plan only when it is valid and the cha
         const response = await app.inject({ method: 'PUT', url: '/v1/fee-plans/shop', payload: body });
         assert.equal((response.json() as { code: string }).code, code, response.body);
       }
-      hookFails = true;
+      storeFails = true;
       const failed = await app.inject({ method: 'PUT', url: '/v1/fee-plans/shop', payload: { methods: { credit: { rateBps: 99 } } } });
       assert.equal(failed.statusCode, 500);
       // Nothing half-applied: the plan in force is still the first one.
@@ -133,7 +153,7 @@ test('settlements, statement CSV and compare over the store', async () => {
       await recordFeesForApprovedPayment(tx, sale, { plans: builtinFeePlans, merchantFeePlan: 'standard', mcc: '5411', timeZone: 'Asia/Shanghai', settleMode: 't1', nowMs: at });
     });
     await settleMerchantDay(store, 'M1', '2026-06-18', { timeZone: 'Asia/Shanghai', settleMode: 't1', calendar: builtinHolidayCalendar }, at);
-    await withApp({ store, useCases: createFeeUseCases(store) }, async (app) => {
+    await withApp({ store, useCases: createFeeUseCases(store, new LiveFeePlans({ store, fromFile: builtinFeePlans, logger: silentLogger })) }, async (app) => {
       const list = await app.inject({ method: 'GET', url: '/v1/settlements?merchantId=M1&date=2026-06-18' });
       assert.equal(list.statusCode, 200, list.body);
       const [batch] = (list.json() as { data: Array<Record<string, unknown>> }).data;
