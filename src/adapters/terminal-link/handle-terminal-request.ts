@@ -50,7 +50,7 @@ export interface TerminalLink {
   readonly sales: TerminalSaleUseCases;
   /** Void, refund, completion, cancel, balance inquiry, settlement and upload; without it those are refused (40). */
   readonly followUps: TerminalFollowUpUseCases | undefined;
-  /** WeChat Pay and Alipay sales (DE 22 `03x`); without them a QR sale is refused (40). */
+  /** WeChat Pay and Alipay sales (DE 22 `03x`); without them such a sale is refused (40). UnionPay QR sales go to `sales`. */
   readonly qrSales?: QrSaleUseCases | undefined;
   readonly store: Pick<Store, 'write' | 'getTerminal'>;
   readonly clock: Clock;
@@ -273,33 +273,55 @@ async function takeSale(
 }
 
 /**
- * A WeChat Pay or Alipay sale from a terminal (docs/terminal-link.md#qr-sales): the QR use case with
- * the terminal's timeout as its budget and DE 41 + 11 + 7 as its duplicate key, so a retransmission
- * waits for (or replays) the first answer and never pays twice; answered like a card sale.
+ * A QR sale from a terminal (docs/terminal-link.md#qr-sales), with DE 41 + 11 + 7 as its duplicate
+ * key, so a retransmission waits for (or replays) the first answer and never pays twice; answered like
+ * a card sale. WeChat Pay and Alipay go to the QR use case with the terminal's timeout as its budget;
+ * UnionPay QR goes to the card engine, which sends it on the host link (docs/qr-unionpay.md).
  */
 async function qrSale(link: TerminalLink, request: TerminalQrSale): Promise<IsoMessage> {
   const { sales, clock, qrSales } = link;
   const { message, terminalId, merchantId, method } = request;
   if (link.isClosing()) return answerCode(link, request, '96');
-  if (qrSales === undefined || method === 'unionpay-qr') return refuse(link, request, '40', method === 'unionpay-qr' ? 'UnionPay QR sales are not taken on the terminal link yet' : 'no QR use cases on this listener');
   const deadlineMs = clock.nowMs() + sales.settings.terminalTimeoutMs;
   const scope = `iso:${terminalId}`;
   const key = `${request.stan}:${request.transmittedAt}`;
+  // The code enters the hash only as its keyed fingerprint, as a card number does; under the retired keys too.
+  const requestHashUnder = (panKey: string): string =>
+    requestHashOf({ mti: message.mti, processingCode: request.processingCode, amountMinor: request.amountText, currency: request.currencyNumeric, terminalId, merchantId, card: fingerprintPan(request.authCode, panKey) });
+  const currency = currencyAlphaByNumeric[request.currencyNumeric] ?? request.currencyNumeric;
+  if (method === 'unionpay-qr') {
+    const saleRequest: SaleRequest = {
+      intake: 'iso',
+      merchantId,
+      terminalId,
+      amountMinor: request.amountMinor,
+      currency,
+      card: { number: new CardNumber(request.authCode), entryMode: 'qr' },
+      capture: true,
+      reference: null,
+      idempotency: {
+        scope,
+        key,
+        requestHash: requestHashUnder(sales.settings.panKey),
+        requestHashesRetired: (sales.settings.panKeysRetired ?? []).map((retired) => requestHashUnder(retired.key)),
+      },
+      terminalStan: request.stan,
+      terminalTransmittedAt: request.transmittedAt,
+      deadlineMs,
+    };
+    return takeSale(link, request, { scope, key, deadlineMs }, () => sales.authorize(saleRequest));
+  }
+  if (qrSales === undefined) return refuse(link, request, '40', 'no QR use cases on this listener');
   const qrRequest: QrSaleRequest = {
     intake: 'iso',
     merchantId,
     terminalId,
     amountMinor: request.amountMinor,
-    currency: currencyAlphaByNumeric[request.currencyNumeric] ?? request.currencyNumeric,
+    currency,
     method,
     authCode: request.authCode,
     reference: null,
-    // The code enters the hash only as its keyed fingerprint, as a card number does.
-    idempotency: {
-      scope,
-      key,
-      requestHash: requestHashOf({ mti: message.mti, processingCode: request.processingCode, amountMinor: request.amountText, currency: request.currencyNumeric, terminalId, merchantId, card: fingerprintPan(request.authCode, sales.settings.panKey) }),
-    },
+    idempotency: { scope, key, requestHash: requestHashUnder(sales.settings.panKey) },
     terminalStan: request.stan,
     terminalTransmittedAt: request.transmittedAt,
     deadlineMs,
