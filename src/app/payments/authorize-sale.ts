@@ -104,6 +104,7 @@ async function authorizeAdmitted(deps: SaleDeps, request: SaleRequest): Promise<
       replyByMs,
       autoRetriesMax: settings.autoRetriesMax,
       attemptMinMs: settings.attemptMinMs,
+      isOneTimeCode: request.card.entryMode === 'qr',
     },
     attempts: new Map(),
     reversals: new Map(),
