@@ -144,7 +144,7 @@ test('an approved sale: the use case gets the typed sale, the answer echoes and 
 
 test('a UnionPay QR sale (DE 22 03x, the code in DE 48 or DE 2) goes to the card engine as entry mode qr, without QR use cases on the listener', async () => {
   const code = '6212345678901234567';
-  for (const fields of [{ 48: `QRC=${code}` }, { 2: code }]) {
+  for (const fields of [{ 48: `QRC=${code}` }, { 2: code }] as Array<Record<number, IsoFieldValue>>) {
     const h = harness();
     const answer = await handleTerminalRequest(request('0200', { 3: '000000', 4: '000000001000', 22: '032', ...fields }), { link: h.link, connection: fresh() });
     assert.equal(answer.fields[39], '00');
