@@ -47,7 +47,12 @@ export type CardType = (typeof cardTypes)[number];
 export const paymentMethods = ['debit', 'credit', 'quasi-credit', 'prepaid', 'wechat', 'alipay', 'unionpay-qr', 'digital-rmb'] as const;
 export type PaymentMethod = (typeof paymentMethods)[number];
 
-export const entryModes = ['chip', 'contactless', 'swipe', 'fallback', 'manual'] as const;
+/** How a card was read at the terminal. */
+export const cardEntryModes = ['chip', 'contactless', 'swipe', 'fallback', 'manual'] as const;
+export type CardEntryMode = (typeof cardEntryModes)[number];
+
+/** How a card-pipeline sale was presented: a card entry mode, or `qr` (a scanned UnionPay QR code, docs/qr-unionpay.md). */
+export const entryModes = [...cardEntryModes, 'qr'] as const;
 export type EntryMode = (typeof entryModes)[number];
 
 export const languages = ['zh', 'en'] as const;

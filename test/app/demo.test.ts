@@ -135,6 +135,9 @@ test('GET /v1/payments with the printed key returns the demo payments, covering 
   // QR sales through the WeChat Pay sandbox: paid, paying then paid, refused, recovered from a system error, cancelled.
   const qr = list.filter((payment) => (payment as { method?: string }).method === 'wechat');
   assert.deepEqual(qr.map((payment) => payment.status).sort(), ['approved', 'approved', 'approved', 'declined', 'reversed'], JSON.stringify(qr.map((p) => [p.status, p.decline?.code])));
+  // And one UnionPay QR sale on the host link, approved by the simulated issuer.
+  const unionPayQr = list.filter((payment) => (payment as { method?: string }).method === 'unionpay-qr');
+  assert.deepEqual(unionPayQr.map((payment) => payment.status), ['approved']);
   // Primary bank down: approved on the backup bank, either after a provably unsent attempt on bank-a (failover) or sent there directly once bank-a's circuit opened.
   const onBackup = list.filter((payment) => payment.status === 'approved' && payment.attempts.at(-1)?.channel === 'bank-b');
   assert.ok(onBackup.length >= 4, `approved on bank-b: ${onBackup.length}`);

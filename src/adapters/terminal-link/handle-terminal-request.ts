@@ -50,7 +50,7 @@ export interface TerminalLink {
   readonly sales: TerminalSaleUseCases;
   /** Void, refund, completion, cancel, balance inquiry, settlement and upload; without it those are refused (40). */
   readonly followUps: TerminalFollowUpUseCases | undefined;
-  /** WeChat Pay and Alipay sales (DE 22 `03x`); without them a QR sale is refused (40). */
+  /** WeChat Pay and Alipay sales (DE 22 `03x`); without them such a sale is refused (40). UnionPay QR sales go to `sales`. */
   readonly qrSales?: QrSaleUseCases | undefined;
   readonly store: Pick<Store, 'write' | 'getTerminal'>;
   readonly clock: Clock;
@@ -208,39 +208,49 @@ async function issueWorkingKeys(link: TerminalLink, request: TerminalSignOn): Pr
 }
 
 async function sale(link: TerminalLink, request: TerminalSale): Promise<IsoMessage> {
-  const { sales, clock } = link;
-  const { message, terminalId, merchantId, card } = request;
   // Shutting down: refuse before anything is stored or sent, so the terminal may retry elsewhere at once.
   if (link.isClosing()) return answerCode(link, request, '96');
+  const { pan, ...presented } = request.card;
+  return engineSale(link, request, pan, { number: new CardNumber(pan), ...presented }, request.kind === 'sale');
+}
+
+/**
+ * A card sale or a UnionPay QR sale for the card engine, with DE 41 + 11 + 7 as its duplicate key. The
+ * card number (or code) enters the request hash only as its keyed fingerprint; under the retired keys
+ * too, so a retransmission that straddles a key rotation is still a replay (docs/card-data.md).
+ */
+function engineSale(link: TerminalLink, request: TerminalSale | TerminalQrSale, number: string, card: SaleRequest['card'], capture: boolean): Promise<IsoMessage> {
+  const { sales, clock } = link;
   const deadlineMs = clock.nowMs() + sales.settings.terminalTimeoutMs;
-  const scope = `iso:${terminalId}`;
+  const scope = `iso:${request.terminalId}`;
   const key = `${request.stan}:${request.transmittedAt}`;
-  // The card enters the request hash only as its keyed fingerprint; under the retired keys too, so a
-  // retransmission that straddles a key rotation is still a replay (docs/card-data.md).
-  const requestHashUnder = (panKey: string): string =>
-    requestHashOf({ mti: message.mti, processingCode: request.processingCode, amountMinor: request.amountText, currency: request.currencyNumeric, terminalId, merchantId, card: fingerprintPan(card.pan, panKey) });
-  const { pan, ...presented } = card;
   const saleRequest: SaleRequest = {
     intake: 'iso',
     // DE 42 is ans15 and merchant ids are exactly 15 characters, so it is used as sent.
-    merchantId,
-    terminalId,
+    merchantId: request.merchantId,
+    terminalId: request.terminalId,
     amountMinor: request.amountMinor,
     currency: currencyAlphaByNumeric[request.currencyNumeric] ?? request.currencyNumeric,
-    card: { number: new CardNumber(pan), ...presented },
-    capture: request.kind === 'sale',
+    card,
+    capture,
     reference: null,
     idempotency: {
       scope,
       key,
-      requestHash: requestHashUnder(sales.settings.panKey),
-      requestHashesRetired: (sales.settings.panKeysRetired ?? []).map((retired) => requestHashUnder(retired.key)),
+      requestHash: terminalRequestHash(request, number, sales.settings.panKey),
+      requestHashesRetired: (sales.settings.panKeysRetired ?? []).map((retired) => terminalRequestHash(request, number, retired.key)),
     },
     terminalStan: request.stan,
     terminalTransmittedAt: request.transmittedAt,
     deadlineMs,
   };
   return takeSale(link, request, { scope, key, deadlineMs }, () => sales.authorize(saleRequest));
+}
+
+/** The hash of a sale's canonical fields, the card number or code as its fingerprint under `panKey`. */
+function terminalRequestHash(request: TerminalSale | TerminalQrSale, number: string, panKey: string): string {
+  const { message, processingCode, amountText, currencyNumeric, terminalId, merchantId } = request;
+  return requestHashOf({ mti: message.mti, processingCode, amountMinor: amountText, currency: currencyNumeric, terminalId, merchantId, card: fingerprintPan(number, panKey) });
 }
 
 /**
@@ -273,15 +283,17 @@ async function takeSale(
 }
 
 /**
- * A WeChat Pay or Alipay sale from a terminal (docs/terminal-link.md#qr-sales): the QR use case with
- * the terminal's timeout as its budget and DE 41 + 11 + 7 as its duplicate key, so a retransmission
- * waits for (or replays) the first answer and never pays twice; answered like a card sale.
+ * A QR sale from a terminal (docs/terminal-link.md#qr-sales), with DE 41 + 11 + 7 as its duplicate
+ * key, so a retransmission waits for (or replays) the first answer and never pays twice; answered like
+ * a card sale. WeChat Pay and Alipay go to the QR use case with the terminal's timeout as its budget;
+ * UnionPay QR goes to the card engine, which sends it on the host link (docs/qr-unionpay.md).
  */
 async function qrSale(link: TerminalLink, request: TerminalQrSale): Promise<IsoMessage> {
   const { sales, clock, qrSales } = link;
-  const { message, terminalId, merchantId, method } = request;
+  const { terminalId, merchantId, method } = request;
   if (link.isClosing()) return answerCode(link, request, '96');
-  if (qrSales === undefined || method === 'unionpay-qr') return refuse(link, request, '40', method === 'unionpay-qr' ? 'UnionPay QR sales are not taken on the terminal link yet' : 'no QR use cases on this listener');
+  if (method === 'unionpay-qr') return engineSale(link, request, request.authCode, { number: new CardNumber(request.authCode), entryMode: 'qr' }, true);
+  if (qrSales === undefined) return refuse(link, request, '40', 'no QR use cases on this listener');
   const deadlineMs = clock.nowMs() + sales.settings.terminalTimeoutMs;
   const scope = `iso:${terminalId}`;
   const key = `${request.stan}:${request.transmittedAt}`;
@@ -295,11 +307,7 @@ async function qrSale(link: TerminalLink, request: TerminalQrSale): Promise<IsoM
     authCode: request.authCode,
     reference: null,
     // The code enters the hash only as its keyed fingerprint, as a card number does.
-    idempotency: {
-      scope,
-      key,
-      requestHash: requestHashOf({ mti: message.mti, processingCode: request.processingCode, amountMinor: request.amountText, currency: request.currencyNumeric, terminalId, merchantId, card: fingerprintPan(request.authCode, sales.settings.panKey) }),
-    },
+    idempotency: { scope, key, requestHash: terminalRequestHash(request, request.authCode, sales.settings.panKey) },
     terminalStan: request.stan,
     terminalTransmittedAt: request.transmittedAt,
     deadlineMs,

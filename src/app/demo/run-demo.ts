@@ -123,11 +123,11 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
         { name: 'bank-b', host: '127.0.0.1', port: simB.isoPort, timeoutMs: channelTimeoutMs, priority: 2, echoIntervalMs: 0, connections: 2 },
         { name: 'wx', protocol: 'wechatpay-v2', baseUrl: qrSandbox.url, ...wechatSandboxDefaults, timeoutMs: 2_000 },
       ],
-      // Lotus Supermarket also takes WeChat Pay (the QR lane).
+      // Lotus Supermarket also takes WeChat Pay and UnionPay QR (the QR lane).
       merchants: demoMerchants.map((merchant) => ({
         ...merchant,
         terminals: [...merchant.terminals],
-        ...('accepts' in merchant ? { accepts: [...merchant.accepts] } : merchant.id === lotusId ? { accepts: [...defaultAcceptedMethods, 'wechat'] } : {}),
+        ...('accepts' in merchant ? { accepts: [...merchant.accepts] } : merchant.id === lotusId ? { accepts: [...defaultAcceptedMethods, 'wechat', 'unionpay-qr'] } : {}),
       })),
       fees: { plansFile },
     });
@@ -343,17 +343,22 @@ async function runLane(lane: DemoLane, context: LaneContext): Promise<void> {
   }
 }
 
-/** The QR sales of the demo (docs/qr-payments.md): WeChat Pay codes scanned at the till, sent over HTTP, each magic code one outcome. */
-const qrDemoSales: ReadonlyArray<{ prefix: string; amountMinor: number; story: string }> = [
-  { prefix: '130000', amountMinor: 1_850, story: 'paid at once' },
-  { prefix: '131002', amountMinor: 4_200, story: 'the customer types the password: USERPAYING, queried twice, paid' },
-  { prefix: '132001', amountMinor: 9_900, story: 'balance too low: NOTENOUGH, nothing charged' },
-  { prefix: '133001', amountMinor: 3_300, story: 'SYSTEMERROR although the money moved: queried, found paid, approved (recovered from an unknown outcome)' },
-  { prefix: '133002', amountMinor: 2_600, story: 'SYSTEMERROR and nothing happened: queried until the budget ends, then cancelled (撤销), not charged' },
+/**
+ * The QR sales of the demo (docs/qr-payments.md): WeChat Pay codes scanned at the till, sent over HTTP,
+ * each magic code one outcome; then one UnionPay QR code, which rides the host link to the simulated
+ * issuer like a card sale (docs/qr-unionpay.md).
+ */
+const qrDemoSales: ReadonlyArray<{ method: 'wechat' | 'unionpay-qr'; code: (n: number) => string; amountMinor: number; story: string }> = [
+  { method: 'wechat', code: (n) => wechatMagicCode('130000', n), amountMinor: 1_850, story: 'paid at once' },
+  { method: 'wechat', code: (n) => wechatMagicCode('131002', n), amountMinor: 4_200, story: 'the customer types the password: USERPAYING, queried twice, paid' },
+  { method: 'wechat', code: (n) => wechatMagicCode('132001', n), amountMinor: 9_900, story: 'balance too low: NOTENOUGH, nothing charged' },
+  { method: 'wechat', code: (n) => wechatMagicCode('133001', n), amountMinor: 3_300, story: 'SYSTEMERROR although the money moved: queried, found paid, approved (recovered from an unknown outcome)' },
+  { method: 'wechat', code: (n) => wechatMagicCode('133002', n), amountMinor: 2_600, story: 'SYSTEMERROR and nothing happened: queried until the budget ends, then cancelled (撤销), not charged' },
+  { method: 'unionpay-qr', code: (n) => `62${String(n).padStart(15, '0')}00`, amountMinor: 2_880, story: 'UnionPay QR (云闪付) on the host link like a card sale: approved by the issuer, priced at the UnionPay QR rate' },
 ];
 
 async function runQrLane(httpUrl: string, adminKey: string, progress: Progress, signal: AbortSignal): Promise<void> {
-  progress.line('QR payments (付款码) at Lotus Supermarket, through the WeChat Pay sandbox: the code is scanned, the pay is sent once, an unknown outcome is queried, then cancelled');
+  progress.line('QR payments (付款码) at Lotus Supermarket, through the WeChat Pay sandbox and the host link (UnionPay QR): the code is scanned, the pay is sent once, an unknown outcome is queried, then cancelled');
   for (const [index, sale] of qrDemoSales.entries()) {
     if (signal.aborted) return;
     let outcome: string;
@@ -361,7 +366,7 @@ async function runQrLane(httpUrl: string, adminKey: string, progress: Progress, 
       const response = await fetch(`${httpUrl}/v1/payments`, {
         method: 'POST',
         headers: { authorization: `Bearer ${adminKey}`, 'idempotency-key': `demo-qr-${Date.now().toString(36)}-${index}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ merchantId: lotusId, amountMinor: sale.amountMinor, currency: 'CNY', method: 'wechat', authCode: wechatMagicCode(sale.prefix, index + 1), reference: `qr-order-${index + 1}` }),
+        body: JSON.stringify({ merchantId: lotusId, amountMinor: sale.amountMinor, currency: 'CNY', method: sale.method, authCode: sale.code(index + 1), reference: `qr-order-${index + 1}` }),
         signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]),
       });
       const payment = (await response.json()) as { status?: string; decline?: { code?: string; verdict?: string } | null; card?: { masked?: string }; code?: string };

@@ -117,6 +117,8 @@ async function persistInTx(context: FollowUpContext, tx: StoreTx, request: Follo
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
     version: 1,
+    // A follow-up of a UnionPay QR sale is one too, in listings and statements.
+    ...(original.method === undefined ? {} : { method: original.method }),
   };
   const attempt: AttemptRecord = pendingAttempt(
     {

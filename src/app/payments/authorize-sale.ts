@@ -37,6 +37,9 @@ export async function authorizeSale(deps: SaleDeps, admission: SaleAdmission, re
   } catch {
     throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'currency', reason: 'must be an ISO 4217 code reswipe knows (CNY, HKD, USD, ...)' });
   }
+  if (request.card.entryMode === 'qr' && !request.capture) {
+    throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'capture', reason: 'a UnionPay QR sale is captured at once: it has no pre-authorization' });
+  }
   const { scope, key } = request.idempotency;
   const earlier = await deps.store.getIdempotency(scope, key);
   if (earlier !== null) return duplicateSaleResult(deps, earlier, request.idempotency);
@@ -101,6 +104,7 @@ async function authorizeAdmitted(deps: SaleDeps, request: SaleRequest): Promise<
       replyByMs,
       autoRetriesMax: settings.autoRetriesMax,
       attemptMinMs: settings.attemptMinMs,
+      isOneTimeCode: request.card.entryMode === 'qr',
     },
     attempts: new Map(),
     reversals: new Map(),

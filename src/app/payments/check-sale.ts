@@ -5,10 +5,11 @@
 import { fingerprintPan } from '../../core/cards/pan.ts';
 import { panKeyIdOf } from '../../core/config/pan-key.ts';
 import type { Diagnosis } from '../../core/declines/index.ts';
-import { checkRetryBudget, classifyOutcome, classifyResponseCode, runLocalChecks } from '../../core/declines/index.ts';
+import { checkRetryBudget, classifyOutcome, classifyResponseCode, runLocalChecks, unionPayQrCardInfo } from '../../core/declines/index.ts';
 import { historyEntriesMax } from '../../core/declines/check-retry-budget.ts';
 import { reswipeWaitDiagnosis } from '../../core/payments/reswipe-guard.ts';
 import { buildSalePayment, cardInfoOrUnknown, checkedTerminal } from '../../core/payments/sale-record.ts';
+import { unionPayQrDialectOf } from '../../core/payments/unionpay-qr-request.ts';
 import type { SaleRequest } from '../../core/ports/payments.ts';
 import type { MerchantRecord, PaymentRecord, Store, TerminalRecord } from '../../core/ports/store.ts';
 import type { RouteInput } from '../../core/routing/choose-route.ts';
@@ -65,7 +66,8 @@ export async function checkSale(deps: SaleServices, request: SaleRequest, nowMs:
     },
     deps.binTable,
   );
-  const card = checked.card ?? cardInfoOrUnknown(pan, deps.binTable);
+  const isQr = request.card.entryMode === 'qr';
+  const card = checked.card ?? (isQr ? unionPayQrCardInfo(pan) : cardInfoOrUnknown(pan, deps.binTable));
   let decline: Diagnosis | null = checked.ok ? null : checked.diagnosis;
   if (decline === null && (merchant === null || !terminalKnown)) {
     // The checks should have caught these; the standard codes still apply if they did not.
@@ -111,7 +113,8 @@ export async function checkSale(deps: SaleServices, request: SaleRequest, nowMs:
     budgetAllowed = budget.allowed;
   }
   const routeInput: RouteInput = { brand: card.brand, cardType: card.type, bin: pan.slice(0, 8), amountMinor: request.amountMinor, merchantId: merchant.id, mcc: merchant.mcc };
-  const route = channelOrder(deps, routeInput);
+  // A UnionPay QR sale goes only to channels whose dialect has a QR layout (docs/qr-unionpay.md).
+  const route = channelOrder(deps, routeInput).filter((name) => !isQr || unionPayQrDialectOf(deps.settings.channels.find((channel) => channel.name === name)?.dialect) !== null);
   if (decline === null && route.length === 0) decline = classifyOutcome('not_sent');
   return { kind: 'checked', payment: paymentWith(decline), merchant, decline, reswipeBlockedBy, budgetAllowed, route, routeInput };
 }

@@ -9,6 +9,7 @@
 import { isUnresolved } from '../../core/payments/payment-decision.ts';
 import { planPendingRecovery } from '../../core/payments/pending-recovery.ts';
 import { completedPayload } from '../../core/payments/sale-answer.ts';
+import { isQrProviderMethod } from '../../core/qr/auth-code.ts';
 import { transmissionDateTime } from '../../core/payments/upstream-request.ts';
 import type { HeldLease } from '../../core/ports/cluster-store.ts';
 import type { ReversalState } from '../../core/ports/store.ts';
@@ -37,9 +38,10 @@ export async function recoverPendingPayments(deps: SaleDeps, options: RecoveryOp
   let payments = 0;
   for (const id of ids) {
     if (deps.active.has(id)) continue;
-    // QR payments are never reversed with a 0400: their own recovery queries and cancels them (src/app/qr-payments/).
+    // WeChat Pay and Alipay payments are never reversed with a 0400: their own recovery queries and
+    // cancels them (src/app/qr-payments/). A UnionPay QR sale rode the host link and is recovered here.
     const listed = pending.find((payment) => payment.id === id);
-    if (listed !== undefined && listed.method !== undefined && listed.method !== 'card') continue;
+    if (listed !== undefined && isQrProviderMethod(listed.method)) continue;
     payments += 1;
     reversalsQueued += await recoverOnePayment(deps, id, { lease: options.lease });
   }
@@ -80,8 +82,8 @@ async function recoverOnePayment(deps: SaleDeps, paymentId: string, options: { l
     if (options.lease !== undefined) await tx.assertWorkLease(options.lease, clock.nowMs());
     const payment = await tx.getPayment(paymentId);
     if (payment === null || payment.status !== 'pending') return 0;
-    // A QR payment of a dead node is left to the QR recovery (query, then cancel), never a 0400.
-    if (payment.method !== undefined && payment.method !== 'card') return 0;
+    // A WeChat Pay or Alipay payment of a dead node is left to the QR recovery (query, then cancel), never a 0400.
+    if (isQrProviderMethod(payment.method)) return 0;
     // The conditional move of the owner is the claim: of two nodes taking one dead node's sale over, one wins.
     const owner = options.takeOverFrom ?? (await tx.ownerNodeOfPayment(paymentId));
     if (owner !== null && owner !== cluster.nodeId && !(await tx.takeOverPayment(paymentId, owner, cluster.nodeId))) return 0;

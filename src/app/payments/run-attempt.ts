@@ -1,11 +1,13 @@
 // The perform step of a send effect: the attempt stored `pending` (already, by the intent unit, for the
 // first one; by the attempt unit otherwise), its request built and sent, and the channel's answer turned
-// into the state machine's next event (classify-reply.ts and sale-event.ts, in the core).
+// into the state machine's next event (classify-reply.ts and sale-event.ts, in the core). A UnionPay QR
+// sale (entry mode `qr`) is built in its channel dialect's QR layout (docs/qr-unionpay.md).
 import type { IsoMessage } from '../../core/iso8583/index.ts';
 import { classifyReply } from '../../core/payments/classify-reply.ts';
 import type { PaymentDecisionState, PaymentEffect, PaymentEvent } from '../../core/payments/payment-decision.ts';
 import { saleEventOf } from '../../core/payments/sale-event.ts';
-import { buildUpstreamSale } from '../../core/payments/upstream-request.ts';
+import { buildUpstreamUnionPayQrSale, unionPayQrDialectOf } from '../../core/payments/unionpay-qr-request.ts';
+import { buildUpstreamSale, type UpstreamSaleBasics } from '../../core/payments/upstream-request.ts';
 import type { ChannelSendResult } from '../../core/ports/channel.ts';
 import { writeAttemptUnit } from './attempt-unit.ts';
 import { errorText } from './error-text.ts';
@@ -31,17 +33,24 @@ export async function runAttempt(deps: SaleServices, context: SaleContext, state
   }
   let message: IsoMessage;
   try {
-    message = buildUpstreamSale({
+    const basics: UpstreamSaleBasics = {
       amountMinor: request.amountMinor,
       currency: request.currency,
-      card: request.card,
       merchant: { id: context.merchant.id, name: context.merchant.name, mcc: context.merchant.mcc },
       upstreamTerminalId: attempt.upstreamTerminalId,
       acquirerId: channelSettings.acquirerId,
       stan: attempt.stan,
       nowMs: startedAtMs,
       localOffsetMinutes: deps.settings.localOffsetMinutes,
-    });
+    };
+    if (request.card.entryMode === 'qr') {
+      const dialect = unionPayQrDialectOf(channelSettings.dialect);
+      // The route holds only channels with a QR layout; one changed under a running sale is not sent to.
+      if (dialect === null) return eventOf(deps, context, attemptsSoFar, send.seq, { kind: 'not_sent', reason: 'encode_failed', detail: 'the channel dialect has no UnionPay QR layout' });
+      message = buildUpstreamUnionPayQrSale({ ...basics, qrCode: request.card.number.reveal() }, dialect);
+    } else {
+      message = buildUpstreamSale({ ...basics, card: request.card });
+    }
     if (!request.capture) message = { mti: '0100', fields: { ...message.fields, 3: '030000' } };
   } catch (error) {
     deps.logger.error({ paymentId: context.payment.id, error: errorText(error) }, 'could not build the upstream request');

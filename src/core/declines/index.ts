@@ -10,7 +10,7 @@ export { classifyOutcome, nonCodeOutcomeMeaningZh, storeBusyNotSentDiagnosis, st
 export { lookupCard } from '../cards/lookup-card.ts';
 export { defaultBinTable, parseBinTable, findBinEntry, type IndexedBinTable } from '../cards/bin-table.ts';
 export { brandFromPrefix, brandRules, isLuhnValid, luhnCheckDigit } from '../cards/card-brands.ts';
-export { runLocalChecks, currentYymm, defaultTimeZone } from './run-local-checks.ts';
+export { runLocalChecks, currentYymm, defaultTimeZone, unionPayQrCardInfo } from './run-local-checks.ts';
 export { localDecline, formatYuan } from './local-decline.ts';
 export { checkRetryBudget, formatDuration } from './check-retry-budget.ts';
 export { terminalVerdictText, cashierMessage, cashierMessageWithNote, cashierMessageBytesMax, truncateUtf8 } from './terminal-text.ts';

@@ -2,11 +2,15 @@
 // local decline with the standard response code, the exact reason and the field; the first failing
 // check wins, in this order: terminal, merchant, amount, card number, Luhn, BIN, expiry, CVV,
 // merchant permission, amount limits. Reasons never contain the PAN, the CVV or any digits of them.
+// A scanned UnionPay QR code (entry mode `qr`) is no card: it has no expiry, CVV or PIN, no Luhn digit
+// and no BIN, so its checks are terminal, merchant, amount, the code's shape, the merchant's
+// `unionpay-qr` permission and the amount limits (docs/qr-unionpay.md).
 import { localTimeOf } from '../time/local-time.ts';
 import { cardTypes, isMember, type CardBrand, type PaymentMethod } from '../vocabulary.ts';
 import type { BinTable, CardInfo } from '../cards/card-info.ts';
 import { brandRules, isLuhnValid } from '../cards/card-brands.ts';
 import { lookupCard } from '../cards/lookup-card.ts';
+import { isUnionPayQrCode } from '../payments/unionpay-qr-request.ts';
 import type { Diagnosis } from './diagnosis.ts';
 import type { Limits, LocalCheckInput, LocalCheckResult } from './local-check-types.ts';
 import { formatYuan, localDecline } from './local-decline.ts';
@@ -156,30 +160,33 @@ function checkCvv(cvv: string | undefined, brand: CardBrand): Diagnosis | null {
 
 const cardTypeNamesZh: Record<string, string> = { debit: '借记卡', credit: '信用卡', 'quasi-credit': '准贷记卡', prepaid: '预付卡' };
 
+/** The 58 of a merchant not enabled for a card brand, card type or payment method. */
+function refusePermission(reason: string, what: BilingualWhat): Diagnosis {
+  return localDecline('58', {
+    reason,
+    field: what.field,
+    party: 'merchant',
+    cashier: {
+      zh: `本商户未开通${what.zh}受理。请改用其他卡或支付方式；如需开通请联系收单机构。`,
+      en: `This shop is not enabled for ${what.en}. Take another card or payment method; the merchant can ask the acquirer to enable it.`,
+    },
+    customer: {
+      zh: `本店暂不受理${what.zh}，请使用其他卡或支付方式。`,
+      en: `This shop cannot accept ${what.en}. Please use another card or payment method.`,
+    },
+  });
+}
+
 function checkPermission(input: LocalCheckInput, card: CardInfo, warnings: string[]): Diagnosis | null {
   const merchant = input.merchant;
   if (merchant === null) return null;
   const accepts = new Set(merchant.accepts);
-  const refuse = (reason: string, what: BilingualWhat): Diagnosis =>
-    localDecline('58', {
-      reason,
-      field: what.field,
-      party: 'merchant',
-      cashier: {
-        zh: `本商户未开通${what.zh}受理。请改用其他卡或支付方式；如需开通请联系收单机构。`,
-        en: `This shop is not enabled for ${what.en}. Take another card or payment method; the merchant can ask the acquirer to enable it.`,
-      },
-      customer: {
-        zh: `本店暂不受理${what.zh}，请使用其他卡或支付方式。`,
-        en: `This shop cannot accept ${what.en}. Please use another card or payment method.`,
-      },
-    });
   const brandsListed = [...accepts].filter((entry) => isBrandName(entry));
   if (brandsListed.length > 0 && !accepts.has(card.brand)) {
-    return refuse(`merchant ${merchant.id} does not accept ${card.brand} cards`, { field: 'card.brand', zh: `${card.brand}卡`, en: `${card.brand} cards` });
+    return refusePermission(`merchant ${merchant.id} does not accept ${card.brand} cards`, { field: 'card.brand', zh: `${card.brand}卡`, en: `${card.brand} cards` });
   }
   if (input.method !== undefined && !accepts.has(input.method) && !isCardType(input.method)) {
-    return refuse(`merchant ${merchant.id} does not accept ${input.method}`, { field: 'method', zh: input.method, en: input.method });
+    return refusePermission(`merchant ${merchant.id} does not accept ${input.method}`, { field: 'method', zh: input.method, en: input.method });
   }
   if (card.type === 'unknown') {
     const allCardTypes = cardTypes.filter((type) => type !== 'unknown').every((type) => accepts.has(type));
@@ -187,7 +194,7 @@ function checkPermission(input: LocalCheckInput, card: CardInfo, warnings: strin
     return null;
   }
   if (!accepts.has(card.type)) {
-    return refuse(`merchant ${merchant.id} does not accept ${card.type} cards`, {
+    return refusePermission(`merchant ${merchant.id} does not accept ${card.type} cards`, {
       field: 'card.type',
       zh: cardTypeNamesZh[card.type] ?? card.type,
       en: `${card.type} cards`,
@@ -246,11 +253,40 @@ function whatZh(what: string): string {
   return what === 'per-sale' ? '单笔' : what === 'daily' ? '单日' : '单月';
 }
 
+/** What a UnionPay QR code is to the checks and the router: a UnionPay payment of no card type, in no BIN range. */
+export function unionPayQrCardInfo(code: string): CardInfo {
+  return { brand: 'unionpay', type: 'unknown', issuer: null, binMatched: false, panLength: code.length };
+}
+
+function checkQrCode(code: string): Diagnosis | null {
+  if (isUnionPayQrCode(code)) return null;
+  return localDecline('14', {
+    reason: 'a UnionPay QR code must be 19 digits starting 62',
+    field: 'authCode',
+    category: 'card_data',
+    party: 'cardholder',
+    verdict: 'fix',
+    cashier: { zh: '付款码无效。请顾客刷新付款码后重新扫码。', en: 'Payment code not valid. Ask the customer to refresh the code and scan it again.' },
+  });
+}
+
+function checkQrPermission(input: LocalCheckInput): Diagnosis | null {
+  const merchant = input.merchant;
+  if (merchant === null || merchant.accepts.includes('unionpay-qr')) return null;
+  return refusePermission(`merchant ${merchant.id} does not accept unionpay-qr`, { field: 'method', zh: '银联二维码', en: 'UnionPay QR' });
+}
+
 /** Runs every check that needs no upstream; the first failure is the answer. */
 export function runLocalChecks(input: LocalCheckInput, binTable: BinTable): LocalCheckResult {
   const warnings: string[] = [];
   const early = checkTerminal(input) ?? checkMerchant(input) ?? checkAmountFormat(input);
   if (early !== null) return { ok: false, card: null, diagnosis: early };
+  if (input.entryMode === 'qr') {
+    // Card number, Luhn, BIN, expiry, CVV and the card brand/type permissions do not apply to a code.
+    const code = unionPayQrCardInfo(input.pan);
+    const failure = checkQrCode(input.pan) ?? checkQrPermission(input) ?? checkLimits(input);
+    return failure === null ? { ok: true, card: code, warnings } : { ok: false, card: code, diagnosis: failure };
+  }
   const card = lookupCard(input.pan, binTable);
   const failure =
     checkCardNumber(input.pan, card, input.strict.bin, warnings, input.strict.luhn) ??

@@ -27,6 +27,7 @@ export function engineSettingsFromConfig(config: ReswipeConfig, overrides: Parti
       disabled: channel.disabled,
       acquirerId: channel.acquirerId,
       timeoutMs: channel.timeoutMs,
+      dialect: channel.dialect,
     })),
     recoveryBatchMax: 10_000,
     closeWaitMs: config.engine.terminalTimeoutMs,

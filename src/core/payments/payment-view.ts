@@ -55,7 +55,7 @@ export interface PaymentView {
   originalPaymentId: string | null;
   /** How the tries of a payment with more than one attempt ended ("approved on the second try; the first try was reversed"); null with one attempt. */
   recovery: BilingualText | null;
-  /** QR payments only (absent for cards): the method; `card.masked` is then the masked code and `rrn` the provider's trade number. */
+  /** QR payments only (absent for cards): the method; `card.masked` is then the masked code and `rrn` the provider's trade number (DE 37 for UnionPay QR, which rides the host link). */
   method?: QrMethod;
 }
 

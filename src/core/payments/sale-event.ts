@@ -18,6 +18,12 @@ export interface SaleRecoveryInputs {
   readonly replyByMs: number;
   readonly autoRetriesMax: number;
   readonly attemptMinMs: number;
+  /**
+   * The sale pays with a one-time code (a UnionPay QR code, docs/qr-unionpay.md): once an attempt may
+   * have reached the issuer the code may be spent, so after its reversal the sale stops instead of
+   * sending the code again. A decline or a "not sent" may still move to the next channel.
+   */
+  readonly isOneTimeCode: boolean;
 }
 
 /** The recovery policy applied to one failed attempt of a sale. */
@@ -26,6 +32,7 @@ export function decideSaleRecovery(
   failed: FailedAttempt,
   at: { failedChannel: string; attemptsSoFar: number; nowMs: number; healthyNow: readonly string[] },
 ): RetryDecision {
+  if (failed.kind === 'unknown_reversed' && sale.isOneTimeCode) return { action: 'stop', reason: 'a one-time code is never sent again once it may have reached the issuer' };
   return decideRecovery({
     policy: sale.policy,
     failed,

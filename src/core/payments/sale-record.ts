@@ -7,6 +7,7 @@ import type { BinTable, Diagnosis } from '../declines/index.ts';
 import { lookupCard } from '../declines/index.ts';
 import type { SaleRequest } from '../ports/payments.ts';
 import type { AttemptRecord, PaymentKind, PaymentRecord, TerminalRecord } from '../ports/store.ts';
+import { maskAuthCode } from '../qr/mask-auth-code.ts';
 import { toStoredDecline } from './stored-decline.ts';
 import { saleProcessingCode } from './upstream-request.ts';
 
@@ -24,9 +25,13 @@ export interface SalePaymentInput {
   nowMs: number;
 }
 
-/** The payment row of a new sale: `pending`, or `declined` with the local decline. */
+/**
+ * The payment row of a new sale: `pending`, or `declined` with the local decline. A UnionPay QR sale
+ * (entry mode `qr`) is method `unionpay-qr` and keeps its code masked as QR codes are (first 4, last 4).
+ */
 export function buildSalePayment(input: SalePaymentInput): PaymentRecord {
   const { request, decline, nowMs } = input;
+  const isQr = request.card.entryMode === 'qr';
   return {
     id: input.id,
     kind: (request.capture ? 'sale' : 'preauth') satisfies PaymentKind,
@@ -38,7 +43,7 @@ export function buildSalePayment(input: SalePaymentInput): PaymentRecord {
     currency: request.currency,
     panFingerprint: input.panFingerprint,
     panKeyId: input.panKeyId,
-    panMasked: request.card.number.masked,
+    panMasked: isQr ? maskAuthCode(request.card.number.reveal()) : request.card.number.masked,
     cardBrand: input.card.brand,
     cardType: input.card.type,
     cardIssuer: input.card.issuer,
@@ -54,6 +59,7 @@ export function buildSalePayment(input: SalePaymentInput): PaymentRecord {
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
     version: 1,
+    ...(isQr ? { method: 'unionpay-qr' as const } : {}),
   };
 }
 

@@ -6,10 +6,9 @@
 // Pure: time comes in as `nowMs`. The code is a bearer credential while valid: it passes through here
 // on its way to the codec and is never kept (the engine stores its masked form only).
 import type { IsoMessage } from '../iso8583/index.ts';
-import { saleBasicFields, saleMti, type UpstreamSaleBasics } from './upstream-request.ts';
+import { saleBasicFields, saleMti, unionPayQrPosEntryMode, type UpstreamSaleBasics } from './upstream-request.ts';
 
-/** DE 22 of a UnionPay QR sale: PAN entry `03` (scanned code), PIN capability `2` (no PIN). */
-export const unionPayQrPosEntryMode = '032';
+export { unionPayQrPosEntryMode };
 /** The DE 48 tag (iso87-ascii) that names a customer-presented (C2B) code. */
 export const unionPayQrDe48Marker = 'QRC=C2B';
 /** cups-pos DE 60.1 transaction type code of a sale. */
@@ -18,6 +17,15 @@ export const cupsSaleTypeCode = '22';
 /** The dialects whose layout for UnionPay QR is defined (docs/qr-unionpay.md). */
 export const unionPayQrDialects = ['iso87-ascii', 'cups-pos'] as const;
 export type UnionPayQrDialect = (typeof unionPayQrDialects)[number];
+
+/**
+ * The UnionPay QR layout of a channel's dialect, or null when it has none (a custom dialect file): such
+ * a channel never carries a QR sale. A channel that names no dialect speaks the host link (iso87-ascii).
+ */
+export function unionPayQrDialectOf(channelDialect: string | undefined): UnionPayQrDialect | null {
+  const dialect = channelDialect ?? 'iso87-ascii';
+  return (unionPayQrDialects as readonly string[]).includes(dialect) ? (dialect as UnionPayQrDialect) : null;
+}
 
 /** True for a C2B code as UnionPay issues them: 19 digits starting 62. No Luhn digit is promised. */
 export function isUnionPayQrCode(code: string): boolean {

@@ -38,6 +38,8 @@ export interface UpstreamSaleInput {
 }
 
 export const saleProcessingCode = '000000';
+/** DE 22 of a UnionPay QR sale: PAN entry `03` (scanned code), PIN capability `2` (no PIN). */
+export const unionPayQrPosEntryMode = '032';
 export const saleMti = '0200';
 
 /** DE 22 POS entry mode for each entry mode (PAN entry + PIN capability digit). */
@@ -53,6 +55,8 @@ export function posEntryModeFor(entryMode: EntryMode): string {
       return '801';
     case 'manual':
       return '012';
+    case 'qr':
+      return unionPayQrPosEntryMode;
     default:
       return assertNever(entryMode, 'entry mode');
   }

@@ -65,6 +65,8 @@ export interface EngineChannelSettings {
   disabled: boolean;
   acquirerId: string;
   timeoutMs: number;
+  /** The channel's ISO 8583 dialect (a built-in name or a dialect file); iso87-ascii when absent. Decides the layout of a UnionPay QR sale. */
+  dialect?: string;
 }
 
 /** The engine's own settings, derived from ReswipeConfig by engineSettingsFromConfig (simulations may build them directly). */

@@ -113,6 +113,8 @@ interface CardInput {
   readonly pan: string;
   /** YYMM presented in DE 14 or track 2. */
   readonly expiry: string | undefined;
+  /** The account of the original a follow-up names (a card, or a UnionPay QR wallet whose code is gone). */
+  readonly account?: TestCard;
 }
 
 function cardInputOf(request: IsoMessage): CardInput | undefined {
@@ -293,8 +295,9 @@ export function decideAuthorization(book: IssuerBook, request: IsoMessage, conte
   if (kind === undefined) return answer('12', {}, null);
   if (book.reversedUnseen.has(key)) return answer('12', {}, null); // reversed before it arrived: never charge it now
   if (!Number.isFinite(amountMinor)) return answer('13', {}, null);
-  // A UnionPay QR sale pays from the QR account its code names; a code never matches a card.
-  const testCard = isUnionPayQrSale(request) ? findUnionPayQrAccount(card.pan) : findTestCard(card.pan);
+  // A UnionPay QR sale pays from the QR account its code names; a code never matches a card. A follow-up
+  // without card data acts on the account of the original it names.
+  const testCard = card.account ?? (isUnionPayQrSale(request) ? findUnionPayQrAccount(card.pan) : findTestCard(card.pan));
   if (testCard === undefined) return answer('14', {}, null);
   const account = book.account(testCard.id);
 
@@ -373,7 +376,7 @@ function cardOfOriginal(book: IssuerBook, request: IsoMessage): CardInput | unde
   const entry = originalKey === undefined ? undefined : book.records.get(originalKey)?.entry;
   if (entry === undefined || entry === null) return undefined;
   const card = simulatorAccounts().find((candidate) => candidate.id === entry.money.cardId);
-  return card === undefined ? undefined : { pan: card.pan, expiry: undefined };
+  return card === undefined ? undefined : { pan: card.pan, expiry: undefined, account: card };
 }
 
 /** 0210 to a balance inquiry: DE 54 = account type 10, amount type 02 (available), currency, C/D, 12 digits. */

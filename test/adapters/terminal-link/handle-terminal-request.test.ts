@@ -142,6 +142,23 @@ test('an approved sale: the use case gets the typed sale, the answer echoes and 
   assert.deepEqual(h.seen, [`note ${terminalId}`], 'a sale counts as a sign of life');
 });
 
+test('a UnionPay QR sale (DE 22 03x, the code in DE 48 or DE 2) goes to the card engine as entry mode qr, without QR use cases on the listener', async () => {
+  const code = '6212345678901234567';
+  for (const fields of [{ 48: `QRC=${code}` }, { 2: code }] as Array<Record<number, IsoFieldValue>>) {
+    const h = harness();
+    const answer = await handleTerminalRequest(request('0200', { 3: '000000', 4: '000000001000', 22: '032', ...fields }), { link: h.link, connection: fresh() });
+    assert.equal(answer.fields[39], '00');
+    const [sale] = h.sales;
+    assert.ok(sale !== undefined, 'the engine took it');
+    assert.equal(sale.card.entryMode, 'qr');
+    assert.equal(sale.card.number.reveal(), code);
+    assert.equal(sale.capture, true);
+    assert.equal(sale.idempotency.key, '000123:1206101500');
+    assert.equal(sale.idempotency.requestHash.includes(code), false);
+    assert.equal(sale.idempotency.requestHashesRetired?.length, 1);
+  }
+});
+
 test('a pre-authorization asks for no capture; a retransmission of a running sale waits for the original answer', async () => {
   const h = harness({ authorize: async (_sale, call) => (call === 1 ? { kind: 'in_progress', paymentId: null } : { kind: 'replayed', view: view('declined'), diagnosis: classifyResponseCode('51'), responseStatus: null, responseBody: null }) });
   const answer = await handleTerminalRequest(request('0100', { 2: pan, 3: '030000', 4: '000000001000' }), { link: h.link, connection: fresh() });

@@ -96,7 +96,7 @@ test('QR sales over HTTP: approved, declined with advice, paying then paid, fiel
     assert.equal(await field({ amountMinor: 100, currency: 'CNY', authCode: wechatCode }), 'method');
     assert.equal(await field({ amountMinor: 100, currency: 'CNY' }), 'card');
     assert.equal(await field({ amountMinor: 100, currency: 'CNY', method: 'wechat', authCode: wechatCode, card: { number: '6222021234567890123', entryMode: 'chip' } }), 'method');
-    assert.equal(await field({ amountMinor: 100, currency: 'CNY', method: 'unionpay-qr', authCode: '6212345678901234567' }), 'method');
+    assert.equal(await field({ amountMinor: 100, currency: 'CNY', method: 'unionpay-qr', authCode: '6212345678901234' }), 'authCode');
 
     const explained = await fetch(`http://127.0.0.1:${gateway.httpPort}/v1/qr-codes/userpaying`);
     assert.equal(explained.status, 200);

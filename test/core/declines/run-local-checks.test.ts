@@ -27,6 +27,13 @@ function base(overrides: Partial<LocalCheckInput> = {}): LocalCheckInput {
   };
 }
 
+/** A UnionPay QR code (19 digits starting 62; its last digit is no Luhn digit). */
+const unionPayQrCode = '6212345678901234560';
+
+function qr(overrides: Partial<LocalCheckInput> = {}): LocalCheckInput {
+  return base({ pan: unionPayQrCode, entryMode: 'qr', expiry: undefined, merchant: { id: 'M1', accepts: ['debit', 'credit', 'unionpay-qr'], limits: { perSaleMinor: 5_000_000 } }, ...overrides });
+}
+
 type Row = [name: string, input: LocalCheckInput, code: string | null, field: string | null, reason: RegExp | null];
 
 const rows: Row[] = [
@@ -67,6 +74,14 @@ const rows: Row[] = [
   ['over terminal per-sale limit → 61', base({ terminal: { id: 'T1', state: 'active', signedOn: true, limits: { perSaleMinor: 10_000 } } }), '61', 'terminal.limits.perSaleMinor', /terminal T1 per-sale limit of 100.00 CNY/],
   ['over terminal daily limit → 61', base({ terminal: { id: 'T1', state: 'active', signedOn: true, limits: { perDayMinor: 20_000 } }, totals: { merchantDayMinor: 0, merchantMonthMinor: 0, terminalDayMinor: 10_000, terminalMonthMinor: 0 } }), '61', 'terminal.limits.perDayMinor', /daily/],
   ['exactly at the per-sale limit passes', base({ amountMinor: 5_000_000 }), null, null, null],
+  // A scanned UnionPay QR code (entry mode qr): the card checks do not apply, the code's shape and the method permission do.
+  ['UnionPay QR code passes: no expiry, CVV, Luhn or BIN check', qr({ expiry: '2001', cvv: '1', strict: { luhn: true, bin: true } }), null, null, null],
+  ['UnionPay QR code passes where the merchant lists card brands only', qr({ merchant: { id: 'M1', accepts: ['visa', 'credit', 'unionpay-qr'], limits: {} } }), null, null, null],
+  ['UnionPay QR code of 18 digits → 14 naming authCode', qr({ pan: unionPayQrCode.slice(0, 18) }), '14', 'authCode', /19 digits starting 62/],
+  ['UnionPay QR code not starting 62 → 14 naming authCode', qr({ pan: `81${unionPayQrCode.slice(2)}` }), '14', 'authCode', /19 digits starting 62/],
+  ['merchant without unionpay-qr refuses a QR code → 58 naming method', qr({ merchant: { id: 'M1', accepts: ['debit', 'credit', 'wechat'], limits: {} } }), '58', 'method', /does not accept unionpay-qr/],
+  ['UnionPay QR over the merchant per-sale limit → 61', qr({ amountMinor: 5_000_001 }), '61', 'merchant.limits.perSaleMinor', /per-sale limit/],
+  ['UnionPay QR from a terminal not signed on → 22', qr({ terminal: { id: 'T1', state: 'active', signedOn: false, limits: {} } }), '22', 'terminal.signedOn', /not signed on/],
 ];
 
 for (const [name, input, code, field, reason] of rows) {
@@ -123,4 +138,11 @@ test('a refused credit card tells the cashier the shop cannot take credit cards'
 
 test('an unknown time zone is an operating fault naming the field, not a decline', () => {
   assert.throws(() => runLocalChecks(base({ timeZone: 'Mars/Olympus' }), defaultBinTable), (e: unknown) => isReswipeError(e, 'RSW_BAD_ARGUMENT') && e.field === 'timeZone');
+});
+
+test('a UnionPay QR code is a UnionPay payment of no card type in no BIN range, with no warning', () => {
+  const result = runLocalChecks(qr(), defaultBinTable);
+  assert.ok(result.ok);
+  assert.deepEqual(result.card, { brand: 'unionpay', type: 'unknown', issuer: null, binMatched: false, panLength: 19 });
+  assert.deepEqual(result.warnings, []);
 });

@@ -33,8 +33,8 @@ test('settings follow the config', () => {
   assert.equal(settings.replyMarginMs, recoveryPolicy.replyMarginMs);
   assert.equal(settings.attemptMinMs, recoveryPolicy.attemptMinMs);
   assert.deepEqual(settings.channels, [
-    { name: 'bank-a', priority: 2, disabled: false, acquirerId: '00000000042', timeoutMs: 9_000 },
-    { name: 'bank-b', priority: 1, disabled: true, acquirerId: config.channels[1]?.acquirerId, timeoutMs: config.channels[1]?.timeoutMs },
+    { name: 'bank-a', priority: 2, disabled: false, acquirerId: '00000000042', timeoutMs: 9_000, dialect: 'iso87-ascii' },
+    { name: 'bank-b', priority: 1, disabled: true, acquirerId: config.channels[1]?.acquirerId, timeoutMs: config.channels[1]?.timeoutMs, dialect: config.channels[1]?.dialect },
   ]);
 });
 

@@ -65,7 +65,7 @@ test('settled reversal: the status follows the attempts, except while driven and
   assert.equal(stillApproved.removesFee, false);
 });
 
-const sale: SaleRecoveryInputs = { policy: recoveryPolicy, route: ['a', 'b'], schemeBudgetAllowed: true, replyByMs: 50_000, autoRetriesMax: 2, attemptMinMs: 1_000 };
+const sale: SaleRecoveryInputs = { policy: recoveryPolicy, route: ['a', 'b'], schemeBudgetAllowed: true, replyByMs: 50_000, autoRetriesMax: 2, attemptMinMs: 1_000, isOneTimeCode: false };
 const at = { seq: 1, channel: 'a', attemptsSoFar: 1, nowMs: 10_000 };
 const answer = (fields: Record<number, string>) => classifyReply({ kind: 'reply', message: { mti: '0210', fields }, sentAtMs: 9_000, latencyMs: 5 }, at.nowMs);
 
@@ -89,6 +89,17 @@ test('sale event: an unknown outcome is a no_reply event whose retry holds for a
   assert.equal('diagnosis' in unknown && unknown.diagnosis.outcome, 'unknown');
   const noBudget = saleEventOf({ ...sale, schemeBudgetAllowed: false }, classifyReply({ kind: 'no_reply', reason: 'timeout', sentAtMs: 9_000 }, at.nowMs), at);
   assert.equal('retry' in noBudget && noBudget.retry?.action, 'stop');
+});
+
+test('sale event: a one-time code (UnionPay QR) stops after an unknown outcome, yet fails over after a channel-side decline', () => {
+  const oneTime = { ...sale, isOneTimeCode: true };
+  const unknown = saleEventOf(oneTime, classifyReply({ kind: 'no_reply', reason: 'timeout', sentAtMs: 9_000 }, at.nowMs), at);
+  assert.equal(unknown.type, 'no_reply');
+  assert.equal('retry' in unknown && unknown.retry?.action, 'stop');
+  const asCard = saleEventOf(sale, classifyReply({ kind: 'no_reply', reason: 'timeout', sentAtMs: 9_000 }, at.nowMs), at);
+  assert.notEqual('retry' in asCard && asCard.retry?.action, 'stop', 'a card may try again once its reversal is confirmed');
+  const channelSide = saleEventOf(oneTime, answer({ 39: '91' }), at);
+  assert.deepEqual('retry' in channelSide ? channelSide.retry : null, { action: 'retry_now', channel: 'b' });
 });
 
 const request: SaleRequest = {
@@ -151,4 +162,12 @@ test('local windows: the day and month start in local time, across the UTC date 
   assert.equal(dayStartMs, Date.UTC(2026, 10, 30, 16, 0, 0));
   assert.equal(monthStartMs, Date.UTC(2026, 10, 30, 16, 0, 0));
   assert.equal(localWindows(nowMs, 0).monthStartMs, Date.UTC(2026, 10, 1));
+});
+
+test('sale records: a UnionPay QR sale is method unionpay-qr with the code masked first 4 and last 4', () => {
+  const card = { brand: 'unionpay' as const, type: 'unknown' as const, issuer: null };
+  const qr = buildSalePayment({ id: 'pay_2', request: { ...request, card: { number: new CardNumber('6212345678901234567'), entryMode: 'qr' } }, decline: null, panFingerprint: 'fp', panKeyId: 'k1', card, nowMs: 5 });
+  assert.deepEqual([qr.method, qr.entryMode, qr.panMasked], ['unionpay-qr', 'qr', '6212***********4567']);
+  const cardSale = buildSalePayment({ id: 'pay_3', request, decline: null, panFingerprint: 'fp', panKeyId: 'k1', card, nowMs: 5 });
+  assert.equal(cardSale.method, undefined, 'a card sale is method card (the column default)');
 });

@@ -8,9 +8,12 @@ import {
   buildUpstreamUnionPayQrSale,
   isUnionPayQrCode,
   isUnionPayQrSale,
+  unionPayQrDialectOf,
   unionPayQrDialects,
+  unionPayQrPosEntryMode,
   type UnionPayQrSaleInput,
 } from '../../../src/core/payments/unionpay-qr-request.ts';
+import { posEntryModeFor } from '../../../src/core/payments/upstream-request.ts';
 
 const input: UnionPayQrSaleInput = {
   amountMinor: 1234,
@@ -67,4 +70,16 @@ test('codes and amounts outside the rules are broken invariants; a card sale is 
   assert.throws(() => buildUpstreamUnionPayQrSale({ ...input, amountMinor: 0 }, 'iso87-ascii'), /broken invariant/);
   assert.throws(() => buildUpstreamUnionPayQrSale({ ...input, stan: '42' }, 'cups-pos'), /broken invariant/);
   assert.equal(isUnionPayQrSale({ mti: '0200', fields: { 2: '6251234567890123456', 22: '051' } }), false);
+});
+
+test('a channel carries UnionPay QR only in a dialect with a QR layout; the engine entry mode qr is DE 22 032', () => {
+  const rows: Array<[dialect: string | undefined, layout: string | null]> = [
+    ['iso87-ascii', 'iso87-ascii'],
+    ['cups-pos', 'cups-pos'],
+    [undefined, 'iso87-ascii'],
+    ['dialects/acquirer-x.json', null],
+  ];
+  for (const [dialect, layout] of rows) assert.equal(unionPayQrDialectOf(dialect), layout, String(dialect));
+  assert.equal(posEntryModeFor('qr'), unionPayQrPosEntryMode);
+  assert.equal(unionPayQrPosEntryMode, '032');
 });

@@ -19,8 +19,8 @@ import {
   attemptOutcomes,
   cardBrands,
   cardTypes,
+  cardEntryModes,
   causeCategories,
-  entryModes,
   paymentStatuses,
   responsibleParties,
   retryVerdicts,
@@ -42,7 +42,7 @@ export interface PaymentEngine {
 
 export interface PaymentRoutesOptions {
   engine: PaymentEngine;
-  /** QR sales; absent: a body with `method` is refused (400, field `method`). */
+  /** WeChat Pay and Alipay sales; absent: a body with `method` wechat or alipay is refused (400, field `method`). UnionPay QR goes to the engine (the host link). */
   qrPayments?: QrSaleUseCases;
   auth: ApiAuth;
   /** Called with the status of every sale answered for the first time (not replays). */
@@ -71,7 +71,7 @@ export const paymentRequestSchema = Type.Object(
           number: Type.String({ pattern: '^[0-9]{12,19}$', description: 'the PAN; never stored, logged or echoed' }),
           expiry: Type.Optional(Type.String({ pattern: '^[0-9]{2}(0[1-9]|1[0-2])$', description: 'YYMM' })),
           cvv: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$', description: 'never stored' })),
-          entryMode: enumOf(entryModes),
+          entryMode: enumOf(cardEntryModes),
         },
         { additionalProperties: false, description: 'a card sale; exactly one of card or method + authCode' },
       ),
@@ -203,6 +203,29 @@ function checkPaymentMeans(body: PaymentRequestBody): { kind: 'card'; card: NonN
   return { kind: 'qr', method: body.method, authCode: body.authCode };
 }
 
+/**
+ * A UnionPay QR sale for the card engine: the code rides as the card number with entry mode `qr`
+ * (docs/qr-unionpay.md), its idempotency hash holding the code only as its keyed fingerprint.
+ */
+function unionPayQrSaleOf(body: PaymentRequestBody, merchantId: string, key: string, authCode: string, settings: PaymentEngine['settings']): SaleRequest {
+  return {
+    intake: 'http',
+    merchantId,
+    terminalId: body.terminalId ?? null,
+    amountMinor: body.amountMinor,
+    currency: body.currency,
+    card: { number: new CardNumber(authCode), entryMode: 'qr' },
+    capture: true,
+    reference: body.reference ?? null,
+    idempotency: {
+      scope: `http:${merchantId}`,
+      key,
+      requestHash: qrPaymentRequestHash(body, merchantId, settings.panKey),
+      requestHashesRetired: (settings.panKeysRetired ?? []).map((retired) => qrPaymentRequestHash(body, merchantId, retired.key)),
+    },
+  };
+}
+
 /** The hash stored with the idempotency key: the canonical body, card number as fingerprint, CVV only as present or not. */
 export function paymentRequestHash(body: PaymentRequestBody & { card: NonNullable<PaymentRequestBody['card']> }, merchantId: string, panKey: string): string {
   return requestHashOf({
@@ -231,7 +254,7 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
       schema: {
         summary: 'Create a sale (card, or QR with method + authCode), or a pre-authorization when capture is false',
         description:
-          'A QR sale (付款码) gives `method` and `authCode` instead of `card`; it is queried while the customer is paying and cancelled (not charged) when the budget runs out, or answered `pending` with verdict wait while its cancel runs in the background. A declined sale is a normal 201 with status "declined" and the diagnosis in `decline`. The same Idempotency-Key with the same body returns the first answer (status included); while the first is running, 409; with another body, 422.',
+          'A QR sale (付款码) gives `method` and `authCode` instead of `card`. A `unionpay-qr` sale rides the host link like a card sale (ISO 8583, the code in DE 2 with entry mode 032): an unknown outcome is reversed, never resent. A `wechat` or `alipay` sale is queried while the customer is paying and cancelled (not charged) when the budget runs out, or answered `pending` with verdict wait while its cancel runs in the background. A declined sale is a normal 201 with status "declined" and the diagnosis in `decline`. The same Idempotency-Key with the same body returns the first answer (status included); while the first is running, 409; with another body, 422.',
         tags: ['payments'],
         security,
         headers: idempotencyHeaders,
@@ -248,9 +271,16 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
       const key = request.headers['idempotency-key'];
       const means = checkPaymentMeans(body);
       if (means.kind === 'qr') {
+        const { method } = means;
+        if (method === 'unionpay-qr') {
+          const sale = unionPayQrSaleOf(body, merchantId, key, means.authCode, engine.settings);
+          // The code stays in `sale` only; the parsed body is not kept or logged past this point.
+          body.authCode = '';
+          return sendSaleResult(reply, await engine.authorize(sale), options);
+        }
         const qr = options.qrPayments;
-        if (means.method === 'unionpay-qr' || qr === undefined) {
-          throw new ReswipeError('RSW_HTTP_VALIDATION', { field: 'method', reason: means.method === 'unionpay-qr' ? 'unionpay-qr is taken from terminals over the host link; over HTTP use wechat or alipay' : 'QR payments are not configured on this gateway (no QR channel)' });
+        if (qr === undefined) {
+          throw new ReswipeError('RSW_HTTP_VALIDATION', { field: 'method', reason: 'WeChat Pay and Alipay payments are not configured on this gateway (no QR channel)' });
         }
         const requestHash = qrPaymentRequestHash(body, merchantId, engine.settings.panKey);
         // The code stays in the request only; the parsed body is not kept or logged past this point.
@@ -261,7 +291,7 @@ export async function paymentRoutes(app: FastifyInstance, options: PaymentRoutes
           terminalId: body.terminalId ?? null,
           amountMinor: body.amountMinor,
           currency: body.currency,
-          method: means.method,
+          method,
           authCode: means.authCode,
           reference: body.reference ?? null,
           idempotency: { scope: `http:${merchantId}`, key, requestHash },
