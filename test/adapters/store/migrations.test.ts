@@ -31,6 +31,7 @@ const pinned: Record<string, string> = {
   '0022_cluster': '6f28cc34627885a1/50610c3e2b629f2e',
   '0023_channel_health': 'a35b9deab0f25929/f8f1ab11a294f3ed',
   '0024_channel_overrides': '077dcd94d7aa9c94/263d43a7b58b8f4c',
+  '0027_payment_list': '1e80edbbb29c4777/ddbb59a005a37b31',
 };
 
 function sha256(text: string): string {
