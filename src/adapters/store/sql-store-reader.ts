@@ -232,7 +232,8 @@ export class SqlStoreReader implements StoreReader {
     // Served by payments_reswipe_idx (migration 0006): card, amount and terminal by equality, then the window
     // newest first; the few other terms filter the handful of rows left.
     // `merchant_id || ''` keeps SQLite's planner (no statistics, and it rates IS NULL as unselective) from
-    // taking payments_merchant_idx, which would read every sale of the merchant in the window.
+    // taking an index that leads with the merchant (payments_merchant_idx until migration 0027), which would
+    // read every sale of the merchant in the window.
     const place = match.terminalId === null ? "terminal_id IS NULL AND merchant_id || '' = ?" : 'terminal_id = ?';
     const rows = await this.db.all(
       `SELECT id, kind, status, merchant_id, terminal_id, amount_minor, currency, created_at_ms, updated_at_ms FROM payments
