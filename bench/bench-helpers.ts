@@ -4,7 +4,7 @@
 // runner and the latency percentile, so both figures come from the same gateway and measuring code.
 import type { ChannelHealth, ChannelSendResult } from '../src/adapters/channels/upstream-channel.ts';
 import { request as httpRequest, type Agent } from 'node:http';
-import { createMetrics } from '../src/adapters/metrics/metrics.ts';
+import { createMetrics } from '../src/adapters/http/metrics.ts';
 import { composeGateway, type Gateway, type GatewayChannel } from '../src/app/compose-gateway.ts';
 import { validateConfig } from '../src/core/config/config-schema.ts';
 import type { IsoMessage } from '../src/core/iso8583/index.ts';

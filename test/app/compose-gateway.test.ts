@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createMetrics } from '../../src/adapters/metrics/metrics.ts';
+import { createMetrics } from '../../src/adapters/http/metrics.ts';
 import { composeGateway } from '../../src/app/compose-gateway.ts';
 import { SeededRandom } from '../../src/core/time/random.ts';
 import { approveAll, FakeChannel, fixtureConfig, silentLogger } from './payments/sale-fixture.ts';

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { openStore } from '../../src/adapters/store/open-store.ts';
 import type { LoggerLike } from '../../src/adapters/channels/upstream-channel.ts';
 import { generateApiKey } from '../../src/adapters/http/auth.ts';
-import { createMetrics } from '../../src/adapters/metrics/metrics.ts';
+import { createMetrics } from '../../src/adapters/http/metrics.ts';
 import { composeGateway, type Gateway } from '../../src/app/compose-gateway.ts';
 import type { TerminalConnection } from '../../src/adapters/terminal-link/handle-terminal-request.ts';
 import type { FollowUpRequest, FollowUpResult } from '../../src/core/ports/payments.ts';

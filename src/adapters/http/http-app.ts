@@ -21,7 +21,7 @@ import type { Clock } from '../../core/time/clock.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { decideReadiness, isChannelUsable } from '../../core/monitoring/readiness.ts';
 import type { LoggerLike } from '../../core/ports/channel.ts';
-import { createMetrics, type Metrics } from '../metrics/metrics.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { ApiAuth, requireMerchantVisible } from './auth.ts';
 import { merchantStandingRoutes, type StandingOfMerchant } from './routes/merchant-standing-routes.ts';
 import { analyticsRoutes, type AnalyticsUseCases } from './routes/analytics-routes.ts';

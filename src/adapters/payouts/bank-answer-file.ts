@@ -11,10 +11,10 @@
 // number (RSW_PAYOUT_FILE_INVALID), so a half-read answer never marks half the payouts.
 import { maskPansInText } from '../../core/cards/pan.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
+import { answerFileBytesMax } from '../../core/payouts/answer-file-limits.ts';
 import type { PayoutAnswer } from '../../core/payouts/payout-state.ts';
 
 export const answerFileFormat = 'RSWANS';
-export const answerFileBytesMax = 4 * 1024 * 1024;
 export const answerFileLinesMax = 20_000;
 const reasonTextCharsMax = 200;
 const fieldCharsMax = 64;

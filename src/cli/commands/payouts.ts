@@ -16,7 +16,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { addConfigOptions, configFromCommand } from '../../adapters/config/load-config.ts';
 import { TerminalKeyVault } from '../../adapters/crypto/terminal-key-vault.ts';
-import { answerFileBytesMax } from '../../adapters/payouts/bank-answer-file.ts';
+import { answerFileBytesMax } from '../../core/payouts/answer-file-limits.ts';
 import { openStore } from '../../adapters/store/open-store.ts';
 import { feeSettingsFromConfig } from '../../app/fees/fee-settings.ts';
 import { cliActor } from '../../app/manual-handling/manual-handling-deps.ts';

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { addConfigOptions, configFromCommand } from '../../adapters/config/load-config.ts';
 import { loadBinTable } from '../../adapters/declines/bin-table-file.ts';
-import { loadRoutingRules } from '../../adapters/routing/routing-rules-file.ts';
+import { loadRoutingRules } from '../../adapters/config/routing-rules-file.ts';
 import { buildEmergencyPlan, formatEmergencyPlan } from '../../core/drills/emergency-plan.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 

@@ -4,3 +4,4 @@ export * from './payout-state.ts';
 export * from './expected-arrival.ts';
 export * from './payout-account.ts';
 export * from './payout-view.ts';
+export * from './answer-file-limits.ts';

@@ -9,7 +9,10 @@ import { testCardTableJson } from './format-test-card-table.ts';
 import { viewLedger } from './issuer-book.ts';
 import { clearingFaultKinds, validateClearingFaults, writeClearingFile } from './clearing-file.ts';
 import { assertBusinessDate } from '../../core/fees/business-date.ts';
-import type { RunningIssuerServer } from './issuer-server.ts';
+import type { FaultSettings } from './fault-plan.ts';
+import type { IssuerBook } from './issuer-book.ts';
+import type { IssuerOutcome } from './decide-issuer-response.ts';
+import type { IssuerFault } from './test-cards.ts';
 
 export interface IssuerAdminApi {
   readonly port: number;
@@ -49,7 +52,40 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-async function route(server: RunningIssuerServer, request: IncomingMessage, response: ServerResponse): Promise<void> {
+/** Counters the admin API reports. */
+export interface IssuerStats {
+  messages: number;
+  undecodable: number;
+  framesTooLarge: number;
+  outcomes: Partial<Record<IssuerOutcome, number>>;
+  faults: Partial<Record<IssuerFault, number>>;
+  lateRepliesDropped: number;
+  /** Requests answered A0 because their MAC was missing or wrong (with --mac-key). */
+  macRejected: number;
+}
+
+/** One reversal (0400/0401) as it reached the issuer: which original (DE 90), on which connection, when. */
+export interface ReversalReceipt {
+  readonly mti: string;
+  readonly original: string;
+  readonly stan: string;
+  readonly connection: number;
+  readonly atMs: number;
+}
+
+/** What the admin API reads and changes of a running issuer (the server implements it). */
+export interface IssuerControls {
+  readonly isoPort: number;
+  readonly seed: number;
+  readonly book: IssuerBook;
+  readonly stats: IssuerStats;
+  readonly reversalsReceived: readonly ReversalReceipt[];
+  faults(): FaultSettings;
+  setFaults(settings: FaultSettings): void;
+  reset(): void;
+}
+
+async function route(server: IssuerControls, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://admin');
   const where = `${request.method ?? 'GET'} ${url.pathname}`;
   switch (where) {
@@ -98,7 +134,7 @@ async function route(server: RunningIssuerServer, request: IncomingMessage, resp
   }
 }
 
-export function startIssuerAdminApi(options: { host: string; port: number; server: RunningIssuerServer; logger: Logger }): Promise<IssuerAdminApi> {
+export function startIssuerAdminApi(options: { host: string; port: number; server: IssuerControls; logger: Logger }): Promise<IssuerAdminApi> {
   const http = createServer((request, response) => {
     route(options.server, request, response).catch((error: unknown) => {
       if (isReswipeError(error)) return sendError(response, error.httpStatus, error.code, error.message, error.field);

@@ -25,7 +25,7 @@ import { checkMessageMac, macFieldOf, packWithMac } from '../../core/crypto/term
 import { decideIssuerResponse, type IssuerOutcome } from './decide-issuer-response.ts';
 import { decideFault, isProcessedBeforeFault, type FaultSettings } from './fault-plan.ts';
 import { IssuerBook, type IssuerEvent } from './issuer-book.ts';
-import { startIssuerAdminApi, type IssuerAdminApi } from './issuer-admin-api.ts';
+import { startIssuerAdminApi, type IssuerAdminApi, type IssuerControls, type IssuerStats, type ReversalReceipt } from './issuer-admin-api.ts';
 import { LedgerFile, readLedgerFile } from './ledger-file.ts';
 import type { IssuerFault } from './test-cards.ts';
 
@@ -64,31 +64,10 @@ export const issuerServerDefaults = {
   recordsMax: 100_000,
 } as const;
 
-/** Counters the admin API reports. */
-export interface IssuerStats {
-  messages: number;
-  undecodable: number;
-  framesTooLarge: number;
-  outcomes: Partial<Record<IssuerOutcome, number>>;
-  faults: Partial<Record<IssuerFault, number>>;
-  lateRepliesDropped: number;
-  /** Requests answered A0 because their MAC was missing or wrong (with --mac-key). */
-  macRejected: number;
-}
-
-/** One reversal (0400/0401) as it reached the issuer: which original (DE 90), on which connection, when. */
-export interface ReversalReceipt {
-  readonly mti: string;
-  readonly original: string;
-  readonly stan: string;
-  readonly connection: number;
-  readonly atMs: number;
-}
-
 /** Reversal receipts kept for GET /reversals, the oldest dropped first. */
 const reversalReceiptsMax = 10_000;
 
-export interface RunningIssuerServer {
+export interface RunningIssuerServer extends IssuerControls {
   readonly isoPort: number;
   readonly adminPort: number;
   readonly host: string;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { composeGateway, type Gateway } from '../../../src/app/compose-gateway.ts';
-import { createMetrics } from '../../../src/adapters/metrics/metrics.ts';
+import { createMetrics } from '../../../src/adapters/http/metrics.ts';
 import { generateApiKey } from '../../../src/adapters/http/auth.ts';
 import { createConsoleUser, httpInvalidInput } from '../../../src/adapters/http/console-users.ts';
 import { validateConfig, type ReswipeConfig } from '../../../src/core/config/config-schema.ts';

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from '../../../src/adapters/http/http-app.ts';
 import { createHttpUseCases } from '../../../src/app/http-use-cases.ts';
 import { generateApiKey } from '../../../src/adapters/http/auth.ts';
-import { createMetrics, instrumentChannel, type Metrics } from '../../../src/adapters/metrics/metrics.ts';
+import { createMetrics, instrumentChannel, type Metrics } from '../../../src/adapters/http/metrics.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
 import { standingOfMerchant } from '../../../src/app/standing/load-merchant-standing.ts';
 import type { LoggerLike } from '../../../src/adapters/channels/upstream-channel.ts';

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeGateway } from '../../../src/app/compose-gateway.ts';
-import { createMetrics } from '../../../src/adapters/metrics/metrics.ts';
+import { createMetrics } from '../../../src/adapters/http/metrics.ts';
 import { generateApiKey } from '../../../src/adapters/http/auth.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
 import { SeededRandom } from '../../../src/core/time/random.ts';

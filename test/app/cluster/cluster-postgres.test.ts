@@ -15,7 +15,7 @@ import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
 import type { ChannelSendResult } from '../../../src/core/ports/channel.ts';
 import type { Store } from '../../../src/core/ports/store.ts';
 import { composeGateway } from '../../../src/app/compose-gateway.ts';
-import { createMetrics } from '../../../src/adapters/metrics/metrics.ts';
+import { createMetrics } from '../../../src/adapters/http/metrics.ts';
 import { validateConfig } from '../../../src/core/config/config-schema.ts';
 import { SeededRandom } from '../../../src/core/time/random.ts';
 import { seedUnknownAttempt } from '../reversals/reversal-fixtures.ts';

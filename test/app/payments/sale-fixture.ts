@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChannelHealth, ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../../../src/adapters/channels/upstream-channel.ts';
-import { createMetrics } from '../../../src/adapters/metrics/metrics.ts';
+import { createMetrics } from '../../../src/adapters/http/metrics.ts';
 import { composeGateway, type Gateway, type GatewayChannel } from '../../../src/app/compose-gateway.ts';
 import type { Payments } from '../../../src/app/payments/payments.ts';
 import type { EngineSettings, SaleRequest } from '../../../src/core/ports/payments.ts';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMetrics } from '../../../src/adapters/metrics/metrics.ts';
+import { createMetrics } from '../../../src/adapters/http/metrics.ts';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { composeGateway } from '../../../src/app/compose-gateway.ts';
 import { busyPauseMs, writeDurably } from '../../../src/app/payments/durable-write.ts';

@@ -5,7 +5,7 @@
 // account numbers and goes to the bank through the operator's own channel, never over this API.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { answerFileBytesMax } from '../../payouts/bank-answer-file.ts';
+import { answerFileBytesMax } from '../../../core/payouts/answer-file-limits.ts';
 import type { PayoutUseCases } from '../../../core/ports/payout-use-cases.ts';
 import { toPayoutView } from '../../../core/payouts/payout-view.ts';
 import { payoutStates } from '../../../core/payouts/payout-state.ts';

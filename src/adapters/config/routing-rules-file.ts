@@ -3,7 +3,7 @@
 // router takes as "every enabled channel by priority".
 import type { ReswipeConfig } from '../../core/config/config-schema.ts';
 import { validateRoutingRules, type RoutingRules } from '../../core/routing/routing-rules.ts';
-import { readConfigFile } from '../config/load-config.ts';
+import { readConfigFile } from './load-config.ts';
 
 /** The validated routing rules of a config, or null when it names no rules file. */
 export function loadRoutingRules(config: Pick<ReswipeConfig, 'routing' | 'channels'>): RoutingRules | null {

@@ -1,7 +1,7 @@
 // Goal: attempts are counted with the right outcome, code and channel, and the scrape-time gauges read their sources. Method: a table of channel answers through observeSendResult, an instrumented fake channel, and the rendered Prometheus text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetrics, instrumentChannel, observeSendResult } from '../../../src/adapters/metrics/metrics.ts';
+import { createMetrics, instrumentChannel, observeSendResult } from '../../../src/adapters/http/metrics.ts';
 import type { ChannelSendResult } from '../../../src/adapters/channels/upstream-channel.ts';
 
 const replyWith = (code: string | undefined): ChannelSendResult => ({
