@@ -6,7 +6,7 @@
 //   - failures by cause by day over 30 days (loadFailureBreakdown by=cause interval=day);
 //   - failures by terminal by day over 30 days (by=terminal).
 // The baseline, from the same run and the same file: the by-cause breakdown computed by scanning the
-// payments table directly (one GROUP BY over the 30 days). Prints each figure, its ratio to the
+// merchant's payments in the payment list directly (one GROUP BY over the 30 days). Prints each figure, its ratio to the
 // baseline, and the peak RSS. Usage: npm run bench:analytics [-- --payments 1000000 --dir /tmp/x]
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,11 +82,12 @@ async function main(): Promise<void> {
     const byCauseCompareMs = await timed(5, () => loadFailureBreakdown(deps, scope, { range, by: 'cause', interval: 'day', comparePrevious: true, groupsMax: 20 }));
     const byTerminalMs = await timed(5, () => loadFailureBreakdown(deps, scope, { range, by: 'terminal', interval: 'day', comparePrevious: false, groupsMax: 100 }));
 
-    // Baseline: the by-cause breakdown by scanning payments (what the console would run without the rollup).
+    // Baseline: the by-cause breakdown by scanning the merchant's payments in the payment list (what the console
+    // would run without the rollup; payment_list_merchant_idx, migration 0027).
     const db = new Database(path, { readonly: true });
     const scan = db.prepare(
       `SELECT decline_category, status, CAST((created_at_ms - ?) / ? AS INTEGER) AS day, COUNT(*) AS n, SUM(amount_minor) AS amount
-       FROM payments WHERE merchant_id = ? AND created_at_ms >= ? AND created_at_ms < ? AND kind IN ('sale', 'preauth')
+       FROM payment_list WHERE merchant_id = ? AND created_at_ms >= ? AND created_at_ms < ? AND kind IN ('sale', 'preauth')
        GROUP BY decline_category, status, day`,
     );
     let scannedGroups = 0;

@@ -14,8 +14,9 @@
 // the (terminal, STAN, DE 7) key stays unique); times over the 90 days before yesterday; 1-99,999 fen;
 // 93 % approved, 5 % declined upstream (the retry budgets' decline index is filled too), 2 % declined
 // locally (no attempt). Each payment has its idempotency record (scope `iso:<terminal>`, key
-// `<DE 11>:<DE 7>`), its journal seq (migration 0014), its `payment.completed` event, its attempt when it
-// was sent and its fee line when approved, as the gateway and its projector write them.
+// `<DE 11>:<DE 7>`), its journal seq (migration 0014), its `payment.completed` event, its row of the payment
+// list (migration 0027), its attempt when it was sent and its fee line when approved, as the gateway and its
+// projector write them.
 import Database from 'better-sqlite3';
 import { analyticsProjectorName } from '../src/app/projector/analytics-projector.ts';
 import { projectorName } from '../src/app/projector/payment-projector.ts';
@@ -23,7 +24,7 @@ import { projectorName } from '../src/app/projector/payment-projector.ts';
 const dayMs = 86_400_000;
 
 /** Indexes of the tables a payment writes; dropped before the bulk insert and built again after it. */
-const historyTables = ['payments', 'attempts', 'idempotency_records', 'fee_lines', 'events'];
+const historyTables = ['payments', 'payment_list', 'attempts', 'idempotency_records', 'fee_lines', 'events'];
 
 /** The checkpoints of the payment projector and the analytics projector (src/app/projector/). */
 const historyProjectors = [projectorName, analyticsProjectorName];
@@ -153,8 +154,17 @@ export function prefillHistory(path: string, options: { payments: number; mercha
          ${fromHistory} ORDER BY journal_seq`,
       )
       .run().changes;
+    const listed = db
+      .prepare(
+        `INSERT INTO payment_list (id, journal_seq, created_at_ms, merchant_id, terminal_id, kind, status, method, amount_minor, pan_last4, card_brand, card_type,
+           terminal_stan, rrn, reference, response_code, decline_category)
+         SELECT id, journal_seq, created_at_ms, merchant_id, terminal_id, kind, status, method, amount_minor, pan_last4, card_brand, card_type,
+           terminal_stan, rrn, reference, response_code, decline_category
+         ${fromHistory}`,
+      )
+      .run().changes;
     const afterRowsMs = Date.now();
-    options.log(`prefill: ${attempts} attempts, ${idempotency} idempotency records, ${feeLines} fee lines, ${events} events in ${((afterRowsMs - afterPaymentsMs) / 1000).toFixed(1)} s`);
+    options.log(`prefill: ${listed} payment list rows, ${attempts} attempts, ${idempotency} idempotency records, ${feeLines} fee lines, ${events} events in ${((afterRowsMs - afterPaymentsMs) / 1000).toFixed(1)} s`);
 
     for (const index of indexes) db.exec(index.sql);
     options.log(`prefill: ${indexes.length} indexes built again in ${((Date.now() - afterRowsMs) / 1000).toFixed(1)} s`);

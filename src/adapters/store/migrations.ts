@@ -960,6 +960,64 @@ ALTER TABLE channels ADD COLUMN defined_by TEXT NOT NULL DEFAULT 'file';
 ALTER TABLE channels ADD COLUMN file_definition {JSON};
 `;
 
+// The payment list (docs/projector.md, "The payment list"). The version number 0027 was assigned for this
+// change. Every index of payments costs each sale an entry at its insert, and the indexes that serve only
+// lists, the console and lookups by RRN or STAN were most of them. They move to payment_list, one row per
+// payment with the columns those filters and orders need, upserted by the payment projector off the
+// answer's path; a list reads payment_list for what is projected and payments for the few entries after
+// the projector's checkpoint and the sales still in flight (pending, never journalled).
+// payments keeps what the engine's own decisions need: its primary key, payments_iso_key (a retransmission
+// never makes a second payment), payments_reswipe_idx (the re-swipe guard and the double-approval check),
+// payments_journal_key (the projectors), and partial indexes that hold no sale once answered:
+// payments_pending_idx (recovery of pending payments, the sales in flight of a list; it replaces
+// payments_method_pending_idx, which no query read by method), payments_open_holds_idx (approved
+// pre-authorizations only, for the hold expiry; it replaces the hold expiry's use of
+// payments_kind_status_idx), payments_original_idx (follow-ups only) and payments_manual_handling_idx
+// (flagged payments only). The backfill copies every payment but the pending ones never journalled.
+const paymentList = `
+CREATE TABLE payment_list (
+  id TEXT NOT NULL,
+  journal_seq {BIGINT},
+  created_at_ms {BIGINT} NOT NULL,
+  merchant_id TEXT NOT NULL,
+  terminal_id TEXT,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  method TEXT NOT NULL,
+  amount_minor {BIGINT} NOT NULL,
+  pan_last4 TEXT NOT NULL,
+  card_brand TEXT NOT NULL,
+  card_type TEXT NOT NULL,
+  terminal_stan TEXT,
+  rrn TEXT,
+  reference TEXT,
+  response_code TEXT,
+  decline_category TEXT,
+  CONSTRAINT payment_list_pkey PRIMARY KEY (id)
+);
+INSERT INTO payment_list (id, journal_seq, created_at_ms, merchant_id, terminal_id, kind, status, method, amount_minor, pan_last4, card_brand, card_type, terminal_stan, rrn, reference, response_code, decline_category)
+SELECT id, journal_seq, created_at_ms, merchant_id, terminal_id, kind, status, method, amount_minor, pan_last4, card_brand, card_type, terminal_stan, rrn, reference, response_code, decline_category
+FROM payments WHERE journal_seq IS NOT NULL OR status <> 'pending';
+CREATE INDEX payment_list_created_idx ON payment_list (created_at_ms DESC, id DESC);
+CREATE INDEX payment_list_merchant_idx ON payment_list (merchant_id, created_at_ms DESC, id DESC);
+CREATE INDEX payment_list_terminal_idx ON payment_list (terminal_id, created_at_ms DESC, id DESC);
+CREATE INDEX payment_list_status_idx ON payment_list (status, created_at_ms DESC, id DESC);
+CREATE INDEX payment_list_rrn_idx ON payment_list (rrn);
+CREATE INDEX payment_list_stan_idx ON payment_list (terminal_stan);
+CREATE INDEX payment_list_last4_idx ON payment_list (pan_last4, created_at_ms DESC, id DESC);
+CREATE INDEX payments_pending_idx ON payments (created_at_ms, id) WHERE status = 'pending';
+CREATE INDEX payments_open_holds_idx ON payments (created_at_ms, id) WHERE kind = 'preauth' AND status = 'approved';
+DROP INDEX payments_created_idx;
+DROP INDEX payments_merchant_idx;
+DROP INDEX payments_terminal_idx;
+DROP INDEX payments_status_idx;
+DROP INDEX payments_rrn_idx;
+DROP INDEX payments_stan_idx;
+DROP INDEX payments_last4_idx;
+DROP INDEX payments_kind_status_idx;
+DROP INDEX payments_method_pending_idx;
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -985,6 +1043,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0023_channel_health', channelHealthPerNode),
   defineMigration('0024_channel_overrides', channelOverrides),
   defineMigration('0025_live_configuration_provenance', liveConfigurationProvenance),
+  defineMigration('0027_payment_list', paymentList),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

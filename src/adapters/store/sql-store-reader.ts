@@ -41,6 +41,7 @@ import { cardBrands, type CardBrand } from '../../core/vocabulary.ts';
 import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
 import type { ConfigCache } from './config-cache.ts';
 import { decodePaymentCursor, encodePaymentCursor } from './payment-cursor.ts';
+import { currentPaymentParts, paymentQueryTerms, type PaymentAlias } from './current-payments-sql.ts';
 import type { JournalEntry } from '../../core/reconciliation/journal-entry.ts';
 import { discrepancyActionRows, discrepancyRows, journalEntryOf, journalSelectSql, reconLineRows, reconRunRows, settlementAdjustmentRows } from './recon-rows.ts';
 import { notificationReaderMethods } from './notification-sql.ts';
@@ -198,47 +199,10 @@ export class SqlStoreReader implements StoreReader {
 
   async listPayments(query: PaymentQuery): Promise<Page<PaymentRecord>> {
     const limit = checkedLimit(query.limit, readLimits.paymentPageRowsMax);
-    const conditions: string[] = [];
-    const params: SqlValue[] = [];
-    const where = (condition: string, value: SqlValue): void => {
-      conditions.push(condition);
-      params.push(value);
-    };
-    if (query.cursor !== undefined) {
-      const cursor = decodePaymentCursor(query.cursor);
-      conditions.push('(created_at_ms, id) < (?, ?)');
-      params.push(cursor.createdAtMs, cursor.id);
-    }
-    if (query.fromMs !== undefined) where('created_at_ms >= ?', query.fromMs);
-    if (query.toMs !== undefined) where('created_at_ms < ?', query.toMs);
-    if (query.status !== undefined) where('status = ?', query.status);
-    if (query.merchantId !== undefined) where('merchant_id = ?', query.merchantId);
-    if (query.merchantIds !== undefined) {
-      // An empty list matches nothing, never everything.
-      if (query.merchantIds.length === 0) conditions.push('1 = 0');
-      else (conditions.push(`merchant_id IN (${query.merchantIds.map(() => '?').join(', ')})`), params.push(...query.merchantIds));
-    }
-    if (query.terminalId !== undefined) where('terminal_id = ?', query.terminalId);
-    if (query.responseCode !== undefined) where('response_code = ?', query.responseCode);
-    if (query.category !== undefined) where('decline_category = ?', query.category);
-    if (query.last4 !== undefined) where('pan_last4 = ?', query.last4);
-    if (query.rrn !== undefined) where('rrn = ?', query.rrn);
-    if (query.stan !== undefined) where('terminal_stan = ?', query.stan);
-    if (query.cardType !== undefined) where('card_type = ?', query.cardType);
-    if (query.brand !== undefined) where('card_brand = ?', query.brand);
-    if (query.amountMinMinor !== undefined) where('amount_minor >= ?', query.amountMinMinor);
-    if (query.amountMaxMinor !== undefined) where('amount_minor <= ?', query.amountMaxMinor);
-    if (query.reference !== undefined) where('reference = ?', query.reference);
-    if (query.settlementBatchId !== undefined) {
-      // One merchant-day of fee lines (fee_lines_merchant_date_idx): the payments the batch settles.
-      where(
-        'id IN (SELECT f.payment_id FROM fee_lines f JOIN settlement_batches b ON b.merchant_id = f.merchant_id AND b.business_date = f.business_date WHERE b.id = ?)',
-        query.settlementBatchId,
-      );
-    }
-    const whereSql = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+    const cursor = query.cursor === undefined ? undefined : decodePaymentCursor(query.cursor);
     // One row more than asked tells whether another page exists without a second query.
-    const rows = await this.db.all(`SELECT ${columnsOf(paymentRows)} FROM payments ${whereSql} ORDER BY created_at_ms DESC, id DESC LIMIT ${limit + 1}`, params);
+    const parts = currentPaymentParts(columnsOf(paymentRows, 'p'), paymentQueryTerms(query, cursor), { orderLimit: limit + 1, inFlight: true });
+    const rows = await this.db.all(`SELECT ${columnsOf(paymentRows)} FROM (${parts.sql}) current_payments ORDER BY created_at_ms DESC, id DESC LIMIT ${limit + 1}`, parts.params);
     const data = rows.slice(0, limit).map((row) => paymentRows.fromRow(row));
     const last = data[data.length - 1];
     const nextCursor = rows.length > limit && last !== undefined ? encodePaymentCursor({ createdAtMs: last.createdAtMs, id: last.id }) : null;
@@ -266,14 +230,12 @@ export class SqlStoreReader implements StoreReader {
   }
 
   async sumApprovedMinor(scope: { merchantId: string; terminalId?: string }, fromMs: number, toMs: number): Promise<number> {
-    const byTerminal = scope.terminalId === undefined ? '' : ' AND terminal_id = ?';
-    const params: SqlValue[] = [scope.merchantId, fromMs, toMs];
-    if (scope.terminalId !== undefined) params.push(scope.terminalId);
+    // Exact, as the limits need: the projected approvals plus those after the projector's checkpoint.
+    const parts = currentPaymentParts('p.amount_minor', paymentQueryTerms({ limit: 1, merchantId: scope.merchantId, status: 'approved', fromMs, toMs, ...(scope.terminalId === undefined ? {} : { terminalId: scope.terminalId }) }, undefined), {
+      inFlight: false,
+    });
     // SUM of BIGINT is NUMERIC on PostgreSQL; the cast brings it back to an integer on both.
-    const rows = await this.db.all(
-      `SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS total FROM payments WHERE merchant_id = ? AND status = 'approved' AND created_at_ms >= ? AND created_at_ms < ?${byTerminal}`,
-      params,
-    );
+    const rows = await this.db.all(`SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS total FROM (${parts.sql}) current_payments`, parts.params);
     return readInteger(rows[0]?.total ?? 0, 'total');
   }
 
@@ -281,7 +243,8 @@ export class SqlStoreReader implements StoreReader {
     // Served by payments_reswipe_idx (migration 0006): card, amount and terminal by equality, then the window
     // newest first; the few other terms filter the handful of rows left.
     // `merchant_id || ''` keeps SQLite's planner (no statistics, and it rates IS NULL as unselective) from
-    // taking payments_merchant_idx, which would read every sale of the merchant in the window.
+    // taking an index that leads with the merchant (payments_merchant_idx until migration 0027), which would
+    // read every sale of the merchant in the window.
     const place = match.terminalId === null ? "terminal_id IS NULL AND merchant_id || '' = ?" : 'terminal_id = ?';
     const rows = await this.db.all(
       `SELECT id, kind, status, merchant_id, terminal_id, amount_minor, currency, created_at_ms, updated_at_ms FROM payments
@@ -326,12 +289,18 @@ export class SqlStoreReader implements StoreReader {
   }
 
   async merchantStandingFacts(merchantId: string, fromMs: number, toMs: number, declinesFromMs: number): Promise<MerchantStandingFactsRecord> {
-    // Every read starts from payments_merchant_idx (merchant, created_at_ms DESC, id DESC) with a LIMIT, and
-    // reaches attempts by attempts_payment_seq_key (payment_id, seq): no new index, and bounded work.
-    const periodPayments = `SELECT id, entry_mode FROM payments
-        WHERE merchant_id = ? AND created_at_ms >= ? AND created_at_ms < ? AND kind IN ('sale', 'preauth')
-        ORDER BY created_at_ms DESC, id DESC LIMIT ${standingReadLimits.paymentsMax}`;
-    const entryRows = await this.db.all(`SELECT entry_mode, CAST(COUNT(*) AS BIGINT) AS n FROM (${periodPayments}) p GROUP BY entry_mode`, [merchantId, fromMs, toMs]);
+    // Every read takes the merchant's newest payments of the period, bounded by a LIMIT, as they are now
+    // (payment_list_merchant_idx for the projected ones, current-payments-sql.ts), and reaches attempts by
+    // attempts_payment_seq_key (payment_id, seq): bounded work.
+    const newestOfPeriod = (select: string, from: number, rowsMax: number, salesOnly: boolean): { sql: string; params: SqlValue[] } => {
+      const base = paymentQueryTerms({ limit: 1, merchantId, fromMs: from, toMs }, undefined);
+      const terms = { sql: (alias: PaymentAlias) => [...base.sql(alias), ...(salesOnly ? [`${alias}.kind IN ('sale', 'preauth')`] : [])], params: base.params };
+      const parts = currentPaymentParts(`${select}, p.created_at_ms AS created_at_ms`, terms, { orderLimit: rowsMax, inFlight: true });
+      return { sql: `SELECT * FROM (${parts.sql}) current_payments ORDER BY created_at_ms DESC, id DESC LIMIT ${rowsMax}`, params: parts.params };
+    };
+    const period = newestOfPeriod('p.id AS id, p.entry_mode AS entry_mode', fromMs, standingReadLimits.paymentsMax, true);
+    const periodPayments = period.sql;
+    const entryRows = await this.db.all(`SELECT entry_mode, CAST(COUNT(*) AS BIGINT) AS n FROM (${periodPayments}) p GROUP BY entry_mode`, period.params);
     const entries: Record<string, number> = {};
     let payments = 0;
     for (const row of entryRows) {
@@ -342,7 +311,7 @@ export class SqlStoreReader implements StoreReader {
     const outcomeRows = await this.db.all(
       `SELECT a.outcome AS outcome, CAST(COUNT(*) AS BIGINT) AS n FROM (${periodPayments}) p JOIN attempts a ON a.payment_id = p.id
         WHERE a.outcome IN ('approved', 'declined', 'unknown', 'reversed') GROUP BY a.outcome`,
-      [merchantId, fromMs, toMs],
+      period.params,
     );
     const upstream = { attempted: 0, approved: 0, declined: 0 };
     for (const row of outcomeRows) {
@@ -352,15 +321,19 @@ export class SqlStoreReader implements StoreReader {
       if (outcome === 'approved') upstream.approved = count;
       if (outcome === 'declined') upstream.declined = count;
     }
+    const declineSearch = newestOfPeriod(
+      'p.id AS id, p.pan_fingerprint AS pan_fingerprint, p.card_brand AS card_brand, p.amount_minor AS amount_minor',
+      declinesFromMs,
+      standingReadLimits.declineSearchPaymentsMax,
+      false,
+    );
     const declineRows = await this.db.all(
       `SELECT p.pan_fingerprint AS pan_fingerprint, p.card_brand AS card_brand, p.amount_minor AS amount_minor, a.response_code AS response_code, a.created_at_ms AS created_at_ms
-         FROM (SELECT id, pan_fingerprint, card_brand, amount_minor, created_at_ms FROM payments
-                WHERE merchant_id = ? AND created_at_ms >= ? AND created_at_ms < ?
-                ORDER BY created_at_ms DESC, id DESC LIMIT ${standingReadLimits.declineSearchPaymentsMax}) p
+         FROM (${declineSearch.sql}) p
          JOIN attempts a ON a.payment_id = p.id
         WHERE a.outcome = 'declined'
         ORDER BY p.created_at_ms DESC, a.created_at_ms DESC, a.id DESC LIMIT ${standingReadLimits.declinesMax + 1}`,
-      [merchantId, declinesFromMs, toMs],
+      declineSearch.params,
     );
     const declines = declineRows.slice(0, standingReadLimits.declinesMax).map((row) => {
       const brand = readText(row.card_brand, 'card_brand');

@@ -118,6 +118,15 @@ const insertPaymentSql = `INSERT INTO payments (${paymentRows.columns.join(', ')
 const insertIdempotencySql = `INSERT INTO idempotency_records (${idempotencyRows.columns.join(', ')}, owner_node) VALUES (${idempotencyRows.columns.map(() => '?').join(', ')}, ?)`;
 
 /** SQLite's next journal seq: one writer at a time, so the highest seq + 1 (read from the index) is unique and in commit order. */
+const paymentListColumns = ['id', 'journal_seq', 'created_at_ms', 'merchant_id', 'terminal_id', 'kind', 'status', 'method', 'amount_minor', 'pan_last4', 'card_brand', 'card_type', 'terminal_stan', 'rrn', 'reference', 'response_code', 'decline_category'];
+// The payment list's rows (migration 0027) of a journal range, copied from payments as they are now: a
+// payment journalled again later has moved past the range and is copied by a later batch. The WHERE of the
+// update keeps a row from going back to an older seq (a batch repeated after a crash, or a slower node).
+const projectPaymentListSql = `INSERT INTO payment_list (${paymentListColumns.join(', ')})
+  SELECT ${paymentListColumns.join(', ')} FROM payments WHERE journal_seq > ? AND journal_seq <= ?
+  ON CONFLICT (id) DO UPDATE SET ${paymentListColumns.filter((column) => column !== 'id').map((column) => `${column} = excluded.${column}`).join(', ')}
+  WHERE payment_list.journal_seq IS NULL OR payment_list.journal_seq < excluded.journal_seq`;
+
 export const sqliteJournalSeqSql = '(SELECT COALESCE(MAX(journal_seq), 0) + 1 FROM payments WHERE journal_seq IS NOT NULL)';
 
 export const plainAppendEventSql = `${insertSql(eventRows)} RETURNING seq`;
@@ -345,6 +354,10 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
       'INSERT INTO projector_checkpoints (name, seq, updated_at_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, updated_at_ms = excluded.updated_at_ms',
       [name, readInteger(seq, 'seq'), readInteger(atMs, 'atMs')],
     );
+  }
+
+  async projectPaymentList(afterSeq: number, throughSeq: number): Promise<void> {
+    await this.db.run(projectPaymentListSql, [readInteger(afterSeq, 'afterSeq'), readInteger(throughSeq, 'throughSeq')]);
   }
 
   upsertPayoutAccount(account: PayoutAccountRecord): Promise<void> {

@@ -2,16 +2,17 @@
 // It follows the payment journal (every payment write stamps the next journal seq, durable with the
 // outcome) from its checkpoint and, per journalled payment:
 //   - the `fee` line of an approved sale or completion (idempotent: the line id derives from the payment);
-//   - the `payment.completed` event of a payment that was answered (it has a response code) and has none yet.
+//   - the `payment.completed` event of a payment that was answered (it has a response code) and has none yet;
+//   - the payment's row of the payment list (the lists' indexes, migration 0027), upserted for the whole batch in one statement.
 // What it writes and the new checkpoint commit in ONE unit, so a crash repeats a batch at most, and a
 // repeated batch writes nothing twice (the fee line and the event are checked first). Its lag (journal
 // entries and age of the oldest entry not yet projected) feeds /metrics and /readyz.
-import type { MerchantRecord, PaymentRecord, Store, StoreTx } from '../../core/ports/store.ts';
+import { paymentProjectorName, type MerchantRecord, type PaymentRecord, type Store, type StoreTx } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
 import type { LoggerLike } from '../../adapters/channels/upstream-channel.ts';
 import { settlementSignOf } from '../../core/fees/settlement-batch.ts';
 
-export const projectorName = 'payments';
+export const projectorName = paymentProjectorName;
 
 export interface ProjectorFeeHook {
   /** Records (idempotently) the fee line of an approved sale or completion; the engine's fee hooks in writing mode. */
@@ -163,6 +164,7 @@ export class PaymentProjector {
           await tx.appendEvent({ type: 'payment.completed', subjectId: payment.id, payload: completedEventPayload(payment), atMs: clock.nowMs() });
         }
       }
+      await tx.projectPaymentList(checkpoint, last);
       await tx.setProjectorCheckpoint(projectorName, last, clock.nowMs());
     });
     this.#checkpoint = last;

@@ -572,6 +572,9 @@ export interface ApiKeyRecord {
   lastUsedAtMs: number | null;
 }
 
+/** The payment projector's checkpoint: payment_list holds every journal entry up to it, which the list reads rely on. */
+export const paymentProjectorName = 'payments';
+
 export interface PaymentQuery {
   limit: number;
   /** Opaque cursor from an earlier page. */
@@ -670,6 +673,12 @@ export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccess
 
   /** Moves a projector's checkpoint (docs/projector.md) to `seq`, in the unit that wrote what it derived up to there. */
   setProjectorCheckpoint(name: string, seq: number, atMs: number): Promise<void>;
+  /**
+   * Upserts the payment list's row (docs/projector.md, "The payment list") of every payment journalled in
+   * (afterSeq, throughSeq], from its current row, in one statement; a row never goes back to an older seq.
+   * The payment projector calls it in the unit that moves its checkpoint to throughSeq.
+   */
+  projectPaymentList(afterSeq: number, throughSeq: number): Promise<void>;
   insertReconRun(run: ReconRunRecord): Promise<void>;
   updateReconRun(run: ReconRunRecord): Promise<void>;
   /** Inserts clearing lines in bulk (one statement per few hundred rows). */

@@ -32,6 +32,7 @@ const pinned: Record<string, string> = {
   '0023_channel_health': 'a35b9deab0f25929/f8f1ab11a294f3ed',
   '0024_channel_overrides': '077dcd94d7aa9c94/263d43a7b58b8f4c',
   '0025_live_configuration_provenance': '3ac53089173c6c7a/f4daa9178e0366d9',
+  '0027_payment_list': '1e80edbbb29c4777/ddbb59a005a37b31',
 };
 
 function sha256(text: string): string {
@@ -76,4 +77,32 @@ test('no column could hold card data in clear', () => {
   assert.ok(columns.includes('pan_masked'), 'the scan sees the columns of CREATE TABLE');
   assert.ok(columns.includes('pan_fingerprint'), 'the scan sees the columns of ALTER TABLE');
   for (const column of columns) assert.doesNotMatch(column, /^(pan|card_number|cvv|cvv2|cvc|track\d?|track_data|pin|pin_block)$/, column);
+});
+
+test('0027 fills the payment list from the payments already stored, but for the sales in flight', async () => {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(':memory:');
+  try {
+    const upTo = migrations.findIndex((m) => m.version === '0027_payment_list');
+    for (const migration of migrations.slice(0, upTo)) db.exec(migration.sqlite);
+    // The merchant's other columns do not matter here; its foreign key does, and SQLite checks it only when told to.
+    db.pragma('foreign_keys = OFF');
+    const insert = db.prepare(
+      `INSERT INTO payments (id, kind, status, intake, merchant_id, amount_minor, currency, pan_fingerprint, pan_masked, pan_last4, card_brand, card_type, entry_mode, created_at_ms, updated_at_ms, version, journal_seq)
+       VALUES (?, 'sale', ?, 'http', 'm1', 100, 'CNY', 'f', '622202******0123', '0123', 'unionpay', 'debit', 'chip', 1, 1, 1, ?)`,
+    );
+    insert.run('before-journal', 'approved', null);
+    insert.run('journalled', 'declined', 1);
+    insert.run('pending-journalled', 'pending', 2);
+    insert.run('in-flight', 'pending', null);
+    db.exec(migrations[upTo]?.sqlite ?? '');
+    const listed = db.prepare('SELECT id, status, journal_seq FROM payment_list ORDER BY id').all();
+    assert.deepEqual(listed, [
+      { id: 'before-journal', status: 'approved', journal_seq: null },
+      { id: 'journalled', status: 'declined', journal_seq: 1 },
+      { id: 'pending-journalled', status: 'pending', journal_seq: 2 },
+    ]);
+  } finally {
+    db.close();
+  }
 });

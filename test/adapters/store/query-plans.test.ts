@@ -1,8 +1,10 @@
-// Goal: the queries run on every sale (re-swipe candidates, migration 0006), the recovery sweep's and the transaction set's (follow-ups, pending advices, expired holds, last event of a subject, migration 0005) are served by their indexes, not by scans or sorts. Method: apply every migration to an in-memory SQLite database and read EXPLAIN QUERY PLAN of each query as sql-store-reader.ts writes it.
+// Goal: the queries run on every sale (re-swipe candidates, migration 0006), the recovery sweep's and the transaction set's (follow-ups, pending advices, expired holds, last event of a subject, migrations 0005 and 0027) and the lists' (payment_list, migration 0027) are served by their indexes, not by scans or sorts. Method: apply every migration to an in-memory SQLite database and read EXPLAIN QUERY PLAN of each query as sql-store-reader.ts writes it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { migrations } from '../../../src/adapters/store/migrations.ts';
+import { currentPaymentParts, paymentQueryTerms } from '../../../src/adapters/store/current-payments-sql.ts';
+import type { PaymentQuery } from '../../../src/core/ports/store.ts';
 
 /** Each query as the reader runs it (columns reduced to `id`: the plan depends on WHERE and ORDER BY), with the index it must use. */
 const rows: ReadonlyArray<{ name: string; sql: string; params: unknown[]; index: string }> = [
@@ -22,7 +24,7 @@ const rows: ReadonlyArray<{ name: string; sql: string; params: unknown[]; index:
     name: 'listPendingPayments',
     sql: "SELECT id FROM payments WHERE status = 'pending' AND manual_handling_since_ms IS NULL AND created_at_ms < ? ORDER BY created_at_ms, id LIMIT 100",
     params: [1],
-    index: 'payments_status_idx',
+    index: 'payments_pending_idx',
   },
   {
     name: 'listFollowUps',
@@ -40,7 +42,7 @@ const rows: ReadonlyArray<{ name: string; sql: string; params: unknown[]; index:
     name: 'listExpiredHolds',
     sql: "SELECT id FROM payments WHERE status = 'approved' AND kind = 'preauth' AND created_at_ms < ? ORDER BY created_at_ms, id LIMIT 100",
     params: [1],
-    index: 'payments_kind_status_idx',
+    index: 'payments_open_holds_idx',
   },
   {
     name: 'lastEventOf',
@@ -85,27 +87,55 @@ test('reconciliation: a clearing line finds its attempt by RRN or STAN + DE 7, a
   }
 });
 
-test("a merchant's standing reads start from the merchant's payments index and reach attempts by payment", () => {
+test("a merchant's standing reads start from the payment list's merchant index and reach attempts by payment", () => {
   // The GROUP BY over a handful of entry modes or outcomes, and the tie-break of the declines' order, may use a
-  // small temporary b-tree; what matters is that no read scans payments or attempts.
+  // small temporary b-tree; what matters is that no read scans payments, the payment list or attempts.
   const db = new Database(':memory:');
   try {
     for (const migration of migrations) db.exec(migration.sqlite);
-    const period = "SELECT id, entry_mode FROM payments WHERE merchant_id = ? AND created_at_ms >= ? AND created_at_ms < ? AND kind IN ('sale', 'preauth') ORDER BY created_at_ms DESC, id DESC LIMIT 200000";
+    const parts = currentPaymentParts('p.id AS id, p.entry_mode AS entry_mode, p.created_at_ms AS created_at_ms', paymentQueryTerms({ limit: 1, merchantId: 'm1', fromMs: 0, toMs: 1 }, undefined), {
+      orderLimit: 200_000,
+      inFlight: true,
+    });
+    const period = `SELECT * FROM (${parts.sql}) c ORDER BY created_at_ms DESC, id DESC LIMIT 200000`;
     const queries = [
-      { name: 'entries', sql: `SELECT entry_mode, COUNT(*) FROM (${period}) p GROUP BY entry_mode`, attempts: false },
-      { name: 'outcomes', sql: `SELECT a.outcome, COUNT(*) FROM (${period}) p JOIN attempts a ON a.payment_id = p.id WHERE a.outcome IN ('approved', 'declined', 'unknown', 'reversed') GROUP BY a.outcome`, attempts: true },
-      {
-        name: 'declines',
-        sql: "SELECT p.pan_fingerprint FROM (SELECT id, pan_fingerprint, created_at_ms FROM payments WHERE merchant_id = ? AND created_at_ms >= ? AND created_at_ms < ? ORDER BY created_at_ms DESC, id DESC LIMIT 400000) p JOIN attempts a ON a.payment_id = p.id WHERE a.outcome = 'declined' ORDER BY p.created_at_ms DESC, a.created_at_ms DESC, a.id DESC LIMIT 20001",
-        attempts: true,
-      },
+      { name: 'entries', sql: `SELECT entry_mode, COUNT(*) FROM (${period}) period_rows GROUP BY entry_mode`, attempts: false },
+      { name: 'outcomes', sql: `SELECT a.outcome, COUNT(*) FROM (${period}) period_rows JOIN attempts a ON a.payment_id = period_rows.id WHERE a.outcome IN ('approved', 'declined', 'unknown', 'reversed') GROUP BY a.outcome`, attempts: true },
     ];
     for (const query of queries) {
-      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all('m1', 0, 1) as Array<{ detail: string }>).map((step) => step.detail).join(' | ');
-      assert.match(plan, /SEARCH payments USING (?:COVERING )?INDEX payments_merchant_idx\b/, `${query.name}: ${plan}`);
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...parts.params) as Array<{ detail: string }>).map((step) => step.detail).join(' | ');
+      assert.match(plan, /SEARCH l USING (?:COVERING )?INDEX payment_list_merchant_idx\b/, `${query.name}: ${plan}`);
       if (query.attempts) assert.match(plan, /SEARCH a USING (?:COVERING )?INDEX attempts_payment_seq_key\b/, `${query.name}: ${plan}`);
-      assert.doesNotMatch(plan, /SCAN (?:payments|attempts|a)\b/, `${query.name} scans: ${plan}`);
+      assert.doesNotMatch(plan, /SCAN (?:payments|attempts|a|l|p)\b/, `${query.name} scans: ${plan}`);
+    }
+  } finally {
+    db.close();
+  }
+});
+
+test('a list reads the payment list by the index of its filter, the journal after the checkpoint, and the sales in flight, never scanning', () => {
+  const db = new Database(':memory:');
+  try {
+    for (const migration of migrations) db.exec(migration.sqlite);
+    const cases: ReadonlyArray<{ query: Omit<PaymentQuery, 'limit'>; index: string }> = [
+      { query: {}, index: 'payment_list_created_idx' },
+      { query: { merchantId: 'm1' }, index: 'payment_list_merchant_idx' },
+      { query: { terminalId: 't1', fromMs: 0, toMs: 1 }, index: 'payment_list_terminal_idx' },
+      { query: { status: 'approved' }, index: 'payment_list_status_idx' },
+      { query: { last4: '1234' }, index: 'payment_list_last4_idx' },
+      // Follow-ups find their original by RRN or STAN: that index, not the terminal's or merchant's history.
+      { query: { terminalId: 't1', stan: '000001' }, index: 'payment_list_stan_idx' },
+      { query: { terminalId: 't1', rrn: '123456789012' }, index: 'payment_list_rrn_idx' },
+      { query: { merchantId: 'm1', rrn: '123456789012' }, index: 'payment_list_rrn_idx' },
+    ];
+    for (const { query, index } of cases) {
+      const parts = currentPaymentParts('p.id AS id, p.created_at_ms AS created_at_ms', paymentQueryTerms({ limit: 50, ...query }, { createdAtMs: 5, id: 'x' }), { orderLimit: 51, inFlight: true });
+      const sql = `SELECT id FROM (${parts.sql}) c ORDER BY created_at_ms DESC, id DESC LIMIT 51`;
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...parts.params) as Array<{ detail: string }>).map((step) => step.detail).join(' | ');
+      const name = JSON.stringify(query);
+      assert.match(plan, new RegExp(`SEARCH l USING (?:COVERING )?INDEX ${index}\\b`), `${name}: ${plan}`);
+      assert.match(plan, /SEARCH p USING (?:COVERING )?INDEX (?:payments_journal_key|payments_iso_key|payments_pending_idx)\b/, `${name}: ${plan}`);
+      assert.doesNotMatch(plan, /SCAN (?:payments|payment_list|l|p)\b/, `${name} scans: ${plan}`);
     }
   } finally {
     db.close();

@@ -5,7 +5,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isReswipeError, type ReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import type { ErrorCode } from '../../../src/core/errors/catalogue.ts';
-import type { ConfigChange, FeePlanRecord, PaymentRecord, Store, TerminalKeyRecord } from '../../../src/core/ports/store.ts';
+import { paymentProjectorName, type ConfigChange, type FeePlanRecord, type PaymentRecord, type Store, type TerminalKeyRecord } from '../../../src/core/ports/store.ts';
 import { migrations } from '../../../src/adapters/store/migrations.ts';
 import { defineReconStoreBehaviour } from './recon-store-behaviour.ts';
 import { apiKey, attempt, audit, baseAtMs, channel, feeLine, idempotency, merchant, payment, payoutAccount, payoutRecord, reversal, settlementBatch, terminal } from './store-fixtures.ts';
@@ -366,11 +366,26 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
         [{ fromMs: baseAtMs + 5000, toMs: baseAtMs + 12_000 }, (p) => p.createdAtMs >= baseAtMs + 5000 && p.createdAtMs < baseAtMs + 12_000],
         [{ merchantId: 'm1', status: 'approved', fromMs: baseAtMs + 3000 }, (p) => p.merchantId === 'm1' && p.status === 'approved' && p.createdAtMs >= baseAtMs + 3000],
       ];
-      for (const [query, keep] of cases) {
-        const expected = newestFirst.filter(keep).map((p) => p.id);
-        assert.ok(expected.length > 0, `case ${JSON.stringify(query)} selects something`);
-        assert.deepEqual(await collect(query, 4), expected, JSON.stringify(query));
-      }
+      const checkEveryFilter = async (state: string): Promise<void> => {
+        for (const [query, keep] of cases) {
+          const expected = newestFirst.filter(keep).map((p) => p.id);
+          assert.ok(expected.length > 0, `case ${JSON.stringify(query)} selects something`);
+          assert.deepEqual(await collect(query, 4), expected, `${state}: ${JSON.stringify(query)}`);
+        }
+      };
+      // Whatever the payment projector has reached (docs/projector.md, "The payment list"), a list is the same.
+      await checkEveryFilter('nothing projected');
+      const head = (await store.paymentJournalHead()).seq;
+      assert.ok(head > 20, 'the final payments are journalled');
+      const project = (afterSeq: number, throughSeq: number) =>
+        store.write(async (tx) => {
+          await tx.projectPaymentList(afterSeq, throughSeq);
+          await tx.setProjectorCheckpoint(paymentProjectorName, throughSeq, baseAtMs);
+        });
+      await project(0, Math.floor(head / 2));
+      await checkEveryFilter('half projected');
+      await project(Math.floor(head / 2), head);
+      await checkEveryFilter('all projected');
 
       // Payments created while a client pages never shift the pages it has not read yet.
       const first = await store.listPayments({ limit: 20 });
@@ -383,6 +398,54 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       await expectCode(store.listPayments({ limit: 10, cursor: 'not a cursor!' }), 'RSW_STORE_BAD_CURSOR');
       await expectCode(store.listPayments({ limit: 10, cursor: Buffer.from('x:y').toString('base64url') }), 'RSW_STORE_BAD_CURSOR');
       await expectCode(store.listPayments({ limit: 0 }), 'RSW_BAD_ARGUMENT');
+    });
+
+    withStore('the payment list: a row projected earlier never hides a later change, a repeated or older projection changes nothing, sums stay exact', async (store) => {
+      await seedParents(store);
+      const sale = payment('p-sale', 'm1', { status: 'approved', amountMinor: 700, terminalId: 't1', rrn: 'rrn-sale', createdAtMs: baseAtMs + 10 });
+      const inFlight = payment('p-flight', 'm1', { status: 'pending', amountMinor: 300, terminalId: 't1', createdAtMs: baseAtMs + 20 });
+      await store.write(async (tx) => {
+        await tx.insertPayment(sale);
+        await tx.insertPayment(inFlight);
+      });
+      const ids = async (query: Omit<Parameters<Store['listPayments']>[0], 'limit'>): Promise<string[]> => (await store.listPayments({ limit: 10, ...query })).data.map((p) => p.id);
+      const sum = () => store.sumApprovedMinor({ merchantId: 'm1', terminalId: 't1' }, baseAtMs, baseAtMs + 100);
+      const project = async (afterSeq: number, throughSeq: number) => {
+        await store.write(async (tx) => {
+          await tx.projectPaymentList(afterSeq, throughSeq);
+          await tx.setProjectorCheckpoint(paymentProjectorName, throughSeq, baseAtMs);
+        });
+      };
+      // The sale in flight (pending, never journalled) is listed though the projector cannot see it.
+      assert.deepEqual(await ids({ status: 'pending' }), ['p-flight']);
+      assert.deepEqual(await ids({ terminalId: 't1' }), ['p-flight', 'p-sale']);
+      assert.equal(await sum(), 700);
+      const firstSeq = (await store.paymentJournalHead()).seq;
+      await project(0, firstSeq);
+      assert.deepEqual(await ids({ rrn: 'rrn-sale' }), ['p-sale']);
+      assert.equal(await sum(), 700);
+
+      // The sale is reversed after it was projected: its list row is stale until the projector passes again.
+      const stored = await store.getPayment('p-sale');
+      assert.ok(stored !== null);
+      await store.write(async (tx) => {
+        assert.equal(await tx.updatePayment(stored, { ...stored, status: 'reversed', updatedAtMs: stored.updatedAtMs + 1, version: stored.version + 1 }), true);
+      });
+      assert.deepEqual(await ids({ status: 'approved' }), [], 'the stale row does not answer for the payment');
+      assert.deepEqual(await ids({ status: 'reversed' }), ['p-sale']);
+      assert.equal((await store.getPayment('p-sale'))?.status, 'reversed');
+      assert.equal(await sum(), 0);
+      const secondSeq = (await store.paymentJournalHead()).seq;
+      assert.ok(secondSeq > firstSeq, 'the update took a new journal seq');
+      await project(firstSeq, secondSeq);
+      assert.deepEqual(await ids({ status: 'reversed' }), ['p-sale']);
+      // A batch repeated after a crash, and an older range replayed, leave the newer row as it is.
+      await project(firstSeq, secondSeq);
+      await store.write((tx) => tx.projectPaymentList(0, secondSeq));
+      assert.deepEqual(await ids({ status: 'approved' }), []);
+      assert.deepEqual(await ids({ status: 'reversed' }), ['p-sale']);
+      assert.deepEqual(await ids({ merchantId: 'm1' }), ['p-flight', 'p-sale']);
+      assert.equal(await sum(), 0);
     });
 
     withStore('listPayments caps a page at 500 rows', async (store) => {

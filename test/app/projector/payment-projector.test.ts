@@ -1,5 +1,5 @@
-// Goal: the payment projector writes each answered payment's fee line and payment.completed event exactly
-// once, off the answer's path, from the payment journal: idempotent when run again, resumed from its
+// Goal: the payment projector writes each answered payment's fee line, payment.completed event and payment
+// list row exactly once, off the answer's path, from the payment journal: idempotent when run again, resumed from its
 // checkpoint after a restart, and a refund or removal never depends on it having run.
 // Method: a temporary SQLite store; payments written as the engine writes them (insert pending, then update).
 import { test } from 'node:test';
@@ -62,6 +62,9 @@ test('fee lines and payment.completed events are written once per answered payme
     const completed = (await store.listEvents(0, 100, 'payment.completed')).map((event) => [event.subjectId, event.payload.status]);
     assert.deepEqual(completed, [['p1', 'approved'], ['p2', 'declined'], ['p3', 'approved']]);
     assert.deepEqual(await projector.lag(), { entries: 0, ageMs: 0, checkpoint: before.head, head: before.head });
+    // The payment list (migration 0027) holds the projected payments: past the checkpoint, lists read it alone.
+    assert.deepEqual((await store.listPayments({ limit: 10, status: 'approved' })).data.map((p) => p.id).sort(), ['p1', 'p3']);
+    assert.deepEqual((await store.listPayments({ limit: 10, merchantId: 'M1' })).data.map((p) => p.id).sort(), ['p1', 'p2', 'p3', 'p4']);
     // Run again (a second node, a restart): nothing new.
     assert.equal(await projector.drain(), 0);
     assert.equal((await store.listFeeLines({ merchantId: 'M1' })).length, 2);
