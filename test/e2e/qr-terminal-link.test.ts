@@ -83,6 +83,7 @@ after(async () => {
 test('paid at once and paying-then-paid answer 00 with the trade number, each paid once in the book', async () => {
   const client = await signedOnClient();
   try {
+    const rrnsTold: string[] = [];
     for (const prefix of ['130000', '131002']) {
       const authCode = nextCode(prefix);
       const answer = await client.request(qrSaleMessage({ stan: nextStan(), authCode, amountMinor: 1_250 }));
@@ -92,8 +93,9 @@ test('paid at once and paying-then-paid answer 00 with the trade number, each pa
       const trades = tradesOfCode(authCode);
       assert.equal(trades.length, 1);
       assert.equal(trades[0]!.paidFee, 1_250);
-      // DE 37 is the provider's trade number (its first 12 characters: DE 37 is an12).
-      assert.equal((getText(answer, 37) ?? '').trim(), trades[0]!.transactionId.slice(0, 12));
+      // DE 37 is the provider's trade number (its last 12 characters, the part that tells trades apart: DE 37 is an12).
+      assert.equal((getText(answer, 37) ?? '').trim(), trades[0]!.transactionId.slice(-12));
+      rrnsTold.push(getText(answer, 37) ?? '');
       const payment = await gateway.store.getPayment(trades[0]!.outTradeNo);
       assert.equal(payment?.status, 'approved');
       assert.equal(payment?.method, 'wechat');
@@ -101,6 +103,7 @@ test('paid at once and paying-then-paid answer 00 with the trade number, each pa
       assert.equal(payment?.terminalId, terminalId);
       assert.ok(!(payment?.panMasked ?? '').includes(authCode.slice(4, 14)), 'the code is stored masked');
     }
+    assert.equal(new Set(rrnsTold).size, rrnsTold.length, 'each QR sale is told its own RRN');
   } finally {
     client.close();
   }

@@ -4,6 +4,7 @@
 // providers' books, checked in qr-audit.ts), (c) what the store
 // holds, and (d) the raw bytes of the SQLite files, and checks the five money-safety invariants of
 // docs/vocabulary.md. Every breach is reported with the payment it concerns.
+import { terminalRrnOf } from '../../src/core/payments/terminal-rrn.ts';
 import type { AttemptRecord, PaymentRecord, ReversalRecord, Store } from '../../src/core/ports/store.ts';
 import type { IssuerBook } from '../../src/sim/issuer/issuer-book.ts';
 import { auditQrPayment, emptyQrCounts, indexQrBooks, type QrCounts, type QrProviderBooks } from './qr-audit.ts';
@@ -99,12 +100,6 @@ export interface AuditReport {
      */
     refundsReversed: number;
     voidedSalesReopened: number;
-    /**
-     * QR sales whose terminal answer's DE 37 is only the first 12 characters of the provider's trade
-     * number (build-terminal-answer.ts cuts it): constant across trades (`420000000000` for WeChat Pay), so
-     * it names no sale. A violation only with `strict`.
-     */
-    qrRrnCut: number;
   };
   counts: {
     payments: number;
@@ -297,7 +292,8 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
   let followUpsManual = 0;
   let refundsReversed = 0;
   let voidedSalesReopened = 0;
-  let qrRrnCut = 0;
+  // Invariant 2 across sales: no two payments of one party are named by one RRN in the answers (DE 37 names one sale).
+  const paymentOfRrn = new Map<string, string>();
   let goodCardSales = 0;
   let goodCardApproved = 0;
   let recoveredSales = 0;
@@ -317,17 +313,18 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
     // Invariant 2: one payment per logical sale whatever was resent; every answer names that payment.
     if (rows.length > 1) add(2, who, `${rows.length} stored payments (${rows.map((row) => row.id).join(', ')}) for one sale sent ${payment.sends} times`);
     const row = rows[0];
-    let rrnCut = false;
     for (const answer of payment.answers) {
       if (answer.paymentId !== null && answer.paymentId !== row?.id) add(2, who, `an answer named payment ${answer.paymentId}, the store has ${row?.id ?? 'none'}`);
-      // A terminal is told no payment id; the RRN its answer carries must be the stored payment's.
-      if ((answer.rrn ?? null) === null || answer.rrn === row?.rrn?.trim()) continue;
-      if (payment.method !== 'card' && answer.rrn === row?.rrn?.slice(0, 12).trim()) rrnCut = true;
-      else add(2, who, `an answer carried RRN ${answer.rrn}, the store has ${row?.rrn ?? 'none'}`);
-    }
-    if (rrnCut) {
-      qrRrnCut += 1;
-      if (input.strict === true) add(2, who, `the terminal was told RRN ${row?.rrn?.slice(0, 12)}, the first 12 characters of the provider's trade number ${row?.rrn}: it names no one sale`);
+      // A terminal is told no payment id; the RRN its answer carries must be the stored payment's (a QR
+      // trade number's last 12 characters: src/core/payments/terminal-rrn.ts), and no other payment's.
+      if ((answer.rrn ?? null) === null) continue;
+      const stored = row?.rrn ?? null;
+      if (stored === null || answer.rrn !== terminalRrnOf(stored).trim()) add(2, who, `an answer carried RRN ${answer.rrn}, the store has ${stored ?? 'none'}`);
+      // Per party that assigned it: the sandboxes number their trades from 1 each, where real WeChat Pay and Alipay numbers differ in their prefixes.
+      const rrnKey = `${payment.method}:${answer.rrn ?? ''}`;
+      const named = paymentOfRrn.get(rrnKey);
+      if (named !== undefined && row !== undefined && named !== row.id) add(2, who, `an answer carried RRN ${answer.rrn}, which another ${payment.method} answer gave payment ${named}: it names no one sale`);
+      if (row !== undefined) paymentOfRrn.set(rrnKey, row.id);
     }
     // Answers that came after the terminal gave up and reversed the sale are void for it: it reversed.
     const heeded = payment.reversalSent ? payment.answers.filter((answer) => answer.afterGiveUp !== true) : payment.answers;
@@ -501,7 +498,7 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
   return {
     ok: violations.length === 0,
     violations,
-    findings: { pendingFlagged, sweepEventsMax, refundsReversed, voidedSalesReopened, qrRrnCut },
+    findings: { pendingFlagged, sweepEventsMax, refundsReversed, voidedSalesReopened },
     counts: {
       payments: input.payments.length,
       toldApproved,

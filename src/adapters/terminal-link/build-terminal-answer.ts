@@ -2,6 +2,7 @@
 // response with the request's echoes, DE 39, the DE 44 retry verdict and the DE 63 cashier message in
 // the listener's language; the shorter network, settlement, upload and reversal answers; and the
 // packing, with a MAC under the key the request was checked with when the answer type carries one.
+import { terminalRrnOf } from '../../core/payments/terminal-rrn.ts';
 import { packMessage, responseTpduFor, type Dialect, type IsoFieldValue, type IsoMessage } from '../../core/iso8583/index.ts';
 import { cashierMessageWithNote, classifyResponseCode, terminalVerdictText, type Diagnosis } from '../../core/declines/index.ts';
 import { isMacSignedAnswerMti, packWithMac } from '../../core/crypto/terminal-mac.ts';
@@ -27,7 +28,7 @@ export interface Approval {
 /** The answer of a sale, follow-up or refusal: echoes, DE 37/38 when given, DE 39, DE 44 verdict, DE 63 cashier message (with the recovery note when it fits). */
 export function buildDiagnosisAnswer(request: IsoMessage, responseMti: string, language: Language, diagnosis: Diagnosis, approval: Approval | null, recovery?: BilingualText | null): IsoMessage {
   const fields = echoed(request, echoesOf.standard);
-  if (approval?.rrn) fields[37] = approval.rrn.padEnd(12, ' ').slice(0, 12);
+  if (approval?.rrn) fields[37] = terminalRrnOf(approval.rrn);
   if (diagnosis.code === '00' && approval?.authCode) fields[38] = approval.authCode.padEnd(6, ' ').slice(0, 6);
   fields[39] = diagnosis.code;
   fields[44] = terminalVerdictText(diagnosis);
