@@ -79,9 +79,11 @@ export interface IssuerControls {
   readonly seed: number;
   readonly book: IssuerBook;
   readonly stats: IssuerStats;
+  /** Every reversal received, oldest first (bounded): tests check that no two senders overlapped on one original. */
   readonly reversalsReceived: readonly ReversalReceipt[];
   faults(): FaultSettings;
   setFaults(settings: FaultSettings): void;
+  /** Forgets every transaction and restores opening balances (recorded in the ledger file too). */
   reset(): void;
 }
 

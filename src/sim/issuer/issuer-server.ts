@@ -68,18 +68,8 @@ export const issuerServerDefaults = {
 const reversalReceiptsMax = 10_000;
 
 export interface RunningIssuerServer extends IssuerControls {
-  readonly isoPort: number;
   readonly adminPort: number;
   readonly host: string;
-  readonly seed: number;
-  readonly book: IssuerBook;
-  readonly stats: IssuerStats;
-  /** Every reversal received, oldest first (bounded): tests check that no two senders overlapped on one original. */
-  readonly reversalsReceived: readonly ReversalReceipt[];
-  faults(): FaultSettings;
-  setFaults(settings: FaultSettings): void;
-  /** Forgets every transaction and restores opening balances (recorded in the ledger file too). */
-  reset(): void;
   close(): Promise<void>;
 }
 
