@@ -12,6 +12,7 @@ import type { LeaseFence } from '../cluster/work-lease.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 import { recoverPendingQrPayments } from './recover-pending-qr-payments.ts';
 import { recoverPendingQrRefunds } from './recover-pending-qr-refunds.ts';
+import { recoverPendingQrVoids } from './recover-pending-qr-voids.ts';
 import { takeQrPayment } from './take-qr-payment.ts';
 import { reverseQrByTerminal } from './reverse-qr-by-terminal.ts';
 import type { TerminalReversalInput } from '../../core/ports/payments.ts';
@@ -65,10 +66,11 @@ export class QrPayments implements QrSaleUseCases {
     return reverseQrByTerminal(this.#deps, payment, input);
   }
 
-  /** At start and by the recovery sweep: pending QR sales nobody drives are queried, then declined or queued for a cancel; pending refunds are sent again (same out_refund_no); due cancels run. */
+  /** At start and by the recovery sweep: pending QR sales nobody drives are queried, then declined or queued for a cancel; pending refunds are sent again (same out_refund_no), pending voids cancel again; due cancels run. */
   async recoverAfterRestart(options: { createdBeforeMs?: number; fence?: LeaseFence | undefined } = {}): Promise<{ payments: number; declined: number; cancelsQueued: number }> {
     const recovered = await recoverPendingQrPayments(this.#deps, options);
     await recoverPendingQrRefunds(this.#deps, options);
+    await recoverPendingQrVoids(this.#deps, options);
     await this.runFollowUps(options.fence);
     return recovered;
   }

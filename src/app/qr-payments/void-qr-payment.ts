@@ -5,7 +5,7 @@
 // the void and marks the original `voided` (its fee removed) in one write. Not confirmed: the void is
 // answered `pending` (WAIT) and flagged for manual handling: the cancel may have refunded the trade
 // while the original still reads approved, so an operator checks the provider's record.
-import { approvedDiagnosis } from '../../core/declines/index.ts';
+import { approvedDiagnosis, type Diagnosis } from '../../core/declines/index.ts';
 import { qrOutcomeDiagnosis } from '../../core/declines/qr-code-table.ts';
 import { businessDateOf } from '../../core/fees/business-date.ts';
 import { toPaymentView } from '../../core/payments/payment-view.ts';
@@ -15,10 +15,11 @@ import { refuse } from '../../core/payments/txn-rule-result.ts';
 import { decideVoid } from '../../core/payments/void-rules.ts';
 import type { FollowUpRequest, FollowUpResult, TxnView } from '../../core/ports/payments.ts';
 import type { QrCancelResult } from '../../core/ports/qr-channel.ts';
-import type { PaymentRecord } from '../../core/ports/store.ts';
+import type { AttemptRecord, PaymentRecord } from '../../core/ports/store.ts';
 import { buildQrAttempt, qrPaymentIdOf } from '../../core/qr/qr-sale-records.ts';
 import { newRandomId } from '../../core/time/random.ts';
 import { updatePaymentChecked, writeDurably } from '../payments/durable-write.ts';
+import type { LeaseFence } from '../cluster/work-lease.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 import { refundQrPaymentReplay } from './refund-qr-payment.ts';
 
@@ -73,28 +74,49 @@ export async function voidQrPayment(deps: QrPaymentDeps, request: FollowUpReques
   } finally {
     deps.active.delete(voidId);
   }
+  const { view, diagnosis } = await writeQrVoidOutcome(deps, voidId, original.id, started.attempt, result, request.idempotency);
+  return { kind: 'completed', view, diagnosis };
+}
+
+/**
+ * The void's end in one write: a confirmed cancel approves the void and marks the original `voided` (its
+ * fee removed); a refused one declines the void; anything else leaves it `pending`, flagged for manual
+ * handling. Used by the void itself and by the recovery of a void a crash left pending.
+ */
+export async function writeQrVoidOutcome(
+  deps: QrPaymentDeps,
+  voidId: string,
+  originalPaymentId: string,
+  attempt: AttemptRecord,
+  result: QrCancelResult,
+  idempotency: { scope: string; key: string } | null,
+  fence?: LeaseFence,
+): Promise<{ view: TxnView; diagnosis: Diagnosis }> {
   const confirmed = result.kind === 'answer' && result.cancelled && !result.callAgain;
   const refused = result.kind === 'answer' && !result.cancelled && !result.callAgain;
   const diagnosis = confirmed ? approvedDiagnosis() : refused ? { ...qrOutcomeDiagnosis('declined', result.kind === 'answer' ? result.providerCode : null), reason: 'the provider refused the cancel; refund instead' } : qrOutcomeDiagnosis('unknown', null);
   const view = await writeDurably(deps.store, async (tx) => {
+    await fence?.check(tx);
     const at = deps.clock.nowMs();
     const stored = await tx.getPayment(voidId);
-    const originalNow = await tx.getPayment(original.id);
+    const originalNow = await tx.getPayment(originalPaymentId);
     if (stored === null || originalNow === null) throw new Error(`broken invariant: void ${voidId} or its original vanished`);
-    await tx.updateAttempt({ ...started.attempt, outcome: confirmed ? 'approved' : refused ? 'declined' : 'unknown', responseCode: confirmed ? '00' : diagnosis.code, providerCode: result.kind === 'answer' ? result.providerCode : null, completedAtMs: confirmed || refused ? at : null });
+    // Recovery and a late writer both finish a void once: a void already ended is left as it is.
+    if (stored.status !== 'pending' || (stored.manualHandlingSinceMs ?? null) !== null) return toPaymentView(stored, await tx.listAttempts(voidId)) as TxnView;
+    await tx.updateAttempt({ ...attempt, outcome: confirmed ? 'approved' : refused ? 'declined' : 'unknown', responseCode: confirmed ? '00' : diagnosis.code, providerCode: result.kind === 'answer' ? result.providerCode : null, completedAtMs: confirmed || refused ? at : null });
     const unknown = !confirmed && !refused;
     const after: PaymentRecord = { ...stored, status: confirmed ? 'approved' : refused ? 'declined' : 'pending', responseCode: diagnosis.code, decline: confirmed ? null : toStoredDecline(diagnosis), updatedAtMs: at, ...(unknown ? { manualHandlingSinceMs: at } : {}) };
     await updatePaymentChecked(tx, stored, after);
     if (confirmed) {
-      await updatePaymentChecked(tx, originalNow, { ...originalNow, status: 'voided', updatedAtMs: at });
+      if (originalNow.status === 'approved') await updatePaymentChecked(tx, originalNow, { ...originalNow, status: 'voided', updatedAtMs: at });
       await deps.fees?.removeForPayment(tx, originalNow);
     }
-    if (unknown) await tx.appendEvent({ type: 'payment.manual_handling', subjectId: voidId, payload: { method: after.method, originalPaymentId: original.id, reason: 'QR void (cancel) not confirmed' }, atMs: at });
+    if (unknown) await tx.appendEvent({ type: 'payment.manual_handling', subjectId: voidId, payload: { method: after.method, originalPaymentId, reason: 'QR void (cancel) not confirmed' }, atMs: at });
     const written = { ...after, version: stored.version + 1 };
     const txnView = toPaymentView(written, await tx.listAttempts(voidId)) as TxnView;
-    await tx.updateIdempotency(request.idempotency.scope, request.idempotency.key, { paymentId: voidId, state: 'done', responseStatus: 201, responseBody: JSON.stringify(txnView), updatedAtMs: at });
+    if (idempotency !== null) await tx.updateIdempotency(idempotency.scope, idempotency.key, { paymentId: voidId, state: 'done', responseStatus: 201, responseBody: JSON.stringify(txnView), updatedAtMs: at });
     if (confirmed || refused) await tx.appendEvent({ type: 'payment.completed', subjectId: voidId, payload: { ...completedPayload(written, diagnosis), kind: 'void', method: written.method }, atMs: at });
     return txnView;
   });
-  return { kind: 'completed', view, diagnosis };
+  return { view, diagnosis };
 }

@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import type { FollowUpRequest } from '../../../src/core/ports/payments.ts';
 import { cancelAnswer, noAnswer } from '../../support/fake-qr-channel.ts';
 import { merchantId, qrFixture, qrTestSettings } from './qr-fixture.ts';
+import { waitingFor } from '../../support/wait-for.ts';
+
+const waitFor = waitingFor({ timeoutMs: 10_000, pollMs: 10 });
 
 let keyNo = 0;
 function followUp(operation: 'refund' | 'void', originalPaymentId: string, amountMinor: number | null): FollowUpRequest {
@@ -133,6 +136,53 @@ test('a refund still unknown when its budget ends is finished by recovery under 
     const flagged = await f.store.getPayment(stuck.view.id);
     assert.equal(flagged?.status, 'pending');
     assert.equal(typeof flagged?.manualHandlingSinceMs, 'number');
+  } finally {
+    await f.close();
+  }
+});
+
+test('a void a crash left pending after its cancel reached the provider is finished by recovery: the sale voided once; still unknown, it is flagged', async () => {
+  const f = await qrFixture();
+  try {
+    const saleId = await paidSale(f);
+    const secondSaleId = await paidSale(f);
+    // The process "dies" while its cancel is on the wire: the provider closes the trade, no answer comes back.
+    const cancel = f.wechat.cancel.bind(f.wechat);
+    f.wechat.cancel = async (outTradeNo: string) => {
+      await cancel(outTradeNo);
+      f.wechat.cancel = cancel;
+      return new Promise(() => {});
+    };
+    void f.engine.followUp(followUp('void', saleId, null));
+    await waitFor('the cancel to reach the provider', () => f.wechat.calls.some((call) => call.kind === 'cancel'));
+    assert.equal(f.wechat.chargedMinor(saleId), 0, 'the provider gave the money back');
+    const [pendingVoid] = (await f.store.listPendingPayments(f.clock.nowMs() + 1, 10)).filter((payment) => payment.kind === 'void');
+    assert.ok(pendingVoid !== undefined, 'the void was durable before its cancel');
+    f.clock.advance(120_000);
+
+    await f.restart().recoverAfterRestart();
+    assert.equal((await f.store.getPayment(pendingVoid.id))?.status, 'approved');
+    assert.equal((await f.store.getPayment(saleId))?.status, 'voided', 'the sale reads as the money stands');
+    assert.equal(f.wechat.calls.filter((call) => call.kind === 'cancel').length, 2, 'one cancel again, for the same trade');
+    await f.restart().recoverAfterRestart();
+    assert.equal(f.wechat.calls.filter((call) => call.kind === 'cancel').length, 2, 'a finished void is not cancelled again');
+
+    // A second crashed void whose recovery gets no answer either: flagged for manual handling, not left pending unflagged.
+    f.wechat.cancel = async (outTradeNo: string) => {
+      await cancel(outTradeNo);
+      f.wechat.cancel = cancel;
+      return new Promise(() => {});
+    };
+    void f.engine.followUp(followUp('void', secondSaleId, null));
+    await waitFor('the second cancel to reach the provider', () => f.wechat.calls.filter((call) => call.kind === 'cancel').length === 3);
+    const [secondVoid] = (await f.store.listPendingPayments(f.clock.nowMs() + 1, 10)).filter((payment) => payment.kind === 'void');
+    assert.ok(secondVoid !== undefined);
+    f.clock.advance(120_000);
+    f.wechat.script('cancel', noAnswer);
+    await f.restart().recoverAfterRestart();
+    const flagged = await f.store.getPayment(secondVoid.id);
+    assert.equal(flagged?.status, 'pending');
+    assert.ok(typeof flagged?.manualHandlingSinceMs === 'number', 'flagged for manual handling');
   } finally {
     await f.close();
   }
