@@ -22,6 +22,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { reswipeBin, runReswipe, startReswipeJson, stopChild, type StartedReswipe } from '../support/reswipe-process.ts';
 import { readIssuerLedger, waitForIssuerLedger } from '../support/issuer-ledger.ts';
+import { waitingFor } from '../support/wait-for.ts';
+
+const waitFor = waitingFor({ timeoutMs: 10_000, pollMs: 50 });
 
 const merchantId = 'M00000000000001';
 const terminalId = 'T0000001';
@@ -165,8 +168,12 @@ test('HTTP: approved is charged once at the UnionPay QR rate, stored masked as m
   assert.equal(entries[0]!.kind, 'charge');
   assert.equal(entries[0]!.cardId, 'unionpay-qr-ok', 'charged to the QR wallet, not a card');
   assert.equal(entries[0]!.rrn, (answer.json.rrn ?? '').trim());
-  // The built-in plan prices UnionPay QR at 0.60 %: 12 345 fen × 60 bps = 74.07, half-up 74.
-  const stored = await getPayment(answer.json.id);
+  // The built-in plan prices UnionPay QR at 0.60 %: 12 345 fen × 60 bps = 74.07, half-up 74. The fee line
+  // is the payment projector's, written off the answer's path (docs/projector.md): read once it is there.
+  const stored = await waitFor('the fee line of the approval', async () => {
+    const payment = await getPayment(answer.json.id);
+    return payment.fee !== undefined && payment.fee !== null ? payment : null;
+  });
   assert.equal(stored.fee?.rateBps, 60);
   assert.equal(stored.fee?.feeMinor, 74);
 });
