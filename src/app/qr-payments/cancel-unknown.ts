@@ -9,6 +9,7 @@ import type { QrCancelResult } from '../../core/ports/qr-channel.ts';
 import type { QrFollowUpRecord } from '../../core/ports/store.ts';
 import { updatePaymentChecked, writeDurably } from '../payments/durable-write.ts';
 import { stopIfLeaseLost, type LeaseFence } from '../cluster/work-lease.ts';
+import { callProvider } from './call-provider.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 import { diagnosisOfQrEnd, writeQrOutcomeUnit } from './qr-outcome-unit.ts';
 
@@ -32,11 +33,7 @@ async function cancelOne(deps: QrPaymentDeps, followUp: QrFollowUpRecord, fence:
   if (entry === undefined) {
     result = { kind: 'not_sent', reason: 'closed', detail: `channel ${followUp.channel} is not configured` };
   } else {
-    try {
-      result = await entry.port.cancel(followUp.outTradeNo, { timeoutMs: entry.timeoutMs });
-    } catch (error) {
-      result = { kind: 'no_answer', reason: 'connection_lost', detail: error instanceof Error ? error.message : 'the channel threw', sentAtMs: deps.clock.nowMs() };
-    }
+    result = await callProvider(deps.clock, () => entry.port.cancel(followUp.outTradeNo, { timeoutMs: entry.timeoutMs }));
   }
   const tries = followUp.tries + 1;
   const step = decideQrFollowUp(deps.settings.followUp, tries, result, deps.clock.nowMs());

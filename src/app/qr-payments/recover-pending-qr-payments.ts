@@ -7,6 +7,7 @@ import { protocolOfQrMethod } from '../../core/qr/choose-qr-channel.ts';
 import type { QrCallResult } from '../../core/ports/qr-channel.ts';
 import { updatePaymentChecked, writeDurably } from '../payments/durable-write.ts';
 import { stopIfLeaseLost, type LeaseFence } from '../cluster/work-lease.ts';
+import { callProvider } from './call-provider.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 import { diagnosisOfQrEnd, enqueueQrFollowUp, writeQrOutcomeUnit } from './qr-outcome-unit.ts';
 
@@ -29,11 +30,7 @@ export async function recoverPendingQrPayments(deps: QrPaymentDeps, options: { c
     const entry = deps.channels.find((candidate) => candidate.port.name === attempt.channel);
     let query: QrCallResult = { kind: 'not_sent', reason: 'closed', detail: `channel ${attempt.channel} is not configured` };
     if (entry !== undefined) {
-      try {
-        query = await entry.port.query(payment.id, { timeoutMs: entry.timeoutMs });
-      } catch (error) {
-        query = { kind: 'no_answer', reason: 'connection_lost', detail: error instanceof Error ? error.message : 'the channel threw', sentAtMs: deps.clock.nowMs() };
-      }
+      query = await callProvider(deps.clock, () => entry.port.query(payment.id, { timeoutMs: entry.timeoutMs }));
     }
     const plan = decidePendingQrRecovery(query);
     if (plan.kind === 'declined') {

@@ -7,6 +7,7 @@
 import { isQrProviderMethod } from '../../core/qr/auth-code.ts';
 import type { QrCancelResult } from '../../core/ports/qr-channel.ts';
 import { stopIfLeaseLost, type LeaseFence } from '../cluster/work-lease.ts';
+import { callProvider } from './call-provider.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 import { writeQrVoidOutcome } from './void-qr-payment.ts';
 
@@ -17,6 +18,7 @@ export async function recoverPendingQrVoids(deps: QrPaymentDeps, options: { crea
   for (const voidPayment of pending) {
     if (voidPayment.kind !== 'void' || !isQrProviderMethod(voidPayment.method) || voidPayment.originalPaymentId === null) continue;
     if ((voidPayment.manualHandlingSinceMs ?? null) !== null || deps.active.has(voidPayment.id)) continue;
+    const { originalPaymentId } = voidPayment;
     const attempt = (await deps.store.listAttempts(voidPayment.id)).at(-1);
     if (attempt === undefined) continue;
     counts.voids += 1;
@@ -26,16 +28,14 @@ export async function recoverPendingQrVoids(deps: QrPaymentDeps, options: { crea
       stopIfLeaseLost(options.fence, 'the next cancel');
       deps.active.add(voidPayment.id);
       try {
-        result = await entry.port.cancel(voidPayment.originalPaymentId, { timeoutMs: entry.timeoutMs });
-      } catch (error) {
-        result = { kind: 'no_answer', reason: 'connection_lost', detail: error instanceof Error ? error.message : 'the channel threw', sentAtMs: deps.clock.nowMs() };
+        result = await callProvider(deps.clock, () => entry.port.cancel(originalPaymentId, { timeoutMs: entry.timeoutMs }));
       } finally {
         deps.active.delete(voidPayment.id);
       }
     }
     // Asked to call again: the next sweep does, unless the answer is final now.
     if (result.kind === 'answer' && result.callAgain) continue;
-    const { view } = await writeQrVoidOutcome(deps, voidPayment.id, voidPayment.originalPaymentId, attempt, result, null, options.fence);
+    const { view } = await writeQrVoidOutcome(deps, voidPayment.id, originalPaymentId, attempt, result, null, options.fence);
     if (view.status === 'approved') counts.confirmed += 1;
     else if (view.status === 'pending') counts.manual += 1;
   }

@@ -23,6 +23,7 @@ import { buildQrAttempt, qrPaymentIdOf } from '../../core/qr/qr-sale-records.ts'
 import { newRandomId } from '../../core/time/random.ts';
 import { duplicateSaleResult } from '../payments/duplicate-sale.ts';
 import { updatePaymentChecked, writeDurably } from '../payments/durable-write.ts';
+import { callProvider } from './call-provider.ts';
 import type { QrChannelEntry, QrPaymentDeps } from './qr-deps.ts';
 
 /** Refund calls (refund + refund query) per refund while the client waits. */
@@ -88,7 +89,7 @@ function channelOf(deps: QrPaymentDeps, original: PaymentRecord): QrChannelEntry
 export async function refundUntilFinal(deps: QrPaymentDeps, entry: QrChannelEntry, original: PaymentRecord, refund: PaymentRecord, budgetEndMs: number): Promise<QrRefundResult> {
   const options = { timeoutMs: entry.timeoutMs };
   const send = () => entry.port.refund({ outTradeNo: original.id, outRefundNo: refund.id, refundMinor: refund.amountMinor, totalMinor: original.amountMinor, currency: original.currency, reason: refund.reference }, options);
-  let result = await safely(deps, send);
+  let result = await callProvider(deps.clock, send);
   for (let calls = 1; calls < refundCallsMax; calls++) {
     if (result.kind === 'answer' && (result.state === 'refunded' || result.state === 'failed')) return result;
     const delayMs = queryDelayMs({ ...deps.settings.sale, callTimeoutMs: entry.timeoutMs }, calls - 1);
@@ -96,18 +97,11 @@ export async function refundUntilFinal(deps: QrPaymentDeps, entry: QrChannelEntr
     await deps.sleep(delayMs);
     // Not sent, no answer or not found: the same out_refund_no again (the provider refunds it once); processing: ask where it stands.
     const processing = result.kind === 'answer' && (result.state === 'processing' || result.state === 'unknown');
-    result = await safely(deps, processing ? () => entry.port.refundQuery(original.id, refund.id, options) : send);
+    result = await callProvider(deps.clock, processing ? () => entry.port.refundQuery(original.id, refund.id, options) : send);
   }
   return result;
 }
 
-async function safely(deps: QrPaymentDeps, call: () => Promise<QrRefundResult>): Promise<QrRefundResult> {
-  try {
-    return await call();
-  } catch (error) {
-    return { kind: 'no_answer', reason: 'connection_lost', detail: error instanceof Error ? error.message : 'the channel threw', sentAtMs: deps.clock.nowMs() };
-  }
-}
 
 /** The refund's end in one write: approved (fee back), declined, or still pending (WAIT). */
 export async function writeQrRefundOutcome(deps: QrPaymentDeps, refund: PaymentRecord, attempt: AttemptRecord, result: QrRefundResult, idempotency: { scope: string; key: string } | null): Promise<{ view: TxnView; diagnosis: Diagnosis }> {

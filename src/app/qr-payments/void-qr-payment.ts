@@ -20,6 +20,7 @@ import { buildQrAttempt, qrPaymentIdOf } from '../../core/qr/qr-sale-records.ts'
 import { newRandomId } from '../../core/time/random.ts';
 import { updatePaymentChecked, writeDurably } from '../payments/durable-write.ts';
 import type { LeaseFence } from '../cluster/work-lease.ts';
+import { callProvider } from './call-provider.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 import { refundQrPaymentReplay } from './refund-qr-payment.ts';
 
@@ -63,11 +64,7 @@ export async function voidQrPayment(deps: QrPaymentDeps, request: FollowUpReques
   deps.active.add(voidId);
   try {
     for (let tries = 1; tries <= deps.settings.sale.cancelsMax; tries++) {
-      try {
-        result = await entry.port.cancel(original.id, { timeoutMs: entry.timeoutMs });
-      } catch (error) {
-        result = { kind: 'no_answer', reason: 'connection_lost', detail: error instanceof Error ? error.message : 'the channel threw', sentAtMs: deps.clock.nowMs() };
-      }
+      result = await callProvider(deps.clock, () => entry.port.cancel(original.id, { timeoutMs: entry.timeoutMs }));
       if (result.kind === 'answer' && !result.callAgain) break;
       await deps.sleep(deps.settings.sale.cancelAgainDelayMs);
     }
