@@ -68,9 +68,11 @@ export class QrPayments implements QrSaleUseCases {
 
   /** At start and by the recovery sweep: pending QR sales nobody drives are queried, then declined or queued for a cancel; pending refunds are sent again (same out_refund_no), pending voids cancel again; due cancels run. */
   async recoverAfterRestart(options: { createdBeforeMs?: number; fence?: LeaseFence | undefined } = {}): Promise<{ payments: number; declined: number; cancelsQueued: number }> {
-    const recovered = await recoverPendingQrPayments(this.#deps, options);
-    await recoverPendingQrRefunds(this.#deps, options);
-    await recoverPendingQrVoids(this.#deps, options);
+    // One read of the pending payments serves the three passes: each takes its own kind (sale, refund, void).
+    const pending = await this.#deps.store.listPendingPayments(options.createdBeforeMs ?? this.#deps.clock.nowMs(), this.#deps.settings.recoveryBatchMax);
+    const recovered = await recoverPendingQrPayments(this.#deps, pending, options);
+    await recoverPendingQrRefunds(this.#deps, pending, options);
+    await recoverPendingQrVoids(this.#deps, pending, options);
     await this.runFollowUps(options.fence);
     return recovered;
   }

@@ -8,12 +8,11 @@ import type { QrCallResult } from '../../core/ports/qr-channel.ts';
 import { updatePaymentChecked, writeDurably } from '../payments/durable-write.ts';
 import { stopIfLeaseLost, type LeaseFence } from '../cluster/work-lease.ts';
 import { callProvider } from './call-provider.ts';
+import type { PaymentRecord } from '../../core/ports/store.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 import { diagnosisOfQrEnd, enqueueQrFollowUp, writeQrOutcomeUnit } from './qr-outcome-unit.ts';
 
-export async function recoverPendingQrPayments(deps: QrPaymentDeps, options: { createdBeforeMs?: number; fence?: LeaseFence | undefined } = {}): Promise<{ payments: number; declined: number; cancelsQueued: number }> {
-  const cutoffMs = options.createdBeforeMs ?? deps.clock.nowMs();
-  const pending = await deps.store.listPendingPayments(cutoffMs, deps.settings.recoveryBatchMax);
+export async function recoverPendingQrPayments(deps: QrPaymentDeps, pending: readonly PaymentRecord[], options: { fence?: LeaseFence | undefined } = {}): Promise<{ payments: number; declined: number; cancelsQueued: number }> {
   const counts = { payments: 0, declined: 0, cancelsQueued: 0 };
   for (const payment of pending) {
     if (payment.method !== 'wechat' && payment.method !== 'alipay') continue;

@@ -7,12 +7,11 @@
 import { isQrProviderMethod } from '../../core/qr/auth-code.ts';
 import { updatePaymentChecked, writeDurably } from '../payments/durable-write.ts';
 import { stopIfLeaseLost, type LeaseFence } from '../cluster/work-lease.ts';
+import type { PaymentRecord } from '../../core/ports/store.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 import { refundUntilFinal, writeQrRefundOutcome } from './refund-qr-payment.ts';
 
-export async function recoverPendingQrRefunds(deps: QrPaymentDeps, options: { createdBeforeMs?: number; fence?: LeaseFence | undefined } = {}): Promise<{ refunds: number; finished: number; manual: number }> {
-  const cutoffMs = options.createdBeforeMs ?? deps.clock.nowMs();
-  const pending = await deps.store.listPendingPayments(cutoffMs, deps.settings.recoveryBatchMax);
+export async function recoverPendingQrRefunds(deps: QrPaymentDeps, pending: readonly PaymentRecord[], options: { fence?: LeaseFence | undefined } = {}): Promise<{ refunds: number; finished: number; manual: number }> {
   const counts = { refunds: 0, finished: 0, manual: 0 };
   const windowMs = deps.settings.followUp.triesMax * deps.settings.followUp.backoffMsMax;
   for (const refund of pending) {

@@ -8,12 +8,11 @@ import { isQrProviderMethod } from '../../core/qr/auth-code.ts';
 import type { QrCancelResult } from '../../core/ports/qr-channel.ts';
 import { stopIfLeaseLost, type LeaseFence } from '../cluster/work-lease.ts';
 import { callProvider } from './call-provider.ts';
+import type { PaymentRecord } from '../../core/ports/store.ts';
 import type { QrPaymentDeps } from './qr-deps.ts';
 import { writeQrVoidOutcome } from './void-qr-payment.ts';
 
-export async function recoverPendingQrVoids(deps: QrPaymentDeps, options: { createdBeforeMs?: number; fence?: LeaseFence | undefined } = {}): Promise<{ voids: number; confirmed: number; manual: number }> {
-  const cutoffMs = options.createdBeforeMs ?? deps.clock.nowMs();
-  const pending = await deps.store.listPendingPayments(cutoffMs, deps.settings.recoveryBatchMax);
+export async function recoverPendingQrVoids(deps: QrPaymentDeps, pending: readonly PaymentRecord[], options: { fence?: LeaseFence | undefined } = {}): Promise<{ voids: number; confirmed: number; manual: number }> {
   const counts = { voids: 0, confirmed: 0, manual: 0 };
   for (const voidPayment of pending) {
     if (voidPayment.kind !== 'void' || !isQrProviderMethod(voidPayment.method) || voidPayment.originalPaymentId === null) continue;
