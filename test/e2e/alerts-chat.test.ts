@@ -200,6 +200,9 @@ test('rules and silences change over the API, validated and audited', async () =
   const everything = await api('POST', '/v1/alert-silences', { matchers: {}, reason: 'all', endsAt: new Date(Date.now() + 3_600_000).toISOString() });
   assert.equal(everything.status, 400);
   assert.equal(everything.json.code, 'RSW_SILENCE_INVALID');
+  const notATime = await api('POST', '/v1/alert-silences', { matchers: { kind: 'circuit_open' }, reason: 'r', endsAt: 'tomorrow at noon' });
+  assert.equal(notATime.status, 400);
+  assert.equal(notATime.json.field, 'endsAt', JSON.stringify(notATime.json));
   const silence = await api('POST', '/v1/alert-silences', { matchers: { kind: 'circuit_open', labels: { channel: 'sim' } }, reason: 'bank maintenance window', endsAt: new Date(Date.now() + 3_600_000).toISOString() });
   assert.equal(silence.status, 201, JSON.stringify(silence.json));
   assert.equal((await api('GET', '/v1/alert-silences')).json.data.length, 1);

@@ -59,6 +59,9 @@ import { consoleStaticRoutes } from './console-static.ts';
 import { routingRoutes, type ExplainRoute } from './routes/routing-routes.ts';
 
 /** Largest request body; a payment request is about 300 bytes. */
+/** An RFC 3339 date-time: `2026-12-06T10:00:00Z`, seconds and fraction optional, an offset or Z required. */
+const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
 export const bodyBytesMaxDefault = 16 * 1024;
 /** Open HTTP connections at once; more are refused by the socket layer. */
 export const connectionsMaxDefault = 1024;
@@ -175,8 +178,10 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
 
   // Bodies are validated strictly (no coercion: "100" is not 100 fen; unknown keys are errors);
   // query strings, params and headers arrive as text, so there numbers and booleans are coerced.
-  const strictAjv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
-  const coercingAjv = new Ajv({ coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
+  // The one string format the schemas use, checked by shape (the handlers parse it and refuse what Date.parse cannot read).
+  const formats = { 'date-time': isoDateTime };
+  const strictAjv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false, formats });
+  const coercingAjv = new Ajv({ coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false, strict: false, formats });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
 
   app.setErrorHandler(createErrorHandler({ bodyBytesMax, logError: (details) => deps.logger.error(details, 'http request failed') }));
