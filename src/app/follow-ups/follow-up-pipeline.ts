@@ -16,7 +16,7 @@ import type { TxnRefusal } from '../../core/payments/txn-rule-result.ts';
 import type { ChannelSendResult } from '../../core/ports/channel.ts';
 import type { FollowUpRequest, FollowUpResult } from '../../core/ports/payments.ts';
 import type { AttemptRecord, IdempotencyRecord, MerchantRecord, PaymentRecord, StoreTx } from '../../core/ports/store.ts';
-import { newRandomId } from '../../core/time/random.ts';
+import { newTimeOrderedId } from '../../core/time/random.ts';
 import { channelNamed, type FollowUpContext } from './follow-up-context.ts';
 import { followUpPolicyOf } from './follow-up-settings.ts';
 import { recordFollowUpReply } from './record-follow-up-reply.ts';
@@ -89,7 +89,7 @@ async function persistInTx(context: FollowUpContext, tx: StoreTx, request: Follo
   const original = loaded.input.original;
   const { merchant, originalAttempt } = loaded;
   if (original === null || merchant === null || originalAttempt === null) throw new Error('broken invariant: an allowed follow-up has its original, its approved attempt and its merchant');
-  const paymentId = newRandomId(context.random, 'pay');
+  const paymentId = newTimeOrderedId(context.random, 'pay', nowMs);
   const payment: PaymentRecord = {
     id: paymentId,
     kind: decision.operation,
@@ -122,7 +122,7 @@ async function persistInTx(context: FollowUpContext, tx: StoreTx, request: Follo
   };
   const attempt: AttemptRecord = pendingAttempt(
     {
-      id: newRandomId(context.random, 'att'),
+      id: newTimeOrderedId(context.random, 'att', nowMs),
       paymentId,
       seq: 1,
       channel: decision.channel,

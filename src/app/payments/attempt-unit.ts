@@ -5,7 +5,7 @@ import type { PaymentEffect } from '../../core/payments/payment-decision.ts';
 import { buildSaleAttempt } from '../../core/payments/sale-record.ts';
 import type { SaleRequest } from '../../core/ports/payments.ts';
 import type { AttemptRecord, StoreTx } from '../../core/ports/store.ts';
-import { newRandomId } from '../../core/time/random.ts';
+import { newTimeOrderedId } from '../../core/time/random.ts';
 import { updatePaymentChecked, writeDurably } from './durable-write.ts';
 import type { SaleServices } from './sale-deps.ts';
 
@@ -13,7 +13,7 @@ type SendEffect = Extract<PaymentEffect, { kind: 'send' }>;
 
 /** A pending attempt with its own upstream STAN (taken inside the unit that stores it). */
 export async function newSaleAttempt(deps: Pick<SaleServices, 'random' | 'settings'>, tx: StoreTx, paymentId: string, request: SaleRequest, send: SendEffect, startedAtMs: number): Promise<AttemptRecord> {
-  const id = newRandomId(deps.random, 'att');
+  const id = newTimeOrderedId(deps.random, 'att', startedAtMs);
   return buildSaleAttempt({ id, paymentId, request, seq: send.seq, channel: send.channel, stan: await tx.nextStan(send.channel), httpTerminalId: deps.settings.httpTerminalId, startedAtMs });
 }
 

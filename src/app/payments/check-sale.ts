@@ -13,7 +13,7 @@ import { unionPayQrDialectOf } from '../../core/payments/unionpay-qr-request.ts'
 import type { SaleRequest } from '../../core/ports/payments.ts';
 import type { MerchantRecord, PaymentRecord, Store, TerminalRecord } from '../../core/ports/store.ts';
 import type { RouteInput } from '../../core/routing/choose-route.ts';
-import { newRandomId } from '../../core/time/random.ts';
+import { newTimeOrderedId } from '../../core/time/random.ts';
 import { localWindows } from '../../core/time/local-windows.ts';
 import { channelOrder } from './channel-order.ts';
 import { findUnsettledTwin } from './find-unsettled-twin.ts';
@@ -74,7 +74,7 @@ export async function checkSale(deps: SaleServices, request: SaleRequest, nowMs:
     decline = classifyResponseCode(merchant === null ? '03' : '97');
   }
   // Drawn here, before the router may draw: a seeded simulation sees the same ids run after run.
-  const paymentId = newRandomId(deps.random, 'pay');
+  const paymentId = newTimeOrderedId(deps.random, 'pay', nowMs);
   const paymentWith = (final: Diagnosis | null) =>
     buildSalePayment({ id: paymentId, request, decline: final, panFingerprint, panKeyId: settings.panKeyId ?? panKeyIdOf(settings.panKey), card, nowMs });
 
