@@ -17,6 +17,8 @@
 //
 // A lost connection fails every request in flight on it at once; the caller (the health monitor)
 // feeds it here as one signal, not one per request.
+import { HealthWindow } from './health-window.ts';
+
 export const circuitStates = ['closed', 'open', 'half_open'] as const;
 export type CircuitState = (typeof circuitStates)[number];
 
@@ -79,8 +81,8 @@ export interface ChannelHealthState {
   readonly sinceMs: number;
   readonly consecutiveFailures: number;
   readonly halfOpenSuccesses: number;
-  /** Attempt results inside the window, oldest first. */
-  readonly window: readonly WindowEntry[];
+  /** Attempt results inside the window, oldest first (shared between states: see health-window.ts). */
+  readonly window: HealthWindow;
   readonly openedCount: number;
 }
 
@@ -97,7 +99,7 @@ export interface HealthUpdate {
 }
 
 export function initialChannelHealth(nowMs: number): ChannelHealthState {
-  return { circuit: 'closed', sinceMs: nowMs, consecutiveFailures: 0, halfOpenSuccesses: 0, window: [], openedCount: 0 };
+  return { circuit: 'closed', sinceMs: nowMs, consecutiveFailures: 0, halfOpenSuccesses: 0, window: HealthWindow.empty(), openedCount: 0 };
 }
 
 /** Moves an open circuit to half-open once its cool-down has passed; otherwise returns the state unchanged. */
@@ -112,12 +114,12 @@ export function advanceTime(state: ChannelHealthState, settings: BreakerSettings
 /** Applies one result. */
 export function recordSignal(previous: ChannelHealthState, settings: BreakerSettings, signal: HealthSignal): HealthUpdate {
   const advanced = advanceTime(previous, settings, signal.atMs);
-  let state = advanced.state;
-  if (signal.source === 'attempt') {
-    state = { ...state, window: trimWindow([...state.window, { atMs: signal.atMs, kind: signal.kind, latencyMs: signal.latencyMs ?? null }], settings, signal.atMs) };
-  }
   const failed = signal.kind !== 'ok';
-  state = { ...state, consecutiveFailures: failed ? state.consecutiveFailures + 1 : 0 };
+  const window =
+    signal.source === 'attempt'
+      ? advanced.state.window.appendAndTrim({ atMs: signal.atMs, kind: signal.kind, latencyMs: signal.latencyMs ?? null }, signal.atMs - settings.windowMs, healthWindowEntriesMax)
+      : advanced.state.window;
+  let state: ChannelHealthState = { ...advanced.state, window, consecutiveFailures: failed ? advanced.state.consecutiveFailures + 1 : 0 };
   const transition = decideTransition(state, settings, signal, failed);
   if (transition === null) {
     if (state.circuit === 'half_open' && !failed && signal.source === 'attempt') state = { ...state, halfOpenSuccesses: state.halfOpenSuccesses + 1 };
@@ -196,22 +198,15 @@ export function isChannelAvailable(state: ChannelHealthState, settings: BreakerS
   return advanceTime(state, settings, nowMs).state.circuit !== 'open';
 }
 
-function trimWindow(window: readonly WindowEntry[], settings: BreakerSettings, nowMs: number): WindowEntry[] {
-  let start = 0;
-  while (start < window.length && ((window[start] as WindowEntry).atMs <= nowMs - settings.windowMs || window.length - start > healthWindowEntriesMax)) start += 1;
-  return window.slice(start);
-}
-
 function formatBps(bps: number): string {
   return `${Math.floor(bps / 100)}.${String(bps % 100).padStart(2, '0')} %`;
 }
 
 /** Nearest-rank percentile of the latencies inside the window; null when there are none. */
 export function latencyPercentileMs(state: ChannelHealthState, settings: BreakerSettings, nowMs: number, percentile: number): number | null {
-  const latencies = state.window
-    .filter((entry) => entry.atMs > nowMs - settings.windowMs && entry.latencyMs !== null)
-    .map((entry) => entry.latencyMs as number)
-    .sort((a, b) => a - b);
+  const latencies: number[] = [];
+  for (const entry of state.window) if (entry.atMs > nowMs - settings.windowMs && entry.latencyMs !== null) latencies.push(entry.latencyMs);
+  latencies.sort((a, b) => a - b);
   if (latencies.length === 0) return null;
   const rank = Math.min(latencies.length, Math.max(1, Math.ceil((percentile / 100) * latencies.length)));
   return latencies[rank - 1] ?? null;
