@@ -68,8 +68,14 @@ export function weekdayOf(date: string): number {
   return new Date(Date.parse(`${assertBusinessDate(date)}T00:00:00Z`)).getUTCDay();
 }
 
+/** The last date formatted: every sale of a day asks for the same one (a Date and an ISO string each otherwise). */
+let lastFormatted = { atMs: Number.NaN, date: '' };
+
 function formatUtcDate(atMs: number): string {
-  return new Date(atMs).toISOString().slice(0, 10);
+  if (atMs === lastFormatted.atMs) return lastFormatted.date;
+  const date = new Date(atMs).toISOString().slice(0, 10);
+  lastFormatted = { atMs, date };
+  return date;
 }
 
 /** The instant at which local time in `timeZone` reads `minutes` after midnight of the UTC-encoded date `dateMs`. */

@@ -34,16 +34,40 @@ const minuteMs = 60_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const formattersMax = 64;
 const quarterHourMs = 15 * minuteMs;
-/** Per zone name, its offset during one UTC quarter-hour (see namedOffsetMs); as bounded as the formatters. */
-const offsets = new Map<string, { quarterStartMs: number; offsetMs: number }>();
+/**
+ * Per zone name, its offsets by UTC quarter-hour (see namedOffsetMs). A sale reads more than one quarter
+ * (now, and the local midnight before it for the analytics day), so one remembered quarter per zone was
+ * read again on every other call; a zone keeps up to offsetQuartersMax quarters (a few days of them).
+ */
+const offsets = new Map<string, Map<number, number>>();
+const offsetQuartersMax = 512;
+/**
+ * The last local time computed per zone, for the second it was computed in: every step of a sale asks
+ * for the local time of the same instant, as does the next sale in the same second. LocalTime is frozen,
+ * so one value serves them all. Bounded as the formatters.
+ */
+const lastLocalTimes = new Map<LocalZone, { secondStartMs: number; local: LocalTime }>();
 
 /** The wall-clock time at `atMs` in `zone`. */
 export function localTimeOf(atMs: number, zone: LocalZone): LocalTime {
   if (!Number.isFinite(atMs)) throw new Error(`broken invariant: instant ${atMs} is not a number`);
   if (typeof zone === 'number' && !(Number.isInteger(zone) && Math.abs(zone) <= 18 * 60)) throw new Error(`broken invariant: offset ${zone} minutes is not a UTC offset`);
+  // Every offset is a whole number of seconds (minutes for a fixed offset; named ones are read to the
+  // second, see namedOffsetMs), so the local time to the second depends only on the instant's second.
+  const secondStartMs = Math.floor(atMs / 1000) * 1000;
+  const last = lastLocalTimes.get(zone);
+  if (last !== undefined && last.secondStartMs === secondStartMs) return last.local;
   const offsetMs = typeof zone === 'number' ? zone * minuteMs : namedOffsetMs(atMs, zone);
-  const shifted = new Date(atMs + offsetMs);
-  return build(shifted.getUTCFullYear(), shifted.getUTCMonth() + 1, shifted.getUTCDate(), shifted.getUTCHours(), shifted.getUTCMinutes(), shifted.getUTCSeconds());
+  const shifted = new Date(secondStartMs + offsetMs);
+  const local = build(shifted.getUTCFullYear(), shifted.getUTCMonth() + 1, shifted.getUTCDate(), shifted.getUTCHours(), shifted.getUTCMinutes(), shifted.getUTCSeconds());
+  if (last !== undefined) {
+    last.secondStartMs = secondStartMs;
+    last.local = local;
+  } else {
+    if (lastLocalTimes.size >= formattersMax) lastLocalTimes.clear();
+    lastLocalTimes.set(zone, { secondStartMs, local });
+  }
+  return local;
 }
 
 /** Minutes east of UTC that `zone` is at the instant `atMs` (a named zone may change with daylight saving). */
@@ -58,16 +82,30 @@ export function offsetMinutesAt(atMs: number, zone: LocalZone): number {
  * in: zones change offset only at quarter-hour instants (offsets and transitions are whole quarters).
  */
 function namedOffsetMs(atMs: number, zone: string): number {
-  const quarterStartMs = Math.floor(atMs / quarterHourMs) * quarterHourMs;
-  const cached = offsets.get(zone);
-  if (cached !== undefined && cached.quarterStartMs === quarterStartMs) return cached.offsetMs;
+  const quarter = Math.floor(atMs / quarterHourMs);
+  let quarters = offsets.get(zone);
+  const cached = quarters?.get(quarter);
+  if (cached !== undefined) return cached;
   const parts = formatterFor(zone).formatToParts(atMs);
   const part = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((candidate) => candidate.type === type)?.value ?? NaN);
   const wallMs = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour') % 24, part('minute'), part('second'));
   const offsetMs = wallMs - Math.floor(atMs / 1000) * 1000;
-  if (offsets.size >= formattersMax) offsets.clear();
-  offsets.set(zone, { quarterStartMs, offsetMs });
+  if (quarters === undefined) {
+    if (offsets.size >= formattersMax) offsets.clear();
+    quarters = new Map();
+    offsets.set(zone, quarters);
+  } else if (quarters.size >= offsetQuartersMax) {
+    quarters.clear();
+  }
+  quarters.set(quarter, offsetMs);
   return offsetMs;
+}
+
+/** How many zones and quarter-hour offsets are remembered now (for the tests of the bounds). */
+export function cachedOffsetCounts(): { zones: number; quarters: number; localTimes: number } {
+  let quarters = 0;
+  for (const zoneQuarters of offsets.values()) quarters += zoneQuarters.size;
+  return { zones: offsets.size, quarters, localTimes: lastLocalTimes.size };
 }
 
 function build(year: number, month: number, day: number, hour: number, minute: number, second: number): LocalTime {
