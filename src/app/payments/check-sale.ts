@@ -75,12 +75,13 @@ export async function checkSale(deps: SaleServices, request: SaleRequest, nowMs:
   }
   // Drawn here, before the router may draw: a seeded simulation sees the same ids run after run.
   const paymentId = newTimeOrderedId(deps.random, 'pay', nowMs);
-  const paymentWith = (final: Diagnosis | null) =>
-    buildSalePayment({ id: paymentId, request, decline: final, panFingerprint, panKeyId: settings.panKeyId ?? panKeyIdOf(settings.panKey), card, nowMs });
+  // Built where it is returned rather than by a closure: tsx (esbuild keepNames) names every closure bound
+  // to a const with Object.defineProperty, a slow call on every sale.
+  const paymentInput = { id: paymentId, request, panFingerprint, panKeyId: settings.panKeyId ?? panKeyIdOf(settings.panKey), card, nowMs };
 
   if (merchant === null || !terminalKnown) {
     const declined = decline ?? classifyResponseCode('97');
-    return { kind: 'no_party', payment: paymentWith(decline), decline: declined };
+    return { kind: 'no_party', payment: buildSalePayment({ ...paymentInput, decline }), decline: declined };
   }
 
   // The re-swipe guard runs before anything else may send: an unsettled twin means WAIT, not a second charge.
@@ -116,7 +117,7 @@ export async function checkSale(deps: SaleServices, request: SaleRequest, nowMs:
   // A UnionPay QR sale goes only to channels whose dialect has a QR layout (docs/qr-unionpay.md).
   const route = channelOrder(deps, routeInput).filter((name) => !isQr || unionPayQrDialectOf(deps.settings.channels.find((channel) => channel.name === name)?.dialect) !== null);
   if (decline === null && route.length === 0) decline = classifyOutcome('not_sent');
-  return { kind: 'checked', payment: paymentWith(decline), merchant, decline, reswipeBlockedBy, budgetAllowed, route, routeInput };
+  return { kind: 'checked', payment: buildSalePayment({ ...paymentInput, decline }), merchant, decline, reswipeBlockedBy, budgetAllowed, route, routeInput };
 }
 
 /** Approved totals for the day/month limits; only the limits that exist are summed (each sum scans a day or a month of sales). */
@@ -124,15 +125,18 @@ async function approvedTotals(store: Store, localOffsetMinutes: number, merchant
   const { dayStartMs, monthStartMs } = localWindows(nowMs, localOffsetMinutes);
   const endMs = nowMs + 1;
   const merchantId = merchant.id;
-  const sumIf = (limit: number | undefined, scope: { merchantId: string; terminalId?: string }, fromMs: number) =>
-    limit === undefined ? Promise.resolve(0) : store.sumApprovedMinor(scope, fromMs, endMs);
   const [merchantDayMinor, merchantMonthMinor, terminalDayMinor, terminalMonthMinor] = await Promise.all([
-    sumIf(merchant.limits.perDayMinor, { merchantId }, dayStartMs),
-    sumIf(merchant.limits.perMonthMinor, { merchantId }, monthStartMs),
-    terminal === null ? Promise.resolve(0) : sumIf(terminal.limits.perDayMinor, { merchantId, terminalId: terminal.id }, dayStartMs),
-    terminal === null ? Promise.resolve(0) : sumIf(terminal.limits.perMonthMinor, { merchantId, terminalId: terminal.id }, monthStartMs),
+    approvedSumIfLimited(store, merchant.limits.perDayMinor, { merchantId }, dayStartMs, endMs),
+    approvedSumIfLimited(store, merchant.limits.perMonthMinor, { merchantId }, monthStartMs, endMs),
+    terminal === null ? Promise.resolve(0) : approvedSumIfLimited(store, terminal.limits.perDayMinor, { merchantId, terminalId: terminal.id }, dayStartMs, endMs),
+    terminal === null ? Promise.resolve(0) : approvedSumIfLimited(store, terminal.limits.perMonthMinor, { merchantId, terminalId: terminal.id }, monthStartMs, endMs),
   ]);
   return { merchantDayMinor, merchantMonthMinor, terminalDayMinor, terminalMonthMinor };
+}
+
+/** The approved sum for a limit, or 0 without reading when there is no such limit (a module function: see paymentInput). */
+function approvedSumIfLimited(store: Store, limit: number | undefined, scope: { merchantId: string; terminalId?: string }, fromMs: number, endMs: number): Promise<number> {
+  return limit === undefined ? Promise.resolve(0) : store.sumApprovedMinor(scope, fromMs, endMs);
 }
 
 /** The card's newest upstream declines under every configured key, newest first, as one list (one key: one read, as before rotation). */

@@ -15,13 +15,12 @@ import type { SaleServices } from './sale-deps.ts';
 export async function reverseDoubleApproval(deps: SaleServices, approved: PaymentRecord): Promise<void> {
   const windowMs = deps.settings.reswipeGuardWindowMs ?? 0;
   if (windowMs <= 0) return;
-  const isOtherApproved = (candidate: ReswipeCandidate): boolean => candidate.id !== approved.id && candidate.status === 'approved' && isReswipeTwin(candidate, approved);
   // A read outside any unit first: nearly every approval has no approved twin, or only one approved
   // long before, and then needs no write.
   const seen = await deps.store.findReswipeCandidates(approved, approved.createdAtMs - windowMs, reswipeCandidatesMax);
   // The row read here, not `approved`, carries the instant of the approval's commit.
   const mine = seen.find((candidate) => candidate.id === approved.id);
-  if (!seen.some((candidate) => isOtherApproved(candidate) && (mine === undefined || mayBeDoubleApproval(candidate, mine)))) return;
+  if (!seen.some((candidate) => isOtherApproved(candidate, approved) && (mine === undefined || mayBeDoubleApproval(candidate, mine)))) return;
   const queued = await writeDurably(deps.store, async (tx) => {
     const current = await tx.getPayment(approved.id);
     if (current === null || current.status !== 'approved') return null;
@@ -33,7 +32,7 @@ export async function reverseDoubleApproval(deps: SaleServices, approved: Paymen
     const mine = await approvedTwinOf(current);
     if (mine === null) return null;
     for (const candidate of await tx.findReswipeCandidates(current, current.createdAtMs - windowMs, reswipeCandidatesMax)) {
-      if (!isOtherApproved(candidate)) continue;
+      if (!isOtherApproved(candidate, approved)) continue;
       const theirs = await approvedTwinOf(candidate);
       if (theirs === null) continue;
       const reverseId = doubleApprovalToReverse(mine.twin, theirs.twin);
@@ -57,4 +56,13 @@ export async function reverseDoubleApproval(deps: SaleServices, approved: Paymen
     deps.logger.warn({ paymentId: queued }, 'double approval of one card and amount: the newer payment is being reversed');
     deps.reversalWorker.kick();
   }
+}
+
+/**
+ * Another payment, approved, that is a re-swipe twin of `approved`. A module function rather than a closure
+ * of the use case: tsx (esbuild keepNames) names every closure bound to a const with a slow
+ * Object.defineProperty, and this one ran on every approval.
+ */
+function isOtherApproved(candidate: ReswipeCandidate, approved: PaymentRecord): boolean {
+  return candidate.id !== approved.id && candidate.status === 'approved' && isReswipeTwin(candidate, approved);
 }

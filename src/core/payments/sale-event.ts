@@ -51,8 +51,6 @@ export function decideSaleRecovery(
 /** The event of attempt `seq` (sent on `channel`, `attemptsSoFar` attempts before it in the state) answered as `classified`. */
 export function saleEventOf(sale: SaleRecoveryInputs, classified: ReplyClass, at: { seq: number; channel: string; attemptsSoFar: number; nowMs: number }): PaymentEvent {
   const { seq, nowMs } = at;
-  // Until a reversal settles, the channels of the route are taken as they were when the sale began.
-  const retryFor = (failed: FailedAttempt): RetryDecision => decideSaleRecovery(sale, failed, { failedChannel: at.channel, attemptsSoFar: at.attemptsSoFar, nowMs, healthyNow: sale.route });
   const diagnosis = classified.diagnosis;
   switch (classified.kind) {
     case 'approved':
@@ -60,11 +58,20 @@ export function saleEventOf(sale: SaleRecoveryInputs, classified: ReplyClass, at
     case 'declined':
       // A channel-side decline moved no money and says nothing about the card: the policy sends it to the
       // next channel at once (src/core/payments/recovery-policy.json).
-      return { type: 'replied', nowMs, seq, diagnosis, retry: retryFor({ kind: 'declined', diagnosis }) };
+      return { type: 'replied', nowMs, seq, diagnosis, retry: retryAfter(sale, { kind: 'declined', diagnosis }, at) };
     case 'not_sent':
-      return { type: 'not_sent', nowMs, seq, diagnosis, retry: retryFor({ kind: 'not_sent', diagnosis }) };
+      return { type: 'not_sent', nowMs, seq, diagnosis, retry: retryAfter(sale, { kind: 'not_sent', diagnosis }, at) };
     case 'unknown':
       // The question is "once it is confirmed reversed, may we try again?".
-      return { type: 'no_reply', nowMs, seq, diagnosis, retry: retryFor({ kind: 'unknown_reversed', diagnosis: classifyOutcome('reversed') }) };
+      return { type: 'no_reply', nowMs, seq, diagnosis, retry: retryAfter(sale, { kind: 'unknown_reversed', diagnosis: classifyOutcome('reversed') }, at) };
   }
+}
+
+/**
+ * What to do after a failed attempt. Until a reversal settles, the channels of the route are taken as they
+ * were when the sale began. (A module function, not a closure: tsx names closures bound to a const with a
+ * slow Object.defineProperty, on every sale.)
+ */
+function retryAfter(sale: SaleRecoveryInputs, failed: FailedAttempt, at: { channel: string; attemptsSoFar: number; nowMs: number }): RetryDecision {
+  return decideSaleRecovery(sale, failed, { failedChannel: at.channel, attemptsSoFar: at.attemptsSoFar, nowMs: at.nowMs, healthyNow: sale.route });
 }
