@@ -95,6 +95,6 @@ export async function writeOutcomeUnit(deps: SaleServices, context: SaleContext,
   if (reply !== undefined && view !== null && context.result === null) {
     const diagnosis = diagnosisOfAnswer(reply.answer);
     context.result = { kind: 'completed', view, diagnosis };
-    deps.logger.debug({ paymentId: view.id, status: view.status, code: diagnosis.code, category: diagnosis.category, verdict: diagnosis.verdict, attempts: view.attempts.length }, 'payment answered');
+    if (deps.logger.isLevelEnabled?.('debug') !== false) deps.logger.debug({ paymentId: view.id, status: view.status, code: diagnosis.code, category: diagnosis.category, verdict: diagnosis.verdict, attempts: view.attempts.length }, 'payment answered');
   }
 }

@@ -8,6 +8,11 @@ export interface LoggerLike {
   warn(object: object, message?: string): void;
   error(object: object, message?: string): void;
   debug(object: object, message?: string): void;
+  /**
+   * Whether a level would be written (pino has it). A hot path asks before it builds a debug line's
+   * object, which is otherwise built on every sale and thrown away; fakes without it log everything.
+   */
+  isLevelEnabled?(level: 'debug'): boolean;
 }
 
 // `connectionId` names the connection a connection-level failure belongs to (connection lost, broken reply,
