@@ -4,10 +4,17 @@
 // Pure: instants come in as numbers.
 import { localTimeOf } from '../time/local-time.ts';
 
+/** The last DE 7 written, for its second: a sale writes DE 7 several times (attempt, request, outcome), as do the other sales of that second. */
+let lastTransmission = { secondStartMs: Number.NaN, text: '' };
+
 /** DE 7 (MMDDhhmmss, UTC) for an instant. */
 export function transmissionDateTime(nowMs: number): string {
-  const at = new Date(nowMs);
-  return pad2(at.getUTCMonth() + 1) + pad2(at.getUTCDate()) + pad2(at.getUTCHours()) + pad2(at.getUTCMinutes()) + pad2(at.getUTCSeconds());
+  const secondStartMs = Math.floor(nowMs / 1000) * 1000;
+  if (secondStartMs === lastTransmission.secondStartMs) return lastTransmission.text;
+  const at = new Date(secondStartMs);
+  const text = pad2(at.getUTCMonth() + 1) + pad2(at.getUTCDate()) + pad2(at.getUTCHours()) + pad2(at.getUTCMinutes()) + pad2(at.getUTCSeconds());
+  lastTransmission = { secondStartMs, text };
+  return text;
 }
 
 /** DE 12 (hhmmss) and DE 13 (MMDD) in the merchant's local time; China Standard Time (UTC+8) by default. */

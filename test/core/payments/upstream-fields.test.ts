@@ -32,3 +32,12 @@ test('fixed-length ans is padded with spaces, cut to length, and non-ASCII becom
   ];
   for (const [value, length, expected] of rows) assert.equal(fixedAns(value, length), expected, value);
 });
+
+test('DE 7 remembered for its second: right within the second, at the next one, and back again', () => {
+  const at = Date.parse('2026-12-31T23:59:59.000Z');
+  assert.equal(transmissionDateTime(at), '1231235959');
+  assert.equal(transmissionDateTime(at + 999), '1231235959');
+  assert.equal(transmissionDateTime(at + 1000), '0101000000');
+  assert.equal(transmissionDateTime(at + 500), '1231235959');
+  assert.equal(transmissionDateTime(Date.parse('1969-12-31T23:59:59.500Z')), '1231235959', 'before 1970 the second is floored');
+});
