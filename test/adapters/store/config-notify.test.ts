@@ -29,7 +29,7 @@ async function twoNodes(applicationName: string): Promise<[PostgresStore, Postgr
 }
 
 if (await requirePostgres('live configuration over LISTEN/NOTIFY')) {
-  test('a channel changed on node A is read fresh on node B by notification, well before the own version check of B (every minute)', async () => {
+  test('a channel changed on node A is read fresh on node B by notification, well before the version check of node B (every minute)', async () => {
     const [a, b] = await twoNodes('reswipe-notify-test');
     const heard: ConfigChange[] = [];
     const stop = b.onConfigChange((change) => heard.push(change));
