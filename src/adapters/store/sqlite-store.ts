@@ -244,7 +244,8 @@ export class SqliteStore extends SqlStoreReader implements Store {
 
   /** After a batch's COMMIT: its WAL frames to disk (off the event loop), then a checkpoint when the WAL is long. */
   async #makeDurable(): Promise<void> {
-    this.#throwIfNotDurable();
+    // Only the WAL sync decides this batch's fate: a checkpoint failure refuses the next batches (`#beforeBatch`).
+    if (this.#walFailure !== null) throw new ReswipeError('RSW_STORE_UNAVAILABLE', { field: 'database.url', reason: 'an earlier WAL fdatasync failed; reopen the store' });
     try {
       // The -wal file exists once a transaction has committed; it keeps its inode until the last connection closes.
       this.#walFd ??= openSync(`${this.path}-wal`, 'r');
