@@ -7,9 +7,13 @@
 // file through the libuv thread pool BEFORE any unit of that batch is answered. While the disk
 // flushes, the event loop keeps serving terminals and the next batch fills up. The guarantee is the
 // one of `synchronous=FULL`: a unit is acknowledged only once its WAL frames are on disk.
-// Checkpoints are run by the store itself, between batches, after the batch's WAL sync; in NORMAL
-// mode SQLite syncs the WAL before a checkpoint and the database file after it, so the WAL is never
-// reset before the pages it held are durable in the main file (docs/decisions/wal-fdatasync.md).
+// Checkpoints are run by the store itself, on a worker thread with its own connection
+// (wal-checkpoint-worker.mjs), once every `checkpointUnitsMin` units: a PASSIVE checkpoint runs beside
+// the batches, and when they appended meanwhile, a short second one finishes the WAL before the next
+// batch begins, so that batch can restart the WAL. SQLite syncs the WAL before a checkpoint and the
+// database file before the WAL may be reset, so the WAL is never reset before the pages it held are
+// durable in the main file (docs/decisions/wal-fdatasync.md). A failed checkpoint, or a worker that
+// died, makes the store refuse writes, like a failed WAL sync.
 // A failed fdatasync is not retried (the kernel may have dropped the dirty pages): the batch's callers
 // get the error and the store refuses every later write until it is reopened.
 //
@@ -29,6 +33,7 @@ import { SqlStoreReader } from './sql-store-reader.ts';
 import { StanBlocks } from './stan-blocks.ts';
 import { ConfigCache } from './config-cache.ts';
 import { plainAppendEventSql, sqliteJournalSeqSql, SqlStoreTx } from './sql-store-tx.ts';
+import { WalCheckpointer, type WalCheckpointResult } from './wal-checkpointer.ts';
 
 export interface SqliteStoreOptions {
   /** `full` (default): every commit is fsynced. `normal`: WAL is fsynced at checkpoints only, a power cut may lose the last commits. */
@@ -44,10 +49,12 @@ export interface SqliteStoreOptions {
   configCacheCheckMs?: number;
   /** How long a statement waits for another process's lock before failing with RSW_STORE_BUSY. */
   busyTimeoutMs?: number;
-  /** Committed units after which the store checkpoints the WAL (between batches, `synchronous: 'full'` on a file only). */
+  /** Committed units after which the store checkpoints the WAL (on its worker thread, `synchronous: 'full'` on a file only). */
   checkpointUnitsMin?: number;
   /** Flushes the WAL file to disk; `fs.fdatasync` on the thread pool unless a test observes it. */
   syncWal?: (fd: number) => Promise<void>;
+  /** Observes every checkpoint the worker ran: `finishing` for the one that waits for no batch to run (tests). */
+  onCheckpoint?: (report: WalCheckpointResult & { finishing: boolean }) => void;
 }
 
 /** About 5-15 pages per unit: a WAL of a few tens of MB at most between checkpoints. */
@@ -148,6 +155,17 @@ export class SqliteStore extends SqlStoreReader implements Store {
   #walFd: number | null = null;
   /** Set when a WAL fdatasync failed: what was committed since the last good sync may not be on disk. */
   #walFailure: unknown = null;
+  /** Runs the checkpoints off the event loop; null for `:memory:` and `synchronous: 'normal'` (SQLite's own autocheckpoint). */
+  readonly #checkpointer: WalCheckpointer | null;
+  /** Set when a checkpoint failed or the worker died: the WAL may not be checkpointed safely any more. */
+  #checkpointFailure: Error | null = null;
+  /** The checkpoint running beside the batches, one at a time. */
+  #checkpointRunning = false;
+  /** Set when that checkpoint did not reach the WAL's end: the next batch first waits for a finishing one. */
+  #checkpointToFinish = false;
+  /** Batches begun, to know whether one appended to the WAL while the checkpoint ran. */
+  #batchesBegun = 0;
+  readonly #onCheckpoint: ((report: WalCheckpointResult & { finishing: boolean }) => void) | undefined;
 
   /** Opens (and creates) the database file; call `migrate()` before use, as `openStore` does. */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -167,14 +185,15 @@ export class SqliteStore extends SqlStoreReader implements Store {
       writer.pragma('foreign_keys = ON');
       const reader = memory ? writer : openConnection(path, busyTimeoutMs);
       if (!memory) reader.pragma('query_only = ON');
-      return new SqliteStore(path, writer, reader, options, walSynced);
+      if (walSynced) reader.pragma('wal_autocheckpoint = 0');
+      return new SqliteStore(path, writer, reader, options, walSynced, busyTimeoutMs);
     } catch (error) {
       writer.close();
       throw error;
     }
   }
 
-  private constructor(path: string, writer: Database.Database, reader: Database.Database, options: SqliteStoreOptions, walSynced: boolean) {
+  private constructor(path: string, writer: Database.Database, reader: Database.Database, options: SqliteStoreOptions, walSynced: boolean, busyTimeoutMs: number) {
     const readerExecutor = new SqliteExecutor(reader);
     super(readerExecutor, new ConfigCache(readerExecutor, { checkMs: options.configCacheCheckMs }));
     this.path = path;
@@ -183,6 +202,8 @@ export class SqliteStore extends SqlStoreReader implements Store {
     this.#walSynced = walSynced;
     this.#syncWal = options.syncWal ?? fdatasyncAsync;
     this.#checkpointUnitsMin = options.checkpointUnitsMin ?? checkpointUnitsDefault;
+    this.#onCheckpoint = options.onCheckpoint;
+    this.#checkpointer = walSynced ? new WalCheckpointer(path, busyTimeoutMs, (error) => (this.#checkpointFailure = error)) : null;
     const writerExecutor = new SqliteExecutor(this.#writer);
     const connection: BatchConnection = {
       executor: writerExecutor,
@@ -198,15 +219,32 @@ export class SqliteStore extends SqlStoreReader implements Store {
       unitTimeoutMs: options.unitTimeoutMs ?? groupCommitDefaults.unitTimeoutMs,
       detectNestedWrites: options.detectNestedWrites === true,
       beginSql: 'BEGIN IMMEDIATE',
-      acquire: async () => connection,
+      acquire: async () => {
+        await this.#beforeBatch();
+        return connection;
+      },
       makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql, rowLockSql: '', journalSeqSql: sqliteJournalSeqSql, stanBlocks, effects, configCache: this.configCache ?? undefined, nodeId: () => this.#nodeId }),
       mapError: mapSqliteError,
       ...(walSynced ? { afterCommit: () => this.#makeDurable() } : {}),
     });
   }
 
+  /** Refuses a batch once durability can no longer be kept; else finishes a checkpoint that the batches outran. */
+  async #beforeBatch(): Promise<void> {
+    this.#throwIfNotDurable();
+    if (this.#checkpointToFinish) await this.#finishCheckpoint();
+    this.#throwIfNotDurable();
+    this.#batchesBegun += 1;
+  }
+
+  #throwIfNotDurable(): void {
+    if (this.#walFailure !== null) throw new ReswipeError('RSW_STORE_UNAVAILABLE', { field: 'database.url', reason: 'an earlier WAL fdatasync failed; reopen the store' });
+    if (this.#checkpointFailure !== null) throw new ReswipeError('RSW_STORE_UNAVAILABLE', { field: 'database.url', reason: this.#checkpointFailure.message }, { cause: this.#checkpointFailure });
+  }
+
   /** After a batch's COMMIT: its WAL frames to disk (off the event loop), then a checkpoint when the WAL is long. */
   async #makeDurable(): Promise<void> {
+    // Only the WAL sync decides this batch's fate: a checkpoint failure refuses the next batches (`#beforeBatch`).
     if (this.#walFailure !== null) throw new ReswipeError('RSW_STORE_UNAVAILABLE', { field: 'database.url', reason: 'an earlier WAL fdatasync failed; reopen the store' });
     try {
       // The -wal file exists once a transaction has committed; it keeps its inode until the last connection closes.
@@ -216,13 +254,43 @@ export class SqliteStore extends SqlStoreReader implements Store {
       this.#walFailure = error;
       throw new ReswipeError('RSW_STORE_UNAVAILABLE', { field: 'database.url', reason: `WAL fdatasync failed: ${error instanceof Error ? error.message : String(error)}` }, { cause: error });
     }
-    // Runs between batches (the group commit is still busy with this one), with every unit of the WAL durable.
-    // NORMAL syncs the WAL before copying it and the database file before the WAL may be reused.
-    // It blocks the event loop (two fsyncs), so it runs once per `checkpointUnitsMin` units, not per batch.
+    this.#startCheckpointIfDue();
+  }
+
+  /**
+   * Every `checkpointUnitsMin` units, a PASSIVE checkpoint on the worker while the batches go on. It
+   * takes no write lock, so the writer never waits for it; but what the batches append meanwhile is
+   * left in the WAL, and only a checkpoint that reaches the WAL's end lets the next writer restart it.
+   * So when batches ran during it, the next batch first waits (asynchronously) for a finishing one.
+   */
+  #startCheckpointIfDue(): void {
+    if (this.#checkpointer === null || this.#checkpointRunning || this.#checkpointToFinish) return;
     const units = this.#groupCommit.stats().units;
     if (units - this.#unitsAtCheckpoint < this.#checkpointUnitsMin) return;
     this.#unitsAtCheckpoint = units;
-    this.#writer.pragma('wal_checkpoint(PASSIVE)');
+    this.#checkpointRunning = true;
+    const batchesBefore = this.#batchesBegun;
+    this.#checkpointer.checkpoint({ syncDatabase: true }).then(
+      (result) => {
+        this.#checkpointRunning = false;
+        this.#onCheckpoint?.({ ...result, finishing: false });
+        this.#checkpointToFinish = this.#batchesBegun !== batchesBefore || result.checkpointed < result.log;
+      },
+      // The failure is already recorded (the checkpointer reports it): the next batch is refused.
+      () => (this.#checkpointRunning = false),
+    );
+  }
+
+  /** Runs while no batch runs (the group commit waits in `acquire`): nothing appends, so it can reach the WAL's end. */
+  async #finishCheckpoint(): Promise<void> {
+    this.#checkpointToFinish = false;
+    if (this.#checkpointer === null) return;
+    try {
+      const result = await this.#checkpointer.checkpoint({ syncDatabase: false });
+      this.#onCheckpoint?.({ ...result, finishing: true });
+    } catch {
+      // Recorded by the checkpointer; the caller refuses the batch.
+    }
   }
 
   /** Applies pending migrations on the writer, between batches; another process migrating waits on the file lock. */
@@ -278,6 +346,7 @@ export class SqliteStore extends SqlStoreReader implements Store {
   writeFault(): string | null {
     // Fixed texts: the driver's message stays in the log, never in a readiness answer.
     if (this.#walFailure !== null) return 'an earlier WAL fdatasync failed; restart the gateway (and check the disk) to reopen the store';
+    if (this.#checkpointFailure !== null) return 'a WAL checkpoint failed or its worker thread stopped; restart the gateway (and check the disk) to reopen the store';
     if (this.#closing !== null) return 'the store is closed';
     return null;
   }
@@ -287,7 +356,9 @@ export class SqliteStore extends SqlStoreReader implements Store {
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#groupCommit.close().then(() => {
+    this.#closing ??= this.#groupCommit.close().then(async () => {
+      // Waits for a checkpoint in flight; the worker's connection closes first so the writer's is the last.
+      await this.#checkpointer?.close();
       if (this.#walFd !== null) closeSync(this.#walFd);
       this.#walFd = null;
       if (this.#reader !== this.#writer) this.#reader.close();
