@@ -110,7 +110,14 @@ async function authorizeAdmitted(deps: SaleDeps, request: SaleRequest): Promise<
   } catch (error) {
     // The key (or the ISO retransmission's key) is taken: a duplicate. Nothing of this unit is stored, nothing was sent.
     if (isReswipeError(error, 'RSW_STORE_CONFLICT') && isDuplicateConstraint(error.params.constraint)) return answerDuplicate(deps, request);
-    throw error;
+    // The intent was not written (nothing sent). A replay still gets its stored answer when the key can
+    // be read: a store that refuses writes may still serve reads, as it did the read that once came
+    // before every sale. (A key naming this very payment is this unit's, committed despite the error.)
+    const earlier = await deps.store.getIdempotency(request.idempotency.scope, request.idempotency.key).catch(() => null);
+    if (earlier === null || earlier.paymentId === paymentId) throw error;
+    return duplicateSaleResult(deps, earlier, request.idempotency).catch(() => {
+      throw error;
+    });
   }
   if (decline !== null) {
     logger.debug({ paymentId, code: decline.code, category: decline.category }, 'sale declined locally');

@@ -8,6 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createFixture, merchantId, okPan, reply, sale, terminalId } from './sale-fixture.ts';
 import { waitFor, withFixture } from './sale-test-helpers.ts';
 import { CardNumber, fingerprintPan } from '../../../src/core/cards/pan.ts';
+import { ReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 
 test('an approved sale is persisted with one approved attempt and replayed on a duplicate', async () => {
   await withFixture({}, async ({ engine, store, channels, gateway }) => {
@@ -183,6 +184,28 @@ test('a replay whose terminal no longer belongs to its merchant still gets its s
     assert.equal(again.kind, 'replayed');
     assert.equal(again.kind === 'replayed' && again.diagnosis.code, '00');
     assert.equal(channels[0]?.sales().length, 1);
+  });
+});
+
+test('a replay while the store refuses writes still gets its stored answer from a read', async () => {
+  await withFixture({}, async ({ engine, store, channels }) => {
+    const request = sale();
+    const result = await engine.authorize(request);
+    assert.equal(result.kind === 'completed' && result.view.status, 'approved');
+    const write = store.write.bind(store);
+    store.write = async () => {
+      throw new ReswipeError('RSW_STORE_UNAVAILABLE', { field: 'database.url', reason: 'test: writes refused' });
+    };
+    try {
+      const again = await engine.authorize(request);
+      assert.equal(again.kind, 'replayed');
+      assert.equal(again.kind === 'replayed' && again.diagnosis.code, '00');
+      // A new sale cannot be written, so it is refused, and nothing is sent.
+      await assert.rejects(engine.authorize(sale()), (error: { code?: string }) => error.code === 'RSW_STORE_UNAVAILABLE');
+      assert.equal(channels[0]?.sales().length, 1);
+    } finally {
+      store.write = write;
+    }
   });
 });
 
