@@ -3,6 +3,8 @@
 // payment and first attempt in ONE write before anything goes upstream), then the sale's pipeline
 // (drive-sale.ts: send, outcome unit, retry or wait for a reversal), answering before the client's
 // deadline, with 98 WAIT while the outcome is unknown. An approval is checked for a double approval last.
+// A duplicate is told by the idempotency key's unique constraint in the intent unit (nothing is read for
+// a new key), or at once when this process is still running the key's sale (docs/reswipe-guard.md).
 import { ReswipeError, isReswipeError } from '../../core/errors/reswipe-error.ts';
 import { toPaymentView } from '../../core/payments/payment-view.ts';
 import { currencyNumericFor } from '../../core/payments/reversal-message.ts';
@@ -24,6 +26,12 @@ export interface SaleAdmission {
   isClosing(): boolean;
   gate: TerminalGate;
   running: Set<Promise<unknown>>;
+  /** The idempotency keys (keyInFlightOf) of the sales this process has admitted and not yet finished. */
+  keysInFlight: Set<string>;
+}
+
+export function keyInFlightOf(scope: string, key: string): string {
+  return `${scope}\u0000${key}`;
 }
 
 /** Authorizes one sale; resolves with the answer for the client (never rejects for a business outcome). */
@@ -41,17 +49,34 @@ export async function authorizeSale(deps: SaleDeps, admission: SaleAdmission, re
     throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'capture', reason: 'a UnionPay QR sale is captured at once: it has no pre-authorization' });
   }
   const { scope, key } = request.idempotency;
-  const earlier = await deps.store.getIdempotency(scope, key);
-  if (earlier !== null) return duplicateSaleResult(deps, earlier, request.idempotency);
-  const release = await admission.gate.acquire(request.terminalId === null ? null : `terminal:${request.terminalId}`);
-  const work = authorizeAdmitted(deps, request);
-  admission.running.add(work);
+  // A key seen for the first time needs no read: its unique constraint arbitrates a duplicate in the
+  // intent unit, before anything is sent (the catch in authorizeAdmitted answers it from the store). A
+  // key whose sale this process is still running is answered from the store at once (the in-flight
+  // answer, or the stored one), rather than queued at the gate behind its own original.
+  const inFlight = keyInFlightOf(scope, key);
+  if (admission.keysInFlight.has(inFlight)) return answerDuplicate(deps, request);
+  admission.keysInFlight.add(inFlight);
   try {
-    return await work;
+    const release = await admission.gate.acquire(request.terminalId === null ? null : `terminal:${request.terminalId}`);
+    const work = authorizeAdmitted(deps, request);
+    admission.running.add(work);
+    try {
+      return await work;
+    } finally {
+      admission.running.delete(work);
+      release();
+    }
   } finally {
-    admission.running.delete(work);
-    release();
+    admission.keysInFlight.delete(inFlight);
   }
+}
+
+/** The answer to a request whose idempotency key is taken, or may be: the stored answer, a mismatch, or "in progress". */
+async function answerDuplicate(deps: SaleDeps, request: SaleRequest): Promise<SaleResult> {
+  const earlier = await deps.store.getIdempotency(request.idempotency.scope, request.idempotency.key);
+  if (earlier !== null) return duplicateSaleResult(deps, earlier, request.idempotency);
+  // Taken by a sale whose intent is not committed yet (or was refused, storing nothing): it is still being answered.
+  return { kind: 'in_progress', paymentId: null };
 }
 
 async function authorizeAdmitted(deps: SaleDeps, request: SaleRequest): Promise<SaleResult> {
@@ -62,6 +87,10 @@ async function authorizeAdmitted(deps: SaleDeps, request: SaleRequest): Promise<
 
   const checked = await checkSale(deps, request, nowMs);
   if (checked.kind === 'no_party') {
+    // Nothing is stored for this answer, so no key arbitrates: a replay of a stored sale whose merchant or
+    // terminal is unknown now gets its stored answer, not this decline.
+    const earlier = await deps.store.getIdempotency(request.idempotency.scope, request.idempotency.key);
+    if (earlier !== null) return duplicateSaleResult(deps, earlier, request.idempotency);
     logger.warn({ merchantId: request.merchantId, terminalId: request.terminalId, code: checked.decline.code }, 'sale from an unknown merchant or terminal declined locally');
     return { kind: 'completed', view: toPaymentView(checked.payment, []), diagnosis: checked.decline };
   }
@@ -79,12 +108,16 @@ async function authorizeAdmitted(deps: SaleDeps, request: SaleRequest): Promise<
     const busyRetryUntilMs = nowMs + Math.max(0, Math.floor((replyByMs - nowMs) / 4));
     firstAttempt = await writeIntentUnit(deps, { request, payment, decline, view, reswipeBlockedBy: checked.reswipeBlockedBy, firstSend, nowMs, busyRetryUntilMs });
   } catch (error) {
-    if (isReswipeError(error, 'RSW_STORE_CONFLICT') && isDuplicateConstraint(error.params.constraint)) {
-      const earlier = await deps.store.getIdempotency(request.idempotency.scope, request.idempotency.key);
-      if (earlier !== null) return duplicateSaleResult(deps, earlier, request.idempotency);
-      return { kind: 'in_progress', paymentId: null };
-    }
-    throw error;
+    // The key (or the ISO retransmission's key) is taken: a duplicate. Nothing of this unit is stored, nothing was sent.
+    if (isReswipeError(error, 'RSW_STORE_CONFLICT') && isDuplicateConstraint(error.params.constraint)) return answerDuplicate(deps, request);
+    // The intent was not written (nothing sent). A replay still gets its stored answer when the key can
+    // be read: a store that refuses writes may still serve reads, as it did the read that once came
+    // before every sale. (A key naming this very payment is this unit's, committed despite the error.)
+    const earlier = await deps.store.getIdempotency(request.idempotency.scope, request.idempotency.key).catch(() => null);
+    if (earlier === null || earlier.paymentId === paymentId) throw error;
+    return duplicateSaleResult(deps, earlier, request.idempotency).catch(() => {
+      throw error;
+    });
   }
   if (decline !== null) {
     logger.debug({ paymentId, code: decline.code, category: decline.category }, 'sale declined locally');

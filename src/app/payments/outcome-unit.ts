@@ -8,7 +8,7 @@ import { derivePaymentStatus } from '../../core/payments/payment-decision.ts';
 import { toPaymentView, type PaymentView } from '../../core/payments/payment-view.ts';
 import { completedPayload, diagnosisOfAnswer, feeViewOf, withAnswer } from '../../core/payments/sale-answer.ts';
 import { transmissionDateTime } from '../../core/payments/upstream-request.ts';
-import type { FeeLineRecord, PaymentRecord } from '../../core/ports/store.ts';
+import type { AttemptRecord, FeeLineRecord, PaymentRecord } from '../../core/ports/store.ts';
 import type { PaymentStatus } from '../../core/vocabulary.ts';
 import { awaitInOrder, updatePaymentChecked, writeDurably } from './durable-write.ts';
 import { feeOf } from './payment-views.ts';
@@ -18,6 +18,11 @@ import type { SaleServices } from './sale-deps.ts';
 
 export function findEffect<K extends PaymentEffect['kind']>(effects: readonly PaymentEffect[], kind: K): Extract<PaymentEffect, { kind: K }> | undefined {
   return effects.find((effect): effect is Extract<PaymentEffect, { kind: K }> => effect.kind === kind);
+}
+
+/** The sale's attempts as it holds them, by seq (as listAttempts returns them). */
+function attemptsOf(context: SaleContext): AttemptRecord[] {
+  return [...context.attempts.values()].sort((a, b) => a.seq - b.seq);
 }
 
 export async function writeOutcomeUnit(deps: SaleServices, context: SaleContext, event: PaymentEvent, decision: Decision): Promise<void> {
@@ -35,12 +40,21 @@ export async function writeOutcomeUnit(deps: SaleServices, context: SaleContext,
     const changedAttempt = changedSeq === null ? undefined : context.attempts.get(changedSeq);
     // The first try trusts the row this sale last wrote; a retry follows a version conflict and reads it.
     const trusted = tries === 1 ? known : null;
-    // The attempt's outcome and the reads go out together (one round trip on PostgreSQL); the attempts
-    // are read after the outcome is written, or after the reversals, when there are any to enqueue.
+    // With that row, the attempts are the sale's own (context.attempts, the changed one as this unit writes
+    // it): no read. Every other write of a sale's attempts while it runs also updates its payment row in
+    // the same transaction (a reversal settled, settle-reversal.ts; a manual resolution), so its version no
+    // longer matches `trusted`: the update below is refused and the retry reads the attempts. (Recovery
+    // marks only `pending` attempts `unknown`, of payments no sale of this node drives; a running sale's
+    // one pending attempt is the one this unit writes.)
+    const own = trusted === null ? null : attemptsOf(context);
+    // With nothing to read (and no reversal to enqueue), the attempt's outcome goes out with the payment's
+    // update below: the unit is one round trip on PostgreSQL. Otherwise it goes out with the reads (one
+    // round trip); the attempts are read after the outcome is written, or after the reversals.
+    const attemptWithUpdate = own !== null && reversalsWanted.length === 0;
     const [, read, listed] = await awaitInOrder([
-      changedAttempt === undefined ? undefined : tx.updateAttempt(changedAttempt),
+      changedAttempt === undefined || attemptWithUpdate ? undefined : tx.updateAttempt(changedAttempt),
       trusted === null ? tx.getPayment(context.payment.id) : undefined,
-      reversalsWanted.length === 0 ? tx.listAttempts(context.payment.id) : undefined,
+      own === null && reversalsWanted.length === 0 ? tx.listAttempts(context.payment.id) : undefined,
     ]);
     const payment = trusted ?? read ?? null;
     if (payment === null) throw new Error(`broken invariant: payment ${context.payment.id} vanished`);
@@ -58,7 +72,7 @@ export async function writeOutcomeUnit(deps: SaleServices, context: SaleContext,
       context.reversals.set(wanted.seq, reversal);
       await tx.appendEvent({ type: 'payment.unknown', subjectId: payment.id, payload: { seq: attempt.seq, channel: attempt.channel, stan: attempt.stan }, atMs: nowMs });
     }
-    const attempts = listed ?? (await tx.listAttempts(payment.id));
+    const attempts = own ?? listed ?? (await tx.listAttempts(payment.id));
     const derived = derivePaymentStatus(attempts);
     const status: PaymentStatus = derived === 'approved' ? 'approved' : stillWorking ? 'pending' : derived;
     let updated: PaymentRecord = { ...payment, status, updatedAtMs: nowMs };
@@ -74,6 +88,7 @@ export async function writeOutcomeUnit(deps: SaleServices, context: SaleContext,
     // The payment's update first: a version conflict fails the unit before the rest counts (it is tried again whole).
     await awaitInOrder([
       updatePaymentChecked(tx, payment, updated),
+      changedAttempt === undefined || !attemptWithUpdate ? undefined : tx.updateAttempt(changedAttempt),
       answerView === null
         ? undefined
         : tx.updateIdempotency(context.request.idempotency.scope, context.request.idempotency.key, {

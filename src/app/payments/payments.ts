@@ -46,6 +46,7 @@ export class Payments implements SaleUseCases {
       isClosing,
       gate: new TerminalGate({ inFlightPerKeyMax: settings.inFlightPerTerminalMax, queuePerKeyMax: settings.queuePerTerminalMax, inFlightMax: settings.inFlightMax }),
       running: new Set(),
+      keysInFlight: new Set(),
     };
   }
 

@@ -10,14 +10,21 @@ import type { PaymentQuery } from '../../../src/core/ports/store.ts';
 const rows: ReadonlyArray<{ name: string; sql: string; params: unknown[]; index: string }> = [
   {
     name: 'findReswipeCandidates (terminal)',
-    sql: 'SELECT id FROM payments WHERE pan_fingerprint = ? AND amount_minor = ? AND created_at_ms >= ? AND currency = ? AND kind = ? AND terminal_id = ? ORDER BY created_at_ms DESC, id DESC LIMIT 50',
-    params: ['f', 100, 0, 'CNY', 'sale', 't1'],
+    sql: "SELECT id FROM payments WHERE pan_fingerprint = ? AND amount_minor = ? AND created_at_ms >= ? AND currency = ? AND kind = 'sale' AND terminal_id = ? ORDER BY created_at_ms DESC, id DESC LIMIT 50",
+    params: ['f', 100, 0, 'CNY', 't1'],
+    index: 'payments_reswipe_idx',
+  },
+  {
+    // 'preauth' matches half the predicate of payments_open_holds_idx: the planner must still take the re-swipe index.
+    name: 'findReswipeCandidates (terminal, pre-authorization)',
+    sql: "SELECT id FROM payments WHERE pan_fingerprint = ? AND amount_minor = ? AND created_at_ms >= ? AND currency = ? AND kind = 'preauth' AND terminal_id = ? ORDER BY created_at_ms DESC, id DESC LIMIT 50",
+    params: ['f', 100, 0, 'CNY', 't1'],
     index: 'payments_reswipe_idx',
   },
   {
     name: 'findReswipeCandidates (merchant)',
-    sql: "SELECT id FROM payments WHERE pan_fingerprint = ? AND amount_minor = ? AND created_at_ms >= ? AND currency = ? AND kind = ? AND terminal_id IS NULL AND merchant_id || '' = ? ORDER BY created_at_ms DESC, id DESC LIMIT 50",
-    params: ['f', 100, 0, 'CNY', 'sale', 'm1'],
+    sql: "SELECT id FROM payments WHERE pan_fingerprint = ? AND amount_minor = ? AND created_at_ms >= ? AND currency = ? AND kind = 'sale' AND terminal_id IS NULL AND merchant_id || '' = ? ORDER BY created_at_ms DESC, id DESC LIMIT 50",
+    params: ['f', 100, 0, 'CNY', 'm1'],
     index: 'payments_reswipe_idx',
   },
   {

@@ -8,6 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createFixture, merchantId, okPan, reply, sale, terminalId } from './sale-fixture.ts';
 import { waitFor, withFixture } from './sale-test-helpers.ts';
 import { CardNumber, fingerprintPan } from '../../../src/core/cards/pan.ts';
+import { ReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 
 test('an approved sale is persisted with one approved attempt and replayed on a duplicate', async () => {
   await withFixture({}, async ({ engine, store, channels, gateway }) => {
@@ -142,6 +143,69 @@ test('a resend while the original runs gets in_progress, then the original answe
     assert.equal(third.view.id, original.view.id);
     assert.equal(third.diagnosis.code, '00');
     assert.equal(channels[0]?.sales().length, 1);
+  });
+});
+
+test('a new key is not read before the sale; a duplicate of a finished sale is caught by its unique key and replayed, nothing more sent', async () => {
+  await withFixture({}, async ({ engine, store, channels }) => {
+    const reads: string[] = [];
+    const getIdempotency = store.getIdempotency.bind(store);
+    store.getIdempotency = (scope, key) => (reads.push(key), getIdempotency(scope, key));
+    const request = sale();
+    const result = await engine.authorize(request);
+    assert.equal(result.kind === 'completed' && result.view.status, 'approved');
+    assert.deepEqual(reads, [], 'the first sale of a key reads no idempotency record');
+    // The key's insert fails in the intent unit, before anything is sent; the answer is then read once.
+    const again = await engine.authorize(request);
+    assert.equal(again.kind, 'replayed');
+    assert.equal(again.kind === 'replayed' && result.kind === 'completed' && again.view.id === result.view.id, true);
+    assert.deepEqual(reads, [request.idempotency.key]);
+    assert.equal(channels[0]?.sales().length, 1, 'one upstream authorization only');
+    assert.equal((await store.listPayments({ limit: 10 })).data.length, 1, 'one payment');
+    const mismatch = await engine.authorize({ ...request, amountMinor: 1, idempotency: { ...request.idempotency, requestHash: 'other' } });
+    assert.equal(mismatch.kind, 'idempotency_mismatch');
+    assert.equal(channels[0]?.sales().length, 1);
+  });
+});
+
+test('a replay whose terminal no longer belongs to its merchant still gets its stored answer, not a 97', async () => {
+  await withFixture({}, async ({ engine, store, channels }) => {
+    const request = sale();
+    const result = await engine.authorize(request);
+    assert.equal(result.kind === 'completed' && result.view.status, 'approved');
+    const merchant = await store.getMerchant(merchantId);
+    const terminal = await store.getTerminal(terminalId);
+    assert.ok(merchant !== null && terminal !== null);
+    await store.write(async (tx) => {
+      await tx.upsertMerchant({ ...merchant, id: 'M00000000000002' });
+      await tx.upsertTerminal({ ...terminal, merchantId: 'M00000000000002' });
+    });
+    const again = await engine.authorize(request);
+    assert.equal(again.kind, 'replayed');
+    assert.equal(again.kind === 'replayed' && again.diagnosis.code, '00');
+    assert.equal(channels[0]?.sales().length, 1);
+  });
+});
+
+test('a replay while the store refuses writes still gets its stored answer from a read', async () => {
+  await withFixture({}, async ({ engine, store, channels }) => {
+    const request = sale();
+    const result = await engine.authorize(request);
+    assert.equal(result.kind === 'completed' && result.view.status, 'approved');
+    const write = store.write.bind(store);
+    store.write = async () => {
+      throw new ReswipeError('RSW_STORE_UNAVAILABLE', { field: 'database.url', reason: 'test: writes refused' });
+    };
+    try {
+      const again = await engine.authorize(request);
+      assert.equal(again.kind, 'replayed');
+      assert.equal(again.kind === 'replayed' && again.diagnosis.code, '00');
+      // A new sale cannot be written, so it is refused, and nothing is sent.
+      await assert.rejects(engine.authorize(sale()), (error: { code?: string }) => error.code === 'RSW_STORE_UNAVAILABLE');
+      assert.equal(channels[0]?.sales().length, 1);
+    } finally {
+      store.write = write;
+    }
   });
 });
 
