@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import pg from 'pg';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { migrations } from '../../../src/adapters/store/migrations.ts';
@@ -122,6 +123,36 @@ if (unreachable !== null) {
       assert.equal(((refused as PromiseRejectedResult).reason as ReswipeError).params.constraint, 'idempotency_records_pkey');
       assert.deepEqual(await Promise.all(['a', 'b', 'c'].map(async (key) => (await store.getIdempotency('http:m1', key)) !== null)), [true, true, false]);
     } finally {
+      await store.close();
+      await dropSchemas();
+    }
+  });
+
+  test('postgres: a unit\'s savepoint and the statements it issues together leave in one socket write', async () => {
+    // No LISTEN connection and no config reads: the batch connection is the only one writing.
+    const store = PostgresStore.open(url, { schema: freshSchema(), listenForConfigChanges: false });
+    const writes = { count: 0 };
+    const socket = net.Socket.prototype as unknown as { _write: (...args: unknown[]) => unknown; _writev: (...args: unknown[]) => unknown };
+    const { _write: write, _writev: writev } = socket;
+    try {
+      await store.migrate();
+      await store.write((tx) => tx.insertIdempotency(idempotency('http:m1', 'warm')));
+      const threeKeys = (prefix: string) => (tx: StoreTx) => Promise.all(['1', '2', '3'].map((n) => tx.insertIdempotency(idempotency('http:m1', `${prefix}${n}`))));
+      socket._write = function (this: unknown, ...args: unknown[]) {
+        writes.count += 1;
+        return write.apply(this, args);
+      };
+      socket._writev = function (this: unknown, ...args: unknown[]) {
+        writes.count += 1;
+        return writev.apply(this, args);
+      };
+      await Promise.all([store.write(threeKeys('a')), store.write(threeKeys('b'))]);
+      // BEGIN, the lock, the savepoint and the first unit's three inserts; the next savepoint and the
+      // second unit's three inserts; COMMIT. Written one by one, that was 9 system calls.
+      assert.equal(writes.count, 3);
+    } finally {
+      socket._write = write;
+      socket._writev = writev;
       await store.close();
       await dropSchemas();
     }
