@@ -315,7 +315,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       cluster,
       ...(overrides.sleep === undefined ? {} : { sleep: overrides.sleep }),
     });
-    const projector = new PaymentProjector({ store, clock, logger, fees: { recordApproved: feeHooks.writeApproved } });
+    const projector = new PaymentProjector({ store, clock, logger, fees: feeHooks });
     const projectorLag = async () => ({ lagMs: (await projector.lag()).ageMs, lagMaxMs: projectorLagMaxMs });
     const analyticsProjector = new AnalyticsProjector({ store, clock, logger, timeZone: config.fees.settlementTimeZone });
     engine = running;

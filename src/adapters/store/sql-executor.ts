@@ -14,6 +14,21 @@ export interface SqlExecutor {
   run(sql: string, params: readonly SqlValue[]): Promise<number>;
 }
 
+/**
+ * Bound parameters per statement the shared SQL writes at most, splitting larger sets over several
+ * statements: far under SQLite's limit (32,766 in the build better-sqlite3 12 ships, 999 before SQLite
+ * 3.32) and PostgreSQL's 65,535, and small enough that SQLite keeps such statements cheap to prepare.
+ */
+export const paramsPerStatementMax = 2000;
+
+/** `records` cut into slices of at most paramsPerStatementMax parameters, at `paramsPerRecord` each. */
+export function statementSlices<T>(records: readonly T[], paramsPerRecord: number): T[][] {
+  const perStatement = Math.max(1, Math.floor(paramsPerStatementMax / paramsPerRecord));
+  const slices: T[][] = [];
+  for (let i = 0; i < records.length; i += perStatement) slices.push(records.slice(i, i + perStatement));
+  return slices;
+}
+
 /** Rewrites `?` placeholders to PostgreSQL's `$n`. The store's SQL has no `?` inside literals. */
 export function numberPlaceholders(sql: string): string {
   let position = 0;

@@ -33,7 +33,7 @@ async function withStore(run: (store: Store, url: string) => Promise<void>): Pro
 function setup(store: Store) {
   const clock = new ManualClock(1_764_000_100_000);
   const hooks = createPaymentFeeHooks({ plans: () => builtinFeePlans, settings: { timeZone: 'Asia/Shanghai', settleMode: 't1', cutoff: '23:00' }, clock, logger: silent, approvedFees: 'projector' });
-  const projector = new PaymentProjector({ store, clock, logger: silent, fees: { recordApproved: hooks.writeApproved }, batchMax: 2 });
+  const projector = new PaymentProjector({ store, clock, logger: silent, fees: hooks, batchMax: 2 });
   return { clock, hooks, projector };
 }
 
