@@ -14,6 +14,7 @@ import { paymentProjectorName, type PaymentRecord, type Store, type StoreTx } fr
 import type { Clock } from '../../core/time/clock.ts';
 import type { LoggerLike } from '../../adapters/channels/upstream-channel.ts';
 import { settlementSignOf } from '../../core/fees/settlement-batch.ts';
+import type { SharedJournalReads } from './shared-journal-reads.ts';
 
 export const projectorName = paymentProjectorName;
 
@@ -31,6 +32,8 @@ export interface PaymentProjectorDeps {
   batchMax?: number;
   /** Pause when caught up (default 50 ms); a kick() wakes it at once. */
   idleMs?: number;
+  /** The journal reads shared with the analytics projector (default: its own reads of the store). */
+  journal?: SharedJournalReads;
 }
 
 export interface ProjectorLag {
@@ -145,7 +148,7 @@ export class PaymentProjector {
     const { store, clock, fees } = this.#deps;
     const checkpoint = await store.getProjectorCheckpoint(projectorName);
     this.#checkpoint = checkpoint;
-    const entries = await store.listPaymentJournal(checkpoint, this.#batchMax);
+    const entries = this.#deps.journal === undefined ? await store.listPaymentJournal(checkpoint, this.#batchMax) : await this.#deps.journal.read(projectorName, checkpoint, this.#batchMax);
     if (entries.length === 0) return 0;
     const last = entries[entries.length - 1]?.seq ?? checkpoint;
     const payments = entries.map((entry) => entry.payment);
