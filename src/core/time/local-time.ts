@@ -34,8 +34,10 @@ const minuteMs = 60_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const formattersMax = 64;
 const quarterHourMs = 15 * minuteMs;
-/** Per zone name, its offset during one UTC quarter-hour (see namedOffsetMs); as bounded as the formatters. */
-const offsets = new Map<string, { quarterStartMs: number; offsetMs: number }>();
+/** Per zone name, its offset during each UTC quarter-hour asked for (see namedOffsetMs); zones as bounded as the formatters. */
+const offsets = new Map<string, Map<number, number>>();
+/** Quarter-hours remembered per zone: the few a sale asks about (now, its creation, its local midnight) for a day or two. */
+const quartersPerZoneMax = 256;
 
 /** The wall-clock time at `atMs` in `zone`. */
 export function localTimeOf(atMs: number, zone: LocalZone): LocalTime {
@@ -54,19 +56,27 @@ export function offsetMinutesAt(atMs: number, zone: LocalZone): number {
 
 /**
  * A named zone's offset at an instant. Formatting with Intl costs microseconds, and a sale asks for
- * local time more than once, so the offset is remembered per zone for the UTC quarter-hour it was read
+ * local time more than once, so the offset is remembered per zone for each UTC quarter-hour it was read
  * in: zones change offset only at quarter-hour instants (offsets and transitions are whole quarters).
+ * Several quarters, not just the last: a sale's day in the analytics rollup asks about its instant and
+ * its local midnight in turn, and one remembered quarter would be replaced at every call.
  */
 function namedOffsetMs(atMs: number, zone: string): number {
   const quarterStartMs = Math.floor(atMs / quarterHourMs) * quarterHourMs;
-  const cached = offsets.get(zone);
-  if (cached !== undefined && cached.quarterStartMs === quarterStartMs) return cached.offsetMs;
+  let quarters = offsets.get(zone);
+  const cached = quarters?.get(quarterStartMs);
+  if (cached !== undefined) return cached;
   const parts = formatterFor(zone).formatToParts(atMs);
   const part = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((candidate) => candidate.type === type)?.value ?? NaN);
   const wallMs = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour') % 24, part('minute'), part('second'));
   const offsetMs = wallMs - Math.floor(atMs / 1000) * 1000;
-  if (offsets.size >= formattersMax) offsets.clear();
-  offsets.set(zone, { quarterStartMs, offsetMs });
+  if (quarters === undefined) {
+    if (offsets.size >= formattersMax) offsets.clear();
+    quarters = new Map();
+    offsets.set(zone, quarters);
+  }
+  if (quarters.size >= quartersPerZoneMax) quarters.clear();
+  quarters.set(quarterStartMs, offsetMs);
   return offsetMs;
 }
 
