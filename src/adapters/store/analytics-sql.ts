@@ -3,7 +3,7 @@
 import { addValues, emptyValues, latencyBucketCount, rollupCounterFields } from '../../core/analytics/rollup.ts';
 import type { RollupContribution, RollupKey, RollupValues } from '../../core/analytics/rollup-model.ts';
 import type { AnalyticsStoreReader, AnalyticsStoreTx, RescuePeer, RollupDimension, RollupSumQuery, RollupSumRow } from '../../core/ports/analytics-store.ts';
-import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
+import { statementSlices, type SqlExecutor, type SqlRow, type SqlValue } from './sql-executor.ts';
 import { readInteger, readText, readTextOrNull } from './store-rows.ts';
 
 /** Ids per batched read (the projector's batches are 256 entries). */
@@ -219,10 +219,7 @@ export const analyticsTxMethods: AnalyticsStoreTx & ThisType<WithDb> = {
       const columns = [...keyColumns, ...valueColumns];
       const placeholders = `(${columns.map(() => '?').join(', ')})`;
       const updates = valueColumns.map((column) => `${column} = ${level.table}.${column} + excluded.${column}`).join(', ');
-      const entries = [...merged.values()];
-      const perStatement = Math.floor(2000 / columns.length);
-      for (let i = 0; i < entries.length; i += perStatement) {
-        const slice = entries.slice(i, i + perStatement);
+      for (const slice of statementSlices([...merged.values()], columns.length)) {
         await this.db.run(
           `INSERT INTO ${level.table} (${columns.join(', ')}) VALUES ${slice.map(() => placeholders).join(', ')} ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${updates}`,
           slice.flatMap((entry) => [...entry.key, ...valueValues(entry.values)]),
@@ -232,9 +229,7 @@ export const analyticsTxMethods: AnalyticsStoreTx & ThisType<WithDb> = {
   },
 
   async putRollupContributions(entries, atMs) {
-    const perStatement = 500;
-    for (let i = 0; i < entries.length; i += perStatement) {
-      const slice = entries.slice(i, i + perStatement);
+    for (const slice of statementSlices(entries, 3)) {
       await this.db.run(
         `INSERT INTO analytics_contributions (payment_id, contribution, updated_at_ms) VALUES ${slice.map(() => '(?, ?, ?)').join(', ')}
          ON CONFLICT (payment_id) DO UPDATE SET contribution = excluded.contribution, updated_at_ms = excluded.updated_at_ms`,

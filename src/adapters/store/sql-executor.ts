@@ -21,9 +21,9 @@ export interface SqlExecutor {
  */
 export const paramsPerStatementMax = 2000;
 
-/** `records` cut into slices of at most paramsPerStatementMax parameters, at `paramsPerRecord` each. */
-export function statementSlices<T>(records: readonly T[], paramsPerRecord: number): T[][] {
-  const perStatement = Math.max(1, Math.floor(paramsPerStatementMax / paramsPerRecord));
+/** `records` cut into slices of at most paramsPerStatementMax parameters: `paramsPerRecord` each, plus `otherParams` per statement. */
+export function statementSlices<T>(records: readonly T[], paramsPerRecord: number, otherParams = 0): T[][] {
+  const perStatement = Math.max(1, Math.floor((paramsPerStatementMax - otherParams) / paramsPerRecord));
   const slices: T[][] = [];
   for (let i = 0; i < records.length; i += perStatement) slices.push(records.slice(i, i + perStatement));
   return slices;

@@ -505,7 +505,7 @@ export class SqlStoreReader implements StoreReader {
   async subjectsWithEvent(type: string, subjectIds: readonly string[]): Promise<Set<string>> {
     // events_subject_type_idx (subject_id, type, seq): one seek per id, a few statements for any number of ids.
     const found = new Set<string>();
-    for (const slice of statementSlices(subjectIds, 1)) {
+    for (const slice of statementSlices(subjectIds, 1, 1)) {
       const rows = await this.db.all(`SELECT DISTINCT subject_id FROM events WHERE subject_id IN (${slice.map(() => '?').join(', ')}) AND type = ?`, [...slice, type]);
       for (const row of rows) found.add(readText(row.subject_id, 'subject_id'));
     }
