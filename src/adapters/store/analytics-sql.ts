@@ -85,13 +85,38 @@ const keyFields: Readonly<Record<RollupDimension, (key: RollupKey) => string>> =
   outcome: (key) => key.outcome,
 };
 
+/** Per level, the key fields after the merchant and the time, in keyColumnsOf order: worked out once, not per row. */
+const levelKeyFields = new Map<RollupLevel, ReadonlyArray<(key: RollupKey) => string>>(
+  rollupLevels.map((level) => [level, [...level.dimensions].filter((dimension) => dimension !== 'merchant').map((dimension) => keyFields[dimension])]),
+);
+
 /** A key's values for a level's key columns (keyColumnsOf order). */
 function keyValuesAt(level: RollupLevel, key: RollupKey): SqlValue[] {
-  return [key.merchantId, integer(level.time === 'hour_ms' ? key.hourMs : key.dayMs), ...[...level.dimensions].filter((dimension) => dimension !== 'merchant').map((dimension) => keyFields[dimension](key))];
+  const values: SqlValue[] = [key.merchantId, integer(level.time === 'hour_ms' ? key.hourMs : key.dayMs)];
+  for (const field of levelKeyFields.get(level) ?? []) values.push(field(key));
+  return values;
 }
 
-function valueValues(values: RollupValues): SqlValue[] {
-  return [...rollupCounterFields.map((field) => values[field]), ...Array.from({ length: latencyBucketCount }, (_, i) => values.latencyBuckets[i] ?? 0)].map(integer);
+/** Per level and number of rows, the upsert adding deltas: built once (a batch writes a few hundred rows, in a few statements). */
+const addDeltasSqlCache = new Map<string, string>();
+function addDeltasSql(level: RollupLevel, rowCount: number): string {
+  const cacheKey = `${level.table}:${rowCount}`;
+  let sql = addDeltasSqlCache.get(cacheKey);
+  if (sql === undefined) {
+    const keyColumns = keyColumnsOf(level);
+    const columns = [...keyColumns, ...valueColumns];
+    const placeholders = `(${columns.map(() => '?').join(', ')})`;
+    const updates = valueColumns.map((column) => `${column} = ${level.table}.${column} + excluded.${column}`).join(', ');
+    sql = `INSERT INTO ${level.table} (${columns.join(', ')}) VALUES ${Array.from({ length: rowCount }, () => placeholders).join(', ')} ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${updates}`;
+    addDeltasSqlCache.set(cacheKey, sql);
+  }
+  return sql;
+}
+
+/** A delta's values in valueColumns order, pushed onto `into` (one array per statement, not one per row). */
+function pushValueValues(into: SqlValue[], values: RollupValues): void {
+  for (const field of rollupCounterFields) into.push(integer(values[field]));
+  for (let i = 0; i < latencyBucketCount; i++) into.push(integer(values.latencyBuckets[i] ?? 0));
 }
 
 function valuesOfRow(row: SqlRow): RollupValues {
@@ -215,14 +240,14 @@ export const analyticsTxMethods: AnalyticsStoreTx & ThisType<WithDb> = {
         if (entry === undefined) merged.set(text, { key, values: addValues(emptyValues(), row.values) });
         else addValues(entry.values, row.values);
       }
-      const keyColumns = keyColumnsOf(level);
-      const columns = [...keyColumns, ...valueColumns];
-      const placeholders = `(${columns.map(() => '?').join(', ')})`;
-      const updates = valueColumns.map((column) => `${column} = ${level.table}.${column} + excluded.${column}`).join(', ');
-      for (const slice of statementSlices([...merged.values()], columns.length)) {
+      for (const slice of statementSlices([...merged.values()], keyColumnsOf(level).length + valueColumns.length)) {
         await this.db.run(
-          `INSERT INTO ${level.table} (${columns.join(', ')}) VALUES ${slice.map(() => placeholders).join(', ')} ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${updates}`,
-          slice.flatMap((entry) => [...entry.key, ...valueValues(entry.values)]),
+          addDeltasSql(level, slice.length),
+          slice.reduce<SqlValue[]>((params, entry) => {
+            for (const value of entry.key) params.push(value);
+            pushValueValues(params, entry.values);
+            return params;
+          }, []),
         );
       }
     }
