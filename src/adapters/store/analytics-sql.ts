@@ -3,7 +3,7 @@
 import { addValues, emptyValues, latencyBucketCount, rollupCounterFields } from '../../core/analytics/rollup.ts';
 import type { RollupContribution, RollupKey, RollupValues } from '../../core/analytics/rollup-model.ts';
 import type { AnalyticsStoreReader, AnalyticsStoreTx, RescuePeer, RollupDimension, RollupSumQuery, RollupSumRow } from '../../core/ports/analytics-store.ts';
-import { statementSlices, type SqlExecutor, type SqlRow, type SqlValue } from './sql-executor.ts';
+import { inListSlices, statementSlices, type SqlExecutor, type SqlRow, type SqlValue } from './sql-executor.ts';
 import { readInteger, readText, readTextOrNull } from './store-rows.ts';
 
 /** Ids per batched read (the projector's batches are 256 entries). */
@@ -193,7 +193,9 @@ export const analyticsReaderMethods: AnalyticsStoreReader & ThisType<WithDb> = {
   async getRollupContributions(paymentIds: readonly string[]): Promise<Map<string, RollupContribution>> {
     const found = new Map<string, RollupContribution>();
     if (checkedIds(paymentIds).length === 0) return found;
-    const rows = await this.db.all(`SELECT payment_id, contribution FROM analytics_contributions WHERE payment_id IN (${paymentIds.map(() => '?').join(', ')})`, [...paymentIds]);
+    // Padded to a power of two (inListSlices): a few statement texts, whatever the batch's size.
+    const [ids = []] = inListSlices(paymentIds);
+    const rows = await this.db.all(`SELECT payment_id, contribution FROM analytics_contributions WHERE payment_id IN (${ids.map(() => '?').join(', ')})`, ids);
     for (const row of rows) found.set(readText(row.payment_id, 'payment_id'), readJson<RollupContribution>(row.contribution, 'contribution'));
     return found;
   },
