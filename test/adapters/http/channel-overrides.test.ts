@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { asUser, createConsoleFixture, logIn, merchantA, merchantB, terminalA, type ConsoleFixture, type LoggedIn } from './console-fixture.ts';
 import { waitingFor } from '../../support/wait-for.ts';
 
-const waitFor = waitingFor({ timeoutMs: 5_000, pollMs: 20 });
+const waitFor = waitingFor({ timeoutMs: 15_000, pollMs: 20 });
 
 const twoChannels = {
   channels: [

@@ -15,7 +15,7 @@ import { postgresTestUrl, requirePostgres, TestSchemas } from '../../support/pos
 import { waitingFor } from '../../support/wait-for.ts';
 
 const schemas = new TestSchemas('reswipe_notify');
-const waitFor = waitingFor({ timeoutMs: 5_000, pollMs: 10 });
+const waitFor = waitingFor({ timeoutMs: 15_000, pollMs: 10 });
 
 async function twoNodes(applicationName: string): Promise<[PostgresStore, PostgresStore]> {
   const schema = schemas.fresh();
@@ -29,7 +29,7 @@ async function twoNodes(applicationName: string): Promise<[PostgresStore, Postgr
 }
 
 if (await requirePostgres('live configuration over LISTEN/NOTIFY')) {
-  test('a channel changed on node A is read fresh on node B within a second, though B checks the version only every minute', async () => {
+  test('a channel changed on node A is read fresh on node B by notification, well before the version check of node B (every minute)', async () => {
     const [a, b] = await twoNodes('reswipe-notify-test');
     const heard: ConfigChange[] = [];
     const stop = b.onConfigChange((change) => heard.push(change));
@@ -40,7 +40,7 @@ if (await requirePostgres('live configuration over LISTEN/NOTIFY')) {
       assert.equal((await b.getChannel('bank-a'))?.priority, 1);
       await a.write((tx) => tx.upsertChannel(channel('bank-a', { priority: 7, disabled: true })));
       const startedMs = Date.now();
-      await waitFor('B to read the new priority', async () => (await b.getChannel('bank-a'))?.priority === 7, 1_000);
+      await waitFor('B to read the new priority', async () => (await b.getChannel('bank-a'))?.priority === 7);
       assert.ok(Date.now() - startedMs < 1_000);
       assert.ok(heard.some((change) => change.kind === 'channel' && change.id === 'bank-a'));
     } finally {
@@ -90,7 +90,7 @@ if (await requirePostgres('live configuration over LISTEN/NOTIFY')) {
       assert.ok(heard.some((change) => change.kind === 'all'), 'a reconnection drops everything cached');
       await waitFor('A to listen again', () => a.listeningForConfigChanges);
       await a.write((tx) => tx.upsertChannel(channel('bank-a', { priority: 9 })));
-      await waitFor('B to read the change made after the reconnection', async () => (await b.getChannel('bank-a'))?.priority === 9, 1_000);
+      await waitFor('B to read the change made after the reconnection', async () => (await b.getChannel('bank-a'))?.priority === 9);
     } finally {
       stop();
       await admin.end();

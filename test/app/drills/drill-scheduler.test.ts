@@ -1,6 +1,7 @@
 // The drill scheduler fires each entry at its cron time (in the business zone), stores the report and a
 // drill.completed event in one write, and stores a drill that could not run as failed with the reason.
-// The clock is shifted so the next whole minute is 100 ms away: the timers are real, the waits short.
+// The clock is shifted so the next whole minute is 100 ms after the scheduler's first reading: the
+// timers are real, the waits short.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
@@ -18,10 +19,18 @@ function scheduleOf(scenario: string) {
   }).drills.schedule;
 }
 
+/**
+ * A clock whose FIRST reading (the scheduler arming its timer) is 100 ms before a whole minute. Fixed at
+ * the first reading, not when made: on a loaded machine the config's validation between the two can take
+ * longer than 100 ms, and a minute already passed would put the drill a whole minute away.
+ */
 function clockNearMinute(): () => number {
-  const now = Date.now();
-  const offset = Math.ceil(now / 60_000) * 60_000 + 60_000 - 100 - now;
-  return () => Date.now() + offset;
+  let offset: number | null = null;
+  return () => {
+    const now = Date.now();
+    offset ??= Math.ceil(now / 60_000) * 60_000 + 60_000 - 100 - now;
+    return now + offset;
+  };
 }
 
 const waitFor = waitingFor({ timeoutMs: 10_000, pollMs: 50 });

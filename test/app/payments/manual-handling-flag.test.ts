@@ -8,7 +8,7 @@ import { createFixture, merchantId, terminalId, sale, seedCrashedSale } from './
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
 import { waitingFor } from '../../support/wait-for.ts';
 
-const waitFor = waitingFor({ timeoutMs: 5_000, pollMs: 20 });
+const waitFor = waitingFor({ timeoutMs: 15_000, pollMs: 20 });
 
 const noReplyThenDown = (request: IsoMessage) =>
   request.mti === '0200'

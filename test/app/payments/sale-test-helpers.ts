@@ -12,4 +12,4 @@ export async function withFixture(options: Parameters<typeof createFixture>[0], 
   }
 }
 
-export const waitFor = waitingFor({ timeoutMs: 3_000, pollMs: 20 });
+export const waitFor = waitingFor({ timeoutMs: 15_000, pollMs: 20 });
