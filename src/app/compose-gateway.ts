@@ -52,6 +52,7 @@ import { seedFromConfig } from './seed-from-config.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
 import { PaymentProjector } from './projector/payment-projector.ts';
 import { AnalyticsProjector } from './projector/analytics-projector.ts';
+import { SharedJournalReads } from './projector/shared-journal-reads.ts';
 import { createAnalyticsUseCases } from './analytics/analytics-use-cases.ts';
 import { createHttpUseCases } from './http-use-cases.ts';
 
@@ -315,9 +316,11 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       cluster,
       ...(overrides.sleep === undefined ? {} : { sleep: overrides.sleep }),
     });
-    const projector = new PaymentProjector({ store, clock, logger, fees: { recordApproved: feeHooks.writeApproved } });
+    // The two projectors follow the journal in step: a batch's journal read serves both (docs/projector.md).
+    const journalReads = new SharedJournalReads(store, clock);
+    const projector = new PaymentProjector({ store, clock, logger, fees: feeHooks, journal: journalReads });
     const projectorLag = async () => ({ lagMs: (await projector.lag()).ageMs, lagMaxMs: projectorLagMaxMs });
-    const analyticsProjector = new AnalyticsProjector({ store, clock, logger, timeZone: config.fees.settlementTimeZone });
+    const analyticsProjector = new AnalyticsProjector({ store, clock, logger, timeZone: config.fees.settlementTimeZone, journal: journalReads });
     engine = running;
     // QR payments (docs/qr-payments.md): their own channels (HTTP providers), the same store, fee hooks and recovery.
     const qrCodeTables = overrides.qrCodeTables ?? loadQrCodeTables();

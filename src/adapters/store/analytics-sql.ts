@@ -3,7 +3,7 @@
 import { addValues, emptyValues, latencyBucketCount, rollupCounterFields } from '../../core/analytics/rollup.ts';
 import type { RollupContribution, RollupKey, RollupValues } from '../../core/analytics/rollup-model.ts';
 import type { AnalyticsStoreReader, AnalyticsStoreTx, RescuePeer, RollupDimension, RollupSumQuery, RollupSumRow } from '../../core/ports/analytics-store.ts';
-import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
+import { inListSlices, statementSlices, type SqlExecutor, type SqlRow, type SqlValue } from './sql-executor.ts';
 import { readInteger, readText, readTextOrNull } from './store-rows.ts';
 
 /** Ids per batched read (the projector's batches are 256 entries). */
@@ -85,13 +85,38 @@ const keyFields: Readonly<Record<RollupDimension, (key: RollupKey) => string>> =
   outcome: (key) => key.outcome,
 };
 
+/** Per level, the key fields after the merchant and the time, in keyColumnsOf order: worked out once, not per row. */
+const levelKeyFields = new Map<RollupLevel, ReadonlyArray<(key: RollupKey) => string>>(
+  rollupLevels.map((level) => [level, [...level.dimensions].filter((dimension) => dimension !== 'merchant').map((dimension) => keyFields[dimension])]),
+);
+
 /** A key's values for a level's key columns (keyColumnsOf order). */
 function keyValuesAt(level: RollupLevel, key: RollupKey): SqlValue[] {
-  return [key.merchantId, integer(level.time === 'hour_ms' ? key.hourMs : key.dayMs), ...[...level.dimensions].filter((dimension) => dimension !== 'merchant').map((dimension) => keyFields[dimension](key))];
+  const values: SqlValue[] = [key.merchantId, integer(level.time === 'hour_ms' ? key.hourMs : key.dayMs)];
+  for (const field of levelKeyFields.get(level) ?? []) values.push(field(key));
+  return values;
 }
 
-function valueValues(values: RollupValues): SqlValue[] {
-  return [...rollupCounterFields.map((field) => values[field]), ...Array.from({ length: latencyBucketCount }, (_, i) => values.latencyBuckets[i] ?? 0)].map(integer);
+/** Per level and number of rows, the upsert adding deltas: built once (a batch writes a few hundred rows, in a few statements). */
+const addDeltasSqlCache = new Map<string, string>();
+function addDeltasSql(level: RollupLevel, rowCount: number): string {
+  const cacheKey = `${level.table}:${rowCount}`;
+  let sql = addDeltasSqlCache.get(cacheKey);
+  if (sql === undefined) {
+    const keyColumns = keyColumnsOf(level);
+    const columns = [...keyColumns, ...valueColumns];
+    const placeholders = `(${columns.map(() => '?').join(', ')})`;
+    const updates = valueColumns.map((column) => `${column} = ${level.table}.${column} + excluded.${column}`).join(', ');
+    sql = `INSERT INTO ${level.table} (${columns.join(', ')}) VALUES ${Array.from({ length: rowCount }, () => placeholders).join(', ')} ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${updates}`;
+    addDeltasSqlCache.set(cacheKey, sql);
+  }
+  return sql;
+}
+
+/** A delta's values in valueColumns order, pushed onto `into` (one array per statement, not one per row). */
+function pushValueValues(into: SqlValue[], values: RollupValues): void {
+  for (const field of rollupCounterFields) into.push(integer(values[field]));
+  for (let i = 0; i < latencyBucketCount; i++) into.push(integer(values.latencyBuckets[i] ?? 0));
 }
 
 function valuesOfRow(row: SqlRow): RollupValues {
@@ -168,7 +193,9 @@ export const analyticsReaderMethods: AnalyticsStoreReader & ThisType<WithDb> = {
   async getRollupContributions(paymentIds: readonly string[]): Promise<Map<string, RollupContribution>> {
     const found = new Map<string, RollupContribution>();
     if (checkedIds(paymentIds).length === 0) return found;
-    const rows = await this.db.all(`SELECT payment_id, contribution FROM analytics_contributions WHERE payment_id IN (${paymentIds.map(() => '?').join(', ')})`, [...paymentIds]);
+    // Padded to a power of two (inListSlices): a few statement texts, whatever the batch's size.
+    const [ids = []] = inListSlices(paymentIds);
+    const rows = await this.db.all(`SELECT payment_id, contribution FROM analytics_contributions WHERE payment_id IN (${ids.map(() => '?').join(', ')})`, ids);
     for (const row of rows) found.set(readText(row.payment_id, 'payment_id'), readJson<RollupContribution>(row.contribution, 'contribution'));
     return found;
   },
@@ -215,26 +242,21 @@ export const analyticsTxMethods: AnalyticsStoreTx & ThisType<WithDb> = {
         if (entry === undefined) merged.set(text, { key, values: addValues(emptyValues(), row.values) });
         else addValues(entry.values, row.values);
       }
-      const keyColumns = keyColumnsOf(level);
-      const columns = [...keyColumns, ...valueColumns];
-      const placeholders = `(${columns.map(() => '?').join(', ')})`;
-      const updates = valueColumns.map((column) => `${column} = ${level.table}.${column} + excluded.${column}`).join(', ');
-      const entries = [...merged.values()];
-      const perStatement = Math.floor(2000 / columns.length);
-      for (let i = 0; i < entries.length; i += perStatement) {
-        const slice = entries.slice(i, i + perStatement);
+      for (const slice of statementSlices([...merged.values()], keyColumnsOf(level).length + valueColumns.length)) {
         await this.db.run(
-          `INSERT INTO ${level.table} (${columns.join(', ')}) VALUES ${slice.map(() => placeholders).join(', ')} ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${updates}`,
-          slice.flatMap((entry) => [...entry.key, ...valueValues(entry.values)]),
+          addDeltasSql(level, slice.length),
+          slice.reduce<SqlValue[]>((params, entry) => {
+            for (const value of entry.key) params.push(value);
+            pushValueValues(params, entry.values);
+            return params;
+          }, []),
         );
       }
     }
   },
 
   async putRollupContributions(entries, atMs) {
-    const perStatement = 500;
-    for (let i = 0; i < entries.length; i += perStatement) {
-      const slice = entries.slice(i, i + perStatement);
+    for (const slice of statementSlices(entries, 3)) {
       await this.db.run(
         `INSERT INTO analytics_contributions (payment_id, contribution, updated_at_ms) VALUES ${slice.map(() => '(?, ?, ?)').join(', ')}
          ON CONFLICT (payment_id) DO UPDATE SET contribution = excluded.contribution, updated_at_ms = excluded.updated_at_ms`,

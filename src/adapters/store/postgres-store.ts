@@ -243,6 +243,8 @@ export class PostgresStore extends SqlStoreReader implements Store {
         };
       },
       makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql, rowLockSql: ' FOR UPDATE', journalSeqSql, stanBlocks,
+          // A multi-row append needs the events lock first; a batch that took it at BEGIN already holds it.
+          ...(options.eventLockFirst === false ? { eventOrderLockSql: eventLockSql } : {}),
           effects,
           configCache: this.configCache ?? undefined,
           nodeId: () => this.#nodeId,

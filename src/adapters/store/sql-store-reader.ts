@@ -40,7 +40,7 @@ import type {
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { cardBrands, type CardBrand } from '../../core/vocabulary.ts';
 import { paymentKinds } from '../../core/payments/payment-view.ts';
-import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
+import { inListSlices, type SqlExecutor, type SqlRow, type SqlValue } from './sql-executor.ts';
 import type { ConfigCache } from './config-cache.ts';
 import { decodePaymentCursor, encodePaymentCursor } from './payment-cursor.ts';
 import { currentPaymentParts, paymentQueryTerms, type PaymentAlias } from './current-payments-sql.ts';
@@ -284,7 +284,9 @@ export class SqlStoreReader implements StoreReader {
   async listAttemptsOfPayments(paymentIds: readonly string[]): Promise<AttemptRecord[]> {
     if (paymentIds.length === 0) return [];
     if (paymentIds.length > 1000) throw new Error('broken invariant: at most 1000 payment ids per read');
-    const rows = await this.db.all(`SELECT ${columnsOf(attemptRows)} FROM attempts WHERE payment_id IN (${paymentIds.map(() => '?').join(', ')}) ORDER BY payment_id, seq`, [...paymentIds]);
+    // Padded to a power of two (inListSlices): a few statement texts, whatever the batch's size.
+    const [ids = []] = inListSlices(paymentIds);
+    const rows = await this.db.all(`SELECT ${columnsOf(attemptRows)} FROM attempts WHERE payment_id IN (${ids.map(() => '?').join(', ')}) ORDER BY payment_id, seq`, ids);
     return rows.map((row) => attemptRows.fromRow(row));
   }
 
@@ -512,6 +514,16 @@ export class SqlStoreReader implements StoreReader {
     const rows = await this.db.all(`SELECT seq, ${columnsOf(eventRows)} FROM events WHERE type = ? AND subject_id = ? ORDER BY seq DESC LIMIT 1`, [type, subjectId]);
     const row = rows[0];
     return row === undefined ? null : eventRows.fromStoredRow(row);
+  }
+
+  async subjectsWithEvent(type: string, subjectIds: readonly string[]): Promise<Set<string>> {
+    // events_subject_type_idx (subject_id, type, seq): one seek per id, a few statements for any number of ids.
+    const found = new Set<string>();
+    for (const slice of inListSlices(subjectIds, 1)) {
+      const rows = await this.db.all(`SELECT DISTINCT subject_id FROM events WHERE subject_id IN (${slice.map(() => '?').join(', ')}) AND type = ?`, [...slice, type]);
+      for (const row of rows) found.add(readText(row.subject_id, 'subject_id'));
+    }
+    return found;
   }
 
   listFollowUps(originalPaymentId: string): Promise<PaymentRecord[]> {

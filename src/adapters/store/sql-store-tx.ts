@@ -30,7 +30,7 @@ import type {
   TerminalRecord,
 } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
-import type { SqlExecutor, SqlValue } from './sql-executor.ts';
+import { statementSlices, type SqlExecutor, type SqlValue } from './sql-executor.ts';
 import { discrepancyActionRows, discrepancyRows, reconLineRows, reconRunRows, settlementAdjustmentRows } from './recon-rows.ts';
 import type { UnitEffects } from './group-commit.ts';
 import { bumpConfigVersionSql, type ConfigCache } from './config-cache.ts';
@@ -82,6 +82,11 @@ export interface SqlStoreTxOptions {
    * the stream by seq never skips an event that commits late. (SQLite has one writer anyway.)
    */
   appendEventSql: string;
+  /**
+   * PostgreSQL: the statement taking the same advisory lock as `appendEventSql`, run before a multi-row
+   * append (`appendEvents`) so its seqs are ordered like a single append's. Absent on SQLite (one writer).
+   */
+  eventOrderLockSql?: string;
   /**
    * What `lockPaymentForUpdate` appends to its SELECT: ` FOR UPDATE` on PostgreSQL (the row stays locked
    * until the batch's transaction ends, across gateway nodes); empty on SQLite, where the single writer
@@ -345,6 +350,20 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     return this.#insert(feeLineRows, line);
   }
 
+  async insertFeeLinesIfAbsent(lines: readonly FeeLineRecord[]): Promise<number> {
+    // Fee line ids derive from their payment: a line already there (written inline, by a removal that
+    // needed it, or by a batch repeated after a crash) is kept as it is, never written twice.
+    let inserted = 0;
+    const row = `(${feeLineRows.columns.map(() => '?').join(', ')})`;
+    for (const slice of statementSlices(lines, feeLineRows.columns.length)) {
+      inserted += await this.db.run(
+        `INSERT INTO fee_lines (${feeLineRows.columns.join(', ')}) VALUES ${slice.map(() => row).join(', ')} ON CONFLICT (id) DO NOTHING`,
+        slice.flatMap((line) => feeLineRows.toValues(line)),
+      );
+    }
+    return inserted;
+  }
+
   upsertSettlementBatch(batch: SettlementBatchRecord): Promise<void> {
     return this.#upsert(settlementBatchRows, batch);
   }
@@ -380,6 +399,20 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     const node = event.node ?? this.#nodeId();
     const rows = await this.db.all(this.#options.appendEventSql, eventRows.toValues(node === null ? event : { ...event, node }));
     return readInteger(rows[0]?.seq, 'seq');
+  }
+
+  async appendEvents(events: readonly Omit<EventRecord, 'seq'>[]): Promise<void> {
+    if (events.length === 0) return;
+    if (this.#options.eventOrderLockSql !== undefined) await this.db.all(this.#options.eventOrderLockSql, []);
+    const nodeId = this.#nodeId();
+    const row = `(${eventRows.columns.map(() => '?').join(', ')})`;
+    // One multi-row INSERT per slice: the rows take their seqs in the order given.
+    for (const slice of statementSlices(events, eventRows.columns.length)) {
+      await this.db.run(
+        `INSERT INTO events (${eventRows.columns.join(', ')}) VALUES ${slice.map(() => row).join(', ')}`,
+        slice.flatMap((event) => eventRows.toValues(event.node !== undefined || nodeId === null ? event : { ...event, node: nodeId })),
+      );
+    }
   }
 
   appendAudit(record: AuditRecord): Promise<void> {
@@ -461,10 +494,8 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
 
   /** One multi-row INSERT per few hundred records: a million clearing lines are a few thousand statements, not a million. */
   async #insertMany<T>(mapping: TableMapping<T>, records: readonly T[]): Promise<void> {
-    const rowsPerStatement = Math.max(1, Math.floor(2000 / mapping.columns.length));
     const row = `(${mapping.columns.map(() => '?').join(', ')})`;
-    for (let i = 0; i < records.length; i += rowsPerStatement) {
-      const slice = records.slice(i, i + rowsPerStatement);
+    for (const slice of statementSlices(records, mapping.columns.length)) {
       const values: SqlValue[] = slice.flatMap((record) => mapping.toValues(record));
       await this.db.run(`INSERT INTO ${mapping.table} (${mapping.columns.join(', ')}) VALUES ${slice.map(() => row).join(', ')}`, values);
     }

@@ -2,7 +2,7 @@
 // that approves, un-approves or refunds a payment. One builder, used by `serve` and by the CLI, so a
 // payment resolved by hand is priced exactly as a sale approved on the wire.
 import type { FeePlanSet } from '../../core/fees/fee-plan.ts';
-import type { MerchantRecord, PaymentRecord, StoreTx } from '../../core/ports/store.ts';
+import type { FeeLineRecord, MerchantRecord, PaymentRecord, StoreTx } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
 import type { LoggerLike } from '../../adapters/channels/upstream-channel.ts';
 import type { FollowUpFeeHooks } from '../../core/ports/payments.ts';
@@ -24,7 +24,17 @@ export interface PaymentFeeHooksDeps {
   approvedFees?: 'inline' | 'projector';
 }
 
-export function createPaymentFeeHooks(deps: PaymentFeeHooksDeps): FollowUpFeeHooks & { writeApproved: FollowUpFeeHooks['recordApproved'] } {
+export interface ApprovedFeeWriters {
+  /** Writes (idempotently) the fee line of one approved sale or completion now. */
+  writeApproved: FollowUpFeeHooks['recordApproved'];
+  /**
+   * The payment projector's: writes the fee lines of a batch of approved sales and completions in a few
+   * multi-row statements (each merchant read once); a line already stored is kept, never written twice.
+   */
+  writeApprovedBatch(tx: StoreTx, payments: readonly PaymentRecord[]): Promise<void>;
+}
+
+export function createPaymentFeeHooks(deps: PaymentFeeHooksDeps): FollowUpFeeHooks & ApprovedFeeWriters {
   const { settings, clock, logger } = deps;
   // A fee that cannot be priced must never undo the money movement it belongs to: it is flagged instead.
   async function flagFeeFailure(tx: StoreTx, paymentId: string, error: unknown, payload: Record<string, unknown>): Promise<void> {
@@ -52,6 +62,26 @@ export function createPaymentFeeHooks(deps: PaymentFeeHooksDeps): FollowUpFeeHoo
       return null;
     }
   }
+  async function writeApprovedBatch(tx: StoreTx, payments: readonly PaymentRecord[]): Promise<void> {
+    const contexts = new Map<string, { merchant: MerchantRecord; context: ReturnType<typeof contextOf> } | null>();
+    const lines: FeeLineRecord[] = [];
+    for (const payment of payments) {
+      let priced = contexts.get(payment.merchantId);
+      if (priced === undefined) {
+        const merchant = await tx.getMerchant(payment.merchantId);
+        priced = merchant === null ? null : { merchant, context: contextOf(merchant) };
+        contexts.set(payment.merchantId, priced);
+      }
+      if (priced === null) continue;
+      try {
+        lines.push(approvedFeeLineOf(payment, priced.context));
+      } catch (error) {
+        // Flagged only when the payment has no fee line yet, as the one-by-one write did (it never priced a stored line again).
+        if (!(await tx.listFeeLines({ paymentId: payment.id })).some((line) => line.kind === 'fee')) await flagFeeFailure(tx, payment.id, error, { plan: priced.merchant.feePlan });
+      }
+    }
+    await tx.insertFeeLinesIfAbsent(lines);
+  }
   /** With the projector writing fee lines: the approved fee line of `paymentId` written now if it is not yet (a removal or refund needs it). */
   async function ensureApprovedFee(tx: StoreTx, paymentId: string | null): Promise<void> {
     if (!deferred || paymentId === null) return;
@@ -73,6 +103,7 @@ export function createPaymentFeeHooks(deps: PaymentFeeHooksDeps): FollowUpFeeHoo
       }
     },
     writeApproved,
+    writeApprovedBatch,
     async removeForPayment(tx: StoreTx, payment: PaymentRecord) {
       // Every caller (a reversal of an approval, a void, an operator's not-charged) calls this only for a payment
       // that was approved until this unit, so its approved fee line is due: written now if the projector has not yet.

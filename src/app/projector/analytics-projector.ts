@@ -25,6 +25,7 @@ import {
 } from '../../core/analytics/rollup.ts';
 import type { PaymentKind } from '../../core/ports/store.ts';
 import type { RescuePeer } from '../../core/ports/analytics-store.ts';
+import type { SharedJournalReads } from './shared-journal-reads.ts';
 
 export const analyticsProjectorName = 'analytics';
 
@@ -41,6 +42,8 @@ export interface AnalyticsProjectorDeps {
   timeZone: string;
   /** How long after a failure an approval of the same card, amount and terminal rescues it (default 10 min). */
   rescueWindowMs?: number;
+  /** The journal reads shared with the payment projector (default: its own reads of the store). */
+  journal?: SharedJournalReads;
 }
 
 export class AnalyticsProjector {
@@ -81,7 +84,7 @@ export class AnalyticsProjector {
   async #projectBatch(): Promise<number> {
     const { store, clock } = this.#deps;
     const checkpoint = await store.getProjectorCheckpoint(analyticsProjectorName);
-    const entries = await store.listPaymentJournal(checkpoint, this.#batchMax);
+    const entries = this.#deps.journal === undefined ? await store.listPaymentJournal(checkpoint, this.#batchMax) : await this.#deps.journal.read(analyticsProjectorName, checkpoint, this.#batchMax);
     if (entries.length === 0) return 0;
     const last = entries[entries.length - 1]?.seq ?? checkpoint;
     const payments = entries.map((entry) => entry.payment).filter(isRolledUp);

@@ -1,22 +1,26 @@
 // The payment projector (docs/projector.md): writes what is derived from payments OFF the answer's path.
 // It follows the payment journal (every payment write stamps the next journal seq, durable with the
-// outcome) from its checkpoint and, per journalled payment:
-//   - the `fee` line of an approved sale or completion (idempotent: the line id derives from the payment);
-//   - the `payment.completed` event of a payment that was answered (it has a response code) and has none yet;
-//   - the payment's row of the payment list (the lists' indexes, migration 0027), upserted for the whole batch in one statement.
+// outcome) from its checkpoint and writes, per batch of journalled payments, set-based (a few statements
+// per batch, none per payment):
+//   - the `fee` lines of approved sales and completions, multi-row, `ON CONFLICT (id) DO NOTHING` (the
+//     line id derives from the payment);
+//   - the `payment.completed` events of answered payments (they have a response code) that have none yet:
+//     one read finds those that have, one multi-row append writes the others;
+//   - the payments' rows of the payment list (the lists' indexes, migration 0027), one upsert.
 // What it writes and the new checkpoint commit in ONE unit, so a crash repeats a batch at most, and a
-// repeated batch writes nothing twice (the fee line and the event are checked first). Its lag (journal
+// repeated batch writes nothing twice (fee lines by their key, events by the read). Its lag (journal
 // entries and age of the oldest entry not yet projected) feeds /metrics and /readyz.
-import { paymentProjectorName, type MerchantRecord, type PaymentRecord, type Store, type StoreTx } from '../../core/ports/store.ts';
+import { paymentProjectorName, type PaymentRecord, type Store, type StoreTx } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
 import type { LoggerLike } from '../../adapters/channels/upstream-channel.ts';
 import { settlementSignOf } from '../../core/fees/settlement-batch.ts';
+import type { SharedJournalReads } from './shared-journal-reads.ts';
 
 export const projectorName = paymentProjectorName;
 
 export interface ProjectorFeeHook {
-  /** Records (idempotently) the fee line of an approved sale or completion; the engine's fee hooks in writing mode. */
-  recordApproved(tx: StoreTx, payment: PaymentRecord, merchant?: MerchantRecord): Promise<unknown>;
+  /** Writes (idempotently) the fee lines of a batch's approved sales and completions; the engine's fee hooks (writeApprovedBatch). */
+  writeApprovedBatch(tx: StoreTx, payments: readonly PaymentRecord[]): Promise<void>;
 }
 
 export interface PaymentProjectorDeps {
@@ -28,6 +32,8 @@ export interface PaymentProjectorDeps {
   batchMax?: number;
   /** Pause when caught up (default 50 ms); a kick() wakes it at once. */
   idleMs?: number;
+  /** The journal reads shared with the analytics projector (default: its own reads of the store). */
+  journal?: SharedJournalReads;
 }
 
 export interface ProjectorLag {
@@ -142,30 +148,25 @@ export class PaymentProjector {
     const { store, clock, fees } = this.#deps;
     const checkpoint = await store.getProjectorCheckpoint(projectorName);
     this.#checkpoint = checkpoint;
-    const entries = await store.listPaymentJournal(checkpoint, this.#batchMax);
+    const entries = this.#deps.journal === undefined ? await store.listPaymentJournal(checkpoint, this.#batchMax) : await this.#deps.journal.read(projectorName, checkpoint, this.#batchMax);
     if (entries.length === 0) return 0;
     const last = entries[entries.length - 1]?.seq ?? checkpoint;
+    const payments = entries.map((entry) => entry.payment);
+    // The entry shows the payment as of its stamp; the row now may be newer (it then has a later entry too).
+    const approved = fees === undefined ? [] : payments.filter((payment) => payment.status === 'approved' && settlementSignOf(payment.kind) === 1);
+    const answered = payments.filter((payment) => payment.responseCode !== null);
     await store.write(async (tx) => {
       // Another node may have moved the checkpoint meanwhile: then this batch is theirs (and done).
       if ((await tx.getProjectorCheckpoint(projectorName)) !== checkpoint) return;
-      const merchants = new Map<string, MerchantRecord | null>();
-      for (const { payment: journalled } of entries) {
-        // The entry shows the payment as of its stamp; the row now may be newer (it then has a later entry too).
-        const payment = journalled;
-        if (payment.status === 'approved' && settlementSignOf(payment.kind) === 1 && fees !== undefined) {
-          let merchant = merchants.get(payment.merchantId);
-          if (merchant === undefined) {
-            merchant = await tx.getMerchant(payment.merchantId);
-            merchants.set(payment.merchantId, merchant);
-          }
-          await fees.recordApproved(tx, payment, merchant ?? undefined);
-        }
-        if (payment.responseCode !== null && (await tx.lastEventOf('payment.completed', payment.id)) === null) {
-          await tx.appendEvent({ type: 'payment.completed', subjectId: payment.id, payload: completedEventPayload(payment), atMs: clock.nowMs() });
-        }
-      }
+      if (approved.length > 0) await fees?.writeApprovedBatch(tx, approved);
+      // Which answered payments have their event already: one read for the batch, then one multi-row append.
+      const completed = await tx.subjectsWithEvent('payment.completed', answered.map((payment) => payment.id));
+      const atMs = clock.nowMs();
+      await tx.appendEvents(
+        answered.filter((payment) => !completed.has(payment.id)).map((payment) => ({ type: 'payment.completed', subjectId: payment.id, payload: completedEventPayload(payment), atMs })),
+      );
       await tx.projectPaymentList(checkpoint, last);
-      await tx.setProjectorCheckpoint(projectorName, last, clock.nowMs());
+      await tx.setProjectorCheckpoint(projectorName, last, atMs);
     });
     this.#checkpoint = last;
     this.#projected += entries.length;

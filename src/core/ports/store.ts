@@ -669,6 +669,8 @@ export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccess
   updateReversalAtTry(reversal: ReversalRecord, expectedTries: number, node: string): Promise<boolean>;
 
   insertFeeLine(line: FeeLineRecord): Promise<void>;
+  /** Inserts the lines whose id is not stored yet (a few multi-row statements); returns how many were new. */
+  insertFeeLinesIfAbsent(lines: readonly FeeLineRecord[]): Promise<number>;
   upsertSettlementBatch(batch: SettlementBatchRecord): Promise<void>;
 
   /** Moves a projector's checkpoint (docs/projector.md) to `seq`, in the unit that wrote what it derived up to there. */
@@ -705,6 +707,8 @@ export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccess
 
   /** Appends to the event stream; returns the event's seq. */
   appendEvent(event: Omit<EventRecord, 'seq'>): Promise<number>;
+  /** Appends several events in a few multi-row statements; their seqs follow the order given. */
+  appendEvents(events: readonly Omit<EventRecord, 'seq'>[]): Promise<void>;
   appendAudit(record: AuditRecord): Promise<void>;
   /** Records the resolution of a flagged payment; a second one for the same payment throws `RSW_STORE_CONFLICT` (manual_resolutions_pkey). */
   insertManualResolution(record: ManualResolutionRecord): Promise<void>;
@@ -814,6 +818,8 @@ export interface StoreReader extends NotificationStoreReader, ConsoleAccessStore
 
   /** The newest event of a type about one subject, or null: e.g. `batch.settled` for a terminal. */
   lastEventOf(type: string, subjectId: string): Promise<EventRecord | null>;
+  /** Which of the subjects have at least one event of the type (any number of ids, a few statements). */
+  subjectsWithEvent(type: string, subjectIds: readonly string[]): Promise<Set<string>>;
   /** Payments naming this one as their original (voids, refunds, completions, cancels), oldest first. */
   listFollowUps(originalPaymentId: string): Promise<PaymentRecord[]>;
   /** Approved pre-authorizations created before the instant, oldest first: the holds to release at expiry. */

@@ -78,8 +78,10 @@ export function offsetMinutesAt(atMs: number, zone: LocalZone): number {
 
 /**
  * A named zone's offset at an instant. Formatting with Intl costs microseconds, and a sale asks for
- * local time more than once, so the offset is remembered per zone for the UTC quarter-hour it was read
+ * local time more than once, so the offset is remembered per zone for each UTC quarter-hour it was read
  * in: zones change offset only at quarter-hour instants (offsets and transitions are whole quarters).
+ * Several quarters, not just the last: a sale's day in the analytics rollup asks about its instant and
+ * its local midnight in turn, and one remembered quarter would be replaced at every call.
  */
 function namedOffsetMs(atMs: number, zone: string): number {
   const quarter = Math.floor(atMs / quarterHourMs);

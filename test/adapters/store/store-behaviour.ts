@@ -894,6 +894,46 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.equal(await store.lastEventOf('batch.settled', 't3'), null);
     });
 
+    withStore('set-based projector writes: fee lines only where absent, events in the order given, subjects with an event; more rows than one statement may bind', async (store) => {
+      await seedParents(store);
+      // More parameters than one statement may bind on either database (SQLite 32,766 in this build, PostgreSQL 65,535).
+      const lineCount = 5_600; // 12 columns a line
+      const ids = Array.from({ length: lineCount }, (_, i) => `bulk${String(i).padStart(5, '0')}`);
+      await store.write(async (tx) => {
+        for (const id of ids) await tx.insertPayment(payment(id, 'm1'));
+        // Two lines are there already (written inline, or by a batch that committed): they must stay as they are.
+        await tx.insertFeeLine(feeLine(`fee_${ids[7]}`, ids[7] ?? '', 'm1', { feeMinor: 7 }));
+        await tx.insertFeeLine(feeLine(`fee_${ids[lineCount - 1]}`, ids[lineCount - 1] ?? '', 'm1', { feeMinor: 9 }));
+      });
+      const lines = ids.map((id) => feeLine(`fee_${id}`, id, 'm1', { feeMinor: 1 }));
+      assert.equal(await store.write((tx) => tx.insertFeeLinesIfAbsent(lines)), lineCount - 2);
+      assert.equal(await store.write((tx) => tx.insertFeeLinesIfAbsent(lines)), 0, 'a repeated batch writes nothing');
+      const stored = await store.listFeeLines({ merchantId: 'm1' });
+      assert.equal(stored.length, lineCount);
+      assert.equal(stored.reduce((sum, line) => sum + line.feeMinor, 0), lineCount - 2 + 7 + 9);
+
+      const eventCount = 14_000; // 5 columns an event
+      const events = Array.from({ length: eventCount }, (_, i) => ({ type: 'payment.completed', subjectId: `s${i}`, payload: { i }, atMs: baseAtMs + i }));
+      await store.write(async (tx) => {
+        await tx.appendEvent({ type: 'payment.completed', subjectId: 'before', payload: {}, atMs: baseAtMs });
+        await tx.appendEvents(events);
+        await tx.appendEvents([]);
+      });
+      const appended: Awaited<ReturnType<Store['listEvents']>> = [];
+      for (let page = await store.listEvents(0, 1000, 'payment.completed'); page.length > 0; page = await store.listEvents(page[page.length - 1]?.seq ?? 0, 1000, 'payment.completed')) appended.push(...page);
+      assert.deepEqual(appended.map((event) => event.subjectId), ['before', ...events.map((event) => event.subjectId)], 'seqs follow the order given');
+      assert.deepEqual(appended[eventCount]?.payload, { i: eventCount - 1 });
+
+      // 70,000 ids: more than one statement may bind on either database.
+      const asked = [...Array.from({ length: 70_000 }, (_, i) => `s${i}`), 'before', 't1'];
+      const found = await store.subjectsWithEvent('payment.completed', asked);
+      assert.equal(found.size, eventCount + 1);
+      assert.ok(found.has('s0') && found.has(`s${eventCount - 1}`) && found.has('before') && !found.has(`s${eventCount}`) && !found.has('t1'));
+      await store.write((tx) => tx.appendEvent({ type: 'batch.settled', subjectId: 't1', payload: {}, atMs: baseAtMs }));
+      assert.equal((await store.subjectsWithEvent('payment.completed', ['t1'])).size, 0, 'another type of event does not count');
+      assert.equal((await store.subjectsWithEvent('payment.completed', [])).size, 0);
+    });
+
     withStore('terminal keys: upsert and read back sealed keys; working keys set only under the same TMK version; unknown terminal refused', async (store) => {
       await seedParents(store);
       const record: TerminalKeyRecord = {

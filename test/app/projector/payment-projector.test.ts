@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { join } from 'node:path';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { createPaymentFeeHooks } from '../../../src/app/fees/payment-fee-hooks.ts';
@@ -17,24 +19,114 @@ import { merchant, payment } from '../../adapters/store/store-fixtures.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-async function withStore(run: (store: Store, url: string) => Promise<void>): Promise<void> {
+const postgresUrl = process.env.RESWIPE_TEST_POSTGRES_URL;
+
+async function withStore(run: (store: Store) => Promise<void>, on: 'sqlite' | 'postgres' = 'sqlite'): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'reswipe-projector-'));
-  const url = `sqlite:${join(dir, 'p.db')}`;
-  const store = await openStore(url);
+  const schema = `reswipe_projector_${randomBytes(4).toString('hex')}`;
+  const store = on === 'postgres' ? await openStore(postgresUrl as string, { postgresSchema: schema }) : await openStore(`sqlite:${join(dir, 'p.db')}`);
   try {
     await store.write((tx) => tx.upsertMerchant(merchant('M1', { feePlan: 'standard' })));
-    await run(store, url);
+    await run(store);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+    if (on === 'postgres') {
+      const client = new pg.Client({ connectionString: postgresUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    }
   }
 }
 
-function setup(store: Store) {
+/** The store, except that the unit of the next `failures` projector batches throws just before it would move the checkpoint (a crash there). */
+function crashingBeforeCheckpoint(store: Store, failures: number): Store {
+  let left = failures;
+  const write: Store['write'] = (unit) =>
+    store.write((tx) =>
+      unit(
+        new Proxy(tx, {
+          get(target, property, receiver) {
+            if (property === 'setProjectorCheckpoint' && left > 0) {
+              return async () => {
+                left -= 1;
+                throw new Error('crash between the writes and the checkpoint');
+              };
+            }
+            const value: unknown = Reflect.get(target, property, receiver);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        }),
+      ),
+    );
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'write') return write;
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+function setup(store: Store, batchMax = 2) {
   const clock = new ManualClock(1_764_000_100_000);
   const hooks = createPaymentFeeHooks({ plans: () => builtinFeePlans, settings: { timeZone: 'Asia/Shanghai', settleMode: 't1', cutoff: '23:00' }, clock, logger: silent, approvedFees: 'projector' });
-  const projector = new PaymentProjector({ store, clock, logger: silent, fees: { recordApproved: hooks.writeApproved }, batchMax: 2 });
+  const projector = new PaymentProjector({ store, clock, logger: silent, fees: hooks, batchMax });
   return { clock, hooks, projector };
+}
+
+/** Many sales answered in one unit, as the engine writes each (pending, then its answer); every fourth declined. */
+async function answeredSales(store: Store, count: number): Promise<string[]> {
+  const ids = Array.from({ length: count }, (_, i) => `s${String(i).padStart(4, '0')}`);
+  await store.write(async (tx) => {
+    for (const [i, id] of ids.entries()) {
+      const pending = payment(id, 'M1', { status: 'pending', responseCode: null, authCode: null, rrn: null, decline: null, cardType: 'credit', terminalId: null, amountMinor: 1_000 + i });
+      await tx.insertPayment(pending);
+      const status = i % 4 === 3 ? 'declined' : 'approved';
+      assert.equal(await tx.updatePayment(pending, { ...pending, status, responseCode: status === 'approved' ? '00' : '51', updatedAtMs: pending.updatedAtMs + 10 }), true);
+    }
+  });
+  return ids;
+}
+
+/** Every event of a type, paging through the stream. */
+async function allEvents(store: Store, type: string) {
+  const events: Awaited<ReturnType<Store['listEvents']>> = [];
+  for (let page = await store.listEvents(0, 1000, type); page.length > 0; page = await store.listEvents(page[page.length - 1]?.seq ?? 0, 1000, type)) events.push(...page);
+  return events;
+}
+
+async function batchRepeatedAfterCrashes(on: 'sqlite' | 'postgres'): Promise<void> {
+  await withStore(async (store) => {
+    // 400 sales in one batch: their 300 fee lines bind 3,600 parameters, more than one statement of the store holds.
+    const ids = await answeredSales(store, 400);
+    const approvedIds = ids.filter((_, i) => i % 4 !== 3);
+    const crashing = crashingBeforeCheckpoint(store, 1);
+    const { projector } = setup(crashing, 1000);
+    await assert.rejects(projector.drain(), /crash between the writes and the checkpoint/);
+    assert.equal(await store.getProjectorCheckpoint(projectorName), 0);
+    assert.deepEqual(await store.listFeeLines({ merchantId: 'M1' }), [], 'the crashed unit wrote nothing');
+    assert.deepEqual(await allEvents(store, 'payment.completed'), []);
+    // Repeated: the whole batch, once.
+    assert.equal(await projector.drain(), 400);
+    const lines = await store.listFeeLines({ merchantId: 'M1' });
+    assert.deepEqual(lines.map((line) => line.paymentId).sort(), approvedIds);
+    assert.ok(lines.every((line) => line.id === `fee_${line.paymentId}` && line.kind === 'fee' && line.feeMinor > 0));
+    const events = await allEvents(store, 'payment.completed');
+    assert.deepEqual(events.map((event) => event.subjectId), ids, 'one event per answered sale, in journal order');
+    assert.deepEqual(events[3]?.payload, { status: 'declined', code: '51', category: null, verdict: null, amountMinor: 1_003, currency: 'CNY', merchantId: 'M1', terminalId: null, by: 'projector' });
+    // As if the writes had committed without the checkpoint: the batch runs again from the middle and from the start.
+    const head = await store.getProjectorCheckpoint(projectorName);
+    for (const rewound of [head - 150, 0]) {
+      await store.write((tx) => tx.setProjectorCheckpoint(projectorName, rewound, 1));
+      assert.equal(await projector.drain(), head - rewound);
+      assert.deepEqual(await store.listFeeLines({ merchantId: 'M1' }), lines, 'no fee line twice, none changed');
+      assert.equal((await allEvents(store, 'payment.completed')).length, 400, 'no event twice');
+    }
+    assert.equal(await store.getProjectorCheckpoint(projectorName), head);
+    assert.equal((await store.listPayments({ limit: 500, merchantId: 'M1' })).data.length, 400);
+  }, on);
 }
 
 /** A sale as the engine writes it: pending at intake (not journalled), then its answer (journalled). */
@@ -94,4 +186,12 @@ test('a refund or a fee removal before the projector ran writes the approved fee
     assert.deepEqual(lines.map((line) => line.kind).sort(), ['fee', 'fee_removed']);
     assert.equal(lines.reduce((sum, line) => sum + line.feeMinor, 0), 0, 'the removal cancels the fee it needed');
   });
+});
+
+test('a batch larger than one statement may bind, crashed before its checkpoint and repeated, writes every fee line and event once', async () => {
+  await batchRepeatedAfterCrashes('sqlite');
+});
+
+test('the same on PostgreSQL (RESWIPE_TEST_POSTGRES_URL)', { skip: postgresUrl === undefined ? 'RESWIPE_TEST_POSTGRES_URL is not set' : false }, async () => {
+  await batchRepeatedAfterCrashes('postgres');
 });
