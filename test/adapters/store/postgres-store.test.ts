@@ -115,8 +115,11 @@ if (unreachable !== null) {
       const before = store.writeRoundTrips;
       const twoKeys = (first: string, second: string) => (tx: StoreTx) => Promise.all([tx.insertIdempotency(idempotency('http:m1', first)), tx.insertIdempotency(idempotency('http:m1', second))]);
       const [stored, refused] = await Promise.allSettled([store.write(twoKeys('a', 'b')), store.write(twoKeys('taken', 'c'))]);
-      // BEGIN, the lock, the first savepoint and the first unit's two inserts; the next savepoint and the second unit's; COMMIT (the refused unit's rollback adds one).
-      assert.equal(store.writeRoundTrips - before, 4);
+      // BEGIN, the lock, the first savepoint and the first unit's two inserts; the next savepoint and the second unit's; COMMIT,
+      // and the refused unit's rollback, which shares COMMIT's round trip when both are sent in one tick (it did under load)
+      // or takes its own. Statement by statement it was 9.
+      const roundTrips = store.writeRoundTrips - before;
+      assert.ok(roundTrips >= 3 && roundTrips <= 4, `${roundTrips} round trips`);
       assert.equal(stored.status, 'fulfilled');
       assert.equal(refused.status, 'rejected');
       assert.ok(isReswipeError((refused as PromiseRejectedResult).reason, 'RSW_STORE_CONFLICT'));
