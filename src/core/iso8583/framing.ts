@@ -51,8 +51,15 @@ export class FrameDecoder {
   readonly #framing: FramingKind;
   readonly #prefixBytes: number;
   readonly #frameBytesMax: number;
-  /** Holds at most one prefix plus one frame: bytes of the frame being assembled. */
-  readonly #pending: Buffer;
+  /** The length prefix being assembled (a prefix can arrive split across reads). */
+  readonly #prefix: Buffer;
+  /**
+   * The frame being assembled when it arrives split across reads, allocated at its announced length
+   * once the prefix is complete; null otherwise. Not allocated at frameBytesMax up front: with 1,000
+   * terminal connections that was 4 MB held by idle connections (docs/benchmarks.md).
+   */
+  #frame: Buffer | null = null;
+  /** Bytes held of the prefix (while #frameBytes < 0) or of the frame being assembled. */
   #pendingBytes = 0;
   /** The current frame's payload length once its prefix is complete, else -1. */
   #frameBytes = -1;
@@ -66,7 +73,7 @@ export class FrameDecoder {
       throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'frameBytesMax', reason: `must be an integer from 1 to ${prefixMaxOf(framing)} for ${framing} framing` });
     }
     this.#frameBytesMax = frameBytesMax;
-    this.#pending = Buffer.allocUnsafe(this.#prefixBytes + frameBytesMax);
+    this.#prefix = Buffer.alloc(this.#prefixBytes);
   }
 
   /** Bytes held of an incomplete frame (never more than the prefix plus frameBytesMax). */
@@ -83,19 +90,28 @@ export class FrameDecoder {
     while (pos < end) {
       if (this.#frameBytes < 0) {
         const take = Math.min(this.#prefixBytes - this.#pendingBytes, end - pos);
-        this.#pending.set(chunk.subarray(pos, pos + take), this.#pendingBytes);
+        this.#prefix.set(chunk.subarray(pos, pos + take), this.#pendingBytes);
         this.#pendingBytes += take;
         pos += take;
         if (this.#pendingBytes < this.#prefixBytes) break;
         this.#frameBytes = this.#readPrefix();
         this.#pendingBytes = 0;
       }
+      if (this.#frame === null && end - pos >= this.#frameBytes) {
+        // The whole frame is in this chunk (the usual case): copied out once, never buffered.
+        frames.push(Buffer.from(chunk.subarray(pos, pos + this.#frameBytes)));
+        pos += this.#frameBytes;
+        this.#frameBytes = -1;
+        continue;
+      }
+      this.#frame ??= Buffer.allocUnsafe(this.#frameBytes);
       const take = Math.min(this.#frameBytes - this.#pendingBytes, end - pos);
-      this.#pending.set(chunk.subarray(pos, pos + take), this.#pendingBytes);
+      this.#frame.set(chunk.subarray(pos, pos + take), this.#pendingBytes);
       this.#pendingBytes += take;
       pos += take;
       if (this.#pendingBytes === this.#frameBytes) {
-        frames.push(Buffer.from(this.#pending.subarray(0, this.#frameBytes)));
+        frames.push(this.#frame);
+        this.#frame = null;
         this.#pendingBytes = 0;
         this.#frameBytes = -1;
       }
@@ -112,12 +128,12 @@ export class FrameDecoder {
     let length: number;
     switch (this.#framing) {
       case 'binary2':
-        length = this.#pending.readUInt16BE(0);
+        length = this.#prefix.readUInt16BE(0);
         break;
       case 'ascii4': {
         length = 0;
         for (let index = 0; index < 4; index += 1) {
-          const code = this.#pending[index] as number;
+          const code = this.#prefix[index] as number;
           if (code < 48 || code > 57) this.#fail(new ReswipeError('RSW_FRAME_BAD_LENGTH', { reason: 'the 4-character length prefix is not decimal digits' }));
           length = length * 10 + (code - 48);
         }
@@ -131,6 +147,7 @@ export class FrameDecoder {
 
   #fail(error: ReswipeError): never {
     this.#failure = error;
+    this.#frame = null;
     this.#pendingBytes = 0;
     this.#frameBytes = -1;
     throw error;

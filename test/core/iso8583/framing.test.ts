@@ -64,3 +64,13 @@ test('property: any chunking of any frame sequence yields the payloads in order,
     { numRuns: 300 },
   );
 });
+
+test('a frame owns its bytes: reusing the chunk it came in (as a stream may) leaves it unchanged', () => {
+  for (const split of [false, true]) {
+    const decoder = new FrameDecoder({ framing: 'binary2', frameBytesMax: 4096 });
+    const chunk = Buffer.concat([encodeFrame('binary2', Buffer.from('first')), encodeFrame('binary2', Buffer.from('second'))]);
+    const frames = split ? [...decoder.push(chunk.subarray(0, 4)), ...decoder.push(chunk.subarray(4))] : decoder.push(chunk);
+    chunk.fill(0x78);
+    assert.deepEqual(frames.map((frame) => frame.toString('latin1')), ['first', 'second'], split ? 'split' : 'whole');
+  }
+});
