@@ -2,7 +2,7 @@
 // pool. A group-commit batch holds one client for its whole transaction; reads outside units take
 // any free client. An optional schema isolates an installation (or a test run) in one database.
 import pg from 'pg';
-import type { ConfigChange, MigrationReport, Store, StoreStats, StoreTx } from '../../core/ports/store.ts';
+import type { ConfigChange, ConfigChangeKind, MigrationReport, Store, StoreStats, StoreTx } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { GroupCommit, groupCommitDefaults, type BatchConnection } from './group-commit.ts';
 import { mapPostgresError } from './map-database-error.ts';
@@ -216,6 +216,12 @@ export class PostgresStore extends SqlStoreReader implements Store {
     // Journal seqs drawn under the same lock as event seqs: visible in the order drawn, across nodes (docs/projector.md).
     const journalSeqSql = `(SELECT nextval('payments_journal_seq') FROM (SELECT pg_advisory_xact_lock(hashtext('reswipe.events:${schema}'))) AS journal_order_lock)`;
     const stanBlocks = new StanBlocks(options.stanBlockSize);
+    // Made once, not per unit: tsx's keepNames names each closure created in an object literal (group-commit.ts).
+    const nodeId = (): string | null => this.#nodeId;
+    const announceConfigChange = (kind: ConfigChangeKind, id: string): { sql: string; params: SqlValue[] } => ({
+      sql: 'SELECT pg_notify(?, ?) AS notified',
+      params: [configNotifyChannel, configNoticePayload(schema, kind, id)],
+    });
     this.#groupCommit = new GroupCommit({
       groupCommitMax: options.groupCommitMax ?? postgresGroupCommitMax,
       queueMax: options.queueMax ?? groupCommitDefaults.queueMax,
@@ -247,8 +253,8 @@ export class PostgresStore extends SqlStoreReader implements Store {
           ...(options.eventLockFirst === false ? { eventOrderLockSql: eventLockSql } : {}),
           effects,
           configCache: this.configCache ?? undefined,
-          nodeId: () => this.#nodeId,
-          announceConfigChange: (kind, id) => ({ sql: 'SELECT pg_notify(?, ?) AS notified', params: [configNotifyChannel, configNoticePayload(schema, kind, id)] }),
+          nodeId,
+          announceConfigChange,
         }),
       mapError: mapPostgresError,
     });

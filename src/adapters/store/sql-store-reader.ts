@@ -125,6 +125,27 @@ function checkedLimit(limit: number, max: number): number {
   return Math.min(limit, max);
 }
 
+/** The one row of `mapping` matching `where`, or null. */
+async function selectOne<T>(db: SqlExecutor, mapping: TableMapping<T>, where: string, params: readonly SqlValue[]): Promise<T | null> {
+  const rows = await db.all(`SELECT ${columnsOf(mapping)} FROM ${mapping.table} WHERE ${where}`, params);
+  const row = rows[0];
+  return row === undefined ? null : mapping.fromRow(row);
+}
+
+// The loaders of the cached reads (every sale reads its terminal and merchant): module functions, not
+// closures made per read, which tsx's keepNames would name each time (config-cache.ts, `read`).
+function merchantById(db: SqlExecutor, id: string): Promise<MerchantRecord | null> {
+  return selectOne(db, merchantRows, 'id = ?', [id]);
+}
+
+function terminalById(db: SqlExecutor, id: string): Promise<TerminalRecord | null> {
+  return selectOne(db, terminalRows, 'id = ?', [id]);
+}
+
+function channelByName(db: SqlExecutor, name: string): Promise<ChannelRecord | null> {
+  return selectOne(db, channelRows, 'name = ?', [name]);
+}
+
 export class SqlStoreReader implements StoreReader {
   protected readonly db: SqlExecutor;
   /** Set on the store's own reader (reads outside units); a unit's tx reads the database. */
@@ -135,10 +156,8 @@ export class SqlStoreReader implements StoreReader {
     this.configCache = configCache;
   }
 
-  protected async one<T>(mapping: TableMapping<T>, where: string, params: readonly SqlValue[]): Promise<T | null> {
-    const rows = await this.db.all(`SELECT ${columnsOf(mapping)} FROM ${mapping.table} WHERE ${where}`, params);
-    const row = rows[0];
-    return row === undefined ? null : mapping.fromRow(row);
+  protected one<T>(mapping: TableMapping<T>, where: string, params: readonly SqlValue[]): Promise<T | null> {
+    return selectOne(this.db, mapping, where, params);
   }
 
   /** An unpaged list: reads one row past the bound so that growing past it fails loudly. */
@@ -150,8 +169,7 @@ export class SqlStoreReader implements StoreReader {
   }
 
   getMerchant(id: string): Promise<MerchantRecord | null> {
-    const load = () => this.one(merchantRows, 'id = ?', [id]);
-    return this.configCache === null ? load() : this.configCache.read('merchant', id, load);
+    return this.configCache === null ? merchantById(this.db, id) : this.configCache.read('merchant', id, this.db, merchantById);
   }
 
   listMerchants(): Promise<MerchantRecord[]> {
@@ -159,8 +177,7 @@ export class SqlStoreReader implements StoreReader {
   }
 
   getTerminal(id: string): Promise<TerminalRecord | null> {
-    const load = () => this.one(terminalRows, 'id = ?', [id]);
-    return this.configCache === null ? load() : this.configCache.read('terminal', id, load);
+    return this.configCache === null ? terminalById(this.db, id) : this.configCache.read('terminal', id, this.db, terminalById);
   }
 
   listTerminals(merchantId?: string): Promise<TerminalRecord[]> {
@@ -176,8 +193,7 @@ export class SqlStoreReader implements StoreReader {
   }
 
   getChannel(name: string): Promise<ChannelRecord | null> {
-    const load = () => this.one(channelRows, 'name = ?', [name]);
-    return this.configCache === null ? load() : this.configCache.read('channel', name, load);
+    return this.configCache === null ? channelByName(this.db, name) : this.configCache.read('channel', name, this.db, channelByName);
   }
 
   listChannels(): Promise<ChannelRecord[]> {

@@ -213,6 +213,8 @@ export class SqliteStore extends SqlStoreReader implements Store {
       release: () => undefined,
     };
     const stanBlocks = new StanBlocks(options.stanBlockSize);
+    // Made once, not per unit: tsx's keepNames names each closure created in an object literal (group-commit.ts).
+    const nodeId = (): string | null => this.#nodeId;
     this.#groupCommit = new GroupCommit({
       groupCommitMax: options.groupCommitMax ?? groupCommitDefaults.groupCommitMax,
       queueMax: options.queueMax ?? groupCommitDefaults.queueMax,
@@ -223,7 +225,7 @@ export class SqliteStore extends SqlStoreReader implements Store {
         await this.#beforeBatch();
         return connection;
       },
-      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql, rowLockSql: '', journalSeqSql: sqliteJournalSeqSql, stanBlocks, effects, configCache: this.configCache ?? undefined, nodeId: () => this.#nodeId }),
+      makeTx: (executor, effects): StoreTx => new SqlStoreTx(executor, { appendEventSql: plainAppendEventSql, rowLockSql: '', journalSeqSql: sqliteJournalSeqSql, stanBlocks, effects, configCache: this.configCache ?? undefined, nodeId }),
       mapError: mapSqliteError,
       ...(walSynced ? { afterCommit: () => this.#makeDurable() } : {}),
     });
