@@ -166,7 +166,8 @@ test("a limit's total reads the approved rows' covering index (migration 0028) a
       // The tail: from the journal's side, its list rows by their key.
       assert.match(plan, /SEARCH p USING (?:COVERING )?INDEX payments_journal_key\b/, `${name}: ${plan}`);
       assert.match(plan, /SEARCH l USING INDEX sqlite_autoindex_payment_list_1\b|SEARCH l USING INDEX payment_list_pkey\b/, `${name}: ${plan}`);
-      assert.doesNotMatch(plan, /SCAN (?:payments|payment_list|l|p)\b/, `${name} scans: ${plan}`);
+      // The tail (MATERIALIZE) is read as it was stored, a handful of rows, and the three terms are summed as they come: the only scans allowed.
+      assert.doesNotMatch(plan.replace(/SCAN (?:t|approved_terms)\b/g, ''), /SCAN /, `${name} scans: ${plan}`);
       assert.doesNotMatch(plan, /payment_list_(?:merchant|terminal)_idx\b/, `${name} walks the list's history: ${plan}`);
     }
   } finally {
