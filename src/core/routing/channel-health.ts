@@ -17,13 +17,13 @@
 //
 // A lost connection fails every request in flight on it at once; the caller (the health monitor)
 // feeds it here as one signal, not one per request.
-import { HealthWindow } from './health-window.ts';
+import { HealthWindow, type HealthSignalKind, type WindowEntry } from './health-window.ts';
 
 export const circuitStates = ['closed', 'open', 'half_open'] as const;
 export type CircuitState = (typeof circuitStates)[number];
 
 /** What one result says about the channel. `ok` is any definite answer from the far end, a card-side decline included. */
-export type HealthSignalKind = 'ok' | 'timeout' | 'error';
+export type { HealthSignalKind, WindowEntry } from './health-window.ts';
 
 export interface HealthSignal {
   readonly atMs: number;
@@ -68,12 +68,6 @@ export function breakerTrialBounds(settings: BreakerSettings): { trialIntervalMs
 
 /** Most results the window keeps; beyond it the oldest are dropped even if still inside windowMs. */
 export const healthWindowEntriesMax = 4_096;
-
-export interface WindowEntry {
-  readonly atMs: number;
-  readonly kind: HealthSignalKind;
-  readonly latencyMs: number | null;
-}
 
 export interface ChannelHealthState {
   readonly circuit: CircuitState;

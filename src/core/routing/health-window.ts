@@ -4,7 +4,15 @@
 // entries, a third of everything the gateway allocated. Windows share one backing array instead: a window
 // sees only its own [start, end) range of it, so extending the newest window appends in place without
 // changing what any older window sees; extending an older window again (a fork) copies first.
-import type { WindowEntry } from './channel-health.ts';
+
+export type HealthSignalKind = 'ok' | 'timeout' | 'error';
+
+/** One attempt's result in a channel's health window. */
+export interface WindowEntry {
+  readonly atMs: number;
+  readonly kind: HealthSignalKind;
+  readonly latencyMs: number | null;
+}
 
 /** Below this many dropped entries at the front the backing array is not compacted (not worth a copy). */
 const compactAfterDropped = 64;
