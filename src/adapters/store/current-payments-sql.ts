@@ -45,6 +45,42 @@ export function currentPaymentParts(select: string, terms: PaymentTerms, options
   };
 }
 
+/**
+ * The approved sum of a merchant (or one of its terminals) over [fromMs, toMs), exactly as the three parts
+ * above would count it without the sales in flight, but read as three terms that never join a projected
+ * row to its payment (that join, one payments row per approved sale of the window, made a month limit cost
+ * a month of sales; docs/local-checks.md, "What a limit's total costs"):
+ *   + every approved payment_list row of the window, read from the partial covering index of migration 0028
+ *     (index entries only: the merchant, time and amount are in the index);
+ *   - the same rows of the payments journalled after the checkpoint (their row may be stale), found from the
+ *     journal's side (the tail: payments_journal_key, as many as the projector lags) and their list row by its key;
+ *   + those payments as they are now (the same tail).
+ * The first two together are the projected part of currentPaymentParts (a row whose payment did not move
+ * past the checkpoint is its current state), the third its journalled part; one statement, one snapshot.
+ * `status = 'approved'` is a literal so that both databases match the partial indexes' predicate.
+ */
+export function approvedSumSql(scope: { merchantId: string; terminalId?: string }, fromMs: number, toMs: number): { sql: string; params: SqlValue[] } {
+  const place = (alias: PaymentAlias | 't'): string => `${alias}.merchant_id = ?${scope.terminalId === undefined ? '' : ` AND ${alias}.terminal_id = ?`}`;
+  const placeParams: SqlValue[] = scope.terminalId === undefined ? [scope.merchantId] : [scope.merchantId, scope.terminalId];
+  const window = (alias: PaymentAlias | 't'): string => `${alias}.created_at_ms >= ? AND ${alias}.created_at_ms < ?`;
+  const params: SqlValue[] = [...placeParams, fromMs, toMs];
+  // The tail is read once, by payments_journal_key, and MATERIALIZED keeps it the driving side of the
+  // middle term on both databases: PostgreSQL cannot estimate `journal_seq > (checkpoint)` (a third of
+  // payments, by default) and would otherwise walk the window's list rows and probe a payment for each.
+  const tail = `WITH tail AS MATERIALIZED (SELECT p.id, p.status, p.merchant_id, p.terminal_id, p.created_at_ms, p.amount_minor FROM payments p WHERE p.journal_seq > ${checkpointSql})`;
+  const terms = [
+    `SELECT l.amount_minor AS amount_minor FROM payment_list l WHERE l.status = 'approved' AND ${place('l')} AND ${window('l')}`,
+    // CROSS JOIN: SQLite keeps the order as written, the tail outside; PostgreSQL reads it as an inner join.
+    `SELECT -l.amount_minor AS amount_minor FROM tail t CROSS JOIN payment_list l WHERE l.id = t.id AND l.status = 'approved' AND ${place('l')} AND ${window('l')}`,
+    `SELECT t.amount_minor AS amount_minor FROM tail t WHERE t.status = 'approved' AND ${place('t')} AND ${window('t')}`,
+  ];
+  // SUM of BIGINT is NUMERIC on PostgreSQL; the cast brings it back to an integer on both.
+  return {
+    sql: `${tail} SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS total FROM (${terms.map((term, index) => `SELECT * FROM (${term}) term${index}`).join(' UNION ALL ')}) approved_terms`,
+    params: [...params, ...params, ...params],
+  };
+}
+
 /** The terms of a PaymentQuery (every filter of GET /v1/payments and the console), cursor included. */
 export function paymentQueryTerms(query: PaymentQuery, cursor: { createdAtMs: number; id: string } | undefined): PaymentTerms {
   const terms: Array<(alias: PaymentAlias) => string> = [];

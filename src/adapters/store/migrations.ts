@@ -1018,6 +1018,17 @@ DROP INDEX payments_kind_status_idx;
 DROP INDEX payments_method_pending_idx;
 `;
 
+// The limits' totals (docs/local-checks.md, "What a limit's total costs"). The version number 0028 was
+// assigned for this change. Every sale of a merchant or terminal with a per-day or per-month limit sums
+// the approved payments of the window (sumApprovedMinor); through payment_list_merchant_idx that read
+// every list row of the window and joined each to its payment for its amount. These partial indexes hold
+// the approved rows only, with the amount in the entry, so the sum reads index entries and nothing else.
+// The terminal's carries the merchant too (a terminal's sum filters on both).
+const limitTotals = `
+CREATE INDEX payment_list_merchant_approved_idx ON payment_list (merchant_id, created_at_ms, amount_minor) WHERE status = 'approved';
+CREATE INDEX payment_list_terminal_approved_idx ON payment_list (terminal_id, created_at_ms, merchant_id, amount_minor) WHERE status = 'approved';
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -1044,6 +1055,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0024_channel_overrides', channelOverrides),
   defineMigration('0025_live_configuration_provenance', liveConfigurationProvenance),
   defineMigration('0027_payment_list', paymentList),
+  defineMigration('0028_limit_totals', limitTotals),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

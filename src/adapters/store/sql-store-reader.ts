@@ -43,7 +43,7 @@ import { paymentKinds } from '../../core/payments/payment-view.ts';
 import { inListSlices, type SqlExecutor, type SqlRow, type SqlValue } from './sql-executor.ts';
 import type { ConfigCache } from './config-cache.ts';
 import { decodePaymentCursor, encodePaymentCursor } from './payment-cursor.ts';
-import { currentPaymentParts, paymentQueryTerms, type PaymentAlias } from './current-payments-sql.ts';
+import { approvedSumSql, currentPaymentParts, paymentQueryTerms, type PaymentAlias } from './current-payments-sql.ts';
 import type { JournalEntry } from '../../core/reconciliation/journal-entry.ts';
 import { discrepancyActionRows, discrepancyRows, journalEntryOf, journalSelectSql, reconLineRows, reconRunRows, settlementAdjustmentRows } from './recon-rows.ts';
 import { notificationReaderMethods } from './notification-sql.ts';
@@ -255,11 +255,8 @@ export class SqlStoreReader implements StoreReader {
 
   async sumApprovedMinor(scope: { merchantId: string; terminalId?: string }, fromMs: number, toMs: number): Promise<number> {
     // Exact, as the limits need: the projected approvals plus those after the projector's checkpoint.
-    const parts = currentPaymentParts('p.amount_minor', paymentQueryTerms({ limit: 1, merchantId: scope.merchantId, status: 'approved', fromMs, toMs, ...(scope.terminalId === undefined ? {} : { terminalId: scope.terminalId }) }, undefined), {
-      inFlight: false,
-    });
-    // SUM of BIGINT is NUMERIC on PostgreSQL; the cast brings it back to an integer on both.
-    const rows = await this.db.all(`SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS total FROM (${parts.sql}) current_payments`, parts.params);
+    const sum = approvedSumSql(scope, fromMs, toMs);
+    const rows = await this.db.all(sum.sql, sum.params);
     return readInteger(rows[0]?.total ?? 0, 'total');
   }
 

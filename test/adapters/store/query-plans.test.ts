@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { migrations } from '../../../src/adapters/store/migrations.ts';
-import { currentPaymentParts, paymentQueryTerms } from '../../../src/adapters/store/current-payments-sql.ts';
+import { approvedSumSql, currentPaymentParts, paymentQueryTerms } from '../../../src/adapters/store/current-payments-sql.ts';
 import type { PaymentQuery } from '../../../src/core/ports/store.ts';
 
 /** Each query as the reader runs it (columns reduced to `id`: the plan depends on WHERE and ORDER BY), with the index it must use. */
@@ -143,6 +143,32 @@ test('a list reads the payment list by the index of its filter, the journal afte
       assert.match(plan, new RegExp(`SEARCH l USING (?:COVERING )?INDEX ${index}\\b`), `${name}: ${plan}`);
       assert.match(plan, /SEARCH p USING (?:COVERING )?INDEX (?:payments_journal_key|payments_iso_key|payments_pending_idx)\b/, `${name}: ${plan}`);
       assert.doesNotMatch(plan, /SCAN (?:payments|payment_list|l|p)\b/, `${name} scans: ${plan}`);
+    }
+  } finally {
+    db.close();
+  }
+});
+
+test("a limit's total reads the approved rows' covering index (migration 0028) and the journal after the checkpoint, never a payment per projected row", () => {
+  const db = new Database(':memory:');
+  try {
+    for (const migration of migrations) db.exec(migration.sqlite);
+    const cases = [
+      { scope: { merchantId: 'm1' }, index: 'payment_list_merchant_approved_idx' },
+      { scope: { merchantId: 'm1', terminalId: 't1' }, index: 'payment_list_terminal_approved_idx' },
+    ];
+    for (const { scope, index } of cases) {
+      const sum = approvedSumSql(scope, 0, 1);
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sum.sql}`).all(...sum.params) as Array<{ detail: string }>).map((step) => step.detail).join(' | ');
+      const name = JSON.stringify(scope);
+      // The projected rows: index entries only, the amount included.
+      assert.match(plan, new RegExp(`SEARCH l USING COVERING INDEX ${index}\\b`), `${name}: ${plan}`);
+      // The tail: from the journal's side, its list rows by their key.
+      assert.match(plan, /SEARCH p USING (?:COVERING )?INDEX payments_journal_key\b/, `${name}: ${plan}`);
+      assert.match(plan, /SEARCH l USING INDEX sqlite_autoindex_payment_list_1\b|SEARCH l USING INDEX payment_list_pkey\b/, `${name}: ${plan}`);
+      // The tail (MATERIALIZE) is read as it was stored, a handful of rows, and the three terms are summed as they come: the only scans allowed.
+      assert.doesNotMatch(plan.replace(/SCAN (?:t|approved_terms)\b/g, ''), /SCAN /, `${name} scans: ${plan}`);
+      assert.doesNotMatch(plan, /payment_list_(?:merchant|terminal)_idx\b/, `${name} walks the list's history: ${plan}`);
     }
   } finally {
     db.close();

@@ -448,6 +448,83 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.equal(await sum(), 0);
     });
 
+    withStore("a limit's approved sum equals the payments' current approvals in the window, whatever the projector has seen, repeated or missed", async (store) => {
+      await seedParents(store);
+      // Approved, declined and in-flight payments of two merchants, on two terminals and none, inside and
+      // at both edges of the window [baseAtMs, baseAtMs + 100).
+      const seeds: PaymentRecord[] = [
+        payment('a1', 'm1', { terminalId: 't1', amountMinor: 1_000, createdAtMs: baseAtMs }),
+        payment('a2', 'm1', { terminalId: 't2', amountMinor: 2_000, createdAtMs: baseAtMs + 10 }),
+        payment('a3', 'm1', { terminalId: null, amountMinor: 4_000, createdAtMs: baseAtMs + 20 }),
+        payment('a4', 'm1', { terminalId: 't1', amountMinor: 8_000, createdAtMs: baseAtMs + 99 }),
+        payment('edge', 'm1', { terminalId: 't1', amountMinor: 16_000, createdAtMs: baseAtMs + 100 }),
+        payment('before', 'm1', { terminalId: 't1', amountMinor: 32_000, createdAtMs: baseAtMs - 1 }),
+        payment('d1', 'm1', { terminalId: 't1', amountMinor: 64_000, status: 'declined', responseCode: '51', createdAtMs: baseAtMs + 30 }),
+        payment('f1', 'm1', { terminalId: 't1', amountMinor: 128_000, status: 'pending', responseCode: null, authCode: null, createdAtMs: baseAtMs + 40, pan: '4111111111111111' }),
+        payment('o1', 'm2', { terminalId: 't3', amountMinor: 256_000, createdAtMs: baseAtMs + 50 }),
+      ];
+      await store.write(async (tx) => {
+        for (const seed of seeds) await tx.insertPayment(seed);
+      });
+      const scopes = [{ merchantId: 'm1' }, { merchantId: 'm1', terminalId: 't1' }, { merchantId: 'm1', terminalId: 't2' }, { merchantId: 'm2' }, { merchantId: 'm2', terminalId: 't1' }];
+      const windows = [
+        [baseAtMs, baseAtMs + 100],
+        [baseAtMs, baseAtMs + 101],
+        [baseAtMs - 1, baseAtMs + 100],
+        [baseAtMs + 10, baseAtMs + 99],
+      ] as const;
+      /** Every scope and window: the store's sum against the payments as they are now. */
+      const expectExact = async (stage: string): Promise<void> => {
+        const now = await Promise.all(seeds.map((seed) => store.getPayment(seed.id)));
+        for (const scope of scopes) {
+          for (const [fromMs, toMs] of windows) {
+            const expected = now
+              .filter((p) => p !== null && p.status === 'approved' && p.merchantId === scope.merchantId && (scope.terminalId === undefined || p.terminalId === scope.terminalId))
+              .filter((p) => p !== null && p.createdAtMs >= fromMs && p.createdAtMs < toMs)
+              .reduce((sum, p) => sum + (p?.amountMinor ?? 0), 0);
+            assert.equal(await store.sumApprovedMinor(scope, fromMs, toMs), expected, `${stage}: ${JSON.stringify(scope)} [${fromMs - baseAtMs}, ${toMs - baseAtMs})`);
+          }
+        }
+      };
+      const project = async (afterSeq: number, throughSeq: number): Promise<void> => {
+        await store.write(async (tx) => {
+          await tx.projectPaymentList(afterSeq, throughSeq);
+          await tx.setProjectorCheckpoint(paymentProjectorName, throughSeq, baseAtMs);
+        });
+      };
+      const change = async (id: string, fields: Partial<PaymentRecord>): Promise<void> => {
+        const stored = await store.getPayment(id);
+        assert.ok(stored !== null);
+        await store.write(async (tx) => {
+          assert.equal(await tx.updatePayment(stored, { ...stored, ...fields, updatedAtMs: stored.updatedAtMs + 1, version: stored.version + 1 }), true);
+        });
+      };
+      await expectExact('nothing projected');
+      const seqAfterSeeds = (await store.paymentJournalHead()).seq;
+      await project(0, Math.floor(seqAfterSeeds / 2));
+      await expectExact('half projected');
+      await project(Math.floor(seqAfterSeeds / 2), seqAfterSeeds);
+      await expectExact('all projected');
+
+      // A projected approval voided and another reversed, the sale in flight approved: the projector behind.
+      await change('a2', { status: 'voided' });
+      await change('a4', { status: 'reversed' });
+      await change('f1', { status: 'approved', responseCode: '00', authCode: 'A1B2C3' });
+      await expectExact('changed after the checkpoint');
+      const seqAfterChanges = (await store.paymentJournalHead()).seq;
+      await project(seqAfterSeeds, seqAfterChanges - 1);
+      await expectExact('changes half projected');
+      await project(seqAfterChanges - 1, seqAfterChanges);
+      await expectExact('changes projected');
+      // A batch repeated after a crash, and an older range replayed by a slower node, change no sum.
+      await project(seqAfterSeeds, seqAfterChanges);
+      await store.write((tx) => tx.projectPaymentList(0, seqAfterChanges));
+      await expectExact('repeated projections');
+      // A change the projector has not seen over a row it has: the stale approved row counts nothing.
+      await change('f1', { status: 'reversed' });
+      await expectExact('projected approval reversed, not projected yet');
+    });
+
     withStore('listPayments caps a page at 500 rows', async (store) => {
       await seedParents(store);
       await store.write(async (tx) => {

@@ -9,6 +9,7 @@ import { createFixture, merchantId, okPan, reply, sale, terminalId } from './sal
 import { waitFor, withFixture } from './sale-test-helpers.ts';
 import { CardNumber, fingerprintPan } from '../../../src/core/cards/pan.ts';
 import { ReswipeError } from '../../../src/core/errors/reswipe-error.ts';
+import { paymentProjectorName } from '../../../src/core/ports/store.ts';
 
 test('an approved sale is persisted with one approved attempt and replayed on a duplicate', async () => {
   await withFixture({}, async ({ engine, store, channels, gateway }) => {
@@ -263,4 +264,56 @@ test('a merchant day limit counts approved sales: the sale that would pass it is
     assert.equal(second.kind === 'completed' && second.view.decline?.category, 'limits');
     assert.equal(channels[0]?.sales().length, 1, 'the second sale never went upstream');
   });
+});
+
+test('day and month limits, of the merchant and of the terminal, refuse exactly past the limit with a void in between, the projector behind, drained or re-run', async () => {
+  const kinds = [
+    { who: 'merchant', limits: { perDayMinor: 30_000 } },
+    { who: 'merchant', limits: { perMonthMinor: 30_000 } },
+    { who: 'terminal', limits: { perDayMinor: 30_000 } },
+    { who: 'terminal', limits: { perMonthMinor: 30_000 } },
+  ] as const;
+  for (const kind of kinds) {
+    await withFixture({}, async ({ engine, store, gateway }) => {
+      await store.write(async (tx) => {
+        if (kind.who === 'merchant') {
+          const merchant = await tx.getMerchant(merchantId);
+          if (merchant !== null) await tx.upsertMerchant({ ...merchant, limits: kind.limits });
+        } else {
+          const terminal = await tx.getTerminal(terminalId);
+          if (terminal !== null) await tx.upsertTerminal({ ...terminal, limits: kind.limits });
+        }
+      });
+      const name = `${kind.who} ${JSON.stringify(kind.limits)}`;
+      // Distinct amounts: the re-swipe guard never judges one of these sales a twin of another.
+      const expectSale = async (amountMinor: number, status: 'approved' | 'declined', step: string): Promise<string> => {
+        const result = await engine.authorize(sale({ amountMinor }));
+        assert.equal(result.kind, 'completed', `${name}, ${step}`);
+        if (result.kind !== 'completed') return '';
+        assert.equal(result.view.status, status, `${name}, ${step}`);
+        if (status === 'declined') assert.equal(result.view.decline?.category, 'limits', `${name}, ${step}`);
+        return result.view.id;
+      };
+      const first = await expectSale(10_000, 'approved', 'first sale');
+      await gateway.projector.drain();
+      await expectSale(10_002, 'approved', 'second sale, the first projected');
+      await expectSale(9_999, 'declined', '30 001 with the second not projected');
+      await expectSale(9_998, 'approved', 'exactly 30 000');
+      // The first sale voided (as a void writes it): it stops counting at once, projected or not.
+      const stored = await store.getPayment(first);
+      assert.ok(stored !== null);
+      await store.write(async (tx) => {
+        assert.equal(await tx.updatePayment(stored, { ...stored, status: 'voided', updatedAtMs: stored.updatedAtMs + 1, version: stored.version + 1 }), true);
+      });
+      await expectSale(9_997, 'approved', '29 997 after the void');
+      await gateway.projector.drain();
+      await expectSale(4, 'declined', '30 001 with the void projected');
+      // A projector re-run from the journal's start (a checkpoint lost with its unit): nothing counted twice.
+      await store.write((tx) => tx.setProjectorCheckpoint(paymentProjectorName, 0, Date.now()));
+      await expectSale(4, 'declined', '30 001 with the checkpoint back at 0');
+      await expectSale(3, 'approved', 'exactly 30 000 with the checkpoint back at 0');
+      await gateway.projector.drain();
+      await expectSale(1, 'declined', '30 001 re-projected');
+    });
+  }
 });
