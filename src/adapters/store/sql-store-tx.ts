@@ -350,18 +350,10 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     return this.#insert(feeLineRows, line);
   }
 
-  async insertFeeLinesIfAbsent(lines: readonly FeeLineRecord[]): Promise<number> {
+  insertFeeLinesIfAbsent(lines: readonly FeeLineRecord[]): Promise<number> {
     // Fee line ids derive from their payment: a line already there (written inline, by a removal that
     // needed it, or by a batch repeated after a crash) is kept as it is, never written twice.
-    let inserted = 0;
-    const row = `(${feeLineRows.columns.map(() => '?').join(', ')})`;
-    for (const slice of statementSlices(lines, feeLineRows.columns.length)) {
-      inserted += await this.db.run(
-        `INSERT INTO fee_lines (${feeLineRows.columns.join(', ')}) VALUES ${slice.map(() => row).join(', ')} ON CONFLICT (id) DO NOTHING`,
-        slice.flatMap((line) => feeLineRows.toValues(line)),
-      );
-    }
-    return inserted;
+    return this.#insertMany(feeLineRows, lines, ' ON CONFLICT (id) DO NOTHING');
   }
 
   upsertSettlementBatch(batch: SettlementBatchRecord): Promise<void> {
@@ -405,14 +397,8 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     if (events.length === 0) return;
     if (this.#options.eventOrderLockSql !== undefined) await this.db.all(this.#options.eventOrderLockSql, []);
     const nodeId = this.#nodeId();
-    const row = `(${eventRows.columns.map(() => '?').join(', ')})`;
-    // One multi-row INSERT per slice: the rows take their seqs in the order given.
-    for (const slice of statementSlices(events, eventRows.columns.length)) {
-      await this.db.run(
-        `INSERT INTO events (${eventRows.columns.join(', ')}) VALUES ${slice.map(() => row).join(', ')}`,
-        slice.flatMap((event) => eventRows.toValues(event.node !== undefined || nodeId === null ? event : { ...event, node: nodeId })),
-      );
-    }
+    // Multi-row INSERTs: the rows take their seqs in the order given.
+    await this.#insertMany(eventRows, nodeId === null ? events : events.map((event) => (event.node !== undefined ? event : { ...event, node: nodeId })));
   }
 
   appendAudit(record: AuditRecord): Promise<void> {
@@ -492,14 +478,20 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     return this.listSettlementAdjustments({ merchantId, batchId });
   }
 
-  /** One multi-row INSERT per few hundred records: a million clearing lines are a few thousand statements, not a million. */
-  async #insertMany<T>(mapping: TableMapping<T>, records: readonly T[]): Promise<void> {
+  /**
+   * One multi-row INSERT per few hundred records: a million clearing lines are a few thousand statements,
+   * not a million. `conflict` is appended to each (e.g. ` ON CONFLICT (id) DO NOTHING`); returns the rows inserted.
+   */
+  async #insertMany<T>(mapping: TableMapping<T>, records: readonly T[], conflict = ''): Promise<number> {
     const row = `(${mapping.columns.map(() => '?').join(', ')})`;
+    let inserted = 0;
     for (const slice of statementSlices(records, mapping.columns.length)) {
       const values: SqlValue[] = slice.flatMap((record) => mapping.toValues(record));
-      await this.db.run(`INSERT INTO ${mapping.table} (${mapping.columns.join(', ')}) VALUES ${slice.map(() => row).join(', ')}`, values);
+      inserted += await this.db.run(`INSERT INTO ${mapping.table} (${mapping.columns.join(', ')}) VALUES ${slice.map(() => row).join(', ')}${conflict}`, values);
     }
+    return inserted;
   }
+
 }
 
 // The alerts-and-webhooks writes (notification-sql.ts), the console's users and sessions
