@@ -26,19 +26,18 @@ export interface PaymentTerms {
 const checkpointSql = `COALESCE((SELECT seq FROM projector_checkpoints WHERE name = '${paymentProjectorName}'), 0)`;
 
 /**
- * The three parts as a list of SELECTs (of `select`, written over alias `p`), each filtered by `terms`.
- * With `orderLimit`, each part is ordered newest first and cut at that many rows, so a page never reads
- * more than three pages of rows. `inFlight: false` leaves out the pending payments (a sum of approved ones).
+ * The three parts as a list of SELECTs (of `select`, written over alias `p`), each filtered by `terms`,
+ * ordered newest first and cut at `orderLimit` rows, so a page never reads more than three pages of rows.
  */
-export function currentPaymentParts(select: string, terms: PaymentTerms, options: { orderLimit?: number; inFlight: boolean }): { sql: string; params: SqlValue[] } {
+export function currentPaymentParts(select: string, terms: PaymentTerms, orderLimit: number): { sql: string; params: SqlValue[] } {
   const and = (alias: PaymentAlias): string => terms.sql(alias).map((term) => ` AND ${term}`).join('');
-  const order = (alias: PaymentAlias): string => (options.orderLimit === undefined ? '' : ` ORDER BY ${alias}.created_at_ms DESC, ${alias}.id DESC LIMIT ${options.orderLimit}`);
+  const order = (alias: PaymentAlias): string => ` ORDER BY ${alias}.created_at_ms DESC, ${alias}.id DESC LIMIT ${orderLimit}`;
   // COALESCE keeps payments_journal_key out of the projected part's plan: payment_list drives it.
   const parts = [
     `SELECT ${select} FROM payment_list l JOIN payments p ON p.id = l.id WHERE COALESCE(p.journal_seq, 0) <= ${checkpointSql}${and('l')}${order('l')}`,
     `SELECT ${select} FROM payments p WHERE p.journal_seq > ${checkpointSql}${and('p')}${order('p')}`,
+    `SELECT ${select} FROM payments p WHERE p.status = 'pending' AND p.journal_seq IS NULL${and('p')}${order('p')}`,
   ];
-  if (options.inFlight) parts.push(`SELECT ${select} FROM payments p WHERE p.status = 'pending' AND p.journal_seq IS NULL${and('p')}${order('p')}`);
   return {
     sql: parts.map((part, index) => `SELECT * FROM (${part}) part${index}`).join(' UNION ALL '),
     params: parts.flatMap(() => terms.params),

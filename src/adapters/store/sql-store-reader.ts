@@ -225,7 +225,7 @@ export class SqlStoreReader implements StoreReader {
     const limit = checkedLimit(query.limit, readLimits.paymentPageRowsMax);
     const cursor = query.cursor === undefined ? undefined : decodePaymentCursor(query.cursor);
     // One row more than asked tells whether another page exists without a second query.
-    const parts = currentPaymentParts(columnsOf(paymentRows, 'p'), paymentQueryTerms(query, cursor), { orderLimit: limit + 1, inFlight: true });
+    const parts = currentPaymentParts(columnsOf(paymentRows, 'p'), paymentQueryTerms(query, cursor), limit + 1);
     const rows = await this.db.all(`SELECT ${columnsOf(paymentRows)} FROM (${parts.sql}) current_payments ORDER BY created_at_ms DESC, id DESC LIMIT ${limit + 1}`, parts.params);
     const data = rows.slice(0, limit).map((row) => paymentRows.fromRow(row));
     const last = data[data.length - 1];
@@ -322,7 +322,7 @@ export class SqlStoreReader implements StoreReader {
     const newestOfPeriod = (select: string, from: number, rowsMax: number, salesOnly: boolean): { sql: string; params: SqlValue[] } => {
       const base = paymentQueryTerms({ limit: 1, merchantId, fromMs: from, toMs }, undefined);
       const terms = { sql: (alias: PaymentAlias) => [...base.sql(alias), ...(salesOnly ? [`${alias}.kind IN ('sale', 'preauth')`] : [])], params: base.params };
-      const parts = currentPaymentParts(`${select}, p.created_at_ms AS created_at_ms`, terms, { orderLimit: rowsMax, inFlight: true });
+      const parts = currentPaymentParts(`${select}, p.created_at_ms AS created_at_ms`, terms, rowsMax);
       return { sql: `SELECT * FROM (${parts.sql}) current_payments ORDER BY created_at_ms DESC, id DESC LIMIT ${rowsMax}`, params: parts.params };
     };
     const period = newestOfPeriod('p.id AS id, p.entry_mode AS entry_mode', fromMs, standingReadLimits.paymentsMax, true);

@@ -100,10 +100,7 @@ test("a merchant's standing reads start from the payment list's merchant index a
   const db = new Database(':memory:');
   try {
     for (const migration of migrations) db.exec(migration.sqlite);
-    const parts = currentPaymentParts('p.id AS id, p.entry_mode AS entry_mode, p.created_at_ms AS created_at_ms', paymentQueryTerms({ limit: 1, merchantId: 'm1', fromMs: 0, toMs: 1 }, undefined), {
-      orderLimit: 200_000,
-      inFlight: true,
-    });
+    const parts = currentPaymentParts('p.id AS id, p.entry_mode AS entry_mode, p.created_at_ms AS created_at_ms', paymentQueryTerms({ limit: 1, merchantId: 'm1', fromMs: 0, toMs: 1 }, undefined), 200_000);
     const period = `SELECT * FROM (${parts.sql}) c ORDER BY created_at_ms DESC, id DESC LIMIT 200000`;
     const queries = [
       { name: 'entries', sql: `SELECT entry_mode, COUNT(*) FROM (${period}) period_rows GROUP BY entry_mode`, attempts: false },
@@ -136,7 +133,7 @@ test('a list reads the payment list by the index of its filter, the journal afte
       { query: { merchantId: 'm1', rrn: '123456789012' }, index: 'payment_list_rrn_idx' },
     ];
     for (const { query, index } of cases) {
-      const parts = currentPaymentParts('p.id AS id, p.created_at_ms AS created_at_ms', paymentQueryTerms({ limit: 50, ...query }, { createdAtMs: 5, id: 'x' }), { orderLimit: 51, inFlight: true });
+      const parts = currentPaymentParts('p.id AS id, p.created_at_ms AS created_at_ms', paymentQueryTerms({ limit: 50, ...query }, { createdAtMs: 5, id: 'x' }), 51);
       const sql = `SELECT id FROM (${parts.sql}) c ORDER BY created_at_ms DESC, id DESC LIMIT 51`;
       const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...parts.params) as Array<{ detail: string }>).map((step) => step.detail).join(' | ');
       const name = JSON.stringify(query);
