@@ -225,6 +225,9 @@ test('the guard does not block a separate purchase once the first is settled', a
   const fixture = await createFixture({ settings: { reswipeGuardWindowMs: 120_000 } });
   try {
     const first = await fixture.engine.authorize(sale());
+    // A later millisecond: the check compares the first's approval instant with the second's arrival, and
+    // within one millisecond (an instant simulated bank) it cannot tell them apart and reverses, on purpose.
+    await sleep(2);
     const second = await fixture.engine.authorize(sale());
     assert.equal(first.kind === 'completed' && first.view.status, 'approved');
     assert.equal(second.kind === 'completed' && second.view.status, 'approved');
