@@ -22,8 +22,14 @@ const notes: Array<[note: string, refusal: null | 'RSW_MANUAL_NOTE_INVALID' | 'R
   ['card 6222-0200-0000-0000-018 paid', 'RSW_CARD_NUMBER_IN_TEXT'],
 ];
 
-for (const [note, refusal] of notes) {
-  test(`note ${JSON.stringify(note.slice(0, 40))}: ${refusal ?? 'accepted'}`, () => {
+for (const [index, [note, refusal]] of notes.entries()) {
+  // The title goes to the test log: a card number in it (digits, spaces or dashes) shows only its
+  // first six and last four digits.
+  const shown = note.slice(0, 40).replace(/\d(?:[ -]?\d){12,}/g, (run) => {
+    const digits = run.replace(/\D/g, '');
+    return `${digits.slice(0, 6)}...${digits.slice(-4)}`;
+  });
+  test(`note ${index + 1} ${JSON.stringify(shown)}: ${refusal ?? 'accepted'}`, () => {
     assert.equal(resolutionNoteRefusal(note)?.code ?? null, refusal);
   });
 }
