@@ -163,12 +163,12 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
       simA.server.setFaults({ ...simA.server.faults(), noReply: 0 });
       progress.line('the primary bank answers again: the pending reversal goes through');
     }
-    await settle(gateway.store, options.signal);
+    await settle(gateway, options.signal);
 
     if (!options.signal.aborted) {
       progress.line('the primary bank turns flaky: it fails one sale at a time (swallowed, line dropped, charged then dropped)');
       await runLane(recoveryLane, { ports, httpUrl, adminKey, progress, masterKeys, signal: options.signal, armPrimaryFault: (fault) => armOnce(() => simA.server, fault, options.signal) });
-      await settle(gateway.store, options.signal);
+      await settle(gateway, options.signal);
     }
 
     if (!options.signal.aborted) {
@@ -178,7 +178,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoRunning> {
       await runLane(failoverLane, { ports, httpUrl, adminKey, progress, masterKeys, signal: options.signal });
       simA.server = await startSim(logger.child({ bank: 'a' }), port);
       progress.line('the primary bank is back');
-      await settle(gateway.store, options.signal);
+      await settle(gateway, options.signal);
     }
     progress.done();
 
@@ -432,12 +432,16 @@ function describeAnswer(answer: SaleAnswer): string {
   return `${answer.responseCode ?? '--'} ${verdict}${answer.waitSeconds === null ? '' : `:${answer.waitSeconds}`}`;
 }
 
-/** Waits (bounded) until no reversal is pending and no payment is still being resolved. */
-async function settle(store: Store, signal: AbortSignal): Promise<void> {
+/**
+ * Waits (bounded) until no reversal is pending, no payment is still being resolved and the payment
+ * projector has written what the answers journalled (fee lines are its work: the summary counts them).
+ */
+async function settle(gateway: Pick<Gateway, 'store' | 'projector'>, signal: AbortSignal): Promise<void> {
   for (let waitedMs = 0; waitedMs < settleWaitMsMax && !signal.aborted; waitedMs += 250) {
-    const queue = await store.reversalQueueStats();
-    const pending = await store.listPayments({ limit: 1, status: 'pending' });
-    if (queue.pending === 0 && pending.data.length === 0) return;
+    const queue = await gateway.store.reversalQueueStats();
+    const pending = await gateway.store.listPayments({ limit: 1, status: 'pending' });
+    const projectorBehind = (await gateway.projector.lag()).entries;
+    if (queue.pending === 0 && pending.data.length === 0 && projectorBehind === 0) return;
     await delay(250);
   }
 }
