@@ -23,7 +23,7 @@ import type { Store } from '../core/ports/store.ts';
 import type { Clock } from '../core/time/clock.ts';
 import type { Random } from '../core/time/random.ts';
 import type { ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../core/ports/channel.ts';
-import type { EngineSettings, FollowUpFeeHooks } from '../core/ports/payments.ts';
+import type { EngineSettings, FollowUpFeeHooks, SaleResult } from '../core/ports/payments.ts';
 import { UpstreamChannel, type ChannelHealth, type ChannelMacKey } from '../adapters/channels/upstream-channel.ts';
 import { TerminalKeyVault } from '../adapters/crypto/terminal-key-vault.ts';
 import { loadBinTable } from '../adapters/declines/bin-table-file.ts';
@@ -373,12 +373,13 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     const standingMonitor = new StandingMonitor({ store, clock, logger, settings: config.standing, calendar: standingCalendar });
 
     // Terminal sales are counted in reswipe_payments_total here; HTTP sales are counted by the HTTP app.
+    const countCompleted = (result: SaleResult): SaleResult => {
+      if (result.kind === 'completed') metrics.recordPayment(result.view.status);
+      return result;
+    };
     const countingEngine: Pick<Payments, 'authorize' | 'waitUntilAnswered' | 'reverseByTerminal' | 'settings'> = {
-      async authorize(request) {
-        const result = await running.authorize(request);
-        if (result.kind === 'completed') metrics.recordPayment(result.view.status);
-        return result;
-      },
+      // A reaction on the sale's promise rather than an `async` frame suspended for as long as the sale runs.
+      authorize: (request) => running.authorize(request).then(countCompleted),
       waitUntilAnswered: (scope, key, untilMs) => running.waitUntilAnswered(scope, key, untilMs),
       reverseByTerminal: (input) => running.reverseByTerminal(input),
       get settings() {

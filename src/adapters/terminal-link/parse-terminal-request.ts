@@ -189,14 +189,16 @@ const networkCodes = { signOn: ['001', '003', '004'], signOff: ['002'], echo: ['
 export function parseTerminalRequest(message: IsoMessage, context: TerminalParseContext): TerminalRequest | null {
   const responseMti = responseMtiFor(message.mti);
   if (responseMti === undefined) return null;
-  const envelope: TerminalEnvelope = { message, responseMti, terminalId: (getText(message, 41) ?? '').trim(), merchantId: getText(message, 42) ?? '', route: null };
+  const terminalId = (getText(message, 41) ?? '').trim();
+  const merchantId = getText(message, 42) ?? '';
   const processingCode = getText(message, 3) ?? '';
   const conditionCode = getText(message, 25) ?? '00';
   const route = routeOf(message.mti, processingCode, conditionCode);
   if ('unrouted' in route) {
+    const envelope: TerminalEnvelope = { message, responseMti, terminalId, merchantId, route: null };
     return refused(envelope, route.unrouted, null, route.unrouted === '40' ? 'processing code not supported for this message type' : 'message type not supported', 'standard');
   }
-  return parseRouted({ ...envelope, route }, route.kind, processingCode, conditionCode, context);
+  return parseRouted({ message, responseMti, terminalId, merchantId, route }, route.kind, processingCode, conditionCode, context);
 }
 
 function parseRouted(envelope: TerminalEnvelope, kind: TerminalRequestKind, processingCode: string, conditionCode: string, context: TerminalParseContext): TerminalRequest {
@@ -211,29 +213,35 @@ function parseRouted(envelope: TerminalEnvelope, kind: TerminalRequestKind, proc
       if (pan === null) return refused(envelope, '14', 2, 'no card number in DE 2 or DE 35', 'standard');
       const amount = amountOf(message);
       if (amount === null) return refused(envelope, '13', 4, 'DE 4 must be 1 to 999999999999 minor units', 'standard');
+      // Every sale passes here: its objects are built field by field, not spread together (each spread
+      // of an optional field makes and copies one more object).
+      const card: { -readonly [K in keyof PresentedCard]: PresentedCard[K] } = { pan, entryMode: entryModeOf(getText(message, 22)) };
       const expiry = getText(message, 14);
-      const track2 = getText(message, 35);
+      if (expiry !== undefined) card.expiry = expiry;
       const cvv = cvvOf(message);
+      if (cvv !== undefined) card.cvv = cvv;
+      const track2 = getText(message, 35);
+      if (track2 !== undefined) card.track2 = track2;
       const pinBlock = message.fields[52];
+      if (pinBlock instanceof Uint8Array) card.pinBlock = pinBlock;
       const iccData = message.fields[55];
-      return {
-        ...envelope,
-        ...retransmissionKeyOf(message, context),
+      if (iccData instanceof Uint8Array) card.iccData = iccData;
+      const sale: TerminalSale = {
+        message,
+        responseMti: envelope.responseMti,
+        terminalId: envelope.terminalId,
+        merchantId: envelope.merchantId,
+        route: envelope.route,
+        stan: stanOf(message),
+        transmittedAt: transmittedAtOf(message, context),
         kind,
         processingCode,
         amountMinor: amount.minor,
         amountText: amount.text,
         currencyNumeric: getText(message, 49) ?? '156',
-        card: {
-          pan,
-          entryMode: entryModeOf(getText(message, 22)),
-          ...(expiry === undefined ? {} : { expiry }),
-          ...(cvv === undefined ? {} : { cvv }),
-          ...(track2 === undefined ? {} : { track2 }),
-          ...(pinBlock instanceof Uint8Array ? { pinBlock } : {}),
-          ...(iccData instanceof Uint8Array ? { iccData } : {}),
-        },
+        card,
       };
+      return sale;
     }
     case 'completion':
     case 'void':
@@ -369,8 +377,15 @@ function isComposite(value: IsoMessage['fields'][number] | undefined): value is 
 }
 
 function retransmissionKeyOf(message: IsoMessage, context: TerminalParseContext): TerminalRetransmissionKey {
-  const de7 = getText(message, 7);
-  return { stan: getText(message, 11) ?? '', transmittedAt: de7 ?? `${getText(message, 13) ?? context.localDateMmdd()}${getText(message, 12) ?? '000000'}` };
+  return { stan: stanOf(message), transmittedAt: transmittedAtOf(message, context) };
+}
+
+function stanOf(message: IsoMessage): string {
+  return getText(message, 11) ?? '';
+}
+
+function transmittedAtOf(message: IsoMessage, context: TerminalParseContext): string {
+  return getText(message, 7) ?? `${getText(message, 13) ?? context.localDateMmdd()}${getText(message, 12) ?? '000000'}`;
 }
 
 /** DE 4 when it is a whole amount DE 4 can carry (1 to 999 999 999 999 minor units). */

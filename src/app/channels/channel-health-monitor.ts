@@ -354,12 +354,15 @@ export function monitorChannel<C extends { name: string; send(request: IsoMessag
 ): { name: string; send(request: IsoMessage, options: { timeoutMs: number }): Promise<ChannelSendResult> } {
   return {
     name: channel.name,
-    async send(request, options) {
+    // Not `async`: a reaction on the channel's promise instead of a suspended frame held while the
+    // channel answers (every sale in flight waits here).
+    send(request, options) {
       // Our own bound, like a full in-flight window: nothing was sent, and the breaker learns nothing from it.
-      if (!monitor.recordSend(channel.name, request)) return { kind: 'not_sent', reason: 'in_flight_full', detail: `channel ${channel.name}: trial sales in flight at the breaker's bound` };
-      const result = await channel.send(request, options);
-      monitor.recordAttempt(channel.name, request, result);
-      return result;
+      if (!monitor.recordSend(channel.name, request)) return Promise.resolve({ kind: 'not_sent', reason: 'in_flight_full', detail: `channel ${channel.name}: trial sales in flight at the breaker's bound` });
+      return channel.send(request, options).then((result) => {
+        monitor.recordAttempt(channel.name, request, result);
+        return result;
+      });
     },
   };
 }

@@ -96,7 +96,8 @@ async function authorizeAdmitted(deps: SaleDeps, request: SaleRequest): Promise<
   }
   const { payment, merchant, decline, route } = checked;
   const paymentId = payment.id;
-  const view = toPaymentView(payment, []);
+  // The answer of a local decline (stored with its key); a sale that goes upstream is answered by its outcome unit.
+  const declinedView = decline === null ? null : toPaymentView(payment, []);
   // The first decision is pure, so its first attempt is persisted (with its upstream STAN) in the SAME
   // unit as the idempotency key and the payment: one durable commit instead of two before the first
   // byte goes upstream, and the intent is just as durable when it does.
@@ -106,7 +107,7 @@ async function authorizeAdmitted(deps: SaleDeps, request: SaleRequest): Promise<
   try {
     // Nothing is sent before this write, so a busy database is retried: for at most a quarter of the budget.
     const busyRetryUntilMs = nowMs + Math.max(0, Math.floor((replyByMs - nowMs) / 4));
-    firstAttempt = await writeIntentUnit(deps, { request, payment, decline, view, reswipeBlockedBy: checked.reswipeBlockedBy, firstSend, nowMs, busyRetryUntilMs });
+    firstAttempt = await writeIntentUnit(deps, { request, payment, decline, declinedView, reswipeBlockedBy: checked.reswipeBlockedBy, firstSend, nowMs, busyRetryUntilMs });
   } catch (error) {
     // The key (or the ISO retransmission's key) is taken: a duplicate. Nothing of this unit is stored, nothing was sent.
     if (isReswipeError(error, 'RSW_STORE_CONFLICT') && isDuplicateConstraint(error.params.constraint)) return answerDuplicate(deps, request);
@@ -119,9 +120,9 @@ async function authorizeAdmitted(deps: SaleDeps, request: SaleRequest): Promise<
       throw error;
     });
   }
-  if (decline !== null) {
+  if (decline !== null && declinedView !== null) {
     logger.debug({ paymentId, code: decline.code, category: decline.category }, 'sale declined locally');
-    return { kind: 'completed', view, diagnosis: decline };
+    return { kind: 'completed', view: declinedView, diagnosis: decline };
   }
 
   deps.active.add(paymentId);

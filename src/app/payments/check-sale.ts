@@ -44,7 +44,8 @@ export type CheckedSale =
 export async function checkSale(deps: SaleServices, request: SaleRequest, nowMs: number): Promise<CheckedSale> {
   const { store, settings } = deps;
   const pan = request.card.number.reveal();
-  const panFingerprint = fingerprintPan(pan, settings.panKey);
+  // Kept by the card number: a terminal sale already worked it out for its request hash.
+  const panFingerprint = request.card.number.fingerprint(settings.panKey);
   // The same card under every configured key, current first: history made before a key rotation still counts.
   const cardFingerprints = [panFingerprint, ...(settings.panKeysRetired ?? []).map((retired) => fingerprintPan(pan, retired.key))];
   const merchant = await store.getMerchant(request.merchantId);

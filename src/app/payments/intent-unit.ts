@@ -17,8 +17,8 @@ export interface SaleIntent {
   payment: PaymentRecord;
   /** The local decline (the sale is answered with it), or null. */
   decline: Diagnosis | null;
-  /** The view stored as the key's answer when declined. */
-  view: PaymentView;
+  /** The view stored as the key's answer when declined; null when the sale goes upstream. */
+  declinedView: PaymentView | null;
   reswipeBlockedBy: string | null;
   /** The first decision's send, when the sale goes upstream. */
   firstSend: Extract<PaymentEffect, { kind: 'send' }> | undefined;
@@ -45,7 +45,7 @@ export async function writeIntentUnit(deps: SaleServices, intent: SaleIntent): P
         paymentId: payment.id,
         state: decline === null ? 'in_progress' : 'done',
         responseStatus: decline === null ? null : 201,
-        responseBody: decline === null ? null : JSON.stringify(intent.view),
+        responseBody: decline === null ? null : JSON.stringify(intent.declinedView),
         createdAtMs: nowMs,
         updatedAtMs: nowMs,
       }),

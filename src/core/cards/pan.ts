@@ -1,7 +1,7 @@
 // A PAN never travels as a bare string once it enters reswipe: it is a CardNumber, whose printed
 // forms (toString, toJSON, util.inspect) are masked. Only `reveal()` gives the digits, for the
 // codec at the moment a message is packed. Stored forms are the masked PAN and a keyed fingerprint.
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { findPanLikeRuns } from './find-pan-like-runs.ts';
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
@@ -23,12 +23,32 @@ export function maskPan(pan: string): string {
 /** HMAC-SHA-256 of the whole PAN under the configured key, hex: the card's identity for budgets and the re-swipe guard. */
 export function fingerprintPan(pan: string, panKey: string): string {
   if (panKey.length === 0) throw new Error('the PAN fingerprint key must not be empty');
-  return createHmac('sha256', panKey).update(pan, 'utf8').digest('hex');
+  return createHmac('sha256', panKeyObjectOf(panKey)).update(pan, 'utf8').digest('hex');
+}
+
+/** The configured keys (current and retired: a handful) as key objects; past this many the cache starts over. */
+const panKeyObjectsMax = 16;
+const panKeyObjects = new Map<string, KeyObject>();
+
+/**
+ * The key as a KeyObject, made once per key: createHmac with a string key copies it into a new secret
+ * key on every call, and every sale fingerprints its card at least once.
+ */
+function panKeyObjectOf(panKey: string): KeyObject {
+  let keyObject = panKeyObjects.get(panKey);
+  if (keyObject === undefined) {
+    if (panKeyObjects.size >= panKeyObjectsMax) panKeyObjects.clear();
+    keyObject = createSecretKey(Buffer.from(panKey, 'utf8'));
+    panKeyObjects.set(panKey, keyObject);
+  }
+  return keyObject;
 }
 
 /** A card number whose every printed form is masked. */
 export class CardNumber {
   readonly #digits: string;
+  #fingerprintKey: string | null = null;
+  #fingerprint = '';
 
   constructor(digits: string) {
     this.#digits = digits;
@@ -36,6 +56,18 @@ export class CardNumber {
 
   reveal(): string {
     return this.#digits;
+  }
+
+  /**
+   * fingerprintPan of these digits under `panKey`, the last key's answer kept: a terminal sale hashes
+   * its request with the fingerprint and its checks read the card's history by it, one HMAC for both.
+   */
+  fingerprint(panKey: string): string {
+    if (this.#fingerprintKey !== panKey) {
+      this.#fingerprint = fingerprintPan(this.#digits, panKey);
+      this.#fingerprintKey = panKey;
+    }
+    return this.#fingerprint;
   }
 
   get masked(): string {
