@@ -5,10 +5,10 @@
 import { fingerprintPan } from '../../core/cards/pan.ts';
 import { panKeyIdOf } from '../../core/config/pan-key.ts';
 import type { Diagnosis } from '../../core/declines/index.ts';
-import { checkRetryBudget, classifyOutcome, classifyResponseCode, runLocalChecks, unionPayQrCardInfo } from '../../core/declines/index.ts';
+import { checkRetryBudget, classifyOutcome, classifyResponseCode, runLocalChecks, unionPayQrCardInfo, type LocalCheckInput } from '../../core/declines/index.ts';
 import { historyEntriesMax } from '../../core/declines/check-retry-budget.ts';
 import { reswipeWaitDiagnosis } from '../../core/payments/reswipe-guard.ts';
-import { buildSalePayment, cardInfoOrUnknown, checkedTerminal } from '../../core/payments/sale-record.ts';
+import { buildSalePayment, cardInfoOrUnknown, checkedTerminal, type SalePaymentInput } from '../../core/payments/sale-record.ts';
 import { unionPayQrDialectOf } from '../../core/payments/unionpay-qr-request.ts';
 import type { SaleRequest } from '../../core/ports/payments.ts';
 import type { MerchantRecord, PaymentRecord, Store, TerminalRecord } from '../../core/ports/store.ts';
@@ -52,21 +52,21 @@ export async function checkSale(deps: SaleServices, request: SaleRequest, nowMs:
   const terminal = request.terminalId === null ? null : await store.getTerminal(request.terminalId);
   const terminalKnown = request.terminalId === null || (terminal !== null && merchant !== null && terminal.merchantId === merchant.id);
 
-  const checked = runLocalChecks(
-    {
-      pan,
-      ...(request.card.expiry === undefined ? {} : { expiry: request.card.expiry }),
-      ...(request.card.cvv === undefined ? {} : { cvv: request.card.cvv }),
-      entryMode: request.card.entryMode,
-      amountMinor: request.amountMinor,
-      merchant: merchant === null ? null : { id: merchant.id, accepts: merchant.accepts, limits: merchant.limits, disabled: merchant.disabled },
-      terminal: checkedTerminal(request, terminal, terminalKnown),
-      totals: merchant === null ? zeroTotals : await approvedTotals(store, settings.localOffsetMinutes, merchant, terminalKnown ? terminal : null, nowMs),
-      nowMs,
-      strict: { luhn: settings.strictLuhn, bin: settings.strictBin },
-    },
-    deps.binTable,
-  );
+  const checkInput: LocalCheckInput = {
+    pan,
+    entryMode: request.card.entryMode,
+    amountMinor: request.amountMinor,
+    merchant: merchant === null ? null : { id: merchant.id, accepts: merchant.accepts, limits: merchant.limits, disabled: merchant.disabled },
+    terminal: checkedTerminal(request, terminal, terminalKnown),
+    // A merchant and terminal without day or month limits (the usual case) read no totals and wait for none.
+    totals: merchant === null || !hasTotalLimits(merchant, terminalKnown ? terminal : null) ? zeroTotals : await approvedTotals(store, settings.localOffsetMinutes, merchant, terminalKnown ? terminal : null, nowMs),
+    nowMs,
+    strict: { luhn: settings.strictLuhn, bin: settings.strictBin },
+  };
+  // Set only when presented (an absent field is not `undefined` to the checks' types).
+  if (request.card.expiry !== undefined) checkInput.expiry = request.card.expiry;
+  if (request.card.cvv !== undefined) checkInput.cvv = request.card.cvv;
+  const checked = runLocalChecks(checkInput, deps.binTable);
   const isQr = request.card.entryMode === 'qr';
   const card = checked.card ?? (isQr ? unionPayQrCardInfo(pan) : cardInfoOrUnknown(pan, deps.binTable));
   let decline: Diagnosis | null = checked.ok ? null : checked.diagnosis;
@@ -77,12 +77,12 @@ export async function checkSale(deps: SaleServices, request: SaleRequest, nowMs:
   // Drawn here, before the router may draw: a seeded simulation sees the same ids run after run.
   const paymentId = newTimeOrderedId(deps.random, 'pay', nowMs);
   // Built where it is returned rather than by a closure: tsx (esbuild keepNames) names every closure bound
-  // to a const with Object.defineProperty, a slow call on every sale.
-  const paymentInput = { id: paymentId, request, panFingerprint, panKeyId: settings.panKeyId ?? panKeyIdOf(settings.panKey), card, nowMs };
+  // to a const with Object.defineProperty, a slow call on every sale. Its decline is set before it is built.
+  const paymentInput: SalePaymentInput = { id: paymentId, request, decline, panFingerprint, panKeyId: settings.panKeyId ?? panKeyIdOf(settings.panKey), card, nowMs };
 
   if (merchant === null || !terminalKnown) {
     const declined = decline ?? classifyResponseCode('97');
-    return { kind: 'no_party', payment: buildSalePayment({ ...paymentInput, decline }), decline: declined };
+    return { kind: 'no_party', payment: buildSalePayment(paymentInput), decline: declined };
   }
 
   // The re-swipe guard runs before anything else may send: an unsettled twin means WAIT, not a second charge.
@@ -116,9 +116,18 @@ export async function checkSale(deps: SaleServices, request: SaleRequest, nowMs:
   }
   const routeInput: RouteInput = { brand: card.brand, cardType: card.type, bin: pan.slice(0, 8), amountMinor: request.amountMinor, merchantId: merchant.id, mcc: merchant.mcc };
   // A UnionPay QR sale goes only to channels whose dialect has a QR layout (docs/qr-unionpay.md).
-  const route = channelOrder(deps, routeInput).filter((name) => !isQr || unionPayQrDialectOf(deps.settings.channels.find((channel) => channel.name === name)?.dialect) !== null);
+  const ordered = channelOrder(deps, routeInput);
+  const route = isQr ? ordered.filter((name) => unionPayQrDialectOf(deps.settings.channels.find((channel) => channel.name === name)?.dialect) !== null) : ordered;
   if (decline === null && route.length === 0) decline = classifyOutcome('not_sent');
-  return { kind: 'checked', payment: buildSalePayment({ ...paymentInput, decline }), merchant, decline, reswipeBlockedBy, budgetAllowed, route, routeInput };
+  paymentInput.decline = decline;
+  return { kind: 'checked', payment: buildSalePayment(paymentInput), merchant, decline, reswipeBlockedBy, budgetAllowed, route, routeInput };
+}
+
+/** Whether any day or month limit applies, so that approved totals must be read. */
+function hasTotalLimits(merchant: MerchantRecord, terminal: TerminalRecord | null): boolean {
+  const { perDayMinor, perMonthMinor } = merchant.limits;
+  if (perDayMinor !== undefined || perMonthMinor !== undefined) return true;
+  return terminal !== null && (terminal.limits.perDayMinor !== undefined || terminal.limits.perMonthMinor !== undefined);
 }
 
 /** Approved totals for the day/month limits; only the limits that exist are summed (each sum scans a day or a month of sales). */
@@ -141,7 +150,13 @@ function approvedSumIfLimited(store: Store, limit: number | undefined, scope: { 
 }
 
 /** The card's newest upstream declines under every configured key, newest first, as one list (one key: one read, as before rotation). */
-async function listCardDeclines(store: Store, cardFingerprints: readonly string[], sinceMs: number): Promise<Awaited<ReturnType<Store['listCardDeclines']>>> {
+function listCardDeclines(store: Store, cardFingerprints: readonly string[], sinceMs: number): Promise<Awaited<ReturnType<Store['listCardDeclines']>>> {
+  // One key (no rotation yet): the store's own read, not one more async frame around it.
+  if (cardFingerprints.length === 1) return store.listCardDeclines(cardFingerprints[0] ?? '', sinceMs, historyEntriesMax);
+  return listCardDeclinesUnderKeys(store, cardFingerprints, sinceMs);
+}
+
+async function listCardDeclinesUnderKeys(store: Store, cardFingerprints: readonly string[], sinceMs: number): Promise<Awaited<ReturnType<Store['listCardDeclines']>>> {
   const lists = [];
   for (const panFingerprint of cardFingerprints) lists.push(await store.listCardDeclines(panFingerprint, sinceMs, historyEntriesMax));
   if (lists.length === 1) return lists[0] ?? [];

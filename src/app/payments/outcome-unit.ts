@@ -75,19 +75,19 @@ export async function writeOutcomeUnit(deps: SaleServices, context: SaleContext,
     const attempts = own ?? listed ?? (await tx.listAttempts(payment.id));
     const derived = derivePaymentStatus(attempts);
     const status: PaymentStatus = derived === 'approved' ? 'approved' : stillWorking ? 'pending' : derived;
-    let updated: PaymentRecord = { ...payment, status, updatedAtMs: nowMs };
-    if (reply !== undefined) updated = withAnswer(updated, reply.answer, attempts);
-    else if (status === 'approved') updated = withAnswer(updated, { kind: 'approved', seq: attempts.find((a) => a.outcome === 'approved')?.seq ?? 0 }, attempts);
+    // The row as this unit stores it, version included (updatePayment ignores `after.version` and sets the same).
+    let stored: PaymentRecord = { ...payment, status, updatedAtMs: nowMs, version: payment.version + 1 };
+    if (reply !== undefined) stored = withAnswer(stored, reply.answer, attempts);
+    else if (status === 'approved') stored = withAnswer(stored, { kind: 'approved', seq: attempts.find((a) => a.outcome === 'approved')?.seq ?? 0 }, attempts);
     // The fee and the answer are worked out before the writes so that the writes go out together. Neither
-    // depends on the payment's update: the fee is priced from `updated` (and with the projector, only priced).
+    // depends on the payment's update: the fee is priced from `stored` (and with the projector, only priced).
     // The fee just recorded is the payment's only fee line: the answer needs no read of them.
     let recordedFee: FeeLineRecord | null | undefined;
-    if (payment.status !== 'approved' && updated.status === 'approved' && deps.fees !== undefined) recordedFee = await deps.fees.recordApproved(tx, updated, context.merchant);
-    const stored: PaymentRecord = { ...updated, version: payment.version + 1 };
+    if (payment.status !== 'approved' && stored.status === 'approved' && deps.fees !== undefined) recordedFee = await deps.fees.recordApproved(tx, stored, context.merchant);
     const answerView = reply === undefined ? null : toPaymentView(stored, attempts, recordedFee === undefined ? await feeOf(tx, stored.id) : feeViewOf(recordedFee === null ? [] : [recordedFee]));
     // The payment's update first: a version conflict fails the unit before the rest counts (it is tried again whole).
     await awaitInOrder([
-      updatePaymentChecked(tx, payment, updated),
+      updatePaymentChecked(tx, payment, stored),
       changedAttempt === undefined || !attemptWithUpdate ? undefined : tx.updateAttempt(changedAttempt),
       answerView === null
         ? undefined
