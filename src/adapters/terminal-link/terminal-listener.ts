@@ -261,6 +261,14 @@ export class TerminalListener {
       }
       if (!socket.write(frame)) socket.pause();
     };
+    const requestFailed = (mti: string, error: unknown): void => {
+      logger.error({ listener: listener.name, mti, error: isReswipeError(error) ? error.code : error instanceof Error ? error.message : 'unknown' }, 'terminal request failed');
+    };
+    const requestDone = (work: Promise<void>): void => {
+      inFlight -= 1;
+      this.#work.delete(work);
+      if (sessionOver && inFlight === 0) socket.end();
+    };
     socket.on('data', (chunk: Buffer) => {
       let frames: Buffer[];
       try {
@@ -284,18 +292,23 @@ export class TerminalListener {
           return;
         }
         inFlight += 1;
-        const work = this.handleMessage(request, frame, connection)
-          .then((response) => {
-            if (response !== null) answer(encodeFrame(listener.framing.length, response));
-          })
-          .catch((error: unknown) => {
-            logger.error({ listener: listener.name, mti: request.mti, error: isReswipeError(error) ? error.code : error instanceof Error ? error.message : 'unknown' }, 'terminal request failed');
-          })
-          .finally(() => {
-            inFlight -= 1;
-            this.#work.delete(work);
-            if (sessionOver && inFlight === 0) socket.end();
-          });
+        const mti = request.mti;
+        // One reaction for both outcomes (not then + catch + finally: two promises fewer held per request in
+        // flight); the helpers it calls are made once per connection, not per request.
+        const work: Promise<void> = this.handleMessage(request, frame, connection).then(
+          (response) => {
+            try {
+              if (response !== null) answer(encodeFrame(listener.framing.length, response));
+            } catch (error) {
+              requestFailed(mti, error);
+            }
+            requestDone(work);
+          },
+          (error: unknown) => {
+            requestFailed(mti, error);
+            requestDone(work);
+          },
+        );
         this.#work.add(work);
       }
     });

@@ -45,9 +45,17 @@ export function newRandomId(random: Random, prefix: string): string {
  * Draws as many random numbers as `newRandomId`, so a seeded run keeps its sequence.
  */
 export function newTimeOrderedId(random: Random, prefix: string, nowMs: number): string {
-  const random128 = newRandomId(random, prefix).slice(prefix.length + 1);
   const time = Math.max(0, Math.min(Math.floor(nowMs), 0xffff_ffff_ffff)).toString(16).padStart(12, '0');
-  return `${prefix}_${time}${random128.slice(0, 20)}`;
+  // The first 20 hex digits of newRandomId's 32, built directly: the fourth word is drawn and not used.
+  const first = hex8(random.nextUint32());
+  const second = hex8(random.nextUint32());
+  const third = hex8(random.nextUint32()).slice(0, 4);
+  random.nextUint32();
+  return `${prefix}_${time}${first}${second}${third}`;
+}
+
+function hex8(word: number): string {
+  return word.toString(16).padStart(8, '0');
 }
 
 /** A float in [0, 1). */
