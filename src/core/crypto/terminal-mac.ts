@@ -46,7 +46,11 @@ const macBytes = 8;
 /** The data element that carries the MAC of this message in this dialect. */
 export function macFieldOf(dialect: Dialect, message: IsoMessage): 64 | 128 {
   if (dialect.name === 'cups-pos') return 64;
-  for (const key of Object.keys(message.fields)) if (Number(key) > 64 && Number(key) !== 128) return 128;
+  // A field of the secondary bitmap (65-127) moves the MAC to DE 128. Asked per number rather than
+  // through Object.keys: this runs three times per sale (the request's check twice, the answer once),
+  // and the key list was an array of strings each time. The codec knows no field above 128.
+  const { fields } = message;
+  for (let de = 65; de < 128; de += 1) if (de in fields) return 128;
   return 64;
 }
 
