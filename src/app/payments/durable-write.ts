@@ -62,10 +62,12 @@ export async function awaitInOrder<T extends readonly unknown[]>(calls: readonly
   // Every call is marked handled first: one that fails while an earlier one is still awaited must not
   // count as an unhandled rejection. Then each is awaited in turn (Promise.allSettled would do the
   // same with two closures and a result object per call; a sale issues about ten such calls).
-  for (const call of calls) if (call !== undefined) void call.then(undefined, ignoreUntilAwaited);
+  // Index loops: an async function's for-of allocates an iterator result per step until it is optimised.
+  for (let index = 0; index < calls.length; index += 1) void calls[index]?.then(undefined, ignoreUntilAwaited);
   const values: unknown[] = [];
   let failure: { error: unknown } | null = null;
-  for (const call of calls) {
+  for (let index = 0; index < calls.length; index += 1) {
+    const call = calls[index];
     try {
       values.push(call === undefined ? undefined : await call);
     } catch (error) {
