@@ -152,8 +152,8 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     await this.db.run(upsertSql(mapping), mapping.toValues(record));
   }
 
-  async #updateExisting<T>(mapping: TableMapping<T>, record: T, what: string): Promise<void> {
-    const { sql, values } = updateByKey(mapping, record);
+  async #updateExisting<T>(mapping: TableMapping<T>, record: T, what: string, before?: T): Promise<void> {
+    const { sql, values } = updateByKey(mapping, record, before);
     const changed = await this.db.run(sql, values);
     if (changed === 0) throw new ReswipeError('RSW_STORE_NOT_FOUND', { record: what });
   }
@@ -271,8 +271,14 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
     await this.db.run(insertAttemptSql, [...attemptRows.toValues(attempt), attempt.paymentId, attempt.paymentId]);
   }
 
-  updateAttempt(attempt: AttemptRecord): Promise<void> {
-    return this.#updateExisting(attemptRows, attempt, 'attempt');
+  async updateAttempt(attempt: AttemptRecord, before?: AttemptRecord): Promise<void> {
+    if (before !== undefined && before.id !== attempt.id) throw new Error(`updateAttempt: ${attempt.id} is not ${before.id}`);
+    // Writing every column made SQLite delete and re-insert the attempt's entries in attempts_upstream_key and
+    // attempts_payment_seq_key (and probe both for uniqueness) on every answer: 18 against 11 us per update.
+    // An attempt equal to `before` is written whole, as without it: the update still proves the row exists.
+    const old = before === undefined ? null : attemptRows.toValues(before);
+    const unchanged = old !== null && attemptRows.toValues(attempt).every((value, i) => value === old[i]);
+    return this.#updateExisting(attemptRows, attempt, 'attempt', unchanged ? undefined : before);
   }
 
   async nextStan(channel: string): Promise<string> {

@@ -141,13 +141,17 @@ async function authorizeAdmitted(deps: SaleDeps, request: SaleRequest): Promise<
       isOneTimeCode: request.card.entryMode === 'qr',
     },
     attempts: new Map(),
+    storedAttempts: new Map(),
     reversals: new Map(),
     result: null,
     routeInput: checked.routeInput,
     persistedSeq: firstAttempt === null ? null : firstAttempt.seq,
     stored: payment,
   };
-  if (firstAttempt !== null) context.attempts.set(firstAttempt.seq, firstAttempt);
+  if (firstAttempt !== null) {
+    context.attempts.set(firstAttempt.seq, firstAttempt);
+    context.storedAttempts.set(firstAttempt.seq, firstAttempt);
+  }
   try {
     await driveSale(deps, context, first);
   } finally {

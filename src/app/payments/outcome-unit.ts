@@ -37,6 +37,7 @@ export async function writeOutcomeUnit(deps: SaleServices, context: SaleContext,
   const stillWorking = !decision.state.finished && decision.state.answer === null;
   let tries = 0;
   let written: PaymentRecord | null = null;
+  let writtenAttempt: AttemptRecord | null = null;
   const known = context.stored;
   context.stored = null;
   const view = await writeDurably(deps.store, async (tx): Promise<PaymentView | null> => {
@@ -56,8 +57,10 @@ export async function writeOutcomeUnit(deps: SaleServices, context: SaleContext,
     // update below: the unit is one round trip on PostgreSQL. Otherwise it goes out with the reads (one
     // round trip); the attempts are read after the outcome is written, or after the reversals.
     const attemptWithUpdate = own !== null && reversalsWanted.length === 0;
+    // Trusted, the attempt as this sale last committed it is the row: only the columns the answer changed are written.
+    const attemptBefore = own === null || changedSeq === null ? undefined : context.storedAttempts.get(changedSeq);
     const [, read, listed] = await awaitInOrder([
-      changedAttempt === undefined || attemptWithUpdate ? undefined : tx.updateAttempt(changedAttempt),
+      changedAttempt === undefined || attemptWithUpdate ? undefined : tx.updateAttempt(changedAttempt, attemptBefore),
       trusted === null ? tx.getPayment(context.payment.id) : undefined,
       own === null && reversalsWanted.length === 0 ? tx.listAttempts(context.payment.id) : undefined,
     ]);
@@ -93,7 +96,7 @@ export async function writeOutcomeUnit(deps: SaleServices, context: SaleContext,
     // The payment's update first: a version conflict fails the unit before the rest counts (it is tried again whole).
     await awaitInOrder([
       updatePaymentChecked(tx, payment, stored),
-      changedAttempt === undefined || !attemptWithUpdate ? undefined : tx.updateAttempt(changedAttempt),
+      changedAttempt === undefined || !attemptWithUpdate ? undefined : tx.updateAttempt(changedAttempt, attemptBefore),
       answerView === null
         ? undefined
         : tx.updateIdempotency(context.request.idempotency.scope, context.request.idempotency.key, {
@@ -108,9 +111,13 @@ export async function writeOutcomeUnit(deps: SaleServices, context: SaleContext,
         : tx.appendEvent({ type: 'payment.completed', subjectId: stored.id, payload: completedPayload(stored, diagnosisOfAnswer(reply.answer)), atMs: nowMs }),
     ]);
     written = stored;
+    writtenAttempt = changedAttempt ?? null;
     return answerView;
   });
   context.stored = written;
+  // Assigned inside the unit, which TypeScript's narrowing does not follow.
+  const committedAttempt = writtenAttempt as AttemptRecord | null;
+  if (committedAttempt !== null) context.storedAttempts.set(committedAttempt.seq, committedAttempt);
   if (reversalsWanted.length > 0) deps.reversalWorker.kick();
   if (reply !== undefined && view !== null && context.result === null) {
     const diagnosis = diagnosisOfAnswer(reply.answer);

@@ -25,6 +25,7 @@ export async function runAttempt(deps: SaleServices, context: SaleContext, state
   const attempt = persisted ?? (await writeAttemptUnit(deps, context.payment.id, request, send, startedAtMs));
   if (persisted === undefined) context.stored = null;
   context.attempts.set(send.seq, attempt);
+  context.storedAttempts.set(send.seq, attempt);
   const previousChannel = context.attempts.get(send.seq - 1)?.channel;
   if (previousChannel !== undefined && previousChannel !== send.channel) deps.router?.recordFailover(previousChannel, send.channel);
   const attemptsSoFar = state.attempts.length;

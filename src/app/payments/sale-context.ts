@@ -14,6 +14,11 @@ export interface SaleContext {
   /** The sale's route (best first), scheme budget and deadline, as the recovery policy needs them. */
   recovery: SaleRecoveryInputs;
   attempts: Map<number, AttemptRecord>;
+  /**
+   * The attempts as this sale last committed them, by seq: the outcome unit's first try writes only the
+   * columns an answer changed (the store then leaves the attempt's unchanged index entries alone).
+   */
+  storedAttempts: Map<number, AttemptRecord>;
   reversals: Map<number, ReversalRecord>;
   result: SaleResult | null;
   /** What chose the route (asked again for the channels healthy now). */

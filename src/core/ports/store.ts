@@ -648,7 +648,14 @@ export interface StoreTx extends StoreReader, NotificationStoreTx, ConsoleAccess
   updatePayment(before: PaymentRecord, after: PaymentRecord): Promise<boolean>;
 
   insertAttempt(attempt: AttemptRecord): Promise<void>;
-  updateAttempt(attempt: AttemptRecord): Promise<void>;
+  /**
+   * Writes the attempt. With `before`, the row as this caller last wrote it, only the columns in which
+   * `attempt` differs are written: the database then leaves alone the indexes of the columns that did not
+   * change (an attempt's answer changes its outcome and codes, never its channel, STAN or payment). A
+   * caller passes `before` only when a concurrent write of the attempt cannot go unnoticed (the outcome
+   * unit: any other write of a sale's attempts also moves its payment's version, which the same unit checks).
+   */
+  updateAttempt(attempt: AttemptRecord, before?: AttemptRecord): Promise<void>;
   /** The next upstream STAN for a channel, 000001-999999, wrapping; atomic across nodes. */
   nextStan(channel: string): Promise<string>;
   /** Sets a channel's counter so the next `nextStan` returns `lastStan + 1` (wrapping): for taking over a channel mid-day without reusing its STANs. */

@@ -152,6 +152,26 @@ export function defineStoreBehaviour(name: string, openFresh: () => Promise<Stor
       assert.deepEqual((await store.listChannels()).map((x) => x.name), ['bank-a']);
     });
 
+    withStore('an attempt updated from its row as last written changes only the columns that differ; one equal to it is still checked to exist', async (store) => {
+      const a = attempt('a1', 'p1', { outcome: 'pending', responseCode: null, authCode: null, rrn: null });
+      await store.write(async (tx) => {
+        await tx.upsertMerchant(merchant('m1'));
+        await tx.insertPayment(payment('p1', 'm1', { status: 'pending' }));
+        await tx.insertAttempt(a);
+      });
+      const answered = { ...a, outcome: 'approved' as const, responseCode: '00', authCode: 'A1B2C3', rrn: '000000000042', completedAtMs: baseAtMs + 40 };
+      // A column equal in both (the upstream terminal id) is not written: a value changed behind the caller stays.
+      await store.write(async (tx) => {
+        await tx.updateAttempt({ ...a, upstreamTerminalId: 'CHANGED1' });
+        await tx.updateAttempt(answered, a);
+      });
+      assert.deepEqual((await store.listAttempts('p1'))[0], { ...answered, upstreamTerminalId: 'CHANGED1' });
+      // Nothing differs: written whole, so a missing row still fails.
+      await store.write((tx) => tx.updateAttempt(answered, answered));
+      await expectCode(store.write((tx) => tx.updateAttempt(attempt('missing', 'p0'), attempt('missing', 'p0'))), 'RSW_STORE_NOT_FOUND');
+      await assert.rejects(store.write((tx) => tx.updateAttempt(answered, attempt('other', 'p1'))), /is not/);
+    });
+
     withStore('updates of a record that does not exist fail with RSW_STORE_NOT_FOUND', async (store) => {
       await expectCode(store.write((tx) => tx.updateAttempt(attempt('missing', 'p0'))), 'RSW_STORE_NOT_FOUND');
       await expectCode(store.write((tx) => tx.updateIdempotency('s', 'k', { paymentId: null, state: 'done', responseStatus: 200, responseBody: null, updatedAtMs: 1 })), 'RSW_STORE_NOT_FOUND');

@@ -21,6 +21,8 @@ interface UnitTrips {
   failed: boolean;
   /** PostgreSQL only: the round trips the unit cost its batch (its first rides with the BEGIN or savepoint sent before it). */
   roundTrips: number | null;
+  /** For each updateAttempt call: whether it named the attempt as last written (then only changed columns are written). */
+  attemptBefore: boolean[];
 }
 
 /** Wraps `store.write` so that every unit's tx calls are recorded, grouped by trip. */
@@ -30,7 +32,7 @@ function recordUnitTrips(store: Store): UnitTrips[] {
   const counted = store instanceof PostgresStore ? store : null;
   store.write = <T>(unit: (tx: StoreTx) => Promise<T>): Promise<T> =>
     write(async (tx) => {
-      const record: UnitTrips = { trips: [], failed: false, roundTrips: null };
+      const record: UnitTrips = { trips: [], failed: false, roundTrips: null, attemptBefore: [] };
       units.push(record);
       let pending = 0;
       const recording = new Proxy(tx, {
@@ -40,6 +42,7 @@ function recordUnitTrips(store: Store): UnitTrips[] {
           return (...args: unknown[]) => {
             if (pending === 0) record.trips.push([]);
             record.trips[record.trips.length - 1]?.push(property);
+            if (property === 'updateAttempt') record.attemptBefore.push(args[1] !== undefined);
             pending += 1;
             const result = Promise.resolve(value.apply(target, args));
             return result.finally(() => {
@@ -91,6 +94,8 @@ test('sqlite: the intent unit issues its writes together, and so does the outcom
   const { intent, outcome } = await unitsOfOneSale(await openStore('sqlite::memory:', { detectNestedWrites: true }));
   assert.equal(calls(intent), intentCalls);
   assert.equal(calls(outcome), outcomeCalls);
+  // The attempt's update names the row as the intent wrote it: only the answer's columns are written.
+  assert.deepEqual(outcome?.attemptBefore, [true]);
 });
 
 if (await requirePostgres('postgres: round trips of the sale units')) {
