@@ -26,6 +26,7 @@ import {
 import type { PaymentKind } from '../../core/ports/store.ts';
 import type { RescuePeer } from '../../core/ports/analytics-store.ts';
 import type { SharedJournalReads } from './shared-journal-reads.ts';
+import { aheadAfterMsDefault, catchUpWriteOptions } from './catch-up.ts';
 
 export const analyticsProjectorName = 'analytics';
 
@@ -44,6 +45,8 @@ export interface AnalyticsProjectorDeps {
   rescueWindowMs?: number;
   /** The journal reads shared with the payment projector (default: its own reads of the store). */
   journal?: SharedJournalReads;
+  /** A batch whose oldest entry waited longer than this is written ahead of the sales' waiting units (default 250 ms; catch-up.ts). */
+  aheadAfterMs?: number;
 }
 
 export class AnalyticsProjector {
@@ -90,6 +93,7 @@ export class AnalyticsProjector {
     const payments = entries.map((entry) => entry.payment).filter(isRolledUp);
     const attemptsByPayment = groupAttempts(await store.listAttemptsOfPayments(payments.map((payment) => payment.id)));
     const peers = await this.#rescuePeers(payments);
+    const writeOptions = catchUpWriteOptions(entries, clock.nowMs(), this.#deps.aheadAfterMs ?? aheadAfterMsDefault);
     await store.write(async (tx) => {
       // Another node may have moved the checkpoint meanwhile: then this batch is theirs (and done).
       if ((await tx.getProjectorCheckpoint(analyticsProjectorName)) !== checkpoint) return;
@@ -114,7 +118,7 @@ export class AnalyticsProjector {
       await tx.addRollupDeltas(delta.rows());
       await tx.putRollupContributions([...next].map(([paymentId, contribution]) => ({ paymentId, contribution })), clock.nowMs());
       await tx.setProjectorCheckpoint(analyticsProjectorName, last, clock.nowMs());
-    });
+    }, writeOptions);
     return entries.length;
   }
 

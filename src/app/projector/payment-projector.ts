@@ -15,6 +15,7 @@ import type { Clock } from '../../core/time/clock.ts';
 import type { LoggerLike } from '../../adapters/channels/upstream-channel.ts';
 import { settlementSignOf } from '../../core/fees/settlement-batch.ts';
 import type { SharedJournalReads } from './shared-journal-reads.ts';
+import { aheadAfterMsDefault, catchUpWriteOptions } from './catch-up.ts';
 
 export const projectorName = paymentProjectorName;
 
@@ -34,6 +35,8 @@ export interface PaymentProjectorDeps {
   idleMs?: number;
   /** The journal reads shared with the analytics projector (default: its own reads of the store). */
   journal?: SharedJournalReads;
+  /** A batch whose oldest entry waited longer than this is written ahead of the sales' waiting units (default 250 ms; catch-up.ts). */
+  aheadAfterMs?: number;
 }
 
 export interface ProjectorLag {
@@ -65,17 +68,20 @@ export class PaymentProjector {
   readonly #deps: PaymentProjectorDeps;
   readonly #batchMax: number;
   readonly #idleMs: number;
+  readonly #aheadAfterMs: number;
   #running: Promise<void> | null = null;
   #stopping = false;
   #wake: (() => void) | null = null;
   #checkpoint = 0;
   #projected = 0;
+  #writtenAhead = 0;
   #lastError: string | null = null;
 
   constructor(deps: PaymentProjectorDeps) {
     this.#deps = deps;
     this.#batchMax = deps.batchMax ?? 256;
     this.#idleMs = deps.idleMs ?? 50;
+    this.#aheadAfterMs = deps.aheadAfterMs ?? aheadAfterMsDefault;
   }
 
   start(): void {
@@ -95,8 +101,9 @@ export class PaymentProjector {
     this.#wake?.();
   }
 
-  stats(): { projected: number; checkpoint: number; lastError: string | null } {
-    return { projected: this.#projected, checkpoint: this.#checkpoint, lastError: this.#lastError };
+  /** `writtenAhead`: batches written ahead of the waiting sales because the projector was behind (catch-up.ts). */
+  stats(): { projected: number; writtenAhead: number; checkpoint: number; lastError: string | null } {
+    return { projected: this.#projected, writtenAhead: this.#writtenAhead, checkpoint: this.#checkpoint, lastError: this.#lastError };
   }
 
   /** Lag from the store: how far the checkpoint is behind the journal's head, and for how long. */
@@ -155,6 +162,7 @@ export class PaymentProjector {
     // The entry shows the payment as of its stamp; the row now may be newer (it then has a later entry too).
     const approved = fees === undefined ? [] : payments.filter((payment) => payment.status === 'approved' && settlementSignOf(payment.kind) === 1);
     const answered = payments.filter((payment) => payment.responseCode !== null);
+    const writeOptions = catchUpWriteOptions(entries, clock.nowMs(), this.#aheadAfterMs);
     await store.write(async (tx) => {
       // Another node may have moved the checkpoint meanwhile: then this batch is theirs (and done).
       if ((await tx.getProjectorCheckpoint(projectorName)) !== checkpoint) return;
@@ -167,9 +175,10 @@ export class PaymentProjector {
       );
       await tx.projectPaymentList(checkpoint, last);
       await tx.setProjectorCheckpoint(projectorName, last, atMs);
-    });
+    }, writeOptions);
     this.#checkpoint = last;
     this.#projected += entries.length;
+    if (writeOptions?.ahead === true) this.#writtenAhead += 1;
     return entries.length;
   }
 }
