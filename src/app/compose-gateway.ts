@@ -414,6 +414,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       nowMs: () => clock.nowMs(),
       engineRecovery: () => running.recoveryStats(),
       projectorLag: () => projector.lag(),
+      projectorWrittenAhead: () => projector.stats().writtenAhead,
       outboxStats: () => store.outboxStats(),
       node: () => ({ id: nodeId, leader: leadership.isLeader(), mayAct: cluster.mayAct() }),
     });
