@@ -414,7 +414,6 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       nowMs: () => clock.nowMs(),
       engineRecovery: () => running.recoveryStats(),
       projectorLag: () => projector.lag(),
-      projectorWrittenAhead: () => projector.stats().writtenAhead,
       outboxStats: () => store.outboxStats(),
       node: () => ({ id: nodeId, leader: leadership.isLeader(), mayAct: cluster.mayAct() }),
     });

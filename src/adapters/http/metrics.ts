@@ -38,8 +38,6 @@ export interface MetricSources {
   engineRecovery?: () => { storeFailuresAfterSend: number; reversalsHeld: number };
   /** How far the payment projector is behind the payment journal (docs/projector.md). */
   projectorLag?: () => Promise<{ entries: number; ageMs: number }>;
-  /** The payment projector's batches written ahead of the sales waiting for the store because it was behind (docs/projector.md, "Lag"). */
-  projectorWrittenAhead?: () => number;
   /** This gateway node (docs/cluster.md): its id, and whether it is the cluster's leader now. */
   node?: () => { id: string; leader: boolean; mayAct: boolean };
 }
@@ -201,17 +199,6 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     registers: [registry],
     async collect() {
       this.set(((await sources.projectorLag?.().catch(() => null))?.ageMs ?? 0) / 1000);
-    },
-  });
-
-  new Counter({
-    name: 'reswipe_projector_batches_ahead_total',
-    help: 'Payment projector batches written ahead of the sales waiting for the store, because their oldest entry waited over 250 ms',
-    registers: [registry],
-    collect() {
-      // The projector owns the count; the counter mirrors it at scrape time.
-      this.reset();
-      this.inc(sources.projectorWrittenAhead?.() ?? 0);
     },
   });
 

@@ -26,7 +26,7 @@ import {
 import type { PaymentKind } from '../../core/ports/store.ts';
 import type { RescuePeer } from '../../core/ports/analytics-store.ts';
 import type { SharedJournalReads } from './shared-journal-reads.ts';
-import { aheadAfterMsDefault, catchUpWriteOptions } from './catch-up.ts';
+import { writeOptionsOf } from './payment-projector.ts';
 
 export const analyticsProjectorName = 'analytics';
 
@@ -45,8 +45,8 @@ export interface AnalyticsProjectorDeps {
   rescueWindowMs?: number;
   /** The journal reads shared with the payment projector (default: its own reads of the store). */
   journal?: SharedJournalReads;
-  /** A batch whose oldest entry waited longer than this is written ahead of the sales' waiting units (default 250 ms; catch-up.ts). */
-  aheadAfterMs?: number;
+  /** Write each batch ahead of the units waiting for the store (default true), as the payment projector does (writeOptionsOf). */
+  writeAhead?: boolean;
 }
 
 export class AnalyticsProjector {
@@ -93,7 +93,6 @@ export class AnalyticsProjector {
     const payments = entries.map((entry) => entry.payment).filter(isRolledUp);
     const attemptsByPayment = groupAttempts(await store.listAttemptsOfPayments(payments.map((payment) => payment.id)));
     const peers = await this.#rescuePeers(payments);
-    const writeOptions = catchUpWriteOptions(entries, clock.nowMs(), this.#deps.aheadAfterMs ?? aheadAfterMsDefault);
     await store.write(async (tx) => {
       // Another node may have moved the checkpoint meanwhile: then this batch is theirs (and done).
       if ((await tx.getProjectorCheckpoint(analyticsProjectorName)) !== checkpoint) return;
@@ -118,7 +117,7 @@ export class AnalyticsProjector {
       await tx.addRollupDeltas(delta.rows());
       await tx.putRollupContributions([...next].map(([paymentId, contribution]) => ({ paymentId, contribution })), clock.nowMs());
       await tx.setProjectorCheckpoint(analyticsProjectorName, last, clock.nowMs());
-    }, writeOptions);
+    }, writeOptionsOf(this.#deps.writeAhead));
     return entries.length;
   }
 

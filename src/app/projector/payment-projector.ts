@@ -10,14 +10,28 @@
 // What it writes and the new checkpoint commit in ONE unit, so a crash repeats a batch at most, and a
 // repeated batch writes nothing twice (fee lines by their key, events by the read). Its lag (journal
 // entries and age of the oldest entry not yet projected) feeds /metrics and /readyz.
-import { paymentProjectorName, type PaymentRecord, type Store, type StoreTx } from '../../core/ports/store.ts';
+import { paymentProjectorName, type PaymentRecord, type Store, type StoreTx, type WriteOptions } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
 import type { LoggerLike } from '../../adapters/channels/upstream-channel.ts';
 import { settlementSignOf } from '../../core/fees/settlement-batch.ts';
 import type { SharedJournalReads } from './shared-journal-reads.ts';
-import { aheadAfterMsDefault, catchUpWriteOptions } from './catch-up.ts';
 
 export const projectorName = paymentProjectorName;
+
+/**
+ * A projector's unit waits for the store ahead of the units already waiting, and so joins the next
+ * group-commit batch (docs/projector.md, "Lag"). Queued behind them, as any unit, it got one batch of
+ * entries through per trip through the whole queue, and a saturated store's queue holds about one unit
+ * per busy terminal: fewer entries than the sales journalled meanwhile, so the lag grew for as long as
+ * the overload lasted (2.0-4.5 s in 7 s of bench:auth on 2026-12-06, 5.2 s and growing in 8 s of
+ * bench/projector-lag.ts). A projector writes one unit at a time of at most its batch size, so that is
+ * a bounded share: at most one unit per batch and projector. Waiting ahead only once the lag passed a
+ * threshold let the lag reach that threshold plus a whole trip through the queue (1.0-1.1 s with 250 ms
+ * in the same bench) before the share applied; the answers' path waits for no derived data either way.
+ */
+export function writeOptionsOf(writeAhead: boolean | undefined): WriteOptions | undefined {
+  return writeAhead === false ? undefined : { ahead: true };
+}
 
 export interface ProjectorFeeHook {
   /** Writes (idempotently) the fee lines of a batch's approved sales and completions; the engine's fee hooks (writeApprovedBatch). */
@@ -35,8 +49,11 @@ export interface PaymentProjectorDeps {
   idleMs?: number;
   /** The journal reads shared with the analytics projector (default: its own reads of the store). */
   journal?: SharedJournalReads;
-  /** A batch whose oldest entry waited longer than this is written ahead of the sales' waiting units (default 250 ms; catch-up.ts). */
-  aheadAfterMs?: number;
+  /**
+   * Write each batch ahead of the units waiting for the store (default true; docs/projector.md, "Lag"):
+   * false queues it behind them like a sale's unit, as before 2026-12-06 (bench/projector-lag.ts compares).
+   */
+  writeAhead?: boolean;
 }
 
 export interface ProjectorLag {
@@ -68,20 +85,19 @@ export class PaymentProjector {
   readonly #deps: PaymentProjectorDeps;
   readonly #batchMax: number;
   readonly #idleMs: number;
-  readonly #aheadAfterMs: number;
+  readonly #writeOptions: WriteOptions | undefined;
   #running: Promise<void> | null = null;
   #stopping = false;
   #wake: (() => void) | null = null;
   #checkpoint = 0;
   #projected = 0;
-  #writtenAhead = 0;
   #lastError: string | null = null;
 
   constructor(deps: PaymentProjectorDeps) {
     this.#deps = deps;
     this.#batchMax = deps.batchMax ?? 256;
     this.#idleMs = deps.idleMs ?? 50;
-    this.#aheadAfterMs = deps.aheadAfterMs ?? aheadAfterMsDefault;
+    this.#writeOptions = writeOptionsOf(deps.writeAhead);
   }
 
   start(): void {
@@ -101,9 +117,8 @@ export class PaymentProjector {
     this.#wake?.();
   }
 
-  /** `writtenAhead`: batches written ahead of the waiting sales because the projector was behind (catch-up.ts). */
-  stats(): { projected: number; writtenAhead: number; checkpoint: number; lastError: string | null } {
-    return { projected: this.#projected, writtenAhead: this.#writtenAhead, checkpoint: this.#checkpoint, lastError: this.#lastError };
+  stats(): { projected: number; checkpoint: number; lastError: string | null } {
+    return { projected: this.#projected, checkpoint: this.#checkpoint, lastError: this.#lastError };
   }
 
   /** Lag from the store: how far the checkpoint is behind the journal's head, and for how long. */
@@ -162,7 +177,6 @@ export class PaymentProjector {
     // The entry shows the payment as of its stamp; the row now may be newer (it then has a later entry too).
     const approved = fees === undefined ? [] : payments.filter((payment) => payment.status === 'approved' && settlementSignOf(payment.kind) === 1);
     const answered = payments.filter((payment) => payment.responseCode !== null);
-    const writeOptions = catchUpWriteOptions(entries, clock.nowMs(), this.#aheadAfterMs);
     await store.write(async (tx) => {
       // Another node may have moved the checkpoint meanwhile: then this batch is theirs (and done).
       if ((await tx.getProjectorCheckpoint(projectorName)) !== checkpoint) return;
@@ -175,10 +189,9 @@ export class PaymentProjector {
       );
       await tx.projectPaymentList(checkpoint, last);
       await tx.setProjectorCheckpoint(projectorName, last, atMs);
-    }, writeOptions);
+    }, this.#writeOptions);
     this.#checkpoint = last;
     this.#projected += entries.length;
-    if (writeOptions?.ahead === true) this.#writtenAhead += 1;
     return entries.length;
   }
 }

@@ -894,9 +894,9 @@ export interface MigrationReport {
 export interface WriteOptions {
   /**
    * Queue the unit before every unit already waiting (after those written ahead before it), so it
-   * joins the next batch. For a follower of the payment journal that has fallen behind (the
-   * projectors, docs/projector.md "Lag"): it writes one unit at a time, so it takes at most one place
-   * per batch, and a saturated store cannot push it back further and further. Never for a sale's units.
+   * joins the next batch. For a follower of the payment journal (the projectors, docs/projector.md
+   * "Lag"): it writes one unit at a time, so it takes at most one place per batch, and a saturated
+   * store cannot push it back a whole trip through the queue per batch. Never for a sale's units.
    */
   ahead?: boolean;
 }

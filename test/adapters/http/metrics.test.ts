@@ -76,12 +76,3 @@ test('store failures after a send and the reversals held in memory are read from
   assert.match(text, /reswipe_store_failures_after_send_total 2\n/);
   assert.match(text, /reswipe_reversals_held_in_memory 0\n/);
 });
-
-test('the payment projector\'s batches written ahead are read from it at scrape time', async () => {
-  const metrics = createMetrics({ collectDefault: false });
-  let writtenAhead = 0;
-  metrics.setSources({ projectorWrittenAhead: () => writtenAhead });
-  assert.match(await metrics.render(), /reswipe_projector_batches_ahead_total 0\n/);
-  writtenAhead = 3;
-  assert.match(await metrics.render(), /reswipe_projector_batches_ahead_total 3\n/);
-});

@@ -13,7 +13,7 @@ import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { createPaymentFeeHooks } from '../../../src/app/fees/payment-fee-hooks.ts';
 import { PaymentProjector, projectorName } from '../../../src/app/projector/payment-projector.ts';
 import { builtinFeePlans } from '../../../src/core/fees/index.ts';
-import type { PaymentRecord, Store, WriteOptions } from '../../../src/core/ports/store.ts';
+import type { PaymentRecord, Store } from '../../../src/core/ports/store.ts';
 import { ManualClock } from '../../../src/core/time/clock.ts';
 import { merchant, payment } from '../../adapters/store/store-fixtures.ts';
 
@@ -173,44 +173,6 @@ test('a payment updated again moves up the journal; a crash after the write but 
     assert.equal(await projector.drain(), 1);
     assert.equal((await store.listFeeLines({ paymentId: 'p1' })).length, 1);
     assert.equal((await store.listEvents(0, 100, 'payment.completed')).length, 1);
-  });
-});
-
-/** The store, recording the options of every write (the projector's units are the only writes of these tests after the sales). */
-function recordingWriteOptions(store: Store): { store: Store; options: Array<WriteOptions | undefined> } {
-  const options: Array<WriteOptions | undefined> = [];
-  const write: Store['write'] = (unit, writeOptions) => {
-    options.push(writeOptions);
-    return store.write(unit, writeOptions);
-  };
-  const recording = new Proxy(store, {
-    get(target, property, receiver) {
-      if (property === 'write') return write;
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return { store: recording, options };
-}
-
-test('a batch whose oldest entry waited longer than aheadAfterMs is written ahead of the waiting units; a fresher one waits its turn', async () => {
-  await withStore(async (store) => {
-    const sale = await answeredSale(store, 'p1', 'approved');
-    const recording = recordingWriteOptions(store);
-    const clock = new ManualClock(sale.updatedAtMs + 250);
-    const projector = new PaymentProjector({ store: recording.store, clock, logger: silent, batchMax: 1, aheadAfterMs: 250 });
-    assert.equal(await projector.drain(), 1);
-    assert.deepEqual(recording.options, [undefined], 'the entry waited 250 ms, not longer: the unit queues behind the sales');
-    await answeredSale(store, 'p2', 'approved');
-    await answeredSale(store, 'p3', 'declined');
-    clock.advance(1);
-    assert.equal(await projector.drain(), 2);
-    assert.deepEqual(recording.options.slice(1), [{ ahead: true }, { ahead: true }], 'each batch read while behind goes ahead');
-    assert.equal(projector.stats().writtenAhead, 2);
-    assert.equal(projector.stats().projected, 3);
-    // Written ahead or not, what a batch writes is the same.
-    assert.deepEqual((await store.listEvents(0, 100, 'payment.completed')).map((event) => event.subjectId), ['p1', 'p2', 'p3']);
-    assert.deepEqual((await projector.lag()).entries, 0);
   });
 });
 
