@@ -21,9 +21,9 @@ export const alertCursorName = 'alerts';
  * Events one run takes in; a run that took this many is followed by another at once (AlertWorker). A
  * run's pure step holds the event loop, and so every terminal's answer, for all the events it takes:
  * at 1 500 sales/s a 15 s interval brings 22 500 `payment.completed` events, and taking 20 000 of them
- * in one run held the loop for 130-600 ms on 2026-12-06 (docs/benchmarks.md, "The tail and the
- * projectors' lag"). 5 000 bounds that to a quarter, for the cost of a few more runs (a read of the
- * state, a few counts, one write each).
+ * in one run held the loop for 0.6-1.3 s on the loaded machine of 2026-12-06, 0.07-0.3 s with 5 000
+ * (docs/benchmarks.md, "The tail and the projectors' lag"), for the cost of a few more runs (a read of
+ * the state, a few counts, one write each).
  */
 export const eventsPerRunMax = 5_000;
 /** Events read per statement; the loop gets a turn between two reads. */
