@@ -39,12 +39,12 @@ test('every background loop runs through the every override, starts with start()
   assert.equal(started, 0, 'no channel is started before start()');
   await gateway.start();
   assert.equal(started, 1);
-  // Payment projector and analytics projector 250 ms each, reversal poll 1 s, node heartbeat 1 s, breaker poll 5 s, recovery sweep = min(terminal timeout 3 s,
+  // Payment projector and analytics projector 50 ms each, reversal poll 1 s, node heartbeat 1 s, breaker poll 5 s, recovery sweep = min(terminal timeout 3 s,
   // half the node lease 2.5 s), advice forwarding min(30 s, 10 s), terminal checks 60 s, merchant standing checks 15 min; channel settings refresh and
   // channel health publication 5 s each; fee plans refresh 5 s (the safety net beside the change notices).
   assert.deepEqual(
     loops.map((loop) => loop.intervalMs).sort((a, b) => a - b),
-    [250, 250, 1_000, 1_000, 2_500, 5_000, 5_000, 5_000, 5_000, 10_000, 60_000, 900_000],
+    [50, 50, 1_000, 1_000, 2_500, 5_000, 5_000, 5_000, 5_000, 10_000, 60_000, 900_000],
   );
   assert.equal(gateway.httpPort, null, 'listen false binds no port');
   assert.deepEqual(gateway.terminalPorts, {});

@@ -8,7 +8,7 @@
 // One batch runs at a time per store; the next batch collects while the current one commits.
 // Units therefore never interleave on a connection, and event seqs commit in order.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { StoreStats, StoreTx } from '../../core/ports/store.ts';
+import type { StoreStats, StoreTx, WriteOptions } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import type { SqlExecutor, SqlRow, SqlValue } from './sql-executor.ts';
 
@@ -96,6 +96,8 @@ interface PendingUnit {
   run: (tx: StoreTx) => Promise<unknown>;
   /** Set for a job that must run alone on the connection, between batches (SQLite migrations). */
   exclusive: (() => Promise<unknown>) | null;
+  /** Written with `ahead`: queued before the units that were waiting (WriteOptions). */
+  ahead: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
   /** Filled while the unit runs. */
@@ -201,16 +203,25 @@ export class GroupCommit {
     return { ...this.#stats };
   }
 
-  write<T>(unit: (tx: StoreTx) => Promise<T>): Promise<T> {
+  write<T>(unit: (tx: StoreTx) => Promise<T>, options?: WriteOptions): Promise<T> {
     if (this.#runningUnit?.getStore()?.running === true) {
       return Promise.reject(new Error('store.write called inside a unit of work: use the tx the unit was given (a nested write would deadlock)'));
     }
     if (this.#closed) return Promise.reject(new ReswipeError('RSW_STORE_CLOSED'));
     if (this.#queue.length >= this.#options.queueMax) return Promise.reject(new ReswipeError('RSW_STORE_OVERLOADED', { queueMax: this.#options.queueMax }));
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ run: unit, exclusive: null, resolve: resolve as (value: unknown) => void, reject, settled: false });
+      const item: PendingUnit = { run: unit, exclusive: null, ahead: options?.ahead === true, resolve: resolve as (value: unknown) => void, reject, settled: false };
+      if (item.ahead) this.#queue.splice(this.#aheadPosition(), 0, item);
+      else this.#queue.push(item);
       this.#schedule();
     });
+  }
+
+  /** Where a unit written ahead goes: after the units already ahead and an exclusive job at the head, before every other waiting unit. */
+  #aheadPosition(): number {
+    let position = 0;
+    while (position < this.#queue.length && (this.#queue[position]?.ahead === true || this.#queue[position]?.exclusive !== null)) position += 1;
+    return position;
   }
 
   /** Runs a job alone between two batches, outside any transaction; it must manage its own. */
@@ -218,7 +229,7 @@ export class GroupCommit {
     if (this.#closed) return Promise.reject(new ReswipeError('RSW_STORE_CLOSED'));
     return new Promise<T>((resolve, reject) => {
       const run = (): Promise<never> => Promise.reject(new Error('an exclusive job is not a unit'));
-      this.#queue.push({ run, exclusive: job, resolve: resolve as (value: unknown) => void, reject, settled: false });
+      this.#queue.push({ run, exclusive: job, ahead: false, resolve: resolve as (value: unknown) => void, reject, settled: false });
       this.#schedule();
     });
   }

@@ -2,7 +2,7 @@
 // pool. A group-commit batch holds one client for its whole transaction; reads outside units take
 // any free client. An optional schema isolates an installation (or a test run) in one database.
 import pg from 'pg';
-import type { ConfigChange, ConfigChangeKind, MigrationReport, Store, StoreStats, StoreTx } from '../../core/ports/store.ts';
+import type { ConfigChange, ConfigChangeKind, MigrationReport, Store, StoreStats, StoreTx, WriteOptions } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { GroupCommit, groupCommitDefaults, type BatchConnection } from './group-commit.ts';
 import { mapPostgresError } from './map-database-error.ts';
@@ -311,8 +311,8 @@ export class PostgresStore extends SqlStoreReader implements Store {
     }
   }
 
-  write<T>(unit: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.#groupCommit.write(unit);
+  write<T>(unit: (tx: StoreTx) => Promise<T>, options?: WriteOptions): Promise<T> {
+    return this.#groupCommit.write(unit, options);
   }
 
   stats(): StoreStats {

@@ -23,7 +23,7 @@
 // there reads outside units may see a batch in progress; it is meant for tests only.
 import { fdatasync, openSync, closeSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { ConfigChange, MigrationReport, Store, StoreStats, StoreTx } from '../../core/ports/store.ts';
+import type { ConfigChange, MigrationReport, Store, StoreStats, StoreTx, WriteOptions } from '../../core/ports/store.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { GroupCommit, groupCommitDefaults, type BatchConnection } from './group-commit.ts';
 import { mapSqliteError } from './map-database-error.ts';
@@ -358,8 +358,8 @@ export class SqliteStore extends SqlStoreReader implements Store {
     });
   }
 
-  write<T>(unit: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.#groupCommit.write(unit);
+  write<T>(unit: (tx: StoreTx) => Promise<T>, options?: WriteOptions): Promise<T> {
+    return this.#groupCommit.write(unit, options);
   }
 
   stats(): StoreStats {

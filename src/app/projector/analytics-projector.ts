@@ -26,6 +26,7 @@ import {
 import type { PaymentKind } from '../../core/ports/store.ts';
 import type { RescuePeer } from '../../core/ports/analytics-store.ts';
 import type { SharedJournalReads } from './shared-journal-reads.ts';
+import { writeOptionsOf } from './payment-projector.ts';
 
 export const analyticsProjectorName = 'analytics';
 
@@ -44,6 +45,8 @@ export interface AnalyticsProjectorDeps {
   rescueWindowMs?: number;
   /** The journal reads shared with the payment projector (default: its own reads of the store). */
   journal?: SharedJournalReads;
+  /** Write each batch ahead of the units waiting for the store (default true), as the payment projector does (writeOptionsOf). */
+  writeAhead?: boolean;
 }
 
 export class AnalyticsProjector {
@@ -114,7 +117,7 @@ export class AnalyticsProjector {
       await tx.addRollupDeltas(delta.rows());
       await tx.putRollupContributions([...next].map(([paymentId, contribution]) => ({ paymentId, contribution })), clock.nowMs());
       await tx.setProjectorCheckpoint(analyticsProjectorName, last, clock.nowMs());
-    });
+    }, writeOptionsOf(this.#deps.writeAhead));
     return entries.length;
   }
 

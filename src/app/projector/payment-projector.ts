@@ -10,13 +10,28 @@
 // What it writes and the new checkpoint commit in ONE unit, so a crash repeats a batch at most, and a
 // repeated batch writes nothing twice (fee lines by their key, events by the read). Its lag (journal
 // entries and age of the oldest entry not yet projected) feeds /metrics and /readyz.
-import { paymentProjectorName, type PaymentRecord, type Store, type StoreTx } from '../../core/ports/store.ts';
+import { paymentProjectorName, type PaymentRecord, type Store, type StoreTx, type WriteOptions } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
 import type { LoggerLike } from '../../adapters/channels/upstream-channel.ts';
 import { settlementSignOf } from '../../core/fees/settlement-batch.ts';
 import type { SharedJournalReads } from './shared-journal-reads.ts';
 
 export const projectorName = paymentProjectorName;
+
+/**
+ * A projector's unit waits for the store ahead of the units already waiting, and so joins the next
+ * group-commit batch (docs/projector.md, "Lag"). Queued behind them, as any unit, it got one batch of
+ * entries through per trip through the whole queue, and a saturated store's queue holds about one unit
+ * per busy terminal: fewer entries than the sales journalled meanwhile, so the lag grew for as long as
+ * the overload lasted (2.0-4.5 s in 7 s of bench:auth on 2026-12-06, 5.2 s and growing in 8 s of
+ * bench/projector-lag.ts). A projector writes one unit at a time of at most its batch size, so that is
+ * a bounded share: at most one unit per batch and projector. Waiting ahead only once the lag passed a
+ * threshold let the lag reach that threshold plus a whole trip through the queue (1.0-1.1 s with 250 ms
+ * in the same bench) before the share applied; the answers' path waits for no derived data either way.
+ */
+export function writeOptionsOf(writeAhead: boolean | undefined): WriteOptions | undefined {
+  return writeAhead === false ? undefined : { ahead: true };
+}
 
 export interface ProjectorFeeHook {
   /** Writes (idempotently) the fee lines of a batch's approved sales and completions; the engine's fee hooks (writeApprovedBatch). */
@@ -34,6 +49,11 @@ export interface PaymentProjectorDeps {
   idleMs?: number;
   /** The journal reads shared with the analytics projector (default: its own reads of the store). */
   journal?: SharedJournalReads;
+  /**
+   * Write each batch ahead of the units waiting for the store (default true; docs/projector.md, "Lag"):
+   * false queues it behind them like a sale's unit, as before 2026-12-06 (bench/projector-lag.ts compares).
+   */
+  writeAhead?: boolean;
 }
 
 export interface ProjectorLag {
@@ -65,6 +85,7 @@ export class PaymentProjector {
   readonly #deps: PaymentProjectorDeps;
   readonly #batchMax: number;
   readonly #idleMs: number;
+  readonly #writeOptions: WriteOptions | undefined;
   #running: Promise<void> | null = null;
   #stopping = false;
   #wake: (() => void) | null = null;
@@ -76,6 +97,7 @@ export class PaymentProjector {
     this.#deps = deps;
     this.#batchMax = deps.batchMax ?? 256;
     this.#idleMs = deps.idleMs ?? 50;
+    this.#writeOptions = writeOptionsOf(deps.writeAhead);
   }
 
   start(): void {
@@ -167,7 +189,7 @@ export class PaymentProjector {
       );
       await tx.projectPaymentList(checkpoint, last);
       await tx.setProjectorCheckpoint(projectorName, last, atMs);
-    });
+    }, this.#writeOptions);
     this.#checkpoint = last;
     this.#projected += entries.length;
     return entries.length;

@@ -897,6 +897,17 @@ export interface MigrationReport {
   current: string;
 }
 
+/** How a unit waits for its batch. */
+export interface WriteOptions {
+  /**
+   * Queue the unit before every unit already waiting (after those written ahead before it), so it
+   * joins the next batch. For a follower of the payment journal (the projectors, docs/projector.md
+   * "Lag"): it writes one unit at a time, so it takes at most one place per batch, and a saturated
+   * store cannot push it back a whole trip through the queue per batch. Never for a sale's units.
+   */
+  ahead?: boolean;
+}
+
 export interface Store extends StoreReader {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending versioned migrations; safe to call from several nodes at once. */
@@ -906,7 +917,7 @@ export interface Store extends StoreReader {
    * transaction and one disk flush (group commit); each unit sits in its own savepoint, so a unit
    * that throws rolls back alone and its caller gets the error. Resolves only after the commit is durable.
    */
-  write<T>(unit: (tx: StoreTx) => Promise<T>): Promise<T>;
+  write<T>(unit: (tx: StoreTx) => Promise<T>, options?: WriteOptions): Promise<T>;
   /** Group-commit counters since open: database commits and units committed or rolled back in them. */
   stats?(): StoreStats;
   /** Resolves when the database answers a trivial query; for `/readyz`. */

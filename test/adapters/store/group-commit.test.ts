@@ -188,6 +188,46 @@ test('an exclusive job runs alone between batches', async () => {
   assert.equal(f.log.filter((sql) => sql === 'COMMIT').length, 2);
 });
 
+test('a unit written ahead joins the next batch before the units already waiting, in the order written ahead', async () => {
+  const f = fake({ groupCommitMax: 4 });
+  const group = new GroupCommit(f.options);
+  const order: string[] = [];
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  // The first batch is running (and waits) while the others queue up.
+  const first = group.write(async () => {
+    order.push('running');
+    await gate;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(order, ['running']);
+  const unit = (name: string) => async (tx: StoreTx) => {
+    order.push(name);
+    await dbOf(tx).run(name, []);
+  };
+  const waiting = ['sale 1', 'sale 2', 'sale 3', 'sale 4', 'sale 5'].map((name) => group.write(unit(name)));
+  const ahead = [group.write(unit('projector'), { ahead: true }), group.write(unit('analytics'), { ahead: true })];
+  const later = group.write(unit('sale 6'));
+  open();
+  await Promise.all([first, ...waiting, ...ahead, later]);
+  assert.deepEqual(order, ['running', 'projector', 'analytics', 'sale 1', 'sale 2', 'sale 3', 'sale 4', 'sale 5', 'sale 6']);
+  // Batches of 4: [running], [projector, analytics, sale 1, sale 2], [sale 3 .. sale 6].
+  const batches = f.log.join(' ').split('COMMIT').map((batch) => batch.match(/projector|analytics|sale \d/g) ?? []).filter((names) => names.length > 0);
+  assert.deepEqual(batches, [['projector', 'analytics', 'sale 1', 'sale 2'], ['sale 3', 'sale 4', 'sale 5', 'sale 6']]);
+});
+
+test('a unit written ahead does not pass an exclusive job at the head of the queue', async () => {
+  const f = fake();
+  const group = new GroupCommit(f.options);
+  const order: string[] = [];
+  await Promise.all([
+    group.runExclusive(async () => order.push('exclusive')),
+    group.write(async () => order.push('unit')),
+    group.write(async () => order.push('ahead'), { ahead: true }),
+  ]);
+  assert.deepEqual(order, ['exclusive', 'ahead', 'unit']);
+});
+
 test('pipelined control: BEGIN and each savepoint go out with the unit statements, without waiting for their answer', async () => {
   const f = fake({ controlPipelined: true });
   const unanswered: string[] = [];

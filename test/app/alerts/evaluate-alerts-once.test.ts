@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { ManualClock } from '../../../src/core/time/clock.ts';
 import { defaultAlertRules } from '../../../src/core/alerts/default-alert-rules.ts';
-import { evaluateAlertsOnce, type AlertRunDeps } from '../../../src/app/alerts/evaluate-alerts-once.ts';
+import { evaluateAlertsOnce, eventsPerRunMax, type AlertRunDeps } from '../../../src/app/alerts/evaluate-alerts-once.ts';
 import type { NotifyTarget } from '../../../src/app/webhooks/send-delivery.ts';
 import { merchant, payment } from '../../adapters/store/store-fixtures.ts';
 
@@ -100,6 +100,50 @@ test('two nodes evaluating the same step queue its notices once', async () => {
     assert.equal((await store.listOutboxOfTarget('mail', { limit: 10 })).length, 1);
     assert.equal((await store.listEvents(0, 10, 'alert.firing')).length, 1);
     assert.equal((await store.listAlerts({ limit: 10 })).length, 1);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a run takes at most eventsPerRunMax events, reads them a page at a time with a turn of the event loop between pages, and the next run takes the rest', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reswipe-alerts-pages-'));
+  const store = await openStore(`sqlite:${join(dir, 'store.db')}`);
+  try {
+    const clock = new ManualClock(t0);
+    const turns: boolean[] = [];
+    let turned = false;
+    // Notes, at each read of the stream, whether the event loop ran a waiting callback since the run began.
+    const watched = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'listEvents') {
+          return (afterSeq: number, limit: number) => {
+            turns.push(turned);
+            return target.listEvents(afterSeq, limit);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const deps: AlertRunDeps = { store: watched, clock, configuredRules: defaultAlertRules, targets: new Map(), runbookBaseUrl: 'docs/runbooks/', channelWindows: () => [] };
+    await evaluateAlertsOnce(deps);
+    const total = eventsPerRunMax + 1_500;
+    await store.write(async (tx) => {
+      for (let i = 0; i < total; i += 1) {
+        await tx.appendEvent({ type: 'payment.completed', subjectId: `p${i}`, payload: { status: 'approved', code: '00', category: 'approved', merchantId: 'M1', terminalId: `T${i % 7}` }, atMs: t0 });
+      }
+    });
+    turns.length = 0;
+    setImmediate(() => (turned = true));
+    const first = await evaluateAlertsOnce(deps);
+    assert.equal(first.caughtUp, false);
+    assert.equal((await store.getConsumerCursor('alerts'))?.seq, eventsPerRunMax, 'the first run stops at the bound');
+    assert.equal(turns.length, eventsPerRunMax / 1_000, 'read 1 000 at a time');
+    assert.deepEqual(turns.slice(0, 2), [false, true], 'the loop ran what waited before the second read');
+    const second = await evaluateAlertsOnce(deps);
+    assert.equal(second.caughtUp, true);
+    assert.equal((await store.getConsumerCursor('alerts'))?.seq, total);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
