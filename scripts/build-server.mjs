@@ -12,11 +12,11 @@
 // (the other files of src/ are copied along: the WAL checkpoint worker, the JSON tables; the console's
 // ../console/dist stays where it is). esbuild leaves import paths alone, so the relative `.ts` imports
 // are rewritten to `.js` here, each checked to name a compiled file.
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { compiledDirName, fingerprintFileName, freshCompiledEntry, sourceFingerprint } from '../bin/compiled-server.mjs';
+import { compiledDirName, freshCompiledEntry, manifestFileName, sourceManifest } from '../bin/compiled-server.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 if (process.argv.includes('--check')) {
@@ -50,8 +50,8 @@ function rewriteTsImports(outputFile) {
 }
 
 const started = Date.now();
-// Taken before compiling: an edit made during the build leaves the recorded fingerprint behind, so the command keeps using tsx.
-const fingerprint = sourceFingerprint(root);
+// Taken before compiling: an edit made during the build differs from the recorded manifest, so the command keeps using tsx.
+const manifest = sourceManifest(root);
 rmSync(outDir, { recursive: true, force: true });
 const files = listFiles(srcDir);
 const entryPoints = files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'));
@@ -72,5 +72,7 @@ for (const file of files.filter((path) => !path.endsWith('.ts'))) {
   mkdirSync(dirname(target), { recursive: true });
   cpSync(file, target);
 }
-writeFileSync(join(outDir, fingerprintFileName), `${fingerprint}\n`);
+// Last, and whole or not at all (a manifest cut short would leave files unchecked): until it is in place the command uses tsx.
+writeFileSync(join(outDir, `${manifestFileName}.tmp`), manifest);
+renameSync(join(outDir, `${manifestFileName}.tmp`), join(outDir, manifestFileName));
 console.log(`reswipe: server compiled into ${compiledDirName}/ (${entryPoints.length} modules) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
