@@ -3,7 +3,7 @@
 // `npm ci`, or `npm run build:server`) while that build matches the sources; otherwise, e.g. after an
 // edit to src/, it runs the TypeScript sources through tsx, so a checkout never runs stale code and
 // works without a build step. Compiled, a short command starts on a third of the CPU, a gateway on
-// two thirds, with 35-45 MB less RSS and no loader thread (docs/benchmarks.md, "Compiled server").
+// two thirds, with 34-47 MB less RSS and no loader thread (docs/benchmarks.md, "Compiled server").
 // The V8 flags keep the gateway's memory bounded: with Node's defaults V8 lets garbage pile up to about
 // 310 MB with 1,000 busy terminals, with these about 215 MB. A 16 MB young generation (not 1 MB) lets
 // the short-lived objects of a sale die young: a third less CPU per sale (docs/benchmarks.md).
