@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChannelHealth, ChannelSendResult, LoggerLike, UnmatchedReplyInfo } from '../../../src/adapters/channels/upstream-channel.ts';
 import { createMetrics } from '../../../src/adapters/http/metrics.ts';
-import { composeGateway, type Gateway, type GatewayChannel } from '../../../src/app/compose-gateway.ts';
+import { composeGateway, type Gateway, type GatewayChannel, type RunEvery } from '../../../src/app/compose-gateway.ts';
 import type { Payments } from '../../../src/app/payments/payments.ts';
 import type { EngineSettings, SaleRequest } from '../../../src/core/ports/payments.ts';
 import type { ReversalWorker } from '../../../src/app/reversals/reversal-worker.ts';
@@ -110,10 +110,11 @@ export function fixtureConfig(
 export async function startFixtureGateway(
   config: ReswipeConfig,
   channels: readonly FakeChannel[],
-  options: { settings?: Partial<EngineSettings>; reversalTimeoutMs?: number; clock?: Clock; store?: Store } = {},
+  options: { settings?: Partial<EngineSettings>; reversalTimeoutMs?: number; clock?: Clock; store?: Store; every?: RunEvery } = {},
 ): Promise<Gateway> {
   const gateway = await composeGateway(config, {
     ...(options.store === undefined ? {} : { store: options.store }),
+    ...(options.every === undefined ? {} : { every: options.every }),
     clock: options.clock ?? { nowMs: () => Date.now() },
     random: new SeededRandom(7),
     logger: silentLogger,
@@ -143,7 +144,7 @@ export async function startFixtureGateway(
 }
 
 export async function createFixture(
-  options: { scripts?: Script[]; settings?: Partial<EngineSettings>; reversalTimeoutMs?: number; clock?: Clock; breaker?: Record<string, number>; store?: Store } = {},
+  options: { scripts?: Script[]; settings?: Partial<EngineSettings>; reversalTimeoutMs?: number; clock?: Clock; breaker?: Record<string, number>; store?: Store; every?: RunEvery } = {},
 ): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'reswipe-engine-'));
   const scripts = options.scripts ?? [approveAll];
