@@ -65,9 +65,9 @@ export interface SqliteStoreOptions {
  * history: a sale inserts into indexes keyed by terminal (the ISO duplicate key, the idempotency key, the
  * payment list's two per-terminal indexes), so with 1 000 terminals and a deep history each sale lands on
  * a leaf of its own in each, under interior pages of its own, and with 16 MB those pages were read again
- * through the OS (a system call and a 4 KB copy) on the terminal's next sale: 20-21 read system calls per
- * sale at 10 M payments against 5-6 on an empty store, 6-7 with 64 MB (docs/benchmarks.md, "Flat cost
- * with history (2026-12-06, fifth session)"). A 128th of the file holds them (the 64 MB cap at 10 M
+ * through the OS (a system call and a 4 KB copy) on the terminal's next sale: 18-21 read system calls per
+ * sale at 10 M payments against 4-6 on an empty store, 6-10 with 64 MB (docs/benchmarks.md, "Flat cost
+ * with history (2026-12-06, fifth session)"; the CPU per sale that saves was within the noise there). A 128th of the file holds them (the 64 MB cap at 10 M
  * payments, a 20 GB file), and a file under 2 GB keeps the default: SQLite keeps every page it touched up
  * to the limit, so a fixed 64 MB also filled up on an empty store's bench run (its peak RSS 272 -> 310 MB).
  */
