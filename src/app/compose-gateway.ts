@@ -220,7 +220,7 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
   // Host-link MAC keys (docs/channels.md) are held in memory, like terminal working keys; a sealed key needs the local master key.
   const channelMacKeys = config.channels.some((channel) => channel.mac !== undefined && !channel.disabled) ? openChannelMacKeys(config, keyVault ?? TerminalKeyVault.fromSettings(config.security)) : new Map();
 
-  const store = overrides.store ?? (await openStore(config.database.url, { synchronous: config.database.synchronous }));
+  const store = overrides.store ?? (await openStore(config.database.url, { synchronous: config.database.synchronous, cacheMb: config.database.cacheMb }));
   try {
     store.setNodeId(nodeId);
     const membership = new NodeMembership({

@@ -9,6 +9,8 @@ import { SqliteStore } from './sqlite-store.ts';
 export interface OpenStoreOptions {
   /** SQLite only: `full` (default) fsyncs every commit; `normal` may lose the last commits on power loss. */
   synchronous?: 'full' | 'normal';
+  /** SQLite only: the writer connection's page cache at most, in MB (default 64). */
+  cacheMb?: number;
   /** PostgreSQL only: the schema holding the tables, created if missing. */
   postgresSchema?: string;
   /** PostgreSQL only: connections at most. */
@@ -46,7 +48,7 @@ export function parseDatabaseUrl(url: string): StoreLocation {
 export function connectStore(url: string | undefined, options: OpenStoreOptions = {}): Store {
   const location = parseDatabaseUrl(url ?? defaultDatabaseUrl);
   return location.kind === 'sqlite'
-    ? SqliteStore.open(location.path, { synchronous: options.synchronous, groupCommitMax: options.groupCommitMax, detectNestedWrites: options.detectNestedWrites, stanBlockSize: options.stanBlockSize, configCacheCheckMs: options.configCacheCheckMs })
+    ? SqliteStore.open(location.path, { synchronous: options.synchronous, cacheMb: options.cacheMb, groupCommitMax: options.groupCommitMax, detectNestedWrites: options.detectNestedWrites, stanBlockSize: options.stanBlockSize, configCacheCheckMs: options.configCacheCheckMs })
     : PostgresStore.open(location.url, { schema: options.postgresSchema, poolMax: options.poolMax, groupCommitMax: options.groupCommitMax, detectNestedWrites: options.detectNestedWrites, stanBlockSize: options.stanBlockSize, configCacheCheckMs: options.configCacheCheckMs });
 }
 

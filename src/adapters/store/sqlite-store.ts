@@ -49,6 +49,8 @@ export interface SqliteStoreOptions {
   configCacheCheckMs?: number;
   /** How long a statement waits for another process's lock before failing with RSW_STORE_BUSY. */
   busyTimeoutMs?: number;
+  /** The writer connection's page cache at most, in MB (default 64): a 128th of the file, not less than the 16 MB a connection starts with unless this is lower (`writerCacheKib`). */
+  cacheMb?: number;
   /** Committed units after which the store checkpoints the WAL (on its worker thread, `synchronous: 'full'` on a file only). */
   checkpointUnitsMin?: number;
   /** Flushes the WAL file to disk; `fs.fdatasync` on the thread pool unless a test observes it. */
@@ -56,6 +58,26 @@ export interface SqliteStoreOptions {
   /** Observes every checkpoint the worker ran: `finishing` for the one that waits for no batch to run (tests). */
   onCheckpoint?: (report: WalCheckpointResult & { finishing: boolean }) => void;
 }
+
+/**
+ * The writer's page cache grows with the file. The default (16 MB: better-sqlite3 builds SQLite with
+ * `SQLITE_DEFAULT_CACHE_SIZE=-16000`) holds the whole working set of a young store but not of a long
+ * history: a sale inserts into indexes keyed by terminal (the ISO duplicate key, the idempotency key, the
+ * payment list's two per-terminal indexes), so with 1 000 terminals and a deep history each sale lands on
+ * a leaf of its own in each, under interior pages of its own, and with 16 MB those pages were read again
+ * through the OS (a system call and a 4 KB copy) on the terminal's next sale: 18-21 read system calls per
+ * sale at 10 M payments against 4-6 on an empty store, 6-10 with 64 MB (docs/benchmarks.md, "Flat cost
+ * with history (2026-12-06, fifth session)"; the CPU per sale that saves was within the noise there). A 128th of the file holds them (the 64 MB cap at 10 M
+ * payments, a 20 GB file), and a file under 2 GB keeps the default: SQLite keeps every page it touched up
+ * to the limit, so a fixed 64 MB also filled up on an empty store's bench run (its peak RSS 272 -> 310 MB).
+ */
+export function writerCacheKib(fileBytes: number, cacheMbMax: number): number {
+  return Math.min(cacheMbMax * 1024, Math.max(defaultCacheKib, Math.round(fileBytes / 128 / 1024)));
+}
+
+/** The page cache a better-sqlite3 connection starts with (`cache_size = -16000`). */
+const defaultCacheKib = 16_000;
+const writerCacheMbDefault = 64;
 
 /** About 5-15 pages per unit: a WAL of a few tens of MB at most between checkpoints. */
 const checkpointUnitsDefault = 1000;
@@ -196,6 +218,8 @@ export class SqliteStore extends SqlStoreReader implements Store {
   /** Batches begun, to know whether one appended to the WAL while the checkpoint ran. */
   #batchesBegun = 0;
   readonly #onCheckpoint: ((report: WalCheckpointResult & { finishing: boolean }) => void) | undefined;
+  readonly #cacheMbMax: number;
+  #writerCacheKib = defaultCacheKib;
 
   /** Opens (and creates) the database file; call `migrate()` before use, as `openStore` does. */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -233,6 +257,8 @@ export class SqliteStore extends SqlStoreReader implements Store {
     this.#syncWal = options.syncWal ?? fdatasyncAsync;
     this.#checkpointUnitsMin = options.checkpointUnitsMin ?? checkpointUnitsDefault;
     this.#onCheckpoint = options.onCheckpoint;
+    this.#cacheMbMax = options.cacheMb ?? writerCacheMbDefault;
+    this.#fitWriterCache();
     this.#checkpointer = walSynced ? new WalCheckpointer(path, busyTimeoutMs, (error) => (this.#checkpointFailure = error)) : null;
     const writerExecutor = new SqliteExecutor(this.#writer);
     const control = new TransactionControl(this.#writer);
@@ -258,6 +284,22 @@ export class SqliteStore extends SqlStoreReader implements Store {
       mapError: mapSqliteError,
       ...(walSynced ? { afterCommit: () => this.#makeDurable() } : {}),
     });
+  }
+
+  /** Sizes the writer's page cache to the file as it is now (`writerCacheKib`): at open, and with every checkpoint as the file grows (`synchronous: 'normal'` has none: at open only). */
+  #fitWriterCache(): void {
+    const pages = Number(this.#writer.pragma('page_count', { simple: true }));
+    const pageBytes = Number(this.#writer.pragma('page_size', { simple: true }));
+    const kib = writerCacheKib(pages * pageBytes, this.#cacheMbMax);
+    if (kib === this.#writerCacheKib) return;
+    // Negative: KiB, whatever the page size.
+    this.#writer.pragma(`cache_size = -${kib}`);
+    this.#writerCacheKib = kib;
+  }
+
+  /** The writer connection's `cache_size` as SQLite has it now, in KiB. */
+  writerCacheSizeKib(): number {
+    return -Number(this.#writer.pragma('cache_size', { simple: true }));
   }
 
   /** Refuses a batch once durability can no longer be kept; else finishes a checkpoint that the batches outran. */
@@ -299,6 +341,7 @@ export class SqliteStore extends SqlStoreReader implements Store {
     const units = this.#groupCommit.stats().units;
     if (units - this.#unitsAtCheckpoint < this.#checkpointUnitsMin) return;
     this.#unitsAtCheckpoint = units;
+    this.#fitWriterCache();
     this.#checkpointRunning = true;
     const batchesBefore = this.#batchesBegun;
     this.#checkpointer.checkpoint({ syncDatabase: true }).then(

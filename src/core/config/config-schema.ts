@@ -283,6 +283,8 @@ export const configSchema = Type.Object(
     database: section({
       url: text({ maxLength: 4096, pattern: '^(sqlite:.+|postgres(ql)?://.+)$', expected: 'must be sqlite:<path> or postgres://...', default: 'sqlite:reswipe.db' }),
       synchronous: enumOf(['full', 'normal'] as const, 'full'),
+      /** SQLite only: the writer's page cache at most, in MB; filled only with pages it touches (docs/configuration.md). */
+      cacheMb: integer(2, 4096, 64),
     }),
     security: section({
       /** Hex or base64 of at least 32 random bytes (pan-key.ts); in development mode any 16+ characters. */

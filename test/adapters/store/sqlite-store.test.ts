@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
+import { SqliteStore, writerCacheKib } from '../../../src/adapters/store/sqlite-store.ts';
 import { migrations } from '../../../src/adapters/store/migrations.ts';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import { defineStoreBehaviour } from './store-behaviour.ts';
@@ -203,4 +204,24 @@ test('sqlite: a merchant changed by another process is read fresh once the cache
     await prompt.close();
     await slow.close();
   }
+});
+
+test('sqlite: the writer\'s page cache is a 128th of the file, not less than the 16 MB a connection starts with, at most database.cacheMb', () => {
+  assert.equal(writerCacheKib(0, 64), 16_000);
+  assert.equal(writerCacheKib(1024 * 1024 * 1024, 64), 16_000);
+  assert.equal(writerCacheKib(4 * 1024 * 1024 * 1024, 64), 32 * 1024);
+  assert.equal(writerCacheKib(20 * 1024 * 1024 * 1024, 64), 64 * 1024);
+  assert.equal(writerCacheKib(20 * 1024 * 1024 * 1024, 24), 24 * 1024);
+  assert.equal(writerCacheKib(0, 4), 4 * 1024);
+});
+
+test('sqlite: the writer gets the page cache writerCacheKib gives for its file and database.cacheMb', async () => {
+  const fresh = SqliteStore.open(join(dir, 'cache-default.db'));
+  await fresh.migrate();
+  assert.equal(fresh.writerCacheSizeKib(), 16_000);
+  await fresh.close();
+  const capped = SqliteStore.open(join(dir, 'cache-capped.db'), { cacheMb: 4 });
+  await capped.migrate();
+  assert.equal(capped.writerCacheSizeKib(), 4 * 1024);
+  await capped.close();
 });

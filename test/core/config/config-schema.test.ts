@@ -36,7 +36,7 @@ const channel = { name: 'bank-a', host: '127.0.0.1', port: 9583 };
 
 test('an empty config gets every documented default', () => {
   const config = validateConfig({});
-  assert.deepEqual(config.database, { url: 'sqlite:reswipe.db', synchronous: 'full' });
+  assert.deepEqual(config.database, { url: 'sqlite:reswipe.db', synchronous: 'full', cacheMb: 64 });
   assert.deepEqual(config.security, { panKey: developmentPanKey, panKeyId: panKeyIdOf(developmentPanKey), panKeysRetired: [], panKeyIsDefault: true, developmentMode: false });
   assert.deepEqual(config.log, { level: 'info' });
   assert.deepEqual(config.http, {
@@ -169,6 +169,7 @@ const badConfigs: Row[] = [
   ['retries above the bound', { engine: { autoRetriesMax: 11 } }, 'RSW_CONFIG_INVALID_VALUE', 'engine.autoRetriesMax'],
   ['unknown log level', { log: { level: 'loud' } }, 'RSW_CONFIG_INVALID_VALUE', 'log.level'],
   ['unknown synchronous mode', { database: { synchronous: 'off' } }, 'RSW_CONFIG_INVALID_VALUE', 'database.synchronous'],
+  ['page cache below SQLite\'s own default', { database: { cacheMb: 1 } }, 'RSW_CONFIG_INVALID_VALUE', 'database.cacheMb'],
   ['database url of an unknown kind', { database: { url: 'mysql://x' } }, 'RSW_CONFIG_INVALID_VALUE', 'database.url'],
   ['PAN key too short', { security: { panKey: 'short', developmentMode: true } }, 'RSW_CONFIG_INVALID_VALUE', 'security.panKey'],
   ['PAN key a passphrase outside development mode', { security: { panKey: 'a-production-key-of-enough-length' } }, 'RSW_CONFIG_INVALID_VALUE', 'security.panKey'],
