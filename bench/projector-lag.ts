@@ -21,7 +21,8 @@ import { PaymentProjector } from '../src/app/projector/payment-projector.ts';
 import { AnalyticsProjector } from '../src/app/projector/analytics-projector.ts';
 import { SharedJournalReads } from '../src/app/projector/shared-journal-reads.ts';
 import { builtinFeePlans } from '../src/core/fees/index.ts';
-import type { AttemptRecord, PaymentRecord } from '../src/core/ports/store.ts';
+import type { PaymentRecord } from '../src/core/ports/store.ts';
+import { pendingBenchAttempt, pendingBenchSale } from './bench-records.ts';
 
 const { values } = parseArgs({
   options: {
@@ -43,56 +44,11 @@ const terminalIdOf = (terminal: number): string => `T${String(terminal).padStart
 
 /** The n-th sale of the run, on a terminal (its STAN counts that terminal's sales). */
 function sale(n: number, terminal: number, stan: number, nowMs: number): PaymentRecord {
-  const id = `pay_${String(n).padStart(12, '0')}`;
-  return {
-    id,
-    kind: 'sale',
-    status: 'pending',
-    intake: 'iso',
-    merchantId,
-    terminalId: terminalIdOf(terminal),
-    amountMinor: 1 + (terminal % 499),
-    currency: 'CNY',
-    panFingerprint: `fp${terminal % 2000}`,
-    panMasked: '622202******0018',
-    cardBrand: 'unionpay',
-    cardType: 'debit',
-    cardIssuer: 'Bench Bank',
-    entryMode: 'chip',
-    terminalStan: String(stan).padStart(6, '0'),
-    terminalTransmittedAt: '1206120000',
-    reference: null,
-    originalPaymentId: null,
-    responseCode: null,
-    authCode: null,
-    rrn: null,
-    decline: null,
-    createdAtMs: nowMs,
-    updatedAtMs: nowMs,
-    version: 1,
-  };
-}
-
-function attemptOf(payment: PaymentRecord, n: number, nowMs: number): AttemptRecord {
-  return {
-    id: `att_${payment.id.slice(4)}`,
-    paymentId: payment.id,
-    seq: 1,
-    channel: 'sim',
-    mti: '0200',
-    stan: String(n % 1_000_000).padStart(6, '0'),
-    transmittedAt: `1206${String(Math.floor(n / 1_000_000)).padStart(6, '0')}`,
-    processingCode: '000000',
-    upstreamTerminalId: payment.terminalId ?? 'T0000001',
-    outcome: 'pending',
-    responseCode: null,
-    authCode: null,
-    rrn: null,
-    latencyMs: null,
-    sentAtMs: nowMs,
-    completedAtMs: null,
-    createdAtMs: nowMs,
-  };
+  const terminalStan = String(stan).padStart(6, '0');
+  return pendingBenchSale(
+    { id: `pay_${String(n).padStart(12, '0')}`, merchantId, terminalId: terminalIdOf(terminal), amountMinor: 1 + (terminal % 499), panFingerprint: `fp${terminal % 2000}`, panMasked: '622202******0018', cardIssuer: 'Bench Bank', terminalStan, terminalTransmittedAt: '1206120000' },
+    nowMs,
+  );
 }
 
 async function main(): Promise<void> {
@@ -140,7 +96,7 @@ async function main(): Promise<void> {
         let startedMs = Date.now();
         await store.write(async (tx) => {
           await tx.insertPayment(pending);
-          await tx.insertAttempt(attemptOf(pending, n, pending.createdAtMs));
+          await tx.insertAttempt(pendingBenchAttempt(pending, 'sim', String(n % 1_000_000).padStart(6, '0'), pending.createdAtMs));
         });
         waitsMs.push(Date.now() - startedMs);
         startedMs = Date.now();

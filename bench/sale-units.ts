@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { SqliteStore } from '../src/adapters/store/sqlite-store.ts';
 import { fingerprintPan, maskPan } from '../src/core/cards/pan.ts';
 import type { AttemptRecord, PaymentRecord } from '../src/core/ports/store.ts';
+import { pendingBenchAttempt, pendingBenchSale } from './bench-records.ts';
 
 const { values } = parseArgs({ options: { sales: { type: 'string', default: '3000' }, batch: { type: 'string', default: '40' }, dir: { type: 'string' } } });
 const sales = Number(values.sales);
@@ -48,52 +49,11 @@ function recordsOf(n: number): { payment: PaymentRecord; attempt: AttemptRecord;
   const pan = `62220212345${String(n).padStart(8, '0')}`;
   const id = String(t0 + n).padStart(16, '0');
   const atMs = t0 + n;
-  const payment: PaymentRecord = {
-    id: `pay_${id}`,
-    kind: 'sale',
-    status: 'pending',
-    intake: 'iso',
-    merchantId: 'M00000000000001',
-    terminalId,
-    amountMinor: 12_345,
-    currency: 'CNY',
-    panFingerprint: fingerprintPan(pan, 'bench-pan-key'),
-    panMasked: maskPan(pan),
-    cardBrand: 'unionpay',
-    cardType: 'debit',
-    cardIssuer: 'Test Bank',
-    entryMode: 'chip',
-    terminalStan: stan,
-    terminalTransmittedAt: `1206${stan}`,
-    reference: null,
-    originalPaymentId: null,
-    responseCode: null,
-    authCode: null,
-    rrn: null,
-    decline: null,
-    createdAtMs: atMs,
-    updatedAtMs: atMs,
-    version: 1,
-  };
-  const attempt: AttemptRecord = {
-    id: `att_${id}`,
-    paymentId: payment.id,
-    seq: 1,
-    channel: 'bank-a',
-    mti: '0200',
-    stan,
-    transmittedAt: `1206${stan}`,
-    processingCode: '000000',
-    upstreamTerminalId: 'T0000001',
-    outcome: 'pending',
-    responseCode: null,
-    authCode: null,
-    rrn: null,
-    latencyMs: null,
-    sentAtMs: null,
-    completedAtMs: null,
-    createdAtMs: atMs,
-  };
+  const payment = pendingBenchSale(
+    { id: `pay_${id}`, merchantId: 'M00000000000001', terminalId, amountMinor: 12_345, panFingerprint: fingerprintPan(pan, 'bench-pan-key'), panMasked: maskPan(pan), cardIssuer: 'Test Bank', terminalStan: stan, terminalTransmittedAt: `1206${stan}` },
+    atMs,
+  );
+  const attempt = pendingBenchAttempt(payment, 'bank-a', stan, atMs);
   return { payment, attempt, scope: `iso:${terminalId}`, key: `${stan}:1206${stan}` };
 }
 

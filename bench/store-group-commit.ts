@@ -14,6 +14,7 @@ import pg from 'pg';
 import { openStore } from '../src/adapters/store/open-store.ts';
 import type { Store } from '../src/core/ports/store.ts';
 import { fingerprintPan, maskPan } from '../src/core/cards/pan.ts';
+import { pendingBenchAttempt, pendingBenchSale } from './bench-records.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,53 +40,12 @@ async function writeSale(store: Store, run: string, n: number): Promise<void> {
   const id = `${run}-${n}`;
   const atMs = 1_764_000_000_000 + n;
   await store.write(async (tx) => {
-    await tx.insertPayment({
-      id,
-      kind: 'sale',
-      status: 'pending',
-      intake: 'iso',
-      merchantId: 'm1',
-      terminalId: 't1',
-      amountMinor: 10_000 + n,
-      currency: 'CNY',
-      panFingerprint,
-      panMasked,
-      cardBrand: 'unionpay',
-      cardType: 'debit',
-      cardIssuer: null,
-      entryMode: 'chip',
-      terminalStan: String(n % 1_000_000).padStart(6, '0'),
-      terminalTransmittedAt: `${run}${n}`,
-      reference: null,
-      originalPaymentId: null,
-      responseCode: null,
-      authCode: null,
-      rrn: null,
-      decline: null,
-      createdAtMs: atMs,
-      updatedAtMs: atMs,
-      version: 1,
-    });
-    const stan = await tx.nextStan('bank-a');
-    await tx.insertAttempt({
-      id: `${id}-a1`,
-      paymentId: id,
-      seq: 1,
-      channel: 'bank-a',
-      mti: '0200',
-      stan,
-      transmittedAt: `${run}${n}`,
-      processingCode: '000000',
-      upstreamTerminalId: 'T0000001',
-      outcome: 'pending',
-      responseCode: null,
-      authCode: null,
-      rrn: null,
-      latencyMs: null,
-      sentAtMs: null,
-      completedAtMs: null,
-      createdAtMs: atMs,
-    });
+    const payment = pendingBenchSale(
+      { id, merchantId: 'm1', terminalId: 't1', amountMinor: 10_000 + n, panFingerprint, panMasked, cardIssuer: null, terminalStan: String(n % 1_000_000).padStart(6, '0'), terminalTransmittedAt: `${run}${n}` },
+      atMs,
+    );
+    await tx.insertPayment(payment);
+    await tx.insertAttempt(pendingBenchAttempt(payment, 'bank-a', await tx.nextStan('bank-a'), atMs));
     await tx.appendEvent({ type: 'payment.created', subjectId: id, payload: { amountMinor: 10_000 + n }, atMs });
   });
 }
