@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getText } from '../../src/core/iso8583/index.ts';
 import { maskAuthCode } from '../../src/core/qr/mask-auth-code.ts';
-import { localTimeOf } from '../../src/core/time/local-time.ts';
+import { businessDateOf } from '../../src/core/fees/business-date.ts';
 import { TerminalClient, de7, qrSaleMessage, saleMessage } from './terminal-client.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -25,6 +25,8 @@ import { readIssuerLedger, waitForIssuerLedger } from '../support/issuer-ledger.
 import { waitingFor } from '../support/wait-for.ts';
 
 const waitFor = waitingFor({ timeoutMs: 10_000, pollMs: 50 });
+/** Before the first sale: with now, it bounds the business dates the file's sales can fall on. */
+const startedAtMs = Date.now();
 
 const merchantId = 'M00000000000001';
 const terminalId = 'T0000001';
@@ -296,14 +298,18 @@ test('terminal cups-pos: `reswipe terminal --auth-code 62...` is approved and ch
 });
 
 test('the statement lists the UnionPay QR sales with their method and masked code', () => {
-  const today = localTimeOf(Date.now(), 'Asia/Shanghai');
-  const date = `${today.year}-${String(today.month).padStart(2, '0')}-${String(today.day).padStart(2, '0')}`;
-  const settled = runReswipe(['settle', 'run', '--config', configPath, '--date', date, '--merchant', merchantId, '--json'], { cwd: dir });
-  assert.equal(settled.status, 0, settled.stderr);
-  const out = join(dir, 'statement.csv');
-  const exported = runReswipe(['settle', 'export', '--config', configPath, '--date', date, '--merchant', merchantId, '--out', out], { cwd: dir });
-  assert.equal(exported.status, 0, exported.stderr);
-  const csv = readFileSync(out, 'utf8');
+  // The business date, not the calendar date: after the 23:00 cut-off (Asia/Shanghai, the default) a sale
+  // belongs to the next day's statement. Two dates when the file's sales straddle the cut-off.
+  const dates = [...new Set([businessDateOf(startedAtMs), businessDateOf(Date.now())])];
+  let csv = '';
+  for (const date of dates) {
+    const settled = runReswipe(['settle', 'run', '--config', configPath, '--date', date, '--merchant', merchantId, '--json'], { cwd: dir });
+    assert.equal(settled.status, 0, settled.stderr);
+    const out = join(dir, `statement-${date}.csv`);
+    const exported = runReswipe(['settle', 'export', '--config', configPath, '--date', date, '--merchant', merchantId, '--out', out], { cwd: dir });
+    assert.equal(exported.status, 0, exported.stderr);
+    csv += readFileSync(out, 'utf8');
+  }
   const qrRows = csv.split('\r\n').filter((line) => line.includes(',unionpay-qr,'));
   // The first HTTP sale: ¥123.45 at 60 bps, its code masked (first 4, last 4).
   assert.ok(qrRows.some((line) => line.includes(`,${maskAuthCode(codesSent[0]!)},unionpay-qr,12345,74,12271,60,`)), csv);
