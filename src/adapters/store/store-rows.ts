@@ -833,6 +833,8 @@ export function updateByKey<T>(mapping: TableMapping<T>, record: T, before?: T):
       setValues.push(value);
     }
   });
+  // Nothing changed since `before`: the row is written whole, so the update still proves it exists.
+  if (sets.length === 0 && old !== null) return updateByKey(mapping, record);
   if (sets.length === 0) throw new Error(`update of ${mapping.table} changes no column`);
   const where = mapping.keyColumns.map((column) => `${column} = ?`).join(' AND ');
   return { sql: `UPDATE ${mapping.table} SET ${sets.join(', ')} WHERE ${where}`, values: [...setValues, ...keyValues] };
