@@ -50,7 +50,7 @@ import { feeSettingsFromConfig } from './fees/fee-settings.ts';
 import { LiveFeePlans } from './fees/live-fee-plans.ts';
 import { seedFromConfig } from './seed-from-config.ts';
 import { createPaymentFeeHooks } from './fees/payment-fee-hooks.ts';
-import { PaymentProjector } from './projector/payment-projector.ts';
+import { PaymentProjector, type DrainOptions } from './projector/payment-projector.ts';
 import { AnalyticsProjector } from './projector/analytics-projector.ts';
 import { SharedJournalReads } from './projector/shared-journal-reads.ts';
 import { createAnalyticsUseCases } from './analytics/analytics-use-cases.ts';
@@ -70,6 +70,8 @@ const liveConfigRefreshMs = 5_000;
  * fifth of that (docs/projector.md, "Lag").
  */
 const projectorIntervalMs = 50;
+/** How long each projector may go on draining the journal at shutdown (docs/projector.md, "Shutdown"). */
+const shutdownDrainMs = 5_000;
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
 import { startReconciliationJobs } from './reconciliation/reconciliation-jobs.ts';
 import { StandingMonitor } from './standing/standing-monitor.ts';
@@ -492,6 +494,22 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
     /** The HTTP app listens (its close is then one of the cleanups). */
     let httpListening = false;
 
+    /**
+     * A projector's last drain at shutdown, for at most shutdownDrainMs: a journal far behind (a long outage
+     * of the store, a rebuilt rollup) would otherwise hold the process past its supervisor's stop timeout and
+     * be killed mid-batch. What is left is projected after the next start, from the checkpoint.
+     */
+    const drainAtShutdown = async (name: string, drain: (options: DrainOptions) => Promise<number>, entriesLeft: () => Promise<number>): Promise<void> => {
+      const untilMs = clock.nowMs() + shutdownDrainMs;
+      try {
+        await drain({ untilMs });
+        if (clock.nowMs() < untilMs) return;
+        const left = await entriesLeft();
+        if (left > 0) logger.warn({ entriesLeft: left, budgetMs: shutdownDrainMs }, `${name} did not catch up at shutdown within its budget; it resumes at the next start`);
+      } catch (error: unknown) {
+        logger.error({ error: error instanceof Error ? error.message : 'unknown' }, `${name} could not catch up at shutdown; it resumes at the next start`);
+      }
+    };
     /** A background loop whose next tick is skipped while the last one still runs; stopping it waits for that one. */
     const loop = (intervalMs: number, task: () => Promise<unknown>, failure: string): void => {
       let running: Promise<void> | null = null;
@@ -586,15 +604,13 @@ export async function composeGateway(config: ReswipeConfig, overrides: GatewayOv
       // The projector (docs/projector.md) stops after the engine closed (cleanups run in reverse) and then
       // drains what the last sales journalled.
       cleanups.push(async () => {
-        if (!leadership.isLeader()) return;
-        await projector.drain().catch((error: unknown) => logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'projector could not catch up at shutdown; it resumes at the next start'));
+        if (leadership.isLeader()) await drainAtShutdown('projector', (options) => projector.drain(options), async () => (await projector.lag()).entries);
       });
       // Once per cluster: two projectors could both find a payment without its payment.completed event and both write one.
       loop(projectorIntervalMs, leaderOnly(() => projector.drain()), 'projector pass failed; retried at the next interval');
       // The analytics rollup follows the same journal off the sale's path; it catches up at shutdown too. Leader only, like the projector.
       cleanups.push(async () => {
-        if (!leadership.isLeader()) return;
-        await analyticsProjector.drain().catch((error: unknown) => logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'analytics projector could not catch up at shutdown; it resumes at the next start'));
+        if (leadership.isLeader()) await drainAtShutdown('analytics projector', (options) => analyticsProjector.drain(options), () => analyticsProjector.lagEntries());
       });
       loop(projectorIntervalMs, leaderOnly(() => analyticsProjector.drain()), 'analytics projector pass failed; retried at the next interval');
       cleanups.push(() => running.close());

@@ -26,7 +26,7 @@ import {
 import type { PaymentKind } from '../../core/ports/store.ts';
 import type { RescuePeer } from '../../core/ports/analytics-store.ts';
 import type { SharedJournalReads } from './shared-journal-reads.ts';
-import { writeOptionsOf } from './payment-projector.ts';
+import { drainTimeIsUp, writeOptionsOf, type DrainOptions } from './payment-projector.ts';
 
 export const analyticsProjectorName = 'analytics';
 
@@ -66,13 +66,13 @@ export class AnalyticsProjector {
     return Math.max(0, head.seq - checkpoint);
   }
 
-  /** Projects until the journal is drained; returns the entries projected. */
-  async drain(): Promise<number> {
+  /** Projects until the journal is drained, or until `untilMs` as the payment projector's drain(); returns the entries projected. */
+  async drain(options: DrainOptions = {}): Promise<number> {
     let total = 0;
     for (;;) {
       const projected = await this.#projectBatch();
       total += projected;
-      if (projected === 0) return total;
+      if (projected === 0 || drainTimeIsUp(this.#deps.clock, options)) return total;
     }
   }
 

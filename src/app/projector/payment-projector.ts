@@ -33,6 +33,16 @@ export function writeOptionsOf(writeAhead: boolean | undefined): WriteOptions | 
   return writeAhead === false ? undefined : { ahead: true };
 }
 
+export interface DrainOptions {
+  /** Stop after the batch that ends at or past this time (the projector's clock), drained or not. */
+  untilMs?: number;
+}
+
+/** Whether a drain bounded by `untilMs` has used its time. */
+export function drainTimeIsUp(clock: Clock, options: DrainOptions): boolean {
+  return options.untilMs !== undefined && clock.nowMs() >= options.untilMs;
+}
+
 export interface ProjectorFeeHook {
   /** Writes (idempotently) the fee lines of a batch's approved sales and completions; the engine's fee hooks (writeApprovedBatch). */
   writeApprovedBatch(tx: StoreTx, payments: readonly PaymentRecord[]): Promise<void>;
@@ -131,13 +141,17 @@ export class PaymentProjector {
     return { entries: head.seq - checkpoint, ageMs, checkpoint, head: head.seq };
   }
 
-  /** Projects until the journal is drained (tests, settlement, shutdown); returns the entries projected. */
-  async drain(): Promise<number> {
+  /**
+   * Projects until the journal is drained (tests, settlement, shutdown); returns the entries projected.
+   * With `untilMs` it stops after the batch that ends at or past that time on its clock, drained or not
+   * (shutdown: what is left is projected after the next start, from the checkpoint).
+   */
+  async drain(options: DrainOptions = {}): Promise<number> {
     let total = 0;
     for (;;) {
       const projected = await this.#projectBatch();
       total += projected;
-      if (projected === 0) return total;
+      if (projected === 0 || drainTimeIsUp(this.#deps.clock, options)) return total;
     }
   }
 

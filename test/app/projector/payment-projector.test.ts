@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { openStore } from '../../../src/adapters/store/open-store.ts';
 import { createPaymentFeeHooks } from '../../../src/app/fees/payment-fee-hooks.ts';
 import { PaymentProjector, projectorName } from '../../../src/app/projector/payment-projector.ts';
+import { AnalyticsProjector } from '../../../src/app/projector/analytics-projector.ts';
 import { builtinFeePlans } from '../../../src/core/fees/index.ts';
 import type { PaymentRecord, Store } from '../../../src/core/ports/store.ts';
 import { ManualClock } from '../../../src/core/time/clock.ts';
@@ -194,4 +195,40 @@ test('a batch larger than one statement may bind, crashed before its checkpoint 
 
 test('the same on PostgreSQL (RESWIPE_TEST_POSTGRES_URL)', { skip: postgresUrl === undefined ? 'RESWIPE_TEST_POSTGRES_URL is not set' : false }, async () => {
   await batchRepeatedAfterCrashes('postgres');
+});
+
+/** The store, except that each unit written takes `unitMs` on the clock (a slow batch). */
+function slowWrites(store: Store, clock: ManualClock, unitMs: number): Store {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'write') {
+        return async (...args: Parameters<Store['write']>) => {
+          const result = await target.write(...args);
+          clock.advance(unitMs);
+          return result;
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+test('a drain bounded in time (shutdown) stops after the batch that reaches its end, and the next drain goes on from the checkpoint', async () => {
+  await withStore(async (store) => {
+    await answeredSales(store, 10);
+    const { clock, hooks } = setup(store);
+    const slow = slowWrites(store, clock, 1_000);
+    const payments = new PaymentProjector({ store: slow, clock, logger: silent, fees: hooks, batchMax: 2 });
+    const analytics = new AnalyticsProjector({ store: slow, clock, logger: silent, batchMax: 2, timeZone: 'Asia/Shanghai' });
+    for (const projector of [payments, analytics]) {
+      // Batches end 1, 2 and 3 s after the start: the third is the first at or past 2.5 s.
+      assert.equal(await projector.drain({ untilMs: clock.nowMs() + 2_500 }), 6);
+      assert.equal(await projector.drain(), 4, 'the rest, after the next start');
+      assert.equal(await projector.drain({ untilMs: clock.nowMs() }), 0, 'nothing left: an expired bound still reads once');
+    }
+    assert.equal((await payments.lag()).entries, 0);
+    assert.equal(await analytics.lagEntries(), 0);
+    assert.equal((await allEvents(store, 'payment.completed')).length, 10);
+  });
 });
