@@ -1029,6 +1029,13 @@ CREATE INDEX payment_list_merchant_approved_idx ON payment_list (merchant_id, cr
 CREATE INDEX payment_list_terminal_approved_idx ON payment_list (terminal_id, created_at_ms, merchant_id, amount_minor) WHERE status = 'approved';
 `;
 
+// The outbox's retention purge (docs/webhooks.md, retentionDays) reads the oldest finished deliveries,
+// 1 000 a pass. No index held them: every pass walked the whole outbox, which at one delivery per sale
+// and 30 days of retention is millions of rows. The version number 0034 was assigned for this change.
+const outboxFinishedIndex = `
+CREATE INDEX outbox_finished_idx ON outbox (updated_at_ms, id) WHERE state IN ('delivered', 'cancelled');
+`;
+
 /** Every migration, oldest first. Append only. */
 export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0001_core', coreSchema),
@@ -1056,6 +1063,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0025_live_configuration_provenance', liveConfigurationProvenance),
   defineMigration('0027_payment_list', paymentList),
   defineMigration('0028_limit_totals', limitTotals),
+  defineMigration('0034_outbox_finished', outboxFinishedIndex),
 ]);
 
 /** The table that records applied migrations; created by the migrator itself, outside any migration. */

@@ -193,6 +193,15 @@ function limitOf(limit: number): number {
 type WithDb = { readonly db: SqlExecutor };
 
 /** The one row of a table matching `where`, or null (shared with console-access-sql.ts). */
+/**
+ * The oldest deliveries that ended (delivered or cancelled) before a time, at most `limit`: the retention
+ * purge's read. outbox_finished_idx (migration 0034) holds exactly these rows in this order, so a pass reads
+ * `limit` index entries however many pending, dead or recent deliveries the outbox holds.
+ */
+export function finishedOutboxSql(limit: number): string {
+  return `SELECT id FROM outbox WHERE state IN ('delivered', 'cancelled') AND updated_at_ms < ? ORDER BY updated_at_ms, id LIMIT ${limit}`;
+}
+
 export async function selectOne<T>(db: SqlExecutor, mapping: TableMapping<T>, where: string, params: readonly SqlValue[]): Promise<T | null> {
   const rows = await db.all(`SELECT ${mapping.columns.join(', ')} FROM ${mapping.table} WHERE ${where}`, params);
   const row = rows[0];
@@ -284,8 +293,7 @@ export const notificationTxMethods: { [K in keyof NotificationStoreTx]: (this: W
   },
   async deleteFinishedOutbox(finishedBeforeMs, limit) {
     const before = integer(finishedBeforeMs, 'finishedBeforeMs');
-    const finished = `SELECT id FROM outbox WHERE state IN ('delivered', 'cancelled') AND updated_at_ms < ? ORDER BY updated_at_ms, id LIMIT ${limitOf(limit)}`;
-    const ids = (await this.db.all(finished, [before])).map((row) => readText(row.id, 'id'));
+    const ids = (await this.db.all(finishedOutboxSql(limitOf(limit)), [before])).map((row) => readText(row.id, 'id'));
     if (ids.length === 0) return 0;
     const placeholders = ids.map(() => '?').join(', ');
     await this.db.run(`DELETE FROM delivery_attempts WHERE outbox_id IN (${placeholders})`, ids);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { migrations } from '../../../src/adapters/store/migrations.ts';
 import { approvedSumSql, currentPaymentParts, paymentQueryTerms } from '../../../src/adapters/store/current-payments-sql.ts';
+import { finishedOutboxSql } from '../../../src/adapters/store/notification-sql.ts';
 import type { PaymentQuery } from '../../../src/core/ports/store.ts';
 
 /** Each query as the reader runs it (columns reduced to `id`: the plan depends on WHERE and ORDER BY), with the index it must use. */
@@ -50,6 +51,13 @@ const rows: ReadonlyArray<{ name: string; sql: string; params: unknown[]; index:
     sql: "SELECT id FROM payments WHERE status = 'approved' AND kind = 'preauth' AND created_at_ms < ? ORDER BY created_at_ms, id LIMIT 100",
     params: [1],
     index: 'payments_open_holds_idx',
+  },
+  {
+    // The outbox's retention purge (migration 0034): without its index every pass walked the whole outbox.
+    name: 'deleteFinishedOutbox',
+    sql: finishedOutboxSql(1000),
+    params: [1],
+    index: 'outbox_finished_idx',
   },
   {
     name: 'lastEventOf',
