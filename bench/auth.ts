@@ -11,17 +11,21 @@
 // With --postgres <server url> the gateway stores in a fresh PostgreSQL database created on that server
 // (and dropped afterwards) instead of SQLite; the database server's CPU per sale is printed as well.
 // With --prefill N the SQLite file gets N past payments first (bench/prefill-history.ts): cost with history.
+// With --history-from <gateway.db> the run starts on a copy of a file an earlier --prefill left (with --dir):
+// prefill once, measure many times, each run on a fresh copy (a run adds its sales to the file it runs on).
+// On a file with history every terminal's STANs go on from its highest STAN there, as a till's next sale's would.
 // The gateway phases also print the payment projector's largest lag (reswipe_projector_lag_seconds, read
 // from /metrics on the operations listener every 500 ms while the phase is measured).
-// Usage: npm run bench:auth [-- --seconds 8 --connections 64 --many-connections 1000 --rate 2000 --postgres postgres://postgres@127.0.0.1:5432/postgres --prefill 10000000]
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// Usage: npm run bench:auth [-- --seconds 8 --connections 64 --many-connections 1000 --rate 2000 --postgres postgres://postgres@127.0.0.1:5432/postgres --prefill 10000000 --dir D --history-from D/gateway.db]
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openStore } from '../src/adapters/store/open-store.ts';
 import { prefillHistory, type PrefillReport } from './prefill-history.ts';
@@ -37,6 +41,7 @@ const { values } = parseArgs({
     dir: { type: 'string' },
     postgres: { type: 'string' },
     prefill: { type: 'string', default: '0' },
+    'history-from': { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -47,6 +52,9 @@ const fixedRate = Number(values.rate);
 const prefill = Number(values.prefill);
 if (!Number.isSafeInteger(prefill) || prefill < 0 || prefill > 100_000_000) throw new Error('--prefill must be an integer in 0..100000000');
 if (prefill > 0 && values.postgres !== undefined) throw new Error('--prefill writes history into the SQLite file; it does not apply with --postgres');
+const historyFrom = values['history-from'];
+if (historyFrom !== undefined && (prefill > 0 || values.postgres !== undefined)) throw new Error('--history-from starts on a copy of an existing SQLite file; it does not apply with --prefill or --postgres');
+if (historyFrom !== undefined && (!existsSync(historyFrom) || existsSync(`${historyFrom}-wal`))) throw new Error(`--history-from ${historyFrom}: no such file, or it has a WAL beside it (a gateway still running on it?)`);
 for (const [name, value, max] of [['seconds', seconds, 3600], ['warmup-seconds', warmupSeconds, 600], ['connections', connections, 10_000], ['many-connections', manyConnections, 10_000], ['rate', fixedRate, 1_000_000]] as const) {
   if (!Number.isFinite(value) || value < 0 || value > max) throw new Error(`--${name} must be a number in 0..${max}`);
 }
@@ -216,6 +224,10 @@ interface PhaseResult {
   dbCpuMsPerSale: number;
   /** Largest reswipe_projector_lag_seconds sampled in the measured window (-1 when not sampled: the relay). */
   projectorLagMaxS: number;
+  /** Read system calls of the measured process per sale in the window (ioOf). */
+  readsPerSale: number;
+  /** KB those reads returned per sale. */
+  readKbPerSale: number;
 }
 
 /** Samples the gateway's projector lag from /metrics while a phase is measured. */
@@ -266,11 +278,31 @@ function cpuMsOfAll(pids: readonly number[]): number {
 }
 
 /** Starts the measured window: CPU of the measured process and of the database backends from now; `stop` gives both in ms. */
-async function startCpuWindow(pid: number | undefined): Promise<{ stop(): { cpuMs: number; dbCpuMs: number } }> {
+async function startCpuWindow(pid: number | undefined): Promise<{ stop(): { cpuMs: number; dbCpuMs: number; reads: number; readBytes: number } }> {
   const dbPids = await databasePids();
   const cpuStartMs = cpuMsOf(pid);
   const dbCpuStartMs = cpuMsOfAll(dbPids);
-  return { stop: () => ({ cpuMs: cpuMsOf(pid) - cpuStartMs, dbCpuMs: cpuMsOfAll(dbPids) - dbCpuStartMs }) };
+  const ioStart = ioOf(pid);
+  return {
+    stop: () => {
+      const ioEnd = ioOf(pid);
+      return { cpuMs: cpuMsOf(pid) - cpuStartMs, dbCpuMs: cpuMsOfAll(dbPids) - dbCpuStartMs, reads: ioEnd.syscr - ioStart.syscr, readBytes: ioEnd.rchar - ioStart.rchar };
+    },
+  };
+}
+
+/**
+ * Read system calls and bytes read so far (`syscr`, `rchar` of /proc/<pid>/io): on SQLite the pages its own
+ * cache did not hold (page cache hits included), plus the sockets' reads and the WAL checkpoint's.
+ */
+function ioOf(pid: number | undefined): { syscr: number; rchar: number } {
+  if (pid === undefined) return { syscr: 0, rchar: 0 };
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    return { syscr: Number(/^syscr: (\d+)$/m.exec(io)?.[1] ?? 0), rchar: Number(/^rchar: (\d+)$/m.exec(io)?.[1] ?? 0) };
+  } catch {
+    return { syscr: 0, rchar: 0 };
+  }
 }
 
 /** DE 39 answers of the phase being measured, to show what the non-approvals were. */
@@ -290,7 +322,8 @@ function percentileMs(sortedNs: BigInt64Array, fraction: number): number {
 async function openTerminals(port: number, count: number, prefix: string, signOn: boolean, stanStart = 0): Promise<BenchTerminal[]> {
   const terminals: BenchTerminal[] = [];
   for (let i = 0; i < count; i++) {
-    const terminal = await BenchTerminal.open(port, `${prefix}${String(i + 1).padStart(7, '0')}`, i, stanStart);
+    const terminalId = `${prefix}${String(i + 1).padStart(7, '0')}`;
+    const terminal = await BenchTerminal.open(port, terminalId, i, (historyStans.get(terminalId) ?? 0) + stanStart);
     terminals.push(terminal);
   }
   if (signOn) {
@@ -299,6 +332,34 @@ async function openTerminals(port: number, count: number, prefix: string, signOn
     if (refused > 0) throw new Error(`${refused} terminals could not sign on`);
   }
   return terminals;
+}
+
+/**
+ * Each terminal's highest STAN in the file's history (none on an empty file). A till numbers its sales on
+ * from its last one, so on a file with history its next sale's keys (payments_iso_key and the idempotency
+ * key, both terminal, STAN, DE 7) sort after its past ones, at one edge of the terminal's part of those
+ * indexes. Starting at STAN 1 instead (until 2026-12-06) put every live sale between two past ones, so a
+ * terminal's sales walked through its history's leaves, reading and splitting a new one every hundred sales
+ * or so: a cost a production file does not have (STANs wrap at 999,999, a decade of a busy till's sales).
+ */
+let historyStans = new Map<string, number>();
+
+function readHistoryStans(path: string, terminalIds: readonly string[]): Map<string, number> {
+  const stans = new Map<string, number>();
+  if (!existsSync(path)) return stans;
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'payments'").get() === undefined) return stans;
+    // One seek per terminal in payments_iso_key (terminal, STAN, DE 7).
+    const highest = db.prepare('SELECT MAX(terminal_stan) AS stan FROM payments WHERE terminal_id = ? AND terminal_stan IS NOT NULL');
+    for (const terminalId of terminalIds) {
+      const stan = Number((highest.get(terminalId) as { stan: string | null }).stan ?? 0);
+      if (stan > 0) stans.set(terminalId, stan);
+    }
+  } finally {
+    db.close();
+  }
+  return stans;
 }
 
 /** Closed loop: every terminal sends its next sale as soon as it has the answer to the last. */
@@ -325,12 +386,12 @@ async function runMaxRate(name: string, terminals: BenchTerminal[], pid: number 
   const startedNs = process.hrtime.bigint();
   await delay(seconds * 1000);
   measuring = false;
-  const { cpuMs, dbCpuMs } = cpu.stop();
+  const { cpuMs, dbCpuMs, reads, readBytes } = cpu.stop();
   const lagMaxS = projectorLag.stop();
   const elapsedS = Number(process.hrtime.bigint() - startedNs) / 1e9;
   stopping = true;
   await Promise.race([Promise.all(loops), delay(30_000)]);
-  return summarise(name, terminals.length, latencies, approved, elapsedS, 0, cpuMs, dbCpuMs, lagMaxS);
+  return summarise(name, terminals.length, latencies, approved, elapsedS, 0, cpuMs, dbCpuMs, lagMaxS, reads, readBytes);
 }
 
 /** Open loop at a fixed rate: a tick every 5 ms starts the sales due on idle terminals. */
@@ -379,15 +440,15 @@ async function runFixedRate(name: string, terminals: BenchTerminal[], ratePerSec
   const startedNs = process.hrtime.bigint();
   await delay(seconds * 1000);
   measuring = false;
-  const { cpuMs, dbCpuMs } = cpu.stop();
+  const { cpuMs, dbCpuMs, reads, readBytes } = cpu.stop();
   const lagMaxS = projectorLag.stop();
   const elapsedS = Number(process.hrtime.bigint() - startedNs) / 1e9;
   clearInterval(timer);
   await Promise.race([Promise.all([...inFlight]), delay(30_000)]);
-  return summarise(name, terminals.length, latencies, approved, elapsedS, skipped, cpuMs, dbCpuMs, lagMaxS);
+  return summarise(name, terminals.length, latencies, approved, elapsedS, skipped, cpuMs, dbCpuMs, lagMaxS, reads, readBytes);
 }
 
-function summarise(name: string, connectionsCount: number, latencies: bigint[], approved: number, elapsedS: number, skipped: number, cpuMs: number, dbCpuMs: number, lagMaxS: number): PhaseResult {
+function summarise(name: string, connectionsCount: number, latencies: bigint[], approved: number, elapsedS: number, skipped: number, cpuMs: number, dbCpuMs: number, lagMaxS: number, reads: number, readBytes: number): PhaseResult {
   const sorted = BigInt64Array.from(latencies).sort();
   const result: PhaseResult = {
     name,
@@ -401,9 +462,11 @@ function summarise(name: string, connectionsCount: number, latencies: bigint[], 
     cpuMsPerSale: latencies.length === 0 ? 0 : Math.round((cpuMs / latencies.length) * 1000) / 1000,
     dbCpuMsPerSale: latencies.length === 0 ? 0 : Math.round((dbCpuMs / latencies.length) * 1000) / 1000,
     projectorLagMaxS: lagMaxS,
+    readsPerSale: latencies.length === 0 ? 0 : Math.round((reads / latencies.length) * 10) / 10,
+    readKbPerSale: latencies.length === 0 ? 0 : Math.round((readBytes / 1024 / latencies.length) * 10) / 10,
   };
   console.log(
-    `${name.padEnd(34)} ${String(connectionsCount).padStart(5)} conns  ${String(result.salesPerSec).padStart(6)} sales/s  p50 ${result.p50Ms.toFixed(2).padStart(7)} ms  p99 ${result.p99Ms.toFixed(2).padStart(8)} ms  approved ${approved}/${latencies.length}${approved < latencies.length ? ` (${[...codes].filter(([code]) => code !== '00').sort((a, b) => b[1] - a[1]).slice(0, 4).map(([code, count]) => `${code}:${count}`).join(' ')})` : ''}  cpu ${result.cpuMsPerSale} ms/sale${benchDatabase === null || !name.startsWith('gateway') ? '' : `  db cpu ${result.dbCpuMsPerSale} ms/sale`}${skipped > 0 ? `  skipped ${skipped}` : ''}${lagMaxS >= 0 ? `  projector lag max ${lagMaxS.toFixed(2)} s` : ''}`,
+    `${name.padEnd(34)} ${String(connectionsCount).padStart(5)} conns  ${String(result.salesPerSec).padStart(6)} sales/s  p50 ${result.p50Ms.toFixed(2).padStart(7)} ms  p99 ${result.p99Ms.toFixed(2).padStart(8)} ms  approved ${approved}/${latencies.length}${approved < latencies.length ? ` (${[...codes].filter(([code]) => code !== '00').sort((a, b) => b[1] - a[1]).slice(0, 4).map(([code, count]) => `${code}:${count}`).join(' ')})` : ''}  cpu ${result.cpuMsPerSale} ms/sale${benchDatabase === null || !name.startsWith('gateway') ? '' : `  db cpu ${result.dbCpuMsPerSale} ms/sale`}${skipped > 0 ? `  skipped ${skipped}` : ''}${lagMaxS >= 0 ? `  projector lag max ${lagMaxS.toFixed(2)} s` : ''}  reads ${result.readsPerSale}/sale (${result.readKbPerSale} KB)`,
   );
   return result;
 }
@@ -468,6 +531,16 @@ async function main(): Promise<void> {
     prefillReport = prefillHistory(join(dir, 'gateway.db'), { payments: prefill, merchantId, terminalIds, nowMs: Date.now(), log: (line) => console.log(line) });
     console.log(`gateway.db with history: ${Math.round(statSync(join(dir, 'gateway.db')).size / 1e6)} MB`);
   }
+  if (historyFrom !== undefined) {
+    const copyingMs = Date.now();
+    // A copy-on-write clone where the file system has them (btrfs, XFS), else a plain copy.
+    execFileSync('cp', ['--reflink=auto', historyFrom, join(dir, 'gateway.db')]);
+    console.log(`gateway.db copied from ${historyFrom} (${Math.round(statSync(historyFrom).size / 1e6)} MB) in ${((Date.now() - copyingMs) / 1000).toFixed(1)} s`);
+  }
+  if (benchDatabase === null) {
+    historyStans = readHistoryStans(join(dir, 'gateway.db'), terminalIds);
+    if (historyStans.size > 0) console.log(`history: ${historyStans.size} terminals' STANs go on from their highest in the file (up to ${Math.max(...historyStans.values())})`);
+  }
   // BENCH_GATEWAY_CPU_PROF=<dir> profiles the gateway (node --cpu-prof); the profile is written when it exits.
   const profileDir = process.env.BENCH_GATEWAY_CPU_PROF;
   // On a loaded shared machine a PostgreSQL gateway took 61-89 s to start (2026-12-06): 180 s before giving up.
@@ -519,6 +592,8 @@ async function main(): Promise<void> {
       fixedRate,
       gatewayPeakRssMb,
       gatewayCpuMsPerSale: best.cpuMsPerSale,
+      gatewayReadsPerSale: best.readsPerSale,
+      readsPerSaleAtFixedRate: fixedResult.readsPerSale,
       relayCpuMsPerSale: relayResult.cpuMsPerSale,
       connections: manyConnections,
       bestConnections: best.connections,
@@ -526,6 +601,7 @@ async function main(): Promise<void> {
       // Both durable per answer: SQLite synchronous=FULL, PostgreSQL synchronous_commit as the server has it (on by default).
       ...(benchDatabase === null ? { store: 'sqlite', synchronous: 'full' } : { store: 'postgres', dbCpuMsPerSale: best.dbCpuMsPerSale, totalCpuMsPerSale: Math.round((best.cpuMsPerSale + best.dbCpuMsPerSale) * 1000) / 1000 }),
       prefill,
+      ...(historyFrom === undefined ? {} : { historyFrom }),
       gatewayStartSeconds,
       ...(prefillReport === null ? {} : { prefillPaymentsPerSec: prefillReport.paymentsPerSec, prefillSeconds: Math.round(prefillReport.seconds) }),
       projectorLagMaxS: Math.max(gatewayResult.projectorLagMaxS, manyResult.projectorLagMaxS, fixedResult.projectorLagMaxS),

@@ -1029,6 +1029,21 @@ CREATE INDEX payment_list_merchant_approved_idx ON payment_list (merchant_id, cr
 CREATE INDEX payment_list_terminal_approved_idx ON payment_list (terminal_id, created_at_ms, merchant_id, amount_minor) WHERE status = 'approved';
 `;
 
+// One terminal-keyed index on the payment list instead of two (docs/local-checks.md, "What a limit's total
+// costs"; docs/benchmarks.md, "Flat cost with history (2026-12-06, sixth session)"). The version number 0030
+// was assigned for this change. A terminal's list (payment_list_terminal_idx) and its limit total
+// (payment_list_terminal_approved_idx of 0028) each had their own index keyed by terminal first, so with
+// history every projected sale wrote a leaf of each: each of a busy gateway's terminals has its own
+// insertion point in them, which on a large store is a page apart from every other terminal's. The list's
+// index now carries what the total reads after its key (status, merchant, amount), so both read it and a
+// sale writes one such leaf instead of two; the total reads the terminal's declines of the window too (a few
+// per cent of its rows) and skips them inside the index. The list's order and cursor are unchanged.
+const terminalListIndex = `
+DROP INDEX payment_list_terminal_approved_idx;
+DROP INDEX payment_list_terminal_idx;
+CREATE INDEX payment_list_terminal_idx ON payment_list (terminal_id, created_at_ms DESC, id DESC, status, merchant_id, amount_minor);
+`;
+
 // The outbox's retention purge (docs/webhooks.md, retentionDays) reads the oldest finished deliveries,
 // 1 000 a pass. No index held them: every pass walked the whole outbox, which at one delivery per sale
 // and 30 days of retention is millions of rows. The version number 0034 was assigned for this change.
@@ -1063,6 +1078,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   defineMigration('0025_live_configuration_provenance', liveConfigurationProvenance),
   defineMigration('0027_payment_list', paymentList),
   defineMigration('0028_limit_totals', limitTotals),
+  defineMigration('0030_terminal_list_index', terminalListIndex),
   defineMigration('0034_outbox_finished', outboxFinishedIndex),
 ]);
 

@@ -34,6 +34,7 @@ const pinned: Record<string, string> = {
   '0025_live_configuration_provenance': '3ac53089173c6c7a/f4daa9178e0366d9',
   '0027_payment_list': '1e80edbbb29c4777/ddbb59a005a37b31',
   '0028_limit_totals': '94ed6888b579076d/94ed6888b579076d',
+  '0030_terminal_list_index': '3298fd8c1277556b/3298fd8c1277556b',
   '0034_outbox_finished': '2eb00870edb6ce7f/2eb00870edb6ce7f',
 };
 
