@@ -292,7 +292,7 @@ async function settleBeforeWindow(): Promise<void> {
 async function drainAfterWindow(cpu: CpuWindow, window: { cpuMs: number; dbCpuMs: number }, sales: number, tailSales: number, behindEntries: number): Promise<PhaseDrain | null> {
   if (journalProbe === null) return null;
   const drainMs = await journalProbe.waitCaughtUp(drainWaitMsMax);
-  const all = cpu.stop();
+  const all = await cpu.stop();
   const perSale = (ms: number): number => (sales + tailSales === 0 ? 0 : Math.round((ms / (sales + tailSales)) * 1000) / 1000);
   return { behindEntries, tailSales, drainMs, cpuMs: all.cpuMs - window.cpuMs, dbCpuMs: all.dbCpuMs - window.dbCpuMs, cpuMsPerSaleAll: perSale(all.cpuMs), dbCpuMsPerSaleAll: perSale(all.dbCpuMs) };
 }
@@ -316,15 +316,27 @@ function cpuMsOfAll(pids: readonly number[]): number {
 
 interface CpuWindow {
   /** CPU since the start, in ms (may be called again later for a longer span). */
-  stop(): { cpuMs: number; dbCpuMs: number };
+  stop(): Promise<{ cpuMs: number; dbCpuMs: number }>;
 }
 
-/** Starts the measured window: CPU of the measured process and of the database backends from now; `stop` gives both in ms. */
+/**
+ * Starts the measured window: CPU of the measured process and of the database backends from now; `stop` gives
+ * both in ms. A backend that connected after the start (a pool grows under load, and drops a connection idle
+ * for 30 s) counts with all its CPU: it was born inside the span. Until 2026-12-06 only the backends present at
+ * the start were counted, which left out the reads of connections the pool opened during a window.
+ */
 async function startCpuWindow(pid: number | undefined): Promise<CpuWindow> {
-  const dbPids = await databasePids();
+  const startPids = await databasePids();
   const cpuStartMs = cpuMsOf(pid);
-  const dbCpuStartMs = cpuMsOfAll(dbPids);
-  return { stop: () => ({ cpuMs: cpuMsOf(pid) - cpuStartMs, dbCpuMs: cpuMsOfAll(dbPids) - dbCpuStartMs }) };
+  const dbCpuStartMs = cpuMsOfAll(startPids);
+  return {
+    stop: async () => {
+      const cpuMs = cpuMsOf(pid) - cpuStartMs;
+      const known = new Set(startPids);
+      const born = (await databasePids()).filter((dbPid) => !known.has(dbPid));
+      return { cpuMs, dbCpuMs: cpuMsOfAll(startPids) - dbCpuStartMs + cpuMsOfAll(born) };
+    },
+  };
 }
 
 /** DE 39 answers of the phase being measured, to show what the non-approvals were. */
@@ -399,7 +411,7 @@ async function runMaxRate(name: string, terminals: BenchTerminal[], pid: number 
   await delay(seconds * 1000);
   measuring = false;
   windowEnded = true;
-  const window = cpu.stop();
+  const window = await cpu.stop();
   const lagMaxS = projectorLag.stop();
   const elapsedS = Number(process.hrtime.bigint() - startedNs) / 1e9;
   stopping = true;
@@ -468,7 +480,7 @@ async function runFixedRate(name: string, terminals: BenchTerminal[], ratePerSec
   await delay(seconds * 1000);
   measuring = false;
   windowEnded = true;
-  const window = cpu.stop();
+  const window = await cpu.stop();
   const lagMaxS = projectorLag.stop();
   const elapsedS = Number(process.hrtime.bigint() - startedNs) / 1e9;
   clearInterval(timer);
