@@ -29,6 +29,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openStore } from '../src/adapters/store/open-store.ts';
 import { prefillHistory, type PrefillReport } from './prefill-history.ts';
+import { openJournalProbe, probeApplicationName, type JournalProbe } from './projector-drain.ts';
 import { encodeFrame, FrameDecoder, getDialect, getText, packMessage, unpackMessage, type IsoMessage } from '../src/core/iso8583/index.ts';
 
 const { values } = parseArgs({
@@ -228,6 +229,28 @@ interface PhaseResult {
   readsPerSale: number;
   /** KB those reads returned per sale. */
   readKbPerSale: number;
+  /** After the window (gateway phases): its projector work finished, counted (null for the relay). */
+  drain: PhaseDrain | null;
+}
+
+/**
+ * What a gateway phase left to do when its window closed, done before the next phase: the answers still in
+ * flight (`tailSales`) and the projectors' work up to the journal's head. Every gateway window starts with the
+ * projectors caught up, so window + drain CPU is exactly the cost of the window's and the tail's sales with
+ * everything derived from them (fee lines, events, payment list, rollup).
+ */
+interface PhaseDrain {
+  /** Journal entries the payment projector was behind when the window closed. */
+  behindEntries: number;
+  tailSales: number;
+  /** From the last answer of the phase to both projectors' checkpoints at the journal head. */
+  drainMs: number;
+  /** CPU after the window (tail answers and the drain), gateway and database server. */
+  cpuMs: number;
+  dbCpuMs: number;
+  /** (window + after) CPU over (window + tail) sales: what a sale costs with its projector work. */
+  cpuMsPerSaleAll: number;
+  dbCpuMsPerSaleAll: number;
 }
 
 /** Samples the gateway's projector lag from /metrics while a phase is measured. */
@@ -265,11 +288,37 @@ const projectorLag = new ProjectorLagSampler();
 
 /** The PostgreSQL database of this run, when --postgres is given. */
 let benchDatabase: { admin: pg.Client; name: string; url: string } | null = null;
+/** Reads the gateway's journal head and projector checkpoints (set once the gateway runs; null for the relay). */
+let journalProbe: JournalProbe | null = null;
+/** A phase's wait for the projectors, at most: a stuck projector fails the bench instead of hanging it. */
+const drainWaitMsMax = 300_000;
+
+/** Before a gateway window: with no sale in flight, waits for the projectors to reach the journal's head. */
+async function settleBeforeWindow(): Promise<void> {
+  if (journalProbe === null) return;
+  const waitedMs = await journalProbe.waitCaughtUp(drainWaitMsMax);
+  if (waitedMs > 100) console.log(`  (projectors caught up with the warm-up ${(waitedMs / 1000).toFixed(2)} s before the window)`);
+}
+
+/** After a gateway window and its tail answers: waits for the projectors and counts what it all cost. */
+async function drainAfterWindow(cpu: CpuWindow, window: { cpuMs: number; dbCpuMs: number }, sales: number, tailSales: number, behindEntries: number): Promise<PhaseDrain | null> {
+  if (journalProbe === null) return null;
+  const drainMs = await journalProbe.waitCaughtUp(drainWaitMsMax);
+  const all = await cpu.stop();
+  const perSale = (ms: number): number => (sales + tailSales === 0 ? 0 : Math.round((ms / (sales + tailSales)) * 1000) / 1000);
+  return { behindEntries, tailSales, drainMs, cpuMs: all.cpuMs - window.cpuMs, dbCpuMs: all.dbCpuMs - window.dbCpuMs, cpuMsPerSaleAll: perSale(all.cpuMs), dbCpuMsPerSaleAll: perSale(all.dbCpuMs) };
+}
+
+async function behindNow(): Promise<number> {
+  if (journalProbe === null) return 0;
+  const at = await journalProbe.position();
+  return Math.max(0, at.head - at.payments);
+}
 
 /** The PostgreSQL backends serving the bench database (their CPU is the store's cost on PostgreSQL). */
 async function databasePids(): Promise<number[]> {
   if (benchDatabase === null) return [];
-  const result = await benchDatabase.admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [benchDatabase.name]);
+  const result = await benchDatabase.admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name <> $2', [benchDatabase.name, probeApplicationName]);
   return result.rows.map((row) => row.pid);
 }
 
@@ -277,16 +326,29 @@ function cpuMsOfAll(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
 }
 
-/** Starts the measured window: CPU of the measured process and of the database backends from now; `stop` gives both in ms. */
-async function startCpuWindow(pid: number | undefined): Promise<{ stop(): { cpuMs: number; dbCpuMs: number; reads: number; readBytes: number } }> {
-  const dbPids = await databasePids();
+interface CpuWindow {
+  /** CPU since the start, in ms, and the measured process's read system calls and bytes (may be called again later for a longer span). */
+  stop(): Promise<{ cpuMs: number; dbCpuMs: number; reads: number; readBytes: number }>;
+}
+
+/**
+ * Starts the measured window: CPU of the measured process and of the database backends from now; `stop` gives
+ * both in ms. A backend that connected after the start (a pool grows under load, and drops a connection idle
+ * for 30 s) counts with all its CPU: it was born inside the span. Until 2026-12-06 only the backends present at
+ * the start were counted, which left out the reads of connections the pool opened during a window.
+ */
+async function startCpuWindow(pid: number | undefined): Promise<CpuWindow> {
+  const startPids = await databasePids();
   const cpuStartMs = cpuMsOf(pid);
-  const dbCpuStartMs = cpuMsOfAll(dbPids);
+  const dbCpuStartMs = cpuMsOfAll(startPids);
   const ioStart = ioOf(pid);
   return {
-    stop: () => {
+    stop: async () => {
+      const cpuMs = cpuMsOf(pid) - cpuStartMs;
       const ioEnd = ioOf(pid);
-      return { cpuMs: cpuMsOf(pid) - cpuStartMs, dbCpuMs: cpuMsOfAll(dbPids) - dbCpuStartMs, reads: ioEnd.syscr - ioStart.syscr, readBytes: ioEnd.rchar - ioStart.rchar };
+      const known = new Set(startPids);
+      const born = (await databasePids()).filter((dbPid) => !known.has(dbPid));
+      return { cpuMs, dbCpuMs: cpuMsOfAll(startPids) - dbCpuStartMs + cpuMsOfAll(born), reads: ioEnd.syscr - ioStart.syscr, readBytes: ioEnd.rchar - ioStart.rchar };
     },
   };
 }
@@ -369,29 +431,51 @@ async function runMaxRate(name: string, terminals: BenchTerminal[], pid: number 
   let approved = 0;
   let measuring = false;
   let stopping = false;
+  let tailSales = 0;
+  let windowEnded = false;
+  // Between the warm-up and the window the terminals hold their next sale until the projectors caught up.
+  let held: Promise<void> | null = null;
+  let inFlight = 0;
   const loops = terminals.map(async (terminal) => {
     while (!stopping) {
+      if (held !== null) {
+        await held;
+        continue;
+      }
+      inFlight += 1;
       const { latencyNs, code } = await terminal.sale();
+      inFlight -= 1;
       if (measuring) {
         latencies.push(latencyNs);
         if (code === '00') approved += 1;
         codes.set(code, (codes.get(code) ?? 0) + 1);
-      }
+      } else if (windowEnded) tailSales += 1;
     }
   });
   await delay(warmupSeconds * 1000);
+  let release = (): void => undefined;
+  if (journalProbe !== null) {
+    held = new Promise<void>((resolve) => (release = resolve));
+    for (let waitedMs = 0; inFlight > 0 && waitedMs < 30_000; waitedMs += 10) await delay(10);
+    await settleBeforeWindow();
+  }
   const cpu = await startCpuWindow(pid);
   projectorLag.start();
   measuring = true;
+  held = null;
+  release();
   const startedNs = process.hrtime.bigint();
   await delay(seconds * 1000);
   measuring = false;
-  const { cpuMs, dbCpuMs, reads, readBytes } = cpu.stop();
+  windowEnded = true;
+  const window = await cpu.stop();
   const lagMaxS = projectorLag.stop();
   const elapsedS = Number(process.hrtime.bigint() - startedNs) / 1e9;
   stopping = true;
+  const behindEntries = await behindNow();
   await Promise.race([Promise.all(loops), delay(30_000)]);
-  return summarise(name, terminals.length, latencies, approved, elapsedS, 0, cpuMs, dbCpuMs, lagMaxS, reads, readBytes);
+  const drain = await drainAfterWindow(cpu, window, latencies.length, tailSales, behindEntries);
+  return summarise(name, terminals.length, latencies, approved, elapsedS, 0, window.cpuMs, window.dbCpuMs, lagMaxS, window.reads, window.readBytes, drain);
 }
 
 /** Open loop at a fixed rate: a tick every 5 ms starts the sales due on idle terminals. */
@@ -401,11 +485,16 @@ async function runFixedRate(name: string, terminals: BenchTerminal[], ratePerSec
   let approved = 0;
   let skipped = 0;
   let measuring = false;
+  let windowEnded = false;
+  let tailSales = 0;
+  // Between the warm-up and the window no sale starts until the projectors caught up.
+  let holding = false;
   let cursor = 0;
   let due = 0;
   const tickMs = 5;
   const inFlight = new Set<Promise<unknown>>();
   const timer = setInterval(() => {
+    if (holding) return;
     due += (ratePerSec * tickMs) / 1000;
     while (due >= 1) {
       due -= 1;
@@ -427,28 +516,38 @@ async function runFixedRate(name: string, terminals: BenchTerminal[], ratePerSec
           latencies.push(latencyNs);
           if (code === '00') approved += 1;
           codes.set(code, (codes.get(code) ?? 0) + 1);
-        }
+        } else if (windowEnded) tailSales += 1;
       });
       inFlight.add(sale);
       void sale.finally(() => inFlight.delete(sale));
     }
   }, tickMs);
   await delay(warmupSeconds * 1000);
+  if (journalProbe !== null) {
+    holding = true;
+    await Promise.race([Promise.all([...inFlight]), delay(30_000)]);
+    await settleBeforeWindow();
+  }
   const cpu = await startCpuWindow(pid);
   projectorLag.start();
   measuring = true;
+  due = 0;
+  holding = false;
   const startedNs = process.hrtime.bigint();
   await delay(seconds * 1000);
   measuring = false;
-  const { cpuMs, dbCpuMs, reads, readBytes } = cpu.stop();
+  windowEnded = true;
+  const window = await cpu.stop();
   const lagMaxS = projectorLag.stop();
   const elapsedS = Number(process.hrtime.bigint() - startedNs) / 1e9;
   clearInterval(timer);
+  const behindEntries = await behindNow();
   await Promise.race([Promise.all([...inFlight]), delay(30_000)]);
-  return summarise(name, terminals.length, latencies, approved, elapsedS, skipped, cpuMs, dbCpuMs, lagMaxS, reads, readBytes);
+  const drain = await drainAfterWindow(cpu, window, latencies.length, tailSales, behindEntries);
+  return summarise(name, terminals.length, latencies, approved, elapsedS, skipped, window.cpuMs, window.dbCpuMs, lagMaxS, window.reads, window.readBytes, drain);
 }
 
-function summarise(name: string, connectionsCount: number, latencies: bigint[], approved: number, elapsedS: number, skipped: number, cpuMs: number, dbCpuMs: number, lagMaxS: number, reads: number, readBytes: number): PhaseResult {
+function summarise(name: string, connectionsCount: number, latencies: bigint[], approved: number, elapsedS: number, skipped: number, cpuMs: number, dbCpuMs: number, lagMaxS: number, reads: number, readBytes: number, drain: PhaseDrain | null = null): PhaseResult {
   const sorted = BigInt64Array.from(latencies).sort();
   const result: PhaseResult = {
     name,
@@ -464,10 +563,16 @@ function summarise(name: string, connectionsCount: number, latencies: bigint[], 
     projectorLagMaxS: lagMaxS,
     readsPerSale: latencies.length === 0 ? 0 : Math.round((reads / latencies.length) * 10) / 10,
     readKbPerSale: latencies.length === 0 ? 0 : Math.round((readBytes / 1024 / latencies.length) * 10) / 10,
+    drain,
   };
   console.log(
     `${name.padEnd(34)} ${String(connectionsCount).padStart(5)} conns  ${String(result.salesPerSec).padStart(6)} sales/s  p50 ${result.p50Ms.toFixed(2).padStart(7)} ms  p99 ${result.p99Ms.toFixed(2).padStart(8)} ms  approved ${approved}/${latencies.length}${approved < latencies.length ? ` (${[...codes].filter(([code]) => code !== '00').sort((a, b) => b[1] - a[1]).slice(0, 4).map(([code, count]) => `${code}:${count}`).join(' ')})` : ''}  cpu ${result.cpuMsPerSale} ms/sale${benchDatabase === null || !name.startsWith('gateway') ? '' : `  db cpu ${result.dbCpuMsPerSale} ms/sale`}${skipped > 0 ? `  skipped ${skipped}` : ''}${lagMaxS >= 0 ? `  projector lag max ${lagMaxS.toFixed(2)} s` : ''}  reads ${result.readsPerSale}/sale (${result.readKbPerSale} KB)`,
   );
+  if (drain !== null) {
+    console.log(
+      `  then: ${drain.behindEntries} journal entries behind, ${drain.tailSales} answers in flight, projectors caught up ${(drain.drainMs / 1000).toFixed(2)} s after the last answer; CPU after the window ${Math.round(drain.cpuMs)} ms${benchDatabase === null ? '' : ` + db ${Math.round(drain.dbCpuMs)} ms`}; with it ${drain.cpuMsPerSaleAll} ms/sale${benchDatabase === null ? '' : ` + db ${drain.dbCpuMsPerSaleAll} ms/sale = ${Math.round((drain.cpuMsPerSaleAll + drain.dbCpuMsPerSaleAll) * 1000) / 1000} ms`}`,
+    );
+  }
   return result;
 }
 
@@ -554,6 +659,7 @@ async function main(): Promise<void> {
   console.log(`gateway runs ${compiledServer.freshCompiledEntry(root, 'cli/main.ts') === null ? 'the TypeScript sources through tsx (dist/ missing or older than src/: npm run build:server)' : 'the compiled dist/'}`);
   const gatewayPort = Number((gateway.info.listeners as Record<string, number>).pos);
   if (typeof gateway.info.operations === 'number') projectorLag.attach(gateway.info.operations);
+  journalProbe = await openJournalProbe(config.database.url);
 
   const few = await openTerminals(gatewayPort, connections, 'T', true);
   const gatewayResult = await runMaxRate('gateway, max rate', few, gateway.child.pid);
@@ -564,6 +670,8 @@ async function main(): Promise<void> {
   const fixedResult = await runFixedRate(`gateway, fixed ${fixedRate}/s`, many, fixedRate, gateway.child.pid);
   const gatewayPeakRssMb = peakRssMb(gateway.child.pid);
   for (const terminal of many) terminal.close();
+  await journalProbe.close();
+  journalProbe = null;
   const gatewayExited = new Promise<void>((resolve) => gateway.child.once('exit', () => resolve()));
   gateway.child.kill('SIGTERM');
   await Promise.race([gatewayExited, delay(20_000)]);
@@ -605,6 +713,10 @@ async function main(): Promise<void> {
       gatewayStartSeconds,
       ...(prefillReport === null ? {} : { prefillPaymentsPerSec: prefillReport.paymentsPerSec, prefillSeconds: Math.round(prefillReport.seconds) }),
       projectorLagMaxS: Math.max(gatewayResult.projectorLagMaxS, manyResult.projectorLagMaxS, fixedResult.projectorLagMaxS),
+      // Each gateway window starts with the projectors caught up and is followed by their drain: CPU per sale with the derived work.
+      drainSeconds: [gatewayResult, manyResult, fixedResult].map((phase) => Math.round((phase.drain?.drainMs ?? 0) / 10) / 100),
+      cpuMsPerSaleWithProjectors: best.drain?.cpuMsPerSaleAll ?? 0,
+      ...(benchDatabase === null ? {} : { dbCpuMsPerSaleWithProjectors: best.drain?.dbCpuMsPerSaleAll ?? 0 }),
       gatewayNodeFlags: gatewayNodeFlags.join(' '),
     }),
   );

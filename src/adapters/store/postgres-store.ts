@@ -21,8 +21,13 @@ import type { Leadership } from '../../core/ports/leadership.ts';
 export interface PostgresStoreOptions {
   /** A schema to hold every table, created if missing; default `public`. Lower-case identifier. */
   schema?: string;
-  /** Connections at most (one is held by the running group-commit batch). */
+  /** Connections at most (one is held by the running group-commit batch, `readLanes` by the reads outside units). */
   poolMax?: number;
+  /**
+   * Connections that carry every read outside a unit, pipelined (default 2; docs/store.md, "Reads outside
+   * units on PostgreSQL"). The reads a tick issues on one of them leave in one system call.
+   */
+  readLanes?: number;
   groupCommitMax?: number;
   queueMax?: number;
   unitTimeoutMs?: number;
@@ -151,6 +156,104 @@ function coalescingWrites(client: pg.PoolClient): () => void {
   };
 }
 
+/** Reads outside units on PostgreSQL, by default (PostgresStoreOptions.readLanes). */
+export const postgresReadLanesDefault = 2;
+
+interface ReadLane {
+  readonly client: pg.PoolClient;
+  readonly coalesce: () => void;
+  /** Reads sent on it and not answered yet. */
+  unanswered: number;
+  lost: boolean;
+}
+
+/**
+ * The reads outside units (a sale's re-swipe and decline history before it is sent, the double-approval
+ * check after it, every list and lookup) on a few connections held for the store's life, pipelined, each
+ * read sent on the lane with the fewest unanswered: the reads a tick issues on one lane leave in one system
+ * call (coalescingWrites), where a read per pooled connection took one `writev` each, plus pg-pool's
+ * checkout and release, and woke a backend each: three of them per sale, about a tenth of the gateway's
+ * busy CPU on 2026-12-06. Each read keeps its own Sync, so it is its own implicit transaction and its
+ * failure is its own, as on a pooled connection. A lost lane is dropped and replaced at the next read.
+ */
+class ReadLanes {
+  readonly #pool: pg.Pool;
+  readonly #lanesMax: number;
+  #lanes: ReadLane[] = [];
+  #opening: Promise<ReadLane> | null = null;
+  #closed = false;
+
+  constructor(pool: pg.Pool, lanesMax: number) {
+    if (!(Number.isSafeInteger(lanesMax) && lanesMax >= 1 && lanesMax <= 64)) throw new ReswipeError('RSW_BAD_ARGUMENT', { field: 'readLanes', reason: 'must be an integer in 1..64' });
+    this.#pool = pool;
+    this.#lanesMax = lanesMax;
+  }
+
+  send(query: pg.QueryConfig<SqlValue[]>): Promise<pg.QueryResult> {
+    const lane = this.#pick();
+    if (lane !== null) return this.#sendOn(lane, query);
+    return this.#open().then((opened) => this.#sendOn(opened, query));
+  }
+
+  /** The lane with the fewest unanswered reads; opens another (in the background) while every lane is busy and there is room. */
+  #pick(): ReadLane | null {
+    let best: ReadLane | null = null;
+    for (const lane of this.#lanes) if (best === null || lane.unanswered < best.unanswered) best = lane;
+    if ((best === null || best.unanswered > 0) && this.#lanes.length < this.#lanesMax && this.#opening === null && !this.#closed) {
+      // A failed open is the next read's to report (it opens again); this one keeps its lane.
+      if (best !== null) this.#open().catch(() => undefined);
+    }
+    return best;
+  }
+
+  async #sendOn(lane: ReadLane, query: pg.QueryConfig<SqlValue[]>): Promise<pg.QueryResult> {
+    lane.unanswered += 1;
+    lane.coalesce();
+    try {
+      return await lane.client.query(query);
+    } finally {
+      lane.unanswered -= 1;
+    }
+  }
+
+  #open(): Promise<ReadLane> {
+    this.#opening ??= this.#pool
+      .connect()
+      .then((client) => {
+        const lane: ReadLane = { client, coalesce: coalescingWrites(client), unanswered: 0, lost: false };
+        // A lane whose server went away is dropped (and destroyed): its unanswered reads fail with the loss.
+        const drop = (): void => {
+          if (lane.lost) return;
+          lane.lost = true;
+          this.#lanes = this.#lanes.filter((candidate) => candidate !== lane);
+          client.release(true);
+        };
+        client.on('error', drop);
+        client.on('end', drop);
+        if (this.#closed) {
+          client.release();
+        } else {
+          this.#lanes.push(lane);
+        }
+        return lane;
+      })
+      .finally(() => {
+        this.#opening = null;
+      });
+    return this.#opening;
+  }
+
+  /** Gives the lanes back to the pool; reads already sent are answered first (the pool ends a client after its pipeline drained). */
+  close(): void {
+    this.#closed = true;
+    for (const lane of this.#lanes) {
+      lane.lost = true;
+      lane.client.release();
+    }
+    this.#lanes = [];
+  }
+}
+
 /** Every statement runs as a named prepared statement; on a local server this cuts a round trip to about a third. */
 const preparedStatements = new PreparedStatements();
 
@@ -159,6 +262,7 @@ export class PostgresStore extends SqlStoreReader implements Store {
   readonly kind = 'postgres' as const;
   readonly schema: string;
   readonly #pool: pg.Pool;
+  readonly #readLanes: ReadLanes;
   readonly #groupCommit: GroupCommit;
   #closing: Promise<void> | null = null;
   #nodeId: string | null = null;
@@ -202,9 +306,11 @@ export class PostgresStore extends SqlStoreReader implements Store {
   #writeRoundTrips = 0;
 
   private constructor(pool: pg.Pool, schema: string, options: PostgresStoreOptions, url: string) {
-    const readerExecutor = new PostgresExecutor((query) => pool.query(query), () => pool.ended);
+    const readLanes = new ReadLanes(pool, options.readLanes ?? postgresReadLanesDefault);
+    const readerExecutor = new PostgresExecutor((query) => readLanes.send(query), () => pool.ended);
     super(readerExecutor, new ConfigCache(readerExecutor, { checkMs: options.configCacheCheckMs }));
     this.#pool = pool;
+    this.#readLanes = readLanes;
     this.schema = schema;
     this.#url = url;
     // The one lock every batch takes first (docs/cluster.md, "Lock order"): the events advisory lock.
@@ -356,7 +462,12 @@ export class PostgresStore extends SqlStoreReader implements Store {
   }
 
   close(): Promise<void> {
-    this.#closing ??= (this.#listener?.stop() ?? Promise.resolve()).then(() => this.#groupCommit.close()).then(() => this.#pool.end());
+    this.#closing ??= (this.#listener?.stop() ?? Promise.resolve())
+      .then(() => this.#groupCommit.close())
+      .then(() => {
+        this.#readLanes.close();
+        return this.#pool.end();
+      });
     return this.#closing;
   }
 }

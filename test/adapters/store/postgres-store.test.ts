@@ -161,6 +161,82 @@ if (unreachable !== null) {
     }
   });
 
+  test('postgres: reads outside units issued together leave in one socket write on a read lane, and a failing read fails alone', async () => {
+    const store = PostgresStore.open(url, { schema: freshSchema(), listenForConfigChanges: false, readLanes: 1 });
+    const writes = { count: 0 };
+    const socket = net.Socket.prototype as unknown as { _write: (...args: unknown[]) => unknown; _writev: (...args: unknown[]) => unknown };
+    const { _write: write, _writev: writev } = socket;
+    try {
+      await store.migrate();
+      await store.write(async (tx) => {
+        await tx.upsertMerchant(merchant('m1'));
+        await tx.insertPayment(payment('p1', 'm1'));
+      });
+      // The lane is open and has prepared both statements: what follows is Bind/Execute/Sync only.
+      await Promise.all([store.getPayment('p1'), store.listCardDeclines('fp', 0, 10)]);
+      socket._write = function (this: unknown, ...args: unknown[]) {
+        writes.count += 1;
+        return write.apply(this, args);
+      };
+      socket._writev = function (this: unknown, ...args: unknown[]) {
+        writes.count += 1;
+        return writev.apply(this, args);
+      };
+      const reads = await Promise.allSettled([
+        store.getPayment('p1'),
+        store.listCardDeclines('fp', 0, 10),
+        // A bigint column compared with text the server cannot cast: this read alone fails.
+        store.listCardDeclines('fp', 'not a number' as unknown as number, 10),
+        store.getPayment('p2'),
+      ]);
+      assert.equal(writes.count, 1, 'four reads, one system call');
+      assert.equal(reads[0]?.status === 'fulfilled' ? reads[0].value?.id : 'failed', 'p1');
+      assert.equal(reads[1]?.status, 'fulfilled');
+      assert.equal(reads[2]?.status, 'rejected');
+      assert.deepEqual(reads[3], { status: 'fulfilled', value: null });
+    } finally {
+      socket._write = write;
+      socket._writev = writev;
+      await store.close();
+      await dropSchemas();
+    }
+  });
+
+  test('postgres: a read lane whose connection is killed is replaced; reads after it are answered', async () => {
+    const schema = freshSchema();
+    const applicationName = `${schema}_lane`;
+    const store = PostgresStore.open(url, { schema, applicationName, listenForConfigChanges: false, readLanes: 1 });
+    const killer = new pg.Client({ connectionString: url });
+    await killer.connect();
+    try {
+      await store.migrate();
+      await store.write(async (tx) => {
+        await tx.upsertMerchant(merchant('m1'));
+        await tx.insertPayment(payment('p1', 'm1'));
+      });
+      assert.equal((await store.getPayment('p1'))?.id, 'p1');
+      // No batch runs now, so the only connection of that name left is the lane (the migration's went back idle: kill all).
+      await killer.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+      // The loss may reach the lane before or with the next read; either way a later read gets a fresh lane.
+      let answered: string | undefined;
+      for (let tries = 0; tries < 50 && answered === undefined; tries++) {
+        answered = await store.getPayment('p1').then(
+          (found) => found?.id,
+          (error: unknown) => {
+            assert.ok(isReswipeError(error, 'RSW_STORE_UNAVAILABLE'), String(error));
+            return undefined;
+          },
+        );
+        if (answered === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(answered, 'p1');
+    } finally {
+      await store.close();
+      await killer.end();
+      await dropSchemas();
+    }
+  });
+
   test('postgres: refunds of one original racing on two nodes approve exactly the original amount (the original is locked while deciding)', async () => {
     const schema = freshSchema();
     const a = await openStore(url, { postgresSchema: schema });
