@@ -4,7 +4,10 @@
 // concurrent intents, then their outcomes, over 1 000 terminals and a card per sale. Prints the process
 // CPU per sale (it includes the WAL fdatasync's system time) and the WAL pages written per sale
 // (checkpoints off, so the WAL only grows): the second is a count, the first needs back-to-back runs.
-// Usage: tsx bench/sale-units.ts [--sales 3000 --batch 40 --dir /path/on/real/disk]
+// With --ahead-rows N each round's intents and outcomes share their batch with a unit written ahead that
+// inserts N payments, as the projectors' units go first in a batch (a large first unit made SQLite's
+// statement journal spill to a temporary file before the writer's temp_store = MEMORY; docs/store.md).
+// Usage: tsx bench/sale-units.ts [--sales 3000 --batch 40 --ahead-rows 0 --dir /path/on/real/disk]
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +17,14 @@ import { fingerprintPan, maskPan } from '../src/core/cards/pan.ts';
 import type { AttemptRecord, PaymentRecord } from '../src/core/ports/store.ts';
 import { pendingBenchAttempt, pendingBenchSale } from './bench-records.ts';
 
-const { values } = parseArgs({ options: { sales: { type: 'string', default: '3000' }, batch: { type: 'string', default: '40' }, dir: { type: 'string' } } });
+const { values } = parseArgs({ options: { sales: { type: 'string', default: '3000' }, batch: { type: 'string', default: '40' }, 'ahead-rows': { type: 'string', default: '0' }, dir: { type: 'string' } } });
 const sales = Number(values.sales);
 const batch = Number(values.batch);
+const aheadRows = Number(values['ahead-rows']);
 for (const [name, value] of [['sales', sales], ['batch', batch]] as const) {
   if (!Number.isSafeInteger(value) || value < 1 || value > 1_000_000) throw new Error(`--${name} must be an integer in 1..1000000`);
 }
+if (!Number.isSafeInteger(aheadRows) || aheadRows < 0 || aheadRows > 10_000) throw new Error('--ahead-rows must be an integer in 0..10000');
 
 const terminals = 1000;
 const t0 = 1_765_000_000_000;
@@ -96,10 +101,18 @@ try {
     }
   };
   let next = 0;
+  let aheadNext = 0;
+  // A unit like a projector's, first in the batch: N approved payments without a terminal STAN.
+  const ahead = async (): Promise<void> => {
+    if (aheadRows === 0) return;
+    await store.write(async (tx) => {
+      for (let i = 0; i < aheadRows; i++) await tx.insertPayment({ ...recordsOf(100_000_000 + aheadNext++).payment, status: 'approved', terminalStan: null, terminalTransmittedAt: null });
+    }, { ahead: true });
+  };
   const round = async (): Promise<void> => {
     const ns = Array.from({ length: batch }, () => next++);
-    await Promise.all(ns.map((n) => intent(store, n)));
-    await Promise.all(ns.map((n) => outcome(store, n)));
+    await Promise.all([...ns.map((n) => intent(store, n)), ahead()]);
+    await Promise.all([...ns.map((n) => outcome(store, n)), ahead()]);
   };
   for (let warm = 0; warm < 10; warm++) await round();
   const walBefore = walBytes();
@@ -112,7 +125,7 @@ try {
   const walPagesPerSale = (walBytes() - walBefore) / (24 + 4096) / measured;
   await store.close();
   console.log(`sale units, SQLite synchronous=FULL, ${measured} sales in rounds of ${batch}: CPU ${((cpu.user + cpu.system) / measured).toFixed(1)} µs per sale (user ${(cpu.user / measured).toFixed(1)}), WAL ${walPagesPerSale.toFixed(2)} pages per sale`);
-  console.log(JSON.stringify({ bench: 'sale-units', sales: measured, batch, cpuUsPerSale: Number(((cpu.user + cpu.system) / measured).toFixed(1)), userUsPerSale: Number((cpu.user / measured).toFixed(1)), walPagesPerSale: Number(walPagesPerSale.toFixed(2)) }));
+  console.log(JSON.stringify({ bench: 'sale-units', sales: measured, batch, aheadRows, cpuUsPerSale: Number(((cpu.user + cpu.system) / measured).toFixed(1)), userUsPerSale: Number((cpu.user / measured).toFixed(1)), walPagesPerSale: Number(walPagesPerSale.toFixed(2)) }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

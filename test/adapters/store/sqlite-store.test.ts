@@ -215,6 +215,34 @@ test('sqlite: the writer\'s page cache is a 128th of the file, not less than the
   assert.equal(writerCacheKib(0, 4), 4 * 1024);
 });
 
+test('sqlite: the writer keeps its statement journals in memory, and a unit that fails after a large one is rolled back alone', async () => {
+  const store = SqliteStore.open(join(dir, 'temp-store.db'));
+  try {
+    await store.migrate();
+    assert.equal(store.writerTempStoreNow(), 2);
+    await store.write(async (tx) => tx.upsertMerchant(merchant('m1')));
+    // One batch: a unit that changes far more than the 64 KiB a statement journal held in memory before
+    // spilling to a file, then a unit that fails after its write, then one that succeeds.
+    const big = store.write(async (tx) => {
+      for (let i = 0; i < 400; i++) await tx.insertPayment(payment(`pay_big_${String(i).padStart(4, '0')}`, 'm1', { createdAtMs: 1000 + i, terminalStan: null }));
+    });
+    const failing = store.write(async (tx) => {
+      await tx.insertPayment(payment('pay_rolled_back', 'm1', { createdAtMs: 5000, terminalStan: null }));
+      throw new Error('unit fails after its write');
+    });
+    const after = store.write(async (tx) => tx.insertPayment(payment('pay_after', 'm1', { createdAtMs: 6000, terminalStan: null })));
+    const [bigResult, failingResult, afterResult] = await Promise.allSettled([big, failing, after]);
+    assert.equal(bigResult.status, 'fulfilled');
+    assert.equal(failingResult.status === 'rejected' && (failingResult.reason as Error).message, 'unit fails after its write');
+    assert.equal(afterResult.status, 'fulfilled');
+    assert.equal((await store.getPayment('pay_big_0399'))?.id, 'pay_big_0399');
+    assert.equal(await store.getPayment('pay_rolled_back'), null);
+    assert.equal((await store.getPayment('pay_after'))?.id, 'pay_after');
+  } finally {
+    await store.close();
+  }
+});
+
 test('sqlite: the writer gets the page cache writerCacheKib gives for its file and database.cacheMb', async () => {
   const fresh = SqliteStore.open(join(dir, 'cache-default.db'));
   await fresh.migrate();
