@@ -72,6 +72,12 @@ const gatewayNodeFlags = gatewayNodeFlagsText === 'none' ? [] : gatewayNodeFlags
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'reswipe.mjs');
+/**
+ * The checkout whose `reswipe serve` is measured: this one, or BENCH_GATEWAY_ROOT (another worktree, built),
+ * so that two trees are compared by the same bench script, with the same phases, counts and drain.
+ */
+const gatewayRoot = process.env.BENCH_GATEWAY_ROOT ?? root;
+const gatewayBin = join(gatewayRoot, 'bin', 'reswipe.mjs');
 const dialect = getDialect('iso87-ascii');
 const merchantId = 'M00000000000001';
 /** Approving test cards with large balances (¥100,000 each; the issuer is also reset between phases). */
@@ -651,12 +657,12 @@ async function main(): Promise<void> {
   // On a loaded shared machine a PostgreSQL gateway took 61-89 s to start (2026-12-06): 180 s before giving up.
   // With history the gateway's start is measured too (it read history on start: 10 M payments took over 30 s on 2026-12-06).
   const gatewayStartingMs = Date.now();
-  const gateway = await startJson([...gatewayNodeFlags, ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]), bin, 'serve', '--config', join(dir, 'config.json'), '--json'], dir, prefill > 0 ? 1_800 : 180);
+  const gateway = await startJson([...gatewayNodeFlags, ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]), gatewayBin, 'serve', '--config', join(dir, 'config.json'), '--json'], dir, prefill > 0 ? 1_800 : 180);
   const gatewayStartSeconds = Math.round((Date.now() - gatewayStartingMs) / 100) / 10;
   console.log(`gateway started in ${gatewayStartSeconds} s`);
   // A worktree without `npm install` (node_modules linked from elsewhere) or edited since its build runs the sources through tsx: say which, since the two differ by 34-47 MB of RSS.
   const compiledServer: { freshCompiledEntry(root: string, relativeEntry: string): string | null } = await import(new URL('../bin/compiled-server.mjs', import.meta.url).href);
-  console.log(`gateway runs ${compiledServer.freshCompiledEntry(root, 'cli/main.ts') === null ? 'the TypeScript sources through tsx (dist/ missing or older than src/: npm run build:server)' : 'the compiled dist/'}`);
+  console.log(`gateway runs ${compiledServer.freshCompiledEntry(gatewayRoot, 'cli/main.ts') === null ? 'the TypeScript sources through tsx (dist/ missing or older than src/: npm run build:server)' : 'the compiled dist/'}${gatewayRoot === root ? '' : ` of ${gatewayRoot}`}`);
   const gatewayPort = Number((gateway.info.listeners as Record<string, number>).pos);
   if (typeof gateway.info.operations === 'number') projectorLag.attach(gateway.info.operations);
   journalProbe = await openJournalProbe(config.database.url);
