@@ -2,8 +2,8 @@
 // A 10 ms interval timer notes each time it fires late; a late firing of more than STALL_MS (default 25)
 // is a stall, and the SQLite statements (timed by wrapping better-sqlite3, as sql-timing-preload.mjs
 // does) and garbage collections that ran in its window are attributed to it. Group-commit batches are
-// recorded from BEGIN IMMEDIATE to COMMIT (the store runs them as prepared statements; until 2026-12-06
-// this file only saw them through `exec`, so it missed nearly every batch): units (savepoints),
+// recorded from BEGIN IMMEDIATE to COMMIT (the store runs them as prepared statements; the first version
+// of this file watched only `exec` and so saw almost no batch of the current store): units (savepoints),
 // synchronous time, whether a projector unit was in it, and the WAL fdatasync that followed it (fs.fdatasync
 // is wrapped). At exit it writes $STALL_DIR/loop-stalls-<pid>.txt (default the temp dir): the loop delay
 // histogram, the stalls by size with their top statements, the batches, the syncs, the gaps between
