@@ -16,7 +16,8 @@
 // On a file with history every terminal's STANs go on from its highest STAN there, as a till's next sale's would.
 // The gateway phases also print the payment projector's largest lag (reswipe_projector_lag_seconds, read
 // from /metrics on the operations listener every 500 ms while the phase is measured).
-// Usage: npm run bench:auth [-- --seconds 8 --connections 64 --many-connections 1000 --rate 2000 --postgres postgres://postgres@127.0.0.1:5432/postgres --prefill 10000000 --dir D --history-from D/gateway.db]
+// --fixed-only runs the fixed-rate phase alone (after its warm-up), for studying the tail; BENCH_SALES_FILE, below.
+// Usage: npm run bench:auth [-- --seconds 8 --connections 64 --many-connections 1000 --rate 2000 --postgres postgres://postgres@127.0.0.1:5432/postgres --prefill 10000000 --dir D --history-from D/gateway.db --fixed-only]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -43,6 +44,8 @@ const { values } = parseArgs({
     postgres: { type: 'string' },
     prefill: { type: 'string', default: '0' },
     'history-from': { type: 'string' },
+    // Only the gateway's fixed-rate phase (after its warm-up): no relay, no max-rate phases. For studying the tail.
+    'fixed-only': { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -50,6 +53,12 @@ const warmupSeconds = Number(values['warmup-seconds']);
 const connections = Number(values.connections);
 const manyConnections = Number(values['many-connections']);
 const fixedRate = Number(values.rate);
+const fixedOnly = values['fixed-only'] === true;
+/**
+ * BENCH_SALES_FILE=<path> writes every measured sale of the fixed-rate phase as `startEpochMs latencyMs`, one a
+ * line, to put beside the gateway's own timeline (bench/loop-stall-preload.mjs with STALL_TIMELINE=1).
+ */
+const salesFile = process.env.BENCH_SALES_FILE;
 const prefill = Number(values.prefill);
 if (!Number.isSafeInteger(prefill) || prefill < 0 || prefill > 100_000_000) throw new Error('--prefill must be an integer in 0..100000000');
 if (prefill > 0 && values.postgres !== undefined) throw new Error('--prefill writes history into the SQLite file; it does not apply with --postgres');
@@ -131,6 +140,8 @@ class BenchTerminal {
   #stan: number;
   #transmittedAt: string;
   #waiting: { stan: string; startedNs: bigint; resolve: (latencyNs: bigint, code: string) => void } | null = null;
+  /** When the last sale was sent (epoch ms), for BENCH_SALES_FILE. */
+  sentAtMs = 0;
 
   private constructor(socket: Socket, terminalId: string, index: number, stanStart: number) {
     this.#stan = stanStart;
@@ -169,6 +180,7 @@ class BenchTerminal {
   #exchange(message: IsoMessage): Promise<{ latencyNs: bigint; code: string }> {
     const stan = getText(message, 11) ?? '';
     return new Promise((resolve) => {
+      this.sentAtMs = performance.timeOrigin + performance.now();
       this.#waiting = { stan, startedNs: process.hrtime.bigint(), resolve: (latencyNs, code) => resolve({ latencyNs, code }) };
       this.#socket.write(encodeFrame('binary2', packMessage(dialect, message)));
     });
@@ -257,6 +269,11 @@ interface PhaseDrain {
   /** (window + after) CPU over (window + tail) sales: what a sale costs with its projector work. */
   cpuMsPerSaleAll: number;
   dbCpuMsPerSaleAll: number;
+}
+
+/** A phase that --fixed-only left out: zeros (so the gateway's best max rate is 0 and its ratio to the relay too). */
+function skippedPhase(name: string): PhaseResult {
+  return { name, connections: 0, sales: 0, approved: 0, salesPerSec: 0, p50Ms: 0, p99Ms: 0, skipped: 0, cpuMsPerSale: 0, dbCpuMsPerSale: 0, projectorLagMaxS: -1, readsPerSale: 0, readKbPerSale: 0, drain: null };
 }
 
 /** Samples the gateway's projector lag from /metrics while a phase is measured. */
@@ -499,6 +516,7 @@ async function runFixedRate(name: string, terminals: BenchTerminal[], ratePerSec
   let due = 0;
   const tickMs = 5;
   const inFlight = new Set<Promise<unknown>>();
+  const saleLines: string[] = [];
   const timer = setInterval(() => {
     if (holding) return;
     due += (ratePerSec * tickMs) / 1000;
@@ -517,9 +535,11 @@ async function runFixedRate(name: string, terminals: BenchTerminal[], ratePerSec
         if (measuring) skipped += 1;
         continue;
       }
+      const saleTerminal = terminal;
       const sale = terminal.sale().then(({ latencyNs, code }) => {
         if (measuring) {
           latencies.push(latencyNs);
+          if (salesFile !== undefined) saleLines.push(`${saleTerminal.sentAtMs.toFixed(1)} ${(Number(latencyNs) / 1e6).toFixed(2)}`);
           if (code === '00') approved += 1;
           codes.set(code, (codes.get(code) ?? 0) + 1);
         } else if (windowEnded) tailSales += 1;
@@ -550,6 +570,7 @@ async function runFixedRate(name: string, terminals: BenchTerminal[], ratePerSec
   const behindEntries = await behindNow();
   await Promise.race([Promise.all([...inFlight]), delay(30_000)]);
   const drain = await drainAfterWindow(cpu, window, latencies.length, tailSales, behindEntries);
+  if (salesFile !== undefined) writeFileSync(salesFile, `${saleLines.join('\n')}\n`);
   return summarise(name, terminals.length, latencies, approved, elapsedS, skipped, window.cpuMs, window.dbCpuMs, lagMaxS, window.reads, window.readBytes, drain);
 }
 
@@ -611,8 +632,8 @@ async function main(): Promise<void> {
 
   // The ceiling: the same terminals through a relay that only cuts and forwards frames.
   const relay = await startJson(['--import', 'tsx', join(root, 'bench', 'framed-relay.ts'), '--upstream-port', String(issuerPort)], root);
-  const relayTerminals = await openTerminals(Number(relay.info.port), connections, 'R', false);
-  const relayResult = await runMaxRate('relay (ceiling), max rate', relayTerminals, relay.child.pid);
+  const relayTerminals = fixedOnly ? [] : await openTerminals(Number(relay.info.port), connections, 'R', false);
+  const relayResult = fixedOnly ? skippedPhase('relay') : await runMaxRate('relay (ceiling), max rate', relayTerminals, relay.child.pid);
   for (const terminal of relayTerminals) terminal.close();
   relay.child.kill('SIGTERM');
   // Fresh balances for the gateway: the relay phase must not have spent the cards' limits.
@@ -667,12 +688,12 @@ async function main(): Promise<void> {
   if (typeof gateway.info.operations === 'number') projectorLag.attach(gateway.info.operations);
   journalProbe = await openJournalProbe(config.database.url);
 
-  const few = await openTerminals(gatewayPort, connections, 'T', true);
-  const gatewayResult = await runMaxRate('gateway, max rate', few, gateway.child.pid);
+  const few = fixedOnly ? [] : await openTerminals(gatewayPort, connections, 'T', true);
+  const gatewayResult = fixedOnly ? skippedPhase('gateway, max rate') : await runMaxRate('gateway, max rate', few, gateway.child.pid);
   for (const terminal of few) terminal.close();
 
   const many = await openTerminals(gatewayPort, manyConnections, 'T', true, 1_996);
-  const manyResult = await runMaxRate(`gateway, max rate`, many, gateway.child.pid);
+  const manyResult = fixedOnly ? skippedPhase('gateway, max rate') : await runMaxRate(`gateway, max rate`, many, gateway.child.pid);
   const fixedResult = await runFixedRate(`gateway, fixed ${fixedRate}/s`, many, fixedRate, gateway.child.pid);
   const gatewayPeakRssMb = peakRssMb(gateway.child.pid);
   for (const terminal of many) terminal.close();
