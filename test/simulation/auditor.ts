@@ -1,16 +1,22 @@
 // The simulation's auditor. It trusts none of the engine's own bookkeeping: it puts side by side
 // (a) what every client was told (collected by the harness), (b) the money the issuer actually
-// moved (the IssuerBook's ledger, mapped to payments by their unique amount; for QR sales the
-// providers' books, checked in qr-audit.ts), (c) what the store
-// holds, and (d) the raw bytes of the SQLite files, and checks the five money-safety invariants of
-// docs/vocabulary.md. Every breach is reported with the payment it concerns.
+// moved (the IssuerBook's ledger, mapped to payments by their unique amount; for WeChat Pay and Alipay
+// sales the providers' books, checked in qr-audit.ts; UnionPay QR sales are card sales on the issuer's
+// ledger, with their codes checked one by one in unionpay-qr-audit.ts), (c) what the store holds, (d) the
+// raw bytes of the SQLite files and (e) what the gateway logged, and checks the five money-safety
+// invariants of docs/vocabulary.md. Every breach is reported with the payment it concerns.
 import { terminalRrnOf } from '../../src/core/payments/terminal-rrn.ts';
 import type { AttemptRecord, PaymentRecord, ReversalRecord, Store } from '../../src/core/ports/store.ts';
 import type { IssuerBook } from '../../src/sim/issuer/issuer-book.ts';
 import { auditQrPayment, emptyQrCounts, indexQrBooks, type QrCounts, type QrProviderBooks } from './qr-audit.ts';
+import type { UnionPayQrPresentation } from './sim-network.ts';
+import { auditUnionPayQrCodes, emptyUnionPayQrCounts, type UnionPayQrCounts } from './unionpay-qr-audit.ts';
 
-/** How a sale is paid: a card (the issuer's ledger has its money) or a QR code (the provider's book has it). */
-export type SimMethod = 'card' | 'wechat' | 'alipay';
+/**
+ * How a sale is paid: a card or a UnionPay QR code (the issuer's ledger has its money), or a WeChat Pay or
+ * Alipay code (the provider's book has it).
+ */
+export type SimMethod = 'card' | 'unionpay-qr' | 'wechat' | 'alipay';
 
 /** One answer a client received for a payment (first try, resend or duplicate copy). */
 export interface ClientAnswer {
@@ -48,7 +54,7 @@ export interface SimPayment {
   intake: 'iso' | 'http';
   terminalId: string | null;
   method: SimMethod;
-  /** The card number; empty for a QR sale. */
+  /** The card number; empty for a QR sale (UnionPay QR included). */
   pan: string;
   /** The customer's scanned code of a QR sale; null for a card sale. */
   authCode: string | null;
@@ -130,7 +136,8 @@ export interface AuditReport {
     recoveredSales: number;
     /** Sales by method and intake (`card-iso`, `wechat-http`, ...). */
     byKind: Record<string, number>;
-  } & QrCounts;
+  } & QrCounts &
+    UnionPayQrCounts;
 }
 
 export interface AuditInput {
@@ -138,6 +145,10 @@ export interface AuditInput {
   book: IssuerBook;
   /** The QR providers' books: their trades and every pay that reached them. */
   qr: QrProviderBooks;
+  /** Every sale request with a UnionPay-QR-shaped DE 2 the issuer processed (SimUpstream.unionPayQrPresentations). */
+  unionPayQr?: readonly UnionPayQrPresentation[];
+  /** Card numbers and QR codes found in the gateway's log lines (LogSecretScan.found), with the message of the line. */
+  loggedSecrets?: ReadonlyMap<string, string>;
   store: Store;
   /** Card numbers and QR codes that must never be in the database in full. */
   pans: readonly string[];
@@ -199,8 +210,11 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
   if (input.book.recordsEvicted > 0) add(0, null, `the issuer forgot ${input.book.recordsEvicted} records; raise recordsMax so the ledger is complete`);
 
   // (b') The QR providers' money, by amount.
-  const qrIndex = indexQrBooks(input.qr, new Set(input.payments.filter((payment) => payment.method !== 'card').map((payment) => payment.amountMinor)), add);
+  const qrIndex = indexQrBooks(input.qr, new Set(input.payments.filter((payment) => payment.method === 'wechat' || payment.method === 'alipay').map((payment) => payment.amountMinor)), add);
   const qrCounts = emptyQrCounts();
+  // (b'') The UnionPay QR codes the issuer saw, code by code.
+  const unionPayQrCounts = emptyUnionPayQrCounts();
+  auditUnionPayQrCodes(input.payments, input.unionPayQr ?? [], input.book, unionPayQrCounts, add);
   const byKind: Record<string, number> = {};
 
   // (c) The store.
@@ -321,7 +335,8 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
       const stored = row?.rrn ?? null;
       if (stored === null || answer.rrn !== terminalRrnOf(stored).trim()) add(2, who, `an answer carried RRN ${answer.rrn}, the store has ${stored ?? 'none'}`);
       // Per party that assigned it: the sandboxes number their trades from 1 each, where real WeChat Pay and Alipay numbers differ in their prefixes.
-      const rrnKey = `${payment.method}:${answer.rrn ?? ''}`;
+      // The issuer numbers card and UnionPay QR sales alike.
+      const rrnKey = `${payment.method === 'unionpay-qr' ? 'card' : payment.method}:${answer.rrn ?? ''}`;
       const named = paymentOfRrn.get(rrnKey);
       if (named !== undefined && row !== undefined && named !== row.id) add(2, who, `an answer carried RRN ${answer.rrn}, which another ${payment.method} answer gave payment ${named}: it names no one sale`);
       if (row !== undefined) paymentOfRrn.set(rrnKey, row.id);
@@ -334,7 +349,7 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
       add(2, who, `the client was told both 00 and ${definiteRefusals.map((answer) => `${answer.code}(${answer.kind})`).join(',')}`);
     }
     byKind[`${payment.method}-${payment.intake}`] = (byKind[`${payment.method}-${payment.intake}`] ?? 0) + 1;
-    if (payment.method !== 'card') {
+    if (payment.method === 'wechat' || payment.method === 'alipay') {
       const following = row === undefined ? [] : (followUpRows.get(row.id) ?? []);
       const followUps = payment.followUps.map((followUp) => {
         const stored = following.filter((candidate) => candidate.kind === followUp.operation && candidate.amountMinor === followUp.amountMinor);
@@ -367,6 +382,16 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
       }
     }
     if (manual) manualHandling += 1;
+    if (payment.method === 'unionpay-qr') {
+      unionPayQrCounts.unionPayQrSales += 1;
+      if (told?.code === '00') unionPayQrCounts.unionPayQrToldApproved += 1;
+      if (payment.reversalSent) unionPayQrCounts.unionPayQrTerminalReversals += 1;
+      unionPayQrCounts.unionPayQrFollowUps += payment.followUps.length;
+      for (const reversal of reversals.values()) {
+        if (reversal.state === 'done') unionPayQrCounts.unionPayQrReversalsDone += 1;
+        if (reversal.state === 'dead') unionPayQrCounts.unionPayQrReversalsDead += 1;
+      }
+    }
     // Invariant 3: a dead letter hands its payment to an operator through the durable flag, whatever the payment's status.
     if (manual && row !== undefined && (row.manualHandlingSinceMs ?? null) === null) add(3, who, `payment ${row.id} has a dead-lettered reversal but no manual handling flag`);
     if (row !== undefined && row.status === 'pending') {
@@ -494,6 +519,8 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
     }
     for (const pan of found) add(5, null, `a full card number or QR code ${pan.slice(0, 6)}…${pan.slice(-4)} is in ${file.split('/').pop()}`);
   }
+  // Invariant 5 on the logs: no PAN nor QR code in any line the gateway logged, as its logger writes it.
+  for (const [secret, message] of input.loggedSecrets ?? new Map<string, string>()) add(5, null, `a full card number or QR code ${secret.slice(0, 6)}…${secret.slice(-4)} was logged (line "${message}")`);
 
   return {
     ok: violations.length === 0,
@@ -525,6 +552,7 @@ export async function auditRun(input: AuditInput): Promise<AuditReport> {
       recoveredSales,
       byKind,
       ...qrCounts,
+      ...unionPayQrCounts,
     },
   };
 }

@@ -15,11 +15,14 @@
 // same file and a new gateway is composed and started (seed, recovery, loops), as `reswipe serve`
 // does; clients reach it only once start() is done. After the load the network heals, the clock
 // runs forward so reversals drain, and the auditor (auditor.ts) compares what the clients were told,
-// the issuer's ledger, the QR providers' books and the store. A fifth of the sales are QR (WeChat Pay,
-// Alipay, by terminal and by HTTP): the REAL QR adapters, built by the production factory with an
-// injected transport, reach the QR sandbox's providers on the same virtual time through a seeded
-// faulty wire (sim-qr-providers.ts), and the gateway is also crashed right after a provider processed a
-// pay. Same seed, same run, byte for byte.
+// the issuer's ledger, the QR providers' books, the store and what the gateway logged. A fifth of the
+// sales are QR (WeChat Pay, Alipay, by terminal and by HTTP): the REAL QR adapters, built by the
+// production factory with an injected transport, reach the QR sandbox's providers on the same virtual
+// time through a seeded faulty wire (sim-qr-providers.ts), and the gateway is also crashed right after a
+// provider processed a pay. A tenth are UnionPay QR (a 19-digit code starting 62, by terminal in DE 2 or
+// DE 48 `QRC=`, and by HTTP): the card engine sends them to the same simulated issuer on the host link
+// (DE 22 03x), which lets a code pay once, and the gateway is also crashed right after the issuer charged
+// one. Same seed, same run, byte for byte.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +30,7 @@ import { openStore } from '../../src/adapters/store/open-store.ts';
 import type { LoggerLike } from '../../src/adapters/channels/upstream-channel.ts';
 import { generateApiKey } from '../../src/adapters/http/auth.ts';
 import { createMetrics } from '../../src/adapters/http/metrics.ts';
+import { redactForLog } from '../../src/adapters/log/logger.ts';
 import { composeGateway, type Gateway } from '../../src/app/compose-gateway.ts';
 import type { TerminalConnection } from '../../src/adapters/terminal-link/handle-terminal-request.ts';
 import type { FollowUpRequest, FollowUpResult } from '../../src/core/ports/payments.ts';
@@ -35,12 +39,14 @@ import { isReswipeError } from '../../src/core/errors/reswipe-error.ts';
 import { getDialect, getText, packMessage, unpackMessage, type IsoMessage } from '../../src/core/iso8583/index.ts';
 import type { IdempotencyRecord, Store, StoreTx } from '../../src/core/ports/store.ts';
 import { transmissionDateTime } from '../../src/core/payments/upstream-request.ts';
+import { isUnionPayQrSale } from '../../src/core/payments/unionpay-qr-request.ts';
 import { nextIntInclusive, nextUnit, SeededRandom, type Random } from '../../src/core/time/random.ts';
 import { auditRun, type AuditReport, type ClientAnswer, type SimFollowUp, type SimMethod, type SimPayment } from './auditor.ts';
 import { BlindResendChannel, healthyNetwork, SimChannel, SimUpstream, type NetworkFaults, type NetworkStats } from './sim-network.ts';
 import { healthyQrNetwork, SimQrProviders, type QrNetworkFaults, type QrNetworkStats } from './sim-qr-providers.ts';
 import { BlindRepayQrChannel, TrustingQrChannel } from './broken-qr-channels.ts';
-import { simQrCodeOf } from './sim-qr-codes.ts';
+import { simQrCodeOf, simUnionPayQrCodeOf } from './sim-qr-codes.ts';
+import { LogSecretScan } from './log-secret-scan.ts';
 import { buildQrChannel } from '../../src/app/channels/qr-channel-factories.ts';
 import { VirtualScheduler } from './virtual-scheduler.ts';
 
@@ -99,6 +105,16 @@ export interface SimulationOptions {
   qrNetwork: QrNetworkFaults;
   /** How many times the gateway is crashed the instant a provider has processed a pay, before its answer (between pay and query). */
   qrCrashes: number;
+  /**
+   * Share of ALL sales paid by a UnionPay QR code on the host link, taken from the card sales (each card
+   * sale becomes one with probability unionPayQrShare / (1 - qrShare)), so the WeChat Pay and Alipay sales
+   * of a seed stay what they were.
+   */
+  unionPayQrShare: number;
+  /** How many times the gateway is crashed the instant the issuer has charged a UnionPay QR sale, before its reply leaves. */
+  unionPayQrCrashes: number;
+  /** Test the auditor: the channels resend an unanswered UnionPay QR sale as a new request (new STAN), presenting a spent code again. */
+  brokenUnionPayQrResend?: boolean;
   /** Test the auditor: the QR channels pay an unanswered pay AGAIN as a new order (a new out_trade_no). */
   brokenQrBlindRepay?: boolean;
   /** Test the auditor: the QR channels read a pay that got no answer as paid. */
@@ -150,11 +166,11 @@ function simConfig(dbPath: string, channels: readonly string[], isoTerminals: nu
   });
 }
 const channelNames = ['bank-a', 'bank-b'] as const;
-/** What the simulated shop accepts: cards and both QR providers' codes. */
-const simAccepts = ['debit', 'credit', 'quasi-credit', 'prepaid', 'wechat', 'alipay'];
+/** What the simulated shop accepts: cards, both QR providers' codes and UnionPay QR codes. */
+const simAccepts = ['debit', 'credit', 'quasi-credit', 'prepaid', 'wechat', 'alipay', 'unionpay-qr'];
 /** Share of approved sales whose client then voids it (same day) or refunds part of it, one or two times. */
 const followUpShare = 0.12;
-/** The same for QR sales (higher: fewer of them, and only HTTP clients name a QR sale to void or refund). */
+/** The same for QR sales, UnionPay QR included (higher: fewer of them, and only HTTP clients name a WeChat Pay or Alipay sale to void or refund). */
 const qrFollowUpShare = 0.3;
 /** Each channel has its own DE 32, so their STAN sequences never collide at the issuer. */
 function acquirerIdOf(channel: string): string {
@@ -195,6 +211,9 @@ export function swarmOptions(seed: number, payments: number): SimulationOptions 
     qrShare: 0.2,
     qrNetwork: { notSent: rate(0.05), requestLost: rate(0.08), answerLost: rate(0.1), slowAnswer: rate(0.08), badSignature: rate(0.03), delayMsMax: nextIntInclusive(random, 5, 600) },
     qrCrashes: nextIntInclusive(random, 0, 2),
+    // Drawn last again, so every draw above stays what it was before UnionPay QR joined.
+    unionPayQrShare: 0.1,
+    unionPayQrCrashes: nextIntInclusive(random, 0, 2),
   };
 }
 
@@ -207,6 +226,10 @@ export interface SimulationResult {
     tasks: number;
     writes: number;
     crashes: number;
+    /** Of those, crashes the instant the issuer charged a UnionPay QR sale. */
+    unionPayQrCrashes: number;
+    /** Lines the gateway logged (all levels), each scanned for card numbers and QR codes. */
+    logLines: number;
     network: NetworkStats;
     qrNetwork: QrNetworkStats;
     clientsGaveUp: number;
@@ -340,13 +363,19 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   // Drawn after all the above: which sales are QR and with what code, the QR network, the QR crash plan.
   const qrRandom = new SeededRandom(random.nextUint32());
   const qrNetworkRandom = new SeededRandom(random.nextUint32());
+  // Drawn after all the above: which card sales become UnionPay QR sales, their codes and crash plan.
+  const unionPayQrRandom = new SeededRandom(random.nextUint32());
   const upstream = new SimUpstream(scheduler, networkRandom, issuerRandom, options.network);
   const qrProviders = new SimQrProviders(scheduler, qrNetworkRandom, options.qrNetwork);
   const qrChannelConfigs = qrProviders.channelConfigs(dir, 1_500);
   // The HTTP clients' key (its secret is random; nothing of the run depends on it).
   const apiKey = generateApiKey({ scope: 'merchant', merchantId: simMerchantId }, 'sim', startAtMs);
   const engineErrors: string[] = [];
+  // Every line the gateway logs, rendered as its production logger writes it, is scanned for card numbers and codes.
+  const logScan = new LogSecretScan();
+  logScan.watch(simPans);
   let crashes = 0;
+  let unionPayQrCrashes = 0;
   let current: Generation | null = null;
 
   const expectedWrites = Math.max(10, options.payments * 4);
@@ -377,10 +406,17 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   };
 
   const logger = (epoch: number): LoggerLike => ({
-    info() {},
-    debug() {},
-    warn() {},
+    info(fields: unknown, message?: string) {
+      logScan.scan(redactForLog(fields), redactForLog(message));
+    },
+    debug(fields: unknown, message?: string) {
+      logScan.scan(redactForLog(fields), redactForLog(message));
+    },
+    warn(fields: unknown, message?: string) {
+      logScan.scan(redactForLog(fields), redactForLog(message));
+    },
     error(fields: unknown, message?: string) {
+      logScan.scan(redactForLog(fields), redactForLog(message));
       // Expected: dead-lettered reversals and QR cancels, QR answers whose signature the network broke. Anything else is kept for the report.
       if (message !== undefined && /manual handling|dead-lettered|reversal try failed|signature does not verify/.test(message)) return;
       if (engineErrors.length < 50) engineErrors.push(`gen ${epoch}: ${message ?? ''} ${JSON.stringify(fields)}`);
@@ -405,6 +441,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         const wire = new SimChannel(channel.name, upstream, epoch);
         if (options.brokenBlindResend === true) return new BlindResendChannel(wire);
         if (options.brokenBlindAdvice === true) return new BlindResendChannel(wire, ['0220', '0221']);
+        if (options.brokenUnionPayQrResend === true) return new BlindResendChannel(wire, ['0200'], isUnionPayQrSale);
         return wire;
       },
       // The real WeChat Pay v2 and Alipay adapters, their requests delivered to the simulated providers.
@@ -455,6 +492,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   // The payments, each with a unique amount: the issuer's ledger maps back to a payment by DE 4 alone.
   const clientsCount = Math.max(1, options.isoTerminals + options.httpClients);
   const payments: SimPayment[] = [];
+  const unionPayQrCodes: string[] = [];
+  const cardToUnionPayQr = options.qrShare >= 1 ? 0 : Math.min(1, options.unionPayQrShare / (1 - options.qrShare));
   let amountMinor = 1_000;
   for (let index = 0; index < options.payments; index++) {
     amountMinor += 1;
@@ -463,7 +502,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const iso = client < options.isoTerminals || options.isoTerminals + options.httpClients === 0;
     const pan = nextUnit(clientRandom) < 0.85 ? approvingPans[nextIntInclusive(clientRandom, 0, approvingPans.length - 1)]! : decliningPans[nextIntInclusive(clientRandom, 0, decliningPans.length - 1)]!;
     // The card is drawn for every sale, so the card stream stays the same whoever pays by QR.
-    const method: SimMethod = nextUnit(qrRandom) >= options.qrShare ? 'card' : nextUnit(qrRandom) < 0.5 ? 'wechat' : 'alipay';
+    const drawn: SimMethod = nextUnit(qrRandom) >= options.qrShare ? 'card' : nextUnit(qrRandom) < 0.5 ? 'wechat' : 'alipay';
+    const qrCode = drawn === 'card' ? null : simQrCodeOf(drawn, index, qrRandom);
+    // A card sale may become a UnionPay QR sale, drawn from its own stream: the WeChat Pay and Alipay draws above never move.
+    const method: SimMethod = drawn === 'card' && nextUnit(unionPayQrRandom) < cardToUnionPayQr ? 'unionpay-qr' : drawn;
+    if (method === 'unionpay-qr') unionPayQrCodes.push(simUnionPayQrCodeOf(index, unionPayQrRandom));
     payments.push({
       index,
       client,
@@ -471,7 +514,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       terminalId: iso ? terminalIdOf(client) : null,
       method,
       pan: method === 'card' ? pan : '',
-      authCode: method === 'card' ? null : simQrCodeOf(method, index, qrRandom),
+      authCode: method === 'unionpay-qr' ? (unionPayQrCodes.at(-1) ?? null) : qrCode,
       amountMinor,
       stan: null,
       transmittedAt: null,
@@ -484,6 +527,18 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       followUps: [],
     });
   }
+
+  logScan.watch(payments.flatMap((payment) => (payment.authCode === null ? [] : [payment.authCode])));
+  // Crashes the instant the issuer charged the n-th UnionPay QR sale, before its reply: recovery must reverse it, never send the code again.
+  const unionPayQrCrashAt = new Set(Array.from({ length: options.unionPayQrCrashes }, () => nextIntInclusive(unionPayQrRandom, 1, Math.max(1, unionPayQrCodes.length))));
+  let unionPayQrCharges = 0;
+  upstream.afterUnionPayQrCharge = () => {
+    unionPayQrCharges += 1;
+    const gen = current;
+    if (!unionPayQrCrashAt.has(unionPayQrCharges) || gen === null || !gen.alive) return;
+    unionPayQrCrashes += 1;
+    run.crash(gen);
+  };
 
   // ---- clients ------------------------------------------------------------------------------
   let clientsDone = 0;
@@ -625,8 +680,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   /** An HTTP client's void or refund: FollowUps.followUp, as the HTTP route calls it (ISO follow-ups go through the terminal listener). */
   const handleFollowUp = async (gen: Generation, payment: SimPayment, followUp: SimFollowUp, request: FollowUpRequest): Promise<ClientAnswer | null> => {
     try {
-      // A QR sale's void or refund goes to its provider, as the HTTP route sends it.
-      const useCases = payment.method === 'card' ? gen.gateway.transactions : gen.gateway.qrPayments;
+      // A WeChat Pay or Alipay sale's void or refund goes to its provider, as the HTTP route sends it; a UnionPay QR sale's follows the card rules.
+      const useCases = isProviderQr(payment.method) ? gen.gateway.qrPayments : gen.gateway.transactions;
       const result: FollowUpResult = await useCases.followUp({ ...request, deadlineMs: scheduler.nowMs() + gen.gateway.engine.settings.terminalTimeoutMs });
       const atMs = scheduler.nowMs();
       switch (result.kind) {
@@ -725,8 +780,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const planFollowUps = (payment: SimPayment): SimFollowUp[] => {
     // An HTTP client names the sale by the id it was told; a terminal by its STAN, DE 7 and RRN.
     if (payment.told?.code !== '00' || (payment.intake === 'http' && payment.told.paymentId === null) || nextUnit(followUpRandom) >= (payment.method === 'card' ? followUpShare : qrFollowUpShare)) return [];
-    // A terminal voids or refunds its QR sales through the HTTP API, not the terminal link (docs/qr-payments.md).
-    if (payment.intake === 'iso' && payment.method !== 'card') return [];
+    // A terminal voids or refunds its WeChat Pay and Alipay sales through the HTTP API, not the terminal link
+    // (docs/qr-payments.md); a UnionPay QR sale by a card void or refund advice (docs/qr-unionpay.md).
+    if (payment.intake === 'iso' && isProviderQr(payment.method)) return [];
     const make = (operation: SimFollowUp['operation'], amountMinor: number): SimFollowUp => ({ operation, amountMinor, answers: [], told: null, sends: 0, gaveUp: false });
     if (nextUnit(followUpRandom) < 0.5) return [make('void', payment.amountMinor)];
     const firstMax = Math.max(1, Math.floor(payment.amountMinor * 0.4));
@@ -817,6 +873,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   // No more crashes; the network heals; the clock runs so every reversal settles or runs out of tries.
   run.crashPlan = [];
   qrCrashAt.clear();
+  unionPayQrCrashAt.clear();
   upstream.faults = { ...healthyNetwork };
   qrProviders.faults = { ...healthyQrNetwork };
   await scheduler.runUntil(scheduler.nowMs() + drainMs);
@@ -837,6 +894,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       payments,
       book: upstream.book,
       qr: { trades: qrProviders.ledger(), pays: qrProviders.pays },
+      unionPayQr: upstream.unionPayQrPresentations,
+      loggedSecrets: logScan.found,
       store: auditStore,
       pans: [...simPans, ...payments.flatMap((payment) => (payment.authCode === null ? [] : [payment.authCode]))],
       goodPans: approvingPans,
@@ -851,16 +910,31 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   return {
     options,
     report,
-    stats: { virtualMs: scheduler.nowMs() - startAtMs, tasks: scheduler.tasksRun, writes: run.writes, crashes, network: upstream.stats, qrNetwork: qrProviders.stats, clientsGaveUp, engineErrors },
+    stats: { virtualMs: scheduler.nowMs() - startAtMs, tasks: scheduler.tasksRun, writes: run.writes, crashes, unionPayQrCrashes, logLines: logScan.lines, network: upstream.stats, qrNetwork: qrProviders.stats, clientsGaveUp, engineErrors },
   };
+}
+
+/** WeChat Pay and Alipay: paid through a provider's HTTP API, audited against its book. UnionPay QR travels the host link like a card. */
+function isProviderQr(method: SimMethod): method is 'wechat' | 'alipay' {
+  return method === 'wechat' || method === 'alipay';
 }
 
 function terminalIdOf(index: number): string {
   return `T${String(index + 1).padStart(7, '0')}`;
 }
 
-/** The terminal's 0200 sale, as a POS packs it: chip entry, the card's expiry, its own STAN and DE 7; a QR sale carries the scanned code in DE 48 (`QRC=`, entry mode 031) instead of a card. */
+/**
+ * The terminal's 0200 sale, as a POS packs it: chip entry, the card's expiry, its own STAN and DE 7; a QR
+ * sale carries the scanned code in DE 48 (`QRC=`, entry mode 031) instead of a card. Every other UnionPay QR
+ * sale carries its code in DE 2 instead, as `reswipe terminal --auth-code` sends one (docs/qr-unionpay.md).
+ */
 function saleMessageOf(payment: SimPayment): IsoMessage {
+  if (payment.authCode !== null && payment.method === 'unionpay-qr' && payment.index % 2 === 1) {
+    return {
+      mti: '0200',
+      fields: { 2: payment.authCode, 3: '000000', 4: amountText(payment.amountMinor), 7: payment.transmittedAt ?? '', 11: payment.stan ?? '', 22: '031', 25: '00', 41: payment.terminalId ?? '', 42: simMerchantId, 49: '156' },
+    };
+  }
   if (payment.authCode !== null) {
     return {
       mti: '0200',

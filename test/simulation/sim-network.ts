@@ -8,7 +8,8 @@ import type { ChannelHealth, ChannelSendResult, UnmatchedReplyInfo } from '../..
 import type { GatewayChannel } from '../../src/app/compose-gateway.ts';
 import { getText, type IsoMessage } from '../../src/core/iso8583/index.ts';
 import { nextIntInclusive, nextUnit, type Random } from '../../src/core/time/random.ts';
-import { decideIssuerResponse } from '../../src/sim/issuer/decide-issuer-response.ts';
+import { isQrEntryMode, isUnionPayQrCode } from '../../src/core/payments/unionpay-qr-request.ts';
+import { decideIssuerResponse, requestKey } from '../../src/sim/issuer/decide-issuer-response.ts';
 import { IssuerBook } from '../../src/sim/issuer/issuer-book.ts';
 import type { VirtualScheduler } from './virtual-scheduler.ts';
 
@@ -57,6 +58,26 @@ export interface NetworkStats {
   issuerOutcomes: Record<string, number>;
 }
 
+/**
+ * A request whose DE 2 has the shape of a UnionPay QR code (19 digits starting 62), as the issuer saw it:
+ * the test's own record of which codes reached the bank and when (the issuer's books keep only
+ * fingerprints). Some test cards have that shape too: `qrEntry` (DE 22 `03x`) tells a scanned code apart.
+ */
+export interface UnionPayQrPresentation {
+  /** DE 2 in full (test memory only; never written anywhere). */
+  code: string;
+  qrEntry: boolean;
+  mti: string;
+  /** The issuer's request key (DE 32, 41, 11, 7): its ledger record, if it answered with money. */
+  key: string;
+  amountMinor: number;
+  atMs: number;
+  /** DE 39 the issuer answered (null: it answered nothing). */
+  responseCode: string | null;
+  /** The issuer moved money on this request. */
+  charged: boolean;
+}
+
 /** The issuer and the wires to it, shared by every gateway generation of one run. */
 export class SimUpstream {
   readonly book = new IssuerBook({ recordsMax: 1_000_000 });
@@ -69,6 +90,10 @@ export class SimUpstream {
     unmatchedReplies: 0,
     issuerOutcomes: {},
   };
+  /** Every request with a 62-code in DE 2, in the order the issuer processed them. */
+  readonly unionPayQrPresentations: UnionPayQrPresentation[] = [];
+  /** Called right after the issuer moved money on a UnionPay QR sale, before its reply leaves (a crash point). */
+  afterUnionPayQrCharge: (() => void) | null = null;
 
   constructor(
     readonly scheduler: VirtualScheduler,
@@ -85,6 +110,22 @@ export class SimUpstream {
     const decision = decideIssuerResponse(this.book, request, { nowMs: this.scheduler.nowMs(), random: this.issuerRandom });
     for (const event of decision.events) this.book.apply(event);
     this.stats.issuerOutcomes[decision.outcome] = (this.stats.issuerOutcomes[decision.outcome] ?? 0) + 1;
+    const pan = getText(request, 2);
+    if (pan !== undefined && isUnionPayQrCode(pan)) {
+      const qrEntry = isQrEntryMode(getText(request, 22));
+      const charged = decision.events.some((event) => event.type === 'answered' && event.money !== null);
+      this.unionPayQrPresentations.push({
+        code: pan,
+        qrEntry,
+        mti: request.mti,
+        key: requestKey(getText(request, 32) ?? '', getText(request, 41) ?? '', getText(request, 11) ?? '', getText(request, 7) ?? ''),
+        amountMinor: Number(getText(request, 4) ?? 'NaN'),
+        atMs: this.scheduler.nowMs(),
+        responseCode: decision.response === null ? null : (getText(decision.response, 39) ?? null),
+        charged,
+      });
+      if (qrEntry && charged) this.afterUnionPayQrCharge?.();
+    }
     return decision.response;
   }
 
@@ -203,10 +244,14 @@ export class SimChannel implements GatewayChannel {
  */
 export class BlindResendChannel implements GatewayChannel {
   #stan = 900_000;
-  /** The MTIs resent blindly: sales and pre-authorizations by default; refund advices (0220/0221) to test the follow-up audit. */
+  /**
+   * The MTIs resent blindly: sales and pre-authorizations by default; refund advices (0220/0221) to test the
+   * follow-up audit. `only` narrows it further (UnionPay QR sales alone, to test the one-time code audit).
+   */
   constructor(
     readonly inner: SimChannel,
     readonly mtis: readonly string[] = ['0200', '0100'],
+    readonly only: (request: IsoMessage) => boolean = () => true,
   ) {}
   get name(): string {
     return this.inner.name;
@@ -225,7 +270,7 @@ export class BlindResendChannel implements GatewayChannel {
   }
   async send(request: IsoMessage, options: { timeoutMs: number }): Promise<ChannelSendResult> {
     const first = await this.inner.send(request, options);
-    if (first.kind !== 'no_reply' || !this.mtis.includes(request.mti)) return first;
+    if (first.kind !== 'no_reply' || !this.mtis.includes(request.mti) || !this.only(request)) return first;
     this.#stan = this.#stan >= 999_999 ? 900_000 : this.#stan + 1;
     const again: IsoMessage = { mti: request.mti, fields: { ...request.fields, 11: String(this.#stan).padStart(6, '0') } };
     return this.inner.send(again, options);

@@ -1,6 +1,6 @@
 // Goal: the five money-safety invariants hold under any mix of lost, delayed, duplicated and
-// reordered messages, disconnects and gateway crashes, for card and QR (WeChat Pay, Alipay) sales and
-// for the voids and refunds clients send of their approved sales. Method: a swarm of seeded simulations
+// reordered messages, disconnects and gateway crashes, for card, QR (WeChat Pay, Alipay) and UnionPay QR
+// (host link) sales and for the voids and refunds clients send of their approved sales. Method: a swarm of seeded simulations
 // (harness.ts) of the real engine, reversal worker and SQLite store in virtual time, each audited
 // independently (auditor.ts) against the issuer's ledger and what the clients were told; at least
 // 10,000 payments per run. A failure prints the seed and the command that replays it.
@@ -33,7 +33,7 @@ function seedsToRun(): Array<{ seed: number; payments: number }> {
 
 const runs = seedsToRun();
 let audited = 0;
-const totals = { crashes: 0, faults: 0, lateReplies: 0, reversalsDone: 0, reversalsDead: 0, terminalReversals: 0, resends: 0, reversalsOfUnseen: 0, manualHandling: 0, pendingFlagged: 0, sweepEventsMax: 0, toldApproved: 0, toldWait: 0, voids: 0, voidsApproved: 0, refunds: 0, refundsAccepted: 0, followUpsManual: 0, refundsReversed: 0, voidedSalesReopened: 0, qrSales: 0, qrToldApproved: 0, qrPaidTrades: 0, qrCancelledAfterPaid: 0, qrManual: 0, qrRefundsAccepted: 0, qrVoidsApproved: 0, qrCrashes: 0, goodCardSales: 0, goodCardApproved: 0, recoveredSales: 0 };
+const totals = { crashes: 0, faults: 0, lateReplies: 0, reversalsDone: 0, reversalsDead: 0, terminalReversals: 0, resends: 0, reversalsOfUnseen: 0, manualHandling: 0, pendingFlagged: 0, sweepEventsMax: 0, toldApproved: 0, toldWait: 0, voids: 0, voidsApproved: 0, refunds: 0, refundsAccepted: 0, followUpsManual: 0, refundsReversed: 0, voidedSalesReopened: 0, qrSales: 0, qrToldApproved: 0, qrPaidTrades: 0, qrCancelledAfterPaid: 0, qrManual: 0, qrRefundsAccepted: 0, qrVoidsApproved: 0, qrCrashes: 0, unionPayQrSales: 0, unionPayQrToldApproved: 0, unionPayQrCharges: 0, unionPayQrChargesReversed: 0, unionPayQrReversalsDone: 0, unionPayQrCrashes: 0, unionPayQrFollowUps: 0, goodCardSales: 0, goodCardApproved: 0, recoveredSales: 0 };
 
 for (const { seed, payments } of runs) {
   test(`seed ${seed}: ${payments} payments keep every money invariant`, async () => {
@@ -70,6 +70,13 @@ for (const { seed, payments } of runs) {
     totals.qrRefundsAccepted += counts.qrRefundsAccepted;
     totals.qrVoidsApproved += counts.qrVoidsApproved;
     totals.qrCrashes += options.qrCrashes;
+    totals.unionPayQrSales += counts.unionPayQrSales;
+    totals.unionPayQrToldApproved += counts.unionPayQrToldApproved;
+    totals.unionPayQrCharges += counts.unionPayQrCharges;
+    totals.unionPayQrChargesReversed += counts.unionPayQrChargesReversed;
+    totals.unionPayQrReversalsDone += counts.unionPayQrReversalsDone;
+    totals.unionPayQrCrashes += result.stats.unionPayQrCrashes;
+    totals.unionPayQrFollowUps += counts.unionPayQrFollowUps;
     totals.goodCardSales += counts.goodCardSales;
     totals.goodCardApproved += counts.goodCardApproved;
     totals.recoveredSales += counts.recoveredSales;
@@ -77,7 +84,7 @@ for (const { seed, payments } of runs) {
       const message = [
         `simulation seed ${seed} broke ${result.report.violations.length} check(s):`,
         describeViolations(result.report),
-        `fault mix: ${JSON.stringify({ network: options.network, link: options.link, crashes: options.crashes })}`,
+        `fault mix: ${JSON.stringify({ network: options.network, link: options.link, crashes: options.crashes, qrCrashes: options.qrCrashes, unionPayQrCrashes: options.unionPayQrCrashes })}`,
         `replay: ${process.env.RESWIPE_SIM_STRICT === '1' ? 'RESWIPE_SIM_STRICT=1 ' : ''}${replayCommand(seed, payments)}`,
       ].join('\n');
       console.error(message);
@@ -88,6 +95,8 @@ for (const { seed, payments } of runs) {
     assert.ok(result.report.counts.storePayments > 0, `seed ${seed}: no payment reached the store`);
     // QR sales were in the mix and reached the providers (a fifth of the sales: certain from 100 payments on).
     if (payments >= 100) assert.ok(counts.qrSales > 0 && result.stats.qrNetwork.processed.pay > 0, `seed ${seed}: no QR sale reached a provider`);
+    // UnionPay QR sales were in the mix and reached the issuer (a tenth of the sales).
+    if (payments >= 100) assert.ok(counts.unionPayQrSales > 0 && counts.unionPayQrPresented > 0, `seed ${seed}: no UnionPay QR sale reached the issuer`);
   });
 }
 

@@ -9,7 +9,7 @@ import type { Random } from '../../core/time/random.ts';
 import { nextIntInclusive } from '../../core/time/random.ts';
 import { assertNever } from '../../core/vocabulary.ts';
 import type { IssuerBook, IssuerEvent, MoneyKind, MoneyMove, StoredResponse } from './issuer-book.ts';
-import { fromStoredResponse, toStoredResponse } from './issuer-book.ts';
+import { fromStoredResponse, toStoredResponse, unionPayQrCodeFingerprint } from './issuer-book.ts';
 import { findTestCard, findUnionPayQrAccount, forcedCodeForAmount, simulatorAccounts, type TestCard } from './test-cards.ts';
 import { isUnionPayQrSale } from '../../core/payments/unionpay-qr-request.ts';
 
@@ -297,8 +297,14 @@ export function decideAuthorization(book: IssuerBook, request: IsoMessage, conte
   if (!Number.isFinite(amountMinor)) return answer('13', {}, null);
   // A UnionPay QR sale pays from the QR account its code names; a code never matches a card. A follow-up
   // without card data acts on the account of the original it names.
-  const testCard = card.account ?? (isUnionPayQrSale(request) ? findUnionPayQrAccount(card.pan) : findTestCard(card.pan));
+  const isQrCode = card.account === undefined && isUnionPayQrSale(request);
+  const testCard = card.account ?? (isQrCode ? findUnionPayQrAccount(card.pan) : findTestCard(card.pan));
   if (testCard === undefined) return answer('14', {}, null);
+  // A C2B code pays once, as at UnionPay: a code that already moved money (reversed since or not) is
+  // dead, and a second sale on it (another request key; the same key replayed above) is refused as an
+  // expired code, so the customer shows a fresh one.
+  const qrCodeFingerprint = isQrCode ? unionPayQrCodeFingerprint(card.pan) : undefined;
+  if (qrCodeFingerprint !== undefined && book.spentQrCodes.has(qrCodeFingerprint)) return answer('54', {}, null);
   const account = book.account(testCard.id);
 
   if (kind === 'balance') {
@@ -328,6 +334,7 @@ export function decideAuthorization(book: IssuerBook, request: IsoMessage, conte
     rrn,
     authCode: String(nextIntInclusive(context.random, 0, 999_999)).padStart(6, '0'),
     refundOfKey,
+    ...(qrCodeFingerprint === undefined ? {} : { qrCodeFingerprint }),
   });
 
   switch (kind) {

@@ -3,7 +3,7 @@
 // applying events, so the same events replayed from a ledger file rebuild the same books.
 // Pure: no I/O, no clock, no randomness.
 import type { IsoMessage } from '../../core/iso8583/index.ts';
-import { maskPan } from '../../core/cards/pan.ts';
+import { fingerprintPan, maskPan } from '../../core/cards/pan.ts';
 import { simulatorAccounts, type TestCard } from './test-cards.ts';
 
 export type MoneyKind = 'charge' | 'hold' | 'refund';
@@ -19,6 +19,16 @@ export interface MoneyMove {
   readonly authCode: string;
   /** For a refund that names its sale in DE 90: the sale's request key. */
   readonly refundOfKey: string | null;
+  /** For money moved on a UnionPay QR code: the code's fingerprint (unionPayQrCodeFingerprint), which spends it. */
+  readonly qrCodeFingerprint?: string;
+}
+
+/** The simulator's own key for the fingerprints of spent UnionPay QR codes: the books and ledger file never hold a code in full. */
+const spentQrCodeKey = 'reswipe-issuer-sim:unionpay-qr-spent-codes';
+
+/** The form in which the books remember a UnionPay QR code they moved money on. */
+export function unionPayQrCodeFingerprint(code: string): string {
+  return fingerprintPan(code, spentQrCodeKey);
 }
 
 /** A stored response has only text fields (responses carry no binary data), so it survives JSON. */
@@ -118,6 +128,11 @@ export class IssuerBook {
   readonly records = new Map<string, TxnRecord>();
   /** Originals whose reversal came first (reordered or lost on the way); bounded like records. */
   readonly reversedUnseen = new Map<string, number>();
+  /**
+   * UnionPay QR codes that moved money, by fingerprint, with when: a C2B code pays once, so a later
+   * sale on it (another request key) is refused, even after the first was reversed. Bounded like records.
+   */
+  readonly spentQrCodes = new Map<string, number>();
   /** Answered financial requests so far; feeds the RRN sequence. */
   answeredCount = 0;
   recordsEvicted = 0;
@@ -144,6 +159,7 @@ export class IssuerBook {
       case 'reset':
         this.records.clear();
         this.reversedUnseen.clear();
+        this.spentQrCodes.clear();
         this.answeredCount = 0;
         this.recordsEvicted = 0;
         this.openAccounts();
@@ -154,6 +170,7 @@ export class IssuerBook {
         if (event.money !== null) {
           entry = { key: event.key, money: event.money, atMs: event.atMs, reversedAtMs: null, refundedMinor: 0 };
           this.applyMoney(event.money, +1);
+          if (event.money.qrCodeFingerprint !== undefined) this.spendQrCode(event.money.qrCodeFingerprint, event.atMs);
           if (event.money.refundOfKey !== null) {
             const sale = this.records.get(event.money.refundOfKey)?.entry;
             if (sale !== undefined && sale !== null) sale.refundedMinor += event.money.amountMinor;
@@ -206,6 +223,15 @@ export class IssuerBook {
         account.availableMinor += direction * money.amountMinor;
         add(direction === 1 ? totals.refunds : totals.refundsReversed, money.amountMinor);
         return;
+    }
+  }
+
+  private spendQrCode(fingerprint: string, atMs: number): void {
+    this.spentQrCodes.set(fingerprint, atMs);
+    while (this.spentQrCodes.size > this.recordsMax) {
+      const oldest = this.spentQrCodes.keys().next();
+      if (oldest.done === true) break;
+      this.spentQrCodes.delete(oldest.value);
     }
   }
 
