@@ -131,31 +131,45 @@ if (unreachable !== null) {
     }
   });
 
+  /** Counts the socket writes (system calls: `_write` and `_writev`) of every net.Socket between start() and stop(). */
+  function socketWriteCounter(): { count: number; start(): void; stop(): void } {
+    const socket = net.Socket.prototype as unknown as { _write: (...args: unknown[]) => unknown; _writev: (...args: unknown[]) => unknown };
+    const { _write: write, _writev: writev } = socket;
+    const counter = {
+      count: 0,
+      start() {
+        socket._write = function (this: unknown, ...args: unknown[]) {
+          counter.count += 1;
+          return write.apply(this, args);
+        };
+        socket._writev = function (this: unknown, ...args: unknown[]) {
+          counter.count += 1;
+          return writev.apply(this, args);
+        };
+      },
+      stop() {
+        socket._write = write;
+        socket._writev = writev;
+      },
+    };
+    return counter;
+  }
+
   test('postgres: a unit\'s savepoint and the statements it issues together leave in one socket write', async () => {
     // No LISTEN connection and no config reads: the batch connection is the only one writing.
     const store = PostgresStore.open(url, { schema: freshSchema(), listenForConfigChanges: false });
-    const writes = { count: 0 };
-    const socket = net.Socket.prototype as unknown as { _write: (...args: unknown[]) => unknown; _writev: (...args: unknown[]) => unknown };
-    const { _write: write, _writev: writev } = socket;
+    const writes = socketWriteCounter();
     try {
       await store.migrate();
       await store.write((tx) => tx.insertIdempotency(idempotency('http:m1', 'warm')));
       const threeKeys = (prefix: string) => (tx: StoreTx) => Promise.all(['1', '2', '3'].map((n) => tx.insertIdempotency(idempotency('http:m1', `${prefix}${n}`))));
-      socket._write = function (this: unknown, ...args: unknown[]) {
-        writes.count += 1;
-        return write.apply(this, args);
-      };
-      socket._writev = function (this: unknown, ...args: unknown[]) {
-        writes.count += 1;
-        return writev.apply(this, args);
-      };
+      writes.start();
       await Promise.all([store.write(threeKeys('a')), store.write(threeKeys('b'))]);
       // BEGIN, the lock, the savepoint and the first unit's three inserts; the next savepoint and the
       // second unit's three inserts; COMMIT. Written one by one, that was 9 system calls.
       assert.equal(writes.count, 3);
     } finally {
-      socket._write = write;
-      socket._writev = writev;
+      writes.stop();
       await store.close();
       await dropSchemas();
     }
@@ -163,9 +177,7 @@ if (unreachable !== null) {
 
   test('postgres: reads outside units issued together leave in one socket write on a read lane, and a failing read fails alone', async () => {
     const store = PostgresStore.open(url, { schema: freshSchema(), listenForConfigChanges: false, readLanes: 1 });
-    const writes = { count: 0 };
-    const socket = net.Socket.prototype as unknown as { _write: (...args: unknown[]) => unknown; _writev: (...args: unknown[]) => unknown };
-    const { _write: write, _writev: writev } = socket;
+    const writes = socketWriteCounter();
     try {
       await store.migrate();
       await store.write(async (tx) => {
@@ -174,14 +186,7 @@ if (unreachable !== null) {
       });
       // The lane is open and has prepared both statements: what follows is Bind/Execute/Sync only.
       await Promise.all([store.getPayment('p1'), store.listCardDeclines('fp', 0, 10)]);
-      socket._write = function (this: unknown, ...args: unknown[]) {
-        writes.count += 1;
-        return write.apply(this, args);
-      };
-      socket._writev = function (this: unknown, ...args: unknown[]) {
-        writes.count += 1;
-        return writev.apply(this, args);
-      };
+      writes.start();
       const reads = await Promise.allSettled([
         store.getPayment('p1'),
         store.listCardDeclines('fp', 0, 10),
@@ -195,8 +200,7 @@ if (unreachable !== null) {
       assert.equal(reads[2]?.status, 'rejected');
       assert.deepEqual(reads[3], { status: 'fulfilled', value: null });
     } finally {
-      socket._write = write;
-      socket._writev = writev;
+      writes.stop();
       await store.close();
       await dropSchemas();
     }
