@@ -96,7 +96,7 @@ try {
   const out = createWriteStream(filePath);
   const write = (text: string): Promise<void> => (out.write(text) ? Promise.resolve() : new Promise((resolve) => out.once('drain', () => resolve())));
   await write(`${defaultClearingColumns.join(',')}\n`);
-  let expected = { amount: 0, oursOnly: 0, theirsOnly: 0 };
+  const expected = { amount: 0, oursOnly: 0, theirsOnly: 0 };
   for (let n = 0; n < lines; n += 1) {
     if (n % 5000 === 1) {
       expected.oursOnly += 1;

@@ -27,7 +27,6 @@ interface LedgerEntry {
 let dir = '';
 let started: TransactionSetGateway | undefined;
 let adminPort = 0;
-let terminalPort = 0;
 let httpPort = 0;
 let stanCounter = 500;
 
@@ -61,7 +60,7 @@ let client: TerminalClient;
 
 before(async () => {
   started = await startTransactionSetGateway(nextStan);
-  ({ dir, adminPort, terminalPort, httpPort, client } = started);
+  ({ dir, adminPort, httpPort, client } = started);
 });
 
 after(async () => {

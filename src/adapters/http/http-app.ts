@@ -15,7 +15,6 @@ import type { ServerOptions } from 'node:https';
 import type { TlsOptions } from 'node:tls';
 import { Type } from '@sinclair/typebox';
 import type { ReswipeConfig } from '../../core/config/config-schema.ts';
-import type { FeePlanSet } from '../../core/fees/fee-plan.ts';
 import type { Store } from '../../core/ports/store.ts';
 import type { Clock } from '../../core/time/clock.ts';
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';

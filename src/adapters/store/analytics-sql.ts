@@ -3,7 +3,7 @@
 import { addValues, emptyValues, latencyBucketCount, rollupCounterFields } from '../../core/analytics/rollup.ts';
 import type { RollupContribution, RollupKey, RollupValues } from '../../core/analytics/rollup-model.ts';
 import type { AnalyticsStoreReader, AnalyticsStoreTx, RescuePeer, RollupDimension, RollupSumQuery, RollupSumRow } from '../../core/ports/analytics-store.ts';
-import { inListSlices, statementSlices, type SqlExecutor, type SqlRow, type SqlValue } from './sql-executor.ts';
+import { inListSlices, statementSlices, whereIf, type SqlExecutor, type SqlRow, type SqlValue } from './sql-executor.ts';
 import { readInteger, readText, readTextOrNull } from './store-rows.ts';
 
 /** Ids per batched read (the projector's batches are 256 entries). */
@@ -151,14 +151,14 @@ export const analyticsReaderMethods: AnalyticsStoreReader & ThisType<WithDb> = {
     const level = levelFor(query);
     const conditions = [`${level.time} >= ?`, `${level.time} < ?`];
     const params: SqlValue[] = [integer(query.fromMs), integer(query.toMs)];
-    if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
+    whereIf(conditions, params, query.merchantId, 'merchant_id = ?');
     if (query.merchantIds !== undefined) {
       if (query.merchantIds.length === 0) return [];
       conditions.push(`merchant_id IN (${checkedIds(query.merchantIds).map(() => '?').join(', ')})`);
       params.push(...query.merchantIds);
     }
-    if (query.terminalId !== undefined) (conditions.push('terminal_id = ?'), params.push(query.terminalId));
-    if (query.channel !== undefined) (conditions.push('channel = ?'), params.push(query.channel));
+    whereIf(conditions, params, query.terminalId, 'terminal_id = ?');
+    whereIf(conditions, params, query.channel, 'channel = ?');
     if (query.only !== undefined) {
       if (query.only.values.length === 0) return [];
       conditions.push(`${dimensionColumns[query.only.dimension]} IN (${checkedIds(query.only.values).map(() => '?').join(', ')})`);

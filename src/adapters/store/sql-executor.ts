@@ -4,6 +4,13 @@
 /** A value bound to a placeholder. Booleans become 0/1 on SQLite; JSON is bound as its text. */
 export type SqlValue = string | number | boolean | null;
 
+/** Adds a WHERE condition with one `?` and its value, when a filter's value is given (undefined: no condition). */
+export function whereIf(conditions: string[], params: SqlValue[], value: SqlValue | undefined, condition: string): void {
+  if (value === undefined) return;
+  conditions.push(condition);
+  params.push(value);
+}
+
 /** One result row, keyed by column name, as the driver returns it. */
 export type SqlRow = Readonly<Record<string, unknown>>;
 

@@ -40,7 +40,7 @@ import type {
 import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { cardBrands, type CardBrand } from '../../core/vocabulary.ts';
 import { paymentKinds } from '../../core/payments/payment-view.ts';
-import { inListSlices, type SqlExecutor, type SqlRow, type SqlValue } from './sql-executor.ts';
+import { inListSlices, whereIf, type SqlExecutor, type SqlRow, type SqlValue } from './sql-executor.ts';
 import type { ConfigCache } from './config-cache.ts';
 import { decodePaymentCursor, encodePaymentCursor } from './payment-cursor.ts';
 import { approvedSumSql, currentPaymentParts, paymentQueryTerms, type PaymentAlias } from './current-payments-sql.ts';
@@ -146,6 +146,7 @@ function channelByName(db: SqlExecutor, name: string): Promise<ChannelRecord | n
   return selectOne(db, channelRows, 'name = ?', [name]);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface below names the methods mixed in with Object.assign
 export class SqlStoreReader implements StoreReader {
   protected readonly db: SqlExecutor;
   /** Set on the store's own reader (reads outside units); a unit's tx reads the database. */
@@ -426,10 +427,10 @@ export class SqlStoreReader implements StoreReader {
   listFeeLines(query: { merchantId?: string; paymentId?: string; fromDate?: string; toDate?: string }): Promise<FeeLineRecord[]> {
     const conditions = ['1 = 1'];
     const params: SqlValue[] = [];
-    if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
-    if (query.paymentId !== undefined) (conditions.push('payment_id = ?'), params.push(query.paymentId));
-    if (query.fromDate !== undefined) (conditions.push('business_date >= ?'), params.push(query.fromDate));
-    if (query.toDate !== undefined) (conditions.push('business_date <= ?'), params.push(query.toDate));
+    whereIf(conditions, params, query.merchantId, 'merchant_id = ?');
+    whereIf(conditions, params, query.paymentId, 'payment_id = ?');
+    whereIf(conditions, params, query.fromDate, 'business_date >= ?');
+    whereIf(conditions, params, query.toDate, 'business_date <= ?');
     return this.unpaged(feeLineRows, conditions.join(' AND '), params, 'business_date, created_at_ms, id');
   }
 
@@ -440,9 +441,9 @@ export class SqlStoreReader implements StoreReader {
   listSettlementBatches(query: { merchantId?: string; fromDate?: string; toDate?: string }): Promise<SettlementBatchRecord[]> {
     const conditions = ['1 = 1'];
     const params: SqlValue[] = [];
-    if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
-    if (query.fromDate !== undefined) (conditions.push('business_date >= ?'), params.push(query.fromDate));
-    if (query.toDate !== undefined) (conditions.push('business_date <= ?'), params.push(query.toDate));
+    whereIf(conditions, params, query.merchantId, 'merchant_id = ?');
+    whereIf(conditions, params, query.fromDate, 'business_date >= ?');
+    whereIf(conditions, params, query.toDate, 'business_date <= ?');
     return this.unpaged(settlementBatchRows, conditions.join(' AND '), params, 'business_date, merchant_id, id');
   }
 
@@ -476,12 +477,12 @@ export class SqlStoreReader implements StoreReader {
   listPayouts(query: PayoutQuery): Promise<PayoutRecord[]> {
     const conditions = ['1 = 1'];
     const params: SqlValue[] = [];
-    if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
-    if (query.batchId !== undefined) (conditions.push('batch_id = ?'), params.push(query.batchId));
-    if (query.state !== undefined) (conditions.push('state = ?'), params.push(query.state));
-    if (query.fileId !== undefined) (conditions.push('file_id = ?'), params.push(query.fileId));
-    if (query.fromDate !== undefined) (conditions.push('business_date >= ?'), params.push(query.fromDate));
-    if (query.toDate !== undefined) (conditions.push('business_date <= ?'), params.push(query.toDate));
+    whereIf(conditions, params, query.merchantId, 'merchant_id = ?');
+    whereIf(conditions, params, query.batchId, 'batch_id = ?');
+    whereIf(conditions, params, query.state, 'state = ?');
+    whereIf(conditions, params, query.fileId, 'file_id = ?');
+    whereIf(conditions, params, query.fromDate, 'business_date >= ?');
+    whereIf(conditions, params, query.toDate, 'business_date <= ?');
     return this.unpaged(payoutRows, conditions.join(' AND '), params, 'business_date, merchant_id, id');
   }
 
@@ -489,7 +490,7 @@ export class SqlStoreReader implements StoreReader {
   async listDrillReports(query: { limit: number; scenario?: string; before?: { startedAtMs: number; id: string } }): Promise<DrillReportRecord[]> {
     const where: string[] = [];
     const params: SqlValue[] = [];
-    if (query.scenario !== undefined) (where.push('scenario = ?'), params.push(query.scenario));
+    whereIf(where, params, query.scenario, 'scenario = ?');
     if (query.before !== undefined) {
       where.push('(started_at_ms < ? OR (started_at_ms = ? AND id < ?))');
       params.push(query.before.startedAtMs, query.before.startedAtMs, query.before.id);
@@ -609,9 +610,9 @@ export class SqlStoreReader implements StoreReader {
   async listReconRuns(query: { limit: number; channel?: string; fromDate?: string; toDate?: string }): Promise<ReconRunRecord[]> {
     const conditions = ['1 = 1'];
     const params: SqlValue[] = [];
-    if (query.channel !== undefined) (conditions.push('channel = ?'), params.push(query.channel));
-    if (query.fromDate !== undefined) (conditions.push('business_date >= ?'), params.push(query.fromDate));
-    if (query.toDate !== undefined) (conditions.push('business_date <= ?'), params.push(query.toDate));
+    whereIf(conditions, params, query.channel, 'channel = ?');
+    whereIf(conditions, params, query.fromDate, 'business_date >= ?');
+    whereIf(conditions, params, query.toDate, 'business_date <= ?');
     const rows = await this.db.all(
       `SELECT ${columnsOf(reconRunRows)} FROM recon_runs WHERE ${conditions.join(' AND ')} ORDER BY business_date DESC, channel, started_at_ms DESC, id LIMIT ${checkedLimit(query.limit, readLimits.listRowsMax)}`,
       params,
@@ -673,11 +674,11 @@ export class SqlStoreReader implements StoreReader {
   async listDiscrepancies(query: DiscrepancyQuery): Promise<DiscrepancyRecord[]> {
     const conditions = ['1 = 1'];
     const params: SqlValue[] = [];
-    if (query.runId !== undefined) (conditions.push('run_id = ?'), params.push(query.runId));
-    if (query.state !== undefined) (conditions.push('state = ?'), params.push(query.state));
-    if (query.category !== undefined) (conditions.push('category = ?'), params.push(query.category));
-    if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
-    if (query.createdBeforeMs !== undefined) (conditions.push('created_at_ms < ?'), params.push(query.createdBeforeMs));
+    whereIf(conditions, params, query.runId, 'run_id = ?');
+    whereIf(conditions, params, query.state, 'state = ?');
+    whereIf(conditions, params, query.category, 'category = ?');
+    whereIf(conditions, params, query.merchantId, 'merchant_id = ?');
+    whereIf(conditions, params, query.createdBeforeMs, 'created_at_ms < ?');
     if (query.notOverdue === true) conditions.push('overdue_at_ms IS NULL');
     if (query.after !== undefined) {
       conditions.push('(created_at_ms > ? OR (created_at_ms = ? AND id > ?))');
@@ -697,15 +698,15 @@ export class SqlStoreReader implements StoreReader {
   listSettlementAdjustments(query: { merchantId?: string; batchId?: string; discrepancyId?: string }): Promise<SettlementAdjustmentRecord[]> {
     const conditions = ['1 = 1'];
     const params: SqlValue[] = [];
-    if (query.merchantId !== undefined) (conditions.push('merchant_id = ?'), params.push(query.merchantId));
-    if (query.batchId !== undefined) (conditions.push('batch_id = ?'), params.push(query.batchId));
-    if (query.discrepancyId !== undefined) (conditions.push('discrepancy_id = ?'), params.push(query.discrepancyId));
+    whereIf(conditions, params, query.merchantId, 'merchant_id = ?');
+    whereIf(conditions, params, query.batchId, 'batch_id = ?');
+    whereIf(conditions, params, query.discrepancyId, 'discrepancy_id = ?');
     return this.unpaged(settlementAdjustmentRows, conditions.join(' AND '), params, 'created_at_ms, id');
   }
 }
 
 // The alerts-and-webhooks reads (notification-sql.ts), the console's users and sessions
 // (console-access-sql.ts) and the analytics rollup reads (analytics-sql.ts) are written apart and mixed in here.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface SqlStoreReader extends NotificationStoreReader, ConsoleAccessStoreReader, AnalyticsStoreReader, ClusterStoreReader {}
 Object.assign(SqlStoreReader.prototype, notificationReaderMethods, consoleAccessReaderMethods, analyticsReaderMethods, clusterReaderMethods);

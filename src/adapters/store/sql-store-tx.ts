@@ -136,6 +136,7 @@ export const sqliteJournalSeqSql = '(SELECT COALESCE(MAX(journal_seq), 0) + 1 FR
 
 export const plainAppendEventSql = `${insertSql(eventRows)} RETURNING seq`;
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface below names the methods mixed in with Object.assign
 export class SqlStoreTx extends SqlStoreReader implements StoreTx {
   readonly #options: SqlStoreTxOptions;
 
@@ -500,6 +501,6 @@ export class SqlStoreTx extends SqlStoreReader implements StoreTx {
 
 // The alerts-and-webhooks writes (notification-sql.ts), the console's users and sessions
 // (console-access-sql.ts) and the analytics rollup writes (analytics-sql.ts) are written apart and mixed in here.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface SqlStoreTx extends NotificationStoreTx, ConsoleAccessStoreTx, AnalyticsStoreTx, ClusterStoreTx {}
 Object.assign(SqlStoreTx.prototype, notificationTxMethods, consoleAccessTxMethods, analyticsTxMethods, clusterTxMethods);

@@ -8,7 +8,7 @@ import { approvedDiagnosis, classifyOutcome } from '../../core/declines/index.ts
 import { isReswipeError, ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { decideManualHandling } from '../../core/payments/manual-handling-decision.ts';
 import { resolutionNoteRefusal, type ManualHandlingView } from '../../core/payments/manual-handling-view.ts';
-import type { PaymentRecord, StoreTx } from '../../core/ports/store.ts';
+import type { PaymentRecord } from '../../core/ports/store.ts';
 import { recordAudit } from '../audit/record-audit.ts';
 import { toStoredDecline } from '../../core/payments/stored-decline.ts';
 import { loadManualHandling, loadManualHandlingForUpdate, manualHandlingFactsOf, viewOfLoaded } from './load-manual-handling.ts';

@@ -8,7 +8,6 @@ import { ReswipeError } from '../../core/errors/reswipe-error.ts';
 import { decideManualHandling } from '../../core/payments/manual-handling-decision.ts';
 import { resolutionNoteRefusal, type ManualHandlingView } from '../../core/payments/manual-handling-view.ts';
 import { transmissionDateTime } from '../../core/payments/upstream-fields.ts';
-import type { StoreTx } from '../../core/ports/store.ts';
 import { recordAudit } from '../audit/record-audit.ts';
 import { reopenReversal } from '../reversals/reversal-worker.ts';
 import { loadManualHandlingForUpdate, manualHandlingFactsOf, viewOfLoaded } from './load-manual-handling.ts';

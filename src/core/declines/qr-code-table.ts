@@ -3,7 +3,6 @@
 // customer in zh-CN and en. The files are src/core/declines/qr-codes-wechat.json and
 // qr-codes-alipay.json; this module validates a parsed file (pure); src/adapters/declines/
 // qr-code-table-files.ts reads them. A bad entry stops the process with RSW_DECLINE_DATA_INVALID.
-import type { BilingualText, CauseCategory, ResponsibleParty, RetryVerdict } from '../vocabulary.ts';
 import { causeCategories, responsibleParties, retryVerdicts } from '../vocabulary.ts';
 import { DataReader, deepFreeze } from './validate-data.ts';
 import { customerForbiddenWords, type ResponseCodeEntry } from './response-code-table.ts';

@@ -17,7 +17,7 @@
 //
 // A lost connection fails every request in flight on it at once; the caller (the health monitor)
 // feeds it here as one signal, not one per request.
-import { HealthWindow, type HealthSignalKind, type WindowEntry } from './health-window.ts';
+import { HealthWindow, type HealthSignalKind } from './health-window.ts';
 
 export const circuitStates = ['closed', 'open', 'half_open'] as const;
 export type CircuitState = (typeof circuitStates)[number];

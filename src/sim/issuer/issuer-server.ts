@@ -22,12 +22,11 @@ import {
 import { SeededRandom } from '../../core/time/random.ts';
 import type { KeyAlgorithm } from '../../core/crypto/block-cipher.ts';
 import { checkMessageMac, macFieldOf, packWithMac } from '../../core/crypto/terminal-mac.ts';
-import { decideIssuerResponse, type IssuerOutcome } from './decide-issuer-response.ts';
+import { decideIssuerResponse } from './decide-issuer-response.ts';
 import { decideFault, isProcessedBeforeFault, type FaultSettings } from './fault-plan.ts';
 import { IssuerBook, type IssuerEvent } from './issuer-book.ts';
 import { startIssuerAdminApi, type IssuerAdminApi, type IssuerControls, type IssuerStats, type ReversalReceipt } from './issuer-admin-api.ts';
 import { LedgerFile, readLedgerFile } from './ledger-file.ts';
-import type { IssuerFault } from './test-cards.ts';
 
 export interface IssuerServerOptions {
   readonly host: string;

@@ -1,7 +1,6 @@
 // The reconciliation part of the store behaviour suite (migration 0015): runs, lines, the journal
 // join by RRN and by STAN + DE 7, the ours-only scan, discrepancies with compare-and-set, queue
 // actions and settlement adjustments. Called by store-behaviour.ts, so it runs on SQLite and PostgreSQL.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isReswipeError } from '../../../src/core/errors/reswipe-error.ts';
 import type { DiscrepancyRecord, ReconLineRecord, ReconRunRecord, Store } from '../../../src/core/ports/store.ts';

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createFixture, merchantId, okPan, reply, sale, terminalId } from './sale-fixture.ts';
+import { merchantId, okPan, reply, sale, terminalId } from './sale-fixture.ts';
 import { waitFor, withFixture } from './sale-test-helpers.ts';
 import { CardNumber, fingerprintPan } from '../../../src/core/cards/pan.ts';
 import { ReswipeError } from '../../../src/core/errors/reswipe-error.ts';

@@ -4,7 +4,7 @@
 // the flag, the events and what recovery picked up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createFixture, merchantId, terminalId, sale, seedCrashedSale } from './sale-fixture.ts';
+import { createFixture, sale, seedCrashedSale } from './sale-fixture.ts';
 import type { IsoMessage } from '../../../src/core/iso8583/index.ts';
 import { waitingFor } from '../../support/wait-for.ts';
 

@@ -12,7 +12,7 @@ import {
   type FeePlan,
 } from '../../../src/core/fees/index.ts';
 import { paymentMethods } from '../../../src/core/vocabulary.ts';
-import type { FeeLineRecord, PaymentKind, PaymentRecord } from '../../../src/core/ports/store.ts';
+import type { FeeLineRecord, PaymentKind } from '../../../src/core/ports/store.ts';
 import type { PaymentStatus } from '../../../src/core/vocabulary.ts';
 import { samplePayment } from './fee-fixtures.ts';
 

@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { OptionalKind, Type, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
 import { builtInDialects, configSchema, terminalReplyMarginMs } from '../../../core/config/config-schema.ts';
 import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
-import type { ChannelRecord, MerchantRecord, Store, StoreTx, TerminalRecord, TerminalState } from '../../../core/ports/store.ts';
+import type { ChannelRecord, MerchantRecord, Store, TerminalRecord, TerminalState } from '../../../core/ports/store.ts';
 import { buildChannelRecord, buildMerchantRecord, buildTerminalRecord } from '../../../core/ports/defined-records.ts';
 import type { Clock } from '../../../core/time/clock.ts';
 import { actorOf, merchantsOf, seesMerchant, type ApiAuth } from '../auth.ts';

@@ -4,7 +4,6 @@
 // own only: naming another merchant is refused (403 RSW_AUTH_MERCHANT_SCOPE), an unknown merchant is 404.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { ReswipeError } from '../../../core/errors/reswipe-error.ts';
 import { standingMeasures, standingStates, type MerchantStanding } from '../../../core/standing/merchant-standing.ts';
 import { toStandingView } from '../../../core/standing/standing-view.ts';
 import { requireMerchantVisible, type ApiAuth } from '../auth.ts';

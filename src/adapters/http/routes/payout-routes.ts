@@ -81,7 +81,7 @@ export function payoutQueryOf(query: { state?: PayoutQuery['state']; date?: stri
 }
 
 export async function payoutRoutes(app: FastifyInstance, options: PayoutRoutesOptions): Promise<void> {
-  const { store, clock, timeZone } = options;
+  const { clock, timeZone } = options;
   app.addHook('onRequest', options.auth.guard);
 
   app.get<{ Querystring: { merchantId?: string; fileId?: string; state?: PayoutQuery['state']; date?: string; from?: string; to?: string } }>(
