@@ -568,22 +568,10 @@ export class SqlStoreReader implements StoreReader {
       where.push('(at_ms < ? OR (at_ms = ? AND id < ?))');
       values.push(query.before.atMs, query.before.atMs, query.before.id);
     }
-    if (query.action !== undefined) {
-      where.push('action = ?');
-      values.push(query.action);
-    }
-    if (query.actor !== undefined) {
-      where.push('actor = ?');
-      values.push(query.actor);
-    }
-    if (query.fromMs !== undefined) {
-      where.push('at_ms >= ?');
-      values.push(query.fromMs);
-    }
-    if (query.toMs !== undefined) {
-      where.push('at_ms < ?');
-      values.push(query.toMs);
-    }
+    whereIf(where, values, query.action, 'action = ?');
+    whereIf(where, values, query.actor, 'actor = ?');
+    whereIf(where, values, query.fromMs, 'at_ms >= ?');
+    whereIf(where, values, query.toMs, 'at_ms < ?');
     const rows = await this.db.all(
       `SELECT ${columnsOf(auditRows)} FROM audit_log${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`} ORDER BY at_ms DESC, id DESC LIMIT ${checkedLimit(query.limit, readLimits.listRowsMax)}`,
       values,

@@ -103,7 +103,7 @@ const statementCacheMax = 1000;
  */
 const writerTempStore = 'MEMORY';
 
-/** better-sqlite3 binds no booleans: 0/1 instead. The parameters themselves when none is boolean (most statements): no copy. */
+/** better-sqlite3 binds no booleans: 0/1 instead. */
 function bindable(value: SqlValue): string | number | null {
   return typeof value === 'boolean' ? (value ? 1 : 0) : value;
 }
