@@ -70,7 +70,7 @@ const liveConfigRefreshMs = 5_000;
  * fifth of that (docs/projector.md, "Lag").
  */
 const projectorIntervalMs = 50;
-/** How long each projector may go on draining the journal at shutdown (docs/projector.md, "Shutdown"). */
+/** How long each projector may go on draining the journal at shutdown (docs/projector.md, "The projector"). */
 const shutdownDrainMs = 5_000;
 import { TerminalMonitor } from './monitoring/terminal-monitor.ts';
 import { startReconciliationJobs } from './reconciliation/reconciliation-jobs.ts';
